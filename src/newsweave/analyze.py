@@ -1,0 +1,116 @@
+"""Analysis stage: sentences, entities (spaCy) and sentence embeddings (MiniLM) per article.
+
+Models load once, lazily, and articles go through them in batches (``nlp.pipe``; one
+length-sorted embedding pass over all sentences of a call)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from newsweave.models import Article, Document, EntityMention, Sentence
+from newsweave.settings import SPACY_MODEL
+
+#: entity labels worth tracking across sources (numbers and dates are handled elsewhere)
+ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "LAW", "PRODUCT"})
+_PARAGRAPH = re.compile(r"\n\s*\n|\n(?=[A-Z\"“(])")
+
+
+@lru_cache(maxsize=1)
+def get_nlp():
+    """The process-wide spaCy pipeline, with paragraph breaks forced as sentence breaks."""
+    import spacy
+    from spacy.language import Language
+
+    if "newsweave_paragraphs" not in Language.factories:
+
+        @Language.component("newsweave_paragraphs")
+        def _paragraphs(doc):
+            for token in doc[1:]:
+                prev = doc[token.i - 1]
+                if "\n" in prev.text_with_ws[len(prev.text) :] or (
+                    prev.is_space and "\n" in prev.text
+                ):
+                    token.is_sent_start = True
+            return doc
+
+    nlp = spacy.load(SPACY_MODEL)
+    nlp.add_pipe("newsweave_paragraphs", before="parser")
+    return nlp
+
+
+def _sentences(doc) -> list[Sentence]:
+    out: list[Sentence] = []
+    text = doc.text
+    for sent in doc.sents:
+        start, end = sent.start_char, sent.end_char
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            out.append(Sentence(index=len(out), start=start, end=end, text=text[start:end]))
+    return out
+
+
+def _sentence_of(sentences: Sequence[Sentence], offset: int) -> int:
+    lo, hi = 0, len(sentences) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sentences[mid].start <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _entities(doc, sentences: Sequence[Sentence]) -> list[EntityMention]:
+    if not sentences:
+        return []
+    return [
+        EntityMention(
+            start=ent.start_char,
+            end=ent.end_char,
+            text=ent.text,
+            label=ent.label_,
+            sentence=_sentence_of(sentences, ent.start_char),
+        )
+        for ent in doc.ents
+        if ent.label_ in ENTITY_LABELS and ent.text.strip()
+    ]
+
+
+def analyze(
+    articles: Sequence[Article], *, embed: bool = True, keep_doc: bool = True
+) -> list[Document]:
+    """Analyse articles together: one spaCy pass and one embedding pass for all of them."""
+    nlp = get_nlp()
+    docs = list(nlp.pipe((a.text for a in articles), batch_size=16))
+    documents: list[Document] = []
+    for article, doc in zip(articles, docs, strict=True):
+        sentences = _sentences(doc)
+        documents.append(
+            Document(
+                article=article,
+                sentences=tuple(sentences),
+                entities=tuple(_entities(doc, sentences)),
+                doc=doc if keep_doc else None,
+            )
+        )
+    if embed:
+        from newsweave.embed import get_embedder
+
+        texts = [s.text for d in documents for s in d.sentences]
+        vectors = get_embedder().embed(texts)
+        pos = 0
+        for d in documents:
+            n = len(d.sentences)
+            d.vectors = vectors[pos : pos + n]
+            pos += n
+    else:
+        for d in documents:
+            d.vectors = np.zeros((len(d.sentences), 0), dtype=np.float32)
+    return documents

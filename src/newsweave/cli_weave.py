@@ -1,0 +1,122 @@
+"""`newsweave weave`: files -> one brief, or a cluster JSONL -> one brief per line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from contextlib import contextmanager
+
+from newsweave.errors import InputError
+
+
+def _progress(enabled: bool):
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), disable=not enabled, transient=False,
+    )
+
+
+@contextmanager
+def _sink(out: str | None):
+    """stdout, or a temp file renamed over --out only when the run finishes."""
+    if out is None or out == "-":
+        yield sys.stdout
+        return
+    tmp = f"{out}.tmp-{os.getpid()}"
+    try:
+        fh = open(tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed below, renamed on success
+    except OSError as exc:
+        raise InputError(f"cannot write output: {exc.strerror}", out) from None
+    try:
+        yield fh
+        fh.close()
+        os.replace(tmp, out)
+    finally:
+        if not fh.closed:
+            fh.close()
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _check_words(words: int) -> None:
+    if words < 1:
+        raise InputError(f"--words must be a positive number, got {words}")
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_words(args.words)
+    if getattr(args, "db", None):
+        from newsweave.cli_store import weave_from_store
+
+        return weave_from_store(args)
+    if args.jsonl:
+        if args.paths:
+            raise InputError("give either PATH... or --jsonl, not both")
+        return run_batch(args)
+    if not args.paths:
+        raise InputError("nothing to weave: give article files or folders, or --jsonl FILE")
+    return run_files(args)
+
+
+def run_files(args: argparse.Namespace) -> int:
+    from newsweave.ingest import read_articles
+    from newsweave.render import render
+    from newsweave.weave import weave_articles
+
+    fmt = args.format or "text"
+    articles = read_articles(args.paths)
+    brief = weave_articles(articles, story_id=args.story_id, words=args.words)
+    text = render(brief, fmt, texts={a.id: a.text for a in articles})
+    with _sink(args.out) as fh:
+        fh.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """One brief per cluster, in input order; a bad cluster is reported and skipped."""
+    from newsweave.ingest import iter_clusters
+    from newsweave.render import render
+    from newsweave.weave import weave_cluster
+
+    fmt = args.format or "jsonl"
+    if fmt not in ("jsonl", "json"):
+        raise InputError(f"--jsonl writes one JSON brief per line: --format {fmt} is not "
+                         "supported in batch mode (use jsonl)")
+    total = _count_lines(args.jsonl)
+    bad = seen = 0
+    show = not args.no_progress and sys.stderr.isatty()
+    with _sink(args.out) as fh, _progress(show) as progress:
+        task = progress.add_task("weaving", total=total)
+        for item in iter_clusters(args.jsonl):
+            seen += 1
+            if isinstance(item, InputError):
+                bad += 1
+                progress.console.print(f"newsweave: skipped: {item}", markup=False)
+            else:
+                brief = weave_cluster(item, words=args.words)
+                fh.write(render(brief, "jsonl") + "\n")
+            progress.advance(task)
+    if bad and not show:
+        print(f"newsweave: {bad} of {seen} clusters skipped", file=sys.stderr)
+    return 2 if bad else 0
+
+
+def _count_lines(path: str) -> int | None:
+    """Non-blank lines, for the progress bar's total (None if unreadable: ingest reports it)."""
+    try:
+        with open(path, "rb") as fh:
+            return sum(1 for line in fh if line.strip())
+    except OSError:
+        return None

@@ -1,0 +1,229 @@
+"""Plain typed data passed between the stages. Offsets are character offsets into
+``Article.text``, half-open, so every claim in a brief can point back to its source."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_ID = "newsweave.brief/1"
+
+
+# --------------------------------------------------------------------------- ingest
+@dataclass(frozen=True)
+class Article:
+    """One news report as ingested. ``published`` is the first publication date
+    (ISO ``YYYY-MM-DD``), never a later "Updated:" stamp (that goes to ``updated``)."""
+
+    id: str
+    text: str
+    title: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    url: str | None = None
+    path: str | None = None
+    label: str | None = None
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Articles about one story, to be woven into one brief (the cluster contract)."""
+
+    id: str
+    articles: tuple[Article, ...]
+    query: str | None = None
+
+
+# --------------------------------------------------------------------------- analyze
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    start: int
+    end: int
+    text: str
+    label: str
+    sentence: int
+
+
+@dataclass(frozen=True)
+class QuoteMention:
+    """A quotation or reported statement in one article (filled by the quotes analyzer)."""
+
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    direct: bool
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    cue: str | None = None
+
+
+@dataclass(frozen=True)
+class Timex:
+    """A time expression resolved against the article's published date."""
+
+    start: int
+    end: int
+    text: str
+    value: str  # YYYY-MM-DD, YYYY-MM or YYYY
+    sentence: int
+
+
+@dataclass(eq=False)
+class Document:
+    """One analysed article: the container every analyzer reads and annotates.
+
+    ``doc`` is the spaCy ``Doc`` (kept for analyzers that need the parse; never serialized);
+    ``vectors`` holds one L2-normalised embedding row per sentence."""
+
+    article: Article
+    sentences: tuple[Sentence, ...]
+    entities: tuple[EntityMention, ...] = ()
+    quotes: tuple[QuoteMention, ...] = ()
+    timexes: tuple[Timex, ...] = ()
+    vectors: Any = None
+    doc: Any = None
+
+
+# --------------------------------------------------------------------------- brief
+@dataclass(frozen=True)
+class StoryInfo:
+    id: str
+    headline: str
+    first_published: str | None = None
+    last_published: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    url: str | None = None
+    path: str | None = None
+    words: int = 0
+
+
+@dataclass(frozen=True)
+class Origin:
+    source: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    """``evidence``: the sentence in each cited source that carries this one (origin first)."""
+
+    text: str
+    citations: tuple[str, ...]
+    origin: Origin | None = None
+    evidence: tuple[Origin, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuoteVariant:
+    source: str
+    text: str
+    start: int | None = None
+    end: int | None = None
+    speaker_as_written: str | None = None
+    direct: bool = True
+
+
+@dataclass(frozen=True)
+class Quote:
+    speaker: str | None
+    text: str
+    sources: tuple[QuoteVariant, ...]
+    speaker_entity: str | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    name: str
+    type: str
+    variants: tuple[str, ...]
+    sources: tuple[str, ...]
+    mentions: int = 0
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: str
+    text: str
+    sources: tuple[str, ...]
+    expression: str | None = None
+
+
+@dataclass(frozen=True)
+class SharedPassage:
+    sources: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class UniqueFacts:
+    source: str
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    topic: str
+    claims: tuple[Claim, ...]
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    shared_passages: tuple[SharedPassage, ...] = ()
+    unique: tuple[UniqueFacts, ...] = ()
+    discrepancies: tuple[Discrepancy, ...] = ()
+
+
+@dataclass(frozen=True)
+class Brief:
+    story: StoryInfo
+    sources: tuple[Source, ...]
+    summary: tuple[SummarySentence, ...]
+    quotes: tuple[Quote, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+    coverage: Coverage = field(default_factory=Coverage)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def brief_to_dict(brief: Brief) -> dict[str, Any]:
+    """The brief contract (``newsweave.brief/1``): the one place a Brief becomes JSON."""
+    out = {"schema": SCHEMA_ID}
+    out.update(_plain(asdict(brief)))
+    return out

@@ -1,0 +1,224 @@
+"""Render stage: a Brief as terminal text, Markdown, JSON or one standalone HTML page.
+
+Article text is untrusted: the HTML renderer escapes every piece of it."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from collections.abc import Mapping, Sequence
+
+from newsweave.models import Brief, Origin, Source, SummarySentence, brief_to_dict
+
+FORMATS = ("text", "markdown", "json", "html", "jsonl")
+
+
+def _source_label(source: Source) -> str:
+    bits = [source.outlet or source.title or source.path or source.id]
+    if source.title and source.outlet:
+        bits.append(f"“{source.title}”")
+    if source.published:
+        bits.append(source.published)
+    return " — ".join(bits)
+
+
+def _numbering(brief: Brief) -> dict[str, int]:
+    return {s.id: i for i, s in enumerate(brief.sources, start=1)}
+
+
+def _marks(citations: Sequence[str], numbers: Mapping[str, int]) -> str:
+    return "".join(f"[{numbers[c]}]" for c in citations if c in numbers)
+
+
+def render_json(brief: Brief, indent: int | None = 2) -> str:
+    return json.dumps(brief_to_dict(brief), ensure_ascii=False, indent=indent)
+
+
+def render_markdown(brief: Brief) -> str:
+    numbers = _numbering(brief)
+    lines = [f"# {brief.story.headline}", ""]
+    if brief.story.first_published:
+        span = brief.story.first_published
+        if brief.story.last_published and brief.story.last_published != span:
+            span += f" to {brief.story.last_published}"
+        lines += [f"*{len(brief.sources)} sources, {span}*", ""]
+    lines += ["## Summary", ""]
+    for sentence in brief.summary:  # one paragraph each: every sentence carries its citations
+        lines += [f"{sentence.text} {_marks(sentence.citations, numbers)}", ""]
+    if not brief.summary:
+        lines += ["(no sentence could be extracted)"]
+    lines += _markdown_sections(brief, numbers)
+    lines += ["", "## Sources", ""]
+    lines += [f"{numbers[s.id]}. {_source_label(s)}" for s in brief.sources]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
+    out: list[str] = []
+    if brief.quotes:
+        out += ["", "## Who said what", ""]
+        for q in brief.quotes:
+            marks = _marks([v.source for v in q.sources], numbers)
+            out.append(f"- **{q.speaker or 'unattributed'}**: “{q.text}” {marks}")
+    if brief.entities:
+        out += ["", "## Who and what", ""]
+        for e in brief.entities[:15]:
+            extra = f" (also: {', '.join(v for v in e.variants if v != e.name)})" if len(
+                e.variants) > 1 else ""
+            out.append(f"- {e.name} ({e.type}){extra} {_marks(e.sources, numbers)}")
+    if brief.timeline:
+        out += ["", "## Timeline", ""]
+        out += [f"- **{t.date}** {t.text} {_marks(t.sources, numbers)}" for t in brief.timeline]
+    cov = brief.coverage
+    if cov.shared_passages or cov.unique or cov.discrepancies:
+        out += ["", "## Coverage", ""]
+        for d in cov.discrepancies:
+            out.append(f"- Discrepancy ({d.kind or 'fact'}): {d.topic}")
+            out += [f"  - {c.text} {_marks(c.sources, numbers)}" for c in d.claims]
+        for p in cov.shared_passages:
+            out.append(f"- Shared passage {_marks(p.sources, numbers)}: “{p.text}”")
+        for u in cov.unique:
+            for sent in u.sentences:
+                out.append(f"- Only {_marks([u.source], numbers)}: {sent}")
+    return out
+
+
+def render_text(brief: Brief, width: int | None = None, color: bool = False) -> str:
+    """Terminal rendering through rich (plain when not a TTY)."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=width or 100, force_terminal=color, color_system=(
+        "auto" if color else None), highlight=False)
+    console.print(Markdown(render_markdown(brief)))
+    return buf.getvalue()
+
+
+_CSS = """
+body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.6rem}sup a{text-decoration:none}.meta{color:#666}
+article.source{border-top:1px solid #ddd;margin-top:1.5rem;padding-top:.5rem}
+article.source p{white-space:pre-wrap}mark:target{background:#ffd54f;outline:2px solid #f9a825}
+"""
+
+
+def render_html(brief: Brief, texts: Mapping[str, str] | None = None) -> str:
+    """One standalone page: each citation links to the supporting sentence in its source
+    (shown when ``texts``, source id -> article text, is given; else to the source entry)."""
+    esc = html.escape
+    numbers = _numbering(brief)
+    parts = [
+        "<!doctype html><html lang=en><head><meta charset=utf-8>",
+        "<meta name=viewport content='width=device-width,initial-scale=1'>",
+        f"<title>{esc(brief.story.headline)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{esc(brief.story.headline)}</h1>",
+        f"<p class=meta>{len(brief.sources)} sources · {esc(brief.story.first_published or '')}"
+        f"{(' – ' + esc(brief.story.last_published)) if brief.story.last_published else ''}</p>",
+        "<h2>Summary</h2><ol class=summary>",
+    ]
+    for i, s in enumerate(brief.summary):
+        links = []
+        spans = {e.source for e in _evidence(s)} if texts else set()
+        for c in s.citations:
+            if c not in numbers:
+                continue
+            target = f"#s{i}-{numbers[c]}" if c in spans else f"#src-{numbers[c]}"
+            links.append(f"<a href='{target}'>[{numbers[c]}]</a>")
+        parts.append(f"<li>{esc(s.text)} <sup>{''.join(links)}</sup></li>")
+    parts.append("</ol>")
+    parts.append(_html_sections(brief, numbers))
+    parts.append("<h2>Sources</h2>")
+    for src in brief.sources:
+        n = numbers[src.id]
+        link = f" <a href='{esc(src.url)}'>link</a>" if src.url else ""
+        parts.append(f"<article class=source id='src-{n}'><h3>[{n}] {esc(_source_label(src))}"
+                     f"{link}</h3>")
+        if texts and src.id in texts:
+            parts.append(f"<p>{_marked_text(texts[src.id], brief, src.id, numbers)}</p>")
+        parts.append("</article>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _evidence(sentence: SummarySentence) -> tuple[Origin, ...]:
+    if sentence.evidence:
+        return sentence.evidence
+    return (sentence.origin,) if sentence.origin else ()
+
+
+def _marked_text(text: str, brief: Brief, source_id: str, numbers: Mapping[str, int]) -> str:
+    """The source's text, escaped, with each sentence a summary item cites wrapped in a mark."""
+    spans = sorted(
+        (e.start, e.end, f"s{i}-{numbers[source_id]}")
+        for i, s in enumerate(brief.summary)
+        for e in _evidence(s)
+        if e.source == source_id
+    )
+    out, pos = [], 0
+    for start, end, anchor in spans:
+        if start < pos:
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append(f"<mark id='{anchor}'>{html.escape(text[start:end])}</mark>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
+    esc = html.escape
+
+    def cite(ids: Sequence[str]) -> str:
+        return "".join(
+            f"<a href='#src-{numbers[i]}'>[{numbers[i]}]</a>" for i in ids if i in numbers
+        )
+
+    out: list[str] = []
+    if brief.quotes:
+        out.append("<h2>Who said what</h2><ul class=quotes>")
+        for q in brief.quotes:
+            out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>: “{esc(q.text)}” "
+                       f"<sup>{cite([v.source for v in q.sources])}</sup></li>")
+        out.append("</ul>")
+    if brief.entities:
+        out.append("<h2>Who and what</h2><ul class=entities>")
+        for e in brief.entities[:20]:
+            variants = ", ".join(esc(v) for v in e.variants if v != e.name)
+            extra = f" <small>also: {variants}</small>" if variants else ""
+            out.append(f"<li>{esc(e.name)} <small>{esc(e.type)}</small>{extra} "
+                       f"<sup>{cite(e.sources)}</sup></li>")
+        out.append("</ul>")
+    if brief.timeline:
+        out.append("<h2>Timeline</h2><ul class=timeline>")
+        for t in brief.timeline:
+            out.append(f"<li><time>{esc(t.date)}</time> {esc(t.text)} "
+                       f"<sup>{cite(t.sources)}</sup></li>")
+        out.append("</ul>")
+    cov = brief.coverage
+    if cov.discrepancies or cov.shared_passages or cov.unique:
+        out.append("<h2>Coverage</h2>")
+        for d in cov.discrepancies:
+            claims = "".join(f"<li>{esc(c.text)} <sup>{cite(c.sources)}</sup></li>"
+                             for c in d.claims)
+            out.append(f"<p><b>{esc(d.kind or 'fact')}</b>: {esc(d.topic)}</p><ul>{claims}</ul>")
+        for p in cov.shared_passages:
+            out.append(f"<p>Shared passage <sup>{cite(p.sources)}</sup>: "
+                       f"<q>{esc(p.text)}</q></p>")
+    return "\n".join(out)
+
+
+def render(brief: Brief, fmt: str, texts: Mapping[str, str] | None = None) -> str:
+    """Dispatch on format name; ``texts`` (source id -> article text) lets HTML show sources."""
+    if fmt == "json":
+        return render_json(brief)
+    if fmt == "jsonl":
+        return render_json(brief, indent=None)
+    if fmt == "markdown":
+        return render_markdown(brief)
+    if fmt == "html":
+        return render_html(brief, texts)
+    if fmt == "text":
+        return render_text(brief)
+    raise ValueError(f"unknown format {fmt!r}")
