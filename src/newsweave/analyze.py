@@ -42,8 +42,12 @@ def get_nlp():
     return nlp
 
 
+#: a dateline the parser cut off as its own "sentence" ("WASHINGTON:", "LONDON (AP) _")
+_BARE_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]{1,40}(?:\([A-Za-z .]{1,20}\))?\s*(?::|_|--|—)$")
+
+
 def _sentences(doc) -> list[Sentence]:
-    out: list[Sentence] = []
+    spans: list[tuple[int, int]] = []
     text = doc.text
     for sent in doc.sents:
         start, end = sent.start_char, sent.end_char
@@ -51,9 +55,15 @@ def _sentences(doc) -> list[Sentence]:
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end > start:
-            out.append(Sentence(index=len(out), start=start, end=end, text=text[start:end]))
-    return out
+        if end <= start:
+            continue
+        if spans and _BARE_DATELINE.match(text[spans[-1][0] : spans[-1][1]]) and "\n" not in (
+            text[spans[-1][1] : start]
+        ):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return [Sentence(index=i, start=a, end=b, text=text[a:b]) for i, (a, b) in enumerate(spans)]
 
 
 def _sentence_of(sentences: Sequence[Sentence], offset: int) -> int:

@@ -175,6 +175,8 @@ class TimelineEntry:
 class SharedPassage:
     sources: tuple[str, ...]
     text: str
+    #: where each source carries the passage (for highlighting); extra to the contract
+    spans: tuple[Origin, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ class UniqueFacts:
 class Claim:
     text: str
     sources: tuple[str, ...]
+    #: the evidence for the claim in each source; extra to the contract
+    spans: tuple[Origin, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,20 @@ class SummarySettings:
     #: weight of embedding centrality and of lead position beside concept coverage.
     centrality_weight: float = 0.5
     position_weight: float = 0.5
-    query_weight: float = 1.0
+    #: concepts count only when at least this share of the documents (and 2) carry them
+    min_df_share: float = 0.3
+    #: concept weight = document frequency ** df_power; unigrams count less than bigrams
+    df_power: float = 1.0
+    unigram_weight: float = 0.3
+    #: a concept containing a query word weighs this much more
+    query_concept_boost: float = 1.5
+    #: a query multiplies a sentence's gain by up to (1 + query_weight)
+    query_weight: float = 2.0
     #: a candidate this similar (cosine) to an already chosen sentence is redundant.
     redundancy_cosine: float = 0.75
+    #: ... and so is a related one (this cosine) sharing this share of its content words
+    redundancy_related_cosine: float = 0.5
+    redundancy_overlap: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,47 @@ class CitationSettings:
     support_overlap: float = 0.4
     #: with no embeddings at hand, only a strong content overlap counts
     lexical_only_overlap: float = 0.6
+
+
+@dataclass(frozen=True)
+class GroupSettings:
+    """Online story grouping (``newsweave.group``); tuned by ``benchmarks/stories.py`` on the
+    tuning half of the dev sets (stories split by a hash of their label, see RESULTS.md)."""
+
+    #: words of the lead embedded with the title: MiniLM cost grows with length, the lead says
+    #: what the story is.
+    lead_words: int = 30
+    #: words scanned for capitalised names
+    entity_words: int = 400
+    #: a dated article compares only with stories active within this many days
+    window_days: int = 365
+    #: nearest articles fetched from the HNSW index; their stories are the candidates
+    neighbours: int = 20
+    #: join model: logistic regression over (embedding cosine to centroid, best embedding cosine
+    #: to a member, TF-IDF cosine to centroid, share of the article's names already in the story,
+    #: log(1 + story size), gap in years); join the likeliest story at or above the threshold.
+    join_coef: tuple[float, ...] = (4.0, 4.0, 6.0, 3.0, 0.3, -1.0)
+    join_intercept: float = -9.0
+    join_threshold: float = 0.5
+    #: near-verbatim copy (syndication): MinHash Jaccard of 5-word shingles at or above this
+    duplicate_jaccard: float = 0.8
+    shingle_words: int = 5
+    minhash_perm: int = 64
+    #: a sentence/paragraph is boilerplate once seen in this many stories (online) or in this
+    #: many distinct articles of a batch (``prime``)
+    boilerplate_stories: int = 3
+    boilerplate_articles: int = 5
+    #: fewer content words than this after stripping boilerplate: the article opens its own story
+    min_content_words: int = 12
+    #: memory bounds: terms and names kept per story, hashed vocabulary size (2**bits), units
+    #: remembered for boilerplate counting, articles kept in the index
+    story_terms: int = 300
+    story_entities: int = 100
+    hash_bits: int = 20
+    max_units: int = 400_000
+    max_active_articles: int = 50_000
+    #: articles embedded per batch
+    embed_chunk: int = 256
 
 
 DEFAULT_SUMMARY = SummarySettings()

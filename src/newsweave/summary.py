@@ -145,26 +145,28 @@ def candidates(documents: Sequence[Document], settings: SummarySettings) -> list
     return out
 
 
-def concept_weights(cands: Sequence[Candidate], n_docs: int, query: str | None) -> dict[str, float]:
-    """Document frequency of each concept; rare concepts carry no cross-source weight."""
+def concept_weights(
+    cands: Sequence[Candidate], n_docs: int, query: str | None,
+    settings: SummarySettings = DEFAULT_SUMMARY,
+) -> dict[str, float]:
+    """Weight of each concept: how many documents carry it. A concept only one source has
+    carries no cross-source weight (with a single document, everything counts)."""
     docs_of: dict[str, set[int]] = {}
     for c in cands:
         for g in c.concepts:
             docs_of.setdefault(g, set()).add(c.doc)
-    min_df = 2 if n_docs >= 2 else 1
-    if n_docs >= 8:
-        min_df = 3
-    query_words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", query or "")}
+    min_df = 1 if n_docs < 2 else max(2, round(settings.min_df_share * n_docs))
+    query_words = {_stem(w) for w in re.findall(r"[A-Za-z]{3,}", query or "")}
     weights: dict[str, float] = {}
     for g, ds in docs_of.items():
         df = len(ds)
         if df < min_df:
             continue
-        w = float(df)
+        w = float(df) ** settings.df_power
         if g.startswith("u:"):
-            w *= 0.3
-        if query_words and any(part in query_words for part in g.removeprefix("u:").split("_")):
-            w *= 1.5
+            w *= settings.unigram_weight
+        if query_words and any(_stem(p) in query_words for p in g.removeprefix("u:").split("_")):
+            w *= settings.query_concept_boost
         weights[g] = w
     return weights
 
@@ -187,7 +189,7 @@ def select(
     cands = candidates(documents, settings)
     if not cands:
         return []
-    weights = concept_weights(cands, len(documents), query)
+    weights = concept_weights(cands, len(documents), query, settings)
     vecs = [_vector(documents, c) for c in cands]
     have_vecs = all(v is not None for v in vecs)
     mat = np.stack(vecs) if have_vecs else None
@@ -205,10 +207,15 @@ def select(
         norm * (
             settings.centrality_weight * float(centrality[i])
             + settings.position_weight / math.sqrt(1 + c.sent)
-            + settings.query_weight * float(qsim[i])
         )
         for i, c in enumerate(cands)
     ]
+    relevance = np.zeros(len(cands))
+    if query_vector is not None:
+        relevance += 0.5 * _relevance(qsim)
+    if query:
+        relevance += 0.5 * _relevance(_lexical_relevance(query, cands))
+    boost = 1.0 + settings.query_weight * relevance
     covered: set[str] = set()
     chosen: list[int] = []
     used = 0
@@ -220,22 +227,65 @@ def select(
             if used + c.words > words:
                 continue
             gain = sum(weights.get(g, 0.0) for g in c.concepts if g not in covered)
-            gain = (gain + static[i]) / (c.words ** settings.cost_exponent)
+            gain = boost[i] * (gain + static[i]) / (c.words ** settings.cost_exponent)
             if gain > best_gain:
                 best, best_gain = i, gain
         if best < 0:
             break
         remaining.discard(best)
-        if mat is not None and chosen:
-            if float(np.max(mat[chosen] @ mat[best])) >= settings.redundancy_cosine:
-                continue
-        elif any(_overlap(cands[best].content, cands[j].content) > 0.7 for j in chosen):
+        if _redundant(cands, mat, chosen, best, settings):
             continue
         chosen.append(best)
         used += cands[best].words
         covered |= cands[best].concepts
     picked = [cands[i] for i in chosen]
     return order(documents, picked)
+
+
+def _redundant(
+    cands: Sequence[Candidate], mat: np.ndarray | None, chosen: list[int], i: int,
+    settings: SummarySettings,
+) -> bool:
+    """Says again what a chosen sentence says: a close paraphrase, or a related sentence
+    sharing most of its content words."""
+    for j in chosen:
+        overlap = _overlap(cands[i].content, cands[j].content)
+        if mat is None:
+            if overlap > 0.7:
+                return True
+            continue
+        cos = float(mat[j] @ mat[i])
+        if cos >= settings.redundancy_cosine or (
+            cos >= settings.redundancy_related_cosine and overlap >= settings.redundancy_overlap
+        ):
+            return True
+    return False
+
+
+def _stem(word: str) -> str:
+    """Crude plural/verb-s folding, enough to match query words against lemmas."""
+    word = word.lower()
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _lexical_relevance(query: str, cands: Sequence[Candidate]) -> np.ndarray:
+    """Share of the query's content words a sentence contains."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    terms = {_stem(w) for w in re.findall(r"[A-Za-z][A-Za-z\-]{2,}", query)
+             if w.lower() not in STOP_WORDS}
+    if not terms:
+        return np.zeros(len(cands))
+    return np.array([len(terms & {_stem(w) for w in c.content}) / len(terms) for c in cands])
+
+
+def _relevance(qsim: np.ndarray) -> np.ndarray:
+    """Query similarity rescaled to [0, 1] within the cluster (0 at or below the mean), so the
+    query reorders sentences of this cluster whatever the absolute cosine level."""
+    if not len(qsim):
+        return qsim
+    lo, hi = float(qsim.mean()), float(qsim.max())
+    return np.clip((qsim - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
 
 
 def order(documents: Sequence[Document], picked: Sequence[Candidate]) -> list[Candidate]:

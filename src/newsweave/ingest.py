@@ -1,0 +1,980 @@
+"""Ingest: turn files and folders into :class:`Article` objects (and cluster JSONL into
+:class:`Cluster` objects), streaming, with every bad input located by file and line/offset.
+
+Formats, chosen by extension (``.xml`` and extension-less files are sniffed):
+
+* plain text (``.txt``, ``.text``, no extension): one article per file, see below;
+* HTML (``.html``, ``.htm``, ``.xhtml``): main text, title, date and site name by trafilatura;
+* article JSONL (``.jsonl``, ``.ndjson``): the article contract, one article per line;
+* RSS/Atom (``.rss``, ``.atom``, or ``.xml`` holding a feed): one article per entry (feedparser);
+* WARC (``.warc``, ``.warc.gz``): one article per HTML ``response`` record (warcio + trafilatura).
+
+**What ``Article.text`` is.** Every character offset downstream (sentences, entities, quotes,
+citations) indexes ``Article.text`` exactly as this module returns it, so the rules are fixed
+here, once:
+
+* JSONL and cluster records: the ``text`` field exactly as given (nothing stripped or rewritten;
+  only validated to hold some non-space character). Their metadata fields are taken as given too
+  (dates normalised to ``YYYY-MM-DD``); nothing is inferred from the text.
+* Plain-text files: line endings normalised to ``\\n``, trailing spaces of each line dropped,
+  runs of blank lines collapsed to one blank line (a paragraph break), and the *header* removed:
+  a leading ``date YYYY-MM-DD`` marker, ``Updated: ...`` / ``Published: ...`` stamp lines among
+  the first lines, and a title line (a short first line without final punctuation followed by a
+  blank line). The body starts at its first non-space character. A dateline
+  (``New York [USA], Mar. 3 (ANI):``, ``WASHINGTON:``, ``LONDON (AP) _``) and credit lines
+  (``From The Guardian:``) are *kept* in the text (the summarizer trims datelines); they only
+  feed metadata.
+* HTML pages, WARC records and feed entries: the extracted text, one paragraph per block joined
+  by blank lines, with a leading line repeating the title dropped (and, for pages, stamp lines
+  among the first lines, as for plain text).
+
+**Dates.** ``Article.published`` is the first publication as ``YYYY-MM-DD`` or ``None``; never an
+"Updated" stamp, which goes to ``Article.updated``. For plain text the order of trust is the
+``date`` marker, a ``Published:`` stamp, then the dateline's month and day with the year taken
+from the file's other dates (the ``Updated`` stamp: a dateline "Mar. 3" in a file updated
+"Aug 23, 2017" was published 2017-03-03).
+
+**Errors.** Readers yield ``Article | InputError`` so a bad record never ends a file early;
+:func:`iter_articles` hands errors to ``on_error`` (skip and go on) or raises the first one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as htmllib
+import io
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from newsweave.errors import InputError
+from newsweave.models import Article, Cluster
+
+ErrorHandler = Callable[[InputError], None]
+Item = Article | InputError
+
+#: One plain-text or HTML file is one article: anything larger is not an article but a mistake
+#: (a dump given the wrong extension), and reading it whole would break bounded memory.
+MAX_ARTICLE_BYTES = 20 * 1024 * 1024
+#: Longest JSONL line read; longer lines are reported and skipped without being held in memory.
+MAX_LINE_BYTES = 32 * 1024 * 1024
+#: Largest HTTP body taken from one WARC record (news pages are well under this).
+MAX_RECORD_BYTES = 10 * 1024 * 1024
+#: Bytes allowed after the last WARC record (line breaks) before the rest counts as damage.
+WARC_TRAILING_SLACK = 4
+#: feedparser has no streaming API, so a feed file is parsed whole: cap it.
+MAX_FEED_BYTES = 64 * 1024 * 1024
+#: Bytes sniffed for binary content (a NUL byte) and for the kind of markup.
+SNIFF_BYTES = 8192
+#: A title line is a headline, not a sentence: at most this many words / characters.
+TITLE_MAX_WORDS = 25
+TITLE_MAX_CHARS = 200
+#: An agency named in a dateline is a short name ("AP", "Reuters", "Press Trust of India").
+OUTLET_MAX_WORDS = 4
+#: Header stamps and credit lines are looked for among this many leading non-blank lines.
+HEADER_LINES = 8
+CREDIT_LINES = 10
+#: Hex characters of sha256 kept in an article id: 64 bits, collision-free at archive scale.
+ID_HEX_CHARS = 16
+
+TEXT_SUFFIXES = frozenset({".txt", ".text", ""})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+FEED_SUFFIXES = frozenset({".rss", ".atom"})
+KNOWN_SUFFIXES = "text (.txt), HTML (.html), JSONL (.jsonl), RSS/Atom (.rss, .atom, .xml), WARC"
+
+
+# --------------------------------------------------------------------------- ids and dates
+def _id_key(text: str) -> str:
+    """The form of a text that its id hashes: Unicode NFKC, whitespace runs as one space."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def article_id(text: str) -> str:
+    """Stable id of an article from its content: same text (up to whitespace and Unicode
+    compatibility forms) gives the same id on every machine and run."""
+    digest = hashlib.sha256(_id_key(text).encode("utf-8")).hexdigest()
+    return digest[:ID_HEX_CHARS]
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ]\d)")
+_YEAR = re.compile(r"\b\d{4}\b")
+
+
+def _parse_datetime(value: str) -> datetime | None:
+    """A full date (year, month and day all written) parsed by dateutil, else None.
+
+    Parsing twice with different defaults tells which fields the string really gave."""
+    from dateutil import parser as dateparser
+
+    value = value.strip()
+    if not value or not _YEAR.search(value):
+        return None
+    try:
+        one = dateparser.parse(value, default=datetime(2001, 1, 1), ignoretz=True)
+        two = dateparser.parse(value, default=datetime(2002, 2, 2), ignoretz=True)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if (one.year, one.month, one.day) != (two.year, two.month, two.day):
+        return None
+    return one
+
+
+def normalise_date(value: str | None) -> str | None:
+    """ISO ``YYYY-MM-DD`` for any full date string (ISO, RFC 822, "Aug 23, 2017 11:20 IST"),
+    None for a missing, partial ("March 2017") or unparseable one."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    match = _ISO_DATE.match(value)
+    if match:
+        try:
+            return date(*(int(g) for g in match.groups())).isoformat()
+        except ValueError:
+            return None
+    parsed = _parse_datetime(value)
+    return parsed.date().isoformat() if parsed else None
+
+
+def _month_day(value: str, year: int) -> date | None:
+    """Month and day written without a year ("Mar. 3"), placed in ``year``."""
+    from dateutil import parser as dateparser
+
+    try:
+        return dateparser.parse(value, default=datetime(year, 1, 1)).date()
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def _date_in_year_before(value: str, reference: date) -> date | None:
+    """The date "Mar. 3" names, in the year that puts it on or before ``reference`` (a later
+    date of the same article, such as its update stamp)."""
+    found = _month_day(value, reference.year)
+    if found is not None and found > reference:
+        found = _month_day(value, reference.year - 1)
+    return found
+
+
+# --------------------------------------------------------------------------- plain text
+_MARKER = re.compile(r"^\s*date:?[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
+_STAMP = re.compile(
+    r"^(?P<kind>(?:last[ ]+)?(?:updated|modified)|(?:first[ ]+)?(?:published|posted))"
+    r"(?:[ ]+(?:on|at))?[ ]*:?[ ]*(?P<value>\S.*)$",
+    re.IGNORECASE,
+)
+_CLOSERS = "\"'”’»)]"
+_FINAL_PUNCT = ".!?;:,"
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_UPWORD = r"[A-Z][A-Z'’.\-]*"
+_CAPWORD = r"[A-Z][\w'’.\-]*"
+_DATELINE = re.compile(
+    rf"""^(?:
+        (?P<place>{_CAPWORD}(?:[ ]{_CAPWORD}){{0,3}}(?:,[ ]{_CAPWORD}(?:[ ]{_CAPWORD})?)?)
+        (?P<country>[ ]?\[[^\]\n]{{1,40}}\])?
+        (?:,?[ ](?P<date>{_MONTH}[ ]\d{{1,2}}(?:,?[ ]\d{{4}})?))?
+        (?:[ ]?\((?P<outlet>[A-Z][\w.&'’ -]{{1,40}}?)\))?
+        [ ]*(?:--|[:_\-—–])(?=\s)
+      | \((?P<lead_outlet>[A-Z][\w.&'’ -]{{1,40}}?)\)[ ]*(?:--|[:_\-—–])?
+    )""",
+    re.VERBOSE,
+)
+#: Parenthesised words after a place that are not news agencies (party-state tags and the like).
+_NOT_OUTLET = re.compile(r"^(?:[A-Z]|[RDI]-.*|AP Photo.*)$")
+_CREDIT = re.compile(
+    r"^(?:(?:From|Via|Courtesy of)[ ]+(?P<a>[A-Z][\w.&'’-]*(?:[ ][\w.&'’-]+){0,5})[ ]*:"
+    r"|(?:Source|Credit)[ ]*:[ ]*(?P<b>[A-Z][\w.&'’-]*(?:[ ][\w.&'’-]+){0,5})\.?)$"
+)
+
+
+def _tidy_lines(text: str) -> str:
+    """Line endings as ``\\n``, no trailing spaces, at most one blank line between paragraphs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _strip_closers(line: str) -> str:
+    return line.rstrip().rstrip(_CLOSERS).rstrip()
+
+
+def _looks_like_title(line: str) -> bool:
+    """A headline: short, starts with a capital or digit, no sentence-final punctuation."""
+    stripped = line.strip()
+    if not stripped or len(stripped) > TITLE_MAX_CHARS:
+        return False
+    starts_well = stripped[0].isupper() or stripped[0].isdigit()
+    if len(stripped.split()) > TITLE_MAX_WORDS or not starts_well:
+        return False
+    core = _strip_closers(stripped)
+    return bool(core) and core[-1] not in _FINAL_PUNCT and _parse_dateline(stripped) is None
+
+
+def _parse_stamps(line: str) -> tuple[date | None, date | None] | None:
+    """``(published, updated)`` if the whole line is date stamps ("| Updated: Aug 23, 2017
+    11:20 IST", "Published: ... | Updated: ..."), else None."""
+    published: date | None = None
+    updated: date | None = None
+    parts = [p.strip(" \t•·") for p in line.split("|")]
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    for part in parts:
+        match = _STAMP.match(part)
+        when = _parse_datetime(match.group("value")) if match else None
+        if when is None:
+            return None
+        kind = match.group("kind").lower()
+        if "updated" in kind or "modified" in kind:
+            updated = when.date()
+        elif published is None:
+            published = when.date()
+    return published, updated
+
+
+def _parse_dateline(line: str) -> tuple[str | None, str | None] | None:
+    """``(outlet, month_day)`` of a dateline at the start of ``line``, or None.
+
+    A place in capitals alone ("WASHINGTON:") is a dateline; a place in title case needs a
+    bracketed country, a date or an agency to tell it from an ordinary first sentence."""
+    match = _DATELINE.match(line)
+    if not match:
+        return None
+    outlet = match.group("outlet") or match.group("lead_outlet")
+    if outlet and (_NOT_OUTLET.match(outlet) or len(outlet.split()) > OUTLET_MAX_WORDS):
+        return None
+    place = match.group("place")
+    if place is not None:
+        has_more = match.group("country") or match.group("date") or outlet
+        if not has_more and not re.fullmatch(rf"{_UPWORD}(?:[ ]{_UPWORD})*(?:,.*)?", place):
+            return None
+    return (outlet.strip() if outlet else None), match.group("date")
+
+
+def _find_credit(lines: Iterable[str]) -> str | None:
+    """The outlet of a credit line ("From The Guardian:") among the first body lines."""
+    seen = 0
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        match = _CREDIT.match(stripped)
+        if match:
+            return (match.group("a") or match.group("b")).strip()
+        seen += 1
+        if seen >= CREDIT_LINES:
+            break
+    return None
+
+
+def _split_title(text: str) -> tuple[str | None, str]:
+    """``(title, body)``: the first line is a title when it looks like a headline and a blank
+    line follows it (and some body follows that)."""
+    first, blank, rest = text.strip("\n").partition("\n\n")
+    if blank and "\n" not in first and rest.strip() and _looks_like_title(first):
+        return " ".join(first.split()), rest.strip()
+    return None, text.strip()
+
+
+def _pull_stamps(text: str) -> tuple[date | None, date | None, str]:
+    """Remove stamp-only lines ("Updated: ...") among the first lines of a body; returns
+    ``(published, updated, text)``."""
+    published: date | None = None
+    updated: date | None = None
+    kept: list[str] = []
+    seen = 0
+    for line in text.split("\n"):
+        if seen < HEADER_LINES and line.strip():
+            seen += 1
+            stamps = _parse_stamps(line)
+            if stamps is not None:
+                published = published or stamps[0]
+                updated = updated or stamps[1]
+                continue
+        kept.append(line)
+    if published is None and updated is None:
+        return None, None, text
+    return published, updated, _tidy_lines("\n".join(kept)).strip()
+
+
+def _dateline_date(month_day: str | None, reference: date | None) -> date | None:
+    """The date of a dateline: its own year if written, else the year of ``reference``."""
+    if not month_day:
+        return None
+    written = _parse_datetime(month_day)
+    if written is not None:
+        return written.date()
+    return _date_in_year_before(month_day, reference) if reference else None
+
+
+def _as_date(value: str | None) -> date | None:
+    iso = normalise_date(value)
+    return date.fromisoformat(iso) if iso else None
+
+
+def parse_text(raw: str, path: str | None = None) -> Article:
+    """One plain-text article (the conventions are in the module docstring).
+
+    Raises InputError when nothing but a header is there."""
+    text = _tidy_lines(raw.lstrip("\ufeff"))
+    marker_date: date | None = None
+    marker = _MARKER.match(text)
+    if marker:
+        try:
+            marker_date = date.fromisoformat(marker.group(1))
+        except ValueError:
+            marker_date = None
+        text = text[marker.end() :]
+    stamp_published, updated, text = _pull_stamps(text)
+    title, body = _split_title(text)
+    if not body.strip():
+        raise InputError("article has no text", path)
+
+    outlet, month_day = _parse_dateline(body) or (None, None)
+    if outlet is None:
+        outlet = _find_credit(body.split("\n"))
+    published = marker_date or stamp_published or _dateline_date(month_day, updated)
+    return Article(
+        id=article_id(body),
+        text=body,
+        title=title,
+        outlet=outlet,
+        published=published.isoformat() if published else None,
+        updated=updated.isoformat() if updated else None,
+        path=path,
+    )
+
+
+# --------------------------------------------------------------------------- HTML
+_BLOCK_TAGS = (
+    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+    "pre", "table", "tr", "section", "article", "header", "footer", "figure", "figcaption",
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _paragraphs(lines: Iterable[str]) -> str:
+    """Non-empty lines, spaces collapsed, one paragraph each, separated by blank lines."""
+    kept = (" ".join(line.split()) for line in lines)
+    return "\n\n".join(line for line in kept if line)
+
+
+def html_fragment_text(fragment: str) -> str:
+    """Readable text of an HTML fragment (a feed entry's content or summary), paragraph per
+    block element; scripts and styles dropped. Plain text comes back tidied."""
+    if "<" not in fragment:
+        return _paragraphs(htmllib.unescape(fragment).split("\n"))
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ParserError, ValueError):
+        return _paragraphs(fragment.split("\n"))
+    for junk in list(root.iter("script", "style", "noscript")):
+        junk.drop_tree()
+    for element in root.iter(*_BLOCK_TAGS):
+        element.tail = "\n" + (element.tail or "")
+        element.text = "\n" + (element.text or "")
+    for element in root.iter("br"):
+        element.tail = "\n" + (element.tail or "")
+    return _paragraphs(root.text_content().split("\n"))
+
+
+def _drop_title_line(text: str, title: str | None) -> str:
+    """Extractors often repeat the headline as the first paragraph: drop that copy."""
+    if not title:
+        return text
+    first, _, rest = text.partition("\n\n")
+    if " ".join(first.split()).casefold() == " ".join(title.split()).casefold() and rest.strip():
+        return rest
+    return text
+
+
+def _html_fields(html: str, url: str | None) -> dict[str, Any] | None:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False
+    )
+    if doc is None:
+        return None
+    return {
+        "text": doc.text or "",
+        "title": doc.title,
+        "date": doc.date,
+        "sitename": doc.sitename,
+        "url": doc.url,
+    }
+
+
+def parse_html(
+    html: str,
+    path: str | None = None,
+    url: str | None = None,
+    fallback_date: str | None = None,
+) -> Article:
+    """One news page through trafilatura: main text, title, first-publication date, site name
+    as outlet; ``url`` wins over the page's canonical link (given for WARC records, where it is
+    the address actually fetched). ``fallback_date`` is used when the page shows no date."""
+    fields = _html_fields(html, url)
+    text = _paragraphs(fields["text"].split("\n")) if fields else ""
+    if not text:
+        raise InputError("no article text found in the HTML page", path)
+    title = " ".join(fields["title"].split()) if fields["title"] else None
+    stamp_published, updated, text = _pull_stamps(_drop_title_line(text, title))
+    if not text:
+        raise InputError("no article text found in the HTML page", path)
+    page_date = _as_date(fields["date"])
+    if page_date is not None and page_date == updated:
+        page_date = None  # the date finder took the "Updated" stamp for the publication
+    fallback = _as_date(fallback_date)
+    outlet, month_day = _parse_dateline(text) or (None, None)
+    published = (
+        stamp_published or page_date or _dateline_date(month_day, updated or fallback) or fallback
+    )
+    return Article(
+        id=article_id(text),
+        text=text,
+        title=title,
+        outlet=fields["sitename"] or outlet,
+        published=published.isoformat() if published else None,
+        updated=updated.isoformat() if updated else None,
+        url=url or fields["url"],
+        path=path,
+    )
+
+
+def _decode_html(data: bytes, declared: str | None = None) -> str | None:
+    """HTML bytes as text: UTF-8 when they are valid UTF-8 (other encodings rarely are, and
+    declarations are often wrong), else the declared charset (HTTP header, then
+    ``<meta charset>``). None when none decodes."""
+    charsets = ["utf-8-sig"]
+    if declared:
+        charsets.append(declared)
+    meta = _META_CHARSET.search(data[:SNIFF_BYTES])
+    if meta:
+        charsets.append(meta.group(1).decode("ascii", "replace"))
+    for charset in charsets:
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return None
+
+
+# --------------------------------------------------------------------------- file plumbing
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".warc.gz"):
+        return ".warc.gz"
+    return path.suffix.lower()
+
+
+def _kind_of(path: Path) -> str | None:
+    """Reader for a file by its extension: text, html, jsonl, feed, xml (sniffed), warc."""
+    suffix = _suffix(path)
+    if suffix in {".warc", ".warc.gz"}:
+        return "warc"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in FEED_SUFFIXES:
+        return "feed"
+    if suffix == ".xml":
+        return "xml"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    return None
+
+
+def _sniff(head: bytes) -> str | None:
+    """The format of a file by its first bytes, where its name does not tell."""
+    if head.startswith(b"\x1f\x8b") or head.startswith(b"WARC/"):
+        return "warc"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")):
+        if re.search(rb"<(?:rss|feed|rdf:rdf)\b", start):
+            return "feed"
+        return "html" if b"<html" in start else None
+    if start.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    return None
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    """A whole small file, or InputError when unreadable, too large or binary."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"file too large for one article ({size} bytes > {limit})", path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    if b"\x00" in data[:SNIFF_BYTES]:
+        raise InputError("binary file, not text", path)
+    return data
+
+
+def _decode_utf8(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 text (invalid byte at offset {exc.start})", path, line
+        ) from None
+
+
+def _is_feed_xml(path: Path) -> bool:
+    try:
+        with path.open("rb") as stream:
+            return _sniff(stream.read(SNIFF_BYTES)) in ("feed", "html")
+    except OSError:
+        return True  # let the reader report it
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Article files under ``folder``, recursively, sorted by relative path; hidden files and
+    folders skipped, as are files of no known format and ``.xml`` files that are not feeds
+    (sitemaps, configuration)."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            candidate = Path(root) / name
+            kind = None if name.startswith(".") else _kind_of(candidate)
+            if kind is not None and (kind != "xml" or _is_feed_xml(candidate)):
+                found.append(candidate)
+    return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+# --------------------------------------------------------------------------- readers
+def _read_text(path: Path) -> Iterator[Item]:
+    yield parse_text(_decode_utf8(_read_bytes(path, MAX_ARTICLE_BYTES), path), str(path))
+
+
+def _read_html(path: Path) -> Iterator[Item]:
+    data = _read_bytes(path, MAX_ARTICLE_BYTES)
+    page = _decode_html(data)
+    if page is None:
+        _decode_utf8(data, path)  # raises with the offending offset
+    yield parse_html(page or "", path=str(path))
+
+
+def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes)`` one line at a time; ``None`` for a line over ``limit`` bytes,
+    which is skipped without being held in memory."""
+    number = 0
+    while True:
+        chunk = stream.readline(limit + 1)
+        if not chunk:
+            return
+        number += 1
+        if len(chunk) > limit and not chunk.endswith(b"\n"):
+            while chunk and not chunk.endswith(b"\n"):
+                chunk = stream.readline(limit + 1)
+            yield number, None
+            continue
+        yield number, chunk
+
+
+def _optional_str(record: dict[str, Any], key: str, path: Path, line: int) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f'"{key}" must be a string or null', path, line)
+    return value.strip() or None
+
+
+def _record_id(record: dict[str, Any], text: str, path: Path, line: int) -> str:
+    value = record.get("id")
+    if value is None or value == "":
+        return article_id(text)
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InputError('"id" must be a string or an integer', path, line)
+    return str(value)
+
+
+def _article_from_record(record: Any, path: Path, line: int) -> Article:
+    """One article-contract object; only ``text`` is required."""
+    if not isinstance(record, dict):
+        raise InputError("expected a JSON object (an article)", path, line)
+    text = record.get("text")
+    if text is None:
+        hint = " (this looks like a cluster file: use --jsonl)" if "docs" in record else ""
+        raise InputError(f'no "text" field{hint}', path, line)
+    if not isinstance(text, str):
+        raise InputError('"text" must be a string', path, line)
+    if not text.strip():
+        raise InputError("article has no text", path, line)
+    published = _optional_str(record, "published", path, line)
+    return Article(
+        id=_record_id(record, text, path, line),
+        text=text,
+        title=_optional_str(record, "title", path, line),
+        outlet=_optional_str(record, "outlet", path, line),
+        published=normalise_date(published),
+        updated=normalise_date(_optional_str(record, "updated", path, line)),
+        url=_optional_str(record, "url", path, line),
+        path=str(path),
+        label=_optional_str(record, "label", path, line),
+    )
+
+
+def _json_line(raw: bytes, path: Path, line: int, hook: Any = None) -> Any:
+    try:
+        decoded = raw.decode("utf-8-sig" if line == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8 text (invalid byte at column {exc.start + 1})"
+        raise InputError(message, path, line) from None
+    try:
+        return json.loads(decoded, object_pairs_hook=hook)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path, line) from None
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    if b"\x00" in stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]:  # type: ignore[attr-defined]
+        stream.close()
+        raise InputError("binary file, not text", path)
+    return stream
+
+
+def _read_jsonl(path: Path) -> Iterator[Item]:
+    """Article JSONL, one line at a time (bounded memory); blank lines are allowed."""
+    with _open_binary(path) as stream:
+        for line, raw in _lines(stream, MAX_LINE_BYTES):
+            if raw is None:
+                yield InputError(f"line longer than {MAX_LINE_BYTES} bytes", path, line)
+                continue
+            if not raw.strip():
+                continue
+            try:
+                yield _article_from_record(_json_line(raw, path, line), path, line)
+            except InputError as exc:
+                yield exc
+
+
+def _struct_date(value: Any) -> str | None:
+    """feedparser's UTC ``time.struct_time`` as ``YYYY-MM-DD``."""
+    if not value:
+        return None
+    try:
+        return date(value.tm_year, value.tm_mon, value.tm_mday).isoformat()
+    except (AttributeError, ValueError):
+        return None
+
+
+def _entry_article(entry: Any, outlet: str | None, path: Path) -> Article | None:
+    """One feed entry; None for an entry that carries no text (a bare link)."""
+    body = ""
+    for content in entry.get("content") or []:
+        body = content.get("value") or ""
+        if body.strip():
+            break
+    if not body.strip():
+        body = entry.get("summary") or ""
+    text = html_fragment_text(body) if body.strip() else ""
+    title = " ".join(htmllib.unescape(entry.get("title") or "").split()) or None
+    text = _drop_title_line(text, title)
+    if not text.strip():
+        return None
+    # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed
+    published = _struct_date(dict.get(entry, "published_parsed"))
+    updated = _struct_date(dict.get(entry, "updated_parsed"))
+    dateline_outlet, _ = _parse_dateline(text) or (None, None)
+    return Article(
+        id=article_id(text),
+        text=text,
+        title=title,
+        outlet=outlet or dateline_outlet,
+        published=published,
+        updated=updated if updated != published else None,
+        url=entry.get("link") or None,
+        path=str(path),
+    )
+
+
+def _read_feed(path: Path) -> Iterator[Item]:
+    """An RSS or Atom file: each entry with text becomes an article (outlet = feed title)."""
+    import xml.sax
+
+    import feedparser
+
+    data = _read_bytes(path, MAX_FEED_BYTES)
+    feed = feedparser.parse(io.BytesIO(data))  # a stream, so nothing is ever fetched
+    error = feed.get("bozo_exception")
+    if isinstance(error, xml.sax.SAXParseException):
+        where = f" (line {error.getLineNumber()})" if error.getLineNumber() else ""
+        raise InputError(f"malformed feed XML: {error.getMessage()}{where}", path)
+    if not feed.get("version") and not feed.entries:
+        raise InputError("not an RSS or Atom feed", path)
+    outlet = " ".join((feed.feed.get("title") or "").split()) or None
+    count = 0
+    for entry in feed.entries:
+        article = _entry_article(entry, outlet, path)
+        if article is not None:
+            count += 1
+            yield article
+    if count == 0:
+        raise InputError("feed has no entry with text", path)
+
+
+def _read_xml(path: Path) -> Iterator[Item]:
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    kind = _sniff(head)
+    if kind == "feed":
+        yield from _read_feed(path)
+    elif kind == "html":
+        yield from _read_html(path)
+    else:
+        raise InputError("XML file is not an RSS or Atom feed", path)
+
+
+def _warc_article(record: Any, path: Path, offset_of: Callable[[], int]) -> Item | None:
+    """An HTML response record as an article; None for records that are not article pages
+    (requests, metadata, redirects and errors, images, pages without extractable text)."""
+    if record.rec_type not in ("response", "resource"):
+        return None
+    mime = record.rec_headers.get_header("Content-Type") or ""
+    charset = None
+    if record.http_headers is not None:
+        status = record.http_headers.get_statuscode() or ""
+        if not status.startswith("2"):
+            return None
+        mime = record.http_headers.get_header("Content-Type") or ""
+    if "html" not in mime.lower():
+        return None
+    found = re.search(r"charset=([\w.:-]+)", mime, re.I)
+    if found:
+        charset = found.group(1)
+    body = record.content_stream().read(MAX_RECORD_BYTES + 1)
+    if len(body) > MAX_RECORD_BYTES:
+        message = f"WARC record at offset {offset_of()}: HTML body over {MAX_RECORD_BYTES} bytes"
+        return InputError(message, path)
+    page = _decode_html(body, charset) or body.decode("utf-8", "replace")
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    warc_date = record.rec_headers.get_header("WARC-Date")
+    try:
+        return parse_html(page, path=str(path), url=url, fallback_date=warc_date)
+    except InputError:
+        return None
+
+
+def _read_warc(path: Path) -> Iterator[Item]:
+    """WARC or WARC.gz record by record (warcio streams; memory stays flat)."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    count = 0
+    try:
+        with path.open("rb") as stream:
+            records = ArchiveIterator(stream)
+            end = 0
+            try:
+                for record in records:
+                    # warcio knows a record's offset only once it has been read to its end
+                    item = _warc_article(record, path, records.get_record_offset)
+                    offset = records.get_record_offset()
+                    end = offset + records.get_record_length()
+                    if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than declared
+                        item = InputError(f"WARC record at offset {offset} is truncated", path)
+                    if item is not None:
+                        count += isinstance(item, Article)
+                        yield item
+            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+                yield InputError(f"bad WARC record at offset {end}: {exc}", path)
+                return
+            if path.stat().st_size - end > WARC_TRAILING_SLACK:
+                yield InputError(f"unreadable data after offset {end} (truncated WARC?)", path)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    if count == 0:
+        raise InputError("WARC holds no HTML page with article text", path)
+
+
+_READERS: dict[str, Callable[[Path], Iterator[Item]]] = {
+    "text": _read_text,
+    "html": _read_html,
+    "jsonl": _read_jsonl,
+    "feed": _read_feed,
+    "xml": _read_xml,
+    "warc": _read_warc,
+}
+
+
+def _read_file(path: Path, kind: str) -> Iterator[Item]:
+    """The items of one file; a file-level failure comes out as one final InputError."""
+    if kind == "text":
+        try:
+            with path.open("rb") as stream:
+                sniffed = _sniff(stream.read(SNIFF_BYTES)) if path.suffix == "" else None
+        except OSError as exc:
+            yield InputError(f"cannot read file: {exc.strerror}", path)
+            return
+        kind = sniffed or kind
+    try:
+        yield from _READERS[kind](path)
+    except InputError as exc:
+        yield exc
+
+
+def _read_path(target: Path) -> Iterator[Item]:
+    """Everything under one command-line path (a file or a folder)."""
+    if not target.exists():
+        yield InputError("no such file or directory", target)
+        return
+    if target.is_dir():
+        files = _walk(target)
+        if not files:
+            empty = not any(not p.name.startswith(".") for p in target.iterdir())
+            message = "empty folder" if empty else f"no article files in folder ({KNOWN_SUFFIXES})"
+            yield InputError(message, target)
+            return
+        for path in files:
+            yield from _read_file(path, _kind_of(path) or "text")
+        return
+    kind = _kind_of(target)
+    if kind is None:
+        yield InputError(f"unsupported file type '{_suffix(target)}' ({KNOWN_SUFFIXES})", target)
+        return
+    yield from _read_file(target, kind)
+
+
+def iter_articles(
+    paths: Sequence[str | Path] | str | Path, on_error: ErrorHandler | None = None
+) -> Iterator[Article]:
+    """Articles from files and folders, streamed in a deterministic order (paths as given,
+    folders recursively by sorted relative path, hidden files skipped).
+
+    With ``on_error``, each bad file or record is handed to it and skipped; without, the first
+    one is raised as InputError."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    for target in paths:
+        for item in _read_path(Path(target)):
+            if isinstance(item, InputError):
+                if on_error is None:
+                    raise item
+                on_error(item)
+            else:
+                yield item
+
+
+def read_articles(paths: Sequence[str | Path] | str | Path) -> list[Article]:
+    """All articles of ``paths``, strictly: the first bad input raises InputError, and so does
+    an input that yields no article at all."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    articles = list(iter_articles(paths))
+    if not articles:
+        if len(paths) == 1:
+            raise InputError("no articles found", paths[0])
+        raise InputError("no articles found in " + ", ".join(str(p) for p in paths))
+    return articles
+
+
+# --------------------------------------------------------------------------- clusters
+def _without_summaries(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON object hook: reference summaries are dropped as the line is parsed, so nothing
+    downstream can read them, even by mistake."""
+    return {key: value for key, value in pairs if key != "summaries"}
+
+
+def _cluster_doc(doc: Any, index: int, path: Path, line: int) -> Article | None:
+    """One ``docs`` entry as an article; None when it has no text."""
+    if not isinstance(doc, dict):
+        return None
+    text = doc.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    date_value = doc.get("date")
+    return Article(
+        id=_record_id(doc, text, path, line),
+        text=text,
+        title=_optional_str(doc, "title", path, line),
+        outlet=_optional_str(doc, "source", path, line),
+        published=normalise_date(date_value) if isinstance(date_value, str) else None,
+        path=str(path),
+    )
+
+
+def _unique_ids(articles: list[Article]) -> tuple[Article, ...]:
+    """Citations need distinct ids within a cluster: repeats get a ``-2``, ``-3``... suffix."""
+    seen: dict[str, int] = {}
+    out: list[Article] = []
+    for article in articles:
+        count = seen.get(article.id, 0) + 1
+        seen[article.id] = count
+        if count > 1:
+            article = replace(article, id=f"{article.id}-{count}")
+        out.append(article)
+    return tuple(out)
+
+
+def _cluster_from_record(record: Any, path: Path, line: int) -> Cluster:
+    if not isinstance(record, dict):
+        raise InputError("expected a JSON object (a cluster)", path, line)
+    cluster_id = record.get("id")
+    if cluster_id is None or cluster_id == "":
+        cluster_id = f"line-{line}"
+    elif isinstance(cluster_id, bool) or not isinstance(cluster_id, str | int):
+        raise InputError('"id" must be a string or an integer', path, line)
+    docs = record.get("docs")
+    if not isinstance(docs, list):
+        raise InputError(f'cluster {cluster_id}: "docs" must be a list of documents', path, line)
+    articles = [a for i, d in enumerate(docs) if (a := _cluster_doc(d, i, path, line))]
+    if not articles:
+        raise InputError(f"cluster {cluster_id}: no document with text", path, line)
+    query = record.get("query")
+    if query is not None and not isinstance(query, str):
+        raise InputError(f'cluster {cluster_id}: "query" must be a string', path, line)
+    return Cluster(id=str(cluster_id), articles=_unique_ids(articles), query=(query or "").strip()
+                   or None)
+
+
+def iter_clusters(path: str | Path) -> Iterator[Cluster | InputError]:
+    """Clusters of a cluster-contract JSONL file, one line at a time. A bad line or a cluster
+    without a usable document comes out as an InputError (with its line) in its place, so a
+    batch can report it and go on. Reference ``summaries`` are never read.
+
+    Raises InputError at once (on the call, not the first ``next``) when the file is missing,
+    unreadable or binary."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such file or directory", path)
+    if path.is_dir():
+        raise InputError("is a folder, expected a cluster JSONL file", path)
+    return _clusters(path, _open_binary(path))
+
+
+def _clusters(path: Path, stream: IO[bytes]) -> Iterator[Cluster | InputError]:
+    with stream:
+        for line, raw in _lines(stream, MAX_LINE_BYTES):
+            if raw is None:
+                yield InputError(f"line longer than {MAX_LINE_BYTES} bytes", path, line)
+                continue
+            if not raw.strip():
+                continue
+            try:
+                yield _cluster_from_record(_json_line(raw, path, line, _without_summaries),
+                                           path, line)
+            except InputError as exc:
+                yield exc

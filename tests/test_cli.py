@@ -1,0 +1,131 @@
+"""End-to-end tests of the `newsweave weave` command (in-process, real models)."""
+
+import json
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from newsweave.cli import main
+
+EXAMPLE = "examples/sessions-2017"
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return json.loads((resources.files("newsweave") / "data" / "brief.schema.json").read_text())
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_weave_example_json_validates(capsys, schema):
+    code, out, err = run(capsys, "weave", EXAMPLE, "--format", "json")
+    assert code == 0, err
+    brief = json.loads(out)
+    jsonschema.validate(brief, schema)
+    assert sorted(s["published"] for s in brief["sources"]) == [
+        "2017-03-02", "2017-03-02", "2017-03-03"]
+    assert brief["summary"]
+    texts = {}
+    for path in sorted(__import__("pathlib").Path(EXAMPLE).iterdir()):
+        texts[path.name] = path
+    ids = {s["id"] for s in brief["sources"]}
+    for item in brief["summary"]:
+        assert item["citations"] and set(item["citations"]) <= ids
+        assert item["origin"]["source"] == item["citations"][0]
+    words = sum(len(s["text"].split()) for s in brief["summary"])
+    assert words <= 120
+
+
+def test_origin_spans_index_ingested_text(capsys, example_articles):
+    code, out, _ = run(capsys, "weave", EXAMPLE, "--format", "json", "--words", "80")
+    assert code == 0
+    brief = json.loads(out)
+    text = {a.id: a.text for a in example_articles}
+    for item in brief["summary"]:
+        o = item["origin"]
+        assert text[o["source"]][o["start"] : o["end"]] == item["text"]
+
+
+def test_text_and_markdown_show_numbered_citations(capsys):
+    code, out, _ = run(capsys, "weave", EXAMPLE, "--format", "markdown")
+    assert code == 0
+    assert "## Summary" in out and "## Sources" in out
+    summary = out.split("## Summary")[1].split("##")[0]
+    lines = [ln for ln in summary.splitlines() if ln.strip()]
+    assert lines and all("[" in ln and ln.rstrip().endswith("]") for ln in lines)
+    code, out, _ = run(capsys, "weave", EXAMPLE)
+    assert code == 0 and "[1]" in out and "Sources" in out
+
+
+def test_html_escapes_article_text_and_links_citations(capsys, tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "Evil <script>alert(1)</script> headline\n\nThe council approved the new <b>budget</b> "
+        "of 4 million dollars on Monday after a long debate in the town hall.\n")
+    (tmp_path / "b.txt").write_text(
+        "Budget passes\n\nThe town council approved a budget of 4 million dollars on Monday "
+        "after a long debate.\n")
+    out_file = tmp_path / "brief.html"
+    code, _, err = run(capsys, "weave", str(tmp_path), "--format", "html", "--out", str(out_file))
+    assert code == 0, err
+    page = out_file.read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<b>budget</b>" not in page
+    assert "href='#s0-" in page and "<mark id='s0-" in page
+
+
+def test_batch_jsonl_in_order_and_skips_bad_cluster(capsys, tmp_path):
+    good = {"id": "c1", "docs": [
+        {"id": "d1", "text": "The river flooded the town of Elmsford on Tuesday. "
+         "About 4,000 people left their homes.", "date": "2024-05-01", "source": "AP"},
+        {"id": "d2", "text": "Floods forced 4,000 people from homes in Elmsford on Tuesday.",
+         "date": "2024-05-02"}],
+        "summaries": ["SECRET REFERENCE SUMMARY"]}
+    second = dict(good, id="c3")
+    path = tmp_path / "clusters.jsonl"
+    path.write_text(json.dumps(good) + "\n{not json\n" + json.dumps(second) + "\n")
+    code, out, err = run(capsys, "weave", "--jsonl", str(path), "--no-progress")
+    assert code == 2
+    lines = out.strip().splitlines()
+    assert [json.loads(ln)["story"]["id"] for ln in lines] == ["c1", "c3"]
+    assert "SECRET" not in out
+    assert f"{path}:2" in err
+
+
+@pytest.mark.parametrize(
+    ("setup", "needle"),
+    [
+        (lambda p: p / "missing.txt", "missing.txt"),
+        (lambda p: (p / "empty").mkdir() or p / "empty", "empty"),
+        (lambda p: (p / "bin.txt").write_bytes(b"\x00\x01\x02\xff" * 50) and p / "bin.txt",
+         "bin.txt"),
+        (lambda p: (p / "latin.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
+         and p / "latin.txt", "latin.txt"),
+        (lambda p: (p / "bad.jsonl").write_text('{"text": "ok text here"}\n{oops\n')
+         and p / "bad.jsonl", "bad.jsonl:2"),
+        (lambda p: (p / "blank.txt").write_text("   \n\n") and p / "blank.txt", "blank.txt"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(capsys, tmp_path, setup, needle):
+    path = setup(tmp_path)
+    code, out, err = run(capsys, "weave", str(path))
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and needle in err and "Traceback" not in err
+
+
+def test_no_input_and_bad_words(capsys):
+    assert run(capsys, "weave")[0] == 2
+    code, _, err = run(capsys, "weave", EXAMPLE, "--words", "0")
+    assert code == 2 and "--words" in err
+
+
+def test_failed_run_keeps_existing_output(capsys, tmp_path):
+    out_file = tmp_path / "brief.json"
+    out_file.write_text("precious")
+    code, _, _ = run(capsys, "weave", str(tmp_path / "nope"), "--out", str(out_file))
+    assert code == 2 and out_file.read_text() == "precious"

@@ -1,0 +1,429 @@
+"""Ingest: every input format on small hand-written files, the founding example, and every kind
+of bad input (strict and skip modes)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from newsweave.errors import InputError
+from newsweave.ingest import (
+    article_id,
+    html_fragment_text,
+    iter_articles,
+    iter_clusters,
+    normalise_date,
+    parse_html,
+    parse_text,
+    read_articles,
+)
+from newsweave.models import Article, Cluster
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sessions-2017"
+
+BODY = (
+    "Officials met on Tuesday to discuss the budget, which the council must pass by June. "
+    "The mayor said the plan would protect libraries and parks from further cuts this year."
+)
+PAGE = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Council passes budget - Daily Planet</title>
+<link rel="canonical" href="https://planet.example/news/budget">
+<meta property="og:site_name" content="Daily Planet">
+<meta property="article:published_time" content="2017-03-02T09:00:00Z">
+</head><body><nav>Home | Sports | Weather</nav>
+<article><h1>Council passes budget</h1><p>{BODY}</p>
+<p>Critics &amp; supporters &lt;both&gt; spoke at the two-hour hearing, and many residents
+stayed until the vote late in the evening.</p></article>
+<footer>Copyright Daily Planet</footer></body></html>"""
+
+
+def _write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def _jsonl(path: Path, records: list[object]) -> Path:
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    return _write(path, "\n".join(lines) + "\n")
+
+
+# --------------------------------------------------------------------------- the example
+@pytest.fixture(scope="module")
+def example() -> dict[str, Article]:
+    articles = read_articles([EXAMPLE])
+    return {Path(a.path).name[:3]: a for a in articles}
+
+
+def test_example_dates_follow_first_publication(example):
+    assert [example[k].published for k in ("000", "002", "004")] == [
+        "2017-03-02",
+        "2017-03-02",
+        "2017-03-03",
+    ]
+
+
+def test_example_updated_stamp_is_kept_apart_and_removed(example):
+    ani = example["004"]
+    assert ani.updated == "2017-08-23"
+    assert "Updated" not in ani.text and "IST" not in ani.text.split("\n")[0]
+
+
+def test_example_title_outlet_and_body_start(example):
+    ani = example["004"]
+    assert ani.title == (
+        "Trump stands by Sessions as Democrats seek resignation over Russia revelation"
+    )
+    assert ani.outlet == "ANI"
+    assert ani.text.startswith("New York [USA], Mar. 3 (ANI): U.S. President Donald Trump")
+    guardian = example["000"]
+    assert guardian.title is None
+    assert guardian.outlet == "The Guardian"
+    assert guardian.text.startswith("Several Democrats and Republicans are calling")
+    assert "date 2017" not in guardian.text
+    assert example["002"].text.startswith("WASHINGTON: US Attorney General Jeff Sessions")
+
+
+def test_example_paragraphs_and_ids(example):
+    text = example["002"].text
+    assert "\n\n" in text and "\n\n\n" not in text and "\r" not in text
+    assert all(a.id == article_id(a.text) for a in example.values())
+    assert len({a.id for a in example.values()}) == 3
+
+
+# --------------------------------------------------------------------------- plain text
+def test_parse_text_marker_title_and_crlf():
+    raw = "date 2020-05-01\r\nMarket rallies\r\n\r\nStocks rose on Friday.\r\n\r\n\r\nBonds fell."
+    article = parse_text(raw, "x.txt")
+    assert article.published == "2020-05-01"
+    assert article.title == "Market rallies"
+    assert article.text == "Stocks rose on Friday.\n\nBonds fell."
+
+
+def test_parse_text_dateline_year_from_update_stamp_rolls_back():
+    raw = "Updated: Jan 5, 2019 10:00 IST\n\nMUMBAI, Dec. 30 (PTI): Shares closed higher today."
+    article = parse_text(raw)
+    assert article.published == "2018-12-30"  # December before a January update
+    assert article.updated == "2019-01-05"
+    assert article.outlet == "PTI"
+    assert article.text.startswith("MUMBAI, Dec. 30 (PTI):")
+
+
+def test_parse_text_published_stamp_and_agency_dateline():
+    raw = "Published: 3 March 2017 | Updated: 4 March 2017\n\nLONDON (AP) _ Rain fell all day."
+    article = parse_text(raw)
+    assert (article.published, article.updated) == ("2017-03-03", "2017-03-04")
+    assert article.outlet == "AP"
+
+
+def test_parse_text_sentence_first_line_is_not_a_title():
+    article = parse_text("The vote passed.\n\nIt was close.")
+    assert article.title is None and article.text.startswith("The vote passed.")
+    # a dateline without year or stamp gives no date rather than a guessed one
+    assert parse_text("PARIS, March 2 (AFP) - Talks resumed.").published is None
+
+
+def test_parse_text_header_only_is_an_error():
+    with pytest.raises(InputError, match="no text"):
+        parse_text("date 2017-03-02\n\n   \n", "empty.txt")
+
+
+def test_article_id_is_stable_and_whitespace_insensitive():
+    assert article_id("A  b\nc") == article_id("A b c") != article_id("A b d")
+    assert len(article_id("x")) == 16 and int(article_id("x"), 16) >= 0
+
+
+def test_normalise_date_forms():
+    assert normalise_date("2017-03-02T10:00:00Z") == "2017-03-02"
+    assert normalise_date("Thu, 02 Mar 2017 10:00:00 GMT") == "2017-03-02"
+    assert normalise_date("Aug 23, 2017 11:20 IST") == "2017-08-23"
+    assert normalise_date("March 2017") is None
+    assert normalise_date("2017-02-30") is None
+    assert normalise_date("soon") is None
+
+
+# --------------------------------------------------------------------------- HTML
+def test_parse_html_metadata_and_escaped_text():
+    article = parse_html(PAGE, path="page.html")
+    assert article.title == "Council passes budget"
+    assert article.outlet == "Daily Planet"
+    assert article.published == "2017-03-02"
+    assert article.url == "https://planet.example/news/budget"
+    assert article.text.startswith("Officials met on Tuesday")
+    assert "Critics & supporters <both> spoke" in article.text
+    assert "Home | Sports" not in article.text and "\n\n" in article.text
+
+
+def test_parse_html_update_stamp_is_not_the_publication_date():
+    page = PAGE.replace("2017-03-02T09:00:00Z", "").replace(
+        "<p>Critics", "<p>| Updated: Aug 23, 2017 11:20 IST</p><p>Critics"
+    )
+    undated = parse_html(page)
+    assert (undated.published, undated.updated) == (None, "2017-08-23")
+    assert "Updated" not in undated.text
+    agency = parse_html(page.replace("<p>Officials", "<p>New York [USA], Mar. 3 (ANI): Officials"))
+    assert agency.published == "2017-03-03" and agency.outlet == "Daily Planet"
+
+
+def test_parse_html_without_text_raises():
+    with pytest.raises(InputError, match="no article text"):
+        parse_html("<html><body><script>x()</script></body></html>", path="blank.html")
+
+
+def test_html_fragment_text_keeps_paragraphs_and_drops_scripts():
+    text = html_fragment_text("<p>One &amp; two.</p><script>x()</script><p>Three<br>four.</p>")
+    assert text == "One & two.\n\nThree\n\nfour."
+
+
+# --------------------------------------------------------------------------- JSONL
+def test_jsonl_keeps_ids_and_fields_and_hashes_missing_ids(tmp_path):
+    path = _jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"id": "a1", "text": "  Body one.  ", "published": "2017-03-03T08:00:00",
+             "title": "T", "outlet": "ANI", "url": "https://x.example/1", "label": "s1"},
+            "",
+            {"id": 7, "text": "Body two."},
+            {"text": "Body three."},
+        ],
+    )
+    first, second, third = read_articles([path])
+    assert (first.id, first.text, first.published, first.outlet, first.label) == (
+        "a1", "  Body one.  ", "2017-03-03", "ANI", "s1",
+    )
+    assert second.id == "7"
+    assert third.id == article_id("Body three.")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"text": "ok"', "malformed JSON"),
+        ('["not", "an", "object"]', "JSON object"),
+        ('{"title": "no text"}', 'no "text"'),
+        ('{"text": "   "}', "no text"),
+        ('{"text": 5}', "must be a string"),
+        ('{"text": "x", "title": 3}', '"title" must be'),
+        ('{"docs": [{"text": "x"}]}', "cluster file"),
+    ],
+)
+def test_jsonl_bad_line_names_file_and_line(tmp_path, line, message):
+    path = _jsonl(tmp_path / "bad.jsonl", [{"text": "fine"}, line])
+    with pytest.raises(InputError, match=message) as caught:
+        read_articles([path])
+    assert caught.value.line == 2
+    assert str(caught.value).startswith(f"{path}:2: ")
+
+
+def test_skip_mode_reports_bad_records_and_continues(tmp_path):
+    good = _write(tmp_path / "in" / "b.txt", "A good article body.")
+    _jsonl(tmp_path / "in" / "a.jsonl", [{"text": "first"}, "{broken", {"text": "third"}])
+    _write(tmp_path / "in" / "c.txt", b"\xff\xfe bad bytes")
+    errors: list[InputError] = []
+    articles = list(iter_articles([tmp_path / "in", tmp_path / "missing"], on_error=errors.append))
+    assert [a.text for a in articles] == ["first", "third", "A good article body."]
+    assert [(Path(e.path).name, e.line) for e in errors] == [
+        ("a.jsonl", 2), ("c.txt", 1), ("missing", None),
+    ]
+    assert articles[2].path == str(good)
+
+
+def test_jsonl_long_line_is_skipped_without_reading_it_whole(tmp_path, monkeypatch):
+    import newsweave.ingest as ingest
+
+    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", 64)
+    path = _jsonl(tmp_path / "long.jsonl", [{"text": "x" * 500}, {"text": "short"}])
+    errors: list[InputError] = []
+    articles = list(iter_articles([path], on_error=errors.append))
+    assert [a.text for a in articles] == ["short"] and errors[0].line == 1
+
+
+# --------------------------------------------------------------------------- bad inputs
+def test_missing_path(tmp_path):
+    with pytest.raises(InputError, match="no such file or directory") as caught:
+        read_articles([tmp_path / "nope.txt"])
+    assert "nope.txt" in str(caught.value)
+
+
+def test_empty_folder_and_folder_without_articles(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="empty folder") as caught:
+        read_articles([tmp_path / "empty"])
+    assert "empty" in str(caught.value)
+    _write(tmp_path / "pics" / "photo.png", b"\x89PNG")
+    _write(tmp_path / "pics" / ".hidden.txt", "hidden article")
+    with pytest.raises(InputError, match="no article files"):
+        read_articles([tmp_path / "pics"])
+
+
+def test_binary_and_non_utf8_files(tmp_path):
+    binary = _write(tmp_path / "blob.txt", b"abc\x00\x01\x02")
+    with pytest.raises(InputError, match="binary") as caught:
+        read_articles([binary])
+    assert "blob.txt" in str(caught.value)
+    latin = _write(tmp_path / "latin.txt", "first line\ncaf\u00e9".encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8") as caught:
+        read_articles([latin])
+    assert str(caught.value).startswith(f"{latin}:2: ")
+
+
+def test_empty_text_file_and_unknown_type(tmp_path):
+    with pytest.raises(InputError, match="no text"):
+        read_articles([_write(tmp_path / "blank.txt", "\n  \n")])
+    with pytest.raises(InputError, match="unsupported file type"):
+        read_articles([_write(tmp_path / "data.csv", "a,b")])
+
+
+def test_input_with_no_article_raises(tmp_path):
+    with pytest.raises(InputError, match="no articles"):
+        read_articles([_write(tmp_path / "empty.jsonl", "\n\n")])
+
+
+def test_folder_walk_is_recursive_sorted_and_skips_hidden(tmp_path):
+    _write(tmp_path / "b" / "z.txt", "Zed.")
+    _write(tmp_path / "a.txt", "Ay.")
+    _write(tmp_path / "b" / "c.htm", PAGE)
+    _write(tmp_path / ".git" / "x.txt", "Hidden.")
+    _write(tmp_path / "noext", "No extension.")
+    _write(tmp_path / "sitemap.xml", "<urlset><url>https://x.example</url></urlset>")
+    texts = [a.text[:8] for a in read_articles([tmp_path])]
+    assert texts == ["Ay.", "Official", "Zed.", "No exten"]
+
+
+# --------------------------------------------------------------------------- feeds
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Wire Service</title><link>https://wire.example</link>
+<item><title>Dam opens</title><link>https://wire.example/dam</link>
+<pubDate>Thu, 02 Mar 2017 10:00:00 GMT</pubDate>
+<description>&lt;p&gt;The new dam opened on Thursday.&lt;/p&gt;
+&lt;p&gt;Farmers cheered.&lt;/p&gt;</description>
+</item>
+<item><title>Link only</title><link>https://wire.example/link</link></item>
+</channel></rss>"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom Times</title><id>urn:feed</id>
+<updated>2017-03-05T00:00:00Z</updated>
+<entry><title>Bridge closes</title><id>urn:1</id><link href="https://atom.example/bridge"/>
+<published>2017-03-04T08:00:00Z</published><updated>2017-03-05T09:00:00Z</updated>
+<content type="html">&lt;p&gt;Bridge closes&lt;/p&gt;
+&lt;p&gt;The old bridge closed for repairs.&lt;/p&gt;</content>
+</entry></feed>"""
+
+
+def test_rss_entries_become_articles(tmp_path):
+    (article,) = read_articles([_write(tmp_path / "wire.rss", RSS)])
+    assert article.title == "Dam opens" and article.outlet == "Wire Service"
+    assert article.text == "The new dam opened on Thursday.\n\nFarmers cheered."
+    assert (article.published, article.updated) == ("2017-03-02", None)
+    assert article.url == "https://wire.example/dam"
+
+
+def test_atom_in_xml_file_keeps_published_apart_from_updated(tmp_path):
+    (article,) = read_articles([_write(tmp_path / "feed.xml", ATOM)])
+    assert article.outlet == "Atom Times"
+    assert article.text == "The old bridge closed for repairs."  # repeated headline dropped
+    assert (article.published, article.updated) == ("2017-03-04", "2017-03-05")
+
+
+def test_malformed_feed_and_non_feed_xml(tmp_path):
+    with pytest.raises(InputError, match="malformed feed"):
+        read_articles([_write(tmp_path / "bad.rss", "<rss><channel><item><title>x</item>")])
+    with pytest.raises(InputError, match="not an RSS or Atom feed"):
+        read_articles([_write(tmp_path / "config.xml", "<config><a>1</a></config>")])
+
+
+# --------------------------------------------------------------------------- WARC
+def _warc(path: Path, gz: bool) -> Path:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=gz)
+
+    def response(url: str, body: bytes, mime: str, status: str = "200 OK", when: str = "") -> None:
+        headers = StatusAndHeaders(status, [("Content-Type", mime)], protocol="HTTP/1.1")
+        warc_headers = {"WARC-Date": when} if when else None
+        record = writer.create_warc_record(
+            url, "response", payload=io.BytesIO(body), http_headers=headers,
+            warc_headers_dict=warc_headers,
+        )
+        writer.write_record(record)
+
+    undated = PAGE.replace("2017-03-02T09:00:00Z", "").replace("news/budget", "")
+    response("https://planet.example/a", PAGE.encode(), "text/html; charset=utf-8")
+    response("https://planet.example/logo.png", b"\x89PNG...", "image/png")
+    response("https://planet.example/gone", b"<html>gone</html>", "text/html", "404 Not Found")
+    response("https://planet.example/b", undated.encode(), "text/html", when="2019-06-07T12:00:00Z")
+    return _write(path, buffer.getvalue())
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_warc_html_responses_become_articles(tmp_path, gz):
+    path = _warc(tmp_path / ("crawl.warc.gz" if gz else "crawl.warc"), gz)
+    first, second = read_articles([path])
+    assert first.url == "https://planet.example/a"  # the fetched address, not the canonical
+    assert first.published == "2017-03-02" and first.outlet == "Daily Planet"
+    assert second.url == "https://planet.example/b"
+    assert second.published == "2019-06-07"  # no date on the page: the WARC-Date
+    assert first.text.startswith("Officials met on Tuesday")
+
+
+def test_corrupt_and_truncated_warc_are_reported(tmp_path):
+    good = _warc(tmp_path / "ok.warc.gz", gz=True).read_bytes()
+    path = _write(tmp_path / "cut.warc.gz", good + gzip.compress(b"not a warc record\r\n\r\n"))
+    errors: list[InputError] = []
+    articles = list(iter_articles([path], on_error=errors.append))
+    assert len(articles) == 2 and len(errors) == 1 and "offset" in str(errors[0])
+    short = _write(tmp_path / "short.warc.gz", good[:-30])
+    errors.clear()
+    articles = list(iter_articles([short], on_error=errors.append))
+    assert len(articles) == 1 and "truncated" in str(errors[0])
+    with pytest.raises(InputError, match="short.warc.gz"):
+        read_articles([short])
+
+
+# --------------------------------------------------------------------------- clusters
+def test_iter_clusters_never_exposes_summaries_and_skips_bad_lines(tmp_path):
+    path = _jsonl(
+        tmp_path / "clusters.jsonl",
+        [
+            {"id": "c1", "query": " rain ", "summaries": ["SECRET REFERENCE"],
+             "docs": [{"id": "d1", "title": None, "date": "1998-10-10", "source": "APW",
+                       "text": "Rain fell."},
+                      {"id": "d1", "date": None, "source": None, "text": "More rain."},
+                      {"id": "d3", "text": "   "}]},
+            "{not json",
+            {"id": "c3", "docs": [{"id": "x", "text": ""}]},
+            {"id": "c4", "docs": [{"text": "Sun shone.", "date": "October 11, 1998"}]},
+        ],
+    )
+    items = list(iter_clusters(path))
+    assert [type(i) for i in items] == [Cluster, InputError, InputError, Cluster]
+    c1, bad, empty, c4 = items
+    assert c1.query == "rain" and [a.id for a in c1.articles] == ["d1", "d1-2"]
+    assert (c1.articles[0].outlet, c1.articles[0].published) == ("APW", "1998-10-10")
+    assert bad.line == 2 and str(bad).startswith(f"{path}:2: ")
+    assert empty.line == 3 and "no document with text" in str(empty)
+    assert c4.articles[0].published == "1998-10-11"
+    assert c4.articles[0].id == article_id("Sun shone.")
+    assert "SECRET" not in repr(items)
+
+
+def test_iter_clusters_missing_file_raises_on_call(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        iter_clusters(tmp_path / "none.jsonl")
+
+
+def test_html_file_in_declared_charset_is_decoded(tmp_path):
+    page = PAGE.replace('charset="utf-8"', 'charset="iso-8859-1"').replace("mayor", "maire café")
+    path = _write(tmp_path / "latin.html", page.encode("iso-8859-1"))
+    (article,) = read_articles([path])
+    assert "maire café said" in article.text
