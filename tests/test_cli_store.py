@@ -1,0 +1,295 @@
+"""`newsweave ingest`, `stories` and `weave --db`, end to end on SQLite and PostgreSQL,
+including an ingest killed with SIGKILL mid-way and run again."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from test_postgres import db_url, pg_server, pg_url  # noqa: F401 - fixtures
+
+from newsweave.cli import main
+from newsweave.cli_store import in_window
+from newsweave.group import StoryAssignment
+from newsweave.ingest import article_id
+from newsweave.models import Article
+from newsweave.store import StoryRow, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "sessions-2017"
+
+
+def write_jsonl(path: Path, records: Iterable[dict | str]) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write((r if isinstance(r, str) else json.dumps(r)) + "\n")
+    return path
+
+
+def corpus(tmp_path: Path) -> Path:
+    """A folder with two text articles and a JSONL file holding one malformed line."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "date 2021-06-01\nFloods hit the valley\n\nHeavy rain flooded the valley on Monday, "
+        "officials said.\n", encoding="utf-8")
+    (folder / "b.txt").write_text(
+        "date 2021-06-02\nValley floods recede\n\nThe floods in the valley receded on Tuesday "
+        "as rain eased.\n", encoding="utf-8")
+    write_jsonl(folder / "c.jsonl", [
+        {"id": "q1", "title": "Quake shakes port city", "published": "2021-06-03",
+         "outlet": "Wire", "text": "An earthquake shook the port city on Wednesday."},
+        '{"id": "broken", "text": ',
+        {"id": "q2", "title": "Quake aftershocks", "published": "2021-06-04",
+         "outlet": "Daily", "text": "Aftershocks rattled the port city on Thursday."},
+    ])
+    return folder
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+# --------------------------------------------------------------------------- ingest
+def test_ingest_reports_bad_record_and_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db_url: str,  # noqa: F811
+) -> None:
+    folder = corpus(tmp_path)
+    rc, out, err = run_cli(capsys, "ingest", str(folder), "--db", db_url, "--no-progress")
+    assert rc == 0
+    assert "read 4 articles: 4 added, 0 already stored, 1 bad records skipped" in out
+    bad = [line for line in err.splitlines() if "skipped" in line]
+    assert len(bad) == 1 and "c.jsonl:2" in bad[0]
+    rc, out, _ = run_cli(capsys, "ingest", str(folder), "--db", db_url, "--no-progress")
+    assert rc == 0 and "4 already stored" in out and "0 added" in out
+    with open_store(db_url) as store:
+        assert store.count_articles() == 4
+        assert store.get_article("q1").outlet == "Wire"
+
+
+def test_ingest_summary_names_id_conflicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "s.db")
+    first = write_jsonl(tmp_path / "1.jsonl", [{"id": "x", "text": "First text."}])
+    second = write_jsonl(tmp_path / "2.jsonl", [{"id": "x", "text": "Other text."}])
+    run_cli(capsys, "ingest", str(first), "--db", db)
+    rc, out, _ = run_cli(capsys, "ingest", str(second), "--db", db)
+    assert rc == 0
+    assert "0 added, 1 already stored (1 of them: id already used by a different text)" in out
+
+
+def test_ingest_missing_path_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "s.db"
+    rc, _, err = run_cli(capsys, "ingest", str(tmp_path / "nope"), "--db", str(db))
+    assert rc == 2
+    assert err.strip().count("\n") == 0 and "nope: no such file or directory" in err
+    assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("db", "message"),
+    [("missing-dir/x.db", "folder does not exist"), ("mysql://h/db", "unsupported database URL")],
+)
+def test_ingest_bad_db_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str, message: str
+) -> None:
+    target = db if "://" in db else str(tmp_path / db)
+    rc, _, err = run_cli(capsys, "ingest", str(EXAMPLE), "--db", target)
+    assert rc == 2 and message in err and err.strip().count("\n") == 0
+
+
+def test_ingest_of_only_bad_records_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write_jsonl(tmp_path / "bad.jsonl", ["{not json", '{"id": "x"}'])
+    rc, out, err = run_cli(capsys, "ingest", str(bad), "--db", str(tmp_path / "s.db"))
+    assert rc == 2
+    assert "read 0 articles" in out and "no articles found" in err
+
+
+# --------------------------------------------------------------------------- stories
+def first_word_grouping(articles: Iterable[Article]) -> list[StoryAssignment]:
+    """Stand-in grouper: a story per first title word; same outlet 'Wire' = a copy."""
+    out, first = [], {}
+    for a in articles:
+        sid = "s-" + (a.title or "untitled").split()[0].lower()
+        dup = first.get(sid) if a.outlet == "Wire" else None
+        first.setdefault(sid, a.id)
+        out.append(StoryAssignment(a.id, sid, dup))
+    return out
+
+
+@pytest.fixture
+def stand_in_grouper(monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsweave.group
+
+    monkeypatch.setattr(newsweave.group, "group_articles", first_word_grouping)
+    monkeypatch.setattr(newsweave.group, "story_headline", lambda arts: arts[0].title or "")
+
+
+@pytest.mark.usefixtures("stand_in_grouper")
+def test_stories_groups_saves_and_lists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db_url: str  # noqa: F811
+) -> None:
+    run_cli(capsys, "ingest", str(corpus(tmp_path)), "--db", db_url, "--no-progress")
+    rc, out, _ = run_cli(capsys, "stories", "--db", db_url)
+    assert rc == 0
+    assert "grouped 4 articles into 3 stories (3 new, 0 updated, 0 removed)" in out
+    rc, out, _ = run_cli(capsys, "stories", "--db", db_url, "--list", "--format", "jsonl")
+    stories = [json.loads(line) for line in out.splitlines()]
+    assert [s["id"] for s in stories] == ["s-quake", "s-valley", "s-floods"]
+    quake = stories[0]
+    assert quake == {"id": "s-quake", "headline": "Quake shakes port city",
+                     "first_published": "2021-06-03", "last_published": "2021-06-04",
+                     "articles": ["q1", "q2"]}
+    rc, out, _ = run_cli(capsys, "stories", "--db", db_url, "--list")
+    assert rc == 0 and "Quake shakes port city" in out and "2021-06-04" in out
+    # a second run changes nothing
+    rc, out, _ = run_cli(capsys, "stories", "--db", db_url)
+    assert "(0 new, 0 updated, 0 removed)" in out
+
+
+@pytest.mark.usefixtures("stand_in_grouper")
+def test_stories_window_and_jsonl_keep_stdout_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "s.db")
+    run_cli(capsys, "ingest", str(corpus(tmp_path)), "--db", db, "--no-progress")
+    rc, out, err = run_cli(capsys, "stories", "--db", db, "--since", "2021-06-02",
+                           "--until", "2021-06-03", "--format", "jsonl")
+    assert rc == 0 and "grouped 2 articles" in err
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["s-quake", "s-valley"]
+
+
+def test_stories_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _, err = run_cli(capsys, "stories", "--db", str(tmp_path / "none.db"))
+    assert rc == 2 and "no such database" in err
+    db = str(tmp_path / "s.db")
+    open_store(db).close()
+    rc, _, err = run_cli(capsys, "stories", "--db", db, "--since", "yesterday-ish")
+    assert rc == 2 and "--since: not a date" in err
+    rc, _, err = run_cli(capsys, "stories", "--db", db, "--since", "2021-02-02",
+                         "--until", "2021-01-01")
+    assert rc == 2 and "is after" in err
+
+
+def test_in_window_overlap() -> None:
+    story = StoryRow("s", "h", "2021-01-05", "2021-01-09", ("a",), (), "t")
+    undated = StoryRow("u", "h", None, None, ("b",), (), "t")
+    assert in_window(story, None, None) and in_window(undated, None, None)
+    assert in_window(story, "2021-01-09", None) and not in_window(story, "2021-01-10", None)
+    assert in_window(story, None, "2021-01-05") and not in_window(story, None, "2021-01-04")
+    assert not in_window(undated, "2021-01-01", None)
+
+
+# --------------------------------------------------------------------------- end to end
+def test_ingest_group_weave_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db_url: str  # noqa: F811
+) -> None:
+    """The real grouper and weaver over the founding example, on both back ends."""
+    import jsonschema
+
+    schema = json.loads((ROOT / "src/newsweave/data/brief.schema.json").read_text())
+    assert run_cli(capsys, "ingest", str(EXAMPLE), "--db", db_url, "--no-progress")[0] == 0
+    assert run_cli(capsys, "stories", "--db", db_url)[0] == 0
+    with open_store(db_url) as store:
+        stories = store.list_stories()
+    assert sum(len(s.article_ids) for s in stories) == 3
+    story = stories[0]
+    rc, out, _ = run_cli(capsys, "weave", "--db", db_url, "--story", story.id, "--format", "json")
+    assert rc == 0
+    brief = json.loads(out)
+    jsonschema.validate(brief, schema)
+    assert brief["story"]["id"] == story.id and brief["story"]["headline"] == story.headline
+    assert {s["id"] for s in brief["sources"]} == set(story.article_ids)
+    out_file = tmp_path / "all.jsonl"
+    rc, _, _ = run_cli(capsys, "weave", "--db", db_url, "--all", "--format", "jsonl",
+                       "--out", str(out_file), "--no-progress")
+    assert rc == 0
+    briefs = [json.loads(line) for line in out_file.read_text().splitlines()]
+    assert [b["story"]["id"] for b in briefs] == [s.id for s in stories]
+    for b in briefs:
+        jsonschema.validate(b, schema)
+
+
+def test_weave_db_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "s.db")
+    open_store(db).close()
+    cases = [
+        (["--story", "nope"], "unknown story id 'nope'"),
+        ([], "give either --story ID or --all"),
+        (["--story", "x", "--all"], "give either --story ID or --all"),
+        (["--all", "--format", "html"], "use --format jsonl"),
+    ]
+    for extra, message in cases:
+        rc, _, err = run_cli(capsys, "weave", "--db", db, *extra)
+        assert rc == 2 and message in err, (extra, err)
+    rc, _, err = run_cli(capsys, "weave", "--db", str(tmp_path / "none.db"), "--all")
+    assert rc == 2 and "no such database" in err
+
+
+# --------------------------------------------------------------------------- crash
+CRASH_ARTICLES = 5000
+#: Kill once this many rows are committed: at least two batches in, well before the end.
+KILL_AFTER = 1000
+
+
+def crash_corpus(path: Path) -> tuple[Path, set[str]]:
+    """Generated articles, half with a given id; returns the ids the store must end with."""
+    records, ids = [], set()
+    for i in range(CRASH_ARTICLES):
+        body = f"Report number {i} from the wire: council {i % 97} voted on budget line {i}."
+        record = {"text": body, "title": f"Item {i}", "published": f"2022-01-{i % 28 + 1:02d}"}
+        if i % 2:
+            record["id"] = f"given-{i}"
+        records.append(record)
+        ids.add(record.get("id") or article_id(body))
+    return write_jsonl(path, records), ids
+
+
+def test_killed_ingest_rerun_stores_every_article_once(
+    tmp_path: Path, db_url: str  # noqa: F811
+) -> None:
+    source, expected_ids = crash_corpus(tmp_path / "many.jsonl")
+    cmd = [sys.executable, "-m", "newsweave.cli", "ingest", str(source), "--db", db_url,
+           "--no-progress"]
+    watcher = open_store(db_url)  # creates the schema, so the poll below is a plain read
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if watcher.count_articles() >= KILL_AFTER:
+                break
+            time.sleep(0.005)
+        assert proc.poll() is None, f"ingest ended before the kill: {proc.stderr.read()!r}"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    partial = watcher.count_articles()
+    assert KILL_AFTER <= partial < CRASH_ARTICLES
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert (f"read {CRASH_ARTICLES} articles: {CRASH_ARTICLES - partial} added, "
+            f"{partial} already stored") in rerun.stdout
+    with watcher.engine.connect() as conn:
+        total, ids, hashes = conn.execute(text(
+            "SELECT count(*), count(DISTINCT id), count(DISTINCT content_hash) FROM articles"
+        )).one()
+        stored_ids = set(conn.execute(text("SELECT id FROM articles")).scalars())
+    watcher.close()
+    assert total == ids == hashes == CRASH_ARTICLES
+    assert stored_ids == expected_ids

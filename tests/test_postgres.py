@@ -1,0 +1,206 @@
+"""A real PostgreSQL server for the store tests, and the checks only PostgreSQL needs.
+
+The session fixture finds Debian's server binaries (``/usr/lib/postgresql/*/bin``), installs
+the ``postgresql`` package when they are missing and we are root, creates a throw-away cluster
+in a temp folder (as the ``postgres`` user when run as root: initdb refuses root), starts it
+on 127.0.0.1 on a free port with its socket in that folder, and stops it at the end. The
+``db_url`` fixture, used by the store and CLI tests, runs each of them on SQLite and on this
+server. Tests skip, saying why, only when no server can be had.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PG_USER = "newsweave"
+PG_DB = "newsweave_test"
+START_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class PgServer:
+    bin_dir: Path
+    data_dir: Path
+    port: int
+
+    def url(self, database: str = PG_DB) -> str:
+        return f"postgresql://{PG_USER}@127.0.0.1:{self.port}/{database}"
+
+
+def find_pg_bin() -> Path | None:
+    """The newest installed server's bin folder (Debian keeps them off PATH)."""
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    if candidates:
+        return candidates[-1].parent
+    found = shutil.which("initdb")
+    return Path(found).resolve().parent if found else None
+
+
+def _install_postgresql() -> str | None:
+    """apt-get install postgresql (root only); the reason it failed, or None."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return "PostgreSQL server not installed (and not root, so cannot apt-get install it)"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"]
+    for cmd in (install, ["apt-get", "update", "-q"], install):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        if done.returncode == 0 and cmd is install and find_pg_bin() is not None:
+            return None
+    return f"apt-get install postgresql failed: {done.stderr.strip()[-300:]}"
+
+
+def _run_user() -> str | None:
+    """The user the server runs as: root may not run it, so a system account then."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        if subprocess.run(["id", "-u", name], capture_output=True).returncode == 0:
+            return name
+    return None
+
+
+def _as(user: str | None, cmd: list[str]) -> list[str]:
+    return cmd if user is None else ["runuser", "-u", user, "--", *cmd]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@functools.cache
+def _server() -> PgServer | str:
+    """Start the one server of this test run (both test modules that use it share it and it
+    stops at exit), or say why there is none."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        reason = _install_postgresql()
+        bin_dir = find_pg_bin()
+        if bin_dir is None:
+            return reason or "PostgreSQL server binaries not found"
+    user = _run_user()
+    if os.geteuid() == 0 and user is None:
+        return "running as root with no unprivileged user to run PostgreSQL as"
+    # Short path under /tmp: the socket path must stay under 107 bytes, and the server
+    # user must be able to reach it (pytest's tmp dirs are private to root).
+    base = Path(tempfile.mkdtemp(prefix="nwpg-", dir="/tmp" if os.path.isdir("/tmp") else None))
+    data = base / "data"
+    if user is not None:
+        shutil.chown(base, user)
+    port = _free_port()
+    try:
+        subprocess.run(
+            _as(user, [str(bin_dir / "initdb"), "-D", str(data), "-U", PG_USER, "-A", "trust",
+                       "-E", "UTF8", "--no-locale", "--no-sync"]),
+            check=True, capture_output=True, timeout=START_TIMEOUT_S,
+        )
+        options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        subprocess.run(
+            _as(user, [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"),
+                       "-w", "-t", str(START_TIMEOUT_S), "-o", options, "start"]),
+            check=True, capture_output=True, timeout=START_TIMEOUT_S + 10,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        log = (base / "log").read_text(errors="replace") if (base / "log").exists() else ""
+        shutil.rmtree(base, ignore_errors=True)
+        detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace")
+        return f"could not start PostgreSQL: {detail[-300:]} {log[-300:]}"
+
+    def stop() -> None:
+        subprocess.run(
+            _as(user, [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            capture_output=True, timeout=START_TIMEOUT_S,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+    atexit.register(stop)
+    server = PgServer(bin_dir=bin_dir, data_dir=data, port=port)
+    import psycopg
+
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {PG_DB}")
+    return server
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> PgServer:
+    server = _server()
+    if isinstance(server, str):
+        pytest.skip(server)
+    return server
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """The test database, emptied: every test starts from a store that was never opened."""
+    import psycopg
+
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return pg_server.url()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh store location on each back end."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    return request.getfixturevalue("pg_url")
+
+
+# --------------------------------------------------------------------------- PostgreSQL only
+def test_schema_has_tsvector_index_and_version(pg_url: str) -> None:
+    from newsweave.migrations import LATEST
+    from newsweave.store import open_store
+
+    store = open_store(pg_url)
+    store.close()
+    import psycopg
+
+    with psycopg.connect(pg_url) as conn:
+        indexes = {r[0]: r[1] for r in conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'articles'")}
+        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    assert "USING gin (tsv)" in indexes["articles_tsv"]
+    assert version == LATEST
+
+
+def test_concurrent_opens_migrate_once(pg_url: str) -> None:
+    """Two processes opening a new database at once: the advisory lock lets one migrate."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from newsweave.store import open_store
+
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: open_store(pg_url), range(4)))
+    assert {s.schema_version for s in stores} == {1}
+    for s in stores:
+        s.close()
+    import psycopg
+
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+
+
+def test_unknown_database_is_input_error(pg_server: PgServer) -> None:
+    from newsweave.errors import InputError
+    from newsweave.store import open_store
+
+    with pytest.raises(InputError, match="cannot open database.*does not exist"):
+        open_store(pg_server.url("no_such_db"))

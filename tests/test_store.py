@@ -1,0 +1,270 @@
+"""The store on both back ends: every test runs on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_postgres import db_url, pg_server, pg_url  # noqa: F401 - fixtures
+
+from newsweave.errors import InputError
+from newsweave.ingest import article_id
+from newsweave.migrations import LATEST
+from newsweave.models import Article
+from newsweave.store import (
+    AddResult,
+    Store,
+    content_hash,
+    open_store,
+    resolve_url,
+    search_terms,
+)
+
+
+def art(i: int | str, text: str, published: str | None = None, **kw: str) -> Article:
+    return Article(id=str(i), text=text, published=published, **kw)
+
+
+SESSIONS = art(
+    "ani", "Attorney General Jeff Sessions met the Russian ambassador Sergey Kislyak twice.",
+    "2017-03-03", title="Trump stands by Sessions", outlet="ANI",
+)
+FLYNN = art(
+    "wp", "Michael Flynn resigned as national security adviser after talks with Kislyak.",
+    "2017-03-02", title="Flynn out", outlet="Washington Post",
+)
+QUAKE = art("ap", "An earthquake struck central Italy on Wednesday, killing dozens.", None,
+            title="Quake", outlet="AP")
+
+
+@pytest.fixture
+def store(db_url: str) -> Store:  # noqa: F811 - the fixture imported above
+    s = open_store(db_url)
+    yield s
+    s.close()
+
+
+# --------------------------------------------------------------------------- pure helpers
+def test_resolve_url_maps_paths_and_postgres_scheme() -> None:
+    assert resolve_url(None) == "sqlite:///newsweave.db"
+    assert resolve_url("data/x.db") == "sqlite:///data/x.db"
+    assert resolve_url("sqlite:////abs/x.db") == "sqlite:////abs/x.db"
+    assert resolve_url("postgresql://u@h:5/db") == "postgresql+psycopg://u@h:5/db"
+    assert resolve_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    with pytest.raises(InputError, match="unsupported database URL"):
+        resolve_url("mysql://u:secret@h/db")
+
+
+def test_bad_url_error_hides_password() -> None:
+    with pytest.raises(InputError) as err:
+        resolve_url("mysql://u:secret@h/db")
+    assert "secret" not in str(err.value)
+
+
+def test_content_hash_is_ingest_id_and_ignores_whitespace() -> None:
+    assert content_hash("A  b\nc ") == content_hash("A b c") == article_id("A b c")
+    assert content_hash("A b c") != content_hash("A b d")
+
+
+def test_search_terms_strip_query_syntax() -> None:
+    assert search_terms('Kislyak" OR NEAR(x* -y)') == ["Kislyak", "OR", "NEAR", "x", "y"]
+
+
+# --------------------------------------------------------------------------- opening
+def test_new_store_is_migrated(store: Store) -> None:
+    assert store.schema_version == LATEST
+    assert store.count_articles() == 0
+
+
+def test_missing_sqlite_file_refused_without_create(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such database"):
+        open_store(tmp_path / "absent.db", create=False)
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_not_a_database_is_input_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("this is not sqlite " * 100)
+    with pytest.raises(InputError, match="not a database"):
+        open_store(junk)
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    open_store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (?, 'future', 'now')", (LATEST + 1,))
+    with pytest.raises(InputError, match="newer than this newsweave"):
+        open_store(path)
+
+
+def test_sqlite_uses_wal(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    open_store(path).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reopen_keeps_data(db_url: str) -> None:  # noqa: F811
+    with open_store(db_url) as s:
+        s.add_articles([SESSIONS])
+    with open_store(db_url) as s:
+        assert s.get_article("ani") == SESSIONS
+        assert s.schema_version == LATEST
+
+
+# --------------------------------------------------------------------------- articles
+def test_add_is_idempotent_by_content(store: Store) -> None:
+    assert store.add_articles([SESSIONS, FLYNN]) == AddResult(added=2, skipped=0)
+    # same text under another id, and with different whitespace: already stored
+    again = [art("other-id", SESSIONS.text), art("wp", FLYNN.text.replace(" ", "  "))]
+    assert store.add_articles(again) == AddResult(added=0, skipped=2)
+    assert store.count_articles() == 2
+    assert store.get_article("other-id") is None
+
+
+def test_given_id_is_kept_and_all_fields_round_trip(store: Store) -> None:
+    full = Article(id="given-1", text="Body text here.", title="T", outlet="O",
+                   published="2020-05-01", updated="2020-05-02", url="http://x/1",
+                   path="a/b.txt", label="story-9")
+    store.add_articles([full])
+    assert store.get_article("given-1") == full
+    assert store.get_article("nope") is None
+
+
+def test_duplicates_inside_one_batch(store: Store) -> None:
+    result = store.add_articles([SESSIONS, SESSIONS, art("x", SESSIONS.text)])
+    assert (result.added, result.skipped) == (1, 2)
+
+
+def test_taken_id_with_other_text_is_skipped_and_counted(store: Store) -> None:
+    store.add_articles([SESSIONS])
+    result = store.add_articles([art("ani", "A different report entirely.")])
+    assert result == AddResult(added=0, skipped=1, id_conflicts=1)
+    assert store.get_article("ani") == SESSIONS
+
+
+def test_batches_commit_independently(store: Store) -> None:
+    many = [art(f"n{i}", f"Numbered report {i} about nothing much.") for i in range(23)]
+    assert store.add_articles(many, batch_size=5).added == 23
+    assert store.add_articles(many + [QUAKE], batch_size=7) == AddResult(1, 23)
+
+
+def test_iter_articles_orders_by_date_undated_last(store: Store) -> None:
+    store.add_articles([QUAKE, SESSIONS, FLYNN])
+    assert [a.id for a in store.iter_articles()] == ["wp", "ani", "ap"]
+    assert [a.id for a in store.iter_articles(since="2017-03-03")] == ["ani"]
+    assert [a.id for a in store.iter_articles(until="2017-03-02")] == ["wp"]
+    assert [a.id for a in store.iter_articles("2017-03-01", "2017-03-04")] == ["wp", "ani"]
+
+
+def test_get_articles_keeps_order_and_drops_unknown(store: Store) -> None:
+    store.add_articles([QUAKE, SESSIONS, FLYNN])
+    assert [a.id for a in store.get_articles(["wp", "zzz", "ap"])] == ["wp", "ap"]
+
+
+def test_full_text_search_stems_and_ranks(store: Store) -> None:
+    store.add_articles([SESSIONS, FLYNN, QUAKE])
+    assert {a.id for a in store.search_articles("kislyak")} == {"ani", "wp"}
+    assert [a.id for a in store.search_articles("resigning Kislyak")] == ["wp"]  # stemmed
+    assert [a.id for a in store.search_articles("earthquakes italy")] == ["ap"]
+    assert store.search_articles("kislyak earthquake") == []
+    assert store.search_articles('"*') == []  # no words: nothing, and no syntax error
+    assert len(store.search_articles("kislyak", limit=1)) == 1
+    first = store.search_articles("kislyak", limit=1)[0].id
+    assert store.search_articles("kislyak", limit=1, offset=1)[0].id != first
+
+
+def test_search_survives_fts_syntax_in_query(store: Store) -> None:
+    store.add_articles([SESSIONS])
+    assert [a.id for a in store.search_articles('"Sessions (Kislyak* -:^')] == ["ani"]
+
+
+# --------------------------------------------------------------------------- stories
+def _grouped(store: Store) -> None:
+    store.add_articles([SESSIONS, FLYNN, QUAKE])
+    store.save_stories(
+        {"ani": "russia", "wp": "russia", "ap": "quake"},
+        {"russia": "Sessions and Kislyak", "quake": "Italy quake"},
+        duplicates={"wp": "ani"},
+    )
+
+
+def test_save_and_read_stories(store: Store) -> None:
+    _grouped(store)
+    russia = store.get_story("russia")
+    assert russia is not None
+    assert russia.headline == "Sessions and Kislyak"
+    assert russia.article_ids == ("wp", "ani")  # published order
+    assert (russia.first_published, russia.last_published) == ("2017-03-02", "2017-03-03")
+    assert russia.outlets == ("ANI", "Washington Post")
+    assert [a.id for a in store.story_articles("russia")] == ["wp", "ani"]
+    assert store.article_stories("wp") == ["russia"]
+    assert store.story_duplicates("russia") == {"wp": "ani"}
+    assert store.get_story("missing") is None
+    assert store.story_articles("missing") == []
+    assert store.article_stories("missing") == []
+
+
+def test_list_stories_newest_first_with_search_and_paging(store: Store) -> None:
+    _grouped(store)
+    assert [s.id for s in store.list_stories()] == ["russia", "quake"]  # undated last
+    assert [s.id for s in store.list_stories(limit=1, offset=1)] == ["quake"]
+    assert [s.id for s in store.list_stories(query="resigned")] == ["russia"]
+    assert store.list_stories(query="!!") == []
+    assert store.count_stories() == 2
+    assert store.count_stories(query="italy") == 1
+    assert store.story_ids() == ["russia", "quake"]
+
+
+def test_regrouping_moves_articles_and_bumps_only_changed_stories(store: Store) -> None:
+    _grouped(store)
+    before = {s.id: s.updated_at for s in store.list_stories()}
+    result = store.save_stories({"ani": "russia", "wp": "flynn"}, {"flynn": "Flynn out"})
+    assert (result.created, result.updated, result.removed) == (1, 1, 0)
+    after = {s.id: s for s in store.list_stories()}
+    assert after["quake"].updated_at == before["quake"]
+    assert after["russia"].updated_at > before["russia"]
+    assert after["russia"].article_ids == ("ani",)
+    assert after["russia"].first_published == "2017-03-03"
+    assert store.article_stories("wp") == ["flynn"]
+    assert store.story_duplicates("russia") == {}
+
+
+def test_saving_the_same_grouping_changes_nothing(store: Store) -> None:
+    _grouped(store)
+    before = store.list_stories()
+    result = store.save_stories(
+        {"ani": "russia", "wp": "russia", "ap": "quake"},
+        {"russia": "Sessions and Kislyak", "quake": "Italy quake"},
+        duplicates={"wp": "ani"},
+    )
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
+    assert store.list_stories() == before
+
+
+def test_new_headline_alone_bumps_updated_at(store: Store) -> None:
+    _grouped(store)
+    old = store.get_story("quake")
+    store.save_stories({}, {"quake": "Deadly quake in Italy"})
+    new = store.get_story("quake")
+    assert new.headline == "Deadly quake in Italy" and new.updated_at > old.updated_at
+
+
+def test_emptied_story_is_removed(store: Store) -> None:
+    _grouped(store)
+    result = store.save_stories({"ap": "russia"}, {})
+    assert result.removed == 1
+    assert store.get_story("quake") is None
+    assert store.count_stories() == 1
+    assert store.get_story("russia").headline == "Sessions and Kislyak"
+
+
+def test_failed_save_changes_nothing(store: Store) -> None:
+    """One transaction: an unknown article id aborts the whole grouping run."""
+    _grouped(store)
+    before = store.list_stories()
+    with pytest.raises(Exception):  # noqa: B017 - the driver's integrity error
+        store.save_stories({"ap": "russia", "no-such-article": "quake"}, {})
+    assert store.list_stories() == before
