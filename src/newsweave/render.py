@@ -9,7 +9,15 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 
-from newsweave.models import Brief, Origin, Source, SummarySentence, brief_to_dict
+from newsweave.models import (
+    Brief,
+    Origin,
+    Quote,
+    Source,
+    SummarySentence,
+    TimelineEntry,
+    brief_to_dict,
+)
 
 FORMATS = ("text", "markdown", "json", "html", "jsonl")
 
@@ -54,13 +62,18 @@ def render_markdown(brief: Brief) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _is_direct(quote: Quote) -> bool:
+    return any(v.direct for v in quote.sources)
+
+
 def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
     out: list[str] = []
     if brief.quotes:
         out += ["", "## Who said what", ""]
         for q in brief.quotes:
             marks = _marks([v.source for v in q.sources], numbers)
-            out.append(f"- **{q.speaker or 'unattributed'}**: “{q.text}” {marks}")
+            said = f"“{q.text}”" if _is_direct(q) else f"*(reported)* {q.text}"
+            out.append(f"- **{q.speaker or 'unattributed'}**: {said} {marks}")
     if brief.entities:
         out += ["", "## Who and what", ""]
         for e in brief.entities[:15]:
@@ -100,6 +113,7 @@ _CSS = """
 body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.6rem}sup a{text-decoration:none}.meta{color:#666}
 article.source{border-top:1px solid #ddd;margin-top:1.5rem;padding-top:.5rem}
+time{font-weight:600;margin-right:.4em}
 article.source p{white-space:pre-wrap}mark:target{background:#ffd54f;outline:2px solid #f9a825}
 """
 
@@ -179,7 +193,8 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
     if brief.quotes:
         out.append("<h2>Who said what</h2><ul class=quotes>")
         for q in brief.quotes:
-            out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>: “{esc(q.text)}” "
+            said = f"“{esc(q.text)}”" if _is_direct(q) else f"<i>(reported) {esc(q.text)}</i>"
+            out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>: {said} "
                        f"<sup>{cite([v.source for v in q.sources])}</sup></li>")
         out.append("</ul>")
     if brief.entities:
@@ -191,7 +206,9 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
                        f"<sup>{cite(e.sources)}</sup></li>")
         out.append("</ul>")
     if brief.timeline:
-        out.append("<h2>Timeline</h2><ul class=timeline>")
+        out.append("<h2>Timeline</h2>")
+        out.append(timeline_svg(brief.timeline))
+        out.append("<ul class=timeline>")
         for t in brief.timeline:
             out.append(f"<li><time>{esc(t.date)}</time> {esc(t.text)} "
                        f"<sup>{cite(t.sources)}</sup></li>")
@@ -207,6 +224,46 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
             out.append(f"<p>Shared passage <sup>{cite(p.sources)}</sup>: "
                        f"<q>{esc(p.text)}</q></p>")
     return "\n".join(out)
+
+
+def _day_number(value: str) -> int | None:
+    """A partial ISO date (YYYY, YYYY-MM, YYYY-MM-DD) as a day count, at its first day."""
+    import datetime as dt
+
+    parts = value.split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 1
+        day = int(parts[2]) if len(parts) > 2 else 1
+        return dt.date(year, month, day).toordinal()
+    except (ValueError, IndexError):
+        return None
+
+
+def timeline_svg(entries: Sequence[TimelineEntry], width: int = 760) -> str:
+    """A horizontal axis with one dot per dated entry (hover shows what happened)."""
+    points = [(d, e) for e in entries if (d := _day_number(e.date)) is not None]
+    if not points:
+        return ""
+    lo, hi = min(d for d, _ in points), max(d for d, _ in points)
+    span = max(hi - lo, 1)
+    pad, height = 40, 90
+    x = lambda d: pad + (width - 2 * pad) * (d - lo) / span  # noqa: E731
+    parts = [f"<svg class=timeline-figure viewBox='0 0 {width} {height}' width='100%' "
+             f"role=img aria-label='timeline'><line x1={pad} y1=40 x2={width - pad} y2=40 "
+             "stroke='#888'/>"]
+    labelled: list[float] = []
+    for d, e in points:
+        cx = x(d)
+        radius = 4 + min(len(e.sources), 4)
+        parts.append(f"<circle cx='{cx:.1f}' cy=40 r={radius} fill='#1565c0' opacity=.75>"
+                     f"<title>{html.escape(e.date)}: {html.escape(e.text)}</title></circle>")
+        if all(abs(cx - other) > 70 for other in labelled):
+            labelled.append(cx)
+            parts.append(f"<text x='{cx:.1f}' y=68 font-size=12 text-anchor=middle>"
+                         f"{html.escape(e.date)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def render(brief: Brief, fmt: str, texts: Mapping[str, str] | None = None) -> str:

@@ -1,0 +1,541 @@
+"""One entity per real-world referent across all sources, built from spaCy's entity mentions.
+
+Outlets name the same person or body many ways: "Attorney General Jeff Sessions", "Sessions",
+"Sessions'"; "Sergey" and "Sergei Kislyak"; "FBI" and "the Federal Bureau of Investigation";
+"WASHINGTON" and "Washington"; "US", "U.S." and "the United States". :func:`resolve_entities`
+folds those into one :class:`~newsweave.models.Entity` each and returns, beside them, which entity
+every mention belongs to, so quotes and coverage can link their spans.
+
+People are resolved in passes, from the most to the least evidence: full names first (grouped by
+surname and a compatible first name: equal, an initial, or a transliteration variant), then
+mentions that name a known person in part (a surname, a first name, a full name inside a
+mislabelled span), then what is left. Two full names that share a surname with incompatible
+first names ("Donald Trump", "Ivanka Trump") are never merged; a bare "Trump" joins the one last
+named in the same article, else the most mentioned. spaCy's small model often labels a surname
+as ORG or NORP ("Sessions"), so a surname of a known person joins that person whatever its
+label, except place labels (GPE, LOC), where the place reading is the likely one."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from newsweave.models import Document, Entity
+
+PERSON = "PERSON"
+#: labels whose surname-like mentions stay places ("Washington", "Jordan")
+_PLACE_LABELS = frozenset({"GPE", "LOC"})
+
+#: words that precede a name as a title or office, lower-cased, dots removed
+TITLES = frozenset(
+    """mr mrs ms miss mx dr prof professor sir dame lord lady president vice vice-president
+    general gen attorney secretary senator sen rep representative congressman congresswoman
+    governor gov mayor ambassador speaker leader minister premier chancellor judge justice chief
+    director commissioner chairman chairwoman chair spokesman spokeswoman spokesperson adviser
+    advisor king queen prince princess pope father rev reverend bishop cardinal rabbi imam
+    sheikh colonel col major maj captain capt lieutenant lt sergeant sgt admiral adm officer
+    detective inspector deputy agent coach counsel prosecutor sheriff dean""".split()
+)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+#: last words that end names of things, not people
+_NOT_SURNAMES = frozenset(
+    {"awards", "award", "prize", "act", "party", "committee", "foundation", "institute",
+     "university", "college", "club", "center", "centre", "festival", "fund", "news", "times"}
+)  # fmt: skip
+#: company-form words that do not change the referent ("Apple Inc." = "Apple")
+_LEGAL_SUFFIXES = frozenset(
+    {"inc", "corp", "corporation", "co", "ltd", "llc", "plc", "limited", "ag", "sa", "gmbh"}
+)
+_MONTHS_DAYS = frozenset(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    saturday sunday""".split()
+)
+#: words skipped when reading an acronym off a name ("Federal Bureau of Investigation" → FBI)
+_ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "&", "de", "du"})
+#: spellings of the same country that no acronym rule joins ("America" is left alone: ambiguous)
+_ALIASES = {
+    "us": "united states",
+    "usa": "united states",
+    "united states of america": "united states",
+    "uk": "united kingdom",
+    "britain": "united kingdom",
+    "great britain": "united kingdom",
+    "un": "united nations",
+    "eu": "european union",
+}
+_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+_INNER_POSSESSIVE = re.compile(r"['’]s\s.*$")
+#: lower-case particles inside personal names ("Ludwig van Beethoven", "Osama bin Laden")
+_PARTICLES = frozenset(
+    "de da del della der den di do dos du el la le van von bin ibn al ben ter zu".split()
+)
+#: transliteration patterns folded before comparing given names (Sergey/Sergei,
+#: Aleksandr/Alexander, Yuri/Yury, Mohammed/Mohamed)
+_TRANSLIT = (
+    ("ksandr", "xander"),
+    ("ks", "x"),
+    ("ck", "k"),
+    ("ey", "ei"),
+    ("iy", "i"),
+    ("y", "i"),
+    ("ph", "f"),
+    ("kh", "h"),
+    ("ou", "u"),
+)
+_VOWELS = frozenset("aeiouy")
+
+
+# --------------------------------------------------------------------------- names
+def clean_surface(text: str) -> str:
+    """A mention as a name: whitespace collapsed, possessive and leading article dropped
+    ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's")."""
+    text = " ".join(text.split()).strip(' ,;:"“”()[]')
+    text = _INNER_POSSESSIVE.sub("", text)  # "Woody Allen’s 1995": the name ends at the 's
+    text = _POSSESSIVE.sub("", text).strip()
+    return re.sub(r"^(?:the|The|THE)\s+", "", text)
+
+
+def _bare(token: str) -> str:
+    return token.lower().strip(".,")
+
+
+def strip_titles(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Tokens after the last title word, keeping at least one ("Russian Ambassador Sergei
+    Kislyak" → Sergei Kislyak; "Mr. Trump" → Trump; "President" stays)."""
+    cut = 0
+    for i, token in enumerate(tokens[:-1]):
+        if _bare(token) in TITLES:
+            cut = i + 1
+    return tuple(tokens[cut:])
+
+
+def name_tokens(text: str) -> tuple[str, ...]:
+    """A person mention as name tokens: cleaned, titles removed; a generational suffix stays
+    glued to the surname ("Donald Trump Jr." is not "Donald Trump")."""
+    tokens = clean_surface(text).split()
+    if len(tokens) > 2 and _bare(tokens[-1]) in _SUFFIXES:
+        tokens = [*tokens[:-2], f"{tokens[-2].rstrip(',')} {tokens[-1]}"]
+    return strip_titles(tokens)
+
+
+def surname(tokens: Sequence[str]) -> str:
+    """The family name of name tokens, without a generational suffix ("King Jr." → "King")."""
+    return tokens[-1].split()[0] if tokens else ""
+
+
+def is_person_name(tokens: Sequence[str]) -> bool:
+    """Whether tokens can be a personal name: capitalised words (particles aside), no digits
+    (spaCy sometimes reads "TV3 New Zealand" or "Tony Awards" as a person)."""
+    if tokens and tokens[-1].lower() in _NOT_SURNAMES:
+        return False
+    for token in tokens:
+        if any(c.isdigit() for c in token) or not any(c.isalpha() for c in token):
+            return False
+        if not token[0].isupper() and token.lower() not in _PARTICLES:
+            return False
+    return bool(tokens)
+
+
+@lru_cache(maxsize=65536)
+def fold(name: str) -> str:
+    """A name part folded for comparison: case, accents, doubled letters and common
+    transliteration variants removed ("Sergey" and "Sergei" both fold to "sergei")."""
+    text = unicodedata.normalize("NFKD", name.lower())
+    text = "".join(c for c in text if c.isalnum())
+    for old, new in _TRANSLIT:
+        text = text.replace(old, new)
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+def _vowel_variant(a: str, b: str) -> bool:
+    """Same length, same first and last letter, differing only in inner vowels
+    ("mohamed"/"muhamad"); a different final vowel (Maria/Mario) is another person."""
+    if len(a) != len(b) or len(a) < 4 or a[0] != b[0] or a[-1] != b[-1]:
+        return False
+    return all(x == y or (x in _VOWELS and y in _VOWELS) for x, y in zip(a, b, strict=True))
+
+
+def given_names_compatible(a: str, b: str) -> bool:
+    """Whether two first names can belong to one person: equal after folding, an initial of
+    the other ("J." / "Jeff"), or a vowel-only transliteration variant."""
+    fa, fb = fold(a), fold(b)
+    if not fa or not fb:
+        return False
+    if fa == fb:
+        return True
+    if len(fa) == 1 or len(fb) == 1:
+        return fa[0] == fb[0]
+    return _vowel_variant(fa, fb)
+
+
+def acronym_of(name: str) -> str:
+    """Initials of a multi-word name's capitalised words, skipping "of/the/and" ("" when a
+    word is lower-case or the name is one word): "Federal Bureau of Investigation" → "FBI"."""
+    words = [w for w in re.split(r"[\s-]+", clean_surface(name)) if w]
+    kept = [w for w in words if w.lower() not in _ACRONYM_SKIP]
+    if len(kept) < 2 or not all(w[0].isupper() and w[1:].islower() for w in kept):
+        return ""  # lower-case words, or abbreviations inside ("U.S. Senate" is not "US")
+    return "".join(w[0] for w in kept)
+
+
+def as_acronym(name: str) -> str:
+    """The letters of an acronym mention ("F.B.I." → "FBI"), or "" if it is not one."""
+    letters = name.replace(".", "").replace(" ", "")
+    if 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper():
+        return letters
+    return ""
+
+
+def thing_key(name: str) -> str:
+    """The grouping key of a non-person name: case, dots, spacing and company-form suffixes
+    folded, aliases applied ("WASHINGTON" = "Washington"; "U.S." = "US" = "United States")."""
+    words = clean_surface(name).replace(".", "").replace(",", " ").lower().split()
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words = words[:-1]
+    key = " ".join(words)
+    return _ALIASES.get(key, key)
+
+
+def is_junk(text: str) -> bool:
+    """Mentions that name nothing: single characters, numbers, month or weekday names (spaCy
+    reads the "Mar" of a "(Mar 2)" stamp as a person), bare titles."""
+    cleaned = clean_surface(text)
+    letters = [c for c in cleaned if c.isalpha()]
+    if len(letters) < 2:
+        return True
+    bare = _bare(cleaned)
+    return bare in _MONTHS_DAYS or bare in TITLES
+
+
+# --------------------------------------------------------------------------- grouping
+@dataclass
+class _Mention:
+    doc: int
+    source: str
+    start: int
+    label: str
+    surface: str
+    tokens: tuple[str, ...]
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.doc, self.start)
+
+
+@dataclass(eq=False)
+class _Group:
+    person: bool
+    members: list[tuple[_Mention, str]] = field(default_factory=list)
+    #: full names (token tuples) and where each was written, for person groups
+    names: list[tuple[str, ...]] = field(default_factory=list)
+    named_at: list[tuple[int, int]] = field(default_factory=list)
+    merged_into: _Group | None = None
+
+    def add(self, mention: _Mention, variant: str) -> None:
+        self.members.append((mention, variant))
+
+    def root(self) -> _Group:
+        group = self
+        while group.merged_into is not None:
+            group = group.merged_into
+        return group
+
+
+def _mentions(documents: Sequence[Document]) -> list[_Mention]:
+    out: list[_Mention] = []
+    for doc_index, document in enumerate(documents):
+        for m in document.entities:
+            if is_junk(m.text):
+                continue
+            surface = clean_surface(m.text)
+            tokens = name_tokens(m.text) if m.label == PERSON else tuple(surface.split())
+            out.append(_Mention(doc_index, document.article.id, m.start, m.label, surface, tokens))
+    return out
+
+
+#: full names by folded surname: (group, folded name tokens) pairs
+_NameIndex = dict[str, list[tuple[_Group, tuple[str, ...]]]]
+
+
+def _cluster_full_names(mentions: Sequence[_Mention]) -> tuple[list[_Group], _NameIndex]:
+    """Person groups from PERSON mentions of two or more name tokens, longest names first so a
+    partial name ("Isgur Flores") finds the full one ("Sarah Isgur Flores")."""
+    full = [
+        m for m in mentions if m.label == PERSON and len(m.tokens) >= 2 and is_person_name(m.tokens)
+    ]
+    groups: list[_Group] = []
+    index: _NameIndex = {}
+    for mention in sorted(full, key=lambda m: (-len(m.tokens), m.order)):
+        group = _find_full(index, mention.tokens)
+        if group is None:
+            group = _Group(person=True)
+            groups.append(group)
+        folded = tuple(fold(t) for t in mention.tokens)
+        index.setdefault(folded[-1], []).append((group, folded))
+        group.names.append(mention.tokens)
+        group.named_at.append(mention.order)
+    return groups, index
+
+
+def _find_full(index: _NameIndex, tokens: Sequence[str]) -> _Group | None:
+    """The person with this full name (or a compatible one), else the only person whose name
+    ends with these tokens."""
+    folded = tuple(fold(t) for t in tokens)
+    suffix_hits: dict[int, _Group] = {}
+    for group, name in index.get(folded[-1], ()):
+        if given_names_compatible(name[0], folded[0]):
+            return group
+        if len(name) > len(folded) and name[-len(folded) :] == folded:
+            suffix_hits[id(group)] = group
+    return next(iter(suffix_hits.values())) if len(suffix_hits) == 1 else None
+
+
+def _match_full(index: _NameIndex, tokens: Sequence[str]) -> tuple[_Group, int] | None:
+    """The person whose full name a mention holds, whole or as its last tokens
+    ("Washington Sergey Kislyak" → Sergey Kislyak); returns the group and the tokens used."""
+    for size in range(len(tokens), 1, -1):
+        found = _find_full(index, tokens[-size:])
+        if found is not None:
+            return found, size
+    return None
+
+
+def _pick_by_surname(
+    candidates: Sequence[_Group], mention: _Mention, last_named: dict[int, tuple[int, int]]
+) -> _Group:
+    """Among people sharing a surname: the one named last before the mention in its own
+    article, else the most mentioned, else the first named."""
+    if len(candidates) == 1:
+        return candidates[0]
+    preceding = [
+        (last_named[id(g)], g)
+        for g in candidates
+        if id(g) in last_named
+        and last_named[id(g)][0] == mention.doc
+        and last_named[id(g)][1] < mention.start
+    ]
+    if preceding:
+        return max(preceding, key=lambda p: p[0])[1]
+    return min(candidates, key=lambda g: (-len(g.named_at), min(g.named_at)))
+
+
+def _assign_people(
+    mentions: Sequence[_Mention], groups: Sequence[_Group], index: _NameIndex
+) -> list[_Mention]:
+    """Attach every mention that names a known full-name person; return the rest."""
+    by_surname: dict[str, list[_Group]] = {}
+    by_given: dict[str, list[_Group]] = {}
+    for group in groups:
+        for name in group.names:
+            by_surname.setdefault(fold(surname(name)), []).append(group)
+            by_given.setdefault(fold(name[0]), []).append(group)
+    by_surname = {k: list({id(g): g for g in v}.values()) for k, v in by_surname.items()}
+    by_given = {k: list({id(g): g for g in v}.values()) for k, v in by_given.items()}
+    last_named: dict[int, tuple[int, int]] = {}
+    rest: list[_Mention] = []
+    for mention in sorted(mentions, key=lambda m: m.order):
+        if mention.label in _PLACE_LABELS:
+            rest.append(mention)
+            continue
+        tokens = mention.tokens if mention.label == PERSON else name_tokens(mention.surface)
+        if mention.label == PERSON and not is_person_name(tokens):
+            rest.append(mention)
+            continue
+        hit = _match_full(index, tokens) if len(tokens) >= 2 else None
+        if hit is not None:
+            group, size = hit
+            group.add(mention, " ".join(tokens[-size:]))
+            last_named[id(group)] = mention.order
+            continue
+        if len(tokens) == 1:
+            key = fold(tokens[0])
+            surname_groups = by_surname.get(key, [])
+            if surname_groups:
+                _pick_by_surname(surname_groups, mention, last_named).add(mention, tokens[0])
+                continue
+            given = by_given.get(key, [])
+            named = last_named.get(id(given[0])) if len(given) == 1 else None
+            if mention.label == PERSON and named is not None and named[0] == mention.doc:
+                # "Ivanka" after "Ivanka Trump" in the same article; a first name alone across
+                # articles is weak evidence ("Oscar" the award vs "Oscar Maximillian")
+                given[0].add(mention, tokens[0])
+                continue
+        rest.append(mention)
+    return rest
+
+
+def _group_rest(mentions: Sequence[_Mention]) -> list[_Group]:
+    """Single-name people (a surname never given in full) and everything that is not a
+    person, grouped by key; a surname seen as PERSON pulls in its mislabelled mentions."""
+    people: dict[str, _Group] = {}
+    for mention in mentions:
+        if mention.label == PERSON and len(mention.tokens) == 1:
+            key = fold(mention.tokens[0])
+            people.setdefault(key, _Group(person=True)).add(mention, mention.tokens[0])
+    things: dict[str, _Group] = {}
+    for mention in mentions:
+        if mention.label == PERSON and len(mention.tokens) == 1:
+            continue
+        tokens = name_tokens(mention.surface)
+        if mention.label not in _PLACE_LABELS and len(tokens) == 1:
+            person = people.get(fold(tokens[0]))
+            if person is not None:
+                person.add(mention, tokens[0])
+                continue
+        if mention.label == PERSON:
+            # an unmatched multi-token person that is not a full name already clustered
+            key = "person:" + " ".join(fold(t) for t in mention.tokens)
+            people.setdefault(key, _Group(person=True)).add(mention, " ".join(mention.tokens))
+            continue
+        key = thing_key(mention.surface)
+        things.setdefault(key, _Group(person=False)).add(mention, mention.surface)
+    _merge_plurals(things)
+    _merge_acronyms(things)
+    return list(people.values()) + [g for g in things.values() if g.merged_into is None]
+
+
+def _merge_plurals(things: dict[str, _Group]) -> None:
+    """ "Russians" and "Russian" (NORP) are one group."""
+    for key, group in things.items():
+        single = things.get(key[:-1]) if key.endswith("s") else None
+        if single is not None and _label(group) == _label(single) == "NORP":
+            _absorb(single, group)
+
+
+def _merge_acronyms(things: dict[str, _Group]) -> None:
+    """An acronym joins the one multi-word name whose initials it spells."""
+    by_initials: dict[str, list[_Group]] = {}
+    for group in things.values():
+        for _, variant in group.members:
+            letters = acronym_of(variant)
+            if letters and group not in by_initials.get(letters, []):
+                by_initials.setdefault(letters, []).append(group)
+    for group in list(things.values()):
+        if group.merged_into is not None:
+            continue
+        letters = {as_acronym(v) for _, v in group.members} - {""}
+        letters -= {acronym_of(v) for _, v in group.members}  # spelled out already
+        for acronym in letters:
+            targets = [g.root() for g in by_initials.get(acronym, []) if g.root() is not group]
+            if len({id(t) for t in targets}) == 1:
+                _absorb(targets[0], group)
+                break
+
+
+def _absorb(target: _Group, group: _Group) -> None:
+    target = target.root()
+    if target is group or group.merged_into is not None:
+        return
+    target.members.extend(group.members)
+    group.members = []
+    group.merged_into = target
+
+
+def _label(group: _Group) -> str:
+    counts = Counter(m.label for m, _ in group.members)
+    first: dict[str, tuple[int, int]] = {}
+    for m, _ in group.members:
+        first.setdefault(m.label, m.order)
+    return max(counts, key=lambda label: (counts[label], [-x for x in first[label]]))
+
+
+def canonical_name(variants: Sequence[tuple[str, tuple[int, int]]]) -> str:
+    """The most complete form (most words), then not all capitals, then the most frequent,
+    then the most capitalised ("Committee" over "committee"), then the first seen."""
+    counts = Counter(v for v, _ in variants)
+    first: dict[str, tuple[int, int]] = {}
+    for v, order in variants:
+        first.setdefault(v, order)
+    return min(
+        counts,
+        key=lambda v: (
+            -len(v.split()),
+            v.isupper() and len(v) > 3,
+            -counts[v],
+            -sum(w[:1].isupper() for w in v.split()),
+            first[v],
+        ),
+    )
+
+
+def _entity(group: _Group, sources_order: Sequence[str]) -> tuple[Entity, list[_Mention]]:
+    members = sorted(group.members, key=lambda mv: mv[0].order)
+    variants = [(v, m.order) for m, v in members]
+    mentions = [m for m, _ in members]
+    seen_sources = {m.source for m in mentions}
+    entity = Entity(
+        id="",
+        name=canonical_name(variants),
+        type=PERSON if group.person else _label(group),
+        variants=tuple(dict.fromkeys(v for v, _ in variants)),
+        sources=tuple(s for s in sources_order if s in seen_sources),
+        mentions=len(members),
+    )
+    return entity, mentions
+
+
+def resolve_entities(
+    documents: Sequence[Document],
+) -> tuple[tuple[Entity, ...], dict[tuple[str, int], str]]:
+    """Entities across all documents, most mentioned first (ids ``e1``, ``e2``... in that order),
+    and the link of every kept mention, ``(article id, mention start) → entity id``."""
+    mentions = _mentions(documents)
+    people, index = _cluster_full_names(mentions)
+    rest = _assign_people(mentions, people, index)
+    groups = [g for g in people if g.members] + _group_rest(rest)
+    sources_order = list(dict.fromkeys(d.article.id for d in documents))
+    built = [_entity(g, sources_order) for g in groups if g.members]
+    built.sort(key=lambda em: (-em[0].mentions, em[1][0].order))
+    entities: list[Entity] = []
+    links: dict[tuple[str, int], str] = {}
+    for rank, (entity, members) in enumerate(built, start=1):
+        entity_id = f"e{rank}"
+        entities.append(replace(entity, id=entity_id))
+        for m in members:
+            links[(m.source, m.start)] = entity_id
+    return tuple(entities), links
+
+
+# --------------------------------------------------------------------------- lookups
+def entity_for_span(
+    document: Document, links: dict[tuple[str, int], str], start: int, end: int
+) -> str | None:
+    """The entity of the first mention in ``document`` overlapping ``[start, end)`` (e.g. a
+    quote's speaker span), or None."""
+    for m in document.entities:
+        if m.start < end and start < m.end:
+            found = links.get((document.article.id, m.start))
+            if found:
+                return found
+    return None
+
+
+def entity_for_name(name: str, entities: Sequence[Entity]) -> str | None:
+    """The entity a written name refers to ("Sessions", "Mr. Trump", "the FBI"): an exact
+    variant (case-insensitive, titles stripped), else a unique person surname; None for
+    descriptions ("a senior administration official")."""
+    tokens = name_tokens(name)
+    if not tokens:
+        return None
+    wanted = " ".join(tokens).lower()
+    key = thing_key(name)
+    for entity in entities:
+        for variant in entity.variants:
+            if variant.lower() == wanted or (entity.type != PERSON and thing_key(variant) == key):
+                return entity.id
+    if len(tokens) == 1:
+        wanted_surname = fold(tokens[0])
+        hits = [
+            e
+            for e in entities
+            if e.type == PERSON
+            and any(fold(surname(name_tokens(v))) == wanted_surname for v in e.variants)
+        ]
+        if hits:
+            return max(hits, key=lambda e: e.mentions).id
+    return None

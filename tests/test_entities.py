@@ -1,0 +1,251 @@
+"""Cross-source entity resolution: hand-made mentions for each rule, then the real example."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsweave.entities import (
+    acronym_of,
+    canonical_name,
+    clean_surface,
+    entity_for_name,
+    entity_for_span,
+    fold,
+    given_names_compatible,
+    name_tokens,
+    resolve_entities,
+    thing_key,
+)
+from newsweave.models import Article, Document, EntityMention
+
+
+def make_doc(article_id: str, *mentions: tuple[str, str]) -> Document:
+    """A document whose text is its mentions joined by '. ', each mention a spaCy-like span."""
+    parts, spans, pos = [], [], 0
+    for text, label in mentions:
+        spans.append(EntityMention(pos, pos + len(text), text, label, len(spans)))
+        parts.append(text)
+        pos += len(text) + 2
+    article = Article(id=article_id, text=". ".join(parts))
+    return Document(article=article, sentences=(), entities=tuple(spans))
+
+
+def by_name(entities, name):
+    found = [e for e in entities if e.name == name]
+    assert found, f"no entity named {name!r} in {[e.name for e in entities]}"
+    return found[0]
+
+
+# --------------------------------------------------------------------------- pure helpers
+def test_clean_surface_strips_possessives_and_articles():
+    assert clean_surface("Donald Trump's") == "Donald Trump"
+    assert clean_surface("Sessions’") == "Sessions"
+    assert clean_surface("the Federal Bureau of Investigation") == "Federal Bureau of Investigation"
+
+
+@pytest.mark.parametrize(
+    ("written", "tokens"),
+    [
+        ("Attorney General Jeff Sessions", ("Jeff", "Sessions")),
+        ("Mr. Trump", ("Trump",)),
+        ("President Donald Trump", ("Donald", "Trump")),
+        ("Russian Ambassador Sergei Kislyak", ("Sergei", "Kislyak")),
+        ("Martin Luther King Jr.", ("Martin", "Luther", "King Jr.")),
+        ("President", ("President",)),
+    ],
+)
+def test_name_tokens_strip_titles(written, tokens):
+    assert name_tokens(written) == tokens
+
+
+def test_transliteration_folding():
+    assert fold("Sergey") == fold("Sergei")
+    assert fold("Aleksandr") == fold("Alexander")
+    assert given_names_compatible("Mohammed", "Muhammad")
+    assert given_names_compatible("J.", "Jeff")
+    assert not given_names_compatible("Donald", "Ivanka")
+    assert not given_names_compatible("Maria", "Mario")
+
+
+def test_acronyms_and_keys():
+    assert acronym_of("Federal Bureau of Investigation") == "FBI"
+    assert acronym_of("the Department of Justice") == "DJ"
+    assert acronym_of("Washington") == ""
+    assert thing_key("WASHINGTON") == thing_key("Washington")
+    assert thing_key("U.S.") == thing_key("US") == thing_key("the United States")
+
+
+def test_canonical_name_prefers_complete_then_frequent_then_first():
+    seen = [("Sergei Kislyak", (0, 1)), ("Sergey Kislyak", (1, 1)), ("Kislyak", (1, 5))]
+    assert canonical_name(seen) == "Sergei Kislyak"
+    seen.append(("Sergey Kislyak", (2, 0)))
+    assert canonical_name(seen) == "Sergey Kislyak"
+    assert canonical_name([("WASHINGTON", (0, 0)), ("Washington", (1, 0))]) == "Washington"
+
+
+# --------------------------------------------------------------------------- resolution
+def test_surname_after_full_name_in_another_source_and_title_stripping():
+    docs = [
+        make_doc("a", ("Attorney General Jeff Sessions", "PERSON"), ("Sessions", "NORP")),
+        make_doc("b", ("Sessions", "ORG"), ("General Sessions", "ORG"), ("Sessions'", "PERSON")),
+    ]
+    entities, links = resolve_entities(docs)
+    assert len(entities) == 1
+    sessions = entities[0]
+    assert sessions.name == "Jeff Sessions"
+    assert sessions.type == "PERSON"
+    assert sessions.mentions == 5
+    assert sessions.sources == ("a", "b")
+    assert set(sessions.variants) == {"Jeff Sessions", "Sessions"}
+    assert set(links.values()) == {sessions.id} and len(links) == 5
+
+
+def test_father_and_son_stay_apart():
+    docs = [make_doc("a", ("Donald Trump Jr.", "PERSON"), ("Donald Trump", "PERSON"))]
+    entities, _ = resolve_entities(docs)
+    assert sorted(e.name for e in entities) == ["Donald Trump", "Donald Trump Jr."]
+
+
+def test_transliterated_first_names_are_one_person():
+    docs = [
+        make_doc("a", ("Sergey Kislyak", "PERSON")),
+        make_doc("b", ("Sergei Kislyak", "PERSON"), ("Kislyak", "ORG")),
+        make_doc("c", ("Washington Sergey Kislyak", "ORG")),
+    ]
+    entities, links = resolve_entities(docs)
+    assert len(entities) == 1
+    kislyak = entities[0]
+    assert kislyak.name == "Sergey Kislyak"
+    assert {"Sergey Kislyak", "Sergei Kislyak", "Kislyak"} == set(kislyak.variants)
+    assert links[("c", 0)] == kislyak.id
+
+
+def test_different_people_sharing_a_surname_stay_apart():
+    docs = [
+        make_doc(
+            "a",
+            ("Donald Trump", "PERSON"),
+            ("Trump", "PERSON"),
+            ("Ivanka Trump", "PERSON"),
+            ("Trump", "PERSON"),
+        ),
+        make_doc("b", ("Trump", "ORG"), ("Donald Trump", "PERSON")),
+    ]
+    entities, links = resolve_entities(docs)
+    donald, ivanka = by_name(entities, "Donald Trump"), by_name(entities, "Ivanka Trump")
+    assert donald.id != ivanka.id
+    first_bare = docs[0].entities[1].start  # right after "Donald Trump"
+    second_bare = docs[0].entities[3].start  # right after "Ivanka Trump": the last one named
+    assert links[("a", first_bare)] == donald.id
+    assert links[("a", second_bare)] == ivanka.id
+    # no full name precedes it in its own article: the most mentioned Trump
+    assert links[("b", 0)] == donald.id
+    assert "Ivanka Trump" not in donald.variants
+
+
+def test_acronym_joins_its_expansion_across_sources():
+    docs = [
+        make_doc("a", ("the Federal Bureau of Investigation", "ORG")),
+        make_doc("b", ("FBI", "ORG"), ("F.B.I.", "ORG")),
+    ]
+    entities, _ = resolve_entities(docs)
+    assert len(entities) == 1
+    fbi = entities[0]
+    assert fbi.name == "Federal Bureau of Investigation"
+    assert set(fbi.variants) == {"Federal Bureau of Investigation", "FBI", "F.B.I."}
+    assert fbi.sources == ("a", "b")
+
+
+def test_case_and_country_variants_merge_and_junk_is_dropped():
+    docs = [
+        make_doc("a", ("WASHINGTON", "GPE"), ("US", "GPE"), ("Mar", "PERSON"), ("2017", "ORG")),
+        make_doc("b", ("Washington", "GPE"), ("U.S.", "GPE"), ("the United States", "GPE")),
+    ]
+    entities, links = resolve_entities(docs)
+    names = sorted(e.name for e in entities)
+    assert names == ["United States", "Washington"]
+    assert by_name(entities, "United States").mentions == 3
+    assert by_name(entities, "Washington").variants == ("WASHINGTON", "Washington")
+    assert len(links) == 5  # "Mar" and "2017" are not entities
+
+
+def test_acronym_needs_a_spelled_out_name():
+    docs = [make_doc("a", ("U.S. Senate", "ORG"), ("U.S.", "GPE"), ("New York City", "GPE"))]
+    docs.append(make_doc("b", ("NYC", "GPE"), ("United States", "GPE")))
+    entities, _ = resolve_entities(docs)
+    assert by_name(entities, "United States").variants == ("U.S.", "United States")
+    assert by_name(entities, "U.S. Senate").mentions == 1
+    assert set(by_name(entities, "New York City").variants) == {"New York City", "NYC"}
+
+
+def test_spelling_variants_first_names_and_false_people():
+    docs = [
+        make_doc("a", ("Barack Obama", "PERSON"), ("Dylan Farrow", "PERSON"), ("Dylan", "PERSON")),
+        make_doc(
+            "b",
+            ("Barak Obama", "PERSON"),
+            ("TV3 New Zealand", "PERSON"),
+            ("New Zealand", "GPE"),
+            ("Woody Allen’s 1995", "PERSON"),
+            ("Woody Allen", "PERSON"),
+            ("Dylan", "PERSON"),  # a first name alone in another article: not enough
+            ("Tony Awards", "PERSON"),
+            ("Tony", "PERSON"),
+        ),
+    ]
+    entities, _ = resolve_entities(docs)
+    obama = [e for e in entities if "Obama" in e.name]
+    assert len(obama) == 1 and set(obama[0].variants) == {"Barack Obama", "Barak Obama"}
+    assert by_name(entities, "Dylan Farrow").mentions == 2
+    assert by_name(entities, "Dylan").mentions == 1
+    assert by_name(entities, "Tony").mentions == 1
+    assert by_name(entities, "New Zealand").type == "GPE"
+    assert by_name(entities, "New Zealand").mentions == 1
+    assert by_name(entities, "Woody Allen").mentions == 2
+
+
+def test_surname_does_not_join_a_place():
+    docs = [make_doc("a", ("George Washington", "PERSON"), ("Washington", "GPE"))]
+    entities, _ = resolve_entities(docs)
+    assert {e.name for e in entities} == {"George Washington", "Washington"}
+
+
+def test_ids_follow_mention_order_and_lookups():
+    docs = [
+        make_doc("a", ("Nancy Pelosi", "PERSON"), ("CNN", "ORG"), ("Pelosi", "PERSON")),
+        make_doc("b", ("CNN", "ORG"), ("CNN", "ORG")),
+    ]
+    entities, links = resolve_entities(docs)
+    assert [(e.id, e.name, e.mentions) for e in entities] == [
+        ("e1", "CNN", 3),
+        ("e2", "Nancy Pelosi", 2),
+    ]
+    assert entity_for_name("Ms. Pelosi", entities) == "e2"
+    assert entity_for_name("cnn", entities) == "e1"
+    assert entity_for_name("a senior administration official", entities) is None
+    start = docs[0].entities[2].start
+    assert entity_for_span(docs[0], links, start, start + 3) == "e2"
+
+
+# --------------------------------------------------------------------------- the example
+def test_example_entities(example_documents):
+    entities, links = resolve_entities(example_documents)
+    ids = [d.article.id for d in example_documents]
+    kislyak = [e for e in entities if "Kislyak" in e.name]
+    assert len(kislyak) == 1
+    assert {"Sergey Kislyak", "Sergei Kislyak"} <= set(kislyak[0].variants)
+    assert set(kislyak[0].sources) == set(ids)
+    fbi = [e for e in entities if "FBI" in e.variants]
+    assert len(fbi) == 1 and "Federal Bureau of Investigation" in fbi[0].variants
+    sessions = by_name(entities, "Jeff Sessions")
+    assert "Sessions" in sessions.variants and sessions.type == "PERSON"
+    assert sessions.mentions >= 8 and set(sessions.sources) == set(ids)
+    trumps = [e for e in entities if e.type == "PERSON" and "Trump" in e.name]
+    assert [e.name for e in trumps] == ["Donald Trump"]
+    assert [e.mentions for e in entities] == sorted((e.mentions for e in entities), reverse=True)
+    assert set(links.values()) == {e.id for e in entities}
+
+
+def test_no_mentions_no_entities():
+    empty = Document(article=Article(id="x", text=""), sentences=())
+    assert resolve_entities([empty]) == ((), {})

@@ -1,0 +1,78 @@
+from newsweave.models import (
+    Brief,
+    Claim,
+    Coverage,
+    Discrepancy,
+    Origin,
+    Quote,
+    QuoteVariant,
+    Source,
+    StoryInfo,
+    SummarySentence,
+    TimelineEntry,
+)
+from newsweave.render import render, timeline_svg
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def brief() -> Brief:
+    text_a = f"Intro. The mayor {EVIL} said the levee failed. End."
+    start = text_a.index("The mayor")
+    end = text_a.index(" End.")
+    return Brief(
+        story=StoryInfo(id="s1", headline=f"Flood {EVIL}", first_published="2024-05-01",
+                        last_published="2024-05-02"),
+        sources=(Source(id="a", title="T <b>", outlet="AP", published="2024-05-01"),
+                 Source(id="b", title=None, outlet=None, published="2024-05-02")),
+        summary=(SummarySentence(text=text_a[start:end], citations=("a", "b"),
+                                 origin=Origin("a", start, end),
+                                 evidence=(Origin("a", start, end), Origin("b", 0, 9))),),
+        quotes=(Quote(speaker="Mayor <x>", text="It failed", sources=(
+            QuoteVariant(source="a", text="It failed", direct=True),)),),
+        timeline=(TimelineEntry(date="2024-04", text="Rain began <now>", sources=("a",)),
+                  TimelineEntry(date="2024-05-01", text="Levee failed", sources=("a", "b"))),
+        coverage=Coverage(discrepancies=(Discrepancy(topic="dead <count>", kind="number", claims=(
+            Claim(text="3 died", sources=("a",)), Claim(text="4 died", sources=("b",)))),)),
+    ), {"a": text_a, "b": "Levee broke on Monday."}
+
+
+def test_html_escapes_everything_and_links_evidence():
+    b, texts = brief()
+    page = render(b, "html", texts=texts)
+    assert EVIL not in page and "T <b>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<x>" not in page and "<now>" not in page and "<count>" not in page
+    # both citations link to the sentence marked in each source
+    assert "href='#s0-1'" in page and "href='#s0-2'" in page
+    assert "<mark id='s0-1'>" in page and "<mark id='s0-2'>Levee bro</mark>" in page
+    assert "<svg class=timeline-figure" in page
+
+
+def texts_of(_b):
+    return brief()[1]
+
+
+def test_markdown_and_json_carry_all_sections():
+    b, _ = brief()
+    md = render(b, "markdown")
+    for heading in ("## Summary", "## Who said what", "## Timeline", "## Coverage", "## Sources"):
+        assert heading in md
+    assert "[1][2]" in md
+    import json
+
+    data = json.loads(render(b, "json"))
+    assert data["schema"] == "newsweave.brief/1"
+    origin = data["summary"][0]["origin"]
+    assert origin["source"] == "a"
+    assert texts_of(b)["a"][origin["start"] : origin["end"]] == data["summary"][0]["text"]
+    assert data["coverage"]["discrepancies"][0]["claims"][1]["sources"] == ["b"]
+    assert "\n" not in render(b, "jsonl")
+
+
+def test_timeline_svg_orders_points_by_date():
+    svg = timeline_svg([TimelineEntry(date="2017", text="a", sources=("x",)),
+                        TimelineEntry(date="2017-12-31", text="b", sources=("x",))])
+    xs = [float(part.split("'")[1]) for part in svg.split("<circle cx=")[1:]]
+    assert xs[0] < xs[1]
+    assert timeline_svg([]) == ""

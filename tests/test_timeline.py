@@ -1,0 +1,291 @@
+"""Time expressions and the timeline: each resolver on hand-made cases, then the example."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from newsweave.models import Article, Document
+from newsweave.timeline import (
+    build_timeline,
+    date_sort_key,
+    dateline_length,
+    extract_timexes,
+    resolve_ago,
+    resolve_day_month,
+    resolve_month,
+    resolve_relative_unit,
+    resolve_weekday,
+)
+
+THURSDAY = date(2017, 3, 2)
+
+SMALL = {
+    "a": (
+        "2017-03-02",
+        "Pelosi on Wednesday called for him to resign. The speech on Tuesday night was praised. "
+        "Flynn was fired last month. The senator spoke twice last year with the ambassador. "
+        "They met in September in his office. He testified on 10 January before the committee. "
+        "The hearing took place in early 2017. The vote will take place on Friday. "
+        "He served for two years and is 70 years old. "
+        "Officials met on Jan. 10, 2017 and again on March 5. The deal was signed in July 2016. "
+        "The report was dated 2017-02-14.",
+    ),
+    "b": (
+        "2017-01-05",
+        "The talks began in December. Prices rose last month. "
+        "The law passed in 2015, officials said.",
+    ),
+    "c": (
+        None,
+        "The ceasefire began on Monday. Both sides said it held. It was agreed on 4 March 2016.",
+    ),
+    "f": (
+        None,
+        "Thursday, April 5, 2007\n\nThe sailors arrived home on Wednesday after their capture "
+        "on March 23.",
+    ),
+    "g": (
+        "2017-03-02",
+        "The new car goes on sale in early April. Pelosi says on Wednesday that he must go. "
+        "Crowds rehearsed for the planned Oct. 1 parade. He said he would visit on Saturday. "
+        "The minister was expected in Ankara on Monday. He told reporters Thursday he'd stay. "
+        "Fans camp out for the May 19 opening. Ms. August waved. "
+        "Stores will sell the toys starting March 20. Leaders prepared to meet Friday. "
+        "The bill must pass by midnight Saturday. Friday's statement is clear.",
+    ),
+    "d": (
+        "2017-03-02",
+        "WASHINGTON (Reuters) - Senator Jeff Sessions met the Russian ambassador in September in "
+        "his office. Large protests were held in 2015 across the state.",
+    ),
+    "e": (
+        "2017-03-03",
+        "New York [USA], Mar. 3 (ANI): Jeff Sessions met the Russian ambassador in his Senate "
+        "office in September. The president spoke on Thursday about the economy.",
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def small_documents():
+    """The hand-written articles above, analysed once (real spaCy and MiniLM)."""
+    from newsweave.analyze import analyze
+
+    articles = [Article(id=k, text=text, published=pub) for k, (pub, text) in SMALL.items()]
+    return {d.article.id: d for d in analyze(articles)}
+
+
+def values(document) -> list[tuple[str, str]]:
+    return [(t.text, t.value) for t in extract_timexes(document)]
+
+
+# --------------------------------------------------------------------------- pure resolvers
+@pytest.mark.parametrize(
+    ("weekday", "expected"),
+    [
+        ("Monday", date(2017, 2, 27)),
+        ("Tuesday", date(2017, 2, 28)),
+        ("Wednesday", date(2017, 3, 1)),
+        ("Thursday", date(2017, 3, 2)),  # the publication day itself (AP style)
+        ("Friday", date(2017, 2, 24)),
+        ("Saturday", date(2017, 2, 25)),
+        ("sunday", date(2017, 2, 26)),
+    ],
+)
+def test_weekday_is_the_most_recent_one_up_to_publication(weekday, expected):
+    assert resolve_weekday(weekday, THURSDAY) == expected
+
+
+def test_weekday_in_the_future_tense_points_forward():
+    assert resolve_weekday("Friday", THURSDAY, future=True) == date(2017, 3, 3)
+    assert resolve_weekday("Thursday", THURSDAY, future=True) == THURSDAY
+    assert resolve_weekday("Wednesday", THURSDAY, future=True) == date(2017, 3, 8)
+
+
+@pytest.mark.parametrize(
+    ("month", "published", "expected"),
+    [
+        (9, THURSDAY, (2016, 9)),  # after the publication month: last year's
+        (2, THURSDAY, (2017, 2)),  # before it: this year's
+        (3, THURSDAY, (2017, 3)),  # the publication month itself
+        (12, date(2017, 1, 5), (2016, 12)),  # year rollover
+    ],
+)
+def test_month_is_the_most_recent_past_one(month, published, expected):
+    assert resolve_month(month, published) == expected
+
+
+def test_month_in_the_future_tense():
+    assert resolve_month(2, THURSDAY, future=True) == (2018, 2)
+    assert resolve_month(9, THURSDAY, future=True) == (2017, 9)
+
+
+def test_relative_units():
+    assert resolve_relative_unit("last", "month", THURSDAY) == "2017-02"
+    assert resolve_relative_unit("last", "month", date(2017, 1, 15)) == "2016-12"
+    assert resolve_relative_unit("last", "year", THURSDAY) == "2016"
+    assert resolve_relative_unit("this", "year", THURSDAY) == "2017"
+    assert resolve_relative_unit("next", "month", date(2016, 12, 3)) == "2017-01"
+    # a week keeps only the precision it has: its month, else its year, else nothing
+    assert resolve_relative_unit("last", "week", THURSDAY) == "2017-02"
+    assert resolve_relative_unit("last", "week", date(2017, 3, 8)) == "2017"
+    assert resolve_relative_unit("last", "week", date(2017, 1, 4)) == ""
+
+
+def test_day_and_month_without_year():
+    assert resolve_day_month(10, 1, THURSDAY) == date(2017, 1, 10)
+    assert resolve_day_month(2, 3, THURSDAY) == THURSDAY
+    assert resolve_day_month(5, 3, THURSDAY) == date(2016, 3, 5)
+    assert resolve_day_month(5, 3, THURSDAY, future=True) == date(2017, 3, 5)
+    assert resolve_day_month(20, 12, date(2017, 1, 5)) == date(2016, 12, 20)
+    assert resolve_day_month(29, 2, date(2017, 3, 2)) == date(2016, 2, 29)
+    assert resolve_day_month(29, 2, date(2017, 1, 2), future=True) == date(2020, 2, 29)
+    assert resolve_day_month(31, 4, THURSDAY) is None
+
+
+def test_ago():
+    assert resolve_ago(3, "day", THURSDAY) == "2017-02-27"
+    assert resolve_ago(2, "month", THURSDAY) == "2017-01"
+    assert resolve_ago(2, "year", THURSDAY) == "2015"
+
+
+def test_date_sort_key_orders_by_earliest_day_then_precision():
+    dates = ["2016-07", "2016-01-01", "2016", "2015-12", "2016-01"]
+    assert sorted(dates, key=date_sort_key) == [
+        "2015-12",
+        "2016",
+        "2016-01",
+        "2016-01-01",
+        "2016-07",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dateline"),
+    [
+        ("WASHINGTON: US Attorney General", "WASHINGTON: "),
+        ("New York [USA], Mar. 3 (ANI): U.S. President", "New York [USA], Mar. 3 (ANI): "),
+        ("LONDON, March 3 (Reuters) - The bank", "LONDON, March 3 (Reuters) - "),
+        ("Trump: I have total confidence", ""),
+        ("Sessions met the ambassador", ""),
+    ],
+)
+def test_dateline_length(sentence, dateline):
+    assert sentence[: dateline_length(sentence)] == dateline
+
+
+# --------------------------------------------------------------------------- extraction
+def test_extract_resolves_every_kind(small_documents):
+    assert values(small_documents["a"]) == [
+        ("Wednesday", "2017-03-01"),
+        ("Tuesday night", "2017-02-28"),
+        ("last month", "2017-02"),
+        ("last year", "2016"),
+        ("September", "2016-09"),
+        ("10 January", "2017-01-10"),
+        ("early 2017", "2017"),
+        ("Friday", "2017-03-03"),  # "will take place": forward
+        ("Jan. 10, 2017", "2017-01-10"),
+        ("March 5", "2016-03-05"),
+        ("July 2016", "2016-07"),
+        ("2017-02-14", "2017-02-14"),
+    ]  # "two years" (a duration) and "70 years old" (an age) are not times
+
+
+def test_extract_offsets_and_sentences(small_documents):
+    document = small_documents["a"]
+    for timex in extract_timexes(document):
+        assert document.article.text[timex.start : timex.end] == timex.text
+        sentence = document.sentences[timex.sentence]
+        assert sentence.start <= timex.start < sentence.end
+
+
+def test_extract_year_rollover_and_bare_years(small_documents):
+    assert values(small_documents["b"]) == [
+        ("December", "2016-12"),
+        ("last month", "2016-12"),
+        ("2015", "2015"),
+    ]
+
+
+def test_undated_article_keeps_only_absolute_dates(small_documents):
+    assert values(small_documents["c"]) == [("4 March 2016", "2016-03-04")]
+
+
+def test_undated_article_is_anchored_on_a_full_date_in_its_opening(small_documents):
+    assert values(small_documents["f"]) == [
+        ("Thursday, April 5, 2007", "2007-04-05"),
+        ("Wednesday", "2007-04-04"),
+        ("March 23", "2007-03-23"),
+    ]
+
+
+def test_tense_sets_the_direction(small_documents):
+    assert values(small_documents["g"]) == [
+        ("early April", "2017-04"),  # present tense: upcoming
+        ("Wednesday", "2017-03-01"),  # a present reporting verb still reports the past
+        ("Oct. 1", "2017-10-01"),  # "the planned ..."
+        ("Saturday", "2017-03-04"),  # "would visit"
+        ("Monday", "2017-03-06"),  # "was expected"
+        ("Thursday", "2017-03-02"),  # "he'd" belongs to the reported clause, not to "told"
+        ("May 19", "2017-05-19"),  # a date naming a noun: the nearer reading
+        ("March 20", "2017-03-20"),  # the gerund takes the tense of "will sell"
+        ("Friday", "2017-03-03"),  # an infinitive of intent lies ahead
+        ("Saturday", "2017-03-04"),  # "must pass"
+        ("Friday", "2017-02-24"),  # a weekday naming a noun looks back
+    ]  # "Ms. August" is a name
+
+
+# --------------------------------------------------------------------------- timeline
+def test_timeline_merges_sources_orders_and_skips_stamps(small_documents):
+    timeline = build_timeline([small_documents["d"], small_documents["e"]])
+    assert [(e.date, e.sources) for e in timeline] == [
+        ("2015", ("d",)),
+        ("2016-09", ("d", "e")),
+        ("2017-03-02", ("e",)),  # "Thursday" in a Friday story; the "Mar. 3" stamp is skipped
+    ]
+    september = timeline[1]
+    assert september.text.startswith("Senator Jeff Sessions met")  # dateline trimmed
+    assert september.expression == "September"
+    assert timeline[2].text.startswith("The president spoke on Thursday")
+
+
+def test_timeline_keeps_distinct_events_of_one_date_apart(small_documents):
+    timeline = build_timeline([small_documents["a"]])
+    dates = [e.date for e in timeline]
+    assert dates == sorted(dates, key=date_sort_key)
+    jan10 = [e for e in timeline if e.date == "2017-01-10"]
+    assert len(jan10) == 2  # the testimony and the officials' meeting are two events
+
+
+def test_example_timeline(example_documents):
+    timeline = build_timeline(example_documents)
+    by_date: dict[str, list[str]] = {}
+    for entry in timeline:
+        by_date.setdefault(entry.date, []).append(entry.text)
+    assert [e.date for e in timeline] == sorted((e.date for e in timeline), key=date_sort_key)
+    assert any("July" in t and "Republican convention" in t for t in by_date["2016-07"])
+    assert any("September" in t for t in by_date["2016-09"])
+    assert any("10 January testimony" in t for t in by_date["2017-01-10"])
+    assert any("Tuesday night" in t for t in by_date["2017-02-28"])
+    assert any("Pelosi on Wednesday" in t for t in by_date["2017-03-01"])
+    assert any('"total" confidence' in t for t in by_date["2017-03-02"])
+    assert any("according to AP on Thursday" in t for t in by_date["2017-03-02"])
+    assert any("last year" in t for t in by_date["2016"])
+    assert any("Flynn" in t and "last month" in t for t in by_date["2017-02"])
+    assert any("early 2017" in t for t in by_date["2017"])
+    ids = [d.article.id for d in example_documents]
+    september = next(e for e in timeline if e.date == "2016-09")
+    assert set(september.sources) == {ids[1], ids[2]}  # one meeting, told by two outlets
+    early = next(e for e in timeline if e.date == "2017")
+    assert set(early.sources) == {ids[0], ids[2]}  # the copied paragraph
+    assert not any(e.text.startswith(("WASHINGTON", "New York [USA]")) for e in timeline)
+    assert "2017-03-03" not in by_date  # the ANI dateline stamp is not an event
+
+
+def test_nothing_to_date():
+    empty = Document(article=Article(id="x", text="", published="2017-03-02"), sentences=())
+    assert extract_timexes(empty) == ()
+    assert build_timeline([empty]) == ()
