@@ -218,11 +218,17 @@ class Brief:
     coverage: Coverage = field(default_factory=Coverage)
 
 
+#: optional offsets the contract types as integers: omitted rather than written as null
+_OMIT_IF_NONE = frozenset({"start", "end"})
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {
+            k: _plain(v) for k, v in value.items() if not (v is None and k in _OMIT_IF_NONE)
+        }
     return value
 
 

@@ -1,0 +1,968 @@
+"""`newsweave serve`: a web reader and JSON API over the store.
+
+Pages are rendered on the server (Jinja2, autoescaped: article text is never trusted) with a
+little plain JavaScript from ``static/`` for the citation highlights; a strict
+Content-Security-Policy forbids inline script. Briefs are woven on demand in a worker thread
+and cached by story id + the story's ``updated_at``, so a story that gains an article gets a
+fresh brief while an unchanged one is served from memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import logging
+import re
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from newsweave.errors import InputError
+from newsweave.models import Article, Brief, brief_to_dict
+
+log = logging.getLogger("newsweave.serve")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"  # article and story ids: no slashes, no spaces
+ID_RE = re.compile(ID_PATTERN)
+MAX_JSON_BYTES = 1 << 20  # one article as JSON: plenty for any real report
+MAX_FORM_BYTES = 4 << 20  # the add form may carry several uploaded files
+PAGE_SIZE = 20  # stories per page of the story list
+API_MAX_LIMIT = 200
+CACHE_SIZE = 256  # briefs kept in memory (each a few tens of KiB)
+ROW_TTL_S = 1.0  # how stale a story row may be: bounds how late another process's write shows
+BRIEF_WORDS = 120
+LEDGER_TOP = 15  # quotes shown before the "more" fold
+ROSTER_TOP = 12  # entities shown before the "more" fold (most mentioned first)
+LABEL_WORDS = 6  # a source without an outlet is named by the start of its title
+SUPPORT_MIN_OVERLAP = 0.3  # share of a summary sentence's words a cited sentence must carry
+TOKEN_ENV = "NEWSWEAVE_TOKEN"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI comes from its CDN (as FastAPI's own /docs does); its start-up script is ours.
+DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_CSP = (
+    f"default-src 'self'; script-src 'self' {DOCS_CDN}; style-src 'self' {DOCS_CDN}; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+
+BriefFn = Callable[[Sequence[Article], str], Brief]
+GroupFn = Callable[[Any], None]
+
+
+# --------------------------------------------------------------------------- pure helpers
+def valid_id(value: str) -> bool:
+    return bool(ID_RE.match(value))
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) URLs become links: a ``javascript:`` URL in an article must stay text."""
+    if url and re.match(r"^https?://", url, re.I):
+        return url
+    return None
+
+
+def source_label(source: dict[str, Any], number: int) -> str:
+    """How a source is named on the page: its outlet, else its title (shortened)."""
+    if source.get("outlet"):
+        return source["outlet"]
+    if source.get("title"):
+        return _short(source["title"], LABEL_WORDS)
+    return f"Source {number}"
+
+
+_WORD_RE = re.compile(r"\w{3,}")
+_BREAK_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n")
+_ABBREVIATION_RE = re.compile(
+    r"(?:\b(?:[A-Z]\.)+|\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|St|Jr|Sr|Jan|Feb|Mar|Apr|Jun|"
+    r"Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|vs)\.)$"
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Rough sentence boundaries (enough to find a cited sentence, not to summarise): a stop
+    before white space, unless it ends an abbreviation ("U.S.", "Mr."), or a line break."""
+    cuts, start = [], 0
+    for m in _BREAK_RE.finditer(text):
+        if m.group() != "\n" and _ABBREVIATION_RE.search(text, 0, m.end()):
+            continue
+        cuts.append((start, m.end()))
+        start = m.end()
+    cuts.append((start, len(text)))
+    spans = []
+    for s, e in cuts:
+        chunk = text[s:e]
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            spans.append((s + lead, s + len(chunk.rstrip())))
+    return spans
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD_RE.findall(text)}
+
+
+def locate_support(text: str, sentence: str) -> tuple[int, int] | None:
+    """The span of ``text`` that best carries ``sentence`` (a citation without an origin span).
+
+    Scored by the share of the sentence's words it contains; None below
+    ``SUPPORT_MIN_OVERLAP`` so a weak guess is never highlighted."""
+    wanted = _words(sentence)
+    if not wanted:
+        return None
+    best, best_score = None, 0.0
+    for start, end in sentence_spans(text):
+        score = len(wanted & _words(text[start:end])) / len(wanted)
+        if score > best_score:
+            best, best_score = (start, end), score
+    return best if best_score >= SUPPORT_MIN_OVERLAP else None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of article text; ``mark`` is the id of the <mark> it is shown in, if any."""
+
+    text: str
+    mark: str | None = None
+
+
+def mark_segments(
+    text: str, spans: Iterable[tuple[int, int, str]]
+) -> tuple[list[Segment], dict[str, str]]:
+    """Cut ``text`` at the requested (start, end, key) spans.
+
+    Overlapping spans cannot nest as <mark>s, so a span overlapping an earlier one is shown
+    by that one: the returned map sends every key to the mark id that displays it."""
+    placed: list[tuple[int, int, str]] = []
+    alias: dict[str, str] = {}
+    for start, end, key in sorted(spans, key=lambda s: (s[0], -s[1])):
+        start, end = max(0, start), min(len(text), end)
+        if end <= start:
+            continue
+        if placed and start < placed[-1][1]:
+            alias[key] = placed[-1][2]
+            continue
+        placed.append((start, end, key))
+        alias[key] = key
+    segments: list[Segment] = []
+    pos = 0
+    for start, end, key in placed:
+        if start > pos:
+            segments.append(Segment(text[pos:start]))
+        segments.append(Segment(text[start:end], key))
+        pos = end
+    if pos < len(text):
+        segments.append(Segment(text[pos:]))
+    return segments, alias
+
+
+def parse_partial_date(value: str | None) -> dt.date | None:
+    """YYYY, YYYY-MM or YYYY-MM-DD as the first day of its period; None if not a date."""
+    if not value:
+        return None
+    m = re.match(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    number: int
+    x: float
+    y: float
+    date: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TimelineChart:
+    points: tuple[TimelinePoint, ...]
+    width: int
+    height: int
+    axis_y: int
+
+
+TIMELINE_WIDTH, TIMELINE_PAD = 720, 30  # SVG user units
+DOT_R, DOT_STEP = 7, 16  # dot radius; vertical distance between stacked dots
+
+
+def timeline_chart(entries: Sequence[dict[str, Any]]) -> TimelineChart | None:
+    """Dots on a linear date axis, numbered as the list below the chart. A dot that would
+    overlap an earlier one (same or nearby date) goes up a level, so every number stays
+    readable; the chart grows to fit the tallest stack."""
+    dated = [(parse_partial_date(e.get("date")), i, e) for i, e in enumerate(entries, start=1)]
+    dated = [(d, i, e) for d, i, e in dated if d is not None]
+    if not dated:
+        return None
+    lo = min(d for d, _, _ in dated).toordinal()
+    hi = max(d for d, _, _ in dated).toordinal()
+    usable = TIMELINE_WIDTH - 2 * TIMELINE_PAD
+    placed: list[tuple[float, int, int, dict[str, Any]]] = []  # x, level, number, entry
+    for d, number, e in dated:
+        x = round(TIMELINE_PAD + (0.5 if hi == lo else (d.toordinal() - lo) / (hi - lo)) * usable,
+                  1)
+        level = 0
+        while any(lv == level and abs(px - x) < 2 * DOT_R + 1 for px, lv, _, _ in placed):
+            level += 1
+        placed.append((x, level, number, e))
+    top = max(lv for _, lv, _, _ in placed)
+    axis_y = DOT_R + 4 + top * DOT_STEP + DOT_R + 6
+    points = tuple(
+        TimelinePoint(number, x, axis_y - DOT_R - 6 - level * DOT_STEP, e["date"],
+                      e.get("text", ""))
+        for x, level, number, e in placed
+    )
+    return TimelineChart(points, TIMELINE_WIDTH, axis_y + 24, axis_y)
+
+
+# --------------------------------------------------------------------------- view models
+def _short(text: str, words: int = 14) -> str:
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words]) + "…"
+
+
+def _plain_words(text: str) -> str:
+    """Text compared up to case, punctuation and spacing (is a variant worded differently?)."""
+    return " ".join(w.lower() for w in re.findall(r"\w+", text))
+
+
+def story_view(brief: dict[str, Any], articles: Sequence[Article]) -> dict[str, Any]:
+    """Everything the story page shows, with every citation resolved to a <mark> id."""
+    texts = {a.id: a.text for a in articles}
+    sources = list(brief.get("sources") or [])
+    number = {s["id"]: k for k, s in enumerate(sources, start=1)}
+    label = {s["id"]: source_label(s, number[s["id"]]) for s in sources}
+    spans: dict[str, list[tuple[int, int, str]]] = {s["id"]: [] for s in sources}
+    summary = []
+    for i, item in enumerate(brief.get("summary") or []):
+        origin = item.get("origin") or {}
+        cites = []
+        for sid in item.get("citations") or []:
+            if sid not in number:
+                continue
+            key = f"c{i}-{number[sid]}"
+            text = texts.get(sid, "")
+            span = None
+            if origin.get("source") == sid and 0 <= origin.get("start", -1) < origin.get(
+                "end", -1
+            ) <= len(text):
+                span = (origin["start"], origin["end"])
+            else:
+                span = locate_support(text, item["text"])
+            if span:
+                spans[sid].append((span[0], span[1], key))
+            cites.append({"num": number[sid], "source": sid, "key": key, "label": label[sid],
+                          "origin": origin.get("source") == sid})
+        cites.sort(key=lambda c: c["num"])
+        summary.append({"index": i, "text": item["text"], "cites": cites})
+
+    source_views = []
+    aliases: dict[str, str] = {}
+    for s in sources:
+        segments, alias = mark_segments(texts.get(s["id"], ""), spans[s["id"]])
+        aliases.update(alias)
+        source_views.append({
+            "num": number[s["id"]], "id": s["id"], "label": label[s["id"]],
+            "title": s.get("title"), "outlet": s.get("outlet"), "published": s.get("published"),
+            "url": safe_url(s.get("url")), "segments": segments,
+            "missing": s["id"] not in texts,
+        })
+    for item in summary:
+        for c in item["cites"]:
+            c["target"] = aliases.get(c["key"])
+
+    quotes = []
+    for q in brief.get("quotes") or []:
+        canonical = _plain_words(q.get("text", ""))
+        variants = [
+            {"label": label.get(v["source"], v["source"]), "num": number.get(v["source"]),
+             "text": v.get("text", ""), "direct": v.get("direct", True),
+             "speaker_as_written": v.get("speaker_as_written"),
+             "differs": _plain_words(v.get("text", "")) != canonical}
+            for v in q.get("sources") or []
+        ]
+        outlets = list(dict.fromkeys(v["label"] for v in variants))
+        quotes.append({"speaker": q.get("speaker") or "unattributed", "text": q.get("text", ""),
+                       "direct": any(v["direct"] for v in variants),
+                       "outlets": outlets, "variants": variants})
+
+    entities = [
+        {"name": e.get("name", ""), "type": e.get("type", ""),
+         "variants": [v for v in e.get("variants") or [] if v != e.get("name")],
+         "sources": [label.get(s, s) for s in e.get("sources") or []],
+         "mentions": e.get("mentions", 0)}
+        for e in brief.get("entities") or []
+    ]
+
+    entries = sorted(
+        brief.get("timeline") or [],
+        key=lambda e: (parse_partial_date(e.get("date")) or dt.date.max, e.get("date", "")),
+    )
+    timeline = [
+        {"number": n, "date": e.get("date", ""), "text": e.get("text", ""),
+         "expression": e.get("expression"),
+         "sources": [label.get(s, s) for s in e.get("sources") or []]}
+        for n, e in enumerate(entries, start=1)
+    ]
+
+    coverage = brief.get("coverage") or {}
+    matrix = [
+        {"index": item["index"], "text": _short(item["text"]),
+         "cells": [
+             next(("origin" if c["origin"] else "cited" for c in item["cites"]
+                   if c["source"] == s["id"]), "")
+             for s in sources
+         ]}
+        for item in summary
+    ]
+    return {
+        "sources": source_views,
+        "summary": summary,
+        "quotes": quotes,
+        "entities": entities,
+        "roster_top": ROSTER_TOP,
+        "ledger_top": LEDGER_TOP,
+        "timeline": timeline,
+        "chart": timeline_chart(entries),
+        "matrix": matrix,
+        "shared": [{"sources": [label.get(s, s) for s in p.get("sources") or []],
+                    "text": p.get("text", "")} for p in coverage.get("shared_passages") or []],
+        "unique": [{"source": label.get(u.get("source"), u.get("source")),
+                    "sentences": list(u.get("sentences") or [])}
+                   for u in coverage.get("unique") or [] if u.get("sentences")],
+        "discrepancies": [
+            {"topic": d.get("topic", ""), "kind": d.get("kind"),
+             "claims": [{"text": c.get("text", ""),
+                         "sources": [label.get(s, s) for s in c.get("sources") or []]}
+                        for c in d.get("claims") or []]}
+            for d in coverage.get("discrepancies") or []
+        ],
+    }
+
+
+def story_summary(row: Any) -> dict[str, Any]:
+    """A StoryRow as the API and the list page show it."""
+    return {
+        "id": row.id, "headline": row.headline, "first_published": row.first_published,
+        "last_published": row.last_published, "updated_at": row.updated_at,
+        "articles": len(row.article_ids), "outlets": list(row.outlets),
+    }
+
+
+def article_json(article: Article, stories: Sequence[str]) -> dict[str, Any]:
+    return {
+        "id": article.id, "title": article.title, "outlet": article.outlet,
+        "published": article.published, "updated": article.updated, "url": article.url,
+        "text": article.text, "words": article.words, "stories": list(stories),
+    }
+
+
+# --------------------------------------------------------------------------- input
+class ArticleIn(BaseModel):
+    """One article per the article contract; only ``text`` is required."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    text: str = Field(min_length=1, description="the article's full text, kept exactly as given")
+    id: str | None = Field(default=None, pattern=ID_PATTERN, description="kept as the id")
+    title: str | None = Field(default=None, max_length=1000)
+    outlet: str | None = Field(default=None, max_length=200)
+    published: str | None = Field(default=None, description="first publication, YYYY-MM-DD")
+    url: str | None = Field(default=None, max_length=2000)
+    label: str | None = Field(default=None, max_length=200)
+
+    @field_validator("published")
+    @classmethod
+    def _iso_date(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError("published must be an ISO date, YYYY-MM-DD") from None
+            if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+                raise ValueError("published must be an ISO date, YYYY-MM-DD")
+        return value or None
+
+    @field_validator("text")
+    @classmethod
+    def _has_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is empty")
+        return value
+
+    def to_article(self) -> Article:
+        from newsweave.ingest import article_id
+
+        return Article(
+            id=self.id or article_id(self.text), text=self.text, title=self.title or None,
+            outlet=self.outlet or None, published=self.published, url=self.url or None,
+            label=self.label or None,
+        )
+
+
+def articles_from_upload(name: str, data: bytes) -> list[Article]:
+    """An uploaded file read by the ingest readers, chosen by its extension as for files on
+    disk (text, HTML, article JSONL, RSS/Atom, WARC). Errors name the uploaded file."""
+    from newsweave.ingest import read_articles
+
+    original = Path(name).name or "upload"
+    suffix = "".join(Path(original.lower()).suffixes[-2:])
+    suffix = suffix if re.fullmatch(r"(\.[a-z0-9]{1,8}){1,2}", suffix) else ""
+    with tempfile.TemporaryDirectory(prefix="newsweave-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            articles = read_articles([path])
+        except InputError as exc:
+            raise InputError(exc.message, original, exc.line) from None
+    return [replace(a, path=original) for a in articles]
+
+
+def pasted_article(text: str, title: str | None, outlet: str | None,
+                   published: str | None) -> Article:
+    """Pasted text read like a plain-text file (``date`` marker, title line, dateline), the
+    form's fields winning over what the text says."""
+    from newsweave.ingest import parse_text
+
+    article = parse_text(text, None)
+    return replace(article, title=title or article.title, outlet=outlet or article.outlet,
+                   published=published or article.published)
+
+
+# --------------------------------------------------------------------------- caching
+@dataclass
+class CachedStory:
+    """A woven brief and its renderings, made once per story version."""
+
+    brief: dict[str, Any]
+    page: bytes | None = None  # the story page, encoded once
+    json: bytes | None = None
+
+
+@dataclass
+class RecentRows:
+    """Story rows looked up in the last ``ttl`` seconds. Every request needs the row's
+    ``updated_at`` to find the brief; a database round trip per request would cost more than
+    serving the cached page, so a change made by another process (an ingest) shows within
+    ``ttl`` seconds, one made through this server at once."""
+
+    ttl: float = ROW_TTL_S
+    size: int = 4096
+    _rows: OrderedDict[str, tuple[float, Any]] = field(default_factory=OrderedDict)
+
+    def get(self, key: str) -> Any | None:
+        hit = self._rows.get(key)
+        if hit is None or time.monotonic() - hit[0] > self.ttl:
+            return None
+        return hit[1]
+
+    def put(self, key: str, row: Any) -> None:
+        self._rows[key] = (time.monotonic(), row)
+        self._rows.move_to_end(key)
+        while len(self._rows) > self.size:
+            self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+
+@dataclass
+class BriefCache:
+    """LRU of woven briefs keyed by (story id, updated_at); one weave per key at a time."""
+
+    size: int = CACHE_SIZE
+    _items: OrderedDict[tuple[str, str], CachedStory] = field(default_factory=OrderedDict)
+    _latest: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _key_locks: dict[tuple[str, str], threading.Lock] = field(default_factory=dict)
+
+    def peek(self, key: tuple[str, str]) -> CachedStory | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def get_or_make(
+        self, key: tuple[str, str], make: Callable[[], CachedStory]
+    ) -> CachedStory:
+        item = self.peek(key)
+        if item is not None:
+            return item
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            item = self.peek(key)
+            if item is None:
+                item = make()
+                self._put(key, item)
+        with self._lock:
+            self._key_locks.pop(key, None)
+        return item
+
+    def _put(self, key: tuple[str, str], item: CachedStory) -> None:
+        with self._lock:
+            old = self._latest.get(key[0])
+            if old is not None and old != key:
+                self._items.pop(old, None)  # the story changed: its old brief is stale
+            self._latest[key[0]] = key
+            self._items[key] = item
+            while len(self._items) > self.size:
+                dropped, _ = self._items.popitem(last=False)
+                if self._latest.get(dropped[0]) == dropped:
+                    del self._latest[dropped[0]]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# --------------------------------------------------------------------------- middleware
+class GuardMiddleware:
+    """Security headers (and a Server-Timing) on every response, and request bodies capped
+    before they are read: a declared Content-Length over the limit is refused at once, a
+    streamed body as soon as it passes it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        csp = DOCS_CSP if path == "/docs" else CSP
+        limit = MAX_JSON_BYTES if path.startswith("/api/") else MAX_FORM_BYTES
+        started = refused = False
+        t0 = time.perf_counter()
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 already went out: whatever the app says now is dropped
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                headers.append((b"content-security-policy", csp.encode()))
+                headers.extend(SECURITY_HEADERS)
+                # time inside the app, apart from queueing: tells a slow app from a busy host
+                spent = (time.perf_counter() - t0) * 1000
+                headers.append((b"server-timing", f"app;dur={spent:.2f}".encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(send_with_headers, limit)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit and not started:
+                    await _too_large(send_with_headers, limit)
+                    refused = True
+                    return {"type": "http.disconnect"}  # the app stops reading, as if hung up
+            return message
+
+        await self.app(scope, limited_receive, send_with_headers)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = json.dumps({"detail": f"request body too large (limit {limit} bytes)"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# --------------------------------------------------------------------------- the app
+def _default_brief_fn(articles: Sequence[Article], story_id: str) -> Brief:
+    from newsweave.weave import weave_articles
+
+    return weave_articles(articles, story_id=story_id, words=BRIEF_WORDS)
+
+
+def _default_group_fn(store: Any) -> None:
+    """Re-run story grouping over the stored articles, as ``newsweave stories`` does."""
+    from newsweave.cli_store import group_store
+
+    group_store(store)
+
+
+StoryIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
+ArticleIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
+
+
+def create_app(
+    store: Any,
+    token: str | None,
+    brief_fn: BriefFn | None = None,
+    group_fn: GroupFn | None = None,
+    row_ttl: float = ROW_TTL_S,
+) -> FastAPI:
+    """The web app over ``store``. Writes need ``token`` (none: the server is read-only).
+
+    ``brief_fn(articles, story_id)`` weaves a story (default: ``weave_articles``, 120 words);
+    ``group_fn(store)`` regroups stories after new articles arrive (default: as
+    ``newsweave stories`` does); ``row_ttl`` bounds how late another process's change to a
+    story shows (seconds)."""
+    weave = brief_fn or _default_brief_fn
+    regroup = group_fn or _default_group_fn
+    cache = BriefCache()
+    rows = RecentRows(ttl=row_ttl)
+    write_lock = threading.Lock()
+    weave_lock = threading.Lock()
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+
+    app = FastAPI(
+        title="newsweave",
+        summary="Stories woven from many news reports, every sentence citing its sources.",
+        docs_url=None, redoc_url=None,
+    )
+    app.add_middleware(GuardMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.store = store
+    app.state.cache = cache
+
+    async def db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A blocking store call off the event loop (the Store pools its connections)."""
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+    def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = env.get_template(name).render(writable=token is not None, **context)
+        return HTMLResponse(html, status_code=status)
+
+    def is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    # ---------------------------------------------------------------- errors
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        headers = getattr(exc, "headers", None)
+        if is_api(request):
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
+        return render("error.html", exc.status_code, code=exc.status_code,
+                      message=str(exc.detail), query="")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+             "message": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
+        bad_json = any(e.get("type") == "json_invalid" for e in exc.errors())
+        status = 400 if bad_json else 422
+        message = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
+                            for e in errors)
+        if is_api(request):
+            return JSONResponse({"detail": message, "errors": errors}, status)
+        return render("error.html", status, code=status, message=message, query="")
+
+    def check_token(given: str | None) -> None:
+        if token is None:
+            raise HTTPException(403, "writes are disabled: start the server with --token "
+                                     f"or {TOKEN_ENV}")
+        if not given:
+            raise HTTPException(401, "a write token is required",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(403, "wrong write token")
+
+    def bearer(request: Request) -> str | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+    # ---------------------------------------------------------------- briefs
+    def build_brief(row: Any) -> CachedStory:
+        articles = store.story_articles(row.id)
+        with weave_lock:  # one weave at a time: the models are shared, the cores few
+            return CachedStory(brief_to_dict(weave(articles, row.id)))
+
+    async def cached_story(row: Any) -> CachedStory:
+        key = (row.id, row.updated_at)
+        entry = cache.peek(key)
+        if entry is not None:
+            return entry
+        try:
+            return await run_in_threadpool(cache.get_or_make, key, lambda: build_brief(row))
+        except Exception as exc:
+            log.exception("weaving story %s failed", row.id)
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            raise HTTPException(500, f"could not weave story {row.id}: {reason}") from None
+
+    async def story_row(story_id: str) -> Any:
+        row = rows.get(story_id)
+        if row is None:
+            row = await db(store.get_story, story_id)
+            if row is None:
+                raise HTTPException(404, f"no story {story_id}")
+            rows.put(story_id, row)
+        return row
+
+    def render_story(row: Any, brief: dict[str, Any], articles: list[Article]) -> bytes:
+        view = story_view(brief, articles)
+        html = env.get_template("story.html").render(
+            writable=token is not None, story=story_summary(row), view=view, query="")
+        return html.encode("utf-8")
+
+    def page_id(value: str) -> str:
+        if not valid_id(value):
+            raise HTTPException(400, "malformed id")
+        return value
+
+    # ---------------------------------------------------------------- writes
+    def add_and_group(articles: list[Article]) -> dict[str, Any]:
+        """Store the articles, then regroup; a grouping failure keeps the articles stored."""
+        with write_lock:
+            result = store.add_articles(articles)
+            grouped = True
+            if result.added:
+                try:
+                    regroup(store)
+                except Exception:
+                    log.exception("story grouping failed after adding articles")
+                    grouped = False
+            ids = list(dict.fromkeys(a.id for a in articles))
+            stored = [i for i in ids if store.get_article(i) is not None]
+            stories = {i: store.article_stories(i) for i in stored}
+            rows.clear()  # this server's own writes show at once
+        return {"added": result.added, "skipped": result.skipped, "ids": stored,
+                "id_conflicts": getattr(result, "id_conflicts", 0), "stories": stories,
+                "grouped": grouped}
+
+    # ---------------------------------------------------------------- API
+    @app.get("/api/stories", tags=["api"], summary="Stories, newest first")
+    async def api_stories(
+        limit: Annotated[int, Query(ge=1, le=API_MAX_LIMIT)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
+    ) -> dict[str, Any]:
+        query = (q or "").strip() or None
+        rows = await db(store.list_stories, limit=limit, offset=offset, query=query)
+        total = await db(store.count_stories, query=query)
+        return {"items": [story_summary(r) for r in rows], "total": total,
+                "limit": limit, "offset": offset}
+
+    @app.get("/api/stories/{story_id}", tags=["api"], summary="One story and its sources")
+    async def api_story(story_id: StoryIdPath) -> dict[str, Any]:
+        row = await story_row(story_id)
+        articles = await db(store.story_articles, row.id)
+        out = story_summary(row)
+        out["sources"] = [
+            {"id": a.id, "title": a.title, "outlet": a.outlet, "published": a.published,
+             "url": a.url, "words": a.words}
+            for a in articles
+        ]
+        return out
+
+    @app.get("/api/stories/{story_id}/brief", tags=["api"],
+             summary="The story's brief (contract newsweave.brief/1)")
+    async def api_brief(story_id: StoryIdPath) -> Response:
+        row = await story_row(story_id)
+        entry = await cached_story(row)
+        if entry.json is None:
+            entry.json = json.dumps(entry.brief, ensure_ascii=False).encode()
+        return Response(entry.json, media_type="application/json")
+
+    @app.get("/api/articles/{article_id}", tags=["api"], summary="One article and its stories")
+    async def api_article(article_id: ArticleIdPath) -> dict[str, Any]:
+        article = await db(store.get_article, article_id)
+        if article is None:
+            raise HTTPException(404, f"no article {article_id}")
+        return article_json(article, await db(store.article_stories, article_id))
+
+    @app.post("/api/articles", tags=["api"], status_code=201,
+              summary="Add one article (bearer write token); it joins a story")
+    async def api_add_article(request: Request, body: ArticleIn) -> JSONResponse:
+        check_token(bearer(request))
+        article = body.to_article()
+        result = await run_in_threadpool(add_and_group, [article])
+        if result["added"]:
+            status, detail = 201, "added"
+        elif result["id_conflicts"]:
+            raise HTTPException(409, f"id {article.id} is already used by another article")
+        elif article.id in result["ids"]:
+            status, detail = 200, "already stored"
+        else:
+            status, detail = 200, "the same text is already stored under another id"
+        stored = article.id if article.id in result["ids"] else None
+        return JSONResponse({"id": stored, "added": bool(result["added"]), "detail": detail,
+                             "stories": result["stories"].get(stored, []),
+                             "grouped": result["grouped"]}, status)
+
+    # ---------------------------------------------------------------- pages
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index(
+        q: Annotated[str | None, Query(max_length=200)] = None,
+        page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    ) -> HTMLResponse:
+        query = (q or "").strip() or None
+        rows = await db(store.list_stories, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+                        query=query)
+        total = await db(store.count_stories, query=query)
+        return render("index.html", stories=[story_summary(r) for r in rows], total=total,
+                      query=query or "", page=page,
+                      pages=max(1, -(-total // PAGE_SIZE)))
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def story_page(story_id: str) -> HTMLResponse:
+        row = await story_row(page_id(story_id))
+        entry = await cached_story(row)
+        if entry.page is None:
+            articles = await db(store.story_articles, row.id)
+            entry.page = await run_in_threadpool(render_story, row, entry.brief, articles)
+        return HTMLResponse(entry.page)
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def article_page(article_id: str) -> HTMLResponse:
+        article = await db(store.get_article, page_id(article_id))
+        if article is None:
+            raise HTTPException(404, f"no article {article_id}")
+        story_ids = await db(store.article_stories, article.id)
+        stories = [r for r in [await db(store.get_story, s) for s in story_ids] if r]
+        return render("article.html", article=article, url=safe_url(article.url),
+                      stories=[story_summary(r) for r in stories], query="")
+
+    @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
+    async def add_form() -> HTMLResponse:
+        return render("add.html", message=None, error=None, added=[], form={}, query="")
+
+    def read_submission(text: str, meta: dict[str, str | None],
+                        uploads: list[tuple[str, bytes]]) -> list[Article]:
+        """The articles of one form submission (InputError for anything unusable)."""
+        if meta["published"]:
+            ArticleIn._iso_date(meta["published"])
+        articles = [pasted_article(text, **meta)] if text.strip() else []
+        for name, data in uploads:
+            articles.extend(articles_from_upload(name, data))
+        if not articles:
+            raise InputError("paste an article's text or choose files to upload")
+        return articles
+
+    @app.post("/add", response_class=HTMLResponse, include_in_schema=False)
+    async def add_submit(request: Request) -> HTMLResponse:
+        form = await request.form(max_files=50, max_fields=20)
+        values = {k: str(form.get(k) or "") for k in ("title", "outlet", "published", "text")}
+
+        def again(status: int, error: str) -> HTMLResponse:
+            # the user's input comes back (escaped) so a mistake costs no retyping; never
+            # the token
+            return render("add.html", status, message=None, error=error, added=[], form=values,
+                          query="")
+
+        try:
+            check_token(str(form.get("token") or "").strip() or None)
+        except HTTPException as exc:
+            return again(exc.status_code, str(exc.detail))
+        meta = {k: values[k].strip() or None for k in ("title", "outlet", "published")}
+        uploads = [(u.filename, await u.read()) for u in form.getlist("files")
+                   if not isinstance(u, str) and u.filename]
+        try:
+            articles = await run_in_threadpool(read_submission, values["text"], meta, uploads)
+        except (InputError, ValueError) as exc:
+            return again(400, str(exc))
+        result = await run_in_threadpool(add_and_group, articles)
+        titles = {a.id: a.title for a in articles}
+        added = []
+        for aid in result["ids"]:
+            found = [await db(store.get_story, s) for s in result["stories"].get(aid, [])]
+            added.append({"id": aid, "title": titles.get(aid) or aid,
+                          "stories": [story_summary(r) for r in found if r]})
+        message = (f"Added {result['added']} article(s)"
+                   + (f", {result['skipped']} already stored" if result["skipped"] else "")
+                   + ("" if result["grouped"] else "; story grouping failed, see the log"))
+        return render("add.html", 201 if result["added"] else 200, message=message, error=None,
+                      added=added, form={}, query="")
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return render("docs.html", cdn=DOCS_CDN, query="")
+
+    return app
+
+
+# --------------------------------------------------------------------------- CLI
+DB_ENV = "NEWSWEAVE_SERVE_DB"  # hands the store URL to worker processes
+# uvicorn restarts a worker that misses a 5 s health ping; a first weave (models loading, the
+# GIL busy) on a loaded machine can take longer than that without anything being wrong
+WORKER_HEALTHCHECK_S = 120
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn's app factory for ``--workers`` > 1: each worker process opens its own store
+    connection pool and keeps its own brief cache."""
+    import os
+
+    from newsweave.store import open_store
+
+    return create_app(open_store(os.environ[DB_ENV], create=False),
+                      os.environ.get(TOKEN_ENV) or None)
+
+
+def run(args: Any) -> int:
+    """``newsweave serve``: open the store and run uvicorn until interrupted."""
+    import os
+
+    import uvicorn
+
+    from newsweave.store import open_store
+
+    if args.workers < 1:
+        raise InputError("--workers must be at least 1")
+    token = args.token or os.environ.get(TOKEN_ENV) or None
+    store = open_store(args.db, create=False)  # a mistyped --db is an error, not a new store
+    options = {"host": args.host, "port": args.port, "log_level": "info",
+               "limit_concurrency": args.max_connections}
+    try:
+        if args.workers == 1:
+            uvicorn.run(create_app(store, token), **options)
+            return 0
+        os.environ[DB_ENV] = store.url
+        if token:
+            os.environ[TOKEN_ENV] = token
+    finally:
+        store.close()
+    uvicorn.run("newsweave.serve:app_from_env", factory=True, workers=args.workers,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S, **options)
+    return 0

@@ -1,0 +1,231 @@
+"""End to end in a real browser: Debian's headless Chromium, driven by Playwright, against a
+real uvicorn server on loopback over a SQLite store holding the example story, with the real
+weave. Screenshots go to ``test-artifacts/`` (kept out of git).
+
+Chromium comes from Debian's packages (``chromium``, ``chromium-driver``); the set-up installs
+them when missing and it runs as root, and skips with the reason only when it cannot."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from newsweave.ingest import read_articles
+from newsweave.serve import create_app
+from newsweave.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "sessions-2017"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TOKEN = "browser-token"
+STORY = "sessions-2017"
+HEADLINE = "Sessions, Kislyak and the Russia inquiry"
+# the add form answers 401 without the token: Chromium logs that status; anything else fails
+EXPECTED_HTTP_ERROR = "Failed to load resource: the server responded with a status of 401"
+WEAVE_TIMEOUT_S = 180  # first brief: loads spaCy and the embedder on a busy 2-core machine
+
+
+def _install_chromium() -> str | None:
+    """Make sure Debian's Chromium is there; the reason it cannot be, else None."""
+    if os.path.exists(CHROMIUM):
+        return None
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return f"{CHROMIUM} is missing and apt-get cannot install it here (needs root)"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"]
+    try:
+        if subprocess.run(install, env=env, capture_output=True, timeout=900).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
+            done = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
+            if done.returncode != 0:
+                return f"apt-get install chromium failed: {done.stderr.strip()[-300:]}"
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"apt-get install chromium failed: {exc}"
+    return None if os.path.exists(CHROMIUM) else f"{CHROMIUM} still missing after apt-get"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    reason = _install_chromium()
+    if reason:
+        pytest.skip(reason)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn on a free loopback port, with the real weave and real grouping."""
+    import uvicorn
+
+    db = tmp_path_factory.mktemp("browser") / "serve.db"
+    store: Store = open_store(str(db))
+    articles = read_articles([EXAMPLE])
+    store.add_articles(articles)
+    store.save_stories({a.id: STORY for a in articles}, {STORY: HEADLINE})
+    port = _free_port()
+    config = uvicorn.Config(create_app(store, TOKEN), host="127.0.0.1", port=port,
+                            log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    # weave once before the browser looks, so page loads are not timed against model loading
+    warm = httpx.get(f"{base}/api/stories/{STORY}/brief", timeout=WEAVE_TIMEOUT_S)
+    assert warm.status_code == 200, warm.text
+    yield base
+    srv.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+@pytest.fixture()
+def page(browser, server: str) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=server)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error"
+          and not m.text.startswith(EXPECTED_HTTP_ERROR) else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    context.close()
+    # a CSP violation or a script error shows up here
+    assert errors == [], errors
+
+
+def shot(pg, name: str, full_page: bool = True) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def test_story_list(page) -> None:
+    page.goto("/")
+    link = page.locator(f'a.headline[href="/stories/{STORY}"]')
+    assert link.inner_text() == HEADLINE
+    meta = page.locator("li.story .meta").first.inner_text()
+    assert "3 articles" in meta and "2 outlets" in meta
+    shot(page, "story-list")
+
+
+def test_search(page) -> None:
+    page.goto("/")
+    page.fill('input[name="q"]', "Kislyak")
+    page.press('input[name="q"]', "Enter")
+    page.wait_for_url("**/?q=Kislyak")
+    assert page.locator("li.story").count() == 1
+    assert "Stories matching" in page.locator("h1").inner_text()
+    shot(page, "search")
+    page.fill('input[name="q"]', "zyzzyva")
+    page.press('input[name="q"]', "Enter")
+    page.wait_for_url("**/?q=zyzzyva")
+    assert page.locator("li.story").count() == 0
+    assert "No stories found" in page.locator("p.none").inner_text()
+
+
+def test_story_citation_highlights_sentence(page) -> None:
+    page.goto("/")
+    page.click(f'a.headline[href="/stories/{STORY}"]')
+    page.wait_for_url(f"**/stories/{STORY}")
+    sentences = page.locator("#summary .sent")
+    assert sentences.count() >= 2
+    cites = page.locator("#summary a.cite")
+    assert cites.count() >= sentences.count()  # every sentence cites at least one source
+    shot(page, "story")
+
+    # pick a citation into the last source, so it has to scroll the sources panel
+    target_cite = cites.nth(cites.count() - 1)
+    mark_id = target_cite.get_attribute("data-target")
+    assert mark_id, "the citation has no highlighted sentence"
+    mark = page.locator(f"mark#{mark_id}")
+    assert "active" not in (mark.get_attribute("class") or "")
+    target_cite.click()
+    page.wait_for_function(
+        "id => document.getElementById(id).classList.contains('active')", arg=mark_id)
+    page.wait_for_timeout(600)  # smooth scrolling
+    assert mark.is_visible()
+    box, panel = mark.bounding_box(), page.locator("#sources").bounding_box()
+    assert panel["y"] <= box["y"] and box["y"] + box["height"] <= panel["y"] + panel["height"]
+    colour = mark.evaluate("m => getComputedStyle(m).backgroundColor")
+    assert colour == "rgb(255, 207, 74)"  # the active highlight, not the plain one
+    assert len(mark.inner_text().split()) >= 4  # a whole sentence, not a stray word
+    shot(page, "citation-clicked", full_page=False)
+
+    # hovering another citation previews its sentence
+    first = cites.nth(0)
+    first.hover()
+    preview = page.locator("#cite-preview")
+    preview.wait_for(state="visible")
+    first_mark = page.locator(f"mark#{first.get_attribute('data-target')}")
+    assert first_mark.inner_text().strip()[:30] in preview.inner_text()
+    assert "hover" in first_mark.get_attribute("class")
+    shot(page, "citation-hover", full_page=False)
+
+
+def test_story_sections_render(page) -> None:
+    page.goto(f"/stories/{STORY}")
+    for section in ["summary", "quotes", "entities", "timeline", "coverage"]:
+        assert page.locator(f"section#{section}").is_visible(), section
+    assert page.locator("table.matrix tbody tr").count() == page.locator("#summary .sent").count()
+    assert page.locator("table.roster tbody tr").count() > 3  # entities from NER
+
+
+def test_article_page(page) -> None:
+    page.goto(f"/stories/{STORY}")
+    page.locator("a", has_text="article page").first.click()
+    page.wait_for_url("**/articles/*")
+    assert page.locator(f'a[href="/stories/{STORY}"]').inner_text() == HEADLINE
+    assert len(page.locator(".article-text").inner_text().split()) > 100
+    shot(page, "article")
+
+
+def test_add_form_without_and_with_token(page) -> None:
+    text = ("WASHINGTON: Attorney General Jeff Sessions recused himself on Thursday from any "
+            "inquiry into contacts between the Trump campaign and Russia, after it emerged he "
+            "had met Ambassador Sergey Kislyak twice.")
+    page.goto("/add")
+    page.fill('input[name="title"]', "Sessions recuses himself")
+    page.fill('input[name="outlet"]', "Wire")
+    page.fill('textarea[name="text"]', text)
+    page.click('form.add button[type="submit"]')
+    error = page.locator("#add-error")
+    assert "write token is required" in error.inner_text()
+    shot(page, "add-without-token")
+
+    page.fill('input[name="token"]', TOKEN)
+    page.fill('input[name="title"]', "Sessions recuses himself")
+    page.fill('textarea[name="text"]', text)
+    page.click('form.add button[type="submit"]')
+    result = page.locator("#add-result")
+    assert "Added 1 article(s)" in result.inner_text()
+    shot(page, "add-with-token")
+    result.locator("a").first.click()
+    page.wait_for_url("**/articles/*")
+    assert page.locator("h1").inner_text() == "Sessions recuses himself"

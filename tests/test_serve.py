@@ -1,0 +1,592 @@
+"""The web app over a real SQLite store: every API route (good and bad input, tokens, size
+limits, unknown and malformed ids), the pages (escaping, citations, empty sections), headers.
+
+Briefs here come from a small hand-made ``brief_fn`` so the tests need no models; the browser
+tests (test_browser.py) run the real weave."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import jsonschema
+import pytest
+from fastapi.testclient import TestClient
+
+from newsweave.cli import build_parser, main
+from newsweave.ingest import article_id, read_articles
+from newsweave.models import (
+    Article,
+    Brief,
+    Claim,
+    Coverage,
+    Discrepancy,
+    Entity,
+    Origin,
+    Quote,
+    QuoteVariant,
+    SharedPassage,
+    Source,
+    StoryInfo,
+    SummarySentence,
+    TimelineEntry,
+    UniqueFacts,
+)
+from newsweave.serve import (
+    CSP,
+    MAX_JSON_BYTES,
+    BriefCache,
+    CachedStory,
+    create_app,
+    locate_support,
+    mark_segments,
+    parse_partial_date,
+    safe_url,
+    story_view,
+    timeline_chart,
+)
+from newsweave.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "sessions-2017"
+SCHEMA = json.loads((ROOT / "src" / "newsweave" / "data" / "brief.schema.json").read_text())
+TOKEN = "s3cret-token"
+STORY = "sessions-2017"
+EVIL = 'Breaking <script>alert("pwned")</script> news from <b>nowhere</b>. It was "bad" & worse.'
+
+
+def first_sentence(text: str) -> tuple[int, int]:
+    end = text.find(". ")
+    return 0, (end + 1 if end > 0 else len(text))
+
+
+def hand_brief(articles: Sequence[Article], story_id: str) -> Brief:
+    """A brief with every section filled, built from the articles without any model: each
+    article's first sentence, cited by every article."""
+    ids = tuple(a.id for a in articles)
+    summary = []
+    for a in articles:
+        start, end = first_sentence(a.text)
+        summary.append(SummarySentence(a.text[start:end], ids, Origin(a.id, start, end)))
+    first = articles[0]
+    return Brief(
+        story=StoryInfo(story_id, first.title or "Untitled", "2017-03-02", "2017-03-03"),
+        sources=tuple(Source(a.id, a.title, a.outlet, a.published, a.url, None, a.words)
+                      for a in articles),
+        summary=tuple(summary),
+        quotes=(Quote("Jeff Sessions", "I never met with any Russian officials",
+                      tuple(QuoteVariant(i, "I never met with any Russian officials", 0, 38,
+                                         direct=n == 0) for n, i in enumerate(ids)), "e1"),),
+        entities=(Entity("e1", "Jeff Sessions", "PERSON", ("Jeff Sessions", "Sessions"), ids, 9),),
+        timeline=(TimelineEntry("2017-03-01", "The Post reported the meetings.", ids[:1],
+                                "on Wednesday"),
+                  TimelineEntry("2016-07", "Sessions met Kislyak at a convention.", ids),
+                  TimelineEntry("2016", "The campaign season.", ids[-1:])),
+        coverage=Coverage(
+            shared_passages=(SharedPassage(ids[:2], "a passage both carry"),),
+            unique=(UniqueFacts(ids[0], ("Only this outlet says so.",)),),
+            discrepancies=(Discrepancy("Flynn", (Claim("Flynn resigned", ids[:1]),
+                                                 Claim("Flynn was fired", ids[1:2])), "fact"),),
+        ),
+    )
+
+
+def empty_brief(articles: Sequence[Article], story_id: str) -> Brief:
+    return Brief(StoryInfo(story_id, "Empty"), (), ())
+
+
+def one_story(store: Store) -> None:
+    """Group by hand: every stored article in one story (grouping has its own tests)."""
+    ids = [a.id for a in store.iter_articles()]
+    store.save_stories({i: STORY for i in ids}, {STORY: "Sessions and the Russian ambassador"})
+
+
+class Calls:
+    """A brief_fn wrapper that counts weaves (to see the cache work)."""
+
+    def __init__(self, fn=hand_brief) -> None:
+        self.fn = fn
+        self.count = 0
+
+    def __call__(self, articles: Sequence[Article], story_id: str) -> Brief:
+        self.count += 1
+        return self.fn(articles, story_id)
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store(str(tmp_path / "serve.db"))
+    s.add_articles(read_articles([EXAMPLE]))
+    one_story(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def weaves() -> Calls:
+    return Calls()
+
+
+@pytest.fixture()
+def client(store: Store, weaves: Calls) -> Iterator[TestClient]:
+    app = create_app(store, TOKEN, brief_fn=weaves, group_fn=one_story, row_ttl=0.0)
+    with TestClient(app) as c:
+        yield c
+
+
+def auth(token: str = TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --------------------------------------------------------------------------- API: reads
+def test_list_stories(client: TestClient, store: Store) -> None:
+    body = client.get("/api/stories").json()
+    assert body["total"] == 1
+    (item,) = body["items"]
+    assert item["id"] == STORY
+    assert item["articles"] == 3
+    assert item["first_published"] == "2017-03-02" and item["last_published"] == "2017-03-03"
+    assert set(item["outlets"]) == {"ANI", "The Guardian"}
+
+
+def test_list_stories_paging_and_search(client: TestClient, store: Store) -> None:
+    store.add_articles([Article("other1", "Floods hit the valley town of Hallstatt on Monday.",
+                                published="2018-05-01")])
+    store.save_stories({"other1": "floods"}, {"floods": "Floods in Hallstatt"})
+    page = client.get("/api/stories", params={"limit": 1}).json()
+    assert page["total"] == 2 and [s["id"] for s in page["items"]] == ["floods"]  # newest first
+    page2 = client.get("/api/stories", params={"limit": 1, "offset": 1}).json()
+    assert [s["id"] for s in page2["items"]] == [STORY]
+    found = client.get("/api/stories", params={"q": "Kislyak"}).json()
+    assert [s["id"] for s in found["items"]] == [STORY] and found["total"] == 1
+    assert client.get("/api/stories", params={"q": "Hallstatt"}).json()["items"][0]["id"] == (
+        "floods"
+    )
+    assert client.get("/api/stories", params={"q": "zyzzyva"}).json() == {
+        "items": [], "total": 0, "limit": 50, "offset": 0}
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 10_000}, {"offset": -1},
+                                    {"limit": "ten"}, {"q": "x" * 201}])
+def test_list_stories_bad_params(client: TestClient, params: dict) -> None:
+    r = client.get("/api/stories", params=params)
+    assert r.status_code == 422
+    assert r.json()["detail"]  # a readable message, not only a list
+
+
+def test_story_detail(client: TestClient, store: Store) -> None:
+    body = client.get(f"/api/stories/{STORY}").json()
+    assert body["id"] == STORY and body["articles"] == 3
+    assert {s["id"] for s in body["sources"]} == set(store.get_story(STORY).article_ids)
+    assert all(s["words"] > 50 for s in body["sources"])
+
+
+@pytest.mark.parametrize("path", ["/api/stories/{}", "/api/stories/{}/brief", "/api/articles/{}"])
+def test_unknown_and_malformed_ids(client: TestClient, path: str) -> None:
+    missing = client.get(path.format("no-such-id"))
+    assert missing.status_code == 404 and "no-such-id" in missing.json()["detail"]
+    for bad in ["bad%20id", "-dash-first", "x" * 129, "semi%3Bcolon"]:
+        assert client.get(path.format(bad)).status_code == 422, bad
+
+
+def test_brief_validates_and_is_cached(client: TestClient, store: Store, weaves: Calls) -> None:
+    first = client.get(f"/api/stories/{STORY}/brief")
+    assert first.status_code == 200
+    brief = first.json()
+    jsonschema.validate(brief, SCHEMA)
+    assert brief["story"]["id"] == STORY and len(brief["sources"]) == 3
+    client.get(f"/api/stories/{STORY}/brief")
+    client.get(f"/stories/{STORY}")
+    assert weaves.count == 1  # brief API and story page share one cached weave
+    # the story changes (an article joins): the next request weaves again
+    store.add_articles([Article("late1", "Sessions recused himself on Thursday, officials said.",
+                                outlet="AP", published="2017-03-04")])
+    one_story(store)
+    again = client.get(f"/api/stories/{STORY}/brief").json()
+    assert weaves.count == 2
+    assert "late1" in {s["id"] for s in again["sources"]}
+
+
+def test_story_change_by_another_writer_shows_within_ttl(store: Store, weaves: Calls) -> None:
+    with TestClient(create_app(store, TOKEN, brief_fn=weaves, row_ttl=0.3)) as c:
+        assert c.get(f"/api/stories/{STORY}").json()["articles"] == 3
+        c.get(f"/api/stories/{STORY}/brief")
+        store.add_articles([Article("late2", "Another report on the recusal.")])
+        one_story(store)  # as an ingest in another process would
+        time.sleep(0.35)
+        assert len(c.get(f"/api/stories/{STORY}/brief").json()["sources"]) == 4
+        assert weaves.count == 2
+
+
+def test_article(client: TestClient, store: Store) -> None:
+    aid = store.get_story(STORY).article_ids[0]
+    body = client.get(f"/api/articles/{aid}").json()
+    stored = store.get_article(aid)
+    assert body["id"] == aid and body["text"] == stored.text
+    assert body["stories"] == [STORY]
+    assert "path" not in body  # server file paths stay private
+
+
+# --------------------------------------------------------------------------- API: writes
+def test_post_article_needs_token(client: TestClient, store: Store) -> None:
+    article = {"text": "A brand new report about the attorney general."}
+    missing = client.post("/api/articles", json=article)
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert "token" in missing.json()["detail"]
+    wrong = client.post("/api/articles", json=article, headers=auth("nope"))
+    assert wrong.status_code == 403
+    basic = client.post("/api/articles", json=article, headers={"Authorization": "Basic abc"})
+    assert basic.status_code == 401
+    assert store.get_article(article_id(article["text"])) is None
+
+
+def test_post_article_read_only_server(store: Store) -> None:
+    with TestClient(create_app(store, None, brief_fn=hand_brief)) as c:
+        r = c.post("/api/articles", json={"text": "Anything."}, headers=auth())
+    assert r.status_code == 403 and "disabled" in r.json()["detail"]
+
+
+def test_post_article_adds_and_groups(client: TestClient, store: Store) -> None:
+    article = {"text": "  Sessions will recuse himself, he said on Thursday.\n", "title": "Recusal",
+               "outlet": "Reuters", "published": "2017-03-03", "url": "https://example.com/r",
+               "unknown_field": 1}
+    r = client.post("/api/articles", json=article, headers=auth())
+    assert r.status_code == 201
+    body = r.json()
+    assert body["id"] == article_id(article["text"]) and body["added"] is True
+    assert body["stories"] == [STORY] and body["grouped"] is True
+    stored = store.get_article(body["id"])
+    assert stored.text == article["text"]  # kept exactly as given: offsets index it
+    assert (stored.title, stored.outlet, stored.published) == ("Recusal", "Reuters", "2017-03-03")
+    again = client.post("/api/articles", json=article, headers=auth())
+    assert again.status_code == 200 and again.json()["added"] is False
+    assert client.get(f"/api/stories/{STORY}").json()["articles"] == 4
+
+
+def test_post_article_keeps_given_id_and_refuses_taken_id(client: TestClient) -> None:
+    r = client.post("/api/articles", json={"id": "wire-42", "text": "One text."}, headers=auth())
+    assert r.status_code == 201 and r.json()["id"] == "wire-42"
+    clash = client.post("/api/articles", json={"id": "wire-42", "text": "Another text."},
+                        headers=auth())
+    assert clash.status_code == 409 and "wire-42" in clash.json()["detail"]
+
+
+def test_post_article_survives_grouping_failure(store: Store) -> None:
+    def broken(_store: Store) -> None:
+        raise RuntimeError("grouper exploded")
+
+    with TestClient(create_app(store, TOKEN, brief_fn=hand_brief, group_fn=broken)) as c:
+        r = c.post("/api/articles", json={"text": "Stored even so."}, headers=auth())
+        assert r.status_code == 201 and r.json()["grouped"] is False
+        assert c.get(f"/api/articles/{r.json()['id']}").status_code == 200
+        assert c.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "needle"),
+    [
+        ({}, 422, "text"),
+        ({"text": ""}, 422, "text"),
+        ({"text": "   \n "}, 422, "empty"),
+        ({"text": 42}, 422, "text"),
+        ({"text": "ok", "published": "March 3"}, 422, "YYYY-MM-DD"),
+        ({"text": "ok", "published": "2017-02-30"}, 422, "YYYY-MM-DD"),
+        ({"text": "ok", "id": "has space"}, 422, "id"),
+        ([{"text": "a list"}], 422, "object"),
+    ],
+)
+def test_post_article_bad_input(client: TestClient, payload, status: int, needle: str) -> None:
+    r = client.post("/api/articles", json=payload, headers=auth())
+    assert r.status_code == status
+    assert needle.lower() in r.json()["detail"].lower()
+
+
+def test_post_article_malformed_json(client: TestClient) -> None:
+    r = client.post("/api/articles", content=b'{"text": "unterminated',
+                    headers={**auth(), "Content-Type": "application/json"})
+    assert r.status_code == 400 and "json" in r.json()["detail"].lower()
+
+
+def test_post_article_oversize_body(client: TestClient, store: Store) -> None:
+    big = {"text": "word " * (MAX_JSON_BYTES // 5 + 10)}
+    r = client.post("/api/articles", json=big, headers=auth())
+    assert r.status_code == 413 and "too large" in r.json()["detail"]
+    assert r.headers["content-security-policy"] == CSP
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit counts streamed bytes
+        yield b'{"text": "'
+        for _ in range(MAX_JSON_BYTES // 4096 + 2):
+            yield b"x" * 4096
+        yield b'"}'
+
+    streamed = client.post("/api/articles", content=chunks(),
+                           headers={**auth(), "Content-Type": "application/json"})
+    assert streamed.status_code == 413
+    assert store.count_articles() == 3
+
+
+# --------------------------------------------------------------------------- headers, static, docs
+@pytest.mark.parametrize("path", ["/", f"/stories/{STORY}", "/api/stories", "/add",
+                                  "/api/stories/nope", "/stories/nope", "/static/app.js",
+                                  "/openapi.json"])
+def test_csp_on_every_response(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.headers["content-security-policy"] == CSP
+    assert "script-src 'self'" in CSP and "unsafe-inline" not in CSP
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["server-timing"].startswith("app;dur=")
+
+
+def test_docs_and_openapi(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert {"/api/stories", "/api/stories/{story_id}", "/api/stories/{story_id}/brief",
+            "/api/articles/{article_id}", "/api/articles"} <= set(spec["paths"])
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/static/docs.js" in docs.text
+    assert "<script>" not in docs.text  # no inline script, even on the docs page
+    assert "unsafe-inline" not in docs.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("path", ["/static/../serve.py", "/static/%2e%2e/serve.py",
+                                  "/static/..%2fserve.py", "/static/nope.js"])
+def test_static_stays_in_its_folder(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert "create_app" not in r.text
+
+
+def test_static_files(client: TestClient) -> None:
+    js = client.get("/static/app.js")
+    assert js.status_code == 200 and "addEventListener" in js.text
+    assert client.get("/static/style.css").status_code == 200
+
+
+# --------------------------------------------------------------------------- pages
+def test_index_page(client: TestClient) -> None:
+    html = client.get("/").text
+    assert "Sessions and the Russian ambassador" in html
+    assert f'href="/stories/{STORY}"' in html
+    assert "3 articles" in html and "2 outlets" in html
+    searched = client.get("/", params={"q": "zyzzyva"}).text
+    assert "No stories found" in searched and 'value="zyzzyva"' in searched
+
+
+def test_index_paging(client: TestClient, store: Store) -> None:
+    arts = [Article(f"p{i}", f"Story number {i} about topic {i}.", published=f"2019-01-{i + 1:02d}")
+            for i in range(25)]
+    store.add_articles(arts)
+    store.save_stories({a.id: f"st-{a.id}" for a in arts}, {f"st-{a.id}": a.text for a in arts})
+    first = client.get("/").text
+    assert "page 1 of 2" in first and 'rel="next" href="/?page=2"' in first
+    second = client.get("/?page=2").text
+    assert "Sessions and the Russian ambassador" in second and 'rel="prev"' in second
+
+
+def test_story_page_citations_point_at_marks(client: TestClient, store: Store) -> None:
+    html = client.get(f"/stories/{STORY}").text
+    assert html.count('<a class="cite') == 9  # 3 sentences x 3 citations
+    for aid in store.get_story(STORY).article_ids:
+        assert f'href="/articles/{aid}"' in html
+    assert 'id="c0-1" class="cited"' in html and 'data-target="c0-1"' in html
+    # sections filled from the brief
+    for text in ["Jeff Sessions", "I never met with any Russian officials", "quoted",
+                 "reported", "on Wednesday", "a passage both carry", "Flynn was fired",
+                 "Only this outlet says so.", "<svg", "<circle", "●", "✓"]:
+        assert text in html, text
+    assert "<script>" not in html and "onclick" not in html  # no inline script or handlers
+    # timeline oldest first
+    assert html.index("The campaign season") < html.index("Sessions met Kislyak") < html.index(
+        "The Post reported")
+
+
+def test_story_page_empty_sections(store: Store) -> None:
+    with TestClient(create_app(store, TOKEN, brief_fn=empty_brief)) as c:
+        html = c.get(f"/stories/{STORY}").text
+    for text in ["No summary", "No quotes found", "No entities found", "No dated events found",
+                 "No shared passages found", "No discrepancies found", "No sources"]:
+        assert text in html, text
+
+
+def test_weave_failure_is_a_clear_500(store: Store) -> None:
+    def broken(articles: Sequence[Article], story_id: str) -> Brief:
+        raise ValueError("no sentences")
+
+    with TestClient(create_app(store, TOKEN, brief_fn=broken)) as c:
+        api = c.get(f"/api/stories/{STORY}/brief")
+        page = c.get(f"/stories/{STORY}")
+    assert api.status_code == 500 and "could not weave" in api.json()["detail"]
+    assert page.status_code == 500 and "could not weave" in page.text
+    assert page.headers["content-security-policy"] == CSP
+
+
+def test_story_page_unknown_and_malformed(client: TestClient) -> None:
+    missing = client.get("/stories/nope")
+    assert missing.status_code == 404 and "Not found" in missing.text
+    assert "text/html" in missing.headers["content-type"]
+    assert client.get("/stories/bad%20id").status_code == 400
+    assert client.get("/articles/bad%20id").status_code == 400
+    assert client.get("/articles/nope").status_code == 404
+
+
+def test_article_page(client: TestClient, store: Store) -> None:
+    aid = store.get_story(STORY).article_ids[0]
+    html = client.get(f"/articles/{aid}").text
+    assert "Sessions and the Russian ambassador" in html and f'href="/stories/{STORY}"' in html
+
+
+def test_malicious_article_is_escaped(client: TestClient, store: Store) -> None:
+    evil = Article("evil1", EVIL, title="<img src=x onerror=alert(1)>", outlet="<i>Bad</i>",
+                   url="javascript:alert(1)")
+    store.add_articles([evil])
+    store.save_stories({"evil1": "evil-story"}, {"evil-story": "<script>alert(2)</script>"})
+    pages = [client.get(p).text for p in ["/", "/stories/evil-story", "/articles/evil1",
+                                          "/?q=%3Cscript%3E"]]
+    for html in pages:
+        assert "<script>alert" not in html and "<img src=x" not in html and "<b>nowhere" not in html
+        assert "javascript:alert" not in html.replace("javascript:alert(1)</", "")
+    story, article = pages[1], pages[2]
+    assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;" in story
+    assert "&lt;img src=x onerror=alert(1)&gt;" in article
+    assert 'href="javascript:' not in story + article  # a javascript: URL never becomes a link
+
+
+# --------------------------------------------------------------------------- add form
+def test_add_form_needs_token(client: TestClient, store: Store) -> None:
+    assert 'name="token"' in client.get("/add").text
+    no_token = client.post("/add", data={"text": "A pasted report."})
+    assert no_token.status_code == 401 and "write token is required" in no_token.text
+    wrong = client.post("/add", data={"text": "A pasted report.", "token": "nope"})
+    assert wrong.status_code == 403 and "wrong write token" in wrong.text
+    assert store.count_articles() == 3
+
+
+def test_add_form_keeps_input_after_an_error(client: TestClient) -> None:
+    r = client.post("/add", data={"token": "nope", "title": "<b>T</b>", "text": EVIL})
+    assert r.status_code == 403
+    assert "&lt;b&gt;T&lt;/b&gt;" in r.text and "&lt;script&gt;alert" in r.text
+    assert "<script>alert" not in r.text and "nope" not in r.text  # the token is never echoed
+
+
+def test_add_form_paste_and_upload(client: TestClient, store: Store) -> None:
+    pasted = "date 2017-03-03\nSessions recuses himself\n\nWASHINGTON: Sessions stepped aside."
+    files = [
+        ("files", ("wire.txt", b"Kislyak met Sessions twice, the Post said.", "text/plain")),
+        ("files", ("feed.jsonl", b'{"id": "j1", "text": "From JSONL.", "outlet": "AP"}\n',
+                   "application/octet-stream")),
+    ]
+    r = client.post("/add", data={"token": TOKEN, "text": pasted, "outlet": "Reuters"},
+                    files=files)
+    assert r.status_code == 201, r.text
+    assert "Added 3 article(s)" in r.text
+    assert store.count_articles() == 6
+    body = "WASHINGTON: Sessions stepped aside."
+    stored = store.get_article(article_id(body))
+    assert stored.text == body and stored.title == "Sessions recuses himself"
+    assert (stored.outlet, stored.published) == ("Reuters", "2017-03-03")
+    assert store.get_article("j1").outlet == "AP"
+    assert f'href="/stories/{STORY}"' in r.text  # the new articles joined the story
+    assert "Sessions recuses himself</a>, in" in r.text
+
+
+@pytest.mark.parametrize(
+    ("data", "files", "needle"),
+    [
+        ({}, None, "paste an article"),
+        ({"published": "yesterday"}, None, "YYYY-MM-DD"),
+        ({}, [("files", ("x.txt", b"\xff\xfe\x00bin", "text/plain"))], "x.txt"),
+        ({}, [("files", ("x.jsonl", b"{not json\n", "text/plain"))], "x.jsonl:1"),
+        ({}, [("files", ("x.exe", b"MZ", "application/octet-stream"))], "unsupported"),
+    ],
+)
+def test_add_form_bad_input(client: TestClient, store: Store, data, files, needle) -> None:
+    r = client.post("/add", data={"token": TOKEN, **data}, files=files)
+    assert r.status_code == 400
+    assert needle in r.text
+    assert store.count_articles() == 3
+
+
+# --------------------------------------------------------------------------- pure helpers
+def test_mark_segments_overlaps_share_a_mark() -> None:
+    text = "One. Two three. Four."
+    segments, alias = mark_segments(text, [(5, 15, "b"), (0, 4, "a"), (7, 12, "c"), (40, 50, "z")])
+    assert "".join(s.text for s in segments) == text
+    assert [(s.text, s.mark) for s in segments if s.mark] == [("One.", "a"), ("Two three.", "b")]
+    assert alias == {"a": "a", "b": "b", "c": "b"}  # c overlaps b; z is out of range
+
+
+def test_locate_support() -> None:
+    text = "The mayor opened a bridge. Rain fell all week in the valley. Shops closed early."
+    start, end = locate_support(text, "Heavy rain fell in the valley for a week.")
+    assert text[start:end] == "Rain fell all week in the valley."
+    assert locate_support(text, "Completely unrelated astronomy sentence.") is None
+
+
+def test_timeline_chart_and_dates() -> None:
+    assert parse_partial_date("2016-07").isoformat() == "2016-07-01"
+    assert parse_partial_date("2016").isoformat() == "2016-01-01"
+    assert parse_partial_date("someday") is None and parse_partial_date("2017-02-30") is None
+    chart = timeline_chart([
+        {"date": "2016", "text": "a"}, {"date": "2017-01-01", "text": "b"},
+        {"date": "2017-01-01", "text": "c"}, {"date": "2016-12-31", "text": "e"},
+        {"date": "?", "text": "d"},
+    ])
+    p1, p2, p3, p4 = chart.points  # the undated entry has no dot
+    assert [p.number for p in chart.points] == [1, 2, 3, 4]
+    assert p1.x < p4.x <= p2.x == p3.x
+    assert p3.y < p2.y and p4.y < p2.y  # same or nearby date: stacked, never overlapping
+    assert all(0 < p.y < chart.axis_y < chart.height for p in chart.points)
+    assert timeline_chart([{"date": "unknown", "text": "x"}]) is None
+
+
+def test_safe_url() -> None:
+    assert safe_url("https://example.com/a") == "https://example.com/a"
+    assert safe_url("javascript:alert(1)") is None and safe_url(None) is None
+
+
+def test_story_view_resolves_citations_without_origin() -> None:
+    a = Article("a", "Alpha said the vote failed. Nothing else.")
+    b = Article("b", "Weather first. The vote failed, Alpha said on Monday.")
+    brief = {"sources": [{"id": "a"}, {"id": "b"}],
+             "summary": [{"text": "Alpha said the vote failed.", "citations": ["a", "b"],
+                          "origin": {"source": "a", "start": 0, "end": 27}}]}
+    view = story_view(brief, [a, b])
+    cites = view["summary"][0]["cites"]
+    assert [c["target"] for c in cites] == ["c0-1", "c0-2"]
+    marked_b = [s.text for s in view["sources"][1]["segments"] if s.mark]
+    assert marked_b == ["The vote failed, Alpha said on Monday."]
+
+
+def test_brief_cache_invalidates_old_versions() -> None:
+    cache = BriefCache(size=2)
+    made: list[str] = []
+
+    def make(tag: str):
+        return lambda: made.append(tag) or CachedStory({"tag": tag})
+
+    assert cache.get_or_make(("s", "t1"), make("a")).brief == {"tag": "a"}
+    assert cache.get_or_make(("s", "t1"), make("b")).brief == {"tag": "a"}
+    cache.get_or_make(("s", "t2"), make("c"))
+    assert cache.peek(("s", "t1")) is None and len(cache) == 1  # stale version dropped
+    cache.get_or_make(("x", "t"), make("d"))
+    cache.get_or_make(("y", "t"), make("e"))
+    assert len(cache) == 2 and made == ["a", "c", "d", "e"]
+
+
+# --------------------------------------------------------------------------- CLI
+def test_cli_serve_arguments() -> None:
+    args = build_parser().parse_args(["serve", "--db", "x.db"])
+    assert (args.host, args.port, args.token) == ("127.0.0.1", 8000, None)
+    args = build_parser().parse_args(["serve", "--port", "9001", "--token", "t"])
+    assert (args.port, args.token) == (9001, "t")
+
+
+def test_cli_serve_missing_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "missing.db"
+    assert main(["serve", "--db", str(missing)]) == 2
+    assert "no such database" in capsys.readouterr().err
+    assert not missing.exists()  # a mistyped --db does not create a store
+    assert main(["serve", "--db", str(missing), "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
