@@ -51,8 +51,8 @@ STORY = [
     ),
     Article(
         id="b", published="2024-05-01",
-        text="About 4,000 residents of Elmsford were evacuated from their homes on Tuesday as flood "
-        "waters rose. Officials blamed a levee that failed after days of heavy rain. "
+        text="About 4,000 residents of Elmsford were evacuated from their homes on Tuesday as "
+        "flood waters rose. Officials blamed a levee that failed after days of heavy rain. "
         "A high school football match was postponed because of the weather.",
     ),
     Article(
