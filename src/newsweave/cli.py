@@ -72,6 +72,110 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [_add_weave]
 
 
+# --------------------------------------------------------------------------- serve
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from newsweave import serve
+
+    return serve.run(args)
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="web reader and HTTP API over a store",
+        description="Serve the stories of a store as web pages and a JSON API (OpenAPI docs at "
+        "/docs). Writes (POST /api/articles, the add form) need the token from --token or "
+        "the NEWSWEAVE_TOKEN environment variable; without one the server is read-only.",
+    )
+    p.add_argument("--db", metavar="URL", help="store: a SQLite path (default ./newsweave.db) "
+                   "or postgresql://...")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--token", help="write token (default: $NEWSWEAVE_TOKEN)")
+    p.add_argument("--max-connections", type=int, default=None,
+                   help="refuse connections beyond this many (503); default: no limit")
+    p.add_argument("--workers", type=int, default=1,
+                   help="server processes (default 1; each keeps its own brief cache)")
+    p.set_defaults(handler=_cmd_serve)
+
+
+REGISTRARS.append(_add_serve)
+
+
+# --------------------------------------------------------------------------- ingest, stories
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from newsweave import cli_store
+
+    return cli_store.run_ingest(args)
+
+
+def _cmd_stories(args: argparse.Namespace) -> int:
+    from newsweave import cli_store
+
+    return cli_store.run_stories(args)
+
+
+_DB_HELP = "store: a SQLite file (default ./newsweave.db) or postgresql://user@host:port/db"
+
+
+def _add_ingest(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ingest",
+        help="add articles to a store",
+        description="Stream articles from files and folders (text, HTML, article JSONL, "
+        "RSS/Atom, WARC) into a store. Already stored articles (same content) are skipped, so "
+        "rerunning after an interruption is safe; a bad record is reported and skipped.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(handler=_cmd_ingest)
+
+
+def _add_stories(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "stories",
+        help="group stored articles into stories, or list them",
+        description="Group the stored articles into stories (published-date order) and save "
+        "them; with --list, only print the stored stories.",
+    )
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
+    p.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    p.add_argument("--list", action="store_true", help="list stories instead of grouping")
+    p.add_argument("--format", choices=("text", "jsonl"), default=None,
+                   help="listing format: a table (text) or one JSON story per line (jsonl)")
+    p.set_defaults(handler=_cmd_stories)
+
+
+REGISTRARS.extend([_add_ingest, _add_stories])
+
+
+# --------------------------------------------------------------------------- quotes
+def _cmd_quotes(args: argparse.Namespace) -> int:
+    from newsweave import quotes
+
+    return quotes.run_cli(args)
+
+
+def _add_quotes(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "quotes",
+        help="list the quotations and reported statements of each article",
+        description="Extract direct quotations (one record per quoted piece) and reported "
+        "speech, with their speakers, from article-contract JSONL; one JSON line per article: "
+        '{"id", "quotes": [{"start", "end", "text", "speaker", "direct"}]}, offsets into the '
+        "article text as given.",
+    )
+    p.add_argument("--jsonl", metavar="FILE", required=True, help="article-contract JSONL file")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(handler=_cmd_quotes)
+
+
+REGISTRARS.append(_add_quotes)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsweave",

@@ -1,0 +1,1152 @@
+"""Who said what: direct quotations and reported speech, with their speakers.
+
+Rules over the spaCy parse (``newsweave.analyze.get_nlp()``), in three steps:
+
+1. **Pieces.** Quotation marks (straight and curly, a curly mark typed the wrong way round
+   read by its position) are paired within a paragraph; a quote still open at the end of a
+   paragraph ends there (the next paragraph reopens it, the newspaper convention for
+   multi-paragraph quotes). Each piece becomes one direct record.
+2. **Cues.** Speech verbs from a lexicon (said, says, told, added, according to, ...) and
+   stance verbs (criticized, praised, wants, ...) outside quotation marks. A cue's speaker is
+   its subject ("who" stands for the noun it modifies; a possessive "Sessions' statement
+   said" gives Sessions; "according to X" gives X; a passive "was asked" gives none); the
+   clause it governs, when not itself a quotation, is a reported statement. Headline-style
+   "Rubio: I still believe ..." paragraphs are attributions too.
+3. **Attribution.** A piece takes the cue whose clause holds it, else the nearest cue of its
+   sentences, else a verb framing it (``"...," Kelly charged``; ``Cruz continued: "..."``,
+   also across a paragraph break); a piece with none continues the previous quote of its
+   paragraph, or of the previous paragraph when it opens its own. One- to three-word pieces
+   need a cue whose clause holds them (else they are titles or scare quotes). Pronoun
+   speakers resolve to the nearest fitting subject mention of a person close by, else the
+   nearest fitting person (gender from first names and titles; unknown fits both).
+
+``group_quotes`` folds the same statement told by several outlets into one ``Quote``.
+These rules were tuned on the PolNeAR train split; ``benchmarks/quotes.py`` measures them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from newsweave.errors import InputError
+from newsweave.models import Document, Entity, Quote, QuoteMention, QuoteVariant
+
+#: quotation marks that delimit direct speech. Single quotes are left out: in news text they
+#: are nearly always apostrophes, and quotes nested inside a quote stay inside its piece.
+QUOTE_MARKS = frozenset('"“”')
+#: the New York Times archive's rendering of a double quote. Text between two of them is
+#: masked like any quotation (no speaker is taken from inside it) and reported, but flagged
+#: ``direct=False``: PolNeAR, the annotated corpus we measure on, does not count it as a
+#: quotation mark, and the CLI's ``direct`` promises a real quotation mark.
+DOUBLED_APOSTROPHE = "''"
+OPENERS = frozenset('“')
+CLOSERS = frozenset('”')
+
+#: lemmas of verbs that attribute speech, writing or a stated position to a source.
+SPEECH_LEMMAS = frozenset(
+    """say tell add state write note claim argue explain insist warn announce report declare
+    acknowledge admit suggest assert contend maintain deny confirm reply respond recall
+    continue ask tweet observe remark predict conclude reveal indicate stress emphasize
+    emphasise testify complain concede caution urge allege estimate disclose promise vow
+    pledge agree believe think quip joke boast brag charge counter mention repeat reiterate
+    recount describe shout scream yell post comment concur lament demand assure hint signal
+    point find show"""
+    .split()
+)
+#: of those, the ones that attribute a quotation even without a clause (``"...," he said``).
+DIRECT_ONLY_LEMMAS = frozenset({"call", "begin", "start", "go", "put", "tell", "interject"})
+#: verbs that attribute a stance rather than words (praise, blame, want): what they govern
+#: is an attribution too in news-attribution corpora such as PolNeAR.
+STANCE_LEMMAS = frozenset(
+    """criticize criticise praise accuse blame mock attack slam blast condemn thank endorse
+    support back oppose reject dismiss defend want plan urge vow label""".split()
+)
+_STANCE_OBJECT_DEPS = frozenset({"dobj", "xcomp", "prep", "oprd", "attr"})
+#: nouns whose possessor is the source: "Sessions' statement said".
+UTTERANCE_NOUNS = frozenset(
+    """statement letter tweet remarks remark email e-mail message release post memo note
+    comments comment speech testimony spokesman spokeswoman spokesperson campaign office
+    aide aides lawyer attorney""".split()
+)
+#: of those, the ones that are people speaking for the possessor: keep them as written.
+_SPOKESPEOPLE = frozenset(
+    {"spokesman", "spokeswoman", "spokesperson", "aide", "aides", "lawyer", "attorney"}
+)
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
+_NP_LEFT_DEPS = frozenset(
+    {"det", "amod", "compound", "nmod", "poss", "nummod", "quantmod", "case", "advmod", "npadvmod"}
+)
+_NP_RIGHT_PREPS = frozenset({"for", "of", "at", "from", "with", "in", "on"})
+MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
+FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})
+PLURAL_PRONOUNS = frozenset({"they", "them", "we", "us"})
+PRONOUNS = MALE_PRONOUNS | FEMALE_PRONOUNS | PLURAL_PRONOUNS | frozenset({"i", "you", "it"})
+_MALE_TITLES = frozenset({"mr", "mr.", "sir", "lord", "king", "prince"})
+_FEMALE_TITLES = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "madam", "lady", "queen"})
+#: common first names by gender: enough to keep "she said" off the nearest man.
+_FEMALE_NAMES = frozenset(
+    """hillary nancy sarah elizabeth mary patricia jennifer linda barbara susan jessica karen
+    lisa betty margaret sandra ashley kimberly emily donna michelle carol amanda melissa
+    deborah stephanie rebecca laura sharon cynthia kathleen amy angela anna brenda pamela
+    nicole samantha katherine christine debra rachel catherine carolyn janet ruth maria
+    heather diane virginia julie joyce victoria kelly christina lauren joan evelyn olivia
+    judith megan cheryl martha andrea frances hannah jacqueline ann gloria jean kathryn
+    alice teresa sara janice doris madison julia grace judy abigail marie denise beverly
+    amber theresa marilyn danielle diana brittany natalie sophia rose isabella alexis kayla
+    charlotte chelsea ivanka melania kellyanne huma debbie condoleezza carly nikki sheryl
+    dianne kirsten tammy susana jeanne loretta valerie hope kamala tulsi marine federica
+    sonia elena jill omarosa stormy""".split()
+)
+_MALE_NAMES = frozenset(
+    """donald bernie bernard barack joe joseph john james robert michael william david richard
+    charles thomas christopher daniel matthew anthony mark paul steven steve andrew kenneth
+    joshua kevin brian george timothy ronald edward jason jeffrey jeff ryan jacob gary
+    nicholas eric jonathan stephen larry justin scott brandon benjamin samuel gregory frank
+    alexander raymond patrick jack dennis jerry tyler aaron jose adam henry nathan douglas
+    zachary peter kyle walter ethan jeremy harold keith christian roger noah gerald carl
+    terry sean austin arthur lawrence jesse dylan bryan jordan billy bruce albert willie
+    gabriel logan alan juan wayne roy ralph randy eugene vincent russell elijah louis bobby
+    philip johnny mike mitch ted marco chris jeb rand ben newt mitt reince corey rudy
+    vladimir sergey sergei jared rex rick harry chuck tim bill jim tom bob dick al
+    lyndon jimmy herbert franklin dwight woodrow abraham martin rahm rod hakeem reid marty
+    nick tony dan ron""".split()
+)
+_PERSON_LABELS = frozenset({"PERSON"})
+_SOURCE_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+_EDGE_PUNCT = " \t\r\n,;:.—–-"
+#: subjects that never name a source ("it said" is a document at best; "which" dangles).
+_NON_SOURCES = frozenset({"it", "which", "that", "this", "what", "there", "these", "those"})
+
+
+# --------------------------------------------------------------------------- pieces
+@dataclass(frozen=True)
+class Piece:
+    """The text between one pair of quotation marks (marks excluded), in one paragraph."""
+
+    start: int
+    end: int
+    open_mark: int
+    close_mark: int | None  # None: still open at the end of its paragraph
+    paragraph: int
+    mark: str = '"'
+
+    @property
+    def outer_end(self) -> int:
+        """End of the closing mark (or of the content when the quote runs to paragraph end)."""
+        return self.close_mark + len(self.mark) if self.close_mark is not None else self.end
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-blank lines: a line break ends a paragraph in news text."""
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+
+
+def _strip_span(text: str, start: int, end: int, chars: str = " \t\r\n") -> tuple[int, int]:
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return start, end
+
+
+def _marks(text: str, start: int, end: int) -> Iterable[tuple[int, str]]:
+    """(offset, mark) for each quotation mark in text[start:end]; a doubled apostrophe
+    ('' , the New York Times' straight double quote) is one mark."""
+    i = start
+    while i < end:
+        ch = text[i]
+        if ch in QUOTE_MARKS:
+            yield i, ch
+        elif ch == "'" and text.startswith("''", i) and i + 1 < end:
+            yield i, DOUBLED_APOSTROPHE
+            i += 1
+        i += 1
+
+
+def _curly_role(text: str, i: int, glyph: str) -> str:
+    """A curly mark typed the wrong way round (``unusual,“ said``) acts by its position:
+    glued to the word before and followed by a space it closes; the reverse opens."""
+    if glyph not in OPENERS and glyph not in CLOSERS:
+        return glyph
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if glyph in OPENERS and not before.isspace() and (after.isspace() or after in ".,;:"):
+        return "”"
+    if glyph in CLOSERS and before.isspace() and after.isalnum():
+        return "“"
+    return glyph
+
+
+def find_pieces(text: str) -> list[Piece]:
+    """Pair quotation marks paragraph by paragraph; an unclosed quote ends with its paragraph.
+
+    A straight mark toggles; a curly opener while a quote is open closes the open one first
+    (a missing closer is likelier than a nested double quote)."""
+    pieces: list[Piece] = []
+    for para, (p_start, p_end) in enumerate(paragraphs(text)):
+        open_at: int | None = None
+        open_mark = ""
+        for i, glyph in _marks(text, p_start, p_end):
+            mark = _curly_role(text, i, glyph)
+            if open_at is None:
+                if mark not in CLOSERS:
+                    open_at, open_mark = i, mark
+                continue
+            if mark in OPENERS:
+                pieces.append(_piece(text, open_at, open_mark, i, None, para))
+                open_at, open_mark = i, mark
+                continue
+            if (mark == DOUBLED_APOSTROPHE) != (open_mark == DOUBLED_APOSTROPHE):
+                continue  # a '' never closes a " or “ quote, nor the reverse
+            pieces.append(_piece(text, open_at, open_mark, i, i, para))
+            open_at = None
+        if open_at is not None:
+            pieces.append(_piece(text, open_at, open_mark, p_end, None, para))
+    return [p for p in pieces if p.end > p.start]
+
+
+def _piece(text: str, open_at: int, mark: str, end: int, close: int | None, para: int) -> Piece:
+    start, end = _strip_span(text, open_at + len(mark), end)
+    return Piece(
+        start=start, end=end, open_mark=open_at, close_mark=close, paragraph=para, mark=mark
+    )
+
+
+# --------------------------------------------------------------------------- speakers
+@dataclass(frozen=True)
+class Speaker:
+    """A source mention as written, with its character span; pronouns are resolved later."""
+
+    text: str
+    start: int
+    end: int
+    pronoun: bool = False
+
+
+def _containing_entity(token):
+    """The named entity a token belongs to, if any."""
+    if not token.ent_type_:
+        return None
+    for ent in token.doc.ents:
+        if ent.start <= token.i < ent.end:
+            return ent
+    return None
+
+
+def _noun_phrase(head) -> tuple[int, int]:
+    """Token range of a source noun phrase: modifiers on the left, "for/of X" on the right;
+    relative clauses and appositions are left out (they describe, they are not the name)."""
+    left = head.i
+    for child in head.lefts:
+        if child.dep_ in _NP_LEFT_DEPS:
+            left = min(left, child.left_edge.i)
+    right = head.i
+    for child in head.rights:
+        if child.dep_ == "prep" and child.lower_ in _NP_RIGHT_PREPS and child.i == right + 1:
+            right = max(right, child.right_edge.i)
+        elif child.dep_ in ("compound", "case") and child.i == right + 1:
+            right = child.i
+    doc = head.doc
+    while left < head.i and (doc[left].is_punct or doc[left].is_space):
+        left += 1
+    while right > head.i and (doc[right].is_punct or doc[right].is_space):
+        right -= 1
+    return left, right + 1
+
+
+def _speaker_from_token(token) -> Speaker:
+    """The source as written for a subject token: entity text, a possessor of an utterance
+    noun ("Sessions' statement"), or the described noun phrase ("a senior official")."""
+    doc = token.doc
+    if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("who", "that", "which") and (
+        token.head.dep_ == "relcl"
+    ):
+        token = token.head.head
+    if token.lower_ in PRONOUNS:
+        return Speaker(token.text, token.idx, token.idx + len(token), pronoun=True)
+    if token.lemma_.lower() in UTTERANCE_NOUNS and token.lower_ not in _SPOKESPEOPLE:
+        for child in token.lefts:
+            if child.dep_ in ("poss", "nmod", "compound") and (
+                child.pos_ == "PROPN" or child.ent_type_ in _SOURCE_LABELS
+            ):
+                return _speaker_from_token(child)
+    ent = _containing_entity(token)
+    if ent is not None and ent.label_ in _SOURCE_LABELS and ent.root.i == token.i:
+        return Speaker(ent.text, ent.start_char, ent.end_char)
+    if token.pos_ == "PROPN":
+        left = token.i
+        while left > 0 and doc[left - 1].dep_ == "compound" and doc[left - 1].head.i == token.i:
+            left -= 1
+        span = doc[left : token.i + 1]
+        return Speaker(span.text, span.start_char, span.end_char)
+    left, right = _noun_phrase(token)
+    span = doc[left:right]
+    return Speaker(span.text, span.start_char, span.end_char)
+
+
+def _subject_of(verb, inside=None, depth: int = 0):
+    """The subject of a speech verb, climbing through "and added" / ", saying" / xcomp.
+    A subject inside quotation marks is the parser's mistake, never the speaker."""
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "csubj") and (inside is None or not inside(child.idx)):
+            return child
+    for child in verb.children:
+        if child.dep_ == "agent":
+            for grand in child.children:
+                if grand.dep_ == "pobj":
+                    return grand
+    for child in verb.children:
+        if child.dep_ == "nsubjpass":
+            # "X is quoted as saying": the passive subject speaks; "X was asked": it does not
+            return child if verb.lemma_ == "quote" else None
+    if depth < 3 and verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:
+        return _subject_of(verb.head, inside, depth + 1)
+    return None
+
+
+# --------------------------------------------------------------------------- cues
+@dataclass(frozen=True)
+class Cue:
+    """An attributing expression: its verb token, speaker, and the clause it governs."""
+
+    token: int
+    text: str
+    speaker: Speaker | None
+    content: tuple[int, int] | None  # character span of the governed clause, if any
+    sentence: int
+
+
+def _cue_text(verb) -> str:
+    parts = [t for t in verb.children if t.dep_ in ("aux", "neg", "prt") and t.i < verb.i + 2]
+    toks = sorted([verb, *parts], key=lambda t: t.i)
+    return " ".join(t.text for t in toks if t.i >= verb.i - 2)
+
+
+def _object_span(verb) -> tuple[int, int] | None:
+    """What a stance verb is about: its object and complements up to the clause's end
+    ("criticized him for repeated votes against the bill")."""
+    kids = [c for c in verb.rights if c.dep_ in _STANCE_OBJECT_DEPS]
+    if not kids:
+        return None
+    doc = verb.doc
+    start = min(k.left_edge.i for k in kids)
+    end = max(k.right_edge.i for k in kids) + 1
+    span = doc[start:end]
+    s, e = _strip_span(doc.text, span.start_char, span.end_char, _EDGE_PUNCT)
+    return (s, e) if e > s else None
+
+
+def _clause_span(tok) -> tuple[int, int]:
+    """Characters of a governed clause, less an "according to X" tail (a second source).
+    Coordinated and relative clauses stay: cutting them lost more than it won on train."""
+    doc = tok.doc
+    start, end = tok.left_edge.i, tok.right_edge.i + 1
+    for t in doc[start:end]:
+        if t.lower_ == "according" and t.i > start:
+            end = min(end, t.i)
+    span = doc[start:end]
+    return _strip_span(doc.text, span.start_char, span.end_char, _EDGE_PUNCT)
+
+
+def _parenthetical_content(verb, subject, sent) -> tuple[int, int] | None:
+    """"In the long run, many economists say, this effect could ripple ...": a speech verb
+    set off by commas inside its sentence attributes the whole sentence."""
+    doc = verb.doc
+    left = subject.left_edge.i
+    right = max([verb.i] + [c.right_edge.i for c in verb.rights if c.dep_ in ("dobj", "npadvmod")])
+    if left <= sent.start or right + 1 >= sent.end - 1 or subject.i > verb.i:
+        return None
+    if doc[left - 1].text != "," or doc[right + 1].text != ",":
+        return None
+    return _strip_span(doc.text, sent.start_char, sent.end_char, _EDGE_PUNCT)
+
+
+def _according_to(token):
+    """The source token X when ``token`` starts "according to X", else None."""
+    if token.lower_ != "according":
+        return None
+    for child in token.children:
+        if child.lower_ == "to":
+            for grand in child.children:
+                if grand.dep_ == "pobj":
+                    return grand
+    nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    if nxt is not None and nxt.lower_ == "to" and nxt.i + 1 < len(token.doc):
+        return nxt.nbor(1)
+    return None
+
+
+def _according_content(token, sent) -> tuple[int, int]:
+    """The statement an "according to X" phrase attributes: its sentence minus the phrase."""
+    doc = token.doc
+    phrase_start = token.left_edge.i
+    phrase_end = max(t.i for t in token.subtree) + 1
+    text = doc.text
+    before = _strip_span(text, sent.start_char, doc[phrase_start].idx, _EDGE_PUNCT)
+    after_char = doc[phrase_end].idx if phrase_end < len(doc) else len(text)
+    after = _strip_span(text, after_char, sent.end_char, _EDGE_PUNCT)
+    return before if before[1] - before[0] >= after[1] - after[0] else after
+
+
+def find_cues(doc, inside_quote) -> list[Cue]:
+    """Every speech cue outside quotation marks, with its speaker and governed clause."""
+    sent_index = {}
+    for n, sent in enumerate(doc.sents):
+        for tok in sent:
+            sent_index[tok.i] = n
+    sents = list(doc.sents)
+    cues: list[Cue] = []
+    for tok in doc:
+        if inside_quote(tok.idx):
+            continue
+        obj = _according_to(tok)
+        if obj is not None:
+            sent = sents[sent_index[tok.i]]
+            cues.append(
+                Cue(
+                    token=tok.i,
+                    text="according to",
+                    speaker=_speaker_from_token(obj),
+                    content=_according_content(tok, sent),
+                    sentence=sent_index[tok.i],
+                )
+            )
+            continue
+        lemma = tok.lemma_.lower()
+        if tok.pos_ not in ("VERB", "AUX") or (
+            lemma not in SPEECH_LEMMAS
+            and lemma not in DIRECT_ONLY_LEMMAS
+            and lemma not in STANCE_LEMMAS
+        ):
+            continue
+        subject = _subject_of(tok, inside_quote)
+        if subject is not None and subject.lower_ == "it" and lemma != "say":
+            subject = None
+        clause = None
+        for child in tok.children:
+            if child.dep_ == "ccomp" and lemma in SPEECH_LEMMAS:
+                clause = _clause_span(child)
+                break
+        if clause is None and lemma in SPEECH_LEMMAS and subject is not None:
+            clause = _parenthetical_content(tok, subject, sents[sent_index[tok.i]])
+        if clause is None and lemma in STANCE_LEMMAS:
+            clause = _object_span(tok)
+            if clause is None or subject is None or subject.lower_ in _NON_SOURCES:
+                continue
+        if subject is None and clause is None:
+            continue
+        cues.append(
+            Cue(
+                token=tok.i,
+                text=_cue_text(tok),
+                speaker=_speaker_from_token(subject) if subject is not None else None,
+                content=clause,
+                sentence=sent_index[tok.i],
+            )
+        )
+    return cues
+
+
+# --------------------------------------------------------------------------- pronouns
+def _gender_of_name(name: str, titled: str | None) -> str | None:
+    if titled in _MALE_TITLES:
+        return "m"
+    if titled in _FEMALE_TITLES:
+        return "f"
+    first = name.split()[0].lower().strip(".") if name.split() else ""
+    if first in _FEMALE_NAMES:
+        return "f"
+    if first in _MALE_NAMES:
+        return "m"
+    return None
+
+
+@dataclass(frozen=True)
+class PersonMention:
+    """A mention of a person outside quotes: a candidate antecedent for "he"/"she"."""
+
+    start: int
+    end: int
+    text: str
+    gender: str | None
+    subject: bool = False  # the mention heads a clause subject: the likeliest antecedent
+
+
+def person_mentions(doc, inside_quote) -> list[PersonMention]:
+    """Person mentions outside quotes, each with a gender guessed from its first name or a
+    title. A surname of a person named in full counts as a mention wherever it recurs, and
+    so does a proper-noun subject the tagger left untyped (it misses "Sessions" alone)."""
+    genders: dict[str, str | None] = {}
+    found: list[tuple[int, int, str, str | None, bool]] = []
+    covered: set[int] = set()
+    for ent in doc.ents:
+        covered.update(range(ent.start, ent.end))
+        if ent.label_ not in _PERSON_LABELS or inside_quote(ent.start_char):
+            continue
+        name = ent.text.strip()
+        if not name:
+            continue
+        prev = doc[ent.start - 1].lower_ if ent.start > 0 else None
+        gender = _gender_of_name(name, prev)
+        surname = _surname(name)
+        titled = len(name.split()) > 1 or prev in _MALE_TITLES | _FEMALE_TITLES
+        if titled and genders.get(surname) is None:
+            genders[surname] = gender
+        found.append((ent.start_char, ent.end_char, name, gender, ent.root.dep_ in _SUBJECT_DEPS))
+    for tok in doc:
+        if tok.i in covered or not tok.is_title or inside_quote(tok.idx):
+            continue
+        subject = tok.dep_ in _SUBJECT_DEPS
+        if tok.lower_ in genders or (subject and tok.pos_ == "PROPN"):
+            found.append((tok.idx, tok.idx + len(tok), tok.text, None, subject))
+    found.sort()
+    return [
+        PersonMention(s, e, name, g if g is not None else genders.get(_surname(name)), subj)
+        for s, e, name, g, subj in found
+    ]
+
+
+def _surname(name: str) -> str:
+    words = re.sub(r"['’]s?$", "", name.strip()).split()
+    return words[-1].lower().strip(".,") if words else ""
+
+
+#: how far back (characters) a subject antecedent is preferred over a nearer non-subject
+SUBJECT_REACH = 400
+
+
+def resolve_pronoun(pronoun: str, offset: int, persons: Sequence[PersonMention]) -> str | None:
+    """The person a "he"/"she" before ``offset`` refers to: the nearest fitting subject
+    mention close by, else the nearest fitting mention; gender unknown fits either."""
+    low = pronoun.lower()
+    if low in MALE_PRONOUNS:
+        want = "m"
+    elif low in FEMALE_PRONOUNS:
+        want = "f"
+    else:
+        return None
+    starts = [p.start for p in persons]
+    end = bisect.bisect_left(starts, offset)
+    fitting = [i for i in range(end - 1, -1, -1) if persons[i].gender in (want, None)]
+    if not fitting:
+        return None
+    known = [i for i in fitting if persons[i].gender == want]
+    for pool in (known, fitting):
+        close = [i for i in pool if offset - persons[i].start <= SUBJECT_REACH]
+        subjects = [i for i in close if persons[i].subject]
+        if subjects:
+            return _fullest(persons[subjects[0]], persons[: subjects[0]])
+    best = known[0] if known else fitting[0]
+    return _fullest(persons[best], persons[:best])
+
+
+def _fullest(person: PersonMention, earlier: Sequence[PersonMention]) -> str:
+    """A surname-only mention stands for the last full name that ends with it."""
+    if len(person.text.split()) > 1:
+        return person.text
+    surname = _surname(person.text)
+    for other in reversed(earlier):
+        if len(other.text.split()) > 1 and _surname(other.text) == surname:
+            return other.text
+    return person.text
+
+
+# --------------------------------------------------------------------------- extraction
+def _quote_lookup(pieces: Sequence[Piece]):
+    bounds = sorted((p.open_mark, p.outer_end) for p in pieces)
+    starts = [b[0] for b in bounds]
+
+    def inside(offset: int) -> bool:
+        i = bisect.bisect_right(starts, offset) - 1
+        return i >= 0 and bounds[i][0] <= offset < bounds[i][1]
+
+    return inside
+
+
+def _quoted_share(start: int, end: int, pieces: Sequence[Piece]) -> float:
+    if end <= start:
+        return 0.0
+    covered = sum(max(0, min(end, p.end) - max(start, p.start)) for p in pieces)
+    return covered / (end - start)
+
+
+def _choose_cue(piece: Piece, candidates: Sequence[Cue], doc) -> Cue | None:
+    """The cue whose clause holds the piece, else the nearest verb cue with a speaker, with
+    "according to" last (it usually names the outlet that carried the speaker's words)."""
+    holding = [c for c in candidates if _holds(c, piece)]
+    spoken = [c for c in holding if c.speaker is not None and c.text != "according to"]
+    if spoken:
+        return min(spoken, key=lambda c: c.content[1] - c.content[0])
+    ranked = sorted(
+        (c for c in candidates if c.speaker is not None),
+        key=lambda c: (c.text == "according to", _distance(doc[c.token].idx, piece)),
+    )
+    return ranked[0] if ranked else None
+
+
+def _distance(offset: int, piece: Piece) -> int:
+    if offset < piece.open_mark:
+        return piece.open_mark - offset
+    end = piece.close_mark if piece.close_mark is not None else piece.end
+    return max(0, offset - end)
+
+
+def _sentences_of(doc, start: int, end: int, sent_starts: Sequence[int]) -> range:
+    first = max(0, bisect.bisect_right(sent_starts, start) - 1)
+    last = max(first, bisect.bisect_left(sent_starts, end) - 1)
+    return range(first, last + 1)
+
+
+def _resolve(speaker: Speaker | None, persons: Sequence[PersonMention]) -> str | None:
+    if speaker is None:
+        return None
+    if speaker.pronoun:
+        return resolve_pronoun(speaker.text, speaker.start, persons) or speaker.text
+    return speaker.text
+
+
+def _framing_subject(verb, inside):
+    """The subject of a verb that frames a quote without a speech lemma, if it can be a source."""
+    subject = _subject_of(verb, inside)
+    if subject is None or inside(subject.idx) or subject.lower_ in _NON_SOURCES:
+        return None
+    return subject if subject.pos_ in ("NOUN", "PROPN", "PRON") else None
+
+
+def _adjacent_verb_cue(doc, piece: Piece, inside) -> Cue | None:
+    """Any verb that frames the quote: ``"...," Kelly charged`` right after the closing mark,
+    or ``Cruz continued: "..."`` just before the opening mark (also across a paragraph
+    break after a colon). Its subject is the speaker."""
+    text = doc.text
+    candidates = []
+    if piece.close_mark is not None:
+        after = doc.char_span(piece.close_mark, piece.outer_end, alignment_mode="expand")
+        if after is not None:
+            for tok in doc[after.end : after.end + 4]:
+                if "\n" in tok.text:
+                    break  # the framing verb sits in the quote's own paragraph
+                if not inside(tok.idx):
+                    candidates.append(tok)
+    before = text[: piece.open_mark].rstrip(" \t")
+    if before.endswith((":", ",")):
+        colon = doc.char_span(len(before) - 1, len(before), alignment_mode="expand")
+        if colon is not None:
+            candidates += list(reversed(doc[max(0, colon.start - 8) : colon.start]))
+    for tok in candidates:
+        if tok.is_punct and tok.text not in ",:":
+            break
+        if tok.pos_ in ("VERB", "AUX") and not inside(tok.idx):
+            subject = _framing_subject(tok, inside)
+            if subject is not None:
+                return Cue(tok.i, _cue_text(tok), _speaker_from_token(subject), None, -1)
+    return None
+
+
+def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
+    """Direct quotation pieces and reported statements of one parsed article, in text order.
+
+    ``text`` defaults to ``doc.text``; offsets index it exactly."""
+    text = doc.text if text is None else text
+    pieces = find_pieces(text)
+    inside = _quote_lookup(pieces)
+    cues = find_cues(doc, inside)
+    persons = person_mentions(doc, inside)
+    sents = list(doc.sents)
+    sent_starts = [s.start_char for s in sents]
+    paras = paragraphs(text)
+    by_sentence: dict[int, list[Cue]] = {}
+    for cue in cues:
+        by_sentence.setdefault(cue.sentence, []).append(cue)
+
+    records: list[QuoteMention] = []
+    last_direct: tuple[int, Cue | None, str | None] | None = None  # (paragraph, cue, speaker)
+    for piece in pieces:
+        opens_paragraph = piece.open_mark == paras[piece.paragraph][0]
+        window = _sentences_of(doc, piece.open_mark, piece.end, sent_starts)
+        near = [c for n in window for c in by_sentence.get(n, [])]
+        if not near:
+            # "...," he said, "..." split into sentences of their own by the parser
+            after = window[-1] + 1
+            para_end = paras[piece.paragraph][1]
+            if after < len(sents) and len(sents[after]) <= 6 and sent_starts[after] < para_end:
+                near = by_sentence.get(after, [])
+        cue = _choose_cue(piece, near, doc)
+        if cue is not None and _is_short(piece, text) and not _holds(cue, piece):
+            cue = None
+        if cue is None and not _is_short(piece, text):
+            cue = _adjacent_verb_cue(doc, piece, inside)
+        if cue is None and opens_paragraph and piece.paragraph > 0:
+            prev_start, prev_end = paras[piece.paragraph - 1]
+            if text[prev_start:prev_end].rstrip().endswith(":"):
+                last = _sentences_of(doc, prev_end - 1, prev_end, sent_starts)[-1]
+                cue = _choose_cue(piece, by_sentence.get(last, []), doc) or _colon_cue(
+                    doc, prev_end, inside
+                )
+        speaker = _resolve(cue.speaker, persons) if cue is not None else None
+        if cue is None and last_direct is not None:
+            para, prev_cue, prev_speaker = last_direct
+            if para == piece.paragraph or (para == piece.paragraph - 1 and opens_paragraph):
+                cue, speaker = prev_cue, prev_speaker
+        if cue is None:
+            if _is_short(piece, text):
+                continue
+            last_direct = (piece.paragraph, None, None)
+            direct = piece.mark != DOUBLED_APOSTROPHE
+            records.append(_record(text, piece.start, piece.end, None, None, direct))
+            continue
+        last_direct = (piece.paragraph, cue, speaker)
+        direct = piece.mark != DOUBLED_APOSTROPHE
+        records.append(_record(text, piece.start, piece.end, speaker, cue, direct))
+
+    for cue in cues:
+        if cue.content is None or cue.speaker is None:
+            continue
+        start, end = cue.content
+        if end - start < 8 or _quoted_share(start, end, pieces) >= 0.5:
+            continue
+        if cue.text == "according to" and _relays(cue, cues, doc):
+            continue
+        speaker = _resolve(cue.speaker, persons)
+        records.append(_record(text, start, end, speaker, cue, False))
+    for cue in headline_cues(doc, paras, inside):
+        start, end = cue.content
+        if _quoted_share(start, end, pieces) < 0.5:
+            records.append(_record(text, start, end, cue.speaker.text, cue, False))
+    records.sort(key=lambda r: (r.start, not r.direct))
+    return records
+
+
+#: longest source prefix (in tokens) of a headline-style "Source: statement" paragraph
+HEADLINE_SOURCE_TOKENS = 6
+
+
+def headline_cues(doc, paras: Sequence[tuple[int, int]], inside) -> list[Cue]:
+    """Headline-style attributions, ``Rubio: I Still Believe Trump Can't Be Trusted``: a
+    paragraph opening with a short name (a person or organisation) and a colon."""
+    out: list[Cue] = []
+    text = doc.text
+    for p_start, p_end in paras:
+        colon = text.find(":", p_start, p_end)
+        if colon < 0 or inside(colon):
+            continue
+        prefix = doc.char_span(p_start, colon, alignment_mode="contract")
+        if prefix is None or not 0 < len(prefix) <= HEADLINE_SOURCE_TOKENS:
+            continue
+        names = [e for e in prefix.ents if e.label_ in ("PERSON", "ORG")]
+        if not names or prefix.text.isupper():
+            continue
+        start, end = _strip_span(text, colon + 1, p_end, _EDGE_PUNCT)
+        if len(text[start:end].split()) < 3:
+            continue
+        speaker = Speaker(prefix.text, prefix.start_char, prefix.end_char)
+        out.append(Cue(prefix.end, ":", speaker, (start, end), -1))
+    return out
+
+
+def _relays(cue: Cue, cues: Sequence[Cue], doc) -> bool:
+    """"X says ..., according to AP": the outlet relays X's statement; X's is the one kept."""
+    start, end = cue.content
+    return any(
+        other is not cue and other.speaker is not None and start <= doc[other.token].idx < end
+        for other in cues
+    )
+
+
+def _colon_cue(doc, para_end: int, inside) -> Cue | None:
+    """``Jared Potts echoed:`` closing the previous paragraph introduces the next quote."""
+    text = doc.text
+    end = len(text[:para_end].rstrip())
+    colon = doc.char_span(end - 1, end, alignment_mode="expand")
+    if colon is None:
+        return None
+    for tok in reversed(doc[max(0, colon.start - 10) : colon.start]):
+        if tok.pos_ in ("VERB", "AUX") and not inside(tok.idx):
+            subject = _framing_subject(tok, inside)
+            if subject is not None:
+                return Cue(tok.i, _cue_text(tok), _speaker_from_token(subject), None, -1)
+    return None
+
+
+def _first_nonspace(text: str, start: int) -> int:
+    while start < len(text) and text[start].isspace():
+        start += 1
+    return start
+
+
+def _is_short(piece: Piece, text: str) -> bool:
+    """One- to three-word quotes are often titles or scare quotes unless a cue governs them."""
+    return len(text[piece.start : piece.end].split()) <= 3
+
+
+#: a clause's edges lose their punctuation; a piece may run this far past them ("win,")
+_CLAUSE_SLACK = 2
+
+
+def _holds(cue: Cue, piece: Piece) -> bool:
+    """Whether the piece lies inside the clause the cue governs."""
+    if cue.content is None:
+        return False
+    start, end = cue.content
+    return start - _CLAUSE_SLACK <= piece.start and piece.end <= end + _CLAUSE_SLACK
+
+
+def _record(
+    text: str, start: int, end: int, speaker: str | None, cue: Cue | None, direct: bool
+) -> QuoteMention:
+    src = cue.speaker if cue is not None else None
+    return QuoteMention(
+        start=start,
+        end=end,
+        text=text[start:end],
+        speaker=speaker,
+        direct=direct,
+        speaker_start=src.start if src is not None else None,
+        speaker_end=src.end if src is not None else None,
+        cue=cue.text if cue is not None else None,
+    )
+
+
+def extract_quotes_from_text(text: str) -> list[QuoteMention]:
+    """Parse ``text`` with the shared pipeline and extract its quotes."""
+    from newsweave.analyze import get_nlp
+
+    return extract_quotes(get_nlp()(text), text)
+
+
+# --------------------------------------------------------------------------- grouping
+#: person shift between direct and reported speech ("I never met" / "he never met"):
+#: pronouns fold to their number, forms of be/have to the lemma.
+_FOLD = {
+    **dict.fromkeys("i me my mine myself he him his himself she her hers herself".split(), "3sg"),
+    **dict.fromkeys("we us our ours ourselves they them their theirs themselves".split(), "3pl"),
+    **dict.fromkeys("am is are was were be been being 's 're 'm".split(), "be"),
+    **dict.fromkeys("have has had 've".split(), "have"),
+    "n't": "not",
+}
+#: a fragment this short joins a fuller quote only when the speakers agree.
+MIN_FRAGMENT_TOKENS = 4
+#: share of the shorter statement's words (and word pairs) the longer must carry.
+OVERLAP_WORDS = 0.8
+OVERLAP_BIGRAMS = 0.6
+
+
+def statement_tokens(text: str) -> tuple[str, ...]:
+    """Words of a statement, case and punctuation dropped, quotes unified, person folded."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").lower()
+    words = re.findall(r"[a-z0-9]+(?:'[a-z]+)?|n't|'[a-z]+", text)
+    out: list[str] = []
+    for w in words:
+        if w.endswith("n't"):
+            out.extend([_FOLD.get(w[:-3], w[:-3]), "not"])
+        elif "'" in w and not w.startswith("'"):
+            stem, _, tail = w.partition("'")
+            out.extend([_FOLD.get(stem, stem), _FOLD.get("'" + tail, "'" + tail)])
+        else:
+            out.append(_FOLD.get(w, w))
+    return tuple(out)
+
+
+def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
+    n = len(shorter)
+    return any(tuple(longer[i : i + n]) == tuple(shorter) for i in range(len(longer) - n + 1))
+
+
+def _bigrams(tokens: Sequence[str]) -> set[tuple[str, str]]:
+    return set(zip(tokens, tokens[1:], strict=False))
+
+
+def same_statement(a: Sequence[str], b: Sequence[str]) -> bool:
+    """One statement when the shorter is a fragment of the longer (contiguous, after
+    normalising), or nearly all its words and word pairs recur there."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if not short:
+        return False
+    if _contains(long_, short):
+        return True
+    if len(short) < 4:
+        return False
+    words = set(short)
+    if len(words & set(long_)) / len(words) < OVERLAP_WORDS:
+        return False
+    pairs = _bigrams(short)
+    return bool(pairs) and len(pairs & _bigrams(long_)) / len(pairs) >= OVERLAP_BIGRAMS
+
+
+@dataclass(frozen=True)
+class _Item:
+    source: str
+    mention: QuoteMention
+    tokens: tuple[str, ...]
+    entity: str | None
+
+
+def _name_key(name: str) -> str:
+    name = re.sub(r"['’]s?$", "", name.strip())
+    return re.sub(r"\s+", " ", name).lower()
+
+
+def match_entity(speaker: str | None, entities: Sequence[Entity]) -> Entity | None:
+    """The entity a speaker string names: a variant as written, else a unique surname."""
+    if not speaker or speaker.lower() in PRONOUNS:
+        return None
+    key = _name_key(speaker)
+    for entity in entities:
+        if key in {_name_key(v) for v in (entity.name, *entity.variants)}:
+            return entity
+    words = key.split()
+    if not words or not _looks_like_name(speaker):
+        return None  # "a spokeswoman for Sessions" is not Sessions
+    last = words[-1]
+    hits = [
+        e for e in entities
+        if e.type == "PERSON" and any(_name_key(v).split()[-1:] == [last] for v in e.variants)
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _looks_like_name(text: str) -> bool:
+    """Every word capitalised (a name, perhaps with a title), unlike a description."""
+    words = [w for w in re.split(r"[\s\-]+", text.strip()) if w]
+    return bool(words) and all(w[:1].isupper() or not w[:1].isalpha() for w in words)
+
+
+def _speakers_clash(a: _Item, b: _Item) -> bool:
+    if a.entity and b.entity:
+        return a.entity != b.entity
+    sa, sb = a.mention.speaker, b.mention.speaker
+    if not sa or not sb or sa.lower() in PRONOUNS or sb.lower() in PRONOUNS:
+        return False
+    return _surname(sa) != _surname(sb) and not (a.entity or b.entity)
+
+
+def _joinable(a: _Item, b: _Item) -> bool:
+    if a.source == b.source:
+        # within one article: a piece inside the reported clause it belongs to
+        ma, mb = a.mention, b.mention
+        inner = ma.start >= mb.start and ma.end <= mb.end
+        outer = mb.start >= ma.start and mb.end <= ma.end
+        return (inner or outer) and ma.direct != mb.direct
+    short = min(len(a.tokens), len(b.tokens))
+    if short < MIN_FRAGMENT_TOKENS and not (a.entity and a.entity == b.entity):
+        return False
+    if _speakers_clash(a, b) and short < 8:
+        return False
+    return same_statement(a.tokens, b.tokens)
+
+
+def _find(parent: list[int], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _mentions_of(document: Document) -> Sequence[QuoteMention]:
+    if document.quotes:
+        return document.quotes
+    if document.doc is not None:
+        return extract_quotes(document.doc, document.article.text)
+    return ()
+
+
+def group_quotes(
+    documents: Sequence[Document], entities: Sequence[Entity] = ()
+) -> tuple[Quote, ...]:
+    """One ``Quote`` per statement across sources, with one variant per source.
+
+    Fragments join the fuller quote that contains them, reported speech joins the direct
+    quote it reports (person shift aware), and quotes whose speakers resolve to different
+    people are never merged. ``text`` is the fullest verbatim (preferably direct) form."""
+    items: list[_Item] = []
+    for document in documents:
+        for m in _mentions_of(document):
+            entity = match_entity(m.speaker, entities)
+            entity_id = entity.id if entity is not None else None
+            items.append(_Item(document.article.id, m, statement_tokens(m.text), entity_id))
+    parent = list(range(len(items)))
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            if _find(parent, i) != _find(parent, j) and _joinable(items[i], items[j]):
+                parent[_find(parent, j)] = _find(parent, i)
+    groups: dict[int, list[_Item]] = {}
+    for i, item in enumerate(items):
+        groups.setdefault(_find(parent, i), []).append(item)
+    by_id = {e.id: e for e in entities}
+    order = {d.article.id: n for n, d in enumerate(documents)}
+    quotes = [
+        _quote_of(sorted(members, key=lambda i: (order[i.source], i.mention.start)), by_id)
+        for members in groups.values()
+    ]
+    quotes.sort(key=lambda q: (order.get(q.sources[0].source, 0), q.sources[0].start or 0))
+    return tuple(quotes)
+
+
+def _fullness(item: _Item) -> tuple[bool, int]:
+    return (item.mention.direct, len(item.tokens))
+
+
+def _dropped(item: _Item, members: Sequence[_Item]) -> bool:
+    """A source's piece inside another of its pieces of the statement adds nothing, except a
+    direct quote that makes up most of the reported clause around it (that clause goes)."""
+    m = item.mention
+    for other in members:
+        o = other.mention
+        if other is item or other.source != item.source:
+            continue
+        if o.start <= m.start and m.end <= o.end and (o.start, o.end) != (m.start, m.end):
+            return not (m.direct and not o.direct and _covers_most(m, o))
+        inside_m = m.start <= o.start and o.end <= m.end and (o.start, o.end) != (m.start, m.end)
+        if inside_m and o.direct and not m.direct and _covers_most(o, m):
+            return True
+    return False
+
+
+def _covers_most(inner: QuoteMention, outer: QuoteMention) -> bool:
+    return (inner.end - inner.start) * 2 >= outer.end - outer.start
+
+
+def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
+    kept = [item for item in members if not _dropped(item, members)] or list(members)
+    longest = max(len(i.tokens) for i in kept)
+    # the fullest verbatim form: a direct quote unless it is only a fragment of the statement
+    best = max(kept, key=lambda i: (i.mention.direct and 2 * len(i.tokens) >= longest,
+                                    len(i.tokens)))
+    entity_votes = Counter(i.entity for i in members if i.entity)
+    entity_id = entity_votes.most_common(1)[0][0] if entity_votes else None
+    if entity_id is not None:
+        speaker: str | None = by_id[entity_id].name
+    else:
+        named = Counter(
+            i.mention.speaker for i in members
+            if i.mention.speaker and i.mention.speaker.lower() not in PRONOUNS
+        )
+        written = Counter(i.mention.speaker for i in members if i.mention.speaker)
+        pick = named or written
+        speaker = pick.most_common(1)[0][0] if pick else None
+    return Quote(
+        speaker=speaker,
+        text=best.mention.text,
+        sources=tuple(
+            QuoteVariant(
+                source=item.source,
+                text=item.mention.text,
+                start=item.mention.start,
+                end=item.mention.end,
+                speaker_as_written=item.mention.speaker,
+                direct=item.mention.direct,
+            )
+            for item in kept
+        ),
+        speaker_entity=entity_id,
+    )
+
+
+# --------------------------------------------------------------------------- command line
+def read_article_texts(path: str) -> Iterable[tuple[object, str]]:
+    """(id, text) per article-contract line, streamed; a bad line raises ``InputError``.
+
+    The id is the article's own ``id`` when given, else its line number."""
+    try:
+        fh = open(path, encoding="utf-8")  # noqa: SIM115 - closed in finally
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path) from None
+    try:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"malformed JSON: {exc.msg}", path, number) from None
+            if not isinstance(record, dict):
+                raise InputError("expected a JSON object (an article)", path, number)
+            text = record.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise InputError("article has no text", path, number)
+            given = record.get("id")
+            yield (given if given not in (None, "") else number), text
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", path) from None
+    finally:
+        fh.close()
+
+
+def quote_record(mention: QuoteMention) -> dict:
+    """The ``newsweave quotes`` output form of one mention."""
+    return {
+        "start": mention.start,
+        "end": mention.end,
+        "text": mention.text,
+        "speaker": mention.speaker,
+        "direct": mention.direct,
+    }
+
+
+def _count_lines(path: str) -> int | None:
+    try:
+        with open(path, "rb") as fh:
+            return sum(1 for line in fh if line.strip())
+    except OSError:
+        return None
+
+
+def run_cli(args) -> int:
+    """``newsweave quotes --jsonl FILE [--out FILE] [--no-progress]``: one line per article."""
+    import os
+    import sys
+
+    from newsweave.analyze import get_nlp
+
+    if not args.jsonl:
+        raise InputError("give the articles with --jsonl FILE")
+    path = args.jsonl
+    if not os.path.isfile(path):
+        raise InputError("no such file", path)
+    show = not args.no_progress and sys.stderr.isatty()
+    out_path = args.out if args.out not in (None, "-") else None
+    tmp = f"{out_path}.tmp-{os.getpid()}" if out_path else None
+    ids: list[object] = []
+
+    def texts() -> Iterable[str]:
+        for ident, text in read_article_texts(path):
+            ids.append(ident)
+            yield text
+
+    nlp = get_nlp()
+    try:
+        sink = open(tmp, "w", encoding="utf-8") if tmp else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(f"cannot write output: {exc.strerror}", out_path) from None
+    try:
+        with _progress(show) as progress:
+            task = progress.add_task("quotes", total=_count_lines(path))
+            for n, doc in enumerate(nlp.pipe(texts(), batch_size=16)):
+                quotes = [quote_record(m) for m in extract_quotes(doc)]
+                line = json.dumps({"id": ids[n], "quotes": quotes}, ensure_ascii=False)
+                sink.write(line + "\n")
+                progress.advance(task)
+        if tmp:
+            sink.close()
+            os.replace(tmp, out_path)
+    finally:
+        if tmp:
+            sink.close()
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    return 0
+
+
+def _progress(enabled: bool):
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        console=Console(stderr=True), disable=not enabled,
+    )
