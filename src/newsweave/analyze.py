@@ -94,22 +94,35 @@ def _entities(doc, sentences: Sequence[Sentence]) -> list[EntityMention]:
 
 
 def analyze(
-    articles: Sequence[Article], *, embed: bool = True, keep_doc: bool = True
+    articles: Sequence[Article],
+    *,
+    embed: bool = True,
+    keep_doc: bool = True,
+    quotes: bool = True,
+    timexes: bool = True,
 ) -> list[Document]:
-    """Analyse articles together: one spaCy pass and one embedding pass for all of them."""
+    """Analyse articles together: one spaCy pass and one embedding pass for all of them.
+    ``quotes``/``timexes`` switch off the analyzers a caller does not need (summary-only runs)."""
+    from newsweave.quotes import extract_quotes
+    from newsweave.timeline import extract_timexes
+
     nlp = get_nlp()
     docs = list(nlp.pipe((a.text for a in articles), batch_size=16))
     documents: list[Document] = []
     for article, doc in zip(articles, docs, strict=True):
         sentences = _sentences(doc)
-        documents.append(
-            Document(
-                article=article,
-                sentences=tuple(sentences),
-                entities=tuple(_entities(doc, sentences)),
-                doc=doc if keep_doc else None,
-            )
+        document = Document(
+            article=article,
+            sentences=tuple(sentences),
+            entities=tuple(_entities(doc, sentences)),
+            quotes=tuple(extract_quotes(doc, article.text)) if quotes else (),
+            doc=doc,
         )
+        if timexes:
+            document.timexes = extract_timexes(document)
+        if not keep_doc:
+            document.doc = None
+        documents.append(document)
     if embed:
         from newsweave.embed import get_embedder
 

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import re
-from collections import Counter
 from collections.abc import Sequence
 
 from newsweave.analyze import analyze
-from newsweave.models import (
-    Article,
-    Brief,
-    Cluster,
-    Document,
-    Entity,
-    Source,
-    StoryInfo,
-)
+from newsweave.coverage import build_coverage
+from newsweave.entities import resolve_entities
+from newsweave.models import Article, Brief, Cluster, Document, Source, StoryInfo
+from newsweave.quotes import group_quotes
 from newsweave.settings import DEFAULT_SUMMARY
 from newsweave.summary import summarize, trim_dateline
+from newsweave.timeline import build_timeline
 
 HEADLINE_WORDS = 16
 
@@ -56,28 +50,6 @@ def make_sources(documents: Sequence[Document]) -> tuple[Source, ...]:
     )
 
 
-def ner_entities(documents: Sequence[Document]) -> tuple[Entity, ...]:
-    """Entities straight from NER, grouped by normalised surface form (no cross-variant
-    resolution: that is the entities module's job)."""
-    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for d in documents:
-        for m in d.entities:
-            name = re.sub(r"[’']s$", "", m.text.strip())
-            groups.setdefault((name.lower(), m.label), []).append((name, d.article.id))
-    ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    out = []
-    for i, ((_, label), hits) in enumerate(ranked, start=1):
-        forms = Counter(n for n, _ in hits)
-        out.append(
-            Entity(
-                id=f"e{i}", name=forms.most_common(1)[0][0], type=label,
-                variants=tuple(sorted(forms)), sources=tuple(dict.fromkeys(s for _, s in hits)),
-                mentions=len(hits),
-            )
-        )
-    return tuple(out)
-
-
 def weave_documents(
     documents: Sequence[Document],
     *,
@@ -99,11 +71,16 @@ def weave_documents(
         first_published=dates[0] if dates else None,
         last_published=dates[-1] if dates else None,
     )
+    entities, _mentions = resolve_entities(documents)
+    quotes = group_quotes(documents, entities)
     return Brief(
         story=story,
         sources=make_sources(documents),
         summary=tuple(summary),
-        entities=ner_entities(documents),
+        quotes=quotes,
+        entities=entities,
+        timeline=build_timeline(documents),
+        coverage=build_coverage(documents, entities, quotes),
     )
 
 

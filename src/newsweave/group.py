@@ -1,0 +1,674 @@
+"""Online story grouping: articles arrive in published-date order and each one joins an
+existing story or opens a new one.
+
+Why this shape (measured on the dev sets, see ``benchmarks/stories.py``): TF-IDF alone confuses
+stories that share words, MiniLM embeddings alone merge look-alike events (two earthquakes) that
+names keep apart, so each article is compared to candidate stories on three signals at once
+(embedding of title + lead, TF-IDF over the article, overlap of capitalised names) and a tiny
+logistic model over those similarities decides whether it joins. Candidates come from an HNSW
+index over the recent articles (hnswlib), inside a sliding time window, so the cost per article
+and the memory stay flat however long the stream runs. Near-verbatim copies (syndication) are
+found with MinHash LSH and join their original's story; text that recurs across unrelated
+articles (scrape-failure boilerplate, wire-service slugs) is stripped before anything is
+compared, or it would glue unrelated stories together."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from newsweave.models import Article
+from newsweave.settings import GroupSettings
+
+__all__ = [
+    "GroupSettings",
+    "StoryAssignment",
+    "StoryGrouper",
+    "group_articles",
+    "story_headline",
+    "story_id_for",
+]
+
+
+@dataclass(frozen=True)
+class StoryAssignment:
+    article_id: str
+    story_id: str
+    duplicate_of: str | None = None  # the earlier near-verbatim copy (syndication), else None
+
+
+#: Called with (article id, candidate story ids, feature rows) before each join decision;
+#: the benchmark uses it to collect training rows for the join model.
+Observer = Callable[[str, list[str], np.ndarray], None]
+
+FEATURES = (
+    "emb_centroid", "emb_max", "tfidf", "entities", "story_names",
+    "emb_cohesion", "tfidf_cohesion", "singleton", "gap_years", "log_words",
+)
+
+# --------------------------------------------------------------------------- text features
+_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z]")
+_UNIT_SPLIT = re.compile(r"\n+|(?<=[.!?])\s+(?=[\"'A-Z(])")
+_NORM = re.compile(r"[^a-z0-9]+")
+_CAP_RUN = re.compile(
+    r"\b[A-Z][A-Za-z0-9'&\-]*(?:(?:(?<=\b[A-Z])\.)?\s+(?:(?:of|de|del|la|van|von|al|bin|the|and)\s+)?"
+    r"[A-Z][A-Za-z0-9'&\-]*)*"
+)
+_STOP = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours out
+    over own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours said says say told new one two three year
+    years last first like get got make made many much may might must per since still us well
+    will via week weeks day days today yesterday monday tuesday wednesday thursday friday
+    saturday sunday mr mrs ms according people time""".split()
+)
+_NOT_NAMES = frozenset(
+    """the a an he she it they we i you his her its their our this that these those there here
+    but and or if in on at for by with from to of as when while after before however meanwhile
+    also then so yet mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec today yesterday tomorrow according
+    what why how where who which some many most all no not one two three""".split()
+)
+#: Scrape failures seen in crawled news data: a page that captured a widget or an archive notice
+#: instead of the article. Recognised on sight (a page holds them once); frequency finds the rest.
+_KNOWN_BOILERPLATE = (
+    "tweet with a location", "add location information to your tweets",
+    "alexa internet has been donating", "wayback machine", "these crawls are part of an effort",
+    "enable javascript", "javascript is disabled", "please enable cookies", "we use cookies",
+    "by continuing to browse this site", "by continuing to use this site",
+    "sign up for our newsletter", "your browser is out of date",
+    "your browser does not support",
+)
+
+
+def _known_boilerplate(text: str) -> bool:
+    low = text.lower()
+    return any(phrase in low for phrase in _KNOWN_BOILERPLATE)
+
+
+def _hash(text: str) -> int:
+    """A stable (process-independent) hash: stories must come out the same on every run."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def _units(text: str) -> list[str]:
+    """Paragraphs and sentences: the grain at which boilerplate repeats."""
+    return [u for u in (p.strip() for p in _UNIT_SPLIT.split(text)) if u]
+
+
+def _unit_key(unit: str) -> int | None:
+    norm = _NORM.sub(" ", unit.lower()).strip()
+    return _hash(norm) if len(norm) >= 20 else None
+
+
+def _day(published: str | None) -> int | None:
+    """Days since year 1 (``date.toordinal``), or None when missing or unparsable."""
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def _tokens(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1]
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[max(0, start - 4) : start]
+    if "\n" in before:
+        return True
+    before = text[:start].rstrip(" \"'\u201c\u2018(")
+    return not before or before[-1] in ".!?:"
+
+
+def _entities(text: str) -> set[str]:
+    """Capitalised phrases (names of people, places, organisations), normalised: a cheap stand-in
+    for NER that costs microseconds, which keeps full NLP out of the ingest path. A lone word
+    capitalised only because it opens a sentence ("Perennial party girl ...") is not a name."""
+    found: set[str] = set()
+    for match in _CAP_RUN.finditer(text):
+        words = match.group(0).replace(".", " ").split()
+        if len(words) == 1 and _opens_sentence(text, match.start()):
+            continue
+        while words and words[0].lower() in _NOT_NAMES:
+            words = words[1:]
+        while words and words[-1].lower() in _NOT_NAMES:
+            words = words[:-1]
+        if words and (len(words) > 1 or len(words[0]) > 2):
+            found.add(" ".join(words).lower())
+    return found
+
+
+def _shingles(tokens: Sequence[str], size: int) -> set[bytes]:
+    if len(tokens) < size:
+        return {" ".join(tokens).encode()} if tokens else set()
+    return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
+
+
+def _cohesion(sum_sq: float, n: int) -> float:
+    """How tight a story is: the mean cosine of a member to the sum of the others, from the
+    squared norm of the sum of n unit vectors (0 for a single article). Loose stories (a
+    long-running topic) accept looser matches than tight ones (one event), so the join model
+    sees it beside each similarity: the threshold adapts per story."""
+    if n < 2 or sum_sq <= 0:
+        return 0.0
+    return (sum_sq - n) / (n * math.sqrt(sum_sq))
+
+
+def story_id_for(first_article_id: str) -> str:
+    """Stable story id: derived from the id of the article that opened the story."""
+    return "s-" + hashlib.sha1(first_article_id.encode("utf-8")).hexdigest()[:12]
+
+
+# --------------------------------------------------------------------------- headline
+_DATELINE = re.compile(
+    r"^\s*(?:[A-Z][A-Za-z .'\-]{1,40}(?:,\s*[A-Za-z .'\-]{1,30})?"
+    r"(?:\s*\[[^\]]{1,30}\])?(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
+    r"\s*(?:\((?:[A-Za-z .\-]{1,30})\))?\s*(?:--|—|–|_|:)\s+)"
+)
+
+
+def _first_sentence(text: str, max_words: int = 25) -> str:
+    body = _DATELINE.sub("", text.strip(), count=1)
+    first = re.split(r"(?<=[.!?])\s+", body.strip(), maxsplit=1)[0]
+    words = first.split()
+    return " ".join(words[:max_words]) + (" ..." if len(words) > max_words else "")
+
+
+def story_headline(articles: Sequence[Article]) -> str:
+    """A representative title: the title sharing most words with the other titles (ties go to the
+    earliest), else the first sentence of the earliest article's lead without its dateline."""
+    if not articles:
+        return ""
+    dated = sorted(articles, key=lambda a: (_day(a.published) is None, _day(a.published) or 0))
+    titles = [a.title.strip() for a in dated if a.title and a.title.strip()]
+    if titles:
+        bags = [set(_tokens(t)) for t in titles]
+
+        def centrality(i: int) -> float:
+            return sum(
+                len(bags[i] & other) / (len(bags[i] | other) or 1)
+                for j, other in enumerate(bags)
+                if j != i
+            )
+
+        return titles[max(range(len(titles)), key=lambda i: (centrality(i), -i))]
+    for article in dated:
+        if article.text.strip():
+            return _first_sentence(article.text)
+    return ""
+
+
+# --------------------------------------------------------------------------- state
+@dataclass(eq=False)
+class _Prepared:
+    """What the grouper needs of one article, computed before the join decision."""
+
+    article: Article
+    day: int | None
+    content_words: int
+    lead: str
+    tf: dict[int, float]
+    entities: set[int]
+    minhash: object | None  # datasketch MinHash
+    units: list[int]
+    vector: np.ndarray | None = None
+    weighted: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class _Story:
+    id: str
+    vector_sum: np.ndarray
+    terms: dict[int, float] = field(default_factory=dict)
+    terms_norm: float = 0.0
+    terms_sq: float = 0.0  # squared norm of the unpruned TF-IDF sum, tracked incrementally
+    entities: Counter[int] = field(default_factory=Counter)
+    size: int = 0
+    last_day: int | None = None
+    last_seq: int = 0
+    slots: list[int] = field(default_factory=list)
+
+
+class StoryGrouper:
+    """Online grouping. Feed articles in published-date order (undated ones last); each call
+    returns the article's assignment at once and never revisits earlier ones."""
+
+    def __init__(self, settings: GroupSettings | None = None, embedder=None) -> None:
+        import hnswlib
+        from datasketch import MinHash, MinHashLSH
+
+        self.s = settings or GroupSettings()
+        self._embedder = embedder
+        self._minhash_cls = MinHash
+        self._permutations = MinHash(num_perm=self.s.minhash_perm, seed=1).permutations
+        self._lsh = MinHashLSH(threshold=self.s.duplicate_jaccard, num_perm=self.s.minhash_perm)
+        self._index = hnswlib.Index(space="ip", dim=384)
+        self._capacity = 1024
+        self._index.init_index(
+            max_elements=self._capacity, ef_construction=100, M=16, random_seed=7,
+            allow_replace_deleted=True,
+        )
+        self._index.set_ef(max(64, 2 * self.s.neighbours))
+        self._index.set_num_threads(1)
+        self._df = np.zeros(1 << self.s.hash_bits, dtype=np.int32)
+        self._entity_df = np.zeros(1 << self.s.hash_bits, dtype=np.int32)
+        self._docs = 0
+        self._primed: set[str] = set()  # articles whose frequencies ``prime`` already counted
+        self._seq = 0
+        self._clock: int | None = None  # newest published day seen
+        self._stories: dict[str, _Story] = {}
+        self._slot_story: dict[int, str] = {}
+        self._slot_article: dict[int, tuple[str, np.ndarray | None]] = {}
+        #: unit key -> (articles seen in, a few of their stories); count -1: known boilerplate
+        self._unit_seen: dict[int, tuple[int, frozenset[str]]] = {}
+        self._live = 0
+        self._deleted = 0
+        self._next_slot = 0
+
+    # ------------------------------------------------------------------ public
+    def prime(self, articles: Sequence[Article]) -> None:
+        """Read a batch before grouping it: boilerplate is then known from its first occurrence
+        (a unit in ``boilerplate_articles`` or more distinct articles, exact copies counted
+        once, is stripped) and IDF is the batch's from the first article on."""
+        counts: Counter[int] = Counter()
+        seen_texts: set[int] = set()
+        for article in articles:
+            key = _hash(_NORM.sub(" ", article.text.lower()))
+            if key in seen_texts:
+                continue
+            seen_texts.add(key)
+            counts.update({k for k in map(_unit_key, _units(article.text)) if k is not None})
+        for key, n in counts.items():
+            if n >= self.s.boilerplate_articles:
+                self._unit_seen[key] = (-1, frozenset())
+        for article in articles:  # document frequencies of the whole batch, as a batch IDF
+            body, _ = self._strip(article)
+            tokens = _tokens(body)
+            if len(tokens) < self.s.min_content_words:
+                continue
+            title = (article.title or "").strip()
+            self._df[list(self._term_counts(title, tokens))] += 1
+            self._entity_df[list(self._entity_keys(title, body))] += 1
+            self._docs += 1
+            self._primed.add(article.id)
+
+    def add(self, article: Article) -> StoryAssignment:
+        return self.add_many([article])[0]
+
+    def add_many(
+        self,
+        articles: Sequence[Article],
+        forced: Sequence[str] | None = None,
+        observer: Observer | None = None,
+    ) -> list[StoryAssignment]:
+        """Group a chunk (embedded in one batch), in the given order. ``forced`` names the story of
+        each article instead of deciding (teacher forcing, used only to collect training rows for
+        the join model through ``observer``)."""
+        prepared = [self._prepare(a) for a in articles]
+        leads = [p.lead for p in prepared if p.lead]
+        if leads:
+            vectors = self._get_embedder().embed(leads)
+            it = iter(vectors)
+            for p in prepared:
+                if p.lead:
+                    p.vector = next(it)
+        out = []
+        for i, p in enumerate(prepared):
+            out.append(self._assign(p, forced[i] if forced else None, observer))
+        return out
+
+    @property
+    def story_count(self) -> int:
+        return len(self._stories)
+
+    @property
+    def active_articles(self) -> int:
+        return self._live
+
+    # ------------------------------------------------------------------ preparation
+    def _get_embedder(self):
+        if self._embedder is None:
+            from newsweave.embed import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder
+
+    def _is_boilerplate(self, unit: str, key: int | None, known: bool) -> bool:
+        if known and _known_boilerplate(unit):
+            return True
+        if key is None:
+            return False
+        seen = self._unit_seen.get(key)
+        if seen is None:
+            return False
+        count, stories = seen
+        return count < 0 or count >= self.s.boilerplate_stream_articles or \
+            len(stories) >= self.s.boilerplate_stories
+
+    def _strip(self, article: Article) -> tuple[str, list[int]]:
+        """The article's text without boilerplate units, and the keys of the units kept."""
+        kept: list[str] = []
+        keys: list[int] = []
+        known = _known_boilerplate(article.text)  # rare: test each unit only then
+        for unit in _units(article.text):
+            key = _unit_key(unit)
+            if not self._is_boilerplate(unit, key, known):
+                kept.append(unit)
+                if key is not None:
+                    keys.append(key)
+        return "\n".join(kept), keys
+
+    def _term_counts(self, title: str, tokens: list[str]) -> Counter[int]:
+        mask = (1 << self.s.hash_bits) - 1
+        counts = Counter(_hash(t) & mask for t in tokens)
+        counts.update(_hash(t) & mask for t in _tokens(title))  # the title counts twice
+        return counts
+
+    def _entity_keys(self, title: str, body: str) -> set[int]:
+        mask = (1 << self.s.hash_bits) - 1
+        name_text = title + "\n" + " ".join(body.split()[: self.s.entity_words])
+        return {_hash(e) & mask for e in _entities(name_text)}
+
+    def _prepare(self, article: Article) -> _Prepared:
+        body, keys = self._strip(article)
+        tokens = _tokens(body)
+        title = (article.title or "").strip()
+        day = _day(article.published)
+        if len(tokens) < self.s.min_content_words:
+            return _Prepared(article, day, len(tokens), "", {}, set(), None, keys)
+        lead = (title + ". " if title else "") + " ".join(body.split()[: self.s.lead_words])
+        tf = {k: 1.0 + math.log(c) for k, c in self._term_counts(title, tokens).items()}
+        minhash = self._minhash_cls(
+            num_perm=self.s.minhash_perm, hashfunc=zlib.crc32, scheme="affine32",
+            permutations=self._permutations,
+        )
+        minhash.update_batch(list(_shingles(tokens, self.s.shingle_words)))
+        return _Prepared(article, day, len(tokens), lead, tf, self._entity_keys(title, body),
+                         minhash, keys)
+
+    # ------------------------------------------------------------------ decision
+    def _idf(self, keys: np.ndarray, df: np.ndarray) -> np.ndarray:
+        return np.log((self._docs + 1.0) / (df[keys] + 1.0)) + 1.0
+
+    def _weighted(self, tf: dict[int, float]) -> dict[int, float]:
+        """The article's unit-length TF-IDF vector under the IDF of the stream so far."""
+        if not tf:
+            return {}
+        keys = np.fromiter(tf.keys(), dtype=np.int64, count=len(tf))
+        vals = np.fromiter(tf.values(), dtype=np.float64, count=len(tf))
+        vals *= self._idf(keys, self._df)
+        vals /= float(np.linalg.norm(vals)) or 1.0
+        return dict(zip(keys.tolist(), vals.tolist(), strict=True))
+
+    @staticmethod
+    def _tfidf_cos(weighted: dict[int, float], story: _Story) -> float:
+        """Cosine to the story's centroid (sum of its members' unit TF-IDF vectors)."""
+        if not weighted or not story.terms_norm:
+            return 0.0
+        terms = story.terms
+        return sum(w * terms[k] for k, w in weighted.items() if k in terms) / story.terms_norm
+
+    def _entity_overlap(self, entities: set[int], story: _Story) -> float:
+        """Share of the article's name weight (IDF) that the story already carries."""
+        if not entities or not story.entities:
+            return 0.0
+        keys = np.fromiter(entities, dtype=np.int64, count=len(entities))
+        weights = self._idf(keys, self._entity_df)
+        hit = np.fromiter((k in story.entities for k in keys.tolist()), dtype=bool,
+                          count=len(keys))
+        return float(weights[hit].sum() / weights.sum())
+
+    @staticmethod
+    def _story_names(entities: set[int], story: _Story, top: int = 5) -> float:
+        """Share of the story's most frequent names that the article mentions: a report of a
+        different event of the same kind (another earthquake) names other people and places."""
+        names = story.entities.most_common(top)
+        total = sum(c for _, c in names)
+        return sum(c for k, c in names if k in entities) / total if total else 0.0
+
+    def _features(
+        self, p: _Prepared, weighted: dict[int, float], story: _Story,
+        emb_max: float,
+    ) -> list[float]:
+        norm = float(np.linalg.norm(story.vector_sum))
+        centroid = float(p.vector @ story.vector_sum) / norm if norm and p.vector is not None \
+            else 0.0
+        gap = 0.0
+        if p.day is not None and story.last_day is not None:
+            gap = abs(p.day - story.last_day) / 365.0
+        n = len(story.slots)
+        return [
+            centroid,
+            emb_max,
+            self._tfidf_cos(weighted, story),
+            self._entity_overlap(p.entities, story),
+            self._story_names(p.entities, story),
+            _cohesion(norm * norm, n),
+            _cohesion(story.terms_sq, n),
+            1.0 if n == 1 else 0.0,
+            gap,
+            math.log1p(p.content_words) / 5.0,  # similarities run lower between long reports
+        ]
+
+    def _join_probability(self, rows: np.ndarray) -> np.ndarray:
+        z = rows @ np.asarray(self.s.join_coef) + self.s.join_intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def _in_window(self, p: _Prepared, story: _Story) -> bool:
+        if p.day is None or story.last_day is None:
+            return True
+        return abs(p.day - story.last_day) <= self.s.window_days
+
+    def _neighbours(self, vector: np.ndarray) -> list[tuple[int, float]]:
+        k = min(self.s.neighbours, self._live)
+        while k > 0:
+            try:
+                labels, dists = self._index.knn_query(vector[None, :], k=k, num_threads=1)
+                return [(int(lb), 1.0 - float(d)) for lb, d in zip(labels[0], dists[0],
+                                                                  strict=True)]
+            except RuntimeError:  # fewer live neighbours reachable than asked for
+                k //= 2
+        return []
+
+    def _duplicate_of(self, p: _Prepared) -> tuple[int, str] | None:
+        """The earliest live article this one copies near-verbatim, if any."""
+        if p.minhash is None or self._live == 0:
+            return None
+        mine = p.minhash.hashvalues
+        best: tuple[int, str] | None = None
+        for slot in self._lsh.query(p.minhash):
+            article_id, hashes = self._slot_article[slot]
+            story = self._stories.get(self._slot_story[slot])
+            if hashes is None or story is None or not self._in_window(p, story):
+                continue
+            jaccard = float(np.mean(hashes == mine))
+            if jaccard >= self.s.duplicate_jaccard and (best is None or slot < best[0]):
+                best = (slot, article_id)
+        return best
+
+    def _assign(self, p: _Prepared, forced: str | None, observer: Observer | None
+                ) -> StoryAssignment:
+        self._seq += 1
+        if p.day is not None:
+            self._clock = p.day if self._clock is None else max(self._clock, p.day)
+        if p.vector is None:  # nothing left to compare once boilerplate is stripped
+            story = self._open(p, forced)
+            self._after(p, story)
+            return StoryAssignment(p.article.id, story.id)
+        if p.article.id in self._primed:
+            self._primed.discard(p.article.id)
+        else:
+            self._docs += 1
+            self._df[list(p.tf)] += 1
+            self._entity_df[list(p.entities)] += 1
+        p.weighted = self._weighted(p.tf)
+
+        duplicate = self._duplicate_of(p) if forced is None else None
+        if duplicate is not None:
+            story = self._stories[self._slot_story[duplicate[0]]]
+        else:
+            story = self._decide(p, forced, observer)
+        self._join(p, story)
+        self._after(p, story, duplicate is not None)
+        return StoryAssignment(p.article.id, story.id, duplicate[1] if duplicate else None)
+
+    def _decide(self, p: _Prepared, forced: str | None, observer: Observer | None) -> _Story:
+        best_sim: dict[str, float] = {}
+        for slot, sim in self._neighbours(p.vector):
+            key = self._slot_story.get(slot)
+            if key is not None and sim > best_sim.get(key, -1.0):
+                best_sim[key] = sim
+        candidates = [
+            self._stories[k] for k in best_sim if self._in_window(p, self._stories[k])
+        ]
+        choice: _Story | None = None
+        if candidates:
+            rows = np.array(
+                [self._features(p, p.weighted, s, best_sim[s.id]) for s in candidates]
+            )
+            if observer is not None:
+                observer(p.article.id, [s.id for s in candidates], rows)
+            if forced is None:
+                probs = self._join_probability(rows)
+                top = int(np.argmax(probs))
+                if probs[top] >= self.s.join_threshold:
+                    choice = candidates[top]
+        if forced is not None:
+            choice = self._stories.get(forced)
+        return choice if choice is not None else self._open(p, forced)
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _open(self, p: _Prepared, forced: str | None) -> _Story:
+        story_id = forced if forced is not None else story_id_for(p.article.id)
+        story = self._stories.get(story_id)
+        if story is None:
+            story = _Story(story_id, np.zeros(384, dtype=np.float32))
+            self._stories[story_id] = story
+        return story
+
+    def _join(self, p: _Prepared, story: _Story) -> None:
+        story.vector_sum += p.vector
+        if p.weighted:
+            dot = sum(w * story.terms.get(k, 0.0) for k, w in p.weighted.items())
+            story.terms_sq += 2.0 * dot + 1.0
+        for key, w in p.weighted.items():
+            story.terms[key] = story.terms.get(key, 0.0) + w
+        if len(story.terms) > 2 * self.s.story_terms:  # keep the heaviest TF-IDF terms
+            top = sorted(story.terms.items(), key=lambda kv: -kv[1])[: self.s.story_terms]
+            story.terms = dict(top)
+        story.terms_norm = math.sqrt(sum(w * w for w in story.terms.values()))
+        story.entities.update(p.entities)
+        if len(story.entities) > 2 * self.s.story_entities:
+            story.entities = Counter(dict(story.entities.most_common(self.s.story_entities)))
+        slot = self._add_vector(p.vector)
+        story.slots.append(slot)
+        self._slot_story[slot] = story.id
+        hashes = p.minhash.hashvalues if p.minhash is not None else None
+        self._slot_article[slot] = (p.article.id, hashes)
+        if p.minhash is not None:
+            self._lsh.insert(slot, p.minhash, check_duplication=False)
+
+    def _after(self, p: _Prepared, story: _Story, duplicate: bool = False) -> None:
+        story.size += 1
+        story.last_seq = self._seq
+        if p.day is not None:
+            story.last_day = p.day if story.last_day is None else max(story.last_day, p.day)
+        if not duplicate:  # a syndicated copy repeats its original's text: count that once
+            for key in p.units:
+                count, stories = self._unit_seen.get(key, (0, frozenset()))
+                if count >= 0:
+                    if len(stories) < self.s.boilerplate_stories:
+                        stories = stories | {story.id}
+                    self._unit_seen[key] = (count + 1, stories)
+        if len(self._unit_seen) > self.s.max_units:  # forget units seen once
+            self._unit_seen = {k: v for k, v in self._unit_seen.items() if v[0] != 1}
+        if self._seq % 256 == 0 or self._live > self.s.max_active_articles:
+            self._evict()
+
+    def _add_vector(self, vector: np.ndarray) -> int:
+        if self._deleted == 0 and self._live >= self._capacity:
+            self._capacity *= 2
+            self._index.resize_index(self._capacity)
+        slot = self._next_slot
+        self._next_slot += 1
+        self._index.add_items(vector[None, :], [slot], num_threads=1,
+                              replace_deleted=self._deleted > 0)
+        if self._deleted:
+            self._deleted -= 1
+        self._live += 1
+        return slot
+
+    def _evict(self) -> None:
+        """Drop stories that left the time window, then the least recently active ones while
+        over capacity: their articles leave the index (slots are reused) and the LSH."""
+        expired = [
+            s for s in self._stories.values()
+            if self._clock is not None and s.last_day is not None
+            and self._clock - s.last_day > self.s.window_days
+        ]
+        if self._live > self.s.max_active_articles:
+            by_age = sorted(self._stories.values(), key=lambda s: s.last_seq)
+            excess = self._live - int(0.9 * self.s.max_active_articles)
+            for story in by_age:
+                if excess <= 0:
+                    break
+                expired.append(story)
+                excess -= len(story.slots)
+        for story in expired:
+            if self._stories.pop(story.id, None) is None:
+                continue
+            for slot in story.slots:
+                self._index.mark_deleted(slot)
+                self._live -= 1
+                self._deleted += 1
+                del self._slot_story[slot]
+                _, hashes = self._slot_article.pop(slot)
+                if hashes is not None:
+                    self._lsh.remove(slot)
+
+
+# --------------------------------------------------------------------------- batch API
+def _date_order(articles: Sequence[Article]) -> list[int]:
+    """Published-date order, undated last, input order among equals."""
+    return sorted(
+        range(len(articles)),
+        key=lambda i: (_day(articles[i].published) is None, _day(articles[i].published) or 0, i),
+    )
+
+
+def _chunks(items: Sequence[Article], size: int) -> Iterator[Sequence[Article]]:
+    for lo in range(0, len(items), size):
+        yield items[lo : lo + size]
+
+
+def group_articles(
+    articles: Iterable[Article], settings: GroupSettings | None = None, *, embedder=None
+) -> list[StoryAssignment]:
+    """Group a batch: sort by published date (undated last, then input order), learn the batch's
+    boilerplate, then feed the online grouper in embedding-sized chunks. Assignments come back
+    in that processing order. ``embedder`` replaces the MiniLM embedder (benchmarks cache it)."""
+    items = list(articles)
+    s = settings or GroupSettings()
+    ordered = [items[i] for i in _date_order(items)]
+    grouper = StoryGrouper(s, embedder=embedder)
+    grouper.prime(ordered)
+    out: list[StoryAssignment] = []
+    for chunk in _chunks(ordered, s.embed_chunk):
+        out.extend(grouper.add_many(chunk))
+    return out

@@ -1,0 +1,544 @@
+"""Coverage: shared passages, unique facts and discrepancies, on the founding example and on
+small hand-written cases (positive and negative for every detector)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from importlib import resources
+
+import pytest
+
+from newsweave.coverage import (
+    absolute_date,
+    aligned_runs,
+    build_coverage,
+    find_attribution_discrepancies,
+    find_discrepancies,
+    find_shared_passages,
+    find_spelling_discrepancies,
+    find_unique,
+    is_trivial,
+    number_value,
+    speaker_key,
+    speakers_differ,
+    spelling_variant,
+    word_tokens,
+)
+from newsweave.models import Article, Coverage, Entity, Quote, QuoteMention, QuoteVariant
+
+COPIED = (
+    "Sessions, a former senator from Alabama who was among Trump’s early and most vocal "
+    "surrogates on the campaign trail, did not disclose the conversations"
+)
+
+
+def _analyze(*texts: str, dates: tuple[str, ...] | None = None):
+    from newsweave.analyze import analyze
+
+    dates = dates or tuple(f"2020-01-0{i + 1}" for i in range(len(texts)))
+    return analyze(
+        [
+            Article(id=f"s{i}", text=t, published=d)
+            for i, (t, d) in enumerate(zip(texts, dates, strict=True))
+        ]
+    )
+
+
+def _kinds(discrepancies) -> list[str | None]:
+    return [d.kind for d in discrepancies]
+
+
+# --------------------------------------------------------------------------- the example
+@pytest.fixture(scope="session")
+def example_ids(example_documents):
+    """Article ids by file order: 000 (Guardian), 002 (Washington), 004 (ANI)."""
+    return [d.article.id for d in example_documents]
+
+
+@pytest.fixture(scope="session")
+def example_coverage(example_documents):
+    return build_coverage(example_documents)
+
+
+def test_example_copied_paragraph_is_one_shared_passage(example_coverage, example_ids):
+    g, _, ani = example_ids
+    passages = [p for p in example_coverage.shared_passages if "Senate confirmation" in p.text]
+    assert len(passages) == 1
+    passage = passages[0]
+    assert passage.sources == (g, ani)  # earliest published first
+    # as the earliest source writes it (curly apostrophes), across the "under oath" insertion
+    assert passage.text.startswith(COPIED)
+    assert passage.text.endswith("between Trump’s campaign and Moscow")
+    spans = {o.source: o for o in passage.spans}
+    assert set(spans) == {g, ani}
+
+
+def test_example_spans_point_at_the_passage(example_documents, example_coverage):
+    texts = {d.article.id: d.article.text for d in example_documents}
+    for passage in example_coverage.shared_passages:
+        for origin in passage.spans:
+            piece = texts[origin.source][origin.start : origin.end]
+            assert piece.startswith("Sessions, a former senator from Alabama")
+            assert piece.endswith("Moscow")
+
+
+def test_example_quotes_both_outlets_carry_are_not_copying(example_coverage):
+    # "This is the latest attack ..." and "I never met with any Russian officials ..." are
+    # quoted by several outlets: the quote ledger shows them, not shared passages
+    for passage in example_coverage.shared_passages:
+        assert "latest attack" not in passage.text
+        assert "I never met" not in passage.text
+
+
+def test_example_flynn_resigned_vs_fired(example_coverage, example_ids):
+    g, wash, ani = example_ids
+    flynn = [d for d in example_coverage.discrepancies if "Flynn" in d.topic]
+    assert len(flynn) == 1
+    d = flynn[0]
+    assert d.kind == "fact"
+    by_source = {c.sources: c.text for c in d.claims}
+    assert by_source[(g,)] == (
+        "former national security adviser Michael Flynn resigned for arguably similar reasons"
+    )
+    assert "was fired" in by_source[(wash,)]
+    assert "to resign" in by_source[(ani,)]
+    for claim in d.claims:
+        assert "Flynn" in claim.text
+        (origin,) = claim.spans
+        assert origin.source == claim.sources[0]
+
+
+def test_example_kislyak_spellings(example_coverage, example_ids):
+    g, wash, ani = example_ids
+    spelling = [d for d in example_coverage.discrepancies if d.kind == "spelling"]
+    assert [d.topic for d in spelling] == ["Spelling of Kislyak"]
+    claims = {c.text: c.sources for c in spelling[0].claims}
+    assert claims == {"Sergey Kislyak": (g, ani), "Sergei Kislyak": (wash,)}
+
+
+def test_example_has_no_other_discrepancies(example_coverage):
+    # conservative: nothing else in the three articles is told two ways by the cues (the
+    # analyzers fill quotes and timexes, so attribution, number and date cues all ran)
+    assert _kinds(example_coverage.discrepancies) == ["fact", "attribution", "spelling"]
+
+
+def _mention(text: str, quote: str, speaker: str | None) -> QuoteMention:
+    start = text.index(quote)
+    s_start = text.index(speaker) if speaker else None
+    return QuoteMention(
+        start=start,
+        end=start + len(quote),
+        text=quote,
+        speaker=speaker,
+        direct=True,
+        speaker_start=s_start,
+        speaker_end=s_start + len(speaker) if speaker else None,
+    )
+
+
+def test_example_latest_attack_has_two_attributions(example_documents, example_ids):
+    g, _, ani = example_ids
+    docs = [dataclasses.replace(d, quotes=()) for d in example_documents]  # fixture untouched
+    attack = {
+        0: (
+            "This is the latest attack against the Trump administration by partisan Democrats",
+            "a senior administration official",
+        ),
+        2: (
+            "This is the latest attack against the Trump Administration by partisan Democrats",
+            "A White House official",
+        ),
+    }
+    for i, (quote, speaker) in attack.items():
+        mention = _mention(docs[i].article.text, quote, speaker)
+        docs[i] = dataclasses.replace(docs[i], quotes=(mention,))
+    found = find_attribution_discrepancies(docs)
+    assert len(found) == 1
+    d = found[0]
+    assert d.kind == "attribution" and d.topic.startswith("Who said: “This is the latest attack")
+    assert [c.sources for c in d.claims] == [(g,), (ani,)]
+    assert "a senior administration official said" in d.claims[0].text
+    assert "A White House official said" in d.claims[1].text
+
+
+def test_example_attribution_with_the_quotes_analyzer(example_documents, example_ids):
+    assert any(d.quotes for d in example_documents)  # analyze() ran the quotes analyzer
+    found = find_discrepancies(example_documents)
+    attack = [d for d in found if d.kind == "attribution" and "latest attack" in d.topic]
+    assert len(attack) == 1
+    assert {s for c in attack[0].claims for s in c.sources} == {example_ids[0], example_ids[2]}
+    # no other statement is attributed two ways ("he said" resolved by the analyzer is skipped)
+    assert len([d for d in found if d.kind == "attribution"]) == 1
+
+
+def test_example_unique_facts(example_documents, example_coverage, example_ids):
+    unique = {u.source: u.sentences for u in example_coverage.unique}
+    assert set(unique) == set(example_ids)
+    texts = {d.article.id: d.article.text for d in example_documents}
+    for source, sentences in unique.items():
+        assert 1 <= len(sentences) <= 5
+        positions = [texts[source].index(s) for s in sentences]
+        assert positions == sorted(positions)  # article order
+        for s in sentences:
+            assert "former senator from Alabama" not in s  # carried by two outlets
+            assert not is_trivial(s)
+    assert any("one of Russia's top spies" in s for s in unique[example_ids[2]])
+
+
+def test_example_coverage_matches_the_contract(example_coverage):
+    import jsonschema
+
+    schema = json.loads(
+        (resources.files("newsweave") / "data" / "brief.schema.json").read_text(encoding="utf-8")
+    )
+    sub = schema["properties"]["coverage"]
+    jsonschema.validate(json.loads(json.dumps(dataclasses.asdict(example_coverage))), sub)
+
+
+# --------------------------------------------------------------------------- shared passages
+LONG = (
+    "The regional council approved a plan on Tuesday to rebuild the flooded river embankment "
+    "with reinforced concrete walls and a new pumping station near the old mill."
+)
+
+
+def test_shared_passage_across_three_sources_with_curly_quotes():
+    curly = LONG.replace("old mill", "town’s old mill")
+    straight = LONG.replace("old mill", "town's old mill")
+    docs = _analyze(
+        f"Heavy rain fell all week. {curly} Residents welcomed it.",
+        f"{straight} The work starts in May.",
+        f"Officials spoke at length. {straight}",
+    )
+    (passage,) = find_shared_passages(docs)
+    assert passage.sources == ("s0", "s1", "s2")
+    assert passage.text.startswith("The regional council approved") and "town’s" in passage.text
+    assert len(passage.spans) == 3
+
+
+def test_copied_run_across_sentences_is_one_passage_with_gap():
+    a = (
+        "The mayor said the bridge would close for repairs. Engineers found deep cracks in two "
+        "of the steel supports during a routine inspection last month."
+    )
+    b = (
+        "The mayor said the old bridge would close for repairs. Engineers found deep cracks in "
+        "two of the steel supports during a routine inspection last month."
+    )
+    (passage,) = find_shared_passages(_analyze(a, b))
+    assert passage.text == a[:-1]  # "old" inserted: one passage, both sentences
+
+
+def test_paraphrase_is_not_a_shared_passage():
+    docs = _analyze(
+        LONG,
+        "On Tuesday councillors backed rebuilding the embankment that the river flooded, using "
+        "concrete walls and adding a pumping station close to the mill.",
+    )
+    assert find_shared_passages(docs) == ()
+
+
+def test_the_same_quotation_is_not_a_shared_passage():
+    quote = (
+        "We will rebuild every home that the water destroyed and we will not rest until the "
+        "last family is back"
+    )
+    docs = _analyze(
+        f"“{quote},” the governor said on Monday.", f'Governor Ann Lee told reporters: "{quote}."'
+    )
+    assert find_shared_passages(docs) == ()
+
+
+def test_aligned_runs_joins_small_gaps_and_drops_short_runs():
+    a = word_tokens("one two three four five six seven eight nine ten eleven twelve thirteen")
+    b = word_tokens("one two three four five six X seven eight nine ten eleven twelve thirteen")
+    assert aligned_runs(a, b) == [(0, 13, 0, 14)]
+    short = word_tokens("one two three four five six seven")
+    assert aligned_runs(short, short) == []
+
+
+# --------------------------------------------------------------------------- unique
+def test_unique_keeps_what_only_one_source_says():
+    docs = _analyze(
+        "From Reuters:\n\nThe river burst its banks in Leeds on Sunday, flooding hundreds of "
+        "homes. The city's football stadium will host evacuated families for at least a week.",
+        "Hundreds of homes in Leeds were flooded on Sunday when the river burst its banks.",
+    )
+    unique = find_unique(docs)
+    assert [u.source for u in unique] == ["s0"]
+    assert unique[0].sentences == (
+        "The city's football stadium will host evacuated families for at least a week.",
+    )
+
+
+def test_unique_uses_the_callers_support_test():
+    docs = _analyze(
+        "The stadium will host evacuated families for at least a week in Leeds.",
+        "Rain is forecast to continue across northern England until Friday evening.",
+    )
+    assert len(find_unique(docs)) == 2
+    assert find_unique(docs, support=lambda doc, i, other: True) == ()
+
+
+def test_trivial_sentences():
+    assert is_trivial("From The Guardian:")
+    assert is_trivial("CALLS TO RESIGN AS SCANDAL GROWS IN THE CAPITAL")
+    assert is_trivial("(ANI)")
+    assert not is_trivial("Sessions has so far resisted calls to recuse himself.")
+
+
+# --------------------------------------------------------------------------- facts
+def test_resigned_vs_fired_is_a_fact_discrepancy():
+    docs = _analyze(
+        "Acme said on Monday that John Smith resigned as chief executive after the scandal.",
+        "John Smith was fired as chief executive of Acme after the accounting scandal.",
+    )
+    (d,) = find_discrepancies(docs)
+    assert d.kind == "fact" and d.topic == "John Smith: resigned vs was fired"
+    assert [c.sources for c in d.claims] == [("s0",), ("s1",)]
+    assert d.claims[1].text.startswith("John Smith was fired")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "John Smith stepped down as chief executive of Acme on Monday.",  # agrees
+        "Shareholders had called for John Smith to resign as chief executive of Acme.",  # a wish
+        "John Smith should resign as chief executive of Acme, the union said.",  # a modal
+    ],
+)
+def test_agreeing_or_unasserted_departures_are_not_flagged(other):
+    docs = _analyze("John Smith resigned as chief executive of Acme on Monday.", other)
+    assert find_discrepancies(docs) == ()
+
+
+def test_negation_on_one_side_only():
+    docs = _analyze(
+        "John Smith met the Russian ambassador in Paris last week.",
+        "John Smith did not meet the Russian ambassador in Paris last week.",
+    )
+    (d,) = find_discrepancies(docs)
+    assert d.kind == "fact" and d.topic == "John Smith: meet vs not meet"
+    assert "did not meet" in d.claims[1].text
+
+
+def test_paraphrases_that_agree_are_not_flagged():
+    docs = _analyze(
+        "John Smith met the Russian ambassador in Paris last week, officials said.",
+        "Last week in Paris, John Smith held a meeting with the Russian ambassador.",
+        "John Smith met with the Russian ambassador in Paris on Tuesday.",
+    )
+    assert find_discrepancies(docs) == ()
+
+
+def test_denied_vs_admitted_unless_told_as_a_sequence():
+    docs = _analyze(
+        "Mary Jones denied taking the money from the charity, the court heard.",
+        "Mary Jones admitted taking the money from the charity, the court heard.",
+    )
+    assert _kinds(find_discrepancies(docs)) == ["fact"]
+    docs = _analyze(
+        "Mary Jones initially denied taking the money from the charity.",
+        "Mary Jones admitted taking the money from the charity.",
+    )
+    assert find_discrepancies(docs) == ()
+
+
+# --------------------------------------------------------------------------- numbers and dates
+QUAKE = (
+    "The earthquake in Van killed {} people and destroyed the old market, officials in Turkey said."
+)
+
+
+def test_different_counts_are_a_number_discrepancy():
+    (d,) = find_discrepancies(_analyze(QUAKE.format(12), QUAKE.format(15)))
+    assert d.kind == "number" and "12 people" in d.topic and "15 people" in d.topic
+    assert [c.sources for c in d.claims] == [("s0",), ("s1",)]
+
+
+@pytest.mark.parametrize(
+    "other", [QUAKE.format("twelve"), QUAKE.format("about 15"), QUAKE.format("15 other")]
+)
+def test_equal_or_approximate_counts_are_not_flagged(other):
+    assert find_discrepancies(_analyze(QUAKE.format(12), other)) == ()
+
+
+PARK = (
+    "The new park in Yunnan covers 40,000 hectares of forest, or {} percent of the {}, "
+    "officials said."
+)
+
+
+def test_shares_of_different_wholes_are_not_one_count():
+    same = find_discrepancies(
+        _analyze(PARK.format(11, "province's land"), PARK.format(3, "province's land"))
+    )
+    assert [d.topic for d in same] == ["How many percent of land: 11 percent vs 3 percent"]
+    other = _analyze(PARK.format(11, "province's land"), PARK.format(3, "country's protected area"))
+    assert find_discrepancies(other) == ()
+
+
+def test_different_dates_for_one_event():
+    docs = _analyze(
+        "John Smith met the Russian ambassador in Paris on 10 January 2017.",
+        "John Smith met the Russian ambassador in Paris on 12 January 2017.",
+    )
+    (d,) = find_discrepancies(docs)
+    assert d.kind == "date" and "10 January 2017" in d.topic and "12 January 2017" in d.topic
+
+
+def test_same_date_written_differently_is_not_flagged():
+    docs = _analyze(
+        "John Smith met the Russian ambassador in Paris on 10 January 2017.",
+        "On January 10, 2017, John Smith met the Russian ambassador in Paris.",
+    )
+    assert find_discrepancies(docs) == ()
+
+
+def test_absolute_date_and_number_parsing():
+    assert absolute_date("10 January") == (None, 1, 10)
+    assert absolute_date("Jan. 10, 2017") == (2017, 1, 10)
+    assert absolute_date("September 2016") == (2016, 9, None)
+    assert absolute_date("last month") is None
+    assert absolute_date("10") is None
+    assert number_value("1,200") == 1200 and number_value("two") == 2
+    assert number_value("several") is None
+
+
+# --------------------------------------------------------------------------- spelling
+def test_transliterated_first_name_is_a_spelling_discrepancy():
+    docs = _analyze(
+        "Talks were led by Sergey Lavrov in Geneva.", "Sergei Lavrov led the talks in Geneva."
+    )
+    (d,) = find_spelling_discrepancies(docs)
+    assert d.topic == "Spelling of Lavrov"
+    assert [(c.text, c.sources) for c in d.claims] == [
+        ("Sergey Lavrov", ("s0",)),
+        ("Sergei Lavrov", ("s1",)),
+    ]
+
+
+def test_different_people_are_not_spellings():
+    docs = _analyze(
+        "Jane Smith and her lawyer Dan Brown spoke to reporters.",
+        "John Smith and Don Brown spoke to reporters on Friday.",
+    )
+    assert find_spelling_discrepancies(docs) == []
+
+
+def test_a_source_writing_both_names_means_two_people():
+    docs = _analyze(
+        "Patricia Kennedy and her cousin Patrick Kennedy opened the library.",
+        "Patricia Kennedy opened the library on Friday.",
+    )
+    assert find_spelling_discrepancies(docs) == []
+
+
+def test_spelling_from_resolved_entities():
+    docs = _analyze(
+        "Ambassador Sergey Kislyak met the senator. The FBI declined to comment.",
+        "Sergei Kislyak's meeting was examined by the Federal Bureau of Investigation.",
+    )
+    entities = [
+        Entity(
+            "e1",
+            "Sergey Kislyak",
+            "PERSON",
+            ("Ambassador Sergey Kislyak", "Sergei Kislyak's", "Kislyak"),
+            ("s0", "s1"),
+        ),
+        Entity(
+            "e2",
+            "Federal Bureau of Investigation",
+            "ORG",
+            ("FBI", "Federal Bureau of Investigation"),
+            ("s0", "s1"),
+        ),
+    ]
+    (d,) = find_spelling_discrepancies(docs, entities)
+    assert [(c.text, c.sources) for c in d.claims] == [
+        ("Sergey Kislyak", ("s0",)),
+        ("Sergei Kislyak", ("s1",)),
+    ]
+
+
+def test_spelling_variant_rules():
+    assert spelling_variant("sergey", "sergei")
+    assert spelling_variant("muhammad", "mohammed")
+    assert spelling_variant("yuri", "yury")
+    assert not spelling_variant("john", "joan")
+    assert not spelling_variant("dan", "don")
+    assert not spelling_variant("mike", "michael")
+    assert not spelling_variant("smith", "smith")
+
+
+# --------------------------------------------------------------------------- attribution
+def test_grouped_quote_with_two_speakers():
+    quote = Quote(
+        speaker=None,
+        text="We will not back down",
+        sources=(
+            QuoteVariant("s0", "We will not back down", speaker_as_written="an aide to the mayor"),
+            QuoteVariant("s1", "We will not back down", speaker_as_written="a union official"),
+            QuoteVariant("s2", "We will not back down", speaker_as_written="he"),
+        ),
+    )
+    (d,) = find_attribution_discrepancies(_analyze("A.", "B.", "C."), [quote])
+    assert d.kind == "attribution"
+    assert [c.sources for c in d.claims] == [("s0",), ("s1",)]
+
+
+def test_grouped_quote_named_two_ways_needs_names_the_source_knows():
+    said = "We will not back down on the budget"
+    docs = _analyze(
+        f'"{said}," Paul Ryan told reporters on Tuesday.',
+        f'"{said}," Sean Spicer said at the White House.',
+        f'"{said}," Bodyguards Tell said.',
+    )
+    variants = (
+        QuoteVariant("s0", said, 1, 1 + len(said), speaker_as_written="Paul Ryan"),
+        QuoteVariant("s1", said, speaker_as_written="Sean Spicer"),  # no offsets
+    )
+    (d,) = find_attribution_discrepancies(docs, [Quote(None, said, variants)])
+    assert [c.sources for c in d.claims] == [("s0",), ("s1",)]
+    assert d.claims[0].text == docs[0].article.text  # the sentence as written
+    assert d.claims[1].text == "Sean Spicer: “We will not back down on the budget”"
+    # a source that names both people near the quotation leaves the speaker open
+    both = _analyze(
+        f'"{said}," Paul Ryan told reporters.', f'"{said}," Sean Spicer told Paul Ryan.'
+    )
+    located = tuple(dataclasses.replace(v, start=1, end=1 + len(said)) for v in variants)
+    assert find_attribution_discrepancies(both, [Quote(None, said, located)]) == []
+    # a "name" that the source's NER does not know is no evidence of another speaker
+    odd = (variants[0], QuoteVariant("s2", said, speaker_as_written="Bodyguards Tell"))
+    assert find_attribution_discrepancies(docs, [Quote(None, said, odd)]) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Sessions", "Attorney General Jeff Sessions"),  # one name, written two ways
+        ("Sessions’ statement", "Jeff Sessions"),  # his statement is him
+        ("an official", "a senior official"),  # one narrows the other
+        ("the president", "Trump"),  # a role and a name may be one person
+        ("he", "Jeff Sessions"),  # a pronoun is the resolver's claim, not the outlet's
+        ("Professor David Allsop", "David Allsopp"),  # one name spelled two ways
+    ],
+)
+def test_speakers_that_may_be_one_person(a, b):
+    ka, kb = speaker_key(a), speaker_key(b)
+    assert ka is None or kb is None or not speakers_differ(ka, kb)
+
+
+def test_speakers_that_differ():
+    assert speakers_differ(speaker_key("Paul Ryan"), speaker_key("Sean Spicer"))
+    assert speakers_differ(
+        speaker_key("a senior administration official"), speaker_key("A White House official")
+    )
+
+
+def test_build_coverage_with_one_source_is_empty():
+    assert (
+        build_coverage(_analyze("John Smith resigned on Monday after the scandal.")) == Coverage()
+    )

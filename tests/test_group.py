@@ -1,0 +1,193 @@
+"""Online story grouping on small hand-written article sets (real MiniLM embedder)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsweave.group import (
+    StoryAssignment,
+    StoryGrouper,
+    group_articles,
+    story_headline,
+    story_id_for,
+)
+from newsweave.models import Article
+from newsweave.settings import GroupSettings
+
+QUAKE = [
+    Article(
+        id="q1", title="Magnitude 7.1 earthquake strikes central Chile", published="2024-03-04",
+        text="SANTIAGO, Chile (AP) -- A magnitude 7.1 earthquake struck central Chile on Monday, "
+        "shaking buildings in Santiago and Valparaiso and cutting power to thousands of homes. "
+        "The Chilean emergency office ONEMI said at least four people were killed in the town of "
+        "Talca. President Gabriel Boric said rescue teams were searching collapsed houses.",
+    ),
+    Article(
+        id="q2", title="Chile quake kills four, knocks out power", published="2024-03-04",
+        text="At least four people died when a powerful earthquake of magnitude 7.1 hit central "
+        "Chile, officials said. The quake was felt strongly in Santiago and Valparaiso. ONEMI "
+        "reported damage in Talca, where several adobe houses collapsed, and President Gabriel "
+        "Boric promised help for the families who lost their homes in the earthquake.",
+    ),
+    Article(
+        id="q3", title="Rescuers search rubble after Chile earthquake", published="2024-03-05",
+        text="Rescue workers in Talca searched the rubble of collapsed homes on Tuesday, a day "
+        "after a magnitude 7.1 earthquake shook central Chile and killed four people. President "
+        "Gabriel Boric visited Talca and Valparaiso, and ONEMI said power had been restored to "
+        "most of Santiago after the quake.",
+    ),
+]
+VOTE = [
+    Article(
+        id="v1", title="Dutch parliament passes pension reform", published="2024-03-04",
+        text="THE HAGUE -- The Dutch parliament approved a sweeping pension reform on Monday "
+        "after months of debate, Prime Minister Mark Rutte's coalition said. The law moves "
+        "the Netherlands' pension funds to a new system of individual accounts by 2028. "
+        "Labour unions FNV and CNV said they would watch the transition closely.",
+    ),
+    Article(
+        id="v2", title="Netherlands approves overhaul of pension system", published="2024-03-05",
+        text="Lawmakers in the Netherlands voted to overhaul the country's pension system, "
+        "moving the Dutch pension funds to individual accounts by 2028. Mark Rutte's coalition "
+        "welcomed the vote in The Hague, while the unions FNV and CNV warned that retirees "
+        "must not lose out during the transition to the new pension system.",
+    ),
+]
+
+
+def ids_by_story(assignments: list[StoryAssignment]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for a in assignments:
+        out.setdefault(a.story_id, set()).add(a.article_id)
+    return out
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from newsweave.embed import get_embedder
+
+    return get_embedder()
+
+
+def test_two_different_stories_come_apart(embedder) -> None:
+    out = group_articles(VOTE + QUAKE, embedder=embedder)
+    stories = sorted(ids_by_story(out).values(), key=min)
+    assert stories == [{"q1", "q2", "q3"}, {"v1", "v2"}]
+    assert all(a.duplicate_of is None for a in out)
+
+
+def test_story_ids_stable_and_derived_from_first_article(embedder) -> None:
+    first = group_articles(QUAKE + VOTE, embedder=embedder)
+    again = group_articles(QUAKE + VOTE, embedder=embedder)
+    assert first == again
+    # another input order with the same date order (same-day ties keep their input order)
+    q1, q2, q3 = QUAKE
+    v1, v2 = VOTE
+    shuffled = group_articles([v2, q3, q1, v1, q2], embedder=embedder)
+    assert {a.article_id: a.story_id for a in first} == {
+        a.article_id: a.story_id for a in shuffled
+    }
+    by_id = {a.article_id: a.story_id for a in first}
+    # q1 and v1 are the earliest of their stories (same day: input order decides)
+    assert by_id["q3"] == story_id_for("q1")
+    assert by_id["v2"] == story_id_for("v1")
+    assert story_id_for("q1").startswith("s-") and len(story_id_for("q1")) == 14
+
+
+def test_processing_order_is_date_order_undated_last(embedder) -> None:
+    undated = Article(id="u1", text=QUAKE[0].text, title="Undated copy")
+    later = Article(id="late", text=VOTE[0].text.replace("Monday", "Tuesday"),
+                    published="2024-03-09")
+    out = group_articles([undated, later, *VOTE], embedder=embedder)
+    assert [a.article_id for a in out] == ["v1", "v2", "late", "u1"]
+
+
+def test_syndicated_copy_is_flagged_and_joins_original(embedder) -> None:
+    copy = Article(
+        id="q1-copy", title="Magnitude 7.1 earthquake strikes central Chile",
+        outlet="Other Daily", published="2024-03-05",
+        text=QUAKE[0].text.replace("(AP) --", "(AP) -") + " Aftershocks continued overnight.",
+    )
+    out = {a.article_id: a for a in group_articles([*QUAKE, copy, *VOTE], embedder=embedder)}
+    assert out["q1-copy"].duplicate_of == "q1"
+    assert out["q1-copy"].story_id == out["q1"].story_id
+    assert out["q2"].duplicate_of is None
+
+
+BOILER = (
+    "Subscribe to the Morning Ledger newsletter to get the day's top stories delivered to your "
+    "inbox before breakfast, and follow us on every social network for breaking alerts. "
+    "Our journalism depends on readers like you: become a member today and support "
+    "independent reporting in your community. "
+)
+UNRELATED = [
+    ("b1", "City council approves new bike lanes on Main Street after a long public hearing "
+     "where cyclists and shop owners argued about parking spaces downtown."),
+    ("b2", "The zoo welcomed twin panda cubs born to its female giant panda Mei Lan, the first "
+     "births at the zoo in a decade, keepers said."),
+    ("b3", "A chess prodigy aged eleven won the national championship in Oslo, beating three "
+     "grandmasters in the final rounds of the tournament."),
+    ("b4", "Wheat prices climbed sharply on the Chicago exchange after drought hit harvests "
+     "across Kansas and Nebraska, traders said on Friday."),
+    ("b5", "Astronomers at the Paranal observatory spotted a comet that will pass close to "
+     "Earth next spring and may be visible without a telescope."),
+    ("b6", "A bakery in Lyon baked the longest baguette ever measured, stretching 140 metres "
+     "along the riverbank, to raise money for a children's hospital."),
+    ("b7", "Firefighters contained a wildfire in the hills above Marseille after strong winds "
+     "died down overnight; no homes were lost, the prefecture said."),
+    ("b8", "The central bank of Brazil raised its benchmark interest rate by half a point to "
+     "fight inflation, surprising economists who had expected a pause."),
+]
+
+
+def test_boilerplate_does_not_glue_unrelated_articles(embedder) -> None:
+    articles = [
+        Article(id=aid, text=BOILER + body + "\n\n" + BOILER, published=f"2024-05-0{aid[1]}")
+        for aid, body in UNRELATED
+    ]
+    scrape_failure = Article(
+        id="tw", published="2024-05-09",
+        text="Tweet with a location You can add location information to your Tweets, such as "
+        "your city or precise location, from the web and via third-party applications.",
+    )
+    out = group_articles([*articles, scrape_failure], embedder=embedder)
+    assert len(ids_by_story(out)) == len(articles) + 1
+    assert all(a.duplicate_of is None for a in out)
+
+    # pure online, without the batch count: the first articles may be glued by the shared
+    # text, but once it has been seen in `boilerplate_stream_articles` articles it is stripped
+    # and the later articles stay apart from each other and from that first group
+    k = 4
+    grouper = StoryGrouper(GroupSettings(boilerplate_stream_articles=k), embedder=embedder)
+    online = [grouper.add(a) for a in articles]
+    assert len(online) - k >= 3
+    later = [a.story_id for a in online[k:]]
+    assert len(set(later)) == len(later)
+    assert not set(later) & {a.story_id for a in online[:k]}
+
+
+def test_time_window_keeps_months_later_lookalike_apart(embedder) -> None:
+    settings = GroupSettings(window_days=90)
+    later = Article(
+        id="q-later", title="Magnitude 7.1 earthquake strikes central Chile",
+        published="2024-11-20", text=QUAKE[1].text,
+    )
+    out = {a.article_id: a for a in group_articles([*QUAKE, later], settings, embedder=embedder)}
+    assert out["q-later"].story_id != out["q1"].story_id
+    assert out["q-later"].duplicate_of is None
+    soon = Article(id="q-soon", title=later.title, published="2024-03-20", text=later.text)
+    out = {a.article_id: a for a in group_articles([*QUAKE, soon], settings, embedder=embedder)}
+    assert out["q-soon"].story_id == out["q1"].story_id
+
+
+def test_story_headline_prefers_central_title_else_lead_sentence() -> None:
+    assert story_headline(QUAKE) in {a.title for a in QUAKE}
+    assert "Chile" in story_headline(QUAKE)
+    untitled = [
+        Article(id="x2", published="2024-01-03", text="Later text. More."),
+        Article(id="x1", published="2024-01-02",
+                text="WASHINGTON (AP) -- The Senate passed the budget bill late on Tuesday. "
+                "It now goes to the House."),
+    ]
+    assert story_headline(untitled) == "The Senate passed the budget bill late on Tuesday."
+    assert story_headline([]) == ""
