@@ -126,3 +126,13 @@ def test_no_two_paraphrases_of_one_fact(story_docs):
 def test_empty_documents():
     docs = analyze([Article(id="x", text="Short.")])
     assert summarize(docs, words=50) == []
+
+
+def test_fragment_of_a_longer_quotation_is_not_extracted():
+    docs = analyze([Article(id="q", text=(
+        "The senator issued a statement on the matter late on Wednesday evening. “I never met "
+        "any Russian officials to discuss the campaign at any time. I have no idea what this "
+        "allegation is about. It is false,” the senator said in the statement."))])
+    texts = [s.text for s in summarize(docs, words=200)]
+    assert texts
+    assert all(t.count("“") == t.count("”") for t in texts)

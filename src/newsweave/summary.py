@@ -81,7 +81,15 @@ def is_dangling(text: str) -> bool:
     return bool(re.match(r"^[\"“”']?\s*(he|she|they)\s+(said|says|added|told)\b", text, re.I))
 
 
+def _balanced_quotes(text: str) -> bool:
+    """A sentence cut out of a longer quotation (an opening mark with no close, or the reverse)
+    misleads when lifted on its own."""
+    return text.count("“") == text.count("”") and text.count('"') % 2 == 0
+
+
 def _looks_like_sentence(text: str) -> bool:
+    if not _balanced_quotes(text):
+        return False
     stripped = text.rstrip("\"'”’) ")
     if not stripped or stripped[-1] not in ".!?":
         return False
