@@ -66,7 +66,8 @@ def _sentences(doc) -> list[Sentence]:
     return [Sentence(index=i, start=a, end=b, text=text[a:b]) for i, (a, b) in enumerate(spans)]
 
 
-def _sentence_of(sentences: Sequence[Sentence], offset: int) -> int:
+def sentence_of(sentences: Sequence[Sentence], offset: int) -> int:
+    """Index of the sentence holding a character offset (binary search over starts)."""
     lo, hi = 0, len(sentences) - 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -86,7 +87,7 @@ def _entities(doc, sentences: Sequence[Sentence]) -> list[EntityMention]:
             end=ent.end_char,
             text=ent.text,
             label=ent.label_,
-            sentence=_sentence_of(sentences, ent.start_char),
+            sentence=sentence_of(sentences, ent.start_char),
         )
         for ent in doc.ents
         if ent.label_ in ENTITY_LABELS and ent.text.strip()

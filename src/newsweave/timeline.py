@@ -25,6 +25,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from newsweave.analyze import sentence_of
 from newsweave.models import Document, Sentence, TimelineEntry, Timex
 
 # --------------------------------------------------------------------------- vocabulary
@@ -507,17 +508,6 @@ def _anchor(candidates: Sequence[TimeCandidate], sentences: Sequence[Sentence]) 
     return None
 
 
-def _sentence_index(sentences: Sequence[Sentence], offset: int) -> int:
-    lo, hi = 0, len(sentences) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if sentences[mid].start <= offset:
-            lo = mid
-        else:
-            hi = mid - 1
-    return max(lo, 0)
-
-
 _LEADING_PREP = re.compile(
     r"^(?:on|in|since|until|till|by|during|from|through|of|before|after)\s+", re.IGNORECASE
 )
@@ -557,7 +547,7 @@ def extract_timexes(document: Document) -> tuple[Timex, ...]:
         if not value:
             continue
         start, end = _trim(text, cand.start, cand.end)
-        sentence = _sentence_index(document.sentences, start) if document.sentences else 0
+        sentence = sentence_of(document.sentences, start) if document.sentences else 0
         out.append(
             Timex(start=start, end=end, text=text[start:end], value=value, sentence=sentence)
         )
