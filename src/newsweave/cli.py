@@ -21,22 +21,6 @@ def _err(message: str) -> None:
     print(f"newsweave: error: {message}", file=sys.stderr)
 
 
-def _write_output(text: str, out: str | None) -> None:
-    """Write to --out atomically (a failed run never leaves half a file) or to stdout."""
-    if out is None or out == "-":
-        sys.stdout.write(text)
-        if not text.endswith("\n"):
-            sys.stdout.write("\n")
-        return
-    tmp = f"{out}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise InputError(f"cannot write output: {exc.strerror}", out) from None
-
-
 # --------------------------------------------------------------------------- weave
 def _cmd_weave(args: argparse.Namespace) -> int:
     from newsweave import cli_weave

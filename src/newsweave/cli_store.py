@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from newsweave.cli_utils import output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
 from newsweave.models import Article
 from newsweave.store import BATCH_SIZE, AddResult, Store, StoryRow, open_store
@@ -25,36 +26,6 @@ BATCH_SECONDS = 2.0
 PAGE = 500
 #: Longest headline shown in the --list table (the JSONL output keeps it whole).
 TABLE_HEADLINE_CHARS = 80
-
-
-# --------------------------------------------------------------------------- progress
-def _progress(enabled: bool, unit: str) -> Any:
-    """A rich progress bar on stderr with a count and a rate (no total: inputs stream)."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed or 0:,.0f} {unit}/s")
-
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        RateColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), disable=not enabled, transient=False,
-    )
-
-
-def _show_progress(args: argparse.Namespace) -> bool:
-    return not getattr(args, "no_progress", False) and sys.stderr.isatty()
 
 
 def _batches(
@@ -136,9 +107,9 @@ def run_ingest(args: argparse.Namespace) -> int:
         if not Path(path).exists():
             raise InputError("no such file or directory", path)
     store = open_store(args.db)
-    show = _show_progress(args)
+    show = show_progress(args)
     try:
-        with _progress(show, "articles") as progress:
+        with progress_bar(show, "articles") as progress:
             task = progress.add_task("ingesting", total=None)
 
             def report(err: InputError) -> None:
@@ -310,7 +281,6 @@ def _write_line(fh: TextIO, text: str) -> None:
 def weave_from_store(args: argparse.Namespace) -> int:
     """`weave --db URL --story ID` (one brief, any format) or `weave --db URL --all` (one JSON
     brief per line, newest story first; a story that fails is reported and skipped)."""
-    from newsweave.cli_weave import _sink
     from newsweave.render import render
 
     story_id = getattr(args, "story", None)
@@ -327,7 +297,7 @@ def weave_from_store(args: argparse.Namespace) -> int:
                 raise InputError(f"unknown story id {story_id!r}")
             brief, articles = _brief_for(store, story, args.words)
             text = render(brief, args.format or "text", texts={a.id: a.text for a in articles})
-            with _sink(args.out) as fh:
+            with output_sink(args.out) as fh:
                 _write_line(fh, text)
             return 0
         fmt = args.format or "jsonl"
@@ -339,13 +309,12 @@ def weave_from_store(args: argparse.Namespace) -> int:
 
 
 def _weave_all(store: Store, args: argparse.Namespace) -> int:
-    from newsweave.cli_weave import _sink
     from newsweave.render import render
 
     ids = store.story_ids()
-    show = _show_progress(args)
+    show = show_progress(args)
     bad = 0
-    with _sink(args.out) as fh, _progress(show, "stories") as progress:
+    with output_sink(args.out) as fh, progress_bar(show, "stories") as progress:
         task = progress.add_task("weaving", total=len(ids))
         for sid in ids:
             story = store.get_story(sid)

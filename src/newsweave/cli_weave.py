@@ -3,51 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from contextlib import contextmanager
 
+from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
-
-
-def _progress(enabled: bool):
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), disable=not enabled, transient=False,
-    )
-
-
-@contextmanager
-def _sink(out: str | None):
-    """stdout, or a temp file renamed over --out only when the run finishes."""
-    if out is None or out == "-":
-        yield sys.stdout
-        return
-    tmp = f"{out}.tmp-{os.getpid()}"
-    try:
-        fh = open(tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed below, renamed on success
-    except OSError as exc:
-        raise InputError(f"cannot write output: {exc.strerror}", out) from None
-    try:
-        yield fh
-        fh.close()
-        os.replace(tmp, out)
-    finally:
-        if not fh.closed:
-            fh.close()
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _check_words(words: int) -> None:
@@ -79,7 +38,7 @@ def run_files(args: argparse.Namespace) -> int:
     articles = read_articles(args.paths)
     brief = weave_articles(articles, story_id=args.story_id, words=args.words)
     text = render(brief, fmt, texts={a.id: a.text for a in articles})
-    with _sink(args.out) as fh:
+    with output_sink(args.out) as fh:
         fh.write(text if text.endswith("\n") else text + "\n")
     return 0
 
@@ -94,10 +53,10 @@ def run_batch(args: argparse.Namespace) -> int:
     if fmt not in ("jsonl", "json"):
         raise InputError(f"--jsonl writes one JSON brief per line: --format {fmt} is not "
                          "supported in batch mode (use jsonl)")
-    total = _count_lines(args.jsonl)
+    total = count_lines(args.jsonl)
     bad = seen = 0
-    show = not args.no_progress and sys.stderr.isatty()
-    with _sink(args.out) as fh, _progress(show) as progress:
+    show = show_progress(args)
+    with output_sink(args.out) as fh, progress_bar(show, "clusters") as progress:
         task = progress.add_task("weaving", total=total)
         for item in iter_clusters(args.jsonl):
             seen += 1
@@ -112,11 +71,3 @@ def run_batch(args: argparse.Namespace) -> int:
         print(f"newsweave: {bad} of {seen} clusters skipped", file=sys.stderr)
     return 2 if bad else 0
 
-
-def _count_lines(path: str) -> int | None:
-    """Non-blank lines, for the progress bar's total (None if unreadable: ingest reports it)."""
-    try:
-        with open(path, "rb") as fh:
-            return sum(1 for line in fh if line.strip())
-    except OSError:
-        return None

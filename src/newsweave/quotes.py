@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
 from newsweave.models import Document, Entity, Quote, QuoteMention, QuoteVariant
 
@@ -1088,18 +1089,9 @@ def quote_record(mention: QuoteMention) -> dict:
     }
 
 
-def _count_lines(path: str) -> int | None:
-    try:
-        with open(path, "rb") as fh:
-            return sum(1 for line in fh if line.strip())
-    except OSError:
-        return None
-
-
 def run_cli(args) -> int:
     """``newsweave quotes --jsonl FILE [--out FILE] [--no-progress]``: one line per article."""
     import os
-    import sys
 
     from newsweave.analyze import get_nlp
 
@@ -1108,9 +1100,6 @@ def run_cli(args) -> int:
     path = args.jsonl
     if not os.path.isfile(path):
         raise InputError("no such file", path)
-    show = not args.no_progress and sys.stderr.isatty()
-    out_path = args.out if args.out not in (None, "-") else None
-    tmp = f"{out_path}.tmp-{os.getpid()}" if out_path else None
     ids: list[object] = []
 
     def texts() -> Iterable[str]:
@@ -1119,34 +1108,12 @@ def run_cli(args) -> int:
             yield text
 
     nlp = get_nlp()
-    try:
-        sink = open(tmp, "w", encoding="utf-8") if tmp else sys.stdout  # noqa: SIM115
-    except OSError as exc:
-        raise InputError(f"cannot write output: {exc.strerror}", out_path) from None
-    try:
-        with _progress(show) as progress:
-            task = progress.add_task("quotes", total=_count_lines(path))
-            for n, doc in enumerate(nlp.pipe(texts(), batch_size=16)):
-                quotes = [quote_record(m) for m in extract_quotes(doc)]
-                line = json.dumps({"id": ids[n], "quotes": quotes}, ensure_ascii=False)
-                sink.write(line + "\n")
-                progress.advance(task)
-        if tmp:
-            sink.close()
-            os.replace(tmp, out_path)
-    finally:
-        if tmp:
-            sink.close()
-            if os.path.exists(tmp):
-                os.remove(tmp)
+    with output_sink(args.out) as sink, progress_bar(show_progress(args), "articles") as progress:
+        task = progress.add_task("quotes", total=count_lines(path))
+        for n, doc in enumerate(nlp.pipe(texts(), batch_size=16)):
+            quotes = [quote_record(m) for m in extract_quotes(doc)]
+            sink.write(json.dumps({"id": ids[n], "quotes": quotes}, ensure_ascii=False) + "\n")
+            progress.advance(task)
     return 0
 
 
-def _progress(enabled: bool):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        console=Console(stderr=True), disable=not enabled,
-    )

@@ -1,0 +1,73 @@
+"""Helpers the subcommands share: atomic output, progress bars on stderr, line counts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from contextlib import contextmanager
+from typing import Any
+
+from newsweave.errors import InputError
+
+
+@contextmanager
+def output_sink(out: str | None):
+    """stdout, or a temp file renamed over ``out`` only when the run finishes, so a failed
+    run never leaves half a file and never clobbers an existing one."""
+    if out is None or out == "-":
+        yield sys.stdout
+        return
+    tmp = f"{out}.tmp-{os.getpid()}"
+    try:
+        fh = open(tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed below, renamed on success
+    except OSError as exc:
+        raise InputError(f"cannot write output: {exc.strerror}", out) from None
+    try:
+        yield fh
+        fh.close()
+        os.replace(tmp, out)
+    finally:
+        if not fh.closed:
+            fh.close()
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """Progress bars only for a person watching: not with --no-progress, not into a pipe."""
+    return not getattr(args, "no_progress", False) and sys.stderr.isatty()
+
+
+def progress_bar(enabled: bool, unit: str = "items") -> Any:
+    """A rich progress bar on stderr: count (of a total when known), rate, elapsed time."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed or 0:,.1f} {unit}/s")
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        RateColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), disable=not enabled, transient=False,
+    )
+
+
+def count_lines(path: str) -> int | None:
+    """Non-blank lines, for a progress bar's total (None if unreadable: the reader reports it)."""
+    try:
+        with open(path, "rb") as fh:
+            return sum(1 for line in fh if line.strip())
+    except OSError:
+        return None
