@@ -1,6 +1,7 @@
 """Story grouping benchmark: B-cubed precision/recall/F1 and articles/s of ``newsweave.group``
-beside a single-pass TF-IDF baseline, on the two labelled sets in ``../shared/data/clustering/``,
-plus a 100k-article synthetic stream through the store and the grouper for throughput and memory.
+beside single-pass TF-IDF and TF-IDF + MiniLM baselines, on the two labelled sets in
+``../shared/data/clustering/``; ``newsweave ingest`` + ``newsweave stories`` timed as a user runs
+them; and a 100k-article synthetic stream through the store and the grouper for memory.
 
 Labels are read only to split and to score: the articles handed to the grouper carry none.
 Split: a story (mixed-dev) or an ECB+ topic (both of its events together) is in the tuning half
@@ -8,7 +9,8 @@ when the first hex digit of sha1(key) is even; everything is tuned there and rep
 other half (held-out) and on all.
 
     python benchmarks/stories.py            # report (writes section `stories` of RESULTS.md)
-    python benchmarks/stories.py --train    # refit the join model on the tuning half; prints it
+    python benchmarks/stories.py --train    # refit the join model on the tuning half (writes
+                                            # src/newsweave/data/join_model.json)
 """
 
 from __future__ import annotations
@@ -115,12 +117,12 @@ class CachedEmbedder:
         return out
 
 
-def run_ours(articles: list[Article], settings: GroupSettings, embedder=None
+def run_ours(articles: list[Article], settings: GroupSettings, embedder=None, join_model=None
              ) -> tuple[dict[str, str], float, int, float]:
     """Assignments, wall seconds, copies flagged, and CPU seconds (all threads of this
     process: on a shared machine the wall clock also counts other people's work)."""
     start, cpu = time.perf_counter(), time.process_time()
-    out = group_articles(articles, settings, embedder=embedder)
+    out = group_articles(articles, settings, embedder=embedder, join_model=join_model)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     pred = {a.article_id: a.story_id for a in out}
     return pred, seconds, sum(bool(a.duplicate_of) for a in out), cpu
@@ -173,6 +175,9 @@ def tune_baseline(articles: list[Article], labels: dict[str, str]) -> float:
 
 
 # --------------------------------------------------------------------------- training
+MODEL_PATH = Path(__file__).resolve().parents[1] / "src" / "newsweave" / "data" / "join_model.json"
+
+
 def collect_rows(articles: list[Article], labels: dict[str, str], embedder,
                  base: GroupSettings) -> tuple[np.ndarray, np.ndarray]:
     """Teacher forcing: replay the tuning stream with every article put in its true story and
@@ -193,36 +198,74 @@ def collect_rows(articles: list[Article], labels: dict[str, str], embedder,
     return np.vstack(rows), np.concatenate(ys)
 
 
-def train(data: dict[str, tuple[list[Article], dict[str, str]]],
-          base: GroupSettings | None = None, embedder=None) -> GroupSettings:
-    from sklearn.linear_model import LogisticRegression
+def replays(name: str, articles: list[Article], labels: dict[str, str], extra: int
+            ) -> Iterator[list[Article]]:
+    """The tuning stream as it is, then (ECB+, undated) ``extra`` more with each topic's
+    articles in another order: the decision that matters most there, whether the first
+    report of the second event joins the first event's one-article story, occurs once per
+    topic and order, so a few orders give the model more of it. Topics stay in sequence:
+    mixing them would turn a quiet stream into a busy one."""
+    yield articles
+    if not name.startswith("ecbplus"):
+        return
+    for seed in range(1, extra + 1):
+        rng = random.Random(seed)
+        blocks: dict[str, list[Article]] = defaultdict(list)
+        for article in articles:
+            blocks[split_key(name, labels[article.id])].append(article)
+        order: list[Article] = []
+        for block in blocks.values():
+            block = list(block)
+            rng.shuffle(block)
+            order.extend(block)
+        yield order
 
-    base = base or GroupSettings()
+
+def fit_join_model(x: np.ndarray, y: np.ndarray, threshold: float, nets: int = 5,
+                   hidden: int = 16, alpha: float = 0.1):
+    from sklearn.neural_network import MLPClassifier
+
+    from newsweave.group import JoinModel
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    xs = (x - mean) / scale
+    fitted = []
+    for seed in range(nets):
+        m = MLPClassifier(hidden_layer_sizes=(hidden,), alpha=alpha, max_iter=3000,
+                          random_state=seed).fit(xs, y)
+        fitted.append((m.coefs_[0], m.intercepts_[0], m.coefs_[1][:, 0],
+                       float(m.intercepts_[1][0])))
+    return JoinModel(FEATURES, threshold, mean, scale, tuple(fitted))
+
+
+def train(data: dict[str, tuple[list[Article], dict[str, str]]], embedder=None,
+          extra_orders: int = 4) -> tuple[object, dict[float, list[float]]]:
+    """Fit the join model on the tuning halves of both sets, then pick the threshold that
+    maximises their mean B-cubed F1 (tuning halves only)."""
+    base = GroupSettings()
     embedder = embedder or CachedEmbedder()
-    xs, ys, weights = [], [], []
+    xs, ys = [], []
     for name, (articles, labels) in data.items():
-        x, y = collect_rows(halves(name, articles, labels)["tune"], labels, embedder, base)
-        print(f"{name}: {len(y)} candidate rows, {int(y.sum())} positive", file=sys.stderr)
-        xs.append(x)
-        ys.append(y)
-        weights.append(np.full(len(y), 1.0 / len(y)))  # each set counts the same
-    x, y, w = np.vstack(xs), np.concatenate(ys), np.concatenate(weights) * len(np.concatenate(ys))
-    model = LogisticRegression(C=10.0, max_iter=2000).fit(x, y, sample_weight=w)
-    coef = tuple(round(float(c), 3) for c in model.coef_[0])
-    settings = replace(base, join_coef=coef,
-                       join_intercept=round(float(model.intercept_[0]), 3))
-    print("coefficients:", dict(zip(FEATURES, coef, strict=True)),
-          "intercept", settings.join_intercept, file=sys.stderr)
-    best = (-1.0, 0.5)
-    for threshold in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6):
-        trial = replace(settings, join_threshold=threshold)
-        f1s = []
-        for name, (articles, labels) in data.items():
-            pred = run_ours(halves(name, articles, labels)["tune"], trial, embedder)[0]
-            f1s.append(bcubed(pred, labels)[2])
-        print(f"threshold {threshold}: tune F1 {[round(f, 4) for f in f1s]}", file=sys.stderr)
-        best = max(best, (sum(f1s) / len(f1s), threshold))
-    return replace(settings, join_threshold=best[1])
+        tune = halves(name, articles, labels)["tune"]
+        for order in replays(name, tune, labels, extra_orders):
+            x, y = collect_rows(order, labels, embedder, base)
+            xs.append(x)
+            ys.append(y)
+        print(f"{name}: {sum(len(v) for v in ys)} candidate rows so far", file=sys.stderr)
+    x, y = np.vstack(xs), np.concatenate(ys)
+    model = fit_join_model(x, y, threshold=0.5)
+    grid: dict[float, list[float]] = {}
+    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6):
+        trial = replace(base, join_threshold=threshold)
+        grid[threshold] = [
+            bcubed(run_ours(halves(n, a, lb)["tune"], trial, embedder, model)[0], lb)[2]
+            for n, (a, lb) in data.items()
+        ]
+        print(f"threshold {threshold}: tune F1 {[round(f, 4) for f in grid[threshold]]}",
+              file=sys.stderr)
+    best = max(grid, key=lambda t: (sum(grid[t]) / len(grid[t]), t))
+    return replace(model, threshold=best), grid
 
 
 # --------------------------------------------------------------------------- synthetic stream
@@ -255,33 +298,41 @@ def synthetic(pool: list[Article], n: int, seed: int = 13) -> Iterator[Article]:
 
 def stream(pool: list[Article], n: int, checkpoints: Sequence[int],
            on_checkpoint=None) -> list[dict]:
-    """Store.add_articles + StoryGrouper.add_many, 1,000 articles at a time, as ``newsweave
-    ingest`` then grouping would do; MiniLM leads come from a cache (see the results)."""
+    """What ``newsweave ingest`` then ``newsweave stories`` do, in this process so memory can be
+    read as it goes: ``Store.add_articles`` 1,000 at a time into SQLite, then ``group_stream``
+    over ``Store.iter_articles``. MiniLM leads come from a cache (see the results)."""
+    from newsweave.group import group_stream
     from newsweave.store import Store
 
     embedder = CachedEmbedder(limit=len(pool))
-    grouper = StoryGrouper(GroupSettings(), embedder=embedder)
-    out = []
-    done, start = 0, time.perf_counter()
+    out: list[dict] = []
+
+    def mark(phase: str, done: int, start: float, **extra) -> None:
+        seconds = time.perf_counter() - start
+        out.append({"phase": phase, "articles": done, "seconds": seconds,
+                    "rate": done / seconds, "rss": current_rss_mb(), "peak": peak_rss_mb(),
+                    **extra})
+        print(out[-1], file=sys.stderr, flush=True)
+        if on_checkpoint is not None:
+            on_checkpoint(out)
+
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(str(Path(tmp) / "bench.db"))
-        batch: list[Article] = []
+        done, start, batch = 0, time.perf_counter(), []
         for article in synthetic(pool, n):
             batch.append(article)
             if len(batch) == 1000:
                 store.add_articles(batch)
-                grouper.add_many(batch)
                 done += len(batch)
                 batch = []
                 if done in checkpoints:
-                    seconds = time.perf_counter() - start
-                    out.append({"articles": done, "seconds": seconds, "rate": done / seconds,
-                                "rss": current_rss_mb(), "peak": peak_rss_mb(),
-                                "active": grouper.active_articles,
-                                "stories": grouper.story_count, "misses": embedder.misses})
-                    print(out[-1], file=sys.stderr, flush=True)
-                    if on_checkpoint is not None:
-                        on_checkpoint(out)
+                    mark("ingest", done, start)
+        grouper = StoryGrouper(GroupSettings(), embedder=embedder)
+        start = time.perf_counter()
+        for done, _ in enumerate(group_stream(store.iter_articles(), grouper=grouper), 1):
+            if done in checkpoints:
+                mark("group", done, start, active=grouper.active_articles,
+                     stories=grouper.story_count, misses=embedder.misses)
         store.close()
     return out
 
@@ -291,14 +342,60 @@ def fmt(p: float, r: float, f: float) -> str:
     return f"{p:.3f} | {r:.3f} | {f:.3f}"
 
 
+def lead_text(article: Article, words: int) -> str:
+    """What the MiniLM baseline embeds: the grouper's lead (title + first words)."""
+    head = " ".join(article.text.split()[:words])
+    return f"{article.title}. {head}" if article.title else head
+
+
+def mixed_gram(ordered: list[Article], tfidf: np.ndarray, embedder, alpha: float,
+               words: int) -> np.ndarray:
+    vectors = embedder.embed([lead_text(a, words) for a in ordered])
+    return alpha * tfidf + (1.0 - alpha) * (vectors @ vectors.T)
+
+
+def tune_mixed_baseline(articles: list[Article], labels: dict[str, str], embedder,
+                        words: int) -> tuple[float, float]:
+    """(alpha, threshold) of the TF-IDF + MiniLM single-pass baseline, best on the tuning half."""
+    ordered, gram = tfidf_gram(articles)
+    best = (-1.0, 0.0, 0.0)
+    for alpha in (0.3, 0.5, 0.7):
+        combined = mixed_gram(ordered, gram, embedder, alpha, words)
+        for t in np.arange(0.1, 0.71, 0.025):
+            f1 = bcubed(single_pass(ordered, combined, float(t)), labels)[2]
+            best = max(best, (f1, alpha, round(float(t), 3)))
+    return best[1], best[2]
+
+
+def cli_rate(paths: Sequence[Path]) -> dict:
+    """``newsweave ingest`` then ``newsweave stories`` as a user runs them (fresh processes,
+    models loaded inside the timing), on a temporary SQLite store."""
+    import resource
+    import subprocess
+
+    exe = str(Path(sys.executable).parent / "newsweave")
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "cli.db")
+        for step, argv in (("ingest", ["ingest", *map(str, paths), "--db", db]),
+                           ("stories", ["stories", "--db", db])):
+            start = time.perf_counter()
+            subprocess.run([exe, *argv, "--no-progress"], check=True, capture_output=True)
+            out[step] = time.perf_counter() - start
+        out["rss"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return out
+
+
 def report(data: dict[str, tuple[list[Article], dict[str, str]]], n_stream: int,
            write: bool) -> str:
-    """Dev-set table first (the section is written then), then the stream, rewriting the
-    section at every checkpoint so a long run leaves its numbers behind as it goes."""
+    """Dev-set table first (the section is written then), then the command-line rate, then
+    the stream, rewriting the section at every checkpoint so a long run leaves its numbers
+    behind as it goes."""
     settings = GroupSettings()
     from newsweave.embed import get_embedder
 
     get_embedder().embed(["warm up"])  # model load is not grouping time
+    embedder = CachedEmbedder()  # for the MiniLM baseline only
     lines = [
         "| set | part | articles | system | B3 P | B3 R | B3 F1 | articles/s | per CPU-s |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -307,27 +404,42 @@ def report(data: dict[str, tuple[list[Article], dict[str, str]]], n_stream: int,
     for name, (articles, labels) in data.items():
         parts = halves(name, articles, labels)
         threshold = tune_baseline(parts["tune"], labels)
+        alpha, mixed_t = tune_mixed_baseline(parts["tune"], labels, embedder,
+                                             settings.lead_words)
         for part in ("held-out", "all"):
             items = parts[part]
             pred, seconds, dups, cpu = run_ours(items, settings)
             ours = bcubed(pred, labels)
-            start, base_cpu = time.perf_counter(), time.process_time()
-            ordered, gram = tfidf_gram(items)
-            base_pred = single_pass(ordered, gram, threshold)
-            base_seconds = time.perf_counter() - start
-            base_cpu = time.process_time() - base_cpu
-            base = bcubed(base_pred, labels)
             lines.append(f"| {name} | {part} | {len(items)} | newsweave | {fmt(*ours)} | "
                          f"{len(items) / seconds:.1f} | {len(items) / cpu:.1f} |")
+            start, base_cpu = time.perf_counter(), time.process_time()
+            ordered, gram = tfidf_gram(items)
+            base = bcubed(single_pass(ordered, gram, threshold), labels)
+            base_seconds = time.perf_counter() - start
+            base_cpu = time.process_time() - base_cpu
             lines.append(f"| {name} | {part} | {len(items)} | TF-IDF single-pass "
                          f"(threshold {threshold}) | {fmt(*base)} | "
                          f"{len(items) / base_seconds:.1f} | {len(items) / base_cpu:.1f} |")
-            summary.append((name, part, ours[2], base[2], dups))
-            print(lines[-2], lines[-1], sep="\n", file=sys.stderr, flush=True)
+            embedder.cache.clear()  # its rate includes embedding, like ours
+            start, mixed_cpu = time.perf_counter(), time.process_time()
+            mixed = bcubed(single_pass(ordered, mixed_gram(ordered, gram, embedder, alpha,
+                                                           settings.lead_words), mixed_t),
+                           labels)
+            mixed_seconds = time.perf_counter() - start
+            mixed_cpu = time.process_time() - mixed_cpu
+            lines.append(f"| {name} | {part} | {len(items)} | TF-IDF + MiniLM single-pass "
+                         f"(alpha {alpha}, threshold {mixed_t}) | {fmt(*mixed)} | "
+                         f"{len(items) / mixed_seconds:.1f} | {len(items) / mixed_cpu:.1f} |")
+            summary.append((name, part, ours[2], base[2], mixed[2], dups))
+            print(*lines[-3:], sep="\n", file=sys.stderr, flush=True)
     rss_dev = peak_rss_mb()
+    paths = [DATA / "clustering" / f"{name}.jsonl" for name in data]
+    cli = cli_rate(paths)
+    cli["articles"] = sum(len(a) for a, _ in data.values())
+    print(cli, file=sys.stderr, flush=True)
 
     def render(rows: list[dict]) -> str:
-        return _markdown(settings, lines, summary, rss_dev, n_stream, rows)
+        return _markdown(settings, lines, summary, rss_dev, cli, n_stream, rows)
 
     def save(rows: list[dict]) -> None:
         if write:
@@ -335,17 +447,23 @@ def report(data: dict[str, tuple[list[Article], dict[str, str]]], n_stream: int,
 
     save([])
     rows = stream(data["mixed-dev"][0] + data["ecbplus-dev"][0], n_stream,
-                  [c for c in (10_000, 25_000, 50_000, 75_000, 100_000) if c <= n_stream], save)
+                  [c for c in (10_000, 25_000, 50_000, 100_000) if c <= n_stream], save)
     return render(rows)
 
 
 def _markdown(settings: GroupSettings, lines: list[str], summary: list[tuple], rss_dev: float,
-              n_stream: int, rows: list[dict]) -> str:
+              cli: dict, n_stream: int, rows: list[dict]) -> str:
+    from newsweave.group import default_join_model
+
+    model = default_join_model()
     margins = "; ".join(
-        f"{name} {part}: {ours:.3f} vs {base:.3f} ({ours - base:+.3f}), "
-        f"{MIRANDA - ours:.3f} below Miranda et al.'s 0.940; {dups} syndicated copies flagged"
-        for name, part, ours, base, dups in summary
+        f"{name} {part}: {ours:.3f} vs {base:.3f} TF-IDF ({ours - base:+.3f}) and {mixed:.3f} "
+        f"TF-IDF + MiniLM ({ours - mixed:+.3f}), {MIRANDA - ours:.3f} below Miranda et al.'s "
+        f"0.940; {dups} syndicated copies flagged"
+        for name, part, ours, base, mixed, dups in summary
     )
+    n = cli["articles"]
+    total = cli["ingest"] + cli["stories"]
     s = settings
     text = [
         "## Story grouping (`benchmarks/stories.py`)",
@@ -353,38 +471,48 @@ def _markdown(settings: GroupSettings, lines: list[str], summary: list[tuple], r
         "B-cubed over articles as `../shared/data/clustering/README.md` defines it; labels are "
         "read only to split and score. **Split:** a story (mixed-dev) or an ECB+ topic (both "
         "events together) belongs to the tuning half when the first hex digit of sha1(key) is "
-        "even; the join model, its threshold and the baseline's threshold were tuned on that "
+        "even; the join model, its threshold and the baselines' settings were tuned on that "
         "half only; *held-out* is the other half grouped on its own, *all* the whole set. "
-        "newsweave uses one model and one threshold for both sets; the baseline gets a "
-        "threshold tuned per set (on that set's tuning half) and its IDF fitted on the very "
-        "articles it groups. articles/s is grouping time with MiniLM embedding included "
-        "(model already loaded); per CPU-s divides by this process's CPU time instead (both "
-        "cores' threads summed), which other jobs on the shared 2-core machine do not inflate "
-        f"(load average {os.getloadavg()[0]:.1f} when this was written); both systems run in "
-        "the same process.",
+        "newsweave uses one model and one threshold for both sets; each baseline gets its "
+        "settings tuned per set (on that set's tuning half) and its IDF fitted on the very "
+        "articles it groups; the TF-IDF + MiniLM baseline compares alpha x TF-IDF cosine + "
+        "(1 - alpha) x MiniLM cosine of the same title + lead newsweave embeds. articles/s is "
+        "grouping time with MiniLM embedding included (model already loaded); per CPU-s divides "
+        "by this process's CPU time instead (both cores' threads summed). All systems run in the "
+        f"same process; 1-minute load average {os.getloadavg()[0]:.1f} when this was written "
+        "(2 cores).",
         "",
         *lines,
         "",
         f"Margins and distance to the published mark: {margins}.",
         "",
-        f"Join model (settings.GroupSettings): logistic regression over {', '.join(FEATURES)} "
-        f"with coefficients {s.join_coef}, intercept {s.join_intercept}, join threshold "
-        f"{s.join_threshold}; window {s.window_days} days, {s.neighbours} HNSW neighbours, "
-        f"title + {s.lead_words} lead words embedded, duplicate Jaccard "
-        f"{s.duplicate_jaccard}. Peak RSS after the dev runs: {rss_dev:.0f} MiB.",
+        f"**As a user runs it** (fresh processes, model loading included): `newsweave ingest` "
+        f"of both dev files ({n:,} articles) into a new SQLite store took {cli['ingest']:.1f} s, "
+        f"`newsweave stories` {cli['stories']:.1f} s: **{n / total:.0f} articles/s** for ingest "
+        f"+ grouping ({n / cli['stories']:.0f}/s grouping alone); peak RSS of those processes "
+        f"{cli['rss']:.0f} MiB.",
+        "",
+        f"Join model (`src/newsweave/data/join_model.json`, fitted by `--train`): mean of "
+        f"{len(model.nets)} one-hidden-layer networks ({len(model.nets[0][1])} units) over the "
+        f"standardised features {', '.join(FEATURES)}; join threshold {model.threshold}. "
+        f"Window {s.window_days} days, {s.neighbours} HNSW neighbours, title + {s.lead_words} "
+        f"lead words embedded, duplicate Jaccard {s.duplicate_jaccard}. Peak RSS after the dev "
+        f"runs: {rss_dev:.0f} MiB.",
         "",
         f"**Synthetic stream** ({n_stream:,} articles resampled from both dev sets: one body "
-        "sentence dropped, one number changed, 1,000 a day; `Store.add_articles` into SQLite "
-        "then `StoryGrouper.add_many`, 1,000 per batch). Leads repeat across resampled copies, "
-        "so MiniLM vectors come from a cache here (misses column = leads actually embedded): "
-        "this run measures the store, the grouper and memory; the dev rows above give the "
-        "rate with embedding.",
+        "sentence dropped, one number changed, 1,000 a day): `Store.add_articles` into SQLite "
+        "1,000 at a time (ingest rows), then `group_stream` over `Store.iter_articles` as "
+        "`newsweave stories` does (group rows), in one process so RSS is read as it goes. Leads "
+        "repeat across resampled copies, so MiniLM vectors come from a cache here (leads "
+        "embedded = cache misses): this run measures the store, the grouper and memory; the "
+        "rows above give the rate with embedding.",
         "",
-        "| articles | seconds | articles/s | RSS MiB | peak RSS MiB | articles in index | "
+        "| phase | articles | seconds | articles/s | RSS MiB | peak RSS MiB | articles in index | "
         "stories held | leads embedded |",
-        "|---|---|---|---|---|---|---|---|",
-        *(f"| {r['articles']:,} | {r['seconds']:.0f} | {r['rate']:.0f} | {r['rss']:.0f} | "
-          f"{r['peak']:.0f} | {r['active']:,} | {r['stories']:,} | {r['misses']:,} |"
+        "|---|---|---|---|---|---|---|---|---|",
+        *(f"| {r['phase']} | {r['articles']:,} | {r['seconds']:.0f} | {r['rate']:.0f} | "
+          f"{r['rss']:.0f} | {r['peak']:.0f} | {r.get('active', '')} | "
+          f"{r.get('stories', '')} | {r.get('misses', '')} |"
           for r in rows),
     ]
     return "\n".join(text)
@@ -398,10 +526,9 @@ def main() -> None:
     args = parser.parse_args()
     data = {name: load(name) for name in SETS}
     if args.train:
-        settings = train(data)
-        print(json.dumps({"join_coef": settings.join_coef,
-                          "join_intercept": settings.join_intercept,
-                          "join_threshold": settings.join_threshold}))
+        model, _ = train(data)
+        MODEL_PATH.write_text(json.dumps(model.to_json()) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_PATH} (threshold {model.threshold})")
         return
     print(report(data, args.stream, write=not args.no_write))
 

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -121,22 +121,22 @@ def test_ingest_of_only_bad_records_exits_2(
 
 
 # --------------------------------------------------------------------------- stories
-def first_word_grouping(articles: Iterable[Article]) -> list[StoryAssignment]:
+def first_word_grouping(articles: Iterable[Article]
+                        ) -> Iterator[tuple[Article, StoryAssignment]]:
     """Stand-in grouper: a story per first title word; same outlet 'Wire' = a copy."""
-    out, first = [], {}
+    first: dict[str, str] = {}
     for a in articles:
         sid = "s-" + (a.title or "untitled").split()[0].lower()
         dup = first.get(sid) if a.outlet == "Wire" else None
         first.setdefault(sid, a.id)
-        out.append(StoryAssignment(a.id, sid, dup))
-    return out
+        yield a, StoryAssignment(a.id, sid, dup)
 
 
 @pytest.fixture
 def stand_in_grouper(monkeypatch: pytest.MonkeyPatch) -> None:
     import newsweave.group
 
-    monkeypatch.setattr(newsweave.group, "group_articles", first_word_grouping)
+    monkeypatch.setattr(newsweave.group, "group_stream", first_word_grouping)
     monkeypatch.setattr(newsweave.group, "story_headline", lambda arts: arts[0].title or "")
 
 

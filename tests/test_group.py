@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from newsweave.group import (
+    FEATURES,
+    JoinModel,
     StoryAssignment,
     StoryGrouper,
+    _numbers,
+    default_join_model,
     group_articles,
+    group_stream,
     story_headline,
     story_id_for,
 )
@@ -191,3 +197,52 @@ def test_story_headline_prefers_central_title_else_lead_sentence() -> None:
     ]
     assert story_headline(untitled) == "The Senate passed the budget bill late on Tuesday."
     assert story_headline([]) == ""
+
+
+# --------------------------------------------------------------------------- join model
+def test_shipped_join_model_loads_and_round_trips() -> None:
+    model = default_join_model()
+    assert model.features == FEATURES and 0.0 < model.threshold < 1.0
+    rows = np.random.default_rng(0).random((4, len(FEATURES)))
+    probs = model.probability(rows)
+    assert probs.shape == (4,) and np.all((probs >= 0) & (probs <= 1))
+    again = JoinModel.from_json(model.to_json())
+    assert np.allclose(again.probability(rows), probs)
+
+
+def test_join_model_fitted_on_other_features_is_refused() -> None:
+    data = default_join_model().to_json()
+    data["features"] = data["features"][:-1]
+    with pytest.raises(ValueError, match="refit"):
+        JoinModel.from_json(data)
+
+
+def test_join_model_is_monotone_in_similarity() -> None:
+    """Everything else equal, a closer story is likelier to be joined."""
+    model = default_join_model()
+    base = dict.fromkeys(FEATURES, 0.0) | {"busy": 0.5, "log_words": 1.0}
+    far = base | {"emb_centroid": 0.1, "emb_max": 0.1, "tfidf": 0.02}
+    near = base | {"emb_centroid": 0.8, "emb_max": 0.8, "tfidf": 0.5, "entities": 0.6}
+    rows = np.array([[row[f] for f in FEATURES] for row in (far, near)])
+    for i, name in enumerate(FEATURES):  # keep the busy x similarity terms consistent
+        if name.startswith("busy*"):
+            rows[:, i] = rows[:, FEATURES.index("busy")] * rows[:, FEATURES.index(name[5:])]
+    far_p, near_p = model.probability(rows)
+    assert near_p > model.threshold > far_p
+
+
+def test_figures_are_read_from_text() -> None:
+    assert _numbers("A magnitude 7.1 quake killed 1,204 people in 2010, not 7.") == {
+        "7.1", "1204", "2010", "7"}
+
+
+# --------------------------------------------------------------------------- streaming
+def test_stream_in_small_windows_groups_like_one_batch(embedder) -> None:
+    """The store streams articles through ``group_stream`` a window at a time."""
+    articles = QUAKE + VOTE
+    whole = ids_by_story(group_articles(articles, embedder=embedder))
+    small = GroupSettings(prime_window=2, embed_chunk=2)
+    streamed = list(group_stream(sorted(articles, key=lambda a: a.published or ""), small,
+                                 embedder=embedder))
+    assert [a.id for a, _ in streamed] == [s.article_id for _, s in streamed]
+    assert ids_by_story([s for _, s in streamed]) == whole

@@ -2,7 +2,14 @@ import pytest
 
 from newsweave.analyze import analyze
 from newsweave.models import Article
-from newsweave.summary import is_dangling, summarize, trim_dateline
+from newsweave.settings import DEFAULT_SUMMARY
+from newsweave.summary import (
+    candidates,
+    concept_weights,
+    is_dangling,
+    summarize,
+    trim_dateline,
+)
 
 
 @pytest.mark.parametrize(
@@ -136,3 +143,20 @@ def test_fragment_of_a_longer_quotation_is_not_extracted():
     texts = [s.text for s in summarize(docs, words=200)]
     assert texts
     assert all(t.count("“") == t.count("”") for t in texts)
+
+
+def test_syndicated_copy_does_not_corroborate_its_original():
+    """A verbatim copy of one report must not make that report's own details look like
+    something two sources agree on."""
+    copy = Article(id="a2", published="2024-05-04", text=STORY[0].text)
+    docs = analyze([*STORY, copy])
+    cands = candidates(docs, DEFAULT_SUMMARY)
+    naive = concept_weights(cands, len(docs), None)
+    origins = [0, 1, 2, 0]  # a2 copies a
+    fair = concept_weights(cands, len(docs), None, origin_of=origins)
+    bakery = {g for g in naive if "bakery" in g or "bakeries" in g or "bread" in g}
+    assert bakery, "the copied detail counts twice without copy information"
+    assert not bakery & set(fair)
+    assert any("levee" in g for g in fair)  # what independent sources share still counts
+    picked = summarize(docs, words=25, copy_of={"a2": "a"})
+    assert picked and all("bakeries" not in s.text for s in picked)

@@ -129,6 +129,7 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list stories instead of grouping")
     p.add_argument("--format", choices=("text", "jsonl"), default=None,
                    help="listing format: a table (text) or one JSON story per line (jsonl)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(handler=_cmd_stories)
 
 

@@ -24,6 +24,8 @@ from newsweave.store import BATCH_SIZE, AddResult, Store, StoryRow, open_store
 BATCH_SECONDS = 2.0
 #: Stories fetched per page when listing or weaving them all.
 PAGE = 500
+#: members per story whose titles and lead sentences are kept to choose its headline
+HEADLINE_SAMPLE = 25
 #: Longest headline shown in the --list table (the JSONL output keeps it whole).
 TABLE_HEADLINE_CHARS = 80
 
@@ -175,27 +177,32 @@ class GroupCounts:
 
 
 def group_store(
-    store: Store, since: str | None = None, until: str | None = None
+    store: Store, since: str | None = None, until: str | None = None, on_article=None
 ) -> GroupCounts:
     """Group the stored articles (published-date order, undated last) into stories and save
-    the assignments and headlines in one transaction. The grouper holds the whole batch
-    anyway, so the headlines are computed from the same article objects, not re-read."""
-    from newsweave.group import group_articles, story_headline
+    the assignments and headlines in one transaction. Articles stream from the store through
+    the grouper; what is kept per story for its headline is bounded (``HEADLINE_SAMPLE``
+    titles and lead sentences), so memory does not grow with the articles' text."""
+    from newsweave.group import first_sentence, group_stream, story_headline
 
-    articles = list(store.iter_articles(since, until))
-    by_id = {a.id: a for a in articles}
-    assignments = group_articles(articles)
-    members: dict[str, list[Article]] = {}
-    for a in assignments:
-        members.setdefault(a.story_id, []).append(by_id[a.article_id])
-    headlines = {sid: story_headline(arts) for sid, arts in members.items()}
-    duplicates = {a.article_id: a.duplicate_of for a in assignments if a.duplicate_of}
-    saved = store.save_stories(
-        {a.article_id: a.story_id for a in assignments}, headlines, duplicates
-    )
+    assignments: dict[str, str] = {}
+    duplicates: dict[str, str] = {}
+    samples: dict[str, list[Article]] = {}
+    for article, assigned in group_stream(store.iter_articles(since, until)):
+        assignments[article.id] = assigned.story_id
+        if assigned.duplicate_of:
+            duplicates[article.id] = assigned.duplicate_of
+        sample = samples.setdefault(assigned.story_id, [])
+        if len(sample) < HEADLINE_SAMPLE:
+            sample.append(Article(id=article.id, text=first_sentence(article.text),
+                                  title=article.title, published=article.published))
+        if on_article is not None:
+            on_article()
+    headlines = {sid: story_headline(arts) for sid, arts in samples.items()}
+    saved = store.save_stories(assignments, headlines, duplicates)
     return GroupCounts(
         articles=len(assignments),
-        stories=len(members),
+        stories=len(samples),
         created=saved.created,
         updated=saved.updated,
         removed=saved.removed,
@@ -244,7 +251,10 @@ def run_stories(args: argparse.Namespace) -> int:
     try:
         listing = args.list or args.format == "jsonl"
         if not args.list:
-            counts = group_store(store, since, until)
+            total = store.count_articles() if since is None and until is None else None
+            with progress_bar(show_progress(args), "articles") as progress:
+                task = progress.add_task("grouping", total=total)
+                counts = group_store(store, since, until, lambda: progress.advance(task))
             print(counts.summary(), file=sys.stderr if listing else sys.stdout)
         if not listing:
             return 0
@@ -268,7 +278,8 @@ def _brief_for(store: Store, story: StoryRow, words: int) -> tuple[Any, list[Art
     articles = store.story_articles(story.id)
     if not articles:
         raise InputError(f"story {story.id!r} has no articles")
-    brief = weave_articles(articles, story_id=story.id, words=words)
+    brief = weave_articles(articles, story_id=story.id, words=words,
+                           copies=store.story_duplicates(story.id))
     if story.headline:
         brief = replace(brief, story=replace(brief.story, headline=story.headline))
     return brief, articles

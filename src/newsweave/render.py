@@ -39,6 +39,23 @@ def _marks(citations: Sequence[str], numbers: Mapping[str, int]) -> str:
     return "".join(f"[{numbers[c]}]" for c in citations if c in numbers)
 
 
+def _independent(sentence: SummarySentence, numbers: Mapping[str, int]) -> str:
+    """" (2 independent)" when syndicated copies make the citations overstate corroboration."""
+    cited = sum(1 for c in sentence.citations if c in numbers)
+    return f" ({sentence.origins} independent)" if 0 < sentence.origins < cited else ""
+
+
+def _copy_note(source: Source, numbers: Mapping[str, int]) -> str:
+    return f" (copy of [{numbers[source.copy_of]}])" if source.copy_of in numbers else ""
+
+
+def _source_count(brief: Brief) -> str:
+    """"3 sources", or "3 sources (2 independent)" when some are copies of others."""
+    n = len(brief.sources)
+    copies = sum(1 for s in brief.sources if s.copy_of)
+    return f"{n} sources" + (f" ({n - copies} independent)" if copies else "")
+
+
 def render_json(brief: Brief, indent: int | None = 2) -> str:
     return json.dumps(brief_to_dict(brief), ensure_ascii=False, indent=indent)
 
@@ -50,15 +67,17 @@ def render_markdown(brief: Brief) -> str:
         span = brief.story.first_published
         if brief.story.last_published and brief.story.last_published != span:
             span += f" to {brief.story.last_published}"
-        lines += [f"*{len(brief.sources)} sources, {span}*", ""]
+        lines += [f"*{_source_count(brief)}, {span}*", ""]
     lines += ["## Summary", ""]
     for sentence in brief.summary:  # one paragraph each: every sentence carries its citations
-        lines += [f"{sentence.text} {_marks(sentence.citations, numbers)}", ""]
+        marks = _marks(sentence.citations, numbers) + _independent(sentence, numbers)
+        lines += [f"{sentence.text} {marks}", ""]
     if not brief.summary:
         lines += ["(no sentence could be extracted)"]
     lines += _markdown_sections(brief, numbers)
     lines += ["", "## Sources", ""]
-    lines += [f"{numbers[s.id]}. {_source_label(s)}" for s in brief.sources]
+    lines += [f"{numbers[s.id]}. {_source_label(s)}{_copy_note(s, numbers)}"
+              for s in brief.sources]
     return "\n".join(lines) + "\n"
 
 
@@ -128,7 +147,7 @@ def render_html(brief: Brief, texts: Mapping[str, str] | None = None) -> str:
         "<meta name=viewport content='width=device-width,initial-scale=1'>",
         f"<title>{esc(brief.story.headline)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{esc(brief.story.headline)}</h1>",
-        f"<p class=meta>{len(brief.sources)} sources · {esc(brief.story.first_published or '')}"
+        f"<p class=meta>{_source_count(brief)} · {esc(brief.story.first_published or '')}"
         f"{(' – ' + esc(brief.story.last_published)) if brief.story.last_published else ''}</p>",
         "<h2>Summary</h2><ol class=summary>",
     ]
@@ -140,7 +159,8 @@ def render_html(brief: Brief, texts: Mapping[str, str] | None = None) -> str:
                 continue
             target = f"#s{i}-{numbers[c]}" if c in spans else f"#src-{numbers[c]}"
             links.append(f"<a href='{target}'>[{numbers[c]}]</a>")
-        parts.append(f"<li>{esc(s.text)} <sup>{''.join(links)}</sup></li>")
+        parts.append(f"<li>{esc(s.text)} <sup>{''.join(links)}</sup>"
+                     f"{esc(_independent(s, numbers))}</li>")
     parts.append("</ol>")
     parts.append(_html_sections(brief, numbers))
     parts.append("<h2>Sources</h2>")
@@ -148,7 +168,7 @@ def render_html(brief: Brief, texts: Mapping[str, str] | None = None) -> str:
         n = numbers[src.id]
         link = f" <a href='{esc(src.url)}'>link</a>" if src.url else ""
         parts.append(f"<article class=source id='src-{n}'><h3>[{n}] {esc(_source_label(src))}"
-                     f"{link}</h3>")
+                     f"{esc(_copy_note(src, numbers))}{link}</h3>")
         if texts and src.id in texts:
             parts.append(f"<p>{_marked_text(texts[src.id], brief, src.id, numbers)}</p>")
         parts.append("</article>")

@@ -298,7 +298,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article]) -> dict[str, 
             "num": number[s["id"]], "id": s["id"], "label": label[s["id"]],
             "title": s.get("title"), "outlet": s.get("outlet"), "published": s.get("published"),
             "url": safe_url(s.get("url")), "segments": segments,
-            "missing": s["id"] not in texts,
+            "missing": s["id"] not in texts, "copy_of": number.get(s.get("copy_of") or ""),
         })
     for item in summary:
         for c in item["cites"]:

@@ -71,6 +71,10 @@ class GroupSettings:
     lead_words: int = 30
     #: words scanned for capitalised names
     entity_words: int = 400
+    #: words of the lead whose names and figures say which event this is
+    lead_name_words: int = 60
+    #: latest assignments whose distinct stories measure how busy the stream is
+    busy_articles: int = 50
     #: a dated article compares only with stories active within this many days (undated ones
     #: with every story held). Long: the DUC 2006 topics in the dev data go quiet for up to
     #: 938 days between reports; 365 split a quarter of them. Memory is bounded by
@@ -78,17 +82,10 @@ class GroupSettings:
     window_days: int = 730
     #: nearest articles fetched from the HNSW index; their stories are the candidates
     neighbours: int = 20
-    #: join model: logistic regression over (embedding cosine to centroid, best embedding cosine
-    #: to a member, TF-IDF cosine to centroid, share of the article's names already in the story,
-    #: share of the story's top names in the article, embedding and TF-IDF cohesion of the
-    #: story (loose stories accept looser matches: the threshold adapts), single-article story,
-    #: gap in years, log length of the article); join the likeliest story at or above the
-    #: threshold.
-    join_coef: tuple[float, ...] = (
-        3.762, -3.283, 20.794, 4.439, -0.067, -1.261, -11.665, -2.691, 0.769, 0.55
-    )
-    join_intercept: float = -3.289
-    join_threshold: float = 0.1
+    #: join the likeliest candidate story when the join model (``group.JoinModel``, fitted by
+    #: ``benchmarks/stories.py --train``) gives it at least this probability; None: the
+    #: threshold tuned with the model and shipped in it
+    join_threshold: float | None = None
     #: near-verbatim copy (syndication): MinHash Jaccard of 5-word shingles at or above this
     duplicate_jaccard: float = 0.8
     shingle_words: int = 5
@@ -111,6 +108,8 @@ class GroupSettings:
     max_active_articles: int = 10_000
     #: articles embedded per batch
     embed_chunk: int = 256
+    #: articles read ahead (``StoryGrouper.prime``) and held at once when grouping a stream
+    prime_window: int = 2000
 
 
 DEFAULT_SUMMARY = SummarySettings()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,14 +155,19 @@ def candidates(documents: Sequence[Document], settings: SummarySettings) -> list
 
 def concept_weights(
     cands: Sequence[Candidate], n_docs: int, query: str | None,
-    settings: SummarySettings = DEFAULT_SUMMARY,
+    settings: SummarySettings = DEFAULT_SUMMARY, origin_of: Sequence[int] | None = None,
 ) -> dict[str, float]:
-    """Weight of each concept: how many documents carry it. A concept only one source has
-    carries no cross-source weight (with a single document, everything counts)."""
+    """Weight of each concept: how many independent documents carry it (``origin_of`` maps a
+    document to the one it copies near-verbatim, so syndication does not count twice). A
+    concept only one source has carries no cross-source weight (with a single document,
+    everything counts)."""
     docs_of: dict[str, set[int]] = {}
     for c in cands:
+        origin = origin_of[c.doc] if origin_of is not None else c.doc
         for g in c.concepts:
-            docs_of.setdefault(g, set()).add(c.doc)
+            docs_of.setdefault(g, set()).add(origin)
+    if origin_of is not None:
+        n_docs = len(set(origin_of))
     min_df = 1 if n_docs < 2 else max(2, round(settings.min_df_share * n_docs))
     query_words = {_stem(w) for w in re.findall(r"[A-Za-z]{3,}", query or "")}
     weights: dict[str, float] = {}
@@ -192,12 +197,19 @@ def select(
     query: str | None = None,
     query_vector: np.ndarray | None = None,
     settings: SummarySettings = DEFAULT_SUMMARY,
+    copy_of: Mapping[str, str] | None = None,
 ) -> list[Candidate]:
-    """Budgeted greedy selection; returns chosen candidates in reading order."""
+    """Budgeted greedy selection; returns chosen candidates in reading order. ``copy_of``:
+    article id -> the article it copies, whose concepts it does not corroborate."""
     cands = candidates(documents, settings)
     if not cands:
         return []
-    weights = concept_weights(cands, len(documents), query, settings)
+    origin_of = None
+    if copy_of:
+        index = {d.article.id: i for i, d in enumerate(documents)}
+        origin_of = [index.get(copy_of.get(d.article.id, d.article.id), i)
+                     for i, d in enumerate(documents)]
+    weights = concept_weights(cands, len(documents), query, settings, origin_of)
     vecs = [_vector(documents, c) for c in cands]
     have_vecs = all(v is not None for v in vecs)
     mat = np.stack(vecs) if have_vecs else None
@@ -367,9 +379,10 @@ def summarize(
     query_vector: np.ndarray | None = None,
     settings: SummarySettings = DEFAULT_SUMMARY,
     citation_settings: CitationSettings = DEFAULT_CITATIONS,
+    copy_of: Mapping[str, str] | None = None,
 ) -> list[SummarySentence]:
     """The cited summary: each sentence with its origin span and every supporting source."""
-    picked = select(documents, words, query, query_vector, settings)
+    picked = select(documents, words, query, query_vector, settings, copy_of)
     out = []
     for c in picked:
         evidence = supporting_evidence(documents, c, citation_settings)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from newsweave.analyze import analyze
 from newsweave.coverage import build_coverage
 from newsweave.entities import resolve_entities
+from newsweave.group import find_copies
 from newsweave.models import Article, Brief, Cluster, Document, Source, StoryInfo
 from newsweave.quotes import group_quotes
 from newsweave.settings import DEFAULT_SUMMARY
@@ -39,15 +41,54 @@ def make_headline(documents: Sequence[Document], summary_texts: Sequence[str]) -
     return " ".join(words[:HEADLINE_WORDS]).rstrip(",;:") + "…"
 
 
-def make_sources(documents: Sequence[Document]) -> tuple[Source, ...]:
+def make_sources(
+    documents: Sequence[Document], copy_of: Mapping[str, str] | None = None
+) -> tuple[Source, ...]:
+    copy_of = copy_of or {}
     return tuple(
         Source(
             id=d.article.id, title=d.article.title, outlet=d.article.outlet,
             published=d.article.published, url=d.article.url, path=d.article.path,
-            words=d.article.words,
+            words=d.article.words, copy_of=copy_of.get(d.article.id),
         )
         for d in documents
     )
+
+
+def _root(article_id: str, copies: Mapping[str, str]) -> str:
+    """Follow copy -> original links to the first article (the least id of a cycle, which a
+    store should never hold but must not loop on)."""
+    path = [article_id]
+    while (nxt := copies.get(path[-1])) is not None:
+        if nxt in path:
+            return min(path[path.index(nxt):])
+        path.append(nxt)
+    return path[-1]
+
+
+def resolve_copies(articles: Sequence[Article], copies: Mapping[str, str]) -> dict[str, str]:
+    """Copy id -> the article in ``articles`` that stands for its origin: chains collapse to
+    the first original, and when that original is not among ``articles`` (outside the story or
+    the date window) its earliest copy here stands in for it, so every id points to a source."""
+    present = {a.id for a in articles}
+    order = sorted(
+        range(len(articles)),
+        key=lambda i: (articles[i].published is None, articles[i].published or "", i),
+    )
+    stand_in: dict[str, str] = {}
+    out: dict[str, str] = {}
+    for i in order:
+        aid = articles[i].id
+        root = _root(aid, copies)
+        head = root if root in present else stand_in.setdefault(root, aid)
+        if head != aid:
+            out[aid] = head
+    return out
+
+
+def count_origins(citations: Sequence[str], copy_of: Mapping[str, str]) -> int:
+    """Independent origins among cited sources: a syndicated copy adds no corroboration."""
+    return len({copy_of.get(c, c) for c in citations})
 
 
 def weave_documents(
@@ -56,17 +97,27 @@ def weave_documents(
     story_id: str | None = None,
     words: int = DEFAULT_SUMMARY.words,
     query: str | None = None,
+    copies: Mapping[str, str] | None = None,
 ) -> Brief:
-    """Everything a brief holds, computed from documents already analysed."""
+    """Everything a brief holds, computed from documents already analysed. ``copies`` (article
+    id -> the article it copies near-verbatim, e.g. the store's) is found here when not given."""
     query_vector = None
     if query:
         from newsweave.embed import get_embedder
 
         query_vector = get_embedder().embed([query])[0]
-    summary = summarize(documents, words=words, query=query, query_vector=query_vector)
+    articles = [d.article for d in documents]
+    if copies is None:
+        copies = find_copies(articles)
+    copy_of = resolve_copies(articles, copies)
+    summary = [
+        replace(s, origins=count_origins(s.citations, copy_of))
+        for s in summarize(documents, words=words, query=query, query_vector=query_vector,
+                           copy_of=copy_of)
+    ]
     dates = sorted(d.article.published for d in documents if d.article.published)
     story = StoryInfo(
-        id=story_id or story_id_for([d.article for d in documents]),
+        id=story_id or story_id_for(articles),
         headline=make_headline(documents, [s.text for s in summary]),
         first_published=dates[0] if dates else None,
         last_published=dates[-1] if dates else None,
@@ -75,12 +126,12 @@ def weave_documents(
     quotes = group_quotes(documents, entities)
     return Brief(
         story=story,
-        sources=make_sources(documents),
+        sources=make_sources(documents, copy_of),
         summary=tuple(summary),
         quotes=quotes,
         entities=entities,
         timeline=build_timeline(documents),
-        coverage=build_coverage(documents, entities, quotes),
+        coverage=build_coverage(documents, entities, quotes, copies=copy_of),
     )
 
 
@@ -90,9 +141,13 @@ def weave_articles(
     story_id: str | None = None,
     words: int = DEFAULT_SUMMARY.words,
     query: str | None = None,
+    copies: Mapping[str, str] | None = None,
 ) -> Brief:
-    """Analyse and weave one story's articles."""
-    return weave_documents(analyze(articles), story_id=story_id, words=words, query=query)
+    """Analyse and weave one story's articles. ``copies``: article id -> id of the article it
+    copies (the store's near-verbatim duplicates); None finds them among ``articles``."""
+    return weave_documents(
+        analyze(articles), story_id=story_id, words=words, query=query, copies=copies
+    )
 
 
 def weave_cluster(cluster: Cluster, words: int = DEFAULT_SUMMARY.words) -> Brief:
