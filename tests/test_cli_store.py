@@ -121,7 +121,7 @@ def test_ingest_of_only_bad_records_exits_2(
 
 
 # --------------------------------------------------------------------------- stories
-def first_word_grouping(articles: Iterable[Article]
+def first_word_grouping(articles: Iterable[Article], **_options: object
                         ) -> Iterator[tuple[Article, StoryAssignment]]:
     """Stand-in grouper: a story per first title word; same outlet 'Wire' = a copy."""
     first: dict[str, str] = {}
@@ -293,3 +293,61 @@ def test_killed_ingest_rerun_stores_every_article_once(
     watcher.close()
     assert total == ids == hashes == CRASH_ARTICLES
     assert stored_ids == expected_ids
+
+
+# --------------------------------------------------------------------------- vector cache
+class CountingEmbedder:
+    """A stand-in model: a fixed vector per text, counting the texts it is asked for."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def embed(self, texts):
+        import numpy as np
+
+        self.calls.extend(texts)
+        return np.stack([np.full(384, float(len(t)), dtype=np.float32) for t in texts])
+
+
+def test_store_embedder_embeds_each_lead_once_and_returns_exact_vectors(
+    tmp_path: Path, db_url: str  # noqa: F811
+) -> None:
+    import numpy as np
+
+    from newsweave.cli_store import StoreEmbedder
+
+    with open_store(db_url) as store:
+        first = StoreEmbedder(store, CountingEmbedder())
+        a = first.embed(["one lead", "another lead", "one lead"])
+        assert first.inner.calls == ["one lead", "another lead"]
+        again = StoreEmbedder(store, CountingEmbedder())  # a later run: all cached
+        b = again.embed(["another lead", "one lead", "new"])
+        assert again.inner.calls == ["new"] and again.embedded == 1
+        assert np.array_equal(b[0], a[1]) and np.array_equal(b[1], a[0])
+        assert b.dtype == np.float32 and b.shape == (3, 384)
+
+
+def test_rerun_of_stories_reuses_cached_vectors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsweave.cli_store as cs
+
+    made: list[cs.StoreEmbedder] = []
+    real = cs.StoreEmbedder
+
+    def spy(store, inner=None):
+        made.append(real(store, inner))
+        return made[-1]
+
+    monkeypatch.setattr(cs, "StoreEmbedder", spy)
+    db = str(tmp_path / "v.db")
+    words = ("the regional council approved a new budget for schools roads and clinics after a "
+             "long debate between mayors farmers and teachers about taxes").split()
+    rows = [{"id": f"r{i}", "title": f"Council budget vote {i}", "published": f"2022-01-0{i}",
+             "text": " ".join(words[i:] + words[:i]) + "."} for i in range(1, 4)]
+    write_jsonl(tmp_path / "long.jsonl", rows)
+    run_cli(capsys, "ingest", str(tmp_path / "long.jsonl"), "--db", db, "--no-progress")
+    _, first, _ = run_cli(capsys, "stories", "--db", db)
+    _, second, _ = run_cli(capsys, "stories", "--db", db)
+    assert made[0].embedded == 3 and made[1].embedded == 0
+    assert "(0 new, 0 updated, 0 removed)" in second and first.split(" (")[0] in second

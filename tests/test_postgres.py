@@ -185,17 +185,18 @@ def test_concurrent_opens_migrate_once(pg_url: str) -> None:
     """Two processes opening a new database at once: the advisory lock lets one migrate."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from newsweave.migrations import LATEST
     from newsweave.store import open_store
 
     with ThreadPoolExecutor(4) as pool:
         stores = list(pool.map(lambda _: open_store(pg_url), range(4)))
-    assert {s.schema_version for s in stores} == {1}
+    assert {s.schema_version for s in stores} == {LATEST}
     for s in stores:
         s.close()
     import psycopg
 
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == LATEST
 
 
 def test_unknown_database_is_input_error(pg_server: PgServer) -> None:

@@ -10,7 +10,7 @@ from test_postgres import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
 from newsweave.errors import InputError
 from newsweave.ingest import article_id
-from newsweave.migrations import LATEST
+from newsweave.migrations import INITIAL, LATEST, SCHEMA_VERSION_DDL
 from newsweave.models import Article
 from newsweave.store import (
     AddResult,
@@ -268,3 +268,31 @@ def test_failed_save_changes_nothing(store: Store) -> None:
     with pytest.raises(Exception):  # noqa: B017 - the driver's integrity error
         store.save_stories({"ap": "russia", "no-such-article": "quake"}, {})
     assert store.list_stories() == before
+
+
+# --------------------------------------------------------------------------- vectors
+def test_vector_cache_round_trip_keeps_first_value(db_url: str) -> None:  # noqa: F811
+    with open_store(db_url) as s:
+        assert s.get_vectors(["a", "b"]) == {}
+        s.put_vectors({"a": b"\x00\x01", "b": b"\x02"})
+        s.put_vectors({"a": b"\xff", "c": b"\x03"})  # a is cached already: kept as it was
+        assert s.get_vectors(["a", "b", "c", "d", "a"]) == {
+            "a": b"\x00\x01", "b": b"\x02", "c": b"\x03"}
+
+
+def test_version_1_database_is_upgraded_on_open(tmp_path: Path) -> None:
+    """A store written before the vector cache existed gains it, data intact."""
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute(SCHEMA_VERSION_DDL)
+        for statement in INITIAL.sqlite:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (1, 'initial', 'then')")
+        conn.execute(
+            "INSERT INTO articles (id, content_hash, text, ingested_at) "
+            "VALUES ('x', 'h', 'Old text.', 'then')")
+    with open_store(path) as s:
+        assert s.schema_version == LATEST > 1
+        assert s.get_article("x").text == "Old text."
+        s.put_vectors({"k": b"v"})
+        assert s.get_vectors(["k"]) == {"k": b"v"}

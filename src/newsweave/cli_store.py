@@ -7,10 +7,11 @@ Thin shells: reading is ``newsweave.ingest``, grouping ``newsweave.group``, weav
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -176,6 +177,42 @@ class GroupCounts:
         )
 
 
+class StoreEmbedder:
+    """MiniLM behind the store's vector cache (``lead_vectors``): grouping embeds each
+    article's title + lead, which is most of its cost, so a rerun of ``stories`` after new
+    articles arrive embeds only the new leads. Vectors are kept exactly (float32), so a rerun
+    decides exactly as the first run did. Called from the grouper's worker thread, which gets a
+    connection of its own from the pool."""
+
+    MODEL = "all-MiniLM-L6-v2/int8/v1"
+
+    def __init__(self, store: Store, inner: Any = None) -> None:
+        self.store = store
+        self.inner = inner
+        self.embedded = 0  # leads actually run through the model
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha1(f"{self.MODEL}\0{text}".encode()).hexdigest()
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        if self.inner is None:
+            from newsweave.embed import get_embedder
+
+            self.inner = get_embedder()
+        keys = [self._key(t) for t in texts]
+        found = {k: np.frombuffer(v, dtype="<f4") for k, v in self.store.get_vectors(keys).items()}
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+        if todo:
+            fresh = self.inner.embed(list(todo.values())).astype("<f4")
+            self.embedded += len(todo)
+            new = dict(zip(todo, fresh, strict=True))
+            self.store.put_vectors({k: v.tobytes() for k, v in new.items()})
+            found.update(new)
+        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 384), "<f4")
+
+
 def group_store(
     store: Store, since: str | None = None, until: str | None = None, on_article=None
 ) -> GroupCounts:
@@ -188,7 +225,8 @@ def group_store(
     assignments: dict[str, str] = {}
     duplicates: dict[str, str] = {}
     samples: dict[str, list[Article]] = {}
-    for article, assigned in group_stream(store.iter_articles(since, until)):
+    embedder = None if store.url.endswith(":memory:") else StoreEmbedder(store)
+    for article, assigned in group_stream(store.iter_articles(since, until), embedder=embedder):
         assignments[article.id] = assigned.story_id
         if assigned.duplicate_of:
             duplicates[article.id] = assigned.duplicate_of

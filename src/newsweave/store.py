@@ -24,6 +24,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -95,6 +96,12 @@ story_articles_t = Table(
     Column("story_id", Text, primary_key=True),
     Column("article_id", Text, primary_key=True),
     Column("duplicate_of", Text),
+)
+lead_vectors_t = Table(
+    "lead_vectors",
+    _metadata,
+    Column("key", Text, primary_key=True),
+    Column("vector", LargeBinary, nullable=False),
 )
 schema_version_t = Table(
     "schema_version",
@@ -460,6 +467,27 @@ class Store:
             result = conn.execution_options(yield_per=BATCH_SIZE).execute(stmt)
             for row in result:
                 yield _article(row)
+
+    # ----------------------------------------------------------------------- vectors
+    def get_vectors(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """Cached embedding vectors (raw bytes) of the given keys that are stored."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, bytes] = {}
+        with self.engine.connect() as conn:
+            for lo in range(0, len(wanted), BATCH_SIZE):
+                chunk = wanted[lo : lo + BATCH_SIZE]
+                stmt = select(lead_vectors_t.c.key, lead_vectors_t.c.vector).where(
+                    lead_vectors_t.c.key.in_(chunk))
+                found.update((row.key, bytes(row.vector)) for row in conn.execute(stmt))
+        return found
+
+    def put_vectors(self, vectors: Mapping[str, bytes]) -> None:
+        """Cache embedding vectors; keys already stored keep their vector."""
+        if not vectors:
+            return
+        rows = [{"key": k, "vector": v} for k, v in vectors.items()]
+        with self._write() as conn:
+            conn.execute(self._insert(lead_vectors_t).on_conflict_do_nothing(), rows)
 
     # ----------------------------------------------------------------------- stories
     def save_stories(

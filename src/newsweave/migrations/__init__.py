@@ -91,5 +91,14 @@ INITIAL = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (INITIAL,)
+LEAD_VECTORS = Migration(
+    version=2,
+    name="lead vector cache",
+    # key: sha1 of the embedding model's name and the text embedded; vector: float32 bytes.
+    # Grouping embeds each article's title + lead; a rerun of ``stories`` reads it back here.
+    sqlite=("CREATE TABLE lead_vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)",),
+    postgresql=("CREATE TABLE lead_vectors (key TEXT PRIMARY KEY, vector BYTEA NOT NULL)",),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (INITIAL, LEAD_VECTORS)
 LATEST = MIGRATIONS[-1].version
