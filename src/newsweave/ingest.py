@@ -653,19 +653,27 @@ def _open_binary(path: Path) -> IO[bytes]:
     return stream
 
 
+def _jsonl_items(
+    path: Path, stream: IO[bytes], build: Callable[[Any, Path, int], Any], hook: Any = None
+) -> Iterator[Any]:
+    """One ``build(record, path, line)`` per non-blank line, or the InputError that line
+    raised in its place, so a batch can report a bad record and go on (bounded memory)."""
+    for line, raw in _lines(stream, MAX_LINE_BYTES):
+        if raw is None:
+            yield InputError(f"line longer than {MAX_LINE_BYTES} bytes", path, line)
+            continue
+        if not raw.strip():
+            continue
+        try:
+            yield build(_json_line(raw, path, line, hook), path, line)
+        except InputError as exc:
+            yield exc
+
+
 def _read_jsonl(path: Path) -> Iterator[Item]:
-    """Article JSONL, one line at a time (bounded memory); blank lines are allowed."""
+    """Article JSONL, one line at a time; blank lines are allowed."""
     with _open_binary(path) as stream:
-        for line, raw in _lines(stream, MAX_LINE_BYTES):
-            if raw is None:
-                yield InputError(f"line longer than {MAX_LINE_BYTES} bytes", path, line)
-                continue
-            if not raw.strip():
-                continue
-            try:
-                yield _article_from_record(_json_line(raw, path, line), path, line)
-            except InputError as exc:
-                yield exc
+        yield from _jsonl_items(path, stream, _article_from_record)
 
 
 def _struct_date(value: Any) -> str | None:
@@ -967,14 +975,4 @@ def iter_clusters(path: str | Path) -> Iterator[Cluster | InputError]:
 
 def _clusters(path: Path, stream: IO[bytes]) -> Iterator[Cluster | InputError]:
     with stream:
-        for line, raw in _lines(stream, MAX_LINE_BYTES):
-            if raw is None:
-                yield InputError(f"line longer than {MAX_LINE_BYTES} bytes", path, line)
-                continue
-            if not raw.strip():
-                continue
-            try:
-                yield _cluster_from_record(_json_line(raw, path, line, _without_summaries),
-                                           path, line)
-            except InputError as exc:
-                yield exc
+        yield from _jsonl_items(path, stream, _cluster_from_record, _without_summaries)
