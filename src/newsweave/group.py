@@ -3,9 +3,10 @@ existing story or opens a new one.
 
 Why this shape (measured on the dev sets, see ``benchmarks/stories.py``): TF-IDF alone confuses
 stories that share words, MiniLM embeddings alone merge look-alike events (two earthquakes) that
-names keep apart, so each article is compared to candidate stories on three signals at once
-(embedding of title + lead, TF-IDF over the article, overlap of capitalised names) and a tiny
-logistic model over those similarities decides whether it joins. Candidates come from an HNSW
+names keep apart, so each article is compared to candidate stories on several signals at once
+(embedding of title + lead, TF-IDF over the article, overlap of capitalised names and of the
+lead's figures) and a small learned model (``JoinModel``) over those, and over how busy the
+stream is, decides whether it joins. Candidates come from an HNSW
 index over the recent articles (hnswlib), inside a sliding time window, so the cost per article
 and the memory stay flat however long the stream runs. Near-verbatim copies (syndication) are
 found with MinHash LSH and join their original's story; text that recurs across unrelated
@@ -587,7 +588,7 @@ class StoryGrouper:
 
     def _features(
         self, p: _Prepared, weighted: dict[int, float], story: _Story,
-        emb_max: float,
+        emb_max: float, busy: float,
     ) -> list[float]:
         norm = float(np.linalg.norm(story.vector_sum))
         centroid = float(p.vector @ story.vector_sum) / norm if norm and p.vector is not None \
@@ -598,7 +599,6 @@ class StoryGrouper:
         n = len(story.slots)
         tfidf = self._tfidf_cos(weighted, story)
         entities = self._entity_overlap(p.entities, story)
-        busy = len(set(self._recent)) / self.s.busy_articles
         single = 1.0 if n == 1 else 0.0
         return [
             centroid,
@@ -704,8 +704,9 @@ class StoryGrouper:
         ]
         choice: _Story | None = None
         if candidates:
+            busy = len(set(self._recent)) / self.s.busy_articles  # the same for every candidate
             rows = np.array(
-                [self._features(p, p.weighted, s, best_sim[s.id]) for s in candidates]
+                [self._features(p, p.weighted, s, best_sim[s.id], busy) for s in candidates]
             )
             if observer is not None:
                 observer(p.article.id, [s.id for s in candidates], rows)
