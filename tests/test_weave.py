@@ -146,19 +146,19 @@ def test_store_story_weaves_with_copy_flagged(
         story = next(s for s in store.list_stories() if "copy" in s.article_ids)
         assert store.story_duplicates(story.id) == {"copy": "orig"}
     capsys.readouterr()
-    with pytest.MonkeyPatch.context() as mp:  # the store's flags are used, not re-detected
-        mp.setattr("newsweave.weave.find_copies", lambda arts: {})
-        assert main(["weave", "--db", db, "--story", story.id, "--format", "json"]) == 0
-    woven = json.loads(capsys.readouterr().out)
-    copy_of = {s["id"]: s["copy_of"] for s in woven["sources"]}
-    assert copy_of["copy"] == "orig" and copy_of["orig"] is None
-    assert all(s["origins"] <= len(s["citations"]) for s in woven["summary"])
-    # the web reader's source list marks the copy
     from fastapi.testclient import TestClient
 
     from newsweave.serve import create_app
 
-    with open_store(db) as store, TestClient(create_app(store, None)) as client:
-        page = client.get(f"/stories/{story.id}").text
+    with pytest.MonkeyPatch.context() as mp:  # the store's flags are used, not re-detected
+        mp.setattr("newsweave.weave.find_copies", lambda arts: {})
+        assert main(["weave", "--db", db, "--story", story.id, "--format", "json"]) == 0
+        woven = json.loads(capsys.readouterr().out)
+        # the web reader's source list marks the copy, from the same flags
+        with open_store(db) as store, TestClient(create_app(store, None)) as client:
+            page = client.get(f"/stories/{story.id}").text
+    copy_of = {s["id"]: s["copy_of"] for s in woven["sources"]}
+    assert copy_of["copy"] == "orig" and copy_of["orig"] is None
+    assert all(s["origins"] <= len(s["citations"]) for s in woven["summary"])
     number = {s["id"]: n for n, s in enumerate(woven["sources"], start=1)}
     assert f"copy of [{number['orig']}]" in page and page.count("copy of [") == 1

@@ -612,10 +612,16 @@ async def _too_large(send: Send, limit: int) -> None:
 
 
 # --------------------------------------------------------------------------- the app
-def _default_brief_fn(articles: Sequence[Article], story_id: str) -> Brief:
+def _store_brief_fn(store: Any) -> BriefFn:
+    """Weave a stored story as ``newsweave weave --db`` does: the store's near-duplicate flags
+    say which sources are copies, so the reader and the command count origins alike."""
     from newsweave.weave import weave_articles
 
-    return weave_articles(articles, story_id=story_id, words=BRIEF_WORDS)
+    def brief(articles: Sequence[Article], story_id: str) -> Brief:
+        return weave_articles(articles, story_id=story_id, words=BRIEF_WORDS,
+                              copies=store.story_duplicates(story_id))
+
+    return brief
 
 
 def _default_group_fn(store: Any) -> None:
@@ -642,7 +648,7 @@ def create_app(
     ``group_fn(store)`` regroups stories after new articles arrive (default: as
     ``newsweave stories`` does); ``row_ttl`` bounds how late another process's change to a
     story shows (seconds)."""
-    weave = brief_fn or _default_brief_fn
+    weave = brief_fn or _store_brief_fn(store)
     regroup = group_fn or _default_group_fn
     cache = BriefCache()
     rows = RecentRows(ttl=row_ttl)
