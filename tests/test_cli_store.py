@@ -162,6 +162,36 @@ def test_stories_groups_saves_and_lists(
     assert "(0 new, 0 updated, 0 removed)" in out
 
 
+def test_stories_applies_a_split_to_earlier_articles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A split moves articles already assigned: the saved story holds them, the count of
+    grouped articles does not double, and a story whose headline sample moved away still
+    gets a headline."""
+    import newsweave.cli_store
+    import newsweave.group
+
+    def split_late(articles: Iterable[Article], **_options: object
+                   ) -> Iterator[tuple[Article, StoryAssignment]]:
+        seen = []
+        for a in articles:
+            seen.append(a)
+            yield a, StoryAssignment(a.id, "s-all")
+        yield seen[0], StoryAssignment(seen[0].id, "s-split", moved_from="s-all")
+        yield seen[1], StoryAssignment(seen[1].id, "s-split", moved_from="s-all")
+
+    monkeypatch.setattr(newsweave.group, "group_stream", split_late)
+    monkeypatch.setattr(newsweave.cli_store, "HEADLINE_SAMPLE", 2)
+    db = str(tmp_path / "split.db")
+    run_cli(capsys, "ingest", str(corpus(tmp_path)), "--db", db, "--no-progress")
+    rc, out, _ = run_cli(capsys, "stories", "--db", db)
+    assert rc == 0 and "grouped 4 articles into 2 stories" in out
+    rc, out, _ = run_cli(capsys, "stories", "--db", db, "--list", "--format", "jsonl")
+    stories = {s["id"]: s for s in map(json.loads, out.splitlines())}
+    assert len(stories["s-split"]["articles"]) == 2 and len(stories["s-all"]["articles"]) == 2
+    assert all(s["headline"] for s in stories.values())
+
+
 @pytest.mark.usefixtures("stand_in_grouper")
 def test_stories_window_and_jsonl_keep_stdout_clean(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

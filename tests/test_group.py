@@ -246,3 +246,85 @@ def test_stream_in_small_windows_groups_like_one_batch(embedder) -> None:
                                  embedder=embedder))
     assert [a.id for a, _ in streamed] == [s.article_id for _, s in streamed]
     assert ids_by_story([s for _, s in streamed]) == whole
+
+
+# --------------------------------------------------------------------------- split check
+#: Two look-alike events: fires at two stores of the same chain, in different towns, on
+#: different days, with different people named. Interleaved, as reports of both arrive.
+FIRE_HARWICK = [
+    Article(id="h1", title="Fire guts Northgate Market store in Harwick",
+            text="A fire tore through the Northgate Market supermarket in Harwick on Friday "
+            "night, and Kentmere police said they were treating it as suspicious. Forty "
+            "firefighters fought the blaze, which started on the roof. Station officer Alan "
+            "Crowther said sixty residents of Mill Lane were moved from their homes."),
+    Article(id="h2", title="Harwick supermarket blaze treated as suspicious",
+            text="Kentmere police are investigating a fire that destroyed the Northgate Market "
+            "store in Harwick late on Friday. Station officer Alan Crowther said forty "
+            "firefighters worked through the night and that residents of Mill Lane could "
+            "return home on Saturday. The roof of the Harwick store collapsed."),
+    Article(id="h3", title="Harwick shoppers mourn burnt-out Northgate Market",
+            text="Shoppers in Harwick gathered on Saturday outside the ruins of the Northgate "
+            "Market store, destroyed by Friday night's fire. Kentmere police said the fire was "
+            "suspicious and appealed for witnesses on Mill Lane. Alan Crowther of the fire "
+            "service said the roof of the building had collapsed."),
+    Article(id="h4", title="Police appeal for witnesses after Harwick store fire",
+            text="Kentmere police appealed on Sunday for witnesses to Friday's fire at the "
+            "Northgate Market store in Harwick, which they called suspicious. Alan Crowther "
+            "said forty firefighters had tackled the blaze on the roof, and Mill Lane "
+            "residents were back in their homes."),
+]
+FIRE_LOWMOOR = [
+    Article(id="l1", title="Fire at Northgate Market in Lowmoor",
+            text="A large fire broke out at the Northgate Market supermarket in Lowmoor town "
+            "centre early on Tuesday morning. Eight crews from Tarrow Fire and Rescue fought "
+            "the blaze on Bridge Street. The store will stay closed, manager Priya Naidoo "
+            "said, and nobody was hurt."),
+    Article(id="l2", title="Lowmoor man charged with arson after supermarket fire",
+            text="A 24-year-old Lowmoor man, Dean Whitlock, has been charged with arson after "
+            "Tuesday's fire at the Northgate Market store on Bridge Street. Tarrow Fire and "
+            "Rescue said eight crews were called at 6am. Manager Priya Naidoo thanked the "
+            "crews for saving the back of the Lowmoor store."),
+    Article(id="l3", title="Dean Whitlock denies Lowmoor Northgate Market arson",
+            text="Dean Whitlock, 24, denied setting fire to the Northgate Market supermarket on "
+            "Bridge Street in Lowmoor early on Tuesday, when he appeared before Tarrow "
+            "magistrates. Eight crews from Tarrow Fire and Rescue fought the fire. Priya "
+            "Naidoo said the Lowmoor store would reopen next month."),
+]
+
+
+def test_split_parts_a_story_that_merged_two_lookalike_events(embedder) -> None:
+    """Teacher forcing glues both fires into one story (as a wrong early join would); the
+    check at the next size finds the two parts and splits the later event off."""
+    grouper = StoryGrouper(GroupSettings(split_checks=(7,)), embedder=embedder)
+    mixed = [FIRE_HARWICK[0], FIRE_LOWMOOR[0], FIRE_HARWICK[1], FIRE_LOWMOOR[1],
+             FIRE_HARWICK[2], FIRE_LOWMOOR[2]]
+    grouper.prime([*mixed, FIRE_HARWICK[3]])
+    glued = grouper.add_many(mixed, forced=["s-glued"] * len(mixed))
+    assert {a.story_id for a in glued} == {"s-glued"}
+    last = grouper.add(FIRE_HARWICK[3])
+    assert last.story_id == "s-glued"  # it joins the glued story, whose check then splits it
+    moves = grouper.take_moves()
+    assert sorted(a.id for a, _ in moves) == ["l1", "l2", "l3"]
+    assert {m.story_id for _, m in moves} == {story_id_for("l1")}
+    assert {m.moved_from for _, m in moves} == {"s-glued"}
+    assert all(a.title for a, _ in moves)  # slim copies still carry what headlines need
+    assert grouper.take_moves() == []
+
+
+def test_split_leaves_one_event_whole(embedder) -> None:
+    grouper = StoryGrouper(GroupSettings(split_checks=(4,)), embedder=embedder)
+    grouper.prime(FIRE_HARWICK)
+    grouper.add_many(FIRE_HARWICK[:3], forced=["s-one"] * 3)
+    assert grouper.add(FIRE_HARWICK[3]).story_id == "s-one"
+    assert grouper.take_moves() == []
+
+
+def test_batch_grouping_reports_each_article_once_after_splits(embedder) -> None:
+    """Both fires reported in turn (undated: input order): however the second report is first
+    joined, the result holds each article once, in two fire stories."""
+    articles = [FIRE_HARWICK[0], FIRE_LOWMOOR[0], *FIRE_HARWICK[1:], *FIRE_LOWMOOR[1:], *QUAKE]
+    out = group_articles(articles, embedder=embedder)
+    assert sorted(a.article_id for a in out) == sorted(a.id for a in articles)
+    stories = ids_by_story(out)
+    assert stories[story_id_for("h1")] == {"h1", "h2", "h3", "h4"}
+    assert stories[story_id_for("l1")] == {"l1", "l2", "l3"}

@@ -230,12 +230,21 @@ def group_store(
         assignments[article.id] = assigned.story_id
         if assigned.duplicate_of:
             duplicates[article.id] = assigned.duplicate_of
+        if assigned.moved_from is not None:  # a split moved an earlier article: not a new one
+            old = samples.get(assigned.moved_from, [])
+            samples[assigned.moved_from] = [a for a in old if a.id != article.id]
         sample = samples.setdefault(assigned.story_id, [])
         if len(sample) < HEADLINE_SAMPLE:
             sample.append(Article(id=article.id, text=first_sentence(article.text),
                                   title=article.title, published=article.published))
-        if on_article is not None:
+        if on_article is not None and assigned.moved_from is None:
             on_article()
+    for sid in [sid for sid, arts in samples.items() if not arts]:  # a split took them all
+        members = [aid for aid, story in assignments.items() if story == sid]
+        samples[sid] = [
+            Article(id=a.id, text=first_sentence(a.text), title=a.title, published=a.published)
+            for a in store.get_articles(members[:HEADLINE_SAMPLE])
+        ]
     headlines = {sid: story_headline(arts) for sid, arts in samples.items()}
     saved = store.save_stories(assignments, headlines, duplicates)
     return GroupCounts(

@@ -6,7 +6,8 @@ stories that share words, MiniLM embeddings alone merge look-alike events (two e
 names keep apart, so each article is compared to candidate stories on several signals at once
 (embedding of title + lead, TF-IDF over the article, overlap of capitalised names and of the
 lead's figures) and a small learned model (``JoinModel``) over those, and over how busy the
-stream is, decides whether it joins. Candidates come from an HNSW
+stream is, decides whether it joins; a young story that turns out to hold two look-alike events
+is split in two. Candidates come from an HNSW
 index over the recent articles (hnswlib), inside a sliding time window, so the cost per article
 and the memory stay flat however long the stream runs. Near-verbatim copies (syndication) are
 found with MinHash LSH and join their original's story; text that recurs across unrelated
@@ -49,6 +50,9 @@ class StoryAssignment:
     article_id: str
     story_id: str
     duplicate_of: str | None = None  # the earlier near-verbatim copy (syndication), else None
+    #: set when a young story was split and this earlier article moved out of it: the
+    #: assignment replaces the one given before
+    moved_from: str | None = None
 
 
 #: Called with (article id, candidate story ids, feature rows) before each join decision;
@@ -243,6 +247,26 @@ def _cohesion(sum_sq: float, n: int) -> float:
     return (sum_sq - n) / (n * math.sqrt(sum_sq))
 
 
+def _two_parts(members: Sequence[_Member]) -> np.ndarray | None:
+    """Cut a story's articles in two by average linkage on the mean of embedding and TF-IDF
+    cosine (scipy); part labels in member order, or None when there is nothing to cut."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.sparse import csr_matrix
+
+    n = len(members)
+    if n < 4:
+        return None
+    vectors = np.stack([m.vector for m in members])
+    rows = np.repeat(np.arange(n), [len(m.term_keys) for m in members])
+    keys = np.concatenate([m.term_keys for m in members])
+    _, cols = np.unique(keys, return_inverse=True)
+    terms = csr_matrix((np.concatenate([m.term_weights for m in members]), (rows, cols)))
+    similarity = 0.5 * (vectors @ vectors.T) + 0.5 * (terms @ terms.T).toarray()
+    distance = np.clip(1.0 - similarity, 0.0, None)
+    condensed = distance[np.triu_indices(n, k=1)]
+    return fcluster(linkage(condensed, "average"), 2, "maxclust")
+
+
 def _prune_units(seen: dict[int, tuple[int, frozenset[str]]], keep: int
                  ) -> dict[int, tuple[int, frozenset[str]]]:
     """Forget units seen once, then the least seen, down to ``keep`` (known boilerplate, count
@@ -331,6 +355,35 @@ class _Prepared:
 
 
 @dataclass(eq=False)
+class _Member:
+    """What a young story keeps of each article so that it can re-check itself (``_split``):
+    compact arrays, not the text. ``article`` is a slim copy (title, first sentence, date)."""
+
+    article: Article
+    slot: int
+    seq: int
+    day: int | None
+    content_words: int
+    vector: np.ndarray
+    term_keys: np.ndarray
+    term_weights: np.ndarray
+    entities: np.ndarray
+    lead_names: np.ndarray
+    full_names: np.ndarray
+    numbers: tuple[str, ...]
+    duplicate_of: str | None
+
+    def prepared(self) -> _Prepared:
+        return _Prepared(
+            self.article, self.day, self.content_words, "", {}, set(self.entities.tolist()),
+            None, [], lead_names=set(self.lead_names.tolist()),
+            full_names=set(self.full_names.tolist()), numbers=set(self.numbers),
+            vector=self.vector,
+            weighted=dict(zip(self.term_keys.tolist(), self.term_weights.tolist(), strict=True)),
+        )
+
+
+@dataclass(eq=False)
 class _Story:
     id: str
     vector_sum: np.ndarray
@@ -343,11 +396,14 @@ class _Story:
     last_day: int | None = None
     last_seq: int = 0
     slots: list[int] = field(default_factory=list)
+    #: kept until the story outgrows the last split check, then dropped (None)
+    members: list[_Member] | None = field(default_factory=list)
 
 
 class StoryGrouper:
     """Online grouping. Feed articles in published-date order (undated ones last); each call
-    returns the article's assignment at once and never revisits earlier ones."""
+    returns the article's assignment at once. Earlier assignments change only when a young
+    story splits (``_split``); ``take_moves`` hands those changes out."""
 
     def __init__(self, settings: GroupSettings | None = None, embedder=None,
                  join_model: JoinModel | None = None) -> None:
@@ -386,6 +442,8 @@ class StoryGrouper:
         self._live = 0
         self._deleted = 0
         self._next_slot = 0
+        #: assignments changed by story splits, handed out by ``take_moves``
+        self._moves: list[tuple[Article, StoryAssignment]] = []
 
     # ------------------------------------------------------------------ public
     def prime(self, articles: Sequence[Article]) -> None:
@@ -461,6 +519,13 @@ class StoryGrouper:
         for p in prepared:
             if p.lead:
                 p.vector = next(it)
+
+    def take_moves(self) -> list[tuple[Article, StoryAssignment]]:
+        """Earlier articles moved to another story by a split since the last call, each with a
+        slim copy of its article (title, first sentence, date): they replace the assignments
+        given before."""
+        moves, self._moves = self._moves, []
+        return moves
 
     @property
     def story_count(self) -> int:
@@ -689,9 +754,17 @@ class StoryGrouper:
             story = self._stories[self._slot_story[duplicate[0]]]
         else:
             story = self._decide(p, forced, observer)
-        self._join(p, story)
+        self._join(p, story, duplicate[1] if duplicate else None)
         self._after(p, story, duplicate is not None)
-        return StoryAssignment(p.article.id, story.id, duplicate[1] if duplicate else None)
+        assigned = StoryAssignment(p.article.id, story.id, duplicate[1] if duplicate else None)
+        if forced is None and story.members is not None and \
+                len(story.members) in self.s.split_checks:
+            moved = self._split(story)
+            if moved is not None and p.article.id in moved:
+                assigned = StoryAssignment(p.article.id, moved[p.article.id],
+                                           assigned.duplicate_of)
+                self._moves = [m for m in self._moves if m[0].id != p.article.id]
+        return assigned
 
     def _decide(self, p: _Prepared, forced: str | None, observer: Observer | None) -> _Story:
         best_sim: dict[str, float] = {}
@@ -728,7 +801,38 @@ class StoryGrouper:
             self._stories[story_id] = story
         return story
 
-    def _join(self, p: _Prepared, story: _Story) -> None:
+    def _join(self, p: _Prepared, story: _Story, duplicate_of: str | None = None) -> None:
+        self._absorb(story, p)
+        slot = self._add_vector(p.vector)
+        story.slots.append(slot)
+        self._slot_story[slot] = story.id
+        hashes = p.minhash.hashvalues if p.minhash is not None else None
+        self._slot_article[slot] = (p.article.id, hashes)
+        if p.minhash is not None:
+            self._lsh.insert(slot, p.minhash, check_duplication=False)
+        if story.members is not None:
+            if len(story.members) >= max(self.s.split_checks, default=0):
+                story.members = None  # grown past the last check: a settled story
+            else:
+                story.members.append(self._member(p, slot, duplicate_of))
+
+    def _member(self, p: _Prepared, slot: int, duplicate_of: str | None) -> _Member:
+        a = p.article
+        slim = Article(id=a.id, text=first_sentence(a.text), title=a.title,
+                       published=a.published)
+        return _Member(
+            slim, slot, self._seq, p.day, p.content_words, p.vector,
+            np.fromiter(p.weighted.keys(), dtype=np.int64, count=len(p.weighted)),
+            np.fromiter(p.weighted.values(), dtype=np.float32, count=len(p.weighted)),
+            np.fromiter(p.entities, dtype=np.int64, count=len(p.entities)),
+            np.fromiter(p.lead_names, dtype=np.int64, count=len(p.lead_names)),
+            np.fromiter(p.full_names, dtype=np.int64, count=len(p.full_names)),
+            tuple(sorted(p.numbers)), duplicate_of,
+        )
+
+    def _absorb(self, story: _Story, p: _Prepared, norm: bool = True) -> None:
+        """Add an article to the story's centroids and name counts (not to the index);
+        ``norm=False`` leaves the TF-IDF norm for the caller to compute once."""
         story.vector_sum += p.vector
         if p.weighted:
             dot = sum(w * story.terms.get(k, 0.0) for k, w in p.weighted.items())
@@ -738,20 +842,80 @@ class StoryGrouper:
         if len(story.terms) > 2 * self.s.story_terms:  # keep the heaviest TF-IDF terms
             top = sorted(story.terms.items(), key=lambda kv: -kv[1])[: self.s.story_terms]
             story.terms = dict(top)
-        story.terms_norm = math.sqrt(sum(w * w for w in story.terms.values()))
+        if norm:
+            story.terms_norm = math.sqrt(sum(w * w for w in story.terms.values()))
         story.entities.update(p.entities)
         story.numbers.update(p.numbers)
         if len(story.numbers) > 2 * self.s.story_entities:
             story.numbers = Counter(dict(story.numbers.most_common(self.s.story_entities)))
         if len(story.entities) > 2 * self.s.story_entities:
             story.entities = Counter(dict(story.entities.most_common(self.s.story_entities)))
-        slot = self._add_vector(p.vector)
-        story.slots.append(slot)
-        self._slot_story[slot] = story.id
-        hashes = p.minhash.hashvalues if p.minhash is not None else None
-        self._slot_article[slot] = (p.article.id, hashes)
-        if p.minhash is not None:
-            self._lsh.insert(slot, p.minhash, check_duplication=False)
+
+    # ------------------------------------------------------------------ split check
+    def _split(self, story: _Story) -> dict[str, str] | None:
+        """Re-check a young story: cut its articles in two by average linkage over embedding
+        and TF-IDF similarity, then ask the join model whether each part's articles would
+        join the other part as a story. When neither would (mean probability below
+        ``split_probability``), the part without the story's first article becomes a story of
+        its own. Why: in a quiet stream the first report of a second, look-alike event (another
+        fire at the same chain's store) can join the first event's one-article story, and every
+        later report of either event then follows; with a few reports on each side, the names
+        each side repeats and the other lacks make the difference plain. Returns the moved
+        article ids -> new story id, or None."""
+        members = story.members or []
+        if self.s.split_probability <= 0:
+            return None
+        parts = _two_parts(members)
+        if parts is None:
+            return None
+        keep = [m for m, part in zip(members, parts, strict=True) if part == parts[0]]
+        move = [m for m, part in zip(members, parts, strict=True) if part != parts[0]]
+        if min(len(keep), len(move)) < self.s.split_min_part:
+            return None
+        new_id = story_id_for(move[0].article.id)
+        if new_id in self._stories:
+            return None
+        busy = len(set(self._recent)) / self.s.busy_articles
+        prepared = {id(m): m.prepared() for m in members}
+        to_keep = self._part_probability(move, keep, busy, prepared)
+        to_move = self._part_probability(keep, move, busy, prepared)
+        if max(to_keep, to_move) >= self.s.split_probability:
+            return None
+        self._rebuild(story, keep, prepared)
+        other = _Story(new_id, np.zeros(384, dtype=np.float32))
+        self._stories[new_id] = other
+        self._rebuild(other, move, prepared)
+        for m in move:
+            self._slot_story[m.slot] = new_id
+            self._moves.append((m.article, StoryAssignment(m.article.id, new_id, m.duplicate_of,
+                                                           moved_from=story.id)))
+        return {m.article.id: new_id for m in move}
+
+    def _part_probability(self, articles: list[_Member], story: list[_Member], busy: float,
+                          prepared: dict[int, _Prepared]) -> float:
+        """Mean join probability of ``articles`` to a story made of ``story``."""
+        target = _Story("part", np.zeros(384, dtype=np.float32))
+        self._rebuild(target, story, prepared)
+        vectors = np.stack([m.vector for m in story])
+        best = (np.stack([m.vector for m in articles]) @ vectors.T).max(axis=1)
+        rows = [self._features(prepared[id(m)], prepared[id(m)].weighted, target, float(b), busy)
+                for m, b in zip(articles, best, strict=True)]
+        return float(np.mean(self._join_probability(np.array(rows))))
+
+    def _rebuild(self, story: _Story, members: list[_Member],
+                 prepared: dict[int, _Prepared]) -> None:
+        story.vector_sum = np.zeros(384, dtype=np.float32)
+        story.terms, story.terms_norm, story.terms_sq = {}, 0.0, 0.0
+        story.entities, story.numbers = Counter(), Counter()
+        for m in members:
+            self._absorb(story, prepared[id(m)], norm=False)
+        story.terms_norm = math.sqrt(sum(w * w for w in story.terms.values()))
+        story.slots = [m.slot for m in members]
+        story.members = list(members)
+        story.size = len(members)
+        story.last_seq = max(m.seq for m in members)
+        days = [m.day for m in members if m.day is not None]
+        story.last_day = max(days) if days else None
 
     def _after(self, p: _Prepared, story: _Story, duplicate: bool = False) -> None:
         self._recent.append(story.id)
@@ -836,8 +1000,11 @@ def group_articles(
     replaces the MiniLM embedder (benchmarks cache it)."""
     items = list(articles)
     ordered = [items[i] for i in _date_order(items)]
-    return [a for _, a in group_stream(ordered, settings, embedder=embedder,
-                                       join_model=join_model)]
+    final: dict[str, StoryAssignment] = {}
+    for _, assigned in group_stream(ordered, settings, embedder=embedder,
+                                    join_model=join_model):
+        final[assigned.article_id] = assigned  # a move replaces the first assignment
+    return list(final.values())
 
 
 def group_stream(
@@ -858,6 +1025,7 @@ def group_stream(
         chunks = list(_chunks(window, s.embed_chunk))
         for chunk, assigned in zip(chunks, grouper.add_stream(chunks), strict=True):
             yield from zip(chunk, assigned, strict=True)
+            yield from grouper.take_moves()
 
     for article in articles:
         window.append(article)

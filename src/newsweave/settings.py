@@ -86,6 +86,13 @@ class GroupSettings:
     #: ``benchmarks/stories.py --train``) gives it at least this probability; None: the
     #: threshold tuned with the model and shipped in it
     join_threshold: float | None = None
+    #: a young story re-checks itself when it reaches each of these sizes: cut in two, it is
+    #: split when the join model gives each part's articles a mean probability below
+    #: ``split_probability`` of joining the other part (``StoryGrouper._split``); each part
+    #: must hold ``split_min_part`` articles. Past the last size a story is settled.
+    split_checks: tuple[int, ...] = (4, 6, 9, 13, 19, 28, 40)
+    split_probability: float = 0.4
+    split_min_part: int = 2
     #: near-verbatim copy (syndication): MinHash Jaccard of 5-word shingles at or above this
     duplicate_jaccard: float = 0.8
     shingle_words: int = 5
