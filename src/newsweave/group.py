@@ -406,6 +406,7 @@ class _Story:
     slots: list[int] = field(default_factory=list)
     #: kept until the story outgrows the last split check, then dropped (None)
     members: list[_Member] | None = field(default_factory=list)
+    top_names: list[tuple[int, int]] | None = None  # ``_story_names`` cache
 
 
 class StoryGrouper:
@@ -660,7 +661,9 @@ class StoryGrouper:
     def _story_names(entities: set[int], story: _Story, top: int = 5) -> float:
         """Share of the story's most frequent names that the article mentions: a report of a
         different event of the same kind (another earthquake) names other people and places."""
-        names = _most_common(story.entities, top)
+        if story.top_names is None:  # cached until the story changes: many articles ask
+            story.top_names = _most_common(story.entities, top)
+        names = story.top_names
         total = sum(c for _, c in names)
         return sum(c for k, c in names if k in entities) / total if total else 0.0
 
@@ -849,6 +852,7 @@ class StoryGrouper:
         """Add an article to the story's centroids and name counts (not to the index);
         ``norm=False`` leaves the TF-IDF norm for the caller to compute once."""
         story.vector_sum += p.vector
+        story.top_names = None
         if p.weighted:
             terms = story.terms
             dot = sum(p.weighted[k] * terms[k] for k in p.weighted.keys() & terms.keys())
