@@ -459,6 +459,11 @@ class StoryGrouper:
         """Read a batch before grouping it: boilerplate is then known from its first occurrence
         (a unit in ``boilerplate_articles`` or more distinct articles, exact copies counted
         once, is stripped) and IDF is the batch's from the first article on."""
+        self._learn_boilerplate(articles)
+        for article in articles:
+            self._read_ahead_one(article)
+
+    def _learn_boilerplate(self, articles: Sequence[Article]) -> None:
         counts: Counter[int] = Counter()
         seen_texts: set[int] = set()
         for article in articles:
@@ -470,14 +475,17 @@ class StoryGrouper:
         for key, n in counts.items():
             if n >= self.s.boilerplate_articles:
                 self._unit_seen[key] = (-1, frozenset())
-        for article in articles:  # document frequencies of the whole batch, as a batch IDF
-            read = self._read(article)
-            self._read_ahead[article.id] = read
-            if read.terms:
-                self._df[list(read.terms)] += 1
-                self._entity_df[list(read.entities)] += 1
-                self._docs += 1
-                self._primed.add(article.id)
+
+    def _read_ahead_one(self, article: Article) -> None:
+        """Read an article of the batch and count its terms in the document frequencies (the
+        whole batch's, as a batch IDF)."""
+        read = self._read(article)
+        self._read_ahead[article.id] = read
+        if read.terms:
+            self._df[list(read.terms)] += 1
+            self._entity_df[list(read.entities)] += 1
+            self._docs += 1
+            self._primed.add(article.id)
 
     def add(self, article: Article) -> StoryAssignment:
         return self.add_many([article])[0]
@@ -496,23 +504,24 @@ class StoryGrouper:
         return [self._assign(p, forced[i] if forced else None, observer)
                 for i, p in enumerate(prepared)]
 
-    def add_stream(self, chunks: Iterable[Sequence[Article]]) -> Iterator[list[StoryAssignment]]:
-        """Group chunk after chunk, embedding the next chunk in a worker thread while this one
-        is assigned: ONNX Runtime releases the GIL, so the two cores are both at work. A chunk
-        is prepared (boilerplate stripped) before the previous one is assigned, which can only
-        matter for boilerplate first learned in that previous chunk."""
+    def add_window(self, articles: Sequence[Article]) -> Iterator[list[StoryAssignment]]:
+        """``prime`` the window, then group it chunk by chunk (``embed_chunk`` articles). Each
+        chunk's MiniLM embedding starts in a worker thread as soon as the chunk is read, while
+        the rest of the window is read (ONNX Runtime releases the GIL, so both cores work);
+        assignment starts once the whole window is read, its IDF complete. Yields each chunk's
+        assignments."""
         from concurrent.futures import ThreadPoolExecutor
 
+        self._learn_boilerplate(articles)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = None
-            for chunk in chunks:
+            pending = []
+            for chunk in _chunks(articles, self.s.embed_chunk):
+                for article in chunk:
+                    self._read_ahead_one(article)
                 prepared = [self._prepare(a) for a in chunk]
-                future = pool.submit(self._embed, prepared)
-                if pending is not None:
-                    yield self._assign_chunk(*pending)
-                pending = (prepared, future)
-            if pending is not None:
-                yield self._assign_chunk(*pending)
+                pending.append((prepared, pool.submit(self._embed, prepared)))
+            for prepared, future in pending:
+                yield self._assign_chunk(prepared, future)
 
     def _assign_chunk(self, prepared: list[_Prepared], future) -> list[StoryAssignment]:
         self._attach(prepared, future.result())
@@ -1033,17 +1042,17 @@ def group_stream(
 ) -> Iterator[tuple[Article, StoryAssignment]]:
     """Group articles that arrive already in published-date order, holding one window of
     ``prime_window`` articles at a time (memory stays flat however long the stream): each
-    window is read first (``prime``: boilerplate known from its first occurrence, IDF up to
-    date), then grouped in embedding-sized chunks. ``grouper`` continues an existing one."""
+    window is read first (boilerplate known from its first occurrence, IDF up to date), then
+    grouped in embedding-sized chunks whose embedding starts while the window is still being
+    read (``StoryGrouper.add_window``). ``grouper`` continues an existing one."""
     if grouper is None:
         grouper = StoryGrouper(settings, embedder=embedder, join_model=join_model)
     s = grouper.s
     window: list[Article] = []
 
     def flush() -> Iterator[tuple[Article, StoryAssignment]]:
-        grouper.prime(window)
         chunks = list(_chunks(window, s.embed_chunk))
-        for chunk, assigned in zip(chunks, grouper.add_stream(chunks), strict=True):
+        for chunk, assigned in zip(chunks, grouper.add_window(window), strict=True):
             yield from zip(chunk, assigned, strict=True)
             yield from grouper.take_moves()
 
