@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -294,7 +295,7 @@ def reordered(name: str, articles: list[Article], labels: dict[str, str], n: int
     ``replays``), mixed-dev shuffled whole (the dated articles still go in date order, so this
     interleaves the undated Multi-News stories, which the file keeps together)."""
     if name.startswith("ecbplus"):
-        yield from list(replays(name, articles, labels, n))[1:]
+        yield from itertools.islice(replays(name, articles, labels, n), 1, None)
         return
     for seed in range(1, n + 1):
         order = list(articles)
@@ -457,8 +458,9 @@ def report(data: dict[str, tuple[list[Article], dict[str, str]]], n_stream: int,
         "|---|---|---|---|---|---|---|---|---|",
     ]
     summary = []
-    split_grid = tune_split(data)
-    spread = order_spread(data)
+    cache = CachedEmbedder()  # the split grid and the order spread embed the same leads
+    split_grid = tune_split(data, cache)
+    spread = order_spread(data, embedder=cache)
     for name, (articles, labels) in data.items():
         parts = halves(name, articles, labels)
         threshold = tune_baseline(parts["tune"], labels)

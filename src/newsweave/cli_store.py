@@ -220,7 +220,7 @@ def group_store(
     the assignments and headlines in one transaction. Articles stream from the store through
     the grouper; what is kept per story for its headline is bounded (``HEADLINE_SAMPLE``
     titles and lead sentences), so memory does not grow with the articles' text."""
-    from newsweave.group import first_sentence, group_stream, story_headline
+    from newsweave.group import group_stream, headline_copy, story_headline
 
     assignments: dict[str, str] = {}
     duplicates: dict[str, str] = {}
@@ -235,16 +235,12 @@ def group_store(
             samples[assigned.moved_from] = [a for a in old if a.id != article.id]
         sample = samples.setdefault(assigned.story_id, [])
         if len(sample) < HEADLINE_SAMPLE:
-            sample.append(Article(id=article.id, text=first_sentence(article.text),
-                                  title=article.title, published=article.published))
+            sample.append(headline_copy(article))
         if on_article is not None and assigned.moved_from is None:
             on_article()
     for sid in [sid for sid, arts in samples.items() if not arts]:  # a split took them all
         members = [aid for aid, story in assignments.items() if story == sid]
-        samples[sid] = [
-            Article(id=a.id, text=first_sentence(a.text), title=a.title, published=a.published)
-            for a in store.get_articles(members[:HEADLINE_SAMPLE])
-        ]
+        samples[sid] = [headline_copy(a) for a in store.get_articles(members[:HEADLINE_SAMPLE])]
     headlines = {sid: story_headline(arts) for sid, arts in samples.items()}
     saved = store.save_stories(assignments, headlines, duplicates)
     return GroupCounts(

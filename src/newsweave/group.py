@@ -39,6 +39,7 @@ __all__ = [
     "StoryAssignment",
     "StoryGrouper",
     "first_sentence",
+    "headline_copy",
     "group_articles",
     "group_stream",
     "story_headline",
@@ -257,12 +258,13 @@ def _most_common(counts: Counter, n: int) -> list[tuple]:
 
 def _two_parts(members: Sequence[_Member]) -> np.ndarray | None:
     """Cut a story's articles in two by average linkage on the mean of embedding and TF-IDF
-    cosine (scipy); part labels in member order, or None when there is nothing to cut."""
+    cosine (scipy); part labels in member order, or None when there is nothing to cut. How
+    small a part may be is the caller's rule (``split_min_part``)."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.sparse import csr_matrix
 
     n = len(members)
-    if n < 4:
+    if n < 2:
         return None
     vectors = np.stack([m.vector for m in members])
     rows = np.repeat(np.arange(n), [len(m.term_keys) for m in members])
@@ -304,6 +306,13 @@ def first_sentence(text: str, max_words: int = 25) -> str:
     first = re.split(r"(?<=[.!?])\s+", body.strip(), maxsplit=1)[0]
     words = first.split()
     return " ".join(words[:max_words]) + (" ..." if len(words) > max_words else "")
+
+
+def headline_copy(article: Article) -> Article:
+    """What ``story_headline`` needs of an article (title, lead sentence, date), without the
+    rest of its text: kept per story while a stream is grouped."""
+    return Article(id=article.id, text=first_sentence(article.text), title=article.title,
+                   published=article.published)
 
 
 def story_headline(articles: Sequence[Article]) -> str:
@@ -713,6 +722,10 @@ class StoryGrouper:
             1.0 if p.full_names else 0.0,
         ]
 
+    def _busy(self) -> float:
+        """Share of distinct stories among the latest ``busy_articles`` assignments."""
+        return len(set(self._recent)) / self.s.busy_articles
+
     def _join_model(self) -> JoinModel:
         if self._model is None:
             self._model = default_join_model()
@@ -803,7 +816,7 @@ class StoryGrouper:
         ]
         choice: _Story | None = None
         if candidates:
-            busy = len(set(self._recent)) / self.s.busy_articles  # the same for every candidate
+            busy = self._busy()  # the same for every candidate
             idf = self._name_idf(p)
             rows = np.array(
                 [self._features(p, p.weighted, s, best_sim[s.id], busy, idf) for s in candidates]
@@ -844,11 +857,8 @@ class StoryGrouper:
                 story.members.append(self._member(p, slot, duplicate_of))
 
     def _member(self, p: _Prepared, slot: int, duplicate_of: str | None) -> _Member:
-        a = p.article
-        slim = Article(id=a.id, text=first_sentence(a.text), title=a.title,
-                       published=a.published)
         return _Member(
-            slim, slot, self._seq, p.day, p.content_words, p.vector,
+            headline_copy(p.article), slot, self._seq, p.day, p.content_words, p.vector,
             np.fromiter(p.weighted.keys(), dtype=np.int64, count=len(p.weighted)),
             np.fromiter(p.weighted.values(), dtype=np.float32, count=len(p.weighted)),
             np.fromiter(p.entities, dtype=np.int64, count=len(p.entities)),
@@ -904,7 +914,7 @@ class StoryGrouper:
         new_id = story_id_for(move[0].article.id)
         if new_id in self._stories:
             return None
-        busy = len(set(self._recent)) / self.s.busy_articles
+        busy = self._busy()
         prepared = {id(m): m.prepared() for m in members}
         to_keep = self._part_probability(move, keep, busy, prepared)
         to_move = self._part_probability(keep, move, busy, prepared)
