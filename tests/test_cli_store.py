@@ -168,7 +168,7 @@ def test_stories_applies_a_split_to_earlier_articles(
     """A split moves articles already assigned: the saved story holds them, the count of
     grouped articles does not double, and a story whose headline sample moved away still
     gets a headline."""
-    import newsweave.cli_store
+    import newsweave.app
     import newsweave.group
 
     def split_late(articles: Iterable[Article], **_options: object
@@ -181,7 +181,7 @@ def test_stories_applies_a_split_to_earlier_articles(
         yield seen[1], StoryAssignment(seen[1].id, "s-split", moved_from="s-all")
 
     monkeypatch.setattr(newsweave.group, "group_stream", split_late)
-    monkeypatch.setattr(newsweave.cli_store, "HEADLINE_SAMPLE", 2)
+    monkeypatch.setattr(newsweave.app, "HEADLINE_SAMPLE", 2)
     db = str(tmp_path / "split.db")
     run_cli(capsys, "ingest", str(corpus(tmp_path)), "--db", db, "--no-progress")
     rc, out, _ = run_cli(capsys, "stories", "--db", db)
@@ -344,7 +344,7 @@ def test_store_embedder_embeds_each_lead_once_and_returns_exact_vectors(
 ) -> None:
     import numpy as np
 
-    from newsweave.cli_store import StoreEmbedder
+    from newsweave.app import StoreEmbedder
 
     with open_store(db_url) as store:
         first = StoreEmbedder(store, CountingEmbedder())
@@ -360,7 +360,7 @@ def test_store_embedder_embeds_each_lead_once_and_returns_exact_vectors(
 def test_rerun_of_stories_reuses_cached_vectors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsweave.cli_store as cs
+    import newsweave.app as cs
 
     made: list[cs.StoreEmbedder] = []
     real = cs.StoreEmbedder

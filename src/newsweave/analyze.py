@@ -7,39 +7,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 
 from newsweave.models import Article, Document, EntityMention, Sentence
-from newsweave.settings import SPACY_MODEL
+from newsweave.nlp import get_nlp, sentence_of
+from newsweave.quotes import extract_quotes
+from newsweave.timeline import extract_timexes
+
+__all__ = ["ENTITY_LABELS", "analyze", "get_nlp", "sentence_of"]
 
 #: entity labels worth tracking across sources (numbers and dates are handled elsewhere)
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "LAW", "PRODUCT"})
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=[A-Z\"“(])")
-
-
-@lru_cache(maxsize=1)
-def get_nlp():
-    """The process-wide spaCy pipeline, with paragraph breaks forced as sentence breaks."""
-    import spacy
-    from spacy.language import Language
-
-    if "newsweave_paragraphs" not in Language.factories:
-
-        @Language.component("newsweave_paragraphs")
-        def _paragraphs(doc):
-            for token in doc[1:]:
-                prev = doc[token.i - 1]
-                if "\n" in prev.text_with_ws[len(prev.text) :] or (
-                    prev.is_space and "\n" in prev.text
-                ):
-                    token.is_sent_start = True
-            return doc
-
-    nlp = spacy.load(SPACY_MODEL)
-    nlp.add_pipe("newsweave_paragraphs", before="parser")
-    return nlp
 
 
 #: a dateline the parser cut off as its own "sentence" ("WASHINGTON:", "LONDON (AP) _")
@@ -64,18 +44,6 @@ def _sentences(doc) -> list[Sentence]:
         else:
             spans.append((start, end))
     return [Sentence(index=i, start=a, end=b, text=text[a:b]) for i, (a, b) in enumerate(spans)]
-
-
-def sentence_of(sentences: Sequence[Sentence], offset: int) -> int:
-    """Index of the sentence holding a character offset (binary search over starts)."""
-    lo, hi = 0, len(sentences) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if sentences[mid].start <= offset:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def _entities(doc, sentences: Sequence[Sentence]) -> list[EntityMention]:
@@ -104,9 +72,6 @@ def analyze(
 ) -> list[Document]:
     """Analyse articles together: one spaCy pass and one embedding pass for all of them.
     ``quotes``/``timexes`` switch off the analyzers a caller does not need (summary-only runs)."""
-    from newsweave.quotes import extract_quotes
-    from newsweave.timeline import extract_timexes
-
     nlp = get_nlp()
     docs = list(nlp.pipe((a.text for a in articles), batch_size=16))
     documents: list[Document] = []

@@ -47,7 +47,12 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--id", dest="story_id", help="story id for the brief (default: derived)")
     p.add_argument("--db", metavar="URL", help="weave from a store (SQLite path or postgresql://)")
     p.add_argument("--story", metavar="ID", help="with --db: the story to weave")
-    p.add_argument("--all", action="store_true", help="with --db: every story, one per line")
+    p.add_argument("--all", action="store_true",
+                   help="with --db: re-weave the stories that changed since their stored brief "
+                   "(stored as new versions), then write every story's current brief, one per line")
+    p.add_argument("--force", action="store_true", help="with --all: re-weave every story")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="with --all: weave in N processes (default: one per core)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(handler=_cmd_weave)
 
@@ -133,7 +138,30 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_cmd_stories)
 
 
-REGISTRARS.extend([_add_ingest, _add_stories])
+def _cmd_update(args: argparse.Namespace) -> int:
+    from newsweave import cli_store
+
+    return cli_store.run_update(args)
+
+
+def _add_update(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "update",
+        help="group new articles, then re-weave the stories that changed",
+        description="Bring a store up to date: group the stored articles into stories, then "
+        "weave the stories whose members changed since their stored brief and store each new "
+        "brief as the story's next version. One update runs at a time per store; a second is "
+        "told the store is busy. A killed update leaves the store consistent: run it again.",
+    )
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.add_argument("--words", type=int, default=120, help="summary word budget (default 120)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="weave in N processes (default: one per core)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(handler=_cmd_update)
+
+
+REGISTRARS.extend([_add_ingest, _add_stories, _add_update])
 
 
 # --------------------------------------------------------------------------- quotes

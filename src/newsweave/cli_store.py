@@ -7,15 +7,20 @@ Thin shells: reading is ``newsweave.ingest``, grouping ``newsweave.group``, weav
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from newsweave.app import (  # noqa: F401 - GroupCounts, StoreEmbedder: their old home
+    HEADLINE_SAMPLE,
+    GroupCounts,
+    StoreEmbedder,
+    group_store,
+)
 from newsweave.cli_utils import output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
 from newsweave.models import Article
@@ -25,8 +30,6 @@ from newsweave.store import BATCH_SIZE, AddResult, Store, StoryRow, open_store
 BATCH_SECONDS = 2.0
 #: Stories fetched per page when listing or weaving them all.
 PAGE = 500
-#: members per story whose titles and lead sentences are kept to choose its headline
-HEADLINE_SAMPLE = 25
 #: Longest headline shown in the --list table (the JSONL output keeps it whole).
 TABLE_HEADLINE_CHARS = 80
 
@@ -160,99 +163,6 @@ def in_window(story: StoryRow, since: str | None, until: str | None) -> bool:
     return not (until is not None and story.first_published[: len(until)] > until)
 
 
-@dataclass(frozen=True)
-class GroupCounts:
-    articles: int
-    stories: int
-    created: int
-    updated: int
-    removed: int
-    duplicates: int
-
-    def summary(self) -> str:
-        return (
-            f"grouped {self.articles} articles into {self.stories} stories "
-            f"({self.created} new, {self.updated} updated, {self.removed} removed); "
-            f"{self.duplicates} near-duplicate copies flagged"
-        )
-
-
-class StoreEmbedder:
-    """MiniLM behind the store's vector cache (``lead_vectors``): grouping embeds each
-    article's title + lead, which is most of its cost, so a rerun of ``stories`` after new
-    articles arrive embeds only the new leads. Vectors are kept exactly (float32), so a rerun
-    decides exactly as the first run did. Called from the grouper's worker thread, which gets a
-    connection of its own from the pool."""
-
-    MODEL = "all-MiniLM-L6-v2/int8/v1"
-
-    def __init__(self, store: Store, inner: Any = None) -> None:
-        self.store = store
-        self.inner = inner
-        self.embedded = 0  # leads actually run through the model
-
-    def _key(self, text: str) -> str:
-        return hashlib.sha1(f"{self.MODEL}\0{text}".encode()).hexdigest()
-
-    def embed(self, texts: Sequence[str]) -> Any:
-        import numpy as np
-
-        if self.inner is None:
-            from newsweave.embed import get_embedder
-
-            self.inner = get_embedder()
-        keys = [self._key(t) for t in texts]
-        found = {k: np.frombuffer(v, dtype="<f4") for k, v in self.store.get_vectors(keys).items()}
-        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
-        if todo:
-            fresh = self.inner.embed(list(todo.values())).astype("<f4")
-            self.embedded += len(todo)
-            new = dict(zip(todo, fresh, strict=True))
-            self.store.put_vectors({k: v.tobytes() for k, v in new.items()})
-            found.update(new)
-        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 384), "<f4")
-
-
-def group_store(
-    store: Store, since: str | None = None, until: str | None = None, on_article=None
-) -> GroupCounts:
-    """Group the stored articles (published-date order, undated last) into stories and save
-    the assignments and headlines in one transaction. Articles stream from the store through
-    the grouper; what is kept per story for its headline is bounded (``HEADLINE_SAMPLE``
-    titles and lead sentences), so memory does not grow with the articles' text."""
-    from newsweave.group import group_stream, headline_copy, story_headline
-
-    assignments: dict[str, str] = {}
-    duplicates: dict[str, str] = {}
-    samples: dict[str, list[Article]] = {}
-    embedder = None if store.url.endswith(":memory:") else StoreEmbedder(store)
-    for article, assigned in group_stream(store.iter_articles(since, until), embedder=embedder):
-        assignments[article.id] = assigned.story_id
-        if assigned.duplicate_of:
-            duplicates[article.id] = assigned.duplicate_of
-        if assigned.moved_from is not None:  # a split moved an earlier article: not a new one
-            old = samples.get(assigned.moved_from, [])
-            samples[assigned.moved_from] = [a for a in old if a.id != article.id]
-        sample = samples.setdefault(assigned.story_id, [])
-        if len(sample) < HEADLINE_SAMPLE:
-            sample.append(headline_copy(article))
-        if on_article is not None and assigned.moved_from is None:
-            on_article()
-    for sid in [sid for sid, arts in samples.items() if not arts]:  # a split took them all
-        members = [aid for aid, story in assignments.items() if story == sid]
-        samples[sid] = [headline_copy(a) for a in store.get_articles(members[:HEADLINE_SAMPLE])]
-    headlines = {sid: story_headline(arts) for sid, arts in samples.items()}
-    saved = store.save_stories(assignments, headlines, duplicates)
-    return GroupCounts(
-        articles=len(assignments),
-        stories=len(samples),
-        created=saved.created,
-        updated=saved.updated,
-        removed=saved.removed,
-        duplicates=len(duplicates),
-    )
-
-
 def _stories_table(stories: Iterable[StoryRow]) -> Any:
     from rich.table import Table
 
@@ -315,19 +225,6 @@ def run_stories(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- weave --db
-def _brief_for(store: Store, story: StoryRow, words: int) -> tuple[Any, list[Article]]:
-    from newsweave.weave import weave_articles
-
-    articles = store.story_articles(story.id)
-    if not articles:
-        raise InputError(f"story {story.id!r} has no articles")
-    brief = weave_articles(articles, story_id=story.id, words=words,
-                           copies=store.story_duplicates(story.id))
-    if story.headline:
-        brief = replace(brief, story=replace(brief.story, headline=story.headline))
-    return brief, articles
-
-
 def _write_line(fh: TextIO, text: str) -> None:
     fh.write(text if text.endswith("\n") else text + "\n")
 
@@ -335,6 +232,7 @@ def _write_line(fh: TextIO, text: str) -> None:
 def weave_from_store(args: argparse.Namespace) -> int:
     """`weave --db URL --story ID` (one brief, any format) or `weave --db URL --all` (one JSON
     brief per line, newest story first; a story that fails is reported and skipped)."""
+    from newsweave.app import weave_story
     from newsweave.render import render
 
     story_id = getattr(args, "story", None)
@@ -346,10 +244,7 @@ def weave_from_store(args: argparse.Namespace) -> int:
     store = open_store(args.db, create=False)
     try:
         if story_id:
-            story = store.get_story(story_id)
-            if story is None:
-                raise InputError(f"unknown story id {story_id!r}")
-            brief, articles = _brief_for(store, story, args.words)
+            _woven, brief, articles = weave_story(store, story_id, args.words)
             text = render(brief, args.format or "text", texts={a.id: a.text for a in articles})
             with output_sink(args.out) as fh:
                 _write_line(fh, text)
@@ -357,32 +252,88 @@ def weave_from_store(args: argparse.Namespace) -> int:
         fmt = args.format or "jsonl"
         if fmt != "jsonl":
             raise InputError(f"--all writes one JSON brief per line: use --format jsonl, not {fmt}")
-        return _weave_all(store, args)
+        with store.exclusive("update"):
+            return _weave_all(store, args)
     finally:
         store.close()
 
 
-def _weave_all(store: Store, args: argparse.Namespace) -> int:
-    from newsweave.render import render
+def _workers(args: argparse.Namespace) -> int | None:
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise InputError("--workers must be at least 1")
+    return workers
 
-    ids = store.story_ids()
-    show = show_progress(args)
-    bad = 0
-    with output_sink(args.out) as fh, progress_bar(show, "stories") as progress:
-        task = progress.add_task("weaving", total=len(ids))
-        for sid in ids:
-            story = store.get_story(sid)
-            if story is None:  # removed by a concurrent grouping run
-                progress.advance(task)
-                continue
-            try:
-                brief, _ = _brief_for(store, story, args.words)
-            except InputError as err:
-                bad += 1
-                progress.console.print(f"newsweave: skipped: story {sid}: {err}", markup=False)
-            else:
-                _write_line(fh, render(brief, "jsonl"))
+
+def _reweave_with_progress(store: Store, args: argparse.Namespace, force: bool) -> Any:
+    """``app.reweave`` behind a progress bar; each failing story is one line on stderr."""
+    from newsweave.app import reweave
+
+    workers = _workers(args)
+    with progress_bar(show_progress(args), "stories") as progress:
+        task = progress.add_task("weaving", total=None)
+
+        def on_story(story_id: str, error: str | None) -> None:
+            if error is not None:
+                progress.console.print(f"newsweave: skipped: story {story_id}: {error}",
+                                       markup=False, soft_wrap=True)
             progress.advance(task)
-    if bad:
-        print(f"newsweave: {bad} of {len(ids)} stories skipped", file=sys.stderr)
-    return 2 if bad else 0
+
+        return reweave(store, force=force, workers=workers, words=args.words,
+                       on_total=lambda n: progress.update(task, total=n), on_story=on_story)
+
+
+def _write_current(store: Store, out: str | None, skip: set[str]) -> None:
+    """Every story's current stored brief, one JSON line each, newest story first."""
+    with output_sink(out) as fh:
+        for sid in store.story_ids():
+            if sid in skip:
+                continue
+            version = store.get_brief_version(sid)
+            if version is not None:
+                _write_line(fh, version.brief)
+
+
+def _weave_all(store: Store, args: argparse.Namespace) -> int:
+    result = _reweave_with_progress(store, args, force=getattr(args, "force", False))
+    _write_current(store, args.out, {sid for sid, _ in result.failed})
+    print(f"newsweave: {result.summary()}", file=sys.stderr)
+    if result.failed:
+        print(f"newsweave: {len(result.failed)} of {result.total} stories skipped",
+              file=sys.stderr)
+    return 2 if result.failed else 0
+
+
+# --------------------------------------------------------------------------- update
+def run_update(args: argparse.Namespace) -> int:
+    """`newsweave update --db URL`: group new articles, then re-weave the stories that
+    changed (stored as new versions). Prints what it did; exit 2 when a story failed."""
+    from newsweave.app import update
+
+    workers = _workers(args)
+    store = open_store(args.db, create=False)
+    try:
+        total = store.count_articles()
+        with progress_bar(show_progress(args), "items") as progress:
+            grouping = progress.add_task("grouping", total=total)
+            weaving = progress.add_task("weaving", total=None)
+
+            def on_story(story_id: str, error: str | None) -> None:
+                if error is not None:
+                    progress.console.print(f"newsweave: skipped: story {story_id}: {error}",
+                                           markup=False, soft_wrap=True)
+                progress.advance(weaving)
+
+            result = update(
+                store, workers=workers, words=args.words,
+                on_article=lambda: progress.advance(grouping),
+                on_total=lambda n: progress.update(weaving, total=n), on_story=on_story,
+            )
+    finally:
+        store.close()
+    print(result.grouped.summary())
+    print(result.woven.summary())
+    if result.woven.failed:
+        print(f"newsweave: {len(result.woven.failed)} of {result.woven.total} stories skipped",
+              file=sys.stderr)
+    return 2 if result.woven.failed else 0

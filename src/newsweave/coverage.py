@@ -894,7 +894,7 @@ def _parsed(documents: Sequence[Document]) -> list[Any]:
     missing = [i for i, d in enumerate(documents) if d.doc is None]
     docs = [d.doc for d in documents]
     if missing:
-        from newsweave.analyze import get_nlp
+        from newsweave.nlp import get_nlp
 
         parsed = get_nlp().pipe((documents[i].article.text for i in missing), batch_size=16)
         for i, doc in zip(missing, parsed, strict=True):

@@ -815,7 +815,7 @@ def _record(
 
 def extract_quotes_from_text(text: str) -> list[QuoteMention]:
     """Parse ``text`` with the shared pipeline and extract its quotes."""
-    from newsweave.analyze import get_nlp
+    from newsweave.nlp import get_nlp
 
     return extract_quotes(get_nlp()(text), text)
 
@@ -1093,7 +1093,7 @@ def run_cli(args) -> int:
     """``newsweave quotes --jsonl FILE [--out FILE] [--no-progress]``: one line per article."""
     import os
 
-    from newsweave.analyze import get_nlp
+    from newsweave.nlp import get_nlp
 
     if not args.jsonl:
         raise InputError("give the articles with --jsonl FILE")

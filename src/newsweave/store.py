@@ -9,8 +9,11 @@ versioned (``newsweave.migrations``) and brought up to date when a store is open
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,6 +67,14 @@ PG_MIGRATION_LOCK = 0x6E657773
 #: A wrong host should fail fast with a clear message, not hang the command.
 PG_CONNECT_TIMEOUT_S = 10
 
+#: in-process locks of in-memory stores (no file to lock)
+_MEMORY_LOCKS: dict[tuple[int, str], threading.Lock] = {}
+
+
+class StoreBusy(InputError):
+    """Another process holds the lock a long job needs (exit 2, one line, nothing changed)."""
+
+
 _metadata = MetaData()
 articles_t = Table(
     "articles",
@@ -103,6 +114,24 @@ lead_vectors_t = Table(
     Column("key", Text, primary_key=True),
     Column("vector", LargeBinary, nullable=False),
 )
+article_analyses_t = Table(
+    "article_analyses",
+    _metadata,
+    Column("article_id", Text, primary_key=True),
+    Column("version", Text, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created", Text, nullable=False),
+)
+story_briefs_t = Table(
+    "story_briefs",
+    _metadata,
+    Column("story_id", Text, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("created", Text, nullable=False),
+    Column("articles", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("brief", Text, nullable=False),
+)
 schema_version_t = Table(
     "schema_version",
     _metadata,
@@ -124,6 +153,19 @@ class StoryRow:
     article_ids: tuple[str, ...]
     outlets: tuple[str, ...]
     updated_at: str
+
+
+@dataclass(frozen=True)
+class BriefVersion:
+    """One stored brief of a story (``brief`` is the ``newsweave.brief/1`` JSON text; empty
+    when only the listing was asked for)."""
+
+    story_id: str
+    version: int
+    created: str
+    articles: tuple[str, ...]
+    fingerprint: str
+    brief: str = ""
 
 
 @dataclass(frozen=True)
@@ -701,6 +743,179 @@ class Store:
         )
         with self.engine.connect() as conn:
             return list(conn.scalars(stmt))
+
+    # ----------------------------------------------------------------------- analyses
+    def get_analyses(self, article_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """Stored analyses of the given articles: article id -> (version, payload)."""
+        t = article_analyses_t
+        found: dict[str, tuple[str, bytes]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(dict.fromkeys(article_ids), IN_CHUNK):
+                q = select(t.c.article_id, t.c.version, t.c.payload).where(
+                    t.c.article_id.in_(chunk))
+                found.update((r.article_id, (r.version, bytes(r.payload))) for r in conn.execute(q))
+        return found
+
+    def put_analyses(self, payloads: Mapping[str, bytes], version: str) -> None:
+        """Store analyses (replacing any older row of the same article) in one transaction;
+        an article deleted meanwhile is skipped."""
+        if not payloads:
+            return
+        t = article_analyses_t
+        now = _now()
+        with self._write() as conn:
+            present = set()
+            for chunk in _chunks(payloads, IN_CHUNK):
+                present.update(conn.scalars(select(articles_t.c.id).where(
+                    articles_t.c.id.in_(chunk))))
+            rows = [{"article_id": a, "version": version, "payload": p, "created": now}
+                    for a, p in payloads.items() if a in present]
+            if not rows:
+                return
+            stmt = self._insert(t)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[t.c.article_id],
+                set_={"version": stmt.excluded.version, "payload": stmt.excluded.payload,
+                      "created": stmt.excluded.created},
+            )
+            conn.execute(stmt, rows)
+
+    def analysis_versions(self) -> dict[str, int]:
+        """How many stored analyses each version has (for reports and tests)."""
+        t = article_analyses_t
+        with self.engine.connect() as conn:
+            q = select(t.c.version, func.count()).group_by(t.c.version)
+            return {v: n for v, n in conn.execute(q)}
+
+    # ----------------------------------------------------------------------- brief versions
+    def add_brief_version(
+        self, story_id: str, articles: Sequence[str], fingerprint: str, brief: str
+    ) -> BriefVersion:
+        """Store a new brief as the story's next version, in one transaction (a killed run
+        leaves either the whole version or none of it)."""
+        t = story_briefs_t
+        created = _now()
+        with self._write() as conn:
+            if self.dialect == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": story_id})
+            last = conn.execute(
+                select(func.max(t.c.version)).where(t.c.story_id == story_id)).scalar() or 0
+            version = last + 1
+            conn.execute(t.insert().values(
+                story_id=story_id, version=version, created=created,
+                articles=_json_list(articles), fingerprint=fingerprint, brief=brief))
+        return BriefVersion(story_id, version, created, tuple(articles), fingerprint, brief)
+
+    def brief_versions(self, story_id: str) -> list[BriefVersion]:
+        """A story's stored versions, oldest first, without their brief text."""
+        t = story_briefs_t
+        q = (select(t.c.story_id, t.c.version, t.c.created, t.c.articles, t.c.fingerprint)
+             .where(t.c.story_id == story_id).order_by(t.c.version))
+        with self.engine.connect() as conn:
+            return [BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
+                                 r.fingerprint) for r in conn.execute(q)]
+
+    def get_brief_version(self, story_id: str, version: int | None = None) -> BriefVersion | None:
+        """One stored version (None: the latest) with its brief text; None when absent."""
+        t = story_briefs_t
+        q = select(t).where(t.c.story_id == story_id)
+        q = q.where(t.c.version == version) if version is not None else q
+        q = q.order_by(t.c.version.desc()).limit(1)
+        with self.engine.connect() as conn:
+            r = conn.execute(q).first()
+        if r is None:
+            return None
+        return BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
+                            r.fingerprint, r.brief)
+
+    def latest_fingerprints(self) -> dict[str, tuple[int, str]]:
+        """Story id -> (latest version, its fingerprint), for every story with a brief."""
+        t = story_briefs_t
+        latest = (select(t.c.story_id, func.max(t.c.version).label("v"))
+                  .group_by(t.c.story_id).subquery())
+        q = select(t.c.story_id, t.c.version, t.c.fingerprint).join(
+            latest, (latest.c.story_id == t.c.story_id) & (latest.c.v == t.c.version))
+        with self.engine.connect() as conn:
+            return {r.story_id: (r.version, r.fingerprint) for r in conn.execute(q)}
+
+    def story_headlines(self) -> dict[str, str]:
+        """Story id -> headline, for every story."""
+        with self.engine.connect() as conn:
+            return {i: h for i, h in conn.execute(select(stories_t.c.id, stories_t.c.headline))}
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Hold the store's ``name`` lock for a long job (``update``), so two such jobs never
+        interleave; one already held raises ``StoreBusy`` at once rather than waiting. SQLite:
+        an advisory lock on a file beside the database; PostgreSQL: a session advisory lock.
+        Either is released when the process dies, so a killed run never leaves it held."""
+        if self.dialect == "postgresql":
+            key = int.from_bytes(hashlib.sha1(name.encode()).digest()[:4], "big") & 0x7FFFFFFF
+            with self.engine.connect() as conn:
+                got = conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"),
+                                   {"a": PG_MIGRATION_LOCK, "b": key}).scalar()
+                conn.commit()
+                if not got:
+                    raise StoreBusy(f"store is busy: another {name} is running")
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"),
+                                 {"a": PG_MIGRATION_LOCK, "b": key})
+                    conn.commit()
+            return
+        database = make_url(self.url).database or ""
+        if database in ("", ":memory:"):
+            lock = _MEMORY_LOCKS.setdefault((id(self), name), threading.Lock())
+            if not lock.acquire(blocking=False):
+                raise StoreBusy(f"store is busy: another {name} is running")
+            try:
+                yield
+            finally:
+                lock.release()
+            return
+        import fcntl
+
+        path = f"{database}.{name}.lock"
+        try:
+            fh = open(path, "a+b")  # noqa: SIM115 - held for the whole job
+        except OSError as exc:
+            raise InputError(f"cannot create lock file: {exc.strerror}", path) from None
+        try:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreBusy(f"store is busy: another {name} is running") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        finally:
+            fh.close()
+
+    def story_memberships(self) -> dict[str, list[tuple[str, str | None]]]:
+        """Story id -> its members as (article id, duplicate_of), sorted by id: what a brief
+        fingerprint is made of, read in one pass."""
+        sa = story_articles_t
+        q = (select(sa.c.story_id, sa.c.article_id, sa.c.duplicate_of)
+             .order_by(sa.c.story_id, sa.c.article_id))
+        out: dict[str, list[tuple[str, str | None]]] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(q):
+                out.setdefault(r.story_id, []).append((r.article_id, r.duplicate_of))
+        return out
+
+
+def _json_list(items: Sequence[str]) -> str:
+    return json.dumps(list(items), ensure_ascii=False)
+
+
+def _parse_list(value: str) -> tuple[str, ...]:
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return ()
+    return tuple(str(i) for i in items) if isinstance(items, list) else ()
 
 
 def _fts5_query(terms: Sequence[str]) -> str:

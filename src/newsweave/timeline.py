@@ -25,8 +25,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from newsweave.analyze import sentence_of
 from newsweave.models import Document, Sentence, TimelineEntry, Timex
+from newsweave.nlp import sentence_of
 
 # --------------------------------------------------------------------------- vocabulary
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -100,5 +100,31 @@ LEAD_VECTORS = Migration(
     postgresql=("CREATE TABLE lead_vectors (key TEXT PRIMARY KEY, vector BYTEA NOT NULL)",),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (INITIAL, LEAD_VECTORS)
+
+def _analyses_and_briefs(blob: str) -> tuple[str, ...]:
+    return (
+        # One analysis per article (``newsweave.analysis_store``): ``version`` names the code
+        # and models that made it; another version is recomputed, never mixed in.
+        "CREATE TABLE article_analyses ("
+        " article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,"
+        f" version TEXT NOT NULL, payload {blob} NOT NULL, created TEXT NOT NULL)",
+        # Every woven brief is a version of its story, never overwritten. ``articles``: the
+        # member ids (JSON list); ``fingerprint``: a hash of what the brief was woven from
+        # (members, copy flags, headline, analysis version), so an unchanged story is not
+        # re-woven. No foreign key: a story regrouped away keeps its history.
+        "CREATE TABLE story_briefs ("
+        " story_id TEXT NOT NULL, version INTEGER NOT NULL, created TEXT NOT NULL,"
+        " articles TEXT NOT NULL, fingerprint TEXT NOT NULL, brief TEXT NOT NULL,"
+        " PRIMARY KEY (story_id, version))",
+    )
+
+
+ANALYSES_AND_BRIEFS = Migration(
+    version=3,
+    name="stored analyses, brief versions",
+    sqlite=_analyses_and_briefs("BLOB"),
+    postgresql=_analyses_and_briefs("BYTEA"),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS)
 LATEST = MIGRATIONS[-1].version

@@ -1,0 +1,411 @@
+"""The application layer: the operations the CLI, the web server (and later the feed follower
+and the backfill) share, each over a ``Store``.
+
+- ``add_articles(store, articles)``: store articles (content-deduplicated).
+- ``group_new(store)``: group articles into stories.
+- ``reweave(store, force=False, workers=None)``: weave only the stories whose brief is missing
+  or stale (membership, copy flags, headline, word budget or analysis version changed) and
+  store each new brief as the story's next version.
+- ``update(store)``: ``group_new`` then ``reweave``, under the store's update lock.
+- ``current_brief``, ``brief_versions``, ``brief_changes``: read stored briefs.
+
+Callers stay thin: the CLI adds argument parsing and progress bars, the server its HTTP. No
+module here imports a CLI module, so the server never does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from newsweave.analysis_store import EMBEDDER_ID, analysis_version, documents_for
+from newsweave.errors import InputError
+from newsweave.models import Article, Brief, brief_to_dict
+from newsweave.settings import DEFAULT_SUMMARY
+from newsweave.store import AddResult, BriefVersion, Store
+
+#: members per story whose titles and lead sentences are kept to choose its headline
+HEADLINE_SAMPLE = 25
+#: the word budget of stored briefs (the CLI's default and the server's)
+BRIEF_WORDS = DEFAULT_SUMMARY.words
+#: what a brief's fingerprint hashes besides its inputs: bump when weaving code changes its
+#: output, so every stored brief counts as stale
+WEAVE_VERSION = 1
+
+
+# --------------------------------------------------------------------------- articles
+def add_articles(store: Store, articles: Iterable[Article]) -> AddResult:
+    """Store articles; one already stored (same content) is skipped. Grouping and weaving
+    are separate steps (``update``), so a writer is acknowledged at once."""
+    return store.add_articles(articles)
+
+
+# --------------------------------------------------------------------------- grouping
+@dataclass(frozen=True)
+class GroupCounts:
+    articles: int
+    stories: int
+    created: int
+    updated: int
+    removed: int
+    duplicates: int
+
+    def summary(self) -> str:
+        return (
+            f"grouped {self.articles} articles into {self.stories} stories "
+            f"({self.created} new, {self.updated} updated, {self.removed} removed); "
+            f"{self.duplicates} near-duplicate copies flagged"
+        )
+
+
+class StoreEmbedder:
+    """MiniLM behind the store's vector cache (``lead_vectors``): grouping embeds each
+    article's title + lead, which is most of its cost, so a rerun of ``stories`` after new
+    articles arrive embeds only the new leads. Vectors are kept exactly (float32), so a rerun
+    decides exactly as the first run did. Called from the grouper's worker thread, which gets a
+    connection of its own from the pool."""
+
+    MODEL = EMBEDDER_ID
+
+    def __init__(self, store: Store, inner: Any = None) -> None:
+        self.store = store
+        self.inner = inner
+        self.embedded = 0  # leads actually run through the model
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha1(f"{self.MODEL}\0{text}".encode()).hexdigest()
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        if self.inner is None:
+            from newsweave.embed import get_embedder
+
+            self.inner = get_embedder()
+        keys = [self._key(t) for t in texts]
+        found = {k: np.frombuffer(v, dtype="<f4") for k, v in self.store.get_vectors(keys).items()}
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+        if todo:
+            fresh = self.inner.embed(list(todo.values())).astype("<f4")
+            self.embedded += len(todo)
+            new = dict(zip(todo, fresh, strict=True))
+            self.store.put_vectors({k: v.tobytes() for k, v in new.items()})
+            found.update(new)
+        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 384), "<f4")
+
+
+def group_store(
+    store: Store, since: str | None = None, until: str | None = None,
+    on_article: Callable[[], None] | None = None,
+) -> GroupCounts:
+    """Group the stored articles (published-date order, undated last) into stories and save
+    the assignments and headlines in one transaction. Articles stream from the store through
+    the grouper; what is kept per story for its headline is bounded (``HEADLINE_SAMPLE``
+    titles and lead sentences), so memory does not grow with the articles' text."""
+    from newsweave.group import group_stream, headline_copy, story_headline
+
+    assignments: dict[str, str] = {}
+    duplicates: dict[str, str] = {}
+    samples: dict[str, list[Article]] = {}
+    embedder = None if store.url.endswith(":memory:") else StoreEmbedder(store)
+    for article, assigned in group_stream(store.iter_articles(since, until), embedder=embedder):
+        assignments[article.id] = assigned.story_id
+        if assigned.duplicate_of:
+            duplicates[article.id] = assigned.duplicate_of
+        if assigned.moved_from is not None:  # a split moved an earlier article: not a new one
+            old = samples.get(assigned.moved_from, [])
+            samples[assigned.moved_from] = [a for a in old if a.id != article.id]
+        sample = samples.setdefault(assigned.story_id, [])
+        if len(sample) < HEADLINE_SAMPLE:
+            sample.append(headline_copy(article))
+        if on_article is not None and assigned.moved_from is None:
+            on_article()
+    for sid in [sid for sid, arts in samples.items() if not arts]:  # a split took them all
+        members = [aid for aid, story in assignments.items() if story == sid]
+        samples[sid] = [headline_copy(a) for a in store.get_articles(members[:HEADLINE_SAMPLE])]
+    headlines = {sid: story_headline(arts) for sid, arts in samples.items()}
+    saved = store.save_stories(assignments, headlines, duplicates)
+    return GroupCounts(
+        articles=len(assignments),
+        stories=len(samples),
+        created=saved.created,
+        updated=saved.updated,
+        removed=saved.removed,
+        duplicates=len(duplicates),
+    )
+
+
+def group_new(store: Store, on_article: Callable[[], None] | None = None) -> GroupCounts:
+    """Bring the stories up to date with the stored articles. Today this regroups every
+    article (deterministic: the same articles give the same stories, and a rerun embeds only
+    new leads); incremental grouping replaces the body, not the callers."""
+    return group_store(store, on_article=on_article)
+
+
+# --------------------------------------------------------------------------- weaving
+def fingerprint(
+    members: Sequence[tuple[str, str | None]], headline: str, words: int, analysis: str
+) -> str:
+    """What a stored brief was woven from: member ids with their copy flags (ids are content
+    bound: the store never changes an article's text), the headline shown, the word budget,
+    and the versions of the analysis and the weaving code."""
+    h = hashlib.sha256()
+    h.update(f"w{WEAVE_VERSION}\0{words}\0{analysis}\0{headline}\0".encode())
+    for aid, dup in sorted(members):
+        h.update(f"{aid}\0{dup or ''}\n".encode())
+    return h.hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Woven:
+    """One story woven from stored analyses: its brief as stored text and what it read."""
+
+    story_id: str
+    brief_json: str
+    articles: tuple[str, ...]
+    fingerprint: str
+    analysed: int  # articles that had no usable stored analysis
+
+
+def weave_story(store: Store, story_id: str, words: int = BRIEF_WORDS) -> tuple[Woven, Brief,
+                                                                                list[Article]]:
+    """Weave one stored story from its stored analyses (analysing, and storing, only the
+    members that lack one). Raises ``InputError`` for an unknown or empty story."""
+    from newsweave.weave import weave_documents
+
+    story = store.get_story(story_id)
+    if story is None:
+        raise InputError(f"unknown story id {story_id!r}")
+    articles = store.story_articles(story_id)
+    if not articles:
+        raise InputError(f"story {story_id!r} has no articles")
+    copies = store.story_duplicates(story_id)
+    documents, analysed = documents_for(store, articles)
+    brief = weave_documents(documents, story_id=story_id, words=words, copies=copies)
+    if story.headline:
+        brief = replace(brief, story=replace(brief.story, headline=story.headline))
+    members = [(a.id, copies.get(a.id)) for a in articles]
+    woven = Woven(
+        story_id=story_id,
+        brief_json=json.dumps(brief_to_dict(brief), ensure_ascii=False),
+        articles=tuple(a.id for a in articles),
+        fingerprint=fingerprint(members, story.headline, words, analysis_version()),
+        analysed=analysed,
+    )
+    return woven, brief, articles
+
+
+def weave_and_store(store: Store, story_id: str, words: int = BRIEF_WORDS) -> BriefVersion:
+    """Weave one story and store the brief as its next version (one transaction)."""
+    woven, _brief, _articles = weave_story(store, story_id, words)
+    return store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
+                                   woven.brief_json)
+
+
+def current_fingerprints(store: Store, words: int = BRIEF_WORDS) -> dict[str, str]:
+    """Story id -> the fingerprint its brief should have now (one pass over the store)."""
+    analysis = analysis_version()
+    memberships = store.story_memberships()
+    headlines = store.story_headlines()
+    return {
+        sid: fingerprint(members, headlines.get(sid, ""), words, analysis)
+        for sid, members in memberships.items()
+    }
+
+
+@dataclass
+class ReweaveResult:
+    total: int  # stories in the store
+    rewoven: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (story id, one-line reason)
+    analysed: int = 0  # articles analysed afresh (the rest read their stored analysis)
+
+    def summary(self) -> str:
+        return f"{len(self.rewoven)} of {self.total} stories rewoven"
+
+
+# Worker-process state: each worker opens the store once and keeps its models loaded.
+_worker_store: Store | None = None
+
+
+def _init_worker(url: str) -> None:
+    global _worker_store
+    _worker_store = Store(url, create=False)
+
+
+def _weave_in_worker(story_id: str, words: int) -> tuple[str, Woven | None, str | None]:
+    assert _worker_store is not None
+    try:
+        woven, _brief, _articles = weave_story(_worker_store, story_id, words)
+    except Exception as exc:  # noqa: BLE001 - reported by the parent, one line
+        return story_id, None, _reason(exc)
+    return story_id, woven, None
+
+
+def _reason(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return (lines[0] if lines else type(exc).__name__)[:300]
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def reweave(
+    store: Store,
+    force: bool = False,
+    workers: int | None = None,
+    words: int = BRIEF_WORDS,
+    on_total: Callable[[int], None] | None = None,
+    on_story: Callable[[str, str | None], None] | None = None,
+) -> ReweaveResult:
+    """Weave every story whose stored brief is missing or stale (all with ``force``), storing
+    each new brief as the story's next version in its own transaction, so a killed run keeps
+    every brief it finished and a rerun weaves only the rest. ``workers`` > 1 weaves in that
+    many processes, each loading the models once. A story that fails is recorded in
+    ``failed`` and skipped; the others go on. ``on_total(n)`` is told how many stories will
+    be woven, ``on_story(story_id, error)`` after each."""
+    wanted = current_fingerprints(store, words)
+    stored = store.latest_fingerprints()
+    todo = [sid for sid in store.story_ids()
+            if sid in wanted and (force or stored.get(sid, (0, ""))[1] != wanted[sid])]
+    result = ReweaveResult(total=len(wanted))
+    if on_total is not None:
+        on_total(len(todo))
+    workers = min(workers or default_workers(), len(todo))
+    if store.url.endswith(":memory:"):
+        workers = 1  # other processes cannot see an in-memory store
+
+    def done(story_id: str, woven: Woven | None, error: str | None) -> None:
+        if woven is not None:
+            store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
+                                    woven.brief_json)
+            result.rewoven.append(story_id)
+            result.analysed += woven.analysed
+        else:
+            result.failed.append((story_id, error or "failed"))
+        if on_story is not None:
+            on_story(story_id, error)
+
+    if workers <= 1:
+        for sid in todo:
+            try:
+                woven, _brief, _articles = weave_story(store, sid, words)
+            except Exception as exc:  # noqa: BLE001 - one story's failure skips only it
+                done(sid, None, _reason(exc))
+            else:
+                done(sid, woven, None)
+        return result
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no forked model threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_init_worker, initargs=(store.url,)) as pool:
+        futures = [pool.submit(_weave_in_worker, sid, words) for sid in todo]
+        for future in as_completed(futures):
+            done(*future.result())
+    return result
+
+
+@dataclass
+class UpdateResult:
+    grouped: GroupCounts
+    woven: ReweaveResult
+
+
+def update(
+    store: Store,
+    workers: int | None = None,
+    words: int = BRIEF_WORDS,
+    on_article: Callable[[], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+    on_story: Callable[[str, str | None], None] | None = None,
+) -> UpdateResult:
+    """Group new articles, then re-weave the stories that changed. One update at a time per
+    store: a second one is refused with ``StoreBusy`` (an ``InputError``) rather than racing."""
+    with store.exclusive("update"):
+        grouped = group_new(store, on_article=on_article)
+        woven = reweave(store, workers=workers, words=words, on_total=on_total,
+                        on_story=on_story)
+    return UpdateResult(grouped, woven)
+
+
+# --------------------------------------------------------------------------- reading briefs
+@dataclass(frozen=True)
+class CurrentBrief:
+    version: BriefVersion | None  # the latest stored version (None: never woven)
+    stale: bool  # the story changed since (or was never woven)
+
+
+def current_brief(store: Store, story_id: str, words: int = BRIEF_WORDS) -> CurrentBrief:
+    """The latest stored brief of a story and whether it is stale: cheap (two reads, no
+    models), so a web request can call it."""
+    latest = store.get_brief_version(story_id)
+    story = store.get_story(story_id)
+    if latest is None or story is None:
+        return CurrentBrief(latest, True)
+    copies = store.story_duplicates(story_id)
+    members = [(aid, copies.get(aid)) for aid in story.article_ids]
+    wanted = fingerprint(members, story.headline, words, analysis_version())
+    return CurrentBrief(latest, latest.fingerprint != wanted)
+
+
+def brief_versions(store: Store, story_id: str) -> list[dict[str, Any]]:
+    """A story's versions, oldest first: ``version``, ``created``, ``articles``."""
+    return [{"version": v.version, "created": v.created, "articles": list(v.articles)}
+            for v in store.brief_versions(story_id)]
+
+
+def _load(version: BriefVersion) -> dict[str, Any]:
+    return json.loads(version.brief)
+
+
+def brief_changes(store: Store, story_id: str, since: int) -> dict[str, Any] | None:
+    """What the latest version adds over version ``since``: new sources (with ids), summary
+    sentences, quotes, discrepancies and timeline entries. None when either is missing."""
+    old = store.get_brief_version(story_id, since)
+    new = store.get_brief_version(story_id)
+    if old is None or new is None:
+        return None
+    return diff_briefs(_load(old), _load(new)) | {"since": since, "version": new.version}
+
+
+def diff_briefs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The items of ``new`` that ``old`` lacks, compared by what a reader sees (source ids,
+    sentence text, quote speaker + text, discrepancy topic + claims, timeline date + text)."""
+
+    def added(key: Callable[[dict[str, Any]], Any], old_items: Any, new_items: Any) -> list:
+        seen = {key(i) for i in old_items or []}
+        return [i for i in new_items or [] if key(i) not in seen]
+
+    old_cov, new_cov = old.get("coverage") or {}, new.get("coverage") or {}
+    return {
+        "new_sources": added(lambda s: s.get("id"), old.get("sources"), new.get("sources")),
+        "new_summary": added(lambda s: s.get("text"), old.get("summary"), new.get("summary")),
+        "new_quotes": added(lambda q: (q.get("speaker"), q.get("text")), old.get("quotes"),
+                            new.get("quotes")),
+        "new_discrepancies": added(
+            lambda d: (d.get("topic"), tuple(c.get("text") for c in d.get("claims") or [])),
+            old_cov.get("discrepancies"), new_cov.get("discrepancies")),
+        "new_timeline": added(lambda t: (t.get("date"), t.get("text")), old.get("timeline"),
+                              new.get("timeline")),
+    }
+
+
+def changes_line(changes: dict[str, Any]) -> str:
+    """"2 new sources, 1 new discrepancy" (empty when nothing a reader counts changed)."""
+    parts = []
+    for key, one, many in (("new_sources", "new source", "new sources"),
+                           ("new_summary", "new summary sentence", "new summary sentences"),
+                           ("new_quotes", "new quote", "new quotes"),
+                           ("new_discrepancies", "new discrepancy", "new discrepancies"),
+                           ("new_timeline", "new timeline entry", "new timeline entries")):
+        n = len(changes.get(key) or [])
+        if n:
+            parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)
