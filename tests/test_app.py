@@ -1,0 +1,256 @@
+"""The application layer: briefs stored as versions, re-weaving only what changed, the
+``weave --all`` / ``update`` commands, the update lock and a killed update run again
+(real spaCy + MiniLM; SQLite and PostgreSQL where the store is involved)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_postgres import db_url, pg_server, pg_url  # noqa: F401 - fixtures
+
+import newsweave.analysis_store as analysis_store
+from newsweave import app
+from newsweave.cli import main
+from newsweave.models import Article
+from newsweave.store import StoreBusy, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PLACES = ["Harbor", "Valley", "Ridge", "Delta", "Summit", "Prairie", "Canyon", "Meadow",
+          "Island", "Forest", "Lakeside", "Orchard"]
+
+
+def synthetic(n: int) -> list[Article]:
+    """Small, distinct, analysable reports: one town each."""
+    out = []
+    for i, place in enumerate(PLACES[:n]):
+        text = (f"{place}ton council approved a new bridge on Monday, officials said. "
+                f"Mayor Anna {place} said the bridge would open in March 2022. "
+                f"\"This is a great day for {place}ton,\" she told reporters. "
+                f"The project will cost {i + 2} million dollars, according to the council.")
+        out.append(Article(id=f"t{i:02d}", text=text, title=f"{place}ton approves bridge",
+                           outlet=f"Paper {i}", published=f"2021-05-{i + 1:02d}"))
+    return out
+
+
+def _members(store, sid: str) -> list[str]:
+    return list(store.get_story(sid).article_ids)
+
+
+# --------------------------------------------------------------------------- versions
+def test_story_gaining_an_article_gets_version_2(
+    example_articles, db_url: str  # noqa: F811
+) -> None:
+    a0, a1, a2 = example_articles
+    with open_store(db_url) as store:
+        store.add_articles(example_articles)
+        store.save_stories({a0.id: "s-a", a2.id: "s-b"}, {"s-a": "Story A", "s-b": "Story B"})
+        first = app.reweave(store, workers=1)
+        assert first.summary() == "2 of 2 stories rewoven" and not first.failed
+        assert first.analysed == 2
+        b_v1 = store.get_brief_version("s-b")
+        assert b_v1.version == 1 and b_v1.articles == (a2.id,)
+
+        assert app.reweave(store, workers=1).summary() == "0 of 2 stories rewoven"
+
+        store.save_stories({a1.id: "s-a"}, {"s-a": "Story A"})  # story A gains a1
+        again = app.reweave(store, workers=1)
+        assert again.rewoven == ["s-a"] and again.analysed == 1  # only a1 is analysed
+        versions = app.brief_versions(store, "s-a")
+        assert [v["version"] for v in versions] == [1, 2]
+        assert set(versions[1]["articles"]) == {a0.id, a1.id}
+        assert versions[0]["articles"] == [a0.id]
+        assert versions[0]["created"] <= versions[1]["created"]
+        changes = app.brief_changes(store, "s-a", 1)
+        assert [s["id"] for s in changes["new_sources"]] == [a1.id]
+        assert changes["since"] == 1 and changes["version"] == 2
+        assert "1 new source" in app.changes_line(changes)
+
+        # the untouched story kept its brief, byte for byte, and its version number
+        b_now = store.get_brief_version("s-b")
+        assert (b_now.version, b_now.brief) == (1, b_v1.brief)
+        assert json.loads(b_now.brief)["story"]["headline"] == "Story B"
+        current = app.current_brief(store, "s-a")
+        assert current.version.version == 2 and not current.stale
+
+        forced = app.reweave(store, force=True, workers=1)
+        assert forced.summary() == "2 of 2 stories rewoven" and forced.analysed == 0
+        assert store.get_brief_version("s-b").version == 2
+
+
+def test_changed_analysis_version_reanalyses(
+    example_articles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_store(tmp_path / "v.db") as store:
+        store.add_articles(example_articles)
+        store.save_stories({a.id: "s" for a in example_articles}, {"s": "S"})
+        assert app.reweave(store, workers=1).analysed == 3
+        monkeypatch.setattr(analysis_store, "ANALYSIS_VERSION", 99)
+        analysis_store.analysis_version.cache_clear()
+        try:
+            assert app.current_brief(store, "s").stale
+            result = app.reweave(store, workers=1)
+            assert result.rewoven == ["s"] and result.analysed == 3
+            assert set(store.analysis_versions()) == {analysis_store.analysis_version()}
+        finally:
+            monkeypatch.undo()
+            analysis_store.analysis_version.cache_clear()
+
+
+def test_diff_briefs_names_what_is_new() -> None:
+    old = {"sources": [{"id": "a"}], "summary": [{"text": "One."}], "quotes": [],
+           "timeline": [{"date": "2021-01-01", "text": "x"}],
+           "coverage": {"discrepancies": [{"topic": "toll", "claims": [{"text": "3 dead"}]}]}}
+    new = {"sources": [{"id": "a"}, {"id": "b"}], "summary": [{"text": "One."}, {"text": "Two."}],
+           "quotes": [{"speaker": "Ann", "text": "Hi"}],
+           "timeline": [{"date": "2021-01-01", "text": "x"}, {"date": "2021-01-02", "text": "y"}],
+           "coverage": {"discrepancies": [
+               {"topic": "toll", "claims": [{"text": "3 dead"}]},
+               {"topic": "toll", "claims": [{"text": "3 dead"}, {"text": "4 dead"}]}]}}
+    changes = app.diff_briefs(old, new)
+    assert [s["id"] for s in changes["new_sources"]] == ["b"]
+    assert [s["text"] for s in changes["new_summary"]] == ["Two."]
+    assert len(changes["new_quotes"]) == 1 and len(changes["new_timeline"]) == 1
+    assert len(changes["new_discrepancies"]) == 1
+    assert app.changes_line(changes) == ("1 new source, 1 new summary sentence, 1 new quote, "
+                                         "1 new discrepancy, 1 new timeline entry")
+    assert app.changes_line(app.diff_briefs(new, new)) == ""
+
+
+# --------------------------------------------------------------------------- CLI
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_weave_all_reports_k_of_n_and_skips_a_failing_story(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = synthetic(3)
+    db = str(tmp_path / "w.db")
+    with open_store(db) as store:
+        store.add_articles(articles)
+        store.save_stories({a.id: f"s-{a.id}" for a in articles},
+                           {f"s-{a.id}": a.title for a in articles})
+    rc, out, err = _run(capsys, "weave", "--db", db, "--all", "--no-progress", "--workers", "1")
+    assert rc == 0 and "3 of 3 stories rewoven" in err
+    first = out.splitlines()
+    assert len(first) == 3 and {json.loads(x)["story"]["id"] for x in first} == {
+        "s-t00", "s-t01", "s-t02"}
+    rc, out, err = _run(capsys, "weave", "--db", db, "--all", "--no-progress")
+    assert rc == 0 and "0 of 3 stories rewoven" in err and out.splitlines() == first
+
+    import newsweave.weave
+
+    real = newsweave.weave.weave_documents
+
+    def broken(documents, **kw):
+        if kw.get("story_id") == "s-t01":
+            raise ValueError("date value out of range\nmore detail")
+        return real(documents, **kw)
+
+    monkeypatch.setattr(newsweave.weave, "weave_documents", broken)
+    rc, out, err = _run(capsys, "weave", "--db", db, "--all", "--force", "--no-progress",
+                        "--workers", "1")
+    assert rc == 2
+    assert "skipped: story s-t01: date value out of range" in err and "more detail" not in err
+    assert "2 of 3 stories rewoven" in err
+    assert {json.loads(x)["story"]["id"] for x in out.splitlines()} == {"s-t00", "s-t02"}
+    with open_store(db) as store:
+        assert [v.version for v in store.brief_versions("s-t00")] == [1, 2]
+        assert [v.version for v in store.brief_versions("s-t01")] == [1]
+
+
+def test_two_workers_weave_what_one_does(tmp_path: Path) -> None:
+    articles = synthetic(4)
+    with open_store(tmp_path / "p.db") as store:
+        store.add_articles(articles)
+        store.save_stories({a.id: f"s-{a.id}" for a in articles}, {})
+        one = app.reweave(store, workers=1)
+        briefs = {s: store.get_brief_version(s).brief for s in one.rewoven}
+        two = app.reweave(store, force=True, workers=2)
+        assert sorted(two.rewoven) == sorted(one.rewoven) and not two.failed
+        assert {s: store.get_brief_version(s).brief for s in two.rewoven} == briefs
+
+
+def test_update_is_refused_while_another_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db_url: str  # noqa: F811
+) -> None:
+    with open_store(db_url) as store:
+        store.add_articles(synthetic(1))
+        with store.exclusive("update"):
+            with pytest.raises(StoreBusy), store.exclusive("update"):
+                pass
+            rc, _, err = _run(capsys, "update", "--db", db_url, "--no-progress")
+            assert rc == 2 and "store is busy" in err
+        with store.exclusive("update"):  # released: taken again at once
+            pass
+
+
+GROUP_EACH_ALONE = """
+import sys
+import newsweave.group as g
+from newsweave.group import StoryAssignment
+
+def each_alone(articles, **_options):
+    for a in articles:
+        yield a, StoryAssignment(a.id, "s-" + a.id)
+
+g.group_stream = each_alone
+g.story_headline = lambda arts: arts[0].title or ""
+from newsweave.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_killed_update_reruns_to_a_consistent_store(tmp_path: Path) -> None:
+    """SIGKILL `update` once its first brief is stored, run it again: every story ends with
+    exactly one complete current brief per change, none half-written."""
+    db = str(tmp_path / "k.db")
+    articles = synthetic(12)
+    with open_store(db) as store:
+        store.add_articles(articles)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1"}
+    argv = [sys.executable, "-c", GROUP_EACH_ALONE, "update", "--db", db, "--no-progress",
+            "--workers", "1"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    stored = 0
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            with open_store(db) as store:
+                stored = len(store.latest_fingerprints())
+            if stored >= 2:
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None, "update finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with open_store(db) as store:
+        partial = store.latest_fingerprints()
+    assert 2 <= len(partial) < 12
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"{12 - len(partial)} of 12 stories rewoven" in done.stdout
+    with open_store(db) as store:
+        wanted = app.current_fingerprints(store)
+        latest = store.latest_fingerprints()
+        assert {s: fp for s, (_v, fp) in latest.items()} == wanted
+        for sid in wanted:
+            versions = store.brief_versions(sid)
+            assert [v.version for v in versions] == [1]  # killed work was not stored twice
+            brief = json.loads(store.get_brief_version(sid).brief)
+            assert [s["id"] for s in brief["sources"]] == _members(store, sid)
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "0 of 12 stories rewoven" in again.stdout
