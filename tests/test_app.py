@@ -254,3 +254,16 @@ def test_killed_update_reruns_to_a_consistent_store(tmp_path: Path) -> None:
             assert [s["id"] for s in brief["sources"]] == _members(store, sid)
     again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "0 of 12 stories rewoven" in again.stdout
+
+
+# --------------------------------------------------------------------------- layering
+@pytest.mark.parametrize(("module", "absent"), [
+    ("newsweave.serve", "newsweave.cli_store"),  # the web server never imports CLI modules
+    ("newsweave.app", "newsweave.cli_store"),
+    ("newsweave.timeline", "newsweave.analyze"),  # no analyze -> timeline -> analyze circle
+    ("newsweave.quotes", "newsweave.analyze"),
+])
+def test_import_layers(module: str, absent: str) -> None:
+    code = f"import sys, {module}; sys.exit(1 if {absent!r} in sys.modules else 0)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    assert subprocess.run([sys.executable, "-c", code], env=env, timeout=120).returncode == 0

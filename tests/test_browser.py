@@ -99,7 +99,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     # weave once before the browser looks, so page loads are not timed against model loading
+    # (the first request queues the weave, 202, and the background worker stores the brief)
+    deadline = time.monotonic() + WEAVE_TIMEOUT_S
     warm = httpx.get(f"{base}/api/stories/{STORY}/brief", timeout=WEAVE_TIMEOUT_S)
+    while warm.status_code == 202 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        warm = httpx.get(f"{base}/api/stories/{STORY}/brief", timeout=WEAVE_TIMEOUT_S)
     assert warm.status_code == 200, warm.text
     yield base
     srv.should_exit = True

@@ -140,6 +140,21 @@ def auth(token: str = TOKEN) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def idle(c: TestClient) -> None:
+    """Let the background worker finish what requests queued."""
+    assert c.app.state.background.wait_idle(30)
+
+
+def ready(c: TestClient, path: str):
+    """GET ``path`` once its brief is woven: the first read queues the weave and answers 202."""
+    r = c.get(path)
+    if r.status_code == 202:
+        assert r.headers["retry-after"]
+        idle(c)
+        r = c.get(path)
+    return r
+
+
 # --------------------------------------------------------------------------- API: reads
 def test_list_stories(client: TestClient, store: Store) -> None:
     body = client.get("/api/stories").json()
@@ -192,29 +207,60 @@ def test_unknown_and_malformed_ids(client: TestClient, path: str) -> None:
 
 
 def test_brief_validates_and_is_cached(client: TestClient, store: Store, weaves: Calls) -> None:
+    pending = client.get(f"/api/stories/{STORY}/brief")
+    assert pending.status_code == 202 and pending.json()["status"] == "weaving"
+    assert pending.headers["retry-after"] == "3"
+    idle(client)
     first = client.get(f"/api/stories/{STORY}/brief")
-    assert first.status_code == 200
+    assert first.status_code == 200 and first.headers["x-brief-version"] == "1"
     brief = first.json()
     jsonschema.validate(brief, SCHEMA)
     assert brief["story"]["id"] == STORY and len(brief["sources"]) == 3
     client.get(f"/api/stories/{STORY}/brief")
-    client.get(f"/stories/{STORY}")
-    assert weaves.count == 1  # brief API and story page share one cached weave
-    # the story changes (an article joins): the next request weaves again
+    assert client.get(f"/stories/{STORY}").status_code == 200
+    assert weaves.count == 1  # brief API and story page share one stored weave
+    # the story changes (an article joins): the stored brief is served, marked stale, while
+    # the new one is woven in the background
     store.add_articles([Article("late1", "Sessions recused himself on Thursday, officials said.",
                                 outlet="AP", published="2017-03-04")])
     one_story(store)
-    again = client.get(f"/api/stories/{STORY}/brief").json()
-    assert weaves.count == 2
-    assert "late1" in {s["id"] for s in again["sources"]}
+    stale = client.get(f"/api/stories/{STORY}/brief")
+    assert stale.status_code == 200 and stale.headers["x-brief-stale"] == "1"
+    assert stale.content == first.content
+    idle(client)
+    again = client.get(f"/api/stories/{STORY}/brief")
+    assert weaves.count == 2 and again.headers["x-brief-version"] == "2"
+    assert "x-brief-stale" not in again.headers
+    assert "late1" in {s["id"] for s in again.json()["sources"]}
+    # versions and what changed
+    versions = client.get(f"/api/stories/{STORY}/versions").json()
+    assert [v["version"] for v in versions] == [1, 2]
+    assert "late1" in versions[1]["articles"] and "late1" not in versions[0]["articles"]
+    old = client.get(f"/api/stories/{STORY}/brief", params={"version": 1})
+    assert old.content == first.content and old.headers["x-brief-version"] == "1"
+    changes = client.get(f"/api/stories/{STORY}/changes", params={"since": 1}).json()
+    assert [s["id"] for s in changes["new_sources"]] == ["late1"]
+    assert changes["since"] == 1 and changes["version"] == 2
+    page = client.get(f"/stories/{STORY}").text
+    assert "Updated since version 1: 1 new source, 1 new summary sentence" in page
+    assert f'href="/stories/{STORY}?version=1"' in page
+    old_page = client.get(f"/stories/{STORY}", params={"version": 1}).text
+    assert "You are reading version 1 of 2" in old_page and "late1" not in old_page
+    assert client.get(f"/api/stories/{STORY}/brief", params={"version": 3}).status_code == 404
+    assert client.get(f"/api/stories/{STORY}/changes", params={"since": 9}).status_code == 404
+    assert client.get(f"/api/stories/{STORY}/changes").status_code == 422
+    assert client.get("/api/stories/nope/versions").status_code == 404
 
 
 def test_story_change_by_another_writer_shows_within_ttl(store: Store, weaves: Calls) -> None:
     with TestClient(create_app(store, TOKEN, brief_fn=weaves, row_ttl=0.3)) as c:
         assert c.get(f"/api/stories/{STORY}").json()["articles"] == 3
-        c.get(f"/api/stories/{STORY}/brief")
+        ready(c, f"/api/stories/{STORY}/brief")
         store.add_articles([Article("late2", "Another report on the recusal.")])
         one_story(store)  # as an ingest in another process would
+        time.sleep(0.35)
+        assert ready(c, f"/api/stories/{STORY}/brief").headers["x-brief-stale"] == "1"
+        idle(c)
         time.sleep(0.35)
         assert len(c.get(f"/api/stories/{STORY}/brief").json()["sources"]) == 4
         assert weaves.count == 2
@@ -254,10 +300,13 @@ def test_post_article_adds_and_groups(client: TestClient, store: Store) -> None:
                "outlet": "Reuters", "published": "2017-03-03", "url": "https://example.com/r",
                "unknown_field": 1}
     r = client.post("/api/articles", json=article, headers=auth())
-    assert r.status_code == 201
+    assert r.status_code == 202
     body = r.json()
     assert body["id"] == article_id(article["text"]) and body["added"] is True
-    assert body["stories"] == [STORY] and body["grouped"] is True
+    assert body["ids"] == [body["id"]]
+    idle(client)  # grouped, and its story woven, in the background
+    assert client.get(f"/api/articles/{body['id']}").json()["stories"] == [STORY]
+    assert client.app.state.background.group_errors == 0
     stored = store.get_article(body["id"])
     assert stored.text == article["text"]  # kept exactly as given: offsets index it
     assert (stored.title, stored.outlet, stored.published) == ("Recusal", "Reuters", "2017-03-03")
@@ -268,7 +317,7 @@ def test_post_article_adds_and_groups(client: TestClient, store: Store) -> None:
 
 def test_post_article_keeps_given_id_and_refuses_taken_id(client: TestClient) -> None:
     r = client.post("/api/articles", json={"id": "wire-42", "text": "One text."}, headers=auth())
-    assert r.status_code == 201 and r.json()["id"] == "wire-42"
+    assert r.status_code == 202 and r.json()["id"] == "wire-42"
     clash = client.post("/api/articles", json={"id": "wire-42", "text": "Another text."},
                         headers=auth())
     assert clash.status_code == 409 and "wire-42" in clash.json()["detail"]
@@ -280,9 +329,27 @@ def test_post_article_survives_grouping_failure(store: Store) -> None:
 
     with TestClient(create_app(store, TOKEN, brief_fn=hand_brief, group_fn=broken)) as c:
         r = c.post("/api/articles", json={"text": "Stored even so."}, headers=auth())
-        assert r.status_code == 201 and r.json()["grouped"] is False
+        assert r.status_code == 202
+        idle(c)
+        assert c.app.state.background.group_errors == 1
         assert c.get(f"/api/articles/{r.json()['id']}").status_code == 200
         assert c.get("/").status_code == 200
+
+
+def test_post_answers_before_grouping_finishes(store: Store) -> None:
+    """A write is acknowledged at once: slow grouping happens after the 202."""
+    def slow(s: Store) -> None:
+        time.sleep(1.5)
+        one_story(s)
+
+    with TestClient(create_app(store, TOKEN, brief_fn=hand_brief, group_fn=slow)) as c:
+        t0 = time.monotonic()
+        r = c.post("/api/articles", json={"text": "Quick to store."}, headers=auth())
+        took = time.monotonic() - t0
+        assert r.status_code == 202 and took < 1.0, took
+        assert c.get(f"/api/articles/{r.json()['id']}").json()["stories"] == []
+        idle(c)
+        assert c.get(f"/api/articles/{r.json()['id']}").json()["stories"] == [STORY]
 
 
 @pytest.mark.parametrize(
@@ -386,7 +453,7 @@ def test_index_paging(client: TestClient, store: Store) -> None:
 
 
 def test_story_page_citations_point_at_marks(client: TestClient, store: Store) -> None:
-    html = client.get(f"/stories/{STORY}").text
+    html = ready(client, f"/stories/{STORY}").text
     assert html.count('<a class="cite') == 9  # 3 sentences x 3 citations
     for aid in store.get_story(STORY).article_ids:
         assert f'href="/articles/{aid}"' in html
@@ -404,7 +471,7 @@ def test_story_page_citations_point_at_marks(client: TestClient, store: Store) -
 
 def test_story_page_empty_sections(store: Store) -> None:
     with TestClient(create_app(store, TOKEN, brief_fn=empty_brief)) as c:
-        html = c.get(f"/stories/{STORY}").text
+        html = ready(c, f"/stories/{STORY}").text
     for text in ["No summary", "No quotes found", "No entities found", "No dated events found",
                  "No shared passages found", "No discrepancies found", "No sources"]:
         assert text in html, text
@@ -415,7 +482,7 @@ def test_weave_failure_is_a_clear_500(store: Store) -> None:
         raise ValueError("no sentences")
 
     with TestClient(create_app(store, TOKEN, brief_fn=broken)) as c:
-        api = c.get(f"/api/stories/{STORY}/brief")
+        api = ready(c, f"/api/stories/{STORY}/brief")
         page = c.get(f"/stories/{STORY}")
     assert api.status_code == 500 and "could not weave" in api.json()["detail"]
     assert page.status_code == 500 and "could not weave" in page.text
@@ -442,8 +509,8 @@ def test_malicious_article_is_escaped(client: TestClient, store: Store) -> None:
                    url="javascript:alert(1)")
     store.add_articles([evil])
     store.save_stories({"evil1": "evil-story"}, {"evil-story": "<script>alert(2)</script>"})
-    pages = [client.get(p).text for p in ["/", "/stories/evil-story", "/articles/evil1",
-                                          "/?q=%3Cscript%3E"]]
+    pages = [ready(client, p).text for p in ["/", "/stories/evil-story", "/articles/evil1",
+                                         "/?q=%3Cscript%3E"]]
     for html in pages:
         assert "<script>alert" not in html and "<img src=x" not in html and "<b>nowhere" not in html
         assert "javascript:alert" not in html.replace("javascript:alert(1)</", "")
@@ -479,16 +546,16 @@ def test_add_form_paste_and_upload(client: TestClient, store: Store) -> None:
     ]
     r = client.post("/add", data={"token": TOKEN, "text": pasted, "outlet": "Reuters"},
                     files=files)
-    assert r.status_code == 201, r.text
-    assert "Added 3 article(s)" in r.text
+    assert r.status_code == 202, r.text
+    assert "Added 3 article(s)" in r.text and "in the background" in r.text
     assert store.count_articles() == 6
     body = "WASHINGTON: Sessions stepped aside."
     stored = store.get_article(article_id(body))
     assert stored.text == body and stored.title == "Sessions recuses himself"
     assert (stored.outlet, stored.published) == ("Reuters", "2017-03-03")
     assert store.get_article("j1").outlet == "AP"
-    assert f'href="/stories/{STORY}"' in r.text  # the new articles joined the story
-    assert "Sessions recuses himself</a>, in" in r.text
+    idle(client)  # the new articles joined the story in the background
+    assert store.article_stories("j1") == [STORY]
 
 
 @pytest.mark.parametrize(

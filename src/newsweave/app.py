@@ -172,10 +172,16 @@ class Woven:
     analysed: int  # articles that had no usable stored analysis
 
 
-def weave_story(store: Store, story_id: str, words: int = BRIEF_WORDS) -> tuple[Woven, Brief,
-                                                                                list[Article]]:
+#: weaves one story's articles without the store's analyses (the server's tests inject one)
+WeaveFn = Callable[[Sequence[Article], str], Brief]
+
+
+def weave_story(
+    store: Store, story_id: str, words: int = BRIEF_WORDS, weave_fn: WeaveFn | None = None
+) -> tuple[Woven, Brief, list[Article]]:
     """Weave one stored story from its stored analyses (analysing, and storing, only the
-    members that lack one). Raises ``InputError`` for an unknown or empty story."""
+    members that lack one); ``weave_fn(articles, story_id)`` replaces that weave. Raises
+    ``InputError`` for an unknown or empty story."""
     from newsweave.weave import weave_documents
 
     story = store.get_story(story_id)
@@ -185,10 +191,14 @@ def weave_story(store: Store, story_id: str, words: int = BRIEF_WORDS) -> tuple[
     if not articles:
         raise InputError(f"story {story_id!r} has no articles")
     copies = store.story_duplicates(story_id)
-    documents, analysed = documents_for(store, articles)
-    brief = weave_documents(documents, story_id=story_id, words=words, copies=copies)
-    if story.headline:
-        brief = replace(brief, story=replace(brief.story, headline=story.headline))
+    analysed = 0
+    if weave_fn is not None:
+        brief = weave_fn(articles, story_id)
+    else:
+        documents, analysed = documents_for(store, articles)
+        brief = weave_documents(documents, story_id=story_id, words=words, copies=copies)
+        if story.headline:
+            brief = replace(brief, story=replace(brief.story, headline=story.headline))
     members = [(a.id, copies.get(a.id)) for a in articles]
     woven = Woven(
         story_id=story_id,
@@ -200,9 +210,18 @@ def weave_story(store: Store, story_id: str, words: int = BRIEF_WORDS) -> tuple[
     return woven, brief, articles
 
 
-def weave_and_store(store: Store, story_id: str, words: int = BRIEF_WORDS) -> BriefVersion:
-    """Weave one story and store the brief as its next version (one transaction)."""
-    woven, _brief, _articles = weave_story(store, story_id, words)
+def weave_and_store(
+    store: Store, story_id: str, words: int = BRIEF_WORDS, weave_fn: WeaveFn | None = None,
+    only_if_changed: bool = False,
+) -> BriefVersion:
+    """Weave one story and store the brief as its next version (one transaction). With
+    ``only_if_changed``, a brief whose fingerprint equals the latest stored one (another
+    process wove it meanwhile) is not stored again: the stored version is returned."""
+    woven, _brief, _articles = weave_story(store, story_id, words, weave_fn)
+    if only_if_changed:
+        latest = store.get_brief_version(story_id)
+        if latest is not None and latest.fingerprint == woven.fingerprint:
+            return latest
     return store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
                                    woven.brief_json)
 
@@ -340,19 +359,23 @@ def update(
 class CurrentBrief:
     version: BriefVersion | None  # the latest stored version (None: never woven)
     stale: bool  # the story changed since (or was never woven)
+    wanted: str | None = None  # the fingerprint a fresh brief would have (None: no story)
 
 
-def current_brief(store: Store, story_id: str, words: int = BRIEF_WORDS) -> CurrentBrief:
-    """The latest stored brief of a story and whether it is stale: cheap (two reads, no
-    models), so a web request can call it."""
-    latest = store.get_brief_version(story_id)
+def current_brief(
+    store: Store, story_id: str, words: int = BRIEF_WORDS, with_text: bool = True
+) -> CurrentBrief:
+    """The latest stored brief of a story and whether it is stale: cheap (a few reads, no
+    models), so a web request can call it. ``with_text=False`` leaves the brief text out."""
+    latest = (store.get_brief_version(story_id) if with_text
+              else store.latest_brief_info(story_id))
     story = store.get_story(story_id)
-    if latest is None or story is None:
+    if story is None:
         return CurrentBrief(latest, True)
     copies = store.story_duplicates(story_id)
     members = [(aid, copies.get(aid)) for aid in story.article_ids]
     wanted = fingerprint(members, story.headline, words, analysis_version())
-    return CurrentBrief(latest, latest.fingerprint != wanted)
+    return CurrentBrief(latest, latest is None or latest.fingerprint != wanted, wanted)
 
 
 def brief_versions(store: Store, story_id: str) -> list[dict[str, Any]]:

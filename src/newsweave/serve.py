@@ -2,9 +2,11 @@
 
 Pages are rendered on the server (Jinja2, autoescaped: article text is never trusted) with a
 little plain JavaScript from ``static/`` for the citation highlights; a strict
-Content-Security-Policy forbids inline script. Briefs are woven on demand in a worker thread
-and cached by story id + the story's ``updated_at``, so a story that gains an article gets a
-fresh brief while an unchanged one is served from memory.
+Content-Security-Policy forbids inline script. Briefs are served from the store (each a
+version of its story, see ``newsweave.app``) and cached by story id + version. No read waits
+for heavy work: a story whose brief is missing or stale is woven once by the background worker
+(``newsweave.background``) while the page says so, and a write stores its articles and is
+answered ``202 Accepted`` at once, grouping and weaving following in the background.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from newsweave import app as app_layer
+from newsweave.background import Background
 from newsweave.errors import InputError
-from newsweave.models import Article, Brief, brief_to_dict
+from newsweave.models import Article, Brief
 
 log = logging.getLogger("newsweave.serve")
 
@@ -51,7 +55,8 @@ PAGE_SIZE = 20  # stories per page of the story list
 API_MAX_LIMIT = 200
 CACHE_SIZE = 256  # briefs kept in memory (each a few tens of KiB)
 ROW_TTL_S = 1.0  # how stale a story row may be: bounds how late another process's write shows
-BRIEF_WORDS = 120
+BRIEF_WORDS = app_layer.BRIEF_WORDS  # stored briefs: one word budget for server and CLI
+WEAVING_RETRY_S = 3  # a page or client asked to come back while a brief is woven
 LEDGER_TOP = 15  # quotes shown before the "more" fold
 ROSTER_TOP = 12  # entities shown before the "more" fold (most mentioned first)
 LABEL_WORDS = 6  # a source without an outlet is named by the start of its title
@@ -470,6 +475,8 @@ class CachedStory:
     brief: dict[str, Any]
     page: bytes | None = None  # the story page, encoded once
     json: bytes | None = None
+    version: int = 0  # the stored version this is (0: not a stored brief)
+    articles: tuple[str, ...] = ()  # the members it was woven from
 
 
 @dataclass
@@ -612,23 +619,17 @@ async def _too_large(send: Send, limit: int) -> None:
 
 
 # --------------------------------------------------------------------------- the app
-def _store_brief_fn(store: Any) -> BriefFn:
-    """Weave a stored story as ``newsweave weave --db`` does: the store's near-duplicate flags
-    say which sources are copies, so the reader and the command count origins alike."""
-    from newsweave.weave import weave_articles
-
-    def brief(articles: Sequence[Article], story_id: str) -> Brief:
-        return weave_articles(articles, story_id=story_id, words=BRIEF_WORDS,
-                              copies=store.story_duplicates(story_id))
-
-    return brief
-
-
 def _default_group_fn(store: Any) -> None:
-    """Re-run story grouping over the stored articles, as ``newsweave stories`` does."""
-    from newsweave.cli_store import group_store
+    """Group the stored articles into stories, as ``newsweave stories`` does."""
+    app_layer.group_new(store)
 
-    group_store(store)
+
+class BriefPending(Exception):
+    """A story has no stored brief yet: it is being woven in the background."""
+
+    def __init__(self, row: Any) -> None:
+        super().__init__(row.id)
+        self.row = row
 
 
 StoryIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
@@ -644,16 +645,36 @@ def create_app(
 ) -> FastAPI:
     """The web app over ``store``. Writes need ``token`` (none: the server is read-only).
 
-    ``brief_fn(articles, story_id)`` weaves a story (default: ``weave_articles``, 120 words);
-    ``group_fn(store)`` regroups stories after new articles arrive (default: as
-    ``newsweave stories`` does); ``row_ttl`` bounds how late another process's change to a
-    story shows (seconds)."""
-    weave = brief_fn or _store_brief_fn(store)
+    ``brief_fn(articles, story_id)`` weaves a story (default: ``app.weave_story`` from the
+    stored analyses, 120 words); ``group_fn(store)`` groups stories after new articles arrive
+    (default: ``app.group_new``); both run in the background worker, never on a request.
+    ``row_ttl`` bounds how late another process's change to a story shows (seconds)."""
     regroup = group_fn or _default_group_fn
     cache = BriefCache()
     rows = RecentRows(ttl=row_ttl)
+    states = RecentRows(ttl=row_ttl)  # story id -> app.CurrentBrief, as fresh as its row
     write_lock = threading.Lock()
-    weave_lock = threading.Lock()
+
+    def forget() -> None:
+        """Another write landed (here, or grouping/weaving finished): read rows afresh."""
+        rows.clear()
+        states.clear()
+
+    def group_job(article_ids: list[str]) -> list[str]:
+        """Group new articles (under the store's update lock, so a ``newsweave update`` in
+        another process is waited for, not raced); the stories they joined are woven next."""
+        with store.exclusive("update"):
+            regroup(store)
+        forget()
+        return sorted({sid for aid in dict.fromkeys(article_ids)
+                       for sid in store.article_stories(aid)})
+
+    def weave_job(story_id: str) -> str:
+        version = app_layer.weave_and_store(store, story_id, BRIEF_WORDS, weave_fn=brief_fn,
+                                            only_if_changed=True)
+        return version.fingerprint
+
+    background = Background(group_job, weave_job, on_change=forget)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
@@ -668,6 +689,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.store = store
     app.state.cache = cache
+    app.state.background = background
+    app.router.on_shutdown.append(background.stop)
 
     async def db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A blocking store call off the event loop (the Store pools its connections)."""
@@ -720,22 +743,51 @@ def create_app(
         return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
     # ---------------------------------------------------------------- briefs
-    def build_brief(row: Any) -> CachedStory:
-        articles = store.story_articles(row.id)
-        with weave_lock:  # one weave at a time: the models are shared, the cores few
-            return CachedStory(brief_to_dict(weave(articles, row.id)))
+    async def stored_brief(
+        row: Any, version: int | None = None
+    ) -> tuple[CachedStory, app_layer.CurrentBrief]:
+        """The story's latest stored brief (or ``version``). A missing or stale latest brief
+        is queued for the background worker; a missing one raises ``BriefPending`` (or a 500
+        naming the reason when weaving this very state already failed)."""
+        state = states.get(row.id)
+        if state is None:
+            state = await db(app_layer.current_brief, store, row.id, BRIEF_WORDS, False)
+            states.put(row.id, state)
+        if version is None:
+            if state.stale:
+                failed = background.failure(row.id, state.wanted)
+                if failed is None:
+                    background.request_weave(row.id, state.wanted)
+                if state.version is None:
+                    if failed is not None:
+                        raise HTTPException(500, f"could not weave story {row.id}: {failed}")
+                    raise BriefPending(row)
+            assert state.version is not None
+            version = state.version.version
 
-    async def cached_story(row: Any) -> CachedStory:
-        key = (row.id, row.updated_at)
-        entry = cache.peek(key)
-        if entry is not None:
-            return entry
-        try:
-            return await run_in_threadpool(cache.get_or_make, key, lambda: build_brief(row))
-        except Exception as exc:
-            log.exception("weaving story %s failed", row.id)
-            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-            raise HTTPException(500, f"could not weave story {row.id}: {reason}") from None
+        def load() -> CachedStory:
+            stored = store.get_brief_version(row.id, version)
+            if stored is None:
+                raise HTTPException(404, f"story {row.id} has no version {version}")
+            return CachedStory(json.loads(stored.brief), json=stored.brief.encode(),
+                               version=stored.version, articles=stored.articles)
+
+        entry = await run_in_threadpool(cache.get_or_make, (row.id, str(version)), load)
+        return entry, state
+
+    def pending_response(request: Request, row: Any) -> Response:
+        headers = {"Retry-After": str(WEAVING_RETRY_S)}
+        if is_api(request):
+            return JSONResponse({"status": "weaving", "detail": f"the brief of story {row.id} "
+                                 "is being woven; ask again shortly"}, 202, headers=headers)
+        html = env.get_template("weaving.html").render(
+            writable=token is not None, story=story_summary(row), retry=WEAVING_RETRY_S,
+            query="")
+        return HTMLResponse(html, 202, headers=headers)
+
+    @app.exception_handler(BriefPending)
+    async def _pending(request: Request, exc: BriefPending) -> Response:
+        return pending_response(request, exc.row)
 
     async def story_row(story_id: str) -> Any:
         row = rows.get(story_id)
@@ -746,10 +798,29 @@ def create_app(
             rows.put(story_id, row)
         return row
 
-    def render_story(row: Any, brief: dict[str, Any], articles: list[Article]) -> bytes:
-        view = story_view(brief, articles)
+    def story_history(row: Any, entry: CachedStory, viewing: int | None,
+                      stale: bool) -> dict[str, Any]:
+        """What the page says about versions: the list, and what the shown (current) one
+        adds over the one before it."""
+        versions = app_layer.brief_versions(store, row.id)
+        history: dict[str, Any] = {"versions": versions, "shown": entry.version,
+                                   "viewing": viewing, "stale": stale, "changes": "",
+                                   "since": None}
+        if viewing is None and entry.version > 1:
+            changes = app_layer.brief_changes(store, row.id, entry.version - 1)
+            if changes is not None:
+                history.update(changes=app_layer.changes_line(changes),
+                               since=entry.version - 1)
+        return history
+
+    def render_story(row: Any, entry: CachedStory, viewing: int | None = None,
+                     stale: bool = False) -> bytes:
+        articles = store.get_articles(list(entry.articles)) if entry.articles else (
+            store.story_articles(row.id))
+        view = story_view(entry.brief, articles)
         html = env.get_template("story.html").render(
-            writable=token is not None, story=story_summary(row), view=view, query="")
+            writable=token is not None, story=story_summary(row), view=view, query="",
+            history=story_history(row, entry, viewing, stale))
         return html.encode("utf-8")
 
     def page_id(value: str) -> str:
@@ -758,24 +829,17 @@ def create_app(
         return value
 
     # ---------------------------------------------------------------- writes
-    def add_and_group(articles: list[Article]) -> dict[str, Any]:
-        """Store the articles, then regroup; a grouping failure keeps the articles stored."""
+    def add_and_queue(articles: list[Article]) -> dict[str, Any]:
+        """Store the articles (one short transaction) and queue their grouping and weaving
+        for the background worker; nothing heavy happens here."""
         with write_lock:
-            result = store.add_articles(articles)
-            grouped = True
-            if result.added:
-                try:
-                    regroup(store)
-                except Exception:
-                    log.exception("story grouping failed after adding articles")
-                    grouped = False
+            result = app_layer.add_articles(store, articles)
             ids = list(dict.fromkeys(a.id for a in articles))
             stored = [i for i in ids if store.get_article(i) is not None]
-            stories = {i: store.article_stories(i) for i in stored}
-            rows.clear()  # this server's own writes show at once
+        if result.added:
+            background.request_group(stored)
         return {"added": result.added, "skipped": result.skipped, "ids": stored,
-                "id_conflicts": getattr(result, "id_conflicts", 0), "stories": stories,
-                "grouped": grouped}
+                "id_conflicts": getattr(result, "id_conflicts", 0)}
 
     # ---------------------------------------------------------------- API
     @app.get("/api/stories", tags=["api"], summary="Stories, newest first")
@@ -803,13 +867,54 @@ def create_app(
         return out
 
     @app.get("/api/stories/{story_id}/brief", tags=["api"],
-             summary="The story's brief (contract newsweave.brief/1)")
-    async def api_brief(story_id: StoryIdPath) -> Response:
+             summary="The story's brief (contract newsweave.brief/1)",
+             description="The latest stored brief, or stored version `version`. Headers: "
+             "`X-Brief-Version` (the version served) and `X-Brief-Stale: 1` when the story "
+             "changed since and an updated brief is being woven in the background.",
+             responses={
+                 200: {"description": "the brief (newsweave.brief/1)",
+                       "content": {"application/json": {}}},
+                 202: {"description": "no brief is stored yet: it is being woven; ask again "
+                                      "after `Retry-After` seconds",
+                       "content": {"application/json": {"example": {
+                           "status": "weaving", "detail": "the brief of story s is being "
+                           "woven; ask again shortly"}}}},
+                 404: {"description": "no such story, or no such version of it"},
+                 500: {"description": "weaving this story failed (the reason, one line)"},
+             })
+    async def api_brief(
+        story_id: StoryIdPath,
+        version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    ) -> Response:
         row = await story_row(story_id)
-        entry = await cached_story(row)
-        if entry.json is None:
-            entry.json = json.dumps(entry.brief, ensure_ascii=False).encode()
-        return Response(entry.json, media_type="application/json")
+        entry, state = await stored_brief(row, version)
+        headers = {"X-Brief-Version": str(entry.version)}
+        if version is None and state.stale:
+            headers["X-Brief-Stale"] = "1"
+        return Response(entry.json, media_type="application/json", headers=headers)
+
+    @app.get("/api/stories/{story_id}/versions", tags=["api"],
+             summary="The stored versions of a story's brief, oldest first",
+             responses={404: {"description": "no such story and no stored brief"}})
+    async def api_versions(story_id: StoryIdPath) -> list[dict[str, Any]]:
+        versions = await db(app_layer.brief_versions, store, story_id)
+        if not versions and await db(store.get_story, story_id) is None:
+            raise HTTPException(404, f"no story {story_id}")
+        return versions
+
+    @app.get("/api/stories/{story_id}/changes", tags=["api"],
+             summary="What the current brief adds over version `since`",
+             description="New sources (with their ids), summary sentences, quotes, "
+             "discrepancies and timeline entries of the latest stored version that version "
+             "`since` lacks.",
+             responses={404: {"description": "no such story, or no such version of it"}})
+    async def api_changes(
+        story_id: StoryIdPath, since: Annotated[int, Query(ge=1, le=1_000_000)]
+    ) -> dict[str, Any]:
+        changes = await db(app_layer.brief_changes, store, story_id, since)
+        if changes is None:
+            raise HTTPException(404, f"story {story_id} has no stored version {since}")
+        return changes
 
     @app.get("/api/articles/{article_id}", tags=["api"], summary="One article and its stories")
     async def api_article(article_id: ArticleIdPath) -> dict[str, Any]:
@@ -818,14 +923,24 @@ def create_app(
             raise HTTPException(404, f"no article {article_id}")
         return article_json(article, await db(store.article_stories, article_id))
 
-    @app.post("/api/articles", tags=["api"], status_code=201,
-              summary="Add one article (bearer write token); it joins a story")
+    @app.post("/api/articles", tags=["api"], status_code=202,
+              summary="Add one article (bearer write token); it joins a story in the background",
+              description="The article is stored at once and the answer names its id; grouping "
+              "it into a story and weaving that story's brief follow in the background (see "
+              "`GET /api/articles/{id}` for its stories).",
+              responses={
+                  200: {"description": "already stored (the same text): nothing to do"},
+                  202: {"description": "stored; grouping and weaving are queued"},
+                  401: {"description": "no bearer token given"},
+                  403: {"description": "wrong token, or the server is read-only"},
+                  409: {"description": "the given id is used by another article"},
+              })
     async def api_add_article(request: Request, body: ArticleIn) -> JSONResponse:
         check_token(bearer(request))
         article = body.to_article()
-        result = await run_in_threadpool(add_and_group, [article])
+        result = await run_in_threadpool(add_and_queue, [article])
         if result["added"]:
-            status, detail = 201, "added"
+            status, detail = 202, "stored; grouping and weaving queued"
         elif result["id_conflicts"]:
             raise HTTPException(409, f"id {article.id} is already used by another article")
         elif article.id in result["ids"]:
@@ -833,9 +948,8 @@ def create_app(
         else:
             status, detail = 200, "the same text is already stored under another id"
         stored = article.id if article.id in result["ids"] else None
-        return JSONResponse({"id": stored, "added": bool(result["added"]), "detail": detail,
-                             "stories": result["stories"].get(stored, []),
-                             "grouped": result["grouped"]}, status)
+        return JSONResponse({"id": stored, "ids": [stored] if stored else [],
+                             "added": bool(result["added"]), "detail": detail}, status)
 
     # ---------------------------------------------------------------- pages
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -852,12 +966,17 @@ def create_app(
                       pages=max(1, -(-total // PAGE_SIZE)))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def story_page(story_id: str) -> HTMLResponse:
+    async def story_page(
+        story_id: str, version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
+    ) -> HTMLResponse:
         row = await story_row(page_id(story_id))
-        entry = await cached_story(row)
+        entry, state = await stored_brief(row, version)
+        stale = version is None and state.stale
+        if version is not None or stale:  # an old version or a notice: not the cached page
+            page = await run_in_threadpool(render_story, row, entry, version, stale)
+            return HTMLResponse(page)
         if entry.page is None:
-            articles = await db(store.story_articles, row.id)
-            entry.page = await run_in_threadpool(render_story, row, entry.brief, articles)
+            entry.page = await run_in_threadpool(render_story, row, entry)
         return HTMLResponse(entry.page)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -908,17 +1027,14 @@ def create_app(
             articles = await run_in_threadpool(read_submission, values["text"], meta, uploads)
         except (InputError, ValueError) as exc:
             return again(400, str(exc))
-        result = await run_in_threadpool(add_and_group, articles)
+        result = await run_in_threadpool(add_and_queue, articles)
         titles = {a.id: a.title for a in articles}
-        added = []
-        for aid in result["ids"]:
-            found = [await db(store.get_story, s) for s in result["stories"].get(aid, [])]
-            added.append({"id": aid, "title": titles.get(aid) or aid,
-                          "stories": [story_summary(r) for r in found if r]})
+        added = [{"id": aid, "title": titles.get(aid) or aid, "stories": []}
+                 for aid in result["ids"]]
         message = (f"Added {result['added']} article(s)"
                    + (f", {result['skipped']} already stored" if result["skipped"] else "")
-                   + ("" if result["grouped"] else "; story grouping failed, see the log"))
-        return render("add.html", 201 if result["added"] else 200, message=message, error=None,
+                   + ("; they join their stories in the background" if result["added"] else ""))
+        return render("add.html", 202 if result["added"] else 200, message=message, error=None,
                       added=added, form={}, query="")
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)

@@ -828,6 +828,18 @@ class Store:
         return BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
                             r.fingerprint, r.brief)
 
+    def latest_brief_info(self, story_id: str) -> BriefVersion | None:
+        """The latest stored version of a story without its brief text (None: none)."""
+        t = story_briefs_t
+        q = (select(t.c.story_id, t.c.version, t.c.created, t.c.articles, t.c.fingerprint)
+             .where(t.c.story_id == story_id).order_by(t.c.version.desc()).limit(1))
+        with self.engine.connect() as conn:
+            r = conn.execute(q).first()
+        if r is None:
+            return None
+        return BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
+                            r.fingerprint)
+
     def latest_fingerprints(self) -> dict[str, tuple[int, str]]:
         """Story id -> (latest version, its fingerprint), for every story with a brief."""
         t = story_briefs_t
