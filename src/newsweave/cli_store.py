@@ -7,17 +7,17 @@ Thin shells: reading is ``newsweave.ingest``, grouping ``newsweave.group``, weav
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from newsweave.cli_utils import output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
+from newsweave.grouping_state import StoreEmbedder  # noqa: F401 - moved there, kept importable
 from newsweave.models import Article
 from newsweave.store import BATCH_SIZE, AddResult, Store, StoryRow, open_store
 
@@ -177,42 +177,6 @@ class GroupCounts:
         )
 
 
-class StoreEmbedder:
-    """MiniLM behind the store's vector cache (``lead_vectors``): grouping embeds each
-    article's title + lead, which is most of its cost, so a rerun of ``stories`` after new
-    articles arrive embeds only the new leads. Vectors are kept exactly (float32), so a rerun
-    decides exactly as the first run did. Called from the grouper's worker thread, which gets a
-    connection of its own from the pool."""
-
-    MODEL = "all-MiniLM-L6-v2/int8/v1"
-
-    def __init__(self, store: Store, inner: Any = None) -> None:
-        self.store = store
-        self.inner = inner
-        self.embedded = 0  # leads actually run through the model
-
-    def _key(self, text: str) -> str:
-        return hashlib.sha1(f"{self.MODEL}\0{text}".encode()).hexdigest()
-
-    def embed(self, texts: Sequence[str]) -> Any:
-        import numpy as np
-
-        if self.inner is None:
-            from newsweave.embed import get_embedder
-
-            self.inner = get_embedder()
-        keys = [self._key(t) for t in texts]
-        found = {k: np.frombuffer(v, dtype="<f4") for k, v in self.store.get_vectors(keys).items()}
-        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
-        if todo:
-            fresh = self.inner.embed(list(todo.values())).astype("<f4")
-            self.embedded += len(todo)
-            new = dict(zip(todo, fresh, strict=True))
-            self.store.put_vectors({k: v.tobytes() for k, v in new.items()})
-            found.update(new)
-        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 384), "<f4")
-
-
 def group_store(
     store: Store, since: str | None = None, until: str | None = None, on_article=None
 ) -> GroupCounts:
@@ -243,6 +207,7 @@ def group_store(
         samples[sid] = [headline_copy(a) for a in store.get_articles(members[:HEADLINE_SAMPLE])]
     headlines = {sid: story_headline(arts) for sid, arts in samples.items()}
     saved = store.save_stories(assignments, headlines, duplicates)
+    store.drop_grouper_state()  # assignments rewritten: the next incremental run regroups
     return GroupCounts(
         articles=len(assignments),
         stories=len(samples),
@@ -284,6 +249,30 @@ def _check_date(value: str | None, flag: str) -> str | None:
     return norm
 
 
+def _group(store: Store, args: argparse.Namespace, since: str | None, until: str | None
+           ) -> str:
+    """Group the articles not grouped yet (``grouping_state.group_new``), every article with
+    --rebuild, or only a date window with --since/--until (a one-off regrouping of that window,
+    after which the next plain run regroups everything). Returns the summary line."""
+    from newsweave.grouping_state import group_new
+
+    windowed = since is not None or until is not None
+    if windowed and getattr(args, "rebuild", False):
+        raise InputError("--rebuild regroups every article: leave out --since/--until")
+    with progress_bar(show_progress(args), "articles") as progress:
+        if windowed:
+            task = progress.add_task("grouping", total=None)
+            return group_store(store, since, until, lambda: progress.advance(task)).summary()
+        task = progress.add_task("grouping", total=None)
+
+        def notice(line: str) -> None:
+            progress.console.print(f"newsweave: {line}", markup=False, soft_wrap=True)
+
+        result = group_new(store, lambda: progress.advance(task),
+                           rebuild=getattr(args, "rebuild", False), on_notice=notice)
+    return result.summary()
+
+
 def run_stories(args: argparse.Namespace) -> int:
     """Group (unless --list), then print a summary, a table (--list) or JSONL (--format)."""
     since = _check_date(args.since, "--since")
@@ -294,11 +283,8 @@ def run_stories(args: argparse.Namespace) -> int:
     try:
         listing = args.list or args.format == "jsonl"
         if not args.list:
-            total = store.count_articles() if since is None and until is None else None
-            with progress_bar(show_progress(args), "articles") as progress:
-                task = progress.add_task("grouping", total=total)
-                counts = group_store(store, since, until, lambda: progress.advance(task))
-            print(counts.summary(), file=sys.stderr if listing else sys.stdout)
+            summary = _group(store, args, since, until)
+            print(summary, file=sys.stderr if listing else sys.stdout)
         if not listing:
             return 0
         stories = (s for s in iter_stories(store) if in_window(s, since, until))
