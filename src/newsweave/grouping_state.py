@@ -387,7 +387,8 @@ def _restore(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]) -> None:
     for slot, aid, ok, h in zip(slots.tolist(), ids, has.tolist(), hashes, strict=True):
         g._slot_article[slot] = (str(aid), h.copy() if ok else None)
         if ok:
-            g._lsh.insert(slot, MinHash(num_perm=g.s.minhash_perm, hashvalues=h),
+            g._lsh.insert(slot, MinHash(num_perm=g.s.minhash_perm, hashvalues=h,
+                                        scheme="affine32"),
                           check_duplication=False)
     units = meta["unit_stories"]
     if not (len(a["unit_keys"]) == len(a["unit_counts"]) == len(units)):
@@ -413,7 +414,7 @@ class GroupResult:
     notice: str | None = None  # why a rebuild was needed, when not asked for
 
     def summary(self) -> str:
-        what = f"regrouped all {self.new_articles} articles" if self.rebuilt else \
+        what = f"grouped all {self.new_articles} articles from scratch" if self.rebuilt else \
             f"grouped {self.new_articles} new articles"
         moved = f" (and moved {self.moved} earlier ones)" if self.moved else ""
         return (
