@@ -147,7 +147,8 @@ def test_stories_groups_saves_and_lists(
     run_cli(capsys, "ingest", str(corpus(tmp_path)), "--db", db_url, "--no-progress")
     rc, out, _ = run_cli(capsys, "stories", "--db", db_url)
     assert rc == 0
-    assert "grouped 4 articles into 3 stories (3 new, 0 updated, 0 removed)" in out
+    assert "grouped all 4 articles from scratch: 3 stories changed (3 new, 0 updated, " \
+        "0 removed), 3 stories in all" in out
     rc, out, _ = run_cli(capsys, "stories", "--db", db_url, "--list", "--format", "jsonl")
     stories = [json.loads(line) for line in out.splitlines()]
     assert [s["id"] for s in stories] == ["s-quake", "s-valley", "s-floods"]
@@ -157,9 +158,9 @@ def test_stories_groups_saves_and_lists(
                      "articles": ["q1", "q2"]}
     rc, out, _ = run_cli(capsys, "stories", "--db", db_url, "--list")
     assert rc == 0 and "Quake shakes port city" in out and "2021-06-04" in out
-    # a second run changes nothing
+    # a second run has nothing new to group and changes nothing
     rc, out, _ = run_cli(capsys, "stories", "--db", db_url)
-    assert "(0 new, 0 updated, 0 removed)" in out
+    assert "grouped 0 new articles: 0 stories changed (0 new, 0 updated, 0 removed)" in out
 
 
 def test_stories_applies_a_split_to_earlier_articles(
@@ -185,7 +186,8 @@ def test_stories_applies_a_split_to_earlier_articles(
     db = str(tmp_path / "split.db")
     run_cli(capsys, "ingest", str(corpus(tmp_path)), "--db", db, "--no-progress")
     rc, out, _ = run_cli(capsys, "stories", "--db", db)
-    assert rc == 0 and "grouped 4 articles into 2 stories" in out
+    assert rc == 0 and "grouped all 4 articles from scratch" in out
+    assert "2 stories in all" in out
     rc, out, _ = run_cli(capsys, "stories", "--db", db, "--list", "--format", "jsonl")
     stories = {s["id"]: s for s in map(json.loads, out.splitlines())}
     assert len(stories["s-split"]["articles"]) == 2 and len(stories["s-all"]["articles"]) == 2
@@ -360,7 +362,7 @@ def test_store_embedder_embeds_each_lead_once_and_returns_exact_vectors(
 def test_rerun_of_stories_reuses_cached_vectors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsweave.app as cs
+    import newsweave.grouping_state as cs
 
     made: list[cs.StoreEmbedder] = []
     real = cs.StoreEmbedder
@@ -378,6 +380,6 @@ def test_rerun_of_stories_reuses_cached_vectors(
     write_jsonl(tmp_path / "long.jsonl", rows)
     run_cli(capsys, "ingest", str(tmp_path / "long.jsonl"), "--db", db, "--no-progress")
     _, first, _ = run_cli(capsys, "stories", "--db", db)
-    _, second, _ = run_cli(capsys, "stories", "--db", db)
+    _, second, _ = run_cli(capsys, "stories", "--db", db, "--rebuild")
     assert made[0].embedded == 3 and made[1].embedded == 0
-    assert "(0 new, 0 updated, 0 removed)" in second and first.split(" (")[0] in second
+    assert "(0 new, 0 updated, 0 removed)" in second and first.split(":")[0] in second

@@ -23,8 +23,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from newsweave.analysis_store import EMBEDDER_ID, analysis_version, documents_for
+from newsweave.analysis_store import analysis_version, documents_for
 from newsweave.errors import InputError
+from newsweave.grouping_state import GroupResult, StoreEmbedder
 from newsweave.models import Article, Brief, brief_to_dict
 from newsweave.settings import DEFAULT_SUMMARY
 from newsweave.store import AddResult, BriefVersion, Store
@@ -63,42 +64,6 @@ class GroupCounts:
         )
 
 
-class StoreEmbedder:
-    """MiniLM behind the store's vector cache (``lead_vectors``): grouping embeds each
-    article's title + lead, which is most of its cost, so a rerun of ``stories`` after new
-    articles arrive embeds only the new leads. Vectors are kept exactly (float32), so a rerun
-    decides exactly as the first run did. Called from the grouper's worker thread, which gets a
-    connection of its own from the pool."""
-
-    MODEL = EMBEDDER_ID
-
-    def __init__(self, store: Store, inner: Any = None) -> None:
-        self.store = store
-        self.inner = inner
-        self.embedded = 0  # leads actually run through the model
-
-    def _key(self, text: str) -> str:
-        return hashlib.sha1(f"{self.MODEL}\0{text}".encode()).hexdigest()
-
-    def embed(self, texts: Sequence[str]) -> Any:
-        import numpy as np
-
-        if self.inner is None:
-            from newsweave.embed import get_embedder
-
-            self.inner = get_embedder()
-        keys = [self._key(t) for t in texts]
-        found = {k: np.frombuffer(v, dtype="<f4") for k, v in self.store.get_vectors(keys).items()}
-        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
-        if todo:
-            fresh = self.inner.embed(list(todo.values())).astype("<f4")
-            self.embedded += len(todo)
-            new = dict(zip(todo, fresh, strict=True))
-            self.store.put_vectors({k: v.tobytes() for k, v in new.items()})
-            found.update(new)
-        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 384), "<f4")
-
-
 def group_store(
     store: Store, since: str | None = None, until: str | None = None,
     on_article: Callable[[], None] | None = None,
@@ -130,6 +95,7 @@ def group_store(
         samples[sid] = [headline_copy(a) for a in store.get_articles(members[:HEADLINE_SAMPLE])]
     headlines = {sid: story_headline(arts) for sid, arts in samples.items()}
     saved = store.save_stories(assignments, headlines, duplicates)
+    store.drop_grouper_state()  # assignments rewritten: the next incremental run regroups
     return GroupCounts(
         articles=len(assignments),
         stories=len(samples),
@@ -140,11 +106,20 @@ def group_store(
     )
 
 
-def group_new(store: Store, on_article: Callable[[], None] | None = None) -> GroupCounts:
-    """Bring the stories up to date with the stored articles. Today this regroups every
-    article (deterministic: the same articles give the same stories, and a rerun embeds only
-    new leads); incremental grouping replaces the body, not the callers."""
-    return group_store(store, on_article=on_article)
+def group_new(
+    store: Store,
+    on_article: Callable[[], None] | None = None,
+    *,
+    rebuild: bool = False,
+    on_notice: Callable[[str], None] | None = None,
+    wait: float = 0.0,
+) -> GroupResult:
+    """Group the articles that are in no story yet, continuing from the grouper state the
+    last run saved (``grouping_state``): the cost of a new article does not grow with the
+    archive. ``rebuild`` regroups every article from scratch."""
+    from newsweave.grouping_state import group_new as _group_new
+
+    return _group_new(store, on_article, rebuild=rebuild, on_notice=on_notice, wait=wait)
 
 
 # --------------------------------------------------------------------------- weaving
@@ -333,7 +308,7 @@ def reweave(
 
 @dataclass
 class UpdateResult:
-    grouped: GroupCounts
+    grouped: GroupResult
     woven: ReweaveResult
 
 

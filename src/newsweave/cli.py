@@ -125,13 +125,16 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "stories",
         help="group stored articles into stories, or list them",
-        description="Group the stored articles into stories (published-date order) and save "
-        "them; with --list, only print the stored stories.",
+        description="Group the stored articles that are in no story yet into stories (in "
+        "arrival order, continuing from the grouper state the last run saved) and save them; "
+        "--rebuild regroups every article; with --list, only print the stored stories.",
     )
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
     p.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
     p.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
     p.add_argument("--list", action="store_true", help="list stories instead of grouping")
+    p.add_argument("--rebuild", action="store_true",
+                   help="regroup every stored article from scratch, not only the new ones")
     p.add_argument("--format", choices=("text", "jsonl"), default=None,
                    help="listing format: a table (text) or one JSON story per line (jsonl)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from newsweave.app import (  # noqa: F401 - GroupCounts, StoreEmbedder: their old home
+from newsweave.app import (  # noqa: F401 - GroupCounts: its old home
     HEADLINE_SAMPLE,
     GroupCounts,
-    StoreEmbedder,
     group_store,
 )
 from newsweave.cli_utils import output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
+from newsweave.grouping_state import StoreEmbedder  # noqa: F401 - moved there, kept importable
 from newsweave.models import Article
 from newsweave.store import BATCH_SIZE, AddResult, Store, StoryRow, open_store
 
@@ -194,6 +194,30 @@ def _check_date(value: str | None, flag: str) -> str | None:
     return norm
 
 
+def _group(store: Store, args: argparse.Namespace, since: str | None, until: str | None
+           ) -> str:
+    """Group the articles not grouped yet (``app.group_new``), every article with
+    --rebuild, or only a date window with --since/--until (a one-off regrouping of that window,
+    after which the next plain run regroups everything). Returns the summary line."""
+    from newsweave.app import group_new
+
+    windowed = since is not None or until is not None
+    if windowed and getattr(args, "rebuild", False):
+        raise InputError("--rebuild regroups every article: leave out --since/--until")
+    with progress_bar(show_progress(args), "articles") as progress:
+        if windowed:
+            task = progress.add_task("grouping", total=None)
+            return group_store(store, since, until, lambda: progress.advance(task)).summary()
+        task = progress.add_task("grouping", total=None)
+
+        def notice(line: str) -> None:
+            progress.console.print(f"newsweave: {line}", markup=False, soft_wrap=True)
+
+        result = group_new(store, lambda: progress.advance(task),
+                           rebuild=getattr(args, "rebuild", False), on_notice=notice)
+    return result.summary()
+
+
 def run_stories(args: argparse.Namespace) -> int:
     """Group (unless --list), then print a summary, a table (--list) or JSONL (--format)."""
     since = _check_date(args.since, "--since")
@@ -204,11 +228,8 @@ def run_stories(args: argparse.Namespace) -> int:
     try:
         listing = args.list or args.format == "jsonl"
         if not args.list:
-            total = store.count_articles() if since is None and until is None else None
-            with progress_bar(show_progress(args), "articles") as progress:
-                task = progress.add_task("grouping", total=total)
-                counts = group_store(store, since, until, lambda: progress.advance(task))
-            print(counts.summary(), file=sys.stderr if listing else sys.stdout)
+            summary = _group(store, args, since, until)
+            print(summary, file=sys.stderr if listing else sys.stdout)
         if not listing:
             return 0
         stories = (s for s in iter_stories(store) if in_window(s, since, until))

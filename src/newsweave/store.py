@@ -64,6 +64,8 @@ IN_CHUNK = 500
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Serialises concurrent migrations of one PostgreSQL database (an arbitrary constant).
 PG_MIGRATION_LOCK = 0x6E657773
+#: Serialises grouping runs on one PostgreSQL database (an arbitrary constant).
+PG_GROUPING_LOCK = 0x67727570
 #: A wrong host should fail fast with a clear message, not hang the command.
 PG_CONNECT_TIMEOUT_S = 10
 
@@ -131,6 +133,16 @@ story_briefs_t = Table(
     Column("articles", Text, nullable=False),
     Column("fingerprint", Text, nullable=False),
     Column("brief", Text, nullable=False),
+)
+grouper_state_t = Table(
+    "grouper_state",
+    _metadata,
+    Column("id", Integer, primary_key=True),
+    Column("format", Integer, nullable=False),
+    Column("last_seq", Integer, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("state", LargeBinary, nullable=False),
+    Column("updated_at", Text, nullable=False),
 )
 schema_version_t = Table(
     "schema_version",
@@ -542,47 +554,58 @@ class Store:
         id (an assigned article leaves any story it was in), ``headlines`` story id ->
         headline, ``duplicates`` article id -> the article it copies. Only stories whose
         members or headline change get a new ``updated_at``; stories left empty are removed."""
-        duplicates = duplicates or {}
+        with self._write() as conn:
+            result, _ = self._save_stories(conn, assignments, headlines, duplicates or {})
+        return result
+
+    def _save_stories(
+        self,
+        conn: Connection,
+        assignments: Mapping[str, str],
+        headlines: Mapping[str, str],
+        duplicates: Mapping[str, str],
+    ) -> tuple[SaveResult, set[str]]:
+        """``save_stories`` inside the caller's transaction; also returns the ids of the
+        stories it changed (created, updated or removed)."""
         now = _now()
         sa = story_articles_t
-        with self._write() as conn:
-            old: dict[str, tuple[str, str | None]] = {}
-            for chunk in _chunks(assignments, IN_CHUNK):
-                q = select(sa.c.article_id, sa.c.story_id, sa.c.duplicate_of).where(
-                    sa.c.article_id.in_(chunk)
-                )
-                for aid, sid, dup in conn.execute(q):
-                    old[aid] = (sid, dup)
-            changed = [
-                aid
-                for aid, sid in assignments.items()
-                if old.get(aid) != (sid, duplicates.get(aid))
-            ]
-            touched = {assignments[a] for a in changed} | {old[a][0] for a in changed if a in old}
-            existing: dict[str, str] = {}
-            for chunk in _chunks(set(assignments.values()) | set(headlines) | touched, IN_CHUNK):
-                q = select(stories_t.c.id, stories_t.c.headline).where(stories_t.c.id.in_(chunk))
-                existing.update((i, h) for i, h in conn.execute(q))
-            touched |= {s for s, h in headlines.items() if s in existing and existing[s] != h}
-            for chunk in _chunks(changed, IN_CHUNK):
-                conn.execute(sa.delete().where(sa.c.article_id.in_(chunk)))
-            new_stories = [
-                {"id": s, "headline": headlines.get(s, ""), "updated_at": now}
-                for s in touched
-                if s not in existing
-            ]
-            if new_stories:
-                conn.execute(stories_t.insert(), new_stories)
-            if changed:
-                conn.execute(
-                    sa.insert(),
-                    [
-                        {"story_id": assignments[a], "article_id": a,
-                         "duplicate_of": duplicates.get(a)}
-                        for a in changed
-                    ],
-                )
-            removed = self._refresh_stories(conn, touched, headlines, existing, now)
+        old: dict[str, tuple[str, str | None]] = {}
+        for chunk in _chunks(assignments, IN_CHUNK):
+            q = select(sa.c.article_id, sa.c.story_id, sa.c.duplicate_of).where(
+                sa.c.article_id.in_(chunk)
+            )
+            for aid, sid, dup in conn.execute(q):
+                old[aid] = (sid, dup)
+        changed = [
+            aid
+            for aid, sid in assignments.items()
+            if old.get(aid) != (sid, duplicates.get(aid))
+        ]
+        touched = {assignments[a] for a in changed} | {old[a][0] for a in changed if a in old}
+        existing: dict[str, str] = {}
+        for chunk in _chunks(set(assignments.values()) | set(headlines) | touched, IN_CHUNK):
+            q = select(stories_t.c.id, stories_t.c.headline).where(stories_t.c.id.in_(chunk))
+            existing.update((i, h) for i, h in conn.execute(q))
+        touched |= {s for s, h in headlines.items() if s in existing and existing[s] != h}
+        for chunk in _chunks(changed, IN_CHUNK):
+            conn.execute(sa.delete().where(sa.c.article_id.in_(chunk)))
+        new_stories = [
+            {"id": s, "headline": headlines.get(s, ""), "updated_at": now}
+            for s in touched
+            if s not in existing
+        ]
+        if new_stories:
+            conn.execute(stories_t.insert(), new_stories)
+        if changed:
+            conn.execute(
+                sa.insert(),
+                [
+                    {"story_id": assignments[a], "article_id": a,
+                     "duplicate_of": duplicates.get(a)}
+                    for a in changed
+                ],
+            )
+        removed = self._refresh_stories(conn, touched, headlines, existing, now)
         created = len(new_stories)
         stories = set(assignments.values()) | set(headlines)
         return SaveResult(
@@ -590,7 +613,7 @@ class Store:
             updated=len(touched) - created - removed,
             removed=removed,
             unchanged=len(stories - touched),
-        )
+        ), touched
 
     def _refresh_stories(
         self,
@@ -916,6 +939,170 @@ class Store:
             for r in conn.execute(q):
                 out.setdefault(r.story_id, []).append((r.article_id, r.duplicate_of))
         return out
+
+    # ----------------------------------------------------------------------- grouper state
+    def max_seq(self) -> int:
+        """The highest article ``seq`` stored (0 when empty)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(articles_t.c.seq))).scalar() or 0
+
+    def iter_ungrouped(self, after_seq: int = 0) -> Iterator[tuple[int, Article]]:
+        """(seq, article) of every article above ``after_seq`` that is in no story yet, in
+        arrival (seq) order, streamed. The grouper continues from its saved state with these."""
+        sa = story_articles_t
+        stmt = (
+            select(articles_t.c.seq, *_ARTICLE_COLS)
+            .outerjoin(sa, sa.c.article_id == articles_t.c.id)
+            .where(articles_t.c.seq > after_seq, sa.c.article_id.is_(None))
+            .order_by(articles_t.c.seq)
+        )
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=BATCH_SIZE).execute(stmt)
+            for row in result:
+                yield row.seq, _article(row)
+
+    def iter_by_seq(self) -> Iterator[tuple[int, Article]]:
+        """(seq, article) of every stored article in arrival order, streamed."""
+        stmt = select(articles_t.c.seq, *_ARTICLE_COLS).order_by(articles_t.c.seq)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=BATCH_SIZE).execute(stmt)
+            for row in result:
+                yield row.seq, _article(row)
+
+    def load_grouper_state(self, with_blob: bool = True
+                           ) -> tuple[int, int, int, bytes | None] | None:
+        """The saved grouper state as (format, last_seq, generation, blob), or None;
+        ``with_blob=False`` leaves the blob (None) for a cheap look at the generation."""
+        g = grouper_state_t
+        blob = g.c.state if with_blob else literal_column("NULL")
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(g.c.format, g.c.last_seq, g.c.generation, blob).where(g.c.id == 1)
+            ).first()
+        if row is None:
+            return None
+        return row[0], row[1], row[2], None if row[3] is None else bytes(row[3])
+
+    def drop_grouper_state(self) -> None:
+        """Forget the grouper state: the next grouping run regroups every article."""
+        with self._write() as conn:
+            conn.execute(grouper_state_t.delete())
+
+    def head_articles(self, story_ids: Iterable[str], limit: int,
+                      conn: Connection | None = None) -> dict[str, list[Article]]:
+        """The first ``limit`` members of each story in arrival (seq) order: what a headline
+        is chosen from, the same whichever run grouped them."""
+        sa = story_articles_t
+        out: dict[str, list[Article]] = {}
+        with (self.engine.connect() if conn is None else _borrowed(conn)) as c:
+            for chunk in _chunks(sorted(set(story_ids)), IN_CHUNK):
+                rank = func.row_number().over(partition_by=sa.c.story_id,
+                                              order_by=articles_t.c.seq).label("rank")
+                inner = (
+                    select(sa.c.story_id, articles_t.c.seq, *_ARTICLE_COLS, rank)
+                    .join(articles_t, articles_t.c.id == sa.c.article_id)
+                    .where(sa.c.story_id.in_(chunk))
+                    .subquery()
+                )
+                q = (select(inner).where(inner.c.rank <= limit)
+                     .order_by(inner.c.story_id, inner.c.seq))
+                for row in c.execute(q):
+                    out.setdefault(row.story_id, []).append(_article(row))
+        return out
+
+    def save_grouping(
+        self,
+        assignments: Mapping[str, str],
+        duplicates: Mapping[str, str],
+        headline: Any,
+        head_limit: int,
+        state: tuple[int, int, bytes],
+        generation: int | None,
+        all_headlines: bool = False,
+    ) -> tuple[SaveResult, set[str]]:
+        """Record an incremental grouping run and the grouper state it ends in, in one
+        transaction, so a killed run leaves both as they were. ``headline`` maps a story's
+        first ``head_limit`` members (seq order) to its headline; it is recomputed for the
+        stories whose membership changed (every story with ``all_headlines``). ``state`` is
+        (format, last_seq, blob); ``generation`` the one loaded (None: none was), checked so
+        that a run that started from an older state never overwrites a newer one."""
+        g = grouper_state_t
+        with self._write() as conn:
+            current = conn.execute(select(g.c.generation).where(g.c.id == 1)).scalar()
+            if current != generation:
+                raise StoreBusyError(
+                    "store is busy: another grouping run saved its stories first (run again)")
+            result, touched = self._save_stories(conn, assignments, {}, duplicates)
+            wanted = set(assignments.values()) if all_headlines else set(touched)
+            heads = self.head_articles(wanted, head_limit, conn)
+            for sid, members in heads.items():
+                conn.execute(stories_t.update().where(stories_t.c.id == sid)
+                             .values(headline=headline(members)))
+            fmt, last_seq, blob = state
+            row = {"format": fmt, "last_seq": last_seq, "state": blob, "updated_at": _now(),
+                   "generation": (current or 0) + 1}
+            if current is None:
+                conn.execute(g.insert().values(id=1, **row))
+            else:
+                conn.execute(g.update().where(g.c.id == 1).values(**row))
+        return result, touched
+
+    @contextmanager
+    def grouping_lock(self, wait: float = 0.0) -> Iterator[None]:
+        """Held for a whole grouping run, so that two runs never interleave: a PostgreSQL
+        session advisory lock, or an flock on a file beside a SQLite database (both are
+        released when the process dies, so a killed run never leaves the store locked).
+        Waits up to ``wait`` seconds, then raises ``StoreBusyError``."""
+        import time
+
+        deadline = time.monotonic() + wait
+        if self.dialect == "postgresql":
+            with self.engine.connect() as conn:
+                while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                                       {"k": PG_GROUPING_LOCK}).scalar():
+                    conn.commit()
+                    if time.monotonic() >= deadline:
+                        raise StoreBusyError(BUSY_MESSAGE)
+                    time.sleep(0.2)
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_GROUPING_LOCK})
+                    conn.commit()
+            return
+        database = make_url(self.url).database or ""
+        if database in ("", ":memory:"):
+            yield
+            return
+        import fcntl
+
+        with open(database + "-grouping.lock", "a+b") as fh:
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreBusyError(BUSY_MESSAGE) from None
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _borrowed(conn: Connection) -> Iterator[Connection]:
+    """The caller's connection, left open (the ``with`` of a fresh one closes it)."""
+    yield conn
+
+
+class StoreBusyError(InputError):
+    """Another process is grouping this store."""
+
+
+BUSY_MESSAGE = "store is busy: another grouping run is in progress (try again when it ends)"
 
 
 def _json_list(items: Sequence[str]) -> str:

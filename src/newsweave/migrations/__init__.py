@@ -126,5 +126,24 @@ ANALYSES_AND_BRIEFS = Migration(
     postgresql=_analyses_and_briefs("BYTEA"),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS)
+GROUPER_STATE = Migration(
+    version=4,
+    name="grouper state",
+    # One row (id 1): the online grouper's window, so ``newsweave stories`` groups only the
+    # articles that arrived since. ``format``: the blob's layout version (an unknown one means
+    # a full regroup); ``last_seq``: the highest article seq grouped; ``generation``: bumped
+    # by every save, so a run that loaded an older state cannot overwrite a newer one.
+    sqlite=(
+        "CREATE TABLE grouper_state (id INTEGER PRIMARY KEY, format INTEGER NOT NULL,"
+        " last_seq INTEGER NOT NULL, generation INTEGER NOT NULL, state BLOB NOT NULL,"
+        " updated_at TEXT NOT NULL)",
+    ),
+    postgresql=(
+        "CREATE TABLE grouper_state (id INTEGER PRIMARY KEY, format INTEGER NOT NULL,"
+        " last_seq BIGINT NOT NULL, generation BIGINT NOT NULL, state BYTEA NOT NULL,"
+        " updated_at TEXT NOT NULL)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE)
 LATEST = MIGRATIONS[-1].version

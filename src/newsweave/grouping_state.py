@@ -1,0 +1,521 @@
+"""Group only what is new: the online grouper's window survives between runs in the store.
+
+``group_new(store)`` loads the grouper as the last run left it (table ``grouper_state``,
+migration 4), feeds it only the articles that are in no story yet, in arrival (``seq``) order,
+and saves the new assignments, the headlines of the stories that changed and the grouper's new
+state in one transaction. Why a grouper of its own (``ResumableGrouper``) rather than
+``StoryGrouper`` as ``group_articles`` runs it:
+
+* it is causal: each article is decided from the articles before it only (no read-ahead of a
+  window for document frequencies and boilerplate), so grouping in several runs decides
+  exactly as grouping in one;
+* its nearest-neighbour search is exact (``ExactIndex``, numpy) instead of an HNSW graph,
+  whose shape depends on a random level generator that a saved index does not restore;
+* its whole state serialises to a versioned blob of plain arrays and JSON (``dump_state`` /
+  ``load_state``), never pickle; a state that is unreadable, of another format or made with
+  other settings or another join model is not used: every article is regrouped, with a notice.
+
+The state is bounded like the grouper's window (``max_active_articles`` articles, their stories,
+hashed document frequencies, ``max_units`` boilerplate units), so loading it and grouping one
+new article cost the same however large the archive grows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import io
+import json
+import zipfile
+import zlib
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from newsweave import group as group_mod
+from newsweave.group import (
+    JoinModel,
+    StoryAssignment,
+    StoryGrouper,
+    _Member,
+    _Prepared,
+    _Story,
+    default_join_model,
+)
+from newsweave.models import Article
+from newsweave.settings import GroupSettings
+from newsweave.store import Store
+
+__all__ = ["ExactIndex", "GroupResult", "ResumableGrouper", "StateError", "StoreEmbedder",
+           "dump_state",
+           "group_new", "load_state"]
+
+#: Layout version of the saved blob; a blob of any other version is regrouped from scratch.
+FORMAT = 1
+#: Members per story whose titles a headline is chosen from (the first ones by arrival).
+HEADLINE_SAMPLE = 25
+#: PostgreSQL hands out ``seq`` values before commit, so an article with a lower seq can
+#: become visible after a higher one was grouped: look this far back for ungrouped ones.
+PG_SEQ_SLACK = 1000
+DIM = 384
+
+
+class StateError(ValueError):
+    """A saved grouper state that cannot be used (unreadable, old format, other settings)."""
+
+
+class StoreEmbedder:
+    """MiniLM behind the store's vector cache (``lead_vectors``): grouping embeds each
+    article's title + lead, which is most of its cost, so a rerun of ``stories`` after new
+    articles arrive embeds only the new leads. Vectors are kept exactly (float32), so a rerun
+    decides exactly as the first run did. Called from the grouper's worker thread, which gets a
+    connection of its own from the pool."""
+
+    MODEL = "all-MiniLM-L6-v2/int8/v1"
+
+    def __init__(self, store: Store, inner: Any = None) -> None:
+        self.store = store
+        self.inner = inner
+        self.embedded = 0  # leads actually run through the model
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha1(f"{self.MODEL}\0{text}".encode()).hexdigest()
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        if self.inner is None:
+            from newsweave.embed import get_embedder
+
+            self.inner = get_embedder()
+        keys = [self._key(t) for t in texts]
+        found = {k: np.frombuffer(v, dtype="<f4") for k, v in self.store.get_vectors(keys).items()}
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+        if todo:
+            fresh = self.inner.embed(list(todo.values())).astype("<f4")
+            self.embedded += len(todo)
+            new = dict(zip(todo, fresh, strict=True))
+            self.store.put_vectors({k: v.tobytes() for k, v in new.items()})
+            found.update(new)
+        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 384), "<f4")
+
+
+# --------------------------------------------------------------------------- exact index
+class ExactIndex:
+    """What the grouper asks of its hnswlib index, answered exactly with numpy: the inner
+    product with every live vector, top k by similarity, ties by label. The answer depends
+    only on the vectors added and removed, so a restored index answers like the original.
+    Bounded by the grouper's window (``max_active_articles``), one query is one matrix-vector
+    product over at most that many rows (about a millisecond at 10,000)."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.mat = np.zeros((capacity, DIM), dtype=np.float32)
+        self.labels = np.full(capacity, -1, dtype=np.int64)
+        self.used = 0  # rows ever filled (high-water mark)
+        self.free: list[int] = []  # heap of emptied rows, reused lowest first
+        self.row_of: dict[int, int] = {}
+
+    def _grow(self, rows: int) -> None:
+        if rows <= len(self.labels):
+            return
+        size = max(rows, 2 * len(self.labels))
+        mat = np.zeros((size, DIM), dtype=np.float32)
+        mat[: self.used] = self.mat[: self.used]
+        labels = np.full(size, -1, dtype=np.int64)
+        labels[: self.used] = self.labels[: self.used]
+        self.mat, self.labels = mat, labels
+
+    def resize_index(self, capacity: int) -> None:
+        self._grow(capacity)
+
+    def set_ef(self, _ef: int) -> None:
+        """Nothing to tune: the search is exact."""
+
+    def set_num_threads(self, _n: int) -> None:
+        """One thread: numpy's product is fast enough at this size."""
+
+    def add_items(self, data: np.ndarray, ids: Sequence[int], num_threads: int = 1,
+                  replace_deleted: bool = False) -> None:
+        for vector, label in zip(data, ids, strict=True):
+            if replace_deleted and self.free:
+                row = heapq.heappop(self.free)
+            else:
+                row = self.used
+                self._grow(row + 1)
+                self.used += 1
+            self.mat[row] = vector
+            self.labels[row] = int(label)
+            self.row_of[int(label)] = row
+
+    def mark_deleted(self, label: int) -> None:
+        row = self.row_of.pop(int(label))
+        self.labels[row] = -1
+        heapq.heappush(self.free, row)
+
+    def vector(self, label: int) -> np.ndarray:
+        return self.mat[self.row_of[label]].copy()
+
+    def knn_query(self, data: np.ndarray, k: int = 1, num_threads: int = 1
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        if k > len(self.row_of):
+            raise RuntimeError("fewer live vectors than asked for")
+        labels = self.labels[: self.used]
+        sims = self.mat[: self.used] @ data[0]
+        sims = np.where(labels >= 0, sims, -np.inf)
+        top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
+        top = top[np.lexsort((labels[top], -sims[top]))]
+        return labels[top][None, :], (1.0 - sims[top]).astype(np.float32)[None, :]
+
+
+# --------------------------------------------------------------------------- the grouper
+class ResumableGrouper(StoryGrouper):
+    """``StoryGrouper`` made causal and exact, so that its state can be saved after any article
+    and a grouper restored from it continues exactly as one that never stopped (module doc).
+    Articles are still prepared and embedded a chunk at a time (batched MiniLM, in a worker
+    thread); when boilerplate learned from the articles assigned since would strip an article
+    differently, it is prepared (and embedded) again just before its decision."""
+
+    def __init__(self, settings: GroupSettings | None = None, embedder: Any = None,
+                 join_model: JoinModel | None = None) -> None:
+        super().__init__(settings, embedder=embedder, join_model=join_model)
+        self._index = ExactIndex()
+        self.reprepared = 0  # articles prepared again at their turn (boilerplate learned)
+
+    def add_window(self, articles: Sequence[Article]) -> Iterator[list[StoryAssignment]]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = []
+            for lo in range(0, len(articles), self.s.embed_chunk):
+                prepared = [self._prepare(a) for a in articles[lo : lo + self.s.embed_chunk]]
+                pending.append((prepared, pool.submit(self._embed, prepared)))
+            for prepared, future in pending:
+                yield self._assign_chunk(prepared, future)
+
+    def _assign(self, p: _Prepared, forced: str | None, observer: Any) -> StoryAssignment:
+        _, kept = self._strip(p.article)
+        if kept != p.units:  # boilerplate learned since it was prepared: as if prepared now
+            p = self._prepare(p.article)
+            self._attach([p], self._embed([p]))
+            self.reprepared += 1
+        return super()._assign(p, forced, observer)
+
+
+def fingerprint(settings: GroupSettings, model: JoinModel) -> str:
+    """What a state's decisions depend on besides the articles: another value, another state."""
+    text = json.dumps([asdict(settings), model.to_json()], sort_keys=True, default=list)
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- (de)serialise
+def _ragged(parts: Iterable[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    parts = [np.asarray(p, dtype=dtype) for p in parts]
+    lengths = np.array([len(p) for p in parts], dtype=np.int64)
+    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+    return lengths, flat.astype(dtype, copy=False)
+
+
+def _split_ragged(lengths: np.ndarray, flat: np.ndarray) -> list[np.ndarray]:
+    if int(lengths.sum()) != len(flat) or (lengths < 0).any():
+        raise StateError("ragged array lengths do not add up")
+    return np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
+
+
+def _strings(values: Sequence[str]) -> np.ndarray:
+    return np.array(list(values), dtype=str) if values else np.zeros(0, dtype="<U1")
+
+
+def dump_state(g: ResumableGrouper) -> bytes:
+    """The grouper's whole state as a zip of plain numpy arrays (``np.load`` without pickle)
+    and one zlib-compressed JSON document; vectors are kept exactly (float32)."""
+    if g._read_ahead or g._primed or g._moves:
+        raise ValueError("a grouper is saved between articles, not in the middle of a window")
+    stories = list(g._stories.values())
+    members = [(i, m) for i, s in enumerate(stories) for m in (s.members or [])]
+    index = g._index
+    meta = {
+        "format": FORMAT, "fingerprint": fingerprint(g.s, g._join_model()),
+        "docs": g._docs, "seq": g._seq, "clock": g._clock, "live": g._live,
+        "deleted": g._deleted, "next_slot": g._next_slot, "capacity": g._capacity,
+        "recent": list(g._recent), "reprepared": g.reprepared,
+        "index_used": index.used, "index_free": index.free,
+        "stories": [[s.id, s.terms_norm, s.terms_sq, s.size, s.last_day, s.last_seq,
+                     s.members is not None, list(s.numbers.items())] for s in stories],
+        "members": [[i, m.article.id, m.article.text, m.article.title, m.article.published,
+                     m.slot, m.seq, m.day, m.content_words, list(m.numbers), m.duplicate_of]
+                    for i, m in members],
+        "slot_articles": [aid for aid, _ in g._slot_article.values()],
+        "unit_stories": [sorted(st) for _, st in g._unit_seen.values()],
+    }
+    arrays: dict[str, np.ndarray] = {
+        "meta": np.frombuffer(zlib.compress(json.dumps(meta).encode(), 1), dtype=np.uint8),
+        "index_mat": index.mat[: index.used], "index_labels": index.labels[: index.used],
+        "vector_sum": np.stack([s.vector_sum for s in stories]).astype(np.float32)
+        if stories else np.zeros((0, DIM), np.float32),
+    }
+    for name, df in (("df", g._df), ("entity_df", g._entity_df)):
+        nz = np.flatnonzero(df)
+        arrays[name + "_at"], arrays[name + "_n"] = nz.astype(np.int64), df[nz]
+    ragged = {
+        "terms_k": ([np.fromiter(s.terms.keys(), np.int64, len(s.terms)) for s in stories],
+                    np.int64),
+        "terms_v": ([np.fromiter(s.terms.values(), np.float64, len(s.terms)) for s in stories],
+                    np.float64),
+        "ents_k": ([np.fromiter(s.entities.keys(), np.int64, len(s.entities)) for s in stories],
+                   np.int64),
+        "ents_n": ([np.fromiter(s.entities.values(), np.int64, len(s.entities))
+                    for s in stories], np.int64),
+        "slots": ([np.asarray(s.slots, np.int64) for s in stories], np.int64),
+        "m_terms_k": ([m.term_keys for _, m in members], np.int64),
+        "m_terms_v": ([m.term_weights for _, m in members], np.float32),
+        "m_ents": ([m.entities for _, m in members], np.int64),
+        "m_lead": ([m.lead_names for _, m in members], np.int64),
+        "m_full": ([m.full_names for _, m in members], np.int64),
+    }
+    for name, (parts, dtype) in ragged.items():
+        arrays[name + "_len"], arrays[name] = _ragged(parts, dtype)
+    slot_items = list(g._slot_article.items())
+    arrays["sa_slots"] = np.array([s for s, _ in slot_items], dtype=np.int64)
+    arrays["sa_has"] = np.array([h is not None for _, (_, h) in slot_items], dtype=bool)
+    perm = g.s.minhash_perm
+    arrays["sa_hashes"] = np.stack([h if h is not None else np.zeros(perm, np.uint64)
+                                    for _, (_, h) in slot_items]).astype(np.uint64) \
+        if slot_items else np.zeros((0, perm), np.uint64)
+    arrays["unit_keys"] = np.fromiter(g._unit_seen.keys(), np.int64, len(g._unit_seen))
+    arrays["unit_counts"] = np.fromiter((c for c, _ in g._unit_seen.values()), np.int64,
+                                        len(g._unit_seen))
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)  # vectors barely compress: the JSON part is compressed
+    return buf.getvalue()
+
+
+def load_state(blob: bytes, fmt: int, settings: GroupSettings | None = None,
+               join_model: JoinModel | None = None, embedder: Any = None) -> ResumableGrouper:
+    """A grouper restored from ``dump_state``'s blob; ``StateError`` when the blob is not
+    usable (other format, other settings or join model, unreadable or inconsistent)."""
+    if fmt != FORMAT:
+        raise StateError(f"saved in format {fmt}, this newsweave reads {FORMAT}")
+    g = ResumableGrouper(settings, embedder=embedder, join_model=join_model)
+    try:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
+            a = {name: npz[name] for name in npz.files}
+        meta = json.loads(zlib.decompress(a["meta"].tobytes()))
+        _restore(g, meta, a)
+    except StateError:
+        raise
+    except (KeyError, ValueError, TypeError, IndexError, OSError, EOFError, zlib.error,
+            zipfile.BadZipFile) as exc:
+        raise StateError(f"unreadable ({type(exc).__name__}: {exc})") from None
+    return g
+
+
+def _restore(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]) -> None:
+    from datasketch import MinHash
+
+    if meta["format"] != FORMAT:
+        raise StateError(f"saved in format {meta['format']}, this newsweave reads {FORMAT}")
+    if meta["fingerprint"] != fingerprint(g.s, g._join_model()):
+        raise StateError("made with other grouping settings or another join model")
+    g._docs, g._seq, g._clock = int(meta["docs"]), int(meta["seq"]), meta["clock"]
+    g._live, g._deleted = int(meta["live"]), int(meta["deleted"])
+    g._next_slot, g._capacity = int(meta["next_slot"]), int(meta["capacity"])
+    g._recent = deque(meta["recent"], maxlen=g.s.busy_articles)
+    g.reprepared = int(meta["reprepared"])
+    size = 1 << g.s.hash_bits
+    for name, df in (("df", g._df), ("entity_df", g._entity_df)):
+        at = a[name + "_at"]
+        if len(at) and (at.min() < 0 or at.max() >= size):
+            raise StateError("document frequencies out of range")
+        df[at] = a[name + "_n"]
+    index = ExactIndex(max(1024, int(meta["index_used"])))
+    mat, labels = a["index_mat"], a["index_labels"]
+    if mat.shape != (int(meta["index_used"]), DIM) or labels.shape != (mat.shape[0],):
+        raise StateError("index shape does not match")
+    index.used = mat.shape[0]
+    index.mat[: index.used], index.labels[: index.used] = mat, labels
+    index.free = [int(r) for r in meta["index_free"]]
+    heapq.heapify(index.free)
+    index.row_of = {int(lb): r for r, lb in enumerate(labels.tolist()) if lb >= 0}
+    g._index = index
+    if len(index.row_of) != g._live:
+        raise StateError("index does not hold the live articles")
+
+    rag = {name: _split_ragged(a[name + "_len"], a[name])
+           for name in ("terms_k", "terms_v", "ents_k", "ents_n", "slots", "m_terms_k",
+                        "m_terms_v", "m_ents", "m_lead", "m_full")}
+    rows = meta["stories"]
+    sums = a["vector_sum"]
+    if sums.shape != (len(rows), DIM) or any(len(rag[n]) != len(rows) for n in
+                                              ("terms_k", "terms_v", "ents_k", "slots")):
+        raise StateError("story arrays do not match the stories")
+    stories: list[_Story] = []
+    for i, (sid, norm, sq, n, last_day, last_seq, young, numbers) in enumerate(rows):
+        story = _Story(str(sid), sums[i].copy(), terms_norm=float(norm), terms_sq=float(sq),
+                       size=int(n), last_day=last_day, last_seq=int(last_seq))
+        story.terms = dict(zip(rag["terms_k"][i].tolist(), rag["terms_v"][i].tolist(),
+                               strict=True))
+        story.entities = Counter(dict(zip(rag["ents_k"][i].tolist(), rag["ents_n"][i].tolist(),
+                                          strict=True)))
+        story.numbers = Counter({str(k): int(c) for k, c in numbers})
+        story.slots = rag["slots"][i].tolist()
+        story.members = [] if young else None
+        stories.append(story)
+    g._stories = {s.id: s for s in stories}
+    if len(g._stories) != len(stories):
+        raise StateError("story ids repeat")
+    for j, (i, aid, text, title, published, slot, seq, day, words, numbers, dup) in \
+            enumerate(meta["members"]):
+        members = stories[i].members
+        if members is None:
+            raise StateError("a settled story holds members")
+        members.append(_Member(
+            Article(id=aid, text=text, title=title, published=published), int(slot), int(seq),
+            day, int(words), index.vector(int(slot)), rag["m_terms_k"][j],
+            rag["m_terms_v"][j], rag["m_ents"][j], rag["m_lead"][j], rag["m_full"][j],
+            tuple(numbers), dup))
+    g._slot_story = {slot: s.id for s in stories for slot in s.slots}
+    if set(g._slot_story) != set(index.row_of):
+        raise StateError("story slots do not match the index")
+
+    slots, has, hashes = a["sa_slots"], a["sa_has"], a["sa_hashes"]
+    ids = meta["slot_articles"]
+    if not (len(slots) == len(has) == len(hashes) == len(ids)) or \
+            hashes.shape[1:] != (g.s.minhash_perm,):
+        raise StateError("article slots do not match")
+    g._slot_article = {}
+    for slot, aid, ok, h in zip(slots.tolist(), ids, has.tolist(), hashes, strict=True):
+        g._slot_article[slot] = (str(aid), h.copy() if ok else None)
+        if ok:
+            g._lsh.insert(slot, MinHash(num_perm=g.s.minhash_perm, hashvalues=h,
+                                        scheme="affine32"),
+                          check_duplication=False)
+    units = meta["unit_stories"]
+    if not (len(a["unit_keys"]) == len(a["unit_counts"]) == len(units)):
+        raise StateError("boilerplate units do not match")
+    g._unit_seen = {k: (c, frozenset(st)) for k, c, st in
+                    zip(a["unit_keys"].tolist(), a["unit_counts"].tolist(), units, strict=True)}
+
+
+# --------------------------------------------------------------------------- group_new
+@dataclass(frozen=True)
+class GroupResult:
+    """What a ``group_new`` run did."""
+
+    new_articles: int  # articles grouped for the first time
+    moved: int  # earlier articles moved by a young story's split check
+    changed: tuple[str, ...]  # ids of stories created, changed or removed (sorted)
+    created: int
+    updated: int
+    removed: int
+    stories: int  # stories in the store afterwards
+    duplicates: int  # of the new articles: near-verbatim copies flagged
+    rebuilt: bool  # every article was regrouped (asked for, or no usable state)
+    notice: str | None = None  # why a rebuild was needed, when not asked for
+
+    def summary(self) -> str:
+        what = f"grouped all {self.new_articles} articles from scratch" if self.rebuilt else \
+            f"grouped {self.new_articles} new articles"
+        moved = f" (and moved {self.moved} earlier ones)" if self.moved else ""
+        return (
+            f"{what}{moved}: {len(self.changed)} stories changed ({self.created} new, "
+            f"{self.updated} updated, {self.removed} removed), {self.stories} stories in all; "
+            f"{self.duplicates} near-duplicate copies flagged"
+        )
+
+
+#: Per process, the grouper the last run saved, by store: a server grouping each POST does
+#: not parse the state again while no other process has grouped the store.
+_LIVE: dict[str, tuple[int, str, ResumableGrouper]] = {}
+
+
+def group_new(
+    store: Store,
+    progress: Callable[[], None] | None = None,
+    *,
+    rebuild: bool = False,
+    embedder: Any = None,
+    settings: GroupSettings | None = None,
+    join_model: JoinModel | None = None,
+    wait: float = 0.0,
+    on_notice: Callable[[str], None] | None = None,
+) -> GroupResult:
+    """Group the articles not in any story yet, continuing from the saved grouper state, and
+    save assignments, changed headlines and the new state in one transaction. ``rebuild``
+    regroups every article from scratch. ``progress`` is called once per newly grouped article;
+    ``on_notice`` gets a one-line reason when a saved state cannot be used. ``embedder``
+    replaces the store's vector-cached MiniLM. Another process grouping the same store: wait up
+    to ``wait`` seconds, then ``StoreBusyError``."""
+    s = settings or GroupSettings()
+    model = join_model or default_join_model()
+    if embedder is None and not store.url.endswith(":memory:"):
+        embedder = StoreEmbedder(store)
+    with store.grouping_lock(wait):
+        info = store.load_grouper_state(with_blob=False)
+        generation = None if info is None else info[2]
+        grouper: ResumableGrouper | None = None
+        notice = None
+        live = _LIVE.pop(store.url, None)  # back only once this run has saved
+        if info is not None and not rebuild:
+            fmt, last_seq, _, _ = info
+            if live is not None and live[0] == generation and live[1] == fingerprint(s, model):
+                grouper = live[2]
+                grouper._embedder = embedder
+            else:
+                blob = store.load_grouper_state()
+                try:
+                    grouper = load_state(blob[3] if blob else b"", fmt, s, model, embedder)
+                except StateError as err:
+                    notice = f"saved grouper state not used ({err}): regrouping every article"
+        elif not rebuild and store.count_stories():
+            notice = "no saved grouper state: regrouping every article"
+        full = grouper is None
+        if full:
+            grouper = ResumableGrouper(s, embedder=embedder, join_model=model)
+            last_seq = 0
+            source: Iterator[tuple[int, Article]] = store.iter_by_seq()
+        else:
+            floor = last_seq - PG_SEQ_SLACK if store.dialect == "postgresql" else last_seq
+            source = store.iter_ungrouped(max(0, floor))
+        if notice and on_notice is not None:
+            on_notice(notice)
+        top = [last_seq]
+        moved_ids: set[str] = set()
+
+        def feed() -> Iterator[Article]:
+            for seq, article in source:
+                top[0] = max(top[0], seq)
+                yield article
+
+        assignments: dict[str, str] = {}
+        duplicates: dict[str, str] = {}
+        new = 0
+        for article, assigned in group_mod.group_stream(feed(), grouper=grouper):
+            if assigned.moved_from is None:
+                new += 1
+                if progress is not None:
+                    progress()
+            elif article.id not in assignments:  # grouped by an earlier run
+                assignments.setdefault(article.id, "")  # counted below as moved
+                duplicates.pop(article.id, None)
+                moved_ids.add(article.id)
+            assignments[article.id] = assigned.story_id
+            if assigned.duplicate_of:
+                duplicates[article.id] = assigned.duplicate_of
+        moved = len(moved_ids)
+        if not full and not assignments:
+            _LIVE[store.url] = (generation, fingerprint(s, model), grouper)
+            return GroupResult(0, 0, (), 0, 0, 0, store.count_stories(), 0, False, None)
+        state = (FORMAT, top[0], dump_state(grouper))
+
+        def headline(members: list[Article]) -> str:
+            return group_mod.story_headline(members)
+
+        saved, touched = store.save_grouping(assignments, duplicates, headline, HEADLINE_SAMPLE,
+                                             state, generation, all_headlines=full)
+        _LIVE[store.url] = ((generation or 0) + 1, fingerprint(s, model), grouper)
+    return GroupResult(
+        new_articles=new, moved=moved, changed=tuple(sorted(touched)), created=saved.created,
+        updated=saved.updated, removed=saved.removed, stories=store.count_stories(),
+        duplicates=sum(1 for a in duplicates if a not in moved_ids), rebuilt=full, notice=notice,
+    )

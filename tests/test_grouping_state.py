@@ -1,0 +1,351 @@
+"""Incremental grouping (``grouping_state.group_new``): grouping in several runs gives the same
+stories as one run over the same articles in the same arrival order, on SQLite and PostgreSQL;
+a state that cannot be used means a full regroup with a notice; runs never interleave."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+from test_postgres import db_url, pg_server, pg_url  # noqa: F401 - fixtures
+
+from newsweave import grouping_state
+from newsweave.cli import main
+from newsweave.grouping_state import (
+    ExactIndex,
+    ResumableGrouper,
+    StateError,
+    dump_state,
+    group_new,
+    load_state,
+)
+from newsweave.models import Article
+from newsweave.settings import GroupSettings
+from newsweave.store import Store, StoreBusyError, open_store
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "clustering" / "mixed-dev.jsonl"
+
+
+class PerTextEmbedder:
+    """The real MiniLM, one vector per distinct text, kept: every run of every store sees the
+    same vector for a lead (batched inference may differ in the last bits with the batch)."""
+
+    def __init__(self) -> None:
+        from newsweave.embed import get_embedder
+
+        self.inner = get_embedder()
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts):
+        todo = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if todo:
+            self.vectors.update(zip(todo, self.inner.embed(todo), strict=True))
+        return np.stack([self.vectors[t] for t in texts])
+
+
+@pytest.fixture(scope="module")
+def embedder() -> PerTextEmbedder:
+    return PerTextEmbedder()
+
+
+PLACES = ["Harwick", "Lowmoor", "Tarrow", "Kentmere", "Brindle", "Oxhey", "Calder", "Marlow",
+          "Fenwick", "Ashby", "Dunmore", "Greyhaven", "Pelling", "Rossiter", "Stanwell",
+          "Thornbury", "Upwood", "Whitcombe", "Yarrow", "Bellmere", "Corbridge", "Eastleigh",
+          "Hollins", "Kirkby"]
+KINDS = [
+    ("fire", "A fire destroyed the {thing} in {place} on {day}, and {person} of the fire "
+     "service said {n} crews fought the blaze for hours."),
+    ("flood", "Floods swept through {place} on {day} after heavy rain, and {person} said {n} "
+     "homes near the {thing} were evacuated by rescue teams."),
+    ("vote", "The council of {place} voted on {day} to approve the {thing}, with {person} "
+     "saying {n} members backed the plan after a long debate."),
+    ("strike", "Workers at the {thing} in {place} went on strike on {day}, and union leader "
+     "{person} said {n} staff had walked out over pay."),
+]
+THINGS = ["Northgate Market", "old mill", "harbour bridge", "Riverside clinic", "bus depot"]
+PEOPLE = ["Alan Crowther", "Priya Naidoo", "Dean Whitlock", "Mara Ellison", "Tomas Reyes",
+          "Ines Okafor", "Ruth Benning", "Olu Adebayo"]
+BOILERPLATE = "Subscribe to the Gazette newsletter for the latest news from our region every day."
+
+
+def synthetic(n_events: int = 24, seed: int = 3) -> list[Article]:
+    """Reports of look-alike local events, interleaved in date order: some outlets append
+    the same newsletter line (boilerplate to learn mid-stream), some reports are wire copies,
+    a few are undated."""
+    rng = random.Random(seed)
+    out: list[Article] = []
+    for e in range(n_events):
+        kind, template = KINDS[e % len(KINDS)]
+        place, thing = PLACES[e], THINGS[(e * 3) % len(THINGS)]
+        person, n = PEOPLE[(e * 5) % len(PEOPLE)], 10 + 7 * e
+        start = 1 + (e * 11) % 27
+        for r in range(rng.randint(2, 9)):
+            day = start + r // 2
+            body = template.format(thing=thing, place=place, day=f"March {day}",
+                                   person=person, n=n)
+            extra = rng.choice([
+                f"Residents of {place} gathered to watch as officials assessed the damage.",
+                f"{person} promised a full report on the {kind} within a week.",
+                f"Local businesses near the {thing} stayed closed for the day.",
+            ])
+            text_ = f"{body} {extra} Report {r} on the {kind} in {place}."
+            if rng.random() < 0.4:
+                text_ += "\n\n" + BOILERPLATE
+            published = None if rng.random() < 0.05 else f"2023-03-{min(day, 28):02d}"
+            out.append(Article(id=f"e{e}-r{r}", title=f"{kind.title()} in {place}: report {r}",
+                               text=text_, published=published, outlet=f"o{r % 3}"))
+            if rng.random() < 0.15:  # a wire copy of this report
+                out.append(Article(id=f"e{e}-r{r}-copy", title=f"{kind.title()} in {place}",
+                                   text=text_ + " (Wire)", published=published, outlet="wire"))
+    out.sort(key=lambda a: (a.published or "9999", a.id))
+    return out
+
+
+def stories_of(store: Store) -> dict[str, tuple[frozenset[str], str]]:
+    return {s.id: (frozenset(s.article_ids), s.headline)
+            for s in store.list_stories(limit=100_000)}
+
+
+def duplicates_of(store: Store) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for sid in store.story_ids():
+        out.update(store.story_duplicates(sid))
+    return out
+
+
+def in_chunks(store: Store, articles: list[Article], fraction: float, embedder,
+              new_process: bool = True) -> list:
+    """Add the articles a ``fraction`` at a time, grouping after each. ``new_process``: each
+    run loads the saved state (as separate `stories` runs do), not the one kept in memory."""
+    step = max(1, int(len(articles) * fraction))
+    results = []
+    for lo in range(0, len(articles), step):
+        store.add_articles(articles[lo : lo + step])
+        if new_process:
+            grouping_state._LIVE.clear()
+        results.append(group_new(store, embedder=embedder))
+    return results
+
+
+# --------------------------------------------------------------------------- equivalence
+def dev_sample() -> list[Article]:
+    if not DEV.is_file():
+        pytest.skip(f"no dev data at {DEV}")
+    rows = [json.loads(line) for line in DEV.open(encoding="utf-8")][::4]
+    return [Article(id=r["id"], text=r["text"], title=r.get("title"),
+                    published=r.get("published"), outlet=r.get("outlet")) for r in rows]
+
+
+@pytest.fixture(scope="module")
+def dev_one_shot(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple:
+    articles = dev_sample()
+    with open_store(tmp_path_factory.mktemp("one") / "one.db") as store:
+        store.add_articles(articles)
+        result = group_new(store, embedder=embedder)
+        return articles, stories_of(store), duplicates_of(store), result
+
+
+@pytest.mark.parametrize("fraction", [0.05, 0.2, 0.5])
+def test_incremental_equals_one_shot_on_dev_sample(
+    tmp_path: Path, embedder, dev_one_shot: tuple, fraction: float
+) -> None:
+    articles, one_shot, one_dups, first = dev_one_shot
+    assert len(articles) > 300 and first.rebuilt and first.new_articles == len(articles)
+    with open_store(tmp_path / "inc.db") as store:
+        runs = in_chunks(store, articles, fraction, embedder)
+        assert sum(r.new_articles for r in runs) == len(articles)
+        assert not any(r.rebuilt for r in runs[1:])
+        assert stories_of(store) == one_shot
+        assert duplicates_of(store) == one_dups
+        again = group_new(store, embedder=embedder, rebuild=True)
+        assert again.rebuilt and again.changed == () and stories_of(store) == one_shot
+
+
+def test_incremental_equals_one_shot_on_both_back_ends(
+    tmp_path: Path, embedder, db_url: str  # noqa: F811
+) -> None:
+    articles = synthetic()
+    with open_store(tmp_path / "one.db") as store:
+        store.add_articles(articles)
+        first = group_new(store, embedder=embedder)
+        one_shot, one_dups = stories_of(store), duplicates_of(store)
+    assert first.duplicates > 0  # wire copies found
+    assert 8 <= len(one_shot) < len(articles)  # templated events: some merge
+    with open_store(db_url) as store:
+        runs = in_chunks(store, articles, 0.2, embedder, new_process=False)  # as a server
+        assert stories_of(store) == one_shot and duplicates_of(store) == one_dups
+        assert runs[-1].changed and len(runs[-1].changed) < len(one_shot)
+        # every article in exactly one story
+        with store.engine.connect() as conn:
+            per_article = conn.execute(text(
+                "SELECT count(*), count(DISTINCT article_id) FROM story_articles")).one()
+        assert per_article[0] == per_article[1] == len(articles)
+
+
+def test_boilerplate_learned_between_prepare_and_decision_is_applied(embedder) -> None:
+    """An article prepared before the line became boilerplate is prepared again at its turn,
+    so a chunked run strips exactly what a one-at-a-time run strips."""
+    articles = synthetic()
+    small = GroupSettings(embed_chunk=1)
+    one = ResumableGrouper(small, embedder=embedder)
+    by_one = [one.add_many([a])[0] for a in articles]
+    batched = ResumableGrouper(GroupSettings(embed_chunk=256), embedder=embedder)
+    by_chunk = [a for chunk in batched.add_window(articles) for a in chunk]
+    assert batched.reprepared > 0
+    assert [(a.article_id, a.story_id) for a in by_chunk] == \
+        [(a.article_id, a.story_id) for a in by_one]
+
+
+# --------------------------------------------------------------------------- state
+def test_state_round_trip_continues_identically(embedder) -> None:
+    articles = synthetic()
+    half = len(articles) // 2
+    whole = ResumableGrouper(embedder=embedder)
+    straight = [a for chunk in whole.add_window(articles) for a in chunk]
+    first = ResumableGrouper(embedder=embedder)
+    for _ in first.add_window(articles[:half]):
+        pass
+    first.take_moves()
+    restored = load_state(dump_state(first), grouping_state.FORMAT, embedder=embedder)
+    rest = [a for chunk in restored.add_window(articles[half:]) for a in chunk]
+    assert rest == straight[half:]
+    assert restored.story_count == whole.story_count
+
+
+@pytest.mark.parametrize("damage", ["garbage", "format", "settings"])
+def test_unusable_state_regroups_everything_with_a_notice(
+    tmp_path: Path, embedder, damage: str
+) -> None:
+    articles = synthetic(8)
+    with open_store(tmp_path / "s.db") as store:
+        store.add_articles(articles[:20])
+        group_new(store, embedder=embedder)
+        store.add_articles(articles[20:])
+        grouping_state._LIVE.clear()  # as in another process
+        settings = None
+        with store.engine.begin() as conn:
+            if damage == "garbage":
+                conn.execute(text("UPDATE grouper_state SET state = :b"), {"b": b"PK\x03junk"})
+            elif damage == "format":
+                conn.execute(text("UPDATE grouper_state SET format = 99"))
+            else:
+                settings = GroupSettings(neighbours=7)
+        notices: list[str] = []
+        result = group_new(store, embedder=embedder, settings=settings,
+                           on_notice=notices.append)
+        assert result.rebuilt and result.new_articles == len(articles)
+        assert len(notices) == 1 and "regrouping every article" in notices[0]
+        assert "\n" not in notices[0]
+        assert result.notice == notices[0]
+
+
+def test_unreadable_blob_is_a_state_error_not_a_crash() -> None:
+    for blob in (b"", b"not a zip", b"PK\x03\x04" + bytes(40)):
+        with pytest.raises(StateError):
+            load_state(blob, grouping_state.FORMAT)
+    with pytest.raises(StateError, match="format"):
+        load_state(b"", 0)
+
+
+def test_cli_stories_prints_notice_and_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], embedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(grouping_state, "StoreEmbedder", lambda store: embedder)
+    articles = synthetic(6)
+    db = str(tmp_path / "c.db")
+    with open_store(db) as store:
+        store.add_articles(articles[:15])
+    assert main(["stories", "--db", db, "--no-progress"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith("grouped all 15 articles from scratch")
+    with open_store(db) as store:
+        store.add_articles(articles[15:])
+    assert main(["stories", "--db", db, "--no-progress"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith(f"grouped {len(articles) - 15} new articles: ")
+    # a windowed regroup rewrites assignments: the next plain run starts over, and says so
+    assert main(["stories", "--db", db, "--no-progress", "--since", "2023-03-01"]) == 0
+    capsys.readouterr()
+    grouping_state._LIVE.clear()
+    assert main(["stories", "--db", db, "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert "no saved grouper state: regrouping every article" in err
+    assert out.startswith(f"grouped all {len(articles)} articles from scratch")
+    assert main(["stories", "--db", db, "--rebuild", "--since", "2023-03-01"]) == 2
+
+
+# --------------------------------------------------------------------------- faults
+def test_failed_run_leaves_store_as_it_was_and_rerun_finishes(
+    tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = synthetic(10)
+    with open_store(tmp_path / "one.db") as store:
+        store.add_articles(articles)
+        group_new(store, embedder=embedder)
+        one_shot = stories_of(store)
+    with open_store(tmp_path / "k.db") as store:
+        store.add_articles(articles[:25])
+        group_new(store, embedder=embedder)
+        before, state = stories_of(store), store.load_grouper_state()
+        store.add_articles(articles[25:])
+
+        def die(*_args, **_kwargs):
+            raise KeyboardInterrupt  # killed inside the saving transaction
+
+        monkeypatch.setattr(Store, "head_articles", die)
+        with pytest.raises(KeyboardInterrupt):
+            group_new(store, embedder=embedder)
+        monkeypatch.undo()
+        assert stories_of(store) == before and store.load_grouper_state() == state
+        result = group_new(store, embedder=embedder)
+        assert not result.rebuilt and result.new_articles == len(articles) - 25
+        assert stories_of(store) == one_shot
+
+
+def test_second_grouping_run_is_told_the_store_is_busy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db_url: str  # noqa: F811
+) -> None:
+    with open_store(db_url) as store, store.grouping_lock():
+        with open_store(db_url) as other, pytest.raises(StoreBusyError):
+            group_new(other, wait=0.3)
+        assert main(["stories", "--db", db_url, "--no-progress"]) == 2
+        _, err = capsys.readouterr()
+        assert "store is busy" in err and err.strip().count("\n") == 0
+    with open_store(db_url) as store, store.grouping_lock():  # released: taken again
+        pass
+
+
+def test_stale_generation_is_refused(tmp_path: Path, embedder) -> None:
+    """A run that started from an older state never overwrites a newer one."""
+    with open_store(tmp_path / "g.db") as store:
+        store.add_articles(synthetic(4))
+        group_new(store, embedder=embedder)
+        with pytest.raises(StoreBusyError):
+            store.save_grouping({}, {}, lambda _m: "", 1, (1, 0, b""), generation=None)
+
+
+# --------------------------------------------------------------------------- exact index
+def test_exact_index_answers_like_brute_force_and_reuses_rows() -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(50, 384)).astype(np.float32)
+    index = ExactIndex(capacity=4)
+    index.add_items(vectors, list(range(100, 150)))
+    for label in (103, 120, 121):
+        index.mark_deleted(label)
+    index.add_items(vectors[:1], [500], replace_deleted=True)
+    assert index.row_of[500] == 3  # the lowest emptied row is reused
+    query = rng.normal(size=(1, 384)).astype(np.float32)
+    labels, dists = index.knn_query(query, k=10)
+    live = [i for i in range(50) if 100 + i not in (103, 120, 121)]
+    sims = {100 + i: float(vectors[i] @ query[0]) for i in live} | {500: float(vectors[0] @
+                                                                            query[0])}
+    expected = sorted(sims, key=lambda lb: (-sims[lb], lb))[:10]
+    assert labels[0].tolist() == expected
+    assert np.allclose(1.0 - dists[0], [sims[lb] for lb in expected], atol=1e-5)
+    with pytest.raises(RuntimeError):
+        index.knn_query(query, k=49)  # 48 live
