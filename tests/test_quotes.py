@@ -73,6 +73,45 @@ def test_split_quote_gives_two_pieces_with_one_speaker(quotes_of):
     assert {q.speaker for q in found} == {"Schumer"}
 
 
+def test_speaker_and_cue_spans_index_the_text(quotes_of):
+    text = "“We will not back down,” Mayor Ann Lee has said, “not this year.”"
+    first, second = _direct(quotes_of(text))
+    for q in (first, second):
+        assert text[q.speaker_start : q.speaker_end] == "Ann Lee"
+        assert text[q.cue_start : q.cue_end] == "has said"
+    # one attribution in two parts, the cue between them
+    assert first.parts == second.parts == ((first.start, first.end), (second.start, second.end))
+
+
+def test_reported_clause_spans(quotes_of):
+    text = "The senator told reporters on Monday that the bill would pass."
+    (q,) = quotes_of(text)
+    assert text[q.speaker_start : q.speaker_end] == "The senator"
+    assert text[q.cue_start : q.cue_end] == "told"
+    assert q.parts == ((q.start, q.end),) and q.text == "that the bill would pass"
+
+
+def test_pronoun_speaker_span_is_the_pronoun(quotes_of):
+    text = "Nancy Pelosi spoke first.\n\n“It was a long night,” she said."
+    (q,) = _direct(quotes_of(text))
+    assert q.speaker == "Nancy Pelosi" and text[q.speaker_start : q.speaker_end] == "she"
+
+
+def test_according_to_cue_span(quotes_of):
+    text = "According to the Justice Department, the meetings were routine."
+    (q,) = quotes_of(text)
+    assert text[q.cue_start : q.cue_end] == "According to"
+    assert text[q.speaker_start : q.speaker_end] == "the Justice Department"
+
+
+def test_quote_inside_its_reported_clause_adds_no_part(quotes_of):
+    text = "Sessions said that the claims were “false and misleading” in every way."
+    found = quotes_of(text)
+    assert len(found) == 2
+    clause = next(q for q in found if not q.direct)
+    assert {q.parts for q in found} == {((clause.start, clause.end),)}
+
+
 def test_multi_sentence_quote_is_one_piece(quotes_of):
     text = "“I have no idea what this allegation is about. It is false,” Sessions said."
     found = _direct(quotes_of(text))
@@ -284,7 +323,8 @@ def test_cli_writes_one_line_per_article(tmp_path, nlp):
     assert lines[0]["id"] == "x1"
     (q,) = lines[0]["quotes"]
     assert q == {"start": 1, "end": 24, "text": "We will win this fight,", "speaker": "Pelosi",
-                 "direct": True}
+                 "direct": True, "speaker_start": 26, "speaker_end": 32, "cue": "said",
+                 "cue_start": 33, "cue_end": 37, "parts": [[1, 24]]}
     assert lines[1] == {"id": 3, "quotes": []}
 
 

@@ -32,7 +32,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
@@ -321,12 +321,23 @@ class Cue:
     speaker: Speaker | None
     content: tuple[int, int] | None  # character span of the governed clause, if any
     sentence: int
+    span: tuple[int, int] | None = None  # characters of the cue, first to last word
+
+
+def _cue_tokens(verb) -> list:
+    """The cue's words: the verb with its auxiliaries, negation and particle close by
+    ("has said", "did not say", "called for")."""
+    parts = [t for t in verb.children if t.dep_ in ("aux", "neg", "prt") and t.i < verb.i + 2]
+    return [t for t in sorted([verb, *parts], key=lambda t: t.i) if t.i >= verb.i - 2]
 
 
 def _cue_text(verb) -> str:
-    parts = [t for t in verb.children if t.dep_ in ("aux", "neg", "prt") and t.i < verb.i + 2]
-    toks = sorted([verb, *parts], key=lambda t: t.i)
-    return " ".join(t.text for t in toks if t.i >= verb.i - 2)
+    return " ".join(t.text for t in _cue_tokens(verb))
+
+
+def _cue_span(verb) -> tuple[int, int]:
+    toks = _cue_tokens(verb)
+    return toks[0].idx, toks[-1].idx + len(toks[-1])
 
 
 def _object_span(verb) -> tuple[int, int] | None:
@@ -416,6 +427,7 @@ def find_cues(doc, inside_quote) -> list[Cue]:
                     speaker=_speaker_from_token(obj),
                     content=_according_content(tok, sent),
                     sentence=sent_index[tok.i],
+                    span=(tok.idx, tok.nbor(1).idx + len(tok.nbor(1))),
                 )
             )
             continue
@@ -449,6 +461,7 @@ def find_cues(doc, inside_quote) -> list[Cue]:
                 speaker=_speaker_from_token(subject) if subject is not None else None,
                 content=clause,
                 sentence=sent_index[tok.i],
+                span=_cue_span(tok),
             )
         )
     return cues
@@ -645,7 +658,8 @@ def _adjacent_verb_cue(doc, piece: Piece, inside) -> Cue | None:
         if tok.pos_ in ("VERB", "AUX") and not inside(tok.idx):
             subject = _framing_subject(tok, inside)
             if subject is not None:
-                return Cue(tok.i, _cue_text(tok), _speaker_from_token(subject), None, -1)
+                speaker = _speaker_from_token(subject)
+                return Cue(tok.i, _cue_text(tok), speaker, None, -1, _cue_span(tok))
     return None
 
 
@@ -720,7 +734,7 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
         if _quoted_share(start, end, pieces) < 0.5:
             records.append(_record(text, start, end, cue.speaker.text, cue, False))
     records.sort(key=lambda r: (r.start, not r.direct))
-    return records
+    return with_parts(records)
 
 
 #: longest source prefix (in tokens) of a headline-style "Source: statement" paragraph
@@ -746,7 +760,7 @@ def headline_cues(doc, paras: Sequence[tuple[int, int]], inside) -> list[Cue]:
         if len(text[start:end].split()) < 3:
             continue
         speaker = Speaker(prefix.text, prefix.start_char, prefix.end_char)
-        out.append(Cue(prefix.end, ":", speaker, (start, end), -1))
+        out.append(Cue(prefix.end, ":", speaker, (start, end), -1, (colon, colon + 1)))
     return out
 
 
@@ -770,7 +784,8 @@ def _colon_cue(doc, para_end: int, inside) -> Cue | None:
         if tok.pos_ in ("VERB", "AUX") and not inside(tok.idx):
             subject = _framing_subject(tok, inside)
             if subject is not None:
-                return Cue(tok.i, _cue_text(tok), _speaker_from_token(subject), None, -1)
+                speaker = _speaker_from_token(subject)
+                return Cue(tok.i, _cue_text(tok), speaker, None, -1, _cue_span(tok))
     return None
 
 
@@ -810,7 +825,37 @@ def _record(
         speaker_start=src.start if src is not None else None,
         speaker_end=src.end if src is not None else None,
         cue=cue.text if cue is not None else None,
+        cue_start=cue.span[0] if cue is not None and cue.span is not None else None,
+        cue_end=cue.span[1] if cue is not None and cue.span is not None else None,
     )
+
+
+def _merge_spans(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Disjoint spans in text order: a span inside or overlapping another joins it."""
+    out: list[list[int]] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return tuple((a, b) for a, b in out)
+
+
+def with_parts(records: Sequence[QuoteMention]) -> list[QuoteMention]:
+    """Give each record the content parts of its attribution: the records that share one
+    cue (the same cue and speaker mention) make one attribution, as in PolNeAR, so the two
+    pieces of ``"A," he said, "B."`` are its two parts and a quote inside the reported clause
+    around it adds none."""
+    groups: dict[object, list[int]] = {}
+    for n, r in enumerate(records):
+        key = (r.cue_start, r.cue_end, r.speaker_start) if r.cue_start is not None else n
+        groups.setdefault(key, []).append(n)
+    parts: dict[int, tuple[tuple[int, int], ...]] = {}
+    for members in groups.values():
+        merged = _merge_spans((records[n].start, records[n].end) for n in members)
+        for n in members:
+            parts[n] = merged
+    return [replace(r, parts=parts[n]) for n, r in enumerate(records)]
 
 
 def extract_quotes_from_text(text: str) -> list[QuoteMention]:
@@ -1041,6 +1086,12 @@ def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
                 end=item.mention.end,
                 speaker_as_written=item.mention.speaker,
                 direct=item.mention.direct,
+                speaker_start=item.mention.speaker_start,
+                speaker_end=item.mention.speaker_end,
+                cue=item.mention.cue,
+                cue_start=item.mention.cue_start,
+                cue_end=item.mention.cue_end,
+                parts=item.mention.parts,
             )
             for item in kept
         ),
@@ -1086,6 +1137,12 @@ def quote_record(mention: QuoteMention) -> dict:
         "text": mention.text,
         "speaker": mention.speaker,
         "direct": mention.direct,
+        "speaker_start": mention.speaker_start,
+        "speaker_end": mention.speaker_end,
+        "cue": mention.cue,
+        "cue_start": mention.cue_start,
+        "cue_end": mention.cue_end,
+        "parts": [list(p) for p in mention.parts or ((mention.start, mention.end),)],
     }
 
 
