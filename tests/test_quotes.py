@@ -353,3 +353,24 @@ def test_benchmark_gold_pieces_and_matching():
     assert same_source("Jeff Sessions", "Sen. Sessions")
     assert same_source("a senior administration official", "the official")
     assert not same_source("Nancy Pelosi", "Sessions")
+
+
+def test_benchmark_exact_spans_trim_and_count_distinct_sources():
+    from benchmarks.quotes import ExactTally, gold_spans, spans_of, trim
+
+    text = '“We will win,” Pelosi said. “We will win,” she said again.'
+    assert text[slice(*trim(text, 0, 14))] == "We will win"
+    gold = gold_spans({"text": text, "quotes": [
+        {"parts": [[0, 14]], "speaker_start": 15, "speaker_end": 21, "cue_start": 22,
+         "cue_end": 26},
+        {"parts": [[28, 42]], "speaker_start": 43, "speaker_end": 46, "cue_start": 47,
+         "cue_end": 51},
+    ]})
+    # the same source span twice counts once; a content part with marks trimmed matches
+    pred = spans_of(text, [([(1, 13)], (15, 21), (22, 26)), ([(1, 13)], (15, 21), (22, 30))])
+    tally = ExactTally()
+    tally.add(gold, pred)
+    assert tally.counts["content"] == [1, 2, 2]  # a repeated predicted part matches once
+    assert tally.counts["source"] == [1, 1, 2]
+    assert tally.counts["cue"] == [1, 2, 2]
+    assert round(tally.f1("source"), 3) == round(2 * 1.0 * 0.5 / 1.5, 3)
