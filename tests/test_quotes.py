@@ -374,3 +374,73 @@ def test_benchmark_exact_spans_trim_and_count_distinct_sources():
     assert tally.counts["source"] == [1, 1, 2]
     assert tally.counts["cue"] == [1, 2, 2]
     assert round(tally.f1("source"), 3) == round(2 * 1.0 * 0.5 / 1.5, 3)
+
+
+# --------------------------------------------------------------------------- who said what
+def test_short_name_stands_for_the_full_name_met_before(quotes_of):
+    text = ("A Washington Post report said on Wednesday that he met the ambassador.\n\n"
+            "The meetings took place in September, the Post reported.")
+    reported = [q for q in quotes_of(text) if "September" in q.text]
+    assert [q.speaker for q in reported] == ["Washington Post"]
+
+
+def test_dateline_city_is_never_a_speaker():
+    from newsweave.quotes import dateline_end
+
+    for text, head in [("WASHINGTON: US Attorney General Jeff Sessions says", "WASHINGTON: "),
+                       ("LONDON (Reuters) - The bank said", "LONDON (Reuters) - "),
+                       (" date 2017-03-02 WASHINGTON: Sessions says", " date 2017-03-02 "
+                        "WASHINGTON: ")]:
+        assert text[: dateline_end(text)] == head
+    assert dateline_end("Washington said on Monday that talks would resume.") == 0
+
+
+def test_pronoun_object_in_a_setting_is_no_statement(quotes_of):
+    text = "Vice-President Mike Pence also defended him in front of the media."
+    assert quotes_of(text) == []
+    (q,) = quotes_of("Pelosi criticized him for repeated votes against the bill.")
+    assert q.speaker == "Pelosi" and "repeated votes" in q.text
+
+
+def test_they_resolves_to_a_group_not_to_its_own_statement(quotes_of):
+    text = ("Senate Democrats met on Monday to discuss the nomination.\n\n"
+            "The vote would fail, they said.")
+    (q,) = quotes_of(text)
+    assert q.speaker.endswith("Democrats") and q.basis == "clause"
+    (q,) = quotes_of("The contacts were being examined as part of an inquiry, they said.")
+    assert q.speaker == "they"  # unresolved: "The contacts" is what they said, not who
+
+
+def test_is_agent_tells_sources_from_documents():
+    from newsweave.quotes import is_agent
+
+    assert is_agent("a senior administration official") is True
+    assert is_agent("A spokeswoman for Sessions") is True
+    assert is_agent("many economists") is True
+    assert is_agent("Washington Post") is True
+    assert is_agent("reports") is False
+    assert is_agent("they") is False
+    assert is_agent("the new figures") is False
+
+
+def _variant_doc(ident: str, text: str, nlp) -> Document:
+    doc = nlp(text)
+    return Document(article=Article(id=ident, text=text), sentences=(), doc=doc,
+                    quotes=tuple(extract_quotes(doc, text)))
+
+
+def test_brief_quotes_ranked_with_confidence_and_doubtful_flagged(nlp):
+    a = _variant_doc("a", "“We will not back down,” Mayor Ann Lee said on Monday.\n\n"
+                     "Reports suggested that the deal had collapsed.", nlp)
+    b = _variant_doc("b", "The council met.\n\n“We will not back down,” Lee said.\n\n"
+                     "“It is over,” said a council member.", nlp)
+    quotes = group_quotes([a, b])
+    first = quotes[0]
+    assert first.text.startswith("We will not back down") and first.speaker == "Ann Lee"
+    assert {v.source for v in first.sources} == {"a", "b"}
+    assert first.confidence is not None and first.confidence > 0.9
+    assert not first.low_confidence
+    doubtful = [q for q in quotes if "collapsed" in q.text]
+    assert doubtful == [quotes[-1]]  # "Reports" is no one: unattributed, flagged, last
+    assert doubtful[0].speaker is None and doubtful[0].low_confidence
+    assert doubtful[0].confidence == 0.0

@@ -74,6 +74,9 @@ class QuoteMention:
     #: the content of the whole attribution this record belongs to (every record sharing its
     #: cue), as disjoint (start, end) spans in text order: two pieces for ``"A," he said, "B."``
     parts: tuple[tuple[int, int], ...] = ()
+    #: how the speaker was found (``newsweave.quotes.BASES``): the cue's clause holds the
+    #: content, a cue nearby, a verb framing the quote, a quote continued, ...; None: no speaker
+    basis: str | None = None
 
 
 @dataclass(frozen=True)
