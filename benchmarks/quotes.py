@@ -11,6 +11,10 @@ Metrics follow ``../shared/data/quotes/README.md``:
   one cue and speaker mention (the two pieces of a split quote, or a reported clause with a
   partial quote inside, are one attribution, as in the gold annotation); the same rule
   groups textacy's triples;
+- exact spans as CofeNet (COLING 2022) reports PolNeAR: content (each part of each
+  attribution, counted as a multiset), source and cue (each distinct span of an article
+  once); a predicted span counts when its offsets equal a gold span's after trimming
+  whitespace, quote marks and edge punctuation at both ends;
 - speaker accuracy over matched gold attributions with a source, on named sources (names and
   descriptions) and on pronoun sources separately. A gold pronoun counts as correct when the
   prediction names the nearest preceding gold source that is not a pronoun (strict) or any
@@ -27,8 +31,9 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -194,6 +199,116 @@ def pronoun_referents(quotes: Sequence[dict], index: int) -> tuple[str | None, l
     return nearest, [q["speaker"] for q in named]
 
 
+# --------------------------------------------------------------------------- exact spans
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of a span less whitespace, quote marks and edge punctuation at both ends."""
+    while start < end and text[start] in STRIP:
+        start += 1
+    while end > start and text[end - 1] in STRIP:
+        end -= 1
+    return start, end
+
+
+@dataclass(frozen=True)
+class Spans:
+    """One article's attributions as exact-F1 units: content parts (a list, so repeats
+    count), and the distinct source and cue spans."""
+
+    content: list[tuple[int, int]]
+    sources: set[tuple[int, int]]
+    cues: set[tuple[int, int]]
+
+
+def spans_of(
+    text: str,
+    attributions: Sequence[tuple[Sequence[tuple[int, int]], tuple | None, tuple | None]],
+) -> Spans:
+    """(content parts, source span or None, cue span or None) per attribution -> ``Spans``;
+    empty spans after trimming are dropped."""
+    content: list[tuple[int, int]] = []
+    sources: set[tuple[int, int]] = set()
+    cues: set[tuple[int, int]] = set()
+    for parts, source, cue in attributions:
+        for a, b in parts:
+            t = trim(text, a, b)
+            if t[1] > t[0]:
+                content.append(t)
+        for span, bucket in ((source, sources), (cue, cues)):
+            if span is not None and span[0] is not None:
+                t = trim(text, *span)
+                if t[1] > t[0]:
+                    bucket.add(t)
+    return Spans(content, sources, cues)
+
+
+def gold_spans(doc: dict) -> Spans:
+    text = doc["text"]
+    return spans_of(
+        text,
+        [
+            (
+                [tuple(p) for p in q["parts"]],
+                (q["speaker_start"], q["speaker_end"]) if q.get("speaker_start") is not None
+                else None,
+                (q["cue_start"], q["cue_end"]) if q.get("cue_start") is not None else None,
+            )
+            for q in doc["quotes"]
+        ],
+    )
+
+
+@dataclass
+class ExactTally:
+    """tp / predicted / gold counts of the three exact-span measures."""
+
+    counts: dict[str, list[int]] = field(
+        default_factory=lambda: {k: [0, 0, 0] for k in ("content", "source", "cue")}
+    )
+
+    def add(self, gold: Spans, pred: Spans) -> None:
+        g, p = Counter(gold.content), Counter(pred.content)
+        self._add("content", sum((g & p).values()), len(pred.content), len(gold.content))
+        self._add("source", len(gold.sources & pred.sources), len(pred.sources),
+                  len(gold.sources))
+        self._add("cue", len(gold.cues & pred.cues), len(pred.cues), len(gold.cues))
+
+    def _add(self, key: str, tp: int, n_pred: int, n_gold: int) -> None:
+        c = self.counts[key]
+        c[0] += tp
+        c[1] += n_pred
+        c[2] += n_gold
+
+    def f1(self, key: str) -> float:
+        return prf(*self.counts[key])[2]
+
+    def row(self, name: str) -> str:
+        cells = []
+        for key in ("content", "source", "cue"):
+            p, r, f = prf(*self.counts[key])
+            cells.append(f"{p:.3f} / {r:.3f} / **{f:.3f}**")
+        return f"| {name} | " + " | ".join(cells) + " |"
+
+
+EXACT_HEADER = (
+    "| system | content P / R / **F1** | source P / R / **F1** | cue P / R / **F1** |\n"
+    "|---|---|---|---|"
+)
+#: published on PolNeAR's test month (token BIO chunks over sentences): a reference, not a
+#: same-run measurement
+PUBLISHED = (
+    "| *CofeNet (COLING 2022), published, test month* | **0.729** | **0.832** | **0.753** |",
+    "| *BERT-CRF, published, test month* | **0.710** | **0.822** | **0.749** |",
+)
+
+
+def exact_tally(docs: Sequence[dict], preds: Sequence, keep=None) -> ExactTally:
+    tally = ExactTally()
+    for n, (doc, pred) in enumerate(zip(docs, preds, strict=True)):
+        if keep is None or keep[n]:
+            tally.add(gold_spans(doc), spans_of(doc["text"], pred[2]))
+    return tally
+
+
 # --------------------------------------------------------------------------- scoring
 @dataclass
 class Tally:
@@ -287,7 +402,7 @@ def group_attributions(records: Sequence[tuple[int, int, str | None, object]]) -
 
 
 # --------------------------------------------------------------------------- systems
-def newsweave_predict(parsed: Sequence) -> tuple[list[tuple[list, list]], float]:
+def newsweave_predict(parsed: Sequence) -> tuple[list[tuple[list, list, list]], float]:
     """Our extractor over already parsed documents; returns predictions and seconds spent."""
     from newsweave.quotes import extract_quotes
 
@@ -307,11 +422,25 @@ def newsweave_predict(parsed: Sequence) -> tuple[list[tuple[list, list]], float]
             )
             for r in recs
         ]
-        out.append((pieces, group_attributions(keyed)))
+        out.append((pieces, group_attributions(keyed), newsweave_attributions(recs)))
     return out, elapsed
 
 
-def textacy_predict(parsed: Sequence) -> tuple[list[tuple[list, list]], float, list[bool]]:
+def newsweave_attributions(records: Sequence) -> list[tuple[list, tuple | None, tuple | None]]:
+    """Our records as attributions: the records sharing a cue are one, with their parts."""
+    seen: dict[object, tuple[list, tuple | None, tuple | None]] = {}
+    for n, r in enumerate(records):
+        key = (r.cue_start, r.cue_end, r.speaker_start) if r.cue_start is not None else n
+        if key in seen:
+            continue
+        parts = [tuple(p) for p in r.parts] or [(r.start, r.end)]
+        source = (r.speaker_start, r.speaker_end) if r.speaker_start is not None else None
+        cue = (r.cue_start, r.cue_end) if r.cue_start is not None else None
+        seen[key] = (parts, source, cue)
+    return list(seen.values())
+
+
+def textacy_predict(parsed: Sequence) -> tuple[list[tuple[list, list, list]], float, list[bool]]:
     """textacy's direct_quotations over the same parsed documents. A document it rejects
     (unbalanced quotation marks raise ValueError) predicts nothing; ``ok`` marks the rest."""
     from textacy.extract.triples import direct_quotations
@@ -327,6 +456,7 @@ def textacy_predict(parsed: Sequence) -> tuple[list[tuple[list, list]], float, l
             ok.append(False)
             triples = []
         pieces, keyed = [], []
+        attributions: dict[object, tuple[list, tuple | None, tuple | None]] = {}
         for tri in triples:
             content = tri.content
             inner = _span(doc.text, content.start_char, content.end_char)
@@ -340,13 +470,24 @@ def textacy_predict(parsed: Sequence) -> tuple[list[tuple[list, list]], float, l
             pieces.append(piece)
             key = (tuple(t.i for t in tri.speaker), tuple(t.i for t in tri.cue))
             keyed.append((content.start_char, content.end_char, speaker, key))
-        out.append((pieces, group_attributions(keyed)))
+            entry = attributions.setdefault(
+                key, ([], _token_span(tri.speaker), _token_span(tri.cue))
+            )
+            entry[0].append((content.start_char, content.end_char))
+        out.append((pieces, group_attributions(keyed), list(attributions.values())))
     return out, time.perf_counter() - t0, ok
 
 
-def tally_of(docs: Sequence[dict], preds: Sequence[tuple[list, list]], keep=None) -> Tally:
+def _token_span(tokens) -> tuple[int, int] | None:
+    toks = list(tokens)
+    if not toks:
+        return None
+    return min(t.idx for t in toks), max(t.idx + len(t) for t in toks)
+
+
+def tally_of(docs: Sequence[dict], preds: Sequence[tuple], keep=None) -> Tally:
     tally = Tally()
-    for n, (doc, (pieces, attrs)) in enumerate(zip(docs, preds, strict=True)):
+    for n, (doc, (pieces, attrs, _spans)) in enumerate(zip(docs, preds, strict=True)):
         if keep is None or keep[n]:
             score(doc, pieces, attrs, tally)
     return tally
@@ -382,9 +523,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parse_s = time.perf_counter() - t0
     ours, ours_s = newsweave_predict(parsed)
     rows = [tally_of(docs, ours).row("newsweave (rules)")]
+    exact_rows = [exact_tally(docs, ours).row("newsweave (rules)")]
     notes = []
     if not args.no_textacy:
         theirs, theirs_s, ok = textacy_predict(parsed)
+        exact_rows.append(exact_tally(docs, theirs).row("textacy 0.13.0 direct_quotations"))
         rows.append(tally_of(docs, theirs).row("textacy 0.13.0 direct_quotations"))
         accepted = sum(ok)
         rows.append(
@@ -417,6 +560,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"for {len(docs)} docs) on the shared 2-core machine."
     )
     table = "\n".join([HEADER, *rows])
+    table += "\n\nExact spans (CofeNet's measure):\n\n" + "\n".join(
+        [EXACT_HEADER, *exact_rows, *PUBLISHED]
+    )
     print(table)
     print()
     print("\n".join(notes))

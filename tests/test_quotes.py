@@ -73,6 +73,45 @@ def test_split_quote_gives_two_pieces_with_one_speaker(quotes_of):
     assert {q.speaker for q in found} == {"Schumer"}
 
 
+def test_speaker_and_cue_spans_index_the_text(quotes_of):
+    text = "“We will not back down,” Mayor Ann Lee has said, “not this year.”"
+    first, second = _direct(quotes_of(text))
+    for q in (first, second):
+        assert text[q.speaker_start : q.speaker_end] == "Ann Lee"
+        assert text[q.cue_start : q.cue_end] == "has said"
+    # one attribution in two parts, the cue between them
+    assert first.parts == second.parts == ((first.start, first.end), (second.start, second.end))
+
+
+def test_reported_clause_spans(quotes_of):
+    text = "The senator told reporters on Monday that the bill would pass."
+    (q,) = quotes_of(text)
+    assert text[q.speaker_start : q.speaker_end] == "The senator"
+    assert text[q.cue_start : q.cue_end] == "told"
+    assert q.parts == ((q.start, q.end),) and q.text == "that the bill would pass"
+
+
+def test_pronoun_speaker_span_is_the_pronoun(quotes_of):
+    text = "Nancy Pelosi spoke first.\n\n“It was a long night,” she said."
+    (q,) = _direct(quotes_of(text))
+    assert q.speaker == "Nancy Pelosi" and text[q.speaker_start : q.speaker_end] == "she"
+
+
+def test_according_to_cue_span(quotes_of):
+    text = "According to the Justice Department, the meetings were routine."
+    (q,) = quotes_of(text)
+    assert text[q.cue_start : q.cue_end] == "According to"
+    assert text[q.speaker_start : q.speaker_end] == "the Justice Department"
+
+
+def test_quote_inside_its_reported_clause_adds_no_part(quotes_of):
+    text = "Sessions said that the claims were “false and misleading” in every way."
+    found = quotes_of(text)
+    assert len(found) == 2
+    clause = next(q for q in found if not q.direct)
+    assert {q.parts for q in found} == {((clause.start, clause.end),)}
+
+
 def test_multi_sentence_quote_is_one_piece(quotes_of):
     text = "“I have no idea what this allegation is about. It is false,” Sessions said."
     found = _direct(quotes_of(text))
@@ -284,7 +323,8 @@ def test_cli_writes_one_line_per_article(tmp_path, nlp):
     assert lines[0]["id"] == "x1"
     (q,) = lines[0]["quotes"]
     assert q == {"start": 1, "end": 24, "text": "We will win this fight,", "speaker": "Pelosi",
-                 "direct": True}
+                 "direct": True, "speaker_start": 26, "speaker_end": 32, "cue": "said",
+                 "cue_start": 33, "cue_end": 37, "parts": [[1, 24]]}
     assert lines[1] == {"id": 3, "quotes": []}
 
 
@@ -313,3 +353,94 @@ def test_benchmark_gold_pieces_and_matching():
     assert same_source("Jeff Sessions", "Sen. Sessions")
     assert same_source("a senior administration official", "the official")
     assert not same_source("Nancy Pelosi", "Sessions")
+
+
+def test_benchmark_exact_spans_trim_and_count_distinct_sources():
+    from benchmarks.quotes import ExactTally, gold_spans, spans_of, trim
+
+    text = '“We will win,” Pelosi said. “We will win,” she said again.'
+    assert text[slice(*trim(text, 0, 14))] == "We will win"
+    gold = gold_spans({"text": text, "quotes": [
+        {"parts": [[0, 14]], "speaker_start": 15, "speaker_end": 21, "cue_start": 22,
+         "cue_end": 26},
+        {"parts": [[28, 42]], "speaker_start": 43, "speaker_end": 46, "cue_start": 47,
+         "cue_end": 51},
+    ]})
+    # the same source span twice counts once; a content part with marks trimmed matches
+    pred = spans_of(text, [([(1, 13)], (15, 21), (22, 26)), ([(1, 13)], (15, 21), (22, 30))])
+    tally = ExactTally()
+    tally.add(gold, pred)
+    assert tally.counts["content"] == [1, 2, 2]  # a repeated predicted part matches once
+    assert tally.counts["source"] == [1, 1, 2]
+    assert tally.counts["cue"] == [1, 2, 2]
+    assert round(tally.f1("source"), 3) == round(2 * 1.0 * 0.5 / 1.5, 3)
+
+
+# --------------------------------------------------------------------------- who said what
+def test_short_name_stands_for_the_full_name_met_before(quotes_of):
+    text = ("A Washington Post report said on Wednesday that he met the ambassador.\n\n"
+            "The meetings took place in September, the Post reported.")
+    reported = [q for q in quotes_of(text) if "September" in q.text]
+    assert [q.speaker for q in reported] == ["Washington Post"]
+
+
+def test_dateline_city_is_never_a_speaker():
+    from newsweave.quotes import dateline_end
+
+    for text, head in [("WASHINGTON: US Attorney General Jeff Sessions says", "WASHINGTON: "),
+                       ("LONDON (Reuters) - The bank said", "LONDON (Reuters) - "),
+                       (" date 2017-03-02 WASHINGTON: Sessions says", " date 2017-03-02 "
+                        "WASHINGTON: ")]:
+        assert text[: dateline_end(text)] == head
+    assert dateline_end("Washington said on Monday that talks would resume.") == 0
+
+
+def test_pronoun_object_in_a_setting_is_no_statement(quotes_of):
+    text = "Vice-President Mike Pence also defended him in front of the media."
+    assert quotes_of(text) == []
+    (q,) = quotes_of("Pelosi criticized him for repeated votes against the bill.")
+    assert q.speaker == "Pelosi" and "repeated votes" in q.text
+
+
+def test_they_resolves_to_a_group_not_to_its_own_statement(quotes_of):
+    text = ("Senate Democrats met on Monday to discuss the nomination.\n\n"
+            "The vote would fail, they said.")
+    (q,) = quotes_of(text)
+    assert q.speaker.endswith("Democrats") and q.basis == "clause"
+    (q,) = quotes_of("The contacts were being examined as part of an inquiry, they said.")
+    assert q.speaker == "they"  # unresolved: "The contacts" is what they said, not who
+
+
+def test_is_agent_tells_sources_from_documents():
+    from newsweave.quotes import is_agent
+
+    assert is_agent("a senior administration official") is True
+    assert is_agent("A spokeswoman for Sessions") is True
+    assert is_agent("many economists") is True
+    assert is_agent("Washington Post") is True
+    assert is_agent("reports") is False
+    assert is_agent("they") is False
+    assert is_agent("the new figures") is False
+
+
+def _variant_doc(ident: str, text: str, nlp) -> Document:
+    doc = nlp(text)
+    return Document(article=Article(id=ident, text=text), sentences=(), doc=doc,
+                    quotes=tuple(extract_quotes(doc, text)))
+
+
+def test_brief_quotes_ranked_with_confidence_and_doubtful_flagged(nlp):
+    a = _variant_doc("a", "“We will not back down,” Mayor Ann Lee said on Monday.\n\n"
+                     "Reports suggested that the deal had collapsed.", nlp)
+    b = _variant_doc("b", "The council met.\n\n“We will not back down,” Lee said.\n\n"
+                     "“It is over,” said a council member.", nlp)
+    quotes = group_quotes([a, b])
+    first = quotes[0]
+    assert first.text.startswith("We will not back down") and first.speaker == "Ann Lee"
+    assert {v.source for v in first.sources} == {"a", "b"}
+    assert first.confidence is not None and first.confidence > 0.9
+    assert not first.low_confidence
+    doubtful = [q for q in quotes if "collapsed" in q.text]
+    assert doubtful == [quotes[-1]]  # "Reports" is no one: unattributed, flagged, last
+    assert doubtful[0].speaker is None and doubtful[0].low_confidence
+    assert doubtful[0].confidence == 0.0

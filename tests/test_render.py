@@ -76,3 +76,23 @@ def test_timeline_svg_orders_points_by_date():
     xs = [float(part.split("'")[1]) for part in svg.split("<circle cx=")[1:]]
     assert xs[0] < xs[1]
     assert timeline_svg([]) == ""
+
+
+def test_who_said_what_cites_each_source_once_and_folds_doubtful_speakers():
+    b, texts = brief()
+    said = Quote(speaker="Mayor Lee", text="It failed", sources=(
+        QuoteVariant(source="a", text="It failed"), QuoteVariant(source="a", text="failed"),
+        QuoteVariant(source="b", text="It failed")), confidence=0.99)
+    doubt = Quote(speaker=None, text="the levee was old", sources=(
+        QuoteVariant(source="b", text="the levee was old", direct=False),),
+        confidence=0.0, low_confidence=True)
+    b = Brief(b.story, b.sources, b.summary, (said, doubt), b.entities, b.timeline, b.coverage)
+    md = render(b, "markdown")
+    assert "“It failed” [1][2]" in md and "[1][1]" not in md
+    assert md.index("Mayor Lee") < md.index("*Speaker uncertain:*") < md.index("levee was old")
+    page = render(b, "html", texts=texts)
+    fold = page.index("<details class=doubtful>")
+    assert page.index("Mayor Lee") < fold < page.index("the levee was old")
+    body = page[page.index("Who said what"):fold]
+    assert body.count("[1]</a>") == 1 and body.count("[2]</a>") == 1
+    assert '"low_confidence": true' in render(b, "json")

@@ -626,6 +626,27 @@ def test_story_view_resolves_citations_without_origin() -> None:
     assert marked_b == ["The vote failed, Alpha said on Monday."]
 
 
+def doubtful_brief(articles: Sequence[Article], story_id: str) -> Brief:
+    """The hand brief plus a quote whose speaker is doubtful (it comes last, as weave ranks)."""
+    base = hand_brief(articles, story_id)
+    doubt = Quote(None, "the deal may have collapsed",
+                  (QuoteVariant(articles[0].id, "the deal may have collapsed", direct=False),),
+                  confidence=0.0, low_confidence=True)
+    return Brief(base.story, base.sources, base.summary, (*base.quotes, doubt), base.entities,
+                 base.timeline, base.coverage)
+
+
+def test_story_page_folds_doubtful_speakers(store: Store) -> None:
+    with TestClient(create_app(store, TOKEN, brief_fn=doubtful_brief)) as c:
+        page = c.get(f"/stories/{STORY}").text
+        brief = c.get(f"/api/stories/{STORY}/brief").json()
+    jsonschema.validate(brief, SCHEMA)
+    assert [q.get("low_confidence") for q in brief["quotes"]] == [False, True]
+    fold = page.index("(speaker uncertain)")
+    assert page.index("I never met with any Russian") < fold < page.index("may have collapsed")
+    assert page.rindex("<details", 0, fold) > page.index("I never met with any Russian")
+
+
 def test_brief_cache_invalidates_old_versions() -> None:
     cache = BriefCache(size=2)
     made: list[str] = []

@@ -160,3 +160,112 @@ def test_syndicated_copy_does_not_corroborate_its_original():
     assert any("levee" in g for g in fair)  # what independent sources share still counts
     picked = summarize(docs, words=25, copy_of={"a2": "a"})
     assert picked and all("bakeries" not in s.text for s in picked)
+
+
+# --------------------------------------------------------------------------- founding example
+#: The six facts a reader of the founding example must get from its 120-word summary (the
+#: issue's list), each as alternative patterns over the summary text, written from the facts
+#: (any wording the outlets could use), not from an output.
+FACTS: dict[str, list[str]] = {
+    "met the Russian ambassador twice in 2016": [
+        r"\btwice\b[^.]*\b(ambassador|Kislyak)",
+        r"\b(ambassador|Kislyak)\b[^.]*\btwice\b",
+        r"\btwo\s+(?:\w+\s+){0,2}(encounters|meetings|conversations|contacts)\b",
+    ],
+    "did not disclose them at his confirmation hearing": [
+        r"\b(did not|didn't|failed to|failing to|never)\s+(disclose|mention|reveal)",
+        r"\bconcealed\b",
+        r"\blying under oath\b",
+    ],
+    "calls to resign": [
+        r"\b(call|calls|called|calling|demand\w*|seek\w*|urg\w*)\b[^.]{0,80}"
+        r"\b(resign|resignation|step down)\b",
+    ],
+    "calls to recuse": [r"\brecus(e|al)\b"],
+    "Sessions' denial": [
+        r"\bnever met\b", r"\b(strongly )?denied ever\b", r"\bis false\b",
+        r"\bdenie[sd] (that|any)\b",
+    ],
+    "Trump's backing": [
+        r"\bconfidence in\b", r"\bstand\w*\s+(firmly\s+)?(by|behind)\b",
+        r"\bback(s|ed|ing)\s+Sessions\b",
+    ],
+}
+#: claims a second sentence must not repeat
+ONCE = ("calls to resign", "calls to recuse", "Sessions' denial", "Trump's backing")
+
+
+def _holds(fact: str, text: str) -> bool:
+    import re
+
+    return any(re.search(p, text, re.I) for p in FACTS[fact])
+
+
+@pytest.fixture(scope="module")
+def founding_brief(example_articles):
+    from newsweave.weave import weave_articles
+
+    return weave_articles(example_articles, words=120)
+
+
+def test_founding_example_summary_holds_the_six_facts(founding_brief):
+    summary = founding_brief.summary
+    assert sum(len(s.text.split()) for s in summary) <= 120
+    text = " ".join(s.text for s in summary)
+    missing = [f for f in FACTS if not _holds(f, text)]
+    assert not missing, f"missing {missing} in: {text}"
+
+
+def test_founding_example_says_each_claim_once(founding_brief):
+    texts = [s.text for s in founding_brief.summary]
+    for fact in ONCE:
+        saying = [t for t in texts if _holds(fact, t)]
+        assert len(saying) <= 1, f"{fact!r} said {len(saying)} times: {saying}"
+
+
+def test_founding_example_redundancy_bound(founding_brief, example_documents):
+    """Redundancy measure: the largest cosine between two summary sentences (MiniLM); two
+    sentences of one claim in other words read above about 0.7 on this story."""
+    from newsweave.embed import get_embedder
+
+    vecs = get_embedder().embed([s.text for s in founding_brief.summary])
+    sims = vecs @ vecs.T
+    n = len(vecs)
+    worst = max((float(sims[i, j]) for i in range(n) for j in range(i + 1, n)), default=0.0)
+    assert worst < 0.7
+
+
+def test_copied_sentence_counts_once():
+    """A sentence one outlet lifted from another does not make its details look corroborated."""
+    from newsweave.summary import copied_sentences
+
+    line = ("The committee approved the riverside stadium plan after a long night of debate "
+            "over parking, noise and the cost to local taxpayers.")
+    docs = analyze([
+        Article(id="a", text=line + " The vote was seven to two in favour of the new plan."),
+        Article(id="b", text="Officials welcomed the decision on Wednesday morning at the hall. "
+                + line),
+    ])
+    cands = candidates(docs, DEFAULT_SUMMARY)
+    origin = copied_sentences(cands, None)
+    lifted = [k for k, c in enumerate(cands) if c.doc == 1 and "riverside" in c.text]
+    assert lifted and all(origin[k] == 0 for k in lifted)
+    assert all(origin[k] == c.doc for k, c in enumerate(cands) if "riverside" not in c.text)
+
+
+@pytest.mark.parametrize(
+    ("text", "dangling"),
+    [
+        ("It has emerged that the senator spoke twice with the ambassador.", False),
+        ("It is false, the spokesman told reporters on Thursday.", True),
+        ("I have no idea what this allegation is about.", True),
+        ("We will keep fighting for the town, the mayor said.", True),
+    ],
+)
+def test_dangling_expletive_it_and_first_person(text, dangling):
+    assert is_dangling(text) is dangling
+
+
+def test_bare_date_stamp_is_trimmed():
+    text = "date 2017-03-02 Several Democrats are calling for the attorney general to step down."
+    assert text[trim_dateline(text):].startswith("Several Democrats")

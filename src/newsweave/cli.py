@@ -180,8 +180,10 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
         help="list the quotations and reported statements of each article",
         description="Extract direct quotations (one record per quoted piece) and reported "
         "speech, with their speakers, from article-contract JSONL; one JSON line per article: "
-        '{"id", "quotes": [{"start", "end", "text", "speaker", "direct"}]}, offsets into the '
-        "article text as given.",
+        '{"id", "quotes": [{"start", "end", "text", "speaker", "direct", "speaker_start", '
+        '"speaker_end", "cue", "cue_start", "cue_end", "parts"}]}, offsets into the article '
+        "text as given (speaker_* span the speaker mention as written, cue_* the cue; parts: "
+        "the attribution's content pieces).",
     )
     p.add_argument("--jsonl", metavar="FILE", required=True, help="article-contract JSONL file")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")

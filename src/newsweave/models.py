@@ -69,6 +69,14 @@ class QuoteMention:
     speaker_start: int | None = None
     speaker_end: int | None = None
     cue: str | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+    #: the content of the whole attribution this record belongs to (every record sharing its
+    #: cue), as disjoint (start, end) spans in text order: two pieces for ``"A," he said, "B."``
+    parts: tuple[tuple[int, int], ...] = ()
+    #: how the speaker was found (``newsweave.quotes.BASES``): the cue's clause holds the
+    #: content, a cue nearby, a verb framing the quote, a quote continued, ...; None: no speaker
+    basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,14 @@ class QuoteVariant:
     end: int | None = None
     speaker_as_written: str | None = None
     direct: bool = True
+    #: offsets into this source's text of the speaker mention and the cue ("said"), and the
+    #: attribution's content pieces (see ``QuoteMention.parts``)
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    cue: str | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+    parts: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +172,10 @@ class Quote:
     text: str
     sources: tuple[QuoteVariant, ...]
     speaker_entity: str | None = None
+    #: how sure the speaker is right, 0-1 (``newsweave.quotes.speaker_confidence``); None when
+    #: not computed. ``low_confidence`` quotes are folded away on the page
+    confidence: float | None = None
+    low_confidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,7 +244,9 @@ class Brief:
 
 
 #: optional offsets the contract types as integers: omitted rather than written as null
-_OMIT_IF_NONE = frozenset({"start", "end"})
+_OMIT_IF_NONE = frozenset(
+    {"start", "end", "speaker_start", "speaker_end", "cue_start", "cue_end", "confidence"}
+)
 
 
 def _plain(value: Any) -> Any:

@@ -32,7 +32,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
@@ -321,19 +321,40 @@ class Cue:
     speaker: Speaker | None
     content: tuple[int, int] | None  # character span of the governed clause, if any
     sentence: int
+    span: tuple[int, int] | None = None  # characters of the cue, first to last word
+
+
+def _cue_tokens(verb) -> list:
+    """The cue's words: the verb with its auxiliaries, negation and particle close by
+    ("has said", "did not say", "called for")."""
+    parts = [t for t in verb.children if t.dep_ in ("aux", "neg", "prt") and t.i < verb.i + 2]
+    return [t for t in sorted([verb, *parts], key=lambda t: t.i) if t.i >= verb.i - 2]
 
 
 def _cue_text(verb) -> str:
-    parts = [t for t in verb.children if t.dep_ in ("aux", "neg", "prt") and t.i < verb.i + 2]
-    toks = sorted([verb, *parts], key=lambda t: t.i)
-    return " ".join(t.text for t in toks if t.i >= verb.i - 2)
+    return " ".join(t.text for t in _cue_tokens(verb))
+
+
+def _cue_span(verb) -> tuple[int, int]:
+    toks = _cue_tokens(verb)
+    return toks[0].idx, toks[-1].idx + len(toks[-1])
+
+
+#: prepositions that set a scene (where, when) rather than say what a stance is about:
+#: "defended him in front of the media" attributes no content.
+_SETTING_PREPS = frozenset(
+    """in at on during before after near inside outside since until throughout amid across
+    behind beside within""".split()
+)
 
 
 def _object_span(verb) -> tuple[int, int] | None:
     """What a stance verb is about: its object and complements up to the clause's end
-    ("criticized him for repeated votes against the bill")."""
+    ("criticized him for repeated votes against the bill"). A bare pronoun object in a
+    setting ("defended him in front of the media") is a target, not a statement: none."""
     kids = [c for c in verb.rights if c.dep_ in _STANCE_OBJECT_DEPS]
-    if not kids:
+    about = [c for c in kids if not (c.dep_ == "prep" and c.lower_ in _SETTING_PREPS)]
+    if not about or all(c.pos_ == "PRON" and c.n_rights == 0 for c in about):
         return None
     doc = verb.doc
     start = min(k.left_edge.i for k in kids)
@@ -416,6 +437,7 @@ def find_cues(doc, inside_quote) -> list[Cue]:
                     speaker=_speaker_from_token(obj),
                     content=_according_content(tok, sent),
                     sentence=sent_index[tok.i],
+                    span=(tok.idx, tok.nbor(1).idx + len(tok.nbor(1))),
                 )
             )
             continue
@@ -449,6 +471,7 @@ def find_cues(doc, inside_quote) -> list[Cue]:
                 speaker=_speaker_from_token(subject) if subject is not None else None,
                 content=clause,
                 sentence=sent_index[tok.i],
+                span=_cue_span(tok),
             )
         )
     return cues
@@ -604,12 +627,130 @@ def _sentences_of(doc, start: int, end: int, sent_starts: Sequence[int]) -> rang
     return range(first, last + 1)
 
 
-def _resolve(speaker: Speaker | None, persons: Sequence[PersonMention]) -> str | None:
+def _resolve(
+    speaker: Speaker | None,
+    persons: Sequence[PersonMention],
+    names: Sequence[tuple[int, str]] = (),
+    groups: Sequence[GroupMention] = (),
+    content: tuple[int, int] | None = None,
+) -> str | None:
+    """The speaker's name: a pronoun's referent, a short form's full name ("the Post" ->
+    "Washington Post"), else the mention as written. A "they" never refers to a subject of
+    the statement it introduces (``content``)."""
     if speaker is None:
         return None
     if speaker.pronoun:
-        return resolve_pronoun(speaker.text, speaker.start, persons) or speaker.text
-    return speaker.text
+        if content is not None:
+            groups = [g for g in groups if not content[0] <= g.start < content[1]]
+        return (
+            resolve_pronoun(speaker.text, speaker.start, persons)
+            or resolve_group_pronoun(speaker.text, speaker.start, groups)
+            or speaker.text
+        )
+    return full_name(speaker.text, speaker.start, names)
+
+
+@dataclass(frozen=True)
+class GroupMention:
+    """A subject that is no single person (a group, an organisation, a document): a
+    candidate antecedent for "they" (plural) or "it" (singular)."""
+
+    start: int
+    text: str
+    plural: bool
+    agent: bool | None = None  # ``is_agent`` of the text
+
+
+#: how far back (characters) "they"/"it" look for their antecedent: pronouns refer to
+#: something the reader met a sentence or two before
+GROUP_REACH = 600
+
+
+def group_mentions(doc, inside) -> list[GroupMention]:
+    """Clause subjects outside quotes that are not persons or pronouns, with their number
+    (a plural noun, or coordinated subjects, are plural)."""
+    out = []
+    for tok in doc:
+        if tok.dep_ not in _SUBJECT_DEPS or inside(tok.idx) or tok.lower_ in PRONOUNS:
+            continue
+        if tok.lower_ in _NON_SOURCES or tok.pos_ not in ("NOUN", "PROPN"):
+            continue
+        if tok.ent_type_ == "PERSON" and not any(c.dep_ == "conj" for c in tok.children):
+            continue
+        speaker = _speaker_from_token(tok)
+        plural = tok.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in tok.children)
+        out.append(GroupMention(speaker.start, speaker.text, plural, is_agent(speaker.text)))
+    return out
+
+
+def resolve_group_pronoun(
+    pronoun: str, offset: int, groups: Sequence[GroupMention]
+) -> str | None:
+    """"they" -> the nearest plural subject before it that can speak (people, a group),
+    "it" -> the nearest singular non-person subject (an organisation, a report), each within
+    ``GROUP_REACH`` characters; else None."""
+    low = pronoun.lower()
+    if low in ("they", "them"):
+        want = True
+    elif low == "it":
+        want = False
+    else:
+        return None
+    for group in reversed(groups):
+        if group.start >= offset:
+            continue
+        if offset - group.start > GROUP_REACH:
+            return None
+        if group.plural == want and (group.agent or not want):
+            return group.text
+    return None
+
+
+def proper_names(doc, inside) -> list[tuple[int, str]]:
+    """(offset, text) of the named entities outside quotes that can speak, in text order."""
+    return [
+        (e.start_char, e.text.strip()) for e in doc.ents
+        if e.label_ in _SOURCE_LABELS and not inside(e.start_char) and e.text.strip()
+    ]
+
+
+def _bare(name: str) -> list[str]:
+    words = re.sub(r"['’]s?$", "", name.strip()).split()
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    return words
+
+
+def full_name(written: str, offset: int, names: Sequence[tuple[int, str]]) -> str:
+    """A one-word name ("Post", "the Post") stands for the nearest earlier longer name of
+    the article that ends with it ("Washington Post"): a short form refers back to the full
+    form a reader has already seen, as a surname does to the full name."""
+    words = _bare(written)
+    if len(words) != 1 or not words[0][:1].isupper():
+        return written
+    for _start, name in reversed([n for n in names if n[0] < offset]):
+        full = _bare(name)
+        if len(full) > 1 and full[-1] == words[0]:
+            return " ".join(full)
+    return written
+
+
+_DATELINE = re.compile(
+    r"\W*(?:date \S+\s+)?[A-Z][A-Za-z.'\- ]{1,40}?(?:,\s*[A-Z][A-Za-z.]+)?\s*"
+    r"(?:\([^)]{1,40}\)|\[[^\]]{1,40}\])?\s*(?::|—|–|--|_|-)\s"
+)
+
+
+def dateline_end(text: str) -> int:
+    """End of a leading dateline ("WASHINGTON:", "London (Reuters) -"), else 0: a place
+    that says where the story was filed, never who spoke."""
+    m = _DATELINE.match(text)
+    if not m:
+        return 0
+    head = m.group(0)
+    if re.search(r"\b[A-Z]{3,}\b", head) or "(" in head or "[" in head:
+        return m.end()
+    return 0
 
 
 def _framing_subject(verb, inside):
@@ -645,7 +786,8 @@ def _adjacent_verb_cue(doc, piece: Piece, inside) -> Cue | None:
         if tok.pos_ in ("VERB", "AUX") and not inside(tok.idx):
             subject = _framing_subject(tok, inside)
             if subject is not None:
-                return Cue(tok.i, _cue_text(tok), _speaker_from_token(subject), None, -1)
+                speaker = _speaker_from_token(subject)
+                return Cue(tok.i, _cue_text(tok), speaker, None, -1, _cue_span(tok))
     return None
 
 
@@ -658,7 +800,14 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     inside = _quote_lookup(pieces)
     cues = find_cues(doc, inside)
     persons = person_mentions(doc, inside)
+    names = proper_names(doc, inside)
+    groups = group_mentions(doc, inside)
+    dateline = dateline_end(text)
     sents = list(doc.sents)
+    cues = [
+        c if c.speaker is None or c.speaker.start >= dateline else replace(c, speaker=None)
+        for c in cues
+    ]
     sent_starts = [s.start_char for s in sents]
     paras = paragraphs(text)
     by_sentence: dict[int, list[Cue]] = {}
@@ -680,20 +829,23 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
         cue = _choose_cue(piece, near, doc)
         if cue is not None and _is_short(piece, text) and not _holds(cue, piece):
             cue = None
+        basis = None if cue is None else "clause" if _holds(cue, piece) else "near"
         if cue is None and not _is_short(piece, text):
             cue = _adjacent_verb_cue(doc, piece, inside)
+            basis = "framing"
         if cue is None and opens_paragraph and piece.paragraph > 0:
+            basis = "colon"
             prev_start, prev_end = paras[piece.paragraph - 1]
             if text[prev_start:prev_end].rstrip().endswith(":"):
                 last = _sentences_of(doc, prev_end - 1, prev_end, sent_starts)[-1]
                 cue = _choose_cue(piece, by_sentence.get(last, []), doc) or _colon_cue(
                     doc, prev_end, inside
                 )
-        speaker = _resolve(cue.speaker, persons) if cue is not None else None
+        speaker = _resolve(cue.speaker, persons, names, groups) if cue is not None else None
         if cue is None and last_direct is not None:
             para, prev_cue, prev_speaker = last_direct
             if para == piece.paragraph or (para == piece.paragraph - 1 and opens_paragraph):
-                cue, speaker = prev_cue, prev_speaker
+                cue, speaker, basis = prev_cue, prev_speaker, "continued"
         if cue is None:
             if _is_short(piece, text):
                 continue
@@ -703,7 +855,7 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
             continue
         last_direct = (piece.paragraph, cue, speaker)
         direct = piece.mark != DOUBLED_APOSTROPHE
-        records.append(_record(text, piece.start, piece.end, speaker, cue, direct))
+        records.append(_record(text, piece.start, piece.end, speaker, cue, direct, basis))
 
     for cue in cues:
         if cue.content is None or cue.speaker is None:
@@ -713,14 +865,17 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
             continue
         if cue.text == "according to" and _relays(cue, cues, doc):
             continue
-        speaker = _resolve(cue.speaker, persons)
-        records.append(_record(text, start, end, speaker, cue, False))
+        speaker = _resolve(cue.speaker, persons, names, groups, (start, end))
+        basis = "according" if cue.text == "according to" else (
+            "stance" if doc[cue.token].lemma_.lower() in STANCE_LEMMAS else "clause"
+        )
+        records.append(_record(text, start, end, speaker, cue, False, basis))
     for cue in headline_cues(doc, paras, inside):
         start, end = cue.content
         if _quoted_share(start, end, pieces) < 0.5:
-            records.append(_record(text, start, end, cue.speaker.text, cue, False))
+            records.append(_record(text, start, end, cue.speaker.text, cue, False, "headline"))
     records.sort(key=lambda r: (r.start, not r.direct))
-    return records
+    return with_parts(records)
 
 
 #: longest source prefix (in tokens) of a headline-style "Source: statement" paragraph
@@ -746,7 +901,7 @@ def headline_cues(doc, paras: Sequence[tuple[int, int]], inside) -> list[Cue]:
         if len(text[start:end].split()) < 3:
             continue
         speaker = Speaker(prefix.text, prefix.start_char, prefix.end_char)
-        out.append(Cue(prefix.end, ":", speaker, (start, end), -1))
+        out.append(Cue(prefix.end, ":", speaker, (start, end), -1, (colon, colon + 1)))
     return out
 
 
@@ -770,7 +925,8 @@ def _colon_cue(doc, para_end: int, inside) -> Cue | None:
         if tok.pos_ in ("VERB", "AUX") and not inside(tok.idx):
             subject = _framing_subject(tok, inside)
             if subject is not None:
-                return Cue(tok.i, _cue_text(tok), _speaker_from_token(subject), None, -1)
+                speaker = _speaker_from_token(subject)
+                return Cue(tok.i, _cue_text(tok), speaker, None, -1, _cue_span(tok))
     return None
 
 
@@ -798,7 +954,13 @@ def _holds(cue: Cue, piece: Piece) -> bool:
 
 
 def _record(
-    text: str, start: int, end: int, speaker: str | None, cue: Cue | None, direct: bool
+    text: str,
+    start: int,
+    end: int,
+    speaker: str | None,
+    cue: Cue | None,
+    direct: bool,
+    basis: str | None = None,
 ) -> QuoteMention:
     src = cue.speaker if cue is not None else None
     return QuoteMention(
@@ -810,7 +972,38 @@ def _record(
         speaker_start=src.start if src is not None else None,
         speaker_end=src.end if src is not None else None,
         cue=cue.text if cue is not None else None,
+        cue_start=cue.span[0] if cue is not None and cue.span is not None else None,
+        cue_end=cue.span[1] if cue is not None and cue.span is not None else None,
+        basis=basis if src is not None else None,
     )
+
+
+def _merge_spans(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Disjoint spans in text order: a span inside or overlapping another joins it."""
+    out: list[list[int]] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return tuple((a, b) for a, b in out)
+
+
+def with_parts(records: Sequence[QuoteMention]) -> list[QuoteMention]:
+    """Give each record the content parts of its attribution: the records that share one
+    cue (the same cue and speaker mention) make one attribution, as in PolNeAR, so the two
+    pieces of ``"A," he said, "B."`` are its two parts and a quote inside the reported clause
+    around it adds none."""
+    groups: dict[object, list[int]] = {}
+    for n, r in enumerate(records):
+        key = (r.cue_start, r.cue_end, r.speaker_start) if r.cue_start is not None else n
+        groups.setdefault(key, []).append(n)
+    parts: dict[int, tuple[tuple[int, int], ...]] = {}
+    for members in groups.values():
+        merged = _merge_spans((records[n].start, records[n].end) for n in members)
+        for n in members:
+            parts[n] = merged
+    return [replace(r, parts=parts[n]) for n, r in enumerate(records)]
 
 
 def extract_quotes_from_text(text: str) -> list[QuoteMention]:
@@ -818,6 +1011,121 @@ def extract_quotes_from_text(text: str) -> list[QuoteMention]:
     from newsweave.nlp import get_nlp
 
     return extract_quotes(get_nlp()(text), text)
+
+
+# --------------------------------------------------------------------------- speaker kinds
+#: things that can "say" or "show" in news prose but are no one: documents, counts, findings.
+#: A list of who said what names people, groups and organisations, so these are no speakers.
+NON_AGENT_NOUNS = frozenset(
+    """report reports poll polls survey surveys study studies data record records document
+    documents analysis analyses article articles story stories memo memos book books video
+    videos footage evidence figure figures number numbers research finding findings review
+    audit filing filings paper papers news statement statements letter letters email emails
+    tweet tweets release website site page message messages transcript chart map
+    model models projection projections estimate estimates tally count result results index
+    law laws bill bills rule rules order orders complaint lawsuit indictment ruling decision
+    ad ads headline headlines photo photos image images it this that which what there""".split()
+)
+#: heads of descriptions that name a person or a body of people ("a senior official",
+#: "the administration"); agent suffixes (-er, -or, -ist, -ian) catch most of the rest.
+AGENT_NOUNS = frozenset(
+    """official officials source sources aide aides adviser advisers advisor spokesman
+    spokeswoman spokesperson person people insider insiders critic critics expert experts
+    analyst analysts economist economists lawyer lawyers attorney attorneys representative
+    representatives leader leaders lawmaker lawmakers senator senators governor president
+    secretary minister candidate candidates nominee chairman chairwoman chair director chief
+    head judge judges justice justices prosecutor prosecutors investigator investigators agent
+    agents officer officers witness witnesses friend friends colleague colleagues ally allies
+    opponent opponents rival rivals supporter supporters resident residents citizen citizens
+    worker workers employee employees man men woman women staff staffer staffers campaign
+    administration government committee department agency office team group party police
+    court panel board council congress senate house union company firm network media press
+    family community majority minority coalition organization institute foundation
+    association commission military army ministry embassy leadership caucus voters public
+    crowd members member democrats republicans conservatives liberals activists protesters
+    spokespeople sheriff mayor diplomat diplomats counsel clerk pastor doctor doctors
+    physician scientist scientists researcher researchers student students parent parents
+    mother father son daughter wife husband""".split()
+)
+_AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "ent", "ents")
+_NOT_AGENT_SUFFIXED = frozenset(
+    """paper papers letter letters number numbers order orders matter poster computer chapter
+    register power powers document documents statement statements moment comment comments
+    content event events""".split()
+)
+
+
+def written_speaker(mention: QuoteMention, text: str) -> str | None:
+    """The speaker mention as the article writes it ("he"), before any resolution."""
+    if mention.speaker_start is None or mention.speaker_end is None:
+        return mention.speaker
+    return text[mention.speaker_start : mention.speaker_end]
+
+
+def speaker_kind(mention: QuoteMention, text: str) -> str:
+    """How the speaker is given: ``named`` (a name), ``described`` ("a senior official"),
+    ``pronoun`` (resolved to a name), ``unresolved`` (a pronoun left as is) or ``none``."""
+    if not mention.speaker:
+        return "none"
+    written = written_speaker(mention, text) or mention.speaker
+    if written.strip().lower() in PRONOUNS | {"who", "whom"}:
+        return "unresolved" if mention.speaker.strip().lower() in PRONOUNS else "pronoun"
+    words = _bare(written)
+    return "named" if words and _looks_like_name(" ".join(words)) else "described"
+
+
+def _head_word(speaker: str) -> str:
+    """The head noun of a description: the last word before "for/of/at/from/with/who"."""
+    words = re.split(r"\s+(?:for|of|at|from|with|who|in|on|to)\s+", speaker.strip(), maxsplit=1)
+    tail = re.findall(r"[A-Za-z][A-Za-z\-']*", words[0])
+    return tail[-1].lower() if tail else ""
+
+
+def is_agent(speaker: str | None) -> bool | None:
+    """Whether a speaker string names someone who can speak: True for names, people and
+    bodies of people, False for pronouns and documents ("reports"), None when unsure."""
+    if not speaker or speaker.strip().lower() in PRONOUNS | _NON_SOURCES:
+        return False
+    head = _head_word(speaker)
+    if head in NON_AGENT_NOUNS:  # before the name test: "Reports" may open a sentence
+        return False
+    words = _bare(speaker)
+    if words and _looks_like_name(" ".join(words)):
+        return True
+    if head in _NOT_AGENT_SUFFIXED:
+        return False
+    if head in AGENT_NOUNS or head.endswith(_AGENT_SUFFIXES):
+        return True
+    return None
+
+
+#: share of speakers found right, per basis and kind of mention, measured by
+#: ``benchmarks/quotes_cv.py`` over PolNeAR train + dev (rounded; see benchmarks/RESULTS.md).
+SPEAKER_CONFIDENCE: dict[str, float] = {
+    "clause/named": 0.98, "clause/described": 0.91, "clause/pronoun": 0.86,
+    "near/named": 0.95, "near/described": 0.82, "near/pronoun": 0.78,
+    "stance/named": 0.91, "stance/described": 0.78, "stance/pronoun": 0.81,
+    "according/named": 0.97, "according/described": 0.96,
+    "headline/named": 0.99, "colon/named": 0.94,
+    "framing/named": 0.89, "framing/described": 0.60, "framing/pronoun": 0.75,
+}
+#: a basis/kind the table lacks
+DEFAULT_CONFIDENCE = 0.7
+#: below this a quote's speaker is doubtful: flagged in JSON, folded away on the page
+LOW_CONFIDENCE = 0.5
+
+
+def mention_confidence(mention: QuoteMention, text: str) -> float:
+    """How likely the mention's speaker is right, from how it was found (the table), 0 for
+    none or an unresolved pronoun, lowered when the speaker may be no agent."""
+    kind = speaker_kind(mention, text)
+    if kind in ("none", "unresolved"):
+        return 0.0
+    conf = SPEAKER_CONFIDENCE.get(f"{mention.basis}/{kind}", DEFAULT_CONFIDENCE)
+    agent = is_agent(mention.speaker)
+    if agent is False:
+        return 0.0
+    return conf if agent else conf * 0.7
 
 
 # --------------------------------------------------------------------------- grouping
@@ -885,6 +1193,7 @@ class _Item:
     mention: QuoteMention
     tokens: tuple[str, ...]
     entity: str | None
+    confidence: float = 0.0
 
 
 def _name_key(name: str) -> str:
@@ -969,7 +1278,10 @@ def group_quotes(
         for m in _mentions_of(document):
             entity = match_entity(m.speaker, entities)
             entity_id = entity.id if entity is not None else None
-            items.append(_Item(document.article.id, m, statement_tokens(m.text), entity_id))
+            conf = mention_confidence(m, document.article.text)
+            items.append(
+                _Item(document.article.id, m, statement_tokens(m.text), entity_id, conf)
+            )
     parent = list(range(len(items)))
     for i in range(len(items)):
         for j in range(i + 1, len(items)):
@@ -985,7 +1297,24 @@ def group_quotes(
         for members in groups.values()
     ]
     quotes.sort(key=lambda q: (order.get(q.sources[0].source, 0), q.sources[0].start or 0))
-    return tuple(quotes)
+    return tuple(rank_quotes(quotes, by_id))
+
+
+def importance(quote: Quote, by_id: dict[str, Entity] | None = None) -> float:
+    """How much a statement matters to a reader: carried by more outlets first, then a
+    named speaker (more so one the story mentions often), a direct quotation, confidence."""
+    by_id = by_id or {}
+    outlets = len({v.source for v in quote.sources})
+    entity = by_id.get(quote.speaker_entity or "")
+    prominent = min(1.0, entity.mentions / 10) if entity is not None else 0.0
+    named = 1.0 if quote.speaker and _looks_like_name(" ".join(_bare(quote.speaker))) else 0.0
+    direct = 1.0 if any(v.direct for v in quote.sources) else 0.0
+    return outlets + 0.5 * named + 0.5 * prominent + 0.3 * direct + 0.4 * (quote.confidence or 0)
+
+
+def rank_quotes(quotes: Sequence[Quote], by_id: dict[str, Entity] | None = None) -> list[Quote]:
+    """Confident statements by importance, then the doubtful ones (stable within ties)."""
+    return sorted(quotes, key=lambda q: (q.low_confidence, -importance(q, by_id)))
 
 
 def _fullness(item: _Item) -> tuple[bool, int]:
@@ -1026,10 +1355,10 @@ def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
         named = Counter(
             i.mention.speaker for i in members
             if i.mention.speaker and i.mention.speaker.lower() not in PRONOUNS
+            and is_agent(i.mention.speaker) is not False
         )
-        written = Counter(i.mention.speaker for i in members if i.mention.speaker)
-        pick = named or written
-        speaker = pick.most_common(1)[0][0] if pick else None
+        speaker = named.most_common(1)[0][0] if named else None
+    confidence = quote_confidence(members, speaker, entity_id)
     return Quote(
         speaker=speaker,
         text=best.mention.text,
@@ -1041,11 +1370,38 @@ def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
                 end=item.mention.end,
                 speaker_as_written=item.mention.speaker,
                 direct=item.mention.direct,
+                speaker_start=item.mention.speaker_start,
+                speaker_end=item.mention.speaker_end,
+                cue=item.mention.cue,
+                cue_start=item.mention.cue_start,
+                cue_end=item.mention.cue_end,
+                parts=item.mention.parts,
             )
             for item in kept
         ),
         speaker_entity=entity_id,
+        confidence=round(confidence, 3),
+        low_confidence=speaker is None or confidence < LOW_CONFIDENCE,
     )
+
+
+def quote_confidence(members: Sequence[_Item], speaker: str | None, entity: str | None) -> float:
+    """The chance the statement's speaker is right: each source that names this speaker is
+    a separate witness (noisy-or over sources of their best mention); 0 without a speaker."""
+    if speaker is None:
+        return 0.0
+    best: dict[str, float] = {}
+    for item in members:
+        agrees = (entity is not None and item.entity == entity) or (
+            item.mention.speaker is not None
+            and _name_key(item.mention.speaker) == _name_key(speaker)
+        )
+        if agrees:
+            best[item.source] = max(best.get(item.source, 0.0), item.confidence)
+    doubt = 1.0
+    for conf in best.values():
+        doubt *= 1.0 - conf
+    return 1.0 - doubt
 
 
 # --------------------------------------------------------------------------- command line
@@ -1086,6 +1442,12 @@ def quote_record(mention: QuoteMention) -> dict:
         "text": mention.text,
         "speaker": mention.speaker,
         "direct": mention.direct,
+        "speaker_start": mention.speaker_start,
+        "speaker_end": mention.speaker_end,
+        "cue": mention.cue,
+        "cue_start": mention.cue_start,
+        "cue_end": mention.cue_end,
+        "parts": [list(p) for p in mention.parts or ((mention.start, mention.end),)],
     }
 
 

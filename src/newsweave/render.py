@@ -85,14 +85,29 @@ def _is_direct(quote: Quote) -> bool:
     return any(v.direct for v in quote.sources)
 
 
+def _quote_sources(quote: Quote) -> list[str]:
+    """Each source once, in the order its variants come (a source quoting a statement in two
+    pieces is still one citation)."""
+    return list(dict.fromkeys(v.source for v in quote.sources))
+
+
+def _split_confident(quotes: Sequence[Quote]) -> tuple[list[Quote], list[Quote]]:
+    """(confident, doubtful): doubtful speakers are shown apart, folded on the page."""
+    return [q for q in quotes if not q.low_confidence], [q for q in quotes if q.low_confidence]
+
+
 def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
     out: list[str] = []
     if brief.quotes:
         out += ["", "## Who said what", ""]
-        for q in brief.quotes:
-            marks = _marks([v.source for v in q.sources], numbers)
-            said = f"“{q.text}”" if _is_direct(q) else f"*(reported)* {q.text}"
-            out.append(f"- **{q.speaker or 'unattributed'}**: {said} {marks}")
+        confident, doubtful = _split_confident(brief.quotes)
+        for n, group in enumerate((confident, doubtful)):
+            if n and group:
+                out += ["", "*Speaker uncertain:*", ""]
+            for q in group:
+                marks = _marks(_quote_sources(q), numbers)
+                said = f"“{q.text}”" if _is_direct(q) else f"*(reported)* {q.text}"
+                out.append(f"- **{q.speaker or 'unattributed'}**: {said} {marks}")
     if brief.entities:
         out += ["", "## Who and what", ""]
         for e in brief.entities[:15]:
@@ -212,11 +227,16 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
     out: list[str] = []
     if brief.quotes:
         out.append("<h2>Who said what</h2><ul class=quotes>")
-        for q in brief.quotes:
-            said = f"“{esc(q.text)}”" if _is_direct(q) else f"<i>(reported) {esc(q.text)}</i>"
-            out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>: {said} "
-                       f"<sup>{cite([v.source for v in q.sources])}</sup></li>")
-        out.append("</ul>")
+        confident, doubtful = _split_confident(brief.quotes)
+        for n, group in enumerate((confident, doubtful)):
+            if n and group:
+                out.append(f"</ul><details class=doubtful><summary>{len(group)} with an "
+                           "uncertain speaker</summary><ul class=quotes>")
+            for q in group:
+                said = f"“{esc(q.text)}”" if _is_direct(q) else f"<i>(reported) {esc(q.text)}</i>"
+                out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>: {said} "
+                           f"<sup>{cite(_quote_sources(q))}</sup></li>")
+        out.append("</ul></details>" if doubtful else "</ul>")
     if brief.entities:
         out.append("<h2>Who and what</h2><ul class=entities>")
         for e in brief.entities[:20]:

@@ -322,7 +322,8 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article]) -> dict[str, 
         outlets = list(dict.fromkeys(v["label"] for v in variants))
         quotes.append({"speaker": q.get("speaker") or "unattributed", "text": q.get("text", ""),
                        "direct": any(v["direct"] for v in variants),
-                       "outlets": outlets, "variants": variants})
+                       "outlets": outlets, "variants": variants,
+                       "low": bool(q.get("low_confidence"))})
 
     entities = [
         {"name": e.get("name", ""), "type": e.get("type", ""),
@@ -359,7 +360,8 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article]) -> dict[str, 
         "quotes": quotes,
         "entities": entities,
         "roster_top": ROSTER_TOP,
-        "ledger_top": LEDGER_TOP,
+        # doubtful speakers come last in a brief: the fold starts at the first of them
+        "ledger_top": min(LEDGER_TOP, sum(1 for q in quotes if not q["low"])),
         "timeline": timeline,
         "chart": timeline_chart(entries),
         "matrix": matrix,

@@ -41,6 +41,13 @@ class SummarySettings:
     query_concept_boost: float = 1.5
     #: a query multiplies a sentence's gain by up to (1 + query_weight)
     query_weight: float = 2.0
+    #: a sentence one outlet copied from another counts once towards concept weights
+    copied_sentences_once: bool = False
+    #: weight of embedding coverage (facility location over every sentence and title of the
+    #: story) beside concept coverage; 0 switches it off (the summarizer before it existed)
+    coverage_weight: float = 0.0
+    #: a title counts as this many sentences among the coverage targets
+    title_weight: float = 0.0
     #: a candidate this similar (cosine) to an already chosen sentence is redundant.
     redundancy_cosine: float = 0.75
     #: ... and so is a related one (this cosine) sharing this share of its content words

@@ -31,6 +31,7 @@ _DATELINE = re.compile(
     r"(?:\s*\[[^\]]{1,30}\])?(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
     r"(?:\s*\([A-Za-z .\-]{1,30}\))?\s*(?::|_{1,2}|--|—|–|-)\s+)"
 )
+_DATE_STAMP = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s+")
 _UPPER_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]+$")
 #: discourse openers that need the sentence before them
 _DANGLING_OPENERS = frozenset(
@@ -41,6 +42,20 @@ _DANGLING_OPENERS = frozenset(
 _DANGLING_PRONOUNS = frozenset(
     "he she they it his her their its him them this these those that such there".split()
 )
+
+
+#: a sentence is a copy of another when their concepts overlap this much (Jaccard); only pairs
+#: with embeddings at least this close are compared (a copy is always that close)
+COPY_JACCARD = 0.6
+COPY_COSINE = 0.85
+
+#: "It has emerged that ...", "It was reported that ...": an empty "it" needs no antecedent
+_EXPLETIVE_IT = re.compile(
+    r"^\s*It\s+(?:has|had|is|was)\s+(?:been\s+|now\s+|also\s+)?(?:emerged|reported|revealed|"
+    r"learned|learnt|understood|believed|alleged|claimed|confirmed|announced)\s+that\b"
+)
+#: first-person openers outside quotation marks: the inner sentence of a longer quotation
+_FIRST_PERSON = frozenset("i we my our me us".split())
 
 
 @dataclass(frozen=True)
@@ -59,7 +74,8 @@ def trim_dateline(text: str) -> int:
     """Characters of a leading dateline ("WASHINGTON:", "LONDON (AP) _") to cut."""
     m = _DATELINE.match(text)
     if not m:
-        return 0
+        stamp = _DATE_STAMP.match(text)  # a bare "date 2017-03-02" left by plain-text ingest
+        return stamp.end() if stamp else 0
     head = m.group(0)
     core = re.sub(r"[\[(].*$", "", head).strip(" :_-—–,")
     # accept all-caps place names, or anything with an agency/bracket marker
@@ -77,7 +93,9 @@ def is_dangling(text: str) -> bool:
     if first in _DANGLING_OPENERS:
         return True
     if first in _DANGLING_PRONOUNS:
-        return True
+        return not _EXPLETIVE_IT.match(text)
+    if first in _FIRST_PERSON and not re.match(r"^\s*[\"“']", text):
+        return True  # a quotation's inner sentence, its speaker left behind
     return bool(re.match(r"^[\"“”']?\s*(he|she|they)\s+(said|says|added|told)\b", text, re.I))
 
 
@@ -156,14 +174,17 @@ def candidates(documents: Sequence[Document], settings: SummarySettings) -> list
 def concept_weights(
     cands: Sequence[Candidate], n_docs: int, query: str | None,
     settings: SummarySettings = DEFAULT_SUMMARY, origin_of: Sequence[int] | None = None,
+    sentence_origin: Sequence[int] | None = None,
 ) -> dict[str, float]:
     """Weight of each concept: how many independent documents carry it (``origin_of`` maps a
     document to the one it copies near-verbatim, so syndication does not count twice). A
     concept only one source has carries no cross-source weight (with a single document,
-    everything counts)."""
+    everything counts). ``sentence_origin`` (per candidate, the document it was copied from)
+    does the same for single sentences one outlet lifted from another."""
     docs_of: dict[str, set[int]] = {}
-    for c in cands:
-        origin = origin_of[c.doc] if origin_of is not None else c.doc
+    for k, c in enumerate(cands):
+        doc = sentence_origin[k] if sentence_origin is not None else c.doc
+        origin = origin_of[doc] if origin_of is not None else doc
         for g in c.concepts:
             docs_of.setdefault(g, set()).add(origin)
     if origin_of is not None:
@@ -209,10 +230,11 @@ def select(
         index = {d.article.id: i for i, d in enumerate(documents)}
         origin_of = [index.get(copy_of.get(d.article.id, d.article.id), i)
                      for i, d in enumerate(documents)]
-    weights = concept_weights(cands, len(documents), query, settings, origin_of)
     vecs = [_vector(documents, c) for c in cands]
     have_vecs = all(v is not None for v in vecs)
     mat = np.stack(vecs) if have_vecs else None
+    lifted = copied_sentences(cands, mat) if settings.copied_sentences_once else None
+    weights = concept_weights(cands, len(documents), query, settings, origin_of, lifted)
     if mat is not None:
         centroid = mat.mean(axis=0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
@@ -223,6 +245,12 @@ def select(
         qsim = np.zeros(len(cands))
     total_w = sum(weights.values()) or 1.0
     norm = total_w / max(len(cands), 1) * 4  # scale extras to a typical sentence's coverage
+    cover = _coverage_matrix(documents, mat, origin_of, settings)
+    if cover is not None:
+        sims, target_w = cover
+        # covering every target sentence fully is worth coverage_weight x all concepts
+        fl_scale = settings.coverage_weight * total_w / max(float(target_w.sum()), 1e-9)
+        reached = np.zeros(sims.shape[1], dtype=sims.dtype)
     static = [
         norm * (
             settings.centrality_weight * float(centrality[i])
@@ -242,11 +270,14 @@ def select(
     remaining = set(range(len(cands)))
     while remaining:
         best, best_gain = -1, -math.inf
+        fl = (np.maximum(sims - reached, 0.0) @ target_w) * fl_scale if cover is not None else None
         for i in remaining:
             c = cands[i]
             if used + c.words > words:
                 continue
             gain = sum(weights.get(g, 0.0) for g in c.concepts if g not in covered)
+            if fl is not None:
+                gain += float(fl[i])
             gain = boost[i] * (gain + static[i]) / (c.words ** settings.cost_exponent)
             if gain > best_gain:
                 best, best_gain = i, gain
@@ -258,8 +289,65 @@ def select(
         chosen.append(best)
         used += cands[best].words
         covered |= cands[best].concepts
+        if cover is not None:
+            reached = np.maximum(reached, sims[best])
     picked = [cands[i] for i in chosen]
     return order(documents, picked)
+
+
+def copied_sentences(cands: Sequence[Candidate], mat: np.ndarray | None) -> list[int]:
+    """Per candidate, the document it was lifted from: its own, unless a sentence of an earlier
+    document says it near-verbatim (shared concepts, Jaccard >= COPY_JACCARD).
+
+    Why: one outlet copying another's sentence is not a second source for its details (the
+    same reason syndicated articles do not corroborate), and otherwise every bigram of a copied
+    sentence looks like something all sources report, so it wins the budget on volume."""
+    origin = [c.doc for c in cands]
+    if mat is not None:
+        close = mat @ mat.T >= COPY_COSINE
+        pairs = zip(*np.nonzero(np.triu(close, 1)), strict=True)
+    else:
+        pairs = ((i, j) for i in range(len(cands)) for j in range(i + 1, len(cands)))
+    for i, j in pairs:
+        a, b = cands[i], cands[j]
+        if a.doc == b.doc or not a.concepts or not b.concepts:
+            continue
+        if len(a.concepts & b.concepts) / len(a.concepts | b.concepts) >= COPY_JACCARD:
+            first, later = (i, j) if a.doc < b.doc else (j, i)
+            origin[later] = origin[first]
+    return origin
+
+
+def _coverage_matrix(
+    documents: Sequence[Document], mat: np.ndarray | None, origin_of: Sequence[int] | None,
+    settings: SummarySettings,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Clipped cosine of every candidate (rows) to every sentence of every independent
+    document and to every title (columns), with each column's weight.
+
+    Why: a facility-location coverage term (Lin & Bilmes 2011) rewards a sentence by how much
+    of the whole story it stands for, so a fact that every outlet reports in its own words
+    (no shared bigrams) still wins, and once one sentence says it a paraphrase gains little.
+    Titles are targets too: an outlet's headline is its own judgement of what matters.
+    Syndicated copies add no targets (they would count one report twice)."""
+    if mat is None or settings.coverage_weight <= 0:
+        return None
+    keep = range(len(documents)) if origin_of is None else sorted(set(origin_of))
+    blocks = [documents[i].vectors for i in keep if len(documents[i].sentences)]
+    if not blocks:
+        return None
+    targets = np.concatenate(blocks, axis=0)
+    weights = np.ones(len(targets), dtype=targets.dtype)
+    titles = [t for i in keep if (t := (documents[i].article.title or "").strip())]
+    if titles and settings.title_weight > 0:
+        from newsweave.embed import get_embedder
+
+        tvecs = get_embedder().embed(titles).astype(targets.dtype)
+        targets = np.concatenate([targets, tvecs], axis=0)
+        weights = np.concatenate(
+            [weights, np.full(len(titles), settings.title_weight, dtype=targets.dtype)]
+        )
+    return np.clip(mat @ targets.T, 0.0, None), weights
 
 
 def _redundant(

@@ -1,0 +1,249 @@
+"""Speakers under k-fold cross-validation over whole PolNeAR articles (train + dev).
+
+The rules have no fitted parameters, so each fold's score is what the rules reach on articles
+they were not written against *in that fold*; the spread across folds says how much the
+numbers move between samples of news, which a single dev month hides. The one fitted piece is
+the speaker-confidence table (accuracy per basis and speaker kind, ``newsweave.quotes``): it
+is refitted on k-1 folds and its calibration scored on the fold left out.
+
+Measures (definitions of ``benchmarks/quotes.py``): named-speaker accuracy, pronoun-speaker
+accuracy (lenient and strict), all-attribution F1, exact content/source/cue F1.
+
+Run: ``.venv/bin/python benchmarks/quotes_cv.py [--k 5] [--cache DIR]``; ``--cache`` keeps
+the spaCy parses (DocBin files) between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._results import write_section  # noqa: E402
+from benchmarks.quotes import (  # noqa: E402
+    ExactTally,
+    Tally,
+    is_pronoun,
+    load,
+    match,
+    newsweave_attributions,
+    overlap_ratio,
+    pronoun_referents,
+    same_source,
+    score,
+)
+from benchmarks.quotes import Span as _Span  # noqa: E402
+
+
+def parse_all(split: str, docs: Sequence[dict], cache: Path | None) -> list:
+    """spaCy parses of ``docs`` through ``newsweave.analyze.get_nlp()``, cached when asked."""
+    from spacy.tokens import DocBin
+
+    from newsweave.analyze import get_nlp
+
+    nlp = get_nlp()
+    path = cache / f"polnear_{split}.spacy" if cache else None
+    if path is not None and path.exists():
+        parsed = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+        if len(parsed) == len(docs) and all(
+            p.text == d["text"] for p, d in zip(parsed, docs, strict=True)
+        ):
+            return parsed
+    parsed = list(nlp.pipe((d["text"] for d in docs), batch_size=16))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        bin_ = DocBin()
+        for doc in parsed:
+            bin_.add(doc)
+        bin_.to_disk(path)
+    return parsed
+
+
+def fold_of(article_id: str, k: int) -> int:
+    """A fixed fold per article (a hash of its id), so reruns split alike."""
+    return zlib.crc32(article_id.encode()) % k
+
+
+def _records_by_attribution(records: Sequence) -> list:
+    """One representative record per predicted attribution (records sharing a cue)."""
+    seen: dict[object, object] = {}
+    spans: dict[object, list[int]] = {}
+    for n, r in enumerate(records):
+        key = (r.cue_start, r.cue_end, r.speaker_start) if r.cue_start is not None else n
+        seen.setdefault(key, r)
+        lo_hi = spans.setdefault(key, [r.start, r.end])
+        lo_hi[0], lo_hi[1] = min(lo_hi[0], r.start), max(lo_hi[1], r.end)
+    return [(seen[k], tuple(spans[k])) for k in seen]
+
+
+def speaker_outcomes(doc: dict, records: Sequence) -> list[tuple[str, str, bool]]:
+    """(basis, kind, correct) per matched gold attribution with a source; kind is
+    ``named`` or ``pronoun`` as the *prediction* was written (what a reader of the output
+    can know), correctness as in ``benchmarks/quotes.py`` (pronoun gold: lenient)."""
+    from newsweave.quotes import speaker_kind
+
+    attrs = _records_by_attribution(records)
+    gold = doc["quotes"]
+    g_sp = [(q["start"], q["end"]) for q in gold]
+    p_sp = [span for _r, span in attrs]
+    out = []
+    for gi, pi in match(g_sp, p_sp, lambda gi, pi: overlap_ratio(g_sp[gi], p_sp[pi]) >= 0.5):
+        gspk = gold[gi]["speaker"]
+        record = attrs[pi][0]
+        if not gspk or record.speaker is None:
+            continue
+        pspk = record.speaker
+        if is_pronoun(gspk):
+            _nearest, named = pronoun_referents(gold, gi)
+            ok = not is_pronoun(pspk) and any(same_source(pspk, n) for n in named)
+        else:
+            ok = same_source(pspk, gspk)
+        out.append((record.basis or "none", speaker_kind(record, doc["text"]), ok))
+    return out
+
+
+def fit_table(outcomes: Sequence[tuple[str, str, bool]]) -> dict[str, float]:
+    """Accuracy per "basis/kind", smoothed toward the overall accuracy (5 pseudo-counts)."""
+    total = sum(ok for *_x, ok in outcomes) / max(1, len(outcomes))
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for basis, kind, ok in outcomes:
+        c = counts[f"{basis}/{kind}"]
+        c[0] += ok
+        c[1] += 1
+    return {key: (hit + 5 * total) / (n + 5) for key, (hit, n) in counts.items()}
+
+
+def brier(table: dict[str, float], outcomes: Sequence[tuple[str, str, bool]]) -> float:
+    default = statistics.fmean(table.values()) if table else 0.5
+    errs = [(table.get(f"{b}/{k}", default) - ok) ** 2 for b, k, ok in outcomes]
+    return statistics.fmean(errs) if errs else 0.0
+
+
+def _summary(values: Sequence[float]) -> str:
+    mean = statistics.fmean(values)
+    spread = statistics.pstdev(values)
+    return f"{mean:.3f} ± {spread:.3f} (min {min(values):.3f}, max {max(values):.3f})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--k", type=int, default=5)
+    ap.add_argument("--cache", type=Path, default=None, help="folder for the parsed DocBins")
+    ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--json", type=Path, default=None, help="also write the fold numbers here")
+    args = ap.parse_args(argv)
+    from newsweave.quotes import extract_quotes
+
+    docs, parsed = [], []
+    for split in ("train", "dev"):
+        d = load(split, None)
+        docs += d
+        parsed += parse_all(split, d, args.cache)
+    t0 = time.perf_counter()
+    records = [extract_quotes(p) for p in parsed]
+    extract_s = time.perf_counter() - t0
+    folds: dict[int, list[int]] = defaultdict(list)
+    for n, doc in enumerate(docs):
+        folds[fold_of(doc["id"], args.k)].append(n)
+    outcomes = [speaker_outcomes(doc, recs) for doc, recs in zip(docs, records, strict=True)]
+
+    rows: dict[str, list[float]] = defaultdict(list)
+    for f in range(args.k):
+        tally, exact = Tally(), ExactTally()
+        for n in folds[f]:
+            pieces = [_Span(r.start, r.end, r.text, r.speaker) for r in records[n] if r.direct]
+            attrs = [
+                _Span(s, e, "", r.speaker) for r, (s, e) in _records_by_attribution(records[n])
+            ]
+            score(docs[n], pieces, attrs, tally)
+            from benchmarks.quotes import gold_spans, spans_of
+
+            exact.add(gold_spans(docs[n]), spans_of(docs[n]["text"],
+                                                    newsweave_attributions(records[n])))
+        rows["named-speaker accuracy"].append(tally.named_ok / max(1, tally.named_n))
+        rows["pronoun-speaker accuracy, lenient"].append(tally.pron_ok / max(1, tally.pron_n))
+        rows["pronoun-speaker accuracy, strict"].append(
+            tally.pron_strict_ok / max(1, tally.pron_n)
+        )
+        from benchmarks.quotes import prf
+
+        rows["all-attribution F1"].append(prf(tally.attr_tp, tally.attr_pred, tally.attr_gold)[2])
+        for key in ("content", "source", "cue"):
+            rows[f"exact {key} F1"].append(exact.f1(key))
+        train = [o for g in range(args.k) if g != f for n in folds[g] for o in outcomes[n]]
+        held = [o for n in folds[f] for o in outcomes[n]]
+        rows["confidence Brier score, held-out fold"].append(brier(fit_table(train), held))
+        base = sum(ok for *_x, ok in train) / max(1, len(train))
+        rows["Brier score of one overall rate (baseline)"].append(
+            statistics.fmean([(base - ok) ** 2 for *_x, ok in held]) if held else 0.0
+        )
+    split_of = ["train"] * (len(docs) - len(load("dev", None))) + ["dev"] * len(load("dev", None))
+    for split in ("train", "dev"):
+        tally = Tally()
+        for n in range(len(docs)):
+            if split_of[n] == split:
+                attrs = [
+                    _Span(s, e, "", r.speaker)
+                    for r, (s, e) in _records_by_attribution(records[n])
+                ]
+                score(docs[n], [], attrs, tally)
+        rows[f"named-speaker accuracy, {split} month(s) alone"] = [
+            tally.named_ok / max(1, tally.named_n)
+        ]
+        rows[f"pronoun-speaker accuracy lenient, {split} alone"] = [
+            tally.pron_ok / max(1, tally.pron_n)
+        ]
+        rows[f"pronoun-speaker accuracy strict, {split} alone"] = [
+            tally.pron_strict_ok / max(1, tally.pron_n)
+        ]
+    table = fit_table([o for per in outcomes for o in per])
+    lines = [
+        f"| measure ({args.k} folds over {len(docs)} articles) | mean ± spread (min, max) |",
+        "|---|---|",
+        *[
+            f"| {name} | {_summary(vals) if len(vals) > 1 else f'{vals[0]:.3f}'} |"
+            for name, vals in rows.items()
+        ],
+    ]
+    text = "\n".join(lines)
+    counts = defaultdict(int)
+    for per in outcomes:
+        for b, k, _ok in per:
+            counts[f"{b}/{k}"] += 1
+    fitted = "\n".join(
+        f"- `{key}`: {value:.2f} ({counts[key]} matched attributions)"
+        for key, value in sorted(table.items(), key=lambda kv: -counts[kv[0]])
+    )
+    print(text)
+    print(f"\nextraction {extract_s:.1f} s for {len(docs)} articles (parse excluded)")
+    print("\nspeaker accuracy per basis/kind, all folds:\n" + fitted)
+    if args.json:
+        args.json.write_text(json.dumps({"folds": rows, "table": table}, indent=1))
+    if not args.no_write:
+        write_section("quotes_cv", _section(text, fitted, args.k))
+    return 0
+
+
+def _section(table: str, fitted: str, k: int) -> str:
+    return (
+        "## Quote speakers, cross-validated (`benchmarks/quotes_cv.py`)\n\n"
+        f"{k} folds over whole PolNeAR articles (train and dev months together; the fold is a "
+        "hash of the article id). Spread = standard deviation across folds. Definitions as in "
+        "the Quotes section. The confidence table (speaker accuracy per basis and speaker "
+        "kind) is refitted on k-1 folds and scored (Brier) on the fold left out, against one "
+        "overall rate.\n\n"
+        f"{table}\n\nSpeaker accuracy per basis/kind over all folds (the table "
+        f"`newsweave.quotes.SPEAKER_CONFIDENCE` rounds):\n\n{fitted}\n"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
