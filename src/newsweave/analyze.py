@@ -6,11 +6,12 @@ length-sorted embedding pass over all sentences of a call)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
 
+from newsweave.errors import InputError
 from newsweave.models import Article, Document, EntityMention, Sentence
 from newsweave.settings import SPACY_MODEL
 
@@ -42,13 +43,79 @@ def get_nlp():
     return nlp
 
 
+#: spaCy parses a long text in pieces of about this many characters, cut at a paragraph break
+#: (else a line break, else a space) and joined back into one Doc: memory per piece is bounded
+#: and spaCy's own 1,000,000-character limit never applies (``validate.MAX_TEXT_CHARS`` does).
+PIECE_CHARS = 20_000
+#: A run of non-space characters longer than this gets a space every this many characters in
+#: the copy spaCy tokenizes (same length, so offsets hold): the tokenizer's prefix and suffix
+#: splitting is quadratic in a token's length ("[" * 50000 took minutes).
+MAX_TOKEN_CHARS = 100
+_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_TOKEN_CHARS + 1))
+
+
+def _break_run(match: re.Match[str]) -> str:
+    run = match.group()
+    step = MAX_TOKEN_CHARS
+    return " ".join(run[i : i + step - 1] for i in range(0, len(run), step - 1))[: len(run)]
+
+
+def tokenizable(text: str) -> str:
+    """``text`` with over-long non-space runs broken by spaces, character for character the
+    same length (the copy spaCy sees; sentences and quotes keep indexing the original)."""
+    return _LONG_RUN.sub(_break_run, text)
+
+
+def pieces(text: str, size: int = PIECE_CHARS) -> list[str]:
+    """Consecutive slices of ``text`` (joined, they are ``text``) of at most about ``size``
+    characters each, cut after a paragraph break, else a line break, else a space."""
+    out: list[str] = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = -1
+        for sep in ("\n\n", "\n", " "):
+            cut = window.rfind(sep, size // 2)
+            if cut != -1:
+                cut += len(sep)
+                break
+        if cut <= 0:
+            cut = size
+        out.append(text[start : start + cut])
+        start += cut
+    out.append(text[start:])
+    return out
+
+
+def parse_texts(texts: Iterable[str], batch_size: int = 16) -> Iterator:
+    """One spaCy Doc per text, in order, streamed: long texts go through the pipeline in
+    :func:`pieces` joined back with ``Doc.from_docs`` (``doc.text`` equals the text, offsets
+    exact, up to :func:`tokenizable`'s spaces in runs over ``MAX_TOKEN_CHARS``)."""
+    from spacy.tokens import Doc
+
+    nlp = get_nlp()
+
+    def tagged() -> Iterator[tuple[str, bool]]:
+        for text in texts:
+            parts = pieces(tokenizable(text))
+            for i, part in enumerate(parts):
+                yield part, i == len(parts) - 1
+
+    held: list = []
+    for doc, last in nlp.pipe(tagged(), as_tuples=True, batch_size=batch_size):
+        held.append(doc)
+        if last:
+            yield held[0] if len(held) == 1 else Doc.from_docs(held, ensure_whitespace=False)
+            held = []
+
+
 #: a dateline the parser cut off as its own "sentence" ("WASHINGTON:", "LONDON (AP) _")
 _BARE_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]{1,40}(?:\([A-Za-z .]{1,20}\))?\s*(?::|_|--|—)$")
 
 
-def _sentences(doc) -> list[Sentence]:
+def _sentences(doc, text: str | None = None) -> list[Sentence]:
     spans: list[tuple[int, int]] = []
-    text = doc.text
+    text = doc.text if text is None else text
     for sent in doc.sents:
         start, end = sent.start_char, sent.end_char
         while start < end and text[start].isspace():
@@ -78,14 +145,14 @@ def sentence_of(sentences: Sequence[Sentence], offset: int) -> int:
     return lo
 
 
-def _entities(doc, sentences: Sequence[Sentence]) -> list[EntityMention]:
+def _entities(doc, sentences: Sequence[Sentence], text: str) -> list[EntityMention]:
     if not sentences:
         return []
     return [
         EntityMention(
             start=ent.start_char,
             end=ent.end_char,
-            text=ent.text,
+            text=text[ent.start_char : ent.end_char],
             label=ent.label_,
             sentence=sentence_of(sentences, ent.start_char),
         )
@@ -107,15 +174,21 @@ def analyze(
     from newsweave.quotes import extract_quotes
     from newsweave.timeline import extract_timexes
 
-    nlp = get_nlp()
-    docs = list(nlp.pipe((a.text for a in articles), batch_size=16))
+    from newsweave.validate import LimitError, check_text
+
+    for article in articles:
+        try:
+            check_text(article.text)
+        except LimitError as exc:
+            raise InputError(f"article {article.id}: {exc}", article.path) from None
+    docs = list(parse_texts(a.text for a in articles))
     documents: list[Document] = []
     for article, doc in zip(articles, docs, strict=True):
-        sentences = _sentences(doc)
+        sentences = _sentences(doc, article.text)
         document = Document(
             article=article,
             sentences=tuple(sentences),
-            entities=tuple(_entities(doc, sentences)),
+            entities=tuple(_entities(doc, sentences, article.text)),
             quotes=tuple(extract_quotes(doc, article.text)) if quotes else (),
             doc=doc,
         )
