@@ -51,7 +51,7 @@ PIECE_CHARS = 20_000
 #: the copy spaCy tokenizes (same length, so offsets hold): the tokenizer's prefix and suffix
 #: splitting is quadratic in a token's length ("[" * 50000 took minutes).
 MAX_TOKEN_CHARS = 100
-_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_TOKEN_CHARS + 1))
+_LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
 
 
 def _break_run(match: re.Match[str]) -> str:
@@ -173,7 +173,6 @@ def analyze(
     ``quotes``/``timexes`` switch off the analyzers a caller does not need (summary-only runs)."""
     from newsweave.quotes import extract_quotes
     from newsweave.timeline import extract_timexes
-
     from newsweave.validate import LimitError, check_text
 
     for article in articles:

@@ -11,8 +11,8 @@ import html
 import io
 import json
 import re
-from urllib.parse import urlsplit
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
 from newsweave.models import (
     Brief,

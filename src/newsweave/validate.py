@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 #: Deepest JSON nesting accepted (the contracts need 3: cluster -> docs -> doc).
@@ -120,7 +120,7 @@ def check_text(text: str) -> None:
 
 def latest_date() -> date:
     """The latest publication date believed: one day after now (UTC)."""
-    return (datetime.now(timezone.utc) + timedelta(days=1)).date()
+    return (datetime.now(UTC) + timedelta(days=1)).date()
 
 
 def date_in_range(value: date) -> bool:
