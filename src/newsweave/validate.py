@@ -21,6 +21,11 @@ MAX_INT_DIGITS = 32
 #: Longest article text analysed. Longer texts are refused with one line: no news article is
 #: this long, and every stage's cost grows with it (spaCy runs over bounded pieces below it).
 MAX_TEXT_CHARS = 1_000_000
+#: Most tokens (words and punctuation marks, counted as spaCy roughly would) in one article:
+#: analysis time grows with tokens, not characters, and a text of punctuation is one token per
+#: character. A 250,000-character news text has about 50,000.
+MAX_TEXT_TOKENS = 150_000
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 #: Earliest publication year believed; later bound is one day after "now".
 MIN_YEAR = 1800
 
@@ -107,8 +112,9 @@ def loads(text: str, object_pairs_hook: Any = None) -> Any:
 
 
 def check_text(text: str) -> None:
-    """Raise LimitError for an article text over :data:`MAX_TEXT_CHARS` or holding a lone
-    surrogate (possible only from Python callers: decoders refuse them)."""
+    """Raise LimitError for an article text over :data:`MAX_TEXT_CHARS` characters or
+    :data:`MAX_TEXT_TOKENS` tokens, or holding a lone surrogate (possible only from Python
+    callers: decoders refuse them)."""
     if len(text) > MAX_TEXT_CHARS:
         raise LimitError(
             f"article text of {len(text):,} characters is over the {MAX_TEXT_CHARS:,} limit"
@@ -116,6 +122,13 @@ def check_text(text: str) -> None:
     found = _SURROGATE.search(text)
     if found:
         raise LimitError(f"lone surrogate \\u{ord(found.group()):04x} in the text")
+    if len(text) > MAX_TEXT_TOKENS:  # fewer characters cannot hold more tokens
+        tokens = sum(1 for _ in _TOKEN.finditer(text))
+        if tokens > MAX_TEXT_TOKENS:
+            raise LimitError(
+                f"article text of about {tokens:,} words and marks is over the "
+                f"{MAX_TEXT_TOKENS:,} limit"
+            )
 
 
 def latest_date() -> date:
