@@ -105,8 +105,8 @@ def test_batch_jsonl_in_order_and_skips_bad_cluster(capsys, tmp_path):
          "bin.txt"),
         (lambda p: (p / "latin.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
          and p / "latin.txt", "latin.txt"),
-        (lambda p: (p / "bad.jsonl").write_text('{"text": "ok text here"}\n{oops\n')
-         and p / "bad.jsonl", "bad.jsonl:2"),
+        (lambda p: (p / "bad.jsonl").write_text('{"text": "   "}\n') and p / "bad.jsonl",
+         "bad.jsonl:1"),
         (lambda p: (p / "blank.txt").write_text("   \n\n") and p / "blank.txt", "blank.txt"),
     ],
 )
@@ -129,3 +129,33 @@ def test_failed_run_keeps_existing_output(capsys, tmp_path):
     out_file.write_text("precious")
     code, _, _ = run(capsys, "weave", str(tmp_path / "nope"), "--out", str(out_file))
     assert code == 2 and out_file.read_text() == "precious"
+
+
+def test_good_records_beside_bad_ones_are_woven_exit_2(capsys, tmp_path):
+    """A bad line is reported (file:line) and skipped; the brief is made from the rest."""
+    path = tmp_path / "mixed.jsonl"
+    good = "The council passed the budget on Tuesday after a long debate about the libraries."
+    path.write_text(
+        json.dumps({"id": "g", "text": good}) + "\n{oops\n"
+        + '{"id": "s", "text": "\\ud800"}\n' + '{"id": 1' + "1" * 5000 + ', "text": "x"}\n'
+    )
+    code, out, err = run(capsys, "weave", str(path), "--format", "json")
+    assert code == 2
+    assert [s["id"] for s in json.loads(out)["sources"]] == ["g"]
+    assert f"{path}:2:" in err and f"{path}:3:" in err and f"{path}:4:" in err
+    assert "Traceback" not in err
+
+
+def test_markdown_and_html_do_not_pass_markup_or_scripts(capsys, tmp_path):
+    text = ("<script>alert(1)</script> The mayor [said](javascript:alert(1)) the plan "
+            "\x1b]0;pwned\x07would pass on Tuesday after a long debate in the council.")
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": text, "url": "javascript:alert(1)"}) + "\n")
+    code, md_out, _ = run(capsys, "weave", str(path), "--format", "markdown")
+    assert code == 0
+    assert "<script>" not in md_out and "](javascript" not in md_out and "\x1b" not in md_out
+    code, html_out, _ = run(capsys, "weave", str(path), "--format", "html")
+    assert "javascript:" not in html_out.split("<h2>Sources</h2>")[1].split("<p>")[0]
+    assert "href='javascript" not in html_out and "<script>" not in html_out
+    code, text_out, _ = run(capsys, "weave", str(path), "--format", "text")
+    assert "\x1b" not in text_out and "\x07" not in text_out

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from newsweave.errors import InputError
 from newsweave.models import Article, Document, EntityMention, Sentence
-from newsweave.nlp import get_nlp, sentence_of
+from newsweave.nlp import get_nlp, parse_texts, sentence_of
 from newsweave.quotes import extract_quotes
 from newsweave.timeline import extract_timexes
 
@@ -26,9 +27,9 @@ _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=[A-Z\"“(])")
 _BARE_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]{1,40}(?:\([A-Za-z .]{1,20}\))?\s*(?::|_|--|—)$")
 
 
-def _sentences(doc) -> list[Sentence]:
+def _sentences(doc, text: str | None = None) -> list[Sentence]:
     spans: list[tuple[int, int]] = []
-    text = doc.text
+    text = doc.text if text is None else text
     for sent in doc.sents:
         start, end = sent.start_char, sent.end_char
         while start < end and text[start].isspace():
@@ -46,14 +47,14 @@ def _sentences(doc) -> list[Sentence]:
     return [Sentence(index=i, start=a, end=b, text=text[a:b]) for i, (a, b) in enumerate(spans)]
 
 
-def _entities(doc, sentences: Sequence[Sentence]) -> list[EntityMention]:
+def _entities(doc, sentences: Sequence[Sentence], text: str) -> list[EntityMention]:
     if not sentences:
         return []
     return [
         EntityMention(
             start=ent.start_char,
             end=ent.end_char,
-            text=ent.text,
+            text=text[ent.start_char : ent.end_char],
             label=ent.label_,
             sentence=sentence_of(sentences, ent.start_char),
         )
@@ -72,15 +73,21 @@ def analyze(
 ) -> list[Document]:
     """Analyse articles together: one spaCy pass and one embedding pass for all of them.
     ``quotes``/``timexes`` switch off the analyzers a caller does not need (summary-only runs)."""
-    nlp = get_nlp()
-    docs = list(nlp.pipe((a.text for a in articles), batch_size=16))
+    from newsweave.validate import LimitError, check_text
+
+    for article in articles:
+        try:
+            check_text(article.text)
+        except LimitError as exc:
+            raise InputError(f"article {article.id}: {exc}", article.path) from None
+    docs = list(parse_texts(a.text for a in articles))
     documents: list[Document] = []
     for article, doc in zip(articles, docs, strict=True):
-        sentences = _sentences(doc)
+        sentences = _sentences(doc, article.text)
         document = Document(
             article=article,
             sentences=tuple(sentences),
-            entities=tuple(_entities(doc, sentences)),
+            entities=tuple(_entities(doc, sentences, article.text)),
             quotes=tuple(extract_quotes(doc, article.text)) if quotes else (),
             doc=doc,
         )

@@ -30,17 +30,30 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_files(args: argparse.Namespace) -> int:
-    from newsweave.ingest import read_articles
+    """One brief from the good articles; each bad file or record is one line on stderr, and
+    the exit code is 2 if there was any (the brief is still written)."""
+    from newsweave.ingest import iter_articles
     from newsweave.render import render
     from newsweave.weave import weave_articles
 
     fmt = args.format or "text"
-    articles = read_articles(args.paths)
+    bad: list[InputError] = []
+    articles = list(iter_articles(args.paths, on_error=bad.append))
+    if len(bad) == 1 and not articles:
+        raise bad[0]  # the one thing wrong, as the one line
+    for err in bad:
+        print(f"newsweave: skipped: {err}", file=sys.stderr)
+    if not articles:
+        if len(args.paths) == 1:
+            raise InputError("no articles found", args.paths[0])
+        raise InputError("no articles found in " + ", ".join(str(p) for p in args.paths))
     brief = weave_articles(articles, story_id=args.story_id, words=args.words)
     text = render(brief, fmt, texts={a.id: a.text for a in articles})
     with output_sink(args.out) as fh:
         fh.write(text if text.endswith("\n") else text + "\n")
-    return 0
+    if bad:
+        print(f"newsweave: {len(bad)} bad inputs skipped", file=sys.stderr)
+    return 2 if bad else 0
 
 
 def run_batch(args: argparse.Namespace) -> int:
@@ -64,8 +77,14 @@ def run_batch(args: argparse.Namespace) -> int:
                 bad += 1
                 progress.console.print(f"newsweave: skipped: {item}", markup=False)
             else:
-                brief = weave_cluster(item, words=args.words)
-                fh.write(render(brief, "jsonl") + "\n")
+                try:
+                    brief = weave_cluster(item, words=args.words)
+                except InputError as err:  # an article over the limits, found while weaving
+                    bad += 1
+                    progress.console.print(f"newsweave: skipped: {args.jsonl}: cluster "
+                                           f"{item.id}: {err}", markup=False)
+                else:
+                    fh.write(render(brief, "jsonl") + "\n")
             progress.advance(task)
     if bad and not show:
         print(f"newsweave: {bad} of {seen} clusters skipped", file=sys.stderr)

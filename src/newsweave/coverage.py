@@ -894,9 +894,9 @@ def _parsed(documents: Sequence[Document]) -> list[Any]:
     missing = [i for i, d in enumerate(documents) if d.doc is None]
     docs = [d.doc for d in documents]
     if missing:
-        from newsweave.nlp import get_nlp
+        from newsweave.nlp import parse_texts
 
-        parsed = get_nlp().pipe((documents[i].article.text for i in missing), batch_size=16)
+        parsed = parse_texts(documents[i].article.text for i in missing)
         for i, doc in zip(missing, parsed, strict=True):
             docs[i] = doc
     return docs

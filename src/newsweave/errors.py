@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,3 +23,16 @@ class InputError(Exception):
                 where += f":{self.line}"
             where += ": "
         return f"{where}{self.message}"
+
+
+def where(path: str | Path | None, line: int | None = None) -> str:
+    """``file:line: `` (or ``file: ``, or nothing) for the start of a one-line message."""
+    if path is None:
+        return ""
+    return f"{path}:{line}: " if line is not None else f"{path}: "
+
+
+def warn(message: str, path: str | Path | None = None, line: int | None = None) -> None:
+    """A one-line warning on stderr for input that was repaired, not refused (a date out of
+    range dropped): the record is still used and the exit code is unchanged."""
+    print(f"newsweave: warning: {where(path, line)}{message}", file=sys.stderr)

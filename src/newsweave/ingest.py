@@ -53,7 +53,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from newsweave.errors import InputError
+from newsweave import validate
+from newsweave.errors import InputError, warn
 from newsweave.models import Article, Cluster
 
 ErrorHandler = Callable[[InputError], None]
@@ -551,6 +552,8 @@ def _walk(folder: Path) -> list[Path]:
         for name in files:
             candidate = Path(root) / name
             kind = None if name.startswith(".") else _kind_of(candidate)
+            if kind is not None and not candidate.is_file():
+                continue  # devices, FIFOs, sockets, dangling links: nothing to read
             if kind is not None and (kind != "xml" or _is_feed_xml(candidate)):
                 found.append(candidate)
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
@@ -616,18 +619,41 @@ def _article_from_record(record: Any, path: Path, line: int) -> Article:
         raise InputError('"text" must be a string', path, line)
     if not text.strip():
         raise InputError("article has no text", path, line)
+    _check_text(text, path, line)
     published = _optional_str(record, "published", path, line)
     return Article(
         id=_record_id(record, text, path, line),
         text=text,
         title=_optional_str(record, "title", path, line),
         outlet=_optional_str(record, "outlet", path, line),
-        published=normalise_date(published),
-        updated=normalise_date(_optional_str(record, "updated", path, line)),
+        published=sane_date(normalise_date(published), "published", path, line),
+        updated=sane_date(
+            normalise_date(_optional_str(record, "updated", path, line)), "updated", path, line
+        ),
         url=_optional_str(record, "url", path, line),
         path=str(path),
         label=_optional_str(record, "label", path, line),
     )
+
+
+def _check_text(text: str, path: Path | str | None, line: int | None = None) -> None:
+    try:
+        validate.check_text(text)
+    except validate.LimitError as exc:
+        raise InputError(str(exc), path, line) from None
+
+
+def sane_date(
+    value: str | None, field: str, path: Path | str | None = None, line: int | None = None
+) -> str | None:
+    """An ISO date kept only inside 1800..tomorrow; one outside is dropped with a warning
+    (the article is kept, undated: a year-0 or year-99999 date is a typo or an attack, and
+    date arithmetic downstream overflows on it)."""
+    if value is None or validate.iso_in_range(value):
+        return value
+    latest = validate.latest_date().isoformat()
+    warn(f'"{field}" {value} is outside {validate.MIN_YEAR}-01-01..{latest}: dropped', path, line)
+    return None
 
 
 def _json_line(raw: bytes, path: Path, line: int, hook: Any = None) -> Any:
@@ -636,21 +662,53 @@ def _json_line(raw: bytes, path: Path, line: int, hook: Any = None) -> Any:
     except UnicodeDecodeError as exc:
         message = f"not UTF-8 text (invalid byte at column {exc.start + 1})"
         raise InputError(message, path, line) from None
+    if "\x00" in decoded:
+        raise InputError("NUL byte in the line (binary data?)", path, line)
     try:
-        return json.loads(decoded, object_pairs_hook=hook)
+        return validate.loads(decoded, object_pairs_hook=hook)
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path, line) from None
+    except validate.LimitError as exc:
+        raise InputError(str(exc), path, line) from None
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Binary data, not a text file with a stray NUL: compressed, not UTF-8 (allowing a
+    character cut at the end of ``head``), or NULs in more than 1 byte of 10 (UTF-16)."""
+    if head.startswith(b"\x1f\x8b") or head.count(b"\x00") * 10 > len(head):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3
+    return False
 
 
 def _open_binary(path: Path) -> IO[bytes]:
+    """A JSONL file for reading line by line; a NUL byte makes its line bad, not the file,
+    unless the head of the file is plainly binary."""
+    check_regular(path)
     try:
         stream = path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path) from None
-    if b"\x00" in stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]:  # type: ignore[attr-defined]
+    if _looks_binary(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]):  # type: ignore[attr-defined]
         stream.close()
         raise InputError("binary file, not text", path)
     return stream
+
+
+def check_regular(path: Path) -> None:
+    """Refuse what is not a regular file (a device such as /dev/zero, a FIFO, a socket,
+    also behind a symlink): reading one never ends or blocks."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    if not stat.S_ISREG(mode):
+        raise InputError("not a regular file (device, FIFO or socket)", path)
 
 
 def _jsonl_items(
@@ -844,8 +902,29 @@ def _read_file(path: Path, kind: str) -> Iterator[Item]:
         yield exc
 
 
+def _checked(item: Item) -> Item:
+    """The last word on every article any reader made: text within the limits, dates inside
+    1800..tomorrow (else dropped with a warning)."""
+    if isinstance(item, InputError):
+        return item
+    try:
+        _check_text(item.text, item.path)
+    except InputError as exc:
+        return exc
+    published = sane_date(item.published, "published", item.path)
+    updated = sane_date(item.updated, "updated", item.path)
+    if (published, updated) != (item.published, item.updated):
+        item = replace(item, published=published, updated=updated)
+    return item
+
+
 def _read_path(target: Path) -> Iterator[Item]:
-    """Everything under one command-line path (a file or a folder)."""
+    """Everything under one command-line path (a file or a folder), each article checked."""
+    for item in _read_path_raw(target):
+        yield _checked(item)
+
+
+def _read_path_raw(target: Path) -> Iterator[Item]:
     if not target.exists():
         yield InputError("no such file or directory", target)
         return
@@ -858,6 +937,11 @@ def _read_path(target: Path) -> Iterator[Item]:
             return
         for path in files:
             yield from _read_file(path, _kind_of(path) or "text")
+        return
+    try:
+        check_regular(target)
+    except InputError as exc:
+        yield exc
         return
     kind = _kind_of(target)
     if kind is None:
@@ -913,13 +997,20 @@ def _cluster_doc(doc: Any, index: int, path: Path, line: int) -> Article | None:
     text = doc.get("text")
     if not isinstance(text, str) or not text.strip():
         return None
+    try:
+        validate.check_text(text)
+    except validate.LimitError as exc:
+        raise InputError(f"document {index + 1}: {exc}", path, line) from None
     date_value = doc.get("date")
     return Article(
         id=_record_id(doc, text, path, line),
         text=text,
         title=_optional_str(doc, "title", path, line),
         outlet=_optional_str(doc, "source", path, line),
-        published=normalise_date(date_value) if isinstance(date_value, str) else None,
+        published=sane_date(
+            normalise_date(date_value) if isinstance(date_value, str) else None,
+            "date", path, line,
+        ),
         path=str(path),
     )
 

@@ -5,7 +5,8 @@ import these without importing ``analyze`` back (no import cycle)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from newsweave.models import Sentence
@@ -45,3 +46,69 @@ def sentence_of(sentences: Sequence[Sentence], offset: int) -> int:
         else:
             hi = mid - 1
     return lo
+
+
+#: spaCy parses a long text in pieces of about this many characters, cut at a paragraph break
+#: (else a line break, else a space) and joined back into one Doc: memory per piece is bounded
+#: and spaCy's own 1,000,000-character limit never applies (``validate.MAX_TEXT_CHARS`` does).
+PIECE_CHARS = 20_000
+#: A run of non-space characters longer than this gets a space every this many characters in
+#: the copy spaCy tokenizes (same length, so offsets hold): the tokenizer's prefix and suffix
+#: splitting is quadratic in a token's length ("[" * 50000 took minutes).
+MAX_TOKEN_CHARS = 100
+_LONG_RUN = re.compile(rf"\S{{{MAX_TOKEN_CHARS + 1},}}")
+
+
+def _break_run(match: re.Match[str]) -> str:
+    run = match.group()
+    step = MAX_TOKEN_CHARS
+    return " ".join(run[i : i + step - 1] for i in range(0, len(run), step - 1))[: len(run)]
+
+
+def tokenizable(text: str) -> str:
+    """``text`` with over-long non-space runs broken by spaces, character for character the
+    same length (the copy spaCy sees; sentences and quotes keep indexing the original)."""
+    return _LONG_RUN.sub(_break_run, text)
+
+
+def pieces(text: str, size: int = PIECE_CHARS) -> list[str]:
+    """Consecutive slices of ``text`` (joined, they are ``text``) of at most about ``size``
+    characters each, cut after a paragraph break, else a line break, else a space."""
+    out: list[str] = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = -1
+        for sep in ("\n\n", "\n", " "):
+            cut = window.rfind(sep, size // 2)
+            if cut != -1:
+                cut += len(sep)
+                break
+        if cut <= 0:
+            cut = size
+        out.append(text[start : start + cut])
+        start += cut
+    out.append(text[start:])
+    return out
+
+
+def parse_texts(texts: Iterable[str], batch_size: int = 16) -> Iterator:
+    """One spaCy Doc per text, in order, streamed: long texts go through the pipeline in
+    :func:`pieces` joined back with ``Doc.from_docs`` (``doc.text`` equals the text, offsets
+    exact, up to :func:`tokenizable`'s spaces in runs over ``MAX_TOKEN_CHARS``)."""
+    from spacy.tokens import Doc
+
+    nlp = get_nlp()
+
+    def tagged() -> Iterator[tuple[str, bool]]:
+        for text in texts:
+            parts = pieces(tokenizable(text))
+            for i, part in enumerate(parts):
+                yield part, i == len(parts) - 1
+
+    held: list = []
+    for doc, last in nlp.pipe(tagged(), as_tuples=True, batch_size=batch_size):
+        held.append(doc)
+        if last:
+            yield held[0] if len(held) == 1 else Doc.from_docs(held, ensure_whitespace=False)
+            held = []

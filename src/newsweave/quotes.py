@@ -1008,9 +1008,9 @@ def with_parts(records: Sequence[QuoteMention]) -> list[QuoteMention]:
 
 def extract_quotes_from_text(text: str) -> list[QuoteMention]:
     """Parse ``text`` with the shared pipeline and extract its quotes."""
-    from newsweave.nlp import get_nlp
+    from newsweave.nlp import parse_texts
 
-    return extract_quotes(get_nlp()(text), text)
+    return extract_quotes(next(iter(parse_texts([text]))), text)
 
 
 # --------------------------------------------------------------------------- speaker kinds
@@ -1405,33 +1405,42 @@ def quote_confidence(members: Sequence[_Item], speaker: str | None, entity: str 
 
 
 # --------------------------------------------------------------------------- command line
-def read_article_texts(path: str) -> Iterable[tuple[object, str]]:
-    """(id, text) per article-contract line, streamed; a bad line raises ``InputError``.
+def _text_record(record: object, path, line: int) -> tuple[object, str]:
+    """(id, text) of one article-contract object; the id is its own ``id`` or the line."""
+    from newsweave.ingest import _check_text
 
-    The id is the article's own ``id`` when given, else its line number."""
-    try:
-        fh = open(path, encoding="utf-8")  # noqa: SIM115 - closed in finally
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
-    try:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"malformed JSON: {exc.msg}", path, number) from None
-            if not isinstance(record, dict):
-                raise InputError("expected a JSON object (an article)", path, number)
-            text = record.get("text")
-            if not isinstance(text, str) or not text.strip():
-                raise InputError("article has no text", path, number)
-            given = record.get("id")
-            yield (given if given not in (None, "") else number), text
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path) from None
-    finally:
-        fh.close()
+    if not isinstance(record, dict):
+        raise InputError("expected a JSON object (an article)", path, line)
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("article has no text", path, line)
+    _check_text(text, path, line)
+    given = record.get("id")
+    if isinstance(given, bool) or not isinstance(given, str | int | type(None)):
+        raise InputError('"id" must be a string or an integer', path, line)
+    return (given if given not in (None, "") else line), text
+
+
+def read_article_texts(path: str) -> Iterable[tuple[object, str] | InputError]:
+    """(id, text) per article-contract line, streamed, or the InputError of a bad line in its
+    place (the same line reader and limits as ``ingest``: BOM, NUL, nesting, numbers, lone
+    surrogates). A missing, unreadable or binary file raises InputError at once."""
+    from pathlib import Path
+
+    from newsweave.ingest import _jsonl_items, _open_binary
+
+    stream = _open_binary(Path(path))
+
+    def items() -> Iterable[tuple[object, str] | InputError]:
+        with stream:
+            yield from _jsonl_items(Path(path), stream, _text_record)
+
+    return items()
+
+
+#: Articles parsed inside one spaCy memory zone: the strings their tokens add to the shared
+#: vocabulary are dropped at the zone's end, so a long run's memory stays flat.
+ZONE_ARTICLES = 256
 
 
 def quote_record(mention: QuoteMention) -> dict:
@@ -1452,30 +1461,44 @@ def quote_record(mention: QuoteMention) -> dict:
 
 
 def run_cli(args) -> int:
-    """``newsweave quotes --jsonl FILE [--out FILE] [--no-progress]``: one line per article."""
-    import os
+    """``newsweave quotes --jsonl FILE [--out FILE] [--no-progress]``: one line per article.
 
-    from newsweave.nlp import get_nlp
+    Streams: one batch of articles in memory at a time. A bad line is reported (file:line)
+    and skipped; the valid lines are all written, and the exit code is 2 if any was bad."""
+    import os
+    import sys
+    from itertools import islice
+
+    from newsweave.nlp import get_nlp, parse_texts
 
     if not args.jsonl:
         raise InputError("give the articles with --jsonl FILE")
     path = args.jsonl
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise InputError("no such file", path)
-    ids: list[object] = []
-
-    def texts() -> Iterable[str]:
-        for ident, text in read_article_texts(path):
-            ids.append(ident)
-            yield text
-
+    records = iter(read_article_texts(path))
     nlp = get_nlp()
-    with output_sink(args.out) as sink, progress_bar(show_progress(args), "articles") as progress:
+    show = show_progress(args)
+    bad = seen = 0
+    with output_sink(args.out) as sink, progress_bar(show, "articles") as progress:
         task = progress.add_task("quotes", total=count_lines(path))
-        for n, doc in enumerate(nlp.pipe(texts(), batch_size=16)):
-            quotes = [quote_record(m) for m in extract_quotes(doc)]
-            sink.write(json.dumps({"id": ids[n], "quotes": quotes}, ensure_ascii=False) + "\n")
-            progress.advance(task)
-    return 0
-
-
+        while chunk := list(islice(records, ZONE_ARTICLES)):
+            good: list[tuple[object, str]] = []
+            for item in chunk:
+                seen += 1
+                if isinstance(item, InputError):
+                    bad += 1
+                    progress.console.print(f"newsweave: skipped: {item}", markup=False)
+                    progress.advance(task)
+                else:
+                    good.append(item)
+            with nlp.memory_zone():
+                docs = parse_texts(text for _, text in good)
+                for (ident, text), doc in zip(good, docs, strict=True):
+                    quotes = [quote_record(m) for m in extract_quotes(doc, text)]
+                    line = json.dumps({"id": ident, "quotes": quotes}, ensure_ascii=False)
+                    sink.write(line + "\n")
+                    progress.advance(task)
+    if bad:
+        print(f"newsweave: {bad} of {seen} lines skipped", file=sys.stderr)
+    return 2 if bad else 0

@@ -1,13 +1,18 @@
 """Render stage: a Brief as terminal text, Markdown, JSON or one standalone HTML page.
 
-Article text is untrusted: the HTML renderer escapes every piece of it."""
+Article text and URLs are untrusted: the HTML renderer escapes every piece of text and links
+only http(s) URLs; Markdown escapes every character that could start markup (so no raw HTML,
+link or image from an article survives); terminal output drops control characters (escape
+sequences)."""
 
 from __future__ import annotations
 
 import html
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
 from newsweave.models import (
     Brief,
@@ -21,8 +26,40 @@ from newsweave.models import (
 
 FORMATS = ("text", "markdown", "json", "html", "jsonl")
 
+#: ASCII punctuation that can open Markdown or HTML markup; each gets a backslash (CommonMark
+#: shows a backslash-escaped punctuation character literally).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
+#: C0 and C1 control characters except tab and newline: ANSI escape sequences start with one.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def md(text: str | None) -> str:
+    """Untrusted text as Markdown that renders as exactly that text: no HTML, no links."""
+    return _MD_SPECIAL.sub(r"\\\1", strip_control(text or ""))
+
+
+def strip_control(text: str) -> str:
+    """``text`` without control characters (other than tab and newline): nothing read from an
+    article can move a terminal's cursor, recolour it or set its title."""
+    return _CONTROL.sub("", text)
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL without spaces or control characters, else
+    None: a ``javascript:`` or ``data:`` URL from an article must never become a link."""
+    if not url or _CONTROL.search(url) or any(c.isspace() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
 
 def _source_label(source: Source) -> str:
+    """Plain text (callers escape it for their format)."""
     bits = [source.outlet or source.title or source.path or source.id]
     if source.title and source.outlet:
         bits.append(f"“{source.title}”")
@@ -62,7 +99,7 @@ def render_json(brief: Brief, indent: int | None = 2) -> str:
 
 def render_markdown(brief: Brief) -> str:
     numbers = _numbering(brief)
-    lines = [f"# {brief.story.headline}", ""]
+    lines = [f"# {md(brief.story.headline)}", ""]
     if brief.story.first_published:
         span = brief.story.first_published
         if brief.story.last_published and brief.story.last_published != span:
@@ -71,12 +108,13 @@ def render_markdown(brief: Brief) -> str:
     lines += ["## Summary", ""]
     for sentence in brief.summary:  # one paragraph each: every sentence carries its citations
         marks = _marks(sentence.citations, numbers) + _independent(sentence, numbers)
-        lines += [f"{sentence.text} {marks}", ""]
+        lines += [f"{md(sentence.text)} {marks}", ""]
     if not brief.summary:
         lines += ["(no sentence could be extracted)"]
     lines += _markdown_sections(brief, numbers)
     lines += ["", "## Sources", ""]
-    lines += [f"{numbers[s.id]}. {_source_label(s)}{_copy_note(s, numbers)}"
+    lines += [f"{numbers[s.id]}. {md(_source_label(s))}{_copy_note(s, numbers)}"
+              + (f" <{url}>" if (url := safe_url(s.url)) and ">" not in url else "")
               for s in brief.sources]
     return "\n".join(lines) + "\n"
 
@@ -106,28 +144,29 @@ def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
                 out += ["", "*Speaker uncertain:*", ""]
             for q in group:
                 marks = _marks(_quote_sources(q), numbers)
-                said = f"“{q.text}”" if _is_direct(q) else f"*(reported)* {q.text}"
-                out.append(f"- **{q.speaker or 'unattributed'}**: {said} {marks}")
+                said = f"“{md(q.text)}”" if _is_direct(q) else f"*(reported)* {md(q.text)}"
+                out.append(f"- **{md(q.speaker or 'unattributed')}**: {said} {marks}")
     if brief.entities:
         out += ["", "## Who and what", ""]
         for e in brief.entities[:15]:
-            extra = f" (also: {', '.join(v for v in e.variants if v != e.name)})" if len(
+            extra = f" (also: {', '.join(md(v) for v in e.variants if v != e.name)})" if len(
                 e.variants) > 1 else ""
-            out.append(f"- {e.name} ({e.type}){extra} {_marks(e.sources, numbers)}")
+            out.append(f"- {md(e.name)} ({md(e.type)}){extra} {_marks(e.sources, numbers)}")
     if brief.timeline:
         out += ["", "## Timeline", ""]
-        out += [f"- **{t.date}** {t.text} {_marks(t.sources, numbers)}" for t in brief.timeline]
+        out += [f"- **{md(t.date)}** {md(t.text)} {_marks(t.sources, numbers)}"
+                for t in brief.timeline]
     cov = brief.coverage
     if cov.shared_passages or cov.unique or cov.discrepancies:
         out += ["", "## Coverage", ""]
         for d in cov.discrepancies:
-            out.append(f"- Discrepancy ({d.kind or 'fact'}): {d.topic}")
-            out += [f"  - {c.text} {_marks(c.sources, numbers)}" for c in d.claims]
+            out.append(f"- Discrepancy ({md(d.kind or 'fact')}): {md(d.topic)}")
+            out += [f"  - {md(c.text)} {_marks(c.sources, numbers)}" for c in d.claims]
         for p in cov.shared_passages:
-            out.append(f"- Shared passage {_marks(p.sources, numbers)}: “{p.text}”")
+            out.append(f"- Shared passage {_marks(p.sources, numbers)}: “{md(p.text)}”")
         for u in cov.unique:
             for sent in u.sentences:
-                out.append(f"- Only {_marks([u.source], numbers)}: {sent}")
+                out.append(f"- Only {_marks([u.source], numbers)}: {md(sent)}")
     return out
 
 
@@ -140,7 +179,7 @@ def render_text(brief: Brief, width: int | None = None, color: bool = False) -> 
     console = Console(file=buf, width=width or 100, force_terminal=color, color_system=(
         "auto" if color else None), highlight=False)
     console.print(Markdown(render_markdown(brief)))
-    return buf.getvalue()
+    return strip_control(buf.getvalue()) if not color else buf.getvalue()
 
 
 _CSS = """
@@ -181,7 +220,8 @@ def render_html(brief: Brief, texts: Mapping[str, str] | None = None) -> str:
     parts.append("<h2>Sources</h2>")
     for src in brief.sources:
         n = numbers[src.id]
-        link = f" <a href='{esc(src.url)}'>link</a>" if src.url else ""
+        url = safe_url(src.url)
+        link = f" <a href='{esc(url)}' rel='noopener noreferrer nofollow'>link</a>" if url else ""
         parts.append(f"<article class=source id='src-{n}'><h3>[{n}] {esc(_source_label(src))}"
                      f"{esc(_copy_note(src, numbers))}{link}</h3>")
         if texts and src.id in texts:
