@@ -165,7 +165,7 @@ def test_list_stories_paging_and_search(client: TestClient, store: Store) -> Non
         "floods"
     )
     assert client.get("/api/stories", params={"q": "zyzzyva"}).json() == {
-        "items": [], "total": 0, "limit": 50, "offset": 0}
+        "items": [], "total": 0, "limit": 50, "offset": 0, "sort": "updated"}
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 10_000}, {"offset": -1},

@@ -195,6 +195,11 @@ class CatalogCache:
         self._version: tuple[Any, ...] | None = None
         self._checked = 0.0
 
+    @property
+    def version(self) -> tuple[Any, ...] | None:
+        """The store version the current catalog was built from."""
+        return self._version
+
     def invalidate(self) -> None:
         self._checked = 0.0
         self._version = None
