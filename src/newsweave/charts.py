@@ -31,9 +31,10 @@ def lean_colours(leans: Sequence[str], sides: Mapping[str, str]) -> dict[str, st
     used = Counter[str]()
     for lean in leans:
         side = sides.get(lean, "")
-        palette = {"left": LEFT, "right": RIGHT, "": MIDDLE}.get(side, OTHER)
-        colours[lean] = palette[used[side] % len(palette)]
-        used[side] += 1
+        group = side if side in ("left", "right", "") else "other"
+        palette = {"left": LEFT, "right": RIGHT, "": MIDDLE, "other": OTHER}[group]
+        colours[lean] = palette[used[group] % len(palette)]
+        used[group] += 1
     colours[UNRATED] = GREY
     return colours
 
@@ -47,6 +48,7 @@ class Segment:
     width: float
     height: float
     fill: str
+    outlets: str = ""  # the outlets behind the segment, for its tooltip
 
 
 @dataclass(frozen=True)
@@ -99,15 +101,20 @@ class TimeChart:
     text: str  # the text alternative
 
 
-def time_chart(dated: Sequence[tuple[str | None, str]], colours: Mapping[str, str],
-               width: int = 640, height: int = 200) -> TimeChart | None:
+def time_chart(dated: Sequence[tuple[str | None, str, str | None]],
+               colours: Mapping[str, str], width: int = 640,
+               height: int = 200) -> TimeChart | None:
     """Articles per day (or per span of days for a long story), stacked by lean.
-    ``dated``: (published date or None, lean) per article; undated ones are counted aside."""
+    ``dated``: (published date or None, lean, outlet name) per article; undated ones are
+    counted aside."""
     days: list[tuple[dt.date, str]] = []
+    names: dict[tuple[int, str], set[str]] = {}
     undated = 0
-    for published, lean in dated:
+    dated_names: list[str | None] = []
+    for published, lean, outlet in dated:
         try:
             days.append((dt.date.fromisoformat((published or "")[:10]), lean))
+            dated_names.append(outlet)
         except ValueError:
             undated += 1
     if not days:
@@ -118,8 +125,11 @@ def time_chart(dated: Sequence[tuple[str | None, str]], colours: Mapping[str, st
     step = -(-span // MAX_BARS)  # days per bar
     n_bars = -(-span // step)
     counts: list[Counter[str]] = [Counter() for _ in range(n_bars)]
-    for d, lean in days:
-        counts[(d - first).days // step][lean] += 1
+    for (d, lean), outlet in zip(days, dated_names, strict=True):
+        i = (d - first).days // step
+        counts[i][lean] += 1
+        if outlet:
+            names.setdefault((i, lean), set()).add(outlet)
     order = [lean for lean in colours if any(c[lean] for c in counts)]
     order += sorted({lean for c in counts for lean in c} - set(order))
     left, right, top, bottom = 34, 10, 10, height - 34
@@ -140,7 +150,8 @@ def time_chart(dated: Sequence[tuple[str | None, str]], colours: Mapping[str, st
             h = plot_h * c[lean] / max_count
             y -= h
             segs.append(Segment(lean, c[lean], x, round(y, 2), round(bar_w, 2), round(h, 2),
-                                colours.get(lean, GREY)))
+                                colours.get(lean, GREY),
+                                ", ".join(sorted(names.get((i, lean), ()), key=str.casefold))))
         buckets.append(Bucket(label, x, round(bar_w, 2), sum(c.values()), tuple(segs)))
     per = "day" if step == 1 else f"{step} days"
     parts = [f"{b.label}: " + ", ".join(f"{s.lean} {s.count}" for s in b.segments)

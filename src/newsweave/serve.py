@@ -411,14 +411,16 @@ def coverage_view(articles: Sequence[Article], copies: dict[str, str],
     article's lean (for the sources and the unique facts and discrepancies)."""
     coverage = story_coverage(story_members(articles, copies), matcher)
     colours = lean_colours(matcher.leans, matcher.sides)
-    leans = {}
+    leans, names = {}, {}
     for a in articles:
         outlet = matcher.match(a.url, a.outlet)
         leans[a.id] = outlet.lean if outlet and outlet.lean else UNRATED
+        names[a.id] = matcher.display_name(a.url, a.outlet)
     return {
         "coverage": coverage,
         "bar": lean_bar(coverage["lean"], colours, width=320, height=18),
-        "chart": time_chart([(a.published, leans[a.id]) for a in articles], colours),
+        "chart": time_chart([(a.published, leans[a.id], names[a.id]) for a in articles],
+                            colours),
         "leans": leans,
         "has_table": bool(matcher.outlets),
     }
