@@ -94,6 +94,7 @@ def test_items_carry_sources_and_coverage(client: TestClient) -> None:
     items = {s["id"]: s for s in client.get("/api/stories").json()["items"]}
     lefty = items["lefty"]
     assert lefty["articles"] == 5
+    assert lefty["outlets"] == ["CNN", "Fox News", "MSNBC", "The Guardian"]  # copies' too
     # Guardian twice counts once; Fox's copy of CNN counts none: Guardian, CNN, MSNBC
     assert lefty["sources"] == 3
     assert lefty["coverage"]["lean"] == {"left": 3}

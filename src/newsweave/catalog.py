@@ -44,6 +44,7 @@ class Entry:
     coverage: dict[str, Any]
     outlet_keys: frozenset[str]  # casefolded outlet names and domains, for the outlet filter
     languages: frozenset[str]
+    outlets: tuple[str, ...] = ()  # every member's outlet (copies' too), as the reader names it
 
     @property
     def sources(self) -> int:
@@ -55,7 +56,7 @@ class Entry:
         return {
             "id": self.id, "headline": self.headline, "first_published": self.first_published,
             "last_published": self.last_published, "updated_at": self.updated_at,
-            "articles": self.articles, "outlets": list(cov["outlets"]),
+            "articles": self.articles, "outlets": list(self.outlets),
             "sources": self.sources,
             "coverage": {k: cov[k] for k in ("lean", "country", "owner", "blindspot")},
         }
@@ -95,7 +96,7 @@ class Catalog:
 
     @property
     def outlet_names(self) -> list[str]:
-        names = {n for e in self.entries for n in e.coverage["outlets"]}
+        names = {n for e in self.entries for n in e.outlets}
         return sorted(names, key=str.casefold)
 
     def select(self, query: ListQuery, matching: set[str] | None = None) -> tuple[int, list[Entry]]:
@@ -161,6 +162,7 @@ def build_catalog(store: Any) -> Catalog:
     members: dict[str, list[Member]] = defaultdict(list)
     languages: dict[str, set[str]] = defaultdict(set)
     keys: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, set[str]] = defaultdict(set)
     for r in rows:
         members[r.story_id].append(Member(r.article_id, r.url, r.outlet, r.published,
                                           r.duplicate_of))
@@ -168,6 +170,7 @@ def build_catalog(store: Any) -> Catalog:
         name = matcher.display_name(r.url, r.outlet)
         if name:
             keys[r.story_id].add(name.casefold())
+            names[r.story_id].add(name)
         outlet = matcher.match(r.url, r.outlet)
         if outlet is not None:
             keys[r.story_id].add(outlet.domain)
@@ -177,7 +180,8 @@ def build_catalog(store: Any) -> Catalog:
         Entry(id=s.id, headline=s.headline, first_published=s.first_published,
               last_published=s.last_published, updated_at=s.updated_at,
               articles=len(members[s.id]), coverage=story_coverage(members[s.id], matcher),
-              outlet_keys=frozenset(keys[s.id]), languages=frozenset(languages[s.id]))
+              outlet_keys=frozenset(keys[s.id]), languages=frozenset(languages[s.id]),
+              outlets=tuple(sorted(names[s.id], key=str.casefold)))
         for s in stories
     ]
     return Catalog(entries, matcher, has_language)
@@ -269,7 +273,7 @@ def entries_csv(entries: Iterable[Entry]) -> Iterable[str]:
         cov = e.coverage
         row: Sequence[Any] = (
             e.id, e.headline, e.first_published, e.last_published, e.updated_at, e.articles,
-            e.sources, "; ".join(cov["outlets"]), _counts(cov["lean"]), _counts(cov["country"]),
+            e.sources, "; ".join(e.outlets), _counts(cov["lean"]), _counts(cov["country"]),
             cov["blindspot"],
         )
         writer.writerow([csv_cell(v) for v in row])
