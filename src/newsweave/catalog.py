@@ -17,8 +17,8 @@ import io
 import re
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from newsweave.outlets import Member, OutletMatcher, story_coverage
 SORTS = ("updated", "first_published", "sources", "articles")
 DEFAULT_LANGUAGE = "en"  # articles before a language column exists are taken as English
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+HITS_CACHED = 512  # filtered, sorted id lists kept per catalog (one per distinct query)
 CSV_COLUMNS = ("id", "headline", "first_published", "last_published", "updated_at",
                "articles", "sources", "outlets", "lean", "country", "blindspot")
 
@@ -45,6 +46,8 @@ class Entry:
     outlet_keys: frozenset[str]  # casefolded outlet names and domains, for the outlet filter
     languages: frozenset[str]
     outlets: tuple[str, ...] = ()  # every member's outlet (copies' too), as the reader names it
+    lean_keys: frozenset[str] = frozenset()  # casefolded, for the filters
+    country_keys: frozenset[str] = frozenset()
 
     @property
     def sources(self) -> int:
@@ -93,42 +96,78 @@ class Catalog:
     has_language: bool
     built_at: float = field(default_factory=time.monotonic)
     _orders: dict[str, list[Entry]] = field(default_factory=dict)
+    _hits: OrderedDict[tuple[Any, ...], list[Entry]] = field(default_factory=OrderedDict)
+    _memo: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def outlet_names(self) -> list[str]:
-        names = {n for e in self.entries for n in e.outlets}
-        return sorted(names, key=str.casefold)
+        return self.memo(("outlet names",), lambda: sorted(
+            {n for e in self.entries for n in e.outlets}, key=str.casefold))
 
-    def select(self, query: ListQuery, matching: set[str] | None = None) -> tuple[int, list[Entry]]:
-        """(total matching, the page asked for). ``matching``: ids the full-text search let
-        through (None: no search)."""
-        ordered = self._orders.get(query.sort)
-        if ordered is None:  # sorted once per catalog; a filter keeps the order
-            ordered = list(self.entries)
-            sort_entries(ordered, query.sort)
-            self._orders[query.sort] = ordered
-        hits = [e for e in ordered if _keep(e, query, matching)]
+    def memo(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """``make()`` once per key for this catalog (LRU of ``HITS_CACHED``): what is derived
+        from one store version (a rendered list page) stays right until the store changes,
+        and then a new catalog starts empty."""
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = make()
+        with self._lock:
+            self._memo[key] = value
+            while len(self._memo) > HITS_CACHED:
+                self._memo.popitem(last=False)
+        return value
+
+    def select(self, query: ListQuery,
+               search: Callable[[str], set[str]] | None = None) -> tuple[int, list[Entry]]:
+        """(total matching, the page asked for). ``search(q)``: the ids of stories whose
+        articles contain the words of ``q`` (the store's full-text search), asked only when
+        the query has words and its answer is not cached yet."""
+        key = (query.sort, query.q, query.outlet and query.outlet.casefold(),
+               query.lean and query.lean.casefold(), query.country and query.country.casefold(),
+               query.date_from, query.date_to, query.language and query.language.casefold())
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits is not None:
+                self._hits.move_to_end(key)
+        if hits is None:
+            matching = search(query.q) if query.q and search is not None else None
+            hits = [e for e in self._ordered(query.sort) if _keep(e, key, matching)]
+            with self._lock:  # one catalog = one store version: a result stays right
+                self._hits[key] = hits
+                while len(self._hits) > HITS_CACHED:
+                    self._hits.popitem(last=False)
         return len(hits), hits[query.offset: query.offset + query.limit]
 
+    def _ordered(self, sort: str) -> list[Entry]:
+        ordered = self._orders.get(sort)
+        if ordered is None:  # sorted once per catalog; a filter keeps the order
+            ordered = list(self.entries)
+            sort_entries(ordered, sort)
+            self._orders[sort] = ordered
+        return ordered
 
-def _keep(e: Entry, query: ListQuery, matching: set[str] | None) -> bool:
+
+def _keep(e: Entry, key: tuple[Any, ...], matching: set[str] | None) -> bool:
+    """Does ``e`` pass the filters of a ``select`` key (values casefolded there)?"""
+    _, _, outlet, lean, country, date_from, date_to, language = key
     if matching is not None and e.id not in matching:
         return False
-    if query.outlet and query.outlet.strip().casefold() not in e.outlet_keys:
+    if outlet and outlet not in e.outlet_keys:
         return False
-    if query.lean and not any(k.casefold() == query.lean.casefold()
-                              for k in e.coverage["lean"]):
+    if lean and lean not in e.lean_keys:
         return False
-    if query.country and not any(k.casefold() == query.country.casefold()
-                                 for k in e.coverage["country"]):
+    if country and country not in e.country_keys:
         return False
-    if query.language and query.language.casefold() not in e.languages:
+    if language and language not in e.languages:
         return False
     # a story overlaps [from, to]; an undated story is left out once a bound is given
-    if query.date_from and (e.last_published is None or e.last_published < query.date_from):
+    if date_from and (e.last_published is None or e.last_published < date_from):
         return False
-    return not (query.date_to and (
-        e.first_published is None or e.first_published[: len(query.date_to)] > query.date_to))
+    return not (date_to and (
+        e.first_published is None or e.first_published[: len(date_to)] > date_to))
 
 
 def _newest(value: str | None) -> tuple[bool, str]:
@@ -176,14 +215,17 @@ def build_catalog(store: Any) -> Catalog:
             keys[r.story_id].add(outlet.domain)
         if r.outlet:
             keys[r.story_id].add(r.outlet.strip().casefold())
-    entries = [
-        Entry(id=s.id, headline=s.headline, first_published=s.first_published,
-              last_published=s.last_published, updated_at=s.updated_at,
-              articles=len(members[s.id]), coverage=story_coverage(members[s.id], matcher),
-              outlet_keys=frozenset(keys[s.id]), languages=frozenset(languages[s.id]),
-              outlets=tuple(sorted(names[s.id], key=str.casefold)))
-        for s in stories
-    ]
+    entries = []
+    for s in stories:
+        cov = story_coverage(members[s.id], matcher)
+        entries.append(Entry(
+            id=s.id, headline=s.headline, first_published=s.first_published,
+            last_published=s.last_published, updated_at=s.updated_at,
+            articles=len(members[s.id]), coverage=cov, outlet_keys=frozenset(keys[s.id]),
+            languages=frozenset(languages[s.id]),
+            outlets=tuple(sorted(names[s.id], key=str.casefold)),
+            lean_keys=frozenset(k.casefold() for k in cov["lean"]),
+            country_keys=frozenset(k.casefold() for k in cov["country"])))
     return Catalog(entries, matcher, has_language)
 
 

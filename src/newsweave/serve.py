@@ -848,8 +848,7 @@ def create_app(
 
     def select_stories(query: ListQuery) -> tuple[int, list[Any], Any]:
         catalog = catalogs.get()
-        matching = store.matching_story_ids(query.q) if query.q else None
-        total, entries = catalog.select(query, matching)
+        total, entries = catalog.select(query, store.matching_story_ids)
         return total, entries, catalog
 
     def page_id(value: str) -> str:
@@ -959,28 +958,38 @@ def create_app(
                              "grouped": result["grouped"]}, status)
 
     # ---------------------------------------------------------------- pages
+    def render_index(query: ListQuery, page: int) -> bytes:
+        total, entries, catalog = select_stories(query)
+        colours = lean_colours(catalog.matcher.leans, catalog.matcher.sides)
+        stories = [e.summary() | {"bar": lean_bar(e.coverage["lean"], colours)}
+                   for e in entries]
+
+        def page_url(n: int) -> str:
+            return _with_query("/", query.params(page=n if n > 1 else None))
+
+        html = env.get_template("index.html").render(
+            writable=token is not None, stories=stories, total=total, query=query.q or "",
+            list=query, filtered=any(query.params(sort=None).values()), page=page,
+            pages=max(1, -(-total // PAGE_SIZE)), leans=catalog.matcher.leans,
+            countries=catalog.matcher.countries, outlets=catalog.outlet_names,
+            has_language=catalog.has_language,
+            csv_url=_with_query("/api/stories.csv", query.params()), page_url=page_url)
+        return html.encode("utf-8")
+
+    def index_page(query: ListQuery, page: int) -> bytes:
+        """The list page, rendered once per store version and query (readers repeat the
+        same few views: the front page, a lean, a country)."""
+        catalog = catalogs.get()
+        return catalog.memo(("index", token is not None, query, page),
+                            lambda: render_index(query, page))
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(
         params: ListParams,
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> HTMLResponse:
         query = replace(params, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        total, entries, catalog = await db(select_stories, query)
-        colours = lean_colours(catalog.matcher.leans, catalog.matcher.sides)
-        stories = [e.summary() | {"bar": lean_bar(e.coverage["lean"], colours)}
-                   for e in entries]
-        filtered = any(query.params(sort=None).values())
-
-        def page_url(n: int) -> str:
-            return _with_query("/", query.params(page=n if n > 1 else None))
-
-        return render("index.html", stories=stories, total=total, query=query.q or "",
-                      list=query, filtered=filtered, page=page,
-                      pages=max(1, -(-total // PAGE_SIZE)), leans=catalog.matcher.leans,
-                      countries=catalog.matcher.countries, outlets=catalog.outlet_names,
-                      has_language=catalog.has_language,
-                      csv_url=_with_query("/api/stories.csv", query.params()),
-                      page_url=page_url)
+        return HTMLResponse(await db(index_page, query, page))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(story_id: str) -> HTMLResponse:
