@@ -28,6 +28,10 @@ SORTS = ("updated", "first_published", "sources", "articles")
 DEFAULT_LANGUAGE = "en"  # articles before a language column exists are taken as English
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 HITS_CACHED = 512  # filtered, sorted id lists kept per catalog (one per distinct query)
+#: what ``Catalog.memo`` keeps per catalog: small things (a story's list item, a few hundred
+#: bytes) for every story of a large store; whole pages and API answers (tens of KiB) for the
+#: views readers repeat
+MEMO_SIZES = {"small": 20_000, "pages": 256}
 CSV_COLUMNS = ("id", "headline", "first_published", "last_published", "updated_at",
                "articles", "sources", "outlets", "lean", "country", "blindspot")
 
@@ -97,27 +101,34 @@ class Catalog:
     built_at: float = field(default_factory=time.monotonic)
     _orders: dict[str, list[Entry]] = field(default_factory=dict)
     _hits: OrderedDict[tuple[Any, ...], list[Entry]] = field(default_factory=OrderedDict)
-    _memo: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+    _memo: dict[str, OrderedDict[tuple[Any, ...], Any]] = field(
+        default_factory=lambda: {pool: OrderedDict() for pool in MEMO_SIZES})
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def outlet_names(self) -> list[str]:
         return self.memo(("outlet names",), lambda: sorted(
-            {n for e in self.entries for n in e.outlets}, key=str.casefold))
+            {n for e in self.entries for n in e.outlets}, key=str.casefold), "small")
 
-    def memo(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        """``make()`` once per key for this catalog (LRU of ``HITS_CACHED``): what is derived
-        from one store version (a rendered list page) stays right until the store changes,
-        and then a new catalog starts empty."""
+    def cached(self, key: tuple[Any, ...], pool: str = "pages") -> Any | None:
+        """What ``memo`` holds for ``key``, without making it (None if nothing)."""
         with self._lock:
-            if key in self._memo:
-                self._memo.move_to_end(key)
-                return self._memo[key]
+            return self._memo[pool].get(key)
+
+    def memo(self, key: tuple[Any, ...], make: Callable[[], Any], pool: str = "pages") -> Any:
+        """``make()`` once per key for this catalog (an LRU per ``pool``, see
+        ``MEMO_SIZES``): what is derived from one store version (a rendered list page) stays
+        right until the store changes, and then a new catalog starts empty."""
+        memo = self._memo[pool]
+        with self._lock:
+            if key in memo:
+                memo.move_to_end(key)
+                return memo[key]
         value = make()
         with self._lock:
-            self._memo[key] = value
-            while len(self._memo) > HITS_CACHED:
-                self._memo.popitem(last=False)
+            memo[key] = value
+            while len(memo) > MEMO_SIZES[pool]:
+                memo.popitem(last=False)
         return value
 
     def select(self, query: ListQuery,
@@ -245,6 +256,14 @@ class CatalogCache:
     def version(self) -> tuple[Any, ...] | None:
         """The store version the current catalog was built from."""
         return self._version
+
+    def fresh(self) -> Catalog | None:
+        """The catalog if it was checked against the store within ``ttl``, else None: lets a
+        request answer from memory without a thread hop or a database read."""
+        catalog = self._catalog
+        if catalog is not None and time.monotonic() - self._checked < self.ttl:
+            return catalog
+        return None
 
     def invalidate(self) -> None:
         self._checked = 0.0

@@ -29,6 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -878,17 +879,29 @@ def create_app(
                 "grouped": grouped}
 
     # ---------------------------------------------------------------- API
+    def list_json(query: ListQuery, key: tuple[Any, ...]) -> bytes:
+        def make() -> bytes:
+            total, entries, _ = select_stories(query)
+            return json.dumps({"items": [e.summary() for e in entries], "total": total,
+                               "limit": query.limit, "offset": query.offset,
+                               "sort": query.sort}, ensure_ascii=False).encode()
+
+        return catalogs.get().memo(key, make)
+
     @app.get("/api/stories", tags=["api"],
              summary="Stories: sorted, filtered and paged, each with its sources and coverage")
     async def api_stories(
         params: ListParams,
         limit: Annotated[int, Query(ge=1, le=API_MAX_LIMIT)] = 50,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    ) -> dict[str, Any]:
+    ) -> Response:
         query = replace(params, limit=limit, offset=offset)
-        total, entries, _ = await db(select_stories, query)
-        return {"items": [e.summary() for e in entries], "total": total,
-                "limit": limit, "offset": offset, "sort": query.sort}
+        key = ("api", query)
+        catalog = catalogs.fresh()
+        body = catalog.cached(key) if catalog is not None else None
+        if body is None:
+            body = await db(list_json, query, key)
+        return Response(body, media_type="application/json")
 
     @app.get("/api/stories.csv", tags=["api"],
              summary="The story list as CSV (same sort and filters as /api/stories)")
@@ -960,8 +973,15 @@ def create_app(
     # ---------------------------------------------------------------- pages
     def render_index(query: ListQuery, page: int) -> bytes:
         total, entries, catalog = select_stories(query)
-        colours = lean_colours(catalog.matcher.leans, catalog.matcher.sides)
-        stories = [e.summary() | {"bar": lean_bar(e.coverage["lean"], colours)}
+        colours = catalog.memo(("colours",), lambda: lean_colours(
+            catalog.matcher.leans, catalog.matcher.sides), "small")
+        item = env.get_template("_story_item.html")
+
+        def render_item(e: Any) -> Markup:
+            story = e.summary() | {"bar": lean_bar(e.coverage["lean"], colours)}
+            return Markup(item.render(s=story))  # autoescaped when rendered
+
+        stories = [catalog.memo(("item", e.id), lambda e=e: render_item(e), "small")
                    for e in entries]
 
         def page_url(n: int) -> str:
@@ -989,7 +1009,9 @@ def create_app(
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> HTMLResponse:
         query = replace(params, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        return HTMLResponse(await db(index_page, query, page))
+        catalog = catalogs.fresh()  # the common case: a page already rendered, no thread hop
+        html = catalog.cached(("index", token is not None, query, page)) if catalog else None
+        return HTMLResponse(html if html is not None else await db(index_page, query, page))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(story_id: str) -> HTMLResponse:
