@@ -180,7 +180,7 @@ def test_list_stories_paging_and_search(client: TestClient, store: Store) -> Non
         "floods"
     )
     assert client.get("/api/stories", params={"q": "zyzzyva"}).json() == {
-        "items": [], "total": 0, "limit": 50, "offset": 0}
+        "items": [], "total": 0, "limit": 50, "offset": 0, "sort": "updated"}
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 10_000}, {"offset": -1},
@@ -638,8 +638,8 @@ def doubtful_brief(articles: Sequence[Article], story_id: str) -> Brief:
 
 def test_story_page_folds_doubtful_speakers(store: Store) -> None:
     with TestClient(create_app(store, TOKEN, brief_fn=doubtful_brief)) as c:
-        page = c.get(f"/stories/{STORY}").text
-        brief = c.get(f"/api/stories/{STORY}/brief").json()
+        page = ready(c, f"/stories/{STORY}").text
+        brief = ready(c, f"/api/stories/{STORY}/brief").json()
     jsonschema.validate(brief, SCHEMA)
     assert [q.get("low_confidence") for q in brief["quotes"]] == [False, True]
     fold = page.index("(speaker uncertain)")

@@ -135,8 +135,9 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list stories instead of grouping")
     p.add_argument("--rebuild", action="store_true",
                    help="regroup every stored article from scratch, not only the new ones")
-    p.add_argument("--format", choices=("text", "jsonl"), default=None,
-                   help="listing format: a table (text) or one JSON story per line (jsonl)")
+    p.add_argument("--format", choices=("text", "jsonl", "csv"), default=None,
+                   help="listing format: a table (text), one JSON story per line (jsonl), or "
+                   "CSV with sources and coverage by lean (csv)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(handler=_cmd_stories)
 
@@ -192,6 +193,38 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
 
 
 REGISTRARS.append(_add_quotes)
+
+
+# --------------------------------------------------------------------------- outlets
+def _cmd_outlets(args: argparse.Namespace) -> int:
+    from newsweave import cli_outlets
+
+    if args.outlets_command == "import":
+        return cli_outlets.run_import(args)
+    return cli_outlets.run_list(args)
+
+
+def _add_outlets(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "outlets",
+        help="import or list the outlet table (lean, country, owner)",
+        description="Your own table of outlets (CSV columns domain,name,lean,country,owner) "
+        "for the coverage views: articles map to an outlet by their URL's registered domain, "
+        "else by outlet name. See docs/outlets.md.",
+    )
+    osub = p.add_subparsers(dest="outlets_command", metavar="ACTION", required=True)
+    imp = osub.add_parser("import", help="import (or update) outlets from a CSV file")
+    imp.add_argument("file", metavar="FILE.csv", help="CSV: domain,name,lean,country,owner")
+    imp.add_argument("--db", metavar="URL", help=_DB_HELP)
+    imp.add_argument("--replace", action="store_true",
+                     help="drop outlets not in the file (default: keep them)")
+    lst = osub.add_parser("list", help="list the stored outlets")
+    lst.add_argument("--db", metavar="URL", help=_DB_HELP)
+    lst.add_argument("--format", choices=("text", "csv"), default="text")
+    p.set_defaults(handler=_cmd_outlets)
+
+
+REGISTRARS.append(_add_outlets)
 
 
 def build_parser() -> argparse.ArgumentParser:

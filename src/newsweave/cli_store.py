@@ -226,11 +226,20 @@ def run_stories(args: argparse.Namespace) -> int:
         raise InputError(f"--since {since} is after --until {until}")
     store = open_store(args.db, create=False)
     try:
-        listing = args.list or args.format == "jsonl"
+        listing = args.list or args.format in ("jsonl", "csv")
         if not args.list:
             summary = _group(store, args, since, until)
             print(summary, file=sys.stderr if listing else sys.stdout)
         if not listing:
+            return 0
+        if args.format == "csv":
+            from newsweave.catalog import ListQuery, build_catalog, entries_csv
+
+            catalog = build_catalog(store)
+            _, entries = catalog.select(ListQuery(limit=len(catalog.entries)))
+            for chunk in entries_csv(e for e in entries
+                                     if in_window(e, since, until)):  # type: ignore[arg-type]
+                sys.stdout.write(chunk)
             return 0
         stories = (s for s in iter_stories(store) if in_window(s, since, until))
         if args.format == "jsonl":

@@ -23,14 +23,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -38,8 +39,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsweave import app as app_layer
 from newsweave.background import Background
+from newsweave.catalog import (
+    LANGUAGE_RE,
+    CatalogCache,
+    ListQuery,
+    entries_csv,
+    parse_day,
+)
+from newsweave.charts import lean_bar, lean_colours, time_chart
 from newsweave.errors import InputError
 from newsweave.models import Article, Brief
+from newsweave.outlets import UNRATED, Member, OutletMatcher, story_coverage
 
 log = logging.getLogger("newsweave.serve")
 
@@ -53,6 +63,8 @@ MAX_JSON_BYTES = 1 << 20  # one article as JSON: plenty for any real report
 MAX_FORM_BYTES = 4 << 20  # the add form may carry several uploaded files
 PAGE_SIZE = 20  # stories per page of the story list
 API_MAX_LIMIT = 200
+MAX_OFFSET = 10_000_000  # far past any store; a larger one is a 422, not an overflow
+CSV_MAX_ROWS = 100_000
 CACHE_SIZE = 256  # briefs kept in memory (each a few tens of KiB)
 ROW_TTL_S = 1.0  # how stale a story row may be: bounds how late another process's write shows
 BRIEF_WORDS = app_layer.BRIEF_WORDS  # stored briefs: one word budget for server and CLI
@@ -264,12 +276,18 @@ def _plain_words(text: str) -> str:
     return " ".join(w.lower() for w in re.findall(r"\w+", text))
 
 
-def story_view(brief: dict[str, Any], articles: Sequence[Article]) -> dict[str, Any]:
-    """Everything the story page shows, with every citation resolved to a <mark> id."""
+def story_view(brief: dict[str, Any], articles: Sequence[Article],
+               leans: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything the story page shows, with every citation resolved to a <mark> id.
+    ``leans``: article id -> its outlet's lean (from the outlet table), shown beside it."""
     texts = {a.id: a.text for a in articles}
+    leans = leans or {}
     sources = list(brief.get("sources") or [])
     number = {s["id"]: k for k, s in enumerate(sources, start=1)}
     label = {s["id"]: source_label(s, number[s["id"]]) for s in sources}
+
+    def tagged(ids: Iterable[str]) -> list[dict[str, str | None]]:
+        return [{"label": label.get(i, i), "lean": leans.get(i)} for i in ids]
     spans: dict[str, list[tuple[int, int, str]]] = {s["id"]: [] for s in sources}
     summary = []
     for i, item in enumerate(brief.get("summary") or []):
@@ -302,7 +320,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article]) -> dict[str, 
         source_views.append({
             "num": number[s["id"]], "id": s["id"], "label": label[s["id"]],
             "title": s.get("title"), "outlet": s.get("outlet"), "published": s.get("published"),
-            "url": safe_url(s.get("url")), "segments": segments,
+            "url": safe_url(s.get("url")), "segments": segments, "lean": leans.get(s["id"]),
             "missing": s["id"] not in texts, "copy_of": number.get(s.get("copy_of") or ""),
         })
     for item in summary:
@@ -368,12 +386,14 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article]) -> dict[str, 
         "shared": [{"sources": [label.get(s, s) for s in p.get("sources") or []],
                     "text": p.get("text", "")} for p in coverage.get("shared_passages") or []],
         "unique": [{"source": label.get(u.get("source"), u.get("source")),
+                    "lean": leans.get(u.get("source")),
                     "sentences": list(u.get("sentences") or [])}
                    for u in coverage.get("unique") or [] if u.get("sentences")],
         "discrepancies": [
             {"topic": d.get("topic", ""), "kind": d.get("kind"),
              "claims": [{"text": c.get("text", ""),
-                         "sources": [label.get(s, s) for s in c.get("sources") or []]}
+                         "sources": [label.get(s, s) for s in c.get("sources") or []],
+                         "outlets": tagged(c.get("sources") or [])}
                         for c in d.get("claims") or []]}
             for d in coverage.get("discrepancies") or []
         ],
@@ -386,6 +406,31 @@ def story_summary(row: Any) -> dict[str, Any]:
         "id": row.id, "headline": row.headline, "first_published": row.first_published,
         "last_published": row.last_published, "updated_at": row.updated_at,
         "articles": len(row.article_ids), "outlets": list(row.outlets),
+    }
+
+
+def story_members(articles: Sequence[Article], copies: dict[str, str]) -> list[Member]:
+    return [Member(a.id, a.url, a.outlet, a.published, copies.get(a.id)) for a in articles]
+
+
+def coverage_view(articles: Sequence[Article], copies: dict[str, str],
+                  matcher: OutletMatcher) -> dict[str, Any]:
+    """The story page's "who covers it": counts, the lean bar, the chart over time, and each
+    article's lean (for the sources and the unique facts and discrepancies)."""
+    coverage = story_coverage(story_members(articles, copies), matcher)
+    colours = lean_colours(matcher.leans, matcher.sides)
+    leans, names = {}, {}
+    for a in articles:
+        outlet = matcher.match(a.url, a.outlet)
+        leans[a.id] = outlet.lean if outlet and outlet.lean else UNRATED
+        names[a.id] = matcher.display_name(a.url, a.outlet)
+    return {
+        "coverage": coverage,
+        "bar": lean_bar(coverage["lean"], colours, width=320, height=18),
+        "chart": time_chart([(a.published, leans[a.id], names[a.id]) for a in articles],
+                            colours),
+        "leans": leans,
+        "has_table": bool(matcher.outlets),
     }
 
 
@@ -476,6 +521,7 @@ class CachedStory:
 
     brief: dict[str, Any]
     page: bytes | None = None  # the story page, encoded once
+    page_version: Any = None  # the catalog (outlet table) version the page was rendered with
     json: bytes | None = None
     version: int = 0  # the stored version this is (0: not a stored brief)
     articles: tuple[str, ...] = ()  # the members it was woven from
@@ -638,6 +684,51 @@ StoryIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
 ArticleIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
 
 
+def _invalid_query(field_name: str, message: str) -> RequestValidationError:
+    """A 422 naming the query parameter, in the shape FastAPI's own validation uses."""
+    return RequestValidationError([{"loc": ("query", field_name), "msg": message,
+                                    "type": "value_error"}])
+
+def list_query(
+    sort: Annotated[Literal["updated", "first_published", "sources", "articles"], Query(
+        description="updated: latest article first; first_published: newest start first; "
+        "sources / articles: most first")] = "updated",
+    q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
+    outlet: Annotated[str | None, Query(max_length=200, description=(
+        "an outlet's name or domain (any member article)"))] = None,
+    lean: Annotated[str | None, Query(max_length=100, description=(
+        "an independent source of this lean"))] = None,
+    country: Annotated[str | None, Query(max_length=100)] = None,
+    date_from: Annotated[str | None, Query(alias="from", max_length=10, description=(
+        "YYYY-MM-DD: stories with an article on or after"))] = None,
+    date_to: Annotated[str | None, Query(alias="to", max_length=10, description=(
+        "YYYY-MM-DD: stories with an article on or before"))] = None,
+    language: Annotated[str | None, Query(max_length=20, description=(
+        "ISO 639 code of a member article (all are 'en' until articles carry one)"))
+    ] = None,
+) -> ListQuery:
+    """The story list's sort and filters from the query string (paging is the route's)."""
+    def clean(value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    try:
+        day_from = parse_day(date_from, "from")
+        day_to = parse_day(date_to, "to")
+    except ValueError as exc:
+        raise _invalid_query("from" if "from" in str(exc) else "to", str(exc)) from None
+    if day_from and day_to and day_from > day_to:
+        raise _invalid_query("from", f"from {day_from} is after to {day_to}")
+    lang = clean(language)
+    if lang and not LANGUAGE_RE.match(lang):
+        raise _invalid_query("language", "language must be a code such as en or pt-BR")
+    return ListQuery(sort=sort, q=clean(q), outlet=clean(outlet), lean=clean(lean),
+                     country=clean(country), date_from=day_from, date_to=day_to,
+                     language=lang)
+
+
+ListParams = Annotated[ListQuery, Depends(list_query)]
+
+
 def create_app(
     store: Any,
     token: str | None,
@@ -655,12 +746,14 @@ def create_app(
     cache = BriefCache()
     rows = RecentRows(ttl=row_ttl)
     states = RecentRows(ttl=row_ttl)  # story id -> app.CurrentBrief, as fresh as its row
+    catalogs = CatalogCache(store, ttl=row_ttl)
     write_lock = threading.Lock()
 
     def forget() -> None:
         """Another write landed (here, or grouping/weaving finished): read rows afresh."""
         rows.clear()
         states.clear()
+        catalogs.invalidate()
 
     def group_job(article_ids: list[str]) -> list[str]:
         """Group new articles (under the store's update lock, so a ``newsweave update`` in
@@ -693,6 +786,7 @@ def create_app(
     app.state.cache = cache
     app.state.background = background
     app.router.on_shutdown.append(background.stop)
+    app.state.catalogs = catalogs
 
     async def db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A blocking store call off the event loop (the Store pools its connections)."""
@@ -819,11 +913,18 @@ def create_app(
                      stale: bool = False) -> bytes:
         articles = store.get_articles(list(entry.articles)) if entry.articles else (
             store.story_articles(row.id))
-        view = story_view(entry.brief, articles)
+        who = coverage_view(articles, store.story_duplicates(row.id), catalogs.get().matcher)
+        view = story_view(entry.brief, articles, who["leans"])
         html = env.get_template("story.html").render(
-            writable=token is not None, story=story_summary(row), view=view, query="",
+            writable=token is not None, story=story_summary(row), view=view, who=who, query="",
             history=story_history(row, entry, viewing, stale))
         return html.encode("utf-8")
+
+
+    def select_stories(query: ListQuery) -> tuple[int, list[Any], Any]:
+        catalog = catalogs.get()
+        total, entries = catalog.select(query, store.matching_story_ids)
+        return total, entries, catalog
 
     def page_id(value: str) -> str:
         if not valid_id(value):
@@ -844,28 +945,60 @@ def create_app(
                 "id_conflicts": getattr(result, "id_conflicts", 0)}
 
     # ---------------------------------------------------------------- API
-    @app.get("/api/stories", tags=["api"], summary="Stories, newest first")
+    def list_json(query: ListQuery, key: tuple[Any, ...]) -> bytes:
+        def make() -> bytes:
+            total, entries, _ = select_stories(query)
+            return json.dumps({"items": [e.summary() for e in entries], "total": total,
+                               "limit": query.limit, "offset": query.offset,
+                               "sort": query.sort}, ensure_ascii=False).encode()
+
+        return catalogs.get().memo(key, make)
+
+    @app.get("/api/stories", tags=["api"],
+             summary="Stories: sorted, filtered and paged, each with its sources and coverage")
     async def api_stories(
+        params: ListParams,
         limit: Annotated[int, Query(ge=1, le=API_MAX_LIMIT)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
-        q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
-    ) -> dict[str, Any]:
-        query = (q or "").strip() or None
-        rows = await db(store.list_stories, limit=limit, offset=offset, query=query)
-        total = await db(store.count_stories, query=query)
-        return {"items": [story_summary(r) for r in rows], "total": total,
-                "limit": limit, "offset": offset}
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> Response:
+        query = replace(params, limit=limit, offset=offset)
+        key = ("api", query)
+        catalog = catalogs.fresh()
+        body = catalog.cached(key) if catalog is not None else None
+        if body is None:
+            body = await db(list_json, query, key)
+        return Response(body, media_type="application/json")
+
+    @app.get("/api/stories.csv", tags=["api"],
+             summary="The story list as CSV (same sort and filters as /api/stories)")
+    async def api_stories_csv(
+        params: ListParams,
+        limit: Annotated[int, Query(ge=1, le=CSV_MAX_ROWS)] = CSV_MAX_ROWS,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> StreamingResponse:
+        query = replace(params, limit=limit, offset=offset)
+        _, entries, _ = await db(select_stories, query)
+        return StreamingResponse(
+            entries_csv(entries), media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="stories.csv"'})
 
     @app.get("/api/stories/{story_id}", tags=["api"], summary="One story and its sources")
     async def api_story(story_id: StoryIdPath) -> dict[str, Any]:
         row = await story_row(story_id)
         articles = await db(store.story_articles, row.id)
+        copies = await db(store.story_duplicates, row.id)
+        matcher = (await db(catalogs.get)).matcher
         out = story_summary(row)
-        out["sources"] = [
-            {"id": a.id, "title": a.title, "outlet": a.outlet, "published": a.published,
-             "url": a.url, "words": a.words}
-            for a in articles
-        ]
+        coverage = story_coverage(story_members(articles, copies), matcher)
+        out["sources"] = []
+        for a in articles:
+            outlet = matcher.match(a.url, a.outlet)
+            out["sources"].append({
+                "id": a.id, "title": a.title, "outlet": a.outlet, "published": a.published,
+                "url": a.url, "words": a.words, "copy_of": copies.get(a.id),
+                "outlet_info": outlet.as_dict() if outlet else None})
+        out["independent_sources"] = coverage["sources"]
+        out["coverage"] = {k: coverage[k] for k in ("lean", "country", "owner", "blindspot")}
         return out
 
     @app.get("/api/stories/{story_id}/brief", tags=["api"],
@@ -954,18 +1087,47 @@ def create_app(
                              "added": bool(result["added"]), "detail": detail}, status)
 
     # ---------------------------------------------------------------- pages
+    def render_index(query: ListQuery, page: int) -> bytes:
+        total, entries, catalog = select_stories(query)
+        colours = catalog.memo(("colours",), lambda: lean_colours(
+            catalog.matcher.leans, catalog.matcher.sides), "small")
+        item = env.get_template("_story_item.html")
+
+        def render_item(e: Any) -> Markup:
+            story = e.summary() | {"bar": lean_bar(e.coverage["lean"], colours)}
+            return Markup(item.render(s=story))  # autoescaped when rendered
+
+        stories = [catalog.memo(("item", e.id), lambda e=e: render_item(e), "small")
+                   for e in entries]
+
+        def page_url(n: int) -> str:
+            return _with_query("/", query.params(page=n if n > 1 else None))
+
+        html = env.get_template("index.html").render(
+            writable=token is not None, stories=stories, total=total, query=query.q or "",
+            list=query, filtered=any(query.params(sort=None).values()), page=page,
+            pages=max(1, -(-total // PAGE_SIZE)), leans=catalog.matcher.leans,
+            countries=catalog.matcher.countries, outlets=catalog.outlet_names,
+            has_language=catalog.has_language,
+            csv_url=_with_query("/api/stories.csv", query.params()), page_url=page_url)
+        return html.encode("utf-8")
+
+    def index_page(query: ListQuery, page: int) -> bytes:
+        """The list page, rendered once per store version and query (readers repeat the
+        same few views: the front page, a lean, a country)."""
+        catalog = catalogs.get()
+        return catalog.memo(("index", token is not None, query, page),
+                            lambda: render_index(query, page))
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(
-        q: Annotated[str | None, Query(max_length=200)] = None,
+        params: ListParams,
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> HTMLResponse:
-        query = (q or "").strip() or None
-        rows = await db(store.list_stories, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-                        query=query)
-        total = await db(store.count_stories, query=query)
-        return render("index.html", stories=[story_summary(r) for r in rows], total=total,
-                      query=query or "", page=page,
-                      pages=max(1, -(-total // PAGE_SIZE)))
+        query = replace(params, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        catalog = catalogs.fresh()  # the common case: a page already rendered, no thread hop
+        html = catalog.cached(("index", token is not None, query, page)) if catalog else None
+        return HTMLResponse(html if html is not None else await db(index_page, query, page))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(
@@ -977,7 +1139,9 @@ def create_app(
         if version is not None or stale:  # an old version or a notice: not the cached page
             page = await run_in_threadpool(render_story, row, entry, version, stale)
             return HTMLResponse(page)
-        if entry.page is None:
+        await db(catalogs.get)  # the page shows outlet leans: re-render when the table changes
+        if entry.page is None or entry.page_version != catalogs.version:
+            entry.page_version = catalogs.version
             entry.page = await run_in_threadpool(render_story, row, entry)
         return HTMLResponse(entry.page)
 
@@ -1044,6 +1208,13 @@ def create_app(
         return render("docs.html", cdn=DOCS_CDN, query="")
 
     return app
+
+
+def _with_query(path: str, params: dict[str, str]) -> str:
+    """``path`` with ``params`` as its query string (percent-encoded; Jinja escapes the rest)."""
+    from urllib.parse import urlencode
+
+    return f"{path}?{urlencode(params)}" if params else path
 
 
 # --------------------------------------------------------------------------- CLI

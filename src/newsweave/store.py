@@ -151,6 +151,16 @@ schema_version_t = Table(
     Column("name", Text, nullable=False),
     Column("applied_at", Text, nullable=False),
 )
+outlets_t = Table(
+    "outlets",
+    _metadata,
+    Column("domain", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("lean", Text),
+    Column("country", Text),
+    Column("owner", Text),
+    Column("updated_at", Text, nullable=False),
+)
 
 _ARTICLE_FIELDS = ("id", "text", "title", "outlet", "published", "updated", "url", "path", "label")
 _ARTICLE_COLS = tuple(articles_t.c[name] for name in _ARTICLE_FIELDS)
@@ -1090,6 +1100,75 @@ class Store:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # ----------------------------------------------------------------------- outlets
+    def import_outlets(self, outlets: Sequence[Any], replace: bool = False) -> tuple[int, int]:
+        """Upsert outlet rows (``newsweave.outlets.Outlet``) in one transaction; with
+        ``replace`` the table holds exactly these afterwards. Returns (added, updated)."""
+        now = _now()
+        rows = [{**o.as_dict(), "updated_at": now} for o in outlets]
+        with self._write() as conn:
+            known = set(conn.scalars(select(outlets_t.c.domain)))
+            if replace:
+                conn.execute(outlets_t.delete())
+            if rows:
+                stmt = self._insert(outlets_t)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[outlets_t.c.domain],
+                    set_={c: stmt.excluded[c] for c in
+                          ("name", "lean", "country", "owner", "updated_at")},
+                )
+                conn.execute(stmt, rows)
+        added = sum(1 for r in rows if r["domain"] not in known)
+        return added, len(rows) - added
+
+    def list_outlets(self) -> list[Any]:
+        """Every outlet row (``newsweave.outlets.Outlet``), by name."""
+        from newsweave.outlets import Outlet
+
+        stmt = select(outlets_t.c.domain, outlets_t.c.name, outlets_t.c.lean,
+                      outlets_t.c.country, outlets_t.c.owner).order_by(
+            func.lower(outlets_t.c.name), outlets_t.c.domain)
+        with self.engine.connect() as conn:
+            return [Outlet(*row) for row in conn.execute(stmt)]
+
+    def catalog_version(self) -> tuple[Any, ...]:
+        """Changes whenever a story's membership, headline or copies change, or the outlet
+        table does: a cheap check (two aggregate reads) for caches built over them."""
+        with self.engine.connect() as conn:
+            stories = conn.execute(select(func.count(), func.max(stories_t.c.updated_at))).one()
+            outlets = conn.execute(select(func.count(), func.max(outlets_t.c.updated_at))).one()
+        return (*stories, *outlets)
+
+    def article_columns(self) -> set[str]:
+        """The columns ``articles`` has now (later migrations add some)."""
+        with self.engine.connect() as conn:
+            return {c["name"] for c in inspect(conn).get_columns("articles")}
+
+    def catalog_rows(self) -> tuple[list[Any], list[Any]]:
+        """Every story row, and every (story, member) pair with what the story list needs of
+        the member (url, outlet, published, duplicate_of, and ``language`` when the column
+        exists, else None): two reads, however many stories."""
+        sa = story_articles_t
+        language = (literal_column("articles.language") if "language" in self.article_columns()
+                    else literal_column("NULL")).label("language")
+        members = (
+            select(sa.c.story_id, sa.c.article_id, sa.c.duplicate_of, articles_t.c.url,
+                   articles_t.c.outlet, articles_t.c.published, language)
+            .join(articles_t, articles_t.c.id == sa.c.article_id)
+            .order_by(sa.c.story_id, *_published_order())
+        )
+        with self.engine.connect() as conn:
+            stories = conn.execute(select(stories_t)).all()
+            rows = conn.execute(members).all()
+        return stories, rows
+
+    def matching_story_ids(self, query: str) -> set[str]:
+        """Ids of the stories with a member article containing every word of ``query``."""
+        stmt = select(self._stories_query(query).subquery().c.id)
+        with self.engine.connect() as conn:
+            return set(conn.scalars(stmt))
+
 
 
 @contextmanager

@@ -145,5 +145,19 @@ GROUPER_STATE = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE)
+_OUTLETS_DDL = (
+    # One row per registered domain (``bbc.co.uk``); articles map here by their URL's domain, or
+    # by ``name`` when they carry no URL. ``lean``, ``country`` and ``owner`` are free text: the
+    # user's own table, newsweave ships no ratings.
+    "CREATE TABLE outlets ("
+    " domain TEXT PRIMARY KEY, name TEXT NOT NULL, lean TEXT, country TEXT, owner TEXT,"
+    " updated_at TEXT NOT NULL)",
+    "CREATE INDEX outlets_name ON outlets (name)",
+)
+
+OUTLETS = Migration(version=5, name="outlets", sqlite=_OUTLETS_DDL, postgresql=_OUTLETS_DDL)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS,
+)
 LATEST = MIGRATIONS[-1].version

@@ -64,3 +64,23 @@
     }
   });
 })();
+
+// The story list's controls submit with the header search (one form): without script the URL
+// carries every field; with it, empty fields and the default sort are left out of the URL.
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("search-form");
+    if (!form || !document.getElementById("list-controls")) return;
+    form.addEventListener("submit", function (event) {
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, key) {
+        if (typeof value !== "string" || value.trim() === "") return;
+        if (key === "sort" && value === "updated") return;
+        params.append(key, value.trim());
+      });
+      event.preventDefault();
+      var qs = params.toString();
+      window.location.assign(form.getAttribute("action") + (qs ? "?" + qs : ""));
+    });
+  });
+})();

@@ -1,0 +1,341 @@
+"""The story list as readers query it: every story with its independent sources and coverage
+by lean, filtered (outlet, lean, country, dates, language, full text), sorted and paged.
+
+Built from the store in two reads (stories, and every story's members joined with their
+articles) and kept in memory: at 10k articles that is a few thousand small records, and
+filtering and sorting them in Python costs well under a millisecond per request, where a
+per-request SQL aggregation over outlets, copies and leans would not. ``CatalogCache`` rebuilds
+it when ``Store.catalog_version`` changes (stories regrouped, outlets re-imported). Full-text
+search stays in the database (FTS5 / tsvector) and only narrows the ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsweave.outlets import Member, OutletMatcher, story_coverage
+
+SORTS = ("updated", "first_published", "sources", "articles")
+DEFAULT_LANGUAGE = "en"  # articles before a language column exists are taken as English
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+HITS_CACHED = 512  # filtered, sorted id lists kept per catalog (one per distinct query)
+#: what ``Catalog.memo`` keeps per catalog: small things (a story's list item, a few hundred
+#: bytes) for every story of a large store; whole pages and API answers (tens of KiB) for the
+#: views readers repeat
+MEMO_SIZES = {"small": 20_000, "pages": 256}
+CSV_COLUMNS = ("id", "headline", "first_published", "last_published", "updated_at",
+               "articles", "sources", "outlets", "lean", "country", "blindspot")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One story as the list shows it."""
+
+    id: str
+    headline: str
+    first_published: str | None
+    last_published: str | None
+    updated_at: str
+    articles: int
+    coverage: dict[str, Any]
+    outlet_keys: frozenset[str]  # casefolded outlet names and domains, for the outlet filter
+    languages: frozenset[str]
+    outlets: tuple[str, ...] = ()  # every member's outlet (copies' too), as the reader names it
+    lean_keys: frozenset[str] = frozenset()  # casefolded, for the filters
+    country_keys: frozenset[str] = frozenset()
+
+    @property
+    def sources(self) -> int:
+        return int(self.coverage["sources"])
+
+    def summary(self) -> dict[str, Any]:
+        """The list item of the API (``story_summary``'s fields, plus sources and coverage)."""
+        cov = self.coverage
+        return {
+            "id": self.id, "headline": self.headline, "first_published": self.first_published,
+            "last_published": self.last_published, "updated_at": self.updated_at,
+            "articles": self.articles, "outlets": list(self.outlets),
+            "sources": self.sources,
+            "coverage": {k: cov[k] for k in ("lean", "country", "owner", "blindspot")},
+        }
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the reader asked for; values already validated (see ``serve``)."""
+
+    sort: str = "updated"
+    q: str | None = None
+    outlet: str | None = None
+    lean: str | None = None
+    country: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    language: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+    def params(self, **change: Any) -> dict[str, str]:
+        """The query string that asks for this again (defaults left out), with ``change``."""
+        values = {"sort": self.sort, "q": self.q, "outlet": self.outlet, "lean": self.lean,
+                  "country": self.country, "from": self.date_from, "to": self.date_to,
+                  "language": self.language} | change
+        return {k: str(v) for k, v in values.items()
+                if v not in (None, "") and not (k == "sort" and v == "updated")}
+
+
+@dataclass
+class Catalog:
+    entries: list[Entry]
+    matcher: OutletMatcher
+    has_language: bool
+    built_at: float = field(default_factory=time.monotonic)
+    _orders: dict[str, list[Entry]] = field(default_factory=dict)
+    _hits: OrderedDict[tuple[Any, ...], list[Entry]] = field(default_factory=OrderedDict)
+    _memo: dict[str, OrderedDict[tuple[Any, ...], Any]] = field(
+        default_factory=lambda: {pool: OrderedDict() for pool in MEMO_SIZES})
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def outlet_names(self) -> list[str]:
+        return self.memo(("outlet names",), lambda: sorted(
+            {n for e in self.entries for n in e.outlets}, key=str.casefold), "small")
+
+    def cached(self, key: tuple[Any, ...], pool: str = "pages") -> Any | None:
+        """What ``memo`` holds for ``key``, without making it (None if nothing)."""
+        with self._lock:
+            return self._memo[pool].get(key)
+
+    def memo(self, key: tuple[Any, ...], make: Callable[[], Any], pool: str = "pages") -> Any:
+        """``make()`` once per key for this catalog (an LRU per ``pool``, see
+        ``MEMO_SIZES``): what is derived from one store version (a rendered list page) stays
+        right until the store changes, and then a new catalog starts empty."""
+        memo = self._memo[pool]
+        with self._lock:
+            if key in memo:
+                memo.move_to_end(key)
+                return memo[key]
+        value = make()
+        with self._lock:
+            memo[key] = value
+            while len(memo) > MEMO_SIZES[pool]:
+                memo.popitem(last=False)
+        return value
+
+    def select(self, query: ListQuery,
+               search: Callable[[str], set[str]] | None = None) -> tuple[int, list[Entry]]:
+        """(total matching, the page asked for). ``search(q)``: the ids of stories whose
+        articles contain the words of ``q`` (the store's full-text search), asked only when
+        the query has words and its answer is not cached yet."""
+        key = (query.sort, query.q, query.outlet and query.outlet.casefold(),
+               query.lean and query.lean.casefold(), query.country and query.country.casefold(),
+               query.date_from, query.date_to, query.language and query.language.casefold())
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits is not None:
+                self._hits.move_to_end(key)
+        if hits is None:
+            matching = search(query.q) if query.q and search is not None else None
+            hits = [e for e in self._ordered(query.sort) if _keep(e, key, matching)]
+            with self._lock:  # one catalog = one store version: a result stays right
+                self._hits[key] = hits
+                while len(self._hits) > HITS_CACHED:
+                    self._hits.popitem(last=False)
+        return len(hits), hits[query.offset: query.offset + query.limit]
+
+    def _ordered(self, sort: str) -> list[Entry]:
+        ordered = self._orders.get(sort)
+        if ordered is None:  # sorted once per catalog; a filter keeps the order
+            ordered = list(self.entries)
+            sort_entries(ordered, sort)
+            self._orders[sort] = ordered
+        return ordered
+
+
+def _keep(e: Entry, key: tuple[Any, ...], matching: set[str] | None) -> bool:
+    """Does ``e`` pass the filters of a ``select`` key (values casefolded there)?"""
+    _, _, outlet, lean, country, date_from, date_to, language = key
+    if matching is not None and e.id not in matching:
+        return False
+    if outlet and outlet not in e.outlet_keys:
+        return False
+    if lean and lean not in e.lean_keys:
+        return False
+    if country and country not in e.country_keys:
+        return False
+    if language and language not in e.languages:
+        return False
+    # a story overlaps [from, to]; an undated story is left out once a bound is given
+    if date_from and (e.last_published is None or e.last_published < date_from):
+        return False
+    return not (date_to and (
+        e.first_published is None or e.first_published[: len(date_to)] > date_to))
+
+
+def _newest(value: str | None) -> tuple[bool, str]:
+    """A date as a key for a descending sort that puts missing dates last."""
+    return (value is not None, value or "")
+
+
+def sort_entries(entries: list[Entry], sort: str) -> None:
+    """In place, by stable passes (last key first): ``updated`` latest article first,
+    ``first_published`` newest start first, ``sources``/``articles`` most first; ties by the
+    latest article, then the store's last change, then id."""
+    entries.sort(key=lambda e: e.id)
+    entries.sort(key=lambda e: _newest(e.updated_at), reverse=True)
+    if sort != "updated":
+        entries.sort(key=lambda e: _newest(e.last_published), reverse=True)
+    primary = {
+        "updated": lambda e: _newest(e.last_published),
+        "first_published": lambda e: _newest(e.first_published),
+        "sources": lambda e: e.sources,
+        "articles": lambda e: e.articles,
+    }[sort]
+    entries.sort(key=primary, reverse=True)
+
+
+def build_catalog(store: Any) -> Catalog:
+    """Every story of ``store`` with its coverage (two reads, see ``Store.catalog_rows``)."""
+    matcher = OutletMatcher(store.list_outlets())
+    stories, rows = store.catalog_rows()
+    has_language = any(r.language is not None for r in rows) or (
+        "language" in store.article_columns())
+    members: dict[str, list[Member]] = defaultdict(list)
+    languages: dict[str, set[str]] = defaultdict(set)
+    keys: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        members[r.story_id].append(Member(r.article_id, r.url, r.outlet, r.published,
+                                          r.duplicate_of))
+        languages[r.story_id].add((r.language or DEFAULT_LANGUAGE).casefold())
+        name = matcher.display_name(r.url, r.outlet)
+        if name:
+            keys[r.story_id].add(name.casefold())
+            names[r.story_id].add(name)
+        outlet = matcher.match(r.url, r.outlet)
+        if outlet is not None:
+            keys[r.story_id].add(outlet.domain)
+        if r.outlet:
+            keys[r.story_id].add(r.outlet.strip().casefold())
+    entries = []
+    for s in stories:
+        cov = story_coverage(members[s.id], matcher)
+        entries.append(Entry(
+            id=s.id, headline=s.headline, first_published=s.first_published,
+            last_published=s.last_published, updated_at=s.updated_at,
+            articles=len(members[s.id]), coverage=cov, outlet_keys=frozenset(keys[s.id]),
+            languages=frozenset(languages[s.id]),
+            outlets=tuple(sorted(names[s.id], key=str.casefold)),
+            lean_keys=frozenset(k.casefold() for k in cov["lean"]),
+            country_keys=frozenset(k.casefold() for k in cov["country"])))
+    return Catalog(entries, matcher, has_language)
+
+
+class CatalogCache:
+    """One catalog per store version: checked at most every ``ttl`` seconds (a change made by
+    another process shows within that), rebuilt by one thread while the others wait for it."""
+
+    def __init__(self, store: Any, ttl: float = 1.0) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+        self._version: tuple[Any, ...] | None = None
+        self._checked = 0.0
+
+    @property
+    def version(self) -> tuple[Any, ...] | None:
+        """The store version the current catalog was built from."""
+        return self._version
+
+    def fresh(self) -> Catalog | None:
+        """The catalog if it was checked against the store within ``ttl``, else None: lets a
+        request answer from memory without a thread hop or a database read."""
+        catalog = self._catalog
+        if catalog is not None and time.monotonic() - self._checked < self.ttl:
+            return catalog
+        return None
+
+    def invalidate(self) -> None:
+        self._checked = 0.0
+        self._version = None
+
+    def get(self) -> Catalog:
+        catalog = self._catalog
+        if catalog is not None and time.monotonic() - self._checked < self.ttl:
+            return catalog
+        with self._lock:
+            if self._catalog is not None and time.monotonic() - self._checked < self.ttl:
+                return self._catalog
+            version = self.store.catalog_version()
+            if self._catalog is None or version != self._version:
+                self._catalog = build_catalog(self.store)
+                self._version = version
+            self._checked = time.monotonic()
+            return self._catalog
+
+
+# --------------------------------------------------------------------------- checks, CSV
+def parse_day(value: str | None, name: str) -> str | None:
+    """A ``from``/``to`` bound: YYYY-MM-DD (ValueError with a message otherwise)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"{name} must be a date, YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name} is not a real date: {value}") from None
+    return value
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
+
+
+def csv_cell(value: Any) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula (= + - @, tab, CR)
+    gets a leading apostrophe, so an outlet or headline can never run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in counts.items())
+
+
+def entries_csv(entries: Iterable[Entry]) -> Iterable[str]:
+    """The stories as CSV text, a header then a line per story (streams)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+
+    def flush() -> str:
+        out = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return out
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for e in entries:
+        cov = e.coverage
+        row: Sequence[Any] = (
+            e.id, e.headline, e.first_published, e.last_published, e.updated_at, e.articles,
+            e.sources, "; ".join(e.outlets), _counts(cov["lean"]), _counts(cov["country"]),
+            cov["blindspot"],
+        )
+        writer.writerow([csv_cell(v) for v in row])
+        yield flush()

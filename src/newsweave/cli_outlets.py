@@ -1,0 +1,57 @@
+"""`newsweave outlets import|list`: the user's outlet table in the store."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from newsweave.catalog import csv_cell
+from newsweave.errors import InputError
+from newsweave.outlets import COLUMNS, read_outlets_csv
+from newsweave.store import open_store
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Read and check the whole CSV first (an error names file:line and stores nothing), then
+    upsert every row in one transaction."""
+    if not Path(args.file).is_file():
+        raise InputError("no such file", args.file)
+    outlets = read_outlets_csv(args.file)
+    if not outlets:
+        raise InputError("no outlet rows (only a header)", args.file)
+    store = open_store(args.db)
+    try:
+        added, updated = store.import_outlets(outlets, replace=args.replace)
+    finally:
+        store.close()
+    print(f"imported {len(outlets)} outlets from {args.file}: {added} new, {updated} updated"
+          + (" (others removed: --replace)" if args.replace else ""))
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    store = open_store(args.db, create=False)
+    try:
+        outlets = store.list_outlets()
+    finally:
+        store.close()
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for o in outlets:
+            writer.writerow([csv_cell(getattr(o, c)) for c in COLUMNS])
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"Outlets ({len(outlets)})")
+    for c in COLUMNS:
+        table.add_column(c)
+    for o in outlets:
+        # Text cells: an outlet named "[bold]x" is shown as written, never read as markup
+        table.add_row(*[Text(getattr(o, c) or "-") for c in COLUMNS])
+    Console().print(table)
+    return 0

@@ -1,0 +1,319 @@
+"""Outlets: the user's own table of news outlets (domain, name, lean, country, owner), how an
+article finds its outlet, and who covers a story.
+
+newsweave ships the mechanism, not ratings: ``lean`` is free text from the user's CSV. An
+article maps to an outlet by its URL's registered domain (``www.bbc.co.uk/news/...`` ->
+``bbc.co.uk``, by the public-suffix list bundled with the ``tld`` package, never fetched),
+else by its outlet name. Coverage counts *independent sources*: syndicated copies fold onto
+the article they copy (the store's ``duplicate_of`` flags, as the weave counts origins), and
+several original reports of one outlet count once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from newsweave.errors import InputError
+
+COLUMNS = ("domain", "name", "lean", "country", "owner")
+MAX_FIELD = 300  # longest outlet field kept (a name, an owner): longer is a broken file
+#: A blindspot needs this many independent sources with a known side, so one or two reports
+#: never make one.
+BLINDSPOT_MIN_SOURCES = 3
+#: ... and the side's share of them must be at most this ("no or almost no coverage").
+BLINDSPOT_MAX_SHARE = 0.1
+UNRATED = "unrated"  # the lean bucket of sources with no outlet row (or no lean in it)
+
+
+@dataclass(frozen=True)
+class Outlet:
+    domain: str
+    name: str
+    lean: str | None = None
+    country: str | None = None
+    owner: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"domain": self.domain, "name": self.name, "lean": self.lean,
+                "country": self.country, "owner": self.owner}
+
+
+# --------------------------------------------------------------------------- domains
+@lru_cache(maxsize=65536)
+def _host_domain(host: str) -> str | None:
+    from tld import get_fld
+
+    try:
+        return get_fld(host, fix_protocol=True, fail_silently=True)
+    except Exception:  # tld raises its own errors for odd hosts; treat them as "no domain"
+        return None
+
+
+def registered_domain(url: str | None) -> str | None:
+    """The registrable domain of a URL (``https://news.bbc.co.uk/x`` -> ``bbc.co.uk``);
+    None for no URL, an IP address or a host outside the public-suffix list."""
+    if not url:
+        return None
+    text = url.strip()
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        host = (urlsplit(text).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return None
+    if not host or re.fullmatch(r"[\d.]+|\[?[0-9a-f:]+\]?", host):
+        return None
+    return _host_domain(host)
+
+
+# --------------------------------------------------------------------------- the CSV
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def read_outlets_csv(path: str | Path) -> list[Outlet]:
+    """Every row of an outlets CSV (header ``domain,name,lean,country,owner``, any order,
+    extra columns ignored), validated whole before anything is stored: an error names the
+    file and line (missing column, bad encoding, broken row, duplicate domain)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or "cannot read", path) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError("not UTF-8 text (save the CSV as UTF-8)", path, line) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError("a NUL byte: not a CSV file", path, line)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InputError(f"bad CSV: {exc}", path, 1) from None
+    if not header or not any(h.strip() for h in header):
+        raise InputError(f"empty: expected the header {','.join(COLUMNS)}", path, 1)
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)} (the header needs "
+                         f"{','.join(COLUMNS)})", path, 1)
+    where = {c: names.index(c) for c in COLUMNS}
+    outlets: list[Outlet] = []
+    seen: dict[str, int] = {}
+    line = reader.line_num
+    try:
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise InputError(f"{len(row)} fields, the header has {len(header)}", path, start)
+            values = {c: _clean(row[i]) for c, i in where.items()}
+            for c, v in values.items():
+                if v is not None and len(v) > MAX_FIELD:
+                    raise InputError(f"{c} is longer than {MAX_FIELD} characters", path, start)
+            raw = values["domain"]
+            if raw is None:
+                raise InputError("domain is empty", path, start)
+            domain = registered_domain(raw)
+            if domain is None:
+                raise InputError(f"not a domain: {raw!r}", path, start)
+            if values["name"] is None:
+                raise InputError(f"name is empty for {domain}", path, start)
+            if domain in seen:
+                raise InputError(f"duplicate domain {domain} (first on line {seen[domain]})",
+                                 path, start)
+            seen[domain] = start
+            outlets.append(Outlet(domain, values["name"], values["lean"], values["country"],
+                                  values["owner"]))
+    except csv.Error as exc:
+        raise InputError(f"bad CSV: {exc}", path, line + 1) from None
+    return outlets
+
+
+# --------------------------------------------------------------------------- matching
+class OutletMatcher:
+    """Finds an article's outlet row: by its URL's registered domain, else by its outlet name
+    (case-insensitive), else none."""
+
+    def __init__(self, outlets: Iterable[Outlet]) -> None:
+        self.outlets = list(outlets)
+        self.by_domain = {o.domain: o for o in self.outlets}
+        self.by_name: dict[str, Outlet] = {}
+        for o in self.outlets:
+            self.by_name.setdefault(o.name.casefold(), o)
+        leans = {o.lean for o in self.outlets if o.lean}
+        self.sides = lean_sides(leans)
+        rank = {"left": 0, "": 1, "right": 2}
+        self.leans = sorted(leans, key=lambda x: (rank.get(self.sides[x], 3), x.casefold()))
+        self.countries = sorted({o.country for o in self.outlets if o.country}, key=str.casefold)
+
+    def match(self, url: str | None, outlet_name: str | None) -> Outlet | None:
+        domain = registered_domain(url)
+        if domain is not None and domain in self.by_domain:
+            return self.by_domain[domain]
+        if outlet_name:
+            return self.by_name.get(outlet_name.strip().casefold())
+        return None
+
+    def identity(self, url: str | None, outlet_name: str | None,
+                 article_id: str) -> tuple[str, Outlet | None]:
+        """A key naming the source's outlet (two originals of one outlet share it) and the
+        outlet row when there is one."""
+        outlet = self.match(url, outlet_name)
+        if outlet is not None:
+            return f"d:{outlet.domain}", outlet
+        domain = registered_domain(url)
+        if domain is not None:
+            return f"d:{domain}", None
+        if outlet_name and outlet_name.strip():
+            return f"n:{outlet_name.strip().casefold()}", None
+        return f"a:{article_id}", None
+
+    def display_name(self, url: str | None, outlet_name: str | None) -> str | None:
+        """What a reader calls the outlet: the table's name, else the article's own."""
+        outlet = self.match(url, outlet_name)
+        if outlet is not None:
+            return outlet.name
+        return outlet_name.strip() if outlet_name and outlet_name.strip() else None
+
+
+# --------------------------------------------------------------------------- coverage
+def lean_side(lean: str, use_words: bool) -> str:
+    """The side a lean counts for in the blindspot rule: with ``use_words`` a lean containing
+    the word "left" ("lean left", "centre-left") is ``left``, "right" ``right``, anything else
+    (center, mixed) no side (""); without, every lean is its own side."""
+    if not use_words:
+        return lean.casefold()
+    words = set(re.findall(r"[a-z]+", lean.casefold()))
+    if "left" in words and "right" not in words:
+        return "left"
+    if "right" in words and "left" not in words:
+        return "right"
+    return ""
+
+
+def lean_sides(leans: Iterable[str]) -> dict[str, str]:
+    """Lean -> side for a table's lean vocabulary (see ``lean_side``): by the words left and
+    right when the table uses them, else each lean stands for itself."""
+    leans = list(leans)
+    use_words = any(lean_side(x, True) for x in leans)
+    return {x: lean_side(x, use_words) for x in leans}
+
+
+def blindspot(lean_counts: Mapping[str, int], sides: Mapping[str, str]) -> str | None:
+    """The side a story's coverage (almost) misses while others carry it, or None.
+
+    Independent sources with a lean are summed per side (``sides``: the table's leans ->
+    side; leans of no side, such as center, are left out). With at least
+    ``BLINDSPOT_MIN_SOURCES`` of them, a side of the table holding at most
+    ``BLINDSPOT_MAX_SHARE`` of them is a blindspot, when it is the only such side (a story
+    that two sides both miss names none)."""
+    per_side: Counter[str] = Counter()
+    for lean, n in lean_counts.items():
+        side = sides.get(lean)
+        if side:
+            per_side[side] += n
+    total = sum(per_side.values())
+    if total < BLINDSPOT_MIN_SOURCES:
+        return None
+    all_sides = sorted({s for s in sides.values() if s})
+    low = [s for s in all_sides if per_side[s] <= BLINDSPOT_MAX_SHARE * total]
+    return low[0] if len(low) == 1 and len(all_sides) > 1 else None
+
+
+@dataclass(frozen=True)
+class Member:
+    """What coverage needs of one article of a story."""
+
+    id: str
+    url: str | None
+    outlet: str | None
+    published: str | None
+    duplicate_of: str | None = None
+
+
+def fold_copies(members: Sequence[Member]) -> dict[str, str]:
+    """Article id -> the id standing for its origin, as ``weave.resolve_copies`` decides:
+    copy chains collapse to the first original; an original outside the story is stood in
+    for by its earliest copy here."""
+    present = {m.id for m in members}
+    copies = {m.id: m.duplicate_of for m in members if m.duplicate_of}
+
+    def root(aid: str) -> str:
+        path = [aid]
+        while (nxt := copies.get(path[-1])) is not None:
+            if nxt in path:
+                return min(path[path.index(nxt):])
+            path.append(nxt)
+        return path[-1]
+
+    order = sorted(range(len(members)),
+                   key=lambda i: (members[i].published is None, members[i].published or "", i))
+    stand_in: dict[str, str] = {}
+    head_of: dict[str, str] = {}
+    for i in order:
+        aid = members[i].id
+        r = root(aid)
+        head_of[aid] = r if r in present else stand_in.setdefault(r, aid)
+    return head_of
+
+
+def story_coverage(members: Sequence[Member], matcher: OutletMatcher) -> dict[str, Any]:
+    """Who covers a story: independent sources (copies folded onto their origins, one per
+    outlet) counted by lean, country and owner, plus the blindspot (see ``blindspot``).
+
+    ``sources`` is their number; a source with no outlet row, or no lean in it, counts under
+    ``lean["unrated"]``; ``outlets`` names the sources' outlets."""
+    by_id = {m.id: m for m in members}
+    head_of = fold_copies(members)
+    seen: dict[str, Outlet | None] = {}
+    names: dict[str, str] = {}
+    for head in dict.fromkeys(head_of[m.id] for m in members):
+        m = by_id[head]
+        key, outlet = matcher.identity(m.url, m.outlet, m.id)
+        if key not in seen:
+            seen[key] = outlet
+            name = matcher.display_name(m.url, m.outlet)
+            if name:
+                names[key] = name
+    lean: Counter[str] = Counter()
+    country: Counter[str] = Counter()
+    owner: Counter[str] = Counter()
+    for outlet in seen.values():
+        lean[outlet.lean if outlet and outlet.lean else UNRATED] += 1
+        if outlet and outlet.country:
+            country[outlet.country] += 1
+        if outlet and outlet.owner:
+            owner[outlet.owner] += 1
+    rated = {k: v for k, v in lean.items() if k != UNRATED}
+    return {
+        "sources": len(seen),
+        "lean": _ordered(lean, matcher.leans),
+        "country": dict(sorted(country.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "owner": dict(sorted(owner.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "blindspot": blindspot(rated, matcher.sides),
+        "outlets": sorted(set(names.values()), key=str.casefold),
+    }
+
+
+def _ordered(counts: Mapping[str, int], vocabulary: Sequence[str]) -> dict[str, int]:
+    """Lean counts in the table's order (so charts keep one order), unrated last."""
+    keys = [v for v in vocabulary if counts.get(v)]
+    keys += sorted(k for k in counts if k not in keys and k != UNRATED)
+    if counts.get(UNRATED):
+        keys.append(UNRATED)
+    return {k: counts[k] for k in keys}

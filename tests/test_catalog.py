@@ -1,0 +1,331 @@
+"""The story list: every sort, filter and paging combination through ``GET /api/stories``,
+the CSV export (route and CLI, formula cells defused), the HTML list's controls and pictures,
+bad parameters (422, never 500), and the catalog following store changes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from newsweave.catalog import CatalogCache, ListQuery, build_catalog, csv_cell
+from newsweave.cli import main
+from newsweave.models import Article, Brief, StoryInfo
+from newsweave.outlets import Outlet
+from newsweave.serve import create_app
+from newsweave.store import Store, open_store
+
+TABLE = [
+    Outlet("theguardian.com", "The Guardian", "left", "GB", "GMG"),
+    Outlet("cnn.com", "CNN", "left", "US", "WBD"),
+    Outlet("msnbc.com", "MSNBC", "left", "US", "NBCU"),
+    Outlet("foxnews.com", "Fox News", "right", "US", "Fox Corporation"),
+    Outlet("aninews.in", "ANI", "center", "IN", "ANI Media"),
+]
+EVIL_NAME = '<script>alert("x")</script>&Co'
+EVIL_LEAN = '"><svg onload=alert(1)>'
+
+
+def art(aid: str, domain: str | None, published: str | None, words: str = "",
+        outlet: str | None = None) -> Article:
+    return Article(aid, f"Report {aid} about {words or 'things'} and more words here.",
+                   title=f"Title {aid}", outlet=outlet,
+                   url=f"https://www.{domain}/{aid}" if domain else None, published=published)
+
+
+# story -> (headline, members); copies by hand below
+STORIES = {
+    "mixed": ("Mixed coverage", [art("m1", "theguardian.com", "2017-03-01", "budget"),
+                                 art("m2", "foxnews.com", "2017-03-02", "budget"),
+                                 art("m3", "aninews.in", "2017-03-03", "budget")]),
+    "lefty": ("Only the left", [art("l1", "theguardian.com", "2017-04-01", "strike"),
+                                art("l2", "theguardian.com", "2017-04-02", "strike"),
+                                art("l3", "cnn.com", "2017-04-02", "strike"),
+                                art("l4", "msnbc.com", "2017-04-03", "strike"),
+                                art("l5", "foxnews.com", "2017-04-04", "strike")]),  # a copy
+    "early": ("An early story", [art("e1", "cnn.com", "2016-12-30", "snow"),
+                                 art("e2", None, "2017-05-09", "snow", outlet="ANI")]),
+    "undated": ("No date", [art("u1", None, None, "kites")]),
+}
+COPIES = {"l5": "l3"}
+
+
+def hand_brief(articles, story_id: str) -> Brief:
+    return Brief(StoryInfo(story_id, "x"), (), ())
+
+
+def fill(store: Store) -> None:
+    store.add_articles([a for _, members in STORIES.values() for a in members])
+    store.save_stories({a.id: sid for sid, (_, ms) in STORIES.items() for a in ms},
+                       {sid: h for sid, (h, _) in STORIES.items()}, COPIES)
+    store.import_outlets(TABLE)
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store(str(tmp_path / "list.db"))
+    fill(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def client(store: Store) -> Iterator[TestClient]:
+    app = create_app(store, "tok", brief_fn=hand_brief, group_fn=lambda s: None, row_ttl=0.0)
+    with TestClient(app) as c:
+        yield c
+
+
+def ids(client: TestClient, **params) -> list[str]:
+    r = client.get("/api/stories", params=params)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["total"] >= len(body["items"])
+    return [s["id"] for s in body["items"]]
+
+
+# --------------------------------------------------------------------------- items
+def test_items_carry_sources_and_coverage(client: TestClient) -> None:
+    items = {s["id"]: s for s in client.get("/api/stories").json()["items"]}
+    lefty = items["lefty"]
+    assert lefty["articles"] == 5
+    assert lefty["outlets"] == ["CNN", "Fox News", "MSNBC", "The Guardian"]  # copies' too
+    # Guardian twice counts once; Fox's copy of CNN counts none: Guardian, CNN, MSNBC
+    assert lefty["sources"] == 3
+    assert lefty["coverage"]["lean"] == {"left": 3}
+    assert lefty["coverage"]["blindspot"] == "right"
+    assert items["mixed"]["sources"] == 3
+    assert items["mixed"]["coverage"]["lean"] == {"left": 1, "center": 1, "right": 1}
+    assert items["mixed"]["coverage"]["blindspot"] is None
+    assert items["early"]["coverage"]["country"] == {"IN": 1, "US": 1}  # ANI matched by name
+    assert items["undated"]["coverage"]["lean"] == {"unrated": 1}
+
+
+def test_story_detail_coverage(client: TestClient) -> None:
+    body = client.get("/api/stories/lefty").json()
+    assert body["coverage"] == {"lean": {"left": 3}, "country": {"US": 2, "GB": 1},
+                                "owner": {"GMG": 1, "NBCU": 1, "WBD": 1}, "blindspot": "right"}
+    assert body["independent_sources"] == 3
+    by_id = {s["id"]: s for s in body["sources"]}
+    assert by_id["l5"]["copy_of"] == "l3"
+    assert by_id["l5"]["outlet_info"]["name"] == "Fox News"
+    assert by_id["l1"]["outlet_info"]["lean"] == "left"
+
+
+# --------------------------------------------------------------------------- sorts
+@pytest.mark.parametrize("sort, expected", [
+    ("updated", ["early", "lefty", "mixed", "undated"]),
+    ("first_published", ["lefty", "mixed", "early", "undated"]),
+    ("sources", ["lefty", "mixed", "early", "undated"]),
+    ("articles", ["lefty", "mixed", "early", "undated"]),
+])
+def test_sorts(client: TestClient, sort: str, expected: list[str]) -> None:
+    assert ids(client, sort=sort) == expected
+    if sort == "updated":
+        assert ids(client) == expected  # the default
+
+
+def test_sort_ties_break_by_latest_article(client: TestClient, store: Store) -> None:
+    # mixed and early both have 3 / 2 sources; add a story with 3 sources, newer than mixed
+    store.add_articles([art("n1", "cnn.com", "2017-03-20"), art("n2", "foxnews.com",
+                                                                  "2017-03-21"),
+                        art("n3", "aninews.in", "2017-03-22")])
+    store.save_stories({"n1": "newer", "n2": "newer", "n3": "newer"}, {"newer": "Newer"})
+    assert ids(client, sort="sources") == ["lefty", "newer", "mixed", "early", "undated"]
+
+
+# --------------------------------------------------------------------------- filters
+@pytest.mark.parametrize("params, expected", [
+    ({"outlet": "CNN"}, ["early", "lefty"]),
+    ({"outlet": "cnn"}, ["early", "lefty"]),  # any case
+    ({"outlet": "foxnews.com"}, ["lefty", "mixed"]),  # by domain
+    ({"outlet": "ANI"}, ["early", "mixed"]),  # early's ANI has no URL: matched by name
+    ({"outlet": "Nobody"}, []),
+    ({"lean": "right"}, ["mixed"]),  # lefty's Fox article is a copy: not a right source
+    ({"lean": "LEFT"}, ["early", "lefty", "mixed"]),
+    ({"lean": "unrated"}, ["undated"]),
+    ({"country": "IN"}, ["early", "mixed"]),
+    ({"country": "gb"}, ["lefty", "mixed"]),
+    ({"from": "2017-04-02"}, ["early", "lefty"]),  # overlaps: early runs to May
+    ({"to": "2017-03-01"}, ["early", "mixed"]),
+    ({"from": "2017-03-02", "to": "2017-03-31"}, ["early", "mixed"]),
+    ({"from": "2017-05-10"}, []),
+    ({"language": "en"}, ["early", "lefty", "mixed", "undated"]),  # no column: all English
+    ({"language": "fr"}, []),
+    ({"q": "strike"}, ["lefty"]),
+    ({"q": "budget", "lean": "center"}, ["mixed"]),
+    ({"q": "budget", "lean": "center", "country": "US"}, ["mixed"]),
+    ({"q": "budget", "country": "GB", "outlet": "ANI"}, ["mixed"]),
+    ({"q": "snow", "lean": "right"}, []),
+    ({"lean": "left", "sort": "first_published"}, ["lefty", "mixed", "early"]),
+    ({"lean": "left", "sort": "articles", "from": "2017-01-01"}, ["lefty", "mixed", "early"]),
+    ({"outlet": "CNN", "sort": "sources", "to": "2017-04-30"}, ["lefty", "early"]),
+    # empty form fields mean "any"
+    ({"lean": "", "country": "  "}, ["early", "lefty", "mixed", "undated"]),
+])
+def test_filters(client: TestClient, params: dict, expected: list[str]) -> None:
+    body = client.get("/api/stories", params=params).json()
+    assert [s["id"] for s in body["items"]] == expected
+    assert body["total"] == len(expected)
+
+
+def test_language_column_when_present(store: Store, client: TestClient) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE articles ADD COLUMN language TEXT"))
+        conn.execute(text("UPDATE articles SET language = 'fr' WHERE id IN ('e1', 'u1')"))
+        conn.execute(text("UPDATE articles SET language = 'en' WHERE language IS NULL"))
+    client.app.state.catalogs.invalidate()  # a schema change alone does not bump the version
+    assert ids(client, language="fr") == ["early", "undated"]
+    assert ids(client, language="en") == ["early", "lefty", "mixed"]
+    assert ids(client, language="de") == []
+
+
+# --------------------------------------------------------------------------- paging
+@pytest.mark.parametrize("sort", ["updated", "first_published", "sources", "articles"])
+@pytest.mark.parametrize("filters", [{}, {"lean": "left"}, {"q": "budget snow strike kites"},
+                                     {"from": "2017-01-01"}])
+def test_paging_walks_every_item_once(client: TestClient, sort: str, filters: dict) -> None:
+    full = client.get("/api/stories", params={"sort": sort, **filters}).json()
+    walked = []
+    for offset in range(0, full["total"] + 2, 2):
+        page = client.get("/api/stories",
+                          params={"sort": sort, "limit": 2, "offset": offset, **filters}).json()
+        assert page["total"] == full["total"] and page["limit"] == 2
+        assert page["offset"] == offset
+        walked += [s["id"] for s in page["items"]]
+    assert walked == [s["id"] for s in full["items"]]
+
+
+@pytest.mark.parametrize("params", [
+    {"offset": "99999999999999999999"}, {"offset": 10_000_001}, {"offset": -1},
+    {"limit": 0}, {"limit": 201}, {"limit": "1.5"}, {"offset": "zero"},
+    {"sort": "popularity"}, {"sort": ""},
+    {"from": "yesterday"}, {"from": "2017-02-30"}, {"to": "2017-13-01"}, {"to": "2017-3-1"},
+    {"from": "2017-05-01", "to": "2017-04-01"},
+    {"language": "english!"}, {"language": "e"},
+    {"q": "x" * 201}, {"outlet": "x" * 201}, {"lean": "x" * 101},
+])
+def test_bad_params_are_422_with_a_message(client: TestClient, params: dict) -> None:
+    paths = ["/api/stories"]
+    if params.get("limit") != 201:  # the CSV may be longer than an API page
+        paths.append("/api/stories.csv")
+    for path in paths:
+        r = client.get(path, params=params)
+        assert r.status_code == 422, (path, params, r.text)
+        assert r.json()["detail"]
+    if "limit" not in params and "offset" not in params:  # the page pages with ?page=
+        page = client.get("/", params=params)
+        assert page.status_code == 422 and "<h1" in page.text
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x", "100001", "99999999999999999999"])
+def test_bad_page_number_is_422(client: TestClient, page: str) -> None:
+    assert client.get("/", params={"page": page}).status_code == 422
+
+
+# --------------------------------------------------------------------------- CSV
+def parse_csv(body: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_csv_route_uses_the_same_filters(client: TestClient) -> None:
+    r = client.get("/api/stories.csv", params={"lean": "left", "sort": "sources"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = parse_csv(r.text)
+    assert [row["id"] for row in rows] == ids(client, lean="left", sort="sources")
+    lefty = rows[0]
+    assert lefty["sources"] == "3" and lefty["blindspot"] == "right"
+    assert lefty["lean"] == "left: 3"
+
+
+def test_csv_cells_cannot_run_as_formulas(client: TestClient, store: Store) -> None:
+    for value, shown in [("=1+2", "'=1+2"), ("+SUM(A1)", "'+SUM(A1)"), ("-2", "'-2"),
+                         ("@cmd", "'@cmd"), ("\tx", "'\tx"), ("plain", "plain"), (None, ""),
+                         (3, "3")]:
+        assert csv_cell(value) == shown
+    store.add_articles([art("h1", "evil.com", "2018-01-01", "hostile")])
+    store.save_stories({"h1": "hostile"}, {"hostile": '=HYPERLINK("http://x","click")'})
+    store.import_outlets([Outlet("evil.com", "@evil", "-left", None, None)])
+    rows = parse_csv(client.get("/api/stories.csv", params={"q": "hostile"}).text)
+    assert rows[0]["headline"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert rows[0]["outlets"] == "'@evil" and rows[0]["lean"] == "'-left: 1"
+
+
+def test_cli_stories_list_csv(tmp_path: Path, store: Store,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    db = store.url.removeprefix("sqlite:///")
+    assert main(["stories", "--db", db, "--list", "--format", "csv"]) == 0
+    rows = parse_csv(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == ["early", "lefty", "mixed", "undated"]
+    assert {r["id"]: r["sources"] for r in rows}["lefty"] == "3"
+    assert main(["stories", "--db", db, "--list", "--format", "csv", "--since",
+                 "2017-04-02"]) == 0
+    assert [r["id"] for r in parse_csv(capsys.readouterr().out)] == ["early", "lefty"]
+
+
+# --------------------------------------------------------------------------- the HTML list
+def test_list_page_keeps_controls_in_links(client: TestClient) -> None:
+    page = client.get("/", params={"lean": "left", "sort": "sources", "country": "US",
+                                   "from": "2017-01-01"})
+    assert page.status_code == 200
+    html = page.text
+    assert '<option value="sources" selected>' in html
+    assert '<option value="left" selected>left</option>' in html
+    assert '<option value="US" selected>US</option>' in html
+    assert 'name="from" form="search-form" value="2017-01-01"' in html
+    assert ('href="/api/stories.csv?sort=sources&amp;lean=left&amp;country=US&amp;'
+            'from=2017-01-01"') in html
+    # each filter on its own: mixed has a left source (Guardian) and a US one (Fox)
+    assert html.count('<li class="story">') == 3
+    assert 'class="lean-bar"' in html and "Independent sources by lean: left 3" in html
+    assert "blindspot: right" in html
+
+
+def test_list_page_pager_keeps_filters(client: TestClient, store: Store) -> None:
+    extra = [art(f"p{i}", "cnn.com", f"2019-01-{i + 1:02d}", "paging") for i in range(25)]
+    store.add_articles(extra)
+    store.save_stories({a.id: f"s-{a.id}" for a in extra}, {f"s-{a.id}": a.id for a in extra})
+    html = client.get("/", params={"outlet": "CNN"}).text
+    assert "page 1 of 2" in html
+    assert 'href="/?outlet=CNN&amp;page=2"' in html
+    second = client.get("/", params={"outlet": "CNN", "page": 2}).text
+    assert 'href="/?outlet=CNN"' in second and second.count('<li class="story">') == 7
+
+
+def test_hostile_outlet_fields_are_escaped_everywhere(client: TestClient, store: Store) -> None:
+    store.import_outlets([Outlet("cnn.com", EVIL_NAME, EVIL_LEAN, EVIL_NAME, EVIL_NAME)])
+    if client.get("/stories/lefty").status_code == 202:  # the first read queues the weave
+        assert client.app.state.background.wait_idle(30)
+    for path in ("/", "/?lean=" + EVIL_LEAN, "/stories/lefty"):
+        html = client.get(path).text
+        assert "<script>alert" not in html and "<svg onload" not in html, path
+        assert "&lt;script&gt;" in html or "&#34;&gt;&lt;svg onload" in html, path
+    story = client.get("/stories/lefty").text
+    assert "&#34;&gt;&lt;svg onload=alert(1)&gt;" in story  # in the chart's labels, as text
+
+
+# --------------------------------------------------------------------------- the catalog
+def test_catalog_follows_regrouping_and_outlet_changes(store: Store) -> None:
+    cache = CatalogCache(store, ttl=0.0)
+    first = cache.get()
+    assert cache.get() is first  # nothing changed: not rebuilt
+    store.import_outlets([Outlet("foxnews.com", "Fox News", "center")])
+    second = cache.get()
+    assert second is not first
+    mixed = next(e for e in second.entries if e.id == "mixed")
+    assert mixed.coverage["lean"] == {"left": 1, "center": 2}
+    store.save_stories({"u1": "mixed"}, {})
+    assert next(e for e in cache.get().entries if e.id == "mixed").articles == 4
+
+
+def test_catalog_select_directly(store: Store) -> None:
+    catalog = build_catalog(store)
+    total, page = catalog.select(ListQuery(sort="articles", limit=1, offset=1))
+    assert total == 4 and [e.id for e in page] == ["mixed"]
+    assert catalog.outlet_names == ["ANI", "CNN", "Fox News", "MSNBC", "The Guardian"]

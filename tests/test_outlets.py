@@ -1,0 +1,250 @@
+"""Outlet table: CSV reading (and every way it can be malformed), the store's outlets table,
+the CLI, matching articles to outlets, and coverage counts with the blindspot rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsweave.cli import main
+from newsweave.models import Article
+from newsweave.outlets import (
+    BLINDSPOT_MIN_SOURCES,
+    Member,
+    Outlet,
+    OutletMatcher,
+    blindspot,
+    fold_copies,
+    lean_sides,
+    read_outlets_csv,
+    registered_domain,
+    story_coverage,
+)
+from newsweave.store import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = "domain,name,lean,country,owner\n"
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "outlets.csv") -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- domains
+@pytest.mark.parametrize("url, domain", [
+    ("https://www.theguardian.com/us-news/2017/mar/02/x", "theguardian.com"),
+    ("http://news.bbc.co.uk/2/hi/x.stm", "bbc.co.uk"),
+    ("https://edition.cnn.com", "cnn.com"),
+    ("WWW.NYTimes.com/2017/a.html", "nytimes.com"),
+    ("https://example.com.au:8443/a?b=c", "example.com.au"),
+    ("http://127.0.0.1:8000/x", None),
+    ("https://localhost/a", None),
+    ("not a url", None),
+    ("", None),
+    (None, None),
+])
+def test_registered_domain(url: str | None, domain: str | None) -> None:
+    assert registered_domain(url) == domain
+
+
+# --------------------------------------------------------------------------- CSV
+def test_reads_the_example_table() -> None:
+    outlets = read_outlets_csv(ROOT / "examples" / "outlets.csv")
+    assert {o.name for o in outlets} >= {"The Guardian", "ANI"}
+    guardian = next(o for o in outlets if o.name == "The Guardian")
+    assert guardian.domain == "theguardian.com" and guardian.lean == "left"
+
+
+def test_csv_any_column_order_bom_extra_columns_blank_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "\ufeffName,Domain,notes,Owner,Country,Lean\n"
+                           '"Guardian, The",https://www.theguardian.com/uk,x,GMG,GB,left\n'
+                           "\n"
+                           "ANI,aninews.in,,,IN,\n")
+    outlets = read_outlets_csv(path)
+    assert outlets == [Outlet("theguardian.com", "Guardian, The", "left", "GB", "GMG"),
+                       Outlet("aninews.in", "ANI", None, "IN", None)]
+
+
+@pytest.mark.parametrize("content, line, words", [
+    ("domain,name,lean\nx.com,X,left\n", 1, "missing column(s) country, owner"),
+    ("", 1, "empty"),
+    (HEADER + "x.com,X,left,US,Y\nwww.x.com,X2,right,US,Z\n", 3, "duplicate domain x.com"),
+    (HEADER + "x.com,X,left,US,Y\ny.com,Y,left\n", 3, "3 fields, the header has 5"),
+    (HEADER + "x.com,,left,US,Y\n", 2, "name is empty"),
+    (HEADER + ",X,left,US,Y\n", 2, "domain is empty"),
+    (HEADER + "x.com,X,left,US,Y\nnot a domain,X,left,US,Y\n", 3, "not a domain"),
+    (HEADER + "x.com,X,left,US,Y\n" + "y.com," + "n" * 400 + ",left,US,Y\n", 3, "longer than"),
+    (HEADER + 'x.com,"X\nstill X",left,US,Y\nx.com,X,left,US,Y\n', 4, "duplicate domain"),
+])
+def test_csv_errors_name_file_and_line(tmp_path: Path, content: str, line: int,
+                                       words: str) -> None:
+    from newsweave.errors import InputError
+
+    path = write(tmp_path, content)
+    with pytest.raises(InputError) as err:
+        read_outlets_csv(path)
+    assert err.value.line == line
+    assert str(err.value).startswith(f"{path}:{line}: ")
+    assert words in str(err.value)
+
+
+def test_csv_bad_encoding_names_the_line(tmp_path: Path) -> None:
+    from newsweave.errors import InputError
+
+    path = write(tmp_path, (HEADER + "x.com,X,left,US,Y\ny.com,Caf").encode() + b"\xe9,left,,\n")
+    with pytest.raises(InputError) as err:
+        read_outlets_csv(path)
+    assert err.value.line == 3 and "UTF-8" in str(err.value)
+
+
+# --------------------------------------------------------------------------- store + CLI
+def test_cli_import_reimport_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "s.db")
+    first = write(tmp_path, HEADER + "theguardian.com,The Guardian,left,GB,GMG\n"
+                                     "foxnews.com,Fox News,right,US,Fox Corporation\n", "a.csv")
+    assert main(["outlets", "import", str(first), "--db", db]) == 0
+    assert "2 new, 0 updated" in capsys.readouterr().out
+    second = write(tmp_path, HEADER + "theguardian.com,The Guardian,center-left,GB,GMG\n"
+                                      "cnn.com,CNN,left,US,WBD\n", "b.csv")
+    assert main(["outlets", "import", str(second), "--db", db]) == 0
+    assert "1 new, 1 updated" in capsys.readouterr().out
+    with open_store(db) as store:
+        outlets = {o.domain: o for o in store.list_outlets()}
+    assert set(outlets) == {"theguardian.com", "foxnews.com", "cnn.com"}  # a re-import adds
+    assert outlets["theguardian.com"].lean == "center-left"  # ... and updates
+    assert main(["outlets", "import", str(second), "--db", db, "--replace"]) == 0
+    capsys.readouterr()
+    with open_store(db) as store:
+        assert {o.domain for o in store.list_outlets()} == {"theguardian.com", "cnn.com"}
+    assert main(["outlets", "list", "--db", db, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "domain,name,lean,country,owner"
+    assert lines[1:] == ["cnn.com,CNN,left,US,WBD",
+                         "theguardian.com,The Guardian,center-left,GB,GMG"]
+
+
+def test_cli_bad_csv_one_line_exit_2_nothing_imported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "s.db")
+    good = write(tmp_path, HEADER + "cnn.com,CNN,left,US,WBD\n", "good.csv")
+    assert main(["outlets", "import", str(good), "--db", db]) == 0
+    capsys.readouterr()
+    # the first rows are fine: a later duplicate must still leave the table untouched
+    bad = write(tmp_path, HEADER + "cnn.com,CNN,right,US,WBD\nfoxnews.com,Fox,right,US,F\n"
+                                   "www.cnn.com,CNN again,left,US,WBD\n", "bad.csv")
+    assert main(["outlets", "import", str(bad), "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{bad}:4: duplicate domain cnn.com" in err
+    assert "Traceback" not in err
+    with open_store(db) as store:
+        assert [(o.domain, o.lean) for o in store.list_outlets()] == [("cnn.com", "left")]
+    assert main(["outlets", "import", str(tmp_path / "missing.csv"), "--db", db]) == 2
+    assert "missing.csv: no such file" in capsys.readouterr().err
+
+
+def test_cli_list_shows_hostile_names_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "s.db")
+    path = write(tmp_path, HEADER + 'evil.com,"=HYPERLINK(""http://x"")",[bold]left[/bold],US,'
+                                    "@owner\n")
+    assert main(["outlets", "import", str(path), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["outlets", "list", "--db", db]) == 0
+    assert "[bold]left[/bold]" in capsys.readouterr().out  # rich markup not interpreted
+    assert main(["outlets", "list", "--db", db, "--format", "csv"]) == 0
+    row = capsys.readouterr().out.splitlines()[1]
+    assert row.startswith("evil.com,\"'=HYPERLINK(") and row.endswith(",'@owner")
+
+
+def test_store_schema_has_outlets_table(tmp_path: Path) -> None:
+    from newsweave.migrations import LATEST
+
+    with open_store(str(tmp_path / "s.db")) as store:
+        assert store.schema_version == LATEST >= 5
+        assert store.list_outlets() == []
+        before = store.catalog_version()
+        store.import_outlets([Outlet("cnn.com", "CNN", "left")])
+        assert store.catalog_version() != before
+
+
+# --------------------------------------------------------------------------- matching
+TABLE = [
+    Outlet("theguardian.com", "The Guardian", "left", "GB", "GMG"),
+    Outlet("cnn.com", "CNN", "lean left", "US", "WBD"),
+    Outlet("foxnews.com", "Fox News", "right", "US", "Fox Corporation"),
+    Outlet("aninews.in", "ANI", "center", "IN", "ANI Media"),
+]
+
+
+def test_matcher_by_domain_then_name() -> None:
+    m = OutletMatcher(TABLE)
+    assert m.match("https://edition.cnn.com/x", "Whatever").name == "CNN"
+    assert m.match(None, "the guardian").name == "The Guardian"  # no URL: by name
+    assert m.match("https://unknown.example/x", "ANI").name == "ANI"  # unknown domain: name
+    assert m.match("https://unknown.example/x", None) is None
+    assert m.leans == ["lean left", "left", "center", "right"]  # left side, middle, right
+
+
+def test_sides_and_blindspot_rule() -> None:
+    sides = lean_sides(["left", "lean left", "center", "right", "center-right"])
+    assert sides == {"left": "left", "lean left": "left", "center": "", "right": "right",
+                     "center-right": "right"}
+    assert blindspot({"left": 3}, sides) == "right"
+    assert blindspot({"left": 2, "lean left": 1, "center": 5}, sides) == "right"
+    assert blindspot({"left": 2}, sides) is None  # too few to say
+    assert BLINDSPOT_MIN_SOURCES == 3
+    assert blindspot({"center": 6}, sides) is None  # both sides missing: no single blindspot
+    assert blindspot({"left": 10, "right": 1}, sides) == "right"  # 1 of 11 <= 10%
+    assert blindspot({"left": 8, "right": 1}, sides) is None  # 1 of 9 > 10%
+    assert blindspot({"right": 4, "center-right": 1}, sides) == "left"
+    # a vocabulary without left/right words: every lean is its own side
+    own = lean_sides(["progressive", "conservative"])
+    assert blindspot({"progressive": 4}, own) == "conservative"
+    # a table with only one side cannot show a blindspot
+    assert blindspot({"left": 5}, lean_sides(["left", "center"])) is None
+
+
+def test_fold_copies_matches_the_weave() -> None:
+    from newsweave.weave import resolve_copies
+
+    members = [Member("a", None, None, "2017-03-02"), Member("b", None, None, "2017-03-03", "a"),
+               Member("c", None, None, "2017-03-04", "b"), Member("d", None, None, "2017-03-05",
+                                                                  "gone"),
+               Member("e", None, None, "2017-03-06", "gone"), Member("f", None, None, None)]
+    head_of = fold_copies(members)
+    articles = [Article(m.id, "x", published=m.published) for m in members]
+    copies = {m.id: m.duplicate_of for m in members if m.duplicate_of}
+    weave = resolve_copies(articles, copies)
+    assert {k: v for k, v in head_of.items() if k != v} == weave
+    assert head_of == {"a": "a", "b": "a", "c": "a", "d": "d", "e": "d", "f": "f"}
+
+
+def test_story_coverage_counts_independent_sources_per_outlet() -> None:
+    members = [
+        Member("g1", "https://www.theguardian.com/a", "The Guardian", "2017-03-01"),
+        Member("g2", "https://www.theguardian.com/b", "The Guardian", "2017-03-02"),  # same
+        Member("c1", "https://cnn.com/a", "CNN", "2017-03-02"),
+        Member("f1", "https://foxnews.com/a", "Fox News", "2017-03-03", "c1"),  # a copy of CNN
+        Member("x1", None, "Local Paper", "2017-03-03"),  # not in the table
+        Member("n1", None, None, None),  # no outlet at all: a source of its own
+    ]
+    cov = story_coverage(members, OutletMatcher(TABLE))
+    assert cov["sources"] == 4  # Guardian, CNN, Local Paper, n1; Fox's copy adds none
+    assert cov["lean"] == {"lean left": 1, "left": 1, "unrated": 2}
+    assert cov["country"] == {"GB": 1, "US": 1}
+    assert cov["owner"] == {"GMG": 1, "WBD": 1}
+    assert cov["blindspot"] is None  # 2 sources with a side: too few
+    assert cov["outlets"] == ["CNN", "Local Paper", "The Guardian"]
+    members.append(Member("g3", "https://cnn.com/c", None, "2017-03-04"))
+    members.append(Member("a1", "https://theguardian.com/z", None, "2017-03-04"))
+    members.append(Member("l1", "https://lefty.example/z", "Lefty", "2017-03-04"))
+    table = [*TABLE, Outlet("lefty.example", "Lefty", "left")]
+    assert story_coverage(members, OutletMatcher(table))["blindspot"] == "right"
