@@ -213,11 +213,18 @@ class StoreEmbedder:
         return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 384), "<f4")
 
 
+#: Languages grouped by default: the analysis (spaCy, MiniLM) is English. Articles tagged with
+#: another language by the follower stay stored and are counted, but kept out of stories.
+DEFAULT_LANGUAGES = ("en",)
+
+
 def group_store(
-    store: Store, since: str | None = None, until: str | None = None, on_article=None
+    store: Store, since: str | None = None, until: str | None = None, on_article=None,
+    languages: Sequence[str] | None = DEFAULT_LANGUAGES,
 ) -> GroupCounts:
     """Group the stored articles (published-date order, undated last) into stories and save
-    the assignments and headlines in one transaction. Articles stream from the store through
+    the assignments and headlines in one transaction; articles tagged with a language outside
+    ``languages`` are left out (None: every language). Articles stream from the store through
     the grouper; what is kept per story for its headline is bounded (``HEADLINE_SAMPLE``
     titles and lead sentences), so memory does not grow with the articles' text."""
     from newsweave.group import group_stream, headline_copy, story_headline
@@ -226,7 +233,8 @@ def group_store(
     duplicates: dict[str, str] = {}
     samples: dict[str, list[Article]] = {}
     embedder = None if store.url.endswith(":memory:") else StoreEmbedder(store)
-    for article, assigned in group_stream(store.iter_articles(since, until), embedder=embedder):
+    stream = store.iter_articles(since, until, languages)
+    for article, assigned in group_stream(stream, embedder=embedder):
         assignments[article.id] = assigned.story_id
         if assigned.duplicate_of:
             duplicates[article.id] = assigned.duplicate_of
