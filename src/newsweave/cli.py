@@ -161,6 +161,16 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
 REGISTRARS.append(_add_quotes)
 
 
+# --------------------------------------------------------------------------- follow, articles
+def _add_follow(sub: argparse._SubParsersAction) -> None:
+    from newsweave import cli_follow
+
+    cli_follow.add_parsers(sub, _DB_HELP)
+
+
+REGISTRARS.append(_add_follow)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsweave",

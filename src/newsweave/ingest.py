@@ -470,6 +470,7 @@ def _html_fields(html: str, url: str | None) -> dict[str, Any] | None:
         "date": doc.date,
         "sitename": doc.sitename,
         "url": doc.url,
+        "author": doc.author,
     }
 
 
@@ -582,6 +583,7 @@ def parse_html(
         updated=updated_s,
         url=url or fields["url"],
         path=path,
+        author=" ".join(fields["author"].split())[:200] or None if fields["author"] else None,
     )
 
 
