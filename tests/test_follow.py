@@ -340,6 +340,7 @@ def test_billion_laughs_is_not_expanded(site, store):
     for row in store.iter_listing():  # whatever was kept, it is not the expansion
         assert len(row["text"]) < 10_000 and "lollollol" not in row["text"]
     assert report.failures  # reported, not crashed
+    assert any("malformed feed XML" in ln and "amplification" in ln for ln in f.lines)
     f.close()
 
 
@@ -481,3 +482,38 @@ def test_sigterm_stops_cleanly(site, tmp_path):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "stopped" in err and "Traceback" not in err and "round:" in out
+
+
+def test_serve_follow_runs_the_follower_inside_the_server(site, tmp_path):
+    import socket
+    import urllib.request
+
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None),
+                                          ("Road closed", site.url("/b"), None)]))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsweave.cli", "serve", "--db", str(tmp_path / "s.db"),
+         "--port", str(port), "--follow", site.url("/feed"), "--host-delay", "0",
+         "--interval", "3600"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        stories: list = []
+        while time.monotonic() < deadline and not stories:
+            time.sleep(0.5)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stories") as resp:
+                    stories = json.load(resp)["items"]
+            except OSError:
+                continue
+        assert stories, "no story appeared"
+        assert sum(s["articles"] for s in stories) == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err

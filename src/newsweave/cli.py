@@ -80,6 +80,12 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
                    help="refuse connections beyond this many (503); default: no limit")
     p.add_argument("--workers", type=int, default=1,
                    help="server processes (default 1; each keeps its own brief cache)")
+    from newsweave import cli_follow
+
+    p.add_argument("--follow", nargs="+", metavar="SOURCE",
+                   help="also follow these feeds (URLs, OPML or URL-list files) into the store, "
+                   "in a background thread; the `follow` options below apply")
+    cli_follow.add_follow_options(p)
     p.set_defaults(handler=_cmd_serve)
 
 
