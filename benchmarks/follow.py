@@ -41,6 +41,13 @@ from benchmarks._results import DATA, peak_rss_mb, write_section  # noqa: E402
 DEV = DATA / "clustering" / "mixed-dev.jsonl"
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """The follower closing its kept-alive connections at the end is not news."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class Outlet:
     """One loopback site: ``/feed.xml`` lists the entries visible now, newest first."""
 
@@ -64,7 +71,7 @@ class Outlet:
             def log_message(self, *_a: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -549,9 +549,16 @@ class Follower:
             language=detect_language(article.text),
         )
         links = [entry.key, key, canonical_url(final)]
-        outcome, stored_id = self.store.save_followed(
-            article, key, links, entry.fingerprint, text_from=text_from
-        )
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            outcome, stored_id = self.store.save_followed(
+                article, key, links, entry.fingerprint, text_from=text_from
+            )
+        except IntegrityError:  # another worker stored the same URL a moment ago: now a lookup
+            outcome, stored_id = self.store.save_followed(
+                article, key, links, entry.fingerprint, text_from=text_from
+            )
         with self._lock:
             if outcome == "added":
                 report.added += 1
