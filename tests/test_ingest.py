@@ -440,6 +440,17 @@ def test_feed_entry_keeps_its_own_offset_and_local_day(tmp_path):
     assert str(parse_published(article.published)) == "2017-03-01"  # "tonight" = March 1
 
 
+def test_relative_dates_resolve_against_the_local_day():
+    from newsweave.ingest import normalise_timestamp
+    from newsweave.timeline import find_candidates, parse_published, resolve_candidate
+
+    text = "Talks ended yesterday and resume tonight."
+    # 21:30 in New York is already March 2 in UTC: the old UTC-date bug gave March 1 / 2
+    local = parse_published(normalise_timestamp("Wed, 01 Mar 2017 21:30 -0500"))
+    resolved = [resolve_candidate(c, local) for c in find_candidates(text)]
+    assert resolved == ["2017-02-28", "2017-03-01"]
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("Wed, 01 Mar 2017 21:30 -0500", "2017-03-01T21:30:00-05:00"),
     ("Wed, 01 Mar 2017 21:30:00 EST", "2017-03-01T21:30:00-05:00"),

@@ -133,6 +133,9 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
     p.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
     p.add_argument("--list", action="store_true", help="list stories instead of grouping")
+    p.add_argument("--languages", metavar="CODES",
+                   help="languages grouped, e.g. en,fr or all (default en; articles of unknown "
+                   "language, such as files ingested from disk, are always grouped)")
     p.add_argument("--format", choices=("text", "jsonl"), default=None,
                    help="listing format: a table (text) or one JSON story per line (jsonl)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")

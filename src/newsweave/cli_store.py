@@ -292,6 +292,14 @@ def _check_date(value: str | None, flag: str) -> str | None:
     return norm
 
 
+def _languages(value: str | None) -> tuple[str, ...] | None:
+    """``--languages`` for grouping: None (every language) for ``all``."""
+    from newsweave.cli_follow import parse_languages
+
+    codes = parse_languages(value)
+    return None if "all" in codes else codes
+
+
 def run_stories(args: argparse.Namespace) -> int:
     """Group (unless --list), then print a summary, a table (--list) or JSONL (--format)."""
     since = _check_date(args.since, "--since")
@@ -305,7 +313,8 @@ def run_stories(args: argparse.Namespace) -> int:
             total = store.count_articles() if since is None and until is None else None
             with progress_bar(show_progress(args), "articles") as progress:
                 task = progress.add_task("grouping", total=total)
-                counts = group_store(store, since, until, lambda: progress.advance(task))
+                counts = group_store(store, since, until, lambda: progress.advance(task),
+                                     languages=_languages(getattr(args, "languages", None)))
             print(counts.summary(), file=sys.stderr if listing else sys.stdout)
         if not listing:
             return 0
