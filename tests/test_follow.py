@@ -93,8 +93,9 @@ def other_site() -> Iterator[Site]:
 
 
 def page(title: str, body: str, published: str | None = None, canonical: str | None = None,
-         charset: str = "utf-8") -> bytes:
+         charset: str = "utf-8", author: str | None = None) -> bytes:
     meta = f'<meta property="article:published_time" content="{published}">' if published else ""
+    meta += f'<meta name="author" content="{author}">' if author else ""
     link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
     paras = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
     html = (f"<html><head><title>{title}</title>{meta}{link}</head><body><article>"
@@ -160,7 +161,7 @@ def test_round_stores_articles_with_offsets_then_304_and_revisions(site, store):
 
     site.routes["/feed"] = feed
     site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
-    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B,
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B, author="Jane Roe",
                                          published="2017-03-02T07:00:00-05:00"))
     f = follower(store, [site.url("/feed")])
     report = f.run_round()
@@ -170,7 +171,10 @@ def test_round_stores_articles_with_offsets_then_304_and_revisions(site, store):
     assert a["published"] == "2017-03-01T21:30:00-05:00"  # the feed's offset, local day kept
     assert a["language"] == "en" and a["text_from"] == "page" and a["revisions"] == 1
     assert a["text"].startswith("The city council approved")
-    assert rows[site.url("/b")]["published"] == "2017-03-02T07:00:00-05:00"
+    b = rows[site.url("/b")]
+    assert (b["published"], b["author"], b["title"]) == (
+        "2017-03-02T07:00:00-05:00", "Jane Roe", "Road closed")
+    assert (a["outlet"], a["updated"]) == ("Wire", None)  # the feed's title as outlet
     ua = dict(site.log)["/feed"]["user-agent"]
     assert ua == user_agent() and ua.startswith("newsweave/")
 
