@@ -556,3 +556,19 @@ def test_cap_holds_without_content_length(site):
         fetcher.get(site.url("/big"))
     with Fetcher(host_delay=0, max_bytes=400_000) as fetcher:
         assert len(fetcher.get(site.url("/big")).body) == 300_000
+
+
+def test_unexpected_error_is_one_line_naming_the_url(site, store, monkeypatch):
+    import newsweave.ingest
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("extractor fell over\nwith a second line")
+
+    monkeypatch.setattr(newsweave.ingest, "parse_html", broken)
+    site.routes["/feed"] = (200, XML, rss([("A", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("A", BODY_A))
+    f = follower(store, [site.url("/feed")])
+    report = f.run_round()
+    assert report.failures == [
+        f"{site.url('/a')}: RuntimeError: extractor fell over with a second line"]
+    f.close()

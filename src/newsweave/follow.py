@@ -60,8 +60,7 @@ LANGUAGE_SAMPLE_CHARS = 2000
 MAX_SOURCES = 10_000
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
-               "application/rdf+xml")
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 
 Reporter = Callable[[str], None]
 
@@ -253,11 +252,11 @@ class _OriginQueues:
     """Tasks queued per origin, each origin drained by at most one pool thread at a time."""
 
     def __init__(self, pool: ThreadPoolExecutor, stop: threading.Event,
-                 on_error: Callable[[BaseException], None]) -> None:
+                 on_error: Callable[[str, BaseException], None]) -> None:
         self.pool = pool
         self.stop = stop
         self.on_error = on_error
-        self.queues: dict[str, deque[Callable[[], None]]] = {}
+        self.queues: dict[str, deque[tuple[str, Callable[[], None]]]] = {}
         self.active: set[str] = set()
         self.pending = 0
         self.cond = threading.Condition()
@@ -265,7 +264,7 @@ class _OriginQueues:
     def submit(self, url: str, task: Callable[[], None]) -> None:
         key = origin(url)
         with self.cond:
-            self.queues.setdefault(key, deque()).append(task)
+            self.queues.setdefault(key, deque()).append((url, task))
             self.pending += 1
             if key in self.active:
                 return
@@ -279,14 +278,14 @@ class _OriginQueues:
                 if not queue:
                     self.active.discard(key)
                     return
-                task = queue.popleft()
+                url, task = queue.popleft()
             try:
                 if not self.stop.is_set():
                     task()
             except Stopped:
                 pass
             except Exception as exc:  # noqa: BLE001 - one bad page must not end the round
-                self.on_error(exc)
+                self.on_error(url, exc)
             finally:
                 with self.cond:
                     self.pending -= 1
@@ -347,11 +346,11 @@ class Follower:
                 report.failures.append(message)
             self.report(f"newsweave: follow: {message}")
 
-        def on_error(exc: BaseException) -> None:
+        def on_error(url: str, exc: BaseException) -> None:
             if isinstance(exc, FetchError):
                 fail(str(exc))
             else:  # a bug, or a store error: named, one line, the round goes on
-                fail(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+                fail(f"{url}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
 
         with ThreadPoolExecutor(self.workers, thread_name_prefix="follow") as pool:
             queues = _OriginQueues(pool, self.stop, on_error)
