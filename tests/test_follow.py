@@ -572,3 +572,22 @@ def test_unexpected_error_is_one_line_naming_the_url(site, store, monkeypatch):
     assert report.failures == [
         f"{site.url('/a')}: RuntimeError: extractor fell over with a second line"]
     f.close()
+
+
+def test_update_runs_after_changed_rounds_and_is_retried_after_a_failure(site, store):
+    site.routes["/feed"] = (200, XML, rss([("A", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("A", BODY_A))
+    f = follower(store, [site.url("/feed")], interval=0.01)
+    calls: list[int] = []
+
+    def after(report) -> bool:
+        calls.append(report.added)
+        if len(calls) == 2:
+            f.stop.set()
+        return len(calls) > 1  # the first update fails
+
+    rounds: list[int] = []
+    f.run_forever(after_round=after, on_round=lambda r: rounds.append(r.added))
+    assert calls == [1, 0]  # retried after the failure, although the second round added nothing
+    assert rounds[:2] == [1, 0]
+    f.close()

@@ -63,19 +63,21 @@ def _languages_for_grouping(codes: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 def updater(store: Any, languages: tuple[str, ...],
-            report: Callable[[str], None]) -> Callable[[Any], None]:
+            report: Callable[[str], None]) -> Callable[[Any], bool]:
     """The after-round hook: the incremental update, its failure reported, never fatal."""
     from newsweave.follow import _after_round
 
-    def update(_round: Any) -> None:
+    def update(_round: Any) -> bool:
         try:
             result = _after_round(store, _languages_for_grouping(languages))
-        except (InputError, Exception) as exc:  # noqa: BLE001 - the follower must go on
-            report(f"newsweave: follow: update after the round failed: {exc}")
-            return
+        except Exception as exc:  # noqa: BLE001 - the follower must go on (retried next round)
+            message = " ".join(str(exc).split())[:300] or type(exc).__name__
+            report(f"newsweave: follow: update after the round failed: {message}")
+            return False
         summary = getattr(result, "summary", None)
         if callable(summary):
             report(f"newsweave: follow: {summary()}")
+        return True
 
     return update
 

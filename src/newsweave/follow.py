@@ -365,15 +365,19 @@ class Follower:
         report.stopped = self.stop.is_set()
         return report
 
-    def run_forever(self, after_round: Callable[[RoundReport], None] | None = None,
+    def run_forever(self, after_round: Callable[[RoundReport], Any] | None = None,
                     on_round: Callable[[RoundReport], None] | None = None) -> None:
-        """Rounds every ``interval`` seconds until ``stop`` is set (Ctrl-C, SIGTERM)."""
+        """Rounds every ``interval`` seconds until ``stop`` is set (Ctrl-C, SIGTERM). After a
+        round that stored something, ``after_round`` runs (and again after the next rounds
+        while it returns False, so a failed update is retried)."""
+        dirty = False
         while not self.stop.is_set():
             report = self.run_round()
             if on_round is not None:
                 on_round(report)
-            if after_round is not None and report.changed and not self.stop.is_set():
-                after_round(report)
+            dirty = dirty or report.changed
+            if after_round is not None and dirty and not self.stop.is_set():
+                dirty = after_round(report) is False
             self.stop.wait(max(0.0, self.interval - report.seconds))
 
     # ----------------------------------------------------------------------- feeds
