@@ -529,7 +529,7 @@ def test_robots_unreachable_disallows_and_missing_allows(site, other_site):
     site.routes["/x"] = (200, {}, b"ok")
     other_site.routes["/x"] = (200, {}, b"ok")  # robots.txt: 404
     with Fetcher(host_delay=0) as fetcher:
-        with pytest.raises(FetchError, match="disallowed by robots.txt"):
+        with pytest.raises(FetchError, match=r"robots.txt unreadable \(HTTP 503\): not fetched"):
             fetcher.get(site.url("/x"))
         assert fetcher.get(other_site.url("/x")).body == b"ok"
         assert site.hits("/x") == 0

@@ -41,15 +41,21 @@ def _positive(value: float, flag: str, zero_ok: bool = False) -> None:
         raise InputError(f"{flag} must be {'zero or more' if zero_ok else 'positive'}")
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """The follower's numeric options and languages, checked before anything is opened."""
+    _positive(args.interval, "--interval")
+    _positive(args.host_delay, "--host-delay", zero_ok=True)
+    _positive(args.max_bytes, "--max-bytes")
+    _positive(args.timeout, "--timeout")
+    parse_languages(args.languages)
+
+
 def make_follower(args: argparse.Namespace, store: Any, stop: threading.Event | None = None,
                   sources: list[str] | None = None) -> Any:
     """A Follower from the command-line options (shared by `follow` and `serve --follow`)."""
     from newsweave.follow import Follower, read_sources
 
-    _positive(args.interval, "--interval")
-    _positive(args.host_delay, "--host-delay", zero_ok=True)
-    _positive(args.max_bytes, "--max-bytes")
-    _positive(args.timeout, "--timeout")
+    check_options(args)
     return Follower(
         store, sources if sources is not None else read_sources(args.sources),
         interval=args.interval, host_delay=args.host_delay, contact=args.contact,
@@ -89,6 +95,7 @@ def run_follow(args: argparse.Namespace) -> int:
     from newsweave.store import open_store
 
     sources = read_sources(args.sources)  # bad sources: exit 2 before anything is fetched
+    check_options(args)
     languages = parse_languages(args.languages)
     stop = threading.Event()
     store = open_store(args.db)

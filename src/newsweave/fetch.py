@@ -144,6 +144,7 @@ class _Host:
     next_at: float = 0.0
     robots: RobotFileParser | None = None
     robots_disallow_all: bool = False
+    robots_error: str | None = None  # why robots.txt could not be read (then: disallow all)
     robots_until: float = 0.0
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -212,6 +213,9 @@ class Fetcher:
         for _hop in range(MAX_REDIRECTS + 1):
             _check_scheme(current)
             if not self.allowed(current):
+                error = self._host(current).robots_error
+                if error:
+                    raise FetchError(current, f"robots.txt unreadable ({error}): not fetched")
                 raise FetchError(current, f"disallowed by robots.txt for {self.user_agent}")
             response = self._paced(current, headers, self.max_bytes)
             if response.status in REDIRECT_CODES:
@@ -243,7 +247,7 @@ class Fetcher:
         """RFC 9309: a 4xx robots.txt means no rules; 5xx or an unreachable server means
         "disallow all" until it can be read."""
         robots_url = urljoin(origin(url) + "/", "/robots.txt")
-        host.robots, host.robots_disallow_all = None, False
+        host.robots, host.robots_disallow_all, host.robots_error = None, False, None
         ttl = ROBOTS_TTL_S
         try:
             current = robots_url
@@ -263,11 +267,10 @@ class Fetcher:
                 delay = parser.crawl_delay(self.user_agent)
                 if delay:
                     self._crawl_delays[origin(url)] = min(float(delay), MAX_CRAWL_DELAY_S)
-            elif response.status >= 500:
-                host.robots_disallow_all, ttl = True, ROBOTS_RETRY_S
         except FetchError as exc:
             if "-byte limit" not in exc.message:  # an oversized robots.txt counts as none
                 host.robots_disallow_all, ttl = True, ROBOTS_RETRY_S
+                host.robots_error = exc.message
         host.robots_until = time.monotonic() + ttl
 
     def _paced(

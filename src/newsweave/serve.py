@@ -995,6 +995,12 @@ def run(args: Any) -> int:
     follow = getattr(args, "follow", None)
     if follow and args.workers != 1:
         raise InputError("--follow runs the follower inside the server: use --workers 1")
+    if follow:
+        from newsweave.cli_follow import check_options
+        from newsweave.follow import read_sources
+
+        read_sources(follow)
+        check_options(args)
     token = args.token or os.environ.get(TOKEN_ENV) or None
     # a mistyped --db is an error, not a new store; a followed one may start empty
     store = open_store(args.db, create=bool(follow))
