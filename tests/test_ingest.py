@@ -154,7 +154,7 @@ def test_parse_html_metadata_and_escaped_text():
     article = parse_html(PAGE, path="page.html")
     assert article.title == "Council passes budget"
     assert article.outlet == "Daily Planet"
-    assert article.published == "2017-03-02"
+    assert article.published == "2017-03-02T09:00:00+00:00"  # the page's time, its offset
     assert article.url == "https://planet.example/news/budget"
     assert article.text.startswith("Officials met on Tuesday")
     assert "Critics & supporters <both> spoke" in article.text
@@ -322,7 +322,7 @@ def test_rss_entries_become_articles(tmp_path):
     (article,) = read_articles([_write(tmp_path / "wire.rss", RSS)])
     assert article.title == "Dam opens" and article.outlet == "Wire Service"
     assert article.text == "The new dam opened on Thursday.\n\nFarmers cheered."
-    assert (article.published, article.updated) == ("2017-03-02", None)
+    assert (article.published, article.updated) == ("2017-03-02T10:00:00+00:00", None)
     assert article.url == "https://wire.example/dam"
 
 
@@ -330,7 +330,8 @@ def test_atom_in_xml_file_keeps_published_apart_from_updated(tmp_path):
     (article,) = read_articles([_write(tmp_path / "feed.xml", ATOM)])
     assert article.outlet == "Atom Times"
     assert article.text == "The old bridge closed for repairs."  # repeated headline dropped
-    assert (article.published, article.updated) == ("2017-03-04", "2017-03-05")
+    assert (article.published, article.updated) == (
+        "2017-03-04T08:00:00+00:00", "2017-03-05T09:00:00+00:00")
 
 
 def test_malformed_feed_and_non_feed_xml(tmp_path):
@@ -370,7 +371,7 @@ def test_warc_html_responses_become_articles(tmp_path, gz):
     path = _warc(tmp_path / ("crawl.warc.gz" if gz else "crawl.warc"), gz)
     first, second = read_articles([path])
     assert first.url == "https://planet.example/a"  # the fetched address, not the canonical
-    assert first.published == "2017-03-02" and first.outlet == "Daily Planet"
+    assert first.published == "2017-03-02T09:00:00+00:00" and first.outlet == "Daily Planet"
     assert second.url == "https://planet.example/b"
     assert second.published == "2019-06-07"  # no date on the page: the WARC-Date
     assert first.text.startswith("Officials met on Tuesday")
@@ -427,3 +428,62 @@ def test_html_file_in_declared_charset_is_decoded(tmp_path):
     path = _write(tmp_path / "latin.html", page.encode("iso-8859-1"))
     (article,) = read_articles([path])
     assert "maire café said" in article.text
+
+
+# --------------------------------------------------------------------------- timestamps
+def test_feed_entry_keeps_its_own_offset_and_local_day(tmp_path):
+    from newsweave.timeline import parse_published
+
+    rss = RSS.replace("Thu, 02 Mar 2017 10:00:00 GMT", "Wed, 01 Mar 2017 21:30 -0500")
+    (article,) = read_articles([_write(tmp_path / "wire.rss", rss)])
+    assert article.published == "2017-03-01T21:30:00-05:00"  # not 2017-03-02 (UTC)
+    assert str(parse_published(article.published)) == "2017-03-01"  # "tonight" = March 1
+
+
+def test_relative_dates_resolve_against_the_local_day():
+    from newsweave.ingest import normalise_timestamp
+    from newsweave.timeline import find_candidates, parse_published, resolve_candidate
+
+    text = "Talks ended yesterday and resume tonight."
+    # 21:30 in New York is already March 2 in UTC: the old UTC-date bug gave March 1 / 2
+    local = parse_published(normalise_timestamp("Wed, 01 Mar 2017 21:30 -0500"))
+    resolved = [resolve_candidate(c, local) for c in find_candidates(text)]
+    assert resolved == ["2017-02-28", "2017-03-01"]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Wed, 01 Mar 2017 21:30 -0500", "2017-03-01T21:30:00-05:00"),
+    ("Wed, 01 Mar 2017 21:30:00 EST", "2017-03-01T21:30:00-05:00"),
+    ("2017-03-01T23:59:00+05:30", "2017-03-01T23:59:00+05:30"),
+    ("2017-03-01", "2017-03-01"),  # date-only stays date-only
+    ("Mon, 6 Mar 2017", "2017-03-06"),
+    ("Aug 23, 2017 11:20", "2017-08-23T11:20:00"),  # no zone written: no offset invented
+    ("March 2017", None),
+    ("no date here", None),
+])
+def test_normalise_timestamp(raw, expected):
+    from newsweave.ingest import normalise_timestamp
+
+    assert normalise_timestamp(raw) == expected
+
+
+def test_warc_page_never_dated_after_its_capture(tmp_path):
+    from newsweave.ingest import parse_html
+
+    late = PAGE.replace("2017-03-02T09:00:00Z", "2030-01-01T09:00:00Z")
+    article = parse_html(late, url="https://planet.example/a", captured="2019-06-07T12:00:00Z")
+    assert article.published == "2019-06-07"
+    ok = parse_html(PAGE, url="https://planet.example/a", captured="2019-06-07T12:00:00Z")
+    assert ok.published == "2017-03-02T09:00:00+00:00"
+
+
+def test_page_timestamps_from_json_ld_keep_offset():
+    from newsweave.ingest import page_timestamps
+
+    html = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle", '
+        '"datePublished": "2017-03-01T21:30:00-05:00", "dateModified": "2017-03-02T08:00:00-05:00"}'
+        "</script></head><body><p>x</p></body></html>"
+    )
+    assert page_timestamps(html) == ("2017-03-01T21:30:00-05:00", "2017-03-02T08:00:00-05:00")
+    assert page_timestamps("<html><body>nothing</body></html>") == (None, None)

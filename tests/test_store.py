@@ -296,3 +296,49 @@ def test_version_1_database_is_upgraded_on_open(tmp_path: Path) -> None:
         assert s.get_article("x").text == "Old text."
         s.put_vectors({"k": b"v"})
         assert s.get_vectors(["k"]) == {"k": b"v"}
+
+
+# --------------------------------------------------------------------------- followed web
+def test_save_followed_revises_same_url_and_never_duplicates(store: Store) -> None:
+    from newsweave.store import FeedState
+
+    url = "https://example.org/a"
+    first = Article(id="u1", text="Version one of the report.", title="T", url=url,
+                    published="2017-03-01T21:30:00-05:00", language="en", author="Ann")
+    assert store.save_followed(first, url, [url + "?utm_source=x"], "fp1") == ("added", "u1")
+    assert store.followed_entry(url + "?utm_source=x") == ("fp1", "u1")
+    assert store.save_followed(first, url, [url], "fp1") == ("unchanged", "u1")
+    second = Article(id="other-id", text="Version two of the report, corrected.", url=url)
+    assert store.save_followed(second, url, [url], "fp2") == ("revised", "u1")
+    assert store.count_articles() == 1
+    stored = store.get_article("u1")
+    assert stored.text.startswith("Version two")
+    assert stored.published == "2017-03-01T21:30:00-05:00"  # first publication kept
+    assert stored.author == "Ann" and stored.language == "en"
+    old = store.article_revisions("u1")
+    assert [(r["revision"], r["text"]) for r in old] == [(1, "Version one of the report.")]
+    rows = list(store.iter_listing())
+    assert rows[0]["revisions"] == 2 and rows[0]["text_from"] == "page"
+    # a teaser never replaces the page's text
+    teaser = Article(id="x", text="Short teaser.", url=url)
+    assert store.save_followed(teaser, url, [url], "fp3", text_from="feed")[0] == "unchanged"
+    # the same text under another URL is a duplicate, not a second article
+    copy = Article(id="u2", text="Version two of the report, corrected.")
+    assert store.save_followed(copy, "https://example.org/b", [], "fp") == ("duplicate", "u1")
+    assert store.count_articles() == 1
+    store.save_feed_state(FeedState(url="https://example.org/feed", etag='"x"', failures=2))
+    store.save_feed_state(FeedState(url="https://example.org/feed", etag='"y"'))
+    state = store.feed_state("https://example.org/feed")
+    assert (state.etag, state.failures) == ('"y"', 0)
+    assert store.feed_state("https://nowhere.example/") is None
+
+
+def test_iter_articles_languages_filter(store: Store) -> None:
+    store.add_articles([
+        Article(id="en", text="An English report.", language="en"),
+        Article(id="fr", text="Un article en français.", language="fr"),
+        Article(id="file", text="Read from a file, language unknown."),
+    ])
+    assert {a.id for a in store.iter_articles(languages=("en",))} == {"en", "file"}
+    assert {a.id for a in store.iter_articles()} == {"en", "fr", "file"}
+    assert store.count_by_language() == {"en": 1, "fr": 1, None: 1}

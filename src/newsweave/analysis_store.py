@@ -21,6 +21,7 @@ import json
 import struct
 import zlib
 from collections.abc import Sequence
+from dataclasses import fields
 from functools import lru_cache
 from typing import Any
 
@@ -31,7 +32,7 @@ from newsweave.settings import SPACY_MODEL
 
 #: Bump when analysis code changes what it produces (sentences, entities, quotes, timexes):
 #: every stored analysis is then recomputed on its next use.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)
@@ -59,6 +60,20 @@ def analysis_version() -> str:
     )
 
 
+def _quote_fields(quote: QuoteMention) -> dict[str, Any]:
+    """Every field of a quote record by name, so a field added to ``QuoteMention`` is kept
+    (``ANALYSIS_VERSION`` still has to be bumped for rows stored before it)."""
+    return {f.name: getattr(quote, f.name) for f in fields(QuoteMention)}
+
+
+def _quote_from(stored: dict[str, Any]) -> QuoteMention:
+    known = {f.name for f in fields(QuoteMention)}
+    values = {k: v for k, v in stored.items() if k in known}
+    values["direct"] = bool(values.get("direct"))
+    values["parts"] = tuple(tuple(p) for p in values.get("parts") or ())
+    return QuoteMention(**values)
+
+
 def encode_document(document: Document) -> bytes:
     """One analysed article as bytes (needs ``document.doc`` and its sentence vectors)."""
     from spacy.tokens import DocBin
@@ -68,8 +83,7 @@ def encode_document(document: Document) -> bytes:
     meta = {
         "s": [[s.start, s.end] for s in document.sentences],
         "e": [[e.start, e.end, e.label, e.sentence] for e in document.entities],
-        "q": [[q.start, q.end, q.text, q.speaker, q.direct, q.speaker_start, q.speaker_end,
-               q.cue] for q in document.quotes],
+        "q": [_quote_fields(q) for q in document.quotes],
         "t": [[t.start, t.end, t.text, t.value, t.sentence] for t in document.timexes],
     }
     meta_bytes = zlib.compress(json.dumps(meta, separators=(",", ":")).encode(), 6)
@@ -122,11 +136,7 @@ def _decode(article: Article, payload: bytes) -> Document | None:
         EntityMention(start=a, end=b, text=text[a:b], label=label, sentence=si)
         for a, b, label, si in meta["e"]
     )
-    quotes = tuple(
-        QuoteMention(start=a, end=b, text=t, speaker=sp, direct=bool(d), speaker_start=ss,
-                     speaker_end=se, cue=cue)
-        for a, b, t, sp, d, ss, se, cue in meta["q"]
-    )
+    quotes = tuple(_quote_from(fields) for fields in meta["q"])
     timexes = tuple(
         Timex(start=a, end=b, text=t, value=v, sentence=si) for a, b, t, v, si in meta["t"]
     )

@@ -28,7 +28,7 @@ from newsweave.errors import InputError
 from newsweave.grouping_state import GroupResult, StoreEmbedder
 from newsweave.models import Article, Brief, brief_to_dict
 from newsweave.settings import DEFAULT_SUMMARY
-from newsweave.store import AddResult, BriefVersion, Store
+from newsweave.store import AddResult, BriefVersion, Store, content_hash
 
 #: members per story whose titles and lead sentences are kept to choose its headline
 HEADLINE_SAMPLE = 25
@@ -64,9 +64,15 @@ class GroupCounts:
         )
 
 
+#: Languages grouped by default: the analysis (spaCy, MiniLM) is English. Articles tagged with
+#: another language by the follower stay stored and are counted, but kept out of stories.
+DEFAULT_LANGUAGES = ("en",)
+
+
 def group_store(
     store: Store, since: str | None = None, until: str | None = None,
     on_article: Callable[[], None] | None = None,
+    languages: Sequence[str] | None = DEFAULT_LANGUAGES,
 ) -> GroupCounts:
     """Group the stored articles (published-date order, undated last) into stories and save
     the assignments and headlines in one transaction. Articles stream from the store through
@@ -78,7 +84,8 @@ def group_store(
     duplicates: dict[str, str] = {}
     samples: dict[str, list[Article]] = {}
     embedder = None if store.url.endswith(":memory:") else StoreEmbedder(store)
-    for article, assigned in group_stream(store.iter_articles(since, until), embedder=embedder):
+    for article, assigned in group_stream(store.iter_articles(since, until, languages),
+                                          embedder=embedder):
         assignments[article.id] = assigned.story_id
         if assigned.duplicate_of:
             duplicates[article.id] = assigned.duplicate_of
@@ -113,26 +120,28 @@ def group_new(
     rebuild: bool = False,
     on_notice: Callable[[str], None] | None = None,
     wait: float = 0.0,
+    languages: Sequence[str] | None = DEFAULT_LANGUAGES,
 ) -> GroupResult:
     """Group the articles that are in no story yet, continuing from the grouper state the
     last run saved (``grouping_state``): the cost of a new article does not grow with the
     archive. ``rebuild`` regroups every article from scratch."""
     from newsweave.grouping_state import group_new as _group_new
 
-    return _group_new(store, on_article, rebuild=rebuild, on_notice=on_notice, wait=wait)
+    return _group_new(store, on_article, rebuild=rebuild, on_notice=on_notice, wait=wait,
+                      languages=languages)
 
 
 # --------------------------------------------------------------------------- weaving
 def fingerprint(
-    members: Sequence[tuple[str, str | None]], headline: str, words: int, analysis: str
+    members: Sequence[tuple[str, str | None, str]], headline: str, words: int, analysis: str
 ) -> str:
-    """What a stored brief was woven from: member ids with their copy flags (ids are content
-    bound: the store never changes an article's text), the headline shown, the word budget,
-    and the versions of the analysis and the weaving code."""
+    """What a stored brief was woven from: member ids with their copy flags and the hash of
+    their text (a followed article can be revised under the same id), the headline shown, the
+    word budget, and the versions of the analysis and the weaving code."""
     h = hashlib.sha256()
     h.update(f"w{WEAVE_VERSION}\0{words}\0{analysis}\0{headline}\0".encode())
-    for aid, dup in sorted(members):
-        h.update(f"{aid}\0{dup or ''}\n".encode())
+    for aid, dup, digest in sorted(members, key=lambda m: (m[0], m[1] or "", m[2])):
+        h.update(f"{aid}\0{dup or ''}\0{digest}\n".encode())
     return h.hexdigest()[:32]
 
 
@@ -174,7 +183,7 @@ def weave_story(
         brief = weave_documents(documents, story_id=story_id, words=words, copies=copies)
         if story.headline:
             brief = replace(brief, story=replace(brief.story, headline=story.headline))
-    members = [(a.id, copies.get(a.id)) for a in articles]
+    members = [(a.id, copies.get(a.id), content_hash(a.text)) for a in articles]
     woven = Woven(
         story_id=story_id,
         brief_json=json.dumps(brief_to_dict(brief), ensure_ascii=False),
@@ -311,6 +320,9 @@ class UpdateResult:
     grouped: GroupResult
     woven: ReweaveResult
 
+    def summary(self) -> str:
+        return f"{self.grouped.summary()}; {self.woven.summary()}"
+
 
 def update(
     store: Store,
@@ -319,11 +331,13 @@ def update(
     on_article: Callable[[], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     on_story: Callable[[str, str | None], None] | None = None,
+    languages: Sequence[str] | None = DEFAULT_LANGUAGES,
 ) -> UpdateResult:
     """Group new articles, then re-weave the stories that changed. One update at a time per
-    store: a second one is refused with ``StoreBusy`` (an ``InputError``) rather than racing."""
+    store: a second one is refused with ``StoreBusy`` (an ``InputError``) rather than racing.
+    ``languages``: the article languages grouped (None: all; untagged articles always)."""
     with store.exclusive("update"):
-        grouped = group_new(store, on_article=on_article)
+        grouped = group_new(store, on_article=on_article, languages=languages)
         woven = reweave(store, workers=workers, words=words, on_total=on_total,
                         on_story=on_story)
     return UpdateResult(grouped, woven)
@@ -348,7 +362,8 @@ def current_brief(
     if story is None:
         return CurrentBrief(latest, True)
     copies = store.story_duplicates(story_id)
-    members = [(aid, copies.get(aid)) for aid in story.article_ids]
+    hashes = store.content_hashes(story.article_ids)
+    members = [(aid, copies.get(aid), hashes.get(aid, "")) for aid in story.article_ids]
     wanted = fingerprint(members, story.headline, words, analysis_version())
     return CurrentBrief(latest, latest is None or latest.fingerprint != wanted, wanted)
 

@@ -85,6 +85,12 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
                    help="refuse connections beyond this many (503); default: no limit")
     p.add_argument("--workers", type=int, default=1,
                    help="server processes (default 1; each keeps its own brief cache)")
+    from newsweave import cli_follow
+
+    p.add_argument("--follow", nargs="+", metavar="SOURCE",
+                   help="also follow these feeds (URLs, OPML or URL-list files) into the store, "
+                   "in a background thread; the `follow` options below apply")
+    cli_follow.add_follow_options(p)
     p.set_defaults(handler=_cmd_serve)
 
 
@@ -135,6 +141,9 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list stories instead of grouping")
     p.add_argument("--rebuild", action="store_true",
                    help="regroup every stored article from scratch, not only the new ones")
+    p.add_argument("--languages", metavar="CODES",
+                   help="languages grouped, e.g. en,fr or all (default en; articles of unknown "
+                   "language, such as files ingested from disk, are always grouped)")
     p.add_argument("--format", choices=("text", "jsonl", "csv"), default=None,
                    help="listing format: a table (text), one JSON story per line (jsonl), or "
                    "CSV with sources and coverage by lean (csv)")
@@ -225,6 +234,16 @@ def _add_outlets(sub: argparse._SubParsersAction) -> None:
 
 
 REGISTRARS.append(_add_outlets)
+
+
+# --------------------------------------------------------------------------- follow, articles
+def _add_follow(sub: argparse._SubParsersAction) -> None:
+    from newsweave import cli_follow
+
+    cli_follow.add_parsers(sub, _DB_HELP)
+
+
+REGISTRARS.append(_add_follow)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -194,6 +194,14 @@ def _check_date(value: str | None, flag: str) -> str | None:
     return norm
 
 
+def _languages(value: str | None) -> tuple[str, ...] | None:
+    """``--languages`` for grouping: None (every language) for ``all``."""
+    from newsweave.cli_follow import parse_languages
+
+    codes = parse_languages(value)
+    return None if "all" in codes else codes
+
+
 def _group(store: Store, args: argparse.Namespace, since: str | None, until: str | None
            ) -> str:
     """Group the articles not grouped yet (``app.group_new``), every article with
@@ -201,20 +209,23 @@ def _group(store: Store, args: argparse.Namespace, since: str | None, until: str
     after which the next plain run regroups everything). Returns the summary line."""
     from newsweave.app import group_new
 
+    languages = _languages(getattr(args, "languages", None))
     windowed = since is not None or until is not None
     if windowed and getattr(args, "rebuild", False):
         raise InputError("--rebuild regroups every article: leave out --since/--until")
     with progress_bar(show_progress(args), "articles") as progress:
         if windowed:
             task = progress.add_task("grouping", total=None)
-            return group_store(store, since, until, lambda: progress.advance(task)).summary()
+            return group_store(store, since, until, lambda: progress.advance(task),
+                               languages=languages).summary()
         task = progress.add_task("grouping", total=None)
 
         def notice(line: str) -> None:
             progress.console.print(f"newsweave: {line}", markup=False, soft_wrap=True)
 
         result = group_new(store, lambda: progress.advance(task),
-                           rebuild=getattr(args, "rebuild", False), on_notice=notice)
+                           rebuild=getattr(args, "rebuild", False), on_notice=notice,
+                           languages=languages)
     return result.summary()
 
 

@@ -439,6 +439,7 @@ def group_new(
     join_model: JoinModel | None = None,
     wait: float = 0.0,
     on_notice: Callable[[str], None] | None = None,
+    languages: Sequence[str] | None = None,
 ) -> GroupResult:
     """Group the articles not in any story yet, continuing from the saved grouper state, and
     save assignments, changed headlines and the new state in one transaction. ``rebuild``
@@ -473,10 +474,10 @@ def group_new(
         if full:
             grouper = ResumableGrouper(s, embedder=embedder, join_model=model)
             last_seq = 0
-            source: Iterator[tuple[int, Article]] = store.iter_by_seq()
+            source: Iterator[tuple[int, Article]] = store.iter_by_seq(languages)
         else:
             floor = last_seq - PG_SEQ_SLACK if store.dialect == "postgresql" else last_seq
-            source = store.iter_ungrouped(max(0, floor))
+            source = store.iter_ungrouped(max(0, floor), languages)
         if notice and on_notice is not None:
             on_notice(notice)
         top = [last_seq]

@@ -143,6 +143,65 @@ def normalise_date(value: str | None) -> str | None:
     return parsed.date().isoformat() if parsed else None
 
 
+#: RFC 822 zone names (the ones feeds write) and their offsets in hours; dateutil knows only
+#: UTC/GMT by itself and would drop the others, shifting the local day.
+_ZONES = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+    "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+}
+
+
+def _zone(name: str, offset: int | None) -> Any:
+    from datetime import timedelta, timezone
+
+    if offset is not None:
+        return timezone(timedelta(seconds=offset))
+    hours = _ZONES.get(name.upper()) if name else None
+    return timezone(timedelta(hours=hours)) if hours is not None else None
+
+
+def normalise_timestamp(value: str | None) -> str | None:
+    """A publication time as written, keeping its own UTC offset: ``Wed, 01 Mar 2017 21:30
+    -0500`` -> ``2017-03-01T21:30:00-05:00`` (the local day stays 2017-03-01; converting to UTC
+    first would move it to the 2nd). A time without a zone stays local without an offset, a
+    date without a time is ``YYYY-MM-DD``; partial or unparseable values are None."""
+    import warnings
+
+    from dateutil import parser as dateparser
+
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not value or not _YEAR.search(value):
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return normalise_date(value)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown zone names: handled by the fallback below
+            one = dateparser.parse(value, default=datetime(2001, 1, 1, 0, 0, 0), tzinfos=_zone)
+            two = dateparser.parse(value, default=datetime(2002, 2, 2, 13, 17, 19), tzinfos=_zone)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if (one.year, one.month, one.day) != (two.year, two.month, two.day):
+        return None
+    if (one.hour, one.minute) != (two.hour, two.minute):
+        return one.date().isoformat()  # no time written
+    if one.tzinfo is None and re.search(r"[+-]\d{2}:?\d{2}\s*$", value) is None:
+        zone = re.search(r"\b([A-Z]{2,4})\s*$", value)
+        tz = _zone(zone.group(1), None) if zone else None
+        if tz is not None:
+            one = one.replace(tzinfo=tz)
+    if one.second != two.second:
+        one = one.replace(second=0)
+    return one.replace(microsecond=0).isoformat()
+
+
+def day_of(value: str | None) -> str | None:
+    """The local day (``YYYY-MM-DD``) of a stored ``published``/``updated`` value."""
+    return value[:10] if value else None
+
+
 def _month_day(value: str, year: int) -> date | None:
     """Month and day written without a year ("Mar. 3"), placed in ``year``."""
     from dateutil import parser as dateparser
@@ -412,7 +471,65 @@ def _html_fields(html: str, url: str | None) -> dict[str, Any] | None:
         "date": doc.date,
         "sitename": doc.sitename,
         "url": doc.url,
+        "author": doc.author,
     }
+
+
+_PUBLISHED_KEYS = frozenset({
+    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+    "publish-date", "dc.date.issued", "dcterms.issued", "dcterms.created", "sailthru.date",
+    "parsely-pub-date", "date",
+})
+_MODIFIED_KEYS = frozenset({
+    "article:modified_time", "og:updated_time", "datemodified", "dcterms.modified",
+    "last-modified", "lastmod",
+})
+
+
+def _json_ld_times(data: Any, found: dict[str, str]) -> None:
+    if isinstance(data, dict):
+        for key, slot in (("datePublished", "published"), ("dateModified", "updated")):
+            value = data.get(key)
+            if isinstance(value, str) and slot not in found:
+                found[slot] = value
+        for value in data.values():
+            if isinstance(value, dict | list):
+                _json_ld_times(value, found)
+    elif isinstance(data, list):
+        for item in data[:50]:
+            _json_ld_times(item, found)
+
+
+def page_timestamps(html: str) -> tuple[str | None, str | None]:
+    """``(published, updated)`` as the page's metadata writes them (``article:published_time``,
+    schema.org ``datePublished`` in JSON-LD or microdata, ``<time pubdate>``), normalised by
+    :func:`normalise_timestamp` so their UTC offsets are kept; None where absent."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ParserError, ValueError):
+        return None, None
+    found: dict[str, str] = {}
+    for el in root.iter("meta", "time", "span", "div", "abbr"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        value = el.get("content") or el.get("datetime")
+        if el.tag == "time" and el.get("pubdate") is not None and value:
+            key = "pubdate"
+        if not value or not key:
+            continue
+        if key in _PUBLISHED_KEYS and "published" not in found:
+            found["published"] = value
+        elif key in _MODIFIED_KEYS and "updated" not in found:
+            found["updated"] = value
+    for script in root.iter("script"):
+        if (script.get("type") or "").lower() == "application/ld+json" and script.text:
+            try:
+                _json_ld_times(json.loads(script.text), found)
+            except (ValueError, RecursionError):
+                continue
+    return normalise_timestamp(found.get("published")), normalise_timestamp(found.get("updated"))
 
 
 def parse_html(
@@ -420,10 +537,16 @@ def parse_html(
     path: str | None = None,
     url: str | None = None,
     fallback_date: str | None = None,
+    captured: str | None = None,
 ) -> Article:
     """One news page through trafilatura: main text, title, first-publication date, site name
     as outlet; ``url`` wins over the page's canonical link (given for WARC records, where it is
-    the address actually fetched). ``fallback_date`` is used when the page shows no date."""
+    the address actually fetched). ``fallback_date`` is used when the page shows no date.
+
+    ``published`` keeps the page's own time and UTC offset when its metadata gives one (see
+    :func:`page_timestamps`). ``captured`` (a WARC record's date) bounds it: a page is never
+    published after it was captured, so a later date found on it is replaced by the capture
+    day."""
     fields = _html_fields(html, url)
     text = _paragraphs(fields["text"].split("\n")) if fields else ""
     if not text:
@@ -432,23 +555,36 @@ def parse_html(
     stamp_published, updated, text = _pull_stamps(_drop_title_line(text, title))
     if not text:
         raise InputError("no article text found in the HTML page", path)
+    meta_published, meta_updated = page_timestamps(html)
     page_date = _as_date(fields["date"])
     if page_date is not None and page_date == updated:
         page_date = None  # the date finder took the "Updated" stamp for the publication
     fallback = _as_date(fallback_date)
     outlet, month_day = _parse_dateline(text) or (None, None)
-    published = (
+    day = (
         stamp_published or page_date or _dateline_date(month_day, updated or fallback) or fallback
     )
+    published = day.isoformat() if day else None
+    if meta_published and (day is None or day_of(meta_published) == published) and (
+        stamp_published is None or day_of(meta_published) == published
+    ):
+        published = meta_published  # the same day, with its time and offset
+    updated_s = updated.isoformat() if updated else None
+    if meta_updated and (updated is None or day_of(meta_updated) == updated_s):
+        updated_s = meta_updated if meta_updated != published else updated_s
+    capture_day = day_of(normalise_timestamp(captured))
+    if capture_day and published and day_of(published) > capture_day:
+        published = capture_day
     return Article(
         id=article_id(text),
         text=text,
         title=title,
         outlet=fields["sitename"] or outlet,
-        published=published.isoformat() if published else None,
-        updated=updated.isoformat() if updated else None,
+        published=published,
+        updated=updated_s,
         url=url or fields["url"],
         path=path,
+        author=" ".join(fields["author"].split())[:200] or None if fields["author"] else None,
     )
 
 
@@ -744,6 +880,19 @@ def _struct_date(value: Any) -> str | None:
         return None
 
 
+def entry_times(entry: Any) -> tuple[str | None, str | None]:
+    """``(published, updated)`` of a feed entry as written, with their own UTC offsets
+    (feedparser's ``*_parsed`` values are UTC and would move an evening entry to the next
+    day); feedparser's parsed value is only the fallback for strings we cannot read."""
+    out: list[str | None] = []
+    for key in ("published", "updated"):
+        # dict.get: feedparser's own get() maps a missing "updated" to "published"
+        raw = dict.get(entry, key)
+        value = normalise_timestamp(raw) if isinstance(raw, str) else None
+        out.append(value or _struct_date(dict.get(entry, f"{key}_parsed")))
+    return out[0], out[1]
+
+
 def _entry_article(entry: Any, outlet: str | None, path: Path) -> Article | None:
     """One feed entry; None for an entry that carries no text (a bare link)."""
     body = ""
@@ -758,9 +907,7 @@ def _entry_article(entry: Any, outlet: str | None, path: Path) -> Article | None
     text = _drop_title_line(text, title)
     if not text.strip():
         return None
-    # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed
-    published = _struct_date(dict.get(entry, "published_parsed"))
-    updated = _struct_date(dict.get(entry, "updated_parsed"))
+    published, updated = entry_times(entry)
     dateline_outlet, _ = _parse_dateline(text) or (None, None)
     return Article(
         id=article_id(text),
@@ -839,7 +986,8 @@ def _warc_article(record: Any, path: Path, offset_of: Callable[[], int]) -> Item
     url = record.rec_headers.get_header("WARC-Target-URI")
     warc_date = record.rec_headers.get_header("WARC-Date")
     try:
-        return parse_html(page, path=str(path), url=url, fallback_date=warc_date)
+        return parse_html(page, path=str(path), url=url, fallback_date=warc_date,
+                          captured=warc_date)
     except InputError:
         return None
 

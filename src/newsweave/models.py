@@ -12,8 +12,11 @@ SCHEMA_ID = "newsweave.brief/1"
 # --------------------------------------------------------------------------- ingest
 @dataclass(frozen=True)
 class Article:
-    """One news report as ingested. ``published`` is the first publication date
-    (ISO ``YYYY-MM-DD``), never a later "Updated:" stamp (that goes to ``updated``)."""
+    """One news report as ingested. ``published`` is the first publication, never a later
+    "Updated:" stamp (that goes to ``updated``): an ISO date ``YYYY-MM-DD``, or, where the
+    source gives the time, a local timestamp with its own UTC offset
+    (``2017-03-01T21:30:00-05:00``), so its first ten characters are always the article's own
+    local day. ``author`` and ``language`` (ISO 639-1) are set by the web follower."""
 
     id: str
     text: str
@@ -24,6 +27,8 @@ class Article:
     url: str | None = None
     path: str | None = None
     label: str | None = None
+    author: str | None = None
+    language: str | None = None
 
     @property
     def words(self) -> int:

@@ -1235,6 +1235,42 @@ def app_from_env() -> FastAPI:
                       os.environ.get(TOKEN_ENV) or None)
 
 
+def _start_follower(args: Any, store: Any) -> Any:
+    """``serve --follow``: the feed follower in a background thread of the server, writing
+    to the same store; returns the function that stops it (after the article in hand)."""
+    import signal
+    import sys
+    import threading
+
+    from newsweave.cli_follow import make_follower, parse_languages, updater
+    from newsweave.follow import read_sources
+
+    sources = read_sources(args.follow)
+    stop = threading.Event()
+    follower = make_follower(args, store, stop, sources)
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    thread = threading.Thread(
+        target=follower.run_forever, name="newsweave-follow", daemon=True,
+        kwargs={"after_round": updater(store, parse_languages(args.languages), say),
+                "on_round": lambda r: say(f"newsweave: follow: {r.summary()}")},
+    )
+    thread.start()
+    # uvicorn re-raises the SIGTERM it handled once it has shut down: with this handler in
+    # place that ends in stopping the follower cleanly (below) instead of killing the process
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def stop_following() -> None:
+        signal.signal(signal.SIGTERM, previous)
+        stop.set()
+        thread.join(timeout=60)
+        follower.close()
+
+    return stop_following
+
+
 def run(args: Any) -> int:
     """``newsweave serve``: open the store and run uvicorn until interrupted."""
     import os
@@ -1245,13 +1281,28 @@ def run(args: Any) -> int:
 
     if args.workers < 1:
         raise InputError("--workers must be at least 1")
+    follow = getattr(args, "follow", None)
+    if follow and args.workers != 1:
+        raise InputError("--follow runs the follower inside the server: use --workers 1")
+    if follow:
+        from newsweave.cli_follow import check_options
+        from newsweave.follow import read_sources
+
+        read_sources(follow)
+        check_options(args)
     token = args.token or os.environ.get(TOKEN_ENV) or None
-    store = open_store(args.db, create=False)  # a mistyped --db is an error, not a new store
+    # a mistyped --db is an error, not a new store; a followed one may start empty
+    store = open_store(args.db, create=bool(follow))
     options = {"host": args.host, "port": args.port, "log_level": "info",
                "limit_concurrency": args.max_connections}
     try:
         if args.workers == 1:
-            uvicorn.run(create_app(store, token), **options)
+            stop_following = _start_follower(args, store) if follow else None
+            try:
+                uvicorn.run(create_app(store, token), **options)
+            finally:
+                if stop_following is not None:
+                    stop_following()
             return 0
         os.environ[DB_ENV] = store.url
         if token:

@@ -14,9 +14,9 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -93,6 +93,42 @@ articles_t = Table(
     Column("path", Text),
     Column("label", Text),
     Column("ingested_at", Text, nullable=False),
+    Column("author", Text),
+    Column("language", Text),
+    Column("canonical_url", Text),
+    Column("revisions", Integer, nullable=False, server_default=text("1")),
+    Column("text_from", Text),
+)
+article_revisions_t = Table(
+    "article_revisions",
+    _metadata,
+    Column("article_id", Text, primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("title", Text),
+    Column("author", Text),
+    Column("published", Text),
+    Column("updated", Text),
+    Column("fetched_at", Text, nullable=False),
+)
+feeds_t = Table(
+    "feeds",
+    _metadata,
+    Column("url", Text, primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("failures", Integer, nullable=False, server_default=text("0")),
+    Column("next_poll", Text),
+    Column("last_status", Text),
+    Column("checked_at", Text),
+)
+followed_entries_t = Table(
+    "followed_entries",
+    _metadata,
+    Column("url", Text, primary_key=True),
+    Column("fingerprint", Text, nullable=False),
+    Column("article_id", Text),
+    Column("seen_at", Text, nullable=False),
 )
 stories_t = Table(
     "stories",
@@ -162,7 +198,10 @@ outlets_t = Table(
     Column("updated_at", Text, nullable=False),
 )
 
-_ARTICLE_FIELDS = ("id", "text", "title", "outlet", "published", "updated", "url", "path", "label")
+_ARTICLE_FIELDS = (
+    "id", "text", "title", "outlet", "published", "updated", "url", "path", "label", "author",
+    "language",
+)
 _ARTICLE_COLS = tuple(articles_t.c[name] for name in _ARTICLE_FIELDS)
 
 
@@ -188,6 +227,20 @@ class BriefVersion:
     articles: tuple[str, ...]
     fingerprint: str
     brief: str = ""
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """A followed feed between rounds: conditional-GET validators and back-off.
+    ``next_poll`` is an ISO UTC time before which the feed is not polled (None: due)."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+    next_poll: str | None = None
+    last_status: str | None = None
+    checked_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -517,11 +570,19 @@ class Store:
             return conn.execute(select(func.count()).select_from(articles_t)).scalar_one()
 
     def iter_articles(
-        self, since: str | None = None, until: str | None = None
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        languages: Collection[str] | None = None,
     ) -> Iterator[Article]:
         """Stored articles in published-date order, undated last, streamed (memory stays flat).
-        ``since``/``until`` are inclusive ISO dates; with either, undated articles are left out."""
+        ``since``/``until`` are inclusive ISO dates; with either, undated articles are left out.
+        ``languages``: only articles in one of them, or of unknown language (files ingested
+        from disk are not language-tagged)."""
         stmt = select(*_ARTICLE_COLS)
+        if languages is not None:
+            lang = articles_t.c.language
+            stmt = stmt.where(lang.is_(None) | lang.in_(list(languages)))
         if since:
             stmt = stmt.where(articles_t.c.published >= since)
         if until:
@@ -938,16 +999,29 @@ class Store:
         finally:
             fh.close()
 
-    def story_memberships(self) -> dict[str, list[tuple[str, str | None]]]:
-        """Story id -> its members as (article id, duplicate_of), sorted by id: what a brief
-        fingerprint is made of, read in one pass."""
+    def story_memberships(self) -> dict[str, list[tuple[str, str | None, str]]]:
+        """Story id -> its members as (article id, duplicate_of, content hash), sorted by id:
+        what a brief fingerprint is made of, read in one pass (the hash, because a followed
+        article's text can be revised under the same id)."""
         sa = story_articles_t
-        q = (select(sa.c.story_id, sa.c.article_id, sa.c.duplicate_of)
+        q = (select(sa.c.story_id, sa.c.article_id, sa.c.duplicate_of, articles_t.c.content_hash)
+             .join(articles_t, articles_t.c.id == sa.c.article_id)
              .order_by(sa.c.story_id, sa.c.article_id))
-        out: dict[str, list[tuple[str, str | None]]] = {}
+        out: dict[str, list[tuple[str, str | None, str]]] = {}
         with self.engine.connect() as conn:
             for r in conn.execute(q):
-                out.setdefault(r.story_id, []).append((r.article_id, r.duplicate_of))
+                out.setdefault(r.story_id, []).append(
+                    (r.article_id, r.duplicate_of, r.content_hash))
+        return out
+
+    def content_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Article id -> the hash of its current text."""
+        out: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(dict.fromkeys(article_ids), IN_CHUNK):
+                q = select(articles_t.c.id, articles_t.c.content_hash).where(
+                    articles_t.c.id.in_(chunk))
+                out.update((i, h) for i, h in conn.execute(q))
         return out
 
     # ----------------------------------------------------------------------- grouper state
@@ -956,9 +1030,11 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(select(func.max(articles_t.c.seq))).scalar() or 0
 
-    def iter_ungrouped(self, after_seq: int = 0) -> Iterator[tuple[int, Article]]:
+    def iter_ungrouped(self, after_seq: int = 0, languages: Collection[str] | None = None
+                       ) -> Iterator[tuple[int, Article]]:
         """(seq, article) of every article above ``after_seq`` that is in no story yet, in
-        arrival (seq) order, streamed. The grouper continues from its saved state with these."""
+        arrival (seq) order, streamed. The grouper continues from its saved state with these.
+        ``languages``: only articles in one of them, or of unknown language."""
         sa = story_articles_t
         stmt = (
             select(articles_t.c.seq, *_ARTICLE_COLS)
@@ -966,14 +1042,22 @@ class Store:
             .where(articles_t.c.seq > after_seq, sa.c.article_id.is_(None))
             .order_by(articles_t.c.seq)
         )
+        if languages is not None:
+            lang = articles_t.c.language
+            stmt = stmt.where(lang.is_(None) | lang.in_(list(languages)))
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=BATCH_SIZE).execute(stmt)
             for row in result:
                 yield row.seq, _article(row)
 
-    def iter_by_seq(self) -> Iterator[tuple[int, Article]]:
-        """(seq, article) of every stored article in arrival order, streamed."""
+    def iter_by_seq(self, languages: Collection[str] | None = None
+                    ) -> Iterator[tuple[int, Article]]:
+        """(seq, article) of every stored article in arrival order, streamed (``languages``:
+        only articles in one of them, or of unknown language)."""
         stmt = select(articles_t.c.seq, *_ARTICLE_COLS).order_by(articles_t.c.seq)
+        if languages is not None:
+            lang = articles_t.c.language
+            stmt = stmt.where(lang.is_(None) | lang.in_(list(languages)))
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=BATCH_SIZE).execute(stmt)
             for row in result:
@@ -1168,6 +1252,151 @@ class Store:
         stmt = select(self._stories_query(query).subquery().c.id)
         with self.engine.connect() as conn:
             return set(conn.scalars(stmt))
+
+
+    # ----------------------------------------------------------------------- followed web
+    def _upsert(self, tbl: Table, row: Mapping[str, Any], key: str) -> Any:
+        stmt = self._insert(tbl).values(**row)
+        return stmt.on_conflict_do_update(
+            index_elements=[tbl.c[key]], set_={k: v for k, v in row.items() if k != key}
+        )
+
+    def feed_state(self, url: str) -> FeedState | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(feeds_t).where(feeds_t.c.url == url)).first()
+        return FeedState(**row._mapping) if row is not None else None
+
+    def save_feed_state(self, state: FeedState) -> None:
+        with self._write() as conn:
+            conn.execute(self._upsert(feeds_t, asdict(state), "url"))
+
+    def followed_entry(self, url: str) -> tuple[str, str | None] | None:
+        """``(fingerprint, article id)`` recorded for an entry link, or None if never seen."""
+        stmt = select(followed_entries_t.c.fingerprint, followed_entries_t.c.article_id).where(
+            followed_entries_t.c.url == url
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return (row[0], row[1]) if row is not None else None
+
+    def mark_entries(
+        self, urls: Iterable[str], fingerprint: str, article_id: str | None = None,
+        conn: Connection | None = None,
+    ) -> None:
+        """Record entry links as handled (their feed entry's fingerprint)."""
+        rows = [
+            {"url": u, "fingerprint": fingerprint, "article_id": article_id, "seen_at": _now()}
+            for u in dict.fromkeys(urls)
+        ]
+        if not rows:
+            return
+        if conn is None:
+            with self._write() as own:
+                for row in rows:
+                    own.execute(self._upsert(followed_entries_t, row, "url"))
+            return
+        for row in rows:
+            conn.execute(self._upsert(followed_entries_t, row, "url"))
+
+    def save_followed(
+        self,
+        article: Article,
+        canonical_url: str,
+        entry_urls: Sequence[str] = (),
+        fingerprint: str = "",
+        text_from: str = "page",
+    ) -> tuple[str, str]:
+        """Store an article fetched from the web, identified by ``canonical_url``, and mark its
+        entry links handled, in one transaction (a follower killed at any point re-fetches at
+        most this one article, and never stores it twice). Returns ``(outcome, article id)``:
+        ``added``; ``revised`` (same URL, other text: the old text is kept in
+        ``article_revisions`` and the row holds the latest; stories holding it are touched so
+        cached briefs are rebuilt); ``unchanged``; or ``duplicate`` (its text is already stored
+        under another article)."""
+        a = articles_t
+        digest = content_hash(article.text)
+        now = _now()
+        with self._write() as conn:
+            old = conn.execute(select(a).where(a.c.canonical_url == canonical_url)).first()
+            same_text = conn.execute(select(a.c.id).where(a.c.content_hash == digest)).first()
+            if old is None:
+                taken = conn.execute(select(a.c.id).where(a.c.id == article.id)).first()
+                if same_text is not None or taken is not None:
+                    other = (same_text or taken)[0]
+                    self.mark_entries(entry_urls, fingerprint, other, conn)
+                    return "duplicate", other
+                row = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
+                row.update(content_hash=digest, ingested_at=now, canonical_url=canonical_url,
+                           revisions=1, text_from=text_from)
+                conn.execute(a.insert().values(**row))
+                self.mark_entries(entry_urls, fingerprint, article.id, conn)
+                return "added", article.id
+            old_id = old.id
+            outcome = "unchanged"
+            if old.content_hash != digest and same_text is not None:
+                outcome = "duplicate"
+            elif old.content_hash != digest and not (
+                text_from == "feed" and old.text_from == "page"
+            ):  # a teaser never replaces a page's text
+                conn.execute(
+                    article_revisions_t.insert().values(
+                        article_id=old_id, revision=old.revisions, text=old.text,
+                        title=old.title, author=old.author, published=old.published,
+                        updated=old.updated, fetched_at=old.ingested_at,
+                    )
+                )
+                conn.execute(
+                    a.update().where(a.c.id == old_id).values(
+                        text=article.text, content_hash=digest,
+                        title=article.title or old.title, author=article.author or old.author,
+                        published=old.published or article.published,
+                        updated=article.updated or old.updated,
+                        language=article.language or old.language,
+                        revisions=old.revisions + 1, ingested_at=now, text_from=text_from,
+                    )
+                )
+                # the stored analysis was of the old text: recomputed on next use
+                conn.execute(article_analyses_t.delete().where(
+                    article_analyses_t.c.article_id == old_id))
+                member_of = select(story_articles_t.c.story_id).where(
+                    story_articles_t.c.article_id == old_id
+                )
+                conn.execute(
+                    stories_t.update().where(stories_t.c.id.in_(member_of)).values(updated_at=now)
+                )
+                outcome = "revised"
+            self.mark_entries(entry_urls, fingerprint, old_id, conn)
+            return outcome, old_id
+
+    def article_revisions(self, article_id: str) -> list[dict[str, Any]]:
+        """Superseded versions of a followed article, oldest first (the row holds the latest)."""
+        r = article_revisions_t
+        stmt = select(r).where(r.c.article_id == article_id).order_by(r.c.revision)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(stmt)]
+
+    def count_by_language(self) -> dict[str | None, int]:
+        stmt = select(articles_t.c.language, func.count()).group_by(articles_t.c.language)
+        with self.engine.connect() as conn:
+            return {lang: n for lang, n in conn.execute(stmt)}
+
+    def iter_listing(
+        self, since: str | None = None, story: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Stored articles as export rows (``newsweave articles``), published-date order."""
+        a = articles_t
+        cols = (*_ARTICLE_COLS, a.c.revisions, a.c.text_from, a.c.canonical_url)
+        stmt = select(*cols)
+        if since:
+            stmt = stmt.where(a.c.published >= since)
+        if story is not None:
+            stmt = stmt.join(story_articles_t, story_articles_t.c.article_id == a.c.id).where(
+                story_articles_t.c.story_id == story
+            )
+        stmt = stmt.order_by(*_published_order())
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=BATCH_SIZE).execute(stmt):
+                yield dict(row._mapping)
 
 
 

@@ -157,7 +157,40 @@ _OUTLETS_DDL = (
 
 OUTLETS = Migration(version=5, name="outlets", sqlite=_OUTLETS_DDL, postgresql=_OUTLETS_DDL)
 
+# Version 6: following feeds over HTTP (``newsweave follow``). An article fetched from the web
+# is identified by its canonical URL (unique when set); a later fetch of the same URL with other
+# text replaces the row's text and keeps the superseded version in ``article_revisions``.
+# ``feeds`` keeps each feed's conditional-GET validators and back-off; ``followed_entries``
+# maps each entry link seen to the fingerprint of its feed entry, so an unchanged entry is
+# never fetched again.
+_FOLLOW_COMMON = (
+    "ALTER TABLE articles ADD COLUMN author TEXT",
+    "ALTER TABLE articles ADD COLUMN language TEXT",
+    "ALTER TABLE articles ADD COLUMN canonical_url TEXT",
+    "ALTER TABLE articles ADD COLUMN revisions INTEGER NOT NULL DEFAULT 1",
+    # 'page' (the article page's own text) or 'feed' (the feed's teaser: the page failed)
+    "ALTER TABLE articles ADD COLUMN text_from TEXT",
+    "CREATE UNIQUE INDEX articles_canonical_url ON articles (canonical_url)",
+    "CREATE TABLE article_revisions ("
+    " article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,"
+    " revision INTEGER NOT NULL, text TEXT NOT NULL, title TEXT, author TEXT,"
+    " published TEXT, updated TEXT, fetched_at TEXT NOT NULL,"
+    " PRIMARY KEY (article_id, revision))",
+    "CREATE TABLE feeds ("
+    " url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT,"
+    " failures INTEGER NOT NULL DEFAULT 0, next_poll TEXT, last_status TEXT,"
+    " checked_at TEXT)",
+    "CREATE TABLE followed_entries ("
+    " url TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, article_id TEXT, seen_at TEXT NOT NULL)",
+)
+FOLLOW = Migration(
+    version=6,
+    name="followed feeds, article revisions, language and author",
+    sqlite=_FOLLOW_COMMON,
+    postgresql=_FOLLOW_COMMON,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
-    INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS,
+    INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
 )
 LATEST = MIGRATIONS[-1].version

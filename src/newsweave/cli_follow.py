@@ -1,0 +1,213 @@
+"""`newsweave follow` (poll feeds into a store) and `newsweave articles` (export the store)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from newsweave.errors import InputError
+
+#: Seconds between two rounds of `follow` by default.
+DEFAULT_INTERVAL_S = 300.0
+#: Columns of `newsweave articles`, in order.
+ARTICLE_COLUMNS = (
+    "id", "url", "title", "outlet", "author", "published", "updated", "language", "text",
+    "revisions", "text_from",
+)
+#: A CSV cell starting with one of these is read as a formula by spreadsheets: prefixed with
+#: a quote in the CSV export (OWASP's advice), so a hostile page cannot run one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def parse_languages(value: str | None) -> tuple[str, ...]:
+    """``--languages en,fr`` as ISO 639-1 codes; ``all`` for every language."""
+    if value is None:
+        return ("en",)
+    codes = tuple(dict.fromkeys(c.strip().lower() for c in value.split(",") if c.strip()))
+    if not codes or any(not re.fullmatch(r"[a-z]{2,3}|all", c) for c in codes):
+        raise InputError(f"--languages: expected codes like en,fr (got {value!r})")
+    return codes
+
+
+def _positive(value: float, flag: str, zero_ok: bool = False) -> None:
+    if value < 0 or (value == 0 and not zero_ok):
+        raise InputError(f"{flag} must be {'zero or more' if zero_ok else 'positive'}")
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """The follower's numeric options and languages, checked before anything is opened."""
+    _positive(args.interval, "--interval")
+    _positive(args.host_delay, "--host-delay", zero_ok=True)
+    _positive(args.max_bytes, "--max-bytes")
+    _positive(args.timeout, "--timeout")
+    parse_languages(args.languages)
+
+
+def make_follower(args: argparse.Namespace, store: Any, stop: threading.Event | None = None,
+                  sources: list[str] | None = None) -> Any:
+    """A Follower from the command-line options (shared by `follow` and `serve --follow`)."""
+    from newsweave.follow import Follower, read_sources
+
+    check_options(args)
+    return Follower(
+        store, sources if sources is not None else read_sources(args.sources),
+        interval=args.interval, host_delay=args.host_delay, contact=args.contact,
+        languages=parse_languages(args.languages), max_bytes=args.max_bytes,
+        timeout=args.timeout, stop=stop,
+    )
+
+
+def _languages_for_grouping(codes: tuple[str, ...]) -> tuple[str, ...] | None:
+    return None if "all" in codes else codes
+
+
+def updater(store: Any, languages: tuple[str, ...],
+            report: Callable[[str], None]) -> Callable[[Any], bool]:
+    """The after-round hook: the incremental update, its failure reported, never fatal."""
+    from newsweave.follow import _after_round
+
+    def update(_round: Any) -> bool:
+        try:
+            result = _after_round(store, _languages_for_grouping(languages))
+        except Exception as exc:  # noqa: BLE001 - the follower must go on (retried next round)
+            message = " ".join(str(exc).split())[:300] or type(exc).__name__
+            report(f"newsweave: follow: update after the round failed: {message}")
+            return False
+        summary = getattr(result, "summary", None)
+        if callable(summary):
+            report(f"newsweave: follow: {summary()}")
+        return True
+
+    return update
+
+
+def run_follow(args: argparse.Namespace) -> int:
+    """One round (--once; exit 0 once it finished, failures one line each on stderr) or
+    rounds forever until Ctrl-C or SIGTERM, which stop after the article in hand."""
+    from newsweave.follow import read_sources
+    from newsweave.store import open_store
+
+    sources = read_sources(args.sources)  # bad sources: exit 2 before anything is fetched
+    check_options(args)
+    languages = parse_languages(args.languages)
+    stop = threading.Event()
+    store = open_store(args.db)
+    follower = make_follower(args, store, stop, sources)
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    try:
+        if args.once:
+            report = follower.run_round()
+            print(report.summary(), flush=True)
+            return 130 if report.stopped else 0
+
+        def on_signal(_signum: int, _frame: Any) -> None:
+            stop.set()
+
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            follower.run_forever(
+                after_round=updater(store, languages, say),
+                on_round=lambda r: print(r.summary(), flush=True),
+            )
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        say("newsweave: follow: stopped")
+        return 0
+    finally:
+        follower.close()
+        store.close()
+
+
+# --------------------------------------------------------------------------- articles
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def run_articles(args: argparse.Namespace) -> int:
+    """Stored articles as JSON lines (default) or CSV, published-date order."""
+    from newsweave.cli_store import _check_date
+    from newsweave.cli_utils import output_sink
+    from newsweave.store import open_store
+
+    since = _check_date(args.since, "--since")
+    store = open_store(args.db, create=False)
+    try:
+        if args.story is not None and store.get_story(args.story) is None:
+            raise InputError(f"unknown story id {args.story!r}")
+        rows = store.iter_listing(since=since, story=args.story)
+        with output_sink(args.out) as fh:
+            if args.format == "csv":
+                writer = csv.writer(fh, lineterminator="\n")
+                writer.writerow(ARTICLE_COLUMNS)
+                for row in rows:
+                    writer.writerow([_csv_cell(row.get(c)) for c in ARTICLE_COLUMNS])
+            else:
+                for row in rows:
+                    record = {c: row.get(c) for c in ARTICLE_COLUMNS}
+                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        store.close()
+    return 0
+
+
+# --------------------------------------------------------------------------- parsers
+def add_follow_options(p: argparse.ArgumentParser, sources_required: bool = True) -> None:
+    """The follower's options (``serve --follow`` takes the same ones)."""
+    from newsweave.fetch import DEFAULT_HOST_DELAY_S, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
+
+    p.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_S, metavar="S",
+                   help=f"seconds between rounds (default {DEFAULT_INTERVAL_S:g})")
+    p.add_argument("--host-delay", type=float, default=DEFAULT_HOST_DELAY_S, metavar="S",
+                   help="at most one request per site per S seconds (default 1)")
+    p.add_argument("--contact", metavar="C",
+                   help="contact (URL or e-mail) added to the User-Agent for site owners")
+    p.add_argument("--languages", metavar="CODES",
+                   help="languages grouped into stories, e.g. en,fr or all (default en); "
+                   "others are stored and counted")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help="refuse responses larger than N bytes, decompressed (default 5 MB)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
+                   help=f"connect/read timeout per request (default {DEFAULT_TIMEOUT_S:g} s)")
+
+
+def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
+    p = sub.add_parser(
+        "follow",
+        help="poll news feeds and store their articles",
+        description="Follow feeds live: each SOURCE is a feed URL, a site URL (its feeds are "
+        "discovered), an OPML file or a text file of URLs. Each round polls every feed "
+        "(conditional GET), fetches new entries' article pages politely (robots.txt, one "
+        "request per site per --host-delay) and stores them; without --once it runs until "
+        "Ctrl-C or SIGTERM and updates the stories after each round that stored something.",
+    )
+    p.add_argument("sources", nargs="+", metavar="SOURCE")
+    p.add_argument("--db", metavar="URL", help=db_help)
+    p.add_argument("--once", action="store_true", help="poll once, then exit")
+    add_follow_options(p)
+    p.set_defaults(handler=run_follow)
+
+    a = sub.add_parser(
+        "articles",
+        help="export the stored articles",
+        description="List the stored articles (id, url, title, outlet, author, published, "
+        "updated, language, text, revisions, text_from) as JSON lines or CSV.",
+    )
+    a.add_argument("--db", metavar="URL", help=db_help)
+    a.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    a.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
+    a.add_argument("--story", metavar="ID", help="only the articles of one story")
+    a.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    a.set_defaults(handler=run_articles)

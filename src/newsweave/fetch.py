@@ -1,0 +1,342 @@
+"""A polite HTTP client for the feed follower: robots.txt, per-host pacing, hard limits.
+
+Everything a remote site sends is untrusted, so every limit is enforced here, in one place:
+http/https only; at most ``MAX_REDIRECTS`` redirects, each hop checked again (scheme, robots);
+a body cap checked while streaming, on the *decompressed* bytes (gzip/deflate are decoded here,
+with ``zlib``'s ``max_length``, so a compression bomb never inflates past the cap); a connect/
+read timeout and a total deadline per request (a server that drips bytes cannot hold a worker).
+Each failure is a :class:`FetchError` naming the URL, which the follower prints as one line.
+
+Politeness is per origin (scheme, host and port: robots.txt is per origin too, RFC 9309): at
+most one request per ``host_delay`` seconds (or the site's ``Crawl-delay`` if longer), requests
+to one origin made one at a time, robots.txt fetched once an hour and honoured for the
+User-Agent ``newsweave/VERSION (+contact)``. Different origins never wait on each other.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+from newsweave import __version__
+
+#: Largest response body kept (after decompression); larger ones are refused.
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
+#: Seconds to connect, and between two reads of a response.
+DEFAULT_TIMEOUT_S = 20.0
+#: Seconds one request may take in all, however the server paces its bytes.
+DEFAULT_DEADLINE_S = 60.0
+DEFAULT_HOST_DELAY_S = 1.0
+#: robots.txt is small; a larger one is treated as unreadable (allow all, as for a 404).
+ROBOTS_MAX_BYTES = 512 * 1024
+#: Seconds a fetched robots.txt is trusted; a failed fetch (5xx, network) is retried sooner.
+ROBOTS_TTL_S = 3600.0
+ROBOTS_RETRY_S = 60.0
+#: The longest Crawl-delay honoured (a site asking for more is paced at this).
+MAX_CRAWL_DELAY_S = 60.0
+CHUNK = 64 * 1024
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+
+
+class FetchError(Exception):
+    """A failed fetch: ``str()`` is one line naming the URL."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+        self.message = message
+
+
+class Stopped(Exception):
+    """The follower was asked to stop while waiting for its turn at a host."""
+
+
+def user_agent(contact: str | None = None) -> str:
+    """``newsweave/VERSION``, plus ``(+contact)`` so site owners can reach the operator."""
+    base = f"newsweave/{__version__}"
+    contact = " ".join((contact or "").split())
+    return f"{base} (+{contact})" if contact else base
+
+
+def origin(url: str) -> str:
+    """``scheme://host:port`` of a URL: the unit of pacing and of robots.txt."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{(parts.netloc or '').lower()}"
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str  # after redirects
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    @property
+    def charset(self) -> str | None:
+        ctype = self.headers.get("content-type", "")
+        for part in ctype.split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                return value.strip("\"' ") or None
+        return None
+
+
+class _Decoder:
+    """Incremental gzip/deflate decoding that never produces more than it is allowed."""
+
+    def __init__(self, encoding: str | None, url: str) -> None:
+        enc = (encoding or "identity").strip().lower()
+        self.url = url
+        self.deflate = enc == "deflate"
+        if enc in ("", "identity"):
+            self.obj: Any = None
+        elif enc in ("gzip", "x-gzip"):
+            self.obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif enc == "deflate":
+            self.obj = zlib.decompressobj()
+        else:
+            raise FetchError(url, f"unsupported Content-Encoding {enc[:40]!r}")
+        self.started = False
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Decode ``data``; stops once more than ``limit`` bytes came out (the caller refuses)."""
+        if self.obj is None:
+            return data
+        try:
+            if not self.started and self.deflate:
+                self.started = True
+                try:
+                    out = self.obj.decompress(data, limit + 1)
+                except zlib.error:
+                    # "deflate" is sent both zlib-wrapped (the standard) and raw: try raw
+                    self.obj = zlib.decompressobj(-zlib.MAX_WBITS)
+                    out = self.obj.decompress(data, limit + 1)
+            else:
+                out = self.obj.decompress(data, limit + 1)
+            while self.obj.unconsumed_tail and len(out) <= limit:
+                out += self.obj.decompress(self.obj.unconsumed_tail, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise FetchError(self.url, f"bad compressed body: {exc}") from None
+        return out
+
+
+@dataclass
+class _Host:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    next_at: float = 0.0
+    robots: RobotFileParser | None = None
+    robots_disallow_all: bool = False
+    robots_error: str | None = None  # why robots.txt could not be read (then: disallow all)
+    robots_until: float = 0.0
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Fetcher:
+    """GET with the follower's manners. Thread-safe: one Fetcher serves every worker; calls
+    to one origin queue behind each other, calls to different origins run in parallel."""
+
+    def __init__(
+        self,
+        contact: str | None = None,
+        host_delay: float = DEFAULT_HOST_DELAY_S,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        deadline: float = DEFAULT_DEADLINE_S,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        stop: threading.Event | None = None,
+    ) -> None:
+        import httpx
+
+        self.user_agent = user_agent(contact)
+        self.host_delay = max(0.0, host_delay)
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.stop = stop or threading.Event()
+        self.requests = 0  # sent, robots.txt included
+        self._hosts: dict[str, _Host] = {}
+        self._hosts_lock = threading.Lock()
+        self._crawl_delays: dict[str, float] = {}  # origin -> robots.txt Crawl-delay
+        # Redirects are followed here (each hop re-checked); no proxies or .netrc from the
+        # environment; the body is decoded here, so only gzip/deflate are offered.
+        self._client = httpx.Client(
+            follow_redirects=False,
+            trust_env=False,
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------------- public
+    def get(
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str | None = None,
+    ) -> Response:
+        """The response to GET ``url`` (2xx, or 304 when the validators still hold), after at
+        most ``MAX_REDIRECTS`` redirects; anything else raises :class:`FetchError`."""
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        if accept:
+            headers["Accept"] = accept
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            _check_scheme(current)
+            if not self.allowed(current):
+                error = self._host(current).robots_error
+                if error:
+                    raise FetchError(current, f"robots.txt unreadable ({error}): not fetched")
+                raise FetchError(current, f"disallowed by robots.txt for {self.user_agent}")
+            response = self._paced(current, headers, self.max_bytes)
+            if response.status in REDIRECT_CODES:
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError(current, f"HTTP {response.status} without a Location")
+                current = urljoin(current, location.strip())
+                continue
+            return response
+        raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+
+    def allowed(self, url: str) -> bool:
+        """Whether robots.txt of the URL's origin lets our User-Agent fetch it."""
+        host = self._host(url)
+        with host.robots_lock:
+            if time.monotonic() >= host.robots_until:
+                self._load_robots(url, host)
+            if host.robots_disallow_all:
+                return False
+            return host.robots is None or host.robots.can_fetch(self.user_agent, url)
+
+    # ----------------------------------------------------------------------- internals
+    def _host(self, url: str) -> _Host:
+        key = origin(url)
+        with self._hosts_lock:
+            return self._hosts.setdefault(key, _Host())
+
+    def _load_robots(self, url: str, host: _Host) -> None:
+        """RFC 9309: a 4xx robots.txt means no rules; 5xx or an unreachable server means
+        "disallow all" until it can be read."""
+        robots_url = urljoin(origin(url) + "/", "/robots.txt")
+        host.robots, host.robots_disallow_all, host.robots_error = None, False, None
+        ttl = ROBOTS_TTL_S
+        try:
+            current = robots_url
+            for _hop in range(MAX_REDIRECTS + 1):
+                _check_scheme(current)
+                response = self._paced(current, {}, ROBOTS_MAX_BYTES, robots=True)
+                if response.status in REDIRECT_CODES and response.headers.get("location"):
+                    current = urljoin(current, response.headers["location"].strip())
+                    continue
+                break
+            else:
+                raise FetchError(robots_url, "redirect loop")
+            if 200 <= response.status < 300:
+                parser = RobotFileParser(robots_url)
+                parser.parse(response.body.decode("utf-8", "replace").splitlines())
+                host.robots = parser
+                delay = parser.crawl_delay(self.user_agent)
+                if delay:
+                    self._crawl_delays[origin(url)] = min(float(delay), MAX_CRAWL_DELAY_S)
+        except FetchError as exc:
+            if "-byte limit" not in exc.message:  # an oversized robots.txt counts as none
+                host.robots_disallow_all, ttl = True, ROBOTS_RETRY_S
+                host.robots_error = exc.message
+        host.robots_until = time.monotonic() + ttl
+
+    def _paced(
+        self, url: str, headers: dict[str, str], max_bytes: int, robots: bool = False
+    ) -> Response:
+        """One request when this origin's turn comes (one at a time per origin)."""
+        host = self._host(url)
+        delay = max(self.host_delay, self._crawl_delays.get(origin(url), 0.0))
+        with host.lock:
+            wait = host.next_at - time.monotonic()
+            if wait > 0 and self.stop.wait(wait):
+                raise Stopped()
+            started = time.monotonic()
+            try:
+                return self._once(url, headers, max_bytes, robots)
+            finally:
+                host.next_at = started + delay
+
+    def _once(
+        self, url: str, headers: dict[str, str], max_bytes: int, robots: bool
+    ) -> Response:
+        import httpx
+
+        self.requests += 1
+        deadline = time.monotonic() + self.deadline
+        try:
+            with self._client.stream("GET", url, headers=headers) as r:
+                status = r.status_code
+                head = {k.lower(): v for k, v in r.headers.items()}
+                if status in REDIRECT_CODES or status == 304:
+                    return Response(url, status, head)
+                if status >= 400 or status < 200:
+                    if robots and status < 500:
+                        return Response(url, status, head)
+                    raise FetchError(url, f"HTTP {status}")
+                declared = head.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes and not head.get(
+                    "content-encoding"
+                ):
+                    raise FetchError(url, _too_big(max_bytes, int(declared)))
+                decoder = _Decoder(head.get("content-encoding"), url)
+                body = bytearray()
+                for chunk in r.iter_raw(CHUNK):
+                    if self.stop.is_set() and not robots:
+                        raise FetchError(url, "stopped")
+                    if time.monotonic() > deadline:
+                        raise FetchError(url, f"took longer than {self.deadline:g} s")
+                    body += decoder.feed(chunk, max_bytes - len(body))
+                    if len(body) > max_bytes:
+                        raise FetchError(url, _too_big(max_bytes))
+                return Response(str(r.url), status, head, bytes(body))
+        except httpx.TimeoutException:
+            raise FetchError(url, "timed out") from None
+        except httpx.HTTPError as exc:
+            message = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise FetchError(url, message) from None
+
+
+def _too_big(limit: int, size: int | None = None) -> str:
+    got = f" ({size} bytes)" if size is not None else ""
+    return f"response over the {limit}-byte limit{got}: refused"
+
+
+def _check_scheme(url: str) -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchError(url, f"only http and https URLs are fetched, not {scheme or 'none'!r}")
+    if not urlsplit(url).hostname:
+        raise FetchError(url, "URL has no host")

@@ -1,0 +1,588 @@
+"""Follow the news live: poll feeds, fetch each new entry's article page, store it.
+
+A *source* is a feed URL, a site URL (its feeds are discovered from ``<link rel=alternate>``),
+an OPML file, or a text file of URLs. A *round* polls every due feed once (conditional GET with
+the ETag/Last-Modified kept in the store), and for each entry not seen before, or whose feed
+entry changed, fetches the article page through the polite client (:mod:`newsweave.fetch`).
+
+Work is queued per origin and drained by a pool of threads, one origin per thread at a time,
+so a slow or failing site holds up only its own queue. Each article is stored in its own
+transaction together with the entry links that led to it, so a follower killed at any point
+and restarted stores every article exactly once.
+
+Identity is the canonical URL (the page's ``<link rel=canonical>`` when it is on the same
+host, else the address fetched), normalised by courlan (tracking parameters, default ports)
+without its fragment; the same URL with other text is a new revision, never a second article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as htmllib
+import io
+import re
+import sys
+import threading
+import time
+import xml.sax
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from newsweave.cli_follow import DEFAULT_INTERVAL_S
+from newsweave.errors import InputError
+from newsweave.fetch import (
+    DEFAULT_HOST_DELAY_S,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT_S,
+    Fetcher,
+    FetchError,
+    Response,
+    Stopped,
+    origin,
+)
+from newsweave.models import Article
+from newsweave.store import FeedState, Store
+
+#: Threads draining origin queues: origins beyond this wait for a free thread, never for
+#: a slow origin in particular.
+WORKERS = 8
+#: Back-off of a failing feed: ``interval * 2**(failures-1)``, at most this long.
+MAX_BACKOFF_S = 24 * 3600.0
+#: Text given to the language detector (its cost grows with length; a lead is enough).
+LANGUAGE_SAMPLE_CHARS = 2000
+#: Lines read from a text file of URLs, and outlines from an OPML file.
+MAX_SOURCES = 10_000
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+
+Reporter = Callable[[str], None]
+
+
+# --------------------------------------------------------------------------- sources
+def read_sources(args: Sequence[str]) -> list[str]:
+    """The URLs named by the command line: URLs as given, OPML files' ``xmlUrl`` outlines,
+    text files' lines (blank lines and ``#`` comments skipped). A bad file or line raises
+    InputError naming it."""
+    urls: list[str] = []
+    for arg in args:
+        if "://" in arg:
+            urls.append(_check_url(arg, None, None))
+            continue
+        path = Path(arg)
+        if not path.is_file():
+            raise InputError("no such file (a SOURCE is a URL, an OPML file or a URL list)", arg)
+        try:
+            data = path.read_bytes()[: 16 * 1024 * 1024]
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror}", arg) from None
+        if re.search(rb"<opml\b", data[:4096], re.I):
+            urls.extend(_opml_urls(data, arg))
+        else:
+            urls.extend(_list_urls(data, arg))
+    if not urls:
+        raise InputError("no source URLs given")
+    return list(dict.fromkeys(urls))
+
+
+def _check_url(url: str, path: str | None, line: int | None) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InputError(f"not an http(s) URL: {url[:200]!r}", path, line)
+    return url
+
+
+def _list_urls(data: bytes, path: str) -> list[str]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (invalid byte at offset {exc.start})", path) from None
+    urls = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            urls.append(_check_url(line, path, number))
+        if len(urls) > MAX_SOURCES:
+            raise InputError(f"more than {MAX_SOURCES} URLs", path)
+    return urls
+
+
+def _opml_urls(data: bytes, path: str) -> list[str]:
+    """Feed URLs of an OPML subscription list; entities are never expanded and no DTD or
+    network resource is loaded."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if isinstance(exc.lineno, int) else None
+        raise InputError(f"malformed OPML: {exc.msg}", path, line) from None
+    urls = []
+    for outline in root.iter("outline"):
+        url = outline.get("xmlUrl") or outline.get("xmlurl")
+        if url:
+            urls.append(_check_url(url, path, outline.sourceline))
+        if len(urls) > MAX_SOURCES:
+            raise InputError(f"more than {MAX_SOURCES} outlines", path)
+    if not urls:
+        raise InputError("OPML file has no outline with an xmlUrl", path)
+    return urls
+
+
+# --------------------------------------------------------------------------- URLs
+def canonical_url(url: str) -> str:
+    """An article's identity: courlan's normalisation (lower-case host, default port and
+    tracking parameters such as ``utm_*``, ``fbclid`` removed, query sorted) without the
+    fragment."""
+    from courlan import normalize_url
+
+    try:
+        normal = normalize_url(url)
+    except (ValueError, TypeError):
+        normal = url
+    parts = urlsplit(normal)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def discover_feeds(page: str, base: str) -> list[str]:
+    """Feed URLs a page announces with ``<link rel="alternate" type="application/rss+xml">``
+    (or Atom), resolved against ``base``; http(s) only."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        root = lxml.html.document_fromstring(page)
+    except (ParserError, ValueError):
+        return []
+    found = []
+    for link in root.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().strip()
+        href = (link.get("href") or "").strip()
+        if "alternate" in rel and kind in _FEED_TYPES and href:
+            url = urljoin(base, href)
+            if urlsplit(url).scheme in ("http", "https"):
+                found.append(url)
+    return list(dict.fromkeys(found))
+
+
+def _same_host(a: str, b: str) -> bool:
+    return (urlsplit(a).hostname or "") == (urlsplit(b).hostname or "")
+
+
+# --------------------------------------------------------------------------- decoding
+def decode_page(response: Response) -> str:
+    """An HTML body as text: UTF-8 if it is valid UTF-8, else the declared charset (HTTP
+    header, then ``<meta charset>``), else windows-1252, the web's default for undeclared
+    pages (HTML standard), so a legacy page reads correctly instead of failing."""
+    from newsweave.ingest import _decode_html
+
+    text = _decode_html(response.body, response.charset)
+    return text if text is not None else response.body.decode("cp1252", "replace")
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language (py3langid, model shipped in the wheel)."""
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    if len(sample.split()) < 3:
+        return None
+    import py3langid
+
+    code, _score = py3langid.classify(sample)
+    return code or None
+
+
+# --------------------------------------------------------------------------- report
+@dataclass
+class RoundReport:
+    feeds: int = 0
+    not_modified: int = 0
+    backing_off: int = 0
+    entries: int = 0  # new or changed entries seen
+    added: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    teasers: int = 0  # stored from the feed's teaser (page failed)
+    other_language: int = 0  # added in a language kept out of grouping
+    failures: list[str] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    stopped: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.revised)
+
+    def summary(self) -> str:
+        return (
+            f"round: {self.feeds} feeds polled ({self.not_modified} not modified, "
+            f"{self.backing_off} backing off), {self.entries} new or changed entries: "
+            f"{self.added} articles added, {self.revised} revised, {self.unchanged} unchanged, "
+            f"{self.duplicates} duplicates; {self.teasers} from feed teasers; "
+            f"{self.other_language} not in the grouped languages; {len(self.failures)} failures"
+            f" ({self.seconds:.1f} s)"
+        )
+
+
+@dataclass(frozen=True)
+class _Entry:
+    feed_url: str
+    outlet: str | None
+    link: str
+    key: str  # canonical form of the link
+    fingerprint: str
+    title: str | None
+    teaser: str
+    published: str | None
+    updated: str | None
+
+
+# --------------------------------------------------------------------------- the follower
+class _OriginQueues:
+    """Tasks queued per origin, each origin drained by at most one pool thread at a time."""
+
+    def __init__(self, pool: ThreadPoolExecutor, stop: threading.Event,
+                 on_error: Callable[[str, BaseException], None]) -> None:
+        self.pool = pool
+        self.stop = stop
+        self.on_error = on_error
+        self.queues: dict[str, deque[tuple[str, Callable[[], None]]]] = {}
+        self.active: set[str] = set()
+        self.pending = 0
+        self.cond = threading.Condition()
+
+    def submit(self, url: str, task: Callable[[], None]) -> None:
+        key = origin(url)
+        with self.cond:
+            self.queues.setdefault(key, deque()).append((url, task))
+            self.pending += 1
+            if key in self.active:
+                return
+            self.active.add(key)
+        self.pool.submit(self._drain, key)
+
+    def _drain(self, key: str) -> None:
+        while True:
+            with self.cond:
+                queue = self.queues[key]
+                if not queue:
+                    self.active.discard(key)
+                    return
+                url, task = queue.popleft()
+            try:
+                if not self.stop.is_set():
+                    task()
+            except Stopped:
+                pass
+            except Exception as exc:  # noqa: BLE001 - one bad page must not end the round
+                self.on_error(url, exc)
+            finally:
+                with self.cond:
+                    self.pending -= 1
+                    self.cond.notify_all()
+
+    def wait(self) -> None:
+        with self.cond:
+            while self.pending:
+                self.cond.wait(0.5)
+
+
+class Follower:
+    """Polls sources round after round into ``store`` (thread-safe store, one fetcher)."""
+
+    def __init__(
+        self,
+        store: Store,
+        sources: Sequence[str],
+        interval: float = DEFAULT_INTERVAL_S,
+        host_delay: float = DEFAULT_HOST_DELAY_S,
+        contact: str | None = None,
+        languages: Sequence[str] = ("en",),
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        deadline: float | None = None,
+        workers: int = WORKERS,
+        report: Reporter | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.store = store
+        self.sources = list(sources)
+        self.interval = interval
+        self.languages = tuple(languages)
+        self.workers = max(1, workers)
+        self.stop = stop or threading.Event()
+        self.report = report or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.fetcher = Fetcher(
+            contact=contact, host_delay=host_delay, timeout=timeout,
+            deadline=deadline if deadline is not None else max(3 * timeout, timeout + 10),
+            max_bytes=max_bytes, stop=self.stop,
+        )
+        self._discovered: dict[str, list[str]] = {}  # site URL -> its feeds
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    # ----------------------------------------------------------------------- rounds
+    def run_round(self) -> RoundReport:
+        """Poll every due feed once and store what is new; failures are reported one line
+        each (and listed in the report), never raised."""
+        started = time.monotonic()
+        report = RoundReport()
+        seen: set[str] = set()
+
+        def fail(message: str) -> None:
+            with self._lock:
+                report.failures.append(message)
+            self.report(f"newsweave: follow: {message}")
+
+        def on_error(url: str, exc: BaseException) -> None:
+            if isinstance(exc, FetchError):
+                fail(str(exc))
+            else:  # a bug, or a store error: named, one line, the round goes on
+                fail(f"{url}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="follow") as pool:
+            queues = _OriginQueues(pool, self.stop, on_error)
+            for url in self.sources:
+                queues.submit(url, lambda u=url: self._poll_source(u, queues, report, seen, fail))
+            try:
+                queues.wait()
+            except KeyboardInterrupt:
+                self.stop.set()
+                queues.wait()
+        report.seconds = time.monotonic() - started
+        report.stopped = self.stop.is_set()
+        return report
+
+    def run_forever(self, after_round: Callable[[RoundReport], Any] | None = None,
+                    on_round: Callable[[RoundReport], None] | None = None) -> None:
+        """Rounds every ``interval`` seconds until ``stop`` is set (Ctrl-C, SIGTERM). After a
+        round that stored something, ``after_round`` runs (and again after the next rounds
+        while it returns False, so a failed update is retried)."""
+        dirty = False
+        while not self.stop.is_set():
+            report = self.run_round()
+            if on_round is not None:
+                on_round(report)
+            dirty = dirty or report.changed
+            if after_round is not None and dirty and not self.stop.is_set():
+                dirty = after_round(report) is False
+            self.stop.wait(max(0.0, self.interval - report.seconds))
+
+    # ----------------------------------------------------------------------- feeds
+    def _poll_source(self, url: str, queues: _OriginQueues, report: RoundReport,
+                     seen: set[str], fail: Reporter) -> None:
+        if url in self._discovered:
+            for feed in self._discovered[url]:
+                queues.submit(feed, lambda f=feed: self._poll_feed(f, queues, report, seen, fail))
+            return
+        self._poll_feed(url, queues, report, seen, fail, site_ok=True)
+
+    def _poll_feed(self, url: str, queues: _OriginQueues, report: RoundReport, seen: set[str],
+                   fail: Reporter, site_ok: bool = False) -> None:
+        state = self.store.feed_state(url) or FeedState(url=url)
+        now = datetime.now(UTC)
+        if state.next_poll and state.next_poll > now.isoformat():
+            with self._lock:
+                report.backing_off += 1
+            return
+        with self._lock:
+            report.feeds += 1
+        try:
+            response = self.fetcher.get(url, state.etag, state.last_modified, FEED_ACCEPT)
+            if response.not_modified:
+                with self._lock:
+                    report.not_modified += 1
+                self._feed_ok(state, response)
+                return
+            entries = self._entries(url, response)
+            if entries is None:  # an HTML page: a site, whose feeds we look for
+                feeds = discover_feeds(decode_page(response), response.url) if site_ok else []
+                if not feeds:
+                    raise FetchError(url, "not an RSS or Atom feed, and no feed link found")
+                self._discovered[url] = feeds
+                with self._lock:
+                    report.feeds -= 1
+                for feed in feeds:
+                    queues.submit(
+                        feed, lambda f=feed: self._poll_feed(f, queues, report, seen, fail))
+                return
+        except FetchError as exc:
+            self._feed_failed(state, exc.message)
+            fail(str(exc))
+            return
+        self._feed_ok(state, response)
+        for entry in entries:
+            with self._lock:
+                if entry.key in seen:
+                    continue
+                seen.add(entry.key)
+            known = self.store.followed_entry(entry.key)
+            if known is not None and known[0] == entry.fingerprint:
+                continue
+            with self._lock:
+                report.entries += 1
+            queues.submit(entry.link, lambda e=entry: self._fetch_article(e, report, fail))
+
+    def _feed_ok(self, state: FeedState, response: Response) -> None:
+        self.store.save_feed_state(replace(
+            state,
+            etag=response.etag or state.etag,
+            last_modified=response.last_modified or state.last_modified,
+            failures=0, next_poll=None, last_status=str(response.status),
+            checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        ))
+
+    def _feed_failed(self, state: FeedState, message: str) -> None:
+        failures = state.failures + 1
+        wait = min(self.interval * 2 ** (failures - 1), MAX_BACKOFF_S)
+        now = datetime.now(UTC)
+        self.store.save_feed_state(replace(
+            state, failures=failures, last_status=message[:200],
+            next_poll=(now + timedelta(seconds=wait)).isoformat(timespec="seconds"),
+            checked_at=now.isoformat(timespec="seconds"),
+        ))
+
+    def _entries(self, url: str, response: Response) -> list[_Entry] | None:
+        """The entries of a feed body; None when the body is an HTML page (not a feed).
+
+        feedparser parses with expat, which refuses external entities and caps entity
+        amplification (billion laughs), and its loose fallback expands only character
+        references; entry HTML is sanitized by feedparser before we read its text."""
+        import feedparser
+
+        from newsweave.ingest import _sniff, entry_times, html_fragment_text
+
+        head = response.body[:8192]
+        kind = _sniff(head)
+        if kind == "html" or (kind is None and b"<html" in head.lower()):
+            return None
+        # a stream, never a string: feedparser would open a string naming a URL or a file
+        parsed = feedparser.parse(io.BytesIO(response.body), sanitize_html=True,
+                                  resolve_relative_uris=True,
+                                  response_headers={"content-location": response.url})
+        error = parsed.get("bozo_exception")
+        if not parsed.get("version") and not parsed.entries:
+            why = f": {' '.join(str(error).split())[:200]}" if error else ""
+            raise FetchError(url, f"malformed or not a feed{why}")
+        if isinstance(error, xml.sax.SAXParseException):
+            # feedparser's loose parser recovered what it could: reported, and used
+            self.report(f"newsweave: follow: {url}: malformed feed XML: {error.getMessage()} "
+                        f"(line {error.getLineNumber()}); {len(parsed.entries)} entries read")
+        outlet = " ".join((parsed.feed.get("title") or "").split())[:200] or None
+        out = []
+        for raw in parsed.entries:
+            link = (raw.get("link") or "").strip()
+            title = " ".join(htmllib.unescape(raw.get("title") or "").split())[:500] or None
+            if not link:
+                self.report(f"newsweave: follow: {url}: entry {title or '(untitled)'!r} has no "
+                            "link: skipped")
+                continue
+            link = urljoin(response.url, link)
+            if urlsplit(link).scheme not in ("http", "https"):
+                self.report(f"newsweave: follow: {url}: entry link {link[:200]!r} is not http(s):"
+                            " skipped")
+                continue
+            body = ""
+            for content in raw.get("content") or []:
+                body = content.get("value") or ""
+                if body.strip():
+                    break
+            body = body if body.strip() else (raw.get("summary") or "")
+            teaser = html_fragment_text(body) if body.strip() else ""
+            published, updated = entry_times(raw)
+            fingerprint = hashlib.sha1(
+                "\0".join([title or "", published or "", updated or "", teaser]).encode()
+            ).hexdigest()
+            out.append(_Entry(url, outlet, link, canonical_url(link), fingerprint, title, teaser,
+                              published, updated if updated != published else None))
+        return out
+
+    # ----------------------------------------------------------------------- articles
+    def _fetch_article(self, entry: _Entry, report: RoundReport, fail: Reporter) -> None:
+        from newsweave.ingest import article_id, day_of, parse_html
+
+        article: Article | None = None
+        final = entry.link
+        text_from = "page"
+        try:
+            response = self.fetcher.get(entry.link, accept=PAGE_ACCEPT)
+            final = response.url
+            article = parse_html(decode_page(response), path=None, url=None)
+        except (FetchError, InputError) as exc:
+            why = exc.message if isinstance(exc, FetchError) else str(exc)
+            if not entry.teaser.strip():
+                fail(f"{entry.link}: {why}; the feed has no text for it either: skipped")
+                return
+            fail(f"{entry.link}: {why}; kept the feed's teaser instead")
+            text_from = "feed"
+        page_canonical = article.url if article is not None else None
+        identity = final
+        if page_canonical and _same_host(page_canonical, final):
+            identity = urljoin(final, page_canonical)
+        key = canonical_url(identity)
+        if article is None:
+            article = Article(id="", text=entry.teaser, title=entry.title)
+        published = article.published
+        if entry.published and (
+            published is None or (len(published) == 10 and day_of(entry.published) == published)
+        ):
+            published = entry.published  # the feed's time, with the offset it was written in
+        updated = article.updated or entry.updated
+        article = replace(
+            article,
+            id=article_id("url " + key),
+            title=article.title or entry.title,
+            outlet=article.outlet or entry.outlet,
+            published=published,
+            updated=updated if updated != published else None,
+            url=key,
+            path=None,
+            language=detect_language(article.text),
+        )
+        links = [entry.key, key, canonical_url(final)]
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            outcome, stored_id = self.store.save_followed(
+                article, key, links, entry.fingerprint, text_from=text_from
+            )
+        except IntegrityError:  # another worker stored the same URL a moment ago: now a lookup
+            outcome, stored_id = self.store.save_followed(
+                article, key, links, entry.fingerprint, text_from=text_from
+            )
+        with self._lock:
+            if outcome == "added":
+                report.added += 1
+                report.new_ids.append(stored_id)
+                if text_from == "feed":
+                    report.teasers += 1
+                if article.language and article.language not in self.languages:
+                    report.other_language += 1
+            elif outcome == "revised":
+                report.revised += 1
+                report.new_ids.append(stored_id)
+            elif outcome == "unchanged":
+                report.unchanged += 1
+            else:
+                report.duplicates += 1
+
+
+# --------------------------------------------------------------------------- after a round
+def _after_round(store: Store, languages: Iterable[str] | None = ("en",)) -> Any:
+    """The incremental update after a round that stored something (``app.update``: group the
+    new articles, re-weave the stories that changed)."""
+    from newsweave import app
+
+    return app.update(store, languages=None if languages is None else tuple(languages))

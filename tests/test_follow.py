@@ -1,0 +1,593 @@
+"""The follower against a real HTTP server on loopback (no mocks of the HTTP layer): feeds and
+pages that change between polls, and every fault a remote site can send."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from newsweave.errors import InputError
+from newsweave.fetch import Fetcher, FetchError, user_agent
+from newsweave.follow import Follower, canonical_url, discover_feeds, read_sources
+from newsweave.store import open_store
+
+REPO = Path(__file__).resolve().parents[1]
+
+Reply = tuple[int, dict[str, str], bytes]
+
+
+class Site:
+    """A loopback web site whose routes tests change between polls; it logs every request."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Callable[[BaseHTTPRequestHandler], Reply] | Reply] = {}
+        self.log: list[tuple[str, dict[str, str]]] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                site.log.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                route = site.routes.get(self.path.split("?")[0])
+                if route is None:
+                    status, headers, body = 404, {}, b"not found"
+                elif callable(route):
+                    status, headers, body = route(self)
+                else:
+                    status, headers, body = route
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                if "Content-Length" not in headers and "Transfer-Encoding" not in headers:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def hits(self, path: str) -> int:
+        return sum(1 for p, _ in self.log if p.split("?")[0] == path)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    s = Site()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def other_site() -> Iterator[Site]:
+    s = Site()
+    yield s
+    s.close()
+
+
+def page(title: str, body: str, published: str | None = None, canonical: str | None = None,
+         charset: str = "utf-8", author: str | None = None) -> bytes:
+    meta = f'<meta property="article:published_time" content="{published}">' if published else ""
+    meta += f'<meta name="author" content="{author}">' if author else ""
+    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    paras = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
+    html = (f"<html><head><title>{title}</title>{meta}{link}</head><body><article>"
+            f"<h1>{title}</h1>{paras}</article></body></html>")
+    return html.encode(charset)
+
+
+def rss(items: list[tuple[str, str, str | None]], title: str = "Wire") -> bytes:
+    """``items``: (title, link or "", pubDate)."""
+    out = [f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+           f"<title>{title}</title><link>http://x/</link>"]
+    for item_title, link, date in items:
+        out.append(f"<item><title>{item_title}</title>")
+        if link:
+            out.append(f"<link>{link}</link>")
+        if date:
+            out.append(f"<pubDate>{date}</pubDate>")
+        out.append(f"<description>Teaser of {item_title}, as the feed gives it.</description>"
+                   "</item>")
+    out.append("</channel></rss>")
+    return "".join(out).encode()
+
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+XML = {"Content-Type": "application/rss+xml"}
+
+BODY_A = ("The city council approved the new budget on Tuesday after a long debate.\n\n"
+          "Officials said the plan funds schools, roads and two new libraries next year.\n\n"
+          "The vote was seven to two, with the mayor saying the plan was fair to everyone.")
+BODY_B = ("Flooding closed the river road early on Wednesday morning, the police said.\n\n"
+          "Drivers were told to use the northern bridge until the water goes down again.\n\n"
+          "Engineers expect to inspect the road surface once the flood has passed.")
+
+
+def follower(store, sources, **kw) -> Follower:
+    kw.setdefault("host_delay", 0.0)
+    kw.setdefault("timeout", 2.0)
+    kw.setdefault("interval", 60.0)
+    lines: list[str] = []
+    f = Follower(store, sources, report=lines.append, **kw)
+    f.lines = lines  # type: ignore[attr-defined]
+    return f
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "follow.db")
+    yield s
+    s.close()
+
+
+# --------------------------------------------------------------------------- the happy path
+def test_round_stores_articles_with_offsets_then_304_and_revisions(site, store):
+    etag = '"v1"'
+
+    def feed(handler: BaseHTTPRequestHandler) -> Reply:
+        if handler.headers.get("If-None-Match") == etag:
+            return 304, {"ETag": etag}, b""
+        items = [("Budget passes", site.url("/a?utm_source=rss#top"),
+                  "Wed, 01 Mar 2017 21:30 -0500"),
+                 ("Road closed", site.url("/b"), "Thu, 02 Mar 2017 07:00 -0500")]
+        return 200, {**XML, "ETag": etag}, rss(items)
+
+    site.routes["/feed"] = feed
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B, author="Jane Roe",
+                                         published="2017-03-02T07:00:00-05:00"))
+    f = follower(store, [site.url("/feed")])
+    report = f.run_round()
+    assert (report.added, report.failures) == (2, [])
+    rows = {r["url"]: r for r in store.iter_listing()}
+    a = rows[site.url("/a")]  # tracking parameter and fragment gone
+    assert a["published"] == "2017-03-01T21:30:00-05:00"  # the feed's offset, local day kept
+    assert a["language"] == "en" and a["text_from"] == "page" and a["revisions"] == 1
+    assert a["text"].startswith("The city council approved")
+    b = rows[site.url("/b")]
+    assert (b["published"], b["author"], b["title"]) == (
+        "2017-03-02T07:00:00-05:00", "Jane Roe", "Road closed")
+    assert (a["outlet"], a["updated"]) == ("Wire", None)  # the feed's title as outlet
+    ua = dict(site.log)["/feed"]["user-agent"]
+    assert ua == user_agent() and ua.startswith("newsweave/")
+
+    # second round: the feed answers 304 and no page is fetched again
+    pages_before = site.hits("/a") + site.hits("/b")
+    report = f.run_round()
+    assert (report.not_modified, report.added, report.entries) == (1, 0, 0)
+    assert site.hits("/a") + site.hits("/b") == pages_before
+
+    # the feed changes (new ETag, edited entry): the page is fetched again and, its text having
+    # changed, stored as a new revision of the same article
+    etag = '"v2"'
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A.replace("seven", "eight")))
+    site.routes["/feed"] = lambda h: (200, {**XML, "ETag": etag}, rss([
+        ("Budget passes (updated)", site.url("/a"), "Wed, 01 Mar 2017 21:30 -0500")]))
+    report = f.run_round()
+    assert (report.revised, report.added) == (1, 0)
+    assert store.count_articles() == 2
+    row = {r["url"]: r for r in store.iter_listing()}[site.url("/a")]
+    assert row["revisions"] == 2 and "eight to two" in row["text"]
+    assert "seven to two" in store.article_revisions(row["id"])[0]["text"]
+    f.close()
+
+
+def test_last_modified_is_sent_back(site, store):
+    stamp = formatdate(usegmt=True)
+
+    def feed(handler: BaseHTTPRequestHandler) -> Reply:
+        if handler.headers.get("If-Modified-Since") == stamp:
+            return 304, {}, b""
+        return 200, {**XML, "Last-Modified": stamp}, rss([])
+
+    site.routes["/feed"] = feed
+    f = follower(store, [site.url("/feed")])
+    f.run_round()
+    assert f.run_round().not_modified == 1
+    assert store.feed_state(site.url("/feed")).last_modified == stamp
+    f.close()
+
+
+def test_site_url_discovers_its_feed_and_duplicates_across_feeds_are_one_article(site, store):
+    site.routes["/"] = (200, HTML, b'<html><head><link rel="alternate" '
+                        b'type="application/atom+xml" href="/f1"><link rel="alternate" '
+                        b'type="application/rss+xml" href="/f2"></head><body>Home</body></html>')
+    same = [("Budget passes", site.url("/a"), "Wed, 01 Mar 2017 21:30 -0500")]
+    site.routes["/f1"] = (200, XML, rss(same, "One"))
+    site.routes["/f2"] = (200, XML, rss(same + [("Road", site.url("/a?fbclid=x"), None)], "Two"))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    f = follower(store, [site.url("/")])
+    report = f.run_round()
+    assert report.added == 1 and store.count_articles() == 1
+    assert site.hits("/a") == 1  # the same article is fetched once per round
+    f.close()
+
+
+# --------------------------------------------------------------------------- faults
+def test_faults_are_one_line_each_and_never_stop_the_round(site, store):
+    site.routes["/feed"] = (200, XML, rss([
+        ("Good", site.url("/good"), None),
+        ("Error page", site.url("/err"), None),
+        ("Loop", site.url("/loop1"), None),
+        ("Private", site.url("/private/x"), None),
+        ("Huge", site.url("/huge"), None),
+        ("No link", "", None),
+    ]))
+    site.routes["/robots.txt"] = (200, {}, b"User-agent: newsweave\nDisallow: /private/\n")
+    site.routes["/good"] = (200, HTML, page("Good", BODY_A))
+    site.routes["/err"] = (500, {}, b"boom")
+    site.routes["/loop1"] = (302, {"Location": "/loop2"}, b"")
+    site.routes["/loop2"] = (302, {"Location": "/loop1"}, b"")
+    site.routes["/private/x"] = (200, HTML, page("Secret", BODY_B))
+    site.routes["/huge"] = (200, HTML, b"<html><body><p>" + b"word " * 400_000 + b"</p></body>")
+    site.routes["/broken.xml"] = (200, XML, b"<rss><channel><item><title>x</titl")
+    f = follower(store, [site.url("/feed"), site.url("/broken.xml"), site.url("/gone")],
+                 max_bytes=1_000_000)
+    report = f.run_round()
+    text = "\n".join(report.failures)
+    # every failed page falls back to the feed teaser (marked) and is named in one line
+    assert site.url("/err") in text and "HTTP 500" in text
+    assert "more than 5 redirects" in text
+    assert "robots.txt" in text and site.hits("/private/x") == 0
+    assert "1000000-byte limit" in text
+    assert site.url("/gone") in text and "HTTP 404" in text
+    assert any(site.url("/broken.xml") in ln and "malformed feed XML" in ln for ln in f.lines)
+    assert any("has no link" in line for line in f.lines)
+    assert all("\n" not in line for line in report.failures)
+    rows = {r["url"]: r for r in store.iter_listing()}
+    assert rows[site.url("/good")]["text_from"] == "page"
+    assert rows[site.url("/err")]["text_from"] == "feed"
+    assert rows[site.url("/err")]["text"].startswith("Teaser of Error page")
+    # the failing feed backs off: it is not polled in the next round
+    before = site.hits("/gone")
+    assert f.run_round().backing_off >= 1 and site.hits("/gone") == before
+    state = store.feed_state(site.url("/gone"))
+    assert state.failures == 1 and state.next_poll is not None
+    f.close()
+
+
+def test_slow_site_does_not_hold_up_another(site, other_site, store):
+    release = threading.Event()
+
+    def slow(_h: BaseHTTPRequestHandler) -> Reply:
+        release.wait(10)
+        return 200, XML, rss([])
+
+    site.routes["/feed"] = slow
+    other_site.routes["/feed"] = (200, XML, rss([("Quick", other_site.url("/q"), None)]))
+    other_site.routes["/q"] = (200, HTML, page("Quick", BODY_B))
+    f = follower(store, [site.url("/feed"), other_site.url("/feed")], timeout=1.0, deadline=1.5)
+    started = time.monotonic()
+    report = f.run_round()
+    release.set()
+    assert time.monotonic() - started < 5  # the client timeout, not the server's 10 s
+    assert report.added == 1
+    assert any(site.url("/feed") in line and "timed out" in line for line in report.failures)
+    f.close()
+
+
+def test_gzip_and_cp1252_page_without_charset(site, store):
+    body = page("Café reopens", "Le café du coin a rouvert ses portes mardi matin. "
+                "The café on the corner reopened on Tuesday morning after the repairs, "
+                "its owner said, and customers queued outside.", charset="cp1252")
+    site.routes["/feed"] = (200, {**XML, "Content-Encoding": "gzip"},
+                            gzip.compress(rss([("Café", site.url("/c"), None)])))
+    site.routes["/c"] = (200, {"Content-Type": "text/html"}, body)  # no charset anywhere
+    f = follower(store, [site.url("/feed")])
+    assert f.run_round().added == 1
+    (row,) = store.iter_listing()
+    assert "café on the corner" in row["text"] and "\ufffd" not in row["text"]
+    assert any(h.get("accept-encoding") == "gzip, deflate" for _, h in site.log)
+    f.close()
+
+
+def test_gzip_bomb_is_refused_by_its_decompressed_size(site):
+    bomb = gzip.compress(b"\0" * 50_000_000)  # ~50 kB on the wire
+    site.routes["/bomb"] = (200, {"Content-Encoding": "gzip"}, bomb)
+    with Fetcher(host_delay=0, max_bytes=1_000_000) as fetcher, pytest.raises(FetchError) as err:
+        fetcher.get(site.url("/bomb"))
+    assert "limit" in str(err.value) and site.url("/bomb") in str(err.value)
+
+
+def test_non_http_redirect_and_host_pacing(site):
+    site.routes["/ftp"] = (302, {"Location": "file:///etc/passwd"}, b"")
+    site.routes["/x"] = (200, {}, b"ok")
+    with Fetcher(host_delay=0.3) as fetcher:
+        with pytest.raises(FetchError, match="only http and https"):
+            fetcher.get(site.url("/ftp"))
+        started = time.monotonic()
+        for _ in range(3):
+            fetcher.get(site.url("/x"))
+        assert time.monotonic() - started >= 0.6  # 3 requests, >= 0.3 s apart
+
+
+def test_billion_laughs_is_not_expanded(site, store):
+    lol = ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "lollollollollollollollollollol">'
+           + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'
+                     for i in range(9))
+           + ']><rss version="2.0"><channel><title>&j;</title><item><title>Laugh</title>'
+           f'<link>{site.url("/l")}</link><description>&j;</description></item>'
+           "</channel></rss>")
+    site.routes["/feed"] = (200, XML, lol.encode())
+    site.routes["/l"] = (500, {}, b"")
+    f = follower(store, [site.url("/feed")])
+    started = time.monotonic()
+    report = f.run_round()
+    assert time.monotonic() - started < 10
+    for row in store.iter_listing():  # whatever was kept, it is not the expansion
+        assert len(row["text"]) < 10_000 and "lollollol" not in row["text"]
+    assert report.failures  # reported, not crashed
+    assert any("malformed feed XML" in ln and "amplification" in ln for ln in f.lines)
+    f.close()
+
+
+def test_external_entity_is_not_read(site, store, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    xxe = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>'
+           f'<rss version="2.0"><channel><title>t</title><item><title>X</title>'
+           f'<link>{site.url("/x")}</link><description>&x;</description></item></channel></rss>')
+    site.routes["/feed"] = (200, XML, xxe.encode())
+    site.routes["/x"] = (404, {}, b"")
+    f = follower(store, [site.url("/feed")])
+    f.run_round()
+    assert all("TOPSECRET" not in r["text"] for r in store.iter_listing())
+    f.close()
+
+
+# --------------------------------------------------------------------------- sources, urls
+def test_read_sources_opml_and_url_list(tmp_path):
+    opml = tmp_path / "subs.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><body>'
+                    '<outline text="News"><outline type="rss" xmlUrl="https://a.example/feed"/>'
+                    '<outline type="rss" xmlUrl="https://b.example/rss"/></outline>'
+                    "</body></opml>")
+    listing = tmp_path / "urls.txt"
+    listing.write_text("# my feeds\nhttps://c.example/\n\nhttps://a.example/feed\n")
+    assert read_sources([str(opml), str(listing), "http://d.example/f"]) == [
+        "https://a.example/feed", "https://b.example/rss", "https://c.example/",
+        "http://d.example/f"]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("https://ok.example/\nftp://nope.example/\n")
+    with pytest.raises(InputError, match=r"bad.txt:2: not an http\(s\) URL"):
+        read_sources([str(bad)])
+    with pytest.raises(InputError, match="no such file"):
+        read_sources([str(tmp_path / "missing.opml")])
+
+
+def test_canonical_url_and_discovery():
+    assert canonical_url("https://Example.org:443/a?utm_source=x&id=3#c") == (
+        "https://example.org/a?id=3")
+    html = ('<link rel="alternate" type="application/rss+xml" href="/rss">'
+            '<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">')
+    assert discover_feeds(html, "https://s.example/news/") == ["https://s.example/rss"]
+
+
+def test_languages_kept_out_of_grouping_by_default(site, store):
+    fr = ("Le conseil municipal a adopté le nouveau budget mardi après un long débat. "
+          "Les responsables ont déclaré que le plan finance les écoles et les routes.")
+    site.routes["/feed"] = (200, XML, rss([("Budget", site.url("/fr"), None),
+                                          ("Budget passes", site.url("/en"), None)]))
+    site.routes["/fr"] = (200, HTML, page("Budget", fr))
+    site.routes["/en"] = (200, HTML, page("Budget passes", BODY_A))
+    f = follower(store, [site.url("/feed")])
+    report = f.run_round()
+    assert (report.added, report.other_language) == (2, 1)
+    assert store.count_by_language() == {"en": 1, "fr": 1}
+    assert [a.language for a in store.iter_articles(languages=("en",))] == ["en"]
+    f.close()
+
+
+# --------------------------------------------------------------------------- the command
+def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "newsweave.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=timeout)
+
+
+def test_cli_once_and_articles_export(site, tmp_path):
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None),
+                                          ("Broken", site.url("/e"), None)]))
+    site.routes["/a"] = (200, HTML, page("=Budget passes", BODY_A))
+    site.routes["/e"] = (500, {}, b"")
+    db = str(tmp_path / "cli.db")
+    done = _cli("follow", site.url("/feed"), "--db", db, "--once", "--host-delay", "0")
+    assert done.returncode == 0, done.stderr
+    assert "2 articles added" in done.stdout
+    errors = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(errors) == 1 and site.url("/e") in errors[0] and "Traceback" not in done.stderr
+    out = _cli("articles", "--db", db)
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert {r["text_from"] for r in rows} == {"page", "feed"}
+    assert set(rows[0]) >= {"id", "url", "title", "outlet", "author", "published", "updated",
+                            "language", "text", "revisions"}
+    as_csv = _cli("articles", "--db", db, "--format", "csv")
+    assert as_csv.stdout.splitlines()[0].startswith("id,url,title,outlet,author,published")
+    assert "'=Budget passes" in as_csv.stdout  # no spreadsheet formula from a page title
+    bad = _cli("follow", "ftp://x.example/", "--db", db, "--once")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "ftp://" in bad.stderr
+    assert _cli("articles", "--db", db, "--story", "nope").returncode == 2
+
+
+def test_sigkilled_follower_restarted_stores_every_article_once(site, tmp_path):
+    n = 12
+    items = [(f"Story {i}", site.url(f"/p{i}"), None) for i in range(n)]
+    site.routes["/feed"] = (200, XML, rss(items))
+
+    def slow_page(i: int) -> Callable[[BaseHTTPRequestHandler], Reply]:
+        def reply(_h: BaseHTTPRequestHandler) -> Reply:
+            time.sleep(0.15)
+            return 200, HTML, page(f"Story {i}", BODY_A.replace("budget", f"budget number {i}"))
+        return reply
+
+    for i in range(n):
+        site.routes[f"/p{i}"] = slow_page(i)
+    db = str(tmp_path / "kill.db")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "newsweave.cli", "follow", site.url("/feed"), "--db", db,
+           "--host-delay", "0", "--interval", "3600"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and sum(site.hits(f"/p{i}") for i in range(n)) < 4:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    with open_store(db) as s:
+        partial = s.count_articles()
+    assert 0 < partial < n  # killed mid-round, some articles stored
+    done = _cli("follow", site.url("/feed"), "--db", db, "--once", "--host-delay", "0")
+    assert done.returncode == 0, done.stderr
+    with open_store(db) as s:
+        rows = list(s.iter_listing())
+    assert len(rows) == n and len({r["url"] for r in rows}) == n
+    assert sorted(r["title"] for r in rows) == sorted(f"Story {i}" for i in range(n))
+
+
+def test_sigterm_stops_cleanly(site, tmp_path):
+    site.routes["/feed"] = (200, XML, rss([]))
+    db = str(tmp_path / "term.db")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsweave.cli", "follow", site.url("/feed"), "--db", db,
+         "--host-delay", "0", "--interval", "3600"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and site.hits("/feed") < 1:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopped" in err and "Traceback" not in err and "round:" in out
+
+
+def test_serve_follow_runs_the_follower_inside_the_server(site, tmp_path):
+    import socket
+    import urllib.request
+
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None),
+                                          ("Road closed", site.url("/b"), None)]))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsweave.cli", "serve", "--db", str(tmp_path / "s.db"),
+         "--port", str(port), "--follow", site.url("/feed"), "--host-delay", "0",
+         "--interval", "3600"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        stories: list = []
+        while time.monotonic() < deadline and not stories:
+            time.sleep(0.5)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stories") as resp:
+                    stories = json.load(resp)["items"]
+            except OSError:
+                continue
+        assert stories, "no story appeared"
+        assert sum(s["articles"] for s in stories) == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- fetch details
+def test_robots_unreachable_disallows_and_missing_allows(site, other_site):
+    site.routes["/robots.txt"] = (503, {}, b"down")
+    site.routes["/x"] = (200, {}, b"ok")
+    other_site.routes["/x"] = (200, {}, b"ok")  # robots.txt: 404
+    with Fetcher(host_delay=0) as fetcher:
+        with pytest.raises(FetchError, match=r"robots.txt unreadable \(HTTP 503\): not fetched"):
+            fetcher.get(site.url("/x"))
+        assert fetcher.get(other_site.url("/x")).body == b"ok"
+        assert site.hits("/x") == 0
+
+
+def test_crawl_delay_and_contact_in_user_agent(site):
+    site.routes["/robots.txt"] = (200, {}, b"User-agent: *\nCrawl-delay: 1\n")
+    site.routes["/x"] = (200, {}, b"ok")
+    with Fetcher(host_delay=0, contact="ops@example.org") as fetcher:
+        started = time.monotonic()
+        fetcher.get(site.url("/x"))
+        fetcher.get(site.url("/x"))
+        assert time.monotonic() - started >= 1.0  # robotparser reads whole seconds
+    assert dict(site.log)["/x"]["user-agent"].endswith("(+ops@example.org)")
+
+
+def test_cap_holds_without_content_length(site):
+    site.routes["/big"] = lambda h: (200, {"Transfer-Encoding": "chunked"},
+                                     b"".join(b"%x\r\n%s\r\n" % (len(c), c)
+                                              for c in [b"y" * 100_000] * 3) + b"0\r\n\r\n")
+    with Fetcher(host_delay=0, max_bytes=150_000) as fetcher, pytest.raises(
+        FetchError, match="150000-byte limit"
+    ):
+        fetcher.get(site.url("/big"))
+    with Fetcher(host_delay=0, max_bytes=400_000) as fetcher:
+        assert len(fetcher.get(site.url("/big")).body) == 300_000
+
+
+def test_unexpected_error_is_one_line_naming_the_url(site, store, monkeypatch):
+    import newsweave.ingest
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("extractor fell over\nwith a second line")
+
+    monkeypatch.setattr(newsweave.ingest, "parse_html", broken)
+    site.routes["/feed"] = (200, XML, rss([("A", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("A", BODY_A))
+    f = follower(store, [site.url("/feed")])
+    report = f.run_round()
+    assert report.failures == [
+        f"{site.url('/a')}: RuntimeError: extractor fell over with a second line"]
+    f.close()
+
+
+def test_update_runs_after_changed_rounds_and_is_retried_after_a_failure(site, store):
+    site.routes["/feed"] = (200, XML, rss([("A", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("A", BODY_A))
+    f = follower(store, [site.url("/feed")], interval=0.01)
+    calls: list[int] = []
+
+    def after(report) -> bool:
+        calls.append(report.added)
+        if len(calls) == 2:
+            f.stop.set()
+        return len(calls) > 1  # the first update fails
+
+    rounds: list[int] = []
+    f.run_forever(after_round=after, on_round=lambda r: rounds.append(r.added))
+    assert calls == [1, 0]  # retried after the failure, although the second round added nothing
+    assert rounds[:2] == [1, 0]
+    f.close()
