@@ -325,9 +325,13 @@ def reweave(
     context = multiprocessing.get_context("spawn")  # no forked model threads
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_init_worker, initargs=(store.url,)) as pool:
-        futures = [pool.submit(_weave_in_worker, sid, words) for sid in todo]
+        futures = {pool.submit(_weave_in_worker, sid, words): sid for sid in todo}
         for future in as_completed(futures):
-            done(*future.result())
+            try:
+                outcome = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
+                outcome = (futures[future], None, f"worker process failed: {_reason(exc)}")
+            done(*outcome)
     return result
 
 
@@ -385,7 +389,12 @@ def brief_versions(store: Store, story_id: str) -> list[dict[str, Any]]:
 
 
 def _load(version: BriefVersion) -> dict[str, Any]:
-    return json.loads(version.brief)
+    """A stored brief's JSON; an unreadable one (a damaged row) reads as empty."""
+    try:
+        brief = json.loads(version.brief)
+    except ValueError:
+        return {}
+    return brief if isinstance(brief, dict) else {}
 
 
 def brief_changes(store: Store, story_id: str, since: int) -> dict[str, Any] | None:
