@@ -33,6 +33,9 @@ from newsweave.store import AddResult, BriefVersion, Store
 HEADLINE_SAMPLE = 25
 #: the word budget of stored briefs (the CLI's default and the server's)
 BRIEF_WORDS = DEFAULT_SUMMARY.words
+#: with no --workers given, one worker process per this many stories to weave (up to one per
+#: core): each process loads spaCy and MiniLM once, seconds of work a few stories do not repay
+STORIES_PER_WORKER = 8
 #: what a brief's fingerprint hashes besides its inputs: bump when weaving code changes its
 #: output, so every stored brief counts as stale
 WEAVE_VERSION = 1
@@ -288,7 +291,8 @@ def reweave(
     every brief it finished and a rerun weaves only the rest. ``workers`` > 1 weaves in that
     many processes, each loading the models once. A story that fails is recorded in
     ``failed`` and skipped; the others go on. ``on_total(n)`` is told how many stories will
-    be woven, ``on_story(story_id, error)`` after each."""
+    be woven, ``on_story(story_id, error)`` after each. ``workers=None``: one process per
+    core, but no more than one per ``STORIES_PER_WORKER`` stories to weave."""
     wanted = current_fingerprints(store, words)
     stored = store.latest_fingerprints()
     todo = [sid for sid in store.story_ids()
@@ -296,7 +300,9 @@ def reweave(
     result = ReweaveResult(total=len(wanted))
     if on_total is not None:
         on_total(len(todo))
-    workers = min(workers or default_workers(), len(todo))
+    if workers is None:  # a process costs a model load: start one per STORIES_PER_WORKER
+        workers = min(default_workers(), len(todo) // STORIES_PER_WORKER)
+    workers = min(workers, len(todo))
     if store.url.endswith(":memory:"):
         workers = 1  # other processes cannot see an in-memory store
 
