@@ -25,7 +25,7 @@ from typing import Any
 
 from newsweave.analysis_store import EMBEDDER_ID, analysis_version, documents_for
 from newsweave.errors import InputError
-from newsweave.models import Article, Brief, brief_to_dict
+from newsweave.models import Article, Brief
 from newsweave.settings import DEFAULT_SUMMARY
 from newsweave.store import AddResult, BriefVersion, Store
 
@@ -185,6 +185,7 @@ def weave_story(
     """Weave one stored story from its stored analyses (analysing, and storing, only the
     members that lack one); ``weave_fn(articles, story_id)`` replaces that weave. Raises
     ``InputError`` for an unknown or empty story."""
+    from newsweave.render import render_json
     from newsweave.weave import weave_documents
 
     story = store.get_story(story_id)
@@ -205,7 +206,7 @@ def weave_story(
     members = [(a.id, copies.get(a.id)) for a in articles]
     woven = Woven(
         story_id=story_id,
-        brief_json=json.dumps(brief_to_dict(brief), ensure_ascii=False),
+        brief_json=render_json(brief, indent=None),  # exactly what `weave --jsonl` writes
         articles=tuple(a.id for a in articles),
         fingerprint=fingerprint(members, story.headline, words, analysis_version()),
         analysed=analysed,
