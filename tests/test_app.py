@@ -267,3 +267,20 @@ def test_import_layers(module: str, absent: str) -> None:
     code = f"import sys, {module}; sys.exit(1 if {absent!r} in sys.modules else 0)"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     assert subprocess.run([sys.executable, "-c", code], env=env, timeout=120).returncode == 0
+
+
+def test_weave_one_story_uses_and_fills_stored_analyses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    articles = synthetic(2)
+    db = str(tmp_path / "one.db")
+    with open_store(db) as store:
+        store.add_articles(articles)
+        store.save_stories({a.id: "s" for a in articles}, {"s": "Bridges"})
+    rc, first, _ = _run(capsys, "weave", "--db", db, "--story", "s", "--format", "json")
+    assert rc == 0 and json.loads(first)["story"]["headline"] == "Bridges"
+    with open_store(db) as store:
+        assert sum(store.analysis_versions().values()) == 2
+        assert store.brief_versions("s") == []  # --story writes a brief, stores no version
+    rc, again, _ = _run(capsys, "weave", "--db", db, "--story", "s", "--format", "json")
+    assert rc == 0 and again == first

@@ -678,3 +678,16 @@ def test_cli_serve_missing_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert not missing.exists()  # a mistyped --db does not create a store
     assert main(["serve", "--db", str(missing), "--workers", "0"]) == 2
     assert "--workers" in capsys.readouterr().err
+
+
+def test_default_server_weaves_from_stored_analyses(store: Store) -> None:
+    """No injected weave: the background worker weaves with the real models, storing each
+    article's analysis and the brief as version 1; a second server process reads both."""
+    with TestClient(create_app(store, TOKEN)) as c:
+        assert ready(c, f"/api/stories/{STORY}/brief").status_code == 200
+    assert sum(store.analysis_versions().values()) == 3
+    assert [v.version for v in store.brief_versions(STORY)] == [1]
+    with TestClient(create_app(store, TOKEN)) as c:  # another process, same store
+        r = c.get(f"/api/stories/{STORY}/brief")
+        assert r.status_code == 200 and r.headers["x-brief-version"] == "1"
+        assert {s["id"] for s in r.json()["sources"]} == set(store.get_story(STORY).article_ids)

@@ -26,7 +26,7 @@ from typing import Any
 from newsweave.analysis_store import analysis_version, documents_for
 from newsweave.errors import InputError
 from newsweave.grouping_state import GroupResult, StoreEmbedder
-from newsweave.models import Article, Brief, brief_to_dict
+from newsweave.models import Article, Brief
 from newsweave.settings import DEFAULT_SUMMARY
 from newsweave.store import AddResult, BriefVersion, Store, content_hash
 
@@ -34,6 +34,9 @@ from newsweave.store import AddResult, BriefVersion, Store, content_hash
 HEADLINE_SAMPLE = 25
 #: the word budget of stored briefs (the CLI's default and the server's)
 BRIEF_WORDS = DEFAULT_SUMMARY.words
+#: with no --workers given, one worker process per this many stories to weave (up to one per
+#: core): each process loads spaCy and MiniLM once, seconds of work a few stories do not repay
+STORIES_PER_WORKER = 8
 #: what a brief's fingerprint hashes besides its inputs: bump when weaving code changes its
 #: output, so every stored brief counts as stale
 WEAVE_VERSION = 1
@@ -166,6 +169,7 @@ def weave_story(
     """Weave one stored story from its stored analyses (analysing, and storing, only the
     members that lack one); ``weave_fn(articles, story_id)`` replaces that weave. Raises
     ``InputError`` for an unknown or empty story."""
+    from newsweave.render import render_json
     from newsweave.weave import weave_documents
 
     story = store.get_story(story_id)
@@ -186,7 +190,7 @@ def weave_story(
     members = [(a.id, copies.get(a.id), content_hash(a.text)) for a in articles]
     woven = Woven(
         story_id=story_id,
-        brief_json=json.dumps(brief_to_dict(brief), ensure_ascii=False),
+        brief_json=render_json(brief, indent=None),  # exactly what `weave --jsonl` writes
         articles=tuple(a.id for a in articles),
         fingerprint=fingerprint(members, story.headline, words, analysis_version()),
         analysed=analysed,
@@ -272,7 +276,8 @@ def reweave(
     every brief it finished and a rerun weaves only the rest. ``workers`` > 1 weaves in that
     many processes, each loading the models once. A story that fails is recorded in
     ``failed`` and skipped; the others go on. ``on_total(n)`` is told how many stories will
-    be woven, ``on_story(story_id, error)`` after each."""
+    be woven, ``on_story(story_id, error)`` after each. ``workers=None``: one process per
+    core, but no more than one per ``STORIES_PER_WORKER`` stories to weave."""
     wanted = current_fingerprints(store, words)
     stored = store.latest_fingerprints()
     todo = [sid for sid in store.story_ids()
@@ -280,7 +285,9 @@ def reweave(
     result = ReweaveResult(total=len(wanted))
     if on_total is not None:
         on_total(len(todo))
-    workers = min(workers or default_workers(), len(todo))
+    if workers is None:  # a process costs a model load: start one per STORIES_PER_WORKER
+        workers = min(default_workers(), len(todo) // STORIES_PER_WORKER)
+    workers = min(workers, len(todo))
     if store.url.endswith(":memory:"):
         workers = 1  # other processes cannot see an in-memory store
 
@@ -309,9 +316,13 @@ def reweave(
     context = multiprocessing.get_context("spawn")  # no forked model threads
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_init_worker, initargs=(store.url,)) as pool:
-        futures = [pool.submit(_weave_in_worker, sid, words) for sid in todo]
+        futures = {pool.submit(_weave_in_worker, sid, words): sid for sid in todo}
         for future in as_completed(futures):
-            done(*future.result())
+            try:
+                outcome = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
+                outcome = (futures[future], None, f"worker process failed: {_reason(exc)}")
+            done(*outcome)
     return result
 
 
@@ -375,7 +386,12 @@ def brief_versions(store: Store, story_id: str) -> list[dict[str, Any]]:
 
 
 def _load(version: BriefVersion) -> dict[str, Any]:
-    return json.loads(version.brief)
+    """A stored brief's JSON; an unreadable one (a damaged row) reads as empty."""
+    try:
+        brief = json.loads(version.brief)
+    except ValueError:
+        return {}
+    return brief if isinstance(brief, dict) else {}
 
 
 def brief_changes(store: Store, story_id: str, since: int) -> dict[str, Any] | None:

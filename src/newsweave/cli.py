@@ -52,7 +52,8 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
                    "(stored as new versions), then write every story's current brief, one per line")
     p.add_argument("--force", action="store_true", help="with --all: re-weave every story")
     p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="with --all: weave in N processes (default: one per core)")
+                   help="with --all: weave in N processes (default: one per core, at most one "
+                   "per 8 stories to weave)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(handler=_cmd_weave)
 
@@ -169,7 +170,8 @@ def _add_update(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
     p.add_argument("--words", type=int, default=120, help="summary word budget (default 120)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="weave in N processes (default: one per core)")
+                   help="weave in N processes (default: one per core, at most one per 8 "
+                   "stories to weave)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(handler=_cmd_update)
 

@@ -865,7 +865,12 @@ def create_app(
             stored = store.get_brief_version(row.id, version)
             if stored is None:
                 raise HTTPException(404, f"story {row.id} has no version {version}")
-            return CachedStory(json.loads(stored.brief), json=stored.brief.encode(),
+            try:
+                brief = json.loads(stored.brief)
+            except ValueError:
+                raise HTTPException(500, f"the stored brief of story {row.id} (version "
+                                         f"{stored.version}) is unreadable") from None
+            return CachedStory(brief, json=stored.brief.encode(),
                                version=stored.version, articles=stored.articles)
 
         entry = await run_in_threadpool(cache.get_or_make, (row.id, str(version)), load)
