@@ -325,7 +325,7 @@ class Follower:
         self.fetcher = Fetcher(
             contact=contact, host_delay=host_delay, timeout=timeout,
             deadline=deadline if deadline is not None else max(3 * timeout, timeout + 10),
-            max_bytes=max_bytes, stop=self.stop,
+            max_bytes=max_bytes, stop=self.stop, trusted_origins=self.sources,
         )
         self._discovered: dict[str, list[str]] = {}  # site URL -> its feeds
         self._lock = threading.Lock()
@@ -412,6 +412,9 @@ class Follower:
                 if not feeds:
                     raise FetchError(url, "not an RSS or Atom feed, and no feed link found")
                 self._discovered[url] = feeds
+                for feed in feeds:
+                    if origin(feed) == origin(response.url):
+                        self.fetcher.trust(feed)
                 with self._lock:
                     report.feeds -= 1
                 for feed in feeds:
@@ -521,11 +524,17 @@ class Follower:
             final = response.url
             article = parse_html(decode_page(response), path=None, url=None)
         except (FetchError, InputError) as exc:
-            why = exc.message if isinstance(exc, FetchError) else str(exc)
+            where = entry.link
+            if isinstance(exc, FetchError):
+                why = exc.message
+                if exc.url != entry.link:  # failed after a redirect: say where
+                    where = f"{entry.link} (redirected to {exc.url})"
+            else:
+                why = exc.message
             if not entry.teaser.strip():
-                fail(f"{entry.link}: {why}; the feed has no text for it either: skipped")
+                fail(f"{where}: {why}; the feed has no text for it either: skipped")
                 return
-            fail(f"{entry.link}: {why}; kept the feed's teaser instead")
+            fail(f"{where}: {why}; kept the feed's teaser instead")
             text_from = "feed"
         page_canonical = article.url if article is not None else None
         identity = final
