@@ -175,6 +175,14 @@ def discover_feeds(page: str, base: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _parse_utc(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)  # unreadable: due now
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def _same_host(a: str, b: str) -> bool:
     return (urlsplit(a).hostname or "") == (urlsplit(b).hostname or "")
 
@@ -393,7 +401,7 @@ class Follower:
                    fail: Reporter, site_ok: bool = False) -> None:
         state = self.store.feed_state(url) or FeedState(url=url)
         now = datetime.now(UTC)
-        if state.next_poll and state.next_poll > now.isoformat():
+        if state.next_poll and _parse_utc(state.next_poll) > now:
             with self._lock:
                 report.backing_off += 1
             return
