@@ -2,9 +2,10 @@
 
 Everything a remote site sends is untrusted, so every limit is enforced here, in one place:
 http/https only; no private or loopback address unless it is one of the user's sources; at
-most ``MAX_REDIRECTS`` redirects, each hop checked again (scheme, address, robots); a body cap checked while streaming, on the *decompressed* bytes (gzip/deflate are decoded here,
-with ``zlib``'s ``max_length``, so a compression bomb never inflates past the cap); a connect/
-read timeout and a total deadline per request (a server that drips bytes cannot hold a worker).
+most ``MAX_REDIRECTS`` redirects, each hop checked again (scheme, address, robots); a body
+cap checked while streaming, on the *decompressed* bytes (gzip/deflate are decoded here, with
+``zlib``'s ``max_length``, so a compression bomb never inflates past the cap); a connect/read
+timeout and a total deadline per request (a server that drips bytes cannot hold a worker).
 Each failure is a :class:`FetchError` naming the URL, which the follower prints as one line.
 
 Politeness is per origin (scheme, host and port: robots.txt is per origin too, RFC 9309): at
