@@ -607,3 +607,23 @@ def test_feed_cannot_point_the_follower_at_a_private_address(site, other_site, s
     assert text.count("refused: a private or loopback address") == 2
     assert "169.254.169.254" in text
     f.close()
+
+
+def test_after_round_falls_back_to_grouping_without_other_languages(store):
+    from newsweave.follow import _after_round
+    from newsweave.models import Article
+
+    fr = ("Le conseil municipal a adopté le nouveau budget mardi après un long débat. "
+          "Les responsables ont déclaré que le plan finance les écoles et les routes.")
+    store.add_articles([
+        Article(id="en", text=BODY_A, title="Budget passes", language="en",
+                published="2017-03-01T21:30:00-05:00"),
+        Article(id="fr", text=fr, title="Budget adopté", language="fr", published="2017-03-01"),
+        Article(id="file", text=BODY_B, title="Road closed", published="2017-03-02"),
+    ])
+    counts = _after_round(store)
+    assert counts.articles == 2  # the French article stays out of the stories
+    assert store.article_stories("fr") == [] and store.article_stories("en")
+    story = store.get_story(store.article_stories("en")[0])
+    assert story.first_published.startswith("2017-03-01")
+    assert _after_round(store, None).articles == 3  # --languages all
