@@ -627,3 +627,33 @@ def test_after_round_falls_back_to_grouping_without_other_languages(store):
     story = store.get_story(store.article_stories("en")[0])
     assert story.first_published.startswith("2017-03-01")
     assert _after_round(store, None).articles == 3  # --languages all
+
+
+def test_teaser_is_replaced_by_the_page_once_it_answers(site, store):
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (503, {}, b"")
+    f = follower(store, [site.url("/feed")])
+    assert f.run_round().teasers == 1
+    assert [r["text_from"] for r in store.iter_listing()] == ["feed"]
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    assert f.run_round().revised == 1  # the unchanged entry's page is tried again
+    (row,) = store.iter_listing()
+    assert (row["text_from"], row["revisions"]) == ("page", 2)
+    assert row["text"].startswith("The city council")
+    hits = site.hits("/a")
+    f.run_round()
+    assert site.hits("/a") == hits  # done: the page is not fetched again
+    f.close()
+
+
+def test_a_page_that_keeps_failing_is_retried_a_bounded_number_of_times(site, store):
+    from newsweave.follow import TEASER_RETRIES
+
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (500, {}, b"")
+    f = follower(store, [site.url("/feed")])
+    for _ in range(TEASER_RETRIES + 3):
+        f.run_round()
+    assert site.hits("/a") == TEASER_RETRIES + 1
+    assert store.count_articles() == 1
+    f.close()
