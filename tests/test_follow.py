@@ -311,7 +311,8 @@ def test_gzip_and_cp1252_page_without_charset(site, store):
 def test_gzip_bomb_is_refused_by_its_decompressed_size(site):
     bomb = gzip.compress(b"\0" * 50_000_000)  # ~50 kB on the wire
     site.routes["/bomb"] = (200, {"Content-Encoding": "gzip"}, bomb)
-    with Fetcher(host_delay=0, max_bytes=1_000_000) as fetcher, pytest.raises(FetchError) as err:
+    fetcher = Fetcher(host_delay=0, max_bytes=1_000_000, trusted_origins=[site.base])
+    with fetcher, pytest.raises(FetchError) as err:
         fetcher.get(site.url("/bomb"))
     assert "limit" in str(err.value) and site.url("/bomb") in str(err.value)
 
@@ -319,7 +320,7 @@ def test_gzip_bomb_is_refused_by_its_decompressed_size(site):
 def test_non_http_redirect_and_host_pacing(site):
     site.routes["/ftp"] = (302, {"Location": "file:///etc/passwd"}, b"")
     site.routes["/x"] = (200, {}, b"ok")
-    with Fetcher(host_delay=0.3) as fetcher:
+    with Fetcher(host_delay=0.3, trusted_origins=[site.base]) as fetcher:
         with pytest.raises(FetchError, match="only http and https"):
             fetcher.get(site.url("/ftp"))
         started = time.monotonic()
@@ -528,7 +529,7 @@ def test_robots_unreachable_disallows_and_missing_allows(site, other_site):
     site.routes["/robots.txt"] = (503, {}, b"down")
     site.routes["/x"] = (200, {}, b"ok")
     other_site.routes["/x"] = (200, {}, b"ok")  # robots.txt: 404
-    with Fetcher(host_delay=0) as fetcher:
+    with Fetcher(host_delay=0, trusted_origins=[site.base, other_site.base]) as fetcher:
         with pytest.raises(FetchError, match=r"robots.txt unreadable \(HTTP 503\): not fetched"):
             fetcher.get(site.url("/x"))
         assert fetcher.get(other_site.url("/x")).body == b"ok"
@@ -538,7 +539,7 @@ def test_robots_unreachable_disallows_and_missing_allows(site, other_site):
 def test_crawl_delay_and_contact_in_user_agent(site):
     site.routes["/robots.txt"] = (200, {}, b"User-agent: *\nCrawl-delay: 1\n")
     site.routes["/x"] = (200, {}, b"ok")
-    with Fetcher(host_delay=0, contact="ops@example.org") as fetcher:
+    with Fetcher(host_delay=0, contact="ops@example.org", trusted_origins=[site.base]) as fetcher:
         started = time.monotonic()
         fetcher.get(site.url("/x"))
         fetcher.get(site.url("/x"))
@@ -550,11 +551,10 @@ def test_cap_holds_without_content_length(site):
     site.routes["/big"] = lambda h: (200, {"Transfer-Encoding": "chunked"},
                                      b"".join(b"%x\r\n%s\r\n" % (len(c), c)
                                               for c in [b"y" * 100_000] * 3) + b"0\r\n\r\n")
-    with Fetcher(host_delay=0, max_bytes=150_000) as fetcher, pytest.raises(
-        FetchError, match="150000-byte limit"
-    ):
+    fetcher = Fetcher(host_delay=0, max_bytes=150_000, trusted_origins=[site.base])
+    with fetcher, pytest.raises(FetchError, match="150000-byte limit"):
         fetcher.get(site.url("/big"))
-    with Fetcher(host_delay=0, max_bytes=400_000) as fetcher:
+    with Fetcher(host_delay=0, max_bytes=400_000, trusted_origins=[site.base]) as fetcher:
         assert len(fetcher.get(site.url("/big")).body) == 300_000
 
 
@@ -590,4 +590,70 @@ def test_update_runs_after_changed_rounds_and_is_retried_after_a_failure(site, s
     f.run_forever(after_round=after, on_round=lambda r: rounds.append(r.added))
     assert calls == [1, 0]  # retried after the failure, although the second round added nothing
     assert rounds[:2] == [1, 0]
+    f.close()
+
+
+def test_feed_cannot_point_the_follower_at_a_private_address(site, other_site, store):
+    """A feed (or a redirect) naming a loopback/private address that is not one of the
+    sources is refused: no server-side request forgery through the follower."""
+    other_site.routes["/admin"] = (200, HTML, page("Internal", BODY_B))
+    site.routes["/feed"] = (200, XML, rss([("Internal", other_site.url("/admin"), None),
+                                          ("Hop", site.url("/hop"), None)]))
+    site.routes["/hop"] = (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b"")
+    f = follower(store, [site.url("/feed")])
+    report = f.run_round()
+    text = "\n".join(report.failures)
+    assert other_site.hits("/admin") == 0 and other_site.hits("/robots.txt") == 0
+    assert text.count("refused: a private or loopback address") == 2
+    assert "169.254.169.254" in text
+    f.close()
+
+
+def test_after_round_falls_back_to_grouping_without_other_languages(store):
+    from newsweave.follow import _after_round
+    from newsweave.models import Article
+
+    fr = ("Le conseil municipal a adopté le nouveau budget mardi après un long débat. "
+          "Les responsables ont déclaré que le plan finance les écoles et les routes.")
+    store.add_articles([
+        Article(id="en", text=BODY_A, title="Budget passes", language="en",
+                published="2017-03-01T21:30:00-05:00"),
+        Article(id="fr", text=fr, title="Budget adopté", language="fr", published="2017-03-01"),
+        Article(id="file", text=BODY_B, title="Road closed", published="2017-03-02"),
+    ])
+    counts = _after_round(store)
+    assert counts.articles == 2  # the French article stays out of the stories
+    assert store.article_stories("fr") == [] and store.article_stories("en")
+    story = store.get_story(store.article_stories("en")[0])
+    assert story.first_published.startswith("2017-03-01")
+    assert _after_round(store, None).articles == 3  # --languages all
+
+
+def test_teaser_is_replaced_by_the_page_once_it_answers(site, store):
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (503, {}, b"")
+    f = follower(store, [site.url("/feed")])
+    assert f.run_round().teasers == 1
+    assert [r["text_from"] for r in store.iter_listing()] == ["feed"]
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    assert f.run_round().revised == 1  # the unchanged entry's page is tried again
+    (row,) = store.iter_listing()
+    assert (row["text_from"], row["revisions"]) == ("page", 2)
+    assert row["text"].startswith("The city council")
+    hits = site.hits("/a")
+    f.run_round()
+    assert site.hits("/a") == hits  # done: the page is not fetched again
+    f.close()
+
+
+def test_a_page_that_keeps_failing_is_retried_a_bounded_number_of_times(site, store):
+    from newsweave.follow import TEASER_RETRIES
+
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (500, {}, b"")
+    f = follower(store, [site.url("/feed")])
+    for _ in range(TEASER_RETRIES + 3):
+        f.run_round()
+    assert site.hits("/a") == TEASER_RETRIES + 1
+    assert store.count_articles() == 1
     f.close()

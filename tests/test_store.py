@@ -296,6 +296,10 @@ def test_version_1_database_is_upgraded_on_open(tmp_path: Path) -> None:
         assert s.get_article("x").text == "Old text."
         s.put_vectors({"k": b"v"})
         assert s.get_vectors(["k"]) == {"k": b"v"}
+        # version 6 (follow): old rows get one revision, no language, no canonical URL
+        (row,) = s.iter_listing()
+        assert (row["revisions"], row["language"], row["canonical_url"]) == (1, None, None)
+        assert [a.id for a in s.iter_articles(languages=("en",))] == ["x"]
 
 
 # --------------------------------------------------------------------------- followed web

@@ -1,10 +1,11 @@
 """A polite HTTP client for the feed follower: robots.txt, per-host pacing, hard limits.
 
 Everything a remote site sends is untrusted, so every limit is enforced here, in one place:
-http/https only; at most ``MAX_REDIRECTS`` redirects, each hop checked again (scheme, robots);
-a body cap checked while streaming, on the *decompressed* bytes (gzip/deflate are decoded here,
-with ``zlib``'s ``max_length``, so a compression bomb never inflates past the cap); a connect/
-read timeout and a total deadline per request (a server that drips bytes cannot hold a worker).
+http/https only; no private or loopback address unless it is one of the user's sources; at
+most ``MAX_REDIRECTS`` redirects, each hop checked again (scheme, address, robots); a body
+cap checked while streaming, on the *decompressed* bytes (gzip/deflate are decoded here, with
+``zlib``'s ``max_length``, so a compression bomb never inflates past the cap); a connect/read
+timeout and a total deadline per request (a server that drips bytes cannot hold a worker).
 Each failure is a :class:`FetchError` naming the URL, which the follower prints as one line.
 
 Politeness is per origin (scheme, host and port: robots.txt is per origin too, RFC 9309): at
@@ -18,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -149,9 +151,34 @@ class _Host:
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+def is_private_host(host: str) -> bool:
+    """Whether a host name or address points inside: loopback, private, link-local (cloud
+    metadata services live there), reserved. Names are resolved; an unresolvable name is not
+    private (its fetch fails on its own)."""
+    import ipaddress
+    import socket
+
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(name).is_global
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in infos)
+
+
 class Fetcher:
     """GET with the follower's manners. Thread-safe: one Fetcher serves every worker; calls
-    to one origin queue behind each other, calls to different origins run in parallel."""
+    to one origin queue behind each other, calls to different origins run in parallel.
+
+    A URL on a private, loopback or link-local address is fetched only when its origin is one
+    of ``trusted_origins`` (the user's own sources): a feed or a redirect cannot point the
+    follower at the machine's own network (server-side request forgery)."""
 
     def __init__(
         self,
@@ -161,6 +188,7 @@ class Fetcher:
         deadline: float = DEFAULT_DEADLINE_S,
         max_bytes: int = DEFAULT_MAX_BYTES,
         stop: threading.Event | None = None,
+        trusted_origins: Iterable[str] = (),
     ) -> None:
         import httpx
 
@@ -173,6 +201,8 @@ class Fetcher:
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self._crawl_delays: dict[str, float] = {}  # origin -> robots.txt Crawl-delay
+        self.trusted = {origin(u) for u in trusted_origins}
+        self._private: dict[str, bool] = {}  # host -> is_private_host (cached)
         # Redirects are followed here (each hop re-checked); no proxies or .netrc from the
         # environment; the body is decoded here, so only gzip/deflate are offered.
         self._client = httpx.Client(
@@ -212,6 +242,7 @@ class Fetcher:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             _check_scheme(current)
+            self._check_address(current)
             if not self.allowed(current):
                 error = self._host(current).robots_error
                 if error:
@@ -237,7 +268,22 @@ class Fetcher:
                 return False
             return host.robots is None or host.robots.can_fetch(self.user_agent, url)
 
+    def trust(self, url: str) -> None:
+        """Let the origin of ``url`` be fetched even on a private address (a user's source)."""
+        self.trusted.add(origin(url))
+
     # ----------------------------------------------------------------------- internals
+    def _check_address(self, url: str) -> None:
+        if origin(url) in self.trusted:
+            return
+        host = urlsplit(url).hostname or ""
+        private = self._private.get(host)
+        if private is None:
+            private = self._private[host] = is_private_host(host)
+        if private:
+            raise FetchError(url, "refused: a private or loopback address that is not one of "
+                                  "the sources given")
+
     def _host(self, url: str) -> _Host:
         key = origin(url)
         with self._hosts_lock:

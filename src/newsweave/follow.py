@@ -54,6 +54,9 @@ from newsweave.store import FeedState, Store
 WORKERS = 8
 #: Back-off of a failing feed: ``interval * 2**(failures-1)``, at most this long.
 MAX_BACKOFF_S = 24 * 3600.0
+#: Rounds in which the page of an entry stored from its feed teaser is tried again.
+TEASER_RETRIES = 3
+_TEASER_MARK = ":teaser-try-"
 #: Text given to the language detector (its cost grows with length; a lead is enough).
 LANGUAGE_SAMPLE_CHARS = 2000
 #: Lines read from a text file of URLs, and outlines from an OPML file.
@@ -173,6 +176,22 @@ def discover_feeds(page: str, base: str) -> list[str]:
             if urlsplit(url).scheme in ("http", "https"):
                 found.append(url)
     return list(dict.fromkeys(found))
+
+
+def _teaser_tries(recorded: str, fingerprint: str) -> int:
+    """Failed page tries recorded for an entry stored from its teaser (0: the entry changed)."""
+    prefix = fingerprint + _TEASER_MARK
+    if recorded.startswith(prefix) and recorded[len(prefix):].isdigit():
+        return int(recorded[len(prefix):])
+    return 0
+
+
+def _parse_utc(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)  # unreadable: due now
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _same_host(a: str, b: str) -> bool:
@@ -325,7 +344,7 @@ class Follower:
         self.fetcher = Fetcher(
             contact=contact, host_delay=host_delay, timeout=timeout,
             deadline=deadline if deadline is not None else max(3 * timeout, timeout + 10),
-            max_bytes=max_bytes, stop=self.stop,
+            max_bytes=max_bytes, stop=self.stop, trusted_origins=self.sources,
         )
         self._discovered: dict[str, list[str]] = {}  # site URL -> its feeds
         self._lock = threading.Lock()
@@ -393,7 +412,7 @@ class Follower:
                    fail: Reporter, site_ok: bool = False) -> None:
         state = self.store.feed_state(url) or FeedState(url=url)
         now = datetime.now(UTC)
-        if state.next_poll and state.next_poll > now.isoformat():
+        if state.next_poll and _parse_utc(state.next_poll) > now:
             with self._lock:
                 report.backing_off += 1
             return
@@ -412,6 +431,9 @@ class Follower:
                 if not feeds:
                     raise FetchError(url, "not an RSS or Atom feed, and no feed link found")
                 self._discovered[url] = feeds
+                for feed in feeds:
+                    if origin(feed) == origin(response.url):
+                        self.fetcher.trust(feed)
                 with self._lock:
                     report.feeds -= 1
                 for feed in feeds:
@@ -429,11 +451,15 @@ class Follower:
                     continue
                 seen.add(entry.key)
             known = self.store.followed_entry(entry.key)
-            if known is not None and known[0] == entry.fingerprint:
-                continue
+            tries = 0
+            if known is not None:
+                if known[0] == entry.fingerprint:
+                    continue
+                tries = _teaser_tries(known[0], entry.fingerprint)
             with self._lock:
                 report.entries += 1
-            queues.submit(entry.link, lambda e=entry: self._fetch_article(e, report, fail))
+            queues.submit(entry.link,
+                          lambda e=entry, t=tries: self._fetch_article(e, report, fail, t))
 
     def _feed_ok(self, state: FeedState, response: Response) -> None:
         self.store.save_feed_state(replace(
@@ -510,7 +536,11 @@ class Follower:
         return out
 
     # ----------------------------------------------------------------------- articles
-    def _fetch_article(self, entry: _Entry, report: RoundReport, fail: Reporter) -> None:
+    def _fetch_article(self, entry: _Entry, report: RoundReport, fail: Reporter,
+                       tries: int = 0) -> None:
+        """Fetch, extract and store one entry's article. ``tries``: earlier rounds in which
+        its page failed and the teaser was kept (the page is retried ``TEASER_RETRIES``
+        times, then the teaser stays)."""
         from newsweave.ingest import article_id, day_of, parse_html
 
         article: Article | None = None
@@ -521,11 +551,17 @@ class Follower:
             final = response.url
             article = parse_html(decode_page(response), path=None, url=None)
         except (FetchError, InputError) as exc:
-            why = exc.message if isinstance(exc, FetchError) else str(exc)
+            where = entry.link
+            if isinstance(exc, FetchError):
+                why = exc.message
+                if exc.url != entry.link:  # failed after a redirect: say where
+                    where = f"{entry.link} (redirected to {exc.url})"
+            else:
+                why = exc.message
             if not entry.teaser.strip():
-                fail(f"{entry.link}: {why}; the feed has no text for it either: skipped")
+                fail(f"{where}: {why}; the feed has no text for it either: skipped")
                 return
-            fail(f"{entry.link}: {why}; kept the feed's teaser instead")
+            fail(f"{where}: {why}; kept the feed's teaser instead")
             text_from = "feed"
         page_canonical = article.url if article is not None else None
         identity = final
@@ -552,15 +588,18 @@ class Follower:
             language=detect_language(article.text),
         )
         links = [entry.key, key, canonical_url(final)]
+        mark = entry.fingerprint
+        if text_from == "feed" and tries < TEASER_RETRIES:
+            mark = f"{entry.fingerprint}{_TEASER_MARK}{tries + 1}"  # the page is retried
         from sqlalchemy.exc import IntegrityError
 
         try:
             outcome, stored_id = self.store.save_followed(
-                article, key, links, entry.fingerprint, text_from=text_from
+                article, key, links, mark, text_from=text_from
             )
         except IntegrityError:  # another worker stored the same URL a moment ago: now a lookup
             outcome, stored_id = self.store.save_followed(
-                article, key, links, entry.fingerprint, text_from=text_from
+                article, key, links, mark, text_from=text_from
             )
         with self._lock:
             if outcome == "added":
