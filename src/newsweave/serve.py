@@ -686,7 +686,7 @@ def _invalid_query(field_name: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", field_name), "msg": message,
                                     "type": "value_error"}])
 
-def list_query(
+async def list_query(
     sort: Annotated[Literal["updated", "first_published", "sources", "articles"], Query(
         description="updated: latest article first; first_published: newest start first; "
         "sources / articles: most first")] = "updated",
