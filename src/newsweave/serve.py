@@ -1017,7 +1017,8 @@ def create_app(
     async def story_page(story_id: str) -> HTMLResponse:
         row = await story_row(page_id(story_id))
         entry = await cached_story(row)
-        await db(catalogs.get)  # the page shows outlet leans: re-render when the table changes
+        if catalogs.fresh() is None:  # the page shows outlet leans: re-render when they change
+            await db(catalogs.get)
         if entry.page is None or entry.page_version != catalogs.version:
             articles = await db(store.story_articles, row.id)
             entry.page_version = catalogs.version
