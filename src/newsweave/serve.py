@@ -847,8 +847,8 @@ def create_app(
         return html.encode("utf-8")
 
 
-    def select_stories(query: ListQuery) -> tuple[int, list[Any], Any]:
-        catalog = catalogs.get()
+    def select_stories(query: ListQuery, catalog: Any = None) -> tuple[int, list[Any], Any]:
+        catalog = catalog or catalogs.get()
         total, entries = catalog.select(query, store.matching_story_ids)
         return total, entries, catalog
 
@@ -879,14 +879,16 @@ def create_app(
                 "grouped": grouped}
 
     # ---------------------------------------------------------------- API
-    def list_json(query: ListQuery, key: tuple[Any, ...]) -> bytes:
+    def list_json(query: ListQuery, key: tuple[Any, ...], catalog: Any = None) -> bytes:
+        catalog = catalog or catalogs.get()
+
         def make() -> bytes:
-            total, entries, _ = select_stories(query)
+            total, entries, _ = select_stories(query, catalog)
             return json.dumps({"items": [e.summary() for e in entries], "total": total,
                                "limit": query.limit, "offset": query.offset,
                                "sort": query.sort}, ensure_ascii=False).encode()
 
-        return catalogs.get().memo(key, make)
+        return catalog.memo(key, make)
 
     @app.get("/api/stories", tags=["api"],
              summary="Stories: sorted, filtered and paged, each with its sources and coverage")
@@ -898,8 +900,10 @@ def create_app(
         query = replace(params, limit=limit, offset=offset)
         key = ("api", query)
         catalog = catalogs.fresh()
-        body = catalog.cached(key) if catalog is not None else None
-        if body is None:
+        if catalog is not None and not query.q:
+            # in memory, no database read: a thread hop would cost more than the work
+            body = list_json(query, key, catalog)
+        else:
             body = await db(list_json, query, key)
         return Response(body, media_type="application/json")
 
@@ -971,8 +975,8 @@ def create_app(
                              "grouped": result["grouped"]}, status)
 
     # ---------------------------------------------------------------- pages
-    def render_index(query: ListQuery, page: int) -> bytes:
-        total, entries, catalog = select_stories(query)
+    def render_index(query: ListQuery, page: int, catalog: Any) -> bytes:
+        total, entries, catalog = select_stories(query, catalog)
         colours = catalog.memo(("colours",), lambda: lean_colours(
             catalog.matcher.leans, catalog.matcher.sides), "small")
         item = env.get_template("_story_item.html")
@@ -996,12 +1000,12 @@ def create_app(
             csv_url=_with_query("/api/stories.csv", query.params()), page_url=page_url)
         return html.encode("utf-8")
 
-    def index_page(query: ListQuery, page: int) -> bytes:
+    def index_page(query: ListQuery, page: int, catalog: Any = None) -> bytes:
         """The list page, rendered once per store version and query (readers repeat the
         same few views: the front page, a lean, a country)."""
-        catalog = catalogs.get()
+        catalog = catalog or catalogs.get()
         return catalog.memo(("index", token is not None, query, page),
-                            lambda: render_index(query, page))
+                            lambda: render_index(query, page, catalog))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(
@@ -1009,9 +1013,12 @@ def create_app(
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> HTMLResponse:
         query = replace(params, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        catalog = catalogs.fresh()  # the common case: a page already rendered, no thread hop
-        html = catalog.cached(("index", token is not None, query, page)) if catalog else None
-        return HTMLResponse(html if html is not None else await db(index_page, query, page))
+        catalog = catalogs.fresh()
+        if catalog is not None and not query.q:
+            # in memory, no database read (a rendered page, or a few stories' cached items to
+            # join): a thread hop would cost more than the work
+            return HTMLResponse(index_page(query, page, catalog))
+        return HTMLResponse(await db(index_page, query, page))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(story_id: str) -> HTMLResponse:
