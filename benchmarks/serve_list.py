@@ -145,6 +145,7 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--duration", type=float, default=15.0, help="seconds per think time")
     ap.add_argument("--think-ms", type=float, nargs="+", default=[0.0, 100.0])
+    ap.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = ap.parse_args()
     if args.articles < 1 or args.clients < 1 or args.duration <= 0 or min(args.think_ms) < 0:
@@ -161,13 +162,14 @@ def main() -> int:
         stories, n_copies = make_store(db, args.articles)
         build_s = time.perf_counter() - t0
         port = free_port()
-        server = start_server(db, port, 1, db.with_suffix(".log"))
+        server = start_server(db, port, args.workers, db.with_suffix(".log"))
         try:
             t0 = time.perf_counter()  # the first list request builds the catalog
             httpx.get(f"http://127.0.0.1:{port}/?lean=left", timeout=120).raise_for_status()
             cold_s = time.perf_counter() - t0
-            for path in ENDPOINTS.values():
-                httpx.get(f"http://127.0.0.1:{port}{path}", timeout=60).raise_for_status()
+            for _ in range(4 * args.workers):  # each worker builds its own catalog
+                for path in ENDPOINTS.values():
+                    httpx.get(f"http://127.0.0.1:{port}{path}", timeout=60).raise_for_status()
             for think_ms in args.think_ms:
                 asyncio.run(load(port, args.clients, 2.0, think_ms / 1000))  # warm-up, dropped
                 loads.append(os.getloadavg()[0])
@@ -197,10 +199,12 @@ def main() -> int:
     think = " ".join(f"{x:g}" for x in args.think_ms)
     text = (
         f"`python benchmarks/serve_list.py --articles {args.articles} --clients {args.clients} "
-        f"--duration {args.duration:g} --think-ms {think}`: a SQLite store of {args.articles} "
+        f"--duration {args.duration:g} --think-ms {think} --workers {args.workers}`: a SQLite "
+        f"store of {args.articles} "
         f"synthetic articles from 40 outlet domains (outlet table imported: 5 leans, 5 "
         f"countries) in {stories} stories of 1-9 articles, {n_copies} flagged as copies "
-        f"(built in {build_s:.0f} s). `newsweave serve` (1 worker); {args.clients} keep-alive "
+        f"(built in {build_s:.0f} s). `newsweave serve --workers {args.workers}`; "
+        f"{args.clients} keep-alive "
         f"clients on loopback, each request one of the five below at random, {args.duration:g} "
         f"s per think time after a 2 s warm-up; the first list request, which builds the "
         f"in-memory catalog from the store, took {cold_s * 1000:.0f} ms. The four fixed "

@@ -329,3 +329,41 @@ def test_catalog_select_directly(store: Store) -> None:
     total, page = catalog.select(ListQuery(sort="articles", limit=1, offset=1))
     assert total == 4 and [e.id for e in page] == ["mixed"]
     assert catalog.outlet_names == ["ANI", "CNN", "Fox News", "MSNBC", "The Guardian"]
+
+
+# --------------------------------------------------------------------------- the story page
+@pytest.fixture()
+def example_client(tmp_path: Path) -> Iterator[tuple[TestClient, Store]]:
+    from newsweave.ingest import read_articles
+    from tests.test_serve import EXAMPLE, hand_brief, one_story
+
+    s = open_store(str(tmp_path / "example.db"))
+    s.add_articles(read_articles([EXAMPLE]))
+    one_story(s)
+    s.import_outlets([Outlet("theguardian.com", "The Guardian", "left", "GB", "GMG"),
+                      Outlet("aninews.in", "ANI", "center", "IN", "ANI Media")])
+    with TestClient(create_app(s, "tok", brief_fn=hand_brief, group_fn=one_story,
+                               row_ttl=0.0)) as c:
+        yield c, s
+    s.close()
+
+
+def test_story_page_shows_leans_beside_unique_facts_and_discrepancies(example_client) -> None:
+    client, _ = example_client
+    html = client.get("/stories/sessions-2017").text
+    # hand_brief: the first source (The Guardian) has the unique fact and the first claim
+    assert '<summary>The Guardian <span class="tag lean">left</span> (1)</summary>' in html
+    assert 'Flynn resigned</span> <span class="muted">— The Guardian <span class="tag lean">' \
+           'left</span>' in html
+    assert 'id="independent-sources">3</b>' in html
+    assert "By country</dt><dd>GB 1, IN 1</dd>" in html
+    assert 'class="coverage-chart"' in html and "<desc id=\"time-chart-d\">3 dated articles" in html
+
+
+def test_story_page_follows_an_outlet_reimport(example_client) -> None:
+    client, store = example_client
+    assert '<span class="tag lean">left</span>' in client.get("/stories/sessions-2017").text
+    store.import_outlets([Outlet("theguardian.com", "The Guardian", "centre-left", "GB")])
+    html = client.get("/stories/sessions-2017").text  # same brief, re-rendered page
+    assert '<span class="tag lean">centre-left</span>' in html
+    assert '<span class="tag lean">left</span>' not in html

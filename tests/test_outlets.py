@@ -248,3 +248,17 @@ def test_story_coverage_counts_independent_sources_per_outlet() -> None:
     members.append(Member("l1", "https://lefty.example/z", "Lefty", "2017-03-04"))
     table = [*TABLE, Outlet("lefty.example", "Lefty", "left")]
     assert story_coverage(members, OutletMatcher(table))["blindspot"] == "right"
+
+
+def test_domain_lookup_never_fetches(monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib.request
+
+    from newsweave import outlets
+
+    def refuse(*_a, **_k):
+        raise AssertionError("tried to fetch the public-suffix list")
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr("tld.base.urlopen", refuse)
+    outlets._host_domain.cache_clear()
+    assert registered_domain("https://www.abc.net.au/news/x") == "abc.net.au"

@@ -207,3 +207,35 @@ def test_unknown_database_is_input_error(pg_server: PgServer) -> None:
 
     with pytest.raises(InputError, match="cannot open database.*does not exist"):
         open_store(pg_server.url("no_such_db"))
+
+
+def test_outlets_and_story_list_on_postgresql(pg_url: str) -> None:
+    """The outlet upsert (ON CONFLICT DO UPDATE), the catalog's reads and the full-text
+    narrowing of the story list on PostgreSQL."""
+    from newsweave.catalog import ListQuery, build_catalog
+    from newsweave.models import Article
+    from newsweave.outlets import Outlet
+    from newsweave.store import open_store
+
+    with open_store(pg_url) as store:
+        store.add_articles([
+            Article("a1", "Harbour strike spreads to the docks.", url="https://www.cnn.com/a1",
+                    published="2017-03-01"),
+            Article("a2", "Harbour strike spreads to the docks, workers say.",
+                    url="https://foxnews.com/a2", published="2017-03-02"),
+            Article("b1", "Snow closes the passes.", outlet="ANI", published="2017-04-01"),
+        ])
+        store.save_stories({"a1": "s1", "a2": "s1", "b1": "s2"}, {"s1": "Strike", "s2": "Snow"},
+                           {"a2": "a1"})
+        assert store.import_outlets([Outlet("cnn.com", "CNN", "left", "US"),
+                                     Outlet("aninews.in", "ANI", "center", "IN")]) == (2, 0)
+        assert store.import_outlets([Outlet("cnn.com", "CNN", "lean left", "US")]) == (0, 1)
+        catalog = build_catalog(store)
+        total, entries = catalog.select(ListQuery(sort="sources"))
+        assert total == 2
+        s1 = next(e for e in entries if e.id == "s1")
+        assert s1.articles == 2 and s1.sources == 1  # the copy folds onto CNN's original
+        assert s1.coverage["lean"] == {"lean left": 1}
+        total, hits = catalog.select(ListQuery(q="harbour"), store.matching_story_ids)
+        assert [e.id for e in hits] == ["s1"]
+        assert [e.id for e in catalog.select(ListQuery(lean="center"))[1]] == ["s2"]

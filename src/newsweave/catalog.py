@@ -139,18 +139,32 @@ class Catalog:
         key = (query.sort, query.q, query.outlet and query.outlet.casefold(),
                query.lean and query.lean.casefold(), query.country and query.country.casefold(),
                query.date_from, query.date_to, query.language and query.language.casefold())
+        hits = self._hits_for(key, search)
+        return len(hits), hits[query.offset: query.offset + query.limit]
+
+    def _hits_for(self, key: tuple[Any, ...],
+                  search: Callable[[str], set[str]] | None) -> list[Entry]:
+        """The filtered, sorted entries of a ``select`` key, cached. A date range is applied
+        to the cached answer without it (dates vary the most between requests, so each new
+        range filters the few stories the other filters let through, not all of them)."""
         with self._lock:
             hits = self._hits.get(key)
             if hits is not None:
                 self._hits.move_to_end(key)
-        if hits is None:
-            matching = search(query.q) if query.q and search is not None else None
-            hits = [e for e in self._ordered(query.sort) if _keep(e, key, matching)]
-            with self._lock:  # one catalog = one store version: a result stays right
-                self._hits[key] = hits
-                while len(self._hits) > HITS_CACHED:
-                    self._hits.popitem(last=False)
-        return len(hits), hits[query.offset: query.offset + query.limit]
+                return hits
+        date_from, date_to = key[5], key[6]
+        if date_from or date_to:
+            base = self._hits_for((*key[:5], None, None, *key[7:]), search)
+            hits = [e for e in base if _in_range(e, date_from, date_to)]
+        else:
+            q = key[1]
+            matching = search(q) if q and search is not None else None
+            hits = [e for e in self._ordered(key[0]) if _keep(e, key, matching)]
+        with self._lock:  # one catalog = one store version: a result stays right
+            self._hits[key] = hits
+            while len(self._hits) > HITS_CACHED:
+                self._hits.popitem(last=False)
+        return hits
 
     def _ordered(self, sort: str) -> list[Entry]:
         ordered = self._orders.get(sort)
@@ -174,7 +188,11 @@ def _keep(e: Entry, key: tuple[Any, ...], matching: set[str] | None) -> bool:
         return False
     if language and language not in e.languages:
         return False
-    # a story overlaps [from, to]; an undated story is left out once a bound is given
+    return _in_range(e, date_from, date_to)
+
+
+def _in_range(e: Entry, date_from: str | None, date_to: str | None) -> bool:
+    """The story overlaps [from, to]; an undated story is left out once a bound is given."""
     if date_from and (e.last_published is None or e.last_published < date_from):
         return False
     return not (date_to and (

@@ -689,7 +689,7 @@ def _invalid_query(field_name: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", field_name), "msg": message,
                                     "type": "value_error"}])
 
-def list_query(
+async def list_query(
     sort: Annotated[Literal["updated", "first_published", "sources", "articles"], Query(
         description="updated: latest article first; first_published: newest start first; "
         "sources / articles: most first")] = "updated",
@@ -926,8 +926,8 @@ def create_app(
         return html.encode("utf-8")
 
 
-    def select_stories(query: ListQuery) -> tuple[int, list[Any], Any]:
-        catalog = catalogs.get()
+    def select_stories(query: ListQuery, catalog: Any = None) -> tuple[int, list[Any], Any]:
+        catalog = catalog or catalogs.get()
         total, entries = catalog.select(query, store.matching_story_ids)
         return total, entries, catalog
 
@@ -950,14 +950,16 @@ def create_app(
                 "id_conflicts": getattr(result, "id_conflicts", 0)}
 
     # ---------------------------------------------------------------- API
-    def list_json(query: ListQuery, key: tuple[Any, ...]) -> bytes:
+    def list_json(query: ListQuery, key: tuple[Any, ...], catalog: Any = None) -> bytes:
+        catalog = catalog or catalogs.get()
+
         def make() -> bytes:
-            total, entries, _ = select_stories(query)
+            total, entries, _ = select_stories(query, catalog)
             return json.dumps({"items": [e.summary() for e in entries], "total": total,
                                "limit": query.limit, "offset": query.offset,
                                "sort": query.sort}, ensure_ascii=False).encode()
 
-        return catalogs.get().memo(key, make)
+        return catalog.memo(key, make)
 
     @app.get("/api/stories", tags=["api"],
              summary="Stories: sorted, filtered and paged, each with its sources and coverage")
@@ -969,8 +971,10 @@ def create_app(
         query = replace(params, limit=limit, offset=offset)
         key = ("api", query)
         catalog = catalogs.fresh()
-        body = catalog.cached(key) if catalog is not None else None
-        if body is None:
+        if catalog is not None and not query.q:
+            # in memory, no database read: a thread hop would cost more than the work
+            body = list_json(query, key, catalog)
+        else:
             body = await db(list_json, query, key)
         return Response(body, media_type="application/json")
 
@@ -1092,8 +1096,8 @@ def create_app(
                              "added": bool(result["added"]), "detail": detail}, status)
 
     # ---------------------------------------------------------------- pages
-    def render_index(query: ListQuery, page: int) -> bytes:
-        total, entries, catalog = select_stories(query)
+    def render_index(query: ListQuery, page: int, catalog: Any) -> bytes:
+        total, entries, catalog = select_stories(query, catalog)
         colours = catalog.memo(("colours",), lambda: lean_colours(
             catalog.matcher.leans, catalog.matcher.sides), "small")
         item = env.get_template("_story_item.html")
@@ -1117,12 +1121,12 @@ def create_app(
             csv_url=_with_query("/api/stories.csv", query.params()), page_url=page_url)
         return html.encode("utf-8")
 
-    def index_page(query: ListQuery, page: int) -> bytes:
+    def index_page(query: ListQuery, page: int, catalog: Any = None) -> bytes:
         """The list page, rendered once per store version and query (readers repeat the
         same few views: the front page, a lean, a country)."""
-        catalog = catalogs.get()
+        catalog = catalog or catalogs.get()
         return catalog.memo(("index", token is not None, query, page),
-                            lambda: render_index(query, page))
+                            lambda: render_index(query, page, catalog))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(
@@ -1130,9 +1134,12 @@ def create_app(
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> HTMLResponse:
         query = replace(params, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        catalog = catalogs.fresh()  # the common case: a page already rendered, no thread hop
-        html = catalog.cached(("index", token is not None, query, page)) if catalog else None
-        return HTMLResponse(html if html is not None else await db(index_page, query, page))
+        catalog = catalogs.fresh()
+        if catalog is not None and not query.q:
+            # in memory, no database read (a rendered page, or a few stories' cached items to
+            # join): a thread hop would cost more than the work
+            return HTMLResponse(index_page(query, page, catalog))
+        return HTMLResponse(await db(index_page, query, page))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(
@@ -1144,7 +1151,8 @@ def create_app(
         if version is not None or stale:  # an old version or a notice: not the cached page
             page = await run_in_threadpool(render_story, row, entry, version, stale)
             return HTMLResponse(page)
-        await db(catalogs.get)  # the page shows outlet leans: re-render when the table changes
+        if catalogs.fresh() is None:  # the page shows outlet leans: re-render when they change
+            await db(catalogs.get)
         if entry.page is None or entry.page_version != catalogs.version:
             entry.page_version = catalogs.version
             entry.page = await run_in_threadpool(render_story, row, entry)
