@@ -444,3 +444,20 @@ def test_brief_quotes_ranked_with_confidence_and_doubtful_flagged(nlp):
     assert doubtful == [quotes[-1]]  # "Reports" is no one: unattributed, flagged, last
     assert doubtful[0].speaker is None and doubtful[0].low_confidence
     assert doubtful[0].confidence == 0.0
+
+
+def test_quote_inside_a_clause_is_its_subjects(quotes_of):
+    text = ("Dr. Muhammad Babar pondered who, without Ali, might “testify for our innocence in "
+            "this season of witch hunting.”")
+    (q,) = _direct(quotes_of(text))
+    assert q.speaker == "Muhammad Babar" and q.basis == "subject"
+
+
+def test_name_before_a_colon_or_on_a_signature_line_speaks(quotes_of):
+    text = "More from Jones: “The partisanship of the state is a starting point in this.”"
+    (q,) = _direct(quotes_of(text))
+    assert q.speaker == "Jones" and q.basis == "name"
+    text = ('"Almost all new income and wealth is going to the top 1 percent."\n\n'
+            "- Bernie Sanders.\n\nThe senator is relying on an outdated statistic.")
+    (q,) = _direct(quotes_of(text))
+    assert q.speaker == "Bernie Sanders"

@@ -791,6 +791,59 @@ def _adjacent_verb_cue(doc, piece: Piece, inside) -> Cue | None:
     return None
 
 
+def _clause_subject_cue(doc, piece: Piece, inside) -> Cue | None:
+    """A quotation set inside a clause of the writer's ("Babar pondered who might
+    “testify for our innocence”"): quotation marks give someone's words, and the clause
+    that holds them says whose, through its subject, whatever its verb."""
+    span = doc.char_span(piece.start, piece.end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None
+    tok = span.root
+    for _ in range(12):
+        if tok.head.i == tok.i:
+            return None
+        tok = tok.head
+        if inside(tok.idx):
+            continue
+        if tok.pos_ in ("VERB", "AUX"):
+            subject = _framing_subject(tok, inside)
+            if subject is None:
+                return None
+            speaker = _speaker_from_token(subject)
+            if not speaker.pronoun and is_agent(speaker.text) is False:
+                return None
+            return Cue(tok.i, _cue_text(tok), speaker, None, -1, _cue_span(tok))
+    return None
+
+
+def _name_cue(doc, piece: Piece, paras: Sequence[tuple[int, int]]) -> Cue | None:
+    """A name set off by punctuation next to the quote: ``More from Jones: "..."`` before
+    it, or a signature line ``- Bernie Sanders.`` after it (in its paragraph or the next)."""
+    text = doc.text
+    p_start = paras[piece.paragraph][0]
+    before = text[p_start : piece.open_mark].rstrip(" \t")
+    candidates = []
+    if before.endswith(":"):
+        end = p_start + len(before) - 1  # the colon
+        window = doc.char_span(max(p_start, end - 40), end, alignment_mode="contract")
+        if window is not None:
+            candidates += [e for e in window.ents if e.end_char >= end - 1]
+    after_at = piece.outer_end
+    sig = re.match(r"[ \t]*\n*[ \t]*[-—–―]+[ \t]*", text[after_at : after_at + 8])
+    if sig is not None:
+        start = after_at + sig.end()
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
+        window = doc.char_span(start, line_end, alignment_mode="contract")
+        if window is not None and len(window) <= 8:
+            candidates += [e for e in window.ents if e.start_char <= start + 1]
+    for ent in candidates:
+        if ent.label_ in ("PERSON", "ORG", "NORP"):
+            speaker = Speaker(ent.text, ent.start_char, ent.end_char)
+            return Cue(ent.root.i, ":", speaker, None, -1, None)
+    return None
+
+
 def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     """Direct quotation pieces and reported statements of one parsed article, in text order.
 
@@ -833,6 +886,8 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
         if cue is None and not _is_short(piece, text):
             cue = _adjacent_verb_cue(doc, piece, inside)
             basis = "framing"
+        if cue is None and not _is_short(piece, text):
+            cue, basis = _name_cue(doc, piece, paras), "name"
         if cue is None and opens_paragraph and piece.paragraph > 0:
             basis = "colon"
             prev_start, prev_end = paras[piece.paragraph - 1]
@@ -846,6 +901,10 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
             para, prev_cue, prev_speaker = last_direct
             if para == piece.paragraph or (para == piece.paragraph - 1 and opens_paragraph):
                 cue, speaker, basis = prev_cue, prev_speaker, "continued"
+        if cue is None and not _is_short(piece, text):
+            cue = _clause_subject_cue(doc, piece, inside)
+            basis = "subject"
+            speaker = _resolve(cue.speaker, persons, names, groups) if cue is not None else None
         if cue is None:
             if _is_short(piece, text):
                 continue
