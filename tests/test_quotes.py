@@ -461,3 +461,11 @@ def test_name_before_a_colon_or_on_a_signature_line_speaks(quotes_of):
             "- Bernie Sanders.\n\nThe senator is relying on an outdated statistic.")
     (q,) = _direct(quotes_of(text))
     assert q.speaker == "Bernie Sanders"
+
+
+def test_he_refers_to_the_last_person_who_spoke(quotes_of):
+    text = ("John McCain distanced himself from George W. Bush in 2008.\n\n"
+            "\"Why would you cozy up to him?\" Lichtman said about that effort. "
+            "He added that the strategy had failed.")
+    added = [q for q in quotes_of(text) if "strategy" in q.text]
+    assert [q.speaker for q in added] == ["Lichtman"]

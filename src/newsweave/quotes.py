@@ -500,6 +500,7 @@ class PersonMention:
     text: str
     gender: str | None
     subject: bool = False  # the mention heads a clause subject: the likeliest antecedent
+    speaker: bool = False  # the mention is the source of a speech cue
 
 
 def person_mentions(doc, inside_quote) -> list[PersonMention]:
@@ -536,6 +537,19 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
     ]
 
 
+def mark_speakers(persons: Sequence[PersonMention], cues: Sequence[Cue]) -> list[PersonMention]:
+    """Flag the person mentions that are a speech cue's source: the likeliest antecedent of
+    a later "he said" is the last one who spoke (reporters keep the speaker as the topic)."""
+    spans = [
+        (c.speaker.start, c.speaker.end) for c in cues
+        if c.speaker is not None and not c.speaker.pronoun
+    ]
+    return [
+        replace(p, speaker=True) if any(s < p.end and p.start < e for s, e in spans) else p
+        for p in persons
+    ]
+
+
 def _surname(name: str) -> str:
     words = re.sub(r"['’]s?$", "", name.strip()).split()
     return words[-1].lower().strip(".,") if words else ""
@@ -546,8 +560,9 @@ SUBJECT_REACH = 400
 
 
 def resolve_pronoun(pronoun: str, offset: int, persons: Sequence[PersonMention]) -> str | None:
-    """The person a "he"/"she" before ``offset`` refers to: the nearest fitting subject
-    mention close by, else the nearest fitting mention; gender unknown fits either."""
+    """The person a "he"/"she" before ``offset`` refers to: the last fitting person who
+    spoke close by, else the nearest fitting subject mention close by, else the nearest
+    fitting mention; gender unknown fits either."""
     low = pronoun.lower()
     if low in MALE_PRONOUNS:
         want = "m"
@@ -561,6 +576,12 @@ def resolve_pronoun(pronoun: str, offset: int, persons: Sequence[PersonMention])
     if not fitting:
         return None
     known = [i for i in fitting if persons[i].gender == want]
+    # speaker continuity: "X said ... He added" - the last fitting person who spoke
+    spoke = [
+        i for i in fitting if persons[i].speaker and offset - persons[i].start <= SUBJECT_REACH
+    ]
+    if spoke:
+        return _fullest(persons[spoke[0]], persons[: spoke[0]])
     for pool in (known, fitting):
         close = [i for i in pool if offset - persons[i].start <= SUBJECT_REACH]
         subjects = [i for i in close if persons[i].subject]
@@ -852,7 +873,7 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     pieces = find_pieces(text)
     inside = _quote_lookup(pieces)
     cues = find_cues(doc, inside)
-    persons = person_mentions(doc, inside)
+    persons = mark_speakers(person_mentions(doc, inside), cues)
     names = proper_names(doc, inside)
     groups = group_mentions(doc, inside)
     dateline = dateline_end(text)
