@@ -77,7 +77,9 @@ def test_speaker_and_cue_spans_index_the_text(quotes_of):
     text = "“We will not back down,” Mayor Ann Lee has said, “not this year.”"
     first, second = _direct(quotes_of(text))
     for q in (first, second):
-        assert text[q.speaker_start : q.speaker_end] == "Ann Lee"
+        # the mention as PolNeAR marks it, title included; the name shown is the person's
+        assert text[q.speaker_start : q.speaker_end] == "Mayor Ann Lee"
+        assert q.speaker == "Ann Lee"
         assert text[q.cue_start : q.cue_end] == "has said"
     # one attribution in two parts, the cue between them
     assert first.parts == second.parts == ((first.start, first.end), (second.start, second.end))
@@ -469,3 +471,14 @@ def test_he_refers_to_the_last_person_who_spoke(quotes_of):
             "He added that the strategy had failed.")
     added = [q for q in quotes_of(text) if "strategy" in q.text]
     assert [q.speaker for q in added] == ["Lichtman"]
+
+
+def test_source_mention_keeps_apposition_and_drops_relative_clause(quotes_of):
+    text = ("Col. Steven Warren, a military spokesman in Baghdad, said the strike hit a depot.\n\n"
+            "One official, who spoke on condition of anonymity, now says the depot was empty.")
+    first, second = quotes_of(text)
+    assert text[first.speaker_start : first.speaker_end] == (
+        "Col. Steven Warren, a military spokesman in Baghdad")
+    assert first.speaker == "Steven Warren"
+    assert text[second.speaker_start : second.speaker_end] == "One official"
+    assert text[second.cue_start : second.cue_end] == "now says"

@@ -228,6 +228,10 @@ class Speaker:
     start: int
     end: int
     pronoun: bool = False
+    #: characters of the whole source mention as PolNeAR marks it: titles and appositions
+    #: included ("Minnesota Gov. Mark Dayton", "Clinton, 35, the daughter of ..."), relative
+    #: clauses left out; None: the same as start/end
+    mention: tuple[int, int] | None = None
 
 
 def _containing_entity(token):
@@ -261,14 +265,46 @@ def _noun_phrase(head) -> tuple[int, int]:
     return left, right + 1
 
 
+#: children of a source noun that are no part of its mention: clauses about it
+_MENTION_CUT_DEPS = frozenset({"relcl", "acl", "advcl", "punct", "cc", "conj", "prep"})
+
+
+def _mention_span(token) -> tuple[int, int]:
+    """Characters of the full noun phrase a source token heads: its left modifiers (titles,
+    determiners) and appositions, up to the first clause or preposition after it."""
+    doc = token.doc
+    right = token.i
+    for child in token.rights:
+        if child.dep_ == "appos" or (child.dep_ in ("compound", "nummod", "case", "npadvmod")):
+            right = max(right, child.right_edge.i)
+        elif child.dep_ in _MENTION_CUT_DEPS and child.dep_ != "punct":
+            break
+    left = token.left_edge.i
+    while right > token.i and (doc[right].is_punct or doc[right].is_space):
+        right -= 1
+    while left < token.i and (doc[left].is_punct or doc[left].is_space):
+        left += 1
+    span = doc[left : right + 1]
+    return span.start_char, span.end_char
+
+
 def _speaker_from_token(token) -> Speaker:
-    """The source as written for a subject token: entity text, a possessor of an utterance
-    noun ("Sessions' statement"), or the described noun phrase ("a senior official")."""
+    """The source for a subject token: the name or description to show (entity text, a
+    possessor of an utterance noun as in "Sessions' statement", or the described noun phrase
+    "a senior official"), with the span of the whole mention (``Speaker.mention``)."""
+    speaker = _speaker_name(token)
+    if speaker.pronoun:
+        return speaker
+    return replace(speaker, mention=_mention_span(token))
+
+
+def _speaker_name(token) -> Speaker:
     doc = token.doc
     if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("who", "that", "which") and (
         token.head.dep_ == "relcl"
     ):
-        token = token.head.head
+        return replace(_speaker_from_token(token.head.head), mention=(
+            token.idx, token.idx + len(token)))
     if token.lower_ in PRONOUNS:
         return Speaker(token.text, token.idx, token.idx + len(token), pronoun=True)
     if token.lemma_.lower() in UTTERANCE_NOUNS and token.lower_ not in _SPOKESPEOPLE:
@@ -328,7 +364,13 @@ def _cue_tokens(verb) -> list:
     """The cue's words: the verb with its auxiliaries, negation and particle close by
     ("has said", "did not say", "called for")."""
     parts = [t for t in verb.children if t.dep_ in ("aux", "neg", "prt") and t.i < verb.i + 2]
-    return [t for t in sorted([verb, *parts], key=lambda t: t.i) if t.i >= verb.i - 2]
+    toks = [t for t in sorted([verb, *parts], key=lambda t: t.i) if t.i >= verb.i - 2]
+    # a manner adverb right before the cue is part of it ("now says", "boldly claimed")
+    first = toks[0].i
+    while first > 0 and verb.doc[first - 1].dep_ == "advmod" and verb.doc[first - 1].head == verb:
+        first -= 1
+        toks.insert(0, verb.doc[first])
+    return toks
 
 
 def _cue_text(verb) -> str:
@@ -1043,14 +1085,15 @@ def _record(
     basis: str | None = None,
 ) -> QuoteMention:
     src = cue.speaker if cue is not None else None
+    span = (src.mention or (src.start, src.end)) if src is not None else (None, None)
     return QuoteMention(
         start=start,
         end=end,
         text=text[start:end],
         speaker=speaker,
         direct=direct,
-        speaker_start=src.start if src is not None else None,
-        speaker_end=src.end if src is not None else None,
+        speaker_start=span[0],
+        speaker_end=span[1],
         cue=cue.text if cue is not None else None,
         cue_start=cue.span[0] if cue is not None and cue.span is not None else None,
         cue_end=cue.span[1] if cue is not None and cue.span is not None else None,
@@ -1150,7 +1193,7 @@ def speaker_kind(mention: QuoteMention, text: str) -> str:
     written = written_speaker(mention, text) or mention.speaker
     if written.strip().lower() in PRONOUNS | {"who", "whom"}:
         return "unresolved" if mention.speaker.strip().lower() in PRONOUNS else "pronoun"
-    words = _bare(written)
+    words = _bare(mention.speaker)
     return "named" if words and _looks_like_name(" ".join(words)) else "described"
 
 
