@@ -77,7 +77,9 @@ def test_speaker_and_cue_spans_index_the_text(quotes_of):
     text = "“We will not back down,” Mayor Ann Lee has said, “not this year.”"
     first, second = _direct(quotes_of(text))
     for q in (first, second):
-        assert text[q.speaker_start : q.speaker_end] == "Ann Lee"
+        # the mention as PolNeAR marks it, title included; the name shown is the person's
+        assert text[q.speaker_start : q.speaker_end] == "Mayor Ann Lee"
+        assert q.speaker == "Ann Lee"
         assert text[q.cue_start : q.cue_end] == "has said"
     # one attribution in two parts, the cue between them
     assert first.parts == second.parts == ((first.start, first.end), (second.start, second.end))
@@ -444,3 +446,39 @@ def test_brief_quotes_ranked_with_confidence_and_doubtful_flagged(nlp):
     assert doubtful == [quotes[-1]]  # "Reports" is no one: unattributed, flagged, last
     assert doubtful[0].speaker is None and doubtful[0].low_confidence
     assert doubtful[0].confidence == 0.0
+
+
+def test_quote_inside_a_clause_is_its_subjects(quotes_of):
+    text = ("Dr. Muhammad Babar pondered who, without Ali, might “testify for our innocence in "
+            "this season of witch hunting.”")
+    (q,) = _direct(quotes_of(text))
+    assert q.speaker == "Muhammad Babar" and q.basis == "subject"
+
+
+def test_name_before_a_colon_or_on_a_signature_line_speaks(quotes_of):
+    text = "More from Jones: “The partisanship of the state is a starting point in this.”"
+    (q,) = _direct(quotes_of(text))
+    assert q.speaker == "Jones" and q.basis == "name"
+    text = ('"Almost all new income and wealth is going to the top 1 percent."\n\n'
+            "- Bernie Sanders.\n\nThe senator is relying on an outdated statistic.")
+    (q,) = _direct(quotes_of(text))
+    assert q.speaker == "Bernie Sanders"
+
+
+def test_he_refers_to_the_last_person_who_spoke(quotes_of):
+    text = ("John McCain distanced himself from George W. Bush in 2008.\n\n"
+            "\"Why would you cozy up to him?\" Lichtman said about that effort. "
+            "He added that the strategy had failed.")
+    added = [q for q in quotes_of(text) if "strategy" in q.text]
+    assert [q.speaker for q in added] == ["Lichtman"]
+
+
+def test_source_mention_keeps_apposition_and_drops_relative_clause(quotes_of):
+    text = ("Col. Steven Warren, a military spokesman in Baghdad, said the strike hit a depot.\n\n"
+            "One official, who spoke on condition of anonymity, now says the depot was empty.")
+    first, second = quotes_of(text)
+    assert text[first.speaker_start : first.speaker_end] == (
+        "Col. Steven Warren, a military spokesman in Baghdad")
+    assert first.speaker == "Steven Warren"
+    assert text[second.speaker_start : second.speaker_end] == "One official"
+    assert text[second.cue_start : second.cue_end] == "now says"

@@ -228,6 +228,10 @@ class Speaker:
     start: int
     end: int
     pronoun: bool = False
+    #: characters of the whole source mention as PolNeAR marks it: titles and appositions
+    #: included ("Minnesota Gov. Mark Dayton", "Clinton, 35, the daughter of ..."), relative
+    #: clauses left out; None: the same as start/end
+    mention: tuple[int, int] | None = None
 
 
 def _containing_entity(token):
@@ -261,14 +265,46 @@ def _noun_phrase(head) -> tuple[int, int]:
     return left, right + 1
 
 
+#: children of a source noun that are no part of its mention: clauses about it
+_MENTION_CUT_DEPS = frozenset({"relcl", "acl", "advcl", "punct", "cc", "conj", "prep"})
+
+
+def _mention_span(token) -> tuple[int, int]:
+    """Characters of the full noun phrase a source token heads: its left modifiers (titles,
+    determiners) and appositions, up to the first clause or preposition after it."""
+    doc = token.doc
+    right = token.i
+    for child in token.rights:
+        if child.dep_ == "appos" or (child.dep_ in ("compound", "nummod", "case", "npadvmod")):
+            right = max(right, child.right_edge.i)
+        elif child.dep_ in _MENTION_CUT_DEPS and child.dep_ != "punct":
+            break
+    left = token.left_edge.i
+    while right > token.i and (doc[right].is_punct or doc[right].is_space):
+        right -= 1
+    while left < token.i and (doc[left].is_punct or doc[left].is_space):
+        left += 1
+    span = doc[left : right + 1]
+    return span.start_char, span.end_char
+
+
 def _speaker_from_token(token) -> Speaker:
-    """The source as written for a subject token: entity text, a possessor of an utterance
-    noun ("Sessions' statement"), or the described noun phrase ("a senior official")."""
+    """The source for a subject token: the name or description to show (entity text, a
+    possessor of an utterance noun as in "Sessions' statement", or the described noun phrase
+    "a senior official"), with the span of the whole mention (``Speaker.mention``)."""
+    speaker = _speaker_name(token)
+    if speaker.pronoun:
+        return speaker
+    return replace(speaker, mention=_mention_span(token))
+
+
+def _speaker_name(token) -> Speaker:
     doc = token.doc
     if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("who", "that", "which") and (
         token.head.dep_ == "relcl"
     ):
-        token = token.head.head
+        return replace(_speaker_from_token(token.head.head), mention=(
+            token.idx, token.idx + len(token)))
     if token.lower_ in PRONOUNS:
         return Speaker(token.text, token.idx, token.idx + len(token), pronoun=True)
     if token.lemma_.lower() in UTTERANCE_NOUNS and token.lower_ not in _SPOKESPEOPLE:
@@ -328,7 +364,13 @@ def _cue_tokens(verb) -> list:
     """The cue's words: the verb with its auxiliaries, negation and particle close by
     ("has said", "did not say", "called for")."""
     parts = [t for t in verb.children if t.dep_ in ("aux", "neg", "prt") and t.i < verb.i + 2]
-    return [t for t in sorted([verb, *parts], key=lambda t: t.i) if t.i >= verb.i - 2]
+    toks = [t for t in sorted([verb, *parts], key=lambda t: t.i) if t.i >= verb.i - 2]
+    # a manner adverb right before the cue is part of it ("now says", "boldly claimed")
+    first = toks[0].i
+    while first > 0 and verb.doc[first - 1].dep_ == "advmod" and verb.doc[first - 1].head == verb:
+        first -= 1
+        toks.insert(0, verb.doc[first])
+    return toks
 
 
 def _cue_text(verb) -> str:
@@ -500,6 +542,7 @@ class PersonMention:
     text: str
     gender: str | None
     subject: bool = False  # the mention heads a clause subject: the likeliest antecedent
+    speaker: bool = False  # the mention is the source of a speech cue
 
 
 def person_mentions(doc, inside_quote) -> list[PersonMention]:
@@ -536,6 +579,19 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
     ]
 
 
+def mark_speakers(persons: Sequence[PersonMention], cues: Sequence[Cue]) -> list[PersonMention]:
+    """Flag the person mentions that are a speech cue's source: the likeliest antecedent of
+    a later "he said" is the last one who spoke (reporters keep the speaker as the topic)."""
+    spans = [
+        (c.speaker.start, c.speaker.end) for c in cues
+        if c.speaker is not None and not c.speaker.pronoun
+    ]
+    return [
+        replace(p, speaker=True) if any(s < p.end and p.start < e for s, e in spans) else p
+        for p in persons
+    ]
+
+
 def _surname(name: str) -> str:
     words = re.sub(r"['’]s?$", "", name.strip()).split()
     return words[-1].lower().strip(".,") if words else ""
@@ -546,8 +602,9 @@ SUBJECT_REACH = 400
 
 
 def resolve_pronoun(pronoun: str, offset: int, persons: Sequence[PersonMention]) -> str | None:
-    """The person a "he"/"she" before ``offset`` refers to: the nearest fitting subject
-    mention close by, else the nearest fitting mention; gender unknown fits either."""
+    """The person a "he"/"she" before ``offset`` refers to: the last fitting person who
+    spoke close by, else the nearest fitting subject mention close by, else the nearest
+    fitting mention; gender unknown fits either."""
     low = pronoun.lower()
     if low in MALE_PRONOUNS:
         want = "m"
@@ -561,6 +618,12 @@ def resolve_pronoun(pronoun: str, offset: int, persons: Sequence[PersonMention])
     if not fitting:
         return None
     known = [i for i in fitting if persons[i].gender == want]
+    # speaker continuity: "X said ... He added" - the last fitting person who spoke
+    spoke = [
+        i for i in fitting if persons[i].speaker and offset - persons[i].start <= SUBJECT_REACH
+    ]
+    if spoke:
+        return _fullest(persons[spoke[0]], persons[: spoke[0]])
     for pool in (known, fitting):
         close = [i for i in pool if offset - persons[i].start <= SUBJECT_REACH]
         subjects = [i for i in close if persons[i].subject]
@@ -791,6 +854,59 @@ def _adjacent_verb_cue(doc, piece: Piece, inside) -> Cue | None:
     return None
 
 
+def _clause_subject_cue(doc, piece: Piece, inside) -> Cue | None:
+    """A quotation set inside a clause of the writer's ("Babar pondered who might
+    “testify for our innocence”"): quotation marks give someone's words, and the clause
+    that holds them says whose, through its subject, whatever its verb."""
+    span = doc.char_span(piece.start, piece.end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None
+    tok = span.root
+    for _ in range(12):
+        if tok.head.i == tok.i:
+            return None
+        tok = tok.head
+        if inside(tok.idx):
+            continue
+        if tok.pos_ in ("VERB", "AUX"):
+            subject = _framing_subject(tok, inside)
+            if subject is None:
+                return None
+            speaker = _speaker_from_token(subject)
+            if not speaker.pronoun and is_agent(speaker.text) is False:
+                return None
+            return Cue(tok.i, _cue_text(tok), speaker, None, -1, _cue_span(tok))
+    return None
+
+
+def _name_cue(doc, piece: Piece, paras: Sequence[tuple[int, int]]) -> Cue | None:
+    """A name set off by punctuation next to the quote: ``More from Jones: "..."`` before
+    it, or a signature line ``- Bernie Sanders.`` after it (in its paragraph or the next)."""
+    text = doc.text
+    p_start = paras[piece.paragraph][0]
+    before = text[p_start : piece.open_mark].rstrip(" \t")
+    candidates = []
+    if before.endswith(":"):
+        end = p_start + len(before) - 1  # the colon
+        window = doc.char_span(max(p_start, end - 40), end, alignment_mode="contract")
+        if window is not None:
+            candidates += [e for e in window.ents if e.end_char >= end - 1]
+    after_at = piece.outer_end
+    sig = re.match(r"[ \t]*\n*[ \t]*[-—–―]+[ \t]*", text[after_at : after_at + 8])
+    if sig is not None:
+        start = after_at + sig.end()
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
+        window = doc.char_span(start, line_end, alignment_mode="contract")
+        if window is not None and len(window) <= 8:
+            candidates += [e for e in window.ents if e.start_char <= start + 1]
+    for ent in candidates:
+        if ent.label_ in ("PERSON", "ORG", "NORP"):
+            speaker = Speaker(ent.text, ent.start_char, ent.end_char)
+            return Cue(ent.root.i, ":", speaker, None, -1, None)
+    return None
+
+
 def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     """Direct quotation pieces and reported statements of one parsed article, in text order.
 
@@ -799,7 +915,7 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     pieces = find_pieces(text)
     inside = _quote_lookup(pieces)
     cues = find_cues(doc, inside)
-    persons = person_mentions(doc, inside)
+    persons = mark_speakers(person_mentions(doc, inside), cues)
     names = proper_names(doc, inside)
     groups = group_mentions(doc, inside)
     dateline = dateline_end(text)
@@ -833,6 +949,8 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
         if cue is None and not _is_short(piece, text):
             cue = _adjacent_verb_cue(doc, piece, inside)
             basis = "framing"
+        if cue is None and not _is_short(piece, text):
+            cue, basis = _name_cue(doc, piece, paras), "name"
         if cue is None and opens_paragraph and piece.paragraph > 0:
             basis = "colon"
             prev_start, prev_end = paras[piece.paragraph - 1]
@@ -846,6 +964,10 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
             para, prev_cue, prev_speaker = last_direct
             if para == piece.paragraph or (para == piece.paragraph - 1 and opens_paragraph):
                 cue, speaker, basis = prev_cue, prev_speaker, "continued"
+        if cue is None and not _is_short(piece, text):
+            cue = _clause_subject_cue(doc, piece, inside)
+            basis = "subject"
+            speaker = _resolve(cue.speaker, persons, names, groups) if cue is not None else None
         if cue is None:
             if _is_short(piece, text):
                 continue
@@ -963,14 +1085,15 @@ def _record(
     basis: str | None = None,
 ) -> QuoteMention:
     src = cue.speaker if cue is not None else None
+    span = (src.mention or (src.start, src.end)) if src is not None else (None, None)
     return QuoteMention(
         start=start,
         end=end,
         text=text[start:end],
         speaker=speaker,
         direct=direct,
-        speaker_start=src.start if src is not None else None,
-        speaker_end=src.end if src is not None else None,
+        speaker_start=span[0],
+        speaker_end=span[1],
         cue=cue.text if cue is not None else None,
         cue_start=cue.span[0] if cue is not None and cue.span is not None else None,
         cue_end=cue.span[1] if cue is not None and cue.span is not None else None,
@@ -1070,7 +1193,7 @@ def speaker_kind(mention: QuoteMention, text: str) -> str:
     written = written_speaker(mention, text) or mention.speaker
     if written.strip().lower() in PRONOUNS | {"who", "whom"}:
         return "unresolved" if mention.speaker.strip().lower() in PRONOUNS else "pronoun"
-    words = _bare(written)
+    words = _bare(mention.speaker)
     return "named" if words and _looks_like_name(" ".join(words)) else "described"
 
 
