@@ -377,9 +377,14 @@ def _weave_all(store: Store, args: argparse.Namespace) -> int:
                 continue
             try:
                 brief, _ = _brief_for(store, story, args.words)
-            except InputError as err:
+            except Exception as err:  # noqa: BLE001 - one failing story must not stop the rest
+                from newsweave.cli import describe_failure
+
                 bad += 1
-                progress.console.print(f"newsweave: skipped: story {sid}: {err}", markup=False)
+                reason = err if isinstance(err, InputError) else describe_failure(err)
+                progress.console.print(
+                    f"newsweave: skipped: story {sid}: {reason}", markup=False, soft_wrap=True
+                )
             else:
                 _write_line(fh, render(brief, "jsonl"))
             progress.advance(task)

@@ -75,14 +75,14 @@ def run_batch(args: argparse.Namespace) -> int:
             seen += 1
             if isinstance(item, InputError):
                 bad += 1
-                progress.console.print(f"newsweave: skipped: {item}", markup=False)
+                progress.console.print(f"newsweave: skipped: {item}", markup=False, soft_wrap=True)
             else:
                 try:
                     brief = weave_cluster(item, words=args.words)
                 except InputError as err:  # an article over the limits, found while weaving
                     bad += 1
                     progress.console.print(f"newsweave: skipped: {args.jsonl}: cluster "
-                                           f"{item.id}: {err}", markup=False)
+                                           f"{item.id}: {err}", markup=False, soft_wrap=True)
                 else:
                     fh.write(render(brief, "jsonl") + "\n")
             progress.advance(task)
