@@ -62,13 +62,9 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# Swagger UI comes from its CDN (as FastAPI's own /docs does); its start-up script is ours.
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_CSP = (
-    f"default-src 'self'; script-src 'self' {DOCS_CDN}; style-src 'self' {DOCS_CDN}; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
+#: Longest article id a page route takes (ids from JSONL may hold '/', as URLs do: their
+#: links percent-encode every character outside the unreserved set).
+PAGE_ID_MAX = 512
 SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -82,6 +78,37 @@ GroupFn = Callable[[Any], None]
 # --------------------------------------------------------------------------- pure helpers
 def valid_id(value: str) -> bool:
     return bool(ID_RE.match(value))
+
+
+def path_segment(value: Any) -> str:
+    """An id as one URL path segment: every character outside the unreserved set
+    percent-encoded, '/' included, so an id like a URL still reaches its page."""
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")
+
+
+def api_reference(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The OpenAPI document as rows for the /docs page (rendered on the server from the app's
+    own schema: nothing loads from elsewhere, so the page works offline)."""
+    rows: list[dict[str, Any]] = []
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            params = [
+                {"name": p.get("name"), "where": p.get("in"), "required": p.get("required", False),
+                 "schema": json.dumps(p.get("schema", {}), sort_keys=True),
+                 "description": p.get("description", "")}
+                for p in op.get("parameters", [])
+            ]
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            rows.append({
+                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                "description": op.get("description", ""), "params": params,
+                "body": json.dumps(body.get("schema", {}), sort_keys=True) if body else "",
+                "responses": [{"status": code, "description": r.get("description", "")}
+                              for code, r in sorted(op.get("responses", {}).items())],
+            })
+    return rows
 
 
 def safe_url(url: str | None) -> str | None:
@@ -400,7 +427,8 @@ class ArticleIn(BaseModel):
     id: str | None = Field(default=None, pattern=ID_PATTERN, description="kept as the id")
     title: str | None = Field(default=None, max_length=1000)
     outlet: str | None = Field(default=None, max_length=200)
-    published: str | None = Field(default=None, description="first publication, YYYY-MM-DD")
+    published: str | None = Field(default=None, description="first publication, YYYY-MM-DD",
+                                  json_schema_extra={"format": "date"})
     url: str | None = Field(default=None, max_length=2000)
     label: str | None = Field(default=None, max_length=200)
 
@@ -563,7 +591,10 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        csp = DOCS_CSP if path == "/docs" else CSP
+        if path != "/" and path.endswith("/") and scope.get("method") in ("GET", "HEAD"):
+            await _slash_redirect(scope, send)
+            return
+        csp = CSP
         limit = MAX_JSON_BYTES if path.startswith("/api/") else MAX_FORM_BYTES
         started = refused = False
         t0 = time.perf_counter()
@@ -603,6 +634,20 @@ class GuardMiddleware:
         await self.app(scope, limited_receive, send_with_headers)
 
 
+async def _slash_redirect(scope: Scope, send: Send) -> None:
+    """308 to the same path without its trailing slash. The Location is relative (a path):
+    never built from the request's Host header, so a forged Host cannot redirect a client
+    elsewhere; leading slashes collapse to one, so it cannot become "//other.host" either."""
+    raw = scope.get("raw_path") or scope.get("path", "").encode()
+    target = b"/" + raw.strip(b"/")
+    if scope.get("query_string"):
+        target += b"?" + scope["query_string"]
+    await send({"type": "http.response.start", "status": 308,
+                "headers": [(b"location", target), (b"content-length", b"0"),
+                            *SECURITY_HEADERS]})
+    await send({"type": "http.response.body", "body": b""})
+
+
 async def _too_large(send: Send, limit: int) -> None:
     body = json.dumps({"detail": f"request body too large (limit {limit} bytes)"}).encode()
     await send({"type": "http.response.start", "status": 413,
@@ -629,6 +674,29 @@ def _default_group_fn(store: Any) -> None:
     from newsweave.cli_store import group_store
 
     group_store(store)
+
+
+class FieldErrorOut(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error the API answers: one readable line, plus per-field errors for 400/422."""
+
+    detail: str
+    errors: list[FieldErrorOut] | None = None
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route can answer, all as ErrorOut."""
+    what = {
+        400: "malformed JSON body", 401: "no write token given", 403: "writes disabled or "
+        "wrong token", 404: "no such story or article", 409: "the id is used by another "
+        "article", 413: "request body over the size limit", 422: "a parameter or field "
+        "fails validation", 500: "the story could not be woven",
+    }
+    return {code: {"model": ErrorOut, "description": what[code]} for code in codes}
 
 
 StoryIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
@@ -658,6 +726,7 @@ def create_app(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
     )
+    env.filters["segment"] = path_segment
 
     app = FastAPI(
         title="newsweave",
@@ -778,7 +847,8 @@ def create_app(
                 "grouped": grouped}
 
     # ---------------------------------------------------------------- API
-    @app.get("/api/stories", tags=["api"], summary="Stories, newest first")
+    @app.get("/api/stories", tags=["api"], summary="Stories, newest first",
+             responses=_errors(422))
     async def api_stories(
         limit: Annotated[int, Query(ge=1, le=API_MAX_LIMIT)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
@@ -790,7 +860,8 @@ def create_app(
         return {"items": [story_summary(r) for r in rows], "total": total,
                 "limit": limit, "offset": offset}
 
-    @app.get("/api/stories/{story_id}", tags=["api"], summary="One story and its sources")
+    @app.get("/api/stories/{story_id}", tags=["api"], summary="One story and its sources",
+             responses=_errors(404, 422))
     async def api_story(story_id: StoryIdPath) -> dict[str, Any]:
         row = await story_row(story_id)
         articles = await db(store.story_articles, row.id)
@@ -803,7 +874,10 @@ def create_app(
         return out
 
     @app.get("/api/stories/{story_id}/brief", tags=["api"],
-             summary="The story's brief (contract newsweave.brief/1)")
+             summary="The story's brief (contract newsweave.brief/1)",
+             responses={**_errors(404, 422, 500),
+                        200: {"description": "the brief (newsweave.brief/1)",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}})
     async def api_brief(story_id: StoryIdPath) -> Response:
         row = await story_row(story_id)
         entry = await cached_story(row)
@@ -811,7 +885,8 @@ def create_app(
             entry.json = json.dumps(entry.brief, ensure_ascii=False).encode()
         return Response(entry.json, media_type="application/json")
 
-    @app.get("/api/articles/{article_id}", tags=["api"], summary="One article and its stories")
+    @app.get("/api/articles/{article_id}", tags=["api"], summary="One article and its stories",
+             responses=_errors(404, 422))
     async def api_article(article_id: ArticleIdPath) -> dict[str, Any]:
         article = await db(store.get_article, article_id)
         if article is None:
@@ -819,7 +894,9 @@ def create_app(
         return article_json(article, await db(store.article_stories, article_id))
 
     @app.post("/api/articles", tags=["api"], status_code=201,
-              summary="Add one article (bearer write token); it joins a story")
+              summary="Add one article (bearer write token); it joins a story",
+              responses={**_errors(400, 401, 403, 409, 413, 422),
+                         200: {"description": "already stored (same id, or same text)"}})
     async def api_add_article(request: Request, body: ArticleIn) -> JSONResponse:
         check_token(bearer(request))
         article = body.to_article()
@@ -860,9 +937,13 @@ def create_app(
             entry.page = await run_in_threadpool(render_story, row, entry.brief, articles)
         return HTMLResponse(entry.page)
 
-    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/articles/{article_id:path}", response_class=HTMLResponse,
+             include_in_schema=False)
     async def article_page(article_id: str) -> HTMLResponse:
-        article = await db(store.get_article, page_id(article_id))
+        if not 0 < len(article_id) <= PAGE_ID_MAX or not article_id.isprintable() or any(
+                c.isspace() for c in article_id):
+            raise HTTPException(400, "malformed id")
+        article = await db(store.get_article, article_id)
         if article is None:
             raise HTTPException(404, f"no article {article_id}")
         story_ids = await db(store.article_stories, article.id)
@@ -923,7 +1004,7 @@ def create_app(
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return render("docs.html", cdn=DOCS_CDN, query="")
+        return render("docs.html", api=api_reference(app.openapi()), query="")
 
     return app
 
