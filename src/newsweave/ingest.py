@@ -1131,6 +1131,9 @@ def _cluster_from_record(record: Any, path: Path, line: int) -> Cluster:
     docs = record.get("docs")
     if not isinstance(docs, list):
         raise InputError(f'cluster {cluster_id}: "docs" must be a list of documents', path, line)
+    if len(docs) > validate.MAX_BRIEF_ARTICLES:
+        raise InputError(f"cluster {cluster_id}: {len(docs):,} documents are over the "
+                         f"{validate.MAX_BRIEF_ARTICLES:,} limit", path, line)
     articles = [a for i, d in enumerate(docs) if (a := _cluster_doc(d, i, path, line))]
     if not articles:
         raise InputError(f"cluster {cluster_id}: no document with text", path, line)
