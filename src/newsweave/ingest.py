@@ -697,15 +697,11 @@ def _json_line(raw: bytes, path: Path, line: int, hook: Any = None) -> Any:
 
 
 def _looks_binary(head: bytes) -> bool:
-    """Binary data, not a text file with a stray NUL: compressed, not UTF-8 (allowing a
-    character cut at the end of ``head``), or NULs in more than 1 byte of 10 (UTF-16)."""
+    """Binary data, not a text file with a stray bad byte: compressed, or more than 1 byte in
+    10 a NUL (UTF-16, images) or outside valid UTF-8. A few bad bytes make their lines bad."""
     if head.startswith(b"\x1f\x8b") or head.count(b"\x00") * 10 > len(head):
         return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start < len(head) - 3
-    return False
+    return head.decode("utf-8", "replace").count("\ufffd") * 10 > len(head)
 
 
 def _open_binary(path: Path) -> IO[bytes]:
