@@ -418,6 +418,15 @@ def article_json(article: Article, stories: Sequence[str]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- input
+def _published_schema(schema: dict[str, Any]) -> None:
+    """``published`` as OpenAPI should say it: an ISO date, or empty / null for none."""
+    description = schema.get("description")
+    schema.clear()
+    schema.update({"anyOf": [{"type": "string", "format": "date"},
+                             {"type": "string", "maxLength": 0}, {"type": "null"}],
+                   "description": description})
+
+
 class ArticleIn(BaseModel):
     """One article per the article contract; only ``text`` is required."""
 
@@ -428,7 +437,7 @@ class ArticleIn(BaseModel):
     title: str | None = Field(default=None, max_length=1000)
     outlet: str | None = Field(default=None, max_length=200)
     published: str | None = Field(default=None, description="first publication, YYYY-MM-DD",
-                                  json_schema_extra={"format": "date"})
+                                  json_schema_extra=_published_schema)
     url: str | None = Field(default=None, max_length=2000)
     label: str | None = Field(default=None, max_length=200)
 
