@@ -412,7 +412,8 @@ def test_docs_and_openapi(client: TestClient) -> None:
     assert {"/api/stories", "/api/stories/{story_id}", "/api/stories/{story_id}/brief",
             "/api/articles/{article_id}", "/api/articles"} <= set(spec["paths"])
     docs = client.get("/docs")
-    assert docs.status_code == 200 and "/static/docs.js" in docs.text
+    assert docs.status_code == 200 and "/api/stories/{story_id}/brief" in docs.text
+    assert "cdn" not in docs.text.lower() and "https://" not in docs.text
     assert "<script>" not in docs.text  # no inline script, even on the docs page
     assert "unsafe-inline" not in docs.headers["content-security-policy"]
 

@@ -153,3 +153,66 @@ def test_text_file_dates_out_of_range_dropped(tmp_path: Path) -> None:
     path.write_text("date 0001-01-01\nCouncil passes the budget after a long night.\n")
     (article,) = iter_articles(path)
     assert article.published is None
+
+
+# --------------------------------------------------------------------------- WARC and HTML
+def _warc_head(length: int, uri: bool = True) -> bytes:
+    target = b"WARC-Target-URI: http://x.test/\r\n" if uri else b""
+    return (b"WARC/1.0\r\nWARC-Type: response\r\n" + target
+            + b"Content-Type: application/http; msgtype=response\r\n"
+            + b"Content-Length: %d\r\n\r\n" % length)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _warc_head(20, uri=False) + b"GARBAGE\r\n\r\n<html>x\r\n\r\n\r\n",
+        _warc_head(10**30) + b"HTTP/1.1 200 OK\r\n\r\nhi",
+        b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: -5\r\n\r\n",
+        b"WARC/1.0\r\n" + b"X" * 200 + b"\r\n\r\n",
+    ],
+)
+def test_malformed_warc_is_one_error(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "bad.warc"
+    path.write_bytes(data)
+    errors: list[InputError] = []
+    assert list(iter_articles(path, on_error=errors.append)) == []
+    assert errors and all(str(e).startswith(str(path)) for e in errors)
+
+
+def test_gzip_bomb_stops_at_the_expansion_cap(tmp_path: Path, monkeypatch) -> None:
+    import gzip
+
+    from newsweave import ingest
+
+    monkeypatch.setattr(ingest, "WARC_EXPAND_FLOOR", 8 * 1024 * 1024)
+    path = tmp_path / "bomb"  # extension-less: sniffed as gzip -> WARC
+    with gzip.open(path, "wb") as out:
+        out.write(_warc_head(2 * 1024**3) + b"HTTP/1.1 200 OK\r\n\r\n")
+        for _ in range(64):
+            out.write(b"\n" * (1024 * 1024))
+    started = time.monotonic()
+    with pytest.raises(InputError, match="gzip bomb"):
+        list(iter_articles(path))
+    assert time.monotonic() - started < 20
+
+
+def test_endless_warc_header_line_is_refused(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "line.warc.gz"
+    with gzip.open(path, "wb") as out:
+        out.write(b"WARC/1.0\r\nWARC-Type: response\r\nX-Long: ")
+        for _ in range(8):
+            out.write(b"a" * (1024 * 1024))
+    with pytest.raises(InputError, match="without a line break"):
+        list(iter_articles(path))
+
+
+def test_html_with_too_many_tags_is_refused_fast(tmp_path: Path) -> None:
+    path = tmp_path / "tags.html"
+    path.write_text("<html><body>" + "<span>x</span>" * 60_000 + "<p>Text.</p></body></html>")
+    started = time.monotonic()
+    with pytest.raises(InputError, match="tags is over the 50,000 limit"):
+        list(iter_articles(path))
+    assert time.monotonic() - started < 2

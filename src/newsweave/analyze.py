@@ -73,7 +73,7 @@ def analyze(
 ) -> list[Document]:
     """Analyse articles together: one spaCy pass and one embedding pass for all of them.
     ``quotes``/``timexes`` switch off the analyzers a caller does not need (summary-only runs)."""
-    from newsweave.validate import LimitError, check_text
+    from newsweave.validate import MAX_TEXT_SENTENCES, LimitError, check_text
 
     for article in articles:
         try:
@@ -84,6 +84,9 @@ def analyze(
     documents: list[Document] = []
     for article, doc in zip(articles, docs, strict=True):
         sentences = _sentences(doc, article.text)
+        if len(sentences) > MAX_TEXT_SENTENCES:
+            raise InputError(f"article {article.id}: {len(sentences):,} sentences is over the "
+                             f"{MAX_TEXT_SENTENCES:,} limit", article.path)
         document = Document(
             article=article,
             sentences=tuple(sentences),

@@ -278,6 +278,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
+        if os.environ.get("NEWSWEAVE_DEBUG"):
+            raise
+        _err(describe_failure(exc))
+        return EXIT_USAGE
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line for a failure no stage turned into an InputError: the store (disk full,
+    read-only, corrupted file), the file system, memory, or a bug (NEWSWEAVE_DEBUG=1 shows
+    the traceback)."""
+    detail = " ".join(str(exc).split())[:300]
+    module = type(exc).__module__
+    if module.startswith(("sqlalchemy", "sqlite3", "psycopg")):
+        orig = getattr(exc, "orig", None)
+        detail = " ".join(str(orig or exc).split("\n")[0].split())[:300]
+        return f"store error: {detail}"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or detail}"
+    if isinstance(exc, MemoryError):
+        return "out of memory (input too large?)"
+    return f"unexpected {type(exc).__name__}: {detail} (set NEWSWEAVE_DEBUG=1 for details)"
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import sys
 
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
+from newsweave.validate import MAX_BRIEF_ARTICLES
 
 
 def _check_words(words: int) -> None:
@@ -47,6 +48,9 @@ def run_files(args: argparse.Namespace) -> int:
         if len(args.paths) == 1:
             raise InputError("no articles found", args.paths[0])
         raise InputError("no articles found in " + ", ".join(str(p) for p in args.paths))
+    if len(articles) > MAX_BRIEF_ARTICLES:
+        raise InputError(f"{len(articles):,} articles are over the {MAX_BRIEF_ARTICLES:,} one "
+                         "brief can weave: ingest them and group them with `newsweave stories`")
     brief = weave_articles(articles, story_id=args.story_id, words=args.words)
     text = render(brief, fmt, texts={a.id: a.text for a in articles})
     with output_sink(args.out) as fh:
@@ -75,14 +79,14 @@ def run_batch(args: argparse.Namespace) -> int:
             seen += 1
             if isinstance(item, InputError):
                 bad += 1
-                progress.console.print(f"newsweave: skipped: {item}", markup=False)
+                progress.console.print(f"newsweave: skipped: {item}", markup=False, soft_wrap=True)
             else:
                 try:
                     brief = weave_cluster(item, words=args.words)
                 except InputError as err:  # an article over the limits, found while weaving
                     bad += 1
                     progress.console.print(f"newsweave: skipped: {args.jsonl}: cluster "
-                                           f"{item.id}: {err}", markup=False)
+                                           f"{item.id}: {err}", markup=False, soft_wrap=True)
                 else:
                     fh.write(render(brief, "jsonl") + "\n")
             progress.advance(task)

@@ -70,7 +70,19 @@ MAX_RECORD_BYTES = 10 * 1024 * 1024
 #: Bytes allowed after the last WARC record (line breaks) before the rest counts as damage.
 WARC_TRAILING_SLACK = 4
 #: feedparser has no streaming API, so a feed file is parsed whole: cap it.
-MAX_FEED_BYTES = 64 * 1024 * 1024
+MAX_FEED_BYTES = 16 * 1024 * 1024
+#: An HTML page is parsed whole by lxml and trafilatura, whose time grows with its elements:
+#: pages over this size or with more tags than this are refused (news pages have a few
+#: thousand tags; 100,000 took trafilatura minutes).
+MAX_HTML_BYTES = 8 * 1024 * 1024
+MAX_HTML_TAGS = 50_000
+#: A WARC (or gzip) stream may expand to at most this many times its size on disk (plus
+#: ``WARC_EXPAND_FLOOR``): a gzip bomb stops at the cap instead of filling memory or time.
+WARC_EXPAND_RATIO = 100
+WARC_EXPAND_FLOOR = 256 * 1024 * 1024
+#: Longest run of decompressed WARC bytes without a line break (warcio reads header lines
+#: whole: a header "line" of gigabytes would be held in memory).
+WARC_MAX_LINE = 4 * 1024 * 1024
 #: Bytes sniffed for binary content (a NUL byte) and for the kind of markup.
 SNIFF_BYTES = 8192
 #: A title line is a headline, not a sentence: at most this many words / characters.
@@ -700,8 +712,20 @@ def _read_text(path: Path) -> Iterator[Item]:
     yield parse_text(_decode_utf8(_read_bytes(path, MAX_ARTICLE_BYTES), path), str(path))
 
 
+def check_html_size(data: bytes | str, path: Path | str | None) -> None:
+    """Refuse a page too big or with too many tags to parse in bounded time."""
+    if len(data) > MAX_HTML_BYTES:
+        raise InputError(f"HTML page of {len(data):,} bytes is over the {MAX_HTML_BYTES:,} "
+                         "limit", path)
+    tags = data.count(b"<" if isinstance(data, bytes) else "<")
+    if tags > MAX_HTML_TAGS:
+        raise InputError(f"HTML page with {tags:,} tags is over the {MAX_HTML_TAGS:,} limit",
+                         path)
+
+
 def _read_html(path: Path) -> Iterator[Item]:
-    data = _read_bytes(path, MAX_ARTICLE_BYTES)
+    data = _read_bytes(path, MAX_HTML_BYTES)
+    check_html_size(data, path)
     page = _decode_html(data)
     if page is None:
         _decode_utf8(data, path)  # raises with the offending offset
@@ -809,15 +833,11 @@ def _json_line(raw: bytes, path: Path, line: int, hook: Any = None) -> Any:
 
 
 def _looks_binary(head: bytes) -> bool:
-    """Binary data, not a text file with a stray NUL: compressed, not UTF-8 (allowing a
-    character cut at the end of ``head``), or NULs in more than 1 byte of 10 (UTF-16)."""
+    """Binary data, not a text file with a stray bad byte: compressed, or more than 1 byte in
+    10 a NUL (UTF-16, images) or outside valid UTF-8. A few bad bytes make their lines bad."""
     if head.startswith(b"\x1f\x8b") or head.count(b"\x00") * 10 > len(head):
         return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start < len(head) - 3
-    return False
+    return head.decode("utf-8", "replace").count("\ufffd") * 10 > len(head)
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -982,6 +1002,10 @@ def _warc_article(record: Any, path: Path, offset_of: Callable[[], int]) -> Item
     if len(body) > MAX_RECORD_BYTES:
         message = f"WARC record at offset {offset_of()}: HTML body over {MAX_RECORD_BYTES} bytes"
         return InputError(message, path)
+    try:
+        check_html_size(body, path)
+    except InputError as exc:
+        return InputError(f"WARC record at offset {offset_of()}: {exc.message}", path)
     page = _decode_html(body, charset) or body.decode("utf-8", "replace")
     url = record.rec_headers.get_header("WARC-Target-URI")
     warc_date = record.rec_headers.get_header("WARC-Date")
@@ -992,14 +1016,74 @@ def _warc_article(record: Any, path: Path, offset_of: Callable[[], int]) -> Item
         return None
 
 
+class WarcLimitError(OSError):
+    """A WARC stream over the expansion or line limits (raised inside warcio's reads)."""
+
+
+class _BoundedWarc(io.RawIOBase):
+    """The bytes of a WARC file, gunzipped here when compressed (every gzip member in turn),
+    counted: over ``limit`` bytes in all, or ``WARC_MAX_LINE`` bytes without a line break,
+    reading fails with WarcLimitError, so a gzip bomb costs bounded memory and time."""
+
+    def __init__(self, raw: IO[bytes], limit: int) -> None:
+        import zlib
+
+        self._zlib = zlib
+        self._raw = raw
+        self._limit = limit
+        self.produced = 0
+        self._since_newline = 0
+        self._gzip = raw.peek(2)[:2] == b"\x1f\x8b"  # type: ignore[attr-defined]
+        self._inflate = zlib.decompressobj(31) if self._gzip else None
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_bytes(self, size: int) -> bytes:
+        if not self._gzip:
+            return self._raw.read(size)
+        while not self._pending:
+            if self._inflate.eof:
+                rest = self._inflate.unused_data
+                self._inflate = self._zlib.decompressobj(31)
+                if not rest:
+                    rest = self._raw.read(64 * 1024)
+                    if not rest:
+                        return b""
+            else:
+                rest = self._inflate.unconsumed_tail or self._raw.read(64 * 1024)
+                if not rest:
+                    return b""  # truncated member: warcio reports the short record
+            self._pending = self._inflate.decompress(rest, size)
+        out, self._pending = self._pending[:size], self._pending[size:]
+        return out
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._next_bytes(min(len(buffer), 1024 * 1024))
+        self.produced += len(data)
+        if self.produced > self._limit:
+            raise WarcLimitError(f"expands to over {self._limit:,} bytes (gzip bomb?)")
+        last = data.rfind(b"\n")
+        self._since_newline = len(data) - last - 1 if last != -1 else self._since_newline + len(
+            data)
+        if self._since_newline > WARC_MAX_LINE:
+            raise WarcLimitError(f"over {WARC_MAX_LINE:,} bytes without a line break")
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def _read_warc(path: Path) -> Iterator[Item]:
-    """WARC or WARC.gz record by record (warcio streams; memory stays flat)."""
+    """WARC or WARC.gz record by record (warcio streams; memory stays flat). Decompression is
+    ours (``_BoundedWarc``), so offsets in messages count uncompressed bytes."""
     from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
 
     count = 0
     try:
-        with path.open("rb") as stream:
+        with path.open("rb") as raw:
+            limit = WARC_EXPAND_FLOOR + WARC_EXPAND_RATIO * path.stat().st_size
+            bounded = _BoundedWarc(raw, limit)
+            stream = io.BufferedReader(bounded, 1024 * 1024)
             records = ArchiveIterator(stream)
             end = 0
             try:
@@ -1013,11 +1097,15 @@ def _read_warc(path: Path) -> Iterator[Item]:
                     if item is not None:
                         count += isinstance(item, Article)
                         yield item
-            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-                yield InputError(f"bad WARC record at offset {end}: {exc}", path)
+            except Exception as exc:  # noqa: BLE001 - warcio on hostile bytes fails in many ways
+                detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+                yield InputError(f"bad WARC record at offset {end}: {detail}", path)
                 return
-            if path.stat().st_size - end > WARC_TRAILING_SLACK:
+            stream.read()  # count what follows the last record
+            if bounded.produced - end > WARC_TRAILING_SLACK:
                 yield InputError(f"unreadable data after offset {end} (truncated WARC?)", path)
+    except WarcLimitError as exc:
+        raise InputError(f"WARC {exc}", path) from None
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path) from None
     if count == 0:
@@ -1187,6 +1275,9 @@ def _cluster_from_record(record: Any, path: Path, line: int) -> Cluster:
     docs = record.get("docs")
     if not isinstance(docs, list):
         raise InputError(f'cluster {cluster_id}: "docs" must be a list of documents', path, line)
+    if len(docs) > validate.MAX_BRIEF_ARTICLES:
+        raise InputError(f"cluster {cluster_id}: {len(docs):,} documents are over the "
+                         f"{validate.MAX_BRIEF_ARTICLES:,} limit", path, line)
     articles = [a for i, d in enumerate(docs) if (a := _cluster_doc(d, i, path, line))]
     if not articles:
         raise InputError(f"cluster {cluster_id}: no document with text", path, line)

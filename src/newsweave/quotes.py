@@ -1611,7 +1611,9 @@ def run_cli(args) -> int:
                 seen += 1
                 if isinstance(item, InputError):
                     bad += 1
-                    progress.console.print(f"newsweave: skipped: {item}", markup=False)
+                    progress.console.print(
+                        f"newsweave: skipped: {item}", markup=False, soft_wrap=True
+                    )
                     progress.advance(task)
                 else:
                     good.append(item)

@@ -79,13 +79,9 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# Swagger UI comes from its CDN (as FastAPI's own /docs does); its start-up script is ours.
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_CSP = (
-    f"default-src 'self'; script-src 'self' {DOCS_CDN}; style-src 'self' {DOCS_CDN}; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
+#: Longest article id a page route takes (ids from JSONL may hold '/', as URLs do: their
+#: links percent-encode every character outside the unreserved set).
+PAGE_ID_MAX = 512
 SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -99,6 +95,37 @@ GroupFn = Callable[[Any], None]
 # --------------------------------------------------------------------------- pure helpers
 def valid_id(value: str) -> bool:
     return bool(ID_RE.match(value))
+
+
+def path_segment(value: Any) -> str:
+    """An id as one URL path segment: every character outside the unreserved set
+    percent-encoded, '/' included, so an id like a URL still reaches its page."""
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")
+
+
+def api_reference(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The OpenAPI document as rows for the /docs page (rendered on the server from the app's
+    own schema: nothing loads from elsewhere, so the page works offline)."""
+    rows: list[dict[str, Any]] = []
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            params = [
+                {"name": p.get("name"), "where": p.get("in"), "required": p.get("required", False),
+                 "schema": json.dumps(p.get("schema", {}), sort_keys=True),
+                 "description": p.get("description", "")}
+                for p in op.get("parameters", [])
+            ]
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            rows.append({
+                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                "description": op.get("description", ""), "params": params,
+                "body": json.dumps(body.get("schema", {}), sort_keys=True) if body else "",
+                "responses": [{"status": code, "description": r.get("description", "")}
+                              for code, r in sorted(op.get("responses", {}).items())],
+            })
+    return rows
 
 
 def safe_url(url: str | None) -> str | None:
@@ -443,6 +470,15 @@ def article_json(article: Article, stories: Sequence[str]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- input
+def _published_schema(schema: dict[str, Any]) -> None:
+    """``published`` as OpenAPI should say it: an ISO date, or empty / null for none."""
+    description = schema.get("description")
+    schema.clear()
+    schema.update({"anyOf": [{"type": "string", "format": "date"},
+                             {"type": "string", "maxLength": 0}, {"type": "null"}],
+                   "description": description})
+
+
 class ArticleIn(BaseModel):
     """One article per the article contract; only ``text`` is required."""
 
@@ -452,7 +488,8 @@ class ArticleIn(BaseModel):
     id: str | None = Field(default=None, pattern=ID_PATTERN, description="kept as the id")
     title: str | None = Field(default=None, max_length=1000)
     outlet: str | None = Field(default=None, max_length=200)
-    published: str | None = Field(default=None, description="first publication, YYYY-MM-DD")
+    published: str | None = Field(default=None, description="first publication, YYYY-MM-DD",
+                                  json_schema_extra=_published_schema)
     url: str | None = Field(default=None, max_length=2000)
     label: str | None = Field(default=None, max_length=200)
 
@@ -618,7 +655,10 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        csp = DOCS_CSP if path == "/docs" else CSP
+        if path != "/" and path.endswith("/") and scope.get("method") in ("GET", "HEAD"):
+            await _slash_redirect(scope, send)
+            return
+        csp = CSP
         limit = MAX_JSON_BYTES if path.startswith("/api/") else MAX_FORM_BYTES
         started = refused = False
         t0 = time.perf_counter()
@@ -658,6 +698,20 @@ class GuardMiddleware:
         await self.app(scope, limited_receive, send_with_headers)
 
 
+async def _slash_redirect(scope: Scope, send: Send) -> None:
+    """308 to the same path without its trailing slash. The Location is relative (a path):
+    never built from the request's Host header, so a forged Host cannot redirect a client
+    elsewhere; leading slashes collapse to one, so it cannot become "//other.host" either."""
+    raw = scope.get("raw_path") or scope.get("path", "").encode()
+    target = b"/" + raw.strip(b"/")
+    if scope.get("query_string"):
+        target += b"?" + scope["query_string"]
+    await send({"type": "http.response.start", "status": 308,
+                "headers": [(b"location", target), (b"content-length", b"0"),
+                            *SECURITY_HEADERS]})
+    await send({"type": "http.response.body", "body": b""})
+
+
 async def _too_large(send: Send, limit: int) -> None:
     body = json.dumps({"detail": f"request body too large (limit {limit} bytes)"}).encode()
     await send({"type": "http.response.start", "status": 413,
@@ -678,6 +732,29 @@ class BriefPending(Exception):
     def __init__(self, row: Any) -> None:
         super().__init__(row.id)
         self.row = row
+
+
+class FieldErrorOut(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error the API answers: one readable line, plus per-field errors for 400/422."""
+
+    detail: str
+    errors: list[FieldErrorOut] | None = None
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route can answer, all as ErrorOut."""
+    what = {
+        400: "malformed JSON body", 401: "no write token given", 403: "writes disabled or "
+        "wrong token", 404: "no such story or article", 409: "the id is used by another "
+        "article", 413: "request body over the size limit", 422: "a parameter or field "
+        "fails validation", 500: "the story could not be woven",
+    }
+    return {code: {"model": ErrorOut, "description": what[code]} for code in codes}
 
 
 StoryIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
@@ -774,6 +851,7 @@ def create_app(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
     )
+    env.filters["segment"] = path_segment
 
     app = FastAPI(
         title="newsweave",
@@ -962,7 +1040,8 @@ def create_app(
         return catalog.memo(key, make)
 
     @app.get("/api/stories", tags=["api"],
-             summary="Stories: sorted, filtered and paged, each with its sources and coverage")
+             summary="Stories: sorted, filtered and paged, each with its sources and coverage",
+             responses=_errors(422))
     async def api_stories(
         params: ListParams,
         limit: Annotated[int, Query(ge=1, le=API_MAX_LIMIT)] = 50,
@@ -991,7 +1070,8 @@ def create_app(
             entries_csv(entries), media_type="text/csv; charset=utf-8",
             headers={"content-disposition": 'attachment; filename="stories.csv"'})
 
-    @app.get("/api/stories/{story_id}", tags=["api"], summary="One story and its sources")
+    @app.get("/api/stories/{story_id}", tags=["api"], summary="One story and its sources",
+             responses=_errors(404, 422))
     async def api_story(story_id: StoryIdPath) -> dict[str, Any]:
         row = await story_row(story_id)
         articles = await db(store.story_articles, row.id)
@@ -1017,14 +1097,13 @@ def create_app(
              "changed since and an updated brief is being woven in the background.",
              responses={
                  200: {"description": "the brief (newsweave.brief/1)",
-                       "content": {"application/json": {}}},
+                       "content": {"application/json": {"schema": {"type": "object"}}}},
                  202: {"description": "no brief is stored yet: it is being woven; ask again "
                                       "after `Retry-After` seconds",
                        "content": {"application/json": {"example": {
                            "status": "weaving", "detail": "the brief of story s is being "
                            "woven; ask again shortly"}}}},
-                 404: {"description": "no such story, or no such version of it"},
-                 500: {"description": "weaving this story failed (the reason, one line)"},
+                 **_errors(404, 422, 500),
              })
     async def api_brief(
         story_id: StoryIdPath,
@@ -1060,7 +1139,8 @@ def create_app(
             raise HTTPException(404, f"story {story_id} has no stored version {since}")
         return changes
 
-    @app.get("/api/articles/{article_id}", tags=["api"], summary="One article and its stories")
+    @app.get("/api/articles/{article_id}", tags=["api"], summary="One article and its stories",
+             responses=_errors(404, 422))
     async def api_article(article_id: ArticleIdPath) -> dict[str, Any]:
         article = await db(store.get_article, article_id)
         if article is None:
@@ -1075,9 +1155,7 @@ def create_app(
               responses={
                   200: {"description": "already stored (the same text): nothing to do"},
                   202: {"description": "stored; grouping and weaving are queued"},
-                  401: {"description": "no bearer token given"},
-                  403: {"description": "wrong token, or the server is read-only"},
-                  409: {"description": "the given id is used by another article"},
+                  **_errors(400, 401, 403, 409, 413, 422),
               })
     async def api_add_article(request: Request, body: ArticleIn) -> JSONResponse:
         check_token(bearer(request))
@@ -1158,9 +1236,13 @@ def create_app(
             entry.page = await run_in_threadpool(render_story, row, entry)
         return HTMLResponse(entry.page)
 
-    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/articles/{article_id:path}", response_class=HTMLResponse,
+             include_in_schema=False)
     async def article_page(article_id: str) -> HTMLResponse:
-        article = await db(store.get_article, page_id(article_id))
+        if not 0 < len(article_id) <= PAGE_ID_MAX or not article_id.isprintable() or any(
+                c.isspace() for c in article_id):
+            raise HTTPException(400, "malformed id")
+        article = await db(store.get_article, article_id)
         if article is None:
             raise HTTPException(404, f"no article {article_id}")
         story_ids = await db(store.article_stories, article.id)
@@ -1218,7 +1300,7 @@ def create_app(
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return render("docs.html", cdn=DOCS_CDN, query="")
+        return render("docs.html", api=api_reference(app.openapi()), query="")
 
     return app
 

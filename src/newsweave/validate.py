@@ -25,7 +25,14 @@ MAX_TEXT_CHARS = 1_000_000
 #: analysis time grows with tokens, not characters, and a text of punctuation is one token per
 #: character. A 250,000-character news text has about 50,000.
 MAX_TEXT_TOKENS = 150_000
+#: Most sentences in one article: every later stage (embedding, summary selection, coverage)
+#: grows with sentences, and a text of "A: A: A: ..." is one sentence per three characters.
+#: A 250,000-character news text has about 1,900.
+MAX_TEXT_SENTENCES = 5_000
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+#: Most articles woven into one brief from files or one cluster (a feed of 20,000 entries is
+#: an archive to ingest and group into stories, not one story).
+MAX_BRIEF_ARTICLES = 1_000
 #: Earliest publication year believed; later bound is one day after "now".
 MIN_YEAR = 1800
 

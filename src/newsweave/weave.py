@@ -144,10 +144,25 @@ def weave_articles(
     copies: Mapping[str, str] | None = None,
 ) -> Brief:
     """Analyse and weave one story's articles. ``copies``: article id -> id of the article it
-    copies (the store's near-verbatim duplicates); None finds them among ``articles``."""
+    copies (the store's near-verbatim duplicates); None finds them among ``articles``.
+
+    Raises InputError (naming the article) for a text over the limits of
+    ``newsweave.validate``; a date outside 1800..tomorrow (a store filled before the check) is
+    ignored, as ingest would have dropped it."""
+    articles = [_sane_dates(a) for a in articles]
     return weave_documents(
         analyze(articles), story_id=story_id, words=words, query=query, copies=copies
     )
+
+
+def _sane_dates(article: Article) -> Article:
+    from newsweave.validate import iso_in_range
+
+    published = article.published if iso_in_range(article.published) else None
+    updated = article.updated if iso_in_range(article.updated) else None
+    if (published, updated) == (article.published, article.updated):
+        return article
+    return replace(article, published=published, updated=updated)
 
 
 def weave_cluster(cluster: Cluster, words: int = DEFAULT_SUMMARY.words) -> Brief:
