@@ -180,6 +180,9 @@ class ResumableGrouper(StoryGrouper):
         self._index = ExactIndex()
         self.reprepared = 0  # articles prepared again at their turn (boilerplate learned)
         self._saved_ids: set[str] = set()  # stories in the saved state (``dump_state``)
+        #: bumped whenever a unit becomes (or stops being) boilerplate: an article prepared
+        #: in an earlier epoch may strip differently now
+        self._strip_epoch = 0
 
     def add_window(self, articles: Sequence[Article]) -> Iterator[list[StoryAssignment]]:
         from concurrent.futures import ThreadPoolExecutor
@@ -192,13 +195,29 @@ class ResumableGrouper(StoryGrouper):
             for prepared, future in pending:
                 yield self._assign_chunk(prepared, future)
 
+    def _prepare(self, article: Article) -> _Prepared:
+        p = super()._prepare(article)
+        p.epoch = self._strip_epoch  # type: ignore[attr-defined]
+        return p
+
     def _assign(self, p: _Prepared, forced: str | None, observer: Any) -> StoryAssignment:
-        _, kept = self._strip(p.article)
-        if kept != p.units:  # boilerplate learned since it was prepared: as if prepared now
-            p = self._prepare(p.article)
-            self._attach([p], self._embed([p]))
-            self.reprepared += 1
+        if getattr(p, "epoch", None) != self._strip_epoch:  # some unit's status changed since
+            _, kept = self._strip(p.article)
+            if kept != p.units:  # boilerplate learned since it was prepared: prepare it now
+                p = self._prepare(p.article)
+                self._attach([p], self._embed([p]))
+                self.reprepared += 1
         return super()._assign(p, forced, observer)
+
+    def _after(self, p: _Prepared, story: _Story, duplicate: bool = False) -> None:
+        """Count the article's units (``StoryGrouper._after``), and note when that makes a
+        unit boilerplate or forgets units: articles prepared before are then checked again."""
+        seen = self._unit_seen
+        before = [self._is_boilerplate("", key, False) for key in p.units]
+        super()._after(p, story, duplicate)
+        if self._unit_seen is not seen or \
+                before != [self._is_boilerplate("", key, False) for key in p.units]:
+            self._strip_epoch += 1
 
 
 def fingerprint(settings: GroupSettings, model: JoinModel) -> str:
@@ -209,7 +228,7 @@ def fingerprint(settings: GroupSettings, model: JoinModel) -> str:
 
 # --------------------------------------------------------------------------- (de)serialise
 #: The only array types a saved state may hold (read with ``np.frombuffer``, never pickle).
-_DTYPES = frozenset({"<f4", "<f8", "<i4", "<i8", "<u8", "|b1"})
+_DTYPES = frozenset({"<f4", "<f8", "|i1", "<i4", "<i8", "<u8", "|b1"})
 
 
 def pack(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
@@ -328,9 +347,16 @@ def dump_core(g: ResumableGrouper) -> bytes:
         "recent": list(g._recent), "reprepared": g.reprepared,
         "index_used": index.used, "index_free": index.free,
         "story_order": list(g._stories),
-        "unit_stories": [sorted(st) for _, st in g._unit_seen.values()],
     }
-    arrays = {}
+    # the few stories each boilerplate unit was seen in, as indices into one list of ids
+    names: dict[str, int] = {}
+    lengths = np.zeros(len(g._unit_seen), dtype=np.int8)
+    flat: list[int] = []
+    for i, (_, stories) in enumerate(g._unit_seen.values()):
+        lengths[i] = len(stories)
+        flat.extend(names.setdefault(sid, len(names)) for sid in sorted(stories))
+    meta["unit_story_ids"] = list(names)
+    arrays = {"unit_story_len": lengths, "unit_story_at": np.array(flat, dtype=np.int32)}
     for name, df in (("df", g._df), ("entity_df", g._entity_df)):
         nz = np.flatnonzero(df)
         arrays[name + "_at"], arrays[name + "_n"] = nz.astype(np.int32), df[nz]
@@ -387,11 +413,19 @@ def _restore_core(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]) -> 
         if len(at) != len(a[name + "_n"]) or (len(at) and (at.min() < 0 or at.max() >= size)):
             raise StateError("document frequencies out of range")
         df[at] = a[name + "_n"]
-    units = meta["unit_stories"]
-    if not (len(a["unit_keys"]) == len(a["unit_counts"]) == len(units)):
+    names = meta["unit_story_ids"]
+    lengths, at = a["unit_story_len"].astype(np.int64), a["unit_story_at"]
+    if not (len(a["unit_keys"]) == len(a["unit_counts"]) == len(lengths)) or \
+            (len(at) and (at.min() < 0 or at.max() >= len(names))):
         raise StateError("boilerplate units do not match")
-    g._unit_seen = {k: (c, frozenset(st)) for k, c, st in
-                    zip(a["unit_keys"].tolist(), a["unit_counts"].tolist(), units, strict=True)}
+    ids = [names[i] for i in at.tolist()]
+    ends = np.cumsum(lengths)
+    if (lengths < 0).any() or (len(ends) and int(ends[-1]) != len(ids)):
+        raise StateError("boilerplate units do not match")
+    sets = [frozenset(ids[lo:hi]) for lo, hi in
+            zip((ends - lengths).tolist(), ends.tolist(), strict=True)]
+    g._unit_seen = dict(zip(a["unit_keys"].tolist(),
+                            zip(a["unit_counts"].tolist(), sets, strict=True), strict=True))
 
 
 def _restore_story(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]
@@ -422,7 +456,8 @@ def _restore_story(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]
         g._slot_article[slot] = (str(aid), h.copy() if ok else None)
         if ok:
             g._lsh.insert(slot, MinHash(num_perm=g.s.minhash_perm, hashvalues=h,
-                                        scheme="affine32"), check_duplication=False)
+                                        scheme="affine32", permutations=g._permutations),
+                          check_duplication=False)
     story.members = [] if meta["young"] else None
     rag = {name: _split_ragged(a[name + "_len"], a[name])
            for name in ("m_terms_k", "m_terms_v", "m_ents", "m_lead", "m_full")}
