@@ -137,7 +137,7 @@ def _filler(n: int):
             for k in range(n)]
 
 
-def _per_call(store, new_articles, warm: bool) -> list[float]:
+def _per_call(store, new_articles, warm: bool, settings) -> list[float]:
     from newsweave import grouping_state
     from newsweave.grouping_state import group_new
 
@@ -147,7 +147,7 @@ def _per_call(store, new_articles, warm: bool) -> list[float]:
         if not warm:
             grouping_state._LIVE.clear()
         start = time.perf_counter()
-        result = group_new(store)
+        result = group_new(store, settings=settings)
         times.append(time.perf_counter() - start)
         assert result.new_articles == 1 and not result.rebuilt, result
     return times
@@ -189,7 +189,7 @@ def _copy_into_big(small_db: Path, big_db: Path, fill: int) -> None:
                                 {"i": sid, "b": blob})
 
 
-def bench_calls(sizes: list[int], calls: int) -> list[dict]:
+def bench_calls(sizes: list[int], calls: int, window: int) -> list[dict]:
     from newsweave import grouping_state
     from newsweave.embed import get_embedder
     from newsweave.grouping_state import group_new
@@ -198,32 +198,35 @@ def bench_calls(sizes: list[int], calls: int) -> list[dict]:
 
     get_embedder()
     dev = _articles()
-    window = GroupSettings().max_active_articles
+    settings = GroupSettings(max_active_articles=window)
     rows = []
-    built: dict[int, Path] = {}
+    built: dict[int, tuple[Path, float]] = {}
     for n in sizes:
         grouped = min(n, window)
-        db = _fresh(WORK / f"calls-{n}.db")
-        start = time.perf_counter()
-        if grouped in built and grouped < n:
-            _copy_into_big(built[grouped], db, n - grouped)
-        else:
-            with open_store(db) as store:
+        if grouped not in built:  # a store whose grouper holds ``grouped`` articles
+            base = _fresh(WORK / f"calls-base-{grouped}.db")
+            start = time.perf_counter()
+            with open_store(base) as store:
                 store.add_articles(_synthetic(dev, grouped, seed=1), batch_size=2000)
-                group_new(store)
-            built[grouped] = db
-        setup = time.perf_counter() - start
+                group_new(store, settings=settings)
+            built[grouped] = (base, time.perf_counter() - start)
+        base, setup = built[grouped]
+        db = _fresh(WORK / f"calls-{n}.db")
+        if n > grouped:
+            _copy_into_big(base, db, n - grouped)
+        else:
+            shutil.copy(base, db)
         grouping_state._LIVE.clear()
         with open_store(db) as store:
             stored = store.count_articles()
             news = _synthetic(dev, 2 * calls + 1, seed=1000 + n)
-            _per_call(store, news[:1], warm=False)  # the first call also loads the state
-            warm = _per_call(store, news[1 : calls + 1], warm=True)
-            cold = _per_call(store, news[calls + 1 :], warm=False)
+            _per_call(store, news[:1], False, settings)  # the first call also loads the state
+            warm = _per_call(store, news[1 : calls + 1], True, settings)
+            cold = _per_call(store, news[calls + 1 :], False, settings)
             rows.append({"stored": stored, "grouped_window": grouped, "setup_s": setup,
                          "warm_ms": 1000 * statistics.median(warm),
                          "cold_ms": 1000 * statistics.median(cold),
-                         "state_mb": _state_bytes(store) / 2**20})
+                         "state_mb": _state_bytes(store) / 2**20, "window": window})
         print(rows[-1], flush=True)
     return rows
 
@@ -248,7 +251,8 @@ def render(dev: dict | None, calls: list[dict] | None, cmd: str) -> str:
             f"changed by the increment). Saved grouper state: {dev['state_mb']:.1f} MiB. "
             f"Setup (grouping the first 95%): {dev['setup_s']:.1f} s.", ""]
     if calls:
-        lines += ["**One new article** (median of the calls; warm: grouper kept in the "
+        lines += [f"**One new article** (median of the calls; grouper window "
+                  f"`max_active_articles` = {calls[0]['window']:,}; warm: grouper kept in the "
                   "process, as a server; cold: state read from the store first, as a new "
                   "process):", "",
                   "| stored articles | in the grouper's window | warm ms | cold ms | "
@@ -268,13 +272,16 @@ def main(argv=None) -> int:
     ap.add_argument("--part", choices=("dev", "calls", "both"), default="both")
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--calls", type=int, default=5)
+    ap.add_argument("--window", type=int, default=10_000,
+                    help="the grouper's max_active_articles (grouping that many articles "
+                    "builds the stores: a smaller one keeps the run short)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     dev = bench_dev() if args.part in ("dev", "both") else None
     if dev:
         print(dev, flush=True)
-    calls = bench_calls([int(x) for x in args.sizes.split(",")], args.calls) \
+    calls = bench_calls([int(x) for x in args.sizes.split(",")], args.calls, args.window) \
         if args.part in ("calls", "both") else None
     text = render(dev, calls, "python benchmarks/incremental_group.py " + " ".join(
         argv if argv is not None else sys.argv[1:]))

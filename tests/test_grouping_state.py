@@ -363,3 +363,51 @@ def test_exact_index_answers_like_brute_force_and_reuses_rows() -> None:
     assert np.allclose(1.0 - dists[0], [sims[lb] for lb in expected], atol=1e-5)
     with pytest.raises(RuntimeError):
         index.knn_query(query, k=49)  # 48 live
+
+
+def test_stories_killed_mid_run_leaves_store_as_it_was(tmp_path: Path) -> None:
+    """SIGKILL while `stories` groups new articles (after their leads were embedded): no
+    assignment and no state of that run is in the store; a rerun groups them, and the stories
+    are those a full regroup gives."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    articles = synthetic()
+    db = str(tmp_path / "kill.db")
+    cmd = [sys.executable, "-m", "newsweave.cli", "stories", "--db", db, "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    with open_store(db) as store:
+        store.add_articles(articles[:40])
+    assert subprocess.run(cmd, env=env, capture_output=True, timeout=300).returncode == 0
+    with open_store(db) as store:
+        store.add_articles(articles[40:])
+        before, state = stories_of(store), store.load_grouper_state()
+        with store.engine.connect() as conn:
+            cached = conn.execute(text("SELECT count(*) FROM lead_vectors")).scalar()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        try:
+            while proc.poll() is None and time.monotonic() < deadline:
+                with store.engine.connect() as conn:
+                    if conn.execute(text("SELECT count(*) FROM lead_vectors")).scalar() > cached:
+                        break
+                time.sleep(0.005)
+            assert proc.poll() is None, "stories ended before the kill"
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait()
+        assert stories_of(store) == before and store.load_grouper_state() == state
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.startswith(f"grouped {len(articles) - 40} new articles")
+    with open_store(db) as store:
+        incremental = stories_of(store)
+    rebuild = subprocess.run(cmd + ["--rebuild"], env=env, capture_output=True, text=True,
+                             timeout=300)
+    assert rebuild.returncode == 0 and "0 stories changed" in rebuild.stdout, rebuild.stdout
+    with open_store(db) as store:
+        assert stories_of(store) == incremental
