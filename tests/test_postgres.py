@@ -185,7 +185,7 @@ def test_concurrent_opens_migrate_once(pg_url: str) -> None:
     """Two processes opening a new database at once: the advisory lock lets one migrate."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from newsweave.migrations import LATEST
+    from newsweave.migrations import LATEST, MIGRATIONS
     from newsweave.store import open_store
 
     with ThreadPoolExecutor(4) as pool:
@@ -196,7 +196,9 @@ def test_concurrent_opens_migrate_once(pg_url: str) -> None:
     import psycopg
 
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == LATEST
+        # one row per migration, each applied once (version numbers may have gaps)
+        assert conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == \
+            len(MIGRATIONS)
 
 
 def test_unknown_database_is_input_error(pg_server: PgServer) -> None:
