@@ -220,10 +220,17 @@ class ResumableGrouper(StoryGrouper):
             self._strip_epoch += 1
 
 
+_FINGERPRINTS: dict[tuple[GroupSettings, int], tuple[JoinModel, str]] = {}
+
+
 def fingerprint(settings: GroupSettings, model: JoinModel) -> str:
-    """What a state's decisions depend on besides the articles: another value, another state."""
-    text = json.dumps([asdict(settings), model.to_json()], sort_keys=True, default=list)
-    return hashlib.sha1(text.encode()).hexdigest()
+    """What a state's decisions depend on besides the articles: another value, another state.
+    Kept per (settings, model) pair, the model held so that its id is not reused."""
+    key = (settings, id(model))
+    if key not in _FINGERPRINTS:
+        text = json.dumps([asdict(settings), model.to_json()], sort_keys=True, default=list)
+        _FINGERPRINTS[key] = (model, hashlib.sha1(text.encode()).hexdigest())
+    return _FINGERPRINTS[key][1]
 
 
 # --------------------------------------------------------------------------- (de)serialise
