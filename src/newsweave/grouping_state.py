@@ -356,12 +356,11 @@ def dump_core(g: ResumableGrouper) -> bytes:
         "story_order": list(g._stories),
     }
     # the few stories each boilerplate unit was seen in, as indices into one list of ids
+    # (only their number and membership matter, so set order does not)
     names: dict[str, int] = {}
-    lengths = np.zeros(len(g._unit_seen), dtype=np.int8)
-    flat: list[int] = []
-    for i, (_, stories) in enumerate(g._unit_seen.values()):
-        lengths[i] = len(stories)
-        flat.extend(names.setdefault(sid, len(names)) for sid in sorted(stories))
+    seen = g._unit_seen.values()
+    lengths = np.fromiter((len(st) for _, st in seen), dtype=np.int8, count=len(seen))
+    flat = [names.setdefault(sid, len(names)) for _, st in seen for sid in st]
     meta["unit_story_ids"] = list(names)
     arrays = {"unit_story_len": lengths, "unit_story_at": np.array(flat, dtype=np.int32)}
     for name, df in (("df", g._df), ("entity_df", g._entity_df)):
