@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -210,13 +211,18 @@ def test_state_round_trip_continues_identically(embedder) -> None:
     for _ in first.add_window(articles[:half]):
         pass
     first.take_moves()
-    restored = load_state(dump_state(first), grouping_state.FORMAT, embedder=embedder)
+    saved = dump_state(first)
+    assert saved.gone == set() and set(saved.stories) == set(first._stories)
+    restored = load_state(saved.core, list(saved.stories.values()), grouping_state.FORMAT,
+                          embedder=embedder)
+    with pytest.raises(StateError, match="stories do not match"):  # a story row lost
+        load_state(saved.core, list(saved.stories.values())[1:], grouping_state.FORMAT)
     rest = [a for chunk in restored.add_window(articles[half:]) for a in chunk]
     assert rest == straight[half:]
     assert restored.story_count == whole.story_count
 
 
-@pytest.mark.parametrize("damage", ["garbage", "format", "settings"])
+@pytest.mark.parametrize("damage", ["garbage", "story", "format", "settings"])
 def test_unusable_state_regroups_everything_with_a_notice(
     tmp_path: Path, embedder, damage: str
 ) -> None:
@@ -230,6 +236,9 @@ def test_unusable_state_regroups_everything_with_a_notice(
         with store.engine.begin() as conn:
             if damage == "garbage":
                 conn.execute(text("UPDATE grouper_state SET state = :b"), {"b": b"PK\x03junk"})
+            elif damage == "story":
+                conn.execute(text("UPDATE grouper_stories SET state = :b WHERE story_id IN "
+                                  "(SELECT min(story_id) FROM grouper_stories)"), {"b": b"x"})
             elif damage == "format":
                 conn.execute(text("UPDATE grouper_state SET format = 99"))
             else:
@@ -244,11 +253,16 @@ def test_unusable_state_regroups_everything_with_a_notice(
 
 
 def test_unreadable_blob_is_a_state_error_not_a_crash() -> None:
-    for blob in (b"", b"not a zip", b"PK\x03\x04" + bytes(40)):
+    for blob in (b"", b"not zlib", zlib.compress(b"\x05\x00\x00\x00{}"),
+                 grouping_state.pack({}, {"x": np.zeros(3, dtype=object).astype("U1")})):
         with pytest.raises(StateError):
-            load_state(blob, grouping_state.FORMAT)
+            load_state(blob, [], grouping_state.FORMAT)
     with pytest.raises(StateError, match="format"):
-        load_state(b"", 0)
+        load_state(b"", [], 0)
+    grouper = ResumableGrouper()
+    core = dump_state(grouper).core
+    with pytest.raises(StateError, match="unreadable"):
+        load_state(core, [b"junk"], grouping_state.FORMAT)
 
 
 def test_cli_stories_prints_notice_and_counts(
@@ -349,3 +363,51 @@ def test_exact_index_answers_like_brute_force_and_reuses_rows() -> None:
     assert np.allclose(1.0 - dists[0], [sims[lb] for lb in expected], atol=1e-5)
     with pytest.raises(RuntimeError):
         index.knn_query(query, k=49)  # 48 live
+
+
+def test_stories_killed_mid_run_leaves_store_as_it_was(tmp_path: Path) -> None:
+    """SIGKILL while `stories` groups new articles (after their leads were embedded): no
+    assignment and no state of that run is in the store; a rerun groups them, and the stories
+    are those a full regroup gives."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    articles = synthetic()
+    db = str(tmp_path / "kill.db")
+    cmd = [sys.executable, "-m", "newsweave.cli", "stories", "--db", db, "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    with open_store(db) as store:
+        store.add_articles(articles[:40])
+    assert subprocess.run(cmd, env=env, capture_output=True, timeout=300).returncode == 0
+    with open_store(db) as store:
+        store.add_articles(articles[40:])
+        before, state = stories_of(store), store.load_grouper_state()
+        with store.engine.connect() as conn:
+            cached = conn.execute(text("SELECT count(*) FROM lead_vectors")).scalar()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        try:
+            while proc.poll() is None and time.monotonic() < deadline:
+                with store.engine.connect() as conn:
+                    if conn.execute(text("SELECT count(*) FROM lead_vectors")).scalar() > cached:
+                        break
+                time.sleep(0.005)
+            assert proc.poll() is None, "stories ended before the kill"
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait()
+        assert stories_of(store) == before and store.load_grouper_state() == state
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.startswith(f"grouped {len(articles) - 40} new articles")
+    with open_store(db) as store:
+        incremental = stories_of(store)
+    rebuild = subprocess.run(cmd + ["--rebuild"], env=env, capture_output=True, text=True,
+                             timeout=300)
+    assert rebuild.returncode == 0 and "0 stories changed" in rebuild.stdout, rebuild.stdout
+    with open_store(db) as store:
+        assert stories_of(store) == incremental

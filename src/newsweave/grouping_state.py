@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import io
 import json
-import zipfile
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -49,8 +47,8 @@ from newsweave.models import Article
 from newsweave.settings import GroupSettings
 from newsweave.store import Store
 
-__all__ = ["ExactIndex", "GroupResult", "ResumableGrouper", "StateError", "StoreEmbedder",
-           "dump_state",
+__all__ = ["ExactIndex", "GroupResult", "ResumableGrouper", "SavedState", "StateError",
+           "StoreEmbedder", "dump_state",
            "group_new", "load_state"]
 
 #: Layout version of the saved blob; a blob of any other version is regrouped from scratch.
@@ -181,6 +179,10 @@ class ResumableGrouper(StoryGrouper):
         super().__init__(settings, embedder=embedder, join_model=join_model)
         self._index = ExactIndex()
         self.reprepared = 0  # articles prepared again at their turn (boilerplate learned)
+        self._saved_ids: set[str] = set()  # stories in the saved state (``dump_state``)
+        #: bumped whenever a unit becomes (or stops being) boilerplate: an article prepared
+        #: in an earlier epoch may strip differently now
+        self._strip_epoch = 0
 
     def add_window(self, articles: Sequence[Article]) -> Iterator[list[StoryAssignment]]:
         from concurrent.futures import ThreadPoolExecutor
@@ -193,27 +195,94 @@ class ResumableGrouper(StoryGrouper):
             for prepared, future in pending:
                 yield self._assign_chunk(prepared, future)
 
+    def _prepare(self, article: Article) -> _Prepared:
+        p = super()._prepare(article)
+        p.epoch = self._strip_epoch  # type: ignore[attr-defined]
+        return p
+
     def _assign(self, p: _Prepared, forced: str | None, observer: Any) -> StoryAssignment:
-        _, kept = self._strip(p.article)
-        if kept != p.units:  # boilerplate learned since it was prepared: as if prepared now
-            p = self._prepare(p.article)
-            self._attach([p], self._embed([p]))
-            self.reprepared += 1
+        if getattr(p, "epoch", None) != self._strip_epoch:  # some unit's status changed since
+            _, kept = self._strip(p.article)
+            if kept != p.units:  # boilerplate learned since it was prepared: prepare it now
+                p = self._prepare(p.article)
+                self._attach([p], self._embed([p]))
+                self.reprepared += 1
         return super()._assign(p, forced, observer)
+
+    def _after(self, p: _Prepared, story: _Story, duplicate: bool = False) -> None:
+        """Count the article's units (``StoryGrouper._after``), and note when that makes a
+        unit boilerplate or forgets units: articles prepared before are then checked again."""
+        seen = self._unit_seen
+        before = [self._is_boilerplate("", key, False) for key in p.units]
+        super()._after(p, story, duplicate)
+        if self._unit_seen is not seen or \
+                before != [self._is_boilerplate("", key, False) for key in p.units]:
+            self._strip_epoch += 1
+
+
+_FINGERPRINTS: dict[tuple[GroupSettings, int], tuple[JoinModel, str]] = {}
 
 
 def fingerprint(settings: GroupSettings, model: JoinModel) -> str:
-    """What a state's decisions depend on besides the articles: another value, another state."""
-    text = json.dumps([asdict(settings), model.to_json()], sort_keys=True, default=list)
-    return hashlib.sha1(text.encode()).hexdigest()
+    """What a state's decisions depend on besides the articles: another value, another state.
+    Kept per (settings, model) pair, the model held so that its id is not reused."""
+    key = (settings, id(model))
+    if key not in _FINGERPRINTS:
+        text = json.dumps([asdict(settings), model.to_json()], sort_keys=True, default=list)
+        _FINGERPRINTS[key] = (model, hashlib.sha1(text.encode()).hexdigest())
+    return _FINGERPRINTS[key][1]
 
 
 # --------------------------------------------------------------------------- (de)serialise
-def _ragged(parts: Iterable[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
-    parts = [np.asarray(p, dtype=dtype) for p in parts]
+#: The only array types a saved state may hold (read with ``np.frombuffer``, never pickle).
+_DTYPES = frozenset({"<f4", "<f8", "|i1", "<i4", "<i8", "<u8", "|b1"})
+
+
+def pack(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    """JSON ``meta`` and numeric ``arrays`` as one zlib-compressed blob: a length-prefixed
+    JSON header (meta, and each array's dtype and shape) followed by the raw array bytes."""
+    specs, chunks = [], []
+    for name, arr in arrays.items():
+        arr = np.ascontiguousarray(arr)
+        dtype = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
+        arr = arr.astype(dtype, copy=False)
+        specs.append([name, arr.dtype.str, list(arr.shape)])
+        chunks.append(arr.tobytes())
+    head = json.dumps({"meta": meta, "arrays": specs}).encode()
+    return zlib.compress(len(head).to_bytes(4, "little") + head + b"".join(chunks), 1)
+
+
+def unpack(blob: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    """``pack``'s inverse; ``StateError`` when the blob is not one."""
+    try:
+        raw = zlib.decompress(blob)
+        size = int.from_bytes(raw[:4], "little")
+        head = json.loads(raw[4 : 4 + size])
+        pos, arrays = 4 + size, {}
+        for name, dtype, shape in head["arrays"]:
+            if dtype not in _DTYPES or any(int(n) < 0 for n in shape):
+                raise StateError(f"array {name!r} of type {dtype!r}")
+            count = int(np.prod(shape, dtype=np.int64))
+            nbytes = count * np.dtype(dtype).itemsize
+            if pos + nbytes > len(raw):
+                raise StateError("truncated")
+            arrays[name] = np.frombuffer(raw, dtype=dtype, count=count, offset=pos).reshape(
+                shape)
+            pos += nbytes
+        if pos != len(raw):
+            raise StateError("trailing bytes")
+        return head["meta"], arrays
+    except StateError:
+        raise
+    except (zlib.error, ValueError, TypeError, KeyError, IndexError) as exc:
+        raise StateError(f"unreadable ({type(exc).__name__})") from None
+
+
+def _ragged(parts: Sequence[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.array([len(p) for p in parts], dtype=np.int64)
-    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
-    return lengths, flat.astype(dtype, copy=False)
+    flat = np.concatenate([np.asarray(p, dtype=dtype) for p in parts]) if parts else \
+        np.zeros(0, dtype=dtype)
+    return lengths, flat
 
 
 def _split_ragged(lengths: np.ndarray, flat: np.ndarray) -> list[np.ndarray]:
@@ -222,17 +291,61 @@ def _split_ragged(lengths: np.ndarray, flat: np.ndarray) -> list[np.ndarray]:
     return np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
 
 
-def _strings(values: Sequence[str]) -> np.ndarray:
-    return np.array(list(values), dtype=str) if values else np.zeros(0, dtype="<U1")
+@dataclass
+class SavedState:
+    """A grouper's state in parts: ``core`` (counters, document frequencies, boilerplate
+    memory, the index layout) and one blob per story held (its centroids, its articles'
+    vectors and MinHashes, its members while young). A run rewrites the core and only the
+    stories it changed (``stories``), and deletes the ones it evicted (``gone``), so saving
+    after one new article writes a few stories, not the whole window."""
+
+    core: bytes
+    stories: dict[str, bytes]
+    gone: set[str]
 
 
-def dump_state(g: ResumableGrouper) -> bytes:
-    """The grouper's whole state as a zip of plain numpy arrays (``np.load`` without pickle)
-    and one zlib-compressed JSON document; vectors are kept exactly (float32)."""
+def dump_story(g: ResumableGrouper, story: _Story) -> bytes:
+    index = g._index
+    members = story.members or []
+    slot_articles = [g._slot_article[slot] for slot in story.slots]
+    meta = {
+        "id": story.id, "terms_norm": story.terms_norm, "terms_sq": story.terms_sq,
+        "size": story.size, "last_day": story.last_day, "last_seq": story.last_seq,
+        "young": story.members is not None, "numbers": list(story.numbers.items()),
+        "slots": story.slots, "rows": [index.row_of[slot] for slot in story.slots],
+        "articles": [aid for aid, _ in slot_articles],
+        "hashed": [h is not None for _, h in slot_articles],
+        "members": [[m.article.id, m.article.text, m.article.title, m.article.published,
+                     m.slot, m.seq, m.day, m.content_words, list(m.numbers), m.duplicate_of]
+                    for m in members],
+    }
+    perm = g.s.minhash_perm
+    arrays = {
+        "vector_sum": story.vector_sum.astype(np.float32, copy=False),
+        "terms_k": np.fromiter(story.terms.keys(), np.int64, len(story.terms)),
+        "terms_v": np.fromiter(story.terms.values(), np.float64, len(story.terms)),
+        "ents_k": np.fromiter(story.entities.keys(), np.int64, len(story.entities)),
+        "ents_n": np.fromiter(story.entities.values(), np.int64, len(story.entities)),
+        "hashes": np.stack([h if h is not None else np.zeros(perm, np.uint64)
+                            for _, h in slot_articles]).astype(np.uint64)
+        if slot_articles else np.zeros((0, perm), np.uint64),
+        "vectors": np.stack([index.mat[index.row_of[slot]] for slot in story.slots])
+        if story.slots else np.zeros((0, DIM), np.float32),
+    }
+    for name, parts, dtype in (
+        ("m_terms_k", [m.term_keys for m in members], np.int64),
+        ("m_terms_v", [m.term_weights for m in members], np.float32),
+        ("m_ents", [m.entities for m in members], np.int64),
+        ("m_lead", [m.lead_names for m in members], np.int64),
+        ("m_full", [m.full_names for m in members], np.int64),
+    ):
+        arrays[name + "_len"], arrays[name] = _ragged(parts, dtype)
+    return pack(meta, arrays)
+
+
+def dump_core(g: ResumableGrouper) -> bytes:
     if g._read_ahead or g._primed or g._moves:
         raise ValueError("a grouper is saved between articles, not in the middle of a window")
-    stories = list(g._stories.values())
-    members = [(i, m) for i, s in enumerate(stories) for m in (s.members or [])]
     index = g._index
     meta = {
         "format": FORMAT, "fingerprint": fingerprint(g.s, g._join_model()),
@@ -240,79 +353,57 @@ def dump_state(g: ResumableGrouper) -> bytes:
         "deleted": g._deleted, "next_slot": g._next_slot, "capacity": g._capacity,
         "recent": list(g._recent), "reprepared": g.reprepared,
         "index_used": index.used, "index_free": index.free,
-        "stories": [[s.id, s.terms_norm, s.terms_sq, s.size, s.last_day, s.last_seq,
-                     s.members is not None, list(s.numbers.items())] for s in stories],
-        "members": [[i, m.article.id, m.article.text, m.article.title, m.article.published,
-                     m.slot, m.seq, m.day, m.content_words, list(m.numbers), m.duplicate_of]
-                    for i, m in members],
-        "slot_articles": [aid for aid, _ in g._slot_article.values()],
-        "unit_stories": [sorted(st) for _, st in g._unit_seen.values()],
+        "story_order": list(g._stories),
     }
-    arrays: dict[str, np.ndarray] = {
-        "meta": np.frombuffer(zlib.compress(json.dumps(meta).encode(), 1), dtype=np.uint8),
-        "index_mat": index.mat[: index.used], "index_labels": index.labels[: index.used],
-        "vector_sum": np.stack([s.vector_sum for s in stories]).astype(np.float32)
-        if stories else np.zeros((0, DIM), np.float32),
-    }
+    # the few stories each boilerplate unit was seen in, as indices into one list of ids
+    # (only their number and membership matter, so set order does not)
+    names: dict[str, int] = {}
+    seen = g._unit_seen.values()
+    lengths = np.fromiter((len(st) for _, st in seen), dtype=np.int8, count=len(seen))
+    flat = [names.setdefault(sid, len(names)) for _, st in seen for sid in st]
+    meta["unit_story_ids"] = list(names)
+    arrays = {"unit_story_len": lengths, "unit_story_at": np.array(flat, dtype=np.int32)}
     for name, df in (("df", g._df), ("entity_df", g._entity_df)):
         nz = np.flatnonzero(df)
-        arrays[name + "_at"], arrays[name + "_n"] = nz.astype(np.int64), df[nz]
-    ragged = {
-        "terms_k": ([np.fromiter(s.terms.keys(), np.int64, len(s.terms)) for s in stories],
-                    np.int64),
-        "terms_v": ([np.fromiter(s.terms.values(), np.float64, len(s.terms)) for s in stories],
-                    np.float64),
-        "ents_k": ([np.fromiter(s.entities.keys(), np.int64, len(s.entities)) for s in stories],
-                   np.int64),
-        "ents_n": ([np.fromiter(s.entities.values(), np.int64, len(s.entities))
-                    for s in stories], np.int64),
-        "slots": ([np.asarray(s.slots, np.int64) for s in stories], np.int64),
-        "m_terms_k": ([m.term_keys for _, m in members], np.int64),
-        "m_terms_v": ([m.term_weights for _, m in members], np.float32),
-        "m_ents": ([m.entities for _, m in members], np.int64),
-        "m_lead": ([m.lead_names for _, m in members], np.int64),
-        "m_full": ([m.full_names for _, m in members], np.int64),
-    }
-    for name, (parts, dtype) in ragged.items():
-        arrays[name + "_len"], arrays[name] = _ragged(parts, dtype)
-    slot_items = list(g._slot_article.items())
-    arrays["sa_slots"] = np.array([s for s, _ in slot_items], dtype=np.int64)
-    arrays["sa_has"] = np.array([h is not None for _, (_, h) in slot_items], dtype=bool)
-    perm = g.s.minhash_perm
-    arrays["sa_hashes"] = np.stack([h if h is not None else np.zeros(perm, np.uint64)
-                                    for _, (_, h) in slot_items]).astype(np.uint64) \
-        if slot_items else np.zeros((0, perm), np.uint64)
+        arrays[name + "_at"], arrays[name + "_n"] = nz.astype(np.int32), df[nz]
     arrays["unit_keys"] = np.fromiter(g._unit_seen.keys(), np.int64, len(g._unit_seen))
     arrays["unit_counts"] = np.fromiter((c for c, _ in g._unit_seen.values()), np.int64,
                                         len(g._unit_seen))
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)  # vectors barely compress: the JSON part is compressed
-    return buf.getvalue()
+    return pack(meta, arrays)
 
 
-def load_state(blob: bytes, fmt: int, settings: GroupSettings | None = None,
-               join_model: JoinModel | None = None, embedder: Any = None) -> ResumableGrouper:
-    """A grouper restored from ``dump_state``'s blob; ``StateError`` when the blob is not
+def dump_state(g: ResumableGrouper, changed: Iterable[str] | None = None) -> SavedState:
+    """The grouper's state (``SavedState``): every story, or only ``changed`` ones (those
+    still held) plus the ids of the stories dropped since the state was loaded or saved."""
+    held = set(g._stories)
+    wanted = held if changed is None else held & set(changed)
+    state = SavedState(dump_core(g), {sid: dump_story(g, g._stories[sid]) for sid in wanted},
+                       g._saved_ids - held)
+    g._saved_ids = held
+    return state
+
+
+def load_state(core: bytes, stories: Iterable[bytes], fmt: int,
+               settings: GroupSettings | None = None, join_model: JoinModel | None = None,
+               embedder: Any = None) -> ResumableGrouper:
+    """A grouper restored from ``dump_state``'s parts; ``StateError`` when they are not
     usable (other format, other settings or join model, unreadable or inconsistent)."""
     if fmt != FORMAT:
         raise StateError(f"saved in format {fmt}, this newsweave reads {FORMAT}")
     g = ResumableGrouper(settings, embedder=embedder, join_model=join_model)
     try:
-        with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
-            a = {name: npz[name] for name in npz.files}
-        meta = json.loads(zlib.decompress(a["meta"].tobytes()))
-        _restore(g, meta, a)
+        meta, arrays = unpack(core)
+        _restore_core(g, meta, arrays)
+        restored = [_restore_story(g, *unpack(blob)) for blob in stories]
+        _restore_index(g, meta, restored)
     except StateError:
         raise
-    except (KeyError, ValueError, TypeError, IndexError, OSError, EOFError, zlib.error,
-            zipfile.BadZipFile) as exc:
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
         raise StateError(f"unreadable ({type(exc).__name__}: {exc})") from None
     return g
 
 
-def _restore(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]) -> None:
-    from datasketch import MinHash
-
+def _restore_core(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]) -> None:
     if meta["format"] != FORMAT:
         raise StateError(f"saved in format {meta['format']}, this newsweave reads {FORMAT}")
     if meta["fingerprint"] != fingerprint(g.s, g._join_model()):
@@ -325,76 +416,99 @@ def _restore(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]) -> None:
     size = 1 << g.s.hash_bits
     for name, df in (("df", g._df), ("entity_df", g._entity_df)):
         at = a[name + "_at"]
-        if len(at) and (at.min() < 0 or at.max() >= size):
+        if len(at) != len(a[name + "_n"]) or (len(at) and (at.min() < 0 or at.max() >= size)):
             raise StateError("document frequencies out of range")
         df[at] = a[name + "_n"]
-    index = ExactIndex(max(1024, int(meta["index_used"])))
-    mat, labels = a["index_mat"], a["index_labels"]
-    if mat.shape != (int(meta["index_used"]), DIM) or labels.shape != (mat.shape[0],):
-        raise StateError("index shape does not match")
-    index.used = mat.shape[0]
-    index.mat[: index.used], index.labels[: index.used] = mat, labels
-    index.free = [int(r) for r in meta["index_free"]]
-    heapq.heapify(index.free)
-    index.row_of = {int(lb): r for r, lb in enumerate(labels.tolist()) if lb >= 0}
-    g._index = index
-    if len(index.row_of) != g._live:
-        raise StateError("index does not hold the live articles")
+    names = meta["unit_story_ids"]
+    lengths, at = a["unit_story_len"].astype(np.int64), a["unit_story_at"]
+    if not (len(a["unit_keys"]) == len(a["unit_counts"]) == len(lengths)) or \
+            (len(at) and (at.min() < 0 or at.max() >= len(names))):
+        raise StateError("boilerplate units do not match")
+    ids = [names[i] for i in at.tolist()]
+    ends = np.cumsum(lengths)
+    if (lengths < 0).any() or (len(ends) and int(ends[-1]) != len(ids)):
+        raise StateError("boilerplate units do not match")
+    sets = [frozenset(ids[lo:hi]) for lo, hi in
+            zip((ends - lengths).tolist(), ends.tolist(), strict=True)]
+    g._unit_seen = dict(zip(a["unit_keys"].tolist(),
+                            zip(a["unit_counts"].tolist(), sets, strict=True), strict=True))
 
-    rag = {name: _split_ragged(a[name + "_len"], a[name])
-           for name in ("terms_k", "terms_v", "ents_k", "ents_n", "slots", "m_terms_k",
-                        "m_terms_v", "m_ents", "m_lead", "m_full")}
-    rows = meta["stories"]
-    sums = a["vector_sum"]
-    if sums.shape != (len(rows), DIM) or any(len(rag[n]) != len(rows) for n in
-                                              ("terms_k", "terms_v", "ents_k", "slots")):
-        raise StateError("story arrays do not match the stories")
-    stories: list[_Story] = []
-    for i, (sid, norm, sq, n, last_day, last_seq, young, numbers) in enumerate(rows):
-        story = _Story(str(sid), sums[i].copy(), terms_norm=float(norm), terms_sq=float(sq),
-                       size=int(n), last_day=last_day, last_seq=int(last_seq))
-        story.terms = dict(zip(rag["terms_k"][i].tolist(), rag["terms_v"][i].tolist(),
-                               strict=True))
-        story.entities = Counter(dict(zip(rag["ents_k"][i].tolist(), rag["ents_n"][i].tolist(),
-                                          strict=True)))
-        story.numbers = Counter({str(k): int(c) for k, c in numbers})
-        story.slots = rag["slots"][i].tolist()
-        story.members = [] if young else None
-        stories.append(story)
-    g._stories = {s.id: s for s in stories}
-    if len(g._stories) != len(stories):
-        raise StateError("story ids repeat")
-    for j, (i, aid, text, title, published, slot, seq, day, words, numbers, dup) in \
-            enumerate(meta["members"]):
-        members = stories[i].members
-        if members is None:
-            raise StateError("a settled story holds members")
-        members.append(_Member(
-            Article(id=aid, text=text, title=title, published=published), int(slot), int(seq),
-            day, int(words), index.vector(int(slot)), rag["m_terms_k"][j],
-            rag["m_terms_v"][j], rag["m_ents"][j], rag["m_lead"][j], rag["m_full"][j],
-            tuple(numbers), dup))
-    g._slot_story = {slot: s.id for s in stories for slot in s.slots}
-    if set(g._slot_story) != set(index.row_of):
-        raise StateError("story slots do not match the index")
 
-    slots, has, hashes = a["sa_slots"], a["sa_has"], a["sa_hashes"]
-    ids = meta["slot_articles"]
-    if not (len(slots) == len(has) == len(hashes) == len(ids)) or \
-            hashes.shape[1:] != (g.s.minhash_perm,):
-        raise StateError("article slots do not match")
-    g._slot_article = {}
-    for slot, aid, ok, h in zip(slots.tolist(), ids, has.tolist(), hashes, strict=True):
+def _restore_story(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]
+                   ) -> tuple[_Story, list[int], np.ndarray]:
+    """The story, the index row of each of its articles and their vectors (placed by
+    ``_restore_index``, which also hands the members their vectors)."""
+    from datasketch import MinHash
+
+    story = _Story(str(meta["id"]), a["vector_sum"].astype(np.float32).copy(),
+                   terms_norm=float(meta["terms_norm"]), terms_sq=float(meta["terms_sq"]),
+                   size=int(meta["size"]), last_day=meta["last_day"],
+                   last_seq=int(meta["last_seq"]))
+    if story.vector_sum.shape != (DIM,):
+        raise StateError("story vector of the wrong size")
+    story.terms = dict(zip(a["terms_k"].tolist(), a["terms_v"].tolist(), strict=True))
+    story.entities = Counter(dict(zip(a["ents_k"].tolist(), a["ents_n"].tolist(),
+                                      strict=True)))
+    story.numbers = Counter({str(k): int(c) for k, c in meta["numbers"]})
+    story.slots = [int(s) for s in meta["slots"]]
+    rows = [int(r) for r in meta["rows"]]
+    hashes = a["hashes"]
+    if not (len(rows) == len(story.slots) == len(meta["articles"]) == len(meta["hashed"])
+            == len(hashes)) or hashes.shape[1:] != (g.s.minhash_perm,):
+        raise StateError("story articles do not match")
+    for slot, aid, ok, h in zip(story.slots, meta["articles"], meta["hashed"], hashes,
+                                strict=True):
+        g._slot_story[slot] = story.id
         g._slot_article[slot] = (str(aid), h.copy() if ok else None)
         if ok:
             g._lsh.insert(slot, MinHash(num_perm=g.s.minhash_perm, hashvalues=h,
-                                        scheme="affine32"),
+                                        scheme="affine32", permutations=g._permutations),
                           check_duplication=False)
-    units = meta["unit_stories"]
-    if not (len(a["unit_keys"]) == len(a["unit_counts"]) == len(units)):
-        raise StateError("boilerplate units do not match")
-    g._unit_seen = {k: (c, frozenset(st)) for k, c, st in
-                    zip(a["unit_keys"].tolist(), a["unit_counts"].tolist(), units, strict=True)}
+    story.members = [] if meta["young"] else None
+    rag = {name: _split_ragged(a[name + "_len"], a[name])
+           for name in ("m_terms_k", "m_terms_v", "m_ents", "m_lead", "m_full")}
+    if any(len(parts) != len(meta["members"]) for parts in rag.values()):
+        raise StateError("member arrays do not match the members")
+    for j, (aid, text, title, published, slot, seq, day, words, numbers, dup) in \
+            enumerate(meta["members"]):
+        if story.members is None or slot not in g._slot_story:
+            raise StateError("members do not match the story")
+        story.members.append(_Member(
+            Article(id=aid, text=text, title=title, published=published), int(slot), int(seq),
+            day, int(words), None, rag["m_terms_k"][j].copy(), rag["m_terms_v"][j].copy(),
+            rag["m_ents"][j].copy(), rag["m_lead"][j].copy(), rag["m_full"][j].copy(),
+            tuple(numbers), dup))
+    return story, rows, a["vectors"]
+
+
+def _restore_index(g: ResumableGrouper, meta: dict,
+                   restored: list[tuple[_Story, list[int], np.ndarray]]) -> None:
+    """Stories in their saved order, and the index rebuilt row for row as it was (so a
+    search ties exactly as before); members get their vectors from it."""
+    by_id = {story.id: (story, rows, vectors) for story, rows, vectors in restored}
+    order = meta["story_order"]
+    if len(by_id) != len(restored) or set(order) != set(by_id):
+        raise StateError("stories do not match the saved story order")
+    index = ExactIndex(max(1024, int(meta["index_used"])))
+    index.used = int(meta["index_used"])
+    for story, rows, vectors in restored:
+        if vectors.shape != (len(rows), DIM) or any(not 0 <= r < index.used for r in rows):
+            raise StateError("story vectors do not match the index")
+        for slot, row, vector in zip(story.slots, rows, vectors, strict=True):
+            index.mat[row] = vector
+            index.labels[row] = slot
+            index.row_of[slot] = row
+    index.free = [int(r) for r in meta["index_free"]]
+    heapq.heapify(index.free)
+    if len(index.row_of) != g._live or len(set(index.row_of.values())) != g._live or \
+            set(index.free) & set(index.row_of.values()):
+        raise StateError("index does not hold the live articles")
+    g._index = index
+    g._stories = {sid: by_id[sid][0] for sid in order}
+    for story in g._stories.values():
+        for m in story.members or []:
+            m.vector = index.vector(m.slot)
+    g._saved_ids = set(g._stories)
 
 
 # --------------------------------------------------------------------------- group_new
@@ -463,9 +577,10 @@ def group_new(
                 grouper = live[2]
                 grouper._embedder = embedder
             else:
-                blob = store.load_grouper_state()
+                core = store.load_grouper_state()
                 try:
-                    grouper = load_state(blob[3] if blob else b"", fmt, s, model, embedder)
+                    grouper = load_state(core[3] if core else b"",
+                                         store.load_grouper_stories(), fmt, s, model, embedder)
                 except StateError as err:
                     notice = f"saved grouper state not used ({err}): regrouping every article"
         elif not rebuild and store.count_stories():
@@ -482,6 +597,7 @@ def group_new(
             on_notice(notice)
         top = [last_seq]
         moved_ids: set[str] = set()
+        dirty: set[str] = set()  # stories this run changed: their saved part is rewritten
 
         def feed() -> Iterator[Article]:
             for seq, article in source:
@@ -501,19 +617,24 @@ def group_new(
                 duplicates.pop(article.id, None)
                 moved_ids.add(article.id)
             assignments[article.id] = assigned.story_id
+            dirty.add(assigned.story_id)
+            if assigned.moved_from is not None:
+                dirty.add(assigned.moved_from)
             if assigned.duplicate_of:
                 duplicates[article.id] = assigned.duplicate_of
         moved = len(moved_ids)
         if not full and not assignments:
             _LIVE[store.url] = (generation, fingerprint(s, model), grouper)
             return GroupResult(0, 0, (), 0, 0, 0, store.count_stories(), 0, False, None)
-        state = (FORMAT, top[0], dump_state(grouper))
+        saved_state = dump_state(grouper, None if full else dirty)
 
         def headline(members: list[Article]) -> str:
             return group_mod.story_headline(members)
 
-        saved, touched = store.save_grouping(assignments, duplicates, headline, HEADLINE_SAMPLE,
-                                             state, generation, all_headlines=full)
+        saved, touched = store.save_grouping(
+            assignments, duplicates, headline, HEADLINE_SAMPLE,
+            (FORMAT, top[0], saved_state.core), generation, all_headlines=full,
+            story_states=saved_state.stories, gone=saved_state.gone, replace_all=full)
         _LIVE[store.url] = ((generation or 0) + 1, fingerprint(s, model), grouper)
     return GroupResult(
         new_articles=new, moved=moved, changed=tuple(sorted(touched)), created=saved.created,

@@ -180,6 +180,12 @@ grouper_state_t = Table(
     Column("state", LargeBinary, nullable=False),
     Column("updated_at", Text, nullable=False),
 )
+grouper_stories_t = Table(
+    "grouper_stories",
+    _metadata,
+    Column("story_id", Text, primary_key=True),
+    Column("state", LargeBinary, nullable=False),
+)
 schema_version_t = Table(
     "schema_version",
     _metadata,
@@ -1077,10 +1083,16 @@ class Store:
             return None
         return row[0], row[1], row[2], None if row[3] is None else bytes(row[3])
 
+    def load_grouper_stories(self) -> list[bytes]:
+        """The saved grouper state's per-story blobs (``grouper_stories``)."""
+        with self.engine.connect() as conn:
+            return [bytes(b) for b in conn.scalars(select(grouper_stories_t.c.state))]
+
     def drop_grouper_state(self) -> None:
         """Forget the grouper state: the next grouping run regroups every article."""
         with self._write() as conn:
             conn.execute(grouper_state_t.delete())
+            conn.execute(grouper_stories_t.delete())
 
     def head_articles(self, story_ids: Iterable[str], limit: int,
                       conn: Connection | None = None) -> dict[str, list[Article]]:
@@ -1113,13 +1125,18 @@ class Store:
         state: tuple[int, int, bytes],
         generation: int | None,
         all_headlines: bool = False,
+        story_states: Mapping[str, bytes] | None = None,
+        gone: Iterable[str] = (),
+        replace_all: bool = False,
     ) -> tuple[SaveResult, set[str]]:
         """Record an incremental grouping run and the grouper state it ends in, in one
         transaction, so a killed run leaves both as they were. ``headline`` maps a story's
         first ``head_limit`` members (seq order) to its headline; it is recomputed for the
         stories whose membership changed (every story with ``all_headlines``). ``state`` is
-        (format, last_seq, blob); ``generation`` the one loaded (None: none was), checked so
-        that a run that started from an older state never overwrites a newer one."""
+        (format, last_seq, blob) of the core, ``story_states`` story id -> blob of the stories
+        it changed, ``gone`` the stories it no longer holds (``replace_all``: drop every saved
+        story first); ``generation`` the one loaded (None: none was), checked so that a run
+        that started from an older state never overwrites a newer one."""
         g = grouper_state_t
         with self._write() as conn:
             current = conn.execute(select(g.c.generation).where(g.c.id == 1)).scalar()
@@ -1132,6 +1149,16 @@ class Store:
             for sid, members in heads.items():
                 conn.execute(stories_t.update().where(stories_t.c.id == sid)
                              .values(headline=headline(members)))
+            gs = grouper_stories_t
+            story_states = story_states or {}
+            if replace_all:
+                conn.execute(gs.delete())
+            else:
+                for chunk in _chunks(set(gone) | set(story_states), IN_CHUNK):
+                    conn.execute(gs.delete().where(gs.c.story_id.in_(chunk)))
+            if story_states:
+                conn.execute(gs.insert(), [{"story_id": k, "state": v}
+                                           for k, v in story_states.items()])
             fmt, last_seq, blob = state
             row = {"format": fmt, "last_seq": last_seq, "state": blob, "updated_at": _now(),
                    "generation": (current or 0) + 1}

@@ -133,15 +133,20 @@ GROUPER_STATE = Migration(
     # articles that arrived since. ``format``: the blob's layout version (an unknown one means
     # a full regroup); ``last_seq``: the highest article seq grouped; ``generation``: bumped
     # by every save, so a run that loaded an older state cannot overwrite a newer one.
+    # ``grouper_stories``: one blob per story the grouper holds, so that a run rewrites
+    # only the stories it changed; ``grouper_state.state`` holds the rest (counters,
+    # document frequencies, boilerplate memory, index layout).
     sqlite=(
         "CREATE TABLE grouper_state (id INTEGER PRIMARY KEY, format INTEGER NOT NULL,"
         " last_seq INTEGER NOT NULL, generation INTEGER NOT NULL, state BLOB NOT NULL,"
         " updated_at TEXT NOT NULL)",
+        "CREATE TABLE grouper_stories (story_id TEXT PRIMARY KEY, state BLOB NOT NULL)",
     ),
     postgresql=(
         "CREATE TABLE grouper_state (id INTEGER PRIMARY KEY, format INTEGER NOT NULL,"
         " last_seq BIGINT NOT NULL, generation BIGINT NOT NULL, state BYTEA NOT NULL,"
         " updated_at TEXT NOT NULL)",
+        "CREATE TABLE grouper_stories (story_id TEXT PRIMARY KEY, state BYTEA NOT NULL)",
     ),
 )
 
