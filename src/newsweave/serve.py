@@ -899,11 +899,14 @@ def create_app(
     ) -> Response:
         query = replace(params, limit=limit, offset=offset)
         key = ("api", query)
-        catalog = catalogs.fresh()
-        if catalog is not None and not query.q:
-            # in memory, no database read: a thread hop would cost more than the work
-            body = list_json(query, key, catalog)
-        else:
+        catalog, body = catalogs.fresh(), None
+        if catalog is not None:
+            # in memory, no database read (a search only once cached): a thread hop would
+            # cost more than the work
+            body = catalog.cached(key)
+            if body is None and not query.q:
+                body = list_json(query, key, catalog)
+        if body is None:
             body = await db(list_json, query, key)
         return Response(body, media_type="application/json")
 
@@ -1013,12 +1016,14 @@ def create_app(
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> HTMLResponse:
         query = replace(params, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        catalog = catalogs.fresh()
-        if catalog is not None and not query.q:
+        catalog, html = catalogs.fresh(), None
+        if catalog is not None:
             # in memory, no database read (a rendered page, or a few stories' cached items to
-            # join): a thread hop would cost more than the work
-            return HTMLResponse(index_page(query, page, catalog))
-        return HTMLResponse(await db(index_page, query, page))
+            # join; a search only once cached): a thread hop would cost more than the work
+            html = catalog.cached(("index", token is not None, query, page))
+            if html is None and not query.q:
+                html = index_page(query, page, catalog)
+        return HTMLResponse(html if html is not None else await db(index_page, query, page))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(story_id: str) -> HTMLResponse:
