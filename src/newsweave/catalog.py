@@ -97,8 +97,7 @@ class ListQuery:
 class Catalog:
     entries: list[Entry]
     matcher: OutletMatcher
-    has_language: bool
-    built_at: float = field(default_factory=time.monotonic)
+    has_language: bool  # articles carry a language column (else all count as "en")
     _orders: dict[str, list[Entry]] = field(default_factory=dict)
     _hits: OrderedDict[tuple[Any, ...], list[Entry]] = field(default_factory=OrderedDict)
     _memo: dict[str, OrderedDict[tuple[Any, ...], Any]] = field(

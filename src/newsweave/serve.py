@@ -283,6 +283,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
 
     def tagged(ids: Iterable[str]) -> list[dict[str, str | None]]:
         return [{"label": label.get(i, i), "lean": leans.get(i)} for i in ids]
+
     spans: dict[str, list[tuple[int, int, str]]] = {s["id"]: [] for s in sources}
     summary = []
     for i, item in enumerate(brief.get("summary") or []):
@@ -686,6 +687,7 @@ def _invalid_query(field_name: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", field_name), "msg": message,
                                     "type": "value_error"}])
 
+
 async def list_query(
     sort: Annotated[Literal["updated", "first_published", "sources", "articles"], Query(
         description="updated: latest article first; first_published: newest start first; "
@@ -846,7 +848,6 @@ def create_app(
             writable=token is not None, story=story_summary(row), view=view, who=who, query="")
         return html.encode("utf-8")
 
-
     def select_stories(query: ListQuery, catalog: Any = None) -> tuple[int, list[Any], Any]:
         catalog = catalog or catalogs.get()
         total, entries = catalog.select(query, store.matching_story_ids)
@@ -999,7 +1000,6 @@ def create_app(
             list=query, filtered=any(query.params(sort=None).values()), page=page,
             pages=max(1, -(-total // PAGE_SIZE)), leans=catalog.matcher.leans,
             countries=catalog.matcher.countries, outlets=catalog.outlet_names,
-            has_language=catalog.has_language,
             csv_url=_with_query("/api/stories.csv", query.params()), page_url=page_url)
         return html.encode("utf-8")
 
