@@ -368,3 +368,32 @@ def test_story_page_follows_an_outlet_reimport(example_client) -> None:
     html = client.get("/stories/sessions-2017").text  # same brief, re-rendered page
     assert '<span class="tag lean">centre-left</span>' in html
     assert '<span class="tag lean">left</span>' not in html
+
+
+def test_readers_get_the_old_catalog_while_it_rebuilds(store: Store, monkeypatch) -> None:
+    import threading
+
+    from newsweave import catalog as catalog_module
+
+    cache = CatalogCache(store, ttl=0.0)
+    old = cache.get()
+    started, release = threading.Event(), threading.Event()
+    real_build = catalog_module.build_catalog
+
+    def slow_build(s):
+        started.set()
+        release.wait(10)
+        return real_build(s)
+
+    monkeypatch.setattr(catalog_module, "build_catalog", slow_build)
+    store.import_outlets([Outlet("foxnews.com", "Fox News", "center")])  # a change elsewhere
+    rebuilt = []
+    worker = threading.Thread(target=lambda: rebuilt.append(cache.get()))
+    worker.start()
+    assert started.wait(10)
+    assert cache.get() is old  # not blocked behind the rebuild
+    release.set()
+    worker.join(10)
+    assert rebuilt and rebuilt[0] is not old and cache.get() is rebuilt[0]
+    cache.invalidate()  # this server's own write: readers wait for the new catalog
+    assert cache.get() is not rebuilt[0]

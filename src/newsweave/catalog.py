@@ -97,8 +97,7 @@ class ListQuery:
 class Catalog:
     entries: list[Entry]
     matcher: OutletMatcher
-    has_language: bool
-    built_at: float = field(default_factory=time.monotonic)
+    has_language: bool  # articles carry a language column (else all count as "en")
     _orders: dict[str, list[Entry]] = field(default_factory=dict)
     _hits: OrderedDict[tuple[Any, ...], list[Entry]] = field(default_factory=OrderedDict)
     _memo: dict[str, OrderedDict[tuple[Any, ...], Any]] = field(
@@ -288,9 +287,17 @@ class CatalogCache:
         self._version = None
 
     def get(self) -> Catalog:
+        """The catalog of the store as it is now (within ``ttl``). While another thread
+        rebuilds it after a change made elsewhere, the previous catalog is answered rather
+        than making every reader wait; after ``invalidate`` (this server's own write) all
+        wait for the new one."""
         catalog = self._catalog
         if catalog is not None and time.monotonic() - self._checked < self.ttl:
             return catalog
+        if catalog is not None and self._version is not None:
+            if not self._lock.acquire(blocking=False):
+                return catalog  # a rebuild is under way
+            self._lock.release()
         with self._lock:
             if self._catalog is not None and time.monotonic() - self._checked < self.ttl:
                 return self._catalog

@@ -315,6 +315,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
 
     def tagged(ids: Iterable[str]) -> list[dict[str, str | None]]:
         return [{"label": label.get(i, i), "lean": leans.get(i)} for i in ids]
+
     spans: dict[str, list[tuple[int, int, str]]] = {s["id"]: [] for s in sources}
     summary = []
     for i, item in enumerate(brief.get("summary") or []):
@@ -766,6 +767,7 @@ def _invalid_query(field_name: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", field_name), "msg": message,
                                     "type": "value_error"}])
 
+
 async def list_query(
     sort: Annotated[Literal["updated", "first_published", "sources", "articles"], Query(
         description="updated: latest article first; first_published: newest start first; "
@@ -1003,7 +1005,6 @@ def create_app(
             history=story_history(row, entry, viewing, stale))
         return html.encode("utf-8")
 
-
     def select_stories(query: ListQuery, catalog: Any = None) -> tuple[int, list[Any], Any]:
         catalog = catalog or catalogs.get()
         total, entries = catalog.select(query, store.matching_story_ids)
@@ -1049,11 +1050,14 @@ def create_app(
     ) -> Response:
         query = replace(params, limit=limit, offset=offset)
         key = ("api", query)
-        catalog = catalogs.fresh()
-        if catalog is not None and not query.q:
-            # in memory, no database read: a thread hop would cost more than the work
-            body = list_json(query, key, catalog)
-        else:
+        catalog, body = catalogs.fresh(), None
+        if catalog is not None:
+            # in memory, no database read (a search only once cached): a thread hop would
+            # cost more than the work
+            body = catalog.cached(key)
+            if body is None and not query.q:
+                body = list_json(query, key, catalog)
+        if body is None:
             body = await db(list_json, query, key)
         return Response(body, media_type="application/json")
 
@@ -1195,7 +1199,6 @@ def create_app(
             list=query, filtered=any(query.params(sort=None).values()), page=page,
             pages=max(1, -(-total // PAGE_SIZE)), leans=catalog.matcher.leans,
             countries=catalog.matcher.countries, outlets=catalog.outlet_names,
-            has_language=catalog.has_language,
             csv_url=_with_query("/api/stories.csv", query.params()), page_url=page_url)
         return html.encode("utf-8")
 
@@ -1212,12 +1215,14 @@ def create_app(
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> HTMLResponse:
         query = replace(params, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        catalog = catalogs.fresh()
-        if catalog is not None and not query.q:
+        catalog, html = catalogs.fresh(), None
+        if catalog is not None:
             # in memory, no database read (a rendered page, or a few stories' cached items to
-            # join): a thread hop would cost more than the work
-            return HTMLResponse(index_page(query, page, catalog))
-        return HTMLResponse(await db(index_page, query, page))
+            # join; a search only once cached): a thread hop would cost more than the work
+            html = catalog.cached(("index", token is not None, query, page))
+            if html is None and not query.q:
+                html = index_page(query, page, catalog)
+        return HTMLResponse(html if html is not None else await db(index_page, query, page))
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(
