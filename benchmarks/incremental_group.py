@@ -287,7 +287,8 @@ def main(argv=None) -> int:
         argv if argv is not None else sys.argv[1:]))
     print(text)
     if not args.no_write:
-        write_section(f"incremental-group-{args.part}", text)
+        write_section("incremental-group" if args.part == "both"
+                      else f"incremental-group-{args.part}", text)
     return 0
 
 

@@ -156,6 +156,8 @@ def test_store_story_weaves_with_copy_flagged(
         woven = json.loads(capsys.readouterr().out)
         # the web reader's source list marks the copy, from the same flags
         with open_store(db) as store, TestClient(create_app(store, None)) as client:
+            if client.get(f"/stories/{story.id}").status_code == 202:  # woven in background
+                assert client.app.state.background.wait_idle(30)
             page = client.get(f"/stories/{story.id}").text
     copy_of = {s["id"]: s["copy_of"] for s in woven["sources"]}
     assert copy_of["copy"] == "orig" and copy_of["orig"] is None

@@ -428,7 +428,8 @@ def _restore_core(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]) -> 
     ends = np.cumsum(lengths)
     if (lengths < 0).any() or (len(ends) and int(ends[-1]) != len(ids)):
         raise StateError("boilerplate units do not match")
-    sets = [frozenset(ids[lo:hi]) for lo, hi in
+    single = {sid: frozenset((sid,)) for sid in names}  # most units: one story, shared
+    sets = [single[ids[lo]] if hi - lo == 1 else frozenset(ids[lo:hi]) for lo, hi in
             zip((ends - lengths).tolist(), ends.tolist(), strict=True)]
     g._unit_seen = dict(zip(a["unit_keys"].tolist(),
                             zip(a["unit_counts"].tolist(), sets, strict=True), strict=True))

@@ -1039,14 +1039,16 @@ class Store:
     def iter_ungrouped(self, after_seq: int = 0, languages: Collection[str] | None = None
                        ) -> Iterator[tuple[int, Article]]:
         """(seq, article) of every article above ``after_seq`` that is in no story yet, in
-        arrival (seq) order, streamed. The grouper continues from its saved state with these.
-        ``languages``: only articles in one of them, or of unknown language."""
+        published-date order (undated last, then arrival), streamed: the order a one-shot run
+        takes, so the earliest report of a copied text is its original. The grouper continues
+        from its saved state with these. ``languages``: only articles in one of them, or of
+        unknown language."""
         sa = story_articles_t
         stmt = (
             select(articles_t.c.seq, *_ARTICLE_COLS)
             .outerjoin(sa, sa.c.article_id == articles_t.c.id)
             .where(articles_t.c.seq > after_seq, sa.c.article_id.is_(None))
-            .order_by(articles_t.c.seq)
+            .order_by(*_published_order())
         )
         if languages is not None:
             lang = articles_t.c.language
@@ -1058,9 +1060,10 @@ class Store:
 
     def iter_by_seq(self, languages: Collection[str] | None = None
                     ) -> Iterator[tuple[int, Article]]:
-        """(seq, article) of every stored article in arrival order, streamed (``languages``:
-        only articles in one of them, or of unknown language)."""
-        stmt = select(articles_t.c.seq, *_ARTICLE_COLS).order_by(articles_t.c.seq)
+        """(seq, article) of every stored article in published-date order (undated last, then
+        arrival), streamed (``languages``: only articles in one of them, or of unknown
+        language)."""
+        stmt = select(articles_t.c.seq, *_ARTICLE_COLS).order_by(*_published_order())
         if languages is not None:
             lang = articles_t.c.language
             stmt = stmt.where(lang.is_(None) | lang.in_(list(languages)))
