@@ -518,10 +518,21 @@ def test_serve_follow_runs_the_follower_inside_the_server(site, tmp_path):
                 continue
         assert stories, "no story appeared"
         assert sum(s["articles"] for s in stories) == 2
+        # the follower's after-round update also wove the stories: their briefs are stored
+        url = f"http://127.0.0.1:{port}/api/stories/{stories[0]['id']}/brief"
+        status, version, brief = 0, None, {}
+        while time.monotonic() < deadline + 60 and status != 200:
+            with urllib.request.urlopen(url) as resp:
+                status, version, brief = resp.status, resp.headers["X-Brief-Version"], \
+                    json.load(resp)
+            time.sleep(0.5)
+        assert status == 200 and version == "1"
+        assert len(brief["sources"]) == stories[0]["articles"]
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "Traceback" not in err
+    assert "stories rewoven" in err and "update after the round failed" not in err
 
 
 # --------------------------------------------------------------------------- fetch details
@@ -609,7 +620,7 @@ def test_feed_cannot_point_the_follower_at_a_private_address(site, other_site, s
     f.close()
 
 
-def test_after_round_falls_back_to_grouping_without_other_languages(store):
+def test_after_round_groups_and_weaves_english_only_by_default(store):
     from newsweave.follow import _after_round
     from newsweave.models import Article
 
@@ -621,12 +632,27 @@ def test_after_round_falls_back_to_grouping_without_other_languages(store):
         Article(id="fr", text=fr, title="Budget adopté", language="fr", published="2017-03-01"),
         Article(id="file", text=BODY_B, title="Road closed", published="2017-03-02"),
     ])
-    counts = _after_round(store)
-    assert counts.articles == 2  # the French article stays out of the stories
+    woven: list[str] = []
+    result = _after_round(store, on_story=lambda sid, _err: woven.append(sid))
+    assert result.grouped.new_articles == 2  # the French article stays out of the stories
     assert store.article_stories("fr") == [] and store.article_stories("en")
-    story = store.get_story(store.article_stories("en")[0])
-    assert story.first_published.startswith("2017-03-01")
-    assert _after_round(store, None).articles == 3  # --languages all
+    sid = store.article_stories("en")[0]
+    assert store.get_story(sid).first_published.startswith("2017-03-01")
+    # the update re-wove every story it changed: each has a stored brief listing its members
+    assert sorted(woven) == sorted(result.woven.rewoven) == sorted(store.story_ids())
+    (version,) = store.brief_versions(sid)
+    assert "en" in version.articles and "fr" not in version.articles
+    brief = json.loads(store.get_brief_version(sid).brief)
+    assert brief["story"]["id"] == sid and "en" in {src["id"] for src in brief["sources"]}
+    # --languages all: the state saved for English only is not continued (the French article
+    # lies below its sequence number and would never be grouped): every article is regrouped
+    again = _after_round(store, None)
+    assert again.grouped.rebuilt and "languages en, not all" in again.grouped.notice
+    assert store.article_stories("fr") and again.grouped.new_articles == 3
+    for story_id in store.story_ids():  # and every story's latest brief lists its members
+        latest = store.get_brief_version(story_id)
+        assert sorted(latest.articles) == sorted(store.get_story(story_id).article_ids)
+    assert _after_round(store, None).grouped.new_articles == 0  # continued, not regrouped
 
 
 def test_teaser_is_replaced_by_the_page_once_it_answers(site, store):

@@ -619,9 +619,12 @@ class Follower:
 
 
 # --------------------------------------------------------------------------- after a round
-def _after_round(store: Store, languages: Iterable[str] | None = ("en",)) -> Any:
+def _after_round(store: Store, languages: Iterable[str] | None = ("en",),
+                 **progress: Callable[..., None]) -> Any:
     """The incremental update after a round that stored something (``app.update``: group the
-    new articles, re-weave the stories that changed)."""
+    new articles, re-weave the stories that changed). ``progress``: ``app.update``'s
+    ``on_total`` / ``on_story`` callbacks (the benchmark times each story's weave with them)."""
     from newsweave import app
 
-    return app.update(store, languages=None if languages is None else tuple(languages))
+    return app.update(store, languages=None if languages is None else tuple(languages),
+                      **progress)

@@ -181,6 +181,10 @@ class ResumableGrouper(StoryGrouper):
         super().__init__(settings, embedder=embedder, join_model=join_model)
         self._index = ExactIndex()
         self.reprepared = 0  # articles prepared again at their turn (boilerplate learned)
+        #: the article languages this grouper was fed (sorted codes; None: all): saved with
+        #: the state, so a run for other languages regroups instead of silently skipping the
+        #: articles an earlier run left out (they lie below the saved sequence number)
+        self.languages: list[str] | None = None
 
     def add_window(self, articles: Sequence[Article]) -> Iterator[list[StoryAssignment]]:
         from concurrent.futures import ThreadPoolExecutor
@@ -200,6 +204,16 @@ class ResumableGrouper(StoryGrouper):
             self._attach([p], self._embed([p]))
             self.reprepared += 1
         return super()._assign(p, forced, observer)
+
+
+#: ``ResumableGrouper.languages`` of a state saved before the languages were recorded: such a
+#: state is continued whatever the languages asked for (as it was before)
+UNRECORDED = "unrecorded"
+
+
+def language_key(languages: Sequence[str] | None) -> list[str] | None:
+    """The languages a grouping run admits, as saved with its state (None: all)."""
+    return None if languages is None else sorted({c.lower() for c in languages})
 
 
 def fingerprint(settings: GroupSettings, model: JoinModel) -> str:
@@ -236,6 +250,7 @@ def dump_state(g: ResumableGrouper) -> bytes:
     index = g._index
     meta = {
         "format": FORMAT, "fingerprint": fingerprint(g.s, g._join_model()),
+        "languages": g.languages,
         "docs": g._docs, "seq": g._seq, "clock": g._clock, "live": g._live,
         "deleted": g._deleted, "next_slot": g._next_slot, "capacity": g._capacity,
         "recent": list(g._recent), "reprepared": g.reprepared,
@@ -317,6 +332,7 @@ def _restore(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]) -> None:
         raise StateError(f"saved in format {meta['format']}, this newsweave reads {FORMAT}")
     if meta["fingerprint"] != fingerprint(g.s, g._join_model()):
         raise StateError("made with other grouping settings or another join model")
+    g.languages = meta.get("languages", UNRECORDED)  # a state saved before languages were
     g._docs, g._seq, g._clock = int(meta["docs"]), int(meta["seq"]), meta["clock"]
     g._live, g._deleted = int(meta["live"]), int(meta["deleted"])
     g._next_slot, g._capacity = int(meta["next_slot"]), int(meta["capacity"])
@@ -457,6 +473,7 @@ def group_new(
         grouper: ResumableGrouper | None = None
         notice = None
         live = _LIVE.pop(store.url, None)  # back only once this run has saved
+        wanted = language_key(languages)
         if info is not None and not rebuild:
             fmt, last_seq, _, _ = info
             if live is not None and live[0] == generation and live[1] == fingerprint(s, model):
@@ -468,6 +485,11 @@ def group_new(
                     grouper = load_state(blob[3] if blob else b"", fmt, s, model, embedder)
                 except StateError as err:
                     notice = f"saved grouper state not used ({err}): regrouping every article"
+            if grouper is not None and grouper.languages not in (wanted, UNRECORDED):
+                had = ",".join(grouper.languages or ["all"])
+                notice = (f"saved grouper state is for languages {had}, not "
+                          f"{','.join(wanted or ['all'])}: regrouping every article")
+                grouper = None
         elif not rebuild and store.count_stories():
             notice = "no saved grouper state: regrouping every article"
         full = grouper is None
@@ -478,6 +500,7 @@ def group_new(
         else:
             floor = last_seq - PG_SEQ_SLACK if store.dialect == "postgresql" else last_seq
             source = store.iter_ungrouped(max(0, floor), languages)
+        grouper.languages = wanted
         if notice and on_notice is not None:
             on_notice(notice)
         top = [last_seq]
