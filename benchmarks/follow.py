@@ -187,7 +187,7 @@ def live(items: list[dict[str, Any]], outlets: int, replay: float, interval: flo
     appeared: dict[str, float] = {}  # article id -> when its entry appeared (epoch s)
     briefed: dict[str, float] = {}  # article id -> when the first brief listing it was stored
     own_weave: dict[str, float] = {}  # article id -> weave time of the story of that brief
-    grouped: dict[str, float] = {}  # article id -> end of the update that put it in a story
+    grouped: dict[str, float] = {}  # article id -> end of the grouping that put it in a story
     stop = threading.Event()
     rounds: list[float] = []
     updates: list[float] = []
@@ -218,6 +218,10 @@ def live(items: list[dict[str, Any]], outlets: int, replay: float, interval: flo
 
             def on_total(_n: int) -> None:  # grouping (and the staleness check) done
                 groupings.append(time.monotonic() - marks[0])
+                now = time.time()
+                for aid in [a for a in appeared if a not in grouped]:
+                    if store.article_stories(aid):
+                        grouped[aid] = now
                 marks.append(time.monotonic())
 
             def on_story(story_id: str, _error: str | None) -> None:
@@ -233,7 +237,7 @@ def live(items: list[dict[str, Any]], outlets: int, replay: float, interval: flo
                 if aid in briefed:
                     continue
                 for sid in store.article_stories(aid):
-                    grouped.setdefault(aid, done)
+                    grouped.setdefault(aid, done)  # (when on_total was not called)
                     first = next((v for v in store.brief_versions(sid) if aid in v.articles),
                                  None)
                     if first is not None:

@@ -604,6 +604,33 @@ def test_update_runs_after_changed_rounds_and_is_retried_after_a_failure(site, s
     f.close()
 
 
+def test_interval_runs_from_round_start_to_round_start_update_included(site, store):
+    """A slow update is not followed by a whole interval more: the next round is due
+    ``interval`` seconds after the previous one started (the documented meaning)."""
+    import threading
+
+    class Recording(threading.Event):
+        waits: list[float] = []
+
+        def wait(self, timeout: float | None = None) -> bool:
+            self.waits.append(timeout or 0.0)
+            self.set()  # one round is enough
+            return True
+
+    site.routes["/feed"] = (200, XML, rss([("A", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("A", BODY_A))
+    stop = Recording()
+    f = follower(store, [site.url("/feed")], interval=3.0, stop=stop)
+    rounds: list[float] = []
+    f.run_forever(after_round=lambda _r: time.sleep(2.5), on_round=lambda r:
+                  rounds.append(r.seconds))
+    f.close()
+    assert len(stop.waits) == 1 and rounds
+    # old behaviour: 3.0 - round time, i.e. the 2.5 s update came on top of the interval
+    assert stop.waits[0] <= 0.5 + 1e-6
+    assert stop.waits[0] <= 3.0 - rounds[0] - 2.5 + 1e-6
+
+
 def test_feed_cannot_point_the_follower_at_a_private_address(site, other_site, store):
     """A feed (or a redirect) naming a loopback/private address that is not one of the
     sources is refused: no server-side request forgery through the follower."""
