@@ -631,6 +631,35 @@ def test_interval_runs_from_round_start_to_round_start_update_included(site, sto
     assert stop.waits[0] <= 3.0 - rounds[0] - 2.5 + 1e-6
 
 
+def test_updater_reports_summary_failed_stories_and_a_failed_update(monkeypatch, store):
+    from newsweave import follow as follow_mod
+    from newsweave.app import ReweaveResult, UpdateResult
+    from newsweave.cli_follow import updater
+    from newsweave.errors import InputError
+
+    class Grouped:
+        def summary(self) -> str:
+            return "grouped 2 new articles"
+
+    outcome: list = [UpdateResult(Grouped(), ReweaveResult(3, ["s1"], [("s2", "no text")]))]
+
+    def fake(_store, _languages=None, **_kw):
+        if isinstance(outcome[0], Exception):
+            raise outcome[0]
+        return outcome[0]
+
+    monkeypatch.setattr(follow_mod, "_after_round", fake)
+    lines: list[str] = []
+    hook = updater(store, ("en",), lines.append)
+    assert hook(None) is True
+    assert lines == ["newsweave: follow: grouped 2 new articles; 1 of 3 stories rewoven",
+                     "newsweave: follow: skipped: story s2: no text"]
+    outcome[0] = InputError("store is busy: another update is running\nsecond line")
+    assert hook(None) is False  # retried after the next round
+    assert lines[-1] == ("newsweave: follow: update after the round failed: store is busy: "
+                         "another update is running second line")
+
+
 def test_feed_cannot_point_the_follower_at_a_private_address(site, other_site, store):
     """A feed (or a redirect) naming a loopback/private address that is not one of the
     sources is refused: no server-side request forgery through the follower."""

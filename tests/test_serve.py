@@ -588,6 +588,14 @@ def test_add_form_paste_and_upload(client: TestClient, store: Store) -> None:
     assert store.article_stories("j1") == [STORY]
 
 
+def test_add_form_keeps_a_published_timestamp_offset(client: TestClient, store: Store) -> None:
+    body = "The council met late on Wednesday."
+    r = client.post("/add", data={"token": TOKEN, "text": body,
+                                  "published": "2017-03-01T21:30-0500"})
+    assert r.status_code == 202, r.text
+    assert store.get_article(article_id(body)).published == "2017-03-01T21:30:00-05:00"
+
+
 @pytest.mark.parametrize(
     ("data", "files", "needle"),
     [
