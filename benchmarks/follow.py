@@ -325,11 +325,13 @@ weaves) |
 Target: p95 under two intervals plus the weave time of the story (p95 weave time here, \
 {target:.1f} s): **{verdict}**. Feed-to-brief latency runs from the moment an entry appears on \
 its feed to the `created` time of the first stored brief version of its story whose `articles` \
-list the article. It is at worst one interval (the entry appears just after a poll) plus the \
+list the article. While updates take less than an interval, it is at worst one interval \
+(the entry appears just after a poll) plus the \
 round (pages fetched at one per second per site) plus the update, which groups the new \
 articles and then re-weaves every changed story one after another: an article whose story is \
-woven last in an update waits for the others' weaves too, and the next round starts only \
-after the update. The models are loaded before timing (start-up cost, not latency). CPU is the \
+woven last in an update waits for the others' weaves too; the next round starts when the \
+update ends or one interval after the previous round started, whichever is later. The \
+models are loaded before timing (start-up cost, not latency). CPU is the \
 whole process's, so it includes the loopback sites serving the pages (small: static strings). \
 Peak RSS {peak_rss_mb():.0f} MiB.
 """
