@@ -518,10 +518,21 @@ def test_serve_follow_runs_the_follower_inside_the_server(site, tmp_path):
                 continue
         assert stories, "no story appeared"
         assert sum(s["articles"] for s in stories) == 2
+        # the follower's after-round update also wove the stories: their briefs are stored
+        url = f"http://127.0.0.1:{port}/api/stories/{stories[0]['id']}/brief"
+        status, version, brief = 0, None, {}
+        while time.monotonic() < deadline + 60 and status != 200:
+            with urllib.request.urlopen(url) as resp:
+                status, version, brief = resp.status, resp.headers["X-Brief-Version"], \
+                    json.load(resp)
+            time.sleep(0.5)
+        assert status == 200 and version == "1"
+        assert len(brief["sources"]) == stories[0]["articles"]
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "Traceback" not in err
+    assert "stories rewoven" in err and "update after the round failed" not in err
 
 
 # --------------------------------------------------------------------------- fetch details
@@ -593,6 +604,62 @@ def test_update_runs_after_changed_rounds_and_is_retried_after_a_failure(site, s
     f.close()
 
 
+def test_interval_runs_from_round_start_to_round_start_update_included(site, store):
+    """A slow update is not followed by a whole interval more: the next round is due
+    ``interval`` seconds after the previous one started (the documented meaning)."""
+    import threading
+
+    class Recording(threading.Event):
+        waits: list[float] = []
+
+        def wait(self, timeout: float | None = None) -> bool:
+            self.waits.append(timeout or 0.0)
+            self.set()  # one round is enough
+            return True
+
+    site.routes["/feed"] = (200, XML, rss([("A", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("A", BODY_A))
+    stop = Recording()
+    f = follower(store, [site.url("/feed")], interval=6.0, stop=stop)
+    rounds: list[float] = []
+    f.run_forever(after_round=lambda _r: time.sleep(5.0), on_round=lambda r:
+                  rounds.append(r.seconds))
+    f.close()
+    assert len(stop.waits) == 1 and rounds
+    # the old behaviour waited 6.0 - round time (> 1 s unless the round itself took 5 s):
+    # the 5 s update came on top of the interval
+    assert stop.waits[0] <= max(0.0, 6.0 - rounds[0] - 5.0) + 1e-6 <= 1.0 + 1e-6
+
+
+def test_updater_reports_summary_failed_stories_and_a_failed_update(monkeypatch, store):
+    from newsweave import follow as follow_mod
+    from newsweave.app import ReweaveResult, UpdateResult
+    from newsweave.cli_follow import updater
+    from newsweave.errors import InputError
+
+    class Grouped:
+        def summary(self) -> str:
+            return "grouped 2 new articles"
+
+    outcome: list = [UpdateResult(Grouped(), ReweaveResult(3, ["s1"], [("s2", "no text")]))]
+
+    def fake(_store, _languages=None, **_kw):
+        if isinstance(outcome[0], Exception):
+            raise outcome[0]
+        return outcome[0]
+
+    monkeypatch.setattr(follow_mod, "_after_round", fake)
+    lines: list[str] = []
+    hook = updater(store, ("en",), lines.append)
+    assert hook(None) is True
+    assert lines == ["newsweave: follow: grouped 2 new articles; 1 of 3 stories rewoven",
+                     "newsweave: follow: skipped: story s2: no text"]
+    outcome[0] = InputError("store is busy: another update is running\nsecond line")
+    assert hook(None) is False  # retried after the next round
+    assert lines[-1] == ("newsweave: follow: update after the round failed: store is busy: "
+                         "another update is running second line")
+
+
 def test_feed_cannot_point_the_follower_at_a_private_address(site, other_site, store):
     """A feed (or a redirect) naming a loopback/private address that is not one of the
     sources is refused: no server-side request forgery through the follower."""
@@ -609,7 +676,7 @@ def test_feed_cannot_point_the_follower_at_a_private_address(site, other_site, s
     f.close()
 
 
-def test_after_round_falls_back_to_grouping_without_other_languages(store):
+def test_after_round_groups_and_weaves_english_only_by_default(store):
     from newsweave.follow import _after_round
     from newsweave.models import Article
 
@@ -621,12 +688,27 @@ def test_after_round_falls_back_to_grouping_without_other_languages(store):
         Article(id="fr", text=fr, title="Budget adopté", language="fr", published="2017-03-01"),
         Article(id="file", text=BODY_B, title="Road closed", published="2017-03-02"),
     ])
-    counts = _after_round(store)
-    assert counts.articles == 2  # the French article stays out of the stories
+    woven: list[str] = []
+    result = _after_round(store, on_story=lambda sid, _err: woven.append(sid))
+    assert result.grouped.new_articles == 2  # the French article stays out of the stories
     assert store.article_stories("fr") == [] and store.article_stories("en")
-    story = store.get_story(store.article_stories("en")[0])
-    assert story.first_published.startswith("2017-03-01")
-    assert _after_round(store, None).articles == 3  # --languages all
+    sid = store.article_stories("en")[0]
+    assert store.get_story(sid).first_published.startswith("2017-03-01")
+    # the update re-wove every story it changed: each has a stored brief listing its members
+    assert sorted(woven) == sorted(result.woven.rewoven) == sorted(store.story_ids())
+    (version,) = store.brief_versions(sid)
+    assert "en" in version.articles and "fr" not in version.articles
+    brief = json.loads(store.get_brief_version(sid).brief)
+    assert brief["story"]["id"] == sid and "en" in {src["id"] for src in brief["sources"]}
+    # --languages all: the state saved for English only is not continued (the French article
+    # lies below its sequence number and would never be grouped): every article is regrouped
+    again = _after_round(store, None)
+    assert again.grouped.rebuilt and "languages en, not all" in again.grouped.notice
+    assert store.article_stories("fr") and again.grouped.new_articles == 3
+    for story_id in store.story_ids():  # and every story's latest brief lists its members
+        latest = store.get_brief_version(story_id)
+        assert sorted(latest.articles) == sorted(store.get_story(story_id).article_ids)
+    assert _after_round(store, None).grouped.new_articles == 0  # continued, not regrouped
 
 
 def test_teaser_is_replaced_by_the_page_once_it_answers(site, store):

@@ -252,6 +252,37 @@ def test_unusable_state_regroups_everything_with_a_notice(
         assert result.notice == notices[0]
 
 
+@pytest.mark.parametrize("new_process", [False, True])
+def test_state_for_other_languages_regroups_instead_of_skipping_left_out_articles(
+    tmp_path: Path, embedder, new_process: bool
+) -> None:
+    from dataclasses import replace
+
+    tagged = [replace(a, language="fr" if i % 4 == 0 else "en")
+              for i, a in enumerate(synthetic(6))]
+    french = [a.id for a in tagged if a.language == "fr"]
+
+    def run(languages, notices=None):
+        if new_process:
+            grouping_state._LIVE.clear()  # as in another process: the saved state is read
+        return group_new(store, embedder=embedder, languages=languages,
+                         on_notice=None if notices is None else notices.append)
+
+    with open_store(tmp_path / "s.db") as store:
+        store.add_articles(tagged)
+        assert run(("en",)).new_articles == len(tagged) - len(french)
+        assert all(store.article_stories(a) == [] for a in french)
+        same = run(("EN",))
+        assert not same.rebuilt and same.new_articles == 0  # same languages: continued
+        notices: list[str] = []
+        widened = run(None, notices)
+        assert widened.rebuilt and widened.new_articles == len(tagged)
+        assert notices == [widened.notice] and "languages en, not all" in widened.notice
+        assert all(store.article_stories(a) for a in french)
+        again = run(None)
+        assert not again.rebuilt and again.new_articles == 0
+
+
 def test_unreadable_blob_is_a_state_error_not_a_crash() -> None:
     for blob in (b"", b"not zlib", zlib.compress(b"\x05\x00\x00\x00{}"),
                  grouping_state.pack({}, {"x": np.zeros(3, dtype=object).astype("U1")})):

@@ -315,6 +315,33 @@ def test_post_article_adds_and_groups(client: TestClient, store: Store) -> None:
     assert client.get(f"/api/stories/{STORY}").json()["articles"] == 4
 
 
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2017-03-01T21:30:00-05:00", "2017-03-01T21:30:00-05:00"),  # kept, not made UTC
+        ("2017-03-01T21:30-0500", "2017-03-01T21:30:00-05:00"),
+        ("2017-03-01T23:59:59.5Z", "2017-03-01T23:59:59+00:00"),
+        ("2017-03-01 21:30", "2017-03-01T21:30:00"),  # no zone written: none invented
+        ("2017-03-01", "2017-03-01"),
+    ],
+)
+def test_post_article_published_timestamp_keeps_its_offset(
+    client: TestClient, store: Store, given: str, stored: str
+) -> None:
+    r = client.post("/api/articles", json={"text": f"Council vote at {given}.",
+                                           "published": given}, headers=auth())
+    assert r.status_code == 202, r.text
+    assert store.get_article(r.json()["id"]).published == stored
+    assert client.get(f"/api/articles/{r.json()['id']}").json()["published"] == stored
+
+
+def test_openapi_documents_published_timestamps(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["ArticleIn"]
+    published = schema["properties"]["published"]
+    assert "offset" in published["description"]
+    assert "2017-03-01T21:30:00-05:00" in published["examples"]
+
+
 def test_post_article_keeps_given_id_and_refuses_taken_id(client: TestClient) -> None:
     r = client.post("/api/articles", json={"id": "wire-42", "text": "One text."}, headers=auth())
     assert r.status_code == 202 and r.json()["id"] == "wire-42"
@@ -361,6 +388,9 @@ def test_post_answers_before_grouping_finishes(store: Store) -> None:
         ({"text": 42}, 422, "text"),
         ({"text": "ok", "published": "March 3"}, 422, "YYYY-MM-DD"),
         ({"text": "ok", "published": "2017-02-30"}, 422, "YYYY-MM-DD"),
+        ({"text": "ok", "published": "Wed, 01 Mar 2017 21:30 -0500"}, 422, "YYYY-MM-DD"),
+        ({"text": "ok", "published": "2017-03-01T25:00:00Z"}, 422, "YYYY-MM-DD"),
+        ({"text": "ok", "published": "2017-03-01T21:30:00-05:00 x"}, 422, "YYYY-MM-DD"),
         ({"text": "ok", "id": "has space"}, 422, "id"),
         ([{"text": "a list"}], 422, "object"),
     ],
@@ -557,6 +587,14 @@ def test_add_form_paste_and_upload(client: TestClient, store: Store) -> None:
     assert store.get_article("j1").outlet == "AP"
     idle(client)  # the new articles joined the story in the background
     assert store.article_stories("j1") == [STORY]
+
+
+def test_add_form_keeps_a_published_timestamp_offset(client: TestClient, store: Store) -> None:
+    body = "The council met late on Wednesday."
+    r = client.post("/add", data={"token": TOKEN, "text": body,
+                                  "published": "2017-03-01T21:30-0500"})
+    assert r.status_code == 202, r.text
+    assert store.get_article(article_id(body)).published == "2017-03-01T21:30:00-05:00"
 
 
 @pytest.mark.parametrize(

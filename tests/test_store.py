@@ -346,3 +346,16 @@ def test_iter_articles_languages_filter(store: Store) -> None:
     assert {a.id for a in store.iter_articles(languages=("en",))} == {"en", "file"}
     assert {a.id for a in store.iter_articles()} == {"en", "fr", "file"}
     assert store.count_by_language() == {"en": 1, "fr": 1, None: 1}
+
+
+def test_add_brief_version_if_changed_stores_no_identical_second_version(store: Store) -> None:
+    """Two writers weaving the same story (the follower's update, the server's worker) store
+    one version, not two identical ones; a changed brief is still the next version."""
+    first = store.add_brief_version("s", ["a"], "fp1", '{"v": 1}', if_changed=True)
+    same = store.add_brief_version("s", ["a"], "fp1", '{"v": 1}', if_changed=True)
+    assert (first.version, same.version) == (1, 1)
+    assert [v.version for v in store.brief_versions("s")] == [1]
+    changed = store.add_brief_version("s", ["a", "b"], "fp2", '{"v": 2}', if_changed=True)
+    assert changed.version == 2 and store.get_brief_version("s").brief == '{"v": 2}'
+    forced = store.add_brief_version("s", ["a", "b"], "fp2", '{"v": 2}')  # --force: stored
+    assert forced.version == 3

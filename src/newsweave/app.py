@@ -211,7 +211,7 @@ def weave_and_store(
         if latest is not None and latest.fingerprint == woven.fingerprint:
             return latest
     return store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
-                                   woven.brief_json)
+                                   woven.brief_json, if_changed=only_if_changed)
 
 
 def current_fingerprints(store: Store, words: int = BRIEF_WORDS) -> dict[str, str]:
@@ -293,8 +293,10 @@ def reweave(
 
     def done(story_id: str, woven: Woven | None, error: str | None) -> None:
         if woven is not None:
+            # if_changed: the server's worker may have stored the same brief meanwhile (it
+            # weaves without the update lock): never a second, identical version
             store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
-                                    woven.brief_json)
+                                    woven.brief_json, if_changed=not force)
             result.rewoven.append(story_id)
             result.analysed += woven.analysed
         else:

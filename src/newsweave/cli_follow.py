@@ -83,6 +83,9 @@ def updater(store: Any, languages: tuple[str, ...],
         summary = getattr(result, "summary", None)
         if callable(summary):
             report(f"newsweave: follow: {summary()}")
+        woven = getattr(result, "woven", None)
+        for story_id, reason in getattr(woven, "failed", ()):  # kept stale: retried next update
+            report(f"newsweave: follow: skipped: story {story_id}: {reason}")
         return True
 
     return update

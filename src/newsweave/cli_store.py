@@ -22,7 +22,7 @@ from newsweave.app import (  # noqa: F401 - GroupCounts: its old home
 )
 from newsweave.cli_utils import output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
-from newsweave.grouping_state import StoreEmbedder  # lives there now (the library layer)
+from newsweave.grouping_state import StoreEmbedder  # noqa: F401 - moved there, kept importable
 from newsweave.models import Article
 from newsweave.store import BATCH_SIZE, AddResult, Store, StoryRow, open_store
 

@@ -388,16 +388,19 @@ class Follower:
                     on_round: Callable[[RoundReport], None] | None = None) -> None:
         """Rounds every ``interval`` seconds until ``stop`` is set (Ctrl-C, SIGTERM). After a
         round that stored something, ``after_round`` runs (and again after the next rounds
-        while it returns False, so a failed update is retried)."""
+        while it returns False, so a failed update is retried). ``interval`` runs from the start
+        of one round to the start of the next, the update included: an update that takes longer
+        than the interval is followed by the next round at once, not by another interval."""
         dirty = False
         while not self.stop.is_set():
+            started = time.monotonic()
             report = self.run_round()
             if on_round is not None:
                 on_round(report)
             dirty = dirty or report.changed
             if after_round is not None and dirty and not self.stop.is_set():
                 dirty = after_round(report) is False
-            self.stop.wait(max(0.0, self.interval - report.seconds))
+            self.stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
 
     # ----------------------------------------------------------------------- feeds
     def _poll_source(self, url: str, queues: _OriginQueues, report: RoundReport,
@@ -619,9 +622,12 @@ class Follower:
 
 
 # --------------------------------------------------------------------------- after a round
-def _after_round(store: Store, languages: Iterable[str] | None = ("en",)) -> Any:
+def _after_round(store: Store, languages: Iterable[str] | None = ("en",),
+                 **progress: Callable[..., None]) -> Any:
     """The incremental update after a round that stored something (``app.update``: group the
-    new articles, re-weave the stories that changed)."""
+    new articles, re-weave the stories that changed). ``progress``: ``app.update``'s
+    ``on_total`` / ``on_story`` callbacks (the benchmark times each story's weave with them)."""
     from newsweave import app
 
-    return app.update(store, languages=None if languages is None else tuple(languages))
+    return app.update(store, languages=None if languages is None else tuple(languages),
+                      **progress)

@@ -183,6 +183,10 @@ class ResumableGrouper(StoryGrouper):
         #: bumped whenever a unit becomes (or stops being) boilerplate: an article prepared
         #: in an earlier epoch may strip differently now
         self._strip_epoch = 0
+        #: the article languages this grouper was fed (sorted codes; None: all): saved with
+        #: the state, so a run for other languages regroups instead of silently skipping the
+        #: articles an earlier run left out (they lie below the saved sequence number)
+        self.languages: list[str] | None = None
 
     def add_window(self, articles: Sequence[Article]) -> Iterator[list[StoryAssignment]]:
         from concurrent.futures import ThreadPoolExecutor
@@ -221,6 +225,16 @@ class ResumableGrouper(StoryGrouper):
 
 
 _FINGERPRINTS: dict[tuple[GroupSettings, int], tuple[JoinModel, str]] = {}
+
+
+#: ``ResumableGrouper.languages`` of a state saved before the languages were recorded: such a
+#: state is continued whatever the languages asked for (as it was before)
+UNRECORDED = "unrecorded"
+
+
+def language_key(languages: Sequence[str] | None) -> list[str] | None:
+    """The languages a grouping run admits, as saved with its state (None: all)."""
+    return None if languages is None else sorted({c.lower() for c in languages})
 
 
 def fingerprint(settings: GroupSettings, model: JoinModel) -> str:
@@ -349,6 +363,7 @@ def dump_core(g: ResumableGrouper) -> bytes:
     index = g._index
     meta = {
         "format": FORMAT, "fingerprint": fingerprint(g.s, g._join_model()),
+        "languages": g.languages,
         "docs": g._docs, "seq": g._seq, "clock": g._clock, "live": g._live,
         "deleted": g._deleted, "next_slot": g._next_slot, "capacity": g._capacity,
         "recent": list(g._recent), "reprepared": g.reprepared,
@@ -408,6 +423,7 @@ def _restore_core(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]) -> 
         raise StateError(f"saved in format {meta['format']}, this newsweave reads {FORMAT}")
     if meta["fingerprint"] != fingerprint(g.s, g._join_model()):
         raise StateError("made with other grouping settings or another join model")
+    g.languages = meta.get("languages", UNRECORDED)  # a state saved before languages were
     g._docs, g._seq, g._clock = int(meta["docs"]), int(meta["seq"]), meta["clock"]
     g._live, g._deleted = int(meta["live"]), int(meta["deleted"])
     g._next_slot, g._capacity = int(meta["next_slot"]), int(meta["capacity"])
@@ -572,6 +588,7 @@ def group_new(
         grouper: ResumableGrouper | None = None
         notice = None
         live = _LIVE.pop(store.url, None)  # back only once this run has saved
+        wanted = language_key(languages)
         if info is not None and not rebuild:
             fmt, last_seq, _, _ = info
             if live is not None and live[0] == generation and live[1] == fingerprint(s, model):
@@ -584,6 +601,11 @@ def group_new(
                                          store.load_grouper_stories(), fmt, s, model, embedder)
                 except StateError as err:
                     notice = f"saved grouper state not used ({err}): regrouping every article"
+            if grouper is not None and grouper.languages not in (wanted, UNRECORDED):
+                had = ",".join(grouper.languages or ["all"])
+                notice = (f"saved grouper state is for languages {had}, not "
+                          f"{','.join(wanted or ['all'])}: regrouping every article")
+                grouper = None
         elif not rebuild and store.count_stories():
             notice = "no saved grouper state: regrouping every article"
         full = grouper is None
@@ -594,6 +616,7 @@ def group_new(
         else:
             floor = last_seq - PG_SEQ_SLACK if store.dialect == "postgresql" else last_seq
             source = store.iter_ungrouped(max(0, floor), languages)
+        grouper.languages = wanted
         if notice and on_notice is not None:
             on_notice(notice)
         top = [last_seq]

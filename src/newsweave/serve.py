@@ -471,13 +471,21 @@ def article_json(article: Article, stories: Sequence[str]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- input
+#: ``published`` as the API takes it: an ISO 8601 date, or date and time with an optional UTC
+#: offset (``Z`` or ``+HH:MM``); other spellings (RFC 2822, week dates) are refused
+_ISO_PUBLISHED = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
 def _published_schema(schema: dict[str, Any]) -> None:
-    """``published`` as OpenAPI should say it: an ISO date, or empty / null for none."""
+    """``published`` as OpenAPI should say it: an ISO date or date-time, or empty / null."""
     description = schema.get("description")
+    examples = schema.get("examples")
     schema.clear()
     schema.update({"anyOf": [{"type": "string", "format": "date"},
+                             {"type": "string", "format": "date-time"},
                              {"type": "string", "maxLength": 0}, {"type": "null"}],
-                   "description": description})
+                   "description": description, "examples": examples})
 
 
 class ArticleIn(BaseModel):
@@ -489,22 +497,40 @@ class ArticleIn(BaseModel):
     id: str | None = Field(default=None, pattern=ID_PATTERN, description="kept as the id")
     title: str | None = Field(default=None, max_length=1000)
     outlet: str | None = Field(default=None, max_length=200)
-    published: str | None = Field(default=None, description="first publication, YYYY-MM-DD",
-                                  json_schema_extra=_published_schema)
+    published: str | None = Field(
+        default=None, max_length=40,
+        description="first publication: an ISO 8601 date (`2017-03-01`) or date and time, "
+        "best with the UTC offset it was written in (`2017-03-01T21:30:00-05:00`; `Z` for "
+        "UTC). Stored as written, offset kept (`Z` becomes `+00:00`, fractions of a second "
+        "are dropped), so the article's relative dates resolve against its own local day",
+        examples=["2017-03-01", "2017-03-01T21:30:00-05:00"],
+        json_schema_extra=_published_schema)
     url: str | None = Field(default=None, max_length=2000)
     label: str | None = Field(default=None, max_length=200)
 
     @field_validator("published")
     @classmethod
     def _iso_date(cls, value: str | None) -> str | None:
-        if value:
-            try:
-                dt.date.fromisoformat(value)
-            except ValueError:
-                raise ValueError("published must be an ISO date, YYYY-MM-DD") from None
-            if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-                raise ValueError("published must be an ISO date, YYYY-MM-DD")
-        return value or None
+        """An ISO date, or date and time with an optional offset, normalised as the follower
+        stores feed dates (``ingest.normalise_timestamp``): the offset is kept, never turned
+        into UTC, so the local day (the first ten characters) stays the one the source meant."""
+        from newsweave.ingest import normalise_timestamp
+
+        if not value:
+            return None
+        value = value.strip()
+        message = ("published must be an ISO date or date-time, YYYY-MM-DD or "
+                   "YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z]")
+        if not _ISO_PUBLISHED.fullmatch(value):
+            raise ValueError(message)
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(message) from None
+        normalised = normalise_timestamp(value)
+        if normalised is None or normalised[:10] != value[:10]:
+            raise ValueError(message)
+        return normalised
 
     @field_validator("text")
     @classmethod
@@ -1263,7 +1289,7 @@ def create_app(
                         uploads: list[tuple[str, bytes]]) -> list[Article]:
         """The articles of one form submission (InputError for anything unusable)."""
         if meta["published"]:
-            ArticleIn._iso_date(meta["published"])
+            meta = {**meta, "published": ArticleIn._iso_date(meta["published"])}
         articles = [pasted_article(text, **meta)] if text.strip() else []
         for name, data in uploads:
             articles.extend(articles_from_upload(name, data))

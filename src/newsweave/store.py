@@ -889,15 +889,27 @@ class Store:
 
     # ----------------------------------------------------------------------- brief versions
     def add_brief_version(
-        self, story_id: str, articles: Sequence[str], fingerprint: str, brief: str
+        self, story_id: str, articles: Sequence[str], fingerprint: str, brief: str,
+        if_changed: bool = False,
     ) -> BriefVersion:
         """Store a new brief as the story's next version, in one transaction (a killed run
-        leaves either the whole version or none of it)."""
+        leaves either the whole version or none of it). ``if_changed``: when the latest
+        version already has this fingerprint (another writer, e.g. the server's worker beside
+        the follower's update, wove the same story meanwhile), store nothing and return that
+        version (without its text), checked inside the same transaction."""
         t = story_briefs_t
         created = _now()
         with self._write() as conn:
             if self.dialect == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises
                 conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": story_id})
+            if if_changed:
+                r = conn.execute(
+                    select(t.c.story_id, t.c.version, t.c.created, t.c.articles, t.c.fingerprint)
+                    .where(t.c.story_id == story_id).order_by(t.c.version.desc()).limit(1)
+                ).first()
+                if r is not None and r.fingerprint == fingerprint:
+                    return BriefVersion(r.story_id, r.version, r.created,
+                                        _parse_list(r.articles), r.fingerprint)
             last = conn.execute(
                 select(func.max(t.c.version)).where(t.c.story_id == story_id)).scalar() or 0
             version = last + 1
