@@ -6,8 +6,8 @@ as the store grows.
                                            [--calls 5] [--no-write]
 
 dev: mixed-dev.jsonl in publication-date order (as news arrives); 95% ingested and grouped
-(setup), then 5% more ingested and grouped twice from the same starting store: incrementally (the saved state loaded from the
-store, as a new `stories` process does) and from scratch (``--rebuild``). Both embed the new 5%
+(setup), then 5% more ingested and grouped twice from the same starting store: incrementally
+(the saved state loaded from the store, as a new `stories` process does) and from scratch (``--rebuild``). Both embed the new 5%
 leads and read the others from the vector cache; the stories must come out identical.
 
 calls: stores holding N articles (synthetic: each mixes the sentences of two dev articles, so
