@@ -482,3 +482,14 @@ def test_source_mention_keeps_apposition_and_drops_relative_clause(quotes_of):
     assert first.speaker == "Steven Warren"
     assert text[second.speaker_start : second.speaker_end] == "One official"
     assert text[second.cue_start : second.cue_end] == "now says"
+
+
+def test_mixed_quote_keeps_its_clause_as_the_content(quotes_of):
+    text = "Ellison said that “we have been electing African-Americans to office for a long time.”"
+    found = quotes_of(text)
+    clause = [q for q in found if not q.direct]
+    assert [q.text for q in clause] == [
+        "that “we have been electing African-Americans to office for a long time.”"]
+    assert {q.parts for q in found} == {((clause[0].start, clause[0].end),)}
+    # a clause that is nothing but the quotation is no second record
+    assert len(quotes_of("“We will win this fight,” Pelosi said.")) == 1

@@ -656,6 +656,16 @@ def _quote_lookup(pieces: Sequence[Piece]):
     return inside
 
 
+def _words_outside(text: str, start: int, end: int, pieces: Sequence[Piece]) -> bool:
+    """Whether text[start:end] has a word outside the quotation pieces in it: if not, the
+    clause is just a quotation, already a record of its own."""
+    mask = [True] * (end - start)
+    for p in pieces:
+        for i in range(max(start, p.start), min(end, p.end)):
+            mask[i - start] = False
+    return any(keep and ch.isalnum() for keep, ch in zip(mask, text[start:end], strict=True))
+
+
 def _quoted_share(start: int, end: int, pieces: Sequence[Piece]) -> float:
     if end <= start:
         return 0.0
@@ -983,7 +993,9 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
         if cue.content is None or cue.speaker is None:
             continue
         start, end = cue.content
-        if end - start < 8 or _quoted_share(start, end, pieces) >= 0.5:
+        # a clause mostly in quotation marks stays: it is the attribution's content (a mixed
+        # quote, "that “...”"), and its pieces join it as parts of one attribution
+        if end - start < 8 or not _words_outside(text, start, end, pieces):
             continue
         if cue.text == "according to" and _relays(cue, cues, doc):
             continue
