@@ -1234,15 +1234,22 @@ def is_agent(speaker: str | None) -> bool | None:
     return None
 
 
+#: how a speaker can be found (``QuoteMention.basis``): the cue's clause holds the content;
+#: the nearest cue of its sentences; a stance verb's object; "according to X"; a headline
+#: "X: ..."; a name before a colon or on a signature line; the subject of the clause holding
+#: the quotation; a verb framing it; a colon ending the paragraph before; the quote before
+BASES = ("clause", "near", "stance", "according", "headline", "name", "subject", "framing",
+         "colon", "continued")
 #: share of speakers found right, per basis and kind of mention, measured by
-#: ``benchmarks/quotes_cv.py`` over PolNeAR train + dev (rounded; see benchmarks/RESULTS.md).
+#: ``benchmarks/quotes_cv.py`` over PolNeAR train + dev (rounded, smoothed toward the overall
+#: rate; only the pairs seen at least 20 times; see benchmarks/RESULTS.md).
 SPEAKER_CONFIDENCE: dict[str, float] = {
-    "clause/named": 0.98, "clause/described": 0.91, "clause/pronoun": 0.86,
-    "near/named": 0.95, "near/described": 0.82, "near/pronoun": 0.78,
-    "stance/named": 0.91, "stance/described": 0.78, "stance/pronoun": 0.81,
+    "clause/named": 0.98, "clause/described": 0.92, "clause/pronoun": 0.87,
+    "near/named": 0.95, "near/described": 0.82, "near/pronoun": 0.77,
+    "stance/named": 0.93, "stance/described": 0.88, "stance/pronoun": 0.73,
     "according/named": 0.97, "according/described": 0.96,
-    "headline/named": 0.99, "colon/named": 0.94,
-    "framing/named": 0.89, "framing/described": 0.60, "framing/pronoun": 0.75,
+    "headline/named": 0.99, "name/named": 0.96, "subject/named": 0.75,
+    "framing/named": 0.89, "framing/described": 0.62, "framing/pronoun": 0.73,
 }
 #: a basis/kind the table lacks
 DEFAULT_CONFIDENCE = 0.7
