@@ -493,3 +493,23 @@ def test_mixed_quote_keeps_its_clause_as_the_content(quotes_of):
     assert len(parts) == 1 and parts[0][0] == clause[0].start
     # a clause that is nothing but the quotation is no second record
     assert len(quotes_of("“We will win this fight,” Pelosi said.")) == 1
+
+
+def test_crf_experiment_labels_round_trip(nlp):
+    from benchmarks.quotes_crf import decode, gold_labels, paragraph_slices
+
+    text = "“We will win,” Pelosi said.\n\nThe vote is close, aides said."
+    doc = nlp(text)
+    record = {"quotes": [
+        {"parts": [[1, 13]], "speaker_start": 15, "speaker_end": 21, "cue_start": 22,
+         "cue_end": 26},
+        {"parts": [[29, 46]], "speaker_start": 48, "speaker_end": 53, "cue_start": 54,
+         "cue_end": 58},
+    ]}
+    labels = gold_labels(doc, record)
+    units = decode(doc, labels)
+    assert [text[a:b] for parts, _s, _c in units for a, b in parts] == [
+        "We will win,", "The vote is close"]
+    assert [text[s[0]:s[1]] for _p, s, _c in units if s] == ["Pelosi", "aides"]
+    assert [text[c[0]:c[1]] for _p, _s, c in units if c] == ["said", "said"]
+    assert len(paragraph_slices(doc)) == 2
