@@ -513,3 +513,23 @@ def test_crf_experiment_labels_round_trip(nlp):
     assert [text[s[0]:s[1]] for _p, s, _c in units if s] == ["Pelosi", "aides"]
     assert [text[c[0]:c[1]] for _p, _s, c in units if c] == ["said", "said"]
     assert len(paragraph_slices(doc)) == 2
+
+
+def test_example_who_said_what_lists_only_sources_most_important_first(example_documents):
+    from newsweave.entities import resolve_entities
+    from newsweave.quotes import is_agent
+
+    for d in example_documents:
+        d.quotes = tuple(extract_quotes(d.doc, d.article.text))
+    entities, _ = resolve_entities(example_documents)
+    quotes = group_quotes(example_documents, entities)
+    listed = [q for q in quotes if not q.low_confidence]
+    speakers = {q.speaker for q in listed}
+    assert not speakers & {None, "reports", "they", "Post", "Washington", "WASHINGTON"}
+    assert all(is_agent(s) is not False for s in speakers)
+    assert not any(q.text.startswith("him in front") for q in quotes)
+    assert "Washington Post" in speakers
+    first = quotes[0]
+    assert first.text.startswith("I never met") and len({v.source for v in first.sources}) == 3
+    assert all(q.confidence is not None for q in quotes)
+    assert [q.low_confidence for q in quotes] == sorted(q.low_confidence for q in quotes)
