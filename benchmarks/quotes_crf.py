@@ -204,7 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Exact spans on the PolNeAR dev month, same measure as the Quotes section. "
             "A CRF tagger (python-crfsuite) over spaCy token features and the rules' own "
             "labels, trained on the train months; one BIO sequence per paragraph. Note: the "
-            "CRF has no attribution grouping, so each tagged content run counts as one part."
+            "CRF has no attribution grouping, so each tagged content run counts as one part. "
+            "Not shipped: the package runs the rules (mapping the CRF's spans onto the rules' "
+            "attributions and speakers, and measuring that hybrid, is left to do)."
             f"\n\n{table}\n\n{note}\n"
         ))
     return 0
