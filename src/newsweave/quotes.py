@@ -834,6 +834,11 @@ def _framing_subject(verb, inside):
     return subject if subject.pos_ in ("NOUN", "PROPN", "PRON") else None
 
 
+#: tokens after a closing mark searched for the verb that frames the quote (a longer reach
+#: gained 0.001 in cross-validation: not worth keeping)
+_FRAME_REACH = 4
+
+
 def _adjacent_verb_cue(doc, piece: Piece, inside) -> Cue | None:
     """Any verb that frames the quote: ``"...," Kelly charged`` right after the closing mark,
     or ``Cruz continued: "..."`` just before the opening mark (also across a paragraph
@@ -843,7 +848,7 @@ def _adjacent_verb_cue(doc, piece: Piece, inside) -> Cue | None:
     if piece.close_mark is not None:
         after = doc.char_span(piece.close_mark, piece.outer_end, alignment_mode="expand")
         if after is not None:
-            for tok in doc[after.end : after.end + 4]:
+            for tok in doc[after.end : after.end + _FRAME_REACH]:
                 if "\n" in tok.text:
                     break  # the framing verb sits in the quote's own paragraph
                 if not inside(tok.idx):
