@@ -7,8 +7,9 @@ as the store grows.
 
 dev: mixed-dev.jsonl in publication-date order (as news arrives); 95% ingested and grouped
 (setup), then 5% more ingested and grouped twice from the same starting store: incrementally
-(the saved state loaded from the store, as a new `stories` process does) and from scratch (``--rebuild``). Both embed the new 5%
-leads and read the others from the vector cache; the stories must come out identical.
+(the saved state loaded from the store, as a new `stories` process does) and from scratch
+(``--rebuild``). Both embed the new 5% leads and read the others from the vector cache; the
+stories must come out identical.
 
 calls: stores holding N articles (synthetic: each mixes the sentences of two dev articles, so
 texts are unique), then one new article added and grouped, ``--calls`` times: "warm" keeps the

@@ -482,3 +482,54 @@ def test_source_mention_keeps_apposition_and_drops_relative_clause(quotes_of):
     assert first.speaker == "Steven Warren"
     assert text[second.speaker_start : second.speaker_end] == "One official"
     assert text[second.cue_start : second.cue_end] == "now says"
+
+
+def test_mixed_quote_keeps_its_clause_as_the_content(quotes_of):
+    text = "Ellison said that “we have been electing African-Americans to office for a long time.”"
+    found = quotes_of(text)
+    clause = [q for q in found if not q.direct]
+    assert [q.text[:22] for q in clause] == ["that “we have been ele"]
+    (parts,) = {q.parts for q in found}  # one attribution, one stretch from "that" on
+    assert len(parts) == 1 and parts[0][0] == clause[0].start
+    # a clause that is nothing but the quotation is no second record
+    assert len(quotes_of("“We will win this fight,” Pelosi said.")) == 1
+
+
+def test_crf_experiment_labels_round_trip(nlp):
+    from benchmarks.quotes_crf import decode, gold_labels, paragraph_slices
+
+    text = "“We will win,” Pelosi said.\n\nThe vote is close, aides said."
+    doc = nlp(text)
+    record = {"quotes": [
+        {"parts": [[1, 13]], "speaker_start": 15, "speaker_end": 21, "cue_start": 22,
+         "cue_end": 26},
+        {"parts": [[29, 46]], "speaker_start": 48, "speaker_end": 53, "cue_start": 54,
+         "cue_end": 58},
+    ]}
+    labels = gold_labels(doc, record)
+    units = decode(doc, labels)
+    assert [text[a:b] for parts, _s, _c in units for a, b in parts] == [
+        "We will win,", "The vote is close"]
+    assert [text[s[0]:s[1]] for _p, s, _c in units if s] == ["Pelosi", "aides"]
+    assert [text[c[0]:c[1]] for _p, _s, c in units if c] == ["said", "said"]
+    assert len(paragraph_slices(doc)) == 2
+
+
+def test_example_who_said_what_lists_only_sources_most_important_first(example_documents):
+    from newsweave.entities import resolve_entities
+    from newsweave.quotes import is_agent
+
+    for d in example_documents:
+        d.quotes = tuple(extract_quotes(d.doc, d.article.text))
+    entities, _ = resolve_entities(example_documents)
+    quotes = group_quotes(example_documents, entities)
+    listed = [q for q in quotes if not q.low_confidence]
+    speakers = {q.speaker for q in listed}
+    assert not speakers & {None, "reports", "they", "Post", "Washington", "WASHINGTON"}
+    assert all(is_agent(s) is not False for s in speakers)
+    assert not any(q.text.startswith("him in front") for q in quotes)
+    assert "Washington Post" in speakers
+    first = quotes[0]
+    assert first.text.startswith("I never met") and len({v.source for v in first.sources}) == 3
+    assert all(q.confidence is not None for q in quotes)
+    assert [q.low_confidence for q in quotes] == sorted(q.low_confidence for q in quotes)
