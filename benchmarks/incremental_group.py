@@ -27,6 +27,7 @@ import random
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._results import DATA, peak_rss_mb, write_section  # noqa: E402
 
 DEV = DATA / "clustering" / "mixed-dev.jsonl"
-WORK = Path("/tmp/newsweave-incremental-bench")
+#: Stores are built in a fresh temporary folder per run (removed at the end), so runs from
+#: several checkouts never share files.
+WORK = Path(".")
 
 
 def _articles():
@@ -280,12 +283,16 @@ def main(argv=None) -> int:
                     "builds the stores: a smaller one keeps the run short)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
-    WORK.mkdir(parents=True, exist_ok=True)
-    dev = bench_dev() if args.part in ("dev", "both") else None
-    if dev:
-        print(dev, flush=True)
-    calls = bench_calls([int(x) for x in args.sizes.split(",")], args.calls, args.window) \
-        if args.part in ("calls", "both") else None
+    global WORK
+    WORK = Path(tempfile.mkdtemp(prefix="newsweave-incremental-bench-"))
+    try:
+        dev = bench_dev() if args.part in ("dev", "both") else None
+        if dev:
+            print(dev, flush=True)
+        calls = bench_calls([int(x) for x in args.sizes.split(",")], args.calls,
+                            args.window) if args.part in ("calls", "both") else None
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
     text = render(dev, calls, "python benchmarks/incremental_group.py " + " ".join(
         argv if argv is not None else sys.argv[1:]))
     print(text)
