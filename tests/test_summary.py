@@ -258,11 +258,9 @@ def test_copied_sentence_counts_once():
     [
         ("It has emerged that the senator spoke twice with the ambassador.", False),
         ("It is false, the spokesman told reporters on Thursday.", True),
-        ("I have no idea what this allegation is about.", True),
-        ("We will keep fighting for the town, the mayor said.", True),
     ],
 )
-def test_dangling_expletive_it_and_first_person(text, dangling):
+def test_dangling_expletive_it(text, dangling):
     assert is_dangling(text) is dangling
 
 
