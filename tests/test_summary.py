@@ -283,3 +283,27 @@ def test_dangling_expletive_it(text, dangling):
 def test_bare_date_stamp_is_trimmed():
     text = "date 2017-03-02 Several Democrats are calling for the attorney general to step down."
     assert text[trim_dateline(text):].startswith("Several Democrats")
+
+
+def test_concepts_count_sentences_that_cannot_be_lifted():
+    """What an outlet says inside a quotation split over sentences still corroborates: with
+    ``df_all_sentences`` the pair of words it shares with another outlet gets a weight."""
+    from dataclasses import replace
+
+    from newsweave.summary import liftable, sentence_units
+
+    docs = analyze([
+        Article(id="a", text="The harbour authority closed the northern pier on Monday after "
+                "inspectors found deep cracks in its concrete supports."),
+        Article(id="b", text="\u201cWe found deep cracks in the concrete supports. Nobody should "
+                "walk there,\u201d the chief inspector told reporters on the quay on Monday."),
+    ])
+    units = sentence_units(docs)
+    assert any(u.doc == 1 and not liftable(u, DEFAULT_SUMMARY) for u in units)
+    only_liftable = concept_weights(
+        [u for u in units if liftable(u, DEFAULT_SUMMARY)], len(docs), None,
+        replace(DEFAULT_SUMMARY, df_all_sentences=False),
+    )
+    every = concept_weights(units, len(docs), None, DEFAULT_SUMMARY)
+    assert "deep_crack" in every
+    assert "deep_crack" not in only_liftable
