@@ -54,8 +54,6 @@ _EXPLETIVE_IT = re.compile(
     r"^\s*It\s+(?:has|had|is|was)\s+(?:been\s+|now\s+|also\s+)?(?:emerged|reported|revealed|"
     r"learned|learnt|understood|believed|alleged|claimed|confirmed|announced)\s+that\b"
 )
-#: first-person openers outside quotation marks: the inner sentence of a longer quotation
-_FIRST_PERSON = frozenset("i we my our me us".split())
 
 
 @dataclass(frozen=True)
@@ -94,8 +92,6 @@ def is_dangling(text: str) -> bool:
         return True
     if first in _DANGLING_PRONOUNS:
         return not _EXPLETIVE_IT.match(text)
-    if first in _FIRST_PERSON and not re.match(r"^\s*[\"“']", text):
-        return True  # a quotation's inner sentence, its speaker left behind
     return bool(re.match(r"^[\"“”']?\s*(he|she|they)\s+(said|says|added|told)\b", text, re.I))
 
 
@@ -143,8 +139,8 @@ def _concepts(lemmas: list[tuple[str, bool]]) -> frozenset[str]:
     return frozenset(grams)
 
 
-def candidates(documents: Sequence[Document], settings: SummarySettings) -> list[Candidate]:
-    """Every sentence fit to be lifted out of its article on its own."""
+def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
+    """Every sentence of every document as a unit (leading dateline trimmed), liftable or not."""
     out: list[Candidate] = []
     for di, document in enumerate(documents):
         text = document.article.text
@@ -152,11 +148,6 @@ def candidates(documents: Sequence[Document], settings: SummarySettings) -> list
             cut = trim_dateline(sent.text) if sent.index < 2 else 0
             start = sent.start + cut
             body = text[start : sent.end]
-            n_words = len(body.split())
-            if not (settings.min_words <= n_words <= settings.max_words):
-                continue
-            if not _looks_like_sentence(body) or is_dangling(body):
-                continue
             if document.doc is not None:
                 lemmas = _lemmas(document.doc, start, sent.end)
             else:
@@ -164,11 +155,26 @@ def candidates(documents: Sequence[Document], settings: SummarySettings) -> list
             out.append(
                 Candidate(
                     doc=di, sent=sent.index, start=start, end=sent.end, text=body,
-                    words=n_words, concepts=_concepts(lemmas),
+                    words=len(body.split()), concepts=_concepts(lemmas),
                     content=frozenset(w for w, c in lemmas if c),
                 )
             )
     return out
+
+
+def liftable(unit: Candidate, settings: SummarySettings) -> bool:
+    """Fit to be lifted out of its article on its own: a whole, plain, self-contained
+    sentence of a sensible length."""
+    return (
+        settings.min_words <= unit.words <= settings.max_words
+        and _looks_like_sentence(unit.text)
+        and not is_dangling(unit.text)
+    )
+
+
+def candidates(documents: Sequence[Document], settings: SummarySettings) -> list[Candidate]:
+    """Every sentence fit to be lifted out of its article on its own."""
+    return [u for u in sentence_units(documents) if liftable(u, settings)]
 
 
 def concept_weights(
@@ -222,7 +228,8 @@ def select(
 ) -> list[Candidate]:
     """Budgeted greedy selection; returns chosen candidates in reading order. ``copy_of``:
     article id -> the article it copies, whose concepts it does not corroborate."""
-    cands = candidates(documents, settings)
+    units = sentence_units(documents)
+    cands = [u for u in units if liftable(u, settings)]
     if not cands:
         return []
     origin_of = None
@@ -233,8 +240,13 @@ def select(
     vecs = [_vector(documents, c) for c in cands]
     have_vecs = all(v is not None for v in vecs)
     mat = np.stack(vecs) if have_vecs else None
-    lifted = copied_sentences(cands, mat) if settings.copied_sentences_once else None
-    weights = concept_weights(cands, len(documents), query, settings, origin_of, lifted)
+    # what the sources say: every sentence, or only the liftable ones
+    basis, basis_mat = cands, mat
+    if settings.df_all_sentences:
+        basis = units
+        basis_mat = _unit_matrix(documents, units) if mat is not None else None
+    lifted = copied_sentences(basis, basis_mat) if settings.copied_sentences_once else None
+    weights = concept_weights(basis, len(documents), query, settings, origin_of, lifted)
     if mat is not None:
         centroid = mat.mean(axis=0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
@@ -293,6 +305,10 @@ def select(
             reached = np.maximum(reached, sims[best])
     picked = [cands[i] for i in chosen]
     return order(documents, picked)
+
+
+def _unit_matrix(documents: Sequence[Document], units: Sequence[Candidate]) -> np.ndarray:
+    return np.stack([documents[u.doc].vectors[u.sent] for u in units])
 
 
 def copied_sentences(cands: Sequence[Candidate], mat: np.ndarray | None) -> list[int]:

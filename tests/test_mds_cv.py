@@ -1,0 +1,41 @@
+"""The cross-validation harness: folds by cluster, choice made on the other folds only."""
+
+from benchmarks.mds_cv import cv_select, fold_means, fold_of, lodo, subsample
+
+
+def test_fold_of_is_stable_and_spreads():
+    ids = [f"cluster-{i}" for i in range(200)]
+    folds = [fold_of(i, 5) for i in ids]
+    assert folds == [fold_of(i, 5) for i in ids]
+    counts = [folds.count(k) for k in range(5)]
+    assert min(counts) > 20  # every fold gets a fair share
+
+
+def test_cv_select_chooses_on_the_other_folds_only():
+    # point "a" wins on folds 1-2 and is poor on fold 0; "b" is the reverse
+    folds = [0, 0, 1, 1, 2, 2]
+    table = {"a": [1.0, 1.0, 9.0, 9.0, 9.0, 9.0], "b": [9.0, 9.0, 1.0, 1.0, 2.0, 2.0]}
+    held, chosen = cv_select(table, folds, 3)
+    assert chosen[0] == "a" and held[0] == 1.0  # fold 0 scored with what the others chose
+    # fold 1: on folds 0 and 2, "b" averages 5.5 and "a" 5.0, so "b" is scored on fold 1
+    assert chosen[1] == "b" and held[1] == 1.0
+    assert fold_means(table["a"], folds, 3) == [1.0, 9.0, 9.0]
+
+
+def test_lodo_scores_the_left_out_dataset_with_the_others_choice():
+    tables = {
+        "x": {"default": [1.0, 1.0], "p": [3.0, 3.0]},
+        "y": {"default": [5.0, 5.0], "p": [4.0, 4.0]},
+        "z": {"default": [2.0, 2.0], "p": [4.0, 4.0]},
+    }
+    out = lodo(tables, ["default", "p"])
+    assert out["y"] == ("p", 4.0)  # chosen on x and z, where p gains
+    assert out["x"][0] == "p"
+
+
+def test_subsample_is_by_hash_not_file_order():
+    clusters = [{"id": f"c{i}"} for i in range(30)]
+    picked = subsample(clusters, 10)
+    assert len(picked) == 10
+    assert picked == subsample(list(reversed(clusters)), 10)
+    assert subsample(clusters, None) == clusters
