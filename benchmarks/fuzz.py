@@ -258,13 +258,16 @@ def _good_kept(command: str, case: Case, db: Path, out: Path, code: int | None) 
     return GOOD_ID in text or (command == "weave" and GOOD_TEXT[:40] in text)
 
 
-def run(per_category: int, hang: float, only: set[str] | None) -> list[Outcome]:
+def run(per_category: int, hang: float, only: set[str] | None,
+        categories: set[str] | None = None) -> list[Outcome]:
     rng = random.Random(10)
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="newsweave-fuzz-") as tmp:
         folder = Path(tmp)
         cases = [*_jsonl_cases(folder, rng, per_category), *_file_cases(folder, per_category)]
         for n, case in enumerate(cases):
+            if categories and case.category not in categories:
+                continue
             for command, cmd in _commands(case, folder / f"s{n}.db",
                                           folder / f"o{n}.out").items():
                 if only and command not in only:
@@ -316,9 +319,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="inputs per category (default 2: a modest run)")
     parser.add_argument("--hang", type=float, default=60.0, help="seconds before a run is a hang")
     parser.add_argument("--commands", nargs="*", help="only these commands (e.g. ingest)")
+    parser.add_argument("--categories", nargs="*", help="only these input categories")
     parser.add_argument("--json", metavar="FILE", help="write every outcome and the summary")
     args = parser.parse_args(argv)
-    outcomes = run(args.per_category, args.hang, set(args.commands) if args.commands else None)
+    outcomes = run(args.per_category, args.hang, set(args.commands) if args.commands else None,
+                   set(args.categories) if args.categories else None)
     table = summarize(outcomes)
     print(json.dumps(table, indent=2))
     if args.json:

@@ -619,7 +619,15 @@ def _optional_str(record: dict[str, Any], key: str, path: Path, line: int) -> st
         return None
     if not isinstance(value, str):
         raise InputError(f'"{key}" must be a string or null', path, line)
+    _check_length(key, value, path, line)
     return value.strip() or None
+
+
+def _check_length(key: str, value: str, path: Path, line: int) -> None:
+    limit = validate.MAX_FIELD_CHARS.get(key)
+    if limit is not None and len(value) > limit:
+        raise InputError(f'"{key}" of {len(value):,} characters is over the {limit:,} limit',
+                         path, line)
 
 
 def _record_id(record: dict[str, Any], text: str, path: Path, line: int) -> str:
@@ -628,6 +636,7 @@ def _record_id(record: dict[str, Any], text: str, path: Path, line: int) -> str:
         return article_id(text)
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InputError('"id" must be a string or an integer', path, line)
+    _check_length("id", str(value), path, line)
     return str(value)
 
 
