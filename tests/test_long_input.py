@@ -65,3 +65,16 @@ def test_texts_past_the_limits_are_one_error(text: str, needle: str) -> None:
     with pytest.raises(InputError, match=needle) as info:
         analyze([Article(id="big", text=text)], embed=False)
     assert "big" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_weave_leaves_out_an_article_over_the_limits() -> None:
+    from newsweave.weave import weave_articles
+
+    good = Article(id="good", text=SENT * 3 + "Officials met in Paris on Monday.")
+    bad = Article(id="bad", text="A: " * 11_000)
+    refused: list[InputError] = []
+    brief = weave_articles([good, bad], on_error=refused.append)
+    assert [s.id for s in brief.sources] == ["good"]
+    assert len(refused) == 1 and "bad" in str(refused[0])
+    with pytest.raises(InputError, match="bad"):
+        weave_articles([good, bad])
