@@ -150,8 +150,8 @@ def weave_articles(
 
     Raises InputError (naming the article) for a text over the limits of
     ``newsweave.validate``; a date outside 1800..tomorrow (a store filled before the check) is
-    ignored, as ingest would have dropped it. With ``on_error``, such an article is handed to it and left out of the brief instead;
-    InputError is still raised when none is left."""
+    ignored, as ingest would have dropped it. With ``on_error``, such an article is handed to
+    it and left out of the brief instead; InputError is still raised when none is left."""
     articles = [_sane_dates(a) for a in articles]
     documents = analyze(articles, on_error=on_error)
     if articles and not documents:
