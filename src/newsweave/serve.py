@@ -672,8 +672,11 @@ def _store_brief_fn(store: Any) -> BriefFn:
     from newsweave.weave import weave_articles
 
     def brief(articles: Sequence[Article], story_id: str) -> Brief:
+        # an article over the input limits (stored through the API) is left out of the brief,
+        # not a 500 for the whole story
         return weave_articles(articles, story_id=story_id, words=BRIEF_WORDS,
-                              copies=store.story_duplicates(story_id))
+                              copies=store.story_duplicates(story_id),
+                              on_error=lambda err: log.warning("story %s: %s", story_id, err))
 
     return brief
 
