@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python benchmarks/mds.py
+
+# Hostile inputs through every command: counts of inputs, exits, tracebacks, hangs, peak memory.
+fuzz: $(STAMP)
+	$(BIN)/python benchmarks/fuzz.py --per-category 20 --json benchmarks/fuzz-results.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -339,7 +339,8 @@ def test_cli_malformed_line_is_one_error(tmp_path, capsys):
     assert main(["quotes", "--jsonl", str(src), "--out", str(out), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert f"{src}:2:" in err and "Traceback" not in err
-    assert not out.exists()
+    # the good line before the bad one is still written (report and go on)
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [1]
 
 
 # --------------------------------------------------------------------------- benchmark metric

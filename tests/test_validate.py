@@ -216,3 +216,35 @@ def test_html_with_too_many_tags_is_refused_fast(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="tags is over the 50,000 limit"):
         list(iter_articles(path))
     assert time.monotonic() - started < 2
+
+
+# --------------------------------------------------------------------------- store failures
+def test_full_disk_is_one_line_exit_2(tmp_path: Path, capsys, monkeypatch) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from newsweave.cli import main
+    from newsweave.store import Store
+
+    def full(self, *args, **kwargs):
+        raise OperationalError("INSERT ...", {}, sqlite3.OperationalError(
+            "database or disk is full"))
+
+    monkeypatch.setattr(Store, "add_articles", full)
+    article = tmp_path / "a.txt"
+    article.write_text("The council passed the budget on Tuesday.\n")
+    code = main(["ingest", str(article), "--db", str(tmp_path / "s.db"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == "newsweave: error: store error: database or disk is full\n"
+
+
+def test_corrupted_store_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
+    from newsweave.cli import main
+
+    db = tmp_path / "junk.db"
+    db.write_bytes(b"this is not a database" * 500)
+    code = main(["stories", "--db", str(db)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "not a database" in err

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from functools import lru_cache
 from typing import Any
@@ -146,10 +146,13 @@ def _decode(article: Article, payload: bytes) -> Document | None:
     )
 
 
-def documents_for(store: Any, articles: Sequence[Article]) -> tuple[list[Document], int]:
+def documents_for(
+    store: Any, articles: Sequence[Article], on_error: Callable[[Any], None] | None = None
+) -> tuple[list[Document], int]:
     """The analyses of ``articles`` (in their order): stored ones read back, the others (none
     stored, another version, unreadable) analysed in one batch and stored. Returns the
-    documents and how many articles were analysed afresh."""
+    documents and how many articles were analysed afresh. With ``on_error``, an article over
+    the input limits is handed to it and left out (else its ``InputError`` is raised)."""
     from newsweave.analyze import analyze
 
     version = analysis_version()
@@ -160,9 +163,13 @@ def documents_for(store: Any, articles: Sequence[Article]) -> tuple[list[Documen
         out.append(decode_document(article, row[1]) if row and row[0] == version else None)
     missing = [i for i, d in enumerate(out) if d is None]
     if missing:
-        fresh = analyze([articles[i] for i in missing])
+        fresh = {d.article.id: d for d in analyze([articles[i] for i in missing],
+                                                   on_error=on_error)}
         rows: dict[str, bytes] = {}
-        for i, document in zip(missing, fresh, strict=True):
+        for i in missing:
+            document = fresh.get(articles[i].id)
+            if document is None:  # left out: over the input limits
+                continue
             out[i] = document
             try:
                 rows[document.article.id] = encode_document(document)

@@ -6,7 +6,7 @@ length-sorted embedding pass over all sentences of a call)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -70,23 +70,36 @@ def analyze(
     keep_doc: bool = True,
     quotes: bool = True,
     timexes: bool = True,
+    on_error: Callable[[InputError], None] | None = None,
 ) -> list[Document]:
     """Analyse articles together: one spaCy pass and one embedding pass for all of them.
-    ``quotes``/``timexes`` switch off the analyzers a caller does not need (summary-only runs)."""
+    ``quotes``/``timexes`` switch off the analyzers a caller does not need (summary-only runs).
+
+    An article over the limits of ``newsweave.validate`` (characters, tokens, sentences) is an
+    InputError naming it: raised, or with ``on_error`` handed to it and left out."""
     from newsweave.validate import MAX_TEXT_SENTENCES, LimitError, check_text
 
+    def refuse(err: InputError) -> None:
+        if on_error is None:
+            raise err
+        on_error(err)
+
+    kept: list[Article] = []
     for article in articles:
         try:
             check_text(article.text)
         except LimitError as exc:
-            raise InputError(f"article {article.id}: {exc}", article.path) from None
-    docs = list(parse_texts(a.text for a in articles))
+            refuse(InputError(f"article {article.id}: {exc}", article.path))
+        else:
+            kept.append(article)
+    docs = list(parse_texts(a.text for a in kept))
     documents: list[Document] = []
-    for article, doc in zip(articles, docs, strict=True):
+    for article, doc in zip(kept, docs, strict=True):
         sentences = _sentences(doc, article.text)
         if len(sentences) > MAX_TEXT_SENTENCES:
-            raise InputError(f"article {article.id}: {len(sentences):,} sentences is over the "
-                             f"{MAX_TEXT_SENTENCES:,} limit", article.path)
+            refuse(InputError(f"article {article.id}: {len(sentences):,} sentences is over "
+                              f"the {MAX_TEXT_SENTENCES:,} limit", article.path))
+            continue
         document = Document(
             article=article,
             sentences=tuple(sentences),

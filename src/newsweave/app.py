@@ -163,6 +163,17 @@ class Woven:
 WeaveFn = Callable[[Sequence[Article], str], Brief]
 
 
+def _left_out(story_id: str) -> Callable[[Any], None]:
+    """An article over the input limits (stored through the API) is left out of its story's
+    brief with a warning, rather than failing the whole story."""
+    import logging
+
+    def note(err: Any) -> None:
+        logging.getLogger("newsweave.app").warning("story %s: %s", story_id, err)
+
+    return note
+
+
 def weave_story(
     store: Store, story_id: str, words: int = BRIEF_WORDS, weave_fn: WeaveFn | None = None
 ) -> tuple[Woven, Brief, list[Article]]:
@@ -183,7 +194,7 @@ def weave_story(
     if weave_fn is not None:
         brief = weave_fn(articles, story_id)
     else:
-        documents, analysed = documents_for(store, articles)
+        documents, analysed = documents_for(store, articles, on_error=_left_out(story_id))
         brief = weave_documents(documents, story_id=story_id, words=words, copies=copies)
         if story.headline:
             brief = replace(brief, story=replace(brief.story, headline=story.headline))

@@ -107,8 +107,9 @@ def ingest_paths(
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    """Exit 0 when articles were read (bad records are reported and skipped), 2 when the
-    input held nothing usable, a path is missing or the store cannot be opened."""
+    """Exit 0 when every input was good; 2 when a bad file or record was reported and skipped
+    (the good ones are stored all the same), the input held nothing usable, a path is missing
+    or the store cannot be opened."""
     for path in args.paths:
         if not Path(path).exists():
             raise InputError("no such file or directory", path)
@@ -130,7 +131,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     print(counts.summary())
     if counts.read == 0:
         raise InputError("no articles found in the given paths")
-    return 0
+    return 2 if counts.bad else 0  # the good records are stored; the bad ones were reported
 
 
 # --------------------------------------------------------------------------- stories

@@ -51,7 +51,11 @@ def run_files(args: argparse.Namespace) -> int:
     if len(articles) > MAX_BRIEF_ARTICLES:
         raise InputError(f"{len(articles):,} articles are over the {MAX_BRIEF_ARTICLES:,} one "
                          "brief can weave: ingest them and group them with `newsweave stories`")
-    brief = weave_articles(articles, story_id=args.story_id, words=args.words)
+    def refused(err: InputError) -> None:  # an article over the limits, found while weaving
+        bad.append(err)
+        print(f"newsweave: skipped: {err}", file=sys.stderr)
+
+    brief = weave_articles(articles, story_id=args.story_id, words=args.words, on_error=refused)
     text = render(brief, fmt, texts={a.id: a.text for a in articles})
     with output_sink(args.out) as fh:
         fh.write(text if text.endswith("\n") else text + "\n")

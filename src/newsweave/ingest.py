@@ -755,7 +755,15 @@ def _optional_str(record: dict[str, Any], key: str, path: Path, line: int) -> st
         return None
     if not isinstance(value, str):
         raise InputError(f'"{key}" must be a string or null', path, line)
+    _check_length(key, value, path, line)
     return value.strip() or None
+
+
+def _check_length(key: str, value: str, path: Path, line: int) -> None:
+    limit = validate.MAX_FIELD_CHARS.get(key)
+    if limit is not None and len(value) > limit:
+        raise InputError(f'"{key}" of {len(value):,} characters is over the {limit:,} limit',
+                         path, line)
 
 
 def _record_id(record: dict[str, Any], text: str, path: Path, line: int) -> str:
@@ -764,6 +772,7 @@ def _record_id(record: dict[str, Any], text: str, path: Path, line: int) -> str:
         return article_id(text)
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InputError('"id" must be a string or an integer', path, line)
+    _check_length("id", str(value), path, line)
     return str(value)
 
 
@@ -786,10 +795,8 @@ def _article_from_record(record: Any, path: Path, line: int) -> Article:
         text=text,
         title=_optional_str(record, "title", path, line),
         outlet=_optional_str(record, "outlet", path, line),
-        published=sane_date(normalise_date(published), "published", path, line),
-        updated=sane_date(
-            normalise_date(_optional_str(record, "updated", path, line)), "updated", path, line
-        ),
+        published=record_date(published, "published", path, line),
+        updated=record_date(_optional_str(record, "updated", path, line), "updated", path, line),
         url=_optional_str(record, "url", path, line),
         path=str(path),
         label=_optional_str(record, "label", path, line),
@@ -814,6 +821,21 @@ def sane_date(
     latest = validate.latest_date().isoformat()
     warn(f'"{field}" {value} is outside {validate.MIN_YEAR}-01-01..{latest}: dropped', path, line)
     return None
+
+
+def record_date(
+    value: str | None, field: str, path: Path | str | None = None, line: int | None = None
+) -> str | None:
+    """A record's date field as ISO, or None with a warning when it is given but is no full
+    date ("0000-01-01", "next week") or is outside 1800..tomorrow."""
+    if value is None or not value.strip():
+        return None
+    iso = normalise_date(value)
+    if iso is None:
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        warn(f'"{field}" {shown!r} is not a full date: dropped', path, line)
+        return None
+    return sane_date(iso, field, path, line)
 
 
 def _json_line(raw: bytes, path: Path, line: int, hook: Any = None) -> Any:
@@ -1243,10 +1265,8 @@ def _cluster_doc(doc: Any, index: int, path: Path, line: int) -> Article | None:
         text=text,
         title=_optional_str(doc, "title", path, line),
         outlet=_optional_str(doc, "source", path, line),
-        published=sane_date(
-            normalise_date(date_value) if isinstance(date_value, str) else None,
-            "date", path, line,
-        ),
+        published=record_date(date_value if isinstance(date_value, str) else None, "date",
+                              path, line),
         path=str(path),
     )
 

@@ -234,13 +234,37 @@ class Speaker:
     mention: tuple[int, int] | None = None
 
 
+def _text_of(doc) -> str:
+    """``doc.text``, built once per Doc: spaCy rebuilds it from every token on each access,
+    which made quote finding quadratic in an article's length (minutes at 250k characters)."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
+def _ents_of(doc) -> tuple[list[int], tuple]:
+    """``doc.ents`` (also rebuilt per access) once per Doc, with their start tokens for
+    bisection."""
+    cached = doc.user_data.get(_ENTS_KEY)
+    if cached is None:
+        ents = tuple(doc.ents)
+        cached = doc.user_data[_ENTS_KEY] = ([e.start for e in ents], ents)
+    return cached
+
+
+_TEXT_KEY = ("newsweave", "text")
+_ENTS_KEY = ("newsweave", "ents")
+
+
 def _containing_entity(token):
     """The named entity a token belongs to, if any."""
     if not token.ent_type_:
         return None
-    for ent in token.doc.ents:
-        if ent.start <= token.i < ent.end:
-            return ent
+    starts, ents = _ents_of(token.doc)
+    at = bisect.bisect_right(starts, token.i) - 1
+    if at >= 0 and ents[at].start <= token.i < ents[at].end:
+        return ents[at]
     return None
 
 
@@ -402,7 +426,7 @@ def _object_span(verb) -> tuple[int, int] | None:
     start = min(k.left_edge.i for k in kids)
     end = max(k.right_edge.i for k in kids) + 1
     span = doc[start:end]
-    s, e = _strip_span(doc.text, span.start_char, span.end_char, _EDGE_PUNCT)
+    s, e = _strip_span(_text_of(doc), span.start_char, span.end_char, _EDGE_PUNCT)
     return (s, e) if e > s else None
 
 
@@ -415,7 +439,7 @@ def _clause_span(tok) -> tuple[int, int]:
         if t.lower_ == "according" and t.i > start:
             end = min(end, t.i)
     span = doc[start:end]
-    return _strip_span(doc.text, span.start_char, span.end_char, _EDGE_PUNCT)
+    return _strip_span(_text_of(doc), span.start_char, span.end_char, _EDGE_PUNCT)
 
 
 def _parenthetical_content(verb, subject, sent) -> tuple[int, int] | None:
@@ -428,7 +452,7 @@ def _parenthetical_content(verb, subject, sent) -> tuple[int, int] | None:
         return None
     if doc[left - 1].text != "," or doc[right + 1].text != ",":
         return None
-    return _strip_span(doc.text, sent.start_char, sent.end_char, _EDGE_PUNCT)
+    return _strip_span(_text_of(doc), sent.start_char, sent.end_char, _EDGE_PUNCT)
 
 
 def _according_to(token):
@@ -451,7 +475,7 @@ def _according_content(token, sent) -> tuple[int, int]:
     doc = token.doc
     phrase_start = token.left_edge.i
     phrase_end = max(t.i for t in token.subtree) + 1
-    text = doc.text
+    text = _text_of(doc)
     before = _strip_span(text, sent.start_char, doc[phrase_start].idx, _EDGE_PUNCT)
     after_char = doc[phrase_end].idx if phrase_end < len(doc) else len(text)
     after = _strip_span(text, after_char, sent.end_char, _EDGE_PUNCT)
@@ -843,7 +867,7 @@ def _adjacent_verb_cue(doc, piece: Piece, inside) -> Cue | None:
     """Any verb that frames the quote: ``"...," Kelly charged`` right after the closing mark,
     or ``Cruz continued: "..."`` just before the opening mark (also across a paragraph
     break after a colon). Its subject is the speaker."""
-    text = doc.text
+    text = _text_of(doc)
     candidates = []
     if piece.close_mark is not None:
         after = doc.char_span(piece.close_mark, piece.outer_end, alignment_mode="expand")
@@ -926,7 +950,7 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     """Direct quotation pieces and reported statements of one parsed article, in text order.
 
     ``text`` defaults to ``doc.text``; offsets index it exactly."""
-    text = doc.text if text is None else text
+    text = _text_of(doc) if text is None else text
     pieces = find_pieces(text)
     inside = _quote_lookup(pieces)
     cues = find_cues(doc, inside)
@@ -1025,7 +1049,7 @@ def headline_cues(doc, paras: Sequence[tuple[int, int]], inside) -> list[Cue]:
     """Headline-style attributions, ``Rubio: I Still Believe Trump Can't Be Trusted``: a
     paragraph opening with a short name (a person or organisation) and a colon."""
     out: list[Cue] = []
-    text = doc.text
+    text = _text_of(doc)
     for p_start, p_end in paras:
         colon = text.find(":", p_start, p_end)
         if colon < 0 or inside(colon):
@@ -1055,7 +1079,7 @@ def _relays(cue: Cue, cues: Sequence[Cue], doc) -> bool:
 
 def _colon_cue(doc, para_end: int, inside) -> Cue | None:
     """``Jared Potts echoed:`` closing the previous paragraph introduces the next quote."""
-    text = doc.text
+    text = _text_of(doc)
     end = len(text[:para_end].rstrip())
     colon = doc.char_span(end - 1, end, alignment_mode="expand")
     if colon is None:

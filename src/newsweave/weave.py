@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from newsweave.analyze import analyze
 from newsweave.coverage import build_coverage
 from newsweave.entities import resolve_entities
+from newsweave.errors import InputError
 from newsweave.group import find_copies
 from newsweave.models import Article, Brief, Cluster, Document, Source, StoryInfo
 from newsweave.quotes import group_quotes
@@ -142,17 +143,20 @@ def weave_articles(
     words: int = DEFAULT_SUMMARY.words,
     query: str | None = None,
     copies: Mapping[str, str] | None = None,
+    on_error: Callable[[InputError], None] | None = None,
 ) -> Brief:
     """Analyse and weave one story's articles. ``copies``: article id -> id of the article it
     copies (the store's near-verbatim duplicates); None finds them among ``articles``.
 
     Raises InputError (naming the article) for a text over the limits of
     ``newsweave.validate``; a date outside 1800..tomorrow (a store filled before the check) is
-    ignored, as ingest would have dropped it."""
+    ignored, as ingest would have dropped it. With ``on_error``, such an article is handed to
+    it and left out of the brief instead; InputError is still raised when none is left."""
     articles = [_sane_dates(a) for a in articles]
-    return weave_documents(
-        analyze(articles), story_id=story_id, words=words, query=query, copies=copies
-    )
+    documents = analyze(articles, on_error=on_error)
+    if articles and not documents:
+        raise InputError("no article within the limits is left to weave")
+    return weave_documents(documents, story_id=story_id, words=words, query=query, copies=copies)
 
 
 def _sane_dates(article: Article) -> Article:

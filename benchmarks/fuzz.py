@@ -1,0 +1,337 @@
+"""Hostile-input run of the CLI: generate bad corpora, run each command on each, count outcomes.
+
+Categories (each makes files in a temp folder; every JSONL file also carries one good record,
+whose survival is checked): lone surrogates, huge numbers, odd dates, deep nesting, wrong
+types, BOM and U+2028/U+2029, NUL bytes, truncated and mutated lines, huge fields, long
+articles, regex traps (datelines, stamps, quotes), pathological HTML, big feeds, malformed
+WARC, gzip bombs, special files.
+
+For every (command, input) it records the exit code, whether stderr held a traceback, whether
+every stderr line is one ``newsweave:`` line, whether the good record came through, the wall
+time (a run over ``--hang`` seconds is killed and counted as a hang) and the child's peak RSS
+(``os.wait4``). Usage::
+
+    python benchmarks/fuzz.py                  # modest: a few inputs per category
+    python benchmarks/fuzz.py --per-category 20 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOD_ID = "fuzz-good-record"
+GOOD_TEXT = ("The city council approved the new budget on Tuesday after a long debate, the mayor "
+             "said. \"We protected the libraries,\" she told reporters in the chamber.")
+SENT = "The minister said the plan would go ahead on Tuesday despite protests in the capital. "
+
+
+@dataclass
+class Case:
+    category: str
+    name: str
+    path: Path
+    kind: str  # "articles" (article JSONL), "clusters", "file" (text/html/feed/warc/other)
+    has_good: bool
+
+
+@dataclass
+class Outcome:
+    command: str
+    category: str
+    name: str
+    exit_code: int | None
+    traceback: bool
+    one_line_errors: bool
+    good_kept: bool | None
+    seconds: float
+    peak_mb: float
+    hang: bool
+
+
+# --------------------------------------------------------------------------- generators
+def _good_article() -> str:
+    return json.dumps({"id": GOOD_ID, "text": GOOD_TEXT, "published": "2017-03-02"})
+
+
+def _good_cluster() -> str:
+    return json.dumps({"id": GOOD_ID, "docs": [{"text": GOOD_TEXT, "date": "2017-03-02"}]})
+
+
+def _article_lines(rng: random.Random) -> Iterator[tuple[str, str, str]]:
+    """(category, name, bad line) for article and cluster JSONL."""
+    for esc in ("\\ud800", "\\udfff", "\\udc00x"):
+        for field in ("id", "title", "outlet", "url", "text"):
+            yield "surrogate", f"{field}-{esc}", (
+                f'{{"{field}": "a{esc}", "text": "Text {rng.random()}."}}'
+                if field != "text" else f'{{"text": "a{esc}"}}')
+    for digits in (40, 5000, 100_000):
+        yield "huge-number", f"id-{digits}", '{"id": ' + "9" * digits + ', "text": "x y"}'
+    for value in ("0000-01-01", "0001-01-01", "99999-01-01", "9999-12-31", "1700-05-05",
+                  "-5000-01-01", "2999-01-01", "1e999"):
+        yield "dates", value, json.dumps({"text": "Dated text here.", "published": value})
+    for depth in (100, 10_000, 100_000):
+        yield "nesting", f"array-{depth}", "[" * depth + "]" * depth
+        yield "nesting", f"object-{depth}", '{"a":' * depth + "1" + "}" * depth
+    for value in ("5", "[1,2]", '{"a": 1}', "true", "null", "1.5e308"):
+        yield "types", f"text-{value}", f'{{"text": {value}}}'
+        yield "types", f"id-{value}", f'{{"id": {value}, "text": "Some text."}}'
+    yield "types", "not-object", '["text", "x"]'
+    yield "nan", "NaN", '{"text": "x", "n": NaN}'
+    for n in (1, 10, 200):
+        line = _good_article()
+        yield "truncated", f"cut-{n}", line[: max(1, len(line) - n)]
+        chars = list(line)
+        for _ in range(n // 10 + 1):
+            chars[rng.randrange(len(chars))] = rng.choice('{}[]":,\\x')
+        yield "mutated", f"flip-{n}", "".join(chars)
+    yield "huge-field", "title-1M", json.dumps({"text": "Some text.", "title": "t" * 1_000_000})
+    yield "long-article", "250k", json.dumps({"text": (SENT * 3000)[:250_000]})
+    yield "long-article", "2M", json.dumps({"text": "word " * 400_000})
+    yield "regex-trap", "brackets", json.dumps({"text": "[" * 50_000})
+    yield "regex-trap", "dateline", json.dumps(
+        {"text": "WASHINGTON [" + "[" * 3000 + "USA" + "]" * 3000 + "] (AP) -- " + SENT * 20})
+    yield "regex-trap", "quotes", json.dumps({"text": SENT * 10 + '"' + SENT * 800})
+    yield "regex-trap", "pipes", json.dumps({"text": SENT + "| " * 30_000})
+
+
+def _jsonl_cases(folder: Path, rng: random.Random, per: int) -> Iterator[Case]:
+    by_category: dict[str, list[tuple[str, str]]] = {}
+    for category, name, line in _article_lines(rng):
+        by_category.setdefault(category, []).append((name, line))
+    for category, items in by_category.items():
+        for name, line in items[:per]:
+            safe = "".join(c if c.isalnum() else "_" for c in name)
+            art = folder / f"art-{category}-{safe}.jsonl"
+            art.write_bytes(("\n".join([_good_article(), line, _good_article()
+                                        .replace(GOOD_ID, GOOD_ID + "-2")]) + "\n").encode())
+            yield Case(category, name, art, "articles", True)
+            clu = folder / f"clu-{category}-{safe}.jsonl"
+            bad_cluster = line if not line.startswith("{") else (
+                '{"id": "bad", "query": ' + line + ', "docs": [' + line + "]}")
+            clu.write_bytes(("\n".join([_good_cluster(), bad_cluster]) + "\n").encode())
+            yield Case(category, name, clu, "clusters", True)
+    # whole-file oddities
+    bom = folder / "art-bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + _good_article().encode() + b"\n")
+    yield Case("encoding", "bom", bom, "articles", True)
+    sep = folder / "art-u2028.jsonl"
+    sep.write_bytes((_good_article()[:-2] + ' \u2028 \u2029"}\n').encode())
+    yield Case("encoding", "u2028", sep, "articles", True)
+    nul = folder / "art-nul.jsonl"
+    nul.write_bytes(b'{"text": "a\x00b"}\n' + _good_article().encode() + b"\n")
+    yield Case("encoding", "nul-first-line", nul, "articles", True)
+    latin = folder / "art-latin1.jsonl"
+    latin.write_bytes('{"text": "caf\xe9"}\n'.encode("latin-1") + _good_article().encode() + b"\n")
+    yield Case("encoding", "latin1-line", latin, "articles", True)
+
+
+def _file_cases(folder: Path, per: int) -> Iterator[Case]:
+    def put(category: str, name: str, data: bytes) -> Case:
+        path = folder / name
+        path.write_bytes(data)
+        return Case(category, name, path, "file", False)
+
+    para = "<p>" + SENT + "</p>"
+    makers: list[tuple[str, str, Callable[[], bytes]]] = [
+        ("html", "tags100k.html", lambda: ("<html><body>" + "<div>" * 100_000 + para
+                                           + "</div>" * 100_000 + "</body></html>").encode()),
+        ("html", "spans100k.html", lambda: ("<html><body>" + "<span>x</span>" * 100_000 + para
+                                            + "</body></html>").encode()),
+        ("html", "entities.html", lambda: ("<html><body><p>" + "&amp;&lt;&#x41;" * 200_000
+                                           + "</p>" + para + "</body></html>").encode()),
+        ("html", "javascript-url.html", lambda: (
+            "<html><head><link rel=canonical href='javascript:alert(1)'></head><body><article>"
+            + para * 5 + "</article></body></html>").encode()),
+        ("feed", "entries20k.rss", lambda: (
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>F</title>"
+            + "".join(f"<item><title>T{i}</title><description>{SENT}</description></item>"
+                      for i in range(20_000)) + "</channel></rss>").encode()),
+        ("text", "dateline.txt", lambda: ("WASHINGTON [" + "[" * 5000 + "] (AP) -- "
+                                          + SENT * 50).encode()),
+        ("text", "stamp-pipes.txt", lambda: ("Title\n\nUpdated: Aug 23, 2017 " + "| " * 20_000
+                                             + "\n\n" + SENT * 20).encode()),
+        ("text", "quotes.txt", lambda: (SENT * 10 + '"' + SENT * 2000).encode()),
+        ("text", "year-0.txt", lambda: ("date 0000-01-01\n" + SENT * 5).encode()),
+        ("warc", "nostatus.warc", lambda: (
+            b"WARC/1.0\r\nWARC-Type: response\r\nContent-Type: application/http; "
+            b"msgtype=response\r\nContent-Length: 20\r\n\r\nGARBAGE\r\n\r\n<html>x\r\n\r\n")),
+        ("warc", "hugelen.warc", lambda: (
+            b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://x.test/\r\n"
+            b"Content-Length: 99999999999999999999999\r\n\r\nHTTP/1.1 200 OK\r\n\r\nhi")),
+        ("warc", "truncated.warc", lambda: b"WARC/1.0\r\nWARC-Type: resp"),
+        ("gzip-bomb", "bomb.warc.gz", lambda: _bomb(b"\n")),
+        ("gzip-bomb", "bomb-noext", lambda: _bomb(b"\0")),
+        ("binary", "random.txt", lambda: os.urandom(50_000)),
+    ]
+    for category, name, make in makers:
+        yield put(category, name, make())
+    zero = folder / "zero.txt"
+    if os.path.exists("/dev/zero"):
+        zero.symlink_to("/dev/zero")
+        yield Case("special-file", "dev-zero-symlink", zero, "file", False)
+
+
+def _bomb(fill: bytes, size: int = 2 * 1024**3) -> bytes:
+    out = io.BytesIO()  # a 2 GB expansion compresses to about 2 MB
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as gz:
+        gz.write(b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://x.test/\r\n"
+                 b"Content-Type: application/http; msgtype=response\r\n"
+                 b"Content-Length: %d\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
+                 % size)
+        block = fill * (8 * 1024 * 1024)
+        for _ in range(size // len(block)):
+            gz.write(block)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- running
+def _commands(case: Case, db: Path, out: Path) -> dict[str, list[str]]:
+    base = [sys.executable, "-m", "newsweave.cli"]
+    p = str(case.path)
+    cmds: dict[str, list[str]] = {"ingest": [*base, "ingest", p, "--db", str(db),
+                                             "--no-progress"]}
+    if case.kind == "clusters":
+        cmds = {"weave --jsonl": [*base, "weave", "--jsonl", p, "--out", str(out),
+                                  "--no-progress"]}
+    else:
+        cmds["weave"] = [*base, "weave", p, "--format", "json", "--out", str(out)]
+    if case.kind == "articles":
+        cmds["quotes --jsonl"] = [*base, "quotes", "--jsonl", p, "--out", str(out),
+                                  "--no-progress"]
+    return cmds
+
+
+def _run(cmd: list[str], hang: float) -> tuple[int | None, str, float, float, bool]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1"}
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env,
+                                start_new_session=True)
+        hung = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - started > hang:
+                os.killpg(proc.pid, signal.SIGKILL)
+                pid, status, usage = os.wait4(proc.pid, 0)
+                hung = True
+                break
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    return (None if hung else proc.returncode, stderr, time.monotonic() - started,
+            usage.ru_maxrss / 1024, hung)
+
+
+def _good_kept(command: str, case: Case, db: Path, out: Path, code: int | None) -> bool | None:
+    if not case.has_good or code is None:
+        return None
+    if command == "ingest":
+        import sqlite3
+
+        try:
+            with sqlite3.connect(db) as con:
+                return bool(con.execute("select 1 from articles where id = ?",
+                                        (GOOD_ID,)).fetchone())
+        except sqlite3.Error:
+            return False
+    try:
+        text = out.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return GOOD_ID in text or (command == "weave" and GOOD_TEXT[:40] in text)
+
+
+def run(per_category: int, hang: float, only: set[str] | None,
+        categories: set[str] | None = None) -> list[Outcome]:
+    rng = random.Random(10)
+    outcomes: list[Outcome] = []
+    with tempfile.TemporaryDirectory(prefix="newsweave-fuzz-") as tmp:
+        folder = Path(tmp)
+        cases = [*_jsonl_cases(folder, rng, per_category), *_file_cases(folder, per_category)]
+        for n, case in enumerate(cases):
+            if categories and case.category not in categories:
+                continue
+            for command, cmd in _commands(case, folder / f"s{n}.db",
+                                          folder / f"o{n}.out").items():
+                if only and command not in only:
+                    continue
+                out = Path(cmd[cmd.index("--out") + 1]) if "--out" in cmd else folder / "x"
+                out.unlink(missing_ok=True)
+                code, stderr, secs, peak, hung = _run(cmd, hang)
+                lines = [ln for ln in stderr.splitlines() if ln.strip()]
+                outcome = Outcome(
+                    command=command, category=case.category, name=case.name, exit_code=code,
+                    traceback="Traceback" in stderr,
+                    one_line_errors=all(ln.startswith("newsweave: ") or ln.startswith("read ")
+                                        for ln in lines),
+                    good_kept=_good_kept(command, case,
+                                         Path(cmd[cmd.index("--db") + 1]) if "--db" in cmd
+                                         else folder / "none", out, code),
+                    seconds=round(secs, 2), peak_mb=round(peak, 1), hang=hung,
+                )
+                outcomes.append(outcome)
+                flag = ("HANG" if hung else "TRACEBACK" if outcome.traceback else
+                        "LOST" if outcome.good_kept is False else "")
+                print(f"{command:15} {case.category:13} {case.name:22} exit={code} "
+                      f"{secs:6.1f}s {peak:7.0f}MB {flag}", flush=True)
+    return outcomes
+
+
+def summarize(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
+    table: dict[str, dict[str, float]] = {}
+    for o in outcomes:
+        row = table.setdefault(o.command, {"inputs": 0, "exit_2": 0, "exit_0": 0, "other_exit": 0,
+                                           "tracebacks": 0, "multi_line_or_stray_stderr": 0,
+                                           "hangs": 0, "good_record_lost": 0, "peak_mb": 0.0,
+                                           "max_seconds": 0.0})
+        row["inputs"] += 1
+        key = {2: "exit_2", 0: "exit_0"}.get(o.exit_code, "other_exit")
+        row[key] += 1
+        row["tracebacks"] += o.traceback
+        row["multi_line_or_stray_stderr"] += not o.one_line_errors
+        row["hangs"] += o.hang
+        row["good_record_lost"] += o.good_kept is False
+        row["peak_mb"] = max(row["peak_mb"], o.peak_mb)
+        row["max_seconds"] = max(row["max_seconds"], o.seconds)
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--per-category", type=int, default=2,
+                        help="inputs per category (default 2: a modest run)")
+    parser.add_argument("--hang", type=float, default=60.0, help="seconds before a run is a hang")
+    parser.add_argument("--commands", nargs="*", help="only these commands (e.g. ingest)")
+    parser.add_argument("--categories", nargs="*", help="only these input categories")
+    parser.add_argument("--json", metavar="FILE", help="write every outcome and the summary")
+    args = parser.parse_args(argv)
+    outcomes = run(args.per_category, args.hang, set(args.commands) if args.commands else None,
+                   set(args.categories) if args.categories else None)
+    table = summarize(outcomes)
+    print(json.dumps(table, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            {"summary": table, "outcomes": [asdict(o) for o in outcomes]}, indent=1))
+    bad = sum(r["tracebacks"] + r["hangs"] + r["good_record_lost"] for r in table.values())
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
