@@ -40,7 +40,7 @@ class RayEngine:
     """``workers`` worker actors (plus one grouper actor, created when first needed)."""
 
     def __init__(self, url: str, workers: int, address: str | None = None,
-                 worker_cls: type = Worker) -> None:
+                 worker_cls: type | None = None) -> None:
         ray = _ray()
         self.ray, self.url, self.workers = ray, url, workers
         self._owns = False
@@ -57,7 +57,7 @@ class RayEngine:
                                  f"{str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
             self._owns = True
         self._remote = ray.remote(num_cpus=ACTOR_CPUS, max_restarts=RESTARTS,
-                                  max_task_retries=RESTARTS)(worker_cls)
+                                  max_task_retries=RESTARTS)(worker_cls or Worker)
         self._actors: list[Any] = []
         self._grouper: Any = None
 
