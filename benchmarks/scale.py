@@ -79,16 +79,36 @@ def _date(day: int) -> str:
     return (date(1970, 1, 1) + timedelta(days=day)).isoformat()
 
 
+SYLLABLES = ("ka ri to ne mo la su vi de ran bel cor dun fer gal hol mar pen sor tam ulm "
+             "ver wyn zel bro cla dra fli gro pla").split()
+
+
+def _vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))))
+    return sorted(words)
+
+
 def generate(n: int, seed: int = 7, days: int = 120) -> tuple[list[Article], dict[str, str]]:
-    """``n`` articles in date order (undated last) and each article's true story."""
+    """``n`` articles in date order (undated last) and each article's true story. Each story
+    has topic words of its own; a quarter are look-alikes of an earlier story (its kind, topic
+    words and site, other place and people)."""
     rng = random.Random(seed)
+    vocab = _vocabulary(rng)
     items: list[tuple[float, Article, str]] = []
+    made: list[tuple[str, str, list[str]]] = []  # kind, thing, topic words of each story
     story = 0
     serial = 0
     while len(items) < n:
-        kind = rng.choice(list(KINDS))
+        if made and rng.random() < 0.25:  # a look-alike: same event kind, names swapped
+            kind, thing, topic = rng.choice(made)
+        else:
+            kind, thing = rng.choice(list(KINDS)), rng.choice(THINGS)
+            topic = rng.sample(vocab, 12)
+            made.append((kind, thing, topic))
         opener, actors, name = KINDS[kind]
-        place, thing = rng.choice(PLACES), rng.choice(THINGS)  # look-alikes: same template
+        place = rng.choice(PLACES)
         person = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         size = min(300, int(rng.paretovariate(1.1)))  # skewed: most stories 1-3 reports
         start = rng.uniform(0, days)
@@ -102,7 +122,7 @@ def generate(n: int, seed: int = 7, days: int = 120) -> tuple[list[Article], dic
             when = start + min(rng.expovariate(1 / 1.5), 60)  # a burst, then a tail
             outlet = rng.choice(OUTLETS)
             serial += 1
-            if originals and rng.random() < 0.19:  # a syndicated copy (15% of all: singletons have none)
+            if originals and rng.random() < 0.19:  # a syndicated copy (15% of all)
                 src = rng.choice(originals)
                 text = src.text + " (Distributed by the wire.)"
                 article = Article(id=f"a{serial}", text=text, title=src.title, outlet=outlet,
@@ -110,25 +130,28 @@ def generate(n: int, seed: int = 7, days: int = 120) -> tuple[list[Article], dic
                 items.append((when, article, label))
                 continue
             reporter = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            words = rng.sample(topic, 6)
             lead = (f"{opener.format(thing=thing, place=place)}, {reporter} reported at "
                     f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}, with "
-                    f"{rng.randint(2, 900)} {rng.choice(WORDS)} and {rng.choice(WORDS)} "
+                    f"{rng.randint(2, 900)} {words[0]} and {rng.choice(vocab)} "
                     f"counted by {rng.choice(WORDS)} {rng.randint(10, 99)}.")
             body = [
-                f"{person} said {figure} people had been affected by {name} in {place}.",
-                f"\"We are doing everything we can,\" {person} told reporters on the scene.",
+                f"{person} said {figure} people had been affected by {name} in {place}, "
+                f"citing the {words[1]} {words[2]}.",
+                f"\"We are doing everything we can about the {words[3]},\" {person} said.",
                 f"{actors.capitalize()} stayed at the {thing} through the "
-                f"{rng.choice(['night', 'morning', 'afternoon'])}.",
-                " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 20))).capitalize()
-                + ".",
-                f"Officials in {place} expected a full account of {name} within "
-                f"{rng.randint(2, 14)} days.",
+                f"{rng.choice(['night', 'morning', 'afternoon'])} near the {words[4]}.",
+                " ".join(rng.choice(topic + WORDS) for _ in range(rng.randint(8, 20)))
+                .capitalize() + ".",
+                f"Officials in {place} expected a full account of {name} and the {words[5]} "
+                f"within {rng.randint(2, 14)} days.",
             ]
             text = lead + "\n\n" + " ".join(body)
             if outlet in BOILERPLATE:
                 text += "\n\n" + BOILERPLATE[outlet]
             published = None if rng.random() < 0.05 else _date(DAY0 + int(when))
-            article = Article(id=f"a{serial}", text=text, title=f"{name.capitalize()} in {place}",
+            article = Article(id=f"a{serial}", text=text,
+                              title=f"{name.capitalize()} in {place}: {words[0]}",
                               outlet=outlet, published=published)
             originals.append(article)
             items.append((when, article, label))

@@ -194,8 +194,8 @@ def _add_backfill(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shards", type=int, default=1, metavar="K",
                    help="group K time shards in parallel and merge them (default 1: the "
                    "sequential grouper, continuing from its saved state)")
-    p.add_argument("--warmup", type=int, default=500, metavar="N",
-                   help="with --shards: articles replayed before each shard (default 500)")
+    p.add_argument("--warmup", type=int, default=10_000, metavar="N",
+                   help="with --shards: articles replayed before each shard (default 10000)")
     p.add_argument("--skip-weave", action="store_true", help="stop after grouping")
     p.add_argument("--words", type=int, default=120, help="summary word budget (default 120)")
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
