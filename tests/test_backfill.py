@@ -100,6 +100,8 @@ def test_cli_bad_arguments_are_one_line_errors(tmp_path, capsys, small):
     src = write_jsonl(tmp_path / "in.jsonl", small)
     assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--shards", "0"]) == 2
     assert "--shards" in capsys.readouterr().err
+    assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--warmup", "-1"]) == 2
+    assert "--warmup" in capsys.readouterr().err
     empty = tmp_path / "empty.jsonl"
     empty.write_text("{nope\n", encoding="utf-8")
     assert main(["backfill", str(empty), "--db", str(tmp_path / "e.db")]) == 2

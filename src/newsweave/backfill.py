@@ -344,6 +344,8 @@ def backfill(
             raise InputError("no such file or directory", path)
     if shards < 1:
         raise InputError(f"--shards must be at least 1, not {shards}")
+    if warmup < 0:
+        raise InputError(f"--warmup must be 0 or more, not {warmup}")
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, not {workers}")
     if engine not in ENGINES:
