@@ -8,9 +8,10 @@ import time
 
 import pytest
 
-from newsweave.analyze import analyze, parse_texts, pieces, tokenizable
+from newsweave.analyze import analyze
 from newsweave.errors import InputError
 from newsweave.models import Article
+from newsweave.nlp import parse_texts, pieces, tokenizable
 from newsweave.quotes import extract_quotes
 
 SENT = "The minister said the plan would go ahead on Tuesday despite protests in the capital. "

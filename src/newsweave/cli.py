@@ -179,6 +179,44 @@ def _add_update(sub: argparse._SubParsersAction) -> None:
 REGISTRARS.extend([_add_ingest, _add_stories, _add_update])
 
 
+# --------------------------------------------------------------------------- backfill
+def _cmd_backfill(args: argparse.Namespace) -> int:
+    from newsweave import backfill
+
+    return backfill.run_cli(args)
+
+
+def _add_backfill(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "backfill",
+        help="ingest, analyse, group and weave an archive in parallel",
+        description="Run a whole archive through every stage into a store: ingest (bad records "
+        "reported and skipped), analyse each article once, group into stories, weave briefs. "
+        "Stages run in a local process pool or on a Ray cluster. A stopped backfill, run "
+        "again, resumes: what is stored, analysed, grouped or woven is not redone.",
+    )
+    p.add_argument("paths", nargs="+", metavar="INPUT", help="article files or folders")
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local process pool (default) or Ray (pip install 'newsweave[ray]')")
+    p.add_argument("--address", metavar="ADDR", help="with --engine ray: the cluster to join "
+                   "(default: start a local one)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes or actors (default: one per core)")
+    p.add_argument("--shards", type=int, default=1, metavar="K",
+                   help="group K time shards in parallel and merge them (default 1: the "
+                   "sequential grouper, continuing from its saved state)")
+    p.add_argument("--warmup", type=int, default=10_000, metavar="N",
+                   help="with --shards: articles replayed before each shard (default 10000)")
+    p.add_argument("--skip-weave", action="store_true", help="stop after grouping")
+    p.add_argument("--words", type=int, default=120, help="summary word budget (default 120)")
+    p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
+    p.set_defaults(handler=_cmd_backfill)
+
+
+REGISTRARS.append(_add_backfill)
+
+
 # --------------------------------------------------------------------------- quotes
 def _cmd_quotes(args: argparse.Namespace) -> int:
     from newsweave import quotes

@@ -1,0 +1,107 @@
+"""Time shards (``shards``): planning, the merge at boundaries, and the equivalence gate on a
+dated synthetic stream (one shard is exactly the single pass; four are as good)."""
+
+from __future__ import annotations
+
+import pytest
+from test_grouping_state import PerTextEmbedder, synthetic
+
+from newsweave.backfill import WARMUP, group_ordered
+from newsweave.shards import Shard, agreement, bcubed, group_sharded, merge_shards, plan_shards
+
+
+def partition(assignments: dict[str, str]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for aid, sid in assignments.items():
+        groups.setdefault(sid, set()).add(aid)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_plan_cuts_equal_slices_with_warmup_before_each():
+    ids = [f"a{i}" for i in range(10)]
+    plan = plan_shards(ids, 3, warmup=2)
+    assert [len(s.owned) for s in plan] == [3, 4, 3]
+    assert [a for s in plan for a in s.owned] == ids  # every id owned exactly once, in order
+    assert plan[0].warmup == ()
+    assert plan[1].warmup == ("a1", "a2") and plan[2].warmup == ("a5", "a6")
+    assert len(plan_shards(ids[:2], 5, 1)) == 2  # never more shards than articles
+    with pytest.raises(ValueError):
+        plan_shards(ids, 0, 1)
+
+
+def test_merge_joins_a_story_across_the_boundary_by_its_overlap():
+    left = Shard(0, (), ("a", "b", "c"))
+    right = Shard(1, ("b", "c"), ("d", "e"))
+    results = [
+        {"a": ("x", None), "b": ("y", None), "c": ("y", None)},
+        # right shard: b and c again (warm-up) in its story "p", which d continues; e is new
+        {"b": ("p", None), "c": ("p", None), "d": ("p", "b"), "e": ("q", None)},
+    ]
+    stories, dups = merge_shards([left, right], results)
+    assert stories["d"] == stories["b"] == stories["c"] != stories["a"]
+    assert stories["e"] not in {stories["a"], stories["b"]}
+    assert dups == {"d": "b"}
+    from newsweave.group import story_id_for
+
+    assert stories["b"] == story_id_for("b")  # the merged story's id: its first article's
+
+
+def test_merge_never_joins_two_earlier_stories():
+    left = Shard(0, (), ("a", "b", "c"))
+    right = Shard(1, ("a", "b", "c"), ("d",))
+    results = [
+        {"a": ("x", None), "b": ("y", None), "c": ("y", None)},
+        {"a": ("p", None), "b": ("p", None), "c": ("p", None), "d": ("p", None)},
+    ]
+    stories, _ = merge_shards([left, right], results)
+    assert stories["a"] != stories["b"]  # right shard's lumping does not merge them
+    assert stories["d"] == stories["b"]  # d joins the majority of p's warm-up (y)
+
+
+def test_bcubed_and_agreement():
+    gold = {"a": "1", "b": "1", "c": "2"}
+    assert bcubed(gold, gold) == (1.0, 1.0, 1.0)
+    p, r, f = bcubed({"a": "x", "b": "y", "c": "y"}, gold)
+    assert p == pytest.approx((1 + 0.5 + 0.5) / 3) and r == pytest.approx((0.5 + 0.5 + 1) / 3)
+    assert agreement({"a": "x", "b": "x", "c": "z"}, gold) == 1.0
+
+
+@pytest.fixture(scope="module")
+def stream():
+    articles = synthetic(n_events=24, seed=5)
+    embedder = PerTextEmbedder()
+    by_id = {a.id: a for a in articles}
+    ids = [a.id for a in articles]  # synthetic() is in date order, undated last
+
+    def group_fn(shard_ids):
+        return group_ordered([by_id[i] for i in shard_ids], embedder=embedder)
+
+    gold = {a.id: a.id.split("-")[0] for a in articles}
+    return ids, group_fn, gold
+
+
+def test_one_shard_is_exactly_the_single_pass(stream):
+    ids, group_fn, _gold = stream
+    single = {aid: sid for aid, (sid, _dup) in group_fn(ids).items()}
+    sharded, _dups = group_sharded(ids, 1, warmup=50, group_fn=group_fn)
+    assert sharded == single  # same stories and the same ids
+
+
+def test_four_shards_with_the_default_warmup_pass_the_gate(stream):
+    """The default warm-up is the grouper's own window: on a stream shorter than it, each shard
+    replays everything before it, so the merge must give back the single pass exactly."""
+    ids, group_fn, gold = stream
+    single = {aid: sid for aid, (sid, _dup) in group_fn(ids).items()}
+    sharded, _dups = group_sharded(ids, 4, warmup=WARMUP, group_fn=group_fn)
+    assert abs(bcubed(single, gold)[2] - bcubed(sharded, gold)[2]) <= 0.01
+    assert agreement(sharded, single) >= 0.98
+    assert partition(sharded) == partition(single)
+
+
+def test_a_short_warmup_still_stores_every_article_once_and_joins_across_boundaries(stream):
+    ids, group_fn, _gold = stream
+    sharded, _dups = group_sharded(ids, 4, warmup=30, group_fn=group_fn)
+    assert sorted(sharded) == sorted(ids)  # every article exactly once
+    # without a warm-up the boundaries cut stories: the merge is what keeps them whole
+    cut, _ = group_sharded(ids, 4, warmup=0, group_fn=group_fn)
+    assert len(partition(cut)) > len(partition(sharded))
