@@ -272,11 +272,19 @@ def find_shared_passages(
     keys: list[tuple[int, int]] = []
     shingle_sets: list[set[bytes]] = []
     for di, doc_ranges in enumerate(ranges):
+        # a sentence a source repeats word for word is matched at its first occurrence only:
+        # LSH answers every copy in a bucket, so an article of one repeated sentence made this
+        # quadratic (minutes for a 250k-character text)
+        seen: set[frozenset[bytes]] = set()
         for si, (lo, hi) in enumerate(doc_ranges):
             words = [t.norm for t in tokens[di][lo:hi]]
             if len(words) >= settings.min_unique_words:
+                shingles = _shingles(words, settings.shingle)
+                if frozenset(shingles) in seen:
+                    continue
+                seen.add(frozenset(shingles))
                 keys.append((di, si))
-                shingle_sets.append(_shingles(words, settings.shingle))
+                shingle_sets.append(shingles)
     if not keys:
         return ()
     hashes = MinHash.bulk(shingle_sets, num_perm=settings.num_perm)

@@ -8,6 +8,7 @@ redundancy removal. Every chosen sentence cites every source that carries the sa
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -279,23 +280,30 @@ def select(
     covered: set[str] = set()
     chosen: list[int] = []
     used = 0
-    remaining = set(range(len(cands)))
-    while remaining:
-        best, best_gain = -1, -math.inf
-        fl = (np.maximum(sims - reached, 0.0) @ target_w) * fl_scale if cover is not None else None
-        for i in remaining:
-            c = cands[i]
-            if used + c.words > words:
-                continue
-            gain = sum(weights.get(g, 0.0) for g in c.concepts if g not in covered)
-            if fl is not None:
-                gain += float(fl[i])
-            gain = boost[i] * (gain + static[i]) / (c.words ** settings.cost_exponent)
-            if gain > best_gain:
-                best, best_gain = i, gain
-        if best < 0:
-            break
-        remaining.discard(best)
+
+    def gain_of(i: int) -> float:
+        c = cands[i]
+        gain = sum(weights.get(g, 0.0) for g in c.concepts if g not in covered)
+        if cover is not None:  # facility location: what it adds over the sentences reached
+            gain += float(np.maximum(sims[i] - reached, 0.0) @ target_w) * fl_scale
+        return boost[i] * (gain + static[i]) / (c.words ** settings.cost_exponent)
+
+    # Lazy greedy: concept weights are non-negative and the coverage term is submodular, so a
+    # candidate's gain only falls as concepts and sentences get covered, and a gain computed
+    # earlier bounds it from above. Each round takes
+    # the candidate with the highest gain (lowest index on a tie) exactly as a full rescan
+    # would, but rescans only the few whose bound could still win: a long article of repeated
+    # sentences (thousands of redundant candidates) no longer costs a rescan per rejection.
+    heap = [(-gain_of(i), i) for i in range(len(cands))]
+    heapq.heapify(heap)
+    while heap:
+        _, best = heapq.heappop(heap)
+        if used + cands[best].words > words:
+            continue  # over the budget now, and the budget only shrinks
+        fresh = (-gain_of(best), best)
+        if heap and fresh > heap[0]:
+            heapq.heappush(heap, fresh)
+            continue
         if _redundant(cands, mat, chosen, best, settings):
             continue
         chosen.append(best)
