@@ -768,6 +768,23 @@ def _invalid_query(field_name: str, message: str) -> RequestValidationError:
                                     "type": "value_error"}])
 
 
+def _day_schema(schema: dict[str, Any]) -> None:
+    """``from``/``to`` as OpenAPI should say them: an ISO date, or empty for none (the
+    server checks them itself, with its own messages)."""
+    description = schema.get("description")
+    schema.clear()
+    schema.update({"anyOf": [{"type": "string", "format": "date"},
+                             {"type": "string", "maxLength": 0}, {"type": "null"}],
+                   "description": description})
+
+
+def _language_schema(schema: dict[str, Any]) -> None:
+    """``language`` as the server accepts it: a code such as en or pt-BR, or empty."""
+    for option in schema.get("anyOf", [schema]):
+        if option.get("type") == "string":
+            option["pattern"] = r"^\s*([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?)?\s*$"
+
+
 async def list_query(
     sort: Annotated[Literal["updated", "first_published", "sources", "articles"], Query(
         description="updated: latest article first; first_published: newest start first; "
@@ -779,12 +796,14 @@ async def list_query(
         "an independent source of this lean"))] = None,
     country: Annotated[str | None, Query(max_length=100)] = None,
     date_from: Annotated[str | None, Query(alias="from", max_length=10, description=(
-        "YYYY-MM-DD: stories with an article on or after"))] = None,
-    date_to: Annotated[str | None, Query(alias="to", max_length=10, description=(
-        "YYYY-MM-DD: stories with an article on or before"))] = None,
-    language: Annotated[str | None, Query(max_length=20, description=(
-        "ISO 639 code of a member article (all are 'en' until articles carry one)"))
+        "YYYY-MM-DD: stories with an article on or after"), json_schema_extra=_day_schema)
     ] = None,
+    date_to: Annotated[str | None, Query(alias="to", max_length=10, description=(
+        "YYYY-MM-DD: stories with an article on or before (not before `from`)"),
+        json_schema_extra=_day_schema)] = None,
+    language: Annotated[str | None, Query(max_length=20, description=(
+        "ISO 639 code of a member article (all are 'en' until articles carry one)"),
+        json_schema_extra=_language_schema)] = None,
 ) -> ListQuery:
     """The story list's sort and filters from the query string (paging is the route's)."""
     def clean(value: str | None) -> str | None:
@@ -1062,7 +1081,11 @@ def create_app(
         return Response(body, media_type="application/json")
 
     @app.get("/api/stories.csv", tags=["api"],
-             summary="The story list as CSV (same sort and filters as /api/stories)")
+             summary="The story list as CSV (same sort and filters as /api/stories)",
+             response_class=StreamingResponse,
+             responses={200: {"description": "one row per story, a header row first",
+                              "content": {"text/csv": {"schema": {"type": "string"}}}},
+                        **_errors(422)})
     async def api_stories_csv(
         params: ListParams,
         limit: Annotated[int, Query(ge=1, le=CSV_MAX_ROWS)] = CSV_MAX_ROWS,
@@ -1122,7 +1145,7 @@ def create_app(
 
     @app.get("/api/stories/{story_id}/versions", tags=["api"],
              summary="The stored versions of a story's brief, oldest first",
-             responses={404: {"description": "no such story and no stored brief"}})
+             responses=_errors(404, 422))
     async def api_versions(story_id: StoryIdPath) -> list[dict[str, Any]]:
         versions = await db(app_layer.brief_versions, store, story_id)
         if not versions and await db(store.get_story, story_id) is None:
@@ -1134,7 +1157,8 @@ def create_app(
              description="New sources (with their ids), summary sentences, quotes, "
              "discrepancies and timeline entries of the latest stored version that version "
              "`since` lacks.",
-             responses={404: {"description": "no such story, or no such version of it"}})
+             responses={**_errors(422), 404: {
+                 "model": ErrorOut, "description": "no such story, or no such version of it"}})
     async def api_changes(
         story_id: StoryIdPath, since: Annotated[int, Query(ge=1, le=1_000_000)]
     ) -> dict[str, Any]:
