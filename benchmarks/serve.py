@@ -491,13 +491,18 @@ def build_or_copy(db: Path, args: argparse.Namespace) -> StoreInfo:
     cached = Path(args.cache) / f"serve-{args.articles}-{args.base_limit or 'all'}.db" \
         if args.cache else None
     meta = cached.with_suffix(".json") if cached else None
+    def copy(src: Path, dst: Path) -> None:  # with SQLite's WAL, if one was left
+        for suffix in ("", "-wal"):
+            if Path(f"{src}{suffix}").exists():
+                shutil.copy(f"{src}{suffix}", f"{dst}{suffix}")
+
     if cached and cached.exists() and meta and meta.exists():
-        shutil.copy(cached, db)
+        copy(cached, db)
         return StoreInfo(**json.loads(meta.read_text()))
     info = make_store(db, args.articles, args.base_limit)
     if cached and meta:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(db, cached)
+        copy(db, cached)
         meta.write_text(json.dumps(info.__dict__))
     return info
 

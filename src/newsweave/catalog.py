@@ -286,6 +286,22 @@ class CatalogCache:
         self._checked = 0.0
         self._version = None
 
+    def refresh(self) -> None:
+        """Bring the catalog up to date in the calling thread (the server's background worker,
+        after its own write), readers answering from the previous one meanwhile: unlike
+        ``invalidate``, nobody waits for the rebuild, and an unchanged store costs one check."""
+        with self._lock:
+            version = self.store.catalog_version()
+            if self._catalog is None or version != self._version:
+                self._catalog = build_catalog(self.store)
+                self._version = version
+            self._checked = time.monotonic()
+
+    @property
+    def outlets_version(self) -> tuple[Any, ...] | None:
+        """The outlet table's part of ``version``: what a story page's leans depend on."""
+        return None if self._version is None else self._version[2:]
+
     def get(self) -> Catalog:
         """The catalog of the store as it is now (within ``ttl``). While another thread
         rebuilds it after a change made elsewhere, the previous catalog is answered rather

@@ -559,7 +559,7 @@ class CachedStory:
 
     brief: dict[str, Any]
     page: bytes | None = None  # the story page, encoded once
-    page_version: Any = None  # the catalog (outlet table) version the page was rendered with
+    page_version: Any = None  # (outlet table version, story row) the page was rendered with
     json: bytes | None = None
     version: int = 0  # the stored version this is (0: not a stored brief)
     articles: tuple[str, ...] = ()  # the members it was woven from
@@ -848,10 +848,12 @@ def create_app(
     write_lock = threading.Lock()
 
     def forget() -> None:
-        """Another write landed (here, or grouping/weaving finished): read rows afresh."""
+        """Grouping or weaving finished (in the background worker): read rows afresh, and
+        rebuild the story list here while readers keep answering from the previous one (they
+        would all wait for it otherwise, once per write)."""
         rows.clear()
         states.clear()
-        catalogs.invalidate()
+        catalogs.refresh()
 
     def group_job(article_ids: list[str]) -> list[str]:
         """Group new articles (under the store's update lock, so a ``newsweave update`` in
@@ -1260,8 +1262,10 @@ def create_app(
             return HTMLResponse(page)
         if catalogs.fresh() is None:  # the page shows outlet leans: re-render when they change
             await db(catalogs.get)
-        if entry.page is None or entry.page_version != catalogs.version:
-            entry.page_version = catalogs.version
+        # re-rendered when the outlet table or this story's row changes, not on every write
+        page_version = (catalogs.outlets_version, row)
+        if entry.page is None or entry.page_version != page_version:
+            entry.page_version = page_version
             entry.page = await run_in_threadpool(render_story, row, entry)
         return HTMLResponse(entry.page)
 
