@@ -124,6 +124,7 @@ class StoreInfo:
     group_s: float
     briefs_s: float
     searches: list[str]
+    built: str = ""  # when, and the 1-minute load average then
 
 
 def make_store(path: Path, n_articles: int, base_limit: int | None = None) -> StoreInfo:
@@ -135,6 +136,8 @@ def make_store(path: Path, n_articles: int, base_limit: int | None = None) -> St
 
     base = base_articles(base_limit)
     editions = max(1, math.ceil(n_articles / len(base)))
+    built = (f"{time.strftime('%H:%M', time.gmtime())} UTC, load average "
+             f"{os.getloadavg()[0]:.1f}")
     t0 = time.perf_counter()
     brief = json.loads(template_brief(path.parent))
     with open_store(str(path)) as store:
@@ -162,7 +165,7 @@ def make_store(path: Path, n_articles: int, base_limit: int | None = None) -> St
             words[w.lower()] = words.get(w.lower(), 0) + 1
     searches = [w for w, _ in sorted(words.items(), key=lambda x: -x[1])[:40]]
     return StoreInfo(count, editions, len(wanted), copies, ingest_s, group_s, briefs_s,
-                     searches)
+                     searches, built)
 
 
 def free_port() -> int:
@@ -533,7 +536,6 @@ def main() -> int:
     ])
     with tempfile.TemporaryDirectory(prefix="newsweave-serve-bench-") as tmp:
         db = Path(tmp) / "bench.db"
-        load_at_build = os.getloadavg()[0]
         info = build_or_copy(db, args)
         measure(db, info, args, run)
 
@@ -547,12 +549,13 @@ def main() -> int:
         f"(edition k: first line \"Edition k.\", dated k x {EDITION_SHIFT_DAYS} days earlier, "
         f"undated reports given {UNDATED_BASE} minus that), grouped by the real incremental "
         f"grouper into {info.stories} stories ({info.copies} articles flagged as copies; "
-        f"ingest {info.ingest_s:.0f} s, grouping {info.group_s:.0f} s, load average "
-        f"{load_at_build:.1f} at the start of the build). **Briefs:** every story has a stored "
-        f"brief, but it is NOT its own: it is one real brief woven once from the bundled "
-        f"example's three articles (`examples/sessions-2017`), re-labelled with the story's "
-        f"id and headline and stored with the story's members and fingerprint, so the server "
-        f"counts it current and serves it ({info.briefs_s:.1f} s to store them all). "
+        f"ingest {info.ingest_s:.0f} s, grouping {info.group_s:.0f} s; built {info.built}"
+        f"{' and kept for reuse with --cache' if args.cache else ''}). **Briefs:** every "
+        f"story has a stored brief, but it is NOT its own: it is one real brief woven once "
+        f"from the bundled example's three articles (`examples/sessions-2017`), re-labelled "
+        f"with the story's id and headline and stored with the story's members and "
+        f"fingerprint, so the server counts it current and serves it ({info.briefs_s:.1f} s to "
+        f"store them all). "
         f"**Load:** `newsweave serve` (1 worker), {args.clients} keep-alive clients on "
         f"loopback in a second process on the same {os.cpu_count()}-core machine, each "
         f"request one of: the story page or the brief API of one of the {HOT_STORIES} "

@@ -48,6 +48,7 @@ from newsweave.catalog import (
 )
 from newsweave.charts import lean_bar, lean_colours, time_chart
 from newsweave.errors import InputError
+from newsweave.jobs import JobProcess
 from newsweave.models import Article, Brief
 from newsweave.outlets import UNRATED, Member, OutletMatcher, story_coverage
 
@@ -855,16 +856,26 @@ def create_app(
         states.clear()
         catalogs.refresh()
 
+    # the real models run in a child process (jobs.py: the readers keep this one's GIL);
+    # injected functions (tests) and an in-memory store stay in the worker thread
+    jobs = (JobProcess(store.url) if group_fn is None and brief_fn is None
+            and not store.url.endswith(":memory:") else None)
+
     def group_job(article_ids: list[str]) -> list[str]:
         """Group new articles (under the store's update lock, so a ``newsweave update`` in
         another process is waited for, not raced); the stories they joined are woven next."""
-        with store.exclusive("update"):
-            regroup(store)
+        if jobs is not None:
+            jobs.group()
+        else:
+            with store.exclusive("update"):
+                regroup(store)
         forget()
         return sorted({sid for aid in dict.fromkeys(article_ids)
                        for sid in store.article_stories(aid)})
 
     def weave_job(story_id: str) -> str:
+        if jobs is not None:
+            return jobs.weave(story_id, BRIEF_WORDS)
         version = app_layer.weave_and_store(store, story_id, BRIEF_WORDS, weave_fn=brief_fn,
                                             only_if_changed=True)
         return version.fingerprint
@@ -887,6 +898,8 @@ def create_app(
     app.state.cache = cache
     app.state.background = background
     app.router.on_shutdown.append(background.stop)
+    if jobs is not None:
+        app.router.on_shutdown.append(jobs.close)
     app.state.catalogs = catalogs
 
     async def db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,48 @@
+"""The server's job process: jobs run in a child at a lower CPU priority, its failures come
+back as one line, a dead child is replaced, and closing stops it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsweave.jobs import JOB_NICE, JobFailed, JobProcess
+from newsweave.store import open_store
+
+
+@pytest.fixture()
+def jobs(tmp_path: Path) -> Iterator[JobProcess]:
+    store = open_store(str(tmp_path / "jobs.db"))
+    p = JobProcess(store.url)
+    yield p
+    p.close()
+    store.close()
+
+
+def test_jobs_run_in_a_niced_child(jobs: JobProcess) -> None:
+    pid, nice = jobs.call("info")
+    assert pid != os.getpid()
+    assert nice == min(19, os.nice(0) + JOB_NICE)
+    assert jobs.call("info")[0] == pid  # the same child stays for the next job
+
+
+def test_a_failing_job_is_one_line_and_the_child_stays(jobs: JobProcess) -> None:
+    pid = jobs.call("info")[0]
+    with pytest.raises(JobFailed, match="unknown story id 'nope'"):
+        jobs.weave("nope", 120)
+    assert jobs.call("info")[0] == pid
+
+
+def test_a_dead_child_is_replaced_and_close_stops_it(jobs: JobProcess) -> None:
+    pid = jobs.call("info")[0]
+    os.kill(pid, 9)
+    jobs._proc.join(5)
+    new_pid = jobs.call("info")[0]
+    assert new_pid != pid
+    jobs.close()
+    assert not jobs._proc.is_alive()
+    with pytest.raises(JobFailed):
+        jobs.call("info")
