@@ -450,3 +450,19 @@ def test_story_page_is_not_rerendered_by_another_storys_change(example_client,
     store.import_outlets([Outlet("theguardian.com", "The Guardian", "centre-left", "GB")])
     assert "centre-left" in client.get("/stories/sessions-2017").text
     assert len(renders) == n + 1  # the leans it shows changed: rendered again
+
+
+def test_refresh_builds_elsewhere_and_falls_back_here(store: Store) -> None:
+    cache = CatalogCache(store, ttl=0.0)
+    cache.get()
+    store.import_outlets([Outlet("aninews.in", "ANI", "center-right", "IN")])
+    made = build_catalog(store)
+    cache.refresh(lambda: (store.catalog_version(), made))
+    assert cache.get() is made
+    store.import_outlets([Outlet("aninews.in", "ANI", "centre", "IN")])
+
+    def broken() -> tuple:
+        raise RuntimeError("the job process ended")
+
+    cache.refresh(broken)  # built here instead
+    assert cache.get() is not made and "centre" in cache.get().matcher.leans

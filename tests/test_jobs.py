@@ -46,3 +46,24 @@ def test_a_dead_child_is_replaced_and_close_stops_it(jobs: JobProcess) -> None:
     assert not jobs._proc.is_alive()
     with pytest.raises(JobFailed):
         jobs.call("info")
+
+
+def test_the_story_list_is_built_in_the_child(tmp_path: Path) -> None:
+    from newsweave.catalog import ListQuery, build_catalog
+    from newsweave.models import Article
+
+    store = open_store(str(tmp_path / "list.db"))
+    store.add_articles([Article("a", "One report.", published="2017-03-01"),
+                        Article("b", "Another report.", published="2017-03-02")])
+    store.save_stories({"a": "s1", "b": "s2"}, {"s1": "First", "s2": "Second"})
+    jobs = JobProcess(store.url)
+    try:
+        version, catalog = jobs.catalog()
+    finally:
+        jobs.close()
+    assert version == store.catalog_version()
+    here = build_catalog(store)
+    query = ListQuery(sort="first_published")
+    assert [e.id for e in catalog.select(query)[1]] == [e.id for e in here.select(query)[1]]
+    assert [e.headline for e in catalog.entries] == [e.headline for e in here.entries]
+    store.close()

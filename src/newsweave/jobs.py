@@ -42,12 +42,22 @@ def _weave(store: Store, story_id: str, words: int) -> str:
     return app.weave_and_store(store, story_id, words, only_if_changed=True).fingerprint
 
 
+def _catalog(store: Store) -> tuple[tuple[Any, ...], Any]:
+    """The story list's catalog and the store version it was built from (pickled back as
+    its data: unpickling it costs the server a fraction of building it)."""
+    from newsweave.catalog import build_catalog
+
+    version = store.catalog_version()
+    return version, build_catalog(store)
+
+
 def _info(store: Store) -> tuple[int, int]:
     """(pid, nice value) of the child: tests check the work really runs there."""
     return os.getpid(), os.nice(0)
 
 
-JOBS: dict[str, Callable[..., Any]] = {"group": _group, "weave": _weave, "info": _info}
+JOBS: dict[str, Callable[..., Any]] = {"group": _group, "weave": _weave, "catalog": _catalog,
+                                       "info": _info}
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -119,6 +129,9 @@ class JobProcess:
 
     def weave(self, story_id: str, words: int) -> str:
         return self.call("weave", story_id, words)
+
+    def catalog(self) -> tuple[tuple[Any, ...], Any]:
+        return self.call("catalog")
 
     def close(self) -> None:
         """Stop the child at once (a job in progress is abandoned: the store keeps what it

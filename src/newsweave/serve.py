@@ -848,18 +848,18 @@ def create_app(
     catalogs = CatalogCache(store, ttl=row_ttl)
     write_lock = threading.Lock()
 
+    # the real models run in a child process (jobs.py: the readers keep this one's GIL);
+    # injected functions (tests) and an in-memory store stay in the worker thread
+    jobs = (JobProcess(store.url) if group_fn is None and brief_fn is None
+            and not store.url.endswith(":memory:") else None)
+
     def forget() -> None:
         """Grouping or weaving finished (in the background worker): read rows afresh, and
         rebuild the story list here while readers keep answering from the previous one (they
         would all wait for it otherwise, once per write)."""
         rows.clear()
         states.clear()
-        catalogs.refresh()
-
-    # the real models run in a child process (jobs.py: the readers keep this one's GIL);
-    # injected functions (tests) and an in-memory store stay in the worker thread
-    jobs = (JobProcess(store.url) if group_fn is None and brief_fn is None
-            and not store.url.endswith(":memory:") else None)
+        catalogs.refresh(jobs.catalog if jobs is not None else None)
 
     def group_job(article_ids: list[str]) -> list[str]:
         """Group new articles (under the store's update lock, so a ``newsweave update`` in
