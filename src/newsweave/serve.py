@@ -592,6 +592,9 @@ class RecentRows:
     def clear(self) -> None:
         self._rows.clear()
 
+    def drop(self, key: str) -> None:
+        self._rows.pop(key, None)
+
 
 @dataclass
 class BriefCache:
@@ -874,13 +877,20 @@ def create_app(
                        for sid in store.article_stories(aid)})
 
     def weave_job(story_id: str) -> str:
+        """Weave and store one story's brief; only that story's cached state is dropped (a
+        new brief changes no story row and not the story list, so the other stories' cached
+        answers stay)."""
         if jobs is not None:
-            return jobs.weave(story_id, BRIEF_WORDS)
-        version = app_layer.weave_and_store(store, story_id, BRIEF_WORDS, weave_fn=brief_fn,
-                                            only_if_changed=True)
-        return version.fingerprint
+            fingerprint = jobs.weave(story_id, BRIEF_WORDS)
+        else:
+            fingerprint = app_layer.weave_and_store(
+                store, story_id, BRIEF_WORDS, weave_fn=brief_fn, only_if_changed=True
+            ).fingerprint
+        states.drop(story_id)
+        return fingerprint
 
-    background = Background(group_job, weave_job, on_change=forget)
+    # group_job forgets what it changed, weave_job its own story: nothing left to do after
+    background = Background(group_job, weave_job, on_change=lambda: None)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
