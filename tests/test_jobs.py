@@ -67,3 +67,24 @@ def test_the_story_list_is_built_in_the_child(tmp_path: Path) -> None:
     assert [e.id for e in catalog.select(query)[1]] == [e.id for e in here.select(query)[1]]
     assert [e.headline for e in catalog.entries] == [e.headline for e in here.entries]
     store.close()
+
+
+def test_group_names_the_stories_it_changed(tmp_path: Path) -> None:
+    from newsweave.ingest import read_articles
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "sessions-2017"
+    store = open_store(str(tmp_path / "group.db"))
+    first, *rest = read_articles([example])
+    store.add_articles(rest)
+    jobs = JobProcess(store.url)
+    try:
+        jobs.group()  # the first run (no saved grouper state yet)
+        before = set(store.story_ids())
+        assert jobs.group() == []  # nothing new: nothing changed
+        store.add_articles([first])
+        changed = jobs.group()
+    finally:
+        jobs.close()
+    assert changed and set(changed) >= set(store.article_stories(first.id))
+    assert set(changed) <= before | set(store.story_ids())
+    store.close()

@@ -29,11 +29,14 @@ class JobFailed(RuntimeError):
     """A job raised in the child: its first line, as the parent can show it."""
 
 
-def _group(store: Store) -> None:
+def _group(store: Store) -> list[str] | None:
+    """Group the new articles; the ids of the stories that changed (None: all were
+    regrouped, so any may have)."""
     from newsweave import app
 
     with store.exclusive("update"):  # a `newsweave update` in another process is not raced
-        app.group_new(store)
+        result = app.group_new(store)
+    return None if result.rebuilt else list(result.changed)
 
 
 def _weave(store: Store, story_id: str, words: int) -> str:
@@ -124,8 +127,8 @@ class JobProcess:
             raise value
         return value
 
-    def group(self) -> None:
-        self.call("group")
+    def group(self) -> list[str] | None:
+        return self.call("group")
 
     def weave(self, story_id: str, words: int) -> str:
         return self.call("weave", story_id, words)

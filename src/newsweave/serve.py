@@ -856,23 +856,28 @@ def create_app(
     jobs = (JobProcess(store.url) if group_fn is None and brief_fn is None
             and not store.url.endswith(":memory:") else None)
 
-    def forget() -> None:
-        """Grouping or weaving finished (in the background worker): read rows afresh, and
-        rebuild the story list here while readers keep answering from the previous one (they
-        would all wait for it otherwise, once per write)."""
-        rows.clear()
-        states.clear()
+    def forget(changed: Sequence[str] | None = None) -> None:
+        """Grouping finished (in the background worker): read the ``changed`` stories' rows
+        afresh (None: every story's), and rebuild the story list while readers keep
+        answering from the previous one (they would all wait for it otherwise)."""
+        if changed is None:
+            rows.clear()
+            states.clear()
+        for sid in changed or ():
+            rows.drop(sid)
+            states.drop(sid)
         catalogs.refresh(jobs.catalog if jobs is not None else None)
 
     def group_job(article_ids: list[str]) -> list[str]:
         """Group new articles (under the store's update lock, so a ``newsweave update`` in
         another process is waited for, not raced); the stories they joined are woven next."""
+        changed = None
         if jobs is not None:
-            jobs.group()
+            changed = jobs.group()
         else:
             with store.exclusive("update"):
                 regroup(store)
-        forget()
+        forget(changed)
         return sorted({sid for aid in dict.fromkeys(article_ids)
                        for sid in store.article_stories(aid)})
 
