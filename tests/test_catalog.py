@@ -399,3 +399,70 @@ def test_readers_get_the_old_catalog_while_it_rebuilds(store: Store, monkeypatch
     assert rebuilt and rebuilt[0] is not old and cache.get() is rebuilt[0]
     cache.invalidate()  # this server's own write: readers wait for the new catalog
     assert cache.get() is not rebuilt[0]
+
+
+def test_refresh_rebuilds_in_the_caller_while_readers_keep_the_old(store: Store,
+                                                                  monkeypatch) -> None:
+    import threading
+
+    from newsweave import catalog as catalog_module
+
+    cache = CatalogCache(store, ttl=0.0)
+    old = cache.get()
+    cache.refresh()
+    assert cache.get() is old  # the store did not change: one check, no rebuild
+    started, release = threading.Event(), threading.Event()
+    real_build = catalog_module.build_catalog
+
+    def slow_build(s):
+        started.set()
+        release.wait(10)
+        return real_build(s)
+
+    monkeypatch.setattr(catalog_module, "build_catalog", slow_build)
+    store.import_outlets([Outlet("aninews.in", "ANI", "center-right", "IN")])  # our own write
+    worker = threading.Thread(target=cache.refresh)  # as the background worker does
+    worker.start()
+    assert started.wait(10)
+    assert cache.get() is old  # readers are not held up by the rebuild
+    release.set()
+    worker.join(10)
+    new = cache.get()
+    assert new is not old and "center-right" in new.matcher.leans
+
+
+def test_story_page_is_not_rerendered_by_another_storys_change(example_client,
+                                                              monkeypatch) -> None:
+    from newsweave import serve as serve_module
+
+    client, store = example_client
+    renders: list[int] = []
+    real_view = serve_module.story_view
+    monkeypatch.setattr(serve_module, "story_view",
+                        lambda *a: renders.append(1) or real_view(*a))
+    first = client.get("/stories/sessions-2017").text
+    n = len(renders)
+    store.add_articles([Article("other-1", "Another report entirely.", title="Other")])
+    store.save_stories({"other-1": "other"}, {"other": "Another story"})
+    assert client.get("/api/stories").json()["total"] == 2  # the list follows at once
+    assert client.get("/stories/sessions-2017").text == first
+    assert len(renders) == n  # served from the cached page
+    store.import_outlets([Outlet("theguardian.com", "The Guardian", "centre-left", "GB")])
+    assert "centre-left" in client.get("/stories/sessions-2017").text
+    assert len(renders) == n + 1  # the leans it shows changed: rendered again
+
+
+def test_refresh_builds_elsewhere_and_falls_back_here(store: Store) -> None:
+    cache = CatalogCache(store, ttl=0.0)
+    cache.get()
+    store.import_outlets([Outlet("aninews.in", "ANI", "center-right", "IN")])
+    made = build_catalog(store)
+    cache.refresh(lambda: (store.catalog_version(), made))
+    assert cache.get() is made
+    store.import_outlets([Outlet("aninews.in", "ANI", "centre", "IN")])
+
+    def broken() -> tuple:
+        raise RuntimeError("the job process ended")
+
+    cache.refresh(broken)  # built here instead
+    assert cache.get() is not made and "centre" in cache.get().matcher.leans

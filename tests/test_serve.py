@@ -730,3 +730,29 @@ def test_default_server_weaves_from_stored_analyses(store: Store) -> None:
         r = c.get(f"/api/stories/{STORY}/brief")
         assert r.status_code == 200 and r.headers["x-brief-version"] == "1"
         assert {s["id"] for s in r.json()["sources"]} == set(store.get_story(STORY).article_ids)
+
+
+def test_a_weave_keeps_the_other_stories_cached(tmp_path: Path, monkeypatch) -> None:
+    """A background weave drops only its own story's cached state: other stories keep
+    answering without a database round trip."""
+    from newsweave import app as app_module
+
+    s = open_store(str(tmp_path / "two.db"))
+    first, *rest = read_articles([EXAMPLE])
+    s.add_articles([first, *rest])
+    s.save_stories({first.id: "s1"} | {a.id: "s2" for a in rest}, {"s1": "One", "s2": "Two"})
+    app = create_app(s, TOKEN, brief_fn=hand_brief, group_fn=lambda st: None, row_ttl=60.0)
+    with TestClient(app) as c:
+        assert ready(c, "/api/stories/s1/brief").status_code == 200
+        assert ready(c, "/api/stories/s2/brief").status_code == 200
+        looked_up: list[str] = []
+        real = app_module.current_brief
+        monkeypatch.setattr(app_module, "current_brief",
+                            lambda st, sid, *a: looked_up.append(sid) or real(st, sid, *a))
+        c.app.state.background.request_weave("s1")
+        idle(c)
+        assert c.get("/api/stories/s2/brief").status_code == 200
+        assert looked_up == []  # s2's state stayed cached
+        assert c.get("/api/stories/s1/brief").headers["x-brief-version"] == "1"
+        assert looked_up == ["s1"]  # s1's was read afresh after its weave
+    s.close()

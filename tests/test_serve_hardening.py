@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from test_serve import STORY, TOKEN, hand_brief, one_story
+from test_serve import STORY, TOKEN, hand_brief, one_story, ready
 
 from newsweave.ingest import read_articles
 from newsweave.models import Article
@@ -67,7 +67,7 @@ def test_redirect_never_becomes_protocol_relative() -> None:
 
 
 def test_ids_with_slashes_are_encoded_and_routed(client: TestClient) -> None:
-    page = client.get(f"/stories/{STORY}")
+    page = ready(client, f"/stories/{STORY}")
     assert page.status_code == 200
     assert f"/articles/{path_segment(SLASHED)}" in page.text
     assert "%2F" in path_segment(SLASHED)
@@ -85,7 +85,7 @@ def test_docs_page_is_self_contained(client: TestClient) -> None:
 def test_openapi_documents_error_statuses(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     post = spec["paths"]["/api/articles"]["post"]["responses"]
-    assert {"200", "201", "400", "401", "403", "409", "413", "422"} <= set(post)
+    assert {"200", "202", "400", "401", "403", "409", "413", "422"} <= set(post)
     assert {"404", "422"} <= set(spec["paths"]["/api/stories/{story_id}"]["get"]["responses"])
     published = spec["components"]["schemas"]["ArticleIn"]["properties"]["published"]
     assert "date" in str(published)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import re
 import threading
 import time
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsweave.outlets import Member, OutletMatcher, story_coverage
+
+log = logging.getLogger("newsweave.catalog")
 
 SORTS = ("updated", "first_published", "sources", "articles")
 DEFAULT_LANGUAGE = "en"  # articles before a language column exists are taken as English
@@ -103,6 +106,10 @@ class Catalog:
     _memo: dict[str, OrderedDict[tuple[Any, ...], Any]] = field(
         default_factory=lambda: {pool: OrderedDict() for pool in MEMO_SIZES})
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its data (the server's job process builds it): caches start empty."""
+        return (Catalog, (self.entries, self.matcher, self.has_language))
 
     @property
     def outlet_names(self) -> list[str]:
@@ -285,6 +292,31 @@ class CatalogCache:
     def invalidate(self) -> None:
         self._checked = 0.0
         self._version = None
+
+    def refresh(self, build: Callable[[], tuple[tuple[Any, ...], Catalog]] | None = None
+                ) -> None:
+        """Bring the catalog up to date in the calling thread (the server's background worker,
+        after its own write), readers answering from the previous one meanwhile: unlike
+        ``invalidate``, nobody waits for the rebuild, and an unchanged store costs one check.
+        ``build()`` -> (version, catalog) builds it elsewhere (the server's job process, so
+        the rebuild does not hold this process's GIL); it failing, it is built here."""
+        with self._lock:
+            version = self.store.catalog_version()
+            if self._catalog is None or version != self._version:
+                catalog = None
+                if build is not None:
+                    try:
+                        version, catalog = build()
+                    except Exception:  # noqa: BLE001 - built here instead, logged
+                        log.exception("building the story list in the job process failed")
+                self._catalog = catalog or build_catalog(self.store)
+                self._version = version
+            self._checked = time.monotonic()
+
+    @property
+    def outlets_version(self) -> tuple[Any, ...] | None:
+        """The outlet table's part of ``version``: what a story page's leans depend on."""
+        return None if self._version is None else self._version[2:]
 
     def get(self) -> Catalog:
         """The catalog of the store as it is now (within ``ttl``). While another thread

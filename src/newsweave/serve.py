@@ -48,6 +48,7 @@ from newsweave.catalog import (
 )
 from newsweave.charts import lean_bar, lean_colours, time_chart
 from newsweave.errors import InputError
+from newsweave.jobs import JobProcess
 from newsweave.models import Article, Brief
 from newsweave.outlets import UNRATED, Member, OutletMatcher, story_coverage
 
@@ -585,7 +586,7 @@ class CachedStory:
 
     brief: dict[str, Any]
     page: bytes | None = None  # the story page, encoded once
-    page_version: Any = None  # the catalog (outlet table) version the page was rendered with
+    page_version: Any = None  # (outlet table version, story row) the page was rendered with
     json: bytes | None = None
     version: int = 0  # the stored version this is (0: not a stored brief)
     articles: tuple[str, ...] = ()  # the members it was woven from
@@ -616,6 +617,9 @@ class RecentRows:
 
     def clear(self) -> None:
         self._rows.clear()
+
+    def drop(self, key: str) -> None:
+        self._rows.pop(key, None)
 
 
 @dataclass
@@ -794,6 +798,23 @@ def _invalid_query(field_name: str, message: str) -> RequestValidationError:
                                     "type": "value_error"}])
 
 
+def _day_schema(schema: dict[str, Any]) -> None:
+    """``from``/``to`` as OpenAPI should say them: an ISO date, or empty for none (the
+    server checks them itself, with its own messages)."""
+    description = schema.get("description")
+    schema.clear()
+    schema.update({"anyOf": [{"type": "string", "format": "date"},
+                             {"type": "string", "maxLength": 0}, {"type": "null"}],
+                   "description": description})
+
+
+def _language_schema(schema: dict[str, Any]) -> None:
+    """``language`` as the server accepts it: a code such as en or pt-BR, or empty."""
+    for option in schema.get("anyOf", [schema]):
+        if option.get("type") == "string":
+            option["pattern"] = r"^\s*([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?)?\s*$"
+
+
 async def list_query(
     sort: Annotated[Literal["updated", "first_published", "sources", "articles"], Query(
         description="updated: latest article first; first_published: newest start first; "
@@ -805,12 +826,14 @@ async def list_query(
         "an independent source of this lean"))] = None,
     country: Annotated[str | None, Query(max_length=100)] = None,
     date_from: Annotated[str | None, Query(alias="from", max_length=10, description=(
-        "YYYY-MM-DD: stories with an article on or after"))] = None,
-    date_to: Annotated[str | None, Query(alias="to", max_length=10, description=(
-        "YYYY-MM-DD: stories with an article on or before"))] = None,
-    language: Annotated[str | None, Query(max_length=20, description=(
-        "ISO 639 code of a member article (all are 'en' until articles carry one)"))
+        "YYYY-MM-DD: stories with an article on or after"), json_schema_extra=_day_schema)
     ] = None,
+    date_to: Annotated[str | None, Query(alias="to", max_length=10, description=(
+        "YYYY-MM-DD: stories with an article on or before (not before `from`)"),
+        json_schema_extra=_day_schema)] = None,
+    language: Annotated[str | None, Query(max_length=20, description=(
+        "ISO 639 code of a member article (all are 'en' until articles carry one)"),
+        json_schema_extra=_language_schema)] = None,
 ) -> ListQuery:
     """The story list's sort and filters from the query string (paging is the route's)."""
     def clean(value: str | None) -> str | None:
@@ -854,27 +877,51 @@ def create_app(
     catalogs = CatalogCache(store, ttl=row_ttl)
     write_lock = threading.Lock()
 
-    def forget() -> None:
-        """Another write landed (here, or grouping/weaving finished): read rows afresh."""
-        rows.clear()
-        states.clear()
-        catalogs.invalidate()
+    # the real models run in a child process (jobs.py: the readers keep this one's GIL);
+    # injected functions (tests) and an in-memory store stay in the worker thread
+    jobs = (JobProcess(store.url) if group_fn is None and brief_fn is None
+            and not store.url.endswith(":memory:") else None)
+
+    def forget(changed: Sequence[str] | None = None) -> None:
+        """Grouping finished (in the background worker): read the ``changed`` stories' rows
+        afresh (None: every story's), and rebuild the story list while readers keep
+        answering from the previous one (they would all wait for it otherwise)."""
+        if changed is None:
+            rows.clear()
+            states.clear()
+        for sid in changed or ():
+            rows.drop(sid)
+            states.drop(sid)
+        catalogs.refresh(jobs.catalog if jobs is not None else None)
 
     def group_job(article_ids: list[str]) -> list[str]:
         """Group new articles (under the store's update lock, so a ``newsweave update`` in
         another process is waited for, not raced); the stories they joined are woven next."""
-        with store.exclusive("update"):
-            regroup(store)
-        forget()
+        changed = None
+        if jobs is not None:
+            changed = jobs.group()
+        else:
+            with store.exclusive("update"):
+                regroup(store)
+        forget(changed)
         return sorted({sid for aid in dict.fromkeys(article_ids)
                        for sid in store.article_stories(aid)})
 
     def weave_job(story_id: str) -> str:
-        version = app_layer.weave_and_store(store, story_id, BRIEF_WORDS, weave_fn=brief_fn,
-                                            only_if_changed=True)
-        return version.fingerprint
+        """Weave and store one story's brief; only that story's cached state is dropped (a
+        new brief changes no story row and not the story list, so the other stories' cached
+        answers stay)."""
+        if jobs is not None:
+            fingerprint = jobs.weave(story_id, BRIEF_WORDS)
+        else:
+            fingerprint = app_layer.weave_and_store(
+                store, story_id, BRIEF_WORDS, weave_fn=brief_fn, only_if_changed=True
+            ).fingerprint
+        states.drop(story_id)
+        return fingerprint
 
-    background = Background(group_job, weave_job, on_change=forget)
+    # group_job forgets what it changed, weave_job its own story: nothing left to do after
+    background = Background(group_job, weave_job, on_change=lambda: None)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
@@ -892,6 +939,8 @@ def create_app(
     app.state.cache = cache
     app.state.background = background
     app.router.on_shutdown.append(background.stop)
+    if jobs is not None:
+        app.router.on_shutdown.append(jobs.close)
     app.state.catalogs = catalogs
 
     async def db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -1088,7 +1137,11 @@ def create_app(
         return Response(body, media_type="application/json")
 
     @app.get("/api/stories.csv", tags=["api"],
-             summary="The story list as CSV (same sort and filters as /api/stories)")
+             summary="The story list as CSV (same sort and filters as /api/stories)",
+             response_class=StreamingResponse,
+             responses={200: {"description": "one row per story, a header row first",
+                              "content": {"text/csv": {"schema": {"type": "string"}}}},
+                        **_errors(422)})
     async def api_stories_csv(
         params: ListParams,
         limit: Annotated[int, Query(ge=1, le=CSV_MAX_ROWS)] = CSV_MAX_ROWS,
@@ -1148,7 +1201,7 @@ def create_app(
 
     @app.get("/api/stories/{story_id}/versions", tags=["api"],
              summary="The stored versions of a story's brief, oldest first",
-             responses={404: {"description": "no such story and no stored brief"}})
+             responses=_errors(404, 422))
     async def api_versions(story_id: StoryIdPath) -> list[dict[str, Any]]:
         versions = await db(app_layer.brief_versions, store, story_id)
         if not versions and await db(store.get_story, story_id) is None:
@@ -1160,7 +1213,8 @@ def create_app(
              description="New sources (with their ids), summary sentences, quotes, "
              "discrepancies and timeline entries of the latest stored version that version "
              "`since` lacks.",
-             responses={404: {"description": "no such story, or no such version of it"}})
+             responses={**_errors(422), 404: {
+                 "model": ErrorOut, "description": "no such story, or no such version of it"}})
     async def api_changes(
         story_id: StoryIdPath, since: Annotated[int, Query(ge=1, le=1_000_000)]
     ) -> dict[str, Any]:
@@ -1262,8 +1316,10 @@ def create_app(
             return HTMLResponse(page)
         if catalogs.fresh() is None:  # the page shows outlet leans: re-render when they change
             await db(catalogs.get)
-        if entry.page is None or entry.page_version != catalogs.version:
-            entry.page_version = catalogs.version
+        # re-rendered when the outlet table or this story's row changes, not on every write
+        page_version = (catalogs.outlets_version, row)
+        if entry.page is None or entry.page_version != page_version:
+            entry.page_version = page_version
             entry.page = await run_in_threadpool(render_story, row, entry)
         return HTMLResponse(entry.page)
 
