@@ -147,9 +147,12 @@ class Background:
                 self._new_articles = article_ids + self._new_articles
                 self._group_after = time.monotonic() + self._busy_retry_s
             return
-        except Exception:  # noqa: BLE001 - the articles stay stored; logged, not fatal
+        except Exception as exc:  # noqa: BLE001 - the articles stay stored; logged, not fatal
+            if self._stopped:  # the server is shutting down: the next start groups them
+                log.warning("story grouping interrupted by shutdown")
+                return
             self.group_errors += 1
-            log.exception("story grouping failed after adding articles")
+            _log_failure("story grouping failed after adding articles", exc)
             return
         self._on_change()
         for sid in stories:
@@ -159,7 +162,10 @@ class Background:
         try:
             self._weave_fn(story_id)
         except Exception as exc:  # noqa: BLE001 - remembered and shown, one line
-            log.exception("weaving story %s failed", story_id)
+            if self._stopped:  # the server is shutting down: woven again when next asked
+                log.warning("weaving story %s interrupted by shutdown", story_id)
+                return
+            _log_failure(f"weaving story {story_id} failed", exc)
             reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200] or type(
                 exc).__name__
             with self._cond:
@@ -170,3 +176,13 @@ class Background:
         with self._cond:
             self._failures.pop(story_id, None)
         self._on_change()
+
+
+def _log_failure(what: str, exc: BaseException) -> None:
+    """One line in the server's log (a hostile article must not fill it with tracebacks);
+    the traceback only with ``NEWSWEAVE_DEBUG=1``, for bug reports."""
+    import os
+
+    reason = (str(exc).splitlines() or [""])[0][:300] or type(exc).__name__
+    log.error("%s: %s", what, reason, exc_info=bool(os.environ.get("NEWSWEAVE_DEBUG")))
+
