@@ -198,7 +198,10 @@ def _keep(e: Entry, key: tuple[Any, ...], matching: set[str] | None) -> bool:
 
 
 def _in_range(e: Entry, date_from: str | None, date_to: str | None) -> bool:
-    """The story overlaps [from, to]; an undated story is left out once a bound is given."""
+    """The story overlaps [from, to]; an undated story is left out once a bound is given, and
+    an empty window (from after to) holds nothing."""
+    if date_from and date_to and date_from > date_to:
+        return False
     if date_from and (e.last_published is None or e.last_published < date_from):
         return False
     return not (date_to and (

@@ -844,8 +844,7 @@ async def list_query(
         day_to = parse_day(date_to, "to")
     except ValueError as exc:
         raise _invalid_query("from" if "from" in str(exc) else "to", str(exc)) from None
-    if day_from and day_to and day_from > day_to:
-        raise _invalid_query("from", f"from {day_from} is after to {day_to}")
+    # from after to is an empty window (no story in it), not an error: each is a valid date
     lang = clean(language)
     if lang and not LANGUAGE_RE.match(lang):
         raise _invalid_query("language", "language must be a code such as en or pt-BR")
