@@ -112,6 +112,8 @@ class JoinModel:
         if not set(data["features"]) <= set(FEATURES):
             raise ValueError("join model was fitted on features the grouper does not compute: "
                              "refit it with benchmarks/stories.py --train")
+        if len(data["mean"]) != len(data["features"]):
+            raise ValueError("join model's standardisation does not match its features")
         return cls(
             tuple(data["features"]), float(data["threshold"]), np.asarray(data["mean"]),
             np.asarray(data["scale"]),
