@@ -212,9 +212,26 @@ def test_shipped_join_model_loads_and_round_trips() -> None:
 
 def test_join_model_fitted_on_other_features_is_refused() -> None:
     data = default_join_model().to_json()
-    data["features"] = data["features"][:-1]
+    data["features"] = data["features"][:-1] + ["no_such_feature"]
     with pytest.raises(ValueError, match="refit"):
         JoinModel.from_json(data)
+
+
+def test_join_model_on_a_subset_reads_only_its_features() -> None:
+    """A model fitted on fewer features (benchmarks/stories_cv.py tries such) is handed the
+    grouper's full rows and must pick its own columns, whatever the others hold."""
+    subset = ("tfidf", "emb_centroid")
+    rng = np.random.default_rng(1)
+    net = (rng.normal(size=(2, 3)), rng.normal(size=3), rng.normal(size=3), 0.1)
+    model = JoinModel.from_json(JoinModel(subset, 0.5, np.zeros(2), np.ones(2), (net,)).to_json())
+    rows = rng.random((3, len(FEATURES)))
+    noisy = rng.random((3, len(FEATURES)))
+    for name in subset:
+        noisy[:, FEATURES.index(name)] = rows[:, FEATURES.index(name)]
+    assert np.allclose(model.probability(rows), model.probability(noisy))
+    x = rows[:, [FEATURES.index(f) for f in subset]]
+    expected = 1 / (1 + np.exp(-(np.maximum(x @ net[0] + net[1], 0) @ net[2] + net[3])))
+    assert np.allclose(model.probability(rows), expected)
 
 
 def test_join_model_is_monotone_in_similarity() -> None:

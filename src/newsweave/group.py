@@ -88,6 +88,9 @@ class JoinModel:
     nets: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, float], ...]
 
     def probability(self, rows: np.ndarray) -> np.ndarray:
+        """``rows`` hold all of ``FEATURES``; a model fitted on fewer reads only its own."""
+        if self.features != FEATURES:
+            rows = rows[:, [FEATURES.index(f) for f in self.features]]
         x = (rows - self.mean) / self.scale
         out = np.zeros(len(rows))
         for w1, b1, w2, b2 in self.nets:
@@ -106,9 +109,11 @@ class JoinModel:
 
     @classmethod
     def from_json(cls, data: dict) -> JoinModel:
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError("join model was fitted on other features: refit it with "
-                             "benchmarks/stories.py --train")
+        if not set(data["features"]) <= set(FEATURES):
+            raise ValueError("join model was fitted on features the grouper does not compute: "
+                             "refit it with benchmarks/stories.py --train")
+        if len(data["mean"]) != len(data["features"]):
+            raise ValueError("join model's standardisation does not match its features")
         return cls(
             tuple(data["features"]), float(data["threshold"]), np.asarray(data["mean"]),
             np.asarray(data["scale"]),

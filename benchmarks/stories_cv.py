@@ -1,0 +1,248 @@
+"""Honest evaluation of story grouping: k-fold cross-validation over whole stories / ECB+ topics
+and leave-one-dataset-out, each fold's join model fitted (and its threshold picked) on the
+training folds only, scored on the held fold in the file's order and in a few other arrival
+orders; single-pass TF-IDF in the same run, its threshold picked on the same training folds.
+
+Why: the fixed tuning half of ``stories.py`` was read for errors while the grouper was designed,
+so its held-out half is optimistic (issue 15); a mean over folds with its spread says how far
+a number can be trusted, and leave-one-dataset-out says whether what is learnt on one kind of
+stream carries over to the other.
+
+    python benchmarks/stories_cv.py                 # 5 folds + LODO, writes `stories-cv`
+    python benchmarks/stories_cv.py --folds 3 --orders 1 --no-write   # quicker look
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._results import write_section  # noqa: E402
+from benchmarks.stories import (  # noqa: E402
+    SETS,
+    CachedEmbedder,
+    bcubed,
+    collect_rows,
+    fit_join_model,
+    load,
+    reordered,
+    replays,
+    run_ours,
+    single_pass,
+    split_key,
+    tfidf_gram,
+)
+from newsweave.group import FEATURES, JoinModel  # noqa: E402
+from newsweave.models import Article  # noqa: E402
+from newsweave.settings import GroupSettings  # noqa: E402
+
+Data = dict[str, tuple[list[Article], dict[str, str]]]
+#: join thresholds tried on the training folds (the shipped model's 0.25 is inside)
+THRESHOLDS = (0.15, 0.2, 0.25, 0.35)
+#: scored beside each fold with the fold's own model: more candidates per article (the
+#: recall diagnosis on training folds, ``stories_diag.py``, found half of the articles that
+#: open a second story for their story never saw it among 20 neighbours' stories)
+ALT = GroupSettings(neighbours=50)
+TFIDF_GRID = tuple(round(t, 3) for t in np.arange(0.05, 0.61, 0.025))
+
+
+def fold_of(name: str, label: str, folds: int) -> int:
+    """Whole stories (mixed) or whole ECB+ topics (both events) go to one fold."""
+    return int(hashlib.sha1(split_key(name, label).encode()).hexdigest(), 16) % folds
+
+
+def select(data: Data, keep: Callable[[str, str], bool]) -> Data:
+    """The articles of each set whose (set, label) ``keep`` accepts, in file order."""
+    return {name: ([a for a in arts if keep(name, labels[a.id])], labels)
+            for name, (arts, labels) in data.items()}
+
+
+# --------------------------------------------------------------------------- fitting
+def fit(train: Data, embedder, extra_orders: int, features: tuple[str, ...] = FEATURES,
+        mixed_orders: int = 0, settings: GroupSettings | None = None,
+        thresholds: tuple[float, ...] = THRESHOLDS) -> JoinModel:
+    """The ``stories.py --train`` recipe on ``train`` only: teacher-forced candidate rows
+    (ECB+ replayed in ``extra_orders`` more orders, mixed in ``mixed_orders`` shuffled ones),
+    a network ensemble, then the join threshold with the best mean F1 over the training sets."""
+    base = settings or GroupSettings()
+    cols = [FEATURES.index(f) for f in features]
+    xs, ys = [], []
+    for name, (articles, labels) in train.items():
+        if not articles:
+            continue
+        orders = list(replays(name, articles, labels, extra_orders))
+        if not name.startswith("ecbplus"):
+            orders += list(reordered(name, articles, labels, mixed_orders))
+        for order in orders:
+            x, y = collect_rows(order, labels, embedder, base)
+            xs.append(x[:, cols])
+            ys.append(y)
+    model = fit_join_model(np.vstack(xs), np.concatenate(ys), threshold=0.5)
+    model = replace(model, features=features)
+    best, best_f1 = thresholds[0], -1.0
+    for threshold in thresholds:
+        trial = replace(model, threshold=threshold)
+        scores = [bcubed(run_ours(a, base, embedder, trial)[0], lb)[2]
+                  for a, lb in train.values() if a]
+        if sum(scores) / len(scores) > best_f1:
+            best, best_f1 = threshold, sum(scores) / len(scores)
+    return replace(model, threshold=best)
+
+
+def tfidf_threshold(articles: list[Article], labels: dict[str, str]) -> float:
+    ordered, gram = tfidf_gram(articles)
+    return max(TFIDF_GRID, key=lambda t: bcubed(single_pass(ordered, gram, t), labels)[2])
+
+
+def tfidf_f1(articles: list[Article], labels: dict[str, str], threshold: float) -> float:
+    ordered, gram = tfidf_gram(articles)
+    return bcubed(single_pass(ordered, gram, threshold), labels)[2]
+
+
+# --------------------------------------------------------------------------- scoring
+def score(name: str, articles: list[Article], labels: dict[str, str], model: JoinModel,
+          embedder, orders: int, settings: GroupSettings | None = None) -> dict[str, float]:
+    """P/R/F1 in file order, and F1 over ``orders`` other arrival orders."""
+    s = settings or GroupSettings()
+    p, r, f = bcubed(run_ours(articles, s, embedder, model)[0], labels)
+    others = [bcubed(run_ours(o, s, embedder, model)[0], labels)[2]
+              for o in reordered(name, articles, labels, orders)]
+    return {"p": p, "r": r, "f1": f, "orders": statistics.fmean(others) if others else f,
+            "order_min": min(others, default=f), "order_max": max(others, default=f)}
+
+
+def spread(values: list[float]) -> str:
+    mean = statistics.fmean(values)
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{mean:.3f} ± {sd:.3f}"
+
+
+def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
+             features: tuple[str, ...] = FEATURES, mixed_orders: int = 0,
+             settings: GroupSettings | None = None, thresholds: tuple[float, ...] = THRESHOLDS,
+             log: Callable[[str], None] = print) -> list[str]:
+    """Markdown rows: per set, the CV mean ± standard deviation over folds (P, R, F1, F1 over
+    other orders with the range of the per-fold order minima/maxima, TF-IDF F1), then LODO."""
+    per: dict[str, list[dict[str, float]]] = {n: [] for n in data}
+    for k in range(folds):
+        start = time.perf_counter()
+        train = select(data, lambda n, lb, k=k: fold_of(n, lb, folds) != k)
+        model = fit(train, embedder, extra_orders, features, mixed_orders, settings, thresholds)
+        for name, (articles, labels) in data.items():
+            held = [a for a in articles if fold_of(name, labels[a.id], folds) == k]
+            row = score(name, held, labels, model, embedder, orders, settings)
+            row["tfidf"] = tfidf_f1(held, labels, tfidf_threshold(train[name][0], labels))
+            row["alt"] = bcubed(run_ours(held, ALT, embedder, model)[0], labels)[2]
+            row["threshold"] = model.threshold
+            row["n"] = len(held)
+            per[name].append(row)
+            log(f"fold {k} {name}: {len(held)} articles, threshold {model.threshold}, "
+                f"P {row['p']:.3f} R {row['r']:.3f} F1 {row['f1']:.3f}, orders "
+                f"{row['orders']:.3f}, TF-IDF {row['tfidf']:.3f}, 50 nb {row['alt']:.3f} "
+                f"({time.perf_counter() - start:.0f} s)")
+    lines = []
+    for name, rows in per.items():
+        def col(key: str, rows=rows) -> list[float]:
+            return [r[key] for r in rows]
+        lines.append(
+            f"| {name} | {folds}-fold CV | {spread(col('p'))} | {spread(col('r'))} | "
+            f"**{spread(col('f1'))}** | {spread(col('orders'))} "
+            f"({min(col('order_min')):.3f}-{max(col('order_max')):.3f}) | "
+            f"{spread(col('tfidf'))} | {spread(col('alt'))} | "
+            f"{', '.join(str(t) for t in col('threshold'))} |")
+    names = list(data)
+    for source, target in ((names[1], names[0]), (names[0], names[1])):
+        start = time.perf_counter()
+        model = fit({source: data[source]}, embedder, extra_orders, features, mixed_orders,
+                    settings, thresholds)
+        articles, labels = data[target]
+        row = score(target, articles, labels, model, embedder, orders, settings)
+        tfidf = tfidf_f1(articles, labels, tfidf_threshold(*data[source]))
+        alt = bcubed(run_ours(articles, ALT, embedder, model)[0], labels)[2]
+        lines.append(
+            f"| {target} | fitted on {source} only | {row['p']:.3f} | {row['r']:.3f} | "
+            f"**{row['f1']:.3f}** | {row['orders']:.3f} ({row['order_min']:.3f}-"
+            f"{row['order_max']:.3f}) | {tfidf:.3f} | {alt:.3f} | {model.threshold} |")
+        log(lines[-1] + f" ({time.perf_counter() - start:.0f} s)")
+    return lines
+
+
+HEAD = ["| set | evaluation | B3 P | B3 R | B3 F1 | F1 over other orders (min-max) | "
+        "TF-IDF single-pass F1 | F1 with 50 neighbours (same model) | join threshold(s) |",
+        "|---|---|---|---|---|---|---|---|---|"]
+
+
+def markdown(tables: list[tuple[str, list[str]]], folds: int, orders: int) -> str:
+    text = [
+        "## Story grouping, cross-validated (`benchmarks/stories_cv.py`)",
+        "",
+        f"{folds}-fold cross-validation over whole stories (mixed-dev) and whole ECB+ topics "
+        f"(both events together), fold = sha1(key) mod {folds}: for each fold a join model is "
+        "fitted by the `stories.py --train` recipe on the other folds of *both* sets, its "
+        "threshold picked there (best mean F1 over the training folds), and the held fold of "
+        "each set is grouped on its own. Mean ± standard deviation over the folds; *F1 over "
+        f"other orders* is the mean over {orders} shuffled arrival orders per fold (ECB+: "
+        "articles shuffled within each topic; mixed: shuffled whole), with the lowest and "
+        "highest single-order F1 seen in any fold. Leave-one-dataset-out rows fit the model "
+        "(and threshold) on the whole of one set and group the whole other set. Single-pass "
+        "TF-IDF gets its threshold picked on the same training folds (same set; for LODO, the "
+        "other set). The split check's `split_probability` and the features were designed on "
+        "the old tuning half, so even these numbers are not fully blind.",
+    ]
+    for title, lines in tables:
+        text += ["", f"**{title}**", "", *HEAD, *lines]
+    return "\n".join(text)
+
+
+VARIANTS: dict[str, dict] = {
+    "shipped recipe": {},
+    # diagnosed on training folds (stories_diag.py): half of the articles that open a
+    # second story for their own story never see it among the candidates of 20 neighbours
+    "50 neighbours": {"settings": ALT},
+    # the shipped recipe's pick sat at the lowest threshold tried on most folds
+    "thresholds down to 0.05": {"thresholds": (0.05, 0.1, 0.15, 0.2, 0.25, 0.35)},
+    # fewer features: without the four busy x similarity products
+    "17 features (no busy products)": {
+        "features": tuple(f for f in FEATURES if not f.startswith("busy*")),
+        "thresholds": (0.05, 0.1, 0.15, 0.2, 0.25, 0.35)},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--orders", type=int, default=1, help="other arrival orders per fold")
+    parser.add_argument("--extra-orders", type=int, default=4,
+                        help="ECB+ training replays in other orders (as --train)")
+    parser.add_argument("--variant", action="append", choices=sorted(VARIANTS),
+                        help="recipe(s) to evaluate (default: all)")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    data = {name: load(name) for name in SETS}
+    embedder = CachedEmbedder()
+    embedder.embed(["warm up"])
+    tables = []
+    for variant in args.variant or list(VARIANTS):
+        print(f"== {variant}", file=sys.stderr, flush=True)
+        lines = evaluate(data, args.folds, args.orders, args.extra_orders, embedder,
+                         log=lambda s: print(s, file=sys.stderr, flush=True),
+                         **VARIANTS[variant])
+        tables.append((variant, lines))
+        text = markdown(tables, args.folds, args.orders)
+        if not args.no_write:
+            write_section("stories-cv", text)
+    print(markdown(tables, args.folds, args.orders))
+
+
+if __name__ == "__main__":
+    main()
