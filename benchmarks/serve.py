@@ -324,14 +324,14 @@ class Posts:
 
 
 async def writer(port: int, stop_at: float, records: list[dict], k: int, posts: Posts,
-                 rng: random.Random) -> None:
+                 rng: random.Random, tag: str = "") -> None:
     """``POSTS_PER_S`` POSTs per second on a fixed schedule (an open loop: a slow answer does
     not delay the next POST), each a report of a new edition ``k``."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60,
                                  headers={"Authorization": f"Bearer {TOKEN}"}) as http:
         async def one(n: int) -> None:
-            body = edition(rng.choice(records), k, article_id=f"post-{k}-{n}")
-            body["text"] = f"Update {n}. {body['text']}"  # a record drawn twice is new too
+            body = edition(rng.choice(records), k, article_id=f"post-{k}-{tag}-{n}")
+            body["text"] = f"Update {tag}-{n}. {body['text']}"  # new, if drawn twice too
             t0 = time.perf_counter()
             try:
                 r = await http.post("/api/articles", json=body)
@@ -359,7 +359,8 @@ async def load(port: int, clients: int, duration: float, think_s: float, readers
     jobs = [client("127.0.0.1", port, stop_at, think_s, tallies, readers, random.Random(i))
             for i in range(clients)]
     if posts is not None and records:
-        jobs.append(writer(port, stop_at, records, k, posts, random.Random(99)))
+        jobs.append(writer(port, stop_at, records, k, posts, random.Random(99),
+                           tag=f"t{think_s * 1000:g}"))
     await asyncio.gather(*jobs)
     return tallies
 

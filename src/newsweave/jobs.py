@@ -94,22 +94,26 @@ class JobProcess:
     def __init__(self, url: str, nice: int = JOB_NICE) -> None:
         self.url = url
         self.nice = nice
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one job at a time
+        self._spawning = threading.Lock()  # held only while a child is started or stopped
         self._proc: Any = None
         self._conn: Connection | None = None
         self._closed = False
 
     def _start(self) -> Connection:
-        if self._proc is not None and self._proc.is_alive() and self._conn is not None:
-            return self._conn
-        ctx = multiprocessing.get_context("spawn")  # no copy of the server's threads
-        parent, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child, self.url, self.nice),
-                                 name="newsweave-jobs", daemon=True)
-        self._proc.start()
-        child.close()
-        self._conn = parent
-        return parent
+        with self._spawning:  # close() never sees a child half started
+            if self._closed:
+                raise JobFailed("the server is stopping")
+            if self._proc is not None and self._proc.is_alive() and self._conn is not None:
+                return self._conn
+            ctx = multiprocessing.get_context("spawn")  # no copy of the server's threads
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(child, self.url, self.nice),
+                               name="newsweave-jobs", daemon=True)
+            proc.start()
+            child.close()
+            self._proc, self._conn = proc, parent
+            return parent
 
     def call(self, name: str, *args: Any) -> Any:
         """Run job ``name`` in the child and return its result (raising what it raised)."""
@@ -139,8 +143,9 @@ class JobProcess:
     def close(self) -> None:
         """Stop the child at once (a job in progress is abandoned: the store keeps what it
         committed). Safe to call from any thread, while a job runs."""
-        self._closed = True
-        proc, conn = self._proc, self._conn
+        with self._spawning:
+            self._closed = True
+            proc, conn = self._proc, self._conn
         if proc is not None:
             proc.terminate()
             proc.join(5)
