@@ -17,30 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 
 from benchmarks._results import DATA, write_section  # noqa: E402
 from benchmarks.scale import generate  # noqa: E402
+from benchmarks.stories import CachedEmbedder  # noqa: E402
 from newsweave.backfill import group_ordered  # noqa: E402
 from newsweave.models import Article  # noqa: E402
 from newsweave.shards import agreement, bcubed, group_sharded  # noqa: E402
-
-
-class CachedEmbedder:
-    """MiniLM, one vector per distinct text kept, so every shard sees the single pass's
-    vectors (what the store's vector cache gives a real sharded backfill)."""
-
-    def __init__(self) -> None:
-        from newsweave.embed import get_embedder
-
-        self.inner = get_embedder()
-        self.vectors: dict[str, np.ndarray] = {}
-
-    def embed(self, texts):
-        todo = [t for t in dict.fromkeys(texts) if t not in self.vectors]
-        if todo:
-            self.vectors.update(zip(todo, self.inner.embed(todo), strict=True))
-        return np.stack([self.vectors[t] for t in texts])
 
 
 def dev_set(name: str) -> tuple[list[Article], dict[str, str]]:
