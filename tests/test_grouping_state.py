@@ -26,7 +26,7 @@ from newsweave.grouping_state import (
 )
 from newsweave.models import Article
 from newsweave.settings import GroupSettings
-from newsweave.store import Store, StoreBusyError, open_store
+from newsweave.store import Store, StoreBusy, open_store
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "clustering" / "mixed-dev.jsonl"
 
@@ -356,7 +356,7 @@ def test_second_grouping_run_is_told_the_store_is_busy(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], db_url: str  # noqa: F811
 ) -> None:
     with open_store(db_url) as store, store.grouping_lock():
-        with open_store(db_url) as other, pytest.raises(StoreBusyError):
+        with open_store(db_url) as other, pytest.raises(StoreBusy):
             group_new(other, wait=0.3)
         assert main(["stories", "--db", db_url, "--no-progress"]) == 2
         _, err = capsys.readouterr()
@@ -370,7 +370,7 @@ def test_stale_generation_is_refused(tmp_path: Path, embedder) -> None:
     with open_store(tmp_path / "g.db") as store:
         store.add_articles(synthetic(4))
         group_new(store, embedder=embedder)
-        with pytest.raises(StoreBusyError):
+        with pytest.raises(StoreBusy):
             store.save_grouping({}, {}, lambda _m: "", 1, (1, 0, b""), generation=None)
 
 

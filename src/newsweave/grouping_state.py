@@ -577,7 +577,7 @@ def group_new(
     regroups every article from scratch. ``progress`` is called once per newly grouped article;
     ``on_notice`` gets a one-line reason when a saved state cannot be used. ``embedder``
     replaces the store's vector-cached MiniLM. Another process grouping the same store: wait up
-    to ``wait`` seconds, then ``StoreBusyError``."""
+    to ``wait`` seconds, then ``StoreBusy``."""
     s = settings or GroupSettings()
     model = join_model or default_join_model()
     if embedder is None and not store.url.endswith(":memory:"):

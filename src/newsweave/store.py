@@ -1156,7 +1156,7 @@ class Store:
         with self._write() as conn:
             current = conn.execute(select(g.c.generation).where(g.c.id == 1)).scalar()
             if current != generation:
-                raise StoreBusyError(
+                raise StoreBusy(
                     "store is busy: another grouping run saved its stories first (run again)")
             result, touched = self._save_stories(conn, assignments, {}, duplicates)
             wanted = set(assignments.values()) if all_headlines else set(touched)
@@ -1188,7 +1188,7 @@ class Store:
         """Held for a whole grouping run, so that two runs never interleave: a PostgreSQL
         session advisory lock, or an flock on a file beside a SQLite database (both are
         released when the process dies, so a killed run never leaves the store locked).
-        Waits up to ``wait`` seconds, then raises ``StoreBusyError``."""
+        Waits up to ``wait`` seconds, then raises ``StoreBusy``."""
         import time
 
         deadline = time.monotonic() + wait
@@ -1198,7 +1198,7 @@ class Store:
                                        {"k": PG_GROUPING_LOCK}).scalar():
                     conn.commit()
                     if time.monotonic() >= deadline:
-                        raise StoreBusyError(BUSY_MESSAGE)
+                        raise StoreBusy(BUSY_MESSAGE)
                     time.sleep(0.2)
                 conn.commit()
                 try:
@@ -1220,7 +1220,7 @@ class Store:
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise StoreBusyError(BUSY_MESSAGE) from None
+                        raise StoreBusy(BUSY_MESSAGE) from None
                     time.sleep(0.2)
             try:
                 yield
@@ -1446,10 +1446,6 @@ class Store:
 def _borrowed(conn: Connection) -> Iterator[Connection]:
     """The caller's connection, left open (the ``with`` of a fresh one closes it)."""
     yield conn
-
-
-class StoreBusyError(InputError):
-    """Another process is grouping this store."""
 
 
 BUSY_MESSAGE = "store is busy: another grouping run is in progress (try again when it ends)"
