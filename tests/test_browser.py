@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -76,20 +77,13 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real uvicorn on a free loopback port, with the real weave and real grouping."""
+def start_uvicorn(app: Any) -> tuple[Any, threading.Thread, str]:
+    """``app`` served by a real uvicorn in a thread on a free loopback port, once it is up:
+    (server, thread, base URL); stop it with ``server.should_exit = True``, ``thread.join()``."""
     import uvicorn
 
-    db = tmp_path_factory.mktemp("browser") / "serve.db"
-    store: Store = open_store(str(db))
-    articles = read_articles([EXAMPLE])
-    store.add_articles(articles)
-    store.save_stories({a.id: STORY for a in articles}, {STORY: HEADLINE})
     port = _free_port()
-    config = uvicorn.Config(create_app(store, TOKEN), host="127.0.0.1", port=port,
-                            log_level="warning")
-    srv = uvicorn.Server(config)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -97,7 +91,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start")
         time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
+    return srv, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn on a free loopback port, with the real weave and real grouping."""
+
+    db = tmp_path_factory.mktemp("browser") / "serve.db"
+    store: Store = open_store(str(db))
+    articles = read_articles([EXAMPLE])
+    store.add_articles(articles)
+    store.save_stories({a.id: STORY for a in articles}, {STORY: HEADLINE})
+    srv, thread, base = start_uvicorn(create_app(store, TOKEN))
     # weave once before the browser looks, so page loads are not timed against model loading
     # (the first request queues the weave, 202, and the background worker stores the brief)
     deadline = time.monotonic() + WEAVE_TIMEOUT_S

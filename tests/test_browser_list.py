@@ -5,8 +5,6 @@ text inside the SVG. Briefs come from a hand-made ``brief_fn``: no models needed
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +16,7 @@ from newsweave.models import Article
 from newsweave.outlets import Outlet
 from newsweave.serve import create_app
 from newsweave.store import Store, open_store
-from tests.test_browser import EXAMPLE, _free_port, browser, shot  # noqa: F401 - fixture
+from tests.test_browser import EXAMPLE, browser, shot, start_uvicorn  # noqa: F401 - fixture
 from tests.test_serve import hand_brief
 
 STORY = "sessions-2017"
@@ -29,7 +27,6 @@ FILLER = 24  # more than one page of stories (20)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
 
     store: Store = open_store(str(tmp_path_factory.mktemp("list") / "list.db"))
     # ANI's report gets its URL, so it maps to the (hostile) aninews.in row by domain
@@ -46,16 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                           Outlet("aninews.in", EVIL_NAME, EVIL_LEAN, "IN", EVIL_NAME),
                           Outlet("foxnews.com", "Fox News", "right", "US", "Fox")])
     app = create_app(store, "tok", brief_fn=hand_brief, group_fn=lambda s: None)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    srv, thread, base = start_uvicorn(app)
+    yield base
     srv.should_exit = True
     thread.join(timeout=10)
     store.close()
