@@ -567,39 +567,82 @@ class PersonMention:
     gender: str | None
     subject: bool = False  # the mention heads a clause subject: the likeliest antecedent
     speaker: bool = False  # the mention is the source of a speech cue
+    #: one of coordinated names ("Bush and Christie"): the pair is a "they", not a "he"
+    conjoined: bool = False
+
+
+def _name_end(root) -> int | None:
+    """Token index after a person name whose root is ``root``, or None when the name only
+    modifies a noun ("the Obama administration", "a Trump interview": no person is
+    mentioned). A first name the tagger split from its surname ("Chris" PERSON, "Christie"
+    ORG) takes the surname along."""
+    if root.dep_ != "compound":
+        return root.i + 1
+    head = root.head
+    if head.i == root.i + 1 and head.pos_ == "PROPN" and head.is_title:
+        ent = _containing_entity(head)
+        if ent is None or len(ent) == 1:
+            return head.i + 1
+    return None
+
+
+def _conjoined(token) -> bool:
+    return token.dep_ == "conj" or any(c.dep_ == "conj" for c in token.children)
 
 
 def person_mentions(doc, inside_quote) -> list[PersonMention]:
     """Person mentions outside quotes, each with a gender guessed from its first name or a
-    title. A surname of a person named in full counts as a mention wherever it recurs, and
-    so does a proper-noun subject the tagger left untyped (it misses "Sessions" alone)."""
+    title. A surname of a person named in full counts as a mention wherever it recurs (also
+    where the tagger calls it an organisation: the small model tags "Christie" ORG half the
+    time), and so does a proper-noun subject the tagger left untyped (it misses "Sessions"
+    alone). A name that only modifies a noun ("the Obama administration") is no mention."""
     genders: dict[str, str | None] = {}
-    found: list[tuple[int, int, str, str | None, bool]] = []
+    surnames: set[str] = set()
+    found: list[tuple[int, int, str, str | None, bool, bool]] = []
     covered: set[int] = set()
+    typed: set[int] = set()  # tokens of a one-word entity of another type
+    ents = [e for e in doc.ents if e.label_ in _PERSON_LABELS]
     for ent in doc.ents:
-        covered.update(range(ent.start, ent.end))
-        if ent.label_ not in _PERSON_LABELS or inside_quote(ent.start_char):
+        if ent.label_ in _PERSON_LABELS or len(ent) > 1:
+            covered.update(range(ent.start, ent.end))
+        else:
+            typed.add(ent.start)
+    for ent in ents:
+        if inside_quote(ent.start_char):
             continue
-        name = ent.text.strip()
+        end = _name_end(ent.root)
+        if end is None:
+            continue
+        span = doc[ent.start : max(end, ent.end)]
+        covered.update(range(span.start, span.end))
+        name = span.text.strip()
         if not name:
             continue
         prev = doc[ent.start - 1].lower_ if ent.start > 0 else None
         gender = _gender_of_name(name, prev)
         surname = _surname(name)
+        surnames.add(surname)
         titled = len(name.split()) > 1 or prev in _MALE_TITLES | _FEMALE_TITLES
         if titled and genders.get(surname) is None:
             genders[surname] = gender
-        found.append((ent.start_char, ent.end_char, name, gender, ent.root.dep_ in _SUBJECT_DEPS))
+        root = doc[span.end - 1] if span.end > ent.end else ent.root
+        found.append((span.start_char, span.end_char, name, gender,
+                      root.dep_ in _SUBJECT_DEPS, _conjoined(root)))
     for tok in doc:
         if tok.i in covered or not tok.is_title or inside_quote(tok.idx):
             continue
+        if tok.dep_ == "compound" and _name_end(tok) is None:
+            continue
         subject = tok.dep_ in _SUBJECT_DEPS
-        if tok.lower_ in genders or (subject and tok.pos_ == "PROPN"):
-            found.append((tok.idx, tok.idx + len(tok), tok.text, None, subject))
+        known = tok.lower_ in genders or tok.lower_ in surnames
+        if known or (subject and tok.pos_ == "PROPN" and tok.i not in typed):
+            found.append((tok.idx, tok.idx + len(tok), tok.text, None, subject, _conjoined(tok)))
     found.sort()
     return [
-        PersonMention(s, e, name, g if g is not None else genders.get(_surname(name)), subj)
-        for s, e, name, g, subj in found
+        PersonMention(
+            s, e, name, g if g is not None else genders.get(_surname(name)), subj, conjoined=c
+        )
+        for s, e, name, g, subj, c in found
     ]
 
 
@@ -625,20 +668,26 @@ def _surname(name: str) -> str:
 SUBJECT_REACH = 400
 
 
+def pronoun_gender(pronoun: str) -> str | None:
+    """"m" for he/him/his, "f" for she/her, else None."""
+    low = pronoun.lower().strip()
+    return "m" if low in MALE_PRONOUNS else "f" if low in FEMALE_PRONOUNS else None
+
+
 def resolve_pronoun(pronoun: str, offset: int, persons: Sequence[PersonMention]) -> str | None:
     """The person a "he"/"she" before ``offset`` refers to: the last fitting person who
     spoke close by, else the nearest fitting subject mention close by, else the nearest
-    fitting mention; gender unknown fits either."""
-    low = pronoun.lower()
-    if low in MALE_PRONOUNS:
-        want = "m"
-    elif low in FEMALE_PRONOUNS:
-        want = "f"
-    else:
+    fitting mention; gender unknown fits either. One of coordinated names ("Bush and
+    Christie") never fits: together they are a "they"."""
+    want = pronoun_gender(pronoun)
+    if want is None:
         return None
     starts = [p.start for p in persons]
     end = bisect.bisect_left(starts, offset)
-    fitting = [i for i in range(end - 1, -1, -1) if persons[i].gender in (want, None)]
+    fitting = [
+        i for i in range(end - 1, -1, -1)
+        if persons[i].gender in (want, None) and not persons[i].conjoined
+    ]
     if not fitting:
         return None
     known = [i for i in fitting if persons[i].gender == want]
@@ -658,14 +707,61 @@ def resolve_pronoun(pronoun: str, offset: int, persons: Sequence[PersonMention])
 
 
 def _fullest(person: PersonMention, earlier: Sequence[PersonMention]) -> str:
-    """A surname-only mention stands for the last full name that ends with it."""
-    if len(person.text.split()) > 1:
-        return person.text
-    surname = _surname(person.text)
+    """A surname-only mention stands for the last full name that ends with it and does not
+    contradict its gender ("Murphy" said by a "he" is not "Anne Marie Murphy"); a
+    possessive "'s" is no part of the name."""
+    text = re.sub(r"\s*['’]s?$", "", person.text.strip()) or person.text
+    if len(text.split()) > 1:
+        return text
+    surname = _surname(text)
     for other in reversed(earlier):
-        if len(other.text.split()) > 1 and _surname(other.text) == surname:
-            return other.text
-    return person.text
+        fits = person.gender is None or other.gender in (None, person.gender)
+        if fits and len(other.text.split()) > 1 and _surname(other.text) == surname:
+            return re.sub(r"\s*['’]s?$", "", other.text.strip())
+    return text
+
+
+class SpeakerResolver:
+    """Names the speakers of one article. A "he"/"she" resolved once becomes a mention of
+    its person, spoken and with the pronoun's gender: "X said. ... she added. ... she
+    continued" keeps X, where the names alone would drift to whoever was mentioned last."""
+
+    def __init__(
+        self,
+        persons: Sequence[PersonMention],
+        names: Sequence[tuple[int, str]] = (),
+        groups: Sequence[GroupMention] = (),
+    ) -> None:
+        self.persons = list(persons)
+        self.names = names
+        self.groups = groups
+        self._done: dict[int, str | None] = {}
+
+    def resolve(
+        self, speaker: Speaker | None, content: tuple[int, int] | None = None
+    ) -> str | None:
+        """The speaker's name: a pronoun's referent, a short form's full name ("the Post" ->
+        "Washington Post"), else the mention as written. A "they" never refers to a
+        subject of the statement it introduces (``content``)."""
+        if speaker is None:
+            return None
+        if not speaker.pronoun:
+            return full_name(speaker.text, speaker.start, self.names)
+        gender = pronoun_gender(speaker.text)
+        if gender is not None:
+            if speaker.start not in self._done:
+                name = resolve_pronoun(speaker.text, speaker.start, self.persons)
+                self._done[speaker.start] = name
+                if name is not None:
+                    mention = PersonMention(speaker.start, speaker.end, name, gender, True, True)
+                    at = bisect.bisect_left([p.start for p in self.persons], speaker.start)
+                    self.persons.insert(at, mention)
+            if self._done[speaker.start] is not None:
+                return self._done[speaker.start]
+        groups = self.groups
+        if content is not None:
+            groups = [g for g in groups if not content[0] <= g.start < content[1]]
+        return resolve_group_pronoun(speaker.text, speaker.start, groups) or speaker.text
 
 
 # --------------------------------------------------------------------------- extraction
@@ -722,29 +818,6 @@ def _sentences_of(doc, start: int, end: int, sent_starts: Sequence[int]) -> rang
     first = max(0, bisect.bisect_right(sent_starts, start) - 1)
     last = max(first, bisect.bisect_left(sent_starts, end) - 1)
     return range(first, last + 1)
-
-
-def _resolve(
-    speaker: Speaker | None,
-    persons: Sequence[PersonMention],
-    names: Sequence[tuple[int, str]] = (),
-    groups: Sequence[GroupMention] = (),
-    content: tuple[int, int] | None = None,
-) -> str | None:
-    """The speaker's name: a pronoun's referent, a short form's full name ("the Post" ->
-    "Washington Post"), else the mention as written. A "they" never refers to a subject of
-    the statement it introduces (``content``)."""
-    if speaker is None:
-        return None
-    if speaker.pronoun:
-        if content is not None:
-            groups = [g for g in groups if not content[0] <= g.start < content[1]]
-        return (
-            resolve_pronoun(speaker.text, speaker.start, persons)
-            or resolve_group_pronoun(speaker.text, speaker.start, groups)
-            or speaker.text
-        )
-    return full_name(speaker.text, speaker.start, names)
 
 
 @dataclass(frozen=True)
@@ -955,14 +1028,15 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     inside = _quote_lookup(pieces)
     cues = find_cues(doc, inside)
     persons = mark_speakers(person_mentions(doc, inside), cues)
-    names = proper_names(doc, inside)
-    groups = group_mentions(doc, inside)
     dateline = dateline_end(text)
     sents = list(doc.sents)
     cues = [
         c if c.speaker is None or c.speaker.start >= dateline else replace(c, speaker=None)
         for c in cues
     ]
+    resolver = SpeakerResolver(persons, proper_names(doc, inside), group_mentions(doc, inside))
+    for cue in sorted((c for c in cues if c.speaker is not None), key=lambda c: c.speaker.start):
+        resolver.resolve(cue.speaker)  # in text order, so that pronouns chain
     sent_starts = [s.start_char for s in sents]
     paras = paragraphs(text)
     by_sentence: dict[int, list[Cue]] = {}
@@ -998,7 +1072,7 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
                 cue = _choose_cue(piece, by_sentence.get(last, []), doc) or _colon_cue(
                     doc, prev_end, inside
                 )
-        speaker = _resolve(cue.speaker, persons, names, groups) if cue is not None else None
+        speaker = resolver.resolve(cue.speaker) if cue is not None else None
         if cue is None and last_direct is not None:
             para, prev_cue, prev_speaker = last_direct
             if para == piece.paragraph or (para == piece.paragraph - 1 and opens_paragraph):
@@ -1006,7 +1080,7 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
         if cue is None and not _is_short(piece, text):
             cue = _clause_subject_cue(doc, piece, inside)
             basis = "subject"
-            speaker = _resolve(cue.speaker, persons, names, groups) if cue is not None else None
+            speaker = resolver.resolve(cue.speaker) if cue is not None else None
         if cue is None:
             if _is_short(piece, text):
                 continue
@@ -1028,7 +1102,7 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
             continue
         if cue.text == "according to" and _relays(cue, cues, doc):
             continue
-        speaker = _resolve(cue.speaker, persons, names, groups, (start, end))
+        speaker = resolver.resolve(cue.speaker, (start, end))
         basis = "according" if cue.text == "according to" else (
             "stance" if doc[cue.token].lemma_.lower() in STANCE_LEMMAS else "clause"
         )
