@@ -597,6 +597,7 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
     time), and so does a proper-noun subject the tagger left untyped (it misses "Sessions"
     alone). A name that only modifies a noun ("the Obama administration") is no mention."""
     genders: dict[str, str | None] = {}
+    mixed: set[str] = set()
     surnames: set[str] = set()
     found: list[tuple[int, int, str, str | None, bool, bool]] = []
     covered: set[int] = set()
@@ -623,8 +624,10 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
         surname = _surname(name)
         surnames.add(surname)
         titled = len(name.split()) > 1 or prev in _MALE_TITLES | _FEMALE_TITLES
-        if titled and genders.get(surname) is None:
-            genders[surname] = gender
+        if titled and gender is not None:
+            seen = genders.setdefault(surname, gender)
+            if seen != gender:
+                mixed.add(surname)  # a family: Donald and Melania Trump
         root = doc[span.end - 1] if span.end > ent.end else ent.root
         found.append((span.start_char, span.end_char, name, gender,
                       root.dep_ in _SUBJECT_DEPS, _conjoined(root)))
@@ -638,6 +641,8 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
         if known or (subject and tok.pos_ == "PROPN" and tok.i not in typed):
             found.append((tok.idx, tok.idx + len(tok), tok.text, None, subject, _conjoined(tok)))
     found.sort()
+    for surname in mixed:
+        genders[surname] = None
     return [
         PersonMention(
             s, e, name, g if g is not None else genders.get(_surname(name)), subj, conjoined=c
@@ -664,7 +669,8 @@ def _surname(name: str) -> str:
     return words[-1].lower().strip(".,") if words else ""
 
 
-#: how far back (characters) a subject antecedent is preferred over a nearer non-subject
+#: how far back (characters) the last speaker, else a subject, is preferred over a nearer
+#: mention; ``benchmarks/quotes_cv.py`` tries others, each fold choosing on the rest
 SUBJECT_REACH = 400
 
 
