@@ -8,9 +8,11 @@ import pytest
 
 from newsweave.models import Article, Document, Entity, QuoteMention
 from newsweave.quotes import (
+    SUBJECT_REACH,
     extract_quotes,
     find_pieces,
     group_quotes,
+    person_mentions,
     same_statement,
     statement_tokens,
 )
@@ -472,6 +474,43 @@ def test_he_refers_to_the_last_person_who_spoke(quotes_of):
             "He added that the strategy had failed.")
     added = [q for q in quotes_of(text) if "strategy" in q.text]
     assert [q.speaker for q in added] == ["Lichtman"]
+
+
+def test_she_resolved_once_keeps_her_person_past_the_names_reach(quotes_of):
+    # Kim Rourke is over 400 characters back by the second "she" (no first-name gender);
+    # Robin Hale is nearer, but the first "she" already named Kim Rourke, 260 back
+    text = (
+        "Senator Kim Rourke said on Monday that the vote in the county would be close and"
+        " that the count could take until the end of the week.\n\n"
+        '"We will win this," she said.\n\n'
+        "The hall was full of supporters and the band played for an hour while the crowd"
+        " waited outside in the rain, and volunteers handed out water, signs and buttons to"
+        " everyone who came. Robin Hale, a local organizer, watched from the back.\n\n"
+        '"It is done," she added.'
+    )
+    assert text.index("she added") - text.index("Kim") > SUBJECT_REACH
+    assert [q.speaker for q in _direct(quotes_of(text))] == ["Kim Rourke", "Kim Rourke"]
+
+
+def test_a_name_that_only_modifies_a_noun_is_no_antecedent(quotes_of):
+    text = ("Voters met Senator Kowalczyk on Monday and asked about the Nakamura"
+            ' administration.\n\n"It was wrong," he said.')
+    (q,) = _direct(quotes_of(text))
+    assert q.speaker == "Kowalczyk"
+
+
+def test_one_of_coordinated_names_is_no_he(quotes_of):
+    text = ("Marco Rubio refrained from attacking his rivals, particularly Jeb Bush and Chris"
+            ' Christie, who say he lacks experience.\n\n"I did great," he said.')
+    spoken = [q for q in quotes_of(text) if "great" in q.text]
+    assert [q.speaker for q in spoken] == ["Marco Rubio"]
+
+
+def test_a_surname_shared_by_a_man_and_a_woman_has_no_gender(nlp):
+    doc = nlp("Melania Trump introduced Donald Trump on Monday in Cleveland.\n\n"
+              "Trump thanked the crowd.")
+    genders = [(p.text, p.gender) for p in person_mentions(doc, lambda _offset: False)]
+    assert genders == [("Melania Trump", "f"), ("Donald Trump", "m"), ("Trump", None)]
 
 
 def test_source_mention_keeps_apposition_and_drops_relative_clause(quotes_of):
