@@ -1353,12 +1353,12 @@ BASES = ("clause", "near", "stance", "according", "headline", "name", "subject",
 #: ``benchmarks/quotes_cv.py`` over PolNeAR train + dev (rounded, smoothed toward the overall
 #: rate; only the pairs seen at least 20 times; see benchmarks/RESULTS.md).
 SPEAKER_CONFIDENCE: dict[str, float] = {
-    "clause/named": 0.98, "clause/described": 0.92, "clause/pronoun": 0.87,
-    "near/named": 0.95, "near/described": 0.82, "near/pronoun": 0.77,
-    "stance/named": 0.93, "stance/described": 0.88, "stance/pronoun": 0.73,
+    "clause/named": 0.98, "clause/described": 0.92, "clause/pronoun": 0.90,
+    "near/named": 0.95, "near/described": 0.83, "near/pronoun": 0.86,
+    "stance/named": 0.93, "stance/described": 0.88, "stance/pronoun": 0.76,
     "according/named": 0.97, "according/described": 0.96,
     "headline/named": 0.99, "name/named": 0.96, "subject/named": 0.75,
-    "framing/named": 0.89, "framing/described": 0.62, "framing/pronoun": 0.73,
+    "framing/named": 0.89, "framing/described": 0.62, "framing/pronoun": 0.76,
 }
 #: a basis/kind the table lacks
 DEFAULT_CONFIDENCE = 0.7
