@@ -198,8 +198,8 @@ def choose_per_fold(
     for name, setting in GRID.items():
         c = sums(name, everything)
         what = ", ".join(f"`{a}={v}`" for a, v in setting.items())
-        grid.append(f"| {name}{f' ({what})' if what else ''} | {c[0] / c[1]:.3f} | {c[2] / c[4]:.3f} "
-                    f"| {c[3] / c[4]:.3f} |")
+        label = f"{name} ({what})" if what else name
+        grid.append(f"| {label} | {c[0] / c[1]:.3f} | {c[2] / c[4]:.3f} | {c[3] / c[4]:.3f} |")
     return rows, grid, chosen
 
 
