@@ -285,8 +285,7 @@ def select(
     if settings.df_all_sentences:
         basis = units
         basis_mat = _unit_matrix(documents, units) if mat is not None else None
-    lifted = (copied_sentences(basis, basis_mat, settings.copy_skips_quotes)
-              if settings.copied_sentences_once else None)
+    lifted = copied_sentences(basis, basis_mat) if settings.copied_sentences_once else None
     weights = concept_weights(basis, len(documents), query, settings, origin_of, lifted)
     if mat is not None:
         centroid = mat.mean(axis=0)
@@ -327,9 +326,6 @@ def select(
     if query:
         relevance += 0.5 * _relevance(_lexical_relevance(query, cands))
     boost = 1.0 + settings.query_weight * relevance
-    if settings.support_weight > 0 and mat is not None and len(documents) > 1:
-        boost = boost * (1.0 + settings.support_weight
-                         * _support_share(documents, cands, units, mat, origin_of))
     covered: set[str] = set()
     chosen: list[int] = []
     used = 0
@@ -372,44 +368,11 @@ def select(
     return order(documents, picked)
 
 
-def _support_share(
-    documents: Sequence[Document], cands: Sequence[Candidate], units: Sequence[Candidate],
-    mat: np.ndarray, origin_of: Sequence[int] | None,
-    settings: CitationSettings = DEFAULT_CITATIONS,
-) -> np.ndarray:
-    """Per candidate, the share of the other independent sources that carry it (the test its
-    citations use: a paraphrase, or a related sentence sharing most content words).
-
-    Why: what most outlets report should come first; concept weights see it only through
-    shared word pairs, so a fact each outlet words differently looks single-sourced."""
-    origin = list(range(len(documents))) if origin_of is None else list(origin_of)
-    n_other = len(set(origin)) - 1
-    if n_other <= 0:
-        return np.zeros(len(cands))
-    umat = _unit_matrix(documents, units)
-    sims = mat @ umat.T
-    out = np.zeros(len(cands))
-    for i, c in enumerate(cands):
-        carriers: set[int] = set()
-        for k in np.nonzero(sims[i] >= settings.support_cosine)[0]:
-            u = units[int(k)]
-            src = origin[u.doc]
-            if src == origin[c.doc] or src in carriers:
-                continue
-            if sims[i, k] >= settings.cosine or _overlap(c.content, u.content) >= \
-                    settings.support_overlap:
-                carriers.add(src)
-        out[i] = len(carriers) / n_other
-    return out
-
-
 def _unit_matrix(documents: Sequence[Document], units: Sequence[Candidate]) -> np.ndarray:
     return np.stack([documents[u.doc].vectors[u.sent] for u in units])
 
 
-def copied_sentences(
-    cands: Sequence[Candidate], mat: np.ndarray | None, skip_quotes: bool = False
-) -> list[int]:
+def copied_sentences(cands: Sequence[Candidate], mat: np.ndarray | None) -> list[int]:
     """Per candidate, the document it was lifted from: its own, unless a sentence of an earlier
     document says it near-verbatim (shared concepts, Jaccard >= COPY_JACCARD).
 
@@ -426,16 +389,10 @@ def copied_sentences(
         a, b = cands[i], cands[j]
         if a.doc == b.doc or not a.concepts or not b.concepts:
             continue
-        if skip_quotes and (_quoted(a.text) or _quoted(b.text)):
-            continue  # outlets quoting one statement verbatim each report it
         if len(a.concepts & b.concepts) / len(a.concepts | b.concepts) >= COPY_JACCARD:
             first, later = (i, j) if a.doc < b.doc else (j, i)
             origin[later] = origin[first]
     return origin
-
-
-def _quoted(text: str) -> bool:
-    return any(q in text for q in "\"“”")
 
 
 def _coverage_matrix(
