@@ -64,3 +64,9 @@ def test_headline_clauses():
     assert headline_clauses(nlp("Flood forces 4,000 from their homes")) == [
         "Flood forces 4,000 from their homes"
     ]
+
+
+def test_list_item_taken_for_an_apposition_is_not_cut():
+    text = ("The charges include cruelty, maltreatment of prisoners, disobeying a superior "
+            "officer, willful dereliction of duty and making false statements.")
+    assert all("maltreatment of prisoners" in form for form in _forms(text))

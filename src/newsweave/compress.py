@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable
 
 _QUOTES = "\"“”"
+#: what may stand between a subject and its verb once an aside is cut
+_BEFORE_VERB = frozenset({"aux", "auxpass", "neg", "advmod"})
 #: the longest bracketed aside that is dropped (tokens inside the brackets)
 MAX_BRACKET_TOKENS = 8
 #: no deletion may leave fewer than this share of the sentence's words
@@ -27,6 +29,13 @@ def _inside_quote(text: str, offset: int) -> bool:
     """True when ``offset`` of a sentence lies inside a quotation (odd count of marks before)."""
     before = text[:offset]
     return (before.count('"') % 2 == 1) or before.count("“") > before.count("”")
+
+
+def _starts_aside_of(tok, noun) -> bool:
+    """``tok`` opens a further aside of ``noun`` (a second description, a relative clause):
+    the chain of asides is cut together, and the verb must follow the last one."""
+    return any(t.head == noun and t.dep_ in {"appos", "relcl"} and t.left_edge == tok
+               for t in (tok, *tok.ancestors))
 
 
 def deletable_ranges(span) -> list[tuple[int, int]]:
@@ -43,14 +52,22 @@ def deletable_ranges(span) -> list[tuple[int, int]]:
     final = doc[last] if doc[last].text in {".", "!", "?"} else None
     out: list[tuple[int, int]] = []
 
-    def bounded(a: int, b: int) -> tuple[int, int] | None:
+    def bounded(a: int, b: int, noun=None) -> tuple[int, int] | None:
         """The range for tokens a..b: with the comma before and the comma after (a middle
-        aside), or from the comma before up to the final full stop (a tail)."""
+        aside), or from the comma before up to the final full stop (a tail). A middle aside
+        of ``noun`` must be followed by the verb that noun depends on (or its auxiliary):
+        "Sessions, a former senator, did not ..." — not by the next item of a list that the
+        parser took for an apposition ("cruelty, maltreatment of prisoners, disobeying ...")."""
         if a - 1 < first or doc[a - 1].text != ",":
             return None
         if final is not None and b + 1 == final.i:
             return doc[a - 1].idx - base, final.idx - base
-        if b + 1 <= last and doc[b + 1].text == ",":
+        if b + 2 <= last and doc[b + 1].text == ",":
+            after = doc[b + 2]
+            if noun is not None and not (after == noun.head or (
+                    after.head == noun.head and after.dep_ in _BEFORE_VERB)
+                    or _starts_aside_of(after, noun)):
+                return None
             return doc[a - 1].idx - base, doc[b + 1].idx + 1 - base
         return None
 
@@ -59,9 +76,9 @@ def deletable_ranges(span) -> list[tuple[int, int]]:
         if tok.dep_ == "appos" and tok.head.i >= first:
             a, b = tok.left_edge.i, tok.right_edge.i
             if a > tok.head.i and not any(t.dep_ == "cc" and t.head == tok for t in span):
-                rng = bounded(a, b)
+                rng = bounded(a, b, tok.head)
         elif tok.dep_ == "relcl" and tok.left_edge.lower_ in {"who", "which", "whose", "whom"}:
-            rng = bounded(tok.left_edge.i, tok.right_edge.i)
+            rng = bounded(tok.left_edge.i, tok.right_edge.i, tok.head)
         elif tok.lower_ == "according" and tok.i + 1 <= last and doc[tok.i + 1].lower_ == "to":
             b = tok.right_edge.i
             if tok.i == first and b + 1 <= last and doc[b + 1].text == ",":
