@@ -39,3 +39,24 @@ def test_subsample_is_by_hash_not_file_order():
     assert len(picked) == 10
     assert picked == subsample(list(reversed(clusters)), 10)
     assert subsample(clusters, None) == clusters
+
+
+def test_summary_redundancy_is_the_closest_pair_of_summary_sentences():
+    from benchmarks.mds_cv import summary_redundancy
+    from newsweave.analyze import analyze
+    from newsweave.models import Article, Origin, SummarySentence
+
+    text = ("The levee at Elmsford failed after three days of heavy rain on Tuesday. "
+            "After days of heavy rain the Elmsford levee gave way on Tuesday. "
+            "Local bakeries handed out free bread to the volunteers at the shelters.")
+    docs = analyze([Article(id="a", text=text)], quotes=False, timexes=False)
+    sents = docs[0].sentences
+
+    def pick(*idx):
+        return [SummarySentence(text=sents[i].text, citations=("a",),
+                                origin=Origin(source="a", start=sents[i].start, end=sents[i].end))
+                for i in idx]
+
+    repeated, varied = summary_redundancy(docs, pick(0, 1)), summary_redundancy(docs, pick(0, 2))
+    assert repeated > 0.7 > varied
+    assert summary_redundancy(docs, pick(0)) == 0.0

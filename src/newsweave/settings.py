@@ -55,9 +55,22 @@ class SummarySettings:
     #: beside concept coverage; 0 switches it off. 0.25: DUC 2003 +0.8, DUC 2006 +0.15,
     #: Multi-News and TAC +0.1 R-2 beside df_all_sentences alone; 1-2 lose 1-1.5 on DUC 2003.
     coverage_weight: float = 0.25
-    #: a title counts as this many sentences among the coverage targets. Tried, not shipped:
-    #: no measurable effect on DUC 2006 (the dev set with titles) or on the founding example.
+    #: covering every claim (clause) of every headline is worth this many times all concepts
+    #: (facility location over headline clauses); 0 switches it off. Tried, not shipped: DUC
+    #: 2006 (the one dev set with titles) -0.2 R-2 at 0.1 and 0.3; on the founding example the
+    #: headline's "Democrats seek resignation" clause, not "Trump stands by Sessions", draws
+    #: the gain (MiniLM puts every Sessions sentence at ~0.5 from the latter).
     title_weight: float = 0.0
+    #: offer compressed forms of sentences (attribution tails, bracketed asides, comma-bounded
+    #: descriptions of a name and trailing adverbial clauses cut; ``newsweave.compress``)
+    #: beside the whole sentence. Cross-validated beside it off (benchmarks/RESULTS.md): DUC
+    #: 2003 +0.2 R-2, DUC 2006, Multi-News and TAC within 0.03 (all within the fold spread).
+    compress: bool = True
+    #: a compressed form's embedding-based gains (centrality, position, coverage) are those of
+    #: its whole sentence x (share of words kept) ** kept_power (it has no embedding of its
+    #: own). At 0 (cuts look free): DUC 2003 -0.1, Multi-News -0.1, TAC -0.6 R-2 beside 1;
+    #: 0.5 loses 0.5 on TAC; 1 and 2 are within noise of each other.
+    kept_power: float = 1.0
     #: a candidate this similar (cosine) to an already chosen sentence is redundant.
     redundancy_cosine: float = 0.75
     #: ... and so is a related one (this cosine) sharing this share of its content words

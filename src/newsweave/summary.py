@@ -67,6 +67,11 @@ class Candidate:
     words: int
     concepts: frozenset[str]
     content: frozenset[str]
+    #: a compressed form of the sentence (parts deleted, see ``newsweave.compress``); ``start``
+    #: and ``end`` still span the whole sentence it was cut from
+    compressed: bool = False
+    #: share of the whole sentence's words a compressed form keeps (1 for a whole sentence)
+    kept: float = 1.0
 
 
 def trim_dateline(text: str) -> int:
@@ -119,14 +124,12 @@ def _lemmas(doc, start: int, end: int) -> list[tuple[str, bool]]:
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return []
-    out = []
-    for tok in span:
-        if tok.is_punct or tok.is_space:
-            continue
-        lemma = tok.lemma_.lower() if tok.lemma_ else tok.lower_
-        content = not tok.is_stop and any(c.isalnum() for c in lemma)
-        out.append((lemma, content))
-    return out
+    return [_token_lemma(tok) for tok in span if not (tok.is_punct or tok.is_space)]
+
+
+def _token_lemma(tok) -> tuple[str, bool]:
+    lemma = tok.lemma_.lower() if tok.lemma_ else tok.lower_
+    return lemma, not tok.is_stop and any(c.isalnum() for c in lemma)
 
 
 def _concepts(lemmas: list[tuple[str, bool]]) -> frozenset[str]:
@@ -176,6 +179,40 @@ def liftable(unit: Candidate, settings: SummarySettings) -> bool:
 def candidates(documents: Sequence[Document], settings: SummarySettings) -> list[Candidate]:
     """Every sentence fit to be lifted out of its article on its own."""
     return [u for u in sentence_units(documents) if liftable(u, settings)]
+
+
+def compressed_units(
+    documents: Sequence[Document], units: Sequence[Candidate], settings: SummarySettings
+) -> list[Candidate]:
+    """The liftable compressed forms of every whole sentence (``newsweave.compress``): a
+    sentence too long to lift may become liftable once its asides are cut."""
+    from newsweave.compress import compressions
+
+    out: list[Candidate] = []
+    for u in units:
+        document = documents[u.doc]
+        if document.doc is None or u.words < settings.min_words:
+            continue
+        span = document.doc.char_span(u.start, u.end, alignment_mode="expand")
+        if span is None or span.start_char != u.start:
+            continue
+        for text, cut in compressions(span):
+            kept = [
+                (lemma, content)
+                for tok in span
+                if not any(a <= tok.idx - u.start < b for a, b in cut)
+                and not (tok.is_punct or tok.is_space)
+                for lemma, content in [_token_lemma(tok)]
+            ]
+            v = Candidate(
+                doc=u.doc, sent=u.sent, start=u.start, end=u.end, text=text,
+                words=len(text.split()), concepts=_concepts(kept),
+                content=frozenset(w for w, c in kept if c), compressed=True,
+                kept=len(text.split()) / u.words,
+            )
+            if liftable(v, settings):
+                out.append(v)
+    return out
 
 
 def concept_weights(
@@ -231,6 +268,8 @@ def select(
     article id -> the article it copies, whose concepts it does not corroborate."""
     units = sentence_units(documents)
     cands = [u for u in units if liftable(u, settings)]
+    if settings.compress:
+        cands += compressed_units(documents, units, settings)
     if not cands:
         return []
     origin_of = None
@@ -257,15 +296,25 @@ def select(
         centrality = np.zeros(len(cands))
         qsim = np.zeros(len(cands))
     total_w = sum(weights.values()) or 1.0
-    norm = total_w / max(len(cands), 1) * 4  # scale extras to a typical sentence's coverage
+    # scale extras to a typical sentence's coverage (whole sentences: compressed forms are
+    # extra choices, not extra sentences)
+    norm = total_w / max(sum(not c.compressed for c in cands), 1) * 4
     cover = _coverage_matrix(documents, mat, origin_of, settings)
     if cover is not None:
         sims, target_w = cover
         # covering every target sentence fully is worth coverage_weight x all concepts
         fl_scale = settings.coverage_weight * total_w / max(float(target_w.sum()), 1e-9)
         reached = np.zeros(sims.shape[1], dtype=sims.dtype)
+    heads = _title_matrix(documents, mat, origin_of, settings)
+    if heads is not None:
+        # covering every headline fully is worth title_weight x all concepts
+        head_scale = settings.title_weight * total_w / heads.shape[1]
+        heads_reached = np.zeros(heads.shape[1], dtype=heads.dtype)
+    # a compressed form shares its sentence's embedding; credit it with only the share of
+    # the sentence it keeps, or every cut would look free
+    share = np.array([c.kept ** settings.kept_power for c in cands])
     static = [
-        norm * (
+        share[i] * norm * (
             settings.centrality_weight * float(centrality[i])
             + settings.position_weight / math.sqrt(1 + c.sent)
         )
@@ -285,7 +334,9 @@ def select(
         c = cands[i]
         gain = sum(weights.get(g, 0.0) for g in c.concepts if g not in covered)
         if cover is not None:  # facility location: what it adds over the sentences reached
-            gain += float(np.maximum(sims[i] - reached, 0.0) @ target_w) * fl_scale
+            gain += float(np.maximum(sims[i] - reached, 0.0) @ target_w) * fl_scale * share[i]
+        if heads is not None:
+            gain += float(np.maximum(heads[i] - heads_reached, 0.0).sum()) * head_scale * share[i]
         return boost[i] * (gain + static[i]) / (c.words ** settings.cost_exponent)
 
     # Lazy greedy: concept weights are non-negative and the coverage term is submodular, so a
@@ -311,6 +362,8 @@ def select(
         covered |= cands[best].concepts
         if cover is not None:
             reached = np.maximum(reached, sims[best])
+        if heads is not None:
+            heads_reached = np.maximum(heads_reached, heads[best])
     picked = [cands[i] for i in chosen]
     return order(documents, picked)
 
@@ -347,12 +400,11 @@ def _coverage_matrix(
     settings: SummarySettings,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Clipped cosine of every candidate (rows) to every sentence of every independent
-    document and to every title (columns), with each column's weight.
+    document (columns), with each column's weight.
 
     Why: a facility-location coverage term (Lin & Bilmes 2011) rewards a sentence by how much
     of the whole story it stands for, so a fact that every outlet reports in its own words
     (no shared bigrams) still wins, and once one sentence says it a paraphrase gains little.
-    Titles are targets too: an outlet's headline is its own judgement of what matters.
     Syndicated copies add no targets (they would count one report twice)."""
     if mat is None or settings.coverage_weight <= 0:
         return None
@@ -362,16 +414,36 @@ def _coverage_matrix(
         return None
     targets = np.concatenate(blocks, axis=0)
     weights = np.ones(len(targets), dtype=targets.dtype)
-    titles = [t for i in keep if (t := (documents[i].article.title or "").strip())]
-    if titles and settings.title_weight > 0:
-        from newsweave.embed import get_embedder
-
-        tvecs = get_embedder().embed(titles).astype(targets.dtype)
-        targets = np.concatenate([targets, tvecs], axis=0)
-        weights = np.concatenate(
-            [weights, np.full(len(titles), settings.title_weight, dtype=targets.dtype)]
-        )
     return np.clip(mat @ targets.T, 0.0, None), weights
+
+
+def _title_matrix(
+    documents: Sequence[Document], mat: np.ndarray | None, origin_of: Sequence[int] | None,
+    settings: SummarySettings,
+) -> np.ndarray | None:
+    """Clipped cosine of every candidate (rows) to every claim (clause) of every independent
+    document's title.
+
+    Why: a headline is its outlet's own judgement of what matters most, so covering each
+    outlet's headline claims is a coverage target of its own (facility location over them); as
+    one target among hundreds of sentences a title would weigh nothing. A headline is split
+    into its clauses because one sentence matching half of it ("Democrats seek resignation")
+    must not count as covering the other half ("Trump stands by Sessions")."""
+    if mat is None or settings.title_weight <= 0:
+        return None
+    keep = range(len(documents)) if origin_of is None else sorted(set(origin_of))
+    titles = [t for i in keep if (t := (documents[i].article.title or "").strip())]
+    if not titles:
+        return None
+    from newsweave.compress import headline_clauses
+    from newsweave.embed import get_embedder
+    from newsweave.nlp import get_nlp
+
+    claims = [c for doc in get_nlp().pipe(titles) for c in headline_clauses(doc)]
+    if not claims:
+        return None
+    tvecs = get_embedder().embed(claims).astype(mat.dtype)
+    return np.clip(mat @ tvecs.T, 0.0, None)
 
 
 def _redundant(
@@ -379,8 +451,10 @@ def _redundant(
     settings: SummarySettings,
 ) -> bool:
     """Says again what a chosen sentence says: a close paraphrase, or a related sentence
-    sharing most of its content words."""
+    sharing most of its content words; or another form of a chosen sentence."""
     for j in chosen:
+        if (cands[j].doc, cands[j].sent) == (cands[i].doc, cands[i].sent):
+            return True
         overlap = _overlap(cands[i].content, cands[j].content)
         if mat is None:
             if overlap > 0.7:
