@@ -402,12 +402,16 @@ def group_attributions(records: Sequence[tuple[int, int, str | None, object]]) -
 
 
 # --------------------------------------------------------------------------- systems
-def newsweave_predict(parsed: Sequence) -> tuple[list[tuple[list, list, list]], float]:
-    """Our extractor over already parsed documents; returns predictions and seconds spent."""
-    from newsweave.quotes import extract_quotes
+def newsweave_predict(
+    parsed: Sequence, model: str = "rules"
+) -> tuple[list[tuple[list, list, list]], float]:
+    """Our extractor over already parsed documents (``model``: ``rules``, or ``learned`` for
+    ``newsweave quotes --model learned``); returns predictions and seconds spent."""
+    from newsweave.quotes import _learned_refiner, extract_quotes
 
+    refine = _learned_refiner(model)  # loads the tagger outside the timing
     t0 = time.perf_counter()
-    results = [extract_quotes(doc) for doc in parsed]
+    results = [refine(doc, extract_quotes(doc), doc.text) for doc in parsed]
     elapsed = time.perf_counter() - t0
     out = []
     for recs in results:
@@ -424,6 +428,21 @@ def newsweave_predict(parsed: Sequence) -> tuple[list[tuple[list, list, list]], 
         ]
         out.append((pieces, group_attributions(keyed), newsweave_attributions(recs)))
     return out, elapsed
+
+
+def tagger_attributions(parsed: Sequence) -> list[tuple[list, list, list]]:
+    """The learned tagger's spans alone (no rules records kept), as exact-span units."""
+    from newsweave.quote_model import get_tagger, group_spans
+    from newsweave.quotes import extract_quotes
+
+    tagger = get_tagger()
+    out = []
+    for doc in parsed:
+        groups = group_spans(doc, tagger.spans(doc, extract_quotes(doc)))
+        attrs = [([(p.start, p.end) for p in parts], (s.start, s.end) if s else None,
+                  (c.start, c.end) if c else None) for parts, s, c in groups]
+        out.append(([], [], attrs))
+    return out
 
 
 def newsweave_attributions(records: Sequence) -> list[tuple[list, tuple | None, tuple | None]]:
@@ -512,6 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--split", default="dev", choices=("dev", "train"))
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--no-textacy", action="store_true")
+    ap.add_argument("--no-learned", action="store_true", help="skip the learned tagger rows")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
     args = ap.parse_args(argv)
     docs = load(args.split, args.limit)
@@ -525,6 +545,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = [tally_of(docs, ours).row("newsweave (rules)")]
     exact_rows = [exact_tally(docs, ours).row("newsweave (rules)")]
     notes = []
+    if not args.no_learned:
+        learned, learned_s = newsweave_predict(parsed, "learned")
+        rows.append(tally_of(docs, learned).row("newsweave `--model learned`"))
+        exact_rows.append(exact_tally(docs, learned).row("newsweave `--model learned`"))
+        exact_rows.append(exact_tally(docs, tagger_attributions(parsed)).row(
+            "learned tagger spans alone (no rules records kept)"))
     if not args.no_textacy:
         theirs, theirs_s, ok = textacy_predict(parsed)
         exact_rows.append(exact_tally(docs, theirs).row("textacy 0.13.0 direct_quotations"))
@@ -559,6 +585,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({words / total:.0f} words/s; parse {parse_s:.1f} s, quote extraction {ours_s:.1f} s "
         f"for {len(docs)} docs) on the shared 2-core machine."
     )
+    if not args.no_learned:
+        total_l = parse_s + learned_s
+        notes.append(
+            f"newsweave `--model learned` speed, the same parse included: "
+            f"{len(docs) / total_l:.2f} docs/s ({words / total_l:.0f} words/s; rules and "
+            f"tagger {learned_s:.1f} s for {len(docs)} docs)."
+        )
     table = "\n".join([HEADER, *rows])
     table += "\n\nExact spans (CofeNet's measure):\n\n" + "\n".join(
         [EXACT_HEADER, *exact_rows, *PUBLISHED]
