@@ -44,7 +44,8 @@ OTHER_DIM = 12
 class Emitter(nn.Module):
     """Token ids (batch, tokens, fields) -> tag scores (batch, tokens, tags)."""
 
-    def __init__(self, sizes: Sequence[int], hidden: int, dropout: float) -> None:
+    def __init__(self, sizes: Sequence[int], hidden: int, dropout: float,
+                 layers: int = 1) -> None:
         super().__init__()
         self.embeds = nn.ModuleList(
             nn.Embedding(size, DIMS.get(name, OTHER_DIM), padding_idx=0)
@@ -52,7 +53,8 @@ class Emitter(nn.Module):
         )
         width = sum(e.embedding_dim for e in self.embeds)
         self.drop = nn.Dropout(dropout)
-        self.lstm = nn.LSTM(width, hidden, batch_first=True, bidirectional=True)
+        self.lstm = nn.LSTM(width, hidden, num_layers=layers, batch_first=True,
+                            bidirectional=True, dropout=dropout if layers > 1 else 0.0)
         self.out = nn.Linear(2 * hidden, len(TAGS))
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
@@ -180,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("src/newsweave/data"))
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=1)
     ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--word-dropout", type=float, default=0.05)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -199,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.train_limit:
         train = train[: args.train_limit]
     sizes = [len(v) + 2 for v in vocabs["vocabs"]]
-    model, crf = Emitter(sizes, args.hidden, args.dropout), CRF(len(TAGS))
+    model, crf = Emitter(sizes, args.hidden, args.dropout, args.layers), CRF(len(TAGS))
     params = list(model.parameters()) + list(crf.parameters())
     opt = torch.optim.Adam(params, lr=args.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.8 ** e)
@@ -229,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             best, best_epoch = mean, epoch + 1
             info = {"seed": args.seed, "epochs_run": epoch + 1, "selected_epoch": best_epoch,
                     "dev_f1_content_source_cue": f1s, "hidden": args.hidden,
+                    "layers": args.layers,
                     "dropout": args.dropout, "word_dropout": args.word_dropout, "lr": args.lr,
                     "batch": args.batch, "max_len": args.max_len,
                     "train_docs": len(train), "torch": torch.__version__}

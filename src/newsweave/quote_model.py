@@ -71,10 +71,10 @@ def token_fields(doc, records: Sequence[QuoteMention]) -> list[list[str]]:
     """One string per ``FIELDS`` entry per token: the word, its parse, whether it sits inside
     quotation marks, whether it is a speech verb, and the rules' tag for it (``records`` are
     the rules' quotes of this doc)."""
-    from newsweave.quotes import SPEECH_LEMMAS, STANCE_LEMMAS, find_pieces
+    from newsweave.quotes import SPEECH_LEMMAS, STANCE_LEMMAS, _text_of, find_pieces
 
     inside = [False] * len(doc)
-    for p in find_pieces(doc.text):
+    for p in find_pieces(_text_of(doc)):
         span = doc.char_span(p.start, p.end, alignment_mode="expand")
         if span is not None:
             for t in span:
@@ -302,7 +302,13 @@ def learned_quotes(doc, records: Sequence[QuoteMention], text: str | None = None
     from newsweave.quotes import DOUBLED_APOSTROPHE, find_pieces, mention_namer
 
     text = doc.text if text is None else text
-    namer = mention_namer(doc, text)
+    built: list = []
+
+    def namer(start: int, end: int, content: tuple[int, int] | None) -> str | None:
+        if not built:  # the rules' resolver costs a second cue search: only when needed
+            built.append(mention_namer(doc, text))
+        return built[0](start, end, content)
+
     tagger = tagger or get_tagger()
     pieces = find_pieces(text)
     out: list[QuoteMention] = []

@@ -1666,7 +1666,8 @@ def _learned_refiner(model: str):
 
 
 def run_cli(args) -> int:
-    """``newsweave quotes --jsonl FILE [--out FILE] [--no-progress]``: one line per article.
+    """``newsweave quotes --jsonl FILE [--out FILE] [--no-progress] [--model rules|learned]``:
+    one line per article.
 
     Streams: one batch of articles in memory at a time. A bad line is reported (file:line)
     and skipped; the valid lines are all written, and the exit code is 2 if any was bad."""
