@@ -194,3 +194,18 @@ def test_cli_model_learned_writes_spans(tmp_path):
     assert text[q["cue_start"]:q["cue_end"]] == "said"
     assert text[q["speaker_start"]:q["speaker_end"]] == "The governor"
     assert q["parts"] == [[q["start"], q["end"]]]
+
+
+def test_cli_unreadable_model_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    from newsweave import quote_model
+    from newsweave.cli import main
+
+    def broken() -> QuoteTagger:
+        raise ModelFileError(f"{MODEL_FILE}: checksum 000000000000 does not match {META_FILE}")
+
+    monkeypatch.setattr(quote_model, "get_tagger", broken)
+    src = tmp_path / "articles.jsonl"
+    src.write_text(json.dumps({"text": "He said so."}) + "\n", encoding="utf-8")
+    assert main(["quotes", "--jsonl", str(src), "--no-progress", "--model", "learned"]) == 2
+    err = capsys.readouterr().err
+    assert "checksum" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
