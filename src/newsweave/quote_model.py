@@ -229,29 +229,29 @@ def group_spans(doc, spans: Sequence[TaggedSpan]) -> list[tuple[list[TaggedSpan]
     nearest cue in its sentence, or in the sentence before or after it, and each cue the
     nearest source in its sentence; contents sharing a cue are one attribution's parts."""
     starts = [s.start_char for s in doc.sents]
-    cues = [s for s in spans if s.kind == "Q"]
-    sources = [s for s in spans if s.kind == "S"]
+    by_sentence: dict[tuple[str, int], list[TaggedSpan]] = {}
+    for s in spans:
+        if s.kind != "C":
+            by_sentence.setdefault((s.kind, _sentence_of(starts, s.start)), []).append(s)
 
-    def nearest(target: TaggedSpan, pool: Sequence[TaggedSpan], reach: int):
-        here = _sentence_of(starts, target.start), _sentence_of(starts, max(target.start,
-                                                                              target.end - 1))
+    def nearest(target: TaggedSpan, kind: str, reach: int):
+        first = _sentence_of(starts, target.start)
+        last = _sentence_of(starts, max(target.start, target.end - 1))
         best, best_d = None, None
-        for cand in pool:
-            sent = _sentence_of(starts, cand.start)
-            if sent < here[0] - reach or sent > here[1] + reach:
-                continue
-            gap = (sent < here[0]) + (sent > here[1])
-            d = (gap, min(abs(cand.start - target.end), abs(target.start - cand.end)))
-            if best_d is None or d < best_d:
-                best, best_d = cand, d
+        for sent in range(first - reach, last + reach + 1):
+            for cand in by_sentence.get((kind, sent), ()):
+                gap = (sent < first) + (sent > last)
+                d = (gap, min(abs(cand.start - target.end), abs(target.start - cand.end)))
+                if best_d is None or d < best_d:
+                    best, best_d = cand, d
         return best
 
     groups: dict[object, tuple[list[TaggedSpan], TaggedSpan | None, TaggedSpan | None]] = {}
     for n, span in enumerate(spans):
         if span.kind != "C":
             continue
-        cue = nearest(span, cues, 1)
-        source = nearest(cue, sources, 0) if cue is not None else nearest(span, sources, 0)
+        cue = nearest(span, "Q", 1)
+        source = nearest(cue if cue is not None else span, "S", 0)
         key = (cue.start, cue.end) if cue is not None else ("solo", n)
         entry = groups.setdefault(key, ([], source, cue))
         entry[0].append(span)
