@@ -7,12 +7,13 @@ Needs PyTorch, which the package never imports: install it into a throw-away env
 is fixed and the script prints its time per epoch.
 
 Model: one embedding per feature field (the word, lemma, suffix, shape, parse, quote and rule
-fields), concatenated, dropout, a one-layer BiLSTM, a linear layer to the 7 BIO tag scores
+fields), concatenated, dropout, a two-layer BiLSTM (128 per direction), a linear layer to the 7 BIO tag scores
 (the ONNX graph stops there), and a linear-chain CRF whose transition, start and end scores
 are written to the JSON beside the ONNX file and decoded by ``quote_model.viterbi``.
 
-Run: ``python training/train_quote_tagger.py [--cache /tmp/newsweave-qt] [--epochs 8]
-[--out src/newsweave/data]``
+Run: ``python training/train_quote_tagger.py [--cache /tmp/newsweave-qt]
+[--out src/newsweave/data]`` (the defaults made the shipped model: 8 epochs, epoch 7 kept,
+1935 s on the shared 2-core machine).
 """
 
 from __future__ import annotations
@@ -180,9 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path("/tmp/newsweave-qt"))
     ap.add_argument("--out", type=Path, default=Path("src/newsweave/data"))
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=8)  # the shipped model: defaults throughout
     ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--word-dropout", type=float, default=0.05)
     ap.add_argument("--lr", type=float, default=3e-3)
