@@ -7,9 +7,10 @@ Needs PyTorch, which the package never imports: install it into a throw-away env
 is fixed and the script prints its time per epoch.
 
 Model: one embedding per feature field (the word, lemma, suffix, shape, parse, quote and rule
-fields), concatenated, dropout, a two-layer BiLSTM (128 per direction), a linear layer to the 7 BIO tag scores
-(the ONNX graph stops there), and a linear-chain CRF whose transition, start and end scores
-are written to the JSON beside the ONNX file and decoded by ``quote_model.viterbi``.
+fields), concatenated, dropout, a two-layer BiLSTM (128 per direction), a linear layer to
+the 7 BIO tag scores (the ONNX graph stops there), and a linear-chain CRF whose transition,
+start and end scores are written to the JSON beside the ONNX file and decoded by
+``quote_model.viterbi``.
 
 Run: ``python training/train_quote_tagger.py [--cache /tmp/newsweave-qt]
 [--out src/newsweave/data]`` (the defaults made the shipped model: 8 epochs, epoch 7 kept,
