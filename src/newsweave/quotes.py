@@ -1711,8 +1711,45 @@ def quote_record(mention: QuoteMention) -> dict:
     }
 
 
+def mention_namer(doc, text: str | None = None):
+    """``(start, end, content) -> name``: the speaker name the rules give a source mention
+    found elsewhere (the learned tagger's): its head's name or description, a pronoun
+    resolved to its referent, a short form to the full name (``content``: the statement's
+    span or None)."""
+    text = _text_of(doc) if text is None else text
+    inside = _quote_lookup(find_pieces(text))
+    cues = find_cues(doc, inside)
+    persons = mark_speakers(person_mentions(doc, inside), cues)
+    resolver = SpeakerResolver(persons, proper_names(doc, inside), group_mentions(doc, inside))
+    for cue in sorted((c for c in cues if c.speaker is not None), key=lambda c: c.speaker.start):
+        resolver.resolve(cue.speaker)  # in text order, as extract_quotes does, so pronouns chain
+
+    def name(start: int, end: int, content: tuple[int, int] | None = None) -> str | None:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not len(span):
+            return None
+        return resolver.resolve(_speaker_from_token(span.root), content)
+
+    return name
+
+
+def _learned_refiner(model: str):
+    """``(doc, rules' records, text) -> records``: the rules' records as they are, or (for
+    ``--model learned``) re-spanned by the learned tagger in ``newsweave.quote_model``."""
+    if model != "learned":
+        return lambda _doc, records, _text: records
+    from newsweave.quote_model import ModelFileError, get_tagger, learned_quotes
+
+    try:
+        tagger = get_tagger()
+    except ModelFileError as exc:
+        raise InputError(str(exc)) from exc
+    return lambda doc, records, text: learned_quotes(doc, records, text, tagger)
+
+
 def run_cli(args) -> int:
-    """``newsweave quotes --jsonl FILE [--out FILE] [--no-progress]``: one line per article.
+    """``newsweave quotes --jsonl FILE [--out FILE] [--no-progress] [--model rules|learned]``:
+    one line per article.
 
     Streams: one batch of articles in memory at a time. A bad line is reported (file:line)
     and skipped; the valid lines are all written, and the exit code is 2 if any was bad."""
@@ -1728,6 +1765,7 @@ def run_cli(args) -> int:
     if not os.path.exists(path):
         raise InputError("no such file", path)
     records = iter(read_article_texts(path))
+    refine = _learned_refiner(getattr(args, "model", "rules"))
     nlp = get_nlp()
     show = show_progress(args)
     bad = seen = 0
@@ -1748,7 +1786,8 @@ def run_cli(args) -> int:
             with nlp.memory_zone():
                 docs = parse_texts(text for _, text in good)
                 for (ident, text), doc in zip(good, docs, strict=True):
-                    quotes = [quote_record(m) for m in extract_quotes(doc, text)]
+                    mentions = refine(doc, extract_quotes(doc, text), text)
+                    quotes = [quote_record(m) for m in mentions]
                     line = json.dumps({"id": ident, "quotes": quotes}, ensure_ascii=False)
                     sink.write(line + "\n")
                     progress.advance(task)
