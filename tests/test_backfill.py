@@ -109,3 +109,26 @@ def test_cli_bad_arguments_are_one_line_errors(tmp_path, capsys, small):
     assert main(["backfill", str(empty), "--db", str(tmp_path / "e.db")]) == 2
     err = capsys.readouterr().err
     assert f"{empty}:1" in err and "no articles found" in err
+
+
+def test_a_sharded_backfill_leaves_a_grouper_state_later_runs_continue_from(tmp_path, small):
+    from newsweave.app import add_articles, group_new
+
+    dated = [a for a in small if a.published]
+    late = [dated[-1]]  # arrives after the backfill; its event has earlier reports
+    early = [a for a in small if a not in late]
+    src = write_jsonl(tmp_path / "in.jsonl", early)
+    db = str(tmp_path / "s.db")
+    r = bf.backfill([src], db, workers=1, shards=3, warmup=4, skip_weave=True)
+    assert r.grouped == len(early)
+    with Store(db) as store:
+        assert store.load_grouper_state(with_blob=False) is not None
+        add_articles(store, late)
+        notices = []
+        g = group_new(store, on_notice=notices.append)
+        assert not g.rebuilt and not notices  # continued, not regrouped from scratch
+        assert g.new_articles == 1
+        assert sorted(memberships(store)) == sorted(a.id for a in small)
+        story = next(s for s in store.list_stories(limit=100) if late[0].id in s.article_ids)
+        event = late[0].id.split("-")[0]
+        assert any(aid.startswith(event + "-") for aid in story.article_ids if aid != late[0].id)

@@ -353,26 +353,56 @@ def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
 
 
 def group_shards(store: Store, engine: Engine, shards: int, warmup: int) -> int:
-    """Regroup every stored article in ``shards`` time shards (in parallel) and save the
-    merged stories; the saved grouper state is dropped (the next incremental run regroups).
-    Returns the articles grouped."""
-    from newsweave.app import HEADLINE_SAMPLE
-    from newsweave.group import headline_copy, story_headline
+    """Regroup every stored article in ``shards`` time shards (in parallel), merge them and
+    save the merged stories together with a grouper state that later incremental runs
+    (``stories``, ``update``) continue from (``replay_state``). Returns the articles grouped."""
+    from newsweave.app import DEFAULT_LANGUAGES
+    from newsweave.group import story_headline
+    from newsweave.grouping_state import FORMAT, HEADLINE_SAMPLE, dump_state
 
     order = grouping_order(store)
     plan = plan_shards(order, shards, warmup)
     results = list(engine.map("group_shard", [list(s.ids) for s in plan]))
     assignments, duplicates = merge_shards(plan, results)
-    members: dict[str, list[str]] = {}
-    for aid in order:  # date order: the first members choose the headline
-        members.setdefault(assignments[aid], []).append(aid)
-    headlines = {}
-    for sid, ids in members.items():
-        heads = [headline_copy(a) for a in store.get_articles(ids[:HEADLINE_SAMPLE])]
-        headlines[sid] = story_headline(heads)
-    store.save_stories(assignments, headlines, duplicates)
-    store.drop_grouper_state()
+    with store.grouping_lock(60.0):
+        info = store.load_grouper_state(with_blob=False)
+        grouper = replay_state(store, order, assignments, duplicates,
+                               min(len(order), max(warmup, 1)), DEFAULT_LANGUAGES)
+        saved = dump_state(grouper)
+        store.save_grouping(
+            assignments, duplicates, story_headline, HEADLINE_SAMPLE,
+            (FORMAT, max_seq(store), saved.core), None if info is None else info[2],
+            all_headlines=True, story_states=saved.stories, replace_all=True)
     return len(assignments)
+
+
+def max_seq(store: Store) -> int:
+    from sqlalchemy import func, select
+
+    from newsweave.store import articles_t
+
+    with store.engine.connect() as conn:
+        return int(conn.scalar(select(func.max(articles_t.c.seq))) or 0)
+
+
+def replay_state(store: Store, order: Sequence[str], assignments: dict[str, str],
+                 duplicates: dict[str, str], tail: int, languages: Sequence[str] | None
+                 ) -> Any:
+    """A grouper holding the merged stories as a single pass would hold them at the end:
+    the last ``tail`` articles (date order) replayed with their merged story forced (no
+    decisions, no splits; lead vectors come from the store's cache). The incremental grouper
+    compares a new article with the stories it holds, so it continues from the sharded run
+    instead of regrouping the archive."""
+    from newsweave.grouping_state import ResumableGrouper, StoreEmbedder, language_key
+
+    grouper = ResumableGrouper(embedder=StoreEmbedder(store))
+    grouper.languages = language_key(languages)
+    ids = list(order[len(order) - tail :])
+    step = grouper.s.embed_chunk
+    for lo in range(0, len(ids), step):
+        chunk = store.get_articles(ids[lo : lo + step])
+        grouper.add_many(chunk, forced=[assignments[a.id] for a in chunk])
+    return grouper
 
 
 def ungrouped_ids(store: Store) -> list[str]:
