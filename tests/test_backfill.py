@@ -132,3 +132,71 @@ def test_a_sharded_backfill_leaves_a_grouper_state_later_runs_continue_from(tmp_
         story = next(s for s in store.list_stories(limit=100) if late[0].id in s.article_ids)
         event = late[0].id.split("-")[0]
         assert any(aid.startswith(event + "-") for aid in story.article_ids if aid != late[0].id)
+
+
+class RecordingEngine:
+    """One worker in this process, the grouper run at once when started: the order in which
+    the pipeline hands out its tasks is recorded."""
+
+    workers = 1
+
+    def __init__(self, url: str) -> None:
+        self.worker = bf.Worker(url)
+        self.calls: list[tuple[str, object]] = []
+        self.done: list[tuple[object, object]] = []
+
+    def map(self, method, items, *extra):
+        return (getattr(self.worker, method)(item, *extra) for item in items)
+
+    def call(self, method, *args):
+        return getattr(self.worker, method)(*args)
+
+    def free(self) -> int:
+        return 0 if self.done else 1
+
+    def submit(self, tag, method, *args):
+        self.calls.append((method, args[0] if args else None))
+        self.done.append((tag, getattr(self.worker, method)(*args)))
+
+    submit_grouper = submit
+
+    def pending(self) -> int:
+        return len(self.done)
+
+    def wait(self):
+        out, self.done = self.done, []
+        return out
+
+    def close(self) -> None:
+        self.worker.store.close()
+
+
+def test_the_pipeline_groups_first_then_analyses_and_weaves_the_largest_story_first(
+        tmp_path, small, monkeypatch):
+    monkeypatch.setattr(bf, "ANALYSE_CHUNK", 2)
+    db = str(tmp_path / "s.db")
+    with Store(db) as store:
+        store.add_articles(small)
+        engine = RecordingEngine(db)
+        result = bf.BackfillResult()
+        bf.Pipeline(store, engine, result, shards=1, warmup=0, words=120,
+                    skip_weave=False).run()
+        engine.close()
+        sizes = {sid: len(m) for sid, m in store.story_memberships().items()}
+        story_of = {aid: sid for sid, m in store.story_memberships().items() for aid, *_ in m}
+    methods = [m for m, _ in engine.calls]
+    assert methods[: methods.index("group_new")] == ["prepare"] * 6  # every lead first
+    assert sorted(a for m, ids in engine.calls if m == "analyse" for a in ids) == \
+        sorted(a.id for a in small)  # every article analysed exactly once
+    woven = [arg for m, arg in engine.calls if m == "weave"]
+    assert sorted(woven) == sorted(sizes) and result.rewoven == len(sizes)
+    largest = max(sizes, key=lambda s: (sizes[s], s))
+    first_weave = methods.index("weave")
+    assert woven[0] == largest
+    # its members were analysed first, and it was woven as soon as they were (a chunk of
+    # two may carry one member of the next story)
+    before = [a for m, ids in engine.calls[:first_weave] if m == "analyse" for a in ids]
+    mine = [a for a in before if story_of[a] == largest]
+    assert len(mine) == sizes[largest] and len(before) - len(mine) < 2
+    assert before[: len(mine)] == mine
+    assert result.done_at["group"] <= result.done_at["weave"]
