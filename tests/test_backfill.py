@@ -72,9 +72,11 @@ def test_a_stopped_backfill_resumes_where_it_stopped(tmp_path, small, monkeypatc
     monkeypatch.setattr(bf.Worker, "analyse", real)
     r = bf.backfill([src], db, workers=1, skip_weave=True)
     assert r.added == 0 and r.analysed == len(small) - 4  # the first chunk is not redone
-    assert r.grouped == len(small) and r.rewoven == 0
+    # grouping ran beside the analysis and was let finish when the run stopped: not redone
+    assert r.grouped == 0 and r.rewoven == 0
     with Store(db) as store:
         assert store.analysis_versions() == {analysis_version(): len(small)}
+        assert sorted(memberships(store)) == sorted(a.id for a in small)
 
 
 def test_sharded_backfill_in_a_process_pool(tmp_path, small):
@@ -107,3 +109,94 @@ def test_cli_bad_arguments_are_one_line_errors(tmp_path, capsys, small):
     assert main(["backfill", str(empty), "--db", str(tmp_path / "e.db")]) == 2
     err = capsys.readouterr().err
     assert f"{empty}:1" in err and "no articles found" in err
+
+
+def test_a_sharded_backfill_leaves_a_grouper_state_later_runs_continue_from(tmp_path, small):
+    from newsweave.app import add_articles, group_new
+
+    dated = [a for a in small if a.published]
+    late = [dated[-1]]  # arrives after the backfill; its event has earlier reports
+    early = [a for a in small if a not in late]
+    src = write_jsonl(tmp_path / "in.jsonl", early)
+    db = str(tmp_path / "s.db")
+    r = bf.backfill([src], db, workers=1, shards=3, warmup=4, skip_weave=True)
+    assert r.grouped == len(early)
+    with Store(db) as store:
+        assert store.load_grouper_state(with_blob=False) is not None
+        add_articles(store, late)
+        notices = []
+        g = group_new(store, on_notice=notices.append)
+        assert not g.rebuilt and not notices  # continued, not regrouped from scratch
+        assert g.new_articles == 1
+        assert sorted(memberships(store)) == sorted(a.id for a in small)
+        story = next(s for s in store.list_stories(limit=100) if late[0].id in s.article_ids)
+        event = late[0].id.split("-")[0]
+        assert any(aid.startswith(event + "-") for aid in story.article_ids if aid != late[0].id)
+
+
+class RecordingEngine:
+    """One worker in this process, the grouper run at once when started: the order in which
+    the pipeline hands out its tasks is recorded."""
+
+    workers = 1
+
+    def __init__(self, url: str) -> None:
+        self.worker = bf.Worker(url)
+        self.calls: list[tuple[str, object]] = []
+        self.done: list[tuple[object, object]] = []
+
+    def map(self, method, items, *extra):
+        return (getattr(self.worker, method)(item, *extra) for item in items)
+
+    def call(self, method, *args):
+        return getattr(self.worker, method)(*args)
+
+    def free(self) -> int:
+        return 0 if self.done else 1
+
+    def submit(self, tag, method, *args):
+        self.calls.append((method, args[0] if args else None))
+        self.done.append((tag, getattr(self.worker, method)(*args)))
+
+    submit_grouper = submit
+
+    def pending(self) -> int:
+        return len(self.done)
+
+    def wait(self):
+        out, self.done = self.done, []
+        return out
+
+    def close(self) -> None:
+        self.worker.store.close()
+
+
+def test_the_pipeline_groups_first_then_analyses_and_weaves_the_largest_story_first(
+        tmp_path, small, monkeypatch):
+    monkeypatch.setattr(bf, "ANALYSE_CHUNK", 2)
+    db = str(tmp_path / "s.db")
+    with Store(db) as store:
+        store.add_articles(small)
+        engine = RecordingEngine(db)
+        result = bf.BackfillResult()
+        bf.Pipeline(store, engine, result, shards=1, warmup=0, words=120,
+                    skip_weave=False).run()
+        engine.close()
+        sizes = {sid: len(m) for sid, m in store.story_memberships().items()}
+        story_of = {aid: sid for sid, m in store.story_memberships().items() for aid, *_ in m}
+    methods = [m for m, _ in engine.calls]
+    assert methods[: methods.index("group_new")] == ["prepare"] * 6  # every lead first
+    assert sorted(a for m, ids in engine.calls if m == "analyse" for a in ids) == \
+        sorted(a.id for a in small)  # every article analysed exactly once
+    woven = [arg for m, arg in engine.calls if m == "weave"]
+    assert sorted(woven) == sorted(sizes) and result.rewoven == len(sizes)
+    largest = max(sizes, key=lambda s: (sizes[s], s))
+    first_weave = methods.index("weave")
+    assert woven[0] == largest
+    # its members were analysed first, and it was woven as soon as they were (a chunk of
+    # two may carry one member of the next story)
+    before = [a for m, ids in engine.calls[:first_weave] if m == "analyse" for a in ids]
+    mine = [a for a in before if story_of[a] == largest]
+    assert len(mine) == sizes[largest] and len(before) - len(mine) < 2
+    assert before[: len(mine)] == mine
+    assert result.done_at["group"] <= result.done_at["weave"]

@@ -20,10 +20,12 @@ loaded models per worker process (or actor).
 
 from __future__ import annotations
 
+import heapq
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -56,6 +58,24 @@ class Worker:
 
     def __init__(self, url: str) -> None:
         self.store = Store(url, create=False)
+        self._leads: Any = None  # a fresh grouper, only to compute leads as grouping will
+
+    def prepare(self, ids: Sequence[str]) -> int:
+        """Embed, into the store's lead-vector cache, the title + lead the grouper will embed
+        for each of these articles, so that the sequential grouper finds them cached (its cost
+        is mostly this embedding). A lead computed here that grouping computes differently
+        (boilerplate learned from other articles) is a cache miss the grouper embeds itself:
+        the vectors do not depend on the batch they are computed in. Returns leads embedded."""
+        from newsweave.group import StoryGrouper
+        from newsweave.grouping_state import StoreEmbedder
+
+        if self._leads is None:
+            self._leads = StoryGrouper()
+        articles = self.store.get_articles(list(ids))
+        leads = [lead for a in articles if (lead := self._leads.lead_of(a))]
+        embedder = StoreEmbedder(self.store)
+        embedder.embed(leads)
+        return embedder.embedded
 
     def analyse(self, ids: Sequence[str]) -> tuple[int, str | None]:
         """Analyse and store the given articles that lack a current analysis; returns how
@@ -120,23 +140,43 @@ def _call_local(method: str, *args: Any) -> Any:
 
 # --------------------------------------------------------------------------- engines
 class Engine(Protocol):
+    """Where tasks run. ``submit``/``wait`` drive the pipelined stages: at most ``free()``
+    tasks are handed out at a time, so the driver picks each next task when a worker frees
+    up; ``submit_grouper`` runs the sequential grouper beside them."""
+
     workers: int
 
     def map(self, method: str, items: Sequence[Any], *extra: Any) -> Iterator[Any]: ...
 
     def call(self, method: str, *args: Any) -> Any: ...
 
+    def free(self) -> int: ...
+
+    def submit(self, tag: Any, method: str, *args: Any) -> None: ...
+
+    def submit_grouper(self, tag: Any, method: str, *args: Any) -> None: ...
+
+    def pending(self) -> int: ...
+
+    def wait(self) -> list[tuple[Any, Any]]: ...
+
     def close(self) -> None: ...
 
 
 class LocalEngine:
     """A process pool of ``workers`` spawned processes (no forked model threads), started on
-    first use; results come back in input order."""
+    first use; ``map`` results come back in input order. With one worker, tasks run in the
+    calling process (one after another, as the one pool process would run them). The grouper
+    runs in a thread of the calling process, with a store connection of its own, beside the
+    workers (as the grouper actor does on Ray)."""
 
     def __init__(self, url: str, workers: int) -> None:
         self.url, self.workers = url, workers
         self._pool: ProcessPoolExecutor | None = None
         self._here: Worker | None = None  # --workers 1: tasks run in this process
+        self._grouper: Worker | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._pending: dict[Future, tuple[Any, bool]] = {}  # future -> (tag, on a worker)
 
     def _local(self) -> Worker:
         if self._here is None:
@@ -163,13 +203,47 @@ class LocalEngine:
     def call(self, method: str, *args: Any) -> Any:
         return getattr(self._local(), method)(*args)
 
+    def free(self) -> int:
+        return self.workers - sum(1 for _tag, on_worker in self._pending.values() if on_worker)
+
+    def submit(self, tag: Any, method: str, *args: Any) -> None:
+        if self.workers <= 1:
+            future: Future = Future()
+            try:
+                future.set_result(getattr(self._local(), method)(*args))
+            except Exception as exc:  # noqa: BLE001 - raised by wait(), as a pool's would be
+                future.set_exception(exc)
+        else:
+            future = self._get().submit(_call_local, method, *args)
+        self._pending[future] = (tag, True)
+
+    def submit_grouper(self, tag: Any, method: str, *args: Any) -> None:
+        if self._grouper is None:
+            self._grouper = Worker(self.url)
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grouper")
+        future = self._thread.submit(getattr(self._grouper, method), *args)
+        self._pending[future] = (tag, False)
+
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def wait(self) -> list[tuple[Any, Any]]:
+        done, _ = wait_futures(list(self._pending), return_when=FIRST_COMPLETED)
+        return [(self._pending.pop(f)[0], f.result()) for f in done]
+
     def close(self) -> None:
-        if self._here is not None:
-            self._here.store.close()
-            self._here = None
+        if self._thread is not None:  # a grouping run under way finishes and saves
+            self._thread.shutdown(wait=True)
+            self._thread = None
+        for worker in (self._here, self._grouper):
+            if worker is not None:
+                worker.store.close()
+        self._here = self._grouper = None
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        self._pending.clear()
 
 
 def make_engine(engine: str, url: str, workers: int, address: str | None = None) -> Engine:
@@ -195,10 +269,17 @@ class BackfillResult:
     stories: int = 0
     rewoven: int = 0
     weave_failed: list[tuple[str, str]] = field(default_factory=list)
+    embedded: int = 0  # lead vectors computed ahead of grouping
     seconds: dict[str, float] = field(default_factory=dict)
+    #: seconds into the overlapped stages when each was finished (prepare, group, analyse,
+    #: weave); stages overlap, so these are not durations
+    done_at: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items())
+        if self.done_at:
+            stages += " (" + ", ".join(f"{k} done at {v:.1f}s" for k, v in
+                                      sorted(self.done_at.items(), key=lambda kv: kv[1])) + ")"
         return (
             f"read {self.read} articles ({self.added} added, {self.already_stored} already "
             f"stored, {self.bad} bad records skipped); analysed {self.analysed}; grouped "
@@ -271,54 +352,223 @@ def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def analyse_chunks(store: Store, engine: Engine, result: BackfillResult) -> None:
-    """Analyse, in parallel chunks, every article lacking a current analysis."""
-    chunks = _chunks(unanalysed_ids(store), ANALYSE_CHUNK)
-    for chunk, (n, error) in zip(chunks, engine.map("analyse", chunks), strict=True):
-        result.analysed += n
-        if error is not None:
-            result.analysis_failed.append(f"articles {chunk[0]}..{chunk[-1]}: {error}")
-
-
 def group_shards(store: Store, engine: Engine, shards: int, warmup: int) -> int:
-    """Regroup every stored article in ``shards`` time shards (in parallel) and save the
-    merged stories; the saved grouper state is dropped (the next incremental run regroups).
-    Returns the articles grouped."""
-    from newsweave.app import HEADLINE_SAMPLE
-    from newsweave.group import headline_copy, story_headline
+    """Regroup every stored article in ``shards`` time shards (in parallel), merge them and
+    save the merged stories together with a grouper state that later incremental runs
+    (``stories``, ``update``) continue from (``replay_state``). Returns the articles grouped."""
+    from newsweave.app import DEFAULT_LANGUAGES
+    from newsweave.group import story_headline
+    from newsweave.grouping_state import FORMAT, HEADLINE_SAMPLE, dump_state
 
     order = grouping_order(store)
     plan = plan_shards(order, shards, warmup)
     results = list(engine.map("group_shard", [list(s.ids) for s in plan]))
     assignments, duplicates = merge_shards(plan, results)
-    members: dict[str, list[str]] = {}
-    for aid in order:  # date order: the first members choose the headline
-        members.setdefault(assignments[aid], []).append(aid)
-    headlines = {}
-    for sid, ids in members.items():
-        heads = [headline_copy(a) for a in store.get_articles(ids[:HEADLINE_SAMPLE])]
-        headlines[sid] = story_headline(heads)
-    store.save_stories(assignments, headlines, duplicates)
-    store.drop_grouper_state()
+    with store.grouping_lock(60.0):
+        info = store.load_grouper_state(with_blob=False)
+        grouper = replay_state(store, order, assignments, duplicates,
+                               min(len(order), max(warmup, 1)), DEFAULT_LANGUAGES)
+        saved = dump_state(grouper)
+        store.save_grouping(
+            assignments, duplicates, story_headline, HEADLINE_SAMPLE,
+            (FORMAT, max_seq(store), saved.core), None if info is None else info[2],
+            all_headlines=True, story_states=saved.stories, replace_all=True)
     return len(assignments)
 
 
-def reweave_stories(store: Store, engine: Engine, result: BackfillResult, words: int) -> None:
-    """Weave the stories whose stored brief is missing or stale, one task per story; the
-    driver stores each brief as its task returns (a retried task stores it once)."""
-    from newsweave.app import current_fingerprints
+def max_seq(store: Store) -> int:
+    from sqlalchemy import func, select
 
-    wanted = current_fingerprints(store, words)
-    stored = store.latest_fingerprints()
-    todo = [sid for sid in store.story_ids()
-            if sid in wanted and stored.get(sid, (0, ""))[1] != wanted[sid]]
-    for sid, woven, error in engine.map("weave", todo, words):
-        if woven is None:
-            result.weave_failed.append((sid, error or "failed"))
-            continue
-        store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
-                                woven.brief_json)
-        result.rewoven += 1
+    from newsweave.store import articles_t
+
+    with store.engine.connect() as conn:
+        return int(conn.scalar(select(func.max(articles_t.c.seq))) or 0)
+
+
+def replay_state(store: Store, order: Sequence[str], assignments: dict[str, str],
+                 duplicates: dict[str, str], tail: int, languages: Sequence[str] | None
+                 ) -> Any:
+    """A grouper holding the merged stories as a single pass would hold them at the end:
+    the last ``tail`` articles (date order) replayed with their merged story forced (no
+    decisions, no splits; lead vectors come from the store's cache). The incremental grouper
+    compares a new article with the stories it holds, so it continues from the sharded run
+    instead of regrouping the archive."""
+    from newsweave.grouping_state import ResumableGrouper, StoreEmbedder, language_key
+
+    grouper = ResumableGrouper(embedder=StoreEmbedder(store))
+    grouper.languages = language_key(languages)
+    ids = list(order[len(order) - tail :])
+    step = grouper.s.embed_chunk
+    for lo in range(0, len(ids), step):
+        chunk = store.get_articles(ids[lo : lo + step])
+        grouper.add_many(chunk, forced=[assignments[a.id] for a in chunk])
+    return grouper
+
+
+def ungrouped_ids(store: Store) -> list[str]:
+    """Ids of the articles in no story yet, in the grouper's date order."""
+    from sqlalchemy import select
+
+    from newsweave.store import _published_order, articles_t, story_articles_t
+
+    sa = story_articles_t
+    stmt = (select(articles_t.c.id).outerjoin(sa, sa.c.article_id == articles_t.c.id)
+            .where(sa.c.article_id.is_(None)).order_by(*_published_order()))
+    with store.engine.connect() as conn:
+        return list(conn.scalars(stmt))
+
+
+class Pipeline:
+    """The analyse, group and weave stages overlapped, so that few workers wait.
+
+    A backfill's serial part is the sequential grouper and, among the weaves, the largest
+    story (its weave is one task, and the largest story can hold half the archive). The driver
+    therefore hands out tasks one at a time as workers free up, in this order:
+
+    1. ``prepare``: every ungrouped article's lead vector, in parallel (the grouper's cost is
+       mostly embedding leads; with them cached it is a few milliseconds per article);
+    2. grouping then starts beside the workers (a thread of the driver locally, the grouper
+       actor on Ray) while they ``analyse`` chunks of articles;
+    3. once grouping is done, the remaining analysis is reordered so that the largest stories'
+       members come first, and each story to weave is handed out as soon as all its members
+       are analysed, before any further analysis (largest story first).
+
+    With ``shards`` > 1 grouping itself runs on the workers (``group_shards``), after
+    ``prepare`` and before any analysis. The work done does not depend on the number of
+    workers (one worker runs the same tasks, one after another), only the order does, and
+    with it nothing stored: analyses and lead vectors do not depend on the batch they are
+    computed in, and grouping sees only the cached lead vectors.
+    """
+
+    def __init__(self, store: Store, engine: Engine, result: BackfillResult, *, shards: int,
+                 warmup: int, words: int, skip_weave: bool) -> None:
+        self.store, self.engine, self.result = store, engine, result
+        self.shards, self.warmup, self.words, self.skip_weave = shards, warmup, words, skip_weave
+        self.to_analyse = unanalysed_ids(store)
+        self.next_analyse = 0
+        self.unanalysed = set(self.to_analyse)
+        self.analysing = 0
+        needs_grouping = shards == 1 or has_ungrouped(store)
+        self.prepare = _chunks(ungrouped_ids(store), ANALYSE_CHUNK) if needs_grouping else []
+        self.preparing = len(self.prepare)
+        self.group = "waiting" if needs_grouping else "skip"  # -> running -> done
+        self.waiting: dict[str, set[str]] = {}  # story to weave -> members not yet analysed
+        self.story_of: dict[str, list[str]] = {}
+        self.sizes: dict[str, int] = {}
+        self.ready: list[tuple[int, str]] = []  # stories to weave now: (-size, id) heap
+        self.started = time.perf_counter()
+
+    def _mark(self, name: str) -> None:
+        self.result.done_at[name] = time.perf_counter() - self.started
+
+    def _next(self) -> tuple[Any, str, tuple[Any, ...]] | None:
+        if self.prepare:
+            chunk = self.prepare.pop(0)
+            return ("prepare", chunk), "prepare", (chunk,)
+        if self.ready:
+            _size, sid = heapq.heappop(self.ready)
+            return ("weave", sid), "weave", (sid, self.words)
+        if self.shards > 1 and self.group != "done":
+            return None  # sharded grouping takes the workers first
+        if self.next_analyse < len(self.to_analyse):
+            lo = self.next_analyse
+            chunk = self.to_analyse[lo : lo + ANALYSE_CHUNK]
+            self.next_analyse += len(chunk)
+            self.analysing += 1
+            return ("analyse", chunk), "analyse", (chunk,)
+        return None
+
+    def _grouped(self) -> None:
+        """Grouping is done: find the stories to weave and put their members first."""
+        from newsweave.app import current_fingerprints
+
+        self.group = "done"
+        self._mark("group")
+        self.result.stories = self.store.count_stories()
+        if self.skip_weave:
+            return
+        wanted = current_fingerprints(self.store, self.words)
+        stored = self.store.latest_fingerprints()
+        members = self.store.story_memberships()
+        todo = [sid for sid in self.store.story_ids()
+                if sid in wanted and stored.get(sid, (0, ""))[1] != wanted[sid]]
+        for sid in todo:
+            ids = [m[0] for m in members.get(sid, [])]
+            self.sizes[sid] = len(ids)
+            self.waiting[sid] = {a for a in ids if a in self.unanalysed}
+            for aid in self.waiting[sid]:
+                self.story_of.setdefault(aid, []).append(sid)
+            if not self.waiting[sid]:
+                heapq.heappush(self.ready, (-len(ids), sid))
+        rank: dict[str, int] = {}
+        for sid in sorted(todo, key=lambda s: (-self.sizes[s], s)):
+            for aid in sorted(self.waiting[sid]):
+                rank.setdefault(aid, len(rank))
+        lo = self.next_analyse
+        rest = self.to_analyse[lo:]
+        pos = {aid: i for i, aid in enumerate(rest)}
+        self.to_analyse[lo:] = sorted(rest, key=lambda aid: (rank.get(aid, len(rank)), pos[aid]))
+
+    def _done(self, tag: Any, value: Any) -> None:
+        kind, what = tag[0], tag[1] if len(tag) > 1 else None
+        result = self.result
+        if kind == "prepare":
+            self.preparing -= 1
+            result.embedded += value
+            if not self.preparing:
+                self._mark("prepare")
+        elif kind == "group":
+            result.grouped = value.new_articles
+            self._grouped()
+        elif kind == "analyse":
+            self.analysing -= 1
+            n, error = value
+            result.analysed += n
+            if error is not None:
+                result.analysis_failed.append(f"articles {what[0]}..{what[-1]}: {error}")
+            for aid in what:
+                self.unanalysed.discard(aid)
+                for sid in self.story_of.pop(aid, []):
+                    self.waiting[sid].discard(aid)
+                    if not self.waiting[sid]:
+                        heapq.heappush(self.ready, (-self.sizes[sid], sid))
+            if not self.analysing and self.next_analyse >= len(self.to_analyse):
+                self._mark("analyse")
+        elif kind == "weave":
+            sid, woven, error = value
+            if woven is None:
+                result.weave_failed.append((sid, error or "failed"))
+            else:
+                self.store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
+                                             woven.brief_json)
+                result.rewoven += 1
+
+    def run(self) -> None:
+        engine = self.engine
+        while True:
+            if self.group == "skip":
+                self._grouped()
+            if self.group == "waiting" and not self.preparing:
+                if self.shards == 1:
+                    engine.submit_grouper(("group",), "group_new")
+                    self.group = "running"
+                elif not engine.pending():  # the workers are free for the shards
+                    self.result.grouped = group_shards(self.store, engine, self.shards,
+                                                       self.warmup)
+                    self._grouped()
+            while engine.free() > 0:
+                task = self._next()
+                if task is None:
+                    break
+                tag, method, args = task
+                engine.submit(tag, method, *args)
+            if not engine.pending():  # and no task left to hand out
+                if self.group == "done":
+                    break
+                continue  # grouping starts at the top of the loop
+            for tag, value in engine.wait():
+                self._done(tag, value)
+        self._mark("weave" if not self.skip_weave else "analyse")
 
 
 def backfill(
@@ -371,17 +621,9 @@ def backfill(
             raise InputError("no articles found in the given paths")
         eng = make_engine(engine, store.url, workers or max(1, os.cpu_count() or 1), address)
         try:
-            timed("analyse", lambda: analyse_chunks(store, eng, result))
-            if shards > 1:
-                if has_ungrouped(store):
-                    result.grouped = timed("group", lambda: group_shards(store, eng, shards,
-                                                                         warmup))
-            else:
-                grouped = timed("group", lambda: eng.call("group_new"))
-                result.grouped = grouped.new_articles
-            result.stories = store.count_stories()
-            if not skip_weave:
-                timed("weave", lambda: reweave_stories(store, eng, result, words or BRIEF_WORDS))
+            pipeline = Pipeline(store, eng, result, shards=shards, warmup=warmup,
+                                words=words or BRIEF_WORDS, skip_weave=skip_weave)
+            timed("analyse, group, weave", pipeline.run)
         finally:
             eng.close()
     finally:

@@ -541,6 +541,11 @@ class StoryGrouper:
         self._attach(prepared, future.result())
         return [self._assign(p, None, None) for p in prepared]
 
+    def lead_of(self, article: Article) -> str:
+        """The title + lead this grouper would embed for ``article`` now ('' when it has too
+        few words to be grouped by content): a backfill embeds these ahead, in parallel."""
+        return self._prepare(article).lead
+
     def _embed(self, prepared: Sequence[_Prepared]) -> np.ndarray:
         leads = [p.lead for p in prepared if p.lead]
         return self._get_embedder().embed(leads) if leads else np.zeros((0, 384), np.float32)

@@ -59,6 +59,8 @@ class RayEngine:
         self._remote = ray.remote(num_cpus=ACTOR_CPUS, max_restarts=RESTARTS,
                                   max_task_retries=RESTARTS)(worker_cls or Worker)
         self._actors: list[Any] = []
+        self._idle: list[Any] = []
+        self._pending: dict[Any, tuple[Any, Any]] = {}  # object ref -> (tag, actor or None)
         self._grouper: Any = None
 
     def _pool(self) -> Any:
@@ -66,6 +68,7 @@ class RayEngine:
 
         if not self._actors:
             self._actors = [self._remote.remote(self.url) for _ in range(self.workers)]
+            self._idle = list(self._actors)
         return ActorPool(self._actors)
 
     def map(self, method: str, items: Sequence[Any], *extra: Any) -> Iterator[Any]:
@@ -81,10 +84,43 @@ class RayEngine:
             self._grouper = self._remote.remote(self.url)
         return self.ray.get(getattr(self._grouper, method).remote(*args))
 
+    def free(self) -> int:
+        if not self._actors:
+            self._pool()
+        return len(self._idle)
+
+    def submit(self, tag: Any, method: str, *args: Any) -> None:
+        """Start one task on an idle actor (``free()`` says how many are idle)."""
+        self.free()
+        actor = self._idle.pop()
+        self._pending[getattr(actor, method).remote(*args)] = (tag, actor)
+
+    def submit_grouper(self, tag: Any, method: str, *args: Any) -> None:
+        """Start one call on the grouper actor, beside the workers."""
+        if self._grouper is None:
+            self._grouper = self._remote.remote(self.url)
+        self._pending[getattr(self._grouper, method).remote(*args)] = (tag, None)
+
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def wait(self) -> list[tuple[Any, Any]]:
+        """Block until a started task is done; (tag, result) of those done. A task whose
+        actor died is retried by Ray (``max_task_retries``) before its result arrives."""
+        ready, _ = self.ray.wait(list(self._pending), num_returns=1)
+        out = []
+        for ref in ready:
+            tag, actor = self._pending.pop(ref)
+            if actor is not None:
+                self._idle.append(actor)
+            out.append((tag, self.ray.get(ref)))
+        return out
+
     def close(self) -> None:
         for actor in [*self._actors, *([self._grouper] if self._grouper else [])]:
             self.ray.kill(actor)
-        self._actors, self._grouper = [], None
+        self._actors, self._grouper, self._idle = [], None, []
+        self._pending.clear()
         if self._owns:
             self.ray.shutdown()
             self._owns = False
