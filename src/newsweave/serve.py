@@ -15,6 +15,7 @@ import datetime as dt
 import hmac
 import json
 import logging
+import math
 import re
 import tempfile
 import threading
@@ -46,6 +47,7 @@ from newsweave.catalog import (
     entries_csv,
     parse_day,
 )
+from newsweave.changes import ChangeWatch
 from newsweave.charts import lean_bar, lean_colours, time_chart
 from newsweave.errors import InputError
 from newsweave.jobs import JobProcess
@@ -586,7 +588,7 @@ class CachedStory:
 
     brief: dict[str, Any]
     page: bytes | None = None  # the story page, encoded once
-    page_version: Any = None  # (outlet table version, story row) the page was rendered with
+    page_version: Any = None  # (outlet table version, story generation, row) rendered with
     json: bytes | None = None
     version: int = 0  # the stored version this is (0: not a stored brief)
     articles: tuple[str, ...] = ()  # the members it was woven from
@@ -620,6 +622,29 @@ class RecentRows:
 
     def drop(self, key: str) -> None:
         self._rows.pop(key, None)
+
+
+class Generations:
+    """A counter per story, moved whenever the story's cached state is dropped (and one for
+    all stories). What a request reads from the store is cached only if the story's counter
+    did not move while it read: a change noticed meanwhile is never overwritten by the older
+    state that read found."""
+
+    def __init__(self) -> None:
+        self._epoch = 0
+        self._stories: dict[str, int] = {}
+
+    def of(self, story_id: str) -> tuple[int, int]:
+        return self._epoch, self._stories.get(story_id, 0)
+
+    def bump(self, story_ids: Iterable[str] | None) -> None:
+        """Move the counters of ``story_ids`` (None: of every story)."""
+        if story_ids is None:
+            self._epoch += 1
+            self._stories.clear()
+            return
+        for sid in story_ids:
+            self._stories[sid] = self._stories.get(sid, 0) + 1
 
 
 @dataclass
@@ -868,11 +893,16 @@ def create_app(
     ``brief_fn(articles, story_id)`` weaves a story (default: ``app.weave_story`` from the
     stored analyses, 120 words); ``group_fn(store)`` groups stories after new articles arrive
     (default: ``app.group_new``); both run in the background worker, never on a request.
-    ``row_ttl`` bounds how late another process's change to a story shows (seconds)."""
+    On a SQLite file store a story's cached state is dropped as soon as any process changes
+    the story (``newsweave.changes``); elsewhere (PostgreSQL) ``row_ttl`` bounds how late
+    another process's change to a story shows (seconds)."""
     regroup = group_fn or _default_group_fn
     cache = BriefCache()
-    rows = RecentRows(ttl=row_ttl)
-    states = RecentRows(ttl=row_ttl)  # story id -> app.CurrentBrief, as fresh as its row
+    watch = ChangeWatch.for_store(store)
+    ttl = math.inf if watch is not None else row_ttl  # the watch says when a row is stale
+    rows = RecentRows(ttl=ttl)
+    states = RecentRows(ttl=ttl)  # story id -> app.CurrentBrief, as fresh as its row
+    gens = Generations()
     catalogs = CatalogCache(store, ttl=row_ttl)
     write_lock = threading.Lock()
 
@@ -881,16 +911,30 @@ def create_app(
     jobs = (JobProcess(store.url) if group_fn is None and brief_fn is None
             and not store.url.endswith(":memory:") else None)
 
-    def forget(changed: Sequence[str] | None = None) -> None:
-        """Grouping finished (in the background worker): read the ``changed`` stories' rows
-        afresh (None: every story's), and rebuild the story list while readers keep
-        answering from the previous one (they would all wait for it otherwise)."""
+    def drop(changed: Iterable[str] | None) -> None:
+        """Read the ``changed`` stories' rows, states and pages afresh (None: every
+        story's)."""
+        gens.bump(changed)
         if changed is None:
             rows.clear()
             states.clear()
         for sid in changed or ():
             rows.drop(sid)
             states.drop(sid)
+
+    def look() -> None:
+        """Drop what any process changed since the last look (no database read when nothing
+        was committed: cheap enough for the event loop on every story request)."""
+        if watch is not None:
+            changed = watch.poll()
+            if changed is None or changed:
+                drop(changed)
+
+    def forget(changed: Sequence[str] | None = None) -> None:
+        """Grouping finished (in the background worker): read the ``changed`` stories' rows
+        afresh (None: every story's), and rebuild the story list while readers keep
+        answering from the previous one (they would all wait for it otherwise)."""
+        drop(changed)
         catalogs.refresh(jobs.catalog if jobs is not None else None)
 
     def group_job(article_ids: list[str]) -> list[str]:
@@ -916,7 +960,7 @@ def create_app(
             fingerprint = app_layer.weave_and_store(
                 store, story_id, BRIEF_WORDS, weave_fn=brief_fn, only_if_changed=True
             ).fingerprint
-        states.drop(story_id)
+        drop([story_id])
         return fingerprint
 
     # group_job forgets what it changed, weave_job its own story: nothing left to do after
@@ -940,6 +984,9 @@ def create_app(
     app.router.on_shutdown.append(background.stop)
     if jobs is not None:
         app.router.on_shutdown.append(jobs.close)
+    if watch is not None:
+        app.router.on_shutdown.append(watch.close)
+    app.state.look = look  # tests: what a request does first
     app.state.catalogs = catalogs
 
     async def db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -1001,8 +1048,10 @@ def create_app(
         naming the reason when weaving this very state already failed)."""
         state = states.get(row.id)
         if state is None:
+            seen = gens.of(row.id)
             state = await db(app_layer.current_brief, store, row.id, BRIEF_WORDS, False)
-            states.put(row.id, state)
+            if gens.of(row.id) == seen:  # else a change was noticed meanwhile: not cached
+                states.put(row.id, state)
         if version is None:
             if state.stale:
                 failed = background.failure(row.id, state.wanted)
@@ -1027,7 +1076,10 @@ def create_app(
             return CachedStory(brief, json=stored.brief.encode(),
                                version=stored.version, articles=stored.articles)
 
-        entry = await run_in_threadpool(cache.get_or_make, (row.id, str(version)), load)
+        key = (row.id, str(version))
+        entry = cache.peek(key)  # a stored version never changes: no thread hop when cached
+        if entry is None:
+            entry = await run_in_threadpool(cache.get_or_make, key, load)
         return entry, state
 
     def pending_response(request: Request, row: Any) -> Response:
@@ -1045,13 +1097,27 @@ def create_app(
         return pending_response(request, exc.row)
 
     async def story_row(story_id: str) -> Any:
+        look()
         row = rows.get(story_id)
         if row is None:
+            seen = gens.of(story_id)
             row = await db(store.get_story, story_id)
             if row is None:
                 raise HTTPException(404, f"no story {story_id}")
-            rows.put(story_id, row)
+            if gens.of(story_id) == seen:
+                rows.put(story_id, row)
         return row
+
+    def cached_latest(story_id: str) -> tuple[Any, CachedStory] | None:
+        """The story's row and current latest brief when memory holds both and nothing
+        changed the story since (``look``): answered on the event loop, no thread, no
+        database read. None: the full path (reads, a stale notice, a weave to queue)."""
+        look()
+        row, state = rows.get(story_id), states.get(story_id)
+        if row is None or state is None or state.stale or state.version is None:
+            return None
+        entry = cache.peek((story_id, str(state.version.version)))
+        return None if entry is None else (row, entry)
 
     def story_history(row: Any, entry: CachedStory, viewing: int | None,
                       stale: bool) -> dict[str, Any]:
@@ -1191,6 +1257,10 @@ def create_app(
         story_id: StoryIdPath,
         version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     ) -> Response:
+        hit = cached_latest(story_id) if version is None else None
+        if hit is not None:
+            return Response(hit[1].json, media_type="application/json",
+                            headers={"X-Brief-Version": str(hit[1].version)})
         row = await story_row(story_id)
         entry, state = await stored_brief(row, version)
         headers = {"X-Brief-Version": str(entry.version)}
@@ -1307,6 +1377,12 @@ def create_app(
     async def story_page(
         story_id: str, version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
     ) -> HTMLResponse:
+        hit = cached_latest(page_id(story_id)) if version is None else None
+        if hit is not None and catalogs.fresh() is not None:
+            row, entry = hit
+            if entry.page is not None and entry.page_version == (
+                    catalogs.outlets_version, gens.of(row.id), row):
+                return HTMLResponse(entry.page)  # from memory, on the event loop
         row = await story_row(page_id(story_id))
         entry, state = await stored_brief(row, version)
         stale = version is None and state.stale
@@ -1315,8 +1391,10 @@ def create_app(
             return HTMLResponse(page)
         if catalogs.fresh() is None:  # the page shows outlet leans: re-render when they change
             await db(catalogs.get)
-        # re-rendered when the outlet table or this story's row changes, not on every write
-        page_version = (catalogs.outlets_version, row)
+        # re-rendered when the outlet table or this story changes (its row, members, their
+        # text, its briefs: ``gens`` moves), not on every write; the counter is read before
+        # rendering, so a change noticed while rendering makes the next request render again
+        page_version = (catalogs.outlets_version, gens.of(row.id), row)
         if entry.page is None or entry.page_version != page_version:
             entry.page_version = page_version
             entry.page = await run_in_threadpool(render_story, row, entry)

@@ -170,6 +170,13 @@ story_briefs_t = Table(
     Column("fingerprint", Text, nullable=False),
     Column("brief", Text, nullable=False),
 )
+#: kept by triggers (migration 7): a stamp per story that moves whenever the story changes
+story_changes_t = Table(
+    "story_changes",
+    _metadata,
+    Column("story_id", Text, primary_key=True),
+    Column("seq", Integer, nullable=False),
+)
 grouper_state_t = Table(
     "grouper_state",
     _metadata,
@@ -1265,6 +1272,23 @@ class Store:
             stories = conn.execute(select(func.count(), func.max(stories_t.c.updated_at))).one()
             outlets = conn.execute(select(func.count(), func.max(outlets_t.c.updated_at))).one()
         return (*stories, *outlets)
+
+    def story_changes(self, after: int = 0) -> list[tuple[str, int]]:
+        """(story id, change stamp) of every story changed since stamp ``after`` (0: all
+        ever changed), oldest change first. The stamps are written by triggers in the
+        changing transaction itself, whoever the writer; on SQLite they grow in commit order,
+        so asking again with the largest stamp seen misses no change."""
+        stmt = (select(story_changes_t.c.story_id, story_changes_t.c.seq)
+                .where(story_changes_t.c.seq > after).order_by(story_changes_t.c.seq))
+        with self.engine.connect() as conn:
+            return [(sid, seq) for sid, seq in conn.execute(stmt)]
+
+    def story_change(self, story_id: str) -> int:
+        """A story's change stamp (0: never changed since the stamps were kept): equal
+        stamps mean an unchanged story, whoever wrote meanwhile."""
+        stmt = select(story_changes_t.c.seq).where(story_changes_t.c.story_id == story_id)
+        with self.engine.connect() as conn:
+            return conn.execute(stmt).scalar() or 0
 
     def article_columns(self) -> set[str]:
         """The columns ``articles`` has now (later migrations add some)."""
