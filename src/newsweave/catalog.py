@@ -292,6 +292,11 @@ class CatalogCache:
             return catalog
         return None
 
+    def latest(self) -> Catalog | None:
+        """The catalog however long ago it was checked (None before the first build and after
+        ``invalidate``): what readers answer from while one background check runs."""
+        return self._catalog if self._version is not None else None
+
     def invalidate(self) -> None:
         self._checked = 0.0
         self._version = None

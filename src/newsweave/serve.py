@@ -11,6 +11,7 @@ answered ``202 Accepted`` at once, grouping and weaving following in the backgro
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import json
@@ -993,6 +994,32 @@ def create_app(
         """A blocking store call off the event loop (the Store pools its connections)."""
         return await run_in_threadpool(fn, *args, **kwargs)
 
+    checking: set[asyncio.Task[Any]] = set()  # the one background catalog check under way
+
+    def catalog_for_read() -> Any | None:
+        """The story-list catalog a read answers from on the event loop, without waiting:
+        the current one; when it was not checked against the store within ``row_ttl``, ONE
+        background check starts and readers answer from this one meanwhile (as
+        ``CatalogCache.get`` does while a rebuild runs), rather than every reader of that
+        moment hopping to a worker thread to check (those hops queued on the GIL behind each
+        other: a tail of 100-200 ms every second under load). None: no catalog to answer
+        from (the first, or after this server's own write), or ``row_ttl`` 0 (always
+        check): the caller reads in a thread."""
+        fresh = catalogs.fresh()
+        if fresh is not None or catalogs.ttl <= 0:
+            return fresh
+        current = catalogs.latest()
+        if current is not None and not checking:
+            task = asyncio.get_running_loop().create_task(db(catalogs.get))
+            checking.add(task)
+            task.add_done_callback(_checked)
+        return current
+
+    def _checked(task: asyncio.Task[Any]) -> None:
+        checking.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("checking the story list failed: %s", task.exception())
+
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(writable=token is not None, **context)
         return HTMLResponse(html, status_code=status)
@@ -1190,7 +1217,7 @@ def create_app(
     ) -> Response:
         query = replace(params, limit=limit, offset=offset)
         key = ("api", query)
-        catalog, body = catalogs.fresh(), None
+        catalog, body = catalog_for_read(), None
         if catalog is not None:
             # in memory, no database read (a search only once cached): a thread hop would
             # cost more than the work
@@ -1364,7 +1391,7 @@ def create_app(
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> HTMLResponse:
         query = replace(params, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        catalog, html = catalogs.fresh(), None
+        catalog, html = catalog_for_read(), None
         if catalog is not None:
             # in memory, no database read (a rendered page, or a few stories' cached items to
             # join; a search only once cached): a thread hop would cost more than the work
@@ -1378,7 +1405,7 @@ def create_app(
         story_id: str, version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
     ) -> HTMLResponse:
         hit = cached_latest(page_id(story_id)) if version is None else None
-        if hit is not None and catalogs.fresh() is not None:
+        if hit is not None and catalog_for_read() is not None:
             row, entry = hit
             if entry.page is not None and entry.page_version == (
                     catalogs.outlets_version, gens.of(row.id), row):
@@ -1389,8 +1416,8 @@ def create_app(
         if version is not None or stale:  # an old version or a notice: not the cached page
             page = await run_in_threadpool(render_story, row, entry, version, stale)
             return HTMLResponse(page)
-        if catalogs.fresh() is None:  # the page shows outlet leans: re-render when they change
-            await db(catalogs.get)
+        if catalog_for_read() is None:  # the page shows outlet leans: re-rendered when they
+            await db(catalogs.get)  # change
         # re-rendered when the outlet table or this story changes (its row, members, their
         # text, its briefs: ``gens`` moves), not on every write; the counter is read before
         # rendering, so a change noticed while rendering makes the next request render again
