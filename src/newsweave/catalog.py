@@ -20,6 +20,7 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,9 +272,12 @@ class CatalogCache:
     """One catalog per store version: checked at most every ``ttl`` seconds (a change made by
     another process shows within that), rebuilt by one thread while the others wait for it."""
 
-    def __init__(self, store: Any, ttl: float = 1.0) -> None:
+    def __init__(self, store: Any, ttl: float = 1.0,
+                 building: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
         self.store = store
         self.ttl = ttl
+        # entered around building and installing a new catalog (the server: garbage collector)
+        self.building = building or nullcontext
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
         self._version: tuple[Any, ...] | None = None
@@ -311,14 +315,15 @@ class CatalogCache:
         with self._lock:
             version = self.store.catalog_version()
             if self._catalog is None or version != self._version:
-                catalog = None
-                if build is not None:
-                    try:
-                        version, catalog = build()
-                    except Exception:  # noqa: BLE001 - built here instead, logged
-                        log.exception("building the story list in the job process failed")
-                self._catalog = catalog or build_catalog(self.store)
-                self._version = version
+                with self.building():
+                    catalog = None
+                    if build is not None:
+                        try:
+                            version, catalog = build()
+                        except Exception:  # noqa: BLE001 - built here instead, logged
+                            log.exception("building the story list in the job process failed")
+                    self._catalog = catalog or build_catalog(self.store)
+                    self._version = version
             self._checked = time.monotonic()
 
     @property
@@ -343,8 +348,9 @@ class CatalogCache:
                 return self._catalog
             version = self.store.catalog_version()
             if self._catalog is None or version != self._version:
-                self._catalog = build_catalog(self.store)
-                self._version = version
+                with self.building():
+                    self._catalog = build_catalog(self.store)
+                    self._version = version
             self._checked = time.monotonic()
             return self._catalog
 

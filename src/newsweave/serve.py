@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import hmac
 import json
 import logging
@@ -22,7 +23,8 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -71,6 +73,7 @@ MAX_OFFSET = 10_000_000  # far past any store; a larger one is a 422, not an ove
 CSV_MAX_ROWS = 100_000
 CACHE_SIZE = 256  # briefs kept in memory (each a few tens of KiB)
 ROW_TTL_S = 1.0  # how stale a story row may be: bounds how late another process's write shows
+FULL_GC_EVERY_S = 3600.0  # frozen objects are looked at by the cycle collector this often
 BRIEF_WORDS = app_layer.BRIEF_WORDS  # stored briefs: one word budget for server and CLI
 WEAVING_RETRY_S = 3  # a page or client asked to come back while a brief is woven
 LEDGER_TOP = 15  # quotes shown before the "more" fold
@@ -698,6 +701,39 @@ class BriefCache:
         return len(self._items)
 
 
+class HeapFreezer:
+    """Entered while the server builds (or receives) and installs a new story list: the
+    cycle collector is paused meanwhile, and everything alive at the end is moved out of its
+    sight (``gc.freeze``). The list of a 10k-article store is hundreds of thousands of
+    objects: the collector's passes over them while they were unpickled, and its later full
+    passes over them and the imported modules, held the GIL for 200-600 ms each, several
+    per rebuild, stalling every request of that moment (and freeing nothing). Frozen objects
+    are still freed by reference counting (an old list is); cyclic garbage frozen by chance
+    (a request in flight) is collected by one full pass at most ``FULL_GC_EVERY_S`` later."""
+
+    _lock = threading.Lock()  # one pause at a time, whichever app (tests run several)
+
+    def __init__(self, every_s: float = FULL_GC_EVERY_S) -> None:
+        self.every_s = every_s
+        self._last_full = time.monotonic()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                yield
+            finally:
+                if time.monotonic() - self._last_full > self.every_s:
+                    gc.unfreeze()
+                    gc.collect()
+                    self._last_full = time.monotonic()
+                gc.freeze()
+                if enabled:
+                    gc.enable()
+
+
 # --------------------------------------------------------------------------- middleware
 class GuardMiddleware:
     """Security headers (and a Server-Timing) on every response, and request bodies capped
@@ -904,7 +940,7 @@ def create_app(
     rows = RecentRows(ttl=ttl)
     states = RecentRows(ttl=ttl)  # story id -> app.CurrentBrief, as fresh as its row
     gens = Generations()
-    catalogs = CatalogCache(store, ttl=row_ttl)
+    catalogs = CatalogCache(store, ttl=row_ttl, building=HeapFreezer())
     write_lock = threading.Lock()
 
     # the real models run in a child process (jobs.py: the readers keep this one's GIL);
