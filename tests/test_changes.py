@@ -225,3 +225,45 @@ def test_a_change_during_a_read_is_not_cached_over(served, monkeypatch) -> None:
     assert wrote and r.headers["x-brief-version"] == "2"  # what that read found
     r = c.get(f"/api/stories/{STORY}/brief")
     assert r.headers["x-brief-version"] == "3" and r.json() == {"v": 3}
+
+
+# --------------------------------------------------------------------------- the story list
+def test_story_list_updated_in_place_matches_a_rebuild(tmp_path: Path) -> None:
+    """After writes to a few stories, the catalog re-reads only those (stamped since) and
+    ends equal to one built from scratch: moved, new, removed and revised stories."""
+    from newsweave.catalog import CatalogCache, build_catalog
+
+    store = open_store(str(tmp_path / "list.db"))
+    a, b, c = read_articles([EXAMPLE])
+    store.add_articles([a, b, c])
+    store.save_stories({a.id: "s1", b.id: "s1", c.id: "s2"}, {"s1": "One", "s2": "Two"})
+    cache = CatalogCache(store, ttl=0.0)
+    first = cache.get()
+    read: list[object] = []
+    real_rows = store.catalog_rows
+    store.catalog_rows = lambda ids=None: read.append(ids) or real_rows(ids)  # type: ignore
+
+    def same_as_rebuilt() -> list[object]:
+        """What the cache read to update itself; its entries checked against a rebuild."""
+        n = len(read)
+        got = cache.get()
+        reads = read[n:]
+        want = build_catalog(store)
+        key = lambda e: e.id  # noqa: E731
+        assert sorted(got.entries, key=key) == sorted(want.entries, key=key)
+        return reads
+
+    store.add_articles([Article("late", "Another report.", outlet="Reuters",
+                                published="2017-03-04")])
+    store.save_stories({"late": "s3", b.id: "s2"}, {"s3": "Three"})  # new story, a move
+    assert same_as_rebuilt() == [{"s1", "s2", "s3"}]  # only the stamped stories were read
+    assert cache.get() is not first
+    with store.engine.begin() as conn:  # a revised member (as the follower does)
+        conn.execute(text("UPDATE articles SET outlet = 'AP', title = 'New' WHERE id = :i"),
+                     {"i": c.id})
+        conn.execute(text("UPDATE stories SET updated_at = 'z' WHERE id = 's2'"))
+    assert same_as_rebuilt() == [{"s2"}]
+    store.save_stories({a.id: "s3"}, {})  # s1 emptied: removed from the list
+    assert same_as_rebuilt() == [{"s1", "s3"}]
+    assert "s1" not in {e.id for e in cache.get().entries}
+    store.close()

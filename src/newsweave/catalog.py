@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -237,6 +237,29 @@ def build_catalog(store: Any) -> Catalog:
     stories, rows = store.catalog_rows()
     has_language = any(r.language is not None for r in rows) or (
         "language" in store.article_columns())
+    return Catalog(_entries(stories, rows, matcher), matcher, has_language)
+
+
+#: an update touching more stories than this share of the list rebuilds it whole
+UPDATE_SHARE = 0.25
+
+
+def updated_catalog(store: Any, old: Catalog, story_ids: Collection[str]) -> Catalog:
+    """``old`` with the entries of ``story_ids`` read afresh (a removed story dropped, a new
+    one added), the other entries shared: after a write that changed a few stories, this
+    costs reading those, not the whole store (nor unpickling a whole new list). The outlet
+    table must be unchanged since ``old`` was built (its matcher is kept)."""
+    stories, rows = store.catalog_rows(story_ids)
+    fresh = _entries(stories, rows, old.matcher)
+    wanted = set(story_ids)
+    kept = [e for e in old.entries if e.id not in wanted]
+    has_language = old.has_language or any(r.language is not None for r in rows)
+    return Catalog(kept + fresh, old.matcher, has_language)
+
+
+def _entries(stories: Sequence[Any], rows: Iterable[Any], matcher: OutletMatcher
+             ) -> list[Entry]:
+    """The list entries of ``stories`` from their member rows (``Store.catalog_rows``)."""
     members: dict[str, list[Member]] = defaultdict(list)
     languages: dict[str, set[str]] = defaultdict(set)
     keys: dict[str, set[str]] = defaultdict(set)
@@ -265,7 +288,7 @@ def build_catalog(store: Any) -> Catalog:
             outlets=tuple(sorted(names[s.id], key=str.casefold)),
             lean_keys=frozenset(k.casefold() for k in cov["lean"]),
             country_keys=frozenset(k.casefold() for k in cov["country"])))
-    return Catalog(entries, matcher, has_language)
+    return entries
 
 
 class CatalogCache:
@@ -282,6 +305,41 @@ class CatalogCache:
         self._catalog: Catalog | None = None
         self._version: tuple[Any, ...] | None = None
         self._checked = 0.0
+        # the largest story change stamp the catalog has seen (None: rebuild whole on a
+        # change): on SQLite, where stamps grow in commit order, a change then re-reads only
+        # the stories stamped since (``updated_catalog``)
+        self._stamp: int | None = None
+        self._stamped = getattr(store, "dialect", None) == "sqlite"
+
+    def _mark(self) -> int | None:
+        """The stamp to record for a catalog about to be read (read before it, so a change
+        landing meanwhile is read again next time rather than missed)."""
+        if not self._stamped:
+            return None
+        try:
+            return int(self.store.latest_story_change())
+        except Exception:  # noqa: BLE001 - a store without stamps: whole rebuilds
+            self._stamped = False
+            return None
+
+    def _update(self, version: tuple[Any, ...]) -> bool:
+        """Bring the catalog to ``version`` by re-reading only the stories stamped since it
+        was read; False when that cannot be done (no stamps, the outlet table changed, too
+        many stories changed): the caller rebuilds it whole."""
+        old, version_was = self._catalog, self._version
+        if (old is None or version_was is None or self._stamp is None
+                or version[2:] != version_was[2:]):
+            return False
+        changes = self.store.story_changes(self._stamp)
+        changed = {sid for sid, _seq in changes}
+        if len(changed) > max(50, UPDATE_SHARE * len(old.entries)):
+            return False
+        stamp = max((seq for _sid, seq in changes), default=self._stamp)
+        with self.building():
+            self._catalog = updated_catalog(self.store, old, changed) if changed else old
+            self._version = version
+        self._stamp = stamp
+        return True
 
     @property
     def version(self) -> tuple[Any, ...] | None:
@@ -315,6 +373,10 @@ class CatalogCache:
         with self._lock:
             version = self.store.catalog_version()
             if self._catalog is None or version != self._version:
+                if self._update(version):
+                    self._checked = time.monotonic()
+                    return
+                stamp = self._mark()
                 with self.building():
                     catalog = None
                     if build is not None:
@@ -324,6 +386,7 @@ class CatalogCache:
                             log.exception("building the story list in the job process failed")
                     self._catalog = catalog or build_catalog(self.store)
                     self._version = version
+                self._stamp = stamp
             self._checked = time.monotonic()
 
     @property
@@ -347,10 +410,13 @@ class CatalogCache:
             if self._catalog is not None and time.monotonic() - self._checked < self.ttl:
                 return self._catalog
             version = self.store.catalog_version()
-            if self._catalog is None or version != self._version:
+            if (self._catalog is None or version != self._version) and not self._update(
+                    version):
+                stamp = self._mark()
                 with self.building():
                     self._catalog = build_catalog(self.store)
                     self._version = version
+                self._stamp = stamp
             self._checked = time.monotonic()
             return self._catalog
 

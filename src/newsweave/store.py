@@ -1283,6 +1283,11 @@ class Store:
         with self.engine.connect() as conn:
             return [(sid, seq) for sid, seq in conn.execute(stmt)]
 
+    def latest_story_change(self) -> int:
+        """The largest change stamp so far (0: none)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(story_changes_t.c.seq))).scalar() or 0
+
     def story_change(self, story_id: str) -> int:
         """A story's change stamp (0: never changed since the stamps were kept): equal
         stamps mean an unchanged story, whoever wrote meanwhile."""
@@ -1295,10 +1300,12 @@ class Store:
         with self.engine.connect() as conn:
             return {c["name"] for c in inspect(conn).get_columns("articles")}
 
-    def catalog_rows(self) -> tuple[list[Any], list[Any]]:
+    def catalog_rows(self, story_ids: Collection[str] | None = None
+                     ) -> tuple[list[Any], list[Any]]:
         """Every story row, and every (story, member) pair with what the story list needs of
         the member (url, outlet, published, duplicate_of, and ``language`` when the column
-        exists, else None): two reads, however many stories."""
+        exists, else None): two reads, however many stories. ``story_ids``: only those
+        stories' (one read transaction, so the two agree)."""
         sa = story_articles_t
         language = (literal_column("articles.language") if "language" in self.article_columns()
                     else literal_column("NULL")).label("language")
@@ -1308,9 +1315,17 @@ class Store:
             .join(articles_t, articles_t.c.id == sa.c.article_id)
             .order_by(sa.c.story_id, *_published_order())
         )
-        with self.engine.connect() as conn:
-            stories = conn.execute(select(stories_t)).all()
-            rows = conn.execute(members).all()
+        story_rows = select(stories_t)
+        if story_ids is None:
+            with self.engine.connect() as conn:
+                stories = conn.execute(story_rows).all()
+                rows = conn.execute(members).all()
+            return stories, rows
+        stories, rows = [], []
+        with self.engine.connect() as conn, conn.begin():
+            for chunk in _chunks(sorted(story_ids), IN_CHUNK):
+                stories += conn.execute(story_rows.where(stories_t.c.id.in_(chunk))).all()
+                rows += conn.execute(members.where(sa.c.story_id.in_(chunk))).all()
         return stories, rows
 
     def matching_story_ids(self, query: str) -> set[str]:
