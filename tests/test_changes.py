@@ -231,7 +231,7 @@ def test_a_change_during_a_read_is_not_cached_over(served, monkeypatch) -> None:
 def test_story_list_updated_in_place_matches_a_rebuild(tmp_path: Path) -> None:
     """After writes to a few stories, the catalog re-reads only those (stamped since) and
     ends equal to one built from scratch: moved, new, removed and revised stories."""
-    from newsweave.catalog import CatalogCache, build_catalog
+    from newsweave.catalog import CatalogCache, ListQuery, build_catalog
 
     store = open_store(str(tmp_path / "list.db"))
     a, b, c = read_articles([EXAMPLE])
@@ -239,6 +239,16 @@ def test_story_list_updated_in_place_matches_a_rebuild(tmp_path: Path) -> None:
     store.save_stories({a.id: "s1", b.id: "s1", c.id: "s2"}, {"s1": "One", "s2": "Two"})
     cache = CatalogCache(store, ttl=0.0)
     first = cache.get()
+    asked: list[object] = []
+
+    def search(q: str, within=None) -> set[str]:
+        asked.append(within)
+        return store.matching_story_ids(q, within)
+
+    def searched(catalog) -> list[str]:
+        return [e.id for e in catalog.select(ListQuery(q="report", limit=99), search)[1]]
+
+    assert searched(first) and asked == [None]
     read: list[object] = []
     real_rows = store.catalog_rows
     store.catalog_rows = lambda ids=None: read.append(ids) or real_rows(ids)  # type: ignore
@@ -257,6 +267,9 @@ def test_story_list_updated_in_place_matches_a_rebuild(tmp_path: Path) -> None:
                                 published="2017-03-04")])
     store.save_stories({"late": "s3", b.id: "s2"}, {"s3": "Three"})  # new story, a move
     assert same_as_rebuilt() == [{"s1", "s2", "s3"}]  # only the stamped stories were read
+    # a search the old list answered is asked again for the changed stories only
+    assert searched(cache.get()) == searched(build_catalog(store))
+    assert asked[1] == {"s1", "s2", "s3"} and "s3" in searched(cache.get())
     assert cache.get() is not first
     with store.engine.begin() as conn:  # a revised member (as the follower does)
         conn.execute(text("UPDATE articles SET outlet = 'AP', title = 'New' WHERE id = :i"),

@@ -107,6 +107,11 @@ class Catalog:
     _memo: dict[str, OrderedDict[tuple[Any, ...], Any]] = field(
         default_factory=lambda: {pool: OrderedDict() for pool in MEMO_SIZES})
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # search word(s) -> ids of the matching stories, as the store answered for this catalog
+    _matching: OrderedDict[str, frozenset[str]] = field(default_factory=OrderedDict)
+    # (an older catalog's search answers, the stories changed since): a search it answered is
+    # re-asked of the store for the changed stories only (``updated_catalog``)
+    _carried: tuple[dict[str, frozenset[str]], frozenset[str]] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its data (the server's job process builds it): caches start empty."""
@@ -165,13 +170,32 @@ class Catalog:
             hits = [e for e in base if _in_range(e, date_from, date_to)]
         else:
             q = key[1]
-            matching = search(q) if q and search is not None else None
+            matching = self._match(q, search) if q and search is not None else None
             hits = [e for e in self._ordered(key[0]) if _keep(e, key, matching)]
         with self._lock:  # one catalog = one store version: a result stays right
             self._hits[key] = hits
             while len(self._hits) > HITS_CACHED:
                 self._hits.popitem(last=False)
         return hits
+
+    def _match(self, q: str, search: Callable[..., set[str]]) -> frozenset[str]:
+        """The stories matching search ``q``: asked of ``search`` once per catalog, and of
+        an updated catalog only for the stories changed since the one it came from."""
+        with self._lock:
+            got = self._matching.get(q)
+        if got is not None:
+            return got
+        carried = self._carried
+        if carried is not None and q in carried[0]:
+            old, changed = carried
+            got = frozenset((old[q] - changed) | set(search(q, changed)))
+        else:
+            got = frozenset(search(q))
+        with self._lock:
+            self._matching[q] = got
+            while len(self._matching) > HITS_CACHED:
+                self._matching.popitem(last=False)
+        return got
 
     def _ordered(self, sort: str) -> list[Entry]:
         ordered = self._orders.get(sort)
@@ -254,7 +278,12 @@ def updated_catalog(store: Any, old: Catalog, story_ids: Collection[str]) -> Cat
     wanted = set(story_ids)
     kept = [e for e in old.entries if e.id not in wanted]
     has_language = old.has_language or any(r.language is not None for r in rows)
-    return Catalog(kept + fresh, old.matcher, has_language)
+    new = Catalog(kept + fresh, old.matcher, has_language)
+    with old._lock:
+        answered = dict(old._matching)
+    if answered:
+        new._carried = (answered, frozenset(wanted))
+    return new
 
 
 def _entries(stories: Sequence[Any], rows: Iterable[Any], matcher: OutletMatcher

@@ -1328,11 +1328,19 @@ class Store:
                 rows += conn.execute(members.where(sa.c.story_id.in_(chunk))).all()
         return stories, rows
 
-    def matching_story_ids(self, query: str) -> set[str]:
-        """Ids of the stories with a member article containing every word of ``query``."""
-        stmt = select(self._stories_query(query).subquery().c.id)
+    def matching_story_ids(self, query: str, within: Collection[str] | None = None
+                           ) -> set[str]:
+        """Ids of the stories with a member article containing every word of ``query``
+        (``within``: only among those stories)."""
+        found = self._stories_query(query).subquery()
+        stmt = select(found.c.id)
         with self.engine.connect() as conn:
-            return set(conn.scalars(stmt))
+            if within is None:
+                return set(conn.scalars(stmt))
+            out: set[str] = set()
+            for chunk in _chunks(sorted(within), IN_CHUNK):
+                out.update(conn.scalars(stmt.where(found.c.id.in_(chunk))))
+            return out
 
 
     # ----------------------------------------------------------------------- followed web
