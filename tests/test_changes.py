@@ -280,3 +280,24 @@ def test_story_list_updated_in_place_matches_a_rebuild(tmp_path: Path) -> None:
     assert same_as_rebuilt() == [{"s1", "s3"}]
     assert "s1" not in {e.id for e in cache.get().entries}
     store.close()
+
+
+def test_brief_etag_answers_304_until_a_new_version(served) -> None:
+    c, store, db = served
+    first = c.get(f"/api/stories/{STORY}/brief")
+    assert first.headers["etag"] == '"v1"'
+    again = c.get(f"/api/stories/{STORY}/brief", headers={"If-None-Match": '"v1"'})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["x-brief-version"] == "1" and again.headers["etag"] == '"v1"'
+    assert c.get(f"/api/stories/{STORY}/brief",
+                 headers={"If-None-Match": 'W/"v0", W/"v1"'}).status_code == 304
+    assert c.get(f"/api/stories/{STORY}/brief",
+                 headers={"If-None-Match": '"v9"'}).status_code == 200
+    state = app_layer.current_brief(store, STORY)
+    other_process_stores_brief(db, STORY, list(state.version.articles), state.wanted,
+                               state.version.brief)
+    r = c.get(f"/api/stories/{STORY}/brief", headers={"If-None-Match": '"v1"'})
+    assert r.status_code == 200 and r.headers["etag"] == '"v2"' and r.json()
+    old = c.get(f"/api/stories/{STORY}/brief", params={"version": 1},
+                headers={"If-None-Match": '"v1"'})
+    assert old.status_code == 304  # version 1 itself never changes

@@ -721,6 +721,8 @@ class HeapFreezer:
     def __call__(self) -> Iterator[None]:
         with self._lock:
             enabled = gc.isenabled()
+            if enabled:
+                gc.collect(1)  # young garbage now (cheap), so little of it gets frozen
             gc.disable()
             try:
                 yield
@@ -1305,10 +1307,14 @@ def create_app(
              summary="The story's brief (contract newsweave.brief/1)",
              description="The latest stored brief, or stored version `version`. Headers: "
              "`X-Brief-Version` (the version served) and `X-Brief-Stale: 1` when the story "
-             "changed since and an updated brief is being woven in the background.",
+             "changed since and an updated brief is being woven in the background. A stored "
+             "version never changes: its `ETag` (`\"v<version>\"`) sent back in "
+             "`If-None-Match` is answered `304` while that version is still the one served.",
              responses={
                  200: {"description": "the brief (newsweave.brief/1)",
                        "content": {"application/json": {"schema": {"type": "object"}}}},
+                 304: {"description": "not modified: the version named in `If-None-Match` "
+                                      "is the one that would be served"},
                  202: {"description": "no brief is stored yet: it is being woven; ask again "
                                       "after `Retry-After` seconds",
                        "content": {"application/json": {"example": {
@@ -1317,18 +1323,24 @@ def create_app(
                  **_errors(404, 422, 500),
              })
     async def api_brief(
+        request: Request,
         story_id: StoryIdPath,
         version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     ) -> Response:
         hit = cached_latest(story_id) if version is None else None
         if hit is not None:
-            return Response(hit[1].json, media_type="application/json",
-                            headers={"X-Brief-Version": str(hit[1].version)})
-        row = await story_row(story_id)
-        entry, state = await stored_brief(row, version)
-        headers = {"X-Brief-Version": str(entry.version)}
-        if version is None and state.stale:
+            entry, stale = hit[1], False
+        else:
+            row = await story_row(story_id)
+            entry, state = await stored_brief(row, version)
+            stale = version is None and state.stale
+        etag = f'"v{entry.version}"'
+        headers = {"X-Brief-Version": str(entry.version), "ETag": etag}
+        if stale:
             headers["X-Brief-Stale"] = "1"
+        asked = _etags(request.headers.get("if-none-match"))
+        if etag in asked or "*" in asked:
+            return Response(status_code=304, headers=headers)
         return Response(entry.json, media_type="application/json", headers=headers)
 
     @app.get("/api/stories/{story_id}/versions", tags=["api"],
@@ -1530,6 +1542,14 @@ def create_app(
         return render("docs.html", api=api_reference(app.openapi()), query="")
 
     return app
+
+
+def _etags(header: str | None) -> set[str]:
+    """The entity tags of an ``If-None-Match`` header (weak ones compared as strong: a
+    brief version's bytes never change); ``*`` stands for any."""
+    if not header:
+        return set()
+    return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
 
 
 def _with_query(path: str, params: dict[str, str]) -> str:
