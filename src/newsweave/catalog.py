@@ -112,6 +112,10 @@ class Catalog:
     # (an older catalog's search answers, the stories changed since): a search it answered is
     # re-asked of the store for the changed stories only (``updated_catalog``)
     _carried: tuple[dict[str, frozenset[str]], frozenset[str]] | None = None
+    # the older catalog's filtered, sorted answers, and this one's entries of the changed
+    # stories: an answer is then the old one with those stories re-filtered and re-placed
+    _carried_hits: dict[tuple[Any, ...], list[Entry]] | None = None
+    _fresh: dict[str, Entry] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its data (the server's job process builds it): caches start empty."""
@@ -171,7 +175,16 @@ class Catalog:
         else:
             q = key[1]
             matching = self._match(q, search) if q and search is not None else None
-            hits = [e for e in self._ordered(key[0]) if _keep(e, key, matching)]
+            old = self._carried_hits.get(key) if self._carried_hits is not None else None
+            if old is not None and self._carried is not None and self._fresh is not None:
+                # the same total order on any subset: sorting the few hits gives the order
+                # filtering the whole sorted list would
+                changed = self._carried[1]
+                hits = [e for e in old if e.id not in changed] + [
+                    e for e in self._fresh.values() if _keep(e, key, matching)]
+                sort_entries(hits, key[0])
+            else:
+                hits = [e for e in self._ordered(key[0]) if _keep(e, key, matching)]
         with self._lock:  # one catalog = one store version: a result stays right
             self._hits[key] = hits
             while len(self._hits) > HITS_CACHED:
@@ -281,8 +294,15 @@ def updated_catalog(store: Any, old: Catalog, story_ids: Collection[str]) -> Cat
     new = Catalog(kept + fresh, old.matcher, has_language)
     with old._lock:
         answered = dict(old._matching)
-    if answered:
-        new._carried = (answered, frozenset(wanted))
+        hits = {k: v for k, v in old._hits.items() if not (k[5] or k[6])}  # no date range
+        small = dict(old._memo["small"])
+    new._carried = (answered, frozenset(wanted))
+    new._carried_hits = hits
+    new._fresh = {e.id: e for e in fresh}
+    # a story's list item depends on its entry alone, the lean colours on the matcher (kept)
+    new._memo["small"].update(
+        (k, v) for k, v in small.items()
+        if (k[0] == "item" and k[1] not in wanted) or k == ("colours",))
     return new
 
 
