@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     cli = [sys.executable, "-m", "newsweave.cli"]
     rows: list[str] = []
     load = os.getloadavg()[0]
+    started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     with tempfile.TemporaryDirectory(prefix="newsweave-long-") as tmp:
         folder = Path(tmp)
         article = folder / "long.jsonl"
@@ -120,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     text = (
         "## Long and large inputs (`benchmarks/long_input.py`)\n\n"
         f"`python benchmarks/long_input.py --chars {args.chars} --small "
-        f"{' '.join(map(str, args.small))}`, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} "
-        f"UTC, 1-minute load average {load:.1f} at the start ({os.cpu_count()} cores, shared). "
+        f"{' '.join(map(str, args.small))}`, started {started} UTC, 1-minute load average "
+        f"{load:.1f} then ({os.cpu_count()} cores, shared). "
         "Synthetic text made at run time: news-like sentences (reported speech with quotes, "
         "names, places, dates, numbers). Each command is the CLI in its own process; peak RSS "
         "is that process's (`os.wait4`).\n\n"
