@@ -19,7 +19,8 @@ import re
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,6 +107,15 @@ class Catalog:
     _memo: dict[str, OrderedDict[tuple[Any, ...], Any]] = field(
         default_factory=lambda: {pool: OrderedDict() for pool in MEMO_SIZES})
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # search word(s) -> ids of the matching stories, as the store answered for this catalog
+    _matching: OrderedDict[str, frozenset[str]] = field(default_factory=OrderedDict)
+    # (an older catalog's search answers, the stories changed since): a search it answered is
+    # re-asked of the store for the changed stories only (``updated_catalog``)
+    _carried: tuple[dict[str, frozenset[str]], frozenset[str]] | None = None
+    # the older catalog's filtered, sorted answers, and this one's entries of the changed
+    # stories: an answer is then the old one with those stories re-filtered and re-placed
+    _carried_hits: dict[tuple[Any, ...], list[Entry]] | None = None
+    _fresh: dict[str, Entry] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its data (the server's job process builds it): caches start empty."""
@@ -164,13 +174,41 @@ class Catalog:
             hits = [e for e in base if _in_range(e, date_from, date_to)]
         else:
             q = key[1]
-            matching = search(q) if q and search is not None else None
-            hits = [e for e in self._ordered(key[0]) if _keep(e, key, matching)]
+            matching = self._match(q, search) if q and search is not None else None
+            old = self._carried_hits.get(key) if self._carried_hits is not None else None
+            if old is not None and self._carried is not None and self._fresh is not None:
+                # the same total order on any subset: sorting the few hits gives the order
+                # filtering the whole sorted list would
+                changed = self._carried[1]
+                hits = [e for e in old if e.id not in changed] + [
+                    e for e in self._fresh.values() if _keep(e, key, matching)]
+                sort_entries(hits, key[0])
+            else:
+                hits = [e for e in self._ordered(key[0]) if _keep(e, key, matching)]
         with self._lock:  # one catalog = one store version: a result stays right
             self._hits[key] = hits
             while len(self._hits) > HITS_CACHED:
                 self._hits.popitem(last=False)
         return hits
+
+    def _match(self, q: str, search: Callable[..., set[str]]) -> frozenset[str]:
+        """The stories matching search ``q``: asked of ``search`` once per catalog, and of
+        an updated catalog only for the stories changed since the one it came from."""
+        with self._lock:
+            got = self._matching.get(q)
+        if got is not None:
+            return got
+        carried = self._carried
+        if carried is not None and q in carried[0]:
+            old, changed = carried
+            got = frozenset((old[q] - changed) | set(search(q, changed)))
+        else:
+            got = frozenset(search(q))
+        with self._lock:
+            self._matching[q] = got
+            while len(self._matching) > HITS_CACHED:
+                self._matching.popitem(last=False)
+        return got
 
     def _ordered(self, sort: str) -> list[Entry]:
         ordered = self._orders.get(sort)
@@ -236,6 +274,41 @@ def build_catalog(store: Any) -> Catalog:
     stories, rows = store.catalog_rows()
     has_language = any(r.language is not None for r in rows) or (
         "language" in store.article_columns())
+    return Catalog(_entries(stories, rows, matcher), matcher, has_language)
+
+
+#: an update touching more stories than this share of the list rebuilds it whole
+UPDATE_SHARE = 0.25
+
+
+def updated_catalog(store: Any, old: Catalog, story_ids: Collection[str]) -> Catalog:
+    """``old`` with the entries of ``story_ids`` read afresh (a removed story dropped, a new
+    one added), the other entries shared: after a write that changed a few stories, this
+    costs reading those, not the whole store (nor unpickling a whole new list). The outlet
+    table must be unchanged since ``old`` was built (its matcher is kept)."""
+    stories, rows = store.catalog_rows(story_ids)
+    fresh = _entries(stories, rows, old.matcher)
+    wanted = set(story_ids)
+    kept = [e for e in old.entries if e.id not in wanted]
+    has_language = old.has_language or any(r.language is not None for r in rows)
+    new = Catalog(kept + fresh, old.matcher, has_language)
+    with old._lock:
+        answered = dict(old._matching)
+        hits = {k: v for k, v in old._hits.items() if not (k[5] or k[6])}  # no date range
+        small = dict(old._memo["small"])
+    new._carried = (answered, frozenset(wanted))
+    new._carried_hits = hits
+    new._fresh = {e.id: e for e in fresh}
+    # a story's list item depends on its entry alone, the lean colours on the matcher (kept)
+    new._memo["small"].update(
+        (k, v) for k, v in small.items()
+        if (k[0] == "item" and k[1] not in wanted) or k == ("colours",))
+    return new
+
+
+def _entries(stories: Sequence[Any], rows: Iterable[Any], matcher: OutletMatcher
+             ) -> list[Entry]:
+    """The list entries of ``stories`` from their member rows (``Store.catalog_rows``)."""
     members: dict[str, list[Member]] = defaultdict(list)
     languages: dict[str, set[str]] = defaultdict(set)
     keys: dict[str, set[str]] = defaultdict(set)
@@ -264,20 +337,58 @@ def build_catalog(store: Any) -> Catalog:
             outlets=tuple(sorted(names[s.id], key=str.casefold)),
             lean_keys=frozenset(k.casefold() for k in cov["lean"]),
             country_keys=frozenset(k.casefold() for k in cov["country"])))
-    return Catalog(entries, matcher, has_language)
+    return entries
 
 
 class CatalogCache:
     """One catalog per store version: checked at most every ``ttl`` seconds (a change made by
     another process shows within that), rebuilt by one thread while the others wait for it."""
 
-    def __init__(self, store: Any, ttl: float = 1.0) -> None:
+    def __init__(self, store: Any, ttl: float = 1.0,
+                 building: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
         self.store = store
         self.ttl = ttl
+        # entered around building and installing a new catalog (the server: garbage collector)
+        self.building = building or nullcontext
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
         self._version: tuple[Any, ...] | None = None
         self._checked = 0.0
+        # the largest story change stamp the catalog has seen (None: rebuild whole on a
+        # change): on SQLite, where stamps grow in commit order, a change then re-reads only
+        # the stories stamped since (``updated_catalog``)
+        self._stamp: int | None = None
+        self._stamped = getattr(store, "dialect", None) == "sqlite"
+
+    def _mark(self) -> int | None:
+        """The stamp to record for a catalog about to be read (read before it, so a change
+        landing meanwhile is read again next time rather than missed)."""
+        if not self._stamped:
+            return None
+        try:
+            return int(self.store.latest_story_change())
+        except Exception:  # noqa: BLE001 - a store without stamps: whole rebuilds
+            self._stamped = False
+            return None
+
+    def _update(self, version: tuple[Any, ...]) -> bool:
+        """Bring the catalog to ``version`` by re-reading only the stories stamped since it
+        was read; False when that cannot be done (no stamps, the outlet table changed, too
+        many stories changed): the caller rebuilds it whole."""
+        old, version_was = self._catalog, self._version
+        if (old is None or version_was is None or self._stamp is None
+                or version[2:] != version_was[2:]):
+            return False
+        changes = self.store.story_changes(self._stamp)
+        changed = {sid for sid, _seq in changes}
+        if len(changed) > max(50, UPDATE_SHARE * len(old.entries)):
+            return False
+        stamp = max((seq for _sid, seq in changes), default=self._stamp)
+        with self.building():
+            self._catalog = updated_catalog(self.store, old, changed) if changed else old
+            self._version = version
+        self._stamp = stamp
+        return True
 
     @property
     def version(self) -> tuple[Any, ...] | None:
@@ -291,6 +402,11 @@ class CatalogCache:
         if catalog is not None and time.monotonic() - self._checked < self.ttl:
             return catalog
         return None
+
+    def latest(self) -> Catalog | None:
+        """The catalog however long ago it was checked (None before the first build and after
+        ``invalidate``): what readers answer from while one background check runs."""
+        return self._catalog if self._version is not None else None
 
     def invalidate(self) -> None:
         self._checked = 0.0
@@ -306,14 +422,20 @@ class CatalogCache:
         with self._lock:
             version = self.store.catalog_version()
             if self._catalog is None or version != self._version:
-                catalog = None
-                if build is not None:
-                    try:
-                        version, catalog = build()
-                    except Exception:  # noqa: BLE001 - built here instead, logged
-                        log.exception("building the story list in the job process failed")
-                self._catalog = catalog or build_catalog(self.store)
-                self._version = version
+                if self._update(version):
+                    self._checked = time.monotonic()
+                    return
+                stamp = self._mark()
+                with self.building():
+                    catalog = None
+                    if build is not None:
+                        try:
+                            version, catalog = build()
+                        except Exception:  # noqa: BLE001 - built here instead, logged
+                            log.exception("building the story list in the job process failed")
+                    self._catalog = catalog or build_catalog(self.store)
+                    self._version = version
+                self._stamp = stamp
             self._checked = time.monotonic()
 
     @property
@@ -337,9 +459,13 @@ class CatalogCache:
             if self._catalog is not None and time.monotonic() - self._checked < self.ttl:
                 return self._catalog
             version = self.store.catalog_version()
-            if self._catalog is None or version != self._version:
-                self._catalog = build_catalog(self.store)
-                self._version = version
+            if (self._catalog is None or version != self._version) and not self._update(
+                    version):
+                stamp = self._mark()
+                with self.building():
+                    self._catalog = build_catalog(self.store)
+                    self._version = version
+                self._stamp = stamp
             self._checked = time.monotonic()
             return self._catalog
 

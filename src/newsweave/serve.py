@@ -11,16 +11,20 @@ answered ``202 Accepted`` at once, grouping and weaving following in the backgro
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import gc
 import hmac
 import json
 import logging
+import math
 import re
 import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -46,6 +50,7 @@ from newsweave.catalog import (
     entries_csv,
     parse_day,
 )
+from newsweave.changes import ChangeWatch
 from newsweave.charts import lean_bar, lean_colours, time_chart
 from newsweave.errors import InputError
 from newsweave.jobs import JobProcess
@@ -68,6 +73,7 @@ MAX_OFFSET = 10_000_000  # far past any store; a larger one is a 422, not an ove
 CSV_MAX_ROWS = 100_000
 CACHE_SIZE = 256  # briefs kept in memory (each a few tens of KiB)
 ROW_TTL_S = 1.0  # how stale a story row may be: bounds how late another process's write shows
+FULL_GC_EVERY_S = 3600.0  # frozen objects are looked at by the cycle collector this often
 BRIEF_WORDS = app_layer.BRIEF_WORDS  # stored briefs: one word budget for server and CLI
 WEAVING_RETRY_S = 3  # a page or client asked to come back while a brief is woven
 LEDGER_TOP = 15  # quotes shown before the "more" fold
@@ -586,7 +592,7 @@ class CachedStory:
 
     brief: dict[str, Any]
     page: bytes | None = None  # the story page, encoded once
-    page_version: Any = None  # (outlet table version, story row) the page was rendered with
+    page_version: Any = None  # (outlet table version, story generation, row) rendered with
     json: bytes | None = None
     version: int = 0  # the stored version this is (0: not a stored brief)
     articles: tuple[str, ...] = ()  # the members it was woven from
@@ -620,6 +626,29 @@ class RecentRows:
 
     def drop(self, key: str) -> None:
         self._rows.pop(key, None)
+
+
+class Generations:
+    """A counter per story, moved whenever the story's cached state is dropped (and one for
+    all stories). What a request reads from the store is cached only if the story's counter
+    did not move while it read: a change noticed meanwhile is never overwritten by the older
+    state that read found."""
+
+    def __init__(self) -> None:
+        self._epoch = 0
+        self._stories: dict[str, int] = {}
+
+    def of(self, story_id: str) -> tuple[int, int]:
+        return self._epoch, self._stories.get(story_id, 0)
+
+    def bump(self, story_ids: Iterable[str] | None) -> None:
+        """Move the counters of ``story_ids`` (None: of every story)."""
+        if story_ids is None:
+            self._epoch += 1
+            self._stories.clear()
+            return
+        for sid in story_ids:
+            self._stories[sid] = self._stories.get(sid, 0) + 1
 
 
 @dataclass
@@ -670,6 +699,41 @@ class BriefCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class HeapFreezer:
+    """Entered while the server builds (or receives) and installs a new story list: the
+    cycle collector is paused meanwhile, and everything alive at the end is moved out of its
+    sight (``gc.freeze``). The list of a 10k-article store is hundreds of thousands of
+    objects: the collector's passes over them while they were unpickled, and its later full
+    passes over them and the imported modules, held the GIL for 200-600 ms each, several
+    per rebuild, stalling every request of that moment (and freeing nothing). Frozen objects
+    are still freed by reference counting (an old list is); cyclic garbage frozen by chance
+    (a request in flight) is collected by one full pass at most ``FULL_GC_EVERY_S`` later."""
+
+    _lock = threading.Lock()  # one pause at a time, whichever app (tests run several)
+
+    def __init__(self, every_s: float = FULL_GC_EVERY_S) -> None:
+        self.every_s = every_s
+        self._last_full = time.monotonic()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            enabled = gc.isenabled()
+            if enabled:
+                gc.collect(1)  # young garbage now (cheap), so little of it gets frozen
+            gc.disable()
+            try:
+                yield
+            finally:
+                if time.monotonic() - self._last_full > self.every_s:
+                    gc.unfreeze()
+                    gc.collect()
+                    self._last_full = time.monotonic()
+                gc.freeze()
+                if enabled:
+                    gc.enable()
 
 
 # --------------------------------------------------------------------------- middleware
@@ -868,12 +932,17 @@ def create_app(
     ``brief_fn(articles, story_id)`` weaves a story (default: ``app.weave_story`` from the
     stored analyses, 120 words); ``group_fn(store)`` groups stories after new articles arrive
     (default: ``app.group_new``); both run in the background worker, never on a request.
-    ``row_ttl`` bounds how late another process's change to a story shows (seconds)."""
+    On a SQLite file store a story's cached state is dropped as soon as any process changes
+    the story (``newsweave.changes``); elsewhere (PostgreSQL) ``row_ttl`` bounds how late
+    another process's change to a story shows (seconds)."""
     regroup = group_fn or _default_group_fn
     cache = BriefCache()
-    rows = RecentRows(ttl=row_ttl)
-    states = RecentRows(ttl=row_ttl)  # story id -> app.CurrentBrief, as fresh as its row
-    catalogs = CatalogCache(store, ttl=row_ttl)
+    watch = ChangeWatch.for_store(store)
+    ttl = math.inf if watch is not None else row_ttl  # the watch says when a row is stale
+    rows = RecentRows(ttl=ttl)
+    states = RecentRows(ttl=ttl)  # story id -> app.CurrentBrief, as fresh as its row
+    gens = Generations()
+    catalogs = CatalogCache(store, ttl=row_ttl, building=HeapFreezer())
     write_lock = threading.Lock()
 
     # the real models run in a child process (jobs.py: the readers keep this one's GIL);
@@ -881,16 +950,30 @@ def create_app(
     jobs = (JobProcess(store.url) if group_fn is None and brief_fn is None
             and not store.url.endswith(":memory:") else None)
 
-    def forget(changed: Sequence[str] | None = None) -> None:
-        """Grouping finished (in the background worker): read the ``changed`` stories' rows
-        afresh (None: every story's), and rebuild the story list while readers keep
-        answering from the previous one (they would all wait for it otherwise)."""
+    def drop(changed: Iterable[str] | None) -> None:
+        """Read the ``changed`` stories' rows, states and pages afresh (None: every
+        story's)."""
+        gens.bump(changed)
         if changed is None:
             rows.clear()
             states.clear()
         for sid in changed or ():
             rows.drop(sid)
             states.drop(sid)
+
+    def look() -> None:
+        """Drop what any process changed since the last look (no database read when nothing
+        was committed: cheap enough for the event loop on every story request)."""
+        if watch is not None:
+            changed = watch.poll()
+            if changed is None or changed:
+                drop(changed)
+
+    def forget(changed: Sequence[str] | None = None) -> None:
+        """Grouping finished (in the background worker): read the ``changed`` stories' rows
+        afresh (None: every story's), and rebuild the story list while readers keep
+        answering from the previous one (they would all wait for it otherwise)."""
+        drop(changed)
         catalogs.refresh(jobs.catalog if jobs is not None else None)
 
     def group_job(article_ids: list[str]) -> list[str]:
@@ -916,7 +999,7 @@ def create_app(
             fingerprint = app_layer.weave_and_store(
                 store, story_id, BRIEF_WORDS, weave_fn=brief_fn, only_if_changed=True
             ).fingerprint
-        states.drop(story_id)
+        drop([story_id])
         return fingerprint
 
     # group_job forgets what it changed, weave_job its own story: nothing left to do after
@@ -940,11 +1023,40 @@ def create_app(
     app.router.on_shutdown.append(background.stop)
     if jobs is not None:
         app.router.on_shutdown.append(jobs.close)
+    if watch is not None:
+        app.router.on_shutdown.append(watch.close)
+    app.state.look = look  # tests: what a request does first
     app.state.catalogs = catalogs
 
     async def db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A blocking store call off the event loop (the Store pools its connections)."""
         return await run_in_threadpool(fn, *args, **kwargs)
+
+    checking: set[asyncio.Task[Any]] = set()  # the one background catalog check under way
+
+    def catalog_for_read() -> Any | None:
+        """The story-list catalog a read answers from on the event loop, without waiting:
+        the current one; when it was not checked against the store within ``row_ttl``, ONE
+        background check starts and readers answer from this one meanwhile (as
+        ``CatalogCache.get`` does while a rebuild runs), rather than every reader of that
+        moment hopping to a worker thread to check (those hops queued on the GIL behind each
+        other: a tail of 100-200 ms every second under load). None: no catalog to answer
+        from (the first, or after this server's own write), or ``row_ttl`` 0 (always
+        check): the caller reads in a thread."""
+        fresh = catalogs.fresh()
+        if fresh is not None or catalogs.ttl <= 0:
+            return fresh
+        current = catalogs.latest()
+        if current is not None and not checking:
+            task = asyncio.get_running_loop().create_task(db(catalogs.get))
+            checking.add(task)
+            task.add_done_callback(_checked)
+        return current
+
+    def _checked(task: asyncio.Task[Any]) -> None:
+        checking.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("checking the story list failed: %s", task.exception())
 
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(writable=token is not None, **context)
@@ -1001,8 +1113,10 @@ def create_app(
         naming the reason when weaving this very state already failed)."""
         state = states.get(row.id)
         if state is None:
+            seen = gens.of(row.id)
             state = await db(app_layer.current_brief, store, row.id, BRIEF_WORDS, False)
-            states.put(row.id, state)
+            if gens.of(row.id) == seen:  # else a change was noticed meanwhile: not cached
+                states.put(row.id, state)
         if version is None:
             if state.stale:
                 failed = background.failure(row.id, state.wanted)
@@ -1027,7 +1141,10 @@ def create_app(
             return CachedStory(brief, json=stored.brief.encode(),
                                version=stored.version, articles=stored.articles)
 
-        entry = await run_in_threadpool(cache.get_or_make, (row.id, str(version)), load)
+        key = (row.id, str(version))
+        entry = cache.peek(key)  # a stored version never changes: no thread hop when cached
+        if entry is None:
+            entry = await run_in_threadpool(cache.get_or_make, key, load)
         return entry, state
 
     def pending_response(request: Request, row: Any) -> Response:
@@ -1045,13 +1162,27 @@ def create_app(
         return pending_response(request, exc.row)
 
     async def story_row(story_id: str) -> Any:
+        look()
         row = rows.get(story_id)
         if row is None:
+            seen = gens.of(story_id)
             row = await db(store.get_story, story_id)
             if row is None:
                 raise HTTPException(404, f"no story {story_id}")
-            rows.put(story_id, row)
+            if gens.of(story_id) == seen:
+                rows.put(story_id, row)
         return row
+
+    def cached_latest(story_id: str) -> tuple[Any, CachedStory] | None:
+        """The story's row and current latest brief when memory holds both and nothing
+        changed the story since (``look``): answered on the event loop, no thread, no
+        database read. None: the full path (reads, a stale notice, a weave to queue)."""
+        look()
+        row, state = rows.get(story_id), states.get(story_id)
+        if row is None or state is None or state.stale or state.version is None:
+            return None
+        entry = cache.peek((story_id, str(state.version.version)))
+        return None if entry is None else (row, entry)
 
     def story_history(row: Any, entry: CachedStory, viewing: int | None,
                       stale: bool) -> dict[str, Any]:
@@ -1124,7 +1255,7 @@ def create_app(
     ) -> Response:
         query = replace(params, limit=limit, offset=offset)
         key = ("api", query)
-        catalog, body = catalogs.fresh(), None
+        catalog, body = catalog_for_read(), None
         if catalog is not None:
             # in memory, no database read (a search only once cached): a thread hop would
             # cost more than the work
@@ -1176,10 +1307,14 @@ def create_app(
              summary="The story's brief (contract newsweave.brief/1)",
              description="The latest stored brief, or stored version `version`. Headers: "
              "`X-Brief-Version` (the version served) and `X-Brief-Stale: 1` when the story "
-             "changed since and an updated brief is being woven in the background.",
+             "changed since and an updated brief is being woven in the background. A stored "
+             "version never changes: its `ETag` (`\"v<version>\"`) sent back in "
+             "`If-None-Match` is answered `304` while that version is still the one served.",
              responses={
                  200: {"description": "the brief (newsweave.brief/1)",
                        "content": {"application/json": {"schema": {"type": "object"}}}},
+                 304: {"description": "not modified: the version named in `If-None-Match` "
+                                      "is the one that would be served"},
                  202: {"description": "no brief is stored yet: it is being woven; ask again "
                                       "after `Retry-After` seconds",
                        "content": {"application/json": {"example": {
@@ -1188,14 +1323,24 @@ def create_app(
                  **_errors(404, 422, 500),
              })
     async def api_brief(
+        request: Request,
         story_id: StoryIdPath,
         version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     ) -> Response:
-        row = await story_row(story_id)
-        entry, state = await stored_brief(row, version)
-        headers = {"X-Brief-Version": str(entry.version)}
-        if version is None and state.stale:
+        hit = cached_latest(story_id) if version is None else None
+        if hit is not None:
+            entry, stale = hit[1], False
+        else:
+            row = await story_row(story_id)
+            entry, state = await stored_brief(row, version)
+            stale = version is None and state.stale
+        etag = f'"v{entry.version}"'
+        headers = {"X-Brief-Version": str(entry.version), "ETag": etag}
+        if stale:
             headers["X-Brief-Stale"] = "1"
+        asked = _etags(request.headers.get("if-none-match"))
+        if etag in asked or "*" in asked:
+            return Response(status_code=304, headers=headers)
         return Response(entry.json, media_type="application/json", headers=headers)
 
     @app.get("/api/stories/{story_id}/versions", tags=["api"],
@@ -1294,7 +1439,7 @@ def create_app(
         page: Annotated[int, Query(ge=1, le=100000)] = 1,
     ) -> HTMLResponse:
         query = replace(params, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        catalog, html = catalogs.fresh(), None
+        catalog, html = catalog_for_read(), None
         if catalog is not None:
             # in memory, no database read (a rendered page, or a few stories' cached items to
             # join; a search only once cached): a thread hop would cost more than the work
@@ -1307,16 +1452,24 @@ def create_app(
     async def story_page(
         story_id: str, version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
     ) -> HTMLResponse:
+        hit = cached_latest(page_id(story_id)) if version is None else None
+        if hit is not None and catalog_for_read() is not None:
+            row, entry = hit
+            if entry.page is not None and entry.page_version == (
+                    catalogs.outlets_version, gens.of(row.id), row):
+                return HTMLResponse(entry.page)  # from memory, on the event loop
         row = await story_row(page_id(story_id))
         entry, state = await stored_brief(row, version)
         stale = version is None and state.stale
         if version is not None or stale:  # an old version or a notice: not the cached page
             page = await run_in_threadpool(render_story, row, entry, version, stale)
             return HTMLResponse(page)
-        if catalogs.fresh() is None:  # the page shows outlet leans: re-render when they change
-            await db(catalogs.get)
-        # re-rendered when the outlet table or this story's row changes, not on every write
-        page_version = (catalogs.outlets_version, row)
+        if catalog_for_read() is None:  # the page shows outlet leans: re-rendered when they
+            await db(catalogs.get)  # change
+        # re-rendered when the outlet table or this story changes (its row, members, their
+        # text, its briefs: ``gens`` moves), not on every write; the counter is read before
+        # rendering, so a change noticed while rendering makes the next request render again
+        page_version = (catalogs.outlets_version, gens.of(row.id), row)
         if entry.page is None or entry.page_version != page_version:
             entry.page_version = page_version
             entry.page = await run_in_threadpool(render_story, row, entry)
@@ -1389,6 +1542,14 @@ def create_app(
         return render("docs.html", api=api_reference(app.openapi()), query="")
 
     return app
+
+
+def _etags(header: str | None) -> set[str]:
+    """The entity tags of an ``If-None-Match`` header (weak ones compared as strong: a
+    brief version's bytes never change); ``*`` stands for any."""
+    if not header:
+        return set()
+    return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
 
 
 def _with_query(path: str, params: dict[str, str]) -> str:

@@ -170,6 +170,13 @@ story_briefs_t = Table(
     Column("fingerprint", Text, nullable=False),
     Column("brief", Text, nullable=False),
 )
+#: kept by triggers (migration 7): a stamp per story that moves whenever the story changes
+story_changes_t = Table(
+    "story_changes",
+    _metadata,
+    Column("story_id", Text, primary_key=True),
+    Column("seq", Integer, nullable=False),
+)
 grouper_state_t = Table(
     "grouper_state",
     _metadata,
@@ -1266,15 +1273,39 @@ class Store:
             outlets = conn.execute(select(func.count(), func.max(outlets_t.c.updated_at))).one()
         return (*stories, *outlets)
 
+    def story_changes(self, after: int = 0) -> list[tuple[str, int]]:
+        """(story id, change stamp) of every story changed since stamp ``after`` (0: all
+        ever changed), oldest change first. The stamps are written by triggers in the
+        changing transaction itself, whoever the writer; on SQLite they grow in commit order,
+        so asking again with the largest stamp seen misses no change."""
+        stmt = (select(story_changes_t.c.story_id, story_changes_t.c.seq)
+                .where(story_changes_t.c.seq > after).order_by(story_changes_t.c.seq))
+        with self.engine.connect() as conn:
+            return [(sid, seq) for sid, seq in conn.execute(stmt)]
+
+    def latest_story_change(self) -> int:
+        """The largest change stamp so far (0: none)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(story_changes_t.c.seq))).scalar() or 0
+
+    def story_change(self, story_id: str) -> int:
+        """A story's change stamp (0: never changed since the stamps were kept): equal
+        stamps mean an unchanged story, whoever wrote meanwhile."""
+        stmt = select(story_changes_t.c.seq).where(story_changes_t.c.story_id == story_id)
+        with self.engine.connect() as conn:
+            return conn.execute(stmt).scalar() or 0
+
     def article_columns(self) -> set[str]:
         """The columns ``articles`` has now (later migrations add some)."""
         with self.engine.connect() as conn:
             return {c["name"] for c in inspect(conn).get_columns("articles")}
 
-    def catalog_rows(self) -> tuple[list[Any], list[Any]]:
+    def catalog_rows(self, story_ids: Collection[str] | None = None
+                     ) -> tuple[list[Any], list[Any]]:
         """Every story row, and every (story, member) pair with what the story list needs of
         the member (url, outlet, published, duplicate_of, and ``language`` when the column
-        exists, else None): two reads, however many stories."""
+        exists, else None): two reads, however many stories. ``story_ids``: only those
+        stories' (one read transaction, so the two agree)."""
         sa = story_articles_t
         language = (literal_column("articles.language") if "language" in self.article_columns()
                     else literal_column("NULL")).label("language")
@@ -1284,16 +1315,32 @@ class Store:
             .join(articles_t, articles_t.c.id == sa.c.article_id)
             .order_by(sa.c.story_id, *_published_order())
         )
-        with self.engine.connect() as conn:
-            stories = conn.execute(select(stories_t)).all()
-            rows = conn.execute(members).all()
+        story_rows = select(stories_t)
+        if story_ids is None:
+            with self.engine.connect() as conn:
+                stories = conn.execute(story_rows).all()
+                rows = conn.execute(members).all()
+            return stories, rows
+        stories, rows = [], []
+        with self.engine.connect() as conn, conn.begin():
+            for chunk in _chunks(sorted(story_ids), IN_CHUNK):
+                stories += conn.execute(story_rows.where(stories_t.c.id.in_(chunk))).all()
+                rows += conn.execute(members.where(sa.c.story_id.in_(chunk))).all()
         return stories, rows
 
-    def matching_story_ids(self, query: str) -> set[str]:
-        """Ids of the stories with a member article containing every word of ``query``."""
-        stmt = select(self._stories_query(query).subquery().c.id)
+    def matching_story_ids(self, query: str, within: Collection[str] | None = None
+                           ) -> set[str]:
+        """Ids of the stories with a member article containing every word of ``query``
+        (``within``: only among those stories)."""
+        found = self._stories_query(query).subquery()
+        stmt = select(found.c.id)
         with self.engine.connect() as conn:
-            return set(conn.scalars(stmt))
+            if within is None:
+                return set(conn.scalars(stmt))
+            out: set[str] = set()
+            for chunk in _chunks(sorted(within), IN_CHUNK):
+                out.update(conn.scalars(stmt.where(found.c.id.in_(chunk))))
+            return out
 
 
     # ----------------------------------------------------------------------- followed web

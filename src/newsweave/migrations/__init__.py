@@ -195,7 +195,84 @@ FOLLOW = Migration(
     postgresql=_FOLLOW_COMMON,
 )
 
+
+# A change stamp per story, kept by triggers in the same transaction as the change itself, so
+# every writer (this process, a CLI in another, the server's job process) records it without
+# knowing about caches: the server drops a story's cached page and brief when its stamp moves.
+# ``seq`` grows with every change to a story's row, membership (and copy flags), its members'
+# stored text or metadata, or its stored brief versions; rows are never deleted (a removed
+# story is a change too), so "seq > last seen" finds every story changed since.
+def _story_change_sqlite(story: str) -> str:
+    return ("INSERT OR REPLACE INTO story_changes (story_id, seq) VALUES"
+            f" ({story}, (SELECT coalesce(max(seq), 0) + 1 FROM story_changes));")
+
+
+_STORY_CHANGES_SQLITE = (
+    "CREATE TABLE story_changes (story_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
+    "CREATE INDEX story_changes_seq ON story_changes (seq)",
+    "CREATE TRIGGER stories_changed_insert AFTER INSERT ON stories BEGIN"
+    f" {_story_change_sqlite('new.id')} END",
+    "CREATE TRIGGER stories_changed_update AFTER UPDATE ON stories BEGIN"
+    f" {_story_change_sqlite('old.id')} {_story_change_sqlite('new.id')} END",
+    "CREATE TRIGGER stories_changed_delete AFTER DELETE ON stories BEGIN"
+    f" {_story_change_sqlite('old.id')} END",
+    "CREATE TRIGGER story_articles_changed_insert AFTER INSERT ON story_articles BEGIN"
+    f" {_story_change_sqlite('new.story_id')} END",
+    "CREATE TRIGGER story_articles_changed_update AFTER UPDATE ON story_articles BEGIN"
+    f" {_story_change_sqlite('old.story_id')} {_story_change_sqlite('new.story_id')} END",
+    "CREATE TRIGGER story_articles_changed_delete AFTER DELETE ON story_articles BEGIN"
+    f" {_story_change_sqlite('old.story_id')} END",
+    "CREATE TRIGGER story_briefs_changed_insert AFTER INSERT ON story_briefs BEGIN"
+    f" {_story_change_sqlite('new.story_id')} END",
+    "CREATE TRIGGER story_briefs_changed_delete AFTER DELETE ON story_briefs BEGIN"
+    f" {_story_change_sqlite('old.story_id')} END",
+    "CREATE TRIGGER articles_changed_update AFTER UPDATE ON articles BEGIN"
+    " INSERT OR REPLACE INTO story_changes (story_id, seq)"
+    " SELECT story_id, (SELECT coalesce(max(seq), 0) + 1 FROM story_changes)"
+    " FROM story_articles WHERE article_id = new.id; END",
+)
+
+_PG_STAMP = ("INSERT INTO story_changes (story_id, seq) VALUES ({}, nextval('story_change_seq'))"
+             " ON CONFLICT (story_id) DO UPDATE SET seq = EXCLUDED.seq;")
+_STORY_CHANGES_PG = (
+    "CREATE SEQUENCE story_change_seq",
+    "CREATE TABLE story_changes (story_id TEXT PRIMARY KEY, seq BIGINT NOT NULL)",
+    "CREATE INDEX story_changes_seq ON story_changes (seq)",
+    "CREATE FUNCTION newsweave_story_row_changed() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    f" IF TG_OP <> 'INSERT' THEN {_PG_STAMP.format('OLD.id')} END IF;"
+    f" IF TG_OP <> 'DELETE' THEN {_PG_STAMP.format('NEW.id')} END IF;"
+    " RETURN NULL; END $$",
+    "CREATE FUNCTION newsweave_story_member_changed() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    f" IF TG_OP <> 'INSERT' THEN {_PG_STAMP.format('OLD.story_id')} END IF;"
+    f" IF TG_OP <> 'DELETE' THEN {_PG_STAMP.format('NEW.story_id')} END IF;"
+    " RETURN NULL; END $$",
+    "CREATE FUNCTION newsweave_story_article_changed() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    " INSERT INTO story_changes (story_id, seq)"
+    " SELECT story_id, nextval('story_change_seq') FROM story_articles"
+    " WHERE article_id = NEW.id"
+    " ON CONFLICT (story_id) DO UPDATE SET seq = EXCLUDED.seq;"
+    " RETURN NULL; END $$",
+    "CREATE TRIGGER stories_changed AFTER INSERT OR UPDATE OR DELETE ON stories"
+    " FOR EACH ROW EXECUTE FUNCTION newsweave_story_row_changed()",
+    "CREATE TRIGGER story_articles_changed AFTER INSERT OR UPDATE OR DELETE ON story_articles"
+    " FOR EACH ROW EXECUTE FUNCTION newsweave_story_member_changed()",
+    "CREATE TRIGGER story_briefs_changed AFTER INSERT OR DELETE ON story_briefs"
+    " FOR EACH ROW EXECUTE FUNCTION newsweave_story_member_changed()",
+    "CREATE TRIGGER articles_changed AFTER UPDATE ON articles"
+    " FOR EACH ROW EXECUTE FUNCTION newsweave_story_article_changed()",
+)
+STORY_CHANGES = Migration(
+    version=7,
+    name="story change stamps",
+    sqlite=_STORY_CHANGES_SQLITE,
+    postgresql=_STORY_CHANGES_PG,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
+    STORY_CHANGES,
 )
 LATEST = MIGRATIONS[-1].version
