@@ -245,7 +245,8 @@ def main() -> None:
     if args.tables and args.tables.exists():
         kept = json.loads(args.tables.read_text(encoding="utf-8"))
     if args.render_only:
-        text = markdown([(v, kept[v]) for v in VARIANTS if v in kept], args.folds, args.orders)
+        names = [*VARIANTS, *(k for k in kept if k not in VARIANTS)]  # then older ones
+        text = markdown([(v, kept[v]) for v in names if v in kept], args.folds, args.orders)
         write_section("stories-cv", text)
         print(text)
         return
