@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import statistics
 import sys
 import time
@@ -30,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._results import write_section  # noqa: E402
 from benchmarks.stories import (  # noqa: E402
     SETS,
+    TRAIN_FEATURES,
+    TRAIN_THRESHOLDS,
     CachedEmbedder,
     bcubed,
     collect_rows,
@@ -47,8 +50,8 @@ from newsweave.models import Article  # noqa: E402
 from newsweave.settings import GroupSettings  # noqa: E402
 
 Data = dict[str, tuple[list[Article], dict[str, str]]]
-#: join thresholds tried on the training folds (the shipped model's 0.25 is inside)
-THRESHOLDS = (0.15, 0.2, 0.25, 0.35)
+#: join thresholds tried on the training folds (as ``stories.py --train``)
+THRESHOLDS = TRAIN_THRESHOLDS
 #: scored beside each fold with the fold's own model: more candidates per article (the
 #: recall diagnosis on training folds, ``stories_diag.py``, found half of the articles that
 #: open a second story for their story never saw it among 20 neighbours' stories)
@@ -68,12 +71,13 @@ def select(data: Data, keep: Callable[[str, str], bool]) -> Data:
 
 
 # --------------------------------------------------------------------------- fitting
-def fit(train: Data, embedder, extra_orders: int, features: tuple[str, ...] = FEATURES,
+def fit(train: Data, embedder, extra_orders: int, features: tuple[str, ...] = TRAIN_FEATURES,
         mixed_orders: int = 0, settings: GroupSettings | None = None,
-        thresholds: tuple[float, ...] = THRESHOLDS) -> JoinModel:
+        thresholds: tuple[float, ...] = THRESHOLDS, alpha: float = 0.1) -> JoinModel:
     """The ``stories.py --train`` recipe on ``train`` only: teacher-forced candidate rows
     (ECB+ replayed in ``extra_orders`` more orders, mixed in ``mixed_orders`` shuffled ones),
-    a network ensemble, then the join threshold with the best mean F1 over the training sets."""
+    a network ensemble (weight decay ``alpha``), then the join threshold with the best mean F1
+    over the training sets."""
     base = settings or GroupSettings()
     cols = [FEATURES.index(f) for f in features]
     xs, ys = [], []
@@ -87,7 +91,7 @@ def fit(train: Data, embedder, extra_orders: int, features: tuple[str, ...] = FE
             x, y = collect_rows(order, labels, embedder, base)
             xs.append(x[:, cols])
             ys.append(y)
-    model = fit_join_model(np.vstack(xs), np.concatenate(ys), threshold=0.5)
+    model = fit_join_model(np.vstack(xs), np.concatenate(ys), threshold=0.5, alpha=alpha)
     model = replace(model, features=features)
     best, best_f1 = thresholds[0], -1.0
     for threshold in thresholds:
@@ -128,16 +132,17 @@ def spread(values: list[float]) -> str:
 
 
 def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
-             features: tuple[str, ...] = FEATURES, mixed_orders: int = 0,
+             features: tuple[str, ...] = TRAIN_FEATURES, mixed_orders: int = 0,
              settings: GroupSettings | None = None, thresholds: tuple[float, ...] = THRESHOLDS,
-             log: Callable[[str], None] = print) -> list[str]:
+             alpha: float = 0.1, log: Callable[[str], None] = print) -> list[str]:
     """Markdown rows: per set, the CV mean ± standard deviation over folds (P, R, F1, F1 over
     other orders with the range of the per-fold order minima/maxima, TF-IDF F1), then LODO."""
     per: dict[str, list[dict[str, float]]] = {n: [] for n in data}
     for k in range(folds):
         start = time.perf_counter()
         train = select(data, lambda n, lb, k=k: fold_of(n, lb, folds) != k)
-        model = fit(train, embedder, extra_orders, features, mixed_orders, settings, thresholds)
+        model = fit(train, embedder, extra_orders, features, mixed_orders, settings, thresholds,
+                    alpha)
         for name, (articles, labels) in data.items():
             held = [a for a in articles if fold_of(name, labels[a.id], folds) == k]
             row = score(name, held, labels, model, embedder, orders, settings)
@@ -164,7 +169,7 @@ def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
     for source, target in ((names[1], names[0]), (names[0], names[1])):
         start = time.perf_counter()
         model = fit({source: data[source]}, embedder, extra_orders, features, mixed_orders,
-                    settings, thresholds)
+                    settings, thresholds, alpha)
         articles, labels = data[target]
         row = score(target, articles, labels, model, embedder, orders, settings)
         tfidf = tfidf_f1(articles, labels, tfidf_threshold(*data[source]))
@@ -205,16 +210,19 @@ def markdown(tables: list[tuple[str, list[str]]], folds: int, orders: int) -> st
 
 
 VARIANTS: dict[str, dict] = {
+    # 17 features (no busy x similarity products), thresholds from 0.05: what ships
     "shipped recipe": {},
+    # the recipe before issue 15: all 21 features, thresholds from 0.15
+    "previous recipe (21 features)": {"features": FEATURES,
+                                      "thresholds": (0.15, 0.2, 0.25, 0.35)},
     # diagnosed on training folds (stories_diag.py): half of the articles that open a
     # second story for their own story never see it among the candidates of 20 neighbours
     "50 neighbours": {"settings": ALT},
-    # the shipped recipe's pick sat at the lowest threshold tried on most folds
-    "thresholds down to 0.05": {"thresholds": (0.05, 0.1, 0.15, 0.2, 0.25, 0.35)},
-    # fewer features: without the four busy x similarity products
-    "17 features (no busy products)": {
-        "features": tuple(f for f in FEATURES if not f.startswith("busy*")),
-        "thresholds": (0.05, 0.1, 0.15, 0.2, 0.25, 0.35)},
+    # a busier training stream too: the held-out mixed file may interleave its stories
+    # differently, and ``busy`` then varies within each set, not only between the sets
+    "mixed also replayed shuffled": {"mixed_orders": 1},
+    # fewer effective parameters: ten times the networks' weight decay
+    "weight decay 1.0": {"alpha": 1.0},
 }
 
 
@@ -227,7 +235,21 @@ def main() -> None:
     parser.add_argument("--variant", action="append", choices=sorted(VARIANTS),
                         help="recipe(s) to evaluate (default: all)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--tables", type=Path,
+                        help="JSON file of tables from earlier runs (same --folds/--orders): "
+                             "the variants run now replace theirs, the section shows all")
+    parser.add_argument("--render-only", action="store_true",
+                        help="write the section from --tables without running anything")
     args = parser.parse_args()
+    kept: dict[str, list[str]] = {}
+    if args.tables and args.tables.exists():
+        kept = json.loads(args.tables.read_text(encoding="utf-8"))
+    if args.render_only:
+        names = [*VARIANTS, *(k for k in kept if k not in VARIANTS)]  # then older ones
+        text = markdown([(v, kept[v]) for v in names if v in kept], args.folds, args.orders)
+        write_section("stories-cv", text)
+        print(text)
+        return
     data = {name: load(name) for name in SETS}
     embedder = CachedEmbedder()
     embedder.embed(["warm up"])
@@ -238,6 +260,10 @@ def main() -> None:
                          log=lambda s: print(s, file=sys.stderr, flush=True),
                          **VARIANTS[variant])
         tables.append((variant, lines))
+        kept[variant] = lines
+        if args.tables:
+            args.tables.write_text(json.dumps(kept, indent=1), encoding="utf-8")
+            tables = [(v, kept[v]) for v in VARIANTS if v in kept]
         text = markdown(tables, args.folds, args.orders)
         if not args.no_write:
             write_section("stories-cv", text)

@@ -61,7 +61,10 @@ class StoryAssignment:
 #: the benchmark uses it to collect training rows for the join model.
 Observer = Callable[[str, list[str], np.ndarray], None]
 
-#: What the join model sees of an (article, candidate story) pair, in this order.
+#: What the grouper computes of an (article, candidate story) pair, in this order. The shipped
+#: model reads all but the busy x similarity products: cross-validated over whole stories
+#: (``benchmarks/stories_cv.py``, issue 15) they keyed the join threshold on how busy each dev
+#: stream happened to be and cost mixed stories recall on every fold.
 FEATURES = (
     "emb_centroid", "emb_max", "tfidf", "entities", "story_names",
     "emb_cohesion", "tfidf_cohesion", "singleton", "gap_years", "log_words",
