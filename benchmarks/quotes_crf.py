@@ -122,17 +122,10 @@ def paragraph_slices(doc) -> list[tuple[int, int]]:
 
 def decode(doc, labels: Sequence[str]) -> list[tuple[list, tuple | None, tuple | None]]:
     """Tagged runs as exact-span units: each content run a part, each S/Q run a span."""
-    runs: list[tuple[str, int, int]] = []
-    for i, lab in enumerate(labels):
-        if lab == "O":
-            continue
-        kind = lab[2:]
-        if lab.startswith("B-") or not runs or runs[-1][0] != kind or runs[-1][2] != i:
-            runs.append((kind, i, i + 1))
-        else:
-            runs[-1] = (kind, runs[-1][1], i + 1)
+    from newsweave.quote_model import tag_runs
+
     out = []
-    for kind, a, b in runs:
+    for kind, a, b in tag_runs(labels):
         span = (doc[a].idx, doc[b - 1].idx + len(doc[b - 1]))
         if kind == "C":
             out.append(([span], None, None))
