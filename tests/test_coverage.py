@@ -258,6 +258,36 @@ def test_aligned_runs_joins_small_gaps_and_drops_short_runs():
     assert aligned_runs(short, short) == []
 
 
+def test_aligned_runs_start_where_the_copy_starts_despite_subsequence_ties(monkeypatch):
+    # a longest common subsequence may break a tie the wrong way: "a" paired with the "a" of
+    # "a candidate", "Sessions" with an earlier mention. The run must still begin at
+    # "Sessions, a former senator", as the founding example's copied paragraph does.
+    from newsweave import coverage
+
+    copied = "Sessions, a former senator from Alabama, did not disclose the talks at his hearing"
+    a = word_tokens(f"He said it was false. {copied} in January.")
+    b = word_tokens(f"Sessions backed him as a candidate. {copied} last month.")
+    start_a = [t.norm for t in a].index("sessions")
+    start_b = [t.norm for t in b].index("sessions", 1)
+
+    def tied(x, y):  # "sessions" left out, "a" taken from "a candidate" (4 words before)
+        return [(start_a + 1, start_b - 2, 1), (start_a + 2, start_b + 2, 12)]
+
+    monkeypatch.setattr(coverage, "_equal_blocks", tied)
+    [(a0, a1, b0, b1)] = aligned_runs(a, b)
+    assert (a0, b0) == (start_a, start_b)
+    assert [t.norm for t in a[a0:a1]] == [t.norm for t in b[b0:b1]]
+    assert a[a1 - 1].norm == "hearing"
+
+
+def test_aligned_runs_count_quoted_words_on_both_sides():
+    said = "the plan will go ahead on Tuesday despite the protests in the capital city"
+    quoted = word_tokens(f'"{said}," she said.')
+    plain = word_tokens(f"The minister said {said}.")
+    assert aligned_runs(quoted, quoted) == []  # quoted on both sides: not copying
+    assert aligned_runs(plain, plain)  # prose on both sides is
+
+
 # --------------------------------------------------------------------------- unique
 def test_unique_keeps_what_only_one_source_says():
     docs = _analyze(

@@ -33,6 +33,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
@@ -664,6 +665,7 @@ def mark_speakers(persons: Sequence[PersonMention], cues: Sequence[Cue]) -> list
     ]
 
 
+@lru_cache(maxsize=65536)
 def _surname(name: str) -> str:
     words = re.sub(r"['’]s?$", "", name.strip()).split()
     return words[-1].lower().strip(".,") if words else ""
@@ -1447,6 +1449,7 @@ class _Item:
     confidence: float = 0.0
 
 
+@lru_cache(maxsize=65536)
 def _name_key(name: str) -> str:
     name = re.sub(r"['’]s?$", "", name.strip())
     return re.sub(r"\s+", " ", name).lower()
