@@ -57,6 +57,9 @@ class Worker:
     models it loads (spaCy, MiniLM) for every task it is given."""
 
     def __init__(self, url: str) -> None:
+        from newsweave.embed import one_core
+
+        one_core()  # a worker is one core: N workers use N cores, not 2N threads
         self.store = Store(url, create=False)
         self._leads: Any = None  # a fresh grouper, only to compute leads as grouping will
 

