@@ -470,3 +470,94 @@ def test_refresh_builds_elsewhere_and_falls_back_here(store: Store) -> None:
 
     cache.refresh(broken)  # built here instead
     assert cache.get() is not made and "centre" in cache.get().matcher.leans
+
+
+# --------------------------------------------------------------------------- updates in place
+def test_order_key_is_the_sort_order_ties_included() -> None:
+    """Binary search places an entry where ``sort_entries`` would: same dates, counts and
+    missing dates tie, the later keys and then the id decide."""
+    import random
+
+    from newsweave.catalog import Entry, order_key, sort_entries
+
+    rng = random.Random(7)
+    days = [None, "2017-03-01", "2017-03-02", "2017-03-02T10:00:00+00:00"]
+    entries = [Entry(id=f"s{i:02d}", headline="h", first_published=rng.choice(days),
+                     last_published=rng.choice(days), updated_at=rng.choice(["a", "b"]),
+                     articles=rng.randint(1, 3), coverage={"sources": rng.randint(1, 3)},
+                     outlet_keys=frozenset(), languages=frozenset())
+               for i in range(60)]
+    for sort in ("updated", "first_published", "sources", "articles"):
+        by_passes = list(entries)
+        sort_entries(by_passes, sort)
+        assert [e.id for e in sorted(entries, key=order_key(sort))] == [
+            e.id for e in by_passes], sort
+
+
+def test_answers_carried_over_many_updates_equal_a_fresh_computation(tmp_path: Path) -> None:
+    """Random writes (new stories, moves, removals, headlines), each followed by an update of
+    the list in place; some queries asked after some updates only. Every answer equals the
+    one a list built from scratch gives, and a search answered once is asked again only for
+    the stories changed since (never whole, never more stories than changed)."""
+    import random
+
+    store = open_store(str(tmp_path / "carry.db"))
+    fill(store)
+    store.import_outlets(TABLE)
+    rng = random.Random(11)
+    words = ["budget", "strike", "snow", "kites", "zeta"]
+    domains = ["theguardian.com", "cnn.com", "foxnews.com", "aninews.in", None]
+    queries = [ListQuery(sort=sort, q=q, lean=lean, limit=99)
+               for sort in ("updated", "first_published", "sources", "articles")
+               for q in (None, "budget", "strike report", "zeta")
+               for lean in (None, "left")]
+    queries += [ListQuery(q="snow", date_from="2017-03-02", limit=99),
+                ListQuery(outlet="cnn", sort="sources", limit=2, offset=1)]
+    cache = CatalogCache(store, ttl=0.0)
+    asked: list[tuple[str, object]] = []
+
+    def search(q: str, within=None) -> set[str]:
+        asked.append((q, None if within is None else frozenset(within)))
+        return store.matching_story_ids(q, within)
+
+    def check(catalog, chosen: list[ListQuery]) -> None:
+        fresh = build_catalog(store)
+        for query in chosen:
+            total, page = catalog.select(query, search)
+            want_total, want = fresh.select(query, store.matching_story_ids)
+            assert (total, [e.id for e in page]) == (want_total, [e.id for e in want]), query
+            assert [e for e in page] == list(want)  # the entries too, not only the order
+
+    check(cache.get(), queries)
+    since: dict[str, set[str]] = {q: set() for q, _ in asked}  # changed since last answered
+    n = 0
+    for step in range(25):
+        stories = sorted({e.id for e in cache.get().entries})
+        kind = rng.choice(["new", "move", "headline", "new"])
+        if kind == "new":
+            n += 1
+            day = rng.choice([None, f"2017-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"])
+            a = art(f"n{n}", rng.choice(domains), day, rng.choice(words))
+            store.add_articles([a])
+            target = rng.choice(stories + [f"new{n}"])
+            store.save_stories({a.id: target}, {target: f"Story {target}"})
+        elif kind == "move":
+            members = store.story_memberships()
+            sid = rng.choice(sorted(members))
+            aid = rng.choice([m[0] for m in members[sid]])
+            store.save_stories({aid: rng.choice(stories)}, {})  # may empty (remove) a story
+        else:
+            sid = rng.choice(stories)
+            store.save_stories({}, {sid: f"Headline {step}"})
+        changed = {sid for sid, _ in store.story_changes(cache._stamp or 0)}
+        for q in since:
+            since[q] |= changed
+        before = len(asked)
+        check(cache.get(), rng.sample(queries, 6) if step < 24 else queries)
+        for q, within in asked[before:]:
+            if q in since:  # answered before: only what changed since is asked again
+                assert within == since[q], (q, within, since[q])
+            since[q] = set()
+    assert any(within is not None and len(within) < len(cache.get().entries)
+               for _q, within in asked)
+    store.close()
