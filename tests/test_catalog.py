@@ -527,6 +527,10 @@ def test_answers_carried_over_many_updates_equal_a_fresh_computation(tmp_path: P
             want_total, want = fresh.select(query, store.matching_story_ids)
             assert (total, [e.id for e in page]) == (want_total, [e.id for e in want]), query
             assert [e for e in page] == list(want)  # the entries too, not only the order
+            shown = (total, [e.id for e in page])
+            rendered = catalog.view(("page", query), query, search,
+                                    lambda shown=shown: shown)  # reused when untouched
+            assert rendered == (want_total, [e.id for e in want]), query
 
     check(cache.get(), queries)
     since: dict[str, set[str]] = {q: set() for q, _ in asked}  # changed since last answered
@@ -561,3 +565,41 @@ def test_answers_carried_over_many_updates_equal_a_fresh_computation(tmp_path: P
     assert any(within is not None and len(within) < len(cache.get().entries)
                for _q, within in asked)
     store.close()
+
+
+def test_a_rendering_is_reused_after_a_write_only_if_its_answer_is_untouched(
+        store: Store) -> None:
+    """A list page or API answer rendered for one catalog is reused by the updated one when
+    the write changed nothing it shows (the same answer list, the same other inputs); a write
+    that adds a story to its answer, or other inputs, make it again."""
+    cache = CatalogCache(store, ttl=0.0)
+    made: list[int] = []
+
+    def render(catalog, query: ListQuery, depends: object = "d") -> object:
+        def make() -> object:
+            made.append(1)
+            total, page = catalog.select(query, store.matching_story_ids)
+            return (total, tuple(e.id for e in page))
+        return catalog.view(("page", query), query, store.matching_story_ids, make, depends)
+
+    budget, everything = ListQuery(q="budget"), ListQuery()
+    first = render(cache.get(), budget)
+    assert first == (1, ("mixed",)) and len(made) == 1
+    render(cache.get(), everything)
+    assert len(made) == 2
+
+    store.add_articles([art("s9", "cnn.com", "2017-06-01", "strike")])
+    store.save_stories({"s9": "new"}, {"new": "A new story"})
+    second = cache.get()
+    assert second.generation > 0  # updated in place, not rebuilt
+    assert render(second, budget) is first and len(made) == 2  # untouched: reused
+    assert render(second, everything)[0] == 5 and len(made) == 3  # a new story: made again
+
+    store.add_articles([art("k9", "cnn.com", "2017-06-02", "kites")])
+    store.save_stories({"k9": "new"}, {})
+    assert render(cache.get(), budget, depends="other") == first and len(made) == 4
+
+    store.add_articles([art("b9", "cnn.com", "2017-06-03", "budget")])
+    store.save_stories({"b9": "new"}, {})  # the new story now matches the search too
+    assert render(cache.get(), budget, depends="other") == (2, ("new", "mixed"))
+    assert len(made) == 5

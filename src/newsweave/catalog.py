@@ -163,11 +163,28 @@ class Catalog:
         """(total matching, the page asked for). ``search(q)``: the ids of stories whose
         articles contain the words of ``q`` (the store's full-text search), asked only when
         the query has words and its answer is not cached yet."""
-        key = (query.sort, query.q, query.outlet and query.outlet.casefold(),
-               query.lean and query.lean.casefold(), query.country and query.country.casefold(),
-               query.date_from, query.date_to, query.language and query.language.casefold())
-        hits = self._hits_for(key, search)
+        hits = self._hits_for(_select_key(query), search)
         return len(hits), hits[query.offset: query.offset + query.limit]
+
+    def view(self, key: tuple[Any, ...], query: ListQuery,
+             search: Callable[..., set[str]] | None, make: Callable[[], Any],
+             depends: Any = None) -> Any:
+        """``memo(key, make)`` for a rendering of ``query``'s answer (a list page, an API
+        answer) that depends on nothing but that answer and ``depends``: an earlier catalog
+        of the lineage's rendering is reused when this catalog's answer is the very same list
+        (no story the updates since changed is in it or joins it) and ``depends`` is equal.
+        After a write, the searches and filters it did not touch are not rendered again."""
+        got = self.cached(key)
+        if got is not None:
+            return got
+        hits = self._hits_for(_select_key(query), search)
+        assert self.lineage is not None
+        kept = self.lineage.view(key, hits, depends)
+        if kept is not None:
+            return self.memo(key, lambda: kept)
+        value = self.memo(key, make)
+        self.lineage.keep_view(key, self.generation, hits, depends, value)
+        return value
 
     def _hits_for(self, key: tuple[Any, ...],
                   search: Callable[[str], set[str]] | None) -> list[Entry]:
@@ -243,11 +260,21 @@ class Catalog:
             return old
         hits = [e for e in old if e.id not in changed]
         order = order_key(key[0])
+        placed = False
         for sid in sorted(changed):
             e = self.entry(sid)
             if e is not None and _keep(e, key, matching):
                 hits.insert(bisect.bisect_left(hits, order(e), key=order), e)
-        return hits
+                placed = True
+        # untouched by the changes: the very same list, so what was rendered from it stays
+        return old if not placed and len(hits) == len(old) else hits
+
+
+def _select_key(query: ListQuery) -> tuple[Any, ...]:
+    """What a ``select`` answer depends on, apart from paging (filters casefolded)."""
+    return (query.sort, query.q, query.outlet and query.outlet.casefold(),
+            query.lean and query.lean.casefold(), query.country and query.country.casefold(),
+            query.date_from, query.date_to, query.language and query.language.casefold())
 
 
 def _unfiltered(sort: str) -> tuple[Any, ...]:
@@ -276,6 +303,10 @@ class Lineage:
         self._parents: OrderedDict[int, tuple[int, frozenset[str]]] = OrderedDict()
         self._matching: OrderedDict[str, tuple[int, frozenset[str]]] = OrderedDict()
         self._hits: OrderedDict[tuple[Any, ...], tuple[int, list[Entry]]] = OrderedDict()
+        # a rendering -> (generation, the answer list it was made from, its other
+        # dependencies, the rendering)
+        self._views: OrderedDict[tuple[Any, ...], tuple[int, list[Entry], Any, Any]] = (
+            OrderedDict())
 
     def advance(self, parent: int, changed: Collection[str]) -> int:
         """A new generation, updated from ``parent`` by re-reading ``changed``."""
@@ -331,6 +362,25 @@ class Lineage:
 
     def keep_hits(self, key: tuple[Any, ...], generation: int, hits: list[Entry]) -> None:
         _keep_latest(self._lock, self._hits, key, generation, hits)
+
+    def view(self, key: tuple[Any, ...], hits: list[Entry], depends: Any) -> Any | None:
+        """The rendering kept for ``key`` if it was made from the list ``hits`` itself and
+        the same ``depends`` (None otherwise)."""
+        with self._lock:
+            kept = self._views.get(key)
+        if kept is None or kept[1] is not hits or kept[2] != depends:
+            return None
+        return kept[3]
+
+    def keep_view(self, key: tuple[Any, ...], generation: int, hits: list[Entry],
+                  depends: Any, value: Any) -> None:
+        with self._lock:
+            kept = self._views.get(key)
+            if kept is None or kept[0] <= generation:
+                self._views[key] = (generation, hits, depends, value)
+            self._views.move_to_end(key)
+            while len(self._views) > MEMO_SIZES["pages"]:
+                self._views.popitem(last=False)
 
 
 def _keep_latest(lock: threading.Lock, memo: OrderedDict[Any, tuple[int, Any]], key: Any,

@@ -1243,7 +1243,8 @@ def create_app(
                                "limit": query.limit, "offset": query.offset,
                                "sort": query.sort}, ensure_ascii=False).encode()
 
-        return catalog.memo(key, make)
+        # made again after a write only when the write changed this answer
+        return catalog.view(key, query, store.matching_story_ids, make)
 
     @app.get("/api/stories", tags=["api"],
              summary="Stories: sorted, filtered and paged, each with its sources and coverage",
@@ -1430,8 +1431,11 @@ def create_app(
         """The list page, rendered once per store version and query (readers repeat the
         same few views: the front page, a lean, a country)."""
         catalog = catalog or catalogs.get()
-        return catalog.memo(("index", token is not None, query, page),
-                            lambda: render_index(query, page, catalog))
+        # made again after a write only when the write changed this answer or the outlet
+        # names the filters offer
+        return catalog.view(("index", token is not None, query, page), query,
+                            store.matching_story_ids,
+                            lambda: render_index(query, page, catalog), catalog.outlet_names)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(
