@@ -603,3 +603,46 @@ def test_a_rendering_is_reused_after_a_write_only_if_its_answer_is_untouched(
     store.save_stories({"b9": "new"}, {})  # the new story now matches the search too
     assert render(cache.get(), budget, depends="other") == (2, ("new", "mixed"))
     assert len(made) == 5
+
+
+def test_an_updated_list_is_warmed_before_it_replaces_the_old(store: Store) -> None:
+    """``warm(old, new)`` runs on the list updated after a write while readers still get the
+    old one; what it makes is there for the first reader of the new one."""
+    seen: list[tuple[object, object, object]] = []
+    budget = ListQuery(q="budget")
+
+    def warm(old, new) -> None:
+        seen.append((old, new, cache.latest()))
+        new.view(("page", budget), budget, store.matching_story_ids,
+                 lambda: new.select(budget, store.matching_story_ids)[0])
+
+    cache = CatalogCache(store, ttl=0.0, warm=warm)
+    first = cache.get()
+    assert seen == []  # a whole build has nothing to warm from
+    store.add_articles([art("b9", "cnn.com", "2017-06-02", "budget")])
+    store.save_stories({"b9": "new"}, {"new": "A new story"})
+    second = cache.get()
+    assert [(o, n) for o, n, _ in seen] == [(first, second)]
+    assert seen[0][2] is first  # readers had the old list while it was warmed
+    assert second.cached(("page", budget)) == 2  # the new story counted, before anyone asked
+
+
+def test_list_pages_asked_before_a_write_are_made_for_the_new_list(tmp_path: Path) -> None:
+    """Through the server: after another process's write, the search page readers asked for
+    is made for the updated list before it is installed, and shows the new story."""
+    s = open_store(str(tmp_path / "warm.db"))
+    fill(s)
+    app = create_app(s, "tok", brief_fn=hand_brief, group_fn=lambda st: None)
+    with TestClient(app) as c:
+        assert "Mixed coverage" in c.get("/", params={"q": "budget"}).text
+        assert c.get("/api/stories", params={"q": "budget"}).json()["total"] == 1
+        s.add_articles([art("b9", "cnn.com", "2017-06-02", "budget")])
+        s.save_stories({"b9": "new"}, {"new": "A brand new story"})
+        app.state.catalogs.refresh()
+        latest = app.state.catalogs.latest()
+        assert latest.generation > 0  # updated in place
+        keys = latest.page_keys()
+        assert {k[0] for k in keys} == {"index", "api"}  # both made before anyone asked
+        assert "A brand new story" in c.get("/", params={"q": "budget"}).text
+        assert c.get("/api/stories", params={"q": "budget"}).json()["total"] == 2
+    s.close()

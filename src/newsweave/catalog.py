@@ -137,6 +137,11 @@ class Catalog:
         return self.memo(("outlet names",), lambda: sorted(
             {n for e in self.entries for n in e.outlets}, key=str.casefold), "small")
 
+    def page_keys(self) -> list[tuple[Any, ...]]:
+        """The keys of the renderings this catalog holds, least recently used first."""
+        with self._lock:
+            return list(self._memo["pages"])
+
     def cached(self, key: tuple[Any, ...], pool: str = "pages") -> Any | None:
         """What ``memo`` holds for ``key``, without making it (None if nothing)."""
         with self._lock:
@@ -553,9 +558,14 @@ class CatalogCache:
     another process shows within that), rebuilt by one thread while the others wait for it."""
 
     def __init__(self, store: Any, ttl: float = 1.0,
-                 building: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
+                 building: Callable[[], AbstractContextManager[Any]] | None = None,
+                 warm: Callable[[Catalog, Catalog], None] | None = None) -> None:
         self.store = store
         self.ttl = ttl
+        # ``warm(old, new)``: run on a catalog updated in place before it replaces the old
+        # one (the server renders there again what readers asked of the old one, so no reader
+        # meets an empty cache after a write; they answer from the old list meanwhile)
+        self.warm = warm
         # entered around building and installing a new catalog (the server: garbage collector)
         self.building = building or nullcontext
         self._lock = threading.Lock()
@@ -593,7 +603,13 @@ class CatalogCache:
             return False
         stamp = max((seq for _sid, seq in changes), default=self._stamp)
         with self.building():
-            self._catalog = updated_catalog(self.store, old, changed) if changed else old
+            new = updated_catalog(self.store, old, changed) if changed else old
+            if new is not old and self.warm is not None:
+                try:
+                    self.warm(old, new)
+                except Exception as exc:  # noqa: BLE001 - readers make what is missing
+                    log.warning("warming the updated story list failed: %s", exc)
+            self._catalog = new
             self._version = version
         self._stamp = stamp
         return True

@@ -73,6 +73,7 @@ MAX_OFFSET = 10_000_000  # far past any store; a larger one is a 422, not an ove
 CSV_MAX_ROWS = 100_000
 CACHE_SIZE = 256  # briefs kept in memory (each a few tens of KiB)
 ROW_TTL_S = 1.0  # how stale a story row may be: bounds how late another process's write shows
+WARM_VIEWS = 64  # list pages and API answers made again for a list updated after a write
 FULL_GC_EVERY_S = 3600.0  # frozen objects are looked at by the cycle collector this often
 BRIEF_WORDS = app_layer.BRIEF_WORDS  # stored briefs: one word budget for server and CLI
 WEAVING_RETRY_S = 3  # a page or client asked to come back while a brief is woven
@@ -942,7 +943,20 @@ def create_app(
     rows = RecentRows(ttl=ttl)
     states = RecentRows(ttl=ttl)  # story id -> app.CurrentBrief, as fresh as its row
     gens = Generations()
-    catalogs = CatalogCache(store, ttl=row_ttl, building=HeapFreezer())
+    def warm_views(old: Any, new: Any) -> None:
+        """Before an updated story list replaces ``old``: the list pages and API answers
+        readers asked of ``old`` (the latest ``WARM_VIEWS``) made for ``new``, in the
+        updating thread, one after another. Most are reused (``Catalog.view``: the write did
+        not touch them); the searches are asked again for the changed stories only. Without
+        this, the first readers after a write all made them at once in worker threads,
+        queueing on the GIL (search p99 in app 360-400 ms beside 2 POSTs a second)."""
+        for key in old.page_keys()[-WARM_VIEWS:]:
+            if key[0] == "index":
+                index_page(key[2], key[3], new)
+            elif key[0] == "api":
+                list_json(key[1], key, new)
+
+    catalogs = CatalogCache(store, ttl=row_ttl, building=HeapFreezer(), warm=warm_views)
     write_lock = threading.Lock()
 
     # the real models run in a child process (jobs.py: the readers keep this one's GIL);
