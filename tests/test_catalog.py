@@ -470,3 +470,179 @@ def test_refresh_builds_elsewhere_and_falls_back_here(store: Store) -> None:
 
     cache.refresh(broken)  # built here instead
     assert cache.get() is not made and "centre" in cache.get().matcher.leans
+
+
+# --------------------------------------------------------------------------- updates in place
+def test_order_key_is_the_sort_order_ties_included() -> None:
+    """Binary search places an entry where ``sort_entries`` would: same dates, counts and
+    missing dates tie, the later keys and then the id decide."""
+    import random
+
+    from newsweave.catalog import Entry, order_key, sort_entries
+
+    rng = random.Random(7)
+    days = [None, "2017-03-01", "2017-03-02", "2017-03-02T10:00:00+00:00"]
+    entries = [Entry(id=f"s{i:02d}", headline="h", first_published=rng.choice(days),
+                     last_published=rng.choice(days), updated_at=rng.choice(["a", "b"]),
+                     articles=rng.randint(1, 3), coverage={"sources": rng.randint(1, 3)},
+                     outlet_keys=frozenset(), languages=frozenset())
+               for i in range(60)]
+    for sort in ("updated", "first_published", "sources", "articles"):
+        by_passes = list(entries)
+        sort_entries(by_passes, sort)
+        assert [e.id for e in sorted(entries, key=order_key(sort))] == [
+            e.id for e in by_passes], sort
+
+
+def test_answers_carried_over_many_updates_equal_a_fresh_computation(tmp_path: Path) -> None:
+    """Random writes (new stories, moves, removals, headlines), each followed by an update of
+    the list in place; some queries asked after some updates only. Every answer equals the
+    one a list built from scratch gives, and a search answered once is asked again only for
+    the stories changed since (never whole, never more stories than changed)."""
+    import random
+
+    store = open_store(str(tmp_path / "carry.db"))
+    fill(store)
+    store.import_outlets(TABLE)
+    rng = random.Random(11)
+    words = ["budget", "strike", "snow", "kites", "zeta"]
+    domains = ["theguardian.com", "cnn.com", "foxnews.com", "aninews.in", None]
+    queries = [ListQuery(sort=sort, q=q, lean=lean, limit=99)
+               for sort in ("updated", "first_published", "sources", "articles")
+               for q in (None, "budget", "strike report", "zeta")
+               for lean in (None, "left")]
+    queries += [ListQuery(q="snow", date_from="2017-03-02", limit=99),
+                ListQuery(outlet="cnn", sort="sources", limit=2, offset=1)]
+    cache = CatalogCache(store, ttl=0.0)
+    asked: list[tuple[str, object]] = []
+
+    def search(q: str, within=None) -> set[str]:
+        asked.append((q, None if within is None else frozenset(within)))
+        return store.matching_story_ids(q, within)
+
+    def check(catalog, chosen: list[ListQuery]) -> None:
+        fresh = build_catalog(store)
+        for query in chosen:
+            total, page = catalog.select(query, search)
+            want_total, want = fresh.select(query, store.matching_story_ids)
+            assert (total, [e.id for e in page]) == (want_total, [e.id for e in want]), query
+            assert [e for e in page] == list(want)  # the entries too, not only the order
+            shown = (total, [e.id for e in page])
+            rendered = catalog.view(("page", query), query, search,
+                                    lambda shown=shown: shown)  # reused when untouched
+            assert rendered == (want_total, [e.id for e in want]), query
+
+    check(cache.get(), queries)
+    since: dict[str, set[str]] = {q: set() for q, _ in asked}  # changed since last answered
+    n = 0
+    for step in range(25):
+        stories = sorted({e.id for e in cache.get().entries})
+        kind = rng.choice(["new", "move", "headline", "new"])
+        if kind == "new":
+            n += 1
+            day = rng.choice([None, f"2017-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"])
+            a = art(f"n{n}", rng.choice(domains), day, rng.choice(words))
+            store.add_articles([a])
+            target = rng.choice(stories + [f"new{n}"])
+            store.save_stories({a.id: target}, {target: f"Story {target}"})
+        elif kind == "move":
+            members = store.story_memberships()
+            sid = rng.choice(sorted(members))
+            aid = rng.choice([m[0] for m in members[sid]])
+            store.save_stories({aid: rng.choice(stories)}, {})  # may empty (remove) a story
+        else:
+            sid = rng.choice(stories)
+            store.save_stories({}, {sid: f"Headline {step}"})
+        changed = {sid for sid, _ in store.story_changes(cache._stamp or 0)}
+        for q in since:
+            since[q] |= changed
+        before = len(asked)
+        check(cache.get(), rng.sample(queries, 6) if step < 24 else queries)
+        for q, within in asked[before:]:
+            if q in since:  # answered before: only what changed since is asked again
+                assert within == since[q], (q, within, since[q])
+            since[q] = set()
+    assert any(within is not None and len(within) < len(cache.get().entries)
+               for _q, within in asked)
+    store.close()
+
+
+def test_a_rendering_is_reused_after_a_write_only_if_its_answer_is_untouched(
+        store: Store) -> None:
+    """A list page or API answer rendered for one catalog is reused by the updated one when
+    the write changed nothing it shows (the same answer list, the same other inputs); a write
+    that adds a story to its answer, or other inputs, make it again."""
+    cache = CatalogCache(store, ttl=0.0)
+    made: list[int] = []
+
+    def render(catalog, query: ListQuery, depends: object = "d") -> object:
+        def make() -> object:
+            made.append(1)
+            total, page = catalog.select(query, store.matching_story_ids)
+            return (total, tuple(e.id for e in page))
+        return catalog.view(("page", query), query, store.matching_story_ids, make, depends)
+
+    budget, everything = ListQuery(q="budget"), ListQuery()
+    first = render(cache.get(), budget)
+    assert first == (1, ("mixed",)) and len(made) == 1
+    render(cache.get(), everything)
+    assert len(made) == 2
+
+    store.add_articles([art("s9", "cnn.com", "2017-06-01", "strike")])
+    store.save_stories({"s9": "new"}, {"new": "A new story"})
+    second = cache.get()
+    assert second.generation > 0  # updated in place, not rebuilt
+    assert render(second, budget) is first and len(made) == 2  # untouched: reused
+    assert render(second, everything)[0] == 5 and len(made) == 3  # a new story: made again
+
+    store.add_articles([art("k9", "cnn.com", "2017-06-02", "kites")])
+    store.save_stories({"k9": "new"}, {})
+    assert render(cache.get(), budget, depends="other") == first and len(made) == 4
+
+    store.add_articles([art("b9", "cnn.com", "2017-06-03", "budget")])
+    store.save_stories({"b9": "new"}, {})  # the new story now matches the search too
+    assert render(cache.get(), budget, depends="other") == (2, ("new", "mixed"))
+    assert len(made) == 5
+
+
+def test_an_updated_list_is_warmed_before_it_replaces_the_old(store: Store) -> None:
+    """``warm(old, new)`` runs on the list updated after a write while readers still get the
+    old one; what it makes is there for the first reader of the new one."""
+    seen: list[tuple[object, object, object]] = []
+    budget = ListQuery(q="budget")
+
+    def warm(old, new) -> None:
+        seen.append((old, new, cache.latest()))
+        new.view(("page", budget), budget, store.matching_story_ids,
+                 lambda: new.select(budget, store.matching_story_ids)[0])
+
+    cache = CatalogCache(store, ttl=0.0, warm=warm)
+    first = cache.get()
+    assert seen == []  # a whole build has nothing to warm from
+    store.add_articles([art("b9", "cnn.com", "2017-06-02", "budget")])
+    store.save_stories({"b9": "new"}, {"new": "A new story"})
+    second = cache.get()
+    assert [(o, n) for o, n, _ in seen] == [(first, second)]
+    assert seen[0][2] is first  # readers had the old list while it was warmed
+    assert second.cached(("page", budget)) == 2  # the new story counted, before anyone asked
+
+
+def test_list_pages_asked_before_a_write_are_made_for_the_new_list(tmp_path: Path) -> None:
+    """Through the server: after another process's write, the search page readers asked for
+    is made for the updated list before it is installed, and shows the new story."""
+    s = open_store(str(tmp_path / "warm.db"))
+    fill(s)
+    app = create_app(s, "tok", brief_fn=hand_brief, group_fn=lambda st: None)
+    with TestClient(app) as c:
+        assert "Mixed coverage" in c.get("/", params={"q": "budget"}).text
+        assert c.get("/api/stories", params={"q": "budget"}).json()["total"] == 1
+        s.add_articles([art("b9", "cnn.com", "2017-06-02", "budget")])
+        s.save_stories({"b9": "new"}, {"new": "A brand new story"})
+        app.state.catalogs.refresh()
+        latest = app.state.catalogs.latest()
+        assert latest.generation > 0  # updated in place
+        keys = latest.page_keys()
+        assert {k[0] for k in keys} == {"index", "api"}  # both made before anyone asked
+        assert "A brand new story" in c.get("/", params={"q": "budget"}).text
+        assert c.get("/api/stories", params={"q": "budget"}).json()["total"] == 2
+    s.close()

@@ -315,3 +315,45 @@ def test_brief_etag_answers_304_until_a_new_version(served) -> None:
     old = c.get(f"/api/stories/{STORY}/brief", params={"version": 1},
                 headers={"If-None-Match": '"v1"'})
     assert old.status_code == 304  # version 1 itself never changes
+
+
+def test_watch_asks_sqlite_only_after_a_commit(tmp_path: Path) -> None:
+    """Between commits a poll reads the WAL-index header and nothing else; any commit, by
+    this process or another, makes the next poll ask SQLite, and a change is never missed."""
+    import newsweave.changes as changes_module
+
+    db = tmp_path / "h.db"
+    store = open_store(str(db))
+    a, b, c = read_articles([EXAMPLE])
+    store.add_articles([a, b, c])
+    store.save_stories({a.id: "s1", b.id: "s2", c.id: "s2"}, {"s1": "One", "s2": "Two"})
+    watch = ChangeWatch.for_store(store)
+    assert watch is not None and watch._shm is not None
+    asked: list[int] = []
+    real = watch._data_version
+    watch._data_version = lambda: asked.append(1) or real()  # type: ignore[method-assign]
+    for _ in range(5):
+        assert watch.poll() == set()
+    assert asked == []  # nothing committed: no SQLite call at all
+    other_process_stores_brief(db, "s2", [b.id, c.id], "fp", "{}")
+    assert watch.poll() == {"s2"} and len(asked) == 1
+    assert watch.poll() == set() and len(asked) == 1
+    store.add_articles([Article("lone", "An article in no story.")])
+    assert watch.poll() == set() and len(asked) == 2  # a commit: asked, nothing changed
+    store.save_stories({a.id: "s2"}, {})
+    assert watch.poll() == {"s1", "s2"}
+    watch.close()
+
+    # no header to read (not in WAL mode, or it cannot be read): every poll asks SQLite
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(changes_module.os, "pread", lambda *_a: (_ for _ in ()).throw(OSError()))
+    try:
+        blind = ChangeWatch.for_store(store)
+        assert blind is not None
+        store.save_stories({a.id: "s1"}, {})
+        assert blind.poll() == {"s1", "s2"}
+        assert blind.poll() == set()
+        blind.close()
+    finally:
+        monkey.undo()
+    store.close()

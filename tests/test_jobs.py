@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsweave.jobs import JOB_NICE, JobFailed, JobProcess
+from newsweave.jobs import IDLE_ENV, JOB_IDLE, JOB_NICE, JobFailed, JobProcess
 from newsweave.store import open_store
 
 
@@ -23,10 +23,33 @@ def jobs(tmp_path: Path) -> Iterator[JobProcess]:
 
 
 def test_jobs_run_in_a_niced_child(jobs: JobProcess) -> None:
-    pid, nice = jobs.call("info")
+    pid, nice, _policies = jobs.call("info")
     assert pid != os.getpid()
     assert nice == min(19, os.nice(0) + JOB_NICE)
     assert jobs.call("info")[0] == pid  # the same child stays for the next job
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="no SCHED_IDLE on this OS")
+def test_the_child_runs_in_the_idle_class_and_its_threads_too(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "idle.db"))
+    idle, plain = JobProcess(store.url, idle=True), JobProcess(store.url, idle=False)
+    try:
+        _pid, _nice, policies = idle.call("info")
+        assert policies and set(policies) == {os.SCHED_IDLE}
+        _pid, _nice, policies = plain.call("info")
+        assert policies and os.SCHED_IDLE not in policies
+    finally:
+        idle.close()
+        plain.close()
+        store.close()
+    assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the server itself is untouched
+
+
+def test_the_idle_class_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(IDLE_ENV, "0")
+    assert JobProcess("sqlite:///x.db").idle is False
+    monkeypatch.setenv(IDLE_ENV, "1")
+    assert JobProcess("sqlite:///x.db").idle is JOB_IDLE
 
 
 def test_a_failing_job_is_one_line_and_the_child_stays(jobs: JobProcess) -> None:

@@ -191,6 +191,34 @@ def _grouped(store: Store) -> None:
     )
 
 
+def test_matching_within_a_few_stories_equals_the_whole_match_cut_to_them(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-article seek used for a few stories and the whole-index match used for many
+    answer the same, for words in one member, in two members (no match: every word must be in
+    one article), stemmed, none, and for unknown and removed stories."""
+    import newsweave.store as store_module
+
+    store.add_articles([SESSIONS, FLYNN, QUAKE, art("x", "Kislyak spoke to reporters.")])
+    store.save_stories({"ani": "russia", "wp": "russia", "ap": "quake", "x": "talk"},
+                       {"russia": "Sessions", "quake": "Quake", "talk": "Talk"})
+    everything = {"russia", "quake", "talk", "nope"}
+    queries = ["kislyak", "resigning kislyak", "sessions flynn", "earthquakes", "zzz", '"*',
+               "kislyak reporters"]
+    seek = {q: store.matching_story_ids(q, everything) for q in queries}
+    monkeypatch.setattr(store_module, "SEEK_WITHIN_MAX", 0)  # the whole-index path
+    whole = {q: store.matching_story_ids(q, everything) for q in queries}
+    assert seek == whole
+    assert seek["kislyak"] == {"russia", "talk"} and seek["resigning kislyak"] == {"russia"}
+    assert seek["sessions flynn"] == set() and seek["earthquakes"] == {"quake"}
+    assert seek["kislyak reporters"] == {"talk"} and seek['"*'] == set()
+    monkeypatch.setattr(store_module, "SEEK_WITHIN_MAX", 25)
+    assert store.matching_story_ids("kislyak", {"talk", "quake"}) == {"talk"}
+    store.save_stories({"x": "russia"}, {})  # "talk" left empty: removed
+    assert store.get_story("talk") is None
+    assert store.matching_story_ids("kislyak", everything) == {"russia"}
+    assert store.matching_story_ids("kislyak") == {"russia"}
+
+
 def test_save_and_read_stories(store: Store) -> None:
     _grouped(store)
     russia = store.get_story("russia")

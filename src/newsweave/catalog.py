@@ -11,6 +11,7 @@ search stays in the database (FTS5 / tsvector) and only narrows the ids.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import io
@@ -109,22 +110,37 @@ class Catalog:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # search word(s) -> ids of the matching stories, as the store answered for this catalog
     _matching: OrderedDict[str, frozenset[str]] = field(default_factory=OrderedDict)
-    # (an older catalog's search answers, the stories changed since): a search it answered is
-    # re-asked of the store for the changed stories only (``updated_catalog``)
-    _carried: tuple[dict[str, frozenset[str]], frozenset[str]] | None = None
-    # the older catalog's filtered, sorted answers, and this one's entries of the changed
-    # stories: an answer is then the old one with those stories re-filtered and re-placed
-    _carried_hits: dict[tuple[Any, ...], list[Entry]] | None = None
-    _fresh: dict[str, Entry] | None = None
+    # what this catalog shares with the catalogs it was updated from and into, and its place
+    # among them (``Lineage``): answers are carried over, the changed stories redone
+    lineage: Lineage | None = None
+    generation: int = 0
+    _by_id: dict[str, Entry] | None = None
+
+    def __post_init__(self) -> None:
+        if self.lineage is None:
+            self.lineage = Lineage()
+            self.generation = self.lineage.generation
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its data (the server's job process builds it): caches start empty."""
         return (Catalog, (self.entries, self.matcher, self.has_language))
 
+    def entry(self, story_id: str) -> Entry | None:
+        """The story's entry (None: not in the list)."""
+        by_id = self._by_id
+        if by_id is None:
+            by_id = self._by_id = {e.id: e for e in self.entries}
+        return by_id.get(story_id)
+
     @property
     def outlet_names(self) -> list[str]:
         return self.memo(("outlet names",), lambda: sorted(
             {n for e in self.entries for n in e.outlets}, key=str.casefold), "small")
+
+    def page_keys(self) -> list[tuple[Any, ...]]:
+        """The keys of the renderings this catalog holds, least recently used first."""
+        with self._lock:
+            return list(self._memo["pages"])
 
     def cached(self, key: tuple[Any, ...], pool: str = "pages") -> Any | None:
         """What ``memo`` holds for ``key``, without making it (None if nothing)."""
@@ -152,11 +168,28 @@ class Catalog:
         """(total matching, the page asked for). ``search(q)``: the ids of stories whose
         articles contain the words of ``q`` (the store's full-text search), asked only when
         the query has words and its answer is not cached yet."""
-        key = (query.sort, query.q, query.outlet and query.outlet.casefold(),
-               query.lean and query.lean.casefold(), query.country and query.country.casefold(),
-               query.date_from, query.date_to, query.language and query.language.casefold())
-        hits = self._hits_for(key, search)
+        hits = self._hits_for(_select_key(query), search)
         return len(hits), hits[query.offset: query.offset + query.limit]
+
+    def view(self, key: tuple[Any, ...], query: ListQuery,
+             search: Callable[..., set[str]] | None, make: Callable[[], Any],
+             depends: Any = None) -> Any:
+        """``memo(key, make)`` for a rendering of ``query``'s answer (a list page, an API
+        answer) that depends on nothing but that answer and ``depends``: an earlier catalog
+        of the lineage's rendering is reused when this catalog's answer is the very same list
+        (no story the updates since changed is in it or joins it) and ``depends`` is equal.
+        After a write, the searches and filters it did not touch are not rendered again."""
+        got = self.cached(key)
+        if got is not None:
+            return got
+        hits = self._hits_for(_select_key(query), search)
+        assert self.lineage is not None
+        kept = self.lineage.view(key, hits, depends)
+        if kept is not None:
+            return self.memo(key, lambda: kept)
+        value = self.memo(key, make)
+        self.lineage.keep_view(key, self.generation, hits, depends, value)
+        return value
 
     def _hits_for(self, key: tuple[Any, ...],
                   search: Callable[[str], set[str]] | None) -> list[Entry]:
@@ -175,16 +208,11 @@ class Catalog:
         else:
             q = key[1]
             matching = self._match(q, search) if q and search is not None else None
-            old = self._carried_hits.get(key) if self._carried_hits is not None else None
-            if old is not None and self._carried is not None and self._fresh is not None:
-                # the same total order on any subset: sorting the few hits gives the order
-                # filtering the whole sorted list would
-                changed = self._carried[1]
-                hits = [e for e in old if e.id not in changed] + [
-                    e for e in self._fresh.values() if _keep(e, key, matching)]
-                sort_entries(hits, key[0])
-            else:
+            hits = self._carried_hits(key, matching)
+            if hits is None:
                 hits = [e for e in self._ordered(key[0]) if _keep(e, key, matching)]
+            assert self.lineage is not None
+            self.lineage.keep_hits(key, self.generation, hits)
         with self._lock:  # one catalog = one store version: a result stays right
             self._hits[key] = hits
             while len(self._hits) > HITS_CACHED:
@@ -193,17 +221,14 @@ class Catalog:
 
     def _match(self, q: str, search: Callable[..., set[str]]) -> frozenset[str]:
         """The stories matching search ``q``: asked of ``search`` once per catalog, and of
-        an updated catalog only for the stories changed since the one it came from."""
+        an updated catalog only for the stories changed since a catalog it came from
+        answered it (``Lineage.matching``)."""
         with self._lock:
             got = self._matching.get(q)
         if got is not None:
             return got
-        carried = self._carried
-        if carried is not None and q in carried[0]:
-            old, changed = carried
-            got = frozenset((old[q] - changed) | set(search(q, changed)))
-        else:
-            got = frozenset(search(q))
+        assert self.lineage is not None
+        got = self.lineage.matching(q, self.generation, search)
         with self._lock:
             self._matching[q] = got
             while len(self._matching) > HITS_CACHED:
@@ -211,12 +236,201 @@ class Catalog:
         return got
 
     def _ordered(self, sort: str) -> list[Entry]:
+        """Every entry in ``sort`` order: once per catalog, and carried over from an earlier
+        catalog of the lineage when one had it (a filter keeps the order)."""
         ordered = self._orders.get(sort)
-        if ordered is None:  # sorted once per catalog; a filter keeps the order
-            ordered = list(self.entries)
-            sort_entries(ordered, sort)
+        if ordered is None:
+            ordered = self._carried_hits(_unfiltered(sort), None)
+            if ordered is None:
+                ordered = list(self.entries)
+                sort_entries(ordered, sort)
+            assert self.lineage is not None
+            self.lineage.keep_hits(_unfiltered(sort), self.generation, ordered)
             self._orders[sort] = ordered
         return ordered
+
+    def _carried_hits(self, key: tuple[Any, ...], matching: frozenset[str] | None
+                      ) -> list[Entry] | None:
+        """The answer to ``key`` (no date range) made from the one an earlier catalog of the
+        lineage gave: the stories changed since are taken out and, where they pass the
+        filters now, put back at their place in the order (a binary search each), so a write
+        that changed a few stories costs those few, not a sort of the whole list. None: no
+        earlier answer to start from."""
+        assert self.lineage is not None
+        carried = self.lineage.hits(key, self.generation)
+        if carried is None:
+            return None
+        old, changed = carried
+        if not changed:
+            return old
+        hits = [e for e in old if e.id not in changed]
+        order = order_key(key[0])
+        placed = False
+        for sid in sorted(changed):
+            e = self.entry(sid)
+            if e is not None and _keep(e, key, matching):
+                hits.insert(bisect.bisect_left(hits, order(e), key=order), e)
+                placed = True
+        # untouched by the changes: the very same list, so what was rendered from it stays
+        return old if not placed and len(hits) == len(old) else hits
+
+
+def _select_key(query: ListQuery) -> tuple[Any, ...]:
+    """What a ``select`` answer depends on, apart from paging (filters casefolded)."""
+    return (query.sort, query.q, query.outlet and query.outlet.casefold(),
+            query.lean and query.lean.casefold(), query.country and query.country.casefold(),
+            query.date_from, query.date_to, query.language and query.language.casefold())
+
+
+def _unfiltered(sort: str) -> tuple[Any, ...]:
+    """The ``select`` key of the whole list in ``sort`` order."""
+    return (sort, None, None, None, None, None, None, None)
+
+
+#: catalog generations remembered (with the stories each changed), and so how many updates
+#: back an answer can still be carried over from
+GENERATIONS_KEPT = 256
+
+
+class Lineage:
+    """What a catalog shares with those it was updated from and into (``updated_catalog``):
+    which stories each update changed, and the search answers and filtered, sorted lists
+    that any of them gave, each with the generation it was made for. A later catalog makes
+    its answer from the latest one by redoing only the stories changed since, so an answer
+    nobody asked for during a few updates is not lost (the catalog before the one asked
+    alone would not have it), and it is exactly what a fresh computation would give: every
+    story that may answer differently has a change stamp since, and is redone."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self._lock = threading.Lock()
+        # generation -> (the generation it was updated from, the stories changed between)
+        self._parents: OrderedDict[int, tuple[int, frozenset[str]]] = OrderedDict()
+        self._matching: OrderedDict[str, tuple[int, frozenset[str]]] = OrderedDict()
+        self._hits: OrderedDict[tuple[Any, ...], tuple[int, list[Entry]]] = OrderedDict()
+        # a rendering -> (generation, the answer list it was made from, its other
+        # dependencies, the rendering)
+        self._views: OrderedDict[tuple[Any, ...], tuple[int, list[Entry], Any, Any]] = (
+            OrderedDict())
+
+    def advance(self, parent: int, changed: Collection[str]) -> int:
+        """A new generation, updated from ``parent`` by re-reading ``changed``."""
+        with self._lock:
+            self.generation += 1
+            self._parents[self.generation] = (parent, frozenset(changed))
+            while len(self._parents) > GENERATIONS_KEPT:
+                self._parents.popitem(last=False)
+            return self.generation
+
+    def changed_between(self, older: int, newer: int) -> frozenset[str] | None:
+        """The stories changed from generation ``older`` to ``newer`` (None: ``older`` is
+        not one ``newer`` came from, or too far back)."""
+        out: set[str] = set()
+        with self._lock:
+            g = newer
+            while g != older:
+                step = self._parents.get(g)
+                if step is None or g < older:
+                    return None
+                g = step[0]
+                out |= step[1]
+        return frozenset(out)
+
+    def matching(self, q: str, generation: int, search: Callable[..., set[str]]
+                 ) -> frozenset[str]:
+        """The stories matching search ``q`` for a catalog of ``generation``: the latest
+        answer with the stories changed since it re-asked (``search(q, changed)``, none when
+        nothing changed), else ``search(q)`` whole."""
+        with self._lock:
+            cached = self._matching.get(q)
+        got = None
+        if cached is not None:
+            changed = self.changed_between(cached[0], generation)
+            if changed is not None:
+                got = cached[1] if not changed else frozenset(
+                    (cached[1] - changed) | set(search(q, changed)))
+        if got is None:
+            got = frozenset(search(q))
+        _keep_latest(self._lock, self._matching, q, generation, got)
+        return got
+
+    def hits(self, key: tuple[Any, ...], generation: int
+             ) -> tuple[list[Entry], frozenset[str]] | None:
+        """(the latest answer to ``key``, the stories changed since): None when none can be
+        carried over to ``generation``."""
+        with self._lock:
+            cached = self._hits.get(key)
+        if cached is None:
+            return None
+        changed = self.changed_between(cached[0], generation)
+        return None if changed is None else (cached[1], changed)
+
+    def keep_hits(self, key: tuple[Any, ...], generation: int, hits: list[Entry]) -> None:
+        _keep_latest(self._lock, self._hits, key, generation, hits)
+
+    def view(self, key: tuple[Any, ...], hits: list[Entry], depends: Any) -> Any | None:
+        """The rendering kept for ``key`` if it was made from the list ``hits`` itself and
+        the same ``depends`` (None otherwise)."""
+        with self._lock:
+            kept = self._views.get(key)
+        if kept is None or kept[1] is not hits or kept[2] != depends:
+            return None
+        return kept[3]
+
+    def keep_view(self, key: tuple[Any, ...], generation: int, hits: list[Entry],
+                  depends: Any, value: Any) -> None:
+        with self._lock:
+            kept = self._views.get(key)
+            if kept is None or kept[0] <= generation:
+                self._views[key] = (generation, hits, depends, value)
+            self._views.move_to_end(key)
+            while len(self._views) > MEMO_SIZES["pages"]:
+                self._views.popitem(last=False)
+
+
+def _keep_latest(lock: threading.Lock, memo: OrderedDict[Any, tuple[int, Any]], key: Any,
+                 generation: int, value: Any) -> None:
+    """Remember ``value`` as ``key``'s answer for ``generation`` unless a later generation's
+    is kept (a reader still on an older catalog must not push a newer answer out); an LRU
+    of ``HITS_CACHED``."""
+    with lock:
+        kept = memo.get(key)
+        if kept is None or kept[0] <= generation:
+            memo[key] = (generation, value)
+        memo.move_to_end(key)
+        while len(memo) > HITS_CACHED:
+            memo.popitem(last=False)
+
+
+class _Desc:
+    """A value whose order is reversed inside a sort key."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Desc) -> bool:
+        return bool(other.value < self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.value == other.value
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def order_key(sort: str) -> Callable[[Entry], tuple[Any, ...]]:
+    """A key whose ascending order is ``sort_entries``' order (a total order: ties end at
+    the id), for placing one entry in a sorted list by binary search."""
+    if sort == "updated":
+        return lambda e: (_Desc((_newest(e.last_published), _newest(e.updated_at))), e.id)
+    primary = {
+        "first_published": lambda e: _newest(e.first_published),
+        "sources": lambda e: e.sources,
+        "articles": lambda e: e.articles,
+    }[sort]
+    return lambda e: (_Desc((primary(e), _newest(e.last_published), _newest(e.updated_at))),
+                      e.id)
 
 
 def _keep(e: Entry, key: tuple[Any, ...], matching: set[str] | None) -> bool:
@@ -291,14 +505,13 @@ def updated_catalog(store: Any, old: Catalog, story_ids: Collection[str]) -> Cat
     wanted = set(story_ids)
     kept = [e for e in old.entries if e.id not in wanted]
     has_language = old.has_language or any(r.language is not None for r in rows)
-    new = Catalog(kept + fresh, old.matcher, has_language)
+    assert old.lineage is not None
+    # the lineage carries the old catalog's search answers and sorted, filtered lists over:
+    # the new one redoes only the ``story_ids`` for them, when first asked
+    new = Catalog(kept + fresh, old.matcher, has_language, lineage=old.lineage,
+                  generation=old.lineage.advance(old.generation, wanted))
     with old._lock:
-        answered = dict(old._matching)
-        hits = {k: v for k, v in old._hits.items() if not (k[5] or k[6])}  # no date range
         small = dict(old._memo["small"])
-    new._carried = (answered, frozenset(wanted))
-    new._carried_hits = hits
-    new._fresh = {e.id: e for e in fresh}
     # a story's list item depends on its entry alone, the lean colours on the matcher (kept)
     new._memo["small"].update(
         (k, v) for k, v in small.items()
@@ -345,9 +558,14 @@ class CatalogCache:
     another process shows within that), rebuilt by one thread while the others wait for it."""
 
     def __init__(self, store: Any, ttl: float = 1.0,
-                 building: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
+                 building: Callable[[], AbstractContextManager[Any]] | None = None,
+                 warm: Callable[[Catalog, Catalog], None] | None = None) -> None:
         self.store = store
         self.ttl = ttl
+        # ``warm(old, new)``: run on a catalog updated in place before it replaces the old
+        # one (the server renders there again what readers asked of the old one, so no reader
+        # meets an empty cache after a write; they answer from the old list meanwhile)
+        self.warm = warm
         # entered around building and installing a new catalog (the server: garbage collector)
         self.building = building or nullcontext
         self._lock = threading.Lock()
@@ -385,7 +603,13 @@ class CatalogCache:
             return False
         stamp = max((seq for _sid, seq in changes), default=self._stamp)
         with self.building():
-            self._catalog = updated_catalog(self.store, old, changed) if changed else old
+            new = updated_catalog(self.store, old, changed) if changed else old
+            if new is not old and self.warm is not None:
+                try:
+                    self.warm(old, new)
+                except Exception as exc:  # noqa: BLE001 - readers make what is missing
+                    log.warning("warming the updated story list failed: %s", exc)
+            self._catalog = new
             self._version = version
         self._stamp = stamp
         return True

@@ -60,6 +60,9 @@ DEFAULT_DB = "newsweave.db"
 BATCH_SIZE = 500
 #: Ids per ``IN (...)`` list: far below SQLite's 32,766 bound-parameter limit.
 IN_CHUNK = 500
+#: ``matching_story_ids(within=...)`` seeks each member article of at most this many stories
+#: in the full-text index; more, and one match over the whole index is cheaper
+SEEK_WITHIN_MAX = 25
 #: Seconds a SQLite writer waits for another writer's lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Serialises concurrent migrations of one PostgreSQL database (an arbitrary constant).
@@ -1332,6 +1335,8 @@ class Store:
                            ) -> set[str]:
         """Ids of the stories with a member article containing every word of ``query``
         (``within``: only among those stories)."""
+        if within is not None and len(within) <= SEEK_WITHIN_MAX:
+            return self._matching_within(query, within)
         found = self._stories_query(query).subquery()
         stmt = select(found.c.id)
         with self.engine.connect() as conn:
@@ -1342,6 +1347,34 @@ class Store:
                 out.update(conn.scalars(stmt.where(found.c.id.in_(chunk))))
             return out
 
+    def _matching_within(self, query: str, within: Collection[str]) -> set[str]:
+        """``matching_story_ids`` for a few stories: each of their member articles is looked
+        up in the full-text index by its row (a seek), instead of matching the whole index
+        and keeping the few hits among those stories. After a write the server re-asks every
+        search it answered for the stories the write changed: at 10k articles this costs
+        about a millisecond where the whole-index match cost 10 to 20."""
+        terms = search_terms(query)
+        if not terms:
+            return set()
+        sa = story_articles_t
+        if self.dialect == "sqlite":
+            hit: Any = (
+                select(literal_column("1")).select_from(table("articles_fts"))
+                .where(text("articles_fts MATCH :fq").bindparams(fq=_fts5_query(terms)),
+                       literal_column("articles_fts.rowid") == articles_t.c.seq)
+                .exists())
+        else:
+            hit = text("articles.tsv @@ plainto_tsquery('english', :fq)").bindparams(
+                fq=" ".join(terms))
+        stmt = (select(sa.c.story_id).distinct()
+                .join(articles_t, articles_t.c.id == sa.c.article_id)
+                .where(hit, select(stories_t.c.id).where(stories_t.c.id == sa.c.story_id)
+                       .exists()))
+        out: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(within), IN_CHUNK):
+                out.update(conn.scalars(stmt.where(sa.c.story_id.in_(chunk))))
+        return out
 
     # ----------------------------------------------------------------------- followed web
     def _upsert(self, tbl: Table, row: Mapping[str, Any], key: str) -> Any:
