@@ -403,13 +403,18 @@ def group_attributions(records: Sequence[tuple[int, int, str | None, object]]) -
 
 # --------------------------------------------------------------------------- systems
 def newsweave_predict(
-    parsed: Sequence, model: str = "rules"
+    parsed: Sequence, model: str = "rules", tagger=None
 ) -> tuple[list[tuple[list, list, list]], float]:
     """Our extractor over already parsed documents (``model``: ``rules``, or ``learned`` for
-    ``newsweave quotes --model learned``); returns predictions and seconds spent."""
+    ``newsweave quotes --model learned``, with the shipped tagger or ``tagger``); returns
+    predictions and seconds spent."""
+    from newsweave.quote_model import learned_quotes
     from newsweave.quotes import _learned_refiner, extract_quotes
 
     refine = _learned_refiner(model)  # loads the tagger outside the timing
+    if tagger is not None:
+        def refine(doc, records, text):
+            return learned_quotes(doc, records, text, tagger)
     t0 = time.perf_counter()
     results = [refine(doc, extract_quotes(doc), doc.text) for doc in parsed]
     elapsed = time.perf_counter() - t0
@@ -430,13 +435,14 @@ def newsweave_predict(
     return out, elapsed
 
 
-def tagger_attributions(parsed: Sequence) -> list[tuple[list, list, list]]:
-    """Every span the learned tagger tags (no rules records kept, no grouping: a source or
-    cue with no content near it counts too), as exact-span units."""
+def tagger_attributions(parsed: Sequence, tagger=None) -> list[tuple[list, list, list]]:
+    """Every span the learned tagger (the shipped one, or ``tagger``) tags (no rules records
+    kept, no grouping: a source or cue with no content near it counts too), as exact-span
+    units."""
     from newsweave.quote_model import get_tagger
     from newsweave.quotes import extract_quotes
 
-    tagger = get_tagger()
+    tagger = tagger or get_tagger()
     out = []
     for doc in parsed:
         spans = tagger.spans(doc, extract_quotes(doc))
@@ -566,6 +572,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-textacy", action="store_true")
     ap.add_argument("--no-learned", action="store_true", help="skip the learned tagger rows")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
+    ap.add_argument("--compare-tagger", type=Path, action="append", default=[], metavar="DIR",
+                    help="also score the quote_tagger.onnx/.json in DIR (another model); "
+                    "repeatable")
     args = ap.parse_args(argv)
     docs = load(args.split, args.limit)
     from newsweave.analyze import get_nlp
@@ -593,6 +602,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{acc_learned:.3f}; pronoun sources, lenient ({n_pron}) rules "
             f"{pron_rules:.3f}, `--model learned` {pron_learned:.3f}."
         )
+    for other_dir in [] if args.no_learned else args.compare_tagger:
+        from newsweave.quote_model import META_FILE, MODEL_FILE, QuoteTagger
+
+        other = QuoteTagger((other_dir / MODEL_FILE).read_bytes(), json.loads(
+            (other_dir / META_FILE).read_text(encoding="utf-8")))
+        name = f"`--model learned`, other tagger ({other_dir.name})"
+        theirs_l, other_s = newsweave_predict(parsed, "learned", other)
+        rows.append(tally_of(docs, theirs_l).row(f"newsweave {name}"))
+        exact_rows.append(exact_tally(docs, theirs_l).row(f"newsweave {name}"))
+        exact_rows.append(exact_tally(docs, tagger_attributions(parsed, other)).row(
+            f"{name}, every tagged span"))
+        notes.append(f"{name}: rules and tagger {other_s:.1f} s for {len(docs)} docs "
+                     f"after the parse.")
     if not args.no_textacy:
         theirs, theirs_s, ok = textacy_predict(parsed)
         exact_rows.append(exact_tally(docs, theirs).row("textacy 0.13.0 direct_quotations"))
@@ -661,10 +683,16 @@ def _section(table: str, notes: str) -> str:
         "quote pieces with a non-pronoun gold source.\n\n"
         "newsweave (rules) = the hand-written rules of `src/newsweave/quotes.py`, designed "
         "on the train split only. newsweave `--model learned` = the same rules plus the "
-        "shipped BiLSTM-CRF span tagger (`src/newsweave/quote_model.py`, ONNX; trained on "
-        "the train split by `training/`, its epoch chosen on this dev month, so these dev "
-        "numbers carry that selection; see docs/quote-model.md): content, source and cue "
-        "spans from the tagger, speaker names from the rules' resolver. Exact spans: "
+        "shipped BiLSTM-CRF span tagger (`src/newsweave/quote_model.py`, ONNX; it reads "
+        "the parse features and each token's frozen state from the first three layers of "
+        "all-MiniLM-L6-v2; trained on the train split by `training/`, its epoch and "
+        "encoder depth chosen on this dev month, so these dev numbers carry that "
+        "selection; see docs/quote-model.md): content, source and cue spans from the "
+        "tagger, speaker names from the rules' resolver. Rows *other tagger* "
+        "(`--compare-tagger`), same run: *full-context-tagger* reads the last (sixth) "
+        "MiniLM layer instead (not shipped); *no-context-tagger* is the previous tagger "
+        "without MiniLM, shipped as `--model learned-fast`. "
+        "Exact spans: "
         "CofeNet's measure (see the "
         "script's docstring); the published rows are PolNeAR's test month in token BIO "
         "chunks, a reference rather than a same-run measurement. "

@@ -14,10 +14,12 @@ import pytest
 
 from newsweave.models import QuoteMention
 from newsweave.quote_model import (
+    CONTEXT_DIM,
     FIELDS,
     META_FILE,
     MODEL_FILE,
     TAGS,
+    ContextEncoder,
     ModelFileError,
     QuoteTagger,
     TaggedSpan,
@@ -25,6 +27,8 @@ from newsweave.quote_model import (
     get_tagger,
     group_spans,
     learned_quotes,
+    piece_windows,
+    pool_pieces,
     span_labels,
     tag_runs,
     token_fields,
@@ -103,15 +107,47 @@ def test_shipped_model_files_fit_each_other():
     model, meta = _model_files()
     assert hashlib.sha256(model).hexdigest() == meta["onnx_sha256"]
     assert tuple(meta["tags"]) == TAGS and tuple(meta["fields"]) == FIELDS
-    assert len(model) < 20_000_000  # the package budget: well under 50 MB
+    assert len(model) < 20_000_000
+    data = resources.files("newsweave") / "data"
+    shipped = sum(len((data / f).read_bytes()) for f in
+                  ("quote_tagger.onnx", "quote_tagger.json", "quote_tagger_fast.onnx",
+                   "quote_tagger_fast.json", meta.get("context", {}).get("encoder_file")
+                   or "quote_tagger.json"))
+    assert shipped < 50_000_000  # the budget for what the models add
     tagger = get_tagger()
     k = len(TAGS)
     assert np.asarray(tagger.transitions).shape == (k, k)
     # every id each vocabulary can produce indexes the model's tables: the largest ones run
     top = np.array([[max(v.values(), default=1) for v in tagger.vocabs]] * 3, dtype=np.int64)
-    em = tagger.emissions(top)
+    ctx = np.ones((3, CONTEXT_DIM), dtype=np.float32) if tagger.uses_context else None
+    em = tagger.emissions(top, ctx)
     assert em.shape == (3, k) and np.isfinite(em).all()
     assert tagger.emissions(np.zeros((0, len(FIELDS)), dtype=np.int64)).shape == (0, k)
+
+
+def test_a_named_encoder_file_is_checked_before_use():
+    model, meta = _model_files()
+    if "context" not in meta:
+        pytest.skip("the shipped tagger reads no context")
+    name = meta["context"].get("encoder_file")
+    if name:
+        data = resources.files("newsweave") / "data"
+        assert hashlib.sha256((data / name).read_bytes()).hexdigest() == \
+            meta["context"]["encoder_sha256"]
+    else:
+        name = "minilm-vocab.txt"  # any shipped file: its digest is not the one given
+    wrong = {**meta, "context": {**meta["context"], "encoder_file": name,
+                                 "encoder_sha256": "0" * 64}}
+    with pytest.raises(ModelFileError, match="checksum"):
+        QuoteTagger(model, wrong).encoder  # noqa: B018
+
+
+def test_fast_variant_is_the_tagger_without_context():
+    fast, full = get_tagger("learned-fast"), get_tagger("learned")
+    assert full.uses_context and not fast.uses_context
+    assert fast.meta["onnx_sha256"] != full.meta["onnx_sha256"]
+    fast.prefetch(["He said so."])  # a no-op without context
+    assert not fast._pending
 
 
 def test_altered_model_file_is_refused():
@@ -143,6 +179,76 @@ def test_runtime_never_imports_torch(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"
+
+
+def test_context_entry_must_fit_the_model_inputs():
+    model, meta = _model_files()
+    if "context" in meta:
+        broken = {k: v for k, v in meta.items() if k != "context"}
+    else:
+        broken = {**meta, "context": {"dim": CONTEXT_DIM, "input": "ctx"}}
+    with pytest.raises(ModelFileError, match="context"):
+        QuoteTagger(model, broken)
+
+
+# --------------------------------------------------------------------------- context
+def test_piece_windows_cover_every_piece_and_cut_at_sentence_ends():
+    words = (["a"] * 9 + ["."]) * 30  # 300 pieces, a sentence end every 10
+    text = " ".join(words)
+    offsets, at = [], 0
+    for w in words:
+        offsets.append((at, at + len(w)))
+        at += len(w) + 1
+    wins = piece_windows(words, offsets, text, width=64, min_cut=20)
+    assert wins[0][0] == 0 and wins[-1][1] == len(words)
+    assert all(a == b for (_, a), (b, _) in itertools.pairwise(wins))
+    assert all(0 < b - a <= 64 for a, b in wins)
+    assert all(words[b - 1] == "." for a, b in wins)  # every cut after a full stop
+    # no sentence end in reach: a hard cut at the width
+    assert piece_windows(["x"] * 150, [(i, i + 1) for i in range(150)], "x" * 150,
+                         width=64) == [(0, 64), (64, 128), (128, 150)]
+
+
+def test_pool_pieces_averages_a_token_s_pieces_and_zeros_white_space():
+    offsets = np.array([[0, 3], [3, 5], [6, 8]])
+    states = np.array([[1.0, 0.0], [3.0, 2.0], [5.0, 5.0]], dtype=np.float32)
+    tokens = np.array([[0, 5], [5, 6], [6, 8]])  # "unhappy" = 2 pieces; a space token
+    out = pool_pieces(offsets, states, tokens)
+    assert out.tolist() == [[2.0, 1.0], [0.0, 0.0], [5.0, 5.0]]
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return ContextEncoder()
+
+
+def test_context_states_depend_on_the_sentence(encoder):
+    a = "She sat on the bank of the river."
+    b = "She put money in the bank on Monday."
+    va = encoder.token_states(a, np.array([[15, 19]]))[0]
+    vb = encoder.token_states(b, np.array([[21, 25]]))[0]
+    assert va.shape == (CONTEXT_DIM,) and np.isfinite(va).all() and np.abs(va).sum() > 0
+    cos = float(va @ vb / np.linalg.norm(va) / np.linalg.norm(vb))
+    assert 0.3 < cos < 0.99  # the same word, not the same vector
+
+
+def test_long_text_is_read_in_windows_with_every_piece_filled(encoder):
+    text = " ".join(f"Officials said item {i} was ready." for i in range(60))  # ~480 pieces
+    offsets, states = encoder.piece_states(text)
+    assert len(offsets) > 3 * 126
+    assert (np.abs(states).sum(axis=1) > 0).all()
+
+
+def test_prefetched_context_equals_the_inline_one(nlp):
+    tagger = get_tagger()
+    if not tagger.uses_context:
+        pytest.skip("the shipped tagger reads no context")
+    doc = nlp("The mayor said the bridge would reopen in May. Critics disagreed.")
+    inline = tagger.context(doc)
+    tagger.prefetch([doc.text])
+    assert doc.text in tagger._pending
+    assert np.allclose(tagger.context(doc), inline, atol=1e-5)
+    assert doc.text not in tagger._pending  # taken once, not kept
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -196,11 +302,25 @@ def test_cli_model_learned_writes_spans(tmp_path):
     assert q["parts"] == [[q["start"], q["end"]]]
 
 
+def test_cli_model_learned_fast_writes_the_same_kind_of_record(tmp_path):
+    from newsweave.cli import main
+
+    src = tmp_path / "articles.jsonl"
+    text = "The governor said that the state budget would be balanced by June."
+    src.write_text(json.dumps({"id": "a", "text": text}) + "\n", encoding="utf-8")
+    out = tmp_path / "quotes.jsonl"
+    assert main(["quotes", "--jsonl", str(src), "--out", str(out), "--no-progress",
+                 "--model", "learned-fast"]) == 0
+    (q,) = json.loads(out.read_text(encoding="utf-8"))["quotes"]
+    assert text[q["cue_start"]:q["cue_end"]] == "said"
+    assert text[q["speaker_start"]:q["speaker_end"]] == "The governor"
+
+
 def test_cli_unreadable_model_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
     from newsweave import quote_model
     from newsweave.cli import main
 
-    def broken() -> QuoteTagger:
+    def broken(_variant: str = "learned") -> QuoteTagger:
         raise ModelFileError(f"{MODEL_FILE}: checksum 000000000000 does not match {META_FILE}")
 
     monkeypatch.setattr(quote_model, "get_tagger", broken)

