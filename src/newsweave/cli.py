@@ -182,7 +182,10 @@ REGISTRARS.extend([_add_ingest, _add_stories, _add_update])
 # --------------------------------------------------------------------------- backfill
 def _cmd_backfill(args: argparse.Namespace) -> int:
     from newsweave import backfill
+    from newsweave.store import open_store
 
+    with open_store(args.db) as store:  # a store it cannot write: one line before any work
+        store.require_writable()
     return backfill.run_cli(args)
 
 
@@ -323,20 +326,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
         if os.environ.get("NEWSWEAVE_DEBUG"):
             raise
-        _err(describe_failure(exc))
+        _err(describe_failure(exc, _store_name(args)))
         return EXIT_USAGE
 
 
-def describe_failure(exc: BaseException) -> str:
+def _store_name(args: argparse.Namespace) -> str | None:
+    """The store a command works on, as messages show it (no password), or None."""
+    if not hasattr(args, "db"):
+        return None
+    from newsweave.store import DEFAULT_DB, _safe
+
+    return _safe(str(args.db)) if args.db else DEFAULT_DB
+
+
+def describe_failure(exc: BaseException, store: str | None = None) -> str:
     """One line for a failure no stage turned into an InputError: the store (disk full,
-    read-only, corrupted file), the file system, memory, or a bug (NEWSWEAVE_DEBUG=1 shows
-    the traceback)."""
+    read-only, corrupted file; named when known), the file system, memory, or a bug
+    (NEWSWEAVE_DEBUG=1 shows the traceback)."""
     detail = " ".join(str(exc).split())[:300]
     module = type(exc).__module__
     if module.startswith(("sqlalchemy", "sqlite3", "psycopg")):
         orig = getattr(exc, "orig", None)
         detail = " ".join(str(orig or exc).split("\n")[0].split())[:300]
-        return f"store error: {detail}"
+        return f"store error: {store + ': ' if store else ''}{detail}"
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror or detail}"
