@@ -312,3 +312,24 @@ def test_file_size_limit_mid_ingest_is_one_line(stored: Path, tmp_path: Path) ->
     ids = {r[0] for r in con.execute("select id from articles")}
     con.close()
     assert len(held) == 3 and held <= ids  # batches committed before the failure may stay
+
+
+@pytest.mark.parametrize("kind", ["fifo", "parent-is-file", "ignored-url-option"])
+def test_odd_store_paths_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      kind: str) -> None:
+    if kind == "fifo":
+        db = str(tmp_path / "fifo.db")
+        os.mkfifo(db)
+        expected = "not a regular file"
+    elif kind == "parent-is-file":
+        (tmp_path / "plain").write_text("x")
+        db, expected = str(tmp_path / "plain" / "s.db"), "plain: not a folder"
+    else:
+        db, expected = f"sqlite:///{tmp_path / 'u.db'}?mode=ro", "are not accepted"
+    new = tmp_path / "new.txt"
+    new.write_text("The mayor said on Friday that the new bridge would open in May.\n")
+    for argv in (["ingest", str(new), "--db", db, "--no-progress"], ["articles", "--db", db]):
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and err.startswith("newsweave: error: ")
+        assert expected in err or "no such database" in err, err

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 from newsweave import __version__
@@ -305,8 +306,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warnings() -> None:
+    """A library's Python warning as one ``newsweave: warning:`` line (its default form is
+    two lines, the second a line of library source); NEWSWEAVE_DEBUG=1 keeps the default."""
+
+    def show(message: Warning | str, category: type[Warning], _filename: str, _lineno: int,
+             file: object = None, _line: str | None = None) -> None:
+        text = " ".join(str(message).split())[:300]
+        print(f"newsweave: warning: {category.__name__}: {text}", file=sys.stderr)
+
+    warnings.showwarning = show  # type: ignore[assignment]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if not os.environ.get("NEWSWEAVE_DEBUG"):
+        _one_line_warnings()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import threading
+import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -45,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SAWarning, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -378,20 +379,26 @@ def _make_engine(url: str, create: bool) -> Engine:
             path = Path(database)
             if path.is_dir():
                 raise InputError("is a directory, not a database file", database)
+            if path.exists() and not path.is_file():
+                raise InputError("not a regular file (a device, FIFO or socket), not a database",
+                                 database)
             if not create and not path.is_file():
                 raise InputError("no such database (run `newsweave ingest` first)", database)
             if not create and path.stat().st_size == 0:
                 raise InputError("empty file (0 bytes), not a newsweave store (run `newsweave "
                                  "ingest` to start one)", database)
             if not path.parent.is_dir():
-                raise InputError("folder does not exist", path.parent)
+                raise InputError("not a folder" if path.parent.exists()
+                                 else "folder does not exist", path.parent)
     elif parsed.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     else:
         raise InputError(f"unsupported database {parsed.get_backend_name()!r}")
     try:
-        engine = create_engine(url, **kwargs)
-    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        with warnings.catch_warnings():  # an ignored URL option is an error, not two lines
+            warnings.simplefilter("error", SAWarning)
+            engine = create_engine(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ImportError, SAWarning) as exc:
         raise InputError(f"bad database URL {_safe(url)!r}: {_one_line(exc)}") from None
     if engine.dialect.name == "sqlite":
         _sqlite_events(engine)
@@ -489,6 +496,10 @@ class Store:
         except SQLAlchemyError:
             engine.dispose()
             return False
+        if version == 0:
+            engine.dispose()
+            raise InputError("read-only, and not a newsweave store: cannot start one here",
+                             self.shown)
         if version != LATEST:
             engine.dispose()
             what = "newer than this newsweave knows" if version > LATEST else "older"
