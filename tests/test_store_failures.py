@@ -333,3 +333,51 @@ def test_odd_store_paths_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
         err = capsys.readouterr().err
         assert code == 2 and err.count("\n") == 1 and err.startswith("newsweave: error: ")
         assert expected in err or "no such database" in err, err
+
+
+def test_full_disk_is_one_line_for_every_writing_command(
+    stored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every write transaction fails as a full disk does (SQLITE_FULL at commit, after the
+    up-front probe passed, since that probe writes nothing to disk): one line naming the
+    store, exit 2, the file unchanged."""
+    from sqlalchemy.exc import OperationalError
+
+    from newsweave.store import Store
+
+    def full(self: Store):
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database or disk is full"))
+
+    db = stored / "s.db"
+    before = _fingerprint(stored)
+    monkeypatch.setattr(Store, "require_writable", lambda self: None)
+    monkeypatch.setattr(Store, "_write", full)
+    new = tmp_path / "new.txt"
+    new.write_text("The mayor said on Friday that the new bridge would open in May.\n")
+    fill = {"db": str(db), "new": str(new), "urls": "", "out": str(tmp_path / "o.jsonl")}
+    for name, argv in WRITING.items():
+        if name in ("follow --once", "backfill", "stories"):
+            continue  # follow reports per URL and goes on; backfill's workers reopen the
+            # store; `stories` has nothing new to group here, so it writes nothing
+        code = main([a.format(**fill) for a in argv])
+        err = capsys.readouterr().err
+        assert code == 2, (name, err)
+        assert err == f"newsweave: error: store error: {db}: database or disk is full\n", name
+    assert _fingerprint(stored) == before
+
+
+def test_store_wide_failure_tells_the_store_from_a_story() -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from newsweave.app import store_wide_failure
+
+    def op(words: str) -> OperationalError:
+        return OperationalError("INSERT", {}, sqlite3.OperationalError(words))
+
+    assert store_wide_failure(op("database or disk is full"))
+    assert store_wide_failure(op("attempt to write a readonly database"))
+    assert store_wide_failure(sqlite3.DatabaseError("file is not a database"))
+    assert not store_wide_failure(op("database is locked"))  # busy: another writer, not broken
+    assert not store_wide_failure(IntegrityError("INSERT", {}, Exception("UNIQUE failed")))
+    assert not store_wide_failure(ValueError("database or disk is full"))  # not from the store
