@@ -182,11 +182,15 @@ REGISTRARS.extend([_add_ingest, _add_stories, _add_update])
 
 # --------------------------------------------------------------------------- backfill
 def _cmd_backfill(args: argparse.Namespace) -> int:
-    from newsweave import backfill
-    from newsweave.store import open_store
+    from pathlib import Path
 
-    with open_store(args.db) as store:  # a store it cannot write: one line before any work
-        store.require_writable()
+    from newsweave import backfill
+    from newsweave.store import DEFAULT_DB, open_store
+
+    target = str(args.db or DEFAULT_DB)
+    if target.startswith("postgres") or Path(target).is_file():  # never create one here
+        with open_store(target, create=False) as store:  # one line before any work
+            store.require_writable()
     return backfill.run_cli(args)
 
 
