@@ -297,8 +297,8 @@ def _good_kept(command: str, case: Case, db: Path, out: Path, code: int | None) 
 
 
 def run(per_category: int, hang: float, only: set[str] | None,
-        categories: set[str] | None = None) -> list[Outcome]:
-    rng = random.Random(10)
+        categories: set[str] | None = None, seed: int = 10) -> list[Outcome]:
+    rng = random.Random(seed)
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="newsweave-fuzz-") as tmp:
         folder = Path(tmp)
@@ -362,9 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commands", nargs="*", help="only these commands (e.g. ingest)")
     parser.add_argument("--categories", nargs="*", help="only these input categories")
     parser.add_argument("--json", metavar="FILE", help="write every outcome and the summary")
+    parser.add_argument("--seed", type=int, default=10,
+                        help="random seed (default 10); another seed, other random inputs")
     args = parser.parse_args(argv)
     outcomes = run(args.per_category, args.hang, set(args.commands) if args.commands else None,
-                   set(args.categories) if args.categories else None)
+                   set(args.categories) if args.categories else None, args.seed)
     table = summarize(outcomes)
     print(json.dumps(table, indent=2))
     if args.json:
