@@ -142,6 +142,7 @@ WRITING = {
     "backfill": ["backfill", "{new}", "--db", "{db}", "--no-progress", "--workers", "1"],
     "outlets import": ["outlets", "import", str(OUTLETS), "--db", "{db}"],
     "follow --once": ["follow", "{urls}", "--db", "{db}", "--once"],
+    "serve --follow": ["serve", "--db", "{db}", "--follow", "{urls}", "--port", "9"],
 }
 READING = {
     "stories --list": ["stories", "--list", "--db", "{db}"],
@@ -253,7 +254,7 @@ def test_damaged_store_is_one_line_for_every_command(
                 "weave --db --story": ["weave", "--db", "{db}", "--story", "s-1"]}
     for name, argv in commands.items():
         if damage == "empty" and name in ("ingest", "backfill", "outlets import",
-                                          "follow --once"):
+                                          "follow --once", "serve --follow"):
             continue  # an empty file is an empty SQLite database: these start a store in it
         code = main([a.format(**fill) for a in argv])
         err = capsys.readouterr().err
@@ -357,9 +358,9 @@ def test_full_disk_is_one_line_for_every_writing_command(
     new.write_text("The mayor said on Friday that the new bridge would open in May.\n")
     fill = {"db": str(db), "new": str(new), "urls": "", "out": str(tmp_path / "o.jsonl")}
     for name, argv in WRITING.items():
-        if name in ("follow --once", "backfill", "stories"):
-            continue  # follow reports per URL and goes on; backfill's workers reopen the
-            # store; `stories` has nothing new to group here, so it writes nothing
+        if name in ("follow --once", "serve --follow", "backfill", "stories"):
+            continue  # follow reports per URL and goes on (and serve would start serving);
+            # backfill's workers reopen the store; `stories` has nothing new to group here
         code = main([a.format(**fill) for a in argv])
         err = capsys.readouterr().err
         assert code == 2, (name, err)
