@@ -4,7 +4,9 @@ Categories (each makes files in a temp folder; every JSONL file also carries one
 whose survival is checked): lone surrogates, huge numbers, odd dates, deep nesting, wrong
 types, BOM and U+2028/U+2029, NUL bytes, truncated and mutated lines, huge fields, long
 articles, regex traps (datelines, stamps, quotes), pathological HTML, big feeds, malformed
-WARC, gzip bombs, special files.
+WARC, gzip bombs, special files; and ``--per-category`` random edits of a valid record
+(``random-mutation``: hostile pieces spliced in, spans cut or repeated), the part that grows
+with a larger run.
 
 For every (command, input) it records the exit code, whether stderr held a traceback, whether
 every stderr line is one ``newsweave:`` line, whether the good record came through, the wall
@@ -58,6 +60,7 @@ class Outcome:
     one_line_errors: bool
     good_kept: bool | None
     seconds: float
+    cpu_seconds: float
     peak_mb: float
     hang: bool
 
@@ -108,9 +111,39 @@ def _article_lines(rng: random.Random) -> Iterator[tuple[str, str, str]]:
     yield "regex-trap", "pipes", json.dumps({"text": SENT + "| " * 30_000})
 
 
+#: Pieces the random mutator splices into a valid record: each has broken some reader once.
+HOSTILE_PIECES = ("\\ud800", "\\udfff", "9" * 60, "[" * 40, "{" * 40, '"', "\\", "\\u0000",
+                  "\u2028", "\u2029", "NaN", "1e999", '{"a":', "<script>alert(1)</script>",
+                  "javascript:", "\x1b[31m", "\ufeff", "0000-01-01", "99999-12-31", "null",
+                  "true", "[]", "{}", ",", ":", "\t", "\r", " " * 200, "| " * 200,
+                  "\u00e9\u4e2d\U0001f600")
+
+
+def _random_lines(rng: random.Random, count: int) -> Iterator[tuple[str, str, str]]:
+    """``count`` random edits of a valid record (splice a hostile piece, cut a span, repeat
+    a span, swap a character), 1 to 6 edits each: the part of the run that grows with
+    --per-category, so a larger run tries inputs no one wrote by hand."""
+    base = _good_article().replace(GOOD_ID, "fuzz-mutant")
+    for n in range(count):
+        line = base
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(line) + 1)
+            op = rng.random()
+            if op < 0.5:
+                line = line[:at] + rng.choice(HOSTILE_PIECES) + line[at:]
+            elif op < 0.7:
+                line = line[:at] + line[at + rng.randint(1, 20):]
+            elif op < 0.85:
+                span = line[at:at + rng.randint(1, 30)]
+                line = line[:at] + span * rng.randint(2, 2000) + line[at:]
+            else:
+                line = line[:at] + rng.choice('{}[]":,\\x0 ') + line[at + 1:]
+        yield "random-mutation", f"r{n}", line.replace("\n", " ")
+
+
 def _jsonl_cases(folder: Path, rng: random.Random, per: int) -> Iterator[Case]:
     by_category: dict[str, list[tuple[str, str]]] = {}
-    for category, name, line in _article_lines(rng):
+    for category, name, line in [*_article_lines(rng), *_random_lines(rng, per)]:
         by_category.setdefault(category, []).append((name, line))
     for category, items in by_category.items():
         for name, line in items[:per]:
@@ -139,7 +172,8 @@ def _jsonl_cases(folder: Path, rng: random.Random, per: int) -> Iterator[Case]:
     yield Case("encoding", "latin1-line", latin, "articles", True)
 
 
-def _file_cases(folder: Path, per: int) -> Iterator[Case]:
+def _file_cases(folder: Path, per: int, categories: set[str] | None = None) -> Iterator[Case]:
+    """Whole-file inputs; only those of ``categories`` are made (a gzip bomb takes seconds)."""
     def put(category: str, name: str, data: bytes) -> Case:
         path = folder / name
         path.write_bytes(data)
@@ -178,9 +212,10 @@ def _file_cases(folder: Path, per: int) -> Iterator[Case]:
         ("binary", "random.txt", lambda: os.urandom(50_000)),
     ]
     for category, name, make in makers:
-        yield put(category, name, make())
+        if categories is None or category in categories:
+            yield put(category, name, make())
     zero = folder / "zero.txt"
-    if os.path.exists("/dev/zero"):
+    if os.path.exists("/dev/zero") and (categories is None or "special-file" in categories):
         zero.symlink_to("/dev/zero")
         yield Case("special-file", "dev-zero-symlink", zero, "file", False)
 
@@ -215,7 +250,10 @@ def _commands(case: Case, db: Path, out: Path) -> dict[str, list[str]]:
     return cmds
 
 
-def _run(cmd: list[str], hang: float) -> tuple[int | None, str, float, float, bool]:
+def _run(cmd: list[str], hang: float) -> tuple[int | None, str, float, float, float, bool]:
+    """(exit code or None if killed as a hang, stderr, wall s, CPU s, peak RSS MB, hung).
+    CPU time tells a slow input from a busy machine: on shared cores wall time can pass
+    --hang while the child used far less CPU."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1"}
     started = time.monotonic()
     with tempfile.TemporaryFile() as err:
@@ -236,7 +274,7 @@ def _run(cmd: list[str], hang: float) -> tuple[int | None, str, float, float, bo
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     return (None if hung else proc.returncode, stderr, time.monotonic() - started,
-            usage.ru_maxrss / 1024, hung)
+            usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, hung)
 
 
 def _good_kept(command: str, case: Case, db: Path, out: Path, code: int | None) -> bool | None:
@@ -259,12 +297,13 @@ def _good_kept(command: str, case: Case, db: Path, out: Path, code: int | None) 
 
 
 def run(per_category: int, hang: float, only: set[str] | None,
-        categories: set[str] | None = None) -> list[Outcome]:
-    rng = random.Random(10)
+        categories: set[str] | None = None, seed: int = 10) -> list[Outcome]:
+    rng = random.Random(seed)
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="newsweave-fuzz-") as tmp:
         folder = Path(tmp)
-        cases = [*_jsonl_cases(folder, rng, per_category), *_file_cases(folder, per_category)]
+        cases = [*_jsonl_cases(folder, rng, per_category),
+                 *_file_cases(folder, per_category, categories)]
         for n, case in enumerate(cases):
             if categories and case.category not in categories:
                 continue
@@ -274,7 +313,7 @@ def run(per_category: int, hang: float, only: set[str] | None,
                     continue
                 out = Path(cmd[cmd.index("--out") + 1]) if "--out" in cmd else folder / "x"
                 out.unlink(missing_ok=True)
-                code, stderr, secs, peak, hung = _run(cmd, hang)
+                code, stderr, secs, cpu, peak, hung = _run(cmd, hang)
                 lines = [ln for ln in stderr.splitlines() if ln.strip()]
                 outcome = Outcome(
                     command=command, category=case.category, name=case.name, exit_code=code,
@@ -284,13 +323,14 @@ def run(per_category: int, hang: float, only: set[str] | None,
                     good_kept=_good_kept(command, case,
                                          Path(cmd[cmd.index("--db") + 1]) if "--db" in cmd
                                          else folder / "none", out, code),
-                    seconds=round(secs, 2), peak_mb=round(peak, 1), hang=hung,
+                    seconds=round(secs, 2), cpu_seconds=round(cpu, 2), peak_mb=round(peak, 1),
+                    hang=hung,
                 )
                 outcomes.append(outcome)
                 flag = ("HANG" if hung else "TRACEBACK" if outcome.traceback else
                         "LOST" if outcome.good_kept is False else "")
                 print(f"{command:15} {case.category:13} {case.name:22} exit={code} "
-                      f"{secs:6.1f}s {peak:7.0f}MB {flag}", flush=True)
+                      f"{secs:6.1f}s cpu {cpu:5.1f}s {peak:7.0f}MB {flag}", flush=True)
     return outcomes
 
 
@@ -300,7 +340,7 @@ def summarize(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
         row = table.setdefault(o.command, {"inputs": 0, "exit_2": 0, "exit_0": 0, "other_exit": 0,
                                            "tracebacks": 0, "multi_line_or_stray_stderr": 0,
                                            "hangs": 0, "good_record_lost": 0, "peak_mb": 0.0,
-                                           "max_seconds": 0.0})
+                                           "max_seconds": 0.0, "max_cpu_seconds": 0.0})
         row["inputs"] += 1
         key = {2: "exit_2", 0: "exit_0"}.get(o.exit_code, "other_exit")
         row[key] += 1
@@ -310,6 +350,7 @@ def summarize(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
         row["good_record_lost"] += o.good_kept is False
         row["peak_mb"] = max(row["peak_mb"], o.peak_mb)
         row["max_seconds"] = max(row["max_seconds"], o.seconds)
+        row["max_cpu_seconds"] = max(row["max_cpu_seconds"], o.cpu_seconds)
     return table
 
 
@@ -321,9 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commands", nargs="*", help="only these commands (e.g. ingest)")
     parser.add_argument("--categories", nargs="*", help="only these input categories")
     parser.add_argument("--json", metavar="FILE", help="write every outcome and the summary")
+    parser.add_argument("--seed", type=int, default=10,
+                        help="random seed (default 10); another seed, other random inputs")
     args = parser.parse_args(argv)
     outcomes = run(args.per_category, args.hang, set(args.commands) if args.commands else None,
-                   set(args.categories) if args.categories else None)
+                   set(args.categories) if args.categories else None, args.seed)
     table = summarize(outcomes)
     print(json.dumps(table, indent=2))
     if args.json:

@@ -4,6 +4,7 @@ body. Writes are made with the token, so the POST path is exercised too."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,9 @@ _tmp = Path(pytest.importorskip("tempfile").mkdtemp(prefix="newsweave-schema-"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app(_tmp))
 
 
-BOUNDED = settings(max_examples=25, deadline=None, derandomize=True,
+#: cases per operation: 25 in `make test`; a longer run sets NEWSWEAVE_SCHEMA_EXAMPLES
+EXAMPLES = int(os.environ.get("NEWSWEAVE_SCHEMA_EXAMPLES", "25"))
+BOUNDED = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                    suppress_health_check=list(HealthCheck))
 LIST = {"path": "/api/stories", "method": "GET"}
 

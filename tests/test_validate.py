@@ -237,7 +237,7 @@ def test_full_disk_is_one_line_exit_2(tmp_path: Path, capsys, monkeypatch) -> No
     code = main(["ingest", str(article), "--db", str(tmp_path / "s.db"), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2
-    assert err == "newsweave: error: store error: database or disk is full\n"
+    assert err == f"newsweave: error: store error: {tmp_path / 's.db'}: database or disk is full\n"
 
 
 def test_corrupted_store_is_one_line_exit_2(tmp_path: Path, capsys) -> None:

@@ -270,6 +270,22 @@ def _reason(exc: BaseException) -> str:
     return (lines[0] if lines else type(exc).__name__)[:300]
 
 
+#: SQLite's words for a failure of the whole store, not of one story: a full disk, a
+#: read-only or unreadable file, a damaged one.
+STORE_WIDE_FAILURES = ("database or disk is full", "readonly database", "disk i/o error",
+                       "database disk image is malformed", "file is not a database",
+                       "unable to open database file")
+
+
+def store_wide_failure(exc: BaseException) -> bool:
+    """True when ``exc`` is the store failing as a whole: every later story would fail the
+    same way, so the run stops with that one line instead of skipping each story."""
+    if not type(exc).__module__.startswith(("sqlalchemy", "sqlite3")):
+        return False
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(words in text for words in STORE_WIDE_FAILURES)
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -320,6 +336,8 @@ def reweave(
             try:
                 woven, _brief, _articles = weave_story(store, sid, words)
             except Exception as exc:  # noqa: BLE001 - one story's failure skips only it
+                if store_wide_failure(exc):
+                    raise
                 done(sid, None, _reason(exc))
             else:
                 done(sid, woven, None)

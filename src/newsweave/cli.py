@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 from newsweave import __version__
@@ -181,8 +182,15 @@ REGISTRARS.extend([_add_ingest, _add_stories, _add_update])
 
 # --------------------------------------------------------------------------- backfill
 def _cmd_backfill(args: argparse.Namespace) -> int:
-    from newsweave import backfill
+    from pathlib import Path
 
+    from newsweave import backfill
+    from newsweave.store import DEFAULT_DB, open_store
+
+    target = str(args.db or DEFAULT_DB)
+    if target.startswith("postgres") or Path(target).is_file():  # never create one here
+        with open_store(target, create=False) as store:  # one line before any work
+            store.require_writable()
     return backfill.run_cli(args)
 
 
@@ -304,8 +312,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warnings() -> None:
+    """A library's Python warning as one ``newsweave: warning:`` line (its default form is
+    two lines, the second a line of library source); NEWSWEAVE_DEBUG=1 keeps the default."""
+
+    def show(message: Warning | str, category: type[Warning], _filename: str, _lineno: int,
+             file: object = None, _line: str | None = None) -> None:
+        text = " ".join(str(message).split())[:300]
+        print(f"newsweave: warning: {category.__name__}: {text}", file=sys.stderr)
+
+    warnings.showwarning = show  # type: ignore[assignment]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if not os.environ.get("NEWSWEAVE_DEBUG"):
+        _one_line_warnings()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
@@ -325,20 +347,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
         if os.environ.get("NEWSWEAVE_DEBUG"):
             raise
-        _err(describe_failure(exc))
+        _err(describe_failure(exc, _store_name(args)))
         return EXIT_USAGE
 
 
-def describe_failure(exc: BaseException) -> str:
+def _store_name(args: argparse.Namespace) -> str | None:
+    """The store a command works on, as messages show it (no password), or None."""
+    if not hasattr(args, "db"):
+        return None
+    from newsweave.store import DEFAULT_DB, _safe
+
+    return _safe(str(args.db)) if args.db else DEFAULT_DB
+
+
+def describe_failure(exc: BaseException, store: str | None = None) -> str:
     """One line for a failure no stage turned into an InputError: the store (disk full,
-    read-only, corrupted file), the file system, memory, or a bug (NEWSWEAVE_DEBUG=1 shows
-    the traceback)."""
+    read-only, corrupted file; named when known), the file system, memory, or a bug
+    (NEWSWEAVE_DEBUG=1 shows the traceback)."""
     detail = " ".join(str(exc).split())[:300]
     module = type(exc).__module__
     if module.startswith(("sqlalchemy", "sqlite3", "psycopg")):
         orig = getattr(exc, "orig", None)
         detail = " ".join(str(orig or exc).split("\n")[0].split())[:300]
-        return f"store error: {detail}"
+        return f"store error: {store + ': ' if store else ''}{detail}"
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror or detail}"

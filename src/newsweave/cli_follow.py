@@ -102,6 +102,11 @@ def run_follow(args: argparse.Namespace) -> int:
     languages = parse_languages(args.languages)
     stop = threading.Event()
     store = open_store(args.db)
+    try:
+        store.require_writable()
+    except InputError:
+        store.close()
+        raise
     follower = make_follower(args, store, stop, sources)
 
     def say(line: str) -> None:

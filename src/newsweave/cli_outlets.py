@@ -23,6 +23,7 @@ def run_import(args: argparse.Namespace) -> int:
         raise InputError("no outlet rows (only a header)", args.file)
     store = open_store(args.db)
     try:
+        store.require_writable()
         added, updated = store.import_outlets(outlets, replace=args.replace)
     finally:
         store.close()

@@ -50,6 +50,16 @@ def _batches(
         yield batch
 
 
+def _writable(store: Store) -> None:
+    """A writing command on a store it cannot write: one line naming the store, before any
+    input is read (closing the store first, since the caller's ``finally`` may not run)."""
+    try:
+        store.require_writable()
+    except InputError:
+        store.close()
+        raise
+
+
 # --------------------------------------------------------------------------- ingest
 @dataclass(frozen=True)
 class IngestCounts:
@@ -114,6 +124,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         if not Path(path).exists():
             raise InputError("no such file or directory", path)
     store = open_store(args.db)
+    _writable(store)
     show = show_progress(args)
     try:
         with progress_bar(show, "articles") as progress:
@@ -240,6 +251,7 @@ def run_stories(args: argparse.Namespace) -> int:
     try:
         listing = args.list or args.format in ("jsonl", "csv")
         if not args.list:
+            _writable(store)
             summary = _group(store, args, since, until)
             print(summary, file=sys.stderr if listing else sys.stdout)
         if not listing:
@@ -294,6 +306,7 @@ def weave_from_store(args: argparse.Namespace) -> int:
         fmt = args.format or "jsonl"
         if fmt != "jsonl":
             raise InputError(f"--all writes one JSON brief per line: use --format jsonl, not {fmt}")
+        _writable(store)
         with store.exclusive("update"):
             return _weave_all(store, args)
     finally:
@@ -355,6 +368,7 @@ def run_update(args: argparse.Namespace) -> int:
     workers = _workers(args)
     store = open_store(args.db, create=False)
     try:
+        _writable(store)
         total = store.count_articles()
         with progress_bar(show_progress(args), "items") as progress:
             grouping = progress.add_task("grouping", total=total)

@@ -14,10 +14,23 @@ from newsweave.errors import InputError
 @contextmanager
 def output_sink(out: str | None):
     """stdout, or a temp file renamed over ``out`` only when the run finishes, so a failed
-    run never leaves half a file and never clobbers an existing one."""
+    run never leaves half a file and never clobbers an existing one. An ``out`` that is not
+    a regular file (/dev/null, /dev/stdout, a FIFO) is written in place: renaming over it
+    would replace the device itself (as root, /dev/null) with a file; a symlink to a file
+    keeps its link (the file it points at is replaced)."""
     if out is None or out == "-":
         yield sys.stdout
         return
+    if os.path.exists(out) and not os.path.isfile(out) and not os.path.isdir(out):
+        try:
+            fh = open(out, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InputError(f"cannot write output: {exc.strerror}", out) from None
+        with fh:
+            yield fh
+        return
+    if os.path.islink(out):
+        out = os.path.realpath(out)
     tmp = f"{out}.tmp-{os.getpid()}"
     try:
         fh = open(tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed below, renamed on success

@@ -368,7 +368,11 @@ class Follower:
         def on_error(url: str, exc: BaseException) -> None:
             if isinstance(exc, FetchError):
                 fail(str(exc))
-            else:  # a bug, or a store error: named, one line, the round goes on
+            elif type(exc).__module__.startswith(("sqlalchemy", "sqlite3", "psycopg")):
+                orig = getattr(exc, "orig", None) or exc  # the driver's words, not the SQL
+                detail = " ".join(str(orig).split("\n")[0].split())[:300]
+                fail(f"{url}: store error: {getattr(self.store, 'shown', 'store')}: {detail}")
+            else:  # a bug: named, one line, the round goes on
                 fail(f"{url}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
 
         with ThreadPoolExecutor(self.workers, thread_name_prefix="follow") as pool:

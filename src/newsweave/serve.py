@@ -1631,6 +1631,26 @@ def _start_follower(args: Any, store: Any) -> Any:
     return stop_following
 
 
+def _writable_token(store: Any, token: str | None, follow: bool) -> str | None:
+    """A store the server cannot write: --follow is refused (one line naming the store);
+    otherwise the server starts read-only (writes answer 403, as without a token) and
+    says so once, so reading a read-only store still works."""
+    if not follow and token is None:
+        return None
+    try:
+        store.require_writable()
+    except InputError as exc:
+        if follow:
+            store.close()
+            raise
+        import sys
+
+        print(f"newsweave: warning: {exc}; serving read-only (writes refused)",
+              file=sys.stderr)
+        return None
+    return token
+
+
 def run(args: Any) -> int:
     """``newsweave serve``: open the store and run uvicorn until interrupted."""
     import os
@@ -1653,6 +1673,7 @@ def run(args: Any) -> int:
     token = args.token or os.environ.get(TOKEN_ENV) or None
     # a mistyped --db is an error, not a new store; a followed one may start empty
     store = open_store(args.db, create=bool(follow))
+    token = _writable_token(store, token, bool(follow))
     options = {"host": args.host, "port": args.port, "log_level": "info",
                "limit_concurrency": args.max_connections}
     try:

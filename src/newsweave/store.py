@@ -14,6 +14,7 @@ import json
 import os
 import re
 import threading
+import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import (
     Column,
@@ -44,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SAWarning, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -344,17 +346,19 @@ def _published_order() -> tuple[ColumnElement[Any], ...]:
 
 
 # --------------------------------------------------------------------------- engine set-up
-def _sqlite_events(engine: Engine) -> None:
+def _sqlite_events(engine: Engine, read_only: bool = False) -> None:
     """WAL (readers never block the writer), foreign keys, a busy timeout, and explicit
-    BEGIN: IMMEDIATE for writes, so two writers queue instead of failing on lock upgrade."""
+    BEGIN: IMMEDIATE for writes, so two writers queue instead of failing on lock upgrade.
+    A read-only connection leaves the journal mode alone (setting it is a write)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
+        if not read_only:
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 
@@ -376,19 +380,28 @@ def _make_engine(url: str, create: bool) -> Engine:
             kwargs["poolclass"] = StaticPool
         else:
             path = Path(database)
-            if not create and not path.is_file():
-                raise InputError("no such database (run `newsweave ingest` first)", database)
             if path.is_dir():
                 raise InputError("is a directory, not a database file", database)
+            if path.exists() and not path.is_file():
+                raise InputError("not a regular file (a device, FIFO or socket), not a database",
+                                 database)
+            if not create and not path.is_file():
+                raise InputError("no such database (run `newsweave ingest` first)", database)
+            if not create and path.stat().st_size == 0:
+                raise InputError("empty file (0 bytes), not a newsweave store (run `newsweave "
+                                 "ingest` to start one)", database)
             if not path.parent.is_dir():
-                raise InputError("folder does not exist", path.parent)
+                raise InputError("not a folder" if path.parent.exists()
+                                 else "folder does not exist", path.parent)
     elif parsed.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     else:
         raise InputError(f"unsupported database {parsed.get_backend_name()!r}")
     try:
-        engine = create_engine(url, **kwargs)
-    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        with warnings.catch_warnings():  # an ignored URL option is an error, not two lines
+            warnings.simplefilter("error", SAWarning)
+            engine = create_engine(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ImportError, SAWarning) as exc:
         raise InputError(f"bad database URL {_safe(url)!r}: {_one_line(exc)}") from None
     if engine.dialect.name == "sqlite":
         _sqlite_events(engine)
@@ -434,6 +447,10 @@ class Store:
     def __init__(self, url: str | os.PathLike[str] | None = None, create: bool = True) -> None:
         self.url = resolve_url(url)
         shown = _safe(str(url)) if url else DEFAULT_DB
+        #: the store as messages name it (no password)
+        self.shown = shown
+        #: True when the SQLite file could only be opened for reading (see _open_read_only)
+        self.read_only = False
         self.engine = _make_engine(self.url, create)
         self.dialect = self.engine.dialect.name
         try:
@@ -443,12 +460,79 @@ class Store:
                 with self._write() as conn:
                     version = _migrate(conn, self.dialect)
             self.schema_version = version
-        except InputError:
+        except InputError as exc:
             self.engine.dispose()
+            if exc.path is None and type(exc) is InputError:
+                raise InputError(exc.message, shown) from None
             raise
         except (SQLAlchemyError, OSError) as exc:
             self.engine.dispose()
-            raise InputError(f"cannot open database {shown}: {_one_line(exc)}") from None
+            if not self._open_read_only(exc):
+                raise InputError(f"cannot open database {shown}: {_one_line(exc)}") from None
+
+    def _open_read_only(self, failure: BaseException) -> bool:
+        """Reopen a SQLite store that could not be opened for writing (a read-only file or
+        folder) for reading only, so listing and serving still work; False if that is not
+        the case or does not help. A read-only folder cannot hold the -wal/-shm files WAL
+        needs, so the file is then read as immutable, which is safe only with no pending WAL
+        (a non-empty -wal file means a writer may be active: that is refused)."""
+        if self.dialect != "sqlite":
+            return False
+        path = Path(make_url(self.url).database or "")
+        if not path.name or not path.is_file():
+            return False
+        folder_writable = os.access(path.parent, os.W_OK)
+        if ("readonly" not in _one_line(failure).replace("-", "")
+                and folder_writable and os.access(path, os.W_OK)):
+            return False
+        wal = Path(f"{path}-wal")
+        pending_wal = wal.exists() and wal.stat().st_size > 0
+        if not folder_writable and pending_wal:
+            return False
+        mode = "mode=ro" if folder_writable else "immutable=1"
+        ro_url = f"sqlite:///file:{quote(str(path.resolve()))}?{mode}&uri=true"
+        engine = create_engine(ro_url)
+        _sqlite_events(engine, read_only=True)
+        try:
+            with engine.connect() as conn:
+                version = _schema_version(conn)
+        except SQLAlchemyError:
+            engine.dispose()
+            return False
+        if version == 0:
+            engine.dispose()
+            raise InputError("read-only, and not a newsweave store: cannot start one here",
+                             self.shown)
+        if version != LATEST:
+            engine.dispose()
+            what = "newer than this newsweave knows" if version > LATEST else "older"
+            raise InputError(f"read-only store at schema version {version} ({what}; this "
+                             f"newsweave uses {LATEST}): it cannot be migrated", self.shown)
+        self.engine, self.read_only, self.schema_version = engine, True, version
+        return True
+
+    def require_writable(self) -> None:
+        """Fail before any work, naming the store, when the store cannot be written (a
+        read-only file, folder or file system; a read-only PostgreSQL server), so a writing
+        command never reads and parses its input only to fail at the first commit. The
+        probe is a real write (SQLite: the header's user_version set to itself), rolled back."""
+        hint = ": writing commands need write access to the file and its folder"
+        if self.read_only:
+            raise InputError(f"store is read-only{hint}", self.shown)
+        try:
+            if self.dialect == "sqlite":
+                with self._write() as conn:
+                    current = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+                    conn.exec_driver_sql(f"PRAGMA user_version = {current}")
+                    conn.rollback()
+            else:
+                with self.engine.connect() as conn:
+                    if conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
+                        raise InputError("store is read-only (transaction_read_only is on)",
+                                         self.shown)
+        except SQLAlchemyError as exc:
+            raise InputError(f"cannot write to the store ({_one_line(exc)}){hint}",
+                             self.shown) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -19,6 +19,7 @@ date in its opening lines when it has one."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -289,21 +290,61 @@ def resolve_candidate(
 
 
 # --------------------------------------------------------------------------- finding
+class DisjointSpans:
+    """Non-overlapping ``[start, end)`` spans kept sorted, so "does this span overlap one of
+    them?" is a binary search, not a scan of all: a long article has thousands of matches,
+    and scanning them all per match was quadratic (seconds at 250,000 characters)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in spans:
+            self.add(start, end)
+
+    def add(self, start: int, end: int) -> None:
+        """Add a span; one overlapping spans already held is merged with them (their union
+        answers both questions below the same way), so they stay disjoint and sorted. An
+        empty span holds nothing and is not kept."""
+        if end <= start:
+            return
+        lo = hi = bisect_left(self.starts, start)
+        if lo > 0 and self.ends[lo - 1] > start:
+            lo -= 1
+        while hi < len(self.starts) and self.starts[hi] < end:
+            hi += 1
+        if lo < hi:
+            start, end = min(start, self.starts[lo]), max(end, self.ends[hi - 1])
+        self.starts[lo:hi] = [start]
+        self.ends[lo:hi] = [end]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True if some held span (s, e) has s < end and start < e. Held spans are disjoint
+        and sorted, so their ends are sorted too: only the last one starting before ``end``
+        can reach past ``start``."""
+        i = bisect_left(self.starts, end)
+        return i > 0 and self.ends[i - 1] > start
+
+    def contains(self, pos: int) -> bool:
+        """True if some held span (s, e) has s <= pos < e."""
+        i = bisect_right(self.starts, pos)
+        return i > 0 and self.ends[i - 1] > pos
+
+
 def find_candidates(text: str) -> list[TimeCandidate]:
     """Every pattern match in ``text``, overlaps resolved: earlier kinds in ``_PATTERNS`` and
     then longer matches win. Month names must be capitalised ("march" and "may" are verbs) and,
     alone, follow a temporal word ("in July"); bare years are filtered by the caller."""
     found: list[TimeCandidate] = []
-    taken: list[tuple[int, int]] = []
+    taken = DisjointSpans()
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(text):
             start, end = match.span()
-            if any(start < e and s < end for s, e in taken):
+            if start == end or taken.overlaps(start, end):
                 continue
             if kind == "weekday" and _named_day(text, start, end):
                 continue
             found.append(TimeCandidate(start, end, kind, match.groupdict()))
-            taken.append((start, end))
+            taken.add(start, end)
     return sorted(found, key=lambda c: c.start)
 
 
@@ -324,9 +365,9 @@ def _named_day(text: str, start: int, end: int) -> bool:
     return bool(_DAY_NAME_AFTER.match(text, end))
 
 
-def _bare_year_ok(text: str, start: int, date_spans: Sequence[tuple[int, int]]) -> bool:
+def _bare_year_ok(text: str, start: int, date_spans: DisjointSpans) -> bool:
     """A bare year counts inside a spaCy DATE or after a temporal word ("since 1984")."""
-    if any(s <= start < e for s, e in date_spans):
+    if date_spans.contains(start):
         return True
     return bool(_YEAR_CONTEXT.search(text[max(0, start - 20) : start]))
 
@@ -351,8 +392,9 @@ def _name_context(text: str, start: int, end: int) -> bool:
 def _spacy_extra_candidates(doc, text: str, taken: Sequence[TimeCandidate]) -> list[TimeCandidate]:
     """spaCy DATE entities that our patterns missed but can parse in full (e.g. "Dec 5th")."""
     extra: list[TimeCandidate] = []
+    held = DisjointSpans((c.start, c.end) for c in taken)
     for start, end in _spacy_date_spans(doc):
-        if any(start < c.end and c.start < end for c in taken):
+        if held.overlaps(start, end):
             continue
         piece = text[start:end]
         if _BARE_MONTH.fullmatch(piece) and not _name_context(text, start, end):
@@ -532,7 +574,7 @@ def extract_timexes(document: Document) -> tuple[Timex, ...]:
     text = document.article.text
     published = parse_published(document.article.published)
     doc = document.doc
-    date_spans = _spacy_date_spans(doc)
+    date_spans = DisjointSpans(_spacy_date_spans(doc))
     candidates = [
         c
         for c in find_candidates(text)

@@ -1,0 +1,52 @@
+"""cli_utils.output_sink: a finished run replaces --out atomically, a failed one leaves it,
+and an --out that is not a regular file (/dev/null, a FIFO) is written in place, never
+replaced by a file (as root, renaming over /dev/null replaces the device)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from newsweave.cli_utils import output_sink
+
+
+def test_out_file_replaced_only_when_finished(tmp_path: Path) -> None:
+    out = tmp_path / "o.txt"
+    out.write_text("old")
+    with pytest.raises(RuntimeError), output_sink(str(out)) as fh:
+        fh.write("half")
+        raise RuntimeError("stage failed")
+    assert out.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["o.txt"]
+    with output_sink(str(out)) as fh:
+        fh.write("new")
+    assert out.read_text() == "new"
+
+
+def test_fifo_out_is_written_in_place(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    with output_sink(str(fifo)) as fh:
+        fh.write("brief\n")
+    reader.join(10)
+    assert got == ["brief\n"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a FIFO, not a file renamed over it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+    # /dev/null takes the same path; not tested on the real device, since a regression
+    # would replace the machine's /dev/null with a file
+
+
+def test_symlinked_out_keeps_its_link(tmp_path: Path) -> None:
+    target = tmp_path / "real.txt"
+    target.write_text("old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    with output_sink(str(link)) as fh:
+        fh.write("new")
+    assert link.is_symlink() and target.read_text() == "new"
