@@ -98,3 +98,17 @@ def test_readers_do_not_wait_for_the_list_check(tmp_path: Path, monkeypatch) -> 
                 assert c.get(path).status_code == 200
         assert hops.count("get") <= 1 and set(hops) <= {"get"}  # at most the one check
     store.close()
+
+
+def test_the_server_hands_the_gil_over_every_millisecond():
+    """A thread updating the story list after a write lets the event loop in every 1 ms."""
+    import sys
+
+    from newsweave import serve
+
+    before = sys.getswitchinterval()
+    try:
+        serve._short_gil_turns()
+        assert sys.getswitchinterval() == serve.SWITCH_INTERVAL_S == 0.001
+    finally:
+        sys.setswitchinterval(before)
