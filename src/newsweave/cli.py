@@ -210,7 +210,8 @@ def _add_backfill(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--address", metavar="ADDR", help="with --engine ray: the cluster to join "
                    "(default: start a local one)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="worker processes or actors (default: one per core)")
+                   help="worker processes or actors, each one core (its embedding on one "
+                   "thread; default: one per core)")
     p.add_argument("--shards", type=int, default=1, metavar="K",
                    help="group K time shards in parallel and merge them (default 1: the "
                    "sequential grouper, continuing from its saved state)")
