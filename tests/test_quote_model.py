@@ -286,32 +286,34 @@ def test_learned_quotes_keep_uncovered_rules_pieces(nlp):
     assert kept in learned_quotes(doc, [kept], text)
 
 
-def test_cli_model_learned_writes_spans(tmp_path):
+GOVERNOR = "The governor said that the state budget would be balanced by June."
+
+
+def _quotes_cli(tmp_path, model: str) -> dict:
+    """The one quote record ``newsweave quotes --model MODEL`` writes for ``GOVERNOR``."""
     from newsweave.cli import main
 
     src = tmp_path / "articles.jsonl"
-    text = "The governor said that the state budget would be balanced by June."
-    src.write_text(json.dumps({"id": "a", "text": text}) + "\n", encoding="utf-8")
+    src.write_text(json.dumps({"id": "a", "text": GOVERNOR}) + "\n", encoding="utf-8")
     out = tmp_path / "quotes.jsonl"
     assert main(["quotes", "--jsonl", str(src), "--out", str(out), "--no-progress",
-                 "--model", "learned"]) == 0
+                 "--model", model]) == 0
     (line,) = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     (q,) = line["quotes"]
+    return q
+
+
+def test_cli_model_learned_writes_spans(tmp_path):
+    text = GOVERNOR
+    q = _quotes_cli(tmp_path, "learned")
     assert text[q["cue_start"]:q["cue_end"]] == "said"
     assert text[q["speaker_start"]:q["speaker_end"]] == "The governor"
     assert q["parts"] == [[q["start"], q["end"]]]
 
 
 def test_cli_model_learned_fast_writes_the_same_kind_of_record(tmp_path):
-    from newsweave.cli import main
-
-    src = tmp_path / "articles.jsonl"
-    text = "The governor said that the state budget would be balanced by June."
-    src.write_text(json.dumps({"id": "a", "text": text}) + "\n", encoding="utf-8")
-    out = tmp_path / "quotes.jsonl"
-    assert main(["quotes", "--jsonl", str(src), "--out", str(out), "--no-progress",
-                 "--model", "learned-fast"]) == 0
-    (q,) = json.loads(out.read_text(encoding="utf-8"))["quotes"]
+    text = GOVERNOR
+    q = _quotes_cli(tmp_path, "learned-fast")
     assert text[q["cue_start"]:q["cue_end"]] == "said"
     assert text[q["speaker_start"]:q["speaker_end"]] == "The governor"
 
