@@ -94,6 +94,21 @@ def test_sharded_backfill_in_a_process_pool(tmp_path, small):
         assert sid == story_id_for(min(ids, key=order.index))
 
 
+def test_refined_shards_store_the_stories_of_one_shard(tmp_path, small):
+    """Three shards with a warm-up too short to see their stories' beginnings, refined from
+    each other's states (the default), store exactly the single sequential pass's stories."""
+    src = write_jsonl(tmp_path / "in.jsonl", small)
+    stories, stages = [], []
+    for shards in (1, 3):
+        db = str(tmp_path / f"s{shards}.db")
+        bf.backfill([src], db, workers=2, shards=shards, warmup=2, skip_weave=True,
+                    on_stage=stages.append)
+        with Store(db) as store:
+            stories.append({s.id: sorted(s.article_ids) for s in store.list_stories(limit=100)})
+    assert stories[0] == stories[1]
+    assert any("refinement round" in line and "converged" in line for line in stages)
+
+
 def test_cli_bad_arguments_are_one_line_errors(tmp_path, capsys, small):
     assert main(["backfill", str(tmp_path / "missing.jsonl"), "--db",
                  str(tmp_path / "s.db")]) == 2
@@ -104,6 +119,8 @@ def test_cli_bad_arguments_are_one_line_errors(tmp_path, capsys, small):
     assert "--shards" in capsys.readouterr().err
     assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--warmup", "-1"]) == 2
     assert "--warmup" in capsys.readouterr().err
+    assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--rounds", "-1"]) == 2
+    assert "--rounds" in capsys.readouterr().err
     empty = tmp_path / "empty.jsonl"
     empty.write_text("{nope\n", encoding="utf-8")
     assert main(["backfill", str(empty), "--db", str(tmp_path / "e.db")]) == 2

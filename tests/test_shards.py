@@ -1,13 +1,23 @@
-"""Time shards (``shards``): planning, the merge at boundaries, and the equivalence gate on a
-dated synthetic stream (one shard is exactly the single pass; four are as good)."""
+"""Time shards (``shards``): planning, the merge at boundaries, refinement from the states
+shards end in, and the equivalence gate on a dated synthetic stream (one shard is exactly the
+single pass; four are as good, and refined four give exactly its stories and ids)."""
 
 from __future__ import annotations
 
 import pytest
 from test_grouping_state import PerTextEmbedder, synthetic
 
-from newsweave.backfill import WARMUP, group_ordered
-from newsweave.shards import Shard, agreement, bcubed, group_sharded, merge_shards, plan_shards
+from newsweave.backfill import WARMUP, group_ordered, group_run
+from newsweave.shards import (
+    Shard,
+    ShardRun,
+    agreement,
+    bcubed,
+    group_sharded,
+    merge_shards,
+    plan_shards,
+    refine_shards,
+)
 
 
 def partition(assignments: dict[str, str]) -> set[frozenset[str]]:
@@ -105,3 +115,55 @@ def test_a_short_warmup_still_stores_every_article_once_and_joins_across_boundar
     # without a warm-up the boundaries cut stories: the merge is what keeps them whole
     cut, _ = group_sharded(ids, 4, warmup=0, group_fn=group_fn)
     assert len(partition(cut)) > len(partition(sharded))
+
+
+# --------------------------------------------------------------------------- refinement
+def _first_wins(state, ids):
+    """A toy grouper with the longest possible memory: every article joins the story of the
+    first article it ever saw (the state carries that id)."""
+    first = state[0].decode() if state else ids[0]
+    return ShardRun({a: (first, None) for a in ids}, (first.encode(), {}))
+
+
+def test_refinement_carries_state_down_the_chain_one_shard_per_round():
+    ids = [f"a{i}" for i in range(12)]
+    plan = plan_shards(ids, 4, warmup=0)
+    first = [_first_wins(None, list(s.ids)) for s in plan]
+    calls = []
+
+    def rerun(items):
+        calls.append(len(items))
+        return [_first_wins(state, shard_ids) for state, shard_ids in items]
+
+    refined = refine_shards(plan, first, rerun)
+    assert set(refined.assignments.values()) == {"a0"}  # exactly the single pass
+    # round r makes shard r exact; shard 1's predecessor never changes, so it runs once
+    assert calls == [3, 2, 1] and refined.rounds == 3 and refined.reruns == 6
+    assert refined.converged and refined.state == (b"a0", {})
+    cut = refine_shards(plan, first, rerun, max_rounds=1)
+    assert not cut.converged and cut.rounds == 1
+    assert cut.assignments["a11"] != "a0"  # one round fixes shard 1 only
+    with pytest.raises(ValueError):
+        refine_shards(plan, first, rerun, max_rounds=0)
+
+
+def test_refined_shards_give_the_single_pass_stories_and_ids(stream):
+    """With a warm-up far shorter than the stories, the first pass disagrees with the single
+    pass; refinement from the shards' end states gives back its stories, ids and copies."""
+    ids, group_fn, _gold = stream
+    embedder = PerTextEmbedder()
+    by_id = {a.id: a for a in synthetic(n_events=24, seed=5)}
+    single = group_fn(ids)
+    plan = plan_shards(ids, 4, warmup=3)
+
+    def rerun(items):
+        return [group_run([by_id[i] for i in shard_ids], embedder=embedder, state=state)
+                for state, shard_ids in items]
+
+    first = rerun([(None, list(s.ids)) for s in plan])
+    merged, _ = merge_shards(plan, [run.result for run in first])
+    refined = refine_shards(plan, first, rerun)
+    assert refined.converged and 1 <= refined.rounds <= 3
+    assert refined.assignments == {a: sid for a, (sid, _d) in single.items()}
+    assert refined.duplicates == {a: d for a, (_s, d) in single.items() if d}
+    assert partition(merged) != partition(refined.assignments)  # the warm-up alone did not

@@ -32,7 +32,14 @@ from typing import Any, Protocol
 
 from newsweave.errors import InputError
 from newsweave.models import Article
-from newsweave.shards import ShardResult, merge_shards, plan_shards
+from newsweave.shards import (
+    ShardResult,
+    ShardRun,
+    State,
+    merge_shards,
+    plan_shards,
+    refine_shards,
+)
 from newsweave.store import DEFAULT_DB, Store, open_store
 
 ENGINES = ("local", "ray")
@@ -92,12 +99,25 @@ class Worker:
             return 0, _reason(exc)
         return analysed, None
 
-    def group_shard(self, ids: Sequence[str]) -> ShardResult:
-        """Group one time shard (warm-up then owned ids) with a fresh sequential grouper."""
+    def group_shard(self, ids: Sequence[str], keep_state: bool = False
+                    ) -> ShardResult | ShardRun:
+        """Group one time shard (warm-up then owned ids) with a fresh sequential grouper;
+        ``keep_state``: with the state it ended in, for ``continue_shard``."""
         from newsweave.grouping_state import StoreEmbedder
 
         articles = self.store.get_articles(list(ids))
+        if keep_state:
+            return group_run(articles, embedder=StoreEmbedder(self.store))
         return group_ordered(articles, embedder=StoreEmbedder(self.store))
+
+    def continue_shard(self, item: tuple[State, Sequence[str]]) -> ShardRun:
+        """Group a shard's own articles from the state the shard before it ended in
+        (``shards.refine_shards``)."""
+        from newsweave.grouping_state import StoreEmbedder
+
+        state, ids = item
+        articles = self.store.get_articles(list(ids))
+        return group_run(articles, embedder=StoreEmbedder(self.store), state=state)
 
     def group_new(self) -> Any:
         from newsweave.app import group_new
@@ -126,6 +146,34 @@ def group_ordered(articles: Sequence[Article], embedder: Any = None, settings: A
     for article, assigned in group_stream(articles, grouper=grouper):
         out[article.id] = (assigned.story_id, assigned.duplicate_of)
     return out
+
+
+def group_run(articles: Sequence[Article], embedder: Any = None, settings: Any = None,
+              state: State | None = None) -> ShardRun:
+    """``group_ordered`` from a fresh grouper or from a saved ``state``, returning the state
+    the grouper ends in as well. The grouper is marked with the languages a backfill groups
+    (all), so that later incremental runs continue from the saved state."""
+    from newsweave.app import DEFAULT_LANGUAGES
+    from newsweave.group import group_stream
+    from newsweave.grouping_state import (
+        FORMAT,
+        ResumableGrouper,
+        dump_state,
+        language_key,
+        load_state,
+    )
+
+    if state is None:
+        grouper = ResumableGrouper(settings, embedder=embedder)
+        grouper.languages = language_key(DEFAULT_LANGUAGES)
+    else:
+        grouper = load_state(state[0], state[1].values(), FORMAT, settings=settings,
+                             embedder=embedder)
+    out: ShardResult = {}
+    for article, assigned in group_stream(articles, grouper=grouper):
+        out[article.id] = (assigned.story_id, assigned.duplicate_of)
+    saved = dump_state(grouper)
+    return ShardRun(out, (saved.core, saved.stories))
 
 
 _worker: Worker | None = None
@@ -355,27 +403,48 @@ def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def group_shards(store: Store, engine: Engine, shards: int, warmup: int) -> int:
-    """Regroup every stored article in ``shards`` time shards (in parallel), merge them and
-    save the merged stories together with a grouper state that later incremental runs
-    (``stories``, ``update``) continue from (``replay_state``). Returns the articles grouped."""
+def group_shards(store: Store, engine: Engine, shards: int, warmup: int,
+                 rounds: int | None = None, report: Callable[[str], None] | None = None
+                 ) -> int:
+    """Regroup every stored article in ``shards`` time shards (in parallel) and save the
+    stories together with a grouper state that later incremental runs (``stories``,
+    ``update``) continue from. ``rounds`` 0: each shard starts from its warm-up alone and
+    the shards are merged at their boundaries (``merge_shards``; the state is rebuilt by
+    ``replay_state``); otherwise up to ``rounds`` refinement rounds (default: until nothing
+    changes, at most ``shards - 1``) restart shards from their predecessors' states
+    (``refine_shards``), and the last shard's state is saved as is. Returns the articles
+    grouped."""
     from newsweave.app import DEFAULT_LANGUAGES
     from newsweave.group import story_headline
     from newsweave.grouping_state import FORMAT, HEADLINE_SAMPLE, dump_state
 
     order = grouping_order(store)
     plan = plan_shards(order, shards, warmup)
-    results = list(engine.map("group_shard", [list(s.ids) for s in plan]))
-    assignments, duplicates = merge_shards(plan, results)
+    id_lists = [list(s.ids) for s in plan]
+    if rounds == 0:
+        results = list(engine.map("group_shard", id_lists))
+        assignments, duplicates = merge_shards(plan, results)
+        state = None
+    else:
+        first = list(engine.map("group_shard", id_lists, True))
+        refined = refine_shards(plan, first, lambda items: engine.map("continue_shard", items),
+                                max_rounds=rounds)
+        assignments, duplicates, state = (refined.assignments, refined.duplicates,
+                                          refined.state)
+        if report is not None:
+            report(f"shards: {refined.rounds} refinement round(s), {refined.reruns} shard "
+                   f"re-run(s), {'converged' if refined.converged else 'NOT converged'}")
     with store.grouping_lock(60.0):
         info = store.load_grouper_state(with_blob=False)
-        grouper = replay_state(store, order, assignments, duplicates,
-                               min(len(order), max(warmup, 1)), DEFAULT_LANGUAGES)
-        saved = dump_state(grouper)
+        if state is None:
+            grouper = replay_state(store, order, assignments, duplicates,
+                                   min(len(order), max(warmup, 1)), DEFAULT_LANGUAGES)
+            saved = dump_state(grouper)
+            state = (saved.core, saved.stories)
         store.save_grouping(
             assignments, duplicates, story_headline, HEADLINE_SAMPLE,
-            (FORMAT, max_seq(store), saved.core), None if info is None else info[2],
-            all_headlines=True, story_states=saved.stories, replace_all=True)
+            (FORMAT, max_seq(store), state[0]), None if info is None else info[2],
+            all_headlines=True, story_states=state[1], replace_all=True)
     return len(assignments)
 
 
@@ -444,9 +513,11 @@ class Pipeline:
     """
 
     def __init__(self, store: Store, engine: Engine, result: BackfillResult, *, shards: int,
-                 warmup: int, words: int, skip_weave: bool) -> None:
+                 warmup: int, words: int, skip_weave: bool, rounds: int | None = None,
+                 on_stage: Callable[[str], None] | None = None) -> None:
         self.store, self.engine, self.result = store, engine, result
         self.shards, self.warmup, self.words, self.skip_weave = shards, warmup, words, skip_weave
+        self.rounds, self.on_stage = rounds, on_stage
         self.to_analyse = unanalysed_ids(store)
         self.next_analyse = 0
         self.unanalysed = set(self.to_analyse)
@@ -557,7 +628,7 @@ class Pipeline:
                     self.group = "running"
                 elif not engine.pending():  # the workers are free for the shards
                     self.result.grouped = group_shards(self.store, engine, self.shards,
-                                                       self.warmup)
+                                                       self.warmup, self.rounds, self.on_stage)
                     self._grouped()
             while engine.free() > 0:
                 task = self._next()
@@ -583,6 +654,7 @@ def backfill(
     workers: int | None = None,
     shards: int = 1,
     warmup: int = WARMUP,
+    rounds: int | None = None,
     skip_weave: bool = False,
     words: int | None = None,
     on_error: Callable[[InputError], None] | None = None,
@@ -599,6 +671,8 @@ def backfill(
         raise InputError(f"--shards must be at least 1, not {shards}")
     if warmup < 0:
         raise InputError(f"--warmup must be 0 or more, not {warmup}")
+    if rounds is not None and rounds < 0:
+        raise InputError(f"--rounds must be 0 or more, not {rounds}")
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, not {workers}")
     if engine not in ENGINES:
@@ -625,7 +699,8 @@ def backfill(
         eng = make_engine(engine, store.url, workers or max(1, os.cpu_count() or 1), address)
         try:
             pipeline = Pipeline(store, eng, result, shards=shards, warmup=warmup,
-                                words=words or BRIEF_WORDS, skip_weave=skip_weave)
+                                words=words or BRIEF_WORDS, skip_weave=skip_weave,
+                                rounds=rounds, on_stage=on_stage)
             timed("analyse, group, weave", pipeline.run)
         finally:
             eng.close()
@@ -649,7 +724,8 @@ def run_cli(args: Any) -> int:
 
     result = backfill(
         args.paths, args.db, engine=args.engine, address=args.address, workers=args.workers,
-        shards=args.shards, warmup=args.warmup, skip_weave=args.skip_weave, words=args.words,
+        shards=args.shards, warmup=args.warmup, rounds=args.rounds,
+        skip_weave=args.skip_weave, words=args.words,
         on_error=report, on_stage=stage,
     )
     for line in result.analysis_failed:

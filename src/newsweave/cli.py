@@ -213,10 +213,17 @@ def _add_backfill(sub: argparse._SubParsersAction) -> None:
                    help="worker processes or actors, each one core (its embedding on one "
                    "thread; default: one per core)")
     p.add_argument("--shards", type=int, default=1, metavar="K",
-                   help="group K time shards in parallel and merge them (default 1: the "
-                   "sequential grouper, continuing from its saved state)")
+                   help="group K time shards in parallel (default 1: the sequential grouper, "
+                   "continuing from its saved state); each shard first replays a warm-up, "
+                   "then refinement rounds restart shards from the state the shard before "
+                   "ended in until nothing changes, which gives the single pass's stories")
     p.add_argument("--warmup", type=int, default=10_000, metavar="N",
-                   help="with --shards: articles replayed before each shard (default 10000)")
+                   help="with --shards: articles replayed before each shard's first pass "
+                   "(default 10000)")
+    p.add_argument("--rounds", type=int, default=None, metavar="R",
+                   help="with --shards: at most R refinement rounds (default: until nothing "
+                   "changes, at most K-1, which is exact); 0: none, the first pass's shards "
+                   "are merged where their warm-ups overlap (faster, approximate)")
     p.add_argument("--skip-weave", action="store_true", help="stop after grouping")
     p.add_argument("--words", type=int, default=120, help="summary word budget (default 120)")
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")

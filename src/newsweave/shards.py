@@ -1,20 +1,21 @@
-"""Time shards for grouping an archive in parallel, and the merge at their boundaries.
+"""Time shards for grouping an archive in parallel: a first pass, refinement from each
+other's states, and (without refinement) the merge at their boundaries.
 
 The grouper is sequential: each article is decided against the stories before it. An archive
 is cut instead into ``k`` slices of its date order (undated articles last, as the grouper takes
-them), each grouped on its own after replaying a warm-up of the ``warmup`` articles just before
-its start, so that stories running across a boundary are already open when the slice begins.
-The warm-up articles belong to the slice before; the merge joins each story of a slice to the
-earlier story that holds most of its warm-up articles (earlier stories are never merged with
-each other), so a story on both sides of a boundary becomes one. Final story ids are derived
-from each merged story's first article (``group.story_id_for``), as the single-process grouper
-derives them. With one shard nothing is merged: the result is the single pass itself.
+them), each first grouped on its own after replaying a warm-up of the ``warmup`` articles just
+before its start. ``refine_shards`` then regroups shards from the grouper state the shard
+before ended in, round after round, until nothing changes: the single pass, story ids included.
+Without refinement, ``merge_shards`` joins each story of a slice to the earlier story that
+holds most of its warm-up articles (earlier stories are never merged with each other), and
+story ids are derived from each merged story's first article (``group.story_id_for``), as the
+single-process grouper derives them. With one shard the result is the single pass itself.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from newsweave.group import story_id_for
@@ -82,6 +83,90 @@ def merge_shards(shards: Sequence[Shard], results: Sequence[ShardResult]
     for aid in order:
         first.setdefault(final[aid], aid)
     return {aid: story_id_for(first[final[aid]]) for aid in order}, duplicates
+
+
+# --------------------------------------------------------------------------- refinement
+#: a grouper state handed from one shard to the next: (core blob, story id -> story blob),
+#: the parts of ``grouping_state.dump_state``
+State = tuple[bytes, dict[str, bytes]]
+
+
+@dataclass(frozen=True)
+class ShardRun:
+    """One shard grouped: its assignments (the owned articles, plus earlier ones a story split
+    moved) and the grouper state it ended in."""
+
+    result: ShardResult
+    state: State
+
+
+#: runs shards from given states: ``fn([(state, ids), ...]) -> [ShardRun, ...]``, each
+#: continuing a grouper from ``state`` over ``ids`` (in parallel where it can)
+RerunFn = Callable[[list[tuple[State, list[str]]]], Iterable[ShardRun]]
+
+
+@dataclass
+class Refined:
+    """Sharded grouping refined towards the single pass (``refine_shards``)."""
+
+    assignments: dict[str, str]
+    duplicates: dict[str, str]
+    state: State  # the last shard's: what a single pass would hold at the end
+    rounds: int  # refinement rounds run
+    reruns: int  # shard runs in those rounds (the first pass not counted)
+    converged: bool  # the last round changed no shard's assignments
+
+
+def _assigned(result: ShardResult, ids: Sequence[str]) -> list[tuple[str, str | None]]:
+    return [result[a] for a in ids]
+
+
+def refine_shards(shards: Sequence[Shard], first: Sequence[ShardRun], rerun: RerunFn,
+                  max_rounds: int | None = None) -> Refined:
+    """Refine a first, warm-up-started pass over the shards into the single pass's grouping.
+
+    Why: the grouper is path-dependent (a story split or one early join changes later
+    decisions), so shards started from a warm-up alone disagree with the single pass by more
+    than any merge at the boundaries can repair (RESULTS.md, section *Time shards*). Each
+    round restarts, in parallel (``rerun``), every shard ``k`` > 0 whose predecessor changed
+    in the round before, from the *state* that shard ``k - 1`` ended in. Shard 0 starts from
+    nothing and is exact, so after round ``r`` shards ``0..r`` are exact: ``len(shards) - 1``
+    rounds that re-run every shard give exactly the single pass, story ids included (they
+    travel in the states). Rounds skip a shard whose predecessor's assignments did not change
+    (its end state is then taken to be the same: the one approximation) and stop when a round
+    changes no shard that has a successor. ``max_rounds`` (at least 1, default
+    ``len(shards) - 1``) bounds the rounds."""
+    k = len(shards)
+    limit = k - 1 if max_rounds is None else min(max_rounds, k - 1)
+    if k > 1 and limit < 1:
+        raise ValueError("refinement needs at least one round (merge_shards merges without)")
+    runs = list(first)
+    changed = [True] * k  # the first pass started every shard k > 0 from a guess
+    rounds = reruns = 0
+    while rounds < limit and any(changed[: k - 1]):
+        todo = [i for i in range(1, k) if changed[i - 1]]
+        new = list(rerun([(runs[i - 1].state, list(shards[i].owned)) for i in todo]))
+        rounds += 1
+        reruns += len(todo)
+        previous = {i: runs[i] for i in todo}
+        changed = [False] * k
+        for i, run in zip(todo, new, strict=True):
+            owned = shards[i].owned
+            # after the first pass the labels were local to a warm-up: always a change
+            changed[i] = rounds == 1 or \
+                _assigned(run.result, owned) != _assigned(previous[i].result, owned)
+            runs[i] = run
+    assignments: dict[str, str] = {}
+    duplicates: dict[str, str] = {}
+    for run in runs:  # in order: a later shard's move of an earlier article overrides
+        for aid, (sid, dup) in run.result.items():
+            assignments[aid] = sid
+            if dup is None:
+                duplicates.pop(aid, None)
+            else:
+                duplicates[aid] = dup
+    return Refined(assignments, duplicates, runs[-1].state, rounds, reruns,
+                   not any(changed[: k - 1]))
 
 
 def group_sharded(ordered_ids: Sequence[str], k: int, warmup: int,
