@@ -2,7 +2,8 @@
 of both, and their B-cubed agreement, on the dev sets (date order, undated last) and on a dated
 synthetic stream (``scale.generate``). Writes RESULTS.md, section ``shards``.
 
-Usage: ``python benchmarks/shards.py [--synthetic 4000] [--warmups 500,1000] [--no-write]``
+Usage: ``python benchmarks/shards.py [--synthetic 6000] [--shards 4,8] [--warmups 200,1000]
+[--caps] [--no-write]``
 """
 
 from __future__ import annotations
@@ -64,17 +65,73 @@ def same_ids(pred: dict[str, str], single: dict[str, str]) -> float:
     return sum(pred.get(a) == s for a, s in single.items()) / max(1, len(single))
 
 
+def shard_rows(name, ids, by_id, gold, single, f_single, k, w, fn, embedder, args
+               ) -> list[str]:
+    """Rows for ``k`` shards with warm-up ``w``: merged at the boundaries, refined until
+    nothing changes and (``--caps``) refined for at most 1, 2, ... rounds."""
+    rows: list[str] = []
+
+    def row(label: str, pred: dict[str, str], extra: str, secs: str) -> None:
+        f = bcubed(pred, gold)[2]
+        rows.append(f"| {name} | {len(ids)} | {k} shards, warm-up {w}{label} | {f:.4f} | "
+                    f"{f - f_single:+.4f} | {agreement(pred, single):.4f}{extra} | {secs} |")
+        print(rows[-1], flush=True)
+
+    t0 = time.perf_counter()
+    plan = plan_shards(ids, k, w)
+    results = [fn(list(s.ids)) for s in plan]
+    sharded, _ = merge_shards(plan, results)
+    secs = time.perf_counter() - t0
+    row("", sharded, f" | {merge_ceiling(plan, results, single):.4f}", f"{secs:.0f}")
+    if args.no_refine:
+        return rows
+    crit = [0.0]  # critical path: the slowest shard of each pass, summed
+
+    def timed_runs(items):
+        out, slowest = [], 0.0
+        for state, shard_ids in items:
+            t = time.perf_counter()
+            out.append(group_run([by_id[i] for i in shard_ids], embedder=embedder,
+                                 state=state))
+            slowest = max(slowest, time.perf_counter() - t)
+        crit[0] += slowest
+        return out
+
+    t0 = time.perf_counter()
+    first = timed_runs([(None, list(s.ids)) for s in plan])
+    refined = refine_shards(plan, first, timed_runs)
+    secs = time.perf_counter() - t0
+
+    def label(r) -> str:
+        return (f", refined ({r.rounds} rounds, {r.reruns} re-runs"
+                f"{'' if r.converged else ', not converged'})")
+
+    row(label(refined), refined.assignments,
+        f", {same_ids(refined.assignments, single):.4f} same ids | -",
+        f"{secs:.0f} (parallel {crit[0]:.0f})")
+    for cap in range(1, refined.rounds) if args.caps else ():
+        crit[0] = 0.0
+        capped = refine_shards(plan, first, timed_runs, max_rounds=cap)
+        row(label(capped) + f", --rounds {cap}", capped.assignments,
+            f", {same_ids(capped.assignments, single):.4f} same ids | -",
+            f"(parallel {crit[0]:.0f} + first pass)")
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--synthetic", type=int, default=4000)
-    ap.add_argument("--shards", type=int, default=4)
-    ap.add_argument("--warmups", default="500,1000")
+    ap.add_argument("--synthetic", type=int, default=6000)
+    ap.add_argument("--shards", default="4", help="shard counts, comma-separated")
+    ap.add_argument("--warmups", default="200,1000")
     ap.add_argument("--sets", default="mixed-dev,ecbplus-dev")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--no-refine", action="store_true",
                     help="only the warm-up-started shards merged at their boundaries")
+    ap.add_argument("--caps", action="store_true",
+                    help="also refinement capped at 1, 2, ... rounds (what --rounds R gives)")
     args = ap.parse_args()
     warmups = [int(w) for w in args.warmups.split(",")]
+    shard_counts = [int(k) for k in args.shards.split(",")]
     embedder = CachedEmbedder()
     inputs = [(name, *dev_set(name)) for name in args.sets.split(",") if name]
     if args.synthetic:
@@ -97,45 +154,10 @@ def main() -> None:
         rows.append(f"| {name} | {len(ids)} | single pass | {f_single:.4f} | - | - | - | "
                     f"{secs:.0f} |")
         print(rows[-1], flush=True)
-        for w in warmups:
-            t0 = time.perf_counter()
-            plan = plan_shards(ids, args.shards, w)
-            results = [fn(list(s.ids)) for s in plan]
-            sharded, _ = merge_shards(plan, results)
-            secs = time.perf_counter() - t0
-            f = bcubed(sharded, gold)[2]
-            ceiling = merge_ceiling(plan, results, single)
-            rows.append(f"| {name} | {len(ids)} | {args.shards} shards, warm-up {w} | {f:.4f} | "
-                        f"{f - f_single:+.4f} | {agreement(sharded, single):.4f} | "
-                        f"{ceiling:.4f} | {secs:.0f} |")
-            print(rows[-1], flush=True)
-            if args.no_refine:
-                continue
-            t0 = time.perf_counter()
-            crit = [0.0]  # critical path: the slowest shard of each pass, summed
-
-            def timed_runs(items, by_id=by_id, crit=crit):
-                out, slowest = [], 0.0
-                for state, shard_ids in items:
-                    t = time.perf_counter()
-                    out.append(group_run([by_id[i] for i in shard_ids], embedder=embedder,
-                                         state=state))
-                    slowest = max(slowest, time.perf_counter() - t)
-                crit[0] += slowest
-                return out
-
-            first = timed_runs([(None, list(s.ids)) for s in plan])
-            refined = refine_shards(plan, first, timed_runs)
-            secs = time.perf_counter() - t0
-            f = bcubed(refined.assignments, gold)[2]
-            rows.append(
-                f"| {name} | {len(ids)} | {args.shards} shards, warm-up {w}, refined "
-                f"({refined.rounds} rounds, {refined.reruns} re-runs"
-                f"{'' if refined.converged else ', not converged'}) | {f:.4f} | "
-                f"{f - f_single:+.4f} | {agreement(refined.assignments, single):.4f}, "
-                f"{same_ids(refined.assignments, single):.4f} same ids | - | "
-                f"{secs:.0f} (parallel {crit[0]:.0f}) |")
-            print(rows[-1], flush=True)
+        for k in shard_counts:
+            for w in warmups:
+                rows += shard_rows(name, ids, by_id, gold, single, f_single, k, w, fn, embedder,
+                                   args)
     text = ("## Time shards (`benchmarks/shards.py`)\n\n"
             "Gate: with 4 shards, |ΔF1| <= 0.01 and agreement >= 0.98. Seconds are sequential "
             "here (shards one after another, every lead vector cached by an untimed pass first), "
