@@ -520,6 +520,14 @@ def test_answers_carried_over_many_updates_equal_a_fresh_computation(tmp_path: P
         asked.append((q, None if within is None else frozenset(within)))
         return store.matching_story_ids(q, within)
 
+    many = store.matching_story_ids_many
+
+    def search_many(qs: list[str], within) -> dict[str, set[str]]:  # the list's own re-asks
+        asked.extend((q, frozenset(within)) for q in qs)
+        return many(qs, within)
+
+    store.matching_story_ids_many = search_many
+
     def check(catalog, chosen: list[ListQuery]) -> None:
         fresh = build_catalog(store)
         for query in chosen:
@@ -645,4 +653,30 @@ def test_list_pages_asked_before_a_write_are_made_for_the_new_list(tmp_path: Pat
         assert {k[0] for k in keys} == {"index", "api"}  # both made before anyone asked
         assert "A brand new story" in c.get("/", params={"q": "budget"}).text
         assert c.get("/api/stories", params={"q": "budget"}).json()["total"] == 2
+    s.close()
+
+
+def test_warming_pauses_between_slices(tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The updating thread makes the views in slices, sleeping (holding no GIL) after each
+    and once before the first: with a slice of no time, a pause after every view."""
+    import newsweave.serve as serve_module
+
+    s = open_store(str(tmp_path / "pace.db"))
+    fill(s)
+    app = create_app(s, "tok", brief_fn=hand_brief, group_fn=lambda st: None)
+    pauses: list[float] = []
+    with TestClient(app) as c:
+        for q in ("budget", "strike", "snow"):
+            assert c.get("/", params={"q": q}).status_code == 200
+        s.add_articles([art("b9", "cnn.com", "2017-06-02", "budget")])
+        s.save_stories({"b9": "new"}, {"new": "A brand new story"})
+        asked = len(app.state.catalogs.latest().page_keys())
+        monkeypatch.setattr(serve_module, "WARM_SLICE_S", 0.0)
+        monkeypatch.setattr(serve_module.time, "sleep", pauses.append)
+        app.state.catalogs.refresh()
+        monkeypatch.undo()
+        assert app.state.catalogs.latest().generation > 0
+        assert pauses == [serve_module.WARM_PAUSE_S] * (1 + asked)
+        assert "A brand new story" in c.get("/", params={"q": "budget"}).text
     s.close()

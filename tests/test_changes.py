@@ -245,6 +245,14 @@ def test_story_list_updated_in_place_matches_a_rebuild(tmp_path: Path) -> None:
         asked.append(within)
         return store.matching_story_ids(q, within)
 
+    many = store.matching_story_ids_many
+
+    def search_many(qs: list[str], within) -> dict[str, set[str]]:  # the list's own re-asks
+        asked.extend(set(within) for _ in qs)
+        return many(qs, within)
+
+    store.matching_story_ids_many = search_many  # type: ignore[method-assign]
+
     def searched(catalog) -> list[str]:
         return [e.id for e in catalog.select(ListQuery(q="report", limit=99), search)[1]]
 
@@ -319,7 +327,8 @@ def test_brief_etag_answers_304_until_a_new_version(served) -> None:
 
 def test_watch_asks_sqlite_only_after_a_commit(tmp_path: Path) -> None:
     """Between commits a poll reads the WAL-index header and nothing else; any commit, by
-    this process or another, makes the next poll ask SQLite, and a change is never missed."""
+    this process or another, makes the next poll ask SQLite once (the stamps, no
+    data_version first), and a change is never missed."""
     import newsweave.changes as changes_module
 
     db = tmp_path / "h.db"
@@ -329,9 +338,18 @@ def test_watch_asks_sqlite_only_after_a_commit(tmp_path: Path) -> None:
     store.save_stories({a.id: "s1", b.id: "s2", c.id: "s2"}, {"s1": "One", "s2": "Two"})
     watch = ChangeWatch.for_store(store)
     assert watch is not None and watch._shm is not None
-    asked: list[int] = []
-    real = watch._data_version
-    watch._data_version = lambda: asked.append(1) or real()  # type: ignore[method-assign]
+    asked: list[str] = []
+    real = watch._conn
+
+    class Counting:  # every statement the watch sends to SQLite
+        def execute(self, sql: str, *args: object) -> object:
+            asked.append(sql)
+            return real.execute(sql, *args)
+
+        def close(self) -> None:
+            real.close()
+
+    watch._conn = Counting()  # type: ignore[assignment]
     for _ in range(5):
         assert watch.poll() == set()
     assert asked == []  # nothing committed: no SQLite call at all

@@ -219,6 +219,55 @@ def test_matching_within_a_few_stories_equals_the_whole_match_cut_to_them(
     assert store.matching_story_ids("kislyak") == {"russia"}
 
 
+def test_matching_many_in_a_scratch_index_equals_one_query_at_a_time(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``matching_story_ids_many`` (the few stories' articles indexed afresh with the store's
+    tokenizer, every query matched there at once) answers each query as
+    ``matching_story_ids`` does: stemmed, accented, title words, every word in one article,
+    query syntax, removed and unknown stories, an article in two stories; and the same where
+    it falls back to one query at a time (text too long, no tokenizer to read)."""
+    import newsweave.store as store_module
+
+    store.add_articles([SESSIONS, FLYNN, QUAKE, art("x", "Kislyak spoke to reporters."),
+                        Article("cafe", "A café opened.", title="Naïve Résumé")])
+    store.save_stories({"ani": "russia", "wp": "russia", "ap": "quake", "x": "talk",
+                        "cafe": "food"},
+                       {"russia": "Sessions", "quake": "Quake", "talk": "Talk", "food": "F"})
+    store.save_stories({"x": "russia"}, {})  # "talk" left empty: removed
+    with store.engine.begin() as conn:  # one article in two stories
+        conn.exec_driver_sql("INSERT INTO story_articles (story_id, article_id) "
+                             "VALUES ('quake', 'x')")
+    within = {"russia", "quake", "talk", "food", "nope"}
+    queries = ["kislyak", "resigning kislyak", "sessions flynn", "earthquakes", "zzz", '"*',
+               "kislyak reporters", "cafe", "naive resume", "résumé", "", "spoke"]
+    one_by_one = {q: store.matching_story_ids(q, within) for q in queries}
+    assert one_by_one["kislyak"] == {"russia", "quake"} and one_by_one["spoke"] == {"russia",
+                                                                                   "quake"}
+    assert one_by_one["sessions flynn"] == set()
+    assert store.matching_story_ids_many(queries, within) == one_by_one
+    assert store.matching_story_ids_many(queries, {"quake"}) == {
+        q: store.matching_story_ids(q, {"quake"}) for q in queries}
+    assert store.matching_story_ids_many([], within) == {}
+    if store.dialect != "sqlite":  # PostgreSQL asks one query at a time
+        return
+    assert one_by_one["cafe"] == {"food"} and one_by_one["naive resume"] == {"food"}
+    assert store._fts_tokenizer() == "'porter unicode61 remove_diacritics 2'"
+    asked: list[str] = []
+    real = store.matching_story_ids
+    monkeypatch.setattr(store, "matching_story_ids",
+                        lambda q, w=None: asked.append(q) or real(q, w))
+    assert store.matching_story_ids_many(queries, within) == one_by_one
+    assert asked == []  # all in the scratch index
+    monkeypatch.setattr(store_module, "SCRATCH_MAX_CHARS", 10)
+    assert store.matching_story_ids_many(queries, within) == one_by_one
+    assert asked == queries  # too much text: one query at a time
+    monkeypatch.setattr(store_module, "SCRATCH_MAX_CHARS", 2_000_000)
+    monkeypatch.setattr(store, "_tokenizer", "")  # nothing to read it from
+    asked.clear()
+    assert store.matching_story_ids_many(queries, within) == one_by_one
+    assert asked == queries
+
+
 def test_save_and_read_stories(store: Store) -> None:
     _grouped(store)
     russia = store.get_story("russia")

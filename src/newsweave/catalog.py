@@ -260,19 +260,31 @@ class Catalog:
         carried = self.lineage.hits(key, self.generation)
         if carried is None:
             return None
-        old, changed = carried
+        old, changed, was = carried
         if not changed:
             return old
-        hits = [e for e in old if e.id not in changed]
         order = order_key(key[0])
-        placed = False
+        hits: list[Entry] | None = None  # a copy of ``old``, made at the first change
+        for sid in sorted(changed):
+            # each changed story's entry as ``old`` holds it (if it does) is found by its
+            # place in the order: no pass over the whole list
+            before = was.get(sid)
+            if before is None:
+                continue
+            current = old if hits is None else hits
+            i = bisect.bisect_left(current, order(before), key=order)
+            if i < len(current) and current[i] is before:
+                if hits is None:
+                    hits = list(old)
+                del hits[i]
         for sid in sorted(changed):
             e = self.entry(sid)
             if e is not None and _keep(e, key, matching):
+                if hits is None:
+                    hits = list(old)
                 hits.insert(bisect.bisect_left(hits, order(e), key=order), e)
-                placed = True
         # untouched by the changes: the very same list, so what was rendered from it stays
-        return old if not placed and len(hits) == len(old) else hits
+        return old if hits is None else hits
 
 
 def _select_key(query: ListQuery) -> tuple[Any, ...]:
@@ -304,8 +316,10 @@ class Lineage:
     def __init__(self) -> None:
         self.generation = 0
         self._lock = threading.Lock()
-        # generation -> (the generation it was updated from, the stories changed between)
-        self._parents: OrderedDict[int, tuple[int, frozenset[str]]] = OrderedDict()
+        # generation -> (the generation it was updated from, the stories changed between,
+        # the entries those stories had in the generation it was updated from)
+        self._parents: OrderedDict[int, tuple[int, frozenset[str], dict[str, Entry]]] = (
+            OrderedDict())
         self._matching: OrderedDict[str, tuple[int, frozenset[str]]] = OrderedDict()
         self._hits: OrderedDict[tuple[Any, ...], tuple[int, list[Entry]]] = OrderedDict()
         # a rendering -> (generation, the answer list it was made from, its other
@@ -313,11 +327,14 @@ class Lineage:
         self._views: OrderedDict[tuple[Any, ...], tuple[int, list[Entry], Any, Any]] = (
             OrderedDict())
 
-    def advance(self, parent: int, changed: Collection[str]) -> int:
-        """A new generation, updated from ``parent`` by re-reading ``changed``."""
+    def advance(self, parent: int, changed: Collection[str],
+                replaced: dict[str, Entry] | None = None) -> int:
+        """A new generation, updated from ``parent`` by re-reading ``changed``;
+        ``replaced``: the entries the changed stories had in ``parent`` (a story without
+        one had none)."""
         with self._lock:
             self.generation += 1
-            self._parents[self.generation] = (parent, frozenset(changed))
+            self._parents[self.generation] = (parent, frozenset(changed), replaced or {})
             while len(self._parents) > GENERATIONS_KEPT:
                 self._parents.popitem(last=False)
             return self.generation
@@ -325,16 +342,23 @@ class Lineage:
     def changed_between(self, older: int, newer: int) -> frozenset[str] | None:
         """The stories changed from generation ``older`` to ``newer`` (None: ``older`` is
         not one ``newer`` came from, or too far back)."""
-        out: set[str] = set()
+        was = self._entries_at(older, newer)
+        return None if was is None else frozenset(was)
+
+    def _entries_at(self, older: int, newer: int) -> dict[str, Entry | None] | None:
+        """The stories changed from generation ``older`` to ``newer``, each with the entry
+        it had in ``older`` (None: it had none), None as ``changed_between``."""
+        out: dict[str, Entry | None] = {}
         with self._lock:
             g = newer
             while g != older:
                 step = self._parents.get(g)
                 if step is None or g < older:
                     return None
-                g = step[0]
-                out |= step[1]
-        return frozenset(out)
+                g, changed, replaced = step
+                # walking back: an earlier step's entry overwrites a later one's
+                out.update((sid, replaced.get(sid)) for sid in changed)
+        return out
 
     def matching(self, q: str, generation: int, search: Callable[..., set[str]]
                  ) -> frozenset[str]:
@@ -354,16 +378,37 @@ class Lineage:
         _keep_latest(self._lock, self._matching, q, generation, got)
         return got
 
+    def rematch(self, generation: int,
+                search_many: Callable[[list[str], Collection[str]], dict[str, set[str]]],
+                latest: int) -> None:
+        """Bring the ``latest`` search answers kept (the most recently used) to
+        ``generation`` at once: ``search_many(queries, changed)`` asks every one of them for
+        the stories changed since its answer in one call (the store matches them in one
+        scratch index), where ``matching`` would ask each query apart."""
+        with self._lock:
+            kept = list(self._matching.items())[-latest:] if latest > 0 else []
+        groups: dict[frozenset[str], list[tuple[str, frozenset[str]]]] = defaultdict(list)
+        for q, (made, answer) in kept:
+            changed = self.changed_between(made, generation)
+            if changed:  # empty: already current; None: too far back, asked whole if needed
+                groups[changed].append((q, answer))
+        for changed, items in groups.items():
+            found = search_many([q for q, _ in items], changed)
+            for q, answer in items:
+                _keep_latest(self._lock, self._matching, q, generation,
+                             frozenset((answer - changed) | found.get(q, set())))
+
     def hits(self, key: tuple[Any, ...], generation: int
-             ) -> tuple[list[Entry], frozenset[str]] | None:
-        """(the latest answer to ``key``, the stories changed since): None when none can be
-        carried over to ``generation``."""
+             ) -> tuple[list[Entry], frozenset[str], dict[str, Entry | None]] | None:
+        """(the latest answer to ``key``, the stories changed since, the entry each of them
+        had when that answer was made): None when none can be carried over to
+        ``generation``."""
         with self._lock:
             cached = self._hits.get(key)
         if cached is None:
             return None
-        changed = self.changed_between(cached[0], generation)
-        return None if changed is None else (cached[1], changed)
+        was = self._entries_at(cached[0], generation)
+        return None if was is None else (cached[1], frozenset(was), was)
 
     def keep_hits(self, key: tuple[Any, ...], generation: int, hits: list[Entry]) -> None:
         _keep_latest(self._lock, self._hits, key, generation, hits)
@@ -493,6 +538,9 @@ def build_catalog(store: Any) -> Catalog:
 
 #: an update touching more stories than this share of the list rebuilds it whole
 UPDATE_SHARE = 0.25
+#: after an update, the searches most recently answered (at most this many) are asked again
+#: for the changed stories in one call (``Lineage.rematch``); older ones when next asked
+REMATCH_LATEST = 64
 
 
 def updated_catalog(store: Any, old: Catalog, story_ids: Collection[str]) -> Catalog:
@@ -504,12 +552,13 @@ def updated_catalog(store: Any, old: Catalog, story_ids: Collection[str]) -> Cat
     fresh = _entries(stories, rows, old.matcher)
     wanted = set(story_ids)
     kept = [e for e in old.entries if e.id not in wanted]
+    replaced = {sid: e for sid in wanted if (e := old.entry(sid)) is not None}
     has_language = old.has_language or any(r.language is not None for r in rows)
     assert old.lineage is not None
     # the lineage carries the old catalog's search answers and sorted, filtered lists over:
     # the new one redoes only the ``story_ids`` for them, when first asked
     new = Catalog(kept + fresh, old.matcher, has_language, lineage=old.lineage,
-                  generation=old.lineage.advance(old.generation, wanted))
+                  generation=old.lineage.advance(old.generation, wanted, replaced))
     with old._lock:
         small = dict(old._memo["small"])
     # a story's list item depends on its entry alone, the lean colours on the matcher (kept)
@@ -604,6 +653,13 @@ class CatalogCache:
         stamp = max((seq for _sid, seq in changes), default=self._stamp)
         with self.building():
             new = updated_catalog(self.store, old, changed) if changed else old
+            search_many = getattr(self.store, "matching_story_ids_many", None)
+            if new is not old and search_many is not None:
+                assert new.lineage is not None
+                try:
+                    new.lineage.rematch(new.generation, search_many, REMATCH_LATEST)
+                except Exception as exc:  # noqa: BLE001 - each search is asked when needed
+                    log.warning("re-asking the kept searches failed: %s", exc)
             if new is not old and self.warm is not None:
                 try:
                     self.warm(old, new)

@@ -40,6 +40,9 @@ from sqlalchemy.engine import make_url
 BUSY_TIMEOUT_MS = 50
 #: the WAL-index header at the start of the ``-shm`` file: two copies of 48 bytes
 WAL_INDEX_HEADER_BYTES = 96
+#: what ``ChangeWatch`` records as the data version when it looked because the header moved
+#: (no data_version read: a header read first tells as much)
+HEADER_MOVED = -1
 
 
 class ChangeWatch:
@@ -98,9 +101,12 @@ class ChangeWatch:
                 return set()  # nothing committed since the last poll: no SQLite call
             self._header = header
             try:
-                version = self._data_version()
-                if version == self._version:
-                    return set()
+                if header is None:  # nothing to go by: data_version says whether to look
+                    version = self._data_version()
+                    if version == self._version:
+                        return set()
+                else:  # the header moved, so something was committed: one SQLite call, not
+                    version = HEADER_MOVED  # data_version and then the stamps
                 rows = self._conn.execute(
                     "SELECT story_id, seq FROM story_changes WHERE seq > ?", (self._seq,)
                 ).fetchall()

@@ -74,6 +74,11 @@ CSV_MAX_ROWS = 100_000
 CACHE_SIZE = 256  # briefs kept in memory (each a few tens of KiB)
 ROW_TTL_S = 1.0  # how stale a story row may be: bounds how late another process's write shows
 WARM_VIEWS = 64  # list pages and API answers made again for a list updated after a write
+#: the updating thread makes those views in slices of about this much CPU time (seconds),
+#: each followed by a pause of ``WARM_PAUSE_S`` in which it holds no GIL, so the event loop
+#: meets it for at most one slice at a time (see ``warm_views``)
+WARM_SLICE_S = 0.001
+WARM_PAUSE_S = 0.002
 FULL_GC_EVERY_S = 3600.0  # frozen objects are looked at by the cycle collector this often
 BRIEF_WORDS = app_layer.BRIEF_WORDS  # stored briefs: one word budget for server and CLI
 WEAVING_RETRY_S = 3  # a page or client asked to come back while a brief is woven
@@ -949,12 +954,22 @@ def create_app(
         updating thread, one after another. Most are reused (``Catalog.view``: the write did
         not touch them); the searches are asked again for the changed stories only. Without
         this, the first readers after a write all made them at once in worker threads,
-        queueing on the GIL (search p99 in app 360-400 ms beside 2 POSTs a second)."""
+        queueing on the GIL (search p99 in app 360-400 ms beside 2 POSTs a second).
+
+        It works in slices of ``WARM_SLICE_S`` of CPU, sleeping ``WARM_PAUSE_S`` after
+        each (and once first, after the list's update itself). Run straight through, the
+        tens of ms of Python held the GIL in turns with the event loop, and every request of
+        that moment waited up to one switch interval for it at each of its system calls."""
+        time.sleep(WARM_PAUSE_S)
+        began = time.thread_time()
         for key in old.page_keys()[-WARM_VIEWS:]:
             if key[0] == "index":
                 index_page(key[2], key[3], new)
             elif key[0] == "api":
                 list_json(key[1], key, new)
+            if time.thread_time() - began >= WARM_SLICE_S:
+                time.sleep(WARM_PAUSE_S)
+                began = time.thread_time()
 
     catalogs = CatalogCache(store, ttl=row_ttl, building=HeapFreezer(), warm=warm_views)
     write_lock = threading.Lock()

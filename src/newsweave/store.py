@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import threading
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -65,6 +66,12 @@ IN_CHUNK = 500
 #: ``matching_story_ids(within=...)`` seeks each member article of at most this many stories
 #: in the full-text index; more, and one match over the whole index is cheaper
 SEEK_WITHIN_MAX = 25
+#: ``matching_story_ids_many`` indexes the few stories' member articles afresh in a scratch
+#: full-text index when their text is at most this long (characters); longer, it seeks them
+#: in the store's index once per query instead
+SCRATCH_MAX_CHARS = 2_000_000
+#: queries per statement over the scratch index (SQLite allows 500 terms in a compound select)
+SCRATCH_QUERIES = 200
 #: Seconds a SQLite writer waits for another writer's lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Serialises concurrent migrations of one PostgreSQL database (an arbitrary constant).
@@ -451,6 +458,7 @@ class Store:
         self.shown = shown
         #: True when the SQLite file could only be opened for reading (see _open_read_only)
         self.read_only = False
+        self._tokenizer: str | None = None  # see _fts_tokenizer ("": none to be read)
         self.engine = _make_engine(self.url, create)
         self.dialect = self.engine.dialect.name
         try:
@@ -1430,6 +1438,66 @@ class Store:
             for chunk in _chunks(sorted(within), IN_CHUNK):
                 out.update(conn.scalars(stmt.where(found.c.id.in_(chunk))))
             return out
+
+    def matching_story_ids_many(self, queries: Sequence[str], within: Collection[str]
+                                ) -> dict[str, set[str]]:
+        """``matching_story_ids(q, within)`` for every ``q`` of ``queries`` at once. After a
+        write the server asks each search it keeps again for the stories the write changed.
+        On SQLite the few member articles of those stories are indexed afresh in a scratch
+        in-memory FTS5 table with the store's own tokenizer (their text read once), and every
+        query is matched there in one statement: at 10k articles 20 searches cost about 2.5 ms
+        this way, against 15 to 25 ms of seeks in the store's index (an FTS5 match there
+        walks the whole index entry of each common word, once per query). A document matches
+        a query by its own words alone, so the answers are the same."""
+        wanted = list(dict.fromkeys(queries))
+        if (self.dialect != "sqlite" or not wanted or not within
+                or len(within) > SEEK_WITHIN_MAX):
+            return {q: self.matching_story_ids(q, within) for q in wanted}
+        tokenizer = self._fts_tokenizer()
+        sa = story_articles_t
+        stmt = (select(sa.c.story_id, articles_t.c.seq, articles_t.c.title, articles_t.c.text)
+                .join(articles_t, articles_t.c.id == sa.c.article_id)
+                .where(sa.c.story_id.in_(sorted(within)),
+                       select(stories_t.c.id).where(stories_t.c.id == sa.c.story_id).exists()))
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        if tokenizer is None or sum(len(r.text or "") + len(r.title or "")
+                                    for r in rows) > SCRATCH_MAX_CHARS:
+            return {q: self.matching_story_ids(q, within) for q in wanted}
+        stories_of: dict[int, set[str]] = {}
+        for r in rows:
+            stories_of.setdefault(r.seq, set()).add(r.story_id)
+        out: dict[str, set[str]] = {q: set() for q in wanted}
+        asked = [(q, _fts5_query(terms)) for q in wanted if (terms := search_terms(q))]
+        if not rows or not asked:
+            return out
+        scratch = sqlite3.connect(":memory:")
+        try:
+            scratch.execute(f"CREATE VIRTUAL TABLE scratch USING fts5(title, text, "
+                            f"tokenize={tokenizer})")
+            scratch.executemany("INSERT INTO scratch (rowid, title, text) VALUES (?, ?, ?)",
+                                {(r.seq, r.title, r.text) for r in rows})
+            for start in range(0, len(asked), SCRATCH_QUERIES):
+                part = asked[start:start + SCRATCH_QUERIES]
+                sql = " UNION ALL ".join(
+                    f"SELECT {i}, rowid FROM scratch WHERE scratch MATCH ?"
+                    for i in range(len(part)))
+                for i, seq in scratch.execute(sql, [fq for _q, fq in part]):
+                    out[part[i][0]] |= stories_of[seq]
+        finally:
+            scratch.close()
+        return out
+
+    def _fts_tokenizer(self) -> str | None:
+        """The ``tokenize=...`` argument of the store's ``articles_fts`` table as written in
+        its schema (a quoted SQL string), None where it cannot be read."""
+        if self._tokenizer is None:
+            with self.engine.connect() as conn:
+                ddl = conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").scalar()
+            found = re.search(r"tokenize\s*=\s*('(?:[^']|'')*')", ddl or "")
+            self._tokenizer = found.group(1) if found else ""
+        return self._tokenizer or None
 
     def _matching_within(self, query: str, within: Collection[str]) -> set[str]:
         """``matching_story_ids`` for a few stories: each of their member articles is looked
