@@ -37,6 +37,22 @@ class SummarySettings:
     #: concept weight = document frequency ** df_power; unigrams count less than bigrams
     df_power: float = 1.0
     unigram_weight: float = 0.3
+    #: a sentence one outlet copied near-verbatim from *another outlet* counts once towards
+    #: concept weights (an outlet repeating its own sentence in an update still counts; an
+    #: unknown outlet counts as another). Why: every bigram of a long lifted sentence otherwise
+    #: looks corroborated (the founding example's 42-word concealment sentence, copied between
+    #: two outlets, carried 25 corroborated bigrams only through the copy). The dev sets' copies
+    #: are almost all within one outlet (DUC 2003: 473 of 483 copied sentences, DUC 2006: 391
+    #: of 395), so DUC and TAC are unchanged; Multi-News -0.05 R-2 (outlets unknown there).
+    copied_across_outlets_once: bool = True
+    #: each independent document whose lead (headline or first sentence) carries a concept adds
+    #: this many votes to its weight: an outlet puts first what it judges most important, and
+    #: reports of one news moment lead with its core. Scaled by ``news_moment`` when
+    #: ``lead_moment`` (a story followed over weeks leads each report with that day's
+    #: development, and its core sits in background paragraphs). Cross-validated (RESULTS.md,
+    #: mds_cv): see docs/summary-tuning.md for the trade-off with DUC 2003.
+    lead_votes: float = 1.0
+    lead_moment: bool = True
     #: a concept containing a query word weighs this much more
     query_concept_boost: float = 1.5
     #: a query multiplies a sentence's gain by up to (1 + query_weight)
