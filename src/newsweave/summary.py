@@ -345,8 +345,8 @@ def select(
         lifted = copied_sentences(basis, basis_mat)
     elif settings.copied_across_outlets_once:
         lifted = copied_sentences(basis, basis_mat, [d.article.outlet for d in documents])
-    titles = title_concepts(documents) if settings.lead_votes else None
     moment = news_moment(documents) if settings.lead_moment else 1.0
+    titles = title_concepts(documents) if settings.lead_votes * moment else None
     weights = concept_weights(
         basis, len(documents), query, settings, origin_of, lifted, titles, moment)
     if mat is not None:
@@ -439,7 +439,9 @@ def copied_sentences(
     outlets: Sequence[str | None] | None = None,
 ) -> list[int]:
     """Per candidate, the document it was lifted from: its own, unless a sentence of an earlier
-    document says it near-verbatim (shared concepts, Jaccard >= COPY_JACCARD).
+    document says it near-verbatim (shared concepts, Jaccard >= COPY_JACCARD). With
+    ``outlets`` (per document; None when unknown), only a copy from another outlet counts: an
+    outlet repeating its own sentence in an update is left as its own.
 
     Why: one outlet copying another's sentence is not a second source for its details (the
     same reason syndicated articles do not corroborate), and otherwise every bigram of a copied
