@@ -49,7 +49,7 @@ CACHE = Path("/tmp/nw_mds_cv")
 #: carry over better, and every point costs a full pass over the clusters.
 GRID: dict[str, tuple[Any, ...]] = {
     "lead_votes": (1.0, 0.0, 0.5, 2.0),
-    "lead_moment": (True, False),
+    "lead_moment": ("one", "share", "always"),
     "copied_across_outlets_once": (True, False),
     "compress": (True, False),
 }

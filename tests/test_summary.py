@@ -377,6 +377,13 @@ def test_news_moment():
     assert news_moment(docs("2017-03-02", "2017-03-02", "2017-03-03")) == 1.0
     assert news_moment(docs("1998-09-03", "1998-10-01", "1998-10-02", "1998-11-20")) == 0.5
     assert news_moment(docs(None, "2017-03-02", "not a date")) == 1.0
+    from newsweave.summary import lead_vote_scale
+
+    followed = docs("1998-09-03", "1998-10-01", "1998-10-02", "1998-11-20")
+    assert [lead_vote_scale(followed, m) for m in ("one", "share", "always")] == [0.0, 0.5, 1.0]
+    assert lead_vote_scale(docs("2017-03-02", "2017-03-03"), "one") == 1.0
+    with pytest.raises(ValueError):
+        lead_vote_scale(followed, "sometimes")
 
 
 def test_copied_sentence_counts_once_across_outlets_only():

@@ -48,15 +48,18 @@ class SummarySettings:
     copied_across_outlets_once: bool = True
     #: each independent document whose lead (headline or first sentence) carries a concept adds
     #: this many votes to its weight: an outlet puts first what it judges most important, and
-    #: reports of one news moment lead with its core. Scaled by ``news_moment`` when
-    #: ``lead_moment`` (a story followed over weeks leads each report with that day's
-    #: development, and its core sits in background paragraphs). Cross-validated beside both
-    #: off (RESULTS.md, mds_cv): DUC 2003 -0.74 R-2 (fold means; 6 clusters worse, none
-    #: better), DUC 2006 +0.01, Multi-News -0.03, TAC +0.5; votes 0.5 / 2: DUC 2003 11.08 /
-    #: 10.84. With these two the founding example's summary holds all six facts of issue 15
-    #: (lead votes 0: five, with two claims said twice). docs/summary-tuning.md, third pass.
+    #: reports of one news moment lead with its core. ``lead_moment`` says when votes count:
+    #: "one" only for reports of one news moment (``news_moment`` 1: every dated report within
+    #: a day of the median date; a story followed over weeks leads each report with that day's
+    #: development, and its core sits in background paragraphs), "share" scaled by that share,
+    #: "always" whatever the dates. Cross-validated (RESULTS.md, mds_cv; against both features
+    #: off): "one" DUC 2003 -0.28 R-2, DUC 2006 0.00, Multi-News -0.03, TAC +0.5 (the last two
+    #: are undated or of one day, so every lead_moment gives them the same); "share" DUC 2003
+    #: -0.74, DUC 2006 +0.01; votes 0.5 / 2 with "share": DUC 2003 11.08 / 10.84. With lead votes
+    #: and copies across outlets once the founding example's summary holds all six facts of
+    #: issue 15 (lead votes 0: five, with two claims said twice). docs/summary-tuning.md.
     lead_votes: float = 1.0
-    lead_moment: bool = True
+    lead_moment: str = "one"
     #: a concept containing a query word weighs this much more
     query_concept_boost: float = 1.5
     #: a query multiplies a sentence's gain by up to (1 + query_weight)

@@ -291,6 +291,19 @@ def news_moment(documents: Sequence[Document]) -> float:
     return within / len(documents)
 
 
+def lead_vote_scale(documents: Sequence[Document], mode: str) -> float:
+    """What lead votes are multiplied by (``SummarySettings.lead_moment``): "one": 1 for
+    reports of one news moment, else 0; "share": ``news_moment``; "always": 1."""
+    if mode == "always":
+        return 1.0
+    share = news_moment(documents)
+    if mode == "share":
+        return share
+    if mode == "one":
+        return 1.0 if share >= 1.0 else 0.0
+    raise ValueError(f"lead_moment must be one, share or always, not {mode!r}")
+
+
 def title_concepts(documents: Sequence[Document]) -> dict[int, frozenset[str]]:
     """Concepts of each document's title (an all-capitals headline read in lower case)."""
     from newsweave.nlp import get_nlp
@@ -345,7 +358,7 @@ def select(
         lifted = copied_sentences(basis, basis_mat)
     elif settings.copied_across_outlets_once:
         lifted = copied_sentences(basis, basis_mat, [d.article.outlet for d in documents])
-    moment = news_moment(documents) if settings.lead_moment else 1.0
+    moment = lead_vote_scale(documents, settings.lead_moment)
     titles = title_concepts(documents) if settings.lead_votes * moment else None
     weights = concept_weights(
         basis, len(documents), query, settings, origin_of, lifted, titles, moment)
