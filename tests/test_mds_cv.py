@@ -60,3 +60,21 @@ def test_summary_redundancy_is_the_closest_pair_of_summary_sentences():
     repeated, varied = summary_redundancy(docs, pick(0, 1)), summary_redundancy(docs, pick(0, 2))
     assert repeated > 0.7 > varied
     assert summary_redundancy(docs, pick(0)) == 0.0
+
+
+def test_grid_points_change_one_knob_at_a_time():
+    """Each grid point is the shipped settings with one GRID value changed, and each GRID's
+    first value is what ships (so "default" is a point of the grid it is compared with)."""
+    from dataclasses import asdict
+
+    from benchmarks.mds_cv import GRID, grid_points
+    from newsweave.settings import DEFAULT_SUMMARY
+
+    points = grid_points(DEFAULT_SUMMARY)
+    assert points["default"] is DEFAULT_SUMMARY
+    assert all(getattr(DEFAULT_SUMMARY, k) == v[0] for k, v in GRID.items())
+    base = asdict(DEFAULT_SUMMARY)
+    for label, settings in points.items():
+        changed = {k for k, v in asdict(settings).items() if v != base[k]}
+        assert len(changed) == (label != "default"), label
+    assert len(points) == 1 + sum(len(v) - 1 for v in GRID.values())

@@ -219,18 +219,41 @@ def concept_weights(
     cands: Sequence[Candidate], n_docs: int, query: str | None,
     settings: SummarySettings = DEFAULT_SUMMARY, origin_of: Sequence[int] | None = None,
     sentence_origin: Sequence[int] | None = None,
+    titles: Mapping[int, frozenset[str]] | None = None,
+    moment: float = 1.0,
 ) -> dict[str, float]:
     """Weight of each concept: how many independent documents carry it (``origin_of`` maps a
     document to the one it copies near-verbatim, so syndication does not count twice). A
     concept only one source has carries no cross-source weight (with a single document,
     everything counts). ``sentence_origin`` (per candidate, the document it was copied from)
-    does the same for single sentences one outlet lifted from another."""
+    does the same for single sentences one outlet lifted from another.
+
+    With ``settings.lead_votes``, each independent document whose lead (its headline, from
+    ``titles``, or its first sentence of ``min_words`` or more) carries a concept adds that
+    many votes more, scaled by ``moment`` (``news_moment``): an outlet puts what it judges
+    most important first, and reports of one news moment lead with the same core."""
+    def source(k: int, c: Candidate) -> int:
+        doc = sentence_origin[k] if sentence_origin is not None else c.doc
+        return origin_of[doc] if origin_of is not None else doc
+
     docs_of: dict[str, set[int]] = {}
     for k, c in enumerate(cands):
-        doc = sentence_origin[k] if sentence_origin is not None else c.doc
-        origin = origin_of[doc] if origin_of is not None else doc
         for g in c.concepts:
-            docs_of.setdefault(g, set()).add(origin)
+            docs_of.setdefault(g, set()).add(source(k, c))
+    votes = settings.lead_votes * moment
+    leads: dict[str, set[int]] = {}  # concept -> independent documents whose lead carries it
+    if votes:
+        first: dict[int, int] = {}
+        for c in cands:
+            if c.words >= settings.min_words:
+                first[c.doc] = min(first.get(c.doc, c.sent), c.sent)
+        for k, c in enumerate(cands):
+            if first.get(c.doc) == c.sent:
+                for g in c.concepts:
+                    leads.setdefault(g, set()).add(source(k, c))
+        for doc, concepts in (titles or {}).items():
+            for g in concepts:
+                leads.setdefault(g, set()).add(origin_of[doc] if origin_of is not None else doc)
     if origin_of is not None:
         n_docs = len(set(origin_of))
     min_df = 1 if n_docs < 2 else max(2, round(settings.min_df_share * n_docs))
@@ -240,13 +263,58 @@ def concept_weights(
         df = len(ds)
         if df < min_df:
             continue
-        w = float(df) ** settings.df_power
+        w = (df + votes * len(leads.get(g, ()))) ** settings.df_power
         if g.startswith("u:"):
             w *= settings.unigram_weight
         if query_words and any(_stem(p) in query_words for p in g.removeprefix("u:").split("_")):
             w *= settings.query_concept_boost
         weights[g] = w
     return weights
+
+
+def news_moment(documents: Sequence[Document]) -> float:
+    """Share of the documents published within a day of the median publication date (an
+    undated document counts as within): 1 for reports of one news moment, low for a story
+    followed over weeks, whose leads each report that day's development."""
+    from datetime import date
+
+    days = []
+    for d in documents:
+        try:
+            days.append(date.fromisoformat((d.article.published or "")[:10]).toordinal())
+        except ValueError:
+            continue
+    if len(days) < 2:
+        return 1.0
+    median = sorted(days)[len(days) // 2]
+    within = sum(abs(x - median) <= 1 for x in days) + len(documents) - len(days)
+    return within / len(documents)
+
+
+def lead_vote_scale(documents: Sequence[Document], mode: str) -> float:
+    """What lead votes are multiplied by (``SummarySettings.lead_moment``): "one": 1 for
+    reports of one news moment, else 0; "share": ``news_moment``; "always": 1."""
+    if mode == "always":
+        return 1.0
+    share = news_moment(documents)
+    if mode == "share":
+        return share
+    if mode == "one":
+        return 1.0 if share >= 1.0 else 0.0
+    raise ValueError(f"lead_moment must be one, share or always, not {mode!r}")
+
+
+def title_concepts(documents: Sequence[Document]) -> dict[int, frozenset[str]]:
+    """Concepts of each document's title (an all-capitals headline read in lower case)."""
+    from newsweave.nlp import get_nlp
+
+    idx = [i for i, d in enumerate(documents) if (d.article.title or "").strip()]
+    texts = [(documents[i].article.title or "").strip() for i in idx]
+    texts = [t.lower() if t.isupper() else t for t in texts]
+    return {
+        i: _concepts([_token_lemma(t) for t in doc if not (t.is_punct or t.is_space)])
+        for i, doc in zip(idx, get_nlp().pipe(texts), strict=True)
+    }
 
 
 def _vector(documents: Sequence[Document], c: Candidate) -> np.ndarray | None:
@@ -285,8 +353,15 @@ def select(
     if settings.df_all_sentences:
         basis = units
         basis_mat = _unit_matrix(documents, units) if mat is not None else None
-    lifted = copied_sentences(basis, basis_mat) if settings.copied_sentences_once else None
-    weights = concept_weights(basis, len(documents), query, settings, origin_of, lifted)
+    lifted = None
+    if settings.copied_sentences_once:
+        lifted = copied_sentences(basis, basis_mat)
+    elif settings.copied_across_outlets_once:
+        lifted = copied_sentences(basis, basis_mat, [d.article.outlet for d in documents])
+    moment = lead_vote_scale(documents, settings.lead_moment)
+    titles = title_concepts(documents) if settings.lead_votes * moment else None
+    weights = concept_weights(
+        basis, len(documents), query, settings, origin_of, lifted, titles, moment)
     if mat is not None:
         centroid = mat.mean(axis=0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
@@ -372,9 +447,14 @@ def _unit_matrix(documents: Sequence[Document], units: Sequence[Candidate]) -> n
     return np.stack([documents[u.doc].vectors[u.sent] for u in units])
 
 
-def copied_sentences(cands: Sequence[Candidate], mat: np.ndarray | None) -> list[int]:
+def copied_sentences(
+    cands: Sequence[Candidate], mat: np.ndarray | None,
+    outlets: Sequence[str | None] | None = None,
+) -> list[int]:
     """Per candidate, the document it was lifted from: its own, unless a sentence of an earlier
-    document says it near-verbatim (shared concepts, Jaccard >= COPY_JACCARD).
+    document says it near-verbatim (shared concepts, Jaccard >= COPY_JACCARD). With
+    ``outlets`` (per document; None when unknown), only a copy from another outlet counts: an
+    outlet repeating its own sentence in an update is left as its own.
 
     Why: one outlet copying another's sentence is not a second source for its details (the
     same reason syndicated articles do not corroborate), and otherwise every bigram of a copied
@@ -388,6 +468,10 @@ def copied_sentences(cands: Sequence[Candidate], mat: np.ndarray | None) -> list
     for i, j in pairs:
         a, b = cands[i], cands[j]
         if a.doc == b.doc or not a.concepts or not b.concepts:
+            continue
+        if outlets is not None and outlets[a.doc] is not None and (
+            outlets[a.doc] == outlets[b.doc]
+        ):
             continue
         if len(a.concepts & b.concepts) / len(a.concepts | b.concepts) >= COPY_JACCARD:
             first, later = (i, j) if a.doc < b.doc else (j, i)
