@@ -147,6 +147,24 @@ def test_refinement_carries_state_down_the_chain_one_shard_per_round():
         refine_shards(plan, first, rerun, max_rounds=0)
 
 
+def _counting(state, ids):
+    """A toy grouper whose assignments never change but whose state does: one story, and a
+    count of the articles seen (as document frequencies grow whatever the decisions)."""
+    seen = int(state[0]) if state else 0
+    return ShardRun({a: ("s", None) for a in ids}, (str(seen + len(ids)).encode(), {}))
+
+
+def test_refinement_follows_states_not_assignments():
+    """Equal assignments do not mean equal states: a shard is re-run whenever the state its
+    predecessor ended in changed, so the state saved for later runs is the single pass's."""
+    ids = [f"a{i}" for i in range(12)]
+    plan = plan_shards(ids, 4, warmup=1)
+    first = [_counting(None, list(s.ids)) for s in plan]
+    refined = refine_shards(plan, first, lambda items: [_counting(*it) for it in items])
+    assert refined.converged and refined.state == (b"12", {})
+    assert refined.rounds == 3 and refined.reruns == 6
+
+
 def test_refined_shards_give_the_single_pass_stories_and_ids(stream):
     """With a warm-up far shorter than the stories, the first pass disagrees with the single
     pass; refinement from the shards' end states gives back its stories, ids and copies."""

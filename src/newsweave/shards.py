@@ -114,11 +114,7 @@ class Refined:
     state: State  # the last shard's: what a single pass would hold at the end
     rounds: int  # refinement rounds run
     reruns: int  # shard runs in those rounds (the first pass not counted)
-    converged: bool  # the last round changed no shard's assignments
-
-
-def _assigned(result: ShardResult, ids: Sequence[str]) -> list[tuple[str, str | None]]:
-    return [result[a] for a in ids]
+    converged: bool  # the last round changed no end state a later shard starts from: exact
 
 
 def refine_shards(shards: Sequence[Shard], first: Sequence[ShardRun], rerun: RerunFn,
@@ -132,29 +128,28 @@ def refine_shards(shards: Sequence[Shard], first: Sequence[ShardRun], rerun: Rer
     in the round before, from the *state* that shard ``k - 1`` ended in. Shard 0 starts from
     nothing and is exact, so after round ``r`` shards ``0..r`` are exact: ``len(shards) - 1``
     rounds that re-run every shard give exactly the single pass, story ids included (they
-    travel in the states). Rounds skip a shard whose predecessor's assignments did not change
-    (its end state is then taken to be the same: the one approximation) and stop when a round
-    changes no shard that has a successor. ``max_rounds`` (at least 1, default
-    ``len(shards) - 1``) bounds the rounds."""
+    travel in the states). A round skips a shard whose predecessor ended in exactly the same
+    state (byte for byte) as in the round before: grouping is deterministic, so that shard
+    would group exactly as it did. Rounds stop when a round changes no end state of a shard
+    that has a successor; the result is then exactly the single pass, however few rounds it
+    took. ``max_rounds`` (at least 1, default ``len(shards) - 1``) bounds the rounds; a run cut
+    short by it is approximate (``converged`` False)."""
     k = len(shards)
     limit = k - 1 if max_rounds is None else min(max_rounds, k - 1)
     if k > 1 and limit < 1:
         raise ValueError("refinement needs at least one round (merge_shards merges without)")
     runs = list(first)
-    changed = [True] * k  # the first pass started every shard k > 0 from a guess
+    changed = [True] * k  # the first pass started every shard k > 0 from a guess: its end
+    # state (and so its successor's start) may change
     rounds = reruns = 0
     while rounds < limit and any(changed[: k - 1]):
         todo = [i for i in range(1, k) if changed[i - 1]]
         new = list(rerun([(runs[i - 1].state, list(shards[i].owned)) for i in todo]))
         rounds += 1
         reruns += len(todo)
-        previous = {i: runs[i] for i in todo}
         changed = [False] * k
         for i, run in zip(todo, new, strict=True):
-            owned = shards[i].owned
-            # after the first pass the labels were local to a warm-up: always a change
-            changed[i] = rounds == 1 or \
-                _assigned(run.result, owned) != _assigned(previous[i].result, owned)
+            changed[i] = run.state != runs[i].state
             runs[i] = run
     assignments: dict[str, str] = {}
     duplicates: dict[str, str] = {}
