@@ -138,21 +138,22 @@ def group_ordered(articles: Sequence[Article], embedder: Any = None, settings: A
                   ) -> ShardResult:
     """One sequential pass of the causal grouper over ``articles`` in the order given:
     article id -> (story id, copied article id); a later move replaces an assignment."""
-    from newsweave.group import group_stream
-    from newsweave.grouping_state import ResumableGrouper
-
-    grouper = ResumableGrouper(settings, embedder=embedder)
-    out: ShardResult = {}
-    for article, assigned in group_stream(articles, grouper=grouper):
-        out[article.id] = (assigned.story_id, assigned.duplicate_of)
-    return out
+    return _group(articles, embedder, settings, None, keep_state=False)[0]
 
 
 def group_run(articles: Sequence[Article], embedder: Any = None, settings: Any = None,
               state: State | None = None) -> ShardRun:
     """``group_ordered`` from a fresh grouper or from a saved ``state``, returning the state
-    the grouper ends in as well. The grouper is marked with the languages a backfill groups
-    (all), so that later incremental runs continue from the saved state."""
+    the grouper ends in as well (``shards.refine_shards`` hands it to the next shard)."""
+    result, end = _group(articles, embedder, settings, state, keep_state=True)
+    assert end is not None
+    return ShardRun(result, end)
+
+
+def _group(articles: Sequence[Article], embedder: Any, settings: Any, state: State | None,
+           keep_state: bool) -> tuple[ShardResult, State | None]:
+    """The pass both run. A fresh grouper is marked with the languages a backfill groups
+    (all), so that later incremental runs continue from a state it saves."""
     from newsweave.app import DEFAULT_LANGUAGES
     from newsweave.group import group_stream
     from newsweave.grouping_state import (
@@ -172,8 +173,10 @@ def group_run(articles: Sequence[Article], embedder: Any = None, settings: Any =
     out: ShardResult = {}
     for article, assigned in group_stream(articles, grouper=grouper):
         out[article.id] = (assigned.story_id, assigned.duplicate_of)
+    if not keep_state:
+        return out, None
     saved = dump_state(grouper)
-    return ShardRun(out, (saved.core, saved.stories))
+    return out, (saved.core, saved.stories)
 
 
 _worker: Worker | None = None
