@@ -230,8 +230,9 @@ def concept_weights(
 
     With ``settings.lead_votes``, each independent document whose lead (its headline, from
     ``titles``, or its first sentence of ``min_words`` or more) carries a concept adds that
-    many votes more, scaled by ``moment`` (``news_moment``): an outlet puts what it judges
-    most important first, and reports of one news moment lead with the same core."""
+    many votes more, times ``moment`` (``lead_vote_scale``: by default 1 for reports of one
+    news moment, else 0): an outlet puts what it judges most important first, and reports of
+    one news moment lead with the same core."""
     def source(k: int, c: Candidate) -> int:
         doc = sentence_origin[k] if sentence_origin is not None else c.doc
         return origin_of[doc] if origin_of is not None else doc
