@@ -86,13 +86,20 @@ def other_process_stores_brief(db: Path, story: str, articles: list[str], finger
                     fingerprint, brief], check=True, env=env, timeout=120)
 
 
+def watched_stories(db: Path) -> tuple[Store, list[Article], ChangeWatch | None]:
+    """The founding example in a new store as two stories (s1: the first article, s2: the
+    other two), and a change watch started on it."""
+    store = open_store(str(db))
+    articles = read_articles([EXAMPLE])
+    a, b, c = articles
+    store.add_articles(articles)
+    store.save_stories({a.id: "s1", b.id: "s2", c.id: "s2"}, {"s1": "One", "s2": "Two"})
+    return store, articles, ChangeWatch.for_store(store)
+
+
 def test_watch_names_what_another_process_changed(tmp_path: Path) -> None:
     db = tmp_path / "w.db"
-    store = open_store(str(db))
-    a, b, c = read_articles([EXAMPLE])
-    store.add_articles([a, b, c])
-    store.save_stories({a.id: "s1", b.id: "s2", c.id: "s2"}, {"s1": "One", "s2": "Two"})
-    watch = ChangeWatch.for_store(store)
+    store, (a, b, c), watch = watched_stories(db)
     assert watch is not None
     assert watch.poll() == set()  # nothing committed since it started
     store.add_articles([Article("lone", "An article in no story.")])
@@ -332,11 +339,7 @@ def test_watch_asks_sqlite_only_after_a_commit(tmp_path: Path) -> None:
     import newsweave.changes as changes_module
 
     db = tmp_path / "h.db"
-    store = open_store(str(db))
-    a, b, c = read_articles([EXAMPLE])
-    store.add_articles([a, b, c])
-    store.save_stories({a.id: "s1", b.id: "s2", c.id: "s2"}, {"s1": "One", "s2": "Two"})
-    watch = ChangeWatch.for_store(store)
+    store, (a, b, c), watch = watched_stories(db)
     assert watch is not None and watch._shm is not None
     asked: list[str] = []
     real = watch._conn
