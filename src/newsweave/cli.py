@@ -257,9 +257,10 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", choices=("rules", "learned", "learned-fast"), default="rules",
                    help="rules: the hand-written extractor (default); learned: content, "
                    "source and cue spans from the shipped BiLSTM-CRF tagger (ONNX) reading "
-                   "MiniLM token states, speakers named by the rules where they agree; "
-                   "learned-fast: the earlier tagger without MiniLM (less accurate, about 0.6 "
-                   "of the CPU; see docs/quote-model.md)")
+                   "the token states of three MiniLM layers fine-tuned with it, speakers "
+                   "named by the rules where they agree; learned-fast: an earlier tagger "
+                   "without MiniLM (less accurate, about 0.65 of the CPU; see "
+                   "docs/quote-model.md)")
     p.set_defaults(handler=_cmd_quotes)
 
 
