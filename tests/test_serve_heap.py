@@ -77,7 +77,8 @@ def test_readers_do_not_wait_for_the_list_check(tmp_path: Path, monkeypatch) -> 
     store = open_store(str(tmp_path / "r.db"))
     store.add_articles(read_articles([EXAMPLE]))
     one_story(store)
-    app = create_app(store, TOKEN, brief_fn=hand_brief, group_fn=lambda s: None, row_ttl=0.05)
+    ttl = 0.2
+    app = create_app(store, TOKEN, brief_fn=hand_brief, group_fn=lambda s: None, row_ttl=ttl)
     with TestClient(app) as c:
         assert c.get(f"/api/stories/{STORY}/brief").status_code == 202
         assert c.app.state.background.wait_idle(30)
@@ -91,12 +92,16 @@ def test_readers_do_not_wait_for_the_list_check(tmp_path: Path, monkeypatch) -> 
             return await real_hop(fn, *args, **kwargs)
 
         monkeypatch.setattr(serve_module, "run_in_threadpool", counted)
-        time.sleep(0.1)  # the list is now older than row_ttl
+        time.sleep(ttl + 0.05)  # the list is now older than row_ttl
+        started = time.monotonic()
         for _ in range(3):
             for path in ("/", f"/stories/{STORY}", f"/api/stories/{STORY}/brief",
                          "/api/stories"):
                 assert c.get(path).status_code == 200
-        assert hops.count("get") <= 1 and set(hops) <= {"get"}  # at most the one check
+        # one check per row_ttl at most (a loaded machine may take longer than one ttl for
+        # the 12 reads), never one per read
+        allowed = 1 + int((time.monotonic() - started) / ttl)
+        assert hops.count("get") <= min(allowed, 6) and set(hops) <= {"get"}
     store.close()
 
 
