@@ -332,6 +332,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--train-limit", type=int, default=None)
     ap.add_argument("--max-minutes", type=float, default=None)
+    ap.add_argument("--save-float", type=Path, default=None, metavar="FILE",
+                    help="also save the kept epoch's float weights here (never in the "
+                    "package data)")
     ap.add_argument("--time-batches", type=int, default=0,
                     help="time this many batches and stop (a speed check)")
     args = ap.parse_args(argv)
@@ -416,9 +419,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "context": True, "ctx_proj": 128, "fine_tuned": True,
                     "threads": args.threads}
             export(model, crf, vocabs, args.out, info, encoder_file)
-            torch.save({"tagger": model.state_dict(), "crf": crf.state_dict(),
-                        "encoder": enc.state_dict(), "info": info},
-                       args.out / "finetuned.pt")  # float weights, to re-export
+            if args.save_float is not None:  # float weights, to re-export later
+                torch.save({"tagger": model.state_dict(), "crf": crf.state_dict(),
+                            "encoder": enc.state_dict(), "info": info}, args.save_float)
         if args.max_minutes and time.perf_counter() - t_start > 60 * args.max_minutes:
             break
     meta_path = args.out / "quote_tagger.json"
