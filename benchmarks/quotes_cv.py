@@ -128,12 +128,15 @@ def brier(table: dict[str, float], outcomes: Sequence[tuple[str, str, bool]]) ->
 
 
 #: settings of the pronoun resolver (attributes of ``newsweave.quotes``) tried per fold; the
-#: first is what ships. Each fold's score comes from the setting best on the other folds.
+#: first is what ships (the learned ranker, fitted on the training months: in-sample for
+#: them, so its cross-validated numbers come from ``training/train_pronoun_model.py --cv``).
+#: Each fold's score comes from the setting best on the other folds.
 GRID: dict[str, dict[str, object]] = {
     "shipped": {},
-    "reach 250": {"SUBJECT_REACH": 250},
-    "reach 600": {"SUBJECT_REACH": 600},
-    "reach 900": {"SUBJECT_REACH": 900},
+    "rules": {"PRONOUN_RESOLVER": "rules"},
+    "rules, reach 250": {"PRONOUN_RESOLVER": "rules", "SUBJECT_REACH": 250},
+    "rules, reach 600": {"PRONOUN_RESOLVER": "rules", "SUBJECT_REACH": 600},
+    "rules, reach 900": {"PRONOUN_RESOLVER": "rules", "SUBJECT_REACH": 900},
 }
 
 
@@ -322,12 +325,16 @@ def _section(table: str, fitted: str, k: int) -> str:
         "hash of the article id). Spread = standard deviation across folds. Definitions as in "
         "the Quotes section. The confidence table (speaker accuracy per basis and speaker "
         "kind) is refitted on k-1 folds and scored (Brier) on the fold left out, against one "
-        "overall rate. The pronoun resolver's one tuned number (`SUBJECT_REACH`, the settings "
-        "below) is chosen for each fold on the other folds (best mean of strict and lenient "
-        "pronoun accuracy, named accuracy no lower than shipped's): the *setting chosen on "
-        "the other folds* rows. The pronoun rules of issue 15 were designed by reading errors "
-        "of train-month articles in folds 1-4 only: fold 0 and the dev month were never "
-        "read (per-fold numbers: `--json`).\n\n"
+        "overall rate. \"He\"/\"she\" are resolved by the learned ranker "
+        "(`newsweave.pronoun_model`), fitted on the training months: on them its numbers "
+        "here are in-sample; the dev-month rows are out of sample, and the ranker's "
+        "cross-validated numbers (refitted per fold) are in the section *Pronoun speakers: "
+        "the learned ranker*. The settings below compare the rules resolver and its one "
+        "tuned number (`SUBJECT_REACH`); the *setting chosen on the other folds* rows take, "
+        "per fold, the setting best on the other folds (best mean of strict and lenient "
+        "pronoun accuracy, named accuracy no lower than shipped's). The pronoun rules of "
+        "issue 15 were designed by reading errors of train-month articles in folds 1-4 "
+        "only: fold 0 and the dev month were never read (per-fold numbers: `--json`).\n\n"
         f"{table}\n\nSpeaker accuracy per basis/kind over all folds (the table "
         f"`newsweave.quotes.SPEAKER_CONFIDENCE` rounds):\n\n{fitted}\n"
     )

@@ -32,7 +32,7 @@ from newsweave.settings import SPACY_MODEL
 
 #: Bump when analysis code changes what it produces (sentences, entities, quotes, timexes):
 #: every stored analysis is then recomputed on its next use.
-ANALYSIS_VERSION = 3  # 3: pronoun speakers chain (quotes.SpeakerResolver)
+ANALYSIS_VERSION = 4  # 3: pronoun speakers chain; 4: "he"/"she" by the learned ranker
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

@@ -38,6 +38,7 @@ from functools import lru_cache
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
 from newsweave.models import Document, Entity, Quote, QuoteMention, QuoteVariant
+from newsweave.pronoun_model import Candidate, Layout, default_pronoun_model
 
 #: quotation marks that delimit direct speech. Single quotes are left out: in news text they
 #: are nearly always apostrophes, and quotes nested inside a quote stay inside its piece.
@@ -570,6 +571,8 @@ class PersonMention:
     speaker: bool = False  # the mention is the source of a speech cue
     #: one of coordinated names ("Bush and Christie"): the pair is a "they", not a "he"
     conjoined: bool = False
+    #: a "he"/"she" already resolved, standing for the person it names (``text``)
+    chained: bool = False
 
 
 def _name_end(root) -> int | None:
@@ -729,6 +732,11 @@ def _fullest(person: PersonMention, earlier: Sequence[PersonMention]) -> str:
     return text
 
 
+#: how "he"/"she" find their person: ``learned`` (``newsweave.pronoun_model``, a ranker
+#: fitted on PolNeAR's training months) or ``rules`` (``resolve_pronoun``)
+PRONOUN_RESOLVER = "learned"
+
+
 class SpeakerResolver:
     """Names the speakers of one article. A "he"/"she" resolved once becomes a mention of
     its person, spoken and with the pronoun's gender: "X said. ... she added. ... she
@@ -739,11 +747,38 @@ class SpeakerResolver:
         persons: Sequence[PersonMention],
         names: Sequence[tuple[int, str]] = (),
         groups: Sequence[GroupMention] = (),
+        described: Sequence[Speaker] = (),
+        layout: Layout | None = None,
     ) -> None:
         self.persons = list(persons)
         self.names = names
         self.groups = groups
+        self.described = list(described)
+        self.layout = layout
         self._done: dict[int, str | None] = {}
+
+    def candidates(self) -> list[Candidate]:
+        """Every person mention and described source, in text order, as the pronoun model
+        sees them."""
+        found = [
+            Candidate(p.start, p.text, p.text if p.chained
+                      else _fullest(p, self.persons[:n]), p.gender, p.subject, p.speaker,
+                      chained=p.chained)
+            for n, p in enumerate(self.persons) if not p.conjoined
+        ]
+        found += [
+            Candidate(d.start, d.text, d.text, None, True, True, described=True)
+            for d in self.described
+        ]
+        return sorted(found, key=lambda c: c.start)
+
+    def _person(self, speaker: Speaker, gender: str) -> str | None:
+        if PRONOUN_RESOLVER != "learned" or self.layout is None:
+            return resolve_pronoun(speaker.text, speaker.start, self.persons)
+        chosen = default_pronoun_model().choose(
+            gender, speaker.start, self.candidates(), self.layout
+        )
+        return None if chosen is None else chosen.name
 
     def resolve(
         self, speaker: Speaker | None, content: tuple[int, int] | None = None
@@ -758,10 +793,11 @@ class SpeakerResolver:
         gender = pronoun_gender(speaker.text)
         if gender is not None:
             if speaker.start not in self._done:
-                name = resolve_pronoun(speaker.text, speaker.start, self.persons)
+                name = self._person(speaker, gender)
                 self._done[speaker.start] = name
                 if name is not None:
-                    mention = PersonMention(speaker.start, speaker.end, name, gender, True, True)
+                    mention = PersonMention(speaker.start, speaker.end, name, gender, True, True,
+                                            chained=True)
                     at = bisect.bisect_left([p.start for p in self.persons], speaker.start)
                     self.persons.insert(at, mention)
             if self._done[speaker.start] is not None:
@@ -770,6 +806,51 @@ class SpeakerResolver:
         if content is not None:
             groups = [g for g in groups if not content[0] <= g.start < content[1]]
         return resolve_group_pronoun(speaker.text, speaker.start, groups) or speaker.text
+
+
+def _singular(doc, speaker: Speaker) -> bool:
+    """A source mention that can be a "he"/"she": not a plural ("voters", "officials")."""
+    span = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
+    return span is None or not len(span) or span.root.tag_ not in ("NNS", "NNPS")
+
+
+def _described_sources(
+    doc, persons: Sequence[PersonMention], cues: Sequence[Cue]
+) -> tuple[list[Speaker], set[int]]:
+    """The cue sources that are descriptions of one person ("the official", not "voters",
+    not a document), and the indices of the persons named in apposition to a description
+    ("Another superdelegate, Michael Brown, said": the name is the candidate, not the
+    description)."""
+    described, apposed = [], set()
+    for cue in cues:
+        speaker = cue.speaker
+        if speaker is None or speaker.pronoun:
+            continue
+        if any(p.start < speaker.end and speaker.start < p.end for p in persons):
+            continue  # a name: the person mention is the candidate
+        lo, hi = speaker.mention or (speaker.start, speaker.end)
+        inner = [n for n, p in enumerate(persons) if lo <= p.start and p.end <= hi]
+        if inner:
+            apposed.add(inner[0])
+        elif is_agent(speaker.text) is not False and _singular(doc, speaker):
+            described.append(speaker)
+    return described, apposed
+
+
+def speaker_resolver(doc, text: str, inside, cues: Sequence[Cue]) -> SpeakerResolver:
+    """The article's resolver, with every cue's speaker already resolved in text order (so
+    that pronouns chain: "X said ... he added ... he went on")."""
+    persons = mark_speakers(person_mentions(doc, inside), cues)
+    described, apposed = _described_sources(doc, persons, cues)
+    if PRONOUN_RESOLVER == "learned":  # the rules keep their own marking
+        persons = [replace(p, speaker=True) if n in apposed else p
+                   for n, p in enumerate(persons)]
+    layout = Layout([s.start_char for s in doc.sents], [p[0] for p in paragraphs(text)])
+    resolver = SpeakerResolver(persons, proper_names(doc, inside), group_mentions(doc, inside),
+                               described, layout)
+    for cue in sorted((c for c in cues if c.speaker is not None), key=lambda c: c.speaker.start):
+        resolver.resolve(cue.speaker)
+    return resolver
 
 
 # --------------------------------------------------------------------------- extraction
@@ -1035,16 +1116,13 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     pieces = find_pieces(text)
     inside = _quote_lookup(pieces)
     cues = find_cues(doc, inside)
-    persons = mark_speakers(person_mentions(doc, inside), cues)
     dateline = dateline_end(text)
     sents = list(doc.sents)
     cues = [
         c if c.speaker is None or c.speaker.start >= dateline else replace(c, speaker=None)
         for c in cues
     ]
-    resolver = SpeakerResolver(persons, proper_names(doc, inside), group_mentions(doc, inside))
-    for cue in sorted((c for c in cues if c.speaker is not None), key=lambda c: c.speaker.start):
-        resolver.resolve(cue.speaker)  # in text order, so that pronouns chain
+    resolver = speaker_resolver(doc, text, inside, cues)
     sent_starts = [s.start_char for s in sents]
     paras = paragraphs(text)
     by_sentence: dict[int, list[Cue]] = {}
@@ -1721,11 +1799,7 @@ def mention_namer(doc, text: str | None = None):
     span or None)."""
     text = _text_of(doc) if text is None else text
     inside = _quote_lookup(find_pieces(text))
-    cues = find_cues(doc, inside)
-    persons = mark_speakers(person_mentions(doc, inside), cues)
-    resolver = SpeakerResolver(persons, proper_names(doc, inside), group_mentions(doc, inside))
-    for cue in sorted((c for c in cues if c.speaker is not None), key=lambda c: c.speaker.start):
-        resolver.resolve(cue.speaker)  # in text order, as extract_quotes does, so pronouns chain
+    resolver = speaker_resolver(doc, text, inside, find_cues(doc, inside))
 
     def name(start: int, end: int, content: tuple[int, int] | None = None) -> str | None:
         span = doc.char_span(start, end, alignment_mode="expand")
