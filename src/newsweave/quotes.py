@@ -105,6 +105,21 @@ _FEMALE_NAMES = frozenset(
     charlotte chelsea ivanka melania kellyanne huma debbie condoleezza carly nikki sheryl
     dianne kirsten tammy susana jeanne loretta valerie hope kamala tulsi marine federica
     sonia elena jill omarosa stormy""".split()
+) | frozenset(
+    # more common first names (US usage), none often a man's, a month or a place
+    """agnes alicia alison allison amelia angelina anne annie ariana audrey barbra becky beth
+    betsy beyonce bonnie brooke candace carla carmen caroline cathy cecilia cindy claire
+    colleen connie darlene dolores dorothy edith eileen elaine eleanor elise ella ellen
+    ellie emma erica erika erin esther ethel eva felicia gail gillian gina greta gretchen
+    gwen harriet hazel heidi helen hilary holly irene iris irma ivana jane jeanette jeanine
+    jenna jessie joanna jocelyn joni josephine juanita karla kate kathy katie katrina katy
+    kristen kristi kristin krystal leah lena lillian lily lois lorraine lucy madeleine
+    malia marcia margo marian marianne marjorie marlene marsha maxine meghan megyn melinda
+    mia michaela michele mika mildred miriam molly monica myra nadia naomi nina nora norma
+    olga oprah pam patty paula peggy penny phyllis priscilla rachael ramona regina rita
+    roberta rosa rosalind roseanne rosie roxanne sabrina sally selena serena sheila shelley
+    shirley sofia stella sue susanna suzanne sylvia tamara tanya tara tessa tiffany tina
+    trisha vanessa vera vicki vivian wanda wendy whitney yolanda yvonne zoe""".split()
 )
 _MALE_NAMES = frozenset(
     """donald bernie bernard barack joe joseph john james robert michael william david richard
@@ -119,6 +134,16 @@ _MALE_NAMES = frozenset(
     vladimir sergey sergei jared rex rick harry chuck tim bill jim tom bob dick al
     lyndon jimmy herbert franklin dwight woodrow abraham martin rahm rod hakeem reid marty
     nick tony dan ron""".split()
+) | frozenset(
+    # more common first names (US usage and frequent in world news), none often a woman's
+    """ahmed ali abdul boris brent brett carlos chad clint colin craig curtis dale darrell
+    dean derek devin dmitry don doug earl ed eddie elliott emmanuel ernest evan floyd fred
+    glenn gordon greg hank herman howard hugh hugo ian igor isaac ivan jake javier jerome
+    joel jon jorge josh julian karl ken kurt lamar lance leon leonard lloyd lou luis luke
+    manuel marc marcus mario marvin matt max melvin miguel mohammed muhammad neil nelson
+    norman omar orrin oscar owen pedro pete phil rafael ray reggie ricardo rob rodney ross
+    sam saul seth simon stan stanley stuart todd tommy travis trey troy tucker victor vince
+    wade wallace warren wesley will winston""".split()
 )
 _PERSON_LABELS = frozenset({"PERSON"})
 _SOURCE_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
