@@ -248,8 +248,9 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
         "speech, with their speakers, from article-contract JSONL; one JSON line per article: "
         '{"id", "quotes": [{"start", "end", "text", "speaker", "direct", "speaker_start", '
         '"speaker_end", "cue", "cue_start", "cue_end", "parts"}]}, offsets into the article '
-        "text as given (speaker_* span the speaker mention as written, cue_* the cue; parts: "
-        "the attribution's content pieces).",
+        "text as given (speaker: the name to show, a \"he\"/\"she\" resolved to its person by "
+        "a small learned ranker, docs/quotes.md; speaker_* span the speaker mention as "
+        "written, cue_* the cue; parts: the attribution's content pieces).",
     )
     p.add_argument("--jsonl", metavar="FILE", required=True, help="article-contract JSONL file")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
