@@ -27,26 +27,26 @@ def _weights(**named: float) -> PronounModel:
 
 def test_fitting_keeps_earlier_candidates_of_fitting_gender_nearest_first():
     cands = [
-        Candidate(10, "Anna Berg", "Anna Berg", "f"),
-        Candidate(50, "Carl Dorn", "Carl Dorn", "m"),
-        Candidate(120, "Lee", "Lee", None),
-        Candidate(400, "Ed Fay", "Ed Fay", "m"),  # after the pronoun
+        Candidate(10, "Anna Berg", "f"),
+        Candidate(50, "Carl Dorn", "m"),
+        Candidate(120, "Lee", None),
+        Candidate(400, "Ed Fay", "m"),  # after the pronoun
     ]
     assert [c.written for c in fitting("f", cands, 300)] == ["Lee", "Anna Berg"]
     assert [c.written for c in fitting("m", cands, 300)] == ["Lee", "Carl Dorn"]
 
 
 def test_fitting_stops_at_the_nearest_candidates():
-    cands = [Candidate(i, f"P{i}", f"P{i}", "m") for i in range(MAX_CANDIDATES + 10)]
+    cands = [Candidate(i, f"P{i}", "m") for i in range(MAX_CANDIDATES + 10)]
     pool = fitting("m", cands, 10_000)
     assert len(pool) == MAX_CANDIDATES and pool[0].start == MAX_CANDIDATES + 9
 
 
 def test_features_mark_the_last_speaker_and_the_nearest_only_once():
     cands = [
-        Candidate(10, "Anna Berg", "Anna Berg", "f", subject=True, speaker=True),
-        Candidate(120, "Cleo Dunn", "Cleo Dunn", "f", subject=True, speaker=True),
-        Candidate(210, "Berg", "Anna Berg", "f"),
+        Candidate(10, "Anna Berg", "f", subject=True, speaker=True),
+        Candidate(120, "Cleo Dunn", "f", subject=True, speaker=True),
+        Candidate(210, "Berg", "f", full=lambda: "Anna Berg"),
     ]
     pool = fitting("f", cands, 250)
     rows = [dict(zip(FEATURES, r, strict=True)) for r in features("f", 250, pool, cands, LAYOUT)]
@@ -61,8 +61,8 @@ def test_features_mark_the_last_speaker_and_the_nearest_only_once():
 
 def test_choose_follows_the_weights_and_returns_none_without_candidates():
     cands = [
-        Candidate(10, "Anna Berg", "Anna Berg", "f", speaker=True),
-        Candidate(150, "Cleo Dunn", "Cleo Dunn", "f", subject=True),
+        Candidate(10, "Anna Berg", "f", speaker=True),
+        Candidate(150, "Cleo Dunn", "f", subject=True),
     ]
     assert _weights(last_speaker=2.0).choose("f", 250, cands, LAYOUT).written == "Anna Berg"
     assert _weights(nearest=2.0).choose("f", 250, cands, LAYOUT).written == "Cleo Dunn"
@@ -81,8 +81,8 @@ def test_model_file_must_match_the_features_of_this_code():
 
 def test_shipped_ranker_prefers_the_last_speaker_to_a_bystander_named_earlier():
     cands = [
-        Candidate(10, "Anna Berg", "Anna Berg", "f", subject=True, speaker=True),
-        Candidate(60, "Cleo Dunn", "Cleo Dunn", "f"),  # named in passing, never spoke
+        Candidate(10, "Anna Berg", "f", subject=True, speaker=True),
+        Candidate(60, "Cleo Dunn", "f"),  # named in passing, never spoke
     ]
     layout = Layout(sentences=[0, 100], paragraphs=[0])
     assert default_pronoun_model().choose("f", 110, cands, layout).written == "Anna Berg"
@@ -101,7 +101,7 @@ def test_a_resolved_pronoun_becomes_a_candidate_named_for_its_person(nlp):
     doc = nlp(text)
     inside = quotes._quote_lookup(quotes.find_pieces(text))
     resolver = quotes.speaker_resolver(doc, text, inside, quotes.find_cues(doc, inside))
-    chained = [c for c in resolver.candidates() if c.chained]
+    chained = [c for c in resolver.candidates(len(text)) if c.chained]
     assert [(c.name, c.start) for c in chained] == [("Kim Rourke", text.index("she"))]
 
 
@@ -111,7 +111,7 @@ def test_plural_sources_are_no_candidates_for_he(nlp):
     doc = nlp(text)
     inside = quotes._quote_lookup(quotes.find_pieces(text))
     resolver = quotes.speaker_resolver(doc, text, inside, quotes.find_cues(doc, inside))
-    assert not [c for c in resolver.candidates() if c.described]
+    assert not [c for c in resolver.candidates(len(text)) if c.described]
     at = text.index("he said")
     # nobody fits: the pronoun stays as written (shown as unresolved)
     assert resolver.resolve(quotes.Speaker("he", at, at + 2, True)) == "he"
@@ -131,8 +131,22 @@ def test_a_description_with_a_name_in_apposition_stands_for_the_name(nlp):
     doc = nlp(text)
     inside = quotes._quote_lookup(quotes.find_pieces(text))
     resolver = quotes.speaker_resolver(doc, text, inside, quotes.find_cues(doc, inside))
-    cands = resolver.candidates()
+    cands = resolver.candidates(len(text))
     assert not [c for c in cands if c.described]
     assert [c.name for c in cands if c.speaker and not c.chained] == ["Michael Brown"]
     found = quotes.extract_quotes(doc)
     assert [q.speaker for q in found if q.direct] == ["Michael Brown"]
+
+
+def test_a_candidate_works_out_its_full_name_only_when_asked():
+    asked = []
+    cand = Candidate(210, "Berg", "f", full=lambda: asked.append(1) or "Anna Berg")
+    assert asked == [] and cand.name == "Anna Berg" and asked == [1]
+    assert Candidate(5, "the official", None, described=True).name == "the official"
+
+
+def test_candidates_look_back_over_a_bounded_number_of_mentions(monkeypatch):
+    monkeypatch.setattr(quotes, "LOOK_BACK", 3)
+    persons = [quotes.PersonMention(i * 10, i * 10 + 4, f"P{i}", "m") for i in range(8)]
+    resolver = quotes.SpeakerResolver(persons, layout=LAYOUT)
+    assert [c.start for c in resolver.candidates(65)] == [40, 50, 60]

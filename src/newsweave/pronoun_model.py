@@ -15,8 +15,8 @@ import bisect
 import json
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -64,12 +64,18 @@ class Candidate:
 
     start: int
     written: str  # as written in the article (or, chained, the name the pronoun got)
-    name: str  # the name it stands for: the fullest form of a surname, else ``written``
     gender: str | None
     subject: bool = False
     speaker: bool = False
     described: bool = False
     chained: bool = False
+    #: the name it stands for (a surname's fullest form), worked out only when asked: only
+    #: the chosen candidate's is needed
+    full: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.full() if self.full is not None else self.written
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -760,6 +760,9 @@ def _fullest(person: PersonMention, earlier: Sequence[PersonMention]) -> str:
 #: how "he"/"she" find their person: ``learned`` (``newsweave.pronoun_model``, a ranker
 #: fitted on PolNeAR's training months) or ``rules`` (``resolve_pronoun``)
 PRONOUN_RESOLVER = "learned"
+#: person mentions (and as many described sources) a pronoun looks back over: bounds the
+#: work on huge inputs; a news article rarely names that many people before a pronoun
+LOOK_BACK = 300
 
 
 class SpeakerResolver:
@@ -778,22 +781,29 @@ class SpeakerResolver:
         self.persons = list(persons)
         self.names = names
         self.groups = groups
-        self.described = list(described)
+        self.described = sorted(described, key=lambda d: d.start)
         self.layout = layout
         self._done: dict[int, str | None] = {}
 
-    def candidates(self) -> list[Candidate]:
-        """Every person mention and described source, in text order, as the pronoun model
-        sees them."""
+    def candidates(self, before: int) -> list[Candidate]:
+        """The person mentions and described sources before offset ``before`` (the nearest
+        ``LOOK_BACK`` of each), in text order, as the pronoun model sees them."""
+        persons = self.persons
+        end = bisect.bisect_left(persons, before, key=lambda p: p.start)
+
+        def fullest(n: int) -> Callable[[], str]:
+            return lambda: _fullest(persons[n], persons[:n])
+
         found = [
-            Candidate(p.start, p.text, p.text if p.chained
-                      else _fullest(p, self.persons[:n]), p.gender, p.subject, p.speaker,
-                      chained=p.chained)
-            for n, p in enumerate(self.persons) if not p.conjoined
+            Candidate(p.start, p.text, p.gender, p.subject, p.speaker, chained=p.chained,
+                      full=None if p.chained else fullest(n))
+            for n in range(max(0, end - LOOK_BACK), end)
+            if not (p := persons[n]).conjoined
         ]
+        end = bisect.bisect_left(self.described, before, key=lambda d: d.start)
         found += [
-            Candidate(d.start, d.text, d.text, None, True, True, described=True)
-            for d in self.described
+            Candidate(d.start, d.text, None, True, True, described=True)
+            for d in self.described[max(0, end - LOOK_BACK):end]
         ]
         return sorted(found, key=lambda c: c.start)
 
@@ -801,7 +811,7 @@ class SpeakerResolver:
         if PRONOUN_RESOLVER != "learned" or self.layout is None:
             return resolve_pronoun(speaker.text, speaker.start, self.persons)
         chosen = default_pronoun_model().choose(
-            gender, speaker.start, self.candidates(), self.layout
+            gender, speaker.start, self.candidates(speaker.start), self.layout
         )
         return None if chosen is None else chosen.name
 
@@ -823,7 +833,7 @@ class SpeakerResolver:
                 if name is not None:
                     mention = PersonMention(speaker.start, speaker.end, name, gender, True, True,
                                             chained=True)
-                    at = bisect.bisect_left([p.start for p in self.persons], speaker.start)
+                    at = bisect.bisect_left(self.persons, speaker.start, key=lambda p: p.start)
                     self.persons.insert(at, mention)
             if self._done[speaker.start] is not None:
                 return self._done[speaker.start]
