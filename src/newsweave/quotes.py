@@ -849,6 +849,10 @@ def _singular(doc, speaker: Speaker) -> bool:
     return span is None or not len(span) or span.root.tag_ not in ("NNS", "NNPS")
 
 
+#: characters of the longest person mention looked for around a source mention
+_LONGEST_NAME = 200
+
+
 def _described_sources(
     doc, persons: Sequence[PersonMention], cues: Sequence[Cue]
 ) -> tuple[list[Speaker], set[int]]:
@@ -857,14 +861,19 @@ def _described_sources(
     ("Another superdelegate, Michael Brown, said": the name is the candidate, not the
     description)."""
     described, apposed = [], set()
+    starts = [p.start for p in persons]  # in text order
     for cue in cues:
         speaker = cue.speaker
         if speaker is None or speaker.pronoun:
             continue
-        if any(p.start < speaker.end and speaker.start < p.end for p in persons):
-            continue  # a name: the person mention is the candidate
         lo, hi = speaker.mention or (speaker.start, speaker.end)
-        inner = [n for n, p in enumerate(persons) if lo <= p.start and p.end <= hi]
+        lo, hi = min(lo, speaker.start), max(hi, speaker.end)
+        near = range(bisect.bisect_left(starts, lo - _LONGEST_NAME),
+                     bisect.bisect_left(starts, hi))
+        if any(persons[n].start < speaker.end and speaker.start < persons[n].end
+               for n in near):
+            continue  # a name: the person mention is the candidate
+        inner = [n for n in near if lo <= persons[n].start and persons[n].end <= hi]
         if inner:
             apposed.add(inner[0])
         elif is_agent(speaker.text) is not False and _singular(doc, speaker):
