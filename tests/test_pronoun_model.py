@@ -95,12 +95,16 @@ def nlp():
     return get_nlp()
 
 
+def _resolver(doc, text: str) -> quotes.SpeakerResolver:
+    inside = quotes._quote_lookup(quotes.find_pieces(text))
+    return quotes.speaker_resolver(doc, text, inside, quotes.find_cues(doc, inside))
+
+
 def test_a_resolved_pronoun_becomes_a_candidate_named_for_its_person(nlp):
     text = ('Senator Kim Rourke said the count would be close.\n\n'
             '"We will win this," she said.')
     doc = nlp(text)
-    inside = quotes._quote_lookup(quotes.find_pieces(text))
-    resolver = quotes.speaker_resolver(doc, text, inside, quotes.find_cues(doc, inside))
+    resolver = _resolver(doc, text)
     chained = [c for c in resolver.candidates(len(text)) if c.chained]
     assert [(c.name, c.start) for c in chained] == [("Kim Rourke", text.index("she"))]
 
@@ -109,8 +113,7 @@ def test_plural_sources_are_no_candidates_for_he(nlp):
     text = ("Officials said the plant would close.\n\n"
             '"It was wrong," he said.')
     doc = nlp(text)
-    inside = quotes._quote_lookup(quotes.find_pieces(text))
-    resolver = quotes.speaker_resolver(doc, text, inside, quotes.find_cues(doc, inside))
+    resolver = _resolver(doc, text)
     assert not [c for c in resolver.candidates(len(text)) if c.described]
     at = text.index("he said")
     # nobody fits: the pronoun stays as written (shown as unresolved)
@@ -129,8 +132,7 @@ def test_a_description_with_a_name_in_apposition_stands_for_the_name(nlp):
     text = ("Another delegate, Michael Brown of Ohio, said the vote was over.\n\n"
             '"It is time to unite," he said.')
     doc = nlp(text)
-    inside = quotes._quote_lookup(quotes.find_pieces(text))
-    resolver = quotes.speaker_resolver(doc, text, inside, quotes.find_cues(doc, inside))
+    resolver = _resolver(doc, text)
     cands = resolver.candidates(len(text))
     assert not [c for c in cands if c.described]
     assert [c.name for c in cands if c.speaker and not c.chained] == ["Michael Brown"]

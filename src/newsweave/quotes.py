@@ -16,9 +16,10 @@ Rules over the spaCy parse (``newsweave.analyze.get_nlp()``), in three steps:
    sentences, else a verb framing it (``"...," Kelly charged``; ``Cruz continued: "..."``,
    also across a paragraph break); a piece with none continues the previous quote of its
    paragraph, or of the previous paragraph when it opens its own. One- to three-word pieces
-   need a cue whose clause holds them (else they are titles or scare quotes). Pronoun
-   speakers resolve to the nearest fitting subject mention of a person close by, else the
-   nearest fitting person (gender from first names and titles; unknown fits both).
+   need a cue whose clause holds them (else they are titles or scare quotes). A "he"/"she"
+   speaker goes to the earlier person or described source that the learned ranker of
+   ``newsweave.pronoun_model`` scores highest (gender from first names and titles; unknown
+   fits both); "they"/"it" to the nearest fitting group subject.
 
 ``group_quotes`` folds the same statement told by several outlets into one ``Quote``.
 These rules were tuned on the PolNeAR train split; ``benchmarks/quotes.py`` measures them.
