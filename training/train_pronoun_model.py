@@ -14,7 +14,8 @@ rules-like weighting, round 2 recollects with round 1's model and refits.
 - ``--cv K``: K folds over whole articles (train and dev months, the fold of
   ``benchmarks/quotes_cv.fold_of``); each fold's model is fitted on the other folds only,
   then the fold is scored end to end (named, pronoun strict and lenient speaker accuracy)
-  beside the rules. Writes the table to benchmarks/RESULTS.md unless ``--no-write``.
+  beside the rules. Writes the table to benchmarks/RESULTS.md unless ``--no-write``
+  (``benchmarks/pronoun_cv.py`` runs this).
 - ``--out FILE``: fit on the training months alone (the dev month stays unseen) and write
   the model (``src/newsweave/data/pronoun_model.json`` ships).
 
@@ -221,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _section(table: str, k: int) -> str:
     return (
         "## Pronoun speakers: the learned ranker, cross-validated "
-        "(`training/train_pronoun_model.py --cv`)\n\n"
+        "(`benchmarks/pronoun_cv.py`)\n\n"
         f"{k} folds over whole PolNeAR articles (train and dev months; folds of "
         "`benchmarks/quotes_cv.py`). For each fold the ranker is fitted on the other folds "
         "only and the fold is scored end to end, beside the rules (`PRONOUN_RESOLVER="
