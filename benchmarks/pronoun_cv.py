@@ -4,7 +4,7 @@ The fitting and scoring live with the training (``training/train_pronoun_model.p
 this entry runs them from ``benchmarks/`` like every other measurement and writes the
 section "Pronoun speakers: the learned ranker" of benchmarks/RESULTS.md.
 
-Run: ``.venv/bin/python benchmarks/pronoun_cv.py [--k 5] [--cache DIR] [--no-write]``
+Run: ``.venv/bin/python benchmarks/pronoun_cv.py [--k 5 | --by-month] [--cache DIR] [--no-write]``
 (``--cache`` keeps the spaCy parses between runs, as in ``quotes_cv.py``). About 2 minutes
 with cached parses on 2 cores.
 """
@@ -25,6 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--cache", type=Path, default=None, help="folder for the parsed DocBins")
+    ap.add_argument("--by-month", action="store_true",
+                    help="leave one calendar month out instead of K hashed folds")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
     args = ap.parse_args(argv)
     forward = ["--cv", str(args.k)]
@@ -32,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         forward += ["--cache", str(args.cache)]
     if args.no_write:
         forward.append("--no-write")
+    if args.by_month:
+        forward.append("--by-month")
     return train_pronoun_model.main(forward)
 
 
