@@ -403,3 +403,25 @@ def test_copied_sentence_counts_once_across_outlets_only():
         origin = copied_sentences(cands, None, [d.article.outlet for d in docs])
         lifted = [k for k, c in enumerate(cands) if c.doc == 1 and "riverside" in c.text]
         assert lifted and all((origin[k] == 0) is copied for k in lifted)
+
+
+def test_scrape_failures_never_reach_the_summary():
+    """Two pages that both embed Twitter's location widget corroborate its words; a known
+    scrape failure is still no sentence of the story, and furniture glued to the front of a
+    real sentence is cut from what is lifted."""
+    widget = ("Tweet with a location You can add location information to your Tweets, such "
+              "as your city or precise location, from the web and via third-party "
+              "applications. You always have the option to delete your Tweet location "
+              "history. ")
+    docs = analyze([
+        Article(id="a", text=widget + "ADVERTISEMENT The harbour authority closed the "
+                "northern pier on Monday after inspectors found deep cracks in its supports."),
+        Article(id="b", text=widget + "Inspectors found deep cracks in the concrete supports "
+                "of the northern pier, and the harbour authority closed it on Monday."),
+    ])
+    summary = summarize(docs, words=120)
+    text = " ".join(s.text for s in summary)
+    assert summary
+    assert "Tweet" not in text and "location" not in text
+    assert "ADVERTISEMENT" not in text
+    assert any(s.text.startswith("The harbour authority") for s in summary)

@@ -31,6 +31,7 @@ from importlib import resources
 
 import numpy as np
 
+from newsweave.boilerplate import is_known_boilerplate
 from newsweave.models import Article
 from newsweave.settings import GroupSettings
 
@@ -160,23 +161,6 @@ _NOT_NAMES = frozenset(
     jan feb mar apr jun jul aug sep sept oct nov dec today yesterday tomorrow according
     what why how where who which some many most all no not one two three""".split()
 )
-#: Scrape failures seen in crawled news data: a page that captured a widget or an archive notice
-#: instead of the article. Recognised on sight (a page holds them once); frequency finds the rest.
-_KNOWN_BOILERPLATE = (
-    "tweet with a location", "add location information to your tweets",
-    "alexa internet has been donating", "wayback machine", "these crawls are part of an effort",
-    "enable javascript", "javascript is disabled", "please enable cookies", "we use cookies",
-    "by continuing to browse this site", "by continuing to use this site",
-    "sign up for our newsletter", "your browser is out of date",
-    "your browser does not support",
-)
-
-
-def _known_boilerplate(text: str) -> bool:
-    low = text.lower()
-    return any(phrase in low for phrase in _KNOWN_BOILERPLATE)
-
-
 def _hash(text: str) -> int:
     """A stable (process-independent) hash: stories must come out the same on every run."""
     return zlib.crc32(text.encode("utf-8"))
@@ -584,7 +568,7 @@ class StoryGrouper:
         return self._embedder
 
     def _is_boilerplate(self, unit: str, key: int | None, known: bool) -> bool:
-        if known and _known_boilerplate(unit):
+        if known and is_known_boilerplate(unit):
             return True
         if key is None:
             return False
@@ -599,7 +583,7 @@ class StoryGrouper:
         """The article's text without boilerplate units, and the keys of the units kept."""
         kept: list[str] = []
         keys: list[int] = []
-        known = _known_boilerplate(article.text)  # rare: test each unit only then
+        known = is_known_boilerplate(article.text)  # rare: test each unit only then
         for unit in _units(article.text):
             key = _unit_key(unit)
             if not self._is_boilerplate(unit, key, known):

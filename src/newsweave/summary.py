@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from newsweave.boilerplate import is_known_boilerplate, leading_furniture
 from newsweave.models import Document, Origin, SummarySentence
 from newsweave.settings import (
     DEFAULT_CITATIONS,
@@ -144,14 +145,20 @@ def _concepts(lemmas: list[tuple[str, bool]]) -> frozenset[str]:
 
 
 def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
-    """Every sentence of every document as a unit (leading dateline trimmed), liftable or not."""
+    """Every sentence of every document as a unit (page furniture glued to its front and a
+    leading dateline trimmed), liftable or not; a scrape failure's sentence
+    (``boilerplate.is_known_boilerplate``) is no unit at all."""
     out: list[Candidate] = []
     for di, document in enumerate(documents):
         text = document.article.text
         for sent in document.sentences:
-            cut = trim_dateline(sent.text) if sent.index < 2 else 0
+            cut = leading_furniture(sent.text)
+            if sent.index < 2:
+                cut += trim_dateline(sent.text[cut:])
             start = sent.start + cut
             body = text[start : sent.end]
+            if is_known_boilerplate(body):
+                continue
             if document.doc is not None:
                 lemmas = _lemmas(document.doc, start, sent.end)
             else:

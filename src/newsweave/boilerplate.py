@@ -1,0 +1,60 @@
+"""Text that is never news: scrape failures of crawled pages.
+
+A page that captured a widget or an archive notice instead of (or beside) the article carries
+one of these phrases. They are recognised on sight, because a single page holds them once and
+frequency alone cannot tell; the grouper finds the rest by how often a unit recurs across
+stories (``newsweave.group``). The summary never lifts or counts such a sentence: corroborated
+across the pages that embed the same widget, it would otherwise look like the story's core."""
+
+from __future__ import annotations
+
+import re
+
+#: lower-case phrases of scrape failures seen in crawled news data (Twitter's location
+#: widget, the Wayback Machine's crawl notice, cookie/JavaScript/newsletter interstitials,
+#: media players that did not load, calls to click or subscribe)
+KNOWN_BOILERPLATE = (
+    "tweet with a location", "add location information to your tweets",
+    "delete your tweet location history",
+    "alexa internet has been donating", "wayback machine", "these crawls are part of an effort",
+    "enable javascript", "javascript is disabled", "please enable cookies", "we use cookies",
+    "by continuing to browse this site", "by continuing to use this site",
+    "sign up for our newsletter", "your browser is out of date",
+    "your browser does not support",
+    "media playback is unsupported on your device",
+    "rating is available when the video has been rented",
+    "click here to", "unlimited digital access",
+)
+
+#: page furniture a scrape glues to the front of a sentence: an ad slot, a share bar, a
+#: photo credit's "Close" button, a "continued below" jump, a player notice, a picture's
+#: copyright line up to its caption (the caption itself is kept: it describes the story)
+_LEADING_FURNITURE = re.compile(
+    r"\s*(?:"
+    r"ADVERTISEMENT\b|Advertisement(?=\s+[A-Z“\"])"
+    r"|Story Continued Below\b"
+    r"|(?:(?:Share|Tweet|Send|Link|Email|Pin|WhatsApp|View Comments|Comments)\s+){2,}"
+    r"|Tweet View Comments\b"
+    r"|Media playback is unsupported on your device(?:\s+Media caption)?"
+    r"|Media caption\b"
+    r"|Image copyright\b.{0,80}?\bImage caption\b"
+    r"|\|?\s*Photo by [^|]{1,40}?\s+Close\b"
+    r")[\s:|]*"
+)
+
+
+def is_known_boilerplate(text: str) -> bool:
+    """Whether ``text`` holds a phrase of a known scrape failure."""
+    low = text.lower()
+    return any(phrase in low for phrase in KNOWN_BOILERPLATE)
+
+
+def leading_furniture(text: str) -> int:
+    """Characters of page furniture glued to the front of a sentence, to cut (0 if none);
+    repeated markers ("ADVERTISEMENT Story Continued Below ...") are cut together."""
+    cut = 0
+    while m := _LEADING_FURNITURE.match(text, cut):
+        if m.end() == cut:
+            break
+        cut = m.end()
+    return cut
