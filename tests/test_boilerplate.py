@@ -44,6 +44,7 @@ def test_news_is_not_boilerplate(text):
         ("Media playback is unsupported on your device Media caption The BBC's reporter is "
          "at the border.", "The BBC's"),
         ("ADVERTISEMENT Story Continued Below The form was filed.", "The form"),
+        ("CLOSE Yu Darvish was hit early and often.", "Yu Darvish"),
     ],
 )
 def test_leading_furniture_is_cut(text, rest):
@@ -57,6 +58,7 @@ def test_leading_furniture_is_cut(text, rest):
         "Advertisement revenue fell by a third.",
         "Email addresses of 3,000 staff were leaked.",
         "Tweets by the president drew criticism.",
+        "Close to 500 people were evacuated on Monday.",
     ],
 )
 def test_sentences_that_only_look_like_furniture_are_kept(text):

@@ -27,11 +27,12 @@ KNOWN_BOILERPLATE = (
 )
 
 #: page furniture a scrape glues to the front of a sentence: an ad slot, a share bar, a
-#: photo credit's "Close" button, a "continued below" jump, a player notice, a picture's
-#: copyright line up to its caption (the caption itself is kept: it describes the story)
+#: video player's or photo credit's "Close" button, a "continued below" jump, a player
+#: notice, a picture's copyright line up to its caption (the caption itself is kept: it
+#: describes the story)
 _LEADING_FURNITURE = re.compile(
     r"\s*(?:"
-    r"ADVERTISEMENT\b|Advertisement(?=\s+[A-Z“\"])"
+    r"ADVERTISEMENT\b|Advertisement(?=\s+[A-Z“\"])|CLOSE(?=\s+[A-Z“\"])"
     r"|Story Continued Below\b"
     r"|(?:(?:Share|Tweet|Send|Link|Email|Pin|WhatsApp|View Comments|Comments)\s+){2,}"
     r"|Tweet View Comments\b"
