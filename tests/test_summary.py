@@ -20,6 +20,11 @@ from newsweave.summary import (
         ("LONDON (AP) _ An influential lawmaker", "An influential"),
         ("PHOENIX _ Victoria Molina wants", "Victoria"),
         ("BEIJING, March 3 (Reuters) - China said", "China said"),
+        ("London (CNN) Did a drone hit the airliner?", "Did a drone"),
+        ("* Test spotted antibodies * Findings need confirming By Julie Steenhuysen CHICAGO, "
+         "Jan 6 (Reuters) - U.S. researchers have developed a test", "U.S. researchers"),
+        ("&UR; By ALISON MUTLER &QC; &UR; Associated Press Writer &QC; BUCHAREST, Romania "
+         "(AP) _ An Arctic cold wave", "An Arctic"),
     ],
 )
 def test_trim_dateline(text, rest):
@@ -27,7 +32,8 @@ def test_trim_dateline(text, rest):
 
 
 @pytest.mark.parametrize(
-    "text", ["The White House said: no.", "Sessions met Kislyak twice.", "Trump: a profile of him."]
+    "text", ["The White House said: no.", "Sessions met Kislyak twice.", "Trump: a profile of him.",
+             '"We are ready," the minister told reporters (Reuters) on Monday.']
 )
 def test_no_trim_without_dateline(text):
     assert trim_dateline(text) == 0

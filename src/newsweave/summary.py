@@ -34,6 +34,13 @@ _DATELINE = re.compile(
     r"(?:\s*\([A-Za-z .\-]{1,30}\))?\s*(?::|_{1,2}|--|—|–|-)\s+)"
 )
 _DATE_STAMP = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s+")
+#: a wire dateline's agency mark ("CHICAGO, Jan 6 (Reuters) -", "London (CNN)"): a lead
+#: sentence's text before it is page furniture (highlights, bullets, a byline, a caption)
+_AGENCY_MARK = re.compile(
+    r"\((?:Reuters|AP|AFP|CNN|UPI|Bloomberg|dpa|Xinhua)\)\s*(?:[-—–:]+|_{1,2})?\s+(?=[A-Z“\"])"
+)
+#: how far into a lead sentence an agency mark still opens the story
+_AGENCY_REACH = 400
 _UPPER_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]+$")
 #: discourse openers that need the sentence before them
 _DANGLING_OPENERS = frozenset(
@@ -76,7 +83,12 @@ class Candidate:
 
 
 def trim_dateline(text: str) -> int:
-    """Characters of a leading dateline ("WASHINGTON:", "LONDON (AP) _") to cut."""
+    """Characters of a leading dateline ("WASHINGTON:", "LONDON (AP) _") to cut; with a wire
+    agency's mark further in ("* Highlights * By Julie Steenhuysen CHICAGO, Jan 6 (Reuters) -
+    U.S. researchers ..."), everything up to the story's first word."""
+    mark = _AGENCY_MARK.search(text, 0, _AGENCY_REACH)
+    if mark is not None and '"' not in text[: mark.start()] and "“" not in text[: mark.start()]:
+        return mark.end()
     m = _DATELINE.match(text)
     if not m:
         stamp = _DATE_STAMP.match(text)  # a bare "date 2017-03-02" left by plain-text ingest
