@@ -15,6 +15,7 @@ import bisect
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -92,7 +93,10 @@ class Layout:
         return bisect.bisect_right(self.paragraphs, offset)
 
 
-def _surname(name: str) -> str:
+@lru_cache(maxsize=65536)
+def surname(name: str) -> str:
+    """The last word of a name, lower case, without a possessive ("Clinton's" -> "clinton"):
+    how two mentions of one person are matched."""
     words = re.sub(r"['’]s?$", "", name.strip()).split()
     return words[-1].lower().strip(".,") if words else ""
 
@@ -116,22 +120,20 @@ def features(
 ) -> list[list[float]]:
     """One feature row per candidate of ``pool`` (from ``fitting``, nearest first);
     ``everything`` is every candidate of the article, for how often a name recurs."""
-    surnames = [_surname(c.written) for c in everything if not c.described and c.start < offset]
-    counts: dict[str, int] = {}
-    for s in surnames:
-        counts[s] = counts.get(s, 0) + 1
+    counts = Counter(surname(c.written) for c in everything
+                     if not c.described and c.start < offset)
     sent, para = layout.sentence(offset), layout.paragraph(offset)
     opens = layout.paragraph(layout.sentences[sent - 1]) != layout.paragraph(
         layout.sentences[sent - 2]) if sent >= 2 else sent == 1
     speaker_name = next(
-        (_surname(c.written) for c in pool if c.speaker and not c.described), ""
+        (surname(c.written) for c in pool if c.speaker and not c.described), ""
     )
     rows = []
     seen_speaker = seen_subject = False
     seen_names: set[str] = set()
     for rank, cand in enumerate(pool):
         chars = max(0, offset - cand.start)
-        surname = "" if cand.described else _surname(cand.written)
+        name = "" if cand.described else surname(cand.written)
         c_sent, c_para = layout.sentence(cand.start), layout.paragraph(cand.start)
         first = cand.written.split()[0].lower() if cand.written.split() else ""
         row = {
@@ -149,8 +151,8 @@ def features(
             "indefinite": cand.described and first in ("a", "an"),
             "chained": cand.chained,
             "full_name": not cand.described and len(cand.written.split()) > 1,
-            "log_mentions": math.log1p(counts.get(surname, 0)) / 3.0 if surname else 0.0,
-            "latest_of_name": bool(surname) and surname not in seen_names,
+            "log_mentions": math.log1p(counts.get(name, 0)) / 3.0 if name else 0.0,
+            "latest_of_name": bool(name) and name not in seen_names,
             "same_sentence": c_sent == sent,
             "previous_sentence": c_sent == sent - 1,
             "same_paragraph": c_para == para,
@@ -166,13 +168,13 @@ def features(
             "chained_last_speaker": cand.chained and last_speaker,
             "described_close": cand.described and c_sent >= sent - 1,
             "gender_known_nearest": rank == 0 and cand.gender == gender,
-            "named_as_last_speaker": bool(surname) and surname == speaker_name
+            "named_as_last_speaker": bool(name) and name == speaker_name
             and not last_speaker,
         }
         seen_speaker |= cand.speaker
         seen_subject |= cand.subject
-        if surname:
-            seen_names.add(surname)
+        if name:
+            seen_names.add(name)
         rows.append([float(row[f]) for f in FEATURES])
     return rows
 

@@ -40,6 +40,7 @@ from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_pro
 from newsweave.errors import InputError
 from newsweave.models import Document, Entity, Quote, QuoteMention, QuoteVariant
 from newsweave.pronoun_model import Candidate, Layout, default_pronoun_model
+from newsweave.pronoun_model import surname as _surname
 
 #: quotation marks that delimit direct speech. Single quotes are left out: in news text they
 #: are nearly always apostrophes, and quotes nested inside a quote stay inside its piece.
@@ -692,12 +693,6 @@ def mark_speakers(persons: Sequence[PersonMention], cues: Sequence[Cue]) -> list
         replace(p, speaker=True) if any(s < p.end and p.start < e for s, e in spans) else p
         for p in persons
     ]
-
-
-@lru_cache(maxsize=65536)
-def _surname(name: str) -> str:
-    words = re.sub(r"['’]s?$", "", name.strip()).split()
-    return words[-1].lower().strip(".,") if words else ""
 
 
 #: how far back (characters) the last speaker, else a subject, is preferred over a nearer
