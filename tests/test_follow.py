@@ -29,7 +29,6 @@ REPO = Path(__file__).resolve().parents[1]
 Reply = tuple[int, dict[str, str], bytes]
 
 
-
 class _QuietServer(ThreadingHTTPServer):
     """The test site: a client that hangs up early (a timeout test, a closed fetcher) is no
     error worth a traceback in the test log; anything else still prints one."""
@@ -37,6 +36,7 @@ class _QuietServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
 
 class Site:
     """A loopback web site whose routes tests change between polls; it logs every request."""
