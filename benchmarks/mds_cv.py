@@ -312,7 +312,9 @@ def render(
         f"the summarizer alone on cached analyses (`analyze` + `summarize`, as the weave runs "
         f"them). Clusters are dealt into {k} folds by a hash of their id (at most "
         f"{args.limit} clusters per dataset, a hash sample). Each cell: mean ± standard "
-        f"deviation of the {k} per-fold means. *CV-chosen*: for each fold the grid point best "
+        f"deviation of the {k} per-fold means (folds differ in size, so this mean is not the "
+        f"mean over clusters, which a held-out set reports; that is the next column). "
+        f"*CV-chosen*: for each fold the grid point best "
         f"on the other folds, scored on that fold (the estimate for unseen data). *LODO*: the "
         f"grid point with the best mean gain on the other datasets, scored on this one. "
         f"Grid labels name what differs from the shipped settings (`default`). The shipped "
@@ -324,9 +326,9 @@ def render(
         "",
         "| dataset | words | clusters | "
         + ("before (`--compare`) | " if before else "")
-        + "shipped settings | CV-chosen | max cos | "
+        + "shipped settings | shipped, mean over clusters | CV-chosen | max cos | "
         + " | ".join(base_tables[next(iter(base_tables))]) + " |",
-        "|---|---|---|" + ("---|" if before else "") + "---|---|---|"
+        "|---|---|---|" + ("---|" if before else "") + "---|---|---|---|"
         + "---|" * len(base_tables[next(iter(base_tables))]),
     ]
     chosen_by: dict[str, list[str]] = {}
@@ -339,7 +341,8 @@ def render(
             f"| {spec.title} | {spec.words} | {len(folds[name])} | "
             + (f"{fmt(fold_means(before[name]['default'], folds[name], k))} | "
                if before and name in before else "— | " if before else "")
-            + f"{fmt(fold_means(table['default'], folds[name], k))} | {fmt(held)} | "
+            + f"{fmt(fold_means(table['default'], folds[name], k))} | "
+            + f"{statistics.mean(table['default']):.2f} | {fmt(held)} | "
             + (f"{fmt(fold_means(redundancy[name]['default'], folds[name], k))} | "
                if redundancy else "— | ")
             + f"{base} |"

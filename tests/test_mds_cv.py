@@ -78,3 +78,21 @@ def test_grid_points_change_one_knob_at_a_time():
         changed = {k for k, v in asdict(settings).items() if v != base[k]}
         assert len(changed) == (label != "default"), label
     assert len(points) == 1 + sum(len(v) - 1 for v in GRID.values())
+
+
+def test_table_reports_the_mean_over_clusters_beside_the_fold_mean():
+    """Folds of unequal size: the mean of fold means is not the mean over clusters, which is
+    what a held-out set reports, so the table gives both."""
+    import argparse
+
+    from benchmarks.mds_cv import render
+
+    folds = [0, 0, 0, 1]  # three clusters in fold 0, one in fold 1
+    tables = {"multinews": {"default": [10.0, 10.0, 10.0, 20.0]}}
+    args = argparse.Namespace(limit=4)
+    out = render(args, "cmd", {"default": None}, tables, {"multinews": {"lead": [1.0] * 4}},
+                 {"multinews": folds}, 2)
+    row = next(line for line in out.splitlines() if line.startswith("| Multi-News"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[3].startswith("15.00")  # fold means 10 and 20
+    assert cells[4] == "12.50"  # over the four clusters
