@@ -429,6 +429,29 @@ def test_is_agent_tells_sources_from_documents():
     assert is_agent("the new figures") is False
 
 
+def test_a_ment_noun_is_no_agent_though_it_ends_like_students():
+    """'-ent(s)' marks people (students, opponents, residents), but a '-ment' noun is an
+    act or its result: "they" never refers back to "achievements" as its speaker."""
+    from newsweave.quotes import is_agent
+
+    assert is_agent("the students") is True
+    assert is_agent("his opponents") is True
+    assert is_agent("Obama's achievements") is not True
+    assert is_agent("those accomplishments") is not True
+    assert is_agent("the government") is True  # an agent noun, not a suffix guess
+
+
+def test_they_skips_a_plural_subject_that_cannot_speak():
+    from newsweave.nlp import get_nlp
+    from newsweave.quotes import extract_quotes
+
+    text = ("Critics of the plan met in Denver on Monday. Their achievements were modest. "
+            "They said the plan would fail.")
+    speakers = {r.speaker for r in extract_quotes(get_nlp()(text))}
+    assert "Their achievements" not in speakers
+    assert "achievements" not in {(s or "").lower().split()[-1] for s in speakers}
+
+
 def _variant_doc(ident: str, text: str, nlp) -> Document:
     doc = nlp(text)
     return Document(article=Article(id=ident, text=text), sentences=(), doc=doc,

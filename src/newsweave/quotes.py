@@ -1412,6 +1412,10 @@ AGENT_NOUNS = frozenset(
     mother father son daughter wife husband""".split()
 )
 _AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "ent", "ents")
+#: "-ment" nouns name an act or its result (achievements, payments), never someone who
+#: speaks, though they end like "students" and "opponents" (the bodies that speak,
+#: "government", "department", are agent nouns)
+_ABSTRACT_SUFFIXES = ("ment", "ments")
 _NOT_AGENT_SUFFIXED = frozenset(
     """paper papers letter letters number numbers order orders matter poster computer chapter
     register power powers document documents statement statements moment comment comments
@@ -1458,7 +1462,9 @@ def is_agent(speaker: str | None) -> bool | None:
         return True
     if head in _NOT_AGENT_SUFFIXED:
         return False
-    if head in AGENT_NOUNS or head.endswith(_AGENT_SUFFIXES):
+    if head in AGENT_NOUNS:
+        return True
+    if head.endswith(_AGENT_SUFFIXES) and not head.endswith(_ABSTRACT_SUFFIXES):
         return True
     return None
 
