@@ -75,20 +75,27 @@ def halves(name: str, articles: list[Article], labels: dict[str, str]) -> dict[s
 
 
 # --------------------------------------------------------------------------- scoring
-def bcubed(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
-    """B-cubed over articles, as the data README defines it."""
+def bcubed(pred: dict[str, str], gold: dict[str, str], keep: set[str] | None = None
+           ) -> tuple[float, float, float]:
+    """B-cubed over articles, as the data README defines it; with ``keep``, averaged over
+    those articles only, their predicted and labelled stories still taken whole (a held fold
+    scored inside the full stream it was grouped in)."""
     p_members: dict[str, set[str]] = defaultdict(set)
     g_members: dict[str, set[str]] = defaultdict(set)
     for aid, sid in pred.items():
         p_members[sid].add(aid)
         g_members[gold[aid]].add(aid)
+    scored = [aid for aid in pred if keep is None or aid in keep]
+    if not scored:
+        return 0.0, 0.0, 0.0
     precision = recall = 0.0
-    for aid, sid in pred.items():
+    for aid in scored:
+        sid = pred[aid]
         both = len(p_members[sid] & g_members[gold[aid]])
         precision += both / len(p_members[sid])
         recall += both / len(g_members[gold[aid]])
-    precision /= len(pred)
-    recall /= len(pred)
+    precision /= len(scored)
+    recall /= len(scored)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
 

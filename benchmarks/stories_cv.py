@@ -108,53 +108,23 @@ def tfidf_threshold(articles: list[Article], labels: dict[str, str]) -> float:
     return max(TFIDF_GRID, key=lambda t: bcubed(single_pass(ordered, gram, t), labels)[2])
 
 
-def tfidf_f1(articles: list[Article], labels: dict[str, str], threshold: float) -> float:
+def tfidf_f1(articles: list[Article], labels: dict[str, str], threshold: float,
+             keep: set[str] | None = None) -> float:
     ordered, gram = tfidf_gram(articles)
-    return bcubed(single_pass(ordered, gram, threshold), labels)[2]
+    return bcubed(single_pass(ordered, gram, threshold), labels, keep)[2]
 
 
 # --------------------------------------------------------------------------- scoring
 def score(name: str, articles: list[Article], labels: dict[str, str], model: JoinModel,
-          embedder, orders: int, settings: GroupSettings | None = None) -> dict[str, float]:
-    """P/R/F1 in file order, and F1 over ``orders`` other arrival orders."""
+          embedder, orders: int, settings: GroupSettings | None = None,
+          keep: set[str] | None = None) -> dict[str, float]:
+    """P/R/F1 in file order, and F1 over ``orders`` other arrival orders; with ``keep``, of
+    those articles only, grouped inside the whole of ``articles`` (the held-out sets hold as
+    many stories as the dev files, about 200, not a fold's 40: more look-alike stories to
+    join wrongly)."""
     s = settings or GroupSettings()
-    p, r, f = bcubed(run_ours(articles, s, embedder, model)[0], labels)
-    others = [bcubed(run_ours(o, s, embedder, model)[0], labels)[2]
-              for o in reordered(name, articles, labels, orders)]
-    return {"p": p, "r": r, "f1": f, "orders": statistics.fmean(others) if others else f,
-            "order_min": min(others, default=f), "order_max": max(others, default=f)}
-
-
-def bcubed_on(pred: dict[str, str], gold: dict[str, str], keep: set[str]
-              ) -> tuple[float, float, float]:
-    """B-cubed averaged over the articles ``keep`` only, their predicted and labelled stories
-    taken whole (members outside ``keep`` count): a held fold scored inside the full stream."""
-    p_members: dict[str, set[str]] = {}
-    g_members: dict[str, set[str]] = {}
-    for aid, sid in pred.items():
-        p_members.setdefault(sid, set()).add(aid)
-        g_members.setdefault(gold[aid], set()).add(aid)
-    held = [aid for aid in pred if aid in keep]
-    if not held:
-        return 0.0, 0.0, 0.0
-    precision = sum(len(p_members[pred[a]] & g_members[gold[a]]) / len(p_members[pred[a]])
-                    for a in held) / len(held)
-    recall = sum(len(p_members[pred[a]] & g_members[gold[a]]) / len(g_members[gold[a]])
-                 for a in held) / len(held)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
-
-
-def whole_stream(name: str, articles: list[Article], held: list[Article],
-                 labels: dict[str, str], model: JoinModel, embedder, orders: int,
-                 settings: GroupSettings | None = None) -> dict[str, float]:
-    """P/R/F1 of the held fold's articles when the whole set is grouped as one stream (the
-    held-out sets hold as many stories as the dev files, about 200, not a fold's 40: more
-    look-alike stories to join wrongly), in file order and ``orders`` other orders."""
-    s = settings or GroupSettings()
-    keep = {a.id for a in held}
-    p, r, f = bcubed_on(run_ours(articles, s, embedder, model)[0], labels, keep)
-    others = [bcubed_on(run_ours(o, s, embedder, model)[0], labels, keep)[2]
+    p, r, f = bcubed(run_ours(articles, s, embedder, model)[0], labels, keep)
+    others = [bcubed(run_ours(o, s, embedder, model)[0], labels, keep)[2]
               for o in reordered(name, articles, labels, orders)]
     return {"p": p, "r": r, "f1": f, "orders": statistics.fmean(others) if others else f,
             "order_min": min(others, default=f), "order_max": max(others, default=f)}
@@ -181,19 +151,12 @@ def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
                     alpha)
         for name, (articles, labels) in data.items():
             held = [a for a in articles if fold_of(name, labels[a.id], folds) == k]
-            t = tfidf_threshold(train[name][0], labels)
-            if whole:
-                keep = {a.id for a in held}
-                row = whole_stream(name, articles, held, labels, model, embedder, orders,
-                                   settings)
-                ordered, gram = tfidf_gram(articles)
-                row["tfidf"] = bcubed_on(single_pass(ordered, gram, t), labels, keep)[2]
-                row["alt"] = bcubed_on(run_ours(articles, ALT, embedder, model)[0], labels,
-                                       keep)[2]
-            else:
-                row = score(name, held, labels, model, embedder, orders, settings)
-                row["tfidf"] = tfidf_f1(held, labels, t)
-                row["alt"] = bcubed(run_ours(held, ALT, embedder, model)[0], labels)[2]
+            # whole: the entire set grouped as one stream, the held fold's articles scored
+            stream, keep = (articles, {a.id for a in held}) if whole else (held, None)
+            row = score(name, stream, labels, model, embedder, orders, settings, keep)
+            row["tfidf"] = tfidf_f1(stream, labels, tfidf_threshold(train[name][0], labels),
+                                    keep)
+            row["alt"] = bcubed(run_ours(stream, ALT, embedder, model)[0], labels, keep)[2]
             row["threshold"] = model.threshold
             row["n"] = len(held)
             per[name].append(row)
