@@ -356,10 +356,13 @@ def test_split_leaves_one_event_whole(embedder) -> None:
 
 
 def test_batch_grouping_reports_each_article_once_after_splits(embedder) -> None:
-    """Both fires reported in turn (undated: input order): however the second report is first
-    joined, the result holds each article once, in two fire stories."""
-    articles = [FIRE_HARWICK[0], FIRE_LOWMOOR[0], *FIRE_HARWICK[1:], *FIRE_LOWMOOR[1:], *QUAKE]
+    """Both fires reported in turn (undated: input order): the first Lowmoor report joins the
+    one-article Harwick story, a later check splits the Lowmoor reports off, and the result
+    holds each article once, in two fire stories."""
+    articles = [FIRE_HARWICK[0], FIRE_LOWMOOR[0], FIRE_HARWICK[1], FIRE_LOWMOOR[1],
+                FIRE_HARWICK[2], FIRE_LOWMOOR[2], FIRE_HARWICK[3], *QUAKE]
     out = group_articles(articles, embedder=embedder)
+    assert any(a.moved_from for a in out)  # a split happened
     assert sorted(a.article_id for a in out) == sorted(a.id for a in articles)
     stories = ids_by_story(out)
     assert stories[story_id_for("h1")] == {"h1", "h2", "h3", "h4"}

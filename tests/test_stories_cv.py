@@ -18,3 +18,45 @@ def test_bcubed_kept_counts_wrong_company_from_outside_the_held_fold():
     assert p == 0.5  # "a" is grouped with "b", a different story
     assert r == 0.5  # "a"'s story also holds "c", predicted elsewhere
     assert bcubed(pred, gold, set()) == (0.0, 0.0, 0.0)
+
+
+def test_free_rows_show_the_grouper_its_own_wrong_joins():
+    """One DAgger round (``collect_free_rows``): with a model that joins everything, the
+    pension-vote reports meet the quake's story as their only candidate and that row is
+    labelled wrong; teacher forcing never shows a merged story (the vote has its own)."""
+    import numpy as np
+
+    from benchmarks.stories import collect_free_rows, collect_rows
+    from newsweave.embed import get_embedder
+    from newsweave.group import FEATURES, JoinModel
+    from newsweave.settings import GroupSettings
+    from tests.test_group import QUAKE, VOTE
+
+    n = len(FEATURES)
+    always = JoinModel(FEATURES, 0.5, np.zeros(n), np.ones(n),
+                       ((np.zeros((n, 1)), np.zeros(1), np.zeros(1), 10.0),))
+    articles = [*QUAKE, *VOTE]
+    labels = {a.id: "quake" if a.id.startswith("q") else "vote" for a in articles}
+    embedder = get_embedder()
+    x, y = collect_free_rows(articles, labels, embedder, GroupSettings(), always)
+    assert x.shape == (len(articles) - 1, n)  # every article after the first meets one story
+    assert y.tolist().count(0) == len(VOTE)  # the vote reports' rows: the quake's story
+    assert y.tolist().count(1) == len(QUAKE) - 1
+    _, forced = collect_rows(articles, labels, embedder, GroupSettings())
+    assert forced.sum() == len(articles) - 2  # teacher forcing: each joins its own story
+
+
+def test_free_streams_are_the_whole_set_then_stories_kept_whole_in_parts():
+    from benchmarks.stories import free_streams
+    from newsweave.models import Article
+
+    articles = [Article(id=f"a{i}", title="t", text="x") for i in range(40)]
+    labels = {a.id: f"{i % 10}{'ab'[i % 2]}" for i, a in enumerate(articles)}
+    streams = list(free_streams("ecbplus-dev", articles, labels, 3))
+    assert streams[0] == articles and len(streams) == 4
+    parts = streams[1:]
+    assert sorted(a.id for p in parts for a in p) == sorted(a.id for a in articles)
+    for part in parts:  # an ECB+ topic (both events) never straddles two parts
+        topics = {labels[a.id][:-1] for a in part}
+        assert all(labels[a.id][:-1] not in topics for p in parts if p is not part for a in p)
+    assert list(free_streams("mixed-dev", articles, labels, 0)) == [articles]
