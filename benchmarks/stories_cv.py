@@ -327,7 +327,11 @@ VARIANTS: dict[str, dict] = {
     # (quiet streams too); stop 25, stopped after three folds: worse in the whole stream
     "dagger on small and whole streams, whole stream": {**SHIPPED, "dagger_parts": 4,
                                                         "whole": True},
-    # a second DAgger round (stop 25)
+    # the shipped recipe with the split check at 0.5 (the stop-24 lead), models and
+    # thresholds fitted with it (stop 25)
+    "shipped recipe, whole stream, split_probability 0.5": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(split_probability=0.5)},
+    # a second DAgger round (stop 25; stopped after two folds, below one round on both)
     "two dagger rounds, whole stream": {"dagger": 2, "whole": True},
 }
 
