@@ -86,6 +86,8 @@ def fit(train: Data, embedder, extra_orders: int, features: tuple[str, ...] = TR
     refitted), then the join threshold with the best mean F1 over the training sets: grouped
     by the model itself (in-sample), or with ``inner`` (the inner fold of a (set, label)) out
     of fold, by ``nested_threshold``."""
+    if inner is not None and dagger:  # the inner folds label teacher-forced rows only
+        raise ValueError("nested_threshold does not combine with DAgger rounds")
     base = settings or GroupSettings()
     cols = [FEATURES.index(f) for f in features]
     xs, ys, folds = [], [], []
