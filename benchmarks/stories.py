@@ -212,16 +212,20 @@ def collect_rows(articles: list[Article], labels: dict[str, str], embedder,
 
 
 def collect_free_rows(articles: list[Article], labels: dict[str, str], embedder,
-                      base: GroupSettings, model) -> tuple[np.ndarray, np.ndarray]:
+                      base: GroupSettings, model, keep: set[str] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """The stream grouped by ``model`` itself, each candidate story's features recorded with
-    whether the story was opened by an article of the right label. Why: teacher-forced rows
-    only show clean stories, while a running grouper meets the stories its own wrong joins
-    made (exposure bias; one round of DAgger, Ross et al. 2011)."""
+    whether the story was opened by an article of the right label (with ``keep``, only the
+    decisions of those articles). Why: teacher-forced rows only show clean stories, while a
+    running grouper meets the stories its own wrong joins made (exposure bias; one round of
+    DAgger, Ross et al. 2011)."""
     owner = {story_id_for(a.id): labels[a.id] for a in articles}
     rows: list[np.ndarray] = []
     ys: list[np.ndarray] = []
 
     def observe(article_id: str, story_ids: list[str], feats: np.ndarray) -> None:
+        if keep is not None and article_id not in keep:
+            return
         rows.append(feats)
         ys.append(np.array([owner.get(sid) == labels[article_id] for sid in story_ids],
                            dtype=int))
@@ -273,7 +277,9 @@ def replays(name: str, articles: list[Article], labels: dict[str, str], extra: i
 
 
 def fit_join_model(x: np.ndarray, y: np.ndarray, threshold: float, nets: int = 5,
-                   hidden: int = 16, alpha: float = 0.1):
+                   hidden: int = 16, alpha: float = 0.1, bag: bool = False):
+    """An ensemble of ``nets`` one-hidden-layer networks over the standardised rows, each from
+    its own seed and, with ``bag``, on its own bootstrap sample of the rows."""
     from sklearn.neural_network import MLPClassifier
 
     from newsweave.group import JoinModel
@@ -283,8 +289,10 @@ def fit_join_model(x: np.ndarray, y: np.ndarray, threshold: float, nets: int = 5
     xs = (x - mean) / scale
     fitted = []
     for seed in range(nets):
+        rows = np.random.default_rng(seed).integers(0, len(y), len(y)) if bag else \
+            np.arange(len(y))
         m = MLPClassifier(hidden_layer_sizes=(hidden,), alpha=alpha, max_iter=3000,
-                          random_state=seed).fit(xs, y)
+                          random_state=seed).fit(xs[rows], y[rows])
         fitted.append((m.coefs_[0], m.intercepts_[0], m.coefs_[1][:, 0],
                        float(m.intercepts_[1][0])))
     return JoinModel(FEATURES, threshold, mean, scale, tuple(fitted))
@@ -301,53 +309,119 @@ DAGGER_PARTS = 0
 TRAIN_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.35)
 
 
-def train(data: dict[str, tuple[list[Article], dict[str, str]]], embedder=None,
-          extra_orders: int = 4, features: tuple[str, ...] = TRAIN_FEATURES,
-          thresholds: tuple[float, ...] = TRAIN_THRESHOLDS, dagger: bool = True,
-          dagger_parts: int = DAGGER_PARTS) -> tuple[object, dict[float, list[float]]]:
-    """Fit the join model on the tuning halves of both sets, then pick the threshold that
-    maximises their mean B-cubed F1 (tuning halves only). With ``dagger``, one more round:
-    the halves grouped by that model add their candidate rows (``collect_free_rows``), the
-    model is refitted on all rows and its threshold picked again."""
-    base = GroupSettings()
-    embedder = embedder or CachedEmbedder()
+Data = dict[str, tuple[list[Article], dict[str, str]]]
+
+
+def teacher_rows(sets: Data, embedder, base: GroupSettings, extra_orders: int = 4,
+                 mixed_orders: int = 0, features: tuple[str, ...] = TRAIN_FEATURES,
+                 ids: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Teacher-forced rows (``features`` only) of every set: as filed, ECB+ replayed in
+    ``extra_orders`` more orders (``replays``), mixed in ``mixed_orders`` shuffled ones;
+    ``ids``, when given, receives each row's article id."""
     cols = [FEATURES.index(f) for f in features]
     xs, ys = [], []
-    tunes = {name: (halves(name, a, lb)["tune"], lb) for name, (a, lb) in data.items()}
-    for name, (tune, labels) in tunes.items():
-        for order in replays(name, tune, labels, extra_orders):
-            x, y = collect_rows(order, labels, embedder, base)
+    for name, (articles, labels) in sets.items():
+        if not articles:
+            continue
+        orders = list(replays(name, articles, labels, extra_orders))
+        if not name.startswith("ecbplus"):
+            orders += list(reordered(name, articles, labels, mixed_orders))
+        for order in orders:
+            x, y = collect_rows(order, labels, embedder, base, ids)
             xs.append(x[:, cols])
             ys.append(y)
-        print(f"{name}: {sum(len(v) for v in ys)} candidate rows so far", file=sys.stderr)
-    model, grid = _fit_and_pick(xs, ys, features, tunes, embedder, base, thresholds)
-    if dagger:
-        for name, (tune, labels) in tunes.items():
-            for stream in free_streams(name, tune, labels, dagger_parts):
-                x, y = collect_free_rows(stream, labels, embedder, base, model)
-                xs.append(x[:, cols])
-                ys.append(y)
-            print(f"{name}: {sum(len(v) for v in ys)} rows with the grouper's own stories",
-                  file=sys.stderr)
-        model, grid = _fit_and_pick(xs, ys, features, tunes, embedder, base, thresholds)
-    return model, grid
+    return np.vstack(xs), np.concatenate(ys)
 
 
-def _fit_and_pick(xs: list[np.ndarray], ys: list[np.ndarray], features: tuple[str, ...],
-                  tunes: dict[str, tuple[list[Article], dict[str, str]]], embedder,
-                  base: GroupSettings, thresholds: tuple[float, ...]
-                  ) -> tuple[object, dict[float, list[float]]]:
-    model = replace(fit_join_model(np.vstack(xs), np.concatenate(ys), threshold=0.5),
-                    features=features)
+def cross_part(name: str, label: str, parts: int) -> int:
+    """The cross-fitting part of a story (ECB+: of its topic), salted apart from the CV folds."""
+    if parts < 2:
+        return 0
+    key = "crossfit:" + split_key(name, label)
+    return int(hashlib.sha1(key.encode()).hexdigest(), 16) % parts
+
+
+def threshold_grid(model, sets: Data, embedder, base: GroupSettings,
+                   thresholds: tuple[float, ...], log=None) -> dict[float, list[float]]:
+    """B-cubed F1 of each set (each grouped whole) under each join threshold."""
     grid: dict[float, list[float]] = {}
     for threshold in thresholds:
         trial = replace(model, threshold=threshold)
-        grid[threshold] = [bcubed(run_ours(tune, base, embedder, trial)[0], lb)[2]
-                           for tune, lb in tunes.values()]
-        print(f"threshold {threshold}: tune F1 {[round(f, 4) for f in grid[threshold]]}",
-              file=sys.stderr)
-    best = max(grid, key=lambda t: (sum(grid[t]) / len(grid[t]), t))
-    return replace(model, threshold=best), grid
+        grid[threshold] = [bcubed(run_ours(a, base, embedder, trial)[0], lb)[2]
+                           for a, lb in sets.values() if a]
+        if log is not None:
+            log(f"threshold {threshold}: F1 {[round(f, 4) for f in grid[threshold]]}")
+    return grid
+
+
+def best_threshold(grid: dict[float, list[float]]) -> float:
+    """The threshold of best mean F1; on a tie the higher one (fewer joins)."""
+    return max(grid, key=lambda t: (sum(grid[t]) / len(grid[t]), t))
+
+
+def fit_recipe(sets: Data, embedder, extra_orders: int = 4,
+               features: tuple[str, ...] = TRAIN_FEATURES, mixed_orders: int = 0,
+               settings: GroupSettings | None = None,
+               thresholds: tuple[float, ...] = TRAIN_THRESHOLDS, alpha: float = 0.1,
+               dagger: int = 1, dagger_parts: int = DAGGER_PARTS, log=None,
+               crossfit: int = 0, nets: int = 5, bag: bool = False
+               ) -> tuple[object, dict[float, list[float]]]:
+    """The join model's training recipe, shared by ``--train`` (on the tuning halves) and the
+    cross-validation (on the training folds): a network ensemble (weight decay ``alpha``) on
+    teacher-forced rows (``teacher_rows``); ``dagger`` rounds in which the sets, grouped by
+    the model with its threshold picked, add their candidate rows (``collect_free_rows``, on
+    ``free_streams``) and the model is refitted; then the threshold of best mean F1 over the
+    sets, each grouped whole (in-sample). With ``crossfit`` = k >= 2 the stories are cut into
+    k parts (``cross_part``) and each part's decisions in the round are taken by a model
+    fitted without that part's rows, so the round sees the errors the model makes on stories
+    it never learnt from. Returns the model and that threshold grid."""
+    base = settings or GroupSettings()
+    cols = [FEATURES.index(f) for f in features]
+    ids: list[str] = []
+    x, y = teacher_rows(sets, embedder, base, extra_orders, mixed_orders, features, ids)
+    xs, ys = [x], [y]
+    tx, ty = x, y  # the teacher-forced rows, which ``crossfit`` splits by story
+    if log is not None:
+        log(f"{len(y)} teacher-forced rows")
+    model = replace(fit_join_model(x, y, threshold=0.5, alpha=alpha, nets=nets, bag=bag),
+                    features=features)
+    part = {a.id: cross_part(name, labels[a.id], crossfit)
+            for name, (articles, labels) in sets.items() for a in articles}
+    row_part = np.array([part[i] for i in ids])
+    for _ in range(int(dagger)):
+        grid = threshold_grid(model, sets, embedder, base, thresholds, log)
+        first = replace(model, threshold=best_threshold(grid))
+        # crossfit: each part's decisions taken by a model fitted without its stories' rows
+        movers = [(first, None)] if crossfit < 2 else [
+            (replace(fit_join_model(tx[row_part != j], ty[row_part != j], threshold=0.5,
+                                    alpha=alpha, nets=nets, bag=bag), features=features,
+                     threshold=first.threshold), {i for i, p in part.items() if p == j})
+            for j in range(crossfit)]
+        for name, (articles, labels) in sets.items():
+            for stream in free_streams(name, articles, labels, dagger_parts) if articles else ():
+                for mover, keep in movers:
+                    fx, fy = collect_free_rows(stream, labels, embedder, base, mover, keep)
+                    xs.append(fx[:, cols])
+                    ys.append(fy)
+        x, y = np.vstack(xs), np.concatenate(ys)
+        model = replace(fit_join_model(x, y, threshold=0.5, alpha=alpha, nets=nets, bag=bag),
+                        features=features)
+        if log is not None:
+            log(f"dagger: first model threshold {first.threshold}, {len(y)} rows in all")
+    grid = threshold_grid(model, sets, embedder, base, thresholds, log)
+    return replace(model, threshold=best_threshold(grid)), grid
+
+
+def train(data: Data, embedder=None, extra_orders: int = 4,
+          features: tuple[str, ...] = TRAIN_FEATURES,
+          thresholds: tuple[float, ...] = TRAIN_THRESHOLDS, dagger: int = 1,
+          dagger_parts: int = DAGGER_PARTS) -> tuple[object, dict[float, list[float]]]:
+    """Fit the join model on the tuning halves of both sets (``fit_recipe``; the threshold is
+    picked on the tuning halves too)."""
+    tunes = {name: (halves(name, a, lb)["tune"], lb) for name, (a, lb) in data.items()}
+    return fit_recipe(tunes, embedder or CachedEmbedder(), extra_orders, features,
+                      thresholds=thresholds, dagger=dagger, dagger_parts=dagger_parts,
+                      log=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 SPLIT_GRID = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -708,16 +782,21 @@ def main() -> None:
     parser.add_argument("--tune-split", action="store_true",
                         help="print the tuning-half F1 of each split_probability and stop")
     parser.add_argument("--stream", type=int, default=100_000, help="synthetic stream size")
-    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--no-write", action="store_true",
+                        help="print only (with --train: fit, but leave join_model.json as is)")
     args = parser.parse_args()
     data = {name: load(name) for name in SETS}
     if args.tune_split:
         tune_split(data)
         return
     if args.train:
-        model, _ = train(data)
+        model, grid = train(data)
+        best = [round(f, 4) for f in grid[model.threshold]]
+        if args.no_write:
+            print(f"threshold {model.threshold}, tuning F1 {best} (not written)")
+            return
         MODEL_PATH.write_text(json.dumps(model.to_json()) + "\n", encoding="utf-8")
-        print(f"wrote {MODEL_PATH} (threshold {model.threshold})")
+        print(f"wrote {MODEL_PATH} (threshold {model.threshold}, tuning F1 {best})")
         return
     print(report(data, args.stream, write=not args.no_write))
 

@@ -44,6 +44,19 @@ def test_free_rows_show_the_grouper_its_own_wrong_joins():
     assert y.tolist().count(1) == len(QUAKE) - 1
     _, forced = collect_rows(articles, labels, embedder, GroupSettings())
     assert forced.sum() == len(articles) - 2  # teacher forcing: each joins its own story
+    votes = {a.id for a in VOTE}  # cross-fitting: only some articles' decisions are kept
+    kx, ky = collect_free_rows(articles, labels, embedder, GroupSettings(), always, votes)
+    assert kx.shape == (len(VOTE), n) and ky.tolist() == [0] * len(VOTE)
+
+
+def test_cross_parts_keep_stories_and_topics_whole():
+    from benchmarks.stories import cross_part
+
+    labels = [f"{t}{e}" for t in range(60) for e in "ab"]
+    parts = {lb: cross_part("ecbplus-dev", lb, 2) for lb in labels}
+    assert set(parts.values()) == {0, 1}
+    assert all(parts[f"{t}a"] == parts[f"{t}b"] for t in range(60))  # both events of a topic
+    assert {cross_part("mixed-dev", lb, 1) for lb in labels} == {0}
 
 
 def test_free_streams_are_the_whole_set_then_stories_kept_whole_in_parts():
@@ -60,3 +73,20 @@ def test_free_streams_are_the_whole_set_then_stories_kept_whole_in_parts():
         topics = {labels[a.id][:-1] for a in part}
         assert all(labels[a.id][:-1] not in topics for p in parts if p is not part for a in p)
     assert list(free_streams("mixed-dev", articles, labels, 0)) == [articles]
+
+
+def test_best_threshold_takes_the_best_mean_and_the_higher_one_on_a_tie():
+    from benchmarks.stories import best_threshold
+
+    assert best_threshold({0.05: [0.8, 0.9], 0.1: [0.9, 0.9], 0.2: [0.7, 0.7]}) == 0.1
+    assert best_threshold({0.05: [0.9, 0.8], 0.1: [0.8, 0.9], 0.2: [0.5, 0.5]}) == 0.1
+
+
+def test_nested_threshold_refuses_dagger_rounds_before_any_work():
+    """The inner folds label teacher-forced rows only: the two would not line up."""
+    import pytest
+
+    from benchmarks.stories_cv import fit
+
+    with pytest.raises(ValueError, match="DAgger"):
+        fit({}, None, 0, inner=lambda name, label: 0, dagger=1)
