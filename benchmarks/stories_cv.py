@@ -10,6 +10,8 @@ stream carries over to the other.
 
     python benchmarks/stories_cv.py                 # 5 folds + LODO, writes `stories-cv`
     python benchmarks/stories_cv.py --folds 3 --orders 1 --no-write   # quicker look
+    python benchmarks/stories_cv.py --variant 'ten nets, whole stream' --orders 0 \
+        --only-folds 0 1                            # screen a recipe on two folds
 """
 
 from __future__ import annotations
@@ -168,11 +170,12 @@ def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
              alpha: float = 0.1, log: Callable[[str], None] = print,
              whole: bool = False, nested: bool = False, dagger: int = 0,
              dagger_parts: int = 0, crossfit: int = 0, nets: int = 5,
-             bag: bool = False) -> list[str]:
+             bag: bool = False, only: tuple[int, ...] | None = None) -> list[str]:
     """Markdown rows: per set, the CV mean ± standard deviation over folds (P, R, F1, F1 over
-    other orders with the range of the per-fold order minima/maxima, TF-IDF F1), then LODO."""
+    other orders with the range of the per-fold order minima/maxima, TF-IDF F1), then LODO.
+    ``only``: those folds alone and no LODO (a quick screen of a recipe)."""
     per: dict[str, list[dict[str, float]]] = {n: [] for n in data}
-    for k in range(folds):
+    for k in (range(folds) if only is None else only):
         start = time.perf_counter()
         train = select(data, lambda n, lb, k=k: fold_of(n, lb, folds) != k)
         model = fit(train, embedder, extra_orders, features, mixed_orders, settings, thresholds,
@@ -193,19 +196,23 @@ def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
                 f"P {row['p']:.3f} R {row['r']:.3f} F1 {row['f1']:.3f}, orders "
                 f"{row['orders']:.3f}, TF-IDF {row['tfidf']:.3f}, 50 nb {row['alt']:.3f} "
                 f"({time.perf_counter() - start:.0f} s)")
+    which = "" if only is None else \
+        f" (fold{'s' * (len(only) > 1)} {', '.join(map(str, only))} only)"
     lines = []
     for name, rows in per.items():
         def col(key: str, rows=rows) -> list[float]:
             return [r[key] for r in rows]
         lines.append(
-            f"| {name} | {folds}-fold CV{', whole stream' if whole else ''} | "
+            f"| {name} | {folds}-fold CV"
+            f"{which}"
+            f"{', whole stream' if whole else ''} | "
             f"{spread(col('p'))} | {spread(col('r'))} | "
             f"**{spread(col('f1'))}** | {spread(col('orders'))} "
             f"({min(col('order_min')):.3f}-{max(col('order_max')):.3f}) | "
             f"{spread(col('tfidf'))} | {spread(col('alt'))} | "
             f"{', '.join(str(t) for t in col('threshold'))} |")
     names = list(data)
-    if whole:  # leave-one-dataset-out already groups a whole set
+    if whole or only is not None:  # leave-one-dataset-out already groups a whole set
         return lines
     for source, target in ((names[1], names[0]), (names[0], names[1])):
         start = time.perf_counter()
@@ -324,12 +331,20 @@ def main() -> None:
     parser.add_argument("--variant", action="append", choices=sorted(VARIANTS),
                         help="recipe(s) to evaluate (default: all)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--only-folds", type=int, nargs="+", metavar="K",
+                        help="run these folds alone, without leave-one-dataset-out, and print "
+                             "only (a quick screen: a recipe behind on the first folds is "
+                             "rarely worth the rest)")
     parser.add_argument("--tables", type=Path,
                         help="JSON file of tables from earlier runs (same --folds/--orders): "
                              "the variants run now replace theirs, the section shows all")
     parser.add_argument("--render-only", action="store_true",
                         help="write the section from --tables without running anything")
     args = parser.parse_args()
+    if args.only_folds is not None:
+        if not all(0 <= k < args.folds for k in args.only_folds):
+            parser.error(f"--only-folds takes folds 0 to {args.folds - 1}")
+        args.no_write, args.tables = True, None  # a partial table is never kept with full ones
     kept: dict[str, list[str]] = {}
     if args.tables and args.tables.exists():
         kept = json.loads(args.tables.read_text(encoding="utf-8"))
@@ -347,6 +362,7 @@ def main() -> None:
         print(f"== {variant}", file=sys.stderr, flush=True)
         lines = evaluate(data, args.folds, args.orders, args.extra_orders, embedder,
                          log=lambda s: print(s, file=sys.stderr, flush=True),
+                         only=tuple(args.only_folds) if args.only_folds else None,
                          **VARIANTS[variant])
         tables.append((variant, lines))
         kept[variant] = lines
