@@ -90,3 +90,39 @@ def test_nested_threshold_refuses_dagger_rounds_before_any_work():
 
     with pytest.raises(ValueError, match="DAgger"):
         fit({}, None, 0, inner=lambda name, label: 0, dagger=1)
+
+
+def test_only_folds_runs_those_folds_alone_and_no_lodo(monkeypatch):
+    """``--only-folds``: the folds asked for, each fitted once, and no leave-one-dataset-out
+    rows (a screen, not a table to keep)."""
+    from types import SimpleNamespace
+
+    import benchmarks.stories_cv as cv
+    from newsweave.models import Article
+
+    fitted: list[int] = []
+
+    def fake_fit(train, *args, **kwargs):
+        fitted.append(sum(len(a) for a, _ in train.values()))
+        return SimpleNamespace(threshold=0.1)
+
+    monkeypatch.setattr(cv, "fit", fake_fit)
+    monkeypatch.setattr(cv, "score", lambda *a, **k: {"p": 1.0, "r": 1.0, "f1": 1.0,
+                                                      "orders": 1.0, "order_min": 1.0,
+                                                      "order_max": 1.0})
+    monkeypatch.setattr(cv, "tfidf_threshold", lambda *a: 0.1)
+    monkeypatch.setattr(cv, "tfidf_f1", lambda *a: 0.5)
+    monkeypatch.setattr(cv, "run_ours", lambda *a, **k: ({}, None))
+    monkeypatch.setattr(cv, "bcubed", lambda *a: (1.0, 1.0, 1.0))
+    data = {}
+    for name in ("mixed-dev", "ecbplus-dev"):
+        arts = [Article(id=f"{name}{i}", title="t", text="x") for i in range(30)]
+        data[name] = (arts, {a.id: f"{i % 10}{'ab'[i % 2]}" for i, a in enumerate(arts)})
+    logged: list[str] = []
+    lines = cv.evaluate(data, 5, 0, 0, None, log=logged.append, only=(1, 3))
+    assert len(fitted) == 2  # two folds, no LODO fits
+    assert [line.split()[1] for line in logged] == ["1", "1", "3", "3"]
+    assert len(lines) == 2 and all("(folds 1, 3 only)" in line for line in lines)
+    fitted.clear()
+    assert len(cv.evaluate(data, 5, 0, 0, None, log=logged.append)) == 4  # all folds + LODO
+    assert len(fitted) == 5 + 2
