@@ -319,6 +319,9 @@ VARIANTS: dict[str, dict] = {
     "bagged ten nets, whole stream": {**SHIPPED, "whole": True, "nets": 10, "bag": True},
     # stop 26: ten networks on all rows (seeds only), to tell more networks from bagging
     "ten nets, whole stream": {**SHIPPED, "whole": True, "nets": 10},
+    # stop 26: ten times the networks' weight decay with the DAgger round (fewer effective
+    # parameters); screened on folds 0-1
+    "weight decay 1.0, whole stream": {**SHIPPED, "whole": True, "alpha": 1.0},
 }
 
 
