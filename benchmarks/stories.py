@@ -36,7 +36,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._results import DATA, peak_rss_mb, write_section  # noqa: E402
-from newsweave.group import FEATURES, StoryGrouper, group_articles, story_id_for  # noqa: E402
+from newsweave.group import (  # noqa: E402
+    FEATURES,
+    JoinModel,
+    StoryGrouper,
+    group_articles,
+    story_id_for,
+)
 from newsweave.models import Article  # noqa: E402
 from newsweave.settings import GroupSettings  # noqa: E402
 
@@ -282,8 +288,6 @@ def fit_join_model(x: np.ndarray, y: np.ndarray, threshold: float, nets: int = 5
     its own seed and, with ``bag``, on its own bootstrap sample of the rows."""
     from sklearn.neural_network import MLPClassifier
 
-    from newsweave.group import JoinModel
-
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     xs = (x - mean) / scale
@@ -365,7 +369,7 @@ def fit_recipe(sets: Data, embedder, extra_orders: int = 4,
                thresholds: tuple[float, ...] = TRAIN_THRESHOLDS, alpha: float = 0.1,
                dagger: int = 1, dagger_parts: int = DAGGER_PARTS, log=None,
                crossfit: int = 0, nets: int = 5, bag: bool = False
-               ) -> tuple[object, dict[float, list[float]]]:
+               ) -> tuple[JoinModel, dict[float, list[float]]]:
     """The join model's training recipe, shared by ``--train`` (on the tuning halves) and the
     cross-validation (on the training folds): a network ensemble (weight decay ``alpha``) on
     teacher-forced rows (``teacher_rows``); ``dagger`` rounds in which the sets, grouped by
@@ -380,23 +384,25 @@ def fit_recipe(sets: Data, embedder, extra_orders: int = 4,
     ids: list[str] = []
     x, y = teacher_rows(sets, embedder, base, extra_orders, mixed_orders, features, ids)
     xs, ys = [x], [y]
-    tx, ty = x, y  # the teacher-forced rows, which ``crossfit`` splits by story
     if log is not None:
         log(f"{len(y)} teacher-forced rows")
     model = replace(fit_join_model(x, y, threshold=0.5, alpha=alpha, nets=nets, bag=bag),
                     features=features)
-    part = {a.id: cross_part(name, labels[a.id], crossfit)
-            for name, (articles, labels) in sets.items() for a in articles}
-    row_part = np.array([part[i] for i in ids])
+    # crossfit: per part, a model fitted without that part's stories' teacher-forced rows,
+    # and the part's article ids (whose decisions it takes in each DAgger round)
+    crossed: list[tuple[JoinModel, set[str]]] = []
+    if crossfit >= 2 and dagger:
+        part = {a.id: cross_part(name, labels[a.id], crossfit)
+                for name, (articles, labels) in sets.items() for a in articles}
+        row_part = np.array([part[i] for i in ids])
+        crossed = [(replace(fit_join_model(x[row_part != j], y[row_part != j], threshold=0.5,
+                                           alpha=alpha, nets=nets, bag=bag), features=features),
+                    {i for i, p in part.items() if p == j}) for j in range(crossfit)]
     for _ in range(int(dagger)):
         grid = threshold_grid(model, sets, embedder, base, thresholds, log)
         first = replace(model, threshold=best_threshold(grid))
-        # crossfit: each part's decisions taken by a model fitted without its stories' rows
-        movers = [(first, None)] if crossfit < 2 else [
-            (replace(fit_join_model(tx[row_part != j], ty[row_part != j], threshold=0.5,
-                                    alpha=alpha, nets=nets, bag=bag), features=features,
-                     threshold=first.threshold), {i for i, p in part.items() if p == j})
-            for j in range(crossfit)]
+        movers = [(replace(m, threshold=first.threshold), keep) for m, keep in crossed] \
+            or [(first, None)]
         for name, (articles, labels) in sets.items():
             for stream in free_streams(name, articles, labels, dagger_parts) if articles else ():
                 for mover, keep in movers:
@@ -415,7 +421,7 @@ def fit_recipe(sets: Data, embedder, extra_orders: int = 4,
 def train(data: Data, embedder=None, extra_orders: int = 4,
           features: tuple[str, ...] = TRAIN_FEATURES,
           thresholds: tuple[float, ...] = TRAIN_THRESHOLDS, dagger: int = 1,
-          dagger_parts: int = DAGGER_PARTS) -> tuple[object, dict[float, list[float]]]:
+          dagger_parts: int = DAGGER_PARTS) -> tuple[JoinModel, dict[float, list[float]]]:
     """Fit the join model on the tuning halves of both sets (``fit_recipe``; the threshold is
     picked on the tuning halves too)."""
     tunes = {name: (halves(name, a, lb)["tune"], lb) for name, (a, lb) in data.items()}

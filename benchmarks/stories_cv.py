@@ -95,9 +95,10 @@ def fit(train: Data, embedder, extra_orders: int, features: tuple[str, ...] = TR
     label_of = {a.id: (name, labels[a.id]) for name, (arts, labels) in train.items()
                 for a in arts}
     folds = np.array([inner(*label_of[i]) for i in ids])
-    model = replace(fit_join_model(x, y, threshold=0.5, alpha=alpha), features=features)
+    model = replace(fit_join_model(x, y, threshold=0.5, alpha=alpha, nets=nets, bag=bag),
+                    features=features)
     best = nested_threshold(train, x, y, folds, model, embedder, base, thresholds, alpha,
-                            inner, log)
+                            inner, log, nets, bag)
     return replace(model, threshold=best)
 
 
@@ -105,7 +106,8 @@ def nested_threshold(train: Data, x: np.ndarray, y: np.ndarray, row_folds: np.nd
                      model: JoinModel, embedder, base: GroupSettings,
                      thresholds: tuple[float, ...], alpha: float,
                      inner: Callable[[str, str], int],
-                     log: Callable[[str], None] | None = None) -> float:
+                     log: Callable[[str], None] | None = None, nets: int = 5,
+                     bag: bool = False) -> float:
     """The threshold picked out of fold: for each inner fold a model fitted without its
     stories' rows groups each whole training set as one stream, and the inner fold's articles
     are scored there (mean over inner folds, then over sets). Why: a model grouping the very
@@ -115,7 +117,8 @@ def nested_threshold(train: Data, x: np.ndarray, y: np.ndarray, row_folds: np.nd
     grid: dict[float, dict[str, list[float]]] = {t: {} for t in thresholds}
     for j in sorted(set(row_folds.tolist())):
         out = row_folds != j
-        inner_model = replace(fit_join_model(x[out], y[out], threshold=0.5, alpha=alpha),
+        inner_model = replace(fit_join_model(x[out], y[out], threshold=0.5, alpha=alpha,
+                                             nets=nets, bag=bag),
                               features=model.features)
         for threshold in thresholds:
             trial = replace(inner_model, threshold=threshold)
@@ -315,12 +318,12 @@ VARIANTS: dict[str, dict] = {
     "shipped recipe, thresholds from 0.15, whole stream": {
         **SHIPPED, "whole": True, "thresholds": (0.15, 0.2, 0.25, 0.35)},
     # stop 26: ten networks, each on its own bootstrap sample of the rows (bagging): the
-    # per-fold numbers moved by up to 0.02 with a reinstalled environment, a sign of variance
+    # per-fold numbers moved by up to 0.02 on another machine, a sign of variance
     "bagged ten nets, whole stream": {**SHIPPED, "whole": True, "nets": 10, "bag": True},
     # stop 26: ten networks on all rows (seeds only), to tell more networks from bagging
     "ten nets, whole stream": {**SHIPPED, "whole": True, "nets": 10},
     # stop 26: ten times the networks' weight decay with the DAgger round (fewer effective
-    # parameters); screened on folds 0-1
+    # parameters); level on folds 0-1, behind on mixed over all five
     "weight decay 1.0, whole stream": {**SHIPPED, "whole": True, "alpha": 1.0},
 }
 
@@ -336,8 +339,8 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--only-folds", type=int, nargs="+", metavar="K",
                         help="run these folds alone, without leave-one-dataset-out, and print "
-                             "only (a quick screen: a recipe behind on the first folds is "
-                             "rarely worth the rest)")
+                             "only (a quick screen; a few folds can mislead either way, see "
+                             "docs/story-grouping-evaluation.md)")
     parser.add_argument("--tables", type=Path,
                         help="JSON file of tables from earlier runs (same --folds/--orders): "
                              "the variants run now replace theirs, the section shows all")
