@@ -30,6 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import stories  # noqa: E402
 from benchmarks._results import write_section  # noqa: E402
 from benchmarks.stories import (  # noqa: E402
     SETS,
@@ -173,10 +174,13 @@ def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
              alpha: float = 0.1, log: Callable[[str], None] = print,
              whole: bool = False, nested: bool = False, dagger: int = 0,
              dagger_parts: int = 0, crossfit: int = 0, nets: int = 5,
-             bag: bool = False, only: tuple[int, ...] | None = None) -> list[str]:
+             bag: bool = False, only: tuple[int, ...] | None = None,
+             tolerance: float | None = None) -> list[str]:
     """Markdown rows: per set, the CV mean ± standard deviation over folds (P, R, F1, F1 over
     other orders with the range of the per-fold order minima/maxima, TF-IDF F1), then LODO.
     ``only``: those folds alone and no LODO (a quick screen of a recipe)."""
+    if tolerance is not None:  # the threshold pick's tie tolerance (``best_threshold``)
+        stories.THRESHOLD_TOLERANCE = tolerance
     per: dict[str, list[dict[str, float]]] = {n: [] for n in data}
     for k in (range(folds) if only is None else only):
         start = time.perf_counter()
@@ -325,6 +329,25 @@ VARIANTS: dict[str, dict] = {
     # stop 26: ten times the networks' weight decay with the DAgger round (fewer effective
     # parameters); level on folds 0-1, behind on mixed over all five
     "weight decay 1.0, whole stream": {**SHIPPED, "whole": True, "alpha": 1.0},
+    # stop 29: the split check before it (average linkage, both parts below 0.4, for every
+    # story); the shipped recipe now cuts event-like stories (reports within 30 days, or
+    # undated) by Ward linkage and splits them when the parts' mean probability is below 0.4
+    "average-linkage split for every story (until stop 29)": {
+        **SHIPPED, "settings": GroupSettings(split_event_days=None)},
+    "average-linkage split for every story (until stop 29), whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(split_event_days=None)},
+    # stop 29: thresholds within 0.005 mean F1 of the best count as tied (the higher picked)
+    "threshold tie tolerance 0.005, whole stream": {**SHIPPED, "whole": True,
+                                                    "tolerance": 0.005},
+    "threshold tie tolerance 0.005": {**SHIPPED, "tolerance": 0.005},
+    # stop 29: the event gate moved (sensitivity of the shipped 30 days)
+    "Ward split of event-like stories (14 days), whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(split_event_days=14)},
+    "Ward split of event-like stories (60 days), whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(split_event_days=60)},
+    # stop 28's Ward check without the gate: every story an event
+    "Ward split of every story, whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(split_event_days=100_000)},
 }
 
 

@@ -256,7 +256,10 @@ def test_join_model_on_a_subset_reads_only_its_features() -> None:
 def test_join_model_is_monotone_in_similarity() -> None:
     """Everything else equal, a closer story is likelier to be joined."""
     model = default_join_model()
-    base = dict.fromkeys(FEATURES, 0.0) | {"busy": 0.5, "log_words": 1.0}
+    # a story of several articles is cohesive (members alike); the far story is as tight as the
+    # near one, only unlike the article
+    base = dict.fromkeys(FEATURES, 0.0) | {"busy": 0.5, "log_words": 1.0,
+                                           "emb_cohesion": 0.7, "tfidf_cohesion": 0.4}
     far = base | {"emb_centroid": 0.1, "emb_max": 0.1, "tfidf": 0.02}
     near = base | {"emb_centroid": 0.8, "emb_max": 0.8, "tfidf": 0.5, "entities": 0.6}
     rows = np.array([[row[f] for f in FEATURES] for row in (far, near)])
@@ -353,6 +356,51 @@ def test_split_leaves_one_event_whole(embedder) -> None:
     grouper.add_many(FIRE_HARWICK[:3], forced=["s-one"] * 3)
     assert grouper.add(FIRE_HARWICK[3]).story_id == "s-one"
     assert grouper.take_moves() == []
+
+
+def _dated(articles: list[Article], days: list[str]) -> list[Article]:
+    return [Article(id=a.id, title=a.title, text=a.text, published=d)
+            for a, d in zip(articles, days, strict=True)]
+
+
+@pytest.mark.parametrize(("days", "event_days", "method"), [
+    (None, 30, "ward"),  # undated: an event
+    (["2024-05-01", "2024-05-02", "2024-05-09", "2024-05-20"], 30, "ward"),
+    (["2024-01-10", "2024-03-02", "2024-04-09", "2024-06-20"], 30, "average"),  # a topic
+    (None, None, "average"),  # the gate off: the topic rule everywhere
+])
+def test_split_check_cuts_events_by_ward_and_running_topics_by_average(
+    embedder, monkeypatch, days: list[str] | None, event_days: int | None, method: str
+) -> None:
+    import newsweave.group as group
+
+    seen: list[str] = []
+    real = group._two_parts
+    monkeypatch.setattr(group, "_two_parts",
+                        lambda members, how="average": seen.append(how) or real(members, how))
+    articles = FIRE_HARWICK if days is None else _dated(FIRE_HARWICK, days)
+    grouper = StoryGrouper(GroupSettings(split_checks=(4,), split_event_days=event_days),
+                           embedder=embedder)
+    grouper.prime(articles)
+    grouper.add_many(articles[:3], forced=["s-one"] * 3)
+    assert grouper.add(articles[3]).story_id == "s-one"  # one event stays whole either way
+    assert seen == [method]
+
+
+def test_story_keeps_its_first_and_last_day_through_a_split(embedder) -> None:
+    """The event gate reads the story's date span, so a split rebuilds it for both parts."""
+    harwick = _dated(FIRE_HARWICK, ["2024-05-03", "2024-05-04", "2024-05-05", "2024-05-06"])
+    lowmoor = _dated(FIRE_LOWMOOR, ["2024-05-07", "2024-05-08", "2024-05-09"])
+    grouper = StoryGrouper(GroupSettings(split_checks=(7,)), embedder=embedder)
+    glued = [harwick[0], lowmoor[0], harwick[1], lowmoor[1], harwick[2], lowmoor[2]]
+    grouper.prime([*glued, harwick[3]])
+    grouper.add_many(glued, forced=["s-glued"] * 6)
+    grouper.add(harwick[3])
+    assert sorted(a.id for a, _ in grouper.take_moves()) == ["l1", "l2", "l3"]
+    spans = {k: (s.first_day, s.last_day) for k, s in grouper._stories.items()}
+    first_h, last_h = spans["s-glued"]
+    first_l, last_l = spans[story_id_for("l1")]
+    assert last_h - first_h == 3 and last_l - first_l == 2 and first_l - first_h == 4
 
 
 def test_batch_grouping_reports_each_article_once_after_splits(embedder) -> None:

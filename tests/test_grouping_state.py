@@ -215,6 +215,9 @@ def test_state_round_trip_continues_identically(embedder) -> None:
     assert saved.gone == set() and set(saved.stories) == set(first._stories)
     restored = load_state(saved.core, list(saved.stories.values()), grouping_state.FORMAT,
                           embedder=embedder)
+    spans = {k: (s.first_day, s.last_day) for k, s in first._stories.items()}
+    assert {k: (s.first_day, s.last_day) for k, s in restored._stories.items()} == spans
+    assert any(f is not None and f < last for f, last in spans.values())  # the split gate's input
     with pytest.raises(StateError, match="stories do not match"):  # a story row lost
         load_state(saved.core, list(saved.stories.values())[1:], grouping_state.FORMAT)
     rest = [a for chunk in restored.add_window(articles[half:]) for a in chunk]

@@ -241,6 +241,13 @@ def _cohesion(sum_sq: float, n: int) -> float:
     return (sum_sq - n) / (n * math.sqrt(sum_sq))
 
 
+def _span_years(story: _Story) -> float:
+    """Years between a story's first and last dated report (0 when undated)."""
+    if story.first_day is None or story.last_day is None:
+        return 0.0
+    return (story.last_day - story.first_day) / 365.0
+
+
 def _most_common(counts: Counter, n: int) -> list[tuple]:
     """``Counter.most_common`` with ties broken by key, not by insertion order: names reach
     a story from sets of hashed strings, whose order changes from one process to the next
@@ -248,10 +255,11 @@ def _most_common(counts: Counter, n: int) -> list[tuple]:
     return heapq.nsmallest(n, counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _two_parts(members: Sequence[_Member]) -> np.ndarray | None:
-    """Cut a story's articles in two by average linkage on the mean of embedding and TF-IDF
-    cosine (scipy); part labels in member order, or None when there is nothing to cut. How
-    small a part may be is the caller's rule (``split_min_part``)."""
+def _two_parts(members: Sequence[_Member], method: str = "average") -> np.ndarray | None:
+    """Cut a story's articles in two by hierarchical clustering (scipy; ``method`` "average" or
+    "ward") on the mean of embedding and TF-IDF cosine; part labels in member order, or None
+    when there is nothing to cut. How small a part may be is the caller's rule
+    (``split_min_part``)."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.sparse import csr_matrix
 
@@ -265,8 +273,10 @@ def _two_parts(members: Sequence[_Member]) -> np.ndarray | None:
     terms = csr_matrix((np.concatenate([m.term_weights for m in members]), (rows, cols)))
     similarity = 0.5 * (vectors @ vectors.T) + 0.5 * (terms @ terms.T).toarray()
     distance = np.clip(1.0 - similarity, 0.0, None)
+    if method == "ward":  # Ward needs a Euclidean distance: sqrt(2(1 - cos)) for unit vectors
+        distance = np.sqrt(2.0 * distance)
     condensed = distance[np.triu_indices(n, k=1)]
-    return fcluster(linkage(condensed, "average"), 2, "maxclust")
+    return fcluster(linkage(condensed, method), 2, "maxclust")
 
 
 def _prune_units(seen: dict[int, tuple[int, frozenset[str]]], keep: int
@@ -403,6 +413,9 @@ class _Story:
     numbers: Counter[str] = field(default_factory=Counter)
     size: int = 0
     last_day: int | None = None
+    #: the earliest dated article's day: a story whose reports span months is a running topic,
+    #: which the split check leaves to its average-linkage rule (``split_event_days``)
+    first_day: int | None = None
     last_seq: int = 0
     slots: list[int] = field(default_factory=list)
     #: kept until the story outgrows the last split check, then dropped (None)
@@ -889,19 +902,28 @@ class StoryGrouper:
 
     # ------------------------------------------------------------------ split check
     def _split(self, story: _Story) -> dict[str, str] | None:
-        """Re-check a young story: cut its articles in two by average linkage over embedding
-        and TF-IDF similarity, then ask the join model whether each part's articles would
-        join the other part as a story. When neither would (mean probability below
-        ``split_probability``), the part without the story's first article becomes a story of
-        its own. Why: in a quiet stream the first report of a second, look-alike event (another
-        fire at the same chain's store) can join the first event's one-article story, and every
-        later report of either event then follows; with a few reports on each side, the names
-        each side repeats and the other lacks make the difference plain. Returns the moved
+        """Re-check a young story: cut its articles in two over embedding and TF-IDF
+        similarity, then ask the join model whether each part's articles would join the other
+        part as a story. Why: in a quiet stream the first report of a second, look-alike event
+        (another fire at the same chain's store) can join the first event's one-article story,
+        and every later report of either event then follows; with a few reports on each side,
+        the names each side repeats and the other lacks make the difference plain.
+
+        Two rules, by how long the story has run. An event-like story (its dated reports within
+        ``split_event_days``, or undated) is cut by Ward linkage, which looks for two compact
+        halves, and split when the *mean* of the two parts' join probabilities is below
+        ``split_probability``: two look-alike events read as one running story to average
+        linkage, which mostly cuts off an outlier. A running topic (reports months apart) is
+        broad by nature, so Ward would cut it between sub-themes; it is cut by average linkage
+        and split only when *both* parts' probabilities are below ``split_probability``. The
+        part without the story's first article becomes a story of its own. Returns the moved
         article ids -> new story id, or None."""
         members = story.members or []
         if self.s.split_probability <= 0:
             return None
-        parts = _two_parts(members)
+        event = self.s.split_event_days is not None and \
+            _span_years(story) * 365.0 <= self.s.split_event_days
+        parts = _two_parts(members, "ward" if event else "average")
         if parts is None:
             return None
         keep = [m for m, part in zip(members, parts, strict=True) if part == parts[0]]
@@ -915,7 +937,8 @@ class StoryGrouper:
         prepared = {id(m): m.prepared() for m in members}
         to_keep = self._part_probability(move, keep, busy, prepared)
         to_move = self._part_probability(keep, move, busy, prepared)
-        if max(to_keep, to_move) >= self.s.split_probability:
+        joined = 0.5 * (to_keep + to_move) if event else max(to_keep, to_move)
+        if joined >= self.s.split_probability:
             return None
         self._rebuild(story, keep, prepared)
         other = _Story(new_id, np.zeros(384, dtype=np.float32))
@@ -952,6 +975,7 @@ class StoryGrouper:
         story.last_seq = max(m.seq for m in members)
         days = [m.day for m in members if m.day is not None]
         story.last_day = max(days) if days else None
+        story.first_day = min(days) if days else None
 
     def _after(self, p: _Prepared, story: _Story, duplicate: bool = False) -> None:
         self._recent.append(story.id)
@@ -959,6 +983,7 @@ class StoryGrouper:
         story.last_seq = self._seq
         if p.day is not None:
             story.last_day = p.day if story.last_day is None else max(story.last_day, p.day)
+            story.first_day = p.day if story.first_day is None else min(story.first_day, p.day)
         if not duplicate:  # a syndicated copy repeats its original's text: count that once
             for key in p.units:
                 count, stories = self._unit_seen.get(key, (0, frozenset()))

@@ -324,7 +324,8 @@ def dump_story(g: ResumableGrouper, story: _Story) -> bytes:
     slot_articles = [g._slot_article[slot] for slot in story.slots]
     meta = {
         "id": story.id, "terms_norm": story.terms_norm, "terms_sq": story.terms_sq,
-        "size": story.size, "last_day": story.last_day, "last_seq": story.last_seq,
+        "size": story.size, "last_day": story.last_day, "first_day": story.first_day,
+        "last_seq": story.last_seq,
         "young": story.members is not None, "numbers": list(story.numbers.items()),
         "slots": story.slots, "rows": [index.row_of[slot] for slot in story.slots],
         "articles": [aid for aid, _ in slot_articles],
@@ -460,6 +461,7 @@ def _restore_story(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]
     story = _Story(str(meta["id"]), a["vector_sum"].astype(np.float32).copy(),
                    terms_norm=float(meta["terms_norm"]), terms_sq=float(meta["terms_sq"]),
                    size=int(meta["size"]), last_day=meta["last_day"],
+                   first_day=meta.get("first_day", meta["last_day"]),
                    last_seq=int(meta["last_seq"]))
     if story.vector_sum.shape != (DIM,):
         raise StateError("story vector of the wrong size")
