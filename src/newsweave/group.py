@@ -241,11 +241,11 @@ def _cohesion(sum_sq: float, n: int) -> float:
     return (sum_sq - n) / (n * math.sqrt(sum_sq))
 
 
-def _span_years(story: _Story) -> float:
-    """Years between a story's first and last dated report (0 when undated)."""
+def _span_days(story: _Story) -> int:
+    """Days between a story's first and last dated report (0 when undated)."""
     if story.first_day is None or story.last_day is None:
-        return 0.0
-    return (story.last_day - story.first_day) / 365.0
+        return 0
+    return story.last_day - story.first_day
 
 
 def _most_common(counts: Counter, n: int) -> list[tuple]:
@@ -922,7 +922,7 @@ class StoryGrouper:
         if self.s.split_probability <= 0:
             return None
         event = self.s.split_event_days is not None and \
-            _span_years(story) * 365.0 <= self.s.split_event_days
+            _span_days(story) <= self.s.split_event_days
         parts = _two_parts(members, "ward" if event else "average")
         if parts is None:
             return None
