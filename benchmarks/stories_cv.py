@@ -179,8 +179,22 @@ def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
     """Markdown rows: per set, the CV mean ± standard deviation over folds (P, R, F1, F1 over
     other orders with the range of the per-fold order minima/maxima, TF-IDF F1), then LODO.
     ``only``: those folds alone and no LODO (a quick screen of a recipe)."""
+    shipped_tolerance = stories.THRESHOLD_TOLERANCE
     if tolerance is not None:  # the threshold pick's tie tolerance (``best_threshold``)
         stories.THRESHOLD_TOLERANCE = tolerance
+    try:
+        return _evaluate(data, folds, orders, extra_orders, embedder, features, mixed_orders,
+                         settings, thresholds, alpha, log, whole, nested, dagger, dagger_parts,
+                         crossfit, nets, bag, only)
+    finally:  # later variants of the same run pick as shipped
+        stories.THRESHOLD_TOLERANCE = shipped_tolerance
+
+
+def _evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
+              features: tuple[str, ...], mixed_orders: int, settings: GroupSettings | None,
+              thresholds: tuple[float, ...], alpha: float, log: Callable[[str], None],
+              whole: bool, nested: bool, dagger: int, dagger_parts: int, crossfit: int,
+              nets: int, bag: bool, only: tuple[int, ...] | None) -> list[str]:
     per: dict[str, list[dict[str, float]]] = {n: [] for n in data}
     for k in (range(folds) if only is None else only):
         start = time.perf_counter()
