@@ -57,15 +57,38 @@ def test_merge_joins_a_story_across_the_boundary_by_its_overlap():
 
 
 def test_merge_never_joins_two_earlier_stories():
-    left = Shard(0, (), ("a", "b", "c"))
-    right = Shard(1, ("a", "b", "c"), ("d",))
+    left = Shard(0, (), ("a", "b", "c", "e"))
+    right = Shard(1, ("b", "c", "e"), ("d",))  # a partial warm-up: "a" is not replayed
     results = [
-        {"a": ("x", None), "b": ("y", None), "c": ("y", None)},
-        {"a": ("p", None), "b": ("p", None), "c": ("p", None), "d": ("p", None)},
+        {"a": ("x", None), "b": ("y", None), "c": ("y", None), "e": ("x", None)},
+        {"b": ("p", None), "c": ("p", None), "e": ("p", None), "d": ("p", None)},
     ]
     stories, _ = merge_shards([left, right], results)
-    assert stories["a"] != stories["b"]  # right shard's lumping does not merge them
+    assert stories["e"] != stories["b"]  # right shard's lumping does not merge them
     assert stories["d"] == stories["b"]  # d joins the majority of p's warm-up (y)
+
+
+def test_a_shard_that_replayed_the_whole_history_keeps_its_split():
+    """A later shard that saw everything before it split an earlier story (moved b and c out);
+    the vote alone would send them back to a's story, the single pass keeps them apart."""
+    left = Shard(0, (), ("a", "b", "c"))
+    right = Shard(1, ("a", "b", "c"), ("d", "e"))
+    results = [
+        {"a": ("x", None), "b": ("x", None), "c": ("x", "b")},
+        {"a": ("p", None), "b": ("q", None), "c": ("q", "b"), "d": ("q", None),
+         "e": ("p", None)},
+    ]
+    stories, dups = merge_shards([left, right], results)
+    assert stories["b"] == stories["c"] == stories["d"] != stories["a"] == stories["e"]
+    from newsweave.group import story_id_for
+
+    assert stories["b"] == story_id_for("b") and stories["a"] == story_id_for("a")
+    assert dups == {"c": "b"}
+    # the same shard with a partial warm-up is only a guess: the vote keeps a, b, c together
+    partial = Shard(1, ("b", "c"), ("d", "e"))
+    stories, _ = merge_shards([left, partial], [results[0], {k: v for k, v in results[1].items()
+                                                             if k != "a"}])
+    assert stories["a"] == stories["b"] == stories["c"] == stories["d"]
 
 
 def test_bcubed_and_agreement():

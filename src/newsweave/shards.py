@@ -7,7 +7,8 @@ them), each first grouped on its own after replaying a warm-up of the ``warmup``
 before its start. ``refine_shards`` then regroups shards from the grouper state the shard
 before ended in, round after round, until nothing changes: the single pass, story ids included.
 Without refinement, ``merge_shards`` joins each story of a slice to the earlier story that
-holds most of its warm-up articles (earlier stories are never merged with each other), and
+holds most of its warm-up articles (earlier stories are never merged with each other; a
+slice whose warm-up is the whole history before it keeps its own partition instead), and
 story ids are derived from each merged story's first article (``group.story_id_for``), as the
 single-process grouper derives them. With one shard the result is the single pass itself.
 """
@@ -57,11 +58,33 @@ def merge_shards(shards: Sequence[Shard], results: Sequence[ShardResult]
                  ) -> tuple[dict[str, str], dict[str, str]]:
     """Merge shard results into (article id -> story id, article id -> copied article id).
     Shards are merged in order; a story of shard i joins the (already merged) story that holds
-    most of its warm-up articles, ties to the earliest such story."""
+    most of its warm-up articles, ties to the earliest such story.
+
+    A shard whose warm-up is everything before it grouped the whole history the single pass
+    had at its end, so its partition of all its articles replaces the merged one: that keeps
+    the splits with which it moved earlier articles to a story of their own (the vote alone
+    would send them back). With a warm-up at least as long as the stream every shard is such a
+    shard, and the merge is the single pass."""
     final: dict[str, int] = {}  # article id -> merged story number
     duplicates: dict[str, str] = {}
     next_story = 0
+    seen = 0  # articles owned by the shards before this one
     for shard, result in zip(shards, results, strict=True):
+        complete = len(shard.warmup) == seen and all(aid in result for aid in shard.warmup)
+        seen += len(shard.owned)
+        if complete:
+            local_story: dict[str, int] = {}
+            for aid in shard.ids:
+                local, dup = result[aid]
+                if local not in local_story:
+                    local_story[local] = next_story
+                    next_story += 1
+                final[aid] = local_story[local]
+                if dup is None:
+                    duplicates.pop(aid, None)
+                else:
+                    duplicates[aid] = dup
+            continue
         votes: dict[str, Counter[int]] = defaultdict(Counter)
         for aid in shard.warmup:
             if aid in result and aid in final:
