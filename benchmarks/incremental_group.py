@@ -245,8 +245,8 @@ def render(dev: dict | None, calls: list[dict] | None, cmd: str) -> str:
     if dev:
         ratio = dev["inc_s"] / dev["full_s"]
         lines += [
-            f"**5% new articles vs a full run** (mixed-dev, {dev['articles']} articles in file "
-            f"order: {dev['old']} grouped first, then {dev['new']} added):", "",
+            f"**5% new articles vs a full run** (mixed-dev, {dev['articles']} articles in "
+            f"publication-date order: {dev['old']} grouped first, then {dev['new']} added):", "",
             "| run | articles grouped | seconds |", "|---|---:|---:|",
             f"| incremental (`stories`, state read from the store) | {dev['new']} | "
             f"{dev['inc_s']:.2f} |",
