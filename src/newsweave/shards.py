@@ -72,34 +72,24 @@ def merge_shards(shards: Sequence[Shard], results: Sequence[ShardResult]
     for shard, result in zip(shards, results, strict=True):
         complete = len(shard.warmup) == seen and all(aid in result for aid in shard.warmup)
         seen += len(shard.owned)
-        if complete:
-            local_story: dict[str, int] = {}
-            for aid in shard.ids:
-                local, dup = result[aid]
-                if local not in local_story:
-                    local_story[local] = next_story
-                    next_story += 1
-                final[aid] = local_story[local]
-                if dup is None:
-                    duplicates.pop(aid, None)
-                else:
-                    duplicates[aid] = dup
-            continue
-        votes: dict[str, Counter[int]] = defaultdict(Counter)
-        for aid in shard.warmup:
-            if aid in result and aid in final:
-                votes[result[aid][0]][final[aid]] += 1
-        mapping: dict[str, int] = {}
-        for local, counter in votes.items():
-            best = max(counter.values())
-            mapping[local] = min(s for s, c in counter.items() if c == best)
-        for aid in shard.owned:
+        mapping: dict[str, int] = {}  # local story -> merged story number
+        if not complete:
+            votes: dict[str, Counter[int]] = defaultdict(Counter)
+            for aid in shard.warmup:
+                if aid in result and aid in final:
+                    votes[result[aid][0]][final[aid]] += 1
+            for local, counter in votes.items():
+                best = max(counter.values())
+                mapping[local] = min(s for s, c in counter.items() if c == best)
+        for aid in shard.ids if complete else shard.owned:
             local, dup = result[aid]
             if local not in mapping:
                 mapping[local] = next_story
                 next_story += 1
             final[aid] = mapping[local]
-            if dup is not None:
+            if dup is None:
+                duplicates.pop(aid, None)  # a complete shard may have regrouped an earlier copy
+            else:
                 duplicates[aid] = dup
     order = [aid for shard in shards for aid in shard.owned]
     first: dict[int, str] = {}
