@@ -175,7 +175,7 @@ def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
              whole: bool = False, nested: bool = False, dagger: int = 0,
              dagger_parts: int = 0, crossfit: int = 0, nets: int = 5,
              bag: bool = False, only: tuple[int, ...] | None = None,
-             tolerance: float | None = None) -> list[str]:
+             tolerance: float | None = None, train_folds: int | None = None) -> list[str]:
     """Markdown rows: per set, the CV mean ± standard deviation over folds (P, R, F1, F1 over
     other orders with the range of the per-fold order minima/maxima, TF-IDF F1), then LODO.
     ``only``: those folds alone and no LODO (a quick screen of a recipe)."""
@@ -185,7 +185,7 @@ def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
     try:
         return _evaluate(data, folds, orders, extra_orders, embedder, features, mixed_orders,
                          settings, thresholds, alpha, log, whole, nested, dagger, dagger_parts,
-                         crossfit, nets, bag, only)
+                         crossfit, nets, bag, only, train_folds)
     finally:  # later variants of the same run pick as shipped
         stories.THRESHOLD_TOLERANCE = shipped_tolerance
 
@@ -194,11 +194,15 @@ def _evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
               features: tuple[str, ...], mixed_orders: int, settings: GroupSettings | None,
               thresholds: tuple[float, ...], alpha: float, log: Callable[[str], None],
               whole: bool, nested: bool, dagger: int, dagger_parts: int, crossfit: int,
-              nets: int, bag: bool, only: tuple[int, ...] | None) -> list[str]:
+              nets: int, bag: bool, only: tuple[int, ...] | None,
+              train_folds: int | None = None) -> list[str]:
     per: dict[str, list[dict[str, float]]] = {n: [] for n in data}
     for k in (range(folds) if only is None else only):
         start = time.perf_counter()
-        train = select(data, lambda n, lb, k=k: fold_of(n, lb, folds) != k)
+        # ``train_folds``: only that many of the other folds (the next ones, cyclically), for
+        # a learning curve: does the recipe gain from more stories?
+        fitted = {(k + j) % folds for j in range(1, 1 + (train_folds or folds - 1))}
+        train = select(data, lambda n, lb, f=fitted: fold_of(n, lb, folds) in f)
         model = fit(train, embedder, extra_orders, features, mixed_orders, settings, thresholds,
                     alpha, (lambda n, lb: fold_of(n, lb, folds)) if nested else None, log,
                     dagger, dagger_parts, crossfit, nets, bag)
@@ -250,6 +254,63 @@ def _evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
             f"{row['order_max']:.3f}) | {tfidf:.3f} | {alt:.3f} | {model.threshold} |")
         log(lines[-1] + f" ({time.perf_counter() - start:.0f} s)")
     return lines
+
+
+def learning_curve(data: Data, folds: int, embedder, sizes: tuple[int, ...] = (1, 2),
+                   test_folds: int = 3, log: Callable[[str], None] = print
+                   ) -> dict[int, dict[str, list[float]]]:
+    """Does the recipe gain from more training stories? For each rotation k the test stream
+    is folds k .. k+test_folds-1, grouped as one stream and never seen in fitting (no
+    distractor the model learnt from, unlike the *whole stream* rows); models are fitted on
+    the first ``n`` of the remaining folds, for each ``n`` in ``sizes``, so every size is
+    scored on the same streams. Returns F1 per size, set and rotation."""
+    out: dict[int, dict[str, list[float]]] = {n: {name: [] for name in data} for n in sizes}
+    for k in range(folds):
+        test = {(k + j) % folds for j in range(test_folds)}
+        rest = [(k + j) % folds for j in range(test_folds, folds)]
+        for n in sizes:
+            fitted = set(rest[:n])
+            model = fit(select(data, lambda nm, lb, f=fitted: fold_of(nm, lb, folds) in f),
+                        embedder, 4, dagger=1)
+            for name, (articles, labels) in data.items():
+                stream = [a for a in articles if fold_of(name, labels[a.id], folds) in test]
+                f1 = bcubed(run_ours(stream, GroupSettings(), embedder, model)[0], labels)[2]
+                out[n][name].append(f1)
+                log(f"rotation {k}: fitted on folds {sorted(fitted)}, {name} stream of folds "
+                    f"{sorted(test)} ({len(stream)} articles), threshold {model.threshold}: "
+                    f"F1 {f1:.3f}")
+    return out
+
+
+def curve_markdown(curve: dict[int, dict[str, list[float]]], folds: int, test_folds: int
+                   ) -> str:
+    """The learning curve as a RESULTS.md section."""
+    names = list(next(iter(curve.values())))
+    rows = [f"| {n} of {folds} ({n / folds:.0%}) | "
+            + " | ".join(f"**{spread(per[name])}** ({', '.join(f'{f:.3f}' for f in per[name])})"
+                         for name in names) + " |"
+            for n, per in curve.items()]
+    return "\n".join([
+        f"## Story grouping: learning curve, {test_folds}-fold test streams "
+        "(`benchmarks/stories_cv.py --learning-curve`)",
+        "",
+        f"Folds of the cross-validation above ({folds}, sha1 of the story or ECB+ topic). In "
+        f"each of {folds} rotations, {test_folds} folds form a test stream of each set, "
+        "grouped as one stream and scored whole, that no model below was fitted on (no "
+        "distractor the model learnt from, unlike the *whole stream* rows above); models are "
+        "fitted by the shipped recipe (teacher-forced rows, one DAgger round, threshold picked "
+        "on the training folds) on 1, 2, ... of the remaining folds, so every size is scored "
+        "on the same streams. B-cubed F1, mean ± standard deviation over rotations, then per "
+        "rotation. Why: the shipped join model used to be fitted on the tuning halves (half of "
+        "the dev stories); since stop 32 it is fitted on all of both sets.",
+        "",
+        f"Command: `python benchmarks/stories_cv.py --learning-curve --curve-sizes "
+        f"{' '.join(map(str, curve))} --curve-test-folds {test_folds}`",
+        "",
+        "| training folds | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+        *rows,
+    ])
 
 
 HEAD = ["| set | evaluation | B3 P | B3 R | B3 F1 | F1 over other orders (min-max) | "
@@ -363,6 +424,16 @@ VARIANTS: dict[str, dict] = {
     "20 neighbours (until stop 30)": {**SHIPPED, "settings": GroupSettings(neighbours=20)},
     "20 neighbours (until stop 30), whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(neighbours=20)},
+    # stop 32: more of the lead embedded (title + 30 words ships): a feature article's first
+    # 30 words are often an anecdote, not the topic
+    "title + 60 lead words, whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(lead_words=60)},
+    "title + 100 lead words, whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(lead_words=100)},
+    # stop 32: a learning curve. The shipped model is fitted on the tuning halves (half the
+    # dev stories); fitted on two of the other folds (40%) against four (80%, the rows above)
+    "fitted on two folds, whole stream": {**SHIPPED, "whole": True, "train_folds": 2},
+    "fitted on two folds": {**SHIPPED, "train_folds": 2},
     # stop 28's Ward check without the gate: every story an event
     "Ward split of every story, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(split_event_days=100_000)},
@@ -385,6 +456,14 @@ def main() -> None:
     parser.add_argument("--tables", type=Path,
                         help="JSON file of tables from earlier runs (same --folds/--orders): "
                              "the variants run now replace theirs, the section shows all")
+    parser.add_argument("--learning-curve", action="store_true",
+                        help="fit on one and on two folds (--curve-sizes), score both on "
+                             "the same unseen three-fold streams (--curve-test-folds), write "
+                             "section stories-curve-N of RESULTS.md (N test folds) and stop")
+    parser.add_argument("--curve-sizes", type=int, nargs="+", default=[1, 2], metavar="N",
+                        help="with --learning-curve: training folds per model")
+    parser.add_argument("--curve-test-folds", type=int, default=3, metavar="N",
+                        help="with --learning-curve: folds in each unseen test stream")
     parser.add_argument("--render-only", action="store_true",
                         help="write the section from --tables without running anything")
     args = parser.parse_args()
@@ -404,6 +483,17 @@ def main() -> None:
     data = {name: load(name) for name in SETS}
     embedder = CachedEmbedder()
     embedder.embed(["warm up"])
+    if args.learning_curve:
+        if max(args.curve_sizes) + args.curve_test_folds > args.folds:
+            parser.error("--curve-sizes plus --curve-test-folds exceed --folds")
+        curve = learning_curve(data, args.folds, embedder, tuple(args.curve_sizes),
+                               args.curve_test_folds,
+                               log=lambda s: print(s, file=sys.stderr, flush=True))
+        text = curve_markdown(curve, args.folds, args.curve_test_folds)
+        if not args.no_write:
+            write_section(f"stories-curve-{args.curve_test_folds}", text)
+        print(text)
+        return
     tables = []
     for variant in args.variant or list(VARIANTS):
         print(f"== {variant}", file=sys.stderr, flush=True)

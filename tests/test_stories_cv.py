@@ -126,3 +126,44 @@ def test_only_folds_runs_those_folds_alone_and_no_lodo(monkeypatch):
     fitted.clear()
     assert len(cv.evaluate(data, 5, 0, 0, None, log=logged.append)) == 4  # all folds + LODO
     assert len(fitted) == 5 + 2
+
+
+def test_learning_curve_scores_every_size_on_the_same_unseen_streams(monkeypatch):
+    """``--learning-curve``: in each rotation the models of every size are scored on one test
+    stream of whole folds that none of them was fitted on, and a larger model's training
+    folds include the smaller one's."""
+    from types import SimpleNamespace
+
+    import benchmarks.stories_cv as cv
+    from newsweave.models import Article
+
+    data = {}
+    for name in ("mixed-dev", "ecbplus-dev"):
+        arts = [Article(id=f"{name}{i}", title="t", text="x") for i in range(60)]
+        data[name] = (arts, {a.id: f"{i % 20}{'ab'[i % 2]}" for i, a in enumerate(arts)})
+    fold = {a.id: cv.fold_of(name, labels[a.id], 5)
+            for name, (arts, labels) in data.items() for a in arts}
+    fits: list[set[int]] = []
+    scored: list[tuple[int, set[int]]] = []
+
+    def fake_fit(train, *args, **kwargs):
+        fits.append({fold[a.id] for arts, _ in train.values() for a in arts})
+        return SimpleNamespace(threshold=0.1)
+
+    def fake_run(stream, *args, **kwargs):
+        scored.append((len(fits) - 1, {fold[a.id] for a in stream}))
+        return {a.id: "s" for a in stream}, 0.0, 0, 0.0
+
+    monkeypatch.setattr(cv, "fit", fake_fit)
+    monkeypatch.setattr(cv, "run_ours", fake_run)
+    curve = cv.learning_curve(data, 5, None, sizes=(1, 2), test_folds=3, log=lambda s: None)
+    assert set(curve) == {1, 2} and all(len(f1s) == 5 for f1s in curve[1].values())
+    assert [len(f) for f in fits] == [1, 2] * 5
+    for rotation in range(5):
+        small, large = fits[2 * rotation], fits[2 * rotation + 1]
+        assert small < large
+        streams = [folds for i, folds in scored if i in (2 * rotation, 2 * rotation + 1)]
+        assert len(streams) == 4 and all(s == streams[0] for s in streams)  # same streams
+        assert len(streams[0]) == 3 and not streams[0] & large  # never fitted on
+    text = cv.curve_markdown(curve, 5, 3)
+    assert "| 2 of 5 (40%) |" in text and "--curve-test-folds 3" in text

@@ -116,8 +116,9 @@ class CitationSettings:
 
 @dataclass(frozen=True)
 class GroupSettings:
-    """Online story grouping (``newsweave.group``); tuned by ``benchmarks/stories.py`` on the
-    tuning half of the dev sets (stories split by a hash of their label, see RESULTS.md)."""
+    """Online story grouping (``newsweave.group``); chosen by cross-validation over whole dev
+    stories (``benchmarks/stories_cv.py``); the join model that reads these features is fitted
+    on all of both dev sets (``benchmarks/stories.py --train``)."""
 
     #: words of the lead embedded with the title: MiniLM cost grows with length, the lead says
     #: what the story is.
