@@ -434,7 +434,7 @@ def fit_recipe(sets: Data, embedder, extra_orders: int = 4,
 def train(data: Data, embedder=None, extra_orders: int = 4,
           features: tuple[str, ...] = TRAIN_FEATURES,
           thresholds: tuple[float, ...] = TRAIN_THRESHOLDS, dagger: int = 1,
-          dagger_parts: int = DAGGER_PARTS, part: str = "tune"
+          dagger_parts: int = DAGGER_PARTS, part: str = "all"
           ) -> tuple[JoinModel, dict[float, list[float]]]:
     """Fit the join model on one part of both sets (``fit_recipe``; the threshold is picked
     there too): ``"all"`` ships, ``"tune"`` leaves the held-out halves unseen."""
