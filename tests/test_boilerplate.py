@@ -13,6 +13,13 @@ from newsweave.boilerplate import is_known_boilerplate, leading_furniture
         "Media playback is unsupported on your device",
         "Rating is available when the video has been rented.",
         "Click here to get those and more in the newsletter.",
+        "Get push notifications with news, features and more.",
+        "Breaking News Emails Get breaking news alerts and special reports.",
+        "The news and stories that matter, delivered weekday mornings.",
+        "You can switch location on/off before each Tweet and always have the option to "
+        "delete your location history.",
+        "The WARC files associated with this crawl are not currently available to the "
+        "general public.",
     ],
 )
 def test_scrape_failures_are_known(text):
@@ -25,6 +32,8 @@ def test_scrape_failures_are_known(text):
         "The senator said he would click through the slides with reporters.",
         "Shares of the company fell after it said it would track users' location.",
         "Twitter said on Monday that it would let users delete their history.",
+        "The app sends push notifications when news breaks, its maker said.",
+        "The crawl along the border took the migrants three days.",
     ],
 )
 def test_news_is_not_boilerplate(text):
@@ -45,6 +54,10 @@ def test_news_is_not_boilerplate(text):
          "at the border.", "The BBC's"),
         ("ADVERTISEMENT Story Continued Below The form was filed.", "The form"),
         ("CLOSE Yu Darvish was hit early and often.", "Yu Darvish"),
+        ("Play Facebook Twitter Embed Drone strikes plane 2:49 autoplay Copy this code to "
+         "your website or blog A British Airways pilot reported a drone.", "A British Airways"),
+        ("Story highlights At least 327 incidents were close calls, \"the density is high,\" "
+         "expert says (CNN) Hundreds of drones fly close to aircraft.", "Hundreds of drones"),
     ],
 )
 def test_leading_furniture_is_cut(text, rest):
@@ -59,6 +72,8 @@ def test_leading_furniture_is_cut(text, rest):
         "Email addresses of 3,000 staff were leaked.",
         "Tweets by the president drew criticism.",
         "Close to 500 people were evacuated on Monday.",
+        "Story highlights of the week were the floods in the north.",
+        "The code was copied to a website, investigators said.",
     ],
 )
 def test_sentences_that_only_look_like_furniture_are_kept(text):

@@ -24,12 +24,17 @@ KNOWN_BOILERPLATE = (
     "media playback is unsupported on your device",
     "rating is available when the video has been rented",
     "click here to", "unlimited digital access",
+    # stop 33: an app's or newsletter's sign-up box, the location widget's other wording,
+    # the Wayback Machine's notice on pages whose capture is withheld
+    "get push notifications with news", "get breaking news alerts",
+    "news and stories that matter, delivered weekday mornings",
+    "switch location on/off before each tweet", "warc files associated with this crawl",
 )
 
 #: page furniture a scrape glues to the front of a sentence: an ad slot, a share bar, a
 #: video player's or photo credit's "Close" button, a "continued below" jump, a player
 #: notice, a picture's copyright line up to its caption (the caption itself is kept: it
-#: describes the story)
+#: describes the story), a video's embed box, CNN's "Story highlights" bullets
 _LEADING_FURNITURE = re.compile(
     r"\s*(?:"
     r"ADVERTISEMENT\b|Advertisement(?=\s+[A-Z“\"])|CLOSE(?=\s+[A-Z“\"])"
@@ -40,6 +45,8 @@ _LEADING_FURNITURE = re.compile(
     r"|Media caption\b"
     r"|Image copyright\b.{0,80}?\bImage caption\b"
     r"|\|?\s*Photo by [^|]{1,40}?\s+Close\b"
+    r"|.{0,300}?\bCopy this code to your website or blog\b"  # a video player's embed box
+    r"|Story highlights\b.{0,400}?\(CNN\)"  # CNN's bullet points, up to its wire mark
     r")[\s:|]*"
 )
 
