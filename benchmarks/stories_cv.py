@@ -429,6 +429,9 @@ VARIANTS: dict[str, dict] = {
     # stop 33: a shorter lead, for speed (MiniLM's cost grows with the tokens embedded)
     "title + 20 lead words, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(lead_words=20)},
+    # stop 33: the lead length until stop 33, beside the shipped 20
+    "title + 30 lead words (until stop 33), whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(lead_words=30)},
     "title + 60 lead words, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(lead_words=60)},
     "title + 100 lead words, whole stream": {
