@@ -123,8 +123,8 @@ class GroupSettings:
     #: words of the lead embedded with the title: MiniLM cost grows with length, the lead says
     #: what the story is. 20, not 30 (stop 33; 5-fold CV, join model refitted per fold, dev
     #: sets grouped whole, mean of two runs: mixed 0.853 -> 0.844, ECB+ 0.936 -> 0.943, inside
-    #: the noise of one run): a lead costs a quarter less to embed (35 tokens, not 48); 60 and
-    #: 100 words gained nothing.
+    #: the noise of one run): a lead costs about 30% less to embed (31 tokens, not 43;
+    #: ``benchmarks/lead_length.py``); 60 and 100 words gained nothing.
     lead_words: int = 20
     #: words scanned for capitalised names
     entity_words: int = 400
