@@ -401,6 +401,66 @@ def test_dateline_city_is_never_a_speaker():
     assert dateline_end("Washington said on Monday that talks would resume.") == 0
 
 
+def test_dateline_after_a_headline_is_found_on_the_first_lines_only_in_dash_form():
+    from newsweave.quotes import dateline_spans
+
+    text = ("Clinton swipes at Trump over Brexit\n\nWashington (AFP) – Democrat Hillary "
+            "Clinton has taken a swipe at Trump.\n\nTAPPER: Do you think so?")
+    assert [text[a:b] for a, b in dateline_spans(text)] == ["Washington (AFP) – "]
+    dated = "Convention opens\n\nCLEVELAND, July 19 (UPI) — Mukasey told delegates."
+    assert [dated[a:b] for a, b in dateline_spans(dated)] == ["CLEVELAND, July 19 (UPI) — "]
+    # a transcript's speaker label is no dateline, nor is a line deep in the article
+    assert dateline_spans("Debate\n\nTAPPER: Do you think so?") == []
+    late = "One\n\nTwo.\n\nThree.\n\nLONDON (Reuters) - The bank said so."
+    assert dateline_spans(late) == []
+
+
+def test_speaker_after_a_dateline_below_the_headline(quotes_of):
+    text = ("Clinton swipes at Trump over Brexit\n\nWashington (AFP) – Democrat Hillary "
+            "Clinton has taken a swipe at Donald Trump, saying that his comments are not "
+            "what is needed.")
+    assert {q.speaker for q in quotes_of(text)} == {"Hillary Clinton"}
+    text = ("Mukasey speaks\n\nCLEVELAND, July 19 (UPI) — Former Attorney General Michael "
+            "Mukasey told delegates that Clinton should not be president.")
+    assert {q.speaker for q in quotes_of(text)} == {"Michael Mukasey"}
+
+
+def test_source_next_to_a_verb_the_parse_left_without_subject(quotes_of):
+    # the tagger reads "Correct" as a verb and gives "said" no subject
+    text = ('"What\'s shaping up is a battle for the ages," said David Brock, a Clinton '
+            "confidant who heads the pro-Clinton super PAC Correct the Record.")
+    assert {q.speaker for q in quotes_of(text)} == {"David Brock"}
+    # the parse puts the name inside what was said; the quote is not stretched over it
+    text = ("\u201cIt is not the position that everything is hunky-dory,\u201d Gene Sperling, a "
+            "top outside Clinton adviser, said at a recent POLITICO event on the economy in "
+            "Iowa. \u201cI think it is fine.\u201d")
+    found = quotes_of(text)
+    assert {q.speaker for q in found} == {"Gene Sperling"}
+    assert all("Sperling" not in q.text for q in found)
+
+
+def test_short_quote_ending_in_a_comma_before_its_cue_is_spoken(quotes_of):
+    text = ('Trump frowned.\n\n"The bullying," Fox\'s Chris Wallace said, as the crowd cheered. '
+            '"The greed. The showing off. The misogyny."')
+    found = quotes_of(text)
+    assert [(q.text, q.speaker) for q in found] == [
+        ("The bullying,", "Chris Wallace"),
+        ("The greed. The showing off. The misogyny.", "Chris Wallace"),
+    ]
+    # without the comma (or ? !) before the closing mark it stays a possible title
+    from newsweave.quotes import Cue, _introduced, find_pieces
+
+    for text, expected in [('"The bullying," Wallace said.', True),
+                           ('"War and Peace" Wallace said was long.', False),
+                           ('"Why?" Wallace said.', True),
+                           ('"Fine," the crowd heard. Then Wallace said so.', False)]:
+        piece = find_pieces(text)[0]
+        at = text.index("said")
+        cue = Cue(token=0, text="said", speaker=None, content=None, sentence=0,
+                  span=(at, at + 4))
+        assert _introduced(cue, piece, text) is expected, text
+
+
 def test_pronoun_object_in_a_setting_is_no_statement(quotes_of):
     text = "Vice-President Mike Pence also defended him in front of the media."
     assert quotes_of(text) == []

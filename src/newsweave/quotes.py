@@ -511,8 +511,65 @@ def _according_content(token, sent) -> tuple[int, int]:
     return before if before[1] - before[0] >= after[1] - after[0] else after
 
 
-def find_cues(doc, inside_quote) -> list[Cue]:
-    """Every speech cue outside quotation marks, with its speaker and governed clause."""
+def _past_dateline(subject, skip):
+    """The name after a dateline the parser took for the subject ("CLEVELAND, July 19 (UPI)
+    — Former Attorney General Michael Mukasey told"): its apposition outside ``skip``."""
+    if subject is None or not skip(subject.idx):
+        return None
+    return next((c for c in subject.children if c.dep_ == "appos" and not skip(c.idx)), None)
+
+
+def _name_run_end(doc, i: int) -> int:
+    """The last token of the name or noun phrase starting at ``i`` ("David Brock", "Rubio
+    spokesman Alex Conant", "the statement"): the token that stands for the whole."""
+    j = i
+    while j + 1 < len(doc) and doc[j + 1].pos_ in ("PROPN", "NOUN") and (
+        doc[j].pos_ in ("PROPN", "NOUN", "DET", "ADJ")
+    ):
+        j += 1
+    return j
+
+
+def _adjacent_source(verb, skip):
+    """A source next to a speech verb that the parser gave no subject, the verb right after
+    a quotation: inverted ('"...," said David Brock, a ...'; '"...," read the statement') or
+    named between the closing mark and the verb ('"...," Gene Sperling, an adviser, said').
+    Taken only when the parse offers nothing, never over a subject it found."""
+    doc = verb.doc
+    before = verb.i - 1
+    while before >= 0 and doc[before].is_space:
+        before -= 1
+    if before < 1 or not (doc[before].text in QUOTE_MARKS or doc[before].text in "”’'"
+                          or doc[before].text == "''"):
+        # preposed: '"...," NAME[, apposition,] said', no verb between
+        j = before
+        while j >= 0 and verb.i - j <= 16 and doc[j].text not in QUOTE_MARKS and (
+            doc[j].text != "''" and doc[j].pos_ not in ("VERB", "AUX")
+            and doc[j].text not in ".;:!?"
+        ):
+            j -= 1
+        if j < 0 or verb.i - j > 16 or not (doc[j].text in QUOTE_MARKS or doc[j].text == "''"):
+            return None
+        first = doc[j + 1] if j + 1 < verb.i else None
+        if first is None or first.pos_ != "PROPN" or skip(first.idx):
+            return None
+        return doc[_name_run_end(doc, first.i)]
+    # inverted: '"...," said NAME'
+    if verb.i + 1 >= len(doc):
+        return None
+    first = doc[verb.i + 1]
+    if skip(first.idx) or first.pos_ not in ("PROPN", "DET"):
+        return None
+    end = _name_run_end(doc, first.i)
+    return doc[end] if doc[end].pos_ in ("PROPN", "NOUN") else None
+
+
+def find_cues(doc, inside_quote, not_source=None) -> list[Cue]:
+    """Every speech cue outside quotation marks, with its speaker and governed clause.
+    ``not_source(offset)`` marks more text no subject is taken from (a dateline: the parser
+    often makes "Washington (AFP) - Democrat Hillary Clinton has ..." a second subject)."""
+    skip = inside_quote if not_source is None else (
+        lambda offset: inside_quote(offset) or not_source(offset))
     sent_index = {}
     for n, sent in enumerate(doc.sents):
         for tok in sent:
@@ -543,7 +600,12 @@ def find_cues(doc, inside_quote) -> list[Cue]:
             and lemma not in STANCE_LEMMAS
         ):
             continue
-        subject = _subject_of(tok, inside_quote)
+        subject = _subject_of(tok, skip)
+        if subject is None and not_source is not None:
+            subject = _past_dateline(_subject_of(tok, inside_quote), skip)
+        adjacent = subject is None and (lemma in SPEECH_LEMMAS or lemma in DIRECT_ONLY_LEMMAS)
+        if adjacent:
+            subject = _adjacent_source(tok, skip)
         if subject is not None and subject.lower_ == "it" and lemma != "say":
             subject = None
         clause = None
@@ -551,6 +613,10 @@ def find_cues(doc, inside_quote) -> list[Cue]:
             if child.dep_ == "ccomp" and lemma in SPEECH_LEMMAS:
                 clause = _clause_span(child)
                 break
+        if adjacent and subject is not None and clause is not None and (
+            clause[0] <= subject.idx < clause[1]
+        ):
+            clause = None  # the parse put the name inside what was said
         if clause is None and lemma in SPEECH_LEMMAS and subject is not None:
             clause = _parenthetical_content(tok, subject, sents[sent_index[tok.i]])
         if clause is None and lemma in STANCE_LEMMAS:
@@ -1035,9 +1101,13 @@ def full_name(written: str, offset: int, names: Sequence[tuple[int, str]]) -> st
 
 
 _DATELINE = re.compile(
-    r"\W*(?:date \S+\s+)?[A-Z][A-Za-z.'\- ]{1,40}?(?:,\s*[A-Z][A-Za-z.]+)?\s*"
+    r"\W*(?:date \S+\s+)?[A-Z][A-Za-z.'\- ]{1,40}?"
+    r"(?:,\s*[A-Z][A-Za-z.]+(?:\s+\d{1,2}(?:,\s*\d{4})?)?){0,2}\s*"
     r"(?:\([^)]{1,40}\)|\[[^\]]{1,40}\])?\s*(?::|—|–|--|_|-)\s"
 )
+#: lines after the first that may still open with a dateline: a headline (and a byline)
+#: can come before the body's first line when title and text arrive as one
+DATELINE_LINES = 3
 
 
 def dateline_end(text: str) -> int:
@@ -1050,6 +1120,18 @@ def dateline_end(text: str) -> int:
     if re.search(r"\b[A-Z]{3,}\b", head) or "(" in head or "[" in head:
         return m.end()
     return 0
+
+
+def dateline_spans(text: str) -> list[tuple[int, int]]:
+    """Datelines at the start of the text or of one of its first ``DATELINE_LINES`` lines.
+    After the first line only the dash forms count ("Washington (AFP) –", "CLEVELAND, July
+    19 (UPI) —"): a later line opening "TAPPER:" is a transcript's speaker label."""
+    spans = []
+    for n, (start, end) in enumerate(paragraphs(text)[:DATELINE_LINES]):
+        head = dateline_end(text[start:end]) if n else dateline_end(text)
+        if head and (n == 0 or not text[start:start + head].rstrip().endswith(":")):
+            spans.append((start if n else 0, start + head if n else head))
+    return spans
 
 
 def _framing_subject(verb, inside):
@@ -1155,11 +1237,12 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     text = _text_of(doc) if text is None else text
     pieces = find_pieces(text)
     inside = _quote_lookup(pieces)
-    cues = find_cues(doc, inside)
-    dateline = dateline_end(text)
+    datelines = dateline_spans(text)
+    cues = find_cues(doc, inside, lambda offset: any(a <= offset < b for a, b in datelines))
     sents = list(doc.sents)
     cues = [
-        c if c.speaker is None or c.speaker.start >= dateline else replace(c, speaker=None)
+        c if c.speaker is None or not any(a <= c.speaker.start < b for a, b in datelines)
+        else replace(c, speaker=None)
         for c in cues
     ]
     resolver = speaker_resolver(doc, text, inside, cues)
@@ -1182,7 +1265,9 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
             if after < len(sents) and len(sents[after]) <= 6 and sent_starts[after] < para_end:
                 near = by_sentence.get(after, [])
         cue = _choose_cue(piece, near, doc)
-        if cue is not None and _is_short(piece, text) and not _holds(cue, piece):
+        if cue is not None and _is_short(piece, text) and not (
+            _holds(cue, piece) or _introduced(cue, piece, text)
+        ):
             cue = None
         basis = None if cue is None else "clause" if _holds(cue, piece) else "near"
         if cue is None and not _is_short(piece, text):
@@ -1297,6 +1382,18 @@ def _first_nonspace(text: str, start: int) -> int:
     while start < len(text) and text[start].isspace():
         start += 1
     return start
+
+
+def _introduced(cue: Cue, piece: Piece, text: str) -> bool:
+    """A short quotation ending in a comma, question or exclamation mark with its cue right
+    after the closing mark ('"The bullying," Fox's Chris Wallace said'): words someone
+    said, not a title or a scare quote."""
+    if cue.span is None or piece.close_mark is None:
+        return False
+    if text[piece.start : piece.end].rstrip()[-1:] not in (",", "?", "!"):
+        return False
+    between = text[piece.close_mark + 1 : cue.span[0]]
+    return 0 <= len(between) <= 60 and not any(ch in between for ch in '.;:!?"“”')
 
 
 def _is_short(piece: Piece, text: str) -> bool:
