@@ -461,6 +461,12 @@ def test_short_quote_ending_in_a_comma_before_its_cue_is_spoken(quotes_of):
         assert _introduced(cue, piece, text) is expected, text
 
 
+def test_name_and_party_before_a_colon_speak(quotes_of):
+    text = ('The hearing went on.\n\nRep. Trey Gowdy (R-S.C.): "I have not heard anyone other '
+            'than you ever cite that figure."')
+    assert [q.speaker for q in quotes_of(text)] == ["Trey Gowdy"]
+
+
 def test_pronoun_object_in_a_setting_is_no_statement(quotes_of):
     text = "Vice-President Mike Pence also defended him in front of the media."
     assert quotes_of(text) == []

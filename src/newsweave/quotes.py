@@ -1211,6 +1211,9 @@ def _name_cue(doc, piece: Piece, paras: Sequence[tuple[int, int]]) -> Cue | None
     candidates = []
     if before.endswith(":"):
         end = p_start + len(before) - 1  # the colon
+        party = re.search(r"\s*\([^()]{1,12}\)\s*$", text[max(p_start, end - 16) : end])
+        if party is not None:  # "Rep. Trey Gowdy (R-S.C.):"
+            end -= len(party.group(0))
         window = doc.char_span(max(p_start, end - 40), end, alignment_mode="contract")
         if window is not None:
             candidates += [e for e in window.ents if e.end_char >= end - 1]
