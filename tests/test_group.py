@@ -455,3 +455,16 @@ def test_grouping_is_the_same_under_any_string_hash_seed(tmp_path) -> None:
                               capture_output=True, text=True, check=True)
         runs.append(json.loads(done.stdout))
     assert runs[0] == runs[1] and len(runs[0]) == len(articles)
+
+
+def test_lead_and_names_leave_the_dateline_out() -> None:
+    grouper = StoryGrouper(embedder=object())  # lead_of reads the text only
+    text = ("OTTAWA, January 12 (Xinhua) -- Canada's central bank left its key interest rate "
+            "unchanged on Wednesday, citing slower growth in the United States and weak prices "
+            "for the oil the country exports, and said it would watch inflation closely.")
+    lead = grouper.lead_of(Article(id="x1", title="", text=text))
+    assert lead.startswith("Canada's central bank")
+    assert "Xinhua" not in lead and "OTTAWA" not in lead
+    plain = "Canada's central bank left its key interest rate unchanged on Wednesday, citing"
+    assert grouper.lead_of(Article(id="x2", title="", text=text.replace(
+        "OTTAWA, January 12 (Xinhua) -- ", ""))).startswith(plain)

@@ -31,7 +31,7 @@ from importlib import resources
 
 import numpy as np
 
-from newsweave.boilerplate import is_known_boilerplate
+from newsweave.boilerplate import is_known_boilerplate, trim_dateline
 from newsweave.models import Article
 from newsweave.settings import GroupSettings
 
@@ -438,7 +438,8 @@ class StoryGrouper:
         self._model = join_model  # the shipped one, loaded at the first decision
         self._minhash_cls = MinHash
         self._permutations = MinHash(num_perm=self.s.minhash_perm, seed=1).permutations
-        self._lsh = MinHashLSH(threshold=self.s.duplicate_jaccard, num_perm=self.s.minhash_perm)
+        self._lsh = MinHashLSH(threshold=min(self.s.duplicate_candidates, self.s.duplicate_jaccard),
+                               num_perm=self.s.minhash_perm)
         self._index = hnswlib.Index(space="ip", dim=384)
         self._capacity = 1024
         self._index.init_index(
@@ -618,6 +619,9 @@ class StoryGrouper:
 
     def _read(self, article: Article) -> _Read:
         body, keys = self._strip(article)
+        # a dateline ("OTTAWA, January 12 (Xinhua) --") says where and when a report was
+        # filed, not what it is about: it would fill the embedded lead and its names
+        body = body[trim_dateline(body):]
         tokens = _tokens(body)
         title = (article.title or "").strip()
         if len(tokens) < self.s.min_content_words:

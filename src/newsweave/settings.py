@@ -164,6 +164,10 @@ class GroupSettings:
     split_event_days: int | None = 30
     #: near-verbatim copy (syndication): MinHash Jaccard of 5-word shingles at or above this
     duplicate_jaccard: float = 0.8
+    #: the MinHash LSH's candidate threshold, below ``duplicate_jaccard`` so that the banding
+    #: (a probabilistic filter) misses few true copies: at 0.8 it found a pair of Jaccard 0.86
+    #: with probability 0.65; each candidate is then checked against ``duplicate_jaccard``
+    duplicate_candidates: float = 0.7
     shingle_words: int = 5
     minhash_perm: int = 64
     #: a sentence/paragraph is boilerplate once seen in this many stories, or in this many

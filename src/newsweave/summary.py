@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from newsweave.boilerplate import is_known_boilerplate, leading_furniture
+from newsweave.boilerplate import is_known_boilerplate, leading_furniture, trim_dateline
 from newsweave.models import Document, Origin, SummarySentence
 from newsweave.settings import (
     DEFAULT_CITATIONS,
@@ -25,23 +25,6 @@ from newsweave.settings import (
     SummarySettings,
 )
 
-#: a dateline opening the first sentence: "WASHINGTON:", "LONDON (AP) _", "New York [USA],
-#: Mar. 3 (ANI):", "PHOENIX _", "BEIJING, March 3 (Reuters) -"
-_DATELINE = re.compile(
-    r"^\s*(?:date\s+\d{4}-\d{2}-\d{2}\s+)?"
-    r"(?:[A-Z][A-Za-z.\-']*(?:\s+[A-Z][A-Za-z.\-']*){0,3}"
-    r"(?:\s*\[[^\]]{1,30}\])?(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
-    r"(?:\s*\([A-Za-z .\-]{1,30}\))?\s*(?::|_{1,2}|--|—|–|-)\s+)"
-)
-_DATE_STAMP = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s+")
-#: a wire dateline's agency mark ("CHICAGO, Jan 6 (Reuters) -", "London (CNN)"): a lead
-#: sentence's text before it is page furniture (highlights, bullets, a byline, a caption)
-_AGENCY_MARK = re.compile(
-    r"\((?:Reuters|AP|AFP|CNN|UPI|Bloomberg|dpa|Xinhua)\)\s*(?:[-—–:]+|_{1,2})?\s+(?=[A-Z“\"])"
-)
-#: how far into a lead sentence an agency mark still opens the story
-_AGENCY_REACH = 400
-_UPPER_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]+$")
 #: discourse openers that need the sentence before them
 _DANGLING_OPENERS = frozenset(
     "but and or so yet however still also moreover furthermore besides instead meanwhile "
@@ -80,25 +63,6 @@ class Candidate:
     compressed: bool = False
     #: share of the whole sentence's words a compressed form keeps (1 for a whole sentence)
     kept: float = 1.0
-
-
-def trim_dateline(text: str) -> int:
-    """Characters of a leading dateline ("WASHINGTON:", "LONDON (AP) _") to cut; with a wire
-    agency's mark further in ("* Highlights * By Julie Steenhuysen CHICAGO, Jan 6 (Reuters) -
-    U.S. researchers ..."), everything up to the story's first word."""
-    mark = _AGENCY_MARK.search(text, 0, _AGENCY_REACH)
-    if mark is not None and '"' not in text[: mark.start()] and "“" not in text[: mark.start()]:
-        return mark.end()
-    m = _DATELINE.match(text)
-    if not m:
-        stamp = _DATE_STAMP.match(text)  # a bare "date 2017-03-02" left by plain-text ingest
-        return stamp.end() if stamp else 0
-    head = m.group(0)
-    core = re.sub(r"[\[(].*$", "", head).strip(" :_-—–,")
-    # accept all-caps place names, or anything with an agency/bracket marker
-    if _UPPER_DATELINE.match(core) or "(" in head or "[" in head or head.lower().startswith("date"):
-        return len(head)
-    return 0
 
 
 def is_dangling(text: str) -> bool:

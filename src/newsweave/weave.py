@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from newsweave.analyze import analyze
+from newsweave.boilerplate import trim_dateline
 from newsweave.coverage import build_coverage
 from newsweave.entities import resolve_entities
 from newsweave.errors import InputError
@@ -14,7 +15,7 @@ from newsweave.group import find_copies
 from newsweave.models import Article, Brief, Cluster, Document, Source, StoryInfo
 from newsweave.quotes import group_quotes
 from newsweave.settings import DEFAULT_SUMMARY
-from newsweave.summary import summarize, trim_dateline
+from newsweave.summary import summarize
 from newsweave.timeline import build_timeline
 
 HEADLINE_WORDS = 16
