@@ -468,3 +468,21 @@ def test_lead_and_names_leave_the_dateline_out() -> None:
     plain = "Canada's central bank left its key interest rate unchanged on Wednesday, citing"
     assert grouper.lead_of(Article(id="x2", title="", text=text.replace(
         "OTTAWA, January 12 (Xinhua) -- ", ""))).startswith(plain)
+
+
+def test_story_evicted_while_joined_is_not_split(embedder) -> None:
+    """An undated copy joins a story whose last dated report has just left the window: the
+    window evicts the story in the same step, and a split check on it then would make a live
+    story of freed index slots (a store's saved state could no longer be written)."""
+    from newsweave.grouping_state import ResumableGrouper, dump_state
+
+    settings = GroupSettings(window_days=10, max_active_articles=2, split_checks=(2,),
+                             split_probability=1.01, split_min_part=1)
+    grouper = ResumableGrouper(settings, embedder=embedder)
+    copy = Article(id="q1-undated", title=QUAKE[0].title, text=QUAKE[0].text)
+    later = Article(id="v-late", title=VOTE[0].title, text=VOTE[0].text, published="2024-06-01")
+    out = grouper.add_many([QUAKE[0], later, copy])
+    assert out[2].duplicate_of == "q1"
+    for story in grouper._stories.values():
+        assert all(slot in grouper._slot_article for slot in story.slots)
+    dump_state(grouper)  # raised KeyError before

@@ -810,8 +810,10 @@ class StoryGrouper:
         self._join(p, story, duplicate[1] if duplicate else None)
         self._after(p, story, duplicate is not None)
         assigned = StoryAssignment(p.article.id, story.id, duplicate[1] if duplicate else None)
+        # the window may have just evicted the story (an undated report joining a story whose
+        # last dated one left the window): a split would then make a story of freed slots
         if forced is None and story.members is not None and \
-                len(story.members) in self.s.split_checks:
+                len(story.members) in self.s.split_checks and self._stories.get(story.id) is story:
             moved = self._split(story)
             if moved is not None and p.article.id in moved:
                 assigned = StoryAssignment(p.article.id, moved[p.article.id],
