@@ -102,6 +102,7 @@ def trim_dateline(text: str) -> int:
     head = m.group(0)
     core = re.sub(r"[\[(].*$", "", head).strip(" :_-—–,")
     # accept all-caps place names, or anything with an agency/bracket marker
-    if _UPPER_DATELINE.match(core) or "(" in head or "[" in head or head.lower().startswith("date"):
+    if _UPPER_DATELINE.match(core) or "(" in head or "[" in head or \
+            head.lstrip().lower().startswith("date"):
         return len(head)
     return 0

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from newsweave.boilerplate import trim_dateline
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
 from newsweave.models import Document, Entity, Quote, QuoteMention, QuoteVariant
@@ -530,6 +531,12 @@ def _name_run_end(doc, i: int) -> int:
     return j
 
 
+#: quotation-mark tokens: double marks, and the doubled apostrophe of straight-quoted text
+_MARK_TOKENS = frozenset(QUOTE_MARKS | {"''"})
+#: tokens that can close a quotation right before an inverted cue ('"...," said X')
+_CLOSING_MARKS = _MARK_TOKENS | {"’", "'"}
+
+
 def _adjacent_source(verb, skip):
     """A source next to a speech verb that the parser gave no subject, the verb right after
     a quotation: inverted ('"...," said David Brock, a ...'; '"...," read the statement') or
@@ -539,16 +546,14 @@ def _adjacent_source(verb, skip):
     before = verb.i - 1
     while before >= 0 and doc[before].is_space:
         before -= 1
-    if before < 1 or not (doc[before].text in QUOTE_MARKS or doc[before].text in "”’'"
-                          or doc[before].text == "''"):
+    if before < 1 or doc[before].text not in _CLOSING_MARKS:
         # preposed: '"...," NAME[, apposition,] said', no verb between
         j = before
-        while j >= 0 and verb.i - j <= 16 and doc[j].text not in QUOTE_MARKS and (
-            doc[j].text != "''" and doc[j].pos_ not in ("VERB", "AUX")
-            and doc[j].text not in ".;:!?"
+        while j >= 0 and verb.i - j <= 16 and doc[j].text not in _MARK_TOKENS and (
+            doc[j].pos_ not in ("VERB", "AUX") and doc[j].text not in ".;:!?"
         ):
             j -= 1
-        if j < 0 or verb.i - j > 16 or not (doc[j].text in QUOTE_MARKS or doc[j].text == "''"):
+        if j < 0 or verb.i - j > 16 or doc[j].text not in _MARK_TOKENS:
             return None
         first = doc[j + 1] if j + 1 < verb.i else None
         if first is None or first.pos_ != "PROPN" or skip(first.idx):
@@ -1100,26 +1105,12 @@ def full_name(written: str, offset: int, names: Sequence[tuple[int, str]]) -> st
     return written
 
 
-_DATELINE = re.compile(
-    r"\W*(?:date \S+\s+)?[A-Z][A-Za-z.'\- ]{1,40}?"
-    r"(?:,\s*[A-Z][A-Za-z.]+(?:\s+\d{1,2}(?:,\s*\d{4})?)?){0,2}\s*"
-    r"(?:\([^)]{1,40}\)|\[[^\]]{1,40}\])?\s*(?::|—|–|--|_|-)\s"
-)
 #: lines after the first that may still open with a dateline: a headline (and a byline)
 #: can come before the body's first line when title and text arrive as one
 DATELINE_LINES = 3
-
-
-def dateline_end(text: str) -> int:
-    """End of a leading dateline ("WASHINGTON:", "London (Reuters) -"), else 0: a place
-    that says where the story was filed, never who spoke."""
-    m = _DATELINE.match(text)
-    if not m:
-        return 0
-    head = m.group(0)
-    if re.search(r"\b[A-Z]{3,}\b", head) or "(" in head or "[" in head:
-        return m.end()
-    return 0
+#: end of a leading dateline ("WASHINGTON:", "London (Reuters) -"), else 0: a place that
+#: says where the story was filed, never who spoke (the rule the summary trims by)
+dateline_end = trim_dateline
 
 
 def dateline_spans(text: str) -> list[tuple[int, int]]:
@@ -1128,9 +1119,9 @@ def dateline_spans(text: str) -> list[tuple[int, int]]:
     19 (UPI) —"): a later line opening "TAPPER:" is a transcript's speaker label."""
     spans = []
     for n, (start, end) in enumerate(paragraphs(text)[:DATELINE_LINES]):
-        head = dateline_end(text[start:end]) if n else dateline_end(text)
+        head = dateline_end(text[:end] if n == 0 else text[start:end])
         if head and (n == 0 or not text[start:start + head].rstrip().endswith(":")):
-            spans.append((start if n else 0, start + head if n else head))
+            spans.append((0 if n == 0 else start, start + head if n else head))
     return spans
 
 
@@ -1241,11 +1232,14 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     pieces = find_pieces(text)
     inside = _quote_lookup(pieces)
     datelines = dateline_spans(text)
-    cues = find_cues(doc, inside, lambda offset: any(a <= offset < b for a, b in datelines))
+
+    def in_dateline(offset: int) -> bool:
+        return any(a <= offset < b for a, b in datelines)
+
+    cues = find_cues(doc, inside, in_dateline)
     sents = list(doc.sents)
     cues = [
-        c if c.speaker is None or not any(a <= c.speaker.start < b for a, b in datelines)
-        else replace(c, speaker=None)
+        replace(c, speaker=None) if c.speaker is not None and in_dateline(c.speaker.start) else c
         for c in cues
     ]
     resolver = speaker_resolver(doc, text, inside, cues)
