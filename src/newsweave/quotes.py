@@ -28,6 +28,7 @@ These rules were tuned on the PolNeAR train split; ``benchmarks/quotes.py`` meas
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import re
 import unicodedata
@@ -173,9 +174,13 @@ class Piece:
         return self.close_mark + len(self.mark) if self.close_mark is not None else self.end
 
 
+#: a non-blank line: a line break ends a paragraph in news text
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+
+
 def paragraphs(text: str) -> list[tuple[int, int]]:
     """Spans of the non-blank lines: a line break ends a paragraph in news text."""
-    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+    return [m.span() for m in _LINE.finditer(text)]
 
 
 def _strip_span(text: str, start: int, end: int, chars: str = " \t\r\n") -> tuple[int, int]:
@@ -1118,7 +1123,8 @@ def dateline_spans(text: str) -> list[tuple[int, int]]:
     After the first line only the dash forms count ("Washington (AFP) –", "CLEVELAND, July
     19 (UPI) —"): a later line opening "TAPPER:" is a transcript's speaker label."""
     spans = []
-    for n, (start, end) in enumerate(paragraphs(text)[:DATELINE_LINES]):
+    first = itertools.islice(_LINE.finditer(text), DATELINE_LINES)  # not every paragraph
+    for n, (start, end) in enumerate(m.span() for m in first):
         head = dateline_end(text[:end] if n == 0 else text[start:end])
         if head and (n == 0 or not text[start:start + head].rstrip().endswith(":")):
             spans.append((0 if n == 0 else start, start + head if n else head))
