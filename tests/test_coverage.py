@@ -18,6 +18,7 @@ from newsweave.coverage import (
     find_shared_passages,
     find_spelling_discrepancies,
     find_unique,
+    hands_over,
     is_trivial,
     number_value,
     speaker_key,
@@ -309,6 +310,33 @@ def test_unique_uses_the_callers_support_test():
     )
     assert len(find_unique(docs)) == 2
     assert find_unique(docs, support=lambda doc, i, other: True) == ()
+
+
+def test_a_sentence_that_hands_over_to_a_quotation():
+    said = "Asked whether the minister would resign, the spokesman said."
+    assert hands_over(said, '"Not this week."')
+    assert hands_over("Asked about it, she told reporters:", "“We will see.”")
+    assert not hands_over(said, "The bridge reopened on Monday.")  # nothing quoted next
+    assert not hands_over(said, None)
+    # the quotation is in the sentence itself
+    assert not hands_over('"We will rebuild," the spokesman said.', '"By spring."')
+    # the verb does not end the sentence: the content is in it
+    assert not hands_over("The spokesman said the bridge would reopen.", '"By spring."')
+
+
+def test_unique_fact_shown_with_the_quotation_it_introduces():
+    docs = _analyze(
+        "Floods closed the Leeds bridge on Sunday. Asked when it would reopen, the council "
+        'leader said. "Not before the spring, and only if the rain stops." Engineers from '
+        "three cities arrived on Monday to inspect the damaged supports.",
+        "Floods closed the Leeds bridge on Sunday.",
+    )
+    (unique,) = find_unique(docs)
+    said = [s for s in unique.sentences if "council leader said" in s]
+    assert said == ['Asked when it would reopen, the council leader said. "Not before the '
+                    'spring, and only if the rain stops."']
+    # the quotation is not listed a second time on its own
+    assert sum("Not before the spring" in s for s in unique.sentences) == 1
 
 
 def test_trivial_sentences():

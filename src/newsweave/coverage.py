@@ -476,6 +476,41 @@ def is_trivial(text: str, min_words: int = DEFAULT_COVERAGE.min_unique_words) ->
     return stripped[-1] not in ".!?\"”')" and not stripped[-1].isalnum()
 
 
+#: a sentence that ends on its speech verb ("..., the President said.") and quotes nothing
+_ENDS_ON_VERB = re.compile(
+    r"\b(?:said|says|told\s+(?:\w+\s+){0,2}?\w+|added|asked|replied|responded|answered|"
+    r"wrote|stated|declared|insisted|tweeted)\s*[.:]\s*$",
+    re.I,
+)
+_QUOTE_MARKS = "\"“”"
+
+
+def hands_over(text: str, following: str | None) -> bool:
+    """True when ``text`` introduces a quotation that the next sentence holds ("When asked
+    if he should recuse himself, the President said." + '"I don't think so."'): shown alone,
+    it reports that something was said but not what."""
+    return (
+        following is not None
+        and following.lstrip()[:1] in _QUOTE_MARKS
+        and not any(mark in text for mark in _QUOTE_MARKS)
+        and _ENDS_ON_VERB.search(text) is not None
+    )
+
+
+def _with_its_quote(document: Document, index: int) -> str:
+    """The sentence as a reader should see it: with the quotation it hands over to."""
+    sentence = document.sentences[index]
+    if index + 1 < len(document.sentences):
+        following = document.sentences[index + 1]
+        whole = document.article.text[sentence.start : following.end]
+        gap = document.article.text[sentence.end : following.start]
+        if "\n" not in gap and whole.startswith(sentence.text) and hands_over(
+            sentence.text, following.text
+        ):
+            return whole
+    return sentence.text
+
+
 def _informativeness(document: Document, index: int) -> tuple[int, int]:
     """More named entities and numbers first, then longer."""
     sentence = document.sentences[index]
@@ -534,10 +569,14 @@ def find_unique(
         ]
         best = sorted(unique, key=lambda i: _informativeness(doc, i), reverse=True)
         keep = sorted(best[: settings.unique_per_source])
+        # a quotation shown with the sentence that hands over to it is not listed again
+        keep = [i for i in keep if not (i - 1 in keep and _with_its_quote(doc, i - 1)
+                                        != doc.sentences[i - 1].text)]
         if keep:
             out.append(
                 UniqueFacts(
-                    source=doc.article.id, sentences=tuple(doc.sentences[i].text for i in keep)
+                    source=doc.article.id,
+                    sentences=tuple(_with_its_quote(doc, i) for i in keep),
                 )
             )
     return tuple(out)
