@@ -541,6 +541,22 @@ def test_brief_quotes_ranked_with_confidence_and_doubtful_flagged(nlp):
     assert doubtful[0].confidence == 0.0
 
 
+def test_reported_clause_and_its_quoted_tail_are_one_statement(nlp):
+    """A direct piece that ends the reported clause (its closing stop inside the marks, past
+    the clause's end) is the same statement: listed once, as the reported clause, which
+    holds the piece's subject; the page does not put the reported words in quote marks."""
+    from newsweave.render import _is_direct
+
+    text = ("The council met on Monday.\n\nHer spokeswoman Maria Lopez said there was nothing "
+            "“misleading about her answer” because she “was asked about the budget for next "
+            "year, not about the contracts she signed as a member of the committee.”")
+    quotes = group_quotes([_variant_doc("a", text, nlp)])
+    lopez = [q for q in quotes if "was asked about the budget" in q.text]
+    assert len(lopez) == 1
+    assert lopez[0].text.startswith("there was nothing")
+    assert not _is_direct(lopez[0])
+
+
 def test_quote_inside_a_clause_is_its_subjects(quotes_of):
     text = ("Dr. Muhammad Babar pondered who, without Ali, might “testify for our innocence in "
             "this season of witch hunting.”")

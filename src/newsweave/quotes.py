@@ -1715,11 +1715,15 @@ def _speakers_clash(a: _Item, b: _Item) -> bool:
 
 def _joinable(a: _Item, b: _Item) -> bool:
     if a.source == b.source:
-        # within one article: a piece inside the reported clause it belongs to
+        # within one article: a piece inside the reported clause it belongs to; overlapping
+        # under one cue ('he said there was nothing "misleading" because he "was asked ..."')
+        # they are one statement even when the piece's closing stop lies past the clause
         ma, mb = a.mention, b.mention
         inner = ma.start >= mb.start and ma.end <= mb.end
         outer = mb.start >= ma.start and mb.end <= ma.end
-        return (inner or outer) and ma.direct != mb.direct
+        same_cue = ma.cue_start is not None and ma.cue_start == mb.cue_start and (
+            ma.start < mb.end and mb.start < ma.end)
+        return (inner or outer or same_cue) and ma.direct != mb.direct
     short = min(len(a.tokens), len(b.tokens))
     if short < MIN_FRAGMENT_TOKENS and not (a.entity and a.entity == b.entity):
         return False
@@ -1823,7 +1827,10 @@ def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
     kept = [item for item in members if not _dropped(item, members)] or list(members)
     longest = max(len(i.tokens) for i in kept)
     # the fullest verbatim form: a direct quote unless it is only a fragment of the statement
-    best = max(kept, key=lambda i: (i.mention.direct and 2 * len(i.tokens) >= longest,
+    # (shorter than half of it, or a clause's tail that opens in lower case: 'because he
+    # "was asked ..."' reads whole only in the reported clause around it)
+    best = max(kept, key=lambda i: (i.mention.direct and 2 * len(i.tokens) >= longest
+                                    and not (len(kept) > 1 and i.mention.text[:1].islower()),
                                     len(i.tokens)))
     entity_votes = Counter(i.entity for i in members if i.entity)
     entity_id = entity_votes.most_common(1)[0][0] if entity_votes else None

@@ -120,7 +120,10 @@ def render_markdown(brief: Brief) -> str:
 
 
 def _is_direct(quote: Quote) -> bool:
-    return any(v.direct for v in quote.sources)
+    """Whether the text shown is a quotation: the variant it was taken from says (a
+    reported clause around a direct piece is still reported speech)."""
+    shown = [v.direct for v in quote.sources if v.text == quote.text]
+    return shown[0] if shown else any(v.direct for v in quote.sources)
 
 
 def _quote_sources(quote: Quote) -> list[str]:

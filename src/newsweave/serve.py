@@ -380,7 +380,9 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
         ]
         outlets = list(dict.fromkeys(v["label"] for v in variants))
         quotes.append({"speaker": q.get("speaker") or "unattributed", "text": q.get("text", ""),
-                       "direct": any(v["direct"] for v in variants),
+                       "direct": next((v["direct"] for v in variants
+                                       if v["text"] == q.get("text", "")),
+                                      any(v["direct"] for v in variants)),
                        "outlets": outlets, "variants": variants,
                        "low": bool(q.get("low_confidence"))})
 
