@@ -11,7 +11,7 @@ from newsweave.models import (
     SummarySentence,
     TimelineEntry,
 )
-from newsweave.render import render, timeline_svg
+from newsweave.render import render, reported_text, timeline_svg
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -96,3 +96,19 @@ def test_who_said_what_cites_each_source_once_and_folds_doubtful_speakers():
     body = page[page.index("Who said what"):fold]
     assert body.count("[1]</a>") == 1 and body.count("[2]</a>") == 1
     assert '"low_confidence": true' in render(b, "json")
+
+
+def test_reported_statement_shown_without_its_joining_that():
+    assert reported_text("that the meetings took place") == "the meetings took place"
+    assert reported_text("That is false") == "That is false"  # a sentence's own "That"
+    assert reported_text("that") == "that"
+    b, texts = brief()
+    spoke = Quote(speaker="Ann Lee", text="that the levee was old", sources=(
+        QuoteVariant(source="a", text="that the levee was old", direct=False),
+        QuoteVariant(source="a", text="old", direct=True)), confidence=0.9)
+    b = Brief(b.story, b.sources, b.summary, (spoke,), b.entities, b.timeline, b.coverage)
+    md = render(b, "markdown")
+    # reported, though a piece of it is quoted: the variant shown decides
+    assert "*(reported)* the levee was old" in md and "“that" not in md
+    assert "<i>(reported) the levee was old</i>" in render(b, "html", texts=texts)
+    assert '"text": "that the levee was old"' in render(b, "json")  # the contract keeps it

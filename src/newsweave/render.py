@@ -126,6 +126,13 @@ def _is_direct(quote: Quote) -> bool:
     return shown[0] if shown else any(v.direct for v in quote.sources)
 
 
+def reported_text(text: str) -> str:
+    """Reported speech as a reader takes it after "(reported)": without the "that" that joined
+    it to its verb ("that the meetings took place" -> "the meetings took place"). The
+    contract's text keeps the span as annotated corpora mark it, "that" included."""
+    return text[5:].lstrip() if text.startswith("that ") and len(text.split()) > 2 else text
+
+
 def _quote_sources(quote: Quote) -> list[str]:
     """Each source once, in the order its variants come (a source quoting a statement in two
     pieces is still one citation)."""
@@ -147,7 +154,8 @@ def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
                 out += ["", "*Speaker uncertain:*", ""]
             for q in group:
                 marks = _marks(_quote_sources(q), numbers)
-                said = f"“{md(q.text)}”" if _is_direct(q) else f"*(reported)* {md(q.text)}"
+                said = (f"“{md(q.text)}”" if _is_direct(q)
+                        else f"*(reported)* {md(reported_text(q.text))}")
                 out.append(f"- **{md(q.speaker or 'unattributed')}**: {said} {marks}")
     if brief.entities:
         out += ["", "## Who and what", ""]
@@ -276,7 +284,8 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
                 out.append(f"</ul><details class=doubtful><summary>{len(group)} with an "
                            "uncertain speaker</summary><ul class=quotes>")
             for q in group:
-                said = f"“{esc(q.text)}”" if _is_direct(q) else f"<i>(reported) {esc(q.text)}</i>"
+                said = (f"“{esc(q.text)}”" if _is_direct(q)
+                        else f"<i>(reported) {esc(reported_text(q.text))}</i>")
                 out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>: {said} "
                            f"<sup>{cite(_quote_sources(q))}</sup></li>")
         out.append("</ul></details>" if doubtful else "</ul>")
