@@ -666,6 +666,18 @@ def test_story_view_resolves_citations_without_origin() -> None:
     assert marked_b == ["The vote failed, Alpha said on Monday."]
 
 
+def test_story_view_reads_a_statement_as_its_shown_form() -> None:
+    a = Article("a", "Lee said that the levee was \u201cold\u201d.")
+    brief = {"sources": [{"id": "a"}], "summary": [],
+             "quotes": [{"speaker": "Ann Lee", "text": "that the levee was \u201cold\u201d",
+                         "sources": [{"source": "a", "text": "that the levee was \u201cold\u201d",
+                                      "direct": False},
+                                     {"source": "a", "text": "old", "direct": True}]}]}
+    (quote,) = story_view(brief, [a])["quotes"]
+    assert quote["direct"] is False  # reported, though a piece of it is quoted
+    assert quote["text"] == "the levee was \u201cold\u201d"
+
+
 def doubtful_brief(articles: Sequence[Article], story_id: str) -> Brief:
     """The hand brief plus a quote whose speaker is doubtful (it comes last, as weave ranks)."""
     base = hand_brief(articles, story_id)

@@ -11,7 +11,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from newsweave.models import (
@@ -119,11 +119,17 @@ def render_markdown(brief: Brief) -> str:
     return "\n".join(lines) + "\n"
 
 
+def shown_as_quote(text: str, forms: Iterable[tuple[str, bool]]) -> bool:
+    """Whether a statement's ``text`` is a quotation: the form (text, direct) it was taken
+    from says, so a reported clause around a quoted piece is still reported speech; any
+    direct form when none matches."""
+    forms = list(forms)
+    return next((direct for form, direct in forms if form == text),
+                any(direct for _, direct in forms))
+
+
 def _is_direct(quote: Quote) -> bool:
-    """Whether the text shown is a quotation: the variant it was taken from says (a
-    reported clause around a direct piece is still reported speech)."""
-    shown = [v.direct for v in quote.sources if v.text == quote.text]
-    return shown[0] if shown else any(v.direct for v in quote.sources)
+    return shown_as_quote(quote.text, ((v.text, v.direct) for v in quote.sources))
 
 
 def reported_text(text: str) -> str:

@@ -56,7 +56,7 @@ from newsweave.errors import InputError
 from newsweave.jobs import JobProcess
 from newsweave.models import Article, Brief
 from newsweave.outlets import UNRATED, Member, OutletMatcher, story_coverage
-from newsweave.render import reported_text
+from newsweave.render import reported_text, shown_as_quote
 
 log = logging.getLogger("newsweave.serve")
 
@@ -380,9 +380,8 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
             for v in q.get("sources") or []
         ]
         outlets = list(dict.fromkeys(v["label"] for v in variants))
-        direct = next((v["direct"] for v in variants if v["text"] == q.get("text", "")),
-                      any(v["direct"] for v in variants))
         text = q.get("text", "")
+        direct = shown_as_quote(text, ((v["text"], v["direct"]) for v in variants))
         quotes.append({"speaker": q.get("speaker") or "unattributed",
                        "text": text if direct else reported_text(text),
                        "direct": direct,
