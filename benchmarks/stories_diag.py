@@ -11,15 +11,17 @@ fold that is scored would be fitted to it (issue 15).
 the F1 if every predicted story were moved whole into the one holding most of its labelled
 story (a perfect story merge), if every predicted story were cut by label (a perfect split),
 if only one-article stories were moved (a perfect late re-offer of singletons), and how well
-two story-level similarities (MiniLM centroid cosine, TF-IDF centroid cosine) tell predicted
-stories of one labelled story from the rest (ROC AUC over all pairs, and F1 after merging the
-most similar pairs). Stories that left the time window are kept for it (eviction off), which
-moves the grouping itself a little.
+story-level similarities (MiniLM centroid cosine, TF-IDF centroid cosine, IDF-weighted name
+cosine, overlap of the ten most frequent names, and the mean of centroid and name cosine)
+tell predicted stories of one labelled story from the rest (ROC AUC over all pairs, and F1
+after merging the most similar pairs). Stories that left the time window are kept for it
+(eviction off), which moves the grouping itself a little.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 from collections import Counter, defaultdict
@@ -134,6 +136,16 @@ def ceilings(articles, labels, model, embedder, settings: GroupSettings) -> dict
     vecs = np.stack([s.vector_sum / max(float(np.linalg.norm(s.vector_sum)), 1e-9)
                      for s in stories])
     emb = vecs @ vecs.T
+    # the stories' names as IDF-weighted vectors (log counts) and their ten most frequent
+    # names: does naming the same people and places tell a topic's fragments apart from
+    # look-alike events?
+    def name_idf(key: int) -> float:
+        return math.log((grouper._docs + 1.0) / (grouper._entity_df[key] + 1.0)) + 1.0
+
+    names = [{k: (1.0 + math.log(c)) * name_idf(k) for k, c in s.entities.items()}
+             for s in stories]
+    name_norms = [math.sqrt(sum(v * v for v in n.values())) for n in names]
+    tops = [{k for k, _ in s.entities.most_common(10)} for s in stories]
     pairs, same, sims = [], [], []
     for i, a in enumerate(stories):
         for j in range(i + 1, len(stories)):
@@ -142,9 +154,17 @@ def ceilings(articles, labels, model, embedder, settings: GroupSettings) -> dict
             norm = a.terms_norm * b.terms_norm
             pairs.append((ids[i], ids[j]))
             same.append(majority[ids[i]] == majority[ids[j]])
-            sims.append((float(emb[i, j]), dot / norm if norm else 0.0))
+            name_norm = name_norms[i] * name_norms[j]
+            name_cos = sum(w * names[j].get(k, 0.0) for k, w in names[i].items()) / name_norm \
+                if name_norm else 0.0
+            smaller = min(sum(map(name_idf, tops[i])), sum(map(name_idf, tops[j]))) or 1.0
+            top_overlap = sum(map(name_idf, tops[i] & tops[j])) / smaller
+            sims.append((float(emb[i, j]), dot / norm if norm else 0.0, name_cos, top_overlap,
+                         0.5 * float(emb[i, j]) + 0.5 * name_cos))
     same_arr, sim_arr = np.array(same), np.array(sims)
-    for col, name in ((0, "centroid cosine"), (1, "TF-IDF centroid cosine")):
+    for col, name in enumerate(("centroid cosine", "TF-IDF centroid cosine", "name cosine",
+                                "top-10 name overlap (IDF share of the smaller story's)",
+                                "mean of centroid and name cosine")):
         if same_arr.any() and not same_arr.all():
             out[f"{name}: AUC"] = round(float(roc_auc_score(same_arr, sim_arr[:, col])), 3)
         order = np.argsort(-sim_arr[:, col])
