@@ -9,9 +9,11 @@ import pytest
 from newsweave.models import Article, Document
 from newsweave.timeline import (
     build_timeline,
+    clause_depth,
     date_sort_key,
     dateline_length,
     extract_timexes,
+    main_dates,
     resolve_ago,
     resolve_day_month,
     resolve_month,
@@ -59,6 +61,13 @@ SMALL = {
         "2017-03-02",
         "WASHINGTON (Reuters) - Senator Jeff Sessions met the Russian ambassador in September in "
         "his office. Large protests were held in 2015 across the state.",
+    ),
+    "h": (
+        "2017-03-02",
+        "Pelosi on Wednesday called for him to resign following a report that he did not "
+        "disclose two conversations last year. "
+        "He met the ambassador twice, in July at the convention, and in September in his "
+        "office.",
     ),
     "e": (
         "2017-03-03",
@@ -260,6 +269,28 @@ def test_timeline_keeps_distinct_events_of_one_date_apart(small_documents):
     assert len(jan10) == 2  # the testimony and the officials' meeting are two events
 
 
+def test_a_date_in_a_side_clause_does_not_date_the_sentence(small_documents):
+    document = small_documents["h"]
+    depths = {t.text: clause_depth(document.doc, t.start, t.end) for t in document.timexes}
+    assert depths["Wednesday"] < depths["last year"]
+    timeline = build_timeline([document])
+    by_date = {e.date: e.text for e in timeline}
+    # Pelosi's call is Wednesday's event; "last year" dates the conversations, not the call
+    assert by_date["2017-03-01"].startswith("Pelosi on Wednesday")
+    assert "2016" not in by_date
+    # two dates joined in the main clause both date it
+    assert by_date["2016-07"].startswith("He met the ambassador twice")
+    assert by_date["2016-09"].startswith("He met the ambassador twice")
+
+
+def test_main_dates_keeps_everything_without_a_parse(small_documents):
+    parsed = small_documents["h"]
+    bare = Document(article=parsed.article, sentences=parsed.sentences,
+                    timexes=parsed.timexes, doc=None)
+    assert main_dates(bare, bare.timexes) == list(bare.timexes)
+    assert len(main_dates(parsed, parsed.timexes)) == len(parsed.timexes) - 1
+
+
 def test_example_timeline(example_documents):
     timeline = build_timeline(example_documents)
     by_date: dict[str, list[str]] = {}
@@ -274,6 +305,8 @@ def test_example_timeline(example_documents):
     assert any('"total" confidence' in t for t in by_date["2017-03-02"])
     assert any("according to AP on Thursday" in t for t in by_date["2017-03-02"])
     assert any("last year" in t for t in by_date["2016"])
+    # Pelosi's call is listed on Wednesday only, not under the "last year" of its side clause
+    assert not any("Pelosi on Wednesday" in t for t in by_date["2016"])
     assert any("Flynn" in t and "last month" in t for t in by_date["2017-02"])
     assert any("early 2017" in t for t in by_date["2017"])
     ids = [d.article.id for d in example_documents]

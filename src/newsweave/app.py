@@ -38,8 +38,9 @@ BRIEF_WORDS = DEFAULT_SUMMARY.words
 #: core): each process loads spaCy and MiniLM once, seconds of work a few stories do not repay
 STORIES_PER_WORKER = 8
 #: what a brief's fingerprint hashes besides its inputs: bump when weaving code changes its
-#: output, so every stored brief counts as stale
-WEAVE_VERSION = 1
+#: output, so every stored brief counts as stale. 2: a date in a side clause no longer dates
+#: its sentence in the timeline; one statement per reported clause and its quoted tail
+WEAVE_VERSION = 2
 
 
 # --------------------------------------------------------------------------- articles

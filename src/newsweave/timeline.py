@@ -477,7 +477,7 @@ def _governing_verb(token) -> tuple[object | None, bool]:
     a bare gerund ("will sell toys starting May 3") the verb that carries the tense. The flag
     says an infinitive hung on a verb of intent ("prepared to meet Wednesday"): ahead."""
     for _ in range(4):
-        if token.pos_ in ("VERB", "AUX") or token.head is token:
+        if token.pos_ in ("VERB", "AUX") or token.head.i == token.i:
             break
         token = token.head
     if token.pos_ not in ("VERB", "AUX"):
@@ -487,7 +487,7 @@ def _governing_verb(token) -> tuple[object | None, bool]:
         own_aux = [c for c in token.children if c.dep_ in ("aux", "auxpass")]
         infinitive = token.tag_ == "VB" and own_aux and all(c.tag_ == "TO" for c in own_aux)
         gerund = token.tag_ == "VBG" and not own_aux  # "will sell toys starting May 3"
-        if not (infinitive or gerund) or token.head is token:
+        if not (infinitive or gerund) or token.head.i == token.i:
             break
         if token.head.pos_ not in ("VERB", "AUX"):
             break
@@ -732,19 +732,63 @@ def _timexes(document: Document) -> Iterable[Timex]:
     return document.timexes or extract_timexes(document)
 
 
+#: of the dates in one sentence, those hanging this many steps deeper in the parse than the
+#: one nearest the main verb date a side event, not the sentence's: one step allows a second
+#: date joined to the first ("in July ..., and in September")
+SIDE_DATE_DEPTH = 2
+
+
+def clause_depth(doc, start: int, end: int) -> int | None:
+    """Steps from the expression's head word up to its sentence's root in the parse (None
+    without a parse): how far from the main clause a date hangs."""
+    if doc is None:
+        return None
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return None
+    token, depth = span.root, 0
+    while token.head.i != token.i and depth < 64:
+        token, depth = token.head, depth + 1
+    return depth
+
+
+def main_dates(document: Document, timexes: Sequence[Timex]) -> list[Timex]:
+    """The expressions that date their sentence's own event. A sentence with several dates
+    tells its main event at the one nearest the main verb; a date deep in a side clause dates
+    something else ("Pelosi on Wednesday called for Sessions to resign following the report
+    that he did not disclose two conversations last year" is Wednesday's event, not last
+    year's), so the timeline does not list the sentence under it."""
+    by_sentence: dict[int, list[Timex]] = {}
+    for timex in timexes:
+        by_sentence.setdefault(timex.sentence, []).append(timex)
+    keep: set[int] = set()
+    for group in by_sentence.values():
+        depths = [clause_depth(document.doc, t.start, t.end) for t in group]
+        if len({t.value for t in group}) < 2 or None in depths:
+            keep.update(id(t) for t in group)
+            continue
+        nearest = min(d for d in depths if d is not None)
+        keep.update(id(t) for t, d in zip(group, depths, strict=True)
+                    if d is not None and d < nearest + SIDE_DATE_DEPTH)
+    return [t for t in timexes if id(t) in keep]
+
+
 def build_timeline(documents: Sequence[Document]) -> tuple[TimelineEntry, ...]:
     """One entry per dated event, oldest first. The event is the sentence holding the time
-    expression (dateline trimmed); sentences of the same date that say the same thing
+    expression (dateline trimmed; a date in a side clause does not date it: ``main_dates``);
+    sentences of the same date that say the same thing
     (embedding cosine or content-word overlap) are one entry listing all their sources."""
     events: list[_Event] = []
     for doc_index, document in enumerate(documents):
         seen: set[tuple[int, str]] = set()
-        for timex in _timexes(document):
-            if not document.sentences or (timex.sentence, timex.value) in seen:
+        if not document.sentences:
+            continue
+        dated = [t for t in _timexes(document)
+                 if not _is_stamp(document, t, document.sentences[t.sentence])]
+        for timex in main_dates(document, dated):
+            if (timex.sentence, timex.value) in seen:
                 continue
             sentence = document.sentences[timex.sentence]
-            if _is_stamp(document, timex, sentence):
-                continue
             seen.add((timex.sentence, timex.value))
             text = event_text(sentence)
             if len(content_words(text)) < 2:
