@@ -541,6 +541,21 @@ def test_brief_quotes_ranked_with_confidence_and_doubtful_flagged(nlp):
     assert doubtful[0].confidence == 0.0
 
 
+def test_an_indefinite_pronoun_is_no_speaker_a_reader_can_use(nlp):
+    """"Some reported that ..., while others said ..." names no one: both statements are
+    folded away as doubtful, however their cue was found."""
+    doc = _variant_doc("a", "Police said two bombs exploded near the route on Sunday. Some "
+                       "said the devices went off after the riders passed, while others said "
+                       "they were detonated before the riders passed.", nlp)
+    speakers = {q.speaker for q in doc.quotes}
+    assert {"Some", "others"} <= speakers
+    quotes = group_quotes([doc])
+    by_speaker = {q.speaker: q for q in quotes}
+    assert not by_speaker["Police"].low_confidence
+    for who in ("Some", "others"):
+        assert by_speaker[who].low_confidence and by_speaker[who].confidence == 0.0
+
+
 def test_reported_clause_and_its_quoted_tail_are_one_statement(nlp):
     """A direct piece that ends the reported clause (its closing stop inside the marks, past
     the clause's end) is the same statement: listed once, as the reported clause, which

@@ -1509,7 +1509,18 @@ AGENT_NOUNS = frozenset(
     crowd members member democrats republicans conservatives liberals activists protesters
     spokespeople sheriff mayor diplomat diplomats counsel clerk pastor doctor doctors
     physician scientist scientists researcher researchers student students parent parents
-    mother father son daughter wife husband""".split()
+    mother father son daughter wife husband groups delegate delegates veteran veterans
+    scholar scholars hopeful hopefuls tycoon magnate mogul admiral general generals surgeon
+    surgeons neurosurgeon nurse nurses captain colonel sergeant lieutenant envoy envoys
+    children kids fan fans victim victims families couple crowds troops navy parliament
+    legislature cabinet regime authorities authority host hosts pundit pundits""".split()
+)
+#: compounds of "-man"/"-woman" that name a person ("businessman", "congresswoman",
+#: "gunmen"); not these, which only end like them
+_PERSON_COMPOUND = re.compile(r"..+(?:man|men|woman|women|person|people)$")
+_NOT_PERSON_COMPOUNDS = frozenset(
+    "german germans ottoman talisman caiman doberman walkman abdomen specimen regimen "
+    "acumen stamen".split()
 )
 _AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "ent", "ents")
 #: "-ment" nouns name an act or its result (achievements, payments), never someone who
@@ -1530,14 +1541,24 @@ def written_speaker(mention: QuoteMention, text: str) -> str | None:
     return text[mention.speaker_start : mention.speaker_end]
 
 
+#: indefinite pronouns: "some said ..., others said ..." tells a reader no one in particular
+INDEFINITE_SOURCES = frozenset(
+    """some others many most several few both all one another someone somebody anyone
+    anybody everyone everybody nobody none each either neither""".split()
+) | {"no one", "the other", "the others", "the rest", "many others", "some others"}
+
+
 def speaker_kind(mention: QuoteMention, text: str) -> str:
     """How the speaker is given: ``named`` (a name), ``described`` ("a senior official"),
-    ``pronoun`` (resolved to a name), ``unresolved`` (a pronoun left as is) or ``none``."""
+    ``pronoun`` (resolved to a name), ``unresolved`` (a pronoun left as is), ``indefinite``
+    ("others", "some") or ``none``."""
     if not mention.speaker:
         return "none"
     written = written_speaker(mention, text) or mention.speaker
     if written.strip().lower() in PRONOUNS | {"who", "whom"}:
         return "unresolved" if mention.speaker.strip().lower() in PRONOUNS else "pronoun"
+    if " ".join(mention.speaker.lower().split()) in INDEFINITE_SOURCES:
+        return "indefinite"
     words = _bare(mention.speaker)
     return "named" if words and _looks_like_name(" ".join(words)) else "described"
 
@@ -1563,6 +1584,8 @@ def is_agent(speaker: str | None) -> bool | None:
     if head in _NOT_AGENT_SUFFIXED:
         return False
     if head in AGENT_NOUNS:
+        return True
+    if _PERSON_COMPOUND.match(head) and head not in _NOT_PERSON_COMPOUNDS:
         return True
     if head.endswith(_AGENT_SUFFIXES) and not head.endswith(_ABSTRACT_SUFFIXES):
         return True
@@ -1594,9 +1617,10 @@ LOW_CONFIDENCE = 0.5
 
 def mention_confidence(mention: QuoteMention, text: str) -> float:
     """How likely the mention's speaker is right, from how it was found (the table), 0 for
-    none or an unresolved pronoun, lowered when the speaker may be no agent."""
+    none, an unresolved pronoun or an indefinite one (PolNeAR marks "others" as a source, but
+    it tells a reader no one), lowered when the speaker may be no agent."""
     kind = speaker_kind(mention, text)
-    if kind in ("none", "unresolved"):
+    if kind in ("none", "unresolved", "indefinite"):
         return 0.0
     conf = SPEAKER_CONFIDENCE.get(f"{mention.basis}/{kind}", DEFAULT_CONFIDENCE)
     agent = is_agent(mention.speaker)
