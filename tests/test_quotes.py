@@ -556,6 +556,52 @@ def test_an_indefinite_pronoun_is_no_speaker_a_reader_can_use(nlp):
         assert by_speaker[who].low_confidence and by_speaker[who].confidence == 0.0
 
 
+def test_a_pronoun_never_refers_back_to_an_indefinite_source():
+    """"Some said ... She said ...": "she" is the mayor named before, not "Some"."""
+    from newsweave.nlp import get_nlp
+
+    text = ("Mayor Ann Lee met voters on Monday. Some said the plan was wrong. "
+            "She said the vote would pass.")
+    speakers = [(r.speaker, r.text) for r in extract_quotes(get_nlp()(text))]
+    assert ("Ann Lee", "the vote would pass") in speakers
+    alone = [r.speaker for r in extract_quotes(get_nlp()(
+        "Some said the council was wrong. He said the vote would fail."))]
+    assert alone[1] != "Some"
+
+
+def test_a_pointing_pronoun_left_unresolved_is_no_speaker():
+    """A relative "who" or a first-person "me" the resolver could not tie to a name is shown
+    as written, so it gets no confidence: the brief folds it instead of listing "who"."""
+    from newsweave.models import QuoteMention
+    from newsweave.quotes import mention_confidence, speaker_kind
+
+    text = "The farmer, who said the rain came late, left."
+    for written in ("who", "me"):
+        m = QuoteMention(start=22, end=40, text="the rain came late", speaker=written,
+                         direct=False, speaker_start=12, speaker_end=15, basis="clause")
+        assert speaker_kind(m, text) == "unresolved"
+        assert mention_confidence(m, text) == 0.0
+    to_some = QuoteMention(start=22, end=40, text="the rain came late", speaker="Some",
+                           direct=False, speaker_start=12, speaker_end=15, basis="clause")
+    assert speaker_kind(to_some, text) == "indefinite"  # resolved to no one in particular
+    assert mention_confidence(to_some, text) == 0.0
+    resolved = QuoteMention(start=22, end=40, text="the rain came late", speaker="The farmer",
+                            direct=False, speaker_start=12, speaker_end=15, basis="clause")
+    assert speaker_kind(resolved, text) == "pronoun"
+    assert mention_confidence(resolved, text) > 0.5
+
+
+def test_documents_and_records_are_no_agents():
+    from newsweave.quotes import is_agent
+
+    for thing in ("the declaration", "his financial disclosure", "statistics", "the warning",
+                  "a text", "the movie", "negative coverage"):
+        assert is_agent(thing) is False, thing
+    for who in ("the businessman", "the authorities", "a congresswoman", "the delegates",
+                "the Washington Post"):
+        assert is_agent(who) is True, who
+
+
 def test_reported_clause_and_its_quoted_tail_are_one_statement(nlp):
     """A direct piece that ends the reported clause (its closing stop inside the marks, past
     the clause's end) is the same statement: listed once, as the reported clause, which

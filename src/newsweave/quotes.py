@@ -870,12 +870,13 @@ class SpeakerResolver:
             Candidate(p.start, p.text, p.gender, p.subject, p.speaker, chained=p.chained,
                       full=None if p.chained else fullest(n))
             for n in range(max(0, end - LOOK_BACK), end)
-            if not (p := persons[n]).conjoined
+            if not (p := persons[n]).conjoined and not _indefinite(p.text)
         ]
         end = bisect.bisect_left(self.described, before, key=lambda d: d.start)
         found += [
             Candidate(d.start, d.text, None, True, True, described=True)
             for d in self.described[max(0, end - LOOK_BACK):end]
+            if not _indefinite(d.text)
         ]
         return sorted(found, key=lambda c: c.start)
 
@@ -1488,7 +1489,11 @@ NON_AGENT_NOUNS = frozenset(
     tweet tweets release website site page message messages transcript chart map
     model models projection projections estimate estimates tally count result results index
     law laws bill bills rule rules order orders complaint lawsuit indictment ruling decision
-    ad ads headline headlines photo photos image images it this that which what there""".split()
+    ad ads headline headlines photo photos image images it this that which what there
+    statistics test tests declaration declarations warning warnings quote quotes disclosure
+    disclosures coverage text texts code movie movies film films file files questionnaire
+    assessment assessments hearing hearings sheet lesson lessons guideline guidelines
+    advertisement advertisements note notes label labels""".split()
 )
 #: heads of descriptions that name a person or a body of people ("a senior official",
 #: "the administration"); agent suffixes (-er, -or, -ist, -ian) catch most of the rest.
@@ -1541,11 +1546,17 @@ def written_speaker(mention: QuoteMention, text: str) -> str | None:
     return text[mention.speaker_start : mention.speaker_end]
 
 
+#: pronouns that only point at a speaker, like "he": left as written, they name no one
+_REFERRING = frozenset({"who", "whom", "me", "myself"})
 #: indefinite pronouns: "some said ..., others said ..." tells a reader no one in particular
 INDEFINITE_SOURCES = frozenset(
     """some others many most several few both all one another someone somebody anyone
     anybody everyone everybody nobody none each either neither""".split()
 ) | {"no one", "the other", "the others", "the rest", "many others", "some others"}
+
+
+def _indefinite(speaker: str) -> bool:
+    return " ".join(speaker.lower().split()) in INDEFINITE_SOURCES
 
 
 def speaker_kind(mention: QuoteMention, text: str) -> str:
@@ -1554,11 +1565,12 @@ def speaker_kind(mention: QuoteMention, text: str) -> str:
     ("others", "some") or ``none``."""
     if not mention.speaker:
         return "none"
+    if _indefinite(mention.speaker):
+        return "indefinite"  # as written, or what a pronoun was resolved to
     written = written_speaker(mention, text) or mention.speaker
-    if written.strip().lower() in PRONOUNS | {"who", "whom"}:
-        return "unresolved" if mention.speaker.strip().lower() in PRONOUNS else "pronoun"
-    if " ".join(mention.speaker.lower().split()) in INDEFINITE_SOURCES:
-        return "indefinite"
+    if written.strip().lower() in PRONOUNS | _REFERRING:
+        return "unresolved" if mention.speaker.strip().lower() in PRONOUNS | _REFERRING \
+            else "pronoun"
     words = _bare(mention.speaker)
     return "named" if words and _looks_like_name(" ".join(words)) else "described"
 
