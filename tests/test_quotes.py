@@ -569,6 +569,21 @@ def test_a_pronoun_never_refers_back_to_an_indefinite_source():
     assert alone[1] != "Some"
 
 
+def test_a_speaker_keeps_its_hyphenated_words():
+    """"white-haired Yoda", "the study co-author": the parser may hang the hyphenated half
+    elsewhere; the speaker never ends or starts mid-word ("haired Yoda", "study co")."""
+    from newsweave.nlp import get_nlp
+
+    for text, speaker in (
+        ("The white-haired Yoda says that fear is the path to the dark side.",
+         "white-haired Yoda"),
+        ("The study co-author says it is really a lifelong struggle.", "The study co-author"),
+    ):
+        found = extract_quotes(get_nlp()(text))
+        assert [r.speaker for r in found] == [speaker]
+        assert text[found[0].speaker_start:found[0].speaker_end].endswith(speaker.split()[-1])
+
+
 def test_a_pointing_pronoun_left_unresolved_is_no_speaker():
     """A relative "who" or a first-person "me" the resolver could not tie to a name is shown
     as written, so it gets no confidence: the brief folds it instead of listing "who"."""

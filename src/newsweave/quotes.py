@@ -303,6 +303,22 @@ def _containing_entity(token):
     return None
 
 
+_HYPHENS = frozenset({"-", "‐", "–"})
+
+
+def _whole_words(doc, left: int, right: int) -> tuple[int, int]:
+    """Token range ``[left, right)`` widened over words hyphenated to its ends: the parser
+    may hang "white-" or "-author" elsewhere, which left "haired Yoda" and "study co"."""
+    while (left >= 2 and doc[left - 1].text in _HYPHENS and not doc[left - 1].whitespace_
+           and not doc[left - 2].whitespace_ and doc[left - 2].is_alpha):
+        left -= 2
+    while (right + 1 < len(doc) and doc[right].text in _HYPHENS
+           and not doc[right - 1].whitespace_ and not doc[right].whitespace_
+           and doc[right + 1].is_alpha):
+        right += 2
+    return left, right
+
+
 def _noun_phrase(head) -> tuple[int, int]:
     """Token range of a source noun phrase: modifiers on the left, "for/of X" on the right;
     relative clauses and appositions are left out (they describe, they are not the name)."""
@@ -321,7 +337,7 @@ def _noun_phrase(head) -> tuple[int, int]:
         left += 1
     while right > head.i and (doc[right].is_punct or doc[right].is_space):
         right -= 1
-    return left, right + 1
+    return _whole_words(doc, left, right + 1)
 
 
 #: children of a source noun that are no part of its mention: clauses about it
@@ -343,7 +359,8 @@ def _mention_span(token) -> tuple[int, int]:
         right -= 1
     while left < token.i and (doc[left].is_punct or doc[left].is_space):
         left += 1
-    span = doc[left : right + 1]
+    left, end = _whole_words(doc, left, right + 1)
+    span = doc[left:end]
     return span.start_char, span.end_char
 
 
@@ -379,7 +396,7 @@ def _speaker_name(token) -> Speaker:
         left = token.i
         while left > 0 and doc[left - 1].dep_ == "compound" and doc[left - 1].head.i == token.i:
             left -= 1
-        span = doc[left : token.i + 1]
+        span = doc[slice(*_whole_words(doc, left, token.i + 1))]
         return Speaker(span.text, span.start_char, span.end_char)
     left, right = _noun_phrase(token)
     span = doc[left:right]
