@@ -610,7 +610,7 @@ def test_documents_and_records_are_no_agents():
     from newsweave.quotes import is_agent
 
     for thing in ("the declaration", "his financial disclosure", "statistics", "the warning",
-                  "a text", "the movie", "negative coverage"):
+                  "a text", "the movie", "negative coverage", "-", "&;"):
         assert is_agent(thing) is False, thing
     for who in ("the businessman", "the authorities", "a congresswoman", "the delegates",
                 "the Washington Post"):

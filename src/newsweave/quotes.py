@@ -1604,6 +1604,8 @@ def is_agent(speaker: str | None) -> bool | None:
     bodies of people, False for pronouns and documents ("reports"), None when unsure."""
     if not speaker or speaker.strip().lower() in PRONOUNS | _NON_SOURCES:
         return False
+    if not any(c.isalpha() for c in speaker):  # a stray dash or code the parser took
+        return False
     head = _head_word(speaker)
     if head in NON_AGENT_NOUNS:  # before the name test: "Reports" may open a sentence
         return False
