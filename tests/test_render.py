@@ -30,7 +30,8 @@ def brief() -> Brief:
                                  evidence=(Origin("a", start, end), Origin("b", 0, 9))),),
         quotes=(Quote(speaker="Mayor <x>", text="It failed", sources=(
             QuoteVariant(source="a", text="It failed", direct=True),)),),
-        timeline=(TimelineEntry(date="2024-04", text="Rain began <now>", sources=("a",)),
+        timeline=(TimelineEntry(date="2024-04", text="Rain began <now>", sources=("a",),
+                                expression="in April <b>"),
                   TimelineEntry(date="2024-05-01", text="Levee failed", sources=("a", "b"))),
         coverage=Coverage(discrepancies=(Discrepancy(topic="dead <count>", kind="number", claims=(
             Claim(text="3 died", sources=("a",)), Claim(text="4 died", sources=("b",)))),)),
@@ -47,6 +48,7 @@ def test_html_escapes_everything_and_links_evidence():
     assert "href='#s0-1'" in page and "href='#s0-2'" in page
     assert "<mark id='s0-1'>" in page and "<mark id='s0-2'>Levee bro</mark>" in page
     assert "<svg class=timeline-figure" in page
+    assert "(“in April &lt;b&gt;”)" in page  # the words that dated the entry, escaped
 
 
 def texts_of(_b):
@@ -59,6 +61,7 @@ def test_markdown_and_json_carry_all_sections():
     for heading in ("## Summary", "## Who said what", "## Timeline", "## Coverage", "## Sources"):
         assert heading in md
     assert "[1][2]" in md
+    assert "Rain began" in md and "“in April" in md
     import json
 
     data = json.loads(render(b, "json"))

@@ -171,7 +171,7 @@ def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
             out.append(f"- {md(e.name)} ({md(e.type)}){extra} {_marks(e.sources, numbers)}")
     if brief.timeline:
         out += ["", "## Timeline", ""]
-        out += [f"- **{md(t.date)}** {md(t.text)} {_marks(t.sources, numbers)}"
+        out += [f"- **{md(t.date)}** {md(t.text)}{_dated_by(t, md)} {_marks(t.sources, numbers)}"
                 for t in brief.timeline]
     cov = brief.coverage
     if cov.shared_passages or cov.unique or cov.discrepancies:
@@ -308,7 +308,7 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
         out.append(timeline_svg(brief.timeline))
         out.append("<ul class=timeline>")
         for t in brief.timeline:
-            out.append(f"<li><time>{esc(t.date)}</time> {esc(t.text)} "
+            out.append(f"<li><time>{esc(t.date)}</time> {esc(t.text)}{_dated_by(t, esc)} "
                        f"<sup>{cite(t.sources)}</sup></li>")
         out.append("</ul>")
     cov = brief.coverage
@@ -336,6 +336,15 @@ def _day_number(value: str) -> int | None:
         return dt.date(year, month, day).toordinal()
     except (ValueError, IndexError):
         return None
+
+
+def _dated_by(entry: TimelineEntry, escape) -> str:
+    """The words that gave an entry its date (“last year”), as the web reader shows them: a
+    sentence often names more than its own event, and the reader should see which phrase
+    was read."""
+    if not entry.expression or entry.expression.strip() == entry.date:
+        return ""  # "2016" dated by "2016" says nothing more
+    return f" (“{escape(entry.expression)}”)"
 
 
 def timeline_svg(entries: Sequence[TimelineEntry], width: int = 760) -> str:
