@@ -584,6 +584,21 @@ def test_a_speaker_keeps_its_hyphenated_words():
         assert text[found[0].speaker_start:found[0].speaker_end].endswith(speaker.split()[-1])
 
 
+def test_a_free_relative_statement_keeps_its_what():
+    """'at the height of what officials say was a cyber campaign': the statement is "what
+    ... was a cyber campaign" (PolNeAR marks it so), never the subjectless "was a ..."."""
+    from newsweave.nlp import get_nlp
+
+    text = ("It took place at the height of what US intelligence officials say was a Russian "
+            "cyber campaign to upend the race.")
+    found = extract_quotes(get_nlp()(text))
+    assert [(r.speaker, r.text) for r in found] == [
+        ("US intelligence officials",
+         "what US intelligence officials say was a Russian cyber campaign to upend the race")]
+    plain = extract_quotes(get_nlp()("Officials said the plan was dead."))
+    assert [r.text for r in plain] == ["the plan was dead"]
+
+
 def test_a_pointing_pronoun_left_unresolved_is_no_speaker():
     """A relative "who" or a first-person "me" the resolver could not tie to a name is shown
     as written, so it gets no confidence: the brief folds it instead of listing "who"."""

@@ -644,6 +644,8 @@ def find_cues(doc, inside_quote, not_source=None) -> list[Cue]:
             clause[0] <= subject.idx < clause[1]
         ):
             clause = None  # the parse put the name inside what was said
+        if clause is not None and subject is not None:
+            clause = _with_free_relative(subject, clause)
         if clause is None and lemma in SPEECH_LEMMAS and subject is not None:
             clause = _parenthetical_content(tok, subject, sents[sent_index[tok.i]])
         if clause is None and lemma in STANCE_LEMMAS:
@@ -663,6 +665,19 @@ def find_cues(doc, inside_quote, not_source=None) -> list[Cue]:
             )
         )
     return cues
+
+
+def _with_free_relative(subject, clause: tuple[int, int]) -> tuple[int, int]:
+    """'what US officials say was a cyber campaign': the clause's subject is the "what" before
+    the source, so the content starts there (as PolNeAR marks it); without it the statement
+    reads "was a cyber campaign"."""
+    first = subject.left_edge.i
+    if first == 0:
+        return clause
+    before = subject.doc[first - 1]
+    if before.lower_ == "what" and before.idx < clause[0]:
+        return before.idx, clause[1]
+    return clause
 
 
 # --------------------------------------------------------------------------- pronouns
