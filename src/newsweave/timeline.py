@@ -758,19 +758,20 @@ def main_dates(document: Document, timexes: Sequence[Timex]) -> list[Timex]:
     something else ("Pelosi on Wednesday called for Sessions to resign following the report
     that he did not disclose two conversations last year" is Wednesday's event, not last
     year's), so the timeline does not list the sentence under it."""
-    by_sentence: dict[int, list[Timex]] = {}
-    for timex in timexes:
-        by_sentence.setdefault(timex.sentence, []).append(timex)
-    keep: set[int] = set()
+    by_sentence: dict[int, list[int]] = {}
+    for n, timex in enumerate(timexes):
+        by_sentence.setdefault(timex.sentence, []).append(n)
+    side: set[int] = set()  # positions of the timexes that date a side event
     for group in by_sentence.values():
-        depths = [clause_depth(document.doc, t.start, t.end) for t in group]
-        if len({t.value for t in group}) < 2 or None in depths:
-            keep.update(id(t) for t in group)
+        if len({timexes[n].value for n in group}) < 2:
+            continue  # one date (or one date said twice): nothing to choose
+        depths = [clause_depth(document.doc, timexes[n].start, timexes[n].end) for n in group]
+        if None in depths:
             continue
-        nearest = min(d for d in depths if d is not None)
-        keep.update(id(t) for t, d in zip(group, depths, strict=True)
-                    if d is not None and d < nearest + SIDE_DATE_DEPTH)
-    return [t for t in timexes if id(t) in keep]
+        nearest = min(depths)
+        side.update(n for n, d in zip(group, depths, strict=True)
+                    if d >= nearest + SIDE_DATE_DEPTH)
+    return [t for n, t in enumerate(timexes) if n not in side]
 
 
 def build_timeline(documents: Sequence[Document]) -> tuple[TimelineEntry, ...]:
