@@ -1,6 +1,6 @@
 import pytest
 
-from newsweave.boilerplate import is_known_boilerplate, leading_furniture
+from newsweave.boilerplate import is_known_boilerplate, is_page_pointer, leading_furniture
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,20 @@ def test_leading_furniture_is_cut(text, rest):
 )
 def test_sentences_that_only_look_like_furniture_are_kept(text):
     assert leading_furniture(text) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "furniture"),
+    [
+        ("Find more details about cabin availability and prices here.", True),
+        ("Watch the video below.", True),
+        ("The Latest on political turmoil in Britain (all times local): 5:35 p.m.", True),
+        ("If you would like to learn more about plural marriage in Utah, click here.", True),
+        ("(AP Photo/Carolyn Kaster) Obama spoke after Boehner's office issued a statement.", False),
+        ("We will see what happens here.", False),
+        ("He came here to read the book below the bridge.", False),
+        ("Reuters reported that the talks had failed.", False),
+    ],
+)
+def test_page_furniture_is_never_lifted(text, furniture):
+    assert is_page_pointer(text) is furniture

@@ -7,7 +7,6 @@ from newsweave.summary import (
     candidates,
     concept_weights,
     is_dangling,
-    is_page_furniture,
     summarize,
     trim_dateline,
 )
@@ -54,23 +53,6 @@ def test_no_trim_without_dateline(text):
 )
 def test_dangling(text, dangling):
     assert is_dangling(text) is dangling
-
-
-@pytest.mark.parametrize(
-    ("text", "furniture"),
-    [
-        ("Find more details about cabin availability and prices here.", True),
-        ("Watch the video below.", True),
-        ("The Latest on political turmoil in Britain (all times local): 5:35 p.m.", True),
-        ("If you would like to learn more about plural marriage in Utah, click here.", True),
-        ("(AP Photo/Carolyn Kaster) Obama spoke after Boehner's office issued a statement.", False),
-        ("We will see what happens here.", False),
-        ("He came here to read the book below the bridge.", False),
-        ("Reuters reported that the talks had failed.", False),
-    ],
-)
-def test_page_furniture_is_never_lifted(text, furniture):
-    assert is_page_furniture(text) is furniture
 
 
 STORY = [

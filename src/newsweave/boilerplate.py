@@ -1,5 +1,5 @@
-"""Text that is never news: scrape failures of crawled pages, and the furniture before a
-story's first word (datelines, wire marks).
+"""Text that is never news: scrape failures of crawled pages, a page's pointers elsewhere
+("click here"), and the furniture before a story's first word (datelines, wire marks).
 
 A page that captured a widget or an archive notice instead of (or beside) the article carries
 one of these phrases. They are recognised on sight, because a single page holds them once and
@@ -56,6 +56,24 @@ def is_known_boilerplate(text: str) -> bool:
     """Whether ``text`` holds a phrase of a known scrape failure."""
     low = text.lower()
     return any(phrase in low for phrase in KNOWN_BOILERPLATE)
+
+
+#: a web page pointing elsewhere ("Find more details ... here.", "Read more about the case
+#: here.", "Watch the video below.") or a live page's header (AP's "The Latest on ... (all
+#: times local): 5:35 p.m."): page furniture that reads as a sentence, never news to
+#: summarise. (Photo credits are not here: the page often glues them to a real sentence.)
+_POINTER = re.compile(
+    r"\b(?:click|tap|find|read|learn|watch|sign up|subscribe|check out|more details"
+    r"|more information)\b[^.!?]{0,80}\b(?:here|below)\s*[.!:]?\W*$"
+    r"|\(all times local\)",
+    re.IGNORECASE,
+)
+
+
+def is_page_pointer(text: str) -> bool:
+    """A sentence that belongs to the page, not to the story (``_POINTER``); the summary
+    never lifts one, but it still counts as a unit of what the sources say."""
+    return bool(_POINTER.search(text))
 
 
 def leading_furniture(text: str) -> int:

@@ -16,7 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from newsweave.boilerplate import is_known_boilerplate, leading_furniture, trim_dateline
+from newsweave.boilerplate import (
+    is_known_boilerplate,
+    is_page_pointer,
+    leading_furniture,
+    trim_dateline,
+)
 from newsweave.models import Document, Origin, SummarySentence
 from newsweave.settings import (
     DEFAULT_CITATIONS,
@@ -149,23 +154,6 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
     return out
 
 
-#: a web page pointing elsewhere ("Find more details ... here.", "Read more about the case
-#: here.", "Watch the video below.") or a live page's header (AP's "The Latest on ... (all
-#: times local): 5:35 p.m."): page furniture that reads as a sentence, never news to
-#: summarise. (Photo credits are not here: the page often glues them to a real sentence.)
-_POINTER = re.compile(
-    r"\b(?:click|tap|find|read|learn|watch|sign up|subscribe|check out|more details"
-    r"|more information)\b[^.!?]{0,80}\b(?:here|below)\s*[.!:]?\W*$"
-    r"|\(all times local\)",
-    re.IGNORECASE,
-)
-
-
-def is_page_furniture(text: str) -> bool:
-    """A sentence that belongs to the page, not to the story (``_POINTER``)."""
-    return bool(_POINTER.search(text))
-
-
 def liftable(unit: Candidate, settings: SummarySettings) -> bool:
     """Fit to be lifted out of its article on its own: a whole, plain, self-contained
     sentence of a sensible length, not a page's furniture."""
@@ -173,7 +161,7 @@ def liftable(unit: Candidate, settings: SummarySettings) -> bool:
         settings.min_words <= unit.words <= settings.max_words
         and _looks_like_sentence(unit.text)
         and not is_dangling(unit.text)
-        and not is_page_furniture(unit.text)
+        and not is_page_pointer(unit.text)
     )
 
 
