@@ -1579,7 +1579,7 @@ def written_speaker(mention: QuoteMention, text: str) -> str | None:
 
 
 #: pronouns that only point at a speaker, like "he": left as written, they name no one
-_REFERRING = frozenset({"who", "whom", "me", "myself"})
+_REFERRING = PRONOUNS | {"who", "whom", "me", "myself"}
 #: indefinite pronouns: "some said ..., others said ..." tells a reader no one in particular
 INDEFINITE_SOURCES = frozenset(
     """some others many most several few both all one another someone somebody anyone
@@ -1600,9 +1600,8 @@ def speaker_kind(mention: QuoteMention, text: str) -> str:
     if _indefinite(mention.speaker):
         return "indefinite"  # as written, or what a pronoun was resolved to
     written = written_speaker(mention, text) or mention.speaker
-    if written.strip().lower() in PRONOUNS | _REFERRING:
-        return "unresolved" if mention.speaker.strip().lower() in PRONOUNS | _REFERRING \
-            else "pronoun"
+    if written.strip().lower() in _REFERRING:
+        return "unresolved" if mention.speaker.strip().lower() in _REFERRING else "pronoun"
     words = _bare(mention.speaker)
     return "named" if words and _looks_like_name(" ".join(words)) else "described"
 
