@@ -474,6 +474,13 @@ def test_pronoun_object_in_a_setting_is_no_statement(quotes_of):
     assert q.speaker == "Pelosi" and "repeated votes" in q.text
 
 
+def test_a_stance_verb_of_motion_is_no_statement(quotes_of):
+    """"slams into the ground" is a body falling, not a stance; "slams the plan" is one."""
+    assert quotes_of("The force with which your body slams into the ground grows.") == []
+    (q,) = quotes_of("The mayor slammed the plan as reckless.")
+    assert q.speaker == "The mayor" and "the plan" in q.text
+
+
 def test_they_resolves_to_a_group_not_to_its_own_statement(quotes_of):
     text = ("Senate Democrats met on Monday to discuss the nomination.\n\n"
             "The vote would fail, they said.")

@@ -33,8 +33,9 @@ from newsweave.settings import SPACY_MODEL
 #: Bump when analysis code changes what it produces (sentences, entities, quotes, timexes):
 #: every stored analysis is then recomputed on its next use.
 #: 3: pronoun speakers chain; 4: "he"/"she" by the learned ranker; 5: no indefinite
-#: antecedents ("Some"), more agent and non-agent nouns
-ANALYSIS_VERSION = 5
+#: antecedents ("Some"), more agent and non-agent nouns; 6: a stance verb of motion ("slams
+#: into the ground") attributes nothing
+ANALYSIS_VERSION = 6
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

@@ -458,11 +458,12 @@ def _cue_span(verb) -> tuple[int, int]:
     return toks[0].idx, toks[-1].idx + len(toks[-1])
 
 
-#: prepositions that set a scene (where, when) rather than say what a stance is about:
-#: "defended him in front of the media" attributes no content.
+#: prepositions that set a scene (where, when) or a path rather than say what a stance is
+#: about: "defended him in front of the media" attributes no content, and with "slams into
+#: the ground" or "backed through the gate" the verb is motion, not a stance.
 _SETTING_PREPS = frozenset(
     """in at on during before after near inside outside since until throughout amid across
-    behind beside within""".split()
+    behind beside within into onto through toward towards""".split()
 )
 
 
