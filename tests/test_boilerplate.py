@@ -58,6 +58,12 @@ def test_news_is_not_boilerplate(text):
          "your website or blog A British Airways pilot reported a drone.", "A British Airways"),
         ("Story highlights At least 327 incidents were close calls, \"the density is high,\" "
          "expert says (CNN) Hundreds of drones fly close to aircraft.", "Hundreds of drones"),
+        ("(AP Photo/Susan Walsh) (Associated Press) President Trump gives a thumbs-up.",
+         "President Trump"),
+        ("(Photo: USA TODAY) In October, news broke of the split.", "In October"),
+        ("Photo: Tomassio Boddi (Getty Images) The rapper released an album.", "The rapper"),
+        ("(Photo: Thomas Shea, USA TODAY Sports) HOUSTON \u2013 The World Series was roiled.",
+         "HOUSTON"),
     ],
 )
 def test_leading_furniture_is_cut(text, rest):
@@ -74,6 +80,8 @@ def test_leading_furniture_is_cut(text, rest):
         "Close to 500 people were evacuated on Monday.",
         "Story highlights of the week were the floods in the north.",
         "The code was copied to a website, investigators said.",
+        "(Photo agencies were not allowed in, the court said.)",
+        "Photo: a crowd gathers outside the court.",
     ],
 )
 def test_sentences_that_only_look_like_furniture_are_kept(text):

@@ -431,3 +431,17 @@ def test_scrape_failures_never_reach_the_summary():
     assert "Tweet" not in text and "location" not in text
     assert "ADVERTISEMENT" not in text
     assert any(s.text.startswith("The harbour authority") for s in summary)
+
+
+def test_photo_credit_and_the_dateline_after_it_are_cut_from_a_unit():
+    """A scraped page glues a photo credit, then the story's dateline, to the front of a
+    sentence deep in the text: neither is part of the sentence a summary may lift."""
+    from newsweave.summary import sentence_units
+
+    docs = analyze([Article(id="a", text=(
+        "The pitcher rounds the bases after a home run in the second inning. The crowd cheered "
+        "for a long time. (Photo: Thomas Shea, USA TODAY Sports) HOUSTON \u2013 The World Series "
+        "was roiled by a race-related incident on Friday night."))])
+    units = sentence_units(docs)
+    assert any(u.text.startswith("The World Series was roiled") for u in units)
+    assert not any("Photo" in u.text or "HOUSTON" in u.text for u in units)

@@ -35,7 +35,8 @@ KNOWN_BOILERPLATE = (
 #: page furniture a scrape glues to the front of a sentence: an ad slot, a share bar, a
 #: video player's or photo credit's "Close" button, a "continued below" jump, a player
 #: notice, a picture's copyright line up to its caption (the caption itself is kept: it
-#: describes the story), a video's embed box, CNN's "Story highlights" bullets
+#: describes the story), a video's embed box, CNN's "Story highlights" bullets, a photo
+#: credit
 _LEADING_FURNITURE = re.compile(
     r"\s*(?:"
     r"ADVERTISEMENT\b|Advertisement(?=\s+[A-Z“\"])|CLOSE(?=\s+[A-Z“\"])"
@@ -48,6 +49,11 @@ _LEADING_FURNITURE = re.compile(
     r"|\|?\s*Photo by [^|]{1,40}?\s+Close\b"
     r"|.{0,300}?\bCopy this code to your website or blog\b"  # a video player's embed box
     r"|Story highlights\b.{0,400}?\(CNN\)"  # CNN's bullet points, up to its wire mark
+    # a photo credit closing the caption before ("(AP Photo/Susan Walsh) (Associated Press)",
+    # "(Photo: USA TODAY)", "Photo: Tomassio Boddi (Getty Images)")
+    r"|\((?:[A-Z][A-Za-z]{1,12}\s+)?Photo(?:/|:\s|\s+by\s)[^()]{1,60}\)"
+    r"(?:\s*\((?:Associated Press|AP|Reuters|AFP|Getty Images)\))?"
+    r"|Photo:\s[^()]{1,40}\((?:Getty Images|AP|Reuters|AFP)\)"
     r")[\s:|]*"
 )
 

@@ -134,7 +134,7 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
         text = document.article.text
         for sent in document.sentences:
             cut = leading_furniture(sent.text)
-            if sent.index < 2:
+            if sent.index < 2 or cut:  # furniture may end a caption before the story's start
                 cut += trim_dateline(sent.text[cut:])
             start = sent.start + cut
             body = text[start : sent.end]
