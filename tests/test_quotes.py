@@ -474,6 +474,15 @@ def test_pronoun_object_in_a_setting_is_no_statement(quotes_of):
     assert q.speaker == "Pelosi" and "repeated votes" in q.text
 
 
+def test_two_subjects_the_one_after_said_speaks(quotes_of):
+    """The parse gives "said" two subjects: a piece of the statement and the inverted
+    attribution's name; the name speaks."""
+    text = ("But as you gain speed, air resistance acts as a kind of brake, or in other words, "
+            "the force in which your body slams into the ground, said Kakalios, author of a "
+            "book on physics.")
+    assert [q.speaker for q in quotes_of(text)] == ["Kakalios"]
+
+
 def test_a_stance_verb_of_motion_is_no_statement(quotes_of):
     """"slams into the ground" is a body falling, not a stance; "slams the plan" is one."""
     assert quotes_of("The force with which your body slams into the ground grows.") == []

@@ -405,10 +405,17 @@ def _speaker_name(token) -> Speaker:
 
 def _subject_of(verb, inside=None, depth: int = 0):
     """The subject of a speech verb, climbing through "and added" / ", saying" / xcomp.
-    A subject inside quotation marks is the parser's mistake, never the speaker."""
-    for child in verb.children:
-        if child.dep_ in ("nsubj", "csubj") and (inside is None or not inside(child.idx)):
-            return child
+    A subject inside quotation marks is the parser's mistake, never the speaker. Of two
+    subjects (", the force ..., said Kakalios"), the one right after ", said" is the inverted
+    attribution's speaker: the parse took a piece of what was said for the other."""
+    subjects = [c for c in verb.children
+                if c.dep_ in ("nsubj", "csubj") and (inside is None or not inside(c.idx))]
+    if len(subjects) > 1 and verb.i > 0 and verb.nbor(-1).text == ",":
+        after = [c for c in subjects if c.left_edge.i == verb.i + 1]
+        if after:
+            return after[0]
+    if subjects:
+        return subjects[0]
     for child in verb.children:
         if child.dep_ == "agent":
             for grand in child.children:
