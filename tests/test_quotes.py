@@ -483,6 +483,14 @@ def test_two_subjects_the_one_after_said_speaks(quotes_of):
     assert [q.speaker for q in quotes_of(text)] == ["Kakalios"]
 
 
+def test_a_clausal_subject_is_no_speaker(quotes_of):
+    """The parse made "kept" the clausal subject of "said": a clause never speaks."""
+    text = ('"That is the way a lot of people think." In a section of neatly kept homes in the '
+            'nearby town of Catano, Petra Gonzalez, 78, said she was hoping that FEMA would '
+            'repair the roof on her house.')
+    assert not any(q.speaker and "kept" in q.speaker for q in quotes_of(text))
+
+
 def test_a_stance_verb_of_motion_is_no_statement(quotes_of):
     """"slams into the ground" is a body falling, not a stance; "slams the plan" is one."""
     assert quotes_of("The force with which your body slams into the ground grows.") == []
