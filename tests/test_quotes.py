@@ -531,6 +531,30 @@ def test_a_ment_noun_is_no_agent_though_it_ends_like_students():
     assert is_agent("the government") is True  # an agent noun, not a suffix guess
 
 
+def test_an_act_or_a_quality_is_no_agent_but_a_body_is():
+    """Heads ending like acts, states and qualities ("-tion", "-ing", "-ity") name no one;
+    the bodies that end so are agent nouns, checked first."""
+    from newsweave.quotes import is_agent
+
+    assert is_agent("the beating with the shovels") is False
+    assert is_agent("the investigation") is False
+    assert is_agent("the ferocity of Beijing's campaign") is False
+    assert is_agent("the administration") is True
+    assert is_agent("U.S. intelligence") is True
+    assert is_agent("the city") is True
+    assert is_agent("the king") is True
+    assert is_agent("Browning") is True  # a name that ends like an act
+
+
+def test_names_with_hyphens_and_particles_are_names():
+    from newsweave.quotes import is_agent
+
+    assert is_agent("Ban Ki-moon") is True
+    assert is_agent("Luiz Inacio Lula da Silva") is True
+    assert is_agent("da Silva") is True
+    assert is_agent("wispy-haired Yoda") is not True
+
+
 def test_they_skips_a_plural_subject_that_cannot_speak():
     from newsweave.nlp import get_nlp
     from newsweave.quotes import extract_quotes

@@ -1559,7 +1559,13 @@ AGENT_NOUNS = frozenset(
     scholar scholars hopeful hopefuls tycoon magnate mogul admiral general generals surgeon
     surgeons neurosurgeon nurse nurses captain colonel sergeant lieutenant envoy envoys
     children kids fan fans victim victims families couple crowds troops navy parliament
-    legislature cabinet regime authorities authority host hosts pundit pundits""".split()
+    legislature cabinet regime authorities authority host hosts pundit pundits pope cardinal
+    bishop king kings prince princess queen sibling siblings boy boys girl girls station
+    stations outlet outlets newspaper newspapers daily airline airlines college colleges
+    university universities city cities county counties town state states nation nations
+    federation delegation delegations corporation corporations opposition mission missions
+    division alliance intelligence business businesses charity charities municipality
+    presidency monarchy dynasty junta wing""".split()
 )
 #: compounds of "-man"/"-woman" that name a person ("businessman", "congresswoman",
 #: "gunmen"); not these, which only end like them
@@ -1573,6 +1579,12 @@ _AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "ent"
 #: speaks, though they end like "students" and "opponents" (the bodies that speak,
 #: "government", "department", are agent nouns)
 _ABSTRACT_SUFFIXES = ("ment", "ments")
+#: heads that name an act, a state or a quality ("the beating", "the investigation", "the
+#: ferocity of the campaign", "the brevity of the debate"): no one who speaks, though a brief
+#: would otherwise list them as unsure speakers. Bodies that end so ("administration",
+#: "authority", "intelligence") are agent nouns, which are checked first.
+_ABSTRACT_HEADS = ("tion", "tions", "sion", "sions", "ness", "ity", "ing", "ance", "ence",
+                   "ism", "isms")
 _NOT_AGENT_SUFFIXED = frozenset(
     """paper papers letter letters number numbers order orders matter poster computer chapter
     register power powers document documents statement statements moment comment comments
@@ -1643,6 +1655,8 @@ def is_agent(speaker: str | None) -> bool | None:
         return True
     if head.endswith(_AGENT_SUFFIXES) and not head.endswith(_ABSTRACT_SUFFIXES):
         return True
+    if head.endswith(_ABSTRACT_HEADS):
+        return False
     return None
 
 
@@ -1776,10 +1790,20 @@ def match_entity(speaker: str | None, entities: Sequence[Entity]) -> Entity | No
     return hits[0] if len(hits) == 1 else None
 
 
+#: lowercase particles inside a name ("Luiz Inacio da Silva", "Ludwig van Beethoven")
+_NAME_PARTICLES = frozenset("da de del della di do dos du la le van von der den ter bin al el".split())
+
+
 def _looks_like_name(text: str) -> bool:
-    """Every word capitalised (a name, perhaps with a title), unlike a description."""
-    words = [w for w in re.split(r"[\s\-]+", text.strip()) if w]
-    return bool(words) and all(w[:1].isupper() or not w[:1].isalpha() for w in words)
+    """Every word capitalised (a name, perhaps with a title), unlike a description; a
+    hyphenated name's later parts ("Ban Ki-moon") and inner particles ("da Silva") may be
+    lowercase."""
+    words = text.split()
+    lead = words[0][:1].isupper() if words else False
+    if words and len(words) > 1 and words[0] in _NAME_PARTICLES:
+        lead = words[1][:1].isupper()
+    return lead and all(
+        w[:1].isupper() or not w[:1].isalpha() or w in _NAME_PARTICLES for w in words)
 
 
 def _speakers_clash(a: _Item, b: _Item) -> bool:
