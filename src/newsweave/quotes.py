@@ -1791,7 +1791,9 @@ def match_entity(speaker: str | None, entities: Sequence[Entity]) -> Entity | No
 
 
 #: lowercase particles inside a name ("Luiz Inacio da Silva", "Ludwig van Beethoven")
-_NAME_PARTICLES = frozenset("da de del della di do dos du la le van von der den ter bin al el".split())
+_NAME_PARTICLES = frozenset(
+    "da de del della di do dos du la le van von der den ter bin al el".split()
+)
 
 
 def _looks_like_name(text: str) -> bool:
