@@ -452,6 +452,10 @@ VARIANTS: dict[str, dict] = {
     # stopped after two folds: ECB+ 0.980 -> 0.843 and 0.963 -> 0.891
     "no split check, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(split_checks=())},
+    # stop 37: 100 HNSW neighbours (50 ship): of the articles that open a second story for
+    # their own story, more than half never see it among the candidates (stories_diag.py)
+    "100 neighbours, whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(neighbours=100)},
 }
 
 

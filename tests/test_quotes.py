@@ -544,6 +544,10 @@ def test_an_act_or_a_quality_is_no_agent_but_a_body_is():
     assert is_agent("the city") is True
     assert is_agent("the king") is True
     assert is_agent("Browning") is True  # a name that ends like an act
+    assert is_agent("The Wye River agreement") is False
+    assert is_agent("the department") is True
+    assert is_agent("\u2019s") is False  # a possessive the parser left alone
+    assert is_agent("Xi") is True
 
 
 def test_names_with_hyphens_and_particles_are_names():

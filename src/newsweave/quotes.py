@@ -1534,7 +1534,9 @@ NON_AGENT_NOUNS = frozenset(
     statistics test tests declaration declarations warning warnings quote quotes disclosure
     disclosures coverage text texts code movie movies film films file files questionnaire
     assessment assessments hearing hearings sheet lesson lessons guideline guidelines
-    advertisement advertisements note notes label labels""".split()
+    advertisement advertisements note notes label labels warrant warrants communique
+    communiques treaty treaties fact facts charge charges case cases interview interviews
+    effect effects nature plan plans debate debates fight fights""".split()
 )
 #: heads of descriptions that name a person or a body of people ("a senior official",
 #: "the administration"); agent suffixes (-er, -or, -ist, -ian) catch most of the rest.
@@ -1565,7 +1567,7 @@ AGENT_NOUNS = frozenset(
     university universities city cities county counties town state states nation nations
     federation delegation delegations corporation corporations opposition mission missions
     division alliance intelligence business businesses charity charities municipality
-    presidency monarchy dynasty junta wing""".split()
+    presidency monarchy dynasty junta wing management establishment""".split()
 )
 #: compounds of "-man"/"-woman" that name a person ("businessman", "congresswoman",
 #: "gunmen"); not these, which only end like them
@@ -1584,7 +1586,7 @@ _ABSTRACT_SUFFIXES = ("ment", "ments")
 #: would otherwise list them as unsure speakers. Bodies that end so ("administration",
 #: "authority", "intelligence") are agent nouns, which are checked first.
 _ABSTRACT_HEADS = ("tion", "tions", "sion", "sions", "ness", "ity", "ing", "ance", "ence",
-                   "ism", "isms")
+                   "ism", "isms", "ment", "ments")
 _NOT_AGENT_SUFFIXED = frozenset(
     """paper papers letter letters number numbers order orders matter poster computer chapter
     register power powers document documents statement statements moment comment comments
@@ -1639,8 +1641,8 @@ def is_agent(speaker: str | None) -> bool | None:
     bodies of people, False for pronouns and documents ("reports"), None when unsure."""
     if not speaker or speaker.strip().lower() in PRONOUNS | _NON_SOURCES:
         return False
-    if not any(c.isalpha() for c in speaker):  # a stray dash or code the parser took
-        return False
+    if not re.search(r"[^\W\d_]{2}", re.sub(r"['’]s\b", "", speaker)):
+        return False  # a stray dash, code or possessive "’s" the parser took
     head = _head_word(speaker)
     if head in NON_AGENT_NOUNS:  # before the name test: "Reports" may open a sentence
         return False
