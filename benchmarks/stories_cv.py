@@ -456,6 +456,7 @@ VARIANTS: dict[str, dict] = {
     # their own story, more than half never see it among the candidates (stories_diag.py)
     "100 neighbours, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(neighbours=100)},
+    "100 neighbours": {**SHIPPED, "settings": GroupSettings(neighbours=100)},
 }
 
 
