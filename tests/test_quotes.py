@@ -491,6 +491,13 @@ def test_a_clausal_subject_is_no_speaker(quotes_of):
     assert not any(q.speaker and "kept" in q.speaker for q in quotes_of(text))
 
 
+def test_a_participle_taken_for_the_subject_is_no_speaker(quotes_of):
+    text = ("Dressed in a crisp white shirt and tie at the East Boston Edwards School, where "
+            "Cellucci made his announcement, Chris Hunt, 13, said ``everyone hates'' his "
+            "school's uniform of khaki pants.")
+    assert not any(q.speaker and q.speaker.startswith("Dressed") for q in quotes_of(text))
+
+
 def test_a_stance_verb_of_motion_is_no_statement(quotes_of):
     """"slams into the ground" is a body falling, not a stance; "slams the plan" is one."""
     assert quotes_of("The force with which your body slams into the ground grows.") == []

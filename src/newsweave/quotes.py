@@ -408,9 +408,10 @@ def _subject_of(verb, inside=None, depth: int = 0):
     A subject inside quotation marks is the parser's mistake, never the speaker. Of two
     subjects (", the force ..., said Kakalios"), the one right after ", said" is the inverted
     attribution's speaker: the parse took a piece of what was said for the other. A clausal
-    subject ("In a section of neatly kept homes ..., X said") is a misparse, never a speaker."""
+    subject ("In a section of neatly kept homes ..., X said") or a verb taken for a nominal
+    one ("Dressed in a crisp white shirt ..., X said") is a misparse, never a speaker."""
     subjects = [c for c in verb.children
-                if c.dep_ == "nsubj" and (inside is None or not inside(c.idx))]
+                if c.dep_ == "nsubj" and c.pos_ != "VERB" and (inside is None or not inside(c.idx))]
     if len(subjects) > 1 and verb.i > 0 and verb.nbor(-1).text == ",":
         after = [c for c in subjects if c.left_edge.i == verb.i + 1]
         if after:
