@@ -498,6 +498,15 @@ def test_a_participle_taken_for_the_subject_is_no_speaker(quotes_of):
     assert not any(q.speaker and q.speaker.startswith("Dressed") for q in quotes_of(text))
 
 
+def test_he_never_refers_to_a_source_that_may_be_no_one(quotes_of):
+    """Only a description that surely names someone is an antecedent: "The night tells a
+    different story" gives the night a cue, not a voice."""
+    text = ("Dan Swonger moved to the town in May. The night tells a different story. "
+            "He says he had moved back to town that very day.")
+    assert "The night" not in [q.speaker for q in quotes_of(text)]
+    assert "Dan Swonger" in [q.speaker for q in quotes_of(text)]
+
+
 def test_a_stance_verb_of_motion_is_no_statement(quotes_of):
     """"slams into the ground" is a body falling, not a stance; "slams the plan" is one."""
     assert quotes_of("The force with which your body slams into the ground grows.") == []

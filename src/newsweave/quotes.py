@@ -991,7 +991,7 @@ def _described_sources(
         inner = [n for n in near if lo <= persons[n].start and persons[n].end <= hi]
         if inner:
             apposed.add(inner[0])
-        elif is_agent(speaker.text) is not False and _singular(doc, speaker):
+        elif is_agent(speaker.text) is True and _singular(doc, speaker):
             described.append(speaker)
     return described, apposed
 
