@@ -457,6 +457,12 @@ VARIANTS: dict[str, dict] = {
     "100 neighbours, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(neighbours=100)},
     "100 neighbours": {**SHIPPED, "settings": GroupSettings(neighbours=100)},
+    # stop 37: without the two stream features (``busy``, ``idle``), which describe the
+    # stream more than the pair and may carry less well to other streams (issue 15: prefer
+    # features that carry over between datasets)
+    "without busy and idle, whole stream": {
+        **SHIPPED, "whole": True,
+        "features": tuple(f for f in TRAIN_FEATURES if f not in ("busy", "idle"))},
 }
 
 
