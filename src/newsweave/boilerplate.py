@@ -67,7 +67,8 @@ def is_known_boilerplate(text: str) -> bool:
 #: a web page pointing elsewhere ("Find more details ... here.", "Read more about the case
 #: here.", "Watch the video below.") or a live page's header (AP's "The Latest on ... (all
 #: times local): 5:35 p.m."): page furniture that reads as a sentence, never news to
-#: summarise. (Photo credits are not here: the page often glues them to a real sentence.)
+#: summarise. (Photo credits are not here: the page glues them to a real sentence, so
+#: ``leading_furniture`` cuts them instead.)
 _POINTER = re.compile(
     r"\b(?:click|tap|find|read|learn|watch|sign up|subscribe|check out|more details"
     r"|more information)\b[^.!?]{0,80}\b(?:here|below)\s*[.!:]?\W*$"
