@@ -1804,10 +1804,7 @@ def _looks_like_name(text: str) -> bool:
     hyphenated name's later parts ("Ban Ki-moon") and inner particles ("da Silva") may be
     lowercase."""
     words = text.split()
-    lead = words[0][:1].isupper() if words else False
-    if words and len(words) > 1 and words[0] in _NAME_PARTICLES:
-        lead = words[1][:1].isupper()
-    return lead and all(
+    return any(w not in _NAME_PARTICLES for w in words) and all(
         w[:1].isupper() or not w[:1].isalpha() or w in _NAME_PARTICLES for w in words)
 
 
