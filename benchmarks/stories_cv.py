@@ -430,6 +430,17 @@ VARIANTS: dict[str, dict] = {
     # screened as a variant, then shipped: now the same as "shipped recipe, whole stream"
     "title + 20 lead words, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(lead_words=20)},
+    # stop 39/40: candidates from shared heaviest terms besides the neighbours' stories
+    # (``term_candidates``; none ship): 5, 10, 3, and 5 that share at least 2 terms
+    "5 term candidates, whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(term_candidates=5)},
+    "10 term candidates, whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(term_candidates=10)},
+    "3 term candidates, whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(term_candidates=3)},
+    "term candidates sharing 2 terms, whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(term_candidates=5,
+                                                          term_min_shared=2)},
     # stop 33: the lead length until stop 33, beside the shipped 20
     "title + 30 lead words (until stop 33), whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(lead_words=30)},

@@ -486,3 +486,58 @@ def test_story_evicted_while_joined_is_not_split(embedder) -> None:
     for story in grouper._stories.values():
         assert all(slot in grouper._slot_article for slot in story.slots)
     dump_state(grouper)  # raised KeyError before
+
+
+class _VectorsByTitle:
+    """Fixed unit vectors chosen by the lead's title: the quake reports on one axis, the
+    rest on another, and a lead of page furniture ("Share this page") close to the rest."""
+
+    def embed(self, texts):
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for i, text in enumerate(texts):
+            if text.startswith("Share this page"):
+                out[i, 0], out[i, 1] = 0.2, 1.0
+            elif "Chile" in text.split(". ")[0]:
+                out[i, 0] = 1.0
+            else:
+                out[i, 1] = 1.0
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+FURNITURE = Article(id="x", title="Share this page", published="2024-03-05",
+                    text=QUAKE[2].text)
+
+
+def _candidates_seen(settings: GroupSettings) -> tuple[dict[str, str], list[str], np.ndarray]:
+    grouper = StoryGrouper(settings, embedder=_VectorsByTitle())
+    seen: dict[str, tuple[list[str], np.ndarray]] = {}
+    out = grouper.add_many([QUAKE[0], QUAKE[1], VOTE[0], FURNITURE],
+                           observer=lambda aid, ids, rows: seen.__setitem__(aid, (ids, rows)))
+    return {a.article_id: a.story_id for a in out}, *seen["x"]
+
+
+def test_term_candidates_find_a_story_the_neighbours_miss() -> None:
+    """A report whose lead embeds near another story (page furniture) is still offered the
+    story its heaviest words name, with its best embedding match as ``emb_max``."""
+    stories, ids, _ = _candidates_seen(GroupSettings(neighbours=1, term_candidates=0))
+    assert ids == [stories["v1"]]  # the one neighbour is the pension vote
+    stories, ids, rows = _candidates_seen(GroupSettings(neighbours=1, term_candidates=5))
+    quake = stories["q1"]
+    assert ids[0] == stories["v1"] and quake in ids
+    emb_max = rows[ids.index(quake), FEATURES.index("emb_max")]
+    assert emb_max == pytest.approx(0.2 / np.hypot(0.2, 1.0), abs=1e-5)
+    assert rows[ids.index(quake), FEATURES.index("tfidf")] > \
+        rows[ids.index(stories["v1"]), FEATURES.index("tfidf")]
+
+
+def test_evicted_articles_leave_the_term_postings() -> None:
+    settings = GroupSettings(window_days=10, max_active_articles=2, term_candidates=5)
+    grouper = StoryGrouper(settings, embedder=_VectorsByTitle())
+    grouper.add_many(QUAKE[:2])
+    assert grouper._term_slots and set(grouper._slot_terms) == set(grouper._slot_story)
+    grouper.add_many([Article(id="v-late", title=VOTE[0].title, text=VOTE[0].text,
+                              published="2024-06-01")])
+    live = set(grouper._slot_story)
+    assert len(live) == 1  # the March quake story left the window
+    assert set(grouper._slot_terms) == live
+    assert {slot for slots in grouper._term_slots.values() for slot in slots} == live

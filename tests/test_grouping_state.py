@@ -205,21 +205,25 @@ def test_boilerplate_learned_between_prepare_and_decision_is_applied(embedder) -
 def test_state_round_trip_continues_identically(embedder) -> None:
     articles = synthetic()
     half = len(articles) // 2
-    whole = ResumableGrouper(embedder=embedder)
+    terms = GroupSettings(term_candidates=5)  # term postings saved and restored too
+    whole = ResumableGrouper(terms, embedder=embedder)
     straight = [a for chunk in whole.add_window(articles) for a in chunk]
-    first = ResumableGrouper(embedder=embedder)
+    first = ResumableGrouper(terms, embedder=embedder)
     for _ in first.add_window(articles[:half]):
         pass
     first.take_moves()
     saved = dump_state(first)
     assert saved.gone == set() and set(saved.stories) == set(first._stories)
     restored = load_state(saved.core, list(saved.stories.values()), grouping_state.FORMAT,
-                          embedder=embedder)
+                          terms, embedder=embedder)
     spans = {k: (s.first_day, s.last_day) for k, s in first._stories.items()}
     assert {k: (s.first_day, s.last_day) for k, s in restored._stories.items()} == spans
     assert any(f is not None and f < last for f, last in spans.values())  # the split gate's input
     with pytest.raises(StateError, match="stories do not match"):  # a story row lost
-        load_state(saved.core, list(saved.stories.values())[1:], grouping_state.FORMAT)
+        load_state(saved.core, list(saved.stories.values())[1:], grouping_state.FORMAT, terms)
+    assert first._term_slots and restored._term_slots == first._term_slots
+    assert {k: list(v) for k, v in restored._term_slots.items()} == \
+        {k: list(v) for k, v in first._term_slots.items()}  # postings in the same order
     rest = [a for chunk in restored.add_window(articles[half:]) for a in chunk]
     assert rest == straight[half:]
     assert restored.story_count == whole.story_count

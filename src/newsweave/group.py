@@ -8,7 +8,9 @@ names keep apart, so each article is compared to candidate stories on several si
 lead's figures) and a small learned model (``JoinModel``) over those, and over how busy the
 stream is, decides whether it joins; a young story that turns out to hold two look-alike events
 is split in two. Candidates come from an HNSW
-index over the recent articles (hnswlib), inside a sliding time window, so the cost per article
+index over the recent articles (hnswlib), plus a few stories that share the article's heaviest
+TF-IDF terms (for a lead of page furniture, which embeds far from its story), inside a sliding
+time window, so the cost per article
 and the memory stay flat however long the stream runs. Near-verbatim copies (syndication) are
 found with MinHash LSH and join their original's story; text that recurs across unrelated
 articles (scrape-failure boilerplate, wire-service slugs) is stripped before anything is
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import itertools
 import json
 import math
 import re
@@ -131,6 +134,12 @@ def default_join_model() -> JoinModel:
     """The shipped model (package data ``data/join_model.json``)."""
     path = resources.files("newsweave") / "data" / "join_model.json"
     return JoinModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+#: a term-candidate lookup reads this many of the latest live articles per term, and a term
+#: candidate's best embedding match is taken over this many of its latest articles: the cost
+#: per article stays flat however common a term grows
+TERM_POSTINGS = 64
 
 
 # --------------------------------------------------------------------------- text features
@@ -371,6 +380,9 @@ class _Prepared:
     numbers: set[str] = field(default_factory=set)
     vector: np.ndarray | None = None
     weighted: dict[int, float] = field(default_factory=dict)
+    #: its terms were counted by ``prime`` with the rest of the window (a batch IDF): a term
+    #: no other article of the window has is then known to be its own
+    batch_idf: bool = False
 
 
 @dataclass(eq=False)
@@ -458,6 +470,10 @@ class StoryGrouper:
         self._stories: dict[str, _Story] = {}
         self._slot_story: dict[int, str] = {}
         self._slot_article: dict[int, tuple[str, np.ndarray | None]] = {}
+        #: term -> live slots whose heaviest terms hold it (a dict as an ordered set, in slot
+        #: order), and slot -> those terms: ``_term_candidates``' inverted index
+        self._term_slots: dict[int, dict[int, None]] = {}
+        self._slot_terms: dict[int, tuple[int, ...]] = {}
         #: unit key -> (articles seen in, a few of their stories); count -1: known boilerplate
         self._unit_seen: dict[int, tuple[int, frozenset[str]]] = {}
         #: stories of the latest assignments: how many run at once tells a busy stream (many
@@ -796,6 +812,7 @@ class StoryGrouper:
             return StoryAssignment(p.article.id, story.id)
         if p.article.id in self._primed:
             self._primed.discard(p.article.id)
+            p.batch_idf = True
         else:
             self._docs += 1
             self._df[list(p.tf)] += 1
@@ -827,6 +844,7 @@ class StoryGrouper:
             key = self._slot_story.get(slot)
             if key is not None and sim > best_sim.get(key, -1.0):
                 best_sim[key] = sim
+        best_sim.update(self._term_candidates(p, best_sim))
         candidates = [
             self._stories[k] for k in best_sim if self._in_window(p, self._stories[k])
         ]
@@ -848,6 +866,68 @@ class StoryGrouper:
             choice = self._stories.get(forced)
         return choice if choice is not None else self._open(p, forced)
 
+    def _top_terms(self, p: _Prepared, query: bool) -> list[int]:
+        """The article's ``candidate_terms`` heaviest TF-IDF terms that another article may
+        share: a query uses only terms some earlier article used too (document frequency
+        above 1, this one counted); the index keeps any term unless the batch IDF already
+        shows no other article of the window has it."""
+        if not p.weighted:
+            return []
+        items = list(p.weighted.items())
+        if query or p.batch_idf:
+            keys = np.fromiter(p.weighted.keys(), dtype=np.int64, count=len(items))
+            shared = (self._df[keys] > 1).tolist()
+            items = [kv for kv, ok in zip(items, shared, strict=True) if ok]
+        top = heapq.nsmallest(self.s.candidate_terms, items, key=lambda kv: (-kv[1], kv[0]))
+        return [k for k, _ in top]
+
+    def _term_candidates(self, p: _Prepared, known: dict[str, float]) -> dict[str, float]:
+        """Up to ``term_candidates`` stories beyond ``known`` (the neighbours' stories) whose
+        recent articles share the article's heaviest terms, ranked by the weight of the terms
+        shared, each with its best embedding match (the ``emb_max`` feature). Why: a lead
+        that is page furniture (share buttons, "UPDATE:") embeds far from its story, so the
+        neighbours miss the story that its words name."""
+        if self.s.term_candidates <= 0 or p.vector is None or not self._term_slots:
+            return {}
+        score: dict[str, float] = {}
+        shared: Counter[str] = Counter()
+        for term in self._top_terms(p, query=True):
+            slots = self._term_slots.get(term)
+            if not slots:
+                continue
+            hit = {self._slot_story[slot] for slot in itertools.islice(reversed(slots),
+                                                                        TERM_POSTINGS)}
+            for sid in hit - known.keys():
+                score[sid] = score.get(sid, 0.0) + p.weighted[term]
+                shared[sid] += 1
+        ranked = sorted(
+            (sid for sid in score if shared[sid] >= self.s.term_min_shared
+             and self._in_window(p, self._stories[sid])),
+            key=lambda sid: (-score[sid], -self._stories[sid].last_seq, sid),
+        )[: self.s.term_candidates]
+        found: dict[str, float] = {}
+        for sid in ranked:
+            vectors = np.asarray(self._index.get_items(self._stories[sid].slots[-TERM_POSTINGS:]),
+                                 dtype=np.float32)
+            found[sid] = float(np.max(vectors @ p.vector))
+        return found
+
+    def _index_terms(self, p: _Prepared, slot: int) -> None:
+        if self.s.term_candidates <= 0:
+            return
+        terms = tuple(self._top_terms(p, query=False))
+        if terms:
+            self._slot_terms[slot] = terms
+            for term in terms:
+                self._term_slots.setdefault(term, {})[slot] = None
+
+    def _unindex_terms(self, slot: int) -> None:
+        for term in self._slot_terms.pop(slot, ()):
+            slots = self._term_slots[term]
+            del slots[slot]
+            if not slots:
+                del self._term_slots[term]
+
     # ------------------------------------------------------------------ bookkeeping
     def _open(self, p: _Prepared, forced: str | None) -> _Story:
         story_id = forced if forced is not None else story_id_for(p.article.id)
@@ -866,6 +946,7 @@ class StoryGrouper:
         self._slot_article[slot] = (p.article.id, hashes)
         if p.minhash is not None:
             self._lsh.insert(slot, p.minhash, check_duplication=False)
+        self._index_terms(p, slot)
         if story.members is not None:
             if len(story.members) >= max(self.s.split_checks, default=0):
                 story.members = None  # grown past the last check: a settled story
@@ -1039,6 +1120,7 @@ class StoryGrouper:
                 self._live -= 1
                 self._deleted += 1
                 del self._slot_story[slot]
+                self._unindex_terms(slot)
                 _, hashes = self._slot_article.pop(slot)
                 if hashes is not None:
                     self._lsh.remove(slot)

@@ -52,7 +52,7 @@ __all__ = ["ExactIndex", "GroupResult", "ResumableGrouper", "SavedState", "State
            "group_new", "load_state"]
 
 #: Layout version of the saved blob; a blob of any other version is regrouped from scratch.
-FORMAT = 1
+FORMAT = 2  # 2: each story saves its articles' term postings (``slot_terms``)
 #: Members per story whose titles a headline is chosen from (the first ones by arrival).
 HEADLINE_SAMPLE = 25
 #: PostgreSQL hands out ``seq`` values before commit, so an article with a lower seq can
@@ -153,6 +153,9 @@ class ExactIndex:
 
     def vector(self, label: int) -> np.ndarray:
         return self.mat[self.row_of[label]].copy()
+
+    def get_items(self, labels: Sequence[int]) -> np.ndarray:
+        return self.mat[[self.row_of[int(label)] for label in labels]]
 
     def knn_query(self, data: np.ndarray, k: int = 1, num_threads: int = 1
                   ) -> tuple[np.ndarray, np.ndarray]:
@@ -353,6 +356,8 @@ def dump_story(g: ResumableGrouper, story: _Story) -> bytes:
         ("m_ents", [m.entities for m in members], np.int64),
         ("m_lead", [m.lead_names for m in members], np.int64),
         ("m_full", [m.full_names for m in members], np.int64),
+        ("slot_terms", [np.array(g._slot_terms.get(slot, ()), np.int64)
+                        for slot in story.slots], np.int64),
     ):
         arrays[name + "_len"], arrays[name] = _ragged(parts, dtype)
     return pack(meta, arrays)
@@ -483,6 +488,12 @@ def _restore_story(g: ResumableGrouper, meta: dict, a: dict[str, np.ndarray]
             g._lsh.insert(slot, MinHash(num_perm=g.s.minhash_perm, hashvalues=h,
                                         scheme="affine32", permutations=g._permutations),
                           check_duplication=False)
+    terms = _split_ragged(a["slot_terms_len"], a["slot_terms"])
+    if len(terms) != len(story.slots):
+        raise StateError("story terms do not match its articles")
+    for slot, keys in zip(story.slots, terms, strict=True):
+        if len(keys):
+            g._slot_terms[slot] = tuple(keys.tolist())
     story.members = [] if meta["young"] else None
     rag = {name: _split_ragged(a[name + "_len"], a[name])
            for name in ("m_terms_k", "m_terms_v", "m_ents", "m_lead", "m_full")}
@@ -523,6 +534,9 @@ def _restore_index(g: ResumableGrouper, meta: dict,
             set(index.free) & set(index.row_of.values()):
         raise StateError("index does not hold the live articles")
     g._index = index
+    for slot in sorted(g._slot_terms):  # postings in slot order, as they were built
+        for term in g._slot_terms[slot]:
+            g._term_slots.setdefault(term, {})[slot] = None
     g._stories = {sid: by_id[sid][0] for sid in order}
     for story in g._stories.values():
         for m in story.members or []:

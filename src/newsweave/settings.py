@@ -143,6 +143,17 @@ class GroupSettings:
     #: both, inside the spread): a broad topic's far reports see their story, a look-alike
     #: event's reports see both events' stories and the model picks. About a tenth slower.
     neighbours: int = 50
+    #: besides the neighbours' stories, up to this many stories whose articles share the
+    #: article's ``candidate_terms`` heaviest TF-IDF terms are candidates too (0: none, as
+    #: ships). Why tried (stop 39, diagnosed on training folds): an article whose lead is page
+    #: furniture (share buttons, "UPDATE:") embeds far from its story and never sees it among
+    #: the neighbours. Not shipped (stop 40; 5-fold CV, model refitted per fold, whole
+    #: stream): 5 candidates mixed 0.862 -> 0.866 but ECB+ 0.943 -> 0.936; 3 candidates mixed
+    #: 0.850; 5 sharing at least 2 terms mixed 0.862, ECB+ 0.944: no gain on both sets.
+    term_candidates: int = 0
+    candidate_terms: int = 8
+    #: a term candidate shares at least this many of those terms
+    term_min_shared: int = 1
     #: join the likeliest candidate story when the join model (``group.JoinModel``, fitted by
     #: ``benchmarks/stories.py --train``) gives it at least this probability; None: the
     #: threshold tuned with the model and shipped in it
