@@ -841,3 +841,31 @@ def test_example_who_said_what_lists_only_sources_most_important_first(example_d
     assert first.text.startswith("I never met") and len({v.source for v in first.sources}) == 3
     assert all(q.confidence is not None for q in quotes)
     assert [q.low_confidence for q in quotes] == sorted(q.low_confidence for q in quotes)
+
+
+def test_who_after_a_description_is_the_person_described(quotes_of):
+    """"X, a consultant and a Republican who said ..." and "X, the commissioner, who
+    conceded ...": the relative clause is about the person named, not the description."""
+    text = ("''I'm not sure,'' said Lionel Sosa, a Texas media consultant and an influential "
+            "Hispanic Republican who said he would not vote for Mr. Cruz.")
+    said = [q for q in quotes_of(text) if "vote for" in q.text]
+    assert [q.speaker for q in said] == ["Lionel Sosa"]
+    text = ("''We don't know,'' said R. Gil Kerlikowske, the border protection commissioner, "
+            "who conceded that many more tunnels might exist.")
+    conceded = [q for q in quotes_of(text) if "tunnels" in q.text]
+    assert [q.speaker for q in conceded] == ["R. Gil Kerlikowske"]
+
+
+def test_they_prefers_the_group_that_spoke_to_a_nearer_plural_subject():
+    from newsweave.quotes import GroupMention, resolve_group_pronoun
+
+    groups = [GroupMention(0, "Three economists", True, True, speaker=True),
+              GroupMention(80, "Local workers", True, True)]
+    assert resolve_group_pronoun("they", 120, groups) == "Three economists"
+    # without a speaker among them, the nearest plural subject, as before
+    groups = [GroupMention(0, "Three economists", True, True),
+              GroupMention(80, "Local workers", True, True)]
+    assert resolve_group_pronoun("they", 120, groups) == "Local workers"
+    # out of reach, even a speaker is not taken
+    far = [GroupMention(0, "Three economists", True, True, speaker=True)]
+    assert resolve_group_pronoun("they", 5000, far) is None

@@ -8,7 +8,8 @@ Rules over the spaCy parse (``newsweave.analyze.get_nlp()``), in three steps:
    multi-paragraph quotes). Each piece becomes one direct record.
 2. **Cues.** Speech verbs from a lexicon (said, says, told, added, according to, ...) and
    stance verbs (criticized, praised, wants, ...) outside quotation marks. A cue's speaker is
-   its subject ("who" stands for the noun it modifies; a possessive "Sessions' statement
+   its subject ("who" stands for the noun it modifies, or for the name that noun is in
+   apposition to: "Lionel Sosa, a consultant who said"; a possessive "Sessions' statement
    said" gives Sessions; "according to X" gives X; a passive "was asked" gives none); the
    clause it governs, when not itself a quotation, is a reported statement. Headline-style
    "Rubio: I still believe ..." paragraphs are attributions too.
@@ -19,7 +20,8 @@ Rules over the spaCy parse (``newsweave.analyze.get_nlp()``), in three steps:
    need a cue whose clause holds them (else they are titles or scare quotes). A "he"/"she"
    speaker goes to the earlier person or described source that the learned ranker of
    ``newsweave.pronoun_model`` scores highest (gender from first names and titles; unknown
-   fits both); "they"/"it" to the nearest fitting group subject.
+   fits both); "they" to the last group that spoke within reach, else the nearest plural
+   subject that can speak; "it" to the nearest singular non-person subject.
 
 ``group_quotes`` folds the same statement told by several outlets into one ``Quote``.
 These rules were tuned on the PolNeAR train split; ``benchmarks/quotes.py`` measures them.
@@ -374,12 +376,28 @@ def _speaker_from_token(token) -> Speaker:
     return replace(speaker, mention=_mention_span(token))
 
 
+def _apposed_name(noun):
+    """The name a description stands beside ("Lionel Sosa, a consultant and a Republican who
+    said ..." -> Sosa; "Kerlikowske, the commissioner, who conceded" -> Kerlikowske): the
+    relative clause describes the person the description is in apposition to, and the
+    description alone is no source. Conjoined descriptions are climbed on the way; a plain
+    conjunct ("Bush and Christie, who ...") is left as it is."""
+    node = noun
+    for _ in range(4):
+        if node.dep_ == "appos" and node.head.pos_ == "PROPN":
+            return node.head
+        if node.dep_ not in ("appos", "conj") or node.head.pos_ not in ("NOUN", "PROPN"):
+            return noun
+        node = node.head
+    return noun
+
+
 def _speaker_name(token) -> Speaker:
     doc = token.doc
     if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("who", "that", "which") and (
         token.head.dep_ == "relcl"
     ):
-        return replace(_speaker_from_token(token.head.head), mention=(
+        return replace(_speaker_from_token(_apposed_name(token.head.head)), mention=(
             token.idx, token.idx + len(token)))
     if token.lower_ in PRONOUNS:
         return Speaker(token.text, token.idx, token.idx + len(token), pronoun=True)
@@ -1005,8 +1023,11 @@ def speaker_resolver(doc, text: str, inside, cues: Sequence[Cue]) -> SpeakerReso
         persons = [replace(p, speaker=True) if n in apposed else p
                    for n, p in enumerate(persons)]
     layout = Layout([s.start_char for s in doc.sents], [p[0] for p in paragraphs(text)])
-    resolver = SpeakerResolver(persons, proper_names(doc, inside), group_mentions(doc, inside),
-                               described, layout)
+    spans = [(c.speaker.start, c.speaker.end) for c in cues
+             if c.speaker is not None and not c.speaker.pronoun]
+    groups = [replace(g, speaker=True) if any(s <= g.start < e for s, e in spans) else g
+              for g in group_mentions(doc, inside)]
+    resolver = SpeakerResolver(persons, proper_names(doc, inside), groups, described, layout)
     for cue in sorted((c for c in cues if c.speaker is not None), key=lambda c: c.speaker.start):
         resolver.resolve(cue.speaker)
     return resolver
@@ -1077,6 +1098,7 @@ class GroupMention:
     text: str
     plural: bool
     agent: bool | None = None  # ``is_agent`` of the text
+    speaker: bool = False  # the source of a speech cue
 
 
 #: how far back (characters) "they"/"it" look for their antecedent: pronouns refer to
@@ -1114,14 +1136,17 @@ def resolve_group_pronoun(
         want = False
     else:
         return None
+    fits = []
     for group in reversed(groups):
         if group.start >= offset:
             continue
         if offset - group.start > GROUP_REACH:
-            return None
+            break
         if group.plural == want and (group.agent or not want):
-            return group.text
-    return None
+            fits.append(group)
+    if want:  # the last group that spoke, as for "he"/"she": the speaker stays the topic
+        fits.sort(key=lambda g: not g.speaker)
+    return fits[0].text if fits else None
 
 
 def proper_names(doc, inside) -> list[tuple[int, str]]:
