@@ -1126,9 +1126,9 @@ def group_mentions(doc, inside) -> list[GroupMention]:
 def resolve_group_pronoun(
     pronoun: str, offset: int, groups: Sequence[GroupMention]
 ) -> str | None:
-    """"they" -> the nearest plural subject before it that can speak (people, a group),
-    "it" -> the nearest singular non-person subject (an organisation, a report), each within
-    ``GROUP_REACH`` characters; else None."""
+    """"they" -> the last plural group before it that spoke, else the nearest plural subject
+    that can speak (people, a group); "it" -> the nearest singular non-person subject (an
+    organisation, a report); each within ``GROUP_REACH`` characters; else None."""
     low = pronoun.lower()
     if low in ("they", "them"):
         want = True
