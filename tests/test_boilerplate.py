@@ -64,6 +64,10 @@ def test_news_is_not_boilerplate(text):
         ("Photo: Tomassio Boddi (Getty Images) The rapper released an album.", "The rapper"),
         ("(Photo: Thomas Shea, USA TODAY Sports) HOUSTON \u2013 The World Series was roiled.",
          "HOUSTON"),
+        ("[Updated at 5:15 p.m. PDT April 10: Tracking how flies turn should help, she said.",
+         "Tracking how"),
+        ("[Updated at 10:49 a.m., Aug. 18: In a statement Bobbins said he was fine.",
+         "In a statement"),
     ],
 )
 def test_leading_furniture_is_cut(text, rest):
@@ -99,6 +103,15 @@ def test_sentences_that_only_look_like_furniture_are_kept(text):
         ("We will see what happens here.", False),
         ("He came here to read the book below the bridge.", False),
         ("Reuters reported that the talks had failed.", False),
+        ("In this Oct. 27, 2012 file photo, Christopher Kennedy Lawford appears at a lunch.",
+         True),
+        ("FILE - In this Thursday, April 26, 2018, file photo, Michael Avenatti talks.", True),
+        ("This August 2012 photo shows four shallow chops to an incomplete skull.", True),
+        ("Updated with a statement from the actress's attorney.", True),
+        ("In this case, the court ruled for the plaintiffs.", False),
+        ("In this photo-op era, candidates pose with anyone.", False),
+        ("The photo shows the senator at the party, his aides said.", False),
+        ("He updated with new figures on Monday.", False),
     ],
 )
 def test_page_furniture_is_never_lifted(text, furniture):

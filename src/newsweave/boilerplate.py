@@ -54,6 +54,9 @@ _LEADING_FURNITURE = re.compile(
     r"|\((?:[A-Z][A-Za-z]{1,12}\s+)?Photo(?:/|:\s|\s+by\s)[^()]{1,60}\)"
     r"(?:\s*\((?:Associated Press|AP|Reuters|AFP|Getty Images)\))?"
     r"|Photo:\s[^()]{1,40}\((?:Getty Images|AP|Reuters|AFP)\)"
+    # a live page's update stamp before the sentence it added ("[Updated at 5:15 p.m. PDT
+    # April 10: Tracking how ...")
+    r"|\[Updated (?:at|on)\b(?:[^:\]\[]|:(?=\d)){1,60}[:\]]"
     r")[\s:|]*"
 )
 
@@ -75,12 +78,23 @@ _POINTER = re.compile(
     r"|\(all times local\)",
     re.IGNORECASE,
 )
+#: a page's own notes that read as sentences: a picture's caption in the wire services' form
+#: ("In this Oct. 27, 2012 file photo, X appears at ...", "This August 2012 photo shows
+#: ...") describes an image beside the story, and an update note ("Updated with a
+#: statement from ...") says how the page changed, not what happened
+_PAGE_NOTE = re.compile(
+    r"^\W*(?:FILE\s*[-–—]\s*)?In this\b.{0,80}?\b(?:file |undated |handout )?"
+    r"(?:photo|image|picture)\b(?!-)"
+    r"|^\W*This\b.{0,60}?\b(?:photo|image|picture)\b.{0,60}?\b(?:shows|released|provided)\b"
+    r"|^\W*Updated (?:with|to include)\b",
+    re.IGNORECASE,
+)
 
 
 def is_page_pointer(text: str) -> bool:
-    """A sentence that belongs to the page, not to the story (``_POINTER``); the summary
-    never lifts one, but it still counts as a unit of what the sources say."""
-    return bool(_POINTER.search(text))
+    """A sentence that belongs to the page, not to the story (``_POINTER``, ``_PAGE_NOTE``);
+    the summary never lifts one, but it still counts as a unit of what the sources say."""
+    return bool(_POINTER.search(text) or _PAGE_NOTE.search(text))
 
 
 def leading_furniture(text: str) -> int:
