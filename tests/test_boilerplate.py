@@ -68,6 +68,8 @@ def test_news_is_not_boilerplate(text):
          "Tracking how"),
         ("[Updated at 10:49 a.m., Aug. 18: In a statement Bobbins said he was fine.",
          "In a statement"),
+        ("(Associated Press) Lauri Love smiles as he leaves the court.", "Lauri Love"),
+        ("(Reuters) \u201cWe will appeal,\u201d the lawyer said.", "\u201cWe will"),
     ],
 )
 def test_leading_furniture_is_cut(text, rest):
@@ -86,6 +88,7 @@ def test_leading_furniture_is_cut(text, rest):
         "The code was copied to a website, investigators said.",
         "(Photo agencies were not allowed in, the court said.)",
         "Photo: a crowd gathers outside the court.",
+        "(AP stylebook rules were changed in 2017.)",
     ],
 )
 def test_sentences_that_only_look_like_furniture_are_kept(text):
@@ -112,6 +115,8 @@ def test_sentences_that_only_look_like_furniture_are_kept(text):
         ("In this photo-op era, candidates pose with anyone.", False),
         ("The photo shows the senator at the party, his aides said.", False),
         ("He updated with new figures on Monday.", False),
+        ("Tell us about it on our Facebook page.", True),
+        ("\"Tell us the truth,\" she told our reporter.", False),
     ],
 )
 def test_page_furniture_is_never_lifted(text, furniture):

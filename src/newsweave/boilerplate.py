@@ -54,6 +54,9 @@ _LEADING_FURNITURE = re.compile(
     r"|\((?:[A-Z][A-Za-z]{1,12}\s+)?Photo(?:/|:\s|\s+by\s)[^()]{1,60}\)"
     r"(?:\s*\((?:Associated Press|AP|Reuters|AFP|Getty Images)\))?"
     r"|Photo:\s[^()]{1,40}\((?:Getty Images|AP|Reuters|AFP)\)"
+    # a picture credit's agency left in front of the next sentence ("(Associated Press)
+    # WEST PALM BEACH, Fla. (AP) — President ...": the caption it closed was cut before it)
+    r"|\((?:Associated Press|AP|Reuters|AFP)\)(?=\s+[A-Z“\"])"
     # a live page's update stamp before the sentence it added ("[Updated at 5:15 p.m. PDT
     # April 10: Tracking how ...")
     r"|\[Updated (?:at|on)\b(?:[^:\]\[]|:(?=\d)){1,60}[:\]]"
@@ -86,7 +89,8 @@ _PAGE_NOTE = re.compile(
     r"^\W*(?:FILE\s*[-–—]\s*)?In this\b.{0,80}?\b(?:file |undated |handout )?"
     r"(?:photo|image|picture)\b(?!-)"
     r"|^\W*This\b.{0,60}?\b(?:photo|image|picture)\b.{0,60}?\b(?:shows|released|provided)\b"
-    r"|^\W*Updated (?:with|to include)\b",
+    r"|^\W*Updated (?:with|to include)\b"
+    r"|^(?:Tell us|Let us know)\b[^.!?]{0,80}\b(?:our|in the comments|below)\b",
     re.IGNORECASE,
 )
 
