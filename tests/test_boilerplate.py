@@ -116,6 +116,10 @@ def test_sentences_that_only_look_like_furniture_are_kept(text):
         ("The photo shows the senator at the party, his aides said.", False),
         ("He updated with new figures on Monday.", False),
         ("Tell us about it on our Facebook page.", True),
+        ("Evacuee Jon Warner, left, walks through rain with his son Ethan, right.", True),
+        ("Deputy Attorney General Eric Holder, left, listens to Roger Adams.", True),
+        ("The party moved right, left, and center over the years.", False),
+        ("Voters on the left, not the right, backed him.", False),
         ("\"Tell us the truth,\" she told our reporter.", False),
     ],
 )

@@ -83,12 +83,15 @@ _POINTER = re.compile(
 )
 #: a page's own notes that read as sentences: a picture's caption in the wire services' form
 #: ("In this Oct. 27, 2012 file photo, X appears at ...", "This August 2012 photo shows
-#: ...") describes an image beside the story, and an update note ("Updated with a
-#: statement from ...") says how the page changed, not what happened
+#: ...", "Eric Holder, left, listens to ...": only a caption places people left and right)
+#: describes an image beside the story, and an update note ("Updated with a statement from
+#: ...") says how the page changed, not what happened
 _PAGE_NOTE = re.compile(
     r"^\W*(?:FILE\s*[-–—]\s*)?In this\b.{0,80}?\b(?:file |undated |handout )?"
     r"(?:photo|image|picture)\b(?!-)"
     r"|^\W*This\b.{0,60}?\b(?:photo|image|picture)\b.{0,60}?\b(?:shows|released|provided)\b"
+    r"|(?-i:[A-Z][\w.'’-]*, (?:(?:second |third |far )?(?:left|right)|cent(?:er|re)|top"
+    r"|bottom|foreground|background),)"
     r"|^\W*Updated (?:with|to include)\b"
     r"|^(?:Tell us|Let us know)\b[^.!?]{0,80}\b(?:our|in the comments|below)\b",
     re.IGNORECASE,
