@@ -70,6 +70,9 @@ def test_news_is_not_boilerplate(text):
          "In a statement"),
         ("(Associated Press) Lauri Love smiles as he leaves the court.", "Lauri Love"),
         ("(Reuters) \u201cWe will appeal,\u201d the lawyer said.", "\u201cWe will"),
+        ("Update: The NTSB said an intern had confirmed the names.", "The NTSB"),
+        ("UPDATE (2:15 p.m.): Police said the road had reopened.", "Police said"),
+        ("(Published Monday, Nov. 19, 2018) Rapper Snoop Dogg received a star.", "Rapper"),
     ],
 )
 def test_leading_furniture_is_cut(text, rest):
@@ -89,6 +92,8 @@ def test_leading_furniture_is_cut(text, rest):
         "(Photo agencies were not allowed in, the court said.)",
         "Photo: a crowd gathers outside the court.",
         "(AP stylebook rules were changed in 2017.)",
+        "Updated figures show a rise in prices.",
+        "(Published figures show a rise.)",
     ],
 )
 def test_sentences_that_only_look_like_furniture_are_kept(text):

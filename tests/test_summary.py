@@ -445,3 +445,17 @@ def test_photo_credit_and_the_dateline_after_it_are_cut_from_a_unit():
     units = sentence_units(docs)
     assert any(u.text.startswith("The World Series was roiled") for u in units)
     assert not any("Photo" in u.text or "HOUSTON" in u.text for u in units)
+
+
+def test_a_sentence_cut_short_is_never_lifted():
+    """A sentence that trails off in an ellipsis (a page's teaser, a quotation cut short) is
+    not whole: it still counts for what the sources say, but is never lifted."""
+    from newsweave.summary import liftable, sentence_units
+
+    docs = analyze([Article(id="a", text=(
+        "The harbour authority closed the northern pier on Monday after inspectors found "
+        "deep cracks in its concrete supports.\n\n"
+        "The mayor said the pier would stay closed until the repairs were finished and ..."
+    ))])
+    lifted = {u.text.split()[1] for u in sentence_units(docs) if liftable(u, DEFAULT_SUMMARY)}
+    assert lifted == {"harbour"}

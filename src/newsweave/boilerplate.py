@@ -57,6 +57,10 @@ _LEADING_FURNITURE = re.compile(
     # a picture credit's agency left in front of the next sentence ("(Associated Press)
     # WEST PALM BEACH, Fla. (AP) — President ...": the caption it closed was cut before it)
     r"|\((?:Associated Press|AP|Reuters|AFP)\)(?=\s+[A-Z“\"])"
+    # a page's update or video timestamp before the sentence ("Update: The NTSB has ...",
+    # "(Published Monday, Nov. 19, 2018) Rapper Snoop Dogg ...")
+    r"|(?:UPDATE|Update|UPDATED|Updated)\s*(?:\([^()]{0,40}\))?\s*[:—–]\s+(?=[A-Z“\"])"
+    r"|\(Published [^()]{1,50}\)(?=\s+[A-Z“\"])"
     # a live page's update stamp before the sentence it added ("[Updated at 5:15 p.m. PDT
     # April 10: Tracking how ...")
     r"|\[Updated (?:at|on)\b(?:[^:\]\[]|:(?=\d)){1,60}[:\]]"

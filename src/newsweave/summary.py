@@ -95,6 +95,8 @@ def _looks_like_sentence(text: str) -> bool:
     stripped = text.rstrip("\"'”’) ")
     if not stripped or stripped[-1] not in ".!?":
         return False
+    if stripped.endswith("..."):  # cut short (a teaser, a trailing-off quote): not whole
+        return False
     if text.endswith("?") or text.rstrip("\"”").endswith("?"):
         return False
     letters = [c for c in text if c.isalpha()]
