@@ -20,6 +20,8 @@ from newsweave.boilerplate import is_known_boilerplate, is_page_pointer, leading
         "delete your location history.",
         "The WARC files associated with this crawl are not currently available to the "
         "general public.",
+        "The goal is to fix all broken links on the web .",
+        "Please verify you're not a robot by clicking the box.",
     ],
 )
 def test_scrape_failures_are_known(text):
@@ -73,6 +75,10 @@ def test_news_is_not_boilerplate(text):
         ("Update: The NTSB said an intern had confirmed the names.", "The NTSB"),
         ("UPDATE (2:15 p.m.): Police said the road had reopened.", "Police said"),
         ("(Published Monday, Nov. 19, 2018) Rapper Snoop Dogg received a star.", "Rapper"),
+        ("Advertisement Continue reading the main story The inquiry was announced.", "The inquiry"),
+        ("Photo WASHINGTON \u2014 The head of the Forest Service stepped down.", "WASHINGTON"),
+        ("(PHOTOS: Pols speak out on gun control) Though the media moved on, he did not.",
+         "Though"),
     ],
 )
 def test_leading_furniture_is_cut(text, rest):
@@ -94,6 +100,8 @@ def test_leading_furniture_is_cut(text, rest):
         "(AP stylebook rules were changed in 2017.)",
         "Updated figures show a rise in prices.",
         "(Published figures show a rise.)",
+        "Photo ID laws were struck down in Texas.",
+        "Photos of the scene show damage.",
     ],
 )
 def test_sentences_that_only_look_like_furniture_are_kept(text):
@@ -125,6 +133,10 @@ def test_sentences_that_only_look_like_furniture_are_kept(text):
         ("Deputy Attorney General Eric Holder, left, listens to Roger Adams.", True),
         ("The party moved right, left, and center over the years.", False),
         ("Voters on the left, not the right, backed him.", False),
+        ("Escape Maneuver in a Flying Fly from Michael Dickinson on Vimeo.", True),
+        ("He posted the clip on YouTube.", False),
+        ("SEE ALSO: Council Calls Cover Racist Ida is sure her son played with it.", True),
+        ("Related: the vote was close.", False),
         ("\"Tell us the truth,\" she told our reporter.", False),
     ],
 )

@@ -30,6 +30,8 @@ KNOWN_BOILERPLATE = (
     "get push notifications with news", "get breaking news alerts",
     "news and stories that matter, delivered weekday mornings",
     "switch location on/off before each tweet", "warc files associated with this crawl",
+    # stop 41: the Wayback Machine's notice in other words, a robot check
+    "fix all broken links on the web", "not a robot by clicking",
 )
 
 #: page furniture a scrape glues to the front of a sentence: an ad slot, a share bar, a
@@ -57,6 +59,11 @@ _LEADING_FURNITURE = re.compile(
     # a picture credit's agency left in front of the next sentence ("(Associated Press)
     # WEST PALM BEACH, Fla. (AP) — President ...": the caption it closed was cut before it)
     r"|\((?:Associated Press|AP|Reuters|AFP)\)(?=\s+[A-Z“\"])"
+    # the New York Times' jump and sign-up links, its "Photo" label before a dateline
+    r"|Continue reading the main story\b|Newsletter Sign Up\b"
+    r"|Photo(?=\s+[A-Z]{3,}[A-Z .,]*\s+[—–-]\s)"
+    # a link to other pages in brackets ("(PHOTOS: Pols speak out on gun control)")
+    r"|\((?:VIDEO|PHOTOS?|Interactive|Related|Read more|See also|Graphic|Gallery)\s*:[^()]{1,80}\)"
     # a page's update or video timestamp before the sentence ("Update: The NTSB has ...",
     # "(Published Monday, Nov. 19, 2018) Rapper Snoop Dogg ...")
     r"|(?:UPDATE|Update|UPDATED|Updated)\s*(?:\([^()]{0,40}\))?\s*[:—–]\s+(?=[A-Z“\"])"
@@ -97,7 +104,11 @@ _PAGE_NOTE = re.compile(
     r"|(?-i:[A-Z][\w.'’-]*, (?:(?:second |third |far )?(?:left|right)|cent(?:er|re)|top"
     r"|bottom|foreground|background),)"
     r"|^\W*Updated (?:with|to include)\b"
-    r"|^(?:Tell us|Let us know)\b[^.!?]{0,80}\b(?:our|in the comments|below)\b",
+    r"|^(?:Tell us|Let us know)\b[^.!?]{0,80}\b(?:our|in the comments|below)\b"
+    # a link headline inside the text ("RELATED: Snoop Dogg Is Releasing ..."), a Vimeo
+    # embed's caption ("Escape Maneuver in a Flying Fly from Michael Dickinson on Vimeo.")
+    r"|(?-i:\b(?:RELATED|SEE ALSO|READ MORE|ALSO READ):)"
+    r"|\bfrom (?-i:[A-Z])[^.!?]{0,40} on Vimeo\.?$",
     re.IGNORECASE,
 )
 
