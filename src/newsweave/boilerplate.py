@@ -68,6 +68,8 @@ _LEADING_FURNITURE = re.compile(
     # "(Published Monday, Nov. 19, 2018) Rapper Snoop Dogg ...")
     r"|(?:UPDATE|Update|UPDATED|Updated)\s*(?:\([^()]{0,40}\))?\s*[:—–]\s+(?=[A-Z“\"])"
     r"|\(Published [^()]{1,50}\)(?=\s+[A-Z“\"])"
+    r"|Published on (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2},"
+    r" \d{4}(?=\s+[A-Z“\"])"
     # a live page's update stamp before the sentence it added ("[Updated at 5:15 p.m. PDT
     # April 10: Tracking how ...")
     r"|\[Updated (?:at|on)\b(?:[^:\]\[]|:(?=\d)){1,60}[:\]]"
@@ -108,7 +110,14 @@ _PAGE_NOTE = re.compile(
     # a link headline inside the text ("RELATED: Snoop Dogg Is Releasing ..."), a Vimeo
     # embed's caption ("Escape Maneuver in a Flying Fly from Michael Dickinson on Vimeo.")
     r"|(?-i:\b(?:RELATED|SEE ALSO|READ MORE|ALSO READ):)"
-    r"|\bfrom (?-i:[A-Z])[^.!?]{0,40} on Vimeo\.?$",
+    r"|\bfrom (?-i:[A-Z])[^.!?]{0,40} on Vimeo\.?$"
+    # a reporter's contact line ("Ty Burr can be reached at tburr@globe.com."), a
+    # correction or update notice about the page itself
+    r"|\bcan be reached at\s+(?:\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}|\S+@|\S+\(at\)"
+    r"|[\w.-]+\.(?:com|org|net)\b|the e-mail)"
+    r"|^\W*(?:Correction|Clarification|Editor[’']s note)\s*:"
+    r"|\bAn earlier version of this (?:article|story|report)\b"
+    r"|\bThis (?:article|story|report) has been (?:updated|corrected)\b",
     re.IGNORECASE,
 )
 
