@@ -78,6 +78,7 @@ def test_news_is_not_boilerplate(text):
         ("Advertisement Continue reading the main story The inquiry was announced.", "The inquiry"),
         ("Photo WASHINGTON \u2014 The head of the Forest Service stepped down.", "WASHINGTON"),
         ("Published on May 8, 2015 ESA astronaut Samantha Cristoforetti shows how.", "ESA"),
+        ("Image caption Goce needed its engine power to stay in orbit.", "Goce"),
         ("(PHOTOS: Pols speak out on gun control) Though the media moved on, he did not.",
          "Though"),
     ],
@@ -145,6 +146,8 @@ def test_sentences_that_only_look_like_furniture_are_kept(text):
         ("Correction: Earlier versions of this article misspelled the name.", True),
         ("This story has been updated with additional information.", True),
         ("The correction: prices fell 5 percent.", False),
+        ("Josh Dawsey contributed to this report.", True),
+        ("Smith contributed to this report's findings on the war, officials said.", False),
         ("\"Tell us the truth,\" she told our reporter.", False),
     ],
 )

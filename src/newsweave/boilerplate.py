@@ -46,7 +46,7 @@ _LEADING_FURNITURE = re.compile(
     r"|(?:(?:Share|Tweet|Send|Link|Email|Pin|WhatsApp|View Comments|Comments)\s+){2,}"
     r"|Tweet View Comments\b"
     r"|Media playback is unsupported on your device(?:\s+Media caption)?"
-    r"|Media caption\b"
+    r"|Media caption\b|Image caption\b"
     r"|Image copyright\b.{0,80}?\bImage caption\b"
     r"|\|?\s*Photo by [^|]{1,40}?\s+Close\b"
     r"|.{0,300}?\bCopy this code to your website or blog\b"  # a video player's embed box
@@ -117,7 +117,9 @@ _PAGE_NOTE = re.compile(
     r"|[\w.-]+\.(?:com|org|net)\b|the e-mail)"
     r"|^\W*(?:Correction|Clarification|Editor[’']s note)\s*:"
     r"|\bAn earlier version of this (?:article|story|report)\b"
-    r"|\bThis (?:article|story|report) has been (?:updated|corrected)\b",
+    r"|\bThis (?:article|story|report) has been (?:updated|corrected)\b"
+    # a contributor line ("Josh Dawsey contributed to this report.")
+    r"|^[^.!?]{0,200}\bcontributed (?:to )?(?:this|the) (?:report|story|article)\W*$",
     re.IGNORECASE,
 )
 
