@@ -869,3 +869,13 @@ def test_they_prefers_the_group_that_spoke_to_a_nearer_plural_subject():
     # out of reach, even a speaker is not taken
     far = [GroupMention(0, "Three economists", True, True, speaker=True)]
     assert resolve_group_pronoun("they", 5000, far) is None
+
+
+def test_they_goes_to_the_group_that_spoke_through_extraction(quotes_of):
+    """End to end: the resolver marks plural subjects that were a cue's source, so "they"
+    passes over the nearer workers, who only marched, to the economists who spoke."""
+    text = ("Three economists said wages in the region fell after the plant closed.\n\n"
+            "Local workers marched through the town on Monday.\n\n"
+            "The losses were permanent, they said.")
+    said = [q for q in quotes_of(text) if "permanent" in q.text]
+    assert [q.speaker for q in said] == ["Three economists"]
