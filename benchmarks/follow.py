@@ -152,7 +152,7 @@ def burst(items: list[dict[str, Any]], outlets: int) -> dict[str, float]:
         store = open_store(Path(tmp) / "burst.db")
         follower = Follower(store, [s.base + "/feed.xml" for s in sites], host_delay=0.0,
                             report=lambda _l: None)
-        from newsweave.follow import detect_language
+        from newsweave.language import detect_language
 
         detect_language("warm the language model up before timing")
         cpu0, wall0 = time.process_time(), time.monotonic()

@@ -459,3 +459,35 @@ def test_a_sentence_cut_short_is_never_lifted():
     ))])
     lifted = {u.text.split()[1] for u in sentence_units(docs) if liftable(u, DEFAULT_SUMMARY)}
     assert lifted == {"harbour"}
+
+
+def test_no_sentence_is_lifted_from_a_report_in_another_language():
+    """A Dutch report in an English story still counts as a source, but none of its
+    sentences is lifted into the English brief; a story with no majority language keeps
+    every report's sentences."""
+    from dataclasses import replace
+
+    from newsweave.summary import foreign_documents
+
+    english = [
+        Article(id="a", text="The harbour authority closed the northern pier on Monday after "
+                "inspectors found deep cracks in its concrete supports. Ferries will dock at "
+                "the southern quay until the repairs are finished."),
+        Article(id="b", text="Inspectors found deep cracks in the supports of the northern "
+                "pier, and the harbour authority closed it on Monday. The repairs are "
+                "expected to take three months, a spokesman said."),
+    ]
+    dutch = Article(id="nl", text="De havenautoriteit heeft maandag de noordelijke pier "
+                    "gesloten nadat inspecteurs diepe scheuren in de betonnen steunen hadden "
+                    "gevonden. Veerboten leggen aan bij de zuidelijke kade tot de reparaties "
+                    "klaar zijn.")
+    docs = analyze([*english, dutch])
+    assert foreign_documents(docs) == {2}
+    summary = summarize(docs, words=200)
+    assert summary and all(s.origin.source != "nl" for s in summary)
+    kept = summarize(docs, words=200, settings=replace(DEFAULT_SUMMARY, one_language=False))
+    assert any(s.origin.source == "nl" for s in kept)  # the rule, not the ranking, kept it out
+    assert foreign_documents(analyze([english[0], dutch])) == set()  # no majority
+    recorded = analyze([replace(english[0], language="en"), replace(english[1], language="en"),
+                        replace(dutch, language="nl")])
+    assert foreign_documents(recorded) == {2}

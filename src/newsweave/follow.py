@@ -46,6 +46,7 @@ from newsweave.fetch import (
     Stopped,
     origin,
 )
+from newsweave.language import detect_language
 from newsweave.models import Article
 from newsweave.store import FeedState, Store
 
@@ -57,8 +58,6 @@ MAX_BACKOFF_S = 24 * 3600.0
 #: Rounds in which the page of an entry stored from its feed teaser is tried again.
 TEASER_RETRIES = 3
 _TEASER_MARK = ":teaser-try-"
-#: Text given to the language detector (its cost grows with length; a lead is enough).
-LANGUAGE_SAMPLE_CHARS = 2000
 #: Lines read from a text file of URLs, and outlines from an OPML file.
 MAX_SOURCES = 10_000
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
@@ -207,17 +206,6 @@ def decode_page(response: Response) -> str:
 
     text = _decode_html(response.body, response.charset)
     return text if text is not None else response.body.decode("cp1252", "replace")
-
-
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of the text's language (py3langid, model shipped in the wheel)."""
-    sample = text[:LANGUAGE_SAMPLE_CHARS]
-    if len(sample.split()) < 3:
-        return None
-    import py3langid
-
-    code, _score = py3langid.classify(sample)
-    return code or None
 
 
 # --------------------------------------------------------------------------- report

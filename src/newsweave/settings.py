@@ -24,6 +24,10 @@ class SummarySettings:
     #: headlines or fragments, longer ones eat the budget.
     min_words: int = 8
     max_words: int = 55
+    #: lift no sentence from a report in another language than most of the story's reports
+    #: (``language.main_language``): a brief reads in one language, and a reader of it cannot
+    #: check a quoted line they cannot read. The report still counts as a source.
+    one_language: bool = True
     #: budgeted-greedy cost exponent (Lin & Bilmes 2010): <1 favours informative long sentences.
     #: Tuned on the dev clusters (DUC 2003, TAC 2011, DUC 2006, Multi-News): 0.4-0.6 are within
     #: noise of each other; 0.8-1.0 lose 0.5-1 R-2 everywhere.

@@ -22,6 +22,7 @@ from newsweave.boilerplate import (
     leading_furniture,
     trim_dateline,
 )
+from newsweave.language import detect_language, main_language
 from newsweave.models import Document, Origin, SummarySentence
 from newsweave.settings import (
     DEFAULT_CITATIONS,
@@ -154,6 +155,16 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
                 )
             )
     return out
+
+
+def foreign_documents(documents: Sequence[Document]) -> set[int]:
+    """Indexes of the documents in another language than most of the story's (the article's
+    recorded language, else detected from its text); none when no language has a majority."""
+    langs = [d.article.language or detect_language(d.article.text) for d in documents]
+    main = main_language(langs)
+    if main is None:
+        return set()
+    return {i for i, lang in enumerate(langs) if lang is not None and lang != main}
 
 
 def liftable(unit: Candidate, settings: SummarySettings) -> bool:
@@ -330,6 +341,9 @@ def select(
     cands = [u for u in units if liftable(u, settings)]
     if settings.compress:
         cands += compressed_units(documents, units, settings)
+    if settings.one_language:
+        foreign = foreign_documents(documents)
+        cands = [c for c in cands if c.doc not in foreign]
     if not cands:
         return []
     origin_of = None
