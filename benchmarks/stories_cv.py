@@ -60,6 +60,10 @@ THRESHOLDS = TRAIN_THRESHOLDS
 #: grouper fetched 20 neighbours until stop 30; since then 50, which this column read higher
 #: on mixed with the same model in four folds of five)
 ALT = GroupSettings(neighbours=20)
+#: set by ``--sweep``: score each held fold at every join threshold too (printed only)
+SWEEP = False
+#: running-topic merge cosines tried on the training folds, fewest merges first
+MERGE_GRID = (None, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5)
 TFIDF_GRID = tuple(round(t, 3) for t in np.arange(0.05, 0.61, 0.025))
 
 
@@ -135,6 +139,26 @@ def nested_threshold(train: Data, x: np.ndarray, y: np.ndarray, row_folds: np.nd
     return best_threshold({t: [m] for t, m in means.items()})
 
 
+def pick_merge(train: Data, model: JoinModel, embedder, base: GroupSettings,
+               grid: tuple[float | None, ...], log: Callable[[str], None] | None = None
+               ) -> GroupSettings:
+    """``base`` with the running-topic merge cosine (``GroupSettings.merge_cosine``) of best
+    mean F1 over the training sets, each grouped whole by the fold's model (in-sample, as the
+    join threshold is picked); on a tie (within ``stories.THRESHOLD_TOLERANCE``) the earlier
+    value of ``grid``, which lists the fewest merges first."""
+    means: dict[float | None, float] = {}
+    for value in grid:
+        trial = replace(base, merge_cosine=value)
+        means[value] = statistics.fmean(bcubed(run_ours(arts, trial, embedder, model)[0],
+                                               labels)[2] for arts, labels in train.values())
+    best = max(means.values())
+    pick = next(v for v in grid if means[v] >= best - stories.THRESHOLD_TOLERANCE - 1e-12)
+    if log is not None:
+        log("merge grid: " + ", ".join(f"{v} {f:.4f}" for v, f in means.items())
+            + f" -> {pick}")
+    return replace(base, merge_cosine=pick)
+
+
 def tfidf_threshold(articles: list[Article], labels: dict[str, str]) -> float:
     ordered, gram = tfidf_gram(articles)
     return max(TFIDF_GRID, key=lambda t: bcubed(single_pass(ordered, gram, t), labels)[2])
@@ -175,7 +199,8 @@ def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
              whole: bool = False, nested: bool = False, dagger: int = 0,
              dagger_parts: int = 0, crossfit: int = 0, nets: int = 5,
              bag: bool = False, only: tuple[int, ...] | None = None,
-             tolerance: float | None = None, train_folds: int | None = None) -> list[str]:
+             tolerance: float | None = None, train_folds: int | None = None,
+             merge_grid: tuple[float | None, ...] | None = None) -> list[str]:
     """Markdown rows: per set, the CV mean ± standard deviation over folds (P, R, F1, F1 over
     other orders with the range of the per-fold order minima/maxima, TF-IDF F1), then LODO.
     ``only``: those folds alone and no LODO (a quick screen of a recipe)."""
@@ -185,7 +210,7 @@ def evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
     try:
         return _evaluate(data, folds, orders, extra_orders, embedder, features, mixed_orders,
                          settings, thresholds, alpha, log, whole, nested, dagger, dagger_parts,
-                         crossfit, nets, bag, only, train_folds)
+                         crossfit, nets, bag, only, train_folds, merge_grid)
     finally:  # later variants of the same run pick as shipped
         stories.THRESHOLD_TOLERANCE = shipped_tolerance
 
@@ -195,7 +220,8 @@ def _evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
               thresholds: tuple[float, ...], alpha: float, log: Callable[[str], None],
               whole: bool, nested: bool, dagger: int, dagger_parts: int, crossfit: int,
               nets: int, bag: bool, only: tuple[int, ...] | None,
-              train_folds: int | None = None) -> list[str]:
+              train_folds: int | None = None,
+              merge_grid: tuple[float | None, ...] | None = None) -> list[str]:
     per: dict[str, list[dict[str, float]]] = {n: [] for n in data}
     for k in (range(folds) if only is None else only):
         start = time.perf_counter()
@@ -206,21 +232,36 @@ def _evaluate(data: Data, folds: int, orders: int, extra_orders: int, embedder,
         model = fit(train, embedder, extra_orders, features, mixed_orders, settings, thresholds,
                     alpha, (lambda n, lb: fold_of(n, lb, folds)) if nested else None, log,
                     dagger, dagger_parts, crossfit, nets, bag)
+        fold_settings = settings
+        if merge_grid:
+            fold_settings = pick_merge(train, model, embedder, settings or GroupSettings(),
+                                       merge_grid, log)
         for name, (articles, labels) in data.items():
             held = [a for a in articles if fold_of(name, labels[a.id], folds) == k]
             # whole: the entire set grouped as one stream, the held fold's articles scored
             stream, keep = (articles, {a.id for a in held}) if whole else (held, None)
-            row = score(name, stream, labels, model, embedder, orders, settings, keep)
+            row = score(name, stream, labels, model, embedder, orders, fold_settings, keep)
             row["tfidf"] = tfidf_f1(stream, labels, tfidf_threshold(train[name][0], labels),
                                     keep)
             row["alt"] = bcubed(run_ours(stream, ALT, embedder, model)[0], labels, keep)[2]
-            row["threshold"] = model.threshold
+            if merge_grid:  # the same model without merging, for a paired comparison
+                row["unmerged"] = bcubed(run_ours(stream, settings or GroupSettings(), embedder,
+                                                  model)[0], labels, keep)[2]
+            if SWEEP:  # the held fold at every threshold of the grid, same model
+                row["sweep"] = {t: bcubed(run_ours(stream, fold_settings or GroupSettings(),
+                                                   embedder, replace(model, threshold=t))[0],
+                                          labels, keep)[2] for t in thresholds}
+                log(f"fold {k} {name} sweep: " + ", ".join(
+                    f"{t} {f:.3f}" for t, f in row["sweep"].items()))
+            row["threshold"] = model.threshold if not merge_grid else \
+                f"{model.threshold} / merge {fold_settings.merge_cosine}"
             row["n"] = len(held)
             per[name].append(row)
             log(f"fold {k} {name}: {len(held)} articles, threshold {model.threshold}, "
                 f"P {row['p']:.3f} R {row['r']:.3f} F1 {row['f1']:.3f}, orders "
-                f"{row['orders']:.3f}, TF-IDF {row['tfidf']:.3f}, 20 nb {row['alt']:.3f} "
-                f"({time.perf_counter() - start:.0f} s)")
+                f"{row['orders']:.3f}, TF-IDF {row['tfidf']:.3f}, 20 nb {row['alt']:.3f}"
+                + (f", unmerged {row['unmerged']:.3f} " if merge_grid else " ")
+                + f"({time.perf_counter() - start:.0f} s)")
     which = "" if only is None else \
         f" (fold{'s' * (len(only) > 1)} {', '.join(map(str, only))} only)"
     lines = []
@@ -474,6 +515,18 @@ VARIANTS: dict[str, dict] = {
     # stop 37: the grid reaching below 0.05, where three folds of five pick its bottom value
     "thresholds from 0.02, whole stream": {
         **SHIPPED, "whole": True, "thresholds": (0.02, 0.03, *TRAIN_THRESHOLDS)},
+    # stop 42: young running topics (dated reports more than 30 days apart) whose MiniLM
+    # centroids' cosine reaches ``merge_cosine`` merge; the cosine is picked per fold on the
+    # training folds (grouped whole by the fold's model), the model fitted without merges
+    "running-topic merge, whole stream": {
+        **SHIPPED, "whole": True, "merge_grid": MERGE_GRID},
+    "running-topic merge": {
+        **SHIPPED, "merge_grid": MERGE_GRID},
+    # stop 42: the same merge without a tuned cosine: the nearest young running topic merges
+    # when the join model would keep the two together (the split check's rule turned round)
+    "running-topic merge by the join model, whole stream": {
+        **SHIPPED, "whole": True, "merge_grid": (0.0,),
+        "settings": GroupSettings(merge_by_model=True)},
     "without busy and idle, whole stream": {
         **SHIPPED, "whole": True,
         "features": tuple(f for f in TRAIN_FEATURES if f not in ("busy", "idle"))},
@@ -506,7 +559,13 @@ def main() -> None:
                         help="with --learning-curve: folds in each unseen test stream")
     parser.add_argument("--render-only", action="store_true",
                         help="write the section from --tables without running anything")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also score each held fold at every join threshold of the grid "
+                             "with the fold's model (printed to stderr: which fixed threshold "
+                             "would other folds have chosen?)")
     args = parser.parse_args()
+    global SWEEP
+    SWEEP = args.sweep
     if args.only_folds is not None:
         if not all(0 <= k < args.folds for k in args.only_folds):
             parser.error(f"--only-folds takes folds 0 to {args.folds - 1}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from newsweave.group import (
     JoinModel,
     StoryAssignment,
     StoryGrouper,
+    _day,
     _numbers,
     default_join_model,
     group_articles,
@@ -541,3 +544,94 @@ def test_evicted_articles_leave_the_term_postings() -> None:
     assert len(live) == 1  # the March quake story left the window
     assert set(grouper._slot_terms) == live
     assert {slot for slots in grouper._term_slots.values() for slot in slots} == live
+
+
+def _report(aid: str, day: str | None) -> Article:
+    """A Chile report (one embedding axis under ``_VectorsByTitle``) filed on ``day``."""
+    return Article(id=aid, title=f"Chile report {aid}", published=day, text=QUAKE[0].text)
+
+
+def _two_fragments(settings: GroupSettings, days: list[str | None]
+                   ) -> tuple[StoryGrouper, StoryAssignment]:
+    """Stories "A" (reports on days[0], days[1]) and "B" (days[2], days[3]) built by teacher
+    forcing, then a report on days[4] that the grouper places itself (every candidate joins:
+    threshold 0)."""
+    grouper = StoryGrouper(replace(settings, join_threshold=0.0), embedder=_VectorsByTitle())
+    grouper.add_many([_report("a1", days[0]), _report("a2", days[1])], forced=["A", "A"])
+    grouper.add_many([_report("b1", days[2]), _report("b2", days[3])], forced=["B", "B"])
+    assert grouper.take_moves() == [] and grouper.story_count == 2
+    return grouper, grouper.add(_report("c", days[4]))
+
+
+RUNNING = ["2024-01-02", "2024-03-01", "2024-01-20", "2024-03-10", "2024-03-12"]
+
+
+def test_running_topic_fragments_merge_into_the_larger() -> None:
+    """Two young running topics (reports months apart) with one centroid are one topic grown
+    as two fragments: once an article joins one of them, the smaller moves into the larger,
+    and the moves are handed out as changed assignments."""
+    grouper, placed = _two_fragments(GroupSettings(merge_cosine=0.9), RUNNING)
+    assert grouper.story_count == 1
+    (kept,) = grouper._stories.values()
+    assert placed.story_id == kept.id and kept.size == 5
+    assert (kept.first_day, kept.last_day) == (_day(RUNNING[0]), _day(RUNNING[4]))
+    assert sorted(m.article.id for m in kept.members) == ["a1", "a2", "b1", "b2", "c"]
+    assert set(grouper._slot_story.values()) == {kept.id}
+    gone = "B" if kept.id == "A" else "A"
+    moves = grouper.take_moves()
+    assert {(a.id, m.story_id, m.moved_from) for a, m in moves} == \
+        {(aid, kept.id, gone) for aid in (("b1", "b2") if gone == "B" else ("a1", "a2"))}
+
+
+@pytest.mark.parametrize("settings, days", [
+    (GroupSettings(), RUNNING),  # merging is off by default
+    (GroupSettings(merge_cosine=0.9), [None] * 5),  # undated: look-alike events stay apart
+    (GroupSettings(merge_cosine=0.9),  # events (reports within 30 days)
+     ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04", "2024-03-05"]),
+    (GroupSettings(merge_cosine=0.9, split_event_days=None), RUNNING),
+])
+def test_only_running_topics_merge(settings: GroupSettings, days: list[str | None]) -> None:
+    grouper, _ = _two_fragments(settings, days)
+    assert grouper.story_count == 2 and grouper.take_moves() == []
+
+
+def test_merged_story_state_round_trips() -> None:
+    """A merge drops a story: the saved state says so, and a restored grouper continues
+    with the merged story."""
+    from newsweave.grouping_state import FORMAT, ResumableGrouper, dump_state, load_state
+
+    settings = GroupSettings(merge_cosine=0.9, join_threshold=0.0)
+    grouper = ResumableGrouper(settings, embedder=_VectorsByTitle())
+    grouper.add_many([_report("a1", RUNNING[0]), _report("a2", RUNNING[1])], forced=["A", "A"])
+    grouper.add_many([_report("b1", RUNNING[2]), _report("b2", RUNNING[3])], forced=["B", "B"])
+    assert dump_state(grouper).stories.keys() == {"A", "B"}
+    placed = grouper.add(_report("c", RUNNING[4]))
+    gone = ({"A", "B"} - {placed.story_id}).pop()
+    assert {m.moved_from for _, m in grouper.take_moves()} == {gone}
+    saved = dump_state(grouper, changed={placed.story_id, gone})
+    assert saved.gone == {gone} and saved.stories.keys() == {placed.story_id}
+    restored = load_state(saved.core, list(saved.stories.values()), FORMAT, settings,
+                          embedder=_VectorsByTitle())
+    assert restored.story_count == 1 and restored._stories[placed.story_id].size == 5
+    assert restored.add(_report("d", "2024-03-20")).story_id == placed.story_id
+
+
+def test_model_merge_keeps_apart_fragments_that_only_embed_alike() -> None:
+    """With ``merge_by_model`` the join model has the last word: two running topics whose
+    leads embed alike but whose reports share no words or names stay apart, while two
+    fragments of one topic merge."""
+    def grouped(texts: list[str], by_model: bool) -> int:
+        settings = GroupSettings(merge_cosine=0.0, merge_by_model=by_model, join_threshold=0.0)
+        grouper = StoryGrouper(settings, embedder=_VectorsByTitle())
+        reports = [replace(_report(aid, day), text=text) for aid, day, text in
+                   zip(["a1", "a2", "b1", "b2", "c"], RUNNING, texts, strict=True)]
+        grouper.add_many(reports[:2], forced=["A", "A"])
+        grouper.add_many(reports[2:4], forced=["B", "B"])
+        grouper.add(reports[4])
+        return grouper.story_count
+
+    quake, vote = QUAKE[0].text, VOTE[0].text
+    assert grouped([quake, QUAKE[1].text, QUAKE[2].text, quake, QUAKE[1].text], True) == 1
+    unrelated = [quake, QUAKE[1].text, vote, VOTE[1].text, quake]
+    assert grouped(unrelated, False) == 1  # the centroids alone would merge them
+    assert grouped(unrelated, True) == 2

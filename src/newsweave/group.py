@@ -11,7 +11,9 @@ is split in two. Candidates come from an HNSW
 index over the recent articles (hnswlib), plus a few stories that share the article's heaviest
 TF-IDF terms (for a lead of page furniture, which embeds far from its story), inside a sliding
 time window, so the cost per article
-and the memory stay flat however long the stream runs. Near-verbatim copies (syndication) are
+and the memory stay flat however long the stream runs. Two young running topics (reports
+months apart) may also be merged when their centroids meet (``merge_cosine``, off: it did not
+carry over in cross-validation). Near-verbatim copies (syndication) are
 found with MinHash LSH and join their original's story; text that recurs across unrelated
 articles (scrape-failure boilerplate, wire-service slugs) is stripped before anything is
 compared, or it would glue unrelated stories together."""
@@ -836,6 +838,13 @@ class StoryGrouper:
                 assigned = StoryAssignment(p.article.id, moved[p.article.id],
                                            assigned.duplicate_of)
                 self._moves = [m for m in self._moves if m[0].id != p.article.id]
+        held = self._stories.get(assigned.story_id)
+        if forced is None and held is not None and self.s.merge_cosine is not None:
+            merged = self._merge_running(held)
+            if merged is not None and p.article.id in merged:
+                assigned = StoryAssignment(p.article.id, merged[p.article.id],
+                                           assigned.duplicate_of)
+                self._moves = [m for m in self._moves if m[0].id != p.article.id]
         return assigned
 
     def _decide(self, p: _Prepared, forced: str | None, observer: Observer | None) -> _Story:
@@ -1036,6 +1045,78 @@ class StoryGrouper:
             self._moves.append((m.article, StoryAssignment(m.article.id, new_id, m.duplicate_of,
                                                            moved_from=story.id)))
         return {m.article.id: new_id for m in move}
+
+    def _running(self, story: _Story) -> bool:
+        """A young running topic: dated reports more than ``split_event_days`` apart."""
+        return story.members is not None and story.first_day is not None and \
+            self.s.split_event_days is not None and _span_days(story) > self.s.split_event_days
+
+    def _merge_running(self, story: _Story) -> dict[str, str] | None:
+        """Merge ``story`` with the running topic whose MiniLM centroid is nearest, when both
+        are young running topics and the cosine reaches ``merge_cosine``: the smaller story's
+        articles move into the larger (ties: into the older). Returns the moved article ids ->
+        story id, or None."""
+        if self.s.merge_cosine is None or not self._running(story):
+            return None
+        others = [t for t in self._stories.values() if t is not story and self._running(t)]
+        norm = float(np.linalg.norm(story.vector_sum))
+        if not others or not norm:
+            return None
+        sums = np.stack([t.vector_sum for t in others])
+        norms = np.linalg.norm(sums, axis=1)
+        cos = (sums @ story.vector_sum) / np.maximum(norms * norm, 1e-9)
+        best = int(np.argmax(cos))
+        if float(cos[best]) < self.s.merge_cosine:
+            return None
+        other = others[best]
+        if self.s.merge_by_model:
+            members = (story.members or []) + (other.members or [])
+            prepared = {id(m): m.prepared() for m in members}
+            busy = self._busy()
+            to_other = self._part_probability(story.members or [], other.members or [], busy,
+                                              prepared)
+            to_story = self._part_probability(other.members or [], story.members or [], busy,
+                                              prepared)
+            if max(to_other, to_story) < self.s.split_probability:
+                return None
+        older = min((story, other), key=lambda t: t.members[0].seq)
+        keep, gone = (story, other) if (story.size, story is older) > (other.size, other is older) \
+            else (other, story)
+        self._absorb_story(keep, gone)
+        for m in gone.members or []:
+            self._slot_story[m.slot] = keep.id
+            self._moves.append((m.article, StoryAssignment(m.article.id, keep.id, m.duplicate_of,
+                                                           moved_from=gone.id)))
+        del self._stories[gone.id]
+        self._recent = deque((keep.id if sid == gone.id else sid for sid in self._recent),
+                             maxlen=self.s.busy_articles)
+        return {m.article.id: keep.id for m in gone.members or []}
+
+    def _absorb_story(self, keep: _Story, gone: _Story) -> None:
+        """Add ``gone``'s centroids, names, dates and members to ``keep`` (not the slot map)."""
+        dot = sum(w * keep.terms[k] for k, w in gone.terms.items() if k in keep.terms)
+        keep.terms_sq += gone.terms_sq + 2.0 * dot
+        for key, w in gone.terms.items():
+            keep.terms[key] = keep.terms.get(key, 0.0) + w
+        if len(keep.terms) > 2 * self.s.story_terms:
+            keep.terms = dict(sorted(keep.terms.items(), key=lambda kv: -kv[1])
+                              [: self.s.story_terms])
+        keep.terms_norm = math.sqrt(sum(w * w for w in keep.terms.values()))
+        keep.vector_sum = keep.vector_sum + gone.vector_sum
+        keep.entities.update(gone.entities)
+        keep.numbers.update(gone.numbers)
+        if len(keep.numbers) > 2 * self.s.story_entities:
+            keep.numbers = Counter(dict(_most_common(keep.numbers, self.s.story_entities)))
+        if len(keep.entities) > 2 * self.s.story_entities:
+            keep.entities = Counter(dict(_most_common(keep.entities, self.s.story_entities)))
+        keep.top_names = None
+        keep.size += gone.size
+        keep.last_seq = max(keep.last_seq, gone.last_seq)
+        keep.first_day = min(d for d in (keep.first_day, gone.first_day) if d is not None)
+        keep.last_day = max(d for d in (keep.last_day, gone.last_day) if d is not None)
+        members = sorted((keep.members or []) + (gone.members or []), key=lambda m: m.seq)
+        keep.slots = [m.slot for m in members]
+        keep.members = members if len(members) < max(self.s.split_checks, default=0) else None
 
     def _part_probability(self, articles: list[_Member], story: list[_Member], busy: float,
                           prepared: dict[int, _Prepared]) -> float:
