@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsweave.language import detect_language, main_language
+from newsweave.language import RELIABLE_WORDS, detect_language, main_language, reliable_language
 
 ENGLISH = ("The harbour authority closed the northern pier on Monday after inspectors found "
            "deep cracks in its concrete supports.")
@@ -32,3 +32,13 @@ def test_too_short_to_tell(text: str) -> None:
 ])
 def test_main_language_needs_a_majority(languages: list[str | None], main: str | None) -> None:
     assert main_language(languages) == main
+
+
+def test_a_short_text_is_not_judged() -> None:
+    """A headline-length text full of names can read as another language; below
+    ``RELIABLE_WORDS`` words the language is left unknown."""
+    short = "Angela Merkel meets Emmanuel Macron in Berlin"
+    assert reliable_language(short) is None
+    long = " ".join([ENGLISH] * 4)
+    assert len(long.split()) >= RELIABLE_WORDS and reliable_language(long) == "en"
+    assert reliable_language(" ".join([DUTCH] * 4)) == "nl"

@@ -472,15 +472,25 @@ def test_no_sentence_is_lifted_from_a_report_in_another_language():
     english = [
         Article(id="a", text="The harbour authority closed the northern pier on Monday after "
                 "inspectors found deep cracks in its concrete supports. Ferries will dock at "
-                "the southern quay until the repairs are finished."),
+                "the southern quay until the repairs are finished. The authority said the "
+                "pier had been inspected every year since it was rebuilt in 1998, and that "
+                "the cracks were found during a routine check after last week's storm. "
+                "Shipping companies were told to expect delays of up to an hour."),
         Article(id="b", text="Inspectors found deep cracks in the supports of the northern "
                 "pier, and the harbour authority closed it on Monday. The repairs are "
-                "expected to take three months, a spokesman said."),
+                "expected to take three months, a spokesman said. Ferry operators said "
+                "they would move their services to the southern quay, where passengers "
+                "should allow extra time to board. The city council will discuss the cost "
+                "of the repairs at its meeting next week, the mayor's office said."),
     ]
     dutch = Article(id="nl", text="De havenautoriteit heeft maandag de noordelijke pier "
                     "gesloten nadat inspecteurs diepe scheuren in de betonnen steunen hadden "
                     "gevonden. Veerboten leggen aan bij de zuidelijke kade tot de reparaties "
-                    "klaar zijn.")
+                    "klaar zijn. Volgens een woordvoerder zullen de werkzaamheden ongeveer drie "
+                    "maanden duren. De gemeenteraad bespreekt de kosten van het herstel "
+                    "volgende week, zo meldt het kantoor van de burgemeester. Rederijen "
+                    "waarschuwen reizigers voor vertragingen van maximaal een uur.")
+    short = Article(id="short", text="Angela Merkel meets Emmanuel Macron in Berlin.")
     docs = analyze([*english, dutch])
     assert foreign_documents(docs) == {2}
     summary = summarize(docs, words=200)
@@ -491,3 +501,5 @@ def test_no_sentence_is_lifted_from_a_report_in_another_language():
     recorded = analyze([replace(english[0], language="en"), replace(english[1], language="en"),
                         replace(dutch, language="nl")])
     assert foreign_documents(recorded) == {2}
+    # a report too short to judge (this one reads as Dutch) is never foreign
+    assert foreign_documents(analyze([*english, short])) == set()

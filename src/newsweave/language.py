@@ -29,6 +29,20 @@ def _detect_sample(sample: str) -> str | None:
     return code or None
 
 
+#: Fewer words than this are too few to judge a report's language by: over the 1,292 English
+#: reports of the MDS dev sets, py3langid read the first 8 words as another language 18% of
+#: the time, the first 40 words 0.3%, the first 60 never ("Angela Merkel meets Emmanuel Macron
+#: in Berlin" reads as Dutch).
+RELIABLE_WORDS = 60
+
+
+def reliable_language(text: str) -> str | None:
+    """``detect_language`` for a text long enough to be judged, else None (unknown)."""
+    if len(text.split(maxsplit=RELIABLE_WORDS)) < RELIABLE_WORDS:
+        return None
+    return detect_language(text)
+
+
 def main_language(languages: Iterable[str | None]) -> str | None:
     """The language more than half of the known ones share, else None (no clear majority)."""
     known = [lang for lang in languages if lang]

@@ -22,7 +22,7 @@ from newsweave.boilerplate import (
     leading_furniture,
     trim_dateline,
 )
-from newsweave.language import detect_language, main_language
+from newsweave.language import main_language, reliable_language
 from newsweave.models import Document, Origin, SummarySentence
 from newsweave.settings import (
     DEFAULT_CITATIONS,
@@ -159,8 +159,9 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
 
 def foreign_documents(documents: Sequence[Document]) -> set[int]:
     """Indexes of the documents in another language than most of the story's (the article's
-    recorded language, else detected from its text); none when no language has a majority."""
-    langs = [d.article.language or detect_language(d.article.text) for d in documents]
+    recorded language, else detected from a text of at least ``RELIABLE_WORDS`` words; a
+    shorter one counts as unknown); none when no language has a majority."""
+    langs = [d.article.language or reliable_language(d.article.text) for d in documents]
     main = main_language(langs)
     if main is None:
         return set()
