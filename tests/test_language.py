@@ -42,3 +42,5 @@ def test_a_short_text_is_not_judged() -> None:
     long = " ".join([ENGLISH] * 4)
     assert len(long.split()) >= RELIABLE_WORDS and reliable_language(long) == "en"
     assert reliable_language(" ".join([DUTCH] * 4)) == "nl"
+    assert reliable_language(long, recorded="fr") == "fr"  # the stored language is trusted
+    assert reliable_language(short, recorded="nl") is None  # but not for a headline

@@ -501,5 +501,7 @@ def test_no_sentence_is_lifted_from_a_report_in_another_language():
     recorded = analyze([replace(english[0], language="en"), replace(english[1], language="en"),
                         replace(dutch, language="nl")])
     assert foreign_documents(recorded) == {2}
-    # a report too short to judge (this one reads as Dutch) is never foreign
+    # a report too short to judge (this one reads as Dutch) is never foreign, whatever
+    # language was recorded for it
     assert foreign_documents(analyze([*english, short])) == set()
+    assert foreign_documents(analyze([*english, replace(short, language="nl")])) == set()

@@ -159,9 +159,9 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
 
 def foreign_documents(documents: Sequence[Document]) -> set[int]:
     """Indexes of the documents in another language than most of the story's (the article's
-    recorded language, else detected from a text of at least ``RELIABLE_WORDS`` words; a
-    shorter one counts as unknown); none when no language has a majority."""
-    langs = [d.article.language or reliable_language(d.article.text) for d in documents]
+    recorded language, else the detected one, for a text of at least ``RELIABLE_WORDS``
+    words; a shorter one counts as unknown); none when no language has a majority."""
+    langs = [reliable_language(d.article.text, d.article.language) for d in documents]
     main = main_language(langs)
     if main is None:
         return set()
