@@ -133,7 +133,9 @@ XML = {"Content-Type": "application/rss+xml"}
 
 BODY_A = ("The city council approved the new budget on Tuesday after a long debate.\n\n"
           "Officials said the plan funds schools, roads and two new libraries next year.\n\n"
-          "The vote was seven to two, with the mayor saying the plan was fair to everyone.")
+          "The vote was seven to two, with the mayor saying the plan was fair to everyone.\n\n"
+          "Opponents said the budget leaves too little for parks and asked for a review of "
+          "the spending in the spring, when the first figures for the year come in.")
 BODY_B = ("Flooding closed the river road early on Wednesday morning, the police said.\n\n"
           "Drivers were told to use the northern bridge until the water goes down again.\n\n"
           "Engineers expect to inspect the road surface once the flood has passed.")
@@ -402,16 +404,25 @@ def test_canonical_url_and_discovery():
 
 def test_languages_kept_out_of_grouping_by_default(site, store):
     fr = ("Le conseil municipal a adopté le nouveau budget mardi après un long débat. "
-          "Les responsables ont déclaré que le plan finance les écoles et les routes.")
+          "Les responsables ont déclaré que le plan finance les écoles et les routes. "
+          "Le vote a été acquis par sept voix contre deux, et le maire a estimé que le plan "
+          "était juste pour tout le monde. L'opposition a demandé un nouvel examen des "
+          "dépenses au printemps, quand les premiers chiffres de l'année seront connus.")
+    brief = "Angela Merkel meets Emmanuel Macron in Berlin."
     site.routes["/feed"] = (200, XML, rss([("Budget", site.url("/fr"), None),
-                                          ("Budget passes", site.url("/en"), None)]))
+                                          ("Budget passes", site.url("/en"), None),
+                                          ("Merkel in Berlin", site.url("/brief"), None)]))
     site.routes["/fr"] = (200, HTML, page("Budget", fr))
     site.routes["/en"] = (200, HTML, page("Budget passes", BODY_A))
+    site.routes["/brief"] = (200, HTML, page("Merkel in Berlin", brief))
     f = follower(store, [site.url("/feed")])
     report = f.run_round()
-    assert (report.added, report.other_language) == (2, 1)
-    assert store.count_by_language() == {"en": 1, "fr": 1}
-    assert [a.language for a in store.iter_articles(languages=("en",))] == ["en"]
+    # a brief too short to judge is of unknown language, and so grouped (py3langid would
+    # have read this English line as Dutch and left it out)
+    assert (report.added, report.other_language) == (3, 1)
+    assert store.count_by_language() == {"en": 1, "fr": 1, None: 1}
+    assert sorted(str(a.language) for a in store.iter_articles(languages=("en",))) == \
+        ["None", "en"]
     f.close()
 
 

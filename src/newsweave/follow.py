@@ -46,7 +46,7 @@ from newsweave.fetch import (
     Stopped,
     origin,
 )
-from newsweave.language import detect_language
+from newsweave.language import reliable_language
 from newsweave.models import Article
 from newsweave.store import FeedState, Store
 
@@ -580,7 +580,7 @@ class Follower:
             updated=updated if updated != published else None,
             url=key,
             path=None,
-            language=detect_language(article.text),
+            language=reliable_language(article.text),
         )
         links = [entry.key, key, canonical_url(final)]
         mark = entry.fingerprint
