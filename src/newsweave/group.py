@@ -984,13 +984,18 @@ class StoryGrouper:
             story.terms_sq += 2.0 * dot + 1.0
         for key, w in p.weighted.items():
             story.terms[key] = story.terms.get(key, 0.0) + w
-        if len(story.terms) > 2 * self.s.story_terms:  # keep the heaviest TF-IDF terms
-            top = sorted(story.terms.items(), key=lambda kv: -kv[1])[: self.s.story_terms]
-            story.terms = dict(top)
-        if norm:
-            story.terms_norm = math.sqrt(sum(w * w for w in story.terms.values()))
         story.entities.update(p.entities)
         story.numbers.update(p.numbers)
+        self._bound(story)
+        if norm:
+            story.terms_norm = math.sqrt(sum(w * w for w in story.terms.values()))
+
+    def _bound(self, story: _Story) -> None:
+        """Keep a story's heaviest TF-IDF terms and most frequent names and figures, so its
+        memory stays flat however many articles join."""
+        if len(story.terms) > 2 * self.s.story_terms:
+            top = sorted(story.terms.items(), key=lambda kv: -kv[1])[: self.s.story_terms]
+            story.terms = dict(top)
         if len(story.numbers) > 2 * self.s.story_entities:
             story.numbers = Counter(dict(_most_common(story.numbers, self.s.story_entities)))
         if len(story.entities) > 2 * self.s.story_entities:
@@ -1098,17 +1103,11 @@ class StoryGrouper:
         keep.terms_sq += gone.terms_sq + 2.0 * dot
         for key, w in gone.terms.items():
             keep.terms[key] = keep.terms.get(key, 0.0) + w
-        if len(keep.terms) > 2 * self.s.story_terms:
-            keep.terms = dict(sorted(keep.terms.items(), key=lambda kv: -kv[1])
-                              [: self.s.story_terms])
-        keep.terms_norm = math.sqrt(sum(w * w for w in keep.terms.values()))
-        keep.vector_sum = keep.vector_sum + gone.vector_sum
         keep.entities.update(gone.entities)
         keep.numbers.update(gone.numbers)
-        if len(keep.numbers) > 2 * self.s.story_entities:
-            keep.numbers = Counter(dict(_most_common(keep.numbers, self.s.story_entities)))
-        if len(keep.entities) > 2 * self.s.story_entities:
-            keep.entities = Counter(dict(_most_common(keep.entities, self.s.story_entities)))
+        self._bound(keep)
+        keep.terms_norm = math.sqrt(sum(w * w for w in keep.terms.values()))
+        keep.vector_sum = keep.vector_sum + gone.vector_sum
         keep.top_names = None
         keep.size += gone.size
         keep.last_seq = max(keep.last_seq, gone.last_seq)
