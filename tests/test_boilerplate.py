@@ -1,6 +1,12 @@
 import pytest
 
-from newsweave.boilerplate import is_known_boilerplate, is_page_pointer, leading_furniture
+from newsweave.boilerplate import (
+    is_known_boilerplate,
+    is_page_pointer,
+    leading_furniture,
+    name_boxes,
+    without,
+)
 
 
 @pytest.mark.parametrize(
@@ -22,6 +28,7 @@ from newsweave.boilerplate import is_known_boilerplate, is_page_pointer, leading
         "general public.",
         "The goal is to fix all broken links on the web .",
         "Please verify you're not a robot by clicking the box.",
+        "Wait 1 second to continue.",
     ],
 )
 def test_scrape_failures_are_known(text):
@@ -56,6 +63,8 @@ def test_news_is_not_boilerplate(text):
          "at the border.", "The BBC's"),
         ("ADVERTISEMENT Story Continued Below The form was filed.", "The form"),
         ("CLOSE Yu Darvish was hit early and often.", "Yu Darvish"),
+        ("(THE CANADIAN PRESS/HO-www.example.com) View larger image Police investigate.",
+         "Police investigate"),
         ("Play Facebook Twitter Embed Drone strikes plane 2:49 autoplay Copy this code to "
          "your website or blog A British Airways pilot reported a drone.", "A British Airways"),
         ("Story highlights At least 327 incidents were close calls, \"the density is high,\" "
@@ -103,6 +112,8 @@ def test_leading_furniture_is_cut(text, rest):
         "Updated figures show a rise in prices.",
         "(Published figures show a rise.)",
         "Photo ID laws were struck down in Texas.",
+        "(NATO/EU talks resumed on Monday.)",
+        "View larger images of the comet on the agency's site, it said.",
         "Photos of the scene show damage.",
     ],
 )
@@ -149,7 +160,55 @@ def test_sentences_that_only_look_like_furniture_are_kept(text):
         ("Josh Dawsey contributed to this report.", True),
         ("Smith contributed to this report's findings on the war, officials said.", False),
         ("\"Tell us the truth,\" she told our reporter.", False),
+        # picture captions in the wire services' form: the place and full date close them
+        ("An Afghan man cries at a protest outside a mosque in Kabul, Afghanistan, "
+         "Wednesday, Sept. 15, 2010.", True),
+        ("Theresa May makes a statement in Downing Street, London, Wednesday Dec. 12, 2018.",
+         True),
+        ("House Speaker John Boehner walks past media on Capitol Hill in Washington, Tuesday, "
+         "April 5, 2011. (AP Photo/J. Scott Applewhite)", True),
+        ("Lava advances towards a metal barrier in Puna, May 6, 2018.", True),
+        ("The vote was held on Tuesday, Nov. 6, 2012.", False),
+        ("Paramount Pictures will release the film July 22, 2011.", False),
+        ("He met the ambassador on Wednesday, the paper said.", False),
+        # link lists, copyright lines and picture credits left in the text
+        ("More on the migrant crisis: The refugees who chose Brazil over Europe Hundreds of "
+         "migrants remain stranded.", True),
+        ("More than 200 people died in the storm.", False),
+        ("Anyone with information is asked to call the police. \u00a9 2018 KREM-TV", True),
+        ("REUTERS/Steve Dipaola The whole ordeal has Swonger pretty rattled.", True),
+        ("WXCHASING via REUTERS The closures have added to a sense of disarray.", True),
+        ("Cody Duty,AP Photo/Houston Chronicle Updated at 11:02 p.m.", True),
+        ("Sarah L. Voisin/The Washington Post Buy Photo", True),
+        ("Reuters reported the deal via its website on Monday.", False),
+        ("He said he would buy photos of the crash from a bystander.", False),
     ],
 )
 def test_page_furniture_is_never_lifted(text, furniture):
     assert is_page_pointer(text) is furniture
+
+
+def test_name_box_is_cut_and_the_name_kept():
+    text = ("Senate Majority Leader Mitch McConnell Addison (Mitch) Mitchell McConnellSunday "
+            "shows preview: Supreme Court fight in the spotlight Appeals court nominees "
+            "languish MORE (R-Ky.) said the Senate would act. The fight over President Trump "
+            "Donald John TrumpScaramucci warns Trump must 'change tactics now' on trade "
+            "MORE\u2019s next nomination began.")
+    boxes = name_boxes(text)
+    assert len(boxes) == 2
+    assert without(text, boxes) == (
+        "Senate Majority Leader Mitch McConnell (R-Ky.) said the Senate would act. The fight "
+        "over President Trump\u2019s next nomination began.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sen. John McCain said MORE troops were needed.",
+        "Mitch McConnell McConnell said more.",
+        "President Trump met Donald Trump Jr. and MORE than 20 aides.",
+        "Smith said the SMITH family would give MORE.",
+    ],
+)
+def test_text_without_a_name_box_is_left_alone(text):
+    assert name_boxes(text) == []

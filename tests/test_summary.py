@@ -505,3 +505,35 @@ def test_no_sentence_is_lifted_from_a_report_in_another_language():
     # language was recorded for it
     assert foreign_documents(analyze([*english, short])) == set()
     assert foreign_documents(analyze([*english, replace(short, language="nl")])) == set()
+
+
+def test_page_boxes_and_captions_never_reach_the_summary():
+    """The Hill's box of headlines glued after a name is cut out of the sentence it sits in
+    (the name and the rest of the sentence stay, the box's words count for nothing), and a
+    wire photo caption is never lifted, whole or compressed."""
+    from newsweave.summary import sentence_units
+
+    box = ("Senate Majority Leader Mitch McConnell Addison (Mitch) Mitchell McConnellSunday "
+           "shows preview: Supreme Court fight in the spotlight. Appeals court nominees "
+           "languish as Flake demands tariff vote MORE (R-Ky.) said the Senate would vote on "
+           "the nominee before the midterm elections in November.")
+    caption = ("Senator Mitch McConnell, who leads the Senate majority, walks to the chamber "
+               "before the vote on the nominee in Washington, Tuesday, June 26, 2018.")
+    articles = [
+        Article(id="hill", text=box + " " + caption + " Democrats said the vote should wait "
+                "until next year, when a new Congress is seated."),
+        Article(id="b", text="The Senate will vote on the nominee before the midterm "
+                "elections in November, Majority Leader Mitch McConnell said on Wednesday. "
+                "Democrats want the vote to wait until a new Congress is seated next year."),
+    ]
+    docs = analyze(articles)
+    units = sentence_units(docs[:1])
+    texts = [u.text for u in units]
+    assert ("Senate Majority Leader Mitch McConnell (R-Ky.) said the Senate would vote on the "
+            "nominee before the midterm elections in November.") in texts
+    assert not any("MORE" in t or "Sunday shows" in t or "Flake" in t for t in texts)
+    assert not any("flake" in g or "sunday" in g for u in units for g in u.concepts)
+    summary = summarize(docs, words=200)
+    assert summary
+    assert not any("Tuesday, June 26, 2018" in s.text or "walks to the chamber" in s.text
+                   or "MORE" in s.text for s in summary)

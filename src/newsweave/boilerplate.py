@@ -32,6 +32,8 @@ KNOWN_BOILERPLATE = (
     "switch location on/off before each tweet", "warc files associated with this crawl",
     # stop 41: the Wayback Machine's notice in other words, a robot check
     "fix all broken links on the web", "not a robot by clicking",
+    # stop 43: a video player's countdown
+    "wait 1 second to continue",
 )
 
 #: page furniture a scrape glues to the front of a sentence: an ad slot, a share bar, a
@@ -56,6 +58,9 @@ _LEADING_FURNITURE = re.compile(
     r"|\((?:[A-Z][A-Za-z]{1,12}\s+)?Photo(?:/|:\s|\s+by\s)[^()]{1,60}\)"
     r"(?:\s*\((?:Associated Press|AP|Reuters|AFP|Getty Images)\))?"
     r"|Photo:\s[^()]{1,40}\((?:Getty Images|AP|Reuters|AFP)\)"
+    # an agency's credit in capitals, one word after its slash ("(THE CANADIAN
+    # PRESS/HO-www.example.com)"), a gallery's "View larger image" link
+    r"|\([A-Z][A-Z .]{1,30}/[^()\s]{1,60}\)|View larger image\b"
     # a picture credit's agency left in front of the next sentence ("(Associated Press)
     # WEST PALM BEACH, Fla. (AP) — President ...": the caption it closed was cut before it)
     r"|\((?:Associated Press|AP|Reuters|AFP)\)(?=\s+[A-Z“\"])"
@@ -119,15 +124,72 @@ _PAGE_NOTE = re.compile(
     r"|\bAn earlier version of this (?:article|story|report)\b"
     r"|\bThis (?:article|story|report) has been (?:updated|corrected)\b"
     # a contributor line ("Josh Dawsey contributed to this report.")
-    r"|^[^.!?]{0,200}\bcontributed (?:to )?(?:this|the) (?:report|story|article)\W*$",
+    r"|^[^.!?]{0,200}\bcontributed (?:to )?(?:this|the) (?:report|story|article)\W*$"
+    # a list of links under a heading ("More on the migrant crisis: The refugees who ..."),
+    # a copyright line ("© 2018 KREM-TV", a picture's "© EPA/...")
+    r"|^\W*More on\b[^.!?:]{0,60}:|©"
+    # a picture credit left in the text ("REUTERS/Steve Dipaola", "WXCHASING via REUTERS",
+    # "Cody Duty,AP Photo/Houston Chronicle", a page's "Buy Photo" button)
+    r"|(?-i:\bREUTERS/|\bvia REUTERS\b|(?<!\()\bAP Photo/|\bBuy Photo\b)",
     re.IGNORECASE,
+)
+#: a news agency's photo caption: it closes on the place and full date of the picture,
+#: with or without the weekday ("... in Kabul, Afghanistan, Wednesday, Sept. 15, 2010.",
+#: "... in Puna, May 6, 2018."), often with the photo credit after it; a report's own
+#: sentence says "on Wednesday" and leaves the year out (a weekday right before the date
+#: without its own comma, "on Tuesday, Nov. 6, 2012.", is a report's)
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = (r"(?:Jan(?:uary|\.)?|Feb(?:ruary|\.)?|March|Mar\.|April|Apr\.|May|June|July"
+          r"|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?"
+          r"|Dec(?:ember|\.)?)")
+_CAPTION_DATE = re.compile(
+    rf"(?<!day),\s(?:{_WEEKDAY},?\s)?{_MONTH}\s\d{{1,2}},\s(?:19|20)\d\d\W{{0,3}}"
+    r"(?:\((?:AP|Reuters|AFP)\b[^()]{0,60}\)\W{0,3})*$"
 )
 
 
 def is_page_pointer(text: str) -> bool:
     """A sentence that belongs to the page, not to the story (``_POINTER``, ``_PAGE_NOTE``);
     the summary never lifts one, but it still counts as a unit of what the sources say."""
-    return bool(_POINTER.search(text) or _PAGE_NOTE.search(text))
+    return bool(
+        _POINTER.search(text) or _PAGE_NOTE.search(text) or _CAPTION_DATE.search(text.strip())
+    )
+
+
+#: The Hill's inline box after a politician's name: the full legal name, its last word glued
+#: to the first of a few linked headlines, closed by "MORE" ("Sen. John Cornyn John
+#: CornynCollins, Murkowski to play ... MORE (Texas) said"); the name before it stays.
+#: ``_BOX_NAME`` finds the name's repeat, the box runs from there to the first "MORE"
+_BOX_NAME = re.compile(
+    r"\b(?P<last>[A-Z][\w'’-]+)\s(?:[A-Z(][\w.()'’\"-]*\s){0,4}?(?P=last)(?=[A-Z0-9‘'\"“])"
+)
+_BOX_END = re.compile(r"\sMORE\b")
+#: the longest box (characters from the name's repeat to "MORE")
+BOX_REACH = 700
+
+
+def name_boxes(text: str) -> list[tuple[int, int]]:
+    """Character ranges of page boxes glued inside a sentence (``_BOX_NAME``), to cut so
+    the sentence reads as the report wrote it; empty when there are none. Each "MORE" is
+    looked back from, no further than the "MORE" before it, so the cost stays linear."""
+    out: list[tuple[int, int]] = []
+    floor = 0
+    for end in _BOX_END.finditer(text):
+        m = _BOX_NAME.search(text, max(floor, end.start() - BOX_REACH), end.start())
+        if m:
+            out.append((m.end("last"), end.end()))
+        floor = end.end()
+    return out
+
+
+def without(text: str, ranges: list[tuple[int, int]]) -> str:
+    """``text`` with ``ranges`` (sorted, disjoint) cut out and the spaces closed up."""
+    kept, at = [], 0
+    for a, b in ranges:
+        kept.append(text[at:a])
+        at = b
+    kept.append(text[at:])
+    return re.sub(r"\s+([’'.,;:)])", r"\1", re.sub(r"\s{2,}", " ", "".join(kept)))
 
 
 def leading_furniture(text: str) -> int:

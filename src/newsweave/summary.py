@@ -20,7 +20,9 @@ from newsweave.boilerplate import (
     is_known_boilerplate,
     is_page_pointer,
     leading_furniture,
+    name_boxes,
     trim_dateline,
+    without,
 )
 from newsweave.language import main_language, reliable_language
 from newsweave.models import Document, Origin, SummarySentence
@@ -104,12 +106,15 @@ def _looks_like_sentence(text: str) -> bool:
     return bool(letters) and sum(c.isupper() for c in letters) / len(letters) < 0.5
 
 
-def _lemmas(doc, start: int, end: int) -> list[tuple[str, bool]]:
-    """(lemma, is_content) for tokens of a char span of a spaCy doc."""
+def _lemmas(doc, start: int, end: int,
+            skip: Sequence[tuple[int, int]] = ()) -> list[tuple[str, bool]]:
+    """(lemma, is_content) for tokens of a char span of a spaCy doc, leaving out the tokens
+    that start inside ``skip`` (article offsets: page boxes cut from the sentence)."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return []
-    return [_token_lemma(tok) for tok in span if not (tok.is_punct or tok.is_space)]
+    return [_token_lemma(tok) for tok in span if not (tok.is_punct or tok.is_space)
+            and not any(a <= tok.idx < b for a, b in skip)]
 
 
 def _token_lemma(tok) -> tuple[str, bool]:
@@ -130,26 +135,39 @@ def _concepts(lemmas: list[tuple[str, bool]]) -> frozenset[str]:
 
 def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
     """Every sentence of every document as a unit (page furniture glued to its front and a
-    leading dateline trimmed), liftable or not; a scrape failure's sentence
-    (``boilerplate.is_known_boilerplate``) is no unit at all."""
+    leading dateline trimmed, a page box glued inside it cut out), liftable or not; a scrape
+    failure's sentence (``boilerplate.is_known_boilerplate``) is no unit at all."""
     out: list[Candidate] = []
     for di, document in enumerate(documents):
         text = document.article.text
-        for sent in document.sentences:
+        # found over the whole text: a box's headlines may end a sentence inside it
+        boxes = name_boxes(text) if " MORE" in text else []
+        sentences = document.sentences
+        for k, sent in enumerate(sentences):
+            if any(a < sent.start < b for a, b in boxes):
+                continue  # read with the sentence the box began in
+            end, later = sent.end, k
+            # a box's headlines may end sentences inside it: the sentence runs on past it
+            while later + 1 < len(sentences) and any(a < end < b for a, b in boxes):
+                later += 1
+                end = sentences[later].end
             cut = leading_furniture(sent.text)
             if sent.index < 2 or cut:  # furniture may end a caption before the story's start
                 cut += trim_dateline(sent.text[cut:])
             start = sent.start + cut
-            body = text[start : sent.end]
+            body = text[start:end]
+            inside = [(max(a, start), min(b, end)) for a, b in boxes if a < end and b > start]
+            if inside:
+                body = without(body, [(a - start, b - start) for a, b in inside]).strip()
             if is_known_boilerplate(body):
                 continue
             if document.doc is not None:
-                lemmas = _lemmas(document.doc, start, sent.end)
+                lemmas = _lemmas(document.doc, start, end, inside)
             else:
                 lemmas = [(w.lower(), len(w) > 3) for w in re.findall(r"\w+", body)]
             out.append(
                 Candidate(
-                    doc=di, sent=sent.index, start=start, end=sent.end, text=body,
+                    doc=di, sent=sent.index, start=start, end=end, text=body,
                     words=len(body.split()), concepts=_concepts(lemmas),
                     content=frozenset(w for w, c in lemmas if c),
                 )
@@ -196,6 +214,10 @@ def compressed_units(
         document = documents[u.doc]
         if document.doc is None or u.words < settings.min_words:
             continue
+        if u.text != document.article.text[u.start : u.end]:
+            continue  # a page box was cut from it: the parse's deletions would not line up
+        if is_page_pointer(u.text):
+            continue  # a caption stays one with its date cut off
         span = document.doc.char_span(u.start, u.end, alignment_mode="expand")
         if span is None or span.start_char != u.start:
             continue
