@@ -750,7 +750,9 @@ def _markdown(settings: GroupSettings, lines: list[str], summary: list[tuple], r
         f"{len(model.nets)} one-hidden-layer networks ({len(model.nets[0][1])} units) over the "
         f"standardised features {', '.join(model.features)} (of the grouper's {len(FEATURES)}); "
         f"join threshold {model.threshold}. "
-        f"Window {s.window_days} days, {s.neighbours} HNSW neighbours, title + {s.lead_words} "
+        f"Window {s.window_days} days, {s.neighbours} HNSW neighbours plus up to "
+        f"{s.term_candidates} stories sharing the article's {s.candidate_terms} heaviest terms, "
+        f"title + {s.lead_words} "
         f"lead words embedded, duplicate Jaccard {s.duplicate_jaccard}. Peak RSS after the dev "
         f"runs: {rss_dev:.0f} MiB.",
         "",

@@ -472,9 +472,15 @@ VARIANTS: dict[str, dict] = {
     "title + 20 lead words, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(lead_words=20)},
     # stop 39/40: candidates from shared heaviest terms besides the neighbours' stories
-    # (``term_candidates``; none ship): 5, 10, 3, and 5 that share at least 2 terms
+    # (``term_candidates``): 5, 10, 3, and 5 that share at least 2 terms; 5 ships since stop
+    # 43 (so the first two are the shipped recipe), the recipe without them is kept below
+    "no term candidates (until stop 43), whole stream": {
+        **SHIPPED, "whole": True, "settings": GroupSettings(term_candidates=0)},
+    "no term candidates (until stop 43)": {
+        **SHIPPED, "settings": GroupSettings(term_candidates=0)},
     "5 term candidates, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(term_candidates=5)},
+    "5 term candidates": {**SHIPPED, "settings": GroupSettings(term_candidates=5)},
     "10 term candidates, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(term_candidates=10)},
     "3 term candidates, whole stream": {

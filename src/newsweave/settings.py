@@ -148,13 +148,14 @@ class GroupSettings:
     #: event's reports see both events' stories and the model picks. About a tenth slower.
     neighbours: int = 50
     #: besides the neighbours' stories, up to this many stories whose articles share the
-    #: article's ``candidate_terms`` heaviest TF-IDF terms are candidates too (0: none, as
-    #: ships). Why tried (stop 39, diagnosed on training folds): an article whose lead is page
-    #: furniture (share buttons, "UPDATE:") embeds far from its story and never sees it among
-    #: the neighbours. Not shipped (stop 40; 5-fold CV, model refitted per fold, whole
-    #: stream): 5 candidates mixed 0.862 -> 0.866 but ECB+ 0.943 -> 0.936; 3 candidates mixed
-    #: 0.850; 5 sharing at least 2 terms mixed 0.862, ECB+ 0.944: no gain on both sets.
-    term_candidates: int = 0
+    #: article's ``candidate_terms`` heaviest TF-IDF terms are candidates too (0: none). Why
+    #: (stop 39, diagnosed on training folds): an article whose lead is page furniture (share
+    #: buttons, "UPDATE:") embeds far from its story and never sees it among the neighbours.
+    #: Shipped at stop 43 (5-fold CV, model refitted per fold, whole stream, paired with the
+    #: recipe without them in the same run): mixed up on every fold in two runs (0.851 ->
+    #: 0.867, 0.845 -> 0.866), ECB+ 0.942 -> 0.951 and 0.946 -> 0.936; stop 40 had read
+    #: mixed 0.862 -> 0.866, ECB+ 0.943 -> 0.936 (``docs/story-grouping-evaluation.md``)
+    term_candidates: int = 5
     candidate_terms: int = 8
     #: a term candidate shares at least this many of those terms
     term_min_shared: int = 1
