@@ -29,3 +29,22 @@ def test_batch_equals_single():
     one = analyze(arts[:1])
     assert [s.text for s in both[0].sentences] == [s.text for s in one[0].sentences]
     assert abs(float(both[0].vectors[0] @ one[0].vectors[0]) - 1) < 1e-4
+
+
+def test_a_page_box_of_headlines_is_not_read_as_speakers_or_names():
+    """The Hill's box after a name (the legal name glued to linked headlines, up to "MORE")
+    is blanked before parsing: the senator speaks, the headlines are no speakers, no names and
+    no sentence ends, and every offset still indexes the original text."""
+    text = ("\u201cIt\u2019s going to be a big battle,\u201d said Sen. Orrin Hatch Orrin Grant "
+            "HatchAppeals court nominees languish as Flake demands tariff vote. Overnight "
+            "Health Care: Trump nominee vows to restore trust MORE (R-Utah), a former chairman "
+            "of the Judiciary Committee. \u201cWe need someone ready,\u201d said Sen. John "
+            "Kennedy John Neely KennedyMORE (R-La.), another member.")
+    doc = analyze([Article(id="hill", text=text)])[0]
+    speakers = {q.speaker for q in doc.quotes}
+    assert {"Orrin Hatch", "John Kennedy"} <= speakers
+    assert not any("Flake" in s or "Overnight" in s or "MORE" in s for s in speakers if s)
+    assert not any("Overnight" in e.text or "Flake" in e.text for e in doc.entities)
+    assert len(doc.sentences) == 2
+    for s in doc.sentences:
+        assert text[s.start:s.end] == s.text

@@ -188,6 +188,12 @@ def test_page_furniture_is_never_lifted(text, furniture):
     assert is_page_pointer(text) is furniture
 
 
+def test_an_empty_name_box_is_cut():
+    text = "said Sen. John Kennedy John Neely KennedyMORE (R-La.), a member."
+    assert without(text, name_boxes(text)) == "said Sen. John Kennedy (R-La.), a member."
+    assert name_boxes("He said it would not happen ANYMORE, Smith Smith said.") == []
+
+
 def test_name_box_is_cut_and_the_name_kept():
     text = ("Senate Majority Leader Mitch McConnell Addison (Mitch) Mitchell McConnellSunday "
             "shows preview: Supreme Court fight in the spotlight Appeals court nominees "

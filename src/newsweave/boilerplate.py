@@ -163,7 +163,7 @@ def is_page_pointer(text: str) -> bool:
 _BOX_NAME = re.compile(
     r"\b(?P<last>[A-Z][\w'’-]+)\s(?:[A-Z(][\w.()'’\"-]*\s){0,4}?(?P=last)(?=[A-Z0-9‘'\"“])"
 )
-_BOX_END = re.compile(r"\sMORE\b")
+_BOX_END = re.compile(r"(?:\s|(?<=[a-z]))MORE\b")  # an empty box: "John Neely KennedyMORE"
 #: the longest box (characters from the name's repeat to "MORE")
 BOX_REACH = 700
 
@@ -175,7 +175,7 @@ def name_boxes(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     floor = 0
     for end in _BOX_END.finditer(text):
-        m = _BOX_NAME.search(text, max(floor, end.start() - BOX_REACH), end.start())
+        m = _BOX_NAME.search(text, max(floor, end.start() - BOX_REACH), end.end())
         if m:
             out.append((m.end("last"), end.end()))
         floor = end.end()

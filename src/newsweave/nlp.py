@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
+from newsweave.boilerplate import name_boxes
 from newsweave.models import Sentence
 from newsweave.settings import SPACY_MODEL
 
@@ -66,9 +67,15 @@ def _break_run(match: re.Match[str]) -> str:
 
 
 def tokenizable(text: str) -> str:
-    """``text`` with over-long non-space runs broken by spaces, character for character the
-    same length (the copy spaCy sees; sentences and quotes keep indexing the original)."""
-    return _LONG_RUN.sub(_break_run, text)
+    """``text`` with over-long non-space runs broken by spaces and page boxes glued inside its
+    sentences blanked (``boilerplate.name_boxes``: their headlines would be read as speakers,
+    names and sentence ends), character for character the same length (the copy spaCy sees;
+    sentences and quotes keep indexing the original)."""
+    text = _LONG_RUN.sub(_break_run, text)
+    if "MORE" in text:
+        for a, b in name_boxes(text):
+            text = text[:a] + " " * (b - a) + text[b:]
+    return text
 
 
 def pieces(text: str, size: int = PIECE_CHARS) -> list[str]:

@@ -141,7 +141,7 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
     for di, document in enumerate(documents):
         text = document.article.text
         # found over the whole text: a box's headlines may end a sentence inside it
-        boxes = name_boxes(text) if " MORE" in text else []
+        boxes = name_boxes(text) if "MORE" in text else []
         sentences = document.sentences
         for k, sent in enumerate(sentences):
             if any(a < sent.start < b for a, b in boxes):
