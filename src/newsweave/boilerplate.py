@@ -183,13 +183,17 @@ def name_boxes(text: str) -> list[tuple[int, int]]:
 
 
 def without(text: str, ranges: list[tuple[int, int]]) -> str:
-    """``text`` with ``ranges`` (sorted, disjoint) cut out and the spaces closed up."""
-    kept, at = [], 0
-    for a, b in ranges:
-        kept.append(text[at:a])
-        at = b
-    kept.append(text[at:])
-    return re.sub(r"\s+([’'.,;:)])", r"\1", re.sub(r"\s{2,}", " ", "".join(kept)))
+    """``text`` with ``ranges`` (sorted, disjoint) cut out; each cut closes up to one space,
+    or to none before closing punctuation ("McConnell’s", "Cornyn (Texas)")."""
+    if not ranges:
+        return text
+    parts = [text[: ranges[0][0]].rstrip()]
+    ends = [a for a, _b in ranges[1:]] + [len(text)]
+    for (_a, b), nxt in zip(ranges, ends, strict=True):
+        piece = text[b:nxt].strip()
+        if piece:
+            parts.append(piece if piece[0] in "’'.,;:)" else " " + piece)
+    return "".join(parts)
 
 
 def leading_furniture(text: str) -> int:

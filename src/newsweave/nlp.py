@@ -72,10 +72,15 @@ def tokenizable(text: str) -> str:
     names and sentence ends), character for character the same length (the copy spaCy sees;
     sentences and quotes keep indexing the original)."""
     text = _LONG_RUN.sub(_break_run, text)
-    if "MORE" in text:
-        for a, b in name_boxes(text):
-            text = text[:a] + " " * (b - a) + text[b:]
-    return text
+    boxes = name_boxes(text) if "MORE" in text else []
+    if not boxes:
+        return text
+    parts, at = [], 0
+    for a, b in boxes:  # one pass: a hostile text may hold a box every few words
+        parts += [text[at:a], " " * (b - a)]
+        at = b
+    parts.append(text[at:])
+    return "".join(parts)
 
 
 def pieces(text: str, size: int = PIECE_CHARS) -> list[str]:

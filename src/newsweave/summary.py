@@ -8,6 +8,7 @@ redundancy removal. Every chosen sentence cites every source that carries the sa
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import re
@@ -140,23 +141,21 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
     out: list[Candidate] = []
     for di, document in enumerate(documents):
         text = document.article.text
-        # found over the whole text: a box's headlines may end a sentence inside it
+        # the analysis parsed the text with these boxes blanked (``nlp.tokenizable``), so no
+        # sentence ends inside one; the sentence's text still holds them
         boxes = name_boxes(text) if "MORE" in text else []
-        sentences = document.sentences
-        for k, sent in enumerate(sentences):
-            if any(a < sent.start < b for a, b in boxes):
-                continue  # read with the sentence the box began in
-            end, later = sent.end, k
-            # a box's headlines may end sentences inside it: the sentence runs on past it
-            while later + 1 < len(sentences) and any(a < end < b for a, b in boxes):
-                later += 1
-                end = sentences[later].end
+        box_ends = [b for _a, b in boxes]
+        for sent in document.sentences:
             cut = leading_furniture(sent.text)
             if sent.index < 2 or cut:  # furniture may end a caption before the story's start
                 cut += trim_dateline(sent.text[cut:])
-            start = sent.start + cut
+            start, end = sent.start + cut, sent.end
             body = text[start:end]
-            inside = [(max(a, start), min(b, end)) for a, b in boxes if a < end and b > start]
+            inside = []
+            for a, b in boxes[bisect.bisect_right(box_ends, start):]:
+                if a >= end:
+                    break
+                inside.append((max(a, start), min(b, end)))
             if inside:
                 body = without(body, [(a - start, b - start) for a, b in inside]).strip()
             if is_known_boilerplate(body):
