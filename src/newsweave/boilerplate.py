@@ -62,8 +62,9 @@ _LEADING_FURNITURE = re.compile(
     # PRESS/HO-www.example.com)"), a gallery's "View larger image" link
     r"|\([A-Z][A-Z .]{1,30}/[^()\s]{1,60}\)|View larger image\b"
     # a picture credit's agency left in front of the next sentence ("(Associated Press)
-    # WEST PALM BEACH, Fla. (AP) — President ...": the caption it closed was cut before it)
-    r"|\((?:Associated Press|AP|Reuters|AFP)\)(?=\s+[A-Z“\"])"
+    # WEST PALM BEACH, Fla. (AP) — President ...": the caption it closed was cut before it),
+    # or a broadcaster's mark in capitals ("... in downtown Ottawa. (CBC) Police removed")
+    r"|\((?:Associated Press|Reuters|[A-Z]{2,5})\)(?=\s+[A-Z“\"])"
     # the New York Times' jump and sign-up links, its "Photo" label before a dateline
     r"|Continue reading the main story\b|Newsletter Sign Up\b"
     r"|Photo(?=\s+[A-Z]{3,}[A-Z .,]*\s+[—–-]\s)"
