@@ -473,6 +473,24 @@ def test_lead_and_names_leave_the_dateline_out() -> None:
         "OTTAWA, January 12 (Xinhua) -- ", ""))).startswith(plain)
 
 
+def test_page_boxes_of_headlines_are_not_read_for_grouping() -> None:
+    """The Hill's box after a name (legal name glued to other stories' headlines, up to
+    "MORE") is cut before the grouper reads the text: the lead names the senator and what he
+    said, not the headlines, which would pull the article towards their stories."""
+    grouper = StoryGrouper(embedder=object())  # lead_of reads the text only
+    text = ("Sen. Orrin Hatch Orrin Grant HatchAppeals court nominees languish as Flake "
+            "demands tariff vote. Overnight Health Care: Trump nominee vows to restore trust "
+            "MORE (R-Utah) said on Tuesday that the Senate would vote on the farm bill next "
+            "week, after a long delay over crop insurance and subsidies for dairy farmers.")
+    lead = grouper.lead_of(Article(id="hill", title="", text=text))
+    assert lead.startswith("Sen. Orrin Hatch (R-Utah) said on Tuesday that the Senate")
+    assert not any(w in lead for w in ("Flake", "Overnight", "nominee", "MORE"))
+    plain = text.replace(" Orrin Grant HatchAppeals court nominees languish as Flake demands "
+                         "tariff vote. Overnight Health Care: Trump nominee vows to restore "
+                         "trust MORE", "")
+    assert lead == grouper.lead_of(Article(id="plain", title="", text=plain))
+
+
 def test_story_evicted_while_joined_is_not_split(embedder) -> None:
     """An undated copy joins a story whose last dated report has just left the window: the
     window evicts the story in the same step, and a split check on it then would make a live

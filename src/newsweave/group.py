@@ -36,7 +36,7 @@ from importlib import resources
 
 import numpy as np
 
-from newsweave.boilerplate import is_known_boilerplate, trim_dateline
+from newsweave.boilerplate import is_known_boilerplate, name_boxes, trim_dateline, without
 from newsweave.models import Article
 from newsweave.settings import GroupSettings
 
@@ -175,6 +175,13 @@ _NOT_NAMES = frozenset(
 def _hash(text: str) -> int:
     """A stable (process-independent) hash: stories must come out the same on every run."""
     return zlib.crc32(text.encode("utf-8"))
+
+
+def _page_text(text: str) -> str:
+    """The text with page boxes glued into its sentences cut (``boilerplate.name_boxes``: The
+    Hill's linked headlines after a name), as the analysis and the summary read it: their
+    headlines belong to other stories and would pull the article towards them."""
+    return without(text, name_boxes(text)) if "MORE" in text else text
 
 
 def _units(text: str) -> list[str]:
@@ -504,7 +511,8 @@ class StoryGrouper:
             if key in seen_texts:
                 continue
             seen_texts.add(key)
-            counts.update({k for k in map(_unit_key, _units(article.text)) if k is not None})
+            units = _units(_page_text(article.text))
+            counts.update({k for k in map(_unit_key, units) if k is not None})
         for key, n in counts.items():
             if n >= self.s.boilerplate_articles:
                 self._unit_seen[key] = (-1, frozenset())
@@ -616,7 +624,7 @@ class StoryGrouper:
         kept: list[str] = []
         keys: list[int] = []
         known = is_known_boilerplate(article.text)  # rare: test each unit only then
-        for unit in _units(article.text):
+        for unit in _units(_page_text(article.text)):
             key = _unit_key(unit)
             if not self._is_boilerplate(unit, key, known):
                 kept.append(unit)
