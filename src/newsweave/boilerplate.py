@@ -173,6 +173,8 @@ def name_boxes(text: str) -> list[tuple[int, int]]:
     """Character ranges of page boxes glued inside a sentence (``_BOX_NAME``), to cut so
     the sentence reads as the report wrote it; empty when there are none. Each "MORE" is
     looked back from, no further than the "MORE" before it, so the cost stays linear."""
+    if "MORE" not in text:  # nearly every text: skip the scan
+        return []
     out: list[tuple[int, int]] = []
     floor = 0
     for end in _BOX_END.finditer(text):

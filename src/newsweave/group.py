@@ -181,7 +181,7 @@ def _page_text(text: str) -> str:
     """The text with page boxes glued into its sentences cut (``boilerplate.name_boxes``: The
     Hill's linked headlines after a name), as the analysis and the summary read it: their
     headlines belong to other stories and would pull the article towards them."""
-    return without(text, name_boxes(text)) if "MORE" in text else text
+    return without(text, name_boxes(text))
 
 
 def _units(text: str) -> list[str]:

@@ -72,7 +72,7 @@ def tokenizable(text: str) -> str:
     names and sentence ends), character for character the same length (the copy spaCy sees;
     sentences and quotes keep indexing the original)."""
     text = _LONG_RUN.sub(_break_run, text)
-    boxes = name_boxes(text) if "MORE" in text else []
+    boxes = name_boxes(text)
     if not boxes:
         return text
     parts, at = [], 0

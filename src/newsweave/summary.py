@@ -143,7 +143,7 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
         text = document.article.text
         # the analysis parsed the text with these boxes blanked (``nlp.tokenizable``), so no
         # sentence ends inside one; the sentence's text still holds them
-        boxes = name_boxes(text) if "MORE" in text else []
+        boxes = name_boxes(text)
         box_ends = [b for _a, b in boxes]
         for sent in document.sentences:
             cut = leading_furniture(sent.text)
