@@ -28,8 +28,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--by-month", action="store_true",
                     help="leave one calendar month out instead of K hashed folds")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
+    ap.add_argument("--target", choices=("strict", "fitting"), default="strict",
+                    help="which gold source the ranker learns to name")
     args = ap.parse_args(argv)
-    forward = ["--cv", str(args.k)]
+    forward = ["--cv", str(args.k), "--target", args.target]
     if args.cache is not None:
         forward += ["--cache", str(args.cache)]
     if args.no_write:

@@ -382,6 +382,31 @@ def test_benchmark_exact_spans_trim_and_count_distinct_sources():
     assert round(tally.f1("source"), 3) == round(2 * 1.0 * 0.5 / 1.5, 3)
 
 
+
+def test_benchmark_fitting_referent_skips_sources_a_pronoun_cannot_name():
+    from benchmarks.quotes import fits_pronoun, fitting_referent, pronoun_referents
+
+    assert fits_pronoun("she", "Nancy Pelosi")
+    assert fits_pronoun("she", "a campaign spokeswoman")
+    assert fits_pronoun("he", "Bill McInturff, the Republican half of a polling team")
+    assert fits_pronoun("she", "Carper")  # gender unknown fits
+    assert not fits_pronoun("she", "Jim Bennett, 57,")
+    assert not fits_pronoun("he", "multiple reports")
+    assert not fits_pronoun("he", "the authorities")
+    assert not fits_pronoun("she", "Clinton and husband Bill")
+    assert not fits_pronoun("he", "a spokeswoman")
+    assert fits_pronoun("they", "multiple reports")  # only "he"/"she" are checked
+    quotes = [
+        {"speaker": "Hillary Clinton", "speaker_start": 10, "start": 0},
+        {"speaker": "multiple reports", "speaker_start": 50, "start": 40},
+        {"speaker": "Mr. Trump", "speaker_start": 90, "start": 80},
+        {"speaker": "She", "speaker_start": 130, "start": 120},
+    ]
+    assert pronoun_referents(quotes, 3)[0] == "Mr. Trump"  # strict: the nearest
+    assert fitting_referent(quotes, 3) == "Hillary Clinton"
+    quotes[3]["speaker"] = "He"
+    assert fitting_referent(quotes, 3) == "Mr. Trump"
+
 # --------------------------------------------------------------------------- who said what
 def test_short_name_stands_for_the_full_name_met_before(quotes_of):
     text = ("A Washington Post report said on Wednesday that he met the ambassador.\n\n"
