@@ -548,6 +548,28 @@ def test_they_resolves_to_a_group_not_to_its_own_statement(quotes_of):
     assert q.speaker == "they"  # unresolved: "The contacts" is what they said, not who
 
 
+def test_coordinated_sources_are_one_source_not_the_first_of_them(quotes_of):
+    (q,) = quotes_of("Democrats and Republicans met on Monday. They said the bill would pass.")
+    assert q.speaker == "Democrats and Republicans"
+    # a plural title is shown with the names it stands beside: "Senators" says nobody
+    (q,) = quotes_of("Senators Mike Crapo and Jim Risch said the court needs more judges.")
+    assert q.speaker == "Senators Mike Crapo and Jim Risch"
+    text = ("Stephen S. Cohen and J. Bradford DeLong of the University of California studied "
+            "trade for years. Even at best, they write, banking has produced nothing of value.")
+    (q,) = quotes_of(text)
+    assert q.speaker == "Stephen S. Cohen and J. Bradford DeLong"
+
+
+def test_is_agent_reads_coordinated_sources_part_by_part():
+    from newsweave.quotes import is_agent
+
+    assert is_agent("Democrats and Republicans") is True
+    assert is_agent("Clinton and husband Bill") is True  # one sure speaker makes a group
+    assert is_agent("reports and statements") is False
+    assert is_agent("Johnson & Johnson") is True
+    assert is_agent("Jorge Llamas, 31,") is True  # an age is no part that cannot speak
+
+
 def test_is_agent_tells_sources_from_documents():
     from newsweave.quotes import is_agent
 

@@ -36,8 +36,9 @@ from newsweave.settings import SPACY_MODEL
 #: antecedents ("Some"), more agent and non-agent nouns; 6: a stance verb of motion ("slams
 #: into the ground") attributes nothing, of two subjects ", said X" speaks, no clausal subject,
 #: acts and qualities ("the investigation") are no agents, only sure agents are antecedents;
-#: 7: a page box of headlines glued after a name is blanked before parsing
-ANALYSIS_VERSION = 7
+#: 7: a page box of headlines glued after a name is blanked before parsing; 8: coordinated
+#: sources are one source ("Democrats and Republicans", not "Democrats")
+ANALYSIS_VERSION = 8
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

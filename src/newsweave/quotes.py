@@ -373,7 +373,68 @@ def _speaker_from_token(token) -> Speaker:
     speaker = _speaker_name(token)
     if speaker.pronoun:
         return speaker
-    return replace(speaker, mention=_mention_span(token))
+    return replace(_coordinated(token, speaker), mention=_mention_span(token))
+
+
+def _is_group_part(token) -> bool:
+    """A name, an organisation or a plural noun: what coordinated sources are made of. A
+    singular description is left out: "the former first lady and senator" is one person."""
+    return token.pos_ == "PROPN" or token.tag_ in ("NNS", "NNPS") or (
+        token.ent_type_ in _SOURCE_LABELS and token.ent_iob_ != "O")
+
+
+def _clause_free(doc, left: int, right: int, head) -> bool:
+    """No verb of another clause between two conjuncts (tokens ``left`` < i < ``right``),
+    except inside a clause that describes ``head`` ("Carson, who claimed ..., and Trump"): a
+    verb there means the parser joined nouns across clauses."""
+    described = {t.i for c in head.children if c.dep_ in ("relcl", "acl", "appos")
+                 for t in c.subtree}
+    return not any(doc[i].pos_ in ("VERB", "AUX") and i not in described
+                   for i in range(left + 1, right))
+
+
+def _conjuncts(token) -> list:
+    """The names or plural nouns coordinated with ``token`` ("Cohen and Brad DeLong",
+    "Democrats and Republicans"), in text order, ``token`` first; empty when none."""
+    if not _is_group_part(token):
+        return []
+    chain, last = [token], token
+    while True:
+        nxt = [c for c in last.children if c.dep_ == "conj" and _is_group_part(c)
+               and _clause_free(token.doc, last.i, c.i, last)]
+        if not nxt:
+            break
+        last = nxt[0]
+        chain.append(last)
+    return chain if len(chain) > 1 else []
+
+
+def _coordinated(token, speaker: Speaker) -> Speaker:
+    """The whole group when the source is several: coordinated sources ("Democrats and
+    Republicans said", "Mike Crapo and Jim Risch said") are one source, not the first of them;
+    a plural title before the names it stands beside ("Senators Mike Crapo and Jim Risch",
+    "The economists Stephen Cohen and Brad DeLong") is shown with them, since the title alone
+    ("Senators") says nobody. Each part is named as it would be alone, so a clause about one
+    of them ("Carson, who claimed ..., and Trump") is left out."""
+    head = token
+    if token.pos_ == "NOUN" and token.tag_ == "NNS":
+        names = [c for c in token.rights if c.dep_ == "appos" and c.ent_type_ == "PERSON"
+                 and c.left_edge.i == token.i + 1]
+        if names:
+            head = names[0]
+    chain = _conjuncts(head)
+    if not chain and head is token:
+        return speaker
+    parts = [_speaker_name(t) for t in (chain or [head])]
+    if head is not token:  # the title first, then the names it stands beside
+        first = token.doc.text[speaker.start:parts[0].end]
+        names = [first] + [p.text for p in parts[1:]]
+    else:
+        names = [speaker.text] + [p.text for p in parts[1:]]
+    text = names[0] if len(names) == 1 else (", ".join(names[:-1]) + " and " + names[-1])
+    if len(text) > _LONGEST_NAME:
+        return speaker
+    return replace(speaker, text=text, end=max(speaker.end, parts[-1].end))
 
 
 def _apposed_name(noun):
@@ -1662,6 +1723,10 @@ def _head_word(speaker: str) -> str:
     return tail[-1].lower() if tail else ""
 
 
+#: what joins coordinated sources: "A and B", "A, B and C", "A & B"
+_COORDINATION = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
+
+
 def is_agent(speaker: str | None) -> bool | None:
     """Whether a speaker string names someone who can speak: True for names, people and
     bodies of people, False for pronouns and documents ("reports"), None when unsure."""
@@ -1669,6 +1734,10 @@ def is_agent(speaker: str | None) -> bool | None:
         return False
     if not re.search(r"[^\W\d_]{2}", re.sub(r"['’]s\b", "", speaker)):
         return False  # a stray dash, code or possessive "’s" the parser took
+    parts = [p for p in _COORDINATION.split(speaker) if re.search(r"[^\W\d_]{2}", p)]
+    if len(parts) > 1:  # "Democrats and Republicans": one sure speaker makes a group
+        verdicts = [is_agent(p) for p in parts]
+        return True if True in verdicts else False if False in verdicts else None
     head = _head_word(speaker)
     if head in NON_AGENT_NOUNS:  # before the name test: "Reports" may open a sentence
         return False
