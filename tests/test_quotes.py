@@ -558,6 +558,10 @@ def test_coordinated_sources_are_one_source_not_the_first_of_them(quotes_of):
             "trade for years. Even at best, they write, banking has produced nothing of value.")
     (q,) = quotes_of(text)
     assert q.speaker == "Stephen S. Cohen and J. Bradford DeLong"
+    # each part's short name stands for the full name met before, as a lone surname does
+    (q,) = quotes_of("Sen. Charles E. Grassley of Iowa and Sen. Patrick J. Leahy of Vermont met "
+                     "on Monday. Later, Grassley and Leahy said the hearing would go ahead.")
+    assert q.speaker == "Charles E. Grassley and Patrick J. Leahy"
 
 
 def test_is_agent_reads_coordinated_sources_part_by_part():

@@ -269,6 +269,9 @@ class Speaker:
     #: included ("Minnesota Gov. Mark Dayton", "Clinton, 35, the daughter of ..."), relative
     #: clauses left out; None: the same as start/end
     mention: tuple[int, int] | None = None
+    #: the parts of a coordinated source ("Grassley", "Leahy"), each named as alone; empty
+    #: for one source
+    parts: tuple[str, ...] = ()
 
 
 def _text_of(doc) -> str:
@@ -431,10 +434,17 @@ def _coordinated(token, speaker: Speaker) -> Speaker:
         names = [first] + [p.text for p in parts[1:]]
     else:
         names = [speaker.text] + [p.text for p in parts[1:]]
-    text = names[0] if len(names) == 1 else (", ".join(names[:-1]) + " and " + names[-1])
+    if len(names) == 1:
+        return replace(speaker, text=names[0], end=max(speaker.end, parts[-1].end))
+    text = _joined(names)
     if len(text) > _LONGEST_NAME:
         return speaker
-    return replace(speaker, text=text, end=max(speaker.end, parts[-1].end))
+    return replace(speaker, text=text, end=max(speaker.end, parts[-1].end),
+                   parts=tuple(names))
+
+
+def _joined(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _apposed_name(noun):
@@ -1017,6 +1027,8 @@ class SpeakerResolver:
         subject of the statement it introduces (``content``)."""
         if speaker is None:
             return None
+        if speaker.parts:  # each of coordinated sources: "Grassley and Leahy" in full
+            return _joined([full_name(p, speaker.start, self.names) for p in speaker.parts])
         if not speaker.pronoun:
             return full_name(speaker.text, speaker.start, self.names)
         gender = pronoun_gender(speaker.text)
