@@ -562,6 +562,10 @@ def test_coordinated_sources_are_one_source_not_the_first_of_them(quotes_of):
     (q,) = quotes_of("Sen. Charles E. Grassley of Iowa and Sen. Patrick J. Leahy of Vermont met "
                      "on Monday. Later, Grassley and Leahy said the hearing would go ahead.")
     assert q.speaker == "Charles E. Grassley and Patrick J. Leahy"
+    # a second description of the same person is no second source
+    (q,) = quotes_of("The plans are 'irresponsible,' said Steve Bell, senior director of policy "
+                     "at the Center, and a Republican who headed the committee staff.")
+    assert q.speaker == "Steve Bell"
 
 
 def test_is_agent_reads_coordinated_sources_part_by_part():

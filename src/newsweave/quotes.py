@@ -381,7 +381,10 @@ def _speaker_from_token(token) -> Speaker:
 
 def _is_group_part(token) -> bool:
     """A name, an organisation or a plural noun: what coordinated sources are made of. A
-    singular description is left out: "the former first lady and senator" is one person."""
+    singular description is left out: "the former first lady and senator" is one person, and
+    so is "Steve Bell, senior director ..., and a Republican who headed ..."."""
+    if any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in token.children):
+        return False
     return token.pos_ == "PROPN" or token.tag_ in ("NNS", "NNPS") or (
         token.ent_type_ in _SOURCE_LABELS and token.ent_iob_ != "O")
 
