@@ -1727,8 +1727,9 @@ def speaker_kind(mention: QuoteMention, text: str) -> str:
     written = written_speaker(mention, text) or mention.speaker
     if written.strip().lower() in _REFERRING:
         return "unresolved" if mention.speaker.strip().lower() in _REFERRING else "pronoun"
-    words = _bare(mention.speaker)
-    return "named" if words and _looks_like_name(" ".join(words)) else "described"
+    parts = [p for p in _COORDINATION.split(mention.speaker) if p.strip()]
+    named = all((words := _bare(p)) and _looks_like_name(" ".join(words)) for p in parts)
+    return "named" if parts and named else "described"  # "Crapo and Risch": two names
 
 
 def _head_word(speaker: str) -> str:
