@@ -562,6 +562,14 @@ def test_coordinated_sources_are_one_source_not_the_first_of_them(quotes_of):
     (q,) = quotes_of("Sen. Charles E. Grassley of Iowa and Sen. Patrick J. Leahy of Vermont met "
                      "on Monday. Later, Grassley and Leahy said the hearing would go ahead.")
     assert q.speaker == "Charles E. Grassley and Patrick J. Leahy"
+    # "along with" joins its names to the subject's group; after a description it does not
+    text = ("Ms. Epstein, along with Judge Richard A. Posner and William M. Landes, wrote an "
+            "assessment of business cases. In it, they conclude that the court is friendly.")
+    (q,) = quotes_of(text)
+    assert q.speaker == "Epstein, Richard A. Posner and William M. Landes"
+    (q,) = quotes_of("“It was our job,” said former Rep. George Miller, one of the negotiators, "
+                     "along with retired Rep. John Boehner.")
+    assert q.speaker == "George Miller"
     # a second description of the same person is no second source
     (q,) = quotes_of("The plans are 'irresponsible,' said Steve Bell, senior director of policy "
                      "at the Center, and a Republican who headed the committee staff.")

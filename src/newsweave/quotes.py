@@ -399,15 +399,37 @@ def _clause_free(doc, left: int, right: int, head) -> bool:
                    for i in range(left + 1, right))
 
 
+def _companion(token):
+    """The source joined to ``token`` by "along with" / "together with" ("Ms. Epstein, along
+    with Judge Posner and William Landes, wrote"), else None: they act as one group."""
+    for prep in token.children:
+        if prep.dep_ != "prep" or any(c.dep_ == "appos" and c.i < prep.i
+                                      for c in token.children):
+            continue  # after a description: "Miller, one of the negotiators, along with ..."
+        if prep.lower_ in ("along", "together"):
+            prep = next((c for c in prep.children if c.lower_ == "with"), None)
+        elif not (prep.lower_ == "with" and any(
+                c.lower_ in ("along", "together") for c in prep.children)):
+            continue
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep else None
+        if obj is not None and _is_group_part(obj):
+            return obj
+    return None
+
+
 def _conjuncts(token) -> list:
     """The names or plural nouns coordinated with ``token`` ("Cohen and Brad DeLong",
-    "Democrats and Republicans"), in text order, ``token`` first; empty when none."""
+    "Democrats and Republicans", "Epstein, along with Posner and Landes"), in text order,
+    ``token`` first; empty when none."""
     if not _is_group_part(token):
         return []
     chain, last = [token], token
+    companion = _companion(token)
     while True:
         nxt = [c for c in last.children if c.dep_ == "conj" and _is_group_part(c)
                and _clause_free(token.doc, last.i, c.i, last)]
+        if not nxt and companion is not None:
+            nxt, companion = [companion], None
         if not nxt:
             break
         last = nxt[0]
@@ -1191,10 +1213,11 @@ def group_mentions(doc, inside) -> list[GroupMention]:
             continue
         if tok.lower_ in _NON_SOURCES or tok.pos_ not in ("NOUN", "PROPN"):
             continue
-        if tok.ent_type_ == "PERSON" and not any(c.dep_ == "conj" for c in tok.children):
+        together = any(c.dep_ == "conj" for c in tok.children) or _companion(tok) is not None
+        if tok.ent_type_ == "PERSON" and not together:
             continue
         speaker = _speaker_from_token(tok)
-        plural = tok.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in tok.children)
+        plural = tok.tag_ in ("NNS", "NNPS") or together
         out.append(GroupMention(speaker.start, speaker.text, plural, is_agent(speaker.text)))
     return out
 
