@@ -382,7 +382,6 @@ def test_benchmark_exact_spans_trim_and_count_distinct_sources():
     assert round(tally.f1("source"), 3) == round(2 * 1.0 * 0.5 / 1.5, 3)
 
 
-
 def test_benchmark_fitting_referent_skips_sources_a_pronoun_cannot_name():
     from benchmarks.quotes import fits_pronoun, fitting_referent, pronoun_referents
 
@@ -406,6 +405,7 @@ def test_benchmark_fitting_referent_skips_sources_a_pronoun_cannot_name():
     assert fitting_referent(quotes, 3) == "Hillary Clinton"
     quotes[3]["speaker"] = "He"
     assert fitting_referent(quotes, 3) == "Mr. Trump"
+
 
 # --------------------------------------------------------------------------- who said what
 def test_short_name_stands_for_the_full_name_met_before(quotes_of):
@@ -548,32 +548,35 @@ def test_they_resolves_to_a_group_not_to_its_own_statement(quotes_of):
     assert q.speaker == "they"  # unresolved: "The contacts" is what they said, not who
 
 
-def test_coordinated_sources_are_one_source_not_the_first_of_them(quotes_of):
-    (q,) = quotes_of("Democrats and Republicans met on Monday. They said the bill would pass.")
-    assert q.speaker == "Democrats and Republicans"
-    # a plural title is shown with the names it stands beside: "Senators" says nobody
-    (q,) = quotes_of("Senators Mike Crapo and Jim Risch said the court needs more judges.")
-    assert q.speaker == "Senators Mike Crapo and Jim Risch"
-    text = ("Stephen S. Cohen and J. Bradford DeLong of the University of California studied "
-            "trade for years. Even at best, they write, banking has produced nothing of value.")
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("Democrats and Republicans met on Monday. They said the bill would pass.",
+         "Democrats and Republicans"),
+        # a plural title is shown with the names it stands beside: "Senators" says nobody
+        ("Senators Mike Crapo and Jim Risch said the court needs more judges.",
+         "Senators Mike Crapo and Jim Risch"),
+        ("Stephen S. Cohen and J. Bradford DeLong of the University of California studied "
+         "trade for years. Even at best, they write, banking has produced nothing of value.",
+         "Stephen S. Cohen and J. Bradford DeLong"),
+        # each part's short name stands for the full name met before, as a lone surname does
+        ("Sen. Charles E. Grassley of Iowa and Sen. Patrick J. Leahy of Vermont met on Monday. "
+         "Later, Grassley and Leahy said the hearing would go ahead.",
+         "Charles E. Grassley and Patrick J. Leahy"),
+        # "along with" joins its names to the subject's group; after a description it does not
+        ("Ms. Epstein, along with Judge Richard A. Posner and William M. Landes, wrote an "
+         "assessment of business cases. In it, they conclude that the court is friendly.",
+         "Epstein, Richard A. Posner and William M. Landes"),
+        ("“It was our job,” said former Rep. George Miller, one of the negotiators, along with "
+         "retired Rep. John Boehner.", "George Miller"),
+        # a second description of the same person is no second source
+        ("The plans are 'irresponsible,' said Steve Bell, senior director of policy at the "
+         "Center, and a Republican who headed the committee staff.", "Steve Bell"),
+    ],
+)
+def test_coordinated_sources_are_one_source_not_the_first_of_them(quotes_of, text, speaker):
     (q,) = quotes_of(text)
-    assert q.speaker == "Stephen S. Cohen and J. Bradford DeLong"
-    # each part's short name stands for the full name met before, as a lone surname does
-    (q,) = quotes_of("Sen. Charles E. Grassley of Iowa and Sen. Patrick J. Leahy of Vermont met "
-                     "on Monday. Later, Grassley and Leahy said the hearing would go ahead.")
-    assert q.speaker == "Charles E. Grassley and Patrick J. Leahy"
-    # "along with" joins its names to the subject's group; after a description it does not
-    text = ("Ms. Epstein, along with Judge Richard A. Posner and William M. Landes, wrote an "
-            "assessment of business cases. In it, they conclude that the court is friendly.")
-    (q,) = quotes_of(text)
-    assert q.speaker == "Epstein, Richard A. Posner and William M. Landes"
-    (q,) = quotes_of("“It was our job,” said former Rep. George Miller, one of the negotiators, "
-                     "along with retired Rep. John Boehner.")
-    assert q.speaker == "George Miller"
-    # a second description of the same person is no second source
-    (q,) = quotes_of("The plans are 'irresponsible,' said Steve Bell, senior director of policy "
-                     "at the Center, and a Republican who headed the committee staff.")
-    assert q.speaker == "Steve Bell"
+    assert q.speaker == speaker
 
 
 def test_is_agent_reads_coordinated_sources_part_by_part():
