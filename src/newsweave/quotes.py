@@ -446,10 +446,10 @@ def _coordinated(token, speaker: Speaker) -> Speaker:
     of them ("Carson, who claimed ..., and Trump") is left out."""
     head = token
     if token.pos_ == "NOUN" and token.tag_ == "NNS":
-        names = [c for c in token.rights if c.dep_ == "appos" and c.ent_type_ == "PERSON"
-                 and c.left_edge.i == token.i + 1]
-        if names:
-            head = names[0]
+        apposed = [c for c in token.rights if c.dep_ == "appos" and c.ent_type_ == "PERSON"
+                   and c.left_edge.i == token.i + 1]
+        if apposed:
+            head = apposed[0]
     chain = _conjuncts(head)
     if not chain and head is token:
         return speaker
@@ -469,7 +469,8 @@ def _coordinated(token, speaker: Speaker) -> Speaker:
 
 
 def _joined(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    """"A and B", "A, B and C": two names or more."""
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _apposed_name(noun):
