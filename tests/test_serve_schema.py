@@ -4,7 +4,9 @@ body. Writes are made with the token, so the POST path is exercised too."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,10 @@ def _app(tmp: Path):
 
 _tmp = Path(pytest.importorskip("tempfile").mkdtemp(prefix="newsweave-schema-"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app(_tmp))
+
+# the store is made at import (the schema needs the app); removed when the test process ends,
+# also when this module's tests were deselected
+atexit.register(shutil.rmtree, _tmp, True)
 
 
 #: cases per operation: 25 in `make test`; a longer run sets NEWSWEAVE_SCHEMA_EXAMPLES
