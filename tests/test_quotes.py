@@ -579,6 +579,23 @@ def test_coordinated_sources_are_one_source_not_the_first_of_them(quotes_of, tex
     assert q.speaker == speaker
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("RoseAnn DeMoro, executive director of National Nurses United, spoke to reporters on "
+         "Monday. Her group said in a statement that the race was not over. \"We will keep "
+         "fighting for every delegate,\" she said.", "RoseAnn DeMoro"),
+        ("Bernie Sanders met his supporters in Ohio on Friday. The party said it would welcome "
+         "him at the convention. \"We are not done yet,\" he said.", "Bernie Sanders"),
+    ],
+)
+def test_a_body_of_people_is_never_he_or_she(quotes_of, text, speaker):
+    """A group, party or family speaks, but a later "he"/"she" is one person."""
+    body, pronoun = quotes_of(text)
+    assert body.speaker in ("Her group", "The party")
+    assert pronoun.speaker == speaker
+
+
 def test_is_agent_reads_coordinated_sources_part_by_part():
     from newsweave.quotes import is_agent
 

@@ -37,8 +37,9 @@ from newsweave.settings import SPACY_MODEL
 #: into the ground") attributes nothing, of two subjects ", said X" speaks, no clausal subject,
 #: acts and qualities ("the investigation") are no agents, only sure agents are antecedents;
 #: 7: a page box of headlines glued after a name is blanked before parsing; 8: coordinated
-#: sources are one source ("Democrats and Republicans", not "Democrats")
-ANALYSIS_VERSION = 8
+#: sources are one source ("Democrats and Republicans", not "Democrats"); 9: a body of
+#: people ("her group", "the party") is no referent of "he"/"she" (pronoun model refitted)
+ANALYSIS_VERSION = 9
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

@@ -1075,10 +1075,13 @@ class SpeakerResolver:
         return resolve_group_pronoun(speaker.text, speaker.start, groups) or speaker.text
 
 
-def _singular(doc, speaker: Speaker) -> bool:
-    """A source mention that can be a "he"/"she": not a plural ("voters", "officials")."""
+def _one_person(doc, speaker: Speaker) -> bool:
+    """A source mention that can be a "he"/"she": not a plural ("voters", "officials") and
+    not a body of people ("the party", "her family")."""
     span = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
-    return span is None or not len(span) or span.root.tag_ not in ("NNS", "NNPS")
+    if span is not None and len(span) and span.root.tag_ in ("NNS", "NNPS"):
+        return False
+    return _head_word(speaker.text) not in BODY_NOUNS
 
 
 #: characters of the longest person mention looked for around a source mention
@@ -1108,7 +1111,7 @@ def _described_sources(
         inner = [n for n in near if lo <= persons[n].start and persons[n].end <= hi]
         if inner:
             apposed.add(inner[0])
-        elif is_agent(speaker.text) is True and _singular(doc, speaker):
+        elif is_agent(speaker.text) is True and _one_person(doc, speaker):
             described.append(speaker)
     return described, apposed
 
@@ -1694,6 +1697,19 @@ AGENT_NOUNS = frozenset(
     federation delegation delegations corporation corporations opposition mission missions
     division alliance intelligence business businesses charity charities municipality
     presidency monarchy dynasty junta wing management establishment""".split()
+)
+#: agent nouns that name a body of people, never one person: such a source speaks ("the party
+#: said") but a later "he"/"she" is never it
+BODY_NOUNS = frozenset(
+    """campaign administration government committee department agency office team group party
+    police court panel board council congress senate house union company firm network media
+    press family community majority minority coalition organization institute foundation
+    association commission military army ministry embassy leadership caucus public crowd
+    navy parliament legislature cabinet regime authority station outlet newspaper daily
+    airline college university city county town state nation federation delegation
+    corporation opposition mission division alliance intelligence business charity
+    municipality presidency monarchy dynasty junta wing management establishment staff
+    couple""".split()
 )
 #: compounds of "-man"/"-woman" that name a person ("businessman", "congresswoman",
 #: "gunmen"); not these, which only end like them
