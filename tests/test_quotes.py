@@ -596,6 +596,22 @@ def test_a_body_of_people_is_never_he_or_she(quotes_of, text, speaker):
     assert pronoun.speaker == speaker
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # a described source's head noun gives its gender: "his wife" is no "he"
+        ("Michael Seaman drove to the rally on Sunday. His wife said the primary was unfair. "
+         "\"I am sick and tired of it,\" he said.", "Michael Seaman"),
+        # a surname of a family stands for the full name of the pronoun's gender
+        ("Chris Murphy is a senator from Connecticut. His mother, Anne Marie Murphy, taught at "
+         "a school for years. On Monday, Murphy spoke in Hartford. \"We will not stop,\" he "
+         "said.", "Chris Murphy"),
+    ],
+)
+def test_he_or_she_keeps_to_its_gender(quotes_of, text, speaker):
+    assert quotes_of(text)[-1].speaker == speaker
+
+
 def test_is_agent_reads_coordinated_sources_part_by_part():
     from newsweave.quotes import is_agent
 

@@ -806,6 +806,30 @@ def _with_free_relative(subject, clause: tuple[int, int]) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- pronouns
+#: head nouns of a description that give its gender ("his wife", "the spokesman"); compounds
+#: of "-woman"/"-man" are read by ``_gender_of_description`` too
+_FEMALE_NOUNS = frozenset(
+    """woman wife mother daughter sister girl grandmother granddaughter aunt niece widow lady
+    actress queen princess duchess nun mom""".split()
+)
+_MALE_NOUNS = frozenset(
+    """man husband father son brother boy grandfather grandson uncle nephew widower actor
+    king prince duke priest dad""".split()
+)
+
+
+def _gender_of_description(text: str) -> str | None:
+    """"f"/"m" when a description's head noun says ("his wife", "a spokeswoman"), else None.
+    Read up to its first comma or relative clause: "Her father, Brad, 39" is a father."""
+    head = _head_word(re.split(r",|\s+(?:who|whose|which|that)\b", text)[0])
+    if head in _FEMALE_NOUNS or (head.endswith("woman") and head not in _NOT_PERSON_COMPOUNDS):
+        return "f"
+    if head in _MALE_NOUNS or (head.endswith("man") and head not in _NOT_PERSON_COMPOUNDS
+                               and not head.endswith("human")):
+        return "m"
+    return None
+
+
 def _gender_of_name(name: str, titled: str | None) -> str | None:
     if titled in _MALE_TITLES:
         return "m"
@@ -961,14 +985,19 @@ def resolve_pronoun(pronoun: str, offset: int, persons: Sequence[PersonMention])
         i for i in fitting if persons[i].speaker and offset - persons[i].start <= SUBJECT_REACH
     ]
     if spoke:
-        return _fullest(persons[spoke[0]], persons[: spoke[0]])
+        return _fullest(_as(persons[spoke[0]], want), persons[: spoke[0]])
     for pool in (known, fitting):
         close = [i for i in pool if offset - persons[i].start <= SUBJECT_REACH]
         subjects = [i for i in close if persons[i].subject]
         if subjects:
-            return _fullest(persons[subjects[0]], persons[: subjects[0]])
+            return _fullest(_as(persons[subjects[0]], want), persons[: subjects[0]])
     best = known[0] if known else fitting[0]
-    return _fullest(persons[best], persons[:best])
+    return _fullest(_as(persons[best], want), persons[:best])
+
+
+def _as(person: PersonMention, gender: str | None) -> PersonMention:
+    """The mention with the gender a pronoun gives it, where its own is unknown."""
+    return replace(person, gender=gender) if person.gender is None and gender else person
 
 
 def _fullest(person: PersonMention, earlier: Sequence[PersonMention]) -> str:
@@ -1014,14 +1043,17 @@ class SpeakerResolver:
         self.layout = layout
         self._done: dict[int, str | None] = {}
 
-    def candidates(self, before: int) -> list[Candidate]:
+    def candidates(self, before: int, gender: str | None = None) -> list[Candidate]:
         """The person mentions and described sources before offset ``before`` (the nearest
-        ``LOOK_BACK`` of each), in text order, as the pronoun model sees them."""
+        ``LOOK_BACK`` of each), in text order, as the pronoun model sees them. A surname
+        whose gender is unknown takes the full name of ``gender`` (the pronoun's): a "he"
+        that is "Bush" is not "Laura Bush"."""
         persons = self.persons
         end = bisect.bisect_left(persons, before, key=lambda p: p.start)
 
         def fullest(n: int) -> Callable[[], str]:
-            return lambda: _fullest(persons[n], persons[:n])
+            person = _as(persons[n], gender)
+            return lambda: _fullest(person, persons[:n])
 
         found = [
             Candidate(p.start, p.text, p.gender, p.subject, p.speaker, chained=p.chained,
@@ -1031,7 +1063,8 @@ class SpeakerResolver:
         ]
         end = bisect.bisect_left(self.described, before, key=lambda d: d.start)
         found += [
-            Candidate(d.start, d.text, None, True, True, described=True)
+            Candidate(d.start, d.text, _gender_of_description(d.text), True, True,
+                      described=True)
             for d in self.described[max(0, end - LOOK_BACK):end]
             if not _indefinite(d.text)
         ]
@@ -1041,7 +1074,7 @@ class SpeakerResolver:
         if PRONOUN_RESOLVER != "learned" or self.layout is None:
             return resolve_pronoun(speaker.text, speaker.start, self.persons)
         chosen = default_pronoun_model().choose(
-            gender, speaker.start, self.candidates(speaker.start), self.layout
+            gender, speaker.start, self.candidates(speaker.start, gender), self.layout
         )
         return None if chosen is None else chosen.name
 
