@@ -93,6 +93,16 @@ def test_news_is_not_boilerplate(text):
         ("Image caption Goce needed its engine power to stay in orbit.", "Goce"),
         ("(PHOTOS: Pols speak out on gun control) Though the media moved on, he did not.",
          "Though"),
+        # an embedded tweet's signature, with the tweet's words before it
+        ("\u2014 Amtrak (@Amtrak) September 7, 2016 Amtrak later cleared up the confusion.",
+         "Amtrak later"),
+        ("#uMadBro \u2014 STVN (@StevieJohnson13) April 3, 2013 War is nothing to play with.",
+         "War is"),
+        ("Donald J. Trump (@realDonaldTrump) November 23, 2018 ADVERTISEMENT Trump has kept "
+         "the door open.", "Trump has"),
+        ("Share on Facebook Share on Twitter A civilian was shot on Tuesday.", "A civilian"),
+        ("Watch: About 15 minutes later the station corrected its mistake.", "About 15"),
+        ("Caption Trump supporters gather in the capital.", "Trump supporters"),
     ],
 )
 def test_leading_furniture_is_cut(text, rest):
@@ -120,6 +130,10 @@ def test_leading_furniture_is_cut(text, rest):
         "(UN peacekeepers arrived on Monday.)",
         "View larger images of the comet on the agency's site, it said.",
         "Photos of the scene show damage.",
+        "The senator (@SenSanders) 2016 campaign was long.",
+        "Caption contests are popular at the fair.",
+        "Watch parties were held across the state.",
+        "Share prices on Facebook fell.",
     ],
 )
 def test_sentences_that_only_look_like_furniture_are_kept(text):
@@ -187,6 +201,10 @@ def test_sentences_that_only_look_like_furniture_are_kept(text):
         ("Sarah L. Voisin/The Washington Post Buy Photo", True),
         ("Reuters reported the deal via its website on Monday.", False),
         ("He said he would buy photos of the crash from a bystander.", False),
+        # a link's label in capitals, an embedded tweet with its picture link
+        ("VIDEO: Cannibalism at Jamestown confirmed Owsley reported on the remains.", True),
+        ("Legal in NYC but not on @instagram pic.twitter.com/YX9BymV6R6", True),
+        ("The video: it shows the crash, police said.", False),
     ],
 )
 def test_page_furniture_is_never_lifted(text, furniture):

@@ -38,7 +38,8 @@ from newsweave.settings import SPACY_MODEL
 #: acts and qualities ("the investigation") are no agents, only sure agents are antecedents;
 #: 7: a page box of headlines glued after a name is blanked before parsing; 8: coordinated
 #: sources are one source ("Democrats and Republicans", not "Democrats"); 9: a body of
-#: people ("her group", "the party") is no referent of "he"/"she" (pronoun model refitted)
+#: people ("her group", "the party") is no referent of "he"/"she", which keep to their
+#: gender ("his wife" is no "he"; pronoun model refitted)
 ANALYSIS_VERSION = 9
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"

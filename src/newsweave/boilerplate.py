@@ -79,7 +79,20 @@ _LEADING_FURNITURE = re.compile(
     # a live page's update stamp before the sentence it added ("[Updated at 5:15 p.m. PDT
     # April 10: Tracking how ...")
     r"|\[Updated (?:at|on)\b(?:[^:\]\[]|:(?=\d)){1,60}[:\]]"
+    # a share bar in words ("Share on Facebook Share on Twitter"), an embedded video's
+    # "Watch:" label, the Washington Post's "Caption" label (the caption itself is kept)
+    r"|(?:Share on (?:Facebook|Twitter|WhatsApp|LinkedIn|Pinterest|Reddit|Email)\s*){1,6}"
+    r"|(?:Watch|Caption)(?::|(?=\s+[A-Z][a-z]))(?=\s+[A-Z“\"])"
     r")[\s:|]*"
+)
+#: an embedded tweet's signature, "— Name (@handle) Month D, YYYY" (or a year closing the
+#: sentence), with the tweet's own words before it in the same sentence: the sentence
+#: splitter glues the signature to the report's next sentence ("— Amtrak (@Amtrak)
+#: September 7, 2016 Amtrak later cleared up")
+_TWEET_SIGNATURE = re.compile(
+    r"[^\n]{0,280}?[—–-]?\s*[^()\n]{1,60}?\(@\w{1,15}\)\s+"
+    r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+"
+    r"(?:19|20)\d\d\b|(?:19|20)\d\d\W*$)\W*"
 )
 
 
@@ -115,7 +128,9 @@ _PAGE_NOTE = re.compile(
     r"|^(?:Tell us|Let us know)\b[^.!?]{0,80}\b(?:our|in the comments|below)\b"
     # a link headline inside the text ("RELATED: Snoop Dogg Is Releasing ..."), a Vimeo
     # embed's caption ("Escape Maneuver in a Flying Fly from Michael Dickinson on Vimeo.")
-    r"|(?-i:\b(?:RELATED|SEE ALSO|READ MORE|ALSO READ):)"
+    r"|(?-i:\b(?:RELATED|SEE ALSO|READ MORE|ALSO READ|PHOTOS?|VIDEOS?|WATCH|GALLERY):)"
+    # an embedded tweet's picture link: the sentence is the embed, not the report
+    r"|\bpic\.twitter\.com/"
     r"|\bfrom (?-i:[A-Z])[^.!?]{0,40} on Vimeo\.?$"
     # a reporter's contact line ("Ty Burr can be reached at tburr@globe.com."), a
     # correction or update notice about the page itself
@@ -203,7 +218,10 @@ def leading_furniture(text: str) -> int:
     """Characters of page furniture glued to the front of a sentence, to cut (0 if none);
     repeated markers ("ADVERTISEMENT Story Continued Below ...") are cut together."""
     cut = 0
-    while m := _LEADING_FURNITURE.match(text, cut):
+    tweet = "(@" in text  # nearly every sentence: skip the signature's scan
+    while m := _LEADING_FURNITURE.match(text, cut) or (
+        tweet and _TWEET_SIGNATURE.match(text, cut)
+    ):
         if m.end() == cut:
             break
         cut = m.end()
