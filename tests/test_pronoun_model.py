@@ -152,3 +152,24 @@ def test_candidates_look_back_over_a_bounded_number_of_mentions(monkeypatch):
     persons = [quotes.PersonMention(i * 10, i * 10 + 4, f"P{i}", "m") for i in range(8)]
     resolver = quotes.SpeakerResolver(persons, layout=LAYOUT)
     assert [c.start for c in resolver.candidates(65)] == [40, 50, 60]
+
+
+def test_a_candidate_inside_reported_content_is_marked():
+    """Someone spoken of ("X claimed that Obama is to blame") is rarely the next "he"."""
+    persons = [quotes.PersonMention(0, 11, "Marco Rubio", "m", subject=True, speaker=True),
+               quotes.PersonMention(60, 72, "Barack Obama", "m", subject=True)]
+    resolver = quotes.SpeakerResolver(persons, layout=LAYOUT, reported=[(30, 90)])
+    assert [c.reported for c in resolver.candidates(150)] == [False, True]
+    rows = features("m", 150, fitting("m", resolver.candidates(150), 150),
+                    resolver.candidates(150), LAYOUT)
+    assert [dict(zip(FEATURES, r, strict=True))["reported"] for r in rows] == [1.0, 0.0]
+    assert default_pronoun_model().weights[FEATURES.index("reported")] < 0
+
+
+def test_he_after_reported_speech_is_the_one_who_reported(nlp):
+    text = ("Later, Marco Rubio claimed that Muslim Americans do not face discrimination and "
+            "that President Barack Obama is to blame for the belief. \"He continues to put out "
+            "this fiction,\" he said.")
+    found = quotes.extract_quotes(nlp(text), text)
+    # "is to blame" is no cue of Obama's, and he is spoken of, not speaking
+    assert [q.speaker for q in found] == ["Marco Rubio", "Marco Rubio"]

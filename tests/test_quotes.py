@@ -612,6 +612,13 @@ def test_he_or_she_keeps_to_its_gender(quotes_of, text, speaker):
     assert quotes_of(text)[-1].speaker == speaker
 
 
+def test_is_to_blame_says_who_is_at_fault_not_who_blames(quotes_of):
+    found = quotes_of("The governor said Democrats and the media are to blame for the loss.")
+    assert [q.speaker for q in found] == ["The governor"]
+    (q,) = quotes_of("In the interview, Senator Cruz seemed to blame the media for the loss.")
+    assert q.speaker == "Cruz"
+
+
 def test_is_agent_reads_coordinated_sources_part_by_part():
     from newsweave.quotes import is_agent
 

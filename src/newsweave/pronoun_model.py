@@ -53,6 +53,7 @@ FEATURES = (
     "described_close",  # a description in the same or the previous sentence
     "gender_known_nearest",
     "named_as_last_speaker",  # another mention of the nearest speaker's surname
+    "reported",  # inside what an earlier cue reports ("X claimed that Obama is to blame")
 )
 
 #: candidates considered per pronoun: the nearest ones (older mentions rarely win)
@@ -70,6 +71,8 @@ class Candidate:
     speaker: bool = False
     described: bool = False
     chained: bool = False
+    #: inside the content of an earlier speech cue: someone spoken of, not who speaks
+    reported: bool = False
     #: the name it stands for (a surname's fullest form), worked out only when asked: only
     #: the chosen candidate's is needed
     full: Callable[[], str] | None = field(default=None, compare=False, repr=False)
@@ -170,6 +173,7 @@ def features(
             "gender_known_nearest": rank == 0 and cand.gender == gender,
             "named_as_last_speaker": bool(name) and name == speaker_name
             and not last_speaker,
+            "reported": cand.reported,
         }
         seen_speaker |= cand.speaker
         seen_subject |= cand.subject

@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -752,6 +753,8 @@ def find_cues(doc, inside_quote, not_source=None) -> list[Cue]:
             and lemma not in STANCE_LEMMAS
         ):
             continue
+        if _at_fault(tok):
+            continue
         subject = _subject_of(tok, skip)
         if subject is None and not_source is not None:
             subject = _past_dateline(_subject_of(tok, inside_quote), skip)
@@ -790,6 +793,17 @@ def find_cues(doc, inside_quote, not_source=None) -> list[Cue]:
             )
         )
     return cues
+
+
+def _at_fault(verb) -> bool:
+    """"Obama is to blame", "may have his own party to blame": an infinitive "blame" after
+    "be"/"have" says who is at fault, not who blames anyone ("seemed to blame" does blame)."""
+    return (
+        verb.lemma_ == "blame"
+        and verb.head.i != verb.i
+        and verb.head.lemma_ in ("be", "have")
+        and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+    )
 
 
 def _with_free_relative(subject, clause: tuple[int, int]) -> tuple[int, int]:
@@ -1035,8 +1049,12 @@ class SpeakerResolver:
         groups: Sequence[GroupMention] = (),
         described: Sequence[Speaker] = (),
         layout: Layout | None = None,
+        reported: Sequence[tuple[int, int]] = (),
     ) -> None:
         self.persons = list(persons)
+        #: the content spans of the article's speech cues, by start
+        self.reported = sorted(reported)
+        self._reported_ends = _running_max([b for _a, b in self.reported])
         self.names = names
         self.groups = groups
         self.described = sorted(described, key=lambda d: d.start)
@@ -1057,6 +1075,7 @@ class SpeakerResolver:
 
         found = [
             Candidate(p.start, p.text, p.gender, p.subject, p.speaker, chained=p.chained,
+                      reported=self._inside_reported(p.start),
                       full=None if p.chained else fullest(n))
             for n in range(max(0, end - LOOK_BACK), end)
             if not (p := persons[n]).conjoined and not _indefinite(p.text)
@@ -1069,6 +1088,11 @@ class SpeakerResolver:
             if not _indefinite(d.text)
         ]
         return sorted(found, key=lambda c: c.start)
+
+    def _inside_reported(self, offset: int) -> bool:
+        """Whether ``offset`` lies inside the content of a speech cue."""
+        n = bisect.bisect_right(self.reported, (offset, math.inf))
+        return n > 0 and self._reported_ends[n - 1] > offset
 
     def _person(self, speaker: Speaker, gender: str) -> str | None:
         if PRONOUN_RESOLVER != "learned" or self.layout is None:
@@ -1106,6 +1130,15 @@ class SpeakerResolver:
         if content is not None:
             groups = [g for g in groups if not content[0] <= g.start < content[1]]
         return resolve_group_pronoun(speaker.text, speaker.start, groups) or speaker.text
+
+
+def _running_max(values: Sequence[int]) -> list[int]:
+    """Each prefix's largest value: whether any earlier span reaches past an offset."""
+    out, top = [], -1
+    for v in values:
+        top = max(top, v)
+        out.append(top)
+    return out
 
 
 def _one_person(doc, speaker: Speaker) -> bool:
@@ -1162,7 +1195,9 @@ def speaker_resolver(doc, text: str, inside, cues: Sequence[Cue]) -> SpeakerReso
              if c.speaker is not None and not c.speaker.pronoun]
     groups = [replace(g, speaker=True) if any(s <= g.start < e for s, e in spans) else g
               for g in group_mentions(doc, inside)]
-    resolver = SpeakerResolver(persons, proper_names(doc, inside), groups, described, layout)
+    reported = [c.content for c in cues if c.content is not None]
+    resolver = SpeakerResolver(persons, proper_names(doc, inside), groups, described, layout,
+                               reported)
     for cue in sorted((c for c in cues if c.speaker is not None), key=lambda c: c.speaker.start):
         resolver.resolve(cue.speaker)
     return resolver
