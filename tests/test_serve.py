@@ -343,6 +343,18 @@ def test_openapi_documents_published_timestamps(client: TestClient) -> None:
     assert "2017-03-01T21:30:00-05:00" in published["examples"]
 
 
+def test_openapi_says_whitespace_alone_is_no_text(client: TestClient) -> None:
+    """The schema states what the server checks: a text of only spaces (a no-break space
+    too) is refused, so a schema-valid request is never one the server rejects."""
+    import re
+
+    pattern = client.get("/openapi.json").json()["components"]["schemas"]["ArticleIn"][
+        "properties"]["text"]["pattern"]
+    assert re.search(pattern, "\u00a0 \n") is None and re.search(pattern, " a ")
+    r = client.post("/api/articles", json={"text": "\u00a0"}, headers=auth())
+    assert r.status_code == 422 and "text is empty" in r.text
+
+
 def test_post_article_keeps_given_id_and_refuses_taken_id(client: TestClient) -> None:
     r = client.post("/api/articles", json={"id": "wire-42", "text": "One text."}, headers=auth())
     assert r.status_code == 202 and r.json()["id"] == "wire-42"

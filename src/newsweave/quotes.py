@@ -1889,14 +1889,14 @@ BASES = ("clause", "near", "stance", "according", "headline", "name", "subject",
          "colon", "continued")
 #: share of speakers found right, per basis and kind of mention, measured by
 #: ``benchmarks/quotes_cv.py`` over PolNeAR train + dev (rounded, smoothed toward the overall
-#: rate; only the pairs seen at least 20 times; see benchmarks/RESULTS.md; refreshed at stop 36).
+#: rate; only the pairs seen at least 20 times; see benchmarks/RESULTS.md; refreshed at stop 46).
 SPEAKER_CONFIDENCE: dict[str, float] = {
-    "clause/named": 0.98, "clause/described": 0.92, "clause/pronoun": 0.90,
-    "near/named": 0.95, "near/described": 0.84, "near/pronoun": 0.88,
-    "stance/named": 0.94, "stance/described": 0.88, "stance/pronoun": 0.76,
+    "clause/named": 0.98, "clause/described": 0.93, "clause/pronoun": 0.92,
+    "near/named": 0.95, "near/described": 0.84, "near/pronoun": 0.89,
+    "stance/named": 0.94, "stance/described": 0.88, "stance/pronoun": 0.77,
     "according/named": 0.97, "according/described": 0.96,
     "headline/named": 0.99, "name/named": 0.96, "subject/named": 0.75,
-    "framing/named": 0.87, "framing/described": 0.67, "framing/pronoun": 0.81,
+    "framing/named": 0.87, "framing/described": 0.67, "framing/pronoun": 0.83,
 }
 #: a basis/kind the table lacks
 DEFAULT_CONFIDENCE = 0.7

@@ -510,7 +510,10 @@ class ArticleIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    text: str = Field(min_length=1, description="the article's full text, kept exactly as given")
+    # the schema says what the validator checks (some character other than whitespace), so a
+    # client or a schema-driven test knows that "\u00a0" alone is refused
+    text: str = Field(min_length=1, description="the article's full text, kept exactly as given",
+                      json_schema_extra={"pattern": r"\S"})
     id: str | None = Field(default=None, pattern=ID_PATTERN, description="kept as the id")
     title: str | None = Field(default=None, max_length=1000)
     outlet: str | None = Field(default=None, max_length=200)
