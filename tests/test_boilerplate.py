@@ -241,3 +241,14 @@ def test_name_box_is_cut_and_the_name_kept():
 )
 def test_text_without_a_name_box_is_left_alone(text):
     assert name_boxes(text) == []
+
+
+def test_the_tweet_signature_scan_is_bounded():
+    """Tried at the front of every sentence holding "(@": each repeat in it is bounded, so a
+    hostile sentence ("(@a)" and a long run of spaces) cannot make it backtrack for seconds."""
+    import re
+
+    from newsweave import boilerplate
+
+    assert not re.search(r"(?<!\\)[*+]", boilerplate._TWEET_SIGNATURE.pattern)
+    assert leading_furniture("(@a)" + " " * 100_000 + "x") == 0

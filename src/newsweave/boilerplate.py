@@ -89,10 +89,10 @@ _LEADING_FURNITURE = re.compile(
 #: sentence), with the tweet's own words before it in the same sentence: the sentence
 #: splitter glues the signature to the report's next sentence ("— Amtrak (@Amtrak)
 #: September 7, 2016 Amtrak later cleared up")
-_TWEET_SIGNATURE = re.compile(
-    r"[^\n]{0,280}?[—–-]?\s*[^()\n]{1,60}?\(@\w{1,15}\)\s+"
-    r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+"
-    r"(?:19|20)\d\d\b|(?:19|20)\d\d\W*$)\W*"
+_TWEET_SIGNATURE = re.compile(  # every repeat bounded: tried at a sentence's front only
+    r"[^\n]{0,280}?[^()\n]{1,60}?\(@\w{1,15}\)[ \t]{1,3}"
+    r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ \t]{1,3}\d{1,2},"
+    r"[ \t]{1,3}(?:19|20)\d\d\b|(?:19|20)\d\d\W{0,3}$)\W{0,3}"
 )
 
 
