@@ -109,6 +109,10 @@ def _article_lines(rng: random.Random) -> Iterator[tuple[str, str, str]]:
         {"text": "WASHINGTON [" + "[" * 3000 + "USA" + "]" * 3000 + "] (AP) -- " + SENT * 20})
     yield "regex-trap", "quotes", json.dumps({"text": SENT * 10 + '"' + SENT * 800})
     yield "regex-trap", "pipes", json.dumps({"text": SENT + "| " * 30_000})
+    # an embedded tweet's signature with nothing after it but spaces (stop 46's scan took 20 s
+    # on one sentence of this before its repeats were bounded)
+    yield "regex-trap", "tweet-signature", json.dumps(
+        {"text": SENT + " — Someone (@someone)" + " " * 100_000 + "x."})
 
 
 #: Pieces the random mutator splices into a valid record: each has broken some reader once.
