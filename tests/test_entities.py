@@ -65,6 +65,11 @@ def test_transliteration_folding():
     assert given_names_compatible("J.", "Jeff")
     assert not given_names_compatible("Donald", "Ivanka")
     assert not given_names_compatible("Maria", "Mario")
+    # an inner "j" transliterates the glide "y" (Hebrew and Slavic names across outlets)
+    assert given_names_compatible("Benjamin", "Binyamin")
+    assert given_names_compatible("Sonja", "Sonya")
+    assert not given_names_compatible("Jan", "Ian")
+    assert not given_names_compatible("Anja", "Anna")
 
 
 def test_acronyms_and_keys():

@@ -638,6 +638,9 @@ def test_is_agent_tells_sources_from_documents():
     assert is_agent("Washington Post") is True
     assert is_agent("reports") is False
     assert is_agent("they") is False
+    # a tweet's text or a link the parser took for a name
+    assert is_agent("Thx Amtrak pic.twitter.com/BkTKciOki5") is False
+    assert is_agent("Reporting by www.example.com") is False
     assert is_agent("the new figures") is False
 
 

@@ -154,10 +154,13 @@ def fold(name: str) -> str:
 
 def _vowel_variant(a: str, b: str) -> bool:
     """Same length, same first and last letter, differing only in inner vowels
-    ("mohamed"/"muhamad"); a different final vowel (Maria/Mario) is another person."""
+    ("mohamed"/"muhamad"), an inner "j" counting as the glide it transliterates
+    ("benjamin"/"binyamin", "sonja"/"sonya"; "y" is already folded to "i"); a different
+    final vowel (Maria/Mario) is another person."""
     if len(a) != len(b) or len(a) < 4 or a[0] != b[0] or a[-1] != b[-1]:
         return False
-    return all(x == y or (x in _VOWELS and y in _VOWELS) for x, y in zip(a, b, strict=True))
+    glides = _VOWELS | {"j"}
+    return all(x == y or (x in glides and y in glides) for x, y in zip(a, b, strict=True))
 
 
 def given_names_compatible(a: str, b: str) -> bool:

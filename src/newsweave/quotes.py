@@ -1847,6 +1847,8 @@ def _head_word(speaker: str) -> str:
     return tail[-1].lower() if tail else ""
 
 
+#: a web link inside a would-be speaker
+_LINK = re.compile(r"https?://|\bwww\.|\bpic\.twitter\.com/|\b[\w-]+\.(?:com|org|net)/")
 #: what joins coordinated sources: "A and B", "A, B and C", "A & B"
 _COORDINATION = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 
@@ -1858,6 +1860,8 @@ def is_agent(speaker: str | None) -> bool | None:
         return False
     if not re.search(r"[^\W\d_]{2}", re.sub(r"['’]s\b", "", speaker)):
         return False  # a stray dash, code or possessive "’s" the parser took
+    if _LINK.search(speaker):
+        return False  # a tweet's text or a link taken as a name ("Thx Amtrak pic.twitter...")
     parts = [p for p in _COORDINATION.split(speaker) if re.search(r"[^\W\d_]{2}", p)]
     if len(parts) > 1:  # "Democrats and Republicans": one sure speaker makes a group
         verdicts = [is_agent(p) for p in parts]
