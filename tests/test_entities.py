@@ -41,6 +41,7 @@ def test_clean_surface_strips_possessives_and_articles():
     assert clean_surface("Donald Trump's") == "Donald Trump"
     assert clean_surface("Sessions’") == "Sessions"
     assert clean_surface("the Federal Bureau of Investigation") == "Federal Bureau of Investigation"
+    assert clean_surface("Alex Weingarten\ufeff") == "Alex Weingarten"  # a page's BOM
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,9 @@ def test_canonical_name_prefers_complete_then_frequent_then_first():
     seen.append(("Sergey Kislyak", (2, 0)))
     assert canonical_name(seen) == "Sergey Kislyak"
     assert canonical_name([("WASHINGTON", (0, 0)), ("Washington", (1, 0))]) == "Washington"
+    # a picture credit glued to the name is no fuller form of it
+    credit = [("Eva Longoria/Instagram Eva Longoria", (0, 0)), ("Eva Longoria", (0, 9))]
+    assert canonical_name(credit) == "Eva Longoria"
 
 
 # --------------------------------------------------------------------------- resolution

@@ -91,9 +91,13 @@ _VOWELS = frozenset("aeiouy")
 
 
 # --------------------------------------------------------------------------- names
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
+
+
 def clean_surface(text: str) -> str:
     """A mention as a name: whitespace collapsed, possessive and leading article dropped
     ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's")."""
+    text = _INVISIBLE.sub("", text)  # a zero-width space or byte-order mark the page left
     text = " ".join(text.split()).strip(' ,;:"“”()[]')
     text = _INNER_POSSESSIVE.sub("", text)  # "Woody Allen’s 1995": the name ends at the 's
     text = _POSSESSIVE.sub("", text).strip()
@@ -449,7 +453,9 @@ def _label(group: _Group) -> str:
 
 def canonical_name(variants: Sequence[tuple[str, tuple[int, int]]]) -> str:
     """The most complete form (most words), then not all capitals, then the most frequent,
-    then the most capitalised ("Committee" over "committee"), then the first seen."""
+    then the most capitalised ("Committee" over "committee"), then the first seen. A form
+    with a slash loses first: a picture credit glued to the name ("Eva Longoria/Instagram
+    Eva Longoria") is no fuller form of it."""
     counts = Counter(v for v, _ in variants)
     first: dict[str, tuple[int, int]] = {}
     for v, order in variants:
@@ -457,6 +463,7 @@ def canonical_name(variants: Sequence[tuple[str, tuple[int, int]]]) -> str:
     return min(
         counts,
         key=lambda v: (
+            "/" in v,
             -len(v.split()),
             v.isupper() and len(v) > 3,
             -counts[v],
