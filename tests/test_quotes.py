@@ -638,6 +638,13 @@ def test_is_agent_tells_sources_from_documents():
     assert is_agent("Washington Post") is True
     assert is_agent("reports") is False
     assert is_agent("they") is False
+    # a part of something speaks as that thing does
+    assert is_agent("Hundreds of viewers") is True
+    assert is_agent("One of Trump's new attorneys") is True
+    assert is_agent("One of the reports") is False
+    # kin and people in the plural, a former spouse; things found speaking in briefs
+    assert is_agent("The older sons") is True and is_agent("Her ex-husband") is True
+    assert is_agent("his Facebook profile") is False and is_agent("microphones") is False
     # a tweet's text or a link the parser took for a name
     assert is_agent("Thx Amtrak pic.twitter.com/BkTKciOki5") is False
     assert is_agent("Reporting by www.example.com") is False

@@ -1733,7 +1733,9 @@ NON_AGENT_NOUNS = frozenset(
     assessment assessments hearing hearings sheet lesson lessons guideline guidelines
     advertisement advertisements note notes label labels warrant warrants communique
     communiques treaty treaties fact facts charge charges case cases interview interviews
-    effect effects nature plan plans debate debates fight fights""".split()
+    effect effects nature plan plans debate debates fight fights lawsuits booklet booklets
+    profile profiles word words trial trials injury injuries verse verses microphone
+    microphones account accounts name names lack""".split()
 )
 #: heads of descriptions that name a person or a body of people ("a senior official",
 #: "the administration"); agent suffixes (-er, -or, -ist, -ian) catch most of the rest.
@@ -1755,6 +1757,9 @@ AGENT_NOUNS = frozenset(
     spokespeople sheriff mayor diplomat diplomats counsel clerk pastor doctor doctors
     physician scientist scientists researcher researchers student students parent parents
     mother father son daughter wife husband groups delegate delegates veteran veterans
+    sons daughters wives husbands mothers fathers brother brothers sister sisters relative
+    relatives mom dad actress actresses actor actors star stars individual individuals
+    participant participants operative operatives
     scholar scholars hopeful hopefuls tycoon magnate mogul admiral general generals surgeon
     surgeons neurosurgeon nurse nurses captain colonel sergeant lieutenant envoy envoys
     children kids fan fans victim victims families couple crowds troops navy parliament
@@ -1847,6 +1852,11 @@ def _head_word(speaker: str) -> str:
     return tail[-1].lower() if tail else ""
 
 
+#: words that take a part of what follows "of": the speaker is what the part is of
+_PARTITIVES = frozenset(
+    """one two three four five six seven eight nine ten dozen dozens hundreds thousands
+    millions scores some many most several each all both few none half""".split()
+)
 #: a web link inside a would-be speaker
 _LINK = re.compile(r"https?://|\bwww\.|\bpic\.twitter\.com/|\b[\w-]+\.(?:com|org|net)/")
 #: what joins coordinated sources: "A and B", "A, B and C", "A & B"
@@ -1866,7 +1876,10 @@ def is_agent(speaker: str | None) -> bool | None:
     if len(parts) > 1:  # "Democrats and Republicans": one sure speaker makes a group
         verdicts = [is_agent(p) for p in parts]
         return True if True in verdicts else False if False in verdicts else None
-    head = _head_word(speaker)
+    head = re.sub(r"^(?:ex|former)-", "", _head_word(speaker))  # "her ex-husband"
+    partitive = re.match(r"\s*(?:\w+\s+){0,2}?(\w+)\s+of\s+(\S.*)", speaker)
+    if partitive and partitive[1].lower() in _PARTITIVES:
+        return is_agent(partitive[2])  # "Hundreds of viewers", "One of his attorneys"
     if head in NON_AGENT_NOUNS:  # before the name test: "Reports" may open a sentence
         return False
     words = _bare(speaker)
