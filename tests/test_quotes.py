@@ -645,6 +645,8 @@ def test_is_agent_tells_sources_from_documents():
     # kin and people in the plural, a former spouse; things found speaking in briefs
     assert is_agent("The older sons") is True and is_agent("Her ex-husband") is True
     assert is_agent("his Facebook profile") is False and is_agent("microphones") is False
+    assert is_agent("Islamic militants") is True and is_agent("The tribe") is True
+    assert is_agent("The Republican platform") is False and is_agent("the details") is False
     # a tweet's text or a link the parser took for a name
     assert is_agent("Thx Amtrak pic.twitter.com/BkTKciOki5") is False
     assert is_agent("Reporting by www.example.com") is False

@@ -1735,7 +1735,10 @@ NON_AGENT_NOUNS = frozenset(
     communiques treaty treaties fact facts charge charges case cases interview interviews
     effect effects nature plan plans debate debates fight fights lawsuits booklet booklets
     profile profiles word words trial trials injury injuries verse verses microphone
-    microphones account accounts name names lack""".split()
+    microphones account accounts name names lack secrecy song songs item items date dates
+    product products show shows circular thing things opinion objective problem strategy
+    blast leaflet leaflets platform controversy death deaths outbreak discovery discoveries
+    diagnosis lake profit profits success detail details marketplace""".split()
 )
 #: heads of descriptions that name a person or a body of people ("a senior official",
 #: "the administration"); agent suffixes (-er, -or, -ist, -ian) catch most of the rest.
@@ -1759,7 +1762,10 @@ AGENT_NOUNS = frozenset(
     mother father son daughter wife husband groups delegate delegates veteran veterans
     sons daughters wives husbands mothers fathers brother brothers sister sisters relative
     relatives mom dad actress actresses actor actors star stars individual individuals
-    participant participants operative operatives
+    participant participants operative operatives tribe tribes rebel rebels militant
+    militants guerrilla guerrillas warlord warlords executive executives advocate advocates
+    merchant merchants enthusiast enthusiasts recruit recruits adult adults chief chiefs
+    knight knights bank banks agencies courts associate associates
     scholar scholars hopeful hopefuls tycoon magnate mogul admiral general generals surgeon
     surgeons neurosurgeon nurse nurses captain colonel sergeant lieutenant envoy envoys
     children kids fan fans victim victims families couple crowds troops navy parliament
