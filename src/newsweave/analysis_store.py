@@ -40,7 +40,8 @@ from newsweave.settings import SPACY_MODEL
 #: sources are one source ("Democrats and Republicans", not "Democrats"); 9: a body of
 #: people ("her group", "the party") is no referent of "he"/"she", which keep to their
 #: gender ("his wife" is no "he"), one spoken of in a report is seldom "he" (pronoun model
-#: refitted with that feature), and "X is to blame" is no cue
+#: refitted with that feature), "X is to blame" is no cue, and `is_agent` reads links,
+#: partitives ("Hundreds of viewers") and longer word lists
 ANALYSIS_VERSION = 9
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
