@@ -646,6 +646,8 @@ def test_is_agent_tells_sources_from_documents():
     assert is_agent("The older sons") is True and is_agent("Her ex-husband") is True
     assert is_agent("his Facebook profile") is False and is_agent("microphones") is False
     assert is_agent("Islamic militants") is True and is_agent("The tribe") is True
+    # a plural of a listed agent noun is an agent too
+    assert is_agent("drug companies") is True and is_agent("The pilots") is True
     assert is_agent("The Republican platform") is False and is_agent("the details") is False
     # a tweet's text or a link the parser took for a name
     assert is_agent("Thx Amtrak pic.twitter.com/BkTKciOki5") is False

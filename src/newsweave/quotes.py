@@ -1765,7 +1765,8 @@ AGENT_NOUNS = frozenset(
     participant participants operative operatives tribe tribes rebel rebels militant
     militants guerrilla guerrillas warlord warlords executive executives advocate advocates
     merchant merchants enthusiast enthusiasts recruit recruits adult adults chief chiefs
-    knight knights bank banks agencies courts associate associates
+    knight knights bank banks agencies courts associate associates pilot copilot co-pilot
+    consultant classmate side crew
     scholar scholars hopeful hopefuls tycoon magnate mogul admiral general generals surgeon
     surgeons neurosurgeon nurse nurses captain colonel sergeant lieutenant envoy envoys
     children kids fan fans victim victims families couple crowds troops navy parliament
@@ -1869,6 +1870,16 @@ _LINK = re.compile(r"https?://|\bwww\.|\bpic\.twitter\.com/|\b[\w-]+\.(?:com|org
 _COORDINATION = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
 
 
+def _singular_noun(word: str) -> str:
+    """A plural's singular by its ending ("companies" -> "company", "pilots" -> "pilot"), so
+    the agent list need not hold both forms; a word not ending in "s" is returned as is."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def is_agent(speaker: str | None) -> bool | None:
     """Whether a speaker string names someone who can speak: True for names, people and
     bodies of people, False for pronouns and documents ("reports"), None when unsure."""
@@ -1893,7 +1904,7 @@ def is_agent(speaker: str | None) -> bool | None:
         return True
     if head in _NOT_AGENT_SUFFIXED:
         return False
-    if head in AGENT_NOUNS:
+    if head in AGENT_NOUNS or _singular_noun(head) in AGENT_NOUNS:  # "pilots", "companies"
         return True
     if _PERSON_COMPOUND.match(head) and head not in _NOT_PERSON_COMPOUNDS:
         return True
