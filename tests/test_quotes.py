@@ -450,6 +450,33 @@ def test_speaker_after_a_dateline_below_the_headline(quotes_of):
     assert {q.speaker for q in quotes_of(text)} == {"Michael Mukasey"}
 
 
+def test_a_day_the_parse_took_for_the_subject_never_speaks(quotes_of):
+    text = ("Elizabeth Warren: Donald Trump Is a ‘Proven Failure’ in Business.\n\nSaturday "
+            "at the Massachusetts Democratic state’s party convention Sen. Elizabeth Warren "
+            "(D-MA) said presumptive Republican presidential nominee Donald Trump was a "
+            "“proven failure” in business.\n\nWarren said Trump university was “like a "
+            "used car dealership.”\n\n“Trump’s salespeople would focus on how much money "
+            "people could come up with,” she continued.")
+    assert {q.speaker for q in quotes_of(text)} == {"Elizabeth Warren"}
+
+
+def test_who_hung_on_a_time_phrase_stands_for_the_person_before_it(quotes_of):
+    text = ("Gay Republicans in Ohio are also especially pumped to re-elect Sen. Rob Portman "
+            "this year, who endorsed gay marriage after his son came out two years ago, and "
+            "said he was proud of it.")
+    assert {q.speaker for q in quotes_of(text)} == {"Rob Portman"}
+
+
+def test_a_dateline_with_its_state_is_never_a_speaker(quotes_of):
+    text = ("Voters skeptical as Clinton vows change.\n\nAmid fury at the system, she's seen "
+            "as 'part of the people in power.'\n\nBUENA PARK, Calif. - Rallying hundreds of "
+            "service workers who are struggling to get by, Hillary Clinton tried here last "
+            "week to empathize with their frustrations and promised to deliver change.\n\nA "
+            "Clinton presidency, she vowed, would bring better-paying jobs, renovated schools, "
+            "and repaired bridges.")
+    assert {q.speaker for q in quotes_of(text)} == {"Hillary Clinton"}
+
+
 def test_source_next_to_a_verb_the_parse_left_without_subject(quotes_of):
     # the tagger reads "Correct" as a verb and gives "said" no subject
     text = ('"What\'s shaping up is a battle for the ages," said David Brock, a Clinton '

@@ -25,15 +25,30 @@ from newsweave.summary import (
          "Jan 6 (Reuters) - U.S. researchers have developed a test", "U.S. researchers"),
         ("&UR; By ALISON MUTLER &QC; &UR; Associated Press Writer &QC; BUCHAREST, Romania "
          "(AP) _ An Arctic cold wave", "An Arctic"),
+        # a state or country after the place, in any case
+        ("KANSAS CITY, Mo. _ The jury found", "The jury"),
+        ("RIO DE JANEIRO, Brazil _ Police said", "Police said"),
+        ("CHARLESTON, S.C.\xa0— Jeb Bush said", "Jeb Bush"),
+        ("SAN JUAN, Puerto Rico — The storm", "The storm"),
     ],
 )
 def test_trim_dateline(text, rest):
     assert text[trim_dateline(text):].startswith(rest)
 
 
+def test_the_grouper_keeps_a_place_with_its_state():
+    # the grouper reads the place of a local story (measured: it groups better with it)
+    assert trim_dateline("KANSAS CITY, Mo. _ The jury found", states=False) == 0
+    assert trim_dateline("WASHINGTON, March 3 - The Senate", states=False) == 0
+    text = "KANSAS CITY, Mo. (AP) _ The jury found"
+    assert text[trim_dateline(text, states=False):] == "The jury found"
+
+
 @pytest.mark.parametrize(
     "text", ["The White House said: no.", "Sessions met Kislyak twice.", "Trump: a profile of him.",
-             '"We are ready," the minister told reporters (Reuters) on Monday.']
+             '"We are ready," the minister told reporters (Reuters) on Monday.',
+             "Washington, Calif. - the place name is not in capitals",
+             "Sen. Smith, R-Texas - said he would vote no."]
 )
 def test_no_trim_without_dateline(text):
     assert trim_dateline(text) == 0

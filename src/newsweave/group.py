@@ -646,8 +646,10 @@ class StoryGrouper:
     def _read(self, article: Article) -> _Read:
         body, keys = self._strip(article)
         # a dateline ("OTTAWA, January 12 (Xinhua) --") says where and when a report was
-        # filed, not what it is about: it would fill the embedded lead and its names
-        body = body[trim_dateline(body):]
+        # filed, not what it is about: it would fill the embedded lead and its names. A
+        # place with its state ("KANSAS CITY, Mo. _") stays: measured, it helps more than
+        # it misleads (a local story's reports are filed from one place)
+        body = body[trim_dateline(body, states=False):]
         tokens = _tokens(body)
         title = (article.title or "").strip()
         if len(tokens) < self.s.min_content_words:

@@ -490,13 +490,26 @@ def _apposed_name(noun):
     return noun
 
 
+def _past_time(noun):
+    """The noun a "who" describes, past a time phrase the parser hung it on ("re-elect Sen.
+    Rob Portman this year, who endorsed ...": Portman, not "this year")."""
+    if noun.ent_type_ not in _TIME_TYPES:
+        return noun
+    doc = noun.doc
+    start = noun.left_edge.i
+    for i in range(start - 1, max(noun.sent.start, start - 4) - 1, -1):
+        if doc[i].pos_ in ("PROPN", "NOUN") and doc[i].dep_ != "compound":
+            return doc[i]
+    return noun
+
+
 def _speaker_name(token) -> Speaker:
     doc = token.doc
     if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("who", "that", "which") and (
         token.head.dep_ == "relcl"
     ):
-        return replace(_speaker_from_token(_apposed_name(token.head.head)), mention=(
-            token.idx, token.idx + len(token)))
+        return replace(_speaker_from_token(_apposed_name(_past_time(token.head.head))),
+                       mention=(token.idx, token.idx + len(token)))
     if token.lower_ in PRONOUNS:
         return Speaker(token.text, token.idx, token.idx + len(token), pronoun=True)
     if token.lemma_.lower() in UTTERANCE_NOUNS and token.lower_ not in _SPOKESPEOPLE:
@@ -533,7 +546,7 @@ def _subject_of(verb, inside=None, depth: int = 0):
         if after:
             return after[0]
     if subjects:
-        return subjects[0]
+        return _past_date(subjects[0], inside)
     for child in verb.children:
         if child.dep_ == "agent":
             for grand in child.children:
@@ -546,6 +559,21 @@ def _subject_of(verb, inside=None, depth: int = 0):
     if depth < 3 and verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:
         return _subject_of(verb.head, inside, depth + 1)
     return None
+
+
+#: entity types of a subject that never speaks: a day or an hour the parser took for the
+#: subject ("Saturday at the party convention Sen. Elizabeth Warren said")
+_TIME_TYPES = frozenset({"DATE", "TIME"})
+
+
+def _past_date(subject, inside=None):
+    """A subject that is a date or time stands for the person named inside its phrase (the
+    parse hung "Sen. Elizabeth Warren" on "Saturday"), else for no one."""
+    if subject.ent_type_ not in _TIME_TYPES:
+        return subject
+    people = [t for t in subject.subtree if t.ent_type_ == "PERSON" and t.dep_ != "compound"
+              and (inside is None or not inside(t.idx))]
+    return people[-1] if people else None
 
 
 # --------------------------------------------------------------------------- cues
