@@ -103,6 +103,7 @@ def test_news_is_not_boilerplate(text):
         ("Share on Facebook Share on Twitter A civilian was shot on Tuesday.", "A civilian"),
         ("Watch: About 15 minutes later the station corrected its mistake.", "About 15"),
         ("Caption Trump supporters gather in the capital.", "Trump supporters"),
+        ("Luka Magnotta SUBMITTED IMAGE Police have named Magnotta a suspect.", "Police have"),
     ],
 )
 def test_leading_furniture_is_cut(text, rest):
@@ -205,6 +206,8 @@ def test_sentences_that_only_look_like_furniture_are_kept(text):
         ("VIDEO: Cannibalism at Jamestown confirmed Owsley reported on the remains.", True),
         ("Legal in NYC but not on @instagram pic.twitter.com/YX9BymV6R6", True),
         ("The video: it shows the crash, police said.", False),
+        # a credit left glued to a caption
+        ('Photo: via Tumblr Room "When legally I didn\'t have to," Larson said.', True),
     ],
 )
 def test_page_furniture_is_never_lifted(text, furniture):

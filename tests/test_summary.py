@@ -36,6 +36,31 @@ def test_trim_dateline(text, rest):
     assert text[trim_dateline(text):].startswith(rest)
 
 
+def test_a_teaser_before_a_wire_dateline_further_down_is_cut():
+    from newsweave.boilerplate import wire_mark_end
+
+    text = ("India\u2019s government is advising... (Associated Press) NEW DELHI (AP) \u2014 "
+            "India's government is advising pregnant women to avoid meat.")
+    assert text[wire_mark_end(text):] == ("India's government is advising pregnant women to "
+                                          "avoid meat.")
+    quoted = '"We will not go back (AP) - ever," he said.'
+    assert wire_mark_end(quoted) == 0
+    from newsweave.summary import sentence_units
+
+    caption = ("In this Oct. 22, 2011 file photo, a doctor examines a pregnant woman at the "
+               "district women's hospital, in Allahabad, in India's most populous state of "
+               "Uttar Pradesh. ")
+    docs = analyze([Article(id="a", text=(
+        "FILE- " + caption + "India\u2019s government is advising... (Associated Press) FILE- "
+        + caption + "India\u2019s government is advising... (Associated Press) NEW DELHI (AP) "
+        "\u2014 India's government is advising pregnant women to avoid all meat, eggs and "
+        "lusty thoughts. Doctors say the advice is preposterous."))])
+    texts = [u.text for u in sentence_units(docs)]
+    assert "India's government is advising pregnant women to avoid all meat, eggs and lusty " \
+        "thoughts." in texts
+    assert not any("NEW DELHI" in t for t in texts)
+
+
 def test_the_grouper_keeps_a_place_with_its_state():
     # the grouper reads the place of a local story (measured: it groups better with it)
     assert trim_dateline("KANSAS CITY, Mo. _ The jury found", states=False) == 0

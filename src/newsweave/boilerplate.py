@@ -83,6 +83,9 @@ _LEADING_FURNITURE = re.compile(
     # "Watch:" label, the Washington Post's "Caption" label (the caption itself is kept)
     r"|(?:Share on (?:Facebook|Twitter|WhatsApp|LinkedIn|Pinterest|Reddit|Email)\s*){1,6}"
     r"|(?:Watch|Caption)(?::|(?=\s+[A-Z][a-z]))(?=\s+[A-Z“\"])"
+    # a caption's name with a reader-submitted picture's credit ("Luka Magnotta SUBMITTED
+    # IMAGE Police have named ...")
+    r"|(?:[A-Z][\w.'’-]*\s+){0,4}SUBMITTED\s+(?:IMAGE|PHOTO)\b(?=\s+[A-Z“\"])"
     r")[\s:|]*"
 )
 #: an embedded tweet's signature, "— Name (@handle) Month D, YYYY" (or a year closing the
@@ -146,7 +149,8 @@ _PAGE_NOTE = re.compile(
     r"|^\W*More on\b[^.!?:]{0,60}:|©"
     # a picture credit left in the text ("REUTERS/Steve Dipaola", "WXCHASING via REUTERS",
     # "Cody Duty,AP Photo/Houston Chronicle", a page's "Buy Photo" button)
-    r"|(?-i:\bREUTERS/|\bvia REUTERS\b|(?<!\()\bAP Photo/|\bBuy Photo\b)",
+    r"|(?-i:\bREUTERS/|\bvia REUTERS\b|(?<!\()\bAP Photo/|\bBuy Photo\b"
+    r"|^\W*Photo: via\b)",
     re.IGNORECASE,
 )
 #: a news agency's photo caption: it closes on the place and full date of the picture,
@@ -257,6 +261,16 @@ _AGENCY_REACH = 400
 _UPPER_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]+$")
 
 
+def wire_mark_end(text: str) -> int:
+    """End of a wire agency's dateline mark within the sentence's first ``_AGENCY_REACH``
+    characters ("... (Associated Press) NEW DELHI (AP) — India's ..."), else 0: what comes
+    before it is page furniture (a caption, a teaser), unless it holds a quotation."""
+    mark = _AGENCY_MARK.search(text, 0, _AGENCY_REACH)
+    if mark is not None and '"' not in text[: mark.start()] and "“" not in text[: mark.start()]:
+        return mark.end()
+    return 0
+
+
 def trim_dateline(text: str, states: bool = True) -> int:
     """Characters of a leading dateline ("WASHINGTON:", "LONDON (AP) _", "KANSAS CITY, Mo.
     _") to cut; with a wire agency's mark further in ("* Highlights * By Julie Steenhuysen
@@ -264,9 +278,9 @@ def trim_dateline(text: str, states: bool = True) -> int:
     word. ``states=False`` leaves a place with its state or country ("AUSTIN, Texas _") and
     a capital place with a date but no agency: what the story grouper reads (measured, it
     groups better with the place: docs/story-grouping-evaluation.md, stop 47)."""
-    mark = _AGENCY_MARK.search(text, 0, _AGENCY_REACH)
-    if mark is not None and '"' not in text[: mark.start()] and "“" not in text[: mark.start()]:
-        return mark.end()
+    mark = wire_mark_end(text)
+    if mark:
+        return mark
     m = (_STATE_DATELINE if states else _DATELINE).match(text)
     if not m:
         stamp = _DATE_STAMP.match(text)  # a bare "date 2017-03-02" left by plain-text ingest

@@ -23,6 +23,7 @@ from newsweave.boilerplate import (
     leading_furniture,
     name_boxes,
     trim_dateline,
+    wire_mark_end,
     without,
 )
 from newsweave.language import main_language, reliable_language
@@ -149,6 +150,8 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
             cut = leading_furniture(sent.text)
             if sent.index < 2 or cut:  # furniture may end a caption before the story's start
                 cut += trim_dateline(sent.text[cut:])
+            else:  # a teaser glued before a wire dateline further down the page
+                cut = wire_mark_end(sent.text)
             start, end = sent.start + cut, sent.end
             body = text[start:end]
             inside = []
