@@ -113,6 +113,9 @@ def _article_lines(rng: random.Random) -> Iterator[tuple[str, str, str]]:
     # on one sentence of this before its repeats were bounded)
     yield "regex-trap", "tweet-signature", json.dumps(
         {"text": SENT + " — Someone (@someone)" + " " * 100_000 + "x."})
+    # one capitalised "word" of 50k letters: a caption's "Name, left," scan was quadratic
+    # on it (5 s per sentence before stop 47 bounded the name)
+    yield "regex-trap", "one-long-word", json.dumps({"text": SENT + " " + "A" * 50_000 + "."})
 
 
 #: Pieces the random mutator splices into a valid record: each has broken some reader once.

@@ -125,7 +125,7 @@ _PAGE_NOTE = re.compile(
     r"^\W*(?:FILE\s*[-–—]\s*)?In this\b.{0,80}?\b(?:file |undated |handout )?"
     r"(?:photo|image|picture)\b(?!-)"
     r"|^\W*This\b.{0,60}?\b(?:photo|image|picture)\b.{0,60}?\b(?:shows|released|provided)\b"
-    r"|(?-i:[A-Z][\w.'’-]*, (?:(?:second |third |far )?(?:left|right)|cent(?:er|re)|top"
+    r"|(?-i:\b[A-Z][\w.'’-]{0,40}, (?:(?:second |third |far )?(?:left|right)|cent(?:er|re)|top"
     r"|bottom|foreground|background),)"
     r"|^\W*Updated (?:with|to include)\b"
     r"|^(?:Tell us|Let us know)\b[^.!?]{0,80}\b(?:our|in the comments|below)\b"
