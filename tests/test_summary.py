@@ -434,7 +434,8 @@ def test_news_moment():
 
 def test_copied_sentence_counts_once_across_outlets_only():
     """An outlet repeating its own sentence in an update still corroborates (as in a wire
-    service's write-throughs); a sentence another outlet lifted does not."""
+    service's write-throughs); a sentence another outlet lifted does not; where an outlet is
+    unknown, the pages count as their own (the cross-validated choice, stop 47)."""
     from newsweave.summary import copied_sentences
 
     line = ("The committee approved the riverside stadium plan after a long night of debate "
@@ -442,7 +443,7 @@ def test_copied_sentence_counts_once_across_outlets_only():
     texts = [line + " The vote was seven to two in favour of the new plan.",
              "Officials welcomed the decision on Wednesday morning at the hall. " + line]
     for outlets, copied in ((["AP", "AP"], False), (["AP", "Reuters"], True),
-                            (["AP", None], True)):
+                            (["AP", None], False), ([None, None], False)):
         docs = analyze([Article(id=str(i), text=t, outlet=o)
                         for i, (t, o) in enumerate(zip(texts, outlets, strict=True))])
         cands = candidates(docs, DEFAULT_SUMMARY)

@@ -484,8 +484,10 @@ def copied_sentences(
 ) -> list[int]:
     """Per candidate, the document it was lifted from: its own, unless a sentence of an earlier
     document says it near-verbatim (shared concepts, Jaccard >= COPY_JACCARD). With
-    ``outlets`` (per document; None when unknown), only a copy from another outlet counts: an
-    outlet repeating its own sentence in an update is left as its own.
+    ``outlets`` (per document; None when unknown), only a copy from another known outlet
+    counts: an outlet repeating its own sentence in an update is left as its own, and so is a
+    page whose outlet is unknown (Multi-News: the cross-validated grid keeps such copies on
+    every dev set, ``docs/summary-tuning.md``, fifteenth pass).
 
     Why: one outlet copying another's sentence is not a second source for its details (the
     same reason syndicated articles do not corroborate), and otherwise every bigram of a copied
@@ -500,10 +502,10 @@ def copied_sentences(
         a, b = cands[i], cands[j]
         if a.doc == b.doc or not a.concepts or not b.concepts:
             continue
-        if outlets is not None and outlets[a.doc] is not None and (
-            outlets[a.doc] == outlets[b.doc]
+        if outlets is not None and (
+            outlets[a.doc] is None or outlets[b.doc] is None or outlets[a.doc] == outlets[b.doc]
         ):
-            continue
+            continue  # the same outlet, or one that cannot be told: each counts as its own
         if len(a.concepts & b.concepts) / len(a.concepts | b.concepts) >= COPY_JACCARD:
             first, later = (i, j) if a.doc < b.doc else (j, i)
             origin[later] = origin[first]
