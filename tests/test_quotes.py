@@ -51,6 +51,22 @@ def test_pieces_pair_straight_and_curly_marks():
     assert [text[p.start : p.end] for p in find_pieces(text)] == ["one thing", "another thing"]
 
 
+def test_a_quote_in_a_page_flattened_onto_one_line_ends_with_its_sentence():
+    filler = " ".join(["The council met again on Monday to weigh the plan."] * 25)
+    # an opener whose closing mark was lost: the rest of the page is no quotation
+    text = filler + " \u201cWe will not back down. " + filler
+    [piece] = find_pieces(text)
+    assert text[piece.start:piece.end] == "We will not back down."
+    # a closing mark far on, after a lost one, closes no quote of this opener
+    late = text + " \u201cIt is over,\u201d she said."
+    pieces = [late[p.start:p.end] for p in find_pieces(late)]
+    assert pieces[0] == "We will not back down."
+    # a real paragraph keeps the news convention: an open quote runs to its end
+    short = "\u201cWe will not back down. Not now, not ever. The plan stays.\n\nShe left."
+    assert [short[p.start:p.end] for p in find_pieces(short)] == [
+        "We will not back down. Not now, not ever. The plan stays."]
+
+
 def test_unclosed_quote_ends_with_its_paragraph():
     text = '"First part of it.\n\n"Second part."'
     pieces = find_pieces(text)

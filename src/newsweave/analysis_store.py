@@ -43,7 +43,8 @@ from newsweave.settings import SPACY_MODEL
 #: refitted with that feature), "X is to blame" is no cue, and `is_agent` reads links,
 #: partitives ("Hundreds of viewers") and longer word lists; 10: a day the parser took for
 #: a subject never speaks ("Saturday ... Sen. Elizabeth Warren said"), and a dateline with
-#: its state ("BUENA PARK, Calif. -") is cut like any other
+#: its state ("BUENA PARK, Calif. -") is cut like any other, and in a page flattened onto one
+#: line a quote whose closing mark was lost ends with its sentence
 ANALYSIS_VERSION = 10
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"

@@ -223,7 +223,8 @@ def _curly_role(text: str, i: int, glyph: str) -> str:
 
 
 def find_pieces(text: str) -> list[Piece]:
-    """Pair quotation marks paragraph by paragraph; an unclosed quote ends with its paragraph.
+    """Pair quotation marks paragraph by paragraph; an unclosed quote ends with its paragraph
+    (with its sentence in a page flattened onto one line, ``_open_end``).
 
     A straight mark toggles; a curly opener while a quote is open closes the open one first
     (a missing closer is likelier than a nested double quote)."""
@@ -231,6 +232,7 @@ def find_pieces(text: str) -> list[Piece]:
     for para, (p_start, p_end) in enumerate(paragraphs(text)):
         open_at: int | None = None
         open_mark = ""
+        flat = len(text[p_start:p_end].split()) > FLAT_PARAGRAPH_WORDS
         for i, glyph in _marks(text, p_start, p_end):
             mark = _curly_role(text, i, glyph)
             if open_at is None:
@@ -238,16 +240,41 @@ def find_pieces(text: str) -> list[Piece]:
                     open_at, open_mark = i, mark
                 continue
             if mark in OPENERS:
-                pieces.append(_piece(text, open_at, open_mark, i, None, para))
+                pieces.append(_piece(text, open_at, open_mark, _open_end(text, open_at, i, flat),
+                                     None, para))
                 open_at, open_mark = i, mark
                 continue
             if (mark == DOUBLED_APOSTROPHE) != (open_mark == DOUBLED_APOSTROPHE):
                 continue  # a '' never closes a " or “ quote, nor the reverse
-            pieces.append(_piece(text, open_at, open_mark, i, i, para))
+            if flat and len(text[open_at:i].split()) > FLAT_PARAGRAPH_WORDS:
+                # a closing mark this far on in a flattened page closes no quote of this
+                # opener: a mark was lost between them
+                pieces.append(_piece(text, open_at, open_mark, _open_end(text, open_at, i, True),
+                                     None, para))
+            else:
+                pieces.append(_piece(text, open_at, open_mark, i, i, para))
             open_at = None
         if open_at is not None:
-            pieces.append(_piece(text, open_at, open_mark, p_end, None, para))
+            pieces.append(_piece(text, open_at, open_mark, _open_end(text, open_at, p_end, flat),
+                                 None, para))
     return [p for p in pieces if p.end > p.start]
+
+
+#: words of a "paragraph" longer than any real one (PolNeAR: 99.9% hold at most 173, the
+#: longest 417): a page flattened onto one line, as Multi-News' are (median 453 words)
+FLAT_PARAGRAPH_WORDS = 200
+_SENTENCE_END = re.compile(r"[.!?][’'\"”]?(?=\s+[A-Z“\"‘(])")
+
+
+def _open_end(text: str, open_at: int, end: int, flat: bool) -> int:
+    """Where a quote left open ends: at ``end`` (its paragraph's end, or the next opener), as
+    in news text a quote running on into the next paragraph does; in a page flattened onto
+    one line (``flat``), with its sentence (else one lost closing mark would make the rest of
+    the page a quotation)."""
+    if not flat:
+        return end
+    found = _SENTENCE_END.search(text, open_at, end)
+    return found.end() if found else end
 
 
 def _piece(text: str, open_at: int, mark: str, end: int, close: int | None, para: int) -> Piece:
