@@ -483,6 +483,16 @@ def test_who_hung_on_a_time_phrase_stands_for_the_person_before_it(quotes_of):
     assert {q.speaker for q in quotes_of(text)} == {"Rob Portman"}
 
 
+def test_no_name_begins_on_a_preposition(quotes_of):
+    text = ("Without Bloomberg, the race would be a two-way contest, he said. Without "
+            "Bloomberg said on Monday that the race was open.")
+    assert {q.speaker for q in quotes_of(text)} == {"Bloomberg"}
+    text = "\u201cIt is not going to be a problem,\u201d said Neither Cruz."
+    assert {q.speaker for q in quotes_of(text)} == {"Cruz"}
+    text = "Will Rogers said that all he knew was what he read in the papers."
+    assert {q.speaker for q in quotes_of(text)} == {"Will Rogers"}
+
+
 def test_a_dateline_with_its_state_is_never_a_speaker(quotes_of):
     text = ("Voters skeptical as Clinton vows change.\n\nAmid fury at the system, she's seen "
             "as 'part of the people in power.'\n\nBUENA PARK, Calif. - Rallying hundreds of "

@@ -517,6 +517,16 @@ def _apposed_name(noun):
     return noun
 
 
+def _without_leading_function_words(span):
+    """A name the tagger opened on a capitalised preposition or conjunction ("Without
+    Bloomberg", "Neither Cruz", "Among Latinos"), without it: no name begins so."""
+    start = span.start
+    while start < span.end - 1 and (span.doc[start].pos_ in ("ADP", "SCONJ", "CCONJ")
+                                    or span.doc[start].lower_ in ("neither", "either")):
+        start += 1
+    return span if start == span.start else span.doc[start:span.end]
+
+
 def _past_time(noun):
     """The noun a "who" describes, past a time phrase the parser hung it on ("re-elect Sen.
     Rob Portman this year, who endorsed ...": Portman, not "this year")."""
@@ -547,6 +557,8 @@ def _speaker_name(token) -> Speaker:
                 return _speaker_from_token(child)
     ent = _containing_entity(token)
     if ent is not None and ent.label_ in _SOURCE_LABELS and ent.root.i == token.i:
+        if ent.label_ == "PERSON":  # an organisation may ("For Our Future")
+            ent = _without_leading_function_words(ent)
         return Speaker(ent.text, ent.start_char, ent.end_char)
     if token.pos_ == "PROPN":
         left = token.i
@@ -971,7 +983,7 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
         end = _name_end(ent.root)
         if end is None:
             continue
-        span = doc[ent.start : max(end, ent.end)]
+        span = _without_leading_function_words(doc[ent.start : max(end, ent.end)])
         covered.update(range(span.start, span.end))
         name = span.text.strip()
         if not name:
@@ -1377,10 +1389,10 @@ def resolve_group_pronoun(
 
 def proper_names(doc, inside) -> list[tuple[int, str]]:
     """(offset, text) of the named entities outside quotes that can speak, in text order."""
-    return [
-        (e.start_char, e.text.strip()) for e in doc.ents
-        if e.label_ in _SOURCE_LABELS and not inside(e.start_char) and e.text.strip()
-    ]
+    ents = (_without_leading_function_words(e) if e.label_ == "PERSON" else e
+            for e in doc.ents if e.label_ in _SOURCE_LABELS)
+    return [(e.start_char, e.text.strip()) for e in ents
+            if not inside(e.start_char) and e.text.strip()]
 
 
 def _bare(name: str) -> list[str]:
