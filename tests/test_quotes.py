@@ -67,6 +67,12 @@ def test_a_quote_in_a_page_flattened_onto_one_line_ends_with_its_sentence():
         "We will not back down. Not now, not ever. The plan stays."]
 
 
+def test_a_doubled_curly_single_quote_closes_a_double_one():
+    text = ("\u201cThat should have stood out,\u2019\u2019 the former official said. "
+            "CGI won the contract.")
+    assert [text[p.start:p.end] for p in find_pieces(text)] == ["That should have stood out,"]
+
+
 def test_unclosed_quote_ends_with_its_paragraph():
     text = '"First part of it.\n\n"Second part."'
     pieces = find_pieces(text)

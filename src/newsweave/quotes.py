@@ -196,7 +196,8 @@ def _strip_span(text: str, start: int, end: int, chars: str = " \t\r\n") -> tupl
 
 def _marks(text: str, start: int, end: int) -> Iterable[tuple[int, str]]:
     """(offset, mark) for each quotation mark in text[start:end]; a doubled apostrophe
-    ('' , the New York Times' straight double quote) is one mark."""
+    ('' , the New York Times' straight double quote) is one mark, and so is a doubled curly
+    single quote, which some feeds set for a double one (“That should have stood out,’’)."""
     i = start
     while i < end:
         ch = text[i]
@@ -204,6 +205,9 @@ def _marks(text: str, start: int, end: int) -> Iterable[tuple[int, str]]:
             yield i, ch
         elif ch == "'" and text.startswith("''", i) and i + 1 < end:
             yield i, DOUBLED_APOSTROPHE
+            i += 1
+        elif ch in "‘’" and i + 1 < end and text[i + 1] == ch:
+            yield i, "“" if ch == "‘" else "”"
             i += 1
         i += 1
 
