@@ -67,6 +67,14 @@ def test_a_quote_in_a_page_flattened_onto_one_line_ends_with_its_sentence():
         "We will not back down. Not now, not ever. The plan stays."]
 
 
+def test_a_headline_in_a_flattened_page_is_its_first_sentence(quotes_of):
+    filler = " ".join(["The council met again on Monday to weigh the plan."] * 25)
+    text = "Marco Rubio: I still believe Trump cannot be trusted with the codes. " + filler
+    headline = [q for q in quotes_of(text) if q.basis == "headline"]
+    assert [q.text for q in headline] == [
+        "I still believe Trump cannot be trusted with the codes"]
+
+
 def test_a_doubled_curly_single_quote_closes_a_double_one():
     text = ("\u201cThat should have stood out,\u2019\u2019 the former official said. "
             "CGI won the contract.")

@@ -1658,7 +1658,10 @@ def headline_cues(doc, paras: Sequence[tuple[int, int]], inside) -> list[Cue]:
         names = [e for e in prefix.ents if e.label_ in ("PERSON", "ORG")]
         if not names or prefix.text.isupper():
             continue
-        start, end = _strip_span(text, colon + 1, p_end, _EDGE_PUNCT)
+        flat = len(text[p_start:p_end].split()) > FLAT_PARAGRAPH_WORDS
+        # in a page flattened onto one line the headline is its first sentence
+        start, end = _strip_span(text, colon + 1, _open_end(text, colon + 1, p_end, flat),
+                                 _EDGE_PUNCT)
         if len(text[start:end].split()) < 3:
             continue
         speaker = Speaker(prefix.text, prefix.start_char, prefix.end_char)
