@@ -233,23 +233,18 @@ def leading_furniture(text: str) -> int:
 
 
 #: a dateline opening the first sentence: "WASHINGTON:", "LONDON (AP) _", "New York [USA],
-#: Mar. 3 (ANI):", "PHOENIX _", "BEIJING, March 3 (Reuters) -"
-_DATELINE = re.compile(
-    r"^\s*(?:date\s+\d{4}-\d{2}-\d{2}\s+)?"
-    r"(?:[A-Z][A-Za-z.\-']*(?:\s+[A-Z][A-Za-z.\-']*){0,3}"
-    r"(?:\s*\[[^\]]{1,30}\])?(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
-    r"(?:\s*\([A-Za-z .\-]{1,30}\))?\s*(?::|_{1,2}|--|—|–|-)\s+)"
-)
-#: the same, also with a state or country after the place: "KANSAS CITY, Mo. _", "RIO DE
-#: JANEIRO, Brazil _", "BUENA PARK, Calif. -"
-_STATE_DATELINE = re.compile(
-    r"^\s*(?:date\s+\d{4}-\d{2}-\d{2}\s+)?"
-    r"(?:[A-Z][A-Za-z.\-']*(?:\s+[A-Z][A-Za-z.\-']*){0,3}"
-    r"(?:\s*\[[^\]]{1,30}\])?"
-    r"(?:,\s*(?:[A-Z][a-z]+\.?(?:\s+[A-Z][a-z]+)?|(?:[A-Z][a-z]?\.){1,3})(?=\s*[(_:—–-]))?"
-    r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
-    r"(?:\s*\([A-Za-z .\-]{1,30}\))?\s*(?::|_{1,2}|--|—|–|-)\s+)"
-)
+#: Mar. 3 (ANI):", "PHOENIX _", "BEIJING, March 3 (Reuters) -"; ``_STATE_DATELINE`` also
+#: takes a state or country after the place: "KANSAS CITY, Mo. _", "RIO DE JANEIRO, Brazil
+#: _", "BUENA PARK, Calif. -"
+_DATELINE_HEAD = (r"^\s*(?:date\s+\d{4}-\d{2}-\d{2}\s+)?"
+                  r"(?:[A-Z][A-Za-z.\-']*(?:\s+[A-Z][A-Za-z.\-']*){0,3}"
+                  r"(?:\s*\[[^\]]{1,30}\])?")
+_DATELINE_STATE = (r"(?:,\s*(?:[A-Z][a-z]+\.?(?:\s+[A-Z][a-z]+)?|(?:[A-Z][a-z]?\.){1,3})"
+                   r"(?=\s*[(_:—–-]))?")
+_DATELINE_TAIL = (r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?)?"
+                  r"(?:\s*\([A-Za-z .\-]{1,30}\))?\s*(?::|_{1,2}|--|—|–|-)\s+)")
+_DATELINE = re.compile(_DATELINE_HEAD + _DATELINE_TAIL)
+_STATE_DATELINE = re.compile(_DATELINE_HEAD + _DATELINE_STATE + _DATELINE_TAIL)
 _DATE_STAMP = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s+")
 #: a wire dateline's agency mark ("CHICAGO, Jan 6 (Reuters) -", "London (CNN)"): a lead
 #: sentence's text before it is page furniture (highlights, bullets, a byline, a caption)

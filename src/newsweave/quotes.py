@@ -1125,7 +1125,8 @@ class SpeakerResolver:
         self.persons = list(persons)
         #: the content spans of the article's speech cues, by start
         self.reported = sorted(reported)
-        self._reported_ends = _running_max([b for _a, b in self.reported])
+        #: each prefix's furthest end: whether any earlier span reaches past an offset
+        self._reported_ends = list(itertools.accumulate((b for _a, b in self.reported), max))
         self.names = names
         self.groups = groups
         self.described = sorted(described, key=lambda d: d.start)
@@ -1201,15 +1202,6 @@ class SpeakerResolver:
         if content is not None:
             groups = [g for g in groups if not content[0] <= g.start < content[1]]
         return resolve_group_pronoun(speaker.text, speaker.start, groups) or speaker.text
-
-
-def _running_max(values: Sequence[int]) -> list[int]:
-    """Each prefix's largest value: whether any earlier span reaches past an offset."""
-    out, top = [], -1
-    for v in values:
-        top = max(top, v)
-        out.append(top)
-    return out
 
 
 def _one_person(doc, speaker: Speaker) -> bool:
