@@ -497,6 +497,37 @@ def test_who_hung_on_a_time_phrase_stands_for_the_person_before_it(quotes_of):
     assert {q.speaker for q in quotes_of(text)} == {"Rob Portman"}
 
 
+def test_who_stands_for_the_name_it_follows_not_a_noun_further_back(quotes_of):
+    text = ("So far, the only other player found guilty of using steroids is the 23-year-old "
+            "Truyol, who said he took them on the advice of his physician.")
+    said = [q for q in quotes_of(text) if q.text.startswith("he took them")]
+    assert [q.speaker for q in said] == ["Truyol"]
+    # a name the parser chose itself stays
+    text = "The senator met Alice Smith, who said the vote was close."
+    assert {q.speaker for q in quotes_of(text)} == {"Alice Smith"}
+
+
+def test_a_thing_that_shows_or_suggests_gives_evidence_not_a_statement():
+    """A subject not known to speak, with a verb of evidence, is no speaker to list; a known
+    agent with the same verb, or an unsure one with "said", keeps its confidence."""
+    from newsweave.models import QuoteMention
+    from newsweave.quotes import is_evidential_cue, mention_confidence
+
+    assert all(map(is_evidential_cue, ["also shows", "to indicate", "has shown", "suggesting",
+                                       "predicts", "found", "confirms"]))
+    assert not any(map(is_evidential_cue, ["said", "told", "according to", "believes", None]))
+    text = "The wreckage suggests the plane broke up in the air."
+
+    def mention(speaker: str, cue: str) -> QuoteMention:
+        return QuoteMention(start=24, end=52, text="the plane broke up in the air",
+                            speaker=speaker, direct=False, speaker_start=0, speaker_end=13,
+                            cue=cue, basis="clause")
+
+    assert mention_confidence(mention("The wreckage", "suggests"), text) == 0.0
+    assert mention_confidence(mention("The investigators", "suggests"), text) > 0.5
+    assert mention_confidence(mention("Israel radio", "said"), text) > 0.5
+
+
 def test_no_name_begins_on_a_preposition(quotes_of):
     text = ("Without Bloomberg, the race would be a two-way contest, he said. Without "
             "Bloomberg said on Monday that the race was open.")

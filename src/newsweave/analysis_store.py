@@ -44,8 +44,9 @@ from newsweave.settings import SPACY_MODEL
 #: partitives ("Hundreds of viewers") and longer word lists; 10: a day the parser took for
 #: a subject never speaks ("Saturday ... Sen. Elizabeth Warren said"), and a dateline with
 #: its state ("BUENA PARK, Calif. -") is cut like any other, and in a page flattened onto one
-#: line a quote whose closing mark was lost ends with its sentence
-ANALYSIS_VERSION = 10
+#: line a quote whose closing mark was lost ends with its sentence; 11: a "who" the parser
+#: hung on a common noun further back stands for the name it follows
+ANALYSIS_VERSION = 11
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

@@ -544,12 +544,30 @@ def _past_time(noun):
     return noun
 
 
+_NOT_PERSON = frozenset({"ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT",
+                         "WORK_OF_ART", "LAW", "LANGUAGE"})
+
+
+def _beside_who(who, noun):
+    """The name a "who" follows, where the parser hung the clause on a common noun further
+    back ("found guilty of using steroids is Truyol, who said ...": Truyol, not "steroids"):
+    a "who" clause describes a person and stands right after the person's name."""
+    doc = who.doc
+    if (who.lower_ != "who" or who.i < 2 or doc[who.i - 1].text != ","
+            or noun.pos_ == "PROPN" or noun.ent_type_ in _SOURCE_LABELS):
+        return noun
+    name = doc[who.i - 2]  # a name, not one of a body or a place ("... for Principles, who")
+    person = name.pos_ == "PROPN" and name.ent_type_ not in _NOT_PERSON
+    return name if person and name.i != noun.i else noun
+
+
 def _speaker_name(token) -> Speaker:
     doc = token.doc
     if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("who", "that", "which") and (
         token.head.dep_ == "relcl"
     ):
-        return replace(_speaker_from_token(_apposed_name(_past_time(token.head.head))),
+        noun = _beside_who(token, _apposed_name(_past_time(token.head.head)))
+        return replace(_speaker_from_token(noun),
                        mention=(token.idx, token.idx + len(token)))
     if token.lower_ in PRONOUNS:
         return Speaker(token.text, token.idx, token.idx + len(token), pronoun=True)
@@ -2000,6 +2018,29 @@ SPEAKER_CONFIDENCE: dict[str, float] = {
 }
 #: a basis/kind the table lacks
 DEFAULT_CONFIDENCE = 0.7
+
+#: verbs of evidence: what a thing does to a claim ("the autopsy shows", "abnormal rainfalls
+#: suggesting", "the forecast predicts"); with a subject not known to be an agent, the
+#: statement is evidence, not a speaker's (every form, as a cue may be inflected)
+_EVIDENTIAL_BASES = ("suggest", "indicate", "show", "reveal", "demonstrate", "prove",
+                     "confirm", "imply", "predict", "find", "read", "mean", "signal",
+                     "forecast", "conclude", "estimate", "project")
+_EVIDENTIAL_IRREGULAR = frozenset({"shown", "found", "meant", "proven"})
+
+
+def is_evidential_cue(cue: str | None) -> bool:
+    """Whether a cue's verb is one of evidence ("also shows", "to indicate", "has shown")."""
+    words = re.findall(r"[a-z]+", (cue or "").lower())
+    if not words:
+        return False
+    verb = words[-1]
+    if verb in _EVIDENTIAL_IRREGULAR:
+        return True
+    for base in _EVIDENTIAL_BASES:
+        stem = base[:-1] if base.endswith("e") else base
+        if verb in (base, base + "s", base + "ed", base + "d", stem + "ing", base + "es"):
+            return True
+    return False
 #: below this a quote's speaker is doubtful: flagged in JSON, folded away on the page
 LOW_CONFIDENCE = 0.5
 
@@ -2007,13 +2048,14 @@ LOW_CONFIDENCE = 0.5
 def mention_confidence(mention: QuoteMention, text: str) -> float:
     """How likely the mention's speaker is right, from how it was found (the table), 0 for
     none, an unresolved pronoun or an indefinite one (PolNeAR marks "others" as a source, but
-    it tells a reader no one), lowered when the speaker may be no agent."""
+    it tells a reader no one), lowered when the speaker may be no agent, and 0 when a
+    subject not known to be an agent "shows" or "suggests": that is evidence, not speech."""
     kind = speaker_kind(mention, text)
     if kind in ("none", "unresolved", "indefinite"):
         return 0.0
     conf = SPEAKER_CONFIDENCE.get(f"{mention.basis}/{kind}", DEFAULT_CONFIDENCE)
     agent = is_agent(mention.speaker)
-    if agent is False:
+    if agent is False or (agent is None and is_evidential_cue(mention.cue)):
         return 0.0
     return conf if agent else conf * 0.7
 
