@@ -67,6 +67,24 @@ def test_a_quote_in_a_page_flattened_onto_one_line_ends_with_its_sentence():
         "We will not back down. Not now, not ever. The plan stays."]
 
 
+def test_straight_marks_in_a_flattened_page_pair_by_their_shape():
+    """A quotation running on into the next paragraph reopens with a mark and no closer;
+    flattened onto one line, the toggle would pair the marks the wrong way round and make
+    the reporter's text between two quotations a quotation."""
+    filler = " ".join(["The council met again on Monday to weigh the plan."] * 25)
+    text = (filler + ' Corbyn said: "The time for delay is over. "There can be no more '
+            'excuses." Mrs May said the vote would come. The PM added: "It will be soon." '
+            + filler)
+    assert [text[p.start:p.end] for p in find_pieces(text)] == [
+        "The time for delay is over.", "There can be no more excuses.", "It will be soon."]
+    # a closing mark whose opener was lost opens nothing
+    lost = filler + ' the job." The vote will come, she said: "Soon." ' + filler
+    assert [lost[p.start:p.end] for p in find_pieces(lost)] == ["Soon."]
+    # in a real paragraph the marks toggle as before
+    short = 'He said: "one thing. "another" and more.'
+    assert [short[p.start:p.end] for p in find_pieces(short)] == ["one thing.", "and more."]
+
+
 def test_a_headline_in_a_flattened_page_is_its_first_sentence(quotes_of):
     filler = " ".join(["The council met again on Monday to weigh the plan."] * 25)
     text = "Marco Rubio: I still believe Trump cannot be trusted with the codes. " + filler

@@ -226,12 +226,29 @@ def _curly_role(text: str, i: int, glyph: str) -> str:
     return glyph
 
 
+def _straight_shape(text: str, i: int) -> str:
+    """How a straight mark sits: "open" (after a space, before a word: ``said: "The``),
+    "close" (after a word or its stop, before a space: ``job." The``), else "either"."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if (before.isspace() or before in "([") and after.isalnum():
+        return "open"
+    if (before.isalnum() or before in ".,!?;…") and (after.isspace() or after in ".,;:)"):
+        return "close"
+    return "either"
+
+
 def find_pieces(text: str) -> list[Piece]:
     """Pair quotation marks paragraph by paragraph; an unclosed quote ends with its paragraph
     (with its sentence in a page flattened onto one line, ``_open_end``).
 
     A straight mark toggles; a curly opener while a quote is open closes the open one first
-    (a missing closer is likelier than a nested double quote)."""
+    (a missing closer is likelier than a nested double quote). In a page flattened onto one
+    line, a straight mark reads by its shape where the toggle would pair marks the wrong way
+    round: one shaped to close while nothing is open lost its opener and opens nothing, one
+    shaped to open while a quote is open starts a new quote (a quotation running on into
+    the next paragraph reopens it: ``available. "There can be``), or one lost mark would
+    make the text between two quotations a quotation."""
     pieces: list[Piece] = []
     for para, (p_start, p_end) in enumerate(paragraphs(text)):
         open_at: int | None = None
@@ -239,11 +256,12 @@ def find_pieces(text: str) -> list[Piece]:
         flat = len(text[p_start:p_end].split()) > FLAT_PARAGRAPH_WORDS
         for i, glyph in _marks(text, p_start, p_end):
             mark = _curly_role(text, i, glyph)
+            shape = _straight_shape(text, i) if flat and mark == '"' else "either"
             if open_at is None:
-                if mark not in CLOSERS:
+                if mark not in CLOSERS and shape != "close":
                     open_at, open_mark = i, mark
                 continue
-            if mark in OPENERS:
+            if mark in OPENERS or (shape == "open" and open_mark == '"'):
                 pieces.append(_piece(text, open_at, open_mark, _open_end(text, open_at, i, flat),
                                      None, para))
                 open_at, open_mark = i, mark
