@@ -546,6 +546,14 @@ def test_a_thing_that_shows_or_suggests_gives_evidence_not_a_statement():
     assert mention_confidence(mention("Israel radio", "said"), text) > 0.5
 
 
+def test_a_source_right_before_said_is_the_speaker_not_the_noun_it_was_hung_on(quotes_of):
+    text = ("Spanish pole vaulter Dana Cervantes tested positive in August for the banned "
+            "steroid nandrolone, the International Amateur Athletic Federation (IAAF) said on "
+            "Thursday.")
+    assert {q.speaker for q in quotes_of(text)} == {
+        "the International Amateur Athletic Federation"}
+
+
 def test_no_name_begins_on_a_preposition(quotes_of):
     text = ("Without Bloomberg, the race would be a two-way contest, he said. Without "
             "Bloomberg said on Monday that the race was open.")

@@ -625,7 +625,7 @@ def _subject_of(verb, inside=None, depth: int = 0):
         if after:
             return after[0]
     if subjects:
-        return _past_date(subjects[0], inside)
+        return _past_date(_apposed_before(subjects[0], verb), inside)
     for child in verb.children:
         if child.dep_ == "agent":
             for grand in child.children:
@@ -643,6 +643,21 @@ def _subject_of(verb, inside=None, depth: int = 0):
 #: entity types of a subject that never speaks: a day or an hour the parser took for the
 #: subject ("Saturday at the party convention Sen. Elizabeth Warren said")
 _TIME_TYPES = frozenset({"DATE", "TIME"})
+
+
+def _apposed_before(subject, verb):
+    """The source right before the verb that the parser hung, as an apposition, on a common
+    noun of the reported clause ("tested positive for the steroid nandrolone, the
+    International Amateur Athletic Federation (IAAF) said": the federation)."""
+    if subject.ent_type_ in _SOURCE_LABELS:
+        return subject
+    for child in subject.children:
+        first = child.left_edge.i
+        if child.dep_ == "appos" and child.ent_type_ in _SOURCE_LABELS and (
+            child.right_edge.i == verb.i - 1 and first > 0 and child.doc[first - 1].text == ","
+        ):
+            return child
+    return subject
 
 
 def _past_date(subject, inside=None):
