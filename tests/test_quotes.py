@@ -554,6 +554,15 @@ def test_a_source_right_before_said_is_the_speaker_not_the_noun_it_was_hung_on(q
         "the International Amateur Athletic Federation"}
 
 
+def test_a_reported_clause_keeps_the_closing_mark_of_the_quotation_it_takes_up(quotes_of):
+    text = ('Spokeswoman Sarah Isgur Flores said there was nothing "misleading about his '
+            'answer" because he "was asked about communications with Russia." "Last year, '
+            'the senator met many ambassadors," she said.')
+    [reported] = [q.text for q in quotes_of(text) if q.text.startswith("there was")]
+    assert reported.endswith('with Russia."')
+    assert reported.count('"') % 2 == 0
+
+
 def test_no_name_begins_on_a_preposition(quotes_of):
     text = ("Without Bloomberg, the race would be a two-way contest, he said. Without "
             "Bloomberg said on Monday that the race was open.")

@@ -739,7 +739,24 @@ def _clause_span(tok) -> tuple[int, int]:
         if t.lower_ == "according" and t.i > start:
             end = min(end, t.i)
     span = doc[start:end]
-    return _strip_span(_text_of(doc), span.start_char, span.end_char, _EDGE_PUNCT)
+    text = _text_of(doc)
+    return _with_closing_mark(text, *_strip_span(text, span.start_char, span.end_char,
+                                                 _EDGE_PUNCT))
+
+
+#: a closing mark (after the sentence's stop) right after a span
+_CLOSER_AFTER = re.compile(r'[.,!?]?["”]')
+
+
+def _with_closing_mark(text: str, start: int, end: int) -> tuple[int, int]:
+    """A reported clause that takes up a quotation ('he "was asked ... Committee."') keeps
+    the quotation's closing mark, which the parse left outside the clause: the statement
+    shown must not open a quote it never closes."""
+    inner = text[start:end]
+    if inner.count('"') % 2 == 0 and inner.count("“") <= inner.count("”"):
+        return start, end
+    found = _CLOSER_AFTER.match(text, end)
+    return (start, found.end()) if found else (start, end)
 
 
 def _parenthetical_content(verb, subject, sent) -> tuple[int, int] | None:
@@ -2302,18 +2319,25 @@ def _fullness(item: _Item) -> tuple[bool, int]:
 
 def _dropped(item: _Item, members: Sequence[_Item]) -> bool:
     """A source's piece inside another of its pieces of the statement adds nothing, except a
-    direct quote that makes up most of the reported clause around it (that clause goes)."""
+    direct quote that makes up most of the reported clause around it and opens it (that
+    clause goes): a clause's tail ('there was nothing ... because he "was asked ..."') reads
+    whole only in the clause."""
     m = item.mention
     for other in members:
         o = other.mention
         if other is item or other.source != item.source:
             continue
         if o.start <= m.start and m.end <= o.end and (o.start, o.end) != (m.start, m.end):
-            return not (m.direct and not o.direct and _covers_most(m, o))
+            return not (m.direct and not o.direct and _replaces(m, o))
         inside_m = m.start <= o.start and o.end <= m.end and (o.start, o.end) != (m.start, m.end)
-        if inside_m and o.direct and not m.direct and _covers_most(o, m):
+        if inside_m and o.direct and not m.direct and _replaces(o, m):
             return True
     return False
+
+
+def _replaces(direct: QuoteMention, clause: QuoteMention) -> bool:
+    before = clause.text[:max(direct.start - clause.start, 0)]
+    return _covers_most(direct, clause) and len(re.sub(r"[\"“”]", " ", before).split()) <= 1
 
 
 def _covers_most(inner: QuoteMention, outer: QuoteMention) -> bool:
