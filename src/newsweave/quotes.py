@@ -2319,16 +2319,16 @@ def _fullness(item: _Item) -> tuple[bool, int]:
 
 def _dropped(item: _Item, members: Sequence[_Item]) -> bool:
     """A source's piece inside another of its pieces of the statement adds nothing, except a
-    direct quote that makes up most of the reported clause around it and opens it (that
-    clause goes): a clause's tail ('there was nothing ... because he "was asked ..."') reads
-    whole only in the clause."""
+    direct quote that makes up most of the reported clause around it (that clause goes,
+    unless it quotes something else before it: then the quote is the clause's tail,
+    'nothing "misleading" ... because he "was asked ..."', and both stay)."""
     m = item.mention
     for other in members:
         o = other.mention
         if other is item or other.source != item.source:
             continue
         if o.start <= m.start and m.end <= o.end and (o.start, o.end) != (m.start, m.end):
-            return not (m.direct and not o.direct and _replaces(m, o))
+            return not (m.direct and not o.direct and _covers_most(m, o))
         inside_m = m.start <= o.start and o.end <= m.end and (o.start, o.end) != (m.start, m.end)
         if inside_m and o.direct and not m.direct and _replaces(o, m):
             return True
@@ -2336,8 +2336,8 @@ def _dropped(item: _Item, members: Sequence[_Item]) -> bool:
 
 
 def _replaces(direct: QuoteMention, clause: QuoteMention) -> bool:
-    before = clause.text[:max(direct.start - clause.start, 0)]
-    return _covers_most(direct, clause) and len(re.sub(r"[\"“”]", " ", before).split()) <= 1
+    before = clause.text[:max(direct.start - clause.start, 0) - 1]  # less its opening mark
+    return _covers_most(direct, clause) and not any(m in before for m in QUOTE_MARKS)
 
 
 def _covers_most(inner: QuoteMention, outer: QuoteMention) -> bool:
