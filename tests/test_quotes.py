@@ -942,6 +942,14 @@ def test_a_pointing_pronoun_left_unresolved_is_no_speaker():
     assert mention_confidence(resolved, text) > 0.5
 
 
+def test_a_page_notice_before_a_colon_is_no_agent():
+    from newsweave.quotes import is_agent
+
+    for label in ("Latest Update, July 14", "UPDATE", "Correction", "Editor's Note"):
+        assert is_agent(label) is False, label
+    assert is_agent("Donald Trump") is True
+
+
 def test_documents_and_records_are_no_agents():
     from newsweave.quotes import is_agent
 

@@ -1872,8 +1872,12 @@ NON_AGENT_NOUNS = frozenset(
     microphones account accounts name names lack secrecy song songs item items date dates
     product products show shows circular thing things opinion objective problem strategy
     blast leaflet leaflets platform controversy death deaths outbreak discovery discoveries
-    diagnosis lake profit profits success detail details marketplace""".split()
+    diagnosis lake profit profits success detail details marketplace update updates
+    correction corrections clarification clarifications addendum postscript disclaimer""".split()
 )
+#: a page's own notices, whatever else the label holds ("Latest Update, July 14: ...")
+_PAGE_NOTICE = re.compile(r"\b(?:updated?|updates|corrections?|clarifications?|editor'?s note)\b",
+                          re.I)
 #: heads of descriptions that name a person or a body of people ("a senior official",
 #: "the administration"); agent suffixes (-er, -or, -ist, -ian) catch most of the rest.
 AGENT_NOUNS = frozenset(
@@ -2023,6 +2027,8 @@ def is_agent(speaker: str | None) -> bool | None:
         return False  # a stray dash, code or possessive "’s" the parser took
     if _LINK.search(speaker):
         return False  # a tweet's text or a link taken as a name ("Thx Amtrak pic.twitter...")
+    if _PAGE_NOTICE.search(speaker):
+        return False  # the page's notice before a colon, not a speaker
     parts = [p for p in _COORDINATION.split(speaker) if re.search(r"[^\W\d_]{2}", p)]
     if len(parts) > 1:  # "Democrats and Republicans": one sure speaker makes a group
         verdicts = [is_agent(p) for p in parts]
