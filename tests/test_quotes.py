@@ -563,6 +563,16 @@ def test_a_reported_clause_keeps_the_closing_mark_of_the_quotation_it_takes_up(q
     assert reported.count('"') % 2 == 0
 
 
+def test_a_reported_clause_never_runs_back_over_an_embedded_tweet(quotes_of):
+    text = ("Please be aware of the rules before you start flying a drone. https://t.co/abc "
+            "\u2014 Aviation Policing (@MPSHeathrow) April 17, 2016 Five crew members and 132 "
+            "passengers were aboard the Airbus A320 at the time, British Airways spokesman "
+            "Michael Johnson told NBC News.")
+    said = [q for q in quotes_of(text) if q.speaker == "Michael Johnson"]
+    assert [q.text for q in said] == [
+        "Five crew members and 132 passengers were aboard the Airbus A320 at the time"]
+
+
 def test_no_name_begins_on_a_preposition(quotes_of):
     text = ("Without Bloomberg, the race would be a two-way contest, he said. Without "
             "Bloomberg said on Monday that the race was open.")

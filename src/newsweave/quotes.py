@@ -740,8 +740,22 @@ def _clause_span(tok) -> tuple[int, int]:
             end = min(end, t.i)
     span = doc[start:end]
     text = _text_of(doc)
-    return _with_closing_mark(text, *_strip_span(text, span.start_char, span.end_char,
+    s, e = _with_closing_mark(text, *_strip_span(text, span.start_char, span.end_char,
                                                  _EDGE_PUNCT))
+    return _past_tweet_signatures(text, s, e)
+
+
+#: the signature that ends an embedded tweet: "— Aviation Policing (@MPSHeathrow) April 17,
+#: 2016" (every repeat bounded)
+_TWEET_END = re.compile(r"\(@\w{1,15}\)[ \t]{1,3}[A-Z][a-z]{2,8}\.?[ \t]{1,3}\d{1,2},[ \t]{1,3}"
+                        r"(?:19|20)\d\d\b[ \t]*")
+
+
+def _past_tweet_signatures(text: str, start: int, end: int) -> tuple[int, int]:
+    """A clause whose parse ran back over an embedded tweet on a flattened page starts
+    after the tweet's signature: the tweet is someone else's words."""
+    ends = [m.end() for m in _TWEET_END.finditer(text, start, end)]
+    return (ends[-1], end) if ends and ends[-1] < end else (start, end)
 
 
 #: a closing mark (after the sentence's stop) right after a span
