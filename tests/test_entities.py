@@ -258,3 +258,12 @@ def test_example_entities(example_documents):
 def test_no_mentions_no_entities():
     empty = Document(article=Article(id="x", text=""), sentences=())
     assert resolve_entities([empty]) == ((), {})
+
+
+def test_a_page_control_glued_to_a_name_is_no_part_of_it():
+    from newsweave.entities import clean_surface
+
+    assert clean_surface("CLOSE Yu Darvish") == "Yu Darvish"
+    assert clean_surface("ADVERTISEMENT Pete Davidson") == "Pete Davidson"
+    # an acronym that belongs to the name stays
+    assert clean_surface("FBI Director James Comey") == "FBI Director James Comey"

@@ -94,11 +94,20 @@ _VOWELS = frozenset("aeiouy")
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 
+#: a web page's controls, in capitals, that the tagger glued to the name after them
+#: ("CLOSE Yu Darvish": a video player's close button)
+_PAGE_CONTROL = re.compile(
+    r"^(?:(?:CLOSE|ADVERTISEMENT|WATCH|WATCHED|VIDEO|PHOTOS?|SHARE|EMBED|REPLAY|UPDATES?"
+    r"|ARTICLE|ENDIT)\s+)+(?=[A-Z][a-z])")
+
+
 def clean_surface(text: str) -> str:
     """A mention as a name: whitespace collapsed, possessive and leading article dropped
-    ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's")."""
+    ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's"),
+    and a page control in capitals before it ("CLOSE Yu Darvish" → "Yu Darvish")."""
     text = _INVISIBLE.sub("", text)  # a zero-width space or byte-order mark the page left
     text = " ".join(text.split()).strip(' ,;:"“”()[]')
+    text = _PAGE_CONTROL.sub("", text)
     text = _INNER_POSSESSIVE.sub("", text)  # "Woody Allen’s 1995": the name ends at the 's
     text = _POSSESSIVE.sub("", text).strip()
     return re.sub(r"^(?:the|The|THE)\s+", "", text)
