@@ -85,6 +85,18 @@ def test_straight_marks_in_a_flattened_page_pair_by_their_shape():
     assert [short[p.start:p.end] for p in find_pieces(short)] == ["one thing.", "and more."]
 
 
+def test_archive_backticks_open_a_quote_that_two_apostrophes_close(quotes_of):
+    """The New York Times archive writes ``quote'': without the opener, each '' toggled and
+    the reporter's text between two quotations became one ("said Willy Lam, China ...")."""
+    text = ("``They were rewarded for doing nothing,'' said Willy Lam, China editor of the "
+            "daily. ``They got everything they wanted.''")
+    assert [text[p.start:p.end] for p in find_pieces(text)] == [
+        "They were rewarded for doing nothing,", "They got everything they wanted."]
+    found = quotes_of(text)
+    assert {q.speaker for q in found} == {"Willy Lam"}
+    assert all(q.direct for q in found)  # a real quotation, unlike a lone '' pair
+
+
 def test_a_headline_in_a_flattened_page_is_its_first_sentence(quotes_of):
     filler = " ".join(["The council met again on Monday to weigh the plan."] * 25)
     text = "Marco Rubio: I still believe Trump cannot be trusted with the codes. " + filler

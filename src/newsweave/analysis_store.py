@@ -48,7 +48,7 @@ from newsweave.settings import SPACY_MODEL
 #: hung on a common noun further back stands for the name it follows, a source apposed
 #: right before "said" speaks, straight marks in a flattened page pair by their shape, and
 #: a reported clause keeps the closing mark of the quotation it takes up and never runs
-#: back over an embedded tweet
+#: back over an embedded tweet; the archives' ``quote'' is a quotation
 ANALYSIS_VERSION = 11
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"

@@ -55,6 +55,10 @@ QUOTE_MARKS = frozenset('"“”')
 #: ``direct=False``: PolNeAR, the annotated corpus we measure on, does not count it as a
 #: quotation mark, and the CLI's ``direct`` promises a real quotation mark.
 DOUBLED_APOSTROPHE = "''"
+#: the same archive's opening mark (``like this''): it only ever opens a quote, which its
+#: '' closes, and that pair is a real quotation (``direct``), as PolNeAR has none of them
+DOUBLED_BACKTICK = "``"
+_DOUBLED = frozenset({DOUBLED_APOSTROPHE, DOUBLED_BACKTICK})
 OPENERS = frozenset('“')
 CLOSERS = frozenset('”')
 
@@ -206,6 +210,9 @@ def _marks(text: str, start: int, end: int) -> Iterable[tuple[int, str]]:
         elif ch == "'" and text.startswith("''", i) and i + 1 < end:
             yield i, DOUBLED_APOSTROPHE
             i += 1
+        elif ch == "`" and text.startswith("``", i) and i + 1 < end:
+            yield i, DOUBLED_BACKTICK
+            i += 1
         elif ch in "‘’" and i + 1 < end and text[i + 1] == ch:
             yield i, "“" if ch == "‘" else "”"
             i += 1
@@ -242,13 +249,13 @@ def find_pieces(text: str) -> list[Piece]:
     """Pair quotation marks paragraph by paragraph; an unclosed quote ends with its paragraph
     (with its sentence in a page flattened onto one line, ``_open_end``).
 
-    A straight mark toggles; a curly opener while a quote is open closes the open one first
-    (a missing closer is likelier than a nested double quote). In a page flattened onto one
-    line, a straight mark reads by its shape where the toggle would pair marks the wrong way
-    round: one shaped to close while nothing is open lost its opener and opens nothing, one
-    shaped to open while a quote is open starts a new quote (a quotation running on into
-    the next paragraph reopens it: ``available. "There can be``), or one lost mark would
-    make the text between two quotations a quotation."""
+    A straight mark toggles; a curly opener (or the archives' ``) while a quote is open closes
+    the open one first (a missing closer is likelier than a nested double quote). In a page
+    flattened onto one line, a straight mark reads by its shape where the toggle would pair
+    marks the wrong way round: one shaped to close while nothing is open lost its opener and
+    opens nothing, one shaped to open while a quote is open starts a new quote (a quotation
+    running on into the next paragraph reopens it: ``available. "There can be``), or one
+    lost mark would make the text between two quotations a quotation."""
     pieces: list[Piece] = []
     for para, (p_start, p_end) in enumerate(paragraphs(text)):
         open_at: int | None = None
@@ -257,16 +264,17 @@ def find_pieces(text: str) -> list[Piece]:
         for i, glyph in _marks(text, p_start, p_end):
             mark = _curly_role(text, i, glyph)
             shape = _straight_shape(text, i) if flat and mark == '"' else "either"
+            opener = mark == DOUBLED_BACKTICK  # opens a quote that its '' closes
             if open_at is None:
                 if mark not in CLOSERS and shape != "close":
                     open_at, open_mark = i, mark
                 continue
-            if mark in OPENERS or (shape == "open" and open_mark == '"'):
+            if mark in OPENERS or opener or (shape == "open" and open_mark == '"'):
                 pieces.append(_piece(text, open_at, open_mark, _open_end(text, open_at, i, flat),
                                      None, para))
                 open_at, open_mark = i, mark
                 continue
-            if (mark == DOUBLED_APOSTROPHE) != (open_mark == DOUBLED_APOSTROPHE):
+            if (mark == DOUBLED_APOSTROPHE) != (open_mark in _DOUBLED):
                 continue  # a '' never closes a " or “ quote, nor the reverse
             if flat and len(text[open_at:i].split()) > FLAT_PARAGRAPH_WORDS:
                 # a closing mark this far on in a flattened page closes no quote of this
@@ -833,7 +841,7 @@ def _name_run_end(doc, i: int) -> int:
 
 
 #: quotation-mark tokens: double marks, and the doubled apostrophe of straight-quoted text
-_MARK_TOKENS = frozenset(QUOTE_MARKS | {"''"})
+_MARK_TOKENS = frozenset(QUOTE_MARKS | {"''", "``"})
 #: tokens that can close a quotation right before an inverted cue ('"...," said X')
 _CLOSING_MARKS = _MARK_TOKENS | {"’", "'"}
 
