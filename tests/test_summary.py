@@ -95,6 +95,22 @@ def test_dangling(text, dangling):
     assert is_dangling(text) is dangling
 
 
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        ("``We never imagined there would be such an incident,'' Zhu said.", True),
+        ("``The police at the time had no rubber bullets.", False),  # more of the quote follows
+        ("They had nothing, Zhu said. ``In the end, they shot.''", True),
+        ("“It is false,” he said in a statement.", True),
+        ("“It is false. I have no idea what this is about.", False),
+    ],
+)
+def test_a_sentence_cut_out_of_a_longer_quotation_is_no_sentence(text, whole):
+    from newsweave.summary import _looks_like_sentence
+
+    assert _looks_like_sentence(text) is whole
+
+
 STORY = [
     Article(
         id="a", published="2024-05-02",

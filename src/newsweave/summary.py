@@ -90,8 +90,11 @@ def is_dangling(text: str) -> bool:
 
 def _balanced_quotes(text: str) -> bool:
     """A sentence cut out of a longer quotation (an opening mark with no close, or the reverse)
-    misleads when lifted on its own."""
-    return text.count("“") == text.count("”") and text.count('"') % 2 == 0
+    misleads when lifted on its own; the news archives' ``quote'' marks count too."""
+    if text.count("“") != text.count("”") or text.count('"') % 2:
+        return False
+    opens, closes = text.count("``"), text.count("''")
+    return opens == closes if opens else closes % 2 == 0
 
 
 def _looks_like_sentence(text: str) -> bool:
