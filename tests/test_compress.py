@@ -49,6 +49,13 @@ def test_quotation_is_never_cut():
     assert all("which we drafted" in form for form in _forms(text))
 
 
+def test_an_archive_quotation_is_never_cut():
+    """The news archives write ``quote'': a description inside one is someone's words too."""
+    text = ("``The plan, which we drafted in May with the council, is dead,'' the mayor told "
+            "reporters at the hall.")
+    assert all("which we drafted" in form for form in _forms(text))
+
+
 def test_short_sentence_is_not_cut_to_a_stub():
     assert _forms("Smith, the mayor, resigned.") == [] or all(
         len(f.split()) >= 2 for f in _forms("Smith, the mayor, resigned.")

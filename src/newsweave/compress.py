@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_QUOTES = "\"“”"
+_QUOTES = ("\"", "“", "”", "``", "''")  # the news archives write ``this'' too
 #: what may stand between a subject and its verb once an aside is cut
 _BEFORE_VERB = frozenset({"aux", "auxpass", "neg", "advmod"})
 #: the longest bracketed aside that is dropped (tokens inside the brackets)
@@ -28,7 +28,10 @@ MIN_KEPT_SHARE = 0.4
 def _inside_quote(text: str, offset: int) -> bool:
     """True when ``offset`` of a sentence lies inside a quotation (odd count of marks before)."""
     before = text[:offset]
-    return (before.count('"') % 2 == 1) or before.count("“") > before.count("”")
+    if before.count('"') % 2 == 1 or before.count("“") > before.count("”"):
+        return True
+    opens, closes = before.count("``"), before.count("''")
+    return opens > closes if opens else closes % 2 == 1
 
 
 def _starts_aside_of(tok, noun) -> bool:
