@@ -544,7 +544,8 @@ def test_a_thing_that_shows_or_suggests_gives_evidence_not_a_statement():
     from newsweave.quotes import is_evidential_cue, mention_confidence
 
     assert all(map(is_evidential_cue, ["also shows", "to indicate", "has shown", "suggesting",
-                                       "predicts", "found", "confirms"]))
+                                       "predicts", "found", "confirms", "implies",
+                                       "implied"]))
     assert not any(map(is_evidential_cue, ["said", "told", "according to", "believes", None]))
     text = "The wreckage suggests the plane broke up in the air."
 
@@ -583,6 +584,14 @@ def test_a_reported_clause_never_runs_back_over_an_embedded_tweet(quotes_of):
     said = [q for q in quotes_of(text) if q.speaker == "Michael Johnson"]
     assert [q.text for q in said] == [
         "Five crew members and 132 passengers were aboard the Airbus A320 at the time"]
+
+
+def test_a_reported_clause_keeps_the_archive_closing_mark_too(quotes_of):
+    text = ("Spokeswoman Sarah Flores said there was nothing ``misleading about his answer'' "
+            "because he ``was asked about communications with Russia.'' ``Last year, the "
+            "senator met many ambassadors,'' she said.")
+    [reported] = [q.text for q in quotes_of(text) if q.text.startswith("there was")]
+    assert reported.endswith("with Russia.''")
 
 
 def test_no_name_begins_on_a_preposition(quotes_of):

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_QUOTES = ("\"", "“", "”", "``", "''")  # the news archives write ``this'' too
+from newsweave.quote_marks import has_quote_mark, leaves_quote_open
+
 #: what may stand between a subject and its verb once an aside is cut
 _BEFORE_VERB = frozenset({"aux", "auxpass", "neg", "advmod"})
 #: the longest bracketed aside that is dropped (tokens inside the brackets)
@@ -26,12 +27,9 @@ MIN_KEPT_SHARE = 0.4
 
 
 def _inside_quote(text: str, offset: int) -> bool:
-    """True when ``offset`` of a sentence lies inside a quotation (odd count of marks before)."""
-    before = text[:offset]
-    if before.count('"') % 2 == 1 or before.count("“") > before.count("”"):
-        return True
-    opens, closes = before.count("``"), before.count("''")
-    return opens > closes if opens else closes % 2 == 1
+    """True when ``offset`` of a sentence lies inside a quotation (the news archives'
+    ``this'' too)."""
+    return leaves_quote_open(text[:offset])
 
 
 def _starts_aside_of(tok, noun) -> bool:
@@ -103,7 +101,7 @@ def deletable_ranges(span) -> list[tuple[int, int]]:
         if rng is None or rng[0] >= rng[1]:
             continue
         piece = text[rng[0] : rng[1]]
-        if any(q in piece for q in _QUOTES) or _inside_quote(text, rng[0]):
+        if has_quote_mark(piece) or _inside_quote(text, rng[0]):
             continue
         out.append(rng)
     return out

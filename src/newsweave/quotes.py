@@ -46,18 +46,14 @@ from newsweave.errors import InputError
 from newsweave.models import Document, Entity, Quote, QuoteMention, QuoteVariant
 from newsweave.pronoun_model import Candidate, Layout, default_pronoun_model
 from newsweave.pronoun_model import surname as _surname
+from newsweave.quote_marks import (
+    DOUBLED_APOSTROPHE,
+    DOUBLED_BACKTICK,
+    QUOTE_MARKS,
+    has_quote_mark,
+    leaves_quote_open,
+)
 
-#: quotation marks that delimit direct speech. Single quotes are left out: in news text they
-#: are nearly always apostrophes, and quotes nested inside a quote stay inside its piece.
-QUOTE_MARKS = frozenset('"“”')
-#: the New York Times archive's rendering of a double quote. Text between two of them is
-#: masked like any quotation (no speaker is taken from inside it) and reported, but flagged
-#: ``direct=False``: PolNeAR, the annotated corpus we measure on, does not count it as a
-#: quotation mark, and the CLI's ``direct`` promises a real quotation mark.
-DOUBLED_APOSTROPHE = "''"
-#: the same archive's opening mark (``like this''): it only ever opens a quote, which its
-#: '' closes, and that pair is a real quotation (``direct``), as PolNeAR has none of them
-DOUBLED_BACKTICK = "``"
 _DOUBLED = frozenset({DOUBLED_APOSTROPHE, DOUBLED_BACKTICK})
 OPENERS = frozenset('“')
 CLOSERS = frozenset('”')
@@ -767,15 +763,14 @@ def _past_tweet_signatures(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 #: a closing mark (after the sentence's stop) right after a span
-_CLOSER_AFTER = re.compile(r'[.,!?]?["”]')
+_CLOSER_AFTER = re.compile(r"[.,!?]?(?:[\"”]|'')")
 
 
 def _with_closing_mark(text: str, start: int, end: int) -> tuple[int, int]:
     """A reported clause that takes up a quotation ('he "was asked ... Committee."') keeps
     the quotation's closing mark, which the parse left outside the clause: the statement
     shown must not open a quote it never closes."""
-    inner = text[start:end]
-    if inner.count('"') % 2 == 0 and inner.count("“") <= inner.count("”"):
+    if not leaves_quote_open(text[start:end]):
         return start, end
     found = _CLOSER_AFTER.match(text, end)
     return (start, found.end()) if found else (start, end)
@@ -1894,8 +1889,8 @@ NON_AGENT_NOUNS = frozenset(
     microphones account accounts name names lack secrecy song songs item items date dates
     product products show shows circular thing things opinion objective problem strategy
     blast leaflet leaflets platform controversy death deaths outbreak discovery discoveries
-    diagnosis lake profit profits success detail details marketplace update updates
-    correction corrections clarification clarifications addendum postscript disclaimer""".split()
+    diagnosis lake profit profits success detail details marketplace addendum postscript
+    disclaimer""".split()
 )
 #: a page's own notices, whatever else the label holds ("Latest Update, July 14: ...")
 _PAGE_NOTICE = re.compile(r"\b(?:updated?|updates|corrections?|clarifications?|editor'?s note)\b",
@@ -2103,22 +2098,28 @@ DEFAULT_CONFIDENCE = 0.7
 _EVIDENTIAL_BASES = ("suggest", "indicate", "show", "reveal", "demonstrate", "prove",
                      "confirm", "imply", "predict", "find", "read", "mean", "signal",
                      "forecast", "conclude", "estimate", "project")
-_EVIDENTIAL_IRREGULAR = frozenset({"shown", "found", "meant", "proven"})
+
+
+def _verb_forms(base: str) -> set[str]:
+    """A regular verb's forms ("indicate": indicates, indicated, indicating; "imply": implies,
+    implied)."""
+    stem = base[:-1] if base.endswith(("e", "y")) else base
+    if base.endswith("y"):
+        return {base, stem + "ies", stem + "ied", base + "ing"}
+    return {base, base + "s", base + "es", base + "ed", base + "d", stem + "ing"}
+
+
+_EVIDENTIAL_FORMS = frozenset(
+    {f for base in _EVIDENTIAL_BASES for f in _verb_forms(base)}
+    | {"shown", "found", "meant", "proven", "signalled", "signalling"})
 
 
 def is_evidential_cue(cue: str | None) -> bool:
     """Whether a cue's verb is one of evidence ("also shows", "to indicate", "has shown")."""
     words = re.findall(r"[a-z]+", (cue or "").lower())
-    if not words:
-        return False
-    verb = words[-1]
-    if verb in _EVIDENTIAL_IRREGULAR:
-        return True
-    for base in _EVIDENTIAL_BASES:
-        stem = base[:-1] if base.endswith("e") else base
-        if verb in (base, base + "s", base + "ed", base + "d", stem + "ing", base + "es"):
-            return True
-    return False
+    return bool(words) and words[-1] in _EVIDENTIAL_FORMS
+
+
 #: below this a quote's speaker is doubtful: flagged in JSON, folded away on the page
 LOW_CONFIDENCE = 0.5
 
@@ -2364,8 +2365,9 @@ def _dropped(item: _Item, members: Sequence[_Item]) -> bool:
 
 
 def _replaces(direct: QuoteMention, clause: QuoteMention) -> bool:
-    before = clause.text[:max(direct.start - clause.start, 0) - 1]  # less its opening mark
-    return _covers_most(direct, clause) and not any(m in before for m in QUOTE_MARKS)
+    before = clause.text[:max(direct.start - clause.start, 0)]
+    before = before[:-2] if before.endswith(DOUBLED_BACKTICK) else before[:-1]  # its opener
+    return _covers_most(direct, clause) and not has_quote_mark(before)
 
 
 def _covers_most(inner: QuoteMention, outer: QuoteMention) -> bool:

@@ -28,6 +28,7 @@ from newsweave.boilerplate import (
 )
 from newsweave.language import main_language, reliable_language
 from newsweave.models import Document, Origin, SummarySentence
+from newsweave.quote_marks import quotes_balanced
 from newsweave.settings import (
     DEFAULT_CITATIONS,
     DEFAULT_SUMMARY,
@@ -88,17 +89,10 @@ def is_dangling(text: str) -> bool:
     return bool(re.match(r"^[\"“”']?\s*(he|she|they)\s+(said|says|added|told)\b", text, re.I))
 
 
-def _balanced_quotes(text: str) -> bool:
-    """A sentence cut out of a longer quotation (an opening mark with no close, or the reverse)
-    misleads when lifted on its own; the news archives' ``quote'' marks count too."""
-    if text.count("“") != text.count("”") or text.count('"') % 2:
-        return False
-    opens, closes = text.count("``"), text.count("''")
-    return opens == closes if opens else closes % 2 == 0
-
-
 def _looks_like_sentence(text: str) -> bool:
-    if not _balanced_quotes(text):
+    # a sentence cut out of a longer quotation (an opening mark with no close, or the
+    # reverse) misleads when lifted on its own; the news archives' ``quote'' counts too
+    if not quotes_balanced(text):
         return False
     stripped = text.rstrip("\"'”’) ")
     if not stripped or stripped[-1] not in ".!?":

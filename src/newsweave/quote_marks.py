@@ -1,0 +1,44 @@
+"""Quotation marks as news text writes them, and whether a span leaves a quotation open.
+
+One place for the marks the quote finder pairs (``quotes.find_pieces``), the summary refuses
+to lift a fragment of (``summary``) and compression never cuts inside (``compress``)."""
+
+from __future__ import annotations
+
+#: quotation marks that delimit direct speech. Single quotes are left out: in news text they
+#: are nearly always apostrophes, and quotes nested inside a quote stay inside its piece.
+QUOTE_MARKS = frozenset('"“”')
+#: the New York Times archive's rendering of a double quote. Text between two of them is
+#: masked like any quotation (no speaker is taken from inside it) and reported, but flagged
+#: ``direct=False``: PolNeAR, the annotated corpus we measure on, does not count it as a
+#: quotation mark, and the CLI's ``direct`` promises a real quotation mark.
+DOUBLED_APOSTROPHE = "''"
+#: the same archive's opening mark (``like this''): it only ever opens a quote, which its
+#: '' closes, and that pair is a real quotation (``direct``), as PolNeAR has none of them
+DOUBLED_BACKTICK = "``"
+#: every mark, single characters and the archives' doubled ones
+ALL_MARKS = (*QUOTE_MARKS, DOUBLED_APOSTROPHE, DOUBLED_BACKTICK)
+
+
+def _archive_open(text: str) -> bool:
+    opens, closes = text.count(DOUBLED_BACKTICK), text.count(DOUBLED_APOSTROPHE)
+    return opens > closes if opens else closes % 2 == 1
+
+
+def leaves_quote_open(text: str) -> bool:
+    """Whether ``text`` opens a quotation it does not close (an odd count of straight marks,
+    more openers than closers)."""
+    return (text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+            or _archive_open(text))
+
+
+def quotes_balanced(text: str) -> bool:
+    """Whether every quotation ``text`` opens it also closes, and the reverse."""
+    if text.count('"') % 2 or text.count("“") != text.count("”"):
+        return False
+    opens, closes = text.count(DOUBLED_BACKTICK), text.count(DOUBLED_APOSTROPHE)
+    return opens == closes if opens else closes % 2 == 0
+
+
+def has_quote_mark(text: str) -> bool:
+    return any(mark in text for mark in ALL_MARKS)
