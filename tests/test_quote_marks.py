@@ -27,3 +27,19 @@ def test_open_and_balanced(text, open_, balanced):
 def test_has_quote_mark_knows_the_archive_marks():
     assert has_quote_mark("said ``yes") and has_quote_mark("yes,'' he")
     assert not has_quote_mark("the mayor's plan")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("He said ``we will.'' Then", "He said \u201cwe will.\u201d Then"),
+        ("''We will,'' he said. ''Soon.''", "\u201cWe will,\u201d he said. \u201cSoon.\u201d"),
+        ("one '' mark of three '' or '' so", "one '' mark of three '' or '' so"),  # odd: kept
+        ('plain "marks" stay', 'plain "marks" stay'),
+        ("the mayor's plan", "the mayor's plan"),
+    ],
+)
+def test_typeset_shows_archive_marks_as_a_reader_expects(text, shown):
+    from newsweave.quote_marks import typeset
+
+    assert typeset(text) == shown

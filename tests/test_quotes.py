@@ -976,9 +976,41 @@ def test_a_pointing_pronoun_left_unresolved_is_no_speaker():
 def test_a_page_notice_before_a_colon_is_no_agent():
     from newsweave.quotes import is_agent
 
-    for label in ("Latest Update, July 14", "UPDATE", "Correction", "Editor's Note"):
+    for label in ("Latest Update, July 14", "UPDATE", "Correction", "Editor's Note",
+                  "Credit: Ross Toro", "justice' Image copyright PA Image caption Supporters"):
         assert is_agent(label) is False, label
     assert is_agent("Donald Trump") is True
+    assert is_agent("Credit Suisse") is True  # a bank, not a picture credit
+
+
+def test_indefinite_pronouns_and_things_ending_in_er_are_no_agents():
+    from newsweave.quotes import is_agent
+
+    for subject in ("Nothing", "something", "Everything", "anything", "computers", "posters"):
+        assert is_agent(subject) is False, subject
+    assert is_agent("workers") is True
+
+
+def test_a_speaker_starts_after_the_page_furniture_glued_before_it(quotes_of):
+    """A flattened page glues a caption's words, a share button or a link list's bullet onto
+    the name that opens the next sentence; the speaker is the name, not the furniture."""
+    caption = quotes_of('Image copyright PA Image caption Supporters said "This is a victory '
+                        'for justice."')
+    assert [q.speaker for q in caption] == ["Supporters"]
+    bullet = quotes_of("\u2022 Johnny Manziel said that he will return next season.")
+    assert [q.speaker for q in bullet] == ["Johnny Manziel"]
+    # a byline's share button glued to the name: the surname later stands for the name
+    byline = quotes_of("Huntsman to skip Nevada debate in protest By Justin Sink - Tweet Jon "
+                       "Huntsman announced Friday that he will definitively be boycotting the "
+                       "Republican debate in Las Vegas next week. Huntsman accused Romney of "
+                       "urging Nevada officials to take the earlier caucus date.")
+    assert byline[-1].speaker == "Jon Huntsman"
+    credit = quotes_of("Snoop was honoured on Monday. Axelle/Bauer-Griffin/FilmMagic Singer "
+                       "Pharrell Williams said that he was proud of his friend.")
+    assert [q.speaker for q in credit] == ["Pharrell Williams"]
+    # a pollster's pair is a name, not a credit
+    poll = quotes_of("The latest Reuters/Ipsos poll found that most voters agreed.")
+    assert [q.speaker for q in poll] == ["The latest Reuters/Ipsos poll"]
 
 
 def test_documents_and_records_are_no_agents():

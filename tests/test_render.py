@@ -115,3 +115,21 @@ def test_reported_statement_shown_without_its_joining_that():
     assert "*(reported)* the levee was old" in md and "“that" not in md
     assert "<i>(reported) the levee was old</i>" in render(b, "html", texts=texts)
     assert '"text": "that the levee was old"' in render(b, "json")  # the contract keeps it
+
+
+def test_archive_marks_are_typeset_for_a_reader_but_kept_in_json():
+    import json
+
+    text = "He said ``the levee held.'' Then"
+    b = Brief(
+        story=StoryInfo(id="s1", headline="Flood"),
+        sources=(Source(id="a", title="T", outlet="AP", published=None),),
+        summary=(SummarySentence(text=text, citations=("a",), origin=Origin("a", 0, len(text))),),
+        quotes=(Quote(speaker="Mayor", text="''It held,'' he said", sources=(
+            QuoteVariant(source="a", text="''It held,'' he said", direct=True),)),),
+    )
+    for fmt in ("markdown", "html", "text"):
+        page = render(b, fmt, texts={"a": text})
+        assert "\u201cthe levee held.\u201d" in page, fmt
+        assert "\u201cIt held,\u201d" in page, fmt
+    assert json.loads(render(b, "json"))["summary"][0]["text"] == text

@@ -42,3 +42,22 @@ def quotes_balanced(text: str) -> bool:
 
 def has_quote_mark(text: str) -> bool:
     return any(mark in text for mark in ALL_MARKS)
+
+
+def typeset(text: str) -> str:
+    """The archives' marks as a reader expects to see them: ``like this'' -> “like this”.
+
+    Display only: a brief's JSON keeps the text as its articles write it, since citations and
+    copies are matched on it. With an opening `` every '' closes; without one (the New York
+    Times archive's '' both ways) an even number of them alternate, an odd one is left as is,
+    as it cannot be told which of them opens."""
+    if DOUBLED_BACKTICK in text:
+        return text.replace(DOUBLED_BACKTICK, "“").replace(DOUBLED_APOSTROPHE, "”")
+    pieces = text.split(DOUBLED_APOSTROPHE)
+    if len(pieces) == 1 or len(pieces) % 2 == 0:
+        return text
+    out = [pieces[0]]
+    for n, piece in enumerate(pieces[1:]):
+        out.append("“" if n % 2 == 0 else "”")
+        out.append(piece)
+    return "".join(out)

@@ -156,7 +156,17 @@ _PERSON_LABELS = frozenset({"PERSON"})
 _SOURCE_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 _EDGE_PUNCT = " \t\r\n,;:.—–-"
 #: subjects that never name a source ("it said" is a document at best; "which" dangles).
-_NON_SOURCES = frozenset({"it", "which", "that", "this", "what", "there", "these", "those"})
+_NON_SOURCES = frozenset({"it", "which", "that", "this", "what", "there", "these", "those",
+                          # "Nothing has worked to help Miles": a subject, never a source
+                          "nothing", "something", "everything", "anything"})
+#: tokens that end a page's furniture inside what the parser took as one noun phrase: a
+#: bullet or bar of a link list, and the words of a share button or picture caption ("By
+#: Justin Sink - Tweet Jon Huntsman announced", "Image caption Supporters said")
+_FURNITURE_TOKENS = frozenset({"•", "|", "·", "»", "Tweet", "caption"})
+#: a picture agency's credit after a photographer's name ("Kevin Winter/Getty",
+#: "Axelle/Bauer-Griffin/FilmMagic"); a pollster's pair ("Reuters/Ipsos") is a name
+_PICTURE_CREDIT = re.compile(
+    r"/(?:Getty|FilmMagic|WireImage|Shutterstock|Invision|Corbis|Splash|Rex)\b")
 
 
 # --------------------------------------------------------------------------- pieces
@@ -583,6 +593,22 @@ def _beside_who(who, noun):
     return name if person and name.i != noun.i else noun
 
 
+def _past_furniture(span):
+    """``span`` from after the last piece of page furniture inside it (``_FURNITURE_TOKENS``,
+    a picture credit such as "Kevin Winter/Getty" or "Axelle/Bauer-Griffin/FilmMagic"): a
+    flattened page glues a byline's share button or a caption's credit onto the name that
+    opens the next sentence, and the parser reads them as one phrase. The last token always
+    stays."""
+    cut = span.start
+    for tok in span[:-1]:
+        if tok.text in _FURNITURE_TOKENS:
+            cut = tok.i + 1
+        elif _PICTURE_CREDIT.search(tok.text_with_ws + tok.nbor().text):
+            # the agency's name after the slash goes too ("Reuters/Ipsos poll" stays whole)
+            cut = min(tok.i + (2 if tok.text.endswith("/") else 1), span.end - 1)
+    return span if cut == span.start else span.doc[cut:span.end]
+
+
 def _speaker_name(token) -> Speaker:
     doc = token.doc
     if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("who", "that", "which") and (
@@ -603,15 +629,16 @@ def _speaker_name(token) -> Speaker:
     if ent is not None and ent.label_ in _SOURCE_LABELS and ent.root.i == token.i:
         if ent.label_ == "PERSON":  # an organisation may ("For Our Future")
             ent = _without_leading_function_words(ent)
+        ent = _past_furniture(ent)
         return Speaker(ent.text, ent.start_char, ent.end_char)
     if token.pos_ == "PROPN":
         left = token.i
         while left > 0 and doc[left - 1].dep_ == "compound" and doc[left - 1].head.i == token.i:
             left -= 1
-        span = doc[slice(*_whole_words(doc, left, token.i + 1))]
+        span = _past_furniture(doc[slice(*_whole_words(doc, left, token.i + 1))])
         return Speaker(span.text, span.start_char, span.end_char)
     left, right = _noun_phrase(token)
-    span = doc[left:right]
+    span = _past_furniture(doc[left:right])
     return Speaker(span.text, span.start_char, span.end_char)
 
 
@@ -1470,7 +1497,7 @@ def resolve_group_pronoun(
 
 def proper_names(doc, inside) -> list[tuple[int, str]]:
     """(offset, text) of the named entities outside quotes that can speak, in text order."""
-    ents = (_without_leading_function_words(e) if e.label_ == "PERSON" else e
+    ents = (_past_furniture(_without_leading_function_words(e) if e.label_ == "PERSON" else e)
             for e in doc.ents if e.label_ in _SOURCE_LABELS)
     return [(e.start_char, e.text.strip()) for e in ents
             if not inside(e.start_char) and e.text.strip()]
@@ -1893,8 +1920,8 @@ NON_AGENT_NOUNS = frozenset(
     disclaimer""".split()
 )
 #: a page's own notices, whatever else the label holds ("Latest Update, July 14: ...")
-_PAGE_NOTICE = re.compile(r"\b(?:updated?|updates|corrections?|clarifications?|editor'?s note)\b",
-                          re.I)
+_PAGE_NOTICE = re.compile(r"\b(?:updated?|updates|corrections?|clarifications?|editor'?s note"
+                          r"|image (?:caption|copyright)|getty images)\b|\bcredit:", re.I)
 #: heads of descriptions that name a person or a body of people ("a senior official",
 #: "the administration"); agent suffixes (-er, -or, -ist, -ian) catch most of the rest.
 AGENT_NOUNS = frozenset(
@@ -2059,8 +2086,8 @@ def is_agent(speaker: str | None) -> bool | None:
     words = _bare(speaker)
     if words and _looks_like_name(" ".join(words)):
         return True
-    if head in _NOT_AGENT_SUFFIXED:
-        return False
+    if head in _NOT_AGENT_SUFFIXED or _singular_noun(head) in _NOT_AGENT_SUFFIXED:
+        return False  # "computers", "posters": the -er of a thing
     if head in AGENT_NOUNS or _singular_noun(head) in AGENT_NOUNS:  # "pilots", "companies"
         return True
     if _PERSON_COMPOUND.match(head) and head not in _NOT_PERSON_COMPOUNDS:

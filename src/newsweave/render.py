@@ -23,6 +23,7 @@ from newsweave.models import (
     TimelineEntry,
     brief_to_dict,
 )
+from newsweave.quote_marks import typeset
 
 FORMATS = ("text", "markdown", "json", "html", "jsonl")
 
@@ -34,8 +35,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def md(text: str | None) -> str:
-    """Untrusted text as Markdown that renders as exactly that text: no HTML, no links."""
-    return _MD_SPECIAL.sub(r"\\\1", strip_control(text or ""))
+    """Untrusted text as Markdown that renders as exactly that text (the archives' quotation
+    marks typeset): no HTML, no links."""
+    return _MD_SPECIAL.sub(r"\\\1", strip_control(typeset(text or "")))
+
+
+def _esc(text: str) -> str:
+    """Untrusted text as HTML, the archives' quotation marks typeset (``x'' -> “x”)."""
+    return html.escape(typeset(text))
 
 
 def strip_control(text: str) -> str:
@@ -211,7 +218,7 @@ article.source p{white-space:pre-wrap}mark:target{background:#ffd54f;outline:2px
 def render_html(brief: Brief, texts: Mapping[str, str] | None = None) -> str:
     """One standalone page: each citation links to the supporting sentence in its source
     (shown when ``texts``, source id -> article text, is given; else to the source entry)."""
-    esc = html.escape
+    esc = _esc
     numbers = _numbering(brief)
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
@@ -274,7 +281,7 @@ def _marked_text(text: str, brief: Brief, source_id: str, numbers: Mapping[str, 
 
 
 def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
-    esc = html.escape
+    esc = _esc
 
     def cite(ids: Sequence[str]) -> str:
         return "".join(
@@ -364,7 +371,7 @@ def timeline_svg(entries: Sequence[TimelineEntry], width: int = 760) -> str:
         cx = x(d)
         radius = 4 + min(len(e.sources), 4)
         parts.append(f"<circle cx='{cx:.1f}' cy=40 r={radius} fill='#1565c0' opacity=.75>"
-                     f"<title>{html.escape(e.date)}: {html.escape(e.text)}</title></circle>")
+                     f"<title>{html.escape(e.date)}: {_esc(e.text)}</title></circle>")
         if all(abs(cx - other) > 70 for other in labelled):
             labelled.append(cx)
             parts.append(f"<text x='{cx:.1f}' y=68 font-size=12 text-anchor=middle>"

@@ -56,6 +56,7 @@ from newsweave.errors import InputError
 from newsweave.jobs import JobProcess
 from newsweave.models import Article, Brief
 from newsweave.outlets import UNRATED, Member, OutletMatcher, story_coverage
+from newsweave.quote_marks import typeset
 from newsweave.render import reported_text, shown_as_quote
 
 log = logging.getLogger("newsweave.serve")
@@ -352,7 +353,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
             cites.append({"num": number[sid], "source": sid, "key": key, "label": label[sid],
                           "origin": origin.get("source") == sid})
         cites.sort(key=lambda c: c["num"])
-        summary.append({"index": i, "text": item["text"], "cites": cites})
+        summary.append({"index": i, "text": typeset(item["text"]), "cites": cites})
 
     source_views = []
     aliases: dict[str, str] = {}
@@ -371,16 +372,16 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
 
     quotes = []
     for q in brief.get("quotes") or []:
-        canonical = _plain_words(q.get("text", ""))
+        canonical = _plain_words(typeset(q.get("text", "")))
         variants = [
             {"label": label.get(v["source"], v["source"]), "num": number.get(v["source"]),
-             "text": v.get("text", ""), "direct": v.get("direct", True),
+             "text": typeset(v.get("text", "")), "direct": v.get("direct", True),
              "speaker_as_written": v.get("speaker_as_written"),
              "differs": _plain_words(v.get("text", "")) != canonical}
             for v in q.get("sources") or []
         ]
         outlets = list(dict.fromkeys(v["label"] for v in variants))
-        text = q.get("text", "")
+        text = typeset(q.get("text", ""))
         direct = shown_as_quote(text, ((v["text"], v["direct"]) for v in variants))
         quotes.append({"speaker": q.get("speaker") or "unattributed",
                        "text": text if direct else reported_text(text),
@@ -401,7 +402,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
         key=lambda e: (parse_partial_date(e.get("date")) or dt.date.max, e.get("date", "")),
     )
     timeline = [
-        {"number": n, "date": e.get("date", ""), "text": e.get("text", ""),
+        {"number": n, "date": e.get("date", ""), "text": typeset(e.get("text", "")),
          "expression": e.get("expression"),
          "sources": [label.get(s, s) for s in e.get("sources") or []]}
         for n, e in enumerate(entries, start=1)
@@ -429,14 +430,15 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
         "chart": timeline_chart(entries),
         "matrix": matrix,
         "shared": [{"sources": [label.get(s, s) for s in p.get("sources") or []],
-                    "text": p.get("text", "")} for p in coverage.get("shared_passages") or []],
+                    "text": typeset(p.get("text", ""))}
+                   for p in coverage.get("shared_passages") or []],
         "unique": [{"source": label.get(u.get("source"), u.get("source")),
                     "lean": leans.get(u.get("source")),
-                    "sentences": list(u.get("sentences") or [])}
+                    "sentences": [typeset(t) for t in u.get("sentences") or []]}
                    for u in coverage.get("unique") or [] if u.get("sentences")],
         "discrepancies": [
             {"topic": d.get("topic", ""), "kind": d.get("kind"),
-             "claims": [{"text": c.get("text", ""),
+             "claims": [{"text": typeset(c.get("text", "")),
                          "sources": [label.get(s, s) for s in c.get("sources") or []],
                          "outlets": tagged(c.get("sources") or [])}
                         for c in d.get("claims") or []]}
