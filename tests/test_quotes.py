@@ -1203,3 +1203,13 @@ def test_they_goes_to_the_group_that_spoke_through_extraction(quotes_of):
             "The losses were permanent, they said.")
     said = [q for q in quotes_of(text) if "permanent" in q.text]
     assert [q.speaker for q in said] == ["Three economists"]
+
+
+def test_titles_in_quotation_marks_are_no_statements(quotes_of):
+    """A show, a film or a song in quotation marks, beside a real quotation, is neither more
+    of it nor a statement of its own: short and title-case pieces need a cue of their own."""
+    text = ('"I want to thank me," Snoop Dogg said at the ceremony. He has appeared in '
+            '"Training Day," "Starsky & Hutch" and "One Life to Live" over the years, and '
+            'his show "King of the Hill Tonight" ran for a season.')
+    found = quotes_of(text)
+    assert [q.text for q in found if q.direct] == ["I want to thank me,"]

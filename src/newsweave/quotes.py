@@ -16,8 +16,10 @@ Rules over the spaCy parse (``newsweave.analyze.get_nlp()``), in three steps:
 3. **Attribution.** A piece takes the cue whose clause holds it, else the nearest cue of its
    sentences, else a verb framing it (``"...," Kelly charged``; ``Cruz continued: "..."``,
    also across a paragraph break); a piece with none continues the previous quote of its
-   paragraph, or of the previous paragraph when it opens its own. One- to three-word pieces
-   need a cue whose clause holds them (else they are titles or scare quotes). A "he"/"she"
+   paragraph, or of the previous paragraph when it opens its own. One- to three-word pieces,
+   and title-case ones up to six words, need a cue whose clause holds them (else they are
+   titles or scare quotes); they continue a quote only when they resume it right after its
+   cue or hold a verb of their own. A "he"/"she"
    speaker goes to the earlier person or described source that the learned ranker of
    ``newsweave.pronoun_model`` scores highest (gender from first names and titles; unknown
    fits both); "they" to the last group that spoke within reach, else the nearest plural
@@ -1701,7 +1703,10 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
                     doc, prev_end, inside
                 )
         speaker = resolver.resolve(cue.speaker) if cue is not None else None
-        if cue is None and last_direct is not None:
+        if cue is None and last_direct is not None and (
+            not _is_short(piece, text) or _resumes(last_direct[1], piece, text)
+            or _says_something(doc, piece, text)
+        ):  # a title or a scare quote beside a quotation is not more of it
             para, prev_cue, prev_speaker = last_direct
             if para == piece.paragraph or (para == piece.paragraph - 1 and opens_paragraph):
                 cue, speaker, basis = prev_cue, prev_speaker, "continued"
@@ -1817,8 +1822,45 @@ def _introduced(cue: Cue, piece: Piece, text: str) -> bool:
 
 
 def _is_short(piece: Piece, text: str) -> bool:
-    """One- to three-word quotes are often titles or scare quotes unless a cue governs them."""
-    return len(text[piece.start : piece.end].split()) <= 3
+    """One- to three-word quotes are often titles or scare quotes unless a cue governs them,
+    and so is a piece of up to six words capitalised as a title ("One Life to Live,", "No
+    Country for Old Men,"): a film, a song, a show, not words someone said."""
+    words = text[piece.start : piece.end].split()
+    return len(words) <= 3 or (len(words) <= _TITLE_WORDS and _title_case(words))
+
+
+def _says_something(doc, piece: Piece, text: str) -> bool:
+    """A short piece that is a clause of its own ('"They see that."'), not a title
+    ('"Trainwreck."') or a phrase set off ('"a narcissistic psychopath"'): it holds a verb."""
+    words = text[piece.start : piece.end].split()
+    if _title_case(words) and len(words) > 1:
+        return False
+    span = doc.char_span(piece.start, piece.end, alignment_mode="expand")
+    return span is not None and any(t.pos_ in ("VERB", "AUX") for t in span)
+
+
+def _resumes(cue: Cue | None, piece: Piece, text: str) -> bool:
+    """Whether a piece takes up the quotation its cue interrupted ('"We will not back down,"
+    Lee said, "not this year."'): it opens right after the cue and a comma."""
+    if cue is None or cue.span is None or not 0 <= piece.open_mark - cue.span[1] <= 40:
+        return False
+    between = text[cue.span[1] : piece.open_mark]
+    return between.rstrip().endswith(",") and not any(ch in between for ch in '.;!?"“”')
+
+
+#: the longest quotation read as a title when every word is capitalised
+_TITLE_WORDS = 6
+#: words a title leaves in lower case ("King of the Hill", "Gone with the Wind")
+_TITLE_SMALL = frozenset("a an the of to in on at for and or but nor with by from as vs".split())
+
+
+def _title_case(words: Sequence[str]) -> bool:
+    """Every word capitalised but a title's small ones, the first one included."""
+    letters = [re.sub(r"^[^\w]+", "", w) for w in words]
+    if not letters[0][:1].isupper():
+        return False
+    return all(w[:1].isupper() or not w[:1].isalpha() or w.lower().rstrip(".,!?") in _TITLE_SMALL
+               for w in letters)
 
 
 #: a clause's edges lose their punctuation; a piece may run this far past them ("win,")
