@@ -983,8 +983,22 @@ def test_a_page_notice_before_a_colon_is_no_agent():
     assert is_agent("Credit Suisse") is True  # a bank, not a picture credit
 
 
+def test_a_name_never_opens_on_a_headline_verb_a_clock_or_a_lower_case_word(quotes_of):
+    """The tagger glues a headline's "Said"/"Meet", a video's clock ("01:43") or a lower-case
+    word before a name into the person; a later surname or "he" stands for the name alone."""
+    found = quotes_of("MUST WATCH Firm cashing in with hoodie target 01:43 Zimmerman, 28, is "
+                      "charged with murder. Police said he was hurt. \"We don't need you to "
+                      "do that,\" he said.")
+    assert found[-1].speaker == "Zimmerman"
+    found = quotes_of("\"It's like free money in your pocket!\" Said Kate Gosselin, 39. "
+                      "Later, Gosselin said that she had no plans.")
+    assert found[-1].speaker == "Kate Gosselin"
+
+
 def test_indefinite_pronouns_and_things_ending_in_er_are_no_agents():
     from newsweave.quotes import is_agent
+
+    assert is_agent("We're") is False  # a pronoun and its verb
 
     for subject in ("Nothing", "something", "Everything", "anything", "computers", "posters"):
         assert is_agent(subject) is False, subject

@@ -690,6 +690,21 @@ def test_story_view_reads_a_statement_as_its_shown_form() -> None:
     assert quote["text"] == "the levee was \u201cold\u201d"
 
 
+def test_story_view_typesets_the_archives_quotation_marks() -> None:
+    text = "Lee said ``the levee held.'' Then"
+    a = Article("a", text)
+    brief = {"sources": [{"id": "a"}],
+             "summary": [{"text": text, "citations": ["a"],
+                          "origin": {"source": "a", "start": 0, "end": len(text)}}],
+             "quotes": [{"speaker": "Ann Lee", "text": "the levee held.",
+                         "sources": [{"source": "a", "text": "the levee held.",
+                                      "direct": True}]}]}
+    view = story_view(brief, [a])
+    assert view["summary"][0]["text"] == "Lee said \u201cthe levee held.\u201d Then"
+    # the article itself is shown as written, its marks where the citation points
+    assert "".join(seg.text for seg in view["sources"][0]["segments"]) == text
+
+
 def doubtful_brief(articles: Sequence[Article], story_id: str) -> Brief:
     """The hand brief plus a quote whose speaker is doubtful (it comes last, as weave ranks)."""
     base = hand_brief(articles, story_id)

@@ -48,8 +48,9 @@ from newsweave.settings import SPACY_MODEL
 #: hung on a common noun further back stands for the name it follows, a source apposed
 #: right before "said" speaks, straight marks in a flattened page pair by their shape, and
 #: a reported clause keeps the closing mark of the quotation it takes up and never runs
-#: back over an embedded tweet; the archives' ``quote'' is a quotation
-ANALYSIS_VERSION = 11
+#: back over an embedded tweet; the archives' ``quote'' is a quotation; 12: a speaker starts
+#: after page furniture glued before it, and titles in quotation marks are no statements
+ANALYSIS_VERSION = 12
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

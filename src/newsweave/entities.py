@@ -106,7 +106,7 @@ def clean_surface(text: str) -> str:
     ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's"),
     and a page control in capitals before it ("CLOSE Yu Darvish" → "Yu Darvish")."""
     text = _INVISIBLE.sub("", text)  # a zero-width space or byte-order mark the page left
-    text = " ".join(text.split()).strip(' ,;:"“”()[]')
+    text = " ".join(text.split()).strip(' ,;:"“”()[]•·|»\\')  # and a link list's bullet
     text = _PAGE_CONTROL.sub("", text)
     text = _INNER_POSSESSIVE.sub("", text)  # "Woody Allen’s 1995": the name ends at the 's
     text = _POSSESSIVE.sub("", text).strip()

@@ -557,10 +557,14 @@ def _apposed_name(noun):
 
 def _without_leading_function_words(span):
     """A name the tagger opened on a capitalised preposition or conjunction ("Without
-    Bloomberg", "Neither Cruz", "Among Latinos"), without it: no name begins so."""
+    Bloomberg", "Neither Cruz", "Among Latinos"), a headline's verb ("Said Kate", "Meet Kate
+    Gosselin"), a lower-case word ("details Zimmerman") or a video's clock ("01:43
+    Zimmerman"), without it: no name begins so."""
     start = span.start
     while start < span.end - 1 and (span.doc[start].pos_ in ("ADP", "SCONJ", "CCONJ")
-                                    or span.doc[start].lower_ in ("neither", "either")):
+                                    or span.doc[start].lower_ in _NOT_NAME_OPENERS
+                                    or _CLOCK.fullmatch(span.doc[start].text)
+                                    or _lower_word(span.doc[start].text)):
         start += 1
     return span if start == span.start else span.doc[start:span.end]
 
@@ -593,6 +597,18 @@ def _beside_who(who, noun):
     name = doc[who.i - 2]  # a name, not one of a body or a place ("... for Principles, who")
     person = name.pos_ == "PROPN" and name.ent_type_ not in _NOT_PERSON
     return name if person and name.i != noun.i else noun
+
+
+#: words a name never opens with, which a headline or a page's label glues before one
+_NOT_NAME_OPENERS = frozenset({"neither", "either", "said", "says", "meet"})
+#: a video's clock ("01:43") left before the name that follows it
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+
+
+def _lower_word(word: str) -> bool:
+    """A lower-case word that is no particle of a name ("details" in "details Zimmerman", a
+    headline's verb the tagger took in; "de" of "de Blasio" stays)."""
+    return word.isalpha() and word.islower() and word not in _NAME_PARTICLES
 
 
 def _past_furniture(span):
@@ -2107,7 +2123,8 @@ def _singular_noun(word: str) -> str:
 def is_agent(speaker: str | None) -> bool | None:
     """Whether a speaker string names someone who can speak: True for names, people and
     bodies of people, False for pronouns and documents ("reports"), None when unsure."""
-    if not speaker or speaker.strip().lower() in PRONOUNS | _NON_SOURCES:
+    bare = re.sub(r"['’](?:re|ve|ll|d|m)$", "", speaker.strip().lower()) if speaker else ""
+    if not bare or bare in PRONOUNS | _NON_SOURCES:  # "We're": a pronoun and its verb
         return False
     if not re.search(r"[^\W\d_]{2}", re.sub(r"['’]s\b", "", speaker)):
         return False  # a stray dash, code or possessive "’s" the parser took
