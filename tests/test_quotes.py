@@ -1000,6 +1000,19 @@ def test_indefinite_pronouns_and_things_ending_in_er_are_no_agents():
 
     assert is_agent("We're") is False  # a pronoun and its verb
 
+
+def test_records_and_events_are_no_agents_but_kin_and_clergy_are():
+    from newsweave.quotes import is_agent
+
+    for thing in ("congressional testimony", "the White House\u2019s official schedule",
+                  "the new biography", "those understandings", "the 2012 hack",
+                  "an on-screen apology", "REUTERS/Brian Snyder"):
+        assert is_agent(thing) is False, thing
+    for person in ("Latyef's cousin", "The imam", "The Olsen twins", "a neighbor"):
+        assert is_agent(person) is True, person
+    # a name that holds one of those words is still a name
+    assert is_agent("The Post") is True and is_agent("Reuters/Ipsos") is True
+
     for subject in ("Nothing", "something", "Everything", "anything", "computers", "posters"):
         assert is_agent(subject) is False, subject
     assert is_agent("workers") is True

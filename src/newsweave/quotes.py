@@ -1975,11 +1975,16 @@ NON_AGENT_NOUNS = frozenset(
     product products show shows circular thing things opinion objective problem strategy
     blast leaflet leaflets platform controversy death deaths outbreak discovery discoveries
     diagnosis lake profit profits success detail details marketplace addendum postscript
-    disclaimer""".split()
+    disclaimer testimony testimonies schedule schedules biography biographies memoir memoirs
+    diary diaries request requests proposal proposals draft drafts agreement agreements
+    understanding understandings relationship relationships hack hacks overdose overdoses
+    apology apologies""".split()
 )
 #: a page's own notices, whatever else the label holds ("Latest Update, July 14: ...")
 _PAGE_NOTICE = re.compile(r"\b(?:updated?|updates|corrections?|clarifications?|editor'?s note"
-                          r"|image (?:caption|copyright)|getty images)\b|\bcredit:", re.I)
+                          r"|image (?:caption|copyright)|getty images)\b|\bcredit:"
+                          # a wire photo's credit, agency first: "REUTERS/Brian Snyder"
+                          r"|\b(?-i:REUTERS|AFP|EPA|AP|XINHUA)/", re.I)
 #: heads of descriptions that name a person or a body of people ("a senior official",
 #: "the administration"); agent suffixes (-er, -or, -ist, -ian) catch most of the rest.
 AGENT_NOUNS = frozenset(
@@ -2016,7 +2021,11 @@ AGENT_NOUNS = frozenset(
     university universities city cities county counties town state states nation nations
     federation delegation delegations corporation corporations opposition mission missions
     division alliance intelligence business businesses charity charities municipality
-    presidency monarchy dynasty junta wing management establishment""".split()
+    presidency monarchy dynasty junta wing management establishment cousin cousins uncle
+    uncles aunt aunts nephew nephews niece nieces grandmother grandfather grandson
+    granddaughter grandparents fiance fiancee girlfriend boyfriend widow widower twin twins
+    neighbor neighbors neighbour neighbours imam imams rabbi rabbis priest priests cleric
+    clerics sheikh monk monks nun nuns coach coaches chef""".split()
 )
 #: agent nouns that name a body of people, never one person: such a source speaks ("the party
 #: said") but a later "he"/"she" is never it
