@@ -37,6 +37,10 @@ def test_has_quote_mark_knows_the_archive_marks():
         ("one '' mark of three '' or '' so", "one '' mark of three '' or '' so"),  # odd: kept
         ('plain "marks" stay', 'plain "marks" stay'),
         ("the mayor's plan", "the mayor's plan"),
+        # a curly mark a page's wrong decoding left as a replacement character and a "?"
+        ("a \u201cdirect attack\ufffd? on Trump", "a \u201cdirect attack\u201d on Trump"),
+        ("McCain: \ufffd?I am not.\ufffd?", "McCain: \u201cI am not.\u201d"),
+        ("a prot\ufffdg\ufffd of Vito", "a prot\ufffdg\ufffd of Vito"),  # not a mark
     ],
 )
 def test_typeset_shows_archive_marks_as_a_reader_expects(text, shown):

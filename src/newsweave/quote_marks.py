@@ -5,6 +5,8 @@ to lift a fragment of (``summary``) and compression never cuts inside (``compres
 
 from __future__ import annotations
 
+import re
+
 #: quotation marks that delimit direct speech. Single quotes are left out: in news text they
 #: are nearly always apostrophes, and quotes nested inside a quote stay inside its piece.
 QUOTE_MARKS = frozenset('"“”')
@@ -44,13 +46,23 @@ def has_quote_mark(text: str) -> bool:
     return any(mark in text for mark in ALL_MARKS)
 
 
+#: a curly quotation mark decoded with the wrong code page and then replaced
+_MANGLED = "\ufffd?"
+_MANGLED_CLOSE = re.compile(r"(?<=\S)\ufffd\?(?=\s|$)")
+_MANGLED_OPEN = re.compile(r"\ufffd\?(?=\w)")
+
+
 def typeset(text: str) -> str:
     """The archives' marks as a reader expects to see them: ``like this'' -> “like this”.
 
     Display only: a brief's JSON keeps the text as its articles write it, since citations and
     copies are matched on it. With an opening `` every '' closes; without one (the New York
     Times archive's '' both ways) an even number of them alternate, an odd one is left as is,
-    as it cannot be told which of them opens."""
+    as it cannot be told which of them opens. A curly mark that a page's wrong decoding left as
+    "\ufffd?" (a replacement character and a question mark, as in some Multi-News pages) is
+    shown as the mark it was: opening before a word, closing after one."""
+    if _MANGLED in text:
+        text = _MANGLED_OPEN.sub("\u201c", _MANGLED_CLOSE.sub("\u201d", text))
     if DOUBLED_BACKTICK in text:
         return text.replace(DOUBLED_BACKTICK, "“").replace(DOUBLED_APOSTROPHE, "”")
     pieces = text.split(DOUBLED_APOSTROPHE)
