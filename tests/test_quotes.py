@@ -1240,3 +1240,11 @@ def test_titles_in_quotation_marks_are_no_statements(quotes_of):
             'his show "King of the Hill Tonight" ran for a season.')
     found = quotes_of(text)
     assert [q.text for q in found if q.direct] == ["I want to thank me,"]
+
+
+def test_a_reported_clause_never_starts_at_the_dateline(quotes_of):
+    found = quotes_of("OSLO (Reuters) - China and other emerging economies have overtaken "
+                      "Western nations in dumping old electronic goods, a U.N.-backed alliance "
+                      "said on Sunday.")
+    assert found[0].speaker == "a U.N.-backed alliance"
+    assert found[0].text.startswith("China and other emerging economies")

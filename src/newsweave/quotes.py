@@ -791,7 +791,20 @@ def _clause_span(tok) -> tuple[int, int]:
     text = _text_of(doc)
     s, e = _with_closing_mark(text, *_strip_span(text, span.start_char, span.end_char,
                                                  _EDGE_PUNCT))
-    return _past_tweet_signatures(text, s, e)
+    return _clause_past_dateline(text, *_past_tweet_signatures(text, s, e))
+
+
+def _clause_past_dateline(text: str, start: int, end: int) -> tuple[int, int]:
+    """A clause the parse began at the story's dateline ("OSLO (Reuters) - China and other
+    emerging economies have overtaken ..., a U.N.-backed alliance said") starts after it:
+    the place and the agency are no part of what was said. Only a clause that opens a line
+    can start at one."""
+    if start and text[start - 1] != "\n":
+        return start, end
+    cut = trim_dateline(text[start:end])
+    if not 0 < cut < end - start:
+        return start, end
+    return _first_nonspace(text, start + cut), end
 
 
 #: the signature that ends an embedded tweet: "— Aviation Policing (@MPSHeathrow) April 17,
