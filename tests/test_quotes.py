@@ -1248,3 +1248,16 @@ def test_a_reported_clause_never_starts_at_the_dateline(quotes_of):
                       "said on Sunday.")
     assert found[0].speaker == "a U.N.-backed alliance"
     assert found[0].text.startswith("China and other emerging economies")
+
+
+def test_they_stands_for_plural_speakers_the_tagger_or_a_pronoun_hid(quotes_of):
+    """"Aides" opening a paragraph is tagged as a name, and "She and her defenders" is headed
+    by a pronoun: both are groups a later "they" stands for."""
+    found = quotes_of("Asked whether he would hold a cabinet post, Mrs. Clinton said, ''No.''"
+                      "\n\nAides said Mr. Clinton's role would be narrowly defined, and they "
+                      "rejected any implication that she would outsource her job.")
+    assert found[-1].speaker == "Aides"
+    found = quotes_of("Clinton has called for her messages to be made public. She and her "
+                      "defenders argue that some of the information is widely available. They "
+                      "note that even newspaper articles can be deemed top secret.")
+    assert found[-1].speaker == "She and her defenders"

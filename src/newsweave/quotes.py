@@ -1487,7 +1487,15 @@ def group_mentions(doc, inside) -> list[GroupMention]:
     (a plural noun, or coordinated subjects, are plural)."""
     out = []
     for tok in doc:
-        if tok.dep_ not in _SUBJECT_DEPS or inside(tok.idx) or tok.lower_ in PRONOUNS:
+        if tok.dep_ not in _SUBJECT_DEPS or inside(tok.idx):
+            continue
+        if tok.lower_ in PRONOUNS:  # "She and her defenders argue ...": they, later
+            partner = next((c for c in tok.children if c.dep_ == "conj"
+                            and c.pos_ in ("NOUN", "PROPN")), None)
+            if partner is not None and tok.lower_ not in ("it", "they", "them"):
+                span = doc[tok.i:partner.right_edge.i + 1]
+                out.append(GroupMention(span.start_char, span.text, True,
+                                        is_agent(partner.text)))
             continue
         if tok.lower_ in _NON_SOURCES or tok.pos_ not in ("NOUN", "PROPN"):
             continue
@@ -1495,9 +1503,17 @@ def group_mentions(doc, inside) -> list[GroupMention]:
         if tok.ent_type_ == "PERSON" and not together:
             continue
         speaker = _speaker_from_token(tok)
-        plural = tok.tag_ in ("NNS", "NNPS") or together
+        plural = tok.tag_ in ("NNS", "NNPS") or together or _plural_agent_noun(tok)
         out.append(GroupMention(speaker.start, speaker.text, plural, is_agent(speaker.text)))
     return out
+
+
+def _plural_agent_noun(tok) -> bool:
+    """A plural agent noun the tagger took for a name when it opens a paragraph ("Aides said
+    ...": NNP), which a later "they" can stand for."""
+    low = tok.lower_
+    return tok.tag_ == "NNP" and low.endswith("s") and _singular_noun(low) != low and (
+        _singular_noun(low) in AGENT_NOUNS)
 
 
 def resolve_group_pronoun(
