@@ -1261,3 +1261,9 @@ def test_they_stands_for_plural_speakers_the_tagger_or_a_pronoun_hid(quotes_of):
                       "defenders argue that some of the information is widely available. They "
                       "note that even newspaper articles can be deemed top secret.")
     assert found[-1].speaker == "She and her defenders"
+
+
+def test_it_stands_for_a_body_or_a_document_never_a_thing(quotes_of):
+    found = quotes_of("The declaration said emissions must fall by half. Since then the "
+                      "temperature has kept rising. It said that nations must act now.")
+    assert found[-1].speaker == "The declaration"

@@ -1520,8 +1520,9 @@ def resolve_group_pronoun(
     pronoun: str, offset: int, groups: Sequence[GroupMention]
 ) -> str | None:
     """"they" -> the last plural group before it that spoke, else the nearest plural subject
-    that can speak (people, a group); "it" -> the nearest singular non-person subject (an
-    organisation, a report); each within ``GROUP_REACH`` characters; else None."""
+    that can speak (people, a group); "it" -> the nearest singular non-person subject that is
+    an organisation or a document (a report), not a thing ``is_agent`` is unsure of; each
+    within ``GROUP_REACH`` characters; else None."""
     low = pronoun.lower()
     if low in ("they", "them"):
         want = True
@@ -1535,7 +1536,9 @@ def resolve_group_pronoun(
             continue
         if offset - group.start > GROUP_REACH:
             break
-        if group.plural == want and (group.agent or not want):
+        # "they": people or a group; "it": a body or a document, never a thing nothing says
+        # can speak ("the declaration said ... it said": not "temperature")
+        if group.plural == want and (group.agent if want else group.agent is not None):
             fits.append(group)
     if want:  # the last group that spoke, as for "he"/"she": the speaker stays the topic
         fits.sort(key=lambda g: not g.speaker)
