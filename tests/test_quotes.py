@@ -1267,3 +1267,12 @@ def test_it_stands_for_a_body_or_a_document_never_a_thing(quotes_of):
     found = quotes_of("The declaration said emissions must fall by half. Since then the "
                       "temperature has kept rising. It said that nations must act now.")
     assert found[-1].speaker == "The declaration"
+
+
+def test_the_writers_hedge_is_no_statement(quotes_of):
+    assert quotes_of("Sanders has a net positive. It's fair to say that one reason for that "
+                     "is money.") == []
+    assert quotes_of("Needless to say, the plan failed.") == []
+    # an infinitive "say" that someone does say still counts
+    found = quotes_of("It is hard to say whether he will run, the aide said.")
+    assert [q.speaker for q in found] == ["the aide"]

@@ -967,7 +967,7 @@ def find_cues(doc, inside_quote, not_source=None) -> list[Cue]:
             and lemma not in STANCE_LEMMAS
         ):
             continue
-        if _at_fault(tok):
+        if _at_fault(tok) or _hedge(tok):
             continue
         subject = _subject_of(tok, skip)
         if subject is None and not_source is not None:
@@ -1007,6 +1007,19 @@ def find_cues(doc, inside_quote, not_source=None) -> list[Cue]:
             )
         )
     return cues
+
+
+def _hedge(verb) -> bool:
+    """"It's fair to say ...", "it is safe to say", "needless to say": the writer's own hedge
+    on an infinitive "say" after an adjective, not anyone's statement."""
+    if verb.lemma_ != "say" or not any(c.dep_ == "aux" and c.lower_ == "to"
+                                       for c in verb.children):
+        return False
+    head = verb.head
+    if head.pos_ == "ADJ":  # "Needless to say"
+        return True
+    return head.lemma_ == "be" and any(c.dep_ == "acomp" for c in head.children) and any(
+        c.dep_ in ("nsubj", "expl") and c.lower_ == "it" for c in head.children)
 
 
 def _at_fault(verb) -> bool:
