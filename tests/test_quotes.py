@@ -1252,7 +1252,7 @@ def test_a_reported_clause_never_starts_at_the_dateline(quotes_of):
 
 def test_they_stands_for_plural_speakers_the_tagger_or_a_pronoun_hid(quotes_of):
     """"Aides" opening a paragraph is tagged as a name, and "She and her defenders" is headed
-    by a pronoun: both are groups a later "they" stands for."""
+    by a pronoun: both are groups a later "they" stands for, the pronoun named."""
     found = quotes_of("Asked whether he would hold a cabinet post, Mrs. Clinton said, ''No.''"
                       "\n\nAides said Mr. Clinton's role would be narrowly defined, and they "
                       "rejected any implication that she would outsource her job.")
@@ -1260,7 +1260,7 @@ def test_they_stands_for_plural_speakers_the_tagger_or_a_pronoun_hid(quotes_of):
     found = quotes_of("Clinton has called for her messages to be made public. She and her "
                       "defenders argue that some of the information is widely available. They "
                       "note that even newspaper articles can be deemed top secret.")
-    assert found[-1].speaker == "She and her defenders"
+    assert found[-1].speaker == "Clinton and her defenders"  # "She" named, as a speaker's is
 
 
 def test_it_stands_for_a_body_or_a_document_never_a_thing(quotes_of):

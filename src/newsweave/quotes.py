@@ -1357,7 +1357,21 @@ class SpeakerResolver:
         groups = self.groups
         if content is not None:
             groups = [g for g in groups if not content[0] <= g.start < content[1]]
-        return resolve_group_pronoun(speaker.text, speaker.start, groups) or speaker.text
+        found = resolve_group_pronoun(speaker.text, speaker.start, groups)
+        return self._named_group(found, groups) if found else speaker.text
+
+    def _named_group(self, text: str, groups: Sequence[GroupMention]) -> str:
+        """A group headed by "he"/"she" ("He and his partner") with the person named: the
+        pronoun resolved as a speaker's would be ("Manny Gomez and his partner")."""
+        first = text.split(maxsplit=1)
+        gender = (pronoun_gender(first[0])
+                  if len(first) == 2 and first[0].lower() in ("he", "she") else None)
+        group = next((g for g in groups if g.text == text), None)
+        if gender is None or group is None:
+            return text
+        name = self.resolve(Speaker(first[0], group.start, group.start + len(first[0]),
+                                    pronoun=True))
+        return text if not name or name == first[0] else f"{name} {first[1]}"
 
 
 def _one_person(doc, speaker: Speaker) -> bool:
