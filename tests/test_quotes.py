@@ -1008,7 +1008,10 @@ def test_records_and_events_are_no_agents_but_kin_and_clergy_are():
                   "the new biography", "those understandings", "the 2012 hack",
                   "an on-screen apology", "REUTERS/Brian Snyder"):
         assert is_agent(thing) is False, thing
-    for person in ("Latyef's cousin", "The imam", "The Olsen twins", "a neighbor"):
+    for thing in ("the editorial", "The textbook", "The outline", "the odds", "Voting Rights Act"):
+        assert is_agent(thing) is False, thing
+    for person in ("Latyef's cousin", "The imam", "The Olsen twins", "a neighbor",
+                   "The moderates", "Tehran radio", "a passer-by", "The tobacco industry"):
         assert is_agent(person) is True, person
     # a name that holds one of those words is still a name
     assert is_agent("The Post") is True and is_agent("Reuters/Ipsos") is True

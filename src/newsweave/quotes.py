@@ -2037,7 +2037,8 @@ NON_AGENT_NOUNS = frozenset(
     disclaimer testimony testimonies schedule schedules biography biographies memoir memoirs
     diary diaries request requests proposal proposals draft drafts agreement agreements
     understanding understandings relationship relationships hack hacks overdose overdoses
-    apology apologies""".split()
+    apology apologies editorial editorials textbook textbooks outline outlines odds gains
+    act acts issue issues""".split()
 )
 #: a page's own notices, whatever else the label holds ("Latest Update, July 14: ...")
 _PAGE_NOTICE = re.compile(r"\b(?:updated?|updates|corrections?|clarifications?|editor'?s note"
@@ -2084,7 +2085,9 @@ AGENT_NOUNS = frozenset(
     uncles aunt aunts nephew nephews niece nieces grandmother grandfather grandson
     granddaughter grandparents fiance fiancee girlfriend boyfriend widow widower twin twins
     neighbor neighbors neighbour neighbours imam imams rabbi rabbis priest priests cleric
-    clerics sheikh monk monks nun nuns coach coaches chef""".split()
+    clerics sheikh monk monks nun nuns coach coaches chef moderates hardliners hard-liners
+    restaurateur restaurateurs housewife housewives passer-by passers-by principal
+    principals folks radio television industry industries""".split()
 )
 #: agent nouns that name a body of people, never one person: such a source speaks ("the party
 #: said") but a later "he"/"she" is never it
