@@ -1279,3 +1279,14 @@ def test_the_writers_hedge_is_no_statement(quotes_of):
     # an infinitive "say" that someone does say still counts
     found = quotes_of("It is hard to say whether he will run, the aide said.")
     assert [q.speaker for q in found] == ["the aide"]
+
+
+def test_no_one_in_a_video_box_is_a_he(quotes_of):
+    """A video player's embed box glued before a sentence ("Embed FROM AUG. 10: Drone
+    spotted at Newark Airport ... Copy this code to your website or blog") names no person:
+    "he" is left unresolved rather than made "Drone"."""
+    found = quotes_of("The college said drones are a threat. Play Facebook Twitter Google Plus "
+                      "Embed FROM AUG. 10: Drone spotted at Newark Airport 1:20 autoplay "
+                      "autoplay Copy this code to your website or blog. \"It is a real "
+                      "problem,\" he said.")
+    assert found[-1].speaker != "Drone"

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from newsweave.boilerplate import trim_dateline
+from newsweave.boilerplate import leading_furniture, trim_dateline
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
 from newsweave.models import Document, Entity, Quote, QuoteMention, QuoteVariant
@@ -1172,12 +1172,27 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
     found.sort()
     for surname in mixed:
         genders[surname] = None
+    furniture = _furniture_spans(doc)
     return [
         PersonMention(
             s, e, name, g if g is not None else genders.get(_surname(name)), subj, conjoined=c
         )
         for s, e, name, g, subj, c in found
+        if not any(a <= s < b for a, b in furniture)
     ]
+
+
+def _furniture_spans(doc) -> list[tuple[int, int]]:
+    """Characters of the page furniture glued to the front of a sentence
+    (``boilerplate.leading_furniture``: a video's embed box, a share bar, a caption's
+    credit): a "Drone" in "Embed FROM AUG. 10: Drone spotted at Newark Airport 1:20 autoplay
+    ... Copy this code to your website or blog" is no one a "he" can be."""
+    spans = []
+    for sent in doc.sents:
+        cut = leading_furniture(sent.text)
+        if cut:
+            spans.append((sent.start_char, sent.start_char + cut))
+    return spans
 
 
 def mark_speakers(persons: Sequence[PersonMention], cues: Sequence[Cue]) -> list[PersonMention]:
