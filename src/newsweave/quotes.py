@@ -1947,7 +1947,7 @@ _TITLE_SMALL = frozenset("a an the of to in on at for and or but nor with by fro
 def _title_case(words: Sequence[str]) -> bool:
     """Every word capitalised but a title's small ones, the first one included."""
     letters = [re.sub(r"^[^\w]+", "", w) for w in words]
-    if not letters[0][:1].isupper():
+    if not letters or not letters[0][:1].isupper():
         return False
     return all(w[:1].isupper() or not w[:1].isalpha() or w.lower().rstrip(".,!?") in _TITLE_SMALL
                for w in letters)
