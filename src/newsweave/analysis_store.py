@@ -49,8 +49,9 @@ from newsweave.settings import SPACY_MODEL
 #: right before "said" speaks, straight marks in a flattened page pair by their shape, and
 #: a reported clause keeps the closing mark of the quotation it takes up and never runs
 #: back over an embedded tweet; the archives' ``quote'' is a quotation; 12: a speaker starts
-#: after page furniture glued before it, titles in quotation marks are no statements, and a
-#: reported clause never starts at the story's dateline
+#: after page furniture glued before it, titles in quotation marks are no statements, a
+#: reported clause never starts at the story's dateline, "they"/"it" find other groups, and
+#: the writer's "it's fair to say" is no statement
 ANALYSIS_VERSION = 12
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
