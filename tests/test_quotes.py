@@ -1290,3 +1290,11 @@ def test_no_one_in_a_video_box_is_a_he(quotes_of):
                       "autoplay Copy this code to your website or blog. \"It is a real "
                       "problem,\" he said.")
     assert found[-1].speaker != "Drone"
+
+
+def test_an_abstract_noun_with_a_capital_is_no_one_a_he_can_be(quotes_of):
+    found = quotes_of("Booker T. Washington, one of the most famous blacks of the post-slavery "
+                      "period, had two of those. He was a boy when Emancipation freed him from a "
+                      "Virginia plantation. \"So, when the teacher asked me what my full name "
+                      "was, I calmly told him, Booker Washington,\" he wrote.")
+    assert found[-1].speaker == "Booker T. Washington"

@@ -599,6 +599,9 @@ def _beside_who(who, noun):
     return name if person and name.i != noun.i else noun
 
 
+#: endings of an abstract noun that a capital at the start of a clause made "PROPN"
+#: ("Emancipation freed him", "Prohibition ended"): an act or a state, no one a "he" can be
+_ABSTRACT_ENDINGS = ("tion", "sion", "ness", "ism")
 #: words a name never opens with, which a headline or a page's label glues before one
 _NOT_NAME_OPENERS = frozenset({"neither", "either", "said", "says", "meet"})
 #: a video's clock ("01:43") left before the name that follows it
@@ -1167,7 +1170,8 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
             continue
         subject = tok.dep_ in _SUBJECT_DEPS
         known = tok.lower_ in genders or tok.lower_ in surnames
-        if known or (subject and tok.pos_ == "PROPN" and tok.i not in typed):
+        if known or (subject and tok.pos_ == "PROPN" and tok.i not in typed
+                     and not tok.lower_.endswith(_ABSTRACT_ENDINGS)):
             found.append((tok.idx, tok.idx + len(tok), tok.text, None, subject, _conjoined(tok)))
     found.sort()
     for surname in mixed:
