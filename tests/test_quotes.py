@@ -1298,3 +1298,10 @@ def test_an_abstract_noun_with_a_capital_is_no_one_a_he_can_be(quotes_of):
                       "Virginia plantation. \"So, when the teacher asked me what my full name "
                       "was, I calmly told him, Booker Washington,\" he wrote.")
     assert found[-1].speaker == "Booker T. Washington"
+
+
+def test_a_name_set_off_right_before_a_subjectless_said_speaks(quotes_of):
+    found = quotes_of("In a statement to the Observer, her senior policy adviser, Jake Sullivan, "
+                      "said: \u201cHillary Clinton believes that transatlantic cooperation is "
+                      "essential, and that cooperation is strongest when Europe is united.\u201d")
+    assert [q.speaker for q in found] == ["Jake Sullivan"]

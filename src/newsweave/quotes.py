@@ -912,6 +912,9 @@ def _adjacent_source(verb, skip):
     while before >= 0 and doc[before].is_space:
         before -= 1
     if before < 1 or doc[before].text not in _CLOSING_MARKS:
+        set_off = _set_off_name(doc, before, skip)
+        if set_off is not None:
+            return set_off
         # preposed: '"...," NAME[, apposition,] said', no verb between
         j = before
         while j >= 0 and verb.i - j <= 16 and doc[j].text not in _MARK_TOKENS and (
@@ -932,6 +935,20 @@ def _adjacent_source(verb, skip):
         return None
     end = _name_run_end(doc, first.i)
     return doc[end] if doc[end].pos_ in ("PROPN", "NOUN") else None
+
+
+def _set_off_name(doc, comma: int, skip):
+    """A person's name set off by commas right before a verb the parser gave no subject ("In
+    a statement to the Observer, her senior policy adviser, Jake Sullivan, said: ...": the
+    parse hung the name, as an apposition, on "Observer")."""
+    if comma < 1 or doc[comma].text != ",":
+        return None
+    name = doc[comma - 1]
+    if name.ent_type_ != "PERSON" or name.dep_ not in ("appos", "conj") or skip(name.idx):
+        return None
+    while name.dep_ == "conj" and name.head.ent_type_ == "PERSON":  # "Megahan and Harman"
+        name = name.head
+    return name
 
 
 def find_cues(doc, inside_quote, not_source=None) -> list[Cue]:
