@@ -1305,3 +1305,12 @@ def test_a_name_set_off_right_before_a_subjectless_said_speaks(quotes_of):
                       "said: \u201cHillary Clinton believes that transatlantic cooperation is "
                       "essential, and that cooperation is strongest when Europe is united.\u201d")
     assert [q.speaker for q in found] == ["Jake Sullivan"]
+
+
+def test_a_quote_takes_the_cue_that_opens_the_next_sentence(quotes_of):
+    """The parser ends a sentence at a quotation's "!"; the verb that opens the next sentence
+    with no clause of its own is the quotation's cue, however long that sentence runs."""
+    found = quotes_of("\u201cThe great state of Alabama is proud to cast its votes: 36 votes "
+                      "for the next president of the United States, Donald J. Trump!\u201d US "
+                      "Senator Jeff Sessions said as he launched the process.")
+    assert found[0].speaker == "Jeff Sessions"

@@ -1792,8 +1792,14 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
             # "...," he said, "..." split into sentences of their own by the parser
             after = window[-1] + 1
             para_end = paras[piece.paragraph][1]
-            if after < len(sents) and len(sents[after]) <= 6 and sent_starts[after] < para_end:
+            if after < len(sents) and sent_starts[after] < para_end and (
+                len(sents[after]) <= 6 or piece.close_mark is not None
+                and text[piece.close_mark + 1:sent_starts[after]].strip() == ""
+            ):
                 near = by_sentence.get(after, [])
+                if len(sents[after]) > 6:  # '"...!" US Senator Jeff Sessions said as he ...'
+                    near = [c for c in near if c.content is None and c.speaker is not None
+                            and c.token - sents[after].start <= 8]
         cue = _choose_cue(piece, near, doc)
         if cue is not None and _is_short(piece, text) and not (
             _holds(cue, piece) or _introduced(cue, piece, text)
