@@ -1398,16 +1398,17 @@ class SpeakerResolver:
 
     def _named_group(self, text: str, groups: Sequence[GroupMention]) -> str:
         """A group headed by "he"/"she" ("He and his partner") with the person named: the
-        pronoun resolved as a speaker's would be ("Manny Gomez and his partner")."""
+        pronoun resolved as a speaker's would be ("Manny Gomez and his partner"), without
+        becoming a spoken mention that later pronouns chain to (it did not speak)."""
         first = text.split(maxsplit=1)
         gender = (pronoun_gender(first[0])
                   if len(first) == 2 and first[0].lower() in ("he", "she") else None)
         group = next((g for g in groups if g.text == text), None)
         if gender is None or group is None:
             return text
-        name = self.resolve(Speaker(first[0], group.start, group.start + len(first[0]),
-                                    pronoun=True))
-        return text if not name or name == first[0] else f"{name} {first[1]}"
+        name = self._person(Speaker(first[0], group.start, group.start + len(first[0]),
+                                    pronoun=True), gender)
+        return f"{name} {first[1]}" if name else text
 
 
 def _one_person(doc, speaker: Speaker) -> bool:

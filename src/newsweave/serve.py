@@ -372,7 +372,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
 
     quotes = []
     for q in brief.get("quotes") or []:
-        canonical = _plain_words(typeset(q.get("text", "")))
+        canonical = _plain_words(q.get("text", ""))
         variants = [
             {"label": label.get(v["source"], v["source"]), "num": number.get(v["source"]),
              "text": typeset(v.get("text", "")), "direct": v.get("direct", True),
