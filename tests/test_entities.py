@@ -266,5 +266,9 @@ def test_a_page_control_glued_to_a_name_is_no_part_of_it():
     assert clean_surface("CLOSE Yu Darvish") == "Yu Darvish"
     assert clean_surface("ADVERTISEMENT Pete Davidson") == "Pete Davidson"
     assert clean_surface("\u2022 Johnny Manziel") == "Johnny Manziel"  # a link list's bullet
+    # a headline's verb the tagger glued on; a name that is "Said" stays
+    assert clean_surface("Said Kate") == "Kate"
+    assert clean_surface("Meet Kate Gosselin") == "Kate Gosselin"
+    assert clean_surface("Edward Said") == "Edward Said"
     # an acronym that belongs to the name stays
     assert clean_surface("FBI Director James Comey") == "FBI Director James Comey"

@@ -751,12 +751,18 @@ def test_coordinated_sources_are_one_source_not_the_first_of_them(quotes_of, tex
          "fighting for every delegate,\" she said.", "RoseAnn DeMoro"),
         ("Bernie Sanders met his supporters in Ohio on Friday. The party said it would welcome "
          "him at the convention. \"We are not done yet,\" he said.", "Bernie Sanders"),
+        # a share of those polled is many people
+        ("Mary Peet spoke in Topeka on Monday. In the poll, 29 percent said evolution should "
+         "be taught with creationism. \"This is bad science,\" she said.", "Mary Peet"),
+        ("Mary Peet spoke in Topeka on Monday. The Human Genome Project says many genes are "
+         "shared. \"This is good science,\" she said.", "Mary Peet"),
     ],
 )
 def test_a_body_of_people_is_never_he_or_she(quotes_of, text, speaker):
-    """A group, party or family speaks, but a later "he"/"she" is one person."""
+    """A group, party, family, share of people or project speaks, but a later "he"/"she" is
+    one person."""
     body, pronoun = quotes_of(text)
-    assert body.speaker in ("Her group", "The party")
+    assert body.speaker in ("Her group", "The party", "29 percent", "The Human Genome Project")
     assert pronoun.speaker == speaker
 
 
@@ -770,6 +776,11 @@ def test_a_body_of_people_is_never_he_or_she(quotes_of, text, speaker):
         ("Chris Murphy is a senator from Connecticut. His mother, Anne Marie Murphy, taught at "
          "a school for years. On Monday, Murphy spoke in Hartford. \"We will not stop,\" he "
          "said.", "Chris Murphy"),
+        # alone, the surname of a name given in full is no first name: "Scott" is no man
+        ("Susan Epperson won her case in 1968. Eugenie C. Scott directs the National Center "
+         "for Science Education. A challenge may "
+         "be tough, said Scott, because the warning is written with finesse. \"This is bad "
+         "science,\" she said.", "Eugenie C. Scott"),
     ],
 )
 def test_he_or_she_keeps_to_its_gender(quotes_of, text, speaker):

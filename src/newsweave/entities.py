@@ -98,13 +98,17 @@ _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 #: ("CLOSE Yu Darvish": a video player's close button)
 _PAGE_CONTROL = re.compile(
     r"^(?:(?:CLOSE|ADVERTISEMENT|WATCH|WATCHED|VIDEO|PHOTOS?|SHARE|EMBED|REPLAY|UPDATES?"
-    r"|ARTICLE|ENDIT)\s+)+(?=[A-Z][a-z])")
+    r"|ARTICLE|ENDIT)\s+)+(?=[A-Z][a-z])"
+    # and a headline's verb the tagger took into the name ("Said Kate", "Meet Kate Gosselin"),
+    # as the quote rules drop it (``quotes._NOT_NAME_OPENERS``)
+    r"|^(?:Said|Says|Meet|SAID|SAYS|MEET)\s+(?=[A-Z][a-z])")
 
 
 def clean_surface(text: str) -> str:
     """A mention as a name: whitespace collapsed, possessive and leading article dropped
     ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's"),
-    and a page control in capitals before it ("CLOSE Yu Darvish" → "Yu Darvish")."""
+    and a page control in capitals or a headline's verb before it ("CLOSE Yu Darvish" → "Yu
+    Darvish", "Said Kate" → "Kate")."""
     text = _INVISIBLE.sub("", text)  # a zero-width space or byte-order mark the page left
     text = " ".join(text.split()).strip(' ,;:"“”()[]•·|»\\')  # and a link list's bullet
     text = _PAGE_CONTROL.sub("", text)

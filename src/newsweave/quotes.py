@@ -1152,6 +1152,9 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
     covered: set[int] = set()
     typed: set[int] = set()  # tokens of a one-word entity of another type
     ents = [e for e in doc.ents if e.label_ in _PERSON_LABELS]
+    # surnames of names given in full: alone, such a word is the surname, whatever first
+    # name it also is ("Scott" after "Eugenie C. Scott" is no man)
+    full = {_surname(e.text) for e in ents if len(e.text.split()) > 1}
     for ent in doc.ents:
         if ent.label_ in _PERSON_LABELS or len(ent) > 1:
             covered.update(range(ent.start, ent.end))
@@ -1169,8 +1172,9 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
         if not name:
             continue
         prev = doc[ent.start - 1].lower_ if ent.start > 0 else None
-        gender = _gender_of_name(name, prev)
         surname = _surname(name)
+        alone = len(name.split()) == 1 and prev not in _MALE_TITLES | _FEMALE_TITLES
+        gender = None if alone and surname in full else _gender_of_name(name, prev)
         surnames.add(surname)
         titled = len(name.split()) > 1 or prev in _MALE_TITLES | _FEMALE_TITLES
         if titled and gender is not None:
@@ -1413,7 +1417,8 @@ class SpeakerResolver:
 
 def _one_person(doc, speaker: Speaker) -> bool:
     """A source mention that can be a "he"/"she": not a plural ("voters", "officials") and
-    not a body of people ("the party", "her family")."""
+    not a body of people ("the party", "her family", "29 percent", "The Human Genome
+    Project"). Entity types are no guide: the small model tags surnames ORG."""
     span = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
     if span is not None and len(span) and span.root.tag_ in ("NNS", "NNPS"):
         return False
@@ -2143,7 +2148,8 @@ BODY_NOUNS = frozenset(
     airline college university city county town state nation federation delegation
     corporation opposition mission division alliance intelligence business charity
     municipality presidency monarchy dynasty junta wing management establishment staff
-    couple""".split()
+    couple percent percentage half third quarter plurality dozen handful project
+    programme program""".split()
 )
 #: compounds of "-man"/"-woman" that name a person ("businessman", "congresswoman",
 #: "gunmen"); not these, which only end like them
