@@ -1325,3 +1325,20 @@ def test_a_quote_takes_the_cue_that_opens_the_next_sentence(quotes_of):
                       "for the next president of the United States, Donald J. Trump!\u201d US "
                       "Senator Jeff Sessions said as he launched the process.")
     assert found[0].speaker == "Jeff Sessions"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("Iran freed the sailors on Wednesday. The President said that he had issued the "
+         "order for their release.", "The President"),
+        ("The Prime Minister said the country was ready to move into a different phase.",
+         "The Prime Minister"),
+        ("Stephen King said the novel was finished.", "Stephen King"),
+        ("President Obama said the talks were over.", "Obama"),
+    ],
+)
+def test_an_office_without_a_name_is_read_whole(quotes_of, text, speaker):
+    """A bare title is a description ("The President"), never a name cut to "President"."""
+    (q,) = quotes_of(text)
+    assert q.speaker == speaker

@@ -44,6 +44,7 @@ from functools import lru_cache
 
 from newsweave.boilerplate import leading_furniture, trim_dateline
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
+from newsweave.entities import TITLES
 from newsweave.errors import InputError
 from newsweave.models import Document, Entity, Quote, QuoteMention, QuoteVariant
 from newsweave.pronoun_model import Candidate, Layout, default_pronoun_model
@@ -657,7 +658,11 @@ def _speaker_name(token) -> Speaker:
         while left > 0 and doc[left - 1].dep_ == "compound" and doc[left - 1].head.i == token.i:
             left -= 1
         span = _past_furniture(doc[slice(*_whole_words(doc, left, token.i + 1))])
-        return Speaker(span.text, span.start_char, span.end_char)
+        if not len(span) or span[-1].lower_.strip(".") not in TITLES or any(
+                t.ent_type_ == "PERSON" for t in span):
+            return Speaker(span.text, span.start_char, span.end_char)
+        # an office without a name is a description, read whole: "The President", "the
+        # Prime Minister", not "President"
     left, right = _noun_phrase(token)
     span = _past_furniture(doc[left:right])
     return Speaker(span.text, span.start_char, span.end_char)
