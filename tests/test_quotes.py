@@ -861,6 +861,23 @@ def test_an_act_or_a_quality_is_no_agent_but_a_body_is():
     assert is_agent("Xi") is True
 
 
+@pytest.mark.parametrize(
+    ("speaker", "agent"),
+    [
+        ("the pontiff", True), ("a teen-age contestant", True), ("detectives", True),
+        ("the Romney camp", True), ("Science magazine", True), ("the assailants", True),
+        ("the autopsy", False), ("the school pamphlet", False), ("The disease", False),
+        ("the government's suit", False), ("a draft agenda", False),
+    ],
+)
+def test_people_and_things_that_briefs_listed_as_unsure(speaker, agent):
+    """Heads of descriptions the word lists lacked: people and bodies speak, records and
+    ailments do not."""
+    from newsweave.quotes import is_agent
+
+    assert is_agent(speaker) is agent
+
+
 def test_names_with_hyphens_and_particles_are_names():
     from newsweave.quotes import is_agent
 

@@ -2091,7 +2091,8 @@ NON_AGENT_NOUNS = frozenset(
     diary diaries request requests proposal proposals draft drafts agreement agreements
     understanding understandings relationship relationships hack hacks overdose overdoses
     apology apologies editorial editorials textbook textbooks outline outlines odds gains
-    act acts issue issues""".split()
+    act acts issue issues pamphlet pamphlets autopsy autopsies suit suits disease diseases
+    agenda agendas material materials reform reforms language""".split()
 )
 #: a page's own notices, whatever else the label holds ("Latest Update, July 14: ...")
 _PAGE_NOTICE = re.compile(r"\b(?:updated?|updates|corrections?|clarifications?|editor'?s note"
@@ -2140,7 +2141,10 @@ AGENT_NOUNS = frozenset(
     neighbor neighbors neighbour neighbours imam imams rabbi rabbis priest priests cleric
     clerics sheikh monk monks nun nuns coach coaches chef moderates hardliners hard-liners
     restaurateur restaurateurs housewife housewives passer-by passers-by principal
-    principals folks radio television industry industries""".split()
+    principals folks radio television industry industries pontiff gymnast gymnasts
+    contestant contestants athlete athletes comic comics comedian comedians detective
+    detectives native natives assailant assailants camp affiliate affiliates magazine
+    magazines""".split()
 )
 #: agent nouns that name a body of people, never one person: such a source speaks ("the party
 #: said") but a later "he"/"she" is never it
