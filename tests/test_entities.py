@@ -272,3 +272,29 @@ def test_a_page_control_glued_to_a_name_is_no_part_of_it():
     assert clean_surface("Edward Said") == "Edward Said"
     # an acronym that belongs to the name stays
     assert clean_surface("FBI Director James Comey") == "FBI Director James Comey"
+
+
+def test_a_person_the_tagger_called_an_organisation_is_one_person():
+    """"Piers Morgan" tagged ORG, "Morgan" PERSON: one person, shown in full."""
+    doc = make_doc("a", ("Piers Morgan", "ORG"), ("Morgan", "PERSON"), ("Morgan", "PERSON"))
+    entities, _ = resolve_entities([doc])
+    morgan = by_name(entities, "Piers Morgan")
+    assert morgan.type == "PERSON" and set(morgan.variants) == {"Piers Morgan", "Morgan"}
+
+
+@pytest.mark.parametrize(
+    ("org", "mentions"),
+    [
+        # a team: its first word is a place
+        ("Houston Astros", (("Houston", "GPE"), ("Houston Astros", "ORG"),
+                            ("Astros", "PERSON"), ("Astros", "PERSON"))),
+        # a bank beside a person tagged in full with its last word
+        ("Goldman Sachs", (("Goldman Sachs", "ORG"), ("Jeffrey Sachs", "PERSON"),
+                           ("Sachs", "PERSON"), ("Sachs", "PERSON"))),
+        # the surname alone only once: too little to go on
+        ("Interent Explorer", (("Interent Explorer", "ORG"), ("Explorer", "PERSON"))),
+    ],
+)
+def test_an_organisation_stays_one_when_the_evidence_for_a_person_is_thin(org, mentions):
+    entities, _ = resolve_entities([make_doc("a", *mentions)])
+    assert by_name(entities, org).type == "ORG"

@@ -288,6 +288,7 @@ def _cluster_full_names(mentions: Sequence[_Mention]) -> tuple[list[_Group], _Na
     full = [
         m for m in mentions if m.label == PERSON and len(m.tokens) >= 2 and is_person_name(m.tokens)
     ]
+    full += _people_tagged_as_organisations(mentions, {fold(m.tokens[-1]) for m in full})
     groups: list[_Group] = []
     index: _NameIndex = {}
     for mention in sorted(full, key=lambda m: (-len(m.tokens), m.order)):
@@ -300,6 +301,31 @@ def _cluster_full_names(mentions: Sequence[_Mention]) -> tuple[list[_Group], _Na
         group.names.append(mention.tokens)
         group.named_at.append(mention.order)
     return groups, index
+
+
+#: a word of a personal name in an organisation's mention: capitalised, then lower case
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?")
+
+
+def _people_tagged_as_organisations(
+    mentions: Sequence[_Mention], surnames: set[str]
+) -> list[_Mention]:
+    """Organisation mentions that are a person's full name: the small model tags "Piers
+    Morgan" and "Uta Pippig" ORG while it tags the surname alone PERSON. Two name words
+    whose last one is used alone as a person at least twice, whose first is no place or
+    people ("Houston Astros"), and no one tagged PERSON in full bears that surname
+    ("Goldman Sachs" beside "Jeffrey Sachs" stays a bank)."""
+    alone = Counter(fold(m.tokens[0]) for m in mentions if m.label == PERSON and len(m.tokens) == 1)
+    places = {fold(t) for m in mentions if m.label in _PLACE_LABELS | {"NORP"} for t in m.tokens}
+    out = []
+    for m in mentions:
+        if m.label != "ORG" or len(m.tokens) != 2:
+            continue
+        first, last = fold(m.tokens[0]), fold(m.tokens[-1])
+        if (alone[last] >= 2 and last not in surnames and first not in places
+                and is_person_name(m.tokens) and all(_NAME_WORD.fullmatch(t) for t in m.tokens)):
+            out.append(replace(m, label=PERSON))
+    return out
 
 
 def _find_full(index: _NameIndex, tokens: Sequence[str]) -> _Group | None:
