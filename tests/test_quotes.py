@@ -1066,6 +1066,11 @@ def test_a_speaker_starts_after_the_page_furniture_glued_before_it(quotes_of):
     credit = quotes_of("Snoop was honoured on Monday. Axelle/Bauer-Griffin/FilmMagic Singer "
                        "Pharrell Williams said that he was proud of his friend.")
     assert [q.speaker for q in credit] == ["Pharrell Williams"]
+    # a caption's dash before the name
+    dash = quotes_of("NEW YORK -- Oct. 20, 1999 -- BOOK-TALK, 10-20 -- Norman Laurilla, owner "
+                     "of a bookstore in Chelsea. \"Initially, gay book stores were part of a "
+                     "political movement of sorts,\" says Laurilla.")
+    assert [q.speaker for q in dash] == ["Norman Laurilla"]
     # a pollster's pair is a name, not a credit
     poll = quotes_of("The latest Reuters/Ipsos poll found that most voters agreed.")
     assert [q.speaker for q in poll] == ["The latest Reuters/Ipsos poll"]

@@ -166,6 +166,8 @@ _NON_SOURCES = frozenset({"it", "which", "that", "this", "what", "there", "these
 #: bullet or bar of a link list, and the words of a share button or picture caption ("By
 #: Justin Sink - Tweet Jon Huntsman announced", "Image caption Supporters said")
 _FURNITURE_TOKENS = frozenset({"•", "|", "·", "»", "Tweet", "caption"})
+#: dashes that may open what the parser took as a name
+_DASHES = frozenset({"-", "--", "–", "—", "---"})
 #: a picture agency's credit after a photographer's name ("Kevin Winter/Getty",
 #: "Axelle/Bauer-Griffin/FilmMagic"); a pollster's pair ("Reuters/Ipsos") is a name
 _PICTURE_CREDIT = re.compile(
@@ -628,6 +630,8 @@ def _past_furniture(span):
         elif _PICTURE_CREDIT.search(tok.text_with_ws + tok.nbor().text):
             # the agency's name after the slash goes too ("Reuters/Ipsos poll" stays whole)
             cut = min(tok.i + (2 if tok.text.endswith("/") else 1), span.end - 1)
+    while cut < span.end - 1 and span.doc[cut].text in _DASHES:
+        cut += 1  # a caption's dash before the name: "BOOK-TALK -- Norman Laurilla"
     return span if cut == span.start else span.doc[cut:span.end]
 
 
