@@ -1364,3 +1364,17 @@ def test_an_office_without_a_name_is_read_whole(quotes_of, text, speaker):
     """A bare title is a description ("The President"), never a name cut to "President"."""
     (q,) = quotes_of(text)
     assert q.speaker == speaker
+
+
+def test_an_entity_run_across_a_comma_names_the_subject_after_it(quotes_of):
+    """The tagger reads "the Associated Press, Schiller" as one organisation; the speaker is
+    Schiller, and her surname later stands for her full name, not for that phrase."""
+    found = quotes_of("NPR President Vivian Schiller spoke about the firing on Thursday. "
+                      "According to the Associated Press, Schiller appeared at the Atlanta Press "
+                      "Club, where she defended the decision, saying that Williams had violated "
+                      "the rules.")
+    assert found and all("Associated Press" not in (q.speaker or "") for q in found)
+    assert "Vivian Schiller" in {q.speaker for q in found}
+    # a suffix after a comma belongs to the name
+    (q,) = quotes_of("Apple, Inc. said that its sales rose.")
+    assert q.speaker == "Apple, Inc."

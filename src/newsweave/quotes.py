@@ -635,6 +635,25 @@ def _past_furniture(span):
     return span if cut == span.start else span.doc[cut:span.end]
 
 
+#: what may follow a comma inside one name ("Apple, Inc.", "Martin Luther King, Jr.")
+_AFTER_NAME_COMMA = frozenset({"inc", "ltd", "co", "corp", "llc", "plc", "jr", "sr", "ii",
+                               "iii", "iv", "esq", "phd", "md"})
+
+
+def _past_comma(ent):
+    """An entity the tagger ran across a comma up to the subject ("According to the Associated
+    Press, Schiller appeared"): the subject's name after the comma, not the phrase before it;
+    a company's or a person's suffix after a comma stays ("Apple, Inc.")."""
+    commas = [t.i for t in ent[:-1] if t.text == ","]
+    if not commas:
+        return ent
+    rest = ent.doc[commas[-1] + 1:ent.end]
+    if (commas[-1] - ent.start < 2 or not len(rest)
+            or any(t.pos_ != "PROPN" or t.lower_.strip(".") in _AFTER_NAME_COMMA for t in rest)):
+        return ent
+    return rest
+
+
 def _speaker_name(token) -> Speaker:
     doc = token.doc
     if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("who", "that", "which") and (
@@ -655,7 +674,7 @@ def _speaker_name(token) -> Speaker:
     if ent is not None and ent.label_ in _SOURCE_LABELS and ent.root.i == token.i:
         if ent.label_ == "PERSON":  # an organisation may ("For Our Future")
             ent = _without_leading_function_words(ent)
-        ent = _past_furniture(ent)
+        ent = _past_comma(_past_furniture(ent))
         return Speaker(ent.text, ent.start_char, ent.end_char)
     if token.pos_ == "PROPN":
         left = token.i
@@ -1625,7 +1644,8 @@ def resolve_group_pronoun(
 
 def proper_names(doc, inside) -> list[tuple[int, str]]:
     """(offset, text) of the named entities outside quotes that can speak, in text order."""
-    ents = (_past_furniture(_without_leading_function_words(e) if e.label_ == "PERSON" else e)
+    ents = (_past_comma(_past_furniture(
+                _without_leading_function_words(e) if e.label_ == "PERSON" else e))
             for e in doc.ents if e.label_ in _SOURCE_LABELS)
     return [(e.start_char, e.text.strip()) for e in ents
             if not inside(e.start_char) and e.text.strip()]
