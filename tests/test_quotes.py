@@ -1378,3 +1378,20 @@ def test_an_entity_run_across_a_comma_names_the_subject_after_it(quotes_of):
     # a suffix after a comma belongs to the name
     (q,) = quotes_of("Apple, Inc. said that its sales rose.")
     assert q.speaker == "Apple, Inc."
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("The town is sinking into the sea, the National Post reported Tuesday.",
+         "the National Post"),
+        ("The Huffington Post reported that he left the party.", "The Huffington Post"),
+        ("The Congressional Budget Office said that the plan would cost more.",
+         "The Congressional Budget Office"),
+    ],
+)
+def test_a_name_ending_in_a_word_for_speech_is_the_speaker(quotes_of, text, speaker):
+    """"Post" or "Office" inside a name is no utterance whose owner speaks: the Washington
+    Post is the source, not "Washington"."""
+    (q,) = quotes_of(text)
+    assert q.speaker == speaker

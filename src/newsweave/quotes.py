@@ -664,7 +664,8 @@ def _speaker_name(token) -> Speaker:
                        mention=(token.idx, token.idx + len(token)))
     if token.lower_ in PRONOUNS:
         return Speaker(token.text, token.idx, token.idx + len(token), pronoun=True)
-    if token.lemma_.lower() in UTTERANCE_NOUNS and token.lower_ not in _SPOKESPEOPLE:
+    if token.lemma_.lower() in UTTERANCE_NOUNS and token.lower_ not in _SPOKESPEOPLE and not (
+            token.ent_type_ in _SOURCE_LABELS and token.pos_ == "PROPN"):  # "the National Post"
         for child in token.lefts:
             if child.dep_ in ("poss", "nmod", "compound") and (
                 child.pos_ == "PROPN" or child.ent_type_ in _SOURCE_LABELS
@@ -2116,7 +2117,7 @@ NON_AGENT_NOUNS = frozenset(
     understanding understandings relationship relationships hack hacks overdose overdoses
     apology apologies editorial editorials textbook textbooks outline outlines odds gains
     act acts issue issues pamphlet pamphlets autopsy autopsies suit suits disease diseases
-    agenda agendas material materials reform reforms language""".split()
+    agenda agendas material materials reform reforms language opinions""".split()
 )
 #: a page's own notices, whatever else the label holds ("Latest Update, July 14: ...")
 _PAGE_NOTICE = re.compile(r"\b(?:updated?|updates|corrections?|clarifications?|editor'?s note"
