@@ -1395,3 +1395,14 @@ def test_a_name_ending_in_a_word_for_speech_is_the_speaker(quotes_of, text, spea
     Post is the source, not "Washington"."""
     (q,) = quotes_of(text)
     assert q.speaker == speaker
+
+
+def test_a_rank_before_the_name_does_not_end_the_sentence(quotes_of):
+    """The model's tokenizer cut "Sgt." at its period and ended the sentence there, so the
+    speaker was "Sgt"; ranks are kept whole, as "Gen." and "Sen." already were."""
+    (q,) = quotes_of('"You can go a lot of places in seven hours," said Sgt. Ron Galaviz with '
+                     'the Indiana State Police.')
+    assert q.speaker == "Ron Galaviz"
+    (q,) = quotes_of("Only a handful of the satellites will be reoriented, said Maj. Perry L. "
+                     "Nouis of the Air Force.")
+    assert q.speaker == "Perry L. Nouis"

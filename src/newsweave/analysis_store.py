@@ -54,7 +54,9 @@ from newsweave.settings import SPACY_MODEL
 #: the writer's "it's fair to say" is no statement; 13: a share of people ("29 percent") or a
 #: project is no "he"/"she", a surname alone takes no first name's gender ("Scott" after
 #: "Eugenie C. Scott"), a headline's verb is no part of an entity's name ("Said Kate"), and
-#: an office without a name is read whole ("The President", not "President")
+#: an office without a name is read whole ("The President", not "President"), "the National
+#: Post" speaks as itself (not "National"), and a rank keeps its period ("Sgt." no longer
+#: ends the sentence before the name)
 ANALYSIS_VERSION = 13
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
