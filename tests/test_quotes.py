@@ -1406,3 +1406,12 @@ def test_a_rank_before_the_name_does_not_end_the_sentence(quotes_of):
     (q,) = quotes_of("Only a handful of the satellites will be reoriented, said Maj. Perry L. "
                      "Nouis of the Air Force.")
     assert q.speaker == "Perry L. Nouis"
+
+
+def test_an_office_the_parser_took_for_a_name_is_no_one_a_pronoun_can_be(nlp):
+    """"The Special Inspector General ... said" leaves "General" as an untyped proper-noun
+    subject; it is an office, not a person a later "he" names (it took Scott Amey's "he")."""
+    doc = nlp("The Special Inspector General for Iraq Reconstruction said in 2009 that "
+              "billions had been wasted.")
+    texts = [p.text for p in person_mentions(doc, lambda _offset: False)]
+    assert "General" not in texts

@@ -1221,7 +1221,8 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
         subject = tok.dep_ in _SUBJECT_DEPS
         known = tok.lower_ in genders or tok.lower_ in surnames
         if known or (subject and tok.pos_ == "PROPN" and tok.i not in typed
-                     and not tok.lower_.endswith(_ABSTRACT_ENDINGS)):
+                     and not tok.lower_.endswith(_ABSTRACT_ENDINGS)
+                     and tok.lower_.strip(".") not in TITLES):  # "Inspector General" is no one
             found.append((tok.idx, tok.idx + len(tok), tok.text, None, subject, _conjoined(tok)))
     found.sort()
     for surname in mixed:
