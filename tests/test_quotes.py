@@ -756,13 +756,16 @@ def test_coordinated_sources_are_one_source_not_the_first_of_them(quotes_of, tex
          "be taught with creationism. \"This is bad science,\" she said.", "Mary Peet"),
         ("Mary Peet spoke in Topeka on Monday. The Human Genome Project says many genes are "
          "shared. \"This is good science,\" she said.", "Mary Peet"),
+        ("Claire McCaskill spoke in St. Louis on Monday. A lot of voters in her state said the "
+         "race was close. \"We will win,\" she said.", "Claire McCaskill"),
     ],
 )
 def test_a_body_of_people_is_never_he_or_she(quotes_of, text, speaker):
     """A group, party, family, share of people or project speaks, but a later "he"/"she" is
     one person."""
     body, pronoun = quotes_of(text)
-    assert body.speaker in ("Her group", "The party", "29 percent", "The Human Genome Project")
+    assert body.speaker in ("Her group", "The party", "29 percent", "The Human Genome Project",
+                            "A lot of voters in her state")
     assert pronoun.speaker == speaker
 
 
@@ -868,6 +871,9 @@ def test_an_act_or_a_quality_is_no_agent_but_a_body_is():
         ("the Romney camp", True), ("Science magazine", True), ("the assailants", True),
         ("the autopsy", False), ("the school pamphlet", False), ("The disease", False),
         ("the government's suit", False), ("a draft agenda", False),
+        ("A State Department cable", False), ("rescue efforts", False), ("the countries", True),
+        ("One of their loudest voices", True), ("a long line of Republicans", True),
+        ("A big part of Jones's book", False), ("The Post", True),
     ],
 )
 def test_people_and_things_that_briefs_listed_as_unsure(speaker, agent):

@@ -2118,7 +2118,8 @@ NON_AGENT_NOUNS = frozenset(
     understanding understandings relationship relationships hack hacks overdose overdoses
     apology apologies editorial editorials textbook textbooks outline outlines odds gains
     act acts issue issues pamphlet pamphlets autopsy autopsies suit suits disease diseases
-    agenda agendas material materials reform reforms language opinions""".split()
+    agenda agendas material materials reform reforms language opinions cable cables effort
+    efforts posts blitz crisis crises""".split()
 )
 #: a page's own notices, whatever else the label holds ("Latest Update, July 14: ...")
 _PAGE_NOTICE = re.compile(r"\b(?:updated?|updates|corrections?|clarifications?|editor'?s note"
@@ -2170,7 +2171,7 @@ AGENT_NOUNS = frozenset(
     principals folks radio television industry industries pontiff gymnast gymnasts
     contestant contestants athlete athletes comic comics comedian comedians detective
     detectives native natives assailant assailants camp affiliate affiliates magazine
-    magazines""".split()
+    magazines country countries hospital hospitals voice voices""".split()
 )
 #: agent nouns that name a body of people, never one person: such a source speaks ("the party
 #: said") but a later "he"/"she" is never it
@@ -2183,7 +2184,8 @@ BODY_NOUNS = frozenset(
     airline college university city county town state nation federation delegation
     corporation opposition mission division alliance intelligence business charity
     municipality presidency monarchy dynasty junta wing management establishment staff
-    couple percent percentage half third quarter plurality dozen handful project
+    couple percent percentage half third quarter plurality dozen handful project lot lots
+    number line part bunch
     programme program""".split()
 )
 #: compounds of "-man"/"-woman" that name a person ("businessman", "congresswoman",
@@ -2257,7 +2259,8 @@ def _head_word(speaker: str) -> str:
 #: words that take a part of what follows "of": the speaker is what the part is of
 _PARTITIVES = frozenset(
     """one two three four five six seven eight nine ten dozen dozens hundreds thousands
-    millions scores some many most several each all both few none half""".split()
+    millions scores some many most several each all both few none half part line number
+    handful lot lots majority minority group""".split()
 )
 #: a web link inside a would-be speaker
 _LINK = re.compile(r"https?://|\bwww\.|\bpic\.twitter\.com/|\b[\w-]+\.(?:com|org|net)/")
