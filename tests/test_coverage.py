@@ -547,6 +547,33 @@ def test_grouped_quote_with_two_speakers():
     assert [c.sources for c in d.claims] == [("s0",), ("s1",)]
 
 
+def test_a_he_the_resolver_named_is_no_outlets_attribution():
+    """One outlet wrote "he said" and the resolver named the "he" (wrongly, as it named
+    Michael Flynn for Sessions in the founding example). What the outlet wrote is "he", so
+    nothing is held against the outlet that names the speaker."""
+    said = "We will not back down on the budget"
+    docs = _analyze(
+        f'"{said}," Paul Ryan told reporters on Tuesday.',
+        f'Michael Flynn resigned last month. "{said}," he said in a statement.',
+    )
+    ryan, he = docs[0].article.text.index("Paul Ryan"), docs[1].article.text.index("he said")
+    quote = Quote(
+        speaker="Paul Ryan",
+        text=said,
+        sources=(
+            QuoteVariant("s0", said, 1, 1 + len(said), speaker_as_written="Paul Ryan",
+                         speaker_start=ryan, speaker_end=ryan + 9),
+            QuoteVariant("s1", said, speaker_as_written="Michael Flynn",
+                         speaker_start=he, speaker_end=he + 2),
+        ),
+    )
+    assert find_attribution_discrepancies(docs, [quote]) == []
+    # the same variant without its offsets still counts the name it was given
+    unplaced = dataclasses.replace(quote, sources=(
+        quote.sources[0], dataclasses.replace(quote.sources[1], speaker_start=None)))
+    assert len(find_attribution_discrepancies(docs, [unplaced])) == 1
+
+
 def test_grouped_quote_named_two_ways_needs_names_the_source_knows():
     said = "We will not back down on the budget"
     docs = _analyze(

@@ -837,13 +837,23 @@ def _same_statement(a: str, b: str, min_words: int = 4, share: float = 0.8) -> b
     return matched / min(len(wa), len(wb)) >= share
 
 
+def _written(variant, text: str | None) -> str | None:
+    """The speaker as the source wrote it ("he", not the name the resolver gave the "he"):
+    an outlet that wrote "he" attributes nothing a reader could hold against another's."""
+    a, b = variant.speaker_start, variant.speaker_end
+    if text is not None and a is not None and b is not None and 0 <= a < b <= len(text):
+        return text[a:b]
+    return variant.speaker_as_written
+
+
 def _said_groups(documents: Sequence[Document], quotes: Sequence[Quote]) -> list[list[_Said]]:
     """Direct quotations of one statement across sources. Reported speech is left out: its
     wording is the outlet's, and "according to AP" names a relay, not a speaker."""
     if quotes:
+        texts = {d.article.id: d.article.text for d in documents}
         return [
             [
-                _Said(v.source, v.text, v.speaker_as_written, v.start, v.end)
+                _Said(v.source, v.text, _written(v, texts.get(v.source)), v.start, v.end)
                 for v in q.sources
                 if v.direct
             ]
