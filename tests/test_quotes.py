@@ -1421,3 +1421,22 @@ def test_an_office_the_parser_took_for_a_name_is_no_one_a_pronoun_can_be(nlp):
               "billions had been wasted.")
     texts = [p.text for p in person_mentions(doc, lambda _offset: False)]
     assert "General" not in texts
+
+
+def test_a_brief_names_the_person_a_described_speaker_is_set_beside(nlp):
+    """The record keeps "Indonesia's foreign minister" (annotators mark the description as
+    the source); the brief shows Ali Alatas, whom the reader can look up. A description
+    that only mentions someone ("A spokeswoman for Sessions") is not that person."""
+    from newsweave.analyze import analyze
+    from newsweave.entities import resolve_entities
+    from newsweave.models import Article
+
+    text = ("Indonesia's foreign minister, Ali Alatas, has said several times in recent weeks "
+            "that Indonesia stood by its pledge. Ali Alatas met the envoy on Monday. A "
+            "spokeswoman for Sessions said that he was wrong.")
+    documents = analyze([Article(id="a", text=text)])
+    (record, *_) = documents[0].quotes
+    assert record.speaker == "Indonesia's foreign minister"
+    entities, _ = resolve_entities(documents)
+    speakers = {q.speaker for q in group_quotes(documents, entities)}
+    assert speakers == {"Ali Alatas", "A spokeswoman for Sessions"}

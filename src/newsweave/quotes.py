@@ -2534,6 +2534,24 @@ def _mentions_of(document: Document) -> Sequence[QuoteMention]:
     return ()
 
 
+def _apposed_entity(
+    mention: QuoteMention, text: str, entities: Sequence[Entity]
+) -> Entity | None:
+    """The person a described speaker is set beside ("Indonesia's foreign minister, Ali
+    Alatas, has said"): the record keeps the description (as annotators mark the source),
+    the brief names the person a reader can look up."""
+    a, b = mention.speaker_start, mention.speaker_end
+    if a is None or b is None or not mention.speaker or mention.speaker.lower() in PRONOUNS:
+        return None
+    written = text[a:b]
+    head, sep, name = written.partition(", ")
+    name = name.strip().rstrip(",").strip()
+    if not sep or head.strip() != mention.speaker.strip() or not _looks_like_name(name):
+        return None
+    entity = match_entity(name, entities)
+    return entity if entity is not None and entity.type == "PERSON" else None
+
+
 def group_quotes(
     documents: Sequence[Document], entities: Sequence[Entity] = ()
 ) -> tuple[Quote, ...]:
@@ -2545,7 +2563,8 @@ def group_quotes(
     items: list[_Item] = []
     for document in documents:
         for m in _mentions_of(document):
-            entity = match_entity(m.speaker, entities)
+            entity = match_entity(m.speaker, entities) or _apposed_entity(
+                m, document.article.text, entities)
             entity_id = entity.id if entity is not None else None
             conf = mention_confidence(m, document.article.text)
             items.append(
