@@ -627,3 +627,14 @@ def test_build_coverage_with_one_source_is_empty():
     assert (
         build_coverage(_analyze("John Smith resigned on Monday after the scandal.")) == Coverage()
     )
+
+
+def test_the_woven_example_holds_one_attribution_discrepancy(example_articles):
+    """The brief (grouped quotes) flags the one real one, the "latest attack" told by "a
+    senior administration official" and "A White House official"; Sessions' denial, which
+    ANI introduces with "he said", is no discrepancy whatever the resolver named the "he"."""
+    from newsweave.weave import weave_articles
+
+    brief = weave_articles(example_articles)
+    found = [d for d in brief.coverage.discrepancies if d.kind == "attribution"]
+    assert [d.topic[:30] for d in found] == ["Who said: “This is the latest "]
