@@ -2184,9 +2184,8 @@ BODY_NOUNS = frozenset(
     airline college university city county town state nation federation delegation
     corporation opposition mission division alliance intelligence business charity
     municipality presidency monarchy dynasty junta wing management establishment staff
-    couple percent percentage half third quarter plurality dozen handful project lot lots
-    number line part bunch
-    programme program""".split()
+    couple percent percentage half third quarter plurality dozen handful lot lots number
+    line part bunch project programme program""".split()
 )
 #: compounds of "-man"/"-woman" that name a person ("businessman", "congresswoman",
 #: "gunmen"); not these, which only end like them
