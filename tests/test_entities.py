@@ -298,3 +298,13 @@ def test_a_person_the_tagger_called_an_organisation_is_one_person():
 def test_an_organisation_stays_one_when_the_evidence_for_a_person_is_thin(org, mentions):
     entities, _ = resolve_entities([make_doc("a", *mentions)])
     assert by_name(entities, org).type == "ORG"
+
+
+def test_a_surname_with_two_letters_swapped_is_a_typo_of_the_one_person():
+    doc = make_doc("a", ("Jon Huntsman", "PERSON"), ("Hunstman", "PERSON"), ("Huntsman", "PERSON"))
+    entities, _ = resolve_entities([doc])
+    huntsman = by_name(entities, "Jon Huntsman")
+    assert "Hunstman" in huntsman.variants and len(entities) == 1
+    # a short name is left alone: "Lee" / "Lea" may be two people
+    entities, _ = resolve_entities([make_doc("b", ("Spike Lee", "PERSON"), ("Lea", "PERSON"))])
+    assert len(entities) == 2

@@ -400,7 +400,7 @@ def _assign_people(
             continue
         if len(tokens) == 1:
             key = fold(tokens[0])
-            surname_groups = by_surname.get(key, [])
+            surname_groups = by_surname.get(key, []) or _transposed(key, by_surname)
             if surname_groups:
                 _pick_by_surname(surname_groups, mention, last_named).add(mention, tokens[0])
                 continue
@@ -413,6 +413,17 @@ def _assign_people(
                 continue
         rest.append(mention)
     return rest
+
+
+def _transposed(key: str, by_surname: dict[str, list[_Group]]) -> list[_Group]:
+    """The one person whose surname a long surname-only mention spells with two neighbouring
+    letters swapped ("Hunstman" for Huntsman): a typo, not another person. Nothing when the
+    mention is short or more than one person fits."""
+    if len(key) < 6:
+        return []
+    found = {id(g): g for i in range(len(key) - 1) if key[i] != key[i + 1]
+             for g in by_surname.get(key[:i] + key[i + 1] + key[i] + key[i + 2:], [])}
+    return list(found.values()) if len(found) == 1 else []
 
 
 def _group_rest(mentions: Sequence[_Mention]) -> list[_Group]:
