@@ -1440,3 +1440,24 @@ def test_a_brief_names_the_person_a_described_speaker_is_set_beside(nlp):
     entities, _ = resolve_entities(documents)
     speakers = {q.speaker for q in group_quotes(documents, entities)}
     assert speakers == {"Ali Alatas", "A spokeswoman for Sessions"}
+
+
+def test_a_surname_named_before_the_full_name_is_someone_else(nlp):
+    """News names a person in full first: an article that opens with "President Obama" and
+    introduces Michelle Obama later quotes another Obama. An article that never writes the
+    full name keeps the story's person (the Guardian's "Sessions" is Jeff Sessions)."""
+    from newsweave.analyze import analyze
+    from newsweave.entities import resolve_entities
+    from newsweave.models import Article
+
+    obama = ('"Now, this is real simple," President Obama told a crowd in Maryland on Monday. '
+             "The contract went to a firm whose executive studied with Michelle Obama at "
+             "Princeton.")
+    sessions_a = "Jeff Sessions met the ambassador twice last year, officials said on Monday."
+    sessions_b = '"I am not aware of any of those activities," Sessions said on Monday.'
+    documents = analyze([Article(id="a", text=obama), Article(id="b", text=sessions_a),
+                         Article(id="c", text=sessions_b)])
+    entities, _ = resolve_entities(documents)
+    by_text = {q.text: q.speaker for q in group_quotes(documents, entities)}
+    assert by_text["Now, this is real simple,"] == "Obama"
+    assert by_text["I am not aware of any of those activities,"] == "Jeff Sessions"

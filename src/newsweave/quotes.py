@@ -2551,6 +2551,21 @@ def _apposed_entity(
     return entity if entity is not None and entity.type == "PERSON" else None
 
 
+def _written_out(entity: Entity | None, mention: QuoteMention, text: str) -> Entity | None:
+    """The person a surname-only speaker names, unless the article writes that person's full
+    name only after it. News names a person in full first: '"Now, this is real simple,"
+    President Obama told a crowd' opens an article that introduces Michelle Obama later, so
+    that Obama is someone else. An article that never writes the full name (the Guardian's
+    "Sessions") keeps the story's person."""
+    speaker, at = mention.speaker, mention.speaker_start
+    if (entity is None or entity.type != "PERSON" or not speaker or len(speaker.split()) > 1
+            or at is None):
+        return entity
+    found = [text.find(v) for v in entity.variants if len(v.split()) > 1]
+    found = [i for i in found if i >= 0]
+    return entity if not found or min(found) < at else None
+
+
 def group_quotes(
     documents: Sequence[Document], entities: Sequence[Entity] = ()
 ) -> tuple[Quote, ...]:
@@ -2562,7 +2577,8 @@ def group_quotes(
     items: list[_Item] = []
     for document in documents:
         for m in _mentions_of(document):
-            entity = match_entity(m.speaker, entities) or _apposed_entity(
+            entity = _written_out(match_entity(m.speaker, entities), m,
+                                  document.article.text) or _apposed_entity(
                 m, document.article.text, entities)
             entity_id = entity.id if entity is not None else None
             conf = mention_confidence(m, document.article.text)
