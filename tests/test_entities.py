@@ -270,6 +270,9 @@ def test_a_page_control_glued_to_a_name_is_no_part_of_it():
     assert clean_surface("Said Kate") == "Kate"
     assert clean_surface("Meet Kate Gosselin") == "Kate Gosselin"
     assert clean_surface("Edward Said") == "Edward Said"
+    # a byline's share button or a caption's label the tagger ran into the name
+    assert clean_surface("Justin Sink - Tweet Jon Huntsman") == "Jon Huntsman"
+    assert clean_surface("Image caption Supporters") == "Supporters"
     # an acronym that belongs to the name stays
     assert clean_surface("FBI Director James Comey") == "FBI Director James Comey"
 

@@ -1451,7 +1451,8 @@ def test_a_surname_named_before_the_full_name_is_someone_else(nlp):
     from newsweave.models import Article
 
     obama = ('"Now, this is real simple," President Obama told a crowd in Maryland on Monday. '
-             "The contract went to a firm whose executive studied with Michelle Obama at "
+             + "The website was built in a hurry by contractors few had heard of. " * 5
+             + "The contract went to a firm whose executive studied with Michelle Obama at "
              "Princeton.")
     sessions_a = "Jeff Sessions met the ambassador twice last year, officials said on Monday."
     sessions_b = '"I am not aware of any of those activities," Sessions said on Monday.'
@@ -1461,3 +1462,19 @@ def test_a_surname_named_before_the_full_name_is_someone_else(nlp):
     by_text = {q.text: q.speaker for q in group_quotes(documents, entities)}
     assert by_text["Now, this is real simple,"] == "Obama"
     assert by_text["I am not aware of any of those activities,"] == "Jeff Sessions"
+
+
+def test_a_headline_may_name_a_person_by_surname_first(nlp):
+    """A flattened page's headline and byline come before the body's first full name:
+    "Huntsman to skip Nevada debate ... Jon Huntsman announced" is one man."""
+    from newsweave.analyze import analyze
+    from newsweave.entities import resolve_entities
+    from newsweave.models import Article
+
+    text = ("Huntsman says he will skip the Nevada debate in protest. By Justin Sink - Tweet "
+            "Jon Huntsman announced Friday that he will boycott the debate in Las Vegas next "
+            "week. The debate will go ahead without him, organizers said.")
+    documents = analyze([Article(id="a", text=text)])
+    entities, _ = resolve_entities(documents)
+    speakers = {q.speaker for q in group_quotes(documents, entities)}
+    assert "Jon Huntsman" in speakers and "Huntsman" not in speakers

@@ -104,6 +104,12 @@ _PAGE_CONTROL = re.compile(
     r"|^(?:Said|Says|Meet|SAID|SAYS|MEET)\s+(?=[A-Z][a-z])")
 
 
+#: page furniture the tagger ran into a name, up to the name that follows it: a byline's share
+#: button ("Justin Sink - Tweet Jon Huntsman"), a caption's label, a link list's bar or bullet
+#: (as ``quotes._past_furniture`` cuts a speaker)
+_FURNITURE = re.compile(r"^.*(?:\b(?:Tweet|caption)|[|•·»])\s+(?=[A-Z][a-z])")
+
+
 def clean_surface(text: str) -> str:
     """A mention as a name: whitespace collapsed, possessive and leading article dropped
     ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's"),
@@ -111,7 +117,7 @@ def clean_surface(text: str) -> str:
     Darvish", "Said Kate" → "Kate")."""
     text = _INVISIBLE.sub("", text)  # a zero-width space or byte-order mark the page left
     text = " ".join(text.split()).strip(' ,;:"“”()[]•·|»\\')  # and a link list's bullet
-    text = _PAGE_CONTROL.sub("", text)
+    text = _PAGE_CONTROL.sub("", _FURNITURE.sub("", text))
     text = _INNER_POSSESSIVE.sub("", text)  # "Woody Allen’s 1995": the name ends at the 's
     text = _POSSESSIVE.sub("", text).strip()
     return re.sub(r"^(?:the|The|THE)\s+", "", text)

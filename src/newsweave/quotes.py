@@ -2553,17 +2553,23 @@ def _apposed_entity(
 
 def _written_out(entity: Entity | None, mention: QuoteMention, text: str) -> Entity | None:
     """The person a surname-only speaker names, unless the article writes that person's full
-    name only after it. News names a person in full first: '"Now, this is real simple,"
-    President Obama told a crowd' opens an article that introduces Michelle Obama later, so
-    that Obama is someone else. An article that never writes the full name (the Guardian's
-    "Sessions") keeps the story's person."""
-    speaker, at = mention.speaker, mention.speaker_start
+    name only after it (past its opening lines: ``_OPENING_CHARS``). News names a person in
+    full first: '"Now, this is real simple," President Obama told a crowd' opens an article
+    that introduces Michelle Obama later, so that Obama is someone else. An article that
+    never writes the full name (the Guardian's "Sessions") keeps the story's person."""
+    speaker, at = mention.speaker, mention.speaker_end  # or inside the mention itself
     if (entity is None or entity.type != "PERSON" or not speaker or len(speaker.split()) > 1
             or at is None):
         return entity
     found = [text.find(v) for v in entity.variants if len(v.split()) > 1]
     found = [i for i in found if i >= 0]
-    return entity if not found or min(found) < at else None
+    return entity if not found or min(found) < max(at, _OPENING_CHARS) else None
+
+
+#: a headline (and a byline glued to it on a flattened page) may name a person by surname
+#: before the body names them in full: "Huntsman to skip Nevada debate ... Jon Huntsman
+#: announced"; a full name within this many opening characters counts as written first
+_OPENING_CHARS = 300
 
 
 def group_quotes(
