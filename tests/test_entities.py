@@ -260,6 +260,16 @@ def test_no_mentions_no_entities():
     assert resolve_entities([empty]) == ((), {})
 
 
+def test_a_function_word_the_tagger_ran_a_name_into_is_cut():
+    from newsweave.entities import clean_surface
+
+    assert clean_surface("Pantelis Vekios of") == "Pantelis Vekios"
+    assert clean_surface("Clinton and") == "Clinton"
+    # inside a name they stay
+    assert clean_surface("Bank of America") == "Bank of America"
+    assert clean_surface("Saved by the Bell") == "Saved by the Bell"
+
+
 def test_a_page_control_glued_to_a_name_is_no_part_of_it():
     from newsweave.entities import clean_surface
 

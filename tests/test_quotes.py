@@ -527,6 +527,22 @@ def test_who_hung_on_a_time_phrase_stands_for_the_person_before_it(quotes_of):
     assert {q.speaker for q in quotes_of(text)} == {"Rob Portman"}
 
 
+def test_a_speaker_the_tagger_ran_into_the_next_phrase_ends_on_the_name(quotes_of):
+    text = ("``Regardless, some people abuse it,'' says Pantelis Vekios of the Health Ministry. "
+            "``It happens a lot in Greece.''")
+    assert {q.speaker for q in quotes_of(text)} == {"Pantelis Vekios"}
+
+
+def test_who_hung_on_a_place_stands_for_the_person_from_there(quotes_of):
+    text = ("The answer drew boos, said Alan Berger, a gynecologist from Englewood, New Jersey, "
+            "who said he is friendly with the family but took issue with the remarks.")
+    said = [q for q in quotes_of(text) if q.text.startswith("he is friendly")]
+    assert [q.speaker for q in said] == ["Alan Berger"]
+    # people of a place stay the people: the place only leads to them
+    text = "Voters in Iowa, who said they liked him, turned out in force."
+    assert {q.speaker for q in quotes_of(text)} == {"Voters in Iowa"}
+
+
 def test_who_stands_for_the_name_it_follows_not_a_noun_further_back(quotes_of):
     text = ("So far, the only other player found guilty of using steroids is the 23-year-old "
             "Truyol, who said he took them on the advice of his physician.")

@@ -56,8 +56,9 @@ from newsweave.settings import SPACY_MODEL
 #: "Eugenie C. Scott"), a headline's verb is no part of an entity's name ("Said Kate"), and
 #: an office without a name is read whole ("The President", not "President"), "the National
 #: Post" speaks as itself (not "National"), and a rank keeps its period ("Sgt." no longer
-#: ends the sentence before the name)
-ANALYSIS_VERSION = 13
+#: ends the sentence before the name); 14: a "who" the parser hung on a place stands for
+#: the person from there ("a gynecologist from Englewood, New Jersey, who said")
+ANALYSIS_VERSION = 14
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

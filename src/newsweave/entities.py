@@ -110,6 +110,12 @@ _PAGE_CONTROL = re.compile(
 _FURNITURE = re.compile(r"^.*(?:\b(?:Tweet|caption)|[|•·»])\s+(?=[A-Z][a-z])")
 
 
+#: a function word the tagger ran a name into, at its end ("Pantelis Vekios of the Health
+#: Ministry" tagged "Pantelis Vekios of"): no name ends on one
+_TRAILING_FUNCTION_WORD = re.compile(
+    r"(?:\s+(?:of|and|the|for|at|in|on|to|with|from|by|or|a|an))+$")
+
+
 def clean_surface(text: str) -> str:
     """A mention as a name: whitespace collapsed, possessive and leading article dropped
     ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's"),
@@ -120,6 +126,7 @@ def clean_surface(text: str) -> str:
     text = _PAGE_CONTROL.sub("", _FURNITURE.sub("", text))
     text = _INNER_POSSESSIVE.sub("", text)  # "Woody Allen’s 1995": the name ends at the 's
     text = _POSSESSIVE.sub("", text).strip()
+    text = _TRAILING_FUNCTION_WORD.sub("", text) or text
     return re.sub(r"^(?:the|The|THE)\s+", "", text)
 
 

@@ -572,6 +572,18 @@ def _without_leading_function_words(span):
     return span if start == span.start else span.doc[start:span.end]
 
 
+def _without_trailing_function_words(span):
+    """An entity the tagger ran into a preposition, conjunction, article or dash, without it:
+    "Pantelis Vekios of the Health Ministry" was tagged "Pantelis Vekios of", "the Tax Policy
+    Center - half a percentage point" "the Tax Policy Center - half"."""
+    end = span.end
+    while end > span.start + 1 and (
+            span.doc[end - 1].pos_ in ("ADP", "CCONJ", "DET") and span.doc[end - 1].is_lower
+            or span.doc[end - 1].text in _DASHES):
+        end -= 1
+    return span if end == span.end else span.doc[span.start:end]
+
+
 def _past_time(noun):
     """The noun a "who" describes, past a time phrase the parser hung it on ("re-elect Sen.
     Rob Portman this year, who endorsed ...": Portman, not "this year")."""
@@ -587,6 +599,26 @@ def _past_time(noun):
 
 _NOT_PERSON = frozenset({"ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT",
                          "WORK_OF_ART", "LAW", "LANGUAGE"})
+#: entity types of a place, which no "who" describes
+_PLACES = frozenset({"GPE", "LOC", "FAC"})
+
+
+def _past_place(noun):
+    """The noun a "who" describes, past the place the parser hung it on ("Alan Berger, a
+    gynecologist from Englewood, New Jersey, who said ...": the gynecologist, then Berger; not
+    "Englewood"): a place is never a "who", the clause describes who is from there."""
+    node = noun
+    for _ in range(4):
+        if node.ent_type_ not in _PLACES:
+            break
+        if node.dep_ == "pobj" and node.head.dep_ == "prep":
+            node = node.head.head
+        elif node.dep_ in ("appos", "compound", "conj") and node.head.i != node.i:
+            node = node.head
+        else:
+            return noun
+    return node if node.pos_ in ("NOUN", "PROPN") and node.ent_type_ not in _PLACES else noun
+
 
 
 def _beside_who(who, noun):
@@ -659,7 +691,7 @@ def _speaker_name(token) -> Speaker:
     if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("who", "that", "which") and (
         token.head.dep_ == "relcl"
     ):
-        noun = _beside_who(token, _apposed_name(_past_time(token.head.head)))
+        noun = _beside_who(token, _apposed_name(_past_place(_past_time(token.head.head))))
         return replace(_speaker_from_token(noun),
                        mention=(token.idx, token.idx + len(token)))
     if token.lower_ in PRONOUNS:
@@ -675,7 +707,7 @@ def _speaker_name(token) -> Speaker:
     if ent is not None and ent.label_ in _SOURCE_LABELS and ent.root.i == token.i:
         if ent.label_ == "PERSON":  # an organisation may ("For Our Future")
             ent = _without_leading_function_words(ent)
-        ent = _past_comma(_past_furniture(ent))
+        ent = _without_trailing_function_words(_past_comma(_past_furniture(ent)))
         return Speaker(ent.text, ent.start_char, ent.end_char)
     if token.pos_ == "PROPN":
         left = token.i
