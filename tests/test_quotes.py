@@ -533,6 +533,15 @@ def test_a_speaker_the_tagger_ran_into_the_next_phrase_ends_on_the_name(quotes_o
     assert {q.speaker for q in quotes_of(text)} == {"Pantelis Vekios"}
 
 
+def test_a_day_glued_before_a_subject_is_no_part_of_the_speaker(quotes_of):
+    text = ("Thursday state officials told the public that a mass testing of mosquitoes turned "
+            "up no signs of the virus. Friday night police said two were hurt.")
+    assert {q.speaker for q in quotes_of(text)} == {"state officials", "police"}
+    # a day that owns the subject stays
+    text = "Monday night’s results showed he was ahead."
+    assert {q.speaker for q in quotes_of(text)} == {"Monday night’s results"}
+
+
 def test_who_hung_on_a_place_stands_for_the_person_from_there(quotes_of):
     text = ("The answer drew boos, said Alan Berger, a gynecologist from Englewood, New Jersey, "
             "who said he is friendly with the family but took issue with the remarks.")

@@ -720,6 +720,12 @@ def _speaker_name(token) -> Speaker:
         # an office without a name is a description, read whole: "The President", "the
         # Prime Minister", not "President"
     left, right = _noun_phrase(token)
+    day = left
+    while day < token.i and doc[day].lower_ in _DAY_WORDS:
+        day += 1
+    if doc[day].tag_ != "POS":
+        left = day  # a day the parser glued on: "Thursday state officials told", "Yesterday
+        # officials said"; "Monday night's results" keep their day
     span = _past_furniture(doc[left:right])
     return Speaker(span.text, span.start_char, span.end_char)
 
@@ -756,6 +762,10 @@ def _subject_of(verb, inside=None, depth: int = 0):
 #: entity types of a subject that never speaks: a day or an hour the parser took for the
 #: subject ("Saturday at the party convention Sen. Elizabeth Warren said")
 _TIME_TYPES = frozenset({"DATE", "TIME"})
+#: the words of a day glued before a subject ("Friday night police said")
+_DAY_WORDS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                        "sunday", "yesterday", "today", "tonight", "morning", "afternoon",
+                        "evening", "night"})
 
 
 def _apposed_before(subject, verb):
