@@ -542,6 +542,14 @@ def test_a_day_glued_before_a_subject_is_no_part_of_the_speaker(quotes_of):
     assert {q.speaker for q in quotes_of(text)} == {"Monday night’s results"}
 
 
+def test_a_person_the_tagger_ran_into_an_organisation_is_the_person(quotes_of):
+    text = ("The warnings would be the first anywhere to include photos of diseased organs, "
+            "according to Cynthia Callard of Physicians for a Smoke-Free Canada.")
+    assert {q.speaker for q in quotes_of(text)} == {"Cynthia Callard"}
+    text = "The rule is wrong, said the Bank of America."
+    assert {q.speaker for q in quotes_of(text)} == {"the Bank of America"}
+
+
 def test_who_hung_on_a_place_stands_for_the_person_from_there(quotes_of):
     text = ("The answer drew boos, said Alan Berger, a gynecologist from Englewood, New Jersey, "
             "who said he is friendly with the family but took issue with the remarks.")

@@ -584,6 +584,20 @@ def _without_trailing_function_words(span):
     return span if end == span.end else span.doc[span.start:end]
 
 
+def _person_before_of(ent):
+    """A person's name the tagger ran into where the person is from, as one organisation
+    ("Cynthia Callard of Physicians for a Smoke-Free Canada" tagged "Cynthia Callard of
+    Physicians"): the person, when the words before "of" are a known first name and more."""
+    if ent.label_ != "ORG":
+        return ent
+    of = next((t.i for t in ent if t.lower_ == "of"), None)
+    if of is None or of - ent.start < 2 or any(t.pos_ != "PROPN" for t in ent.doc[ent.start:of]):
+        return ent
+    if _gender_of_name(ent.doc[ent.start].text, None) is None:
+        return ent
+    return ent.doc[ent.start:of]
+
+
 def _past_time(noun):
     """The noun a "who" describes, past a time phrase the parser hung it on ("re-elect Sen.
     Rob Portman this year, who endorsed ...": Portman, not "this year")."""
@@ -707,7 +721,8 @@ def _speaker_name(token) -> Speaker:
     if ent is not None and ent.label_ in _SOURCE_LABELS and ent.root.i == token.i:
         if ent.label_ == "PERSON":  # an organisation may ("For Our Future")
             ent = _without_leading_function_words(ent)
-        ent = _without_trailing_function_words(_past_comma(_past_furniture(ent)))
+        ent = _person_before_of(
+            _without_trailing_function_words(_past_comma(_past_furniture(ent))))
         return Speaker(ent.text, ent.start_char, ent.end_char)
     if token.pos_ == "PROPN":
         left = token.i
