@@ -1414,6 +1414,10 @@ def test_an_entity_run_across_a_comma_names_the_subject_after_it(quotes_of):
                       "the rules.")
     assert found and all("Associated Press" not in (q.speaker or "") for q in found)
     assert "Vivian Schiller" in {q.speaker for q in found}
+    # one word before the comma is enough: "AT&T, Barksdale" (with the archive's escaped "&")
+    found = quotes_of("A longtime executive who has worked for IBM, Federal Express and "
+                      "AT&AMP;T, Barksdale said the June 1995 meeting was anything but routine.")
+    assert {q.speaker for q in found} == {"Barksdale"}
     # a suffix after a comma belongs to the name
     (q,) = quotes_of("Apple, Inc. said that its sales rose.")
     assert q.speaker == "Apple, Inc."

@@ -694,7 +694,7 @@ def _past_comma(ent):
     if not commas:
         return ent
     rest = ent.doc[commas[-1] + 1:ent.end]
-    if (commas[-1] - ent.start < 2 or not len(rest)
+    if (commas[-1] == ent.start or not len(rest)
             or any(t.pos_ != "PROPN" or t.lower_.strip(".") in _AFTER_NAME_COMMA for t in rest)):
         return ent
     return rest
