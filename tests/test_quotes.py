@@ -550,6 +550,18 @@ def test_a_person_the_tagger_ran_into_an_organisation_is_the_person(quotes_of):
     assert {q.speaker for q in quotes_of(text)} == {"the Bank of America"}
 
 
+def test_a_name_run_into_an_of_phrase_is_no_full_form_of_the_word_after_it(quotes_of):
+    text = ('Warden asked Barksdale of Clark, "Do you regard him as a truthful man?" '
+            '"All he said was: I hope no one plans to make money on browsers," Clark said.')
+    said = [q for q in quotes_of(text) if q.text.startswith("All he said")]
+    assert [q.speaker for q in said] == ["Clark"]
+    # entities: the person before the "of" is the person; an office stays whole
+    from newsweave.entities import _before_of
+
+    assert _before_of("Barksdale of Clark") == "Barksdale"
+    assert _before_of("Secretary of State") == "Secretary of State"
+
+
 def test_who_hung_on_a_place_stands_for_the_person_from_there(quotes_of):
     text = ("The answer drew boos, said Alan Berger, a gynecologist from Englewood, New Jersey, "
             "who said he is friendly with the family but took issue with the remarks.")

@@ -279,6 +279,16 @@ class _Group:
         return group
 
 
+def _before_of(surface: str) -> str:
+    """A person the tagger ran into an "of" phrase, as the person: "Warden asked Barksdale of
+    Clark" tagged "Barksdale of Clark" (whose last word then matched Clark's surname); an
+    office ("Archbishop of Canterbury") stays whole."""
+    head, of, _ = surface.partition(" of ")
+    if not of or not head or _bare(head.split()[-1]) in TITLES:
+        return surface
+    return head
+
+
 def _mentions(documents: Sequence[Document]) -> list[_Mention]:
     out: list[_Mention] = []
     for doc_index, document in enumerate(documents):
@@ -286,7 +296,9 @@ def _mentions(documents: Sequence[Document]) -> list[_Mention]:
             if is_junk(m.text):
                 continue
             surface = clean_surface(m.text)
-            tokens = name_tokens(m.text) if m.label == PERSON else tuple(surface.split())
+            if m.label == PERSON:
+                surface = _before_of(surface)
+            tokens = name_tokens(surface) if m.label == PERSON else tuple(surface.split())
             out.append(_Mention(doc_index, document.article.id, m.start, m.label, surface, tokens))
     return out
 

@@ -1726,7 +1726,8 @@ def full_name(written: str, offset: int, names: Sequence[tuple[int, str]]) -> st
         return written
     for _start, name in reversed([n for n in names if n[0] < offset]):
         full = _bare(name)
-        if len(full) > 1 and full[-1] == words[0]:
+        if len(full) > 1 and full[-1] == words[0] and "of" not in full:  # "Barksdale of
+            # Clark", a name the tagger ran into what followed it, is no full form of Clark
             return " ".join(full)
     return written
 
