@@ -736,8 +736,10 @@ def _speaker_name(token) -> Speaker:
         # Prime Minister", not "President"
     left, right = _noun_phrase(token)
     day = left
-    while day < token.i and doc[day].lower_ in _DAY_WORDS:
-        day += 1
+    while day < token.i and doc[day].tag_ != "POS" and (
+            doc[day].lower_ in _DAY_WORDS
+            or day > left and (doc[day].ent_type_ in _TIME_TYPES or doc[day].is_punct)):
+        day += 1  # and the date after the day: "Wednesday, August 13, 2008 Officials"
     if doc[day].tag_ != "POS":
         left = day  # a day the parser glued on: "Thursday state officials told", "Yesterday
         # officials said"; "Monday night's results" keep their day
