@@ -585,15 +585,20 @@ def _without_trailing_function_words(span):
 
 
 def _person_before_of(ent):
-    """A person's name the tagger ran into where the person is from, as one organisation
-    ("Cynthia Callard of Physicians for a Smoke-Free Canada" tagged "Cynthia Callard of
-    Physicians"): the person, when the words before "of" are a known first name and more."""
-    if ent.label_ != "ORG":
+    """A person's name the tagger ran into an "of" phrase, as the person: "Cynthia Callard of
+    Physicians for a Smoke-Free Canada" tagged as the organisation "Cynthia Callard of
+    Physicians" (taken when the words before "of" open on a known first name), "Warden asked
+    Barksdale of Clark" tagged as the person "Barksdale of Clark" (whose last word would
+    otherwise be Clark's full name). An office stays whole ("Secretary of State")."""
+    if ent.label_ not in ("ORG", "PERSON"):
         return ent
     of = next((t.i for t in ent if t.lower_ == "of"), None)
-    if of is None or of - ent.start < 2 or any(t.pos_ != "PROPN" for t in ent.doc[ent.start:of]):
+    if of is None or of == ent.start or any(t.pos_ != "PROPN" for t in ent.doc[ent.start:of]):
         return ent
-    if _gender_of_name(ent.doc[ent.start].text, None) is None:
+    if ent.doc[of - 1].lower_.strip(".") in TITLES:
+        return ent
+    if ent.label_ == "ORG" and (
+            of - ent.start < 2 or _gender_of_name(ent.doc[ent.start].text, None) is None):
         return ent
     return ent.doc[ent.start:of]
 
@@ -1705,8 +1710,8 @@ def resolve_group_pronoun(
 
 def proper_names(doc, inside) -> list[tuple[int, str]]:
     """(offset, text) of the named entities outside quotes that can speak, in text order."""
-    ents = (_past_comma(_past_furniture(
-                _without_leading_function_words(e) if e.label_ == "PERSON" else e))
+    ents = (_person_before_of(_past_comma(_past_furniture(
+                _without_leading_function_words(e) if e.label_ == "PERSON" else e)))
             for e in doc.ents if e.label_ in _SOURCE_LABELS)
     return [(e.start_char, e.text.strip()) for e in ents
             if not inside(e.start_char) and e.text.strip()]
@@ -1728,8 +1733,7 @@ def full_name(written: str, offset: int, names: Sequence[tuple[int, str]]) -> st
         return written
     for _start, name in reversed([n for n in names if n[0] < offset]):
         full = _bare(name)
-        if len(full) > 1 and full[-1] == words[0] and "of" not in full:  # "Barksdale of
-            # Clark", a name the tagger ran into what followed it, is no full form of Clark
+        if len(full) > 1 and full[-1] == words[0]:
             return " ".join(full)
     return written
 
