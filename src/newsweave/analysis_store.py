@@ -57,7 +57,10 @@ from newsweave.settings import SPACY_MODEL
 #: an office without a name is read whole ("The President", not "President"), "the National
 #: Post" speaks as itself (not "National"), and a rank keeps its period ("Sgt." no longer
 #: ends the sentence before the name); 14: a "who" the parser hung on a place stands for
-#: the person from there ("a gynecologist from Englewood, New Jersey, who said")
+#: the person from there ("a gynecologist from Englewood, New Jersey, who said"), a name the
+#: tagger ran into a function word, a dash, an "of" phrase or a comma ends on the person
+#: ("Pantelis Vekios of", "Barksdale of Clark", "AT&T, Barksdale"), and a day glued before
+#: a subject is no part of it ("Thursday state officials")
 ANALYSIS_VERSION = 14
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
