@@ -919,6 +919,8 @@ def test_an_act_or_a_quality_is_no_agent_but_a_body_is():
         ("A State Department cable", False), ("rescue efforts", False), ("the countries", True),
         ("One of their loudest voices", True), ("a long line of Republicans", True),
         ("A big part of Jones's book", False), ("The Post", True),
+        ("the parliamentary press service", True), ("Ukraine's state security services", True),
+        ("United States Geological Survey", True), ("the Gallup Survey", False),
     ],
 )
 def test_people_and_things_that_briefs_listed_as_unsure(speaker, agent):

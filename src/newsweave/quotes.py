@@ -2206,6 +2206,7 @@ AGENT_NOUNS = frozenset(
     court panel board council congress senate house union company firm network media press
     family community majority minority coalition organization institute foundation
     association commission military army ministry embassy leadership caucus voters public
+    service services
     crowd members member democrats republicans conservatives liberals activists protesters
     spokespeople sheriff mayor diplomat diplomats counsel clerk pastor doctor doctors
     physician scientist scientists researcher researchers student students parent parents
@@ -2341,6 +2342,10 @@ def _singular_noun(word: str) -> str:
     return word
 
 
+#: the one survey that speaks: an agency ("the U.S. Geological Survey said"), not a poll
+_GEOLOGICAL_SURVEY = re.compile(r"\bGeological Survey\b")
+
+
 def is_agent(speaker: str | None) -> bool | None:
     """Whether a speaker string names someone who can speak: True for names, people and
     bodies of people, False for pronouns and documents ("reports"), None when unsure."""
@@ -2361,8 +2366,8 @@ def is_agent(speaker: str | None) -> bool | None:
     partitive = re.match(r"\s*(?:\w+\s+){0,2}?(\w+)\s+of\s+(\S.*)", speaker)
     if partitive and partitive[1].lower() in _PARTITIVES:
         return is_agent(partitive[2])  # "Hundreds of viewers", "One of his attorneys"
-    if head in NON_AGENT_NOUNS:  # before the name test: "Reports" may open a sentence
-        return False
+    if head in NON_AGENT_NOUNS and not _GEOLOGICAL_SURVEY.search(speaker):
+        return False  # before the name test: "Reports" may open a sentence
     words = _bare(speaker)
     if words and _looks_like_name(" ".join(words)):
         return True
