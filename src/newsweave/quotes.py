@@ -159,6 +159,8 @@ _PERSON_LABELS = frozenset({"PERSON"})
 _SOURCE_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 _EDGE_PUNCT = " \t\r\n,;:.—–-"
 #: subjects that never name a source ("it said" is a document at best; "which" dangles).
+#: words that open a question, never a source ("to find out what insects attack ...")
+_QUESTION_WORDS = frozenset({"what", "how", "why", "whether", "where", "when"})
 _NON_SOURCES = frozenset({"it", "which", "that", "this", "what", "there", "these", "those",
                           # "Nothing has worked to help Miles": a subject, never a source
                           "nothing", "something", "everything", "anything"})
@@ -2354,6 +2356,8 @@ def is_agent(speaker: str | None) -> bool | None:
         return False
     if not re.search(r"[^\W\d_]{2}", re.sub(r"['’]s\b", "", speaker)):
         return False  # a stray dash, code or possessive "’s" the parser took
+    if bare.split()[0] in _QUESTION_WORDS:
+        return False  # a question's word: "varied according to how fast", "what insects"
     if _LINK.search(speaker):
         return False  # a tweet's text or a link taken as a name ("Thx Amtrak pic.twitter...")
     if _PAGE_NOTICE.search(speaker):
