@@ -922,6 +922,7 @@ def test_an_act_or_a_quality_is_no_agent_but_a_body_is():
         ("the parliamentary press service", True), ("Ukraine's state security services", True),
         ("United States Geological Survey", True), ("the Gallup Survey", False),
         ("how", False), ("what insects", False), ("Howard Dean", True),
+        ("Salah el-Fathali", True), ("Saleh al-Humaidi", True),
     ],
 )
 def test_people_and_things_that_briefs_listed_as_unsure(speaker, agent):

@@ -2560,7 +2560,12 @@ def _looks_like_name(text: str) -> bool:
     lowercase."""
     words = text.split()
     return any(w not in _NAME_PARTICLES for w in words) and all(
-        w[:1].isupper() or not w[:1].isalpha() or w in _NAME_PARTICLES for w in words)
+        w[:1].isupper() or not w[:1].isalpha() or w in _NAME_PARTICLES
+        or _ARABIC_ARTICLE.match(w) for w in words)
+
+
+#: an Arabic name's article joined to it: "Salah el-Fathali", "Saleh al-Humaidi"
+_ARABIC_ARTICLE = re.compile(r"(?:al|el|ad|ar|as|ash|at|az|ud)-[A-Z]")
 
 
 def _speakers_clash(a: _Item, b: _Item) -> bool:
