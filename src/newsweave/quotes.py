@@ -2208,7 +2208,10 @@ AGENT_NOUNS = frozenset(
     court panel board council congress senate house union company firm network media press
     family community majority minority coalition organization institute foundation
     association commission military army ministry embassy leadership caucus voters public
-    service services
+    service services tribunal jury juries refugee refugees migrant migrants immigrant
+    immigrants district districts newlywed newlyweds sophomore sophomores freshman freshmen
+    seniors teen teens teenager teenagers billionaire billionaires millionaire millionaires
+    junkie junkies samaritan studio studios retailer retailers store stores school schools
     crowd members member democrats republicans conservatives liberals activists protesters
     spokespeople sheriff mayor diplomat diplomats counsel clerk pastor doctor doctors
     physician scientist scientists researcher researchers student students parent parents
