@@ -2185,7 +2185,9 @@ NON_AGENT_NOUNS = frozenset(
     apology apologies editorial editorials textbook textbooks outline outlines odds gains
     act acts issue issues pamphlet pamphlets autopsy autopsies suit suits disease diseases
     agenda agendas material materials reform reforms language opinions cable cables effort
-    efforts posts blitz crisis crises""".split()
+    efforts posts blitz crisis crises seat seats bag bags airbag airbags hormone hormones
+    foot feet playback ceremony ceremonies sheets advisory advisories anniversary
+    anniversaries tip tips terms""".split()
 )
 #: a page's own notices, whatever else the label holds ("Latest Update, July 14: ...")
 _PAGE_NOTICE = re.compile(r"\b(?:updated?|updates|corrections?|clarifications?|editor'?s note"
