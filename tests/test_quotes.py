@@ -562,6 +562,17 @@ def test_a_name_run_into_an_of_phrase_is_no_full_form_of_the_word_after_it(quote
     assert _before_of("Secretary of State") == "Secretary of State"
 
 
+def test_a_relative_clause_after_a_comma_is_no_part_of_the_speaker(quotes_of):
+    text = ("But a spokesman for the Transportation Safety Board of Canada, which is in charge "
+            "of the investigation of the Swissair crash, said the insulation did not show heat "
+            "damage.")
+    assert {q.speaker for q in quotes_of(text)} == {
+        "a spokesman for the Transportation Safety Board of Canada"}
+    # the archives' "_" for a dash, which the parser took for the subject
+    text = "The crash was under study, said the Federal Aviation Administration _ which agreed."
+    assert {q.speaker for q in quotes_of(text)} == {"Federal Aviation Administration"}
+
+
 def test_who_hung_on_a_place_stands_for_the_person_from_there(quotes_of):
     text = ("The answer drew boos, said Alan Berger, a gynecologist from Englewood, New Jersey, "
             "who said he is friendly with the family but took issue with the remarks.")
@@ -926,6 +937,7 @@ def test_an_act_or_a_quality_is_no_agent_but_a_body_is():
         ("The tribunal", True), ("the jury", True), ("Many migrants", True),
         ("The Egyptian billionaire", True), ("Some districts", True), ("side air bags", False),
         ("the award ceremony", False), ("Sex hormones", False),
+        ("The elaborate sci-fi towers of the capital city", False),
     ],
 )
 def test_people_and_things_that_briefs_listed_as_unsure(speaker, agent):

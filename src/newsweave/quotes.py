@@ -169,7 +169,7 @@ _NON_SOURCES = frozenset({"it", "which", "that", "this", "what", "there", "these
 #: Justin Sink - Tweet Jon Huntsman announced", "Image caption Supporters said")
 _FURNITURE_TOKENS = frozenset({"•", "|", "·", "»", "Tweet", "caption"})
 #: dashes that may open what the parser took as a name
-_DASHES = frozenset({"-", "--", "–", "—", "---"})
+_DASHES = frozenset({"-", "--", "–", "—", "---", "_"})  # "_": the archives' dash
 #: a picture agency's credit after a photographer's name ("Kevin Winter/Getty",
 #: "Axelle/Bauer-Griffin/FilmMagic"); a pollster's pair ("Reuters/Ipsos") is a name
 _PICTURE_CREDIT = re.compile(
@@ -395,6 +395,22 @@ def _whole_words(doc, left: int, right: int) -> tuple[int, int]:
     return left, right
 
 
+def _edge_without_clauses(token) -> int:
+    """The last token of ``token``'s phrase, leaving out a relative clause set off by a
+    comma, which describes a noun inside it: "a spokesman for the Transportation Safety Board
+    of Canada, which is in charge of the investigation, said" ends at "Canada" ("27 percent of
+    those who named a candidate" stays whole)."""
+    doc = token.doc
+    right = token.i
+    stack = [token]
+    while stack:
+        tok = stack.pop()
+        right = max(right, tok.i)
+        stack.extend(c for c in tok.children if not (
+            c.dep_ == "relcl" and c.left_edge.i > 0 and doc[c.left_edge.i - 1].text == ","))
+    return right
+
+
 def _noun_phrase(head) -> tuple[int, int]:
     """Token range of a source noun phrase: modifiers on the left, "for/of X" on the right;
     relative clauses and appositions are left out (they describe, they are not the name)."""
@@ -405,7 +421,7 @@ def _noun_phrase(head) -> tuple[int, int]:
     right = head.i
     for child in head.rights:
         if child.dep_ == "prep" and child.lower_ in _NP_RIGHT_PREPS and child.i == right + 1:
-            right = max(right, child.right_edge.i)
+            right = max(right, _edge_without_clauses(child))
         elif child.dep_ in ("compound", "case") and child.i == right + 1:
             right = child.i
     doc = head.doc
@@ -709,6 +725,9 @@ def _past_comma(ent):
 
 def _speaker_name(token) -> Speaker:
     doc = token.doc
+    if token.text in _DASHES:  # the archives' "_" taken for the subject, the name before it
+        names = [c for c in token.lefts if c.dep_ == "compound"]
+        token = names[-1] if names else token
     if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("who", "that", "which") and (
         token.head.dep_ == "relcl"
     ):
@@ -2280,7 +2299,7 @@ _ABSTRACT_HEADS = ("tion", "tions", "sion", "sions", "ness", "ity", "ing", "ance
 _NOT_AGENT_SUFFIXED = frozenset(
     """paper papers letter letters number numbers order orders matter poster computer chapter
     register power powers document documents statement statements moment comment comments
-    content event events""".split()
+    content event events tower towers""".split()
 )
 
 
