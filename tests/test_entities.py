@@ -270,6 +270,14 @@ def test_a_function_word_the_tagger_ran_a_name_into_is_cut():
     assert clean_surface("Saved by the Bell") == "Saved by the Bell"
 
 
+def test_a_word_without_a_capital_or_a_link_is_no_entity():
+    docs = [make_doc("a", ("lava", "PERSON"), ("kittens", "PERSON"), ("Kilauea", "LOC"),
+                     ("http://www.wagc.com", "PERSON"), ("Twitter @jmetr22b", "PERSON"),
+                     ("iPhone", "PRODUCT"))]
+    entities, _links = resolve_entities(docs)
+    assert sorted(e.name for e in entities) == ["Kilauea", "iPhone"]
+
+
 def test_a_page_control_glued_to_a_name_is_no_part_of_it():
     from newsweave.entities import clean_surface
 
@@ -283,6 +291,7 @@ def test_a_page_control_glued_to_a_name_is_no_part_of_it():
     # a byline's share button or a caption's label the tagger ran into the name
     assert clean_surface("Justin Sink - Tweet Jon Huntsman") == "Jon Huntsman"
     assert clean_surface("Image caption Supporters") == "Supporters"
+    assert clean_surface("Story Continued Below Conservatives") == "Conservatives"
     # an acronym that belongs to the name stays
     assert clean_surface("FBI Director James Comey") == "FBI Director James Comey"
 

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from newsweave.boilerplate import leading_furniture
 from newsweave.models import Document, Entity
 
 PERSON = "PERSON"
@@ -124,6 +125,8 @@ def clean_surface(text: str) -> str:
     text = _INVISIBLE.sub("", text)  # a zero-width space or byte-order mark the page left
     text = " ".join(text.split()).strip(' ,;:"“”()[]•·|»\\')  # and a link list's bullet
     text = _PAGE_CONTROL.sub("", _FURNITURE.sub("", text))
+    cut = leading_furniture(text)  # as the summary cuts it: "Story Continued Below X"
+    text = text[cut:].lstrip() if 0 < cut < len(text) else text
     text = _INNER_POSSESSIVE.sub("", text)  # "Woody Allen’s 1995": the name ends at the 's
     text = _POSSESSIVE.sub("", text).strip()
     text = _TRAILING_FUNCTION_WORD.sub("", text) or text
@@ -234,12 +237,19 @@ def thing_key(name: str) -> str:
     return _ALIASES.get(key, key)
 
 
+#: a web address or handle the tagger took for a name
+_LINK = re.compile(r"https?://|www\.|\.com\b|@\w")
+
+
 def is_junk(text: str) -> bool:
     """Mentions that name nothing: single characters, numbers, month or weekday names (spaCy
-    reads the "Mar" of a "(Mar 2)" stamp as a person), bare titles."""
+    reads the "Mar" of a "(Mar 2)" stamp as a person), bare titles, words with no capital
+    (the tagger's "lava", "kittens", "marijuana": a name is written with one) and links."""
     cleaned = clean_surface(text)
     letters = [c for c in cleaned if c.isalpha()]
-    if len(letters) < 2:
+    if len(letters) < 2 or not any(c.isupper() for c in letters):
+        return True
+    if _LINK.search(cleaned):
         return True
     bare = _bare(cleaned)
     return bare in _MONTHS_DAYS or bare in TITLES
