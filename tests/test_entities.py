@@ -273,9 +273,9 @@ def test_a_function_word_the_tagger_ran_a_name_into_is_cut():
 def test_a_word_without_a_capital_or_a_link_is_no_entity():
     docs = [make_doc("a", ("lava", "PERSON"), ("kittens", "PERSON"), ("Kilauea", "LOC"),
                      ("http://www.wagc.com", "PERSON"), ("Twitter @jmetr22b", "PERSON"),
-                     ("iPhone", "PRODUCT"))]
+                     ("iPhone", "PRODUCT"), ("Amazon.com", "ORG"))]
     entities, _links = resolve_entities(docs)
-    assert sorted(e.name for e in entities) == ["Kilauea", "iPhone"]
+    assert sorted(e.name for e in entities) == ["Amazon.com", "Kilauea", "iPhone"]
 
 
 def test_a_page_control_glued_to_a_name_is_no_part_of_it():

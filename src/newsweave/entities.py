@@ -238,7 +238,7 @@ def thing_key(name: str) -> str:
 
 
 #: a web address or handle the tagger took for a name
-_LINK = re.compile(r"https?://|www\.|\.com\b|@\w")
+_LINK = re.compile(r"https?://|www\.|@\w")  # "Amazon.com" is a name
 
 
 def is_junk(text: str) -> bool:
