@@ -270,6 +270,14 @@ def test_a_function_word_the_tagger_ran_a_name_into_is_cut():
     assert clean_surface("Saved by the Bell") == "Saved by the Bell"
 
 
+def test_a_person_run_into_an_of_phrase_is_the_person_before_it():
+    from newsweave.entities import _before_of
+
+    assert _before_of("Barksdale of Clark") == "Barksdale"
+    # an office stays whole
+    assert _before_of("Secretary of State") == "Secretary of State"
+
+
 def test_a_word_without_a_capital_or_a_link_is_no_entity():
     docs = [make_doc("a", ("lava", "PERSON"), ("kittens", "PERSON"), ("Kilauea", "LOC"),
                      ("http://www.wagc.com", "PERSON"), ("Twitter @jmetr22b", "PERSON"),

@@ -158,9 +158,9 @@ _MALE_NAMES = frozenset(
 _PERSON_LABELS = frozenset({"PERSON"})
 _SOURCE_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 _EDGE_PUNCT = " \t\r\n,;:.—–-"
-#: subjects that never name a source ("it said" is a document at best; "which" dangles).
 #: words that open a question, never a source ("to find out what insects attack ...")
 _QUESTION_WORDS = frozenset({"what", "how", "why", "whether", "where", "when"})
+#: subjects that never name a source ("it said" is a document at best; "which" dangles).
 _NON_SOURCES = frozenset({"it", "which", "that", "this", "what", "there", "these", "those",
                           # "Nothing has worked to help Miles": a subject, never a source
                           "nothing", "something", "everything", "anything"})
@@ -655,7 +655,6 @@ def _past_place(noun):
         else:
             return noun
     return node if node.pos_ in ("NOUN", "PROPN") and node.ent_type_ not in _PLACES else noun
-
 
 
 def _beside_who(who, noun):
