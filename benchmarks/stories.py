@@ -47,6 +47,7 @@ from newsweave.group import (  # noqa: E402
     group_articles,
     story_id_for,
 )
+from newsweave.ingest import clean_title, without_wire_codes  # noqa: E402
 from newsweave.models import Article  # noqa: E402
 from newsweave.settings import GroupSettings  # noqa: E402
 
@@ -62,8 +63,9 @@ def load(name: str) -> tuple[list[Article], dict[str, str]]:
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            articles.append(Article(
-                id=row["id"], text=row["text"], title=row.get("title"),
+            articles.append(Article(  # text and title as ``newsweave ingest`` stores them
+                id=row["id"], text=without_wire_codes(row["text"]),
+                title=clean_title(row.get("title")),
                 outlet=row.get("outlet"), published=row.get("published"), url=row.get("url"),
             ))
             labels[row["id"]] = row["label"]

@@ -281,9 +281,10 @@ def test_a_person_run_into_an_of_phrase_is_the_person_before_it():
 def test_a_word_without_a_capital_or_a_link_is_no_entity():
     docs = [make_doc("a", ("lava", "PERSON"), ("kittens", "PERSON"), ("Kilauea", "LOC"),
                      ("http://www.wagc.com", "PERSON"), ("Twitter @jmetr22b", "PERSON"),
-                     ("iPhone", "PRODUCT"), ("Amazon.com", "ORG"))]
+                     ("iPhone", "PRODUCT"), ("Amazon.com", "ORG"), ("XXXX", "PERSON"),
+                     ("X X X", "ORG"), ("XTO Energy", "ORG"))]
     entities, _links = resolve_entities(docs)
-    assert sorted(e.name for e in entities) == ["Amazon.com", "Kilauea", "iPhone"]
+    assert sorted(e.name for e in entities) == ["Amazon.com", "Kilauea", "XTO Energy", "iPhone"]
 
 
 def test_a_page_control_glued_to_a_name_is_no_part_of_it():

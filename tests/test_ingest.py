@@ -20,6 +20,7 @@ from newsweave.ingest import (
     parse_html,
     parse_text,
     read_articles,
+    without_wire_codes,
 )
 from newsweave.models import Article, Cluster
 
@@ -200,6 +201,48 @@ def test_jsonl_keeps_ids_and_fields_and_hashes_missing_ids(tmp_path):
     )
     assert second.id == "7"
     assert third.id == article_id("Body three.")
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("AT&AMP;T Corp. said", "AT&T Corp. said"),
+        ("Janice &UR; &LR; Baxter's son", "Janice Baxter's son"),
+        ("C. &UR; &LR; J. Hunter, &LT;b&GT;", "C. J. Hunter, <b>"),
+        ("he said. &QL;\n\n&QL;\n\nNext.", "he said.\n\nNext."),
+        ("block AT&T;’s deal; H&M;, R&B; fans", "block AT&T’s deal; H&M, R&B fans"),
+        ("Tom & Jerry; x &amp; y; A&B;C", "Tom & Jerry; x &amp; y; A&BC"),
+        ("no codes  here \n", "no codes  here \n"),
+    ],
+)
+def test_without_wire_codes(raw, clean):
+    assert without_wire_codes(raw) == clean
+
+
+def test_records_clusters_and_text_files_lose_wire_codes(tmp_path):
+    path = _jsonl(tmp_path / "a.jsonl", [
+        {"id": "a", "title": "&HT;", "text": "&UR; AT&AMP;T said. &QL;"},
+        {"id": "b", "title": "Sky &AMP; Telescope", "text": "&QL; &UR;"},
+        {"text": "Dow Jones &AMP; Co. &QC;"},
+    ])
+    items = list(iter_articles([path], on_error=lambda e: None))
+    assert [(a.id, a.title, a.text) for a in items[:1]] == [("a", None, "AT&T said.")]
+    assert items[1].text == "Dow Jones & Co." and items[1].id == article_id("Dow Jones & Co.")
+    clusters = _jsonl(tmp_path / "c.jsonl", [
+        {"id": "c", "docs": [{"id": "d", "title": "BC-Evolution &AMP; Schools",
+                              "text": "Parker &UR; &LR; Smith spoke."}, {"text": "&QL;"}]},
+    ])
+    (cluster,) = iter_clusters(clusters)
+    assert [(a.title, a.text) for a in cluster.articles] == [
+        ("BC-Evolution & Schools", "Parker Smith spoke.")]
+    article = parse_text("A title\n\nAT&AMP;T &UR; &LR; rose. &QL;\n", None)
+    assert (article.title, article.text) == ("A title", "AT&T rose.")
+
+
+def test_record_of_wire_codes_only_has_no_text(tmp_path):
+    path = _jsonl(tmp_path / "a.jsonl", [{"text": "&QL; &UR;"}])
+    with pytest.raises(InputError, match=r"a\.jsonl:1: .*no text"):
+        read_articles([path])
 
 
 @pytest.mark.parametrize(

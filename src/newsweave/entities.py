@@ -244,10 +244,11 @@ _LINK = re.compile(r"https?://|www\.|@\w")  # "Amazon.com" is a name
 def is_junk(text: str) -> bool:
     """Mentions that name nothing: single characters, numbers, month or weekday names (spaCy
     reads the "Mar" of a "(Mar 2)" stamp as a person), bare titles, words with no capital
-    (the tagger's "lava", "kittens", "marijuana": a name is written with one) and links."""
+    (the tagger's "lava", "kittens", "marijuana": a name is written with one), links, and
+    the wire's "XXXX" placeholder (its "XXXX END OF STORY" line)."""
     cleaned = clean_surface(text)
     letters = [c for c in cleaned if c.isalpha()]
-    if len(letters) < 2 or not any(c.isupper() for c in letters):
+    if len(letters) < 2 or not any(c.isupper() for c in letters) or set(letters) == {"X"}:
         return True
     if _LINK.search(cleaned):
         return True

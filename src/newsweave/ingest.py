@@ -13,11 +13,14 @@ Formats, chosen by extension (``.xml`` and extension-less files are sniffed):
 citations) indexes ``Article.text`` exactly as this module returns it, so the rules are fixed
 here, once:
 
-* JSONL and cluster records: the ``text`` field exactly as given (nothing stripped or rewritten;
-  only validated to hold some non-space character). Their metadata fields are taken as given too
-  (dates normalised to ``YYYY-MM-DD``); nothing is inferred from the text.
-* Plain-text files: line endings normalised to ``\\n``, trailing spaces of each line dropped,
-  runs of blank lines collapsed to one blank line (a paragraph break), and the *header* removed:
+* JSONL and cluster records: the ``text`` field as given, but for the SGML codes of wire
+  archives (:func:`without_wire_codes`: "AT&AMP;T" is AT&T, a typesetting code such as "&QL;"
+  goes, with the spaces around it); validated to hold some non-space character. Their metadata
+  fields are taken as given too (dates normalised to ``YYYY-MM-DD``, wire codes out of titles);
+  nothing is inferred from the text.
+* Plain-text files: wire codes removed as for records, line endings normalised to ``\\n``,
+  trailing spaces of each line dropped, runs of blank lines collapsed to one blank line (a
+  paragraph break), and the *header* removed:
   a leading ``date YYYY-MM-DD`` marker, ``Updated: ...`` / ``Published: ...`` stamp lines among
   the first lines, and a title line (a short first line without final punctuation followed by a
   blank line). The body starts at its first non-space character. A dateline
@@ -272,6 +275,38 @@ def _tidy_lines(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
+#: Wire archives (the LDC's NYT and AP newswire, as in DUC and TDT) write "&" "<" ">" as
+#: SGML entities in capitals, and typesetting codes as two-capital entities of their own:
+#: "&QL;" quad left, "&QC;" quad centre, "&UR;"/"&LR;" rules, "&HT;" a tab, "&MD;" a dash.
+_WIRE_CHARS = {"&AMP;": "&", "&LT;": "<", "&GT;": ">"}
+_WIRE_CHAR = re.compile("|".join(_WIRE_CHARS))
+_WIRE_CODE = re.compile(r"[ \t]*(?:&[A-Z]{2};[ \t]*)+")
+#: A scrape that escaped "&amp;" twice leaves "AT&T;", "H&M;", "R&B;": no entity is one
+#: letter long, so the ";" after one is the scrape's, not the writer's.
+_STRAY_ENTITY_END = re.compile(r"(?<=[A-Za-z]&[A-Z]);")
+
+
+def without_wire_codes(text: str) -> str:
+    """``text`` without the wire archives' SGML codes: "AT&AMP;T" is AT&T, "Janice &UR; &LR;
+    Baxter" is Janice Baxter, a line holding only "&QL;" is blank. Left in, the codes were
+    read as words: in summaries (where they took budget), names and quotes."""
+    if "&" not in text:
+        return text
+    text = _WIRE_CHAR.sub(lambda m: _WIRE_CHARS[m.group(0)], text)
+    text = _STRAY_ENTITY_END.sub("", text)
+    if "&" not in text or not _WIRE_CODE.search(text):
+        return text
+    lines = [_WIRE_CODE.sub(" ", line).strip(" \t") if "&" in line else line
+             for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def clean_title(title: str | None) -> str | None:
+    """A record's title without wire codes; None when nothing else was there ("&HT;")."""
+    cleaned = title and without_wire_codes(title)
+    return title if cleaned == title else " ".join(cleaned.split()) or None
+
+
 def _strip_closers(line: str) -> str:
     return line.rstrip().rstrip(_CLOSERS).rstrip()
 
@@ -394,7 +429,7 @@ def parse_text(raw: str, path: str | None = None) -> Article:
     """One plain-text article (the conventions are in the module docstring).
 
     Raises InputError when nothing but a header is there."""
-    text = _tidy_lines(raw.lstrip("\ufeff"))
+    text = _tidy_lines(without_wire_codes(raw.lstrip("\ufeff")))
     marker_date: date | None = None
     marker = _MARKER.match(text)
     if marker:
@@ -786,14 +821,15 @@ def _article_from_record(record: Any, path: Path, line: int) -> Article:
         raise InputError(f'no "text" field{hint}', path, line)
     if not isinstance(text, str):
         raise InputError('"text" must be a string', path, line)
+    _check_text(text, path, line)
+    text = without_wire_codes(text)
     if not text.strip():
         raise InputError("article has no text", path, line)
-    _check_text(text, path, line)
     published = _optional_str(record, "published", path, line)
     return Article(
         id=_record_id(record, text, path, line),
         text=text,
-        title=_optional_str(record, "title", path, line),
+        title=clean_title(_optional_str(record, "title", path, line)),
         outlet=_optional_str(record, "outlet", path, line),
         published=record_date(published, "published", path, line),
         updated=record_date(_optional_str(record, "updated", path, line), "updated", path, line),
@@ -1259,11 +1295,14 @@ def _cluster_doc(doc: Any, index: int, path: Path, line: int) -> Article | None:
         validate.check_text(text)
     except validate.LimitError as exc:
         raise InputError(f"document {index + 1}: {exc}", path, line) from None
+    text = without_wire_codes(text)
+    if not text.strip():
+        return None
     date_value = doc.get("date")
     return Article(
         id=_record_id(doc, text, path, line),
         text=text,
-        title=_optional_str(doc, "title", path, line),
+        title=clean_title(_optional_str(doc, "title", path, line)),
         outlet=_optional_str(doc, "source", path, line),
         published=record_date(date_value if isinstance(date_value, str) else None, "date",
                               path, line),
