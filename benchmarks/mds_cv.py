@@ -68,6 +68,17 @@ def subsample(clusters: list[dict[str, Any]], limit: int | None) -> list[dict[st
     return ranked[:limit]
 
 
+def analysis_key(cluster: Any) -> str:
+    """What a cached analysis depends on: the texts as ingest hands them over (not the raw
+    file: ingest may rewrite a text, e.g. dropping wire codes), the query, and the analysis
+    version, so a cache from older code is never read as this code's."""
+    from newsweave.analysis_store import ANALYSIS_VERSION
+
+    parts = [ANALYSIS_VERSION, cluster.query,
+             [(a.id, a.text, a.title, a.outlet, a.published) for a in cluster.articles]]
+    return hashlib.sha1(json.dumps(parts).encode()).hexdigest()[:16]
+
+
 def analysed(name: str, clusters: list[dict[str, Any]]) -> dict[str, tuple[Any, Any, Any]]:
     """cluster id -> (Documents, query vector, copy_of), analysed once and pickled under /tmp;
     copy_of (near-verbatim copies) is found as the weave finds it."""
@@ -79,9 +90,8 @@ def analysed(name: str, clusters: list[dict[str, Any]]) -> dict[str, tuple[Any, 
     CACHE.mkdir(parents=True, exist_ok=True)
     out: dict[str, tuple[Any, Any, Any]] = {}
     for raw in clusters:
-        key = hashlib.sha1(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:16]
-        path = CACHE / f"{name}-{key}.pkl"
         cluster = _to_cluster(raw)
+        path = CACHE / f"{name}-{analysis_key(cluster)}.pkl"
         if path.exists():
             with path.open("rb") as fh:
                 documents, qv = pickle.load(fh)
