@@ -89,6 +89,12 @@ def test_no_trim_without_dateline(text):
         ("“I never met with any Russian officials,” Sessions said.", False),
         ("Sessions said the meeting was routine and official.", False),
         ("They met twice in Washington last year.", True),
+        # a statement whose speaker is a "he" named only in an earlier sentence
+        ("Overall emissions have been growing at about 1 percent each year, he said.", True),
+        ("For example, he said, some wouldn't want their children to compete in bees.", True),
+        ("When Sessions was asked about it, he said he was not aware of any.", False),
+        ("Emissions are growing, Smith said, and he said more.", False),
+        ("``The vote will pass,'' Smith said.", False),
     ],
 )
 def test_dangling(text, dangling):
