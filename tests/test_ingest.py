@@ -210,6 +210,9 @@ def test_jsonl_keeps_ids_and_fields_and_hashes_missing_ids(tmp_path):
         ("Janice &UR; &LR; Baxter's son", "Janice Baxter's son"),
         ("C. &UR; &LR; J. Hunter, &LT;b&GT;", "C. J. Hunter, <b>"),
         ("he said. &QL;\n\n&QL;\n\nNext.", "he said.\n\nNext."),
+        # a quad ends a typeset line: byline, credit and dateline are paragraphs of their own
+        ("By Ann Lee &QL; &LR; &UR; c. 1999 The Chronicle &QL; &LR; BOSTON _ Here it is.",
+         "By Ann Lee\n\nc. 1999 The Chronicle\n\nBOSTON _ Here it is."),
         ("block AT&T;’s deal; H&M;, R&B; fans", "block AT&T’s deal; H&M, R&B fans"),
         ("Tom & Jerry; x &amp; y; A&B;C", "Tom & Jerry; x &amp; y; A&BC"),
         ("no codes  here \n", "no codes  here \n"),

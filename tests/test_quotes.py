@@ -792,6 +792,10 @@ def test_they_resolves_to_a_group_not_to_its_own_statement(quotes_of):
         # a second description of the same person is no second source
         ("The plans are 'irresponsible,' said Steve Bell, senior director of policy at the "
          "Center, and a Republican who headed the committee staff.", "Steve Bell"),
+        # an "&" inside one firm's name joins no second source
+        ("Dow Jones & Co., publisher of The Wall Street Journal, said it was ready.",
+         "Dow Jones & Co."),
+        ("Johnson & Johnson and Pfizer said they would comply.", "Johnson & Johnson and Pfizer"),
     ],
 )
 def test_coordinated_sources_are_one_source_not_the_first_of_them(quotes_of, text, speaker):

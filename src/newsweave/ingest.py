@@ -276,28 +276,36 @@ def _tidy_lines(text: str) -> str:
 
 
 #: Wire archives (the LDC's NYT and AP newswire, as in DUC and TDT) write "&" "<" ">" as
-#: SGML entities in capitals, and typesetting codes as two-capital entities of their own:
-#: "&QL;" quad left, "&QC;" quad centre, "&UR;"/"&LR;" rules, "&HT;" a tab, "&MD;" a dash.
+#: SGML entities in capitals, and typesetting codes as two-capital entities of their own.
+#: A quad ("&QL;" left, "&QC;" centre, "&QR;" right) ends a typeset line: a byline, a
+#: credit, a heading; the others ("&UR;", "&LR;", "&HT;" a tab...) sit inside a line.
 _WIRE_CHARS = {"&AMP;": "&", "&LT;": "<", "&GT;": ">"}
 _WIRE_CHAR = re.compile("|".join(_WIRE_CHARS))
 _WIRE_CODE = re.compile(r"[ \t]*(?:&[A-Z]{2};[ \t]*)+")
+_QUAD = re.compile(r"&Q[LCR];")
 #: A scrape that escaped "&amp;" twice leaves "AT&T;", "H&M;", "R&B;": no entity is one
 #: letter long, so the ";" after one is the scrape's, not the writer's.
 _STRAY_ENTITY_END = re.compile(r"(?<=[A-Za-z]&[A-Z]);")
 
 
+def _code_run(match: re.Match[str]) -> str:
+    return "\n\n" if _QUAD.search(match.group(0)) else " "
+
+
 def without_wire_codes(text: str) -> str:
     """``text`` without the wire archives' SGML codes: "AT&AMP;T" is AT&T, "Janice &UR; &LR;
-    Baxter" is Janice Baxter, a line holding only "&QL;" is blank. Left in, the codes were
-    read as words: in summaries (where they took budget), names and quotes."""
+    Baxter" is Janice Baxter, and a quad is a paragraph break ("By Georgeanne Brennan &QL;
+    c. 1999 The San Francisco Chronicle &QL; SAN FRANCISCO _ ..." is a byline, a credit and
+    the dateline's paragraph). Left in, the codes were read as words: in summaries (where
+    they took budget), names and quotes."""
     if "&" not in text:
         return text
     text = _WIRE_CHAR.sub(lambda m: _WIRE_CHARS[m.group(0)], text)
     text = _STRAY_ENTITY_END.sub("", text)
     if "&" not in text or not _WIRE_CODE.search(text):
         return text
-    lines = [_WIRE_CODE.sub(" ", line).strip(" \t") if "&" in line else line
-             for line in text.split("\n")]
+    text = _WIRE_CODE.sub(_code_run, text)
+    lines = [line.strip(" \t") for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 

@@ -537,7 +537,10 @@ def _coordinated(token, speaker: Speaker) -> Speaker:
                    and c.left_edge.i == token.i + 1]
         if apposed:
             head = apposed[0]
-    chain = _conjuncts(head)
+    # a conjunct inside the name as the tagger gave it is part of that name, not another
+    # source: "Dow Jones & Co.", "Procter & Gamble"
+    chain = [t for n, t in enumerate(_conjuncts(head)) if n == 0 or t.idx >= speaker.end]
+    chain = chain if len(chain) > 1 else []
     if not chain and head is token:
         return speaker
     parts = [_speaker_name(t) for t in (chain or [head])]
