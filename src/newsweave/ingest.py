@@ -14,8 +14,9 @@ citations) indexes ``Article.text`` exactly as this module returns it, so the ru
 here, once:
 
 * JSONL and cluster records: the ``text`` field as given, but for the SGML codes of wire
-  archives (:func:`without_wire_codes`: "AT&AMP;T" is AT&T, a typesetting code such as "&QL;"
-  goes, with the spaces around it); validated to hold some non-space character. Their metadata
+  archives (:func:`without_wire_codes`: "AT&AMP;T" is AT&T, a quad such as "&QL;" is a
+  paragraph break, another typesetting code goes with the spaces around it); validated to
+  hold some non-space character. Their metadata
   fields are taken as given too (dates normalised to ``YYYY-MM-DD``, wire codes out of titles);
   nothing is inferred from the text.
 * Plain-text files: wire codes removed as for records, line endings normalised to ``\\n``,
