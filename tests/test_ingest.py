@@ -208,6 +208,8 @@ def test_jsonl_keeps_ids_and_fields_and_hashes_missing_ids(tmp_path):
     [
         ("AT&AMP;T Corp. said", "AT&T Corp. said"),
         ("Janice &UR; &LR; Baxter's son", "Janice Baxter's son"),
+        ("Sen &UR; . &LR; Alfonse D'Amato &HT;, a Republican",
+         "Sen. Alfonse D'Amato, a Republican"),
         ("C. &UR; &LR; J. Hunter, &LT;b&GT;", "C. J. Hunter, <b>"),
         ("he said. &QL;\n\n&QL;\n\nNext.", "he said.\n\nNext."),
         # a quad ends a typeset line: byline, credit and dateline are paragraphs of their own

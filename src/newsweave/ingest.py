@@ -290,7 +290,12 @@ _STRAY_ENTITY_END = re.compile(r"(?<=[A-Za-z]&[A-Z]);")
 
 
 def _code_run(match: re.Match[str]) -> str:
-    return "\n\n" if _QUAD.search(match.group(0)) else " "
+    """A quad ends the line; another code leaves a space, none before punctuation or at a
+    line's end ("Sen &UR; . &LR; Alfonse" is "Sen. Alfonse")."""
+    if _QUAD.search(match.group(0)):
+        return "\n\n"
+    after = match.string[match.end():match.end() + 1]
+    return "" if not after or after in ".,;:!?)]\n" else " "
 
 
 def without_wire_codes(text: str) -> str:
