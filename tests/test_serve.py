@@ -316,6 +316,17 @@ def test_post_article_adds_and_groups(client: TestClient, store: Store) -> None:
     assert client.get(f"/api/stories/{STORY}").json()["articles"] == 4
 
 
+def test_post_article_reads_wire_codes_as_ingest_does(client: TestClient, store: Store) -> None:
+    article = {"text": "AT&AMP;T said on Thursday it would appeal. &QL;", "title": "&HT;"}
+    r = client.post("/api/articles", json=article, headers=auth())
+    assert r.status_code == 202
+    stored = store.get_article(r.json()["id"])
+    assert (stored.text, stored.title) == ("AT&T said on Thursday it would appeal.", None)
+    assert r.json()["id"] == article_id(stored.text)
+    empty = client.post("/api/articles", json={"text": "&QL; &UR;"}, headers=auth())
+    assert empty.status_code == 422 and "text is empty" in empty.text
+
+
 @pytest.mark.parametrize(
     ("given", "stored"),
     [

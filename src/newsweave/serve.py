@@ -557,15 +557,20 @@ class ArticleIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _has_text(cls, value: str) -> str:
+        """The text as ``newsweave ingest`` stores a record's (wire codes read), not empty."""
+        from newsweave.ingest import without_wire_codes
+
+        value = without_wire_codes(value)
         if not value.strip():
             raise ValueError("text is empty")
         return value
 
     def to_article(self) -> Article:
-        from newsweave.ingest import article_id
+        from newsweave.ingest import article_id, clean_title
 
         return Article(
-            id=self.id or article_id(self.text), text=self.text, title=self.title or None,
+            id=self.id or article_id(self.text), text=self.text,
+            title=clean_title(self.title or None),
             outlet=self.outlet or None, published=self.published, url=self.url or None,
             label=self.label or None,
         )
