@@ -16,9 +16,8 @@ here, once:
 * JSONL and cluster records: the ``text`` field as given, but for the SGML codes of wire
   archives (:func:`without_wire_codes`: "AT&AMP;T" is AT&T, a quad such as "&QL;" is a
   paragraph break, another typesetting code goes with the spaces around it); validated to
-  hold some non-space character. Their metadata
-  fields are taken as given too (dates normalised to ``YYYY-MM-DD``, wire codes out of titles);
-  nothing is inferred from the text.
+  hold some non-space character. Their metadata fields are taken as given too (dates
+  normalised to ``YYYY-MM-DD``, wire codes out of titles); nothing is inferred from the text.
 * Plain-text files: wire codes removed as for records, line endings normalised to ``\\n``,
   trailing spaces of each line dropped, runs of blank lines collapsed to one blank line (a
   paragraph break), and the *header* removed:

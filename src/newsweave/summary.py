@@ -89,7 +89,7 @@ def is_dangling(text: str) -> bool:
     """True when the sentence leans on context it would lose in a summary: an opener such as
     "But", a pronoun first, or a statement whose speaker is a "he" with no name before it
     ("... each year, he said."). (A sentence that is one quotation, with no speaker, is kept:
-    leaving it out cost Multi-News 0.11 ROUGE-2, docs/summary-tuning.md, stop 52.)"""
+    leaving it out cost Multi-News 0.12 ROUGE-2, docs/summary-tuning.md, stop 52.)"""
     words = re.findall(r"[A-Za-z']+", text[:60])
     if not words:
         return True
