@@ -1118,7 +1118,8 @@ def test_records_and_events_are_no_agents_but_kin_and_clergy_are():
     # a name that holds one of those words is still a name
     assert is_agent("The Post") is True and is_agent("Reuters/Ipsos") is True
 
-    for subject in ("Nothing", "something", "Everything", "anything", "computers", "posters"):
+    for subject in ("Nothing", "something", "Everything", "anything", "computers", "posters",
+                    "whomever", "Whoever"):
         assert is_agent(subject) is False, subject
     assert is_agent("workers") is True
 
@@ -1131,6 +1132,9 @@ def test_a_speaker_starts_after_the_page_furniture_glued_before_it(quotes_of):
     assert [q.speaker for q in caption] == ["Supporters"]
     bullet = quotes_of("\u2022 Johnny Manziel said that he will return next season.")
     assert [q.speaker for q in bullet] == ["Johnny Manziel"]
+    # a video player's close button before the caption's first word
+    button = quotes_of("CLOSE Scientists say they've found evidence of cannibalism at Jamestown.")
+    assert [q.speaker for q in button] == ["Scientists"]
     # a byline's share button glued to the name: the surname later stands for the name
     byline = quotes_of("Huntsman to skip Nevada debate in protest By Justin Sink - Tweet Jon "
                        "Huntsman announced Friday that he will definitively be boycotting the "

@@ -163,11 +163,15 @@ _QUESTION_WORDS = frozenset({"what", "how", "why", "whether", "where", "when"})
 #: subjects that never name a source ("it said" is a document at best; "which" dangles).
 _NON_SOURCES = frozenset({"it", "which", "that", "this", "what", "there", "these", "those",
                           # "Nothing has worked to help Miles": a subject, never a source
-                          "nothing", "something", "everything", "anything"})
+                          "nothing", "something", "everything", "anything",
+                          # "whomever wants to see can": nobody in particular
+                          "whoever", "whomever"})
 #: tokens that end a page's furniture inside what the parser took as one noun phrase: a
 #: bullet or bar of a link list, and the words of a share button or picture caption ("By
-#: Justin Sink - Tweet Jon Huntsman announced", "Image caption Supporters said")
-_FURNITURE_TOKENS = frozenset({"•", "|", "·", "»", "Tweet", "caption"})
+#: Justin Sink - Tweet Jon Huntsman announced", "Image caption Supporters said"), and a
+#: video player's "CLOSE" button or an ad slot ("CLOSE Scientists say")
+_FURNITURE_TOKENS = frozenset({"•", "|", "·", "»", "Tweet", "caption", "CLOSE",
+                               "ADVERTISEMENT"})
 #: dashes that may open what the parser took as a name
 _DASHES = frozenset({"-", "--", "–", "—", "---", "_"})  # "_": the archives' dash
 #: a picture agency's credit after a photographer's name ("Kevin Winter/Getty",
