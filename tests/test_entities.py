@@ -282,7 +282,8 @@ def test_a_word_without_a_capital_or_a_link_is_no_entity():
     docs = [make_doc("a", ("lava", "PERSON"), ("kittens", "PERSON"), ("Kilauea", "LOC"),
                      ("http://www.wagc.com", "PERSON"), ("Twitter @jmetr22b", "PERSON"),
                      ("iPhone", "PRODUCT"), ("Amazon.com", "ORG"), ("XXXX", "PERSON"),
-                     ("X X X", "ORG"), ("XTO Energy", "ORG"))]
+                     ("X X X", "ORG"), ("XTO Energy", "ORG"), ("\x97 UPDATE", "PERSON"),
+                     ("VIDEO", "ORG"))]
     entities, _links = resolve_entities(docs)
     assert sorted(e.name for e in entities) == ["Amazon.com", "Kilauea", "XTO Energy", "iPhone"]
 

@@ -92,14 +92,19 @@ _VOWELS = frozenset("aeiouy")
 
 
 # --------------------------------------------------------------------------- names
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
+#: characters that show nothing: zero-width spaces, a byte-order mark, and control codes (a
+#: page decoded with the wrong code page leaves "\x97", Windows' dash, before "UPDATE")
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
 
 
 #: a web page's controls, in capitals, that the tagger glued to the name after them
 #: ("CLOSE Yu Darvish": a video player's close button)
+_CONTROL_WORDS = (r"(?:CLOSE|ADVERTISEMENT|WATCH|WATCHED|VIDEO|PHOTOS?|SHARE|EMBED|REPLAY"
+                  r"|UPDATES?|ARTICLE|ENDIT)")
+#: one of those controls alone ("UPDATE"), as the tagger sometimes lists it
+_CONTROL_ALONE = re.compile(rf"^{_CONTROL_WORDS}$")
 _PAGE_CONTROL = re.compile(
-    r"^(?:(?:CLOSE|ADVERTISEMENT|WATCH|WATCHED|VIDEO|PHOTOS?|SHARE|EMBED|REPLAY|UPDATES?"
-    r"|ARTICLE|ENDIT)\s+)+(?=[A-Z][a-z])"
+    rf"^(?:{_CONTROL_WORDS}\s+)+(?=[A-Z][a-z])"
     # and a headline's verb the tagger took into the name ("Said Kate", "Meet Kate Gosselin"),
     # as the quote rules drop it (``quotes._NOT_NAME_OPENERS``)
     r"|^(?:Said|Says|Meet|SAID|SAYS|MEET)\s+(?=[A-Z][a-z])")
@@ -244,13 +249,14 @@ _LINK = re.compile(r"https?://|www\.|@\w")  # "Amazon.com" is a name
 def is_junk(text: str) -> bool:
     """Mentions that name nothing: single characters, numbers, month or weekday names (spaCy
     reads the "Mar" of a "(Mar 2)" stamp as a person), bare titles, words with no capital
-    (the tagger's "lava", "kittens", "marijuana": a name is written with one), links, and
-    the wire's "XXXX" placeholder (its "XXXX END OF STORY" line)."""
+    (the tagger's "lava", "kittens", "marijuana": a name is written with one), links, a
+    page's control alone ("UPDATE") and the wire's "XXXX" placeholder (its "XXXX END OF
+    STORY" line)."""
     cleaned = clean_surface(text)
     letters = [c for c in cleaned if c.isalpha()]
     if len(letters) < 2 or not any(c.isupper() for c in letters) or set(letters) == {"X"}:
         return True
-    if _LINK.search(cleaned):
+    if _LINK.search(cleaned) or _CONTROL_ALONE.match(cleaned):
         return True
     bare = _bare(cleaned)
     return bare in _MONTHS_DAYS or bare in TITLES
