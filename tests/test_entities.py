@@ -292,6 +292,9 @@ def test_a_page_control_glued_to_a_name_is_no_part_of_it():
     from newsweave.entities import clean_surface
 
     assert clean_surface("CLOSE Yu Darvish") == "Yu Darvish"
+    # a possessive in lower case before the name; a title in capitals stays
+    assert clean_surface("their Academy Award") == "Academy Award"
+    assert clean_surface("His Holiness") == "His Holiness"
     assert clean_surface("ADVERTISEMENT Pete Davidson") == "Pete Davidson"
     assert clean_surface("\u2022 Johnny Manziel") == "Johnny Manziel"  # a link list's bullet
     # a headline's verb the tagger glued on; a name that is "Said" stays

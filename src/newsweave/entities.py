@@ -124,7 +124,8 @@ _TRAILING_FUNCTION_WORD = re.compile(
 
 def clean_surface(text: str) -> str:
     """A mention as a name: whitespace collapsed, possessive and leading article dropped
-    ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's"),
+    ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's",
+    "their Academy Award"),
     and a page control in capitals or a headline's verb before it ("CLOSE Yu Darvish" → "Yu
     Darvish", "Said Kate" → "Kate")."""
     text = _INVISIBLE.sub("", text)  # a zero-width space or byte-order mark the page left
@@ -135,7 +136,9 @@ def clean_surface(text: str) -> str:
     text = _INNER_POSSESSIVE.sub("", text)  # "Woody Allen’s 1995": the name ends at the 's
     text = _POSSESSIVE.sub("", text).strip()
     text = _TRAILING_FUNCTION_WORD.sub("", text) or text
-    return re.sub(r"^(?:the|The|THE)\s+", "", text)
+    # a leading article, or a possessive in lower case ("their Academy Award"; "His
+    # Holiness" is a title)
+    return re.sub(r"^(?:the|The|THE|his|her|its|their|our|my|your)\s+", "", text)
 
 
 def _bare(token: str) -> str:
