@@ -1135,6 +1135,10 @@ def test_a_speaker_starts_after_the_page_furniture_glued_before_it(quotes_of):
     # a video player's close button before the caption's first word
     button = quotes_of("CLOSE Scientists say they've found evidence of cannibalism at Jamestown.")
     assert [q.speaker for q in button] == ["Scientists"]
+    # furniture inside what the parser took as one sentence ends the statement
+    player = quotes_of("Hungary said the door is currently locked Media playback is unsupported "
+                       "on your device Media caption Christian Fraser on the border fence now.")
+    assert [q.text for q in player] == ["the door is currently locked"]
     # a byline's share button glued to the name: the surname later stands for the name
     byline = quotes_of("Huntsman to skip Nevada debate in protest By Justin Sink - Tweet Jon "
                        "Huntsman announced Friday that he will definitively be boycotting the "

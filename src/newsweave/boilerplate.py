@@ -218,6 +218,22 @@ def without(text: str, ranges: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
+#: page furniture a flattened page leaves inside what the parser took as one sentence, where
+#: no sentence of the story goes on after it: a player's notice, a picture's label, an ad slot
+_INNER_FURNITURE = re.compile(
+    r"\s(?:Media playback is unsupported on your device|Media caption|Image caption"
+    r"|Image copyright|ADVERTISEMENT|Story Continued Below|Continue reading the main story)\b"
+)
+
+
+def inner_furniture(text: str, start: int, end: int) -> int | None:
+    """Where page furniture begins inside ``text[start:end]`` (None if it holds none): a
+    statement ends there ("the door is currently locked Media playback is unsupported on your
+    device Media caption Christian Fraser on ...")."""
+    found = _INNER_FURNITURE.search(text, start, end)
+    return None if found is None else found.start()
+
+
 def leading_furniture(text: str) -> int:
     """Characters of page furniture glued to the front of a sentence, to cut (0 if none);
     repeated markers ("ADVERTISEMENT Story Continued Below ...") are cut together."""

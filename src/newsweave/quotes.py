@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from newsweave.boilerplate import leading_furniture, trim_dateline
+from newsweave.boilerplate import inner_furniture, leading_furniture, trim_dateline
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.entities import TITLES
 from newsweave.errors import InputError
@@ -1974,8 +1974,9 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
         if cue.content is None or cue.speaker is None:
             continue
         start, end = cue.content
-        # a clause mostly in quotation marks stays: it is the attribution's content (a mixed
-        # quote, "that “...”"), and its pieces join it as parts of one attribution
+        end = inner_furniture(text, start, end) or end  # what was said ends at the page's
+        # furniture; a clause mostly in quotation marks stays: it is the attribution's content
+        # (a mixed quote, "that “...”"), and its pieces join it as parts of one attribution
         if end - start < 8 or not _words_outside(text, start, end, pieces):
             continue
         if cue.text == "according to" and _relays(cue, cues, doc):
