@@ -292,6 +292,11 @@ def test_a_page_control_glued_to_a_name_is_no_part_of_it():
     from newsweave.entities import clean_surface
 
     assert clean_surface("CLOSE Yu Darvish") == "Yu Darvish"
+    # a name's possessive, whatever its apostrophe, ends the name
+    assert clean_surface("Julia Roberts‘ half-sister") == "Julia Roberts"
+    assert clean_surface("Jeff Sessions' aide") == "Jeff Sessions"
+    assert clean_surface("Woody Allen’s 1995") == "Woody Allen"
+    assert clean_surface("Nickelodeon Kids' Choice Awards") == "Nickelodeon Kids' Choice Awards"
     # a possessive in lower case before the name; a title in capitals stays
     assert clean_surface("their Academy Award") == "Academy Award"
     assert clean_surface("His Holiness") == "His Holiness"

@@ -69,8 +69,10 @@ _ALIASES = {
     "un": "united nations",
     "eu": "european union",
 }
-_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
-_INNER_POSSESSIVE = re.compile(r"['’]s\s.*$")
+_POSSESSIVE = re.compile(r"(?:['’‘]s|['’‘])$")  # "‘": a page's apostrophe typed the wrong way
+#: a possessive inside the mention: the name ends there ("Woody Allen's 1995", "Julia Roberts'
+#: half-sister"); a plural's before a capital is inside a name ("Kids' Choice Awards")
+_INNER_POSSESSIVE = re.compile(r"(?:['’‘]s\s|(?<=s)['’‘]\s+(?=[a-z])).*$")
 #: lower-case particles inside personal names ("Ludwig van Beethoven", "Osama bin Laden")
 _PARTICLES = frozenset(
     "de da del della der den di do dos du el la le van von bin ibn al ben ter zu".split()
