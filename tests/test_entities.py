@@ -288,10 +288,7 @@ def test_a_word_without_a_capital_or_a_link_is_no_entity():
     assert sorted(e.name for e in entities) == ["Amazon.com", "Kilauea", "XTO Energy", "iPhone"]
 
 
-def test_a_page_control_glued_to_a_name_is_no_part_of_it():
-    from newsweave.entities import clean_surface
-
-    assert clean_surface("CLOSE Yu Darvish") == "Yu Darvish"
+def test_a_possessive_is_no_part_of_a_name():
     # a name's possessive, whatever its apostrophe, ends the name
     assert clean_surface("Julia Roberts‘ half-sister") == "Julia Roberts"
     assert clean_surface("Jeff Sessions' aide") == "Jeff Sessions"
@@ -300,6 +297,12 @@ def test_a_page_control_glued_to_a_name_is_no_part_of_it():
     # a possessive in lower case before the name; a title in capitals stays
     assert clean_surface("their Academy Award") == "Academy Award"
     assert clean_surface("His Holiness") == "His Holiness"
+
+
+def test_a_page_control_glued_to_a_name_is_no_part_of_it():
+    from newsweave.entities import clean_surface
+
+    assert clean_surface("CLOSE Yu Darvish") == "Yu Darvish"
     assert clean_surface("ADVERTISEMENT Pete Davidson") == "Pete Davidson"
     assert clean_surface("\u2022 Johnny Manziel") == "Johnny Manziel"  # a link list's bullet
     # a headline's verb the tagger glued on; a name that is "Said" stays

@@ -513,8 +513,11 @@ class ArticleIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     # the schema says what the validator checks (some character other than whitespace), so a
-    # client or a schema-driven test knows that "\u00a0" alone is refused
-    text: str = Field(min_length=1, description="the article's full text, kept exactly as given",
+    # client or a schema-driven test knows that "\u00a0" alone is refused (as is a text of
+    # wire codes alone, "&QL;", which the description names)
+    text: str = Field(min_length=1, description="the article's full text, stored as given but "
+                      "for a wire archive's SGML codes, read as `newsweave ingest` reads them "
+                      "(\"AT&AMP;T\" is AT&T; a text of codes alone is empty)",
                       json_schema_extra={"pattern": r"\S"})
     id: str | None = Field(default=None, pattern=ID_PATTERN, description="kept as the id")
     title: str | None = Field(default=None, max_length=1000)
