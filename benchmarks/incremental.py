@@ -31,14 +31,14 @@ SOURCE = DATA / "clustering" / "mixed-dev.jsonl"
 
 
 def load(n: int):
-    from newsweave.ingest import clean_title, without_wire_codes
+    from newsweave.ingest import clean_title, without_wire_markup
     from newsweave.models import Article
 
     articles = []
     with SOURCE.open(encoding="utf-8") as fh:
         for line in fh:
             r = json.loads(line)
-            articles.append(Article(id=str(r["id"]), text=without_wire_codes(r["text"]),
+            articles.append(Article(id=str(r["id"]), text=without_wire_markup(r["text"]),
                                     title=clean_title(r.get("title")),
                                     outlet=r.get("outlet"), published=r.get("published"),
                                     url=r.get("url")))

@@ -42,13 +42,13 @@ WORK = Path(".")
 
 
 def _articles():
-    from newsweave.ingest import clean_title, without_wire_codes
+    from newsweave.ingest import clean_title, without_wire_markup
     from newsweave.models import Article
 
     rows = [json.loads(line) for line in DEV.open(encoding="utf-8")]
     # as news arrives: by publication date (undated last), so the last 5% are the newest
     rows.sort(key=lambda r: (r.get("published") is None, r.get("published") or ""))
-    return [Article(id=r["id"], text=without_wire_codes(r["text"]),
+    return [Article(id=r["id"], text=without_wire_markup(r["text"]),
                     title=clean_title(r.get("title")), published=r.get("published"),
                     outlet=r.get("outlet")) for r in rows]
 

@@ -228,14 +228,14 @@ def run_newsweave_cli(
 
 def _to_cluster(raw: dict[str, Any]) -> Any:
     """A newsweave Cluster from a contract cluster dict (``summaries`` never read)."""
-    from newsweave.ingest import clean_title, without_wire_codes
+    from newsweave.ingest import clean_title, without_wire_markup
     from newsweave.models import Article, Cluster
 
     cid = str(raw["id"])
     articles = tuple(
         Article(
             id=str(doc.get("id") or f"{cid}-{i}"),
-            text=without_wire_codes(doc.get("text") or ""),  # as ``newsweave ingest`` reads it
+            text=without_wire_markup(doc.get("text") or ""),  # as ``newsweave ingest`` reads it
             title=clean_title(doc.get("title")),
             outlet=doc.get("source"),
             published=doc.get("date"),

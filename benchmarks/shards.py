@@ -23,7 +23,7 @@ from benchmarks._results import DATA, write_section  # noqa: E402
 from benchmarks.scale import generate  # noqa: E402
 from benchmarks.stories import CachedEmbedder  # noqa: E402
 from newsweave.backfill import group_ordered, group_run  # noqa: E402
-from newsweave.ingest import clean_title, without_wire_codes  # noqa: E402
+from newsweave.ingest import clean_title, without_wire_markup  # noqa: E402
 from newsweave.models import Article  # noqa: E402
 from newsweave.shards import (  # noqa: E402
     agreement,
@@ -36,7 +36,7 @@ from newsweave.shards import (  # noqa: E402
 
 def dev_set(name: str) -> tuple[list[Article], dict[str, str]]:
     rows = [json.loads(line) for line in (DATA / "clustering" / f"{name}.jsonl").open()]
-    arts = [Article(id=r["id"], text=without_wire_codes(r["text"]),
+    arts = [Article(id=r["id"], text=without_wire_markup(r["text"]),
                     title=clean_title(r.get("title")), published=r.get("published"),
                     outlet=r.get("outlet")) for r in rows]
     order = sorted(range(len(arts)), key=lambda i: (arts[i].published is None,

@@ -47,7 +47,7 @@ from newsweave.group import (  # noqa: E402
     group_articles,
     story_id_for,
 )
-from newsweave.ingest import clean_title, without_wire_codes  # noqa: E402
+from newsweave.ingest import clean_title, without_wire_markup  # noqa: E402
 from newsweave.models import Article  # noqa: E402
 from newsweave.settings import GroupSettings  # noqa: E402
 
@@ -64,7 +64,7 @@ def load(name: str) -> tuple[list[Article], dict[str, str]]:
         for line in fh:
             row = json.loads(line)
             articles.append(Article(  # text and title as ``newsweave ingest`` stores them
-                id=row["id"], text=without_wire_codes(row["text"]),
+                id=row["id"], text=without_wire_markup(row["text"]),
                 title=clean_title(row.get("title")),
                 outlet=row.get("outlet"), published=row.get("published"), url=row.get("url"),
             ))

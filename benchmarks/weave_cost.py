@@ -18,11 +18,11 @@ from benchmarks.rouge_eval import load_clusters  # noqa: E402
 
 
 def _cluster(raw):
-    from newsweave.ingest import clean_title, without_wire_codes
+    from newsweave.ingest import clean_title, without_wire_markup
     from newsweave.models import Article, Cluster
 
     arts = tuple(
-        Article(id=str(d.get("id") or f"{raw['id']}-{i}"), text=without_wire_codes(d["text"]),
+        Article(id=str(d.get("id") or f"{raw['id']}-{i}"), text=without_wire_markup(d["text"]),
                 title=clean_title(d.get("title")),
                 outlet=d.get("source"), published=d.get("date"))
         for i, d in enumerate(raw["docs"])

@@ -20,7 +20,9 @@ from newsweave.ingest import (
     parse_html,
     parse_text,
     read_articles,
+    without_editor_notes,
     without_wire_codes,
+    without_wire_markup,
 )
 from newsweave.models import Article, Cluster
 
@@ -222,6 +224,51 @@ def test_jsonl_keeps_ids_and_fields_and_hashes_missing_ids(tmp_path):
 )
 def test_without_wire_codes(raw, clean):
     assert without_wire_codes(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        # the cut marks of the NYT service, inline (DUC 2003) and as paragraphs (DUC 2006)
+        ('as they dictate." (STORY CAN END HERE. OPTIONAL MATERIAL FOLLOWS) In another step',
+         'as they dictate." In another step'),
+        ("don't exist.\" (STORY CAN END HERE _ OPTIONAL MATERIAL FOLLOWS) nn The United",
+         "don't exist.\" The United"),
+        ("He left.\n\n<ANNOTATION> (STORY CAN END HERE. OPTIONAL MATERIAL FOLLOWS) "
+         "</ANNOTATION>\n\nnn\n\nThe Reeves had", "He left.\n\nThe Reeves had"),
+        ("One.\n\n(BEGIN OPTIONAL TRIM)\n\nTwo.\n\n(END OPTIONAL TRIM)\n\nOPTIONAL TRIM "
+         "FOLLOWS\n\nThree.", "One.\n\nTwo.\n\nThree."),
+        ("the future.''\n\nXXXX END OF STORY", "the future.''"),
+        ("Last words.\n\nENDIT\n", "Last words."),
+        ("Mail. (EDITORS: Please note that this article is NOT available in Canada.)",
+         "Mail."),
+        # a writer's own words stay: lower case, other capitals in parentheses, a name "Nn"
+        ("An optional trim (AP) of the (USSTRATCOM) budget; Nn and nnn stay.",
+         "An optional trim (AP) of the (USSTRATCOM) budget; Nn and nnn stay."),
+        ("no notes  here \n", "no notes  here \n"),
+    ],
+)
+def test_without_editor_notes(raw, clean):
+    assert without_editor_notes(raw) == clean
+
+
+def test_wire_markup_reads_codes_then_notes():
+    assert without_wire_markup("He said. &QL; XXXX END OF STORY &QL;") == "He said."
+    assert without_wire_markup("AT&AMP;T rose.") == without_wire_codes("AT&AMP;T rose.")
+
+
+def test_records_and_text_files_lose_editor_notes(tmp_path):
+    path = _jsonl(tmp_path / "a.jsonl", [
+        {"id": "a", "text": "Rates rose. (STORY CAN END HERE. OPTIONAL MATERIAL FOLLOWS) "
+                            "Banks fell.\n\nENDIT"},
+        {"id": "b", "text": "(BEGIN OPTIONAL TRIM)"},
+    ])
+    errors = []
+    items = list(iter_articles([path], on_error=errors.append))
+    assert [(a.id, a.text) for a in items] == [("a", "Rates rose. Banks fell.")]
+    assert len(errors) == 1 and "a.jsonl:2" in str(errors[0])
+    article = parse_text("A title\n\nRates rose.\n\nXXXX END OF STORY\n", None)
+    assert article.text == "Rates rose."
 
 
 def test_records_clusters_and_text_files_lose_wire_codes(tmp_path):

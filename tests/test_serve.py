@@ -317,7 +317,8 @@ def test_post_article_adds_and_groups(client: TestClient, store: Store) -> None:
 
 
 def test_post_article_reads_wire_codes_as_ingest_does(client: TestClient, store: Store) -> None:
-    article = {"text": "AT&AMP;T said on Thursday it would appeal. &QL;", "title": "&HT;"}
+    article = {"text": "AT&AMP;T said on Thursday it would appeal. &QL; XXXX END OF STORY",
+               "title": "&HT;"}
     r = client.post("/api/articles", json=article, headers=auth())
     assert r.status_code == 202
     stored = store.get_article(r.json()["id"])

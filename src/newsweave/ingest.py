@@ -13,12 +13,15 @@ Formats, chosen by extension (``.xml`` and extension-less files are sniffed):
 citations) indexes ``Article.text`` exactly as this module returns it, so the rules are fixed
 here, once:
 
-* JSONL and cluster records: the ``text`` field as given, but for the SGML codes of wire
-  archives (:func:`without_wire_codes`: "AT&AMP;T" is AT&T, a quad such as "&QL;" is a
-  paragraph break, another typesetting code goes with the spaces around it); validated to
-  hold some non-space character. Their metadata fields are taken as given too (dates
-  normalised to ``YYYY-MM-DD``, wire codes out of titles); nothing is inferred from the text.
-* Plain-text files: wire codes removed as for records, line endings normalised to ``\\n``,
+* JSONL and cluster records: the ``text`` field as given, but for the markup of wire
+  archives (:func:`without_wire_markup`): their SGML codes ("AT&AMP;T" is AT&T, a quad such
+  as "&QL;" is a paragraph break, another typesetting code goes with the spaces around it)
+  and their notes to editors ("(STORY CAN END HERE. OPTIONAL MATERIAL FOLLOWS)", "(BEGIN
+  OPTIONAL TRIM)", "XXXX END OF STORY", "ENDIT", "nn" paragraph marks, <ANNOTATION> tags);
+  validated to hold some non-space character. Their metadata fields are taken as given too
+  (dates normalised to ``YYYY-MM-DD``, wire codes out of titles); nothing is inferred from
+  the text.
+* Plain-text files: wire markup removed as for records, line endings normalised to ``\\n``,
   trailing spaces of each line dropped, runs of blank lines collapsed to one blank line (a
   paragraph break), and the *header* removed:
   a leading ``date YYYY-MM-DD`` marker, ``Updated: ...`` / ``Published: ...`` stamp lines among
@@ -314,9 +317,46 @@ def without_wire_codes(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
+#: Wire archives' notes to editors, which are no part of the story: where it may be cut
+#: ("(STORY CAN END HERE. OPTIONAL MATERIAL FOLLOWS)", "(BEGIN OPTIONAL TRIM)"), where it
+#: ends ("XXXX END OF STORY", "ENDIT"), the <ANNOTATION> tags the LDC put around such notes,
+#: the NYT service's "nn" paragraph marks, and terms of use addressed "(EDITORS: ...)". All
+#: capitals and fixed words, so a writer's own "optional" or "(AP)" never matches.
+_NOTE_HINT = re.compile(r"OPTIONAL|END OF STORY|ENDIT|ANNOTATION>|\(EDITORS?:"
+                        r"|(?<![\w'-])nn(?![\w'-])|^[ \t]*X{3,}[ \t]*$", re.M)
+_NOTE_IN_PARENS = re.compile(
+    r"[ \t]*\((?=[^()a-z\n]*(?:OPTIONAL|STORY CAN END))[^()a-z\n]{4,80}\)")
+_EDITORS_NOTE = re.compile(r"[ \t]*\(EDITORS?:[^()\n]{0,400}\)")
+_ANNOTATION_TAG = re.compile(r"[ \t]*</?ANNOTATION>")
+_NOTE_LINE = re.compile(
+    r"^[ \t]*(?:X{3,}(?:[ \t]*END OF STORY)?|END OF STORY|ENDIT|nn"
+    r"|(?:(?:BEGIN|END|FIRST|SECOND|THIRD)[ \t]+)?OPTIONAL[ \t]+(?:TRIM|MATERIAL)"
+    r"(?:[ \t]+(?:FOLLOWS|BEGINS|ENDS))?)[ \t]*$", re.M)
+#: "nn" inside a paragraph: only between a sentence's end and the next one's capital
+_INLINE_NN = re.compile(r"(?<=[.!?)\"'] )nn(?: (?=[A-Z`\"'‘“])|[ \t]*$)", re.M)
+
+
+def without_editor_notes(text: str) -> str:
+    """``text`` without the wire archives' notes to editors (``_NOTE_HINT``). Left in, "(STORY
+    CAN END HERE." was read as a sentence and "OPTIONAL MATERIAL FOLLOWS) The ..." glued to
+    the next one, and "XXXX END OF STORY" or "nn" came out as names."""
+    if not _NOTE_HINT.search(text):
+        return text
+    for pattern in (_NOTE_IN_PARENS, _EDITORS_NOTE, _ANNOTATION_TAG, _NOTE_LINE, _INLINE_NN):
+        text = pattern.sub("", text)
+    lines = [line.rstrip(" \t") for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def without_wire_markup(text: str) -> str:
+    """What ingest stores of a text: without the wire archives' SGML codes
+    (``without_wire_codes``) and notes to editors (``without_editor_notes``)."""
+    return without_editor_notes(without_wire_codes(text))
+
+
 def clean_title(title: str | None) -> str | None:
-    """A record's title without wire codes; None when nothing else was there ("&HT;")."""
-    cleaned = title and without_wire_codes(title)
+    """A record's title without wire markup; None when nothing else was there ("&HT;")."""
+    cleaned = title and without_wire_markup(title)
     return title if cleaned == title else " ".join(cleaned.split()) or None
 
 
@@ -442,7 +482,7 @@ def parse_text(raw: str, path: str | None = None) -> Article:
     """One plain-text article (the conventions are in the module docstring).
 
     Raises InputError when nothing but a header is there."""
-    text = _tidy_lines(without_wire_codes(raw.lstrip("\ufeff")))
+    text = _tidy_lines(without_wire_markup(raw.lstrip("\ufeff")))
     marker_date: date | None = None
     marker = _MARKER.match(text)
     if marker:
@@ -835,7 +875,7 @@ def _article_from_record(record: Any, path: Path, line: int) -> Article:
     if not isinstance(text, str):
         raise InputError('"text" must be a string', path, line)
     _check_text(text, path, line)
-    text = without_wire_codes(text)
+    text = without_wire_markup(text)
     if not text.strip():
         raise InputError("article has no text", path, line)
     published = _optional_str(record, "published", path, line)
@@ -1308,7 +1348,7 @@ def _cluster_doc(doc: Any, index: int, path: Path, line: int) -> Article | None:
         validate.check_text(text)
     except validate.LimitError as exc:
         raise InputError(f"document {index + 1}: {exc}", path, line) from None
-    text = without_wire_codes(text)
+    text = without_wire_markup(text)
     if not text.strip():
         return None
     date_value = doc.get("date")

@@ -516,8 +516,9 @@ class ArticleIn(BaseModel):
     # client or a schema-driven test knows that "\u00a0" alone is refused (as is a text of
     # wire codes alone, "&QL;", which the description names)
     text: str = Field(min_length=1, description="the article's full text, stored as given but "
-                      "for a wire archive's SGML codes, read as `newsweave ingest` reads them "
-                      "(\"AT&AMP;T\" is AT&T; a text of codes alone is empty)",
+                      "for a wire archive's SGML codes and notes to editors, read as `newsweave "
+                      "ingest` reads them (\"AT&AMP;T\" is AT&T, \"(BEGIN OPTIONAL TRIM)\" "
+                      "goes; a text of codes alone is empty)",
                       json_schema_extra={"pattern": r"\S"})
     id: str | None = Field(default=None, pattern=ID_PATTERN, description="kept as the id")
     title: str | None = Field(default=None, max_length=1000)
@@ -560,10 +561,10 @@ class ArticleIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _has_text(cls, value: str) -> str:
-        """The text as ``newsweave ingest`` stores a record's (wire codes read), not empty."""
-        from newsweave.ingest import without_wire_codes
+        """The text as ``newsweave ingest`` stores a record's (wire markup read), not empty."""
+        from newsweave.ingest import without_wire_markup
 
-        value = without_wire_codes(value)
+        value = without_wire_markup(value)
         if not value.strip():
             raise ValueError("text is empty")
         return value
