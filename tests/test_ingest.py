@@ -236,6 +236,8 @@ def test_without_wire_codes(raw, clean):
          "don't exist.\" The United"),
         ("He left.\n\n<ANNOTATION> (STORY CAN END HERE. OPTIONAL MATERIAL FOLLOWS) "
          "</ANNOTATION>\n\nnn\n\nThe Reeves had", "He left.\n\nThe Reeves had"),
+        ("some would not.\n\n(Story can end here; Optional add follows.)\n\nFor more",
+         "some would not.\n\nFor more"),
         ("One.\n\n(BEGIN OPTIONAL TRIM)\n\nTwo.\n\n(END OPTIONAL TRIM)\n\nOPTIONAL TRIM "
          "FOLLOWS\n\nThree.", "One.\n\nTwo.\n\nThree."),
         ("the future.''\n\nXXXX END OF STORY", "the future.''"),
@@ -243,8 +245,8 @@ def test_without_wire_codes(raw, clean):
         ("Mail. (EDITORS: Please note that this article is NOT available in Canada.)",
          "Mail."),
         # a writer's own words stay: lower case, other capitals in parentheses, a name "Nn"
-        ("An optional trim (AP) of the (USSTRATCOM) budget; Nn and nnn stay.",
-         "An optional trim (AP) of the (USSTRATCOM) budget; Nn and nnn stay."),
+        ("An optional trim (AP) of the (USSTRATCOM) budget (optional) (OPTIONALLY); Nn, nnn.",
+         "An optional trim (AP) of the (USSTRATCOM) budget (optional) (OPTIONALLY); Nn, nnn."),
         ("no notes  here \n", "no notes  here \n"),
     ],
 )

@@ -318,14 +318,17 @@ def without_wire_codes(text: str) -> str:
 
 
 #: Wire archives' notes to editors, which are no part of the story: where it may be cut
-#: ("(STORY CAN END HERE. OPTIONAL MATERIAL FOLLOWS)", "(BEGIN OPTIONAL TRIM)"), where it
+#: ("(STORY CAN END HERE. OPTIONAL MATERIAL FOLLOWS)", "(Story can end here. Optional add
+#: follows.)", "(BEGIN OPTIONAL TRIM)"), where it
 #: ends ("XXXX END OF STORY", "ENDIT"), the <ANNOTATION> tags the LDC put around such notes,
-#: the NYT service's "nn" paragraph marks, and terms of use addressed "(EDITORS: ...)". All
-#: capitals and fixed words, so a writer's own "optional" or "(AP)" never matches.
-_NOTE_HINT = re.compile(r"OPTIONAL|END OF STORY|ENDIT|ANNOTATION>|\(EDITORS?:"
+#: the NYT service's "nn" paragraph marks, and terms of use addressed "(EDITORS: ...)". Fixed
+#: words that open the parenthesis or fill the line, so a writer's "(optional)" or "(AP)"
+#: never matches.
+_NOTE_HINT = re.compile(r"OPTIONAL|(?i:story can end)|END OF STORY|ENDIT|ANNOTATION>|\(EDITORS?:"
                         r"|(?<![\w'-])nn(?![\w'-])|^[ \t]*X{3,}[ \t]*$", re.M)
 _NOTE_IN_PARENS = re.compile(
-    r"[ \t]*\((?=[^()a-z\n]*(?:OPTIONAL|STORY CAN END))[^()a-z\n]{4,80}\)")
+    r"[ \t]*\((?:(?i:story can end here)|(?:(?:BEGIN|END|FIRST|SECOND|THIRD)[ \t]+)?"
+    r"OPTIONAL[ \t])[^()\n]{0,80}\)")
 _EDITORS_NOTE = re.compile(r"[ \t]*\(EDITORS?:[^()\n]{0,400}\)")
 _ANNOTATION_TAG = re.compile(r"[ \t]*</?ANNOTATION>")
 _NOTE_LINE = re.compile(
@@ -339,7 +342,7 @@ _INLINE_NN = re.compile(r"(?<=[.!?)\"'] )nn(?: (?=[A-Z`\"'‘“])|[ \t]*$)", re
 def without_editor_notes(text: str) -> str:
     """``text`` without the wire archives' notes to editors (``_NOTE_HINT``). Left in, "(STORY
     CAN END HERE." was read as a sentence and "OPTIONAL MATERIAL FOLLOWS) The ..." glued to
-    the next one, and "XXXX END OF STORY" or "nn" came out as names."""
+    the next one, and "STORY CAN END" was listed as an organisation."""
     if not _NOTE_HINT.search(text):
         return text
     for pattern in (_NOTE_IN_PARENS, _EDITORS_NOTE, _ANNOTATION_TAG, _NOTE_LINE, _INLINE_NN):
