@@ -12,6 +12,7 @@ from newsweave.entities import (
     entity_for_span,
     fold,
     given_names_compatible,
+    is_junk,
     name_tokens,
     resolve_entities,
     thing_key,
@@ -42,6 +43,35 @@ def test_clean_surface_strips_possessives_and_articles():
     assert clean_surface("Sessions’") == "Sessions"
     assert clean_surface("the Federal Bureau of Investigation") == "Federal Bureau of Investigation"
     assert clean_surface("Alex Weingarten\ufeff") == "Alex Weingarten"  # a page's BOM
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("Gary” Thomas", "Gary Thomas"),  # "“Miner Gary” Thomas": the nickname's closing mark
+        ('The New National Campaign "Pledge', "New National Campaign"),  # a slogan's opening
+        ("National Music Publishers' Association “Celebration of the American Songwriter",
+         "National Music Publishers' Association"),
+        ("a ‘Competitive Renewable Energy Zone", "Competitive Renewable Energy Zone"),
+        ("another National Institute of Drug Abuse", "National Institute of Drug Abuse"),
+        ("an Associated Press", "Associated Press"),
+        # a nickname in its marks, an apostrophe, a capital article stay
+        ("Ivan L. “Chip” Frederick", "Ivan L. “Chip” Frederick"),
+        ("Debra D’Agostino", "Debra D’Agostino"),
+        ("A Tribe Called Quest", "A Tribe Called Quest"),
+    ],
+)
+def test_clean_surface_drops_a_stray_quotation_mark_and_lower_case_articles(written, name):
+    assert clean_surface(written) == name
+
+
+@pytest.mark.parametrize(
+    ("written", "junk"),
+    [("TX 76101", True), ("Texas 77210", True), ("P.O. Box 4260", True),
+     ("Boeing 747", False), ("Windows 2000", False), ("Apollo 11", False)],
+)
+def test_a_postal_code_or_box_is_no_entity(written, junk):
+    assert is_junk(written) is junk
 
 
 @pytest.mark.parametrize(

@@ -124,6 +124,29 @@ _TRAILING_FUNCTION_WORD = re.compile(
     r"(?:\s+(?:of|and|the|for|at|in|on|to|with|from|by|or|a|an))+$")
 
 
+#: a quotation mark the tagger took into a name without its partner (``_without_stray_quote``)
+_DOUBLE_MARKS = '"“”'
+
+
+def _without_stray_quote(text: str) -> str:
+    """A name without a quotation mark whose partner is outside it: an opening mark ends the
+    name ("The New National Campaign “Pledge" is the campaign, not its slogan's first word),
+    a closing one goes ("“Miner Gary” Thomas" was tagged "Gary” Thomas")."""
+    doubles = [i for i, c in enumerate(text) if c in _DOUBLE_MARKS]
+    singles = [i for i, c in enumerate(text) if c == "‘"]
+    if len(doubles) == 1 and not singles:
+        at = doubles[0]
+    elif len(singles) == 1 and not doubles and "’" not in text[singles[0]:]:
+        at = singles[0]
+    else:
+        return text
+    opening = text[at] in "“‘" or (text[at] == '"' and (at == 0 or text[at - 1] == " "))
+    before = text[:at].rstrip()
+    if opening and any(c.isupper() for c in before):
+        return before
+    return (before + " " + text[at + 1:].lstrip() if opening else before + text[at + 1:]).strip()
+
+
 def clean_surface(text: str) -> str:
     """A mention as a name: whitespace collapsed, possessive and leading article dropped
     ("the Federal Bureau of Investigation" → "Federal Bureau of Investigation", "Trump's",
@@ -132,15 +155,16 @@ def clean_surface(text: str) -> str:
     Darvish", "Said Kate" → "Kate")."""
     text = _INVISIBLE.sub("", text)  # a zero-width space or byte-order mark the page left
     text = " ".join(text.split()).strip(' ,;:"“”()[]•·|»\\')  # and a link list's bullet
+    text = _without_stray_quote(text)
     text = _PAGE_CONTROL.sub("", _FURNITURE.sub("", text))
     cut = leading_furniture(text)  # as the summary cuts it: "Story Continued Below X"
     text = text[cut:].lstrip() if 0 < cut < len(text) else text
     text = _INNER_POSSESSIVE.sub("", text)  # "Woody Allen’s 1995": the name ends at the 's
     text = _POSSESSIVE.sub("", text).strip()
     text = _TRAILING_FUNCTION_WORD.sub("", text) or text
-    # a leading article, or a possessive in lower case ("their Academy Award"; "His
-    # Holiness" is a title)
-    return re.sub(r"^(?:the|The|THE|his|her|its|their|our|my|your)\s+", "", text)
+    # a leading article, or a possessive in lower case ("their Academy Award", "another
+    # National Institute of Drug Abuse"; "His Holiness" and "A Tribe Called Quest" keep theirs)
+    return re.sub(r"^(?:the|The|THE|his|her|its|their|our|my|your|an?|another)\s+", "", text)
 
 
 def _bare(token: str) -> str:
@@ -249,19 +273,22 @@ def thing_key(name: str) -> str:
 
 #: a web address or handle the tagger took for a name
 _LINK = re.compile(r"https?://|www\.|@\w")  # "Amazon.com" is a name
+#: a postal address's state and ZIP code, or a post-office box ("TX 76101", "Texas 77210",
+#: "P.O. Box 1413"), which the tagger reads as a place or an organisation
+_POSTAL = re.compile(r"^(?:P\.?\s?O\.?\s+Box\s+\d+|(?:[A-Z]{2}|[A-Z][a-z]+)\s+\d{5}(?:-\d{4})?)$")
 
 
 def is_junk(text: str) -> bool:
     """Mentions that name nothing: single characters, numbers, month or weekday names (spaCy
     reads the "Mar" of a "(Mar 2)" stamp as a person), bare titles, words with no capital
     (the tagger's "lava", "kittens", "marijuana": a name is written with one), links, a
-    page's control alone ("UPDATE") and the wire's "XXXX" placeholder (its "XXXX END OF
-    STORY" line)."""
+    page's control alone ("UPDATE"), the wire's "XXXX" placeholder (its "XXXX END OF
+    STORY" line) and a postal address's ZIP code or box ("TX 76101")."""
     cleaned = clean_surface(text)
     letters = [c for c in cleaned if c.isalpha()]
     if len(letters) < 2 or not any(c.isupper() for c in letters) or set(letters) == {"X"}:
         return True
-    if _LINK.search(cleaned) or _CONTROL_ALONE.match(cleaned):
+    if _LINK.search(cleaned) or _CONTROL_ALONE.match(cleaned) or _POSTAL.match(cleaned):
         return True
     bare = _bare(cleaned)
     return bare in _MONTHS_DAYS or bare in TITLES
