@@ -79,3 +79,15 @@ def test_weave_leaves_out_an_article_over_the_limits() -> None:
     assert len(refused) == 1 and "bad" in str(refused[0])
     with pytest.raises(InputError, match="bad"):
         weave_articles([good, bad])
+
+
+def test_wire_markup_reads_long_runs_of_spaces_once() -> None:
+    """A run of spaces next to no code or note is scanned once: the patterns that take the
+    spaces before what they drop were quadratic in such a run (100,000 spaces: minutes)."""
+    from newsweave.ingest import without_wire_markup
+
+    text = "AT&AMP;T (EDITORS: OPTIONAL <ANNOTATION" + " \t" * 50_000 + "x &UR; y."
+    started = time.monotonic()
+    out = without_wire_markup(text)
+    assert time.monotonic() - started < 10
+    assert out.startswith("AT&T (EDITORS: OPTIONAL <ANNOTATION") and out.endswith("x y.")

@@ -284,7 +284,9 @@ def _tidy_lines(text: str) -> str:
 #: credit, a heading; the others ("&UR;", "&LR;", "&HT;" a tab...) sit inside a line.
 _WIRE_CHARS = {"&AMP;": "&", "&LT;": "<", "&GT;": ">"}
 _WIRE_CHAR = re.compile("|".join(_WIRE_CHARS))
-_WIRE_CODE = re.compile(r"[ \t]*(?:&[A-Z]{2};[ \t]*)+")
+#: each pattern that takes the spaces before what it drops starts only where a run of
+#: spaces starts (the lookbehind), so a long run is scanned once, not once per space
+_WIRE_CODE = re.compile(r"(?<![ \t])[ \t]*(?:&[A-Z]{2};[ \t]*)+")
 _QUAD = re.compile(r"&Q[LCR];")
 #: A scrape that escaped "&amp;" twice leaves "AT&T;", "H&M;", "R&B;": no entity is one
 #: letter long, so the ";" after one is the scrape's, not the writer's.
@@ -327,10 +329,10 @@ def without_wire_codes(text: str) -> str:
 _NOTE_HINT = re.compile(r"OPTIONAL|(?i:story can end)|END OF STORY|ENDIT|ANNOTATION>|\(EDITORS?:"
                         r"|(?<![\w'-])nn(?![\w'-])|^[ \t]*X{3,}[ \t]*$", re.M)
 _NOTE_IN_PARENS = re.compile(
-    r"[ \t]*\((?:(?i:story can end here)|(?:(?:BEGIN|END|FIRST|SECOND|THIRD)[ \t]+)?"
+    r"(?<![ \t])[ \t]*\((?:(?i:story can end here)|(?:(?:BEGIN|END|FIRST|SECOND|THIRD)[ \t]+)?"
     r"OPTIONAL[ \t])[^()\n]{0,80}\)")
-_EDITORS_NOTE = re.compile(r"[ \t]*\(EDITORS?:[^()\n]{0,400}\)")
-_ANNOTATION_TAG = re.compile(r"[ \t]*</?ANNOTATION>")
+_EDITORS_NOTE = re.compile(r"(?<![ \t])[ \t]*\(EDITORS?:[^()\n]{0,400}\)")
+_ANNOTATION_TAG = re.compile(r"(?<![ \t])[ \t]*</?ANNOTATION>")
 _NOTE_LINE = re.compile(
     r"^[ \t]*(?:X{3,}(?:[ \t]*END OF STORY)?|END OF STORY|ENDIT|nn"
     r"|(?:(?:BEGIN|END|FIRST|SECOND|THIRD)[ \t]+)?OPTIONAL[ \t]+(?:TRIM|MATERIAL)"
