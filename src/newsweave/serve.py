@@ -167,12 +167,20 @@ _ABBREVIATION_RE = re.compile(
 )
 
 
+#: characters before a stop in which an abbreviation is looked for: the longest listed one
+#: ("Sept.") or a run of initials ("U.S.A.") fits well inside it
+_ABBREVIATION_REACH = 40
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Rough sentence boundaries (enough to find a cited sentence, not to summarise): a stop
     before white space, unless it ends an abbreviation ("U.S.", "Mr."), or a line break."""
     cuts, start = [], 0
     for m in _BREAK_RE.finditer(text):
-        if m.group() != "\n" and _ABBREVIATION_RE.search(text, 0, m.end()):
+        # the abbreviation is read in the few characters before the stop, not from the text's
+        # start: searching the whole prefix at every stop made a long text quadratic
+        if m.group() != "\n" and _ABBREVIATION_RE.search(
+                text, max(0, m.end() - _ABBREVIATION_REACH), m.end()):
             continue
         cuts.append((start, m.end()))
         start = m.end()
