@@ -989,7 +989,7 @@ def _according_content(token, sent) -> tuple[int, int]:
     """The statement an "according to X" phrase attributes: its sentence minus the phrase."""
     doc = token.doc
     phrase_start = token.left_edge.i
-    phrase_end = max(t.i for t in token.subtree) + 1
+    phrase_end = token.right_edge.i + 1  # not max(subtree): a chain of phrases was quadratic
     text = _text_of(doc)
     before = _strip_span(text, sent.start_char, doc[phrase_start].idx, _EDGE_PUNCT)
     after_char = doc[phrase_end].idx if phrase_end < len(doc) else len(text)
