@@ -116,6 +116,13 @@ def _article_lines(rng: random.Random) -> Iterator[tuple[str, str, str]]:
     # one capitalised "word" of 50k letters: a caption's "Name, left," scan was quadratic
     # on it (5 s per sentence before stop 47 bounded the name)
     yield "regex-trap", "one-long-word", json.dumps({"text": SENT + " " + "A" * 50_000 + "."})
+    # a wire code beside a long run of spaces: the wire markup's patterns tried the run once
+    # per space (minutes before stop 53)
+    yield "regex-trap", "wire-spaces", json.dumps({"text": SENT + " &UR; OPTIONAL (" + " " * 200_000
+                                                   + "x &LR; y."})
+    # a chain of "according to" phrases: each phrase's end was a walk over all that followed
+    # (about a minute for 32,000 characters before stop 53)
+    yield "regex-trap", "according-chain", json.dumps({"text": "according to " * 5_000})
 
 
 #: Pieces the random mutator splices into a valid record: each has broken some reader once.
