@@ -113,3 +113,13 @@ def test_a_chain_of_according_to_phrases_stays_linear() -> None:
     started = time.monotonic()
     extract_quotes(doc)
     assert time.monotonic() - started < 10
+
+
+def test_many_names_and_speakers_stay_linear() -> None:
+    """A short name was looked up among every earlier name, and every person mention tested
+    against every speech cue: 50,000 characters of "Smith, who said that Jones, " took 9 s
+    in the quote finder alone."""
+    (doc,) = parse_texts(["Smith, who said that Jones, " * 5_400])  # 151,200 characters
+    started = time.monotonic()
+    extract_quotes(doc)
+    assert time.monotonic() - started < 10

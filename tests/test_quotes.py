@@ -1558,3 +1558,15 @@ def test_a_headline_may_name_a_person_by_surname_first(nlp):
     entities, _ = resolve_entities(documents)
     speakers = {q.speaker for q in group_quotes(documents, entities)}
     assert "Jon Huntsman" in speakers and "Huntsman" not in speakers
+
+
+def test_full_name_is_the_nearest_earlier_longer_name_ending_with_it():
+    from newsweave.quotes import full_name, full_names
+
+    names = [(0, "The Washington Post"), (40, "New York Post"), (90, "Post")]
+    index = full_names(names)
+    assert full_name("Post", 60, names, index) == "New York Post"
+    assert full_name("the Post", 30, names) == "Washington Post"  # no index: built here
+    assert full_name("Post", 0, names, index) == "Post"  # nothing earlier
+    assert full_name("Herald", 60, names, index) == "Herald"
+    assert full_name("New York", 60, names, index) == "New York"  # two words: kept

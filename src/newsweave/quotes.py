@@ -1344,14 +1344,18 @@ def _furniture_spans(doc) -> list[tuple[int, int]]:
 def mark_speakers(persons: Sequence[PersonMention], cues: Sequence[Cue]) -> list[PersonMention]:
     """Flag the person mentions that are a speech cue's source: the likeliest antecedent of
     a later "he said" is the last one who spoke (reporters keep the speaker as the topic)."""
-    spans = [
+    spans = sorted(
         (c.speaker.start, c.speaker.end) for c in cues
         if c.speaker is not None and not c.speaker.pronoun
-    ]
-    return [
-        replace(p, speaker=True) if any(s < p.end and p.start < e for s, e in spans) else p
-        for p in persons
-    ]
+    )
+    starts = [s for s, _e in spans]
+    reach = list(itertools.accumulate((e for _s, e in spans), max))  # furthest end so far
+
+    def overlapped(p: PersonMention) -> bool:  # any span with s < p.end and p.start < e
+        before = bisect.bisect_left(starts, p.end)
+        return before > 0 and reach[before - 1] > p.start
+
+    return [replace(p, speaker=True) if overlapped(p) else p for p in persons]
 
 
 #: how far back (characters) the last speaker, else a subject, is preferred over a nearer
@@ -1445,6 +1449,7 @@ class SpeakerResolver:
         #: each prefix's furthest end: whether any earlier span reaches past an offset
         self._reported_ends = list(itertools.accumulate((b for _a, b in self.reported), max))
         self.names = names
+        self._full_names = full_names(names)
         self.groups = groups
         self.described = sorted(described, key=lambda d: d.start)
         self.layout = layout
@@ -1500,9 +1505,10 @@ class SpeakerResolver:
         if speaker is None:
             return None
         if speaker.parts:  # each of coordinated sources: "Grassley and Leahy" in full
-            return _joined([full_name(p, speaker.start, self.names) for p in speaker.parts])
+            return _joined([full_name(p, speaker.start, self.names, self._full_names)
+                            for p in speaker.parts])
         if not speaker.pronoun:
-            return full_name(speaker.text, speaker.start, self.names)
+            return full_name(speaker.text, speaker.start, self.names, self._full_names)
         gender = pronoun_gender(speaker.text)
         if gender is not None:
             if speaker.start not in self._done:
@@ -1751,18 +1757,36 @@ def _bare(name: str) -> list[str]:
     return words
 
 
-def full_name(written: str, offset: int, names: Sequence[tuple[int, str]]) -> str:
+#: last word -> (starts, full names) of an article's names of two words or more, in text
+#: order: what ``full_name`` looks a short form up in
+FullNames = dict[str, tuple[list[int], list[str]]]
+
+
+def full_names(names: Sequence[tuple[int, str]]) -> FullNames:
+    """The lookup ``full_name`` needs, built once per article (scanning every earlier name
+    for every short form made an article of many names quadratic)."""
+    index: FullNames = {}
+    for start, name in sorted(names):
+        full = _bare(name)
+        if len(full) > 1:
+            starts, fulls = index.setdefault(full[-1], ([], []))
+            starts.append(start)
+            fulls.append(" ".join(full))
+    return index
+
+
+def full_name(written: str, offset: int, names: Sequence[tuple[int, str]],
+              index: FullNames | None = None) -> str:
     """A one-word name ("Post", "the Post") stands for the nearest earlier longer name of
     the article that ends with it ("Washington Post"): a short form refers back to the full
-    form a reader has already seen, as a surname does to the full name."""
+    form a reader has already seen, as a surname does to the full name. ``index``:
+    ``full_names(names)``, when the caller looks up many."""
     words = _bare(written)
     if len(words) != 1 or not words[0][:1].isupper():
         return written
-    for _start, name in reversed([n for n in names if n[0] < offset]):
-        full = _bare(name)
-        if len(full) > 1 and full[-1] == words[0]:
-            return " ".join(full)
-    return written
+    starts, fulls = (index if index is not None else full_names(names)).get(words[0], ([], []))
+    before = bisect.bisect_left(starts, offset)
+    return fulls[before - 1] if before else written
 
 
 #: lines after the first that may still open with a dateline: a headline (and a byline)
