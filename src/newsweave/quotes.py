@@ -1593,9 +1593,16 @@ def speaker_resolver(doc, text: str, inside, cues: Sequence[Cue]) -> SpeakerReso
         persons = [replace(p, speaker=True) if n in apposed else p
                    for n, p in enumerate(persons)]
     layout = Layout([s.start_char for s in doc.sents], [p[0] for p in paragraphs(text)])
-    spans = [(c.speaker.start, c.speaker.end) for c in cues
-             if c.speaker is not None and not c.speaker.pronoun]
-    groups = [replace(g, speaker=True) if any(s <= g.start < e for s, e in spans) else g
+    spans = sorted((c.speaker.start, c.speaker.end) for c in cues
+                   if c.speaker is not None and not c.speaker.pronoun)
+    starts = [s for s, _e in spans]
+    reach = list(itertools.accumulate((e for _s, e in spans), max))
+
+    def spoke(start: int) -> bool:  # inside a source's span: some s <= start < e
+        before = bisect.bisect_right(starts, start)
+        return before > 0 and reach[before - 1] > start
+
+    groups = [replace(g, speaker=True) if spoke(g.start) else g
               for g in group_mentions(doc, inside)]
     reported = [c.content for c in cues if c.content is not None]
     resolver = SpeakerResolver(persons, proper_names(doc, inside), groups, described, layout,
@@ -2584,22 +2591,43 @@ def _name_key(name: str) -> str:
     return re.sub(r"\s+", " ", name).lower()
 
 
-def match_entity(speaker: str | None, entities: Sequence[Entity]) -> Entity | None:
-    """The entity a speaker string names: a variant as written, else a unique surname."""
+@dataclass(frozen=True)
+class EntityIndex:
+    """A story's entities by the keys ``match_entity`` looks them up by: every name and
+    variant (the first entity that has it), and the people by each variant's last word.
+    Built once per brief: scanning every entity for every statement was quadratic."""
+
+    by_key: dict[str, Entity]
+    by_last: dict[str, list[Entity]]
+
+
+def entity_index(entities: Sequence[Entity]) -> EntityIndex:
+    by_key: dict[str, Entity] = {}
+    by_last: dict[str, list[Entity]] = {}
+    for entity in entities:
+        for variant in (entity.name, *entity.variants):
+            by_key.setdefault(_name_key(variant), entity)
+        if entity.type == "PERSON":
+            lasts = (words[-1] for v in entity.variants if (words := _name_key(v).split()))
+            for last in dict.fromkeys(lasts):
+                by_last.setdefault(last, []).append(entity)
+    return EntityIndex(by_key, by_last)
+
+
+def match_entity(speaker: str | None, entities: Sequence[Entity],
+                 index: EntityIndex | None = None) -> Entity | None:
+    """The entity a speaker string names: a variant as written, else a unique surname.
+    ``index``: ``entity_index(entities)``, when the caller matches many speakers."""
     if not speaker or speaker.lower() in PRONOUNS:
         return None
+    index = index if index is not None else entity_index(entities)
     key = _name_key(speaker)
-    for entity in entities:
-        if key in {_name_key(v) for v in (entity.name, *entity.variants)}:
-            return entity
+    if key in index.by_key:
+        return index.by_key[key]
     words = key.split()
     if not words or not _looks_like_name(speaker):
         return None  # "a spokeswoman for Sessions" is not Sessions
-    last = words[-1]
-    hits = [
-        e for e in entities
-        if e.type == "PERSON" and any(_name_key(v).split()[-1:] == [last] for v in e.variants)
-    ]
+    hits = index.by_last.get(words[-1], [])
     return hits[0] if len(hits) == 1 else None
 
 
@@ -2667,7 +2695,8 @@ def _mentions_of(document: Document) -> Sequence[QuoteMention]:
 
 
 def _apposed_entity(
-    mention: QuoteMention, text: str, entities: Sequence[Entity]
+    mention: QuoteMention, text: str, entities: Sequence[Entity],
+    index: EntityIndex | None = None,
 ) -> Entity | None:
     """The person a described speaker is set beside ("Indonesia's foreign minister, Ali
     Alatas, has said"): the record keeps the description (as annotators mark the source),
@@ -2680,7 +2709,7 @@ def _apposed_entity(
     name = name.strip().rstrip(",").strip()
     if not sep or head.strip() != mention.speaker.strip() or not _looks_like_name(name):
         return None
-    entity = match_entity(name, entities)
+    entity = match_entity(name, entities, index)
     return entity if entity is not None and entity.type == "PERSON" else None
 
 
@@ -2714,11 +2743,12 @@ def group_quotes(
     quote it reports (person shift aware), and quotes whose speakers resolve to different
     people are never merged. ``text`` is the fullest verbatim (preferably direct) form."""
     items: list[_Item] = []
+    index = entity_index(entities)
     for document in documents:
         for m in _mentions_of(document):
-            entity = _written_out(match_entity(m.speaker, entities), m,
+            entity = _written_out(match_entity(m.speaker, entities, index), m,
                                   document.article.text) or _apposed_entity(
-                m, document.article.text, entities)
+                m, document.article.text, entities, index)
             entity_id = entity.id if entity is not None else None
             conf = mention_confidence(m, document.article.text)
             items.append(
