@@ -103,6 +103,16 @@ def test_story_ids_stable_and_derived_from_first_article(embedder) -> None:
     assert story_id_for("q1").startswith("s-") and len(story_id_for("q1")) == 14
 
 
+def test_every_copy_of_a_text_names_the_earliest(embedder) -> None:
+    """Many copies of one text: each is flagged as a copy of the first, not of the copy
+    just before it (the check now stops at the earliest candidate that qualifies)."""
+    copies = [Article(id=f"c{n}", text=QUAKE[0].text, title=QUAKE[0].title,
+                      published="2024-03-05") for n in range(30)]
+    out = group_articles(copies, embedder=embedder)
+    assert [a.duplicate_of for a in out] == [None] + ["c0"] * 29
+    assert len({a.story_id for a in out}) == 1
+
+
 def test_processing_order_is_date_order_undated_last(embedder) -> None:
     undated = Article(id="u1", text=QUAKE[0].text, title="Undated copy")
     later = Article(id="late", text=VOTE[0].text.replace("Monday", "Tuesday"),

@@ -802,16 +802,16 @@ class StoryGrouper:
         if p.minhash is None or self._live == 0:
             return None
         mine = p.minhash.hashvalues
-        best: tuple[int, str] | None = None
-        for slot in self._lsh.query(p.minhash):
+        # earliest first, so the first that qualifies is the answer: a stream of many copies
+        # of one text (every earlier copy a candidate) was quadratic in their Jaccard checks
+        for slot in sorted(self._lsh.query(p.minhash)):
             article_id, hashes = self._slot_article[slot]
             story = self._stories.get(self._slot_story[slot])
             if hashes is None or story is None or not self._in_window(p, story):
                 continue
-            jaccard = float(np.mean(hashes == mine))
-            if jaccard >= self.s.duplicate_jaccard and (best is None or slot < best[0]):
-                best = (slot, article_id)
-        return best
+            if np.count_nonzero(hashes == mine) / len(mine) >= self.s.duplicate_jaccard:
+                return slot, article_id
+        return None
 
     def _assign(self, p: _Prepared, forced: str | None, observer: Observer | None
                 ) -> StoryAssignment:
