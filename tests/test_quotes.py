@@ -1570,3 +1570,57 @@ def test_full_name_is_the_nearest_earlier_longer_name_ending_with_it():
     assert full_name("Post", 0, names, index) == "Post"  # nothing earlier
     assert full_name("Herald", 60, names, index) == "Herald"
     assert full_name("New York", 60, names, index) == "New York"  # two words: kept
+
+
+def _components(n, pairs, joinable):
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in pairs:
+        if find(i) != find(j) and joinable(i, j):
+            parent[find(j)] = find(i)
+    groups = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return sorted(groups.values())
+
+
+def test_candidate_pairs_find_every_statement_join():
+    """Joining statements tries only the pairs ``candidate_pairs`` offers; on random
+    statements (shared words, fragments, one source's overlapping pieces) the groups are
+    those of trying every pair."""
+    import random
+
+    from newsweave.quotes import _Item, _joinable, candidate_pairs
+
+    rng = random.Random(7)
+    vocab = [f"w{n}" for n in range(12)]
+    for _trial in range(60):
+        items = []
+        for _ in range(rng.randrange(2, 40)):
+            base = [rng.choice(vocab) for _ in range(rng.randrange(0, 14))]
+            if items and rng.random() < 0.4:  # a fragment or a near copy of an earlier one
+                other = rng.choice(items).tokens
+                lo = rng.randrange(len(other) + 1)
+                base = list(other[lo:lo + rng.randrange(1, 12)])
+                if base and rng.random() < 0.5:
+                    base[rng.randrange(len(base))] = rng.choice(vocab)
+            start = rng.randrange(0, 200)
+            mention = QuoteMention(start=start, end=start + rng.randrange(0, 60), text="x",
+                                   speaker=rng.choice([None, "Smith", "Jones", "he"]),
+                                   direct=rng.random() < 0.5,
+                                   cue_start=rng.choice([None, 5, 9]))
+            items.append(_Item(rng.choice("abc"), mention, tuple(base),
+                               rng.choice([None, "e1", "e2"])))
+        n = len(items)
+        every = [(i, j) for i in range(n) for j in range(i + 1, n)]
+
+        def joinable(i, j, items=items):
+            return _joinable(items[i], items[j])
+
+        assert _components(n, candidate_pairs(items), joinable) == \
+            _components(n, every, joinable)

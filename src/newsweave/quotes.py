@@ -2679,6 +2679,52 @@ def _joinable(a: _Item, b: _Item) -> bool:
     return same_statement(a.tokens, b.tokens)
 
 
+def candidate_pairs(items: Sequence[_Item]) -> list[tuple[int, int]]:
+    """The pairs (i < j) that ``_joinable`` can accept, found without trying every pair (a
+    story of a few thousand statements made that millions of checks per weave):
+
+    - in one source, pieces whose spans touch (inside, around, or overlapping under a cue);
+    - across sources, pairs where the longer holds one of the shorter's ``k`` rarest words
+      (``_words_to_miss``): ``same_statement`` wants the longer to carry all of the
+      shorter's words (a fragment) or ``OVERLAP_WORDS`` of them, so missing k fails it.
+    The components ``group_quotes`` builds from these are those of all pairs."""
+    pairs: set[tuple[int, int]] = set()
+    by_source: dict[str, list[int]] = {}
+    for n, item in enumerate(items):
+        by_source.setdefault(item.source, []).append(n)
+    for members in by_source.values():
+        members = sorted(members, key=lambda n: items[n].mention.start)
+        for at, i in enumerate(members):
+            end = items[i].mention.end
+            for j in members[at + 1:]:
+                if items[j].mention.start > end:
+                    break
+                pairs.add((min(i, j), max(i, j)))
+    holders: dict[str, list[int]] = {}
+    for n, item in enumerate(items):
+        for word in set(item.tokens):
+            holders.setdefault(word, []).append(n)
+    for i, item in enumerate(items):
+        words = sorted(set(item.tokens), key=lambda w: (len(holders[w]), w))
+        for word in words[:_words_to_miss(len(words))]:
+            for j in holders[word]:
+                if (items[j].source != item.source
+                        and len(item.tokens) <= len(items[j].tokens)):
+                    pairs.add((min(i, j), max(i, j)))
+    return sorted(pairs)
+
+
+def _words_to_miss(distinct: int) -> int:
+    """How many of a statement's ``distinct`` words another must lack for
+    ``same_statement``'s share (``OVERLAP_WORDS``, compared as it compares it) to fail."""
+    least = min(distinct, math.ceil(OVERLAP_WORDS * distinct))
+    while least > 0 and (least - 1) / distinct >= OVERLAP_WORDS:
+        least -= 1
+    while least < distinct and least / distinct < OVERLAP_WORDS:
+        least += 1
+    return distinct - least + 1
+
+
 def _find(parent: list[int], i: int) -> int:
     while parent[i] != i:
         parent[i] = parent[parent[i]]
@@ -2755,10 +2801,9 @@ def group_quotes(
                 _Item(document.article.id, m, statement_tokens(m.text), entity_id, conf)
             )
     parent = list(range(len(items)))
-    for i in range(len(items)):
-        for j in range(i + 1, len(items)):
-            if _find(parent, i) != _find(parent, j) and _joinable(items[i], items[j]):
-                parent[_find(parent, j)] = _find(parent, i)
+    for i, j in candidate_pairs(items):
+        if _find(parent, i) != _find(parent, j) and _joinable(items[i], items[j]):
+            parent[_find(parent, j)] = _find(parent, i)
     groups: dict[int, list[_Item]] = {}
     for i, item in enumerate(items):
         groups.setdefault(_find(parent, i), []).append(item)
