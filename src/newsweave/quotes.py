@@ -38,7 +38,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -2679,7 +2679,7 @@ def _joinable(a: _Item, b: _Item) -> bool:
     return same_statement(a.tokens, b.tokens)
 
 
-def candidate_pairs(items: Sequence[_Item]) -> list[tuple[int, int]]:
+def candidate_pairs(items: Sequence[_Item]) -> Iterator[tuple[int, int]]:
     """The pairs (i < j) that ``_joinable`` can accept, found without trying every pair (a
     story of a few thousand statements made that millions of checks per weave):
 
@@ -2687,8 +2687,9 @@ def candidate_pairs(items: Sequence[_Item]) -> list[tuple[int, int]]:
     - across sources, pairs where the longer holds one of the shorter's ``k`` rarest words
       (``_words_to_miss``): ``same_statement`` wants the longer to carry all of the
       shorter's words (a fragment) or ``OVERLAP_WORDS`` of them, so missing k fails it.
-    The components ``group_quotes`` builds from these are those of all pairs."""
-    pairs: set[tuple[int, int]] = set()
+    The components ``group_quotes`` builds from these are those of all pairs. Yielded by
+    ``i``, so memory stays with one item's candidates however many pairs qualify."""
+    touching: dict[int, set[int]] = {}
     by_source: dict[str, list[int]] = {}
     for n, item in enumerate(items):
         by_source.setdefault(item.source, []).append(n)
@@ -2699,19 +2700,29 @@ def candidate_pairs(items: Sequence[_Item]) -> list[tuple[int, int]]:
             for j in members[at + 1:]:
                 if items[j].mention.start > end:
                     break
-                pairs.add((min(i, j), max(i, j)))
-    holders: dict[str, list[int]] = {}
+                touching.setdefault(min(i, j), set()).add(max(i, j))
+    holders: dict[str, list[int]] = {}  # word -> the items that hold it
     for n, item in enumerate(items):
         for word in set(item.tokens):
             holders.setdefault(word, []).append(n)
-    for i, item in enumerate(items):
+    keys: list[list[str]] = []  # per item, its rarest words
+    key_holders: dict[str, list[int]] = {}  # word -> the items it is a rare word of
+    for n, item in enumerate(items):
         words = sorted(set(item.tokens), key=lambda w: (len(holders[w]), w))
-        for word in words[:_words_to_miss(len(words))]:
-            for j in holders[word]:
-                if (items[j].source != item.source
-                        and len(item.tokens) <= len(items[j].tokens)):
-                    pairs.add((min(i, j), max(i, j)))
-    return sorted(pairs)
+        keys.append(words[:_words_to_miss(len(words))])
+        for word in keys[-1]:
+            key_holders.setdefault(word, []).append(n)
+    for i, item in enumerate(items):
+        size, source = len(item.tokens), item.source
+        found = set(touching.get(i, ()))
+        for word in keys[i]:  # ``item`` the shorter: the longer holds one of its rare words
+            found.update(j for j in holders[word] if j > i and items[j].source != source
+                         and size <= len(items[j].tokens))
+        for word in set(item.tokens):  # ``item`` the longer: it holds one of the other's
+            found.update(j for j in key_holders.get(word, ()) if j > i
+                         and items[j].source != source and len(items[j].tokens) <= size)
+        for j in sorted(found):
+            yield i, j
 
 
 def _words_to_miss(distinct: int) -> int:
