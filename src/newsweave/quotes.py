@@ -1341,21 +1341,38 @@ def _furniture_spans(doc) -> list[tuple[int, int]]:
     return spans
 
 
+class _Spans:
+    """Character spans sorted by start, with each prefix's furthest end: whether any span
+    covers an offset or overlaps a range is then a binary search (testing every span for
+    every mention made a long article quadratic)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _e in ordered]
+        self._reach = list(itertools.accumulate((e for _s, e in ordered), max))
+
+    def cover(self, offset: int) -> bool:
+        """Some span has start <= offset < end."""
+        n = bisect.bisect_right(self._starts, offset)
+        return n > 0 and self._reach[n - 1] > offset
+
+    def overlap(self, start: int, end: int) -> bool:
+        """Some span has span start < end and start < span end."""
+        n = bisect.bisect_left(self._starts, end)
+        return n > 0 and self._reach[n - 1] > start
+
+
+def _source_spans(cues: Sequence[Cue]) -> _Spans:
+    """The spans of the cues' sources written as names or descriptions (not pronouns)."""
+    return _Spans((c.speaker.start, c.speaker.end) for c in cues
+                  if c.speaker is not None and not c.speaker.pronoun)
+
+
 def mark_speakers(persons: Sequence[PersonMention], cues: Sequence[Cue]) -> list[PersonMention]:
     """Flag the person mentions that are a speech cue's source: the likeliest antecedent of
     a later "he said" is the last one who spoke (reporters keep the speaker as the topic)."""
-    spans = sorted(
-        (c.speaker.start, c.speaker.end) for c in cues
-        if c.speaker is not None and not c.speaker.pronoun
-    )
-    starts = [s for s, _e in spans]
-    reach = list(itertools.accumulate((e for _s, e in spans), max))  # furthest end so far
-
-    def overlapped(p: PersonMention) -> bool:  # any span with s < p.end and p.start < e
-        before = bisect.bisect_left(starts, p.end)
-        return before > 0 and reach[before - 1] > p.start
-
-    return [replace(p, speaker=True) if overlapped(p) else p for p in persons]
+    spans = _source_spans(cues)
+    return [replace(p, speaker=True) if spans.overlap(p.start, p.end) else p for p in persons]
 
 
 #: how far back (characters) the last speaker, else a subject, is preferred over a nearer
@@ -1444,10 +1461,8 @@ class SpeakerResolver:
         reported: Sequence[tuple[int, int]] = (),
     ) -> None:
         self.persons = list(persons)
-        #: the content spans of the article's speech cues, by start
-        self.reported = sorted(reported)
-        #: each prefix's furthest end: whether any earlier span reaches past an offset
-        self._reported_ends = list(itertools.accumulate((b for _a, b in self.reported), max))
+        #: the content spans of the article's speech cues
+        self._reported = _Spans(reported)
         self.names = names
         self._full_names = full_names(names)
         self.groups = groups
@@ -1485,8 +1500,7 @@ class SpeakerResolver:
 
     def _inside_reported(self, offset: int) -> bool:
         """Whether ``offset`` lies inside the content of a speech cue."""
-        n = bisect.bisect_right(self.reported, (offset, math.inf))
-        return n > 0 and self._reported_ends[n - 1] > offset
+        return self._reported.cover(offset)
 
     def _person(self, speaker: Speaker, gender: str) -> str | None:
         if PRONOUN_RESOLVER != "learned" or self.layout is None:
@@ -1593,16 +1607,8 @@ def speaker_resolver(doc, text: str, inside, cues: Sequence[Cue]) -> SpeakerReso
         persons = [replace(p, speaker=True) if n in apposed else p
                    for n, p in enumerate(persons)]
     layout = Layout([s.start_char for s in doc.sents], [p[0] for p in paragraphs(text)])
-    spans = sorted((c.speaker.start, c.speaker.end) for c in cues
-                   if c.speaker is not None and not c.speaker.pronoun)
-    starts = [s for s, _e in spans]
-    reach = list(itertools.accumulate((e for _s, e in spans), max))
-
-    def spoke(start: int) -> bool:  # inside a source's span: some s <= start < e
-        before = bisect.bisect_right(starts, start)
-        return before > 0 and reach[before - 1] > start
-
-    groups = [replace(g, speaker=True) if spoke(g.start) else g
+    spans = _source_spans(cues)
+    groups = [replace(g, speaker=True) if spans.cover(g.start) else g
               for g in group_mentions(doc, inside)]
     reported = [c.content for c in cues if c.content is not None]
     resolver = SpeakerResolver(persons, proper_names(doc, inside), groups, described, layout,
