@@ -34,7 +34,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
-import math
 import re
 import unicodedata
 from collections import Counter
@@ -2734,12 +2733,9 @@ def candidate_pairs(items: Sequence[_Item]) -> Iterator[tuple[int, int]]:
 def _words_to_miss(distinct: int) -> int:
     """How many of a statement's ``distinct`` words another must lack for
     ``same_statement``'s share (``OVERLAP_WORDS``, compared as it compares it) to fail."""
-    least = min(distinct, math.ceil(OVERLAP_WORDS * distinct))
-    while least > 0 and (least - 1) / distinct >= OVERLAP_WORDS:
-        least -= 1
-    while least < distinct and least / distinct < OVERLAP_WORDS:
-        least += 1
-    return distinct - least + 1
+    if not distinct:
+        return 0
+    return next(k for k in range(1, distinct + 1) if (distinct - k) / distinct < OVERLAP_WORDS)
 
 
 def _find(parent: list[int], i: int) -> int:
