@@ -271,11 +271,15 @@ _CREDIT = re.compile(
 )
 
 
+def _joined_paragraphs(lines: Iterable[str]) -> str:
+    """Lines joined, at most one blank line between paragraphs."""
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
 def _tidy_lines(text: str) -> str:
     """Line endings as ``\\n``, no trailing spaces, at most one blank line between paragraphs."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "\n".join(line.rstrip() for line in text.split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", text)
+    return _joined_paragraphs(line.rstrip() for line in text.split("\n"))
 
 
 #: Wire archives (the LDC's NYT and AP newswire, as in DUC and TDT) write "&" "<" ">" as
@@ -315,8 +319,7 @@ def without_wire_codes(text: str) -> str:
     if "&" not in text or not _WIRE_CODE.search(text):
         return text
     text = _WIRE_CODE.sub(_code_run, text)
-    lines = [line.strip(" \t") for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return _joined_paragraphs(line.strip(" \t") for line in text.split("\n")).strip("\n")
 
 
 #: Wire archives' notes to editors, which are no part of the story: where it may be cut
@@ -349,8 +352,7 @@ def without_editor_notes(text: str) -> str:
         return text
     for pattern in (_NOTE_IN_PARENS, _EDITORS_NOTE, _ANNOTATION_TAG, _NOTE_LINE, _INLINE_NN):
         text = pattern.sub("", text)
-    lines = [line.rstrip(" \t") for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return _joined_paragraphs(line.rstrip(" \t") for line in text.split("\n")).strip("\n")
 
 
 def without_wire_markup(text: str) -> str:
