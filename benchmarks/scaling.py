@@ -1,0 +1,132 @@
+"""How the paths stop 53 made linear grow with their input: each timed at two sizes, one
+double the other, on synthetic text made at run time. A ratio near 2 is linear; near 4 is
+quadratic (what each was before; see docs/fuzz.md, "Stop 53").
+
+- wire markup (``ingest.without_wire_markup``) on a run of spaces beside a wire code;
+- the quote finder (``quotes.extract_quotes``, parse not timed) on a chain of "according to"
+  phrases, and on a chain of names and speech cues ("Smith, who said that Jones, ");
+- the reader's ``serve.sentence_spans`` on short sentences with abbreviations;
+- the weave's statement join (``quotes.group_quotes``) on one article of many speakers;
+- the grouper (``group.group_stream``) on a stream of copies of one text.
+
+Writes the ``scaling`` section of benchmarks/RESULTS.md::
+
+    python benchmarks/scaling.py [--scale 1.0] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from benchmarks._results import write_section  # noqa: E402
+
+
+def _timed(run: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def _wire(n: int) -> Callable[[], object]:
+    from newsweave.ingest import without_wire_markup
+
+    text = "He said. &UR; OPTIONAL (" + " " * n + "x &LR; y."
+    return lambda: without_wire_markup(text)
+
+
+def _quotes(unit: str, n: int) -> Callable[[], object]:
+    from newsweave.nlp import parse_texts
+    from newsweave.quotes import extract_quotes
+
+    (doc,) = parse_texts([unit * (n // len(unit))])
+    return lambda: extract_quotes(doc)
+
+
+def _sentences(n: int) -> Callable[[], object]:
+    from newsweave.serve import sentence_spans
+
+    text = "Mr. Ab went to the U.S. on Monday. " * (n // 35)
+    return lambda: sentence_spans(text)
+
+
+def _statements(n: int) -> Callable[[], object]:
+    from newsweave.analyze import analyze
+    from newsweave.models import Article
+    from newsweave.quotes import group_quotes
+
+    rng = random.Random(1)
+    first = ["John", "Mary", "Ahmed", "Olga", "Pedro", "Grace", "Omar", "Elena"]
+    last = ["Smith", "Jones", "Khan", "Wang", "Garcia", "Kim", "Rossi", "Cohen", "Novak"]
+    text = "".join(
+        f"{rng.choice(first)} {rng.choice(last)}{chr(97 + i % 26)}{chr(97 + i // 26 % 26)} "
+        f"said the {rng.choice(['bridge', 'school', 'port', 'dam'])} plan number {i} "
+        "would go ahead. " for i in range(n))
+    documents = analyze([Article(id="x", text=text)])
+    return lambda: group_quotes(documents)
+
+
+def _copies(n: int) -> Callable[[], object]:
+    from newsweave.group import group_stream
+    from newsweave.models import Article
+
+    text = "The mayor said the new bridge would open on Monday despite protests. " * 5
+    articles = [Article(id=f"c{i}", text=text, published="2020-01-01") for i in range(n)]
+    group_stream(articles[:2])  # models loaded before timing
+    return lambda: list(group_stream(articles))
+
+
+CASES: list[tuple[str, str, Callable[[int], Callable[[], object]], int]] = [
+    ("wire markup beside a run of spaces", "characters", _wire, 1_000_000),
+    ('"according to" chain, quote finder', "characters", lambda n: _quotes("according to ", n),
+     64_000),
+    ('"Smith, who said that Jones, " chain, quote finder', "characters",
+     lambda n: _quotes("Smith, who said that Jones, ", n), 50_000),
+    ("reader's sentence spans", "characters", _sentences, 500_000),
+    ("statement join of one brief", "statements", _statements, 1_000),
+    ("grouper on copies of one text", "articles", _copies, 1_000),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply every size by this")
+    ap.add_argument("--no-write", action="store_true", help="print only")
+    args = ap.parse_args(argv)
+    rows = ["| path | unit | size n | seconds at n | seconds at 2n | ratio |",
+            "|---|---|---:|---:|---:|---:|"]
+    for name, unit, make, size in CASES:
+        n = max(2, int(size * args.scale))
+        small, large = _timed(make(n)), _timed(make(2 * n))
+        row = (f"| {name} | {unit} | {n:,} | {small:.3f} | {large:.3f} | "
+               f"{large / max(small, 1e-9):.1f} |")
+        print(row, flush=True)
+        rows.append(row)
+    cmd = "python benchmarks/scaling.py" + (f" --scale {args.scale}" if args.scale != 1 else "")
+    section = (
+        "## Scaling of stop 53's linear paths (`benchmarks/scaling.py`)\n\n"
+        f"`{cmd}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Each path timed "
+        "at a size n and at 2n on synthetic input made at run time (parses and analyses "
+        "not timed); a ratio near 2 is linear, near 4 quadratic, as each was before stop 53 "
+        "(`docs/fuzz.md`). Small timings are noisy on a shared machine. The statement join's "
+        "statements differ by one word, so each shares the word share with a quarter of the "
+        "others and the candidate pairs themselves grow with the square; the grouper's LSH "
+        "query still returns every earlier copy of a text.\n\n" + "\n".join(rows) + "\n")
+    print(section)
+    if not args.no_write:
+        write_section("scaling", section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
