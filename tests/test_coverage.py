@@ -10,6 +10,7 @@ from importlib import resources
 import pytest
 
 from newsweave.coverage import (
+    DEFAULT_COVERAGE,
     absolute_date,
     aligned_runs,
     build_coverage,
@@ -249,6 +250,46 @@ def test_the_same_quotation_is_not_a_shared_passage():
         f"“{quote},” the governor said on Monday.", f'Governor Ann Lee told reporters: "{quote}."'
     )
     assert find_shared_passages(docs) == ()
+
+
+def _wire_copies(n: int) -> list:
+    """``n`` outlets carrying one wire story, each under its own first line, a few adding one."""
+    second = (
+        "Work on the embankment is expected to take two years and cost the council about "
+        "forty million pounds, officials said."
+    )
+    texts = [
+        f"Filed by desk {i}. {LONG} {second}"
+        + (" Local shops stayed open all day." if i % 3 else "")
+        for i in range(n)
+    ]
+    dates = tuple(f"2020-01-01T{i // 60:02d}:{i % 60:02d}:00" for i in range(n))
+    return _analyze(*texts, dates=dates)
+
+
+def test_a_wire_story_in_many_sources_is_aligned_with_the_earliest_ones(monkeypatch):
+    import newsweave.coverage as coverage
+
+    docs = _wire_copies(40)
+    calls = []
+    real = coverage._runs_of_blocks
+    monkeypatch.setattr(coverage, "_runs_of_blocks",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    (passage,) = find_shared_passages(docs)
+    assert passage.sources == tuple(f"s{i}" for i in range(40))
+    assert LONG in passage.text and passage.text.endswith("officials said")
+    for span, doc in zip(passage.spans, docs, strict=True):
+        assert LONG in doc.article.text[span.start : span.end]
+    # three shared sentences (one in 27 sources): every pair would be 1,911 alignments
+    assert len(calls) <= 3 * 40 * DEFAULT_COVERAGE.align_partners
+
+
+def test_the_alignment_cap_changes_nothing_below_it():
+    docs = _wire_copies(8)
+    wide = dataclasses.replace(DEFAULT_COVERAGE, align_partners=100)
+    narrow = dataclasses.replace(DEFAULT_COVERAGE, align_partners=7)
+    assert find_shared_passages(docs, narrow) == find_shared_passages(docs, wide)
+    assert find_shared_passages(docs, dataclasses.replace(DEFAULT_COVERAGE, align_partners=1)) != ()
 
 
 def test_aligned_runs_joins_small_gaps_and_drops_short_runs():

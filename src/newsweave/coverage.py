@@ -7,7 +7,8 @@ Three detectors over analysed ``Document``s, composed by ``build_coverage``:
   (a longest common subsequence, rapidfuzz, on a window of neighbouring sentences) keeps the maximal
   runs of at least ``min_shared_words`` words that match with only small gaps. Text that is
   quoted speech on both sides is not copying (two outlets quoting one statement) and is left
-  to the quote ledger.
+  to the quote ledger. Each sentence is aligned with its like in at most ``align_partners``
+  other sources, the earliest published, so a wire story in hundreds of outlets stays linear.
 * **Unique**: per source, informative sentences that no other source carries (embedding
   cosine or content-lemma overlap, or a caller's own support test).
 * **Discrepancies**: no NLI model ships offline, so sentences are aligned first and then
@@ -58,6 +59,10 @@ class CoverageSettings:
     num_perm: int = 128
     #: LSH only proposes candidates, the alignment decides, so the threshold is low (recall).
     lsh_threshold: float = 0.3
+    #: each sentence is aligned with its like in at most this many other sources, the
+    #: earliest published; more sources join the passage through them (a wire story carried
+    #: by hundreds of outlets stays linear). Above a DUC or TAC cluster's ten sources.
+    align_partners: int = 10
     #: a copied run must have this many matching words ("nearly word for word" passages).
     min_shared_words: int = 12
     #: matching blocks this few words apart (an inserted "under oath") join one passage.
@@ -313,13 +318,66 @@ def _window(ranges: Sequence[tuple[int, int]], index: int) -> tuple[int, int]:
     return lo, hi
 
 
+def _candidate_pairs(
+    docs: Sequence[Document],
+    tokens: Sequence[Sequence[_Token]],
+    ranges: Sequence[Sequence[tuple[int, int]]],
+    settings: CoverageSettings,
+) -> set[tuple[tuple[int, int], tuple[int, int]]]:
+    """Sentence pairs ``((doc, sentence), (doc, sentence))`` of two sources that MinHash LSH
+    finds alike, for the alignment to judge. Each sentence is paired with its like in at most
+    ``align_partners`` other sources, the earliest published: a wire story carried by 400
+    outlets then costs 400 alignments per sentence, not 80,000, and every copy still joins
+    the passage through the earliest ones (its span is what it shares with them)."""
+    from datasketch import MinHash, MinHashLSH
+
+    # one LSH entry per distinct sentence (its shingle set), with every sentence carrying it
+    entry_of: dict[frozenset[bytes], int] = {}
+    carriers: list[list[tuple[int, int]]] = []
+    for di, doc_ranges in enumerate(ranges):
+        # a sentence a source repeats word for word is matched at its first occurrence only:
+        # an article of one repeated sentence made this quadratic (minutes for 250k characters)
+        seen: set[int] = set()
+        for si, (lo, hi) in enumerate(doc_ranges):
+            words = [t.norm for t in tokens[di][lo:hi]]
+            if len(words) < settings.min_unique_words:
+                continue
+            entry = entry_of.setdefault(frozenset(_shingles(words, settings.shingle)),
+                                        len(entry_of))
+            if entry == len(carriers):
+                carriers.append([])
+            if entry not in seen:
+                seen.add(entry)
+                carriers[entry].append((di, si))
+    if not carriers:
+        return set()
+    hashes = MinHash.bulk([set(shingles) for shingles in entry_of], num_perm=settings.num_perm)
+    lsh = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
+    for entry, mh in enumerate(hashes):
+        lsh.insert(entry, mh)
+    order = _publication_order(docs)
+    rank = [order[d.article.id] for d in docs]
+    pairs: set[tuple[tuple[int, int], tuple[int, int]]] = set()
+    for entry, mh in enumerate(hashes):
+        alike = [key for hit in lsh.query(mh) for key in carriers[hit]]
+        by_doc: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for key in alike:
+            by_doc[key[0]].append(key)
+        # the earliest sources carrying it: one more than the cap, as one may be the asker's
+        first = sorted(by_doc, key=lambda di: (rank[di], di))[: settings.align_partners + 1]
+        for key in carriers[entry]:
+            partners = [di for di in first if di != key[0]][: settings.align_partners]
+            for di in partners:
+                for other in by_doc[di]:
+                    pairs.add((key, other) if key < other else (other, key))
+    return pairs
+
+
 def find_shared_passages(
     documents: Sequence[Document], settings: CoverageSettings = DEFAULT_COVERAGE
 ) -> tuple[SharedPassage, ...]:
     """Passages that two or more sources carry nearly word for word, each as the earliest
     published source has it, with every carrying source and its span (``spans``)."""
-    from datasketch import MinHash, MinHashLSH
-
     docs = list(documents)
     if len(docs) < 2:
         return ()
@@ -329,34 +387,9 @@ def find_shared_passages(
     codes = [[vocabulary.setdefault(t.norm, len(vocabulary)) for t in doc] for doc in tokens]
     quoted = [[t.quoted for t in doc] for doc in tokens]
 
-    keys: list[tuple[int, int]] = []
-    shingle_sets: list[set[bytes]] = []
-    for di, doc_ranges in enumerate(ranges):
-        # a sentence a source repeats word for word is matched at its first occurrence only:
-        # LSH answers every copy in a bucket, so an article of one repeated sentence made this
-        # quadratic (minutes for a 250k-character text)
-        seen: set[frozenset[bytes]] = set()
-        for si, (lo, hi) in enumerate(doc_ranges):
-            words = [t.norm for t in tokens[di][lo:hi]]
-            if len(words) >= settings.min_unique_words:
-                shingles = _shingles(words, settings.shingle)
-                if frozenset(shingles) in seen:
-                    continue
-                seen.add(frozenset(shingles))
-                keys.append((di, si))
-                shingle_sets.append(shingles)
-    if not keys:
+    pairs = _candidate_pairs(docs, tokens, ranges, settings)
+    if not pairs:
         return ()
-    hashes = MinHash.bulk(shingle_sets, num_perm=settings.num_perm)
-    lsh = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
-    for key, mh in zip(keys, hashes, strict=True):
-        lsh.insert(f"{key[0]}:{key[1]}", mh)
-    pairs: set[tuple[tuple[int, int], tuple[int, int]]] = set()
-    for key, mh in zip(keys, hashes, strict=True):
-        for hit in lsh.query(mh):
-            other = tuple(int(x) for x in hit.split(":"))
-            if other[0] != key[0]:
-                pairs.add((key, other) if key < other else (other, key))  # type: ignore[arg-type]
 
     runs: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
     for (da, sa), (db, sb) in sorted(pairs):
