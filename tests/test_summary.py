@@ -600,3 +600,36 @@ def test_page_boxes_and_captions_never_reach_the_summary():
     assert summary
     assert not any("Tuesday, June 26, 2018" in s.text or "walks to the chamber" in s.text
                    or "MORE" in s.text for s in summary)
+
+
+def test_copied_sentences_in_document_order_match_every_pair():
+    """The walk back over document-ordered candidates (``_copied_in_order``) gives every
+    pair's answer (``_copied_pairwise``) on random stories of near-copies, repeated outlets,
+    unknown outlets and empty concept sets."""
+    import numpy as np
+
+    from newsweave.summary import Candidate, _copied_in_order, _copied_pairwise
+
+    rng = np.random.default_rng(7)
+    words = [f"w{k}" for k in range(12)]
+    for _trial in range(60):
+        n_docs = int(rng.integers(2, 9))
+        bases = rng.normal(size=(4, 16))
+        cands, rows = [], []
+        for d in range(n_docs):
+            for s in range(int(rng.integers(0, 6))):
+                base = int(rng.integers(0, 4))
+                rows.append(bases[base] + rng.normal(scale=float(rng.choice([0.01, 0.3])),
+                                                     size=16))
+                picked = frozenset(w for w in words[base * 3: base * 3 + 6]
+                                   if rng.random() < 0.8)
+                cands.append(Candidate(doc=d, sent=s, start=0, end=1, text="x", words=1,
+                                       concepts=picked, content=picked))
+        if not cands:
+            continue
+        mat = np.array(rows, dtype=np.float32)
+        mat /= np.linalg.norm(mat, axis=1, keepdims=True)
+        for outlets in (None, [str(rng.choice(["AP", "Reuters", "AFP", None]))
+                               if rng.random() < 0.8 else None for _ in range(n_docs)]):
+            outlets = None if outlets is None else [o if o != "None" else None for o in outlets]
+            assert _copied_in_order(cands, mat, outlets) == _copied_pairwise(cands, mat, outlets)
