@@ -679,3 +679,48 @@ def test_the_woven_example_holds_one_attribution_discrepancy(example_articles):
     brief = weave_articles(example_articles)
     found = [d for d in brief.coverage.discrepancies if d.kind == "attribution"]
     assert [d.topic[:30] for d in found] == ["Who said: “This is the latest "]
+
+
+def test_carried_by_others_matches_one_source_at_a_time():
+    """``find_unique``'s whole-story products (``_Carried``) answer as testing each sentence
+    against each other source does: lemma share of the smaller set, cosine, or both."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from newsweave.coverage import _Carried, overlap
+
+    s = DEFAULT_COVERAGE
+    rng = np.random.default_rng(3)
+    vocab = [f"w{k}" for k in range(10)]
+    for _trial in range(40):
+        docs, lemmas = [], []
+        for _d in range(int(rng.integers(2, 7))):
+            n = int(rng.integers(0, 5))
+            vecs = rng.normal(size=(n, 8)).astype(np.float32)
+            vecs[:, :4] += 3  # near sentences as well as far ones
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+            if rng.random() < 0.2:
+                vecs = np.zeros((n, 0), dtype=np.float32)  # a source without vectors
+            docs.append(SimpleNamespace(vectors=vecs, sentences=list(range(n))))
+            lemmas.append([frozenset(w for w in vocab if rng.random() < 0.3) for _ in range(n)])
+        carried = _Carried(docs, lemmas, s)
+        for di in range(len(docs)):
+            others = [oi for oi in range(len(docs)) if oi != di and rng.random() < 0.8]
+            want = []
+            for si in range(len(docs[di].sentences)):
+                hit = False
+                for oi in others:
+                    shares = np.array([overlap(lemmas[di][si], t) for t in lemmas[oi]] or [0.0])
+                    if shares.max() >= s.carry_overlap:
+                        hit = True
+                    elif docs[di].vectors.shape[1] and docs[oi].vectors.shape[1] and len(
+                            lemmas[oi]):
+                        row = docs[di].vectors[si] @ docs[oi].vectors.T
+                        hit = float(row.max()) >= s.carry_cosine or bool(
+                            ((row >= s.carry_both_cosine)
+                             & (shares >= s.carry_both_overlap)).any())
+                    if hit:
+                        break
+                want.append(hit)
+            assert carried.by(di, others).tolist() == want
