@@ -1624,3 +1624,42 @@ def test_candidate_pairs_find_every_statement_join():
 
         assert _components(n, candidate_pairs(items), joinable) == \
             _components(n, every, joinable)
+
+
+def test_join_statements_with_twins_finds_every_statement_join():
+    """A wire story repeats each statement in many sources (twins: the same words, entity
+    and speaker), sometimes twice in one source; ``join_statements`` tries stand-ins for
+    twins, and its groups are those of trying every pair."""
+    import random
+
+    from newsweave.quotes import _Item, _joinable, join_statements
+
+    rng = random.Random(11)
+    vocab = [f"w{n}" for n in range(8)]
+    for _trial in range(400):
+        kinds = []
+        for _ in range(rng.randrange(1, 6)):
+            base = [rng.choice(vocab) for _ in range(rng.randrange(0, 9))]
+            if kinds and rng.random() < 0.4:  # a fragment of another statement
+                other = rng.choice(kinds)[0]
+                lo = rng.randrange(len(other) + 1)
+                base = list(other[lo:lo + rng.randrange(1, 8)])
+            kinds.append((tuple(base), rng.choice([None, "Smith", "Jones", "he"]),
+                          rng.choice([None, None, "e1", "e2"])))
+        items = []
+        for _ in range(rng.randrange(2, 40)):
+            tokens, speaker, entity = rng.choice(kinds)
+            start = rng.randrange(0, 120)
+            mention = QuoteMention(start=start, end=start + rng.randrange(0, 40), text="x",
+                                   speaker=speaker, direct=rng.random() < 0.5,
+                                   cue_start=rng.choice([None, 5, 9]))
+            items.append(_Item(rng.choice("abcd"[:rng.randrange(1, 5)]), mention, tokens,
+                               entity))
+        n = len(items)
+        roots = join_statements(items)
+        groups = {}
+        for i, root in enumerate(roots):
+            groups.setdefault(root, []).append(i)
+        every = [(i, j) for i in range(n) for j in range(i + 1, n)]
+        assert sorted(groups.values()) == _components(
+            n, every, lambda i, j, items=items: _joinable(items[i], items[j]))

@@ -2686,16 +2686,8 @@ def _joinable(a: _Item, b: _Item) -> bool:
     return same_statement(a.tokens, b.tokens)
 
 
-def candidate_pairs(items: Sequence[_Item]) -> Iterator[tuple[int, int]]:
-    """The pairs (i < j) that ``_joinable`` can accept, found without trying every pair (a
-    story of a few thousand statements made that millions of checks per weave):
-
-    - in one source, pieces whose spans touch (inside, around, or overlapping under a cue);
-    - across sources, pairs where the longer holds one of the shorter's ``k`` rarest words
-      (``_words_to_miss``): ``same_statement`` wants the longer to carry all of the
-      shorter's words (a fragment) or ``OVERLAP_WORDS`` of them, so missing k fails it.
-    The components ``group_quotes`` builds from these are those of all pairs. Yielded by
-    ``i``, so memory stays with one item's candidates however many pairs qualify."""
+def _touching(items: Sequence[_Item]) -> dict[int, set[int]]:
+    """``i`` -> the later items ``j`` of the same source whose spans touch it."""
     touching: dict[int, set[int]] = {}
     by_source: dict[str, list[int]] = {}
     for n, item in enumerate(items):
@@ -2708,6 +2700,78 @@ def candidate_pairs(items: Sequence[_Item]) -> Iterator[tuple[int, int]]:
                 if items[j].mention.start > end:
                     break
                 touching.setdefault(min(i, j), set()).add(max(i, j))
+    return touching
+
+
+def join_statements(items: Sequence[_Item]) -> list[int]:
+    """Per item, the root of its statement: the components of every pair ``_joinable``
+    accepts, found from far fewer pairs.
+
+    Across sources ``_joinable`` reads only an item's words, entity and speaker (its
+    signature), so a statement that a wire story puts in 1,000 outlets is 1,000 twins, and
+    every pair of them (half a million) would be tried. Instead one item per source for two
+    sources stands for each signature: twins in two sources or more are one statement when
+    two of them join (they all join each other); twins in one source join whatever their
+    first joins across sources; a signature that cannot join its own twin (no words, or
+    fewer than ``MIN_FRAGMENT_TOKENS`` without a named speaker) joins nothing across
+    sources. One source's touching pieces are tried as before."""
+    parent = list(range(len(items)))
+
+    def union(i: int, j: int) -> None:
+        parent[_find(parent, j)] = _find(parent, i)
+
+    for i, later in _touching(items).items():
+        for j in sorted(later):
+            if _find(parent, i) != _find(parent, j) and _joinable(items[i], items[j]):
+                union(i, j)
+    by_signature: dict[tuple, list[int]] = {}
+    for n, item in enumerate(items):
+        by_signature.setdefault((item.tokens, item.entity, item.mention.speaker), []).append(n)
+    stand_ins: list[int] = []
+    one_source: dict[int, list[int]] = {}  # the first of twins in one source -> the others
+    for twins in by_signature.values():
+        first = items[twins[0]]
+        if not _joinable(first, replace(first, source=first.source + "\x00")):
+            continue
+        firsts = [twins[0]]
+        for n in twins[1:]:
+            if items[n].source != first.source:
+                firsts.append(n)
+                break
+        stand_ins.extend(firsts)
+        if len(firsts) == 2:
+            for n in twins[1:]:
+                union(twins[0], n)
+        elif len(twins) > 1:
+            one_source[twins[0]] = twins[1:]
+    stand_ins.sort()
+    joined_across: set[int] = set()
+    for a, b in candidate_pairs([items[n] for n in stand_ins]):
+        i, j = stand_ins[a], stand_ins[b]
+        across = items[i].source != items[j].source
+        flag = across and any(n in one_source and n not in joined_across for n in (i, j))
+        if (flag or _find(parent, i) != _find(parent, j)) and _joinable(items[i], items[j]):
+            union(i, j)
+            if across:
+                joined_across.update((i, j))
+    for head, others in one_source.items():
+        if head in joined_across:
+            for n in others:
+                union(head, n)
+    return [_find(parent, i) for i in range(len(items))]
+
+
+def candidate_pairs(items: Sequence[_Item]) -> Iterator[tuple[int, int]]:
+    """The pairs (i < j) that ``_joinable`` can accept, found without trying every pair (a
+    story of a few thousand statements made that millions of checks per weave):
+
+    - in one source, pieces whose spans touch (inside, around, or overlapping under a cue);
+    - across sources, pairs where the longer holds one of the shorter's ``k`` rarest words
+      (``_words_to_miss``): ``same_statement`` wants the longer to carry all of the
+      shorter's words (a fragment) or ``OVERLAP_WORDS`` of them, so missing k fails it.
+    The components ``group_quotes`` builds from these are those of all pairs. Yielded by
+    ``i``, so memory stays with one item's candidates however many pairs qualify."""
+    touching = _touching(items)
     holders: dict[str, list[int]] = {}  # word -> the items that hold it
     for n, item in enumerate(items):
         for word in set(item.tokens):
@@ -2815,13 +2879,9 @@ def group_quotes(
             items.append(
                 _Item(document.article.id, m, statement_tokens(m.text), entity_id, conf)
             )
-    parent = list(range(len(items)))
-    for i, j in candidate_pairs(items):
-        if _find(parent, i) != _find(parent, j) and _joinable(items[i], items[j]):
-            parent[_find(parent, j)] = _find(parent, i)
     groups: dict[int, list[_Item]] = {}
-    for i, item in enumerate(items):
-        groups.setdefault(_find(parent, i), []).append(item)
+    for item, root in zip(items, join_statements(items), strict=True):
+        groups.setdefault(root, []).append(item)
     by_id = {e.id: e for e in entities}
     order = {d.article.id: n for n, d in enumerate(documents)}
     quotes = [
