@@ -724,3 +724,35 @@ def test_carried_by_others_matches_one_source_at_a_time():
                         break
                 want.append(hit)
             assert carried.by(di, others).tolist() == want
+
+
+def test_first_aligned_pair_is_the_first_of_every_pair():
+    """The sieved search for a noun's differing counts (``_first_aligned_pair``) returns the
+    first pair in sentence order that trying every pair with ``_aligned`` returns."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from newsweave.coverage import _aligned, _first_aligned_pair
+
+    rng = np.random.default_rng(5)
+    for _trial in range(60):
+        docs = []
+        bases = rng.normal(size=(3, 8))
+        for _d in range(int(rng.integers(2, 6))):
+            n = int(rng.integers(1, 5))
+            vecs = bases[rng.integers(0, 3, size=n)] + rng.normal(scale=0.4, size=(n, 8))
+            vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
+            if rng.random() < 0.15:
+                vecs = np.zeros((n, 0), dtype=np.float32)
+            entities = [SimpleNamespace(text=str(rng.choice(["Paris", "Acme", "Lyon"])),
+                                        label="GPE", sentence=int(rng.integers(0, n)))
+                        for _ in range(int(rng.integers(0, 4)))]
+            docs.append(SimpleNamespace(vectors=vecs, entities=entities))
+        keys = sorted({(int(d), int(rng.integers(0, len(docs[d].vectors))))
+                       for d in rng.integers(0, len(docs), size=8)})
+        values = [float(rng.choice([1.0, 2.0, 3.0])) for _ in keys]
+        want = next(((ka, kb) for n, ka in enumerate(keys) for m, kb in enumerate(keys)
+                     if m > n and ka[0] != kb[0] and values[n] != values[m]
+                     and _aligned(docs, ka, kb, 0.7)), None)
+        assert _first_aligned_pair(docs, keys, values, 0.7, {}) == want

@@ -590,32 +590,32 @@ class _Carried:
                 self.vectors[self.offsets[k]:self.offsets[k + 1]] = np.asarray(d.vectors)
             else:
                 self.with_vectors[k] = False
-
-    def _rows(self, sources: Sequence[int]) -> np.ndarray:
-        return np.concatenate(
-            [np.arange(self.offsets[k], self.offsets[k + 1]) for k in sources]
-            or [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+        self.owner = np.repeat(np.arange(len(docs)), np.diff(self.offsets))  # row -> source
+        self.row_has_vectors = np.array(self.with_vectors, dtype=bool)[self.owner]
+        self.matrix_t = self.matrix.T.tocsr()
 
     def by(self, di: int, others: Sequence[int]) -> np.ndarray:
         """Per sentence of source ``di``: True when one of ``others`` carries it."""
         s = self.settings
-        mine = np.arange(self.offsets[di], self.offsets[di + 1])
-        theirs = self._rows(others)
-        if not len(mine) or not len(theirs):
-            return np.zeros(len(mine), dtype=bool)
-        common = (self.matrix[mine] @ self.matrix[theirs].T).toarray()
-        smaller = np.minimum(self.sizes[mine][:, None], self.sizes[theirs][None, :])
+        lo, hi = int(self.offsets[di]), int(self.offsets[di + 1])
+        chosen = np.zeros(len(self.with_vectors), dtype=bool)
+        chosen[list(others)] = True
+        theirs = chosen[self.owner]  # the other sources' sentences, as a mask over all
+        if hi == lo or not theirs.any():
+            return np.zeros(hi - lo, dtype=bool)
+        # every column is computed and the others' are kept by mask: cheaper than copies
+        common = (self.matrix[lo:hi] @ self.matrix_t).toarray()
+        smaller = np.minimum(self.sizes[lo:hi][:, None], self.sizes[None, :])
         shares = np.divide(common, smaller, out=np.zeros_like(common), where=smaller > 0)
-        carried = (shares >= s.carry_overlap).any(axis=1)
+        carried = ((shares >= s.carry_overlap) & theirs).any(axis=1)
         if self.with_vectors[di]:
-            near = self._rows([k for k in others if self.with_vectors[k]])
-            if len(near):
-                cos = self.vectors[mine] @ self.vectors[near].T
-                at = np.searchsorted(theirs, near)
+            near = theirs & self.row_has_vectors  # the others' sentences with vectors
+            if near.any():
+                cos = self.vectors[lo:hi] @ self.vectors.T
                 # compared as a Python float, as ``float(row.max())`` was
-                carried |= (cos.astype(np.float64) >= s.carry_cosine).any(axis=1)
+                carried |= ((cos.astype(np.float64) >= s.carry_cosine) & near).any(axis=1)
                 carried |= ((cos >= s.carry_both_cosine)
-                            & (shares[:, at] >= s.carry_both_overlap)).any(axis=1)
+                            & (shares >= s.carry_both_overlap) & near).any(axis=1)
         return carried
 
 
@@ -1622,12 +1622,8 @@ def find_number_discrepancies(
     for noun, keys in holders.items():
         if len({single[k][noun] for k in keys}) < 2:
             continue
-        pair = next(
-            ((ka, kb) for n, ka in enumerate(keys) for kb in keys[n + 1:]
-             if ka[0] != kb[0] and single[ka][noun] != single[kb][noun]
-             and _aligned_once(aligned, documents, ka, kb, settings.align_cosine)),
-            None,
-        )
+        pair = _first_aligned_pair(documents, keys, [single[k][noun] for k in keys],
+                                   settings.align_cosine, aligned)
         if pair is not None:
             found.append((*pair, noun))
     out = []
@@ -1642,6 +1638,51 @@ def find_number_discrepancies(
             )
         )
     return out
+
+
+def _first_aligned_pair(
+    documents: Sequence[Document], keys: Sequence[tuple[int, int]], values: Sequence[float],
+    threshold: float, memo: dict[tuple[tuple[int, int], tuple[int, int]], bool],
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The first pair of ``keys`` (in their order) from two sources with different
+    ``values`` that ``_aligned`` accepts. Cosines of 256 sentences at a time sieve the pairs
+    (a margin below ``threshold`` absorbs rounding), so a noun that 1,000 sources count in
+    1,000 ways costs matrix rows, not half a million Python calls; so do the shared names.
+    ``_aligned`` decides."""
+    value_of = dict(zip(keys, values, strict=True))
+    usable = [k for k in keys if _has_vectors(documents[k[0]])]  # ``_aligned`` needs vectors
+    rows = [np.asarray(documents[d].vectors[i]) for d, i in usable]
+    if len(usable) < 2:
+        return None
+    if len({r.shape for r in rows}) > 1:  # vectors of two sizes: one pair at a time
+        return next(((ka, kb) for n, ka in enumerate(usable) for kb in usable[n + 1:]
+                     if ka[0] != kb[0] and value_of[ka] != value_of[kb]
+                     and _aligned_once(memo, documents, ka, kb, threshold)), None)
+    from scipy.sparse import csr_matrix
+
+    mat = np.stack(rows)
+    source = np.array([k[0] for k in usable])
+    value = np.array([value_of[k] for k in usable], dtype=np.float64)
+    # the names each sentence holds, as a sparse incidence matrix: ``_aligned`` wants one shared
+    vocabulary: dict[str, int] = {}
+    names = [sorted(vocabulary.setdefault(n, len(vocabulary)) for n in _names_in(documents[d], i))
+             for d, i in usable]
+    incidence = csr_matrix(
+        (np.ones(sum(map(len, names))), np.array([c for row in names for c in row], dtype=np.int64),
+         np.concatenate([[0], np.cumsum([len(row) for row in names])])),
+        shape=(len(usable), max(len(vocabulary), 1)))
+    for lo in range(0, len(usable), 256):
+        block = mat[lo:lo + 256] @ mat.T
+        shared = (incidence[lo:lo + 256] @ incidence.T).toarray() > 0
+        for r in range(block.shape[0]):
+            a = lo + r
+            near = np.flatnonzero((block[r, a + 1:] >= threshold - 1e-3) & shared[r, a + 1:])
+            near += a + 1
+            near = near[(source[near] != source[a]) & (value[near] != value[a])]
+            for b in near.tolist():
+                if _aligned_once(memo, documents, usable[a], usable[b], threshold):
+                    return usable[a], usable[b]
+    return None
 
 
 def _aligned_once(
