@@ -681,15 +681,19 @@ def test_the_woven_example_holds_one_attribution_discrepancy(example_articles):
     assert [d.topic[:30] for d in found] == ["Who said: “This is the latest "]
 
 
-def test_carried_by_others_matches_one_source_at_a_time():
+@pytest.mark.parametrize("cells", [2_000_000, 1, 30])
+def test_carried_by_others_matches_one_source_at_a_time(monkeypatch, cells):
     """``find_unique``'s whole-story products (``_Carried``) answer as testing each sentence
-    against each other source does: lemma share of the smaller set, cosine, or both."""
+    against each other source does: lemma share of the smaller set, cosine, or both; with
+    the products computed for the whole story, one source, or a few sources at a time."""
     from types import SimpleNamespace
 
     import numpy as np
 
+    import newsweave.coverage as coverage
     from newsweave.coverage import _Carried, overlap
 
+    monkeypatch.setattr(coverage, "_BLOCK_CELLS", cells)
     s = DEFAULT_COVERAGE
     rng = np.random.default_rng(3)
     vocab = [f"w{k}" for k in range(10)]
@@ -705,7 +709,7 @@ def test_carried_by_others_matches_one_source_at_a_time():
             docs.append(SimpleNamespace(vectors=vecs, sentences=list(range(n))))
             lemmas.append([frozenset(w for w in vocab if rng.random() < 0.3) for _ in range(n)])
         carried = _Carried(docs, lemmas, s)
-        for di in range(len(docs)):
+        for di in rng.permutation(len(docs)).tolist():  # any order: blocks are recomputed
             others = [oi for oi in range(len(docs)) if oi != di and rng.random() < 0.8]
             want = []
             for si in range(len(docs[di].sentences)):

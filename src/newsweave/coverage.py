@@ -552,6 +552,10 @@ def _informativeness(document: Document, index: int) -> tuple[int, int]:
     return names + int(numbers), len(sentence.text.split())
 
 
+#: cells of the block of products ``_Carried`` computes at once (times 12 bytes of memory)
+_BLOCK_CELLS = 2_000_000
+
+
 class _Carried:
     """Whether other sources carry each sentence of a source, by ``find_unique``'s tests: a
     sentence of theirs holds ``carry_overlap`` of its content lemmas (the share of the smaller
@@ -593,6 +597,22 @@ class _Carried:
         self.owner = np.repeat(np.arange(len(docs)), np.diff(self.offsets))  # row -> source
         self.row_has_vectors = np.array(self.with_vectors, dtype=bool)[self.owner]
         self.matrix_t = self.matrix.T.tocsr()
+        self._block: tuple[int, int, np.ndarray, np.ndarray] | None = None
+
+    def _products(self, di: int) -> tuple[np.ndarray, np.ndarray]:
+        """Lemmas shared with, and cosines to, every sentence of the story, for the sentences
+        of source ``di``: computed for a block of neighbouring sources at once (about
+        ``_BLOCK_CELLS`` cells), as one product per source of a dozen sentences wastes most
+        of its time outside the arithmetic. Every column is kept; callers mask."""
+        lo, hi = int(self.offsets[di]), int(self.offsets[di + 1])
+        if self._block is None or not (self._block[0] <= lo and hi <= self._block[1]):
+            total = len(self.sizes)
+            end = max(hi, min(lo + max(_BLOCK_CELLS // max(total, 1), 1), total))
+            end = int(self.offsets[np.searchsorted(self.offsets, end)])  # whole sources
+            self._block = (lo, end, (self.matrix[lo:end] @ self.matrix_t).toarray(),
+                           self.vectors[lo:end] @ self.vectors.T)
+        start, _end, common, cos = self._block
+        return common[lo - start:hi - start], cos[lo - start:hi - start]
 
     def by(self, di: int, others: Sequence[int]) -> np.ndarray:
         """Per sentence of source ``di``: True when one of ``others`` carries it."""
@@ -603,15 +623,13 @@ class _Carried:
         theirs = chosen[self.owner]  # the other sources' sentences, as a mask over all
         if hi == lo or not theirs.any():
             return np.zeros(hi - lo, dtype=bool)
-        # every column is computed and the others' are kept by mask: cheaper than copies
-        common = (self.matrix[lo:hi] @ self.matrix_t).toarray()
+        common, cos = self._products(di)
         smaller = np.minimum(self.sizes[lo:hi][:, None], self.sizes[None, :])
         shares = np.divide(common, smaller, out=np.zeros_like(common), where=smaller > 0)
         carried = ((shares >= s.carry_overlap) & theirs).any(axis=1)
         if self.with_vectors[di]:
             near = theirs & self.row_has_vectors  # the others' sentences with vectors
             if near.any():
-                cos = self.vectors[lo:hi] @ self.vectors.T
                 # compared as a Python float, as ``float(row.max())`` was
                 carried |= ((cos.astype(np.float64) >= s.carry_cosine) & near).any(axis=1)
                 carried |= ((cos >= s.carry_both_cosine)
