@@ -490,12 +490,6 @@ def _has_vectors(document: Document) -> bool:
     return v is not None and getattr(v, "ndim", 0) == 2 and v.shape[1] > 0
 
 
-def _cosines(a: Document, b: Document) -> np.ndarray | None:
-    if not (_has_vectors(a) and _has_vectors(b)):
-        return None
-    return np.asarray(a.vectors) @ np.asarray(b.vectors).T
-
-
 _HEADING = re.compile(r"^[^a-z]*$")  # no lower-case letter: "CALLS TO RESIGN", "(ANI)"
 
 
@@ -581,7 +575,7 @@ class _Carried:
             shape=(total, max(len(vocabulary), 1)),
         )
         self.sizes = sizes
-        # a source's vectors count only when it has one per sentence, as ``_cosines`` needs
+        # a source's vectors count only when it has one per sentence
         self.with_vectors = [_has_vectors(d) and len(d.vectors) == len(d.sentences)
                              for d in docs]
         withv = [d.vectors for d, ok in zip(docs, self.with_vectors, strict=True) if ok]
