@@ -1666,10 +1666,6 @@ def _first_aligned_pair(
     rows = [np.asarray(documents[d].vectors[i]) for d, i in usable]
     if len(usable) < 2:
         return None
-    if len({r.shape for r in rows}) > 1:  # vectors of two sizes: one pair at a time
-        return next(((ka, kb) for n, ka in enumerate(usable) for kb in usable[n + 1:]
-                     if ka[0] != kb[0] and value_of[ka] != value_of[kb]
-                     and _aligned_once(memo, documents, ka, kb, threshold)), None)
     from scipy.sparse import csr_matrix
 
     mat = np.stack(rows)
