@@ -8,9 +8,10 @@ quadratic (what each was before; see docs/fuzz.md, "Stop 53" and "Stop 54").
 - the reader's ``serve.sentence_spans`` on short sentences with abbreviations;
 - the weave's statement join (``quotes.group_quotes``) on one article of many speakers;
 - the grouper (``group.group_stream``) on a stream of copies of one text;
-- the shared passages of a story (``coverage.find_shared_passages``, analysis not timed) on a
-  wire story that every source carries under its own first line, and the whole weave of that
-  story (``weave.weave_documents``: summary, statements, coverage), stop 54.
+- the shared passages of a story (``coverage.find_shared_passages``, analysis not timed) on
+  ``big_story.py``'s wire story (the founding example's first report in many outlets), and
+  the whole weave of that story (``weave.weave_documents``: summary, statements, coverage),
+  stop 54.
 
 Writes the ``scaling`` section of benchmarks/RESULTS.md::
 
@@ -33,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from benchmarks._results import write_section  # noqa: E402
+from benchmarks.big_story import wire_articles  # noqa: E402
 
 
 def _timed(run: Callable[[], object]) -> float:
@@ -89,25 +91,11 @@ def _copies(n: int) -> Callable[[], object]:
     return lambda: list(group_stream(articles))
 
 
-def _wire_articles(n: int) -> list:
-    from newsweave.models import Article
-
-    story = ("The regional council approved a plan on Tuesday to rebuild the flooded river "
-             "embankment with concrete walls and a new pumping station near the old mill. "
-             "Work is expected to take two years and cost about forty million pounds, "
-             "officials said. \"We will not leave anyone behind,\" Mayor Ann Lee told "
-             "reporters. Residents who lost their homes will be offered temporary "
-             "housing in the town centre until the work is finished. ")
-    return [Article(id=f"w{i}", text=f"Filed by desk {i}. {story}", outlet=f"Outlet {i}",
-                    published=f"2020-01-01T{i // 60 % 24:02d}:{i % 60:02d}:00")
-            for i in range(n)]
-
-
 def _wire_story(n: int) -> Callable[[], object]:
     from newsweave.analyze import analyze
     from newsweave.coverage import find_shared_passages
 
-    documents = analyze(_wire_articles(n), quotes=False, timexes=False)
+    documents = analyze(wire_articles(n), quotes=False, timexes=False)
     find_shared_passages(documents[:2])  # libraries loaded before timing
     return lambda: find_shared_passages(documents)
 
@@ -116,7 +104,7 @@ def _wire_weave(n: int) -> Callable[[], object]:
     from newsweave.analyze import analyze
     from newsweave.weave import weave_documents
 
-    documents = analyze(_wire_articles(n))
+    documents = analyze(wire_articles(n))
     weave_documents(documents[:2])  # models loaded before timing
     return lambda: weave_documents(documents)
 
@@ -162,11 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         "or 54 (`docs/fuzz.md`). Small timings are noisy on a shared machine. The statement join's "
         "statements differ by one word, so each shares the word share with a quarter of the "
         "others: the candidate pairs grow with the square, which shows beyond these sizes; "
-        "the grouper's LSH query still returns every earlier copy of a text. Stop 53's code "
-        "(measured 2026-12-06) took the wire story's shared passages from 1.49 s at 200 "
-        "sources to 7.59 s at 400 "
-        "(ratio 5.1) and its whole weave from 2.69 s to 15.05 s (5.6), in a run of "
-        "`--only 'wire story'` on a copy of that tree.\n\n" + "\n".join(rows) + "\n")
+        "the grouper's LSH query still returns every earlier copy of a text. Stop 53's code on "
+        "the wire story: section *big-story*.\n\n" + "\n".join(rows) + "\n")
     print(section)
     if not (args.no_write or args.only):
         write_section("scaling", section)
