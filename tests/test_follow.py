@@ -392,6 +392,8 @@ def test_read_sources_opml_and_url_list(tmp_path):
         read_sources([str(bad)])
     with pytest.raises(InputError, match="no such file"):
         read_sources([str(tmp_path / "missing.opml")])
+    with pytest.raises(InputError, match="is a folder, expected a SOURCE"):
+        read_sources([str(tmp_path)])
 
 
 def test_canonical_url_and_discovery():

@@ -3,6 +3,7 @@ the CLI, matching articles to outlets, and coverage counts with the blindspot ru
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,13 @@ def test_cli_bad_csv_one_line_exit_2_nothing_imported(
         assert [(o.domain, o.lean) for o in store.list_outlets()] == [("cnn.com", "left")]
     assert main(["outlets", "import", str(tmp_path / "missing.csv"), "--db", db]) == 2
     assert "missing.csv: no such file" in capsys.readouterr().err
+    # a folder or a FIFO is said to be one, never "no such file", and never read
+    assert main(["outlets", "import", str(tmp_path), "--db", db]) == 2
+    assert f"{tmp_path}: is a folder, expected an outlets CSV file" in capsys.readouterr().err
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    assert main(["outlets", "import", str(fifo), "--db", db]) == 2
+    assert "pipe.csv: not a regular file" in capsys.readouterr().err
 
 
 def test_cli_list_shows_hostile_names_as_text(

@@ -407,6 +407,15 @@ def test_cli_malformed_line_is_one_error(tmp_path, capsys):
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [1]
 
 
+def test_cli_folder_is_named_as_one(tmp_path, capsys):
+    from newsweave.cli import main
+
+    assert main(["quotes", "--jsonl", str(tmp_path), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path}: is a folder, expected an article JSONL file" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
 # --------------------------------------------------------------------------- benchmark metric
 def test_benchmark_gold_pieces_and_matching():
     from benchmarks.quotes import gold_pieces, match, norm, same_source

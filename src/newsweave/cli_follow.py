@@ -21,9 +21,6 @@ ARTICLE_COLUMNS = (
     "id", "url", "title", "outlet", "author", "published", "updated", "language", "text",
     "revisions", "text_from",
 )
-#: A CSV cell starting with one of these is read as a formula by spreadsheets: prefixed with
-#: a quote in the CSV export (OWASP's advice), so a hostile page cannot run one.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def parse_languages(value: str | None) -> tuple[str, ...]:
@@ -138,14 +135,9 @@ def run_follow(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- articles
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def run_articles(args: argparse.Namespace) -> int:
     """Stored articles as JSON lines (default) or CSV, published-date order."""
+    from newsweave.catalog import csv_cell
     from newsweave.cli_store import _check_date
     from newsweave.cli_utils import output_sink
     from newsweave.store import open_store
@@ -161,7 +153,7 @@ def run_articles(args: argparse.Namespace) -> int:
                 writer = csv.writer(fh, lineterminator="\n")
                 writer.writerow(ARTICLE_COLUMNS)
                 for row in rows:
-                    writer.writerow([_csv_cell(row.get(c)) for c in ARTICLE_COLUMNS])
+                    writer.writerow([csv_cell(row.get(c)) for c in ARTICLE_COLUMNS])
             else:
                 for row in rows:
                     record = {c: row.get(c) for c in ARTICLE_COLUMNS}

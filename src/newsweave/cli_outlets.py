@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from pathlib import Path
 
 from newsweave.catalog import csv_cell
-from newsweave.errors import InputError
+from newsweave.errors import InputError, check_file
 from newsweave.outlets import COLUMNS, read_outlets_csv
 from newsweave.store import open_store
 
@@ -16,8 +15,7 @@ from newsweave.store import open_store
 def run_import(args: argparse.Namespace) -> int:
     """Read and check the whole CSV first (an error names file:line and stores nothing), then
     upsert every row in one transaction."""
-    if not Path(args.file).is_file():
-        raise InputError("no such file", args.file)
+    check_file(args.file, "an outlets CSV file")
     outlets = read_outlets_csv(args.file)
     if not outlets:
         raise InputError("no outlet rows (only a header)", args.file)

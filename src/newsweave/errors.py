@@ -36,3 +36,18 @@ def warn(message: str, path: str | Path | None = None, line: int | None = None) 
     """A one-line warning on stderr for input that was repaired, not refused (a date out of
     range dropped): the record is still used and the exit code is unchanged."""
     print(f"newsweave: warning: {where(path, line)}{message}", file=sys.stderr)
+
+
+def check_file(path: str | Path, expected: str) -> Path:
+    """``path`` as a Path when it names a regular file; else InputError saying what it is
+    instead (a folder, a device, FIFO or socket, which a read could block on or never end,
+    or nothing), so a folder is never reported as a missing file or a device."""
+    found = Path(path)
+    if found.is_dir():
+        raise InputError(f"is a folder, expected {expected}", path)
+    if not found.exists():
+        raise InputError(f"no such file (expected {expected})", path)
+    if not found.is_file():
+        raise InputError(f"not a regular file (device, FIFO or socket), expected {expected}",
+                         path)
+    return found

@@ -30,12 +30,11 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from newsweave.cli_follow import DEFAULT_INTERVAL_S
-from newsweave.errors import InputError
+from newsweave.errors import InputError, check_file
 from newsweave.fetch import (
     DEFAULT_HOST_DELAY_S,
     DEFAULT_MAX_BYTES,
@@ -77,9 +76,7 @@ def read_sources(args: Sequence[str]) -> list[str]:
         if "://" in arg:
             urls.append(_check_url(arg, None, None))
             continue
-        path = Path(arg)
-        if not path.is_file():
-            raise InputError("no such file (a SOURCE is a URL, an OPML file or a URL list)", arg)
+        path = check_file(arg, "a SOURCE: a URL, an OPML file or a URL list")
         try:
             data = path.read_bytes()[: 16 * 1024 * 1024]
         except OSError as exc:

@@ -44,7 +44,7 @@ from functools import lru_cache
 from newsweave.boilerplate import inner_furniture, leading_furniture, trim_dateline
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.entities import TITLES
-from newsweave.errors import InputError
+from newsweave.errors import InputError, check_file
 from newsweave.models import Document, Entity, Quote, QuoteMention, QuoteVariant
 from newsweave.pronoun_model import Candidate, Layout, default_pronoun_model
 from newsweave.pronoun_model import surname as _surname
@@ -3106,7 +3106,6 @@ def run_cli(args) -> int:
 
     Streams: one batch of articles in memory at a time. A bad line is reported (file:line)
     and skipped; the valid lines are all written, and the exit code is 2 if any was bad."""
-    import os
     import sys
     from itertools import islice
 
@@ -3115,8 +3114,7 @@ def run_cli(args) -> int:
     if not args.jsonl:
         raise InputError("give the articles with --jsonl FILE")
     path = args.jsonl
-    if not os.path.exists(path):
-        raise InputError("no such file", path)
+    check_file(path, "an article JSONL file")
     records = iter(read_article_texts(path))
     refine = _learned_refiner(getattr(args, "model", "rules"))
     nlp = get_nlp()
