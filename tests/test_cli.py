@@ -41,6 +41,27 @@ def test_weave_example_json_validates(capsys, schema):
     assert words <= 120
 
 
+def test_same_text_in_two_files_is_two_sources(capsys, tmp_path, schema):
+    """Two files of one text share the content id; each stays its own source (the second
+    a copy of the first), so no statement is listed twice and no citation is ambiguous."""
+    import shutil
+
+    first = sorted(__import__("pathlib").Path(EXAMPLE).iterdir())[0]
+    for name in ("a.txt", "b.txt"):
+        shutil.copy(first, tmp_path / name)
+    code, out, err = run(capsys, "weave", str(tmp_path), "--format", "json")
+    assert code == 0, err
+    brief = json.loads(out)
+    jsonschema.validate(brief, schema)
+    ids = [s["id"] for s in brief["sources"]]
+    assert len(set(ids)) == 2
+    assert [s["copy_of"] for s in brief["sources"]] == [None, ids[0]]
+    texts = [q["text"] for q in brief["quotes"]]
+    assert brief["quotes"] and len(texts) == len(set(texts))
+    for q in brief["quotes"]:
+        assert sorted(v["source"] for v in q["sources"]) == sorted(ids)
+
+
 def test_origin_spans_index_ingested_text(capsys, example_articles):
     code, out, _ = run(capsys, "weave", EXAMPLE, "--format", "json", "--words", "80")
     assert code == 0

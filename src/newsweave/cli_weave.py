@@ -33,13 +33,13 @@ def run(args: argparse.Namespace) -> int:
 def run_files(args: argparse.Namespace) -> int:
     """One brief from the good articles; each bad file or record is one line on stderr, and
     the exit code is 2 if there was any (the brief is still written)."""
-    from newsweave.ingest import iter_articles
+    from newsweave.ingest import iter_articles, unique_ids
     from newsweave.render import render
     from newsweave.weave import weave_articles
 
     fmt = args.format or "text"
     bad: list[InputError] = []
-    articles = list(iter_articles(args.paths, on_error=bad.append))
+    articles = list(unique_ids(iter_articles(args.paths, on_error=bad.append)))
     if len(bad) == 1 and not articles:
         raise bad[0]  # the one thing wrong, as the one line
     for err in bad:

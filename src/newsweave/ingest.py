@@ -1370,8 +1370,10 @@ def _cluster_doc(doc: Any, index: int, path: Path, line: int) -> Article | None:
     )
 
 
-def _unique_ids(articles: list[Article]) -> tuple[Article, ...]:
-    """Citations need distinct ids within a cluster: repeats get a ``-2``, ``-3``... suffix."""
+def unique_ids(articles: Iterable[Article]) -> tuple[Article, ...]:
+    """Citations need distinct ids within one brief: repeats get a ``-2``, ``-3``... suffix.
+    Two files or records of the same text (a wire story two outlets carry word for word)
+    share the content id, and a given id can repeat; each stays a source of its own."""
     seen: dict[str, int] = {}
     out: list[Article] = []
     for article in articles:
@@ -1403,7 +1405,7 @@ def _cluster_from_record(record: Any, path: Path, line: int) -> Cluster:
     query = record.get("query")
     if query is not None and not isinstance(query, str):
         raise InputError(f'cluster {cluster_id}: "query" must be a string', path, line)
-    return Cluster(id=str(cluster_id), articles=_unique_ids(articles), query=(query or "").strip()
+    return Cluster(id=str(cluster_id), articles=unique_ids(articles), query=(query or "").strip()
                    or None)
 
 
