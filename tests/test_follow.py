@@ -435,6 +435,21 @@ def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
                           text=True, env=env, timeout=timeout)
 
 
+def test_year_on_a_page_is_no_date_the_feed_gives_the_day(site, store):
+    """A page without date metadata whose text names a year ("in 2016", "© 2019") is dated
+    by its feed entry, not January 1 of that year (htmldate's guess)."""
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"),
+                                            "Thu, 02 Mar 2017 07:00 -0500")]))
+    body = BODY_A + "\n\nThe last budget, in 2016, was approved without a debate."
+    html = page("Budget passes", body).replace(b"</body>", b"<footer>(c) 2019 Planet</footer>"
+                                                        b"</body>")
+    site.routes["/a"] = (200, HTML, html)
+    report = follower(store, [site.url("/feed")]).run_round()
+    assert (report.added, report.failures) == (1, [])
+    (row,) = store.iter_listing()
+    assert row["published"] == "2017-03-02T07:00:00-05:00"
+
+
 def test_cli_once_and_articles_export(site, tmp_path):
     site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None),
                                           ("Broken", site.url("/e"), None)]))

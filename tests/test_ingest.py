@@ -175,6 +175,27 @@ def test_parse_html_update_stamp_is_not_the_publication_date():
     assert agency.published == "2017-03-03" and agency.outlet == "Daily Planet"
 
 
+def test_parse_html_year_alone_is_no_publication_date():
+    """htmldate answers January 1 of a year it only saw in a copyright line or the text;
+    that is no day, so the feed's or archive's date (``fallback_date``) is used instead."""
+    body = ("<p>Sessions met the ambassador twice in 2016, the newspaper reported on its "
+            "front page.</p><p>Democrats called on him to resign.</p>")
+    page = f"<html><body><article>{body}</article><footer>© 2017 Planet</footer></body></html>"
+    assert parse_html(page).published is None
+    assert parse_html(page, fallback_date="2017-03-02").published == "2017-03-02"
+    # the day written on the page, in its metadata or in its address is kept
+    posted = page.replace("</article>", "<p>Posted January 1, 2017</p></article>")
+    assert parse_html(posted).published == "2017-01-01"
+    meta = page.replace("<html>", '<html><head><meta property="article:published_time" '
+                        'content="2017-01-01T10:00:00Z"></head>')
+    assert parse_html(meta).published == "2017-01-01T10:00:00+00:00"
+    assert parse_html(page, url="https://planet.example/2017/01/01/sessions"
+                      ).published == "2017-01-01"
+    # a day other than January 1 was never a year's guess
+    march = page.replace("</article>", "<p>Posted March 4, 2017</p></article>")
+    assert parse_html(march).published == "2017-03-04"
+
+
 def test_parse_html_without_text_raises():
     with pytest.raises(InputError, match="no article text"):
         parse_html("<html><body><script>x()</script></body></html>", path="blank.html")

@@ -639,6 +639,27 @@ def page_timestamps(html: str) -> tuple[str | None, str | None]:
     return normalise_timestamp(found.get("published")), normalise_timestamp(found.get("updated"))
 
 
+def _new_year_written(page: str, year: int) -> bool:
+    """Whether ``page`` (HTML, URL) writes January 1 of ``year`` out as a day: "January 1,
+    2016", "1 Jan. 2016", "2016-01-01", "01/01/2016", a /2016/01/01/ path."""
+    y = str(year)
+    month = r"Jan(?:uary|\.)?"
+    return re.search(
+        rf"\b{month}\s+0?1(?:st)?,?\s+{y}\b|\b0?1(?:st)?\s+{month},?\s+{y}\b"
+        rf"|\b{y}[-/.]0?1[-/.]0?1\b|\b0?1[-/.]0?1[-/.]{y}\b",
+        page, re.I) is not None
+
+
+def _day_not_year(found: date | None, meta: str | None, page: str) -> date | None:
+    """The date trafilatura found, unless it is only a year: when nothing better is on the
+    page, htmldate answers January 1 of a year it saw in a copyright line ("© 2017") or the
+    text ("twice in 2016"), which would date the article months off and resolve its
+    "Thursday" against that. Kept when the page's metadata or text gives that day."""
+    if found is None or (found.month, found.day) != (1, 1) or meta is not None:
+        return found
+    return found if _new_year_written(page, found.year) else None
+
+
 def parse_html(
     html: str,
     path: str | None = None,
@@ -663,7 +684,8 @@ def parse_html(
     if not text:
         raise InputError("no article text found in the HTML page", path)
     meta_published, meta_updated = page_timestamps(html)
-    page_date = _as_date(fields["date"])
+    page_date = _day_not_year(_as_date(fields["date"]), meta_published,
+                              f"{url or ''}\n{html}")
     if page_date is not None and page_date == updated:
         page_date = None  # the date finder took the "Updated" stamp for the publication
     fallback = _as_date(fallback_date)
