@@ -133,3 +133,12 @@ def test_archive_marks_are_typeset_for_a_reader_but_kept_in_json():
         assert "\u201cthe levee held.\u201d" in page, fmt
         assert "\u201cIt held,\u201d" in page, fmt
     assert json.loads(render(b, "json"))["summary"][0]["text"] == text
+
+
+def test_source_count_reads_as_english():
+    b, _ = brief()
+    assert "*2 sources, " in render(b, "markdown")
+    one = Brief(b.story, b.sources[:1], (), (), b.entities, (), Coverage())
+    for fmt in ("markdown", "text", "html"):
+        page = render(one, fmt)
+        assert "1 source" in page and "1 sources" not in page

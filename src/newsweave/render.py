@@ -94,10 +94,12 @@ def _copy_note(source: Source, numbers: Mapping[str, int]) -> str:
 
 
 def _source_count(brief: Brief) -> str:
-    """"3 sources", or "3 sources (2 independent)" when some are copies of others."""
+    """"1 source", "3 sources", or "3 sources (2 independent)" when some are copies of
+    others."""
     n = len(brief.sources)
     copies = sum(1 for s in brief.sources if s.copy_of)
-    return f"{n} sources" + (f" ({n - copies} independent)" if copies else "")
+    return f"{n} source{'' if n == 1 else 's'}" + (
+        f" ({n - copies} independent)" if copies else "")
 
 
 def render_json(brief: Brief, indent: int | None = 2) -> str:
