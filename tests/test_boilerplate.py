@@ -1,6 +1,7 @@
 import pytest
 
 from newsweave.boilerplate import (
+    byline_spans,
     is_known_boilerplate,
     is_page_pointer,
     leading_furniture,
@@ -255,3 +256,13 @@ def test_the_tweet_signature_scan_is_bounded():
 
     assert not re.search(r"(?<!\\)[*+]", boilerplate._TWEET_SIGNATURE.pattern)
     assert leading_furniture("(@a)" + " " * 100_000 + "x") == 0
+
+
+def test_byline_spans_are_the_dateline_and_the_staff_credits():
+    text = ("WASHINGTON (Reuters) - Sessions said he would recuse himself, here (Editing by "
+            "Alison Williams)\n\nMore. (Additional reporting by Sayed Salahuddin; Editing by "
+            "Paul Tait)")
+    spans = [text[a:b] for a, b in byline_spans(text)]
+    assert spans == ["WASHINGTON (Reuters) - ", "(Editing by Alison Williams)",
+                     "(Additional reporting by Sayed Salahuddin; Editing by Paul Tait)"]
+    assert byline_spans("The mayor (reporting to the council) spoke.") == []

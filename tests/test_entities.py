@@ -381,3 +381,18 @@ def test_a_surname_with_two_letters_swapped_is_a_typo_of_the_one_person():
     # a short name is left alone: "Lee" / "Lea" may be two people
     entities, _ = resolve_entities([make_doc("b", ("Spike Lee", "PERSON"), ("Lea", "PERSON"))])
     assert len(entities) == 2
+
+
+def test_dateline_places_and_staff_credits_are_no_entities():
+    text = ("NEW YORK (Reuters) - Sessions spoke in Washington. (Reporting by Jane Roe; "
+            "Editing by John Doe)")
+
+    def at(name: str, label: str, n: int = 0) -> EntityMention:
+        start = text.index(name) if n == 0 else text.index(name, text.index(name) + 1)
+        return EntityMention(start, start + len(name), name, label, 0)
+
+    doc = Document(article=Article(id="a", text=text), sentences=(), entities=(
+        at("NEW YORK", "GPE"), at("Reuters", "ORG"), at("Sessions", "PERSON"),
+        at("Washington", "GPE"), at("Jane Roe", "PERSON"), at("John Doe", "PERSON")))
+    entities, _links = resolve_entities([doc])
+    assert sorted(e.name for e in entities) == ["Sessions", "Washington"]

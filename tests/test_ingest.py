@@ -126,6 +126,22 @@ def test_parse_text_published_stamp_and_agency_dateline():
     assert article.outlet == "AP"
 
 
+def test_parse_text_byline_is_the_author_and_the_dateline_under_it_is_found():
+    raw = ("Sessions recuses himself\n\nBy Jane Roe and John Doe\nPublished: March 2, 2017\n\n"
+           "WASHINGTON (Reuters) - Sessions said he would recuse himself.\n\nMore text.")
+    article = parse_text(raw)
+    assert article.author == "Jane Roe and John Doe"
+    assert (article.outlet, article.published) == ("Reuters", "2017-03-02")
+    assert article.text.startswith("WASHINGTON (Reuters) - Sessions")
+    agency = parse_text("BY J. R. SMITH | The Associated Press\n\nLONDON (AP) _ Rain fell.")
+    assert (agency.author, agency.outlet) == ("J. R. SMITH", "AP")
+    # a line that only begins like one is text
+    for text in ("Floods\n\nBy Tuesday Morning\nthe river had risen.", "By the way, it rained.",
+                 "Trial\n\nBy Jane Roe, who covered it\nfor a decade, it was news."):
+        kept = parse_text(text)
+        assert kept.author is None and text.endswith(kept.text) and "By" in kept.text
+
+
 def test_parse_text_sentence_first_line_is_not_a_title():
     article = parse_text("The vote passed.\n\nIt was close.")
     assert article.title is None and article.text.startswith("The vote passed.")

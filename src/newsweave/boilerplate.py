@@ -282,6 +282,20 @@ def wire_mark_end(text: str) -> int:
     return 0
 
 
+#: a wire story's staff credit, in parentheses: "(Reporting by Jane Roe; Editing by John
+#: Doe)", "(Additional reporting by ...)", "(Writing by ...)", "(Compiled by ... for AP)"
+_STAFF_CREDIT = re.compile(
+    r"\((?:Additional\s+)?(?:Reporting|Writing|Editing|Compiled|Research|Produced|"
+    r"Translated)\s+by\b[^()\n]{1,300}\)", re.I)
+
+
+def byline_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that name who made the report, not who is in it: a leading dateline
+    (with the agency and any byline a wire mark ends) and the staff credits in parentheses."""
+    spans = [(0, end)] if (end := trim_dateline(text)) else []
+    return spans + [m.span() for m in _STAFF_CREDIT.finditer(text)]
+
+
 def trim_dateline(text: str, states: bool = True) -> int:
     """Characters of a leading dateline ("WASHINGTON:", "LONDON (AP) _", "KANSAS CITY, Mo.
     _") to cut; with a wire agency's mark further in ("* Highlights * By Julie Steenhuysen

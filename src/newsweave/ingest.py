@@ -25,8 +25,10 @@ here, once:
   trailing spaces of each line dropped, runs of blank lines collapsed to one blank line (a
   paragraph break), and the *header* removed:
   a leading ``date YYYY-MM-DD`` marker, ``Updated: ...`` / ``Published: ...`` stamp lines among
-  the first lines, and a title line (a short first line without final punctuation followed by a
-  blank line). The body starts at its first non-space character. A dateline
+  the first lines, a byline line among them (``By Jane Roe and John Doe``, names only, with
+  an optional ``, Outlet``; it becomes ``Article.author``), and a title line (a short first
+  line without final punctuation followed by a blank line). The body starts at its first
+  non-space character. A dateline
   (``New York [USA], Mar. 3 (ANI):``, ``WASHINGTON:``, ``LONDON (AP) _``) and credit lines
   (``From The Guardian:``) are *kept* in the text (the summarizer trims datelines); they only
   feed metadata.
@@ -470,6 +472,45 @@ def _pull_stamps(text: str) -> tuple[date | None, date | None, str]:
     return published, updated, _tidy_lines("\n".join(kept)).strip()
 
 
+#: one name of a byline: capitalised words, initials and name particles ("Jane Roe",
+#: "J. R. Smith", "Ludwig van Beethoven", "JANE ROE")
+_NAME = (r"(?!The[ ])[A-Z][\w'’.\-]*"
+         r"(?:[ ](?:(?:de|da|del|der|van|von|bin|al|la|le)[ ])?[A-Z][\w'’.\-]*){1,3}")
+#: a byline line: "By Jane Roe", "By Jane Roe and John Doe", "BY JANE ROE, Reuters",
+#: "By Jane Roe | The Guardian"; the names only, nothing else on the line
+_BYLINE = re.compile(
+    rf"(?:By|BY)[ ]+(?P<names>{_NAME}(?:(?:,[ ]|,?[ ](?:and|AND|&)[ ]){_NAME}){{0,3}})"
+    rf"(?:[ ]*[,|][ ]*[A-Z][\w'’.&\-]*(?:[ ][A-Z][\w'’.&\-]*){{0,3}})?[ ]*"
+)
+
+
+#: "By Tuesday Morning", "By March": a time, not a reporter
+_WHEN = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Jan|Febr)uary|March|April|"
+                   r"May|June|July|August|(?:Septem|Octo|Novem|Decem)ber|Today|Tonight", re.I)
+
+
+def _pull_byline(text: str) -> tuple[str | None, str]:
+    """``(author, text)``: a byline line among the first lines of a body ("By Jane Roe and
+    John Doe") is the article's author, not its text, so the dateline under it is found and
+    the reporters are not taken for people in the news. What follows it must open a new
+    sentence: "By Tuesday Morning\nthe river ..." is a wrapped line of text."""
+    lines = text.split("\n")
+    seen = 0
+    for n, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = _BYLINE.fullmatch(line.strip())
+        if match and not _WHEN.match(match.group("names")):
+            rest = _tidy_lines("\n".join(lines[:n] + lines[n + 1 :])).strip()
+            after = next((x for x in lines[n + 1 :] if x.strip()), "").strip()
+            if rest and after[:1].isupper():
+                return " ".join(match.group("names").split()), rest
+        seen += 1
+        if seen >= HEADER_LINES:
+            break
+    return None, text
+
+
 def _dateline_date(month_day: str | None, reference: date | None) -> date | None:
     """The date of a dateline: its own year if written, else the year of ``reference``."""
     if not month_day:
@@ -499,6 +540,7 @@ def parse_text(raw: str, path: str | None = None) -> Article:
             marker_date = None
         text = text[marker.end() :]
     stamp_published, updated, text = _pull_stamps(text)
+    author, text = _pull_byline(text)  # first: a byline alone on the first line is no title
     title, body = _split_title(text)
     if not body.strip():
         raise InputError("article has no text", path)
@@ -515,6 +557,7 @@ def parse_text(raw: str, path: str | None = None) -> Article:
         published=published.isoformat() if published else None,
         updated=updated.isoformat() if updated else None,
         path=path,
+        author=author,
     )
 
 
