@@ -408,6 +408,27 @@ def test_binary_and_non_utf8_files(tmp_path):
     assert str(caught.value).startswith(f"{latin}:2: ")
 
 
+def test_utf16_text_file_with_its_mark_is_text(tmp_path):
+    """What Windows editors save as "Unicode": UTF-16 opened by a byte-order mark."""
+    raw = "Budget passes\n\nThe council approved the budget on Tuesday, “she” said.\n"
+    for codec in ("utf-16", "utf-16-be"):
+        data = raw.encode(codec)
+        if codec == "utf-16-be":
+            data = b"\xfe\xff" + data
+        (article,) = read_articles([_write(tmp_path / f"{codec}.txt", data)])
+        assert article.title == "Budget passes"
+        assert article.text == "The council approved the budget on Tuesday, “she” said."
+    nul = _write(tmp_path / "nul.txt", "a\x00b".encode("utf-16"))
+    with pytest.raises(InputError, match="binary"):
+        read_articles([nul])
+    broken = _write(tmp_path / "broken.txt", b"\xff\xfeA\x00 \x00\x00\xd8")  # lone surrogate
+    with pytest.raises(InputError, match="not UTF-16 text"):
+        read_articles([broken])
+    # bytes that merely decode as UTF-16 (no space, no line) stay a bad UTF-8 file
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_articles([_write(tmp_path / "junk.txt", b"\xff\xfe bad bytes")])
+
+
 def test_empty_text_file_and_unknown_type(tmp_path):
     with pytest.raises(InputError, match="no text"):
         read_articles([_write(tmp_path / "blank.txt", "\n  \n")])

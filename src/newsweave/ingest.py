@@ -818,8 +818,9 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-def _read_bytes(path: Path, limit: int) -> bytes:
-    """A whole small file, or InputError when unreadable, too large or binary."""
+def _read_bytes(path: Path, limit: int, utf16: bool = False) -> bytes:
+    """A whole small file, or InputError when unreadable, too large or binary; with
+    ``utf16``, a file that opens with UTF-16's byte-order mark comes back as UTF-8."""
     try:
         size = path.stat().st_size
         if size > limit:
@@ -827,6 +828,23 @@ def _read_bytes(path: Path, limit: int) -> bytes:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    if utf16 and data.startswith((b"\xff\xfe", b"\xfe\xff")) \
+            and not data.startswith(b"\xff\xfe\x00\x00"):
+        # UTF-16 with its byte-order mark (what Windows editors call "Unicode"): text, not
+        # binary, though every other byte of English is NUL; read on as UTF-8. Text has
+        # spaces or line breaks: bytes that only decode are left to the checks below.
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            if b"\x00" not in data[:SNIFF_BYTES]:
+                text = ""  # not UTF-16 at all: the UTF-8 reader names the bad byte
+            else:
+                raise InputError(f"not UTF-16 text (invalid bytes at offset {exc.start})",
+                                 path) from None
+        if re.search(r"[ \n]", text):
+            if "\x00" in text:
+                raise InputError("binary file, not text", path)
+            return text.encode("utf-8")
     if b"\x00" in data[:SNIFF_BYTES]:
         raise InputError("binary file, not text", path)
     return data
@@ -869,7 +887,8 @@ def _walk(folder: Path) -> list[Path]:
 
 # --------------------------------------------------------------------------- readers
 def _read_text(path: Path) -> Iterator[Item]:
-    yield parse_text(_decode_utf8(_read_bytes(path, MAX_ARTICLE_BYTES), path), str(path))
+    yield parse_text(_decode_utf8(_read_bytes(path, MAX_ARTICLE_BYTES, utf16=True), path),
+                     str(path))
 
 
 def check_html_size(data: bytes | str, path: Path | str | None) -> None:
