@@ -142,3 +142,11 @@ def test_source_count_reads_as_english():
     for fmt in ("markdown", "text", "html"):
         page = render(one, fmt)
         assert "1 source" in page and "1 sources" not in page
+
+
+def test_empty_summary_says_what_a_summary_can_lift():
+    b, _ = brief()
+    empty = Brief(b.story, b.sources, (), b.quotes, b.entities, b.timeline, b.coverage)
+    for fmt in ("markdown", "text"):
+        page = " ".join(render(empty, fmt).split())  # the terminal wraps long lines
+        assert "whole sentences of 8 to 55 words that fit its word budget" in page

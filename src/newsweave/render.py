@@ -24,6 +24,7 @@ from newsweave.models import (
     brief_to_dict,
 )
 from newsweave.quote_marks import typeset
+from newsweave.settings import DEFAULT_SUMMARY
 
 FORMATS = ("text", "markdown", "json", "html", "jsonl")
 
@@ -93,6 +94,12 @@ def _copy_note(source: Source, numbers: Mapping[str, int]) -> str:
     return f" (copy of [{numbers[source.copy_of]}])" if source.copy_of in numbers else ""
 
 
+#: an empty summary says why: short texts and small budgets (--words 5) leave nothing to lift
+_NO_SUMMARY = (f"(no sentence could be extracted: a summary lifts whole sentences of "
+               f"{DEFAULT_SUMMARY.min_words} to {DEFAULT_SUMMARY.max_words} words that fit its "
+               "word budget)")
+
+
 def _source_count(brief: Brief) -> str:
     """"1 source", "3 sources", or "3 sources (2 independent)" when some are copies of
     others."""
@@ -119,7 +126,7 @@ def render_markdown(brief: Brief) -> str:
         marks = _marks(sentence.citations, numbers) + _independent(sentence, numbers)
         lines += [f"{md(sentence.text)} {marks}", ""]
     if not brief.summary:
-        lines += ["(no sentence could be extracted)"]
+        lines += [_NO_SUMMARY]
     lines += _markdown_sections(brief, numbers)
     lines += ["", "## Sources", ""]
     lines += [f"{numbers[s.id]}. {md(_source_label(s))}{_copy_note(s, numbers)}"
