@@ -212,6 +212,17 @@ def test_parse_html_year_alone_is_no_publication_date():
     assert parse_html(march).published == "2017-03-04"
 
 
+def test_parse_html_byline_paragraph_is_the_author():
+    page = ("<html><head><title>Sessions recuses</title></head><body><article>"
+            "<h1>Sessions recuses</h1><p>By Jane Roe and John Doe</p><p>WASHINGTON (Reuters) - "
+            "Attorney General Jeff Sessions said on Thursday he would recuse himself.</p>"
+            "<p>Democrats said that was not enough and called for him to resign.</p>"
+            "</article></body></html>")
+    article = parse_html(page)
+    assert (article.author, article.outlet) == ("Jane Roe and John Doe", "Reuters")
+    assert article.text.startswith("WASHINGTON (Reuters) - Attorney General")
+
+
 def test_parse_html_without_text_raises():
     with pytest.raises(InputError, match="no article text"):
         parse_html("<html><body><script>x()</script></body></html>", path="blank.html")

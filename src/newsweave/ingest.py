@@ -34,7 +34,8 @@ here, once:
   feed metadata.
 * HTML pages, WARC records and feed entries: the extracted text, one paragraph per block joined
   by blank lines, with a leading line repeating the title dropped (and, for pages, stamp lines
-  among the first lines, as for plain text).
+  and a byline among the first lines, as for plain text; the byline is the author when the
+  page's metadata names none).
 
 **Dates.** ``Article.published`` is the first publication as ``YYYY-MM-DD`` or ``None``; never an
 "Updated" stamp, which goes to ``Article.updated``. For plain text the order of trust is the
@@ -724,6 +725,7 @@ def parse_html(
         raise InputError("no article text found in the HTML page", path)
     title = " ".join(fields["title"].split()) if fields["title"] else None
     stamp_published, updated, text = _pull_stamps(_drop_title_line(text, title))
+    byline, text = _pull_byline(text)
     if not text:
         raise InputError("no article text found in the HTML page", path)
     meta_published, meta_updated = page_timestamps(html)
@@ -756,7 +758,7 @@ def parse_html(
         updated=updated_s,
         url=url or fields["url"],
         path=path,
-        author=" ".join(fields["author"].split())[:200] or None if fields["author"] else None,
+        author=" ".join(fields["author"].split())[:200] or None if fields["author"] else byline,
     )
 
 
