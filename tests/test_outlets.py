@@ -72,6 +72,16 @@ def test_csv_any_column_order_bom_extra_columns_blank_lines(tmp_path: Path) -> N
                        Outlet("aninews.in", "ANI", None, "IN", None)]
 
 
+def test_csv_saved_with_semicolons_or_tabs(tmp_path: Path) -> None:
+    """Where the comma is the decimal mark, spreadsheets save "CSV" with semicolons."""
+    want = [Outlet("cnn.com", "CNN, Inc.", "left", "US", None)]
+    semi = write(tmp_path, "domain;name;lean;country;owner\r\ncnn.com;CNN, Inc.;left;US;\r\n")
+    assert read_outlets_csv(semi) == want
+    tabs = write(tmp_path, "Domain\tName\tLean\tCountry\tOwner\ncnn.com\tCNN, Inc.\tleft\tUS\t\n",
+                 "tabs.csv")
+    assert read_outlets_csv(tabs) == want
+
+
 @pytest.mark.parametrize("content, line, words", [
     ("domain,name,lean\nx.com,X,left\n", 1, "missing column(s) country, owner"),
     ("", 1, "empty"),

@@ -81,6 +81,18 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def _delimiter(text: str) -> str:
+    """The CSV's delimiter: a comma, unless the header names every column only when split at
+    semicolons or tabs (what a spreadsheet saves as "CSV" where the comma is the decimal
+    mark)."""
+    first = text.split("\n", 1)[0]
+    for delimiter in (",", ";", "\t"):
+        names = {h.strip().strip('"').lower() for h in first.split(delimiter)}
+        if names >= set(COLUMNS):
+            return delimiter
+    return ","
+
+
 def read_outlets_csv(path: str | Path) -> list[Outlet]:
     """Every row of an outlets CSV (header ``domain,name,lean,country,owner``, any order,
     extra columns ignored), validated whole before anything is stored: an error names the
@@ -98,7 +110,7 @@ def read_outlets_csv(path: str | Path) -> list[Outlet]:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise InputError("a NUL byte: not a CSV file", path, line)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = next(reader, None)
     except csv.Error as exc:
