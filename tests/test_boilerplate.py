@@ -7,6 +7,7 @@ from newsweave.boilerplate import (
     leading_furniture,
     name_boxes,
     without,
+    without_feed_footer,
 )
 
 
@@ -266,3 +267,25 @@ def test_byline_spans_are_the_dateline_and_the_staff_credits():
     assert spans == ["WASHINGTON (Reuters) - ", "(Editing by Alison Williams)",
                      "(Additional reporting by Sayed Salahuddin; Editing by Paul Tait)"]
     assert byline_spans("The mayor (reporting to the council) spoke.") == []
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("A.\n\nThe post Dam opens appeared first on Wire Service.", "A."),
+    ("Levee held.\n\nContinue reading...", "Levee held."),
+    ("Levee held. […]", "Levee held."),
+    ("Levee held. Read more »\n\nThe post X appeared first on Y.", "Levee held."),
+    ("Read more about the levee in the report.", None),  # a sentence, not a link
+    ("The post office appeared first on the list.", None),  # no line of its own
+    ("Levee held.  ", None),  # nothing cut, nothing trimmed
+])
+def test_feed_footers_leave_the_entry(text, kept):
+    assert without_feed_footer(text) == (text if kept is None else kept)
+
+
+def test_feed_footer_search_reads_only_the_end():
+    """Only the last 800 characters are searched (a long run of blank lines before an
+    unfinished footer made the first pattern backtrack for seconds)."""
+    text = "x" + "\n" * 200_000 + "The post " + "y " * 500
+    assert without_feed_footer(text) == text
+    assert without_feed_footer("The post A appeared first on B.\n" + "z" * 900) == (
+        "The post A appeared first on B.\n" + "z" * 900)

@@ -492,6 +492,23 @@ def test_rss_entries_become_articles(tmp_path):
     assert article.url == "https://wire.example/dam"
 
 
+def test_feed_entry_author_and_no_feed_footer(tmp_path):
+    """WordPress appends "The post ... appeared first on ..." to every entry, and teasers end
+    in a jump link: neither is the story. The entry's author is the article's."""
+    feed = RSS.replace(
+        "Farmers cheered.&lt;/p&gt;</description>",
+        "Farmers cheered.&lt;/p&gt;\n&lt;p&gt;The post &lt;a href='x'&gt;Dam opens&lt;/a&gt; "
+        "appeared first on Wire Service.&lt;/p&gt;</description><author>jane@wire.example "
+        "(Jane Roe)</author>").replace(
+        "<item><title>Link only</title>",
+        "<item><title>Levee</title><description>The levee held overnight. Continue reading..."
+        "</description></item><item><title>Link only</title>")
+    dam, levee = read_articles([_write(tmp_path / "wire.rss", feed)])
+    assert dam.text == "The new dam opened on Thursday.\n\nFarmers cheered."
+    assert dam.author and "Jane Roe" in dam.author
+    assert levee.text == "The levee held overnight."
+
+
 def test_atom_in_xml_file_keeps_published_apart_from_updated(tmp_path):
     (article,) = read_articles([_write(tmp_path / "feed.xml", ATOM)])
     assert article.outlet == "Atom Times"

@@ -282,6 +282,27 @@ def wire_mark_end(text: str) -> int:
     return 0
 
 
+#: what a feed appends to an entry's text, at its end: WordPress's "The post <title>
+#: appeared first on <site>." line, and a teaser's jump link ("Continue reading...", "Read
+#: more »", "[…]")
+_FEED_FOOTER = re.compile(
+    r"(?:(?<=\n)[ \t]*The post [^\n]{1,300}? appeared first on [^\n]{1,200}?"
+    r"|\[(?:…|\.\.\.)\]"
+    r"|(?:Continue reading|Read more|Read the full (?:story|article))[ \t]*(?:…|\.\.\.|»|→)?)$")
+
+
+def without_feed_footer(text: str) -> str:
+    """A feed entry's text without what the feed appends to every entry (``_FEED_FOOTER``):
+    no part of the story, and the same words under every entry of a site. Only the last
+    800 characters are searched, one footer at a time from the end."""
+    cut = max(0, len(text) - 800)
+    tail = text[cut:]
+    found = False
+    while (m := _FEED_FOOTER.search(stripped := tail.rstrip())) is not None:
+        tail, found = stripped[: m.start()], True
+    return text[:cut] + tail.rstrip() if found else text
+
+
 #: a wire story's staff credit, in parentheses: "(Reporting by Jane Roe; Editing by John
 #: Doe)", "(Additional reporting by ...)", "(Writing by ...)", "(Compiled by ... for AP)"
 _STAFF_CREDIT = re.compile(

@@ -480,7 +480,7 @@ class Follower:
         references; entry HTML is sanitized by feedparser before we read its text."""
         import feedparser
 
-        from newsweave.ingest import _sniff, entry_times, html_fragment_text
+        from newsweave.ingest import _sniff, entry_times, feed_entry_text
 
         head = response.body[:8192]
         kind = _sniff(head)
@@ -518,7 +518,7 @@ class Follower:
                 if body.strip():
                     break
             body = body if body.strip() else (raw.get("summary") or "")
-            teaser = html_fragment_text(body) if body.strip() else ""
+            teaser = feed_entry_text(body)
             published, updated = entry_times(raw)
             fingerprint = hashlib.sha1(
                 "\0".join([title or "", published or "", updated or "", teaser]).encode()

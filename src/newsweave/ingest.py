@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from newsweave import validate
+from newsweave.boilerplate import without_feed_footer
 from newsweave.errors import InputError, warn
 from newsweave.models import Article, Cluster
 
@@ -574,6 +575,12 @@ def _paragraphs(lines: Iterable[str]) -> str:
     """Non-empty lines, spaces collapsed, one paragraph each, separated by blank lines."""
     kept = (" ".join(line.split()) for line in lines)
     return "\n\n".join(line for line in kept if line)
+
+
+def feed_entry_text(body: str) -> str:
+    """The text of a feed entry's content or summary (HTML or plain), without what the feed
+    appends to every entry ("The post ... appeared first on ...", "Continue reading...")."""
+    return without_feed_footer(html_fragment_text(body)) if body.strip() else ""
 
 
 def html_fragment_text(fragment: str) -> str:
@@ -1126,13 +1133,14 @@ def _entry_article(entry: Any, outlet: str | None, path: Path) -> Article | None
             break
     if not body.strip():
         body = entry.get("summary") or ""
-    text = html_fragment_text(body) if body.strip() else ""
+    text = feed_entry_text(body)
     title = " ".join(htmllib.unescape(entry.get("title") or "").split()) or None
     text = _drop_title_line(text, title)
     if not text.strip():
         return None
     published, updated = entry_times(entry)
     dateline_outlet, _ = _parse_dateline(text) or (None, None)
+    author = entry.get("author")
     return Article(
         id=article_id(text),
         text=text,
@@ -1142,6 +1150,7 @@ def _entry_article(entry: Any, outlet: str | None, path: Path) -> Article | None
         updated=updated if updated != published else None,
         url=entry.get("link") or None,
         path=str(path),
+        author=" ".join(author.split())[:200] or None if isinstance(author, str) else None,
     )
 
 
