@@ -33,7 +33,8 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "weave",
         help="weave articles into one cited brief",
-        description="Weave news articles (files, folders, HTML pages, article JSONL) into one "
+        description="Weave news articles (files and folders: text, HTML, article JSONL, "
+        "RSS/Atom, WARC) into one "
         "brief whose every sentence cites the sources that carry it. With --jsonl, weave each "
         "cluster of a cluster-contract JSONL file and write one brief per line.",
     )
