@@ -4,6 +4,7 @@ from newsweave.boilerplate import (
     byline_spans,
     is_known_boilerplate,
     is_page_pointer,
+    is_staff_line,
     leading_furniture,
     name_boxes,
     without,
@@ -289,3 +290,10 @@ def test_feed_footer_search_reads_only_the_end():
     assert without_feed_footer(text) == text
     assert without_feed_footer("The post A appeared first on B.\n" + "z" * 900) == (
         "The post A appeared first on B.\n" + "z" * 900)
+
+
+def test_staff_lines_are_the_reports_not_the_news():
+    assert is_staff_line("Tom Foreman Jr., Jessica Gresko and Jeff Horwitz contributed to this "
+                         "report.")
+    assert is_staff_line("Globe correspondent Hilary Sargent contributed reporting.")
+    assert not is_staff_line("Donors contributed to the campaign, the report said.")

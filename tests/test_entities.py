@@ -17,7 +17,7 @@ from newsweave.entities import (
     resolve_entities,
     thing_key,
 )
-from newsweave.models import Article, Document, EntityMention
+from newsweave.models import Article, Document, EntityMention, Sentence
 
 
 def make_doc(article_id: str, *mentions: tuple[str, str]) -> Document:
@@ -396,3 +396,20 @@ def test_dateline_places_and_staff_credits_are_no_entities():
         at("Washington", "GPE"), at("Jane Roe", "PERSON"), at("John Doe", "PERSON")))
     entities, _links = resolve_entities([doc])
     assert sorted(e.name for e in entities) == ["Sessions", "Washington"]
+
+
+def test_who_contributed_to_the_report_is_no_entity():
+    first = "Rubio spoke in Miami on Monday."
+    staff = "Tom Foreman Jr. and Jessica Gresko contributed to this report."
+    text = f"{first} {staff}"
+    at = text.index("Tom")
+    doc = Document(
+        article=Article(id="a", text=text),
+        sentences=(Sentence(0, 0, len(first), first), Sentence(1, at, len(text), staff)),
+        entities=(EntityMention(0, 5, "Rubio", "PERSON", 0),
+                  EntityMention(15, 20, "Miami", "GPE", 0),
+                  EntityMention(at, at + 15, "Tom Foreman Jr.", "PERSON", 1),
+                  EntityMention(text.index("Jessica"), text.index("Jessica") + 14,
+                                "Jessica Gresko", "PERSON", 1)))
+    entities, _links = resolve_entities([doc])
+    assert sorted(e.name for e in entities) == ["Miami", "Rubio"]

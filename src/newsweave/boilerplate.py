@@ -310,11 +310,23 @@ _STAFF_CREDIT = re.compile(
     r"Translated)\s+by\b[^()\n]{1,300}\)", re.I)
 
 
+#: a staff line in prose: "Josh Dawsey contributed to this report.", "Globe correspondent
+#: Hilary Sargent contributed reporting."
+_CONTRIBUTED = re.compile(r"\bcontributed (?:reporting|to (?:this|the) (?:report|story|article))\b")
+
+
 def byline_spans(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` that name who made the report, not who is in it: a leading dateline
-    (with the agency and any byline a wire mark ends) and the staff credits in parentheses."""
+    (with the agency and any byline a wire mark ends) and the staff credits in parentheses
+    (a sentence saying who contributed is :func:`is_staff_line`)."""
     spans = [(0, end)] if (end := trim_dateline(text)) else []
     return spans + [m.span() for m in _STAFF_CREDIT.finditer(text)]
+
+
+def is_staff_line(sentence: str) -> bool:
+    """Whether a sentence names who "contributed to this report" (or "contributed
+    reporting"): the report's staff, not people in the news."""
+    return _CONTRIBUTED.search(sentence) is not None
 
 
 def trim_dateline(text: str, states: bool = True) -> int:
