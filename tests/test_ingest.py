@@ -135,6 +135,11 @@ def test_parse_text_byline_is_the_author_and_the_dateline_under_it_is_found():
     assert article.text.startswith("WASHINGTON (Reuters) - Sessions")
     agency = parse_text("BY J. R. SMITH | The Associated Press\n\nLONDON (AP) _ Rain fell.")
     assert (agency.author, agency.outlet) == ("J. R. SMITH", "AP")
+    # an archive's byline with the reporter's title on the line under it: neither is a title
+    for staff in ("Associated Press Writer", "AP Science Writer", "Of The Associated Press"):
+        wire = parse_text(f"By JOHN DOE\n{staff}\n\nWASHINGTON (AP) _ The Senate voted.")
+        assert (wire.title, wire.author, wire.outlet) == (None, "JOHN DOE", "AP")
+        assert wire.text == "WASHINGTON (AP) _ The Senate voted."
     # a line that only begins like one is text
     for text in ("Floods\n\nBy Tuesday Morning\nthe river had risen.", "By the way, it rained.",
                  "Trial\n\nBy Jane Roe, who covered it\nfor a decade, it was news."):

@@ -486,6 +486,11 @@ _BYLINE = re.compile(
 )
 
 
+#: the line under a byline that says what the reporter is: "Associated Press Writer", "AP
+#: Science Writer", "Staff Writer", "Special to The Washington Post"
+_STAFF_TITLE = re.compile(
+    r"(?:[A-Z][\w.&'’\-]*[ ]){0,4}(?:Writer|Correspondent|Reporter|Editor|Columnist|Staff)"
+    r"|Special to [A-Z][\w.&'’\- ]{1,60}|Of [Tt]he [A-Z][\w.&'’\- ]{1,60}")
 #: "By Tuesday Morning", "By March": a time, not a reporter
 _WHEN = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Jan|Febr)uary|March|April|"
                    r"May|June|July|August|(?:Septem|Octo|Novem|Decem)ber|Today|Tonight", re.I)
@@ -503,8 +508,11 @@ def _pull_byline(text: str) -> tuple[str | None, str]:
             continue
         match = _BYLINE.fullmatch(line.strip())
         if match and not _WHEN.match(match.group("names")):
-            rest = _tidy_lines("\n".join(lines[:n] + lines[n + 1 :])).strip()
-            after = next((x for x in lines[n + 1 :] if x.strip()), "").strip()
+            end = n + 1  # with the staff title on the line right under it
+            if end < len(lines) and _STAFF_TITLE.fullmatch(lines[end].strip()):
+                end += 1
+            rest = _tidy_lines("\n".join(lines[:n] + lines[end:])).strip()
+            after = next((x for x in lines[end:] if x.strip()), "").strip()
             if rest and after[:1].isupper():
                 return " ".join(match.group("names").split()), rest
         seen += 1
