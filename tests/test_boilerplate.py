@@ -3,6 +3,7 @@ import pytest
 from newsweave.boilerplate import (
     byline_spans,
     is_known_boilerplate,
+    is_page_notice,
     is_page_pointer,
     is_staff_line,
     leading_furniture,
@@ -297,3 +298,19 @@ def test_staff_lines_are_the_reports_not_the_news():
                          "report.")
     assert is_staff_line("Globe correspondent Hilary Sargent contributed reporting.")
     assert not is_staff_line("Donors contributed to the campaign, the report said.")
+
+
+@pytest.mark.parametrize("text, notice", [
+    ("© 2017 Thomson Reuters. All rights reserved.", True),
+    ("Copyright 2000 Rodale Press Inc.", True),
+    ("Follow us on Twitter @planetnews for the latest updates.", True),
+    ("This article originally appeared on Planet News.", True),
+    ("The story was first published in The Atlantic.", True),
+    ("The senator said the rights reserved for tribes were at stake.", False),
+    ("Supporters follow him on Twitter in their millions.", False),
+    ("The article appeared to contradict his testimony.", False),
+])
+def test_page_notices(text, notice):
+    assert is_page_notice(text) is notice
+    if notice:
+        assert is_page_pointer(text)  # never lifted into a summary either

@@ -322,3 +322,20 @@ def test_nothing_to_date():
     empty = Document(article=Article(id="x", text="", published="2017-03-02"), sentences=())
     assert extract_timexes(empty) == ()
     assert build_timeline([empty]) == ()
+
+
+def test_a_page_notice_is_no_event_and_names_no_one():
+    """A copyright line carries a year; a call to follow the site names a network: neither
+    belongs to the story's timeline or its people."""
+    from newsweave.analyze import analyze
+    from newsweave.entities import resolve_entities
+    from newsweave.timeline import build_timeline
+
+    text = ("The council approved the flood barrier on Tuesday after a long debate, the mayor "
+            "said.\n\nFollow us on Twitter @planetnews for the latest updates.\n\n"
+            "© 2016 Thomson Reuters. All rights reserved.")
+    (doc,) = analyze([Article(id="a", text=text, published="2017-03-02")])
+    timeline = build_timeline([doc])
+    assert [e.date for e in timeline] == ["2017-02-28"]
+    names = {e.name for e in resolve_entities([doc])[0]}
+    assert not names & {"Twitter", "Thomson Reuters"}

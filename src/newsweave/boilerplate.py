@@ -168,11 +168,30 @@ _CAPTION_DATE = re.compile(
 )
 
 
+#: a page's notices about itself, never an event of the story nor a name in it: a
+#: copyright line, "All rights reserved", a call to follow the site, a note of where the
+#: article first appeared
+_PAGE_NOTICE = re.compile(
+    r"©|^\W*Copyright\b|\bAll rights reserved\b|^\W*(?:Follow|Like) us on\b"
+    r"|\b(?:This|The) (?:article|story|post|report) (?:was )?(?:originally |first )?"
+    r"(?:appeared|published|posted) (?:first )?(?:on|in|at)\b",
+    re.IGNORECASE,
+)
+
+
+def is_page_notice(text: str) -> bool:
+    """A sentence in which the page speaks of itself (``_PAGE_NOTICE``): the timeline takes
+    no date from it and the entities no name."""
+    return _PAGE_NOTICE.search(text) is not None
+
+
 def is_page_pointer(text: str) -> bool:
-    """A sentence that belongs to the page, not to the story (``_POINTER``, ``_PAGE_NOTE``);
-    the summary never lifts one, but it still counts as a unit of what the sources say."""
+    """A sentence that belongs to the page, not to the story (``_POINTER``, ``_PAGE_NOTE``,
+    ``_PAGE_NOTICE``); the summary never lifts one, but it still counts as a unit of what
+    the sources say."""
     return bool(
         _POINTER.search(text) or _PAGE_NOTE.search(text) or _CAPTION_DATE.search(text.strip())
+        or is_page_notice(text)
     )
 
 

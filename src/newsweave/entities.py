@@ -24,7 +24,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from newsweave.boilerplate import byline_spans, is_staff_line, leading_furniture
+from newsweave.boilerplate import (
+    byline_spans,
+    is_page_notice,
+    is_staff_line,
+    leading_furniture,
+)
 from newsweave.models import Document, Entity
 
 PERSON = "PERSON"
@@ -341,11 +346,13 @@ def _before_of(surface: str) -> str:
 def _mentions(documents: Sequence[Document]) -> list[_Mention]:
     """The entity mentions of the stories' text: a dateline's place and agency and the
     reporters of a staff credit or of a "... contributed to this report." sentence are who
-    made the report, not who is in it."""
+    made the report, not who is in it; a page's notice about itself ("© 2017 Thomson
+    Reuters", "Follow us on Twitter") names no one in it either."""
     out: list[_Mention] = []
     for doc_index, document in enumerate(documents):
         credits = byline_spans(document.article.text) + [
-            (s.start, s.end) for s in document.sentences if is_staff_line(s.text)]
+            (s.start, s.end) for s in document.sentences
+            if is_staff_line(s.text) or is_page_notice(s.text)]
         for m in document.entities:
             if is_junk(m.text) or any(a <= m.start < b for a, b in credits):
                 continue

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from newsweave.boilerplate import is_page_notice
 from newsweave.models import Document, Sentence, TimelineEntry, Timex
 from newsweave.nlp import sentence_of
 
@@ -785,7 +786,8 @@ def build_timeline(documents: Sequence[Document]) -> tuple[TimelineEntry, ...]:
         if not document.sentences:
             continue
         dated = [t for t in _timexes(document)
-                 if not _is_stamp(document, t, document.sentences[t.sentence])]
+                 if not _is_stamp(document, t, document.sentences[t.sentence])
+                 and not is_page_notice(document.sentences[t.sentence].text)]
         for timex in main_dates(document, dated):
             if (timex.sentence, timex.value) in seen:
                 continue
