@@ -387,8 +387,8 @@ def test_dateline_places_and_staff_credits_are_no_entities():
     text = ("NEW YORK (Reuters) - Sessions spoke in Washington. (Reporting by Jane Roe; "
             "Editing by John Doe)")
 
-    def at(name: str, label: str, n: int = 0) -> EntityMention:
-        start = text.index(name) if n == 0 else text.index(name, text.index(name) + 1)
+    def at(name: str, label: str) -> EntityMention:
+        start = text.index(name)
         return EntityMention(start, start + len(name), name, label, 0)
 
     doc = Document(article=Article(id="a", text=text), sentences=(), entities=(
