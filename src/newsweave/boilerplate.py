@@ -172,9 +172,15 @@ _CAPTION_DATE = re.compile(
 #: copyright line, "All rights reserved", a call to follow the site, a note of where the
 #: article first appeared
 _PAGE_NOTICE = re.compile(
-    r"©|^\W*Copyright\b|\bAll rights reserved\b|^\W*(?:Follow|Like) us on\b"
-    r"|\b(?:This|The) (?:article|story|post|report) (?:was )?(?:originally |first )?"
-    r"(?:appeared|published|posted) (?:first )?(?:on|in|at)\b",
+    r"©|\bAll rights reserved\b|^\W*(?:Follow|Like) us on\b"
+    # "Copyright 2000 Rodale Press Inc.", "Copyright Associated Press", not "Copyright
+    # infringement suits rose" or "Copyright Office officials said ..."
+    r"|^\W*Copyright\s+(?:\(c\)\s*)?(?:(?:19|20)\d\d\b"
+    r"|(?-i:[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,5})\W*$)"
+    # where the page's own article first ran ("This article originally appeared on ..."),
+    # not a news report's "The report was published on Tuesday"
+    r"|^\W*This (?:article|story|post) (?:was )?(?:originally |first )?"
+    r"(?:appeared|published|posted)\b",
     re.IGNORECASE,
 )
 
