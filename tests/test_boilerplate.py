@@ -7,6 +7,7 @@ from newsweave.boilerplate import (
     is_page_pointer,
     is_staff_line,
     leading_furniture,
+    link_label_spans,
     name_boxes,
     without,
     without_feed_footer,
@@ -319,3 +320,9 @@ def test_page_notices(text, notice):
     assert is_page_notice(text) is notice
     if notice:
         assert is_page_pointer(text)  # never lifted into a summary either
+
+
+def test_link_labels_are_whole_lines():
+    text = 'He spoke.\nRelated: Trump says he backs Sessions\n"See also: the hearing"\nNo: he said.'
+    assert [text[a:b] for a, b in link_label_spans(text)] == [
+        "Related: Trump says he backs Sessions", '"See also: the hearing"']

@@ -520,6 +520,13 @@ def test_speaker_after_a_dateline_below_the_headline(quotes_of):
     assert {q.speaker for q in quotes_of(text)} == {"Michael Mukasey"}
 
 
+def test_a_line_linking_to_another_article_is_no_statement(quotes_of):
+    text = ("Sessions told reporters he would recuse himself.\n\nRelated: Trump says he has "
+            "total confidence in Sessions\n\nRELATED: Pelosi says Sessions must resign\n\n"
+            "Democrats said the recusal was not enough.")
+    assert {q.speaker for q in quotes_of(text)} == {"Sessions", "Democrats"}
+
+
 def test_a_day_the_parse_took_for_the_subject_never_speaks(quotes_of):
     text = ("Elizabeth Warren: Donald Trump Is a ‘Proven Failure’ in Business.\n\nSaturday "
             "at the Massachusetts Democratic state’s party convention Sen. Elizabeth Warren "

@@ -191,6 +191,19 @@ def is_page_notice(text: str) -> bool:
     return _PAGE_NOTICE.search(text) is not None
 
 
+#: a line that links to another article: "Related: Trump says he has total confidence in
+#: Sessions", "RELATED: ...", "Read more: ...", "See also: ..."; its headline's words
+#: are no one's statement
+_LINK_LABEL = re.compile(
+    r"(?m)^[^\S\n]*[\"“']?(?:RELATED|Related|READ MORE|Read more|SEE ALSO|See also|ALSO READ"
+    r"|Also read)\s*:[^\n]*")
+
+
+def link_label_spans(text: str) -> list[tuple[int, int]]:
+    """The lines of ``text`` that are links to other articles (``_LINK_LABEL``)."""
+    return [m.span() for m in _LINK_LABEL.finditer(text)]
+
+
 def is_page_pointer(text: str) -> bool:
     """A sentence that belongs to the page, not to the story (``_POINTER``, ``_PAGE_NOTE``,
     ``_PAGE_NOTICE``); the summary never lifts one, but it still counts as a unit of what

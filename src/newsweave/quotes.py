@@ -41,7 +41,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from newsweave.boilerplate import inner_furniture, leading_furniture, trim_dateline
+from newsweave.boilerplate import (
+    inner_furniture,
+    leading_furniture,
+    link_label_spans,
+    trim_dateline,
+)
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.entities import TITLES
 from newsweave.errors import InputError, check_file
@@ -1928,7 +1933,9 @@ def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     text = _text_of(doc) if text is None else text
     pieces = find_pieces(text)
     inside = _quote_lookup(pieces)
-    datelines = dateline_spans(text)
+    # no cue or speaker in a dateline, nor in a line linking to another article ("Related:
+    # Trump says he has total confidence in Sessions": a headline, not Trump's statement)
+    datelines = dateline_spans(text) + link_label_spans(text)
 
     def in_dateline(offset: int) -> bool:
         return any(a <= offset < b for a, b in datelines)
