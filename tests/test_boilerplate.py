@@ -299,6 +299,8 @@ def test_staff_lines_are_the_reports_not_the_news():
                          "report.")
     assert is_staff_line("Globe correspondent Hilary Sargent contributed reporting.")
     assert not is_staff_line("Donors contributed to the campaign, the report said.")
+    assert not is_staff_line("The agency contributed to the report, which found 40 deaths.")
+    assert is_page_pointer("Tom Foreman Jr. and Jessica Gresko contributed to this report.")
 
 
 @pytest.mark.parametrize("text, notice", [

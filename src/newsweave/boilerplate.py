@@ -142,8 +142,6 @@ _PAGE_NOTE = re.compile(
     r"|^\W*(?:Correction|Clarification|Editor[’']s note)\s*:"
     r"|\bAn earlier version of this (?:article|story|report)\b"
     r"|\bThis (?:article|story|report) has been (?:updated|corrected)\b"
-    # a contributor line ("Josh Dawsey contributed to this report.")
-    r"|^[^.!?]{0,200}\bcontributed (?:to )?(?:this|the) (?:report|story|article)\W*$"
     # a list of links under a heading ("More on the migrant crisis: The refugees who ..."),
     # a copyright line ("© 2018 KREM-TV", a picture's "© EPA/...")
     r"|^\W*More on\b[^.!?:]{0,60}:|©"
@@ -206,11 +204,11 @@ def link_label_spans(text: str) -> list[tuple[int, int]]:
 
 def is_page_pointer(text: str) -> bool:
     """A sentence that belongs to the page, not to the story (``_POINTER``, ``_PAGE_NOTE``,
-    ``_PAGE_NOTICE``); the summary never lifts one, but it still counts as a unit of what
-    the sources say."""
+    ``_PAGE_NOTICE``, a contributor line: :func:`is_staff_line`); the summary never lifts
+    one, but it still counts as a unit of what the sources say."""
     return bool(
         _POINTER.search(text) or _PAGE_NOTE.search(text) or _CAPTION_DATE.search(text.strip())
-        or is_page_notice(text)
+        or is_page_notice(text) or is_staff_line(text)
     )
 
 
@@ -348,9 +346,11 @@ _STAFF_CREDIT = re.compile(
     r"Translated)\s+by\b[^()\n]{1,300}\)", re.I)
 
 
-#: a staff line in prose: "Josh Dawsey contributed to this report.", "Globe correspondent
-#: Hilary Sargent contributed reporting."
-_CONTRIBUTED = re.compile(r"\bcontributed (?:reporting|to (?:this|the) (?:report|story|article))\b")
+#: a staff line in prose, which ends on it: "Josh Dawsey contributed to this report.",
+#: "Globe correspondent Hilary Sargent contributed reporting." (not "The agency contributed
+#: to the report, which found ...")
+_CONTRIBUTED = re.compile(
+    r"\bcontributed (?:reporting|(?:to )?(?:this|the) (?:report|story|article))\W*$")
 
 
 def byline_spans(text: str) -> list[tuple[int, int]]:
@@ -362,8 +362,9 @@ def byline_spans(text: str) -> list[tuple[int, int]]:
 
 
 def is_staff_line(sentence: str) -> bool:
-    """Whether a sentence names who "contributed to this report" (or "contributed
-    reporting"): the report's staff, not people in the news."""
+    """Whether a sentence ends saying who "contributed to this report" (or "contributed
+    reporting"): the report's staff, not people in the news; the summary never lifts it
+    (:func:`is_page_pointer`) and the entities take no name from it."""
     return _CONTRIBUTED.search(sentence) is not None
 
 
