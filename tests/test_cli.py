@@ -124,8 +124,8 @@ def test_batch_jsonl_in_order_and_skips_bad_cluster(capsys, tmp_path):
         (lambda p: (p / "empty").mkdir() or p / "empty", "empty"),
         (lambda p: (p / "bin.txt").write_bytes(b"\x00\x01\x02\xff" * 50) and p / "bin.txt",
          "bin.txt"),
-        (lambda p: (p / "latin.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
-         and p / "latin.txt", "latin.txt"),
+        (lambda p: (p / "damaged.txt").write_bytes("café au lait ".encode() + b"\xe9")
+         and p / "damaged.txt", "damaged.txt"),
         (lambda p: (p / "bad.jsonl").write_text('{"text": "   "}\n') and p / "bad.jsonl",
          "bad.jsonl:1"),
         (lambda p: (p / "blank.txt").write_text("   \n\n") and p / "blank.txt", "blank.txt"),

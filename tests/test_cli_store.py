@@ -67,7 +67,7 @@ def test_ingest_reports_bad_record_and_counts(
     folder = corpus(tmp_path)
     rc, out, err = run_cli(capsys, "ingest", str(folder), "--db", db_url, "--no-progress")
     assert rc == 2  # the good records are stored; the bad one is reported
-    assert "read 4 articles: 4 added, 0 already stored, 1 bad records skipped" in out
+    assert "read 4 articles: 4 added, 0 already stored, 1 bad record skipped" in out
     bad = [line for line in err.splitlines() if "skipped" in line]
     assert len(bad) == 1 and "c.jsonl:2" in bad[0]
     rc, out, _ = run_cli(capsys, "ingest", str(folder), "--db", db_url, "--no-progress")

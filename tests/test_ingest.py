@@ -418,10 +418,80 @@ def test_binary_and_non_utf8_files(tmp_path):
     with pytest.raises(InputError, match="binary") as caught:
         read_articles([binary])
     assert "blob.txt" in str(caught.value)
-    latin = _write(tmp_path / "latin.txt", "first line\ncaf\u00e9".encode("latin-1"))
+    # UTF-8 with one damaged byte is not Windows-1252: refused at its line
+    damaged = _write(tmp_path / "damaged.txt",
+                     "first line\ncafé \u201cau\u201d ".encode() + b"\xe9")
     with pytest.raises(InputError, match="not UTF-8") as caught:
-        read_articles([latin])
-    assert str(caught.value).startswith(f"{latin}:2: ")
+        read_articles([damaged])
+    assert str(caught.value).startswith(f"{damaged}:2: ")
+
+
+def test_windows_1252_text_file_is_read_with_a_warning(tmp_path, capsys):
+    """What a Western Windows editor saves as "ANSI": curly quotes, dashes, accents."""
+    raw = "Café reopens\n\nThe owner \u2014 a Zoë Müller \u2014 said \u201cwe are back\u201d.\n"
+    path = _write(tmp_path / "ansi.txt", raw.encode("cp1252"))
+    (article,) = read_articles([path])
+    assert article.title == "Café reopens"
+    assert article.text == "The owner \u2014 a Zoë Müller \u2014 said \u201cwe are back\u201d."
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{path}: not UTF-8: read as Windows-1252" in err
+    # another script's legacy encoding reads as mojibake in Windows-1252: refused
+    cyrillic = _write(tmp_path / "ru.txt",
+                      "Президент заявил, что экономика сильна.".encode("cp1251"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_articles([cyrillic])
+
+
+@pytest.mark.parametrize("charset", [None, "iso-8859-1"])
+def test_legacy_html_file_reads_as_a_browser_shows_it(tmp_path, charset):
+    meta = f'<meta charset="{charset}">' if charset else ""
+    page = (f"<html><head>{meta}<title>Café reopens</title></head><body><article>"
+            "<p>The owner of the café on Main Street said \u201cwe are back\u201d on Tuesday, "
+            "after a year of repairs that cost the family most of its savings.</p>"
+            "<p>Customers queued outside before the doors opened at seven.</p>"
+            "</article></body></html>")
+    (article,) = read_articles([_write(tmp_path / "page.html", page.encode("cp1252"))])
+    assert "the café on Main Street said \u201cwe are back\u201d" in article.text
+
+
+def test_declared_latin1_is_read_as_windows_1252():
+    """The Encoding Standard's reading, shared by files, WARC records and the follower: a
+    page that says Latin-1 and holds curly quotes keeps them (not control characters)."""
+    from newsweave.ingest import decode_html
+
+    body = "said \u201cyes\u201d \u2014 caf\u00e9".encode("cp1252")
+    for declared in ("ISO-8859-1", "us-ascii", None):
+        assert decode_html(body, declared) == "said \u201cyes\u201d \u2014 caf\u00e9"
+    word = "\u041c\u0438\u0440"
+    assert decode_html(word.encode("cp1251"), "windows-1251") == word
+
+
+def test_json_file_holds_one_article_or_an_array_of_them(tmp_path):
+    one = _write(tmp_path / "one.json", json.dumps({"title": "Budget passes",
+                                                     "text": "The council approved it."}))
+    (article,) = read_articles([one])
+    assert (article.title, article.text) == ("Budget passes", "The council approved it.")
+    many = _write(tmp_path / "many.json", '[\n  {"text": "First report."},\n  {"title": "x"},'
+                  '\n  "not an article",\n\n  {"text": "Fourth report.",\n   "outlet": "AP"}\n]\n')
+    errors: list[InputError] = []
+    articles = list(iter_articles([many], on_error=errors.append))
+    assert [(a.text, a.outlet) for a in articles] == [("First report.", None),
+                                                      ("Fourth report.", "AP")]
+    assert [(e.line, e.message) for e in errors] == [
+        (3, 'no "text" field'), (4, "expected a JSON object (an article)")]
+
+
+@pytest.mark.parametrize(("content", "message", "line"), [
+    ('[{"text": "a"},\n {"text": ', "malformed JSON", 2),
+    ("[]", "empty JSON array", None),
+    ('"text"', "expected an article object or an array of them", None),
+    ('{"status": "ok", "articles": [{"content": "a"}]}', 'wrapped in "articles"', None),
+])
+def test_bad_json_file_is_one_located_error(tmp_path, content, message, line):
+    path = _write(tmp_path / "bad.json", content)
+    with pytest.raises(InputError, match=message) as caught:
+        read_articles([path])
+    assert caught.value.path == path and caught.value.line == line
 
 
 def test_utf16_text_file_with_its_mark_is_text(tmp_path):

@@ -75,9 +75,14 @@ class IngestCounts:
             if self.id_conflicts else ""
         )
         return (
-            f"read {self.read} articles: {self.added} added, {self.already_stored} already "
-            f"stored{conflicts}, {self.bad} bad records skipped"
+            f"read {_count(self.read, 'article')}: {self.added} added, {self.already_stored} "
+            f"already stored{conflicts}, {_count(self.bad, 'bad record')} skipped"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    """"1 article", "2 articles": a count a reader reads as English."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def ingest_paths(

@@ -196,13 +196,11 @@ def _same_host(a: str, b: str) -> bool:
 
 # --------------------------------------------------------------------------- decoding
 def decode_page(response: Response) -> str:
-    """An HTML body as text: UTF-8 if it is valid UTF-8, else the declared charset (HTTP
-    header, then ``<meta charset>``), else windows-1252, the web's default for undeclared
-    pages (HTML standard), so a legacy page reads correctly instead of failing."""
-    from newsweave.ingest import _decode_html
+    """An HTML body as text, by the rule files and WARC records follow too
+    (:func:`newsweave.ingest.decode_html`): UTF-8, the declared charset, else windows-1252."""
+    from newsweave.ingest import decode_html
 
-    text = _decode_html(response.body, response.charset)
-    return text if text is not None else response.body.decode("cp1252", "replace")
+    return decode_html(response.body, response.charset)
 
 
 # --------------------------------------------------------------------------- report

@@ -3,9 +3,11 @@
 
 Formats, chosen by extension (``.xml`` and extension-less files are sniffed):
 
-* plain text (``.txt``, ``.text``, no extension): one article per file, see below;
+* plain text (``.txt``, ``.text``, no extension): one article per file, see below; UTF-8,
+  UTF-16 with its byte-order mark, or Windows-1252 (with a warning);
 * HTML (``.html``, ``.htm``, ``.xhtml``): main text, title, date and site name by trafilatura;
 * article JSONL (``.jsonl``, ``.ndjson``): the article contract, one article per line;
+* JSON (``.json``): one article-contract object or an array of them, parsed whole;
 * RSS/Atom (``.rss``, ``.atom``, or ``.xml`` holding a feed): one article per entry (feedparser);
 * WARC (``.warc``, ``.warc.gz``): one article per HTML ``response`` record (warcio + trafilatura).
 
@@ -109,8 +111,10 @@ ID_HEX_CHARS = 16
 TEXT_SUFFIXES = frozenset({".txt", ".text", ""})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+JSON_SUFFIXES = frozenset({".json"})
 FEED_SUFFIXES = frozenset({".rss", ".atom"})
-KNOWN_SUFFIXES = "text (.txt), HTML (.html), JSONL (.jsonl), RSS/Atom (.rss, .atom, .xml), WARC"
+KNOWN_SUFFIXES = ("text (.txt), HTML (.html), JSONL (.jsonl), JSON (.json), RSS/Atom (.rss, .atom, "
+                  ".xml), WARC")
 
 
 # --------------------------------------------------------------------------- ids and dates
@@ -777,10 +781,11 @@ def parse_html(
     )
 
 
-def _decode_html(data: bytes, declared: str | None = None) -> str | None:
+def decode_html(data: bytes, declared: str | None = None) -> str:
     """HTML bytes as text: UTF-8 when they are valid UTF-8 (other encodings rarely are, and
     declarations are often wrong), else the declared charset (HTTP header, then
-    ``<meta charset>``). None when none decodes."""
+    ``<meta charset>``), else windows-1252: the HTML standard's default for a page that
+    declares nothing, so a legacy page reads as a browser shows it instead of failing."""
     charsets = ["utf-8-sig"]
     if declared:
         charsets.append(declared)
@@ -789,10 +794,52 @@ def _decode_html(data: bytes, declared: str | None = None) -> str | None:
         charsets.append(meta.group(1).decode("ascii", "replace"))
     for charset in charsets:
         try:
-            return data.decode(charset)
+            return data.decode(_web_charset(charset))
         except (LookupError, UnicodeDecodeError):
             continue
-    return None
+    return data.decode("cp1252", "replace")
+
+
+#: Labels the Encoding Standard reads as windows-1252: a page declaring Latin-1 or ASCII
+#: that holds curly quotes or dashes was written in windows-1252 (Python's Latin-1 would
+#: turn them into invisible control characters).
+_WINDOWS_1252_LABELS = frozenset({
+    "ascii", "us-ascii", "ansi_x3.4-1968", "cp819", "ibm819", "iso-8859-1", "iso8859-1",
+    "iso_8859-1", "iso88591", "iso-ir-100", "l1", "latin1", "latin-1", "csisolatin1",
+    "x-cp1252", "cp1252", "windows-1252",
+})
+
+
+def _web_charset(label: str) -> str:
+    """A declared charset label as the codec a browser uses for it."""
+    return "cp1252" if label.strip().lower() in _WINDOWS_1252_LABELS else label
+
+
+#: A lead byte and its continuation bytes: a sequence only UTF-8 makes (in Windows-1252 it
+#: reads as mojibake such as "Ã©"), so a file holding one is damaged UTF-8, not Windows-1252.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+#: Above this share of non-ASCII letters, a Windows-1252 reading is mojibake of another
+#: script (Cyrillic, Greek); accented Western text is a few per cent.
+MAX_LEGACY_NON_ASCII = 0.3
+
+
+def legacy_text(data: bytes) -> str | None:
+    """Text saved by a Western Windows editor ("ANSI", i.e. Windows-1252, of which Latin-1 is
+    nearly all) that is not UTF-8; None where that reading is not plausible: the bytes hold
+    UTF-8 sequences (damaged UTF-8), open with a UTF-16 mark, use a byte that Windows-1252
+    leaves undefined, or read as letters mostly outside ASCII (another script's encoding)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _UTF8_SEQUENCE.search(data):
+        return None
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    letters = [c for c in text if c.isalpha()]
+    foreign = sum(1 for c in letters if not c.isascii())
+    if letters and foreign > MAX_LEGACY_NON_ASCII * len(letters):
+        return None
+    return text
 
 
 # --------------------------------------------------------------------------- file plumbing
@@ -804,7 +851,8 @@ def _suffix(path: Path) -> str:
 
 
 def _kind_of(path: Path) -> str | None:
-    """Reader for a file by its extension: text, html, jsonl, feed, xml (sniffed), warc."""
+    """Reader for a file by its extension: text, html, jsonl, json, feed, xml (sniffed),
+    warc."""
     suffix = _suffix(path)
     if suffix in {".warc", ".warc.gz"}:
         return "warc"
@@ -812,6 +860,8 @@ def _kind_of(path: Path) -> str | None:
         return "html"
     if suffix in JSONL_SUFFIXES:
         return "jsonl"
+    if suffix in JSON_SUFFIXES:
+        return "json"
     if suffix in FEED_SUFFIXES:
         return "feed"
     if suffix == ".xml":
@@ -868,6 +918,7 @@ def _read_bytes(path: Path, limit: int, utf16: bool = False) -> bytes:
 
 
 def _decode_utf8(data: bytes, path: Path) -> str:
+    """UTF-8 (JSON has no other encoding), else InputError at the first bad byte."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -875,6 +926,19 @@ def _decode_utf8(data: bytes, path: Path) -> str:
         raise InputError(
             f"not UTF-8 text (invalid byte at offset {exc.start})", path, line
         ) from None
+
+
+def _decode_text(data: bytes, path: Path) -> str:
+    """A text file's bytes as text: UTF-8, else Windows-1252 with a warning (a Western
+    Windows editor's default), else InputError at the first byte UTF-8 refuses."""
+    try:
+        return _decode_utf8(data, path)
+    except InputError:
+        text = legacy_text(data)
+        if text is None:
+            raise
+    warn("not UTF-8: read as Windows-1252", path)
+    return text
 
 
 def _is_feed_xml(path: Path) -> bool:
@@ -904,7 +968,7 @@ def _walk(folder: Path) -> list[Path]:
 
 # --------------------------------------------------------------------------- readers
 def _read_text(path: Path) -> Iterator[Item]:
-    yield parse_text(_decode_utf8(_read_bytes(path, MAX_ARTICLE_BYTES, utf16=True), path),
+    yield parse_text(_decode_text(_read_bytes(path, MAX_ARTICLE_BYTES, utf16=True), path),
                      str(path))
 
 
@@ -922,10 +986,7 @@ def check_html_size(data: bytes | str, path: Path | str | None) -> None:
 def _read_html(path: Path) -> Iterator[Item]:
     data = _read_bytes(path, MAX_HTML_BYTES)
     check_html_size(data, path)
-    page = _decode_html(data)
-    if page is None:
-        _decode_utf8(data, path)  # raises with the offending offset
-    yield parse_html(page or "", path=str(path))
+    yield parse_html(decode_html(data), path=str(path))
 
 
 def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
@@ -945,7 +1006,7 @@ def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
         yield number, chunk
 
 
-def _optional_str(record: dict[str, Any], key: str, path: Path, line: int) -> str | None:
+def _optional_str(record: dict[str, Any], key: str, path: Path, line: int | None) -> str | None:
     value = record.get(key)
     if value is None:
         return None
@@ -955,14 +1016,14 @@ def _optional_str(record: dict[str, Any], key: str, path: Path, line: int) -> st
     return value.strip() or None
 
 
-def _check_length(key: str, value: str, path: Path, line: int) -> None:
+def _check_length(key: str, value: str, path: Path, line: int | None) -> None:
     limit = validate.MAX_FIELD_CHARS.get(key)
     if limit is not None and len(value) > limit:
         raise InputError(f'"{key}" of {len(value):,} characters is over the {limit:,} limit',
                          path, line)
 
 
-def _record_id(record: dict[str, Any], text: str, path: Path, line: int) -> str:
+def _record_id(record: dict[str, Any], text: str, path: Path, line: int | None) -> str:
     value = record.get("id")
     if value is None or value == "":
         return article_id(text)
@@ -972,7 +1033,7 @@ def _record_id(record: dict[str, Any], text: str, path: Path, line: int) -> str:
     return str(value)
 
 
-def _article_from_record(record: Any, path: Path, line: int) -> Article:
+def _article_from_record(record: Any, path: Path, line: int | None) -> Article:
     """One article-contract object; only ``text`` is required."""
     if not isinstance(record, dict):
         raise InputError("expected a JSON object (an article)", path, line)
@@ -1109,6 +1170,56 @@ def _read_jsonl(path: Path) -> Iterator[Item]:
         yield from _jsonl_items(path, stream, _article_from_record)
 
 
+#: A JSON file (not JSON Lines) is parsed whole: cap it (JSONL streams any size).
+MAX_JSON_FILE_BYTES = 64 * 1024 * 1024
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _element_lines(text: str) -> Iterator[int]:
+    """The line each element of a top-level JSON array starts on, so that a bad article
+    in a ``.json`` file is named by its line as in JSONL (the text parsed already)."""
+    decoder = json.JSONDecoder()
+    index = _JSON_SPACE.match(text, _JSON_SPACE.match(text).end() + 1).end()
+    line = 1 + text.count("\n", 0, index)
+    while index < len(text) and text[index] != "]":
+        yield line
+        end = decoder.raw_decode(text, index)[1]
+        after = _JSON_SPACE.match(text, _JSON_SPACE.match(text, end).end() + 1).end()
+        line += text.count("\n", index, after)
+        index = after
+
+
+def _read_json(path: Path) -> Iterator[Item]:
+    """A ``.json`` file of article-contract objects: one object, or an array of them (what
+    spreadsheets, scripts and APIs export). Each bad element is reported by the line it
+    starts on and the others are read; malformed JSON refuses the file at its line."""
+    text = _decode_utf8(_read_bytes(path, MAX_JSON_FILE_BYTES), path)
+    try:
+        value = validate.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path,
+                         exc.lineno) from None
+    except validate.LimitError as exc:
+        raise InputError(str(exc), path) from None
+    if isinstance(value, dict):
+        wrapper = [key for key, inner in value.items() if isinstance(inner, list) and inner
+                   and isinstance(inner[0], dict)]
+        if "text" not in value and wrapper:
+            raise InputError(f'no "text" field: the articles are wrapped in "{wrapper[0]}"; '
+                             "a .json file holds one article or an array of them", path)
+        yield _article_from_record(value, path, None)
+        return
+    if not isinstance(value, list):
+        raise InputError("expected an article object or an array of them", path)
+    if not value:
+        raise InputError("empty JSON array: no articles", path)
+    for record, line in zip(value, _element_lines(text), strict=True):
+        try:
+            yield _article_from_record(record, path, line)
+        except InputError as exc:
+            yield exc
+
+
 def _struct_date(value: Any) -> str | None:
     """feedparser's UTC ``time.struct_time`` as ``YYYY-MM-DD``."""
     if not value:
@@ -1227,7 +1338,7 @@ def _warc_article(record: Any, path: Path, offset_of: Callable[[], int]) -> Item
         check_html_size(body, path)
     except InputError as exc:
         return InputError(f"WARC record at offset {offset_of()}: {exc.message}", path)
-    page = _decode_html(body, charset) or body.decode("utf-8", "replace")
+    page = decode_html(body, charset)
     url = record.rec_headers.get_header("WARC-Target-URI")
     warc_date = record.rec_headers.get_header("WARC-Date")
     try:
@@ -1337,6 +1448,7 @@ _READERS: dict[str, Callable[[Path], Iterator[Item]]] = {
     "text": _read_text,
     "html": _read_html,
     "jsonl": _read_jsonl,
+    "json": _read_json,
     "feed": _read_feed,
     "xml": _read_xml,
     "warc": _read_warc,
