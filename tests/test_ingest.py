@@ -147,6 +147,48 @@ def test_parse_text_byline_is_the_author_and_the_dateline_under_it_is_found():
         assert kept.author is None and text.endswith(kept.text) and "By" in kept.text
 
 
+WIRE_BODY = "WASHINGTON (Reuters) - Sessions said he would recuse himself.\n\nMore text."
+
+
+@pytest.mark.parametrize(("header", "published", "updated", "author"), [
+    # a date alone under the headline, as news sites print it and a copy from a page pastes it
+    ("March 2, 2017", "2017-03-02", None, None),
+    ("2 March 2017", "2017-03-02", None, None),
+    ("Thursday, March 2, 2017 at 5:01 p.m. ET", "2017-03-02", None, None),
+    ("03/02/2017", "2017-03-02", None, None),
+    ("2017-03-02T17:01:00Z", "2017-03-02", None, None),
+    # the Guardian's header: a dotted time, and the update stamp on the same line
+    ("Thu 2 Mar 2017 01.29 GMT", "2017-03-02", None, None),
+    ("Thu 2 Mar 2017 01.29 GMT Last modified on Sat 25 Nov 2017 00.04 GMT", "2017-03-02",
+     "2017-11-25", None),
+    # a byline and a date on one line, either way round
+    ("By Jane Roe | March 2, 2017", "2017-03-02", None, "Jane Roe"),
+    ("March 2, 2017 | By Jane Roe", "2017-03-02", None, "Jane Roe"),
+    ("By Jane Roe\nMarch 2, 2017", "2017-03-02", None, "Jane Roe"),
+])
+def test_parse_text_date_line_under_the_headline(header, published, updated, author):
+    for gap in ("\n\n", "\n"):  # pasted with or without a blank line under the headline
+        article = parse_text(f"Sessions recuses himself{gap}{header}\n\n{WIRE_BODY}")
+        assert (article.title, article.published, article.updated, article.author) == (
+            "Sessions recuses himself", published, updated, author)
+        assert article.text == WIRE_BODY and article.outlet == "Reuters"
+
+
+@pytest.mark.parametrize("line", [
+    "May 2017",  # no day: no date
+    "March 2, 2017 | Washington sources say",  # more than a date and a byline
+    "March 2, 2017 was a Thursday.",
+])
+def test_parse_text_a_line_with_more_than_a_date_stays_text(line):
+    article = parse_text(f"Sessions recuses himself\n\n{line}\n\n{WIRE_BODY}")
+    assert article.published is None and article.text.startswith(line)
+
+
+def test_a_date_line_is_weaker_than_a_stamp_and_a_page_date():
+    stamped = parse_text(f"Title here\n\nPublished: March 1, 2017\nMarch 2, 2017\n\n{WIRE_BODY}")
+    assert stamped.published == "2017-03-01" and stamped.text == WIRE_BODY
+
+
 def test_parse_text_sentence_first_line_is_not_a_title():
     article = parse_text("The vote passed.\n\nIt was close.")
     assert article.title is None and article.text.startswith("The vote passed.")
@@ -183,6 +225,14 @@ def test_parse_html_metadata_and_escaped_text():
     assert article.text.startswith("Officials met on Tuesday")
     assert "Critics & supporters <both> spoke" in article.text
     assert "Home | Sports" not in article.text and "\n\n" in article.text
+
+
+def test_parse_html_date_paragraph_dates_a_page_without_metadata():
+    page = PAGE.replace("<p>Critics", "<p>Thursday, March 2, 2017</p><p>Critics")
+    assert parse_html(page).published == "2017-03-02T09:00:00+00:00"  # metadata wins
+    undated = parse_html(page.replace("2017-03-02T09:00:00Z", "").replace(
+        "Thursday, March 2, 2017", "Wednesday, March 1, 2017"))
+    assert undated.published == "2017-03-01" and "Wednesday" not in undated.text
 
 
 def test_parse_html_update_stamp_is_not_the_publication_date():

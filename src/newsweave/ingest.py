@@ -26,11 +26,12 @@ here, once:
 * Plain-text files: wire markup removed as for records, line endings normalised to ``\\n``,
   trailing spaces of each line dropped, runs of blank lines collapsed to one blank line (a
   paragraph break), and the *header* removed:
-  a leading ``date YYYY-MM-DD`` marker, ``Updated: ...`` / ``Published: ...`` stamp lines among
-  the first lines, a byline line among them (``By Jane Roe and John Doe``, names only, with
-  an optional ``, Outlet``; it becomes ``Article.author``), and a title line (a short first
-  line without final punctuation followed by a blank line). The body starts at its first
-  non-space character. A dateline
+  a leading ``date YYYY-MM-DD`` marker, ``Updated: ...`` / ``Published: ...`` stamp lines and
+  lines that hold only a date ("March 2, 2017", "Thu 2 Mar 2017 01.29 GMT", maybe beside a
+  byline) among the first lines, a byline line among them (``By Jane Roe and John Doe``,
+  names only, with an optional ``, Outlet``; it becomes ``Article.author``), and a title
+  line (a short first line without final punctuation followed by a blank line). The body
+  starts at its first non-space character. A dateline
   (``New York [USA], Mar. 3 (ANI):``, ``WASHINGTON:``, ``LONDON (AP) _``) and credit lines
   (``From The Guardian:``) are *kept* in the text (the summarizer trims datelines); they only
   feed metadata.
@@ -41,9 +42,9 @@ here, once:
 
 **Dates.** ``Article.published`` is the first publication as ``YYYY-MM-DD`` or ``None``; never an
 "Updated" stamp, which goes to ``Article.updated``. For plain text the order of trust is the
-``date`` marker, a ``Published:`` stamp, then the dateline's month and day with the year taken
-from the file's other dates (the ``Updated`` stamp: a dateline "Mar. 3" in a file updated
-"Aug 23, 2017" was published 2017-03-03).
+``date`` marker, a ``Published:`` stamp, a date-only line, then the dateline's month and day
+with the year taken from the file's other dates (the ``Updated`` stamp: a dateline "Mar. 3"
+in a file updated "Aug 23, 2017" was published 2017-03-03).
 
 **Errors.** Readers yield ``Article | InputError`` so a bad record never ends a file early;
 :func:`iter_articles` hands errors to ``on_error`` (skip and go on) or raises the first one.
@@ -391,26 +392,66 @@ def _looks_like_title(line: str) -> bool:
     return bool(core) and core[-1] not in _FINAL_PUNCT and _parse_dateline(stripped) is None
 
 
-def _parse_stamps(line: str) -> tuple[date | None, date | None] | None:
-    """``(published, updated)`` if the whole line is date stamps ("| Updated: Aug 23, 2017
-    11:20 IST", "Published: ... | Updated: ..."), else None."""
+#: One word of a line that is nothing but a date and time, as sites print one under a
+#: headline ("Thu 2 Mar 2017 01.29 GMT", "March 2, 2017 at 5:01 p.m. ET", "03/02/2017").
+_DATE_WORD = re.compile(
+    rf"""(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?|{_MONTH}|\d{{1,4}}(?:st|nd|rd|th)?
+    |\d{{1,4}}[/.\-]\d{{1,2}}[/.\-]\d{{1,4}}(?:T[\d:.]+(?:Z|[+\-][\d:]+)?)?
+    |\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?(?:[ap]\.?m\.?)?|[AaPp]\.?[Mm]\.?|at|[-–—•·]
+    |(?:UTC|GMT|[A-Z]{{1,4}}T)(?:[+\-]\d{{1,2}}(?::?\d{{2}})?)?|[+\-]\d{{2}}:?\d{{2}})[,]?""",
+    re.VERBOSE,
+)
+#: Stamps on one line part at a bar, or where an update stamp starts ("Thu 2 Mar 2017 01.29
+#: GMT Last modified on Sat 25 Nov 2017 00.04 GMT", as the Guardian's page header pastes).
+_STAMP_SPLIT = re.compile(r"\||(?<!last) (?=(?:last[ ]+)?(?:updated|modified)\b)", re.IGNORECASE)
+#: "01.29" after a year is a time (the Guardian's style), which dateutil reads as a day.
+_DOTTED_TIME = re.compile(r"(?<=\d{4} )(\d{1,2})\.(\d{2})\b")
+
+
+def _stamp_datetime(value: str) -> datetime | None:
+    """A stamp's full date, also with the time written "01.29"."""
+    return _parse_datetime(_DOTTED_TIME.sub(r"\1:\2", value))
+
+
+def _bare_date(part: str) -> datetime | None:
+    """The date of a line that holds a full date and nothing but date and time words."""
+    words = part.split()
+    if not words or len(words) > 10 or not all(_DATE_WORD.fullmatch(w) for w in words):
+        return None
+    return _stamp_datetime(part)
+
+
+def _parse_stamps(line: str) -> tuple[date | None, date | None, date | None, str] | None:
+    """``(published, updated, bare, rest)`` if the line is date stamps ("| Updated: Aug 23,
+    2017 11:20 IST", "Published: ... | Updated: ...") or a date alone ("March 2, 2017",
+    ``bare``), with at most a byline beside them ("By Jane Roe | March 2, 2017": ``rest``,
+    else ""); None for any other line."""
     published: date | None = None
     updated: date | None = None
-    parts = [p.strip(" \t•·") for p in line.split("|")]
-    parts = [p for p in parts if p]
-    if not parts:
-        return None
-    for part in parts:
+    bare: date | None = None
+    rest: list[str] = []
+    parts = [p.strip(" \t•·") for p in _STAMP_SPLIT.split(line)]
+    for part in filter(None, parts):
         match = _STAMP.match(part)
-        when = _parse_datetime(match.group("value")) if match else None
-        if when is None:
-            return None
-        kind = match.group("kind").lower()
-        if "updated" in kind or "modified" in kind:
-            updated = when.date()
-        elif published is None:
-            published = when.date()
-    return published, updated
+        when = _stamp_datetime(match.group("value")) if match else None
+        if match and when is not None:
+            kind = match.group("kind").lower()
+            if "updated" in kind or "modified" in kind:
+                updated = when.date()
+            elif published is None:
+                published = when.date()
+            continue
+        written = _bare_date(part)
+        if written is not None:
+            bare = bare or written.date()
+        else:
+            rest.append(part)
+    if published is None and updated is None and bare is None:
+        return None
+    byline = " | ".join(rest)
+    if rest and not _is_byline(byline):
+        return None
+    return published, updated, bare, byline
 
 
 def _parse_dateline(line: str) -> tuple[str | None, str | None] | None:
@@ -457,11 +498,13 @@ def _split_title(text: str) -> tuple[str | None, str]:
     return None, text.strip()
 
 
-def _pull_stamps(text: str) -> tuple[date | None, date | None, str]:
-    """Remove stamp-only lines ("Updated: ...") among the first lines of a body; returns
-    ``(published, updated, text)``."""
+def _pull_stamps(text: str) -> tuple[date | None, date | None, date | None, str]:
+    """Remove stamp-only and date-only lines among the first lines of a body (a byline on
+    the same line stays); returns ``(published, updated, bare, text)``, ``bare`` the date
+    of a line that says nothing else, weaker than a stamp that says what it dates."""
     published: date | None = None
     updated: date | None = None
+    bare: date | None = None
     kept: list[str] = []
     seen = 0
     for line in text.split("\n"):
@@ -471,11 +514,14 @@ def _pull_stamps(text: str) -> tuple[date | None, date | None, str]:
             if stamps is not None:
                 published = published or stamps[0]
                 updated = updated or stamps[1]
+                bare = bare or stamps[2]
+                if stamps[3]:
+                    kept.append(stamps[3])
                 continue
         kept.append(line)
-    if published is None and updated is None:
-        return None, None, text
-    return published, updated, _tidy_lines("\n".join(kept)).strip()
+    if published is None and updated is None and bare is None:
+        return None, None, None, text
+    return published, updated, bare, _tidy_lines("\n".join(kept)).strip()
 
 
 #: one name of a byline: capitalised words, initials and name particles ("Jane Roe",
@@ -500,6 +546,11 @@ _WHEN = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Jan|Febr)uary
                    r"May|June|July|August|(?:Septem|Octo|Novem|Decem)ber|Today|Tonight", re.I)
 
 
+def _is_byline(line: str) -> bool:
+    match = _BYLINE.fullmatch(line.strip())
+    return bool(match) and not _WHEN.match(match.group("names"))
+
+
 def _pull_byline(text: str) -> tuple[str | None, str]:
     """``(author, text)``: a byline line among the first lines of a body ("By Jane Roe and
     John Doe") is the article's author, not its text, so the dateline under it is found and
@@ -511,7 +562,7 @@ def _pull_byline(text: str) -> tuple[str | None, str]:
         if not line.strip():
             continue
         match = _BYLINE.fullmatch(line.strip())
-        if match and not _WHEN.match(match.group("names")):
+        if match and _is_byline(line):
             end = n + 1  # with the staff title on the line right under it
             if end < len(lines) and _STAFF_TITLE.fullmatch(lines[end].strip()):
                 end += 1
@@ -553,7 +604,7 @@ def parse_text(raw: str, path: str | None = None) -> Article:
         except ValueError:
             marker_date = None
         text = text[marker.end() :]
-    stamp_published, updated, text = _pull_stamps(text)
+    stamp_published, updated, bare, text = _pull_stamps(text)
     author, text = _pull_byline(text)  # first: a byline alone on the first line is no title
     title, body = _split_title(text)
     if not body.strip():
@@ -562,7 +613,7 @@ def parse_text(raw: str, path: str | None = None) -> Article:
     outlet, month_day = _parse_dateline(body) or (None, None)
     if outlet is None:
         outlet = _find_credit(body.split("\n"))
-    published = marker_date or stamp_published or _dateline_date(month_day, updated)
+    published = marker_date or stamp_published or bare or _dateline_date(month_day, updated)
     return Article(
         id=article_id(body),
         text=body,
@@ -743,7 +794,7 @@ def parse_html(
     if not text:
         raise InputError("no article text found in the HTML page", path)
     title = " ".join(fields["title"].split()) if fields["title"] else None
-    stamp_published, updated, text = _pull_stamps(_drop_title_line(text, title))
+    stamp_published, updated, bare, text = _pull_stamps(_drop_title_line(text, title))
     byline, text = _pull_byline(text)
     if not text:
         raise InputError("no article text found in the HTML page", path)
@@ -755,7 +806,8 @@ def parse_html(
     fallback = _as_date(fallback_date)
     outlet, month_day = _parse_dateline(text) or (None, None)
     day = (
-        stamp_published or page_date or _dateline_date(month_day, updated or fallback) or fallback
+        stamp_published or page_date or bare or _dateline_date(month_day, updated or fallback)
+        or fallback
     )
     published = day.isoformat() if day else None
     if meta_published and (day is None or day_of(meta_published) == published) and (
