@@ -2,6 +2,7 @@ import pytest
 
 from newsweave.boilerplate import (
     byline_spans,
+    caption_spans,
     is_known_boilerplate,
     is_page_notice,
     is_page_pointer,
@@ -9,6 +10,7 @@ from newsweave.boilerplate import (
     leading_furniture,
     link_label_spans,
     name_boxes,
+    photo_credit_spans,
     without,
     without_feed_footer,
 )
@@ -309,6 +311,9 @@ def test_staff_lines_are_the_reports_not_the_news():
     ("Follow us on Twitter @planetnews for the latest updates.", True),
     ("This article originally appeared on Planet News.", True),
     ("This story was first published in The Atlantic.", True),
+    ("Sign up for the Guardian's daily US morning briefing", True),
+    ("Subscribe to our newsletter for the latest news.", True),
+    ("Voters can sign up for health insurance until Friday.", False),
     ("Copyright Associated Press", True),
     ("The report was published on Tuesday by the inspector general.", False),
     ("The story was first published by the Guardian in 2013.", False),
@@ -324,7 +329,33 @@ def test_page_notices(text, notice):
         assert is_page_pointer(text)  # never lifted into a summary either
 
 
+@pytest.mark.parametrize("line, caption", [
+    ("Jeff Sessions at his confirmation hearing in January. Photograph: Jim Lo Scalzo/EPA", True),
+    ("Sessions leaves the Capitol. Photo: J. Scott Applewhite/AP", True),
+    ("Protesters outside the White House (Photo by Jane Roe/Getty Images)", True),
+    ("The crowd cheered. (Photo: AP) HOUSTON - The World Series was roiled on Friday.", False),
+    ("Photo by the agency show the damage, officials said on Tuesday.", False),
+    ("The museum will show the photograph: a portrait of the queen.", False),
+])
+def test_caption_lines_end_on_the_pictures_credit(line, caption):
+    text = f"Sessions spoke on Thursday.\n\n{line}\n\nHe denied it."
+    start = text.index(line)
+    assert caption_spans(text) == ([(start, start + len(line))] if caption else [])
+    credits = [text[a:b] for a, b in photo_credit_spans(text)]
+    assert len(credits) == caption and all(c.lstrip("( ").startswith(("Photo", "Picture"))
+                                           for c in credits)
+    # a credit at the end of a text without line breaks says nothing of what is before it
+    long = " ".join(["The council met again."] * 20) + " Photo: AP"
+    assert caption_spans(long) == []
+
+
 def test_link_labels_are_whole_lines():
     text = 'He spoke.\nRelated: Trump says he backs Sessions\n"See also: the hearing"\nNo: he said.'
     assert [text[a:b] for a, b in link_label_spans(text)] == [
         "Related: Trump says he backs Sessions", '"See also: the hearing"']
+    # the label alone on its line, the linked headline (no final stop) under it
+    text = "He spoke.\n\nRead More\nTrump says he has 'total' confidence in Sessions\n\nOK."
+    assert [text[a:b] for a, b in link_label_spans(text)] == [
+        "Read More\nTrump says he has 'total' confidence in Sessions"]
+    text = "Related\nThe senator said he would resign.\n"  # a sentence, not a headline
+    assert link_label_spans(text) == []

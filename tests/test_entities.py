@@ -413,3 +413,18 @@ def test_who_contributed_to_the_report_is_no_entity():
                                 "Jessica Gresko", "PERSON", 1)))
     entities, _links = resolve_entities([doc])
     assert sorted(e.name for e in entities) == ["Miami", "Rubio"]
+
+
+def test_a_pictures_credit_is_no_entity():
+    text = ("Sessions spoke in Washington.\n\nSessions at his hearing in January. "
+            "Photograph: Jim Lo Scalzo/EPA\n\nHe denied it.")
+
+    def at(name: str, label: str, nth: int = 0) -> EntityMention:
+        start = text.index(name) if not nth else text.index(name, text.index(name) + 1)
+        return EntityMention(start, start + len(name), name, label, 0)
+
+    doc = Document(article=Article(id="a", text=text), sentences=(), entities=(
+        at("Sessions", "PERSON"), at("Washington", "GPE"), at("Sessions", "PERSON", 1),
+        at("Jim Lo Scalzo", "PERSON"), at("EPA", "ORG")))
+    entities, _links = resolve_entities([doc])
+    assert sorted(e.name for e in entities) == ["Sessions", "Washington"]

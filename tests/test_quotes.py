@@ -525,6 +525,8 @@ def test_a_line_linking_to_another_article_is_no_statement(quotes_of):
             "total confidence in Sessions\n\nRELATED: Pelosi says Sessions must resign\n\n"
             "Democrats said the recusal was not enough.")
     assert {q.speaker for q in quotes_of(text)} == {"Sessions", "Democrats"}
+    pasted = text.replace("Related: ", "Read More\n").replace("RELATED: ", "Related\n")
+    assert {q.speaker for q in quotes_of(pasted)} == {"Sessions", "Democrats"}
 
 
 def test_a_day_the_parse_took_for_the_subject_never_speaks(quotes_of):

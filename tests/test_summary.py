@@ -510,6 +510,26 @@ def test_photo_credit_and_the_dateline_after_it_are_cut_from_a_unit():
     assert not any("Photo" in u.text or "HOUSTON" in u.text for u in units)
 
 
+def test_a_pictures_caption_is_never_lifted():
+    """A page pasted with its picture: the caption line that ends on the credit describes
+    the picture, not the story, though it is a sentence of eight words or more."""
+    from newsweave.summary import liftable, sentence_units
+
+    docs = analyze([Article(id="a", text=(
+        "The harbour authority closed the northern pier on Monday after inspectors found "
+        "deep cracks in its concrete supports.\n\n"
+        "Fishing boats wait in the bay while divers check the damaged supports below. "
+        "Photograph: Jane Roe/Reuters\n\n"
+        "The pier will stay closed until engineers have surveyed every one of its supports."))])
+    units = sentence_units(docs)
+    caption = [u for u in units if u.text.startswith("Fishing boats")]
+    assert caption and all(u.caption and not liftable(u, DEFAULT_SUMMARY) for u in caption)
+    assert [u.caption for u in units if u.text.startswith(("The harbour authority", "The pier"))
+            ] == [False, False]
+    text = " ".join(s.text for s in summarize(docs, words=120))
+    assert "harbour authority" in text and "Fishing" not in text
+
+
 def test_a_sentence_cut_short_is_never_lifted():
     """A sentence that trails off in an ellipsis (a page's teaser, a quotation cut short) is
     not whole: it still counts for what the sources say, but is never lifted."""

@@ -10,6 +10,7 @@ across the pages that embed the same widget, it would otherwise look like the st
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 #: lower-case phrases of scrape failures seen in crawled news data (Twitter's location
 #: widget, the Wayback Machine's crawl notice, cookie/JavaScript/newsletter interstitials,
@@ -178,7 +179,10 @@ _PAGE_NOTICE = re.compile(
     # where the page's own article first ran ("This article originally appeared on ..."),
     # not a news report's "The report was published on Tuesday"
     r"|^\W*This (?:article|story|post) (?:was )?(?:originally |first )?"
-    r"(?:appeared|published|posted)\b",
+    r"(?:appeared|published|posted)\b"
+    # a call to sign up for the site's newsletter or alerts, opening the sentence ("Sign up
+    # for the Guardian's daily US morning briefing"), not "Voters can sign up for ..."
+    r"|^\W*(?:Sign up|Subscribe)\s+(?:for|to|now)\b",
     re.IGNORECASE,
 )
 
@@ -197,9 +201,51 @@ _LINK_LABEL = re.compile(
     r"|Also read)\s*:[^\n]*")
 
 
+#: the same label alone on its line, the linked headline on the next: "Read More\nTrump
+#: says he has 'total' confidence in Sessions" (a headline: no sentence-final stop)
+_LINK_LABEL_LINE = re.compile(
+    r"(?m)^[^\S\n]*(?:RELATED|Related|READ MORE|Read [Mm]ore|SEE ALSO|See also|ALSO READ"
+    r"|Also read|More on this story|Most [Rr]ead)[^\S\n]*:?[^\S\n]*\n"
+    r"[^\S\n]*[^\n]{1,200}?(?<![.!?][\"”’'])(?<![.!?])[^\S\n]*$")
+
+
 def link_label_spans(text: str) -> list[tuple[int, int]]:
-    """The lines of ``text`` that are links to other articles (``_LINK_LABEL``)."""
-    return [m.span() for m in _LINK_LABEL.finditer(text)]
+    """The lines of ``text`` that are links to other articles (``_LINK_LABEL``, and a label
+    alone on its line with the headline under it, ``_LINK_LABEL_LINE``)."""
+    spans = [m.span() for m in _LINK_LABEL.finditer(text)]
+    return sorted(spans + [m.span() for m in _LINK_LABEL_LINE.finditer(text)])
+
+
+#: a picture's credit that closes its caption's line: "Photograph: Jim Lo Scalzo/EPA",
+#: "Photo: J. Scott Applewhite/AP", "(Photo by Jane Roe/Getty Images)", "Image credit:
+#: NASA"; a name, no sentence after it (a stop only after an initial)
+_PHOTO_CREDIT = re.compile(
+    r"(?:^|(?<=[.!?”\"')\]])\s|\s(?=[(\[]))[(\[]?(?:Photograph|Photo|Picture|Image|Illustration)s?"
+    r"(?:\s+[Cc]redit)?\s*(?::|\bby\b)(?:[^\n.!?]|(?<=\b[A-Z])\.){1,80}$")
+#: a caption is a line of at most this many words: a credit at the end of a longer line
+#: (a text with no line breaks) says nothing of what comes before it
+CAPTION_MAX_WORDS = 60
+
+
+def _captions(text: str) -> Iterator[tuple[int, int, int]]:
+    """``(line start, credit start, line end)`` of each caption line (``_PHOTO_CREDIT``)."""
+    for line in re.finditer(r"[^\n]+", text):
+        if len(line.group().split()) <= CAPTION_MAX_WORDS:
+            credit = _PHOTO_CREDIT.search(line.group())
+            if credit:
+                yield line.start(), line.start() + credit.start(), line.end()
+
+
+def caption_spans(text: str) -> list[tuple[int, int]]:
+    """The lines of ``text`` that caption a picture (they end on its credit): what the
+    picture shows, never a sentence the summary lifts."""
+    return [(start, end) for start, _credit, end in _captions(text)]
+
+
+def photo_credit_spans(text: str) -> list[tuple[int, int]]:
+    """The credits that end caption lines ("Photograph: Jim Lo Scalzo/EPA"): who took the
+    picture, like a byline, is no one in the story."""
+    return [(credit, end) for _start, credit, end in _captions(text)]
 
 
 def is_page_pointer(text: str) -> bool:

@@ -29,6 +29,7 @@ from newsweave.boilerplate import (
     is_page_notice,
     is_staff_line,
     leading_furniture,
+    photo_credit_spans,
 )
 from newsweave.models import Document, Entity
 
@@ -345,12 +346,13 @@ def _before_of(surface: str) -> str:
 
 def _mentions(documents: Sequence[Document]) -> list[_Mention]:
     """The entity mentions of the stories' text: a dateline's place and agency and the
-    reporters of a staff credit or of a "... contributed to this report." sentence are who
-    made the report, not who is in it; a page's notice about itself ("© 2017 Thomson
-    Reuters", "Follow us on Twitter") names no one in it either."""
+    reporters of a staff credit or of a "... contributed to this report." sentence and a
+    picture's credit are who made the report, not who is in it; a page's notice about
+    itself ("© 2017 Thomson Reuters", "Follow us on Twitter") names no one in it either."""
     out: list[_Mention] = []
     for doc_index, document in enumerate(documents):
-        credits = byline_spans(document.article.text) + [
+        text = document.article.text
+        credits = byline_spans(text) + photo_credit_spans(text) + [
             (s.start, s.end) for s in document.sentences
             if is_staff_line(s.text) or is_page_notice(s.text)]
         for m in document.entities:

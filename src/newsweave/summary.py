@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from newsweave.boilerplate import (
+    caption_spans,
     is_known_boilerplate,
     is_page_pointer,
     leading_furniture,
@@ -74,6 +75,8 @@ class Candidate:
     compressed: bool = False
     #: share of the whole sentence's words a compressed form keeps (1 for a whole sentence)
     kept: float = 1.0
+    #: on a picture's caption line (``boilerplate.caption_spans``): counted, never lifted
+    caption: bool = False
 
 
 #: ", he said" inside or at the end of a sentence: its speaker is a pronoun
@@ -158,6 +161,7 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
         # sentence ends inside one; the sentence's text still holds them
         boxes = name_boxes(text)
         box_ends = [b for _a, b in boxes]
+        captions = caption_spans(text)
         for sent in document.sentences:
             cut = leading_furniture(sent.text)
             if sent.index < 2 or cut:  # furniture may end a caption before the story's start
@@ -184,6 +188,7 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
                     doc=di, sent=sent.index, start=start, end=end, text=body,
                     words=len(body.split()), concepts=_concepts(lemmas),
                     content=frozenset(w for w, c in lemmas if c),
+                    caption=any(a <= start < b for a, b in captions),
                 )
             )
     return out
@@ -208,6 +213,7 @@ def liftable(unit: Candidate, settings: SummarySettings) -> bool:
         and _looks_like_sentence(unit.text)
         and not is_dangling(unit.text)
         and not is_page_pointer(unit.text)
+        and not unit.caption
     )
 
 
@@ -230,7 +236,7 @@ def compressed_units(
             continue
         if u.text != document.article.text[u.start : u.end]:
             continue  # a page box was cut from it: the parse's deletions would not line up
-        if is_page_pointer(u.text):
+        if is_page_pointer(u.text) or u.caption:
             continue  # a caption stays one with its date cut off
         span = document.doc.char_span(u.start, u.end, alignment_mode="expand")
         if span is None or span.start_char != u.start:
