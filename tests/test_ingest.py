@@ -536,6 +536,7 @@ def test_json_file_holds_one_article_or_an_array_of_them(tmp_path):
     ("[]", "empty JSON array", None),
     ('"text"', "expected an article object or an array of them", None),
     ('{"status": "ok", "articles": [{"content": "a"}]}', 'wrapped in "articles"', None),
+    ('{"version": "https://jsonfeed.org/version/1.1", "items": []}', "JSON Feed", None),
 ])
 def test_bad_json_file_is_one_located_error(tmp_path, content, message, line):
     path = _write(tmp_path / "bad.json", content)

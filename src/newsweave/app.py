@@ -29,6 +29,7 @@ from newsweave.grouping_state import GroupResult, StoreEmbedder
 from newsweave.models import Article, Brief
 from newsweave.settings import DEFAULT_SUMMARY
 from newsweave.store import AddResult, BriefVersion, Store, content_hash
+from newsweave.wording import count
 
 #: members per story whose titles and lead sentences are kept to choose its headline
 HEADLINE_SAMPLE = 25
@@ -62,9 +63,9 @@ class GroupCounts:
 
     def summary(self) -> str:
         return (
-            f"grouped {self.articles} articles into {self.stories} stories "
+            f"grouped {count(self.articles, 'article')} into {count(self.stories, 'story')} "
             f"({self.created} new, {self.updated} updated, {self.removed} removed); "
-            f"{self.duplicates} near-duplicate copies flagged"
+            f"{count(self.duplicates, 'near-duplicate copy')} flagged"
         )
 
 
@@ -245,7 +246,7 @@ class ReweaveResult:
     analysed: int = 0  # articles analysed afresh (the rest read their stored analysis)
 
     def summary(self) -> str:
-        return f"{len(self.rewoven)} of {self.total} stories rewoven"
+        return f"{len(self.rewoven)} of {count(self.total, 'story')} rewoven"
 
 
 # Worker-process state: each worker opens the store once and keeps its models loaded.

@@ -41,6 +41,7 @@ from newsweave.shards import (
     refine_shards,
 )
 from newsweave.store import DEFAULT_DB, Store, open_store
+from newsweave.wording import count
 
 ENGINES = ("local", "ray")
 #: articles per analysis task: large enough that spaCy batches, small enough to spread
@@ -335,9 +336,10 @@ class BackfillResult:
             stages += " (" + ", ".join(f"{k} done at {v:.1f}s" for k, v in
                                       sorted(self.done_at.items(), key=lambda kv: kv[1])) + ")"
         return (
-            f"read {self.read} articles ({self.added} added, {self.already_stored} already "
-            f"stored, {self.bad} bad records skipped); analysed {self.analysed}; grouped "
-            f"{self.grouped} into {self.stories} stories; wove {self.rewoven} briefs"
+            f"read {count(self.read, 'article')} ({self.added} added, {self.already_stored} "
+            f"already stored, {count(self.bad, 'bad record')} skipped); analysed "
+            f"{self.analysed}; grouped {self.grouped} into {count(self.stories, 'story')}; wove "
+            f"{count(self.rewoven, 'brief')}"
             f"{f' ({len(self.weave_failed)} failed)' if self.weave_failed else ''} [{stages}]"
         )
 

@@ -10,6 +10,7 @@ from newsweave.catalog import csv_cell
 from newsweave.errors import InputError, check_file
 from newsweave.outlets import COLUMNS, read_outlets_csv
 from newsweave.store import open_store
+from newsweave.wording import count
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -25,7 +26,8 @@ def run_import(args: argparse.Namespace) -> int:
         added, updated = store.import_outlets(outlets, replace=args.replace)
     finally:
         store.close()
-    print(f"imported {len(outlets)} outlets from {args.file}: {added} new, {updated} updated"
+    print(f"imported {count(len(outlets), 'outlet')} from {args.file}: {added} new, "
+          f"{updated} updated"
           + (" (others removed: --replace)" if args.replace else ""))
     return 0
 

@@ -25,6 +25,7 @@ from newsweave.errors import InputError
 from newsweave.grouping_state import StoreEmbedder  # noqa: F401 - moved there, kept importable
 from newsweave.models import Article
 from newsweave.store import BATCH_SIZE, AddResult, Store, StoryRow, open_store
+from newsweave.wording import count
 
 #: Longest wait between two ingest commits when the input is slow to parse.
 BATCH_SECONDS = 2.0
@@ -75,14 +76,9 @@ class IngestCounts:
             if self.id_conflicts else ""
         )
         return (
-            f"read {_count(self.read, 'article')}: {self.added} added, {self.already_stored} "
-            f"already stored{conflicts}, {_count(self.bad, 'bad record')} skipped"
+            f"read {count(self.read, 'article')}: {self.added} added, {self.already_stored} "
+            f"already stored{conflicts}, {count(self.bad, 'bad record')} skipped"
         )
-
-
-def _count(n: int, noun: str) -> str:
-    """"1 article", "2 articles": a count a reader reads as English."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def ingest_paths(
@@ -359,7 +355,7 @@ def _weave_all(store: Store, args: argparse.Namespace) -> int:
     _write_current(store, args.out, {sid for sid, _ in result.failed})
     print(f"newsweave: {result.summary()}", file=sys.stderr)
     if result.failed:
-        print(f"newsweave: {len(result.failed)} of {result.total} stories skipped",
+        print(f"newsweave: {len(result.failed)} of {count(result.total, 'story')} skipped",
               file=sys.stderr)
     return 2 if result.failed else 0
 
@@ -395,6 +391,7 @@ def run_update(args: argparse.Namespace) -> int:
     print(result.grouped.summary())
     print(result.woven.summary())
     if result.woven.failed:
-        print(f"newsweave: {len(result.woven.failed)} of {result.woven.total} stories skipped",
+        print(f"newsweave: {len(result.woven.failed)} of {count(result.woven.total, 'story')} "
+              "skipped",
               file=sys.stderr)
     return 2 if result.woven.failed else 0

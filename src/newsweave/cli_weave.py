@@ -8,6 +8,7 @@ import sys
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
 from newsweave.validate import MAX_BRIEF_ARTICLES
+from newsweave.wording import count
 
 
 def _check_words(words: int) -> None:
@@ -95,6 +96,6 @@ def run_batch(args: argparse.Namespace) -> int:
                     fh.write(render(brief, "jsonl") + "\n")
             progress.advance(task)
     if bad and not show:
-        print(f"newsweave: {bad} of {seen} clusters skipped", file=sys.stderr)
+        print(f"newsweave: {bad} of {count(seen, 'cluster')} skipped", file=sys.stderr)
     return 2 if bad else 0
 

@@ -48,6 +48,7 @@ from newsweave.fetch import (
 from newsweave.language import reliable_language
 from newsweave.models import Article
 from newsweave.store import FeedState, Store
+from newsweave.wording import count
 
 #: Threads draining origin queues: origins beyond this wait for a free thread, never for
 #: a slow origin in particular.
@@ -227,11 +228,13 @@ class RoundReport:
 
     def summary(self) -> str:
         return (
-            f"round: {self.feeds} feeds polled ({self.not_modified} not modified, "
-            f"{self.backing_off} backing off), {self.entries} new or changed entries: "
-            f"{self.added} articles added, {self.revised} revised, {self.unchanged} unchanged, "
-            f"{self.duplicates} duplicates; {self.teasers} from feed teasers; "
-            f"{self.other_language} not in the grouped languages; {len(self.failures)} failures"
+            f"round: {count(self.feeds, 'feed')} polled ({self.not_modified} not modified, "
+            f"{self.backing_off} backing off), {self.entries} new or changed "
+            f"{'entry' if self.entries == 1 else 'entries'}: {count(self.added, 'article')} "
+            f"added, {self.revised} revised, {self.unchanged} unchanged, "
+            f"{count(self.duplicates, 'duplicate')}; {self.teasers} from feed teasers; "
+            f"{self.other_language} not in the grouped languages; "
+            f"{count(len(self.failures), 'failure')}"
             f" ({self.seconds:.1f} s)"
         )
 

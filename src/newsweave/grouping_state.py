@@ -46,6 +46,7 @@ from newsweave.group import (
 from newsweave.models import Article
 from newsweave.settings import GroupSettings
 from newsweave.store import Store
+from newsweave.wording import count
 
 __all__ = ["ExactIndex", "GroupResult", "ResumableGrouper", "SavedState", "StateError",
            "StoreEmbedder", "dump_state",
@@ -279,11 +280,11 @@ def unpack(blob: bytes) -> tuple[dict, dict[str, np.ndarray]]:
         for name, dtype, shape in head["arrays"]:
             if dtype not in _DTYPES or any(int(n) < 0 for n in shape):
                 raise StateError(f"array {name!r} of type {dtype!r}")
-            count = int(np.prod(shape, dtype=np.int64))
-            nbytes = count * np.dtype(dtype).itemsize
+            items = int(np.prod(shape, dtype=np.int64))
+            nbytes = items * np.dtype(dtype).itemsize
             if pos + nbytes > len(raw):
                 raise StateError("truncated")
-            arrays[name] = np.frombuffer(raw, dtype=dtype, count=count, offset=pos).reshape(
+            arrays[name] = np.frombuffer(raw, dtype=dtype, count=items, offset=pos).reshape(
                 shape)
             pos += nbytes
         if pos != len(raw):
@@ -561,13 +562,14 @@ class GroupResult:
     notice: str | None = None  # why a rebuild was needed, when not asked for
 
     def summary(self) -> str:
-        what = f"grouped all {self.new_articles} articles from scratch" if self.rebuilt else \
-            f"grouped {self.new_articles} new articles"
+        articles = count(self.new_articles, "article")
+        what = (f"grouped {'' if self.new_articles == 1 else 'all '}{articles} from scratch"
+                if self.rebuilt else f"grouped {articles.replace(' ', ' new ', 1)}")
         moved = f" (and moved {self.moved} earlier ones)" if self.moved else ""
         return (
-            f"{what}{moved}: {len(self.changed)} stories changed ({self.created} new, "
-            f"{self.updated} updated, {self.removed} removed), {self.stories} stories in all; "
-            f"{self.duplicates} near-duplicate copies flagged"
+            f"{what}{moved}: {count(len(self.changed), 'story')} changed ({self.created} new, "
+            f"{self.updated} updated, {self.removed} removed), {count(self.stories, 'story')} "
+            f"in all; {count(self.duplicates, 'near-duplicate copy')} flagged"
         )
 
 

@@ -1254,6 +1254,9 @@ def _read_json(path: Path) -> Iterator[Item]:
     except validate.LimitError as exc:
         raise InputError(str(exc), path) from None
     if isinstance(value, dict):
+        if str(value.get("version", "")).startswith("https://jsonfeed.org/"):
+            raise InputError("a JSON Feed, which is not read: give the site's RSS or Atom feed",
+                             path)
         wrapper = [key for key, inner in value.items() if isinstance(inner, list) and inner
                    and isinstance(inner[0], dict)]
         if "text" not in value and wrapper:
