@@ -359,3 +359,5 @@ def test_link_labels_are_whole_lines():
         "Read More\nTrump says he has 'total' confidence in Sessions"]
     text = "Related\nThe senator said he would resign.\n"  # a sentence, not a headline
     assert link_label_spans(text) == []
+    # a label opening a long line is a text without line breaks, not a link
+    assert link_label_spans("Related: " + "The senator said he would resign. " * 10) == []

@@ -528,6 +528,10 @@ def test_a_pictures_caption_is_never_lifted():
             ] == [False, False]
     text = " ".join(s.text for s in summarize(docs, words=120))
     assert "harbour authority" in text and "Fishing" not in text
+    linked = analyze([Article(id="b", text=docs[0].article.text.replace(
+        "Photograph: Jane Roe/Reuters", "").replace("Fishing", "Related: Fishing"))])
+    text = " ".join(s.text for s in summarize(linked, words=120))
+    assert "harbour authority" in text and "Fishing" not in text
 
 
 def test_a_sentence_cut_short_is_never_lifted():

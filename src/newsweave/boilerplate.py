@@ -195,10 +195,11 @@ def is_page_notice(text: str) -> bool:
 
 #: a line that links to another article: "Related: Trump says he has total confidence in
 #: Sessions", "RELATED: ...", "Read more: ...", "See also: ..."; its headline's words
-#: are no one's statement
+#: are no one's statement. A headline is short: a long line after the label is a text
+#: without line breaks, not a link
 _LINK_LABEL = re.compile(
     r"(?m)^[^\S\n]*[\"“']?(?:RELATED|Related|READ MORE|Read more|SEE ALSO|See also|ALSO READ"
-    r"|Also read)\s*:[^\n]*")
+    r"|Also read)\s*:[^\n]{0,200}$")
 
 
 #: the same label alone on its line, the linked headline on the next: "Read More\nTrump

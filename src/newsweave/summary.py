@@ -22,6 +22,7 @@ from newsweave.boilerplate import (
     is_known_boilerplate,
     is_page_pointer,
     leading_furniture,
+    link_label_spans,
     name_boxes,
     trim_dateline,
     wire_mark_end,
@@ -75,7 +76,8 @@ class Candidate:
     compressed: bool = False
     #: share of the whole sentence's words a compressed form keeps (1 for a whole sentence)
     kept: float = 1.0
-    #: on a picture's caption line (``boilerplate.caption_spans``): counted, never lifted
+    #: on a picture's caption line or a line linking to another article
+    #: (``boilerplate.caption_spans``, ``link_label_spans``): counted, never lifted
     caption: bool = False
 
 
@@ -161,7 +163,7 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
         # sentence ends inside one; the sentence's text still holds them
         boxes = name_boxes(text)
         box_ends = [b for _a, b in boxes]
-        captions = caption_spans(text)
+        captions = caption_spans(text) + link_label_spans(text)
         for sent in document.sentences:
             cut = leading_furniture(sent.text)
             if sent.index < 2 or cut:  # furniture may end a caption before the story's start
