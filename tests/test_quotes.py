@@ -1681,3 +1681,24 @@ def test_join_statements_with_twins_finds_every_statement_join():
         every = [(i, j) for i in range(n) for j in range(i + 1, n)]
         assert sorted(groups.values()) == _components(
             n, every, lambda i, j, items=items: _joinable(items[i], items[j]))
+
+
+def test_a_he_the_same_words_name_elsewhere_is_that_speaker():
+    """One outlet writes 'he said' where the resolver names the wrong man; another writes
+    the same words under the speaker's name. The statement is the named speaker's, and
+    the first outlet's variant says so too (not "Michael Flynn" under Sessions' words)."""
+    from newsweave.analyze import analyze
+    from newsweave.entities import resolve_entities
+
+    words = "I never met with any Russian officials to discuss issues of the campaign"
+    docs = analyze([
+        Article(id="a", text=f"Attorney General Jeff Sessions denied the report. “{words},” "
+                "Sessions said in a statement on Thursday."),
+        Article(id="b", text="Michael Flynn resigned in February after misleading the vice "
+                f"president about his talks. “{words},” he said in a statement."),
+    ])
+    entities, _ = resolve_entities(docs)
+    (quote,) = [q for q in group_quotes(docs, entities) if q.text.startswith("I never met")]
+    assert quote.speaker == "Jeff Sessions"
+    assert {v.source: v.speaker_as_written for v in quote.sources} == {
+        "a": "Jeff Sessions", "b": "Jeff Sessions"}

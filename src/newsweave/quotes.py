@@ -2597,6 +2597,8 @@ class _Item:
     tokens: tuple[str, ...]
     entity: str | None
     confidence: float = 0.0
+    #: the source wrote a pronoun ("he said") that the resolver named: a weaker witness
+    pronoun: bool = False
 
 
 @lru_cache(maxsize=65536)
@@ -2883,8 +2885,11 @@ def group_quotes(
                 m, document.article.text, entities, index)
             entity_id = entity.id if entity is not None else None
             conf = mention_confidence(m, document.article.text)
+            a, b = m.speaker_start, m.speaker_end
+            written = document.article.text[a:b] if a is not None and b is not None else ""
             items.append(
-                _Item(document.article.id, m, statement_tokens(m.text), entity_id, conf)
+                _Item(document.article.id, m, statement_tokens(m.text), entity_id, conf,
+                      pronoun=written.lower() in PRONOUNS)
             )
     groups: dict[int, list[_Item]] = {}
     for item, root in zip(items, join_statements(items), strict=True):
@@ -2957,7 +2962,10 @@ def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
     best = max(kept, key=lambda i: (i.mention.direct and 2 * len(i.tokens) >= longest
                                     and not (len(kept) > 1 and i.mention.text[:1].islower()),
                                     len(i.tokens)))
-    entity_votes = Counter(i.entity for i in members if i.entity)
+    # a source that names the speaker outvotes one whose "he" the resolver named: the same
+    # words attributed by name elsewhere tell who "he" is
+    named_votes = Counter(i.entity for i in members if i.entity and not i.pronoun)
+    entity_votes = named_votes or Counter(i.entity for i in members if i.entity)
     entity_id = entity_votes.most_common(1)[0][0] if entity_votes else None
     if entity_id is not None:
         speaker: str | None = by_id[entity_id].name
@@ -2978,7 +2986,9 @@ def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
                 text=item.mention.text,
                 start=item.mention.start,
                 end=item.mention.end,
-                speaker_as_written=item.mention.speaker,
+                speaker_as_written=(
+                    speaker if item.pronoun and named_votes and item.entity != entity_id
+                    else item.mention.speaker),
                 direct=item.mention.direct,
                 speaker_start=item.mention.speaker_start,
                 speaker_end=item.mention.speaker_end,
