@@ -121,6 +121,8 @@ def test_batch_jsonl_in_order_and_skips_bad_cluster(capsys, tmp_path):
     ("setup", "needle"),
     [
         (lambda p: p / "missing.txt", "missing.txt"),
+        (lambda p: "https://example.com/news/a.html", "https://example.com/news/a.html: a web "
+         "address, not a file"),
         (lambda p: (p / "empty").mkdir() or p / "empty", "empty"),
         (lambda p: (p / "bin.txt").write_bytes(b"\x00\x01\x02\xff" * 50) and p / "bin.txt",
          "bin.txt"),

@@ -383,3 +383,13 @@ def test_rerun_of_stories_reuses_cached_vectors(
     _, second, _ = run_cli(capsys, "stories", "--db", db, "--rebuild")
     assert made[0].embedded == 3 and made[1].embedded == 0
     assert "(0 new, 0 updated, 0 removed)" in second and first.split(":")[0] in second
+
+
+def test_ingest_of_a_web_address_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    rc, out, err = run_cli(capsys, "ingest", "https://example.com/feed.rss", "--db",
+                           str(tmp_path / "n.db"), "--no-progress")
+    assert rc == 2 and out == ""
+    assert "https://example.com/feed.rss: a web address, not a file" in err
+    assert "newsweave follow URL" in err and not (tmp_path / "n.db").exists()

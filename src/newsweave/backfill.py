@@ -668,10 +668,11 @@ def backfill(
     """Ingest ``paths`` into the store at ``url`` and analyse, group and (unless
     ``skip_weave``) weave it, skipping whatever an earlier (possibly killed) run finished."""
     from newsweave.app import BRIEF_WORDS
+    from newsweave.ingest import missing_input
 
     for path in paths:
-        if not Path(path).exists():
-            raise InputError("no such file or directory", path)
+        if (missing := missing_input(path)) is not None:
+            raise missing
     if shards < 1:
         raise InputError(f"--shards must be at least 1, not {shards}")
     if warmup < 0:

@@ -121,9 +121,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     """Exit 0 when every input was good; 2 when a bad file or record was reported and skipped
     (the good ones are stored all the same), the input held nothing usable, a path is missing
     or the store cannot be opened."""
+    from newsweave.ingest import missing_input
+
     for path in args.paths:
-        if not Path(path).exists():
-            raise InputError("no such file or directory", path)
+        if (missing := missing_input(path)) is not None:
+            raise missing
     store = open_store(args.db)
     _writable(store)
     show = show_progress(args)

@@ -1548,6 +1548,21 @@ def _read_path(target: Path) -> Iterator[Item]:
         yield _checked(item)
 
 
+#: a web address given where a file is read ("https://..."): a Path would fold its "//"
+_WEB_ADDRESS = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
+def missing_input(target: str | Path) -> InputError | None:
+    """The error for a command-line input that is not there (None when it is): a web
+    address says what to do with one, since these commands read files."""
+    if Path(target).exists():
+        return None
+    if isinstance(target, str) and _WEB_ADDRESS.match(target):
+        return InputError("a web address, not a file: save the page and give the file, or "
+                          "follow the site's feed with `newsweave follow URL`", target)
+    return InputError("no such file or directory", target)
+
+
 def _read_path_raw(target: Path) -> Iterator[Item]:
     if not target.exists():
         yield InputError("no such file or directory", target)
@@ -1585,7 +1600,8 @@ def iter_articles(
     if isinstance(paths, str | Path):
         paths = [paths]
     for target in paths:
-        for item in _read_path(Path(target)):
+        missing = missing_input(target)
+        for item in [missing] if missing else _read_path(Path(target)):
             if isinstance(item, InputError):
                 if on_error is None:
                     raise item
