@@ -516,6 +516,36 @@ def test_declared_latin1_is_read_as_windows_1252():
     assert decode_html(word.encode("cp1251"), "windows-1251") == word
 
 
+def test_markdown_file_is_read_as_its_text(tmp_path):
+    """A note kept in Markdown: the heading is the title, a byline and date line under it
+    are read as in plain text, wrapped lines stay one paragraph, markup and pictures go."""
+    path = _write(tmp_path / "note.md", (
+        "# Sessions recuses himself\n\nBy Jane Roe | March 2, 2017\n\n"
+        "![Sessions](sessions.jpg)\n\nWASHINGTON (Reuters) - Attorney General **Jeff "
+        "Sessions** said he would\nrecuse himself, [officials](https://x.test/) said.\n\n"
+        "> \"I will recuse myself,\" he said.\n\n- Democrats said it was not enough.\n\n"
+        "<script>alert(1)</script>\n"))
+    (article,) = read_articles([path])
+    assert (article.title, article.author, article.published, article.outlet) == (
+        "Sessions recuses himself", "Jane Roe", "2017-03-02", "Reuters")
+    assert article.text == (
+        "WASHINGTON (Reuters) - Attorney General Jeff Sessions said he would recuse himself, "
+        "officials said.\n\n\"I will recuse myself,\" he said.\n\nDemocrats said it was not "
+        "enough.")
+
+
+def test_markdown_front_matter_gives_the_articles_fields(tmp_path):
+    path = _write(tmp_path / "post.markdown", (
+        '---\ntitle: "Budget passes: council votes"\ndate: 2017-03-02\nauthor: Jane Roe\n'
+        "tags: [budget, council]\nsource: Planet News\nurl: https://planet.example/b\n---\n\n"
+        "# A heading the front matter overrides\n\nThe council approved the budget.\n"))
+    (article,) = read_articles([path])
+    assert (article.title, article.published, article.author, article.outlet, article.url) == (
+        "Budget passes: council votes", "2017-03-02", "Jane Roe", "Planet News",
+        "https://planet.example/b")
+    assert article.text == "The council approved the budget."
+
+
 def test_json_file_holds_one_article_or_an_array_of_them(tmp_path):
     one = _write(tmp_path / "one.json", json.dumps({"title": "Budget passes",
                                                      "text": "The council approved it."}))

@@ -33,8 +33,8 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "weave",
         help="weave articles into one cited brief",
-        description="Weave news articles (files and folders: text, HTML, article JSONL or "
-        "JSON, RSS/Atom, WARC) into one "
+        description="Weave news articles (files and folders: text, Markdown, HTML, article "
+        "JSONL or JSON, RSS/Atom, WARC) into one "
         "brief whose every sentence cites the sources that carry it. With --jsonl, weave each "
         "cluster of a cluster-contract JSONL file and write one brief per line.",
     )
@@ -120,8 +120,8 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ingest",
         help="add articles to a store",
-        description="Stream articles from files and folders (text, HTML, article JSONL or "
-        "JSON, RSS/Atom, WARC) into a store. Already stored articles (same content) are "
+        description="Stream articles from files and folders (text, Markdown, HTML, article "
+        "JSONL or JSON, RSS/Atom, WARC) into a store. Already stored articles (same content) are "
         "skipped, so rerunning after an interruption is safe; a bad record is reported and "
         "skipped.",
     )

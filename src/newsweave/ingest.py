@@ -5,6 +5,8 @@ Formats, chosen by extension (``.xml`` and extension-less files are sniffed):
 
 * plain text (``.txt``, ``.text``, no extension): one article per file, see below; UTF-8,
   UTF-16 with its byte-order mark, or Windows-1252 (with a warning);
+* Markdown (``.md``, ``.markdown``): rendered by markdown-it, then read as plain text; its
+  front matter (``title``, ``date``, ``author``, ``source``, ``url``) wins over the text;
 * HTML (``.html``, ``.htm``, ``.xhtml``): main text, title, date and site name by trafilatura;
 * article JSONL (``.jsonl``, ``.ndjson``): the article contract, one article per line;
 * JSON (``.json``): one article-contract object or an array of them, parsed whole;
@@ -110,12 +112,13 @@ CREDIT_LINES = 10
 ID_HEX_CHARS = 16
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ""})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 JSON_SUFFIXES = frozenset({".json"})
 FEED_SUFFIXES = frozenset({".rss", ".atom"})
-KNOWN_SUFFIXES = ("text (.txt), HTML (.html), JSONL (.jsonl), JSON (.json), RSS/Atom (.rss, .atom, "
-                  ".xml), WARC")
+KNOWN_SUFFIXES = ("text (.txt), Markdown (.md), HTML (.html), JSONL (.jsonl), JSON (.json), "
+                  "RSS/Atom (.rss, .atom, .xml), WARC")
 
 
 # --------------------------------------------------------------------------- ids and dates
@@ -903,8 +906,8 @@ def _suffix(path: Path) -> str:
 
 
 def _kind_of(path: Path) -> str | None:
-    """Reader for a file by its extension: text, html, jsonl, json, feed, xml (sniffed),
-    warc."""
+    """Reader for a file by its extension: text, markdown, html, jsonl, json, feed, xml
+    (sniffed), warc."""
     suffix = _suffix(path)
     if suffix in {".warc", ".warc.gz"}:
         return "warc"
@@ -920,6 +923,8 @@ def _kind_of(path: Path) -> str | None:
         return "xml"
     if suffix in TEXT_SUFFIXES:
         return "text"
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
     return None
 
 
@@ -1022,6 +1027,58 @@ def _walk(folder: Path) -> list[Path]:
 def _read_text(path: Path) -> Iterator[Item]:
     yield parse_text(_decode_text(_read_bytes(path, MAX_ARTICLE_BYTES, utf16=True), path),
                      str(path))
+
+
+#: a Markdown file's front matter, as static-site generators write it: "---", lines of
+#: "key: value", "---"
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>(?:[^\n]*\n){0,40}?)---[ \t]*(?:\n|\Z)")
+_FRONT_FIELD = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)[ \t]*:[ \t]*(?P<value>.*?)[ \t]*$", re.M)
+#: front-matter keys read, and the article field each fills
+_FRONT_KEYS = {"title": "title", "date": "published", "published": "published",
+               "updated": "updated", "lastmod": "updated", "author": "author",
+               "outlet": "outlet", "source": "outlet", "url": "url"}
+
+
+def _front_matter(source: str) -> tuple[dict[str, str], str]:
+    """``(fields, rest)``: the article fields a Markdown file's front matter gives (its
+    plain ``key: value`` lines; lists and nested values are skipped), and the text after."""
+    match = _FRONT_MATTER.match(source)
+    if not match:
+        return {}, source
+    fields: dict[str, str] = {}
+    for line in _FRONT_FIELD.finditer(match.group("body")):
+        key = _FRONT_KEYS.get(line.group("key").lower())
+        value = line.group("value").strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        if key and value and key not in fields:
+            fields[key] = value[:2000]
+    return fields, source[match.end():]
+
+
+def markdown_text(source: str) -> str:
+    """Plain text of a Markdown article, one paragraph per block (markdown-it renders it,
+    the HTML fragment reader takes the text back; a wrapped line is no new paragraph), so
+    the title, byline, date and dateline rules of plain text apply to it."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True})  # inline HTML: its text, scripts dropped
+    md.add_render_rule("softbreak", lambda *_args, **_kw: " ")
+    md.add_render_rule("image", lambda *_args, **_kw: "")  # a picture has no text
+    return html_fragment_text(md.render(source))
+
+
+def _read_markdown(path: Path) -> Iterator[Item]:
+    raw = _decode_text(_read_bytes(path, MAX_ARTICLE_BYTES, utf16=True), path)
+    fields, source = _front_matter(raw.lstrip("\ufeff"))
+    article = parse_text(markdown_text(source), str(path))
+    published = record_date(fields.get("published"), "date", path) or article.published
+    updated = record_date(fields.get("updated"), "updated", path) or article.updated
+    yield replace(
+        article, title=clean_title(fields.get("title")) or article.title,
+        published=published, updated=updated, url=fields.get("url") or article.url,
+        outlet=fields.get("outlet") or article.outlet,
+        author=fields.get("author") or article.author)
 
 
 def check_html_size(data: bytes | str, path: Path | str | None) -> None:
@@ -1501,6 +1558,7 @@ def _read_warc(path: Path) -> Iterator[Item]:
 
 _READERS: dict[str, Callable[[Path], Iterator[Item]]] = {
     "text": _read_text,
+    "markdown": _read_markdown,
     "html": _read_html,
     "jsonl": _read_jsonl,
     "json": _read_json,
