@@ -140,6 +140,9 @@ def test_parse_text_byline_is_the_author_and_the_dateline_under_it_is_found():
         wire = parse_text(f"By JOHN DOE\n{staff}\n\nWASHINGTON (AP) _ The Senate voted.")
         assert (wire.title, wire.author, wire.outlet) == (None, "JOHN DOE", "AP")
         assert wire.text == "WASHINGTON (AP) _ The Senate voted."
+    # a body that opens with a quotation
+    quoted = parse_text("Pelosi speaks\n\nBy Jane Roe\n\n“We will win,” Pelosi said.")
+    assert (quoted.author, quoted.text) == ("Jane Roe", "“We will win,” Pelosi said.")
     # a line that only begins like one is text
     for text in ("Floods\n\nBy Tuesday Morning\nthe river had risen.", "By the way, it rained.",
                  "Trial\n\nBy Jane Roe, who covered it\nfor a decade, it was news."):

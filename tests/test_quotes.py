@@ -416,6 +416,32 @@ def test_cli_folder_is_named_as_one(tmp_path, capsys):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_cli_reads_article_files_and_says_which(tmp_path, capsys):
+    """``newsweave quotes FILE ...``: any input format, each record naming its file and
+    giving the article text (header removed) that the offsets index."""
+    from newsweave.cli import main
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(
+        "Pelosi speaks\n\nBy Jane Roe\n\n“We will win this fight,” Pelosi said.\n",
+        encoding="utf-8")
+    (tmp_path / "in" / "b.json").write_text('[{"text": "No quotes here."}, {"title": "x"}]',
+                                             encoding="utf-8")
+    out = tmp_path / "quotes.jsonl"
+    assert main(["quotes", str(tmp_path / "in"), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "b.json:1: no \"text\" field" in err and "1 of 3 records or files skipped" in err
+    first, second = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert first["path"].endswith("a.txt") and first["text"] == (
+        "“We will win this fight,” Pelosi said.")
+    (q,) = first["quotes"]
+    assert first["text"][q["start"]:q["end"]] == "We will win this fight," and q["speaker"] == (
+        "Pelosi")
+    assert second["path"].endswith("b.json") and second["quotes"] == []
+    assert main(["quotes", "--no-progress"]) == 2
+    assert "one of the two" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------- benchmark metric
 def test_benchmark_gold_pieces_and_matching():
     from benchmarks.quotes import gold_pieces, match, norm, same_source

@@ -247,14 +247,20 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
         "quotes",
         help="list the quotations and reported statements of each article",
         description="Extract direct quotations (one record per quoted piece) and reported "
-        "speech, with their speakers, from article-contract JSONL; one JSON line per article: "
+        "speech, with their speakers, from article files or article-contract JSONL; one JSON "
+        "line per article: "
         '{"id", "quotes": [{"start", "end", "text", "speaker", "direct", "speaker_start", '
         '"speaker_end", "cue", "cue_start", "cue_end", "parts"}]}, offsets into the article '
         "text as given (speaker: the name to show, a \"he\"/\"she\" resolved to its person by "
         "a small learned ranker, docs/quotes.md; speaker_* span the speaker mention as "
         "written, cue_* the cue; parts: the attribution's content pieces).",
     )
-    p.add_argument("--jsonl", metavar="FILE", required=True, help="article-contract JSONL file")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="article files or folders (text, Markdown, HTML, JSONL, JSON, RSS/Atom, "
+                   "WARC): each record also gives the file (\"path\") and the article's "
+                   "text as read (\"text\"), which the offsets index")
+    p.add_argument("--jsonl", metavar="FILE", help="article-contract JSONL file (offsets index "
+                   "each line's text as given)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--model", choices=("rules", "learned", "learned-fast"), default="rules",

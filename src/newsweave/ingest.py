@@ -571,7 +571,7 @@ def _pull_byline(text: str) -> tuple[str | None, str]:
                 end += 1
             rest = _tidy_lines("\n".join(lines[:n] + lines[end:])).strip()
             after = next((x for x in lines[end:] if x.strip()), "").strip()
-            if rest and after[:1].isupper():
+            if rest and after.lstrip("\"“‘'(«")[:1].isupper():  # a quotation opens one too
                 return " ".join(match.group("names").split()), rest
         seen += 1
         if seen >= HEADER_LINES:

@@ -3058,6 +3058,20 @@ def read_article_texts(path: str) -> Iterable[tuple[object, str] | InputError]:
     return items()
 
 
+def read_file_texts(paths: Sequence[str]) -> Iterable[tuple[object, str, str | None] | InputError]:
+    """(id, text, path) per article of files and folders in any input format (as ``weave``
+    and ``ingest`` read them: the text is the article's, its header lines removed), or the
+    InputError of a bad file or record in its place."""
+    from newsweave.ingest import iter_articles
+
+    errors: list[InputError] = []
+    for article in iter_articles(list(paths), on_error=errors.append):
+        yield from errors
+        errors.clear()
+        yield article.id, article.text, article.path
+    yield from errors
+
+
 #: Articles parsed inside one spaCy memory zone: the strings their tokens add to the shared
 #: vocabulary are dropped at the zone's end, so a long run's memory stays flat.
 ZONE_ARTICLES = 256
@@ -3118,8 +3132,8 @@ def _learned_refiner(model: str):
 
 
 def run_cli(args) -> int:
-    """``newsweave quotes --jsonl FILE [--out FILE] [--no-progress] [--model rules|learned]``:
-    one line per article.
+    """``newsweave quotes (PATH ... | --jsonl FILE) [--out FILE] [--no-progress] [--model
+    rules|learned]``: one line per article.
 
     Streams: one batch of articles in memory at a time. A bad line is reported (file:line)
     and skipped; the valid lines are all written, and the exit code is 2 if any was bad."""
@@ -3128,19 +3142,32 @@ def run_cli(args) -> int:
 
     from newsweave.nlp import get_nlp, parse_texts
 
-    if not args.jsonl:
-        raise InputError("give the articles with --jsonl FILE")
-    path = args.jsonl
-    check_file(path, "an article JSONL file")
-    records = iter(read_article_texts(path))
+    paths = getattr(args, "paths", None) or []
+    if bool(args.jsonl) == bool(paths):
+        raise InputError("give the articles as files and folders, or with --jsonl FILE (one "
+                         "of the two)")
+    if paths:
+        from newsweave.ingest import missing_input
+
+        for given in paths:
+            if (missing := missing_input(given)) is not None:
+                raise missing
+        records: Iterator[tuple[object, str, str | None] | InputError] = iter(
+            read_file_texts(paths))
+        total = None
+    else:
+        check_file(args.jsonl, "an article JSONL file")
+        records = ((*item, None) if not isinstance(item, InputError) else item
+                   for item in read_article_texts(args.jsonl))
+        total = count_lines(args.jsonl)
     refine = _learned_refiner(getattr(args, "model", "rules"))
     nlp = get_nlp()
     show = show_progress(args)
     bad = seen = 0
     with output_sink(args.out) as sink, progress_bar(show, "articles") as progress:
-        task = progress.add_task("quotes", total=count_lines(path))
+        task = progress.add_task("quotes", total=total)
         while chunk := list(islice(records, ZONE_ARTICLES)):
-            good: list[tuple[object, str]] = []
+            good: list[tuple[object, str, str | None]] = []
             for item in chunk:
                 seen += 1
                 if isinstance(item, InputError):
@@ -3152,15 +3179,18 @@ def run_cli(args) -> int:
                 else:
                     good.append(item)
             if hasattr(refine, "prefetch"):  # a context tagger's encoder beside the parse
-                refine.prefetch([text for _, text in good])
+                refine.prefetch([text for _, text, _ in good])
             with nlp.memory_zone():
-                docs = parse_texts(text for _, text in good)
-                for (ident, text), doc in zip(good, docs, strict=True):
+                docs = parse_texts(text for _, text, _ in good)
+                for (ident, text, source), doc in zip(good, docs, strict=True):
                     mentions = refine(doc, extract_quotes(doc, text), text)
-                    quotes = [quote_record(m) for m in mentions]
-                    line = json.dumps({"id": ident, "quotes": quotes}, ensure_ascii=False)
+                    record = {"id": ident, "quotes": [quote_record(m) for m in mentions]}
+                    if source is not None:  # read from a file: which one, and its text
+                        record = {"id": ident, "path": source, "text": text, **record}
+                    line = json.dumps(record, ensure_ascii=False)
                     sink.write(line + "\n")
                     progress.advance(task)
     if bad:
-        print(f"newsweave: {bad} of {seen} lines skipped", file=sys.stderr)
+        what = "records or files" if paths else "lines"
+        print(f"newsweave: {bad} of {seen} {what} skipped", file=sys.stderr)
     return 2 if bad else 0
