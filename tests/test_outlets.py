@@ -108,10 +108,22 @@ def test_csv_errors_name_file_and_line(tmp_path: Path, content: str, line: int,
 def test_csv_bad_encoding_names_the_line(tmp_path: Path) -> None:
     from newsweave.errors import InputError
 
-    path = write(tmp_path, (HEADER + "x.com,X,left,US,Y\ny.com,Caf").encode() + b"\xe9,left,,\n")
+    damaged = (HEADER + "x.com,Café,left,US,Y\ny.com,Caf").encode() + b"\xe9,left,,\n"
+    path = write(tmp_path, damaged)
     with pytest.raises(InputError) as err:
         read_outlets_csv(path)
     assert err.value.line == 3 and "UTF-8" in str(err.value)
+
+
+def test_csv_as_excel_saves_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Excel's "CSV" on a Western Windows is Windows-1252; its "Unicode text" is UTF-16
+    with tabs. Both are read (the first with a warning), accents intact."""
+    rows = HEADER + "liberation.fr,Libération,left,FR,SFR\nsz.de,Süddeutsche,center,DE,SWMH\n"
+    ansi = write(tmp_path, rows.encode("cp1252"), "ansi.csv")
+    assert [o.name for o in read_outlets_csv(ansi)] == ["Libération", "Süddeutsche"]
+    assert f"{ansi}: not UTF-8: read as Windows-1252" in capsys.readouterr().err
+    unicode = write(tmp_path, rows.replace(",", "\t").encode("utf-16"), "unicode.txt")
+    assert [o.name for o in read_outlets_csv(unicode)] == ["Libération", "Süddeutsche"]
 
 
 # --------------------------------------------------------------------------- store + CLI

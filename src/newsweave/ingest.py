@@ -69,6 +69,7 @@ from typing import IO, Any
 
 from newsweave import validate
 from newsweave.boilerplate import without_feed_footer
+from newsweave.charsets import legacy_text
 from newsweave.errors import InputError, warn
 from newsweave.models import Article, Cluster
 
@@ -868,33 +869,6 @@ _WINDOWS_1252_LABELS = frozenset({
 def _web_charset(label: str) -> str:
     """A declared charset label as the codec a browser uses for it."""
     return "cp1252" if label.strip().lower() in _WINDOWS_1252_LABELS else label
-
-
-#: A lead byte and its continuation bytes: a sequence only UTF-8 makes (in Windows-1252 it
-#: reads as mojibake such as "Ã©"), so a file holding one is damaged UTF-8, not Windows-1252.
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
-                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
-#: Above this share of non-ASCII letters, a Windows-1252 reading is mojibake of another
-#: script (Cyrillic, Greek); accented Western text is a few per cent.
-MAX_LEGACY_NON_ASCII = 0.3
-
-
-def legacy_text(data: bytes) -> str | None:
-    """Text saved by a Western Windows editor ("ANSI", i.e. Windows-1252, of which Latin-1 is
-    nearly all) that is not UTF-8; None where that reading is not plausible: the bytes hold
-    UTF-8 sequences (damaged UTF-8), open with a UTF-16 mark, use a byte that Windows-1252
-    leaves undefined, or read as letters mostly outside ASCII (another script's encoding)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _UTF8_SEQUENCE.search(data):
-        return None
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        return None
-    letters = [c for c in text if c.isalpha()]
-    foreign = sum(1 for c in letters if not c.isascii())
-    if letters and foreign > MAX_LEGACY_NON_ASCII * len(letters):
-        return None
-    return text
 
 
 # --------------------------------------------------------------------------- file plumbing

@@ -1,0 +1,32 @@
+"""Text files as Windows and spreadsheets save them: which legacy encoding a file that is
+not UTF-8 is plausibly in, shared by every reader of user files (articles, outlet tables)."""
+
+from __future__ import annotations
+
+import re
+
+#: A lead byte and its continuation bytes: a sequence only UTF-8 makes (in Windows-1252 it
+#: reads as mojibake such as "Ã©"), so a file holding one is damaged UTF-8, not Windows-1252.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+#: Above this share of non-ASCII letters, a Windows-1252 reading is mojibake of another
+#: script (Cyrillic, Greek); accented Western text is a few per cent.
+MAX_LEGACY_NON_ASCII = 0.3
+
+
+def legacy_text(data: bytes) -> str | None:
+    """Text saved by a Western Windows editor ("ANSI", i.e. Windows-1252, of which Latin-1 is
+    nearly all) that is not UTF-8; None where that reading is not plausible: the bytes hold
+    UTF-8 sequences (damaged UTF-8), open with a UTF-16 mark, use a byte that Windows-1252
+    leaves undefined, or read as letters mostly outside ASCII (another script's encoding)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _UTF8_SEQUENCE.search(data):
+        return None
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    letters = [c for c in text if c.isalpha()]
+    foreign = sum(1 for c in letters if not c.isascii())
+    if letters and foreign > MAX_LEGACY_NON_ASCII * len(letters):
+        return None
+    return text
