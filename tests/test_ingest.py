@@ -192,6 +192,22 @@ def test_a_date_line_is_weaker_than_a_stamp_and_a_page_date():
     assert stamped.published == "2017-03-01" and stamped.text == WIRE_BODY
 
 
+def test_parse_text_title_over_single_line_paragraphs():
+    """A copy from a web page often pastes one line per paragraph and no blank lines: the
+    headline is still the title. Hard-wrapped text (lines of 72 characters) keeps its first
+    line, which is the start of a sentence."""
+    para = ("Attorney General Jeff Sessions met Russia's ambassador twice in 2016, the Justice "
+            "Department said on Wednesday.")
+    pasted = parse_text(f"Sessions met Russian envoy twice\nBy Jane Roe\n{para}\nMore.")
+    assert (pasted.title, pasted.author, pasted.text) == (
+        "Sessions met Russian envoy twice", "Jane Roe", f"{para}\nMore.")
+    wrapped = ("Attorney General Jeff Sessions met with\nRussia's ambassador twice in 2016, the "
+               "department said.\nDemocrats called on him to resign.")
+    assert parse_text(wrapped).title is None and parse_text(wrapped).text == wrapped
+    short = "Sessions met Russian envoy twice\nHe denied it."  # no whole paragraph under it
+    assert parse_text(short).title is None
+
+
 def test_parse_text_sentence_first_line_is_not_a_title():
     article = parse_text("The vote passed.\n\nIt was close.")
     assert article.title is None and article.text.startswith("The vote passed.")

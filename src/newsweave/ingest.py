@@ -32,7 +32,8 @@ here, once:
   lines that hold only a date ("March 2, 2017", "Thu 2 Mar 2017 01.29 GMT", maybe beside a
   byline) among the first lines, a byline line among them (``By Jane Roe and John Doe``,
   names only, with an optional ``, Outlet``; it becomes ``Article.author``), and a title
-  line (a short first line without final punctuation followed by a blank line). The body
+  line (a short first line without final punctuation followed by a blank line, or by a
+  whole paragraph on one line). The body
   starts at its first non-space character. A dateline
   (``New York [USA], Mar. 3 (ANI):``, ``WASHINGTON:``, ``LONDON (AP) _``) and credit lines
   (``From The Guardian:``) are *kept* in the text (the summarizer trims datelines); they only
@@ -493,11 +494,24 @@ def _find_credit(lines: Iterable[str]) -> str | None:
     return None
 
 
+#: A line longer than this is a whole paragraph on one line, never a hard-wrapped piece
+#: of one (text is wrapped at 72-80 characters)
+UNWRAPPED_LINE_CHARS = 100
+
+
 def _split_title(text: str) -> tuple[str | None, str]:
     """``(title, body)``: the first line is a title when it looks like a headline and a blank
-    line follows it (and some body follows that)."""
+    line follows it (and some body follows that), or, in text whose paragraphs are single
+    lines (as a copy from a web page often pastes), when the line under it is a whole
+    paragraph: longer than any wrapped line, opening and closing as a sentence does."""
     first, blank, rest = text.strip("\n").partition("\n\n")
     if blank and "\n" not in first and rest.strip() and _looks_like_title(first):
+        return " ".join(first.split()), rest.strip()
+    first, _, rest = text.strip("\n").partition("\n")
+    second = rest.split("\n", 1)[0].strip()
+    if (len(second) > UNWRAPPED_LINE_CHARS and _looks_like_title(first)
+            and second.lstrip("\"“‘'(«")[:1].isupper()
+            and _strip_closers(second)[-1:] in (".", "!", "?")):
         return " ".join(first.split()), rest.strip()
     return None, text.strip()
 
