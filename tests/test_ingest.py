@@ -553,6 +553,14 @@ def test_markdown_file_is_read_as_its_text(tmp_path):
         "enough.")
 
 
+def test_markdown_file_over_its_limit_is_refused_unparsed(tmp_path, monkeypatch):
+    import newsweave.ingest as ingest
+
+    monkeypatch.setattr(ingest, "MAX_MARKDOWN_CHARS", 100)
+    with pytest.raises(InputError, match="Markdown file of 300 characters is over"):
+        read_articles([_write(tmp_path / "big.md", "a\n\n" * 100)])
+
+
 def test_markdown_front_matter_gives_the_articles_fields(tmp_path):
     path = _write(tmp_path / "post.markdown", (
         '---\ntitle: "Budget passes: council votes"\ndate: 2017-03-02\nauthor: Jane Roe\n'

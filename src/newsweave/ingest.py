@@ -930,13 +930,14 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-def _read_bytes(path: Path, limit: int, utf16: bool = False) -> bytes:
+def _read_bytes(path: Path, limit: int, utf16: bool = False, what: str = "one article") -> bytes:
     """A whole small file, or InputError when unreadable, too large or binary; with
     ``utf16``, a file that opens with UTF-16's byte-order mark comes back as UTF-8."""
     try:
         size = path.stat().st_size
         if size > limit:
-            raise InputError(f"file too large for one article ({size} bytes > {limit})", path)
+            raise InputError(f"file of {size:,} bytes is over the {limit:,} limit for {what}",
+                             path)
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path) from None
@@ -1056,8 +1057,16 @@ def markdown_text(source: str) -> str:
     return html_fragment_text(md.render(source))
 
 
+#: markdown-it is pure Python (about 20 microseconds a block): a Markdown file is refused over
+#: this many characters, twice what the text of one article may hold (markup only shrinks)
+MAX_MARKDOWN_CHARS = 2 * validate.MAX_TEXT_CHARS
+
+
 def _read_markdown(path: Path) -> Iterator[Item]:
     raw = _decode_text(_read_bytes(path, MAX_ARTICLE_BYTES, utf16=True), path)
+    if len(raw) > MAX_MARKDOWN_CHARS:
+        raise InputError(f"Markdown file of {len(raw):,} characters is over the "
+                         f"{MAX_MARKDOWN_CHARS:,} limit", path)
     fields, source = _front_matter(raw.lstrip("\ufeff"))
     article = parse_text(markdown_text(source), str(path))
     published = record_date(fields.get("published"), "date", path) or article.published
@@ -1081,7 +1090,7 @@ def check_html_size(data: bytes | str, path: Path | str | None) -> None:
 
 
 def _read_html(path: Path) -> Iterator[Item]:
-    data = _read_bytes(path, MAX_HTML_BYTES)
+    data = _read_bytes(path, MAX_HTML_BYTES, what="an HTML page")
     check_html_size(data, path)
     yield parse_html(decode_html(data), path=str(path))
 
@@ -1267,8 +1276,9 @@ def _read_jsonl(path: Path) -> Iterator[Item]:
         yield from _jsonl_items(path, stream, _article_from_record)
 
 
-#: A JSON file (not JSON Lines) is parsed whole: cap it (JSONL streams any size).
-MAX_JSON_FILE_BYTES = 64 * 1024 * 1024
+#: A JSON file (not JSON Lines) is parsed whole, every article object in memory at once:
+#: cap it as feeds are (JSONL streams any size)
+MAX_JSON_FILE_BYTES = 16 * 1024 * 1024
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -1290,7 +1300,8 @@ def _read_json(path: Path) -> Iterator[Item]:
     """A ``.json`` file of article-contract objects: one object, or an array of them (what
     spreadsheets, scripts and APIs export). Each bad element is reported by the line it
     starts on and the others are read; malformed JSON refuses the file at its line."""
-    text = _decode_utf8(_read_bytes(path, MAX_JSON_FILE_BYTES), path)
+    text = _decode_utf8(_read_bytes(path, MAX_JSON_FILE_BYTES, what="a JSON file (JSONL has no "
+                                    "limit)"), path)
     try:
         value = validate.loads(text)
     except json.JSONDecodeError as exc:
@@ -1379,7 +1390,7 @@ def _read_feed(path: Path) -> Iterator[Item]:
 
     import feedparser
 
-    data = _read_bytes(path, MAX_FEED_BYTES)
+    data = _read_bytes(path, MAX_FEED_BYTES, what="a feed file")
     feed = feedparser.parse(io.BytesIO(data))  # a stream, so nothing is ever fetched
     error = feed.get("bozo_exception")
     if isinstance(error, xml.sax.SAXParseException):
