@@ -224,10 +224,24 @@ def _file_cases(folder: Path, per: int, categories: set[str] | None = None) -> I
         ("gzip-bomb", "bomb.warc.gz", lambda: _bomb(b"\n")),
         ("gzip-bomb", "bomb-noext", lambda: _bomb(b"\0")),
         ("binary", "random.txt", lambda: os.urandom(50_000)),
+        # stop 56's readers: a JSON file nested past the limit, Markdown nested and overlong
+        ("json", "deep.json", lambda: b"[" * 200_000 + b"]" * 200_000),
+        ("markdown", "nested.md", lambda: "".join("  " * (i % 100) + "- [x](y) *a*\n"
+                                                  for i in range(10_000)).encode()),
+        ("markdown", "quotes.md", lambda: ("> " * 100_000 + SENT).encode()),
+        ("markdown", "huge.md", lambda: ("a\n\n" * 1_000_000).encode()),
+        ("text", "ansi-mojibake.txt", lambda: ("Ïðåçèäåíò " * 2000).encode("cp1252")),
     ]
     for category, name, make in makers:
         if categories is None or category in categories:
             yield put(category, name, make())
+    if categories is None or "json" in categories:
+        # an array whose good article sits among bad elements: it must still be read
+        mixed = folder / "array-mixed.json"
+        mixed.write_text("[" + ",\n".join([
+            '{"title": "no text"}', '"junk"', '{"text": "\\ud800"}', '[[[[[[1]]]]]]',
+            _good_article(), '{"text": "x", "published": "0000-01-01"}']) + "]\n")
+        yield Case("json", "array-mixed", mixed, "file", True)
     zero = folder / "zero.txt"
     if os.path.exists("/dev/zero") and (categories is None or "special-file" in categories):
         zero.symlink_to("/dev/zero")

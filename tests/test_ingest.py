@@ -586,10 +586,19 @@ def test_json_file_holds_one_article_or_an_array_of_them(tmp_path):
                                                       ("Fourth report.", "AP")]
     assert [(e.line, e.message) for e in errors] == [
         (3, 'no "text" field'), (4, "expected a JSON object (an article)")]
+    # an element past a bound is bad on its own: its neighbours are read
+    hostile = _write(tmp_path / "hostile.json", '[{"text": "\\ud800"},\n{"text": "Good.", '
+                     '"n": NaN},\n{"text": "Kept."}, [[[[[[1]]]]]], {"text": "Last."}]')
+    errors = []
+    articles = list(iter_articles([hostile], on_error=errors.append))
+    assert [a.text for a in articles] == ["Kept.", "Last."]
+    assert [e.line for e in errors] == [1, 2, 3] and "surrogate" in errors[0].message
 
 
 @pytest.mark.parametrize(("content", "message", "line"), [
     ('[{"text": "a"},\n {"text": ', "malformed JSON", 2),
+    ('[{"text": "a"}\n {"text": "b"}]', "expected ',' or ']'", 2),
+    ("[" * 40 + "]" * 40, "nested 40 deep", None),
     ("[]", "empty JSON array", None),
     ('"text"', "expected an article object or an array of them", None),
     ('{"status": "ok", "articles": [{"content": "a"}]}', 'wrapped in "articles"', None),

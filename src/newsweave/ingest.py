@@ -1282,26 +1282,64 @@ MAX_JSON_FILE_BYTES = 16 * 1024 * 1024
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _element_lines(text: str) -> Iterator[int]:
-    """The line each element of a top-level JSON array starts on, so that a bad article
-    in a ``.json`` file is named by its line as in JSONL (the text parsed already)."""
+def _array_elements(text: str, path: Path) -> Iterator[tuple[int, Any] | InputError]:
+    """``(line, value)`` for each element of the JSON array ``text`` holds, in order, each
+    parsed and bounded on its own (``validate.loads``), so one bad element (a lone
+    surrogate, NaN, a 40-digit number) is an error at the line it starts on and its
+    neighbours are still read; malformed JSON ends the array with an error at its line."""
     decoder = json.JSONDecoder()
     index = _JSON_SPACE.match(text, _JSON_SPACE.match(text).end() + 1).end()
-    line = 1 + text.count("\n", 0, index)
-    while index < len(text) and text[index] != "]":
-        yield line
-        end = decoder.raw_decode(text, index)[1]
-        after = _JSON_SPACE.match(text, _JSON_SPACE.match(text, end).end() + 1).end()
-        line += text.count("\n", index, after)
-        index = after
+    if text[index:index + 1] == "]":
+        yield InputError("empty JSON array: no articles", path)
+        return
+    while True:
+        line = 1 + text.count("\n", 0, index)
+        try:
+            end = decoder.raw_decode(text, index)[1]
+        except json.JSONDecodeError as exc:
+            yield InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path,
+                             exc.lineno)
+            return
+        except ValueError as exc:  # an integer too long to convert: its end is not known
+            yield InputError(str(exc), path, line)
+            return
+        try:
+            value = validate.loads(text[index:end])
+        except validate.LimitError as exc:
+            yield InputError(str(exc), path, line)
+        else:
+            yield line, value
+        index = _JSON_SPACE.match(text, end).end()
+        closer = text[index:index + 1]
+        index = _JSON_SPACE.match(text, index + 1).end()
+        if closer == "]" and index == len(text):
+            return
+        if closer != "," or index == len(text):
+            where = text.count("\n", 0, index) + 1
+            yield InputError("malformed JSON: expected ',' or ']' after an element", path, where)
+            return
 
 
 def _read_json(path: Path) -> Iterator[Item]:
     """A ``.json`` file of article-contract objects: one object, or an array of them (what
     spreadsheets, scripts and APIs export). Each bad element is reported by the line it
-    starts on and the others are read; malformed JSON refuses the file at its line."""
+    starts on and the others are read; malformed JSON ends the file at its line."""
     text = _decode_utf8(_read_bytes(path, MAX_JSON_FILE_BYTES, what="a JSON file (JSONL has no "
                                     "limit)"), path)
+    depth = validate.json_depth(text)
+    if depth > validate.MAX_JSON_DEPTH:
+        raise InputError(f"JSON nested {depth} deep (limit {validate.MAX_JSON_DEPTH})", path)
+    if text.lstrip(" \t\r\n").startswith("["):
+        for element in _array_elements(text, path):
+            if isinstance(element, InputError):
+                yield element
+                continue
+            line, record = element
+            try:
+                yield _article_from_record(record, path, line)
+            except InputError as exc:
+                yield exc
+        return
     try:
         value = validate.loads(text)
     except json.JSONDecodeError as exc:
@@ -1309,26 +1347,17 @@ def _read_json(path: Path) -> Iterator[Item]:
                          exc.lineno) from None
     except validate.LimitError as exc:
         raise InputError(str(exc), path) from None
-    if isinstance(value, dict):
-        if str(value.get("version", "")).startswith("https://jsonfeed.org/"):
-            raise InputError("a JSON Feed, which is not read: give the site's RSS or Atom feed",
-                             path)
-        wrapper = [key for key, inner in value.items() if isinstance(inner, list) and inner
-                   and isinstance(inner[0], dict)]
-        if "text" not in value and wrapper:
-            raise InputError(f'no "text" field: the articles are wrapped in "{wrapper[0]}"; '
-                             "a .json file holds one article or an array of them", path)
-        yield _article_from_record(value, path, None)
-        return
-    if not isinstance(value, list):
+    if not isinstance(value, dict):
         raise InputError("expected an article object or an array of them", path)
-    if not value:
-        raise InputError("empty JSON array: no articles", path)
-    for record, line in zip(value, _element_lines(text), strict=True):
-        try:
-            yield _article_from_record(record, path, line)
-        except InputError as exc:
-            yield exc
+    if str(value.get("version", "")).startswith("https://jsonfeed.org/"):
+        raise InputError("a JSON Feed, which is not read: give the site's RSS or Atom feed",
+                         path)
+    wrapper = [key for key, inner in value.items() if isinstance(inner, list) and inner
+               and isinstance(inner[0], dict)]
+    if "text" not in value and wrapper:
+        raise InputError(f'no "text" field: the articles are wrapped in "{wrapper[0]}"; '
+                         "a .json file holds one article or an array of them", path)
+    yield _article_from_record(value, path, None)
 
 
 def _struct_date(value: Any) -> str | None:
