@@ -561,6 +561,22 @@ def test_markdown_file_over_its_limit_is_refused_unparsed(tmp_path, monkeypatch)
         read_articles([_write(tmp_path / "big.md", "a\n\n" * 100)])
 
 
+def test_folder_walk_passes_over_a_projects_files(tmp_path):
+    """A folder of articles may hold a README.md or a package.json: given by name they are
+    read, met in a folder they are not articles."""
+    _write(tmp_path / "in" / "README.md", "# About this folder\n\nThe reports we collected.")
+    _write(tmp_path / "in" / "LICENSE.md", "Permission is granted to anyone.")
+    _write(tmp_path / "in" / "package.json", '{"name": "x", "version": "1.0.0"}')
+    _write(tmp_path / "in" / "note.md", "# Budget passes\n\nThe council approved it.")
+    _write(tmp_path / "in" / "list.json", '[{"title": "T", "text": "The mayor resigned."}]')
+    errors: list[InputError] = []
+    articles = list(iter_articles([tmp_path / "in"], on_error=errors.append))
+    assert sorted(a.text for a in articles) == ["The council approved it.",
+                                                "The mayor resigned."] and not errors
+    (readme,) = read_articles([tmp_path / "in" / "README.md"])
+    assert readme.text == "The reports we collected."
+
+
 def test_markdown_front_matter_gives_the_articles_fields(tmp_path):
     path = _write(tmp_path / "post.markdown", (
         '---\ntitle: "Budget passes: council votes"\ndate: 2017-03-02\nauthor: Jane Roe\n'

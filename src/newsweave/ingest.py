@@ -997,8 +997,9 @@ def _is_feed_xml(path: Path) -> bool:
 
 def _walk(folder: Path) -> list[Path]:
     """Article files under ``folder``, recursively, sorted by relative path; hidden files and
-    folders skipped, as are files of no known format and ``.xml`` files that are not feeds
-    (sitemaps, configuration)."""
+    folders skipped, as are files of no known format, ``.xml`` files that are not feeds
+    (sitemaps, configuration), ``.json`` files with no "text" key near their start and a
+    project's README, LICENSE or CHANGELOG in Markdown."""
     found: list[Path] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -1007,9 +1008,31 @@ def _walk(folder: Path) -> list[Path]:
             kind = None if name.startswith(".") else _kind_of(candidate)
             if kind is not None and not candidate.is_file():
                 continue  # devices, FIFOs, sockets, dangling links: nothing to read
+            if kind == "markdown" and _PROJECT_FILE.match(name):
+                continue  # a README beside the articles is about the folder
+            if kind == "json" and not _holds_text_field(candidate):
+                continue  # package.json, settings: not articles
             if kind is not None and (kind != "xml" or _is_feed_xml(candidate)):
                 found.append(candidate)
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+#: files a folder walk leaves out though their extension is read: what a project keeps
+#: beside its data (README.md), never a report (given by name, they are read)
+_PROJECT_FILE = re.compile(r"(?i)(?:readme|licen[cs]e|changelog|contributing|authors|notice"
+                           r"|code_of_conduct|security)\b")
+#: bytes of a .json file looked at for an article's "text" key during a folder walk
+JSON_SNIFF_BYTES = 65536
+
+
+def _holds_text_field(path: Path) -> bool:
+    """Whether a .json file met in a folder walk holds an article (a "text" key near its
+    start); a package.json or a settings file beside the articles is passed over."""
+    try:
+        with path.open("rb") as stream:
+            return b'"text"' in stream.read(JSON_SNIFF_BYTES)
+    except OSError:
+        return True  # reading it will report why
 
 
 # --------------------------------------------------------------------------- readers
