@@ -523,8 +523,8 @@ def test_a_pictures_caption_is_never_lifted():
         "The pier will stay closed until engineers have surveyed every one of its supports."))])
     units = sentence_units(docs)
     caption = [u for u in units if u.text.startswith("Fishing boats")]
-    assert caption and all(u.caption and not liftable(u, DEFAULT_SUMMARY) for u in caption)
-    assert [u.caption for u in units if u.text.startswith(("The harbour authority", "The pier"))
+    assert caption and all(u.page_line and not liftable(u, DEFAULT_SUMMARY) for u in caption)
+    assert [u.page_line for u in units if u.text.startswith(("The harbour authority", "The pier"))
             ] == [False, False]
     text = " ".join(s.text for s in summarize(docs, words=120))
     assert "harbour authority" in text and "Fishing" not in text

@@ -78,7 +78,7 @@ class Candidate:
     kept: float = 1.0
     #: on a picture's caption line or a line linking to another article
     #: (``boilerplate.caption_spans``, ``link_label_spans``): counted, never lifted
-    caption: bool = False
+    page_line: bool = False
 
 
 #: ", he said" inside or at the end of a sentence: its speaker is a pronoun
@@ -163,7 +163,7 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
         # sentence ends inside one; the sentence's text still holds them
         boxes = name_boxes(text)
         box_ends = [b for _a, b in boxes]
-        captions = caption_spans(text) + link_label_spans(text)
+        page_lines = caption_spans(text) + link_label_spans(text)
         for sent in document.sentences:
             cut = leading_furniture(sent.text)
             if sent.index < 2 or cut:  # furniture may end a caption before the story's start
@@ -190,7 +190,7 @@ def sentence_units(documents: Sequence[Document]) -> list[Candidate]:
                     doc=di, sent=sent.index, start=start, end=end, text=body,
                     words=len(body.split()), concepts=_concepts(lemmas),
                     content=frozenset(w for w, c in lemmas if c),
-                    caption=any(a <= start < b for a, b in captions),
+                    page_line=any(a <= start < b for a, b in page_lines),
                 )
             )
     return out
@@ -215,7 +215,7 @@ def liftable(unit: Candidate, settings: SummarySettings) -> bool:
         and _looks_like_sentence(unit.text)
         and not is_dangling(unit.text)
         and not is_page_pointer(unit.text)
-        and not unit.caption
+        and not unit.page_line
     )
 
 
@@ -238,7 +238,7 @@ def compressed_units(
             continue
         if u.text != document.article.text[u.start : u.end]:
             continue  # a page box was cut from it: the parse's deletions would not line up
-        if is_page_pointer(u.text) or u.caption:
+        if is_page_pointer(u.text) or u.page_line:
             continue  # a caption stays one with its date cut off
         span = document.doc.char_span(u.start, u.end, alignment_mode="expand")
         if span is None or span.start_char != u.start:
