@@ -878,3 +878,47 @@ def test_page_timestamps_from_json_ld_keep_offset():
     )
     assert page_timestamps(html) == ("2017-03-01T21:30:00-05:00", "2017-03-02T08:00:00-05:00")
     assert page_timestamps("<html><body>nothing</body></html>") == (None, None)
+
+
+class _Piped:
+    """Standard input as a pipe holding ``data`` (or a terminal)."""
+
+    def __init__(self, data: bytes, tty: bool = False) -> None:
+        self.buffer = io.BytesIO(data)
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        return self._tty
+
+
+@pytest.mark.parametrize(("data", "title", "text"), [
+    (b"Budget passes\n\nThe council approved the budget.", "Budget passes",
+     "The council approved the budget."),
+    (b'{"text": "The mayor resigned."}\n{"text": "The council met."}\n', None,
+     "The mayor resigned."),
+    (b'[{"title": "Vote", "text": "The council voted."}]', "Vote", "The council voted."),
+    (PAGE.encode(), "Council passes budget", None),
+])
+def test_dash_reads_what_is_piped_in_by_its_kind(monkeypatch, data, title, text):
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", _Piped(data))
+    first = read_articles(["-"])[0]
+    assert first.title == title and first.path == "<stdin>"
+    assert text is None or first.text == text
+
+
+def test_dash_with_nothing_piped_is_one_error(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", _Piped(b"", tty=True))
+    with pytest.raises(InputError, match="standard input is a terminal"):
+        read_articles(["-"])
+    monkeypatch.setattr(sys, "stdin", _Piped(b"  \n"))
+    with pytest.raises(InputError, match="nothing on standard input") as caught:
+        read_articles(["-"])
+    assert caught.value.path == "<stdin>"
+    monkeypatch.setattr(sys, "stdin", _Piped(b'[{"title": "x"}]'))
+    with pytest.raises(InputError, match='no "text" field') as caught:
+        read_articles(["-"])
+    assert str(caught.value).startswith("<stdin>:1: ")

@@ -38,7 +38,7 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
         "brief whose every sentence cites the sources that carry it. With --jsonl, weave each "
         "cluster of a cluster-contract JSONL file and write one brief per line.",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="article files or folders")
+    p.add_argument("paths", nargs="*", metavar="PATH", help=_PATHS_HELP)
     p.add_argument("--words", type=int, default=120, help="summary word budget (default 120)")
     p.add_argument(
         "--format", choices=FORMATS, default=None,
@@ -113,6 +113,7 @@ def _cmd_stories(args: argparse.Namespace) -> int:
     return cli_store.run_stories(args)
 
 
+_PATHS_HELP = "article files or folders; - reads standard input"
 _DB_HELP = "store: a SQLite file (default ./newsweave.db) or postgresql://user@host:port/db"
 
 
@@ -125,7 +126,7 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
         "skipped, so rerunning after an interruption is safe; a bad record is reported and "
         "skipped.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=_PATHS_HELP)
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(handler=_cmd_ingest)
@@ -205,7 +206,7 @@ def _add_backfill(sub: argparse._SubParsersAction) -> None:
         "Stages run in a local process pool or on a Ray cluster. A stopped backfill, run "
         "again, resumes: what is stored, analysed, grouped or woven is not redone.",
     )
-    p.add_argument("paths", nargs="+", metavar="INPUT", help="article files or folders")
+    p.add_argument("paths", nargs="+", metavar="INPUT", help=_PATHS_HELP)
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
     p.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local process pool (default) or Ray (pip install 'newsweave[ray]')")
@@ -257,8 +258,8 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="article files or folders (text, Markdown, HTML, JSONL, JSON, RSS/Atom, "
-                   "WARC): each record also gives the file (\"path\") and the article's "
-                   "text as read (\"text\"), which the offsets index")
+                   "WARC; - reads standard input): each record also gives the file (\"path\") "
+                   "and the article's text as read (\"text\"), which the offsets index")
     p.add_argument("--jsonl", metavar="FILE", help="article-contract JSONL file (offsets index "
                    "each line's text as given)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")

@@ -1661,10 +1661,16 @@ def _read_path(target: Path) -> Iterator[Item]:
 _WEB_ADDRESS = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
+#: the command-line input that names standard input ("-"), as Unix tools read it
+STDIN = "-"
+#: how standard input is named in messages and in ``Article.path``
+STDIN_NAME = "<stdin>"
+
+
 def missing_input(target: str | Path) -> InputError | None:
     """The error for a command-line input that is not there (None when it is): a web
     address says what to do with one, since these commands read files."""
-    if Path(target).exists():
+    if target == STDIN or Path(target).exists():
         return None
     if isinstance(target, str) and _WEB_ADDRESS.match(target):
         return InputError("a web address, not a file: save the page and give the file, or "
@@ -1698,6 +1704,49 @@ def _read_path_raw(target: Path) -> Iterator[Item]:
     yield from _read_file(target, kind)
 
 
+def _stdin_suffix(head: bytes) -> str:
+    """The file kind of what is piped in, by its first bytes: a page, a feed, a WARC (by
+    their marks), JSONL (an object first) or JSON (an array), else plain text."""
+    kind = _sniff(head)
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if kind is not None:
+        return {"html": ".html", "feed": ".rss", "warc": ".warc.gz"
+                if head.startswith(b"\x1f\x8b") else ".warc"}[kind]
+    if start.startswith(b"{"):
+        return ".jsonl"
+    if start.startswith(b"["):
+        return ".json"
+    return ".txt"
+
+
+def _read_stdin() -> Iterator[Item]:
+    """What is piped in (``-``: ``pbpaste | newsweave weave -``, ``curl URL | newsweave
+    weave -``), read as the file it would be (kind by its first bytes), named "<stdin>"."""
+    import sys
+    import tempfile
+
+    if sys.stdin is None or sys.stdin.isatty():
+        yield InputError("standard input is a terminal: pipe an article in (`pbpaste | "
+                         "newsweave weave -`) or give files", STDIN_NAME)
+        return
+    data = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
+    if len(data) > MAX_ARTICLE_BYTES:
+        yield InputError(f"standard input over the {MAX_ARTICLE_BYTES:,}-byte limit: give a "
+                         "file instead", STDIN_NAME)
+        return
+    if not data.strip():
+        yield InputError("nothing on standard input", STDIN_NAME)
+        return
+    with tempfile.TemporaryDirectory(prefix="newsweave-stdin-") as tmp:
+        path = Path(tmp) / f"stdin{_stdin_suffix(data[:SNIFF_BYTES])}"
+        path.write_bytes(data)
+        for item in _read_path(path):
+            if isinstance(item, InputError):
+                yield InputError(item.message, STDIN_NAME, item.line)
+            else:
+                yield replace(item, path=STDIN_NAME)
+
+
 def iter_articles(
     paths: Sequence[str | Path] | str | Path, on_error: ErrorHandler | None = None
 ) -> Iterator[Article]:
@@ -1710,7 +1759,13 @@ def iter_articles(
         paths = [paths]
     for target in paths:
         missing = missing_input(target)
-        for item in [missing] if missing else _read_path(Path(target)):
+        if missing:
+            items: Iterable[Item] = [missing]
+        elif target == STDIN:
+            items = _read_stdin()
+        else:
+            items = _read_path(Path(target))
+        for item in items:
             if isinstance(item, InputError):
                 if on_error is None:
                     raise item
