@@ -223,6 +223,7 @@ def _file_cases(folder: Path, per: int, categories: set[str] | None = None) -> I
         ("warc", "truncated.warc", lambda: b"WARC/1.0\r\nWARC-Type: resp"),
         ("gzip-bomb", "bomb.warc.gz", lambda: _bomb(b"\n")),
         ("gzip-bomb", "bomb-noext", lambda: _bomb(b"\0")),
+        ("gzip-bomb", "bomb.jsonl.gz", lambda: _bomb(b"\n")),  # stop 56: gzipped JSONL
         ("binary", "random.txt", lambda: os.urandom(50_000)),
         # stop 56's readers: a JSON file nested past the limit, Markdown nested and overlong
         ("json", "deep.json", lambda: b"[" * 200_000 + b"]" * 200_000),

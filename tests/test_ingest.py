@@ -922,3 +922,46 @@ def test_dash_with_nothing_piped_is_one_error(monkeypatch):
     with pytest.raises(InputError, match='no "text" field') as caught:
         read_articles(["-"])
     assert str(caught.value).startswith("<stdin>:1: ")
+
+
+def test_gzipped_jsonl_is_read_as_it_streams(tmp_path, monkeypatch):
+    """An archive's articles as ``.jsonl.gz``: gunzipped on the fly, a bad line reported at
+    its line; corrupt data or a gzip bomb end the file with one error after its good lines."""
+    import newsweave.ingest as ingest
+
+    good = json.dumps({"id": "g1", "text": "The mayor resigned."})
+    path = _write(tmp_path / "a.jsonl.gz", gzip.compress(
+        f'{good}\n{{broken\n{json.dumps({"id": "g2", "text": "The council met."})}\n'.encode()))
+    errors: list[InputError] = []
+    assert [a.id for a in iter_articles([path], on_error=errors.append)] == ["g1", "g2"]
+    assert [(e.line, e.message[:14]) for e in errors] == [(2, "malformed JSON")]
+    corrupt = _write(tmp_path / "c.ndjson.gz", path.read_bytes()[:30] + b"garbage" * 20)
+    with pytest.raises(InputError, match="gzip: corrupt gzip data"):
+        read_articles([corrupt])
+    monkeypatch.setattr(ingest, "WARC_EXPAND_FLOOR", 1_500_000)  # reads go 1 MB at a time
+    bomb = _write(tmp_path / "b.jsonl.gz", gzip.compress(f"{good}\n".encode() + b" " * 5_000_000))
+    errors = []
+    assert [a.id for a in iter_articles([bomb], on_error=errors.append)] == ["g1"]
+    assert len(errors) == 1 and errors[0].message.startswith("gzip: expands to over ")
+    # found in a folder walk too
+    assert {a.id for a in iter_articles([tmp_path], on_error=lambda e: None)} >= {"g1", "g2"}
+
+
+def test_jsonl_floods_stop_with_one_error(tmp_path, monkeypatch):
+    """A gzipped flood (line breaks, or bad records) expands 200 to 1: after a run of blank
+    lines or bad records no real file has, the rest of the file is not read."""
+    import newsweave.ingest as ingest
+
+    monkeypatch.setattr(ingest, "MAX_BLANK_LINES", 50)
+    monkeypatch.setattr(ingest, "MAX_BAD_IN_A_ROW", 20)
+    good = json.dumps({"text": "The mayor resigned."})
+    blanks = _write(tmp_path / "blank.jsonl.gz", gzip.compress(
+        f"{good}\n".encode() + b"\n" * 1000 + f"{good}\n".encode()))
+    errors: list[InputError] = []
+    assert len(list(iter_articles([blanks], on_error=errors.append))) == 1
+    assert [e.line for e in errors] == [52] and "over 50 blank lines" in errors[0].message
+    flood = _write(tmp_path / "bad.jsonl", f"{good}\n" + "{}\n" * 10 + f"{good}\n"
+                   + "{}\n" * 1000 + f"{good}\n")
+    errors = []
+    assert len(list(iter_articles([flood], on_error=errors.append))) == 2  # 10 bad: read on
+    assert len(errors) == 10 + 20 + 1 and "20 bad records in a row" in errors[-1].message

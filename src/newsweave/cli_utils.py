@@ -78,9 +78,13 @@ def progress_bar(enabled: bool, unit: str = "items") -> Any:
 
 
 def count_lines(path: str) -> int | None:
-    """Non-blank lines, for a progress bar's total (None if unreadable: the reader reports it)."""
+    """Non-blank lines, for a progress bar's total (None if unreadable, the reader reports
+    it, or gzipped: its lines are not counted unpacked)."""
     try:
         with open(path, "rb") as fh:
+            if fh.read(2) == b"\x1f\x8b":
+                return None
+            fh.seek(0)
             return sum(1 for line in fh if line.strip())
     except OSError:
         return None

@@ -8,7 +8,8 @@ Formats, chosen by extension (``.xml`` and extension-less files are sniffed):
 * Markdown (``.md``, ``.markdown``): rendered by markdown-it, then read as plain text; its
   front matter (``title``, ``date``, ``author``, ``source``, ``url``) wins over the text;
 * HTML (``.html``, ``.htm``, ``.xhtml``): main text, title, date and site name by trafilatura;
-* article JSONL (``.jsonl``, ``.ndjson``): the article contract, one article per line;
+* article JSONL (``.jsonl``, ``.ndjson``, gzipped as ``.jsonl.gz``): the article contract,
+  one article per line;
 * JSON (``.json``): one article-contract object or an array of them, parsed whole;
 * RSS/Atom (``.rss``, ``.atom``, or ``.xml`` holding a feed): one article per entry (feedparser);
 * WARC (``.warc``, ``.warc.gz``): one article per HTML ``response`` record (warcio + trafilatura).
@@ -84,6 +85,12 @@ MAX_ARTICLE_BYTES = 20 * 1024 * 1024
 MAX_LINE_BYTES = 32 * 1024 * 1024
 #: Largest HTTP body taken from one WARC record (news pages are well under this).
 MAX_RECORD_BYTES = 10 * 1024 * 1024
+#: Blank lines in a row after which a JSONL file is read no further: none has so many, and
+#: a gzipped flood of line breaks expands 200 to 1 into hundreds of millions of them.
+MAX_BLANK_LINES = 100_000
+#: Bad records in a row after which a JSONL file is read no further (each is one line on
+#: stderr): a file of another kind, or a flood, not a few bad lines among good ones.
+MAX_BAD_IN_A_ROW = 10_000
 #: Bytes allowed after the last WARC record (line breaks) before the rest counts as damage.
 WARC_TRAILING_SLACK = 4
 #: feedparser has no streaming API, so a feed file is parsed whole: cap it.
@@ -100,6 +107,8 @@ WARC_EXPAND_FLOOR = 256 * 1024 * 1024
 #: Longest run of decompressed WARC bytes without a line break (warcio reads header lines
 #: whole: a header "line" of gigabytes would be held in memory).
 WARC_MAX_LINE = 4 * 1024 * 1024
+#: The first bytes of a gzip file.
+GZIP_MAGIC = b"\x1f\x8b"
 #: Bytes sniffed for binary content (a NUL byte) and for the kind of markup.
 SNIFF_BYTES = 8192
 #: A title line is a headline, not a sentence: at most this many words / characters.
@@ -887,9 +896,13 @@ def _web_charset(label: str) -> str:
 
 # --------------------------------------------------------------------------- file plumbing
 def _suffix(path: Path) -> str:
+    """The extension that names the format: ``.warc.gz`` whole, and a gzipped JSONL file
+    (``.jsonl.gz``, ``.ndjson.gz``) by its JSONL extension (the reader gunzips it)."""
     name = path.name.lower()
     if name.endswith(".warc.gz"):
         return ".warc.gz"
+    if name.endswith(".gz") and Path(name[:-3]).suffix in JSONL_SUFFIXES:
+        return Path(name[:-3]).suffix
     return path.suffix.lower()
 
 
@@ -918,7 +931,7 @@ def _kind_of(path: Path) -> str | None:
 
 def _sniff(head: bytes) -> str | None:
     """The format of a file by its first bytes, where its name does not tell."""
-    if head.startswith(b"\x1f\x8b") or head.startswith(b"WARC/"):
+    if head.startswith(GZIP_MAGIC) or head.startswith(b"WARC/"):
         return "warc"
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")):
@@ -1244,20 +1257,28 @@ def _json_line(raw: bytes, path: Path, line: int, hook: Any = None) -> Any:
 def _looks_binary(head: bytes) -> bool:
     """Binary data, not a text file with a stray bad byte: compressed, or more than 1 byte in
     10 a NUL (UTF-16, images) or outside valid UTF-8. A few bad bytes make their lines bad."""
-    if head.startswith(b"\x1f\x8b") or head.count(b"\x00") * 10 > len(head):
+    if head.startswith(GZIP_MAGIC) or head.count(b"\x00") * 10 > len(head):
         return True
     return head.decode("utf-8", "replace").count("\ufffd") * 10 > len(head)
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    """A JSONL file for reading line by line; a NUL byte makes its line bad, not the file,
-    unless the head of the file is plainly binary."""
+    """A JSONL file for reading line by line, gunzipped on the fly when it is compressed
+    (``.jsonl.gz``: bounded as a WARC is, so a gzip bomb stops with an error); a NUL byte
+    makes its line bad, not the file, unless the head of the file is plainly binary."""
     check_regular(path)
     try:
-        stream = path.open("rb")
+        stream: Any = path.open("rb")
+        if stream.peek(2)[:2] == GZIP_MAGIC:
+            limit = WARC_EXPAND_FLOOR + WARC_EXPAND_RATIO * path.stat().st_size
+            stream = io.BufferedReader(_BoundedStream(stream, limit, max_line=None), 1024 * 1024)
+        head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+    except StreamLimitError as exc:
+        stream.close()
+        raise InputError(f"gzip: {exc}", path) from None
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path) from None
-    if _looks_binary(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]):  # type: ignore[attr-defined]
+    if _looks_binary(head):
         stream.close()
         raise InputError("binary file, not text", path)
     return stream
@@ -1280,17 +1301,39 @@ def _jsonl_items(
     path: Path, stream: IO[bytes], build: Callable[[Any, Path, int], Any], hook: Any = None
 ) -> Iterator[Any]:
     """One ``build(record, path, line)`` per non-blank line, or the InputError that line
-    raised in its place, so a batch can report a bad record and go on (bounded memory)."""
-    for line, raw in _lines(stream, MAX_LINE_BYTES):
+    raised in its place, so a batch can report a bad record and go on (bounded memory). A
+    gzipped file that turns out a bomb or corrupt ends with one error after its good lines."""
+    lines = _lines(stream, MAX_LINE_BYTES)
+    blank = bad = 0
+    while True:
+        try:
+            line, raw = next(lines)
+        except StopIteration:
+            return
+        except StreamLimitError as exc:
+            yield InputError(f"gzip: {exc}", path)
+            return
         if raw is None:
             yield InputError(f"line longer than {MAX_LINE_BYTES} bytes", path, line)
             continue
         if not raw.strip():
+            blank += 1
+            if blank > MAX_BLANK_LINES:  # a flood, gzipped 200 to 1: read no further
+                yield InputError(f"over {MAX_BLANK_LINES:,} blank lines in a row: the rest "
+                                 "of the file is not read", path, line)
+                return
             continue
+        blank = 0
         try:
             yield build(_json_line(raw, path, line, hook), path, line)
+            bad = 0
         except InputError as exc:
             yield exc
+            bad += 1
+            if bad >= MAX_BAD_IN_A_ROW:
+                yield InputError(f"{MAX_BAD_IN_A_ROW:,} bad records in a row: the rest of the "
+                                 "file is not read (is it article JSONL?)", path, line)
+                return
 
 
 def _read_jsonl(path: Path) -> Iterator[Item]:
@@ -1511,31 +1554,44 @@ def _warc_article(record: Any, path: Path, offset_of: Callable[[], int]) -> Item
         return None
 
 
-class WarcLimitError(OSError):
-    """A WARC stream over the expansion or line limits (raised inside warcio's reads)."""
+class StreamLimitError(OSError):
+    """A WARC or gzipped JSONL stream over the expansion or line limits, or corrupt gzip data
+    (raised inside the reader's reads)."""
 
 
-class _BoundedWarc(io.RawIOBase):
-    """The bytes of a WARC file, gunzipped here when compressed (every gzip member in turn),
-    counted: over ``limit`` bytes in all, or ``WARC_MAX_LINE`` bytes without a line break,
-    reading fails with WarcLimitError, so a gzip bomb costs bounded memory and time."""
+class _BoundedStream(io.RawIOBase):
+    """The bytes of a WARC or JSONL file, gunzipped here when compressed (every gzip member in
+    turn), counted: over ``limit`` bytes in all, or ``max_line`` bytes without a line break,
+    reading fails with StreamLimitError, so a gzip bomb costs bounded memory and time (the
+    JSONL reader bounds its lines itself: ``max_line`` None)."""
 
-    def __init__(self, raw: IO[bytes], limit: int) -> None:
+    def __init__(self, raw: IO[bytes], limit: int, max_line: int | None = WARC_MAX_LINE) -> None:
         import zlib
 
         self._zlib = zlib
         self._raw = raw
         self._limit = limit
+        self._max_line = max_line
         self.produced = 0
         self._since_newline = 0
-        self._gzip = raw.peek(2)[:2] == b"\x1f\x8b"  # type: ignore[attr-defined]
+        self._gzip = raw.peek(2)[:2] == GZIP_MAGIC  # type: ignore[attr-defined]
         self._inflate = zlib.decompressobj(31) if self._gzip else None
         self._pending = b""
 
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
     def _next_bytes(self, size: int) -> bytes:
+        try:
+            return self._inflated(size)
+        except self._zlib.error as exc:
+            raise StreamLimitError(f"corrupt gzip data ({exc})") from None
+
+    def _inflated(self, size: int) -> bytes:
         if not self._gzip:
             return self._raw.read(size)
         while not self._pending:
@@ -1558,26 +1614,26 @@ class _BoundedWarc(io.RawIOBase):
         data = self._next_bytes(min(len(buffer), 1024 * 1024))
         self.produced += len(data)
         if self.produced > self._limit:
-            raise WarcLimitError(f"expands to over {self._limit:,} bytes (gzip bomb?)")
+            raise StreamLimitError(f"expands to over {self._limit:,} bytes (gzip bomb?)")
         last = data.rfind(b"\n")
         self._since_newline = len(data) - last - 1 if last != -1 else self._since_newline + len(
             data)
-        if self._since_newline > WARC_MAX_LINE:
-            raise WarcLimitError(f"over {WARC_MAX_LINE:,} bytes without a line break")
+        if self._max_line is not None and self._since_newline > self._max_line:
+            raise StreamLimitError(f"over {self._max_line:,} bytes without a line break")
         buffer[: len(data)] = data
         return len(data)
 
 
 def _read_warc(path: Path) -> Iterator[Item]:
     """WARC or WARC.gz record by record (warcio streams; memory stays flat). Decompression is
-    ours (``_BoundedWarc``), so offsets in messages count uncompressed bytes."""
+    ours (``_BoundedStream``), so offsets in messages count uncompressed bytes."""
     from warcio.archiveiterator import ArchiveIterator
 
     count = 0
     try:
         with path.open("rb") as raw:
             limit = WARC_EXPAND_FLOOR + WARC_EXPAND_RATIO * path.stat().st_size
-            bounded = _BoundedWarc(raw, limit)
+            bounded = _BoundedStream(raw, limit)
             stream = io.BufferedReader(bounded, 1024 * 1024)
             records = ArchiveIterator(stream)
             end = 0
@@ -1599,7 +1655,7 @@ def _read_warc(path: Path) -> Iterator[Item]:
             stream.read()  # count what follows the last record
             if bounded.produced - end > WARC_TRAILING_SLACK:
                 yield InputError(f"unreadable data after offset {end} (truncated WARC?)", path)
-    except WarcLimitError as exc:
+    except StreamLimitError as exc:
         raise InputError(f"WARC {exc}", path) from None
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path) from None
@@ -1711,7 +1767,7 @@ def _stdin_suffix(head: bytes) -> str:
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if kind is not None:
         return {"html": ".html", "feed": ".rss", "warc": ".warc.gz"
-                if head.startswith(b"\x1f\x8b") else ".warc"}[kind]
+                if head.startswith(GZIP_MAGIC) else ".warc"}[kind]
     if start.startswith(b"{"):
         return ".jsonl"
     if start.startswith(b"["):
