@@ -20,6 +20,7 @@ from newsweave.ingest import (
     parse_html,
     parse_text,
     read_articles,
+    unwrapped,
     without_editor_notes,
     without_wire_codes,
     without_wire_markup,
@@ -203,9 +204,45 @@ def test_parse_text_title_over_single_line_paragraphs():
         "Sessions met Russian envoy twice", "Jane Roe", f"{para}\nMore.")
     wrapped = ("Attorney General Jeff Sessions met with\nRussia's ambassador twice in 2016, the "
                "department said.\nDemocrats called on him to resign.")
-    assert parse_text(wrapped).title is None and parse_text(wrapped).text == wrapped
+    assert parse_text(wrapped).title is None
+    assert parse_text(wrapped).text == wrapped.replace("\n", " ")  # and its lines join
     short = "Sessions met Russian envoy twice\nHe denied it."  # no whole paragraph under it
     assert parse_text(short).title is None
+
+
+WRAPPED = """Sessions met Russian envoy twice
+
+WASHINGTON (Reuters) - Attorney General Jeff Sessions spoke twice last
+year with Russia's ambassador to the United States, Justice Depart-
+ment officials said on Wednesday, in well-
+known encounters he did not disclose.
+
+House minority leader Nancy Pelosi said Sessions had lied under oath
+and must step down.
+"""
+
+
+def test_hard_wrapped_paragraphs_join_back():
+    """An e-mail or a copy from a PDF wraps at about 70 characters: each paragraph is one
+    line again (a typesetter's word break closes up, a compound's hyphen stays), so its
+    sentences are whole to the analysis."""
+    article = parse_text(WRAPPED)
+    assert article.title == "Sessions met Russian envoy twice" and article.outlet == "Reuters"
+    assert article.text == (
+        "WASHINGTON (Reuters) - Attorney General Jeff Sessions spoke twice last year with "
+        "Russia's ambassador to the United States, Justice Department officials said on "
+        "Wednesday, in well-known encounters he did not disclose.\n\nHouse minority leader "
+        "Nancy Pelosi said Sessions had lied under oath and must step down.")
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Budget items:\n- roads and bridges, repaired by the county\n- schools, two new ones",
+    "The council met on Tuesday.\nThe mayor spoke first.\nThe vote was close.",
+    "Daily Planet\n12 Main Street\nSpringfield",
+    "A short line\nand a second line that is very much longer than the first one was",
+])
+def test_lines_that_are_not_wrapped_stay(paragraph):
+    assert unwrapped(paragraph) == paragraph
 
 
 def test_parse_text_sentence_first_line_is_not_a_title():

@@ -35,7 +35,8 @@ here, once:
   names only, with an optional ``, Outlet``; it becomes ``Article.author``), and a title
   line (a short first line without final punctuation followed by a blank line, or by a
   whole paragraph on one line). The body
-  starts at its first non-space character. A dateline
+  starts at its first non-space character; its hard-wrapped paragraphs are joined back
+  into one line each (:func:`unwrapped`). A dateline
   (``New York [USA], Mar. 3 (ANI):``, ``WASHINGTON:``, ``LONDON (AP) _``) and credit lines
   (``From The Guardian:``) are *kept* in the text (the summarizer trims datelines); they only
   feed metadata.
@@ -618,6 +619,61 @@ def _as_date(value: str | None) -> date | None:
     return date.fromisoformat(iso) if iso else None
 
 
+#: A hard-wrapped paragraph's lines (an e-mail, a newsletter, a copy from a PDF) are at most
+#: this wide at their widest, and at least ``WRAP_FILL`` of it but for the last
+MIN_WRAP_WIDTH = 40
+WRAP_FILL = 0.6
+#: a list item's line: never joined to the line before it
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·–—]|\d{1,3}[.)])\s")
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*\s*$")
+
+
+def _unwrapped_paragraph(paragraph: str) -> str:
+    lines = paragraph.split("\n")
+    if len(lines) < 2:
+        return paragraph
+    width = max(len(line.rstrip()) for line in lines)
+    if not MIN_WRAP_WIDTH <= width <= UNWRAPPED_LINE_CHARS:
+        return paragraph
+    if any(len(line.rstrip()) < WRAP_FILL * width for line in lines[:-1]):
+        return paragraph  # short lines inside: a list, an address, verse
+    if any(_LIST_ITEM.match(line) for line in lines[1:]):
+        return paragraph
+    if all(_SENTENCE_END.search(line) for line in lines[:-1]):
+        return paragraph  # one sentence or paragraph a line: nothing is broken
+    out = lines[0].rstrip()
+    for line in lines[1:]:
+        line = line.strip()
+        if re.search(r"[A-Za-z]-$", out) and line[:1].islower():
+            # a word broken at the margin: a typesetter's break ("Depart-\nment") closes up,
+            # a compound's own hyphen ("well-\nknown") stays
+            tail = re.match(r"[a-z]+", line)
+            out = (out[:-1] if tail and tail.group() in _WORD_ENDINGS else out) + line
+        else:
+            out += " " + line
+    return out
+
+
+#: endings that are no word of their own: after a hyphen at the margin they show a word a
+#: typesetter broke in two, so the hyphen goes
+_WORD_ENDINGS = frozenset({
+    "ment", "ments", "tion", "tions", "sion", "sions", "ation", "ations", "ing", "ings",
+    "ness", "ity", "ities", "ance", "ances", "ence", "ences", "ally", "ical", "ically",
+    "ious", "eous", "ture", "tures", "ible", "ative", "atives", "ists", "ism", "isms",
+})
+
+
+def unwrapped(text: str) -> str:
+    """``text`` with its hard-wrapped paragraphs joined back into one line each: lines of
+    about one width, a sentence running on from one to the next (an e-mail or newsletter
+    wrapped at 70 characters, a copy from a PDF). Otherwise a sentence split by a line break
+    is two pieces to the analysis: nothing could be lifted and quotes ended at the margin.
+    Lists, addresses, one-sentence lines and long one-line paragraphs stay as they are."""
+    if "\n" not in text:
+        return text
+    return "\n\n".join(_unwrapped_paragraph(p) for p in text.split("\n\n"))
+
+
 def parse_text(raw: str, path: str | None = None) -> Article:
     """One plain-text article (the conventions are in the module docstring).
 
@@ -634,6 +690,7 @@ def parse_text(raw: str, path: str | None = None) -> Article:
     stamp_published, updated, bare, text = _pull_stamps(text)
     author, text = _pull_byline(text)  # first: a byline alone on the first line is no title
     title, body = _split_title(text)
+    body = unwrapped(body)
     if not body.strip():
         raise InputError("article has no text", path)
 
