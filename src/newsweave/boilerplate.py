@@ -168,8 +168,8 @@ _CAPTION_DATE = re.compile(
 
 
 #: a page's notices about itself, never an event of the story nor a name in it: a
-#: copyright line, "All rights reserved", a call to follow the site, a note of where the
-#: article first appeared
+#: copyright line, "All rights reserved", a call to follow the site or its reporter, a note
+#: of where the article first appeared
 _PAGE_NOTICE = re.compile(
     r"©|\bAll rights reserved\b|^\W*(?:Follow|Like) us on\b"
     # "Copyright 2000 Rodale Press Inc.", "Copyright Associated Press", not "Copyright
@@ -182,7 +182,11 @@ _PAGE_NOTICE = re.compile(
     r"(?:appeared|published|posted)\b"
     # a call to sign up for the site's newsletter or alerts, opening the sentence ("Sign up
     # for the Guardian's daily US morning briefing"), not "Voters can sign up for ..."
-    r"|^\W*(?:Sign up|Subscribe)\s+(?:for|to|now)\b",
+    r"|^\W*(?:Sign up|Subscribe)\s+(?:for|to|now)\b"
+    # a reporter's promotion of their own account, opening the sentence: "Follow Jane Roe on
+    # Twitter at ..." (the name capitalised: not "Follow the money on Twitter")
+    r"|^\W*Follow\s+(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s+(?:on|at)\s+"
+    r"(?:Twitter|Facebook|Instagram|Threads|Bluesky|X\b)",
     re.IGNORECASE,
 )
 
