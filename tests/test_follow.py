@@ -394,6 +394,10 @@ def test_read_sources_opml_and_url_list(tmp_path):
         read_sources([str(tmp_path / "missing.opml")])
     with pytest.raises(InputError, match="is a folder, expected a SOURCE"):
         read_sources([str(tmp_path)])
+    # a list saved by Notepad as "Unicode" (UTF-16 with its mark) reads as the same URLs
+    notepad = tmp_path / "notepad.txt"
+    notepad.write_bytes("https://c.example/\r\nhttps://a.example/feed\r\n".encode("utf-16"))
+    assert read_sources([str(notepad)]) == ["https://c.example/", "https://a.example/feed"]
 
 
 def test_canonical_url_and_discovery():

@@ -4,6 +4,9 @@ not UTF-8 is plausibly in, shared by every reader of user files (articles, outle
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from newsweave.errors import InputError, warn
 
 #: A lead byte and its continuation bytes: a sequence only UTF-8 makes (in Windows-1252 it
 #: reads as mojibake such as "Ã©"), so a file holding one is damaged UTF-8, not Windows-1252.
@@ -29,4 +32,25 @@ def legacy_text(data: bytes) -> str | None:
     foreign = sum(1 for c in letters if not c.isascii())
     if letters and foreign > MAX_LEGACY_NON_ASCII * len(letters):
         return None
+    return text
+
+
+def user_text(data: bytes, path: str | Path, advice: str = "save it as UTF-8") -> str:
+    """A small text file a user made (a table, a list of URLs) as text: UTF-8, UTF-16 with
+    its byte-order mark (Notepad's and Excel's "Unicode"), or Windows-1252 with a warning;
+    else InputError at the line of the first byte UTF-8 refuses, with ``advice``."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-16 text (invalid bytes at offset {exc.start})",
+                             path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        text = legacy_text(data)
+        if text is None:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise InputError(f"not UTF-8 text ({advice})", path, line) from None
+    warn("not UTF-8: read as Windows-1252", path)
     return text

@@ -100,10 +100,9 @@ def _check_url(url: str, path: str | None, line: int | None) -> str:
 
 
 def _list_urls(data: bytes, path: str) -> list[str]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (invalid byte at offset {exc.start})", path) from None
+    from newsweave.charsets import user_text
+
+    text = user_text(data, path, "save the list as UTF-8")
     urls = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()

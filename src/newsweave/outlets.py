@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsweave.charsets import legacy_text
-from newsweave.errors import InputError, warn
+from newsweave.charsets import user_text
+from newsweave.errors import InputError
 
 COLUMNS = ("domain", "name", "lean", "country", "owner")
 MAX_FIELD = 300  # longest outlet field kept (a name, an owner): longer is a broken file
@@ -94,27 +94,6 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def _decode_table(data: bytes, path: Path) -> str:
-    """A spreadsheet's CSV as text: UTF-8, UTF-16 with its byte-order mark (Excel's "Unicode
-    text"), or Windows-1252 (Excel's "CSV" on a Western Windows) with a warning; else
-    InputError at the line of the first byte UTF-8 refuses."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-16 text (invalid bytes at offset {exc.start})",
-                             path) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        text = legacy_text(data)
-        if text is None:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise InputError("not UTF-8 text (save the CSV as UTF-8)", path, line) from None
-    warn("not UTF-8: read as Windows-1252", path)
-    return text
-
-
 def read_outlets_csv(path: str | Path) -> list[Outlet]:
     """Every row of an outlets CSV (header ``domain,name,lean,country,owner``, any order,
     extra columns ignored), validated whole before anything is stored: an error names the
@@ -124,7 +103,7 @@ def read_outlets_csv(path: str | Path) -> list[Outlet]:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(exc.strerror or "cannot read", path) from None
-    text = _decode_table(data, path)
+    text = user_text(data, path, "save the CSV as UTF-8")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise InputError("a NUL byte: not a CSV file", path, line)
