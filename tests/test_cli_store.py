@@ -393,3 +393,21 @@ def test_ingest_of_a_web_address_says_what_to_do(
     assert rc == 2 and out == ""
     assert "https://example.com/feed.rss: a web address, not a file" in err
     assert "newsweave follow URL" in err and not (tmp_path / "n.db").exists()
+
+
+def test_articles_csv_export_reads_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What `articles --format csv` writes, `ingest` reads: the same articles, ids and all."""
+    first, second = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    run_cli(capsys, "ingest", str(corpus(tmp_path)), "--db", first, "--no-progress")
+    export = tmp_path / "articles.csv"
+    assert run_cli(capsys, "articles", "--db", first, "--format", "csv", "--out",
+                   str(export))[0] == 0
+    rc, out, err = run_cli(capsys, "ingest", str(export), "--db", second, "--no-progress")
+    assert rc == 0 and "read 4 articles: 4 added" in out, err
+    with open_store(first) as a, open_store(second) as b:
+        ids = [x.id for x in a.iter_articles()]
+        assert sorted(ids) == sorted(x.id for x in b.iter_articles())
+        assert [(x.text, x.title, x.outlet, x.published) for x in a.get_articles(ids)] == [
+            (x.text, x.title, x.outlet, x.published) for x in b.get_articles(ids)]

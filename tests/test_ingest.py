@@ -689,7 +689,40 @@ def test_empty_text_file_and_unknown_type(tmp_path):
     with pytest.raises(InputError, match="no text"):
         read_articles([_write(tmp_path / "blank.txt", "\n  \n")])
     with pytest.raises(InputError, match="unsupported file type"):
+        read_articles([_write(tmp_path / "data.xyz", "a,b")])
+    with pytest.raises(InputError, match="save its text as a .txt file"):
+        read_articles([_write(tmp_path / "report.pdf", b"%PDF-1.4")])
+    with pytest.raises(InputError, match='no "text" column') as caught:
         read_articles([_write(tmp_path / "data.csv", "a,b")])
+    assert caught.value.line == 1
+
+
+def test_csv_of_articles_as_a_spreadsheet_saves_it(tmp_path):
+    """A sheet of articles, one a row, under a header naming a text column (the export of
+    ``newsweave articles --format csv`` reads back); a bad row is one error at its line."""
+    rows = ('title,text,outlet,published,author,clicks\n'
+            'Budget passes,"The council approved it,\nafter a long debate.",AP,2017-03-02,'
+            'Jane Roe,5\n'
+            'No text,,AP,,,\n'
+            "Formula,\"'=HYPERLINK(x) was a cell the export guarded.\",,,,\n")
+    errors: list[InputError] = []
+    articles = list(iter_articles([_write(tmp_path / "a.csv", rows)], on_error=errors.append))
+    assert [(a.title, a.text, a.outlet, a.published, a.author) for a in articles] == [
+        ("Budget passes", "The council approved it,\nafter a long debate.", "AP", "2017-03-02",
+         "Jane Roe"),
+        ("Formula", "=HYPERLINK(x) was a cell the export guarded.", None, None, None)]
+    assert [(e.line, e.message) for e in errors] == [(4, 'no "text" field')]
+    # Excel's "CSV" with semicolons in Windows-1252, and its "Unicode text" (UTF-16, tabs)
+    semi = rows.replace(",", ";").replace("The council approved it;", "Le conseil l'a adopté,")
+    (first, _second) = read_articles([_write(tmp_path / "b.csv", semi.replace(
+        "No text;;AP;;;\n", "").encode("cp1252"))])
+    assert first.text.startswith("Le conseil l'a adopté,")
+    tabbed = rows.replace(",", "\t").replace("No text\t\tAP\t\t\t\n", "")
+    assert len(read_articles([_write(tmp_path / "c.tsv", tabbed.encode("utf-16"))])) == 2
+    # in a folder, a CSV without a text column (an outlet table) is passed over
+    _write(tmp_path / "in" / "outlets.csv", "domain,name,lean,country,owner\nx.com,X,,,\n")
+    _write(tmp_path / "in" / "a.csv", rows.replace("No text,,AP,,,\n", ""))
+    assert len(read_articles([tmp_path / "in"])) == 2
 
 
 def test_input_with_no_article_raises(tmp_path):

@@ -34,7 +34,7 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
         "weave",
         help="weave articles into one cited brief",
         description="Weave news articles (files and folders: text, Markdown, HTML, article "
-        "JSONL or JSON, RSS/Atom, WARC) into one "
+        "JSONL, JSON or CSV, RSS/Atom, WARC) into one "
         "brief whose every sentence cites the sources that carry it. With --jsonl, weave each "
         "cluster of a cluster-contract JSONL file and write one brief per line.",
     )
@@ -122,9 +122,9 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
         "ingest",
         help="add articles to a store",
         description="Stream articles from files and folders (text, Markdown, HTML, article "
-        "JSONL or JSON, RSS/Atom, WARC) into a store. Already stored articles (same content) are "
-        "skipped, so rerunning after an interruption is safe; a bad record is reported and "
-        "skipped.",
+        "JSONL, JSON or CSV, RSS/Atom, WARC) into a store. Already stored articles (same "
+        "content) are skipped, so rerunning after an interruption is safe; a bad record is "
+        "reported and skipped.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help=_PATHS_HELP)
     p.add_argument("--db", metavar="URL", help=_DB_HELP)

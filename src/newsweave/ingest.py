@@ -11,6 +11,7 @@ Formats, chosen by extension (``.xml`` and extension-less files are sniffed):
 * article JSONL (``.jsonl``, ``.ndjson``, gzipped as ``.jsonl.gz``): the article contract,
   one article per line;
 * JSON (``.json``): one article-contract object or an array of them, parsed whole;
+* CSV (``.csv``, ``.tsv``): a spreadsheet of articles with a ``text`` column, one a row;
 * RSS/Atom (``.rss``, ``.atom``, or ``.xml`` holding a feed): one article per entry (feedparser);
 * WARC (``.warc``, ``.warc.gz``): one article per HTML ``response`` record (warcio + trafilatura).
 
@@ -128,9 +129,10 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 JSON_SUFFIXES = frozenset({".json"})
+CSV_SUFFIXES = frozenset({".csv", ".tsv"})
 FEED_SUFFIXES = frozenset({".rss", ".atom"})
 KNOWN_SUFFIXES = ("text (.txt), Markdown (.md), HTML (.html), JSONL (.jsonl), JSON (.json), "
-                  "RSS/Atom (.rss, .atom, .xml), WARC")
+                  "CSV with a text column (.csv), RSS/Atom (.rss, .atom, .xml), WARC")
 
 
 # --------------------------------------------------------------------------- ids and dates
@@ -975,6 +977,8 @@ def _kind_of(path: Path) -> str | None:
         return "jsonl"
     if suffix in JSON_SUFFIXES:
         return "json"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
     if suffix in FEED_SUFFIXES:
         return "feed"
     if suffix == ".xml":
@@ -1068,8 +1072,8 @@ def _is_feed_xml(path: Path) -> bool:
 def _walk(folder: Path) -> list[Path]:
     """Article files under ``folder``, recursively, sorted by relative path; hidden files and
     folders skipped, as are files of no known format, ``.xml`` files that are not feeds
-    (sitemaps, configuration), ``.json`` files with no "text" key near their start and a
-    project's README, LICENSE or CHANGELOG in Markdown."""
+    (sitemaps, configuration), ``.json`` files with no "text" key near their start, CSV
+    files with no "text" column and a project's README, LICENSE or CHANGELOG in Markdown."""
     found: list[Path] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -1082,6 +1086,8 @@ def _walk(folder: Path) -> list[Path]:
                 continue  # a README beside the articles is about the folder
             if kind == "json" and not _holds_text_field(candidate):
                 continue  # package.json, settings: not articles
+            if kind == "csv" and not _csv_has_text_column(candidate):
+                continue  # an outlet table or other sheet beside the articles
             if kind is not None and (kind != "xml" or _is_feed_xml(candidate)):
                 found.append(candidate)
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
@@ -1257,6 +1263,7 @@ def _article_from_record(record: Any, path: Path, line: int | None) -> Article:
         url=_optional_str(record, "url", path, line),
         path=str(path),
         label=_optional_str(record, "label", path, line),
+        author=_optional_str(record, "author", path, line),
     )
 
 
@@ -1481,6 +1488,75 @@ def _read_json(path: Path) -> Iterator[Item]:
         raise InputError(f'no "text" field: the articles are wrapped in "{wrapper[0]}"; '
                          "a .json file holds one article or an array of them", path)
     yield _article_from_record(value, path, None)
+
+
+#: A CSV of articles is read whole (its encoding is known only once read): cap it.
+MAX_CSV_BYTES = 64 * 1024 * 1024
+#: the delimiters a spreadsheet's "CSV" uses (the comma, or a semicolon where the comma is
+#: the decimal mark), and tab for .tsv and Excel's "Unicode text"
+_CSV_DELIMITERS = (",", ";", "\t")
+#: the first characters of a cell that ``catalog.csv_cell`` guarded with an apostrophe
+_GUARDED = ("'=", "'+", "'-", "'@", "'\t", "'\r", "'\n", "'|")
+
+
+def _csv_delimiter(header: str) -> str | None:
+    """The delimiter that makes ``text`` one of the header's columns, or None."""
+    for delimiter in _CSV_DELIMITERS:
+        if "text" in {h.strip().strip('"').lower() for h in header.split(delimiter)}:
+            return delimiter
+    return None
+
+
+def _csv_has_text_column(path: Path) -> bool:
+    """Whether a CSV file met in a folder walk is a table of articles (a "text" column)."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(SNIFF_BYTES)
+    except OSError:
+        return True  # reading it will report why
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        header = head.decode("utf-16", "replace")
+    else:
+        header = head.decode("utf-8", "replace")
+    return _csv_delimiter(header.lstrip("\ufeff").split("\n", 1)[0]) is not None
+
+
+def _read_csv(path: Path) -> Iterator[Item]:
+    """A spreadsheet of articles (``newsweave articles --format csv`` writes one): a header
+    naming a ``text`` column and any of the contract's others (id, title, outlet,
+    published, updated, url, label), one article a row, extra columns ignored; a bad row is
+    reported at the line it starts on and the others are read. A cell the export guarded
+    against running as a formula (a leading apostrophe) reads as written."""
+    import csv
+
+    from newsweave.charsets import user_text
+
+    data = _read_bytes(path, MAX_CSV_BYTES, utf16=True, what="a CSV file (JSONL has no limit)")
+    text = user_text(data, path, "save the CSV as UTF-8").lstrip("\ufeff")
+    delimiter = _csv_delimiter(text.split("\n", 1)[0])
+    if delimiter is None:
+        raise InputError('no "text" column in the header (a CSV of articles needs one; the '
+                         "others it reads: id, title, outlet, published, updated, url)", path, 1)
+    csv.field_size_limit(max(csv.field_size_limit(), validate.MAX_TEXT_CHARS + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    names = [name.strip().lower() for name in next(reader)]
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield InputError(f"bad CSV: {exc}", path, start)
+            return
+        if not any(cell.strip() for cell in row):
+            continue
+        record = {name: cell[1:] if cell.startswith(_GUARDED) else cell
+                  for name, cell in zip(names, row, strict=False) if name and cell.strip()}
+        try:
+            yield _article_from_record(record, path, start)
+        except InputError as exc:
+            yield exc
 
 
 def _struct_date(value: Any) -> str | None:
@@ -1726,6 +1802,7 @@ _READERS: dict[str, Callable[[Path], Iterator[Item]]] = {
     "html": _read_html,
     "jsonl": _read_jsonl,
     "json": _read_json,
+    "csv": _read_csv,
     "feed": _read_feed,
     "xml": _read_xml,
     "warc": _read_warc,
@@ -1770,6 +1847,15 @@ def _read_path(target: Path) -> Iterator[Item]:
         yield _checked(item)
 
 
+#: what to do with a document newsweave does not read, by its extension
+_SAVE_AS = {
+    **dict.fromkeys((".pdf",), "save its text as a .txt file, e.g. with pdftotext"),
+    **dict.fromkeys((".doc", ".docx", ".odt", ".rtf", ".pages"),
+                    "save it as plain text (.txt) or as a web page (.html)"),
+    **dict.fromkeys((".eml", ".msg", ".mbox"), "save the message's text as a .txt file"),
+    **dict.fromkeys((".xlsx", ".xls", ".ods"),
+                    "save the sheet as CSV (.csv) with a column named text"),
+}
 #: a web address given where a file is read ("https://..."): a Path would fold its "//"
 _WEB_ADDRESS = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -1812,7 +1898,9 @@ def _read_path_raw(target: Path) -> Iterator[Item]:
         return
     kind = _kind_of(target)
     if kind is None:
-        yield InputError(f"unsupported file type '{_suffix(target)}' ({KNOWN_SUFFIXES})", target)
+        advice = _SAVE_AS.get(_suffix(target))
+        yield InputError(f"unsupported file type '{_suffix(target)}' "
+                         f"({advice or KNOWN_SUFFIXES})", target)
         return
     yield from _read_file(target, kind)
 

@@ -590,7 +590,7 @@ class ArticleIn(BaseModel):
 
 def articles_from_upload(name: str, data: bytes) -> list[Article]:
     """An uploaded file read by the ingest readers, chosen by its extension as for files on
-    disk (text, Markdown, HTML, article JSONL or JSON, RSS/Atom, WARC). Errors name the
+    disk (text, Markdown, HTML, article JSONL, JSON or CSV, RSS/Atom, WARC). Errors name the
     uploaded file."""
     from newsweave.ingest import read_articles
 
