@@ -232,6 +232,8 @@ def _file_cases(folder: Path, per: int, categories: set[str] | None = None) -> I
         ("markdown", "quotes.md", lambda: ("> " * 100_000 + SENT).encode()),
         ("markdown", "huge.md", lambda: ("a\n\n" * 1_000_000).encode()),
         ("text", "ansi-mojibake.txt", lambda: ("Ïðåçèäåíò " * 2000).encode("cp1252")),
+        ("csv", "open-quote.csv", lambda: ('id,text\n1,"' + SENT * 30_000).encode()),
+        ("csv", "columns100k.csv", lambda: (",".join(["text"] * 100_000) + "\n" + SENT).encode()),
     ]
     for category, name, make in makers:
         if categories is None or category in categories:
@@ -243,6 +245,13 @@ def _file_cases(folder: Path, per: int, categories: set[str] | None = None) -> I
             '{"title": "no text"}', '"junk"', '{"text": "\\ud800"}', '[[[[[[1]]]]]]',
             _good_article(), '{"text": "x", "published": "0000-01-01"}']) + "]\n")
         yield Case("json", "array-mixed", mixed, "file", True)
+    if categories is None or "csv" in categories:
+        # a sheet whose good article sits among bad rows
+        sheet = folder / "rows-mixed.csv"
+        sheet.write_text("id,text,published\n" + "\n".join([
+            "a,,2017-03-02", f'{GOOD_ID},"{GOOD_TEXT}",2017-03-02', "b,x,0000-01-01",
+            'c,"\\ud800",', "d,\"unclosed"]) + "\n")
+        yield Case("csv", "rows-mixed", sheet, "file", True)
     zero = folder / "zero.txt"
     if os.path.exists("/dev/zero") and (categories is None or "special-file" in categories):
         zero.symlink_to("/dev/zero")
