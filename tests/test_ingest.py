@@ -235,6 +235,14 @@ def test_hard_wrapped_paragraphs_join_back():
         "Nancy Pelosi said Sessions had lied under oath and must step down.")
 
 
+def test_a_page_break_is_a_line_break():
+    """pdftotext writes a form feed between pages; Unicode's separators are breaks too."""
+    text = ("Title here\n\nThe council approved the budget on Tuesday after a long debate "
+            "about\n\fthe roads and the schools, officials said on Wednesday in a statement.")
+    assert "about the roads" in parse_text(text).text
+    assert parse_text("Title here\n\nOne.\u2029Two.").text == "One.\n\nTwo."
+
+
 @pytest.mark.parametrize("paragraph", [
     "Budget items:\n- roads and bridges, repaired by the county\n- schools, two new ones",
     "The council met on Tuesday.\nThe mayor spoke first.\nThe vote was close.",

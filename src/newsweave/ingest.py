@@ -302,9 +302,16 @@ def _joined_paragraphs(lines: Iterable[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
+#: other breaks a text file may hold: a page break (``\\f``, as pdftotext writes between
+#: pages) and a vertical tab end a line; Unicode's paragraph separator ends a paragraph
+_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n\n", "\x85": "\n"})
+_PAGE_BREAK = re.compile(r"\n?[\f\v]")  # "...about\n\fthe next page": one line break
+
+
 def _tidy_lines(text: str) -> str:
     """Line endings as ``\\n``, no trailing spaces, at most one blank line between paragraphs."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _PAGE_BREAK.sub("\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.translate(_BREAKS)
     return _joined_paragraphs(line.rstrip() for line in text.split("\n"))
 
 
