@@ -246,6 +246,8 @@ def test_a_page_break_is_a_line_break():
 @pytest.mark.parametrize("paragraph", [
     "Budget items:\n- roads and bridges, repaired by the county\n- schools, two new ones",
     "The council met on Tuesday.\nThe mayor spoke first.\nThe vote was close.",
+    ("The council met on Tuesday to vote on the budget.\nWhat the budget holds for roads\n"
+     "It gives the roads department two million dollars more.\nThe vote was close."),
     "Daily Planet\n12 Main Street\nSpringfield",
     "A short line\nand a second line that is very much longer than the first one was",
 ])

@@ -648,8 +648,9 @@ def _unwrapped_paragraph(paragraph: str) -> str:
         return paragraph  # short lines inside: a list, an address, verse
     if any(_LIST_ITEM.match(line) for line in lines[1:]):
         return paragraph
-    if all(_SENTENCE_END.search(line) for line in lines[:-1]):
-        return paragraph  # one sentence or paragraph a line: nothing is broken
+    open_ends = sum(1 for line in lines[:-1] if not _SENTENCE_END.search(line))
+    if open_ends * 2 < len(lines) - 1:
+        return paragraph  # most lines end a sentence: one a line (a heading among them)
     out = lines[0].rstrip()
     for line in lines[1:]:
         line = line.strip()
@@ -674,7 +675,7 @@ _WORD_ENDINGS = frozenset({
 
 def unwrapped(text: str) -> str:
     """``text`` with its hard-wrapped paragraphs joined back into one line each: lines of
-    about one width, a sentence running on from one to the next (an e-mail or newsletter
+    about one width, most of them running a sentence on to the next (an e-mail or newsletter
     wrapped at 70 characters, a copy from a PDF). Otherwise a sentence split by a line break
     is two pieces to the analysis: nothing could be lifted and quotes ended at the margin.
     Lists, addresses, one-sentence lines and long one-line paragraphs stay as they are."""
