@@ -729,6 +729,11 @@ def test_csv_of_articles_as_a_spreadsheet_saves_it(tmp_path):
     assert first.text.startswith("Le conseil l'a adopté,")
     tabbed = rows.replace(",", "\t").replace("No text\t\tAP\t\t\t\n", "")
     assert len(read_articles([_write(tmp_path / "c.tsv", tabbed.encode("utf-16"))])) == 2
+    # a sheet's own names for the columns
+    own = "Headline;Body;Source;Date;Link\nVote;The council voted.;AP;2017-03-02;https://x.test/a\n"
+    (article,) = read_articles([_write(tmp_path / "d.csv", own)])
+    assert (article.title, article.text, article.outlet, article.published, article.url) == (
+        "Vote", "The council voted.", "AP", "2017-03-02", "https://x.test/a")
     # in a folder, a CSV without a text column (an outlet table) is passed over
     _write(tmp_path / "in" / "outlets.csv", "domain,name,lean,country,owner\nx.com,X,,,\n")
     _write(tmp_path / "in" / "a.csv", rows.replace("No text,,AP,,,\n", ""))

@@ -1507,10 +1507,40 @@ _CSV_DELIMITERS = (",", ";", "\t")
 _GUARDED = ("'=", "'+", "'-", "'@", "'\t", "'\r", "'\n", "'|")
 
 
+#: other names a sheet gives the contract's columns, read where the contract's own name is
+#: not in the header
+_CSV_ALIASES = {
+    "text": ("body", "content", "article", "article text", "article_text", "full text",
+             "full_text", "story"),
+    "title": ("headline",),
+    "published": ("date", "pubdate", "publish date", "publish_date", "published at",
+                  "published_at", "publication date"),
+    "outlet": ("source", "publication", "publisher", "site", "media", "newspaper"),
+    "url": ("link", "address", "permalink"),
+    "author": ("byline", "authors", "writer"),
+}
+
+
+def _csv_columns(names: Sequence[str]) -> list[str]:
+    """The contract field each column of a header fills ("" for none): its own name, else
+    the first column of an alias (``_CSV_ALIASES``) when the contract's name is absent."""
+    names = [name.strip().strip('"').strip().lower() for name in names]
+    fields = list(names)
+    for field, aliases in _CSV_ALIASES.items():
+        if field in names:
+            continue
+        for alias in aliases:
+            if alias in names:
+                fields[names.index(alias)] = field
+                break
+    return fields
+
+
 def _csv_delimiter(header: str) -> str | None:
-    """The delimiter that makes ``text`` one of the header's columns, or None."""
+    """The delimiter that makes ``text`` (or another name for it) one of the header's
+    columns, or None."""
     for delimiter in _CSV_DELIMITERS:
-        if "text" in {h.strip().strip('"').lower() for h in header.split(delimiter)}:
+        if "text" in _csv_columns(header.split(delimiter)):
             return delimiter
     return None
 
@@ -1543,11 +1573,12 @@ def _read_csv(path: Path) -> Iterator[Item]:
     text = user_text(data, path, "save the CSV as UTF-8").lstrip("\ufeff")
     delimiter = _csv_delimiter(text.split("\n", 1)[0])
     if delimiter is None:
-        raise InputError('no "text" column in the header (a CSV of articles needs one; the '
-                         "others it reads: id, title, outlet, published, updated, url)", path, 1)
+        raise InputError('no "text" column in the header (a CSV of articles needs one, or '
+                         '"body" or "content"; the others it reads: id, title, outlet, author, '
+                         "published, updated, url)", path, 1)
     csv.field_size_limit(max(csv.field_size_limit(), validate.MAX_TEXT_CHARS + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    names = [name.strip().lower() for name in next(reader)]
+    names = _csv_columns(next(reader))
     while True:
         start = reader.line_num + 1
         try:
