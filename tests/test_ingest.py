@@ -894,6 +894,19 @@ def test_iter_clusters_never_exposes_summaries_and_skips_bad_lines(tmp_path):
     assert "SECRET" not in repr(items)
 
 
+def test_iter_clusters_reads_a_json_array_of_clusters(tmp_path):
+    """Clusters a script wrote as one JSON array: each named by the line it starts on, the
+    references still never read (a lone surrogate in them would refuse the cluster)."""
+    clusters = [{"id": "c1", "summaries": ["SECRET \ud800"], "docs": [{"text": "Rain fell."}]},
+                {"docs": []}, {"docs": [{"text": "Sun shone."}]}]
+    path = _write(tmp_path / "clusters.json", json.dumps(clusters, indent=1))
+    items = list(iter_clusters(path))
+    assert [type(i) for i in items] == [Cluster, InputError, Cluster]
+    assert items[0].id == "c1" and "SECRET" not in repr(items)
+    assert items[1].line == 13 and "no document with text" in items[1].message
+    assert items[2].id == "line-16" and items[2].articles
+
+
 def test_iter_clusters_missing_file_raises_on_call(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         iter_clusters(tmp_path / "none.jsonl")

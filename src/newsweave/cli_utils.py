@@ -79,11 +79,12 @@ def progress_bar(enabled: bool, unit: str = "items") -> Any:
 
 def count_lines(path: str) -> int | None:
     """Non-blank lines, for a progress bar's total (None if unreadable, the reader reports
-    it, or gzipped: its lines are not counted unpacked)."""
+    it, gzipped or a JSON array: then lines are not records)."""
     try:
         with open(path, "rb") as fh:
-            if fh.read(2) == b"\x1f\x8b":
-                return None
+            head = fh.read(8192)
+            if head[:2] == b"\x1f\x8b" or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
+                return None  # gzipped, or a JSON array: its lines are not its records
             fh.seek(0)
             return sum(1 for line in fh if line.strip())
     except OSError:

@@ -1420,7 +1420,8 @@ MAX_JSON_FILE_BYTES = 16 * 1024 * 1024
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _array_elements(text: str, path: Path) -> Iterator[tuple[int, Any] | InputError]:
+def _array_elements(text: str, path: Path, hook: Any = None
+                    ) -> Iterator[tuple[int, Any] | InputError]:
     """``(line, value)`` for each element of the JSON array ``text`` holds, in order, each
     parsed and bounded on its own (``validate.loads``), so one bad element (a lone
     surrogate, NaN, a 40-digit number) is an error at the line it starts on and its
@@ -1442,7 +1443,7 @@ def _array_elements(text: str, path: Path) -> Iterator[tuple[int, Any] | InputEr
             yield InputError(str(exc), path, line)
             return
         try:
-            value = validate.loads(text[index:end])
+            value = validate.loads(text[index:end], object_pairs_hook=hook)
         except validate.LimitError as exc:
             yield InputError(str(exc), path, line)
         else:
@@ -1458,25 +1459,38 @@ def _array_elements(text: str, path: Path) -> Iterator[tuple[int, Any] | InputEr
             return
 
 
-def _read_json(path: Path) -> Iterator[Item]:
-    """A ``.json`` file of article-contract objects: one object, or an array of them (what
-    spreadsheets, scripts and APIs export). Each bad element is reported by the line it
-    starts on and the others are read; malformed JSON ends the file at its line."""
+def _json_file_text(path: Path) -> str:
+    """A whole JSON file's text, bounded in size and nesting before it is parsed."""
     text = _decode_utf8(_read_bytes(path, MAX_JSON_FILE_BYTES, what="a JSON file (JSONL has no "
                                     "limit)"), path)
     depth = validate.json_depth(text)
     if depth > validate.MAX_JSON_DEPTH:
         raise InputError(f"JSON nested {depth} deep (limit {validate.MAX_JSON_DEPTH})", path)
+    return text
+
+
+def _array_items(text: str, path: Path, build: Callable[[Any, Path, int], Any],
+                 hook: Any = None) -> Iterator[Any]:
+    """``build(element, path, line)`` for each element of a JSON array, or the InputError of
+    a bad element (or of the malformed JSON that ends the array) in its place."""
+    for element in _array_elements(text, path, hook):
+        if isinstance(element, InputError):
+            yield element
+            continue
+        line, record = element
+        try:
+            yield build(record, path, line)
+        except InputError as exc:
+            yield exc
+
+
+def _read_json(path: Path) -> Iterator[Item]:
+    """A ``.json`` file of article-contract objects: one object, or an array of them (what
+    spreadsheets, scripts and APIs export). Each bad element is reported by the line it
+    starts on and the others are read; malformed JSON ends the file at its line."""
+    text = _json_file_text(path)
     if text.lstrip(" \t\r\n").startswith("["):
-        for element in _array_elements(text, path):
-            if isinstance(element, InputError):
-                yield element
-                continue
-            line, record = element
-            try:
-                yield _article_from_record(record, path, line)
-            except InputError as exc:
-                yield exc
+        yield from _array_items(text, path, _article_from_record)
         return
     try:
         value = validate.loads(text)
@@ -2100,7 +2114,8 @@ def _cluster_from_record(record: Any, path: Path, line: int) -> Cluster:
 
 
 def iter_clusters(path: str | Path) -> Iterator[Cluster | InputError]:
-    """Clusters of a cluster-contract JSONL file, one line at a time. A bad line or a cluster
+    """Clusters of a cluster-contract JSONL file, one line at a time (or of a JSON array of
+    them, read whole, each named by the line it starts on). A bad line or a cluster
     without a usable document comes out as an InputError (with its line) in its place, so a
     batch can report it and go on. Reference ``summaries`` are never read.
 
@@ -2111,7 +2126,21 @@ def iter_clusters(path: str | Path) -> Iterator[Cluster | InputError]:
         raise InputError("no such file or directory", path)
     if path.is_dir():
         raise InputError("is a folder, expected a cluster JSONL file", path)
+    if _opens_array(path):  # a JSON array of clusters, as a script may write them
+        return _array_items(_json_file_text(path), path, _cluster_from_record,
+                            _without_summaries)
     return _clusters(path, _open_binary(path))
+
+
+def _opens_array(path: Path) -> bool:
+    """Whether a file's first character (after a byte-order mark and spaces) opens a JSON
+    array: JSON, not JSON Lines."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(SNIFF_BYTES)
+    except OSError:
+        return False  # reading it will report why
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
 
 
 def _clusters(path: Path, stream: IO[bytes]) -> Iterator[Cluster | InputError]:
