@@ -1728,3 +1728,18 @@ def test_a_he_the_same_words_name_elsewhere_is_that_speaker():
     assert quote.speaker == "Jeff Sessions"
     assert {v.source: v.speaker_as_written for v in quote.sources} == {
         "a": "Jeff Sessions", "b": "Jeff Sessions"}
+
+
+def test_cli_reads_a_json_array_with_jsonl(tmp_path):
+    """`quotes --jsonl` given a JSON array of articles: one record each, named by its id or
+    its place in the array."""
+    from newsweave.cli import main
+
+    src = tmp_path / "articles.json"
+    src.write_text(json.dumps([{"id": "x1", "text": "“We will win,” Pelosi said."},
+                               {"text": "No quotes here."}, {"text": "Nor here."}]))
+    out = tmp_path / "quotes.jsonl"
+    assert main(["quotes", "--jsonl", str(src), "--out", str(out), "--no-progress"]) == 0
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["x1", 2, 3]
+    assert lines[0]["quotes"][0]["speaker"] == "Pelosi"

@@ -3026,7 +3026,8 @@ def quote_confidence(members: Sequence[_Item], speaker: str | None, entity: str 
 
 # --------------------------------------------------------------------------- command line
 def _text_record(record: object, path, line: int) -> tuple[object, str]:
-    """(id, text) of one article-contract object; the id is its own ``id`` or the line."""
+    """(id, text) of one article-contract object; the id is its own ``id`` or the line (in
+    a JSON array, its place in the array)."""
     from newsweave.ingest import _check_text
 
     if not isinstance(record, dict):
@@ -3041,14 +3042,33 @@ def _text_record(record: object, path, line: int) -> tuple[object, str]:
     return (given if given not in (None, "") else line), text
 
 
+def _given_id(record: object) -> bool:
+    return isinstance(record, dict) and record.get("id") not in (None, "")
+
+
 def read_article_texts(path: str) -> Iterable[tuple[object, str] | InputError]:
     """(id, text) per article-contract line, streamed, or the InputError of a bad line in its
     place (the same line reader and limits as ``ingest``: BOM, NUL, nesting, numbers, lone
     surrogates). A missing, unreadable or binary file raises InputError at once."""
     from pathlib import Path
 
-    from newsweave.ingest import _jsonl_items, _open_binary
+    from newsweave.ingest import (
+        _array_items,
+        _json_file_text,
+        _jsonl_items,
+        _open_binary,
+        _opens_array,
+    )
 
+    if _opens_array(Path(path)):  # a JSON array of articles, read whole
+        places = itertools.count(1)
+
+        def element(record: object, where, line: int) -> tuple[object, str]:
+            place = next(places)  # an element without an id is named by its place
+            ident, text = _text_record(record, where, line)
+            return (ident if _given_id(record) else place), text
+
+        return _array_items(_json_file_text(Path(path)), Path(path), element)
     stream = _open_binary(Path(path))
 
     def items() -> Iterable[tuple[object, str] | InputError]:
