@@ -45,7 +45,8 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
         help="output format (default: text, or jsonl with --jsonl)",
     )
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
-    p.add_argument("--jsonl", metavar="FILE", help="batch mode: a cluster-contract JSONL file")
+    p.add_argument("--jsonl", metavar="FILE", help="batch mode: a cluster-contract JSONL file "
+                   "(gzipped or not) or a JSON array of clusters")
     p.add_argument("--id", dest="story_id", help="story id for the brief (default: derived)")
     p.add_argument("--db", metavar="URL", help="weave from a store (SQLite path or postgresql://)")
     p.add_argument("--story", metavar="ID", help="with --db: the story to weave")
@@ -260,8 +261,8 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
                    help="article files or folders (text, Markdown, HTML, JSONL, JSON, RSS/Atom, "
                    "WARC; - reads standard input): each record also gives the file (\"path\") "
                    "and the article's text as read (\"text\"), which the offsets index")
-    p.add_argument("--jsonl", metavar="FILE", help="article-contract JSONL file (offsets index "
-                   "each line's text as given)")
+    p.add_argument("--jsonl", metavar="FILE", help="article-contract JSONL file, gzipped or "
+                   "not, or a JSON array of articles (offsets index each text as given)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--model", choices=("rules", "learned", "learned-fast"), default="rules",
