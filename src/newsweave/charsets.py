@@ -1,5 +1,6 @@
 """Text files as Windows and spreadsheets save them: which legacy encoding a file that is
-not UTF-8 is plausibly in, shared by every reader of user files (articles, outlet tables)."""
+not UTF-8 is plausibly in, shared by every reader of user files (articles, outlet tables,
+URL lists)."""
 
 from __future__ import annotations
 

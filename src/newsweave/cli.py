@@ -258,9 +258,9 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
         "written, cue_* the cue; parts: the attribution's content pieces).",
     )
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="article files or folders (text, Markdown, HTML, JSONL, JSON, RSS/Atom, "
-                   "WARC; - reads standard input): each record also gives the file (\"path\") "
-                   "and the article's text as read (\"text\"), which the offsets index")
+                   help="article files or folders (text, Markdown, HTML, JSONL, JSON, CSV, "
+                   "RSS/Atom, WARC; - reads standard input): each record also gives the file "
+                   "(\"path\") and the article's text as read (\"text\"), which the offsets index")
     p.add_argument("--jsonl", metavar="FILE", help="article-contract JSONL file, gzipped or "
                    "not, or a JSON array of articles (offsets index each text as given)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
