@@ -996,6 +996,8 @@ class _Piped:
      "The mayor resigned."),
     (b'[{"title": "Vote", "text": "The council voted."}]', "Vote", "The council voted."),
     (PAGE.encode(), "Council passes budget", None),
+    (gzip.compress(b'{"title": "Zipped", "text": "The council voted."}\n'), "Zipped",
+     "The council voted."),
 ])
 def test_dash_reads_what_is_piped_in_by_its_kind(monkeypatch, data, title, text):
     import sys

@@ -1961,11 +1961,18 @@ def _read_path_raw(target: Path) -> Iterator[Item]:
 def _stdin_suffix(head: bytes) -> str:
     """The file kind of what is piped in, by its first bytes: a page, a feed, a WARC (by
     their marks), JSONL (an object first) or JSON (an array), else plain text."""
+    if head.startswith(GZIP_MAGIC):  # a WARC.gz, or gzipped JSONL: look inside
+        import zlib
+
+        try:
+            inner = zlib.decompressobj(31).decompress(head, 64)
+        except zlib.error:
+            inner = b""
+        return ".warc.gz" if not inner.lstrip().startswith((b"{", b"\n")) else ".jsonl.gz"
     kind = _sniff(head)
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if kind is not None:
-        return {"html": ".html", "feed": ".rss", "warc": ".warc.gz"
-                if head.startswith(GZIP_MAGIC) else ".warc"}[kind]
+        return {"html": ".html", "feed": ".rss", "warc": ".warc"}[kind]
     if start.startswith(b"{"):
         return ".jsonl"
     if start.startswith(b"["):
