@@ -622,6 +622,13 @@ def test_folder_walk_passes_over_a_projects_files(tmp_path):
                                                 "The mayor resigned."] and not errors
     (readme,) = read_articles([tmp_path / "in" / "README.md"])
     assert readme.text == "The reports we collected."
+    # a page saved "complete" by a browser: its _files folder holds ad frames, not articles
+    _write(tmp_path / "saved" / "story.html", PAGE)
+    _write(tmp_path / "saved" / "story_files" / "ad-frame.html", "<html><body><p>Buy now! "
+           "The best offers of the week are here for you and your family.</p></body></html>")
+    _write(tmp_path / "saved" / "other_files" / "kept.txt", "A note kept in a folder.")
+    assert sorted(Path(a.path).name for a in read_articles([tmp_path / "saved"])) == [
+        "kept.txt", "story.html"]
 
 
 def test_markdown_front_matter_gives_the_articles_fields(tmp_path):

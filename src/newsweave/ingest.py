@@ -1081,10 +1081,12 @@ def _walk(folder: Path) -> list[Path]:
     """Article files under ``folder``, recursively, sorted by relative path; hidden files and
     folders skipped, as are files of no known format, ``.xml`` files that are not feeds
     (sitemaps, configuration), ``.json`` files with no "text" key near their start, CSV
-    files with no "text" column and a project's README, LICENSE or CHANGELOG in Markdown."""
+    files with no "text" column, a project's README, LICENSE or CHANGELOG in Markdown, and
+    the folder of assets a browser saves beside a page."""
     found: list[Path] = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not _saved_page_assets(d, files))
         for name in files:
             candidate = Path(root) / name
             kind = None if name.startswith(".") else _kind_of(candidate)
@@ -1099,6 +1101,17 @@ def _walk(folder: Path) -> list[Path]:
             if kind is not None and (kind != "xml" or _is_feed_xml(candidate)):
                 found.append(candidate)
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+def _saved_page_assets(folder: str, files: Sequence[str]) -> bool:
+    """Whether ``folder`` holds the pictures, scripts and frames a browser saved beside a
+    page ("Save Page As, complete": ``story.html`` and ``story_files/``): its HTML frames
+    are ads and widgets, not articles."""
+    for suffix in ("_files", "-Dateien", "_fichiers", "_archivos", "_arquivos", "_file"):
+        if folder.endswith(suffix):
+            page = folder[: -len(suffix)]
+            return any(name in files for name in (f"{page}.html", f"{page}.htm"))
+    return False
 
 
 #: files a folder walk leaves out though their extension is read: what a project keeps
