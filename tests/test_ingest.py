@@ -709,6 +709,8 @@ def test_empty_text_file_and_unknown_type(tmp_path):
         read_articles([_write(tmp_path / "data.xyz", "a,b")])
     with pytest.raises(InputError, match="save its text as a .txt file"):
         read_articles([_write(tmp_path / "report.pdf", b"%PDF-1.4")])
+    with pytest.raises(InputError, match=r"save the page as HTML only \(.html\)"):
+        read_articles([_write(tmp_path / "page.mhtml", b"MIME-Version: 1.0")])
     with pytest.raises(InputError, match='no "text" column') as caught:
         read_articles([_write(tmp_path / "data.csv", "a,b")])
     assert caught.value.line == 1

@@ -1919,6 +1919,8 @@ _SAVE_AS = {
     **dict.fromkeys((".doc", ".docx", ".odt", ".rtf", ".pages"),
                     "save it as plain text (.txt) or as a web page (.html)"),
     **dict.fromkeys((".eml", ".msg", ".mbox"), "save the message's text as a .txt file"),
+    **dict.fromkeys((".mhtml", ".mht", ".webarchive"),
+                    "save the page as HTML only (.html), or its text as .txt"),
     **dict.fromkeys((".xlsx", ".xls", ".ods"),
                     "save the sheet as CSV (.csv) with a column named text"),
 }
