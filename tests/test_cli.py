@@ -182,3 +182,20 @@ def test_markdown_and_html_do_not_pass_markup_or_scripts(capsys, tmp_path):
     assert "href='javascript" not in html_out and "<script>" not in html_out
     code, text_out, _ = run(capsys, "weave", str(path), "--format", "text")
     assert "\x1b" not in text_out and "\x07" not in text_out
+
+
+def test_a_brief_written_beside_its_articles_is_no_article(capsys, tmp_path):
+    """`weave folder --out folder/brief.json` then `weave folder` again: the brief (JSON or
+    JSON Lines) is passed over in the folder, and given by name it says what it is."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Budget passes\n\nThe council approved the budget on "
+                                  "Tuesday after a long debate, the mayor said.\n")
+    assert run(capsys, "weave", str(folder), "--format", "json", "--out",
+               str(folder / "brief.json"))[0] == 0
+    assert run(capsys, "weave", str(folder), "--format", "jsonl", "--out",
+               str(folder / "briefs.jsonl"))[0] == 0
+    code, out, err = run(capsys, "weave", str(folder), "--format", "json")
+    assert code == 0 and err == "" and json.loads(out)["sources"][0]["id"]
+    code, out, err = run(capsys, "weave", str(folder / "brief.json"))
+    assert code == 2 and "a brief newsweave wrote (newsweave.brief/1), not an article" in err

@@ -61,7 +61,7 @@ def run_files(args: argparse.Namespace) -> int:
     with output_sink(args.out) as fh:
         fh.write(text if text.endswith("\n") else text + "\n")
     if bad:
-        print(f"newsweave: {len(bad)} bad inputs skipped", file=sys.stderr)
+        print(f"newsweave: {count(len(bad), 'bad input')} skipped", file=sys.stderr)
     return 2 if bad else 0
 
 

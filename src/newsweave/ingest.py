@@ -1096,6 +1096,8 @@ def _walk(folder: Path) -> list[Path]:
                 continue  # a README beside the articles is about the folder
             if kind == "json" and not _holds_text_field(candidate):
                 continue  # package.json, settings: not articles
+            if kind in ("json", "jsonl") and _is_brief_file(candidate):
+                continue  # a brief woven earlier and written beside its articles
             if kind == "csv" and not _csv_has_text_column(candidate):
                 continue  # an outlet table or other sheet beside the articles
             if kind is not None and (kind != "xml" or _is_feed_xml(candidate)):
@@ -1120,6 +1122,25 @@ _PROJECT_FILE = re.compile(r"(?i)(?:readme|licen[cs]e|changelog|contributing|aut
                            r"|code_of_conduct|security)\b")
 #: bytes of a .json file looked at for an article's "text" key during a folder walk
 JSON_SNIFF_BYTES = 65536
+
+
+#: the mark of newsweave's own output (the brief contract), JSON or JSON Lines
+_BRIEF_SCHEMA = re.compile(rb'"schema"\s*:\s*"newsweave\.brief/')
+BRIEF_IS_NO_ARTICLE = ("a brief newsweave wrote (newsweave.brief/1), not an article: give the "
+                       "articles it was woven from")
+
+
+def _is_brief_file(path: Path) -> bool:
+    """Whether a JSON or JSONL file met in a folder walk is a brief newsweave wrote (``weave
+    --format json --out brief.json`` into the folder of its articles)."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(SNIFF_BYTES)
+    except OSError:
+        return False  # reading it will report why
+    if head.startswith(GZIP_MAGIC):
+        return False
+    return _BRIEF_SCHEMA.search(head[:2048]) is not None
 
 
 def _holds_text_field(path: Path) -> bool:
@@ -1263,6 +1284,8 @@ def _article_from_record(record: Any, path: Path, line: int | None) -> Article:
     """One article-contract object; only ``text`` is required."""
     if not isinstance(record, dict):
         raise InputError("expected a JSON object (an article)", path, line)
+    if str(record.get("schema", "")).startswith("newsweave.brief/"):
+        raise InputError(BRIEF_IS_NO_ARTICLE, path, line)
     text = record.get("text")
     if text is None:
         hint = " (this looks like a cluster file: use --jsonl)" if "docs" in record else ""
@@ -1514,6 +1537,8 @@ def _read_json(path: Path) -> Iterator[Item]:
         raise InputError(str(exc), path) from None
     if not isinstance(value, dict):
         raise InputError("expected an article object or an array of them", path)
+    if str(value.get("schema", "")).startswith("newsweave.brief/"):
+        raise InputError(BRIEF_IS_NO_ARTICLE, path)
     if str(value.get("version", "")).startswith("https://jsonfeed.org/"):
         raise InputError("a JSON Feed, which is not read: give the site's RSS or Atom feed",
                          path)
