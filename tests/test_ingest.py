@@ -1074,3 +1074,39 @@ def test_jsonl_floods_stop_with_one_error(tmp_path, monkeypatch):
     errors = []
     assert len(list(iter_articles([flood], on_error=errors.append))) == 2  # 10 bad: read on
     assert len(errors) == 10 + 20 + 1 and "20 bad records in a row" in errors[-1].message
+
+
+def test_an_email_saved_as_text_gives_its_subject_and_date():
+    """A press release or newsletter saved from a mail program: the header block leaves the
+    text, the subject (without "FW:") is the title, the date it was sent dates it."""
+    mail = ("From: Press Office <press@justice.example>\nSent: Thursday, March 2, 2017 10:14 AM\n"
+            "To: Desk <desk@planet.example>\nSubject: FW: Statement on the meetings\n\n"
+            "The department said on Wednesday that the meetings took place.\n")
+    article = parse_text(mail)
+    assert (article.title, article.published) == ("Statement on the meetings", "2017-03-02")
+    assert article.text == "The department said on Wednesday that the meetings took place."
+    forwarded = parse_text("---------- Forwarded message ---------\n" + mail)
+    assert forwarded.title == "Statement on the meetings"
+    # a text that only opens like a header keeps its lines
+    plain = parse_text("From the archive: a story\n\nThe council met on Tuesday.")
+    assert plain.title == "From the archive: a story" and plain.published is None
+
+
+def test_eml_file_is_read_by_its_text_or_html_part(tmp_path):
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["Subject"] = "Press <p@x.example>", "Fwd: Budget passes"
+    message["Date"] = "Thu, 02 Mar 2017 10:14:00 +0000"
+    message.set_content("The council approved the budget on Tuesday, a spokeswoman said.\n")
+    message.add_alternative("<p>HTML version</p>", subtype="html")
+    (article,) = read_articles([_write(tmp_path / "a.eml", bytes(message))])
+    assert (article.title, article.published, article.text) == (
+        "Budget passes", "2017-03-02",
+        "The council approved the budget on Tuesday, a spokeswoman said.")
+    deep = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n'
+                   for i in range(500))
+    with pytest.raises(InputError, match="e-mail with 500 multipart sections"):
+        read_articles([_write(tmp_path / "deep.eml", "Subject: x\n" + deep)])
+    with pytest.raises(InputError, match="e-mail with no text or HTML part"):
+        read_articles([_write(tmp_path / "empty.eml", "Subject: x\n\n")])

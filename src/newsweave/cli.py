@@ -34,7 +34,7 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
         "weave",
         help="weave articles into one cited brief",
         description="Weave news articles (files and folders: text, Markdown, HTML, article "
-        "JSONL, JSON or CSV, RSS/Atom, WARC) into one "
+        "JSONL, JSON or CSV, e-mail, RSS/Atom, WARC) into one "
         "brief whose every sentence cites the sources that carry it. With --jsonl, weave each "
         "cluster of a cluster-contract JSONL file and write one brief per line.",
     )
@@ -123,7 +123,7 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
         "ingest",
         help="add articles to a store",
         description="Stream articles from files and folders (text, Markdown, HTML, article "
-        "JSONL, JSON or CSV, RSS/Atom, WARC) into a store. Already stored articles (same "
+        "JSONL, JSON or CSV, e-mail, RSS/Atom, WARC) into a store. Already stored articles (same "
         "content) are skipped, so rerunning after an interruption is safe; a bad record is "
         "reported and skipped.",
     )
@@ -259,8 +259,9 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="article files or folders (text, Markdown, HTML, JSONL, JSON, CSV, "
-                   "RSS/Atom, WARC; - reads standard input): each record also gives the file "
-                   "(\"path\") and the article's text as read (\"text\"), which the offsets index")
+                   "e-mail, RSS/Atom, WARC; - reads standard input): each record also gives "
+                   "the file (\"path\") and the article's text as read (\"text\"), which the "
+                   "offsets index")
     p.add_argument("--jsonl", metavar="FILE", help="article-contract JSONL file, gzipped or "
                    "not, or a JSON array of articles (offsets index each text as given)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")

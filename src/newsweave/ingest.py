@@ -12,6 +12,7 @@ Formats, chosen by extension (``.xml`` and extension-less files are sniffed):
   one article per line;
 * JSON (``.json``): one article-contract object or an array of them, parsed whole;
 * CSV (``.csv``, ``.tsv``): a spreadsheet of articles with a ``text`` column, one a row;
+* e-mail (``.eml``): its text part, else its HTML part, with the subject and date sent;
 * RSS/Atom (``.rss``, ``.atom``, or ``.xml`` holding a feed): one article per entry (feedparser);
 * WARC (``.warc``, ``.warc.gz``): one article per HTML ``response`` record (warcio + trafilatura).
 
@@ -130,9 +131,11 @@ HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 JSON_SUFFIXES = frozenset({".json"})
 CSV_SUFFIXES = frozenset({".csv", ".tsv"})
+EMAIL_SUFFIXES = frozenset({".eml"})
 FEED_SUFFIXES = frozenset({".rss", ".atom"})
 KNOWN_SUFFIXES = ("text (.txt), Markdown (.md), HTML (.html), JSONL (.jsonl), JSON (.json), "
-                  "CSV with a text column (.csv), RSS/Atom (.rss, .atom, .xml), WARC")
+                  "CSV with a text column (.csv), e-mail (.eml), RSS/Atom (.rss, .atom, .xml), "
+                  "WARC")
 
 
 # --------------------------------------------------------------------------- ids and dates
@@ -684,6 +687,36 @@ def unwrapped(text: str) -> str:
     return "\n\n".join(_unwrapped_paragraph(p) for p in text.split("\n\n"))
 
 
+#: an e-mail's header block as a mail program saves or a forward quotes it ("From: ...",
+#: "Sent: ...", "Subject: ..."), after an optional "---- Forwarded message ----" line
+_MAIL_FIELD = re.compile(r"(?i)(from|sent|date|to|cc|bcc|subject|reply-to)[ \t]*:[ \t]*(.*)")
+_FORWARD_LINE = re.compile(r"(?i)^-{2,}[ \t]*(?:forwarded message|original message)[ \t]*-{2,}$")
+_REPLY_PREFIX = re.compile(r"(?i)^(?:(?:re|fwd?|aw|wg|tr)[ \t]*:[ \t]*)+")
+
+
+def _pull_mail_header(text: str) -> tuple[str | None, date | None, str]:
+    """``(subject, sent, text)``: an e-mail saved as text (a press release, a newsletter)
+    opens with its header block; the subject is the title if the body has none, the date
+    it was sent dates it, and the block leaves the text. Text without one comes back as is."""
+    lines = text.split("\n")
+    start = 1 if lines and _FORWARD_LINE.match(lines[0].strip()) else 0
+    fields: dict[str, str] = {}
+    end = start
+    while end < len(lines) and lines[end].strip():
+        match = _MAIL_FIELD.fullmatch(lines[end].strip())
+        if match:
+            fields.setdefault(match.group(1).lower(), match.group(2).strip())
+        elif not (fields and lines[end][:1] in " \t"):  # a folded header line continues
+            return None, None, text
+        end += 1
+    if len(fields) < 2 or not ({"from", "subject"} & fields.keys()):
+        return None, None, text
+    subject = _REPLY_PREFIX.sub("", fields.get("subject", "")).strip() or None
+    sent = _parse_datetime(fields.get("date") or fields.get("sent") or "")
+    return (clean_title(subject) if subject else None), (sent.date() if sent else None), \
+        "\n".join(lines[end:]).strip("\n")
+
+
 def parse_text(raw: str, path: str | None = None) -> Article:
     """One plain-text article (the conventions are in the module docstring).
 
@@ -697,9 +730,11 @@ def parse_text(raw: str, path: str | None = None) -> Article:
         except ValueError:
             marker_date = None
         text = text[marker.end() :]
+    subject, mailed, text = _pull_mail_header(text)
     stamp_published, updated, bare, text = _pull_stamps(text)
     author, text = _pull_byline(text)  # first: a byline alone on the first line is no title
     title, body = _split_title(text)
+    title = title or subject
     body = unwrapped(body)
     if not body.strip():
         raise InputError("article has no text", path)
@@ -707,7 +742,8 @@ def parse_text(raw: str, path: str | None = None) -> Article:
     outlet, month_day = _parse_dateline(body) or (None, None)
     if outlet is None:
         outlet = _find_credit(body.split("\n"))
-    published = marker_date or stamp_published or bare or _dateline_date(month_day, updated)
+    published = (marker_date or stamp_published or bare or mailed
+                 or _dateline_date(month_day, updated))
     return Article(
         id=article_id(body),
         text=body,
@@ -987,6 +1023,8 @@ def _kind_of(path: Path) -> str | None:
         return "json"
     if suffix in CSV_SUFFIXES:
         return "csv"
+    if suffix in EMAIL_SUFFIXES:
+        return "email"
     if suffix in FEED_SUFFIXES:
         return "feed"
     if suffix == ".xml":
@@ -1217,6 +1255,44 @@ def _read_markdown(path: Path) -> Iterator[Item]:
         published=published, updated=updated, url=fields.get("url") or article.url,
         outlet=fields.get("outlet") or article.outlet,
         author=fields.get("author") or article.author)
+
+
+#: multipart sections an e-mail may hold (a newsletter has a handful): the MIME parser
+#: recurses into each, so a hostile nest is refused before it is parsed
+MAX_MIME_MULTIPARTS = 100
+
+
+def _read_email(path: Path) -> Iterator[Item]:
+    """An e-mail saved as ``.eml`` (a press release, a newsletter): its text part, else its
+    HTML part, read as a text file or a page is (the standard library's MIME parser undoes
+    the transfer encodings and charsets); the subject is the title where the body has none,
+    the date it was sent dates it where the body does not."""
+    from email import message_from_bytes, policy
+
+    data = _read_bytes(path, MAX_ARTICLE_BYTES, what="an e-mail")
+    nested = len(re.findall(rb"(?i)content-type:\s*multipart/", data))
+    if nested > MAX_MIME_MULTIPARTS:  # the parser recurses into each: bound it first
+        raise InputError(f"e-mail with {nested:,} multipart sections (over "
+                         f"{MAX_MIME_MULTIPARTS})", path)
+    try:
+        message = message_from_bytes(data, policy=policy.default)
+        part = message.get_body(preferencelist=("plain", "html"))
+        content = part.get_content() if part is not None else None
+        subject, sent = str(message.get("subject") or ""), str(message.get("date") or "")
+    except (ValueError, LookupError, TypeError, AttributeError, IndexError,
+            RecursionError) as exc:
+        raise InputError(f"unreadable e-mail: {' '.join(str(exc).split())[:200]}", path) from None
+    if not isinstance(content, str) or not content.strip():
+        raise InputError("e-mail with no text or HTML part", path)
+    if part.get_content_type() == "text/html":
+        check_html_size(content, path)
+        article = parse_html(content, path=str(path), fallback_date=sent or None)
+    else:
+        article = parse_text(content, str(path))
+    subject = _REPLY_PREFIX.sub("", " ".join(subject.split())).strip()
+    when = _parse_datetime(sent) if sent else None
+    yield replace(article, title=article.title or clean_title(subject) or None,
+                  published=article.published or (when.date().isoformat() if when else None))
 
 
 def check_html_size(data: bytes | str, path: Path | str | None) -> None:
@@ -1894,6 +1970,7 @@ _READERS: dict[str, Callable[[Path], Iterator[Item]]] = {
     "jsonl": _read_jsonl,
     "json": _read_json,
     "csv": _read_csv,
+    "email": _read_email,
     "feed": _read_feed,
     "xml": _read_xml,
     "warc": _read_warc,
@@ -1943,7 +2020,7 @@ _SAVE_AS = {
     **dict.fromkeys((".pdf",), "save its text as a .txt file, e.g. with pdftotext"),
     **dict.fromkeys((".doc", ".docx", ".odt", ".rtf", ".pages"),
                     "save it as plain text (.txt) or as a web page (.html)"),
-    **dict.fromkeys((".eml", ".msg", ".mbox"), "save the message's text as a .txt file"),
+    **dict.fromkeys((".msg", ".mbox"), "save the message as .eml, or its text as .txt"),
     **dict.fromkeys((".mhtml", ".mht", ".webarchive"),
                     "save the page as HTML only (.html), or its text as .txt"),
     **dict.fromkeys((".xlsx", ".xls", ".ods"),

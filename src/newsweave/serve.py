@@ -590,8 +590,8 @@ class ArticleIn(BaseModel):
 
 def articles_from_upload(name: str, data: bytes) -> list[Article]:
     """An uploaded file read by the ingest readers, chosen by its extension as for files on
-    disk (text, Markdown, HTML, article JSONL, JSON or CSV, RSS/Atom, WARC). Errors name the
-    uploaded file."""
+    disk (text, Markdown, HTML, article JSONL, JSON or CSV, e-mail, RSS/Atom, WARC). Errors
+    name the uploaded file."""
     from newsweave.ingest import read_articles
 
     original = Path(name).name or "upload"
