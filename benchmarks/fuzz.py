@@ -234,6 +234,12 @@ def _file_cases(folder: Path, per: int, categories: set[str] | None = None) -> I
         ("text", "ansi-mojibake.txt", lambda: ("Ïðåçèäåíò " * 2000).encode("cp1252")),
         ("csv", "open-quote.csv", lambda: ('id,text\n1,"' + SENT * 30_000).encode()),
         ("csv", "columns100k.csv", lambda: (",".join(["text"] * 100_000) + "\n" + SENT).encode()),
+        ("email", "deep.eml", lambda: ("Subject: x\n" + "".join(
+            f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n'
+            for i in range(3000)) + "Content-Type: text/plain\n\n" + SENT).encode()),
+        ("email", "bad-charset.eml", lambda: (
+            b"Subject: x\nContent-Type: text/plain; charset=x-nope\nContent-Transfer-Encoding: "
+            b"base64\n\n!!@@notbase64\n")),
     ]
     for category, name, make in makers:
         if categories is None or category in categories:
