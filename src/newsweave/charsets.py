@@ -16,6 +16,7 @@ _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
 #: Above this share of non-ASCII letters, a Windows-1252 reading is mojibake of another
 #: script (Cyrillic, Greek); accented Western text is a few per cent.
 MAX_LEGACY_NON_ASCII = 0.3
+_NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
 
 
 def legacy_text(data: bytes) -> str | None:
@@ -29,29 +30,33 @@ def legacy_text(data: bytes) -> str | None:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         return None
-    letters = [c for c in text if c.isalpha()]
-    foreign = sum(1 for c in letters if not c.isascii())
-    if letters and foreign > MAX_LEGACY_NON_ASCII * len(letters):
+    letters = sum(1 for c in text if c.isalpha())  # counted, not listed: files are 20 MB
+    foreign = len(_NON_ASCII_LETTER.findall(text))
+    if letters and foreign > MAX_LEGACY_NON_ASCII * letters:
         return None
     return text
 
 
-def user_text(data: bytes, path: str | Path, advice: str = "save it as UTF-8") -> str:
-    """A small text file a user made (a table, a list of URLs) as text: UTF-8, UTF-16 with
-    its byte-order mark (Notepad's and Excel's "Unicode"), or Windows-1252 with a warning;
-    else InputError at the line of the first byte UTF-8 refuses, with ``advice``."""
+def user_text(data: bytes, path: str | Path, advice: str | None = None) -> str:
+    """A text file a user made (an article, a table, a list of URLs) as text: UTF-8, UTF-16
+    with its byte-order mark (Notepad's and Excel's "Unicode"), or Windows-1252 with a
+    warning; else InputError at the line of the first byte UTF-8 refuses (and ``advice``)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-16 text (invalid bytes at offset {exc.start})",
                              path) from None
+        if re.search(r"[ \n]", text):  # text has spaces or lines; bytes that only decode not
+            return text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         text = legacy_text(data)
         if text is None:
             line = data.count(b"\n", 0, exc.start) + 1
-            raise InputError(f"not UTF-8 text ({advice})", path, line) from None
+            tip = f"; {advice}" if advice else ""
+            raise InputError(f"not UTF-8 text (invalid byte at offset {exc.start}{tip})", path,
+                             line) from None
     warn("not UTF-8: read as Windows-1252", path)
     return text

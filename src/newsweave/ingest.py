@@ -69,12 +69,13 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 from newsweave import validate
 from newsweave.boilerplate import without_feed_footer
-from newsweave.charsets import legacy_text
+from newsweave.charsets import user_text
 from newsweave.errors import InputError, warn
 from newsweave.models import Article, Cluster
 
@@ -476,7 +477,7 @@ def _parse_stamps(line: str) -> tuple[date | None, date | None, date | None, str
     if published is None and updated is None and bare is None:
         return None
     byline = " | ".join(rest)
-    if rest and not _is_byline(byline):
+    if rest and not _byline(byline):
         return None
     return published, updated, bare, byline
 
@@ -586,9 +587,10 @@ _WHEN = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Jan|Febr)uary
                    r"May|June|July|August|(?:Septem|Octo|Novem|Decem)ber|Today|Tonight", re.I)
 
 
-def _is_byline(line: str) -> bool:
+def _byline(line: str) -> re.Match[str] | None:
+    """The byline a whole line is ("By Jane Roe"), not a time ("By Tuesday Morning")."""
     match = _BYLINE.fullmatch(line.strip())
-    return bool(match) and not _WHEN.match(match.group("names"))
+    return match if match and not _WHEN.match(match.group("names")) else None
 
 
 def _pull_byline(text: str) -> tuple[str | None, str]:
@@ -601,8 +603,8 @@ def _pull_byline(text: str) -> tuple[str | None, str]:
     for n, line in enumerate(lines):
         if not line.strip():
             continue
-        match = _BYLINE.fullmatch(line.strip())
-        if match and _is_byline(line):
+        match = _byline(line)
+        if match:
             end = n + 1  # with the staff title on the line right under it
             if end < len(lines) and _STAFF_TITLE.fullmatch(lines[end].strip()):
                 end += 1
@@ -1094,25 +1096,19 @@ def _decode_utf8(data: bytes, path: Path) -> str:
         ) from None
 
 
-def _decode_text(data: bytes, path: Path) -> str:
-    """A text file's bytes as text: UTF-8, else Windows-1252 with a warning (a Western
-    Windows editor's default), else InputError at the first byte UTF-8 refuses."""
+def _head(path: Path, size: int = SNIFF_BYTES) -> bytes | None:
+    """A file's first bytes, for the folder walk's look at what a file is (None when it
+    cannot be read: its reader will report why)."""
     try:
-        return _decode_utf8(data, path)
-    except InputError:
-        text = legacy_text(data)
-        if text is None:
-            raise
-    warn("not UTF-8: read as Windows-1252", path)
-    return text
+        with path.open("rb") as stream:
+            return stream.read(size)
+    except OSError:
+        return None
 
 
 def _is_feed_xml(path: Path) -> bool:
-    try:
-        with path.open("rb") as stream:
-            return _sniff(stream.read(SNIFF_BYTES)) in ("feed", "html")
-    except OSError:
-        return True  # let the reader report it
+    head = _head(path)
+    return head is None or _sniff(head) in ("feed", "html")
 
 
 def _walk(folder: Path) -> list[Path]:
@@ -1171,29 +1167,21 @@ BRIEF_IS_NO_ARTICLE = ("a brief newsweave wrote (newsweave.brief/1), not an arti
 def _is_brief_file(path: Path) -> bool:
     """Whether a JSON or JSONL file met in a folder walk is a brief newsweave wrote (``weave
     --format json --out brief.json`` into the folder of its articles)."""
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(SNIFF_BYTES)
-    except OSError:
-        return False  # reading it will report why
-    if head.startswith(GZIP_MAGIC):
-        return False
-    return _BRIEF_SCHEMA.search(head[:2048]) is not None
+    head = _head(path, 2048)
+    return head is not None and not head.startswith(GZIP_MAGIC) and (
+        _BRIEF_SCHEMA.search(head) is not None)
 
 
 def _holds_text_field(path: Path) -> bool:
     """Whether a .json file met in a folder walk holds an article (a "text" key near its
     start); a package.json or a settings file beside the articles is passed over."""
-    try:
-        with path.open("rb") as stream:
-            return b'"text"' in stream.read(JSON_SNIFF_BYTES)
-    except OSError:
-        return True  # reading it will report why
+    head = _head(path, JSON_SNIFF_BYTES)
+    return head is None or b'"text"' in head
 
 
 # --------------------------------------------------------------------------- readers
 def _read_text(path: Path) -> Iterator[Item]:
-    yield parse_text(_decode_text(_read_bytes(path, MAX_ARTICLE_BYTES, utf16=True), path),
+    yield parse_text(user_text(_read_bytes(path, MAX_ARTICLE_BYTES, utf16=True), path),
                      str(path))
 
 
@@ -1228,12 +1216,18 @@ def markdown_text(source: str) -> str:
     """Plain text of a Markdown article, one paragraph per block (markdown-it renders it,
     the HTML fragment reader takes the text back; a wrapped line is no new paragraph), so
     the title, byline, date and dateline rules of plain text apply to it."""
+    return html_fragment_text(_markdown_parser().render(source))
+
+
+@lru_cache(maxsize=1)
+def _markdown_parser() -> Any:
+    """One markdown-it parser for every file (building one costs more than a short note)."""
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": True})  # inline HTML: its text, scripts dropped
     md.add_render_rule("softbreak", lambda *_args, **_kw: " ")
     md.add_render_rule("image", lambda *_args, **_kw: "")  # a picture has no text
-    return html_fragment_text(md.render(source))
+    return md
 
 
 #: markdown-it is pure Python (about 20 microseconds a block): a Markdown file is refused over
@@ -1242,7 +1236,7 @@ MAX_MARKDOWN_CHARS = 2 * validate.MAX_TEXT_CHARS
 
 
 def _read_markdown(path: Path) -> Iterator[Item]:
-    raw = _decode_text(_read_bytes(path, MAX_ARTICLE_BYTES, utf16=True), path)
+    raw = user_text(_read_bytes(path, MAX_ARTICLE_BYTES, utf16=True), path)
     if len(raw) > MAX_MARKDOWN_CHARS:
         raise InputError(f"Markdown file of {len(raw):,} characters is over the "
                          f"{MAX_MARKDOWN_CHARS:,} limit", path)
@@ -1675,11 +1669,9 @@ def _csv_delimiter(header: str) -> str | None:
 
 def _csv_has_text_column(path: Path) -> bool:
     """Whether a CSV file met in a folder walk is a table of articles (a "text" column)."""
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(SNIFF_BYTES)
-    except OSError:
-        return True  # reading it will report why
+    head = _head(path)
+    if head is None:
+        return True
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         header = head.decode("utf-16", "replace")
     else:
@@ -2259,12 +2251,8 @@ def iter_clusters(path: str | Path) -> Iterator[Cluster | InputError]:
 def _opens_array(path: Path) -> bool:
     """Whether a file's first character (after a byte-order mark and spaces) opens a JSON
     array: JSON, not JSON Lines."""
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(SNIFF_BYTES)
-    except OSError:
-        return False  # reading it will report why
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+    head = _head(path)
+    return head is not None and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
 
 
 def _clusters(path: Path, stream: IO[bytes]) -> Iterator[Cluster | InputError]:
