@@ -562,9 +562,9 @@ class GroupResult:
     notice: str | None = None  # why a rebuild was needed, when not asked for
 
     def summary(self) -> str:
-        articles = count(self.new_articles, "article")
-        what = (f"grouped {'' if self.new_articles == 1 else 'all '}{articles} from scratch"
-                if self.rebuilt else f"grouped {articles.replace(' ', ' new ', 1)}")
+        what = (f"grouped {'' if self.new_articles == 1 else 'all '}"
+                f"{count(self.new_articles, 'article')} from scratch" if self.rebuilt
+                else f"grouped {count(self.new_articles, 'new article')}")
         moved = f" (and moved {self.moved} earlier ones)" if self.moved else ""
         return (
             f"{what}{moved}: {count(len(self.changed), 'story')} changed ({self.created} new, "
