@@ -3,9 +3,9 @@ the report's makers out of a story's entities (stop 55).
 
 Each chosen MDS dev cluster is analysed once; ``entities.resolve_entities`` then runs with the
 rules (a dateline's place and agency, a staff credit, a "... contributed to this report."
-sentence, a page's notice about itself) and with them switched off. The table counts the
-entities either way and the entries that go; the names that go are listed for a reader to
-judge. References are never read.
+sentence, a picture's credit, a page's notice about itself) and with them switched off. The
+table counts the entities either way and the entries that go; the names that go are listed
+for a reader to judge. References are never read.
 
 Usage: ``python benchmarks/entity_audit.py [--every 4] [--offset 0] [--datasets ...]
 [--no-write]`` (every 4th cluster of each set from the first, about 3 minutes on 2 cores).
@@ -31,16 +31,19 @@ from benchmarks.rouge_eval import load_clusters
 
 @contextmanager
 def rules_off():
-    """``entities`` without the report-maker rules, as before stop 55."""
+    """``entities`` without the report-maker rules, as before stop 55 (and stop 56's
+    picture credits)."""
     import newsweave.entities as entities
 
-    saved = entities.byline_spans, entities.is_staff_line, entities.is_page_notice
-    entities.byline_spans = lambda _text: []
+    names = ("byline_spans", "photo_credit_spans", "is_staff_line", "is_page_notice")
+    saved = {name: getattr(entities, name) for name in names}
+    entities.byline_spans = entities.photo_credit_spans = lambda _text: []
     entities.is_staff_line = entities.is_page_notice = lambda _text: False
     try:
         yield
     finally:
-        entities.byline_spans, entities.is_staff_line, entities.is_page_notice = saved
+        for name, rule in saved.items():
+            setattr(entities, name, rule)
 
 
 def compare(articles) -> tuple[dict, dict]:
@@ -92,8 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `{cmd}` ({time.perf_counter() - started:.0f} s). Every {args.every}th "
         f"cluster of each MDS dev set from cluster {args.offset}, analysed, then "
         "`entities.resolve_entities` with and without the rules that keep a dateline's place "
-        "and agency, a staff credit, a \"... contributed to this report.\" sentence and a "
-        "page's notice about itself out of \"Who and what\". References are never read.\n\n"
+        "and agency, a staff credit, a \"... contributed to this report.\" sentence, a "
+        "picture's credit and a page's notice about itself out of \"Who and what\". "
+        "References are never read.\n\n"
         "| dataset | clusters | clusters changed | entities without the rules | with them |\n"
         "|---|---|---|---|---|\n" + "\n".join(rows) + "\n\nEntries that go:\n\n"
         + "\n".join(notes) + "\n"
