@@ -195,6 +195,43 @@ def test_update_is_refused_while_another_runs(
             pass
 
 
+
+def test_a_corrected_article_in_the_next_export_is_a_new_version_of_its_brief(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ingest`` of tomorrow's export, which carries a corrected report under the same URL,
+    then ``update``: the story keeps one article per report and its brief's next version
+    reads the correction."""
+    (base,) = synthetic(1)
+    reports = [{"text": base.text.replace("approved", wording), "title": base.title,
+                "outlet": f"Paper {i}", "published": base.published,
+                "url": f"https://paper{i}.example/2021/05/bridge"}
+               for i, wording in enumerate(("approved", "has approved"))]
+    corrected = dict(reports[1], text=reports[1]["text"].replace("2 million", "2.5 million"))
+
+    def export(name: str, records: list[dict[str, str]]) -> str:
+        path = tmp_path / name
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+        return str(path)
+
+    day1, day2 = export("day1.jsonl", reports), export("day2.jsonl", [reports[0], corrected])
+    db = str(tmp_path / "c.db")
+    assert _run(capsys, "ingest", day1, "--db", db, "--no-progress")[0] == 0
+    assert _run(capsys, "update", "--db", db, "--no-progress")[0] == 0
+    rc, out, _ = _run(capsys, "ingest", day2, "--db", db, "--no-progress")
+    assert rc == 0
+    assert "0 added, 1 new version of stored articles, 1 already stored" in out
+    assert _run(capsys, "update", "--db", db, "--no-progress")[0] == 0
+    with open_store(db) as store:
+        assert store.count_articles() == 2
+        (story,) = store.list_stories()
+        versions = app.brief_versions(store, story.id)
+        assert [v["version"] for v in versions] == [1, 2]
+        latest = store.get_brief_version(story.id).brief
+        assert "2.5 million dollars" in latest
+        assert "2.5 million dollars" not in store.get_brief_version(story.id, 1).brief
+
+
 GROUP_EACH_ALONE = """
 import sys
 import newsweave.group as g

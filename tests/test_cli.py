@@ -199,3 +199,47 @@ def test_a_brief_written_beside_its_articles_is_no_article(capsys, tmp_path):
     assert code == 0 and err == "" and json.loads(out)["sources"][0]["id"]
     code, out, err = run(capsys, "weave", str(folder / "brief.json"))
     assert code == 2 and "a brief newsweave wrote (newsweave.brief/1), not an article" in err
+
+
+PAGE_HTML = """<html><head><title>Council approves bridge</title>
+<link rel="canonical" href="https://gazette.example/2021/05/03/council-bridge">
+<meta property="article:published_time" content="2021-05-03T09:00:00-04:00">{extra}
+</head><body><article><h1>Council approves bridge</h1>
+<p>Harborton council approved a new bridge on Monday, officials said. Mayor Anna Harbor said
+the bridge would open in March 2022.</p>
+<p>The project will cost {cost} dollars, according to the council.</p></article></body></html>
+"""
+
+
+def test_two_saved_versions_of_one_page_weave_as_its_latest(capsys, tmp_path, schema):
+    """The same page saved before and after a correction: one source, the corrected text,
+    and a warning naming the file left out (the later file is the earlier version here: the
+    page's own modified stamp decides, not the file order)."""
+    (tmp_path / "a.html").write_text(PAGE_HTML.format(
+        extra='<meta property="article:modified_time" content="2021-05-04T10:00:00-04:00">',
+        cost="2.5 million"))
+    (tmp_path / "b.html").write_text(PAGE_HTML.format(extra="", cost="2 million"))
+    code, out, err = run(capsys, "weave", str(tmp_path), "--format", "json")
+    assert code == 0
+    assert (f"newsweave: warning: {tmp_path / 'b.html'}: an earlier version of "
+            f"{tmp_path / 'a.html'}, left out (same URL)") in err.splitlines()
+    brief = json.loads(out)
+    jsonschema.validate(brief, schema)
+    assert len(brief["sources"]) == 1
+    assert "2.5 million" in " ".join(s["text"] for s in brief["summary"])
+
+
+def test_many_captures_of_one_page_are_one_source_and_one_warning(capsys, tmp_path):
+    url = "https://paper.test/live/storm"
+    records = [{"title": "Live: the storm", "url": url,
+                "text": f"Update {i}: the storm moved north, officials said."} for i in range(4)]
+    path = tmp_path / "captures.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    code, out, err = run(capsys, "weave", str(path), "--format", "json")
+    assert code == 0
+    warnings = [line for line in err.splitlines() if "earlier version" in line]
+    assert warnings == [f"newsweave: warning: {path}: 3 earlier versions of {url} left out "
+                        "(same URL; the latest is woven)"]
+    brief = json.loads(out)
+    assert len(brief["sources"]) == 1
+    assert "Update 3" in " ".join(s["text"] for s in brief["summary"])

@@ -808,3 +808,26 @@ def test_a_weave_keeps_the_other_stories_cached(tmp_path: Path, monkeypatch) -> 
         assert c.get("/api/stories/s1/brief").headers["x-brief-version"] == "1"
         assert looked_up == ["s1"]  # s1's was read afresh after its weave
     s.close()
+
+
+def test_post_article_with_a_stored_url_is_its_new_version(client: TestClient,
+                                                            store: Store) -> None:
+    """A corrected report posted again under its URL: the stored article takes the new
+    text (same id, one article in its story) and the story is re-woven with it."""
+    url = "https://example.com/2017/03/03/recusal"
+    first = {"text": "Sessions will recuse himself, he said on Thursday.", "url": url,
+             "outlet": "Reuters", "published": "2017-03-03"}
+    r = client.post("/api/articles", json=first, headers=auth())
+    aid = r.json()["id"]
+    idle(client)
+    assert client.get(f"/api/articles/{aid}").json()["stories"] == [STORY]
+    fixed = dict(first, text="Sessions will recuse himself from any inquiry, he said on "
+                 "Thursday.", url=url + "?utm_source=rss")
+    r = client.post("/api/articles", json=fixed, headers=auth())
+    assert r.status_code == 202 and r.json()["id"] == aid and r.json()["added"] is False
+    assert "new version" in r.json()["detail"]
+    idle(client)
+    assert store.get_article(aid).text == fixed["text"]
+    assert client.get(f"/api/stories/{STORY}").json()["articles"] == 4
+    brief = ready(client, f"/api/stories/{STORY}/brief")
+    assert brief.status_code == 200 and "from any inquiry" in brief.text

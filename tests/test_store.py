@@ -436,3 +436,144 @@ def test_add_brief_version_if_changed_stores_no_identical_second_version(store: 
     assert changed.version == 2 and store.get_brief_version("s").brief == '{"v": 2}'
     forced = store.add_brief_version("s", ["a", "b"], "fp2", '{"v": 2}')  # --force: stored
     assert forced.version == 3
+
+
+# --------------------------------------------------------------------------- article URLs
+PAGE = "https://example.org/2017/03/02/sessions-russia"
+V1 = "Sessions met the Russian ambassador twice in 2016, officials said."
+V2 = "Sessions met the Russian ambassador twice in 2016, the Justice Department confirmed."
+
+
+def page(text: str, url: str = PAGE, id: str | None = None, **kw: str) -> Article:
+    """An ingested record: its id is its content id unless the record gives one."""
+    return Article(id=id or article_id(text), text=text, url=url, **kw)
+
+
+def test_new_text_under_a_stored_article_url_revises_it(store: Store) -> None:
+    """Tomorrow's export with a corrected article: one article, holding the new text, the
+    old text kept as its earlier version, its story touched so its brief is rebuilt."""
+    store.add_articles([page(V1, published="2017-03-02", title="Sessions met envoy")])
+    first_id = article_id(V1)
+    store.save_stories({first_id: "russia"}, {"russia": "Sessions"})
+    before = store.get_story("russia").updated_at
+    tracked = page(V2, url=PAGE + "?utm_source=newsletter#comments", updated="2017-03-03")
+    result = store.add_articles([tracked])
+    assert (result.added, result.revised, result.skipped) == (0, 1, 0)
+    assert result.revised_ids == (first_id,)
+    assert store.count_articles() == 1
+    stored = store.get_article(first_id)
+    assert stored.text == V2 and stored.published == "2017-03-02"
+    assert stored.updated == "2017-03-03" and stored.title == "Sessions met envoy"
+    assert [r["text"] for r in store.article_revisions(first_id)] == [V1]
+    assert store.story_articles("russia")[0].text == V2
+    assert store.get_story("russia").updated_at > before
+    # a rerun of both exports changes nothing: V1 is a known earlier version, V2 is stored
+    again = store.add_articles([page(V1), tracked])
+    assert (again.added, again.revised, again.skipped) == (0, 0, 2)
+    assert len(store.article_revisions(first_id)) == 1
+
+
+def test_a_version_dated_before_the_stored_one_is_skipped(store: Store) -> None:
+    store.add_articles([page(V2, updated="2017-03-03T10:00:00-05:00")])
+    result = store.add_articles([page(V1, updated="2017-03-02T09:00:00-05:00")])
+    assert (result.added, result.revised, result.older, result.skipped) == (0, 0, 1, 1)
+    assert store.get_article(article_id(V2)).text == V2
+
+
+def test_versions_in_one_batch_end_as_one_article_holding_the_last(store: Store) -> None:
+    result = store.add_articles([page(V1), page(V2), page("An unrelated report.", url=None)])
+    assert (result.added, result.revised) == (2, 1)
+    assert store.get_article(article_id(V1)).text == V2
+
+
+def test_records_giving_their_own_ids_under_one_url_stay_apart(store: Store) -> None:
+    """ECB+ files three reports under one page of a broadcaster: their own ids say they are
+    three articles, so none replaces another (and a record repeating the stored id, with
+    new text, is that article's new version)."""
+    live = "http://www.itv.com/news/westcountry/story/2013-07-21/wellington-supermarket-fire/"
+    texts = ["Fire crews fought a blaze.", "The store stays shut.", "Police ruled out arson."]
+    result = store.add_articles([page(t, url=live, id=f"14_{i}") for i, t in enumerate(texts)])
+    assert (result.added, result.revised) == (3, 0)
+    result = store.add_articles([page("Fire crews fought a large blaze.", url=live, id="14_0")])
+    assert (result.added, result.revised) == (0, 1)
+    assert store.get_article("14_0").text == "Fire crews fought a large blaze."
+    assert store.count_articles() == 3
+
+
+def test_front_pages_and_odd_urls_name_no_article(store: Store) -> None:
+    records = [page("One report.", url="https://example.org/"),
+               page("Another report.", url="https://example.org/"),
+               page("A third.", url="n/a"), page("A fourth.", url="n/a")]
+    assert store.add_articles(records).added == 4
+
+
+def test_an_article_ingested_before_urls_were_keys_is_found_by_its_url(
+        store: Store, db_url: str) -> None:  # noqa: F811
+    from sqlalchemy import text
+
+    store.add_articles([page(V1)])
+    with store.engine.begin() as conn:  # as a store written before version 8 holds it
+        conn.execute(text("UPDATE articles SET canonical_url = NULL"))
+    result = store.add_articles([page(V2)])
+    assert (result.added, result.revised) == (0, 1)
+    (row,) = store.iter_listing()
+    assert (row["text"], row["canonical_url"]) == (V2, PAGE)
+
+
+def test_other_reports_filed_under_one_url_are_not_versions(store: Store) -> None:
+    """An export that gives every record its feed's address: reports sharing neither their
+    headline nor most of their text stay apart; a rewrite that keeps its headline is a
+    version."""
+    feed = "https://example.org/rss/politics.xml"
+    one = page("Sessions met the Russian ambassador twice in 2016.", url=feed, title="Envoy")
+    two = page("Flooding closed three bridges in the valley on Monday.", url=feed, title="Flood")
+    result = store.add_articles([one, two])
+    assert (result.added, result.revised) == (2, 0)
+    rewrite = page("Rain kept three bridges shut for a second day.", url=feed, title="Flood")
+    result = store.add_articles([rewrite])
+    assert (result.added, result.revised) == (1, 0)  # the feed's URL names the first, Envoy
+    story = page("The attorney general met the envoy twice in 2016, he confirmed.",
+                 url=PAGE, title="Sessions met envoy")
+    store.add_articles([story])
+    retold = page("Sessions confirmed on Thursday that he had met the Russian envoy twice.",
+                  url=PAGE, title="Sessions met envoy")
+    assert store.add_articles([retold]).revised == 1
+
+
+def test_the_follower_revises_an_article_ingested_before_urls_were_keys(store: Store) -> None:
+    from sqlalchemy import text
+
+    store.add_articles([page(V1)])
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET canonical_url = NULL"))
+    assert store.save_followed(page(V2), PAGE, [PAGE], "fp") == ("revised", article_id(V1))
+    assert store.count_articles() == 1
+
+
+def test_a_version_kept_before_revision_hashes_is_still_known(store: Store) -> None:
+    from sqlalchemy import text
+
+    store.add_articles([page(V1)])
+    assert store.add_articles([page(V2)]).revised == 1
+    (kept,) = store.article_revisions(article_id(V1))
+    assert kept["content_hash"] == content_hash(V1)
+    with store.engine.begin() as conn:  # as the follower kept it before version 8
+        conn.execute(text("UPDATE article_revisions SET content_hash = NULL"))
+    assert store.add_articles([page(V1)]).revised == 0
+    assert store.get_article(article_id(V1)).text == V2
+
+
+def test_many_versions_in_one_batch_each_become_a_revision(store: Store) -> None:
+    """A live page captured again and again (one WARC, one export): every capture after the
+    first is the next version of the stored article, in one batch or over several."""
+    texts = [f"Update {i}: the storm moved north, officials said." for i in range(7)]
+    store.add_articles([page(texts[0], title="Live: the storm")])
+    result = store.add_articles([page(t, title="Live: the storm") for t in texts[1:]])
+    assert (result.added, result.revised) == (0, 6)
+    other = [t.replace("storm", "flood") for t in texts[:3]]
+    result = store.add_articles([page(t, title="Live: the flood", url=PAGE + "?x=1")
+                                 for t in other])  # another page: one article, 2 versions
+    assert (result.added, result.revised) == (1, 2)
+    kept = store.article_revisions(article_id(texts[0]))
+    assert [r["revision"] for r in kept] == [1, 2, 3, 4, 5, 6]
+    assert store.get_article(article_id(texts[0])).text == texts[6]

@@ -316,6 +316,7 @@ def make_engine(engine: str, url: str, workers: int, address: str | None = None)
 class BackfillResult:
     read: int = 0
     added: int = 0
+    revised: int = 0  # new text under a stored article's URL: that article's new version
     already_stored: int = 0
     bad: int = 0
     analysed: int = 0
@@ -335,8 +336,10 @@ class BackfillResult:
         if self.done_at:
             stages += " (" + ", ".join(f"{k} done at {v:.1f}s" for k, v in
                                       sorted(self.done_at.items(), key=lambda kv: kv[1])) + ")"
+        revised = f"{count(self.revised, 'new version')}, " if self.revised else ""
         return (
-            f"read {count(self.read, 'article')} ({self.added} added, {self.already_stored} "
+            f"read {count(self.read, 'article')} ({self.added} added, {revised}"
+            f"{self.already_stored} "
             f"already stored, {count(self.bad, 'bad record')} skipped); analysed "
             f"{self.analysed}; grouped {self.grouped} into {count(self.stories, 'story')}; wove "
             f"{count(self.rewoven, 'brief')}"
@@ -359,6 +362,7 @@ def ingest(store: Store, paths: Sequence[str | Path], result: BackfillResult,
         added = store.add_articles(batch)
         result.read += len(batch)
         result.added += added.added
+        result.revised += added.revised
         result.already_stored += added.skipped
         batch.clear()
 

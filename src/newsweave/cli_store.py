@@ -69,15 +69,22 @@ class IngestCounts:
     already_stored: int
     bad: int
     id_conflicts: int = 0  # of already_stored: a given id that the store holds for other text
+    revised: int = 0  # new text under the URL of a stored article: its new version
+    older: int = 0  # of already_stored: a version dated before the one stored
 
     def summary(self) -> str:
-        conflicts = (
-            f" ({self.id_conflicts} of them: id already used by a different text)"
-            if self.id_conflicts else ""
-        )
+        notes = []
+        if self.id_conflicts:
+            notes.append(f"{self.id_conflicts} of them: id already used by a different text")
+        if self.older:
+            notes.append(f"{self.older} of them: dated before the stored version of its URL")
+        detail = f" ({'; '.join(notes)})" if notes else ""
+        revised = (f", {count(self.revised, 'new version')} of stored articles"
+                   if self.revised else "")
         return (
-            f"read {count(self.read, 'article')}: {self.added} added, {self.already_stored} "
-            f"already stored{conflicts}, {count(self.bad, 'bad record')} skipped"
+            f"read {count(self.read, 'article')}: {self.added} added{revised}, "
+            f"{self.already_stored} already stored{detail}, "
+            f"{count(self.bad, 'bad record')} skipped"
         )
 
 
@@ -113,7 +120,7 @@ def ingest_paths(
         read += len(batch)
     return IngestCounts(
         read=read, added=total.added, already_stored=total.skipped, bad=bad,
-        id_conflicts=total.id_conflicts,
+        id_conflicts=total.id_conflicts, revised=total.revised, older=total.older,
     )
 
 

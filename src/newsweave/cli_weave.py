@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
+from newsweave.models import Article
 from newsweave.validate import MAX_BRIEF_ARTICLES
 from newsweave.wording import count
 
@@ -34,13 +36,16 @@ def run(args: argparse.Namespace) -> int:
 def run_files(args: argparse.Namespace) -> int:
     """One brief from the good articles; each bad file or record is one line on stderr, and
     the exit code is 2 if there was any (the brief is still written)."""
-    from newsweave.ingest import iter_articles, unique_ids
+    from newsweave.ingest import article_id, iter_articles, unique_ids
     from newsweave.render import render
+    from newsweave.versions import latest_versions
     from newsweave.weave import weave_articles
 
     fmt = args.format or "text"
     bad: list[InputError] = []
-    articles = list(unique_ids(iter_articles(args.paths, on_error=bad.append)))
+    latest, dropped = latest_versions(iter_articles(args.paths, on_error=bad.append), article_id)
+    _warn_left_out(dropped)
+    articles = list(unique_ids(latest))
     if len(bad) == 1 and not articles:
         raise bad[0]  # the one thing wrong, as the one line
     for err in bad:
@@ -63,6 +68,26 @@ def run_files(args: argparse.Namespace) -> int:
     if bad:
         print(f"newsweave: {count(len(bad), 'bad input')} skipped", file=sys.stderr)
     return 2 if bad else 0
+
+
+def _warn_left_out(dropped: Sequence[tuple[Article, Article]]) -> None:
+    """One warning per page given in several versions (its latest is the brief's source):
+    naming the file left out where there is one, else counting them."""
+    from newsweave.errors import warn
+
+    by_kept: dict[int, list[Article]] = {}
+    kept_of: dict[int, Article] = {}
+    for old, kept in dropped:
+        by_kept.setdefault(id(kept), []).append(old)
+        kept_of[id(kept)] = kept
+    for key, olds in by_kept.items():
+        kept = kept_of[key]
+        if len(olds) == 1 and olds[0].path != kept.path:
+            warn(f"an earlier version of {kept.path or kept.url}, left out (same URL)",
+                 olds[0].path or olds[0].url)
+        else:
+            warn(f"{count(len(olds), 'earlier version')} of {kept.url} left out (same URL; "
+                 "the latest is woven)", kept.path)
 
 
 def run_batch(args: argparse.Namespace) -> int:

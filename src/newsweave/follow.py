@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from newsweave.cli_follow import DEFAULT_INTERVAL_S
 from newsweave.errors import InputError, check_file
@@ -48,6 +48,7 @@ from newsweave.fetch import (
 from newsweave.language import reliable_language
 from newsweave.models import Article
 from newsweave.store import FeedState, Store
+from newsweave.urls import canonical_url
 from newsweave.wording import count
 
 #: Threads draining origin queues: origins beyond this wait for a free thread, never for
@@ -138,20 +139,6 @@ def _opml_urls(data: bytes, path: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- URLs
-def canonical_url(url: str) -> str:
-    """An article's identity: courlan's normalisation (lower-case host, default port and
-    tracking parameters such as ``utm_*``, ``fbclid`` removed, query sorted) without the
-    fragment."""
-    from courlan import normalize_url
-
-    try:
-        normal = normalize_url(url)
-    except (ValueError, TypeError):
-        normal = url
-    parts = urlsplit(normal)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
-
-
 def discover_feeds(page: str, base: str) -> list[str]:
     """Feed URLs a page announces with ``<link rel="alternate" type="application/rss+xml">``
     (or Atom), resolved against ``base``; http(s) only."""

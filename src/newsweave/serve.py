@@ -1284,10 +1284,14 @@ def create_app(
             result = app_layer.add_articles(store, articles)
             ids = list(dict.fromkeys(a.id for a in articles))
             stored = [i for i in ids if store.get_article(i) is not None]
+            revised = [i for i in result.revised_ids if i not in stored]
+            touched = sorted({s for i in result.revised_ids for s in store.article_stories(i)})
         if result.added:
             background.request_group(stored)
-        return {"added": result.added, "skipped": result.skipped, "ids": stored,
-                "id_conflicts": getattr(result, "id_conflicts", 0)}
+        for story_id in touched:  # a new version of a member: the brief is re-woven
+            background.request_weave(story_id)
+        return {"added": result.added, "skipped": result.skipped, "ids": stored + revised,
+                "id_conflicts": result.id_conflicts, "revised": revised}
 
     # ---------------------------------------------------------------- API
     def list_json(query: ListQuery, key: tuple[Any, ...], catalog: Any = None) -> bytes:
@@ -1439,7 +1443,9 @@ def create_app(
               "`GET /api/articles/{id}` for its stories).",
               responses={
                   200: {"description": "already stored (the same text): nothing to do"},
-                  202: {"description": "stored; grouping and weaving are queued"},
+                  202: {"description": "stored (or, with the URL of a stored article and "
+                        "other text, stored as that article's new version, under its id); "
+                        "grouping and weaving are queued"},
                   **_errors(400, 401, 403, 409, 413, 422),
               })
     async def api_add_article(request: Request, body: ArticleIn) -> JSONResponse:
@@ -1448,6 +1454,10 @@ def create_app(
         result = await run_in_threadpool(add_and_queue, [article])
         if result["added"]:
             status, detail = 202, "stored; grouping and weaving queued"
+        elif result["revised"]:
+            article = replace(article, id=result["revised"][0])
+            status, detail = 202, ("stored as the new version of the article with the same URL;"
+                                   " its stories are re-woven in the background")
         elif result["id_conflicts"]:
             raise HTTPException(409, f"id {article.id} is already used by another article")
         elif article.id in result["ids"]:
@@ -1592,6 +1602,8 @@ def create_app(
         added = [{"id": aid, "title": titles.get(aid) or aid, "stories": []}
                  for aid in result["ids"]]
         message = (f"Added {result['added']} article(s)"
+                   + (f", {len(result['revised'])} new version(s) of stored articles"
+                      if result["revised"] else "")
                    + (f", {result['skipped']} already stored" if result["skipped"] else "")
                    + ("; they join their stories in the background" if result["added"] else ""))
         return render("add.html", 202 if result["added"] else 200, message=message, error=None,

@@ -55,6 +55,8 @@ from newsweave.errors import InputError
 from newsweave.ingest import article_id
 from newsweave.migrations import LATEST, MIGRATIONS, SCHEMA_VERSION_DDL
 from newsweave.models import Article
+from newsweave.urls import article_key
+from newsweave.versions import dated_before, same_report
 
 #: Where the store lives when no --db is given.
 DEFAULT_DB = "newsweave.db"
@@ -122,6 +124,7 @@ article_revisions_t = Table(
     Column("published", Text),
     Column("updated", Text),
     Column("fetched_at", Text, nullable=False),
+    Column("content_hash", Text),
 )
 feeds_t = Table(
     "feeds",
@@ -273,12 +276,18 @@ class AddResult:
     added: int
     skipped: int  # already stored (same content hash, or an id already used by other text)
     id_conflicts: int = 0  # of ``skipped``: a given id already taken by a different text
+    revised: int = 0  # same article URL, new text: the stored article now holds it
+    older: int = 0  # of ``skipped``: same article URL, text dated before the stored one
+    revised_ids: tuple[str, ...] = ()
 
     def __add__(self, other: AddResult) -> AddResult:
         return AddResult(
             self.added + other.added,
             self.skipped + other.skipped,
             self.id_conflicts + other.id_conflicts,
+            self.revised + other.revised,
+            self.older + other.older,
+            self.revised_ids + other.revised_ids,
         )
 
 
@@ -350,6 +359,92 @@ def _article(row: Any) -> Article:
 
 def _published_order() -> tuple[ColumnElement[Any], ...]:
     return (articles_t.c.published.asc().nulls_last(), articles_t.c.seq)
+
+
+# --------------------------------------------------------------------------- article URLs
+def _rows_by_url(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Canonical URL -> the stored article it names, for the URL-keyed ``rows``. Articles
+    stored before ingest keyed URLs have no canonical URL: the latest one with the same URL
+    stands in (found through the ``url`` index)."""
+    a = articles_t
+    keyed = [r for r in rows if r.get("canonical_url")]
+    found: dict[str, Any] = {}
+    for chunk in _chunks({r["canonical_url"] for r in keyed}, IN_CHUNK):
+        for row in conn.execute(select(a).where(a.c.canonical_url.in_(chunk))):
+            found[row.canonical_url] = row
+    by_raw = {r["url"]: r["canonical_url"] for r in keyed if r["canonical_url"] not in found}
+    for chunk in _chunks(by_raw, IN_CHUNK):
+        stmt = select(a).where(a.c.canonical_url.is_(None), a.c.url.in_(chunk)).order_by(a.c.seq)
+        for row in conn.execute(stmt):
+            found[by_raw[row.url]] = row  # in arrival order: the latest wins
+    return found
+
+
+def _place_by_url(
+    conn: Connection, row: dict[str, Any], old: Any, now: str
+) -> tuple[str, str] | None:
+    """What a new text under a stored article's URL does: ``("revised", id)`` (it is that
+    article's new version), ``("skipped", id)`` (one of its earlier versions: a rerun of an
+    older export), ``("older", id)`` (dated before the stored text, which stays), or None
+    (to be stored as an article of its own: no stored article has its URL, or the record
+    gives an id of its own that is not the stored article's, as a dataset that files several
+    reports under one page does; it then has no canonical URL)."""
+    if old is None:
+        return None
+    given_id = row["id"] != row["content_hash"]
+    if (given_id and row["id"] != old.id) or not same_report(
+            old.title, old.text, row.get("title"), row["text"]):
+        row["canonical_url"] = None
+        return None
+    if _is_earlier_version(conn, old.id, row["content_hash"]):
+        return "skipped", old.id
+    if dated_before(row.get("updated") or row.get("published"), old.updated or old.published):
+        return "older", old.id
+    _revise(conn, old, row, row["content_hash"], now, text_from=None,
+            canonical_url=row["canonical_url"])
+    return "revised", old.id
+
+
+def _is_earlier_version(conn: Connection, article_id: str, digest: str) -> bool:
+    r = article_revisions_t
+    mine = r.c.article_id == article_id
+    if conn.execute(select(r.c.revision).where(mine, r.c.content_hash == digest)).first():
+        return True
+    legacy = conn.scalars(select(r.c.text).where(mine, r.c.content_hash.is_(None)))
+    return any(content_hash(t) == digest for t in legacy)  # kept before migration 8
+
+
+def _revise(
+    conn: Connection, old: Any, row: Mapping[str, Any], digest: str, now: str,
+    text_from: str | None, canonical_url: str | None = None,
+) -> None:
+    """Make ``row``'s text the stored article ``old``'s latest version: the old one goes to
+    ``article_revisions``, the id and first publication date stay, the stored analysis (of
+    the old text) goes, and the stories holding it are touched so their briefs are
+    rebuilt."""
+    a = articles_t
+    conn.execute(
+        article_revisions_t.insert().values(
+            article_id=old.id, revision=old.revisions, text=old.text,
+            title=old.title, author=old.author, published=old.published,
+            updated=old.updated, fetched_at=old.ingested_at, content_hash=old.content_hash,
+        )
+    )
+    conn.execute(
+        a.update().where(a.c.id == old.id).values(
+            text=row["text"], content_hash=digest,
+            title=row.get("title") or old.title, author=row.get("author") or old.author,
+            published=old.published or row.get("published"),
+            updated=row.get("updated") or old.updated,
+            language=row.get("language") or old.language,
+            revisions=old.revisions + 1, ingested_at=now, text_from=text_from,
+            canonical_url=old.canonical_url or canonical_url,
+        )
+    )
+    conn.execute(article_analyses_t.delete().where(article_analyses_t.c.article_id == old.id))
+    member_of = select(story_articles_t.c.story_id).where(
+        story_articles_t.c.article_id == old.id)
+    conn.execute(stories_t.update().where(stories_t.c.id.in_(member_of)).values(updated_at=now))
 
 
 # --------------------------------------------------------------------------- engine set-up
@@ -644,20 +739,59 @@ class Store:
                 )
             )
             fresh = [r for h, r in rows.items() if h not in stored_hashes]
+            for r in fresh:
+                r["canonical_url"] = article_key(r["url"])
+            # an article URL already stored: the new text revises that article. A record
+            # repeating a URL that an earlier record of this batch stored or revised waits
+            # until then, and is placed against the stored row as it is by that time.
+            known = _rows_by_url(conn, [r for r in fresh if r["canonical_url"]])
+            new: list[dict[str, Any]] = []
+            later: list[dict[str, Any]] = []
+            outcomes: list[tuple[str, str]] = []
+            touched: set[str] = set()
+            for r in fresh:
+                key = r["canonical_url"]
+                if key is not None and key in touched:
+                    later.append(r)
+                    continue
+                outcome = _place_by_url(conn, r, known.get(key) if key else None, now)
+                if outcome is None:
+                    new.append(r)
+                else:
+                    outcomes.append(outcome)
+                if key is not None and (outcome is not None or r["canonical_url"] is not None):
+                    touched.add(key)
             taken_ids = set(
                 conn.scalars(
-                    select(articles_t.c.id).where(articles_t.c.id.in_([r["id"] for r in fresh]))
+                    select(articles_t.c.id).where(articles_t.c.id.in_([r["id"] for r in new]))
                 )
             )
-            conflicts += sum(1 for r in fresh if r["id"] in taken_ids)
-            fresh = [r for r in fresh if r["id"] not in taken_ids]
+            conflicts += sum(1 for r in new if r["id"] in taken_ids)
+            new = [r for r in new if r["id"] not in taken_ids]
             added = 0
-            if fresh:
+            if new:
                 stmt = (
                     self._insert(articles_t).on_conflict_do_nothing().returning(articles_t.c.id)
                 )
-                added = len(conn.execute(stmt, fresh).all())
-        return AddResult(added=added, skipped=len(batch) - added, id_conflicts=conflicts)
+                added = len(conn.execute(stmt, new).all())
+            for r in later:
+                old = _rows_by_url(conn, [r]).get(r["canonical_url"])
+                outcome = _place_by_url(conn, r, old, now)
+                if outcome is not None:
+                    outcomes.append(outcome)
+                elif conn.execute(select(articles_t.c.id).where(
+                        articles_t.c.id == r["id"])).first() is not None:
+                    conflicts += 1
+                else:
+                    stmt = (self._insert(articles_t).values(**r).on_conflict_do_nothing()
+                            .returning(articles_t.c.id))
+                    added += len(conn.execute(stmt).all())
+        revised_ids = tuple(i for kind, i in outcomes if kind == "revised")
+        older = sum(1 for kind, _ in outcomes if kind == "older")
+        return AddResult(
+            added=added, skipped=len(batch) - added - len(revised_ids), id_conflicts=conflicts,
+            revised=len(revised_ids), older=older, revised_ids=revised_ids,
+        )
 
     def get_article(self, article_id: str) -> Article | None:
         with self.engine.connect() as conn:
@@ -1591,7 +1725,8 @@ class Store:
         digest = content_hash(article.text)
         now = _now()
         with self._write() as conn:
-            old = conn.execute(select(a).where(a.c.canonical_url == canonical_url)).first()
+            wanted = {"canonical_url": canonical_url, "url": article.url or canonical_url}
+            old = _rows_by_url(conn, [wanted]).get(canonical_url)
             same_text = conn.execute(select(a.c.id).where(a.c.content_hash == digest)).first()
             if old is None:
                 taken = conn.execute(select(a.c.id).where(a.c.id == article.id)).first()
@@ -1612,38 +1747,16 @@ class Store:
             elif old.content_hash != digest and not (
                 text_from == "feed" and old.text_from == "page"
             ):  # a teaser never replaces a page's text
-                conn.execute(
-                    article_revisions_t.insert().values(
-                        article_id=old_id, revision=old.revisions, text=old.text,
-                        title=old.title, author=old.author, published=old.published,
-                        updated=old.updated, fetched_at=old.ingested_at,
-                    )
-                )
-                conn.execute(
-                    a.update().where(a.c.id == old_id).values(
-                        text=article.text, content_hash=digest,
-                        title=article.title or old.title, author=article.author or old.author,
-                        published=old.published or article.published,
-                        updated=article.updated or old.updated,
-                        language=article.language or old.language,
-                        revisions=old.revisions + 1, ingested_at=now, text_from=text_from,
-                    )
-                )
-                # the stored analysis was of the old text: recomputed on next use
-                conn.execute(article_analyses_t.delete().where(
-                    article_analyses_t.c.article_id == old_id))
-                member_of = select(story_articles_t.c.story_id).where(
-                    story_articles_t.c.article_id == old_id
-                )
-                conn.execute(
-                    stories_t.update().where(stories_t.c.id.in_(member_of)).values(updated_at=now)
-                )
+                row = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
+                _revise(conn, old, row, digest, now, text_from=text_from,
+                        canonical_url=canonical_url)
                 outcome = "revised"
             self.mark_entries(entry_urls, fingerprint, old_id, conn)
             return outcome, old_id
 
     def article_revisions(self, article_id: str) -> list[dict[str, Any]]:
-        """Superseded versions of a followed article, oldest first (the row holds the latest)."""
+        """Superseded versions of an article (followed or ingested under one URL), oldest first
+        (the row holds the latest)."""
         r = article_revisions_t
         stmt = select(r).where(r.c.article_id == article_id).order_by(r.c.revision)
         with self.engine.connect() as conn:

@@ -271,8 +271,21 @@ STORY_CHANGES = Migration(
     postgresql=_STORY_CHANGES_PG,
 )
 
+# Version 8: ingest keys an article by its canonical URL too (a corrected version revises the
+# stored article). Articles ingested before have no canonical URL; the store finds them by
+# their exact URL, through this index. A superseded text keeps its content hash, so a rerun
+# of an older export is known at once however many versions an article has (rows written
+# before have none: their texts are hashed when asked).
+_URL_INDEX = (
+    "CREATE INDEX articles_url ON articles (url)",
+    "ALTER TABLE article_revisions ADD COLUMN content_hash TEXT",
+    "CREATE INDEX article_revisions_hash ON article_revisions (article_id, content_hash)",
+)
+URL_INDEX = Migration(version=8, name="article URL index, hashes of superseded texts",
+                      sqlite=_URL_INDEX, postgresql=_URL_INDEX)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
-    STORY_CHANGES,
+    STORY_CHANGES, URL_INDEX,
 )
 LATEST = MIGRATIONS[-1].version

@@ -1,0 +1,94 @@
+"""When two records are versions of one article: the same URL-named report, corrected or
+updated. The store applies these rules to what is ingested (a new version revises the stored
+article) and ``weave`` to the files it is given (the latest version is woven)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from newsweave.models import Article
+from newsweave.urls import article_key
+
+#: share of the shorter text's word pairs that the other must hold for a new text under an
+#: article's URL to be its version when the headline changed too
+VERSION_OVERLAP = 0.5
+
+
+def same_report(old_title: str | None, old_text: str, title: str | None, text: str) -> bool:
+    """Whether a new text under a stored article's URL is a version of that report: the same
+    headline, or most of the word pairs of the shorter text in the longer one (a correction,
+    an update that adds paragraphs). Different reports that an export files under one URL
+    (a feed's or a section's address) share neither, and stay articles of their own."""
+    if title and old_title and _folded(title) == _folded(old_title):
+        return True
+    a, b = _word_pairs(old_text), _word_pairs(text)
+    if not a or not b:
+        return False
+    return len(a & b) >= VERSION_OVERLAP * min(len(a), len(b))
+
+
+def _folded(value: str) -> str:
+    return " ".join(value.casefold().split())
+
+
+def _word_pairs(value: str) -> set[tuple[str, str]]:
+    words = re.findall(r"\w+", value.casefold())
+    return set(zip(words, words[1:], strict=False))
+
+
+def dated_before(new: str | None, stored: str | None) -> bool:
+    """Whether stamp ``new`` is strictly earlier than ``stored`` (ISO dates or timestamps);
+    False when either is missing or unreadable. A bare date, or one timestamp with an
+    offset and one without, is compared by day only."""
+    if not new or not stored:
+        return False
+    try:
+        a, b = datetime.fromisoformat(new), datetime.fromisoformat(stored)
+    except ValueError:
+        return False
+    if len(new) <= 10 or len(stored) <= 10 or (a.tzinfo is None) != (b.tzinfo is None):
+        return a.date() < b.date()
+    return a < b
+
+
+def stamp(article: Article) -> str | None:
+    """The time a version speaks for: its update stamp, else its first publication."""
+    return article.updated or article.published
+
+
+def latest_versions(
+    articles: Iterable[Article], content_id: Callable[[str], str]
+) -> tuple[list[Article], list[tuple[Article, Article]]]:
+    """``articles`` with each URL-named report once, in its latest version (by its stamp,
+    else the later in input order), and the (left out, the version kept instead) pairs.
+    Records giving ids of their own (not the earlier record's), or sharing neither headline
+    nor most of their wording, are not versions of each other; records without an article
+    URL are all kept.
+    ``content_id(text)``: the id a record without a given id has."""
+    kept: list[Article] = []
+    where: dict[str, int] = {}  # article URL -> index in ``kept`` of its latest version
+    dropped: list[tuple[Article, int]] = []
+    for article in articles:
+        key = article_key(article.url)
+        at = where.get(key) if key is not None else None
+        if at is None or not _versions(kept[at], article, content_id):
+            if key is not None and at is None:
+                where[key] = len(kept)
+            kept.append(article)
+            continue
+        if dated_before(stamp(article), stamp(kept[at])):
+            dropped.append((article, at))
+        else:
+            dropped.append((kept[at], at))
+            kept[at] = article
+    return kept, [(old, kept[at]) for old, at in dropped]
+
+
+def _versions(a: Article, b: Article, content_id: Callable[[str], str]) -> bool:
+    """Whether ``b``, read after ``a`` under the same article URL, is a version of it (as
+    the store decides for a record under a stored article's URL)."""
+    if b.id != content_id(b.text) and b.id != a.id:
+        return False  # it gives an id of its own, not the earlier record's
+    return same_report(a.title, a.text, b.title, b.text)

@@ -1,0 +1,57 @@
+"""Which records are versions of one article (the same URL-named report)."""
+
+from __future__ import annotations
+
+from newsweave.ingest import article_id
+from newsweave.models import Article
+from newsweave.versions import dated_before, latest_versions, same_report
+
+URL = "https://paper.example/2017/03/02/sessions"
+
+
+def rec(text: str, url: str | None = URL, id: str | None = None, **kw: str) -> Article:
+    return Article(id=id or article_id(text), text=text, url=url, **kw)
+
+
+def test_same_report_by_headline_or_most_word_pairs() -> None:
+    body = "Sessions met the Russian ambassador twice in 2016, officials said on Wednesday."
+    assert same_report("Sessions met envoy", body, " sessions  met ENVOY", "Entirely new text.")
+    assert same_report(None, body, None, body.replace("Wednesday", "Thursday"))
+    assert same_report(None, body, None, body + " He denied it. Democrats called for him to go.")
+    assert not same_report("Envoy", body, "Flood", "Flooding closed three bridges on Monday.")
+    assert not same_report(None, "", None, body)
+
+
+def test_dated_before_compares_days_when_a_time_or_offset_is_missing() -> None:
+    assert dated_before("2017-03-02T09:00:00-05:00", "2017-03-02T10:00:00-05:00")
+    assert dated_before("2017-03-02T14:00:00+00:00", "2017-03-02T10:00:00-05:00")
+    assert not dated_before("2017-03-02T16:00:00+00:00", "2017-03-02T10:00:00-05:00")
+    assert not dated_before("2017-03-02T09:00:00", "2017-03-02T10:00:00-05:00")  # same day
+    assert dated_before("2017-03-01", "2017-03-02T10:00:00-05:00")
+    assert not dated_before("2017-03-02", "2017-03-02")
+    assert not dated_before(None, "2017-03-02") and not dated_before("soon", "2017-03-02")
+
+
+def test_latest_version_of_each_article_url_is_kept() -> None:
+    first = rec("The project will cost 2 million dollars, the council said on Monday.",
+                published="2021-05-03")
+    fixed = rec("The project will cost 2.5 million dollars, the council said on Monday.",
+                url=URL + "?utm_source=rss#top", published="2021-05-03", updated="2021-05-04")
+    other = rec("A different report entirely, about floods in the valley.", url=None)
+    kept, dropped = latest_versions([fixed, other, first], article_id)
+    assert kept == [fixed, other] and dropped == [(first, fixed)]  # dated: fixed is later
+    kept, dropped = latest_versions([first, fixed], article_id)
+    assert kept == [fixed] and dropped == [(first, fixed)]
+
+
+def test_records_that_are_not_versions_are_all_kept() -> None:
+    a = rec("Fire crews fought a blaze at the supermarket.", id="14_4")
+    b = rec("Fire crews fought a blaze at the supermarket overnight.", id="14_5")
+    feed = "https://paper.example/rss.xml"
+    c = rec("Sessions met the ambassador twice.", url=feed, title="Envoy")
+    d = rec("Flooding closed three bridges.", url=feed, title="Flood")
+    front = [rec("One report.", url="https://paper.example/"),
+             rec("One report, revised.", url="https://paper.example/")]
+    records = [a, b, c, d, *front]
+    kept, dropped = latest_versions(records, article_id)
+    assert kept == records and dropped == []
