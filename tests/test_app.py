@@ -230,6 +230,11 @@ def test_a_corrected_article_in_the_next_export_is_a_new_version_of_its_brief(
         latest = store.get_brief_version(story.id).brief
         assert "2.5 million dollars" in latest
         assert "2.5 million dollars" not in store.get_brief_version(story.id, 1).brief
+        changes = app.brief_changes(store, story.id, 1)
+        revised_id = next(r["id"] for r in store.iter_listing() if r["revisions"] == 2)
+        assert [s["id"] for s in changes["revised_sources"]] == [revised_id]
+        assert changes["new_sources"] == []
+        assert app.changes_line(changes).startswith("1 revised source")
 
 
 GROUP_EACH_ALONE = """

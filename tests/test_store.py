@@ -577,3 +577,31 @@ def test_many_versions_in_one_batch_each_become_a_revision(store: Store) -> None
     kept = store.article_revisions(article_id(texts[0]))
     assert [r["revision"] for r in kept] == [1, 2, 3, 4, 5, 6]
     assert store.get_article(article_id(texts[0])).text == texts[6]
+
+
+def test_revised_between_finds_each_new_text_in_its_window(store: Store) -> None:
+    """An article revised twice: the first new text counts in the window it was stored in,
+    though the row's stamp is the second's."""
+    import time
+
+    v3 = V2 + " He denied it."
+    store.add_articles([page(V1)])
+    stamps = []
+    for text in (V2, v3):
+        time.sleep(0.002)
+        stamps.append(datetime_now())
+        time.sleep(0.002)
+        assert store.add_articles([page(text)]).revised == 1
+    time.sleep(0.002)
+    stamps.append(datetime_now())
+    aid = article_id(V1)
+    assert store.revised_between([aid, "other"], stamps[0], stamps[1]) == {aid}  # V2
+    assert store.revised_between([aid], stamps[1], stamps[2]) == {aid}  # v3
+    assert store.revised_between([aid], stamps[2], "9999") == set()
+    assert store.revised_between(["other"], "", "9999") == set()
+
+
+def datetime_now() -> str:
+    from newsweave.store import _now
+
+    return _now()

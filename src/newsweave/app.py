@@ -428,13 +428,22 @@ def _load(version: BriefVersion) -> dict[str, Any]:
 
 
 def brief_changes(store: Store, story_id: str, since: int) -> dict[str, Any] | None:
-    """What the latest version adds over version ``since``: new sources (with ids), summary
-    sentences, quotes, discrepancies and timeline entries. None when either is missing."""
+    """What the latest version adds over version ``since``: new sources (with ids), sources
+    revised in between (a corrected article, same id: its new text was stored after version
+    ``since`` and before the latest), summary sentences, quotes, discrepancies and timeline
+    entries. None when either is missing."""
     old = store.get_brief_version(story_id, since)
     new = store.get_brief_version(story_id)
     if old is None or new is None:
         return None
-    return diff_briefs(_load(old), _load(new)) | {"since": since, "version": new.version}
+    changes = diff_briefs(_load(old), _load(new))
+    kept = [i for i in new.articles if i in set(old.articles)]
+    revised = store.revised_between(kept, old.created, new.created)
+    new_sources = {s.get("id") for s in changes["new_sources"]}
+    changes["revised_sources"] = [
+        s for s in _load(new).get("sources") or []
+        if s.get("id") in revised and s.get("id") not in new_sources]
+    return changes | {"since": since, "version": new.version}
 
 
 def diff_briefs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -463,6 +472,7 @@ def changes_line(changes: dict[str, Any]) -> str:
     """"2 new sources, 1 new discrepancy" (empty when nothing a reader counts changed)."""
     parts = []
     for key, one, many in (("new_sources", "new source", "new sources"),
+                           ("revised_sources", "revised source", "revised sources"),
                            ("new_summary", "new summary sentence", "new summary sentences"),
                            ("new_quotes", "new quote", "new quotes"),
                            ("new_discrepancies", "new discrepancy", "new discrepancies"),

@@ -1417,7 +1417,8 @@ def create_app(
              summary="What the current brief adds over version `since`",
              description="New sources (with their ids), summary sentences, quotes, "
              "discrepancies and timeline entries of the latest stored version that version "
-             "`since` lacks.",
+             "`since` lacks, and the sources of both whose article took a corrected text in "
+             "between (`revised_sources`).",
              responses={**_errors(422), 404: {
                  "model": ErrorOut, "description": "no such story, or no such version of it"}})
     async def api_changes(

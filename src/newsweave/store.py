@@ -1754,6 +1754,22 @@ class Store:
             self.mark_entries(entry_urls, fingerprint, old_id, conn)
             return outcome, old_id
 
+    def revised_between(self, article_ids: Sequence[str], after: str, until: str) -> set[str]:
+        """The articles among ``article_ids`` that took a new text in (``after``, ``until``]
+        (stored timestamps): each version after the first starts when it was stored, which
+        is its row's ``ingested_at`` for the latest and ``fetched_at`` for a kept one."""
+        a, r = articles_t, article_revisions_t
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks(dict.fromkeys(article_ids), IN_CHUNK):
+                found.update(conn.scalars(select(a.c.id).where(
+                    a.c.id.in_(chunk), a.c.revisions > 1,
+                    a.c.ingested_at > after, a.c.ingested_at <= until)))
+                found.update(conn.scalars(select(r.c.article_id).where(
+                    r.c.article_id.in_(chunk), r.c.revision > 1,
+                    r.c.fetched_at > after, r.c.fetched_at <= until)))
+        return found
+
     def article_revisions(self, article_id: str) -> list[dict[str, Any]]:
         """Superseded versions of an article (followed or ingested under one URL), oldest first
         (the row holds the latest)."""
