@@ -258,6 +258,15 @@ def _file_cases(folder: Path, per: int, categories: set[str] | None = None) -> I
             "a,,2017-03-02", f'{GOOD_ID},"{GOOD_TEXT}",2017-03-02', "b,x,0000-01-01",
             'c,"\\ud800",', "d,\"unclosed"]) + "\n")
         yield Case("csv", "rows-mixed", sheet, "file", True)
+    if categories is None or "versions" in categories:
+        # a live page captured 20,000 times (one URL, one headline, new text each time), then
+        # the good record: every capture is the next version of one article, in linear time
+        live = folder / "one-url-20k.jsonl"
+        live.write_text("".join(json.dumps({
+            "title": "Live: the storm", "url": "https://paper.test/live/storm",
+            "text": f"Update {i}: the storm moved north, officials said."}) + "\n"
+            for i in range(20_000)) + _good_article() + "\n")
+        yield Case("versions", "one-url-20k", live, "articles", True)
     zero = folder / "zero.txt"
     if os.path.exists("/dev/zero") and (categories is None or "special-file" in categories):
         zero.symlink_to("/dev/zero")
