@@ -835,3 +835,31 @@ def test_post_article_with_a_stored_url_is_its_new_version(client: TestClient,
     versions = client.get(f"/api/stories/{STORY}/versions").json()
     changes = client.get(f"/api/stories/{STORY}/changes?since={len(versions) - 1}")
     assert [s["id"] for s in changes.json()["revised_sources"]] == [aid]
+
+
+def test_an_article_page_shows_its_versions_and_what_the_latest_changed(
+        client: TestClient, store: Store) -> None:
+    url = "https://example.com/2017/03/03/denial"
+    first = {"text": "Sessions said he never met Russian officials about the campaign.",
+             "url": url, "title": "Denial"}
+    aid = client.post("/api/articles", json=first, headers=auth()).json()["id"]
+    fixed = dict(first, text="Sessions said he never met Russian officials <b>to discuss</b> "
+                 "the campaign.")
+    assert client.post("/api/articles", json=fixed, headers=auth()).json()["id"] == aid
+    body = client.get(f"/api/articles/{aid}").json()
+    assert [v["version"] for v in body["versions"]] == [1, 2]
+    assert body["text"] == fixed["text"] and "text" not in body["versions"][0]
+    two = client.get(f"/api/articles/{aid}/versions/2").json()
+    assert {"kind": "removed", "text": "about "} in two["changes"]
+    assert {"kind": "added", "text": "<b>to discuss</b> "} in two["changes"]
+    one = client.get(f"/api/articles/{aid}/versions/1").json()
+    assert one["text"] == first["text"] and one["changes"] is None
+    assert client.get(f"/api/articles/{aid}/versions/3").status_code == 404
+    page = client.get(f"/articles/{aid}").text
+    assert "<del>about </del>" in page and "<ins>&lt;b&gt;to discuss&lt;/b&gt; </ins>" in page
+    assert f'href="/articles/{aid}?version=1"' in page and "<b>" not in page
+    old = client.get(f"/articles/{aid}?version=1").text
+    assert first["text"] in old and "What version 1 changed" not in old
+    assert client.get(f"/articles/{aid}?version=7").status_code == 404
+    untouched = client.get(f"/articles/{store.get_story(STORY).article_ids[0]}").text
+    assert "Versions" not in untouched

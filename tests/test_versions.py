@@ -55,3 +55,20 @@ def test_records_that_are_not_versions_are_all_kept() -> None:
     records = [a, b, c, d, *front]
     kept, dropped = latest_versions(records, article_id)
     assert kept == records and dropped == []
+
+
+def test_text_changes_word_by_word_with_context() -> None:
+    from newsweave.versions import Change, text_changes
+
+    pad = " ".join(f"w{i}" for i in range(40))
+    old = f"{pad} The project will cost 2 million dollars.\n{pad}"
+    new = f"{pad} The project will cost 2.5 million\ndollars. {pad} Officials corrected it."
+    changes = text_changes(old, new, context=3)
+    assert changes[0] == Change("gap", "… ")
+    assert [c for c in changes if c.kind not in ("same", "gap")] == [
+        Change("removed", "2 "), Change("added", "2.5 "),
+        Change("added", "Officials corrected it.")]
+    kept = "".join(c.text for c in changes if c.kind == "same")
+    assert "cost " in kept and "w20 " not in kept  # context only: the long runs are cut
+    assert text_changes("same words", "same  words") == [Change("same", "same  words")]
+    assert text_changes("a " * 20_001, "b") is None

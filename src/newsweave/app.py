@@ -468,6 +468,25 @@ def diff_briefs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def article_versions(store: Store, article_id: str) -> list[dict[str, Any]]:
+    """The versions of a stored article (a corrected page stored again under its URL),
+    oldest first and the current last: ``version``, ``stored``, ``title``, ``published``,
+    ``updated``, ``words`` and ``text``. Empty for an unknown id."""
+    return [v | {"words": len(v["text"].split())} for v in store.article_versions(article_id)]
+
+
+def version_changes(versions: Sequence[dict[str, Any]], version: int) -> list[Any] | None:
+    """What ``version`` changed in the text of the one before it (``versions.Change`` runs);
+    None for the first version, an unknown one, or texts too long to compare."""
+    from newsweave.versions import text_changes
+
+    numbers = [v["version"] for v in versions]
+    if version not in numbers or numbers.index(version) == 0:
+        return None
+    at = numbers.index(version)
+    return text_changes(versions[at - 1]["text"], versions[at]["text"])
+
+
 def changes_line(changes: dict[str, Any]) -> str:
     """"2 new sources, 1 new discrepancy" (empty when nothing a reader counts changed)."""
     parts = []

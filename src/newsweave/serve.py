@@ -489,12 +489,19 @@ def coverage_view(articles: Sequence[Article], copies: dict[str, str],
     }
 
 
-def article_json(article: Article, stories: Sequence[str]) -> dict[str, Any]:
+def article_json(article: Article, stories: Sequence[str],
+                 versions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """An article as the API gives it; ``versions``: its versions' metadata (no texts)."""
     return {
         "id": article.id, "title": article.title, "outlet": article.outlet,
         "published": article.published, "updated": article.updated, "url": article.url,
         "text": article.text, "words": article.words, "stories": list(stories),
+        "versions": [_version_meta(v) for v in versions],
     }
+
+
+def _version_meta(version: dict[str, Any]) -> dict[str, Any]:
+    return {k: version[k] for k in ("version", "stored", "title", "updated", "words")}
 
 
 # --------------------------------------------------------------------------- input
@@ -1435,7 +1442,30 @@ def create_app(
         article = await db(store.get_article, article_id)
         if article is None:
             raise HTTPException(404, f"no article {article_id}")
-        return article_json(article, await db(store.article_stories, article_id))
+        return article_json(article, await db(store.article_stories, article_id),
+                            await db(app_layer.article_versions, store, article_id))
+
+    @app.get("/api/articles/{article_id}/versions/{version}", tags=["api"],
+             summary="One version of an article, and what it changed",
+             description="An article stored again under its URL with a corrected text keeps "
+             "every earlier text. Version N's text, and `changes`: the runs of words it "
+             "removed from and added to version N-1 (`same`, `removed`, `added`, `gap` for "
+             "unchanged words left out), null for version 1 or texts over 20,000 words.",
+             responses=_errors(404, 422))
+    async def api_article_version(
+        article_id: ArticleIdPath, version: Annotated[int, PathParam(ge=1, le=1_000_000)]
+    ) -> dict[str, Any]:
+        versions = await db(app_layer.article_versions, store, article_id)
+        if not versions:
+            raise HTTPException(404, f"no article {article_id}")
+        chosen = next((v for v in versions if v["version"] == version), None)
+        if chosen is None:
+            raise HTTPException(404, f"article {article_id} has no version {version}")
+        changes = app_layer.version_changes(versions, version)
+        return _version_meta(chosen) | {
+            "id": article_id, "published": chosen["published"], "text": chosen["text"],
+            "changes": None if changes is None else [
+                {"kind": c.kind, "text": c.text} for c in changes]}
 
     @app.post("/api/articles", tags=["api"], status_code=202,
               summary="Add one article (bearer write token); it joins a story in the background",
@@ -1548,17 +1578,27 @@ def create_app(
 
     @app.get("/articles/{article_id:path}", response_class=HTMLResponse,
              include_in_schema=False)
-    async def article_page(article_id: str) -> HTMLResponse:
+    async def article_page(
+        article_id: str, version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
+    ) -> HTMLResponse:
         if not 0 < len(article_id) <= PAGE_ID_MAX or not article_id.isprintable() or any(
                 c.isspace() for c in article_id):
             raise HTTPException(400, "malformed id")
         article = await db(store.get_article, article_id)
         if article is None:
             raise HTTPException(404, f"no article {article_id}")
+        versions = await db(app_layer.article_versions, store, article_id)
+        shown = versions[-1]["version"] if version is None else version
+        chosen = next((v for v in versions if v["version"] == shown), None)
+        if chosen is None:
+            raise HTTPException(404, f"article {article_id} has no version {version}")
         story_ids = await db(store.article_stories, article.id)
         stories = [r for r in [await db(store.get_story, s) for s in story_ids] if r]
         return render("article.html", article=article, url=safe_url(article.url),
-                      stories=[story_summary(r) for r in stories], query="")
+                      stories=[story_summary(r) for r in stories], query="",
+                      versions=versions, shown=chosen,
+                      changes=await run_in_threadpool(app_layer.version_changes, versions,
+                                                      shown))
 
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
     async def add_form() -> HTMLResponse:

@@ -1770,6 +1770,23 @@ class Store:
                     r.c.fetched_at > after, r.c.fetched_at <= until)))
         return found
 
+    def article_versions(self, article_id: str) -> list[dict[str, Any]]:
+        """Every version of an article, oldest first and the current last, each as
+        ``version``, ``stored`` (when its text was stored), ``title``, ``published``,
+        ``updated`` and ``text``; empty for an unknown id."""
+        a = articles_t
+        cols = (a.c.revisions, a.c.ingested_at, a.c.title, a.c.published, a.c.updated,
+                a.c.text)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*cols).where(a.c.id == article_id)).first()
+        if row is None:
+            return []
+        kept = [{"version": r["revision"], "stored": r["fetched_at"], "title": r["title"],
+                 "published": r["published"], "updated": r["updated"], "text": r["text"]}
+                for r in self.article_revisions(article_id)]
+        return [*kept, {"version": row.revisions, "stored": row.ingested_at, "title": row.title,
+                        "published": row.published, "updated": row.updated, "text": row.text}]
+
     def article_revisions(self, article_id: str) -> list[dict[str, Any]]:
         """Superseded versions of an article (followed or ingested under one URL), oldest first
         (the row holds the latest)."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from difflib import SequenceMatcher
 
 from newsweave.models import Article
 from newsweave.urls import article_key
@@ -92,3 +94,52 @@ def _versions(a: Article, b: Article, content_id: Callable[[str], str]) -> bool:
     if b.id != content_id(b.text) and b.id != a.id:
         return False  # it gives an id of its own, not the earlier record's
     return same_report(a.title, a.text, b.title, b.text)
+
+
+# --------------------------------------------------------------------------- what changed
+#: texts longer than this (in words) are not compared: difflib's matcher can be quadratic
+MAX_DIFF_WORDS = 20_000
+
+
+@dataclass(frozen=True)
+class Change:
+    """A run of words of a text comparison: ``same``, ``removed`` (old text only),
+    ``added`` (new text only) or ``gap`` (unchanged words left out); ``text`` keeps its
+    spacing."""
+
+    kind: str
+    text: str
+
+
+def text_changes(old: str, new: str, context: int = 12) -> list[Change] | None:
+    """What a new version changed, word by word (a reflowed line is no change), unchanged
+    runs cut to ``context`` words on each side of a change; None when either text is over
+    ``MAX_DIFF_WORDS`` words."""
+    a, b = re.findall(r"\S+\s*", old), re.findall(r"\S+\s*", new)
+    if len(a) > MAX_DIFF_WORDS or len(b) > MAX_DIFF_WORDS:
+        return None
+    matcher = SequenceMatcher(None, [w.strip() for w in a], [w.strip() for w in b],
+                              autojunk=False)
+    out: list[Change] = []
+    opcodes = matcher.get_opcodes()
+    if all(op == "equal" for op, *_ in opcodes):
+        return [Change("same", new)]
+    for n, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        if op == "equal":
+            words = b[j1:j2]
+            head = words[:context] if n > 0 else []
+            tail = words[-context:] if n < len(opcodes) - 1 else []
+            if len(head) + len(tail) >= len(words):
+                out.append(Change("same", "".join(words)))
+            else:
+                if head:
+                    out.append(Change("same", "".join(head)))
+                out.append(Change("gap", "… "))
+                if tail:
+                    out.append(Change("same", "".join(tail)))
+            continue
+        if i2 > i1:
+            out.append(Change("removed", "".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(Change("added", "".join(b[j1:j2])))
+    return out
