@@ -1110,3 +1110,20 @@ def test_eml_file_is_read_by_its_text_or_html_part(tmp_path):
         read_articles([_write(tmp_path / "deep.eml", "Subject: x\n" + deep)])
     with pytest.raises(InputError, match="e-mail with no text or HTML part"):
         read_articles([_write(tmp_path / "empty.eml", "Subject: x\n\n")])
+
+
+def test_a_record_dated_year_day_month_is_read_where_it_can_only_mean_that(tmp_path, capsys):
+    """An export writing 1998-17-06: no month 17, so it is June 17 (said in a warning); a
+    date that could be either stays year-month-day, one that is neither is dropped."""
+    path = _jsonl(tmp_path / "d.jsonl", [
+        {"id": "a", "text": "One.", "published": "1998-17-06"},
+        {"id": "b", "text": "Two.", "published": "1998-06-07"},
+        {"id": "c", "text": "Three.", "published": "1998-31-02"},
+        {"id": "d", "text": "Four.", "published": "1998-13-13"},
+    ])
+    assert [a.published for a in read_articles([path])] == ["1998-06-17", "1998-06-07", None,
+                                                            None]
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (f"newsweave: warning: {path}:1: \"published\" '1998-17-06' read as "
+                      "1998-06-17 (year, day, month)")
+    assert [line.split(": ")[2] for line in err[1:]] == [f"{path}:3", f"{path}:4"]

@@ -1409,11 +1409,28 @@ def record_date(
     if value is None or not value.strip():
         return None
     iso = normalise_date(value)
+    if iso is None and (iso := _year_day_month(value)) is not None:
+        warn(f'"{field}" {value.strip()!r} read as {iso} (year, day, month)', path, line)
     if iso is None:
         shown = value if len(value) <= 40 else value[:40] + "…"
         warn(f'"{field}" {shown!r} is not a full date: dropped', path, line)
         return None
     return sane_date(iso, field, path, line)
+
+
+def _year_day_month(value: str) -> str | None:
+    """``1998-17-06`` as 1998-06-17: an export that writes the day before the month, read
+    only where no month 13-31 exists to make it ambiguous (``1998-06-07`` stays June 7)."""
+    match = _ISO_DATE.match(value.strip())
+    if match is None:
+        return None
+    year, day, month = (int(g) for g in match.groups())
+    if day <= 12:
+        return None
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 def _json_line(raw: bytes, path: Path, line: int, hook: Any = None) -> Any:
