@@ -1127,3 +1127,16 @@ def test_a_record_dated_year_day_month_is_read_where_it_can_only_mean_that(tmp_p
     assert err[0] == (f"newsweave: warning: {path}:1: \"published\" '1998-17-06' read as "
                       "1998-06-17 (year, day, month)")
     assert [line.split(": ")[2] for line in err[1:]] == [f"{path}:3", f"{path}:4"]
+
+
+def test_markdown_nested_past_the_parsers_limit_keeps_its_text(tmp_path):
+    """A reply quoted 30 deep in a pasted thread, a bullet run: markdown-it drops what is
+    nested past 20 levels, so the run is cut to 8 levels first and the words stay."""
+    from newsweave.ingest import markdown_text
+
+    quoted = "> " * 30 + "Sessions said he never met Russian officials about the campaign."
+    bullets = "- " * 25 + "Democrats called for him to recuse himself."
+    text = markdown_text(f"# Denial\n\n{quoted}\n\n{bullets}\n\n> > A reply quoted twice.")
+    assert text.splitlines()[::2] == [
+        "Denial", "Sessions said he never met Russian officials about the campaign.",
+        "Democrats called for him to recuse himself.", "A reply quoted twice."]
