@@ -605,3 +605,12 @@ def datetime_now() -> str:
     from newsweave.store import _now
 
     return _now()
+
+
+def test_two_versions_under_one_given_id_in_one_batch(store: Store) -> None:
+    """A day's export holding a report and its correction, both under the CMS's own id and
+    URL: one article with two versions (the same id under another URL is still a conflict)."""
+    result = store.add_articles([page(V1, id="cms-1"), page(V2, id="cms-1"),
+                                 page("Another text.", id="cms-1", url=PAGE + "-2")])
+    assert (result.added, result.revised, result.id_conflicts) == (1, 1, 1)
+    assert store.get_article("cms-1").text == V2

@@ -405,6 +405,11 @@ def _place_by_url(
     return "revised", old.id
 
 
+def _same_article_url(a: str | None, b: str | None) -> bool:
+    key = article_key(a)
+    return key is not None and key == article_key(b)
+
+
 def _is_earlier_version(conn: Connection, article_id: str, digest: str) -> bool:
     r = article_revisions_t
     mine = r.c.article_id == article_id
@@ -717,18 +722,18 @@ class Store:
     def _add_batch(self, batch: Sequence[Article]) -> AddResult:
         now = _now()
         rows: dict[str, dict[str, Any]] = {}
-        seen_ids: set[str] = set()
+        seen_ids: dict[str, str | None] = {}  # given id -> the URL of its first record
         dup_in_batch = conflicts = 0
         for art in batch:
             digest = content_hash(art.text)
             if digest in rows:
                 dup_in_batch += 1
                 continue
-            if art.id in seen_ids:
+            if art.id in seen_ids and not _same_article_url(seen_ids[art.id], art.url):
                 dup_in_batch += 1
                 conflicts += 1
                 continue
-            seen_ids.add(art.id)
+            seen_ids.setdefault(art.id, art.url)  # the same id and URL again: a new version
             row = {name: getattr(art, name) for name in _ARTICLE_FIELDS}
             row.update(content_hash=digest, ingested_at=now)
             rows[digest] = row
