@@ -437,8 +437,9 @@ def brief_changes(store: Store, story_id: str, since: int) -> dict[str, Any] | N
     if old is None or new is None:
         return None
     changes = diff_briefs(_load(old), _load(new))
-    kept = [i for i in new.articles if i in set(old.articles)]
-    revised = store.revised_between(kept, old.created, new.created)
+    before = set(old.articles)
+    revised = store.revised_between([i for i in new.articles if i in before], old.created,
+                                    new.created)
     new_sources = {s.get("id") for s in changes["new_sources"]}
     changes["revised_sources"] = [
         s for s in _load(new).get("sources") or []
