@@ -1216,18 +1216,18 @@ def markdown_text(source: str) -> str:
     """Plain text of a Markdown article, one paragraph per block (markdown-it renders it,
     the HTML fragment reader takes the text back; a wrapped line is no new paragraph), so
     the title, byline, date and dateline rules of plain text apply to it."""
-    return html_fragment_text(_markdown_parser().render(_MARKERS_RUN.sub(_fewer_markers, source)))
+    return html_fragment_text(_markdown_parser().render(_NEST_RUN.sub(_fewer_markers, source)))
 
 
 #: container markers opening a line (quote ``>``, bullets, numbered items), 8 or more: markdown-it
 #: drops whatever is nested past 20 levels (its guard against deep recursion), so a line quoted
 #: 30 times in a pasted mail thread, or "- - - - ...", would lose its text; 8 levels are kept
-_MARKERS_RUN = re.compile(r"^[ \t]*(?:(?:>|[-*+]|\d{1,9}[.)])[ \t]*){8,}", re.MULTILINE)
-_MARKER = re.compile(r"(?:>|[-*+]|\d{1,9}[.)])[ \t]*")
+_NEST_RUN = re.compile(r"^[ \t]*(?:(?:>|[-*+]|\d{1,9}[.)])[ \t]*){8,}", re.MULTILINE)
+_NEST_MARKER = re.compile(r"(?:>|[-*+]|\d{1,9}[.)])[ \t]*")
 
 
 def _fewer_markers(match: re.Match[str]) -> str:
-    return "".join(m.group() for m in list(_MARKER.finditer(match.group()))[:8])
+    return "".join(m.group() for m in list(_NEST_MARKER.finditer(match.group()))[:8])
 
 
 @lru_cache(maxsize=1)
