@@ -835,6 +835,9 @@ def test_post_article_with_a_stored_url_is_its_new_version(client: TestClient,
     versions = client.get(f"/api/stories/{STORY}/versions").json()
     changes = client.get(f"/api/stories/{STORY}/changes?since={len(versions) - 1}")
     assert [s["id"] for s in changes.json()["revised_sources"]] == [aid]
+    # the version before shows the text it was woven from, which its offsets index
+    before = client.get(f"/stories/{STORY}?version={len(versions) - 1}").text
+    assert first["text"] in before and "from any inquiry" not in before
 
 
 def test_an_article_page_shows_its_versions_and_what_the_latest_changed(

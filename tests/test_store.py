@@ -599,6 +599,9 @@ def test_revised_between_finds_each_new_text_in_its_window(store: Store) -> None
     assert store.revised_between([aid], stamps[1], stamps[2]) == {aid}  # v3
     assert store.revised_between([aid], stamps[2], "9999") == set()
     assert store.revised_between(["other"], "", "9999") == set()
+    # the text each brief stored at those times was woven from (none: the current one)
+    assert [store.texts_at([aid], t).get(aid, ("current",))[0] for t in stamps] == [
+        V1, V2, "current"]
 
 
 def datetime_now() -> str:

@@ -636,6 +636,7 @@ class CachedStory:
     json: bytes | None = None
     version: int = 0  # the stored version this is (0: not a stored brief)
     articles: tuple[str, ...] = ()  # the members it was woven from
+    created: str = ""  # when it was stored: its members' texts are those of that time
 
 
 @dataclass
@@ -1201,8 +1202,8 @@ def create_app(
             except ValueError:
                 raise HTTPException(500, f"the stored brief of story {row.id} (version "
                                          f"{stored.version}) is unreadable") from None
-            return CachedStory(brief, json=stored.brief.encode(),
-                               version=stored.version, articles=stored.articles)
+            return CachedStory(brief, json=stored.brief.encode(), version=stored.version,
+                               articles=stored.articles, created=stored.created)
 
         key = (row.id, str(version))
         entry = cache.peek(key)  # a stored version never changes: no thread hop when cached
@@ -1266,6 +1267,10 @@ def create_app(
                      stale: bool = False) -> bytes:
         articles = store.get_articles(list(entry.articles)) if entry.articles else (
             store.story_articles(row.id))
+        if entry.created:  # a member revised since: show the text the brief's offsets index
+            then = store.texts_at([a.id for a in articles], entry.created)
+            articles = [replace(a, text=then[a.id][0], title=then[a.id][1] or a.title)
+                        if a.id in then else a for a in articles]
         who = coverage_view(articles, store.story_duplicates(row.id), catalogs.get().matcher)
         view = story_view(entry.brief, articles, who["leans"])
         html = env.get_template("story.html").render(

@@ -1775,6 +1775,25 @@ class Store:
                     r.c.fetched_at > after, r.c.fetched_at <= until)))
         return found
 
+    def texts_at(self, article_ids: Sequence[str], when: str) -> dict[str, tuple[str, str | None]]:
+        """Article id -> (text, title) of the version it had at ``when`` (a stored
+        timestamp), for the articles among ``article_ids`` revised since: what a brief stored
+        then was woven from, so its offsets index that text."""
+        a, r = articles_t, article_revisions_t
+        out: dict[str, tuple[str, str | None]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(dict.fromkeys(article_ids), IN_CHUNK):
+                later = conn.scalars(select(a.c.id).where(
+                    a.c.id.in_(chunk), a.c.revisions > 1, a.c.ingested_at > when)).all()
+                for aid in later:
+                    then = conn.execute(
+                        select(r.c.text, r.c.title)
+                        .where(r.c.article_id == aid, r.c.fetched_at <= when)
+                        .order_by(r.c.revision.desc()).limit(1)).first()
+                    if then is not None:
+                        out[aid] = (then.text, then.title)
+        return out
+
     def article_versions(self, article_id: str) -> list[dict[str, Any]]:
         """Every version of an article, oldest first and the current last, each as
         ``version``, ``stored`` (when its text was stored), ``title``, ``published``,
