@@ -617,3 +617,52 @@ def test_two_versions_under_one_given_id_in_one_batch(store: Store) -> None:
                                  page("Another text.", id="cms-1", url=PAGE + "-2")])
     assert (result.added, result.revised, result.id_conflicts) == (1, 1, 1)
     assert store.get_article("cms-1").text == V2
+
+
+def test_a_version_7_store_is_upgraded_and_its_articles_found_by_url(db_url: str) -> None:  # noqa: F811
+    """A store written by stop 56 (schema 7): its ingested article has no canonical URL and
+    its kept revisions no hash; after the upgrade on open, a correction revises it and a
+    rerun of the old text is known."""
+    from sqlalchemy import text
+
+    from newsweave.migrations import MIGRATIONS
+    from newsweave.store import _make_engine, resolve_url
+
+    engine = _make_engine(resolve_url(db_url), True)
+    dialect = engine.dialect.name
+    with engine.begin() as conn:
+        conn.exec_driver_sql(SCHEMA_VERSION_DDL)
+        for migration in MIGRATIONS[:7]:
+            for statement in migration.statements(dialect):
+                conn.exec_driver_sql(statement)
+            conn.execute(text("INSERT INTO schema_version VALUES (:v, :n, 'then')"),
+                         {"v": migration.version, "n": migration.name})
+        conn.execute(text(
+            "INSERT INTO articles (id, content_hash, text, url, ingested_at, revisions) "
+            "VALUES ('old', :h, :t, :u, 'then', 2)"), {"h": content_hash(V1), "t": V1, "u": PAGE})
+        conn.execute(text(
+            "INSERT INTO article_revisions (article_id, revision, text, fetched_at) "
+            "VALUES ('old', 1, 'The very first text of it.', 'before')"))
+    engine.dispose()
+    with open_store(db_url) as s:
+        assert s.schema_version == LATEST == 8
+        assert s.add_articles([page("The very first text of it.")]).revised == 0  # known
+        assert s.add_articles([page(V2)]).revised_ids == ("old",)
+        assert [r["revision"] for r in s.article_revisions("old")] == [1, 2]
+        assert s.get_article("old").text == V2
+
+
+def test_a_rerun_of_a_version_unlike_the_latest_is_still_known(store: Store) -> None:
+    """A live report grew paragraph by paragraph, each day's text like the day before's but
+    not like the last: a rerun of day 2's export is still a known version, not an article."""
+    parts = ["Storm warning issued for the coast on Monday evening, forecasters said.",
+             "Schools closed early and ferries were cancelled as winds rose above 90 km/h.",
+             "Two people were hurt and 40,000 homes lost power overnight, the utility said.",
+             "Crews restored power to most homes by Wednesday, and the ferries sailed again."]
+    days = [" ".join(parts[max(0, i - 1):i + 1]) for i in range(4)]
+    store.add_articles([page(days[0])])
+    for day in days[1:]:
+        assert store.add_articles([page(day)]).revised == 1
+    again = store.add_articles([page(days[1])])
+    assert (again.added, again.revised, again.skipped) == (0, 0, 1)
+    assert store.count_articles() == 1

@@ -391,13 +391,13 @@ def _place_by_url(
     reports under one page does; it then has no canonical URL)."""
     if old is None:
         return None
+    if _is_earlier_version(conn, old.id, row["content_hash"]):
+        return "skipped", old.id
     given_id = row["id"] != row["content_hash"]
     if (given_id and row["id"] != old.id) or not same_report(
             old.title, old.text, row.get("title"), row["text"]):
         row["canonical_url"] = None
         return None
-    if _is_earlier_version(conn, old.id, row["content_hash"]):
-        return "skipped", old.id
     if dated_before(row.get("updated") or row.get("published"), old.updated or old.published):
         return "older", old.id
     _revise(conn, old, row, row["content_hash"], now, text_from=None,
