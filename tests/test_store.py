@@ -532,6 +532,12 @@ def test_other_reports_filed_under_one_url_are_not_versions(store: Store) -> Non
     rewrite = page("Rain kept three bridges shut for a second day.", url=feed, title="Flood")
     result = store.add_articles([rewrite])
     assert (result.added, result.revised) == (1, 0)  # the feed's URL names the first, Envoy
+    section = "https://example.org/news"  # a scrape of a section: its name as every headline
+    reports = [page(t, url=section, title="News | The Gazette") for t in (
+        "The attorney general denied meeting Russian officials about the campaign.",
+        "Three bridges in the valley stayed closed after the flood on Tuesday.",
+        "The council approved a new budget for the harbour.")]
+    assert store.add_articles(reports).added == 3
     story = page("The attorney general met the envoy twice in 2016, he confirmed.",
                  url=PAGE, title="Sessions met envoy")
     store.add_articles([story])

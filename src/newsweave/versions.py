@@ -14,21 +14,23 @@ from newsweave.models import Article
 from newsweave.urls import article_key
 
 #: share of the shorter text's word pairs that the other must hold for a new text under an
-#: article's URL to be its version when the headline changed too
+#: article's URL to be its version: with the same headline, and when the headline changed too
+SAME_HEADLINE_OVERLAP = 0.2
 VERSION_OVERLAP = 0.5
 
 
 def same_report(old_title: str | None, old_text: str, title: str | None, text: str) -> bool:
-    """Whether a new text under a stored article's URL is a version of that report: the same
-    headline, or most of the word pairs of the shorter text in the longer one (a correction,
-    an update that adds paragraphs). Different reports that an export files under one URL
-    (a feed's or a section's address) share neither, and stay articles of their own."""
-    if title and old_title and _folded(title) == _folded(old_title):
-        return True
+    """Whether a new text under a stored article's URL is a version of that report: most of
+    the word pairs of the shorter text in the longer one (a correction, an update that adds
+    paragraphs), or a fifth of them under the same headline (a rewrite). Different reports
+    that an export files under one URL (a feed's or a section's address, often with the
+    site's name for every headline) share neither, and stay articles of their own."""
     a, b = _word_pairs(old_text), _word_pairs(text)
     if not a or not b:
         return False
-    return len(a & b) >= VERSION_OVERLAP * min(len(a), len(b))
+    same_headline = bool(title and old_title and _folded(title) == _folded(old_title))
+    share = SAME_HEADLINE_OVERLAP if same_headline else VERSION_OVERLAP
+    return len(a & b) >= share * min(len(a), len(b))
 
 
 def _folded(value: str) -> str:
