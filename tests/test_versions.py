@@ -46,6 +46,13 @@ def test_latest_version_of_each_article_url_is_kept() -> None:
     assert kept == [fixed, other] and dropped == [(first, fixed)]  # dated: fixed is later
     kept, dropped = latest_versions([first, fixed], article_id)
     assert kept == [fixed] and dropped == [(first, fixed)]
+    # a report that grew day by day, day 1 saved again after day 3, which it is not like
+    parts = ["Storm warning issued for the coast on Monday evening, forecasters said.",
+             "Schools closed early and ferries were cancelled as winds rose above 90 km/h.",
+             "Two people were hurt and 40,000 homes lost power overnight, the utility said."]
+    days = [rec(" ".join(parts[max(0, i - 1):i + 1])) for i in range(3)]
+    kept, dropped = latest_versions([*days, days[0]], article_id)
+    assert kept == [days[2]] and len(dropped) == 3
 
 
 def test_records_that_are_not_versions_are_all_kept() -> None:

@@ -73,10 +73,16 @@ def latest_versions(
     ``content_id(text)``: the id a record without a given id has."""
     kept: list[Article] = []
     where: dict[str, int] = {}  # article URL -> index in ``kept`` of its latest version
+    seen: dict[str, set[str]] = {}  # article URL -> content ids of its versions so far
     dropped: list[tuple[Article, int]] = []
     for article in articles:
         key = article_key(article.url)
         at = where.get(key) if key is not None else None
+        if at is not None and content_id(article.text) in seen[key]:
+            dropped.append((article, at))  # a version seen before: the same page again
+            continue
+        if key is not None:
+            seen.setdefault(key, set()).add(content_id(article.text))
         if at is None or not _versions(kept[at], article, content_id):
             if key is not None and at is None:
                 where[key] = len(kept)
