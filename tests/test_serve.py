@@ -7,6 +7,7 @@ tests (test_browser.py) run the real weave."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -866,3 +867,21 @@ def test_an_article_page_shows_its_versions_and_what_the_latest_changed(
     assert client.get(f"/articles/{aid}?version=7").status_code == 404
     untouched = client.get(f"/articles/{store.get_story(STORY).article_ids[0]}").text
     assert "Versions" not in untouched
+
+
+def test_a_page_captured_many_times_lists_its_first_shown_and_latest_versions(
+        client: TestClient, store: Store) -> None:
+    from newsweave.serve import LISTED_VERSIONS
+
+    url = "https://example.com/live/storm"
+    texts = [f"Update {i}: the storm moved north overnight, officials said." for i in range(60)]
+    store.add_articles([Article(id=article_id(t), text=t, url=url, title="Live: the storm")
+                        for t in texts])
+    aid = article_id(texts[0])
+    page = client.get(f"/articles/{aid}?version=10").text
+    listed = [int(v) for v in re.findall(r'<li value="(\d+)"', page)]
+    tail = LISTED_VERSIONS - 5
+    assert listed == [1, 10, *range(61 - tail, 61)]
+    assert "… 8 more versions" in page and f"… {60 - tail - 10} more versions" in page
+    assert "Update 9:" in page and "(current)" in page
+    assert len(client.get(f"/api/articles/{aid}").json()["versions"]) == 60

@@ -500,6 +500,32 @@ def article_json(article: Article, stories: Sequence[str],
     }
 
 
+#: versions an article's page lists in full; a page captured more often lists its first, the
+#: one shown and the latest ones, with the number left out between
+LISTED_VERSIONS = 30
+
+
+def listed_versions(versions: Sequence[dict[str, Any]], shown: int) -> list[Any]:
+    """The versions the article page lists, in order; an int in the list counts the versions
+    left out at that place."""
+    if len(versions) <= LISTED_VERSIONS:
+        return list(versions)
+    tail = list(versions[-(LISTED_VERSIONS - 5):])
+    keep = {id(v) for v in tail} | {id(versions[0])} | {
+        id(v) for v in versions if v["version"] == shown}
+    out: list[Any] = []
+    gap = 0
+    for v in versions:
+        if id(v) in keep:
+            if gap:
+                out.append(gap)
+                gap = 0
+            out.append(v)
+        else:
+            gap += 1
+    return out
+
+
 def _version_meta(version: dict[str, Any]) -> dict[str, Any]:
     return {k: version[k] for k in ("version", "stored", "title", "updated", "words")}
 
@@ -1601,7 +1627,7 @@ def create_app(
         stories = [r for r in [await db(store.get_story, s) for s in story_ids] if r]
         return render("article.html", article=article, url=safe_url(article.url),
                       stories=[story_summary(r) for r in stories], query="",
-                      versions=versions, shown=chosen,
+                      versions=versions, listed=listed_versions(versions, shown), shown=chosen,
                       changes=await run_in_threadpool(app_layer.version_changes, versions,
                                                       shown))
 
