@@ -879,7 +879,7 @@ def test_a_page_captured_many_times_lists_its_first_shown_and_latest_versions(
                         for t in texts])
     aid = article_id(texts[0])
     page = client.get(f"/articles/{aid}?version=10").text
-    listed = [int(v) for v in re.findall(r'<li value="(\d+)"', page)]
+    listed = [int(v) for v in re.findall(r'<li data-version="(\d+)"', page)]
     tail = LISTED_VERSIONS - 5
     assert listed == [1, 10, *range(61 - tail, 61)]
     assert "… 8 more versions" in page and f"… {60 - tail - 10} more versions" in page
