@@ -411,3 +411,31 @@ def test_articles_csv_export_reads_back(
         assert sorted(ids) == sorted(x.id for x in b.iter_articles())
         assert [(x.text, x.title, x.outlet, x.published) for x in a.get_articles(ids)] == [
             (x.text, x.title, x.outlet, x.published) for x in b.get_articles(ids)]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_articles_export_of_every_version_rebuilds_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str,
+) -> None:
+    """`articles --all-versions`: a row per version, oldest first; ingested into an empty
+    store, the export gives the same article with the same versions."""
+    url = "https://paper.example/2021/05/03/bridge"
+    texts = ["The council approved a bridge costing 2 million dollars on Monday, officials said.",
+             "The council approved a bridge costing 2.5 million dollars on Monday, officials said.",
+             "The council approved a bridge costing 2.5 million dollars on Monday, officials "
+             "said. Work starts in June."]
+    first, second = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    for i, t in enumerate(texts):
+        day = write_jsonl(tmp_path / f"day{i}.jsonl", [{"text": t, "url": url, "title": "Bridge",
+                                                        "published": "2021-05-03"}])
+        run_cli(capsys, "ingest", str(day), "--db", first, "--no-progress")
+    export = tmp_path / f"all.{fmt}"
+    assert run_cli(capsys, "articles", "--db", first, "--all-versions", "--format", fmt,
+                   "--out", str(export))[0] == 0
+    rc, out, err = run_cli(capsys, "ingest", str(export), "--db", second, "--no-progress")
+    assert rc == 0 and "1 added, 2 new versions of stored articles" in out, err
+    with open_store(first) as a, open_store(second) as b:
+        (aid,) = [x.id for x in a.iter_articles()]
+        assert [x.id for x in b.iter_articles()] == [aid]
+        assert [v["text"] for v in b.article_versions(aid)] == texts
+        assert [v["text"] for v in a.article_versions(aid)] == texts

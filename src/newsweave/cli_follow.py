@@ -9,7 +9,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from newsweave.errors import InputError
@@ -148,19 +148,36 @@ def run_articles(args: argparse.Namespace) -> int:
         if args.story is not None and store.get_story(args.story) is None:
             raise InputError(f"unknown story id {args.story!r}")
         rows = store.iter_listing(since=since, story=args.story)
+        columns = ARTICLE_COLUMNS
+        if args.all_versions:
+            rows = _every_version(store, rows)
+            columns = (*ARTICLE_COLUMNS, "version")
         with output_sink(args.out) as fh:
             if args.format == "csv":
                 writer = csv.writer(fh, lineterminator="\n")
-                writer.writerow(ARTICLE_COLUMNS)
+                writer.writerow(columns)
                 for row in rows:
-                    writer.writerow([csv_cell(row.get(c)) for c in ARTICLE_COLUMNS])
+                    writer.writerow([csv_cell(row.get(c)) for c in columns])
             else:
                 for row in rows:
-                    record = {c: row.get(c) for c in ARTICLE_COLUMNS}
+                    record = {c: row.get(c) for c in columns}
                     fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
         store.close()
     return 0
+
+
+def _every_version(store: Any, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Each listed article once per version, oldest first (``version``; the current one is
+    numbered ``revisions``): ingested into a store in this order, the export rebuilds the
+    same versions, since every row carries the article's id and URL."""
+    for row in rows:
+        if (row.get("revisions") or 1) <= 1:
+            yield row | {"version": 1}
+            continue
+        for version in store.article_versions(row["id"]):
+            yield row | {k: version[k] for k in ("title", "published", "updated", "text",
+                                                  "version")}
 
 
 # --------------------------------------------------------------------------- parsers
@@ -209,5 +226,9 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
     a.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     a.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
     a.add_argument("--story", metavar="ID", help="only the articles of one story")
+    a.add_argument("--all-versions", action="store_true",
+                   help="a row for every version of an article stored again under its URL "
+                   "with a corrected text (oldest first, numbered in a 'version' column); "
+                   "ingesting the export rebuilds them")
     a.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     a.set_defaults(handler=run_articles)
