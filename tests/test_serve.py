@@ -832,7 +832,9 @@ def test_post_article_with_a_stored_url_is_its_new_version(client: TestClient,
     assert client.get(f"/api/stories/{STORY}").json()["articles"] == 4
     brief = ready(client, f"/api/stories/{STORY}/brief")
     assert brief.status_code == 200 and "from any inquiry" in brief.text
-    assert "1 revised source" in client.get(f"/stories/{STORY}").text  # "Updated since ..."
+    story_page = client.get(f"/stories/{STORY}").text
+    assert "1 revised source" in story_page  # "Updated since ..."
+    assert story_page.count('class="revised"') == 1 and "2 versions</a>" in story_page
     versions = client.get(f"/api/stories/{STORY}/versions").json()
     changes = client.get(f"/api/stories/{STORY}/changes?since={len(versions) - 1}")
     assert [s["id"] for s in changes.json()["revised_sources"]] == [aid]

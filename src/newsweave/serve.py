@@ -1299,6 +1299,9 @@ def create_app(
                         if a.id in then else a for a in articles]
         who = coverage_view(articles, store.story_duplicates(row.id), catalogs.get().matcher)
         view = story_view(entry.brief, articles, who["leans"])
+        counts = store.revision_counts([a.id for a in articles])
+        for source in view["sources"]:  # a corrected article: its versions are a click away
+            source["versions"] = counts.get(source["id"], 1)
         html = env.get_template("story.html").render(
             writable=token is not None, story=story_summary(row), view=view, who=who, query="",
             history=story_history(row, entry, viewing, stale))

@@ -1775,6 +1775,17 @@ class Store:
                     r.c.fetched_at > after, r.c.fetched_at <= until)))
         return found
 
+    def revision_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
+        """Article id -> its number of versions, for the articles among ``article_ids`` that
+        have more than one."""
+        a = articles_t
+        out: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(dict.fromkeys(article_ids), IN_CHUNK):
+                out.update(conn.execute(select(a.c.id, a.c.revisions).where(
+                    a.c.id.in_(chunk), a.c.revisions > 1)).all())
+        return out
+
     def texts_at(self, article_ids: Sequence[str], when: str) -> dict[str, tuple[str, str | None]]:
         """Article id -> (text, title) of the version it had at ``when`` (a stored
         timestamp), for the articles among ``article_ids`` revised since: what a brief stored
