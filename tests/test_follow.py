@@ -284,6 +284,21 @@ def test_faults_are_one_line_each_and_never_stop_the_round(site, store):
     f.close()
 
 
+def test_an_entry_link_too_long_to_key_is_one_line_and_the_rest_is_stored(site, store):
+    """A hostile feed's 1,500-character link in another script (4,500 bytes, 13,500 once
+    percent-encoded): the store keys followed entries by their link, and on PostgreSQL a key
+    that long fails the whole article's transaction; it is skipped in one line."""
+    long_link = site.url("/" + "\u6c49" * 1500)
+    site.routes["/feed"] = (200, XML, rss([("Long", long_link, None),
+                                           ("Good", site.url("/good"), None)]))
+    site.routes["/good"] = (200, HTML, page("Good", BODY_A))
+    f = follower(store, [site.url("/feed")])
+    report = f.run_round()
+    assert report.added == 1
+    assert any("2,000-byte limit: skipped" in line and "\n" not in line for line in f.lines)
+    f.close()
+
+
 def test_slow_site_does_not_hold_up_another(site, other_site, store):
     release = threading.Event()
 

@@ -30,3 +30,14 @@ def test_canonical_url_drops_tracking_fragment_and_default_port() -> None:
 )
 def test_article_key(url: str | None, key: str | None) -> None:
     assert article_key(url) == key
+
+
+def test_a_canonical_url_past_the_index_limit_is_its_site_and_a_digest() -> None:
+    from newsweave.urls import MAX_KEY_BYTES
+
+    long_a = "https://example.org/" + "\u6c35" * 1500
+    long_b = "https://example.org/" + "\u6c35" * 1499 + "x"
+    key = canonical_url(long_a)
+    assert key.startswith("https://example.org/#sha256=") and len(key.encode()) < MAX_KEY_BYTES
+    assert key == canonical_url(long_a + "#comments") != canonical_url(long_b)
+    assert article_key(long_a) == key

@@ -51,6 +51,10 @@ from newsweave.store import FeedState, Store
 from newsweave.urls import canonical_url
 from newsweave.wording import count
 
+#: An entry link longer than this (UTF-8 bytes) is skipped: the store keys followed entries
+#: by their link, and a PostgreSQL B-tree entry stops at 2,704 bytes
+MAX_LINK_BYTES = 2000
+
 #: Threads draining origin queues: origins beyond this wait for a free thread, never for
 #: a slow origin in particular.
 WORKERS = 8
@@ -498,6 +502,10 @@ class Follower:
             if urlsplit(link).scheme not in ("http", "https"):
                 self.report(f"newsweave: follow: {url}: entry link {link[:200]!r} is not http(s):"
                             " skipped")
+                continue
+            if len(link.encode("utf-8", "surrogatepass")) > MAX_LINK_BYTES:
+                self.report(f"newsweave: follow: {url}: an entry link of {len(link):,} "
+                            f"characters is over the {MAX_LINK_BYTES:,}-byte limit: skipped")
                 continue
             body = ""
             for content in raw.get("content") or []:

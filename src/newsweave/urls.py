@@ -8,13 +8,23 @@ second copy of it to its story.
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit, urlunsplit
+
+#: A canonical URL longer than this (UTF-8 bytes) is kept as its site and a digest: the
+#: store's unique index on it is a PostgreSQL B-tree, whose entries stop at 2,704 bytes, and
+#: an address of 2,000 characters in another script is 18,000 once percent-encoded
+MAX_KEY_BYTES = 1000
 
 
 def canonical_url(url: str) -> str:
     """An article's identity: courlan's normalisation (lower-case host, default port and
     tracking parameters such as ``utm_*``, ``fbclid`` removed, query sorted) without the
-    fragment."""
+    fragment; over ``MAX_KEY_BYTES``, the site and a SHA-256 of that form."""
+    return _bounded(_normal_form(url))
+
+
+def _normal_form(url: str) -> str:
     from courlan import normalize_url
 
     try:
@@ -23,6 +33,14 @@ def canonical_url(url: str) -> str:
         normal = url
     parts = urlsplit(normal)
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def _bounded(key: str) -> str:
+    raw = key.encode("utf-8", "surrogatepass")
+    if len(raw) <= MAX_KEY_BYTES:
+        return key
+    parts = urlsplit(key)
+    return f"{parts.scheme}://{parts.netloc[:255]}/#sha256={hashlib.sha256(raw).hexdigest()}"
 
 
 def article_key(url: str | None) -> str | None:
@@ -38,8 +56,8 @@ def article_key(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    key = canonical_url(url.strip())
-    canon = urlsplit(key)
+    normal = _normal_form(url.strip())
+    canon = urlsplit(normal)
     if canon.path.strip("/") == "" and not canon.query:
         return None
-    return key
+    return _bounded(normal)

@@ -67,9 +67,9 @@ def latest_versions(
 ) -> tuple[list[Article], list[tuple[Article, Article]]]:
     """``articles`` with each URL-named report once, in its latest version (by its stamp,
     else the later in input order), and the (left out, the version kept instead) pairs.
-    Records giving ids of their own (not the earlier record's), or sharing neither headline
-    nor most of their wording, are not versions of each other; records without an article
-    URL are all kept.
+    Records giving ids of their own (not the earlier record's), or too unlike each other
+    (``same_report``), are not versions of each other; records without an article URL are
+    all kept.
     ``content_id(text)``: the id a record without a given id has."""
     kept: list[Article] = []
     where: dict[str, int] = {}  # article URL -> index in ``kept`` of its latest version

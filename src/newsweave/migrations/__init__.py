@@ -273,11 +273,12 @@ STORY_CHANGES = Migration(
 
 # Version 8: ingest keys an article by its canonical URL too (a corrected version revises the
 # stored article). Articles ingested before have no canonical URL; the store finds them by
-# their exact URL, through this index. A superseded text keeps its content hash, so a rerun
-# of an older export is known at once however many versions an article has (rows written
-# before have none: their texts are hashed when asked).
+# their exact URL, through this index (of its first 200 characters: a PostgreSQL B-tree entry
+# stops at 2,704 bytes, and a URL may hold 2,000 characters of another script). A superseded
+# text keeps its content hash, so a rerun of an older export is known at once however many
+# versions an article has (rows written before have none: their texts are hashed when asked).
 _URL_INDEX = (
-    "CREATE INDEX articles_url ON articles (url)",
+    "CREATE INDEX articles_url ON articles (substr(url, 1, 200))",
     "ALTER TABLE article_revisions ADD COLUMN content_hash TEXT",
     "CREATE INDEX article_revisions_hash ON article_revisions (article_id, content_hash)",
 )
