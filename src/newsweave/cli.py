@@ -35,7 +35,8 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
         help="weave articles into one cited brief",
         description="Weave news articles (files and folders: text, Markdown, HTML, article "
         "JSONL, JSON or CSV, e-mail, RSS/Atom, WARC) into one "
-        "brief whose every sentence cites the sources that carry it. With --jsonl, weave each "
+        "brief whose every sentence cites the sources that carry it (a page given in several "
+        "versions, by its URL, is one source: its latest). With --jsonl, weave each "
         "cluster of a cluster-contract JSONL file and write one brief per line.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help=_PATHS_HELP)
@@ -124,8 +125,10 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:
         help="add articles to a store",
         description="Stream articles from files and folders (text, Markdown, HTML, article "
         "JSONL, JSON or CSV, e-mail, RSS/Atom, WARC) into a store. Already stored articles (same "
-        "content) are skipped, so rerunning after an interruption is safe; a bad record is "
-        "reported and skipped.",
+        "content) are skipped, so rerunning after an interruption is safe; a new text under "
+        "the URL of a stored article (a corrected report in the next export, a second "
+        "capture) is that article's new version, and `newsweave update` re-weaves its "
+        "stories; a bad record is reported and skipped.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help=_PATHS_HELP)
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
