@@ -239,3 +239,42 @@ def test_outlets_and_story_list_on_postgresql(pg_url: str) -> None:
         total, hits = catalog.select(ListQuery(q="harbour"), store.matching_story_ids)
         assert [e.id for e in hits] == ["s1"]
         assert [e.id for e in catalog.select(ListQuery(lean="center"))[1]] == ["s2"]
+
+
+def test_two_writers_revising_one_article_number_every_version(pg_url: str) -> None:
+    """Two processes storing new versions of one article at once (an ingest and the
+    follower): each reads the stored row FOR UPDATE, so neither numbers its version after the
+    same one (before, the second failed its whole batch on the revisions' primary key)."""
+    import threading
+
+    from newsweave.ingest import article_id
+    from newsweave.models import Article
+    from newsweave.store import open_store
+
+    url = "https://example.org/live/storm"
+    first = "Update: the storm moved north, officials said, and more."
+    base = open_store(pg_url)
+    base.add_articles([Article(id=article_id(first), text=first, url=url, title="Live")])
+    errors: list[str] = []
+
+    def writer(tag: str) -> None:
+        store = open_store(pg_url)
+        try:
+            for i in range(25):
+                text = f"Update {tag}{i}: the storm moved north, officials said, and more."
+                store.add_articles([Article(id=article_id(text), text=text, url=url,
+                                            title="Live")])
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+            errors.append(repr(exc)[:300])
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=writer, args=(tag,)) for tag in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [r["revision"] for r in base.article_revisions(article_id(first))] == list(
+        range(1, 51))
+    base.close()

@@ -370,12 +370,15 @@ def _rows_by_url(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[st
     keyed = [r for r in rows if r.get("canonical_url")]
     found: dict[str, Any] = {}
     for chunk in _chunks({r["canonical_url"] for r in keyed}, IN_CHUNK):
-        for row in conn.execute(select(a).where(a.c.canonical_url.in_(chunk))):
+        # FOR UPDATE (PostgreSQL; SQLite's writers are serial already): two writers revising
+        # one article would both number their version after the same one
+        stmt = select(a).where(a.c.canonical_url.in_(chunk)).with_for_update()
+        for row in conn.execute(stmt):
             found[row.canonical_url] = row
     by_raw = {r["url"]: r["canonical_url"] for r in keyed if r["canonical_url"] not in found}
     for chunk in _chunks(by_raw, IN_CHUNK):
         prefixes = list({u[:URL_INDEXED] for u in chunk})
-        stmt = select(a).where(_url_prefix().in_(prefixes)).order_by(a.c.seq)
+        stmt = select(a).where(_url_prefix().in_(prefixes)).order_by(a.c.seq).with_for_update()
         for row in conn.execute(stmt):  # (no test of canonical_url in SQL: SQLite would
             if row.canonical_url is None and row.url in by_raw:  # scan its NULLs instead)
                 found[by_raw[row.url]] = row  # in arrival order: the latest wins
