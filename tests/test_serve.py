@@ -887,3 +887,17 @@ def test_a_page_captured_many_times_lists_its_first_shown_and_latest_versions(
     assert "… 8 more versions" in page and f"… {60 - tail - 10} more versions" in page
     assert "Update 9:" in page and "(current)" in page
     assert len(client.get(f"/api/articles/{aid}").json()["versions"]) == 60
+
+
+def test_post_article_under_its_own_id_and_url_again_is_its_new_version(
+        client: TestClient, store: Store) -> None:
+    """A CMS posting its correction under the same id and URL: 202, a new version (it said
+    "already stored" when the given id was the stored one)."""
+    first = {"id": "cms-77", "url": "https://example.com/2017/03/03/denial",
+             "text": "Sessions said he never met Russian officials about the campaign."}
+    assert client.post("/api/articles", json=first, headers=auth()).status_code == 202
+    fixed = dict(first, text=first["text"].replace("about", "to discuss"))
+    r = client.post("/api/articles", json=fixed, headers=auth())
+    assert r.status_code == 202 and r.json()["id"] == "cms-77"
+    assert "new version" in r.json()["detail"]
+    assert store.get_article("cms-77").text == fixed["text"]

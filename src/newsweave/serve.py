@@ -1325,13 +1325,14 @@ def create_app(
             result = app_layer.add_articles(store, articles)
             ids = list(dict.fromkeys(a.id for a in articles))
             stored = [i for i in ids if store.get_article(i) is not None]
-            revised = [i for i in result.revised_ids if i not in stored]
-            touched = sorted({s for i in result.revised_ids for s in store.article_stories(i)})
+            revised = list(dict.fromkeys(result.revised_ids))
+            touched = sorted({s for i in revised for s in store.article_stories(i)})
         if result.added:
             background.request_group(stored)
         for story_id in touched:  # a new version of a member: the brief is re-woven
             background.request_weave(story_id)
-        return {"added": result.added, "skipped": result.skipped, "ids": stored + revised,
+        return {"added": result.added, "skipped": result.skipped,
+                "ids": stored + [i for i in revised if i not in stored],
                 "id_conflicts": result.id_conflicts, "revised": revised}
 
     # ---------------------------------------------------------------- API
