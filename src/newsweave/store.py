@@ -56,7 +56,7 @@ from newsweave.ingest import article_id
 from newsweave.migrations import LATEST, MIGRATIONS, SCHEMA_VERSION_DDL
 from newsweave.models import Article
 from newsweave.urls import article_key
-from newsweave.versions import dated_before, same_report
+from newsweave.versions import dated_before, version_of
 
 #: Where the store lives when no --db is given.
 DEFAULT_DB = "newsweave.db"
@@ -408,9 +408,8 @@ def _place_by_url(
         return None
     if _is_earlier_version(conn, old.id, row["content_hash"]):
         return "skipped", old.id
-    given_id = row["id"] != row["content_hash"]
-    if (given_id and row["id"] != old.id) or not same_report(
-            old.title, old.text, row.get("title"), row["text"]):
+    if not version_of(old.id, old.title, old.text, row["id"], row["content_hash"],
+                      row.get("title"), row["text"]):
         row["canonical_url"] = None
         return None
     if dated_before(row.get("updated") or row.get("published"), old.updated or old.published):

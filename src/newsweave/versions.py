@@ -33,6 +33,17 @@ def same_report(old_title: str | None, old_text: str, title: str | None, text: s
     return len(a & b) >= share * min(len(a), len(b))
 
 
+def version_of(old_id: str, old_title: str | None, old_text: str, new_id: str,
+               new_content_id: str, new_title: str | None, new_text: str) -> bool:
+    """Whether a record under an article's URL is a version of that article (the one rule
+    of the store and of ``weave``): not when it gives an id of its own that is not the
+    article's (``new_id`` other than ``new_content_id``, the id its text gives), nor when the
+    texts are too unlike (``same_report``)."""
+    if new_id != new_content_id and new_id != old_id:
+        return False
+    return same_report(old_title, old_text, new_title, new_text)
+
+
 def _folded(value: str) -> str:
     return " ".join(value.casefold().split())
 
@@ -77,31 +88,28 @@ def latest_versions(
     dropped: list[tuple[Article, int]] = []
     for article in articles:
         key = article_key(article.url)
-        at = where.get(key) if key is not None else None
-        if at is not None and content_id(article.text) in seen[key]:
+        if key is None:
+            kept.append(article)
+            continue
+        cid = content_id(article.text)
+        at = where.get(key)
+        if at is not None and cid in seen[key]:
             dropped.append((article, at))  # a version seen before: the same page again
             continue
-        if key is not None:
-            seen.setdefault(key, set()).add(content_id(article.text))
-        if at is None or not _versions(kept[at], article, content_id):
-            if key is not None and at is None:
+        seen.setdefault(key, set()).add(cid)
+        prev = kept[at] if at is not None else None
+        if prev is None or not version_of(prev.id, prev.title, prev.text, article.id, cid,
+                                          article.title, article.text):
+            if at is None:
                 where[key] = len(kept)
             kept.append(article)
             continue
-        if dated_before(stamp(article), stamp(kept[at])):
+        if dated_before(stamp(article), stamp(prev)):
             dropped.append((article, at))
         else:
             dropped.append((kept[at], at))
             kept[at] = article
     return kept, [(old, kept[at]) for old, at in dropped]
-
-
-def _versions(a: Article, b: Article, content_id: Callable[[str], str]) -> bool:
-    """Whether ``b``, read after ``a`` under the same article URL, is a version of it (as
-    the store decides for a record under a stored article's URL)."""
-    if b.id != content_id(b.text) and b.id != a.id:
-        return False  # it gives an id of its own, not the earlier record's
-    return same_report(a.title, a.text, b.title, b.text)
 
 
 # --------------------------------------------------------------------------- what changed
