@@ -47,7 +47,8 @@ def article_key(url: str | None) -> str | None:
     """The canonical URL of a record's ``url`` where it can name one article: an http(s)
     address with a host and a path or query past the site's front page. None for anything
     else (no URL, a relative path, a placeholder, a home page that an export gives every
-    record of a site): such records keep being told apart by their text."""
+    record of a site, an address over 2,048 characters, which no record field holds: a
+    page's own link tag could): such records keep being told apart by their text."""
     if not url or len(url) > 2048:
         return None
     try:
