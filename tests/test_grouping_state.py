@@ -449,3 +449,111 @@ def test_stories_killed_mid_run_leaves_store_as_it_was(tmp_path: Path) -> None:
     assert rebuild.returncode == 0 and "0 stories changed" in rebuild.stdout, rebuild.stdout
     with open_store(db) as store:
         assert stories_of(store) == incremental
+
+
+# --------------------------------------------------------------------------- revised articles
+STUB = ("Emergency crews were called out early this morning and officials say more details "
+        "will follow as soon as they are confirmed.")
+
+
+def _live_page(article: Article, stub: bool) -> Article:
+    """``article`` as a live page captures it: first a stub under a generic headline, then
+    the full report under the same URL (the stub's sentence still opening it)."""
+    url = f"https://gazette.example.org/news/{article.id}"
+    if stub:
+        return Article(id=article.id, text=STUB, title="Breaking news",
+                       published=article.published, outlet=article.outlet, url=url)
+    return Article(id=article.id, text=STUB + " " + article.text, title=article.title,
+                   published=article.published, outlet=article.outlet, url=url)
+
+
+def _story_of(store: Store, article_id: str) -> str:
+    (story,) = store.article_stories(article_id)
+    return story
+
+
+def _event_reports(articles: list[Article]) -> tuple[Article, list[str]]:
+    """A dated report of an event with at least four dated reports, and the others' ids."""
+    by_event: dict[str, list[Article]] = {}
+    for a in articles:
+        if a.published and not a.id.endswith("-copy"):
+            by_event.setdefault(a.id.split("-")[0], []).append(a)
+    reports = next(r for r in by_event.values() if len(r) >= 4)
+    return reports[-1], [a.id for a in reports[:-1]]
+
+
+def test_revised_stub_is_regrouped_with_its_event(
+    tmp_path: Path, embedder, db_url: str  # noqa: F811
+) -> None:
+    """The first capture of a live page is a stub that says nothing of its event; once the
+    full report revises it, the next run groups the new text: it joins its event's story,
+    and the stub's story of one goes. Before, the article stayed in the stub's story."""
+    articles = synthetic()
+    target, siblings = _event_reports(articles)
+    with open_store(db_url) as store:
+        store.add_articles([_live_page(a, stub=True) if a.id == target.id else a
+                            for a in articles])
+        group_new(store, embedder=embedder)
+        event_story = _story_of(store, siblings[0])
+        stub_story = _story_of(store, target.id)
+        assert stub_story != event_story  # the stub said nothing of the event
+        assert store.add_articles([_live_page(target, stub=False)]).revised == 1
+        assert set(store.pending_regroups()) == {target.id}
+        grouping_state._LIVE.clear()  # as the next `stories` or `update` process
+        result = group_new(store, embedder=embedder)
+        assert not result.rebuilt and result.new_articles == 0
+        assert (result.regrouped, result.regrouped_elsewhere) == (1, 1)
+        assert "regrouped 1 revised article (1 now in another story)" in result.summary()
+        assert _story_of(store, target.id) == event_story
+        assert store.get_story(stub_story) is None or stub_story == event_story
+        assert store.pending_regroups() == {}
+        # the saved state is whole: the next run continues from it
+        grouping_state._LIVE.clear()
+        later = Article(id="late", text=target.text + " Officials thanked volunteers.",
+                        title=target.title, published=target.published, outlet="o9")
+        store.add_articles([later])
+        again = group_new(store, embedder=embedder)
+        assert not again.rebuilt and again.new_articles == 1 and again.regrouped == 0
+
+
+def test_corrected_article_keeps_its_story_and_is_not_regrouped(
+    tmp_path: Path, embedder
+) -> None:
+    """A correction leaves most of the text as it was: the story it is in stays its story,
+    and no run re-decides it (re-deciding every corrected article would move some)."""
+    articles = [Article(id=a.id, text=a.text, title=a.title, published=a.published,
+                        outlet=a.outlet, url=f"https://gazette.example.org/news/{a.id}")
+                for a in synthetic()]
+    target, _ = _event_reports(articles)
+    with open_store(tmp_path / "s.db") as store:
+        store.add_articles(articles)
+        group_new(store, embedder=embedder)
+        before = stories_of(store)
+        fixed = Article(id=target.id, text=target.text.replace("said", "says", 1)
+                        + " This report was corrected.", title=target.title,
+                        published=target.published, outlet=target.outlet, url=target.url)
+        assert store.add_articles([fixed]).revised == 1
+        assert store.pending_regroups() == {}
+        result = group_new(store, embedder=embedder)
+        assert result.regrouped == 0 and stories_of(store) == before
+
+
+def test_a_revision_stored_while_a_run_groups_waits_for_the_next(tmp_path: Path) -> None:
+    """A run clears only the rows of the revisions it read: one stored meanwhile stays."""
+    page = "https://gazette.example.org/news/live"
+    with open_store(tmp_path / "s.db") as store:
+        store.add_articles([Article(id="a", text=STUB, url=page)])
+        store.save_stories({"a": "s1"}, {"s1": "Breaking news"})
+        text2 = STUB + " " + synthetic()[0].text
+        text3 = text2 + " " + " ".join(f"Update {i} from the scene." for i in range(40))
+        store.add_articles([Article(id="a", text=text2, url=page)])
+        assert store.pending_regroups() == {"a": 2}
+        read = store.pending_regroups()
+        store.add_articles([Article(id="a", text=text3, url=page)])  # while the run groups
+        assert store.pending_regroups() == {"a": 3}
+        store.save_grouping({}, {}, lambda members: "", 25, (2, 0, b""), None,
+                            regrouped=read)
+        assert store.pending_regroups() == {"a": 3}
+        store.save_grouping({}, {}, lambda members: "", 25, (2, 0, b""), 1,
+                            regrouped=store.pending_regroups())
+        assert store.pending_regroups() == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from newsweave.ingest import article_id
 from newsweave.models import Article
-from newsweave.versions import dated_before, latest_versions, same_report
+from newsweave.versions import dated_before, latest_versions, mostly_new, same_report
 
 URL = "https://paper.example/2017/03/02/sessions"
 
@@ -83,3 +83,14 @@ def test_text_changes_word_by_word_with_context() -> None:
     assert "cost " in kept and "w20 " not in kept  # context only: the long runs are cut
     assert text_changes("same words", "same  words") == [Change("same", "same  words")]
     assert text_changes("a " * 20_001, "b") is None
+
+
+def test_mostly_new_when_the_old_text_was_a_small_part_of_the_new() -> None:
+    stub = "Firefighters are at the scene of a blaze at the old mill in Harwick."
+    full = stub + " " + " ".join(
+        f"Witness {i} said the smoke could be seen across the valley." for i in range(6))
+    assert mostly_new(stub, full)  # a live page's first capture against the full report
+    assert not mostly_new(full, full.replace("valley", "dale", 1))  # a correction
+    assert not mostly_new(full, full + " Two roads remain closed.")  # a paragraph added
+    assert not mostly_new(full, stub)  # cut down: nothing new to group by
+    assert mostly_new("", full) and not mostly_new(full, "")

@@ -427,6 +427,7 @@ def group_shards(store: Store, engine: Engine, shards: int, warmup: int,
     from newsweave.group import story_headline
     from newsweave.grouping_state import FORMAT, HEADLINE_SAMPLE, dump_state
 
+    pending = store.pending_regroups()  # grouped below by their current texts
     order = grouping_order(store)
     plan = plan_shards(order, shards, warmup)
     id_lists = [list(s.ids) for s in plan]
@@ -453,7 +454,7 @@ def group_shards(store: Store, engine: Engine, shards: int, warmup: int,
         store.save_grouping(
             assignments, duplicates, story_headline, HEADLINE_SAMPLE,
             (FORMAT, max_seq(store), state[0]), None if info is None else info[2],
-            all_headlines=True, story_states=state[1], replace_all=True)
+            all_headlines=True, story_states=state[1], replace_all=True, regrouped=pending)
     return len(assignments)
 
 

@@ -1186,6 +1186,50 @@ class StoryGrouper:
         self._live += 1
         return slot
 
+    def withdraw(self, article_id: str) -> str | None:
+        """Take an article out of the young story that holds it, as if it had never been
+        grouped, and return that story's id; None when it is not held, or is held by a
+        settled story (one past the last split check), which a revision does not move.
+
+        Why: a revised article's new text is new to the grouper, and the first capture of a
+        live page is often a stub (a headline and a paragraph) that the full report would
+        not have been grouped by. The resumable grouper withdraws it and groups the new
+        text as it groups a new article. The story is rebuilt from its other members (a
+        young story keeps them for its split checks) or, left empty, dropped; the article's
+        vector, terms and MinHash leave the indexes, and its counts the document
+        frequencies."""
+        slot = next((s for s, (aid, _) in self._slot_article.items() if aid == article_id),
+                    None)
+        if slot is None:  # too short to compare: grouped alone, holding no slot
+            story = self._stories.get(story_id_for(article_id))
+            if story is None or story.slots or story.size != 1:
+                return None
+            del self._stories[story.id]
+            return story.id
+        story = self._stories.get(self._slot_story.get(slot, ""))
+        member = None if story is None or story.members is None else \
+            next((m for m in story.members if m.slot == slot), None)
+        if story is None or member is None:
+            return None
+        rest = [m for m in story.members or [] if m is not member]
+        if len(member.term_keys):  # its terms and names were counted when it was grouped
+            self._docs = max(0, self._docs - 1)
+            self._df[member.term_keys] = np.maximum(self._df[member.term_keys] - 1, 0)
+            self._entity_df[member.entities] = np.maximum(self._entity_df[member.entities] - 1, 0)
+        self._index.mark_deleted(slot)
+        self._live -= 1
+        self._deleted += 1
+        del self._slot_story[slot]
+        self._unindex_terms(slot)
+        _, hashes = self._slot_article.pop(slot)
+        if hashes is not None:
+            self._lsh.remove(slot)
+        if rest:
+            self._rebuild(story, rest, {id(m): m.prepared() for m in rest})
+        else:
+            del self._stories[story.id]
+        return story.id
+
     def _evict(self) -> None:
         """Drop stories that left the time window, then the least recently active ones while
         over capacity: their articles leave the index (slots are reused) and the LSH."""

@@ -560,12 +560,17 @@ class GroupResult:
     duplicates: int  # of the new articles: near-verbatim copies flagged
     rebuilt: bool  # every article was regrouped (asked for, or no usable state)
     notice: str | None = None  # why a rebuild was needed, when not asked for
+    regrouped: int = 0  # revised articles grouped again (their young stories re-decided)
+    regrouped_elsewhere: int = 0  # of those: now in another story than before
 
     def summary(self) -> str:
         what = (f"grouped {'' if self.new_articles == 1 else 'all '}"
                 f"{count(self.new_articles, 'article')} from scratch" if self.rebuilt
                 else f"grouped {count(self.new_articles, 'new article')}")
         moved = f" (and moved {self.moved} earlier ones)" if self.moved else ""
+        if self.regrouped:
+            moved += (f"; regrouped {count(self.regrouped, 'revised article')}"
+                      f" ({self.regrouped_elsewhere} now in another story)")
         return (
             f"{what}{moved}: {count(len(self.changed), 'story')} changed ({self.created} new, "
             f"{self.updated} updated, {self.removed} removed), {count(self.stories, 'story')} "
@@ -640,8 +645,15 @@ def group_new(
         top = [last_seq]
         moved_ids: set[str] = set()
         dirty: set[str] = set()  # stories this run changed: their saved part is rewritten
+        pending = store.pending_regroups()  # a rebuild groups their current texts anyway
+        withdrawn: dict[str, str] = {}  # revised article id -> the story it was withdrawn from
+        withdrawn_articles: list[Article] = []
+        if not full and pending:
+            withdrawn, withdrawn_articles = _withdraw_revised(grouper, store, pending, wanted)
+        dirty.update(withdrawn.values())
 
         def feed() -> Iterator[Article]:
+            yield from withdrawn_articles
             for seq, article in source:
                 top[0] = max(top[0], seq)
                 yield article
@@ -650,7 +662,9 @@ def group_new(
         duplicates: dict[str, str] = {}
         new = 0
         for article, assigned in group_mod.group_stream(feed(), grouper=grouper):
-            if assigned.moved_from is None:
+            if assigned.moved_from is None and article.id in withdrawn:
+                pass  # a revised article grouped again: counted apart
+            elif assigned.moved_from is None:
                 new += 1
                 if progress is not None:
                     progress()
@@ -665,7 +679,8 @@ def group_new(
             if assigned.duplicate_of:
                 duplicates[article.id] = assigned.duplicate_of
         moved = len(moved_ids)
-        if not full and not assignments:
+        elsewhere = sum(1 for aid, sid in withdrawn.items() if assignments.get(aid) != sid)
+        if not full and not assignments and not pending:
             _LIVE[store.url] = (generation, fingerprint(s, model), grouper)
             return GroupResult(0, 0, (), 0, 0, 0, store.count_stories(), 0, False, None)
         saved_state = dump_state(grouper, None if full else dirty)
@@ -676,10 +691,33 @@ def group_new(
         saved, touched = store.save_grouping(
             assignments, duplicates, headline, HEADLINE_SAMPLE,
             (FORMAT, top[0], saved_state.core), generation, all_headlines=full,
-            story_states=saved_state.stories, gone=saved_state.gone, replace_all=full)
+            story_states=saved_state.stories, gone=saved_state.gone, replace_all=full,
+            regrouped=pending)
         _LIVE[store.url] = ((generation or 0) + 1, fingerprint(s, model), grouper)
     return GroupResult(
         new_articles=new, moved=moved, changed=tuple(sorted(touched)), created=saved.created,
         updated=saved.updated, removed=saved.removed, stories=store.count_stories(),
-        duplicates=sum(1 for a in duplicates if a not in moved_ids), rebuilt=full, notice=notice,
+        duplicates=sum(1 for a in duplicates if a not in moved_ids and a not in withdrawn),
+        rebuilt=full, notice=notice, regrouped=len(withdrawn), regrouped_elsewhere=elsewhere,
     )
+
+
+def _withdraw_revised(grouper: ResumableGrouper, store: Store, pending: dict[str, int],
+                      languages: list[str] | None) -> tuple[dict[str, str], list[Article]]:
+    """Withdraw from their young stories the revised articles that this run groups again
+    (``StoryGrouper.withdraw``): article id -> the story it was in, and the articles in
+    published-date order (undated last), as the grouper takes them. An article of another
+    language than the run's, or held by no young story (settled, or out of the window),
+    keeps its story."""
+    out: dict[str, str] = {}
+    articles: list[Article] = []
+    for article in store.get_articles(sorted(pending)):
+        if languages is not None and article.language is not None and \
+                article.language.lower() not in languages:
+            continue
+        story = grouper.withdraw(article.id)
+        if story is not None:
+            out[article.id] = story
+            articles.append(article)
+    articles.sort(key=lambda a: (a.published is None, a.published or ""))
+    return out, articles

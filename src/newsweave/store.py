@@ -56,7 +56,7 @@ from newsweave.ingest import article_id
 from newsweave.migrations import LATEST, MIGRATIONS, SCHEMA_VERSION_DDL
 from newsweave.models import Article
 from newsweave.urls import article_key
-from newsweave.versions import dated_before, version_of
+from newsweave.versions import dated_before, mostly_new, version_of
 
 #: Where the store lives when no --db is given.
 DEFAULT_DB = "newsweave.db"
@@ -207,6 +207,13 @@ grouper_stories_t = Table(
     _metadata,
     Column("story_id", Text, primary_key=True),
     Column("state", LargeBinary, nullable=False),
+)
+#: articles revised after they were grouped, each with the revision to regroup (migration 9)
+regroup_pending_t = Table(
+    "regroup_pending",
+    _metadata,
+    Column("article_id", Text, primary_key=True),
+    Column("revision", Integer, nullable=False),
 )
 schema_version_t = Table(
     "schema_version",
@@ -463,7 +470,14 @@ def _revise(
     conn.execute(article_analyses_t.delete().where(article_analyses_t.c.article_id == old.id))
     member_of = select(story_articles_t.c.story_id).where(
         story_articles_t.c.article_id == old.id)
-    conn.execute(stories_t.update().where(stories_t.c.id.in_(member_of)).values(updated_at=now))
+    touched = conn.execute(
+        stories_t.update().where(stories_t.c.id.in_(member_of)).values(updated_at=now))
+    if touched.rowcount and mostly_new(old.text, row["text"]):
+        # grouped already, by a text that was not most of this one (a live page's first
+        # capture): the new text may belong to another story
+        rp = regroup_pending_t
+        conn.execute(rp.delete().where(rp.c.article_id == old.id))
+        conn.execute(rp.insert().values(article_id=old.id, revision=old.revisions + 1))
 
 
 # --------------------------------------------------------------------------- engine set-up
@@ -1358,6 +1372,12 @@ class Store:
         with self.engine.connect() as conn:
             return [bytes(b) for b in conn.scalars(select(grouper_stories_t.c.state))]
 
+    def pending_regroups(self) -> dict[str, int]:
+        """Articles revised since they were grouped: id -> the revision to group again."""
+        rp = regroup_pending_t
+        with self.engine.connect() as conn:
+            return {aid: rev for aid, rev in conn.execute(select(rp.c.article_id, rp.c.revision))}
+
     def drop_grouper_state(self) -> None:
         """Forget the grouper state: the next grouping run regroups every article."""
         with self._write() as conn:
@@ -1398,6 +1418,7 @@ class Store:
         story_states: Mapping[str, bytes] | None = None,
         gone: Iterable[str] = (),
         replace_all: bool = False,
+        regrouped: Mapping[str, int] | None = None,
     ) -> tuple[SaveResult, set[str]]:
         """Record an incremental grouping run and the grouper state it ends in, in one
         transaction, so a killed run leaves both as they were. ``headline`` maps a story's
@@ -1406,7 +1427,9 @@ class Store:
         (format, last_seq, blob) of the core, ``story_states`` story id -> blob of the stories
         it changed, ``gone`` the stories it no longer holds (``replace_all``: drop every saved
         story first); ``generation`` the one loaded (None: none was), checked so that a run
-        that started from an older state never overwrites a newer one."""
+        that started from an older state never overwrites a newer one. ``regrouped``: the
+        ``pending_regroups`` rows this run dealt with (article id -> revision); a row whose
+        article was revised again meanwhile stays for the next run."""
         g = grouper_state_t
         with self._write() as conn:
             current = conn.execute(select(g.c.generation).where(g.c.id == 1)).scalar()
@@ -1429,6 +1452,10 @@ class Store:
             if story_states:
                 conn.execute(gs.insert(), [{"story_id": k, "state": v}
                                            for k, v in story_states.items()])
+            rp = regroup_pending_t
+            for aid, revision in (regrouped or {}).items():
+                conn.execute(rp.delete().where(rp.c.article_id == aid,
+                                               rp.c.revision == revision))
             fmt, last_seq, blob = state
             row = {"format": fmt, "last_seq": last_seq, "state": blob, "updated_at": _now(),
                    "generation": (current or 0) + 1}

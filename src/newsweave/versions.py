@@ -33,6 +33,14 @@ def same_report(old_title: str | None, old_text: str, title: str | None, text: s
     return len(a & b) >= share * min(len(a), len(b))
 
 
+def mostly_new(old_text: str, text: str) -> bool:
+    """Whether a new version's text is mostly new: fewer than half of its word pairs were
+    in the old one. So was the first capture of a live page, a headline and a paragraph,
+    against the full report; a correction or an added paragraph is not."""
+    old, new = _word_pairs(old_text), _word_pairs(text)
+    return len(old & new) < VERSION_OVERLAP * len(new)
+
+
 def version_of(old_id: str, old_title: str | None, old_text: str, new_id: str,
                new_content_id: str, new_title: str | None, new_text: str) -> bool:
     """Whether a record under an article's URL is a version of that article (the one rule

@@ -285,8 +285,18 @@ _URL_INDEX = (
 URL_INDEX = Migration(version=8, name="article URL index, hashes of superseded texts",
                       sqlite=_URL_INDEX, postgresql=_URL_INDEX)
 
+# Version 9: an article revised after it was grouped waits here to be grouped again (its new
+# text may belong to another story: a first capture of a live page is often a stub). The
+# revision number says which text the row is for, so a run that read an older one does not
+# clear the row of a revision stored while it ran.
+_REGROUP = (
+    "CREATE TABLE regroup_pending (article_id TEXT PRIMARY KEY, revision INTEGER NOT NULL)",
+)
+REGROUP = Migration(version=9, name="revised articles waiting to be regrouped",
+                    sqlite=_REGROUP, postgresql=_REGROUP)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
-    STORY_CHANGES, URL_INDEX,
+    STORY_CHANGES, URL_INDEX, REGROUP,
 )
 LATEST = MIGRATIONS[-1].version
