@@ -200,6 +200,28 @@ def test_story_detail(client: TestClient, store: Store) -> None:
     assert all(s["words"] > 50 for s in body["sources"])
 
 
+def test_a_story_merged_away_redirects_to_where_its_articles_are(
+    client: TestClient, store: Store
+) -> None:
+    """A bookmarked story that a later run merged into another (or left when its only
+    article was grouped again) leads to the story holding its articles, not to a 404; an old
+    version of it is its own and is not redirected."""
+    assert ready(client, f"/api/stories/{STORY}/brief").status_code == 200
+    ids = [a.id for a in store.iter_articles()]
+    store.save_stories({i: "s-after" for i in ids}, {"s-after": "Sessions, merged"})
+    assert store.get_story(STORY) is None
+    for path in (f"/api/stories/{STORY}", f"/api/stories/{STORY}/brief", f"/stories/{STORY}"):
+        moved = client.get(path + "?x=1", follow_redirects=False)
+        assert moved.status_code == 307, path
+        assert moved.headers["location"] == path.replace(STORY, "s-after") + "?x=1"
+    assert client.get(f"/api/stories/{STORY}").json()["id"] == "s-after"  # followed
+    old = client.get(f"/stories/{STORY}?version=1", follow_redirects=False)
+    assert old.status_code == 404
+    listed = client.get(f"/api/stories/{STORY}/versions", follow_redirects=False)
+    assert listed.status_code == 200 and [v["version"] for v in listed.json()] == [1]
+    assert client.get("/stories/no-such-id", follow_redirects=False).status_code == 404
+
+
 @pytest.mark.parametrize("path", ["/api/stories/{}", "/api/stories/{}/brief", "/api/articles/{}"])
 def test_unknown_and_malformed_ids(client: TestClient, path: str) -> None:
     missing = client.get(path.format("no-such-id"))

@@ -32,7 +32,13 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -896,6 +902,14 @@ class BriefPending(Exception):
         self.row = row
 
 
+class StoryMoved(Exception):
+    """A story that is no longer stored, whose articles are now in another one."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__(old)
+        self.old, self.new = old, new
+
+
 class FieldErrorOut(BaseModel):
     field: str
     message: str
@@ -918,6 +932,11 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
     return {code: {"model": ErrorOut, "description": what[code]} for code in codes}
 
+
+#: OpenAPI entry of the redirect a story merged into another answers (``StoryMoved``)
+MOVED = {307: {"description": "the story is no longer stored: a later grouping run merged it "
+               "into another (or grouped its only article again); `Location` names the story "
+               "that holds its articles now"}}
 
 StoryIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
 ArticleIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
@@ -1251,13 +1270,28 @@ def create_app(
     async def _pending(request: Request, exc: BriefPending) -> Response:
         return pending_response(request, exc.row)
 
-    async def story_row(story_id: str) -> Any:
+    @app.exception_handler(StoryMoved)
+    async def _moved(request: Request, exc: StoryMoved) -> Response:
+        """A temporary redirect: the old id may return (a story id is its first article's,
+        which a later split could set apart again)."""
+        parts = request.url.path.split("/")
+        path = "/".join(exc.new if part == exc.old else part for part in parts)
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(path + query, 307)
+
+    async def story_row(story_id: str, follow: bool = True) -> Any:
+        """The stored story; a story merged into another, or left when its only article was
+        grouped again, redirects to the story that holds its articles now (``follow``; not
+        for an old version of it, whose numbers are its own)."""
         look()
         row = rows.get(story_id)
         if row is None:
             seen = gens.of(story_id)
             row = await db(store.get_story, story_id)
             if row is None:
+                moved = await db(store.successor_story, story_id) if follow else None
+                if moved is not None:
+                    raise StoryMoved(story_id, moved)
                 raise HTTPException(404, f"no story {story_id}")
             if gens.of(story_id) == seen:
                 rows.put(story_id, row)
@@ -1387,7 +1421,7 @@ def create_app(
             headers={"content-disposition": 'attachment; filename="stories.csv"'})
 
     @app.get("/api/stories/{story_id}", tags=["api"], summary="One story and its sources",
-             responses=_errors(404, 422))
+             responses={**_errors(404, 422), **MOVED})
     async def api_story(story_id: StoryIdPath) -> dict[str, Any]:
         row = await story_row(story_id)
         articles = await db(store.story_articles, row.id)
@@ -1418,6 +1452,7 @@ def create_app(
                        "content": {"application/json": {"schema": {"type": "object"}}}},
                  304: {"description": "not modified: the version named in `If-None-Match` "
                                       "is the one that would be served"},
+                 **MOVED,
                  202: {"description": "no brief is stored yet: it is being woven; ask again "
                                       "after `Retry-After` seconds",
                        "content": {"application/json": {"example": {
@@ -1434,7 +1469,7 @@ def create_app(
         if hit is not None:
             entry, stale = hit[1], False
         else:
-            row = await story_row(story_id)
+            row = await story_row(story_id, follow=version is None)
             entry, state = await stored_brief(row, version)
             stale = version is None and state.stale
         etag = f'"v{entry.version}"'
@@ -1594,7 +1629,7 @@ def create_app(
             if entry.page is not None and entry.page_version == (
                     catalogs.outlets_version, gens.of(row.id), row):
                 return HTMLResponse(entry.page)  # from memory, on the event loop
-        row = await story_row(page_id(story_id))
+        row = await story_row(page_id(story_id), follow=version is None)
         entry, state = await stored_brief(row, version)
         stale = version is None and state.stale
         if version is not None or stale:  # an old version or a notice: not the cached page

@@ -1221,6 +1221,23 @@ class Store:
         return BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
                             r.fingerprint)
 
+    def successor_story(self, story_id: str) -> str | None:
+        """Where a story that is no longer stored went (merged into another, or its only
+        article grouped again after a revision): the story now holding most of the articles
+        its latest brief was woven from (ties: the least id). None when the story is stored,
+        never had a brief, or none of those articles is in a story now."""
+        if self.get_story(story_id) is not None:
+            return None
+        info = self.latest_brief_info(story_id)
+        if info is None or not info.articles:
+            return None
+        sa = story_articles_t
+        q = (select(sa.c.story_id, func.count()).where(sa.c.article_id.in_(info.articles[:500]))
+             .group_by(sa.c.story_id).order_by(func.count().desc(), sa.c.story_id).limit(1))
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return None if row is None else row[0]
+
     def latest_fingerprints(self) -> dict[str, tuple[int, str]]:
         """Story id -> (latest version, its fingerprint), for every story with a brief."""
         t = story_briefs_t
