@@ -795,3 +795,48 @@ def test_a_page_that_keeps_failing_is_retried_a_bounded_number_of_times(site, st
     assert site.hits("/a") == TEASER_RETRIES + 1
     assert store.count_articles() == 1
     f.close()
+
+
+FLOOD = ("Floods swept through Lowmoor on Tuesday after two days of heavy rain, and rescue "
+         "teams evacuated forty homes near the harbour bridge, the council said.\n\n"
+         "The river Calder rose by two metres overnight and the bridge was closed to traffic. "
+         "Residents of Lowmoor gathered at the school, which opened as a shelter.\n\n"
+         "Council leader Mara Ellison said the cost of the flood damage in Lowmoor would not "
+         "be known for weeks, and asked residents to stay away from the river banks.")
+STUB = ("Emergency crews were called out early this morning and officials say more details "
+        "will follow as soon as they are confirmed.")
+
+
+def test_live_page_first_captured_as_a_stub_joins_its_story_once_written(site, store):
+    """The follower captures a live page while it is a stub (a generic headline, one
+    sentence); a later round fetches the written report under the same URL, a new version of
+    the article. The next update groups that text again: the report joins the story of the
+    other reports of its event, instead of staying in the stub's story of one."""
+    from newsweave import app
+
+    date = "Tue, 07 Mar 2023 09:00 +0000"
+    items = [("Floods in Lowmoor", site.url("/a"), date),
+             ("Lowmoor flood: homes evacuated", site.url("/b"), date),
+             ("Breaking news", site.url("/live"), date)]
+    site.routes["/feed"] = lambda h: (200, XML, rss(items))
+    site.routes["/a"] = (200, HTML, page("Floods in Lowmoor", FLOOD))
+    site.routes["/b"] = (200, HTML, page("Lowmoor flood: homes evacuated",
+                                         FLOOD.replace("Tuesday", "Tuesday morning")
+                                         + "\n\nMore rain is forecast for Thursday."))
+    site.routes["/live"] = (200, HTML, page("Breaking news", STUB))
+    f = follower(store, [site.url("/feed")])
+    assert f.run_round().added == 3
+    app.group_new(store)
+    ids = {r["url"]: r["id"] for r in store.iter_listing()}
+    (event,) = store.article_stories(ids[site.url("/a")])
+    assert store.article_stories(ids[site.url("/b")]) == [event]
+    assert store.article_stories(ids[site.url("/live")]) != [event]  # the stub's own story
+
+    items[2] = ("Lowmoor floods: school opens as a shelter", site.url("/live"), date)
+    site.routes["/live"] = (200, HTML, page("Lowmoor floods: school opens as a shelter",
+                                            STUB + "\n\n" + FLOOD))
+    assert f.run_round().revised == 1
+    result = app.group_new(store)
+    assert (result.regrouped, result.regrouped_elsewhere, result.new_articles) == (1, 1, 0)
+    assert store.article_stories(ids[site.url("/live")]) == [event]
+    f.close()
