@@ -1186,7 +1186,20 @@ class StoryGrouper:
         self._live += 1
         return slot
 
-    def withdraw(self, article_id: str) -> str | None:
+    def withdraw_many(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """``withdraw`` each article: id -> the story it was withdrawn from (held ones only).
+        The articles' slots are looked up once, so a re-crawl that revised thousands of
+        articles costs one pass over the window, not one per article."""
+        wanted = set(article_ids)
+        slots = {aid: slot for slot, (aid, _) in self._slot_article.items() if aid in wanted}
+        out: dict[str, str] = {}
+        for aid in sorted(wanted):
+            story = self.withdraw(aid, slots.get(aid, -1))
+            if story is not None:
+                out[aid] = story
+        return out
+
+    def withdraw(self, article_id: str, slot: int | None = None) -> str | None:
         """Take an article out of the young story that holds it, as if it had never been
         grouped, and return that story's id; None when it is not held, or is held by a
         settled story (one past the last split check), which a revision does not move.
@@ -1197,10 +1210,11 @@ class StoryGrouper:
         text as it groups a new article. The story is rebuilt from its other members (a
         young story keeps them for its split checks) or, left empty, dropped; the article's
         vector, terms and MinHash leave the indexes, and its counts the document
-        frequencies."""
-        slot = next((s for s, (aid, _) in self._slot_article.items() if aid == article_id),
-                    None)
-        if slot is None:  # too short to compare: grouped alone, holding no slot
+        frequencies. ``slot``: the article's, when the caller looked it up (-1: none)."""
+        if slot is None:
+            slot = next((s for s, (aid, _) in self._slot_article.items() if aid == article_id),
+                        -1)
+        if slot < 0:  # too short to compare: grouped alone, holding no slot
             story = self._stories.get(story_id_for(article_id))
             if story is None or story.slots or story.size != 1:
                 return None

@@ -709,15 +709,9 @@ def _withdraw_revised(grouper: ResumableGrouper, store: Store, pending: dict[str
     published-date order (undated last), as the grouper takes them. An article of another
     language than the run's, or held by no young story (settled, or out of the window),
     keeps its story."""
-    out: dict[str, str] = {}
-    articles: list[Article] = []
-    for article in store.get_articles(sorted(pending)):
-        if languages is not None and article.language is not None and \
-                article.language.lower() not in languages:
-            continue
-        story = grouper.withdraw(article.id)
-        if story is not None:
-            out[article.id] = story
-            articles.append(article)
+    candidates = [a for a in store.get_articles(sorted(pending))
+                  if languages is None or a.language is None or a.language.lower() in languages]
+    out = grouper.withdraw_many(a.id for a in candidates)
+    articles = [a for a in candidates if a.id in out]
     articles.sort(key=lambda a: (a.published is None, a.published or ""))
     return out, articles

@@ -43,6 +43,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
@@ -1470,9 +1471,9 @@ class Store:
                 conn.execute(gs.insert(), [{"story_id": k, "state": v}
                                            for k, v in story_states.items()])
             rp = regroup_pending_t
-            for aid, revision in (regrouped or {}).items():
-                conn.execute(rp.delete().where(rp.c.article_id == aid,
-                                               rp.c.revision == revision))
+            for chunk in _chunks(sorted((regrouped or {}).items()), IN_CHUNK // 2):
+                conn.execute(rp.delete().where(tuple_(rp.c.article_id, rp.c.revision)
+                                               .in_(chunk)))
             fmt, last_seq, blob = state
             row = {"format": fmt, "last_seq": last_seq, "state": blob, "updated_at": _now(),
                    "generation": (current or 0) + 1}
