@@ -45,3 +45,9 @@ def test_replay_regroups_a_stub_only_when_asked(tmp_path: Path) -> None:
             pred, revised, regrouped, _ = bench.replay(articles, "stub", 1.0, 1, 4, tmp_path)
         assert revised == {a.id for a in articles} and set(pred) == revised
         assert (regrouped > 0) is on
+
+
+def test_scale_part_times_regrouping_beside_new_articles(capsys) -> None:
+    assert bench.main(["--sets", "--scale", "60", "--no-write"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [r.split(" | ")[2] for r in rows] == ["60 grouped |", "30 regrouped |", "30 grouped |"]
