@@ -26,7 +26,8 @@ from newsweave.grouping_state import (
 )
 from newsweave.models import Article
 from newsweave.settings import GroupSettings
-from newsweave.store import Store, StoreBusy, open_store
+from newsweave.store import Pending, Store, StoreBusy, open_store
+from newsweave.versions import mostly_new
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "clustering" / "mixed-dev.jsonl"
 
@@ -533,9 +534,39 @@ def test_corrected_article_keeps_its_story_and_is_not_regrouped(
                         + " This report was corrected.", title=target.title,
                         published=target.published, outlet=target.outlet, url=target.url)
         assert store.add_articles([fixed]).revised == 1
-        assert store.pending_regroups() == {}
+        assert store.pending_regroups()[target.id] == Pending(2, 1, 0)
         result = group_new(store, embedder=embedder)
         assert result.regrouped == 0 and stories_of(store) == before
+        # kept, checked: the next run reads its texts again only if it is revised again
+        assert store.pending_regroups()[target.id] == Pending(2, 1, 2)
+
+
+def test_a_page_growing_a_paragraph_at_a_time_is_regrouped_once_mostly_new(
+    tmp_path: Path, embedder
+) -> None:
+    """A live page grows by a paragraph per capture, each version less than half new
+    against the one before; grouped between captures. The texts are compared with the one
+    the grouper grouped (the stub), so once that is less than half of the page, the article
+    is grouped again and joins its event; compared capture to capture, it never would be."""
+    articles = synthetic()
+    target, siblings = _event_reports(articles)
+    stub = _live_page(target, stub=True)
+    with open_store(tmp_path / "s.db") as store:
+        store.add_articles([stub if a.id == target.id else a for a in articles])
+        group_new(store, embedder=embedder)
+        event_story = _story_of(store, siblings[0])
+        assert _story_of(store, target.id) != event_story
+        words, text_, runs = target.text.split(), STUB, []
+        while words:
+            step = max(1, len(text_.split()) // 3)  # a quarter of each capture is new
+            grown, words = f"{text_} {' '.join(words[:step])}", words[step:]
+            assert not mostly_new(text_, grown)  # each capture: mostly the one before
+            text_ = grown
+            store.add_articles([Article(id=target.id, text=text_, title=target.title,
+                                        published=target.published, url=stub.url)])
+            runs.append(group_new(store, embedder=embedder))
+        assert [r.regrouped for r in runs].count(1) == 1 and sum(r.regrouped for r in runs) == 1
+        assert _story_of(store, target.id) == event_story
 
 
 def test_a_revision_stored_while_a_run_groups_waits_for_the_next(tmp_path: Path) -> None:
@@ -547,13 +578,15 @@ def test_a_revision_stored_while_a_run_groups_waits_for_the_next(tmp_path: Path)
         text2 = STUB + " " + synthetic()[0].text
         text3 = text2 + " " + " ".join(f"Update {i} from the scene." for i in range(40))
         store.add_articles([Article(id="a", text=text2, url=page)])
-        assert store.pending_regroups() == {"a": 2}
-        read = store.pending_regroups()
+        assert store.pending_regroups() == {"a": Pending(2, 1, 0)}
+        assert store.revision_texts({"a": 1}) == {"a": STUB}  # the text the grouper grouped
+        read = {aid: p.revision for aid, p in store.pending_regroups().items()}
         store.add_articles([Article(id="a", text=text3, url=page)])  # while the run groups
-        assert store.pending_regroups() == {"a": 3}
+        assert store.pending_regroups() == {"a": Pending(3, 1, 0)}  # its base stays
         store.save_grouping({}, {}, lambda members: "", 25, (2, 0, b""), None,
-                            regrouped=read)
-        assert store.pending_regroups() == {"a": 3}
-        store.save_grouping({}, {}, lambda members: "", 25, (2, 0, b""), 1,
-                            regrouped=store.pending_regroups())
+                            regrouped=read, checked=read)
+        assert store.pending_regroups() == {"a": Pending(3, 1, 0)}  # neither cleared nor checked
+        store.save_grouping({}, {}, lambda members: "", 25, (2, 0, b""), 1, checked={"a": 3})
+        assert store.pending_regroups() == {"a": Pending(3, 1, 3)}
+        store.save_grouping({}, {}, lambda members: "", 25, (2, 0, b""), 2, regrouped={"a": 3})
         assert store.pending_regroups() == {}

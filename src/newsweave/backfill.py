@@ -454,7 +454,8 @@ def group_shards(store: Store, engine: Engine, shards: int, warmup: int,
         store.save_grouping(
             assignments, duplicates, story_headline, HEADLINE_SAMPLE,
             (FORMAT, max_seq(store), state[0]), None if info is None else info[2],
-            all_headlines=True, story_states=state[1], replace_all=True, regrouped=pending)
+            all_headlines=True, story_states=state[1], replace_all=True,
+            regrouped={aid: p.revision for aid, p in pending.items()})
     return len(assignments)
 
 

@@ -1186,6 +1186,19 @@ class StoryGrouper:
         self._live += 1
         return slot
 
+    def held_young(self, article_ids: Iterable[str]) -> set[str]:
+        """Those of ``article_ids`` that a young story holds (``withdraw`` would take them
+        out); a settled story's articles and those outside the window are not."""
+        wanted = set(article_ids)
+        out = {aid for slot, (aid, _) in self._slot_article.items() if aid in wanted
+               and (story := self._stories.get(self._slot_story.get(slot, ""))) is not None
+               and story.members is not None}
+        for aid in wanted - out:  # too short to compare: a story of its own, no slot
+            story = self._stories.get(story_id_for(aid))
+            if story is not None and not story.slots and story.size == 1:
+                out.add(aid)
+        return out
+
     def withdraw_many(self, article_ids: Iterable[str]) -> dict[str, str]:
         """``withdraw`` each article: id -> the story it was withdrawn from (held ones only).
         The articles' slots are looked up once, so a re-crawl that revised thousands of

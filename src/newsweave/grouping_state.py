@@ -45,7 +45,8 @@ from newsweave.group import (
 )
 from newsweave.models import Article
 from newsweave.settings import GroupSettings
-from newsweave.store import Store
+from newsweave.store import Pending, Store
+from newsweave.versions import mostly_new
 from newsweave.wording import count
 
 __all__ = ["ExactIndex", "GroupResult", "ResumableGrouper", "SavedState", "StateError",
@@ -645,11 +646,12 @@ def group_new(
         top = [last_seq]
         moved_ids: set[str] = set()
         dirty: set[str] = set()  # stories this run changed: their saved part is rewritten
-        pending = store.pending_regroups()  # a rebuild groups their current texts anyway
-        withdrawn: dict[str, str] = {}  # revised article id -> the story it was withdrawn from
-        withdrawn_articles: list[Article] = []
+        pending = store.pending_regroups()
+        # a rebuild groups every current text: each row is done with
+        revised = Revised({}, [], {aid: p.revision for aid, p in pending.items()}, {})
         if not full and pending:
-            withdrawn, withdrawn_articles = _withdraw_revised(grouper, store, pending, wanted)
+            revised = _withdraw_revised(grouper, store, pending, wanted)
+        withdrawn, withdrawn_articles = revised.withdrawn, revised.articles
         dirty.update(withdrawn.values())
 
         def feed() -> Iterator[Article]:
@@ -680,7 +682,7 @@ def group_new(
                 duplicates[article.id] = assigned.duplicate_of
         moved = len(moved_ids)
         elsewhere = sum(1 for aid, sid in withdrawn.items() if assignments.get(aid) != sid)
-        if not full and not assignments and not pending:
+        if not full and not assignments and not revised.done and not revised.checked:
             _LIVE[store.url] = (generation, fingerprint(s, model), grouper)
             return GroupResult(0, 0, (), 0, 0, 0, store.count_stories(), 0, False, None)
         saved_state = dump_state(grouper, None if full else dirty)
@@ -692,7 +694,7 @@ def group_new(
             assignments, duplicates, headline, HEADLINE_SAMPLE,
             (FORMAT, top[0], saved_state.core), generation, all_headlines=full,
             story_states=saved_state.stories, gone=saved_state.gone, replace_all=full,
-            regrouped=pending)
+            regrouped=revised.done, checked=revised.checked)
         _LIVE[store.url] = ((generation or 0) + 1, fingerprint(s, model), grouper)
     return GroupResult(
         new_articles=new, moved=moved, changed=tuple(sorted(touched)), created=saved.created,
@@ -702,16 +704,40 @@ def group_new(
     )
 
 
-def _withdraw_revised(grouper: ResumableGrouper, store: Store, pending: dict[str, int],
-                      languages: list[str] | None) -> tuple[dict[str, str], list[Article]]:
-    """Withdraw from their young stories the revised articles that this run groups again
-    (``StoryGrouper.withdraw``): article id -> the story it was in, and the articles in
-    published-date order (undated last), as the grouper takes them. An article of another
-    language than the run's, or held by no young story (settled, or out of the window),
-    keeps its story."""
-    candidates = [a for a in store.get_articles(sorted(pending))
-                  if languages is None or a.language is None or a.language.lower() in languages]
-    out = grouper.withdraw_many(a.id for a in candidates)
-    articles = [a for a in candidates if a.id in out]
-    articles.sort(key=lambda a: (a.published is None, a.published or ""))
-    return out, articles
+@dataclass
+class Revised:
+    """What a run does with the revised articles waiting in ``regroup_pending``."""
+
+    withdrawn: dict[str, str]  # article id -> the story it was withdrawn from, to group again
+    articles: list[Article]  # those articles, in published-date order (undated last)
+    done: dict[str, int]  # rows this run is done with (article id -> revision)
+    checked: dict[str, int]  # rows found not mostly new yet (kept, marked checked)
+
+
+def _withdraw_revised(grouper: ResumableGrouper, store: Store, pending: dict[str, Pending],
+                      languages: list[str] | None) -> Revised:
+    """Withdraw from their young stories the revised articles whose text is now mostly new
+    against the one the grouper grouped (``versions.mostly_new``), to group them again. A
+    text grown a paragraph at a time is compared with that first text, not with the last
+    revision, so a live page's growth is seen however it arrives. An article held by no young
+    story (settled, or out of the window) or of another language than the run's keeps its
+    story, and its row goes; one not mostly new yet keeps its row, checked, so the next run
+    reads its texts only if it is revised again."""
+    young = grouper.held_young(pending)
+    done = {aid: p.revision for aid, p in pending.items() if aid not in young}
+    fresh = sorted(aid for aid in young if pending[aid].revision != pending[aid].checked)
+    articles: dict[str, Article] = {}
+    for article in store.get_articles(fresh):
+        if languages is None or article.language is None or \
+                article.language.lower() in languages:
+            articles[article.id] = article
+        else:
+            done[article.id] = pending[article.id].revision
+    bases = store.revision_texts({aid: pending[aid].base for aid in articles})
+    again = [aid for aid, a in articles.items() if mostly_new(bases.get(aid, ""), a.text)]
+    checked = {aid: pending[aid].revision for aid in articles if aid not in again}
+    withdrawn = grouper.withdraw_many(again)
+    done.update((aid, pending[aid].revision) for aid in again)
+    ordered = sorted((articles[aid] for aid in withdrawn),
+                     key=lambda a: (a.published is None, a.published or ""))
+    return Revised(withdrawn, ordered, done, checked)

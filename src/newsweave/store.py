@@ -57,7 +57,7 @@ from newsweave.ingest import article_id
 from newsweave.migrations import LATEST, MIGRATIONS, SCHEMA_VERSION_DDL
 from newsweave.models import Article
 from newsweave.urls import article_key
-from newsweave.versions import dated_before, mostly_new, version_of
+from newsweave.versions import dated_before, version_of
 
 #: Where the store lives when no --db is given.
 DEFAULT_DB = "newsweave.db"
@@ -209,12 +209,15 @@ grouper_stories_t = Table(
     Column("story_id", Text, primary_key=True),
     Column("state", LargeBinary, nullable=False),
 )
-#: articles revised after they were grouped, each with the revision to regroup (migration 9)
+#: articles revised after they were grouped (migration 9): the latest revision, the one the
+#: grouper grouped (``base``) and the last one a run found not mostly new yet (``checked``)
 regroup_pending_t = Table(
     "regroup_pending",
     _metadata,
     Column("article_id", Text, primary_key=True),
     Column("revision", Integer, nullable=False),
+    Column("base", Integer, nullable=False),
+    Column("checked", Integer, nullable=False, server_default=text("0")),
 )
 schema_version_t = Table(
     "schema_version",
@@ -277,6 +280,15 @@ class FeedState:
     next_poll: str | None = None
     last_status: str | None = None
     checked_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A revised article waiting to be grouped again (table ``regroup_pending``)."""
+
+    revision: int  # its latest revision
+    base: int  # the revision the grouper grouped (kept in ``article_revisions``)
+    checked: int  # the last revision a run found not mostly new against ``base`` (0: none)
 
 
 @dataclass(frozen=True)
@@ -473,12 +485,13 @@ def _revise(
         story_articles_t.c.article_id == old.id)
     touched = conn.execute(
         stories_t.update().where(stories_t.c.id.in_(member_of)).values(updated_at=now))
-    if touched.rowcount and mostly_new(old.text, row["text"]):
-        # grouped already, by a text that was not most of this one (a live page's first
-        # capture): the new text may belong to another story
+    if touched.rowcount:  # grouped already: the next grouping run compares the texts
         rp = regroup_pending_t
-        conn.execute(rp.delete().where(rp.c.article_id == old.id))
-        conn.execute(rp.insert().values(article_id=old.id, revision=old.revisions + 1))
+        waiting = conn.execute(
+            rp.update().where(rp.c.article_id == old.id).values(revision=old.revisions + 1))
+        if not waiting.rowcount:  # the grouper grouped the text superseded now
+            conn.execute(rp.insert().values(article_id=old.id, revision=old.revisions + 1,
+                                            base=old.revisions, checked=0))
 
 
 # --------------------------------------------------------------------------- engine set-up
@@ -1390,11 +1403,23 @@ class Store:
         with self.engine.connect() as conn:
             return [bytes(b) for b in conn.scalars(select(grouper_stories_t.c.state))]
 
-    def pending_regroups(self) -> dict[str, int]:
-        """Articles revised since they were grouped: id -> the revision to group again."""
+    def pending_regroups(self) -> dict[str, Pending]:
+        """Articles revised since they were grouped: id -> its ``Pending`` row."""
         rp = regroup_pending_t
+        q = select(rp.c.article_id, rp.c.revision, rp.c.base, rp.c.checked)
         with self.engine.connect() as conn:
-            return {aid: rev for aid, rev in conn.execute(select(rp.c.article_id, rp.c.revision))}
+            return {r.article_id: Pending(r.revision, r.base, r.checked) for r in conn.execute(q)}
+
+    def revision_texts(self, wanted: Mapping[str, int]) -> dict[str, str]:
+        """Article id -> the text of its revision ``wanted[id]`` (a superseded one)."""
+        t = article_revisions_t
+        out: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(wanted.items()), IN_CHUNK // 2):
+                q = select(t.c.article_id, t.c.text).where(
+                    tuple_(t.c.article_id, t.c.revision).in_(chunk))
+                out.update((aid, body) for aid, body in conn.execute(q))
+        return out
 
     def drop_grouper_state(self) -> None:
         """Forget the grouper state: the next grouping run regroups every article."""
@@ -1437,6 +1462,7 @@ class Store:
         gone: Iterable[str] = (),
         replace_all: bool = False,
         regrouped: Mapping[str, int] | None = None,
+        checked: Mapping[str, int] | None = None,
     ) -> tuple[SaveResult, set[str]]:
         """Record an incremental grouping run and the grouper state it ends in, in one
         transaction, so a killed run leaves both as they were. ``headline`` maps a story's
@@ -1446,8 +1472,9 @@ class Store:
         it changed, ``gone`` the stories it no longer holds (``replace_all``: drop every saved
         story first); ``generation`` the one loaded (None: none was), checked so that a run
         that started from an older state never overwrites a newer one. ``regrouped``: the
-        ``pending_regroups`` rows this run dealt with (article id -> revision); a row whose
-        article was revised again meanwhile stays for the next run."""
+        ``pending_regroups`` rows this run is done with (article id -> revision), ``checked``
+        those it found not mostly new yet; a row whose article was revised again meanwhile
+        stays as it is for the next run."""
         g = grouper_state_t
         with self._write() as conn:
             current = conn.execute(select(g.c.generation).where(g.c.id == 1)).scalar()
@@ -1474,6 +1501,10 @@ class Store:
             for chunk in _chunks(sorted((regrouped or {}).items()), IN_CHUNK // 2):
                 conn.execute(rp.delete().where(tuple_(rp.c.article_id, rp.c.revision)
                                                .in_(chunk)))
+            for aid, revision in (checked or {}).items():
+                conn.execute(rp.update().where(rp.c.article_id == aid,
+                                               rp.c.revision == revision)
+                             .values(checked=revision))
             fmt, last_seq, blob = state
             row = {"format": fmt, "last_seq": last_seq, "state": blob, "updated_at": _now(),
                    "generation": (current or 0) + 1}

@@ -285,12 +285,14 @@ _URL_INDEX = (
 URL_INDEX = Migration(version=8, name="article URL index, hashes of superseded texts",
                       sqlite=_URL_INDEX, postgresql=_URL_INDEX)
 
-# Version 9: an article revised after it was grouped waits here to be grouped again (its new
-# text may belong to another story: a first capture of a live page is often a stub). The
-# revision number says which text the row is for, so a run that read an older one does not
-# clear the row of a revision stored while it ran.
+# Version 9: an article revised after it was grouped waits here until its text is mostly new
+# against the one the grouper grouped (``base``, a revision in ``article_revisions``), and is
+# then grouped again (the first capture of a live page is often a stub). ``revision`` says which
+# text the row is for, so a run that read an older one does not clear the row of a revision
+# stored while it ran; ``checked`` is the last revision a run found not mostly new yet.
 _REGROUP = (
-    "CREATE TABLE regroup_pending (article_id TEXT PRIMARY KEY, revision INTEGER NOT NULL)",
+    "CREATE TABLE regroup_pending (article_id TEXT PRIMARY KEY, revision INTEGER NOT NULL,"
+    " base INTEGER NOT NULL, checked INTEGER NOT NULL DEFAULT 0)",
 )
 REGROUP = Migration(version=9, name="revised articles waiting to be regrouped",
                     sqlite=_REGROUP, postgresql=_REGROUP)
