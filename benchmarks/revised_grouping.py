@@ -13,8 +13,9 @@ version. Arms, all in the same run and on the same draws:
 - *full texts*: every article arrives whole (the reference: no live pages);
 - *stubs, kept*: revised articles keep the story their stub was grouped into (newsweave
   until stop 58; emulated by hiding the queue of revised articles from the grouper);
-- *stubs, regrouped*: the shipped behaviour: a revision whose text is mostly new
-  (`versions.mostly_new`) is withdrawn from its young story and grouped again;
+- *stubs, regrouped*: the shipped behaviour: an article whose text is mostly new against
+  the one it was grouped by (`versions.mostly_new`) is withdrawn from its young story and
+  grouped again;
 - *corrections, kept* and *corrections, regrouped*: the same articles arrive whole, and a
   round later a corrected version (one word changed, a line appended): a correction should
   move nothing.
