@@ -439,3 +439,42 @@ def test_articles_export_of_every_version_rebuilds_them(
         assert [x.id for x in b.iter_articles()] == [aid]
         assert [v["text"] for v in b.article_versions(aid)] == texts
         assert [v["text"] for v in a.article_versions(aid)] == texts
+
+
+FLOOD = ("Floods swept through Lowmoor on Tuesday after two days of heavy rain, and rescue "
+         "teams evacuated forty homes near the harbour bridge, the council said. The river "
+         "Calder rose by two metres overnight and the bridge was closed to traffic. Residents "
+         "of Lowmoor gathered at the school, which opened as a shelter. Council leader Mara "
+         "Ellison said the cost of the flood damage in Lowmoor would not be known for weeks.")
+STUB = ("Emergency crews were called out early this morning and officials say more details "
+        "will follow as soon as they are confirmed.")
+
+
+def test_stories_regroups_a_stub_revised_by_tomorrows_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Day 1's export holds a live page as a stub; day 2's holds its report under the same
+    URL: `stories` says it grouped the revised article again, and it joins its event."""
+    db = str(tmp_path / "news.db")
+
+    def record(rid: str, title: str, body: str) -> dict:
+        return {"id": rid, "title": title, "text": body, "published": "2023-03-07",
+                "url": f"https://gazette.example.org/news/{rid}"}
+
+    day1 = write_jsonl(tmp_path / "day1.jsonl", [
+        record("a1", "Floods in Lowmoor", FLOOD),
+        record("a2", "Lowmoor flood: homes evacuated", FLOOD.replace("Tuesday", "Tuesday "
+               "morning") + " More rain is forecast for Thursday."),
+        record("live", "Breaking news", STUB)])
+    day2 = write_jsonl(tmp_path / "day2.jsonl", [
+        record("live", "Lowmoor floods: school opens as a shelter", f"{STUB} {FLOOD}")])
+    run_cli(capsys, "ingest", str(day1), "--db", db, "--no-progress")
+    run_cli(capsys, "stories", "--db", db, "--no-progress")
+    with open_store(db) as store:
+        assert store.article_stories("live") != store.article_stories("a1")
+    _, out, _ = run_cli(capsys, "ingest", str(day2), "--db", db, "--no-progress")
+    assert "1 new version of stored articles" in out
+    rc, out, _ = run_cli(capsys, "stories", "--db", db, "--no-progress")
+    assert rc == 0 and "regrouped 1 revised article (1 now in another story)" in out
+    with open_store(db) as store:
+        assert store.article_stories("live") == store.article_stories("a1")

@@ -141,8 +141,10 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
         "stories",
         help="group stored articles into stories, or list them",
         description="Group the stored articles that are in no story yet into stories (in "
-        "arrival order, continuing from the grouper state the last run saved) and save them; "
-        "--rebuild regroups every article; with --list, only print the stored stories.",
+        "arrival order, continuing from the grouper state the last run saved) and save them, "
+        "with the articles of young stories whose text a new version made mostly new (a live "
+        "page first stored as a stub, then as the full report); --rebuild regroups every "
+        "article; with --list, only print the stored stories.",
     )
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
     p.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
@@ -170,7 +172,8 @@ def _add_update(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "update",
         help="group new articles, then re-weave the stories that changed",
-        description="Bring a store up to date: group the stored articles into stories, then "
+        description="Bring a store up to date: group the new articles into stories (and the "
+        "revised ones whose text is mostly new, as `stories` does), then "
         "weave the stories whose members changed since their stored brief and store each new "
         "brief as the story's next version. One update runs at a time per store; a second is "
         "told the store is busy. A killed update leaves the store consistent: run it again.",
