@@ -122,6 +122,9 @@ def test_diff_briefs_names_what_is_new() -> None:
     assert app.changes_line(changes) == ("1 new source, 1 new summary sentence, 1 new quote, "
                                          "1 new discrepancy, 1 new timeline entry")
     assert app.changes_line(app.diff_briefs(new, new)) == ""
+    back = app.diff_briefs(new, old)  # b left: a split, a merge or a regrouping moved it
+    assert [s["id"] for s in back["left_sources"]] == ["b"] and back["new_sources"] == []
+    assert app.changes_line(back).startswith("1 source moved to another story")
 
 
 # --------------------------------------------------------------------------- CLI

@@ -200,6 +200,23 @@ def test_story_detail(client: TestClient, store: Store) -> None:
     assert all(s["words"] > 50 for s in body["sources"])
 
 
+def test_changes_name_a_source_that_moved_to_another_story(
+    client: TestClient, store: Store
+) -> None:
+    """A later grouping run moves one source out (a split, or its revised text grouped
+    again): the next version says so, and where it went."""
+    assert ready(client, f"/api/stories/{STORY}/brief").status_code == 200
+    moved = sorted(store.get_story(STORY).article_ids)[0]
+    store.save_stories({moved: "s-elsewhere"}, {"s-elsewhere": "Another story"})
+    assert ready(client, f"/api/stories/{STORY}/brief").headers["x-brief-version"] == "1"
+    idle(client)
+    changes = client.get(f"/api/stories/{STORY}/changes", params={"since": 1}).json()
+    assert changes["version"] == 2
+    assert [(s["id"], s["now_in"]) for s in changes["left_sources"]] == [
+        (moved, ["s-elsewhere"])]
+    assert "1 source moved to another story" in client.get(f"/stories/{STORY}").text
+
+
 def test_a_story_merged_away_redirects_to_where_its_articles_are(
     client: TestClient, store: Store
 ) -> None:

@@ -431,7 +431,8 @@ def brief_changes(store: Store, story_id: str, since: int) -> dict[str, Any] | N
     """What the latest version adds over version ``since``: new sources (with ids), sources
     revised in between (a corrected article, same id: its new text was stored after version
     ``since`` and before the latest), summary sentences, quotes, discrepancies and timeline
-    entries. None when either is missing."""
+    entries, and the sources that left the story (``left_sources``, each with ``now_in``: the
+    stories holding it now). None when either is missing."""
     old = store.get_brief_version(story_id, since)
     new = store.get_brief_version(story_id)
     if old is None or new is None:
@@ -444,12 +445,16 @@ def brief_changes(store: Store, story_id: str, since: int) -> dict[str, Any] | N
     changes["revised_sources"] = [
         s for s in _load(new).get("sources") or []
         if s.get("id") in revised and s.get("id") not in new_sources]
+    for source in changes["left_sources"]:  # moved by a split, a merge or a regrouping
+        source["now_in"] = [sid for sid in store.article_stories(str(source.get("id")))
+                            if sid != story_id]
     return changes | {"since": since, "version": new.version}
 
 
 def diff_briefs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The items of ``new`` that ``old`` lacks, compared by what a reader sees (source ids,
-    sentence text, quote speaker + text, discrepancy topic + claims, timeline date + text)."""
+    sentence text, quote speaker + text, discrepancy topic + claims, timeline date + text),
+    and the sources of ``old`` that ``new`` no longer has (``left_sources``)."""
 
     def added(key: Callable[[dict[str, Any]], Any], old_items: Any, new_items: Any) -> list:
         seen = {key(i) for i in old_items or []}
@@ -458,6 +463,8 @@ def diff_briefs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     old_cov, new_cov = old.get("coverage") or {}, new.get("coverage") or {}
     return {
         "new_sources": added(lambda s: s.get("id"), old.get("sources"), new.get("sources")),
+        "left_sources": [dict(s) for s in added(lambda s: s.get("id"), new.get("sources"),
+                                                old.get("sources"))],
         "new_summary": added(lambda s: s.get("text"), old.get("summary"), new.get("summary")),
         "new_quotes": added(lambda q: (q.get("speaker"), q.get("text")), old.get("quotes"),
                             new.get("quotes")),
@@ -493,6 +500,8 @@ def changes_line(changes: dict[str, Any]) -> str:
     parts = []
     for key, one, many in (("new_sources", "new source", "new sources"),
                            ("revised_sources", "revised source", "revised sources"),
+                           ("left_sources", "source moved to another story",
+                            "sources moved to other stories"),
                            ("new_summary", "new summary sentence", "new summary sentences"),
                            ("new_quotes", "new quote", "new quotes"),
                            ("new_discrepancies", "new discrepancy", "new discrepancies"),

@@ -1494,8 +1494,10 @@ def create_app(
              summary="What the current brief adds over version `since`",
              description="New sources (with their ids), summary sentences, quotes, "
              "discrepancies and timeline entries of the latest stored version that version "
-             "`since` lacks, and the sources of both whose article took a corrected text in "
-             "between (`revised_sources`).",
+             "`since` lacks, the sources of both whose article took a corrected text in "
+             "between (`revised_sources`), and the sources that left the story since "
+             "(`left_sources`: a later grouping run moved them; `now_in` names the stories "
+             "holding them now).",
              responses={**_errors(422), 404: {
                  "model": ErrorOut, "description": "no such story, or no such version of it"}})
     async def api_changes(
