@@ -590,3 +590,52 @@ def test_a_revision_stored_while_a_run_groups_waits_for_the_next(tmp_path: Path)
         assert store.pending_regroups() == {"a": Pending(3, 1, 3)}
         store.save_grouping({}, {}, lambda members: "", 25, (2, 0, b""), 2, regrouped={"a": 3})
         assert store.pending_regroups() == {}
+
+
+FLOODS = [
+    "Floods swept through Lowmoor on Tuesday after two days of heavy rain, and rescue teams "
+    "evacuated forty homes near the harbour bridge, the council said.",
+    "The river Calder burst its banks at Lowmoor on Tuesday, flooding forty homes near the "
+    "harbour bridge; council leader Mara Ellison said rescue teams worked through the night.",
+    "Forty families in Lowmoor spent the night in the school after the Calder flooded their "
+    "homes near the harbour bridge on Tuesday, Mara Ellison of the council said.",
+]
+FIRES = [
+    "A fire destroyed the old mill in Harwick on Monday, and Alan Crowther of the fire service "
+    "said twelve crews fought the blaze for hours.",
+    "Twelve fire crews fought for hours to save the old mill in Harwick on Monday, but the "
+    "building was lost, fire officer Alan Crowther said.",
+]
+
+
+def _report(rid: str, body: str, title: str) -> Article:
+    return Article(id=rid, text=body + " " + body, title=title, published="2023-03-07")
+
+
+@pytest.mark.parametrize("others", ["flood", "fire"])
+def test_stories_gathered_round_a_stub_follow_its_report_only_when_alike(
+    embedder, others: str
+) -> None:
+    """Reports that joined a stub's story, before the stub's report was written, follow it
+    to the story its report joins when the join model says they would join it (reports of
+    the same flood), not when they are of something else (a fire the stub was taken for)."""
+    g = ResumableGrouper(embedder=embedder)
+    wire = _report("wire", FLOODS[0], "Floods in Lowmoor")
+    g.add_many([wire, _report("f1", FLOODS[1], "Lowmoor floods")], forced=["s-T", "s-T"])
+    stub = Article(id="live", text=STUB + " Police closed several roads and asked drivers "
+                   "to keep away from the town centre until further notice.",
+                   title="Breaking news", published="2023-03-07")
+    gathered = [_report(f"o{i}", body, "Lowmoor" if others == "flood" else "Harwick")
+                for i, body in enumerate(FLOODS[2:] + FLOODS[2:] if others == "flood"
+                                         else FIRES)]
+    g.add_many([stub, *gathered], forced=["s-S"] * (1 + len(gathered)))
+    assert g.withdraw_many(["live"]) == {"live": "s-S"}
+    report = Article(id="live", text=wire.text + " (Wire)", title="Floods in Lowmoor",
+                     published="2023-03-07")
+    (assigned,) = g.add_many([report])
+    assert assigned.story_id == "s-T" and assigned.duplicate_of == "wire"  # the copy's story
+    moves = {a.id: m.story_id for a, m in g.take_moves()}
+    if others == "flood":
+        assert moves == {a.id: "s-T" for a in gathered} and "s-S" not in g._stories
+    else:
+        assert moves == {} and g._stories["s-S"].size == len(gathered)

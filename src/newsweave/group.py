@@ -493,6 +493,9 @@ class StoryGrouper:
         self._next_slot = 0
         #: assignments changed by story splits, handed out by ``take_moves``
         self._moves: list[tuple[Article, StoryAssignment]] = []
+        #: revised articles withdrawn from a story that others still hold: id -> that story
+        #: (``withdraw``; read when the article is grouped again, in the same run)
+        self._withdrawn: dict[str, str] = {}
 
     # ------------------------------------------------------------------ public
     def prime(self, articles: Sequence[Article]) -> None:
@@ -848,6 +851,9 @@ class StoryGrouper:
                 assigned = StoryAssignment(p.article.id, moved[p.article.id],
                                            assigned.duplicate_of)
                 self._moves = [m for m in self._moves if m[0].id != p.article.id]
+        left = self._withdrawn.pop(p.article.id, None)
+        if forced is None and left is not None and left != assigned.story_id:
+            self._merge_left(left, assigned.story_id)
         held = self._stories.get(assigned.story_id)
         if forced is None and held is not None and self.s.merge_cosine is not None:
             merged = self._merge_running(held)
@@ -1107,6 +1113,32 @@ class StoryGrouper:
                              maxlen=self.s.busy_articles)
         return {m.article.id: keep.id for m in gone.members or []}
 
+    def _merge_left(self, left_id: str, joined_id: str) -> dict[str, str] | None:
+        """A revised article, grouped again, joined another story than the one it was
+        withdrawn from, which others had joined after it. They may have joined for the stub's
+        sake (reports of the event its full text belongs to, gathered around the stub):
+        when the join model says the left story's articles would join the new one as a story
+        (mean probability at least ``split_probability``, the split check's bar), they
+        follow it. Both must be young stories (their members kept). Returns the moved
+        article ids -> story id, or None."""
+        left, joined = self._stories.get(left_id), self._stories.get(joined_id)
+        if left is None or joined is None or not left.members or not joined.members:
+            return None
+        prepared = {id(m): m.prepared() for m in left.members + joined.members}
+        if self._part_probability(left.members, joined.members, self._busy(), prepared) < \
+                self.s.split_probability:
+            return None
+        moved = list(left.members)
+        self._absorb_story(joined, left)
+        for m in moved:
+            self._slot_story[m.slot] = joined.id
+            self._moves.append((m.article, StoryAssignment(m.article.id, joined.id,
+                                                           m.duplicate_of, moved_from=left.id)))
+        del self._stories[left.id]
+        self._recent = deque((joined.id if sid == left.id else sid for sid in self._recent),
+                             maxlen=self.s.busy_articles)
+        return {m.article.id: joined.id for m in moved}
+
     def _absorb_story(self, keep: _Story, gone: _Story) -> None:
         """Add ``gone``'s centroids, names, dates and members to ``keep`` (not the slot map)."""
         dot = sum(w * keep.terms[k] for k, w in gone.terms.items() if k in keep.terms)
@@ -1121,8 +1153,10 @@ class StoryGrouper:
         keep.top_names = None
         keep.size += gone.size
         keep.last_seq = max(keep.last_seq, gone.last_seq)
-        keep.first_day = min(d for d in (keep.first_day, gone.first_day) if d is not None)
-        keep.last_day = max(d for d in (keep.last_day, gone.last_day) if d is not None)
+        keep.first_day = min((d for d in (keep.first_day, gone.first_day) if d is not None),
+                             default=None)  # undated stories: only a merge of left stories
+        keep.last_day = max((d for d in (keep.last_day, gone.last_day) if d is not None),
+                            default=None)
         members = sorted((keep.members or []) + (gone.members or []), key=lambda m: m.seq)
         keep.slots = [m.slot for m in members]
         keep.members = members if len(members) < max(self.s.split_checks, default=0) else None
@@ -1253,6 +1287,7 @@ class StoryGrouper:
             self._lsh.remove(slot)
         if rest:
             self._rebuild(story, rest, {id(m): m.prepared() for m in rest})
+            self._withdrawn[article_id] = story.id
         else:
             del self._stories[story.id]
         return story.id
