@@ -569,10 +569,12 @@ def test_a_page_growing_a_paragraph_at_a_time_is_regrouped_once_mostly_new(
         assert _story_of(store, target.id) == event_story
 
 
-def test_a_revision_stored_while_a_run_groups_waits_for_the_next(tmp_path: Path) -> None:
+def test_a_revision_stored_while_a_run_groups_waits_for_the_next(
+    db_url: str  # noqa: F811
+) -> None:
     """A run clears only the rows of the revisions it read: one stored meanwhile stays."""
     page = "https://gazette.example.org/news/live"
-    with open_store(tmp_path / "s.db") as store:
+    with open_store(db_url) as store:
         store.add_articles([Article(id="a", text=STUB, url=page)])
         store.save_stories({"a": "s1"}, {"s1": "Breaking news"})
         text2 = STUB + " " + synthetic()[0].text
