@@ -214,7 +214,10 @@ def test_changes_name_a_source_that_moved_to_another_story(
     assert changes["version"] == 2
     assert [(s["id"], s["now_in"]) for s in changes["left_sources"]] == [
         (moved, ["s-elsewhere"])]
-    assert "1 source moved to another story" in client.get(f"/stories/{STORY}").text
+    page = client.get(f"/stories/{STORY}").text
+    assert "1 source moved to another story" in page
+    title = store.get_article(moved).title
+    assert f'“{title}” is now in <a href="/stories/s-elsewhere">another story</a>' in page
 
 
 def test_a_story_merged_away_redirects_to_where_its_articles_are(

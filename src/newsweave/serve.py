@@ -933,6 +933,9 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorOut, "description": what[code]} for code in codes}
 
 
+#: sources that left a story linked to where they went, on its page (the line counts them all)
+MOVED_LINKS = 5
+
 #: OpenAPI entry of the redirect a story merged into another answers (``StoryMoved``)
 MOVED = {307: {"description": "the story is no longer stored: a later grouping run merged it "
                "into another (or grouped its only article again); `Location` names the story "
@@ -1315,12 +1318,15 @@ def create_app(
         versions = app_layer.brief_versions(store, row.id)
         history: dict[str, Any] = {"versions": versions, "shown": entry.version,
                                    "viewing": viewing, "stale": stale, "changes": "",
-                                   "since": None}
+                                   "since": None, "moved": []}
         if viewing is None and entry.version > 1:
             changes = app_layer.brief_changes(store, row.id, entry.version - 1)
             if changes is not None:
+                moved = [{"title": s.get("title") or s.get("outlet") or s.get("id"),
+                          "story": s["now_in"][0]}
+                         for s in changes["left_sources"] if s.get("now_in")]
                 history.update(changes=app_layer.changes_line(changes),
-                               since=entry.version - 1)
+                               since=entry.version - 1, moved=moved[:MOVED_LINKS])
         return history
 
     def render_story(row: Any, entry: CachedStory, viewing: int | None = None,
