@@ -16,6 +16,8 @@ version. Arms, all in the same run and on the same draws:
 - *stubs, regrouped*: the shipped behaviour: an article whose text is mostly new against
   the one it was grouped by (`versions.mostly_new`) is withdrawn from its young story and
   grouped again;
+- *stubs under a generic headline*: the same, the stub titled "Breaking news" (a site
+  that writes the headline with the report);
 - *corrections, kept* and *corrections, regrouped*: the same articles arrive whole, and a
   round later a corrected version (one word changed, a line appended): a correction should
   move nothing.
@@ -67,14 +69,19 @@ STUB_WORDS = 30
 SENTENCE_END = re.compile(r"(?<=[.!?\"'])\s+(?=[A-Z\"'])")
 
 
-def stub_of(article: Article) -> Article:
-    """The first sentences of the report, up to ``STUB_WORDS`` words, under its headline."""
+#: the headline of a live page before its report is written, in the *generic* arms
+GENERIC_HEADLINE = "Breaking news"
+
+
+def stub_of(article: Article, headline: str | None = None) -> Article:
+    """The first sentences of the report, up to ``STUB_WORDS`` words, under its headline
+    (or ``headline``)."""
     kept: list[str] = []
     for sentence in SENTENCE_END.split(article.text):
         kept.append(sentence)
         if len(" ".join(kept).split()) >= STUB_WORDS:
             break
-    return replace(article, text=" ".join(kept))
+    return replace(article, text=" ".join(kept), title=headline or article.title)
 
 
 def corrected(article: Article, rng: random.Random) -> Article:
@@ -113,8 +120,9 @@ def replay(articles: list[Article], mode: str, share: float, seed: int, size: in
         for article in articles[lo : lo + size]:
             first = article
             if mode != "full" and rng.random() < share and len(article.text.split()) > 60:
-                first = stub_of(article) if mode == "stub" else article
-                later = article if mode == "stub" else corrected(article, rng)
+                first = {"stub": stub_of(article), "fix": article,
+                         "generic": stub_of(article, GENERIC_HEADLINE)}[mode]
+                later = corrected(article, rng) if mode == "fix" else article
                 if first.text != later.text:
                     revised.add(article.id)
                     waiting.append(later)
@@ -201,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     arms = [("stubs, kept", "stub", False), ("stubs, regrouped", "stub", True),
+            ("stubs under a generic headline, kept", "generic", False),
+            ("stubs under a generic headline, regrouped", "generic", True),
             ("corrections, kept", "fix", False), ("corrections, regrouped", "fix", True)]
     lines = [
         "## Revised articles: stubs of live pages, then their reports "
@@ -209,10 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         f"Each labelled dev stream replayed through a store in rounds of {args.size} articles "
         f"(`group_new` after each round); in each round {args.share:.0%} of the articles of "
         f"over 60 words arrive as a stub (first sentences, up to {STUB_WORDS} words, same "
-        "headline) and a round later as the full report, a new version under the same URL; "
+        "headline, or \"Breaking news\" in the generic arms) and a round later as the full "
+        "report, a new version under the same URL; "
         "or, in the correction arms, whole and a round later corrected (one word, one line "
         "added). *Kept*: revised articles keep their story (before stop 58); *regrouped*: "
-        "the shipped rule (a mostly new text is grouped again). *Agreement* is the B-cubed "
+        "the shipped rules (an article whose text is mostly new against the one it was "
+        "grouped by is grouped again, and the reports gathered round it may follow it). "
+        "*Agreement* is the B-cubed "
         "F1 of the arm's stories scored against those of the full-text arm. Mean ± standard "
         "deviation over "
         f"seeds {', '.join(map(str, args.seeds))}.",
