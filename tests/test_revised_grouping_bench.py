@@ -21,6 +21,8 @@ def test_stub_is_the_first_sentences_up_to_thirty_words() -> None:
     stub = bench.stub_of(article)
     assert REPORT.startswith(stub.text) and stub.text.endswith("until further notice.")
     assert 30 <= len(stub.text.split()) < len(REPORT.split()) and stub.title == article.title
+    generic = bench.stub_of(article, bench.GENERIC_HEADLINE)
+    assert (generic.text, generic.title) == (stub.text, "Breaking news")
 
 
 def test_correction_changes_one_word_and_adds_a_line() -> None:
