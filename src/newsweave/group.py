@@ -1227,11 +1227,12 @@ class StoryGrouper:
         out = {aid for slot, (aid, _) in self._slot_article.items() if aid in wanted
                and (story := self._stories.get(self._slot_story.get(slot, ""))) is not None
                and story.members is not None}
-        for aid in wanted - out:  # too short to compare: a story of its own, no slot
-            story = self._stories.get(story_id_for(aid))
-            if story is not None and not story.slots and story.size == 1:
-                out.add(aid)
-        return out
+        return out | {aid for aid in wanted - out if self._slotless_story(aid) is not None}
+
+    def _slotless_story(self, article_id: str) -> _Story | None:
+        """The story of one an article too short to compare opened (it holds no slot)."""
+        story = self._stories.get(story_id_for(article_id))
+        return story if story is not None and not story.slots and story.size == 1 else None
 
     def withdraw_many(self, article_ids: Iterable[str]) -> dict[str, str]:
         """``withdraw`` each article: id -> the story it was withdrawn from (held ones only).
@@ -1262,11 +1263,11 @@ class StoryGrouper:
             slot = next((s for s, (aid, _) in self._slot_article.items() if aid == article_id),
                         -1)
         if slot < 0:  # too short to compare: grouped alone, holding no slot
-            story = self._stories.get(story_id_for(article_id))
-            if story is None or story.slots or story.size != 1:
+            alone = self._slotless_story(article_id)
+            if alone is None:
                 return None
-            del self._stories[story.id]
-            return story.id
+            del self._stories[alone.id]
+            return alone.id
         story = self._stories.get(self._slot_story.get(slot, ""))
         member = None if story is None or story.members is None else \
             next((m for m in story.members if m.slot == slot), None)
@@ -1277,14 +1278,7 @@ class StoryGrouper:
             self._docs = max(0, self._docs - 1)
             self._df[member.term_keys] = np.maximum(self._df[member.term_keys] - 1, 0)
             self._entity_df[member.entities] = np.maximum(self._entity_df[member.entities] - 1, 0)
-        self._index.mark_deleted(slot)
-        self._live -= 1
-        self._deleted += 1
-        del self._slot_story[slot]
-        self._unindex_terms(slot)
-        _, hashes = self._slot_article.pop(slot)
-        if hashes is not None:
-            self._lsh.remove(slot)
+        self._drop_slot(slot)
         if rest:
             self._rebuild(story, rest, {id(m): m.prepared() for m in rest})
             self._withdrawn[article_id] = story.id
@@ -1312,14 +1306,18 @@ class StoryGrouper:
             if self._stories.pop(story.id, None) is None:
                 continue
             for slot in story.slots:
-                self._index.mark_deleted(slot)
-                self._live -= 1
-                self._deleted += 1
-                del self._slot_story[slot]
-                self._unindex_terms(slot)
-                _, hashes = self._slot_article.pop(slot)
-                if hashes is not None:
-                    self._lsh.remove(slot)
+                self._drop_slot(slot)
+
+    def _drop_slot(self, slot: int) -> None:
+        """An article leaves the index, the term postings and the LSH (its slot is reused)."""
+        self._index.mark_deleted(slot)
+        self._live -= 1
+        self._deleted += 1
+        del self._slot_story[slot]
+        self._unindex_terms(slot)
+        _, hashes = self._slot_article.pop(slot)
+        if hashes is not None:
+            self._lsh.remove(slot)
 
 
 # --------------------------------------------------------------------------- batch API
