@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -929,6 +930,44 @@ def test_a_page_captured_many_times_lists_its_first_shown_and_latest_versions(
     assert "… 8 more versions" in page and f"… {60 - tail - 10} more versions" in page
     assert "Update 9:" in page and "(current)" in page
     assert len(client.get(f"/api/articles/{aid}").json()["versions"]) == 60
+
+
+def test_a_page_captured_many_times_reads_only_the_texts_it_shows(
+        client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live page followed for days keeps hundreds of texts: its page, its API record and
+    one version's record read the one or two texts they show or compare, and count the
+    words of the others without reading them."""
+    url = "https://example.com/live/flood"
+    texts = [f"Update {i}: the river rose {'again ' * i}overnight, officials said."
+             for i in range(40)]
+    store.add_articles([Article(id=article_id(t), text=t, url=url, title="Live: the flood")
+                        for t in texts])
+    aid = article_id(texts[0])
+    seen: list[str] = []
+
+    def counting(name: str) -> None:
+        method = getattr(store, name, None)
+        if method is None:
+            return
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            out = method(*args, **kwargs)
+            seen.extend(t for t in texts if t in repr(out))
+            return out
+        monkeypatch.setattr(store, name, wrapper)
+
+    for name in ("article_versions", "article_version_texts", "article_revisions"):
+        counting(name)
+    body = client.get(f"/api/articles/{aid}").json()
+    assert [v["words"] for v in body["versions"]] == [len(t.split()) for t in texts]
+    assert seen == []  # the current text comes with the article, not its versions
+    page = client.get(f"/articles/{aid}?version=12").text
+    assert "<ins>again </ins>" in page and texts[11] in page
+    assert sorted(seen) == sorted([texts[10], texts[11]])
+    seen.clear()
+    one = client.get(f"/api/articles/{aid}/versions/40").json()
+    assert one["text"] == texts[39] and {"kind": "added", "text": "again "} in one["changes"]
+    assert sorted(seen) == sorted([texts[38], texts[39]])
 
 
 def test_post_article_under_its_own_id_and_url_again_is_its_new_version(

@@ -627,8 +627,8 @@ def test_two_versions_under_one_given_id_in_one_batch(store: Store) -> None:
 
 def test_a_version_7_store_is_upgraded_and_its_articles_found_by_url(db_url: str) -> None:  # noqa: F811
     """A store written by stop 56 (schema 7): its ingested article has no canonical URL and
-    its kept revisions no hash; after the upgrade on open, a correction revises it and a
-    rerun of the old text is known."""
+    its kept revisions no hash or word count; after the upgrade on open, a correction revises
+    it, a rerun of the old text is known and its versions list with their word counts."""
     from sqlalchemy import text
 
     from newsweave.migrations import MIGRATIONS
@@ -651,11 +651,19 @@ def test_a_version_7_store_is_upgraded_and_its_articles_found_by_url(db_url: str
             "VALUES ('old', 1, 'The very first text of it.', 'before')"))
     engine.dispose()
     with open_store(db_url) as s:
-        assert s.schema_version == LATEST == 9
+        assert s.schema_version == LATEST == 10
         assert s.add_articles([page("The very first text of it.")]).revised == 0  # known
         assert s.add_articles([page(V2)]).revised_ids == ("old",)
         assert [r["revision"] for r in s.article_revisions("old")] == [1, 2]
         assert s.get_article("old").text == V2
+        # a kept text from before migration 10 has no stored word count: it is counted
+        listed = s.article_versions("old", texts=False)
+        assert [v["words"] for v in listed] == [6, len(V1.split()), len(V2.split())]
+        assert all("text" not in v for v in listed)
+        assert s.article_version_texts("old", [1, 3, 9]) == {
+            1: "The very first text of it.", 3: V2}
+        assert [v["text"] for v in s.article_versions("old")] == [
+            "The very first text of it.", V1, V2]
 
 
 def test_a_rerun_of_a_version_unlike_the_latest_is_still_known(store: Store) -> None:

@@ -476,23 +476,36 @@ def diff_briefs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def article_versions(store: Store, article_id: str) -> list[dict[str, Any]]:
+def article_versions(store: Store, article_id: str, shown: int | None = None,
+                     texts: bool = True) -> list[dict[str, Any]]:
     """The versions of a stored article (a corrected page stored again under its URL),
     oldest first and the current last: ``version``, ``stored``, ``title``, ``published``,
-    ``updated``, ``words`` and ``text``. Empty for an unknown id."""
-    return [v | {"words": len(v["text"].split())} for v in store.article_versions(article_id)]
+    ``updated`` and ``words``; with ``texts``, version ``shown`` (the current one when None)
+    and the one before it also carry their ``text``, all a page shows or compares, so a
+    live page captured hundreds of times costs two texts, not hundreds. Empty for an
+    unknown id."""
+    versions = store.article_versions(article_id, texts=False)
+    numbers = [v["version"] for v in versions]
+    if not texts or not versions or (shown is not None and shown not in numbers):
+        return versions
+    at = len(numbers) - 1 if shown is None else numbers.index(shown)
+    read = store.article_version_texts(article_id, numbers[max(at - 1, 0):at + 1])
+    return [v | {"text": read[v["version"]]} if v["version"] in read else v for v in versions]
 
 
 def version_changes(versions: Sequence[dict[str, Any]], version: int) -> list[Any] | None:
     """What ``version`` changed in the text of the one before it (``versions.Change`` runs);
-    None for the first version, an unknown one, or texts too long to compare."""
+    None for the first version, an unknown one, texts not read, or texts too long to
+    compare."""
     from newsweave.versions import text_changes
 
     numbers = [v["version"] for v in versions]
     if version not in numbers or numbers.index(version) == 0:
         return None
-    at = numbers.index(version)
-    return text_changes(versions[at - 1]["text"], versions[at]["text"])
+    before, after = versions[numbers.index(version) - 1], versions[numbers.index(version)]
+    if "text" not in before or "text" not in after:
+        return None
+    return text_changes(before["text"], after["text"])
 
 
 def changes_line(changes: dict[str, Any]) -> str:

@@ -1521,7 +1521,8 @@ def create_app(
         if article is None:
             raise HTTPException(404, f"no article {article_id}")
         return article_json(article, await db(store.article_stories, article_id),
-                            await db(app_layer.article_versions, store, article_id))
+                            await db(app_layer.article_versions, store, article_id,
+                                     texts=False))
 
     @app.get("/api/articles/{article_id}/versions/{version}", tags=["api"],
              summary="One version of an article, and what it changed",
@@ -1533,7 +1534,7 @@ def create_app(
     async def api_article_version(
         article_id: ArticleIdPath, version: Annotated[int, PathParam(ge=1, le=1_000_000)]
     ) -> dict[str, Any]:
-        versions = await db(app_layer.article_versions, store, article_id)
+        versions = await db(app_layer.article_versions, store, article_id, version)
         if not versions:
             raise HTTPException(404, f"no article {article_id}")
         chosen = next((v for v in versions if v["version"] == version), None)
@@ -1665,7 +1666,7 @@ def create_app(
         article = await db(store.get_article, article_id)
         if article is None:
             raise HTTPException(404, f"no article {article_id}")
-        versions = await db(app_layer.article_versions, store, article_id)
+        versions = await db(app_layer.article_versions, store, article_id, version)
         shown = versions[-1]["version"] if version is None else version
         chosen = next((v for v in versions if v["version"] == shown), None)
         if chosen is None:

@@ -34,6 +34,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    case,
     create_engine,
     event,
     false,
@@ -126,6 +127,7 @@ article_revisions_t = Table(
     Column("updated", Text),
     Column("fetched_at", Text, nullable=False),
     Column("content_hash", Text),
+    Column("words", Integer),
 )
 feeds_t = Table(
     "feeds",
@@ -467,6 +469,7 @@ def _revise(
             article_id=old.id, revision=old.revisions, text=old.text,
             title=old.title, author=old.author, published=old.published,
             updated=old.updated, fetched_at=old.ingested_at, content_hash=old.content_hash,
+            words=len(old.text.split()),
         )
     )
     conn.execute(
@@ -1895,22 +1898,54 @@ class Store:
                         out[aid] = (then.text, then.title)
         return out
 
-    def article_versions(self, article_id: str) -> list[dict[str, Any]]:
+    def article_versions(self, article_id: str, texts: bool = True) -> list[dict[str, Any]]:
         """Every version of an article, oldest first and the current last, each as
         ``version``, ``stored`` (when its text was stored), ``title``, ``published``,
-        ``updated`` and ``text``; empty for an unknown id."""
-        a = articles_t
+        ``updated``, ``words`` and, with ``texts``, ``text``; empty for an unknown id.
+        Without ``texts`` no superseded text is read (a live page followed for a week has
+        hundreds): only those kept before migration 10, which has no word count."""
+        a, r = articles_t, article_revisions_t
         cols = (a.c.revisions, a.c.ingested_at, a.c.title, a.c.published, a.c.updated,
                 a.c.text)
+        body = r.c.text if texts else case((r.c.words.is_(None), r.c.text), else_=None)
+        kept_q = select(r.c.revision, r.c.fetched_at, r.c.title, r.c.published, r.c.updated,
+                        r.c.words, body.label("text")).where(
+            r.c.article_id == article_id).order_by(r.c.revision)
         with self.engine.connect() as conn:
             row = conn.execute(select(*cols).where(a.c.id == article_id)).first()
-        if row is None:
-            return []
-        kept = [{"version": r["revision"], "stored": r["fetched_at"], "title": r["title"],
-                 "published": r["published"], "updated": r["updated"], "text": r["text"]}
-                for r in self.article_revisions(article_id)]
-        return [*kept, {"version": row.revisions, "stored": row.ingested_at, "title": row.title,
-                        "published": row.published, "updated": row.updated, "text": row.text}]
+            if row is None:
+                return []
+            kept = conn.execute(kept_q).all()
+        out = []
+        for k in kept:
+            v = {"version": k.revision, "stored": k.fetched_at, "title": k.title,
+                 "published": k.published, "updated": k.updated,
+                 "words": len(k.text.split()) if k.words is None else k.words}
+            out.append(v | {"text": k.text} if texts else v)
+        current = {"version": row.revisions, "stored": row.ingested_at, "title": row.title,
+                   "published": row.published, "updated": row.updated,
+                   "words": len(row.text.split())}
+        return [*out, current | {"text": row.text} if texts else current]
+
+    def article_version_texts(self, article_id: str, versions: Iterable[int]
+                              ) -> dict[int, str]:
+        """Version number -> text, for those of ``versions`` the article has: the one or two
+        texts a page shows or compares, without reading the others."""
+        a, r = articles_t, article_revisions_t
+        wanted = sorted(set(versions))
+        out: dict[int, str] = {}
+        if not wanted:
+            return out
+        with self.engine.connect() as conn:
+            current = conn.execute(select(a.c.revisions, a.c.text).where(
+                a.c.id == article_id)).first()
+            if current is None:
+                return out
+            if current.revisions in wanted:
+                out[current.revisions] = current.text
+            out.update(conn.execute(select(r.c.revision, r.c.text).where(
+                r.c.article_id == article_id, r.c.revision.in_(wanted))).all())
+        return out
 
     def article_revisions(self, article_id: str) -> list[dict[str, Any]]:
         """Superseded versions of an article (followed or ingested under one URL), oldest first

@@ -297,8 +297,15 @@ _REGROUP = (
 REGROUP = Migration(version=9, name="revised articles waiting to be regrouped",
                     sqlite=_REGROUP, postgresql=_REGROUP)
 
+# Version 10: a superseded text keeps its word count, so listing an article's versions (a live
+# page followed for a week has hundreds) reads no text. Rows written before have none: their
+# texts are counted when listed.
+_REVISION_WORDS = ("ALTER TABLE article_revisions ADD COLUMN words INTEGER",)
+REVISION_WORDS = Migration(version=10, name="word counts of superseded texts",
+                           sqlite=_REVISION_WORDS, postgresql=_REVISION_WORDS)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
-    STORY_CHANGES, URL_INDEX, REGROUP,
+    STORY_CHANGES, URL_INDEX, REGROUP, REVISION_WORDS,
 )
 LATEST = MIGRATIONS[-1].version

@@ -1,0 +1,164 @@
+"""What a live page's many versions cost its reader: the article page and API at N captures.
+
+A follower stores every changed capture of a page as the article's next version, so a live
+page followed for a week holds hundreds. Synthetic pages (made at run time, no data read):
+one article captured N times, each capture about ``--words`` words with one paragraph new,
+in a fresh SQLite store. Timed in process through the web app (FastAPI's test client, no
+network), median of ``--repeats`` requests after one warm-up:
+
+- ``GET /api/articles/{id}``: the article and its versions' metadata;
+- ``GET /articles/{id}``: its page (the current text, what the latest capture changed);
+- ``GET /articles/{id}?version=N/2``: an older version's page;
+- ``GET /api/articles/{id}/versions/N/2``: one version's text and changes.
+
+Each tree runs in a child process of its own (its own store: an older newsweave cannot open a
+newer schema). ``--baseline REV`` also runs the same requests on git revision REV's source (or
+on a ``src`` folder) in the same run, alternating per size: before stop 59 every one of these
+requests read the text of every version.
+
+Usage: ``python benchmarks/article_versions.py [--sizes 10 100 1000] [--words 1500]
+[--repeats 5] [--baseline REV] [--no-write]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._results import write_section  # noqa: E402
+
+WORDS = ("council harbour bridge budget storm ferry police court minister election vote "
+         "hospital school river market festival station airport union strike report").split()
+ENDPOINTS = ("api article", "page, current", "page, version N/2", "api version N/2")
+
+
+def captures(n: int, words: int, seed: int = 59) -> list[str]:
+    """``n`` captures of one live page: paragraphs of 50 words, one replaced per capture."""
+    rng = random.Random(seed)
+
+    def paragraph(i: int) -> str:
+        return f"Update {i}: " + " ".join(rng.choice(WORDS) for _ in range(48)) + "."
+
+    paras = [paragraph(i) for i in range(max(words // 50, 2))]
+    out = []
+    for i in range(n):
+        paras[i % len(paras)] = paragraph(len(paras) + i)
+        out.append("\n\n".join(paras))
+    return out
+
+
+def child(n: int, words: int, repeats: int) -> dict[str, float]:
+    """Median milliseconds per endpoint over a fresh store holding one page captured ``n``
+    times (run inside the tree under test)."""
+    from fastapi.testclient import TestClient
+
+    from newsweave.ingest import article_id
+    from newsweave.models import Article
+    from newsweave.serve import create_app
+    from newsweave.store import open_store
+
+    texts = captures(n, words)
+    url = "https://example.com/live/storm"
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "s.db") as store:
+        store.add_articles([Article(id=article_id(t), text=t, url=url, title="Live: storm")
+                            for t in texts])
+        aid = article_id(texts[0])
+        half = max(n // 2, 1)
+        paths = dict(zip(ENDPOINTS, (f"/api/articles/{aid}", f"/articles/{aid}",
+                                     f"/articles/{aid}?version={half}",
+                                     f"/api/articles/{aid}/versions/{half}"), strict=True))
+        out: dict[str, float] = {}
+        with TestClient(create_app(store, None)) as client:
+            for name, path in paths.items():
+                assert client.get(path).status_code == 200, path
+                times = []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    client.get(path)
+                    times.append((time.perf_counter() - start) * 1000)
+                out[name] = statistics.median(times)
+        return out
+
+
+def tree_of(rev: str, into: Path) -> Path:
+    """The source of git revision ``rev``, unpacked into ``into``."""
+    data = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True,
+                          capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(into, filter="data")
+    return into / "src"
+
+
+def run_child(src: Path, n: int, words: int, repeats: int) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=f"{src}{os.pathsep}{ROOT}", HF_HUB_OFFLINE="1")
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(n), "--words", str(words),
+         "--repeats", str(repeats)], env=env, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    p.add_argument("--words", type=int, default=1500)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--baseline", metavar="REV",
+                   help="git revision (or a source folder) to run beside this tree")
+    p.add_argument("--no-write", action="store_true")
+    p.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child is not None:
+        print(json.dumps(child(args.child, args.words, args.repeats)))
+        return
+    trees = {"this tree": ROOT / "src"}
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.baseline and (Path(args.baseline) / "newsweave").is_dir():
+            trees[args.baseline] = Path(args.baseline)  # a source folder
+        elif args.baseline:
+            trees[args.baseline] = tree_of(args.baseline, Path(tmp))
+        results = {name: {} for name in trees}
+        for n in args.sizes:
+            for name, src in trees.items():
+                results[name][n] = run_child(src, n, args.words, args.repeats)
+                print(name, n, {k: round(v, 1) for k, v in results[name][n].items()},
+                      flush=True)
+    lines = [
+        "## A live page's versions (`benchmarks/article_versions.py`)",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores. "
+        f"Command: `python benchmarks/article_versions.py {' '.join(sys.argv[1:])}`".rstrip(),
+        "",
+        f"One article captured N times (about {args.words} words a capture, one 50-word "
+        "paragraph new each time) in a fresh SQLite store; median milliseconds of "
+        f"{args.repeats} requests through the web app in process, after one warm-up. Each tree "
+        "ran in its own child process, sizes alternating between trees.",
+        "",
+        "| N | tree | " + " | ".join(ENDPOINTS) + " |",
+        "|---|---|" + "---|" * len(ENDPOINTS),
+    ]
+    for n in args.sizes:
+        for name in trees:
+            row = results[name][n]
+            lines.append(f"| {n} | {name} | " + " | ".join(f"{row[e]:.1f}" for e in ENDPOINTS)
+                         + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if not args.no_write:
+        write_section("article-versions", text)
+
+
+if __name__ == "__main__":
+    main()
