@@ -427,28 +427,56 @@ def _load(version: BriefVersion) -> dict[str, Any]:
     return brief if isinstance(brief, dict) else {}
 
 
-def brief_changes(store: Store, story_id: str, since: int) -> dict[str, Any] | None:
-    """What the latest version adds over version ``since``: new sources (with ids), sources
-    revised in between (a corrected article, same id: its new text was stored after version
-    ``since`` and before the latest), summary sentences, quotes, discrepancies and timeline
-    entries, and the sources that left the story (``left_sources``, each with ``now_in``: the
-    stories holding it now). None when either is missing."""
+def brief_changes(store: Store, story_id: str, since: int, version: int | None = None
+                  ) -> dict[str, Any] | None:
+    """What version ``version`` (the latest when None) adds over version ``since``: new
+    sources (with ids), sources revised in between (a corrected article, same id: its new
+    text was stored after version ``since`` and before ``version``), summary sentences,
+    quotes, discrepancies and timeline entries, and the sources that left the story
+    (``left_sources``, each with ``now_in``: the stories holding it now). None when either
+    is missing."""
     old = store.get_brief_version(story_id, since)
-    new = store.get_brief_version(story_id)
+    new = store.get_brief_version(story_id, version)
     if old is None or new is None:
         return None
-    changes = diff_briefs(_load(old), _load(new))
+    return _changes(store, story_id, old, _load(old), new, _load(new))
+
+
+def _changes(store: Store, story_id: str, old: BriefVersion, old_brief: dict[str, Any],
+             new: BriefVersion, new_brief: dict[str, Any]) -> dict[str, Any]:
+    changes = diff_briefs(old_brief, new_brief)
     before = set(old.articles)
     revised = store.revised_between([i for i in new.articles if i in before], old.created,
                                     new.created)
     new_sources = {s.get("id") for s in changes["new_sources"]}
     changes["revised_sources"] = [
-        s for s in _load(new).get("sources") or []
+        s for s in new_brief.get("sources") or []
         if s.get("id") in revised and s.get("id") not in new_sources]
     for source in changes["left_sources"]:  # moved by a split, a merge or a regrouping
         source["now_in"] = [sid for sid in store.article_stories(str(source.get("id")))
                             if sid != story_id]
-    return changes | {"since": since, "version": new.version}
+    return changes | {"since": old.version, "version": new.version}
+
+
+def story_history(store: Store, story_id: str) -> list[dict[str, Any]]:
+    """A story's stored versions, oldest first, each as ``version``, ``created``,
+    ``headline``, ``sources`` (how many) and ``changes``: what it added over the version
+    before it in a reader's words (``changes_line``; empty for the first). Each version's
+    brief is read once."""
+    out: list[dict[str, Any]] = []
+    previous: tuple[BriefVersion, dict[str, Any]] | None = None
+    for listed in store.brief_versions(story_id):
+        version = store.get_brief_version(story_id, listed.version)
+        if version is None:  # deleted meanwhile
+            continue
+        brief = _load(version)
+        changes = "" if previous is None else changes_line(
+            _changes(store, story_id, *previous, version, brief))
+        out.append({"version": version.version, "created": version.created,
+                    "headline": (brief.get("story") or {}).get("headline") or "",
+                    "sources": len(brief.get("sources") or []), "changes": changes})
+        previous = (version, brief)
+    return out
 
 
 def diff_briefs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

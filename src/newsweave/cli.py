@@ -327,6 +327,16 @@ def _add_follow(sub: argparse._SubParsersAction) -> None:
 REGISTRARS.append(_add_follow)
 
 
+# --------------------------------------------------------------------------- history
+def _add_history(sub: argparse._SubParsersAction) -> None:
+    from newsweave import cli_history
+
+    cli_history.add_parser(sub, _DB_HELP)
+
+
+REGISTRARS.append(_add_history)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsweave",

@@ -1,0 +1,155 @@
+"""`newsweave history`: a story's stored versions and what each added, for a terminal or a
+script. Briefs are written straight into the store (no models run)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsweave import app
+from newsweave.cli import main
+from newsweave.models import Article
+from newsweave.store import Store, open_store
+
+ARTICLES = [Article(id=f"a{i}", text=f"Report {i} on the harbour bridge vote.",
+                    title=f"Bridge vote {i}", outlet=f"Paper {i}", published=f"2021-05-0{i}")
+            for i in range(1, 4)]
+
+
+def source(a: Article) -> dict[str, Any]:
+    return {"id": a.id, "title": a.title, "outlet": a.outlet, "published": a.published,
+            "url": None, "path": None, "words": a.words}
+
+
+def brief(members: list[Article], quotes: list[dict[str, Any]] = (),
+          timeline: list[dict[str, Any]] = ()) -> str:
+    return json.dumps({
+        "schema": "newsweave.brief/1", "story": {"id": "s-a", "headline": "Bridge vote"},
+        "sources": [source(a) for a in members],
+        "summary": [{"text": f"The council voted ({len(members)} reports).",
+                     "citations": [a.id for a in members]}],
+        "quotes": list(quotes), "entities": [], "timeline": list(timeline),
+        "coverage": {"shared_passages": [], "unique": [], "discrepancies": []}})
+
+
+def quote(speaker: str | None, text: str, direct: bool, low: bool = False) -> dict[str, Any]:
+    return {"speaker": speaker, "text": text, "low_confidence": low, "confidence": 0.9,
+            "sources": [{"source": "a2", "text": text, "direct": direct}]}
+
+
+HOSTILE = "Mayor \x1b[31mRed\x1b[0m"
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> str:
+    """Story s-a: version 1 (a1), version 2 (a1, a2; two statements, one dated entry),
+    version 3 (a2 only: a1 moved to story s-b, which has no brief yet)."""
+    url = str(tmp_path / "h.db")
+    a1, a2, _ = ARTICLES
+    with open_store(url) as store:
+        store.add_articles(ARTICLES)
+        store.save_stories({a1.id: "s-a"}, {"s-a": "Bridge vote"})
+        store.add_brief_version("s-a", [a1.id], "f1", brief([a1]))
+        store.save_stories({a2.id: "s-a"}, {"s-a": "Bridge vote"})
+        quotes = [quote(HOSTILE, "The bridge opens in March,", True),
+                  quote(None, "that the vote was rushed", False, low=True)]
+        timeline = [{"date": "2022-03", "text": "The bridge opens.", "sources": ["a2"]}]
+        store.add_brief_version("s-a", [a1.id, a2.id], "f2", brief([a1, a2], quotes, timeline))
+        store.save_stories({a1.id: "s-b"}, {"s-b": "Ferry strike"})
+        store.add_brief_version("s-a", [a2.id], "f3", brief([a2], quotes, timeline))
+    return url
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    rc = main(["history", *argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_each_version_says_what_it_added_over_the_one_before(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run(capsys, "s-a", "--db", db)
+    assert rc == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "Story s-a: Bridge vote" and lines[1] == "3 versions, oldest first:"
+    assert lines[2].endswith("UTC  1 source")
+    assert lines[3].endswith("2 sources  1 new source, 1 new summary sentence, 2 new quotes, "
+                             "1 new timeline entry")
+    # against version 2, not the first: only a source that left and the new sentence count
+    assert lines[4].endswith("1 source  1 source moved to another story, "
+                             "1 new summary sentence")
+    rc, out, _ = run(capsys, "s-a", "--db", db, "--format", "json")
+    history = json.loads(out)
+    assert [(v["version"], v["sources"]) for v in history] == [(1, 1), (2, 2), (3, 1)]
+    assert history[0]["changes"] == "" and history[2]["headline"] == "Bridge vote"
+
+
+def test_since_lists_each_change_with_untrusted_text_made_harmless(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run(capsys, "s-a", "--db", db, "--since", "1")
+    assert rc == 0 and err == ""
+    assert out.startswith("Story s-a, version 3 against version 1: 1 new source, 1 source "
+                          "moved to another story, 2 new quotes, 1 new timeline entry\n")
+    assert "\x1b" not in out and "Mayor [31mRed[0m: \u201cThe bridge opens in March,\u201d" in out
+    assert "unattributed (speaker uncertain): (reported) the vote was rushed" in out
+    assert "New timeline entries:\n  - 2022-03: The bridge opens." in out
+    assert "New in the summary" not in out  # version 3's sentence reads as version 1's
+
+    rc, out, _ = run(capsys, "s-a", "--db", db, "--since", "2", "--format", "json")
+    changes = json.loads(out)
+    assert (changes["since"], changes["version"]) == (2, 3)
+    assert [(s["id"], s["now_in"]) for s in changes["left_sources"]] == [("a1", ["s-b"])]
+    rc, out, _ = run(capsys, "s-a", "--db", db, "--since", "2")
+    assert "Sources now in another story:\n  - Bridge vote 1 (Paper 1, 2021-05-01) [a1], " \
+           "now in story s-b" in out
+
+
+def test_version_compares_two_earlier_versions(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "s-a", "--db", db, "--since", "1", "--version", "2")
+    assert rc == 0
+    assert out.startswith("Story s-a, version 2 against version 1: 1 new source,")
+    assert "New sources:\n  - Bridge vote 2 (Paper 2, 2021-05-02) [a2]" in out
+    rc, out, _ = run(capsys, "s-a", "--db", db, "--since", "3", "--version", "3")
+    assert rc == 0 and "version 3 against version 3: nothing a reader sees changed" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["nope"], "no story nope in "),
+    (["s-b"], "story s-b has no stored brief yet: `newsweave update` weaves it"),
+    (["s-a", "--since", "9"], "--since 9: story s-a has no stored version 9 (it has "
+                              "versions 1-3)"),
+    (["s-a", "--since", "1", "--version", "0"], "--version 0: story s-a has no stored "
+                                               "version 0"),
+    (["s-a", "--version", "2"], "--version M compares with --since N: give both"),
+])
+def test_a_mistake_is_one_line_and_exit_2(db: str, capsys: pytest.CaptureFixture[str],
+                                          argv: list[str], message: str) -> None:
+    rc, out, err = run(capsys, argv[0], "--db", db, *argv[1:])
+    assert rc == 2 and out == ""
+    assert err.startswith("newsweave: error: ") and message in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_story_merged_away_keeps_its_history_and_names_where_its_articles_are(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with open_store(db) as store:
+        store.save_stories({"a2": "s-b"}, {"s-b": "Ferry strike"})  # s-a is left empty
+        assert store.get_story("s-a") is None
+    rc, out, err = run(capsys, "s-a", "--db", db)
+    assert rc == 0 and "3 versions, oldest first:" in out
+    assert err == "newsweave: story s-a is no longer stored: its articles are in story s-b now\n"
+    rc, out, err = run(capsys, "s-a", "--db", db, "--format", "json")
+    assert len(json.loads(out)) == 3 and "in story s-b now" in err
+
+
+def test_story_history_diffs_consecutive_versions(db: str) -> None:
+    with open_store(db) as store:
+        assert isinstance(store, Store)
+        lines = [v["changes"] for v in app.story_history(store, "s-a")]
+        assert lines[2] == "1 source moved to another story, 1 new summary sentence"
+        assert app.brief_changes(store, "s-a", 1, 2)["version"] == 2
+        assert app.brief_changes(store, "s-a", 1, 7) is None
