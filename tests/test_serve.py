@@ -294,6 +294,11 @@ def test_brief_validates_and_is_cached(client: TestClient, store: Store, weaves:
     assert client.get(f"/api/stories/{STORY}/brief", params={"version": 3}).status_code == 404
     assert client.get(f"/api/stories/{STORY}/changes", params={"since": 9}).status_code == 404
     assert client.get(f"/api/stories/{STORY}/changes").status_code == 422
+    # any two versions: version 1 against itself adds nothing
+    same = client.get(f"/api/stories/{STORY}/changes", params={"since": 1, "version": 1})
+    assert same.json()["version"] == 1 and same.json()["new_sources"] == []
+    missing = client.get(f"/api/stories/{STORY}/changes", params={"since": 1, "version": 5})
+    assert missing.status_code == 404 and "no stored version 5" in missing.text
     assert client.get("/api/stories/nope/versions").status_code == 404
 
 

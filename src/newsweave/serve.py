@@ -1503,15 +1503,19 @@ def create_app(
              "`since` lacks, the sources of both whose article took a corrected text in "
              "between (`revised_sources`), and the sources that left the story since "
              "(`left_sources`: a later grouping run moved them; `now_in` names the stories "
-             "holding them now).",
+             "holding them now). With `version`, what that version adds over `since` instead "
+             "of the latest.",
              responses={**_errors(422), 404: {
                  "model": ErrorOut, "description": "no such story, or no such version of it"}})
     async def api_changes(
-        story_id: StoryIdPath, since: Annotated[int, Query(ge=1, le=1_000_000)]
+        story_id: StoryIdPath, since: Annotated[int, Query(ge=1, le=1_000_000)],
+        version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     ) -> dict[str, Any]:
-        changes = await db(app_layer.brief_changes, store, story_id, since)
+        changes = await db(app_layer.brief_changes, store, story_id, since, version)
         if changes is None:
-            raise HTTPException(404, f"story {story_id} has no stored version {since}")
+            missing = since if version is None or await db(
+                store.get_brief_version, story_id, since) is None else version
+            raise HTTPException(404, f"story {story_id} has no stored version {missing}")
         return changes
 
     @app.get("/api/articles/{article_id}", tags=["api"], summary="One article and its stories",
