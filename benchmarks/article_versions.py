@@ -1,4 +1,5 @@
-"""What a live page's many versions cost its reader: the article page and API at N captures.
+"""What many versions cost a reader: a live page's article page at N captures, and a living
+story's page at N stored briefs.
 
 A follower stores every changed capture of a page as the article's next version, so a live
 page followed for a week holds hundreds. Synthetic pages (made at run time, no data read):
@@ -11,13 +12,21 @@ network), median of ``--repeats`` requests after one warm-up:
 - ``GET /articles/{id}?version=N/2``: an older version's page;
 - ``GET /api/articles/{id}/versions/N/2``: one version's text and changes.
 
+A story followed for weeks is woven again after every round that changed it, each brief
+stored as its next version: one story of 200 articles with N stored briefs (each listing the
+articles it was woven from, 20 to 200), timed the same way:
+
+- ``GET /stories/{id}?version=N/2``: an older version's page (rendered on every request; the
+  current one is cached until the story changes, then rendered the same way), and its size;
+- ``GET /api/stories/{id}/versions``: the list of versions with their article ids.
+
 Each tree runs in a child process of its own (its own store: an older newsweave cannot open a
 newer schema). ``--baseline REV`` also runs the same requests on git revision REV's source (or
 on a ``src`` folder) in the same run, alternating per size: before stop 59 every one of these
 requests read the text of every version.
 
-Usage: ``python benchmarks/article_versions.py [--sizes 10 100 1000] [--words 1500]
-[--repeats 5] [--baseline REV] [--no-write]``
+Usage: ``python benchmarks/article_versions.py [--sizes 10 100 1000 3000] [--words 1500]
+[--story-sizes 10 300 3000] [--repeats 5] [--baseline REV] [--no-write]``
 """
 
 from __future__ import annotations
@@ -93,6 +102,63 @@ def child(n: int, words: int, repeats: int) -> dict[str, float]:
         return out
 
 
+STORY_ENDPOINTS = ("story page, version N/2", "page KB", "api versions")
+
+
+def story_child(n: int, repeats: int) -> dict[str, float]:
+    """Median milliseconds (and the page's size) over a fresh store holding one story of
+    200 articles with ``n`` stored briefs (run inside the tree under test)."""
+    import json as json_
+
+    from fastapi.testclient import TestClient
+
+    from newsweave import app as app_layer
+    from newsweave.models import Article
+    from newsweave.serve import create_app
+    from newsweave.store import open_store
+
+    rng = random.Random(59)
+    articles = [Article(id=f"a{i:03d}", text=" ".join(rng.choice(WORDS) for _ in range(80)),
+                        title=f"Storm report {i}", outlet=f"paper{i % 13}.example",
+                        published="2021-05-01") for i in range(200)]
+
+    def brief(members: list[Article], v: int) -> str:
+        return json_.dumps({
+            "schema": "newsweave.brief/1", "story": {"id": "s-storm", "headline": "Storm"},
+            "sources": [{"id": a.id, "title": a.title, "outlet": a.outlet,
+                         "published": a.published, "url": None, "path": None,
+                         "words": a.words} for a in members],
+            "summary": [{"text": f"{a.text[:120]} ({v}).", "citations": [a.id]}
+                        for a in members[:5]],
+            "quotes": [], "entities": [], "timeline": [],
+            "coverage": {"shared_passages": [], "unique": [], "discrepancies": []}})
+
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "s.db") as store:
+        store.add_articles(articles)
+        store.save_stories({a.id: "s-storm" for a in articles}, {"s-storm": "Storm"})
+        wanted = app_layer.current_brief(store, "s-storm").wanted
+        for v in range(1, n + 1):
+            members = articles[:20 + 180 * v // n]
+            store.add_brief_version("s-storm", [a.id for a in members], wanted,
+                                    brief(members, v))
+        half = max(n // 2, 1)
+        out: dict[str, float] = {}
+        with TestClient(create_app(store, None, group_fn=lambda s: None)) as client:
+            for name, path in ((STORY_ENDPOINTS[0], f"/stories/s-storm?version={half}"),
+                               (STORY_ENDPOINTS[2], "/api/stories/s-storm/versions")):
+                first = client.get(path)
+                assert first.status_code == 200, path
+                if name == STORY_ENDPOINTS[0]:
+                    out[STORY_ENDPOINTS[1]] = len(first.content) / 1024
+                times = []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    client.get(path)
+                    times.append((time.perf_counter() - start) * 1000)
+                out[name] = statistics.median(times)
+        return out
+
+
 def tree_of(rev: str, into: Path) -> Path:
     """The source of git revision ``rev``, unpacked into ``into``."""
     data = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True,
@@ -102,26 +168,33 @@ def tree_of(rev: str, into: Path) -> Path:
     return into / "src"
 
 
-def run_child(src: Path, n: int, words: int, repeats: int) -> dict[str, float]:
+def run_child(src: Path, n: int, words: int, repeats: int, story: bool = False
+              ) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=f"{src}{os.pathsep}{ROOT}", HF_HUB_OFFLINE="1")
     done = subprocess.run(
-        [sys.executable, __file__, "--child", str(n), "--words", str(words),
-         "--repeats", str(repeats)], env=env, check=True, capture_output=True, text=True)
+        [sys.executable, __file__, "--story-child" if story else "--child", str(n),
+         "--words", str(words), "--repeats", str(repeats)],
+        env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    p.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 3000])
     p.add_argument("--words", type=int, default=1500)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--baseline", metavar="REV",
                    help="git revision (or a source folder) to run beside this tree")
     p.add_argument("--no-write", action="store_true")
+    p.add_argument("--story-sizes", type=int, nargs="+", default=[10, 300, 3000])
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--story-child", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child is not None:
         print(json.dumps(child(args.child, args.words, args.repeats)))
+        return
+    if args.story_child is not None:
+        print(json.dumps(story_child(args.story_child, args.repeats)))
         return
     trees = {"this tree": ROOT / "src"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,13 +203,19 @@ def main() -> None:
         elif args.baseline:
             trees[args.baseline] = tree_of(args.baseline, Path(tmp))
         results = {name: {} for name in trees}
+        stories = {name: {} for name in trees}
         for n in args.sizes:
             for name, src in trees.items():
                 results[name][n] = run_child(src, n, args.words, args.repeats)
                 print(name, n, {k: round(v, 1) for k, v in results[name][n].items()},
                       flush=True)
+        for n in args.story_sizes:
+            for name, src in trees.items():
+                stories[name][n] = run_child(src, n, args.words, args.repeats, story=True)
+                print(name, "story", n, {k: round(v, 1) for k, v in stories[name][n].items()},
+                      flush=True)
     lines = [
-        "## A live page's versions (`benchmarks/article_versions.py`)",
+        "## Many versions: a live page, a living story (`benchmarks/article_versions.py`)",
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores. "
         f"Command: `python benchmarks/article_versions.py {' '.join(sys.argv[1:])}`".rstrip(),
@@ -154,6 +233,18 @@ def main() -> None:
             row = results[name][n]
             lines.append(f"| {n} | {name} | " + " | ".join(f"{row[e]:.1f}" for e in ENDPOINTS)
                          + " |")
+    lines += [
+        "", "One story of 200 articles with N stored briefs (each woven from 20 to 200 of them), "
+        "in a fresh SQLite store, the same way: an older version's page (rendered on every "
+        "request) with its size, and the API's list of versions.", "",
+        "| N | tree | " + " | ".join(STORY_ENDPOINTS) + " |",
+        "|---|---|" + "---|" * len(STORY_ENDPOINTS),
+    ]
+    for n in args.story_sizes:
+        for name in trees:
+            row = stories[name][n]
+            lines.append(f"| {n} | {name} | "
+                         + " | ".join(f"{row[e]:.1f}" for e in STORY_ENDPOINTS) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:

@@ -19,3 +19,8 @@ def test_each_capture_replaces_one_paragraph_and_keeps_the_length() -> None:
 def test_every_timed_request_answers() -> None:
     times = bench.child(4, 200, repeats=1)
     assert set(times) == set(bench.ENDPOINTS) and all(t > 0 for t in times.values())
+
+
+def test_every_timed_story_request_answers() -> None:
+    times = bench.story_child(3, repeats=1)
+    assert set(times) == set(bench.STORY_ENDPOINTS) and all(t > 0 for t in times.values())

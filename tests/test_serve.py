@@ -937,6 +937,53 @@ def test_a_page_captured_many_times_lists_its_first_shown_and_latest_versions(
     assert len(client.get(f"/api/articles/{aid}").json()["versions"]) == 60
 
 
+def test_a_story_with_many_versions_lists_its_first_shown_and_latest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A story followed for weeks is woven again after every round that changed it: its page
+    lists the first version, the one shown and the latest ones, says how many are left out,
+    and reads the article lists of those it lists only."""
+    from newsweave import app as app_layer
+    from newsweave.models import brief_to_dict
+    from newsweave.serve import LISTED_VERSIONS
+
+    s = open_store(str(tmp_path / "many.db"))
+    articles = [Article(id=f"a{i}", text=f"Report {i}: the storm reached the coast.",
+                        title=f"Storm {i}", outlet="Paper", published="2021-05-01")
+                for i in range(80)]
+    s.add_articles(articles)
+    s.save_stories({a.id: "s-storm" for a in articles}, {"s-storm": "Storm"})
+    wanted = app_layer.current_brief(s, "s-storm").wanted
+    for v in range(1, 61):  # version v was woven from v + 19 articles
+        members = articles[:v + 19]
+        s.add_brief_version("s-storm", [a.id for a in members], wanted,
+                            json.dumps(brief_to_dict(hand_brief(members, "s-storm"))))
+    read: list[Any] = []
+    real_versions, real_counts = s.brief_versions, getattr(s, "brief_article_counts", None)
+    monkeypatch.setattr(s, "brief_versions", lambda sid, articles=True: read.append(
+        ("lists", articles)) or real_versions(sid, *([] if articles else [articles])))
+    if real_counts is not None:
+        monkeypatch.setattr(s, "brief_article_counts", lambda sid, vs: read.append(
+            ("counts", sorted(vs))) or real_counts(sid, vs))
+    tail = LISTED_VERSIONS - 5
+    LISTED = r"version (\d+)(?:</a>| \(shown\))?, \d{4}-"  # noqa: N806
+    app = create_app(s, TOKEN, brief_fn=hand_brief, group_fn=lambda st: None)
+    with TestClient(app) as c:
+        page = c.get("/stories/s-storm").text
+        listed = [int(v) for v in re.findall(LISTED, page)]
+        assert listed == [1, *range(61 - tail, 61)]
+        assert "60 versions</summary>" in page and f"… {60 - tail - 1} more versions" in page
+        assert "version 60 (shown), " in page and "79 articles</li>" in page
+        assert ("lists", True) not in read
+        assert [r for r in read if r[0] == "counts"] == [("counts", [1, *range(61 - tail, 61)])]
+        old = c.get("/stories/s-storm", params={"version": 10}).text
+        listed = [int(v) for v in re.findall(LISTED, old)]
+        assert listed == [1, 10, *range(61 - tail, 61)]
+        assert "You are reading version 10 of 60" in old and "version 10 (shown), " in old
+        assert '<a href="/stories/s-storm">version 60</a>' in old  # the latest: the page
+        assert "… 8 more versions" in old and "29 articles</li>" in old
+    s.close()
+
+
 def test_a_page_captured_many_times_reads_only_the_texts_it_shows(
         client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """A live page followed for days keeps hundreds of texts: its page, its API record and

@@ -412,10 +412,12 @@ def current_brief(
     return CurrentBrief(latest, latest is None or latest.fingerprint != wanted, wanted)
 
 
-def brief_versions(store: Store, story_id: str) -> list[dict[str, Any]]:
-    """A story's versions, oldest first: ``version``, ``created``, ``articles``."""
-    return [{"version": v.version, "created": v.created, "articles": list(v.articles)}
-            for v in store.brief_versions(story_id)]
+def brief_versions(store: Store, story_id: str, articles: bool = True) -> list[dict[str, Any]]:
+    """A story's versions, oldest first: ``version``, ``created`` and, with ``articles``,
+    ``articles`` (the ids each was woven from)."""
+    return [{"version": v.version, "created": v.created}
+            | ({"articles": list(v.articles)} if articles else {})
+            for v in store.brief_versions(story_id, articles=articles)]
 
 
 def _load(version: BriefVersion) -> dict[str, Any]:
@@ -465,7 +467,7 @@ def story_history(store: Store, story_id: str) -> list[dict[str, Any]]:
     brief is read once."""
     out: list[dict[str, Any]] = []
     previous: tuple[BriefVersion, dict[str, Any]] | None = None
-    for listed in store.brief_versions(story_id):
+    for listed in store.brief_versions(story_id, articles=False):
         version = store.get_brief_version(story_id, listed.version)
         if version is None:  # deleted meanwhile
             continue

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--version M compares with --since N: give both")
     store = open_store(args.db, create=False)
     try:
-        versions = app.brief_versions(store, args.story)
+        versions = app.brief_versions(store, args.story, articles=False)
         if not versions:
             raise InputError(_missing(store, args.story))
         numbers = [v["version"] for v in versions]

@@ -506,7 +506,7 @@ def article_json(article: Article, stories: Sequence[str],
     }
 
 
-#: versions an article's page lists in full; a page captured more often lists its first, the
+#: versions an article's or a story's page lists in full; one with more lists its first, the
 #: one shown and the latest ones, with the number left out between
 LISTED_VERSIONS = 30
 
@@ -1315,10 +1315,16 @@ def create_app(
                       stale: bool) -> dict[str, Any]:
         """What the page says about versions: the list, and what the shown (current) one
         adds over the one before it."""
-        versions = app_layer.brief_versions(store, row.id)
-        history: dict[str, Any] = {"versions": versions, "shown": entry.version,
-                                   "viewing": viewing, "stale": stale, "changes": "",
-                                   "since": None, "moved": []}
+        versions = app_layer.brief_versions(store, row.id, articles=False)
+        listed = listed_versions(versions, viewing or entry.version)
+        counts = store.brief_article_counts(
+            row.id, [v["version"] for v in listed if not isinstance(v, int)])
+        listed = [v if isinstance(v, int) else v | {"articles": counts.get(v["version"], 0)}
+                  for v in listed]
+        history: dict[str, Any] = {"total": len(versions), "listed": listed,
+                                   "latest": versions[-1]["version"] if versions else None,
+                                   "shown": entry.version, "viewing": viewing, "stale": stale,
+                                   "changes": "", "since": None, "moved": []}
         if viewing is None and entry.version > 1:
             changes = app_layer.brief_changes(store, row.id, entry.version - 1)
             if changes is not None:

@@ -1204,14 +1204,29 @@ class Store:
                 articles=_json_list(articles), fingerprint=fingerprint, brief=brief))
         return BriefVersion(story_id, version, created, tuple(articles), fingerprint, brief)
 
-    def brief_versions(self, story_id: str) -> list[BriefVersion]:
-        """A story's stored versions, oldest first, without their brief text."""
+    def brief_versions(self, story_id: str, articles: bool = True) -> list[BriefVersion]:
+        """A story's stored versions, oldest first, without their brief text, and without
+        their article lists unless ``articles`` (a story followed for a month has thousands
+        of versions, each listing its hundreds of articles)."""
         t = story_briefs_t
-        q = (select(t.c.story_id, t.c.version, t.c.created, t.c.articles, t.c.fingerprint)
+        listed = t.c.articles if articles else literal_column("'[]'").label("articles")
+        q = (select(t.c.story_id, t.c.version, t.c.created, listed, t.c.fingerprint)
              .where(t.c.story_id == story_id).order_by(t.c.version))
         with self.engine.connect() as conn:
             return [BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
                                  r.fingerprint) for r in conn.execute(q)]
+
+    def brief_article_counts(self, story_id: str, versions: Iterable[int]) -> dict[int, int]:
+        """Version -> how many articles it was woven from, for those of ``versions`` stored:
+        the few a page lists, without reading the others' lists."""
+        t = story_briefs_t
+        wanted = sorted(set(versions))
+        if not wanted:
+            return {}
+        q = select(t.c.version, t.c.articles).where(t.c.story_id == story_id,
+                                                    t.c.version.in_(wanted))
+        with self.engine.connect() as conn:
+            return {r.version: len(_parse_list(r.articles)) for r in conn.execute(q)}
 
     def get_brief_version(self, story_id: str, version: int | None = None) -> BriefVersion | None:
         """One stored version (None: the latest) with its brief text; None when absent."""
