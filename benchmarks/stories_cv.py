@@ -478,6 +478,10 @@ VARIANTS: dict[str, dict] = {
         **SHIPPED, "whole": True, "settings": GroupSettings(term_candidates=0)},
     "no term candidates (until stop 43)": {
         **SHIPPED, "settings": GroupSettings(term_candidates=0)},
+    # stop 59: 0.07 added to the threshold grid (the picks flip between 0.05 and 0.1, and one
+    # fold's held stories read 0.845 at 0.1 against 0.936 at 0.05)
+    "threshold grid with 0.07, whole stream": {
+        **SHIPPED, "whole": True, "thresholds": (0.05, 0.07, 0.1, 0.15, 0.2, 0.25, 0.35)},
     "5 term candidates, whole stream": {
         **SHIPPED, "whole": True, "settings": GroupSettings(term_candidates=5)},
     "5 term candidates": {**SHIPPED, "settings": GroupSettings(term_candidates=5)},
