@@ -87,6 +87,18 @@ def test_each_version_says_what_it_added_over_the_one_before(
     assert history[0]["changes"] == "" and history[2]["headline"] == "Bridge vote"
 
 
+def test_last_lists_the_latest_versions_against_the_ones_before(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(capsys, "s-a", "--db", db, "--last", "1")
+    assert rc == 0
+    lines = out.splitlines()
+    assert lines[1] == "3 versions, the latest 1 listed, oldest first:" and len(lines) == 3
+    assert lines[2].startswith("  version 3  ")  # still against version 2, read for it
+    assert lines[2].endswith("1 source moved to another story, 1 new summary sentence")
+    rc, out, _ = run(capsys, "s-a", "--db", db, "--last", "9", "--format", "json")
+    assert [v["version"] for v in json.loads(out)] == [1, 2, 3]
+
+
 def test_since_lists_each_change_with_untrusted_text_made_harmless(
         db: str, capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, err = run(capsys, "s-a", "--db", db, "--since", "1")
@@ -125,6 +137,8 @@ def test_version_compares_two_earlier_versions(
     (["s-a", "--since", "1", "--version", "0"], "--version 0: story s-a has no stored "
                                                "version 0"),
     (["s-a", "--version", "2"], "--version M compares with --since N: give both"),
+    (["s-a", "--last", "0"], "--last takes a number from 1"),
+    (["s-a", "--last", "2", "--since", "1"], "without --since"),
 ])
 def test_a_mistake_is_one_line_and_exit_2(db: str, capsys: pytest.CaptureFixture[str],
                                           argv: list[str], message: str) -> None:

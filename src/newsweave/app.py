@@ -460,14 +460,18 @@ def _changes(store: Store, story_id: str, old: BriefVersion, old_brief: dict[str
     return changes | {"since": old.version, "version": new.version}
 
 
-def story_history(store: Store, story_id: str) -> list[dict[str, Any]]:
-    """A story's stored versions, oldest first, each as ``version``, ``created``,
-    ``headline``, ``sources`` (how many) and ``changes``: what it added over the version
-    before it in a reader's words (``changes_line``; empty for the first). Each version's
-    brief is read once."""
+def story_history(store: Store, story_id: str, last: int | None = None
+                  ) -> list[dict[str, Any]]:
+    """A story's stored versions, oldest first (the latest ``last`` only, when given), each
+    as ``version``, ``created``, ``headline``, ``sources`` (how many) and ``changes``: what
+    it added over the version before it in a reader's words (``changes_line``; empty for the
+    first). Each brief is read once: those listed, and the one before the first listed."""
     out: list[dict[str, Any]] = []
     previous: tuple[BriefVersion, dict[str, Any]] | None = None
-    for listed in store.brief_versions(story_id, articles=False):
+    listing = store.brief_versions(story_id, articles=False)
+    if last is not None:
+        listing = listing[-(last + 1):] if last < len(listing) else listing
+    for listed in listing:
         version = store.get_brief_version(story_id, listed.version)
         if version is None:  # deleted meanwhile
             continue
@@ -478,7 +482,7 @@ def story_history(store: Store, story_id: str) -> list[dict[str, Any]]:
                     "headline": (brief.get("story") or {}).get("headline") or "",
                     "sources": len(brief.get("sources") or []), "changes": changes})
         previous = (version, brief)
-    return out
+    return out[-last:] if last is not None and last > 0 else out
 
 
 def diff_briefs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,8 @@ def add_parser(sub: argparse._SubParsersAction, db_help: str) -> None:
                    help="show what changed after version N, item by item")
     p.add_argument("--version", type=int, metavar="M",
                    help="with --since: compare with version M instead of the latest")
+    p.add_argument("--last", type=int, metavar="K",
+                   help="list only the latest K versions (default: all)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="text for reading (default) or JSON, as the HTTP API gives it")
     p.set_defaults(handler=run)
@@ -44,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.version is not None and args.since is None:
         raise InputError("--version M compares with --since N: give both")
+    if args.last is not None and (args.last < 1 or args.since is not None):
+        raise InputError("--last K lists the latest K versions: K from 1, without --since"
+                         if args.last >= 1 else "--last takes a number from 1")
     store = open_store(args.db, create=False)
     try:
         versions = app.brief_versions(store, args.story, articles=False)
@@ -51,9 +56,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(_missing(store, args.story))
         numbers = [v["version"] for v in versions]
         if args.since is None:
-            history = app.story_history(store, args.story)
+            history = app.story_history(store, args.story, args.last)
             out = (json.dumps(history, ensure_ascii=False, indent=1) if args.format == "json"
-                   else history_text(args.story, history))
+                   else history_text(args.story, history, len(numbers)))
         else:
             for flag, n in (("--since", args.since), ("--version", args.version)):
                 if n is not None and n not in numbers:
@@ -95,16 +100,17 @@ def _clean(text: Any) -> str:
     return " ".join(strip_control(str(text or "")).split())
 
 
-def history_text(story_id: str, history: list[dict[str, Any]]) -> str:
+def history_text(story_id: str, history: list[dict[str, Any]], total: int) -> str:
     latest = history[-1]
+    shown = "" if len(history) == total else f", the latest {len(history)} listed"
     lines = [f"Story {_clean(story_id)}: {_clean(latest['headline'])}",
-             f"{count(len(history), 'version')}, oldest first:"]
+             f"{count(total, 'version')}{shown}, oldest first:"]
     for v in history:
         stored = str(v["created"])[:16].replace("T", " ")
         line = f"  version {v['version']}  {stored} UTC  {count(v['sources'], 'source')}"
         if v["changes"]:
             line += f"  {v['changes']}"
-        elif v is not history[0]:
+        elif v["version"] != 1:
             line += "  (nothing a reader sees changed)"
         lines.append(line)
     return "\n".join(lines)
