@@ -284,6 +284,45 @@ def test_faults_are_one_line_each_and_never_stop_the_round(site, store):
     f.close()
 
 
+def test_feeds_lists_each_followed_feed_failing_first(site, store, tmp_path, capsys):
+    """`newsweave feeds` and `GET /api/feeds`: which followed feeds answer, which fail (how
+    many times in a row, why, and when they are tried again), for an operator."""
+    from fastapi.testclient import TestClient
+
+    from newsweave.cli import main
+    from newsweave.serve import create_app
+
+    db = str(tmp_path / "follow.db")
+    assert main(["feeds", "--db", db]) == 0
+    assert capsys.readouterr().out == "0 followed feeds\n"
+    site.routes["/feed"] = (200, XML, rss([("Good", site.url("/good"), None)]))
+    site.routes["/good"] = (200, HTML, page("Good", BODY_A))
+    f = follower(store, [site.url("/feed"), site.url("/gone")])
+    f.run_round()
+    f.close()
+    assert main(["feeds", "--db", db]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "2 followed feeds, 1 failing:"
+    assert lines[1].startswith("  failing ") and lines[1].endswith(site.url("/gone"))
+    assert lines[2].startswith("          1 failure in a row: ") and "HTTP 404" in lines[2]
+    assert "; next try " in lines[2] and lines[2].endswith(" UTC")
+    assert site.url("/gone") not in lines[2]  # the failure's message named it: said once
+    assert lines[3].startswith("  ok ") and lines[3].endswith(f"{site.url('/feed')}  (HTTP 200)")
+    assert main(["feeds", "--db", db, "--failing", "--format", "jsonl"]) == 0
+    (only,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (only["url"], only["state"], only["failures"]) == (site.url("/gone"), "failing", 1)
+    assert only["next_poll"] > only["checked_at"]
+    assert main(["feeds", "--db", db, "--format", "csv"]) == 0
+    csv_lines = capsys.readouterr().out.splitlines()
+    assert csv_lines[0] == "url,state,checked_at,last_status,failures,next_poll"
+    assert len(csv_lines) == 3
+    with TestClient(create_app(store, None)) as c:
+        feeds = c.get("/api/feeds").json()
+    assert [(x["url"], x["state"]) for x in feeds] == [
+        (site.url("/gone"), "failing"), (site.url("/feed"), "ok")]
+    assert feeds[1]["last_status"] == "200" and feeds[1]["next_poll"] is None
+
+
 def test_an_entry_link_too_long_to_key_is_one_line_and_the_rest_is_stored(site, store):
     """A hostile feed's 1,500-character link in another script (4,500 bytes, 13,500 once
     percent-encoded): the store keys followed entries by their link, and on PostgreSQL a key

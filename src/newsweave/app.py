@@ -542,6 +542,23 @@ def version_changes(versions: Sequence[dict[str, Any]], version: int) -> list[An
     return text_changes(before["text"], after["text"])
 
 
+def feed_health(store: Store, now: str | None = None) -> list[dict[str, Any]]:
+    """Every followed feed as an operator checks it: ``url``, ``state`` ("ok", "failing" or
+    "not polled yet"), ``checked_at`` (last poll, UTC), ``last_status`` (the HTTP status, or
+    why the last poll failed), ``failures`` (in a row) and ``next_poll`` (when a failing
+    feed is tried again; None: at the next round). Failing feeds first, then by URL."""
+    out = []
+    for f in store.feed_states():
+        state = ("failing" if f.failures else "ok" if f.checked_at else "not polled yet")
+        waiting = f.next_poll if f.next_poll and (now is None or f.next_poll > now) else None
+        status = f.last_status
+        if status and status.startswith(f"{f.url}: "):  # a failure's message names the feed
+            status = status[len(f.url) + 2:]
+        out.append({"url": f.url, "state": state, "checked_at": f.checked_at,
+                    "last_status": status, "failures": f.failures, "next_poll": waiting})
+    return sorted(out, key=lambda r: (r["state"] != "failing", r["url"]))
+
+
 def changes_line(changes: dict[str, Any]) -> str:
     """"2 new sources, 1 new discrepancy" (empty when nothing a reader counts changed)."""
     parts = []

@@ -1,4 +1,5 @@
-"""`newsweave follow` (poll feeds into a store) and `newsweave articles` (export the store)."""
+"""`newsweave follow` (poll feeds into a store), `newsweave feeds` (how each followed feed
+fares) and `newsweave articles` (export the store)."""
 
 from __future__ import annotations
 
@@ -135,6 +136,56 @@ def run_follow(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- articles
+#: Columns of `newsweave feeds`, in order.
+FEED_COLUMNS = ("url", "state", "checked_at", "last_status", "failures", "next_poll")
+
+
+def run_feeds(args: argparse.Namespace) -> int:
+    """Every followed feed with its health (``app.feed_health``): a table to read, JSON lines
+    or CSV for monitoring; exit 0 even when feeds fail (that is what it reports)."""
+    from datetime import UTC, datetime
+
+    from newsweave.app import feed_health
+    from newsweave.catalog import csv_cell
+    from newsweave.render import strip_control
+    from newsweave.store import open_store
+    from newsweave.wording import count
+
+    store = open_store(args.db, create=False)
+    try:
+        feeds = feed_health(store, datetime.now(UTC).isoformat(timespec="seconds"))
+    finally:
+        store.close()
+    if args.failing:
+        feeds = [f for f in feeds if f["state"] == "failing"]
+    if args.format == "jsonl":
+        for f in feeds:
+            sys.stdout.write(json.dumps(f, ensure_ascii=False) + "\n")
+        return 0
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(FEED_COLUMNS)
+        for f in feeds:
+            writer.writerow([csv_cell(f[c]) for c in FEED_COLUMNS])
+        return 0
+    failing = sum(f["state"] == "failing" for f in feeds)
+    what = "failing feed" if args.failing else "followed feed"
+    print(f"{count(len(feeds), what)}" + (f", {failing} failing" if failing and not args.failing
+                                          else "") + (":" if feeds else ""))
+    for f in feeds:
+        when = (f["checked_at"] or "")[:16].replace("T", " ")
+        line = f"  {f['state']:<7} {when + ' UTC' if when else 'never':<20}  {f['url']}"
+        if f["state"] == "failing":
+            retry = (f["next_poll"] or "")[:16].replace("T", " ")
+            line += (f"\n          {count(f['failures'], 'failure')} in a row: "
+                     f"{f['last_status']}" + (f"; next try {retry} UTC" if retry else
+                                              "; tried again next round"))
+        elif f["last_status"]:
+            line += f"  (HTTP {f['last_status']})"
+        print(strip_control(line))
+    return 0
+
+
 def run_articles(args: argparse.Namespace) -> int:
     """Stored articles as JSON lines (default) or CSV, published-date order."""
     from newsweave.catalog import csv_cell
@@ -215,6 +266,20 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
     p.add_argument("--once", action="store_true", help="poll once, then exit")
     add_follow_options(p)
     p.set_defaults(handler=run_follow)
+
+    f = sub.add_parser(
+        "feeds",
+        help="how each followed feed fares",
+        description="List the feeds `follow` (or `serve --follow`) polls, failing ones first: "
+        "when each was last polled, its last HTTP status or why it failed, how many polls "
+        "in a row failed, and when a failing feed is tried again (a failing feed is polled "
+        "less and less often, up to once a day). Exit 0 whatever their state.",
+    )
+    f.add_argument("--db", metavar="URL", help=db_help)
+    f.add_argument("--failing", action="store_true", help="only the feeds whose last poll failed")
+    f.add_argument("--format", choices=("text", "jsonl", "csv"), default="text",
+                   help="a list to read (default), JSON lines or CSV")
+    f.set_defaults(handler=run_feeds)
 
     a = sub.add_parser(
         "articles",

@@ -1524,6 +1524,17 @@ def create_app(
             raise HTTPException(404, f"story {story_id} has no stored version {missing}")
         return changes
 
+    @app.get("/api/feeds", tags=["api"], summary="The followed feeds and how each fares",
+             description="Every feed the follower polls (`serve --follow` or `newsweave "
+             "follow` on this store), failing ones first: `state` (`ok`, `failing`, `not "
+             "polled yet`), `checked_at` (last poll, UTC), `last_status` (the HTTP status, or "
+             "why the last poll failed), `failures` (in a row) and `next_poll` (when a failing "
+             "feed is tried again; null: at the next round). For monitoring; `newsweave feeds` "
+             "prints the same.")
+    async def api_feeds() -> list[dict[str, Any]]:
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        return await db(app_layer.feed_health, store, now)
+
     @app.get("/api/articles/{article_id}", tags=["api"], summary="One article and its stories",
              responses=_errors(404, 422))
     async def api_article(article_id: ArticleIdPath) -> dict[str, Any]:

@@ -1787,6 +1787,12 @@ class Store:
             row = conn.execute(select(feeds_t).where(feeds_t.c.url == url)).first()
         return FeedState(**row._mapping) if row is not None else None
 
+    def feed_states(self) -> list[FeedState]:
+        """Every feed the follower has polled (or is backing off from), by URL."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feeds_t).order_by(feeds_t.c.url)).all()
+        return [FeedState(**row._mapping) for row in rows]
+
     def save_feed_state(self, state: FeedState) -> None:
         with self._write() as conn:
             conn.execute(self._upsert(feeds_t, asdict(state), "url"))
