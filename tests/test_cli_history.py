@@ -4,10 +4,10 @@ script. Briefs are written straight into the store (no models run)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from test_postgres import db_url, pg_server, pg_url  # noqa: F401 - fixtures
 
 from newsweave import app
 from newsweave.cli import main
@@ -44,10 +44,10 @@ HOSTILE = "Mayor \x1b[31mRed\x1b[0m"
 
 
 @pytest.fixture()
-def db(tmp_path: Path) -> str:
+def db(db_url: str) -> str:  # noqa: F811 - the fixture imported above
     """Story s-a: version 1 (a1), version 2 (a1, a2; two statements, one dated entry),
-    version 3 (a2 only: a1 moved to story s-b, which has no brief yet)."""
-    url = str(tmp_path / "h.db")
+    version 3 (a2 only: a1 moved to story s-b, which has no brief yet); on both back ends."""
+    url = db_url
     a1, a2, _ = ARTICLES
     with open_store(url) as store:
         store.add_articles(ARTICLES)

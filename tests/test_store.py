@@ -412,6 +412,25 @@ def test_save_followed_revises_same_url_and_never_duplicates(store: Store) -> No
     state = store.feed_state("https://example.org/feed")
     assert (state.etag, state.failures) == ('"y"', 0)
     assert store.feed_state("https://nowhere.example/") is None
+    store.save_feed_state(FeedState(url="https://a.example/rss", failures=1))
+    assert [f.url for f in store.feed_states()] == [
+        "https://a.example/rss", "https://example.org/feed"]
+    # the version texts an article page reads: the current one and those asked for
+    assert store.article_version_texts("u1", [1, 2]) == {
+        1: "Version one of the report.", 2: "Version two of the report, corrected."}
+    assert [v["words"] for v in store.article_versions("u1", texts=False)] == [5, 6]
+
+
+def test_brief_versions_list_without_article_lists_and_count_the_asked(store: Store) -> None:
+    """A story woven again for weeks: its versions listed without reading their article
+    lists, and the lists counted only for the versions a page shows."""
+    for n in (1, 2, 3):
+        store.add_brief_version("s", [f"a{i}" for i in range(n)], f"f{n}", "{}")
+    light = store.brief_versions("s", articles=False)
+    assert [(v.version, v.articles) for v in light] == [(1, ()), (2, ()), (3, ())]
+    assert [len(v.articles) for v in store.brief_versions("s")] == [1, 2, 3]
+    assert store.brief_article_counts("s", [3, 1, 7]) == {1: 1, 3: 3}
+    assert store.brief_article_counts("s", []) == {}
 
 
 def test_iter_articles_languages_filter(store: Store) -> None:
