@@ -167,3 +167,18 @@ def test_story_history_diffs_consecutive_versions(db: str) -> None:
         assert lines[2] == "1 source moved to another story, 1 new summary sentence"
         assert app.brief_changes(store, "s-a", 1, 2)["version"] == 2
         assert app.brief_changes(store, "s-a", 1, 7) is None
+
+
+def test_story_updates_are_the_latest_versions_newest_first_each_against_the_one_before(
+        db: str) -> None:
+    with open_store(db) as store:
+        cache: dict = {}
+        updates = app.story_updates(store, 10, lines=cache)
+        assert [(u["story_id"], u["version"]) for u in updates] == [
+            ("s-a", 3), ("s-a", 2), ("s-a", 1)]
+        assert updates[0]["changes"] == "1 source moved to another story, 1 new summary sentence"
+        assert updates[2]["changes"] == "" and updates[2]["sources"] == 1
+        assert cache[("s-a", 3)] == updates[0]["changes"]
+        cache[("s-a", 3)] = "cached"  # a stored version never changes: its line is reused
+        assert app.story_updates(store, 1, "s-a", cache)[0]["changes"] == "cached"
+        assert app.story_updates(store, 5, "s-b") == []

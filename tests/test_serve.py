@@ -302,6 +302,41 @@ def test_brief_validates_and_is_cached(client: TestClient, store: Store, weaves:
     assert client.get("/api/stories/nope/versions").status_code == 404
 
 
+def test_atom_feeds_of_story_updates(client: TestClient, store: Store) -> None:
+    """`/feed.atom` and `/stories/{id}/feed.atom`: each stored brief an entry saying what it
+    added; a poll that finds nothing new is answered 304."""
+    import feedparser
+
+    assert ready(client, f"/api/stories/{STORY}/brief").status_code == 200
+    store.add_articles([Article(id="late1", text="Sessions spoke again on Friday. He said "
+                                "he would testify.", outlet="AP", published="2017-03-04")])
+    one_story(store)
+    client.get(f"/api/stories/{STORY}/brief")
+    idle(client)
+    r = client.get("/feed.atom")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(r.content)
+    assert not feed.bozo
+    assert [e.link for e in feed.entries] == [
+        f"http://testserver/stories/{STORY}?version=2",
+        f"http://testserver/stories/{STORY}?version=1"]
+    assert feed.entries[0].summary.startswith("Updated: 1 new source")
+    assert feed.entries[1].summary.startswith("New story: ")
+    again = client.get("/feed.atom", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    one = feedparser.parse(client.get(f"/stories/{STORY}/feed.atom").content)
+    assert len(one.entries) == 2 and one.feed.title.endswith(" · newsweave")
+    assert client.get("/stories/nope/feed.atom").status_code == 404
+    page = client.get(f"/stories/{STORY}").text
+    assert f'type="application/atom+xml" title="Updates of this story" href="/stories/{STORY}' \
+           '/feed.atom"' in page
+    assert 'href="/feed.atom"' in client.get("/").text
+    # a wrong method names the right ones (RFC 9110), on a feed and on a page alike
+    for path in ("/feed.atom", f"/stories/{STORY}"):
+        wrong = client.request("TRACE", path)
+        assert wrong.status_code == 405 and "GET" in wrong.headers["allow"]
+
+
 def test_story_change_by_another_writer_shows_within_ttl(store: Store, weaves: Calls) -> None:
     with TestClient(create_app(store, TOKEN, brief_fn=weaves, row_ttl=0.3)) as c:
         assert c.get(f"/api/stories/{STORY}").json()["articles"] == 3

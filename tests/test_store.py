@@ -670,7 +670,7 @@ def test_a_version_7_store_is_upgraded_and_its_articles_found_by_url(db_url: str
             "VALUES ('old', 1, 'The very first text of it.', 'before')"))
     engine.dispose()
     with open_store(db_url) as s:
-        assert s.schema_version == LATEST == 10
+        assert s.schema_version == LATEST == 11
         assert s.add_articles([page("The very first text of it.")]).revised == 0  # known
         assert s.add_articles([page(V2)]).revised_ids == ("old",)
         assert [r["revision"] for r in s.article_revisions("old")] == [1, 2]

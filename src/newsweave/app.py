@@ -542,6 +542,33 @@ def version_changes(versions: Sequence[dict[str, Any]], version: int) -> list[An
     return text_changes(before["text"], after["text"])
 
 
+def story_updates(store: Store, limit: int = 50, story_id: str | None = None,
+                  lines: dict[tuple[str, int], str] | None = None) -> list[dict[str, Any]]:
+    """The latest ``limit`` stored briefs, newest first (of one story, or of all), each as a
+    reader's update: ``story_id``, ``version``, ``created``, ``headline``, ``sources`` (how
+    many) and ``changes`` (what it added over the version before it, ``changes_line``; empty
+    for a story's first brief). ``lines`` caches the changes line of each (story, version):
+    a stored version never changes, so a server computes each once."""
+    out = []
+    for v in store.recent_brief_versions(limit, story_id):
+        version = store.get_brief_version(v.story_id, v.version)
+        if version is None:  # deleted meanwhile
+            continue
+        brief = _load(version)
+        key = (v.story_id, v.version)
+        line = None if lines is None else lines.get(key)
+        if line is None:
+            before = store.get_brief_version(v.story_id, v.version - 1) if v.version > 1 else None
+            line = "" if before is None else changes_line(
+                _changes(store, v.story_id, before, _load(before), version, brief))
+            if lines is not None:
+                lines[key] = line
+        out.append({"story_id": v.story_id, "version": v.version, "created": v.created,
+                    "headline": (brief.get("story") or {}).get("headline") or v.story_id,
+                    "sources": len(brief.get("sources") or []), "changes": line})
+    return out
+
+
 def feed_health(store: Store, now: str | None = None) -> list[dict[str, Any]]:
     """Every followed feed as an operator checks it: ``url``, ``state`` ("ok", "failing" or
     "not polled yet"), ``checked_at`` (last poll, UTC), ``last_status`` (the HTTP status, or

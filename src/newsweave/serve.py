@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import hashlib
 import hmac
 import json
 import logging
@@ -28,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
@@ -48,6 +50,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsweave import app as app_layer
+from newsweave.atom import MEDIA_TYPE as ATOM_TYPE
+from newsweave.atom import updates_feed
 from newsweave.background import Background
 from newsweave.catalog import (
     LANGUAGE_RE,
@@ -505,6 +509,9 @@ def article_json(article: Article, stories: Sequence[str],
         "versions": [_version_meta(v) for v in versions],
     }
 
+
+#: entries of the Atom feeds of story updates (``/feed.atom``, ``/stories/{id}/feed.atom``)
+FEED_ENTRIES = 50
 
 #: versions an article's or a story's page lists in full; one with more lists its first, the
 #: one shown and the latest ones, with the number left out between
@@ -1175,7 +1182,9 @@ def create_app(
         return HTMLResponse(html, status_code=status)
 
     def is_api(request: Request) -> bool:
-        return request.url.path.startswith("/api/")
+        """Answered for programs (JSON errors): the API and the Atom feeds."""
+        path = request.url.path
+        return path.startswith("/api/") or path.endswith(".atom")
 
     # ---------------------------------------------------------------- errors
     @app.exception_handler(HTTPException)
@@ -1183,8 +1192,10 @@ def create_app(
         headers = getattr(exc, "headers", None)
         if is_api(request):
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
-        return render("error.html", exc.status_code, code=exc.status_code,
+        page = render("error.html", exc.status_code, code=exc.status_code,
                       message=str(exc.detail), query="")
+        page.headers.update(headers or {})  # e.g. a 405's Allow, which RFC 9110 requires
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -1633,6 +1644,51 @@ def create_app(
         return catalog.view(("index", token is not None, query, page), query,
                             store.matching_story_ids,
                             lambda: render_index(query, page, catalog), catalog.outlet_names)
+
+    update_lines: dict[tuple[str, int], str] = {}  # (story, version) -> its changes line
+
+    def updates_atom(request: Request, story_id: str | None) -> Response:
+        """An Atom feed of the latest stored briefs (``atom.updates_feed``). Its ETag is the
+        list of (story, version) it holds, so a poll that finds nothing new is answered 304
+        from one indexed query, without reading a brief."""
+        recent = store.recent_brief_versions(FEED_ENTRIES, story_id)
+        if story_id is not None and not recent and store.get_story(story_id) is None:
+            raise HTTPException(404, f"no story {story_id}")
+        listed = repr([(v.story_id, v.version) for v in recent]).encode()
+        etag = '"' + hashlib.sha256(listed).hexdigest()[:24] + '"'
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers={"ETag": etag})
+        if len(update_lines) > 50_000:  # bounded: a line is cheap to make again
+            update_lines.clear()
+        updates = app_layer.story_updates(store, FEED_ENTRIES, story_id, update_lines)
+        title = ("newsweave: story updates" if story_id is None else
+                 f"{updates[0]['headline'] if updates else story_id} · newsweave")
+        path = ("/feed.atom" if story_id is None
+                else f"/stories/{quote(story_id, safe='')}/feed.atom")
+        body = updates_feed(updates, title, str(request.base_url), path)
+        return Response(body, media_type=ATOM_TYPE, headers={"ETag": etag})
+
+    @app.get("/feed.atom", tags=["feeds"], response_class=Response,
+             summary="Atom feed: the latest story updates across the store",
+             description=f"The latest {FEED_ENTRIES} stored briefs of every story, newest "
+             "first: each entry is one version of a story, titled with its headline and "
+             "version, saying what it added over the version before (new, revised and moved "
+             "sources, summary sentences, quotes, discrepancies, timeline entries) and "
+             "linking to that version's page. Conditional GET with `If-None-Match`.",
+             responses={200: {"content": {"application/atom+xml": {}}},
+                        304: {"description": "no new version since the ETag given"}})
+    async def feed_all(request: Request) -> Response:
+        return await run_in_threadpool(updates_atom, request, None)
+
+    @app.get("/stories/{story_id}/feed.atom", tags=["feeds"], response_class=Response,
+             summary="Atom feed: one story's updates",
+             description=f"The latest {FEED_ENTRIES} stored versions of one story's brief, "
+             "newest first, each saying what it added over the one before.",
+             responses={200: {"content": {"application/atom+xml": {}}},
+                        304: {"description": "no new version since the ETag given"},
+                        **_errors(404, 422)})
+    async def feed_story(request: Request, story_id: StoryIdPath) -> Response:
+        return await run_in_threadpool(updates_atom, request, story_id)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(

@@ -1216,6 +1216,19 @@ class Store:
             return [BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
                                  r.fingerprint) for r in conn.execute(q)]
 
+    def recent_brief_versions(self, limit: int, story_id: str | None = None
+                              ) -> list[BriefVersion]:
+        """The latest ``limit`` stored briefs, newest first, of every story or of one:
+        what changed lately, for the feeds of updates (no brief text, no article lists)."""
+        t = story_briefs_t
+        q = select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint)
+        if story_id is not None:
+            q = q.where(t.c.story_id == story_id)
+        q = q.order_by(t.c.created.desc(), t.c.story_id, t.c.version.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [BriefVersion(r.story_id, r.version, r.created, (), r.fingerprint)
+                    for r in conn.execute(q)]
+
     def brief_article_counts(self, story_id: str, versions: Iterable[int]) -> dict[int, int]:
         """Version -> how many articles it was woven from, for those of ``versions`` stored:
         the few a page lists, without reading the others' lists."""

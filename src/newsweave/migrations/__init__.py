@@ -304,8 +304,13 @@ _REVISION_WORDS = ("ALTER TABLE article_revisions ADD COLUMN words INTEGER",)
 REVISION_WORDS = Migration(version=10, name="word counts of superseded texts",
                            sqlite=_REVISION_WORDS, postgresql=_REVISION_WORDS)
 
+# Version 11: the feeds of updates read the newest stored briefs of every story.
+_BRIEFS_BY_TIME = ("CREATE INDEX story_briefs_created ON story_briefs (created)",)
+BRIEFS_BY_TIME = Migration(version=11, name="stored briefs by time",
+                           sqlite=_BRIEFS_BY_TIME, postgresql=_BRIEFS_BY_TIME)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
-    STORY_CHANGES, URL_INDEX, REGROUP, REVISION_WORDS,
+    STORY_CHANGES, URL_INDEX, REGROUP, REVISION_WORDS, BRIEFS_BY_TIME,
 )
 LATEST = MIGRATIONS[-1].version

@@ -1,0 +1,69 @@
+"""Atom feeds of story updates: each stored brief is an entry saying what it added.
+
+A reader follows a living story, or the whole newsroom, in any feed reader (and newsweave's own
+follower reads them back). The entries come from ``app.story_updates``; this module only
+writes them as Atom (RFC 4287) with the standard library's XML writer, which escapes every
+text, after dropping the characters XML 1.0 cannot carry (an article title may hold any)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+from xml.etree import ElementTree as ET
+
+from newsweave.wording import count
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+#: what XML 1.0 forbids: C0 controls but tab and newline, and the non-characters
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text(value: Any) -> str:
+    return _NOT_XML.sub("", str(value or ""))
+
+
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: _text(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = _text(text)
+    return el
+
+
+def entry_summary(update: dict[str, Any]) -> str:
+    """What an update tells a reader: the changes over the version before, or, for a story's
+    first brief, how many sources it weaves."""
+    if update["changes"]:
+        return f"Updated: {update['changes']}."
+    if update["version"] == 1:
+        return f"New story: {count(update['sources'], 'source')}."
+    return "Woven again; nothing a reader sees changed."
+
+
+def updates_feed(updates: Sequence[dict[str, Any]], title: str, site: str, self_path: str
+                 ) -> bytes:
+    """An Atom document of ``updates`` (newest first). ``site``: the server's base URL
+    (ending in "/"), which makes every link and id absolute; ``self_path``: the feed's own
+    path. An entry's id and link are the stored version's page, which never changes."""
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    _add(feed, "title", title)
+    _add(feed, "id", site + self_path.lstrip("/"))
+    _add(feed, "link", rel="self", type="application/atom+xml",
+         href=site + self_path.lstrip("/"))
+    _add(feed, "link", rel="alternate", type="text/html", href=site)
+    _add(feed, "updated", updates[0]["created"] if updates else "1970-01-01T00:00:00+00:00")
+    _add(feed, "generator", "newsweave")
+    for u in updates:
+        page = f"{site}stories/{quote(u['story_id'], safe='')}?version={u['version']}"
+        entry = _add(feed, "entry")
+        _add(entry, "title", f"{u['headline']} (version {u['version']})")
+        _add(entry, "id", page)
+        _add(entry, "link", rel="alternate", type="text/html", href=page)
+        _add(entry, "updated", u["created"])
+        _add(entry, "summary", entry_summary(u))
+        author = _add(entry, "author")
+        _add(author, "name", "newsweave")
+    ET.register_namespace("", ATOM_NS)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,55 @@
+"""Atom feeds of story updates: well-formed, absolute links, every text escaped, and read
+back by the feed parser newsweave's follower uses."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+import feedparser
+
+from newsweave.atom import entry_summary, updates_feed
+
+SITE = "http://127.0.0.1:8000/"
+
+
+def update(version: int, changes: str = "", headline: str = "Storm reaches the coast",
+           story: str = "s-storm", sources: int = 3) -> dict:
+    return {"story_id": story, "version": version, "created": f"2026-12-0{version}T08:00:00+00:00",
+            "headline": headline, "sources": sources, "changes": changes}
+
+
+def test_entries_say_what_each_version_added_and_link_to_it() -> None:
+    body = updates_feed([update(2, "1 new source, 2 new quotes"), update(1)],
+                        "newsweave: story updates", SITE, "/feed.atom")
+    ET.fromstring(body)  # well-formed
+    feed = feedparser.parse(body)
+    assert not feed.bozo and feed.feed.title == "newsweave: story updates"
+    assert feed.feed.updated == "2026-12-02T08:00:00+00:00"
+    assert [e.title for e in feed.entries] == ["Storm reaches the coast (version 2)",
+                                               "Storm reaches the coast (version 1)"]
+    assert [e.link for e in feed.entries] == [f"{SITE}stories/s-storm?version=2",
+                                              f"{SITE}stories/s-storm?version=1"]
+    assert feed.entries[0].summary == "Updated: 1 new source, 2 new quotes."
+    assert feed.entries[1].summary == "New story: 3 sources."
+    assert any(link.rel == "self" and link.href == f"{SITE}feed.atom" for link in feed.feed.links)
+
+
+def test_hostile_text_is_escaped_and_what_xml_cannot_carry_is_dropped() -> None:
+    evil = 'Breaking <script>alert("x")</script> & \x1b[31mred\x00 news\ufffe'
+    body = updates_feed([update(1, headline=evil, story="s/../x y")], "t", SITE, "/feed.atom")
+    assert b"<script>" not in body and b"\x1b" not in body and b"\x00" not in body
+    feed = feedparser.parse(body)
+    assert not feed.bozo
+    assert feed.entries[0].title == (
+        'Breaking <script>alert("x")</script> & [31mred news (version 1)')
+    assert feed.entries[0].link == f"{SITE}stories/s%2F..%2Fx%20y?version=1"
+
+
+def test_an_empty_feed_is_still_valid() -> None:
+    feed = feedparser.parse(updates_feed([], "t", SITE, "/feed.atom"))
+    assert not feed.bozo and feed.entries == []
+
+
+def test_summary_of_a_version_that_changed_nothing_a_reader_sees() -> None:
+    assert entry_summary(update(4)) == "Woven again; nothing a reader sees changed."
+    assert entry_summary(update(1, sources=1)) == "New story: 1 source."
