@@ -331,6 +331,13 @@ def test_atom_feeds_of_story_updates(client: TestClient, store: Store) -> None:
     assert f'type="application/atom+xml" title="Updates of this story" href="/stories/{STORY}' \
            '/feed.atom"' in page
     assert 'href="/feed.atom"' in client.get("/").text
+    # HEAD is answered as GET, without the body: what a monitor or a feed reader asks first
+    head = client.head("/feed.atom")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == r.headers["etag"]
+    assert head.headers["content-length"] == str(len(client.get("/feed.atom").content))
+    assert client.head(f"/stories/{STORY}").status_code == 200
+    assert client.head("/api/stories").headers["content-type"] == "application/json"
     # a wrong method names the right ones (RFC 9110), on a feed and on a page alike
     for path in ("/feed.atom", f"/stories/{STORY}"):
         wrong = client.request("TRACE", path)

@@ -820,7 +820,8 @@ class HeapFreezer:
 class GuardMiddleware:
     """Security headers (and a Server-Timing) on every response, and request bodies capped
     before they are read: a declared Content-Length over the limit is refused at once, a
-    streamed body as soon as it passes it."""
+    streamed body as soon as it passes it. A HEAD request is answered as its GET is, without
+    the body (uptime monitors, link checkers and some feed readers ask HEAD first)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -837,11 +838,18 @@ class GuardMiddleware:
         limit = MAX_JSON_BYTES if path.startswith("/api/") else MAX_FORM_BYTES
         started = refused = False
         t0 = time.perf_counter()
+        head = scope.get("method") == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if refused:
                 return  # the 413 already went out: whatever the app says now is dropped
+            if head and message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b""}
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", []))
