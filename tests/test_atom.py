@@ -1,5 +1,6 @@
-"""Atom feeds of story updates: well-formed, absolute links, every text escaped, and read
-back by the feed parser newsweave's follower uses."""
+"""Atom feeds of story updates: well-formed, links a reader resolves against the feed's own
+address (none built from a client's Host header), every text escaped, and read back by the
+feed parser newsweave's follower uses."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import feedparser
 
 from newsweave.atom import entry_summary, updates_feed
 
-SITE = "http://127.0.0.1:8000/"
+SITE = "http://127.0.0.1:8000"
 
 
 def update(version: int, changes: str = "", headline: str = "Storm reaches the coast",
@@ -20,33 +21,40 @@ def update(version: int, changes: str = "", headline: str = "Storm reaches the c
 
 def test_entries_say_what_each_version_added_and_link_to_it() -> None:
     body = updates_feed([update(2, "1 new source, 2 new quotes"), update(1)],
-                        "newsweave: story updates", SITE, "/feed.atom")
+                        "newsweave: story updates", "/feed.atom")
     ET.fromstring(body)  # well-formed
-    feed = feedparser.parse(body)
+    feed = feedparser.parse(body, response_headers={
+        "content-location": f"{SITE}/feed.atom", "content-type": "application/atom+xml"})
     assert not feed.bozo and feed.feed.title == "newsweave: story updates"
     assert feed.feed.updated == "2026-12-02T08:00:00+00:00"
     assert [e.title for e in feed.entries] == ["Storm reaches the coast (version 2)",
                                                "Storm reaches the coast (version 1)"]
-    assert [e.link for e in feed.entries] == [f"{SITE}stories/s-storm?version=2",
-                                              f"{SITE}stories/s-storm?version=1"]
+    assert [e.link for e in feed.entries] == [f"{SITE}/stories/s-storm?version=2",
+                                              f"{SITE}/stories/s-storm?version=1"]
+    ids = [e.id for e in feed.entries]
+    assert all(i.startswith("urn:uuid:") for i in ids) and len(set(ids)) == 2
+    again = feedparser.parse(updates_feed([update(2)], "t", "/feed.atom"))
+    assert again.entries[0].id == ids[0]  # an entry keeps its id in every later feed
     assert feed.entries[0].summary == "Updated: 1 new source, 2 new quotes."
     assert feed.entries[1].summary == "New story: 3 sources."
-    assert any(link.rel == "self" and link.href == f"{SITE}feed.atom" for link in feed.feed.links)
+    assert any(link.rel == "self" and link.href == f"{SITE}/feed.atom"
+               for link in feed.feed.links)
+    assert b"127.0.0.1" not in body
 
 
 def test_hostile_text_is_escaped_and_what_xml_cannot_carry_is_dropped() -> None:
     evil = 'Breaking <script>alert("x")</script> & \x1b[31mred\x00 news\ufffe'
-    body = updates_feed([update(1, headline=evil, story="s/../x y")], "t", SITE, "/feed.atom")
+    body = updates_feed([update(1, headline=evil, story="s/../x y")], "t", "/feed.atom")
     assert b"<script>" not in body and b"\x1b" not in body and b"\x00" not in body
     feed = feedparser.parse(body)
     assert not feed.bozo
     assert feed.entries[0].title == (
         'Breaking <script>alert("x")</script> & [31mred news (version 1)')
-    assert feed.entries[0].link == f"{SITE}stories/s%2F..%2Fx%20y?version=1"
+    assert feed.entries[0].link == "/stories/s%2F..%2Fx%20y?version=1"
 
 
 def test_an_empty_feed_is_still_valid() -> None:
-    feed = feedparser.parse(updates_feed([], "t", SITE, "/feed.atom"))
+    feed = feedparser.parse(updates_feed([], "t", "/feed.atom"))
     assert not feed.bozo and feed.entries == []
 
 

@@ -317,9 +317,10 @@ def test_atom_feeds_of_story_updates(client: TestClient, store: Store) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
     feed = feedparser.parse(r.content)
     assert not feed.bozo
-    assert [e.link for e in feed.entries] == [
-        f"http://testserver/stories/{STORY}?version=2",
-        f"http://testserver/stories/{STORY}?version=1"]
+    assert [e.link for e in feed.entries] == [  # root-relative: no Host header is echoed
+        f"/stories/{STORY}?version=2", f"/stories/{STORY}?version=1"]
+    forged = client.get("/feed.atom", headers={"Host": "evil.example"})
+    assert b"evil.example" not in forged.content
     assert feed.entries[0].summary.startswith("Updated: 1 new source")
     assert feed.entries[1].summary.startswith("New story: ")
     again = client.get("/feed.atom", headers={"If-None-Match": r.headers["etag"]})

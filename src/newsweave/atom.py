@@ -8,6 +8,7 @@ text, after dropping the characters XML 1.0 cannot carry (an article title may h
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -42,24 +43,28 @@ def entry_summary(update: dict[str, Any]) -> str:
     return "Woven again; nothing a reader sees changed."
 
 
-def updates_feed(updates: Sequence[dict[str, Any]], title: str, site: str, self_path: str
-                 ) -> bytes:
-    """An Atom document of ``updates`` (newest first). ``site``: the server's base URL
-    (ending in "/"), which makes every link and id absolute; ``self_path``: the feed's own
-    path. An entry's id and link are the stored version's page, which never changes."""
+def _urn(*parts: Any) -> str:
+    """A stable absolute id (Atom wants one) that names no host."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, "newsweave:" + "/".join(map(str, parts))).urn
+
+
+def updates_feed(updates: Sequence[dict[str, Any]], title: str, self_path: str) -> bytes:
+    """An Atom document of ``updates`` (newest first); ``self_path``: the feed's own path.
+    Links are root-relative, resolved by the reader against the feed's address: never built
+    from the request's Host header, which a client chooses. An entry's link is the stored
+    version's page, which never changes; its id is a URN of the story and version."""
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     _add(feed, "title", title)
-    _add(feed, "id", site + self_path.lstrip("/"))
-    _add(feed, "link", rel="self", type="application/atom+xml",
-         href=site + self_path.lstrip("/"))
-    _add(feed, "link", rel="alternate", type="text/html", href=site)
+    _add(feed, "id", _urn("feed", self_path))
+    _add(feed, "link", rel="self", type="application/atom+xml", href=self_path)
+    _add(feed, "link", rel="alternate", type="text/html", href="/")
     _add(feed, "updated", updates[0]["created"] if updates else "1970-01-01T00:00:00+00:00")
     _add(feed, "generator", "newsweave")
     for u in updates:
-        page = f"{site}stories/{quote(u['story_id'], safe='')}?version={u['version']}"
+        page = f"/stories/{quote(u['story_id'], safe='')}?version={u['version']}"
         entry = _add(feed, "entry")
         _add(entry, "title", f"{u['headline']} (version {u['version']})")
-        _add(entry, "id", page)
+        _add(entry, "id", _urn("story", u["story_id"], u["version"]))
         _add(entry, "link", rel="alternate", type="text/html", href=page)
         _add(entry, "updated", u["created"])
         _add(entry, "summary", entry_summary(u))

@@ -1673,7 +1673,7 @@ def create_app(
                  f"{updates[0]['headline'] if updates else story_id} · newsweave")
         path = ("/feed.atom" if story_id is None
                 else f"/stories/{quote(story_id, safe='')}/feed.atom")
-        body = updates_feed(updates, title, str(request.base_url), path)
+        body = updates_feed(updates, title, path)
         return Response(body, media_type=ATOM_TYPE, headers={"ETag": etag})
 
     @app.get("/feed.atom", tags=["feeds"], response_class=Response,
