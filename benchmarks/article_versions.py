@@ -18,7 +18,10 @@ articles it was woven from, 20 to 200), timed the same way:
 
 - ``GET /stories/{id}?version=N/2``: an older version's page (rendered on every request; the
   current one is cached until the story changes, then rendered the same way), and its size;
-- ``GET /api/stories/{id}/versions``: the list of versions with their article ids.
+- ``GET /api/stories/{id}/versions``: the list of versions with their article ids;
+- ``GET /stories/{id}/feed.atom``: the story's Atom feed of updates (stop 59), first request,
+  later ones and a conditional one, beside the size of the list of versions a client polled
+  before to learn the same.
 
 Each tree runs in a child process of its own (its own store: an older newsweave cannot open a
 newer schema). ``--baseline REV`` also runs the same requests on git revision REV's source (or
@@ -43,6 +46,7 @@ import tempfile
 import time
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -156,7 +160,37 @@ def story_child(n: int, repeats: int) -> dict[str, float]:
                     client.get(path)
                     times.append((time.perf_counter() - start) * 1000)
                 out[name] = statistics.median(times)
+            out |= _feed_timings(client, repeats)
         return out
+
+
+#: what a client polls to learn that a story changed: the Atom feed (first request, later
+#: ones, and a conditional one when nothing changed), beside the API's list of versions
+FEED_COLUMNS = ("versions list KB", "feed, first", "feed, again", "feed, 304", "feed KB")
+
+
+def _feed_timings(client: Any, repeats: int) -> dict[str, float]:
+    """Milliseconds of the story's Atom feed (NaN on a tree without feeds)."""
+    listing = client.get("/api/stories/s-storm/versions")
+    out = {FEED_COLUMNS[0]: len(listing.content) / 1024}
+    start = time.perf_counter()
+    first = client.get("/stories/s-storm/feed.atom")
+    spent = (time.perf_counter() - start) * 1000
+    if first.status_code != 200:
+        return out | {c: float("nan") for c in FEED_COLUMNS[1:]}
+    again, cond = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        client.get("/stories/s-storm/feed.atom")
+        again.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        status = client.get("/stories/s-storm/feed.atom",
+                            headers={"If-None-Match": first.headers["etag"]}).status_code
+        cond.append((time.perf_counter() - start) * 1000)
+        assert status == 304
+    return out | {FEED_COLUMNS[1]: spent, FEED_COLUMNS[2]: statistics.median(again),
+                  FEED_COLUMNS[3]: statistics.median(cond),
+                  FEED_COLUMNS[4]: len(first.content) / 1024}
 
 
 def tree_of(rev: str, into: Path) -> Path:
@@ -245,6 +279,20 @@ def main() -> None:
             row = stories[name][n]
             lines.append(f"| {n} | {name} | "
                          + " | ".join(f"{row[e]:.1f}" for e in STORY_ENDPOINTS) + " |")
+    lines += [
+        "", "What a client polls to learn that the story changed, same stores and runs: the "
+        "API's list of versions (all of them, with their article ids: its size) against the "
+        "story's Atom feed (its latest 50 versions, each with what it added; the first "
+        "request works out those lines, later ones reuse them, and a conditional request "
+        "when nothing changed answers 304). Milliseconds; a tree without feeds reads nan.", "",
+        "| N | tree | " + " | ".join(FEED_COLUMNS) + " |",
+        "|---|---|" + "---|" * len(FEED_COLUMNS),
+    ]
+    for n in args.story_sizes:
+        for name in trees:
+            row = stories[name][n]
+            lines.append(f"| {n} | {name} | "
+                         + " | ".join(f"{row[e]:.1f}" for e in FEED_COLUMNS) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
