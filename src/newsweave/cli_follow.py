@@ -135,7 +135,7 @@ def run_follow(args: argparse.Namespace) -> int:
         store.close()
 
 
-# --------------------------------------------------------------------------- articles
+# --------------------------------------------------------------------------- feeds
 #: Columns of `newsweave feeds`, in order.
 FEED_COLUMNS = ("url", "state", "checked_at", "last_status", "failures", "next_poll")
 
@@ -186,6 +186,7 @@ def run_feeds(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- articles
 def run_articles(args: argparse.Namespace) -> int:
     """Stored articles as JSON lines (default) or CSV, published-date order."""
     from newsweave.catalog import csv_cell
