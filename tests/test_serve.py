@@ -281,6 +281,10 @@ def test_brief_validates_and_is_cached(client: TestClient, store: Store, weaves:
     versions = client.get(f"/api/stories/{STORY}/versions").json()
     assert [v["version"] for v in versions] == [1, 2]
     assert "late1" in versions[1]["articles"] and "late1" not in versions[0]["articles"]
+    # a client that saw version 1 asks for the rest, without the article ids
+    rest = client.get(f"/api/stories/{STORY}/versions", params={"after": 1, "articles": False})
+    assert rest.json() == [{"version": 2, "created": versions[1]["created"]}]
+    assert client.get(f"/api/stories/{STORY}/versions", params={"after": 2}).json() == []
     old = client.get(f"/api/stories/{STORY}/brief", params={"version": 1})
     assert old.content == first.content and old.headers["x-brief-version"] == "1"
     changes = client.get(f"/api/stories/{STORY}/changes", params={"since": 1}).json()

@@ -431,6 +431,7 @@ def test_brief_versions_list_without_article_lists_and_count_the_asked(store: St
     assert [len(v.articles) for v in store.brief_versions("s")] == [1, 2, 3]
     assert store.brief_article_counts("s", [3, 1, 7]) == {1: 1, 3: 3}
     assert store.brief_article_counts("s", []) == {}
+    assert [v.version for v in store.brief_versions("s", articles=False, after=1)] == [2, 3]
 
 
 def test_iter_articles_languages_filter(store: Store) -> None:

@@ -412,12 +412,13 @@ def current_brief(
     return CurrentBrief(latest, latest is None or latest.fingerprint != wanted, wanted)
 
 
-def brief_versions(store: Store, story_id: str, articles: bool = True) -> list[dict[str, Any]]:
-    """A story's versions, oldest first: ``version``, ``created`` and, with ``articles``,
-    ``articles`` (the ids each was woven from)."""
+def brief_versions(store: Store, story_id: str, articles: bool = True, after: int = 0
+                   ) -> list[dict[str, Any]]:
+    """A story's versions after version ``after``, oldest first: ``version``, ``created``
+    and, with ``articles``, ``articles`` (the ids each was woven from)."""
     return [{"version": v.version, "created": v.created}
             | ({"articles": list(v.articles)} if articles else {})
-            for v in store.brief_versions(story_id, articles=articles)]
+            for v in store.brief_versions(story_id, articles=articles, after=after)]
 
 
 def _load(version: BriefVersion) -> dict[str, Any]:

@@ -1514,9 +1514,16 @@ def create_app(
 
     @app.get("/api/stories/{story_id}/versions", tags=["api"],
              summary="The stored versions of a story's brief, oldest first",
+             description="Each `version`, `created` and `articles` (the ids it was woven "
+             "from). `after=N` lists only the versions after N (a client that saw N polls "
+             "for the rest); `articles=false` leaves out the article ids, which make the list "
+             "heavy for a story woven thousands of times.",
              responses=_errors(404, 422))
-    async def api_versions(story_id: StoryIdPath) -> list[dict[str, Any]]:
-        versions = await db(app_layer.brief_versions, store, story_id)
+    async def api_versions(
+        story_id: StoryIdPath, after: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        articles: bool = True,
+    ) -> list[dict[str, Any]]:
+        versions = await db(app_layer.brief_versions, store, story_id, articles, after)
         if not versions and await db(store.get_story, story_id) is None:
             raise HTTPException(404, f"no story {story_id}")
         return versions

@@ -1204,14 +1204,15 @@ class Store:
                 articles=_json_list(articles), fingerprint=fingerprint, brief=brief))
         return BriefVersion(story_id, version, created, tuple(articles), fingerprint, brief)
 
-    def brief_versions(self, story_id: str, articles: bool = True) -> list[BriefVersion]:
-        """A story's stored versions, oldest first, without their brief text, and without
-        their article lists unless ``articles`` (a story followed for a month has thousands
-        of versions, each listing its hundreds of articles)."""
+    def brief_versions(self, story_id: str, articles: bool = True, after: int = 0
+                       ) -> list[BriefVersion]:
+        """A story's stored versions after version ``after``, oldest first, without their
+        brief text, and without their article lists unless ``articles`` (a story followed
+        for a month has thousands of versions, each listing its hundreds of articles)."""
         t = story_briefs_t
         listed = t.c.articles if articles else literal_column("'[]'").label("articles")
         q = (select(t.c.story_id, t.c.version, t.c.created, listed, t.c.fingerprint)
-             .where(t.c.story_id == story_id).order_by(t.c.version))
+             .where(t.c.story_id == story_id, t.c.version > after).order_by(t.c.version))
         with self.engine.connect() as conn:
             return [BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
                                  r.fingerprint) for r in conn.execute(q)]
