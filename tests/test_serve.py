@@ -1006,8 +1006,8 @@ def test_a_story_with_many_versions_lists_its_first_shown_and_latest(
                             json.dumps(brief_to_dict(hand_brief(members, "s-storm"))))
     read: list[Any] = []
     real_versions, real_counts = s.brief_versions, getattr(s, "brief_article_counts", None)
-    monkeypatch.setattr(s, "brief_versions", lambda sid, articles=True: read.append(
-        ("lists", articles)) or real_versions(sid, *([] if articles else [articles])))
+    monkeypatch.setattr(s, "brief_versions", lambda sid, articles=True, **kw: read.append(
+        ("lists", articles)) or real_versions(sid, *([] if articles else [articles]), **kw))
     if real_counts is not None:
         monkeypatch.setattr(s, "brief_article_counts", lambda sid, vs: read.append(
             ("counts", sorted(vs))) or real_counts(sid, vs))
