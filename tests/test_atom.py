@@ -61,3 +61,16 @@ def test_an_empty_feed_is_still_valid() -> None:
 def test_summary_of_a_version_that_changed_nothing_a_reader_sees() -> None:
     assert entry_summary(update(4)) == "Woven again; nothing a reader sees changed."
     assert entry_summary(update(1, sources=1)) == "New story: 1 source."
+
+
+def test_an_entry_lists_what_it_added_with_every_item_escaped() -> None:
+    items = ["New source: Storm hits <b>coast</b> (AP)",
+             'Mayor: \u201c<script>alert("x")</script> we are safe\u201d']
+    body = updates_feed([update(2, "1 new source, 1 new quote") | {"items": items}], "t",
+                        "/feed.atom")
+    assert b"<script>" not in body and b"<b>" not in body
+    feed = feedparser.parse(body)
+    (content,) = feed.entries[0].content
+    assert content.type == "text/html"
+    assert content.value.startswith("<ul><li>New source: Storm hits &lt;b&gt;coast&lt;/b&gt;")
+    assert "&lt;script&gt;" in content.value and "<script>" not in content.value

@@ -173,12 +173,17 @@ def test_story_updates_are_the_latest_versions_newest_first_each_against_the_one
         db: str) -> None:
     with open_store(db) as store:
         cache: dict = {}
-        updates = app.story_updates(store, 10, lines=cache)
+        updates = app.story_updates(store, 10, cache=cache)
         assert [(u["story_id"], u["version"]) for u in updates] == [
             ("s-a", 3), ("s-a", 2), ("s-a", 1)]
         assert updates[0]["changes"] == "1 source moved to another story, 1 new summary sentence"
+        assert updates[0]["items"] == ["Now in another story: Bridge vote 1 (Paper 1)",
+                                       "In the summary: The council voted (1 reports)."]
+        assert updates[1]["items"][0] == "New source: Bridge vote 2 (Paper 2)"
+        assert f"{HOSTILE}: \u201cThe bridge opens in March,\u201d" in updates[1]["items"]
         assert updates[2]["changes"] == "" and updates[2]["sources"] == 1
-        assert cache[("s-a", 3)] == updates[0]["changes"]
-        cache[("s-a", 3)] = "cached"  # a stored version never changes: its line is reused
+        assert updates[2]["items"] == ["The council voted (1 reports)."]  # what happened
+        assert cache[("s-a", 3)] == (updates[0]["changes"], updates[0]["items"])
+        cache[("s-a", 3)] = ("cached", [])  # a stored version never changes: it is reused
         assert app.story_updates(store, 1, "s-a", cache)[0]["changes"] == "cached"
         assert app.story_updates(store, 5, "s-b") == []

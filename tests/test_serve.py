@@ -326,6 +326,7 @@ def test_atom_feeds_of_story_updates(client: TestClient, store: Store) -> None:
     forged = client.get("/feed.atom", headers={"Host": "evil.example"})
     assert b"evil.example" not in forged.content
     assert feed.entries[0].summary.startswith("Updated: 1 new source")
+    assert "<li>New source: " in feed.entries[0].content[0].value  # and which one
     assert feed.entries[1].summary.startswith("New story: ")
     again = client.get("/feed.atom", headers={"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304 and again.content == b""

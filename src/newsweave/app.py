@@ -543,13 +543,38 @@ def version_changes(versions: Sequence[dict[str, Any]], version: int) -> list[An
     return text_changes(before["text"], after["text"])
 
 
+#: items of each kind an update names (a round can add dozens of quotes)
+UPDATE_ITEMS = 3
+
+
+def update_items(changes: dict[str, Any] | None, brief: dict[str, Any]) -> list[str]:
+    """What a reader of an update sees first, as plain lines: the sources that joined or
+    left, then new summary sentences and quotes, at most ``UPDATE_ITEMS`` of each; for a
+    story's first brief (``changes`` None), its opening summary sentences."""
+    def source(s: dict[str, Any]) -> str:
+        name = s.get("title") or s.get("path") or s.get("id") or ""
+        return f"{name} ({s['outlet']})" if s.get("outlet") else str(name)
+
+    if changes is None:
+        return [str(x.get("text") or "") for x in (brief.get("summary") or [])[:UPDATE_ITEMS]]
+    out = [f"New source: {source(s)}" for s in changes["new_sources"][:UPDATE_ITEMS]]
+    out += [f"Revised: {source(s)}" for s in changes["revised_sources"][:UPDATE_ITEMS]]
+    out += [f"Now in another story: {source(s)}" for s in changes["left_sources"][:UPDATE_ITEMS]]
+    out += [f"In the summary: {x.get('text') or ''}" for x in changes["new_summary"][:UPDATE_ITEMS]]
+    out += [f"{q.get('speaker') or 'Unattributed'}: \u201c{q.get('text') or ''}\u201d"
+            for q in changes["new_quotes"][:UPDATE_ITEMS]]
+    return out
+
+
 def story_updates(store: Store, limit: int = 50, story_id: str | None = None,
-                  lines: dict[tuple[str, int], str] | None = None) -> list[dict[str, Any]]:
+                  cache: dict[tuple[str, int], tuple[str, list[str]]] | None = None
+                  ) -> list[dict[str, Any]]:
     """The latest ``limit`` stored briefs, newest first (of one story, or of all), each as a
     reader's update: ``story_id``, ``version``, ``created``, ``headline``, ``sources`` (how
-    many) and ``changes`` (what it added over the version before it, ``changes_line``; empty
-    for a story's first brief). ``lines`` caches the changes line of each (story, version):
-    a stored version never changes, so a server computes each once."""
+    many), ``changes`` (what it added over the version before it, ``changes_line``; empty
+    for a story's first brief) and ``items`` (``update_items``). ``cache`` keeps the last
+    two for each (story, version): a stored version never changes, so a server works each
+    out once."""
     out = []
     for v in store.recent_brief_versions(limit, story_id):
         version = store.get_brief_version(v.story_id, v.version)
@@ -557,16 +582,19 @@ def story_updates(store: Store, limit: int = 50, story_id: str | None = None,
             continue
         brief = _load(version)
         key = (v.story_id, v.version)
-        line = None if lines is None else lines.get(key)
-        if line is None:
+        known = None if cache is None else cache.get(key)
+        if known is None:
             before = store.get_brief_version(v.story_id, v.version - 1) if v.version > 1 else None
-            line = "" if before is None else changes_line(
-                _changes(store, v.story_id, before, _load(before), version, brief))
-            if lines is not None:
-                lines[key] = line
+            changes = None if before is None else _changes(
+                store, v.story_id, before, _load(before), version, brief)
+            known = ("" if changes is None else changes_line(changes),
+                     update_items(changes, brief))
+            if cache is not None:
+                cache[key] = known
         out.append({"story_id": v.story_id, "version": v.version, "created": v.created,
                     "headline": (brief.get("story") or {}).get("headline") or v.story_id,
-                    "sources": len(brief.get("sources") or []), "changes": line})
+                    "sources": len(brief.get("sources") or []), "changes": known[0],
+                    "items": list(known[1])})
     return out
 
 

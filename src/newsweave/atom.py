@@ -7,6 +7,7 @@ text, after dropping the characters XML 1.0 cannot carry (an article title may h
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections.abc import Sequence
@@ -68,6 +69,10 @@ def updates_feed(updates: Sequence[dict[str, Any]], title: str, self_path: str) 
         _add(entry, "link", rel="alternate", type="text/html", href=page)
         _add(entry, "updated", u["created"])
         _add(entry, "summary", entry_summary(u))
+        if u.get("items"):  # what it added, item by item: escaped here, unescaped by readers
+            _add(entry, "content", "<ul>" + "".join(
+                f"<li>{html.escape(_text(item))}</li>" for item in u["items"]) + "</ul>",
+                type="html")
         author = _add(entry, "author")
         _add(author, "name", "newsweave")
     ET.register_namespace("", ATOM_NS)

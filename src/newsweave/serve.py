@@ -1660,7 +1660,7 @@ def create_app(
                             store.matching_story_ids,
                             lambda: render_index(query, page, catalog), catalog.outlet_names)
 
-    update_lines: dict[tuple[str, int], str] = {}  # (story, version) -> its changes line
+    update_lines: dict[tuple[str, int], Any] = {}  # (story, version) -> what it added
 
     def updates_atom(request: Request, story_id: str | None) -> Response:
         """An Atom feed of the latest stored briefs (``atom.updates_feed``). Its ETag is the
