@@ -4,7 +4,8 @@ story's page at N stored briefs.
 A follower stores every changed capture of a page as the article's next version, so a live
 page followed for a week holds hundreds. Synthetic pages (made at run time, no data read):
 one article captured N times, each capture about ``--words`` words with one paragraph new,
-in a fresh SQLite store. Timed in process through the web app (FastAPI's test client, no
+in a fresh SQLite store that also holds 500 other stories (2,000 reports, 1,500 stored
+briefs). Timed in process through the web app (FastAPI's test client, no
 network), median of ``--repeats`` requests after one warm-up:
 
 - ``GET /api/articles/{id}``: the article and its versions' metadata;
@@ -73,6 +74,28 @@ def captures(n: int, words: int, seed: int = 59) -> list[str]:
     return out
 
 
+def median_ms(client: Any, path: str, repeats: int, headers: dict[str, str] | None = None
+              ) -> float:
+    """Median milliseconds of ``repeats`` GETs of ``path``."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        client.get(path, headers=headers)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def table(sizes: list[int], results: dict[str, dict[int, dict[str, float]]],
+          columns: tuple[str, ...]) -> list[str]:
+    """A Markdown table: a row per size and tree, a column per measure."""
+    lines = ["| N | tree | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
+    for n in sizes:
+        for name, by_size in results.items():
+            lines.append(f"| {n} | {name} | "
+                         + " | ".join(f"{by_size[n][c]:.1f}" for c in columns) + " |")
+    return lines
+
+
 def child(n: int, words: int, repeats: int) -> dict[str, float]:
     """Median milliseconds per endpoint over a fresh store holding one page captured ``n``
     times (run inside the tree under test)."""
@@ -86,6 +109,7 @@ def child(n: int, words: int, repeats: int) -> dict[str, float]:
     texts = captures(n, words)
     url = "https://example.com/live/storm"
     with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "s.db") as store:
+        background(store)
         store.add_articles([Article(id=article_id(t), text=t, url=url, title="Live: storm")
                             for t in texts])
         aid = article_id(texts[0])
@@ -97,54 +121,71 @@ def child(n: int, words: int, repeats: int) -> dict[str, float]:
         with TestClient(create_app(store, None)) as client:
             for name, path in paths.items():
                 assert client.get(path).status_code == 200, path
-                times = []
-                for _ in range(repeats):
-                    start = time.perf_counter()
-                    client.get(path)
-                    times.append((time.perf_counter() - start) * 1000)
-                out[name] = statistics.median(times)
+                out[name] = median_ms(client, path, repeats)
         return out
 
 
 STORY_ENDPOINTS = ("story page, version N/2", "page KB", "api versions")
+#: the rest of the store each child builds first: stories of a few reports, each woven a
+#: few times, so every query meets a table of realistic size, not one story alone
+BACKGROUND_STORIES, BACKGROUND_REPORTS, BACKGROUND_VERSIONS = 500, 4, 3
+
+
+def reports(prefix: str, n: int, seed: int = 59) -> list[Any]:
+    """``n`` distinct synthetic reports of about 80 words."""
+    from newsweave.models import Article
+
+    rng = random.Random(f"{seed}{prefix}")
+    return [Article(id=f"{prefix}{i:04d}", text=" ".join(rng.choice(WORDS) for _ in range(80)),
+                    title=f"Report {prefix}{i}", outlet=f"paper{i % 13}.example",
+                    published="2021-05-01") for i in range(n)]
+
+
+def brief_json(story_id: str, members: list[Any], v: int) -> str:
+    """A stored brief's JSON as the weave writes it, sources and a summary filled."""
+    return json.dumps({
+        "schema": "newsweave.brief/1", "story": {"id": story_id, "headline": "Storm"},
+        "sources": [{"id": a.id, "title": a.title, "outlet": a.outlet,
+                     "published": a.published, "url": None, "path": None,
+                     "words": a.words} for a in members],
+        "summary": [{"text": f"{a.text[:120]} ({v}).", "citations": [a.id]}
+                    for a in members[:5]],
+        "quotes": [], "entities": [], "timeline": [],
+        "coverage": {"shared_passages": [], "unique": [], "discrepancies": []}})
+
+
+def background(store: Any) -> None:
+    """Fill a store with ``BACKGROUND_STORIES`` other stories before the one timed."""
+    others = reports("b", BACKGROUND_STORIES * BACKGROUND_REPORTS)
+    store.add_articles(others)
+    story = {a.id: f"s-{i // BACKGROUND_REPORTS:04d}" for i, a in enumerate(others)}
+    store.save_stories(story, {sid: "Other story" for sid in set(story.values())})
+    for i in range(BACKGROUND_STORIES):
+        members = others[i * BACKGROUND_REPORTS:(i + 1) * BACKGROUND_REPORTS]
+        for v in range(1, BACKGROUND_VERSIONS + 1):
+            store.add_brief_version(f"s-{i:04d}", [a.id for a in members], f"f{v}",
+                                    brief_json(f"s-{i:04d}", members, v))
 
 
 def story_child(n: int, repeats: int) -> dict[str, float]:
     """Median milliseconds (and the page's size) over a fresh store holding one story of
     200 articles with ``n`` stored briefs (run inside the tree under test)."""
-    import json as json_
-
     from fastapi.testclient import TestClient
 
     from newsweave import app as app_layer
-    from newsweave.models import Article
     from newsweave.serve import create_app
     from newsweave.store import open_store
 
-    rng = random.Random(59)
-    articles = [Article(id=f"a{i:03d}", text=" ".join(rng.choice(WORDS) for _ in range(80)),
-                        title=f"Storm report {i}", outlet=f"paper{i % 13}.example",
-                        published="2021-05-01") for i in range(200)]
-
-    def brief(members: list[Article], v: int) -> str:
-        return json_.dumps({
-            "schema": "newsweave.brief/1", "story": {"id": "s-storm", "headline": "Storm"},
-            "sources": [{"id": a.id, "title": a.title, "outlet": a.outlet,
-                         "published": a.published, "url": None, "path": None,
-                         "words": a.words} for a in members],
-            "summary": [{"text": f"{a.text[:120]} ({v}).", "citations": [a.id]}
-                        for a in members[:5]],
-            "quotes": [], "entities": [], "timeline": [],
-            "coverage": {"shared_passages": [], "unique": [], "discrepancies": []}})
-
+    articles = reports("a", 200)
     with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "s.db") as store:
+        background(store)
         store.add_articles(articles)
         store.save_stories({a.id: "s-storm" for a in articles}, {"s-storm": "Storm"})
         wanted = app_layer.current_brief(store, "s-storm").wanted
         for v in range(1, n + 1):
             members = articles[:20 + 180 * v // n]
             store.add_brief_version("s-storm", [a.id for a in members], wanted,
-                                    brief(members, v))
+                                    brief_json("s-storm", members, v))
         half = max(n // 2, 1)
         out: dict[str, float] = {}
         with TestClient(create_app(store, None, group_fn=lambda s: None)) as client:
@@ -154,12 +195,7 @@ def story_child(n: int, repeats: int) -> dict[str, float]:
                 assert first.status_code == 200, path
                 if name == STORY_ENDPOINTS[0]:
                     out[STORY_ENDPOINTS[1]] = len(first.content) / 1024
-                times = []
-                for _ in range(repeats):
-                    start = time.perf_counter()
-                    client.get(path)
-                    times.append((time.perf_counter() - start) * 1000)
-                out[name] = statistics.median(times)
+                out[name] = median_ms(client, path, repeats)
             out |= _feed_timings(client, repeats)
         return out
 
@@ -178,19 +214,13 @@ def _feed_timings(client: Any, repeats: int) -> dict[str, float]:
     spent = (time.perf_counter() - start) * 1000
     if first.status_code != 200:
         return out | {c: float("nan") for c in FEED_COLUMNS[1:]}
-    again, cond = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        client.get("/stories/s-storm/feed.atom")
-        again.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        status = client.get("/stories/s-storm/feed.atom",
-                            headers={"If-None-Match": first.headers["etag"]}).status_code
-        cond.append((time.perf_counter() - start) * 1000)
-        assert status == 304
-    return out | {FEED_COLUMNS[1]: spent, FEED_COLUMNS[2]: statistics.median(again),
-                  FEED_COLUMNS[3]: statistics.median(cond),
-                  FEED_COLUMNS[4]: len(first.content) / 1024}
+    unchanged = {"If-None-Match": first.headers["etag"]}
+    assert client.get("/stories/s-storm/feed.atom", headers=unchanged).status_code == 304
+    return out | {
+        FEED_COLUMNS[1]: spent,
+        FEED_COLUMNS[2]: median_ms(client, "/stories/s-storm/feed.atom", repeats),
+        FEED_COLUMNS[3]: median_ms(client, "/stories/s-storm/feed.atom", repeats, unchanged),
+        FEED_COLUMNS[4]: len(first.content) / 1024}
 
 
 def tree_of(rev: str, into: Path) -> Path:
@@ -255,44 +285,25 @@ def main() -> None:
         f"Command: `python benchmarks/article_versions.py {' '.join(sys.argv[1:])}`".rstrip(),
         "",
         f"One article captured N times (about {args.words} words a capture, one 50-word "
-        "paragraph new each time) in a fresh SQLite store; median milliseconds of "
+        f"paragraph new each time) in a fresh SQLite store that also holds "
+        f"{BACKGROUND_STORIES} other stories ({BACKGROUND_STORIES * BACKGROUND_REPORTS:,} "
+        f"reports, {BACKGROUND_STORIES * BACKGROUND_VERSIONS:,} stored briefs); median "
+        "milliseconds of "
         f"{args.repeats} requests through the web app in process, after one warm-up. Each tree "
         "ran in its own child process, sizes alternating between trees.",
         "",
-        "| N | tree | " + " | ".join(ENDPOINTS) + " |",
-        "|---|---|" + "---|" * len(ENDPOINTS),
-    ]
-    for n in args.sizes:
-        for name in trees:
-            row = results[name][n]
-            lines.append(f"| {n} | {name} | " + " | ".join(f"{row[e]:.1f}" for e in ENDPOINTS)
-                         + " |")
-    lines += [
+        *table(args.sizes, results, ENDPOINTS),
         "", "One story of 200 articles with N stored briefs (each woven from 20 to 200 of them), "
-        "in a fresh SQLite store, the same way: an older version's page (rendered on every "
-        "request) with its size, and the API's list of versions.", "",
-        "| N | tree | " + " | ".join(STORY_ENDPOINTS) + " |",
-        "|---|---|" + "---|" * len(STORY_ENDPOINTS),
-    ]
-    for n in args.story_sizes:
-        for name in trees:
-            row = stories[name][n]
-            lines.append(f"| {n} | {name} | "
-                         + " | ".join(f"{row[e]:.1f}" for e in STORY_ENDPOINTS) + " |")
-    lines += [
+        "in a store holding the same other stories, the same way: an older version's page "
+        "(rendered on every request) with its size, and the API's list of versions.", "",
+        *table(args.story_sizes, stories, STORY_ENDPOINTS),
         "", "What a client polls to learn that the story changed, same stores and runs: the "
         "API's list of versions (all of them, with their article ids: its size) against the "
         "story's Atom feed (its latest 50 versions, each with what it added; the first "
         "request works out those lines, later ones reuse them, and a conditional request "
         "when nothing changed answers 304). Milliseconds; a tree without feeds reads nan.", "",
-        "| N | tree | " + " | ".join(FEED_COLUMNS) + " |",
-        "|---|---|" + "---|" * len(FEED_COLUMNS),
+        *table(args.story_sizes, stories, FEED_COLUMNS),
     ]
-    for n in args.story_sizes:
-        for name in trees:
-            row = stories[name][n]
-            lines.append(f"| {n} | {name} | "
-                         + " | ".join(f"{row[e]:.1f}" for e in FEED_COLUMNS) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
