@@ -567,16 +567,19 @@ def update_items(changes: dict[str, Any] | None, brief: dict[str, Any]) -> list[
 
 
 def story_updates(store: Store, limit: int = 50, story_id: str | None = None,
-                  cache: dict[tuple[str, int], tuple[str, list[str]]] | None = None
-                  ) -> list[dict[str, Any]]:
+                  cache: dict[tuple[str, int], tuple[str, list[str]]] | None = None,
+                  listed: Sequence[BriefVersion] | None = None) -> list[dict[str, Any]]:
     """The latest ``limit`` stored briefs, newest first (of one story, or of all), each as a
     reader's update: ``story_id``, ``version``, ``created``, ``headline``, ``sources`` (how
     many), ``changes`` (what it added over the version before it, ``changes_line``; empty
     for a story's first brief) and ``items`` (``update_items``). ``cache`` keeps the last
     two for each (story, version): a stored version never changes, so a server works each
-    out once."""
+    out once. ``listed``: ``Store.recent_brief_versions(limit, story_id)``, when the caller
+    has read it already (the feed's ETag is made from it)."""
     out = []
-    for v in store.recent_brief_versions(limit, story_id):
+    if listed is None:
+        listed = store.recent_brief_versions(limit, story_id)
+    for v in listed:
         version = store.get_brief_version(v.story_id, v.version)
         if version is None:  # deleted meanwhile
             continue

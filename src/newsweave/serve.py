@@ -1675,7 +1675,7 @@ def create_app(
             return Response(status_code=304, headers={"ETag": etag})
         if len(update_lines) > 50_000:  # bounded: a line is cheap to make again
             update_lines.clear()
-        updates = app_layer.story_updates(store, FEED_ENTRIES, story_id, update_lines)
+        updates = app_layer.story_updates(store, FEED_ENTRIES, story_id, update_lines, recent)
         title = ("newsweave: story updates" if story_id is None else
                  f"{updates[0]['headline'] if updates else story_id} · newsweave")
         path = ("/feed.atom" if story_id is None
