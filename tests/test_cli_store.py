@@ -142,8 +142,10 @@ def stand_in_grouper(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("stand_in_grouper")
 def test_stories_groups_saves_and_lists(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], db_url: str  # noqa: F811
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "160")  # the table as a wide terminal shows it
     run_cli(capsys, "ingest", str(corpus(tmp_path)), "--db", db_url, "--no-progress")
     rc, out, _ = run_cli(capsys, "stories", "--db", db_url)
     assert rc == 0
@@ -155,9 +157,20 @@ def test_stories_groups_saves_and_lists(
     quake = stories[0]
     assert quake == {"id": "s-quake", "headline": "Quake shakes port city",
                      "first_published": "2021-06-03", "last_published": "2021-06-04",
-                     "articles": ["q1", "q2"]}
+                     "articles": ["q1", "q2"], "latest_version": None}
     rc, out, _ = run_cli(capsys, "stories", "--db", db_url, "--list")
     assert rc == 0 and "Quake shakes port city" in out and "2021-06-04" in out
+    # each story says what its latest stored brief added
+    with open_store(db_url) as store:
+        for sources in (["q1"], ["q1", "q2"]):
+            store.add_brief_version("s-quake", sources, str(sources), json.dumps(
+                {"sources": [{"id": i} for i in sources]}))
+    rc, out, _ = run_cli(capsys, "stories", "--db", db_url, "--list", "--format", "jsonl")
+    latest = json.loads(out.splitlines()[0])["latest_version"]
+    assert (latest["version"], latest["changes"], latest["line"]) == (
+        2, {"new_sources": 1}, "1 new source")
+    rc, out, _ = run_cli(capsys, "stories", "--db", db_url, "--list")
+    assert rc == 0 and "v2: 1 new source" in out
     # a second run has nothing new to group and changes nothing
     rc, out, _ = run_cli(capsys, "stories", "--db", db_url)
     assert "grouped 0 new articles: 0 stories changed (0 new, 0 updated, 0 removed)" in out
@@ -478,3 +491,16 @@ def test_stories_regroups_a_stub_revised_by_tomorrows_export(
     assert rc == 0 and "regrouped 1 revised article (1 now in another story)" in out
     with open_store(db) as store:
         assert store.article_stories("live") == store.article_stories("a1")
+
+
+def test_stories_list_prints_hostile_headlines_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A headline is a report's own words: rich markup in it is printed, not read (an
+    unbalanced "[/]" used to end the listing with a traceback)."""
+    db = str(tmp_path / "hostile.db")
+    with open_store(db) as store:
+        store.add_articles([Article(id="h1", text="A report.", title="x")])
+        store.save_stories({"h1": "s-h"}, {"s-h": "Markets [/] fall [bold]sharply[/bold]"})
+    rc, out, err = run_cli(capsys, "stories", "--db", db, "--list")
+    assert rc == 0 and "[/]" in out and "[bold]sharply[/bold]" in out

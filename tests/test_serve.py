@@ -6,6 +6,8 @@ tests (test_browser.py) run the real weave."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import time
@@ -283,13 +285,19 @@ def test_brief_validates_and_is_cached(client: TestClient, store: Store, weaves:
     assert "late1" in versions[1]["articles"] and "late1" not in versions[0]["articles"]
     # a client that saw version 1 asks for the rest, without the article ids
     rest = client.get(f"/api/stories/{STORY}/versions", params={"after": 1, "articles": False})
-    assert rest.json() == [{"version": 2, "created": versions[1]["created"]}]
+    assert rest.json() == [{"version": 2, "created": versions[1]["created"],
+                            "changes": versions[1]["changes"]}]
+    assert versions[0]["changes"] == {}  # a story's first brief
     assert client.get(f"/api/stories/{STORY}/versions", params={"after": 2}).json() == []
     old = client.get(f"/api/stories/{STORY}/brief", params={"version": 1})
     assert old.content == first.content and old.headers["x-brief-version"] == "1"
     changes = client.get(f"/api/stories/{STORY}/changes", params={"since": 1}).json()
     assert [s["id"] for s in changes["new_sources"]] == ["late1"]
     assert changes["since"] == 1 and changes["version"] == 2
+    # counted once, when version 2 was stored: the same as what /changes lists
+    assert versions[1]["changes"] == {k: len(v) for k, v in changes.items()
+                                      if isinstance(v, list) and v}
+    assert versions[1]["changes"]["new_sources"] == 1
     page = client.get(f"/stories/{STORY}").text
     assert "Updated since version 1: 1 new source, 1 new summary sentence" in page
     assert f'href="/stories/{STORY}?version=1"' in page
@@ -592,6 +600,29 @@ def test_index_page(client: TestClient) -> None:
     assert "3 articles" in html and "2 outlets" in html
     searched = client.get("/", params={"q": "zyzzyva"}).text
     assert "No stories found" in searched and 'value="zyzzyva"' in searched
+
+
+def test_the_list_says_what_changed_in_each_story(client: TestClient, store: Store) -> None:
+    """Each story of the list (page, API, CSV) says which version of its brief is the latest,
+    when it was stored and what it added, counted when it was stored."""
+    assert 'class="update' not in client.get("/").text  # no brief yet
+    ready(client, f"/api/stories/{STORY}/brief")
+    assert re.search(r"Version 1, \d{4}-\d\d-\d\d \d\d:\d\d UTC: "
+                     r'<span class="changes">new story</span>', client.get("/").text)
+    store.add_articles([Article("late1", "Sessions recused himself on Thursday, officials said.",
+                                outlet="AP", published="2017-03-04")])
+    one_story(store)
+    client.get(f"/api/stories/{STORY}/brief")  # stale: woven again in the background
+    idle(client)
+    page = client.get("/").text
+    line = re.search(r'Version 2, [^:]+:\d\d UTC: <span class="changes">([^<]*)</span>', page)
+    assert line and line.group(1).startswith("1 new source")
+    [item] = client.get("/api/stories").json()["items"]
+    latest = item["latest_version"]
+    assert latest["version"] == 2 and latest["changes"]["new_sources"] == 1
+    assert latest["line"] == line.group(1) and latest["created"][:4].isdigit()
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/stories.csv").text)))
+    assert [(r["version"], r["version_changes"]) for r in rows] == [("2", line.group(1))]
 
 
 def test_index_paging(client: TestClient, store: Store) -> None:
@@ -1020,7 +1051,9 @@ def test_a_story_with_many_versions_lists_its_first_shown_and_latest(
         listed = [int(v) for v in re.findall(LISTED, page)]
         assert listed == [1, *range(61 - tail, 61)]
         assert "60 versions</summary>" in page and f"… {60 - tail - 1} more versions" in page
-        assert "version 60 (shown), " in page and "79 articles</li>" in page
+        assert "version 60 (shown), " in page and "79 articles: " in page
+        # what each listed version added, counted when it was stored
+        assert re.search(r'79 articles: <span class="changes">1 new source\b', page)
         assert ("lists", True) not in read
         assert [r for r in read if r[0] == "counts"] == [("counts", [1, *range(61 - tail, 61)])]
         old = c.get("/stories/s-storm", params={"version": 10}).text
@@ -1028,7 +1061,7 @@ def test_a_story_with_many_versions_lists_its_first_shown_and_latest(
         assert listed == [1, 10, *range(61 - tail, 61)]
         assert "You are reading version 10 of 60" in old and "version 10 (shown), " in old
         assert '<a href="/stories/s-storm">version 60</a>' in old  # the latest: the page
-        assert "… 8 more versions" in old and "29 articles</li>" in old
+        assert "… 8 more versions" in old and "29 articles: " in old
     s.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -458,6 +459,49 @@ def test_add_brief_version_if_changed_stores_no_identical_second_version(store: 
     assert forced.version == 3
 
 
+def brief_json(sources: list[str], summary: list[str], quotes: list[tuple[str, str]] = ()
+               ) -> str:
+    return json.dumps({"sources": [{"id": i} for i in sources],
+                       "summary": [{"text": t} for t in summary],
+                       "quotes": [{"speaker": sp, "text": t} for sp, t in quotes]})
+
+
+def test_each_stored_brief_counts_what_it_added(store: Store) -> None:
+    """A new version stores what it adds over the version it follows (counted once, in the
+    storing transaction), so a list of stories reads it without reading two briefs."""
+    store.add_articles([Article(id=i, text=f"Report {i} on the storm.",
+                                url=f"https://example.org/{i}") for i in "abc"])
+    first = store.add_brief_version("s", ["a", "b"], "f1", brief_json(["a", "b"], ["One."]))
+    assert first.changes == {}
+    assert store.add_articles([Article(  # a correction of b, stored under its URL
+        id="b", text="Report b on the storm, corrected.", url="https://example.org/b")]).revised
+    second = store.add_brief_version("s", ["a", "b", "c"], "f2", brief_json(
+        ["a", "b", "c"], ["One.", "Two.", "Three."], [("Mayor", "We are ready.")]))
+    assert second.changes == {"new_sources": 1, "revised_sources": 1, "new_summary": 2,
+                              "new_quotes": 1}
+    third = store.add_brief_version("s", ["a", "c"], "f3", brief_json(["a", "c"], ["One."]))
+    assert third.changes == {"left_sources": 1}
+    # the same counts come back from every listing
+    assert [v.changes for v in store.brief_versions("s", articles=False)] == [
+        {}, second.changes, {"left_sources": 1}]
+    assert store.get_brief_version("s", 2).changes == second.changes
+    assert [v.changes for v in store.recent_brief_versions(2)] == [{"left_sources": 1},
+                                                                  second.changes]
+    store.add_brief_version("t", ["a"], "g1", brief_json(["a"], ["Other."]))
+    latest = store.latest_briefs()
+    assert {k: (v.version, v.changes) for k, v in latest.items()} == {
+        "s": (3, {"left_sources": 1}), "t": (1, {})}
+    assert set(store.latest_briefs(["t", "nope"])) == {"t"}
+    # the same brief stored again counts nothing; one after a damaged row counts all it has
+    same = store.add_brief_version("s", ["a", "c"], "f3", brief_json(["a", "c"], ["One."]))
+    assert same.changes == {}
+    unchanged = store.add_brief_version("s", ["a", "c"], "f3", "{}", if_changed=True)
+    assert unchanged.version == same.version and unchanged.changes == {}
+    store.add_brief_version("u", ["a"], "h1", "not json")
+    assert store.add_brief_version("u", ["a"], "h2", brief_json(["a"], ["X."])).changes == {
+        "new_sources": 1, "new_summary": 1}
+
+
 # --------------------------------------------------------------------------- article URLs
 PAGE = "https://example.org/2017/03/02/sessions-russia"
 V1 = "Sessions met the Russian ambassador twice in 2016, officials said."
@@ -669,9 +713,17 @@ def test_a_version_7_store_is_upgraded_and_its_articles_found_by_url(db_url: str
         conn.execute(text(
             "INSERT INTO article_revisions (article_id, revision, text, fetched_at) "
             "VALUES ('old', 1, 'The very first text of it.', 'before')"))
+        conn.execute(text(
+            "INSERT INTO story_briefs (story_id, version, created, articles, fingerprint, brief)"
+            " VALUES ('s', 1, 'then', '[\"old\"]', 'f', :b)"), {"b": brief_json(["old"], [])})
     engine.dispose()
     with open_store(db_url) as s:
-        assert s.schema_version == LATEST == 11
+        assert s.schema_version == LATEST == 12
+        # a brief stored before migration 12 counted nothing: unknown, not "no change"
+        assert [v.changes for v in s.brief_versions("s")] == [None]
+        assert s.latest_briefs()["s"].changes is None
+        assert s.add_brief_version("s", ["old"], "g", brief_json(["old"], ["New."])).changes \
+            == {"new_summary": 1}
         assert s.add_articles([page("The very first text of it.")]).revised == 0  # known
         assert s.add_articles([page(V2)]).revised_ids == ("old",)
         assert [r["revision"] for r in s.article_revisions("old")] == [1, 2]

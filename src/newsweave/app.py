@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsweave.analysis_store import analysis_version, documents_for
+from newsweave.brief_diff import changes_line, diff_briefs, revised_sources
 from newsweave.errors import InputError
 from newsweave.grouping_state import GroupResult, StoreEmbedder
 from newsweave.models import Article, Brief
@@ -414,9 +415,11 @@ def current_brief(
 
 def brief_versions(store: Store, story_id: str, articles: bool = True, after: int = 0
                    ) -> list[dict[str, Any]]:
-    """A story's versions after version ``after``, oldest first: ``version``, ``created``
-    and, with ``articles``, ``articles`` (the ids each was woven from)."""
-    return [{"version": v.version, "created": v.created}
+    """A story's versions after version ``after``, oldest first: ``version``, ``created``,
+    ``changes`` (how many items of each kind it added over the version before,
+    ``brief_diff.change_counts``; {} for the first, None when stored before counts were
+    kept) and, with ``articles``, ``articles`` (the ids each was woven from)."""
+    return [{"version": v.version, "created": v.created, "changes": v.changes}
             | ({"articles": list(v.articles)} if articles else {})
             for v in store.brief_versions(story_id, articles=articles, after=after)]
 
@@ -451,10 +454,7 @@ def _changes(store: Store, story_id: str, old: BriefVersion, old_brief: dict[str
     before = set(old.articles)
     revised = store.revised_between([i for i in new.articles if i in before], old.created,
                                     new.created)
-    new_sources = {s.get("id") for s in changes["new_sources"]}
-    changes["revised_sources"] = [
-        s for s in new_brief.get("sources") or []
-        if s.get("id") in revised and s.get("id") not in new_sources]
+    changes["revised_sources"] = revised_sources(changes, new_brief, revised)
     for source in changes["left_sources"]:  # moved by a split, a merge or a regrouping
         source["now_in"] = [sid for sid in store.article_stories(str(source.get("id")))
                             if sid != story_id]
@@ -484,31 +484,6 @@ def story_history(store: Store, story_id: str, last: int | None = None
                     "sources": len(brief.get("sources") or []), "changes": changes})
         previous = (version, brief)
     return out[-last:] if last is not None and last > 0 else out
-
-
-def diff_briefs(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The items of ``new`` that ``old`` lacks, compared by what a reader sees (source ids,
-    sentence text, quote speaker + text, discrepancy topic + claims, timeline date + text),
-    and the sources of ``old`` that ``new`` no longer has (``left_sources``)."""
-
-    def added(key: Callable[[dict[str, Any]], Any], old_items: Any, new_items: Any) -> list:
-        seen = {key(i) for i in old_items or []}
-        return [i for i in new_items or [] if key(i) not in seen]
-
-    old_cov, new_cov = old.get("coverage") or {}, new.get("coverage") or {}
-    return {
-        "new_sources": added(lambda s: s.get("id"), old.get("sources"), new.get("sources")),
-        "left_sources": [dict(s) for s in added(lambda s: s.get("id"), new.get("sources"),
-                                                old.get("sources"))],
-        "new_summary": added(lambda s: s.get("text"), old.get("summary"), new.get("summary")),
-        "new_quotes": added(lambda q: (q.get("speaker"), q.get("text")), old.get("quotes"),
-                            new.get("quotes")),
-        "new_discrepancies": added(
-            lambda d: (d.get("topic"), tuple(c.get("text") for c in d.get("claims") or [])),
-            old_cov.get("discrepancies"), new_cov.get("discrepancies")),
-        "new_timeline": added(lambda t: (t.get("date"), t.get("text")), old.get("timeline"),
-                              new.get("timeline")),
-    }
 
 
 def article_versions(store: Store, article_id: str, shown: int | None = None,
@@ -616,20 +591,3 @@ def feed_health(store: Store, now: str | None = None) -> list[dict[str, Any]]:
         out.append({"url": f.url, "state": state, "checked_at": f.checked_at,
                     "last_status": status, "failures": f.failures, "next_poll": waiting})
     return sorted(out, key=lambda r: (r["state"] != "failing", r["url"]))
-
-
-def changes_line(changes: dict[str, Any]) -> str:
-    """"2 new sources, 1 new discrepancy" (empty when nothing a reader counts changed)."""
-    parts = []
-    for key, one, many in (("new_sources", "new source", "new sources"),
-                           ("revised_sources", "revised source", "revised sources"),
-                           ("left_sources", "source moved to another story",
-                            "sources moved to other stories"),
-                           ("new_summary", "new summary sentence", "new summary sentences"),
-                           ("new_quotes", "new quote", "new quotes"),
-                           ("new_discrepancies", "new discrepancy", "new discrepancies"),
-                           ("new_timeline", "new timeline entry", "new timeline entries")):
-        n = len(changes.get(key) or [])
-        if n:
-            parts.append(f"{n} {one if n == 1 else many}")
-    return ", ".join(parts)

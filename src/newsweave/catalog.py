@@ -23,9 +23,13 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from newsweave.brief_diff import version_update
 from newsweave.outlets import Member, OutletMatcher, story_coverage
+
+if TYPE_CHECKING:
+    from newsweave.store import BriefVersion
 
 log = logging.getLogger("newsweave.catalog")
 
@@ -38,7 +42,8 @@ HITS_CACHED = 512  # filtered, sorted id lists kept per catalog (one per distinc
 #: views readers repeat
 MEMO_SIZES = {"small": 20_000, "pages": 256}
 CSV_COLUMNS = ("id", "headline", "first_published", "last_published", "updated_at",
-               "articles", "sources", "outlets", "lean", "country", "blindspot")
+               "articles", "sources", "outlets", "lean", "country", "blindspot",
+               "version", "version_stored", "version_changes")
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,13 @@ class Entry:
     outlets: tuple[str, ...] = ()  # every member's outlet (copies' too), as the reader names it
     lean_keys: frozenset[str] = frozenset()  # casefolded, for the filters
     country_keys: frozenset[str] = frozenset()
+    latest: BriefVersion | None = None  # the latest stored brief (no text): what changed
+
+    def update(self) -> dict[str, Any] | None:
+        """The latest stored brief as the list shows it (``brief_diff.version_update``);
+        None before the story's first brief."""
+        v = self.latest
+        return None if v is None else version_update(v.version, v.created, v.changes)
 
     @property
     def sources(self) -> int:
@@ -71,6 +83,7 @@ class Entry:
             "articles": self.articles, "outlets": list(self.outlets),
             "sources": self.sources,
             "coverage": {k: cov[k] for k in ("lean", "country", "owner", "blindspot")},
+            "latest_version": self.update(),
         }
 
 
@@ -531,9 +544,10 @@ def build_catalog(store: Any) -> Catalog:
     """Every story of ``store`` with its coverage (two reads, see ``Store.catalog_rows``)."""
     matcher = OutletMatcher(store.list_outlets())
     stories, rows = store.catalog_rows()
+    latest = store.latest_briefs()
     has_language = any(r.language is not None for r in rows) or (
         "language" in store.article_columns())
-    return Catalog(_entries(stories, rows, matcher), matcher, has_language)
+    return Catalog(_entries(stories, rows, matcher, latest), matcher, has_language)
 
 
 #: an update touching more stories than this share of the list rebuilds it whole
@@ -549,7 +563,7 @@ def updated_catalog(store: Any, old: Catalog, story_ids: Collection[str]) -> Cat
     costs reading those, not the whole store (nor unpickling a whole new list). The outlet
     table must be unchanged since ``old`` was built (its matcher is kept)."""
     stories, rows = store.catalog_rows(story_ids)
-    fresh = _entries(stories, rows, old.matcher)
+    fresh = _entries(stories, rows, old.matcher, store.latest_briefs(story_ids))
     wanted = set(story_ids)
     kept = [e for e in old.entries if e.id not in wanted]
     replaced = {sid: e for sid in wanted if (e := old.entry(sid)) is not None}
@@ -568,9 +582,10 @@ def updated_catalog(store: Any, old: Catalog, story_ids: Collection[str]) -> Cat
     return new
 
 
-def _entries(stories: Sequence[Any], rows: Iterable[Any], matcher: OutletMatcher
-             ) -> list[Entry]:
-    """The list entries of ``stories`` from their member rows (``Store.catalog_rows``)."""
+def _entries(stories: Sequence[Any], rows: Iterable[Any], matcher: OutletMatcher,
+             latest: dict[str, BriefVersion] | None = None) -> list[Entry]:
+    """The list entries of ``stories`` from their member rows (``Store.catalog_rows``) and
+    their latest briefs (``Store.latest_briefs``)."""
     members: dict[str, list[Member]] = defaultdict(list)
     languages: dict[str, set[str]] = defaultdict(set)
     keys: dict[str, set[str]] = defaultdict(set)
@@ -598,7 +613,8 @@ def _entries(stories: Sequence[Any], rows: Iterable[Any], matcher: OutletMatcher
             languages=frozenset(languages[s.id]),
             outlets=tuple(sorted(names[s.id], key=str.casefold)),
             lean_keys=frozenset(k.casefold() for k in cov["lean"]),
-            country_keys=frozenset(k.casefold() for k in cov["country"])))
+            country_keys=frozenset(k.casefold() for k in cov["country"]),
+            latest=(latest or {}).get(s.id)))
     return entries
 
 
@@ -644,7 +660,7 @@ class CatalogCache:
         many stories changed): the caller rebuilds it whole."""
         old, version_was = self._catalog, self._version
         if (old is None or version_was is None or self._stamp is None
-                or version[2:] != version_was[2:]):
+                or version[2:4] != version_was[2:4]):
             return False
         changes = self.store.story_changes(self._stamp)
         changed = {sid for sid, _seq in changes}
@@ -721,7 +737,7 @@ class CatalogCache:
     @property
     def outlets_version(self) -> tuple[Any, ...] | None:
         """The outlet table's part of ``version``: what a story page's leans depend on."""
-        return None if self._version is None else self._version[2:]
+        return None if self._version is None else self._version[2:4]
 
     def get(self) -> Catalog:
         """The catalog of the store as it is now (within ``ttl``). While another thread
@@ -797,11 +813,12 @@ def entries_csv(entries: Iterable[Entry]) -> Iterable[str]:
     writer.writerow(CSV_COLUMNS)
     yield flush()
     for e in entries:
-        cov = e.coverage
+        cov, update = e.coverage, e.update()
         row: Sequence[Any] = (
             e.id, e.headline, e.first_published, e.last_published, e.updated_at, e.articles,
             e.sources, "; ".join(e.outlets), _counts(cov["lean"]), _counts(cov["country"]),
-            cov["blindspot"],
+            cov["blindspot"], update and update["version"], update and update["created"],
+            update and update["line"],
         )
         writer.writerow([csv_cell(v) for v in row])
         yield flush()

@@ -149,15 +149,18 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
     p.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
     p.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
-    p.add_argument("--list", action="store_true", help="list stories instead of grouping")
+    p.add_argument("--list", action="store_true",
+                   help="list stories instead of grouping, each with its latest stored brief's "
+                   "version and what that version added (\"v7: 1 new source, 2 new quotes\")")
     p.add_argument("--rebuild", action="store_true",
                    help="regroup every stored article from scratch, not only the new ones")
     p.add_argument("--languages", metavar="CODES",
                    help="languages grouped, e.g. en,fr or all (default en; articles of unknown "
                    "language, such as files ingested from disk, are always grouped)")
     p.add_argument("--format", choices=("text", "jsonl", "csv"), default=None,
-                   help="listing format: a table (text), one JSON story per line (jsonl), or "
-                   "CSV with sources and coverage by lean (csv)")
+                   help="listing format: a table (text), one JSON story per line (jsonl, with "
+                   "latest_version), or CSV with sources, coverage by lean and the latest "
+                   "version (csv)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(handler=_cmd_stories)
 

@@ -24,7 +24,7 @@ from newsweave.cli_utils import output_sink, progress_bar, show_progress
 from newsweave.errors import InputError
 from newsweave.grouping_state import StoreEmbedder  # noqa: F401 - moved there, kept importable
 from newsweave.models import Article
-from newsweave.store import BATCH_SIZE, AddResult, Store, StoryRow, open_store
+from newsweave.store import BATCH_SIZE, AddResult, BriefVersion, Store, StoryRow, open_store
 from newsweave.wording import count
 
 #: Longest wait between two ingest commits when the input is slow to parse.
@@ -156,13 +156,19 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- stories
-def _story_dict(story: StoryRow) -> dict[str, Any]:
+def _story_dict(story: StoryRow, latest: BriefVersion | None = None) -> dict[str, Any]:
+    """A story as ``--format jsonl`` prints it; ``latest_version``: its latest stored brief,
+    what it added (``brief_diff.version_update``), None before the first."""
+    from newsweave.brief_diff import version_update
+
     return {
         "id": story.id,
         "headline": story.headline,
         "first_published": story.first_published,
         "last_published": story.last_published,
         "articles": list(story.article_ids),
+        "latest_version": None if latest is None else version_update(
+            latest.version, latest.created, latest.changes),
     }
 
 
@@ -185,8 +191,11 @@ def in_window(story: StoryRow, since: str | None, until: str | None) -> bool:
     return not (until is not None and story.first_published[: len(until)] > until)
 
 
-def _stories_table(stories: Iterable[StoryRow]) -> Any:
+def _stories_table(stories: Iterable[StoryRow], latest: dict[str, BriefVersion]) -> Any:
+    from rich.markup import escape
     from rich.table import Table
+
+    from newsweave.brief_diff import version_update
 
     table = Table(title="Stories", show_lines=False)
     table.add_column("id", no_wrap=True)
@@ -194,13 +203,18 @@ def _stories_table(stories: Iterable[StoryRow]) -> Any:
     table.add_column("last", no_wrap=True)
     table.add_column("articles", justify="right")
     table.add_column("headline")
+    table.add_column("latest brief")
     for s in stories:
         headline = s.headline
         if len(headline) > TABLE_HEADLINE_CHARS:
             headline = headline[: TABLE_HEADLINE_CHARS - 1] + "…"
+        v, brief = latest.get(s.id), "-"
+        if v is not None:
+            update = version_update(v.version, v.created, v.changes)
+            brief = f"v{v.version}" + (f": {update['line']}" if update["line"] else "")
         table.add_row(
-            s.id, s.first_published or "-", s.last_published or "-",
-            str(len(s.article_ids)), headline,
+            escape(s.id), s.first_published or "-", s.last_published or "-",
+            str(len(s.article_ids)), escape(headline), brief,
         )
     return table
 
@@ -276,13 +290,15 @@ def run_stories(args: argparse.Namespace) -> int:
                 sys.stdout.write(chunk)
             return 0
         stories = (s for s in iter_stories(store) if in_window(s, since, until))
+        latest = store.latest_briefs()
         if args.format == "jsonl":
             for s in stories:
-                sys.stdout.write(json.dumps(_story_dict(s), ensure_ascii=False) + "\n")
+                sys.stdout.write(json.dumps(_story_dict(s, latest.get(s.id)),
+                                            ensure_ascii=False) + "\n")
         else:
             from rich.console import Console
 
-            Console().print(_stories_table(stories))
+            Console().print(_stories_table(stories, latest))
     finally:
         store.close()
     return 0

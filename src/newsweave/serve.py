@@ -53,6 +53,7 @@ from newsweave import app as app_layer
 from newsweave.atom import MEDIA_TYPE as ATOM_TYPE
 from newsweave.atom import updates_feed
 from newsweave.background import Background
+from newsweave.brief_diff import counts_line
 from newsweave.catalog import (
     LANGUAGE_RE,
     CatalogCache,
@@ -1338,8 +1339,9 @@ def create_app(
         listed = listed_versions(versions, viewing or entry.version)
         counts = store.brief_article_counts(
             row.id, [v["version"] for v in listed if not isinstance(v, int)])
-        listed = [v if isinstance(v, int) else v | {"articles": counts.get(v["version"], 0)}
-                  for v in listed]
+        listed = [v if isinstance(v, int) else v | {
+            "articles": counts.get(v["version"], 0),
+            "line": counts_line(v["changes"]) if v.get("changes") else ""} for v in listed]
         history: dict[str, Any] = {"total": len(versions), "listed": listed,
                                    "latest": versions[-1]["version"] if versions else None,
                                    "shown": entry.version, "viewing": viewing, "stale": stale,

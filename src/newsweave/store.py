@@ -53,6 +53,13 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SAWarning, SQLAlche
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import ColumnElement
 
+from newsweave.brief_diff import (
+    change_counts,
+    diff_briefs,
+    dump_counts,
+    load_counts,
+    revised_sources,
+)
 from newsweave.errors import InputError
 from newsweave.ingest import article_id
 from newsweave.migrations import LATEST, MIGRATIONS, SCHEMA_VERSION_DDL
@@ -187,6 +194,7 @@ story_briefs_t = Table(
     Column("articles", Text, nullable=False),
     Column("fingerprint", Text, nullable=False),
     Column("brief", Text, nullable=False),
+    Column("changes", Text),  # migration 12: brief_diff.change_counts as JSON
 )
 #: kept by triggers (migration 7): a stamp per story that moves whenever the story changes
 story_changes_t = Table(
@@ -268,6 +276,9 @@ class BriefVersion:
     articles: tuple[str, ...]
     fingerprint: str
     brief: str = ""
+    #: what it added over the version before (``brief_diff.change_counts``); {} for a
+    #: story's first brief, None for one stored before the counts were kept
+    changes: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -1179,30 +1190,49 @@ class Store:
         if_changed: bool = False,
     ) -> BriefVersion:
         """Store a new brief as the story's next version, in one transaction (a killed run
-        leaves either the whole version or none of it). ``if_changed``: when the latest
-        version already has this fingerprint (another writer, e.g. the server's worker beside
-        the follower's update, wove the same story meanwhile), store nothing and return that
-        version (without its text), checked inside the same transaction."""
+        leaves either the whole version or none of it), with what it adds over the latest
+        one (``brief_diff.change_counts``), counted against the version it really follows
+        whichever writer stored that. ``if_changed``: when the latest version already has
+        this fingerprint (another writer, e.g. the server's worker beside the follower's
+        update, wove the same story meanwhile), store nothing and return that version
+        (without its text), checked inside the same transaction."""
         t = story_briefs_t
         created = _now()
         with self._write() as conn:
             if self.dialect == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises
                 conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": story_id})
-            if if_changed:
-                r = conn.execute(
-                    select(t.c.story_id, t.c.version, t.c.created, t.c.articles, t.c.fingerprint)
-                    .where(t.c.story_id == story_id).order_by(t.c.version.desc()).limit(1)
-                ).first()
-                if r is not None and r.fingerprint == fingerprint:
-                    return BriefVersion(r.story_id, r.version, r.created,
-                                        _parse_list(r.articles), r.fingerprint)
             last = conn.execute(
-                select(func.max(t.c.version)).where(t.c.story_id == story_id)).scalar() or 0
-            version = last + 1
+                select(t.c.version, t.c.created, t.c.articles, t.c.fingerprint, t.c.changes)
+                .where(t.c.story_id == story_id).order_by(t.c.version.desc()).limit(1)
+            ).first()
+            if if_changed and last is not None and last.fingerprint == fingerprint:
+                return BriefVersion(story_id, last.version, last.created,
+                                    _parse_list(last.articles), last.fingerprint,
+                                    changes=load_counts(last.changes))
+            counts = {} if last is None else self._counts_since(
+                conn, story_id, last, brief, articles, created)
+            version = 1 if last is None else last.version + 1
             conn.execute(t.insert().values(
                 story_id=story_id, version=version, created=created,
-                articles=_json_list(articles), fingerprint=fingerprint, brief=brief))
-        return BriefVersion(story_id, version, created, tuple(articles), fingerprint, brief)
+                articles=_json_list(articles), fingerprint=fingerprint, brief=brief,
+                changes=dump_counts(counts)))
+        return BriefVersion(story_id, version, created, tuple(articles), fingerprint, brief,
+                            counts)
+
+    def _counts_since(self, conn: Connection, story_id: str, last: Any, brief: str,
+                      articles: Sequence[str], created: str) -> dict[str, int]:
+        """What ``brief`` adds over the story's stored version ``last`` (read inside the
+        storing transaction), counted as ``app.brief_changes`` lists it."""
+        t = story_briefs_t
+        old_text = conn.execute(select(t.c.brief).where(
+            t.c.story_id == story_id, t.c.version == last.version)).scalar()
+        old, new = _brief_json(old_text), _brief_json(brief)
+        changes = diff_briefs(old, new)
+        before = set(_parse_list(last.articles))
+        revised = _revised_between(conn, [i for i in articles if i in before], last.created,
+                                   created)
+        changes["revised_sources"] = revised_sources(changes, new, revised)
+        return change_counts(changes)
 
     def brief_versions(self, story_id: str, articles: bool = True, after: int = 0
                        ) -> list[BriefVersion]:
@@ -1211,24 +1241,49 @@ class Store:
         for a month has thousands of versions, each listing its hundreds of articles)."""
         t = story_briefs_t
         listed = t.c.articles if articles else literal_column("'[]'").label("articles")
-        q = (select(t.c.story_id, t.c.version, t.c.created, listed, t.c.fingerprint)
+        q = (select(t.c.story_id, t.c.version, t.c.created, listed, t.c.fingerprint,
+                    t.c.changes)
              .where(t.c.story_id == story_id, t.c.version > after).order_by(t.c.version))
         with self.engine.connect() as conn:
             return [BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
-                                 r.fingerprint) for r in conn.execute(q)]
+                                 r.fingerprint, changes=load_counts(r.changes))
+                    for r in conn.execute(q)]
 
     def recent_brief_versions(self, limit: int, story_id: str | None = None
                               ) -> list[BriefVersion]:
         """The latest ``limit`` stored briefs, newest first, of every story or of one:
         what changed lately, for the feeds of updates (no brief text, no article lists)."""
         t = story_briefs_t
-        q = select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint)
+        q = select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint, t.c.changes)
         if story_id is not None:
             q = q.where(t.c.story_id == story_id)
         q = q.order_by(t.c.created.desc(), t.c.story_id, t.c.version.desc()).limit(limit)
         with self.engine.connect() as conn:
-            return [BriefVersion(r.story_id, r.version, r.created, (), r.fingerprint)
+            return [BriefVersion(r.story_id, r.version, r.created, (), r.fingerprint,
+                                 changes=load_counts(r.changes))
                     for r in conn.execute(q)]
+
+    def latest_briefs(self, story_ids: Collection[str] | None = None
+                      ) -> dict[str, BriefVersion]:
+        """Story id -> its latest stored brief's ``version``, ``created`` and ``changes``
+        (no text, no article list), for every story with one (or those of ``story_ids``):
+        what the list of stories says was last updated, in one read."""
+        t = story_briefs_t
+        latest = select(t.c.story_id, func.max(t.c.version).label("v")).group_by(t.c.story_id)
+        out: dict[str, BriefVersion] = {}
+        with self.engine.connect() as conn:
+            chunks = [None] if story_ids is None else _chunks(sorted(story_ids), IN_CHUNK)
+            for chunk in chunks:
+                sub = (latest if chunk is None else latest.where(t.c.story_id.in_(chunk))
+                       ).subquery()
+                q = select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint,
+                           t.c.changes).join(sub, (sub.c.story_id == t.c.story_id)
+                                             & (sub.c.v == t.c.version))
+                for r in conn.execute(q):
+                    out[r.story_id] = BriefVersion(r.story_id, r.version, r.created, (),
+                                                   r.fingerprint,
+                                                   changes=load_counts(r.changes))
+        return out
 
     def brief_article_counts(self, story_id: str, versions: Iterable[int]) -> dict[int, int]:
         """Version -> how many articles it was woven from, for those of ``versions`` stored:
@@ -1253,7 +1308,7 @@ class Store:
         if r is None:
             return None
         return BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
-                            r.fingerprint, r.brief)
+                            r.fingerprint, r.brief, load_counts(r.changes))
 
     def latest_brief_info(self, story_id: str) -> BriefVersion | None:
         """The latest stored version of a story without its brief text (None: none)."""
@@ -1622,12 +1677,15 @@ class Store:
             return [Outlet(*row) for row in conn.execute(stmt)]
 
     def catalog_version(self) -> tuple[Any, ...]:
-        """Changes whenever a story's membership, headline or copies change, or the outlet
-        table does: a cheap check (two aggregate reads) for caches built over them."""
+        """Changes whenever a story's membership, headline or copies change, a brief is
+        stored, or the outlet table changes: a cheap check (three aggregate reads, the
+        briefs' on an index) for caches built over them. Items 2 and 3 are the outlet
+        table's part (``CatalogCache.outlets_version``)."""
         with self.engine.connect() as conn:
             stories = conn.execute(select(func.count(), func.max(stories_t.c.updated_at))).one()
             outlets = conn.execute(select(func.count(), func.max(outlets_t.c.updated_at))).one()
-        return (*stories, *outlets)
+            briefs = conn.execute(select(func.max(story_briefs_t.c.created))).scalar()
+        return (*stories, *outlets, briefs)
 
     def story_changes(self, after: int = 0) -> list[tuple[str, int]]:
         """(story id, change stamp) of every story changed since stamp ``after`` (0: all
@@ -1891,17 +1949,8 @@ class Store:
         """The articles among ``article_ids`` that took a new text in (``after``, ``until``]
         (stored timestamps): each version after the first starts when it was stored, which
         is its row's ``ingested_at`` for the latest and ``fetched_at`` for a kept one."""
-        a, r = articles_t, article_revisions_t
-        found: set[str] = set()
         with self.engine.connect() as conn:
-            for chunk in _chunks(dict.fromkeys(article_ids), IN_CHUNK):
-                found.update(conn.scalars(select(a.c.id).where(
-                    a.c.id.in_(chunk), a.c.revisions > 1,
-                    a.c.ingested_at > after, a.c.ingested_at <= until)))
-                found.update(conn.scalars(select(r.c.article_id).where(
-                    r.c.article_id.in_(chunk), r.c.revision > 1,
-                    r.c.fetched_at > after, r.c.fetched_at <= until)))
-        return found
+            return _revised_between(conn, article_ids, after, until)
 
     def revision_counts(self, article_ids: Sequence[str]) -> dict[str, int]:
         """Article id -> its number of versions, for the articles among ``article_ids`` that
@@ -2034,6 +2083,30 @@ def _parse_list(value: str) -> tuple[str, ...]:
     except ValueError:
         return ()
     return tuple(str(i) for i in items) if isinstance(items, list) else ()
+
+
+def _brief_json(value: str | None) -> dict[str, Any]:
+    """A stored brief's JSON; an unreadable one (a damaged row) reads as empty."""
+    try:
+        brief = json.loads(value or "")
+    except ValueError:
+        return {}
+    return brief if isinstance(brief, dict) else {}
+
+
+def _revised_between(conn: Connection, article_ids: Sequence[str], after: str, until: str
+                     ) -> set[str]:
+    """``Store.revised_between`` on an open connection (inside a transaction, too)."""
+    a, r = articles_t, article_revisions_t
+    found: set[str] = set()
+    for chunk in _chunks(dict.fromkeys(article_ids), IN_CHUNK):
+        found.update(conn.scalars(select(a.c.id).where(
+            a.c.id.in_(chunk), a.c.revisions > 1,
+            a.c.ingested_at > after, a.c.ingested_at <= until)))
+        found.update(conn.scalars(select(r.c.article_id).where(
+            r.c.article_id.in_(chunk), r.c.revision > 1,
+            r.c.fetched_at > after, r.c.fetched_at <= until)))
+    return found
 
 
 def _fts5_query(terms: Sequence[str]) -> str:

@@ -309,8 +309,16 @@ _BRIEFS_BY_TIME = ("CREATE INDEX story_briefs_created ON story_briefs (created)"
 BRIEFS_BY_TIME = Migration(version=11, name="stored briefs by time",
                            sqlite=_BRIEFS_BY_TIME, postgresql=_BRIEFS_BY_TIME)
 
+# Version 12: what each stored brief added over the version before it, counted when stored
+# (``brief_diff.change_counts`` as JSON; ``{}`` for a story's first brief), so the list of
+# stories says what changed in each without reading two briefs per story. Rows stored before
+# have none (NULL): a reader is told only that the story was updated.
+_BRIEF_CHANGES = ("ALTER TABLE story_briefs ADD COLUMN changes TEXT",)
+BRIEF_CHANGES = Migration(version=12, name="what each stored brief changed",
+                          sqlite=_BRIEF_CHANGES, postgresql=_BRIEF_CHANGES)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
-    STORY_CHANGES, URL_INDEX, REGROUP, REVISION_WORDS, BRIEFS_BY_TIME,
+    STORY_CHANGES, URL_INDEX, REGROUP, REVISION_WORDS, BRIEFS_BY_TIME, BRIEF_CHANGES,
 )
 LATEST = MIGRATIONS[-1].version
