@@ -1269,20 +1269,21 @@ class Store:
         (no text, no article list), for every story with one (or those of ``story_ids``):
         what the list of stories says was last updated, in one read."""
         t = story_briefs_t
-        latest = select(t.c.story_id, func.max(t.c.version).label("v")).group_by(t.c.story_id)
+        latest = select(t.c.story_id, func.max(t.c.version)).group_by(t.c.story_id)
+        counts: dict[str | None, dict[str, int] | None] = {}  # most rows share a few values
         out: dict[str, BriefVersion] = {}
         with self.engine.connect() as conn:
             chunks = [None] if story_ids is None else _chunks(sorted(story_ids), IN_CHUNK)
             for chunk in chunks:
-                sub = (latest if chunk is None else latest.where(t.c.story_id.in_(chunk))
-                       ).subquery()
+                wanted = latest if chunk is None else latest.where(t.c.story_id.in_(chunk))
                 q = select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint,
-                           t.c.changes).join(sub, (sub.c.story_id == t.c.story_id)
-                                             & (sub.c.v == t.c.version))
-                for r in conn.execute(q):
-                    out[r.story_id] = BriefVersion(r.story_id, r.version, r.created, (),
-                                                   r.fingerprint,
-                                                   changes=load_counts(r.changes))
+                           t.c.changes).where(tuple_(t.c.story_id, t.c.version).in_(wanted))
+                for sid, version, created, fp, changes in conn.execute(q):
+                    if changes not in counts:
+                        counts[changes] = load_counts(changes)
+                    found = counts[changes]
+                    out[sid] = BriefVersion(sid, version, created, (), fp,
+                                            changes=None if found is None else dict(found))
         return out
 
     def brief_article_counts(self, story_id: str, versions: Iterable[int]) -> dict[int, int]:
