@@ -19,7 +19,10 @@ Median milliseconds of ``--repeats``:
   once rendered, as the server keeps it until the list changes);
 - ``on read, 20``: what a list page would spend instead, working out the changes of its 20
   stories at read time from their two latest briefs (``app.brief_changes``), the way the
-  feeds do.
+  feeds do;
+- ``feed`` / ``feed, filtered``: ``GET /feed.atom`` and ``GET /feed.atom?outlet=...`` (one
+  outlet of 13: the latest briefs of the stories the list keeps; a tree without filtered
+  feeds answers the unfiltered one).
 
 ``--baseline REV`` runs the same on git revision REV's source (or a ``src`` folder) in the
 same run, each tree in a child process of its own.
@@ -48,7 +51,7 @@ from benchmarks._results import write_section  # noqa: E402
 from benchmarks.article_versions import reports, table, tree_of  # noqa: E402
 
 COLUMNS = ("store, 4 sources", "store, 200 sources", "catalog", "version check",
-           "list update", "page", "on read, 20")
+           "list update", "page", "on read, 20", "feed", "feed, filtered")
 REPORTS, VERSIONS, BIG, BIG_VERSIONS = 4, 3, 200, 20
 
 
@@ -130,6 +133,9 @@ def child(n: int, repeats: int) -> dict[str, float]:
         with TestClient(create_app(store, None, group_fn=lambda s: None)) as client:
             assert client.get("/api/stories?limit=50").status_code == 200
             out[COLUMNS[5]] = timed(lambda: client.get("/?page=2"), repeats)
+            out[COLUMNS[7]] = timed(lambda: client.get("/feed.atom"), repeats)
+            out[COLUMNS[8]] = timed(lambda: client.get("/feed.atom?outlet=paper3.example"),
+                                    repeats)
         first20 = [f"s-{i:05d}" for i in range(20)]
         out[COLUMNS[6]] = timed(lambda: [app_layer.brief_changes(
             store, sid, store.latest_brief_info(sid).version - 1) for sid in first20], repeats)
@@ -179,7 +185,9 @@ def main() -> None:
         f"{args.repeats}: storing a new brief version (small story, big story), building the "
         "whole story list, the list's version check, bringing the list up to date after one "
         "story's brief was stored, a list page (`GET /?page=2`), and, for comparison, "
-        "working out the changes of 20 stories at read time from their two latest briefs. "
+        "working out the changes of 20 stories at read time from their two latest briefs; "
+        "then the Atom feed of updates, unfiltered and filtered by one outlet of 13 (a tree "
+        "without filtered feeds ignores the filter). "
         "Each tree ran in its own child process, sizes alternating between trees.",
         "",
         *table(args.sizes, results, COLUMNS),

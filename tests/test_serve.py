@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
@@ -356,6 +357,73 @@ def test_atom_feeds_of_story_updates(client: TestClient, store: Store) -> None:
     for path in ("/feed.atom", f"/stories/{STORY}"):
         wrong = client.request("TRACE", path)
         assert wrong.status_code == 405 and "GET" in wrong.headers["allow"]
+
+
+def test_a_feed_follows_the_stories_a_list_filter_keeps(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`/feed.atom` takes the story list's filters: its entries are the latest stored briefs
+    of the stories the list keeps (the same as picking them from every brief), its links
+    and title name the filter, and a brief of another story leaves its ETag unchanged."""
+    import random
+
+    import feedparser
+
+    import newsweave.serve
+
+    monkeypatch.setattr(newsweave.serve, "FEED_ENTRIES", 5)
+    s = open_store(str(tmp_path / "feeds.db"))
+    topics = {"storm": "Gazette", "election": "Herald", "harbour": "Gazette"}
+    stories = {}
+    for i in range(12):
+        topic = list(topics)[i % 3]
+        a = Article(id=f"a{i}", text=f"Report {i} on the {topic} in the city.",
+                    title=f"{topic.title()} {i}", outlet=topics[topic], published="2017-03-02")
+        s.add_articles([a])
+        stories[a.id] = f"s-{topic}-{i}"
+    s.save_stories(stories, {sid: sid for sid in stories.values()})
+    rng = random.Random(60)
+    woven = [sid for sid in stories.values() for _ in range(rng.randint(0, 3))]
+    rng.shuffle(woven)
+    for n, sid in enumerate(woven):
+        s.add_brief_version(sid, [sid], f"f{n}", json.dumps({"sources": [], "summary": [
+            {"text": f"Sentence {n}."}], "story": {"headline": sid}}))
+    every = s.recent_brief_versions(10_000)
+    with TestClient(create_app(s, None, brief_fn=hand_brief, group_fn=lambda st: None)) as c:
+        for params in ({"q": "storm"}, {"outlet": "Gazette"}, {"outlet": "Herald", "q": "city"},
+                       {}):
+            kept = {i["id"] for i in c.get("/api/stories", params=params | {"limit": 200}
+                                           ).json()["items"]}
+            r = c.get("/feed.atom", params=params)
+            feed = feedparser.parse(r.content)
+            expected = [(v.story_id, v.version) for v in every if v.story_id in kept][:5]
+            assert [(e.link.split("?")[0].split("/")[-1], int(e.link.split("=")[-1]))
+                    for e in feed.entries] == expected, params
+            self_link = [x.href for x in feed.feed.links if x.rel == "self"][0]
+            assert self_link.split("?")[0] == "/feed.atom"
+            assert parse_qs(urlsplit(self_link).query) == {k: [v] for k, v in params.items()}
+            assert (params.get("q") or "") in feed.feed.title
+        storm = c.get("/feed.atom", params={"q": "storm"})
+        assert "(search: storm)" in feedparser.parse(storm.content).feed.title
+        # another story's new brief: the storm feed is unchanged, the Herald one is not
+        herald = c.get("/feed.atom", params={"outlet": "Herald"})
+        s.add_brief_version("s-election-1", ["s-election-1"], "new", json.dumps({"summary": [
+            {"text": "New."}]}))
+        time.sleep(1.1)  # past the story list's re-check interval
+        assert c.get("/feed.atom", params={"q": "storm"}, headers={
+            "If-None-Match": storm.headers["etag"]}).status_code == 304
+        changed = c.get("/feed.atom", params={"outlet": "Herald"}, headers={
+            "If-None-Match": herald.headers["etag"]})
+        assert changed.status_code == 200
+        assert "s-election-1" in feedparser.parse(changed.content).entries[0].link
+        assert feedparser.parse(c.get("/feed.atom", params={"q": "zyzzyva"}).content
+                                ).entries == []
+        bad = c.get("/feed.atom", params={"from": "2017-02-30"})
+        assert bad.status_code == 422 and "from" in bad.json()["detail"]
+        page = c.get("/", params={"q": "storm"}).text
+        assert 'id="feed-link" href="/feed.atom?q=storm"' in page
+        assert 'title="Updates of these stories" href="/feed.atom?q=storm"' in page
+        assert 'id="feed-link" href="/feed.atom"' in c.get("/").text
+    s.close()
 
 
 def test_story_change_by_another_writer_shows_within_ttl(store: Store, weaves: Calls) -> None:

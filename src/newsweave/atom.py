@@ -49,8 +49,10 @@ def _urn(*parts: Any) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, "newsweave:" + "/".join(map(str, parts))).urn
 
 
-def updates_feed(updates: Sequence[dict[str, Any]], title: str, self_path: str) -> bytes:
-    """An Atom document of ``updates`` (newest first); ``self_path``: the feed's own path.
+def updates_feed(updates: Sequence[dict[str, Any]], title: str, self_path: str,
+                 page_path: str = "/") -> bytes:
+    """An Atom document of ``updates`` (newest first); ``self_path``: the feed's own path,
+    ``page_path``: the page it follows (the list, a filtered list, a story).
     Links are root-relative, resolved by the reader against the feed's address: never built
     from the request's Host header, which a client chooses. An entry's link is the stored
     version's page, which never changes; its id is a URN of the story and version."""
@@ -58,7 +60,7 @@ def updates_feed(updates: Sequence[dict[str, Any]], title: str, self_path: str) 
     _add(feed, "title", title)
     _add(feed, "id", _urn("feed", self_path))
     _add(feed, "link", rel="self", type="application/atom+xml", href=self_path)
-    _add(feed, "link", rel="alternate", type="text/html", href="/")
+    _add(feed, "link", rel="alternate", type="text/html", href=page_path)
     _add(feed, "updated", updates[0]["created"] if updates else "1970-01-01T00:00:00+00:00")
     _add(feed, "generator", "newsweave")
     for u in updates:

@@ -15,6 +15,7 @@ import asyncio
 import datetime as dt
 import gc
 import hashlib
+import heapq
 import hmac
 import json
 import logging
@@ -1649,7 +1650,8 @@ def create_app(
             list=query, filtered=any(query.params(sort=None).values()), page=page,
             pages=max(1, -(-total // PAGE_SIZE)), leans=catalog.matcher.leans,
             countries=catalog.matcher.countries, outlets=catalog.outlet_names,
-            csv_url=_with_query("/api/stories.csv", query.params()), page_url=page_url)
+            csv_url=_with_query("/api/stories.csv", query.params()), page_url=page_url,
+            feed_url=_with_query("/feed.atom", query.params(sort=None)))
         return html.encode("utf-8")
 
     def index_page(query: ListQuery, page: int, catalog: Any = None) -> bytes:
@@ -1664,38 +1666,67 @@ def create_app(
 
     update_lines: dict[tuple[str, int], Any] = {}  # (story, version) -> what it added
 
-    def updates_atom(request: Request, story_id: str | None) -> Response:
-        """An Atom feed of the latest stored briefs (``atom.updates_feed``). Its ETag is the
-        list of (story, version) it holds, so a poll that finds nothing new is answered 304
-        from one indexed query, without reading a brief."""
-        recent = store.recent_brief_versions(FEED_ENTRIES, story_id)
+    def feed_stories(query: ListQuery) -> list[str]:
+        """The stories of the list ``query`` filters whose latest briefs were stored last, at
+        most ``FEED_ENTRIES``, read from the story list in memory: each of the latest
+        ``FEED_ENTRIES`` briefs of the list's stories is of one of them (a story whose latest
+        brief is older than theirs has ``FEED_ENTRIES`` newer briefs above any of its own)."""
+        catalog = catalogs.get()
+        _, hits = catalog.select(replace(query, limit=max(len(catalog.entries), 1), offset=0),
+                                 store.matching_story_ids)
+        woven = heapq.nlargest(FEED_ENTRIES, (e for e in hits if e.latest is not None),
+                               key=lambda e: (e.latest.created, e.id))
+        return [e.id for e in woven]
+
+    def updates_atom(request: Request, story_id: str | None,
+                     query: ListQuery | None = None) -> Response:
+        """An Atom feed of the latest stored briefs (``atom.updates_feed``): of one story,
+        of the stories a list's filters keep (``query``; its sort is ignored), or of all.
+        Its ETag is the list of (story, version) it holds, so a poll that finds nothing new
+        is answered 304 from one indexed query, without reading a brief."""
+        filters = {} if query is None else query.params(sort=None)
+        if filters:
+            assert query is not None
+            recent = store.recent_brief_versions(FEED_ENTRIES, story_ids=feed_stories(query))
+        else:
+            recent = store.recent_brief_versions(FEED_ENTRIES, story_id)
         if story_id is not None and not recent and store.get_story(story_id) is None:
             raise HTTPException(404, f"no story {story_id}")
-        listed = repr([(v.story_id, v.version) for v in recent]).encode()
+        listed = repr((sorted(filters.items()),
+                       [(v.story_id, v.version) for v in recent])).encode()
         etag = '"' + hashlib.sha256(listed).hexdigest()[:24] + '"'
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers={"ETag": etag})
         if len(update_lines) > 50_000:  # bounded: a line is cheap to make again
             update_lines.clear()
         updates = app_layer.story_updates(store, FEED_ENTRIES, story_id, update_lines, recent)
-        title = ("newsweave: story updates" if story_id is None else
-                 f"{updates[0]['headline'] if updates else story_id} · newsweave")
-        path = ("/feed.atom" if story_id is None
-                else f"/stories/{quote(story_id, safe='')}/feed.atom")
-        body = updates_feed(updates, title, path)
+        if story_id is not None:
+            title = f"{updates[0]['headline'] if updates else story_id} · newsweave"
+            page = f"/stories/{quote(story_id, safe='')}"
+            path = f"{page}/feed.atom"
+        else:
+            title = "newsweave: story updates" + (" (" + ", ".join(
+                f"{'search' if k == 'q' else k}: {v}" for k, v in filters.items()) + ")"
+                if filters else "")
+            page, path = _with_query("/", filters), _with_query("/feed.atom", filters)
+        body = updates_feed(updates, title, path, page)
         return Response(body, media_type=ATOM_TYPE, headers={"ETag": etag})
 
     @app.get("/feed.atom", tags=["feeds"], response_class=Response,
-             summary="Atom feed: the latest story updates across the store",
+             summary="Atom feed: the latest story updates across the store, or of a list",
              description=f"The latest {FEED_ENTRIES} stored briefs of every story, newest "
              "first: each entry is one version of a story, titled with its headline and "
              "version, saying what it added over the version before (new, revised and moved "
              "sources, summary sentences, quotes, discrepancies, timeline entries) and "
-             "linking to that version's page. Conditional GET with `If-None-Match`.",
+             "linking to that version's page. The story list's filters (`q`, `outlet`, "
+             "`lean`, `country`, `from`, `to`, `language`) follow only the stories they keep, "
+             "as `GET /api/stories` lists them (`sort` is ignored: newest first). "
+             "Conditional GET with `If-None-Match`.",
              responses={200: {"content": {"application/atom+xml": {}}},
-                        304: {"description": "no new version since the ETag given"}})
-    async def feed_all(request: Request) -> Response:
-        return await run_in_threadpool(updates_atom, request, None)
+                        304: {"description": "no new version since the ETag given"},
+                        **_errors(422)})
+    async def feed_all(request: Request, params: ListParams) -> Response:
+        return await run_in_threadpool(updates_atom, request, None, params)
 
     @app.get("/stories/{story_id}/feed.atom", tags=["feeds"], response_class=Response,
              summary="Atom feed: one story's updates",

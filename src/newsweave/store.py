@@ -1249,14 +1249,21 @@ class Store:
                                  r.fingerprint, changes=load_counts(r.changes))
                     for r in conn.execute(q)]
 
-    def recent_brief_versions(self, limit: int, story_id: str | None = None
-                              ) -> list[BriefVersion]:
-        """The latest ``limit`` stored briefs, newest first, of every story or of one:
-        what changed lately, for the feeds of updates (no brief text, no article lists)."""
+    def recent_brief_versions(self, limit: int, story_id: str | None = None,
+                              story_ids: Collection[str] | None = None) -> list[BriefVersion]:
+        """The latest ``limit`` stored briefs, newest first, of every story, of one, or of
+        those of ``story_ids`` (at most ``IN_CHUNK``): what changed lately, for the feeds of
+        updates (no brief text, no article lists)."""
         t = story_briefs_t
         q = select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint, t.c.changes)
         if story_id is not None:
             q = q.where(t.c.story_id == story_id)
+        if story_ids is not None:
+            if not story_ids:
+                return []
+            if len(story_ids) > IN_CHUNK:
+                raise ValueError(f"at most {IN_CHUNK} stories at once")
+            q = q.where(t.c.story_id.in_(sorted(story_ids)))
         q = q.order_by(t.c.created.desc(), t.c.story_id, t.c.version.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [BriefVersion(r.story_id, r.version, r.created, (), r.fingerprint,
