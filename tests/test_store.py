@@ -492,6 +492,13 @@ def test_each_stored_brief_counts_what_it_added(store: Store) -> None:
     assert {k: (v.version, v.changes) for k, v in latest.items()} == {
         "s": (3, {"left_sources": 1}), "t": (1, {})}
     assert set(store.latest_briefs(["t", "nope"])) == {"t"}
+    # the newest briefs of some stories (a filtered feed): newest first, others left out
+    assert [(v.story_id, v.version) for v in store.recent_brief_versions(
+        3, story_ids=["s", "nope"])] == [("s", 3), ("s", 2), ("s", 1)]
+    assert [v.story_id for v in store.recent_brief_versions(1, story_ids={"t", "s"})] == ["t"]
+    assert store.recent_brief_versions(3, story_ids=[]) == []
+    with pytest.raises(ValueError):
+        store.recent_brief_versions(3, story_ids=[f"s{i}" for i in range(501)])
     # the same brief stored again counts nothing; one after a damaged row counts all it has
     same = store.add_brief_version("s", ["a", "c"], "f3", brief_json(["a", "c"], ["One."]))
     assert same.changes == {}
