@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -220,11 +221,16 @@ def test_a_corrected_article_in_the_next_export_is_a_new_version_of_its_brief(
     day1, day2 = export("day1.jsonl", reports), export("day2.jsonl", [reports[0], corrected])
     db = str(tmp_path / "c.db")
     assert _run(capsys, "ingest", day1, "--db", db, "--no-progress")[0] == 0
-    assert _run(capsys, "update", "--db", db, "--no-progress")[0] == 0
+    rc, out, _ = _run(capsys, "update", "--db", db, "--no-progress", "--changes")
+    assert rc == 0 and re.search(r"^s-\w+ v1: new story$", out, re.M)
     rc, out, _ = _run(capsys, "ingest", day2, "--db", db, "--no-progress")
     assert rc == 0
     assert "0 added, 1 new version of stored articles, 1 already stored" in out
-    assert _run(capsys, "update", "--db", db, "--no-progress")[0] == 0
+    rc, out, _ = _run(capsys, "update", "--db", db, "--no-progress", "--changes")
+    # what each version stored added, a line each (the summary's counts, as stored)
+    assert rc == 0 and re.search(r"^s-\w+ v2: 1 revised source\b", out, re.M)
+    assert _run(capsys, "update", "--db", db, "--no-progress", "--changes")[1].endswith(
+        "0 of 1 story rewoven\n")  # nothing woven: no line
     with open_store(db) as store:
         assert store.count_articles() == 2
         (story,) = store.list_stories()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsweave.analysis_store import analysis_version, documents_for
-from newsweave.brief_diff import changes_line, diff_briefs, revised_sources
+from newsweave.brief_diff import changes_line, diff_briefs, revised_sources, version_update
 from newsweave.errors import InputError
 from newsweave.grouping_state import GroupResult, StoreEmbedder
 from newsweave.models import Article, Brief
@@ -245,9 +245,21 @@ class ReweaveResult:
     rewoven: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (story id, one-line reason)
     analysed: int = 0  # articles analysed afresh (the rest read their stored analysis)
+    #: the versions stored, in the order woven, each with what it added (``changes``; none
+    #: stored when another writer had stored the same brief meanwhile)
+    stored: list[BriefVersion] = field(default_factory=list)
 
     def summary(self) -> str:
         return f"{len(self.rewoven)} of {count(self.total, 'story')} rewoven"
+
+    def change_lines(self) -> list[str]:
+        """A line per stored version: "s-1a2b v7: 1 new source, 2 new quotes" ("new story"
+        for a first brief), in the order woven."""
+        out = []
+        for v in self.stored:
+            line = version_update(v.version, v.created, v.changes)["line"]
+            out.append(f"{v.story_id} v{v.version}: {line or 'woven again'}")
+        return out
 
 
 # Worker-process state: each worker opens the store once and keeps its models loaded.
@@ -325,8 +337,11 @@ def reweave(
         if woven is not None:
             # if_changed: the server's worker may have stored the same brief meanwhile (it
             # weaves without the update lock): never a second, identical version
-            store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
-                                    woven.brief_json, if_changed=not force)
+            version = store.add_brief_version(woven.story_id, woven.articles,
+                                              woven.fingerprint, woven.brief_json,
+                                              if_changed=not force)
+            if version.brief:  # stored now, not found stored by another writer
+                result.stored.append(replace(version, brief="", articles=()))  # kept small
             result.rewoven.append(story_id)
             result.analysed += woven.analysed
         else:

@@ -186,6 +186,9 @@ def _add_update(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="weave in N processes (default: one per core, at most one per 8 "
                    "stories to weave)")
+    p.add_argument("--changes", action="store_true",
+                   help="after the summary, a line per brief version stored: the story, its "
+                   "version and what it added (\"s-1a2b v7: 1 new source, 2 new quotes\")")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(handler=_cmd_update)
 

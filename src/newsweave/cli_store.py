@@ -415,6 +415,9 @@ def run_update(args: argparse.Namespace) -> int:
         store.close()
     print(result.grouped.summary())
     print(result.woven.summary())
+    if getattr(args, "changes", False):
+        for line in result.woven.change_lines():
+            print(line)
     if result.woven.failed:
         print(f"newsweave: {len(result.woven.failed)} of {count(result.woven.total, 'story')} "
               "skipped",
