@@ -736,7 +736,12 @@ def test_updater_reports_summary_failed_stories_and_a_failed_update(monkeypatch,
         def summary(self) -> str:
             return "grouped 2 new articles"
 
-    outcome: list = [UpdateResult(Grouped(), ReweaveResult(3, ["s1"], [("s2", "no text")]))]
+    from newsweave.store import BriefVersion
+
+    stored = [BriefVersion("s1", 2, "2026-12-07T10:00:00+00:00", (), "f",
+                           changes={"new_sources": 1, "new_quotes": 2})]
+    outcome: list = [UpdateResult(Grouped(), ReweaveResult(3, ["s1"], [("s2", "no text")],
+                                                           stored=stored))]
 
     def fake(_store, _languages=None, **_kw):
         if isinstance(outcome[0], Exception):
@@ -748,7 +753,16 @@ def test_updater_reports_summary_failed_stories_and_a_failed_update(monkeypatch,
     hook = updater(store, ("en",), lines.append)
     assert hook(None) is True
     assert lines == ["newsweave: follow: grouped 2 new articles; 1 of 3 stories rewoven",
+                     "newsweave: follow: s1 v2: 1 new source, 2 new quotes",
                      "newsweave: follow: skipped: story s2: no text"]
+    # a busy round names the first versions and counts the rest
+    many = [BriefVersion(f"s{i}", 1, "t", (), "f", changes={}) for i in range(25)]
+    outcome[0] = UpdateResult(Grouped(), ReweaveResult(30, [f"s{i}" for i in range(25)],
+                                                       stored=many))
+    lines.clear()
+    assert hook(None) is True
+    assert lines[1] == "newsweave: follow: s0 v1: new story" and len(lines) == 22
+    assert lines[-1].startswith("newsweave: follow: ... and 5 more")
     outcome[0] = InputError("store is busy: another update is running\nsecond line")
     assert hook(None) is False  # retried after the next round
     assert lines[-1] == ("newsweave: follow: update after the round failed: store is busy: "

@@ -66,6 +66,10 @@ def _languages_for_grouping(codes: tuple[str, ...]) -> tuple[str, ...] | None:
     return None if "all" in codes else codes
 
 
+#: versions a round's log names, each with what it added (a busy round weaves hundreds)
+CHANGE_LINES = 20
+
+
 def updater(store: Any, languages: tuple[str, ...],
             report: Callable[[str], None]) -> Callable[[Any], bool]:
     """The after-round hook: the incremental update, its failure reported, never fatal."""
@@ -82,6 +86,12 @@ def updater(store: Any, languages: tuple[str, ...],
         if callable(summary):
             report(f"newsweave: follow: {summary()}")
         woven = getattr(result, "woven", None)
+        lines = woven.change_lines() if hasattr(woven, "change_lines") else []
+        for line in lines[:CHANGE_LINES]:  # what each stored version added
+            report(f"newsweave: follow: {line}")
+        if len(lines) > CHANGE_LINES:
+            report(f"newsweave: follow: ... and {len(lines) - CHANGE_LINES} more "
+                   "(newsweave history STORY says what each added)")
         for story_id, reason in getattr(woven, "failed", ()):  # kept stale: retried next update
             report(f"newsweave: follow: skipped: story {story_id}: {reason}")
         return True
