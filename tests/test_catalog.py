@@ -478,16 +478,21 @@ def test_order_key_is_the_sort_order_ties_included() -> None:
     missing dates tie, the later keys and then the id decide."""
     import random
 
-    from newsweave.catalog import Entry, order_key, sort_entries
+    from newsweave.catalog import SORTS, Entry, order_key, sort_entries
+    from newsweave.store import BriefVersion
 
     rng = random.Random(7)
     days = [None, "2017-03-01", "2017-03-02", "2017-03-02T10:00:00+00:00"]
+    briefs = [None, BriefVersion("s", 1, "2026-12-07T10:00:00+00:00", (), "f"),
+              BriefVersion("s", 4, "2026-12-07T11:00:00+00:00", (), "f")]
     entries = [Entry(id=f"s{i:02d}", headline="h", first_published=rng.choice(days),
                      last_published=rng.choice(days), updated_at=rng.choice(["a", "b"]),
                      articles=rng.randint(1, 3), coverage={"sources": rng.randint(1, 3)},
-                     outlet_keys=frozenset(), languages=frozenset())
+                     outlet_keys=frozenset(), languages=frozenset(),
+                     latest=rng.choice(briefs))
                for i in range(60)]
-    for sort in ("updated", "first_published", "sources", "articles"):
+    assert "changed" in SORTS
+    for sort in SORTS:
         by_passes = list(entries)
         sort_entries(by_passes, sort)
         assert [e.id for e in sorted(entries, key=order_key(sort))] == [
@@ -508,7 +513,7 @@ def test_answers_carried_over_many_updates_equal_a_fresh_computation(tmp_path: P
     words = ["budget", "strike", "snow", "kites", "zeta"]
     domains = ["theguardian.com", "cnn.com", "foxnews.com", "aninews.in", None]
     queries = [ListQuery(sort=sort, q=q, lean=lean, limit=99)
-               for sort in ("updated", "first_published", "sources", "articles")
+               for sort in ("updated", "first_published", "sources", "articles", "changed")
                for q in (None, "budget", "strike report", "zeta")
                for lean in (None, "left")]
     queries += [ListQuery(q="snow", date_from="2017-03-02", limit=99),
@@ -545,7 +550,7 @@ def test_answers_carried_over_many_updates_equal_a_fresh_computation(tmp_path: P
     n = 0
     for step in range(25):
         stories = sorted({e.id for e in cache.get().entries})
-        kind = rng.choice(["new", "move", "headline", "new"])
+        kind = rng.choice(["new", "move", "headline", "new", "brief"])
         if kind == "new":
             n += 1
             day = rng.choice([None, f"2017-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"])
@@ -558,6 +563,9 @@ def test_answers_carried_over_many_updates_equal_a_fresh_computation(tmp_path: P
             sid = rng.choice(sorted(members))
             aid = rng.choice([m[0] for m in members[sid]])
             store.save_stories({aid: rng.choice(stories)}, {})  # may empty (remove) a story
+        elif kind == "brief":  # a story woven again: it comes first in sort=changed
+            sid = rng.choice(stories)
+            store.add_brief_version(sid, [], f"f{step}", "{}")
         else:
             sid = rng.choice(stories)
             store.save_stories({}, {sid: f"Headline {step}"})

@@ -691,6 +691,9 @@ def test_the_list_says_what_changed_in_each_story(client: TestClient, store: Sto
     assert latest["line"] == line.group(1) and latest["created"][:4].isdigit()
     rows = list(csv.DictReader(io.StringIO(client.get("/api/stories.csv").text)))
     assert [(r["version"], r["version_changes"]) for r in rows] == [("2", line.group(1))]
+    changed = client.get("/api/stories", params={"sort": "changed"}).json()
+    assert changed["sort"] == "changed" and changed["items"][0]["latest_version"] == latest
+    assert '<option value="changed">Latest change</option>' in page
 
 
 def test_index_paging(client: TestClient, store: Store) -> None:

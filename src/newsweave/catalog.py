@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("newsweave.catalog")
 
-SORTS = ("updated", "first_published", "sources", "articles")
+SORTS = ("updated", "first_published", "sources", "articles", "changed")
 DEFAULT_LANGUAGE = "en"  # articles before a language column exists are taken as English
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 HITS_CACHED = 512  # filtered, sorted id lists kept per catalog (one per distinct query)
@@ -486,6 +486,7 @@ def order_key(sort: str) -> Callable[[Entry], tuple[Any, ...]]:
         "first_published": lambda e: _newest(e.first_published),
         "sources": lambda e: e.sources,
         "articles": lambda e: e.articles,
+        "changed": _changed,
     }[sort]
     return lambda e: (_Desc((primary(e), _newest(e.last_published), _newest(e.updated_at))),
                       e.id)
@@ -525,7 +526,8 @@ def _newest(value: str | None) -> tuple[bool, str]:
 
 def sort_entries(entries: list[Entry], sort: str) -> None:
     """In place, by stable passes (last key first): ``updated`` latest article first,
-    ``first_published`` newest start first, ``sources``/``articles`` most first; ties by the
+    ``first_published`` newest start first, ``sources``/``articles`` most first, ``changed``
+    latest stored brief first; ties by the
     latest article, then the store's last change, then id."""
     entries.sort(key=lambda e: e.id)
     entries.sort(key=lambda e: _newest(e.updated_at), reverse=True)
@@ -536,8 +538,15 @@ def sort_entries(entries: list[Entry], sort: str) -> None:
         "first_published": lambda e: _newest(e.first_published),
         "sources": lambda e: e.sources,
         "articles": lambda e: e.articles,
+        "changed": _changed,
     }[sort]
     entries.sort(key=primary, reverse=True)
+
+
+def _changed(e: Entry) -> tuple[bool, str]:
+    """When the story's latest brief was stored (stories without one last): the order of
+    ``sort=changed``, which a corrected report moves up though no new article came."""
+    return _newest(e.latest.created if e.latest is not None else None)
 
 
 def build_catalog(store: Any) -> Catalog:

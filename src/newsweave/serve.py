@@ -986,9 +986,11 @@ def _language_schema(schema: dict[str, Any]) -> None:
 
 
 async def list_query(
-    sort: Annotated[Literal["updated", "first_published", "sources", "articles"], Query(
-        description="updated: latest article first; first_published: newest start first; "
-        "sources / articles: most first")] = "updated",
+    sort: Annotated[Literal["updated", "first_published", "sources", "articles", "changed"],
+                    Query(description="updated: latest article first; first_published: "
+                          "newest start first; sources / articles: most first; changed: "
+                          "latest stored brief first (a corrected report moves its story "
+                          "up too)")] = "updated",
     q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
     outlet: Annotated[str | None, Query(max_length=200, description=(
         "an outlet's name or domain (any member article)"))] = None,
