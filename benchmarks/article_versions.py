@@ -20,6 +20,8 @@ articles it was woven from, 20 to 200), timed the same way:
 - ``GET /stories/{id}?version=N/2``: an older version's page (rendered on every request; the
   current one is cached until the story changes, then rendered the same way), and its size;
 - ``GET /api/stories/{id}/versions``: the list of versions with their article ids;
+- ``app.story_history``: what ``newsweave history STORY`` lists (every version, each with
+  what it added over the one before), timed once;
 - ``GET /stories/{id}/feed.atom``: the story's Atom feed of updates (stop 59), first request,
   later ones and a conditional one, beside the size of the list of versions a client polled
   before to learn the same.
@@ -125,7 +127,7 @@ def child(n: int, words: int, repeats: int) -> dict[str, float]:
         return out
 
 
-STORY_ENDPOINTS = ("story page, version N/2", "page KB", "api versions")
+STORY_ENDPOINTS = ("story page, version N/2", "page KB", "api versions", "history")
 #: the rest of the store each child builds first: stories of a few reports, each woven a
 #: few times, so every query meets a table of realistic size, not one story alone
 BACKGROUND_STORIES, BACKGROUND_REPORTS, BACKGROUND_VERSIONS = 500, 4, 3
@@ -197,6 +199,11 @@ def story_child(n: int, repeats: int) -> dict[str, float]:
                     out[STORY_ENDPOINTS[1]] = len(first.content) / 1024
                 out[name] = median_ms(client, path, repeats)
             out |= _feed_timings(client, repeats)
+        # what `newsweave history` reads and works out: every version, each against the one
+        # before (once: seconds at thousands of versions)
+        start = time.perf_counter()
+        assert len(app_layer.story_history(store, "s-storm")) == n
+        out[STORY_ENDPOINTS[3]] = (time.perf_counter() - start) * 1000
         return out
 
 
@@ -295,7 +302,9 @@ def main() -> None:
         *table(args.sizes, results, ENDPOINTS),
         "", "One story of 200 articles with N stored briefs (each woven from 20 to 200 of them), "
         "in a store holding the same other stories, the same way: an older version's page "
-        "(rendered on every request) with its size, and the API's list of versions.", "",
+        "(rendered on every request) with its size, the API's list of versions, and "
+        "`app.story_history` (what `newsweave history STORY` lists: every version with what "
+        "it added over the one before; one run).", "",
         *table(args.story_sizes, stories, STORY_ENDPOINTS),
         "", "What a client polls to learn that the story changed, same stores and runs: the "
         "API's list of versions (all of them, with their article ids: its size) against the "

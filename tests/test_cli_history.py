@@ -169,6 +169,27 @@ def test_story_history_diffs_consecutive_versions(db: str) -> None:
         assert app.brief_changes(store, "s-a", 1, 7) is None
 
 
+def test_history_reads_the_counts_stored_with_each_version(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each version's line comes from the counts stored with it, so a history of thousands
+    of versions asks no per-version query; a version stored before the counts were kept is
+    compared as before, to the same line."""
+    from sqlalchemy import text
+
+    with open_store(db) as store:
+        asked: list[int] = []
+        real = store.revised_between
+        monkeypatch.setattr(store, "revised_between",
+                            lambda *a: asked.append(1) or real(*a))
+        stored = app.story_history(store, "s-a")
+        assert asked == [] and stored[2]["changes"].startswith("1 source moved")
+        assert app.story_updates(store, 10)[0]["changes"] == stored[2]["changes"]
+        assert asked == []  # no source was revised: the feed asks nothing either
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE story_briefs SET changes = NULL"))
+        assert app.story_history(store, "s-a") == stored and len(asked) == 2
+
+
 def test_story_updates_are_the_latest_versions_newest_first_each_against_the_one_before(
         db: str) -> None:
     with open_store(db) as store:

@@ -24,7 +24,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsweave.analysis_store import analysis_version, documents_for
-from newsweave.brief_diff import changes_line, diff_briefs, revised_sources, version_update
+from newsweave.brief_diff import (
+    changes_line,
+    counts_line,
+    diff_briefs,
+    revised_sources,
+    version_update,
+)
 from newsweave.errors import InputError
 from newsweave.grouping_state import GroupResult, StoreEmbedder
 from newsweave.models import Article, Brief
@@ -466,9 +472,15 @@ def brief_changes(store: Store, story_id: str, since: int, version: int | None =
 def _changes(store: Store, story_id: str, old: BriefVersion, old_brief: dict[str, Any],
              new: BriefVersion, new_brief: dict[str, Any]) -> dict[str, Any]:
     changes = diff_briefs(old_brief, new_brief)
-    before = set(old.articles)
-    revised = store.revised_between([i for i in new.articles if i in before], old.created,
-                                    new.created)
+    revised: set[str] = set()
+    # the counts stored with ``new`` say whether any source was revised: most versions had
+    # none, and then the query is skipped (a history of thousands of versions spent most of
+    # its time there)
+    if new.version != old.version + 1 or new.changes is None or new.changes.get(
+            "revised_sources"):
+        before = set(old.articles)
+        revised = store.revised_between([i for i in new.articles if i in before],
+                                        old.created, new.created)
     changes["revised_sources"] = revised_sources(changes, new_brief, revised)
     for source in changes["left_sources"]:  # moved by a split, a merge or a regrouping
         source["now_in"] = [sid for sid in store.article_stories(str(source.get("id")))
@@ -492,8 +504,12 @@ def story_history(store: Store, story_id: str, last: int | None = None
         if version is None:  # deleted meanwhile
             continue
         brief = _load(version)
-        changes = "" if previous is None else changes_line(
-            _changes(store, story_id, *previous, version, brief))
+        if previous is None:
+            changes = ""
+        elif version.changes is not None and previous[0].version == version.version - 1:
+            changes = counts_line(version.changes)  # counted when it was stored
+        else:
+            changes = changes_line(_changes(store, story_id, *previous, version, brief))
         out.append({"version": version.version, "created": version.created,
                     "headline": (brief.get("story") or {}).get("headline") or "",
                     "sources": len(brief.get("sources") or []), "changes": changes})
