@@ -194,7 +194,15 @@ story_briefs_t = Table(
     Column("articles", Text, nullable=False),
     Column("fingerprint", Text, nullable=False),
     Column("brief", Text, nullable=False),
-    Column("changes", Text),  # migration 12: brief_diff.change_counts as JSON
+)
+#: migration 12: what each stored brief added over the version before it
+#: (``brief_diff.change_counts`` as JSON); no row for a version stored before
+brief_changes_t = Table(
+    "brief_changes",
+    _metadata,
+    Column("story_id", Text, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("changes", Text, nullable=False),
 )
 #: kept by triggers (migration 7): a stamp per story that moves whenever the story changes
 story_changes_t = Table(
@@ -1202,7 +1210,7 @@ class Store:
             if self.dialect == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises
                 conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": story_id})
             last = conn.execute(
-                select(t.c.version, t.c.created, t.c.articles, t.c.fingerprint, t.c.changes)
+                _with_changes(select(t.c.version, t.c.created, t.c.articles, t.c.fingerprint))
                 .where(t.c.story_id == story_id).order_by(t.c.version.desc()).limit(1)
             ).first()
             if if_changed and last is not None and last.fingerprint == fingerprint:
@@ -1214,8 +1222,9 @@ class Store:
             version = 1 if last is None else last.version + 1
             conn.execute(t.insert().values(
                 story_id=story_id, version=version, created=created,
-                articles=_json_list(articles), fingerprint=fingerprint, brief=brief,
-                changes=dump_counts(counts)))
+                articles=_json_list(articles), fingerprint=fingerprint, brief=brief))
+            conn.execute(brief_changes_t.insert().values(
+                story_id=story_id, version=version, changes=dump_counts(counts)))
         return BriefVersion(story_id, version, created, tuple(articles), fingerprint, brief,
                             counts)
 
@@ -1241,8 +1250,8 @@ class Store:
         for a month has thousands of versions, each listing its hundreds of articles)."""
         t = story_briefs_t
         listed = t.c.articles if articles else literal_column("'[]'").label("articles")
-        q = (select(t.c.story_id, t.c.version, t.c.created, listed, t.c.fingerprint,
-                    t.c.changes)
+        q = (_with_changes(select(t.c.story_id, t.c.version, t.c.created, listed,
+                                  t.c.fingerprint))
              .where(t.c.story_id == story_id, t.c.version > after).order_by(t.c.version))
         with self.engine.connect() as conn:
             return [BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
@@ -1255,7 +1264,7 @@ class Store:
         those of ``story_ids`` (at most ``IN_CHUNK``): what changed lately, for the feeds of
         updates (no brief text, no article lists)."""
         t = story_briefs_t
-        q = select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint, t.c.changes)
+        q = _with_changes(select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint))
         if story_id is not None:
             q = q.where(t.c.story_id == story_id)
         if story_ids is not None:
@@ -1283,8 +1292,9 @@ class Store:
             chunks = [None] if story_ids is None else _chunks(sorted(story_ids), IN_CHUNK)
             for chunk in chunks:
                 wanted = latest if chunk is None else latest.where(t.c.story_id.in_(chunk))
-                q = select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint,
-                           t.c.changes).where(tuple_(t.c.story_id, t.c.version).in_(wanted))
+                q = _with_changes(select(t.c.story_id, t.c.version, t.c.created,
+                                         t.c.fingerprint)
+                                  ).where(tuple_(t.c.story_id, t.c.version).in_(wanted))
                 for sid, version, created, fp, changes in conn.execute(q):
                     if changes not in counts:
                         counts[changes] = load_counts(changes)
@@ -1308,7 +1318,7 @@ class Store:
     def get_brief_version(self, story_id: str, version: int | None = None) -> BriefVersion | None:
         """One stored version (None: the latest) with its brief text; None when absent."""
         t = story_briefs_t
-        q = select(t).where(t.c.story_id == story_id)
+        q = _with_changes(select(t)).where(t.c.story_id == story_id)
         q = q.where(t.c.version == version) if version is not None else q
         q = q.order_by(t.c.version.desc()).limit(1)
         with self.engine.connect() as conn:
@@ -2091,6 +2101,14 @@ def _parse_list(value: str) -> tuple[str, ...]:
     except ValueError:
         return ()
     return tuple(str(i) for i in items) if isinstance(items, list) else ()
+
+
+def _with_changes(q: Any) -> Any:
+    """``q``, a select from ``story_briefs``, with each version's stored ``changes`` (NULL
+    for a version stored before migration 12)."""
+    t, c = story_briefs_t, brief_changes_t
+    return q.add_columns(c.c.changes).select_from(t.outerjoin(
+        c, (c.c.story_id == t.c.story_id) & (c.c.version == t.c.version)))
 
 
 def _brief_json(value: str | None) -> dict[str, Any]:

@@ -311,9 +311,15 @@ BRIEFS_BY_TIME = Migration(version=11, name="stored briefs by time",
 
 # Version 12: what each stored brief added over the version before it, counted when stored
 # (``brief_diff.change_counts`` as JSON; ``{}`` for a story's first brief), so the list of
-# stories says what changed in each without reading two briefs per story. Rows stored before
-# have none (NULL): a reader is told only that the story was updated.
-_BRIEF_CHANGES = ("ALTER TABLE story_briefs ADD COLUMN changes TEXT",)
+# stories says what changed in each without reading two briefs per story. A table of its own,
+# not a column of ``story_briefs``: SQLite appends an added column after ``brief``, and
+# reading it would walk every brief's overflow pages (a listing of 3,000 versions read 1.3x
+# slower, a feed's 304 3x). Versions stored before have no row: a reader is told only that
+# the story was updated.
+_BRIEF_CHANGES = (
+    "CREATE TABLE brief_changes (story_id TEXT NOT NULL, version INTEGER NOT NULL,"
+    " changes TEXT NOT NULL, PRIMARY KEY (story_id, version))",
+)
 BRIEF_CHANGES = Migration(version=12, name="what each stored brief changed",
                           sqlite=_BRIEF_CHANGES, postgresql=_BRIEF_CHANGES)
 
