@@ -485,6 +485,10 @@ def test_each_stored_brief_counts_what_it_added(store: Store) -> None:
     assert [v.changes for v in store.brief_versions("s", articles=False)] == [
         {}, second.changes, {"left_sources": 1}]
     assert store.get_brief_version("s", 2).changes == second.changes
+    assert store.brief_change_counts("s", [3, 1, 9]) == {1: {}, 3: {"left_sources": 1},
+                                                         9: None}
+    assert store.brief_change_counts("s", []) == {}
+    assert [v.changes for v in store.brief_versions("s", changes=False)] == [None] * 3
     assert [v.changes for v in store.recent_brief_versions(2)] == [{"left_sources": 1},
                                                                   second.changes]
     store.add_brief_version("t", ["a"], "g1", brief_json(["a"], ["Other."]))

@@ -434,15 +434,18 @@ def current_brief(
     return CurrentBrief(latest, latest is None or latest.fingerprint != wanted, wanted)
 
 
-def brief_versions(store: Store, story_id: str, articles: bool = True, after: int = 0
-                   ) -> list[dict[str, Any]]:
+def brief_versions(store: Store, story_id: str, articles: bool = True, after: int = 0,
+                   changes: bool = True) -> list[dict[str, Any]]:
     """A story's versions after version ``after``, oldest first: ``version``, ``created``,
     ``changes`` (how many items of each kind it added over the version before,
     ``brief_diff.change_counts``; {} for the first, None when stored before counts were
-    kept) and, with ``articles``, ``articles`` (the ids each was woven from)."""
-    return [{"version": v.version, "created": v.created, "changes": v.changes}
+    kept; left out without ``changes``) and, with ``articles``, ``articles`` (the ids each
+    was woven from)."""
+    return [{"version": v.version, "created": v.created}
+            | ({"changes": v.changes} if changes else {})
             | ({"articles": list(v.articles)} if articles else {})
-            for v in store.brief_versions(story_id, articles=articles, after=after)]
+            for v in store.brief_versions(story_id, articles=articles, after=after,
+                                          changes=changes)]
 
 
 def _load(version: BriefVersion) -> dict[str, Any]:

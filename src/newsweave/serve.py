@@ -1338,13 +1338,14 @@ def create_app(
                       stale: bool) -> dict[str, Any]:
         """What the page says about versions: the list, and what the shown (current) one
         adds over the one before it."""
-        versions = app_layer.brief_versions(store, row.id, articles=False)
+        versions = app_layer.brief_versions(store, row.id, articles=False, changes=False)
         listed = listed_versions(versions, viewing or entry.version)
-        counts = store.brief_article_counts(
-            row.id, [v["version"] for v in listed if not isinstance(v, int)])
+        shown = [v["version"] for v in listed if not isinstance(v, int)]
+        counts = store.brief_article_counts(row.id, shown)
+        added = store.brief_change_counts(row.id, shown)
         listed = [v if isinstance(v, int) else v | {
             "articles": counts.get(v["version"], 0),
-            "line": counts_line(v["changes"]) if v.get("changes") else ""} for v in listed]
+            "line": counts_line(added.get(v["version"]) or {})} for v in listed]
         history: dict[str, Any] = {"total": len(versions), "listed": listed,
                                    "latest": versions[-1]["version"] if versions else None,
                                    "shown": entry.version, "viewing": viewing, "stale": stale,

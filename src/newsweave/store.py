@@ -1243,20 +1243,37 @@ class Store:
         changes["revised_sources"] = revised_sources(changes, new, revised)
         return change_counts(changes)
 
-    def brief_versions(self, story_id: str, articles: bool = True, after: int = 0
-                       ) -> list[BriefVersion]:
+    def brief_versions(self, story_id: str, articles: bool = True, after: int = 0,
+                       changes: bool = True) -> list[BriefVersion]:
         """A story's stored versions after version ``after``, oldest first, without their
         brief text, and without their article lists unless ``articles`` (a story followed
-        for a month has thousands of versions, each listing its hundreds of articles)."""
+        for a month has thousands of versions, each listing its hundreds of articles), nor
+        what each added unless ``changes`` (``brief_change_counts`` reads it for a few)."""
         t = story_briefs_t
         listed = t.c.articles if articles else literal_column("'[]'").label("articles")
-        q = (_with_changes(select(t.c.story_id, t.c.version, t.c.created, listed,
-                                  t.c.fingerprint))
-             .where(t.c.story_id == story_id, t.c.version > after).order_by(t.c.version))
+        q = select(t.c.story_id, t.c.version, t.c.created, listed, t.c.fingerprint)
+        q = (_with_changes(q) if changes else q.add_columns(literal_column("NULL").label(
+            "changes"))).where(t.c.story_id == story_id, t.c.version > after)
         with self.engine.connect() as conn:
             return [BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
                                  r.fingerprint, changes=load_counts(r.changes))
-                    for r in conn.execute(q)]
+                    for r in conn.execute(q.order_by(t.c.version))]
+
+    def brief_change_counts(self, story_id: str, versions: Iterable[int]
+                            ) -> dict[int, dict[str, int] | None]:
+        """Version -> what it added (``BriefVersion.changes``) for each of ``versions``
+        (None where no counts are stored: a version stored before migration 12, or none):
+        the few a page lists, without joining the counts of thousands."""
+        c = brief_changes_t
+        wanted = sorted(set(versions))
+        out: dict[int, dict[str, int] | None] = dict.fromkeys(wanted)
+        if not wanted:
+            return {}
+        q = select(c.c.version, c.c.changes).where(c.c.story_id == story_id,
+                                                   c.c.version.in_(wanted))
+        with self.engine.connect() as conn:
+            out.update((r.version, load_counts(r.changes)) for r in conn.execute(q))
+        return out
 
     def recent_brief_versions(self, limit: int, story_id: str | None = None,
                               story_ids: Collection[str] | None = None) -> list[BriefVersion]:
