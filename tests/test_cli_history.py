@@ -191,7 +191,7 @@ def test_history_reads_the_counts_stored_with_each_version(
 
 
 def test_story_updates_are_the_latest_versions_newest_first_each_against_the_one_before(
-        db: str) -> None:
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with open_store(db) as store:
         cache: dict = {}
         updates = app.story_updates(store, 10, cache=cache)
@@ -204,7 +204,10 @@ def test_story_updates_are_the_latest_versions_newest_first_each_against_the_one
         assert f"{HOSTILE}: \u201cThe bridge opens in March,\u201d" in updates[1]["items"]
         assert updates[2]["changes"] == "" and updates[2]["sources"] == 1
         assert updates[2]["items"] == ["The council voted (1 reports)."]  # what happened
-        assert cache[("s-a", 3)] == (updates[0]["changes"], updates[0]["items"])
-        cache[("s-a", 3)] = ("cached", [])  # a stored version never changes: it is reused
+        assert cache[("s-a", 3)] == app.Update("Bridge vote", 1, updates[0]["changes"],
+                                               tuple(updates[0]["items"]))
+        # a stored version never changes: it is reused, and no brief is read for it
+        cache[("s-a", 3)] = app.Update("Cached", 1, "cached", ())
+        monkeypatch.setattr(store, "get_brief_version", None)
         assert app.story_updates(store, 1, "s-a", cache)[0]["changes"] == "cached"
         assert app.story_updates(store, 5, "s-b") == []

@@ -576,38 +576,57 @@ def update_items(changes: dict[str, Any] | None, brief: dict[str, Any]) -> list[
 
 
 def story_updates(store: Store, limit: int = 50, story_id: str | None = None,
-                  cache: dict[tuple[str, int], tuple[str, list[str]]] | None = None,
+                  cache: dict[tuple[str, int], Update] | None = None,
                   listed: Sequence[BriefVersion] | None = None) -> list[dict[str, Any]]:
     """The latest ``limit`` stored briefs, newest first (of one story, or of all), each as a
     reader's update: ``story_id``, ``version``, ``created``, ``headline``, ``sources`` (how
     many), ``changes`` (what it added over the version before it, ``changes_line``; empty
-    for a story's first brief) and ``items`` (``update_items``). ``cache`` keeps the last
-    two for each (story, version): a stored version never changes, so a server works each
-    out once. ``listed``: ``Store.recent_brief_versions(limit, story_id)``, when the caller
-    has read it already (the feed's ETag is made from it)."""
+    for a story's first brief) and ``items`` (``update_items``). ``cache`` keeps each
+    (story, version)'s ``Update``: a stored version never changes, so a server reads and
+    works out each once, and a feed of cached versions reads no brief. ``listed``:
+    ``Store.recent_brief_versions(limit, story_id)``, when the caller has read it already
+    (the feed's ETag is made from it)."""
     out = []
     if listed is None:
         listed = store.recent_brief_versions(limit, story_id)
     for v in listed:
-        version = store.get_brief_version(v.story_id, v.version)
-        if version is None:  # deleted meanwhile
-            continue
-        brief = _load(version)
         key = (v.story_id, v.version)
         known = None if cache is None else cache.get(key)
         if known is None:
-            before = store.get_brief_version(v.story_id, v.version - 1) if v.version > 1 else None
-            changes = None if before is None else _changes(
-                store, v.story_id, before, _load(before), version, brief)
-            known = ("" if changes is None else changes_line(changes),
-                     update_items(changes, brief))
+            known = _update_of(store, v)
+            if known is None:  # deleted meanwhile
+                continue
             if cache is not None:
                 cache[key] = known
         out.append({"story_id": v.story_id, "version": v.version, "created": v.created,
-                    "headline": (brief.get("story") or {}).get("headline") or v.story_id,
-                    "sources": len(brief.get("sources") or []), "changes": known[0],
-                    "items": list(known[1])})
+                    "headline": known.headline, "sources": known.sources,
+                    "changes": known.changes, "items": list(known.items)})
     return out
+
+
+@dataclass(frozen=True)
+class Update:
+    """What a feed says of one stored version (``story_updates``)."""
+
+    headline: str
+    sources: int
+    changes: str
+    items: tuple[str, ...]
+
+
+def _update_of(store: Store, listed: BriefVersion) -> Update | None:
+    version = store.get_brief_version(listed.story_id, listed.version)
+    if version is None:
+        return None
+    brief = _load(version)
+    before = (store.get_brief_version(listed.story_id, listed.version - 1)
+              if listed.version > 1 else None)
+    changes = None if before is None else _changes(
+        store, listed.story_id, before, _load(before), version, brief)
+    return Update((brief.get("story") or {}).get("headline") or listed.story_id,
+                  len(brief.get("sources") or []),
+                  "" if changes is None else changes_line(changes),
+                  tuple(update_items(changes, brief)))
 
 
 def feed_health(store: Store, now: str | None = None) -> list[dict[str, Any]]:

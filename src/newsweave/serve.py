@@ -1667,7 +1667,8 @@ def create_app(
                             store.matching_story_ids,
                             lambda: render_index(query, page, catalog), catalog.outlet_names)
 
-    update_lines: dict[tuple[str, int], Any] = {}  # (story, version) -> what it added
+    # (story, version) -> what a feed says of it (``app.Update``: a few KB at most)
+    update_lines: dict[tuple[str, int], Any] = {}
 
     def feed_stories(query: ListQuery) -> list[str]:
         """The stories of the list ``query`` filters whose latest briefs were stored last, at
@@ -1700,7 +1701,7 @@ def create_app(
         etag = '"' + hashlib.sha256(listed).hexdigest()[:24] + '"'
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers={"ETag": etag})
-        if len(update_lines) > 50_000:  # bounded: a line is cheap to make again
+        if len(update_lines) > 5_000:  # bounded (100 feeds' entries): cheap to make again
             update_lines.clear()
         updates = app_layer.story_updates(store, FEED_ENTRIES, story_id, update_lines, recent)
         if story_id is not None:

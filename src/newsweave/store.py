@@ -1279,9 +1279,10 @@ class Store:
                               story_ids: Collection[str] | None = None) -> list[BriefVersion]:
         """The latest ``limit`` stored briefs, newest first, of every story, of one, or of
         those of ``story_ids`` (at most ``IN_CHUNK``): what changed lately, for the feeds of
-        updates (no brief text, no article lists)."""
+        updates (no brief text, no article lists, no counts: a feed's 304 reads only these
+        rows)."""
         t = story_briefs_t
-        q = _with_changes(select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint))
+        q = select(t.c.story_id, t.c.version, t.c.created, t.c.fingerprint)
         if story_id is not None:
             q = q.where(t.c.story_id == story_id)
         if story_ids is not None:
@@ -1292,8 +1293,7 @@ class Store:
             q = q.where(t.c.story_id.in_(sorted(story_ids)))
         q = q.order_by(t.c.created.desc(), t.c.story_id, t.c.version.desc()).limit(limit)
         with self.engine.connect() as conn:
-            return [BriefVersion(r.story_id, r.version, r.created, (), r.fingerprint,
-                                 changes=load_counts(r.changes))
+            return [BriefVersion(r.story_id, r.version, r.created, (), r.fingerprint)
                     for r in conn.execute(q)]
 
     def latest_briefs(self, story_ids: Collection[str] | None = None
