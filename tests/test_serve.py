@@ -1131,6 +1131,9 @@ def test_a_story_with_many_versions_lists_its_first_shown_and_latest(
         listed = [int(v) for v in re.findall(LISTED, old)]
         assert listed == [1, 10, *range(61 - tail, 61)]
         assert "You are reading version 10 of 60" in old and "version 10 (shown), " in old
+        # what it added, where a feed entry's link lands: its stored counts
+        assert ("You are reading version 10 of 60 of this brief, which added over version 9:"
+                " 1 new source") in old
         assert '<a href="/stories/s-storm">version 60</a>' in old  # the latest: the page
         assert "… 8 more versions" in old and "29 articles: " in old
     s.close()

@@ -1336,8 +1336,9 @@ def create_app(
 
     def story_history(row: Any, entry: CachedStory, viewing: int | None,
                       stale: bool) -> dict[str, Any]:
-        """What the page says about versions: the list, and what the shown (current) one
-        adds over the one before it."""
+        """What the page says about versions: the list, and what the shown one adds over
+        the one before it (the current one: worked out, with the stories moved sources are
+        in now; an earlier one, which a feed entry links to: its stored counts)."""
         versions = app_layer.brief_versions(store, row.id, articles=False, changes=False)
         listed = listed_versions(versions, viewing or entry.version)
         shown = [v["version"] for v in listed if not isinstance(v, int)]
@@ -1350,6 +1351,8 @@ def create_app(
                                    "latest": versions[-1]["version"] if versions else None,
                                    "shown": entry.version, "viewing": viewing, "stale": stale,
                                    "changes": "", "since": None, "moved": []}
+        if viewing is not None and viewing > 1:
+            history.update(changes=counts_line(added.get(viewing) or {}), since=viewing - 1)
         if viewing is None and entry.version > 1:
             changes = app_layer.brief_changes(store, row.id, entry.version - 1)
             if changes is not None:
