@@ -187,7 +187,12 @@ def test_history_reads_the_counts_stored_with_each_version(
         assert asked == []  # no source was revised: the feed asks nothing either
         with store.engine.begin() as conn:
             conn.execute(text("DELETE FROM brief_changes"))
-        assert app.story_history(store, "s-a") == stored and len(asked) == 2
+        assert [v["counts"] for v in stored] == [{}, {"new_sources": 1, "new_summary": 1,
+                                                     "new_quotes": 2, "new_timeline": 1},
+                                                 {"left_sources": 1, "new_summary": 1}]
+        again = app.story_history(store, "s-a")
+        assert [v["counts"] for v in again] == [None] * 3 and len(asked) == 2
+        assert [v | {"counts": None} for v in stored] == again
 
 
 def test_story_updates_are_the_latest_versions_newest_first_each_against_the_one_before(

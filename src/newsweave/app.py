@@ -494,12 +494,14 @@ def _changes(store: Store, story_id: str, old: BriefVersion, old_brief: dict[str
 def story_history(store: Store, story_id: str, last: int | None = None
                   ) -> list[dict[str, Any]]:
     """A story's stored versions, oldest first (the latest ``last`` only, when given), each
-    as ``version``, ``created``, ``headline``, ``sources`` (how many) and ``changes``: what
+    as ``version``, ``created``, ``headline``, ``sources`` (how many), ``changes``: what
     it added over the version before it in a reader's words (``changes_line``; empty for the
-    first). Each brief is read once: those listed, and the one before the first listed."""
+    first) and ``counts``, the same as stored with it (``BriefVersion.changes``; None for a
+    version stored before they were kept). Each brief listed is read once; one stored
+    before the counts were kept is compared with the one before it."""
     out: list[dict[str, Any]] = []
     previous: tuple[BriefVersion, dict[str, Any]] | None = None
-    listing = store.brief_versions(story_id, articles=False)
+    listing = store.brief_versions(story_id, articles=False, changes=False)
     if last is not None:
         listing = listing[-(last + 1):] if last < len(listing) else listing
     for listed in listing:
@@ -515,7 +517,8 @@ def story_history(store: Store, story_id: str, last: int | None = None
             changes = changes_line(_changes(store, story_id, *previous, version, brief))
         out.append({"version": version.version, "created": version.created,
                     "headline": (brief.get("story") or {}).get("headline") or "",
-                    "sources": len(brief.get("sources") or []), "changes": changes})
+                    "sources": len(brief.get("sources") or []), "changes": changes,
+                    "counts": version.changes})
         previous = (version, brief)
     return out[-last:] if last is not None and last > 0 else out
 

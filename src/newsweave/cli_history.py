@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
                          if args.last >= 1 else "--last takes a number from 1")
     store = open_store(args.db, create=False)
     try:
-        versions = app.brief_versions(store, args.story, articles=False)
+        versions = app.brief_versions(store, args.story, articles=False, changes=False)
         if not versions:
             raise InputError(_missing(store, args.story))
         numbers = [v["version"] for v in versions]
