@@ -239,6 +239,21 @@ def test_outlets_and_story_list_on_postgresql(pg_url: str) -> None:
         total, hits = catalog.select(ListQuery(q="harbour"), store.matching_story_ids)
         assert [e.id for e in hits] == ["s1"]
         assert [e.id for e in catalog.select(ListQuery(lean="center"))[1]] == ["s2"]
+        # each story's latest brief and what it added; the list re-read when one is stored
+        from newsweave.catalog import updated_catalog
+
+        before = store.catalog_version()
+        store.add_brief_version("s2", ["b1"], "g1", '{"sources": [{"id": "b1"}]}')
+        store.add_brief_version("s1", ["a1"], "f1", '{"sources": [{"id": "a1"}]}')
+        store.add_brief_version("s1", ["a1", "a2"], "f2",
+                                '{"sources": [{"id": "a1"}, {"id": "a2"}]}')
+        assert store.catalog_version() != before
+        fresh = updated_catalog(store, catalog, ["s1", "s2"])
+        (s1,) = [e for e in fresh.entries if e.id == "s1"]
+        assert s1.update()["version"] == 2 and s1.update()["line"] == "1 new source"
+        assert [e.id for e in fresh.select(ListQuery(sort="changed"))[1]] == ["s1", "s2"]
+        assert [e.id for e in build_catalog(store).select(ListQuery(sort="changed"))[1]] == [
+            "s1", "s2"]
 
 
 def test_two_writers_revising_one_article_number_every_version(pg_url: str) -> None:
