@@ -1671,7 +1671,7 @@ def create_app(
                             lambda: render_index(query, page, catalog), catalog.outlet_names)
 
     # (story, version) -> what a feed says of it (``app.Update``: a few KB at most)
-    update_lines: dict[tuple[str, int], Any] = {}
+    feed_entries: dict[tuple[str, int], Any] = {}
 
     def feed_stories(query: ListQuery) -> list[str]:
         """The stories of the list ``query`` filters whose latest briefs were stored last, at
@@ -1704,9 +1704,9 @@ def create_app(
         etag = '"' + hashlib.sha256(listed).hexdigest()[:24] + '"'
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers={"ETag": etag})
-        if len(update_lines) > 5_000:  # bounded (100 feeds' entries): cheap to make again
-            update_lines.clear()
-        updates = app_layer.story_updates(store, FEED_ENTRIES, story_id, update_lines, recent)
+        if len(feed_entries) > 5_000:  # bounded (100 feeds' entries): cheap to make again
+            feed_entries.clear()
+        updates = app_layer.story_updates(store, FEED_ENTRIES, story_id, feed_entries, recent)
         if story_id is not None:
             title = f"{updates[0]['headline'] if updates else story_id} · newsweave"
             page = f"/stories/{quote(story_id, safe='')}"
