@@ -687,6 +687,7 @@ def test_the_list_says_what_changed_in_each_story(client: TestClient, store: Sto
     assert line and line.group(1).startswith("1 new source")
     [item] = client.get("/api/stories").json()["items"]
     latest = item["latest_version"]
+    assert client.get(f"/api/stories/{STORY}").json()["latest_version"] == latest
     assert latest["version"] == 2 and latest["changes"]["new_sources"] == 1
     assert latest["line"] == line.group(1) and latest["created"][:4].isdigit()
     rows = list(csv.DictReader(io.StringIO(client.get("/api/stories.csv").text)))

@@ -54,7 +54,7 @@ from newsweave import app as app_layer
 from newsweave.atom import MEDIA_TYPE as ATOM_TYPE
 from newsweave.atom import updates_feed
 from newsweave.background import Background
-from newsweave.brief_diff import counts_line
+from newsweave.brief_diff import counts_line, version_update
 from newsweave.catalog import (
     LANGUAGE_RE,
     CatalogCache,
@@ -1478,6 +1478,9 @@ def create_app(
                 "outlet_info": outlet.as_dict() if outlet else None})
         out["independent_sources"] = coverage["sources"]
         out["coverage"] = {k: coverage[k] for k in ("lean", "country", "owner", "blindspot")}
+        latest = (await db(store.latest_briefs, [row.id])).get(row.id)
+        out["latest_version"] = None if latest is None else version_update(
+            latest.version, latest.created, latest.changes)  # as the list items say it
         return out
 
     @app.get("/api/stories/{story_id}/brief", tags=["api"],
