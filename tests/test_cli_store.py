@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -171,6 +172,14 @@ def test_stories_groups_saves_and_lists(
         2, {"new_sources": 1}, "1 new source")
     rc, out, _ = run_cli(capsys, "stories", "--db", db_url, "--list")
     assert rc == 0 and "v2: 1 new source" in out
+    # latest stored brief first (a story without one last), in every format
+    with open_store(db_url) as store:
+        store.add_brief_version("s-valley", ["v1"], "v", "{}")
+    for fmt in ("jsonl", "csv", "text"):
+        rc, out, _ = run_cli(capsys, "stories", "--db", db_url, "--list", "--sort", "changed",
+                             "--format", fmt)
+        order = [sid for sid in re.findall(r"s-(?:quake|valley|floods)", out)]
+        assert rc == 0 and list(dict.fromkeys(order)) == ["s-valley", "s-quake", "s-floods"]
     # a second run has nothing new to group and changes nothing
     rc, out, _ = run_cli(capsys, "stories", "--db", db_url)
     assert "grouped 0 new articles: 0 stories changed (0 new, 0 updated, 0 removed)" in out

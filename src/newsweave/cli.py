@@ -152,6 +152,11 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true",
                    help="list stories instead of grouping, each with its latest stored brief's "
                    "version and what that version added (\"v7: 1 new source, 2 new quotes\")")
+    p.add_argument("--sort", choices=("updated", "first_published", "sources", "articles",
+                                      "changed"), default="updated",
+                   help="listing order, as the web list's: latest article first (updated, "
+                   "the default), newest start first, most sources, most articles, or latest "
+                   "stored brief first (changed)")
     p.add_argument("--rebuild", action="store_true",
                    help="regroup every stored article from scratch, not only the new ones")
     p.add_argument("--languages", metavar="CODES",

@@ -265,6 +265,10 @@ def _group(store: Store, args: argparse.Namespace, since: str | None, until: str
     return result.summary()
 
 
+def _sort(args: argparse.Namespace) -> str:
+    return getattr(args, "sort", None) or "updated"
+
+
 def run_stories(args: argparse.Namespace) -> int:
     """Group (unless --list), then print a summary, a table (--list) or JSONL (--format)."""
     since = _check_date(args.since, "--since")
@@ -284,12 +288,21 @@ def run_stories(args: argparse.Namespace) -> int:
             from newsweave.catalog import ListQuery, build_catalog, entries_csv
 
             catalog = build_catalog(store)
-            _, entries = catalog.select(ListQuery(limit=len(catalog.entries)))
+            _, entries = catalog.select(ListQuery(sort=_sort(args), limit=len(catalog.entries)))
             for chunk in entries_csv(e for e in entries
                                      if in_window(e, since, until)):  # type: ignore[arg-type]
                 sys.stdout.write(chunk)
             return 0
-        stories = (s for s in iter_stories(store) if in_window(s, since, until))
+        stories: Iterable[StoryRow] = iter_stories(store)
+        if _sort(args) != "updated":  # the store lists newest first; others: the list's order
+            from newsweave.catalog import ListQuery, build_catalog
+
+            catalog = build_catalog(store)
+            _, entries = catalog.select(ListQuery(sort=_sort(args),
+                                                  limit=max(len(catalog.entries), 1)))
+            rows = {s.id: s for s in stories}
+            stories = [rows[e.id] for e in entries if e.id in rows]
+        stories = (s for s in stories if in_window(s, since, until))
         latest = store.latest_briefs()
         if args.format == "jsonl":
             for s in stories:
