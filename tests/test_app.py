@@ -229,8 +229,16 @@ def test_a_corrected_article_in_the_next_export_is_a_new_version_of_its_brief(
     rc, out, _ = _run(capsys, "update", "--db", db, "--no-progress", "--changes")
     # what each version stored added, a line each (the summary's counts, as stored)
     assert rc == 0 and re.search(r"^s-\w+ v2: 1 revised source\b", out, re.M)
+    with open_store(db) as store:  # as a store upgraded from before the counts were kept
+        counted = store.latest_briefs()
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM brief_changes")
+        assert {v.changes for v in store.latest_briefs().values()} == {None}
     assert _run(capsys, "update", "--db", db, "--no-progress", "--changes")[1].endswith(
         "0 of 1 story rewoven\n")  # nothing woven: no line
+    with open_store(db) as store:  # but the latest brief's counts are filled in
+        assert {k: v.changes for k, v in store.latest_briefs().items()} == {
+            k: v.changes for k, v in counted.items()}
     with open_store(db) as store:
         assert store.count_articles() == 2
         (story,) = store.list_stories()

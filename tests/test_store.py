@@ -723,15 +723,22 @@ def test_a_version_7_store_is_upgraded_and_its_articles_found_by_url(db_url: str
         conn.execute(text(
             "INSERT INTO article_revisions (article_id, revision, text, fetched_at) "
             "VALUES ('old', 1, 'The very first text of it.', 'before')"))
-        conn.execute(text(
-            "INSERT INTO story_briefs (story_id, version, created, articles, fingerprint, brief)"
-            " VALUES ('s', 1, 'then', '[\"old\"]', 'f', :b)"), {"b": brief_json(["old"], [])})
+        for v, summary in ((1, []), (2, ["Said."])):
+            conn.execute(text(
+                "INSERT INTO story_briefs (story_id, version, created, articles, fingerprint,"
+                " brief) VALUES ('s', :v, :c, '[\"old\"]', 'f', :b)"),
+                {"v": v, "c": f"then{v}", "b": brief_json(["old"], summary)})
     engine.dispose()
     with open_store(db_url) as s:
         assert s.schema_version == LATEST == 12
         # a brief stored before migration 12 counted nothing: unknown, not "no change"
-        assert [v.changes for v in s.brief_versions("s")] == [None]
+        assert [v.changes for v in s.brief_versions("s")] == [None, None]
         assert s.latest_briefs()["s"].changes is None
+        # until an update counts the latest one, stamping the story (the list shows it)
+        stamp = s.latest_story_change()
+        assert s.fill_latest_changes() == 1 and s.fill_latest_changes() == 0
+        assert [v.changes for v in s.brief_versions("s")] == [None, {"new_summary": 1}]
+        assert s.story_change("s") > stamp
         assert s.add_brief_version("s", ["old"], "g", brief_json(["old"], ["New."])).changes \
             == {"new_summary": 1}
         assert s.add_articles([page("The very first text of it.")]).revised == 0  # known

@@ -406,6 +406,9 @@ def update(
         grouped = group_new(store, on_article=on_article, languages=languages)
         woven = reweave(store, workers=workers, words=words, on_total=on_total,
                         on_story=on_story)
+        # a store upgraded from before migration 12: its stories' latest briefs get the
+        # counts the list shows, a bounded batch per update
+        store.fill_latest_changes()
     return UpdateResult(grouped, woven)
 
 

@@ -1228,6 +1228,44 @@ class Store:
         return BriefVersion(story_id, version, created, tuple(articles), fingerprint, brief,
                             counts)
 
+    def fill_latest_changes(self, limit: int = 500) -> int:
+        """Count what the latest brief of each story added where no count is stored (a
+        version stored before migration 12), at most ``limit`` stories, each in its own
+        short transaction; returns how many were counted. Each row stamps its story, so the
+        list shows it. Run by every update: a store upgraded with thousands of stories is
+        filled over a few updates, then this costs one read."""
+        t, c = story_briefs_t, brief_changes_t
+        latest = (select(t.c.story_id, func.max(t.c.version).label("v"))
+                  .group_by(t.c.story_id).subquery())
+        missing = (select(latest.c.story_id, latest.c.v)
+                   .select_from(latest.outerjoin(c, (c.c.story_id == latest.c.story_id)
+                                                 & (c.c.version == latest.c.v)))
+                   .where(c.c.story_id.is_(None)).order_by(latest.c.story_id).limit(limit))
+        with self.engine.connect() as conn:
+            todo = conn.execute(missing).all()
+        done = 0
+        for story_id, version in todo:
+            with self._write() as conn:
+                rows = {r.version: r for r in conn.execute(
+                    select(t.c.version, t.c.created, t.c.articles, t.c.brief)
+                    .where(t.c.story_id == story_id, t.c.version.in_([version - 1, version])))}
+                new = rows.get(version)
+                if new is None:
+                    continue
+                counts: dict[str, int] | None = {}
+                if version > 1:
+                    last = rows.get(version - 1)
+                    counts = None if last is None else self._counts_since(
+                        conn, story_id, last, new.brief, _parse_list(new.articles),
+                        new.created)
+                if counts is None:  # the version before is gone: nothing to count against
+                    continue
+                conn.execute(self._insert(c).values(
+                    story_id=story_id, version=version, changes=dump_counts(counts)
+                ).on_conflict_do_nothing())
+                done += 1
+        return done
+
     def _counts_since(self, conn: Connection, story_id: str, last: Any, brief: str,
                       articles: Sequence[str], created: str) -> dict[str, int]:
         """What ``brief`` adds over the story's stored version ``last`` (read inside the
@@ -1712,15 +1750,16 @@ class Store:
             return [Outlet(*row) for row in conn.execute(stmt)]
 
     def catalog_version(self) -> tuple[Any, ...]:
-        """Changes whenever a story's membership, headline or copies change, a brief is
-        stored, or the outlet table changes: a cheap check (three aggregate reads, the
-        briefs' on an index) for caches built over them. Items 2 and 3 are the outlet
-        table's part (``CatalogCache.outlets_version``)."""
+        """Changes whenever a story's membership, headline or copies change, a brief or its
+        counts are stored (any change stamp, ``story_changes``), or the outlet table
+        changes: a cheap check (three aggregate reads, the stamps' on an index) for caches
+        built over them. Items 2 and 3 are the outlet table's part
+        (``CatalogCache.outlets_version``)."""
         with self.engine.connect() as conn:
             stories = conn.execute(select(func.count(), func.max(stories_t.c.updated_at))).one()
             outlets = conn.execute(select(func.count(), func.max(outlets_t.c.updated_at))).one()
-            briefs = conn.execute(select(func.max(story_briefs_t.c.created))).scalar()
-        return (*stories, *outlets, briefs)
+            stamp = conn.execute(select(func.max(story_changes_t.c.seq))).scalar()
+        return (*stories, *outlets, stamp)
 
     def story_changes(self, after: int = 0) -> list[tuple[str, int]]:
         """(story id, change stamp) of every story changed since stamp ``after`` (0: all

@@ -315,13 +315,20 @@ BRIEFS_BY_TIME = Migration(version=11, name="stored briefs by time",
 # not a column of ``story_briefs``: SQLite appends an added column after ``brief``, and
 # reading it would walk every brief's overflow pages (a listing of 3,000 versions read 1.3x
 # slower, a feed's 304 3x). Versions stored before have no row: a reader is told only that
-# the story was updated.
+# the story was updated, until ``Store.fill_latest_changes`` (run by each update) counts the
+# latest one of each story. A row stamps its story (trigger), so the list shows it.
 _BRIEF_CHANGES = (
     "CREATE TABLE brief_changes (story_id TEXT NOT NULL, version INTEGER NOT NULL,"
     " changes TEXT NOT NULL, PRIMARY KEY (story_id, version))",
 )
-BRIEF_CHANGES = Migration(version=12, name="what each stored brief changed",
-                          sqlite=_BRIEF_CHANGES, postgresql=_BRIEF_CHANGES)
+BRIEF_CHANGES = Migration(
+    version=12, name="what each stored brief changed",
+    sqlite=(*_BRIEF_CHANGES,
+            "CREATE TRIGGER brief_changes_insert AFTER INSERT ON brief_changes BEGIN"
+            f" {_story_change_sqlite('new.story_id')} END"),
+    postgresql=(*_BRIEF_CHANGES,
+                "CREATE TRIGGER brief_changes_changed AFTER INSERT ON brief_changes"
+                " FOR EACH ROW EXECUTE FUNCTION newsweave_story_member_changed()"))
 
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
