@@ -16,7 +16,7 @@ import re
 import sqlite3
 import threading
 import warnings
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -1292,9 +1292,10 @@ class Store:
         q = select(t.c.story_id, t.c.version, t.c.created, listed, t.c.fingerprint)
         q = (_with_changes(q) if changes else q.add_columns(literal_column("NULL").label(
             "changes"))).where(t.c.story_id == story_id, t.c.version > after)
+        counts = _counts_reader()
         with self.engine.connect() as conn:
             return [BriefVersion(r.story_id, r.version, r.created, _parse_list(r.articles),
-                                 r.fingerprint, changes=load_counts(r.changes))
+                                 r.fingerprint, changes=counts(r.changes))
                     for r in conn.execute(q.order_by(t.c.version))]
 
     def brief_change_counts(self, story_id: str, versions: Iterable[int]
@@ -1341,7 +1342,7 @@ class Store:
         what the list of stories says was last updated, in one read."""
         t = story_briefs_t
         latest = select(t.c.story_id, func.max(t.c.version)).group_by(t.c.story_id)
-        counts: dict[str | None, dict[str, int] | None] = {}  # most rows share a few values
+        counts = _counts_reader()
         out: dict[str, BriefVersion] = {}
         with self.engine.connect() as conn:
             chunks = [None] if story_ids is None else _chunks(sorted(story_ids), IN_CHUNK)
@@ -1351,11 +1352,8 @@ class Store:
                                          t.c.fingerprint)
                                   ).where(tuple_(t.c.story_id, t.c.version).in_(wanted))
                 for sid, version, created, fp, changes in conn.execute(q):
-                    if changes not in counts:
-                        counts[changes] = load_counts(changes)
-                    found = counts[changes]
                     out[sid] = BriefVersion(sid, version, created, (), fp,
-                                            changes=None if found is None else dict(found))
+                                            changes=counts(changes))
         return out
 
     def brief_article_counts(self, story_id: str, versions: Iterable[int]) -> dict[int, int]:
@@ -2157,6 +2155,20 @@ def _parse_list(value: str) -> tuple[str, ...]:
     except ValueError:
         return ()
     return tuple(str(i) for i in items) if isinstance(items, list) else ()
+
+
+def _counts_reader() -> Callable[[str | None], dict[str, int] | None]:
+    """``load_counts`` for one listing: most versions share a few stored values, each parsed
+    once (a copy each, so no two versions share a dict)."""
+    parsed: dict[str | None, dict[str, int] | None] = {}
+
+    def read(value: str | None) -> dict[str, int] | None:
+        if value not in parsed:
+            parsed[value] = load_counts(value)
+        found = parsed[value]
+        return None if found is None else dict(found)
+
+    return read
 
 
 def _with_changes(q: Any) -> Any:
