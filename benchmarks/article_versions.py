@@ -239,14 +239,30 @@ def tree_of(rev: str, into: Path) -> Path:
     return into / "src"
 
 
+def trees_under_test(baseline: str | None, tmp: Path) -> dict[str, Path]:
+    """This tree's source, and ``baseline``'s when given: a ``src`` folder, or a git
+    revision unpacked into ``tmp``."""
+    trees = {"this tree": ROOT / "src"}
+    if baseline and (Path(baseline) / "newsweave").is_dir():
+        trees[baseline] = Path(baseline)
+    elif baseline:
+        trees[baseline] = tree_of(baseline, tmp)
+    return trees
+
+
+def child_result(script: str, src: Path, *argv: str) -> dict[str, float]:
+    """Run ``script`` with ``argv`` on the source ``src`` in a child process of its own; the
+    JSON object its last line prints."""
+    env = dict(os.environ, PYTHONPATH=f"{src}{os.pathsep}{ROOT}", HF_HUB_OFFLINE="1")
+    done = subprocess.run([sys.executable, script, *argv], env=env, check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_child(src: Path, n: int, words: int, repeats: int, story: bool = False
               ) -> dict[str, float]:
-    env = dict(os.environ, PYTHONPATH=f"{src}{os.pathsep}{ROOT}", HF_HUB_OFFLINE="1")
-    done = subprocess.run(
-        [sys.executable, __file__, "--story-child" if story else "--child", str(n),
-         "--words", str(words), "--repeats", str(repeats)],
-        env=env, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return child_result(__file__, src, "--story-child" if story else "--child", str(n),
+                        "--words", str(words), "--repeats", str(repeats))
 
 
 def main() -> None:
@@ -267,12 +283,8 @@ def main() -> None:
     if args.story_child is not None:
         print(json.dumps(story_child(args.story_child, args.repeats)))
         return
-    trees = {"this tree": ROOT / "src"}
     with tempfile.TemporaryDirectory() as tmp:
-        if args.baseline and (Path(args.baseline) / "newsweave").is_dir():
-            trees[args.baseline] = Path(args.baseline)  # a source folder
-        elif args.baseline:
-            trees[args.baseline] = tree_of(args.baseline, Path(tmp))
+        trees = trees_under_test(args.baseline, Path(tmp))
         results = {name: {} for name in trees}
         stories = {name: {} for name in trees}
         for n in args.sizes:

@@ -37,7 +37,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +47,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._results import write_section  # noqa: E402
-from benchmarks.article_versions import reports, table, tree_of  # noqa: E402
+from benchmarks.article_versions import (  # noqa: E402
+    child_result,
+    reports,
+    table,
+    trees_under_test,
+)
 
 COLUMNS = ("store, 4 sources", "store, 200 sources", "catalog", "version check",
            "list update", "page", "on read, 20", "feed", "feed, filtered")
@@ -143,10 +147,7 @@ def child(n: int, repeats: int) -> dict[str, float]:
 
 
 def run_child(src: Path, n: int, repeats: int) -> dict[str, float]:
-    env = dict(os.environ, PYTHONPATH=f"{src}{os.pathsep}{ROOT}", HF_HUB_OFFLINE="1")
-    done = subprocess.run([sys.executable, __file__, "--child", str(n), "--repeats",
-                           str(repeats)], env=env, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return child_result(__file__, src, "--child", str(n), "--repeats", str(repeats))
 
 
 def main() -> None:
@@ -161,12 +162,8 @@ def main() -> None:
     if args.child is not None:
         print(json.dumps(child(args.child, args.repeats)))
         return
-    trees = {"this tree": ROOT / "src"}
     with tempfile.TemporaryDirectory() as tmp:
-        if args.baseline and (Path(args.baseline) / "newsweave").is_dir():
-            trees[args.baseline] = Path(args.baseline)
-        elif args.baseline:
-            trees[args.baseline] = tree_of(args.baseline, Path(tmp))
+        trees = trees_under_test(args.baseline, Path(tmp))
         results: dict[str, dict[int, dict[str, float]]] = {name: {} for name in trees}
         for n in args.sizes:
             for name, src in trees.items():
