@@ -16,7 +16,6 @@ module here imports a CLI module, so the server never does.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -28,6 +27,7 @@ from newsweave.brief_diff import (
     changes_line,
     counts_line,
     diff_briefs,
+    parse_brief,
     revised_sources,
     version_update,
 )
@@ -452,12 +452,7 @@ def brief_versions(store: Store, story_id: str, articles: bool = True, after: in
 
 
 def _load(version: BriefVersion) -> dict[str, Any]:
-    """A stored brief's JSON; an unreadable one (a damaged row) reads as empty."""
-    try:
-        brief = json.loads(version.brief)
-    except ValueError:
-        return {}
-    return brief if isinstance(brief, dict) else {}
+    return parse_brief(version.brief)
 
 
 def brief_changes(store: Store, story_id: str, since: int, version: int | None = None

@@ -24,6 +24,15 @@ CHANGE_KINDS: tuple[tuple[str, str, str], ...] = (
 _KNOWN = {key for key, _, _ in CHANGE_KINDS}
 
 
+def parse_brief(value: str | None) -> dict[str, Any]:
+    """A stored brief's JSON; an unreadable one (a damaged row) reads as empty."""
+    try:
+        brief = json.loads(value or "")
+    except ValueError:
+        return {}
+    return brief if isinstance(brief, dict) else {}
+
+
 def diff_briefs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     """The items of ``new`` that ``old`` lacks, compared by what a reader sees (source ids,
     sentence text, quote speaker + text, discrepancy topic + claims, timeline date + text),

@@ -58,6 +58,7 @@ from newsweave.brief_diff import (
     diff_briefs,
     dump_counts,
     load_counts,
+    parse_brief,
     revised_sources,
 )
 from newsweave.errors import InputError
@@ -1273,7 +1274,7 @@ class Store:
         t = story_briefs_t
         old_text = conn.execute(select(t.c.brief).where(
             t.c.story_id == story_id, t.c.version == last.version)).scalar()
-        old, new = _brief_json(old_text), _brief_json(brief)
+        old, new = parse_brief(old_text), parse_brief(brief)
         changes = diff_briefs(old, new)
         before = set(_parse_list(last.articles))
         revised = _revised_between(conn, [i for i in articles if i in before], last.created,
@@ -2177,15 +2178,6 @@ def _with_changes(q: Any) -> Any:
     t, c = story_briefs_t, brief_changes_t
     return q.add_columns(c.c.changes).select_from(t.outerjoin(
         c, (c.c.story_id == t.c.story_id) & (c.c.version == t.c.version)))
-
-
-def _brief_json(value: str | None) -> dict[str, Any]:
-    """A stored brief's JSON; an unreadable one (a damaged row) reads as empty."""
-    try:
-        brief = json.loads(value or "")
-    except ValueError:
-        return {}
-    return brief if isinstance(brief, dict) else {}
 
 
 def _revised_between(conn: Connection, article_ids: Sequence[str], after: str, until: str
