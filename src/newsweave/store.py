@@ -1258,7 +1258,7 @@ class Store:
                     last = rows.get(version - 1)
                     counts = None if last is None else self._counts_since(
                         conn, story_id, last, new.brief, _parse_list(new.articles),
-                        new.created)
+                        new.created, last.brief)
                 if counts is None:  # the version before is gone: nothing to count against
                     continue
                 conn.execute(self._insert(c).values(
@@ -1268,12 +1268,15 @@ class Store:
         return done
 
     def _counts_since(self, conn: Connection, story_id: str, last: Any, brief: str,
-                      articles: Sequence[str], created: str) -> dict[str, int]:
+                      articles: Sequence[str], created: str, old_text: str | None = None
+                      ) -> dict[str, int]:
         """What ``brief`` adds over the story's stored version ``last`` (read inside the
-        storing transaction), counted as ``app.brief_changes`` lists it."""
+        storing transaction; its text read here unless given), counted as
+        ``app.brief_changes`` lists it."""
         t = story_briefs_t
-        old_text = conn.execute(select(t.c.brief).where(
-            t.c.story_id == story_id, t.c.version == last.version)).scalar()
+        if old_text is None:
+            old_text = conn.execute(select(t.c.brief).where(
+                t.c.story_id == story_id, t.c.version == last.version)).scalar()
         old, new = parse_brief(old_text), parse_brief(brief)
         changes = diff_briefs(old, new)
         before = set(_parse_list(last.articles))
