@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from newsweave.brief_diff import changes_line
 from newsweave.errors import InputError
 from newsweave.render import reported_text, shown_as_quote, strip_control
 from newsweave.wording import count
@@ -134,8 +135,6 @@ def _quote(q: dict[str, Any]) -> str:
 
 
 def changes_text(story_id: str, changes: dict[str, Any]) -> str:
-    from newsweave.app import changes_line
-
     said = changes_line(changes) or "nothing a reader sees changed"
     lines = [f"Story {_clean(story_id)}, version {changes['version']} against version "
              f"{changes['since']}: {said}"]
