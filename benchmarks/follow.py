@@ -51,7 +51,9 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class Outlet:
-    """One loopback site: ``/feed.xml`` lists the entries visible now, newest first."""
+    """One loopback site: ``/feed.xml`` lists the entries visible now, newest first;
+    ``/news-sitemap.xml`` lists them as a news sitemap (dated when they appeared), which
+    ``/sitemap-index.xml`` and ``/robots.txt`` name, and the home page ``/`` has no feed link."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -79,8 +81,11 @@ class Outlet:
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def publish(self, item: dict[str, Any]) -> None:
+        from datetime import UTC, datetime
+
+        listed = datetime.now(UTC).isoformat(timespec="seconds")
         with self.lock:
-            self.items.insert(0, item)
+            self.items.insert(0, {**item, "listed": listed})
 
     def respond(self, path: str) -> tuple[int, str, bytes]:
         with self.lock:
@@ -96,6 +101,32 @@ class Outlet:
                            f"<description>{teaser}</description></item>")
             out.append("</channel></rss>")
             return 200, "application/rss+xml", "".join(out).encode()
+        if path == "/news-sitemap.xml":
+            out = ['<?xml version="1.0" encoding="UTF-8"?><urlset '
+                   'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                   'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">']
+            for it in items[:1000]:
+                out.append(f"<url><loc>{self.base}/a/{it['id']}</loc><news:news>"
+                           f"<news:publication><news:name>{html.escape(self.name)}</news:name>"
+                           "<news:language>en</news:language></news:publication>"
+                           f"<news:publication_date>{it['listed']}</news:publication_date>"
+                           f"<news:title>{html.escape(it['title'])}</news:title>"
+                           "</news:news></url>")
+            out.append("</urlset>")
+            return 200, "application/xml", "".join(out).encode()
+        if path == "/sitemap-index.xml":
+            return 200, "application/xml", (
+                '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f"<sitemap><loc>{self.base}/sitemaps/2016-12.xml</loc>"
+                "<lastmod>2017-01-01</lastmod></sitemap>"
+                f"<sitemap><loc>{self.base}/news-sitemap.xml</loc></sitemap>"
+                "</sitemapindex>").encode()
+        if path == "/robots.txt":
+            return 200, "text/plain", f"Sitemap: {self.base}/sitemap-index.xml\n".encode()
+        if path == "/":
+            return 200, "text/html; charset=utf-8", (
+                f"<html><head><title>{html.escape(self.name)}</title></head>"
+                "<body>Home</body></html>").encode()
         if path.startswith("/a/"):
             for it in items:
                 if path == f"/a/{it['id']}":
@@ -141,7 +172,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def burst(items: list[dict[str, Any]], outlets: int) -> dict[str, float]:
+def burst(items: list[dict[str, Any]], outlets: int, source: str = "/feed.xml"
+          ) -> dict[str, float]:
+    """One round with every entry up and no pacing; ``source``: the path each outlet is
+    followed by (its feed, its news sitemap, or its home page)."""
     from newsweave.follow import Follower
     from newsweave.store import open_store
 
@@ -150,7 +184,7 @@ def burst(items: list[dict[str, Any]], outlets: int) -> dict[str, float]:
         sites[i % outlets].publish(it)
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "burst.db")
-        follower = Follower(store, [s.base + "/feed.xml" for s in sites], host_delay=0.0,
+        follower = Follower(store, [s.base + source for s in sites], host_delay=0.0,
                             report=lambda _l: None)
         from newsweave.language import detect_language
 
@@ -158,12 +192,16 @@ def burst(items: list[dict[str, Any]], outlets: int) -> dict[str, float]:
         cpu0, wall0 = time.process_time(), time.monotonic()
         report = follower.run_round()
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+        requests = follower.fetcher.requests
+        again = follower.run_round()  # nothing new: what a quiet poll costs
+        quiet = follower.fetcher.requests - requests
         follower.close()
         store.close()
     for s in sites:
         s.close()
     return {"added": report.added, "failures": len(report.failures), "wall": wall,
-            "rate": report.added / wall, "cpu_per_article": cpu / max(report.added, 1)}
+            "rate": report.added / wall, "cpu_per_article": cpu / max(report.added, 1),
+            "requests": requests, "quiet_requests": quiet, "quiet_added": again.added}
 
 
 def _epoch(created: str) -> float:
@@ -174,7 +212,7 @@ def _epoch(created: str) -> float:
 
 
 def live(items: list[dict[str, Any]], outlets: int, replay: float, interval: float,
-         host_delay: float) -> dict[str, Any]:
+         host_delay: float, source: str = "/feed.xml") -> dict[str, Any]:
     from newsweave.embed import get_embedder
     from newsweave.follow import Follower, _after_round, canonical_url
     from newsweave.ingest import article_id
@@ -208,7 +246,7 @@ def live(items: list[dict[str, Any]], outlets: int, replay: float, interval: flo
 
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "live.db")
-        follower = Follower(store, [s.base + "/feed.xml" for s in sites], interval=interval,
+        follower = Follower(store, [s.base + source for s in sites], interval=interval,
                             host_delay=host_delay, report=lambda _l: None, stop=stop)
 
         def after(_report: Any) -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from newsweave.errors import InputError
 from newsweave.fetch import Fetcher, FetchError, user_agent
-from newsweave.follow import Follower, canonical_url, discover_feeds, read_sources
+from newsweave.follow import Follower, RoundReport, canonical_url, discover_feeds, read_sources
 from newsweave.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -892,4 +892,155 @@ def test_live_page_first_captured_as_a_stub_joins_its_story_once_written(site, s
     result = app.group_new(store)
     assert (result.regrouped, result.regrouped_elsewhere, result.new_articles) == (1, 1, 0)
     assert store.article_stories(ids[site.url("/live")]) == [event]
+    f.close()
+
+
+# --------------------------------------------------------------------------- sitemaps
+SITEMAP = {"Content-Type": "application/xml"}
+
+
+def _ago(hours: float) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) - timedelta(hours=hours)).isoformat(timespec="seconds")
+
+
+def news_sitemap(items: list[tuple[str, str | None, str | None]], outlet: str = "Daily") -> bytes:
+    """``items``: (link, publication date or None, title or None); a news sitemap."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>'
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+           'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">']
+    for link, date, title in items:
+        out.append(f"<url><loc>{link}</loc>")
+        if date or title:
+            out.append(f"<news:news><news:publication><news:name>{outlet}</news:name>"
+                       "<news:language>en</news:language></news:publication>"
+                       + (f"<news:publication_date>{date}</news:publication_date>" if date
+                          else "")
+                       + (f"<news:title>{title}</news:title>" if title else "")
+                       + "</news:news>")
+        out.append("</url>")
+    out.append("</urlset>")
+    return "".join(out).encode()
+
+
+def sitemap_index(links: list[tuple[str, str | None]]) -> bytes:
+    body = "".join(f"<sitemap><loc>{loc}</loc>"
+                   + (f"<lastmod>{mod}</lastmod>" if mod else "") + "</sitemap>"
+                   for loc, mod in links)
+    return (f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}'
+            "</sitemapindex>").encode()
+
+
+def test_a_news_sitemap_is_followed_like_a_feed(site, store):
+    """Its recently dated pages are fetched, each with the sitemap's headline, time and
+    outlet where the page has none; an old page is not news; the next poll is conditional."""
+    etag = '"s1"'
+
+    def sitemap(handler: BaseHTTPRequestHandler) -> Reply:
+        if handler.headers.get("If-None-Match") == etag:
+            return 304, {"ETag": etag}, b""
+        return 200, {**SITEMAP, "ETag": etag}, news_sitemap([
+            (site.url("/a"), _ago(3), "Budget passes"),
+            ("/b", _ago(1), "Road closed"),  # relative: resolved against the sitemap
+            (site.url("/old"), _ago(24 * 30), "Last month's news"),
+        ])
+
+    site.routes["/news-sitemap.xml"] = sitemap
+    site.routes["/a"] = (200, HTML, page("", BODY_A))
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B,
+                                         published="2017-03-02T07:00:00-05:00"))
+    site.routes["/old"] = (200, HTML, page("Old", BODY_B))
+    f = follower(store, [site.url("/news-sitemap.xml")])
+    report = f.run_round()
+    assert (report.added, report.entries, report.failures) == (2, 2, [])
+    assert site.hits("/old") == 0
+    rows = {r["url"]: r for r in store.iter_listing()}
+    a = rows[site.url("/a")]
+    assert (a["title"], a["outlet"], a["text_from"]) == ("Budget passes", "Daily", "page")
+    assert a["published"][:10] == _ago(3)[:10] and a["text"].startswith("The city council")
+    assert rows[site.url("/b")]["published"] == "2017-03-02T07:00:00-05:00"  # the page's own
+    report = f.run_round()
+    assert (report.not_modified, report.entries, report.added) == (1, 0, 0)
+    assert store.feed_state(site.url("/news-sitemap.xml")).etag == etag
+    f.close()
+
+
+def test_a_site_without_feeds_is_followed_through_its_robots_sitemaps(site, store):
+    """No feed link on the home page: the sitemaps robots.txt names are polled, an index's
+    news sitemap first, a gzipped one read, an archive month of the index left alone."""
+    site.routes["/robots.txt"] = (200, {}, (
+        f"User-agent: *\nDisallow: /private/\nSitemap: {site.url('/sitemap-index.xml')}\n"
+        "Sitemap: /relative-is-ignored.xml\n").encode())
+    site.routes["/"] = (200, HTML, b"<html><head><title>Home</title></head><body>Hi</body></html>")
+    site.routes["/sitemap-index.xml"] = (200, SITEMAP, sitemap_index([
+        (site.url("/sitemaps/2019-01.xml"), "2019-02-01"),
+        (site.url("/sitemaps/news.xml.gz"), None),
+    ]))
+    site.routes["/sitemaps/news.xml.gz"] = (200, {"Content-Type": "application/x-gzip"},
+                                            gzip.compress(news_sitemap([
+                                                (site.url("/a"), _ago(2), "Budget passes"),
+                                                (site.url("/private/p"), _ago(2), "Hidden"),
+                                            ])))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    f = follower(store, [site.url("/")])
+    report = f.run_round()
+    assert report.added == 1 and store.count_articles() == 1
+    assert site.hits("/sitemaps/2019-01.xml") == 0 and site.hits("/private/p") == 0
+    assert any("/private/p" in line and "robots.txt" in line for line in report.failures)
+    assert report.feeds == 2  # the index and its news sitemap; the home page is no feed
+    f.run_round()  # the site's sitemaps are remembered: the home page is not read again
+    assert site.hits("/") == 1 and site.hits("/sitemap-index.xml") == 2
+    f.close()
+
+
+def test_a_large_sitemap_is_taken_newest_first_a_bounded_number_per_round(
+        site, store, monkeypatch):
+    import newsweave.follow as follow_module
+
+    monkeypatch.setattr(follow_module, "MAX_SITEMAP_NEW", 2)
+    items = [(site.url(f"/p{n}"), _ago(n + 1), f"Story {n}") for n in range(5)]
+    site.routes["/sitemap.xml"] = (200, SITEMAP, news_sitemap(items))
+    for n in range(5):
+        site.routes[f"/p{n}"] = (200, HTML, page(f"Story {n}", BODY_A.replace(
+            "Tuesday", f"day {n}")))
+    f = follower(store, [site.url("/sitemap.xml")])
+    taken, deferred = [], []
+    for _ in range(3):
+        report = f.run_round()
+        taken.append(sorted(p for p, _ in site.log if p.startswith("/p")))
+        deferred.append(report.deferred)
+        site.log.clear()
+    assert taken == [["/p0", "/p1"], ["/p2", "/p3"], ["/p4"]]
+    assert deferred == [3, 1, 0]
+    assert "1 sitemap page left for the next rounds" in RoundReport(deferred=1).summary()
+    assert "left for" not in report.summary()
+    assert store.count_articles() == 5
+    f.close()
+
+
+def test_bad_sitemaps_are_one_line_each(site, store):
+    site.routes["/undated.xml"] = (200, SITEMAP, news_sitemap(
+        [(site.url("/a"), None, None), (site.url("/b"), None, None)]))
+    site.routes["/broken.xml"] = (200, SITEMAP, b"<urlset><url><loc>x</loc></urlset>")
+    site.routes["/loop.xml"] = (200, SITEMAP, sitemap_index([(site.url("/loop.xml"), None)]))
+    site.routes["/bomb.xml.gz"] = (200, {}, gzip.compress(b"<urlset>" + b" " * 3_000_000))
+    site.routes["/deep0.xml"] = (200, SITEMAP, sitemap_index([(site.url("/deep1.xml"), None)]))
+    site.routes["/deep1.xml"] = (200, SITEMAP, sitemap_index([(site.url("/deep2.xml"), None)]))
+    site.routes["/deep2.xml"] = (200, SITEMAP, sitemap_index([(site.url("/deep3.xml"), None)]))
+    urls = [site.url(p) for p in ("/undated.xml", "/broken.xml", "/loop.xml", "/bomb.xml.gz",
+                                  "/deep0.xml")]
+    f = follower(store, urls, max_bytes=1_000_000)
+    report = f.run_round()
+    assert store.count_articles() == 0 and site.hits("/a") == 0
+    lines = "\n".join(f.lines)
+    assert "undated.xml: the sitemap dates none of its 2 pages" in lines
+    assert any("/broken.xml" in ln and "malformed sitemap XML" in ln and "(line 1)" in ln
+               for ln in report.failures)
+    assert any("/bomb.xml.gz" in ln and "over the 1,000,000-byte limit" in ln
+               for ln in report.failures)
+    assert site.hits("/loop.xml") == 1  # an index listing itself is polled once a round
+    assert site.hits("/deep2.xml") == 1 and site.hits("/deep3.xml") == 0
+    assert any("/deep2.xml: a sitemap index inside 2 others" in ln for ln in report.failures)
+    assert all("\n" not in ln and "Traceback" not in ln for ln in f.lines)
     f.close()

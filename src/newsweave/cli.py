@@ -93,7 +93,8 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     from newsweave import cli_follow
 
     p.add_argument("--follow", nargs="+", metavar="SOURCE",
-                   help="also follow these feeds (URLs, OPML or URL-list files) into the store, "
+                   help="also follow these feeds (feed, sitemap or site URLs, OPML or URL-list "
+                   "files) into the store, "
                    "in a background thread; the `follow` options below apply")
     cli_follow.add_follow_options(p)
     p.set_defaults(handler=_cmd_serve)

@@ -265,9 +265,12 @@ def add_follow_options(p: argparse.ArgumentParser, sources_required: bool = True
 def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
     p = sub.add_parser(
         "follow",
-        help="poll news feeds and store their articles",
-        description="Follow feeds live: each SOURCE is a feed URL, a site URL (its feeds are "
-        "discovered), an OPML file or a text file of URLs. Each round polls every feed "
+        help="poll news feeds or sitemaps and store their articles",
+        description="Follow feeds live: each SOURCE is a feed URL (RSS or Atom), a sitemap "
+        "URL (a news sitemap, or a sitemap index: its pages dated within two days are its "
+        "entries, at most 100 new ones per sitemap per round, newest first), a site URL (its "
+        "feeds are discovered, else the sitemaps its robots.txt names), an OPML file or a "
+        "text file of URLs. Each round polls every feed "
         "(conditional GET), fetches new entries' article pages politely (robots.txt, one "
         "request per site per --host-delay) and stores them; without --once it runs until "
         "Ctrl-C or SIGTERM and updates the stories after each round that stored something.",

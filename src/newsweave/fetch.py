@@ -35,6 +35,8 @@ DEFAULT_TIMEOUT_S = 20.0
 #: Seconds one request may take in all, however the server paces its bytes.
 DEFAULT_DEADLINE_S = 60.0
 DEFAULT_HOST_DELAY_S = 1.0
+#: ``Sitemap:`` lines of a robots.txt read (a site names a handful; more are not followed)
+MAX_ROBOTS_SITEMAPS = 20
 #: robots.txt is small; a larger one is treated as unreadable (allow all, as for a 404).
 ROBOTS_MAX_BYTES = 512 * 1024
 #: Seconds a fetched robots.txt is trusted; a failed fetch (5xx, network) is retried sooner.
@@ -267,6 +269,18 @@ class Fetcher:
             if host.robots_disallow_all:
                 return False
             return host.robots is None or host.robots.can_fetch(self.user_agent, url)
+
+    def sitemaps(self, url: str) -> list[str]:
+        """The sitemaps the robots.txt of the URL's origin names (``Sitemap:`` lines), http(s)
+        only, at most ``MAX_ROBOTS_SITEMAPS``: where a site without feeds lists its pages."""
+        host = self._host(url)
+        with host.robots_lock:
+            if time.monotonic() >= host.robots_until:
+                self._load_robots(url, host)
+            named = (host.robots.site_maps() or []) if host.robots is not None else []
+        found = [u.strip() for u in named
+                 if urlsplit(u.strip()).scheme in ("http", "https")]
+        return list(dict.fromkeys(found))[:MAX_ROBOTS_SITEMAPS]
 
     def trust(self, url: str) -> None:
         """Let the origin of ``url`` be fetched even on a private address (a user's source)."""

@@ -1,9 +1,12 @@
 """Follow the news live: poll feeds, fetch each new entry's article page, store it.
 
-A *source* is a feed URL, a site URL (its feeds are discovered from ``<link rel=alternate>``),
-an OPML file, or a text file of URLs. A *round* polls every due feed once (conditional GET with
-the ETag/Last-Modified kept in the store), and for each entry not seen before, or whose feed
-entry changed, fetches the article page through the polite client (:mod:`newsweave.fetch`).
+A *source* is a feed URL, a sitemap URL (a news sitemap, or an index of sitemaps), a site URL
+(its feeds are discovered from ``<link rel=alternate>``, else the sitemaps its robots.txt
+names), an OPML file, or a text file of URLs. A *round* polls every due feed once (conditional
+GET with the ETag/Last-Modified kept in the store), and for each entry not seen before, or
+whose feed entry changed, fetches the article page through the polite client
+(:mod:`newsweave.fetch`). A sitemap is polled as a feed (:mod:`newsweave.sitemaps`: its
+recently dated pages are its entries).
 
 Work is queued per origin and drained by a pool of threads, one origin per thread at a time,
 so a slow or failing site holds up only its own queue. Each article is stored in its own
@@ -47,6 +50,17 @@ from newsweave.fetch import (
 )
 from newsweave.language import reliable_language
 from newsweave.models import Article
+from newsweave.sitemaps import (
+    GZIP_MAGIC,
+    Sitemap,
+    SitemapError,
+    SitemapLink,
+    gunzip,
+    is_sitemap,
+    parse_sitemap,
+    pick_children,
+    recent_urls,
+)
 from newsweave.store import FeedState, Store
 from newsweave.urls import canonical_url
 from newsweave.wording import count
@@ -65,6 +79,12 @@ TEASER_RETRIES = 3
 _TEASER_MARK = ":teaser-try-"
 #: Lines read from a text file of URLs, and outlines from an OPML file.
 MAX_SOURCES = 10_000
+#: New pages taken from one sitemap per round, newest first: a sitemap may date hundreds of
+#: pages within its window; the rest wait for the next rounds (one request per site per
+#: host delay, so a first round stays minutes long, not hours)
+MAX_SITEMAP_NEW = 100
+#: An index inside an index is followed (some sites nest by year, then month); deeper is not
+MAX_INDEX_DEPTH = 2
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
@@ -207,6 +227,7 @@ class RoundReport:
     duplicates: int = 0
     teasers: int = 0  # stored from the feed's teaser (page failed)
     other_language: int = 0  # added in a language kept out of grouping
+    deferred: int = 0  # new sitemap pages left for later rounds (``MAX_SITEMAP_NEW``)
     failures: list[str] = field(default_factory=list)
     new_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -222,7 +243,10 @@ class RoundReport:
             f"{self.backing_off} backing off), {self.entries} new or changed "
             f"{'entry' if self.entries == 1 else 'entries'}: {count(self.added, 'article')} "
             f"added, {self.revised} revised, {self.unchanged} unchanged, "
-            f"{count(self.duplicates, 'duplicate')}; {self.teasers} from feed teasers; "
+            f"{count(self.duplicates, 'duplicate')}; "
+            + (f"{self.deferred} sitemap {'page' if self.deferred == 1 else 'pages'} left for "
+               "the next rounds; " if self.deferred else "")
+            + f"{self.teasers} from feed teasers; "
             f"{self.other_language} not in the grouped languages; "
             f"{count(len(self.failures), 'failure')}"
             f" ({self.seconds:.1f} s)"
@@ -240,6 +264,7 @@ class _Entry:
     teaser: str
     published: str | None
     updated: str | None
+    from_sitemap: bool = False
 
 
 # --------------------------------------------------------------------------- the follower
@@ -386,13 +411,16 @@ class Follower:
     def _poll_source(self, url: str, queues: _OriginQueues, report: RoundReport,
                      seen: set[str], fail: Reporter) -> None:
         if url in self._discovered:
-            for feed in self._discovered[url]:
-                queues.submit(feed, lambda f=feed: self._poll_feed(f, queues, report, seen, fail))
+            self._follow(self._discovered[url], url, queues, report, seen, fail, 0)
             return
         self._poll_feed(url, queues, report, seen, fail, site_ok=True)
 
     def _poll_feed(self, url: str, queues: _OriginQueues, report: RoundReport, seen: set[str],
-                   fail: Reporter, site_ok: bool = False) -> None:
+                   fail: Reporter, site_ok: bool = False, depth: int = 0) -> None:
+        with self._lock:  # a feed named twice (or an index listing itself) is polled once
+            if "feed " + url in seen:
+                return
+            seen.add("feed " + url)
         state = self.store.feed_state(url) or FeedState(url=url)
         now = datetime.now(UTC)
         if state.next_poll and _parse_utc(state.next_poll) > now:
@@ -408,26 +436,46 @@ class Follower:
                     report.not_modified += 1
                 self._feed_ok(state, response)
                 return
-            entries = self._entries(url, response)
+            body = response.body
+            if body.startswith(GZIP_MAGIC):  # a sitemap.xml.gz served as a file
+                body = self._gunzipped(url, body)
+            sitemap = None
+            if is_sitemap(body):
+                try:
+                    sitemap = parse_sitemap(body)
+                except SitemapError as exc:
+                    raise FetchError(url, str(exc)) from None
+                entries = self._sitemap_entries(url, sitemap, response.url, now)
+            else:
+                entries = self._entries(url, response, body)
             if entries is None:  # an HTML page: a site, whose feeds we look for
                 feeds = discover_feeds(decode_page(response), response.url) if site_ok else []
+                if site_ok and not feeds:  # no feed: the sitemaps its robots.txt names
+                    feeds = pick_children(
+                        [SitemapLink(u) for u in self.fetcher.sitemaps(response.url)], now)
                 if not feeds:
-                    raise FetchError(url, "not an RSS or Atom feed, and no feed link found")
+                    raise FetchError(url, "not an RSS or Atom feed or a sitemap, and no feed "
+                                          "link or robots.txt sitemap found")
                 self._discovered[url] = feeds
-                for feed in feeds:
-                    if origin(feed) == origin(response.url):
-                        self.fetcher.trust(feed)
+                self._follow(feeds, response.url, queues, report, seen, fail, depth)
                 with self._lock:
                     report.feeds -= 1
-                for feed in feeds:
-                    queues.submit(
-                        feed, lambda f=feed: self._poll_feed(f, queues, report, seen, fail))
                 return
         except FetchError as exc:
             self._feed_failed(state, exc.message)
             fail(str(exc))
             return
         self._feed_ok(state, response)
+        if sitemap is not None and sitemap.index:
+            if depth >= MAX_INDEX_DEPTH:
+                fail(f"{url}: a sitemap index inside {count(depth, 'other')}: its sitemaps "
+                     "are not followed")
+                return
+            children = pick_children(
+                [replace(c, loc=urljoin(response.url, c.loc)) for c in sitemap.children], now)
+            self._follow(children, response.url, queues, report, seen, fail, depth + 1)
+            return
+        fresh = 0
         for entry in entries:
             with self._lock:
                 if entry.key in seen:
@@ -439,10 +487,34 @@ class Follower:
                 if known[0] == entry.fingerprint:
                     continue
                 tries = _teaser_tries(known[0], entry.fingerprint)
+            if entry.from_sitemap and fresh >= MAX_SITEMAP_NEW:
+                with self._lock:  # the newest were taken; the next rounds take these
+                    seen.discard(entry.key)
+                    report.deferred += 1
+                continue
+            fresh += 1
             with self._lock:
                 report.entries += 1
             queues.submit(entry.link,
                           lambda e=entry, t=tries: self._fetch_article(e, report, fail, t))
+
+    def _follow(self, feeds: Sequence[str], base: str, queues: _OriginQueues,
+                report: RoundReport, seen: set[str], fail: Reporter, depth: int) -> None:
+        """Poll ``feeds`` (found on ``base``: a site's links, its robots.txt, an index) in
+        their origins' queues; those on ``base``'s own origin are the user's site, so a
+        private address is as trusted as the source itself."""
+        for feed in feeds:
+            if origin(feed) == origin(base):
+                self.fetcher.trust(feed)
+        for feed in feeds:
+            queues.submit(feed, lambda f=feed: self._poll_feed(f, queues, report, seen, fail,
+                                                               depth=depth))
+
+    def _gunzipped(self, url: str, body: bytes) -> bytes:
+        try:
+            return gunzip(body, self.fetcher.max_bytes)
+        except SitemapError as exc:
+            raise FetchError(url, str(exc)) from None
 
     def _feed_ok(self, state: FeedState, response: Response) -> None:
         self.store.save_feed_state(replace(
@@ -463,7 +535,7 @@ class Follower:
             checked_at=now.isoformat(timespec="seconds"),
         ))
 
-    def _entries(self, url: str, response: Response) -> list[_Entry] | None:
+    def _entries(self, url: str, response: Response, body: bytes) -> list[_Entry] | None:
         """The entries of a feed body; None when the body is an HTML page (not a feed).
 
         feedparser parses with expat, which refuses external entities and caps entity
@@ -473,12 +545,12 @@ class Follower:
 
         from newsweave.ingest import _sniff, entry_times, feed_entry_text
 
-        head = response.body[:8192]
+        head = body[:8192]
         kind = _sniff(head)
         if kind == "html" or (kind is None and b"<html" in head.lower()):
             return None
         # a stream, never a string: feedparser would open a string naming a URL or a file
-        parsed = feedparser.parse(io.BytesIO(response.body), sanitize_html=True,
+        parsed = feedparser.parse(io.BytesIO(body), sanitize_html=True,
                                   resolve_relative_uris=True,
                                   response_headers={"content-location": response.url})
         error = parsed.get("bozo_exception")
@@ -494,18 +566,8 @@ class Follower:
         for raw in parsed.entries:
             link = (raw.get("link") or "").strip()
             title = " ".join(htmllib.unescape(raw.get("title") or "").split())[:500] or None
-            if not link:
-                self.report(f"newsweave: follow: {url}: entry {title or '(untitled)'!r} has no "
-                            "link: skipped")
-                continue
-            link = urljoin(response.url, link)
-            if urlsplit(link).scheme not in ("http", "https"):
-                self.report(f"newsweave: follow: {url}: entry link {link[:200]!r} is not http(s):"
-                            " skipped")
-                continue
-            if len(link.encode("utf-8", "surrogatepass")) > MAX_LINK_BYTES:
-                self.report(f"newsweave: follow: {url}: an entry link of {len(link):,} "
-                            f"characters is over the {MAX_LINK_BYTES:,}-byte limit: skipped")
+            link = self._entry_link(url, response.url, link, title)
+            if link is None:
                 continue
             body = ""
             for content in raw.get("content") or []:
@@ -520,6 +582,57 @@ class Follower:
             ).hexdigest()
             out.append(_Entry(url, outlet, link, canonical_url(link), fingerprint, title, teaser,
                               published, updated if updated != published else None))
+        return out
+
+    def _entry_link(self, url: str, base: str, link: str, title: str | None) -> str | None:
+        """An entry's link resolved against the feed's address; None (and one line) when it
+        is missing, not http(s) or too long to key."""
+        if not link:
+            self.report(f"newsweave: follow: {url}: entry {title or '(untitled)'!r} has no "
+                        "link: skipped")
+            return None
+        link = urljoin(base, link)
+        if urlsplit(link).scheme not in ("http", "https"):
+            self.report(f"newsweave: follow: {url}: entry link {link[:200]!r} is not http(s):"
+                        " skipped")
+            return None
+        if len(link.encode("utf-8", "surrogatepass")) > MAX_LINK_BYTES:
+            self.report(f"newsweave: follow: {url}: an entry link of {len(link):,} "
+                        f"characters is over the {MAX_LINK_BYTES:,}-byte limit: skipped")
+            return None
+        return link
+
+    def _sitemap_entries(self, url: str, sitemap: Sitemap, base: str,
+                         now: datetime) -> list[_Entry]:
+        """The pages a sitemap dates within its window, newest first, as feed entries with
+        no teaser (the page gives the text); none for an index (its sitemaps are polled)."""
+        from newsweave.ingest import normalise_timestamp
+
+        if sitemap.dropped:
+            self.report(f"newsweave: follow: {url}: sitemap lists more than "
+                        f"{len(sitemap.urls) + len(sitemap.children):,} entries: "
+                        f"{sitemap.dropped:,} more not read")
+        if sitemap.index:
+            return []
+        urls, undated, _old = recent_urls(sitemap.urls, now)
+        if not urls and undated:
+            self.report(f"newsweave: follow: {url}: the sitemap dates none of its "
+                        f"{count(undated, 'page')} (no <lastmod> or news publication date), "
+                        "so none can be told new: nothing taken")
+        out = []
+        for item in urls:
+            title = item.title[:500] if item.title else None
+            link = self._entry_link(url, base, item.loc, title)
+            if link is None:
+                continue
+            published = normalise_timestamp(item.published) if item.published else None
+            updated = normalise_timestamp(item.modified) if item.modified else None
+            fingerprint = hashlib.sha1(
+                "\0".join([title or "", published or "", updated or "", ""]).encode()
+            ).hexdigest()
+            out.append(_Entry(url, item.outlet[:200] if item.outlet else None, link,
+                              canonical_url(link), fingerprint, title, "", published,
+                              updated if updated != published else None, from_sitemap=True))
         return out
 
     # ----------------------------------------------------------------------- articles
@@ -546,7 +659,9 @@ class Follower:
             else:
                 why = exc.message
             if not entry.teaser.strip():
-                fail(f"{where}: {why}; the feed has no text for it either: skipped")
+                lister = "a sitemap gives no text" if entry.from_sitemap else (
+                    "the feed has no text for it either")
+                fail(f"{where}: {why}; {lister}: skipped")
                 return
             fail(f"{where}: {why}; kept the feed's teaser instead")
             text_from = "feed"
