@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -72,9 +71,19 @@ def listing(kind: str, urls: int) -> bytes:
     return "".join(out).encode()
 
 
+def _peak_kb() -> int:
+    """This process's peak RSS in KiB: VmHWM, which starts afresh at exec (``ru_maxrss``
+    keeps the parent's peak across fork and exec, so a child of a large process reads it)."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
 def child(reader: str, path: str) -> None:
     """Run one reader on one file in this (fresh) process; print time and memory as JSON."""
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = _peak_kb()
     body = Path(path).read_bytes()
     if reader == "newsweave":
         from newsweave.sitemaps import parse_sitemap, recent_urls
@@ -82,7 +91,7 @@ def child(reader: str, path: str) -> None:
         from trafilatura.sitemaps import SitemapObject
     else:
         import feedparser
-    base = max(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - len(body) // 1024)
+    base = max(base, _peak_kb() - len(body) // 1024)
     cpu0 = time.process_time()
     if reader == "newsweave":
         parsed = parse_sitemap(body)
@@ -99,7 +108,7 @@ def child(reader: str, path: str) -> None:
         parsed = feedparser.parse(io.BytesIO(body))
         found, recent = len(parsed.entries), None
     cpu = time.process_time() - cpu0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _peak_kb()
     print(json.dumps({"cpu": cpu, "found": found, "recent": recent,
                       "mem_mb": (peak - base) / 1024}))
 
@@ -171,6 +180,15 @@ def render(args: argparse.Namespace, bursts: dict, lives: dict, large: list[dict
         recent = "" if r["recent"] is None else f"{r['recent']:,}"
         lines.append(f"| {r['reader']} | {r['mb']:.1f} | {r['cpu']:.2f} | {r['mem_mb']:.0f} | "
                      f"{found} | {recent} |")
+    from newsweave.fetch import DEFAULT_MAX_BYTES
+
+    biggest = max(r["mb"] for r in large if r["reader"].startswith("newsweave"))
+    if biggest * 1e6 > DEFAULT_MAX_BYTES:
+        lines += ["", f"A sitemap of {args.urls:,} news entries is {biggest:.0f} MB, over the "
+                  f"follower's default response cap (`--max-bytes`, {DEFAULT_MAX_BYTES / 1e6:g} "
+                  "MB): following one takes a larger `--max-bytes`, else it is one failure line "
+                  "per poll. A news sitemap proper lists at most 1,000 articles (about "
+                  f"{biggest * 1000 / args.urls:.1f} MB here)."]
     return "\n".join(lines) + "\n"
 
 
