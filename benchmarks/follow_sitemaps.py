@@ -185,8 +185,8 @@ def render(args: argparse.Namespace, bursts: dict, lives: dict, large: list[dict
     biggest = max(r["mb"] for r in large if r["reader"].startswith("newsweave"))
     if biggest * 1e6 > DEFAULT_MAX_BYTES:
         lines += ["", f"A sitemap of {args.urls:,} news entries is {biggest:.0f} MB, over the "
-                  f"follower's default response cap (`--max-bytes`, {DEFAULT_MAX_BYTES / 1e6:g} "
-                  "MB): following one takes a larger `--max-bytes`, else it is one failure line "
+                  f"follower's default response cap (`--max-bytes`, {DEFAULT_MAX_BYTES:,} "
+                  "bytes): following one takes a larger `--max-bytes`, else it is one failure line "
                   "per poll. A news sitemap proper lists at most 1,000 articles (about "
                   f"{biggest * 1000 / args.urls:.1f} MB here)."]
     return "\n".join(lines) + "\n"
