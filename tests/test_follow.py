@@ -1044,3 +1044,21 @@ def test_bad_sitemaps_are_one_line_each(site, store):
     assert any("/deep2.xml: a sitemap index inside 2 others" in ln for ln in report.failures)
     assert all("\n" not in ln and "Traceback" not in ln for ln in f.lines)
     f.close()
+
+
+def test_a_listing_of_bad_links_is_a_few_lines_and_a_count(site, store):
+    """A hostile sitemap (or feed) of thousands of unusable links says so in a few lines a
+    round, not a line each."""
+    items = [(f"ftp://files.example/{n}", _ago(1), f"Bad {n}") for n in range(40)]
+    items.append((site.url("/a"), _ago(1), "Budget passes"))
+    site.routes["/sitemap.xml"] = (200, SITEMAP, news_sitemap(items))
+    site.routes["/feed"] = (200, XML, rss([(f"B{n}", f"mailto:x{n}@example.org", None)
+                                           for n in range(12)]))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    f = follower(store, [site.url("/sitemap.xml"), site.url("/feed")])
+    assert f.run_round().added == 1
+    mine = [ln for ln in f.lines if "/sitemap.xml" in ln]
+    assert len(mine) == 6 and mine[-1].endswith("35 more entries skipped for their links")
+    theirs = [ln for ln in f.lines if "/feed" in ln]
+    assert len(theirs) == 6 and theirs[-1].endswith("7 more entries skipped for their links")
+    f.close()

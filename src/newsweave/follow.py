@@ -85,6 +85,8 @@ MAX_SOURCES = 10_000
 MAX_SITEMAP_NEW = 100
 #: An index inside an index is followed (some sites nest by year, then month); deeper is not
 MAX_INDEX_DEPTH = 2
+#: Lines about entries skipped for their links, per feed and round; the rest are counted
+SKIP_LINES = 5
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
@@ -563,10 +565,11 @@ class Follower:
                         f"(line {error.getLineNumber()}); {len(parsed.entries)} entries read")
         outlet = " ".join((parsed.feed.get("title") or "").split())[:200] or None
         out = []
+        skipped = [0]
         for raw in parsed.entries:
             link = (raw.get("link") or "").strip()
             title = " ".join(htmllib.unescape(raw.get("title") or "").split())[:500] or None
-            link = self._entry_link(url, response.url, link, title)
+            link = self._entry_link(url, response.url, link, title, skipped)
             if link is None:
                 continue
             body = ""
@@ -582,32 +585,43 @@ class Follower:
             ).hexdigest()
             out.append(_Entry(url, outlet, link, canonical_url(link), fingerprint, title, teaser,
                               published, updated if updated != published else None))
+        self._more_skipped(url, skipped)
         return out
 
-    def _entry_link(self, url: str, base: str, link: str, title: str | None) -> str | None:
-        """An entry's link resolved against the feed's address; None (and one line) when it
-        is missing, not http(s) or too long to key."""
+    def _entry_link(self, url: str, base: str, link: str, title: str | None,
+                    skipped: list[int]) -> str | None:
+        """An entry's link resolved against the feed's address; None when it is missing, not
+        http(s) or too long to key: one line each for the first ``SKIP_LINES`` of a feed,
+        then only counted in ``skipped`` (a hostile feed of 50,000 bad links is not 50,000
+        lines a round)."""
+        why = None
         if not link:
-            self.report(f"newsweave: follow: {url}: entry {title or '(untitled)'!r} has no "
-                        "link: skipped")
-            return None
-        link = urljoin(base, link)
-        if urlsplit(link).scheme not in ("http", "https"):
-            self.report(f"newsweave: follow: {url}: entry link {link[:200]!r} is not http(s):"
-                        " skipped")
-            return None
-        if len(link.encode("utf-8", "surrogatepass")) > MAX_LINK_BYTES:
-            self.report(f"newsweave: follow: {url}: an entry link of {len(link):,} "
-                        f"characters is over the {MAX_LINK_BYTES:,}-byte limit: skipped")
-            return None
-        return link
+            why = f"entry {title or '(untitled)'!r} has no link"
+        else:
+            link = urljoin(base, link)
+            if urlsplit(link).scheme not in ("http", "https"):
+                why = f"entry link {link[:200]!r} is not http(s)"
+            elif len(link.encode("utf-8", "surrogatepass")) > MAX_LINK_BYTES:
+                why = (f"an entry link of {len(link):,} characters is over the "
+                       f"{MAX_LINK_BYTES:,}-byte limit")
+        if why is None:
+            return link
+        skipped[0] += 1
+        if skipped[0] <= SKIP_LINES:
+            self.report(f"newsweave: follow: {url}: {why}: skipped")
+        return None
+
+    def _more_skipped(self, url: str, skipped: list[int]) -> None:
+        if skipped[0] > SKIP_LINES:
+            self.report(f"newsweave: follow: {url}: {skipped[0] - SKIP_LINES:,} more entries "
+                        "skipped for their links")
 
     def _sitemap_entries(self, url: str, sitemap: Sitemap, base: str,
                          now: datetime) -> list[_Entry]:
         """The pages a sitemap dates within its window, newest first, as feed entries with
-        no teaser (the page gives the text); none for an index (its sitemaps are polled)."""
-        from newsweave.ingest import normalise_timestamp
-
+        no teaser (the page gives the text); none for an index (its sitemaps are polled).
+        Their dates stay as written (cut to 100 characters) until a page is fetched: a
+        sitemap may date thousands of pages of which a round fetches ``MAX_SITEMAP_NEW``."""
         if sitemap.dropped:
             self.report(f"newsweave: follow: {url}: sitemap lists more than "
                         f"{len(sitemap.urls) + len(sitemap.children):,} entries: "
@@ -620,19 +634,21 @@ class Follower:
                         f"{count(undated, 'page')} (no <lastmod> or news publication date), "
                         "so none can be told new: nothing taken")
         out = []
+        skipped = [0]
         for item in urls:
             title = item.title[:500] if item.title else None
-            link = self._entry_link(url, base, item.loc, title)
+            link = self._entry_link(url, base, item.loc, title, skipped)
             if link is None:
                 continue
-            published = normalise_timestamp(item.published) if item.published else None
-            updated = normalise_timestamp(item.modified) if item.modified else None
+            published = item.published[:100] if item.published else None
+            updated = item.modified[:100] if item.modified else None
             fingerprint = hashlib.sha1(
                 "\0".join([title or "", published or "", updated or "", ""]).encode()
             ).hexdigest()
             out.append(_Entry(url, item.outlet[:200] if item.outlet else None, link,
                               canonical_url(link), fingerprint, title, "", published,
                               updated if updated != published else None, from_sitemap=True))
+        self._more_skipped(url, skipped)
         return out
 
     # ----------------------------------------------------------------------- articles
@@ -641,7 +657,7 @@ class Follower:
         """Fetch, extract and store one entry's article. ``tries``: earlier rounds in which
         its page failed and the teaser was kept (the page is retried ``TEASER_RETRIES``
         times, then the teaser stays)."""
-        from newsweave.ingest import article_id, day_of, parse_html
+        from newsweave.ingest import article_id, day_of, normalise_timestamp, parse_html
 
         article: Article | None = None
         final = entry.link
@@ -672,6 +688,9 @@ class Follower:
         key = canonical_url(identity)
         if article is None:
             article = Article(id="", text=entry.teaser, title=entry.title)
+        if entry.from_sitemap:  # dates as the sitemap wrote them: normalised now, when used
+            entry = replace(entry, published=normalise_timestamp(entry.published),
+                            updated=normalise_timestamp(entry.updated))
         published = article.published
         if entry.published and (
             published is None or (len(published) == 10 and day_of(entry.published) == published)
