@@ -77,11 +77,24 @@ def test_feeds_pages_and_text_are_no_sitemaps(body):
     assert not is_sitemap(body)
 
 
-def test_broken_xml_is_one_error_with_its_line():
-    with pytest.raises(SitemapError, match=r"malformed sitemap XML: .*\(line 3\)"):
-        parse_sitemap(b"<urlset>\n<url><loc>https://a/</loc></url>\n<url><loc>x</url>")
+def test_broken_xml_is_read_as_far_as_it_goes_with_its_first_error():
+    parsed = parse_sitemap(b"<urlset>\n<url><loc>https://a/</loc></url>\n<url><loc>x</url>")
+    assert [u.loc for u in parsed.urls] == ["https://a/", "x"]
+    assert parsed.problem == "Opening and ending tag mismatch: loc line 3 and url (line 3)"
+    assert parse_sitemap(NEWS).problem is None
+    with pytest.raises(SitemapError, match=r"malformed sitemap XML: .*\(line 2\)"):
+        parse_sitemap(b"<urlset>\n<url<<<")  # nothing readable
     with pytest.raises(SitemapError, match="no urlset"):
         parse_sitemap(b"<html><body/></html>")
+
+
+def test_an_unescaped_ampersand_in_an_address_is_read_as_written():
+    """The commonest fault of real sitemaps: a query written with a bare "&". A recovering
+    parser would drop "&page" and the follower fetch another page."""
+    parsed = parse_sitemap(b"<urlset><url><loc>https://a.example/story?id=7&page=2&amp;x=1"
+                           b"&#38;y=2</loc></url></urlset>")
+    assert [u.loc for u in parsed.urls] == ["https://a.example/story?id=7&page=2&x=1&y=2"]
+    assert parsed.problem is None
 
 
 def test_an_entity_bomb_is_refused():

@@ -545,14 +545,20 @@ class Follower:
         references; entry HTML is sanitized by feedparser before we read its text."""
         import feedparser
 
-        from newsweave.ingest import _sniff, entry_times, feed_entry_text
+        from newsweave.ingest import (
+            _sniff,
+            entry_times,
+            feed_entry_text,
+            valid_character_references,
+        )
 
         head = body[:8192]
         kind = _sniff(head)
         if kind == "html" or (kind is None and b"<html" in head.lower()):
             return None
         # a stream, never a string: feedparser would open a string naming a URL or a file
-        parsed = feedparser.parse(io.BytesIO(body), sanitize_html=True,
+        parsed = feedparser.parse(io.BytesIO(valid_character_references(body)),
+                                  sanitize_html=True,
                                   resolve_relative_uris=True,
                                   response_headers={"content-location": response.url})
         error = parsed.get("bozo_exception")
@@ -626,6 +632,11 @@ class Follower:
             self.report(f"newsweave: follow: {url}: sitemap lists more than "
                         f"{len(sitemap.urls) + len(sitemap.children):,} entries: "
                         f"{sitemap.dropped:,} more not read")
+        if sitemap.problem:  # read as far as the parser recovered, as a feed is
+            read = count(len(sitemap.children) if sitemap.index else len(sitemap.urls),
+                         "sitemap" if sitemap.index else "page")
+            self.report(f"newsweave: follow: {url}: malformed sitemap XML: {sitemap.problem}; "
+                        f"{read} read")
         if sitemap.index:
             return []
         urls, undated, _old = recent_urls(sitemap.urls, now)

@@ -1799,6 +1799,23 @@ def _entry_article(entry: Any, outlet: str | None, path: Path) -> Article | None
     )
 
 
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
+
+
+def valid_character_references(data: bytes) -> bytes:
+    """A feed's bytes with every numeric character reference that names no character (a
+    surrogate such as ``&#xD800;``, a number past U+10FFFF) made ``&#xFFFD;``. XML forbids
+    them; feedparser's loose parser turns them into a crash that loses the whole feed (a
+    surrogate no encoder takes, ``chr()`` out of range, an int overflow)."""
+    def fix(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1) or match.group(2)
+        value = int(digits, 16 if match.group(1) else 10) if len(digits) <= 8 else -1
+        valid = 0 <= value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF
+        return match.group(0) if valid else b"&#xFFFD;"
+
+    return _CHARACTER_REFERENCE.sub(fix, data) if b"&#" in data else data
+
+
 def _read_feed(path: Path) -> Iterator[Item]:
     """An RSS or Atom file: each entry with text becomes an article (outlet = feed title)."""
     import xml.sax
@@ -1806,7 +1823,8 @@ def _read_feed(path: Path) -> Iterator[Item]:
     import feedparser
 
     data = _read_bytes(path, MAX_FEED_BYTES, what="a feed file")
-    feed = feedparser.parse(io.BytesIO(data))  # a stream, so nothing is ever fetched
+    # a stream, so nothing is ever fetched
+    feed = feedparser.parse(io.BytesIO(valid_character_references(data)))
     error = feed.get("bozo_exception")
     if isinstance(error, xml.sax.SAXParseException):
         where = f" (line {error.getLineNumber()})" if error.getLineNumber() else ""

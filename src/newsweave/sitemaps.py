@@ -72,6 +72,8 @@ class Sitemap:
     index: bool = False
     #: ``<url>`` or ``<sitemap>`` elements past ``MAX_URLS``, not read
     dropped: int = 0
+    #: the first error of a sitemap read in spite of broken XML ("... (line 3)"), else None
+    problem: str | None = None
 
 
 def is_sitemap(body: bytes) -> bool:
@@ -126,14 +128,23 @@ def _child(element, name: str):
     return None
 
 
+#: "&" that starts no entity or character reference: a URL's query written unescaped, the
+#: commonest fault of sitemaps in the wild ("?id=1&page=2"); escaped before parsing, since a
+#: recovering parser would drop "&page" and fetch another page
+_BARE_AMPERSAND = re.compile(rb"&(?!(?:[A-Za-z_][\w.-]{0,40}|#[0-9]{1,8}|#x[0-9A-Fa-f]{1,8});)")
+
+
 def parse_sitemap(body: bytes) -> Sitemap:
     """The URLs (or child sitemaps) of a sitemap body. Read as a stream, each ``<url>``
     dropped once read (a 50,000-URL sitemap of 20 MB holds one entry in memory at a time),
-    without entity expansion, DTDs or network access; SitemapError names what is wrong."""
+    without entity expansion, DTDs or network access. Broken XML is read as far as the
+    parser can recover, as feeds are (``problem`` says what was wrong); SitemapError when
+    nothing of a sitemap can be read."""
     from lxml import etree
 
+    body = _BARE_AMPERSAND.sub(b"&amp;", body)
     events = etree.iterparse(io.BytesIO(body), events=("start", "end"), resolve_entities=False,
-                             no_network=True, load_dtd=False, huge_tree=False, recover=False)
+                             no_network=True, load_dtd=False, huge_tree=False, recover=True)
     kind = None
     urls: list[SitemapUrl] = []
     links: list[SitemapLink] = []
@@ -166,14 +177,32 @@ def parse_sitemap(body: bytes) -> Sitemap:
             while element.getprevious() is not None:  # what was read goes
                 del element.getparent()[0]
     except etree.XMLSyntaxError as exc:
-        line = f" (line {exc.lineno})" if isinstance(exc.lineno, int) else ""
-        why = re.sub(r",? line \d+, column \d+$", "", " ".join(str(exc.msg).split()))
-        raise SitemapError(f"malformed sitemap XML: {why[:200]}{line}") from None
+        if kind is None or _fatal(exc.msg):
+            raise SitemapError(f"malformed sitemap XML: {_error_text(exc.msg, exc.lineno)}"
+                               ) from None
+    errors = list(events.error_log)
+    problem = _error_text(errors[0].message, errors[0].line) if errors else None
+    fatal = next((e for e in errors if _fatal(e.message)), None)
+    if fatal is not None or (problem and not urls and not links):
+        first = fatal or errors[0]
+        raise SitemapError(f"malformed sitemap XML: {_error_text(first.message, first.line)}")
     if kind is None:
         raise SitemapError("malformed sitemap XML: no root element")
     if kind == "sitemapindex":
-        return Sitemap(children=tuple(links), index=True, dropped=dropped)
-    return Sitemap(urls=tuple(urls), dropped=dropped)
+        return Sitemap(children=tuple(links), index=True, dropped=dropped, problem=problem)
+    return Sitemap(urls=tuple(urls), dropped=dropped, problem=problem)
+
+
+def _fatal(message: object) -> bool:
+    """A parser stop that no recovery may read past: an entity bomb."""
+    return "amplification" in str(message) or "entity" in str(message).lower() and \
+        "loop" in str(message).lower()
+
+
+def _error_text(message: object, line: object) -> str:
+    where = f" (line {line})" if isinstance(line, int) and line > 0 else ""
+    why = re.sub(r",? line \d+, column \d+$", "", " ".join(str(message).split()))
+    return f"{why[:200]}{where}"
 
 
 def _url(element) -> SitemapUrl | None:
