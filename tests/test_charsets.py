@@ -24,3 +24,15 @@ def test_user_text_reads_what_editors_save(capsys):
     assert e.value.line == 2
     with pytest.raises(InputError, match="not UTF-8"):  # a mark, then bytes that only decode
         user_text(b"\xff\xfebadbytes", "t.txt")
+
+
+def test_character_references_to_no_character_become_the_replacement_character():
+    """Surrogates, numbers past U+10FFFF and numbers too long to convert name no character
+    (feedparser and lxml crash or keep undecodable bytes on them); the valid ones stay."""
+    from newsweave.charsets import valid_character_references
+
+    assert valid_character_references(b"a&#xD800;b&#x110000;c&#99999999999;d&#65;&#x263A;"
+                                      b"&#" + b"9" * 5000 + b";&#xdfff;&#55296;&#1114111;") == (
+        b"a&#xFFFD;b&#xFFFD;c&#xFFFD;d&#65;&#x263A;&#xFFFD;&#xFFFD;&#xFFFD;&#1114111;")
+    assert valid_character_references(b"no references & all") == b"no references & all"
+

@@ -830,11 +830,6 @@ def test_character_references_to_no_character_spoil_no_feed(tmp_path):
     """``&#xD800;`` (a surrogate), ``&#x110000;`` and ``&#99999999999;`` name no character;
     feedparser's loose parser crashed on them ("unexpected ValueError", the file's entries
     lost). Found by benchmarks/fuzz_follow.py; each is now U+FFFD, valid ones stay."""
-    from newsweave.ingest import valid_character_references
-
-    assert valid_character_references(b"a&#xD800;b&#x110000;c&#99999999999;d&#65;&#x263A;"
-                                      b"&#" + b"9" * 5000 + b";") == (
-        b"a&#xFFFD;b&#xFFFD;c&#xFFFD;d&#65;&#x263A;&#xFFFD;")
     feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Wire &#x110000;</title>'
             "<item><title>Budget &#xD800; passes &#99999999999;</title><description>The "
             "council approved the budget on Tuesday after a long debate, the mayor said."

@@ -167,3 +167,20 @@ def test_gunzip_is_bounded():
         gunzip(gzip.compress(body), 1_000)
     with pytest.raises(SitemapError, match="corrupt gzip"):
         gunzip(b"\x1f\x8b" + b"not gzip at all", 1_000)
+
+
+def test_a_character_reference_to_no_character_spoils_no_page():
+    """``&#xD800;`` in a date: lxml's recovering parser kept it as bytes no decoder takes,
+    and reading the element's text raised (found by benchmarks/fuzz_follow.py)."""
+    body = NEWS.replace(b"<n:publication_date>20", b"<n:publication_date>20&#xD800;").replace(
+        b"<n:title>Council", b"<n:title>Council &#x110000;")
+    parsed = parse_sitemap(body)
+    assert parsed.urls[0].title == "Council \ufffd passes the budget"
+    assert parsed.urls[0].published == "20\ufffd26-12-07T09:30:00+01:00"
+    assert parsed.urls[0].when == datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # lastmod's
+
+
+def test_a_declared_encoding_is_honoured():
+    latin = (b'<?xml version="1.0" encoding="ISO-8859-1"?><urlset><url><loc>https://a.example/'
+             b"caf\xe9</loc></url></urlset>")
+    assert parse_sitemap(latin).urls[0].loc == "https://a.example/caf\u00e9"

@@ -60,3 +60,20 @@ def user_text(data: bytes, path: str | Path, advice: str | None = None) -> str:
                              line) from None
     warn("not UTF-8: read as Windows-1252", path)
     return text
+
+
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
+
+
+def valid_character_references(data: bytes) -> bytes:
+    """A feed's bytes with every numeric character reference that names no character (a
+    surrogate such as ``&#xD800;``, a number past U+10FFFF) made ``&#xFFFD;``. XML forbids
+    them; feedparser's loose parser turns them into a crash that loses the whole feed (a
+    surrogate no encoder takes, ``chr()`` out of range, an int overflow)."""
+    def fix(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1) or match.group(2)
+        value = int(digits, 16 if match.group(1) else 10) if len(digits) <= 8 else -1
+        valid = 0 <= value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF
+        return match.group(0) if valid else b"&#xFFFD;"
+
+    return _CHARACTER_REFERENCE.sub(fix, data) if b"&#" in data else data

@@ -545,12 +545,8 @@ class Follower:
         references; entry HTML is sanitized by feedparser before we read its text."""
         import feedparser
 
-        from newsweave.ingest import (
-            _sniff,
-            entry_times,
-            feed_entry_text,
-            valid_character_references,
-        )
+        from newsweave.charsets import valid_character_references
+        from newsweave.ingest import _sniff, entry_times, feed_entry_text
 
         head = body[:8192]
         kind = _sniff(head)

@@ -75,7 +75,7 @@ from typing import IO, Any
 
 from newsweave import validate
 from newsweave.boilerplate import without_feed_footer
-from newsweave.charsets import user_text
+from newsweave.charsets import user_text, valid_character_references
 from newsweave.errors import InputError, warn
 from newsweave.models import Article, Cluster
 
@@ -1797,23 +1797,6 @@ def _entry_article(entry: Any, outlet: str | None, path: Path) -> Article | None
         path=str(path),
         author=" ".join(author.split())[:200] or None if isinstance(author, str) else None,
     )
-
-
-_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
-
-
-def valid_character_references(data: bytes) -> bytes:
-    """A feed's bytes with every numeric character reference that names no character (a
-    surrogate such as ``&#xD800;``, a number past U+10FFFF) made ``&#xFFFD;``. XML forbids
-    them; feedparser's loose parser turns them into a crash that loses the whole feed (a
-    surrogate no encoder takes, ``chr()`` out of range, an int overflow)."""
-    def fix(match: re.Match[bytes]) -> bytes:
-        digits = match.group(1) or match.group(2)
-        value = int(digits, 16 if match.group(1) else 10) if len(digits) <= 8 else -1
-        valid = 0 <= value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF
-        return match.group(0) if valid else b"&#xFFFD;"
-
-    return _CHARACTER_REFERENCE.sub(fix, data) if b"&#" in data else data
 
 
 def _read_feed(path: Path) -> Iterator[Item]:

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from newsweave.charsets import valid_character_references
+
 #: entries dated before ``now - MAX_AGE`` are not news any more (a news sitemap lists two days)
 MAX_AGE = timedelta(days=2)
 #: sitemaps of an index polled per round: the recent ones, news sitemaps first
@@ -117,7 +119,10 @@ def _local(tag: object) -> str:
 
 
 def _text(element) -> str | None:
-    value = " ".join((element.text or "").split()) if element is not None else ""
+    try:
+        value = " ".join((element.text or "").split()) if element is not None else ""
+    except UnicodeDecodeError:  # bytes a recovering parse kept as they came: no text
+        return None
     return value or None
 
 
@@ -142,7 +147,7 @@ def parse_sitemap(body: bytes) -> Sitemap:
     nothing of a sitemap can be read."""
     from lxml import etree
 
-    body = _BARE_AMPERSAND.sub(b"&amp;", body)
+    body = _BARE_AMPERSAND.sub(b"&amp;", valid_character_references(body))
     events = etree.iterparse(io.BytesIO(body), events=("start", "end"), resolve_entities=False,
                              no_network=True, load_dtd=False, huge_tree=False, recover=True)
     kind = None
