@@ -1082,3 +1082,26 @@ def test_a_lone_surrogate_in_a_feed_spoils_no_entry(site, store):
     assert a["title"] == "Budget \ufffd passes" and a["outlet"] == "Wire \ufffd"
     assert not any("Error:" in ln for ln in f.lines)
     f.close()
+
+
+def test_links_no_request_can_be_made_to_are_skipped_not_fatal(site, store):
+    """"http://[x" made urlsplit raise and "http://a..b/" the host's IDNA encoding: a bad
+    link in a feed or an index lost every entry of it (found by benchmarks/fuzz_follow.py)."""
+    bad = ["http://[x/story", "http://127.0.0..xml/y", "http://a.example:99999999999/z",
+           "http://" + "a" * 70 + ".example/w"]
+    site.routes["/feed"] = (200, XML, rss([(f"Bad {n}", link, None)
+                                           for n, link in enumerate(bad)]
+                                          + [("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    site.routes["/index.xml"] = (200, SITEMAP, sitemap_index(
+        [(link, None) for link in bad] + [(site.url("/news.xml"), None)]))
+    site.routes["/news.xml"] = (200, SITEMAP, news_sitemap([(site.url("/b"), _ago(1), "Road")]))
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B))
+    f = follower(store, [site.url("/feed"), site.url("/index.xml")])
+    report = f.run_round()
+    assert report.added == 2 and not any(
+        "Error:" in ln or "Exception:" in ln for ln in f.lines), f.lines
+    assert sum("skipped" in ln for ln in f.lines) == 2 * len(bad)
+    assert any("not a valid URL" in ln for ln in f.lines)
+    assert any("not a valid host name" in ln for ln in f.lines)
+    f.close()

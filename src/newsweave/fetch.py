@@ -243,7 +243,7 @@ class Fetcher:
             headers["Accept"] = accept
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            _check_scheme(current)
+            check_url(current)
             self._check_address(current)
             if not self.allowed(current):
                 error = self._host(current).robots_error
@@ -312,7 +312,7 @@ class Fetcher:
         try:
             current = robots_url
             for _hop in range(MAX_REDIRECTS + 1):
-                _check_scheme(current)
+                check_url(current)
                 response = self._paced(current, {}, ROBOTS_MAX_BYTES, robots=True)
                 if response.status in REDIRECT_CODES and response.headers.get("location"):
                     current = urljoin(current, response.headers["location"].strip())
@@ -394,9 +394,20 @@ def _too_big(limit: int, size: int | None = None) -> str:
     return f"response over the {limit}-byte limit{got}: refused"
 
 
-def _check_scheme(url: str) -> None:
-    scheme = urlsplit(url).scheme.lower()
+def check_url(url: str) -> None:
+    """An http(s) URL with a host name an HTTP client can send (FetchError otherwise): a
+    feed's link such as "http://[x" or "http://a..b/" is one failure line, not a crash."""
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname
+        parts.port  # noqa: B018 - raises on a port that is no number
+    except ValueError as exc:
+        raise FetchError(url, f"not a valid URL ({exc})") from None
     if scheme not in ("http", "https"):
         raise FetchError(url, f"only http and https URLs are fetched, not {scheme or 'none'!r}")
-    if not urlsplit(url).hostname:
+    if not host:
         raise FetchError(url, "URL has no host")
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        raise FetchError(url, f"not a valid host name: {host[:100]!r}") from None

@@ -46,6 +46,7 @@ from newsweave.fetch import (
     FetchError,
     Response,
     Stopped,
+    check_url,
     origin,
 )
 from newsweave.language import reliable_language
@@ -87,6 +88,8 @@ MAX_SITEMAP_NEW = 100
 MAX_INDEX_DEPTH = 2
 #: Lines about entries skipped for their links, per feed and round; the rest are counted
 SKIP_LINES = 5
+#: Feeds followed of those a site's page announces (or its robots.txt names)
+MAX_DISCOVERED = 20
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
@@ -185,6 +188,20 @@ def discover_feeds(page: str, base: str) -> list[str]:
             if urlsplit(url).scheme in ("http", "https"):
                 found.append(url)
     return list(dict.fromkeys(found))
+
+
+def resolve_link(base: str, link: str) -> tuple[str, str | None]:
+    """(``link`` made absolute against ``base``, None) when it is an http(s) URL a request
+    can be made to, else (the link, why not): "http://[x" or "http://a..b/" in a feed or a
+    sitemap is one skipped entry, never an error that loses the rest of the feed."""
+    try:
+        link = urljoin(base, link)
+        check_url(link)
+    except ValueError as exc:
+        return link, f"{link[:200]!r} is not a valid URL ({exc})"
+    except FetchError as exc:
+        return link, f"{link[:200]!r}: {exc.message}"
+    return link, None
 
 
 def _teaser_tries(recorded: str, fingerprint: str) -> int:
@@ -451,10 +468,13 @@ class Follower:
             else:
                 entries = self._entries(url, response, body)
             if entries is None:  # an HTML page: a site, whose feeds we look for
-                feeds = discover_feeds(decode_page(response), response.url) if site_ok else []
+                feeds = self._usable(
+                    url, response.url,
+                    discover_feeds(decode_page(response), response.url) if site_ok else [])
                 if site_ok and not feeds:  # no feed: the sitemaps its robots.txt names
-                    feeds = pick_children(
-                        [SitemapLink(u) for u in self.fetcher.sitemaps(response.url)], now)
+                    feeds = pick_children([SitemapLink(u) for u in self._usable(
+                        url, response.url, self.fetcher.sitemaps(response.url))], now)
+                feeds = feeds[:MAX_DISCOVERED]
                 if not feeds:
                     raise FetchError(url, "not an RSS or Atom feed or a sitemap, and no feed "
                                           "link or robots.txt sitemap found")
@@ -473,8 +493,10 @@ class Follower:
                 fail(f"{url}: a sitemap index inside {count(depth, 'other')}: its sitemaps "
                      "are not followed")
                 return
+            usable = set(self._usable(url, response.url, [c.loc for c in sitemap.children]))
             children = pick_children(
-                [replace(c, loc=urljoin(response.url, c.loc)) for c in sitemap.children], now)
+                [replace(c, loc=urljoin(response.url, c.loc)) for c in sitemap.children
+                 if c.loc in usable], now)
             self._follow(children, response.url, queues, report, seen, fail, depth + 1)
             return
         fresh = 0
@@ -511,6 +533,16 @@ class Follower:
         for feed in feeds:
             queues.submit(feed, lambda f=feed: self._poll_feed(f, queues, report, seen, fail,
                                                                depth=depth))
+
+    def _usable(self, url: str, base: str, links: Sequence[str]) -> list[str]:
+        """The ``links`` (feeds or sitemaps ``url`` names) that can be fetched, as given;
+        the others skipped with a line each (the first ``SKIP_LINES``)."""
+        usable, skipped = [], [0]
+        for link in links:
+            if self._entry_link(url, base, link, None, skipped, "listed") is not None:
+                usable.append(link)
+        self._more_skipped(url, skipped)
+        return usable
 
     def _gunzipped(self, url: str, body: bytes) -> bytes:
         try:
@@ -591,21 +623,21 @@ class Follower:
         return out
 
     def _entry_link(self, url: str, base: str, link: str, title: str | None,
-                    skipped: list[int]) -> str | None:
+                    skipped: list[int], what: str = "entry") -> str | None:
         """An entry's link resolved against the feed's address; None when it is missing, not
         http(s) or too long to key: one line each for the first ``SKIP_LINES`` of a feed,
         then only counted in ``skipped`` (a hostile feed of 50,000 bad links is not 50,000
         lines a round)."""
         why = None
         if not link:
-            why = f"entry {title or '(untitled)'!r} has no link"
+            why = f"{what} {title or '(untitled)'!r} has no link"
         else:
-            link = urljoin(base, link)
-            if urlsplit(link).scheme not in ("http", "https"):
-                why = f"entry link {link[:200]!r} is not http(s)"
-            elif len(link.encode("utf-8", "surrogatepass")) > MAX_LINK_BYTES:
+            link, why = resolve_link(base, link)
+            if why is None and len(link.encode("utf-8", "surrogatepass")) > MAX_LINK_BYTES:
                 why = (f"an entry link of {len(link):,} characters is over the "
                        f"{MAX_LINK_BYTES:,}-byte limit")
+            elif why is not None:
+                why = f"{what} link {why}"
         if why is None:
             return link
         skipped[0] += 1
