@@ -167,6 +167,8 @@ def test_gunzip_is_bounded():
         gunzip(gzip.compress(body), 1_000)
     with pytest.raises(SitemapError, match="corrupt gzip"):
         gunzip(b"\x1f\x8b" + b"not gzip at all", 1_000)
+    with pytest.raises(SitemapError, match="truncated gzip file"):
+        gunzip(gzip.compress(body)[:30], 20_000)
 
 
 def test_a_character_reference_to_no_character_spoils_no_page():

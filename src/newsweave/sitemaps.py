@@ -96,6 +96,8 @@ def gunzip(body: bytes, limit: int) -> bytes:
         raise SitemapError(f"corrupt gzip file ({exc})") from None
     if len(out) > limit:
         raise SitemapError(f"over the {limit:,}-byte limit once decompressed")
+    if not decoder.eof:
+        raise SitemapError("truncated gzip file")
     return out
 
 
