@@ -29,6 +29,7 @@ bench: $(STAMP)
 # Hostile inputs through every command: counts of inputs, exits, tracebacks, hangs, peak memory.
 fuzz: $(STAMP)
 	$(BIN)/python benchmarks/fuzz.py --per-category 20 --json benchmarks/fuzz-results.json
+	$(BIN)/python benchmarks/fuzz_follow.py --per-category 100 --json benchmarks/fuzz-follow-results.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
