@@ -1105,3 +1105,25 @@ def test_links_no_request_can_be_made_to_are_skipped_not_fatal(site, store):
     assert any("not a valid URL" in ln for ln in f.lines)
     assert any("not a valid host name" in ln for ln in f.lines)
     f.close()
+
+
+def test_a_general_sitemap_gives_its_reports_not_its_front_tag_or_author_pages(site, store):
+    def general(paths: list[str]) -> bytes:
+        urls = "".join(f"<url><loc>{site.url(p)}</loc><lastmod>{_ago(1)}</lastmod></url>"
+                       for p in paths)
+        return (f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}'
+                "</urlset>").encode()
+
+    site.routes["/sitemap.xml"] = (200, SITEMAP, general(
+        ["/", "/tag/budget", "/author/jane-roe", "/2026/12/07/council-passes-budget"]))
+    site.routes["/listings.xml"] = (200, SITEMAP, general(["/", "/tag/budget"]))
+    site.routes["/2026/12/07/council-passes-budget"] = (200, HTML, page("Budget", BODY_A))
+    f = follower(store, [site.url("/sitemap.xml"), site.url("/listings.xml")])
+    report = f.run_round()
+    assert report.added == 1 and report.entries == 1
+    assert site.hits("/") == 0 and site.hits("/tag/budget") == 0
+    assert any(ln.endswith("/listings.xml: none of the sitemap's 2 recent pages looks like a "
+                           "report (front page, tag, author or archive pages, files): nothing "
+                           "taken") for ln in f.lines), f.lines
+    f.close()
+

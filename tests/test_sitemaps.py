@@ -15,6 +15,7 @@ from newsweave.sitemaps import (
     SitemapUrl,
     gunzip,
     is_sitemap,
+    looks_like_article,
     parse_date,
     parse_sitemap,
     pick_children,
@@ -186,3 +187,21 @@ def test_a_declared_encoding_is_honoured():
     latin = (b'<?xml version="1.0" encoding="ISO-8859-1"?><urlset><url><loc>https://a.example/'
              b"caf\xe9</loc></url></urlset>")
     assert parse_sitemap(latin).urls[0].loc == "https://a.example/caf\u00e9"
+
+
+@pytest.mark.parametrize(("url", "article"), [
+    ("https://x.example/2026/12/07/council-passes-budget", True),
+    ("https://x.example/news/council-passes-budget-123", True),
+    ("https://x.example/politics/", True),  # a section front courlan cannot tell: fetched
+    ("https://x.example/", False),
+    ("https://x.example", False),
+    ("https://x.example/tag/budget", False),
+    ("https://x.example/author/jane-roe", False),
+    ("https://x.example/category/world/page/2", False),
+    ("https://x.example/login", False),
+    ("https://x.example/media/chart.png", False),
+    ("http://[x/", False),
+])
+def test_what_a_general_sitemap_lists_that_is_no_report(url, article):
+    assert looks_like_article(url) is article
+

@@ -58,6 +58,7 @@ from newsweave.sitemaps import (
     SitemapLink,
     gunzip,
     is_sitemap,
+    looks_like_article,
     parse_sitemap,
     pick_children,
     recent_urls,
@@ -674,7 +675,12 @@ class Follower:
                         "so none can be told new: nothing taken")
         out = []
         skipped = [0]
+        listings = 0
         for item in urls:
+            if item.published is None and item.title is None and not looks_like_article(
+                    urljoin(base, item.loc)):
+                listings += 1  # a general sitemap's front page, tag or author page
+                continue
             title = item.title[:500] if item.title else None
             link = self._entry_link(url, base, item.loc, title, skipped)
             if link is None:
@@ -688,6 +694,10 @@ class Follower:
                               canonical_url(link), fingerprint, title, "", published,
                               updated if updated != published else None, from_sitemap=True))
         self._more_skipped(url, skipped)
+        if listings and not out:
+            self.report(f"newsweave: follow: {url}: none of the sitemap's "
+                        f"{count(listings, 'recent page')} looks like a report (front page, "
+                        "tag, author or archive pages, files): nothing taken")
         return out
 
     # ----------------------------------------------------------------------- articles

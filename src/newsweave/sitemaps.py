@@ -227,6 +227,24 @@ def _url(element) -> SitemapUrl | None:
     return SitemapUrl(loc, title, published, _text(_child(element, "lastmod")), outlet)
 
 
+def looks_like_article(url: str) -> bool:
+    """Whether a page a general sitemap lists may be a report, not a site's own page: not its
+    front page, nor what courlan knows as listings and furniture (tag, category, author and
+    archive pages, logins, feeds, images and other files). A news sitemap lists articles
+    only, so its pages are not asked."""
+    from urllib.parse import urlsplit
+
+    from courlan.filters import path_filter, type_filter
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.path.strip("/") == "" and not parts.query:
+        return False
+    return type_filter(url, strict=True) and path_filter(parts.path, parts.query)
+
+
 def recent_urls(urls: Sequence[SitemapUrl], now: datetime,
                 max_age: timedelta = MAX_AGE) -> tuple[list[SitemapUrl], int, int]:
     """(the URLs dated within ``max_age`` of ``now``, newest first; how many are undated;
