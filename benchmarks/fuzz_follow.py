@@ -9,6 +9,7 @@ swapped):
 
 - ``feed``: an RSS feed whose entries link a good page and two others;
 - ``sitemap``: a news sitemap of the same, dated now;
+- ``plain-sitemap``: a general sitemap of the same (``<lastmod>`` only, no news tags);
 - ``index``: a sitemap index naming the news sitemap (and itself);
 - ``page``: a valid feed listing the good page and a mutated article page;
 - ``headers``: a valid feed sent with a hostile Content-Type, Content-Encoding or a gzip body
@@ -143,6 +144,13 @@ def rss(base: str, links: list[str]) -> str:
             f"<title>Fuzz Wire</title><link>{base}/</link>{items}</channel></rss>")
 
 
+def plain_sitemap(base: str, links: list[str]) -> str:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    urls = "".join(f"<url><loc>{base}{link}</loc><lastmod>{now}</lastmod></url>"
+                   for link in links)
+    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+
+
 def sitemap(base: str, links: list[str]) -> str:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     urls = "".join(f"<url><loc>{base}{link}</loc><lastmod>{now}</lastmod><news:news>"
@@ -189,6 +197,10 @@ def cases(rng: random.Random, per: int, base: str):
     for n in range(per):
         body = mutate(sitemap(base, links), rng)
         yield "sitemap", f"s{n}", {**good, "/src": (200, xml, body.encode(
+            "utf-8", "surrogatepass"))}, "/src", False
+    for n in range(per):
+        body = mutate(plain_sitemap(base, links), rng)
+        yield "plain-sitemap", f"g{n}", {**good, "/src": (200, xml, body.encode(
             "utf-8", "surrogatepass"))}, "/src", False
     for n in range(per):
         index = ('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'

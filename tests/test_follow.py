@@ -1116,7 +1116,9 @@ def test_a_general_sitemap_gives_its_reports_not_its_front_tag_or_author_pages(s
 
     site.routes["/sitemap.xml"] = (200, SITEMAP, general(
         ["/", "/tag/budget", "/author/jane-roe", "/2026/12/07/council-passes-budget"]))
-    site.routes["/listings.xml"] = (200, SITEMAP, general(["/", "/tag/budget"]))
+    site.routes["/listings.xml"] = (200, SITEMAP, general(["/", "/tag/budget"]).replace(
+        b"</urlset>", f"<url><loc>http://[x/</loc><lastmod>{_ago(1)}</lastmod></url>"
+                      "</urlset>".encode()))  # a bad address in a general sitemap: skipped
     site.routes["/2026/12/07/council-passes-budget"] = (200, HTML, page("Budget", BODY_A))
     f = follower(store, [site.url("/sitemap.xml"), site.url("/listings.xml")])
     report = f.run_round()
@@ -1125,5 +1127,7 @@ def test_a_general_sitemap_gives_its_reports_not_its_front_tag_or_author_pages(s
     assert any(ln.endswith("/listings.xml: none of the sitemap's 2 recent pages looks like a "
                            "report (front page, tag, author or archive pages, files): nothing "
                            "taken") for ln in f.lines), f.lines
+    assert any("'http://[x/' is not a valid URL" in ln for ln in f.lines)
+    assert not any("Error:" in ln for ln in f.lines)
     f.close()
 

@@ -677,13 +677,12 @@ class Follower:
         skipped = [0]
         listings = 0
         for item in urls:
-            if item.published is None and item.title is None and not looks_like_article(
-                    urljoin(base, item.loc)):
-                listings += 1  # a general sitemap's front page, tag or author page
-                continue
             title = item.title[:500] if item.title else None
             link = self._entry_link(url, base, item.loc, title, skipped)
             if link is None:
+                continue
+            if item.published is None and title is None and not looks_like_article(link):
+                listings += 1  # a general sitemap's front page, tag or author page
                 continue
             published = item.published[:100] if item.published else None
             updated = item.modified[:100] if item.modified else None
