@@ -50,6 +50,16 @@ def test_trailing_slash_redirect_is_relative(client: TestClient, path: str, loca
     assert "evil.test" not in r.headers["location"].split("/")[:3]
 
 
+@pytest.mark.parametrize("path", ["/articles/%2F", "/articles/%2e%2e%2f", "/stories/x%2F",
+                                  "/api/stories%2F"])
+def test_an_encoded_trailing_slash_is_no_redirect_loop(client: TestClient, path: str):
+    """A trailing "%2F" decodes to a slash the redirect cannot strip: it answered 308 to the
+    same address, a loop, or Starlette redirected it to an absolute URL built from the Host
+    header (found by a random walk over the pages' URLs)."""
+    r = client.get(path, headers={"Host": "evil.test"})
+    assert r.status_code in (400, 404) and r.headers.get("location") is None
+
+
 def test_redirect_never_becomes_protocol_relative() -> None:
     import asyncio
 

@@ -833,7 +833,10 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        if path != "/" and path.endswith("/") and scope.get("method") in ("GET", "HEAD"):
+        raw: bytes = scope.get("raw_path") or path.encode()
+        # a trailing slash as written: "/x/%2F" decodes to a trailing slash that no redirect
+        # can strip, and sending it to itself was a redirect loop
+        if raw != b"/" and raw.endswith(b"/") and scope.get("method") in ("GET", "HEAD"):
             await _slash_redirect(scope, send)
             return
         csp = CSP
@@ -1145,6 +1148,9 @@ def create_app(
         title="newsweave",
         summary="Stories woven from many news reports, every sentence citing its sources.",
         docs_url=None, redoc_url=None,
+        # trailing slashes are redirected by GuardMiddleware, with a relative Location;
+        # Starlette's own redirect (reached by an encoded "%2F") builds it from the Host header
+        redirect_slashes=False,
     )
     app.add_middleware(GuardMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
