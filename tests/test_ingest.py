@@ -888,6 +888,39 @@ def test_corrupt_and_truncated_warc_are_reported(tmp_path):
         read_articles([short])
 
 
+def test_a_warc_record_with_a_wrong_length_prints_no_warning_of_warcio(tmp_path, capsys):
+    """warcio wrote a three-line WARNING of its own to stderr for a record whose
+    Content-Length is short (found by a random walk over the readers); the one line newsweave
+    gives is enough."""
+    http = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>The council "
+            b"approved the budget on Tuesday after a long debate.</p></body></html>")
+    record = (b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://x.example/a\r\n"
+              b"WARC-Date: 2017-03-02T10:00:00Z\r\nContent-Type: application/http; "
+              b"msgtype=response\r\nContent-Length: %d\r\n\r\n" % (len(http) - 10)
+              + http + b"\r\n\r\n")
+    errors: list[InputError] = []
+    articles = list(iter_articles([_write(tmp_path / "short.warc", record)],
+                                  on_error=errors.append))
+    assert len(articles) == 1 and len(errors) == 1 and "offset" in str(errors[0])
+    assert "WARNING" not in capsys.readouterr().err
+
+
+def test_a_control_character_in_markdown_spoils_no_folder(tmp_path):
+    """An escape code pasted from a terminal made lxml refuse the Markdown file's text with a
+    ValueError that ended the whole ingest (nothing stored, the good file beside it too)."""
+    from newsweave.ingest import html_fragment_text
+
+    _write(tmp_path / "esc.md", "# Budget\n\nThe council \x1b[31mapproved\x0c the budget on "
+                                "Tuesday after a long debate, the mayor said.\n")
+    _write(tmp_path / "good.txt", "The river road closed early on Wednesday morning, the "
+                                  "police said, after a night of heavy rain.\n")
+    articles = read_articles([tmp_path])
+    assert len(articles) == 2
+    esc = next(a for a in articles if a.title == "Budget")
+    assert "approved the budget" in esc.text and "\x1b" not in esc.text
+    assert html_fragment_text("<p>a\x00b\x1fc</p>") == "a b c"
+
+
 # --------------------------------------------------------------------------- clusters
 def test_iter_clusters_never_exposes_summaries_and_skips_bad_lines(tmp_path):
     path = _jsonl(

@@ -778,6 +778,9 @@ def feed_entry_text(body: str) -> str:
     return without_feed_footer(html_fragment_text(body)) if body.strip() else ""
 
 
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def html_fragment_text(fragment: str) -> str:
     """Readable text of an HTML fragment (a feed entry's content or summary), paragraph per
     block element; scripts and styles dropped. Plain text comes back tidied."""
@@ -786,6 +789,9 @@ def html_fragment_text(fragment: str) -> str:
     import lxml.html
     from lxml.etree import ParserError
 
+    # control characters XML forbids (an escape code pasted from a terminal): lxml parses
+    # past them, then refuses them when a text is set ("All strings must be XML compatible")
+    fragment = _XML_FORBIDDEN.sub(" ", fragment)
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (ParserError, ValueError):
@@ -1950,13 +1956,18 @@ def _read_warc(path: Path) -> Iterator[Item]:
     ours (``_BoundedStream``), so offsets in messages count uncompressed bytes."""
     from warcio.archiveiterator import ArchiveIterator
 
+    class QuietIterator(ArchiveIterator):
+        #: warcio writes this three-line warning to stderr itself; the records after such a
+        #: record are read on, and what cannot be read is reported by ``_read_warc``
+        INC_RECORD = ""
+
     count = 0
     try:
         with path.open("rb") as raw:
             limit = WARC_EXPAND_FLOOR + WARC_EXPAND_RATIO * path.stat().st_size
             bounded = _BoundedStream(raw, limit)
             stream = io.BufferedReader(bounded, 1024 * 1024)
-            records = ArchiveIterator(stream)
+            records = QuietIterator(stream)
             end = 0
             try:
                 for record in records:
