@@ -243,3 +243,27 @@ def test_many_captures_of_one_page_are_one_source_and_one_warning(capsys, tmp_pa
     brief = json.loads(out)
     assert len(brief["sources"]) == 1
     assert "Update 3" in " ".join(s["text"] for s in brief["summary"])
+
+
+def test_a_librarys_logged_warning_is_one_newsweave_line(tmp_path):
+    """warcio logs "Replacing spaces in invalid WARC-Target-URI" with no handler configured,
+    which Python printed as a bare line; the CLI gives it the form of its other warnings."""
+    import os
+    import subprocess
+    import sys
+
+    http = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>The council "
+            b"approved the budget on Tuesday after a long debate in the chamber.</p></body>"
+            b"</html>")
+    warc = tmp_path / "spaced.warc"
+    warc.write_bytes(b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://x.example/a b"
+                     b"\r\nWARC-Date: 2017-03-02T10:00:00Z\r\nContent-Type: application/http; "
+                     b"msgtype=response\r\nContent-Length: %d\r\n\r\n" % len(http) + http
+                     + b"\r\n\r\n")
+    done = subprocess.run([sys.executable, "-m", "newsweave.cli", "ingest", str(warc), "--db",
+                           str(tmp_path / "s.db")], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert lines == ["newsweave: warning: warcio.recordloader: Replacing spaces in invalid "
+                     "WARC-Target-URI: http://x.example/a b"]
