@@ -133,6 +133,37 @@ HOSTILE_PIECES = ("\\ud800", "\\udfff", "9" * 60, "[" * 40, "{" * 40, '"', "\\",
                   "\u00e9\u4e2d\U0001f600")
 
 
+XML_PIECES = ("<!DOCTYPE x [<!ENTITY a 'b'>]>", "&a;", "&#0;", "&#xD800;", "<![CDATA[", "]]>",
+              "<", ">", "&", "</url>", "<url>", "</item>", "<item>", "<loc>", "</loc>",
+              "<link>", "</link>", "\x00", "<news:news>", "xmlns:news='x'", "<" + "a" * 5000,
+              "2026-12-07T99:99:99Z", "-0001-01-01", "2026-12-07T10:00:00+25:00",
+              "<sitemap><loc>/index.xml</loc></sitemap>", "<?xml version='1.0'?>",
+              "<html>", "<!--", "-->", "javascript:alert(1)", "file:///etc/passwd",
+              "http://127.0.0.1:1/", "http://169.254.169.254/latest/", "%00", "\ufffe")
+#: what ``mutate`` splices into a file of any format
+PIECES = HOSTILE_PIECES + XML_PIECES
+
+
+def mutate(text: str, rng: random.Random, keep: str | None = None) -> str:
+    """1 to 6 random edits; ``keep``: a substring no edit may touch (the good entry)."""
+    for _ in range(rng.randint(1, 6)):
+        guard = text.find(keep) if keep else -1
+        at = rng.randrange(len(text) + 1)
+        if guard >= 0 and guard - 40 <= at <= guard + len(keep) + 40:
+            at = rng.choice((0, len(text)))
+        op = rng.random()
+        if op < 0.5:
+            text = text[:at] + rng.choice(PIECES) + text[at:]
+        elif op < 0.7:
+            text = text[:at] + text[at + rng.randint(1, 20):]
+        elif op < 0.85:
+            span = text[at:at + rng.randint(1, 30)]
+            text = text[:at] + span * rng.randint(2, 2000) + text[at:]
+        else:
+            text = text[:at] + rng.choice("<>&\"'/x0 ") + text[at + 1:]
+    return text
+
+
 def _random_lines(rng: random.Random, count: int) -> Iterator[tuple[str, str, str]]:
     """``count`` random edits of a valid record (splice a hostile piece, cut a span, repeat
     a span, swap a character), 1 to 6 edits each: the part of the run that grows with
@@ -273,6 +304,51 @@ def _file_cases(folder: Path, per: int, categories: set[str] | None = None) -> I
         yield Case("special-file", "dev-zero-symlink", zero, "file", False)
 
 
+#: one valid file of each format a reader takes; ``file-mutation`` edits them at random
+_PAGE = ("<html><head><title>Council passes budget</title><meta property=\"article:published_"
+         "time\" content=\"2017-03-02T09:00:00Z\"></head><body><article><h1>Council passes "
+         "budget</h1>" + "".join(f"<p>{SENT}</p>" for _ in range(6)) + "</article></body></html>")
+_HTTP = "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + _PAGE
+_FORMATS: dict[str, str] = {
+    "page.html": _PAGE,
+    "capture.warc": ("WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://x.test/a\r\n"
+                     "WARC-Date: 2017-03-02T10:00:00Z\r\nContent-Type: application/http; "
+                     f"msgtype=response\r\nContent-Length: {len(_HTTP.encode())}\r\n\r\n{_HTTP}"
+                     "\r\n\r\n"),
+    "mail.eml": ("From: Jane <j@x.test>\nSubject: Council passes budget\nDate: Thu, 02 Mar 2017 "
+                 "10:00:00 +0000\nContent-Type: text/html; charset=utf-8\n\n" + _PAGE),
+    "sheet.csv": f'id,title,text,published,url\n1,Council,"{SENT * 6}",2017-03-02,http://x.test/a\n',
+    "note.md": ("---\ntitle: Council\ndate: 2017-03-02\n---\n# Council passes budget\n\n*By Jane "
+                f"Roe* | 2017-03-02\n\n{SENT * 6}\n\n> a quote\n\n- [a link](http://x.test)\n\n"
+                "<div>raw <b>html</b></div>\n"),
+    "array.json": json.dumps([{"title": "Council", "text": SENT * 6, "published": "2017-03-02",
+                               "url": "http://x.test/a"}]),
+    "story.txt": "Council passes budget\n\nWASHINGTON (AP) -- " + SENT * 6,
+    "wire.rss": ("<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title><item>"
+                 "<title>Council</title><link>http://x.test/a</link><pubDate>Thu, 02 Mar 2017 "
+                 f"10:00:00 +0000</pubDate><description>{SENT * 6}</description></item>"
+                 "</channel></rss>"),
+    "wire.atom": ("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>A"
+                  "</title><entry><title>T</title><link href='http://x.test/a'/><updated>"
+                  "2017-03-02T10:00:00Z</updated><content type='html'>&lt;p&gt;"
+                  f"{SENT * 6}&lt;/p&gt;</content></entry></feed>"),
+}
+
+
+def _mutated_files(folder: Path, rng: random.Random, per: int) -> Iterator[Case]:
+    """``per`` random edits of a valid file of each format (``mutate``: hostile and XML pieces
+    spliced in, spans cut or repeated), one in ten gzipped: every reader meets inputs no one
+    wrote by hand. File-level cases: a broken file may be refused whole."""
+    for name, text in _FORMATS.items():
+        for n in range(per):
+            data = mutate(text, rng).encode("utf-8", "surrogatepass")
+            path = folder / f"mut{n}-{name}"
+            if rng.random() < 0.1 and name.endswith((".warc", ".html")):
+                data, path = gzip.compress(data), path.with_name(path.name + ".gz")
+            path.write_bytes(data)
+            yield Case("file-mutation", f"{n}-{name}", path, "file", False)
+
+
 def _bomb(fill: bytes, size: int = 2 * 1024**3) -> bytes:
     out = io.BytesIO()  # a 2 GB expansion compresses to about 2 MB
     with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as gz:
@@ -357,6 +433,8 @@ def run(per_category: int, hang: float, only: set[str] | None,
         folder = Path(tmp)
         cases = [*_jsonl_cases(folder, rng, per_category),
                  *_file_cases(folder, per_category, categories)]
+        if categories is None or "file-mutation" in categories:
+            cases += list(_mutated_files(folder, rng, per_category))
         for n, case in enumerate(cases):
             if categories and case.category not in categories:
                 continue

@@ -46,16 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from benchmarks.fuzz import HOSTILE_PIECES, SENT  # noqa: E402
+from benchmarks.fuzz import SENT, mutate  # noqa: E402
 
-XML_PIECES = ("<!DOCTYPE x [<!ENTITY a 'b'>]>", "&a;", "&#0;", "&#xD800;", "<![CDATA[", "]]>",
-              "<", ">", "&", "</url>", "<url>", "</item>", "<item>", "<loc>", "</loc>",
-              "<link>", "</link>", "\x00", "<news:news>", "xmlns:news='x'", "<" + "a" * 5000,
-              "2026-12-07T99:99:99Z", "-0001-01-01", "2026-12-07T10:00:00+25:00",
-              "<sitemap><loc>/index.xml</loc></sitemap>", "<?xml version='1.0'?>",
-              "<html>", "<!--", "-->", "javascript:alert(1)", "file:///etc/passwd",
-              "http://127.0.0.1:1/", "http://169.254.169.254/latest/", "%00", "\ufffe")
-PIECES = HOSTILE_PIECES + XML_PIECES
 PAGE_TEXT = " ".join([SENT] * 12)
 HEADERS = [
     {"Content-Type": "application/rss+xml; charset=x-nonsense"},
@@ -161,26 +153,6 @@ def sitemap(base: str, links: list[str]) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/'
             'schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
             f"{urls}</urlset>")
-
-
-def mutate(text: str, rng: random.Random, keep: str | None = None) -> str:
-    """1 to 6 random edits; ``keep``: a substring no edit may touch (the good entry)."""
-    for _ in range(rng.randint(1, 6)):
-        guard = text.find(keep) if keep else -1
-        at = rng.randrange(len(text) + 1)
-        if guard >= 0 and guard - 40 <= at <= guard + len(keep) + 40:
-            at = rng.choice((0, len(text)))
-        op = rng.random()
-        if op < 0.5:
-            text = text[:at] + rng.choice(PIECES) + text[at:]
-        elif op < 0.7:
-            text = text[:at] + text[at + rng.randint(1, 20):]
-        elif op < 0.85:
-            span = text[at:at + rng.randint(1, 30)]
-            text = text[:at] + span * rng.randint(2, 2000) + text[at:]
-        else:
-            text = text[:at] + rng.choice("<>&\"'/x0 ") + text[at + 1:]
-    return text
 
 
 def cases(rng: random.Random, per: int, base: str):
