@@ -1131,3 +1131,26 @@ def test_a_general_sitemap_gives_its_reports_not_its_front_tag_or_author_pages(s
     assert not any("Error:" in ln for ln in f.lines)
     f.close()
 
+
+
+def test_a_sites_feeds_are_found_again_after_a_day(site, store, monkeypatch):
+    """A follower runs for weeks: a site that adds a feed (or moves its sitemap) is read
+    again once its discovered feeds are a day old, not only at start."""
+    import newsweave.follow as follow_module
+
+    site.routes["/"] = (200, HTML, b'<html><head><link rel="alternate" '
+                        b'type="application/rss+xml" href="/f1"></head><body>Home</body></html>')
+    site.routes["/f1"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    f = follower(store, [site.url("/")])
+    f.run_round()
+    f.run_round()
+    assert site.hits("/") == 1  # within the day: the feeds found are used
+    site.routes["/"] = (200, HTML, b'<html><head><link rel="alternate" '
+                        b'type="application/rss+xml" href="/f2"></head><body>Home</body></html>')
+    site.routes["/f2"] = (200, XML, rss([("Road closed", site.url("/b"), None)]))
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B))
+    monkeypatch.setattr(follow_module, "REDISCOVER_S", 0.0)
+    report = f.run_round()
+    assert site.hits("/") == 2 and report.added == 1 and store.count_articles() == 2
+    f.close()

@@ -91,6 +91,9 @@ MAX_INDEX_DEPTH = 2
 SKIP_LINES = 5
 #: Feeds followed of those a site's page announces (or its robots.txt names)
 MAX_DISCOVERED = 20
+#: Seconds a site's discovered feeds are used before its page is read again (a site adds a
+#: feed, moves its sitemap): a day, so a follower that runs for weeks notices
+REDISCOVER_S = 24 * 3600.0
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
@@ -367,7 +370,8 @@ class Follower:
             deadline=deadline if deadline is not None else max(3 * timeout, timeout + 10),
             max_bytes=max_bytes, stop=self.stop, trusted_origins=self.sources,
         )
-        self._discovered: dict[str, list[str]] = {}  # site URL -> its feeds
+        # site URL -> (its feeds or sitemaps, when they were found: time.monotonic())
+        self._discovered: dict[str, tuple[list[str], float]] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -430,8 +434,9 @@ class Follower:
     # ----------------------------------------------------------------------- feeds
     def _poll_source(self, url: str, queues: _OriginQueues, report: RoundReport,
                      seen: set[str], fail: Reporter) -> None:
-        if url in self._discovered:
-            self._follow(self._discovered[url], url, queues, report, seen, fail, 0)
+        found = self._discovered.get(url)
+        if found is not None and time.monotonic() - found[1] < REDISCOVER_S:
+            self._follow(found[0], url, queues, report, seen, fail, 0)
             return
         self._poll_feed(url, queues, report, seen, fail, site_ok=True)
 
@@ -479,7 +484,7 @@ class Follower:
                 if not feeds:
                     raise FetchError(url, "not an RSS or Atom feed or a sitemap, and no feed "
                                           "link or robots.txt sitemap found")
-                self._discovered[url] = feeds
+                self._discovered[url] = (feeds, time.monotonic())
                 self._follow(feeds, response.url, queues, report, seen, fail, depth)
                 with self._lock:
                     report.feeds -= 1
