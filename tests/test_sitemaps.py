@@ -132,6 +132,8 @@ def test_urls_past_the_protocol_cap_are_counted_not_read(monkeypatch):
     ("2026-13-40", None),
     ("9" * 100, None),
     (None, None),
+    ("0001-01-01T00:00:00+05:00", None),  # year 0 in UTC: it raised OverflowError
+    ("9999-12-31T23:59:59-05:00", None),
 ])
 def test_w3c_dates(value, expected):
     assert parse_date(value) == expected
