@@ -137,6 +137,7 @@ XML_PIECES = ("<!DOCTYPE x [<!ENTITY a 'b'>]>", "&a;", "&#0;", "&#xD800;", "<![C
               "<", ">", "&", "</url>", "<url>", "</item>", "<item>", "<loc>", "</loc>",
               "<link>", "</link>", "\x00", "<news:news>", "xmlns:news='x'", "<" + "a" * 5000,
               "2026-12-07T99:99:99Z", "-0001-01-01", "2026-12-07T10:00:00+25:00",
+              "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
               "<sitemap><loc>/index.xml</loc></sitemap>", "<?xml version='1.0'?>",
               "<html>", "<!--", "-->", "javascript:alert(1)", "file:///etc/passwd",
               "http://127.0.0.1:1/", "http://169.254.169.254/latest/", "%00", "\ufffe")
