@@ -1154,3 +1154,17 @@ def test_a_sites_feeds_are_found_again_after_a_day(site, store, monkeypatch):
     report = f.run_round()
     assert site.hits("/") == 2 and report.added == 1 and store.count_articles() == 2
     f.close()
+
+
+def test_follow_help_names_the_sitemap_rules_as_coded(capsys):
+    """`follow --help` states the sitemap window and per-round cap: they are the code's."""
+    from newsweave import sitemaps
+    from newsweave.cli import main
+    from newsweave.follow import MAX_SITEMAP_NEW
+
+    with pytest.raises(SystemExit):
+        main(["follow", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"at most {MAX_SITEMAP_NEW} new ones per sitemap per round" in text
+    assert f"dated within {sitemaps.MAX_AGE.days} days" in text.replace("two days", "2 days")
+    assert "robots.txt" in text and "sitemap index" in text
