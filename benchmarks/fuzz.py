@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -145,23 +145,22 @@ XML_PIECES = ("<!DOCTYPE x [<!ENTITY a 'b'>]>", "&a;", "&#0;", "&#xD800;", "<![C
 PIECES = HOSTILE_PIECES + XML_PIECES
 
 
-def mutate(text: str, rng: random.Random, keep: str | None = None) -> str:
-    """1 to 6 random edits; ``keep``: a substring no edit may touch (the good entry)."""
+def mutate(text: str, rng: random.Random, pieces: Sequence[str] = PIECES,
+           swaps: str = "<>&\"'/x0 ") -> str:
+    """1 to 6 random edits of ``text``: a hostile piece of ``pieces`` spliced in, a span cut,
+    a span repeated up to 2,000 times, a character swapped for one of ``swaps``."""
     for _ in range(rng.randint(1, 6)):
-        guard = text.find(keep) if keep else -1
         at = rng.randrange(len(text) + 1)
-        if guard >= 0 and guard - 40 <= at <= guard + len(keep) + 40:
-            at = rng.choice((0, len(text)))
         op = rng.random()
         if op < 0.5:
-            text = text[:at] + rng.choice(PIECES) + text[at:]
+            text = text[:at] + rng.choice(pieces) + text[at:]
         elif op < 0.7:
             text = text[:at] + text[at + rng.randint(1, 20):]
         elif op < 0.85:
             span = text[at:at + rng.randint(1, 30)]
             text = text[:at] + span * rng.randint(2, 2000) + text[at:]
         else:
-            text = text[:at] + rng.choice("<>&\"'/x0 ") + text[at + 1:]
+            text = text[:at] + rng.choice(swaps) + text[at + 1:]
     return text
 
 
@@ -171,19 +170,7 @@ def _random_lines(rng: random.Random, count: int) -> Iterator[tuple[str, str, st
     --per-category, so a larger run tries inputs no one wrote by hand."""
     base = _good_article().replace(GOOD_ID, "fuzz-mutant")
     for n in range(count):
-        line = base
-        for _ in range(rng.randint(1, 6)):
-            at = rng.randrange(len(line) + 1)
-            op = rng.random()
-            if op < 0.5:
-                line = line[:at] + rng.choice(HOSTILE_PIECES) + line[at:]
-            elif op < 0.7:
-                line = line[:at] + line[at + rng.randint(1, 20):]
-            elif op < 0.85:
-                span = line[at:at + rng.randint(1, 30)]
-                line = line[:at] + span * rng.randint(2, 2000) + line[at:]
-            else:
-                line = line[:at] + rng.choice('{}[]":,\\x0 ') + line[at + 1:]
+        line = mutate(base, rng, HOSTILE_PIECES, '{}[]":,\\x0 ')
         yield "random-mutation", f"r{n}", line.replace("\n", " ")
 
 
