@@ -49,10 +49,10 @@ from newsweave.fetch import (
     check_url,
     origin,
 )
+from newsweave.ingest import GZIP_MAGIC
 from newsweave.language import reliable_language
 from newsweave.models import Article
 from newsweave.sitemaps import (
-    GZIP_MAGIC,
     Sitemap,
     SitemapError,
     SitemapLink,

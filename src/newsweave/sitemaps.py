@@ -31,7 +31,6 @@ MAX_CHILDREN = 5
 #: the protocol's own cap on URLs per sitemap (and sitemaps per index); more are not read
 MAX_URLS = 50_000
 
-GZIP_MAGIC = b"\x1f\x8b"
 _ROOT = re.compile(rb"<(?:[\w.-]+:)?(urlset|sitemapindex)[\s>/]")
 _START = re.compile(rb"^(?:\s|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.S)
 
