@@ -308,13 +308,14 @@ def test_feeds_lists_each_followed_feed_failing_first(site, store, tmp_path, cap
     assert "; next try " in lines[2] and lines[2].endswith(" UTC")
     assert site.url("/gone") not in lines[2]  # the failure's message named it: said once
     assert lines[3].startswith("  ok ") and lines[3].endswith(f"{site.url('/feed')}  (HTTP 200)")
+    assert " RSS feed " in lines[3] and "found on" not in lines[3]
     assert main(["feeds", "--db", db, "--failing", "--format", "jsonl"]) == 0
     (only,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert (only["url"], only["state"], only["failures"]) == (site.url("/gone"), "failing", 1)
     assert only["next_poll"] > only["checked_at"]
     assert main(["feeds", "--db", db, "--format", "csv"]) == 0
     csv_lines = capsys.readouterr().out.splitlines()
-    assert csv_lines[0] == "url,state,checked_at,last_status,failures,next_poll"
+    assert csv_lines[0] == "url,kind,found_on,state,checked_at,last_status,failures,next_poll"
     assert len(csv_lines) == 3
     with TestClient(create_app(store, None)) as c:
         feeds = c.get("/api/feeds").json()
@@ -1168,3 +1169,61 @@ def test_follow_help_names_the_sitemap_rules_as_coded(capsys):
     assert f"at most {MAX_SITEMAP_NEW} new ones per sitemap per round" in text
     assert f"dated within {sitemaps.MAX_AGE.days} days" in text.replace("two days", "2 days")
     assert "robots.txt" in text and "sitemap index" in text
+
+
+def test_a_site_that_recovers_is_no_longer_listed_failing(site, store):
+    """A site URL that failed once and then answers is recorded as polled: `newsweave feeds`
+    showed it failing for good (the success path saved nothing). Its page's validators are
+    not kept: a 304 for the page would leave its feeds unpolled."""
+    from newsweave.app import feed_health
+
+    site.routes["/"] = (503, {}, b"down")
+    f = follower(store, [site.url("/")], interval=0.0)
+    f.run_round()
+    assert store.feed_state(site.url("/")).failures == 1
+    site.routes["/"] = (200, {**HTML, "ETag": '"home"'},
+                        b'<html><head><link rel="alternate" type="application/rss+xml" '
+                        b'href="/f1"></head><body>Home</body></html>')
+    site.routes["/f1"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    assert f.run_round().added == 1
+    rows = {r["url"]: r for r in feed_health(store)}
+    home = rows[site.url("/")]
+    assert (home["state"], home["failures"]) == ("ok", 0)
+    assert home["kind"] == "site"
+    assert store.feed_state(site.url("/")).etag is None
+    feed = rows[site.url("/f1")]
+    assert (feed["kind"], feed["found_on"]) == ("RSS feed", site.url("/"))
+    f.close()
+
+
+def test_feeds_says_what_each_source_is_and_where_it_was_found(site, store):
+    """An operator reading `newsweave feeds` tells a news sitemap from an index or a feed,
+    and sees which site or index each discovered one came from."""
+    from newsweave.app import feed_health
+
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    site.routes["/robots.txt"] = (200, {}, (
+        f"User-agent: *\nSitemap: {site.url('/index.xml')}\n").encode())
+    site.routes["/"] = (200, HTML, b"<html><body>Home, no feed link</body></html>")
+    site.routes["/index.xml"] = (200, XML, (
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{site.url('/news.xml')}</loc></sitemap></sitemapindex>").encode())
+    site.routes["/news.xml"] = (200, XML, (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        f"<url><loc>{site.url('/a')}</loc><news:news><news:publication><news:name>Wire"
+        "</news:name><news:language>en</news:language></news:publication>"
+        f"<news:publication_date>{now}</news:publication_date><news:title>Budget passes"
+        "</news:title></news:news></url></urlset>").encode())
+    site.routes["/atom"] = (200, {"Content-Type": "application/atom+xml"},
+                            b'<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title></feed>')
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    f = follower(store, [site.url("/"), site.url("/atom")])
+    assert f.run_round().added == 1
+    rows = {r["url"]: (r["kind"], r["found_on"]) for r in feed_health(store)}
+    assert rows == {site.url("/"): ("site", None),
+                    site.url("/index.xml"): ("sitemap index", site.url("/")),
+                    site.url("/news.xml"): ("news sitemap", site.url("/index.xml")),
+                    site.url("/atom"): ("Atom feed", None)}
+    f.close()

@@ -15,6 +15,7 @@ from newsweave.migrations import INITIAL, LATEST, SCHEMA_VERSION_DDL
 from newsweave.models import Article
 from newsweave.store import (
     AddResult,
+    FeedState,
     Store,
     content_hash,
     open_store,
@@ -728,9 +729,14 @@ def test_a_version_7_store_is_upgraded_and_its_articles_found_by_url(db_url: str
                 "INSERT INTO story_briefs (story_id, version, created, articles, fingerprint,"
                 " brief) VALUES ('s', :v, :c, '[\"old\"]', 'f', :b)"),
                 {"v": v, "c": f"then{v}", "b": brief_json(["old"], summary)})
+        conn.execute(text("INSERT INTO feeds (url, failures, checked_at) "
+                          "VALUES ('https://a.example/rss', 0, 'then')"))
     engine.dispose()
     with open_store(db_url) as s:
-        assert s.schema_version == LATEST == 12
+        assert s.schema_version == LATEST == 13
+        # a feed polled before migration 13 is not known to be a feed or a sitemap yet
+        assert s.feed_state("https://a.example/rss") == FeedState(
+            url="https://a.example/rss", checked_at="then")
         # a brief stored before migration 12 counted nothing: unknown, not "no change"
         assert [v.changes for v in s.brief_versions("s")] == [None, None]
         assert s.latest_briefs()["s"].changes is None

@@ -631,10 +631,12 @@ def _update_of(store: Store, listed: BriefVersion) -> Update | None:
 
 
 def feed_health(store: Store, now: str | None = None) -> list[dict[str, Any]]:
-    """Every followed feed as an operator checks it: ``url``, ``state`` ("ok", "failing" or
-    "not polled yet"), ``checked_at`` (last poll, UTC), ``last_status`` (the HTTP status, or
-    why the last poll failed), ``failures`` (in a row) and ``next_poll`` (when a failing
-    feed is tried again; None: at the next round). Failing feeds first, then by URL."""
+    """Every followed feed as an operator checks it: ``url``, ``kind`` (``FeedState.kind``;
+    None until read), ``found_on`` (the site or index it was found on; None: named by the
+    user), ``state`` ("ok", "failing" or "not polled yet"), ``checked_at`` (last poll, UTC),
+    ``last_status`` (the HTTP status, or why the last poll failed), ``failures`` (in a row)
+    and ``next_poll`` (when a failing feed is tried again; None: at the next round). Failing
+    feeds first, then by URL."""
     out = []
     for f in store.feed_states():
         state = ("failing" if f.failures else "ok" if f.checked_at else "not polled yet")
@@ -642,6 +644,7 @@ def feed_health(store: Store, now: str | None = None) -> list[dict[str, Any]]:
         status = f.last_status
         if status and status.startswith(f"{f.url}: "):  # a failure's message names the feed
             status = status[len(f.url) + 2:]
-        out.append({"url": f.url, "state": state, "checked_at": f.checked_at,
-                    "last_status": status, "failures": f.failures, "next_poll": waiting})
+        out.append({"url": f.url, "kind": f.kind, "found_on": f.found_on, "state": state,
+                    "checked_at": f.checked_at, "last_status": status,
+                    "failures": f.failures, "next_poll": waiting})
     return sorted(out, key=lambda r: (r["state"] != "failing", r["url"]))

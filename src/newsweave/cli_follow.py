@@ -147,7 +147,8 @@ def run_follow(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- feeds
 #: Columns of `newsweave feeds`, in order.
-FEED_COLUMNS = ("url", "state", "checked_at", "last_status", "failures", "next_poll")
+FEED_COLUMNS = ("url", "kind", "found_on", "state", "checked_at", "last_status",
+                "failures", "next_poll")
 
 
 def run_feeds(args: argparse.Namespace) -> int:
@@ -184,7 +185,10 @@ def run_feeds(args: argparse.Namespace) -> int:
                                           else "") + (":" if feeds else ""))
     for f in feeds:
         when = (f["checked_at"] or "")[:16].replace("T", " ")
-        line = f"  {f['state']:<7} {when + ' UTC' if when else 'never':<20}  {f['url']}"
+        line = (f"  {f['state']:<7} {when + ' UTC' if when else 'never':<20}  "
+                f"{f['kind'] or '':<13}  {f['url']}")
+        if f["found_on"]:
+            line += f"  (found on {f['found_on']})"
         if f["state"] == "failing":
             retry = (f["next_poll"] or "")[:16].replace("T", " ")
             line += (f"\n          {count(f['failures'], 'failure')} in a row: "
@@ -285,9 +289,11 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
         "feeds",
         help="how each followed feed fares",
         description="List the feeds `follow` (or `serve --follow`) polls, failing ones first: "
-        "when each was last polled, its last HTTP status or why it failed, how many polls "
-        "in a row failed, and when a failing feed is tried again (a failing feed is polled "
-        "less and less often, up to once a day). Exit 0 whatever their state.",
+        "what each is (RSS or Atom feed, news sitemap, sitemap, sitemap index, or a site "
+        "whose page names its feeds), the site or index it was found on, when it was last "
+        "polled, its last HTTP status or why it failed, how many polls in a row failed, and "
+        "when a failing feed is tried again (a failing feed is polled less and less often, "
+        "up to once a day). Exit 0 whatever their state.",
     )
     f.add_argument("--db", metavar="URL", help=db_help)
     f.add_argument("--failing", action="store_true", help="only the feeds whose last poll failed")

@@ -436,17 +436,18 @@ class Follower:
                      seen: set[str], fail: Reporter) -> None:
         found = self._discovered.get(url)
         if found is not None and time.monotonic() - found[1] < REDISCOVER_S:
-            self._follow(found[0], url, queues, report, seen, fail, 0)
+            self._follow(found[0], url, url, queues, report, seen, fail, 0)
             return
         self._poll_feed(url, queues, report, seen, fail, site_ok=True)
 
     def _poll_feed(self, url: str, queues: _OriginQueues, report: RoundReport, seen: set[str],
-                   fail: Reporter, site_ok: bool = False, depth: int = 0) -> None:
+                   fail: Reporter, site_ok: bool = False, depth: int = 0,
+                   found_on: str | None = None) -> None:
         with self._lock:  # a feed named twice (or an index listing itself) is polled once
             if "feed " + url in seen:
                 return
             seen.add("feed " + url)
-        state = self.store.feed_state(url) or FeedState(url=url)
+        state = self.store.feed_state(url) or FeedState(url=url, found_on=found_on)
         now = datetime.now(UTC)
         if state.next_poll and _parse_utc(state.next_poll) > now:
             with self._lock:
@@ -465,14 +466,17 @@ class Follower:
             if body.startswith(GZIP_MAGIC):  # a sitemap.xml.gz served as a file
                 body = self._gunzipped(url, body)
             sitemap = None
+            kind = "site"
             if is_sitemap(body):
                 try:
                     sitemap = parse_sitemap(body)
                 except SitemapError as exc:
                     raise FetchError(url, str(exc)) from None
+                kind = sitemap.kind
                 entries = self._sitemap_entries(url, sitemap, response.url, now)
             else:
-                entries = self._entries(url, response, body)
+                read = self._entries(url, response, body)
+                kind, entries = read if read is not None else ("site", None)
             if entries is None:  # an HTML page: a site, whose feeds we look for
                 feeds = self._usable(
                     url, response.url,
@@ -485,7 +489,9 @@ class Follower:
                     raise FetchError(url, "not an RSS or Atom feed or a sitemap, and no feed "
                                           "link or robots.txt sitemap found")
                 self._discovered[url] = (feeds, time.monotonic())
-                self._follow(feeds, response.url, queues, report, seen, fail, depth)
+                # a site's page keeps no validators: its 304 would leave its feeds unpolled
+                self._feed_ok(state, response, kind, validators=False)
+                self._follow(feeds, url, response.url, queues, report, seen, fail, depth)
                 with self._lock:
                     report.feeds -= 1
                 return
@@ -493,7 +499,7 @@ class Follower:
             self._feed_failed(state, exc.message)
             fail(str(exc))
             return
-        self._feed_ok(state, response)
+        self._feed_ok(state, response, kind)
         if sitemap is not None and sitemap.index:
             if depth >= MAX_INDEX_DEPTH:
                 fail(f"{url}: a sitemap index inside {count(depth, 'other')}: its sitemaps "
@@ -503,7 +509,7 @@ class Follower:
             children = pick_children(
                 [replace(c, loc=urljoin(response.url, c.loc)) for c in sitemap.children
                  if c.loc in usable], now)
-            self._follow(children, response.url, queues, report, seen, fail, depth + 1)
+            self._follow(children, url, response.url, queues, report, seen, fail, depth + 1)
             return
         fresh = 0
         for entry in entries:
@@ -528,17 +534,18 @@ class Follower:
             queues.submit(entry.link,
                           lambda e=entry, t=tries: self._fetch_article(e, report, fail, t))
 
-    def _follow(self, feeds: Sequence[str], base: str, queues: _OriginQueues,
+    def _follow(self, feeds: Sequence[str], found_on: str, base: str, queues: _OriginQueues,
                 report: RoundReport, seen: set[str], fail: Reporter, depth: int) -> None:
-        """Poll ``feeds`` (found on ``base``: a site's links, its robots.txt, an index) in
-        their origins' queues; those on ``base``'s own origin are the user's site, so a
-        private address is as trusted as the source itself."""
+        """Poll ``feeds`` (found on the source ``found_on``, whose address after redirects is
+        ``base``: a site's links, its robots.txt, an index) in their origins' queues; those on
+        ``base``'s own origin are the user's site, so a private address is as trusted as the
+        source itself."""
         for feed in feeds:
             if origin(feed) == origin(base):
                 self.fetcher.trust(feed)
         for feed in feeds:
-            queues.submit(feed, lambda f=feed: self._poll_feed(f, queues, report, seen, fail,
-                                                               depth=depth))
+            queues.submit(feed, lambda f=feed: self._poll_feed(
+                f, queues, report, seen, fail, depth=depth, found_on=found_on))
 
     def _usable(self, url: str, base: str, links: Sequence[str]) -> list[str]:
         """The ``links`` (feeds or sitemaps ``url`` names) that can be fetched, as given;
@@ -556,11 +563,14 @@ class Follower:
         except SitemapError as exc:
             raise FetchError(url, str(exc)) from None
 
-    def _feed_ok(self, state: FeedState, response: Response) -> None:
+    def _feed_ok(self, state: FeedState, response: Response, kind: str | None = None,
+                 validators: bool = True) -> None:
+        """Record a good poll; ``validators=False`` keeps no ETag or Last-Modified."""
         self.store.save_feed_state(replace(
-            state,
-            etag=response.etag or state.etag,
-            last_modified=response.last_modified or state.last_modified,
+            state, kind=kind or state.kind,
+            etag=(response.etag or state.etag) if validators else None,
+            last_modified=((response.last_modified or state.last_modified) if validators
+                           else None),
             failures=0, next_poll=None, last_status=str(response.status),
             checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
         ))
@@ -575,8 +585,10 @@ class Follower:
             checked_at=now.isoformat(timespec="seconds"),
         ))
 
-    def _entries(self, url: str, response: Response, body: bytes) -> list[_Entry] | None:
-        """The entries of a feed body; None when the body is an HTML page (not a feed).
+    def _entries(self, url: str, response: Response,
+                 body: bytes) -> tuple[str, list[_Entry]] | None:
+        """What a feed body is ("RSS feed", "Atom feed" or "feed") and its entries; None when
+        the body is an HTML page (not a feed).
 
         feedparser parses with expat, which refuses external entities and caps entity
         amplification (billion laughs), and its loose fallback expands only character
@@ -626,7 +638,10 @@ class Follower:
             out.append(_Entry(url, outlet, link, canonical_url(link), fingerprint, title, teaser,
                               published, updated if updated != published else None))
         self._more_skipped(url, skipped)
-        return out
+        version = parsed.get("version") or ""
+        kind = ("RSS feed" if version.startswith("rss") else
+                "Atom feed" if version.startswith("atom") else "feed")
+        return kind, out
 
     def _entry_link(self, url: str, base: str, link: str, title: str | None,
                     skipped: list[int], what: str = "entry") -> str | None:

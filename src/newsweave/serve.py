@@ -1573,8 +1573,10 @@ def create_app(
              "follow` on this store), failing ones first: `state` (`ok`, `failing`, `not "
              "polled yet`), `checked_at` (last poll, UTC), `last_status` (the HTTP status, or "
              "why the last poll failed), `failures` (in a row) and `next_poll` (when a failing "
-             "feed is tried again; null: at the next round). For monitoring; `newsweave feeds` "
-             "prints the same.")
+             "feed is tried again; null: at the next round), `kind` (`RSS feed`, `Atom feed`, "
+             "`feed`, `news sitemap`, `sitemap`, `sitemap index` or `site`; null until read) "
+             "and `found_on` (the site or index it was found on; null: named by the user). "
+             "For monitoring; `newsweave feeds` prints the same.")
     async def api_feeds() -> list[dict[str, Any]]:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         return await db(app_layer.feed_health, store, now)

@@ -76,6 +76,14 @@ class Sitemap:
     #: the first error of a sitemap read in spite of broken XML ("... (line 3)"), else None
     problem: str | None = None
 
+    @property
+    def kind(self) -> str:
+        """"sitemap index", "news sitemap" (any page given ``news:`` tags) or "sitemap"."""
+        if self.index:
+            return "sitemap index"
+        news = any(u.title or u.published or u.outlet for u in self.urls)
+        return "news sitemap" if news else "sitemap"
+
 
 def is_sitemap(body: bytes) -> bool:
     """Whether a (decompressed) body's root element is a ``<urlset>`` or ``<sitemapindex>``."""

@@ -147,6 +147,8 @@ feeds_t = Table(
     Column("next_poll", Text),
     Column("last_status", Text),
     Column("checked_at", Text),
+    Column("kind", Text),
+    Column("found_on", Text),
 )
 followed_entries_t = Table(
     "followed_entries",
@@ -302,6 +304,10 @@ class FeedState:
     next_poll: str | None = None
     last_status: str | None = None
     checked_at: str | None = None
+    #: "RSS feed", "Atom feed", "feed", "news sitemap", "sitemap", "sitemap index" or "site"
+    #: (a page whose feed links or robots.txt sitemaps are followed); None until read once
+    kind: str | None = None
+    found_on: str | None = None  # the site or index it was found on; None: named by the user
 
 
 @dataclass(frozen=True)

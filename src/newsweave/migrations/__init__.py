@@ -330,8 +330,18 @@ BRIEF_CHANGES = Migration(
                 "CREATE TRIGGER brief_changes_changed AFTER INSERT ON brief_changes"
                 " FOR EACH ROW EXECUTE FUNCTION newsweave_story_member_changed()"))
 
+# Version 13: what each followed source is (an RSS or Atom feed, a news sitemap, a sitemap
+# index, a site whose page names its feeds) and which source it was found on, so an operator
+# reading ``newsweave feeds`` sees where a failing sitemap came from. Rows written before have
+# neither until their next poll.
+_FEED_KINDS = ("ALTER TABLE feeds ADD COLUMN kind TEXT",
+               "ALTER TABLE feeds ADD COLUMN found_on TEXT")
+FEED_KINDS = Migration(version=13, name="what each followed feed is, and where it was found",
+                       sqlite=_FEED_KINDS, postgresql=_FEED_KINDS)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
     STORY_CHANGES, URL_INDEX, REGROUP, REVISION_WORDS, BRIEFS_BY_TIME, BRIEF_CHANGES,
+    FEED_KINDS,
 )
 LATEST = MIGRATIONS[-1].version
