@@ -155,13 +155,17 @@ def sitemap(base: str, links: list[str]) -> str:
             f"{urls}</urlset>")
 
 
+#: Report addresses (a slug and an id): a general sitemap's section fronts are not fetched.
+GOOD, OTHER = "/news/council-passes-budget-7", "/news/other-report-7"
+
+
 def cases(rng: random.Random, per: int, base: str):
     """(category, name, routes, source path, whether the good page must be stored)."""
-    good = {"/good": (200, {"Content-Type": "text/html; charset=utf-8"},
+    good = {GOOD: (200, {"Content-Type": "text/html; charset=utf-8"},
                       page("Council passes budget", PAGE_TEXT)),
-            "/other": (200, {"Content-Type": "text/html"}, page("Other", PAGE_TEXT[::-1]))}
+            OTHER: (200, {"Content-Type": "text/html"}, page("Other", PAGE_TEXT[::-1]))}
     xml = {"Content-Type": "application/xml"}
-    links = ["/good", "/other", "/missing"]
+    links = [GOOD, OTHER, "/news/missing-report-7"]
     for n in range(per):
         body = mutate(rss(base, links), rng)
         yield "feed", f"f{n}", {**good, "/src": (200, xml, body.encode("utf-8", "surrogatepass"))
@@ -186,7 +190,7 @@ def cases(rng: random.Random, per: int, base: str):
         mutant = mutate(page("Mutant page", PAGE_TEXT).decode(), rng)
         yield "page", f"p{n}", {**good, "/mutant": (200, {"Content-Type": "text/html"},
                                                     mutant.encode("utf-8", "surrogatepass")),
-                                "/src": (200, xml, rss(base, ["/good", "/mutant"]).encode())
+                                "/src": (200, xml, rss(base, [GOOD, "/mutant"]).encode())
                                 }, "/src", True
     for n in range(per):
         headers = dict(rng.choice(HEADERS))
@@ -237,7 +241,7 @@ def run(per: int, hang: float, seed: int) -> list[Outcome]:
                 report = result.get("report")
                 good = None
                 if has_good and report is not None:
-                    good = any(r["url"].endswith("/good") for r in store.iter_listing())
+                    good = any(r["url"].endswith(GOOD) for r in store.iter_listing())
                 outcome = Outcome(
                     category=category, name=name, raised=result.get("raised"),
                     caught_bugs=[ln[:300] for ln in lines if _EXCEPTION.search(ln)],

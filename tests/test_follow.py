@@ -1116,7 +1116,8 @@ def test_a_general_sitemap_gives_its_reports_not_its_front_tag_or_author_pages(s
                 "</urlset>").encode()
 
     site.routes["/sitemap.xml"] = (200, SITEMAP, general(
-        ["/", "/tag/budget", "/author/jane-roe", "/2026/12/07/council-passes-budget"]))
+        ["/", "/tag/budget", "/author/jane-roe", "/politics/", "/world/europe",
+         "/2026/12/07/council-passes-budget"]))
     site.routes["/listings.xml"] = (200, SITEMAP, general(["/", "/tag/budget"]).replace(
         b"</urlset>", f"<url><loc>http://[x/</loc><lastmod>{_ago(1)}</lastmod></url>"
                       "</urlset>".encode()))  # a bad address in a general sitemap: skipped
@@ -1125,9 +1126,10 @@ def test_a_general_sitemap_gives_its_reports_not_its_front_tag_or_author_pages(s
     report = f.run_round()
     assert report.added == 1 and report.entries == 1
     assert site.hits("/") == 0 and site.hits("/tag/budget") == 0
+    assert site.hits("/politics/") == 0 and site.hits("/world/europe") == 0
     assert any(ln.endswith("/listings.xml: none of the sitemap's 2 recent pages looks like a "
-                           "report (front page, tag, author or archive pages, files): nothing "
-                           "taken") for ln in f.lines), f.lines
+                           "report (front page, section fronts, tag, author or archive pages, "
+                           "files): nothing taken") for ln in f.lines), f.lines
     assert any("'http://[x/' is not a valid URL" in ln for ln in f.lines)
     assert not any("Error:" in ln for ln in f.lines)
     f.close()

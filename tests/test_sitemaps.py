@@ -194,7 +194,14 @@ def test_a_declared_encoding_is_honoured():
 @pytest.mark.parametrize(("url", "article"), [
     ("https://x.example/2026/12/07/council-passes-budget", True),
     ("https://x.example/news/council-passes-budget-123", True),
-    ("https://x.example/politics/", True),  # a section front courlan cannot tell: fetched
+    ("https://x.example/politics/", False),  # section fronts and site pages
+    ("https://x.example/world/europe", False),
+    ("https://x.example/about-us", False),
+    ("https://x.example/opinion/why-the-budget-fails", True),  # a slug of words
+    # a two-word slug under a section reads as a section ("/world/middle-east"): not fetched
+    ("https://x.example/politics/sessions-recuses", False),
+    ("https://x.example/story?id=265672", True),  # an id in the query
+    ("https://x.example/world/europe/39150155", True),
     ("https://x.example/", False),
     ("https://x.example", False),
     ("https://x.example/tag/budget", False),

@@ -702,7 +702,7 @@ class Follower:
             if link is None:
                 continue
             if item.published is None and title is None and not looks_like_article(link):
-                listings += 1  # a general sitemap's front page, tag or author page
+                listings += 1  # a general sitemap's front page, a section, tag or author page
                 continue
             published = item.published[:100] if item.published else None
             updated = item.modified[:100] if item.modified else None
@@ -716,7 +716,7 @@ class Follower:
         if listings and not out:
             self.report(f"newsweave: follow: {url}: none of the sitemap's "
                         f"{count(listings, 'recent page')} looks like a report (front page, "
-                        "tag, author or archive pages, files): nothing taken")
+                        "section fronts, tag, author or archive pages, files): nothing taken")
         return out
 
     # ----------------------------------------------------------------------- articles

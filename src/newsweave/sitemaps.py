@@ -249,7 +249,21 @@ def looks_like_article(url: str) -> bool:
         return False
     if parts.path.strip("/") == "" and not parts.query:
         return False
-    return type_filter(url, strict=True) and path_filter(parts.path, parts.query)
+    return (not _section_front(parts.path, parts.query) and type_filter(url, strict=True)
+            and path_filter(parts.path, parts.query))
+
+
+_DIGIT_OR_DOT = re.compile(r"[\d.]")
+
+
+def _section_front(path: str, query: str) -> bool:
+    """A section front or site page (``/politics/``, ``/world/europe``, ``/about-us``):
+    at most two path segments, none with a digit, a dot or more than one hyphen, and no
+    query. A report's address carries a slug of several words, a date or an id; none of the
+    379 report addresses in the development data looks like this."""
+    segments = [s for s in path.split("/") if s]
+    return not query and 0 < len(segments) <= 2 and all(
+        not _DIGIT_OR_DOT.search(s) and s.count("-") + s.count("_") <= 1 for s in segments)
 
 
 def recent_urls(urls: Sequence[SitemapUrl], now: datetime,
