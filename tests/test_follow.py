@@ -1025,7 +1025,11 @@ def test_bad_sitemaps_are_one_line_each(site, store):
         [(site.url("/a"), None, None), (site.url("/b"), None, None)]))
     site.routes["/broken.xml"] = (200, SITEMAP, b"<urlset><url><loc>x</loc></urlset>")
     site.routes["/loop.xml"] = (200, SITEMAP, sitemap_index([(site.url("/loop.xml"), None)]))
-    site.routes["/bomb.xml.gz"] = (200, {}, gzip.compress(b"<urlset>" + b" " * 3_000_000))
+    from newsweave.sitemaps import MAX_SITEMAP_BYTES
+
+    # ~50 kB on the wire, past the protocol's 50 MB once decompressed
+    site.routes["/bomb.xml.gz"] = (200, {}, gzip.compress(
+        b"<urlset>" + b" " * (MAX_SITEMAP_BYTES + 1_000)))
     site.routes["/deep0.xml"] = (200, SITEMAP, sitemap_index([(site.url("/deep1.xml"), None)]))
     site.routes["/deep1.xml"] = (200, SITEMAP, sitemap_index([(site.url("/deep2.xml"), None)]))
     site.routes["/deep2.xml"] = (200, SITEMAP, sitemap_index([(site.url("/deep3.xml"), None)]))
@@ -1038,8 +1042,8 @@ def test_bad_sitemaps_are_one_line_each(site, store):
     assert "undated.xml: the sitemap dates none of its 2 pages" in lines
     assert any("/broken.xml: malformed sitemap XML: " in ln and "(line 1); 1 page read" in ln
                for ln in f.lines)  # read as far as it goes, as a feed is
-    assert any("/bomb.xml.gz" in ln and "over the 1,000,000-byte limit" in ln
-               for ln in report.failures)
+    assert any("/bomb.xml.gz" in ln and f"over the {MAX_SITEMAP_BYTES:,}-byte limit of a "
+               "sitemap once decompressed" in ln for ln in report.failures)
     assert site.hits("/loop.xml") == 1  # an index listing itself is polled once a round
     assert site.hits("/deep2.xml") == 1 and site.hits("/deep3.xml") == 0
     assert any("/deep2.xml: a sitemap index inside 2 others" in ln for ln in report.failures)
@@ -1228,4 +1232,57 @@ def test_feeds_says_what_each_source_is_and_where_it_was_found(site, store):
                     site.url("/index.xml"): ("sitemap index", site.url("/")),
                     site.url("/news.xml"): ("news sitemap", site.url("/index.xml")),
                     site.url("/atom"): ("Atom feed", None)}
+    f.close()
+
+
+def _big_sitemap(site: Site, n: int) -> bytes:
+    """A general sitemap of ``n`` old pages (~70 bytes each) and one report of the hour."""
+    old = "".join(f"<url><loc>{site.url(f'/archive/old-report-{i}')}</loc>"
+                  "<lastmod>2016-01-01</lastmod></url>" for i in range(n))
+    return ('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + old
+            + f"<url><loc>{site.url('/news/council-passes-budget-7')}</loc><lastmod>{_ago(1)}"
+            "</lastmod></url></urlset>").encode()
+
+
+@pytest.mark.parametrize("served", ["plain", "gzip-encoding", "gzip-file"])
+def test_a_sitemap_may_be_larger_than_a_page(site, store, served):
+    """A flat sitemap of a big site runs to megabytes (the protocol allows 50 MB); a page
+    or feed that large is refused. The sitemap's own limit applies once its first bytes
+    show a sitemap, however it is compressed."""
+    body = _big_sitemap(site, 4_000)
+    assert len(body) > 300_000
+    path = "/sitemap.xml.gz" if served == "gzip-file" else "/sitemap.xml"
+    headers = dict(SITEMAP)
+    if served != "plain":
+        body = gzip.compress(body)
+    if served == "gzip-encoding":
+        headers["Content-Encoding"] = "gzip"
+    site.routes[path] = (200, headers, body)
+    site.routes["/news/council-passes-budget-7"] = (200, HTML, page("Budget", BODY_A))
+    site.routes["/feed"] = (200, XML, rss([(f"Item {i}", site.url(f"/i{i}"), None)
+                                            for i in range(4_000)]))
+    f = follower(store, [site.url(path), site.url("/feed")], max_bytes=150_000)
+    report = f.run_round()
+    assert report.added == 1, f.lines
+    assert [ln for ln in report.failures if "byte limit" in ln] == [
+        f"{site.url('/feed')}: response over the 150000-byte limit "
+        f"({len(site.routes['/feed'][2])} bytes): refused"]
+    f.close()
+
+
+def test_a_sitemap_over_its_own_limit_is_refused(site, store, monkeypatch):
+    import newsweave.sitemaps
+
+    monkeypatch.setattr(newsweave.sitemaps, "MAX_SITEMAP_BYTES", 200_000)
+    site.routes["/sitemap.xml"] = (200, SITEMAP, _big_sitemap(site, 4_000))
+    site.routes["/sitemap.xml.gz"] = (200, SITEMAP, gzip.compress(_big_sitemap(site, 4_000)))
+    f = follower(store, [site.url("/sitemap.xml"), site.url("/sitemap.xml.gz")],
+                 max_bytes=150_000)
+    report = f.run_round()
+    assert report.added == 0
+    assert set(report.failures) == {
+        f"{site.url('/sitemap.xml')}: response over the 200000-byte limit of a sitemap "
+        f"({len(_big_sitemap(site, 4_000))} bytes): refused",
+        f"{site.url('/sitemap.xml.gz')}: over the 200,000-byte limit of a sitemap once "
+        "decompressed"}, report.failures
     f.close()

@@ -214,3 +214,13 @@ def test_a_declared_encoding_is_honoured():
 def test_what_a_general_sitemap_lists_that_is_no_report(url, article):
     assert looks_like_article(url) is article
 
+
+
+def test_a_sitemap_is_held_to_the_protocols_size_not_a_pages():
+    from newsweave.sitemaps import MAX_SITEMAP_BYTES, size_limit
+
+    assert size_limit(NEWS[:8192], 1_000) == (MAX_SITEMAP_BYTES, "a sitemap")
+    assert size_limit(gzip.compress(NEWS)[:8192], 1_000) == (MAX_SITEMAP_BYTES, "a sitemap")
+    assert size_limit(NEWS, MAX_SITEMAP_BYTES * 2) == (MAX_SITEMAP_BYTES * 2, "a sitemap")
+    assert size_limit(b"<rss><channel>", 1_000) == (1_000, "")
+    assert size_limit(b"\x1f\x8b broken gzip", 1_000) == (1_000, "")

@@ -261,7 +261,8 @@ def add_follow_options(p: argparse.ArgumentParser, sources_required: bool = True
                    help="languages grouped into stories, e.g. en,fr or all (default en); "
                    "others are stored and counted")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
-                   help="refuse responses larger than N bytes, decompressed (default 5 MB)")
+                   help="refuse responses larger than N bytes, decompressed (default 5 MB; "
+                   "a sitemap may be up to 50 MB, the protocol's limit, or N when higher)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
                    help=f"connect/read timeout per request (default {DEFAULT_TIMEOUT_S:g} s)")
 

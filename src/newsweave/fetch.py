@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -45,7 +45,13 @@ ROBOTS_RETRY_S = 60.0
 #: The longest Crawl-delay honoured (a site asking for more is paced at this).
 MAX_CRAWL_DELAY_S = 60.0
 CHUNK = 64 * 1024
+#: Decoded bytes a ``limit_for`` callback is shown to choose a body's size limit by.
+HEAD_BYTES = 8192
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+
+#: Picks a body's size limit, and what the limit is of ("a sitemap"; "" for a plain one),
+#: from its first decoded bytes.
+LimitFor = Callable[[bytes], tuple[int, str]]
 
 
 class FetchError(Exception):
@@ -124,6 +130,8 @@ class _Decoder:
         """Decode ``data``; stops once more than ``limit`` bytes came out (the caller refuses)."""
         if self.obj is None:
             return data
+        if self.obj.unconsumed_tail:  # input held back by the last call's limit comes first
+            data = self.obj.unconsumed_tail + data
         try:
             if not self.started and self.deflate:
                 self.started = True
@@ -231,9 +239,12 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str | None = None,
+        limit_for: LimitFor | None = None,
     ) -> Response:
         """The response to GET ``url`` (2xx, or 304 when the validators still hold), after at
-        most ``MAX_REDIRECTS`` redirects; anything else raises :class:`FetchError`."""
+        most ``MAX_REDIRECTS`` redirects; anything else raises :class:`FetchError`.
+        ``limit_for`` picks the body's size limit from its first ``HEAD_BYTES`` decoded bytes
+        (a sitemap may be larger than a page); ``max_bytes`` applies until they are read."""
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -250,7 +261,7 @@ class Fetcher:
                 if error:
                     raise FetchError(current, f"robots.txt unreadable ({error}): not fetched")
                 raise FetchError(current, f"disallowed by robots.txt for {self.user_agent}")
-            response = self._paced(current, headers, self.max_bytes)
+            response = self._paced(current, headers, self.max_bytes, limit_for=limit_for)
             if response.status in REDIRECT_CODES:
                 location = response.headers.get("location")
                 if not location:
@@ -334,7 +345,8 @@ class Fetcher:
         host.robots_until = time.monotonic() + ttl
 
     def _paced(
-        self, url: str, headers: dict[str, str], max_bytes: int, robots: bool = False
+        self, url: str, headers: dict[str, str], max_bytes: int, robots: bool = False,
+        limit_for: LimitFor | None = None,
     ) -> Response:
         """One request when this origin's turn comes (one at a time per origin)."""
         host = self._host(url)
@@ -345,12 +357,13 @@ class Fetcher:
                 raise Stopped()
             started = time.monotonic()
             try:
-                return self._once(url, headers, max_bytes, robots)
+                return self._once(url, headers, max_bytes, robots, limit_for)
             finally:
                 host.next_at = started + delay
 
     def _once(
-        self, url: str, headers: dict[str, str], max_bytes: int, robots: bool
+        self, url: str, headers: dict[str, str], max_bytes: int, robots: bool,
+        limit_for: LimitFor | None = None,
     ) -> Response:
         import httpx
 
@@ -367,20 +380,34 @@ class Fetcher:
                         return Response(url, status, head)
                     raise FetchError(url, f"HTTP {status}")
                 declared = head.get("content-length", "")
-                if declared.isdigit() and int(declared) > max_bytes and not head.get(
-                    "content-encoding"
-                ):
-                    raise FetchError(url, _too_big(max_bytes, int(declared)))
+                size = int(declared) if declared.isdigit() and not head.get(
+                    "content-encoding") else None
+                if size is not None and size > max_bytes and limit_for is None:
+                    raise FetchError(url, _too_big(max_bytes, size))
                 decoder = _Decoder(head.get("content-encoding"), url)
                 body = bytearray()
+                limit, what = max_bytes, ""
+                chosen = limit_for is None
                 for chunk in r.iter_raw(CHUNK):
                     if self.stop.is_set() and not robots:
                         raise FetchError(url, "stopped")
                     if time.monotonic() > deadline:
                         raise FetchError(url, f"took longer than {self.deadline:g} s")
-                    body += decoder.feed(chunk, max_bytes - len(body))
-                    if len(body) > max_bytes:
-                        raise FetchError(url, _too_big(max_bytes))
+                    body += decoder.feed(chunk, max(limit, HEAD_BYTES) - len(body))
+                    if not chosen and len(body) >= min(HEAD_BYTES, limit + 1):
+                        chosen = True
+                        limit, what = limit_for(bytes(body[:HEAD_BYTES]))
+                        if size is not None and size > limit:
+                            raise FetchError(url, _too_big(limit, size, what))
+                    if len(body) > limit and chosen:
+                        raise FetchError(url, _too_big(limit, what=what))
+                body += decoder.feed(b"", max(limit, HEAD_BYTES) - len(body))  # held back
+                if chosen and len(body) > limit:
+                    raise FetchError(url, _too_big(limit, what=what))
+                if not chosen:  # a body shorter than the head: its own limit still holds
+                    limit, what = limit_for(bytes(body))
+                    if len(body) > limit:
+                        raise FetchError(url, _too_big(limit, what=what))
                 return Response(str(r.url), status, head, bytes(body))
         except httpx.TimeoutException:
             raise FetchError(url, "timed out") from None
@@ -389,9 +416,10 @@ class Fetcher:
             raise FetchError(url, message) from None
 
 
-def _too_big(limit: int, size: int | None = None) -> str:
+def _too_big(limit: int, size: int | None = None, what: str = "") -> str:
     got = f" ({size} bytes)" if size is not None else ""
-    return f"response over the {limit}-byte limit{got}: refused"
+    of = f" of {what}" if what else ""
+    return f"response over the {limit}-byte limit{of}{got}: refused"
 
 
 def check_url(url: str) -> None:

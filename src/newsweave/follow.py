@@ -42,6 +42,7 @@ from newsweave.fetch import (
     DEFAULT_HOST_DELAY_S,
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT_S,
+    HEAD_BYTES,
     Fetcher,
     FetchError,
     Response,
@@ -62,6 +63,7 @@ from newsweave.sitemaps import (
     parse_sitemap,
     pick_children,
     recent_urls,
+    size_limit,
 )
 from newsweave.store import FeedState, Store
 from newsweave.urls import canonical_url
@@ -456,7 +458,8 @@ class Follower:
         with self._lock:
             report.feeds += 1
         try:
-            response = self.fetcher.get(url, state.etag, state.last_modified, FEED_ACCEPT)
+            response = self.fetcher.get(url, state.etag, state.last_modified, FEED_ACCEPT,
+                                        limit_for=self._size_limit)
             if response.not_modified:
                 with self._lock:
                     report.not_modified += 1
@@ -557,9 +560,14 @@ class Follower:
         self._more_skipped(url, skipped)
         return usable
 
+    def _size_limit(self, head: bytes) -> tuple[int, str]:
+        """A sitemap's size limit (up to the protocol's 50 MB) or a feed's (``--max-bytes``),
+        told from the body's first bytes."""
+        return size_limit(head, self.fetcher.max_bytes)
+
     def _gunzipped(self, url: str, body: bytes) -> bytes:
         try:
-            return gunzip(body, self.fetcher.max_bytes)
+            return gunzip(body, *self._size_limit(body[:HEAD_BYTES]))
         except SitemapError as exc:
             raise FetchError(url, str(exc)) from None
 

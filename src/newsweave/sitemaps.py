@@ -30,6 +30,9 @@ MAX_AGE = timedelta(days=2)
 MAX_CHILDREN = 5
 #: the protocol's own cap on URLs per sitemap (and sitemaps per index); more are not read
 MAX_URLS = 50_000
+#: the protocol's cap on a sitemap's size, uncompressed (50 MB); a flat sitemap of a large
+#: site runs to megabytes, past the limit a page or feed is held to (``--max-bytes``)
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 _ROOT = re.compile(rb"<(?:[\w.-]+:)?(urlset|sitemapindex)[\s>/]")
 _START = re.compile(rb"^(?:\s|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.S)
@@ -93,16 +96,34 @@ def is_sitemap(body: bytes) -> bool:
     return bool(_ROOT.match(rest))
 
 
-def gunzip(body: bytes, limit: int) -> bytes:
+def size_limit(head: bytes, limit: int) -> tuple[int, str]:
+    """The size limit for a body that starts with ``head`` (decoded, or a gzip file's first
+    bytes), and what it is of: ``MAX_SITEMAP_BYTES`` (or ``limit``, when higher) for a
+    sitemap, else ``limit`` for any body."""
+    from newsweave.ingest import GZIP_MAGIC
+
+    if head.startswith(GZIP_MAGIC):  # a sitemap.xml.gz served as a file
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 8192)
+        except zlib.error:
+            return limit, ""
+    if is_sitemap(head):
+        return max(limit, MAX_SITEMAP_BYTES), "a sitemap"
+    return limit, ""
+
+
+def gunzip(body: bytes, limit: int, what: str = "") -> bytes:
     """A gzip file's content (a ``sitemap.xml.gz`` served as a file, not as an encoding),
-    decompressed up to ``limit`` bytes: SitemapError past it or when it is no gzip."""
+    decompressed up to ``limit`` bytes (the limit ``what`` is held to): SitemapError past it
+    or when it is no gzip."""
     decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         out = decoder.decompress(body, limit + 1)
     except zlib.error as exc:
         raise SitemapError(f"corrupt gzip file ({exc})") from None
     if len(out) > limit:
-        raise SitemapError(f"over the {limit:,}-byte limit once decompressed")
+        of = f" of {what}" if what else ""
+        raise SitemapError(f"over the {limit:,}-byte limit{of} once decompressed")
     if not decoder.eof:
         raise SitemapError("truncated gzip file")
     return out
