@@ -839,6 +839,48 @@ def test_add_form_bad_input(client: TestClient, store: Store, data, files, needl
     assert store.count_articles() == 3
 
 
+def _add_page_lists(html: str, list_id: str) -> list[str]:
+    """The items of the add page's list ``list_id`` (skipped records, warnings), as text."""
+    block = html.split(f'id="{list_id}"', 1)[1].split("</ul>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()).replace("&#34;", '"')
+            .replace("&#39;", "'") for item in block.split("<li>")[1:]]
+
+
+def test_add_form_keeps_the_good_records_beside_bad_ones(client: TestClient, store: Store) -> None:
+    """One bad line of an uploaded JSONL or CSV file lost the whole submission (400, nothing
+    stored), where `newsweave ingest` stores the good records and names each bad one. The
+    form now does the same, and shows the warnings (a date dropped) that went only to the
+    server's stderr, naming the uploaded file, not a temporary path."""
+    jsonl = (b'{"id": "g1", "text": "A good report of the council vote on Tuesday."}\n'
+             b"{not json\n"
+             b'{"id": "g2", "text": "Another good report, on the flood.", "published": '
+             b'"yesterday"}\n')
+    table = (b"id,title,text,published\n1,A,Good text about the vote.,2017-03-02\n"
+             b"2,B,,2017-03-02\n")
+    r = client.post("/add", data={"token": TOKEN}, files=[
+        ("files", ("x.jsonl", jsonl, "text/plain")), ("files", ("y.csv", table, "text/csv"))])
+    assert r.status_code == 202, r.text
+    assert store.get_article("g1") and store.get_article("g2") and store.get_article("1")
+    assert "Added 3 article(s)" in r.text
+    skipped = _add_page_lists(r.text, "add-skipped")
+    assert skipped[0].startswith("x.jsonl:2: malformed JSON")
+    assert skipped[1] == 'y.csv:3: no "text" field'
+    assert _add_page_lists(r.text, "add-warnings") == [
+        "x.jsonl:3: \"published\" 'yesterday' is not a full date: dropped"]
+    assert "newsweave-upload" not in r.text
+
+
+def test_add_form_with_no_good_record_lists_every_bad_one(client: TestClient, store: Store) -> None:
+    bad = b"".join(b"{not json %d\n" % n for n in range(30))
+    r = client.post("/add", data={"token": TOKEN}, files=[
+        ("files", ("x.jsonl", bad, "text/plain")),
+        ("files", ("y.txt", b"\xff\xfe\x00bin", "text/plain"))])
+    assert r.status_code == 400 and store.count_articles() == 3
+    skipped = _add_page_lists(r.text, "add-skipped")
+    assert len(skipped) == 20 and skipped[0].startswith("x.jsonl:1: malformed JSON")
+    assert "and 11 more" in r.text  # 30 lines and the binary file: 31, of which 20 shown
+
+
 # --------------------------------------------------------------------------- pure helpers
 def test_mark_segments_overlaps_share_a_mark() -> None:
     text = "One. Two three. Four."

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -32,10 +35,52 @@ def where(path: str | Path | None, line: int | None = None) -> str:
     return f"{path}:{line}: " if line is not None else f"{path}: "
 
 
+@dataclass
+class Collected:
+    """Located messages (bad records, warnings) kept up to ``limit``, the rest only counted:
+    a hostile upload of a million bad lines costs a count, not a million messages."""
+
+    limit: int = 100
+    items: list[InputError] = field(default_factory=list)
+    more: int = 0
+
+    def add(self, error: InputError) -> None:
+        if len(self.items) < self.limit:
+            self.items.append(error)
+        else:
+            self.more += 1
+
+    @property
+    def total(self) -> int:
+        return len(self.items) + self.more
+
+
+#: Where ``warn`` puts warnings instead of stderr while ``collect_warnings`` runs (per thread
+#: or task: the server reads several users' uploads at once).
+_COLLECTED: ContextVar[Collected | None] = ContextVar("newsweave_warnings", default=None)
+
+
 def warn(message: str, path: str | Path | None = None, line: int | None = None) -> None:
     """A one-line warning on stderr for input that was repaired, not refused (a date out of
-    range dropped): the record is still used and the exit code is unchanged."""
+    range dropped): the record is still used and the exit code is unchanged. Within
+    ``collect_warnings``, kept for the caller instead."""
+    collected = _COLLECTED.get()
+    if collected is not None:
+        collected.add(InputError(message, path, line))
+        return
     print(f"newsweave: warning: {where(path, line)}{message}", file=sys.stderr)
+
+
+@contextmanager
+def collect_warnings(limit: int = 100) -> Iterator[Collected]:
+    """The warnings ``warn`` gives within the block, located as errors are: the server shows
+    them to whoever sent the input, where the CLI prints them."""
+    collected = Collected(limit)
+    token = _COLLECTED.set(collected)
+    try:
+        yield collected
+    finally:
+        _COLLECTED.reset(token)
 
 
 def check_file(path: str | Path, expected: str) -> Path:

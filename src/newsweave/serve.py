@@ -64,12 +64,13 @@ from newsweave.catalog import (
 )
 from newsweave.changes import ChangeWatch
 from newsweave.charts import lean_bar, lean_colours, time_chart
-from newsweave.errors import InputError
+from newsweave.errors import Collected, InputError, collect_warnings
 from newsweave.jobs import JobProcess
 from newsweave.models import Article, Brief
 from newsweave.outlets import UNRATED, Member, OutletMatcher, story_coverage
 from newsweave.quote_marks import typeset
 from newsweave.render import reported_text, shown_as_quote
+from newsweave.wording import count
 
 log = logging.getLogger("newsweave.serve")
 
@@ -636,22 +637,34 @@ class ArticleIn(BaseModel):
         )
 
 
-def articles_from_upload(name: str, data: bytes) -> list[Article]:
-    """An uploaded file read by the ingest readers, chosen by its extension as for files on
-    disk (text, Markdown, HTML, article JSONL, JSON or CSV, e-mail, RSS/Atom, WARC). Errors
-    name the uploaded file."""
-    from newsweave.ingest import read_articles
+#: Bad records and warnings the add page lists (of all its files together); more are counted.
+ADD_LISTED = 20
+
+
+def articles_from_upload(name: str, data: bytes, skipped: Collected,
+                         warnings: Collected) -> list[Article]:
+    """The good articles of an uploaded file, read by the ingest readers chosen by its
+    extension as for files on disk (text, Markdown, HTML, article JSONL, JSON or CSV, e-mail,
+    RSS/Atom, WARC). Each bad file or record goes to ``skipped`` and each repair (a date
+    dropped) to ``warnings``, as ``newsweave ingest`` reports them, naming the uploaded
+    file: the good records beside a bad one are kept."""
+    from newsweave.ingest import iter_articles
 
     original = Path(name).name or "upload"
     suffix = "".join(Path(original.lower()).suffixes[-2:])
     suffix = suffix if re.fullmatch(r"(\.[a-z0-9]{1,8}){1,2}", suffix) else ""
+    bad = Collected(skipped.limit)
     with tempfile.TemporaryDirectory(prefix="newsweave-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
-        try:
-            articles = read_articles([path])
-        except InputError as exc:
-            raise InputError(exc.message, original, exc.line) from None
+        with collect_warnings(warnings.limit) as warned:
+            articles = list(iter_articles([path], on_error=bad.add))
+    if not articles and not bad.total:
+        bad.add(InputError("no articles found"))
+    for found, into in ((bad, skipped), (warned, warnings)):
+        for error in found.items:
+            into.add(InputError(error.message, original, error.line))
+        into.more += found.more
     return [replace(a, path=original) for a in articles]
 
 
@@ -1824,30 +1837,35 @@ def create_app(
 
     @app.get("/add", response_class=HTMLResponse, include_in_schema=False)
     async def add_form() -> HTMLResponse:
-        return render("add.html", message=None, error=None, added=[], form={}, query="")
+        return render("add.html", message=None, error=None, added=[], form={}, query="",
+                      skipped=None, warnings=None)
 
-    def read_submission(text: str, meta: dict[str, str | None],
-                        uploads: list[tuple[str, bytes]]) -> list[Article]:
-        """The articles of one form submission (InputError for anything unusable)."""
+    def read_submission(text: str, meta: dict[str, str | None], uploads: list[tuple[str, bytes]]
+                        ) -> tuple[list[Article], Collected, Collected]:
+        """The good articles of one form submission, the bad files or records skipped and
+        the warnings; InputError when the form's own fields are unusable or nothing was
+        given."""
         if meta["published"]:
             meta = {**meta, "published": ArticleIn._iso_date(meta["published"])}
-        articles = [pasted_article(text, **meta)] if text.strip() else []
-        for name, data in uploads:
-            articles.extend(articles_from_upload(name, data))
-        if not articles:
+        if not text.strip() and not uploads:
             raise InputError("paste an article's text or choose files to upload")
-        return articles
+        articles = [pasted_article(text, **meta)] if text.strip() else []
+        skipped, warnings = Collected(ADD_LISTED), Collected(ADD_LISTED)
+        for name, data in uploads:
+            articles.extend(articles_from_upload(name, data, skipped, warnings))
+        return articles, skipped, warnings
 
     @app.post("/add", response_class=HTMLResponse, include_in_schema=False)
     async def add_submit(request: Request) -> HTMLResponse:
         form = await request.form(max_files=50, max_fields=20)
         values = {k: str(form.get(k) or "") for k in ("title", "outlet", "published", "text")}
 
-        def again(status: int, error: str) -> HTMLResponse:
+        def again(status: int, error: str, skipped: Collected | None = None,
+                  warnings: Collected | None = None) -> HTMLResponse:
             # the user's input comes back (escaped) so a mistake costs no retyping; never
             # the token
             return render("add.html", status, message=None, error=error, added=[], form=values,
-                          query="")
+                          query="", skipped=skipped, warnings=warnings)
 
         try:
             check_token(str(form.get("token") or "").strip() or None)
@@ -1857,9 +1875,13 @@ def create_app(
         uploads = [(u.filename, await u.read()) for u in form.getlist("files")
                    if not isinstance(u, str) and u.filename]
         try:
-            articles = await run_in_threadpool(read_submission, values["text"], meta, uploads)
+            articles, skipped, warnings = await run_in_threadpool(
+                read_submission, values["text"], meta, uploads)
         except (InputError, ValueError) as exc:
             return again(400, str(exc))
+        if not articles:
+            bad = count(skipped.total, "bad file or record")
+            return again(400, f"no article could be read: {bad} skipped", skipped, warnings)
         result = await run_in_threadpool(add_and_queue, articles)
         titles = {a.id: a.title for a in articles}
         added = [{"id": aid, "title": titles.get(aid) or aid, "stories": []}
@@ -1870,7 +1892,7 @@ def create_app(
                    + (f", {result['skipped']} already stored" if result["skipped"] else "")
                    + ("; they join their stories in the background" if result["added"] else ""))
         return render("add.html", 202 if result["added"] else 200, message=message, error=None,
-                      added=added, form={}, query="")
+                      added=added, form={}, query="", skipped=skipped, warnings=warnings)
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 #: nouns whose plural is not the noun plus "s"
 _PLURALS = {"story": "stories", "entry": "entries", "copy": "copies", "duplicate copy":
             "duplicate copies", "near-duplicate copy": "near-duplicate copies",
-            "failure": "failures"}
+            "failure": "failures", "bad file or record": "bad files or records"}
 
 
 def count(n: int, noun: str) -> str:
