@@ -128,6 +128,21 @@ def test_cli_bad_arguments_are_one_line_errors(tmp_path, capsys, small):
     assert f"{empty}:1" in err and "no articles found" in err
 
 
+def test_cli_a_bad_record_is_one_line_exit_2_and_the_good_ones_are_stored(tmp_path, capsys,
+                                                                        small):
+    """As `ingest` does: the bad record is named and skipped, the rest goes through every
+    stage, and the exit code says that input was bad (it was 0)."""
+    src = write_jsonl(tmp_path / "in.jsonl", small[:4], bad_at=2)
+    db = str(tmp_path / "s.db")
+    assert main(["backfill", str(src), "--db", db, "--workers", "1", "--skip-weave",
+                 "--no-progress"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and f"{src}:3: " in captured.err
+    assert "4 added" in captured.out and "1 bad record skipped" in captured.out
+    with Store(db) as store:
+        assert store.count_articles() == 4 and len(memberships(store)) == 4
+
+
 def test_a_sharded_backfill_leaves_a_grouper_state_later_runs_continue_from(tmp_path, small):
     from newsweave.app import add_articles, group_new
 

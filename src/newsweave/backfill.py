@@ -723,8 +723,10 @@ def backfill(
 
 # --------------------------------------------------------------------------- CLI
 def run_cli(args: Any) -> int:
-    """`newsweave backfill`: bad records are reported on stderr and skipped; exit 0 when the
-    store ends up holding articles, 2 for bad arguments, missing paths or no articles."""
+    """`newsweave backfill`: bad records are reported on stderr and skipped while the good
+    ones go through every stage, as `ingest` does; exit 2 when any input was bad or an
+    article's analysis or a story's weave failed (each said in one line), as well as for bad
+    arguments, missing paths or no articles; else 0."""
     import sys
 
     def report(err: InputError) -> None:
@@ -745,4 +747,4 @@ def run_cli(args: Any) -> int:
     for sid, reason in result.weave_failed:
         print(f"newsweave: weave failed: {sid}: {reason}", file=sys.stderr)
     print(result.summary())
-    return 0
+    return 2 if result.bad or result.analysis_failed or result.weave_failed else 0

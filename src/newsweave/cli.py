@@ -224,7 +224,8 @@ def _add_backfill(sub: argparse._SubParsersAction) -> None:
         description="Run a whole archive through every stage into a store: ingest (bad records "
         "reported and skipped), analyse each article once, group into stories, weave briefs. "
         "Stages run in a local process pool or on a Ray cluster. A stopped backfill, run "
-        "again, resumes: what is stored, analysed, grouped or woven is not redone.",
+        "again, resumes: what is stored, analysed, grouped or woven is not redone. Exit 2 "
+        "when a record was bad or an analysis or weave failed (the rest is done), else 0.",
     )
     p.add_argument("paths", nargs="+", metavar="INPUT", help=_PATHS_HELP)
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
