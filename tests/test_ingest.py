@@ -826,6 +826,25 @@ def test_malformed_feed_and_non_feed_xml(tmp_path):
         read_articles([_write(tmp_path / "config.xml", "<config><a>1</a></config>")])
 
 
+def test_a_feed_file_with_one_broken_entry_keeps_the_others(tmp_path):
+    """A bare "&" in one title made the whole file one error, where `follow` reads the same
+    feed as far as feedparser's loose parser goes: the error is said, the entries kept."""
+    items = "".join(
+        f"<item><title>Vote {n}{' & more' if n == 1 else ''}</title><link>http://x.test/{n}"
+        f"</link><description>Report {n} on the council vote on the budget.</description>"
+        "</item>" for n in range(3))
+    path = _write(tmp_path / "wire.rss", "<?xml version='1.0'?><rss version='2.0'><channel>"
+                  f"<title>Wire</title>{items}</channel></rss>")
+    errors: list[InputError] = []
+    articles = list(iter_articles([path], on_error=errors.append))
+    assert [a.title for a in articles] == ["Vote 0", "Vote 1 & more", "Vote 2"]
+    assert [str(e) for e in errors] == [
+        f"{path}: malformed feed XML: not well-formed (invalid token) (line 1); read as far "
+        "as it goes: 3 entries recovered"]
+    with pytest.raises(InputError, match="malformed feed XML"):  # strictly: refused
+        read_articles([path])
+
+
 def test_character_references_to_no_character_spoil_no_feed(tmp_path):
     """``&#xD800;`` (a surrogate), ``&#x110000;`` and ``&#99999999999;`` name no character;
     feedparser's loose parser crashed on them ("unexpected ValueError", the file's entries

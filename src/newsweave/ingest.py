@@ -1815,9 +1815,18 @@ def _read_feed(path: Path) -> Iterator[Item]:
     # a stream, so nothing is ever fetched
     feed = feedparser.parse(io.BytesIO(valid_character_references(data)))
     error = feed.get("bozo_exception")
-    if isinstance(error, xml.sax.SAXParseException):
+    broken = isinstance(error, xml.sax.SAXParseException)
+    if broken:
         where = f" (line {error.getLineNumber()})" if error.getLineNumber() else ""
-        raise InputError(f"malformed feed XML: {error.getMessage()}{where}", path)
+        problem = f"malformed feed XML: {error.getMessage()}{where}"
+        if not feed.entries:
+            raise InputError(problem, path)
+        # feedparser's loose parser recovered entries (a bare "&" in one title is the
+        # commonest fault): reported as a bad record, and the entries read are kept, as
+        # `follow` keeps them
+        yield InputError(f"{problem}; read as far as it goes: "
+                         f"{len(feed.entries)} {'entry' if len(feed.entries) == 1 else 'entries'}"
+                         " recovered", path)
     if not feed.get("version") and not feed.entries:
         raise InputError("not an RSS or Atom feed", path)
     outlet = " ".join((feed.feed.get("title") or "").split()) or None
@@ -1827,7 +1836,7 @@ def _read_feed(path: Path) -> Iterator[Item]:
         if article is not None:
             count += 1
             yield article
-    if count == 0:
+    if count == 0 and not broken:  # a broken one was said once
         raise InputError("feed has no entry with text", path)
 
 
