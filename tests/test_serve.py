@@ -881,6 +881,34 @@ def test_add_form_with_no_good_record_lists_every_bad_one(client: TestClient, st
     assert "and 11 more" in r.text  # 30 lines and the binary file: 31, of which 20 shown
 
 
+def test_feeds_page_shows_each_feed_escaped_failing_first(client: TestClient,
+                                                          store: Store) -> None:
+    """`serve --follow`'s operator sees in the browser what `newsweave feeds` prints: a
+    remote site's words (its failure message, its address) are text, never markup."""
+    from newsweave.store import FeedState
+
+    assert "No feed has been polled" in client.get("/feeds").text
+    store.save_feed_state(FeedState(url="https://news.example/sitemap.xml", kind="news sitemap",
+                                    found_on="https://news.example/", last_status="200",
+                                    checked_at="2026-12-07T12:00:00+00:00"))
+    store.save_feed_state(FeedState(url="https://bad.example/<script>x</script>", failures=2,
+                                    last_status="HTTP 500 <b>boom</b>", kind="RSS feed",
+                                    checked_at="2026-12-07T12:00:00+00:00"))
+    store.save_feed_state(FeedState(url="javascript:alert(1)", failures=1,
+                                    last_status="only http and https"))
+    page = client.get("/feeds")
+    assert page.status_code == 200
+    html = page.text
+    assert "2 failing" in html and "<script>x" not in html and "<b>boom" not in html
+    assert "&lt;b&gt;boom&lt;/b&gt;" in html and "2 failures in a row" in html
+    rows = html.split("<tbody>")[1].split("<tr")[1:]
+    assert "bad.example" in rows[0] and "javascript:" in rows[1] and "news.example" in rows[2]
+    assert 'href="javascript:' not in html  # only http(s) addresses are links
+    assert 'href="https://news.example/sitemap.xml"' in rows[2]
+    assert "news sitemap" in rows[2] and "found on https://news.example/" in rows[2]
+    assert 'href="/feeds"' in client.get("/").text
+
+
 # --------------------------------------------------------------------------- pure helpers
 def test_mark_segments_overlaps_share_a_mark() -> None:
     text = "One. Two three. Four."

@@ -36,7 +36,7 @@ def walk(tmp_path: Path) -> Iterator[tuple[TestClient, list[str]]]:
     app = create_app(store, TOKEN, brief_fn=hand_brief, group_fn=lambda s: None, row_ttl=0.0)
     paths = ["/", "/stories/sessions-2017", "/stories/nope", "/feed.atom",
              "/stories/sessions-2017/feed.atom", f"/articles/{aid}", "/articles/nope", "/add",
-             "/api/stories", "/api/stories.csv", "/api/stories/sessions-2017",
+             "/feeds", "/api/stories", "/api/stories.csv", "/api/stories/sessions-2017",
              "/api/stories/sessions-2017/versions", "/api/stories/sessions-2017/changes",
              "/api/feeds", f"/api/articles/{aid}", f"/api/articles/{aid}/versions/1", "/docs",
              "/stories/%00", "/articles/%2e%2e%2f", "/articles/%2F", "/stories/x%2F",

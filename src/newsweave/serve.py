@@ -1894,6 +1894,15 @@ def create_app(
         return render("add.html", 202 if result["added"] else 200, message=message, error=None,
                       added=added, form={}, query="", skipped=skipped, warnings=warnings)
 
+    @app.get("/feeds", response_class=HTMLResponse, include_in_schema=False)
+    async def feeds_page() -> HTMLResponse:
+        """The followed feeds as an operator checks them (``GET /api/feeds`` as a page)."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        feeds = [f | {"link": safe_url(f["url"])}
+                 for f in await db(app_layer.feed_health, store, now)]
+        return render("feeds.html", feeds=feeds, query="",
+                      failing=sum(f["state"] == "failing" for f in feeds))
+
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def docs() -> HTMLResponse:
         return render("docs.html", api=api_reference(app.openapi()), query="")
