@@ -599,8 +599,8 @@ def test_serve_follow_runs_the_follower_inside_the_server(site, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsweave.cli", "serve", "--db", str(tmp_path / "s.db"),
-         "--port", str(port), "--follow", site.url("/feed"), "--host-delay", "0",
-         "--interval", "3600"],
+         "--port", str(port), "--follow", site.url("/feed"), "ftp://a.example/",
+         "--host-delay", "0", "--interval", "3600"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
@@ -629,6 +629,8 @@ def test_serve_follow_runs_the_follower_inside_the_server(site, tmp_path):
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "Traceback" not in err
     assert "stories rewoven" in err and "update after the round failed" not in err
+    # a bad source is said once, as the follower starts, and the good one followed
+    assert err.count("newsweave: follow: skipped: not an http(s) URL: 'ftp://a.example/'") == 1
 
 
 # --------------------------------------------------------------------------- fetch details
@@ -1286,3 +1288,41 @@ def test_a_sitemap_over_its_own_limit_is_refused(site, store, monkeypatch):
         f"{site.url('/sitemap.xml.gz')}: over the 200,000-byte limit of a sitemap once "
         "decompressed"}, report.failures
     f.close()
+
+
+def test_a_bad_source_is_one_line_and_the_others_are_followed(site, tmp_path, capsys):
+    """A mistyped URL in a subscription list stopped the follower from starting; now it is
+    named (file and line) and skipped, the rest followed, and the exit code says so. A
+    source no request can be made to was an "unexpected ValueError"."""
+    from newsweave.cli import main
+
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    listing = tmp_path / "feeds.txt"
+    listing.write_text(f"{site.url('/feed')}\nhttp://[x/\nftp://a.example/\n"
+                       f"feed://x.example:99999/rss\n")
+    opml = tmp_path / "subs.opml"
+    opml.write_text('<opml version="2.0"><body><outline xmlUrl="javascript:alert(1)"/>'
+                    f'<outline xmlUrl="feed:{site.url("/feed")}"/></body></opml>')
+    db = str(tmp_path / "f.db")
+    assert main(["follow", str(listing), str(opml), "--once", "--db", db,
+                 "--host-delay", "0"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    skipped = [line for line in err if line.startswith("newsweave: skipped: ")]
+    assert skipped == [
+        f"newsweave: skipped: {listing}:2: not a valid URL (Invalid IPv6 URL): 'http://[x/'",
+        f"newsweave: skipped: {listing}:3: not an http(s) URL: 'ftp://a.example/'",
+        f"newsweave: skipped: {listing}:4: not a valid URL (Port out of range 0-65535): "
+        "'http://x.example:99999/rss'",
+        f"newsweave: skipped: {opml}:1: not an http(s) URL: 'javascript:alert(1)'"]
+    with open_store(db) as s:
+        assert s.count_articles() == 1  # the good feed, named twice (feed: form), polled once
+    assert site.hits("/feed") == 1
+    assert main(["follow", "http://[x", "--once", "--db", db]) == 2
+    assert capsys.readouterr().err.splitlines() == [  # the one source: its error, one line
+        "newsweave: error: not a valid URL (Invalid IPv6 URL): 'http://[x'"]
+    assert main(["follow", "http://[x", "ftp://a.example/", "--once", "--db", db]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "newsweave: skipped: not a valid URL (Invalid IPv6 URL): 'http://[x'",
+        "newsweave: skipped: not an http(s) URL: 'ftp://a.example/'",
+        "newsweave: error: no usable source URLs given"]

@@ -62,6 +62,32 @@ def make_follower(args: argparse.Namespace, store: Any, stop: threading.Event | 
     )
 
 
+def usable_sources(names: list[str], prefix: str,
+                   quiet: bool = False) -> tuple[list[str], list[InputError]]:
+    """The source URLs ``names`` give, each bad one printed as a line starting with
+    ``prefix`` (unless ``quiet``: a check before the real start) and skipped; InputError
+    when none is usable, after those lines (the one bad source's own error, when there was
+    one: a single line)."""
+    from newsweave.follow import read_sources
+
+    bad: list[InputError] = []
+
+    def say() -> None:
+        for error in bad:
+            print(f"{prefix}{error}", file=sys.stderr, flush=True)
+
+    try:
+        sources = read_sources(names, on_error=bad.append)
+    except InputError:
+        if len(bad) == 1:
+            raise bad[0] from None
+        say()
+        raise
+    if not quiet:
+        say()
+    return sources, bad
+
+
 def _languages_for_grouping(codes: tuple[str, ...]) -> tuple[str, ...] | None:
     return None if "all" in codes else codes
 
@@ -101,12 +127,13 @@ def updater(store: Any, languages: tuple[str, ...],
 
 def run_follow(args: argparse.Namespace) -> int:
     """One round (--once; exit 0 once it finished, failures one line each on stderr) or
-    rounds forever until Ctrl-C or SIGTERM, which stop after the article in hand."""
-    from newsweave.follow import read_sources
+    rounds forever until Ctrl-C or SIGTERM, which stop after the article in hand. A bad
+    source (a file, a list's line, an OPML outline) is one line and skipped, the others
+    followed, and the exit code is 2; none usable: exit 2 before anything is fetched."""
     from newsweave.store import open_store
 
-    sources = read_sources(args.sources)  # bad sources: exit 2 before anything is fetched
     check_options(args)
+    sources, bad = usable_sources(args.sources, "newsweave: skipped: ")
     languages = parse_languages(args.languages)
     stop = threading.Event()
     store = open_store(args.db)
@@ -124,7 +151,7 @@ def run_follow(args: argparse.Namespace) -> int:
         if args.once:
             report = follower.run_round()
             print(report.summary(), flush=True)
-            return 130 if report.stopped else 0
+            return 130 if report.stopped else 2 if bad else 0
 
         def on_signal(_signum: int, _frame: Any) -> None:
             stop.set()
@@ -139,7 +166,7 @@ def run_follow(args: argparse.Namespace) -> int:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         say("newsweave: follow: stopped")
-        return 0
+        return 2 if bad else 0
     finally:
         follower.close()
         store.close()
@@ -275,7 +302,8 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
         "URL (a news sitemap, or a sitemap index: its pages dated within two days are its "
         "entries, at most 100 new ones per sitemap per round, newest first), a site URL (its "
         "feeds are discovered, else the sitemaps its robots.txt names), an OPML file or a "
-        "text file of URLs. Each round polls every feed "
+        "text file of URLs; a bad one is named in one line and skipped (exit 2), the others "
+        "followed. Each round polls every feed "
         "(conditional GET), fetches new entries' article pages politely (robots.txt, one "
         "request per site per --host-delay) and stores them; without --once it runs until "
         "Ctrl-C or SIGTERM and updates the stories after each round that stored something.",

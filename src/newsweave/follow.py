@@ -104,38 +104,62 @@ Reporter = Callable[[str], None]
 
 
 # --------------------------------------------------------------------------- sources
-def read_sources(args: Sequence[str]) -> list[str]:
+def read_sources(args: Sequence[str],
+                 on_error: Callable[[InputError], None] | None = None) -> list[str]:
     """The URLs named by the command line: URLs as given, OPML files' ``xmlUrl`` outlines,
-    text files' lines (blank lines and ``#`` comments skipped). A bad file or line raises
-    InputError naming it."""
+    text files' lines (blank lines and ``#`` comments skipped). A bad file, line or outline
+    raises InputError naming it; with ``on_error``, it is handed there and skipped, so one
+    mistyped URL of a 200-feed subscription list does not stop the other 199. InputError
+    when no usable URL is left."""
+
+    def bad(error: InputError) -> None:
+        if on_error is None:
+            raise error
+        on_error(error)
+
     urls: list[str] = []
     for arg in args:
-        if "://" in arg:
-            urls.append(_check_url(arg, None, None))
-            continue
-        path = check_file(arg, "a SOURCE: a URL, an OPML file or a URL list")
         try:
-            data = path.read_bytes()[: 16 * 1024 * 1024]
-        except OSError as exc:
-            raise InputError(f"cannot read file: {exc.strerror}", arg) from None
-        if re.search(rb"<opml\b", data[:4096], re.I):
-            urls.extend(_opml_urls(data, arg))
-        else:
-            urls.extend(_list_urls(data, arg))
+            if "://" in arg or arg.lower().startswith("feed:"):
+                urls.append(_check_url(arg, None, None))
+                continue
+            path = check_file(arg, "a SOURCE: a URL, an OPML file or a URL list")
+            try:
+                data = path.read_bytes()[: 16 * 1024 * 1024]
+            except OSError as exc:
+                raise InputError(f"cannot read file: {exc.strerror}", arg) from None
+        except InputError as exc:
+            bad(exc)
+            continue
+        read = _opml_urls if re.search(rb"<opml\b", data[:4096], re.I) else _list_urls
+        try:
+            urls.extend(read(data, arg, bad))
+        except InputError as exc:  # the whole file: unreadable, or too many URLs
+            bad(exc)
     if not urls:
-        raise InputError("no source URLs given")
+        raise InputError("no usable source URLs given")
     return list(dict.fromkeys(urls))
 
 
 def _check_url(url: str, path: str | None, line: int | None) -> str:
+    """An http(s) URL a request can be made to (``feed:`` URLs, as browsers hand feeds on,
+    read as the http(s) URL they wrap); InputError naming the file and line otherwise."""
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    lowered = url.lower()
+    if lowered.startswith("feed://"):
+        url = "http://" + url[len("feed://"):]
+    elif lowered.startswith("feed:"):
+        url = url[len("feed:"):]
+    if not re.match(r"https?://", url, re.I):
         raise InputError(f"not an http(s) URL: {url[:200]!r}", path, line)
+    try:
+        check_url(url)
+    except FetchError as exc:  # "http://[x", a host IDNA refuses, a port past 65535
+        raise InputError(f"{exc.message}: {url[:200]!r}", path, line) from None
     return url
 
 
-def _list_urls(data: bytes, path: str) -> list[str]:
+def _list_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> list[str]:
     from newsweave.charsets import user_text
 
     text = user_text(data, path, "save the list as UTF-8")
@@ -143,13 +167,16 @@ def _list_urls(data: bytes, path: str) -> list[str]:
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if line and not line.startswith("#"):
-            urls.append(_check_url(line, path, number))
+            try:
+                urls.append(_check_url(line, path, number))
+            except InputError as exc:
+                bad(exc)
         if len(urls) > MAX_SOURCES:
             raise InputError(f"more than {MAX_SOURCES} URLs", path)
     return urls
 
 
-def _opml_urls(data: bytes, path: str) -> list[str]:
+def _opml_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> list[str]:
     """Feed URLs of an OPML subscription list; entities are never expanded and no DTD or
     network resource is loaded."""
     from lxml import etree
@@ -162,13 +189,18 @@ def _opml_urls(data: bytes, path: str) -> list[str]:
         line = exc.lineno if isinstance(exc.lineno, int) else None
         raise InputError(f"malformed OPML: {exc.msg}", path, line) from None
     urls = []
+    listed = 0
     for outline in root.iter("outline"):
         url = outline.get("xmlUrl") or outline.get("xmlurl")
         if url:
-            urls.append(_check_url(url, path, outline.sourceline))
+            listed += 1
+            try:
+                urls.append(_check_url(url, path, outline.sourceline))
+            except InputError as exc:
+                bad(exc)
         if len(urls) > MAX_SOURCES:
             raise InputError(f"more than {MAX_SOURCES} outlines", path)
-    if not urls:
+    if not listed:
         raise InputError("OPML file has no outline with an xmlUrl", path)
     return urls
 

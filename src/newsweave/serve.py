@@ -1964,10 +1964,9 @@ def _start_follower(args: Any, store: Any) -> Any:
     import sys
     import threading
 
-    from newsweave.cli_follow import make_follower, parse_languages, updater
-    from newsweave.follow import read_sources
+    from newsweave.cli_follow import make_follower, parse_languages, updater, usable_sources
 
-    sources = read_sources(args.follow)
+    sources, _ = usable_sources(args.follow, "newsweave: follow: skipped: ")
     stop = threading.Event()
     follower = make_follower(args, store, stop, sources)
 
@@ -2027,10 +2026,10 @@ def run(args: Any) -> int:
     if follow and args.workers != 1:
         raise InputError("--follow runs the follower inside the server: use --workers 1")
     if follow:
-        from newsweave.cli_follow import check_options
-        from newsweave.follow import read_sources
+        from newsweave.cli_follow import check_options, usable_sources
 
-        read_sources(follow)
+        # none usable: exit 2 now; else the follower names each skipped one as it starts
+        usable_sources(follow, "newsweave: follow: skipped: ", quiet=True)
         check_options(args)
     token = args.token or os.environ.get(TOKEN_ENV) or None
     # a mistyped --db is an error, not a new store; a followed one may start empty
