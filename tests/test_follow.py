@@ -449,6 +449,13 @@ def test_read_sources_opml_and_url_list(tmp_path):
         read_sources([str(tmp_path / "missing.opml")])
     with pytest.raises(InputError, match="is a folder, expected a SOURCE"):
         read_sources([str(tmp_path)])
+    nul = tmp_path / "nul.opml"  # libxml2 words this error over two lines
+    nul.write_bytes(b'<opml version="2.0"><body>\x00<outline xmlUrl="http://a.example/"/>'
+                    b"</body></opml>")
+    with pytest.raises(InputError) as err:
+        read_sources([str(nul)])
+    assert str(err.value) == (f"{nul}:1: malformed OPML: Invalid character: Char 0x0 out of "
+                              "allowed range")
     # a list saved by Notepad as "Unicode" (UTF-16 with its mark) reads as the same URLs
     notepad = tmp_path / "notepad.txt"
     notepad.write_bytes("https://c.example/\r\nhttps://a.example/feed\r\n".encode("utf-16"))

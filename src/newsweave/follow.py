@@ -187,7 +187,9 @@ def _opml_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> lis
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if isinstance(exc.lineno, int) else None
-        raise InputError(f"malformed OPML: {exc.msg}", path, line) from None
+        # libxml2's message may hold a line break and repeat where: one line, said once
+        why = re.sub(r"\s*,? line \d+, column \d+$", "", " ".join(str(exc.msg).split()))
+        raise InputError(f"malformed OPML: {why[:200]}", path, line) from None
     urls = []
     listed = 0
     for outline in root.iter("outline"):

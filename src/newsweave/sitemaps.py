@@ -236,7 +236,7 @@ def _fatal(message: object) -> bool:
 
 def _error_text(message: object, line: object) -> str:
     where = f" (line {line})" if isinstance(line, int) and line > 0 else ""
-    why = re.sub(r",? line \d+, column \d+$", "", " ".join(str(message).split()))
+    why = re.sub(r"\s*,? line \d+, column \d+$", "", " ".join(str(message).split()))
     return f"{why[:200]}{where}"
 
 
