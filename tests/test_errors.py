@@ -39,3 +39,23 @@ def test_each_thread_gathers_its_own():
     for t in threads:
         t.join()
     assert seen == {n: [f"{n} {i}" for i in range(50)] for n in ("a", "b")}
+
+
+def test_a_hostile_file_name_is_named_on_one_line_and_recolours_nothing(tmp_path, capsys):
+    """A file named with a line break, a terminal colour code or a right-to-left override
+    made `ingest`'s error two lines, or recoloured the terminal; it is now written with
+    escapes, on one line."""
+    from newsweave.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a\nb.jsonl").write_text("{not json\n")
+    (folder / "c\x1b[31mred.jsonl").write_text("{not json\n")
+    (folder / "d\u202egnp.jsonl").write_text("{not json\n")
+    assert main(["ingest", str(folder), "--db", str(tmp_path / "x.db"), "--no-progress"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    skipped = [line for line in lines if line.startswith("newsweave: skipped: ")]
+    assert [line.split("/")[-1].split(":")[0] for line in skipped] == [
+        "a\\nb.jsonl", "c\\x1b[31mred.jsonl", "d\\u202egnp.jsonl"]
+    assert not any(c in "".join(lines) for c in "\x1b\u202e")
+    assert len(lines) == 4  # three skipped, one error: no line broken in two

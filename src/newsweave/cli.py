@@ -20,7 +20,9 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _err(message: str) -> None:
-    print(f"newsweave: error: {message}", file=sys.stderr)
+    from newsweave.errors import one_line
+
+    print(f"newsweave: error: {one_line(message)}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- weave

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+
+#: Characters that would break a one-line message or act on a terminal: C0 and C1 controls
+#: (line breaks, ESC), and the bidirectional overrides that make "gnp.exe" read "exe.png".
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with each control or direction-override character written as its escape
+    (``\\n``, ``\\x1b``, ``\\u202e``): a file named with a line break or a colour code is
+    named on one line, as it is, and recolours no terminal."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass
@@ -19,13 +31,7 @@ class InputError(Exception):
     line: int | None = None
 
     def __str__(self) -> str:
-        where = ""
-        if self.path is not None:
-            where = str(self.path)
-            if self.line is not None:
-                where += f":{self.line}"
-            where += ": "
-        return f"{where}{self.message}"
+        return one_line(f"{where(self.path, self.line)}{self.message}")
 
 
 def where(path: str | Path | None, line: int | None = None) -> str:
@@ -68,7 +74,7 @@ def warn(message: str, path: str | Path | None = None, line: int | None = None) 
     if collected is not None:
         collected.add(InputError(message, path, line))
         return
-    print(f"newsweave: warning: {where(path, line)}{message}", file=sys.stderr)
+    print(f"newsweave: warning: {one_line(where(path, line) + message)}", file=sys.stderr)
 
 
 @contextmanager
