@@ -30,6 +30,7 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python benchmarks/fuzz.py --per-category 20 --json benchmarks/fuzz-results.json
 	$(BIN)/python benchmarks/fuzz_follow.py --per-category 100 --json benchmarks/fuzz-follow-results.json
+	$(BIN)/python benchmarks/fuzz_forms.py --per-category 40 --json benchmarks/fuzz-forms-results.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

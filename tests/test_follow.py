@@ -454,8 +454,17 @@ def test_read_sources_opml_and_url_list(tmp_path):
                     b"</body></opml>")
     with pytest.raises(InputError) as err:
         read_sources([str(nul)])
-    assert str(err.value) == (f"{nul}:1: malformed OPML: Invalid character: Char 0x0 out of "
-                              "allowed range")
+    said = (f"{nul}:1: malformed OPML: Invalid character: Char 0x0 out of allowed range; read "
+            "as far as it goes: 1 with an xmlUrl")
+    assert str(err.value) == said
+    skipped: list[InputError] = []  # read as far as it goes, as feeds and sitemaps are
+    assert read_sources([str(nul)], on_error=skipped.append) == ["http://a.example/"]
+    assert [str(e) for e in skipped] == [said]
+    cut = tmp_path / "cut.opml"  # nothing with an address survives: the file is bad
+    cut.write_text('<opml version="2.0"><body><outline text="News" xmlU')
+    with pytest.raises(InputError, match="no usable source URLs given"):
+        read_sources([str(cut)], on_error=skipped.append)
+    assert str(skipped[-1]).startswith(f"{cut}:1: malformed OPML: ")
     # a list saved by Notepad as "Unicode" (UTF-16 with its mark) reads as the same URLs
     notepad = tmp_path / "notepad.txt"
     notepad.write_bytes("https://c.example/\r\nhttps://a.example/feed\r\n".encode("utf-16"))

@@ -176,20 +176,30 @@ def _list_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> lis
     return urls
 
 
+def _xml_error(message: object) -> str:
+    """libxml2's message on one line, without the line and column it repeats."""
+    return re.sub(r"\s*,? line \d+, column \d+$", "", " ".join(str(message).split()))[:200]
+
+
 def _opml_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> list[str]:
     """Feed URLs of an OPML subscription list; entities are never expanded and no DTD or
-    network resource is loaded."""
+    network resource is loaded. Broken XML is read as far as the parser recovers (an
+    exported list with one bad character keeps its other feeds): the first error goes to
+    ``bad``, and is raised when no outline with an address could be read."""
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False)
+                             huge_tree=False, recover=True)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if isinstance(exc.lineno, int) else None
-        # libxml2's message may hold a line break and repeat where: one line, said once
-        why = re.sub(r"\s*,? line \d+, column \d+$", "", " ".join(str(exc.msg).split()))
-        raise InputError(f"malformed OPML: {why[:200]}", path, line) from None
+        raise InputError(f"malformed OPML: {_xml_error(exc.msg)}", path, line) from None
+    errors = list(parser.error_log)
+    broken = (InputError(f"malformed OPML: {_xml_error(errors[0].message)}", path,
+                         errors[0].line if errors[0].line > 0 else None) if errors else None)
+    if root is None:
+        raise broken or InputError("malformed OPML: no root element", path)
     urls = []
     listed = 0
     for outline in root.iter("outline"):
@@ -203,7 +213,10 @@ def _opml_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> lis
         if len(urls) > MAX_SOURCES:
             raise InputError(f"more than {MAX_SOURCES} outlines", path)
     if not listed:
-        raise InputError("OPML file has no outline with an xmlUrl", path)
+        raise broken or InputError("OPML file has no outline with an xmlUrl", path)
+    if broken is not None:
+        broken.message += f"; read as far as it goes: {listed} with an xmlUrl"
+        bad(broken)
     return urls
 
 
