@@ -59,3 +59,9 @@ def test_a_hostile_file_name_is_named_on_one_line_and_recolours_nothing(tmp_path
         "a\\nb.jsonl", "c\\x1b[31mred.jsonl", "d\\u202egnp.jsonl"]
     assert not any(c in "".join(lines) for c in "\x1b\u202e")
     assert len(lines) == 4  # three skipped, one error: no line broken in two
+
+
+def test_a_message_worded_over_lines_reads_as_one():
+    assert str(InputError("bad thing\nsecond line\r\n", "f.txt", 2)) == (
+        "f.txt:2: bad thing second line ")
+    assert str(InputError("colour \x1b[31m", "a\nb")) == "a\\nb: colour \\x1b[31m"

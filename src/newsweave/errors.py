@@ -13,13 +13,20 @@ from pathlib import Path
 #: Characters that would break a one-line message or act on a terminal: C0 and C1 controls
 #: (line breaks, ESC), and the bidirectional overrides that make "gnp.exe" read "exe.png".
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile("[\n\r\x0b\x0c]+")
 
 
-def one_line(text: str) -> str:
+def printable(text: str) -> str:
     """``text`` with each control or direction-override character written as its escape
     (``\\n``, ``\\x1b``, ``\\u202e``): a file named with a line break or a colour code is
     named on one line, as it is, and recolours no terminal."""
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def one_line(text: str) -> str:
+    """A message on one line: its line breaks become spaces (a library's error worded over
+    two lines), any other control character its escape, as ``printable`` writes it."""
+    return printable(_BREAKS.sub(" ", text))
 
 
 @dataclass
@@ -31,14 +38,16 @@ class InputError(Exception):
     line: int | None = None
 
     def __str__(self) -> str:
-        return one_line(f"{where(self.path, self.line)}{self.message}")
+        return f"{where(self.path, self.line)}{one_line(self.message)}"
 
 
 def where(path: str | Path | None, line: int | None = None) -> str:
-    """``file:line: `` (or ``file: ``, or nothing) for the start of a one-line message."""
+    """``file:line: `` (or ``file: ``, or nothing) for the start of a one-line message; the
+    file's name as ``printable`` writes it."""
     if path is None:
         return ""
-    return f"{path}:{line}: " if line is not None else f"{path}: "
+    name = printable(str(path))
+    return f"{name}:{line}: " if line is not None else f"{name}: "
 
 
 @dataclass
@@ -74,7 +83,7 @@ def warn(message: str, path: str | Path | None = None, line: int | None = None) 
     if collected is not None:
         collected.add(InputError(message, path, line))
         return
-    print(f"newsweave: warning: {one_line(where(path, line) + message)}", file=sys.stderr)
+    print(f"newsweave: warning: {where(path, line)}{one_line(message)}", file=sys.stderr)
 
 
 @contextmanager
