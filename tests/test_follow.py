@@ -1342,3 +1342,24 @@ def test_a_bad_source_is_one_line_and_the_others_are_followed(site, tmp_path, ca
         "newsweave: skipped: not a valid URL (Invalid IPv6 URL): 'http://[x'",
         "newsweave: skipped: not an http(s) URL: 'ftp://a.example/'",
         "newsweave: error: no usable source URLs given"]
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--timeout", "nan", "--timeout must be a number (got nan)"),
+    ("--interval", "inf", "--interval must be a number (got inf)"),
+    ("--host-delay", "-1", "--host-delay must be zero or more"),
+    ("--interval", "0", "--interval must be positive"),
+    ("--timeout", "1e9", "--timeout is at most 3,600 (got 1,000,000,000)"),
+    ("--max-bytes", "99999999999", "--max-bytes is at most 1,073,741,824"),
+])
+def test_follow_options_out_of_range_are_one_line_before_anything_opens(
+        tmp_path, capsys, option, value, said):
+    """"nan" and "inf" parse as numbers: a NaN --timeout reached every request as a
+    ValueError line, an infinite --host-delay a wait that never ends."""
+    from newsweave.cli import main
+
+    db = tmp_path / "o.db"
+    assert main(["follow", "http://127.0.0.1:9/feed", "--once", "--db", str(db),
+                 option, value]) == 2
+    assert capsys.readouterr().err.startswith(f"newsweave: error: {said}")
+    assert not db.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import re
 import signal
 import sys
@@ -24,6 +25,13 @@ ARTICLE_COLUMNS = (
 )
 
 
+#: Upper bounds of the follower's options: a week between rounds or requests to one site, an
+#: hour per request, 1 GiB per response (held in memory).
+MAX_INTERVAL_S = 7 * 24 * 3600.0
+MAX_TIMEOUT_S = 3600.0
+MAX_BYTES_OPTION = 1024**3
+
+
 def parse_languages(value: str | None) -> tuple[str, ...]:
     """``--languages en,fr`` as ISO 639-1 codes; ``all`` for every language."""
     if value is None:
@@ -34,17 +42,23 @@ def parse_languages(value: str | None) -> tuple[str, ...]:
     return codes
 
 
-def _positive(value: float, flag: str, zero_ok: bool = False) -> None:
+def _positive(value: float, flag: str, most: float, zero_ok: bool = False) -> None:
+    """A number within (0 or above 0) .. ``most``: "nan" and "inf" parse as floats, and
+    reached the round as errors (a NaN timeout) or as waits that never end."""
+    if not math.isfinite(value):
+        raise InputError(f"{flag} must be a number (got {value!r})")
     if value < 0 or (value == 0 and not zero_ok):
         raise InputError(f"{flag} must be {'zero or more' if zero_ok else 'positive'}")
+    if value > most:
+        raise InputError(f"{flag} is at most {most:,.0f} (got {value:,.0f})")
 
 
 def check_options(args: argparse.Namespace) -> None:
     """The follower's numeric options and languages, checked before anything is opened."""
-    _positive(args.interval, "--interval")
-    _positive(args.host_delay, "--host-delay", zero_ok=True)
-    _positive(args.max_bytes, "--max-bytes")
-    _positive(args.timeout, "--timeout")
+    _positive(args.interval, "--interval", MAX_INTERVAL_S)
+    _positive(args.host_delay, "--host-delay", MAX_INTERVAL_S, zero_ok=True)
+    _positive(args.max_bytes, "--max-bytes", MAX_BYTES_OPTION)
+    _positive(args.timeout, "--timeout", MAX_TIMEOUT_S)
     parse_languages(args.languages)
 
 
