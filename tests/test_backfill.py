@@ -121,6 +121,8 @@ def test_cli_bad_arguments_are_one_line_errors(tmp_path, capsys, small):
     assert "--warmup" in capsys.readouterr().err
     assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--rounds", "-1"]) == 2
     assert "--rounds" in capsys.readouterr().err
+    assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--words", "0"]) == 2
+    assert "--words must be a positive number" in capsys.readouterr().err
     empty = tmp_path / "empty.jsonl"
     empty.write_text("{nope\n", encoding="utf-8")
     assert main(["backfill", str(empty), "--db", str(tmp_path / "e.db")]) == 2

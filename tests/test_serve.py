@@ -1039,6 +1039,14 @@ def test_cli_serve_missing_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert not missing.exists()  # a mistyped --db does not create a store
     assert main(["serve", "--db", str(missing), "--workers", "0"]) == 2
     assert "--workers" in capsys.readouterr().err
+    # uvicorn bound port 99999 (claiming to listen on it) and served every request a 503
+    # under --max-connections 0; -1 was uvicorn's own error lines
+    for option, value, said in (("--port", "99999", "--port must be 1 to 65535, got 99999"),
+                                ("--port", "-1", "--port must be 1 to 65535, got -1"),
+                                ("--max-connections", "0", "--max-connections must be at least "
+                                 "1, got 0")):
+        assert main(["serve", "--db", str(missing), option, value]) == 2
+        assert capsys.readouterr().err == f"newsweave: error: {said}\n"
 
 
 def test_default_server_weaves_from_stored_analyses(store: Store) -> None:

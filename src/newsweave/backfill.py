@@ -687,6 +687,8 @@ def backfill(
         raise InputError(f"--rounds must be 0 or more, not {rounds}")
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, not {workers}")
+    if words is not None and words < 1:
+        raise InputError(f"--words must be a positive number, got {words}")
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
     if url is not None and str(url).endswith(":memory:"):

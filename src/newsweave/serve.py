@@ -2022,6 +2022,10 @@ def run(args: Any) -> int:
 
     if args.workers < 1:
         raise InputError("--workers must be at least 1")
+    if not 1 <= args.port <= 65535:  # uvicorn bound 99999 and claimed to listen on it
+        raise InputError(f"--port must be 1 to 65535, got {args.port}")
+    if args.max_connections is not None and args.max_connections < 1:  # 0: every request 503
+        raise InputError(f"--max-connections must be at least 1, got {args.max_connections}")
     follow = getattr(args, "follow", None)
     if follow and args.workers != 1:
         raise InputError("--follow runs the follower inside the server: use --workers 1")
