@@ -1363,3 +1363,74 @@ def test_follow_options_out_of_range_are_one_line_before_anything_opens(
                  option, value]) == 2
     assert capsys.readouterr().err.startswith(f"newsweave: error: {said}")
     assert not db.exists()
+
+
+# --------------------------------------------------------------------------- rate limits
+def test_a_site_that_asks_for_a_pause_gets_no_request_until_it_ends(site, other_site):
+    """429 with Retry-After (seconds or an HTTP date): no request to that site until then,
+    the others untouched; a hostile "ten years" pauses a day; a 429 without one a minute;
+    a 503 without one is a plain failure."""
+    from datetime import UTC, datetime, timedelta
+
+    from newsweave.fetch import MAX_PAUSE_S, Paused, pause_asked
+
+    site.routes["/a"] = (429, {"Retry-After": "120"}, b"slow down")
+    site.routes["/b"] = (200, HTML, b"<html>b</html>")
+    other_site.routes["/c"] = (200, HTML, b"<html>c</html>")
+    with Fetcher(host_delay=0, trusted_origins=[site.base, other_site.base]) as fetcher:
+        with pytest.raises(FetchError) as err:
+            fetcher.get(site.url("/a"))
+        assert "HTTP 429: the site asks for a pause until " in str(err.value)
+        left = (err.value.pause_until - datetime.now(UTC)).total_seconds()
+        assert 100 < left <= 120
+        with pytest.raises(Paused, match="not fetched: the site asked for a pause until"):
+            fetcher.get(site.url("/b"))
+        assert site.hits("/b") == 0 and fetcher.get(other_site.url("/c")).status == 200
+    later = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert 250 < pause_asked(429, later) <= 300
+    assert pause_asked(503, "315360000") == MAX_PAUSE_S  # ten years: a day
+    assert pause_asked(429, "soon") == pause_asked(429, None) == 60.0
+    assert pause_asked(503, None) is None and pause_asked(500, "120") is None
+    assert pause_asked(429, "Mon, 01 Jan 2001 00:00:00 GMT") == 0.0  # past: no pause
+
+
+def test_the_follower_leaves_a_paused_sites_pages_for_a_later_round(site, store):
+    """A site's 429 on its first page: its other pages are not requested this round, none is
+    stored from its teaser or counted as a try, one line says so, and a later round (the
+    pause over) fetches them all. A feed's own 429 puts its next poll past the pause."""
+    from datetime import UTC, datetime
+
+    site.routes["/feed"] = (200, XML, rss([(f"Report {n}", site.url(f"/p{n}"), None)
+                                           for n in range(3)]))
+    site.routes["/p0"] = (429, {"Retry-After": "30"}, b"")
+    for n in (1, 2):
+        site.routes[f"/p{n}"] = (200, HTML, page(f"Report {n}", BODY_A.replace("seven", str(n))))
+    f = follower(store, [site.url("/feed")])
+    report = f.run_round()
+    assert (report.added, report.teasers, report.paused, report.failures) == (0, 0, 3, [])
+    assert site.hits("/p0") == 1 and site.hits("/p1") + site.hits("/p2") == 0
+    assert "3 pages left for the next rounds at sites that asked for a pause" in report.summary()
+    assert sum("asks for a pause" in line for line in f.lines) == 1
+    assert store.followed_entry(canonical_url(site.url("/p1"))) is None
+    f.close()
+    site.routes["/p0"] = (200, HTML, page("Report 0", BODY_B))
+    f = follower(store, [site.url("/feed")])  # a later run: the pause is over
+    assert f.run_round().added == 3
+    f.close()
+    site.routes["/feed"] = (429, {"Retry-After": "3600"}, b"")
+    f = follower(store, [site.url("/feed")], interval=60.0)
+    assert len(f.run_round().failures) == 1
+    state = store.feed_state(site.url("/feed"))
+    assert (datetime.fromisoformat(state.next_poll) - datetime.now(UTC)).total_seconds() > 3500
+    f.close()
+
+
+def test_a_429_robots_txt_is_no_permission(site):
+    """RFC 9309 lets a 4xx robots.txt mean "no rules", but a 429 is the site asking for
+    less: nothing is fetched while it lasts."""
+    site.routes["/robots.txt"] = (429, {"Retry-After": "60"}, b"")
+    site.routes["/x"] = (200, {}, b"ok")
+    with Fetcher(host_delay=0, trusted_origins=[site.base]) as fetcher, \
+            pytest.raises(FetchError):
+        fetcher.get(site.url("/x"))
+    assert site.hits("/x") == 0

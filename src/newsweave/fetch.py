@@ -11,7 +11,9 @@ Each failure is a :class:`FetchError` naming the URL, which the follower prints 
 Politeness is per origin (scheme, host and port: robots.txt is per origin too, RFC 9309): at
 most one request per ``host_delay`` seconds (or the site's ``Crawl-delay`` if longer), requests
 to one origin made one at a time, robots.txt fetched once an hour and honoured for the
-User-Agent ``newsweave/VERSION (+contact)``. Different origins never wait on each other.
+User-Agent ``newsweave/VERSION (+contact)``. Different origins never wait on each other. A
+site that answers 429 (too many requests), or 503 with Retry-After, gets no request until the
+time it asks for (at most a day): the requests meant for it fail at once as ``Paused``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -48,6 +52,11 @@ CHUNK = 64 * 1024
 #: Decoded bytes a ``limit_for`` callback is shown to choose a body's size limit by.
 HEAD_BYTES = 8192
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+#: A site that answers 429 (too many requests) or 503 with Retry-After gets no request before
+#: the time it names, at most a day away (a hostile "ten years" pauses a day); a 429 without
+#: a usable Retry-After pauses a minute.
+MAX_PAUSE_S = 24 * 3600.0
+DEFAULT_429_PAUSE_S = 60.0
 
 #: Picks a body's size limit, and what the limit is of ("a sitemap"; "" for a plain one),
 #: from its first decoded bytes.
@@ -55,12 +64,18 @@ LimitFor = Callable[[bytes], tuple[int, str]]
 
 
 class FetchError(Exception):
-    """A failed fetch: ``str()`` is one line naming the URL."""
+    """A failed fetch: ``str()`` is one line naming the URL. ``pause_until``: when the site
+    asked for no more requests before a time (429 or 503 with Retry-After), that time."""
 
-    def __init__(self, url: str, message: str) -> None:
+    def __init__(self, url: str, message: str, pause_until: datetime | None = None) -> None:
         super().__init__(f"{url}: {message}")
         self.url = url
         self.message = message
+        self.pause_until = pause_until
+
+
+class Paused(FetchError):
+    """Not fetched: the site asked for a pause that has not ended (no request was sent)."""
 
 
 class Stopped(Exception):
@@ -159,6 +174,8 @@ class _Host:
     robots_error: str | None = None  # why robots.txt could not be read (then: disallow all)
     robots_until: float = 0.0
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
+    paused_until: float = 0.0  # monotonic: no request before (429/503 with Retry-After)
+    paused_until_utc: datetime | None = None
 
 
 def is_private_host(host: str) -> bool:
@@ -256,6 +273,7 @@ class Fetcher:
         for _hop in range(MAX_REDIRECTS + 1):
             check_url(current)
             self._check_address(current)
+            self._check_pause(current)  # before robots.txt, which a paused site gave no answer
             if not self.allowed(current):
                 error = self._host(current).robots_error
                 if error:
@@ -344,6 +362,14 @@ class Fetcher:
                 host.robots_error = exc.message
         host.robots_until = time.monotonic() + ttl
 
+    def _check_pause(self, url: str, host: _Host | None = None) -> None:
+        """Paused (no request) while the URL's site's asked-for pause lasts."""
+        host = host or self._host(url)
+        if host.paused_until > time.monotonic():
+            until = host.paused_until_utc or datetime.now(UTC)
+            raise Paused(url, f"not fetched: the site asked for a pause until {until:%H:%M:%S} "
+                              "UTC", until)
+
     def _paced(
         self, url: str, headers: dict[str, str], max_bytes: int, robots: bool = False,
         limit_for: LimitFor | None = None,
@@ -352,12 +378,19 @@ class Fetcher:
         host = self._host(url)
         delay = max(self.host_delay, self._crawl_delays.get(origin(url), 0.0))
         with host.lock:
+            self._check_pause(url, host)
             wait = host.next_at - time.monotonic()
             if wait > 0 and self.stop.wait(wait):
                 raise Stopped()
             started = time.monotonic()
             try:
                 return self._once(url, headers, max_bytes, robots, limit_for)
+            except FetchError as exc:
+                if exc.pause_until is not None:  # every later request waits it out
+                    seconds = (exc.pause_until - datetime.now(UTC)).total_seconds()
+                    host.paused_until = time.monotonic() + seconds
+                    host.paused_until_utc = exc.pause_until
+                raise
             finally:
                 host.next_at = started + delay
 
@@ -376,8 +409,13 @@ class Fetcher:
                 if status in REDIRECT_CODES or status == 304:
                     return Response(url, status, head)
                 if status >= 400 or status < 200:
-                    if robots and status < 500:
+                    if robots and status < 500 and status != 429:  # 429: as unreachable
                         return Response(url, status, head)
+                    pause = pause_asked(status, head.get("retry-after"))
+                    if pause is not None:
+                        until = datetime.now(UTC) + timedelta(seconds=pause)
+                        raise FetchError(url, f"HTTP {status}: the site asks for a pause until "
+                                              f"{until:%H:%M:%S} UTC", until)
                     raise FetchError(url, f"HTTP {status}")
                 declared = head.get("content-length", "")
                 size = int(declared) if declared.isdigit() and not head.get(
@@ -414,6 +452,29 @@ class Fetcher:
         except httpx.HTTPError as exc:
             message = " ".join(str(exc).split())[:200] or type(exc).__name__
             raise FetchError(url, message) from None
+
+
+def pause_asked(status: int, retry_after: str | None) -> float | None:
+    """Seconds a 429 or 503 answer asks the client to wait (its Retry-After: seconds or an
+    HTTP date), within 0 .. ``MAX_PAUSE_S``; ``DEFAULT_429_PAUSE_S`` for a 429 without a
+    usable one; None when no pause is asked."""
+    if status not in (429, 503):
+        return None
+    seconds: float | None = None
+    value = (retry_after or "").strip()
+    if value.isdigit():
+        seconds = float(value[:12])
+    elif value:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            when = None
+        if when is not None:
+            when = when if when.tzinfo else when.replace(tzinfo=UTC)
+            seconds = (when - datetime.now(UTC)).total_seconds()
+    if seconds is None:
+        return DEFAULT_429_PAUSE_S if status == 429 else None
+    return min(max(seconds, 0.0), MAX_PAUSE_S)
 
 
 def _too_big(limit: int, size: int | None = None, what: str = "") -> str:

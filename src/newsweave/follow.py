@@ -45,6 +45,7 @@ from newsweave.fetch import (
     HEAD_BYTES,
     Fetcher,
     FetchError,
+    Paused,
     Response,
     Stopped,
     check_url,
@@ -300,6 +301,8 @@ class RoundReport:
     teasers: int = 0  # stored from the feed's teaser (page failed)
     other_language: int = 0  # added in a language kept out of grouping
     deferred: int = 0  # new sitemap pages left for later rounds (``MAX_SITEMAP_NEW``)
+    paused: int = 0  # pages left for later rounds: their site asked for a pause (429)
+    paused_sites: set[str] = field(default_factory=set, repr=False)  # said once a round
     failures: list[str] = field(default_factory=list)
     new_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -318,6 +321,8 @@ class RoundReport:
             f"{count(self.duplicates, 'duplicate')}; "
             + (f"{self.deferred} sitemap {'page' if self.deferred == 1 else 'pages'} left for "
                "the next rounds; " if self.deferred else "")
+            + (f"{self.paused} {'page' if self.paused == 1 else 'pages'} left for the next "
+               "rounds at sites that asked for a pause; " if self.paused else "")
             + f"{self.teasers} from feed teasers; "
             f"{self.other_language} not in the grouped languages; "
             f"{count(len(self.failures), 'failure')}"
@@ -545,8 +550,17 @@ class Follower:
                 with self._lock:
                     report.feeds -= 1
                 return
+        except Paused as exc:  # its site's pause, asked on another request: not polled now
+            with self._lock:
+                report.feeds -= 1
+                report.backing_off += 1
+                first = origin(exc.url) not in report.paused_sites
+                report.paused_sites.add(origin(exc.url))
+            if first:
+                self.report(f"newsweave: follow: {exc}")
+            return
         except FetchError as exc:
-            self._feed_failed(state, exc.message)
+            self._feed_failed(state, exc.message, exc.pause_until)
             fail(str(exc))
             return
         self._feed_ok(state, response, kind)
@@ -630,13 +644,19 @@ class Follower:
             checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
         ))
 
-    def _feed_failed(self, state: FeedState, message: str) -> None:
+    def _feed_failed(self, state: FeedState, message: str,
+                     pause_until: datetime | None = None) -> None:
+        """Back off: ``interval × 2^(failures−1)``, at most a day, and not before the time the
+        site asked for (429 or 503 with Retry-After)."""
         failures = state.failures + 1
         wait = min(self.interval * 2 ** (failures - 1), MAX_BACKOFF_S)
         now = datetime.now(UTC)
+        next_poll = now + timedelta(seconds=wait)
+        if pause_until is not None:
+            next_poll = max(next_poll, pause_until)
         self.store.save_feed_state(replace(
             state, failures=failures, last_status=message[:200],
-            next_poll=(now + timedelta(seconds=wait)).isoformat(timespec="seconds"),
+            next_poll=next_poll.isoformat(timespec="seconds"),
             checked_at=now.isoformat(timespec="seconds"),
         ))
 
@@ -775,6 +795,16 @@ class Follower:
         return out
 
     # ----------------------------------------------------------------------- articles
+    def _paused(self, exc: FetchError, report: RoundReport) -> None:
+        """A page whose site asked for a pause (429) waits for a later round, recorded
+        nowhere (no teaser stored, no try counted): one line per site and round."""
+        with self._lock:
+            report.paused += 1
+            first = origin(exc.url) not in report.paused_sites
+            report.paused_sites.add(origin(exc.url))
+        if first:
+            self.report(f"newsweave: follow: {exc}: its pages wait for a later round")
+
     def _fetch_article(self, entry: _Entry, report: RoundReport, fail: Reporter,
                        tries: int = 0) -> None:
         """Fetch, extract and store one entry's article. ``tries``: earlier rounds in which
@@ -790,6 +820,9 @@ class Follower:
             final = response.url
             article = parse_html(decode_page(response), path=None, url=None)
         except (FetchError, InputError) as exc:
+            if isinstance(exc, FetchError) and exc.pause_until is not None:
+                self._paused(exc, report)
+                return
             where = entry.link
             if isinstance(exc, FetchError):
                 why = exc.message
