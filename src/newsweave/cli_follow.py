@@ -319,10 +319,13 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
         "text file of URLs; a bad one is named in one line and skipped (exit 2), the others "
         "followed. Each round polls every feed "
         "(conditional GET), fetches new entries' article pages politely (robots.txt, one "
-        "request per site per --host-delay) and stores them; without --once it runs until "
+        "request per site per --host-delay, none while a site's 429 pause lasts) and stores "
+        "them; without --once it runs until "
         "Ctrl-C or SIGTERM and updates the stories after each round that stored something.",
     )
-    p.add_argument("sources", nargs="+", metavar="SOURCE")
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="a feed, sitemap or site URL (feed: URLs too), an OPML file or a text "
+                   "file of URLs, one per line")
     p.add_argument("--db", metavar="URL", help=db_help)
     p.add_argument("--once", action="store_true", help="poll once, then exit")
     add_follow_options(p)
