@@ -315,7 +315,8 @@ def test_feeds_lists_each_followed_feed_failing_first(site, store, tmp_path, cap
     assert only["next_poll"] > only["checked_at"]
     assert main(["feeds", "--db", db, "--format", "csv"]) == 0
     csv_lines = capsys.readouterr().out.splitlines()
-    assert csv_lines[0] == "url,kind,found_on,state,checked_at,last_status,failures,next_poll"
+    assert csv_lines[0] == ("url,kind,found_on,state,checked_at,last_status,failures,next_poll,"
+                            "last_new,quiet")
     assert len(csv_lines) == 3
     with TestClient(create_app(store, None)) as c:
         feeds = c.get("/api/feeds").json()
@@ -1434,3 +1435,41 @@ def test_a_429_robots_txt_is_no_permission(site):
             pytest.raises(FetchError):
         fetcher.get(site.url("/x"))
     assert site.hits("/x") == 0
+
+
+def test_a_feed_that_answers_but_lists_nothing_new_is_marked_quiet(site, store, tmp_path,
+                                                                    capsys):
+    """A feed stuck on the same entries answers 200 every poll, so it never looked wrong;
+    `newsweave feeds` now says when a poll last found something new, and marks a feed quiet
+    after two days without."""
+    from dataclasses import replace
+
+    from newsweave.app import QUIET_DAYS, feed_health
+    from newsweave.cli import main
+
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    f = follower(store, [site.url("/feed")])
+    f.run_round()
+    first = store.feed_state(site.url("/feed"))
+    assert first.last_new == first.checked_at
+    (row,) = feed_health(store)
+    assert row["quiet"] is False
+    # the same entries polled again, days later (the stored times moved back to stand in)
+    old = "2026-01-01T00:00:00+00:00"
+    store.save_feed_state(replace(first, last_new=old))
+    f.run_round()
+    again = store.feed_state(site.url("/feed"))
+    assert again.last_new == old and again.checked_at > old
+    (row,) = feed_health(store)
+    assert row["quiet"] is True and QUIET_DAYS == 2
+    f.close()
+    assert main(["feeds", "--db", str(tmp_path / "follow.db")]) == 0
+    out = capsys.readouterr().out
+    assert "quiet: nothing new since 2026-01-01 00:00 UTC" in out
+    site.routes["/feed"] = (200, XML, rss([("Road closed", site.url("/b"), None)]))
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B))
+    f = follower(store, [site.url("/feed")])
+    f.run_round()  # something new: no longer quiet
+    assert feed_health(store)[0]["quiet"] is False
+    f.close()

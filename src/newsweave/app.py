@@ -630,13 +630,27 @@ def _update_of(store: Store, listed: BriefVersion) -> Update | None:
                   tuple(update_items(changes, brief)))
 
 
+#: Feed kinds that list entries (a site or a sitemap index lists feeds or sitemaps).
+ENTRY_KINDS = frozenset({"RSS feed", "Atom feed", "feed", "news sitemap", "sitemap"})
+#: A feed whose polls found nothing new for this many days is flagged quiet.
+QUIET_DAYS = 2
+
+
+def _days_before(stamp: str, days: int) -> str:
+    from datetime import datetime, timedelta
+
+    return (datetime.fromisoformat(stamp) - timedelta(days=days)).isoformat(timespec="seconds")
+
+
 def feed_health(store: Store, now: str | None = None) -> list[dict[str, Any]]:
     """Every followed feed as an operator checks it: ``url``, ``kind`` (``FeedState.kind``;
     None until read), ``found_on`` (the site or index it was found on; None: named by the
     user), ``state`` ("ok", "failing" or "not polled yet"), ``checked_at`` (last poll, UTC),
-    ``last_status`` (the HTTP status, or why the last poll failed), ``failures`` (in a row)
-    and ``next_poll`` (when a failing feed is tried again; None: at the next round). Failing
-    feeds first, then by URL."""
+    ``last_status`` (the HTTP status, or why the last poll failed), ``failures`` (in a row),
+    ``next_poll`` (when a failing feed is tried again; None: at the next round), ``last_new``
+    (when a poll last found a new or changed entry, or first polled it) and ``quiet`` (a feed
+    or sitemap whose polls found nothing new in the ``QUIET_DAYS`` before its last one: it
+    answers, but may be dead). Failing feeds first, then by URL."""
     out = []
     for f in store.feed_states():
         state = ("failing" if f.failures else "ok" if f.checked_at else "not polled yet")
@@ -644,7 +658,11 @@ def feed_health(store: Store, now: str | None = None) -> list[dict[str, Any]]:
         status = f.last_status
         if status and status.startswith(f"{f.url}: "):  # a failure's message names the feed
             status = status[len(f.url) + 2:]
+        listing = f.kind in ENTRY_KINDS  # a site or an index lists no entries of its own
+        quiet = listing and bool(f.checked_at and f.last_new) and \
+            f.last_new < _days_before(f.checked_at, QUIET_DAYS)
         out.append({"url": f.url, "kind": f.kind, "found_on": f.found_on, "state": state,
                     "checked_at": f.checked_at, "last_status": status,
-                    "failures": f.failures, "next_poll": waiting})
+                    "failures": f.failures, "next_poll": waiting, "last_new": f.last_new,
+                    "quiet": quiet})
     return sorted(out, key=lambda r: (r["state"] != "failing", r["url"]))

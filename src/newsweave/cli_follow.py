@@ -189,7 +189,7 @@ def run_follow(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- feeds
 #: Columns of `newsweave feeds`, in order.
 FEED_COLUMNS = ("url", "kind", "found_on", "state", "checked_at", "last_status",
-                "failures", "next_poll")
+                "failures", "next_poll", "last_new", "quiet")
 
 
 def run_feeds(args: argparse.Namespace) -> int:
@@ -237,6 +237,9 @@ def run_feeds(args: argparse.Namespace) -> int:
                                               "; tried again next round"))
         elif f["last_status"]:
             line += f"  (HTTP {f['last_status']})"
+        if f["quiet"]:
+            since = f["last_new"][:16].replace("T", " ")
+            line += f"\n          quiet: nothing new since {since} UTC"
         print(strip_control(line))
     return 0
 
@@ -337,7 +340,7 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
         description="List the feeds `follow` (or `serve --follow`) polls, failing ones first: "
         "what each is (RSS or Atom feed, news sitemap, sitemap, sitemap index, or a site "
         "whose page names its feeds), the site or index it was found on, when it was last "
-        "polled, its last HTTP status or why it failed, how many polls in a row failed, and "
+        "polled (a feed whose polls found nothing new for two days is marked quiet), its last HTTP status or why it failed, how many polls in a row failed, and "
         "when a failing feed is tried again (a failing feed is polled less and less often, "
         "up to once a day). Exit 0 whatever their state.",
     )

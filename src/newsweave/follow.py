@@ -563,7 +563,7 @@ class Follower:
             self._feed_failed(state, exc.message, exc.pause_until)
             fail(str(exc))
             return
-        self._feed_ok(state, response, kind)
+        state = self._feed_ok(state, response, kind)
         if sitemap is not None and sitemap.index:
             if depth >= MAX_INDEX_DEPTH:
                 fail(f"{url}: a sitemap index inside {count(depth, 'other')}: its sitemaps "
@@ -597,6 +597,9 @@ class Follower:
                 report.entries += 1
             queues.submit(entry.link,
                           lambda e=entry, t=tries: self._fetch_article(e, report, fail, t))
+        if fresh or state.last_new is None:  # for `newsweave feeds`: a feed that answers
+            # but has gone quiet shows it (its first poll starts the count)
+            self.store.save_feed_state(replace(state, last_new=state.checked_at))
 
     def _follow(self, feeds: Sequence[str], found_on: str, base: str, queues: _OriginQueues,
                 report: RoundReport, seen: set[str], fail: Reporter, depth: int) -> None:
@@ -633,16 +636,19 @@ class Follower:
             raise FetchError(url, str(exc)) from None
 
     def _feed_ok(self, state: FeedState, response: Response, kind: str | None = None,
-                 validators: bool = True) -> None:
-        """Record a good poll; ``validators=False`` keeps no ETag or Last-Modified."""
-        self.store.save_feed_state(replace(
+                 validators: bool = True) -> FeedState:
+        """Record a good poll (and return it); ``validators=False`` keeps no ETag or
+        Last-Modified."""
+        saved = replace(
             state, kind=kind or state.kind,
             etag=(response.etag or state.etag) if validators else None,
             last_modified=((response.last_modified or state.last_modified) if validators
                            else None),
             failures=0, next_poll=None, last_status=str(response.status),
             checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        ))
+        )
+        self.store.save_feed_state(saved)
+        return saved
 
     def _feed_failed(self, state: FeedState, message: str,
                      pause_until: datetime | None = None) -> None:

@@ -1588,7 +1588,10 @@ def create_app(
              "why the last poll failed), `failures` (in a row) and `next_poll` (when a failing "
              "feed is tried again; null: at the next round), `kind` (`RSS feed`, `Atom feed`, "
              "`feed`, `news sitemap`, `sitemap`, `sitemap index` or `site`; null until read) "
-             "and `found_on` (the site or index it was found on; null: named by the user). "
+             "`found_on` (the site or index it was found on; null: named by the user), "
+             "`last_new` (when a poll last found a new or changed entry, or first polled it) "
+             "and `quiet` (a feed whose polls found nothing new for two days: it answers, but "
+             "may be dead). "
              "For monitoring; `newsweave feeds` prints the same.")
     async def api_feeds() -> list[dict[str, Any]]:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -149,6 +149,7 @@ feeds_t = Table(
     Column("checked_at", Text),
     Column("kind", Text),
     Column("found_on", Text),
+    Column("last_new", Text),
 )
 followed_entries_t = Table(
     "followed_entries",
@@ -308,6 +309,7 @@ class FeedState:
     #: (a page whose feed links or robots.txt sitemaps are followed); None until read once
     kind: str | None = None
     found_on: str | None = None  # the site or index it was found on; None: named by the user
+    last_new: str | None = None  # when a poll last found a new or changed entry (ISO UTC)
 
 
 @dataclass(frozen=True)

@@ -331,11 +331,13 @@ BRIEF_CHANGES = Migration(
                 " FOR EACH ROW EXECUTE FUNCTION newsweave_story_member_changed()"))
 
 # Version 13: what each followed source is (an RSS or Atom feed, a news sitemap, a sitemap
-# index, a site whose page names its feeds) and which source it was found on, so an operator
-# reading ``newsweave feeds`` sees where a failing sitemap came from. Rows written before have
-# neither until their next poll.
+# index, a site whose page names its feeds), which source it was found on, and when a poll
+# last found a new or changed entry in it, so an operator reading ``newsweave feeds`` sees
+# where a failing sitemap came from and which feed answers but has gone quiet. Rows written
+# before have none of them until their next poll.
 _FEED_KINDS = ("ALTER TABLE feeds ADD COLUMN kind TEXT",
-               "ALTER TABLE feeds ADD COLUMN found_on TEXT")
+               "ALTER TABLE feeds ADD COLUMN found_on TEXT",
+               "ALTER TABLE feeds ADD COLUMN last_new TEXT")
 FEED_KINDS = Migration(version=13, name="what each followed feed is, and where it was found",
                        sqlite=_FEED_KINDS, postgresql=_FEED_KINDS)
 
