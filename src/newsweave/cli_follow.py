@@ -340,9 +340,10 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
         description="List the feeds `follow` (or `serve --follow`) polls, failing ones first: "
         "what each is (RSS or Atom feed, news sitemap, sitemap, sitemap index, or a site "
         "whose page names its feeds), the site or index it was found on, when it was last "
-        "polled (a feed whose polls found nothing new for two days is marked quiet), its last HTTP status or why it failed, how many polls in a row failed, and "
-        "when a failing feed is tried again (a failing feed is polled less and less often, "
-        "up to once a day). Exit 0 whatever their state.",
+        "polled (a feed whose polls found nothing new for two days is marked quiet), its "
+        "last HTTP status or why it failed, how many polls in a row failed, and when a "
+        "failing feed is tried again (a failing feed is polled less and less often, up to "
+        "once a day). Exit 0 whatever their state.",
     )
     f.add_argument("--db", metavar="URL", help=db_help)
     f.add_argument("--failing", action="store_true", help="only the feeds whose last poll failed")
