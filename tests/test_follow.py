@@ -1473,3 +1473,12 @@ def test_a_feed_that_answers_but_lists_nothing_new_is_marked_quiet(site, store, 
     f.run_round()  # something new: no longer quiet
     assert feed_health(store)[0]["quiet"] is False
     f.close()
+    # a feed polled before schema 13 (no last_new) that answers 304 starts its count too
+    store.save_feed_state(replace(store.feed_state(site.url("/feed")), last_new=None,
+                                  etag='"same"'))
+    site.routes["/feed"] = (304, {"ETag": '"same"'}, b"")
+    f = follower(store, [site.url("/feed")])
+    assert f.run_round().not_modified == 1
+    state = store.feed_state(site.url("/feed"))
+    assert state.last_new == state.checked_at
+    f.close()

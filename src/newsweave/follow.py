@@ -515,7 +515,9 @@ class Follower:
             if response.not_modified:
                 with self._lock:
                     report.not_modified += 1
-                self._feed_ok(state, response)
+                state = self._feed_ok(state, response)
+                if state.last_new is None:  # polled before schema 13: its quiet count starts
+                    self.store.save_feed_state(replace(state, last_new=state.checked_at))
                 return
             body = response.body
             if body.startswith(GZIP_MAGIC):  # a sitemap.xml.gz served as a file
