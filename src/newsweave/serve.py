@@ -1587,7 +1587,7 @@ def create_app(
              "polled yet`), `checked_at` (last poll, UTC), `last_status` (the HTTP status, or "
              "why the last poll failed), `failures` (in a row) and `next_poll` (when a failing "
              "feed is tried again; null: at the next round), `kind` (`RSS feed`, `Atom feed`, "
-             "`feed`, `news sitemap`, `sitemap`, `sitemap index` or `site`; null until read) "
+             "`feed`, `news sitemap`, `sitemap`, `sitemap index` or `site`; null until read), "
              "`found_on` (the site or index it was found on; null: named by the user), "
              "`last_new` (when a poll last found a new or changed entry, or first polled it) "
              "and `quiet` (a feed whose polls found nothing new for two days: it answers, but "
