@@ -145,6 +145,11 @@ def test_no_input_and_bad_words(capsys):
     assert run(capsys, "weave")[0] == 2
     code, _, err = run(capsys, "weave", EXAMPLE, "--words", "0")
     assert code == 2 and "--words" in err
+    # --workers was taken and ignored where one brief is woven
+    code, out, err = run(capsys, "weave", EXAMPLE, "--workers", "0")
+    assert code == 2 and out == ""
+    assert err == ("newsweave: error: --workers applies to --db --all (many stories); one "
+                   "brief is woven in one process\n")
 
 
 def test_failed_run_keeps_existing_output(capsys, tmp_path):

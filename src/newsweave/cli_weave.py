@@ -20,6 +20,10 @@ def _check_words(words: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     _check_words(args.words)
+    if args.workers is not None and not (getattr(args, "db", None) and args.all):
+        # one brief is one process's work: said, not silently ignored
+        raise InputError("--workers applies to --db --all (many stories); one brief is woven "
+                         "in one process")
     if getattr(args, "db", None):
         from newsweave.cli_store import weave_from_store
 
