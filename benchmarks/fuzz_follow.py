@@ -13,7 +13,9 @@ swapped):
 - ``index``: a sitemap index naming the news sitemap (and itself);
 - ``page``: a valid feed listing the good page and a mutated article page;
 - ``headers``: a valid feed sent with a hostile Content-Type, Content-Encoding or a gzip body
-  that lies.
+  that lies;
+- ``pause``: a site asking for a pause (429, or 503) with an edited Retry-After, on one of the
+  feed's pages or on the feed itself.
 
 Each case gets a fresh store and one ``Follower.run_round()`` (in this process, so a case costs
 milliseconds, not a model load), and counts: an exception out of the round (the follower must
@@ -200,6 +202,19 @@ def cases(rng: random.Random, per: int, base: str):
         elif "gzip" in headers.get("Content-Encoding", "") and rng.random() < 0.5:
             body = gzip.compress(body)[:-rng.randint(1, 8)]
         yield "headers", f"h{n}", {**good, "/src": (200, headers, body)}, "/src", False
+    for n in range(per):
+        # a site asking for a pause (429, or 503 with Retry-After) with an edited Retry-After,
+        # on a page or on the feed itself
+        status = rng.choice((429, 503))
+        when = mutate(rng.choice(("120", "0", "Wed, 21 Oct 2026 07:28:00 GMT")), rng)
+        retry = {"Retry-After": when.encode("utf-8", "surrogatepass").decode("latin-1",
+                                                                           "replace")[:300]}
+        feed = (200, xml, rss(base, [OTHER, GOOD]).encode())
+        if n % 2:
+            yield "pause", f"r{n}", {**good, OTHER: (status, retry, b""), "/src": feed
+                                     }, "/src", False
+        else:
+            yield "pause", f"r{n}", {**good, "/src": (status, retry, b"")}, "/src", False
 
 
 _EXCEPTION = re.compile(r": [A-Z]\w*(?:Error|Exception|Warning)\b: ")
