@@ -181,13 +181,18 @@ def render(args: argparse.Namespace, bursts: dict, lives: dict, large: list[dict
         lines.append(f"| {r['reader']} | {r['mb']:.1f} | {r['cpu']:.2f} | {r['mem_mb']:.0f} | "
                      f"{found} | {recent} |")
     from newsweave.fetch import DEFAULT_MAX_BYTES
+    from newsweave.sitemaps import MAX_SITEMAP_BYTES
 
     biggest = max(r["mb"] for r in large if r["reader"].startswith("newsweave"))
     if biggest * 1e6 > DEFAULT_MAX_BYTES:
+        within = biggest * 1e6 <= MAX_SITEMAP_BYTES
         lines += ["", f"A sitemap of {args.urls:,} news entries is {biggest:.0f} MB, over the "
-                  f"follower's default response cap (`--max-bytes`, {DEFAULT_MAX_BYTES:,} "
-                  "bytes): following one takes a larger `--max-bytes`, else it is one failure line "
-                  "per poll. A news sitemap proper lists at most 1,000 articles (about "
+                  f"follower's default response cap for pages and feeds (`--max-bytes`, "
+                  f"{DEFAULT_MAX_BYTES:,} bytes) "
+                  + (f"but within a sitemap's own ({MAX_SITEMAP_BYTES:,} bytes, the protocol's "
+                     "50 MB): the follower reads it at the defaults." if within else
+                     f"and a sitemap's own ({MAX_SITEMAP_BYTES:,} bytes): it is refused.")
+                  + " A news sitemap proper lists at most 1,000 articles (about "
                   f"{biggest * 1000 / args.urls:.1f} MB here)."]
     return "\n".join(lines) + "\n"
 
