@@ -15,7 +15,10 @@ swapped):
 - ``headers``: a valid feed sent with a hostile Content-Type, Content-Encoding or a gzip body
   that lies;
 - ``pause``: a site asking for a pause (429, or 503) with an edited Retry-After, on one of the
-  feed's pages or on the feed itself.
+  feed's pages or on the feed itself;
+- ``robots``: an edited robots.txt (Crawl-delay, Request-rate, Sitemap, rules) beside a valid
+  feed; the longest delay honoured is lowered to 10 ms for the run, so a site asking for a
+  slow pace is not counted as a hang.
 
 Each case gets a fresh store and one ``Follower.run_round()`` (in this process, so a case costs
 milliseconds, not a model load), and counts: an exception out of the round (the follower must
@@ -161,6 +164,10 @@ def sitemap(base: str, links: list[str]) -> str:
 GOOD, OTHER = "/news/council-passes-budget-7", "/news/other-report-7"
 
 
+ROBOTS = ("# robots\nUser-agent: *\nCrawl-delay: 1\nRequest-rate: 1/2\nDisallow: /private/\n"
+          "Allow: /news/\nSitemap: {base}/news.xml\n\nUser-agent: newsweave\nDisallow:\n")
+
+
 def cases(rng: random.Random, per: int, base: str):
     """(category, name, routes, source path, whether the good page must be stored)."""
     good = {GOOD: (200, {"Content-Type": "text/html; charset=utf-8"},
@@ -215,18 +222,28 @@ def cases(rng: random.Random, per: int, base: str):
                                      }, "/src", False
         else:
             yield "pause", f"r{n}", {**good, "/src": (status, retry, b"")}, "/src", False
+    for n in range(per):
+        # an edited robots.txt (delays, rates, sitemaps, rules) beside a valid feed; the
+        # harness lowers the longest delay honoured to 10 ms, so a slow-asking site is no hang
+        robots = mutate(ROBOTS.format(base=base), rng)
+        yield "robots", f"b{n}", {**good, "/robots.txt": (200, {"Content-Type": "text/plain"},
+                                                          robots.encode("utf-8", "surrogatepass")),
+                                  "/src": (200, xml, rss(base, links).encode())}, "/src", False
 
 
 _EXCEPTION = re.compile(r": [A-Z]\w*(?:Error|Exception|Warning)\b: ")
 
 
 def run(per: int, hang: float, seed: int) -> list[Outcome]:
+    import newsweave.fetch
     from newsweave.follow import Follower
     from newsweave.store import open_store
 
     rng = random.Random(seed)
     site = Site()
     outcomes = []
+    longest = newsweave.fetch.MAX_CRAWL_DELAY_S
+    newsweave.fetch.MAX_CRAWL_DELAY_S = 0.01  # see the robots category
     try:
         with tempfile.TemporaryDirectory(prefix="newsweave-fuzz-follow-") as tmp:
             for n, (category, name, routes, source, has_good) in enumerate(
@@ -278,6 +295,7 @@ def run(per: int, hang: float, seed: int) -> list[Outcome]:
                 store.close()
     finally:
         site.close()
+        newsweave.fetch.MAX_CRAWL_DELAY_S = longest
     return outcomes
 
 

@@ -1482,3 +1482,26 @@ def test_a_feed_that_answers_but_lists_nothing_new_is_marked_quiet(site, store, 
     state = store.feed_state(site.url("/feed"))
     assert state.last_new == state.checked_at
     f.close()
+
+
+def test_robots_delays_are_read_without_overflow_and_request_rate_counts(site):
+    """A Crawl-delay of 400 digits raised OverflowError and lost the feed; it is now "as slow
+    as we go" (60 s). Request-rate 1/10 (one request per 10 s) is honoured as Crawl-delay is."""
+    from urllib.robotparser import RobotFileParser
+
+    from newsweave.fetch import MAX_CRAWL_DELAY_S, robots_delay
+
+    def delay(text: str) -> float:
+        parser = RobotFileParser()
+        parser.parse(text.splitlines())
+        return robots_delay(parser, "newsweave/1")
+
+    assert delay("User-agent: *\nCrawl-delay: " + "9" * 400) == MAX_CRAWL_DELAY_S
+    assert delay("User-agent: *\nRequest-rate: 1/" + "9" * 400) == MAX_CRAWL_DELAY_S
+    assert delay("User-agent: *\nRequest-rate: 1/10") == 10.0
+    assert delay("User-agent: *\nCrawl-delay: 3\nRequest-rate: 1/2") == 3.0
+    assert delay("User-agent: *\nRequest-rate: 0/0\nCrawl-delay: -1") == 0.0
+    site.routes["/robots.txt"] = (200, {}, ("User-agent: *\nCrawl-delay: " + "9" * 400).encode())
+    with Fetcher(host_delay=0, trusted_origins=[site.base]) as fetcher:
+        assert fetcher.allowed(site.url("/x"))  # read, not raised
+        assert fetcher._crawl_delays[site.base] == MAX_CRAWL_DELAY_S

@@ -18,7 +18,7 @@ def test_a_small_run_counts_every_case_and_finds_nothing(capsys):
     table = summarize(outcomes)
     assert {k: v["inputs"] for k, v in table.items()} == {
         "feed": 8, "sitemap": 8, "plain-sitemap": 8, "index": 8, "page": 8, "headers": 8,
-        "pause": 8}
+        "pause": 8, "robots": 8}
     assert not [o for o in outcomes if o.raised or o.caught_bugs or o.stray_lines or o.hang
                 or o.good_kept is False]
     assert all(o.good_kept for o in outcomes if o.category == "page")

@@ -353,9 +353,9 @@ class Fetcher:
                 parser = RobotFileParser(robots_url)
                 parser.parse(response.body.decode("utf-8", "replace").splitlines())
                 host.robots = parser
-                delay = parser.crawl_delay(self.user_agent)
+                delay = robots_delay(parser, self.user_agent)
                 if delay:
-                    self._crawl_delays[origin(url)] = min(float(delay), MAX_CRAWL_DELAY_S)
+                    self._crawl_delays[origin(url)] = delay
         except FetchError as exc:
             if "-byte limit" not in exc.message:  # an oversized robots.txt counts as none
                 host.robots_disallow_all, ttl = True, ROBOTS_RETRY_S
@@ -452,6 +452,27 @@ class Fetcher:
         except httpx.HTTPError as exc:
             message = " ".join(str(exc).split())[:200] or type(exc).__name__
             raise FetchError(url, message) from None
+
+
+def robots_delay(parser: RobotFileParser, agent: str) -> float:
+    """Seconds between requests a robots.txt asks of ``agent``: its ``Crawl-delay``, or the
+    interval its ``Request-rate`` gives (1/10 is one request per 10 s), whichever is longer,
+    at most ``MAX_CRAWL_DELAY_S`` (400 digits of delay is "slow", not an overflow that lost
+    the feed); 0 when it asks for none."""
+    delays = [0.0]
+    try:
+        delay = parser.crawl_delay(agent)
+        if delay:
+            delays.append(min(float(delay), MAX_CRAWL_DELAY_S))
+    except (OverflowError, ValueError):
+        delays.append(MAX_CRAWL_DELAY_S)
+    rate = parser.request_rate(agent)
+    if rate is not None and rate.requests and rate.requests > 0 and rate.seconds > 0:
+        try:
+            delays.append(min(rate.seconds / rate.requests, MAX_CRAWL_DELAY_S))
+        except OverflowError:
+            delays.append(MAX_CRAWL_DELAY_S)
+    return max(delays)
 
 
 def pause_asked(status: int, retry_after: str | None) -> float | None:
