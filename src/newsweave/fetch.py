@@ -9,9 +9,9 @@ timeout and a total deadline per request (a server that drips bytes cannot hold 
 Each failure is a :class:`FetchError` naming the URL, which the follower prints as one line.
 
 Politeness is per origin (scheme, host and port: robots.txt is per origin too, RFC 9309): at
-most one request per ``host_delay`` seconds (or the site's ``Crawl-delay`` if longer), requests
-to one origin made one at a time, robots.txt fetched once an hour and honoured for the
-User-Agent ``newsweave/VERSION (+contact)``. Different origins never wait on each other. A
+most one request per ``host_delay`` seconds (or the robots.txt ``Crawl-delay`` or
+``Request-rate`` if longer), requests to one origin made one at a time, robots.txt fetched once
+an hour and honoured for the User-Agent ``newsweave/VERSION (+contact)``. Different origins never wait on each other. A
 site that answers 429 (too many requests), or 503 with Retry-After, gets no request until the
 time it asks for (at most a day): the requests meant for it fail at once as ``Paused``.
 """
@@ -227,7 +227,7 @@ class Fetcher:
         self.requests = 0  # sent, robots.txt included
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
-        self._crawl_delays: dict[str, float] = {}  # origin -> robots.txt Crawl-delay
+        self._crawl_delays: dict[str, float] = {}  # origin -> robots.txt delay (robots_delay)
         self.trusted = {origin(u) for u in trusted_origins}
         self._private: dict[str, bool] = {}  # host -> is_private_host (cached)
         # Redirects are followed here (each hop re-checked); no proxies or .netrc from the
