@@ -11,9 +11,10 @@ Each failure is a :class:`FetchError` naming the URL, which the follower prints 
 Politeness is per origin (scheme, host and port: robots.txt is per origin too, RFC 9309): at
 most one request per ``host_delay`` seconds (or the robots.txt ``Crawl-delay`` or
 ``Request-rate`` if longer), requests to one origin made one at a time, robots.txt fetched once
-an hour and honoured for the User-Agent ``newsweave/VERSION (+contact)``. Different origins never wait on each other. A
-site that answers 429 (too many requests), or 503 with Retry-After, gets no request until the
-time it asks for (at most a day): the requests meant for it fail at once as ``Paused``.
+an hour and honoured for the User-Agent ``newsweave/VERSION (+contact)``. Different origins
+never wait on each other. A site that answers 429 (too many requests), or 503 with Retry-After,
+gets no request until the time it asks for (at most a day): the requests meant for it fail at
+once as ``Paused``.
 """
 
 from __future__ import annotations
