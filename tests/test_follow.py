@@ -1505,3 +1505,16 @@ def test_robots_delays_are_read_without_overflow_and_request_rate_counts(site):
     with Fetcher(host_delay=0, trusted_origins=[site.base]) as fetcher:
         assert fetcher.allowed(site.url("/x"))  # read, not raised
         assert fetcher._crawl_delays[site.base] == MAX_CRAWL_DELAY_S
+
+
+def test_a_page_canonical_no_request_can_be_made_to_is_not_the_articles_address(site, store):
+    """A page's `<link rel=canonical>` on its own host but a port past 65535 became the
+    stored article's address (a link no one can open); the fetched address is kept instead."""
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    html = page("Budget passes", BODY_A).replace(
+        b"<head>", b'<head><link rel="canonical" href="http://127.0.0.1:99999/a">')
+    site.routes["/a"] = (200, HTML, html)
+    f = follower(store, [site.url("/feed")])
+    assert f.run_round().added == 1
+    assert [r["url"] for r in store.iter_listing()] == [site.url("/a")]
+    f.close()

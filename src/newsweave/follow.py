@@ -847,8 +847,10 @@ class Follower:
             text_from = "feed"
         page_canonical = article.url if article is not None else None
         identity = final
-        if page_canonical and _same_host(page_canonical, final):
-            identity = urljoin(final, page_canonical)
+        if page_canonical:  # the page's own canonical address, on its host, if usable
+            canonical, why = resolve_link(final, page_canonical)
+            if why is None and _same_host(canonical, final):
+                identity = canonical
         key = canonical_url(identity)
         if article is None:
             article = Article(id="", text=entry.teaser, title=entry.title)
