@@ -1518,3 +1518,30 @@ def test_a_page_canonical_no_request_can_be_made_to_is_not_the_articles_address(
     assert f.run_round().added == 1
     assert [r["url"] for r in store.iter_listing()] == [site.url("/a")]
     f.close()
+
+
+def test_feeds_forget_drops_a_source_and_what_was_found_on_it(site, store, tmp_path, capsys):
+    """A feed once followed stayed listed for good, with its last state of a month ago;
+    `feeds --forget SITE` drops the site and the index and sitemap found on it, and says so."""
+    from newsweave.cli import main
+    from newsweave.store import FeedState
+
+    for state in (FeedState(url="https://news.example/", kind="site"),
+                  FeedState(url="https://news.example/sitemap.xml", kind="sitemap index",
+                            found_on="https://news.example/"),
+                  FeedState(url="https://news.example/news.xml", kind="news sitemap",
+                            found_on="https://news.example/sitemap.xml"),
+                  FeedState(url="https://other.example/rss", kind="RSS feed")):
+        store.save_feed_state(state)
+    db = str(tmp_path / "follow.db")
+    assert main(["feeds", "--db", db, "--forget", "https://news.example/",
+                 "https://nowhere.example/feed"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "forgot https://news.example/", "forgot https://news.example/sitemap.xml",
+        "forgot https://news.example/news.xml"]
+    assert "'https://nowhere.example/feed' is no listed feed" in captured.err
+    assert "3 feeds forgotten" in captured.err
+    assert [f.url for f in store.feed_states()] == ["https://other.example/rss"]
+    assert main(["feeds", "--db", db, "--forget", "https://other.example/rss"]) == 0
+    assert store.feed_states() == []

@@ -417,6 +417,13 @@ def test_save_followed_revises_same_url_and_never_duplicates(store: Store) -> No
     store.save_feed_state(FeedState(url="https://a.example/rss", failures=1))
     assert [f.url for f in store.feed_states()] == [
         "https://a.example/rss", "https://example.org/feed"]
+    # forgetting a feed drops those found on it too (a cycle of found_on ends)
+    store.save_feed_state(FeedState(url="https://a.example/s.xml", found_on="https://a.example/rss"))
+    store.save_feed_state(FeedState(url="https://a.example/loop", found_on="https://a.example/loop"))
+    assert store.forget_feeds(["https://a.example/rss", "https://none.example/"]) == [
+        "https://a.example/rss", "https://a.example/s.xml"]
+    assert store.forget_feeds(["https://a.example/loop"]) == ["https://a.example/loop"]
+    assert [f.url for f in store.feed_states()] == ["https://example.org/feed"]
     # the version texts an article page reads: the current one and those asked for
     assert store.article_version_texts("u1", [1, 2]) == {
         1: "Version one of the report.", 2: "Version two of the report, corrected."}

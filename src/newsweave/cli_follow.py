@@ -192,6 +192,23 @@ FEED_COLUMNS = ("url", "kind", "found_on", "state", "checked_at", "last_status",
                 "failures", "next_poll", "last_new", "quiet")
 
 
+def _forget(store: Any, urls: list[str]) -> int:
+    """``feeds --forget``: drop the feeds named (and those found on them); a URL that is no
+    listed feed is one line, exit 2."""
+    from newsweave.wording import count
+
+    store.require_writable()
+    gone = store.forget_feeds(urls)
+    for url in gone:
+        print(f"forgot {url}")
+    unknown = [u for u in dict.fromkeys(urls) if u not in gone]
+    for url in unknown:
+        print(f"newsweave: skipped: {url!r} is no listed feed (newsweave feeds lists them)",
+              file=sys.stderr)
+    print(f"{count(len(gone), 'feed')} forgotten", file=sys.stderr)
+    return 2 if unknown else 0
+
+
 def run_feeds(args: argparse.Namespace) -> int:
     """Every followed feed with its health (``app.feed_health``): a table to read, JSON lines
     or CSV for monitoring; exit 0 even when feeds fail (that is what it reports)."""
@@ -205,6 +222,8 @@ def run_feeds(args: argparse.Namespace) -> int:
 
     store = open_store(args.db, create=False)
     try:
+        if args.forget:
+            return _forget(store, args.forget)
         feeds = feed_health(store, datetime.now(UTC).isoformat(timespec="seconds"))
     finally:
         store.close()
@@ -347,6 +366,10 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
     )
     f.add_argument("--db", metavar="URL", help=db_help)
     f.add_argument("--failing", action="store_true", help="only the feeds whose last poll failed")
+    f.add_argument("--forget", nargs="+", metavar="URL",
+                   help="drop these feeds from the list, with those found on them (a site's "
+                   "feeds, an index's sitemaps): for sources you no longer follow. Their "
+                   "entries stay remembered; a follower still given one lists it again")
     f.add_argument("--format", choices=("text", "jsonl", "csv"), default="text",
                    help="a list to read (default), JSON lines or CSV")
     f.set_defaults(handler=run_feeds)

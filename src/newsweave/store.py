@@ -1953,6 +1953,26 @@ class Store:
         with self._write() as conn:
             conn.execute(self._upsert(feeds_t, asdict(state), "url"))
 
+    def forget_feeds(self, urls: Iterable[str]) -> list[str]:
+        """Drop the feeds ``urls`` and those found on them (a site's feeds, an index's
+        sitemaps, and theirs), in one transaction; the URLs dropped, in order. Their entries
+        stay remembered: followed again, a feed fetches no page it already stored."""
+        with self._write() as conn:
+            found_on = {row.url: row.found_on for row in conn.execute(
+                select(feeds_t.c.url, feeds_t.c.found_on))}
+            gone: list[str] = []
+            todo = [u for u in urls if u in found_on]
+            while todo:
+                url = todo.pop(0)
+                if url in gone:
+                    continue
+                gone.append(url)
+                todo.extend(u for u, parent in found_on.items() if parent == url)
+            for start in range(0, len(gone), IN_CHUNK):
+                chunk = gone[start:start + IN_CHUNK]
+                conn.execute(feeds_t.delete().where(feeds_t.c.url.in_(chunk)))
+        return gone
+
     def followed_entry(self, url: str) -> tuple[str, str | None] | None:
         """``(fingerprint, article id)`` recorded for an entry link, or None if never seen."""
         stmt = select(followed_entries_t.c.fingerprint, followed_entries_t.c.article_id).where(
