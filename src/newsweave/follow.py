@@ -65,6 +65,7 @@ from newsweave.sitemaps import (
     pick_children,
     recent_urls,
     size_limit,
+    xml_error,
 )
 from newsweave.store import FeedState, Store
 from newsweave.urls import canonical_url
@@ -177,11 +178,6 @@ def _list_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> lis
     return urls
 
 
-def _xml_error(message: object) -> str:
-    """libxml2's message on one line, without the line and column it repeats."""
-    return re.sub(r"\s*,? line \d+, column \d+$", "", " ".join(str(message).split()))[:200]
-
-
 def _opml_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> list[str]:
     """Feed URLs of an OPML subscription list; entities are never expanded and no DTD or
     network resource is loaded. Broken XML is read as far as the parser recovers (an
@@ -195,9 +191,9 @@ def _opml_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> lis
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if isinstance(exc.lineno, int) else None
-        raise InputError(f"malformed OPML: {_xml_error(exc.msg)}", path, line) from None
+        raise InputError(f"malformed OPML: {xml_error(exc.msg)}", path, line) from None
     errors = list(parser.error_log)
-    broken = (InputError(f"malformed OPML: {_xml_error(errors[0].message)}", path,
+    broken = (InputError(f"malformed OPML: {xml_error(errors[0].message)}", path,
                          errors[0].line if errors[0].line > 0 else None) if errors else None)
     if root is None:
         raise broken or InputError("malformed OPML: no root element", path)

@@ -234,10 +234,15 @@ def _fatal(message: object) -> bool:
         "loop" in str(message).lower()
 
 
+def xml_error(message: object) -> str:
+    """libxml2's message on one line (some are worded over two), without the line and column
+    it repeats at its end, at most 200 characters: sitemaps' and OPML files' errors."""
+    return re.sub(r"\s*,? line \d+, column \d+$", "", " ".join(str(message).split()))[:200]
+
+
 def _error_text(message: object, line: object) -> str:
     where = f" (line {line})" if isinstance(line, int) and line > 0 else ""
-    why = re.sub(r"\s*,? line \d+, column \d+$", "", " ".join(str(message).split()))
-    return f"{why[:200]}{where}"
+    return f"{xml_error(message)}{where}"
 
 
 def _url(element) -> SitemapUrl | None:
