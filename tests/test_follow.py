@@ -461,6 +461,10 @@ def test_read_sources_opml_and_url_list(tmp_path):
     skipped: list[InputError] = []  # read as far as it goes, as feeds and sitemaps are
     assert read_sources([str(nul)], on_error=skipped.append) == ["http://a.example/"]
     assert [str(e) for e in skipped] == [said]
+    ref = tmp_path / "ref.opml"  # a reference to no character, in a file read leniently
+    ref.write_text('<opml version="2.0"><body><outline xmlUrl="https&#xD800;://a.example/"/>'
+                   '<outline xmlUrl="https://b.example/rss"/></body></opml>')
+    assert read_sources([str(ref)], on_error=skipped.append) == ["https://b.example/rss"]
     cut = tmp_path / "cut.opml"  # nothing with an address survives: the file is bad
     cut.write_text('<opml version="2.0"><body><outline text="News" xmlU')
     with pytest.raises(InputError, match="no usable source URLs given"):
