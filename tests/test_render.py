@@ -117,6 +117,21 @@ def test_reported_statement_shown_without_its_joining_that():
     assert '"text": "that the levee was old"' in render(b, "json")  # the contract keeps it
 
 
+def test_reported_free_relative_not_shown_with_its_speaker_twice():
+    text = "what US intelligence officials say was a Russian cyber campaign to upend the race"
+    assert reported_text(text, ["US intelligence officials"]) == (
+        "\u2026was a Russian cyber campaign to upend the race")
+    assert reported_text(text, ["Jeff Sessions", None]) == text  # another speaker: as written
+    assert reported_text("what he says was false", ["he"]) == "what he says was false"  # short
+    b, texts = brief()
+    spoke = Quote(speaker="US intelligence officials", text=text, sources=(
+        QuoteVariant(source="a", text=text, direct=False),), confidence=0.9)
+    b = Brief(b.story, b.sources, b.summary, (spoke,), b.entities, b.timeline, b.coverage)
+    assert "*(reported)* \u2026was a Russian" in render(b, "markdown")
+    assert "<i>(reported) \u2026was a Russian" in render(b, "html", texts=texts)
+    assert f'"text": "{text}"' in render(b, "json")  # the contract keeps the span
+
+
 def test_archive_marks_are_typeset_for_a_reader_but_kept_in_json():
     import json
 

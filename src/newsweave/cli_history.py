@@ -129,7 +129,8 @@ def _quote(q: dict[str, Any]) -> str:
     text = str(q.get("text") or "")
     direct = shown_as_quote(text, ((str(v.get("text")), bool(v.get("direct")))
                                    for v in q.get("sources") or []))
-    said = f"\u201c{_clean(text)}\u201d" if direct else f"(reported) {_clean(reported_text(text))}"
+    shown = text if direct else reported_text(text, [q.get("speaker")])
+    said = f"\u201c{_clean(shown)}\u201d" if direct else f"(reported) {_clean(shown)}"
     doubt = " (speaker uncertain)" if q.get("low_confidence") else ""
     return f"{_clean(q.get('speaker')) or 'unattributed'}{doubt}: {said}"
 

@@ -148,10 +148,17 @@ def _is_direct(quote: Quote) -> bool:
     return shown_as_quote(quote.text, ((v.text, v.direct) for v in quote.sources))
 
 
-def reported_text(text: str) -> str:
+def reported_text(text: str, speakers: Iterable[str | None] = ()) -> str:
     """Reported speech as a reader takes it after "(reported)": without the "that" that joined
-    it to its verb ("that the meetings took place" -> "the meetings took place"). The
-    contract's text keeps the span as annotated corpora mark it, "that" included."""
+    it to its verb ("that the meetings took place" -> "the meetings took place"), and without
+    the source and verb of a free relative that names one of ``speakers`` ("what US officials
+    say was a cyber campaign" -> "…was a cyber campaign": the speaker stands before it
+    already). The contract's text keeps the span as annotated corpora mark it."""
+    for name in speakers:
+        if name and text.lower().startswith(f"what {name.lower()} "):
+            verb_and_rest = text[5 + len(name):].split(maxsplit=1)
+            if len(verb_and_rest) == 2 and len(verb_and_rest[1].split()) > 2:
+                return "\u2026" + verb_and_rest[1]
     return text[5:].lstrip() if text.startswith("that ") and len(text.split()) > 2 else text
 
 
@@ -177,7 +184,7 @@ def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
             for q in group:
                 marks = _marks(_quote_sources(q), numbers)
                 said = (f"“{md(q.text)}”" if _is_direct(q)
-                        else f"*(reported)* {md(reported_text(q.text))}")
+                        else f"*(reported)* {md(reported_text(q.text, [q.speaker]))}")
                 out.append(f"- **{md(q.speaker or 'unattributed')}**: {said} {marks}")
     if brief.entities:
         out += ["", "## Who and what", ""]
@@ -307,7 +314,7 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
                            "uncertain speaker</summary><ul class=quotes>")
             for q in group:
                 said = (f"“{esc(q.text)}”" if _is_direct(q)
-                        else f"<i>(reported) {esc(reported_text(q.text))}</i>")
+                        else f"<i>(reported) {esc(reported_text(q.text, [q.speaker]))}</i>")
                 out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>: {said} "
                            f"<sup>{cite(_quote_sources(q))}</sup></li>")
         out.append("</ul></details>" if doubtful else "</ul>")

@@ -405,7 +405,8 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
         text = typeset(q.get("text", ""))
         direct = shown_as_quote(text, ((v["text"], v["direct"]) for v in variants))
         quotes.append({"speaker": q.get("speaker") or "unattributed",
-                       "text": text if direct else reported_text(text),
+                       "text": text if direct else reported_text(
+                           text, [q.get("speaker"), *(v["speaker_as_written"] for v in variants)]),
                        "direct": direct,
                        "outlets": outlets, "variants": variants,
                        "low": bool(q.get("low_confidence"))})
