@@ -137,6 +137,7 @@ def test_version_compares_two_earlier_versions(
     (["s-a", "--since", "1", "--version", "0"], "--version 0: story s-a has no stored "
                                                "version 0"),
     (["s-a", "--version", "2"], "--version M compares with --since N: give both"),
+    (["s-a", "--since", "3", "--version", "2"], "--since 3 is above --version 2"),
     (["s-a", "--last", "0"], "--last takes a number from 1"),
     (["s-a", "--last", "2", "--since", "1"], "without --since"),
 ])

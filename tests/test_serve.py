@@ -313,6 +313,10 @@ def test_brief_validates_and_is_cached(client: TestClient, store: Store, weaves:
     missing = client.get(f"/api/stories/{STORY}/changes", params={"since": 1, "version": 5})
     assert missing.status_code == 404 and "no stored version 5" in missing.text
     assert client.get("/api/stories/nope/versions").status_code == 404
+    nope = client.get("/api/stories/nope/changes", params={"since": 1})
+    assert nope.status_code == 404 and nope.json()["detail"] == "no story nope"
+    back = client.get(f"/api/stories/{STORY}/changes", params={"since": 2, "version": 1})
+    assert back.status_code == 422 and "must not be above version" in back.text
 
 
 def test_atom_feeds_of_story_updates(client: TestClient, store: Store) -> None:
@@ -519,6 +523,36 @@ def test_post_article_published_timestamp_keeps_its_offset(
     assert r.status_code == 202, r.text
     assert store.get_article(r.json()["id"]).published == stored
     assert client.get(f"/api/articles/{r.json()['id']}").json()["published"] == stored
+
+
+@pytest.mark.parametrize("given", ["2999-01-01", "1500-01-01T10:00:00Z"])
+def test_post_article_drops_a_date_no_article_has(
+    client: TestClient, store: Store, given: str
+) -> None:
+    """As ``ingest`` drops them, with a warning: a year-2999 date would head the story list
+    until 2999. The article is kept (the date's form is valid: the schema allows it)."""
+    r = client.post("/api/articles", json={"text": "A comet hit a farm, officials said.",
+                                           "published": given}, headers=auth())
+    assert r.status_code == 202, r.text
+    assert "outside 1800-01-01" in r.json()["warnings"][0]
+    assert store.get_article(r.json()["id"]).published is None
+    r = client.post("/add", data={"token": TOKEN, "text": "A ship sank.", "published": given})
+    assert r.status_code == 202 and "outside 1800-01-01" in r.text
+    assert store.get_article(article_id("A ship sank.")).published is None
+    ok = client.post("/api/articles", json={"text": "A dated one.", "published": "2017-03-01"},
+                     headers=auth())
+    assert "warnings" not in ok.json()
+
+
+def test_post_of_a_stored_text_names_the_article_that_holds_it(
+        client: TestClient, store: Store) -> None:
+    """A client re-posting a text under no id (or another id) learns where it is stored."""
+    text = "The council voted to close the old bridge on Tuesday, the mayor said."
+    first = client.post("/api/articles", json={"text": text, "id": "bridge-1"}, headers=auth())
+    assert first.status_code == 202
+    again = client.post("/api/articles", json={"text": "  " + text + "\n"}, headers=auth())
+    assert again.status_code == 200 and again.json()["id"] == "bridge-1", again.text
+    assert again.json()["ids"] == ["bridge-1"] and again.json()["added"] is False
 
 
 def test_openapi_documents_published_timestamps(client: TestClient) -> None:
@@ -827,6 +861,8 @@ def test_add_form_keeps_a_published_timestamp_offset(client: TestClient, store: 
     [
         ({}, None, "paste an article"),
         ({"published": "yesterday"}, None, "YYYY-MM-DD"),
+        ({"title": "T" * 1001}, None, "title is over 1,000 characters"),
+        ({"outlet": "O" * 201}, None, "outlet is over 200 characters"),
         ({}, [("files", ("x.txt", b"\xff\xfe\x00bin", "text/plain"))], "x.txt"),
         ({}, [("files", ("x.jsonl", b"{not json\n", "text/plain"))], "x.jsonl:1"),
         ({}, [("files", ("x.exe", b"MZ", "application/octet-stream"))], "unsupported"),

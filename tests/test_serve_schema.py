@@ -43,10 +43,19 @@ BOUNDED = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
 LIST = {"path": "/api/stories", "method": "GET"}
 
 
+#: operations with a rule between parameters that OpenAPI cannot state (`/changes`: `since`
+#: must not be above `version`): a 422 for a pair that breaks it is right, not a rejected
+#: valid request; every other check still runs on them
+CROSS_PARAMETER = {"/api/stories/{story_id}/changes"}
+
+
 @schema.exclude(**LIST).parametrize()
 @BOUNDED
 def test_api_matches_its_schema(case) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
+    from schemathesis.checks import positive_data_acceptance
+
+    skip = [positive_data_acceptance] if case.operation.path in CROSS_PARAMETER else []
+    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=skip)
 
 
 @schema.include(**LIST).parametrize()

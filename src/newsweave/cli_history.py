@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
                 if n is not None and n not in numbers:
                     raise InputError(f"{flag} {n}: story {args.story} has no stored version "
                                      f"{n} (it has {_span(numbers)})")
+            if args.version is not None and args.since > args.version:
+                raise InputError(f"--since {args.since} is above --version {args.version}: "
+                                 "the changes are what a version adds over an earlier one")
             changes = app.brief_changes(store, args.story, args.since, args.version)
             if changes is None:  # deleted while we read
                 raise InputError(_missing(store, args.story))

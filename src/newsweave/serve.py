@@ -565,6 +565,11 @@ def _published_schema(schema: dict[str, Any]) -> None:
                    "description": description, "examples": examples})
 
 
+#: The longest title and outlet name taken from the API and the add form (as the form's
+#: ``maxlength`` says): a 50,000-character outlet would fill every list page's outlet choices.
+TITLE_MAX, OUTLET_MAX = 1000, 200
+
+
 class ArticleIn(BaseModel):
     """One article per the article contract; only ``text`` is required."""
 
@@ -579,14 +584,15 @@ class ArticleIn(BaseModel):
                       "goes; a text of codes alone is empty)",
                       json_schema_extra={"pattern": r"\S"})
     id: str | None = Field(default=None, pattern=ID_PATTERN, description="kept as the id")
-    title: str | None = Field(default=None, max_length=1000)
-    outlet: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=TITLE_MAX)
+    outlet: str | None = Field(default=None, max_length=OUTLET_MAX)
     published: str | None = Field(
         default=None, max_length=40,
         description="first publication: an ISO 8601 date (`2017-03-01`) or date and time, "
         "best with the UTC offset it was written in (`2017-03-01T21:30:00-05:00`; `Z` for "
         "UTC). Stored as written, offset kept (`Z` becomes `+00:00`, fractions of a second "
-        "are dropped), so the article's relative dates resolve against its own local day",
+        "are dropped), so the article's relative dates resolve against its own local day. A date "
+        "before 1800 or after tomorrow is dropped (the article is kept) with a warning",
         examples=["2017-03-01", "2017-03-01T21:30:00-05:00"],
         json_schema_extra=_published_schema)
     url: str | None = Field(default=None, max_length=2000)
@@ -628,12 +634,15 @@ class ArticleIn(BaseModel):
         return value
 
     def to_article(self) -> Article:
-        from newsweave.ingest import article_id, clean_title
+        """The article to store; a ``published`` date outside 1800..tomorrow is dropped with
+        a warning (``errors.warn``), as ``newsweave ingest`` drops it: a year-2999 typo would
+        head the story list until 2999."""
+        from newsweave.ingest import article_id, clean_title, sane_date
 
         return Article(
             id=self.id or article_id(self.text), text=self.text,
-            title=clean_title(self.title or None),
-            outlet=self.outlet or None, published=self.published, url=self.url or None,
+            title=clean_title(self.title or None), outlet=self.outlet or None,
+            published=sane_date(self.published, "published"), url=self.url or None,
             label=self.label or None,
         )
 
@@ -1421,13 +1430,16 @@ def create_app(
             stored = [i for i in ids if store.get_article(i) is not None]
             revised = list(dict.fromkeys(result.revised_ids))
             touched = sorted({s for i in revised for s in store.article_stories(i)})
+            same_text = {a.id: found for a in articles if a.id not in stored
+                         and a.id not in revised and (found := store.id_with_text(a.text))}
         if result.added:
             background.request_group(stored)
         for story_id in touched:  # a new version of a member: the brief is re-woven
             background.request_weave(story_id)
         return {"added": result.added, "skipped": result.skipped,
                 "ids": stored + [i for i in revised if i not in stored],
-                "id_conflicts": result.id_conflicts, "revised": revised}
+                "id_conflicts": result.id_conflicts, "revised": revised,
+                "same_text": same_text}
 
     # ---------------------------------------------------------------- API
     def list_json(query: ListQuery, key: tuple[Any, ...], catalog: Any = None) -> bytes:
@@ -1567,16 +1579,22 @@ def create_app(
              "`since` lacks, the sources of both whose article took a corrected text in "
              "between (`revised_sources`), and the sources that left the story since "
              "(`left_sources`: a later grouping run moved them; `now_in` names the stories "
-             "holding them now). With `version`, what that version adds over `since` instead "
-             "of the latest.",
+             "holding them now). With `version` (not below `since`), what that version adds over "
+             "`since` instead of the latest.",
              responses={**_errors(422), 404: {
                  "model": ErrorOut, "description": "no such story, or no such version of it"}})
     async def api_changes(
         story_id: StoryIdPath, since: Annotated[int, Query(ge=1, le=1_000_000)],
         version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     ) -> dict[str, Any]:
+        if version is not None and since > version:  # a reversed diff reads as its opposite
+            raise HTTPException(422, f"since ({since}) must not be above version ({version}):"
+                                " the answer is what a version adds over an earlier one")
         changes = await db(app_layer.brief_changes, store, story_id, since, version)
         if changes is None:
+            if (await db(store.get_brief_version, story_id) is None
+                    and await db(store.get_story, story_id) is None):
+                raise HTTPException(404, f"no story {story_id}")
             missing = since if version is None or await db(
                 store.get_brief_version, story_id, since) is None else version
             raise HTTPException(404, f"story {story_id} has no stored version {missing}")
@@ -1636,16 +1654,20 @@ def create_app(
               "it into a story and weaving that story's brief follow in the background (see "
               "`GET /api/articles/{id}` for its stories).",
               responses={
-                  200: {"description": "already stored (the same text): nothing to do"},
+                  200: {"description": "already stored (the same text): nothing to do; "
+                        "`id` names the stored article"},
                   202: {"description": "stored (or, with the URL of a stored article and "
                         "other text, stored as that article's new version, under its id); "
-                        "grouping and weaving are queued"},
+                        "grouping and weaving are queued. `warnings`, when present, lists "
+                        "what was repaired (a date outside 1800..tomorrow dropped)"},
                   **_errors(400, 401, 403, 409, 413, 422),
               })
     async def api_add_article(request: Request, body: ArticleIn) -> JSONResponse:
         check_token(bearer(request))
-        article = body.to_article()
+        with collect_warnings() as warned:
+            article = body.to_article()
         result = await run_in_threadpool(add_and_queue, [article])
+        other = result["same_text"].get(article.id)
         if result["added"]:
             status, detail = 202, "stored; grouping and weaving queued"
         elif result["revised"]:
@@ -1656,11 +1678,17 @@ def create_app(
             raise HTTPException(409, f"id {article.id} is already used by another article")
         elif article.id in result["ids"]:
             status, detail = 200, "already stored"
-        else:
-            status, detail = 200, "the same text is already stored under another id"
-        stored = article.id if article.id in result["ids"] else None
-        return JSONResponse({"id": stored, "ids": [stored] if stored else [],
-                             "added": bool(result["added"]), "detail": detail}, status)
+        elif other:
+            article = replace(article, id=other)
+            status, detail = 200, "the same text is already stored, under this id"
+        else:  # stored and gone meanwhile (another writer): nothing to name
+            status, detail = 200, "the same text is already stored"
+        stored = article.id if article.id in result["ids"] or article.id == other else None
+        answer = {"id": stored, "ids": [stored] if stored else [],
+                  "added": bool(result["added"]), "detail": detail}
+        if warned.items:
+            answer["warnings"] = [e.message for e in warned.items]
+        return JSONResponse(answer, status)
 
     # ---------------------------------------------------------------- pages
     def render_index(query: ListQuery, page: int, catalog: Any) -> bytes:
@@ -1849,12 +1877,21 @@ def create_app(
         """The good articles of one form submission, the bad files or records skipped and
         the warnings; InputError when the form's own fields are unusable or nothing was
         given."""
+        from newsweave.ingest import sane_date
+
+        for name, longest in (("title", TITLE_MAX), ("outlet", OUTLET_MAX)):
+            if len(meta[name] or "") > longest:
+                raise InputError(f"the {name} is over {longest:,} characters")
+        skipped, warnings = Collected(ADD_LISTED), Collected(ADD_LISTED)
         if meta["published"]:
-            meta = {**meta, "published": ArticleIn._iso_date(meta["published"])}
+            with collect_warnings(ADD_LISTED) as warned:
+                published = sane_date(ArticleIn._iso_date(meta["published"]), "published")
+            meta = {**meta, "published": published}
+            for warning in warned.items:
+                warnings.add(warning)
         if not text.strip() and not uploads:
             raise InputError("paste an article's text or choose files to upload")
         articles = [pasted_article(text, **meta)] if text.strip() else []
-        skipped, warnings = Collected(ADD_LISTED), Collected(ADD_LISTED)
         for name, data in uploads:
             articles.extend(articles_from_upload(name, data, skipped, warnings))
         return articles, skipped, warnings

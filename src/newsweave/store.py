@@ -1502,6 +1502,13 @@ class Store:
                     (r.article_id, r.duplicate_of, r.content_hash))
         return out
 
+    def id_with_text(self, text: str) -> str | None:
+        """The id of the stored article whose current text is ``text`` (up to whitespace and
+        Unicode compatibility forms, as deduplication compares), None if none is."""
+        q = select(articles_t.c.id).where(articles_t.c.content_hash == content_hash(text))
+        with self.engine.connect() as conn:
+            return conn.scalars(q.limit(1)).first()
+
     def content_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
         """Article id -> the hash of its current text."""
         out: dict[str, str] = {}
