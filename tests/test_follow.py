@@ -861,6 +861,39 @@ def test_teaser_is_replaced_by_the_page_once_it_answers(site, store):
     f.close()
 
 
+def _etag_feed(site, items):
+    """A feed that answers 304 to its own ETag, as a well-behaved site does until it
+    publishes something new."""
+    def feed(handler: BaseHTTPRequestHandler) -> Reply:
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        return 200, {**XML, "ETag": '"v1"'}, rss(items)
+    return feed
+
+
+def test_a_page_left_for_a_later_round_is_fetched_though_the_feed_answers_304(site, store):
+    """A page that failed (its teaser kept) or whose site asked for a pause waits for a later
+    round; the unchanged feed's 304 must not keep it waiting until the feed changes."""
+    site.routes["/feed"] = _etag_feed(site, [("Budget passes", site.url("/a"), None)])
+    site.routes["/a"] = (503, {}, b"")
+    f = follower(store, [site.url("/feed")])
+    assert f.run_round().teasers == 1
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    assert f.run_round().revised == 1  # the feed was fetched in full, the page retried
+    assert [r["text_from"] for r in store.iter_listing()] == ["page"]
+    report = f.run_round()  # nothing waits now: the feed's validators are sent again
+    assert (report.not_modified, report.entries) == (1, 0)
+    f.close()
+
+    site.routes["/other"] = _etag_feed(site, [("Road closed", site.url("/b"), None)])
+    site.routes["/b"] = (429, {"Retry-After": "0"}, b"")
+    f = follower(store, [site.url("/other")])
+    assert f.run_round().paused == 1
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B))
+    assert f.run_round().added == 1
+    f.close()
+
+
 def test_a_page_that_keeps_failing_is_retried_a_bounded_number_of_times(site, store):
     from newsweave.follow import TEASER_RETRIES
 
@@ -1024,7 +1057,13 @@ def test_a_large_sitemap_is_taken_newest_first_a_bounded_number_per_round(
 
     monkeypatch.setattr(follow_module, "MAX_SITEMAP_NEW", 2)
     items = [(site.url(f"/p{n}"), _ago(n + 1), f"Story {n}") for n in range(5)]
-    site.routes["/sitemap.xml"] = (200, SITEMAP, news_sitemap(items))
+
+    def sitemap(handler: BaseHTTPRequestHandler) -> Reply:  # unchanged: a 304 to its ETag
+        if handler.headers.get("If-None-Match") == '"s1"':
+            return 304, {"ETag": '"s1"'}, b""
+        return 200, {**SITEMAP, "ETag": '"s1"'}, news_sitemap(items)
+
+    site.routes["/sitemap.xml"] = sitemap
     for n in range(5):
         site.routes[f"/p{n}"] = (200, HTML, page(f"Story {n}", BODY_A.replace(
             "Tuesday", f"day {n}")))

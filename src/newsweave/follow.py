@@ -575,7 +575,8 @@ class Follower:
                  if c.loc in usable], now)
             self._follow(children, url, response.url, queues, report, seen, fail, depth + 1)
             return
-        fresh = 0
+        todo: list[tuple[_Entry, int]] = []
+        deferred = False
         for entry in entries:
             with self._lock:
                 if entry.key in seen:
@@ -587,19 +588,23 @@ class Follower:
                 if known[0] == entry.fingerprint:
                     continue
                 tries = _teaser_tries(known[0], entry.fingerprint)
-            if entry.from_sitemap and fresh >= MAX_SITEMAP_NEW:
+            if entry.from_sitemap and len(todo) >= MAX_SITEMAP_NEW:
                 with self._lock:  # the newest were taken; the next rounds take these
                     seen.discard(entry.key)
                     report.deferred += 1
+                deferred = True
                 continue
-            fresh += 1
+            todo.append((entry, tries))
+        if todo or state.last_new is None:  # for `newsweave feeds`: a feed that answers
+            # but has gone quiet shows it (its first poll starts the count)
+            self.store.save_feed_state(replace(state, last_new=state.checked_at))
+        if deferred:  # a 304 next round would leave them waiting until the sitemap changes
+            self.store.forget_feed_validators(url)
+        for entry, tries in todo:  # after the state is saved: a page may forget its validators
             with self._lock:
                 report.entries += 1
             queues.submit(entry.link,
                           lambda e=entry, t=tries: self._fetch_article(e, report, fail, t))
-        if fresh or state.last_new is None:  # for `newsweave feeds`: a feed that answers
-            # but has gone quiet shows it (its first poll starts the count)
-            self.store.save_feed_state(replace(state, last_new=state.checked_at))
 
     def _follow(self, feeds: Sequence[str], found_on: str, base: str, queues: _OriginQueues,
                 report: RoundReport, seen: set[str], fail: Reporter, depth: int) -> None:
@@ -828,6 +833,7 @@ class Follower:
         except (FetchError, InputError) as exc:
             if isinstance(exc, FetchError) and exc.pause_until is not None:
                 self._paused(exc, report)
+                self.store.forget_feed_validators(entry.feed_url)  # polled in full next round
                 return
             where = entry.link
             if isinstance(exc, FetchError):
@@ -875,7 +881,8 @@ class Follower:
         links = [entry.key, key, canonical_url(final)]
         mark = entry.fingerprint
         if text_from == "feed" and tries < TEASER_RETRIES:
-            mark = f"{entry.fingerprint}{_TEASER_MARK}{tries + 1}"  # the page is retried
+            mark = f"{entry.fingerprint}{_TEASER_MARK}{tries + 1}"  # the page is retried,
+            self.store.forget_feed_validators(entry.feed_url)  # even when the feed is a 304
         from sqlalchemy.exc import IntegrityError
 
         try:

@@ -1960,6 +1960,14 @@ class Store:
         with self._write() as conn:
             conn.execute(self._upsert(feeds_t, asdict(state), "url"))
 
+    def forget_feed_validators(self, url: str) -> None:
+        """Drop a feed's ETag and Last-Modified (nothing else of its row), so its next poll is
+        a full fetch: an entry of it is waiting for a later round (a page to retry, a site's
+        pause, a sitemap's surplus), and a 304 would leave it waiting until the feed changes."""
+        with self._write() as conn:
+            conn.execute(feeds_t.update().where(feeds_t.c.url == url).values(
+                etag=None, last_modified=None))
+
     def forget_feeds(self, urls: Iterable[str]) -> list[str]:
         """Drop the feeds ``urls`` and those found on them (a site's feeds, an index's
         sitemaps, and theirs), in one transaction; the URLs dropped, in order. Their entries
