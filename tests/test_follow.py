@@ -894,6 +894,34 @@ def test_a_page_left_for_a_later_round_is_fetched_though_the_feed_answers_304(si
     f.close()
 
 
+def test_a_page_that_lost_most_of_its_text_does_not_replace_the_stored_report(site, store):
+    """A page whose article body comes out empty (a broken template, a paywall) extracts
+    as a few words of menu: kept out, with a line, the full report stays; a correction that
+    changes a sentence is still a new version."""
+    long_report = BODY_A + "\n\n" + FLOOD
+    items = [("Budget passes", site.url("/a"), None)]
+    site.routes["/feed"] = (200, XML, rss(items))
+    site.routes["/a"] = (200, HTML, page("Budget passes", long_report))
+    f = follower(store, [site.url("/feed")])
+    assert f.run_round().added == 1
+    broken = (b"<html><head><title>Budget passes</title></head><body><nav>Home World Politics"
+              b"</nav><article><h1>Budget passes</h1><p>By Staff Reporter</p></article>"
+              b"</body></html>")
+    site.routes["/a"] = (200, HTML, broken)
+    site.routes["/feed"] = (200, XML, rss([("Budget passes (updated)", site.url("/a"), None)]))
+    report = f.run_round()
+    assert (report.revised, report.unchanged) == (0, 1)
+    (row,) = store.iter_listing()
+    assert (row["revisions"], row["text"]) == (1, long_report)
+    assert any("a small part of the stored text" in line and "/a" in line for line in f.lines)
+    fixed = long_report.replace("seven to two", "eight to one")
+    site.routes["/a"] = (200, HTML, page("Budget passes", fixed))
+    site.routes["/feed"] = (200, XML, rss([("Budget passes (corrected)", site.url("/a"), None)]))
+    assert f.run_round().revised == 1
+    assert next(store.iter_listing())["text"] == fixed
+    f.close()
+
+
 def test_a_page_that_keeps_failing_is_retried_a_bounded_number_of_times(site, store):
     from newsweave.follow import TEASER_RETRIES
 

@@ -904,10 +904,14 @@ class Follower:
             elif outcome == "revised":
                 report.revised += 1
                 report.new_ids.append(stored_id)
-            elif outcome == "unchanged":
+            elif outcome in ("unchanged", "shrunk"):
                 report.unchanged += 1
             else:
                 report.duplicates += 1
+        if outcome == "shrunk":
+            self.report(f"newsweave: follow: {final}: the page now reads as "
+                        f"{count(len(article.text.split()), 'word')}, a small part of the "
+                        "stored text (a broken or emptied page?): kept the stored text")
 
 
 # --------------------------------------------------------------------------- after a round

@@ -474,6 +474,21 @@ def _same_article_url(a: str | None, b: str | None) -> bool:
     return key is not None and key == article_key(b)
 
 
+#: A page text under fewer than this share of the stored page text's words is taken for a
+#: failed extraction (a page's menu when its template broke, a paywall's notice, "this
+#: story was removed"), not for the outlet's new version: corrections add or change a few
+#: sentences, and a live page grows.
+SHRUNK_SHARE = 0.25
+#: ...of a stored text at least this long (a stub may be rewritten into something shorter).
+SHRUNK_MIN_WORDS = 80
+
+
+def lost_most(old_text: str, new_text: str) -> bool:
+    """Whether ``new_text`` keeps under ``SHRUNK_SHARE`` of a long ``old_text``'s words."""
+    old_words = len(old_text.split())
+    return old_words >= SHRUNK_MIN_WORDS and len(new_text.split()) < SHRUNK_SHARE * old_words
+
+
 def _is_earlier_version(conn: Connection, article_id: str, digest: str) -> bool:
     r = article_revisions_t
     mine = r.c.article_id == article_id
@@ -2029,7 +2044,9 @@ class Store:
         most this one article, and never stores it twice). Returns ``(outcome, article id)``:
         ``added``; ``revised`` (same URL, other text: the old text is kept in
         ``article_revisions`` and the row holds the latest; stories holding it are touched so
-        cached briefs are rebuilt); ``unchanged``; or ``duplicate`` (its text is already stored
+        cached briefs are rebuilt); ``unchanged``; ``shrunk`` (same URL, a text that lost
+        most of the stored page text's words: a broken template, a paywall, a page emptied;
+        the stored text stays, see ``lost_most``); or ``duplicate`` (its text is already stored
         under another article)."""
         a = articles_t
         digest = content_hash(article.text)
@@ -2054,6 +2071,9 @@ class Store:
             outcome = "unchanged"
             if old.content_hash != digest and same_text is not None:
                 outcome = "duplicate"
+            elif (old.content_hash != digest and old.text_from == "page"
+                  and lost_most(old.text, article.text)):
+                outcome = "shrunk"
             elif old.content_hash != digest and not (
                 text_from == "feed" and old.text_from == "page"
             ):  # a teaser never replaces a page's text
