@@ -50,3 +50,15 @@ def test_symlinked_out_keeps_its_link(tmp_path: Path) -> None:
     with output_sink(str(link)) as fh:
         fh.write("new")
     assert link.is_symlink() and target.read_text() == "new"
+
+
+def test_a_folder_as_out_is_refused_before_any_work(tmp_path: Path) -> None:
+    """Said at once, naming the folder: the rename at the end failed after the whole weave,
+    naming a temporary file."""
+    from newsweave.errors import InputError
+
+    worked = []
+    with pytest.raises(InputError, match="is a folder: --out takes a file name"), \
+            output_sink(str(tmp_path)):
+        worked.append(1)
+    assert not worked and list(tmp_path.iterdir()) == []

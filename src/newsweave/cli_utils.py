@@ -21,6 +21,8 @@ def output_sink(out: str | None):
     if out is None or out == "-":
         yield sys.stdout
         return
+    if os.path.isdir(out):  # said now: the rename at the end would fail after all the work
+        raise InputError("is a folder: --out takes a file name", out)
     if os.path.exists(out) and not os.path.isfile(out) and not os.path.isdir(out):
         try:
             fh = open(out, "w", encoding="utf-8")  # noqa: SIM115 - closed below

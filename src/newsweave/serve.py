@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -67,7 +67,13 @@ from newsweave.charts import lean_bar, lean_colours, time_chart
 from newsweave.errors import Collected, InputError, collect_warnings
 from newsweave.jobs import JobProcess
 from newsweave.models import Article, Brief
-from newsweave.outlets import UNRATED, Member, OutletMatcher, story_coverage
+from newsweave.outlets import (
+    UNRATED,
+    Member,
+    OutletMatcher,
+    registered_domain,
+    story_coverage,
+)
 from newsweave.quote_marks import typeset
 from newsweave.render import reported_text, shown_as_quote
 from newsweave.wording import count
@@ -476,6 +482,40 @@ def story_summary(row: Any) -> dict[str, Any]:
         "last_published": row.last_published, "updated_at": row.updated_at,
         "articles": len(row.article_ids), "outlets": list(row.outlets),
     }
+
+
+def version_summary(row: Any, members: Sequence[str],
+                    articles: Sequence[Article]) -> dict[str, Any]:
+    """``story_summary`` for an old brief version: its own article count (``members``, the
+    ids it was woven from) and its sources' dates and outlets, not the story's now (a version
+    of 3 sources read under a header saying 5 articles)."""
+    dates = sorted(a.published for a in articles if a.published)
+    return story_summary(row) | {
+        "articles": len(members), "first_published": dates[0] if dates else None,
+        "last_published": dates[-1] if dates else None,
+        "outlets": sorted({a.outlet for a in articles if a.outlet})}
+
+
+@dataclass(frozen=True)
+class PastLastPage:
+    """What the list page renders to for a page past the list's end (kept in the page cache
+    as a page is): the route answers 404 linking to the first page, not "page 4 of 3"."""
+
+    pages: int
+
+
+def filter_options(known: Sequence[str], active: str | None,
+                   valid: Collection[str] = ()) -> list[dict[str, Any]]:
+    """The choices of a list filter's <select>: ``known``, plus the active value when it is
+    none of them (typed into the URL), selected, so the control says what empties the list
+    rather than "any" (and Apply keeps it). ``valid``: values that filter though not listed
+    (``unrated``), shown without the "no outlet" note."""
+    wanted = active.casefold() if active else None
+    options = [{"value": v, "label": v, "selected": v.casefold() == wanted} for v in known]
+    if active and not any(o["selected"] for o in options):
+        note = "" if wanted in {v.casefold() for v in valid} else " (no outlet has it)"
+        options.append({"value": active, "label": active + note, "selected": True})
+    return options
 
 
 def story_members(articles: Sequence[Article], copies: dict[str, str]) -> list[Member]:
@@ -1011,6 +1051,22 @@ def _language_schema(schema: dict[str, Any]) -> None:
             option["pattern"] = r"^\s*([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?)?\s*$"
 
 
+def outlet_filter(value: str | None) -> str | None:
+    """The outlet filter as the list keys articles: a URL or a ``www.`` host typed in stands for
+    its registered domain (``outlets.registered_domain``, which maps articles to outlets), so
+    ``www.theguardian.com`` finds what ``theguardian.com`` finds. Names and bare domains stay
+    as given (an outlet may be named "news.example.org" in the articles themselves)."""
+    if value and ("://" in value or value.casefold().startswith("www.")):
+        return registered_domain(value) or value
+    return value
+
+
+def language_filter(value: str | None) -> str | None:
+    """A language tag's primary subtag (``en-US`` -> ``en``): articles carry ISO 639-1 codes
+    (the follower's detector says no region), so a regional tag would match nothing."""
+    return value.split("-")[0] if value else value
+
+
 async def list_query(
     sort: Annotated[Literal["updated", "first_published", "sources", "articles", "changed"],
                     Query(description="updated: latest article first; first_published: "
@@ -1019,7 +1075,8 @@ async def list_query(
                           "up too)")] = "updated",
     q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
     outlet: Annotated[str | None, Query(max_length=200, description=(
-        "an outlet's name or domain (any member article)"))] = None,
+        "an outlet's name or domain (any member article); a URL or www. host stands for its "
+        "registered domain"))] = None,
     lean: Annotated[str | None, Query(max_length=100, description=(
         "an independent source of this lean"))] = None,
     country: Annotated[str | None, Query(max_length=100)] = None,
@@ -1030,7 +1087,8 @@ async def list_query(
         "YYYY-MM-DD: stories with an article on or before (not before `from`)"),
         json_schema_extra=_day_schema)] = None,
     language: Annotated[str | None, Query(max_length=20, description=(
-        "ISO 639 code of a member article (all are 'en' until articles carry one)"),
+        "ISO 639 code of a member article (all are 'en' until articles carry one); a "
+        "regional tag matches its language: en-US finds en"),
         json_schema_extra=_language_schema)] = None,
 ) -> ListQuery:
     """The story list's sort and filters from the query string (paging is the route's)."""
@@ -1046,9 +1104,9 @@ async def list_query(
     lang = clean(language)
     if lang and not LANGUAGE_RE.match(lang):
         raise _invalid_query("language", "language must be a code such as en or pt-BR")
-    return ListQuery(sort=sort, q=clean(q), outlet=clean(outlet), lean=clean(lean),
-                     country=clean(country), date_from=day_from, date_to=day_to,
-                     language=lang)
+    return ListQuery(sort=sort, q=clean(q), outlet=outlet_filter(clean(outlet)),
+                     lean=clean(lean), country=clean(country), date_from=day_from,
+                     date_to=day_to, language=language_filter(lang))
 
 
 ListParams = Annotated[ListQuery, Depends(list_query)]
@@ -1228,9 +1286,22 @@ def create_app(
         return path.startswith("/api/") or path.endswith(".atom")
 
     # ---------------------------------------------------------------- errors
+    def allowed_methods(request: Request) -> str:
+        """Every method some route takes at this path, for a 405's ``Allow`` (RFC 9110 asks
+        for all of them): Starlette names only the first matching route's, so ``/add`` (a GET
+        and a POST route) said ``GET``. HEAD goes with GET (``GuardMiddleware`` answers it)."""
+        path = request.scope.get("path", "")
+        methods = {m for r in app.router.routes if getattr(r, "methods", None)
+                   and r.path_regex.match(path) for m in r.methods}
+        if "GET" in methods:
+            methods.add("HEAD")
+        return ", ".join(sorted(methods))
+
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
         headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
         if is_api(request):
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
         page = render("error.html", exc.status_code, code=exc.status_code,
@@ -1405,8 +1476,11 @@ def create_app(
         counts = store.revision_counts([a.id for a in articles])
         for source in view["sources"]:  # a corrected article: its versions are a click away
             source["versions"] = counts.get(source["id"], 1)
+        # an old version's header counts its own sources, as its version list line does
+        story = (version_summary(row, entry.articles, articles)
+                 if viewing is not None and entry.articles else story_summary(row))
         html = env.get_template("story.html").render(
-            writable=token is not None, story=story_summary(row), view=view, who=who, query="",
+            writable=token is not None, story=story, view=view, who=who, query="",
             history=story_history(row, entry, viewing, stale))
         return html.encode("utf-8")
 
@@ -1551,8 +1625,7 @@ def create_app(
         headers = {"X-Brief-Version": str(entry.version), "ETag": etag}
         if stale:
             headers["X-Brief-Stale"] = "1"
-        asked = _etags(request.headers.get("if-none-match"))
-        if etag in asked or "*" in asked:
+        if _not_modified(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
         return Response(entry.json, media_type="application/json", headers=headers)
 
@@ -1691,8 +1764,11 @@ def create_app(
         return JSONResponse(answer, status)
 
     # ---------------------------------------------------------------- pages
-    def render_index(query: ListQuery, page: int, catalog: Any) -> bytes:
+    def render_index(query: ListQuery, page: int, catalog: Any) -> bytes | PastLastPage:
         total, entries, catalog = select_stories(query, catalog)
+        pages = max(1, -(-total // PAGE_SIZE))  # an empty list is one (empty) page
+        if page > pages:
+            return PastLastPage(pages)
         colours = catalog.memo(("colours",), lambda: lean_colours(
             catalog.matcher.leans, catalog.matcher.sides), "small")
         item = env.get_template("_story_item.html")
@@ -1710,13 +1786,21 @@ def create_app(
         html = env.get_template("index.html").render(
             writable=token is not None, stories=stories, total=total, query=query.q or "",
             list=query, filtered=any(query.params(sort=None).values()), page=page,
-            pages=max(1, -(-total // PAGE_SIZE)), leans=catalog.matcher.leans,
-            countries=catalog.matcher.countries, outlets=catalog.outlet_names,
+            pages=pages, outlets=catalog.outlet_names,
+            leans=filter_options(catalog.matcher.leans, query.lean, (UNRATED,)),
+            countries=filter_options(catalog.matcher.countries, query.country),
             csv_url=_with_query("/api/stories.csv", query.params()), page_url=page_url,
             feed_url=_with_query("/feed.atom", query.params(sort=None)))
         return html.encode("utf-8")
 
-    def index_page(query: ListQuery, page: int, catalog: Any = None) -> bytes:
+    def past_last_page(query: ListQuery, page: int, pages: int) -> HTMLResponse:
+        """A 404 for ``/?page=N`` past the end (a stale bookmark, a list that shrank), with
+        a link to the same list's first page."""
+        message = f"There is no page {page} of this list: it has {count(pages, 'page')}."
+        return render("error.html", 404, code=404, message=message, query=query.q or "",
+                      back=_with_query("/", query.params()), back_label="Back to page 1")
+
+    def index_page(query: ListQuery, page: int, catalog: Any = None) -> bytes | PastLastPage:
         """The list page, rendered once per store version and query (readers repeat the
         same few views: the front page, a lean, a country)."""
         catalog = catalog or catalogs.get()
@@ -1758,7 +1842,7 @@ def create_app(
         listed = repr((sorted(filters.items()),
                        [(v.story_id, v.version) for v in recent])).encode()
         etag = '"' + hashlib.sha256(listed).hexdigest()[:24] + '"'
-        if etag in request.headers.get("if-none-match", ""):
+        if _not_modified(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers={"ETag": etag})
         if len(feed_entries) > 5_000:  # bounded (100 feeds' entries): cheap to make again
             feed_entries.clear()
@@ -1814,7 +1898,11 @@ def create_app(
             html = catalog.cached(("index", token is not None, query, page))
             if html is None and not query.q:
                 html = index_page(query, page, catalog)
-        return HTMLResponse(html if html is not None else await db(index_page, query, page))
+        if html is None:
+            html = await db(index_page, query, page)
+        if isinstance(html, PastLastPage):
+            return past_last_page(query, page, html.pages)
+        return HTMLResponse(html)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(
@@ -1957,6 +2045,13 @@ def _etags(header: str | None) -> set[str]:
     if not header:
         return set()
     return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}
+
+
+def _not_modified(header: str | None, etag: str) -> bool:
+    """Does ``If-None-Match`` name ``etag``, or ``*`` (RFC 9110: any current representation)?
+    One rule for the brief API and the feeds, compared tag by tag, not as a substring."""
+    asked = _etags(header)
+    return etag in asked or "*" in asked
 
 
 def _with_query(path: str, params: dict[str, str]) -> str:
