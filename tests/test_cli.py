@@ -206,6 +206,22 @@ def test_a_brief_written_beside_its_articles_is_no_article(capsys, tmp_path):
     assert code == 2 and "a brief newsweave wrote (newsweave.brief/1), not an article" in err
 
 
+def test_a_brief_saved_as_a_page_markdown_or_text_beside_its_articles_is_no_source(
+        capsys, tmp_path):
+    """The rendered brief (HTML, Markdown, text) written into its articles' folder was read
+    back as one more source, citing itself: "4 sources", then 6."""
+    import shutil
+
+    folder = tmp_path / "in"
+    shutil.copytree(EXAMPLE, folder)
+    for fmt, name in (("html", "brief.html"), ("markdown", "brief.md"), ("text", "brief.txt")):
+        assert run(capsys, "weave", str(folder), "--format", fmt, "--out",
+                   str(folder / name))[0] == 0
+    code, out, _ = run(capsys, "weave", str(folder), "--format", "json")
+    assert code == 0 and len(json.loads(out)["sources"]) == 3
+    assert "<meta name=generator content=newsweave>" in (folder / "brief.html").read_text()
+
+
 PAGE_HTML = """<html><head><title>Council approves bridge</title>
 <link rel="canonical" href="https://gazette.example/2021/05/03/council-bridge">
 <meta property="article:published_time" content="2021-05-03T09:00:00-04:00">{extra}

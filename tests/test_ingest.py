@@ -1204,3 +1204,14 @@ def test_markdown_nested_past_the_parsers_limit_keeps_its_text(tmp_path):
     assert text.splitlines()[::2] == [
         "Denial", "Sessions said he never met Russian officials about the campaign.",
         "Democrats called for him to recuse himself.", "A reply quoted twice."]
+
+
+def test_a_markdown_article_with_a_summary_heading_is_still_read(tmp_path):
+    """Only a brief's own opening ("N sources, DATE" between headline and Summary) is passed
+    over in a folder walk; an article that starts with a Summary heading is an article."""
+    (tmp_path / "report.md").write_text("# Budget passes\n\n## Summary\n\nThe council "
+                                        "approved the budget on Tuesday, the mayor said.\n")
+    (tmp_path / "brief.md").write_text("# Budget passes\n\n*2 sources, 2017-03-01 to "
+                                       "2017-03-02*\n\n## Summary\n\nThe council approved "
+                                       "the budget. [1][2]\n")
+    assert [Path(a.path).name for a in read_articles([tmp_path])] == ["report.md"]

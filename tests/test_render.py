@@ -165,3 +165,10 @@ def test_empty_summary_says_what_a_summary_can_lift():
     for fmt in ("markdown", "text"):
         page = " ".join(render(empty, fmt).split())  # the terminal wraps long lines
         assert "whole sentences of 8 to 55 words that fit its word budget" in page
+
+
+def test_text_brief_has_no_trailing_spaces():
+    """rich pads every line to the width; in a file or a pipe that was trailing spaces."""
+    b, _ = brief()
+    text = render(b, "text")
+    assert text.strip() and not [line for line in text.splitlines() if line.endswith(" ")]

@@ -1138,6 +1138,8 @@ def _walk(folder: Path) -> list[Path]:
                 continue  # package.json, settings: not articles
             if kind in ("json", "jsonl") and _is_brief_file(candidate):
                 continue  # a brief woven earlier and written beside its articles
+            if kind in ("html", "markdown", "text") and _is_rendered_brief(candidate, kind):
+                continue  # the same brief as a page, Markdown or text
             if kind == "csv" and not _csv_has_text_column(candidate):
                 continue  # an outlet table or other sheet beside the articles
             if kind is not None and (kind != "xml" or _is_feed_xml(candidate)):
@@ -1176,6 +1178,27 @@ def _is_brief_file(path: Path) -> bool:
     head = _head(path, 2048)
     return head is not None and not head.startswith(GZIP_MAGIC) and (
         _BRIEF_SCHEMA.search(head) is not None)
+
+
+#: The opening of a brief rendered as Markdown or text (``render``): its headline (wrapped
+#: on a terminal's width), "N sources, DATE" (Markdown in asterisks), then the Summary heading.
+_RENDERED_BRIEF = re.compile(
+    r"\A\s*(?:# )?(?:[^\n]+\n){1,3}[ \t]*\n[ \t]*\*?\d+ sources?(?: \(\d+ independent\))?,"
+    r" \d{4}-\d{2}-\d{2}[^\n]*\n[ \t]*\n[ \t]*(?:## )?Summary[ \t]*\n")
+
+
+def _is_rendered_brief(path: Path, kind: str) -> bool:
+    """Whether an HTML, Markdown or text file met in a folder walk is a brief newsweave
+    wrote (``weave --out brief.html`` into its articles' folder): read back, it was one more
+    source, citing itself."""
+    from newsweave.render import GENERATOR_META
+
+    head = _head(path, 2048)
+    if head is None:
+        return False
+    if kind == "html":
+        return GENERATOR_META.encode() in head
+    return _RENDERED_BRIEF.match(head.decode("utf-8", "replace")) is not None
 
 
 def _holds_text_field(path: Path) -> bool:

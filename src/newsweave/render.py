@@ -219,7 +219,10 @@ def render_text(brief: Brief, width: int | None = None, color: bool = False) -> 
     console = Console(file=buf, width=width or 100, force_terminal=color, color_system=(
         "auto" if color else None), highlight=False)
     console.print(Markdown(render_markdown(brief)))
-    return strip_control(buf.getvalue()) if not color else buf.getvalue()
+    if color:
+        return buf.getvalue()
+    # rich pads each line to the width: in a file or a pipe that is trailing spaces
+    return "\n".join(line.rstrip() for line in strip_control(buf.getvalue()).split("\n"))
 
 
 _CSS = """
@@ -231,13 +234,18 @@ article.source p{white-space:pre-wrap}mark:target{background:#ffd54f;outline:2px
 """
 
 
+#: Says what wrote the page (HTML's own way): a folder walk passes over a brief saved beside
+#: its articles instead of reading it as one more source that cites itself.
+GENERATOR_META = "<meta name=generator content=newsweave>"
+
+
 def render_html(brief: Brief, texts: Mapping[str, str] | None = None) -> str:
     """One standalone page: each citation links to the supporting sentence in its source
     (shown when ``texts``, source id -> article text, is given; else to the source entry)."""
     esc = _esc
     numbers = _numbering(brief)
     parts = [
-        "<!doctype html><html lang=en><head><meta charset=utf-8>",
+        f"<!doctype html><html lang=en><head><meta charset=utf-8>{GENERATOR_META}",
         "<meta name=viewport content='width=device-width,initial-scale=1'>",
         f"<title>{esc(brief.story.headline)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{esc(brief.story.headline)}</h1>",
