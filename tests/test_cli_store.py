@@ -513,3 +513,23 @@ def test_stories_list_prints_hostile_headlines_as_text(
         store.save_stories({"h1": "s-h"}, {"s-h": "Markets [/] fall [bold]sharply[/bold]"})
     rc, out, err = run_cli(capsys, "stories", "--db", db, "--list")
     assert rc == 0 and "[/]" in out and "[bold]sharply[/bold]" in out
+
+
+def test_story_table_keeps_its_headline_on_80_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pipe or cron mail is 80 columns: full ISO stamps in unwrappable columns left the
+    headline, article count and latest brief no width at all."""
+    monkeypatch.setenv("COLUMNS", "80")
+    db = str(tmp_path / "n.db")
+    with open_store(db) as store:
+        store.add_articles([
+            Article(id="a1", text="Floods closed the river road.", title="Floods",
+                    published="2026-12-07T09:00:00+00:00"),
+            Article(id="a2", text="The river road reopened at noon.", title="Road reopens",
+                    published="2026-12-07T14:30:00-05:00")])
+        store.save_stories({"a1": "s-floods", "a2": "s-floods"},
+                           {"s-floods": "Floods close the river road"})
+    rc, out, _ = run_cli(capsys, "stories", "--db", db, "--list")
+    assert rc == 0 and "Floods close" in out and "2026-12-07" in out and "14:30" in out
+    assert max(len(line) for line in out.splitlines()) <= 80

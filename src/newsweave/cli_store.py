@@ -191,6 +191,11 @@ def in_window(story: StoryRow, since: str | None, until: str | None) -> bool:
     return not (until is not None and story.first_published[: len(until)] > until)
 
 
+def _table_time(value: str | None) -> str:
+    """A stored date or time as the table shows it: to the minute, without its offset."""
+    return value[:16].replace("T", " ") if value else "-"
+
+
 def _stories_table(stories: Iterable[StoryRow], latest: dict[str, BriefVersion]) -> Any:
     from rich.markup import escape
     from rich.table import Table
@@ -198,12 +203,14 @@ def _stories_table(stories: Iterable[StoryRow], latest: dict[str, BriefVersion])
     from newsweave.brief_diff import version_update
 
     table = Table(title="Stories", show_lines=False)
+    # times as "2017-03-02 20:00" (JSON and CSV keep the offset), free to wrap at the space:
+    # on 80 columns (a pipe, cron mail) full ISO stamps left the headline no width at all
     table.add_column("id", no_wrap=True)
-    table.add_column("first", no_wrap=True)
-    table.add_column("last", no_wrap=True)
+    table.add_column("first")
+    table.add_column("last")
     table.add_column("articles", justify="right")
-    table.add_column("headline")
-    table.add_column("latest brief")
+    table.add_column("headline", min_width=16, ratio=3)
+    table.add_column("latest brief", min_width=8, ratio=1)
     for s in stories:
         headline = s.headline
         if len(headline) > TABLE_HEADLINE_CHARS:
@@ -213,7 +220,7 @@ def _stories_table(stories: Iterable[StoryRow], latest: dict[str, BriefVersion])
             update = version_update(v.version, v.created, v.changes)
             brief = f"v{v.version}" + (f": {update['line']}" if update["line"] else "")
         table.add_row(
-            escape(s.id), s.first_published or "-", s.last_published or "-",
+            escape(s.id), _table_time(s.first_published), _table_time(s.last_published),
             str(len(s.article_ids)), escape(headline), brief,
         )
     return table
