@@ -1304,3 +1304,110 @@ def test_post_article_under_its_own_id_and_url_again_is_its_new_version(
     assert r.status_code == 202 and r.json()["id"] == "cms-77"
     assert "new version" in r.json()["detail"]
     assert store.get_article("cms-77").text == fixed["text"]
+
+
+# --------------------------------------------------------------------------- list and headers
+def guardian_left(store: Store) -> None:
+    """An outlet table naming one of the example's outlets (the others stay unrated)."""
+    from newsweave.outlets import Outlet
+
+    store.import_outlets([Outlet("theguardian.com", "The Guardian", "left", "GB", "GMG")])
+
+
+def test_a_list_page_past_the_end_is_a_404_linking_to_page_1(
+        client: TestClient, store: Store) -> None:
+    """`/?page=3` of a two-page list said "page 3 of 2" with 200 and an empty list; a 404
+    now, linking to the same list's first page. Page 1 of an empty list stays a page."""
+    arts = [Article(f"p{i}", f"Story number {i} about topic {i}.", published=f"2019-01-{i + 1:02d}")
+            for i in range(25)]
+    store.add_articles(arts)
+    store.save_stories({a.id: f"st-{a.id}" for a in arts}, {f"st-{a.id}": a.text for a in arts})
+    assert client.get("/?page=2").status_code == 200
+    for _ in range(2):  # rendered, then from the list's page cache
+        past = client.get("/", params={"page": 3, "sort": "sources"})
+        assert past.status_code == 404 and "of 2" not in past.text
+        assert "There is no page 3 of this list: it has 2 pages." in past.text
+        assert '<a id="back" href="/?sort=sources">Back to page 1</a>' in past.text
+    searched = client.get("/", params={"q": "zyzzyva", "page": 2})
+    assert searched.status_code == 404 and 'href="/?q=zyzzyva"' in searched.text
+    empty = client.get("/", params={"q": "zyzzyva"})
+    assert empty.status_code == 200 and "No stories found" in empty.text
+
+
+def test_feeds_answer_if_none_match_as_the_brief_api_does(client: TestClient) -> None:
+    """`If-None-Match: *` is a 304 on the feeds too (it was on the brief API only), and the
+    feed's ETag is compared as a whole tag, not found as a substring of the header."""
+    assert ready(client, f"/api/stories/{STORY}/brief").status_code == 200
+    for path in ("/feed.atom", f"/stories/{STORY}/feed.atom"):
+        etag = client.get(path).headers["etag"]
+        assert client.get(path, headers={"If-None-Match": "*"}).status_code == 304, path
+        listed = client.get(path, headers={"If-None-Match": f'"other", W/{etag}'})
+        assert listed.status_code == 304 and listed.headers["etag"] == etag
+        assert client.get(path, headers={"If-None-Match": f"{etag}x"}).status_code == 200
+    brief = f"/api/stories/{STORY}/brief"
+    assert client.get(brief, headers={"If-None-Match": "*"}).status_code == 304
+
+
+def test_a_lean_or_country_no_outlet_has_shows_in_its_control(
+        client: TestClient, store: Store) -> None:
+    """`/?lean=foo&country=ZZ` empties the list: the controls showed "any" (and Apply then
+    dropped the filter); the value now shows, selected, saying no outlet has it."""
+    guardian_left(store)
+    page = client.get("/", params={"lean": "foo", "country": "ZZ"}).text
+    assert "0 stories" in page
+    assert '<option value="foo" selected>foo (no outlet has it)</option>' in page
+    assert '<option value="ZZ" selected>ZZ (no outlet has it)</option>' in page
+    known = client.get("/", params={"lean": "LEFT", "country": "gb"}).text
+    assert '<option value="left" selected>left</option>' in known
+    assert '<option value="GB" selected>GB</option>' in known and "no outlet has it" not in known
+    unrated = client.get("/", params={"lean": "unrated"}).text  # a filter the table implies
+    assert "1 story" in unrated and '<option value="unrated" selected>unrated</option>' in unrated
+
+
+def test_outlet_and_language_filters_take_what_a_user_types(
+        client: TestClient, store: Store) -> None:
+    """A `www.` host or a URL finds the outlet its registered domain names, as articles map
+    to outlets; a regional language tag finds articles of its language."""
+    guardian_left(store)
+
+    def total(**params: str) -> int:
+        return client.get("/api/stories", params=params).json()["total"]
+
+    assert total(outlet="theguardian.com") == 1
+    assert total(outlet="www.theguardian.com") == 1
+    assert total(outlet="https://www.TheGuardian.com/us-news/2017/mar/02/x") == 1
+    assert total(outlet="The Guardian") == 1 and total(outlet="www.example.com") == 0
+    assert total(language="en-US") == 1 and total(language="EN-gb") == 1
+    assert total(language="fr-FR") == 0
+    assert 'name="language" form="search-form" value="en"' in client.get(
+        "/", params={"language": "en-US"}).text
+
+
+def test_an_old_version_page_counts_its_own_sources(client: TestClient, store: Store) -> None:
+    """Version 1 of a story woven from 3 articles, read once a 4th joined: its header said
+    "4 articles" and the story's dates now; it says the version's own."""
+    assert ready(client, f"/api/stories/{STORY}/brief").status_code == 200
+    store.add_articles([Article("late1", "Sessions recused himself on Thursday, officials said.",
+                                outlet="AP", published="2017-03-04")])
+    one_story(store)
+    client.get(f"/api/stories/{STORY}/brief")
+    idle(client)
+    old = client.get(f"/stories/{STORY}", params={"version": 1}).text
+    assert "You are reading version 1 of 2" in old
+    assert "<span>2017-03-02 – 2017-03-03</span>" in old and "<span>3 articles</span>" in old
+    assert "<span>2 outlets</span>" in old
+    now = client.get(f"/stories/{STORY}").text
+    assert "<span>2017-03-02 – 2017-03-04</span>" in now and "<span>4 articles</span>" in now
+
+
+def test_a_wrong_method_names_every_method_the_path_takes(client: TestClient) -> None:
+    """`DELETE /add` said `Allow: GET` though the form posts to it (two routes share the
+    path; Starlette named the first's only). HEAD is answered wherever GET is."""
+    def allowed(method: str, path: str) -> set[str]:
+        r = client.request(method, path)
+        assert r.status_code == 405, path
+        return {m.strip() for m in r.headers["allow"].split(",")}
+
+    assert allowed("DELETE", "/add") == {"GET", "HEAD", "POST"}
+    assert allowed("PUT", "/api/articles") == {"POST"}
+    assert allowed("TRACE", f"/stories/{STORY}") == {"GET", "HEAD"}
