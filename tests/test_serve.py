@@ -1085,6 +1085,24 @@ def test_cli_serve_missing_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         assert capsys.readouterr().err == f"newsweave: error: {said}\n"
 
 
+def test_cli_serve_on_a_port_in_use_is_one_line(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """uvicorn printed six log lines ("Application startup complete" among them) and exited
+    3; the port is tried before anything starts."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        db = tmp_path / "n.db"
+        open_store(str(db)).close()
+        assert main(["serve", "--db", str(db), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsweave: error: cannot listen on 127.0.0.1:{port}: ")
+    assert "pick another --port" in err and len(err.splitlines()) == 1
+
+
 def test_default_server_weaves_from_stored_analyses(store: Store) -> None:
     """No injected weave: the background worker weaves with the real models, storing each
     article's analysis and the brief as version 1; a second server process reads both."""

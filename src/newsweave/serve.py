@@ -2148,6 +2148,27 @@ def _writable_token(store: Any, token: str | None, follow: bool) -> str | None:
     return token
 
 
+def _check_listen(host: str, port: int) -> None:
+    """InputError (one line, exit 2) when ``host:port`` cannot be listened on (a port in
+    use, an address not this machine's), said before anything starts: uvicorn printed six
+    log lines, "Application startup complete" among them, and exited 3."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:
+        import errno
+
+        hint = (" (another server listens there: pick another --port)"
+                if exc.errno == errno.EADDRINUSE else "")
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}"
+                         ) from None
+
+
 def run(args: Any) -> int:
     """``newsweave serve``: open the store and run uvicorn until interrupted."""
     import os
@@ -2171,6 +2192,7 @@ def run(args: Any) -> int:
         # none usable: exit 2 now; else the follower names each skipped one as it starts
         usable_sources(follow, "newsweave: follow: skipped: ", quiet=True)
         check_options(args)
+    _check_listen(args.host, args.port)
     token = args.token or os.environ.get(TOKEN_ENV) or None
     # a mistyped --db is an error, not a new store; a followed one may start empty
     store = open_store(args.db, create=bool(follow))
