@@ -217,3 +217,17 @@ def test_story_updates_are_the_latest_versions_newest_first_each_against_the_one
         monkeypatch.setattr(store, "get_brief_version", None)
         assert app.story_updates(store, 1, "s-a", cache)[0]["changes"] == "cached"
         assert app.story_updates(store, 5, "s-b") == []
+
+
+def test_a_revised_source_is_not_called_a_correction():
+    """A teaser completed by its page later is a new text under the same URL, not
+    necessarily the outlet's correction: the heading says only what is known."""
+    from newsweave.cli_history import changes_text
+
+    changes = {"version": 2, "since": 1, "new_sources": [], "left_sources": [],
+               "revised_sources": [{"id": "a1", "title": "Bridge vote"}],
+               "new_summary": [], "new_quotes": [], "new_discrepancies": [],
+               "new_timeline": []}
+    out = changes_text("s-a", changes)
+    assert "Revised sources (a new text under the same URL):\n  - Bridge vote [a1]" in out
+    assert "corrected" not in out

@@ -386,7 +386,7 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
     a.add_argument("--story", metavar="ID", help="only the articles of one story")
     a.add_argument("--all-versions", action="store_true",
                    help="a row for every version of an article stored again under its URL "
-                   "with a corrected text (oldest first, numbered in a 'version' column); "
+                   "with a new text (oldest first, numbered in a 'version' column); "
                    "ingesting the export rebuilds them")
     a.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     a.set_defaults(handler=run_articles)

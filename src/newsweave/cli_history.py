@@ -149,7 +149,7 @@ def changes_text(story_id: str, changes: dict[str, Any]) -> str:
             lines.extend(["", f"{title}:", *(f"  - {i}" for i in items)])
 
     section("New sources", (_source(s) for s in changes["new_sources"]))
-    section("Revised sources (a corrected text)",
+    section("Revised sources (a new text under the same URL)",
             (_source(s) for s in changes["revised_sources"]))
     section("Sources now in another story", (
         _source(s) + (f", now in story {', '.join(_clean(i) for i in s['now_in'])}"

@@ -1649,7 +1649,7 @@ def create_app(
              summary="What the current brief adds over version `since`",
              description="New sources (with their ids), summary sentences, quotes, "
              "discrepancies and timeline entries of the latest stored version that version "
-             "`since` lacks, the sources of both whose article took a corrected text in "
+             "`since` lacks, the sources of both whose article took a new text in "
              "between (`revised_sources`), and the sources that left the story since "
              "(`left_sources`: a later grouping run moved them; `now_in` names the stories "
              "holding them now). With `version` (not below `since`), what that version adds over "
@@ -1701,7 +1701,7 @@ def create_app(
 
     @app.get("/api/articles/{article_id}/versions/{version}", tags=["api"],
              summary="One version of an article, and what it changed",
-             description="An article stored again under its URL with a corrected text keeps "
+             description="An article stored again under its URL with a new text keeps "
              "every earlier text. Version N's text, and `changes`: the runs of words it "
              "removed from and added to version N-1 (`same`, `removed`, `added`, `gap` for "
              "unchanged words left out), null for version 1 or texts over 20,000 words.",
