@@ -980,6 +980,32 @@ def test_live_page_first_captured_as_a_stub_joins_its_story_once_written(site, s
     f.close()
 
 
+def test_a_corrected_headline_over_the_same_text_is_stored_and_heads_its_story(site, store):
+    """A headline correction changes the title and update stamp, not the text: it was an
+    "unchanged" entry, and the story kept a headline no article had any more."""
+    from newsweave import app
+
+    item = ("Council passes budgte", site.url("/a"), "Tue, 07 Mar 2023 09:00 +0000")
+    site.routes["/feed"] = lambda h: (200, XML, rss([item]))
+    site.routes["/a"] = (200, HTML, page("Council passes budgte", BODY_A))
+    f = follower(store, [site.url("/feed")])
+    assert f.run_round().added == 1
+    app.group_new(store)
+    (row,) = store.iter_listing()
+    (story,) = store.article_stories(row["id"])
+    assert store.get_story(story).headline == "Council passes budgte"
+
+    item = ("Council passes budget", site.url("/a"), "Tue, 07 Mar 2023 09:00 +0000")
+    site.routes["/a"] = (200, HTML, page("Council passes budget", BODY_A))
+    assert f.run_round().revised == 1
+    (row,) = store.iter_listing()
+    assert (row["title"], row["revisions"], row["text"]) == ("Council passes budget", 1, BODY_A)
+    result = app.group_new(store)
+    assert result.regrouped_elsewhere == 0 and store.article_stories(row["id"]) == [story]
+    assert store.get_story(story).headline == "Council passes budget"
+    f.close()
+
+
 # --------------------------------------------------------------------------- sitemaps
 SITEMAP = {"Content-Type": "application/xml"}
 

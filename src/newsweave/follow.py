@@ -901,7 +901,7 @@ class Follower:
                     report.teasers += 1
                 if article.language and article.language not in self.languages:
                     report.other_language += 1
-            elif outcome == "revised":
+            elif outcome in ("revised", "retitled"):
                 report.revised += 1
                 report.new_ids.append(stored_id)
             elif outcome in ("unchanged", "shrunk"):

@@ -726,6 +726,11 @@ def _withdraw_revised(grouper: ResumableGrouper, store: Store, pending: dict[str
     young = grouper.held_young(pending)
     done = {aid: p.revision for aid, p in pending.items() if aid not in young}
     fresh = sorted(aid for aid in young if pending[aid].revision != pending[aid].checked)
+    # a corrected headline over the same text (``Store._retitle``): nothing new to group by,
+    # checked at once (its story's headline is chosen again all the same)
+    retitled = {aid: pending[aid].revision for aid in fresh
+                if pending[aid].base == pending[aid].revision}
+    fresh = [aid for aid in fresh if aid not in retitled]
     articles: dict[str, Article] = {}
     for article in store.get_articles(fresh):
         if languages is None or article.language is None or \
@@ -735,7 +740,7 @@ def _withdraw_revised(grouper: ResumableGrouper, store: Store, pending: dict[str
             done[article.id] = pending[article.id].revision
     bases = store.revision_texts({aid: pending[aid].base for aid in articles})
     again = [aid for aid, a in articles.items() if mostly_new(bases.get(aid, ""), a.text)]
-    checked = {aid: pending[aid].revision for aid in articles if aid not in again}
+    checked = {aid: pending[aid].revision for aid in articles if aid not in again} | retitled
     withdrawn = grouper.withdraw_many(again)
     done.update((aid, pending[aid].revision) for aid in again)
     ordered = sorted((articles[aid] for aid in withdrawn),

@@ -540,6 +540,25 @@ def _revise(
                                             base=old.revisions, checked=0))
 
 
+def _retitle(conn: Connection, old: Any, title: str, updated: str | None, now: str) -> None:
+    """A corrected headline over the same text: no new version of the text, but the
+    stored title (and update stamp) change, and the stories holding the article are touched
+    and queued in ``regroup_pending`` as a revision is, so the next grouping run picks their
+    headline again and the next update re-weaves them."""
+    a = articles_t
+    conn.execute(a.update().where(a.c.id == old.id).values(
+        title=title, updated=updated or old.updated, ingested_at=now))
+    member_of = select(story_articles_t.c.story_id).where(
+        story_articles_t.c.article_id == old.id)
+    touched = conn.execute(
+        stories_t.update().where(stories_t.c.id.in_(member_of)).values(updated_at=now))
+    rp = regroup_pending_t
+    waiting = conn.execute(select(rp.c.article_id).where(rp.c.article_id == old.id)).first()
+    if touched.rowcount and waiting is None:  # same text: the grouper finds nothing new in it
+        conn.execute(rp.insert().values(article_id=old.id, revision=old.revisions,
+                                        base=old.revisions, checked=0))
+
+
 # --------------------------------------------------------------------------- engine set-up
 def _sqlite_events(engine: Engine, read_only: bool = False) -> None:
     """WAL (readers never block the writer), foreign keys, a busy timeout, and explicit
@@ -1659,7 +1678,8 @@ class Store:
         """Record an incremental grouping run and the grouper state it ends in, in one
         transaction, so a killed run leaves both as they were. ``headline`` maps a story's
         first ``head_limit`` members (seq order) to its headline; it is recomputed for the
-        stories whose membership changed (every story with ``all_headlines``). ``state`` is
+        stories whose membership changed or that hold a revised article of ``regrouped`` or
+        ``checked`` (every story with ``all_headlines``). ``state`` is
         (format, last_seq, blob) of the core, ``story_states`` story id -> blob of the stories
         it changed, ``gone`` the stories it no longer holds (``replace_all``: drop every saved
         story first); ``generation`` the one loaded (None: none was), checked so that a run
@@ -1675,6 +1695,11 @@ class Store:
                     "store is busy: another grouping run saved its stories first (run again)")
             result, touched = self._save_stories(conn, assignments, {}, duplicates)
             wanted = set(assignments.values()) if all_headlines else set(touched)
+            # a member's new text or corrected title may change the headline too
+            revised = sorted(set(regrouped or {}) | set(checked or {}))
+            for chunk in _chunks(revised, IN_CHUNK):
+                wanted.update(conn.scalars(select(story_articles_t.c.story_id).where(
+                    story_articles_t.c.article_id.in_(chunk))))
             heads = self.head_articles(wanted, head_limit, conn)
             for sid, members in heads.items():
                 conn.execute(stories_t.update().where(stories_t.c.id == sid)
@@ -2046,7 +2071,9 @@ class Store:
         ``article_revisions`` and the row holds the latest; stories holding it are touched so
         cached briefs are rebuilt); ``unchanged``; ``shrunk`` (same URL, a text that lost
         most of the stored page text's words: a broken template, a paywall, a page emptied;
-        the stored text stays, see ``lost_most``); or ``duplicate`` (its text is already stored
+        the stored text stays, see ``lost_most``); ``retitled`` (same text under a corrected
+        headline: the title and update stamp are stored, ``_retitle``); or ``duplicate`` (its
+        text is already stored
         under another article)."""
         a = articles_t
         digest = content_hash(article.text)
@@ -2074,6 +2101,10 @@ class Store:
             elif (old.content_hash != digest and old.text_from == "page"
                   and lost_most(old.text, article.text)):
                 outcome = "shrunk"
+            elif (old.content_hash == digest and article.title
+                  and article.title != old.title and text_from == "page"):
+                _retitle(conn, old, article.title, article.updated, now)
+                outcome = "retitled"
             elif old.content_hash != digest and not (
                 text_from == "feed" and old.text_from == "page"
             ):  # a teaser never replaces a page's text
