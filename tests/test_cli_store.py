@@ -225,6 +225,8 @@ def test_stories_window_and_jsonl_keep_stdout_clean(
     rc, out, err = run_cli(capsys, "stories", "--db", db, "--since", "2021-06-02",
                            "--until", "2021-06-03", "--format", "jsonl")
     assert rc == 0 and "grouped 2 articles" in err
+    # what a window costs is said: stories across its edges split, a full regroup next
+    assert "only the window's articles were regrouped" in err and "next plain" in err
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["s-quake", "s-valley"]
 
 

@@ -151,8 +151,12 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
         "article; with --list, only print the stored stories.",
     )
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
-    p.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
-    p.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    p.add_argument("--since", metavar="DATE", help="with --list: only stories with an article "
+                   "on or after DATE; without it: regroup only the articles published on or "
+                   "after DATE, from scratch (a story crossing DATE is split, and the next "
+                   "plain run regroups every article)")
+    p.add_argument("--until", metavar="DATE", help="as --since, for articles published on or "
+                   "before DATE")
     p.add_argument("--list", action="store_true",
                    help="list stories instead of grouping, each with its latest stored brief's "
                    "version and what that version added (\"v7: 1 new source, 2 new quotes\")")

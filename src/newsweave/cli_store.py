@@ -259,8 +259,11 @@ def _group(store: Store, args: argparse.Namespace, since: str | None, until: str
     with progress_bar(show_progress(args), "articles") as progress:
         if windowed:
             task = progress.add_task("grouping", total=None)
-            return group_store(store, since, until, lambda: progress.advance(task),
-                               languages=languages).summary()
+            summary = group_store(store, since, until, lambda: progress.advance(task),
+                                  languages=languages).summary()
+            return (f"{summary}; only the window's articles were regrouped, from scratch (a "
+                    "story crossing its edges is split): the next plain `stories` or `update` "
+                    "regroups every article")
         task = progress.add_task("grouping", total=None)
 
         def notice(line: str) -> None:
