@@ -83,7 +83,8 @@ def test_story_gaining_an_article_gets_version_2(
 
         forced = app.reweave(store, force=True, workers=1)
         assert forced.summary() == "2 of 2 stories rewoven" and forced.analysed == 0
-        assert store.get_brief_version("s-b").version == 2
+        # woven again, the same brief: no second version saying "nothing changed"
+        assert store.get_brief_version("s-b").version == 1 and forced.stored == []
 
 
 def test_changed_analysis_version_reanalyses(
@@ -169,7 +170,7 @@ def test_weave_all_reports_k_of_n_and_skips_a_failing_story(
     assert "2 of 3 stories rewoven" in err
     assert {json.loads(x)["story"]["id"] for x in out.splitlines()} == {"s-t00", "s-t02"}
     with open_store(db) as store:
-        assert [v.version for v in store.brief_versions("s-t00")] == [1, 2]
+        assert [v.version for v in store.brief_versions("s-t00")] == [1]  # the same brief
         assert [v.version for v in store.brief_versions("s-t01")] == [1]
 
 

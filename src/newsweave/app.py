@@ -345,7 +345,7 @@ def reweave(
             # weaves without the update lock): never a second, identical version
             version = store.add_brief_version(woven.story_id, woven.articles,
                                               woven.fingerprint, woven.brief_json,
-                                              if_changed=not force)
+                                              if_changed=not force, unless_same=force)
             if version.brief:  # stored now, not found stored by another writer
                 result.stored.append(replace(version, brief="", articles=()))  # kept small
             result.rewoven.append(story_id)

@@ -57,7 +57,9 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true",
                    help="with --db: re-weave the stories that changed since their stored brief "
                    "(stored as new versions), then write every story's current brief, one per line")
-    p.add_argument("--force", action="store_true", help="with --all: re-weave every story")
+    p.add_argument("--force", action="store_true",
+                   help="with --all: re-weave every story (a brief that comes out the same as "
+                   "the stored one is not stored again)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="with --all: weave in N processes (default: one per core, at most one "
                    "per 8 stories to weave)")

@@ -1238,7 +1238,7 @@ class Store:
     # ----------------------------------------------------------------------- brief versions
     def add_brief_version(
         self, story_id: str, articles: Sequence[str], fingerprint: str, brief: str,
-        if_changed: bool = False,
+        if_changed: bool = False, unless_same: bool = False,
     ) -> BriefVersion:
         """Store a new brief as the story's next version, in one transaction (a killed run
         leaves either the whole version or none of it), with what it adds over the latest
@@ -1246,7 +1246,9 @@ class Store:
         whichever writer stored that. ``if_changed``: when the latest version already has
         this fingerprint (another writer, e.g. the server's worker beside the follower's
         update, wove the same story meanwhile), store nothing and return that version
-        (without its text), checked inside the same transaction."""
+        (without its text), checked inside the same transaction. ``unless_same``: the same
+        when the latest version holds this very brief over the same articles (a forced
+        re-weave that changed nothing: "nothing a reader sees changed" was stored again)."""
         t = story_briefs_t
         created = _now()
         with self._write() as conn:
@@ -1256,7 +1258,10 @@ class Store:
                 _with_changes(select(t.c.version, t.c.created, t.c.articles, t.c.fingerprint))
                 .where(t.c.story_id == story_id).order_by(t.c.version.desc()).limit(1)
             ).first()
-            if if_changed and last is not None and last.fingerprint == fingerprint:
+            same = unless_same and last is not None and _parse_list(last.articles) == tuple(
+                articles) and conn.execute(select(t.c.brief).where(
+                    t.c.story_id == story_id, t.c.version == last.version)).scalar() == brief
+            if last is not None and (same or (if_changed and last.fingerprint == fingerprint)):
                 return BriefVersion(story_id, last.version, last.created,
                                     _parse_list(last.articles), last.fingerprint,
                                     changes=load_counts(last.changes))
