@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from benchmarks.serve_list import ENDPOINTS, make_store, uncached_path
-from newsweave.serve import create_app
+from newsweave.serve import PAGE_SIZE, create_app
 from newsweave.store import open_store
 
 
@@ -23,5 +23,9 @@ def test_synthetic_store_and_requests(tmp_path: Path) -> None:
         client = TestClient(create_app(store, None))
         for path in [*ENDPOINTS.values(), uncached_path(random.Random(1))]:
             r = client.get(path)
+            if "page=3" in path and "There is no page 3" in r.text:  # 300 articles: too few
+                total = client.get("/api/stories", params={"country": "GB"}).json()["total"]
+                assert r.status_code == 404 and total <= 2 * PAGE_SIZE
+                continue
             assert r.status_code == 200, (path, r.text[:200])
         assert client.get("/api/stories", params={"q": "harbour"}).json()["total"] > 0
