@@ -76,11 +76,12 @@ def test_each_version_says_what_it_added_over_the_one_before(
     lines = out.splitlines()
     assert lines[0] == "Story s-a: Bridge vote" and lines[1] == "3 versions, oldest first:"
     assert lines[2].endswith("UTC  1 source")
-    assert lines[3].endswith("2 sources  1 new source, 1 new summary sentence, 2 new quotes, "
-                             "1 new timeline entry")
-    # against version 2, not the first: only a source that left and the new sentence count
+    assert lines[3].endswith("2 sources  1 new source, 1 new summary sentence, 1 summary "
+                             "sentence dropped, 2 new quotes, 1 new timeline entry")
+    # against version 2, not the first: a source that left, the new sentence and the one it
+    # replaced count
     assert lines[4].endswith("1 source  1 source moved to another story, "
-                             "1 new summary sentence")
+                             "1 new summary sentence, 1 summary sentence dropped")
     rc, out, _ = run(capsys, "s-a", "--db", db, "--format", "json")
     history = json.loads(out)
     assert [(v["version"], v["sources"]) for v in history] == [(1, 1), (2, 2), (3, 1)]
@@ -94,7 +95,8 @@ def test_last_lists_the_latest_versions_against_the_ones_before(
     lines = out.splitlines()
     assert lines[1] == "3 versions, the latest 1 listed, oldest first:" and len(lines) == 3
     assert lines[2].startswith("  version 3  ")  # still against version 2, read for it
-    assert lines[2].endswith("1 source moved to another story, 1 new summary sentence")
+    assert lines[2].endswith("1 source moved to another story, 1 new summary sentence, "
+                             "1 summary sentence dropped")
     rc, out, _ = run(capsys, "s-a", "--db", db, "--last", "9", "--format", "json")
     assert [v["version"] for v in json.loads(out)] == [1, 2, 3]
 
@@ -165,7 +167,8 @@ def test_story_history_diffs_consecutive_versions(db: str) -> None:
     with open_store(db) as store:
         assert isinstance(store, Store)
         lines = [v["changes"] for v in app.story_history(store, "s-a")]
-        assert lines[2] == "1 source moved to another story, 1 new summary sentence"
+        assert lines[2] == ("1 source moved to another story, 1 new summary sentence, "
+                            "1 summary sentence dropped")
         assert app.brief_changes(store, "s-a", 1, 2)["version"] == 2
         assert app.brief_changes(store, "s-a", 1, 7) is None
 
@@ -188,9 +191,10 @@ def test_history_reads_the_counts_stored_with_each_version(
         assert asked == []  # no source was revised: the feed asks nothing either
         with store.engine.begin() as conn:
             conn.execute(text("DELETE FROM brief_changes"))
-        assert [v["counts"] for v in stored] == [{}, {"new_sources": 1, "new_summary": 1,
-                                                     "new_quotes": 2, "new_timeline": 1},
-                                                 {"left_sources": 1, "new_summary": 1}]
+        assert [v["counts"] for v in stored] == [
+            {}, {"new_sources": 1, "new_summary": 1, "dropped_summary": 1, "new_quotes": 2,
+                 "new_timeline": 1},
+            {"left_sources": 1, "new_summary": 1, "dropped_summary": 1}]
         again = app.story_history(store, "s-a")
         assert [v["counts"] for v in again] == [None] * 3 and len(asked) == 2
         assert [v | {"counts": None} for v in stored] == again
@@ -203,9 +207,12 @@ def test_story_updates_are_the_latest_versions_newest_first_each_against_the_one
         updates = app.story_updates(store, 10, cache=cache)
         assert [(u["story_id"], u["version"]) for u in updates] == [
             ("s-a", 3), ("s-a", 2), ("s-a", 1)]
-        assert updates[0]["changes"] == "1 source moved to another story, 1 new summary sentence"
-        assert updates[0]["items"] == ["Now in another story: Bridge vote 1 (Paper 1)",
-                                       "In the summary: The council voted (1 reports)."]
+        assert updates[0]["changes"] == ("1 source moved to another story, 1 new summary "
+                                         "sentence, 1 summary sentence dropped")
+        assert updates[0]["items"] == [
+            "Now in another story: Bridge vote 1 (Paper 1)",
+            "In the summary: The council voted (1 reports).",
+            "No longer in the summary: The council voted (2 reports)."]
         assert updates[1]["items"][0] == "New source: Bridge vote 2 (Paper 2)"
         assert f"{HOSTILE}: \u201cThe bridge opens in March,\u201d" in updates[1]["items"]
         assert updates[2]["changes"] == "" and updates[2]["sources"] == 1

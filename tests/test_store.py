@@ -488,12 +488,12 @@ def test_each_stored_brief_counts_what_it_added(store: Store) -> None:
     assert second.changes == {"new_sources": 1, "revised_sources": 1, "new_summary": 2,
                               "new_quotes": 1}
     third = store.add_brief_version("s", ["a", "c"], "f3", brief_json(["a", "c"], ["One."]))
-    assert third.changes == {"left_sources": 1}
+    assert third.changes == {"left_sources": 1, "dropped_summary": 2, "dropped_quotes": 1}
     # the same counts come back from every listing
     assert [v.changes for v in store.brief_versions("s", articles=False)] == [
-        {}, second.changes, {"left_sources": 1}]
+        {}, second.changes, third.changes]
     assert store.get_brief_version("s", 2).changes == second.changes
-    assert store.brief_change_counts("s", [3, 1, 9]) == {1: {}, 3: {"left_sources": 1},
+    assert store.brief_change_counts("s", [3, 1, 9]) == {1: {}, 3: third.changes,
                                                          9: None}
     assert store.brief_change_counts("s", []) == {}
     assert [v.changes for v in store.brief_versions("s", changes=False)] == [None] * 3
@@ -501,7 +501,7 @@ def test_each_stored_brief_counts_what_it_added(store: Store) -> None:
     store.add_brief_version("t", ["a"], "g1", brief_json(["a"], ["Other."]))
     latest = store.latest_briefs()
     assert {k: (v.version, v.changes) for k, v in latest.items()} == {
-        "s": (3, {"left_sources": 1}), "t": (1, {})}
+        "s": (3, third.changes), "t": (1, {})}
     assert set(store.latest_briefs(["t", "nope"])) == {"t"}
     # the newest briefs of some stories (a filtered feed): newest first, others left out
     assert [(v.story_id, v.version) for v in store.recent_brief_versions(
@@ -753,7 +753,7 @@ def test_a_version_7_store_is_upgraded_and_its_articles_found_by_url(db_url: str
         assert [v.changes for v in s.brief_versions("s")] == [None, {"new_summary": 1}]
         assert s.story_change("s") > stamp
         assert s.add_brief_version("s", ["old"], "g", brief_json(["old"], ["New."])).changes \
-            == {"new_summary": 1}
+            == {"new_summary": 1, "dropped_summary": 1}
         assert s.add_articles([page("The very first text of it.")]).revised == 0  # known
         assert s.add_articles([page(V2)]).revised_ids == ("old",)
         assert [r["revision"] for r in s.article_revisions("old")] == [1, 2]

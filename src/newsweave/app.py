@@ -460,9 +460,10 @@ def brief_changes(store: Store, story_id: str, since: int, version: int | None =
     """What version ``version`` (the latest when None) adds over version ``since``: new
     sources (with ids), sources revised in between (a corrected article, same id: its new
     text was stored after version ``since`` and before ``version``), summary sentences,
-    quotes, discrepancies and timeline entries, and the sources that left the story
-    (``left_sources``, each with ``now_in``: the stories holding it now). None when either
-    is missing."""
+    quotes, discrepancies and timeline entries, the summary sentences, quotes and timeline
+    entries version ``since`` showed and it no longer does (``dropped_*``), and the sources
+    that left the story (``left_sources``, each with ``now_in``: the stories holding it
+    now). None when either is missing."""
     old = store.get_brief_version(story_id, since)
     new = store.get_brief_version(story_id, version)
     if old is None or new is None:
@@ -559,7 +560,8 @@ UPDATE_ITEMS = 3
 
 def update_items(changes: dict[str, Any] | None, brief: dict[str, Any]) -> list[str]:
     """What a reader of an update sees first, as plain lines: the sources that joined or
-    left, then new summary sentences and quotes, at most ``UPDATE_ITEMS`` of each; for a
+    left, then new summary sentences, those dropped, and new quotes, at most ``UPDATE_ITEMS``
+    of each; for a
     story's first brief (``changes`` None), its opening summary sentences."""
     def source(s: dict[str, Any]) -> str:
         name = s.get("title") or s.get("path") or s.get("id") or ""
@@ -571,6 +573,8 @@ def update_items(changes: dict[str, Any] | None, brief: dict[str, Any]) -> list[
     out += [f"Revised: {source(s)}" for s in changes["revised_sources"][:UPDATE_ITEMS]]
     out += [f"Now in another story: {source(s)}" for s in changes["left_sources"][:UPDATE_ITEMS]]
     out += [f"In the summary: {x.get('text') or ''}" for x in changes["new_summary"][:UPDATE_ITEMS]]
+    out += [f"No longer in the summary: {x.get('text') or ''}"
+            for x in (changes.get("dropped_summary") or [])[:UPDATE_ITEMS]]
     out += [f"{q.get('speaker') or 'Unattributed'}: \u201c{q.get('text') or ''}\u201d"
             for q in changes["new_quotes"][:UPDATE_ITEMS]]
     return out

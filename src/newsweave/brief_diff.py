@@ -17,9 +17,12 @@ CHANGE_KINDS: tuple[tuple[str, str, str], ...] = (
     ("revised_sources", "revised source", "revised sources"),
     ("left_sources", "source moved to another story", "sources moved to other stories"),
     ("new_summary", "new summary sentence", "new summary sentences"),
+    ("dropped_summary", "summary sentence dropped", "summary sentences dropped"),
     ("new_quotes", "new quote", "new quotes"),
+    ("dropped_quotes", "quote dropped", "quotes dropped"),
     ("new_discrepancies", "new discrepancy", "new discrepancies"),
     ("new_timeline", "new timeline entry", "new timeline entries"),
+    ("dropped_timeline", "timeline entry dropped", "timeline entries dropped"),
 )
 _KNOWN = {key for key, _, _ in CHANGE_KINDS}
 
@@ -36,25 +39,38 @@ def parse_brief(value: str | None) -> dict[str, Any]:
 def diff_briefs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     """The items of ``new`` that ``old`` lacks, compared by what a reader sees (source ids,
     sentence text, quote speaker + text, discrepancy topic + claims, timeline date + text),
-    and the sources of ``old`` that ``new`` no longer has (``left_sources``)."""
+    the sources of ``old`` that ``new`` no longer has (``left_sources``), and the summary
+    sentences, quotes and timeline entries it no longer shows (``dropped_*``): a corrected
+    figure reads as the old sentence dropped and the new one added, not as a new fact."""
 
     def added(key: Callable[[dict[str, Any]], Any], old_items: Any, new_items: Any) -> list:
         seen = {key(i) for i in old_items or []}
         return [i for i in new_items or [] if key(i) not in seen]
 
     old_cov, new_cov = old.get("coverage") or {}, new.get("coverage") or {}
+
+    def sentence(s: dict[str, Any]) -> Any:
+        return s.get("text")
+
+    def quote(q: dict[str, Any]) -> Any:
+        return q.get("speaker"), q.get("text")
+
+    def entry(t: dict[str, Any]) -> Any:
+        return t.get("date"), t.get("text")
+
     return {
         "new_sources": added(lambda s: s.get("id"), old.get("sources"), new.get("sources")),
         "left_sources": [dict(s) for s in added(lambda s: s.get("id"), new.get("sources"),
                                                 old.get("sources"))],
-        "new_summary": added(lambda s: s.get("text"), old.get("summary"), new.get("summary")),
-        "new_quotes": added(lambda q: (q.get("speaker"), q.get("text")), old.get("quotes"),
-                            new.get("quotes")),
+        "new_summary": added(sentence, old.get("summary"), new.get("summary")),
+        "dropped_summary": added(sentence, new.get("summary"), old.get("summary")),
+        "new_quotes": added(quote, old.get("quotes"), new.get("quotes")),
+        "dropped_quotes": added(quote, new.get("quotes"), old.get("quotes")),
         "new_discrepancies": added(
             lambda d: (d.get("topic"), tuple(c.get("text") for c in d.get("claims") or [])),
             old_cov.get("discrepancies"), new_cov.get("discrepancies")),
-        "new_timeline": added(lambda t: (t.get("date"), t.get("text")), old.get("timeline"),
-                              new.get("timeline")),
+        "new_timeline": added(entry, old.get("timeline"), new.get("timeline")),
+        "dropped_timeline": added(entry, new.get("timeline"), old.get("timeline")),
     }
 
 

@@ -156,11 +156,16 @@ def changes_text(story_id: str, changes: dict[str, Any]) -> str:
                       if s.get("now_in") else ", in no story now")
         for s in changes["left_sources"]))
     section("New in the summary", (_clean(s.get("text")) for s in changes["new_summary"]))
+    section("No longer in the summary", (_clean(s.get("text"))
+                                         for s in changes.get("dropped_summary") or []))
     section("New quotes", (_quote(q) for q in changes["new_quotes"]))
+    section("Quotes no longer listed", (_quote(q) for q in changes.get("dropped_quotes") or []))
     section("New discrepancies", (
         f"{_clean(d.get('topic'))}: " + " / ".join(_clean(c.get("text"))
                                                    for c in d.get("claims") or [])
         for d in changes["new_discrepancies"]))
     section("New timeline entries", (f"{_clean(t.get('date'))}: {_clean(t.get('text'))}"
                                      for t in changes["new_timeline"]))
+    section("Timeline entries dropped", (f"{_clean(t.get('date'))}: {_clean(t.get('text'))}"
+                                         for t in changes.get("dropped_timeline") or []))
     return "\n".join(lines)
