@@ -1193,6 +1193,22 @@ def test_a_record_dated_year_day_month_is_read_where_it_can_only_mean_that(tmp_p
     assert [line.split(": ")[2] for line in err[1:]] == [f"{path}:3", f"{path}:4"]
 
 
+def test_a_slash_date_either_part_of_which_could_be_the_month_is_said(tmp_path, capsys):
+    """"02/03/2017" is February 3 to the parser and March 2 to most of the world: read so,
+    with a warning; "25/03/2017" can only be day first, and ISO is never doubted."""
+    path = _jsonl(tmp_path / "d.jsonl", [
+        {"id": "a", "text": "One.", "published": "02/03/2017"},
+        {"id": "b", "text": "Two.", "published": "25/03/2017"},
+        {"id": "c", "text": "Three.", "published": "2017-02-03"},
+        {"id": "d", "text": "Four.", "published": "03/03/2017"},
+    ])
+    assert [a.published for a in read_articles([path])] == [
+        "2017-02-03", "2017-03-25", "2017-02-03", "2017-03-03"]
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"newsweave: warning: {path}:1: \"published\" '02/03/2017' read as "
+                   "2017-02-03 (month first); write ISO YYYY-MM-DD if the day comes first"]
+
+
 def test_markdown_nested_past_the_parsers_limit_keeps_its_text(tmp_path):
     """A reply quoted 30 deep in a pasted thread, a bullet run: markdown-it drops what is
     nested past 20 levels, so the run is cut to 8 levels first and the words stay."""

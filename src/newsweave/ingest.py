@@ -1451,11 +1451,20 @@ def record_date(
     iso = normalise_date(value)
     if iso is None and (iso := _year_day_month(value)) is not None:
         warn(f'"{field}" {value.strip()!r} read as {iso} (year, day, month)', path, line)
+    elif iso is not None and (ambiguous := _AMBIGUOUS_SLASH_DATE.match(value)):
+        first, second = (int(g) for g in ambiguous.groups())
+        if first != second and first <= 12 and second <= 12:  # either could be the month
+            warn(f'"{field}" {value.strip()!r} read as {iso} (month first); write ISO '
+                 "YYYY-MM-DD if the day comes first", path, line)
     if iso is None:
         shown = value if len(value) <= 40 else value[:40] + "…"
         warn(f'"{field}" {shown!r} is not a full date: dropped', path, line)
         return None
     return sane_date(iso, field, path, line)
+
+
+#: "02/03/2017": February 3 to the parser (month first), March 2 to most of the world
+_AMBIGUOUS_SLASH_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
 
 
 def _year_day_month(value: str) -> str | None:
