@@ -317,7 +317,7 @@ def test_feeds_lists_each_followed_feed_failing_first(site, store, tmp_path, cap
     csv_lines = capsys.readouterr().out.splitlines()
     assert csv_lines[0] == ("url,kind,found_on,state,checked_at,last_status,failures,next_poll,"
                             "last_new,quiet")
-    assert len(csv_lines) == 3
+    assert len(csv_lines) == 3 and all(line.endswith(",false") for line in csv_lines[1:])
     with TestClient(create_app(store, None)) as c:
         feeds = c.get("/api/feeds").json()
     assert [(x["url"], x["state"]) for x in feeds] == [

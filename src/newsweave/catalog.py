@@ -798,7 +798,9 @@ def csv_cell(value: Any) -> str:
     gets a leading apostrophe, so an outlet or headline can never run as a formula."""
     if value is None:
         return ""
-    if isinstance(value, bool | int | float):
+    if isinstance(value, bool):  # as JSON writes it, not Python's True/False
+        return "true" if value else "false"
+    if isinstance(value, int | float):
         return str(value)
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
