@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -664,6 +665,13 @@ def test_robots_unreachable_disallows_and_missing_allows(site, other_site):
             fetcher.get(site.url("/x"))
         assert fetcher.get(other_site.url("/x")).body == b"ok"
         assert site.hits("/x") == 0
+        # a site that does not answer at all is said to be unreachable, not its robots.txt
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            down = f"http://127.0.0.1:{free.getsockname()[1]}/x"
+        fetcher.trust(down)
+        with pytest.raises(FetchError, match=r"site unreachable \(.*\): not fetched"):
+            fetcher.get(down)
 
 
 def test_crawl_delay_and_contact_in_user_agent(site):

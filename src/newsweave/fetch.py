@@ -277,8 +277,10 @@ class Fetcher:
             self._check_pause(current)  # before robots.txt, which a paused site gave no answer
             if not self.allowed(current):
                 error = self._host(current).robots_error
-                if error:
+                if error and error.startswith("HTTP"):  # the site answered, robots.txt did not
                     raise FetchError(current, f"robots.txt unreadable ({error}): not fetched")
+                if error:  # no answer at all: the site is down, not its robots.txt
+                    raise FetchError(current, f"site unreachable ({error}): not fetched")
                 raise FetchError(current, f"disallowed by robots.txt for {self.user_agent}")
             response = self._paced(current, headers, self.max_bytes, limit_for=limit_for)
             if response.status in REDIRECT_CODES:
