@@ -117,10 +117,19 @@ def test_cli_bad_arguments_are_one_line_errors(tmp_path, capsys, small):
     src = write_jsonl(tmp_path / "in.jsonl", small)
     assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--shards", "0"]) == 2
     assert "--shards" in capsys.readouterr().err
-    assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--warmup", "-1"]) == 2
-    assert "--warmup" in capsys.readouterr().err
-    assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--rounds", "-1"]) == 2
-    assert "--rounds" in capsys.readouterr().err
+    assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--shards", "2",
+                 "--warmup", "-1"]) == 2
+    assert "--warmup must be 0 or more" in capsys.readouterr().err
+    assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--shards", "2",
+                 "--rounds", "-1"]) == 2
+    assert "--rounds must be 0 or more" in capsys.readouterr().err
+    # options the others make pointless: refused, not silently ignored
+    for extra, said in ((["--rounds", "2"], "--rounds applies with --shards K (K above 1)"),
+                        (["--warmup", "5"], "--warmup applies with --shards K (K above 1)"),
+                        (["--address", "ray://x:1"], "--address names a Ray cluster: give "
+                         "--engine ray")):
+        assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), *extra]) == 2
+        assert capsys.readouterr().err == f"newsweave: error: {said}\n"
     assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--words", "0"]) == 2
     assert "--words must be a positive number" in capsys.readouterr().err
     empty = tmp_path / "empty.jsonl"

@@ -152,6 +152,21 @@ def test_no_input_and_bad_words(capsys):
                    "brief is woven in one process\n")
 
 
+@pytest.mark.parametrize(("extra", "said"), [
+    (["--force"], "--force applies to --db --all (re-weave every stored story)"),
+    (["--story", "s-1"], "--story weaves from a store: give --db URL"),
+    (["--all"], "--all weaves from a store: give --db URL"),
+    (["--db", "x.db", "--story", "s-1", "--id", "other"], "--id names the brief woven from "
+     "files; a stored story and a cluster file's clusters keep their own ids"),
+])
+def test_an_option_the_others_make_pointless_is_refused(capsys, extra, said):
+    """They exited 0 with the option silently ignored (--story without --db said "nothing
+    to weave")."""
+    args = ["weave", *extra] if "--db" in extra else ["weave", EXAMPLE, *extra]
+    code, out, err = run(capsys, *args)
+    assert (code, out, err) == (2, "", f"newsweave: error: {said}\n")
+
+
 def test_failed_run_keeps_existing_output(capsys, tmp_path):
     out_file = tmp_path / "brief.json"
     out_file.write_text("precious")

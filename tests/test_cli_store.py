@@ -233,6 +233,9 @@ def test_stories_window_and_jsonl_keep_stdout_clean(
 def test_stories_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = run_cli(capsys, "stories", "--db", str(tmp_path / "none.db"))
     assert rc == 2 and "no such database" in err
+    rc, _, err = run_cli(capsys, "stories", "--db", str(tmp_path / "none.db"), "--list",
+                         "--rebuild")  # nothing was rebuilt, silently
+    assert rc == 2 and "--rebuild regroups every article: --list only lists" in err
     db = str(tmp_path / "s.db")
     open_store(db).close()
     rc, _, err = run_cli(capsys, "stories", "--db", db, "--since", "yesterday-ish")

@@ -1648,5 +1648,10 @@ def test_feeds_forget_drops_a_source_and_what_was_found_on_it(site, store, tmp_p
     assert "'https://nowhere.example/feed' is no listed feed" in captured.err
     assert "3 feeds forgotten" in captured.err
     assert [f.url for f in store.feed_states()] == ["https://other.example/rss"]
+    # a listing's options with --forget were silently ignored
+    assert main(["feeds", "--db", db, "--forget", "https://other.example/rss", "--format",
+                 "csv"]) == 2
+    assert capsys.readouterr().err == ("newsweave: error: --format shapes the listing: "
+                                       "--forget lists nothing\n")
     assert main(["feeds", "--db", db, "--forget", "https://other.example/rss"]) == 0
     assert store.feed_states() == []

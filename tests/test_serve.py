@@ -1103,6 +1103,17 @@ def test_cli_serve_on_a_port_in_use_is_one_line(tmp_path: Path,
     assert "pick another --port" in err and len(err.splitlines()) == 1
 
 
+def test_cli_serve_refuses_follower_options_without_follow(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`serve --interval 5` (no --follow) started a server that follows nothing."""
+    db = tmp_path / "n.db"
+    open_store(str(db)).close()
+    for option, value in (("--interval", "5"), ("--contact", "ops@example.org")):
+        assert main(["serve", "--db", str(db), option, value]) == 2
+        assert capsys.readouterr().err == (f"newsweave: error: {option} applies with --follow "
+                                           "SOURCE (the follower inside the server)\n")
+
+
 def test_default_server_weaves_from_stored_analyses(store: Store) -> None:
     """No injected weave: the background worker weaves with the real models, storing each
     article's analysis and the brief as version 1; a second server process reads both."""

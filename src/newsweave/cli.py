@@ -218,6 +218,14 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     from newsweave import backfill
     from newsweave.store import DEFAULT_DB, open_store
 
+    # an option the others make pointless is refused, not silently ignored
+    if args.shards == 1 and (args.warmup is not None or args.rounds is not None):
+        flag = "--warmup" if args.warmup is not None else "--rounds"
+        raise InputError(f"{flag} applies with --shards K (K above 1)")
+    if args.address and args.engine != "ray":
+        raise InputError("--address names a Ray cluster: give --engine ray")
+    if args.warmup is None:
+        args.warmup = backfill.WARMUP
     target = str(args.db or DEFAULT_DB)
     if target.startswith("postgres") or Path(target).is_file():  # never create one here
         with open_store(target, create=False) as store:  # one line before any work
@@ -249,7 +257,7 @@ def _add_backfill(sub: argparse._SubParsersAction) -> None:
                    "continuing from its saved state); each shard first replays a warm-up, "
                    "then refinement rounds restart shards from the state the shard before "
                    "ended in until nothing changes, which gives the single pass's stories")
-    p.add_argument("--warmup", type=int, default=10_000, metavar="N",
+    p.add_argument("--warmup", type=int, default=None, metavar="N",
                    help="with --shards: articles replayed before each shard's first pass "
                    "(default 10000)")
     p.add_argument("--rounds", type=int, default=None, metavar="R",

@@ -220,6 +220,9 @@ def run_feeds(args: argparse.Namespace) -> int:
     from newsweave.store import open_store
     from newsweave.wording import count
 
+    if args.forget and (args.failing or args.format != "text"):  # they shape a listing
+        flag = "--failing" if args.failing else "--format"
+        raise InputError(f"{flag} shapes the listing: --forget lists nothing")
     store = open_store(args.db, create=False)
     try:
         if args.forget:

@@ -285,6 +285,8 @@ def run_stories(args: argparse.Namespace) -> int:
     until = _check_date(args.until, "--until")
     if since and until and since > until:
         raise InputError(f"--since {since} is after --until {until}")
+    if args.list and getattr(args, "rebuild", False):
+        raise InputError("--rebuild regroups every article: --list only lists, leave one out")
     store = open_store(args.db, create=False)
     try:
         listing = args.list or args.format in ("jsonl", "csv")

@@ -18,12 +18,27 @@ def _check_words(words: int) -> None:
         raise InputError(f"--words must be a positive number, got {words}")
 
 
+def _check_combination(args: argparse.Namespace) -> None:
+    """An option that would be ignored with the others given is refused, said in one line:
+    a user who typed it expected it to do something."""
+    db = getattr(args, "db", None)
+    if getattr(args, "force", False) and not (db and args.all):
+        raise InputError("--force applies to --db --all (re-weave every stored story)")
+    if not db and (getattr(args, "story", None) or getattr(args, "all", False)):
+        flag = "--story" if getattr(args, "story", None) else "--all"
+        raise InputError(f"{flag} weaves from a store: give --db URL")
+    if args.story_id is not None and (db or args.jsonl):
+        raise InputError("--id names the brief woven from files; a stored story and a "
+                         "cluster file's clusters keep their own ids")
+
+
 def run(args: argparse.Namespace) -> int:
     _check_words(args.words)
     if args.workers is not None and not (getattr(args, "db", None) and args.all):
         # one brief is one process's work: said, not silently ignored
         raise InputError("--workers applies to --db --all (many stories); one brief is woven "
                          "in one process")
+    _check_combination(args)
     if getattr(args, "db", None):
         from newsweave.cli_store import weave_from_store
 

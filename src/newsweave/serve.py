@@ -2150,6 +2150,21 @@ def _writable_token(store: Any, token: str | None, follow: bool) -> str | None:
     return token
 
 
+def _follow_options_given(args: Any) -> str | None:
+    """The first follower option set to other than its default, for a server that follows
+    nothing (it was silently ignored)."""
+    import argparse
+
+    from newsweave.cli_follow import add_follow_options
+
+    defaults = argparse.ArgumentParser(add_help=False)
+    add_follow_options(defaults, sources_required=False)
+    for action in defaults._actions:
+        if getattr(args, action.dest, action.default) != action.default:
+            return action.option_strings[0]
+    return None
+
+
 def _check_listen(host: str, port: int) -> None:
     """InputError (one line, exit 2) when ``host:port`` cannot be listened on (a port in
     use, an address not this machine's), said before anything starts: uvicorn printed six
@@ -2186,6 +2201,9 @@ def run(args: Any) -> int:
     if args.max_connections is not None and args.max_connections < 1:  # 0: every request 503
         raise InputError(f"--max-connections must be at least 1, got {args.max_connections}")
     follow = getattr(args, "follow", None)
+    if not follow and (given := _follow_options_given(args)):
+        raise InputError(f"{given} applies with --follow SOURCE (the follower inside the "
+                         "server)")
     if follow and args.workers != 1:
         raise InputError("--follow runs the follower inside the server: use --workers 1")
     if follow:
