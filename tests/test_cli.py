@@ -303,3 +303,27 @@ def test_a_librarys_logged_warning_is_one_newsweave_line(tmp_path):
     lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
     assert lines == ["newsweave: warning: warcio.recordloader: Replacing spaces in invalid "
                      "WARC-Target-URI: http://x.example/a b"]
+
+
+def test_one_problem_of_a_whole_file_is_said_a_few_times_then_counted(capsys, tmp_path):
+    """An article file given as a cluster file (or the reverse) failed on each of its lines,
+    one line each, without saying which kind it looks like."""
+    from newsweave.errors import REPEATS_SHOWN
+
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("".join(json.dumps({"id": f"a{i}", "text": f"Report {i}."}) + "\n"
+                                for i in range(10)))
+    code, out, err = run(capsys, "weave", "--jsonl", str(articles))
+    lines = err.splitlines()
+    assert code == 2 and out == ""
+    assert lines[0] == (f"newsweave: skipped: {articles}:1: no \"docs\" list (this looks like "
+                        "an article file: give it as PATH, without --jsonl)")
+    assert len([x for x in lines if "skipped: " in x]) == REPEATS_SHOWN
+    assert f"{articles}: {10 - REPEATS_SHOWN} more skipped for the same reason (no" in err
+    clusters = tmp_path / "clusters.jsonl"
+    clusters.write_text("".join(json.dumps({"id": f"c{i}", "docs": [{"text": "A."}]}) + "\n"
+                                for i in range(10)) + json.dumps({"id": "x"}) + "\n")
+    code, out, err = run(capsys, "weave", str(clusters), EXAMPLE)
+    assert code == 2 and err.count("looks like a cluster file: use --jsonl") == REPEATS_SHOWN + 1
+    assert f"{clusters}: {10 - REPEATS_SHOWN} more skipped for the same reason" in err
+    assert f"{clusters}:11: no \"text\" field\n" in err  # another problem: said on its own

@@ -21,7 +21,7 @@ from newsweave.app import (  # noqa: F401 - GroupCounts: its old home
     group_store,
 )
 from newsweave.cli_utils import output_sink, progress_bar, show_progress
-from newsweave.errors import InputError
+from newsweave.errors import InputError, Repeats
 from newsweave.grouping_state import StoreEmbedder  # noqa: F401 - moved there, kept importable
 from newsweave.models import Article
 from newsweave.store import BATCH_SIZE, AddResult, BriefVersion, Store, StoryRow, open_store
@@ -140,13 +140,19 @@ def run_ingest(args: argparse.Namespace) -> int:
         with progress_bar(show, "articles") as progress:
             task = progress.add_task("ingesting", total=None)
 
+            repeats = Repeats()
+
             def report(err: InputError) -> None:
-                progress.console.print(f"newsweave: skipped: {err}", markup=False, soft_wrap=True)
+                if repeats.show(err):
+                    progress.console.print(f"newsweave: skipped: {err}", markup=False,
+                                           soft_wrap=True)
 
             counts = ingest_paths(
                 store, args.paths, on_error=report,
                 on_read=lambda: progress.advance(task),
             )
+            for line in repeats.more():
+                progress.console.print(f"newsweave: {line}", markup=False, soft_wrap=True)
     finally:
         store.close()
     print(counts.summary())

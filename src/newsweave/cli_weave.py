@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
-from newsweave.errors import InputError
+from newsweave.errors import InputError, Repeats
 from newsweave.models import Article
 from newsweave.validate import MAX_BRIEF_ARTICLES
 from newsweave.wording import count
@@ -67,8 +67,9 @@ def run_files(args: argparse.Namespace) -> int:
     articles = list(unique_ids(latest))
     if len(bad) == 1 and not articles:
         raise bad[0]  # the one thing wrong, as the one line
-    for err in bad:
-        print(f"newsweave: skipped: {err}", file=sys.stderr)
+    repeats = Repeats()
+    for line in [f"skipped: {err}" for err in bad if repeats.show(err)] + repeats.more():
+        print(f"newsweave: {line}", file=sys.stderr)
     if not articles:
         if len(args.paths) == 1:
             raise InputError("no articles found", args.paths[0])
@@ -122,13 +123,16 @@ def run_batch(args: argparse.Namespace) -> int:
     total = count_lines(args.jsonl)
     bad = seen = 0
     show = show_progress(args)
+    repeats = Repeats()
     with output_sink(args.out) as fh, progress_bar(show, "clusters") as progress:
         task = progress.add_task("weaving", total=total)
         for item in iter_clusters(args.jsonl):
             seen += 1
             if isinstance(item, InputError):
                 bad += 1
-                progress.console.print(f"newsweave: skipped: {item}", markup=False, soft_wrap=True)
+                if repeats.show(item):
+                    progress.console.print(f"newsweave: skipped: {item}", markup=False,
+                                           soft_wrap=True)
             else:
                 try:
                     brief = weave_cluster(item, words=args.words)
@@ -139,6 +143,8 @@ def run_batch(args: argparse.Namespace) -> int:
                 else:
                     fh.write(render(brief, "jsonl") + "\n")
             progress.advance(task)
+    for line in repeats.more():
+        print(f"newsweave: {line}", file=sys.stderr)
     if bad and not show:
         print(f"newsweave: {bad} of {count(seen, 'cluster')} skipped", file=sys.stderr)
     return 2 if bad else 0

@@ -41,6 +41,31 @@ class InputError(Exception):
         return f"{where(self.path, self.line)}{one_line(self.message)}"
 
 
+#: Lines said for one problem of one file before the rest are only counted.
+REPEATS_SHOWN = 3
+
+
+@dataclass
+class Repeats:
+    """Each skipped record said, but one problem of one file (a whole file of the wrong kind
+    gives the same error on each of its 200 lines) at most ``REPEATS_SHOWN`` times, the rest
+    counted in one line at the end."""
+
+    seen: dict[tuple[str | None, str], int] = field(default_factory=dict)
+
+    def show(self, err: InputError) -> bool:
+        """Count ``err``; whether it is to be said (one of its problem's first few)."""
+        key = (None if err.path is None else str(err.path), err.message)
+        self.seen[key] = self.seen.get(key, 0) + 1
+        return self.seen[key] <= REPEATS_SHOWN
+
+    def more(self) -> list[str]:
+        """A line per problem said fewer times than it happened."""
+        return [f"{where(path)}{n - REPEATS_SHOWN:,} more skipped for the same reason "
+                f"({one_line(message)})" for (path, message), n in self.seen.items()
+                if n > REPEATS_SHOWN]
+
+
 def where(path: str | Path | None, line: int | None = None) -> str:
     """``file:line: `` (or ``file: ``, or nothing) for the start of a one-line message; the
     file's name as ``printable`` writes it."""

@@ -2295,6 +2295,9 @@ def _cluster_from_record(record: Any, path: Path, line: int) -> Cluster:
     elif isinstance(cluster_id, bool) or not isinstance(cluster_id, str | int):
         raise InputError('"id" must be a string or an integer', path, line)
     docs = record.get("docs")
+    if docs is None and "text" in record:  # an article: its id is no cluster's
+        raise InputError('no "docs" list (this looks like an article file: give it as PATH, '
+                         "without --jsonl)", path, line)
     if not isinstance(docs, list):
         raise InputError(f'cluster {cluster_id}: "docs" must be a list of documents', path, line)
     if len(docs) > validate.MAX_BRIEF_ARTICLES:
