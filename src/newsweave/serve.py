@@ -1938,8 +1938,9 @@ def create_app(
     async def article_page(
         article_id: str, version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
     ) -> HTMLResponse:
-        if not 0 < len(article_id) <= PAGE_ID_MAX or not article_id.isprintable() or any(
-                c.isspace() for c in article_id):
+        # an id as ingest keeps it: spaces inside it too ("weird id"), none around it
+        if not 0 < len(article_id) <= PAGE_ID_MAX or not article_id.isprintable() or (
+                article_id != article_id.strip()):
             raise HTTPException(400, "malformed id")
         article = await db(store.get_article, article_id)
         if article is None:
