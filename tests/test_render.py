@@ -172,3 +172,12 @@ def test_text_brief_has_no_trailing_spaces():
     b, _ = brief()
     text = render(b, "text")
     assert text.strip() and not [line for line in text.splitlines() if line.endswith(" ")]
+
+
+def test_html_brief_shows_no_direction_override_from_an_article():
+    """html.escape leaves U+202E alone: a headline holding one read backwards after it."""
+    b, texts = brief()
+    b = Brief(StoryInfo(id="s1", headline="Dam \u202eholds"), b.sources, b.summary, b.quotes,
+              b.entities, b.timeline, b.coverage)
+    page = render(b, "html", texts=texts)
+    assert "\u202e" not in page and "Dam holds" in page

@@ -784,7 +784,8 @@ def test_story_page_unknown_and_malformed(client: TestClient) -> None:
     assert missing.status_code == 404 and "Not found" in missing.text
     assert "text/html" in missing.headers["content-type"]
     assert client.get("/stories/bad%20id").status_code == 400
-    assert client.get("/articles/bad%20id").status_code == 400
+    assert client.get("/articles/%20bad").status_code == 400
+    assert client.get("/articles/bad%20id").status_code == 404  # a possible id, not stored
     assert client.get("/articles/nope").status_code == 404
 
 
@@ -808,6 +809,22 @@ def test_malicious_article_is_escaped(client: TestClient, store: Store) -> None:
     assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;" in story
     assert "&lt;img src=x onerror=alert(1)&gt;" in article
     assert 'href="javascript:' not in story + article  # a javascript: URL never becomes a link
+
+
+def test_direction_overrides_and_controls_from_articles_are_not_shown(
+        client: TestClient, store: Store) -> None:
+    """Escaping leaves U+202E alone: an outlet named "Evil \u202e tuO" reversed the text
+    after it on every page that listed it; a search for U+0001 put it into <title>."""
+    tricky = Article("bidi1", "The dam held after the storm, engineers said on Monday.",
+                     title="Dam holds \u2066after\u2069 storm", outlet="Evil \u202e tuO",
+                     published="2017-03-02")
+    store.add_articles([tricky])
+    store.save_stories({"bidi1": "bidi-story"}, {"bidi-story": "Dam \u202eholds"})
+    pages = [ready(client, p).text for p in ["/", "/stories/bidi-story", "/articles/bidi1",
+                                         "/?q=%01dam"]]
+    for html in pages:
+        assert not any(c in html for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2069\x01")
+    assert "Evil  tuO" in pages[1] and "Dam holds after storm" in pages[2]
 
 
 # --------------------------------------------------------------------------- add form

@@ -41,9 +41,21 @@ def md(text: str | None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", strip_control(typeset(text or "")))
 
 
+#: What a page never shows of an article's text: control characters, and the bidirectional
+#: embeddings, overrides and isolates that make the text after them read right to left
+#: ("Evil \u202e tuo" shown as "Evil out"), disguising what stands beside them.
+_NOT_SHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def displayable(text: str) -> str:
+    """``text`` without what a page never shows (``_NOT_SHOWN``); escaping stays the
+    caller's (Jinja's autoescape, ``_esc``)."""
+    return _NOT_SHOWN.sub("", text)
+
+
 def _esc(text: str) -> str:
     """Untrusted text as HTML, the archives' quotation marks typeset (``x'' -> “x”)."""
-    return html.escape(typeset(text))
+    return html.escape(displayable(typeset(text)))
 
 
 def strip_control(text: str) -> str:

@@ -75,7 +75,7 @@ from newsweave.outlets import (
     story_coverage,
 )
 from newsweave.quote_marks import typeset
-from newsweave.render import reported_text, shown_as_quote
+from newsweave.render import displayable, reported_text, shown_as_quote
 from newsweave.wording import count
 
 log = logging.getLogger("newsweave.serve")
@@ -1221,7 +1221,7 @@ def create_app(
     background = Background(group_job, weave_job, on_change=lambda: None)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True, lstrip_blocks=True, finalize=_shown,
     )
     env.filters["segment"] = path_segment
 
@@ -2040,6 +2040,15 @@ def create_app(
         return render("docs.html", api=api_reference(app.openapi()), query="")
 
     return app
+
+
+def _shown(value: Any) -> Any:
+    """Every value a template writes, without the control and direction-override characters
+    a page never shows (``render.displayable``): an outlet named with U+202E reversed the
+    text after it. Markup stays Markup (removing characters makes no tag)."""
+    if isinstance(value, Markup):
+        return Markup(displayable(str(value)))
+    return displayable(value) if isinstance(value, str) else value
 
 
 def _etags(header: str | None) -> set[str]:
