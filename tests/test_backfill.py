@@ -38,8 +38,17 @@ def test_backfill_every_stage_then_a_rerun_redoes_nothing(tmp_path, small):
     src = write_jsonl(tmp_path / "in.jsonl", small, bad_at=3)
     db = str(tmp_path / "s.db")
     errors = []
-    r = bf.backfill([src], db, workers=1, on_error=errors.append)
+    totals, done = {}, {}
+
+    def progress(stage, n, total):  # the bars inside "analyse, group, weave"
+        if total is not None:
+            totals[stage] = total
+        done[stage] = done.get(stage, 0) + n
+
+    r = bf.backfill([src], db, workers=1, on_error=errors.append, on_progress=progress)
     assert (r.read, r.added, r.bad) == (len(small), len(small), 1)
+    assert totals == done == {"prepare": len(small), "analyse": len(small),
+                              "weave": r.rewoven}
     assert len(errors) == 1 and f"{src}:4" in str(errors[0])  # file:line of the bad record
     assert r.analysed == len(small) and not r.analysis_failed
     with Store(db) as store:

@@ -52,6 +52,9 @@ INGEST_BATCH = 500
 #: (``GroupSettings.max_active_articles``), so a shard sees every article the single pass
 #: could still compare with (measured: 500 was too short on the dev sets, RESULTS.md)
 WARMUP = 10_000
+#: ``on_progress(stage, done, total)``: ``done`` items more of ``stage`` ("prepare",
+#: "analyse", "weave"); ``total`` when it becomes known (weaving's after grouping), else None
+Progress = Callable[[str, int, int | None], None]
 
 
 # --------------------------------------------------------------------------- worker side
@@ -525,10 +528,12 @@ class Pipeline:
 
     def __init__(self, store: Store, engine: Engine, result: BackfillResult, *, shards: int,
                  warmup: int, words: int, skip_weave: bool, rounds: int | None = None,
-                 on_stage: Callable[[str], None] | None = None) -> None:
+                 on_stage: Callable[[str], None] | None = None,
+                 on_progress: Progress | None = None) -> None:
         self.store, self.engine, self.result = store, engine, result
         self.shards, self.warmup, self.words, self.skip_weave = shards, warmup, words, skip_weave
         self.rounds, self.on_stage = rounds, on_stage
+        self.progress = on_progress or (lambda _kind, _done, _total: None)
         self.to_analyse = unanalysed_ids(store)
         self.next_analyse = 0
         self.unanalysed = set(self.to_analyse)
@@ -577,6 +582,7 @@ class Pipeline:
         members = self.store.story_memberships()
         todo = [sid for sid in self.store.story_ids()
                 if sid in wanted and stored.get(sid, (0, ""))[1] != wanted[sid]]
+        self.progress("weave", 0, len(todo))
         for sid in todo:
             ids = [m[0] for m in members.get(sid, [])]
             self.sizes[sid] = len(ids)
@@ -597,6 +603,10 @@ class Pipeline:
     def _done(self, tag: Any, value: Any) -> None:
         kind, what = tag[0], tag[1] if len(tag) > 1 else None
         result = self.result
+        if kind in ("prepare", "analyse"):
+            self.progress(kind, len(what), None)
+        elif kind == "weave":
+            self.progress(kind, 1, None)
         if kind == "prepare":
             self.preparing -= 1
             result.embedded += value
@@ -630,6 +640,8 @@ class Pipeline:
 
     def run(self) -> None:
         engine = self.engine
+        self.progress("prepare", 0, sum(len(chunk) for chunk in self.prepare))
+        self.progress("analyse", 0, len(self.to_analyse))
         while True:
             if self.group == "skip":
                 self._grouped()
@@ -670,6 +682,7 @@ def backfill(
     words: int | None = None,
     on_error: Callable[[InputError], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    on_progress: Progress | None = None,
 ) -> BackfillResult:
     """Ingest ``paths`` into the store at ``url`` and analyse, group and (unless
     ``skip_weave``) weave it, skipping whatever an earlier (possibly killed) run finished."""
@@ -714,7 +727,7 @@ def backfill(
         try:
             pipeline = Pipeline(store, eng, result, shards=shards, warmup=warmup,
                                 words=words or BRIEF_WORDS, skip_weave=skip_weave,
-                                rounds=rounds, on_stage=on_stage)
+                                rounds=rounds, on_stage=on_stage, on_progress=on_progress)
             timed("analyse, group, weave", pipeline.run)
         finally:
             eng.close()
@@ -731,19 +744,39 @@ def run_cli(args: Any) -> int:
     arguments, missing paths or no articles; else 0."""
     import sys
 
-    def report(err: InputError) -> None:
-        print(f"newsweave: skipped: {err}", file=sys.stderr)
+    from newsweave.cli_utils import progress_bar, show_progress
 
-    def stage(name: str) -> None:
-        if not args.no_progress:
-            print(f"newsweave: backfill: {name}", file=sys.stderr)
+    with progress_bar(show_progress(args), "articles") as bar:
+        tasks: dict[str, Any] = {}
 
-    result = backfill(
-        args.paths, args.db, engine=args.engine, address=args.address, workers=args.workers,
-        shards=args.shards, warmup=args.warmup, rounds=args.rounds,
-        skip_weave=args.skip_weave, words=args.words,
-        on_error=report, on_stage=stage,
-    )
+        def say(line: str) -> None:
+            bar.console.print(line, markup=False, soft_wrap=True)
+
+        def report(err: InputError) -> None:
+            say(f"newsweave: skipped: {err}")
+
+        def stage(name: str) -> None:
+            if not args.no_progress:
+                say(f"newsweave: backfill: {name}")
+
+        def progress(kind: str, done: int, total: int | None) -> None:
+            """A bar per stage inside "analyse, group, weave" (it was 30 s of silence for
+            200 articles): articles embedded and analysed, stories woven."""
+            if kind not in tasks:
+                label = {"prepare": "embedding", "analyse": "analysing", "weave": "weaving"}
+                tasks[kind] = bar.add_task(label.get(kind, kind), total=total,
+                                           unit="stories" if kind == "weave" else "articles")
+            elif total is not None:
+                bar.update(tasks[kind], total=total)
+            if done:
+                bar.advance(tasks[kind], done)
+
+        result = backfill(
+            args.paths, args.db, engine=args.engine, address=args.address,
+            workers=args.workers, shards=args.shards, warmup=args.warmup, rounds=args.rounds,
+            skip_weave=args.skip_weave, words=args.words,
+            on_error=report, on_stage=stage, on_progress=progress,
+        )
     for line in result.analysis_failed:
         print(f"newsweave: analysis failed: {line}", file=sys.stderr)
     for sid, reason in result.weave_failed:

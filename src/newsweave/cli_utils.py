@@ -70,7 +70,7 @@ def progress_bar(enabled: bool, unit: str = "items") -> Any:
     class RateColumn(ProgressColumn):
         def render(self, task: Any) -> Text:
             speed = task.finished_speed or task.speed
-            return Text(f"{speed or 0:,.1f} {unit}/s")
+            return Text(f"{speed or 0:,.1f} {task.fields.get('unit', unit)}/s")  # per bar
 
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
