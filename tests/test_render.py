@@ -181,3 +181,16 @@ def test_html_brief_shows_no_direction_override_from_an_article():
               b.entities, b.timeline, b.coverage)
     page = render(b, "html", texts=texts)
     assert "\u202e" not in page and "Dam holds" in page
+
+
+def test_sources_that_would_read_the_same_are_told_apart_by_id():
+    """Thirteen undated, untitled reports of one outlet were thirteen "WikiNews" lines."""
+    b, _ = brief()
+    same = tuple(Source(id=f"w{i}", title=None, outlet="WikiNews", published=None)
+                 for i in range(3))
+    b = Brief(b.story, (*b.sources, *same), b.summary, b.quotes, b.entities, b.timeline,
+              b.coverage)
+    md = render(b, "markdown")
+    assert all(f"{i + 3}. WikiNews (w{i})\n" in md for i in range(3))
+    assert "2. b — 2024-05-02\n" in md  # told apart already: as it was
+    assert "WikiNews (w1)" in render(b, "html")

@@ -88,6 +88,17 @@ def _source_label(source: Source) -> str:
     return " — ".join(bits)
 
 
+def _source_labels(sources: Sequence[Source]) -> dict[str, str]:
+    """Source id -> its label, with the id added where two would read the same (thirteen
+    undated, untitled reports of one outlet were thirteen lines reading "WikiNews")."""
+    from collections import Counter
+
+    labels = {s.id: _source_label(s) for s in sources}
+    repeated = {label for label, n in Counter(labels.values()).items() if n > 1}
+    return {sid: f"{label} ({sid})" if label in repeated and label != sid else label
+            for sid, label in labels.items()}
+
+
 def _numbering(brief: Brief) -> dict[str, int]:
     return {s.id: i for i, s in enumerate(brief.sources, start=1)}
 
@@ -141,7 +152,8 @@ def render_markdown(brief: Brief) -> str:
         lines += [_NO_SUMMARY]
     lines += _markdown_sections(brief, numbers)
     lines += ["", "## Sources", ""]
-    lines += [f"{numbers[s.id]}. {md(_source_label(s))}{_copy_note(s, numbers)}"
+    labels = _source_labels(brief.sources)
+    lines += [f"{numbers[s.id]}. {md(labels[s.id])}{_copy_note(s, numbers)}"
               + (f" <{url}>" if (url := safe_url(s.url)) and ">" not in url else "")
               for s in brief.sources]
     return "\n".join(lines) + "\n"
@@ -278,11 +290,12 @@ def render_html(brief: Brief, texts: Mapping[str, str] | None = None) -> str:
     parts.append("</ol>")
     parts.append(_html_sections(brief, numbers))
     parts.append("<h2>Sources</h2>")
+    labels = _source_labels(brief.sources)
     for src in brief.sources:
         n = numbers[src.id]
         url = safe_url(src.url)
         link = f" <a href='{esc(url)}' rel='noopener noreferrer nofollow'>link</a>" if url else ""
-        parts.append(f"<article class=source id='src-{n}'><h3>[{n}] {esc(_source_label(src))}"
+        parts.append(f"<article class=source id='src-{n}'><h3>[{n}] {esc(labels[src.id])}"
                      f"{esc(_copy_note(src, numbers))}{link}</h3>")
         if texts and src.id in texts:
             parts.append(f"<p>{_marked_text(texts[src.id], brief, src.id, numbers)}</p>")
