@@ -142,7 +142,9 @@ def test_cli_import_reimport_list(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert set(outlets) == {"theguardian.com", "foxnews.com", "cnn.com"}  # a re-import adds
     assert outlets["theguardian.com"].lean == "center-left"  # ... and updates
     assert main(["outlets", "import", str(second), "--db", db, "--replace"]) == 0
-    capsys.readouterr()
+    # the same rows again: said as unchanged (it said "2 updated"), and what --replace removed
+    assert capsys.readouterr().out.endswith(
+        "0 new, 0 updated, 2 unchanged, 1 other removed (--replace)\n")
     with open_store(db) as store:
         assert {o.domain for o in store.list_outlets()} == {"theguardian.com", "cnn.com"}
     assert main(["outlets", "list", "--db", db, "--format", "csv"]) == 0

@@ -228,8 +228,11 @@ def test_outlets_and_story_list_on_postgresql(pg_url: str) -> None:
         store.save_stories({"a1": "s1", "a2": "s1", "b1": "s2"}, {"s1": "Strike", "s2": "Snow"},
                            {"a2": "a1"})
         assert store.import_outlets([Outlet("cnn.com", "CNN", "left", "US"),
-                                     Outlet("aninews.in", "ANI", "center", "IN")]) == (2, 0)
-        assert store.import_outlets([Outlet("cnn.com", "CNN", "lean left", "US")]) == (0, 1)
+                                     Outlet("aninews.in", "ANI", "center", "IN")]) == (2, 0, 0, 0)
+        assert store.import_outlets([Outlet("cnn.com", "CNN", "lean left", "US")]) == (0, 1, 0, 0)
+        assert store.import_outlets([Outlet("cnn.com", "CNN", "lean left", "US")],
+                                    replace=True) == (0, 0, 1, 1)  # same row; ANI removed
+        assert store.import_outlets([Outlet("aninews.in", "ANI", "center", "IN")]) == (1, 0, 0, 0)
         catalog = build_catalog(store)
         total, entries = catalog.select(ListQuery(sort="sources"))
         assert total == 2

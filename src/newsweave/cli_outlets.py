@@ -23,12 +23,12 @@ def run_import(args: argparse.Namespace) -> int:
     store = open_store(args.db)
     try:
         store.require_writable()
-        added, updated = store.import_outlets(outlets, replace=args.replace)
+        done = store.import_outlets(outlets, replace=args.replace)
     finally:
         store.close()
-    print(f"imported {count(len(outlets), 'outlet')} from {args.file}: {added} new, "
-          f"{updated} updated"
-          + (" (others removed: --replace)" if args.replace else ""))
+    print(f"imported {count(len(outlets), 'outlet')} from {args.file}: {done.added} new, "
+          f"{done.updated} updated, {done.unchanged} unchanged"
+          + (f", {count(done.removed, 'other')} removed (--replace)" if args.replace else ""))
     return 0
 
 

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from sqlalchemy import (
@@ -339,6 +339,16 @@ class AddResult:
             self.older + other.older,
             self.revised_ids + other.revised_ids,
         )
+
+
+class OutletImport(NamedTuple):
+    """What ``Store.import_outlets`` did: rows added, rows changed, rows already as given,
+    rows removed (``replace``)."""
+
+    added: int
+    updated: int
+    unchanged: int = 0
+    removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -1781,25 +1791,30 @@ class Store:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     # ----------------------------------------------------------------------- outlets
-    def import_outlets(self, outlets: Sequence[Any], replace: bool = False) -> tuple[int, int]:
+    def import_outlets(self, outlets: Sequence[Any], replace: bool = False) -> OutletImport:
         """Upsert outlet rows (``newsweave.outlets.Outlet``) in one transaction; with
-        ``replace`` the table holds exactly these afterwards. Returns (added, updated)."""
+        ``replace`` the table holds exactly these afterwards. Rows equal to the stored ones
+        are left alone (a re-import of the same file changes nothing, and says so)."""
+        fields = ("name", "lean", "country", "owner")
         now = _now()
-        rows = [{**o.as_dict(), "updated_at": now} for o in outlets]
+        rows = {o.domain: {**o.as_dict(), "updated_at": now} for o in outlets}
         with self._write() as conn:
-            known = set(conn.scalars(select(outlets_t.c.domain)))
-            if replace:
-                conn.execute(outlets_t.delete())
-            if rows:
+            known = {r.domain: tuple(r[1:]) for r in conn.execute(
+                select(outlets_t.c.domain, *(outlets_t.c[f] for f in fields)))}
+            gone = [d for d in known if d not in rows] if replace else []
+            for chunk in _chunks(gone, IN_CHUNK):
+                conn.execute(outlets_t.delete().where(outlets_t.c.domain.in_(chunk)))
+            changed = [r for d, r in rows.items()
+                       if known.get(d) != tuple(r[f] for f in fields)]
+            if changed:
                 stmt = self._insert(outlets_t)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[outlets_t.c.domain],
-                    set_={c: stmt.excluded[c] for c in
-                          ("name", "lean", "country", "owner", "updated_at")},
+                    set_={c: stmt.excluded[c] for c in (*fields, "updated_at")},
                 )
-                conn.execute(stmt, rows)
-        added = sum(1 for r in rows if r["domain"] not in known)
-        return added, len(rows) - added
+                conn.execute(stmt, changed)
+        added = sum(1 for r in changed if r["domain"] not in known)
+        return OutletImport(added, len(changed) - added, len(rows) - len(changed), len(gone))
 
     def list_outlets(self) -> list[Any]:
         """Every outlet row (``newsweave.outlets.Outlet``), by name."""
