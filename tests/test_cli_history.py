@@ -75,7 +75,7 @@ def test_each_version_says_what_it_added_over_the_one_before(
     assert rc == 0 and err == ""
     lines = out.splitlines()
     assert lines[0] == "Story s-a: Bridge vote" and lines[1] == "3 versions, oldest first:"
-    assert lines[2].endswith("UTC  1 source")
+    assert lines[2].endswith("UTC  1 source  new story")  # as `stories --list` says it
     assert lines[3].endswith("2 sources  1 new source, 1 new summary sentence, 1 summary "
                              "sentence dropped, 2 new quotes, 1 new timeline entry")
     # against version 2, not the first: a source that left, the new sentence and the one it

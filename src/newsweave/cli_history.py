@@ -114,7 +114,9 @@ def history_text(story_id: str, history: list[dict[str, Any]], total: int) -> st
         line = f"  version {v['version']}  {stored} UTC  {count(v['sources'], 'source')}"
         if v["changes"]:
             line += f"  {v['changes']}"
-        elif v["version"] != 1:
+        elif v["version"] == 1:  # as `stories --list` and the web reader call it
+            line += "  new story"
+        else:
             line += "  (nothing a reader sees changed)"
         lines.append(line)
     return "\n".join(lines)
