@@ -116,3 +116,21 @@ def test_sharded_on_ray_equals_sharded_locally(cluster, tmp_path):
         with Store(db) as store:
             stories.append({s.id: set(s.article_ids) for s in store.list_stories(limit=100)})
     assert stories[0] == stories[1]
+
+
+def test_a_cluster_it_starts_keeps_rays_log_lines_off_stderr(monkeypatch):
+    """Ray's INFO ("Started a local Ray instance") and WARNING lines came between the
+    backfill's stage lines."""
+    import logging
+    from types import SimpleNamespace
+
+    from newsweave import ray_engine
+
+    calls = []
+    fake = SimpleNamespace(is_initialized=lambda: False, init=lambda **kw: calls.append(kw),
+                           remote=lambda **_kw: (lambda cls: cls))
+    monkeypatch.setattr(ray_engine, "_ray", lambda: fake)
+    ray_engine.RayEngine("sqlite:///x.db", 1)
+    ray_engine.RayEngine("sqlite:///x.db", 1, address="ray://h:1")
+    assert [c["logging_level"] for c in calls] == [logging.ERROR, logging.ERROR]
+    assert all(c["log_to_driver"] is False for c in calls)

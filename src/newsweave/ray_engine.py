@@ -15,6 +15,7 @@ on more than one machine it is PostgreSQL.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -48,10 +49,11 @@ class RayEngine:
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
             try:
                 if address:
-                    ray.init(address=address, include_dashboard=False, log_to_driver=False)
-                else:
+                    ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                             logging_level=logging.ERROR)
+                else:  # Ray's own INFO/WARNING lines on stderr drowned the stage lines
                     ray.init(num_cpus=max(1, workers), include_dashboard=False,
-                             log_to_driver=False)
+                             log_to_driver=False, logging_level=logging.ERROR)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise InputError(f"cannot start or reach Ray ({address or 'local'}): "
                                  f"{str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
