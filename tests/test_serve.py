@@ -41,6 +41,7 @@ from newsweave.models import (
 )
 from newsweave.serve import (
     CSP,
+    MAX_FORM_BYTES,
     MAX_JSON_BYTES,
     BriefCache,
     CachedStory,
@@ -637,6 +638,14 @@ def test_post_article_malformed_json(client: TestClient) -> None:
     r = client.post("/api/articles", content=b'{"text": "unterminated',
                     headers={**auth(), "Content-Type": "application/json"})
     assert r.status_code == 400 and "json" in r.json()["detail"].lower()
+    # the body is the field, the position is said (the position was given as the field "8")
+    (error,) = r.json()["errors"]
+    assert error["field"] == "body" and "at character" in error["message"]
+    # a body Python's JSON parser refuses after reading it: the documented "errors" too
+    big = b'{"text": "ok", "n": ' + b"9" * 4301 + b"}"
+    r = client.post("/api/articles", content=big,
+                    headers={**auth(), "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "body", r.text
 
 
 def test_post_article_oversize_body(client: TestClient, store: Store) -> None:
@@ -655,6 +664,11 @@ def test_post_article_oversize_body(client: TestClient, store: Store) -> None:
                            headers={**auth(), "Content-Type": "application/json"})
     assert streamed.status_code == 413
     assert store.count_articles() == 3
+    # the add form's too-large upload is a page, as its other errors are (it was raw JSON)
+    page = client.post("/add", data={"token": TOKEN},
+                       files=[("files", ("big.txt", b"x" * (MAX_FORM_BYTES + 10), "text/plain"))])
+    assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+    assert "request body too large" in page.text and 'href="/add"' in page.text
 
 
 # --------------------------------------------------------------------------- headers, static, docs

@@ -931,7 +931,7 @@ class GuardMiddleware:
 
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _too_large(send_with_headers, limit)
+            await _too_large(send_with_headers, limit, page=not path.startswith("/api/"))
             return
         received = 0
 
@@ -941,7 +941,8 @@ class GuardMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit and not started:
-                    await _too_large(send_with_headers, limit)
+                    await _too_large(send_with_headers, limit,
+                                     page=not path.startswith("/api/"))
                     refused = True
                     return {"type": "http.disconnect"}  # the app stops reading, as if hung up
             return message
@@ -963,10 +964,20 @@ async def _slash_redirect(scope: Scope, send: Send) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body too large (limit {limit} bytes)"}).encode()
+async def _too_large(send: Send, limit: int, page: bool = False) -> None:
+    """The 413, before the app reads the body: JSON for the API, a short page for a form
+    (the add form's upload answered raw JSON where its other errors are pages)."""
+    detail = f"request body too large (limit {limit:,} bytes)"
+    if page:
+        body = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>413 · "
+                f"newsweave</title></head><body><h1>Too large</h1><p>{detail}: send fewer or "
+                "smaller files.</p><p><a href=\"/add\">Back to the add form</a></p></body>"
+                "</html>").encode()
+        kind = b"text/html; charset=utf-8"
+    else:
+        body, kind = json.dumps({"detail": detail}).encode(), b"application/json"
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
+                "headers": [(b"content-type", kind),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
@@ -1026,6 +1037,19 @@ MOVED = {307: {"description": "the story is no longer stored: a later grouping r
 
 StoryIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
 ArticleIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
+
+
+def _error_item(error: dict[str, Any]) -> dict[str, str]:
+    """One ``errors`` item: the field as a dotted path; a body that is no JSON at all is the
+    field ``body``, its position said in the message (the position was taken for a field
+    named "8")."""
+    loc = tuple(error.get("loc", ()))
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") == "json_invalid":
+        at = loc[1] if len(loc) > 1 else None
+        return {"field": "body", "message": message + (f" at character {at}" if at is not None
+                                                       else "")}
+    return {"field": ".".join(str(p) for p in loc if p != "body"), "message": message}
 
 
 def _invalid_query(field_name: str, message: str) -> RequestValidationError:
@@ -1303,7 +1327,10 @@ def create_app(
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": allowed_methods(request)}
         if is_api(request):
-            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
+            body: dict[str, Any] = {"detail": exc.detail}
+            if exc.status_code == 400:  # FastAPI's own "error parsing the body": as /docs says
+                body["errors"] = [{"field": "body", "message": str(exc.detail)}]
+            return JSONResponse(body, exc.status_code, headers=headers)
         page = render("error.html", exc.status_code, code=exc.status_code,
                       message=str(exc.detail), query="")
         page.headers.update(headers or {})  # e.g. a 405's Allow, which RFC 9110 requires
@@ -1311,11 +1338,7 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-             "message": e.get("msg", "invalid")}
-            for e in exc.errors()
-        ]
+        errors = [_error_item(e) for e in exc.errors()]
         bad_json = any(e.get("type") == "json_invalid" for e in exc.errors())
         status = 400 if bad_json else 422
         message = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
