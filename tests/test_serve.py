@@ -240,8 +240,13 @@ def test_a_story_merged_away_redirects_to_where_its_articles_are(
         assert moved.status_code == 307, path
         assert moved.headers["location"] == path.replace(STORY, "s-after") + "?x=1"
     assert client.get(f"/api/stories/{STORY}").json()["id"] == "s-after"  # followed
+    # its stored versions stay readable where the version list and the feeds link them
+    # (they answered 404 "no story")
     old = client.get(f"/stories/{STORY}?version=1", follow_redirects=False)
-    assert old.status_code == 404
+    assert old.status_code == 200 and "You are reading version 1" in old.text
+    brief = client.get(f"/api/stories/{STORY}/brief?version=1", follow_redirects=False)
+    assert brief.status_code == 200 and brief.json()["story"]["id"] == STORY
+    assert client.get(f"/stories/{STORY}?version=2", follow_redirects=False).status_code == 404
     listed = client.get(f"/api/stories/{STORY}/versions", follow_redirects=False)
     assert listed.status_code == 200 and [v["version"] for v in listed.json()] == [1]
     assert client.get("/stories/no-such-id", follow_redirects=False).status_code == 404

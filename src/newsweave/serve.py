@@ -983,6 +983,24 @@ async def _too_large(send: Send, limit: int, page: bool = False) -> None:
 
 
 # --------------------------------------------------------------------------- the app
+def _gone_story(store: Any, story_id: str) -> Any:
+    """A story that is no longer stored (merged away, emptied by a regrouping) as its latest
+    stored brief saw it, so its old versions stay readable where the feeds and the version
+    list link them (they answered 404 "no story"); None if it has no stored brief."""
+    from newsweave.store import StoryRow
+
+    latest = store.get_brief_version(story_id)
+    if latest is None:
+        return None
+    try:
+        told = json.loads(latest.brief).get("story") or {}
+    except (ValueError, AttributeError):
+        told = {}
+    return StoryRow(story_id, str(told.get("headline") or story_id),
+                    told.get("first_published"), told.get("last_published"),
+                    tuple(latest.articles), (), latest.created)
+
+
 def _default_group_fn(store: Any) -> None:
     """Group the stored articles into stories, as ``newsweave stories`` does."""
     app_layer.group_new(store)
@@ -1441,6 +1459,9 @@ def create_app(
                 moved = await db(store.successor_story, story_id) if follow else None
                 if moved is not None:
                     raise StoryMoved(story_id, moved)
+                gone = None if follow else await db(_gone_story, store, story_id)
+                if gone is not None:  # its stored versions stay readable (feeds link them)
+                    return gone
                 raise HTTPException(404, f"no story {story_id}")
             if gens.of(story_id) == seen:
                 rows.put(story_id, row)
