@@ -657,3 +657,22 @@ def test_copied_sentences_in_document_order_match_every_pair():
                                if rng.random() < 0.8 else None for _ in range(n_docs)]):
             outlets = None if outlets is None else [o if o != "None" else None for o in outlets]
             assert _copied_in_order(cands, mat, outlets) == _copied_pairwise(cands, mat, outlets)
+
+
+def test_a_report_of_other_figures_is_no_citation_of_a_sentence():
+    """"killed 62 people across Europe, 32 in Poland" was cited for "has killed 35 people":
+    a sentence stating other counts does not carry this one's; dates are no such counts."""
+    from newsweave.summary import _disjoint, _figures, supporting_evidence
+
+    assert _figures("On March 2, 2017, some 1,200 people fled; 3.5 percent") == {"1200", "3.5"}
+    assert not _disjoint(_figures("killed 35 people"), _figures("on Monday, police said"))
+    texts = ["The cold wave in Poland has killed 35 people, police said on Monday.",
+             "The cold wave in Poland has killed 62 people, police said on Monday.",
+             "The cold wave in Poland has killed 35 people since Friday, police said.",
+             "Police in Poland said on Monday the cold wave has killed many people."]
+    documents = analyze([Article(id=f"a{i}", text=t, published="2012-02-06")
+                         for i, t in enumerate(texts)])
+    chosen = next(c for c in candidates(documents, DEFAULT_SUMMARY)
+                  if c.doc == 0 and not c.compressed)
+    cited = [e.source for e in supporting_evidence(documents, chosen)]
+    assert cited[0] == "a0" and "a2" in cited and "a1" not in cited

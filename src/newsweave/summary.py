@@ -29,7 +29,7 @@ from newsweave.boilerplate import (
     without,
 )
 from newsweave.language import main_language, reliable_language
-from newsweave.models import Document, Origin, SummarySentence
+from newsweave.models import Document, Origin, Sentence, SummarySentence
 from newsweave.quote_marks import quotes_balanced
 from newsweave.settings import (
     DEFAULT_CITATIONS,
@@ -734,11 +734,16 @@ def _carrier(document: Document, chosen: Candidate, vec, settings: CitationSetti
     sharing most of its content words; None when the document does not carry it."""
     if not document.sentences:
         return None
+    figures = _figures(chosen.text)
+
+    def other_figures(sent: Sentence) -> bool:  # "killed 62" carries no "killed 35"
+        return _disjoint(figures, _figures(document.article.text[sent.start:sent.end]))
+
     sims = None
     if vec is not None and document.vectors is not None and document.vectors.shape[1]:
         sims = document.vectors @ vec
         best = int(np.argmax(sims))
-        if float(sims[best]) >= settings.cosine:
+        if float(sims[best]) >= settings.cosine and not other_figures(document.sentences[best]):
             return document.sentences[best]
     # without embeddings only the lexical test is left, so ask more of it
     need = settings.support_overlap if sims is not None else settings.lexical_only_overlap
@@ -747,9 +752,36 @@ def _carrier(document: Document, chosen: Candidate, vec, settings: CitationSetti
         if sims is not None and float(sims[sent.index]) < settings.support_cosine:
             continue
         overlap = _overlap(chosen.content, _content_words(document, sent.start, sent.end))
-        if overlap >= best_overlap:
+        if overlap >= best_overlap and not other_figures(sent):
             best_sent, best_overlap = sent, overlap
     return best_sent
+
+
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
+#: a day beside its month ("March 2", "2 March", "Mar. 2"): when, not how many
+_DAY = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+"
+                  r"\d{1,2}\b|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+
+
+def _figures(text: str) -> frozenset[str]:
+    """The counts and amounts a sentence states ("1,200" and "1200" alike), without its
+    dates (a year, a day beside its month), which two reports of one fact often give
+    differently or not at all."""
+    out = set()
+    for m in _FIGURE.finditer(_DAY.sub(" ", text)):
+        value = m.group().replace(",", "")
+        if value.isdigit():
+            if len(value) == 4 and 1800 <= int(value) <= 2100:
+                continue  # a year
+            value = str(int(value))
+        out.add(value)
+    return frozenset(out)
+
+
+def _disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both state numbers and share none: the other sentence reports different figures, so it
+    does not carry this one's (a death toll of 62 is no source for one of 35)."""
+    return bool(a) and bool(b) and not (a & b)
 
 
 def _content_words(document: Document, start: int, end: int) -> frozenset[str]:
