@@ -23,6 +23,7 @@ import pytest
 from newsweave.errors import InputError
 from newsweave.fetch import Fetcher, FetchError, user_agent
 from newsweave.follow import Follower, RoundReport, canonical_url, discover_feeds, read_sources
+from newsweave.models import Article
 from newsweave.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -672,6 +673,11 @@ def test_robots_unreachable_disallows_and_missing_allows(site, other_site):
         fetcher.trust(down)
         with pytest.raises(FetchError, match=r"site unreachable \(.*\): not fetched"):
             fetcher.get(down)
+    # a site that answers, but with a robots.txt that cannot be read, is not "unreachable"
+    other_site.routes["/robots.txt"] = (302, {"Location": "/robots.txt"}, b"")
+    with Fetcher(host_delay=0, trusted_origins=[other_site.base]) as fetcher, \
+            pytest.raises(FetchError, match=r"robots.txt unreadable \(.*redirect"):
+        fetcher.get(other_site.url("/x"))
 
 
 def test_crawl_delay_and_contact_in_user_agent(site):
@@ -1655,3 +1661,26 @@ def test_feeds_forget_drops_a_source_and_what_was_found_on_it(site, store, tmp_p
                                        "--forget lists nothing\n")
     assert main(["feeds", "--db", db, "--forget", "https://other.example/rss"]) == 0
     assert store.feed_states() == []
+
+
+def test_a_headline_corrected_after_a_checked_small_revision_still_heads_its_story(store):
+    """A small revision grouped (its pending row checked), then a corrected headline: the
+    row was skipped as checked and the story kept the old headline."""
+    from newsweave import app
+
+    url = "https://example.org/a"
+
+    def save(text: str, title: str) -> str:
+        return store.save_followed(Article(id="a1", text=text, title=title, url=url,
+                                           published="2023-03-07"), url, [url],
+                                   title + text[-20:])[0]
+
+    assert save(FLOOD, "Floods in Lowmoor") == "added"
+    app.group_new(store)
+    (story,) = store.article_stories("a1")
+    revised = FLOOD.replace("forty homes", "forty-two homes")
+    assert save(revised, "Floods in Lowmoor") == "revised"
+    app.group_new(store)
+    assert save(revised, "Lowmoor floods: school opens as a shelter") == "retitled"
+    app.group_new(store)
+    assert store.get_story(story).headline == "Lowmoor floods: school opens as a shelter"

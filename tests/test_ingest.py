@@ -1206,7 +1206,12 @@ def test_a_slash_date_either_part_of_which_could_be_the_month_is_said(tmp_path, 
         "2017-02-03", "2017-03-25", "2017-02-03", "2017-03-03"]
     err = capsys.readouterr().err.splitlines()
     assert err == [f"newsweave: warning: {path}:1: \"published\" '02/03/2017' read as "
-                   "2017-02-03 (month first); write ISO YYYY-MM-DD if the day comes first"]
+                   "2017-02-03 (month first, as every such date of this file is); write ISO "
+                   "YYYY-MM-DD if the day comes first"]
+    # a file of such dates is one warning, not one a row
+    many = _jsonl(tmp_path / "many.jsonl", [
+        {"id": f"m{i}", "text": "Text.", "published": f"0{i}/0{i + 1}/2017"} for i in range(1, 6)])
+    assert len(read_articles([many])) == 5 and len(capsys.readouterr().err.splitlines()) == 1
 
 
 def test_markdown_nested_past_the_parsers_limit_keeps_its_text(tmp_path):
@@ -1230,4 +1235,6 @@ def test_a_markdown_article_with_a_summary_heading_is_still_read(tmp_path):
     (tmp_path / "brief.md").write_text("# Budget passes\n\n*2 sources, 2017-03-01 to "
                                        "2017-03-02*\n\n## Summary\n\nThe council approved "
                                        "the budget. [1][2]\n")
+    (tmp_path / "undated.md").write_text("# Budget passes\n\n*2 sources*\n\n## Summary\n\n"
+                                         "The council approved the budget. [1][2]\n")
     assert [Path(a.path).name for a in read_articles([tmp_path])] == ["report.md"]

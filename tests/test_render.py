@@ -194,3 +194,10 @@ def test_sources_that_would_read_the_same_are_told_apart_by_id():
     assert all(f"{i + 3}. WikiNews (w{i})\n" in md for i in range(3))
     assert "2. b — 2024-05-02\n" in md  # told apart already: as it was
     assert "WikiNews (w1)" in render(b, "html")
+
+
+def test_text_brief_shows_no_direction_override_either():
+    b, _ = brief()
+    b = Brief(StoryInfo(id="s1", headline="Dam \u202eholds"), b.sources, b.summary, b.quotes,
+              b.entities, b.timeline, b.coverage)
+    assert "\u202e" not in render(b, "text") and "Dam holds" in render(b, "text")

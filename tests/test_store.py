@@ -800,3 +800,46 @@ def test_a_very_long_url_in_another_script_is_an_identity_on_both_back_ends(
     v3 = V2 + " He denied it."
     assert store.add_articles([page(v3, url=url)]).revised_ids == (article_id(V1),)
     assert store.get_article(article_id(V1)).text == v3
+
+
+# --------------------------------------------------------------------------- this stop's review
+def _followed(store: Store, text: str, title: str, text_from: str = "page") -> str:
+    url = "https://example.org/a"
+    return store.save_followed(Article(id="a1", text=text, title=title, url=url,
+                                       published="2023-03-07"), url, [url],
+                               title + text[-12:], text_from=text_from)[0]
+
+
+def test_a_corrected_headline_leaves_the_texts_versions_as_they_were(store: Store) -> None:
+    """A title-only correction stamped ``ingested_at``: the current text then read as stored
+    at the correction, so a brief woven before it was shown with the previous text."""
+    assert _followed(store, "alpha one two", "T1") == "added"
+    assert _followed(store, "beta one two three", "T2") == "revised"
+    brief = store.add_brief_version("s", ["a1"], "f", json.dumps({"sources": [{"id": "a1"}]}))
+    before = store.article_versions("a1", texts=False)
+    assert _followed(store, "beta one two three", "T2 corrected") == "retitled"
+    assert store.get_article("a1").title == "T2 corrected"
+    assert store.texts_at(["a1"], brief.created) == {}  # woven from the current text
+    assert [v["stored"] for v in store.article_versions("a1", texts=False)] == [
+        v["stored"] for v in before]
+
+
+def test_a_teaser_is_never_taken_for_a_shrunk_page(store: Store) -> None:
+    """The page failed and the feed's short teaser came instead: not "the page now reads as
+    10 words" (the page never answered), just not stored over the page's text."""
+    long_text = " ".join(f"word{i}" for i in range(200))
+    assert _followed(store, long_text, "T") == "added"
+    assert _followed(store, "A teaser of ten words or so, as feeds give.", "T",
+                     text_from="feed") == "unchanged"
+    assert _followed(store, "Home World Politics", "T") == "shrunk"
+    assert store.get_article("a1").text == long_text
+
+
+def test_a_forced_weave_of_the_same_brief_makes_the_stored_one_current(store: Store) -> None:
+    """``unless_same`` kept the old fingerprint: the story stayed stale and the next plain
+    update stored the identical brief as a new version after all."""
+    store.add_brief_version("s", ["a"], "fp-old", '{"b": 1}')
+    kept = store.add_brief_version("s", ["a"], "fp-new", '{"b": 1}', unless_same=True)
+    assert (kept.version, kept.fingerprint) == (1, "fp-new")
+    assert store.latest_fingerprints()["s"] == (1, "fp-new")
+    assert store.add_brief_version("s", ["a"], "fp-new", '{"b": 1}', if_changed=True).version == 1

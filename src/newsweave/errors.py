@@ -83,6 +83,7 @@ class Collected:
     limit: int = 100
     items: list[InputError] = field(default_factory=list)
     more: int = 0
+    once: set[tuple[str, str]] = field(default_factory=set)  # ``warn_once``'s, per collection
 
     def add(self, error: InputError) -> None:
         if len(self.items) < self.limit:
@@ -109,6 +110,24 @@ def warn(message: str, path: str | Path | None = None, line: int | None = None) 
         collected.add(InputError(message, path, line))
         return
     print(f"newsweave: warning: {where(path, line)}{one_line(message)}", file=sys.stderr)
+
+
+#: (kind, file) pairs a ``warn_once`` warning was given for, outside ``collect_warnings``
+_WARNED_ONCE: set[tuple[str, str]] = set()
+
+
+def warn_once(kind: str, message: str, path: str | Path | None = None,
+              line: int | None = None) -> None:
+    """``warn``, but once per ``kind`` of repair and file: a CSV of month-first dates is one
+    warning, not one per row. Within ``collect_warnings``, once per collection."""
+    collected = _COLLECTED.get()
+    seen = collected.once if collected is not None else _WARNED_ONCE
+    key = (kind, str(path))
+    if key in seen:
+        return
+    if len(seen) < 10_000:  # bounded: a long-running process reads many files
+        seen.add(key)
+    warn(message, path, line)
 
 
 @contextmanager

@@ -68,11 +68,13 @@ class FetchError(Exception):
     """A failed fetch: ``str()`` is one line naming the URL. ``pause_until``: when the site
     asked for no more requests before a time (429 or 503 with Retry-After), that time."""
 
-    def __init__(self, url: str, message: str, pause_until: datetime | None = None) -> None:
+    def __init__(self, url: str, message: str, pause_until: datetime | None = None,
+                 unreachable: bool = False) -> None:
         super().__init__(f"{url}: {message}")
         self.url = url
         self.message = message
         self.pause_until = pause_until
+        self.unreachable = unreachable  # no answer at all (refused, unresolved, timed out)
 
 
 class Paused(FetchError):
@@ -173,6 +175,7 @@ class _Host:
     robots: RobotFileParser | None = None
     robots_disallow_all: bool = False
     robots_error: str | None = None  # why robots.txt could not be read (then: disallow all)
+    robots_unreachable: bool = False  # ...because the site gave no answer at all
     robots_until: float = 0.0
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
     paused_until: float = 0.0  # monotonic: no request before (429/503 with Retry-After)
@@ -276,11 +279,13 @@ class Fetcher:
             self._check_address(current)
             self._check_pause(current)  # before robots.txt, which a paused site gave no answer
             if not self.allowed(current):
-                error = self._host(current).robots_error
-                if error and error.startswith("HTTP"):  # the site answered, robots.txt did not
+                host = self._host(current)
+                error = host.robots_error
+                if error and host.robots_unreachable:  # the site is down, not its robots.txt
+                    raise FetchError(current, f"site unreachable ({error}): not fetched",
+                                     unreachable=True)
+                if error:
                     raise FetchError(current, f"robots.txt unreadable ({error}): not fetched")
-                if error:  # no answer at all: the site is down, not its robots.txt
-                    raise FetchError(current, f"site unreachable ({error}): not fetched")
                 raise FetchError(current, f"disallowed by robots.txt for {self.user_agent}")
             response = self._paced(current, headers, self.max_bytes, limit_for=limit_for)
             if response.status in REDIRECT_CODES:
@@ -340,6 +345,7 @@ class Fetcher:
         "disallow all" until it can be read."""
         robots_url = urljoin(origin(url) + "/", "/robots.txt")
         host.robots, host.robots_disallow_all, host.robots_error = None, False, None
+        host.robots_unreachable = False
         ttl = ROBOTS_TTL_S
         try:
             current = robots_url
@@ -362,7 +368,7 @@ class Fetcher:
         except FetchError as exc:
             if "-byte limit" not in exc.message:  # an oversized robots.txt counts as none
                 host.robots_disallow_all, ttl = True, ROBOTS_RETRY_S
-                host.robots_error = exc.message
+                host.robots_error, host.robots_unreachable = exc.message, exc.unreachable
         host.robots_until = time.monotonic() + ttl
 
     def _check_pause(self, url: str, host: _Host | None = None) -> None:
@@ -451,10 +457,11 @@ class Fetcher:
                         raise FetchError(url, _too_big(limit, what=what))
                 return Response(str(r.url), status, head, bytes(body))
         except httpx.TimeoutException:
-            raise FetchError(url, "timed out") from None
+            raise FetchError(url, "timed out", unreachable=True) from None
         except httpx.HTTPError as exc:
             message = " ".join(str(exc).split())[:200] or type(exc).__name__
-            raise FetchError(url, message) from None
+            raise FetchError(url, message, unreachable=isinstance(
+                exc, httpx.ConnectError | httpx.NetworkError)) from None
 
 
 def robots_delay(parser: RobotFileParser, agent: str) -> float:

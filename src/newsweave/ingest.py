@@ -76,7 +76,7 @@ from typing import IO, Any
 from newsweave import validate
 from newsweave.boilerplate import without_feed_footer
 from newsweave.charsets import user_text, valid_character_references
-from newsweave.errors import InputError, warn
+from newsweave.errors import InputError, warn, warn_once
 from newsweave.models import Article, Cluster
 
 ErrorHandler = Callable[[InputError], None]
@@ -1181,10 +1181,11 @@ def _is_brief_file(path: Path) -> bool:
 
 
 #: The opening of a brief rendered as Markdown or text (``render``): its headline (wrapped
-#: on a terminal's width), "N sources, DATE" (Markdown in asterisks), then the Summary heading.
+#: on a terminal's width), "N sources, DATE" ("N sources" when undated; Markdown in
+#: asterisks), then the Summary heading.
 _RENDERED_BRIEF = re.compile(
-    r"\A\s*(?:# )?(?:[^\n]+\n){1,3}[ \t]*\n[ \t]*\*?\d+ sources?(?: \(\d+ independent\))?,"
-    r" \d{4}-\d{2}-\d{2}[^\n]*\n[ \t]*\n[ \t]*(?:## )?Summary[ \t]*\n")
+    r"\A\s*(?:# )?(?:[^\n]+\n){1,3}[ \t]*\n[ \t]*\*?\d+ sources?(?: \(\d+ independent\))?"
+    r"(?:, \d{4}-\d{2}-\d{2}[^\n]*|\*)?[ \t]*\n[ \t]*\n[ \t]*(?:## )?Summary[ \t]*\n")
 
 
 def _is_rendered_brief(path: Path, kind: str) -> bool:
@@ -1454,8 +1455,9 @@ def record_date(
     elif iso is not None and (ambiguous := _AMBIGUOUS_SLASH_DATE.match(value)):
         first, second = (int(g) for g in ambiguous.groups())
         if first != second and first <= 12 and second <= 12:  # either could be the month
-            warn(f'"{field}" {value.strip()!r} read as {iso} (month first); write ISO '
-                 "YYYY-MM-DD if the day comes first", path, line)
+            warn_once("month first", f'"{field}" {value.strip()!r} read as {iso} (month first, '
+                      "as every such date of this file is); write ISO YYYY-MM-DD if the day "
+                      "comes first", path, line)
     if iso is None:
         shown = value if len(value) <= 40 else value[:40] + "…"
         warn(f'"{field}" {shown!r} is not a full date: dropped', path, line)

@@ -32,7 +32,7 @@ FORMATS = ("text", "markdown", "json", "html", "jsonl")
 #: shows a backslash-escaped punctuation character literally).
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
 #: C0 and C1 control characters except tab and newline: ANSI escape sequences start with one.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def md(text: str | None) -> str:
@@ -59,8 +59,9 @@ def _esc(text: str) -> str:
 
 
 def strip_control(text: str) -> str:
-    """``text`` without control characters (other than tab and newline): nothing read from an
-    article can move a terminal's cursor, recolour it or set its title."""
+    """``text`` without control characters (other than tab and newline) or direction
+    overrides: nothing read from an article can move a terminal's cursor, recolour it, set
+    its title or make the text beside it read backwards."""
     return _CONTROL.sub("", text)
 
 
@@ -144,6 +145,8 @@ def render_markdown(brief: Brief) -> str:
         if brief.story.last_published and brief.story.last_published != span:
             span += f" to {brief.story.last_published}"
         lines += [f"*{_source_count(brief)}, {span}*", ""]
+    elif brief.sources:  # undated: still how many (and a folder walk knows it for a brief)
+        lines += [f"*{_source_count(brief)}*", ""]
     lines += ["## Summary", ""]
     for sentence in brief.summary:  # one paragraph each: every sentence carries its citations
         marks = _marks(sentence.citations, numbers) + _independent(sentence, numbers)

@@ -551,20 +551,25 @@ def _revise(
 
 
 def _retitle(conn: Connection, old: Any, title: str, updated: str | None, now: str) -> None:
-    """A corrected headline over the same text: no new version of the text, but the
-    stored title (and update stamp) change, and the stories holding the article are touched
-    and queued in ``regroup_pending`` as a revision is, so the next grouping run picks their
-    headline again and the next update re-weaves them."""
+    """A corrected headline over the same text: no new version of the text (its
+    ``ingested_at``, when the current text was stored, stays), but the stored title and
+    update stamp change, and the stories holding the article are touched and queued in
+    ``regroup_pending`` as a revision is, so the next grouping run chooses their headline
+    again (a story whose headline changes is re-woven by the next update; a brief's source
+    list shows the new title once its story is re-woven for any reason)."""
     a = articles_t
     conn.execute(a.update().where(a.c.id == old.id).values(
-        title=title, updated=updated or old.updated, ingested_at=now))
+        title=title, updated=updated or old.updated))
     member_of = select(story_articles_t.c.story_id).where(
         story_articles_t.c.article_id == old.id)
     touched = conn.execute(
         stories_t.update().where(stories_t.c.id.in_(member_of)).values(updated_at=now))
+    if not touched.rowcount:
+        return
     rp = regroup_pending_t
-    waiting = conn.execute(select(rp.c.article_id).where(rp.c.article_id == old.id)).first()
-    if touched.rowcount and waiting is None:  # same text: the grouper finds nothing new in it
+    waiting = conn.execute(
+        rp.update().where(rp.c.article_id == old.id).values(checked=0))  # taken up again
+    if not waiting.rowcount:  # same text: the grouper finds nothing new in it
         conn.execute(rp.insert().values(article_id=old.id, revision=old.revisions,
                                         base=old.revisions, checked=0))
 
@@ -1271,9 +1276,14 @@ class Store:
             same = unless_same and last is not None and _parse_list(last.articles) == tuple(
                 articles) and conn.execute(select(t.c.brief).where(
                     t.c.story_id == story_id, t.c.version == last.version)).scalar() == brief
+            if same and last.fingerprint != fingerprint:  # the same brief from newer inputs:
+                conn.execute(t.update().where(  # current now, so it is not woven again
+                    t.c.story_id == story_id, t.c.version == last.version
+                ).values(fingerprint=fingerprint))
             if last is not None and (same or (if_changed and last.fingerprint == fingerprint)):
                 return BriefVersion(story_id, last.version, last.created,
-                                    _parse_list(last.articles), last.fingerprint,
+                                    _parse_list(last.articles),
+                                    fingerprint if same else last.fingerprint,
                                     changes=load_counts(last.changes))
             counts = {} if last is None else self._counts_since(
                 conn, story_id, last, brief, articles, created)
@@ -2119,7 +2129,7 @@ class Store:
             if old.content_hash != digest and same_text is not None:
                 outcome = "duplicate"
             elif (old.content_hash != digest and old.text_from == "page"
-                  and lost_most(old.text, article.text)):
+                  and text_from == "page" and lost_most(old.text, article.text)):
                 outcome = "shrunk"
             elif (old.content_hash == digest and article.title
                   and article.title != old.title and text_from == "page"):
