@@ -1727,8 +1727,10 @@ class Store:
                     story_articles_t.c.article_id.in_(chunk))))
             heads = self.head_articles(wanted, head_limit, conn)
             for sid, members in heads.items():
-                conn.execute(stories_t.update().where(stories_t.c.id == sid)
-                             .values(headline=headline(members)))
+                chosen = headline(members)  # written only where it changed
+                conn.execute(stories_t.update().where(stories_t.c.id == sid,
+                                                      stories_t.c.headline != chosen)
+                             .values(headline=chosen))
             gs = grouper_stories_t
             story_states = story_states or {}
             if replace_all:
