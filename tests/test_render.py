@@ -123,6 +123,8 @@ def test_reported_free_relative_not_shown_with_its_speaker_twice():
         "\u2026was a Russian cyber campaign to upend the race")
     assert reported_text(text, ["Jeff Sessions", None]) == text  # another speaker: as written
     assert reported_text("what he says was false", ["he"]) == "what he says was false"  # short
+    told = "what officials told reporters was a cyber campaign on the race"
+    assert reported_text(told, ["officials"]) == told  # "told" is not the whole verb phrase
     b, texts = brief()
     spoke = Quote(speaker="US intelligence officials", text=text, sources=(
         QuoteVariant(source="a", text=text, direct=False),), confidence=0.9)

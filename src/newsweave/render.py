@@ -175,6 +175,14 @@ def _is_direct(quote: Quote) -> bool:
     return shown_as_quote(quote.text, ((v.text, v.direct) for v in quote.sources))
 
 
+#: The verbs of "what X <verb> was ...": a source's word for what the thing is ("what he told
+#: reporters was" keeps its words: dropping "told" would leave "reporters was").
+_FREE_RELATIVE_VERBS = frozenset(
+    """say says said call calls called describe describes described claim claims claimed
+    believe believes believed consider considers considered allege alleges alleged
+    estimate estimates estimated see sees saw think thinks thought""".split())
+
+
 def reported_text(text: str, speakers: Iterable[str | None] = ()) -> str:
     """Reported speech as a reader takes it after "(reported)": without the "that" that joined
     it to its verb ("that the meetings took place" -> "the meetings took place"), and without
@@ -184,7 +192,8 @@ def reported_text(text: str, speakers: Iterable[str | None] = ()) -> str:
     for name in speakers:
         if name and text.lower().startswith(f"what {name.lower()} "):
             verb_and_rest = text[5 + len(name):].split(maxsplit=1)
-            if len(verb_and_rest) == 2 and len(verb_and_rest[1].split()) > 2:
+            if (len(verb_and_rest) == 2 and verb_and_rest[0].lower() in _FREE_RELATIVE_VERBS
+                    and len(verb_and_rest[1].split()) > 2):
                 return "\u2026" + verb_and_rest[1]
     return text[5:].lstrip() if text.startswith("that ") and len(text.split()) > 2 else text
 
