@@ -1684,3 +1684,34 @@ def test_a_headline_corrected_after_a_checked_small_revision_still_heads_its_sto
     assert save(revised, "Lowmoor floods: school opens as a shelter") == "retitled"
     app.group_new(store)
     assert store.get_story(story).headline == "Lowmoor floods: school opens as a shelter"
+
+
+def test_a_members_corrected_title_reaches_its_storys_brief(store):
+    """The fingerprint holds the members' texts and the story's headline, not each member's
+    title: a corrected title of a member that is not the headline left the brief current,
+    its source list showing the old title for good."""
+    import json
+
+    from newsweave import app
+
+    def save(aid: str, text: str, title: str) -> str:
+        url = f"https://example.org/{aid}"
+        return store.save_followed(Article(id=aid, text=text, title=title, url=url,
+                                           published="2023-03-07"), url, [url],
+                                   title + text[-20:])[0]
+
+    save("a1", FLOOD, "Floods in Lowmoor")
+    save("a2", FLOOD.replace("forty homes", "forty-one homes"), "Lowmoor floods: 41 homes")
+    app.group_new(store)
+    (story,) = store.article_stories("a1")
+    assert store.article_stories("a2") == [story]
+    app.reweave(store, workers=1)
+    assert not app.current_brief(store, story).stale
+    assert save("a2", FLOOD.replace("forty homes", "forty-one homes"),
+                "Lowmoor floods: 41 homes evacuated") == "retitled"
+    assert app.current_brief(store, story).stale  # re-woven by the next update
+    app.group_new(store)
+    app.reweave(store, workers=1)
+    titles = {s["id"]: s["title"] for s in json.loads(
+        store.get_brief_version(story).brief)["sources"]}
+    assert titles["a2"] == "Lowmoor floods: 41 homes evacuated"

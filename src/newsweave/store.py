@@ -550,14 +550,19 @@ def _revise(
                                             base=old.revisions, checked=0))
 
 
+#: Appended to a stored brief's fingerprint when a member's title was corrected: it then
+#: matches no fingerprint a weave computes, so the story reads as stale and is re-woven.
+RETITLED_MARK = "~retitled"
+
+
 def _retitle(conn: Connection, old: Any, title: str, updated: str | None, now: str) -> None:
     """A corrected headline over the same text: no new version of the text (its
     ``ingested_at``, when the current text was stored, stays), but the stored title and
     update stamp change, and the stories holding the article are touched and queued in
     ``regroup_pending`` as a revision is, so the next grouping run chooses their headline
-    again (a story whose headline changes is re-woven by the next update; a brief's source
-    list shows the new title once its story is re-woven for any reason)."""
-    a = articles_t
+    again; their latest briefs are marked stale (the fingerprint, of texts and headline,
+    does not see a member's title), so the next update re-weaves them with the new title."""
+    a, t = articles_t, story_briefs_t
     conn.execute(a.update().where(a.c.id == old.id).values(
         title=title, updated=updated or old.updated))
     member_of = select(story_articles_t.c.story_id).where(
@@ -566,6 +571,11 @@ def _retitle(conn: Connection, old: Any, title: str, updated: str | None, now: s
         stories_t.update().where(stories_t.c.id.in_(member_of)).values(updated_at=now))
     if not touched.rowcount:
         return
+    latest = (select(t.c.story_id, func.max(t.c.version).label("v"))
+              .where(t.c.story_id.in_(member_of)).group_by(t.c.story_id))
+    for story_id, version in conn.execute(latest).all():
+        conn.execute(t.update().where(t.c.story_id == story_id, t.c.version == version)
+                     .values(fingerprint=t.c.fingerprint + RETITLED_MARK))
     rp = regroup_pending_t
     waiting = conn.execute(
         rp.update().where(rp.c.article_id == old.id).values(checked=0))  # taken up again
