@@ -85,6 +85,21 @@ def test_ids_with_slashes_are_encoded_and_routed(client: TestClient) -> None:
     assert article.status_code == 200 and "Slashed id" in article.text
 
 
+def test_the_api_serves_every_article_id_the_store_hands_out(client: TestClient,
+                                                            store: Store) -> None:
+    """A URL as id (JSONL often gives one), "weird id", "ünïcödé": the story API lists them,
+    and /api/articles/{id} refused them (404 for a "/", 422 for the rest)."""
+    store.add_articles([Article(id="weird id", text="A spaced report, officials said.",
+                                title="Spaced"),
+                        Article(id="ünïcödé", text="A unicode report, officials said.",
+                                title="Unicode")])
+    for aid, title in ((SLASHED, "Slashed id"), ("weird id", "Spaced"), ("ünïcödé", "Unicode")):
+        one = client.get(f"/api/articles/{path_segment(aid)}")
+        assert one.status_code == 200 and one.json()["title"] == title, aid
+        version = client.get(f"/api/articles/{path_segment(aid)}/versions/1")
+        assert version.status_code == 200 and version.json()["id"] == aid, aid
+
+
 def test_an_id_with_spaces_inside_opens_its_page(client: TestClient, store: Store) -> None:
     """ingest keeps "weird id with spaces"; its page answered 400 "malformed id", the one
     broken link of a crawl. Spaces around an id are still refused."""

@@ -1054,7 +1054,12 @@ MOVED = {307: {"description": "the story is no longer stored: a later grouping r
                "that holds its articles now"}}
 
 StoryIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
-ArticleIdPath = Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)]
+#: An article id as ingest keeps it (a URL, "weird id", "ünïcödé"): no control character and
+#: no space around it; a "/" in it is sent as %2F. The API refused ids the store hands out.
+ARTICLE_ID_PATTERN = (r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*"
+                      r"[^\s\x00-\x1f\x7f-\x9f])?$")
+ArticleIdPath = Annotated[str, PathParam(pattern=ARTICLE_ID_PATTERN, min_length=1,
+                                         max_length=PAGE_ID_MAX)]
 
 
 def _error_item(error: dict[str, Any]) -> dict[str, str]:
@@ -1735,17 +1740,8 @@ def create_app(
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         return await db(app_layer.feed_health, store, now)
 
-    @app.get("/api/articles/{article_id}", tags=["api"], summary="One article and its stories",
-             responses=_errors(404, 422))
-    async def api_article(article_id: ArticleIdPath) -> dict[str, Any]:
-        article = await db(store.get_article, article_id)
-        if article is None:
-            raise HTTPException(404, f"no article {article_id}")
-        return article_json(article, await db(store.article_stories, article_id),
-                            await db(app_layer.article_versions, store, article_id,
-                                     texts=False))
-
-    @app.get("/api/articles/{article_id}/versions/{version}", tags=["api"],
+    # before the article's own route: its `path` id would take ".../versions/2" too
+    @app.get("/api/articles/{article_id:path}/versions/{version}", tags=["api"],
              summary="One version of an article, and what it changed",
              description="An article stored again under its URL with a new text keeps "
              "every earlier text. Version N's text, and `changes`: the runs of words it "
@@ -1766,6 +1762,17 @@ def create_app(
             "id": article_id, "published": chosen["published"], "text": chosen["text"],
             "changes": None if changes is None else [
                 {"kind": c.kind, "text": c.text} for c in changes]}
+
+    @app.get("/api/articles/{article_id:path}", tags=["api"],
+             summary="One article and its stories",
+             responses=_errors(404, 422))
+    async def api_article(article_id: ArticleIdPath) -> dict[str, Any]:
+        article = await db(store.get_article, article_id)
+        if article is None:
+            raise HTTPException(404, f"no article {article_id}")
+        return article_json(article, await db(store.article_stories, article_id),
+                            await db(app_layer.article_versions, store, article_id,
+                                     texts=False))
 
     @app.post("/api/articles", tags=["api"], status_code=202,
               summary="Add one article (bearer write token); it joins a story in the background",
