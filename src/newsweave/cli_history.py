@@ -23,8 +23,9 @@ def add_parser(sub: argparse._SubParsersAction, db_help: str) -> None:
         help="how a story's brief changed, version by version",
         description="List the stored versions of a story's brief (each stored by `update`, "
         "`weave --all` or the server when the story changed), oldest first, with what each "
-        "added over the one before it: new, revised and departed sources, summary sentences, "
-        "quotes, discrepancies and timeline entries. With --since N, show in full what the "
+        "added over the one before it (new, revised and departed sources, summary sentences, "
+        "quotes, discrepancies and timeline entries) and the summary sentences, quotes and "
+        "timeline entries it no longer shows. With --since N, show in full what the "
         "latest version (or --version M) adds over version N, as the story page's \"Updated "
         "since\" line and `/api/stories/{id}/changes?since=N` do.",
     )
@@ -33,7 +34,8 @@ def add_parser(sub: argparse._SubParsersAction, db_help: str) -> None:
     p.add_argument("--since", type=int, metavar="N",
                    help="show what changed after version N, item by item")
     p.add_argument("--version", type=int, metavar="M",
-                   help="with --since: compare with version M instead of the latest")
+                   help="with --since: compare with version M (not below N) instead of the "
+                   "latest")
     p.add_argument("--last", type=int, metavar="K",
                    help="list only the latest K versions (default: all)")
     p.add_argument("--format", choices=("text", "json"), default="text",
