@@ -325,6 +325,12 @@ def test_staff_lines_are_the_reports_not_the_news():
     ("The senator said the rights reserved for tribes were at stake.", False),
     ("Supporters follow him on Twitter in their millions.", False),
     ("The article appeared to contradict his testimony.", False),
+    # an e-mail newsletter's own lines (stop 63: the first was a summary sentence)
+    ("You are receiving this email because you signed up for Metro Morning.", True),
+    ("View this email in your browser: https://metromorning.example/v/123", True),
+    ("Unsubscribe | Manage preferences | 12 Main St, Springfield", True),
+    ("Readers said they were receiving this email from the county twice.", False),
+    ("Users can unsubscribe at any time, the company said.", False),
 ])
 def test_page_notices(text, notice):
     assert is_page_notice(text) is notice

@@ -1156,6 +1156,20 @@ def test_an_email_saved_as_text_gives_its_subject_and_date():
     assert plain.title == "From the archive: a story" and plain.published is None
 
 
+def test_a_newsletters_title_is_its_subject_and_its_outlet_the_sender(tmp_path):
+    """Its text opened with "View this email in your browser: ...", which became the title,
+    and the outlet was empty though the sender names the newsletter."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = '"Metro Morning" <newsletter@metromorning.example>'
+    message["Subject"], message["Date"] = "Transit fares to rise", "Thu, 06 Jun 2024 06:02 -0400"
+    message.set_content("View this email in your browser: https://metromorning.example/v/1\n\n"
+                        "The transit authority voted on Wednesday to raise fares by 25 cents.\n")
+    (article,) = read_articles([_write(tmp_path / "n.eml", bytes(message))])
+    assert (article.title, article.outlet) == ("Transit fares to rise", "Metro Morning")
+
+
 def test_eml_file_is_read_by_its_text_or_html_part(tmp_path):
     from email.message import EmailMessage
 

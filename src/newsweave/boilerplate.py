@@ -183,6 +183,13 @@ _PAGE_NOTICE = re.compile(
     # a call to sign up for the site's newsletter or alerts, opening the sentence ("Sign up
     # for the Guardian's daily US morning briefing"), not "Voters can sign up for ..."
     r"|^\W*(?:Sign up|Subscribe)\s+(?:for|to|now)\b"
+    # an e-mail newsletter's own lines: why it came, where else to read it, how to stop it
+    # ("You are receiving this email because you signed up for ...", "View this email in
+    # your browser", "Unsubscribe | Manage preferences"), opening the sentence
+    r"|^\W*You(?:'re|’re| are) receiving this (?:e-?mail|newsletter|message)\b"
+    r"|^\W*View (?:this|it|the) (?:e-?mail |newsletter |message )?(?:in|on) (?:your|a|the) "
+    r"(?:web )?browser\b"
+    r"|^\W*(?:Unsubscribe|Manage (?:your )?(?:preferences|subscriptions?|e-?mail settings))\b"
     # a reporter's promotion of their own account, opening the sentence: "Follow Jane Roe on
     # Twitter at ..." (the name capitalised: not "Follow the money on Twitter")
     r"|^\W*Follow\s+(?-i:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})\s+(?:on|at)\s+"

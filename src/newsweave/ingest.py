@@ -1314,6 +1314,7 @@ def _read_email(path: Path) -> Iterator[Item]:
         part = message.get_body(preferencelist=("plain", "html"))
         content = part.get_content() if part is not None else None
         subject, sent = str(message.get("subject") or ""), str(message.get("date") or "")
+        sender = str(message.get("from") or "")
     except (ValueError, LookupError, TypeError, AttributeError, IndexError,
             RecursionError) as exc:
         raise InputError(f"unreadable e-mail: {' '.join(str(exc).split())[:200]}", path) from None
@@ -1324,9 +1325,17 @@ def _read_email(path: Path) -> Iterator[Item]:
         article = parse_html(content, path=str(path), fallback_date=sent or None)
     else:
         article = parse_text(content, str(path))
+    from email.utils import parseaddr
+
+    from newsweave.boilerplate import is_page_notice
+
     subject = _REPLY_PREFIX.sub("", " ".join(subject.split())).strip()
     when = _parse_datetime(sent) if sent else None
-    yield replace(article, title=article.title or clean_title(subject) or None,
+    title = article.title
+    if not title or is_page_notice(title):  # "View this email in your browser": the subject
+        title = clean_title(subject) or title
+    name = " ".join(parseaddr(sender)[0].split())[:200]  # a newsletter's sender: its outlet
+    yield replace(article, title=title or None, outlet=article.outlet or name or None,
                   published=article.published or (when.date().isoformat() if when else None))
 
 
