@@ -819,6 +819,14 @@ def test_atom_in_xml_file_keeps_published_apart_from_updated(tmp_path):
         "2017-03-04T08:00:00+00:00", "2017-03-05T09:00:00+00:00")
 
 
+def test_an_atom_entry_with_only_updated_is_dated_by_it(tmp_path):
+    """Atom requires <updated> alone; such an entry was stored undated, its "on Tuesday"
+    left out of the timeline."""
+    only = ATOM.replace("<published>2017-03-04T08:00:00Z</published>", "")
+    (article,) = read_articles([_write(tmp_path / "feed.atom", only)])
+    assert (article.published, article.updated) == ("2017-03-05T09:00:00+00:00", None)
+
+
 def test_malformed_feed_and_non_feed_xml(tmp_path):
     with pytest.raises(InputError, match="malformed feed"):
         read_articles([_write(tmp_path / "bad.rss", "<rss><channel><item><title>x</item>")])

@@ -1833,6 +1833,8 @@ def _entry_article(entry: Any, outlet: str | None, path: Path) -> Article | None
     if not text.strip():
         return None
     published, updated = entry_times(entry)
+    if published is None:  # Atom requires only <updated>: many feeds carry nothing else
+        published, updated = updated, None
     dateline_outlet, _ = _parse_dateline(text) or (None, None)
     author = entry.get("author")
     return Article(
