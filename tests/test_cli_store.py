@@ -538,3 +538,25 @@ def test_story_table_keeps_its_headline_on_80_columns(
     rc, out, _ = run_cli(capsys, "stories", "--db", db, "--list")
     assert rc == 0 and "Floods close" in out and "2026-12-07" in out and "14:30" in out
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_export_ingested_again_keeps_its_times(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """A record's time was cut to its date ("2024-05-14T08:30:00-04:00" came back as
+    "2024-05-14"), so an export of a store ingested again lost every time."""
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a1", "text": "The council met on Tuesday.",
+                                  "published": "2024-05-14T08:30:00-04:00",
+                                  "updated": "2024-05-14T12:00:00-04:00"}) + "\n")
+    first, second = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    run_cli(capsys, "ingest", str(source), "--db", first)
+    exported = tmp_path / f"out.{fmt}"
+    assert run_cli(capsys, "articles", "--db", first, "--format", fmt, "--out",
+                   str(exported))[0] == 0
+    run_cli(capsys, "ingest", str(exported), "--db", second)
+    with open_store(second) as store:
+        again = store.get_article("a1")
+    assert (again.published, again.updated) == ("2024-05-14T08:30:00-04:00",
+                                                "2024-05-14T12:00:00-04:00")

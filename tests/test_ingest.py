@@ -368,7 +368,7 @@ def test_jsonl_keeps_ids_and_fields_and_hashes_missing_ids(tmp_path):
     )
     first, second, third = read_articles([path])
     assert (first.id, first.text, first.published, first.outlet, first.label) == (
-        "a1", "  Body one.  ", "2017-03-03", "ANI", "s1",
+        "a1", "  Body one.  ", "2017-03-03T08:00:00", "ANI", "s1",  # its time kept
     )
     assert second.id == "7"
     assert third.id == article_id("Body three.")

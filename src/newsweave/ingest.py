@@ -1454,8 +1454,9 @@ def sane_date(
 def record_date(
     value: str | None, field: str, path: Path | str | None = None, line: int | None = None
 ) -> str | None:
-    """A record's date field as ISO, or None with a warning when it is given but is no full
-    date ("0000-01-01", "next week") or is outside 1800..tomorrow."""
+    """A record's date field as ISO (``YYYY-MM-DD``, or the date and time with its offset
+    when a time is given), or None with a warning when it is given but is no full date
+    ("0000-01-01", "next week") or is outside 1800..tomorrow."""
     if value is None or not value.strip():
         return None
     iso = normalise_date(value)
@@ -1471,6 +1472,9 @@ def record_date(
         shown = value if len(value) <= 40 else value[:40] + "…"
         warn(f'"{field}" {shown!r} is not a full date: dropped', path, line)
         return None
+    stamp = normalise_timestamp(value)  # a time given is kept, with its offset, as feeds and
+    if stamp is not None and len(stamp) > 10 and stamp[:10] == iso:  # pages keep it: an
+        iso = stamp  # export of a store ingested again keeps its times
     return sane_date(iso, field, path, line)
 
 
