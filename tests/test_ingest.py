@@ -355,6 +355,26 @@ def test_html_fragment_text_keeps_paragraphs_and_drops_scripts():
 
 
 # --------------------------------------------------------------------------- JSONL
+def test_a_json_record_may_name_its_fields_as_a_csv_column_may(tmp_path):
+    """An export from another tool ("headline", "body", "date", "link", "byline") was
+    skipped with a bare 'no "text" field', though the same columns in a CSV are read; a
+    NewsAPI "source" object is no outlet name and stays unread, as before."""
+    path = _jsonl(tmp_path / "other.jsonl", [
+        {"headline": "Dam opens", "body": "The dam opened on Thursday.", "date": "2017-03-02",
+         "link": "https://x.example/dam", "byline": "Jane Roe", "source": {"name": "Wire"}},
+        {"text": "Own name wins.", "body": "not this", "title": "T"},
+    ])
+    dam, own = read_articles([path])
+    assert (dam.title, dam.text, dam.published, dam.url, dam.author, dam.outlet) == (
+        "Dam opens", "The dam opened on Thursday.", "2017-03-02", "https://x.example/dam",
+        "Jane Roe", None)
+    assert own.text == "Own name wins."
+    table = _write(tmp_path / "t.csv", "Headline,Article Text,Date Published,Article URL\n"
+                                       "Dam opens,The dam opened.,2017-03-02,https://x.example/d\n")
+    (row,) = read_articles([table])
+    assert (row.published, row.url) == ("2017-03-02", "https://x.example/d")
+
+
 def test_jsonl_keeps_ids_and_fields_and_hashes_missing_ids(tmp_path):
     path = _jsonl(
         tmp_path / "a.jsonl",

@@ -1400,10 +1400,31 @@ def _record_id(record: dict[str, Any], text: str, path: Path, line: int | None) 
     return str(value)
 
 
+def _with_aliases(record: dict[str, Any]) -> dict[str, Any]:
+    """A JSON record with the names CSV columns may have (``_CSV_ALIASES``: "body",
+    "headline", "date", "link", "byline"...) read as the contract's, where the contract's
+    own name is absent and the value is a string (a NewsAPI "source" object stays unread)."""
+    lower = {str(k).strip().lower(): k for k in record}
+    out = record
+    for field, aliases in _CSV_ALIASES.items():
+        if field in record:
+            continue
+        for alias in aliases:
+            key = lower.get(alias)
+            if key is not None and isinstance(record[key], str):
+                if out is record:
+                    out = dict(record)
+                out[field] = record[key]
+                break
+    return out
+
+
 def _article_from_record(record: Any, path: Path, line: int | None) -> Article:
-    """One article-contract object; only ``text`` is required."""
+    """One article-contract object; only ``text`` is required (or a name CSV columns may
+    have for it: ``_with_aliases``)."""
     if not isinstance(record, dict):
         raise InputError("expected a JSON object (an article)", path, line)
+    record = _with_aliases(record)
     if str(record.get("schema", "")).startswith("newsweave.brief/"):
         raise InputError(BRIEF_IS_NO_ARTICLE, path, line)
     text = record.get("text")
@@ -1717,9 +1738,10 @@ _CSV_ALIASES = {
              "full_text", "story"),
     "title": ("headline",),
     "published": ("date", "pubdate", "publish date", "publish_date", "published at",
-                  "published_at", "publication date"),
+                  "published_at", "publication date", "date published", "date_published",
+                  "datepublished"),
     "outlet": ("source", "publication", "publisher", "site", "media", "newspaper"),
-    "url": ("link", "address", "permalink"),
+    "url": ("link", "address", "permalink", "article url", "article_url", "story url"),
     "author": ("byline", "authors", "writer"),
 }
 
