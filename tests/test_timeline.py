@@ -247,6 +247,17 @@ def test_tense_sets_the_direction(small_documents):
     ]  # "Ms. August" is a name
 
 
+def test_what_a_vote_decides_lies_ahead():
+    """"voted on Wednesday to raise fares starting July 1" in a June 6 report: the vote is
+    past, the rise ahead (it was dated July 1 of the year before)."""
+    from newsweave.analyze import analyze
+
+    (document,) = analyze([Article(id="v", published="2024-06-06", text=(
+        "The regional transit authority voted on Wednesday to raise bus and subway fares by "
+        "25 cents starting July 1, the first increase in five years."))])
+    assert values(document) == [("Wednesday", "2024-06-05"), ("July 1", "2024-07-01")]
+
+
 # --------------------------------------------------------------------------- timeline
 def test_timeline_merges_sources_orders_and_skips_stamps(small_documents):
     timeline = build_timeline([small_documents["d"], small_documents["e"]])

@@ -417,7 +417,7 @@ _FUTURE_AUX = frozenset(
 #: verbs of intent whose infinitive lies ahead ("prepared to meet Wednesday")
 _INTENT = frozenset(
     {"plan", "expect", "prepare", "hope", "want", "intend", "aim", "vow", "promise", "threaten",
-     "schedule", "decide", "agree", "pledge", "seek"}
+     "schedule", "decide", "agree", "pledge", "seek", "vote", "opt", "choose", "resolve"}
 )  # fmt: skip
 _FUTURE_LEFT = re.compile(r"\b(?:going|due|set|scheduled|expected|planning|poised)\s+to\s*$")
 #: passive verbs of planning: "was expected in Ankara on Monday" is ahead
