@@ -37,6 +37,7 @@ from newsweave.settings import (
     CitationSettings,
     SummarySettings,
 )
+from newsweave.timeline import DAY_BESIDE_MONTH
 
 #: discourse openers that need the sentence before them
 _DANGLING_OPENERS = frozenset(
@@ -758,9 +759,6 @@ def _carrier(document: Document, chosen: Candidate, vec, settings: CitationSetti
 
 
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
-#: a day beside its month ("March 2", "2 March", "Mar. 2"): when, not how many
-_DAY = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+"
-                  r"\d{1,2}\b|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
 
 
 def _figures(text: str) -> frozenset[str]:
@@ -768,7 +766,7 @@ def _figures(text: str) -> frozenset[str]:
     dates (a year, a day beside its month), which two reports of one fact often give
     differently or not at all."""
     out = set()
-    for m in _FIGURE.finditer(_DAY.sub(" ", text)):
+    for m in _FIGURE.finditer(DAY_BESIDE_MONTH.sub(" ", text)):
         value = m.group().replace(",", "")
         if value.isdigit():
             if len(value) == 4 and 1800 <= int(value) <= 2100:

@@ -58,6 +58,9 @@ def _title_or_upper(words: Sequence[str]) -> str:
 _MONTH_RE = rf"(?:{_title_or_upper(_MONTH_NAMES)}|(?:{_title_or_upper(_MONTH_ABBREVIATIONS)})\.?)"
 _DAY_RE = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR_RE = r"(?:1[89]\d\d|20\d\d)"
+#: a day beside its month ("March 2", "2 March", "Mar. 2nd"): a date, not a count (the
+#: summary's citations tell counts apart, ``summary._figures``)
+DAY_BESIDE_MONTH = re.compile(rf"\b(?:{_MONTH_RE})\s+{_DAY_RE}\b|\b{_DAY_RE}\s+(?:{_MONTH_RE})")
 _WEEKDAY_RE = rf"(?:{_title_or_upper(_WEEKDAY_NAMES)})"
 #: "Thursday, April 5": a weekday before a date is part of it
 _WEEKDAY_PREFIX = rf"(?:\b{_WEEKDAY_RE},?\s+(?:the\s+)?)?"
