@@ -301,6 +301,8 @@ class RoundReport:
     deferred: int = 0  # new sitemap pages left for later rounds (``MAX_SITEMAP_NEW``)
     paused: int = 0  # pages left for later rounds: their site asked for a pause (429)
     paused_sites: set[str] = field(default_factory=set, repr=False)  # said once a round
+    #: feeds whose validators this round dropped (one write each, not one a waiting page)
+    refetch_feeds: set[str] = field(default_factory=set, repr=False)
     failures: list[str] = field(default_factory=list)
     new_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -599,7 +601,7 @@ class Follower:
             # but has gone quiet shows it (its first poll starts the count)
             self.store.save_feed_state(replace(state, last_new=state.checked_at))
         if deferred:  # a 304 next round would leave them waiting until the sitemap changes
-            self.store.forget_feed_validators(url)
+            self._refetch_next_round(url, report)
         for entry, tries in todo:  # after the state is saved: a page may forget its validators
             with self._lock:
                 report.entries += 1
@@ -816,6 +818,16 @@ class Follower:
         if first:
             self.report(f"newsweave: follow: {exc}: its pages wait for a later round")
 
+    def _refetch_next_round(self, feed_url: str, report: RoundReport) -> None:
+        """Have ``feed_url`` fetched in full next round (an entry of it waits: a page to
+        retry, a paused site, a sitemap's surplus), with one write a round however many of
+        its pages wait."""
+        with self._lock:
+            if feed_url in report.refetch_feeds:
+                return
+            report.refetch_feeds.add(feed_url)
+        self.store.forget_feed_validators(feed_url)
+
     def _fetch_article(self, entry: _Entry, report: RoundReport, fail: Reporter,
                        tries: int = 0) -> None:
         """Fetch, extract and store one entry's article. ``tries``: earlier rounds in which
@@ -833,7 +845,7 @@ class Follower:
         except (FetchError, InputError) as exc:
             if isinstance(exc, FetchError) and exc.pause_until is not None:
                 self._paused(exc, report)
-                self.store.forget_feed_validators(entry.feed_url)  # polled in full next round
+                self._refetch_next_round(entry.feed_url, report)
                 return
             where = entry.link
             if isinstance(exc, FetchError):
@@ -882,7 +894,7 @@ class Follower:
         mark = entry.fingerprint
         if text_from == "feed" and tries < TEASER_RETRIES:
             mark = f"{entry.fingerprint}{_TEASER_MARK}{tries + 1}"  # the page is retried,
-            self.store.forget_feed_validators(entry.feed_url)  # even when the feed is a 304
+            self._refetch_next_round(entry.feed_url, report)  # even when the feed is a 304
         from sqlalchemy.exc import IntegrityError
 
         try:
