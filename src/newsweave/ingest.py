@@ -74,7 +74,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from newsweave import validate
-from newsweave.boilerplate import without_feed_footer
+from newsweave.boilerplate import is_page_notice, without_feed_footer
 from newsweave.charsets import user_text, valid_character_references
 from newsweave.errors import InputError, warn, warn_once
 from newsweave.models import Article, Cluster
@@ -1326,8 +1326,6 @@ def _read_email(path: Path) -> Iterator[Item]:
     else:
         article = parse_text(content, str(path))
     from email.utils import parseaddr
-
-    from newsweave.boilerplate import is_page_notice
 
     subject = _REPLY_PREFIX.sub("", " ".join(subject.split())).strip()
     when = _parse_datetime(sent) if sent else None
