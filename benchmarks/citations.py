@@ -83,9 +83,10 @@ def render(rows: list[dict[str, Any]], sample: list[tuple[str, str, str]], cmd: 
     for r in rows:
         out.append(f"| {r['dataset']} | {r['clusters']} | {r['sentences']} | {r['without']} | "
                    f"{r['with']} | {r['without'] - r['with']} |")
-    out += ["", f"A seeded sample of the {len(sample)} dropped pairs to read (summary "
-            "sentence / the sentence of the source no longer cited, cut at 160 characters):",
-            ""]
+    total = sum(r["without"] - r["with"] for r in rows)
+    out += ["", f"A seeded sample of {len(sample)} of the {total} dropped pairs, to read "
+            "(summary sentence / the sentence of the source no longer cited, cut at 160 "
+            "characters):", ""]
     for cid, chosen, carrier in sample:
         out.append(f"- {cid}: “{chosen[:160]}” / “{carrier[:160]}”")
     return "\n".join(out) + "\n"
