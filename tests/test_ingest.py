@@ -873,6 +873,22 @@ def test_a_feed_file_with_one_broken_entry_keeps_the_others(tmp_path):
         read_articles([path])
 
 
+def test_a_broken_feed_counts_the_entries_it_keeps(tmp_path):
+    """The count said "2 entries recovered" where one recovered entry had no text and was
+    dropped without a word: it now counts what is kept and names what was passed over."""
+    path = _write(tmp_path / "broken.rss", (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Broken & Co</title>\n'
+        "<item><title>One</title><link>https://b.test/1</link><description>Text one about "
+        "the council vote on Monday, officials said.</description></item>\n"
+        "<item><title>Two<title><description>Text two</description></item>\n"
+        "</channel></rss>"))
+    errors: list[InputError] = []
+    articles = list(iter_articles([path], on_error=errors.append))
+    assert [a.title for a in articles] == ["One"]
+    assert [e.message.split("; ")[-1] for e in errors] == [
+        "read as far as it goes: 1 entry recovered (1 without text passed over)"]
+
+
 def test_character_references_to_no_character_spoil_no_feed(tmp_path):
     """``&#xD800;`` (a surrogate), ``&#x110000;`` and ``&#99999999999;`` name no character;
     feedparser's loose parser crashed on them ("unexpected ValueError", the file's entries

@@ -1885,6 +1885,11 @@ def _read_feed(path: Path) -> Iterator[Item]:
     feed = feedparser.parse(io.BytesIO(valid_character_references(data)))
     error = feed.get("bozo_exception")
     broken = isinstance(error, xml.sax.SAXParseException)
+    if not broken and not feed.get("version") and not feed.entries:
+        raise InputError("not an RSS or Atom feed", path)
+    outlet = " ".join((feed.feed.get("title") or "").split()) or None
+    articles = [article for entry in feed.entries
+                if (article := _entry_article(entry, outlet, path)) is not None]
     if broken:
         where = f" (line {error.getLineNumber()})" if error.getLineNumber() else ""
         problem = f"malformed feed XML: {error.getMessage()}{where}"
@@ -1892,20 +1897,14 @@ def _read_feed(path: Path) -> Iterator[Item]:
             raise InputError(problem, path)
         # feedparser's loose parser recovered entries (a bare "&" in one title is the
         # commonest fault): reported as a bad record, and the entries read are kept, as
-        # `follow` keeps them
-        yield InputError(f"{problem}; read as far as it goes: "
-                         f"{len(feed.entries)} {'entry' if len(feed.entries) == 1 else 'entries'}"
-                         " recovered", path)
-    if not feed.get("version") and not feed.entries:
-        raise InputError("not an RSS or Atom feed", path)
-    outlet = " ".join((feed.feed.get("title") or "").split()) or None
-    count = 0
-    for entry in feed.entries:
-        article = _entry_article(entry, outlet, path)
-        if article is not None:
-            count += 1
-            yield article
-    if count == 0 and not broken:  # a broken one was said once
+        # `follow` keeps them; the count is of the entries kept, so it matches what is stored
+        empty = len(feed.entries) - len(articles)
+        passed = f" ({empty} without text passed over)" if empty else ""
+        yield InputError(f"{problem}; read as far as it goes: {len(articles)} "
+                         f"{'entry' if len(articles) == 1 else 'entries'} recovered{passed}",
+                         path)
+    yield from articles
+    if not articles and not broken:  # a broken one was said once
         raise InputError("feed has no entry with text", path)
 
 
