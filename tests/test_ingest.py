@@ -1214,6 +1214,34 @@ def test_a_newsletters_title_is_its_subject_and_its_outlet_the_sender(tmp_path):
     assert (article.title, article.outlet) == ("Transit fares to rise", "Metro Morning")
 
 
+def test_an_html_newsletter_laid_out_in_tables_reads_as_paragraphs(tmp_path):
+    """A newsletter with only an HTML part, laid out in tables as mail programs need: its
+    text came out as Markdown rows ("| View in browser |", "\\|" for a pipe), headline and
+    paragraphs run into one cell, and a paragraph alone in a cell was dropped."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["Subject"] = '"Metro Morning" <m@metro.example>', "Library hours"
+    message["Date"] = "Fri, 07 Jun 2024 06:00:00 -0400"
+    message.set_content(
+        '<html><body><table><tr><td><a href="https://metro.example/v">View in browser</a>'
+        '</td></tr></table><table width="600"><tr><td><h1>Library hours extended</h1>'
+        "<p>The city library system will extend its weekend hours starting next month, "
+        "library director Paul Grant said on Thursday.</p><p>All branches will open at 9 a.m."
+        " on Saturdays and Sundays, two hours earlier than now.</p></td></tr><tr><td>The "
+        "change will cost about $400,000 a year, paid for by a state grant, the director "
+        "said.</td></tr></table></body></html>", subtype="html")
+    (article,) = read_articles([_write(tmp_path / "n.eml", bytes(message))])
+    assert "|" not in article.text
+    assert article.text.split("\n\n") == [
+        "The city library system will extend its weekend hours starting next month, library "
+        "director Paul Grant said on Thursday.",
+        "All branches will open at 9 a.m. on Saturdays and Sundays, two hours earlier than now.",
+        "The change will cost about $400,000 a year, paid for by a state grant, the director "
+        "said."]
+    assert article.title == "Library hours extended"
+
+
 def test_eml_file_is_read_by_its_text_or_html_part(tmp_path):
     from email.message import EmailMessage
 

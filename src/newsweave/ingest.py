@@ -1322,7 +1322,8 @@ def _read_email(path: Path) -> Iterator[Item]:
         raise InputError("e-mail with no text or HTML part", path)
     if part.get_content_type() == "text/html":
         check_html_size(content, path)
-        article = parse_html(content, path=str(path), fallback_date=sent or None)
+        article = parse_html(layout_tables_unwrapped(content), path=str(path),
+                             fallback_date=sent or None)
     else:
         article = parse_text(content, str(path))
     from email.utils import parseaddr
@@ -1335,6 +1336,34 @@ def _read_email(path: Path) -> Iterator[Item]:
     name = " ".join(parseaddr(sender)[0].split())[:200]  # a newsletter's sender: its outlet
     yield replace(article, title=title or None, outlet=article.outlet or name or None,
                   published=article.published or (when.date().isoformat() if when else None))
+
+
+_TABLE_TAGS = ("table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption")
+_CELL_BLOCKS = frozenset({*_BLOCK_TAGS, *_TABLE_TAGS})
+
+
+def layout_tables_unwrapped(html: str) -> str:
+    """An HTML e-mail with its layout tables turned into blocks: mail programs need tables
+    to lay out a newsletter, so its whole text sits in cells, which the extractor writes as
+    Markdown rows ("| View in browser |", headline and paragraphs run into one cell, "\\|"
+    for a pipe) or drops. A cell holding only inline content becomes a paragraph, every
+    other table element a plain block. The page as given where it cannot be parsed."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ParserError, ValueError):
+        return html
+    found = False
+    for element in list(root.iter(*_TABLE_TAGS)):
+        found = True
+        inline = element.tag in ("td", "th", "caption") and not any(
+            child.tag in _CELL_BLOCKS for child in element if isinstance(child.tag, str))
+        element.tag = "p" if inline else "div"
+        for name in ("width", "height", "align", "valign", "colspan", "rowspan"):
+            element.attrib.pop(name, None)
+    return lxml.html.tostring(root, encoding="unicode") if found else html
 
 
 def check_html_size(data: bytes | str, path: Path | str | None) -> None:
