@@ -1086,6 +1086,31 @@ def test_story_page_folds_doubtful_speakers(store: Store) -> None:
     assert page.rindex("<details", 0, fold) > page.index("I never met with any Russian")
 
 
+def many_quotes_brief(articles: Sequence[Article], story_id: str) -> Brief:
+    """The hand brief with 20 sure quotes before the doubtful one: more than the page shows
+    before its "more" fold."""
+    base = doubtful_brief(articles, story_id)
+    sure = tuple(Quote(f"Speaker {n}", f"statement number {n}",
+                       (QuoteVariant(articles[n % len(articles)].id, f"statement number {n}"),))
+                 for n in range(20))
+    return Brief(base.story, base.sources, base.summary, (*sure, *base.quotes[1:]),
+                 base.entities, base.timeline, base.coverage)
+
+
+def test_story_page_folds_doubtful_speakers_on_their_own_after_many_sure_ones(
+        store: Store) -> None:
+    """Past 15 sure entries the doubtful one sat in the plain "N more" fold among sure ones,
+    with no "speaker uncertain" label; and no ledger row linked to its sources."""
+    with TestClient(create_app(store, TOKEN, brief_fn=many_quotes_brief)) as c:
+        page = ready(c, f"/stories/{STORY}").text
+    ledger = page[page.index('<section id="quotes">'):page.index('<section id="entities">')]
+    assert re.findall(r"<summary>([^<]*)</summary>", ledger) == [
+        "5 more", "1 more (speaker uncertain)"]
+    fold = ledger.index("(speaker uncertain)")
+    assert ledger.index("statement number 19") < fold < ledger.index("may have collapsed")
+    assert '<a href="#src-1" data-source="src-1">' in ledger
+
+
 def test_brief_cache_invalidates_old_versions() -> None:
     cache = BriefCache(size=2)
     made: list[str] = []

@@ -345,6 +345,17 @@ def _plain_words(text: str) -> str:
     return " ".join(w.lower() for w in re.findall(r"\w+", text))
 
 
+def ledger_groups(quotes: list[dict[str, Any]], top: int) -> list[dict[str, Any]]:
+    """The quote ledger as the page shows it: the first ``top`` sure entries, the other sure
+    ones folded as "N more", and the doubtful ones (last in a brief) folded on their own as
+    "speaker uncertain", however many sure ones come before them."""
+    sure = [q for q in quotes if not q["low"]]
+    doubtful = [q for q in quotes if q["low"]]
+    groups = [{"rows": sure[:top], "fold": None}, {"rows": sure[top:], "fold": "more"},
+              {"rows": doubtful, "fold": "uncertain"}]
+    return [g for g in groups if g["rows"]]
+
+
 def story_view(brief: dict[str, Any], articles: Sequence[Article],
                leans: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything the story page shows, with every citation resolved to a <mark> id.
@@ -407,7 +418,8 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
              "differs": _plain_words(v.get("text", "")) != canonical}
             for v in q.get("sources") or []
         ]
-        outlets = list(dict.fromkeys(v["label"] for v in variants))
+        outlets = [{"label": lab, "num": num} for lab, num in
+                   dict.fromkeys((v["label"], v["num"]) for v in variants)]
         text = typeset(q.get("text", ""))
         direct = shown_as_quote(text, ((v["text"], v["direct"]) for v in variants))
         quotes.append({"speaker": q.get("speaker") or "unattributed",
@@ -452,8 +464,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
         "quotes": quotes,
         "entities": entities,
         "roster_top": ROSTER_TOP,
-        # doubtful speakers come last in a brief: the fold starts at the first of them
-        "ledger_top": min(LEDGER_TOP, sum(1 for q in quotes if not q["low"])),
+        "ledger": ledger_groups(quotes, LEDGER_TOP),
         "timeline": timeline,
         "chart": timeline_chart(entries),
         "matrix": matrix,
