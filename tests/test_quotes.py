@@ -1054,6 +1054,19 @@ def test_an_indefinite_pronoun_is_no_speaker_a_reader_can_use(nlp):
         assert by_speaker[who].low_confidence and by_speaker[who].confidence == 0.0
 
 
+def test_the_us_in_capitals_is_a_country_not_the_pronoun_us(nlp):
+    """"The US said ..." was unattributed and "the U.S. said" doubtful, where "The UK said"
+    was sure: "US" was read as the pronoun "us", "U.S." as no word at all."""
+    assert quotes.is_agent("US") and quotes.is_agent("U.S.") and quotes.is_agent("U.N.")
+    assert not quotes.is_agent("us") and not quotes.is_agent("We're")
+    assert not quotes.is_agent("IT")
+    doc = _variant_doc("a", "The US said on Thursday it will send more aid to Ukraine. The UK "
+                       "said it would do the same. \"We will stand with Ukraine,\" the U.S. said "
+                       "in a statement.", nlp)
+    grouped = group_quotes([doc])
+    assert all(q.speaker and not q.low_confidence for q in grouped), grouped
+
+
 def test_a_pronoun_never_refers_back_to_an_indefinite_source():
     """"Some said ... She said ...": "she" is the mayor named before, not "Some"."""
     from newsweave.nlp import get_nlp

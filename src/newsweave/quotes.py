@@ -104,6 +104,13 @@ MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
 FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})
 PLURAL_PRONOUNS = frozenset({"they", "them", "we", "us"})
 PRONOUNS = MALE_PRONOUNS | FEMALE_PRONOUNS | PLURAL_PRONOUNS | frozenset({"i", "you", "it"})
+
+
+def is_pronoun(word: str) -> bool:
+    """Whether a speaker as written is a pronoun; "US" in capitals is the country."""
+    return word.lower() in PRONOUNS and word != "US"
+
+
 _MALE_TITLES = frozenset({"mr", "mr.", "sir", "lord", "king", "prince"})
 _FEMALE_TITLES = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "madam", "lady", "queen"})
 #: common first names by gender: enough to keep "she said" off the nearest man.
@@ -744,7 +751,7 @@ def _speaker_name(token) -> Speaker:
         noun = _beside_who(token, _apposed_name(_past_place(_past_time(token.head.head))))
         return replace(_speaker_from_token(noun),
                        mention=(token.idx, token.idx + len(token)))
-    if token.lower_ in PRONOUNS:
+    if is_pronoun(token.text):
         return Speaker(token.text, token.idx, token.idx + len(token), pronoun=True)
     if token.lemma_.lower() in UTTERANCE_NOUNS and token.lower_ not in _SPOKESPEOPLE and not (
             token.ent_type_ in _SOURCE_LABELS and token.pos_ == "PROPN"):  # "the National Post"
@@ -1702,7 +1709,7 @@ def group_mentions(doc, inside) -> list[GroupMention]:
     for tok in doc:
         if tok.dep_ not in _SUBJECT_DEPS or inside(tok.idx):
             continue
-        if tok.lower_ in PRONOUNS:  # "She and her defenders argue ...": they, later
+        if is_pronoun(tok.text):  # "She and her defenders argue ...": they, later
             partner = next((c for c in tok.children if c.dep_ == "conj"
                             and c.pos_ in ("NOUN", "PROPN")), None)
             if partner is not None and tok.lower_ not in ("it", "they", "them"):
@@ -2424,11 +2431,19 @@ def _singular_noun(word: str) -> str:
 _GEOLOGICAL_SURVEY = re.compile(r"\bGeological Survey\b")
 
 
+#: a name written in capitals, dotted or not ("U.S.", "US", "U.N."); "US" is then the
+#: country, not the pronoun "us"
+_ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,4}|[A-Z]{2,5}")
+
+
 def is_agent(speaker: str | None) -> bool | None:
     """Whether a speaker string names someone who can speak: True for names, people and
     bodies of people, False for pronouns and documents ("reports"), None when unsure."""
     bare = re.sub(r"['’](?:re|ve|ll|d|m)$", "", speaker.strip().lower()) if speaker else ""
-    if not bare or bare in PRONOUNS | _NON_SOURCES:  # "We're": a pronoun and its verb
+    if _ABBREVIATION.fullmatch(speaker.strip() if speaker else "") and bare not in (
+            PRONOUNS | _NON_SOURCES) - {"us"}:
+        return True  # "U.S.", "US", "U.N.": a country or a body written in capitals
+    if not bare or bare in _NON_SOURCES or (bare in PRONOUNS and speaker.strip() != "US"):  # "We're": a pronoun and its verb
         return False
     if not re.search(r"[^\W\d_]{2}", re.sub(r"['’]s\b", "", speaker)):
         return False  # a stray dash, code or possessive "’s" the parser took
@@ -2634,7 +2649,7 @@ def match_entity(speaker: str | None, entities: Sequence[Entity],
                  index: EntityIndex | None = None) -> Entity | None:
     """The entity a speaker string names: a variant as written, else a unique surname.
     ``index``: ``entity_index(entities)``, when the caller matches many speakers."""
-    if not speaker or speaker.lower() in PRONOUNS:
+    if not speaker or is_pronoun(speaker):
         return None
     index = index if index is not None else entity_index(entities)
     key = _name_key(speaker)
@@ -2671,7 +2686,7 @@ def _speakers_clash(a: _Item, b: _Item) -> bool:
     if a.entity and b.entity:
         return a.entity != b.entity
     sa, sb = a.mention.speaker, b.mention.speaker
-    if not sa or not sb or sa.lower() in PRONOUNS or sb.lower() in PRONOUNS:
+    if not sa or not sb or is_pronoun(sa) or is_pronoun(sb):
         return False
     return _surname(sa) != _surname(sb) and not (a.entity or b.entity)
 
@@ -2836,7 +2851,7 @@ def _apposed_entity(
     Alatas, has said"): the record keeps the description (as annotators mark the source),
     the brief names the person a reader can look up."""
     a, b = mention.speaker_start, mention.speaker_end
-    if a is None or b is None or not mention.speaker or mention.speaker.lower() in PRONOUNS:
+    if a is None or b is None or not mention.speaker or is_pronoun(mention.speaker):
         return None
     written = text[a:b]
     head, sep, name = written.partition(", ")
@@ -2889,7 +2904,7 @@ def group_quotes(
             written = document.article.text[a:b] if a is not None and b is not None else ""
             items.append(
                 _Item(document.article.id, m, statement_tokens(m.text), entity_id, conf,
-                      pronoun=written.lower() in PRONOUNS)
+                      pronoun=is_pronoun(written))
             )
     groups: dict[int, list[_Item]] = {}
     for item, root in zip(items, join_statements(items), strict=True):
@@ -2972,7 +2987,7 @@ def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
     else:
         named = Counter(
             i.mention.speaker for i in members
-            if i.mention.speaker and i.mention.speaker.lower() not in PRONOUNS
+            if i.mention.speaker and not is_pronoun(i.mention.speaker)
             and is_agent(i.mention.speaker) is not False
         )
         speaker = named.most_common(1)[0][0] if named else None
