@@ -407,6 +407,24 @@ def test_cli_malformed_line_is_one_error(tmp_path, capsys):
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [1]
 
 
+def test_cli_an_empty_file_is_said_not_passed_in_silence(tmp_path, capsys):
+    """An empty or blank JSONL exited 0 with no word, where every other empty input is one
+    line and exit 2; no --out file is left behind."""
+    from newsweave.cli import main
+
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n\n   \n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["quotes", "--jsonl", str(blank), "--out", str(out), "--no-progress"]) == 2
+    assert main(["quotes", str(blank), "--no-progress"]) == 2
+    assert main(["weave", "--jsonl", str(blank), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"newsweave: error: {blank}: no articles found: the file is empty",
+                   f"newsweave: error: {blank}: no articles found",
+                   f"newsweave: error: {blank}: no clusters found: the file is empty"]
+    assert not out.exists()
+
+
 def test_cli_folder_is_named_as_one(tmp_path, capsys):
     from newsweave.cli import main
 

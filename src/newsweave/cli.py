@@ -299,7 +299,9 @@ def _add_quotes(sub: argparse._SubParsersAction) -> None:
                    "the file (\"path\") and the article's text as read (\"text\"), which the "
                    "offsets index")
     p.add_argument("--jsonl", metavar="FILE", help="article-contract JSONL file, gzipped or "
-                   "not, or a JSON array of articles (offsets index each text as given)")
+                   "not, or a JSON array of articles (offsets index each text as given; a record "
+                   "without an id is named by its line number, in an array by its place, so "
+                   "the output lines up with the input)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--model", choices=("rules", "learned", "learned-fast"), default="rules",

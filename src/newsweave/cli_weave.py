@@ -143,6 +143,8 @@ def run_batch(args: argparse.Namespace) -> int:
                 else:
                     fh.write(render(brief, "jsonl") + "\n")
             progress.advance(task)
+        if not seen:  # an empty or blank file: said, as every other empty input is, and
+            raise InputError("no clusters found: the file is empty", args.jsonl)  # no --out
     for line in repeats.more():
         print(f"newsweave: {line}", file=sys.stderr)
     if bad and not show:

@@ -3225,6 +3225,10 @@ def run_cli(args) -> int:
                     line = json.dumps(record, ensure_ascii=False)
                     sink.write(line + "\n")
                     progress.advance(task)
+        if not seen:  # an empty or blank file: said, as every other empty input is; no --out
+            raise InputError("no articles found: the file is empty" if args.jsonl else
+                             "no articles found", args.jsonl or (
+                                 paths[0] if len(paths) == 1 else None))
     if bad:
         what = "records or files" if paths else "lines"
         print(f"newsweave: {bad} of {seen} {what} skipped", file=sys.stderr)
