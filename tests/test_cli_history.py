@@ -107,7 +107,7 @@ def test_since_lists_each_change_with_untrusted_text_made_harmless(
     assert rc == 0 and err == ""
     assert out.startswith("Story s-a, version 3 against version 1: 1 new source, 1 source "
                           "moved to another story, 2 new quotes, 1 new timeline entry\n")
-    assert "\x1b" not in out and "Mayor [31mRed[0m: \u201cThe bridge opens in March,\u201d" in out
+    assert "\x1b" not in out and "Mayor [31mRed[0m: \u201cThe bridge opens in March\u201d" in out
     assert "unattributed (speaker uncertain): (reported) the vote was rushed" in out
     assert "New timeline entries:\n  - 2022-03: The bridge opens." in out
     assert "New in the summary" not in out  # version 3's sentence reads as version 1's
@@ -214,7 +214,9 @@ def test_story_updates_are_the_latest_versions_newest_first_each_against_the_one
             "In the summary: The council voted (1 reports).",
             "No longer in the summary: The council voted (2 reports)."]
         assert updates[1]["items"][0] == "New source: Bridge vote 2 (Paper 2)"
-        assert f"{HOSTILE}: \u201cThe bridge opens in March,\u201d" in updates[1]["items"]
+        assert f"{HOSTILE}: \u201cThe bridge opens in March\u201d" in updates[1]["items"]
+        # reported speech is not put between quotation marks in an update either
+        assert "Unattributed: (reported) the vote was rushed" in updates[1]["items"]
         assert updates[2]["changes"] == "" and updates[2]["sources"] == 1
         assert updates[2]["items"] == ["The council voted (1 reports)."]  # what happened
         assert cache[("s-a", 3)] == app.Update("Bridge vote", 1, updates[0]["changes"],

@@ -117,6 +117,18 @@ def test_reported_statement_shown_without_its_joining_that():
     assert '"text": "that the levee was old"' in render(b, "json")  # the contract keeps it
 
 
+def test_a_quotation_is_shown_without_the_comma_that_joined_it_to_said():
+    """“... It is false,” ended in the comma of '..., he said' in every format."""
+    b, texts = brief()
+    said = Quote(speaker="Ann Lee", text="It is false,", sources=(
+        QuoteVariant(source="a", text="It is false,", direct=True),), confidence=0.9)
+    b = Brief(b.story, b.sources, b.summary, (said,), b.entities, b.timeline, b.coverage)
+    assert "\u201cIt is false\u201d" in render(b, "markdown")
+    assert "\u201cIt is false\u201d" in render(b, "text")
+    assert "\u201cIt is false\u201d" in render(b, "html", texts=texts)
+    assert '"text": "It is false,"' in render(b, "json")  # the contract keeps the span
+
+
 def test_reported_free_relative_not_shown_with_its_speaker_twice():
     text = "what US intelligence officials say was a Russian cyber campaign to upend the race"
     assert reported_text(text, ["US intelligence officials"]) == (

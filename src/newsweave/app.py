@@ -34,6 +34,7 @@ from newsweave.brief_diff import (
 from newsweave.errors import InputError
 from newsweave.grouping_state import GroupResult, StoreEmbedder
 from newsweave.models import Article, Brief
+from newsweave.render import statement_text
 from newsweave.settings import DEFAULT_SUMMARY
 from newsweave.store import AddResult, BriefVersion, Store, content_hash
 from newsweave.wording import count
@@ -575,7 +576,7 @@ def update_items(changes: dict[str, Any] | None, brief: dict[str, Any]) -> list[
     out += [f"In the summary: {x.get('text') or ''}" for x in changes["new_summary"][:UPDATE_ITEMS]]
     out += [f"No longer in the summary: {x.get('text') or ''}"
             for x in (changes.get("dropped_summary") or [])[:UPDATE_ITEMS]]
-    out += [f"{q.get('speaker') or 'Unattributed'}: \u201c{q.get('text') or ''}\u201d"
+    out += [f"{q.get('speaker') or 'Unattributed'}: {statement_text(q)}"
             for q in changes["new_quotes"][:UPDATE_ITEMS]]
     return out
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from newsweave.brief_diff import changes_line
 from newsweave.errors import InputError
-from newsweave.render import reported_text, shown_as_quote, strip_control
+from newsweave.render import statement_text, strip_control
 from newsweave.wording import count
 
 
@@ -133,11 +133,7 @@ def _source(s: dict[str, Any]) -> str:
 def _quote(q: dict[str, Any]) -> str:
     """As the brief's text shows a statement: a quotation in marks, reported speech marked
     so, a speaker the extractor doubts flagged."""
-    text = str(q.get("text") or "")
-    direct = shown_as_quote(text, ((str(v.get("text")), bool(v.get("direct")))
-                                   for v in q.get("sources") or []))
-    shown = text if direct else reported_text(text, [q.get("speaker")])
-    said = f"\u201c{_clean(shown)}\u201d" if direct else f"(reported) {_clean(shown)}"
+    said = _clean(statement_text(q))
     doubt = " (speaker uncertain)" if q.get("low_confidence") else ""
     return f"{_clean(q.get('speaker')) or 'unattributed'}{doubt}: {said}"
 

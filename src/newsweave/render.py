@@ -12,6 +12,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from newsweave.models import (
@@ -171,6 +172,24 @@ def shown_as_quote(text: str, forms: Iterable[tuple[str, bool]]) -> bool:
                 any(direct for _, direct in forms))
 
 
+def quotation(text: str) -> str:
+    """A quotation as a brief shows it between marks: without the comma, semicolon or colon
+    that joined it to "he said" in its article ("It is false," -> "It is false"); the
+    contract's text keeps the span as written."""
+    return text.rstrip().rstrip(",;:").rstrip() or text
+
+
+def statement_text(quote: Mapping[str, Any]) -> str:
+    """A brief's statement (its JSON form) as a line of plain text shows it: a quotation in
+    marks, reported speech marked "(reported)"; used where a statement stands alone (what
+    changed, the feeds' update items)."""
+    text = str(quote.get("text") or "")
+    forms = ((str(v.get("text")), bool(v.get("direct"))) for v in quote.get("sources") or [])
+    if shown_as_quote(text, forms):
+        return f"\u201c{quotation(text)}\u201d"
+    return f"(reported) {reported_text(text, [quote.get('speaker')])}"
+
+
 def _is_direct(quote: Quote) -> bool:
     return shown_as_quote(quote.text, ((v.text, v.direct) for v in quote.sources))
 
@@ -219,7 +238,7 @@ def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
                 out += ["", "*Speaker uncertain:*", ""]
             for q in group:
                 marks = _marks(_quote_sources(q), numbers)
-                said = (f"“{md(q.text)}”" if _is_direct(q)
+                said = (f"“{md(quotation(q.text))}”" if _is_direct(q)
                         else f"*(reported)* {md(reported_text(q.text, [q.speaker]))}")
                 out.append(f"- **{md(q.speaker or 'unattributed')}**: {said} {marks}")
     if brief.entities:
@@ -358,7 +377,7 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
                 out.append(f"</ul><details class=doubtful><summary>{len(group)} with an "
                            "uncertain speaker</summary><ul class=quotes>")
             for q in group:
-                said = (f"“{esc(q.text)}”" if _is_direct(q)
+                said = (f"“{esc(quotation(q.text))}”" if _is_direct(q)
                         else f"<i>(reported) {esc(reported_text(q.text, [q.speaker]))}</i>")
                 out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>: {said} "
                            f"<sup>{cite(_quote_sources(q))}</sup></li>")

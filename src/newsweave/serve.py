@@ -75,7 +75,7 @@ from newsweave.outlets import (
     story_coverage,
 )
 from newsweave.quote_marks import typeset
-from newsweave.render import displayable, reported_text, shown_as_quote
+from newsweave.render import displayable, quotation, reported_text, shown_as_quote
 from newsweave.wording import count
 
 log = logging.getLogger("newsweave.serve")
@@ -423,7 +423,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
         text = typeset(q.get("text", ""))
         direct = shown_as_quote(text, ((v["text"], v["direct"]) for v in variants))
         quotes.append({"speaker": q.get("speaker") or "unattributed",
-                       "text": text if direct else reported_text(
+                       "text": quotation(text) if direct else reported_text(
                            text, [q.get("speaker"), *(v["speaker_as_written"] for v in variants)]),
                        "direct": direct,
                        "outlets": outlets, "variants": variants,
