@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -332,15 +333,35 @@ def test_same_statement_across_sources_is_one_quote(grouped_documents):
     )
     quotes = group_quotes(grouped_documents, [sessions])
     (never,) = [q for q in quotes if "never met" in q.text]
-    assert never.text == "I never met with any Russian officials to discuss issues of the campaign,"
-    assert sorted(v.source for v in never.sources) == ["a", "b", "c"]
+    # the two quoted pieces of a's one attribution ('"...," Sessions said. "..."') are one
+    # statement, shown in order with "…" where "Sessions said" stood
+    assert never.text == ("I never met with any Russian officials to discuss issues of the "
+                          "campaign \u2026 I have no idea what this allegation is about.")
+    assert sorted(v.source for v in never.sources) == ["a", "a", "b", "c"]
     assert {v.source: v.direct for v in never.sources} == {"a": True, "b": True, "c": False}
     assert never.speaker == "Jeff Sessions" and never.speaker_entity == "e1"
     # different statements stay apart, even from the same speaker
     others = [q for q in quotes if q is not never]
-    assert any(q.text.startswith("I have no idea") for q in others)
+    assert not any("I have no idea" in q.text for q in others)
     (kislyak,) = [q for q in others if "ambassador twice" in q.text]
     assert kislyak.speaker == "Kislyak" and kislyak.speaker_entity is None
+
+
+def test_the_quoted_pieces_of_one_attribution_are_one_entry(nlp):
+    """'"A," Pelosi said in a statement. "B."' was two entries, the second ranked far below
+    at a lower confidence; a piece tied to a cue paragraphs away is not joined."""
+    text = ("\u201cNow the Attorney General must resign,\u201d Pelosi said in a statement. "
+            "\u201cSessions is not fit to serve as the top law enforcement officer.\u201d")
+    doc = _variant_doc("a", text, nlp)
+    assert len([q for q in doc.quotes if q.direct]) == 2
+    (quote,) = group_quotes([doc])
+    assert quote.text == ("Now the Attorney General must resign \u2026 Sessions is not fit to "
+                          "serve as the top law enforcement officer.")
+    assert quote.speaker == "Pelosi" and len(quote.sources) == 2
+    assert all(text[v.start:v.end] == v.text for v in quote.sources)  # each piece verbatim
+    far = replace(doc.quotes[0], parts=((doc.quotes[0].start, doc.quotes[0].end),
+                                        (doc.quotes[0].end + 400, doc.quotes[0].end + 420)))
+    assert not quotes._split_quotation(far)
 
 
 def test_group_quotes_extracts_when_document_has_none(grouped_documents):

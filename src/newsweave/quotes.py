@@ -2744,6 +2744,16 @@ def join_statements(items: Sequence[_Item]) -> list[int]:
     def union(i: int, j: int) -> None:
         parent[_find(parent, j)] = _find(parent, i)
 
+    # the quoted pieces of one attribution ('"A," Pelosi said. "B."': one cue, the same
+    # parts) are one statement, whatever their words
+    pieces: dict[tuple, int] = {}
+    for n, item in enumerate(items):
+        if _split_quotation(item.mention):
+            key = (item.source, item.mention.cue_start, item.mention.parts)
+            if key in pieces:
+                union(pieces[key], n)
+            else:
+                pieces[key] = n
     for i, later in _touching(items).items():
         for j in sorted(later):
             if _find(parent, i) != _find(parent, j) and _joinable(items[i], items[j]):
@@ -2968,6 +2978,40 @@ def _covers_most(inner: QuoteMention, outer: QuoteMention) -> bool:
     return (inner.end - inner.start) * 2 >= outer.end - outer.start
 
 
+#: the most characters between two quoted pieces of one attribution read as one statement:
+#: '"A," Pelosi said in a statement. "B."' (the cue between them), not a piece tied to a
+#: cue paragraphs away
+PIECES_GAP = 150
+
+
+def _split_quotation(mention: QuoteMention) -> bool:
+    """Whether a mention is one whole quoted piece of an attribution quoted in several
+    pieces that stand close together."""
+    parts = sorted(mention.parts)
+    return (mention.direct and len(parts) > 1 and mention.cue_start is not None
+            and (mention.start, mention.end) in {tuple(p) for p in parts}
+            and all(b[0] - a[1] <= PIECES_GAP
+                    for a, b in zip(parts, parts[1:], strict=False)))
+
+
+def _pieces_text(best: _Item, kept: Sequence[_Item]) -> str:
+    """The text a statement shows: ``best``'s, or, where it is one quoted piece of an
+    attribution and that source's other pieces are kept beside it, the pieces in order with
+    "…" where the attribution stood (each piece verbatim, the comma that joined a piece to
+    "he said" left out)."""
+    m = best.mention
+    if not _split_quotation(m):
+        return m.text
+    siblings = sorted((i.mention for i in kept if i.source == best.source
+                       and _split_quotation(i.mention) and i.mention.parts == m.parts
+                       and i.mention.cue_start == m.cue_start),
+                      key=lambda x: x.start)
+    if len(siblings) < 2:
+        return m.text
+    texts = [x.text.rstrip() for x in siblings]
+    return " \u2026 ".join([t.rstrip(",;:").rstrip() or t for t in texts[:-1]] + texts[-1:])
+
+
 def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
     kept = [item for item in members if not _dropped(item, members)] or list(members)
     longest = max(len(i.tokens) for i in kept)
@@ -2994,7 +3038,7 @@ def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
     confidence = quote_confidence(members, speaker, entity_id)
     return Quote(
         speaker=speaker,
-        text=best.mention.text,
+        text=_pieces_text(best, kept),
         sources=tuple(
             QuoteVariant(
                 source=item.source,
