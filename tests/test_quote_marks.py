@@ -2,7 +2,12 @@
 
 import pytest
 
-from newsweave.quote_marks import has_quote_mark, leaves_quote_open, quotes_balanced
+from newsweave.quote_marks import (
+    has_quote_mark,
+    leaves_quote_open,
+    quotes_balanced,
+    single_quotes_as_double,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +52,27 @@ def test_typeset_shows_archive_marks_as_a_reader_expects(text, shown):
     from newsweave.quote_marks import typeset
 
     assert typeset(text) == shown
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    # a British paper's quotations: opened before a word, closed after a stop or a word
+    ("He said: \u2018We will not be deterred.\u2019",
+     "He said: \u201cWe will not be deterred.\u201d"),
+    ("\u2018It\u2019s a shambles,\u2019 one MP said.",
+     "\u201cIt\u2019s a shambles,\u201d one MP said."),
+    ("It was a \u2018bold plan\u2019 and it failed.",
+     "It was a \u201cbold plan\u201d and it failed."),
+    ("She said it was \u2018deeply disappointing\u2019.",
+     "She said it was \u201cdeeply disappointing\u201d."),
+    # the plural possessive inside a quotation does not close it
+    ("\u2018The officials\u2019 view is wrong,\u2019 he said.",
+     "\u201cThe officials\u2019 view is wrong,\u201d he said."),
+    # an article with double marks keeps its single ones as they are, and so does one
+    # whose single quotes are only apostrophes
+    ("\u201cHe said \u2018no\u2019,\u201d she said.",
+     "\u201cHe said \u2018no\u2019,\u201d she said."),
+    ("It\u2019s the council\u2019s vote.", "It\u2019s the council\u2019s vote."),
+])
+def test_single_quotes_are_read_as_quotations_where_an_article_has_no_double_ones(text, shown):
+    assert single_quotes_as_double(text) == shown
+    assert len(single_quotes_as_double(text)) == len(text)

@@ -364,6 +364,22 @@ def test_the_quoted_pieces_of_one_attribution_are_one_entry(nlp):
     assert not quotes._split_quotation(far)
 
 
+def test_a_british_papers_single_quotes_are_quotations(quotes_of):
+    """A paper quoting only in curly single quotes had its quotations read as reported
+    speech cut at the first stop or at the apostrophe of "It’s", and "A Downing Street
+    spokesman said" taken for a speaker."""
+    text = ("A Downing Street spokesman said: \u2018We\u2019ve always been clear that this was "
+            "a bold plan. We don\u2019t accept the court\u2019s view.\u2019\n\n\u2018It\u2019s "
+            "a shambles,\u2019 one Conservative MP told the Guardian.")
+    found = quotes_of(text)
+    direct = [(q.speaker, q.text) for q in found if q.direct]
+    assert direct == [
+        ("A Downing Street spokesman", "We\u2019ve always been clear that this was a bold "
+         "plan. We don\u2019t accept the court\u2019s view."),
+        ("Conservative MP", "It\u2019s a shambles,")]
+    assert not any("said" in (q.speaker or "") for q in found)
+
+
 def test_group_quotes_extracts_when_document_has_none(grouped_documents):
     bare = [
         Document(article=d.article, sentences=(), doc=d.doc) for d in grouped_documents

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 
 #: quotation marks that delimit direct speech. Single quotes are left out: in news text they
-#: are nearly always apostrophes, and quotes nested inside a quote stay inside its piece.
+#: are nearly always apostrophes, and quotes nested inside a quote stay inside its piece
+#: (an article quoting only in curly single quotes, as British papers do, is read through
+#: ``single_quotes_as_double``).
 QUOTE_MARKS = frozenset('"“”')
 #: the New York Times archive's rendering of a double quote. Text between two of them is
 #: masked like any quotation (no speaker is taken from inside it) and reported, but flagged
@@ -73,3 +75,41 @@ def typeset(text: str) -> str:
         out.append("“" if n % 2 == 0 else "”")
         out.append(piece)
     return "".join(out)
+
+
+#: a curly single quote that opens a quotation: at a paragraph's or clause's start, before
+#: a word ("said: ‘We will", "as a ‘bold plan’")
+_SINGLE_OPENER = re.compile(r"(?:^|(?<=[\s(\[—–-]))\u2018(?=[\w(…])", re.M)
+
+
+def single_quotes_as_double(text: str) -> str:
+    """``text`` with curly single quotes that delimit quotations written as double ones, for
+    an article that quotes only in single quotes (British papers: "said: ‘We will not be
+    deterred.’"), where they would be read as apostrophes; the text as given otherwise (any
+    double mark, or no opening single quote). Same length, so offsets hold.
+
+    An opening ‘ stands before a word after a space or a paragraph's start; while one is
+    open, a ’ closes it after a stop ("deterred.’", "shambles,’"), before one or a line's
+    end ("plan’."), or before a space unless it follows an "s" (the plural possessive in
+    "the officials’ view"); a ’ between letters ("It’s", "don’t") is an apostrophe."""
+    if "\u2018" not in text or '"' in text or "\u201c" in text or "\u201d" in text:
+        return text
+    opens = {m.start() for m in _SINGLE_OPENER.finditer(text)}
+    if not opens:
+        return text
+    chars = list(text)
+    open_at: int | None = None
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            open_at = None  # a quotation left open ends with its paragraph
+        elif i in opens:
+            chars[i], open_at = "\u201c", i
+        elif ch == "\u2019" and open_at is not None:
+            before = text[i - 1] if i else " "
+            after = text[i + 1] if i + 1 < len(text) else "\n"
+            if after.isalnum():
+                continue
+            if (before in ".,!?…;:" or after in ".,;:!?)—–\n"
+                    or (after.isspace() and before != "s")):
+                chars[i], open_at = "\u201d", None
+    return "".join(chars)

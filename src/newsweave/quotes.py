@@ -59,6 +59,7 @@ from newsweave.quote_marks import (
     QUOTE_MARKS,
     has_quote_mark,
     leaves_quote_open,
+    single_quotes_as_double,
 )
 
 _DOUBLED = frozenset({DOUBLED_APOSTROPHE, DOUBLED_BACKTICK})
@@ -1936,8 +1937,18 @@ def _name_cue(doc, piece: Piece, paras: Sequence[tuple[int, int]]) -> Cue | None
 def extract_quotes(doc, text: str | None = None) -> list[QuoteMention]:
     """Direct quotation pieces and reported statements of one parsed article, in text order.
 
-    ``text`` defaults to ``doc.text``; offsets index it exactly."""
+    ``text`` defaults to ``doc.text``; offsets index it exactly. An article that quotes
+    only in curly single quotes is read with them as double ones
+    (``quote_marks.single_quotes_as_double``); each record's text is the article's own."""
     text = _text_of(doc) if text is None else text
+    marked = single_quotes_as_double(text)
+    found = _extract_quotes(doc, marked)
+    if marked is text:
+        return found
+    return [replace(q, text=text[q.start:q.end]) for q in found]
+
+
+def _extract_quotes(doc, text: str) -> list[QuoteMention]:
     pieces = find_pieces(text)
     inside = _quote_lookup(pieces)
     # no cue or speaker in a dateline, nor in a line linking to another article ("Related:
