@@ -1135,6 +1135,19 @@ def test_a_pronoun_never_refers_back_to_an_indefinite_source():
     assert alone[1] != "Some"
 
 
+def test_she_is_the_spokeswoman_not_the_man_her_quotation_names_with_mr(quotes_of):
+    """"Deripaska's spokeswoman, Larisa Belyaeva, denied ... 'Mr Deripaska has never ...,' she
+    said": "she" went to Oleg Deripaska, whom the quotation calls "Mr", at 0.92. A titled
+    name inside a quotation says that person's gender, and a name in apposition to a
+    spokeswoman is a woman and the subject of her clause."""
+    text = ("Senator Elizabeth Warren on Tuesday pressed Treasury Secretary Steven Mnuchin "
+            "over sanctions on companies linked to Oleg Deripaska.\n\nWarren was not "
+            "satisfied.\n\nDeripaska's spokeswoman, Larisa Belyaeva, denied any wrongdoing. "
+            "\u201cMr Deripaska has never been involved in politics,\u201d she said.")
+    (said,) = [q for q in quotes_of(text) if q.direct]
+    assert said.speaker == "Larisa Belyaeva"
+
+
 def test_a_speaker_keeps_its_hyphenated_words():
     """"white-haired Yoda", "the study co-author": the parser may hang the hyphenated half
     elsewhere; the speaker never ends or starts mid-word ("haired Yoda", "study co")."""

@@ -1252,6 +1252,17 @@ class PersonMention:
     chained: bool = False
 
 
+def _apposed_gender(root) -> str | None:
+    """The gender a description in apposition gives a name: "Deripaska's spokeswoman,
+    Larisa Belyaeva" and "Larisa Belyaeva, his spokeswoman" name a woman."""
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+        return _gender_of_description(root.head.text)
+    for child in root.children:
+        if child.dep_ == "appos" and child.pos_ == "NOUN":
+            return _gender_of_description(child.text)
+    return None
+
+
 def _name_end(root) -> int | None:
     """Token index after a person name whose root is ``root``, or None when the name only
     modifies a noun ("the Obama administration", "a Trump interview": no person is
@@ -1278,6 +1289,7 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
     time), and so does a proper-noun subject the tagger left untyped (it misses "Sessions"
     alone). A name that only modifies a noun ("the Obama administration") is no mention."""
     genders: dict[str, str | None] = {}
+    quoted: dict[str, str | None] = {}  # genders from titled names inside quotations
     mixed: set[str] = set()
     surnames: set[str] = set()
     found: list[tuple[int, int, str, str | None, bool, bool]] = []
@@ -1294,6 +1306,10 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
             typed.add(ent.start)
     for ent in ents:
         if inside_quote(ent.start_char):
+            # no antecedent inside a quotation, but its "Mr Deripaska" says he is a man
+            before = doc[ent.start - 1].lower_ if ent.start > 0 else None
+            if before in _MALE_TITLES | _FEMALE_TITLES:
+                quoted.setdefault(_surname(ent.text), _gender_of_name(ent.text, before))
             continue
         end = _name_end(ent.root)
         if end is None:
@@ -1306,7 +1322,8 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
         prev = doc[ent.start - 1].lower_ if ent.start > 0 else None
         surname = _surname(name)
         alone = len(name.split()) == 1 and prev not in _MALE_TITLES | _FEMALE_TITLES
-        gender = None if alone and surname in full else _gender_of_name(name, prev)
+        gender = None if alone and surname in full else (
+            _gender_of_name(name, prev) or _apposed_gender(ent.root))
         surnames.add(surname)
         titled = len(name.split()) > 1 or prev in _MALE_TITLES | _FEMALE_TITLES
         if titled and gender is not None:
@@ -1314,8 +1331,9 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
             if seen != gender:
                 mixed.add(surname)  # a family: Donald and Melania Trump
         root = doc[span.end - 1] if span.end > ent.end else ent.root
-        found.append((span.start_char, span.end_char, name, gender,
-                      root.dep_ in _SUBJECT_DEPS, _conjoined(root)))
+        subject = root.dep_ in _SUBJECT_DEPS or (  # "His spokeswoman, Larisa Belyaeva,"
+            root.dep_ == "appos" and root.head.dep_ in _SUBJECT_DEPS)
+        found.append((span.start_char, span.end_char, name, gender, subject, _conjoined(root)))
     for tok in doc:
         if tok.i in covered or not tok.is_title or inside_quote(tok.idx):
             continue
@@ -1328,6 +1346,9 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
                      and tok.lower_.strip(".") not in TITLES):  # "Inspector General" is no one
             found.append((tok.idx, tok.idx + len(tok), tok.text, None, subject, _conjoined(tok)))
     found.sort()
+    for surname, gender in quoted.items():
+        if genders.setdefault(surname, gender) != gender:
+            mixed.add(surname)
     for surname in mixed:
         genders[surname] = None
     furniture = _furniture_spans(doc)
