@@ -1148,6 +1148,20 @@ def test_she_is_the_spokeswoman_not_the_man_her_quotation_names_with_mr(quotes_o
     assert said.speaker == "Larisa Belyaeva"
 
 
+def test_a_lower_case_body_the_tagger_calls_a_name_is_named_whole(quotes_of):
+    """"Russia's foreign ministry said" gave the speaker "ministry" (the tagger's PROPN) and
+    "China's commerce ministry" "commerce ministry" (its ORG): lower-case words are a
+    description, read as its whole noun phrase."""
+    for text, speaker in (
+        ("Russia's foreign ministry said on Thursday that it regretted the decision.",
+         "Russia's foreign ministry"),
+        ("China's commerce ministry said it would respond.", "China's commerce ministry"),
+        ("The ministry said it regretted it.", "The ministry"),
+    ):
+        (found,) = quotes_of(text)
+        assert found.speaker == speaker
+
+
 def test_a_speaker_keeps_its_hyphenated_words():
     """"white-haired Yoda", "the study co-author": the parser may hang the hyphenated half
     elsewhere; the speaker never ends or starts mid-word ("haired Yoda", "study co")."""

@@ -762,13 +762,14 @@ def _speaker_name(token) -> Speaker:
             ):
                 return _speaker_from_token(child)
     ent = _containing_entity(token)
-    if ent is not None and ent.label_ in _SOURCE_LABELS and ent.root.i == token.i:
+    if ent is not None and ent.label_ in _SOURCE_LABELS and ent.root.i == token.i and (
+            not ent.text.islower()):  # "commerce ministry": a description, not a name
         if ent.label_ == "PERSON":  # an organisation may ("For Our Future")
             ent = _without_leading_function_words(ent)
         ent = _person_before_of(
             _without_trailing_function_words(_past_comma(_past_furniture(ent))))
         return Speaker(ent.text, ent.start_char, ent.end_char)
-    if token.pos_ == "PROPN":
+    if token.pos_ == "PROPN" and not token.text.islower():  # "foreign ministry": a noun
         left = token.i
         while left > 0 and doc[left - 1].dep_ == "compound" and doc[left - 1].head.i == token.i:
             left -= 1
