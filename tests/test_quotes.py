@@ -1162,6 +1162,15 @@ def test_a_lower_case_body_the_tagger_calls_a_name_is_named_whole(quotes_of):
         assert found.speaker == speaker
 
 
+def test_a_stance_statement_is_marked_so_in_a_brief(nlp):
+    """The brief's variant says a stance's content is what a stance is about, so a reader
+    is shown "(did not want) a trade war", not "(reported) a trade war"."""
+    doc = _variant_doc("a", "Sefcovic said the bloc was ready. Brussels did not want a trade "
+                       "war, officials said.", nlp)
+    stances = [v for q in group_quotes([doc]) for v in q.sources if v.stance]
+    assert [(v.text, v.cue) for v in stances] == [("a trade war", "did not want")]
+
+
 def test_a_speaker_keeps_its_hyphenated_words():
     """"white-haired Yoda", "the study co-author": the parser may hang the hyphenated half
     elsewhere; the speaker never ends or starts mid-word ("haired Yoda", "study co")."""

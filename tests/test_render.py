@@ -129,6 +129,24 @@ def test_a_quotation_is_shown_without_the_comma_that_joined_it_to_said():
     assert '"text": "It is false,"' in render(b, "json")  # the contract keeps the span
 
 
+def test_a_stance_is_shown_with_its_cue_not_as_reported_speech():
+    """"Brussels did not want a trade war" was listed as "Brussels: (reported) a trade war",
+    the opposite of what was said: a stance shows its cue ("did not want")."""
+    b, texts = brief()
+    stance = Quote(speaker="Brussels", text="a trade war", sources=(
+        QuoteVariant(source="a", text="a trade war", direct=False, cue="did not want",
+                     stance=True),), confidence=0.9)
+    b = Brief(b.story, b.sources, b.summary, (stance,), b.entities, b.timeline, b.coverage)
+    assert "**Brussels**: *(did not want)* a trade war" in render(b, "markdown")
+    assert "(did not want) a trade war" in render(b, "text")
+    assert "<i>(did not want) a trade war</i>" in render(b, "html", texts=texts)
+    assert '"stance": true' in render(b, "json")
+    plain = Brief(b.story, b.sources, b.summary, (Quote("Ann Lee", "it rained", (
+        QuoteVariant(source="a", text="it rained", direct=False, cue="said"),)),),
+        b.entities, b.timeline, b.coverage)
+    assert "stance" not in render(plain, "json")  # written only when set
+
+
 def test_reported_free_relative_not_shown_with_its_speaker_twice():
     text = "what US intelligence officials say was a Russian cyber campaign to upend the race"
     assert reported_text(text, ["US intelligence officials"]) == (

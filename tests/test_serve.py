@@ -1050,6 +1050,16 @@ def test_story_view_reads_a_statement_as_its_shown_form() -> None:
     assert quote["text"] == "the levee was \u201cold\u201d"
 
 
+def test_story_view_shows_a_stance_with_its_cue() -> None:
+    a = Article("a", "Brussels did not want a trade war.")
+    brief = {"sources": [{"id": "a"}], "summary": [],
+             "quotes": [{"speaker": "Brussels", "text": "a trade war",
+                         "sources": [{"source": "a", "text": "a trade war", "direct": False,
+                                      "cue": "did not want", "stance": True}]}]}
+    (quote,) = story_view(brief, [a])["quotes"]
+    assert (quote["stance"], quote["text"]) == ("did not want", "a trade war")
+
+
 def test_story_view_typesets_the_archives_quotation_marks() -> None:
     text = "Lee said ``the levee held.'' Then"
     a = Article("a", text)

@@ -169,6 +169,10 @@ class QuoteVariant:
     cue_start: int | None = None
     cue_end: int | None = None
     parts: tuple[tuple[int, int], ...] = ()
+    #: the cue states a stance ("rejected", "praised", "did not want"), not words: the text is
+    #: what the stance is about, shown after its cue rather than as reported speech; written
+    #: to JSON only when true
+    stance: bool = False
 
 
 @dataclass(frozen=True)
@@ -254,12 +258,17 @@ _OMIT_IF_NONE = frozenset(
 )
 
 
+#: flags written only when set, so briefs without them read as before
+_OMIT_IF_FALSE = frozenset({"stance"})
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {
-            k: _plain(v) for k, v in value.items() if not (v is None and k in _OMIT_IF_NONE)
+            k: _plain(v) for k, v in value.items()
+            if not (v is None and k in _OMIT_IF_NONE) and not (v is False and k in _OMIT_IF_FALSE)
         }
     return value
 

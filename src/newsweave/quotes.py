@@ -3088,6 +3088,7 @@ def _quote_of(members: Sequence[_Item], by_id: dict[str, Entity]) -> Quote:
                 cue_start=item.mention.cue_start,
                 cue_end=item.mention.cue_end,
                 parts=item.mention.parts,
+                stance=item.mention.basis == "stance" and not item.mention.direct,
             )
             for item in kept
         ),

@@ -179,6 +179,20 @@ def quotation(text: str) -> str:
     return text.rstrip().rstrip(",;:").rstrip() or text
 
 
+def stance_cue(text: str, forms: Iterable[tuple[str, bool, str | None]]) -> str | None:
+    """The cue to show before a statement that states a stance ("rejected", "did not want"):
+    the words a reader needs, where "(reported)" before "a trade war" would say the
+    opposite of "did not want a trade war". ``forms``: (text, stance, cue) of its variants;
+    None when the form shown is no stance."""
+    return next((" ".join(cue.split()) for form, stance, cue in forms
+                 if form == text and stance and cue and cue.strip()), None)
+
+
+def _reported_label(quote: Quote) -> str:
+    return stance_cue(quote.text, ((v.text, v.stance, v.cue) for v in quote.sources)) or (
+        "reported")
+
+
 def statement_text(quote: Mapping[str, Any]) -> str:
     """A brief's statement (its JSON form) as a line of plain text shows it: a quotation in
     marks, reported speech marked "(reported)"; used where a statement stands alone (what
@@ -187,6 +201,10 @@ def statement_text(quote: Mapping[str, Any]) -> str:
     forms = ((str(v.get("text")), bool(v.get("direct"))) for v in quote.get("sources") or [])
     if shown_as_quote(text, forms):
         return f"\u201c{quotation(text)}\u201d"
+    cue = stance_cue(text, ((str(v.get("text")), bool(v.get("stance")), v.get("cue"))
+                            for v in quote.get("sources") or []))
+    if cue:
+        return f"({cue}) {text}"
     return f"(reported) {reported_text(text, [quote.get('speaker')])}"
 
 
@@ -239,7 +257,8 @@ def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
             for q in group:
                 marks = _marks(_quote_sources(q), numbers)
                 said = (f"“{md(quotation(q.text))}”" if _is_direct(q)
-                        else f"*(reported)* {md(reported_text(q.text, [q.speaker]))}")
+                        else f"*({md(_reported_label(q))})* "
+                        f"{md(reported_text(q.text, [q.speaker]))}")
                 out.append(f"- **{md(q.speaker or 'unattributed')}**: {said} {marks}")
     if brief.entities:
         out += ["", "## Who and what", ""]
@@ -378,7 +397,8 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
                            "uncertain speaker</summary><ul class=quotes>")
             for q in group:
                 said = (f"“{esc(quotation(q.text))}”" if _is_direct(q)
-                        else f"<i>(reported) {esc(reported_text(q.text, [q.speaker]))}</i>")
+                        else f"<i>({esc(_reported_label(q))}) "
+                        f"{esc(reported_text(q.text, [q.speaker]))}</i>")
                 out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>: {said} "
                            f"<sup>{cite(_quote_sources(q))}</sup></li>")
         out.append("</ul></details>" if doubtful else "</ul>")

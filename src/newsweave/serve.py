@@ -75,7 +75,13 @@ from newsweave.outlets import (
     story_coverage,
 )
 from newsweave.quote_marks import typeset
-from newsweave.render import displayable, quotation, reported_text, shown_as_quote
+from newsweave.render import (
+    displayable,
+    quotation,
+    reported_text,
+    shown_as_quote,
+    stance_cue,
+)
 from newsweave.wording import count
 
 log = logging.getLogger("newsweave.serve")
@@ -422,10 +428,13 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
                    dict.fromkeys((v["label"], v["num"]) for v in variants)]
         text = typeset(q.get("text", ""))
         direct = shown_as_quote(text, ((v["text"], v["direct"]) for v in variants))
+        stance = None if direct else stance_cue(
+            q.get("text", ""), ((str(v.get("text")), bool(v.get("stance")), v.get("cue"))
+                                for v in q.get("sources") or []))
         quotes.append({"speaker": q.get("speaker") or "unattributed",
-                       "text": quotation(text) if direct else reported_text(
+                       "text": quotation(text) if direct else text if stance else reported_text(
                            text, [q.get("speaker"), *(v["speaker_as_written"] for v in variants)]),
-                       "direct": direct,
+                       "direct": direct, "stance": stance,
                        "outlets": outlets, "variants": variants,
                        "low": bool(q.get("low_confidence"))})
 
