@@ -1332,9 +1332,8 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
             if seen != gender:
                 mixed.add(surname)  # a family: Donald and Melania Trump
         root = doc[span.end - 1] if span.end > ent.end else ent.root
-        subject = root.dep_ in _SUBJECT_DEPS or (  # "His spokeswoman, Larisa Belyaeva,"
-            root.dep_ == "appos" and root.head.dep_ in _SUBJECT_DEPS)
-        found.append((span.start_char, span.end_char, name, gender, subject, _conjoined(root)))
+        found.append((span.start_char, span.end_char, name, gender,
+                      root.dep_ in _SUBJECT_DEPS, _conjoined(root)))
     for tok in doc:
         if tok.i in covered or not tok.is_title or inside_quote(tok.idx):
             continue
