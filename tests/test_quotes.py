@@ -1171,6 +1171,18 @@ def test_a_stance_statement_is_marked_so_in_a_brief(nlp):
     assert [(v.text, v.cue) for v in stances] == [("a trade war", "did not want")]
 
 
+def test_a_speaker_mention_never_starts_in_the_dateline(quotes_of):
+    """The speaker span read "New York [USA], Mar. 3 (ANI): U.S. President Donald Trump" and
+    "LONDON (Reuters) - BP": a reader highlighting it got the dateline."""
+    for text, written in (
+        ("New York [USA], Mar. 3 (ANI): U.S. President Donald Trump on Thursday said he has "
+         "total confidence in Sessions.", "U.S. President Donald Trump"),
+        ("LONDON (Reuters) - BP rejected the report on Tuesday.", "BP"),
+    ):
+        (found,) = quotes_of(text)
+        assert text[found.speaker_start:found.speaker_end] == written
+
+
 def test_a_speaker_keeps_its_hyphenated_words():
     """"white-haired Yoda", "the study co-author": the parser may hang the hyphenated half
     elsewhere; the speaker never ends or starts mid-word ("haired Yoda", "study co")."""

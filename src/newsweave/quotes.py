@@ -2074,7 +2074,22 @@ def _extract_quotes(doc, text: str) -> list[QuoteMention]:
         if _quoted_share(start, end, pieces) < 0.5:
             records.append(_record(text, start, end, cue.speaker.text, cue, False, "headline"))
     records.sort(key=lambda r: (r.start, not r.direct))
-    return with_parts(records)
+    return with_parts([_past_dateline(r, datelines, text) for r in records])
+
+
+def _past_dateline(record: QuoteMention, datelines: Sequence[tuple[int, int]],
+                   text: str) -> QuoteMention:
+    """A speaker mention that the parse ran back into a dateline starts after it: "New York
+    [USA], Mar. 3 (ANI): U.S. President Donald Trump" is "U.S. President Donald Trump"."""
+    a, b = record.speaker_start, record.speaker_end
+    if a is None or b is None:
+        return record
+    for start, end in datelines:
+        if start <= a < end < b:
+            while end < b and text[end].isspace():
+                end += 1
+            return replace(record, speaker_start=end)
+    return record
 
 
 #: longest source prefix (in tokens) of a headline-style "Source: statement" paragraph
