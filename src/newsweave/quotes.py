@@ -2073,12 +2073,53 @@ def _extract_quotes(doc, text: str) -> list[QuoteMention]:
         start, end = cue.content
         if _quoted_share(start, end, pieces) < 0.5:
             records.append(_record(text, start, end, cue.speaker.text, cue, False, "headline"))
+    turns = transcript_turns(text, paras)
+    if turns:  # a transcript: each turn is its speaker's words; a label is no one's subject,
+        # and a stance inside a turn is talk ("Home Secretary, thank you for joining us")
+        labels = [(t.speaker_start, t.cue_end) for t in turns]
+        records = [r for r in records if not (
+            r.speaker_start is not None and any(a <= r.speaker_start < b for a, b in labels)
+            or r.basis == "stance" and any(t.start <= r.start < t.end for t in turns))] + turns
     records.sort(key=lambda r: (r.start, not r.direct))
-    return with_parts([_past_dateline(r, datelines, text) for r in records])
+    return with_parts([_mention_past_dateline(r, datelines, text) for r in records])
 
 
-def _past_dateline(record: QuoteMention, datelines: Sequence[tuple[int, int]],
-                   text: str) -> QuoteMention:
+#: a transcript's speaker label opening a paragraph: one to three words in capitals and a
+#: colon ("TAPPER: ...", "JAKE TAPPER: ..."); a single letter (Q:, A:) names no one
+_TURN_LABEL = re.compile(r"([A-Z][A-Z'’.-]+(?: [A-Z][A-Z'’.-]+){0,2}):[ \t]+(?=\S)")
+#: capitals before a colon that label a note, not a speaker
+_NOT_SPEAKERS = frozenset({"UPDATE", "UPDATED", "BREAKING", "NOTE", "EDITOR'S NOTE",
+                           "CORRECTION", "CLARIFICATION", "WATCH", "READ MORE", "RELATED",
+                           "PHOTO", "VIDEO", "ADVERTISEMENT", "SOURCE", "SOURCES"})
+
+
+def transcript_turns(text: str, paras: Sequence[tuple[int, int]]) -> list[QuoteMention]:
+    """The turns of an interview transcript ("TAPPER: ... / PATEL: No. We respect the
+    court."), each its speaker's words as one record (``direct``: a transcript's words are
+    verbatim). Only where the text reads as a transcript: two speakers or more, one of them
+    speaking twice, so a lone "UPDATE:" or a dateline is no speaker."""
+    found = []
+    for start, end in paras:
+        label = _TURN_LABEL.match(text, start, end)
+        if label and label[1] not in _NOT_SPEAKERS:
+            found.append((label, end))
+    names = Counter(label[1] for label, _ in found)
+    if len(names) < 2 or max(names.values()) < 2:
+        return []
+    turns = []
+    for label, end in found:
+        start, stop = label.end(), len(text[:end].rstrip())
+        if len(text[start:stop].split()) < 2:
+            continue
+        turns.append(QuoteMention(
+            start=start, end=stop, text=text[start:stop], speaker=label[1].title(),
+            direct=True, speaker_start=label.start(1), speaker_end=label.end(1), cue=":",
+            cue_start=label.end(1), cue_end=label.end(1) + 1, basis="colon"))
+    return turns
+
+
+def _mention_past_dateline(record: QuoteMention, datelines: Sequence[tuple[int, int]],
+                           text: str) -> QuoteMention:
     """A speaker mention that the parse ran back into a dateline starts after it: "New York
     [USA], Mar. 3 (ANI): U.S. President Donald Trump" is "U.S. President Donald Trump"."""
     a, b = record.speaker_start, record.speaker_end
