@@ -47,6 +47,21 @@ def store(db_url: str) -> Store:  # noqa: F811 - the fixture imported above
     s.close()
 
 
+def test_a_nul_character_is_stored_alike_on_both_stores(store: Store) -> None:
+    """One escaped \\u0000 in a record stopped a PostgreSQL ingest ("text fields cannot contain
+    NUL"), losing the good records after it, while SQLite kept it: dropped on both."""
+    bad = Article("r\x00", "The council met on Monday.\x00 It voted.", title="Vo\x00te",
+                  outlet="AP\x00", url="https://x.test/a\x00")
+    result = store.add_articles([bad, QUAKE])
+    assert result.added == 2
+    (kept,) = [a for a in store.iter_articles() if a.id != QUAKE.id]
+    assert (kept.id, kept.text, kept.title, kept.outlet, kept.url) == (
+        "r\ufffd", "The council met on Monday. It voted.", "Vote", "AP", "https://x.test/a")
+    outcome, _ = store.save_followed(Article("f", "Fetched \x00 text of a page.", title="T"),
+                                     "https://x.test/f")
+    assert outcome == "added"
+
+
 # --------------------------------------------------------------------------- pure helpers
 def test_resolve_url_maps_paths_and_postgres_scheme() -> None:
     assert resolve_url(None) == "sqlite:///newsweave.db"

@@ -18,7 +18,7 @@ import threading
 import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -264,6 +264,17 @@ _ARTICLE_FIELDS = (
     "language",
 )
 _ARTICLE_COLS = tuple(articles_t.c[name] for name in _ARTICLE_FIELDS)
+
+
+def without_nul(article: Article) -> Article:
+    """The article without NUL characters (U+0000): PostgreSQL's text cannot hold one and
+    SQLite's can, so one escaped "\\u0000" in an export stopped a PostgreSQL ingest while
+    SQLite kept it; dropped on both stores alike (a NUL shows nothing to a reader). An id
+    keeps its place with U+FFFD, so two ids that differ only there stay two."""
+    changed = {name: value.replace("\x00", "\ufffd" if name == "id" else "")
+               for name in _ARTICLE_FIELDS
+               if isinstance(value := getattr(article, name), str) and "\x00" in value}
+    return replace(article, **changed) if changed else article
 
 
 @dataclass(frozen=True)
@@ -856,7 +867,7 @@ class Store:
         rows: dict[str, dict[str, Any]] = {}
         seen_ids: dict[str, str | None] = {}  # given id -> the URL of its first record
         dup_in_batch = conflicts = 0
-        for art in batch:
+        for art in map(without_nul, batch):
             digest = content_hash(art.text)
             if digest in rows:
                 dup_in_batch += 1
@@ -2118,6 +2129,8 @@ class Store:
         text is already stored
         under another article)."""
         a = articles_t
+        article = without_nul(article)
+        canonical_url = canonical_url.replace("\x00", "")
         digest = content_hash(article.text)
         now = _now()
         with self._write() as conn:
