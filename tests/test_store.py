@@ -47,6 +47,18 @@ def store(db_url: str) -> Store:  # noqa: F811 - the fixture imported above
     s.close()
 
 
+def test_a_bad_port_or_a_password_in_the_query_is_one_safe_line() -> None:
+    """A port that is no number crashed every command with a 49-line traceback, and a
+    password given as ?password= was printed in clear."""
+    with pytest.raises(InputError) as bad:
+        open_store("postgresql://nw@127.0.0.1:notaport/a1")
+    assert str(bad.value) == ("bad database URL 'postgresql://nw@127.0.0.1:notaport/a1': the "
+                              "port is not a number")
+    with pytest.raises(InputError) as refused:
+        open_store("postgresql://u@127.0.0.1:1/a1?password=s3cret&sslmode=disable")
+    assert "s3cret" not in str(refused.value) and "password=***&sslmode" in str(refused.value)
+
+
 def test_a_nul_character_is_stored_alike_on_both_stores(store: Store) -> None:
     """One escaped \\u0000 in a record stopped a PostgreSQL ingest ("text fields cannot contain
     NUL"), losing the good records after it, while SQLite kept it: dropped on both."""

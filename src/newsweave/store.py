@@ -395,11 +395,14 @@ def resolve_url(url: str | os.PathLike[str] | None) -> str:
 
 
 def _safe(url: str) -> str:
-    """The URL without its password, for error messages."""
+    """The URL without its password, for error messages: the one before the host and the
+    one libpq takes as ``?password=``."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url.split("@")[-1]
+        shown = make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # a port that is no number
+        shown = re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)
+    shown = shown.replace("postgresql+psycopg://", "postgresql://", 1)  # as the user wrote it
+    return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", shown)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -621,8 +624,9 @@ def _sqlite_events(engine: Engine, read_only: bool = False) -> None:
 def _make_engine(url: str, create: bool) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise InputError(f"bad database URL {_safe(url)!r}") from None
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is no number
+        why = ": the port is not a number" if isinstance(exc, ValueError) else ""
+        raise InputError(f"bad database URL {_safe(url)!r}{why}") from None
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
