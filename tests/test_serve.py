@@ -1517,3 +1517,23 @@ def test_a_wrong_method_names_every_method_the_path_takes(client: TestClient) ->
     assert allowed("DELETE", "/add") == {"GET", "HEAD", "POST"}
     assert allowed("PUT", "/api/articles") == {"POST"}
     assert allowed("TRACE", f"/stories/{STORY}") == {"GET", "HEAD"}
+
+
+def test_a_store_that_does_not_answer_is_a_503_with_a_retry_hint(
+        store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """While PostgreSQL restarted, every read that reached it was a bare 500 with a
+    traceback in the log; it is a 503 with Retry-After and one log line."""
+    from sqlalchemy.exc import OperationalError
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    with TestClient(create_app(store, TOKEN)) as c:
+        article_id = next(store.iter_articles()).id
+        monkeypatch.setattr(store, "get_article", down)
+        api = c.get(f"/api/articles/{article_id}")
+        page = c.get(f"/articles/{article_id}")
+    assert api.status_code == 503 and api.headers["retry-after"] == "5"
+    assert api.json()["detail"] == "the store is unavailable; try again shortly"
+    assert page.status_code == 503 and "the store is unavailable" in page.text
+    assert "Traceback" not in caplog.text and "connection refused" in caplog.text

@@ -82,6 +82,7 @@ from newsweave.render import (
     shown_as_quote,
     stance_cue,
 )
+from newsweave.store import StoreUnavailable
 from newsweave.wording import count
 
 log = logging.getLogger("newsweave.serve")
@@ -110,6 +111,7 @@ FULL_GC_EVERY_S = 3600.0  # frozen objects are looked at by the cycle collector 
 BRIEF_WORDS = app_layer.BRIEF_WORDS  # stored briefs: one word budget for server and CLI
 WEAVING_RETRY_S = 3  # a page or client asked to come back while a brief is woven
 LEDGER_TOP = 15  # quotes shown before the "more" fold
+STORE_RETRY_S = 5  # Retry-After of a 503 while the database does not answer
 ROSTER_TOP = 12  # entities shown before the "more" fold (most mentioned first)
 LABEL_WORDS = 6  # a source without an outlet is named by the start of its title
 SUPPORT_MIN_OVERLAP = 0.3  # share of a summary sentence's words a cited sentence must carry
@@ -1457,6 +1459,17 @@ def create_app(
             writable=token is not None, story=story_summary(row), retry=WEAVING_RETRY_S,
             query="")
         return HTMLResponse(html, 202, headers=headers)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_down(request: Request, exc: StoreUnavailable) -> Response:
+        """The database did not answer (PostgreSQL restarting, a failover, a locked SQLite
+        file): a 503 with a retry hint and one log line, not a 500 with a traceback per
+        request; the server answers again once the store does."""
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+        log.warning("store unavailable for %s: %s", request.url.path, reason)
+        return await _http_error(request, HTTPException(
+            503, "the store is unavailable; try again shortly",
+            headers={"Retry-After": str(STORE_RETRY_S)}))
 
     @app.exception_handler(BriefPending)
     async def _pending(request: Request, exc: BriefPending) -> Response:

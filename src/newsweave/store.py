@@ -49,7 +49,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SAWarning, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    NoSuchModuleError,
+    OperationalError,
+    SAWarning,
+    SQLAlchemyError,
+)
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -95,6 +101,11 @@ PG_CONNECT_TIMEOUT_S = 10
 
 #: in-process locks of in-memory stores (no file to lock)
 _MEMORY_LOCKS: dict[tuple[int, str], threading.Lock] = {}
+
+
+#: what a store call raises when its database does not answer (a PostgreSQL restart or
+#: failover, a locked SQLite file): the server answers 503 for it
+StoreUnavailable = OperationalError
 
 
 class StoreBusy(InputError):
