@@ -433,8 +433,10 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def search_terms(query: str) -> list[str]:
-    """The words of a user's search box: every one must match (the same on both back ends,
-    and no FTS5 or tsquery syntax can leak through)."""
+    """The words of a user's search box: every one must match, and no FTS5 or tsquery
+    syntax can leak through. The back ends still differ (README): PostgreSQL's ``english``
+    configuration drops stop words and keeps accents, SQLite's FTS5 keeps every word and
+    drops accents."""
     return re.findall(r"\w+", query)
 
 
