@@ -296,3 +296,35 @@ def test_two_writers_revising_one_article_number_every_version(pg_url: str) -> N
     assert [r["revision"] for r in base.article_revisions(article_id(first))] == list(
         range(1, 51))
     base.close()
+
+
+def test_a_role_granted_only_select_is_refused_before_any_input_is_read(
+        pg_url: str, pg_server: PgServer) -> None:
+    """The write probe read only transaction_read_only: a SELECT-only role read all of its
+    input and failed at the first commit ("permission denied for table articles")."""
+    import psycopg
+
+    from newsweave.errors import InputError
+    from newsweave.store import open_store
+
+    open_store(pg_url).close()  # the schema, made by the owner
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS nw_reader")
+        conn.execute("CREATE ROLE nw_reader LOGIN")
+        conn.execute("GRANT USAGE ON SCHEMA public TO nw_reader")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO nw_reader")
+    reader_url = pg_url.replace(f"//{PG_USER}@", "//nw_reader@")
+    try:
+        store = open_store(reader_url)
+        try:
+            with pytest.raises(InputError, match="store is read-only for this role"):
+                store.require_writable()
+        finally:
+            store.close()
+        owner = open_store(pg_url)
+        owner.require_writable()  # the owner may write
+        owner.close()
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("DROP OWNED BY nw_reader")
+            conn.execute("DROP ROLE nw_reader")

@@ -783,7 +783,8 @@ class Store:
         """Fail before any work, naming the store, when the store cannot be written (a
         read-only file, folder or file system; a read-only PostgreSQL server), so a writing
         command never reads and parses its input only to fail at the first commit. The
-        probe is a real write (SQLite: the header's user_version set to itself), rolled back."""
+        probe is a real write (SQLite: the header's user_version set to itself), rolled back;
+        on PostgreSQL the server's read-only setting and the role's table privileges."""
         hint = ": writing commands need write access to the file and its folder"
         if self.read_only:
             raise InputError(f"store is read-only{hint}", self.shown)
@@ -798,6 +799,16 @@ class Store:
                     if conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
                         raise InputError("store is read-only (transaction_read_only is on)",
                                          self.shown)
+                    # a role granted only SELECT: said now, not at the first commit after
+                    # all the input was read
+                    denied = [t.name for t in _metadata.sorted_tables if not all(
+                        conn.execute(text("SELECT has_table_privilege(:t, :p)"),
+                                     {"t": t.name, "p": p}).scalar()
+                        for p in ("INSERT", "UPDATE", "DELETE"))]
+                    if denied:
+                        raise InputError(f"store is read-only for this role (no INSERT, UPDATE "
+                                         f"or DELETE on {', '.join(denied[:3])}"
+                                         f"{', ...' if len(denied) > 3 else ''})", self.shown)
         except SQLAlchemyError as exc:
             raise InputError(f"cannot write to the store ({_one_line(exc)}){hint}",
                              self.shown) from None
