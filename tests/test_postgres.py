@@ -328,3 +328,22 @@ def test_a_role_granted_only_select_is_refused_before_any_input_is_read(
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("DROP OWNED BY nw_reader")
             conn.execute("DROP ROLE nw_reader")
+
+
+def test_a_reading_command_makes_no_store_in_a_database_newsweave_never_opened(
+        pg_url: str) -> None:
+    """`stories --list` pointed at another database made sixteen tables there; SQLite says
+    "no such database" of a file that does not exist."""
+    import psycopg
+
+    from newsweave.errors import InputError
+    from newsweave.store import open_store
+
+    with pytest.raises(InputError, match="no newsweave store in this database"):
+        open_store(pg_url, create=False)
+    with psycopg.connect(pg_url) as conn:
+        tables = conn.execute("SELECT count(*) FROM information_schema.tables "
+                              "WHERE table_schema = 'public'").fetchone()[0]
+    assert tables == 0
+    open_store(pg_url).close()  # a writing command makes it
+    open_store(pg_url, create=False).close()

@@ -227,8 +227,9 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     if args.warmup is None:
         args.warmup = backfill.WARMUP
     target = str(args.db or DEFAULT_DB)
-    if target.startswith("postgres") or Path(target).is_file():  # never create one here
-        with open_store(target, create=False) as store:  # one line before any work
+    postgres = target.startswith("postgres")  # a new database is made a store here
+    if postgres or Path(target).is_file():  # never create a SQLite file here
+        with open_store(target, create=postgres) as store:  # one line before any work
             store.require_writable()
     return backfill.run_cli(args)
 

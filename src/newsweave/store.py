@@ -724,6 +724,11 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 version = _schema_version(conn)
+            if version == 0 and not create and self.dialect == "postgresql":
+                # a reading command pointed at another database (".../postgres") made sixteen
+                # tables there; SQLite says the same of a file that does not exist
+                raise InputError("no newsweave store in this database (run `newsweave ingest` "
+                                 "first)", shown)
             if version != LATEST:  # only then take the write lock (readers never wait)
                 with self._write() as conn:
                     version = _migrate(conn, self.dialect)
@@ -2382,5 +2387,6 @@ def _fts5_query(terms: Sequence[str]) -> str:
 
 def open_store(url: str | os.PathLike[str] | None = None, create: bool = True) -> Store:
     """Open (creating and migrating if needed) the store at ``url``; None -> ./newsweave.db.
-    ``create=False`` refuses a SQLite file that does not exist yet (read-only commands)."""
+    ``create=False`` refuses a SQLite file that does not exist yet, and a PostgreSQL
+    database newsweave never opened (read-only commands)."""
     return Store(url, create=create)
