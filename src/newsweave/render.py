@@ -198,11 +198,12 @@ def statement_text(quote: Mapping[str, Any]) -> str:
     marks, reported speech marked "(reported)"; used where a statement stands alone (what
     changed, the feeds' update items)."""
     text = str(quote.get("text") or "")
-    forms = ((str(v.get("text")), bool(v.get("direct"))) for v in quote.get("sources") or [])
-    if shown_as_quote(text, forms):
-        return f"\u201c{quotation(text)}\u201d"
+    variants = [v for v in quote.get("sources") or [] if isinstance(v, Mapping)]
+    if not variants or shown_as_quote(text, ((str(v.get("text")), bool(v.get("direct")))
+                                             for v in variants)):
+        return f"\u201c{quotation(text)}\u201d"  # no forms to tell by: as it always was
     cue = stance_cue(text, ((str(v.get("text")), bool(v.get("stance")), v.get("cue"))
-                            for v in quote.get("sources") or []))
+                            for v in variants))
     if cue:
         return f"({cue}) {text}"
     return f"(reported) {reported_text(text, [quote.get('speaker')])}"
