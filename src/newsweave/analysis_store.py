@@ -60,8 +60,12 @@ from newsweave.settings import SPACY_MODEL
 #: the person from there ("a gynecologist from Englewood, New Jersey, who said"), a name the
 #: tagger ran into a function word, a dash, an "of" phrase or a comma ends on the person
 #: ("Pantelis Vekios of", "Barksdale of Clark", "AT&T, Barksdale"), and a day glued before
-#: a subject is no part of it ("Thursday state officials")
-ANALYSIS_VERSION = 14
+#: a subject is no part of it ("Thursday state officials"); 15: an article quoting only in
+#: curly single quotes has them read as quotation marks, a transcript's turns are their
+#: speakers' words, "US"/"U.S." speak, a lower-case body the tagger calls a name is read
+#: whole ("Russia's foreign ministry"), a titled name in a quotation tells its gender, and a
+#: speaker mention starts after the dateline
+ANALYSIS_VERSION = 15
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

@@ -48,8 +48,9 @@ BRIEF_WORDS = DEFAULT_SUMMARY.words
 STORIES_PER_WORKER = 8
 #: what a brief's fingerprint hashes besides its inputs: bump when weaving code changes its
 #: output, so every stored brief counts as stale. 2: a date in a side clause no longer dates
-#: its sentence in the timeline; one statement per reported clause and its quoted tail
-WEAVE_VERSION = 2
+#: its sentence in the timeline; one statement per reported clause and its quoted tail; 3:
+#: the quoted pieces of one attribution are one statement, a stance's variant says so
+WEAVE_VERSION = 3
 
 
 # --------------------------------------------------------------------------- articles
