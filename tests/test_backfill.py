@@ -252,3 +252,38 @@ def test_the_pipeline_groups_first_then_analyses_and_weaves_the_largest_story_fi
     assert len(mine) == sizes[largest] and len(before) - len(mine) < 2
     assert before[: len(mine)] == mine
     assert result.done_at["group"] <= result.done_at["weave"]
+
+
+def test_a_second_long_job_on_the_store_is_told_it_is_busy(tmp_path, small):
+    """Two backfills (or a backfill beside an update) ran at once: every article analysed
+    twice and every brief stored twice. A backfill holds the lock `update` holds."""
+    from newsweave.store import StoreBusy
+
+    src = write_jsonl(tmp_path / "in.jsonl", small)
+    db = str(tmp_path / "s.db")
+    with Store(db) as store, store.exclusive("update"):  # an update running elsewhere
+        with pytest.raises(StoreBusy, match="store is busy"):
+            bf.backfill([src], db, workers=1)
+        assert store.count_articles() == 0  # refused before any work
+    r = bf.backfill([src], db, workers=1)
+    assert r.added == len(small)
+
+
+def test_a_ray_address_where_nothing_answers_is_one_line_before_any_work(tmp_path, small):
+    """`--engine ray --address 127.0.0.1:6399` with no cluster there waited without end,
+    after the whole archive was ingested, printing Ray's own logs."""
+    import socket
+
+    with socket.socket() as s:  # a free port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    src = write_jsonl(tmp_path / "in.jsonl", small)
+    db = tmp_path / "s.db"
+    with pytest.raises(bf.InputError, match=f"cannot reach a Ray cluster at 127.0.0.1:{port}"):
+        bf.backfill([src], str(db), engine="ray", address=f"127.0.0.1:{port}")
+    assert not db.exists()
+    with pytest.raises(bf.InputError, match=f"at ray://127.0.0.1:{port} "):  # 30 s in Ray
+        bf.check_ray_address(f"ray://127.0.0.1:{port}")
+    with pytest.raises(bf.InputError, match="give HOST:PORT"):
+        bf.check_ray_address("no-port-here")
+    bf.check_ray_address("auto")  # Ray's own to find

@@ -706,6 +706,8 @@ def backfill(
         raise InputError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
     if url is not None and str(url).endswith(":memory:"):
         raise InputError("backfill needs a store other processes can open, not :memory:")
+    if engine == "ray":
+        check_ray_address(address)  # before the archive is read, not after
     if url is None or "://" not in str(url):  # workers may run in another directory
         url = str(Path(url or DEFAULT_DB).resolve())
     result = BackfillResult()
@@ -720,20 +722,46 @@ def backfill(
         return out
 
     try:
-        timed("ingest", lambda: ingest(store, paths, result, on_error or (lambda _e: None)))
-        if result.read == 0 and store.count_articles() == 0:
-            raise InputError("no articles found in the given paths")
-        eng = make_engine(engine, store.url, workers or max(1, os.cpu_count() or 1), address)
-        try:
-            pipeline = Pipeline(store, eng, result, shards=shards, warmup=warmup,
-                                words=words or BRIEF_WORDS, skip_weave=skip_weave,
-                                rounds=rounds, on_stage=on_stage, on_progress=on_progress)
-            timed("analyse, group, weave", pipeline.run)
-        finally:
-            eng.close()
+        # one long job at a time, as `update` holds it: a second backfill (or an update) is
+        # told the store is busy before any work, rather than analysing everything again and
+        # storing every brief twice
+        with store.exclusive("update"):
+            timed("ingest", lambda: ingest(store, paths, result, on_error or (lambda _e: None)))
+            if result.read == 0 and store.count_articles() == 0:
+                raise InputError("no articles found in the given paths")
+            eng = make_engine(engine, store.url, workers or max(1, os.cpu_count() or 1),
+                              address)
+            try:
+                pipeline = Pipeline(store, eng, result, shards=shards, warmup=warmup,
+                                    words=words or BRIEF_WORDS, skip_weave=skip_weave,
+                                    rounds=rounds, on_stage=on_stage, on_progress=on_progress)
+                timed("analyse, group, weave", pipeline.run)
+            finally:
+                eng.close()
     finally:
         store.close()
     return result
+
+
+def check_ray_address(address: str | None, timeout: float = 3.0) -> None:
+    """A cluster named as HOST:PORT (or ray://HOST:PORT, Ray Client) answers there:
+    ``ray.init`` waits without end for a head node that is not there (printing its own
+    logs), Ray Client for 30 s. ``auto`` fails fast in Ray itself."""
+    import socket
+
+    if not address or address == "auto":
+        return
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "ray"):
+        return  # another scheme: Ray's to judge
+    host, sep, port = rest.rstrip("/").rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise InputError(f"--address {address!r}: give HOST:PORT, auto or ray://HOST:PORT")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout).close()
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise InputError(f"cannot reach a Ray cluster at {address} ({why})") from None
 
 
 # --------------------------------------------------------------------------- CLI
