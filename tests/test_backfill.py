@@ -287,3 +287,21 @@ def test_a_ray_address_where_nothing_answers_is_one_line_before_any_work(tmp_pat
     with pytest.raises(bf.InputError, match="give HOST:PORT"):
         bf.check_ray_address("no-port-here")
     bf.check_ray_address("auto")  # Ray's own to find
+
+
+def test_a_stopped_run_ends_its_pool_workers(tmp_path):
+    """A SIGTERM'd backfill left its two pool workers running without end (re-parented to
+    init, 0.5-0.8 GB each, the store held open): a stopped run now ends them, and SIGTERM
+    reaches the run as Ctrl-C does (``Terminated``, exit 143)."""
+    db = str(tmp_path / "s.db")
+    Store(db).close()
+    engine = bf.LocalEngine(db, 2)
+    pool = engine._get()
+    list(pool.map(abs, [-1, -2]))  # both workers started
+    processes = list(pool._processes.values())
+    assert len(processes) == 2 and all(p.is_alive() for p in processes)
+    engine.close(abort=True)
+    for p in processes:
+        p.join(timeout=10)
+    assert not any(p.is_alive() for p in processes)
+    assert issubclass(bf.Terminated, KeyboardInterrupt)

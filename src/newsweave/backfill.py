@@ -218,7 +218,9 @@ class Engine(Protocol):
 
     def wait(self) -> list[tuple[Any, Any]]: ...
 
-    def close(self) -> None: ...
+    def close(self, abort: bool = False) -> None:
+        """Release the workers; ``abort``: the run was stopped, so work under way is
+        dropped rather than waited for."""
 
 
 class LocalEngine:
@@ -290,7 +292,12 @@ class LocalEngine:
         done, _ = wait_futures(list(self._pending), return_when=FIRST_COMPLETED)
         return [(self._pending.pop(f)[0], f.result()) for f in done]
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        if abort and self._pool is not None:
+            # stopped (Ctrl-C, SIGTERM): the workers end now, or a SIGTERM'd run left them
+            # running without end, each holding its models and the store open
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
         if self._thread is not None:  # a grouping run under way finishes and saves
             self._thread.shutdown(wait=True)
             self._thread = None
@@ -736,8 +743,10 @@ def backfill(
                                     words=words or BRIEF_WORDS, skip_weave=skip_weave,
                                     rounds=rounds, on_stage=on_stage, on_progress=on_progress)
                 timed("analyse, group, weave", pipeline.run)
-            finally:
-                eng.close()
+            except BaseException:
+                eng.close(abort=True)
+                raise
+            eng.close()
     finally:
         store.close()
     return result
@@ -770,6 +779,26 @@ def run_cli(args: Any) -> int:
     ones go through every stage, as `ingest` does; exit 2 when any input was bad or an
     article's analysis or a story's weave failed (each said in one line), as well as for bad
     arguments, missing paths or no articles; else 0."""
+    import signal
+    import threading
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise Terminated  # as Ctrl-C: the workers are stopped, the store left consistent
+
+    if threading.current_thread() is not threading.main_thread():
+        return _run_cli(args)
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        return _run_cli(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """A SIGTERM (``kill``, ``timeout``, a scheduler) while a backfill runs."""
+
+
+def _run_cli(args: Any) -> int:
     import sys
 
     from newsweave.cli_utils import progress_bar, show_progress

@@ -424,7 +424,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _err(str(exc))
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if type(exc).__name__ == "Terminated":  # backfill's SIGTERM: 128 + 15, as the shell
+            _err("terminated")
+            return 143
         _err("interrupted")
         return 130
     except BrokenPipeError:

@@ -118,7 +118,7 @@ class RayEngine:
             out.append((tag, self.ray.get(ref)))
         return out
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         for actor in [*self._actors, *([self._grouper] if self._grouper else [])]:
             self.ray.kill(actor)
         self._actors, self._grouper, self._idle = [], None, []
