@@ -77,14 +77,27 @@ def test_a_stopped_backfill_resumes_where_it_stopped(tmp_path, small, monkeypatc
 
     monkeypatch.setattr(bf.Worker, "analyse", stop_on_second)
     with pytest.raises(KeyboardInterrupt):
-        bf.backfill([src], db, workers=1, skip_weave=True)
+        bf.backfill([src], db, workers=1)
     monkeypatch.setattr(bf.Worker, "analyse", real)
-    r = bf.backfill([src], db, workers=1, skip_weave=True)
+    r = bf.backfill([src], db, workers=1)
     assert r.added == 0 and r.analysed == len(small) - 4  # the first chunk is not redone
     # grouping ran beside the analysis and was let finish when the run stopped: not redone
-    assert r.grouped == 0 and r.rewoven == 0
+    assert r.grouped == 0
     with Store(db) as store:
         assert store.analysis_versions() == {analysis_version(): len(small)}
+        assert sorted(memberships(store)) == sorted(a.id for a in small)
+        assert all(store.brief_versions(sid) for sid in store.story_ids())
+
+
+def test_skip_weave_stops_after_grouping_without_analysing(tmp_path, small):
+    """`--skip-weave` ("stop after grouping") still analysed every article: 85% of the run,
+    for the briefs it does not weave."""
+    src = write_jsonl(tmp_path / "in.jsonl", small)
+    db = str(tmp_path / "s.db")
+    r = bf.backfill([src], db, workers=1, skip_weave=True)
+    assert (r.analysed, r.rewoven) == (0, 0) and r.stories > 0
+    with Store(db) as store:
+        assert store.analysis_versions() == {}
         assert sorted(memberships(store)) == sorted(a.id for a in small)
 
 
@@ -92,7 +105,7 @@ def test_sharded_backfill_in_a_process_pool(tmp_path, small):
     src = write_jsonl(tmp_path / "in.jsonl", small)
     db = str(tmp_path / "s.db")
     r = bf.backfill([src], db, workers=2, shards=3, warmup=4, skip_weave=True)
-    assert r.grouped == len(small) and r.analysed == len(small)
+    assert r.grouped == len(small) and r.analysed == 0  # --skip-weave: no analysis
     with Store(db) as store:
         assert sorted(memberships(store)) == sorted(a.id for a in small)
         first = {s.id: s.article_ids for s in store.list_stories(limit=100)}

@@ -541,7 +541,9 @@ class Pipeline:
         self.shards, self.warmup, self.words, self.skip_weave = shards, warmup, words, skip_weave
         self.rounds, self.on_stage = rounds, on_stage
         self.progress = on_progress or (lambda _kind, _done, _total: None)
-        self.to_analyse = unanalysed_ids(store)
+        # --skip-weave stops after grouping: the analyses only weaving reads (85% of a run)
+        # are left to the `update` that weaves
+        self.to_analyse = [] if skip_weave else unanalysed_ids(store)
         self.next_analyse = 0
         self.unanalysed = set(self.to_analyse)
         self.analysing = 0

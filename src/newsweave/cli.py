@@ -265,7 +265,9 @@ def _add_backfill(sub: argparse._SubParsersAction) -> None:
                    help="with --shards: at most R refinement rounds (default: until nothing "
                    "changes, at most K-1, which is exact); 0: none, the first pass's shards "
                    "are merged where their warm-ups overlap (faster, approximate)")
-    p.add_argument("--skip-weave", action="store_true", help="stop after grouping")
+    p.add_argument("--skip-weave", action="store_true",
+                   help="stop after grouping: no analysis, no briefs (a later `update` "
+                   "analyses and weaves)")
     p.add_argument("--words", type=int, default=120, help="summary word budget (default 120)")
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.set_defaults(handler=_cmd_backfill)
