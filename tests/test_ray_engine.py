@@ -23,6 +23,12 @@ from newsweave.store import Store
 ray = pytest.importorskip("ray")
 
 
+@pytest.fixture(autouse=True)
+def tiny_shards(monkeypatch):
+    """Shards of a few articles, so the small archives here run the sharded paths."""
+    monkeypatch.setattr(bf, "MIN_SHARD_ARTICLES", 1)
+
+
 @pytest.fixture(scope="module")
 def cluster():
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")

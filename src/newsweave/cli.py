@@ -257,7 +257,8 @@ def _add_backfill(sub: argparse._SubParsersAction) -> None:
                    help="group K time shards in parallel (default 1: the sequential grouper, "
                    "continuing from its saved state); each shard first replays a warm-up, "
                    "then refinement rounds restart shards from the state the shard before "
-                   "ended in until nothing changes, which gives the single pass's stories")
+                   "ended in until nothing changes, which gives the single pass's stories; "
+                   "a shard holds at least 100 articles (fewer shards where K would not)")
     p.add_argument("--warmup", type=int, default=None, metavar="N",
                    help="with --shards: articles replayed before each shard's first pass "
                    "(default 10000)")
