@@ -337,3 +337,23 @@ def test_more_shards_than_the_archive_fills_are_fewer_and_said(tmp_path, small, 
                     skip_weave=True, on_stage=said.append)
     assert r.grouped == len(small)
     assert "shards: 12 articles make 3 shard(s) of at least 4 (--shards 1000)" in said
+
+
+def test_an_article_that_fails_analysis_is_named_alone_and_the_others_counted(tmp_path, small):
+    """One article over the sentence limit blamed its whole chunk of 16 ("articles
+    94b4..a182"), and the summary said "analysed 15" where 30 were stored."""
+    from newsweave.models import Article
+
+    db = str(tmp_path / "s.db")
+    many = Article("manysent", " ".join(f"Officials met on day {i} and talked."
+                                        for i in range(6000)), title="Many")
+    with Store(db) as store:
+        store.add_articles([*small[:3], many])
+    worker = bf.Worker(db)
+    try:
+        analysed, error = worker.analyse([small[0].id, "manysent", small[1].id, small[2].id])
+    finally:
+        worker.store.close()
+    assert analysed == 3
+    assert error is not None and "manysent" in error and small[0].id not in error
+    assert "over the 5,000 limit" in error

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from newsweave.errors import InputError
+from newsweave.errors import InputError, log_warnings_one_line
 from newsweave.models import Article
 from newsweave.shards import (
     ShardResult,
@@ -102,8 +102,16 @@ class Worker:
         try:
             articles = self.store.get_articles(list(ids))
             _docs, analysed = documents_for(self.store, articles)
-        except Exception as exc:  # noqa: BLE001 - the driver reports the chunk and goes on
-            return 0, _reason(exc)
+        except Exception:  # noqa: BLE001 - one by one, so only the bad article is named
+            analysed, errors = 0, []
+            for article in articles:
+                try:
+                    analysed += documents_for(self.store, [article])[1]
+                except Exception as exc:  # noqa: BLE001 - the driver reports it, goes on
+                    reason = _reason(exc)
+                    errors.append(reason if article.id in reason
+                                  else f"article {article.id}: {reason}")
+            return analysed, "; ".join(errors) or None
         return analysed, None
 
     def group_shard(self, ids: Sequence[str], keep_state: bool = False
@@ -191,6 +199,7 @@ _worker: Worker | None = None
 
 def _init_local(url: str) -> None:
     global _worker
+    log_warnings_one_line()  # a spawned worker's warnings read as the driver's do
     _worker = Worker(url)
 
 
@@ -636,8 +645,8 @@ class Pipeline:
             self.analysing -= 1
             n, error = value
             result.analysed += n
-            if error is not None:
-                result.analysis_failed.append(f"articles {what[0]}..{what[-1]}: {error}")
+            if error is not None:  # it names the article (and its file)
+                result.analysis_failed.append(error)
             for aid in what:
                 self.unanalysed.discard(aid)
                 for sid in self.story_of.pop(aid, []):

@@ -4,14 +4,13 @@ stderr and exit code 2, never a traceback."""
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 
 from newsweave import __version__
-from newsweave.errors import InputError
+from newsweave.errors import InputError, log_warnings_one_line
 
 EXIT_USAGE = 2
 FORMATS = ("text", "markdown", "json", "html", "jsonl")
@@ -395,21 +394,7 @@ def _one_line_warnings() -> None:
         print(f"newsweave: warning: {category.__name__}: {text}", file=sys.stderr)
 
     warnings.showwarning = show  # type: ignore[assignment]
-
-    class OneLine(logging.Handler):
-        """A library's logged warning (warcio: "Replacing spaces in invalid WARC-Target-URI
-        ..."), which Python's last-resort handler prints bare, as one such line too."""
-
-        def emit(self, record: logging.LogRecord) -> None:
-            try:
-                text = " ".join(record.getMessage().split())[:300]
-            except Exception:  # noqa: BLE001 - a library's bad format string
-                text = " ".join(str(record.msg).split())[:300]
-            print(f"newsweave: warning: {record.name}: {text}", file=sys.stderr)
-
-    root = logging.getLogger()
-    if not root.handlers:
-        root.addHandler(OneLine(logging.WARNING))
+    log_warnings_one_line()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -155,3 +155,22 @@ def check_file(path: str | Path, expected: str) -> Path:
         raise InputError(f"not a regular file (device, FIFO or socket), expected {expected}",
                          path)
     return found
+
+
+def log_warnings_one_line() -> None:
+    """A logged warning (a library's, as warcio's "Replacing spaces in invalid
+    WARC-Target-URI ...", or one a backfill worker process logs) as one ``newsweave:
+    warning:`` line on stderr, where Python's last-resort handler prints it bare."""
+    import logging
+
+    class OneLine(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                text = " ".join(record.getMessage().split())[:300]
+            except Exception:  # noqa: BLE001 - a library's bad format string
+                text = " ".join(str(record.msg).split())[:300]
+            print(f"newsweave: warning: {record.name}: {text}", file=sys.stderr)
+
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(OneLine(logging.WARNING))
