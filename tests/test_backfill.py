@@ -309,6 +309,20 @@ def test_a_ray_address_where_nothing_answers_is_one_line_before_any_work(tmp_pat
     bf.check_ray_address("auto")  # Ray's own to find
 
 
+def test_a_ray_address_from_the_environment_is_checked_too(tmp_path, small, monkeypatch):
+    """RAY_ADDRESS names the cluster when --address is not given: the same wait without
+    end, and the message said "local"."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{port}")
+    src = write_jsonl(tmp_path / "in.jsonl", small)
+    with pytest.raises(bf.InputError, match=f"cannot reach a Ray cluster at 127.0.0.1:{port}"):
+        bf.backfill([src], str(tmp_path / "s.db"), engine="ray")
+
+
 def test_a_stopped_run_ends_its_pool_workers(tmp_path):
     """A SIGTERM'd backfill left its two pool workers running without end (re-parented to
     init, 0.5-0.8 GB each, the store held open): a stopped run now ends them, and SIGTERM

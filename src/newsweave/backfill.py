@@ -732,8 +732,8 @@ def backfill(
         raise InputError(f"unknown engine {engine!r} (use one of: {', '.join(ENGINES)})")
     if url is not None and str(url).endswith(":memory:"):
         raise InputError("backfill needs a store other processes can open, not :memory:")
-    if engine == "ray":
-        check_ray_address(address)  # before the archive is read, not after
+    if engine == "ray":  # before the archive is read, not after (RAY_ADDRESS: Ray's own)
+        check_ray_address(address or os.environ.get("RAY_ADDRESS"))
     if url is None or "://" not in str(url):  # workers may run in another directory
         url = str(Path(url or DEFAULT_DB).resolve())
     result = BackfillResult()

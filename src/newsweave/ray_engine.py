@@ -55,7 +55,8 @@ class RayEngine:
                     ray.init(num_cpus=max(1, workers), include_dashboard=False,
                              log_to_driver=False, logging_level=logging.ERROR)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise InputError(f"cannot start or reach Ray ({address or 'local'}): "
+                where = address or os.environ.get("RAY_ADDRESS") or "a local cluster"
+                raise InputError(f"cannot start or reach Ray ({where}): "
                                  f"{str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
             self._owns = True
         self._remote = ray.remote(num_cpus=ACTOR_CPUS, max_restarts=RESTARTS,
