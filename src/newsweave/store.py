@@ -434,9 +434,9 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def search_terms(query: str) -> list[str]:
     """The words of a user's search box: every one must match, and no FTS5 or tsquery
-    syntax can leak through. The back ends still differ (README): PostgreSQL's ``english``
-    configuration drops stop words and keeps accents, SQLite's FTS5 keeps every word and
-    drops accents."""
+    syntax can leak through. Both back ends stem English and keep common words (PostgreSQL's
+    ``newsweave_english``, migration 14); they still differ on accents, which SQLite's FTS5
+    drops (README)."""
     return re.findall(r"\w+", query)
 
 
@@ -848,7 +848,8 @@ class Store:
                 .where(text("articles_fts MATCH :fq").bindparams(fq=_fts5_query(terms)))
             )
         return select(articles_t.c.seq).where(
-            text("articles.tsv @@ plainto_tsquery('english', :fq)").bindparams(fq=" ".join(terms))
+            text("articles.tsv @@ plainto_tsquery('newsweave_english', :fq)").bindparams(
+                fq=" ".join(terms))
         )
 
     def search_articles(self, query: str, limit: int = 20, offset: int = 0) -> list[Article]:
@@ -869,7 +870,7 @@ class Store:
                 .order_by(text("bm25(articles_fts)"), articles_t.c.seq)
             )
         else:
-            tsq = "plainto_tsquery('english', :fq)"
+            tsq = "plainto_tsquery('newsweave_english', :fq)"
             stmt = (
                 select(*_ARTICLE_COLS)
                 .where(text(f"articles.tsv @@ {tsq}").bindparams(fq=" ".join(terms)))
@@ -2052,7 +2053,7 @@ class Store:
                        literal_column("articles_fts.rowid") == articles_t.c.seq)
                 .exists())
         else:
-            hit = text("articles.tsv @@ plainto_tsquery('english', :fq)").bindparams(
+            hit = text("articles.tsv @@ plainto_tsquery('newsweave_english', :fq)").bindparams(
                 fq=" ".join(terms))
         stmt = (select(sa.c.story_id).distinct()
                 .join(articles_t, articles_t.c.id == sa.c.article_id)

@@ -341,9 +341,29 @@ _FEED_KINDS = ("ALTER TABLE feeds ADD COLUMN kind TEXT",
 FEED_KINDS = Migration(version=13, name="what each followed feed is, and where it was found",
                        sqlite=_FEED_KINDS, postgresql=_FEED_KINDS)
 
+# Version 14 (PostgreSQL only): full-text search without stop words. PostgreSQL's `english`
+# configuration drops "the", "who", "will", "it", so a search for the WHO or "IT" found
+# nothing there while SQLite's FTS5 (porter stemmer, no stop list) found them. The same
+# English stemmer with no stop list (`newsweave_english`), and the column recomputed.
+SEARCH_CONFIG = "newsweave_english"
+NO_STOP_WORDS = Migration(
+    version=14, name="full-text search keeps stop words (PostgreSQL)", sqlite=(),
+    postgresql=(
+        "CREATE TEXT SEARCH DICTIONARY newsweave_stem (TEMPLATE = snowball, LANGUAGE = english)",
+        f"CREATE TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} (COPY = english)",
+        f"ALTER TEXT SEARCH CONFIGURATION {SEARCH_CONFIG} ALTER MAPPING REPLACE english_stem"
+        " WITH newsweave_stem",
+        "DROP INDEX IF EXISTS articles_tsv",
+        "ALTER TABLE articles DROP COLUMN tsv",
+        f"ALTER TABLE articles ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector("
+        f"'{SEARCH_CONFIG}'::regconfig, coalesce(title, '') || ' ' || left(text, 200000)))"
+        " STORED",
+        "CREATE INDEX articles_tsv ON articles USING GIN (tsv)",
+    ))
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
     STORY_CHANGES, URL_INDEX, REGROUP, REVISION_WORDS, BRIEFS_BY_TIME, BRIEF_CHANGES,
-    FEED_KINDS,
+    FEED_KINDS, NO_STOP_WORDS,
 )
 LATEST = MIGRATIONS[-1].version
