@@ -371,3 +371,12 @@ def test_an_article_that_fails_analysis_is_named_alone_and_the_others_counted(tm
     assert analysed == 3
     assert error is not None and "manysent" in error and small[0].id not in error
     assert "over the 5,000 limit" in error
+
+
+def test_a_terminated_backfill_exits_143_with_one_line(monkeypatch, capsys, tmp_path):
+    def stopped(args):
+        raise bf.Terminated
+
+    monkeypatch.setattr(bf, "run_cli", stopped)
+    assert main(["backfill", str(tmp_path), "--db", str(tmp_path / "s.db")]) == 143
+    assert capsys.readouterr().err == "newsweave: error: terminated\n"

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from newsweave.errors import InputError, log_warnings_one_line
+from newsweave.errors import InputError, Terminated, log_warnings_one_line
 from newsweave.models import Article
 from newsweave.shards import (
     ShardResult,
@@ -811,10 +811,6 @@ def run_cli(args: Any) -> int:
         return _run_cli(args)
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-class Terminated(KeyboardInterrupt):
-    """A SIGTERM (``kill``, ``timeout``, a scheduler) while a backfill runs."""
 
 
 def _run_cli(args: Any) -> int:

@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Callable, Sequence
 
 from newsweave import __version__
-from newsweave.errors import InputError, log_warnings_one_line
+from newsweave.errors import InputError, Terminated, log_warnings_one_line
 
 EXIT_USAGE = 2
 FORMATS = ("text", "markdown", "json", "html", "jsonl")
@@ -412,10 +412,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _err(str(exc))
         return EXIT_USAGE
-    except KeyboardInterrupt as exc:
-        if type(exc).__name__ == "Terminated":  # backfill's SIGTERM: 128 + 15, as the shell
-            _err("terminated")
-            return 143
+    except Terminated:  # backfill's SIGTERM: 128 + 15, as the shell says it
+        _err("terminated")
+        return 143
+    except KeyboardInterrupt:
         _err("interrupted")
         return 130
     except BrokenPipeError:
