@@ -2531,8 +2531,8 @@ def is_agent(speaker: str | None) -> bool | None:
     if _ABBREVIATION.fullmatch(speaker.strip() if speaker else "") and bare not in (
             PRONOUNS | _NON_SOURCES) - {"us"}:
         return True  # "U.S.", "US", "U.N.": a country or a body written in capitals
-    if not bare or bare in _NON_SOURCES or (bare in PRONOUNS and speaker.strip() != "US"):
-        return False  # "We're": a pronoun and its verb
+    if not bare or bare in PRONOUNS | _NON_SOURCES:  # "We're": a pronoun and its verb
+        return False
     if not re.search(r"[^\W\d_]{2}", re.sub(r"['’]s\b", "", speaker)):
         return False  # a stray dash, code or possessive "’s" the parser took
     if bare.split()[0] in _QUESTION_WORDS:
