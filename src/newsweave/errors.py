@@ -45,12 +45,12 @@ class InputError(Exception):
 REPEATS_SHOWN = 3
 
 
-@dataclass
 class Terminated(KeyboardInterrupt):
     """A SIGTERM (``kill``, ``timeout``, a scheduler) turned into an interrupt, so a long
     command stops as Ctrl-C stops it (its workers ended, its store consistent); exit 143."""
 
 
+@dataclass
 class Repeats:
     """Each skipped record said, but one problem of one file (a whole file of the wrong kind
     gives the same error on each of its 200 lines) at most ``REPEATS_SHOWN`` times, the rest
