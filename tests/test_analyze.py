@@ -48,3 +48,16 @@ def test_a_page_box_of_headlines_is_not_read_as_speakers_or_names():
     assert len(doc.sentences) == 2
     for s in doc.sentences:
         assert text[s.start:s.end] == s.text
+
+
+def test_a_given_name_the_tagger_left_out_is_part_of_the_persons_name():
+    """spaCy tags only "Solomon" in "Enver Solomon, chief executive of ..., said": the given
+    name the parser hangs on it as a compound belongs to the name, for "who is who" and for
+    the speaker; a title before a name ("Senator") stays out."""
+    text = ("Enver Solomon, chief executive of the Refugee Council, said: \u201cToday\u2019s "
+            "ruling is a victory for common sense.\u201d\n\nSenator Warren said it was late.")
+    (doc,) = analyze([Article(id="a", text=text)], embed=False)
+    names = {m.text for m in doc.entities if m.label == "PERSON"}
+    assert "Enver Solomon" in names and "Solomon" not in names
+    assert not any(n.startswith("Senator") for n in names)
+    assert [q.speaker for q in doc.quotes][:1] == ["Enver Solomon"]

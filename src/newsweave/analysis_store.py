@@ -65,7 +65,7 @@ from newsweave.settings import SPACY_MODEL
 #: speakers' words, "US"/"U.S." speak, a lower-case body the tagger calls a name is read
 #: whole ("Russia's foreign ministry"), a titled name in a quotation tells its gender, and a
 #: speaker mention starts after the dateline
-ANALYSIS_VERSION = 15
+ANALYSIS_VERSION = 16
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

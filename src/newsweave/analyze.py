@@ -13,7 +13,7 @@ import numpy as np
 from newsweave.errors import InputError
 from newsweave.models import Article, Document, EntityMention, Sentence
 from newsweave.nlp import get_nlp, parse_texts, sentence_of
-from newsweave.quotes import extract_quotes
+from newsweave.quotes import extract_quotes, with_given_names
 from newsweave.timeline import extract_timexes
 
 __all__ = ["ENTITY_LABELS", "analyze", "get_nlp", "sentence_of"]
@@ -58,7 +58,7 @@ def _entities(doc, sentences: Sequence[Sentence], text: str) -> list[EntityMenti
             label=ent.label_,
             sentence=sentence_of(sentences, ent.start_char),
         )
-        for ent in doc.ents
+        for ent in map(with_given_names, doc.ents)
         if ent.label_ in ENTITY_LABELS and ent.text.strip()
     ]
 

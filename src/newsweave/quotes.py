@@ -640,6 +640,26 @@ def _person_before_of(ent):
     return ent.doc[ent.start:of]
 
 
+def with_given_names(ent):
+    """A person's name with the given names the tagger left out of it ("Enver Solomon" tagged
+    as "Solomon"): capitalised proper nouns the parser attaches to the name as compounds, right
+    before it, no title ("Senator") and no other entity's word ("Labour")."""
+    if ent.label_ != "PERSON":
+        return ent
+    doc, start = ent.doc, ent.start
+    while (start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].dep_ == "compound"
+           and ent.start <= doc[start - 1].head.i < ent.end and not doc[start - 1].ent_type_
+           and doc[start - 1].is_title and doc[start - 1].is_alpha
+           and doc[start - 1].lower_ not in TITLES
+           and doc[start - 1].lower_ not in _NOT_NAME_OPENERS):
+        start -= 1
+    if start == ent.start:
+        return ent
+    from spacy.tokens import Span
+
+    return Span(doc, start, ent.end, label=ent.label)
+
+
 def _past_time(noun):
     """The noun a "who" describes, past a time phrase the parser hung it on ("re-elect Sen.
     Rob Portman this year, who endorsed ...": Portman, not "this year")."""
@@ -765,7 +785,7 @@ def _speaker_name(token) -> Speaker:
     if ent is not None and ent.label_ in _SOURCE_LABELS and ent.root.i == token.i and (
             not ent.text.islower()):  # "commerce ministry": a description, not a name
         if ent.label_ == "PERSON":  # an organisation may ("For Our Future")
-            ent = _without_leading_function_words(ent)
+            ent = _without_leading_function_words(with_given_names(ent))
         ent = _person_before_of(
             _without_trailing_function_words(_past_comma(_past_furniture(ent))))
         return Speaker(ent.text, ent.start_char, ent.end_char)
@@ -1790,7 +1810,8 @@ def resolve_group_pronoun(
 def proper_names(doc, inside) -> list[tuple[int, str]]:
     """(offset, text) of the named entities outside quotes that can speak, in text order."""
     ents = (_person_before_of(_past_comma(_past_furniture(
-                _without_leading_function_words(e) if e.label_ == "PERSON" else e)))
+                _without_leading_function_words(with_given_names(e)) if e.label_ == "PERSON"
+                else e)))
             for e in doc.ents if e.label_ in _SOURCE_LABELS)
     return [(e.start_char, e.text.strip()) for e in ents
             if not inside(e.start_char) and e.text.strip()]
