@@ -1881,3 +1881,13 @@ def test_cli_reads_a_json_array_with_jsonl(tmp_path):
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line["id"] for line in lines] == ["x1", 2, 3]
     assert lines[0]["quotes"][0]["speaker"] == "Pelosi"
+
+
+def test_it_after_a_body_named_by_its_possessor_is_the_full_name():
+    """"It" resolves to the subject "The United Nations human rights office", read as the
+    United Nations (the office speaks for it): the short form "Nations" the parse leaves is
+    shown in full, as a named speaker's is."""
+    text = ("GENEVA (Reuters) - The United Nations human rights office said on Thursday it was "
+            "alarmed. It said civilians were being targeted.\n")
+    speakers = [q.speaker for q in quotes.extract_quotes_from_text(text)]
+    assert speakers == ["United Nations", "United Nations"]

@@ -1592,7 +1592,12 @@ class SpeakerResolver:
         if content is not None:
             groups = [g for g in groups if not content[0] <= g.start < content[1]]
         found = resolve_group_pronoun(speaker.text, speaker.start, groups)
-        return self._named_group(found, groups) if found else speaker.text
+        if not found:
+            return speaker.text
+        # a short form in full, as for a named speaker: "it" after "The United Nations human
+        # rights office" is the United Nations, not "Nations"
+        at = next((g.start for g in groups if g.text == found), speaker.start)
+        return self._named_group(full_name(found, at, self.names, self._full_names), groups)
 
     def _named_group(self, text: str, groups: Sequence[GroupMention]) -> str:
         """A group headed by "he"/"she" ("He and his partner") with the person named: the
