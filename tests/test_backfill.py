@@ -4,6 +4,7 @@ and skipped, a rerun (or a restart after a stop) redoing nothing that was finish
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -380,3 +381,27 @@ def test_a_terminated_backfill_exits_143_with_one_line(monkeypatch, capsys, tmp_
     monkeypatch.setattr(bf, "run_cli", stopped)
     assert main(["backfill", str(tmp_path), "--db", str(tmp_path / "s.db")]) == 143
     assert capsys.readouterr().err == "newsweave: error: terminated\n"
+
+
+def test_the_summary_says_what_grouping_changed_as_update_does(tmp_path, small):
+    """A backfill into a live store can move articles and remove stories (their links then
+    redirect): the summary counts stories new, updated and removed, for one grouper and for
+    a sharded regrouping alike."""
+    from newsweave.wording import count
+
+    def changes(line: str) -> tuple[int, int, int]:
+        found = re.search(r"(\d+) new, (\d+) updated, (\d+) removed", line)
+        assert found, line
+        return tuple(int(n) for n in found.groups())
+
+    src = write_jsonl(tmp_path / "in.jsonl", small[:8])
+    db = str(tmp_path / "s.db")
+    first = bf.backfill([src], db, workers=1, skip_weave=True)
+    assert first.regrouping == f"{first.stories} new, 0 updated, 0 removed"
+    assert f"{count(first.stories, 'story')} ({first.regrouping})" in first.summary()
+    more = write_jsonl(tmp_path / "more.jsonl", small)
+    second = bf.backfill([more], db, workers=2, shards=3, warmup=2, skip_weave=True)
+    with Store(db) as store:
+        assert second.stories == store.count_stories()
+    new, _, removed = changes(second.regrouping or "")
+    assert first.stories + new - removed == second.stories

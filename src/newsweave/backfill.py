@@ -40,7 +40,7 @@ from newsweave.shards import (
     plan_shards,
     refine_shards,
 )
-from newsweave.store import DEFAULT_DB, Store, open_store
+from newsweave.store import DEFAULT_DB, SaveResult, Store, open_store
 from newsweave.wording import count
 
 ENGINES = ("local", "ray")
@@ -345,6 +345,10 @@ class BackfillResult:
     analysis_failed: list[str] = field(default_factory=list)
     grouped: int = 0  # articles grouped by this run
     stories: int = 0
+    #: what grouping changed, as ``update`` counts it ("0 new, 1 updated, 1 removed"): a
+    #: rerun or a sharded regrouping of a live store can move articles and remove stories
+    #: whose links then redirect; None when grouping was skipped
+    regrouping: str | None = None
     rewoven: int = 0
     weave_failed: list[tuple[str, str]] = field(default_factory=list)
     embedded: int = 0  # lead vectors computed ahead of grouping
@@ -363,7 +367,8 @@ class BackfillResult:
             f"read {count(self.read, 'article')} ({self.added} added, {revised}"
             f"{self.already_stored} "
             f"already stored, {count(self.bad, 'bad record')} skipped); analysed "
-            f"{self.analysed}; grouped {self.grouped} into {count(self.stories, 'story')}; wove "
+            f"{self.analysed}; grouped {self.grouped} into {count(self.stories, 'story')}"
+            f"{f' ({self.regrouping})' if self.regrouping else ''}; wove "
             f"{count(self.rewoven, 'brief')}"
             f"{f' ({len(self.weave_failed)} failed)' if self.weave_failed else ''} [{stages}]"
         )
@@ -434,9 +439,20 @@ def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+def changed_stories(created: int, updated: int, removed: int, regrouped: int = 0,
+                    elsewhere: int = 0) -> str:
+    """What a grouping changed, counted as ``update`` counts it: "0 new, 1 updated, 1
+    removed", with the revised articles regrouped and how many moved."""
+    line = f"{created} new, {updated} updated, {removed} removed"
+    if regrouped:
+        line += (f"; regrouped {count(regrouped, 'revised article')}, {elsewhere} now in "
+                 "another story")
+    return line
+
+
 def group_shards(store: Store, engine: Engine, shards: int, warmup: int,
                  rounds: int | None = None, report: Callable[[str], None] | None = None
-                 ) -> int:
+                 ) -> tuple[int, SaveResult]:
     """Regroup every stored article in ``shards`` time shards (in parallel) and save the
     stories together with a grouper state that later incremental runs (``stories``,
     ``update``) continue from. ``rounds`` 0: each shard starts from its warm-up alone and
@@ -444,7 +460,7 @@ def group_shards(store: Store, engine: Engine, shards: int, warmup: int,
     ``replay_state``); otherwise up to ``rounds`` refinement rounds (default: until nothing
     changes, at most ``shards - 1``) restart shards from their predecessors' states
     (``refine_shards``), and the last shard's state is saved as is. Returns the articles
-    grouped."""
+    grouped and what saving them changed."""
     from newsweave.app import DEFAULT_LANGUAGES
     from newsweave.group import story_headline
     from newsweave.grouping_state import FORMAT, HEADLINE_SAMPLE, dump_state
@@ -478,12 +494,12 @@ def group_shards(store: Store, engine: Engine, shards: int, warmup: int,
                                    min(len(order), max(warmup, 1)), DEFAULT_LANGUAGES)
             saved = dump_state(grouper)
             state = (saved.core, saved.stories)
-        store.save_grouping(
+        saved, _ = store.save_grouping(
             assignments, duplicates, story_headline, HEADLINE_SAMPLE,
             (FORMAT, max_seq(store), state[0]), None if info is None else info[2],
             all_headlines=True, story_states=state[1], replace_all=True,
             regrouped={aid: p.revision for aid, p in pending.items()})
-    return len(assignments)
+    return len(assignments), saved
 
 
 def max_seq(store: Store) -> int:
@@ -640,6 +656,8 @@ class Pipeline:
                 self._mark("prepare")
         elif kind == "group":
             result.grouped = value.new_articles
+            result.regrouping = changed_stories(value.created, value.updated, value.removed,
+                                                value.regrouped, value.regrouped_elsewhere)
             self._grouped()
         elif kind == "analyse":
             self.analysing -= 1
@@ -676,8 +694,11 @@ class Pipeline:
                     engine.submit_grouper(("group",), "group_new")
                     self.group = "running"
                 elif not engine.pending():  # the workers are free for the shards
-                    self.result.grouped = group_shards(self.store, engine, self.shards,
-                                                       self.warmup, self.rounds, self.on_stage)
+                    self.result.grouped, saved = group_shards(
+                        self.store, engine, self.shards, self.warmup, self.rounds,
+                        self.on_stage)
+                    self.result.regrouping = changed_stories(saved.created, saved.updated,
+                                                             saved.removed)
                     self._grouped()
             while engine.free() > 0:
                 task = self._next()
