@@ -200,6 +200,45 @@ def test_story_citation_highlights_sentence(page) -> None:
     shot(page, "citation-hover", full_page=False)
 
 
+def test_a_citation_followed_by_keyboard_moves_the_focus_to_its_sentence(page) -> None:
+    """Enter on a citation focuses the cited sentence and puts it in the URL, as the plain
+    link would (the script had cancelled both, so a keyboard or screen-reader user stayed
+    on the citation); Escape first closes the preview, then goes back to the citation."""
+    page.goto(f"/stories/{STORY}")
+    cite = page.locator("#summary a.cite").nth(1)
+    mark_id = cite.get_attribute("data-target")
+    assert mark_id and cite.get_attribute("aria-describedby") == mark_id
+    assert cite.get_attribute("aria-label").startswith(f"{cite.inner_text()} ")
+    cite.focus()
+    preview = page.locator("#cite-preview")
+    preview.wait_for(state="visible")
+    page.keyboard.press("Escape")
+    preview.wait_for(state="hidden")
+    cite.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("id => document.activeElement && document.activeElement.id === id",
+                           arg=mark_id)
+    assert page.evaluate("location.hash") == f"#{mark_id}"
+    page.keyboard.press("Escape")
+    page.wait_for_function("id => document.activeElement.getAttribute('data-target') === id",
+                           arg=mark_id)
+
+
+def test_the_story_page_reflows_on_a_narrow_screen(browser, server: str) -> None:
+    """At 320 CSS pixels (1280 at 400% zoom) the page never scrolls sideways: the column
+    does not grow to its widest table, tables scroll in their own box, long words wrap."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, base_url=server)
+    try:
+        pg = context.new_page()
+        for path in (f"/stories/{STORY}", "/", "/add", "/docs"):
+            pg.goto(path)
+            width = pg.evaluate("document.documentElement.scrollWidth")
+            assert width <= 320, (path, width)
+        shot(pg, "story-320")
+    finally:
+        context.close()
+
+
 def test_story_sections_render(page) -> None:
     page.goto(f"/stories/{STORY}")
     for section in ["summary", "quotes", "entities", "timeline", "coverage"]:

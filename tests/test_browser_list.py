@@ -115,8 +115,19 @@ def test_list_coverage_bars(page) -> None:
     shot(page, "story-list-bars")
 
 
+def open_story(pg, story: str) -> None:
+    """The story page, through the "being woven" page when its brief is not stored yet: that
+    page asks the API by itself (no reload) and says when the brief is ready."""
+    pg.goto(f"/stories/{story}")
+    if pg.locator("#weaving").count():
+        pg.wait_for_function("() => document.getElementById('weaving-status').textContent"
+                             ".includes('ready')", timeout=60_000)
+        pg.click("#weaving-link")
+        pg.wait_for_selector("section#summary")
+
+
 def test_coverage_chart_renders_and_escapes_hostile_outlet(page) -> None:
-    page.goto(f"/stories/{STORY}")
+    open_story(page, STORY)
     chart = page.locator("svg.coverage-chart")
     chart.scroll_into_view_if_needed()
     assert chart.is_visible()

@@ -233,3 +233,30 @@ def test_text_brief_shows_no_direction_override_either():
     b = Brief(StoryInfo(id="s1", headline="Dam \u202eholds"), b.sources, b.summary, b.quotes,
               b.entities, b.timeline, b.coverage)
     assert "\u202e" not in render(b, "text") and "Dam holds" in render(b, "text")
+
+
+def test_html_brief_source_text_shows_no_direction_override_and_marks_hold():
+    """The article text under each source had kept U+202E, so everything after it (the
+    cited sentences too) read backwards; the marks still wrap the same words."""
+    b, texts = brief()
+    texts = {"a": texts["a"].replace(" End.", " \u202eEnd."), "b": "Levee\u202e broke."}
+    page = render(b, "html", texts=texts)
+    assert "\u202e" not in page
+    assert "<mark id='s0-1'>The mayor &lt;img" in page and "<mark id='s0-2'>Levee br</mark>" in page
+    assert "the levee failed.</mark> End." in page
+    assert "<main>" in page and "</main></body>" in page
+
+
+def test_html_brief_links_are_valid_addresses_and_files_are_named_without_folders():
+    """A URL holding a raw quote or angle bracket is percent-encoded (escaped, it was safe
+    but no valid address); a source known only by its file is named by the file's name,
+    not the reader's folders."""
+    b, texts = brief()
+    evil = Source(id="c", title=None, outlet=None, published=None,
+                  url='https://example.com/a?x="><script>', path="/home/ana/news/in/c.txt")
+    b = Brief(b.story, (*b.sources, evil), b.summary, b.quotes, b.entities, b.timeline,
+              b.coverage)
+    page = render(b, "html", texts=texts)
+    assert "href='https://example.com/a?x=%22%3E%3Cscript%3E'" in page
+    assert "/home/ana" not in page and "[3] c.txt" in page
+    assert "3. c.txt" in render(b, "markdown")

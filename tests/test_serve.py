@@ -266,6 +266,18 @@ def test_unknown_and_malformed_ids(client: TestClient, path: str) -> None:
         assert client.get(path.format(value)).status_code == 422, value
 
 
+def test_the_being_woven_page_does_not_reload_itself(client: TestClient) -> None:
+    """A page that reloads every few seconds moves a screen reader back to its top, with no
+    way to stop it (WCAG 2.2.1): the page says so, offers a link and lets the script ask."""
+    page = client.get(f"/stories/{STORY}")
+    assert page.status_code == 202 and "being woven" in page.text
+    assert "http-equiv" not in page.text and "refresh" not in page.text.lower()
+    assert f'data-poll="/api/stories/{STORY}/brief"' in page.text
+    assert f'<a id="weaving-link" href="/stories/{STORY}">Check again</a>' in page.text
+    assert "<title>Being woven: " in page.text
+    idle(client)
+
+
 def test_brief_validates_and_is_cached(client: TestClient, store: Store, weaves: Calls) -> None:
     pending = client.get(f"/api/stories/{STORY}/brief")
     assert pending.status_code == 202 and pending.json()["status"] == "weaving"

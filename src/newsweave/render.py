@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from newsweave.models import (
     Brief,
@@ -66,9 +66,15 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+#: characters left as they are in a link; the rest (quotes, angle brackets, other scripts)
+#: are percent-encoded, as a browser would send them: a valid address in every page
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
+
+
 def safe_url(url: str | None) -> str | None:
-    """``url`` when it is an absolute http(s) URL without spaces or control characters, else
-    None: a ``javascript:`` or ``data:`` URL from an article must never become a link."""
+    """``url`` when it is an absolute http(s) URL without spaces or control characters,
+    with what an address may not hold raw percent-encoded, else None: a ``javascript:`` or
+    ``data:`` URL from an article must never become a link."""
     if not url or _CONTROL.search(url) or any(c.isspace() for c in url):
         return None
     try:
@@ -77,12 +83,20 @@ def safe_url(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    return url
+    return quote(url, safe=_URL_SAFE)
+
+
+def _file_name(path: str | None) -> str | None:
+    """A source file's name without its folders: a brief is shared, the reader's own disk
+    layout is nobody's business (and a long path widened the page)."""
+    if not path:
+        return None
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or path
 
 
 def _source_label(source: Source) -> str:
     """Plain text (callers escape it for their format)."""
-    bits = [source.outlet or source.title or source.path or source.id]
+    bits = [source.outlet or source.title or _file_name(source.path) or source.id]
     if source.title and source.outlet:
         bits.append(f"“{source.title}”")
     if source.published:
@@ -301,7 +315,8 @@ def render_text(brief: Brief, width: int | None = None, color: bool = False) -> 
 
 
 _CSS = """
-body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
+body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222;
+overflow-wrap:anywhere}
 h1{font-size:1.6rem}sup a{text-decoration:none}.meta{color:#666}
 article.source{border-top:1px solid #ddd;margin-top:1.5rem;padding-top:.5rem}
 time{font-weight:600;margin-right:.4em}
@@ -322,7 +337,7 @@ def render_html(brief: Brief, texts: Mapping[str, str] | None = None) -> str:
     parts = [
         f"<!doctype html><html lang=en><head><meta charset=utf-8>{GENERATOR_META}",
         "<meta name=viewport content='width=device-width,initial-scale=1'>",
-        f"<title>{esc(brief.story.headline)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{esc(brief.story.headline)}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{esc(brief.story.headline)}</h1>",
         f"<p class=meta>{_source_count(brief)} · {esc(brief.story.first_published or '')}"
         f"{(' – ' + esc(brief.story.last_published)) if brief.story.last_published else ''}</p>",
@@ -345,13 +360,14 @@ def render_html(brief: Brief, texts: Mapping[str, str] | None = None) -> str:
     for src in brief.sources:
         n = numbers[src.id]
         url = safe_url(src.url)
-        link = f" <a href='{esc(url)}' rel='noopener noreferrer nofollow'>link</a>" if url else ""
+        link = (f" <a href='{esc(url)}' rel='noopener noreferrer nofollow'>original article</a>"
+                if url else "")
         parts.append(f"<article class=source id='src-{n}'><h3>[{n}] {esc(labels[src.id])}"
                      f"{esc(_copy_note(src, numbers))}{link}</h3>")
         if texts and src.id in texts:
             parts.append(f"<p>{_marked_text(texts[src.id], brief, src.id, numbers)}</p>")
         parts.append("</article>")
-    parts.append("</body></html>")
+    parts.append("</main></body></html>")
     return "\n".join(parts)
 
 
@@ -359,6 +375,12 @@ def _evidence(sentence: SummarySentence) -> tuple[Origin, ...]:
     if sentence.evidence:
         return sentence.evidence
     return (sentence.origin,) if sentence.origin else ()
+
+
+def _plain(text: str) -> str:
+    """Article text as HTML: escaped, without the direction overrides that would show the
+    rest of the page backwards (sliced first, so the offsets of the marks hold)."""
+    return html.escape(displayable(text))
 
 
 def _marked_text(text: str, brief: Brief, source_id: str, numbers: Mapping[str, int]) -> str:
@@ -373,10 +395,10 @@ def _marked_text(text: str, brief: Brief, source_id: str, numbers: Mapping[str, 
     for start, end, anchor in spans:
         if start < pos:
             continue
-        out.append(html.escape(text[pos:start]))
-        out.append(f"<mark id='{anchor}'>{html.escape(text[start:end])}</mark>")
+        out.append(_plain(text[pos:start]))
+        out.append(f"<mark id='{anchor}'>{_plain(text[start:end])}</mark>")
         pos = end
-    out.append(html.escape(text[pos:]))
+    out.append(_plain(text[pos:]))
     return "".join(out)
 
 

@@ -79,6 +79,7 @@ from newsweave.render import (
     displayable,
     quotation,
     reported_text,
+    safe_url,
     shown_as_quote,
     stance_cue,
 )
@@ -168,13 +169,6 @@ def api_reference(spec: dict[str, Any]) -> list[dict[str, Any]]:
                               for code, r in sorted(op.get("responses", {}).items())],
             })
     return rows
-
-
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) URLs become links: a ``javascript:`` URL in an article must stay text."""
-    if url and re.match(r"^https?://", url, re.I):
-        return url
-    return None
 
 
 def source_label(source: dict[str, Any], number: int) -> str:
