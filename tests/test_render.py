@@ -260,3 +260,16 @@ def test_html_brief_links_are_valid_addresses_and_files_are_named_without_folder
     assert "href='https://example.com/a?x=%22%3E%3Cscript%3E'" in page
     assert "/home/ana" not in page and "[3] c.txt" in page
     assert "3. c.txt" in render(b, "markdown")
+
+
+def test_html_brief_shows_what_only_one_outlet_reports():
+    """The standalone page had the "Coverage" heading and nothing under it when a story's
+    only coverage finding was what one outlet alone reports (Markdown and JSON had it)."""
+    from newsweave.models import UniqueFacts
+
+    b, texts = brief()
+    only = Coverage(unique=(UniqueFacts(source="b", sentences=("Levee <broke> on Monday.",)),))
+    b = Brief(b.story, b.sources, b.summary, b.quotes, b.entities, b.timeline, only)
+    page = render(b, "html", texts=texts)
+    assert "Only <sup><a href='#src-2'>[2]</a></sup> reports:" in page
+    assert "<li>Levee &lt;broke&gt; on Monday.</li>" in page

@@ -451,6 +451,9 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
         for p in cov.shared_passages:
             out.append(f"<p>Shared passage <sup>{cite(p.sources)}</sup>: "
                        f"<q>{esc(p.text)}</q></p>")
+        for u in cov.unique:
+            items = "".join(f"<li>{esc(sent)}</li>" for sent in u.sentences)
+            out.append(f"<p>Only <sup>{cite([u.source])}</sup> reports:</p><ul>{items}</ul>")
     return "\n".join(out)
 
 
