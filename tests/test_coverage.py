@@ -344,6 +344,31 @@ def test_unique_keeps_what_only_one_source_says():
     )
 
 
+def test_unique_is_per_outlet_not_per_report():
+    """What only Reuters reports, in both its reports, is Reuters' alone (it was listed
+    nowhere: each report carried the other's fact), once, under its first report; and a
+    passage Reuters repeats in its own second report is no passage shared between outlets."""
+    from dataclasses import replace
+
+    cables = ("Engineers found that three of the bridge's steel cables had corroded badly "
+              "since the last inspection in 2019.")
+    docs = _analyze(
+        "The Springfield council voted on Monday to close the harbour bridge for repairs. "
+        + cables,
+        "The harbour bridge in Springfield will close on Monday for repairs, the council "
+        "decided. " + cables,
+        "Springfield's council voted to shut the harbour bridge for repairs on Monday. Local "
+        "shop owners near the harbour said they feared losing customers for months.",
+    )
+    outlets = ("Reuters", "Reuters", "AP")
+    docs = [replace(d, article=replace(d.article, outlet=o)) for d, o in zip(docs, outlets)]
+    unique = {u.source: u.sentences for u in find_unique(docs)}
+    assert any("steel cables" in s for s in unique.get("s0", ()))
+    assert not any("steel cables" in s for s in unique.get("s1", ()))
+    assert any("shop owners" in s for s in unique["s2"])
+    assert not any("steel cables" in p.text for p in find_shared_passages(docs))
+
+
 def test_unique_uses_the_callers_support_test():
     docs = _analyze(
         "The stadium will host evacuated families for at least a week in Leeds.",

@@ -282,6 +282,24 @@ def test_story_coverage_counts_independent_sources_per_outlet() -> None:
     assert story_coverage(members, OutletMatcher(table))["blindspot"] == "right"
 
 
+def test_an_outlet_missing_from_the_table_counts_once_by_url_or_name() -> None:
+    """Foo News is not in the table: one report gives only its name, another its URL and its
+    name; they are one outlet (keyed by domain and by name, they were two sources). A page
+    that names no outlet is named by its domain."""
+    members = [
+        Member("g1", "https://www.theguardian.com/a", "The Guardian", "2017-03-01"),
+        Member("f1", None, "Foo News", "2017-03-01"),
+        Member("f2", "https://foo-news.com/a3", "Foo News", "2017-03-02"),
+        Member("f3", "https://www.foo-news.com/a4", None, "2017-03-02"),
+        Member("n1", None, None, None),
+        Member("w1", "https://edition.cnn.com/b", None, "2017-03-03"),
+    ]
+    cov = story_coverage(members, OutletMatcher(TABLE))
+    assert cov["sources"] == 4  # Guardian, Foo News, n1, CNN
+    assert cov["outlets"] == ["CNN", "Foo News", "The Guardian"]
+    assert OutletMatcher(()).display_name("https://edition.cnn.com/b", None) == "cnn.com"
+
+
 def test_domain_lookup_never_fetches(monkeypatch: pytest.MonkeyPatch) -> None:
     import urllib.request
 

@@ -1549,3 +1549,29 @@ def test_a_store_that_does_not_answer_is_a_503_with_a_retry_hint(
     assert api.json()["detail"] == "the store is unavailable; try again shortly"
     assert page.status_code == 503 and "the store is unavailable" in page.text
     assert "Traceback" not in caplog.text and "connection refused" in caplog.text
+
+
+def test_one_count_of_outlets_on_every_page_and_domains_filter(
+        client: TestClient, store: Store) -> None:
+    """The story page's header and the story API counted raw outlet strings ("Guardian" and
+    "The Guardian": two) while the list counted the table's names, and a page naming no
+    outlet counted none; each now names the outlet as the list does (table, own name,
+    domain), and a domain typed into the outlet filter finds pages of it outside the table."""
+    guardian_left(store)
+    arts = [
+        Article("o1", "The harbour bridge closed on Monday for repairs.", outlet="Guardian",
+                url="https://www.theguardian.com/a1", published="2019-02-01"),
+        Article("o2", "Repairs shut the harbour bridge on Monday morning.",
+                outlet="The Guardian", published="2019-02-01"),
+        Article("o3", "The bridge over the harbour is closed for repairs.",
+                url="https://edition.cnn.com/b", published="2019-02-02"),
+    ]
+    store.add_articles(arts)
+    store.save_stories({a.id: "st-outlets" for a in arts}, {"st-outlets": "Harbour bridge"})
+    listed = next(s for s in client.get("/api/stories").json()["items"] if s["id"] == "st-outlets")
+    assert listed["outlets"] == ["cnn.com", "The Guardian"]
+    assert client.get("/api/stories/st-outlets").json()["outlets"] == listed["outlets"]
+    page = ready(client, "/stories/st-outlets")
+    assert "<span>2 outlets</span>" in page.text
+    found = client.get("/api/stories", params={"outlet": "cnn.com"}).json()
+    assert [s["id"] for s in found["items"]] == ["st-outlets"]

@@ -607,11 +607,8 @@ def _entries(stories: Sequence[Any], rows: Iterable[Any], matcher: OutletMatcher
         if name:
             keys[r.story_id].add(name.casefold())
             names[r.story_id].add(name)
-        outlet = matcher.match(r.url, r.outlet)
-        if outlet is not None:
-            keys[r.story_id].add(outlet.domain)
-        if r.outlet:
-            keys[r.story_id].add(r.outlet.strip().casefold())
+        for key in matcher.aliases(r.url, r.outlet):  # its row's domain, URL's domain, name
+            keys[r.story_id].add(key[2:])
     entries = []
     for s in stories:
         cov = story_coverage(members[s.id], matcher)

@@ -44,6 +44,7 @@ from newsweave.models import (
     SharedPassage,
     UniqueFacts,
 )
+from newsweave.outlets import same_outlet
 
 #: ``support(document, sentence_index, other)`` is True when ``other`` carries that sentence.
 Support = Callable[[Document, int, Document], bool]
@@ -390,6 +391,7 @@ def find_shared_passages(
     pairs = _candidate_pairs(docs, tokens, ranges, settings)
     if not pairs:
         return ()
+    outlet = same_outlet([(d.article.url, d.article.outlet) for d in docs])
 
     runs: dict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
     for (da, sa), (db, sb) in sorted(pairs):
@@ -428,7 +430,7 @@ def find_shared_passages(
         for di, start, end in members:
             if di not in per_doc or end - start > per_doc[di][1] - per_doc[di][0]:
                 per_doc[di] = (start, end)
-        if len(per_doc) < 2:
+        if len({outlet[di] for di in per_doc}) < 2:  # an outlet repeating its own copy
             continue
         ranked = sorted(per_doc, key=lambda di: order[docs[di].article.id])
         first = ranked[0]
@@ -648,6 +650,7 @@ def find_unique(
     lemmas = [[content_lemmas(d, i) for i in range(len(d.sentences))] for d in docs]
     carried = _Carried(docs, lemmas, settings) if support is None else None
 
+    outlet = same_outlet([(d.article.url, d.article.outlet) for d in docs])
     out = []
     for di, doc in enumerate(docs):
         candidates = [
@@ -655,15 +658,19 @@ def find_unique(
             for i, s in enumerate(doc.sentences)
             if not is_trivial(s.text, settings.min_unique_words)
         ]
-        others = [oi for oi in range(len(docs))
-                  if oi != di and copies.get(docs[oi].article.id) != doc.article.id]
+        # other outlets' reports: what an outlet's own two reports both carry is still
+        # that outlet's alone; listed once, under its first report that carries it
+        others = [oi for oi in range(len(docs)) if oi != di and outlet[oi] != outlet[di]
+                  and copies.get(docs[oi].article.id) != doc.article.id]
+        before = [oi for oi in range(di) if outlet[oi] == outlet[di]]
         if carried is not None:
             elsewhere = carried.by(di, others)
-            unique = [i for i in candidates if not elsewhere[i]]
+            earlier = carried.by(di, before) if before else [False] * len(doc.sentences)
+            unique = [i for i in candidates if not elsewhere[i] and not earlier[i]]
         else:
             assert support is not None
             unique = [i for i in candidates
-                      if not any(support(doc, i, docs[oi]) for oi in others)]
+                      if not any(support(doc, i, docs[oi]) for oi in others + before)]
         best = sorted(unique, key=lambda i: _informativeness(doc, i), reverse=True)
         keep = sorted(best[: settings.unique_per_source])
         # a quotation shown with the sentence that hands over to it is not listed again

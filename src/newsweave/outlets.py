@@ -178,26 +178,55 @@ class OutletMatcher:
             return self.by_name.get(outlet_name.strip().casefold())
         return None
 
-    def identity(self, url: str | None, outlet_name: str | None,
-                 article_id: str) -> tuple[str, Outlet | None]:
-        """A key naming the source's outlet (two originals of one outlet share it) and the
-        outlet row when there is one."""
+    def aliases(self, url: str | None, outlet_name: str | None) -> list[str]:
+        """Every key an article's outlet is known by (its row's domain, its URL's registered
+        domain, its own name): two articles sharing any of them are of one outlet, so an
+        outlet missing from the table counts once whether an article gives its URL, its name
+        or both."""
+        keys = []
         outlet = self.match(url, outlet_name)
         if outlet is not None:
-            return f"d:{outlet.domain}", outlet
+            keys.append(f"d:{outlet.domain}")
         domain = registered_domain(url)
         if domain is not None:
-            return f"d:{domain}", None
+            keys.append(f"d:{domain}")
         if outlet_name and outlet_name.strip():
-            return f"n:{outlet_name.strip().casefold()}", None
-        return f"a:{article_id}", None
+            keys.append(f"n:{outlet_name.strip().casefold()}")
+        return list(dict.fromkeys(keys))
 
     def display_name(self, url: str | None, outlet_name: str | None) -> str | None:
-        """What a reader calls the outlet: the table's name, else the article's own."""
+        """What a reader calls the outlet: the table's name, else the article's own, else its
+        URL's registered domain (a page read from a crawl or a URL list names no outlet)."""
         outlet = self.match(url, outlet_name)
         if outlet is not None:
             return outlet.name
-        return outlet_name.strip() if outlet_name and outlet_name.strip() else None
+        if outlet_name and outlet_name.strip():
+            return outlet_name.strip()
+        return registered_domain(url)
+
+
+def same_outlet(sources: Sequence[tuple[str | None, str | None]]) -> list[int]:
+    """For (url, outlet name) pairs, an outlet number each: sources sharing a registered
+    domain or a name (case-insensitive), directly or through another, share it. No table
+    is needed: what one outlet alone reports, and what outlets copy from each other, are
+    told apart from what it repeats in its own reports."""
+    matcher = OutletMatcher(())
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    keys = []
+    for i, (url, name) in enumerate(sources):
+        aliases = matcher.aliases(url, name) or [f"#{i}"]
+        for other in aliases[1:]:
+            parent[find(other)] = find(aliases[0])
+        keys.append(aliases[0])
+    numbers: dict[str, int] = {}
+    return [numbers.setdefault(find(k), len(numbers)) for k in keys]
 
 
 # --------------------------------------------------------------------------- coverage
@@ -289,16 +318,32 @@ def story_coverage(members: Sequence[Member], matcher: OutletMatcher) -> dict[st
     ``lean["unrated"]``; ``outlets`` names the sources' outlets."""
     by_id = {m.id: m for m in members}
     head_of = fold_copies(members)
+    heads = list(dict.fromkeys(head_of[m.id] for m in members))
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    keyed: list[tuple[str, Member]] = []
+    for head in heads:  # one outlet: every article sharing a domain or a name with another
+        m = by_id[head]
+        keys = matcher.aliases(m.url, m.outlet) or [f"a:{m.id}"]
+        for other in keys[1:]:
+            parent[find(other)] = find(keys[0])
+        keyed.append((keys[0], m))
     seen: dict[str, Outlet | None] = {}
     names: dict[str, str] = {}
-    for head in dict.fromkeys(head_of[m.id] for m in members):
-        m = by_id[head]
-        key, outlet = matcher.identity(m.url, m.outlet, m.id)
-        if key not in seen:
-            seen[key] = outlet
-            name = matcher.display_name(m.url, m.outlet)
-            if name:
-                names[key] = name
+    for key, m in keyed:
+        root = find(key)
+        outlet = matcher.match(m.url, m.outlet)
+        if seen.get(root) is None:
+            seen[root] = outlet
+        name = matcher.display_name(m.url, m.outlet)
+        if name and (root not in names or outlet is not None):
+            names[root] = name
     lean: Counter[str] = Counter()
     country: Counter[str] = Counter()
     owner: Counter[str] = Counter()

@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -420,8 +420,10 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
              "differs": _plain_words(v.get("text", "")) != canonical}
             for v in q.get("sources") or []
         ]
-        outlets = [{"label": lab, "num": num} for lab, num in
-                   dict.fromkeys((v["label"], v["num"]) for v in variants)]
+        firsts: dict[str, Any] = {}  # an outlet's two reports are one outlet here
+        for v in variants:
+            firsts.setdefault(v["label"], v["num"])
+        outlets = [{"label": lab, "num": num} for lab, num in firsts.items()]
         text = typeset(q.get("text", ""))
         direct = shown_as_quote(text, ((v["text"], v["direct"]) for v in variants))
         stance = None if direct else stance_cue(
@@ -437,7 +439,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
     entities = [
         {"name": e.get("name", ""), "type": e.get("type", ""),
          "variants": [v for v in e.get("variants") or [] if v != e.get("name")],
-         "sources": [label.get(s, s) for s in e.get("sources") or []],
+         "sources": _labels(e.get("sources") or [], label),
          "mentions": e.get("mentions", 0)}
         for e in brief.get("entities") or []
     ]
@@ -449,7 +451,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
     timeline = [
         {"number": n, "date": e.get("date", ""), "text": typeset(e.get("text", "")),
          "expression": e.get("expression"),
-         "sources": [label.get(s, s) for s in e.get("sources") or []]}
+         "sources": _labels(e.get("sources") or [], label)}
         for n, e in enumerate(entries, start=1)
     ]
 
@@ -473,7 +475,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
         "timeline": timeline,
         "chart": timeline_chart(entries),
         "matrix": matrix,
-        "shared": [{"sources": [label.get(s, s) for s in p.get("sources") or []],
+        "shared": [{"sources": _labels(p.get("sources") or [], label),
                     "text": typeset(p.get("text", ""))}
                    for p in coverage.get("shared_passages") or []],
         "unique": [{"source": label.get(u.get("source"), u.get("source")),
@@ -489,6 +491,12 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
             for d in coverage.get("discrepancies") or []
         ],
     }
+
+
+def _labels(ids: Iterable[str], label: Mapping[str, str]) -> list[str]:
+    """Sources as a reader names them, each outlet once ("Reuters = AP", not "Reuters =
+    Reuters = AP" for two Reuters reports)."""
+    return list(dict.fromkeys(label.get(s, s) for s in ids))
 
 
 def story_summary(row: Any) -> dict[str, Any]:
@@ -556,7 +564,14 @@ def coverage_view(articles: Sequence[Article], copies: dict[str, str],
                             colours),
         "leans": leans,
         "has_table": bool(matcher.outlets),
+        "outlets": outlet_names(names.values()),
     }
+
+
+def outlet_names(names: Iterable[str | None]) -> list[str]:
+    """The outlets a story's articles come from, as the list names them (the table's name,
+    else the article's own, else its domain): one count of outlets on every page."""
+    return sorted({n for n in names if n}, key=str.casefold)
 
 
 def article_json(article: Article, stories: Sequence[str],
@@ -1555,6 +1570,7 @@ def create_app(
         # an old version's header counts its own sources, as its version list line does
         story = (version_summary(row, entry.articles, articles)
                  if viewing is not None and entry.articles else story_summary(row))
+        story["outlets"] = who["outlets"]
         html = env.get_template("story.html").render(
             writable=token is not None, story=story, view=view, who=who, query="",
             history=story_history(row, entry, viewing, stale))
@@ -1650,6 +1666,7 @@ def create_app(
         copies = await db(store.story_duplicates, row.id)
         matcher = (await db(catalogs.get)).matcher
         out = story_summary(row)
+        out["outlets"] = outlet_names(matcher.display_name(a.url, a.outlet) for a in articles)
         coverage = story_coverage(story_members(articles, copies), matcher)
         out["sources"] = []
         for a in articles:
