@@ -560,3 +560,22 @@ def test_an_export_ingested_again_keeps_its_times(
         again = store.get_article("a1")
     assert (again.published, again.updated) == ("2024-05-14T08:30:00-04:00",
                                                 "2024-05-14T12:00:00-04:00")
+
+
+def test_a_piped_story_table_keeps_whole_rows_and_no_escape_sequence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Piped with no COLUMNS, rich laid the table out at 80 columns and cut its last column
+    ("v1: n"); a headline's colour and window-title sequences reached the terminal."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    db = str(tmp_path / "p.db")
+    headline = ("Trump stands by Sessions as Democrats seek resignation over Russia revelation"
+                " \x1b[31mRED\x1b[0m \x1b]0;pwned\x07")
+    with open_store(db) as store:
+        store.add_articles([Article(id="a1", text="Floods closed the river road.",
+                                    published="2017-03-02")])
+        store.save_stories({"a1": "s-long"}, {"s-long": headline})
+    rc, out, _ = run_cli(capsys, "stories", "--db", db, "--list")
+    assert rc == 0 and "\x1b" not in out and "\x07" not in out
+    row = next(line for line in out.splitlines() if "s-long" in line)
+    assert "Russia revelation" in row and row.rstrip().endswith("│")

@@ -92,6 +92,13 @@ def test_csv_saved_with_semicolons_or_tabs(tmp_path: Path) -> None:
     (HEADER + "x.com,X,left,US,Y\nnot a domain,X,left,US,Y\n", 3, "not a domain"),
     (HEADER + "x.com,X,left,US,Y\n" + "y.com," + "n" * 400 + ",left,US,Y\n", 3, "longer than"),
     (HEADER + 'x.com,"X\nstill X",left,US,Y\nx.com,X,left,US,Y\n', 4, "duplicate domain"),
+    # a public suffix, a host with a space, two domains in one cell, a bad label: no outlet's
+    (HEADER + "co.uk,A suffix,left,GB,Y\n", 2, "not a domain"),
+    (HEADER + "com,A TLD,left,US,Y\n", 2, "not a domain"),
+    (HEADER + "foo bar.com,Space,left,US,Y\n", 2, "not a domain"),
+    (HEADER + '"com, foxnews.com",Two,left,US,Y\n', 2, "not a domain"),
+    (HEADER + "-bad-.com,Dash,left,US,Y\n", 2, "not a domain"),
+    (HEADER + "bücher.de,B,left,DE,Y\nxn--bcher-kva.de,B2,left,DE,Y\n", 3, "duplicate domain"),
 ])
 def test_csv_errors_name_file_and_line(tmp_path: Path, content: str, line: int,
                                        words: str) -> None:
@@ -312,3 +319,33 @@ def test_domain_lookup_never_fetches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tld.base.urlopen", refuse)
     outlets._host_domain.cache_clear()
     assert registered_domain("https://www.abc.net.au/news/x") == "abc.net.au"
+
+
+def test_a_listed_table_imports_back_unchanged_and_cells_are_cleaned(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``outlets list --format csv`` guards "+972 Magazine" as "'+972 Magazine" for
+    spreadsheets; imported again it became that name. Control characters and direction
+    overrides never reach the table, and a name is stored in one Unicode form."""
+    db = str(tmp_path / "s.db")
+    nfd = "Su\u0308ddeutsche Zeitung"
+    path = write(tmp_path, HEADER + "972mag.com,+972 Magazine,left,IL,\n"
+                 "evil.com,Red\x1b[31mALERT\x1b[0m \u202eNews,right,US,@owner\n"
+                 f"sueddeutsche.de,{nfd},lean left,DE,\n")
+    assert main(["outlets", "import", str(path), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["outlets", "list", "--db", db, "--format", "csv"]) == 0
+    listed = capsys.readouterr().out
+    assert "'+972 Magazine" in listed and "\x1b" not in listed and "\u202e" not in listed
+    again = write(tmp_path, listed, "again.csv")
+    assert main(["outlets", "import", str(again), "--db", db]) == 0
+    assert "0 updated" in capsys.readouterr().out
+    with open_store(db) as store:
+        names = {o.domain: o.name for o in store.list_outlets()}
+        owners = {o.domain: o.owner for o in store.list_outlets()}
+    assert names["972mag.com"] == "+972 Magazine" and owners["evil.com"] == "@owner"
+    assert names["evil.com"] == "Red[31mALERT[0m News"
+    assert names["sueddeutsche.de"] == "S\u00fcddeutsche Zeitung"
+    matcher = OutletMatcher([Outlet("xn--bcher-kva.de", "Bücher")])
+    assert matcher.match("https://b\u00fccher.de/a", None) is not None
+    table = [Outlet("sueddeutsche.de", names["sueddeutsche.de"])]
+    assert OutletMatcher(table).match(None, nfd) is table[0]  # either form names it

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from newsweave.brief_diff import version_update
 from newsweave.outlets import Member, OutletMatcher, story_coverage
+from newsweave.render import strip_control
 
 if TYPE_CHECKING:
     from newsweave.store import BriefVersion
@@ -799,7 +800,7 @@ def csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    text = str(value)
+    text = strip_control(str(value))  # no escape sequence for a terminal that shows the file
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

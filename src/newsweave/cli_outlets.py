@@ -44,15 +44,18 @@ def run_list(args: argparse.Namespace) -> int:
         for o in outlets:
             writer.writerow([csv_cell(getattr(o, c)) for c in COLUMNS])
         return 0
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from newsweave.cli_utils import table_console
+    from newsweave.render import strip_control
 
     table = Table(title=f"Outlets ({len(outlets)})")
     for c in COLUMNS:
         table.add_column(c)
     for o in outlets:
         # Text cells: an outlet named "[bold]x" is shown as written, never read as markup
-        table.add_row(*[Text(getattr(o, c) or "-") for c in COLUMNS])
-    Console().print(table)
+        # (and no control character: a table imported before they were dropped at import)
+        table.add_row(*[Text(strip_control(getattr(o, c) or "-")) for c in COLUMNS])
+    table_console().print(table)
     return 0

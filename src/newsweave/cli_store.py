@@ -207,6 +207,7 @@ def _stories_table(stories: Iterable[StoryRow], latest: dict[str, BriefVersion])
     from rich.table import Table
 
     from newsweave.brief_diff import version_update
+    from newsweave.render import strip_control
 
     table = Table(title="Stories", show_lines=False)
     # times as "2017-03-02 20:00" (JSON and CSV keep the offset), free to wrap at the space:
@@ -225,9 +226,10 @@ def _stories_table(stories: Iterable[StoryRow], latest: dict[str, BriefVersion])
         if v is not None:
             update = version_update(v.version, v.created, v.changes)
             brief = f"v{v.version}" + (f": {update['line']}" if update["line"] else "")
-        table.add_row(
-            escape(s.id), _table_time(s.first_published), _table_time(s.last_published),
-            str(len(s.article_ids)), escape(headline), brief,
+        table.add_row(  # a headline is article text: no escape sequence reaches the terminal
+            escape(strip_control(s.id)), _table_time(s.first_published),
+            _table_time(s.last_published), str(len(s.article_ids)),
+            escape(strip_control(headline)), brief,
         )
     return table
 
@@ -327,9 +329,9 @@ def run_stories(args: argparse.Namespace) -> int:
                 sys.stdout.write(json.dumps(_story_dict(s, latest.get(s.id)),
                                             ensure_ascii=False) + "\n")
         else:
-            from rich.console import Console
+            from newsweave.cli_utils import table_console
 
-            Console().print(_stories_table(stories, latest))
+            table_console().print(_stories_table(stories, latest))
     finally:
         store.close()
     return 0

@@ -91,3 +91,18 @@ def count_lines(path: str) -> int | None:
             return sum(1 for line in fh if line.strip())
     except OSError:
         return None
+
+
+#: the width a text table is laid out at when standard output is no terminal (a pipe, a file,
+#: cron mail): wide enough that no row is cut or wrapped, so ``grep`` and ``cut`` see whole rows
+PIPE_WIDTH = 10_000
+
+
+def table_console() -> Any:
+    """A console for a text table: the terminal's width (or ``COLUMNS`` where set), else
+    ``PIPE_WIDTH`` (rich assumed 80 columns in a pipe and cut the last column of a story
+    list with a long headline)."""
+    from rich.console import Console
+
+    piped = not sys.stdout.isatty() and not os.environ.get("COLUMNS")
+    return Console(width=PIPE_WIDTH if piped else None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 
 from newsweave.charsets import user_text
 from newsweave.errors import InputError
+from newsweave.render import strip_control
 
 COLUMNS = ("domain", "name", "lean", "country", "owner")
 MAX_FIELD = 300  # longest outlet field kept (a name, an owner): longer is a broken file
@@ -49,12 +51,27 @@ class Outlet:
 
 
 # --------------------------------------------------------------------------- domains
+#: a host name's label in ASCII (after IDNA): letters, digits, inner hyphens
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+
+
 @lru_cache(maxsize=65536)
 def _host_domain(host: str) -> str | None:
-    from tld import get_fld
+    """``host``'s registered domain in ASCII (``bücher.de`` as ``xn--bcher-kva.de``, as
+    HTTP and feeds deliver it), or None for what is no host name ("foo bar.com", "-x-.com",
+    two hosts in one value) or a public suffix itself ("com", "co.uk")."""
+    from tld import get_fld, is_tld
 
     try:
-        return get_fld(host, fix_protocol=True, fail_silently=True)
+        ascii_host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    labels = ascii_host.split(".")
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+        return None
+    try:
+        domain = get_fld(ascii_host, fix_protocol=True, fail_silently=True)
+        return None if not domain or is_tld(domain) else domain
     except Exception:  # tld raises its own errors for odd hosts; treat them as "no domain"
         return None
 
@@ -78,7 +95,14 @@ def registered_domain(url: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- the CSV
 def _clean(value: str | None) -> str | None:
-    value = (value or "").strip()
+    """A cell as stored: one Unicode form (NFC, so "Süddeutsche" typed either way is one
+    name), without control characters or direction overrides (a name shown in a terminal or
+    a page must not recolour or reverse it), and without the apostrophe ``outlets list
+    --format csv`` puts before a leading ``= + - @`` to keep spreadsheets from running it as
+    a formula, so a listed table imports back unchanged."""
+    value = strip_control(unicodedata.normalize("NFC", value or "")).strip()
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
+        value = value[1:]
     return value or None
 
 
@@ -154,6 +178,11 @@ def read_outlets_csv(path: str | Path) -> list[Outlet]:
 
 
 # --------------------------------------------------------------------------- matching
+def name_key(name: str) -> str:
+    """An outlet name as names are compared: one Unicode form, any case."""
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
 class OutletMatcher:
     """Finds an article's outlet row: by its URL's registered domain, else by its outlet name
     (case-insensitive), else none."""
@@ -163,7 +192,7 @@ class OutletMatcher:
         self.by_domain = {o.domain: o for o in self.outlets}
         self.by_name: dict[str, Outlet] = {}
         for o in self.outlets:
-            self.by_name.setdefault(o.name.casefold(), o)
+            self.by_name.setdefault(name_key(o.name), o)
         leans = {o.lean for o in self.outlets if o.lean}
         self.sides = lean_sides(leans)
         rank = {"left": 0, "": 1, "right": 2}
@@ -175,7 +204,7 @@ class OutletMatcher:
         if domain is not None and domain in self.by_domain:
             return self.by_domain[domain]
         if outlet_name:
-            return self.by_name.get(outlet_name.strip().casefold())
+            return self.by_name.get(name_key(outlet_name))
         return None
 
     def aliases(self, url: str | None, outlet_name: str | None) -> list[str]:
@@ -191,7 +220,7 @@ class OutletMatcher:
         if domain is not None:
             keys.append(f"d:{domain}")
         if outlet_name and outlet_name.strip():
-            keys.append(f"n:{outlet_name.strip().casefold()}")
+            keys.append(f"n:{name_key(outlet_name)}")
         return list(dict.fromkeys(keys))
 
     def display_name(self, url: str | None, outlet_name: str | None) -> str | None:
