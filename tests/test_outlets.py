@@ -349,3 +349,28 @@ def test_a_listed_table_imports_back_unchanged_and_cells_are_cleaned(
     assert matcher.match("https://b\u00fccher.de/a", None) is not None
     table = [Outlet("sueddeutsche.de", names["sueddeutsche.de"])]
     assert OutletMatcher(table).match(None, nfd) is table[0]  # either form names it
+
+
+def test_rows_of_one_name_are_one_outlet() -> None:
+    """bbc.com and bbc.co.uk both "BBC News": one report from each counted two sources, and
+    BBC's lean, country and owner twice."""
+    table = [Outlet("bbc.co.uk", "BBC News", "center", "GB", "BBC"),
+             Outlet("bbc.com", "BBC News", "center", "GB", "BBC"),
+             Outlet("cnn.com", "CNN", "left", "US", "WBD")]
+    members = [Member("b1", "https://www.bbc.co.uk/news/1", None, "2020-01-01"),
+               Member("b2", "https://www.bbc.com/news/2", None, "2020-01-02"),
+               Member("c1", "https://cnn.com/3", None, "2020-01-02")]
+    cov = story_coverage(members, OutletMatcher(table))
+    assert cov["sources"] == 2 and cov["country"] == {"GB": 1, "US": 1}
+
+
+def test_import_names_an_unwritable_store_before_reading_the_csv(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad CSV into a store that cannot be written: the store is what is wrong first, as
+    for every writing command (the CSV was named, and after fixing it the store)."""
+    bad = write(tmp_path, "domain,name\nx.com,X\n")
+    folder = tmp_path / "not-a-store"
+    folder.mkdir()
+    assert main(["outlets", "import", str(bad), "--db", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert str(folder) in err and "missing column" not in err

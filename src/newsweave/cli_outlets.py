@@ -14,15 +14,16 @@ from newsweave.wording import count
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Read and check the whole CSV first (an error names file:line and stores nothing), then
-    upsert every row in one transaction."""
+    """Name a store that cannot be written before reading anything (as every writing
+    command does), then read and check the whole CSV (an error names file:line and stores
+    nothing), then upsert every row in one transaction."""
     check_file(args.file, "an outlets CSV file")
-    outlets = read_outlets_csv(args.file)
-    if not outlets:
-        raise InputError("no outlet rows (only a header)", args.file)
     store = open_store(args.db)
     try:
         store.require_writable()
+        outlets = read_outlets_csv(args.file)
+        if not outlets:
+            raise InputError("no outlet rows (only a header)", args.file)
         done = store.import_outlets(outlets, replace=args.replace)
     finally:
         store.close()

@@ -214,8 +214,8 @@ class OutletMatcher:
         or both."""
         keys = []
         outlet = self.match(url, outlet_name)
-        if outlet is not None:
-            keys.append(f"d:{outlet.domain}")
+        if outlet is not None:  # rows of one name are one outlet (bbc.com and bbc.co.uk)
+            keys += [f"d:{outlet.domain}", f"n:{name_key(outlet.name)}"]
         domain = registered_domain(url)
         if domain is not None:
             keys.append(f"d:{domain}")

@@ -653,7 +653,8 @@ def _make_engine(url: str, create: bool) -> Engine:
                 raise InputError("not a regular file (a device, FIFO or socket), not a database",
                                  database)
             if not create and not path.is_file():
-                raise InputError("no such database (run `newsweave ingest` first)", database)
+                raise InputError("no such database (`newsweave ingest`, `follow` or `outlets "
+                                 "import` starts one)", database)
             if not create and path.stat().st_size == 0:
                 raise InputError("empty file (0 bytes), not a newsweave store (run `newsweave "
                                  "ingest` to start one)", database)
