@@ -885,3 +885,55 @@ def test_a_forced_weave_of_the_same_brief_makes_the_stored_one_current(store: St
     assert (kept.version, kept.fingerprint) == (1, "fp-new")
     assert store.latest_fingerprints()["s"] == (1, "fp-new")
     assert store.add_brief_version("s", ["a"], "fp-new", '{"b": 1}', if_changed=True).version == 1
+
+
+def _url_article(text: str, published: str | None = None, updated: str | None = None,
+                 title: str = "Paint factory fire") -> Article:
+    from newsweave.ingest import article_id
+
+    return Article(article_id(text), text, title=title, url="https://post.example/news/fire",
+                   published=published, updated=updated)
+
+
+FIRE = ("A fire at a paint factory in Riverton forced the evacuation of 300 homes on Monday, "
+        "said fire chief Dana Whitlock at the scene of the blaze. ") * 5
+
+
+def test_a_version_dated_only_by_published_keeps_its_date(tmp_path) -> None:
+    """v2 came dated only by a later ``published``: its date was dropped, so v3, dated
+    between v1 and v2, was taken for the latest and replaced v2's added paragraph."""
+    with open_store(str(tmp_path / "s.db")) as store:
+        store.add_articles([_url_article(FIRE, "2024-01-01")])
+        v2 = FIRE + "On Wednesday the blaze was put out."
+        assert store.add_articles([_url_article(v2, "2024-01-03")]).revised == 1
+        v3 = FIRE.replace("300 homes", "350 homes")
+        result = store.add_articles([_url_article(v3, "2024-01-02")])
+        assert (result.revised, result.older) == (0, 1)
+        (stored,) = store.iter_articles()
+        assert stored.text == v2 and stored.published == "2024-01-01"
+        assert stored.updated == "2024-01-03"
+
+
+def test_a_correction_taken_back_later_is_the_next_version(tmp_path) -> None:
+    """v3 repeats v1's text, dated after v2 (the outlet took its correction back): it was
+    skipped as a known earlier text and the wrong figure stayed for good. A rerun of the
+    first export (its own, older date) still changes nothing."""
+    with open_store(str(tmp_path / "s.db")) as store:
+        store.add_articles([_url_article(FIRE, "2024-01-01")])
+        wrong = FIRE.replace("300 homes", "3,000 homes")
+        store.add_articles([_url_article(wrong, "2024-01-01", "2024-01-02T09:00:00+00:00")])
+        rerun = store.add_articles([_url_article(FIRE, "2024-01-01")])
+        assert rerun.revised == 0 and next(iter(store.iter_articles())).text == wrong
+        back = store.add_articles([_url_article(FIRE, "2024-01-01", "2024-01-03T09:00:00+00:00")])
+        assert back.revised == 1 and next(iter(store.iter_articles())).text == FIRE
+
+
+def test_a_withdrawal_notice_is_not_the_articles_new_version(tmp_path) -> None:
+    """"This article has been withdrawn" under a long report's URL and headline became its
+    version (and then a story of its own); as the follower does, the stored text stays."""
+    with open_store(str(tmp_path / "s.db")) as store:
+        store.add_articles([_url_article(FIRE, "2024-01-01")])
+        notice = "This article has been withdrawn at the request of the publisher."
+        result = store.add_articles([_url_article(notice, "2024-01-02")])
+        assert (result.revised, result.shrunk, result.skipped) == (0, 1, 1)
+        assert next(iter(store.iter_articles())).text == FIRE

@@ -94,3 +94,21 @@ def test_mostly_new_when_the_old_text_was_a_small_part_of_the_new() -> None:
     assert not mostly_new(full, full + " Two roads remain closed.")  # a paragraph added
     assert not mostly_new(full, stub)  # cut down: nothing new to group by
     assert mostly_new("", full) and not mostly_new(full, "")
+
+
+def test_weave_keeps_the_report_not_a_later_withdrawal_notice():
+    """As the store does: a later text under the URL keeping under a quarter of a long
+    report's words (a withdrawal notice) is not the version woven."""
+    from newsweave.ingest import article_id
+    from newsweave.models import Article
+    from newsweave.versions import latest_versions
+
+    report = ("A fire at a paint factory in Riverton forced the evacuation of 300 homes, said "
+              "fire chief Dana Whitlock at the scene of the blaze. ") * 5
+    notice = "This article has been withdrawn at the request of the publisher."
+    url = "https://post.example/news/fire"
+    kept, dropped = latest_versions(
+        [Article(article_id(report), report, title="Fire", url=url, published="2024-01-01"),
+         Article(article_id(notice), notice, title="Fire", url=url, published="2024-01-02")],
+        article_id)
+    assert [a.text for a in kept] == [report] and dropped[0][0].text == notice

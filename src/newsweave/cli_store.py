@@ -71,6 +71,7 @@ class IngestCounts:
     id_conflicts: int = 0  # of already_stored: a given id that the store holds for other text
     revised: int = 0  # new text under the URL of a stored article: its new version
     older: int = 0  # of already_stored: a version dated before the one stored
+    shrunk: int = 0  # of already_stored: a text that lost most of its URL's stored words
 
     def summary(self) -> str:
         notes = []
@@ -78,6 +79,9 @@ class IngestCounts:
             notes.append(f"{self.id_conflicts} of them: id already used by a different text")
         if self.older:
             notes.append(f"{self.older} of them: dated before the stored version of its URL")
+        if self.shrunk:
+            notes.append(f"{self.shrunk} of them: most of its URL's stored text lost (a "
+                         "withdrawal notice or a broken page?), the stored text kept")
         detail = f" ({'; '.join(notes)})" if notes else ""
         revised = (f", {count(self.revised, 'new version')} of stored articles"
                    if self.revised else "")
@@ -121,6 +125,7 @@ def ingest_paths(
     return IngestCounts(
         read=read, added=total.added, already_stored=total.skipped, bad=bad,
         id_conflicts=total.id_conflicts, revised=total.revised, older=total.older,
+        shrunk=total.shrunk,
     )
 
 

@@ -1605,7 +1605,7 @@ def create_app(
         return {"added": result.added, "skipped": result.skipped,
                 "ids": stored + [i for i in revised if i not in stored],
                 "id_conflicts": result.id_conflicts, "revised": revised,
-                "same_text": same_text}
+                "same_text": same_text, "older": result.older, "shrunk": result.shrunk}
 
     # ---------------------------------------------------------------- API
     def list_json(query: ListQuery, key: tuple[Any, ...], catalog: Any = None) -> bytes:
@@ -1846,6 +1846,13 @@ def create_app(
                                    " its stories are re-woven in the background")
         elif result["id_conflicts"]:
             raise HTTPException(409, f"id {article.id} is already used by another article")
+        elif result["older"]:
+            status, detail = 200, ("dated before the stored version of the article with the "
+                                   "same URL: the stored text stays")
+        elif result["shrunk"]:
+            status, detail = 200, ("most of the stored text of the article with the same URL "
+                                   "would be lost (a withdrawal notice or a broken page?): the "
+                                   "stored text stays")
         elif article.id in result["ids"]:
             status, detail = 200, "already stored"
         elif other:

@@ -72,7 +72,7 @@ from newsweave.ingest import article_id
 from newsweave.migrations import LATEST, MIGRATIONS, SCHEMA_VERSION_DDL
 from newsweave.models import Article
 from newsweave.urls import article_key
-from newsweave.versions import dated_before, version_of
+from newsweave.versions import dated_before, lost_most, version_of
 
 #: Where the store lives when no --db is given.
 DEFAULT_DB = "newsweave.db"
@@ -351,6 +351,9 @@ class AddResult:
     revised: int = 0  # same article URL, new text: the stored article now holds it
     older: int = 0  # of ``skipped``: same article URL, text dated before the stored one
     revised_ids: tuple[str, ...] = ()
+    #: of ``skipped``: same article URL, a text that lost most of the stored one's words (a
+    #: withdrawal notice, a paywall's, a broken page): the stored text stays (``lost_most``)
+    shrunk: int = 0
 
     def __add__(self, other: AddResult) -> AddResult:
         return AddResult(
@@ -360,6 +363,7 @@ class AddResult:
             self.revised + other.revised,
             self.older + other.older,
             self.revised_ids + other.revised_ids,
+            self.shrunk + other.shrunk,
         )
 
 
@@ -486,21 +490,31 @@ def _place_by_url(
     conn: Connection, row: dict[str, Any], old: Any, now: str
 ) -> tuple[str, str] | None:
     """What a new text under a stored article's URL does: ``("revised", id)`` (it is that
-    article's new version), ``("skipped", id)`` (one of its earlier versions: a rerun of an
-    older export), ``("older", id)`` (dated before the stored text, which stays), or None
+    article's new version, or an earlier version dated after the stored one: a correction
+    taken back), ``("skipped", id)`` (one of its earlier versions: a rerun of an older
+    export), ``("older", id)`` (dated before the stored text, which stays), ``("shrunk",
+    id)`` (it lost most of the stored text's words: a withdrawal notice, a paywall, a broken
+    page; the stored text stays, as the follower keeps a page's), or None
     (to be stored as an article of its own: no stored article has its URL, or the record
     gives an id of its own that is not the stored article's, as a dataset that files several
     reports under one page does; it then has no canonical URL)."""
     if old is None:
         return None
+    new_stamp, stored_stamp = row.get("updated") or row.get("published"), (
+        old.updated or old.published)
     if _is_earlier_version(conn, old.id, row["content_hash"]):
-        return "skipped", old.id
-    if not version_of(old.id, old.title, old.text, row["id"], row["content_hash"],
-                      row.get("title"), row["text"]):
+        if not dated_before(stored_stamp, new_stamp):
+            return "skipped", old.id
+        # an earlier text dated after the stored one: the outlet took a correction back
+        # (a rerun of an older export carries its own, older stamp)
+    elif not version_of(old.id, old.title, old.text, row["id"], row["content_hash"],
+                        row.get("title"), row["text"]):
         row["canonical_url"] = None
         return None
-    if dated_before(row.get("updated") or row.get("published"), old.updated or old.published):
+    if dated_before(new_stamp, stored_stamp):
         return "older", old.id
+    if lost_most(old.text, row["text"]):  # a withdrawal notice, a paywall, a broken page
+        return "shrunk", old.id
     _revise(conn, old, row, row["content_hash"], now, text_from=None,
             canonical_url=row["canonical_url"])
     return "revised", old.id
@@ -509,21 +523,6 @@ def _place_by_url(
 def _same_article_url(a: str | None, b: str | None) -> bool:
     key = article_key(a)
     return key is not None and key == article_key(b)
-
-
-#: A page text under fewer than this share of the stored page text's words is taken for a
-#: failed extraction (a page's menu when its template broke, a paywall's notice, "this
-#: story was removed"), not for the outlet's new version: corrections add or change a few
-#: sentences, and a live page grows.
-SHRUNK_SHARE = 0.25
-#: ...of a stored text at least this long (a stub may be rewritten into something shorter).
-SHRUNK_MIN_WORDS = 80
-
-
-def lost_most(old_text: str, new_text: str) -> bool:
-    """Whether ``new_text`` keeps under ``SHRUNK_SHARE`` of a long ``old_text``'s words."""
-    old_words = len(old_text.split())
-    return old_words >= SHRUNK_MIN_WORDS and len(new_text.split()) < SHRUNK_SHARE * old_words
 
 
 def _is_earlier_version(conn: Connection, article_id: str, digest: str) -> bool:
@@ -557,7 +556,7 @@ def _revise(
             text=row["text"], content_hash=digest,
             title=row.get("title") or old.title, author=row.get("author") or old.author,
             published=old.published or row.get("published"),
-            updated=row.get("updated") or old.updated,
+            updated=_version_stamp(old, row),
             language=row.get("language") or old.language,
             revisions=old.revisions + 1, ingested_at=now, text_from=text_from,
             canonical_url=old.canonical_url or canonical_url,
@@ -575,6 +574,19 @@ def _revise(
         if not waiting.rowcount:  # the grouper grouped the text superseded now
             conn.execute(rp.insert().values(article_id=old.id, revision=old.revisions + 1,
                                             base=old.revisions, checked=0))
+
+
+def _version_stamp(old: Any, row: Mapping[str, Any]) -> str | None:
+    """The update stamp a new version is stored with: its own, else its publication date
+    where that differs from the article's first (an export that dates a correction only by
+    ``published``: kept as the version's date, so a version dated between the two is seen to
+    be older and skipped, not taken for the latest), else the stored one."""
+    if row.get("updated"):
+        return row["updated"]
+    published = row.get("published")
+    if published and old.published and published != old.published:
+        return published
+    return old.updated
 
 
 #: Appended to a stored brief's fingerprint when a member's title was corrected: it then
@@ -972,9 +984,10 @@ class Store:
                     added += len(conn.execute(stmt).all())
         revised_ids = tuple(i for kind, i in outcomes if kind == "revised")
         older = sum(1 for kind, _ in outcomes if kind == "older")
+        shrunk = sum(1 for kind, _ in outcomes if kind == "shrunk")
         return AddResult(
             added=added, skipped=len(batch) - added - len(revised_ids), id_conflicts=conflicts,
-            revised=len(revised_ids), older=older, revised_ids=revised_ids,
+            revised=len(revised_ids), older=older, revised_ids=revised_ids, shrunk=shrunk,
         )
 
     def get_article(self, article_id: str) -> Article | None:

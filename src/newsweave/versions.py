@@ -33,6 +33,21 @@ def same_report(old_title: str | None, old_text: str, title: str | None, text: s
     return len(a & b) >= share * min(len(a), len(b))
 
 
+#: A page text under fewer than this share of the stored page text's words is taken for a
+#: failed extraction (a page's menu when its template broke, a paywall's notice, "this
+#: story was removed"), not for the outlet's new version: corrections add or change a few
+#: sentences, and a live page grows.
+SHRUNK_SHARE = 0.25
+#: ...of a stored text at least this long (a stub may be rewritten into something shorter).
+SHRUNK_MIN_WORDS = 80
+
+
+def lost_most(old_text: str, new_text: str) -> bool:
+    """Whether ``new_text`` keeps under ``SHRUNK_SHARE`` of a long ``old_text``'s words."""
+    old_words = len(old_text.split())
+    return old_words >= SHRUNK_MIN_WORDS and len(new_text.split()) < SHRUNK_SHARE * old_words
+
+
 def mostly_new(old_text: str, text: str) -> bool:
     """Whether a new version's text is mostly new: fewer than half of its word pairs were
     in the old one. So was the first capture of a live page, a headline and a paragraph,
@@ -112,8 +127,8 @@ def latest_versions(
                 where[key] = len(kept)
             kept.append(article)
             continue
-        if dated_before(stamp(article), stamp(prev)):
-            dropped.append((article, at))
+        if dated_before(stamp(article), stamp(prev)) or lost_most(prev.text, article.text):
+            dropped.append((article, at))  # older, or a withdrawal notice (as the store)
         else:
             dropped.append((kept[at], at))
             kept[at] = article
