@@ -327,3 +327,13 @@ def test_one_problem_of_a_whole_file_is_said_a_few_times_then_counted(capsys, tm
     assert code == 2 and err.count("looks like a cluster file: use --jsonl") == REPEATS_SHOWN + 1
     assert f"{clusters}: {10 - REPEATS_SHOWN} more skipped for the same reason" in err
     assert f"{clusters}:11: no \"text\" field\n" in err  # another problem: said on its own
+
+
+def test_python_dash_m_newsweave_runs_the_command_line():
+    """``python -m newsweave`` had no ``__main__`` ("No module named newsweave.__main__")."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "newsweave", "--version"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("newsweave ")
