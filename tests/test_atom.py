@@ -74,3 +74,15 @@ def test_an_entry_lists_what_it_added_with_every_item_escaped() -> None:
     assert content.type == "text/html"
     assert content.value.startswith("<ul><li>New source: Storm hits &lt;b&gt;coast&lt;/b&gt;")
     assert "&lt;script&gt;" in content.value and "<script>" not in content.value
+
+
+def test_no_direction_override_reaches_a_feed_reader() -> None:
+    """Pages drop U+202E; the feeds kept it, so an entry read backwards past a quote."""
+    items = ["Olsen: \u201c\u202eThis is fine\u201d", "New source: Dam \u2066holds\u2069"]
+    body = updates_feed([update(2, "2 new quotes", headline="Dam \u202eholds")
+                         | {"items": items}], "t", "/feed.atom")
+    text = body.decode("utf-8")
+    assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    feed = feedparser.parse(body)
+    assert feed.entries[0].title == "Dam holds (version 2)"
+    assert "This is fine" in feed.entries[0].content[0].value

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
+from newsweave.render import strip_control
 from newsweave.wording import count
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -24,7 +25,9 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _text(value: Any) -> str:
-    return _NOT_XML.sub("", str(value or ""))
+    """Text a feed reader shows: no character XML 1.0 cannot carry, and no control or
+    direction override (an article's U+202E read the rest of an entry backwards)."""
+    return _NOT_XML.sub("", strip_control(str(value or "")))
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
