@@ -579,3 +579,38 @@ def test_a_piped_story_table_keeps_whole_rows_and_no_escape_sequence(
     assert rc == 0 and "\x1b" not in out and "\x07" not in out
     row = next(line for line in out.splitlines() if "s-long" in line)
     assert "Russia revelation" in row and row.rstrip().endswith("│")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_export_reads_back_exactly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """What ``articles`` writes, ``ingest`` reads back as it was: a text or title holding a
+    lone carriage return (the CSV left it bare: the text was cut and the next rows became
+    bad records), a value that itself starts with an apostrophe before "=", the language
+    (read back, so a French report stays out of the English story), and a page rewritten
+    under a new headline kept as its article's second version (an id conflict, dropped)."""
+    first, second = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    url = "https://news.example/2024/05/blast"
+    with open_store(first) as store:
+        store.add_articles([
+            Article("cr", "Old Mac line ends.\rSecond line.\rThird.", title="First\rSecond"),
+            Article("ap", "'=' is the sign of equality, the teacher said.", title="'-isms"),
+            Article("fr", "Paris interdit les vieilles voitures dans le centre.", language="fr"),
+        ])
+        store.save_followed(Article("live", "Breaking: explosion reported downtown. More soon.",
+                                    title="Breaking news", url=url), url)
+        store.save_followed(Article("live", "Gas leak caused the station blast, officials "
+                                    "say. Two people were hurt and the line is closed.",
+                                    title="Gas leak caused station blast", url=url), url)
+    exported = tmp_path / f"out.{fmt}"
+    assert run_cli(capsys, "articles", "--db", first, "--format", fmt, "--all-versions",
+                   "--out", str(exported))[0] == 0
+    rc, out, err = run_cli(capsys, "ingest", str(exported), "--db", second)
+    assert rc == 0 and "bad record" in out and "0 bad records" in out, (out, err)
+    assert "1 in another language than en" in out
+    with open_store(first) as a, open_store(second) as b:
+        for aid in ("cr", "ap", "fr", "live"):
+            old, new = a.get_article(aid), b.get_article(aid)
+            assert (new.text, new.title, new.language) == (old.text, old.title, old.language)
+        assert len(b.article_versions("live")) == 2

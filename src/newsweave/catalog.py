@@ -791,17 +791,31 @@ def parse_day(value: str | None, name: str) -> str | None:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|")
 
 
-def csv_cell(value: Any) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula (= + - @, tab, CR)
-    gets a leading apostrophe, so an outlet or headline can never run as a formula."""
+def csv_cell(value: Any, clean: bool = True) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula (= + - @ |, tab, a
+    line break) gets a leading apostrophe, so an outlet or headline can never run as a
+    formula, and so does one that starts with an apostrophe before such a character (the
+    reader takes one apostrophe off: every value reads back as written). ``clean``: without
+    control characters (a listing shown in a terminal); an article export keeps its text."""
     if value is None:
         return ""
     if isinstance(value, bool):  # as JSON writes it, not Python's True/False
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    text = strip_control(str(value))  # no escape sequence for a terminal that shows the file
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    text = strip_control(str(value)) if clean else str(value)
+    guard = text.startswith(_FORMULA_START) or (
+        text[:1] == "'" and text[1:].startswith(_FORMULA_START))
+    return "'" + text if guard else text
+
+
+def csv_line(cells: Sequence[str]) -> str:
+    """One CSV row ending in a newline, every cell holding a line break quoted: Python's
+    writer quotes only the characters of its line terminator, and left a lone carriage
+    return bare, which a reader takes for the end of the row."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow(cells)
+    return buf.getvalue()[:-2] + "\n"
 
 
 def _counts(counts: dict[str, int]) -> str:

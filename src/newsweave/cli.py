@@ -170,7 +170,8 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
                    help="regroup every stored article from scratch, not only the new ones")
     p.add_argument("--languages", metavar="CODES",
                    help="languages grouped, e.g. en,fr or all (default en; articles of unknown "
-                   "language, such as files ingested from disk, are always grouped)")
+                   "language, such as files that give none, are always grouped; a record's "
+                   "\"language\" and the follower's detection are kept)")
     p.add_argument("--format", choices=("text", "jsonl", "csv"), default=None,
                    help="listing format: a table (text), one JSON story per line (jsonl, with "
                    "latest_version), or CSV with sources, coverage by lean and the latest "

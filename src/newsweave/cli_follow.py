@@ -269,7 +269,7 @@ def run_feeds(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- articles
 def run_articles(args: argparse.Namespace) -> int:
     """Stored articles as JSON lines (default) or CSV, published-date order."""
-    from newsweave.catalog import csv_cell
+    from newsweave.catalog import csv_cell, csv_line
     from newsweave.cli_store import _check_date
     from newsweave.cli_utils import output_sink
     from newsweave.store import open_store
@@ -286,10 +286,9 @@ def run_articles(args: argparse.Namespace) -> int:
             columns = (*ARTICLE_COLUMNS, "version")
         with output_sink(args.out) as fh:
             if args.format == "csv":
-                writer = csv.writer(fh, lineterminator="\n")
-                writer.writerow(columns)
-                for row in rows:
-                    writer.writerow([csv_cell(row.get(c)) for c in columns])
+                fh.write(csv_line(columns))
+                for row in rows:  # the stored text as it is, a lone carriage return quoted
+                    fh.write(csv_line([csv_cell(row.get(c), clean=False) for c in columns]))
             else:
                 for row in rows:
                     record = {c: row.get(c) for c in columns}

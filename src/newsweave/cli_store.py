@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from newsweave.app import (  # noqa: F401 - GroupCounts: its old home
+    DEFAULT_LANGUAGES,
     HEADLINE_SAMPLE,
     GroupCounts,
     group_store,
@@ -72,6 +73,8 @@ class IngestCounts:
     revised: int = 0  # new text under the URL of a stored article: its new version
     older: int = 0  # of already_stored: a version dated before the one stored
     shrunk: int = 0  # of already_stored: a text that lost most of its URL's stored words
+    #: records saying they are in a language grouping leaves out by default
+    other_language: int = 0
 
     def summary(self) -> str:
         notes = []
@@ -85,10 +88,13 @@ class IngestCounts:
         detail = f" ({'; '.join(notes)})" if notes else ""
         revised = (f", {count(self.revised, 'new version')} of stored articles"
                    if self.revised else "")
+        languages = (f"; {self.other_language} in another language than "
+                     f"{', '.join(DEFAULT_LANGUAGES)}: kept out of stories unless `stories "
+                     "--languages` names it" if self.other_language else "")
         return (
             f"read {count(self.read, 'article')}: {self.added} added{revised}, "
             f"{self.already_stored} already stored{detail}, "
-            f"{count(self.bad, 'bad record')} skipped"
+            f"{count(self.bad, 'bad record')} skipped{languages}"
         )
 
 
@@ -110,10 +116,15 @@ def ingest_paths(
         bad += 1
         on_error(err)
 
+    other_language = 0
+
     def counted(articles: Iterable[Article]) -> Iterator[Article]:
+        nonlocal other_language
         for article in articles:
             if on_read is not None:
                 on_read()
+            if article.language and article.language not in DEFAULT_LANGUAGES:
+                other_language += 1
             yield article
 
     total = AddResult(0, 0)
@@ -125,7 +136,7 @@ def ingest_paths(
     return IngestCounts(
         read=read, added=total.added, already_stored=total.skipped, bad=bad,
         id_conflicts=total.id_conflicts, revised=total.revised, older=total.older,
-        shrunk=total.shrunk,
+        shrunk=total.shrunk, other_language=other_language,
     )
 
 

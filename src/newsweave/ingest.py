@@ -1476,7 +1476,29 @@ def _article_from_record(record: Any, path: Path, line: int | None) -> Article:
         path=str(path),
         label=_optional_str(record, "label", path, line),
         author=_optional_str(record, "author", path, line),
+        language=_record_language(record, path, line),
     )
+
+
+#: a language tag as a record may give one ("fr", "pt-BR", "eng"): its primary subtag is kept
+_LANGUAGE_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def _record_language(record: dict[str, Any], path: Path, line: int | None) -> str | None:
+    """A record's ``language`` (what ``newsweave articles`` exports from the follower's
+    detection), as the follower stores it: the primary subtag, lower case ("pt-BR" ->
+    "pt"). Grouping keeps to the languages asked for, so a French report read back from an
+    export stays out of the English story, as it was. A value that is no language tag is
+    dropped with a warning, not the record."""
+    value = _optional_str(record, "language", path, line)
+    if value is None:
+        return None
+    found = _LANGUAGE_TAG.fullmatch(value)
+    if found is None:
+        warn(f'"language" {value[:40]!r} is no language tag (such as en or pt-BR): dropped',
+             path, line)
+        return None
+    return found.group(1).lower()
 
 
 def _check_text(text: str, path: Path | str | None, line: int | None = None) -> None:
@@ -1758,6 +1780,14 @@ _CSV_DELIMITERS = (",", ";", "\t")
 _GUARDED = ("'=", "'+", "'-", "'@", "'\t", "'\r", "'\n", "'|")
 
 
+def _unguarded(cell: str) -> str:
+    """A cell without the apostrophe ``catalog.csv_cell`` put before a formula's first
+    character, or before a value's own apostrophe in front of one."""
+    if cell.startswith(_GUARDED) or (cell.startswith("''") and cell[1:].startswith(_GUARDED)):
+        return cell[1:]
+    return cell
+
+
 #: other names a sheet gives the contract's columns, read where the contract's own name is
 #: not in the header
 _CSV_ALIASES = {
@@ -1840,7 +1870,7 @@ def _read_csv(path: Path) -> Iterator[Item]:
             return
         if not any(cell.strip() for cell in row):
             continue
-        record = {name: cell[1:] if cell.startswith(_GUARDED) else cell
+        record = {name: _unguarded(cell)
                   for name, cell in zip(names, row, strict=False) if name and cell.strip()}
         try:
             yield _article_from_record(record, path, start)

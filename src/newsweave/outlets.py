@@ -101,7 +101,8 @@ def _clean(value: str | None) -> str | None:
     --format csv`` puts before a leading ``= + - @`` to keep spreadsheets from running it as
     a formula, so a listed table imports back unchanged."""
     value = strip_control(unicodedata.normalize("NFC", value or "")).strip()
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
+    if value[:1] == "'" and (value[1:2] in ("=", "+", "-", "@", "|") or (
+            value[1:2] == "'" and value[2:3] in ("=", "+", "-", "@", "|"))):
         value = value[1:]
     return value or None
 

@@ -37,7 +37,7 @@ MAX_BRIEF_ARTICLES = 1_000
 #: million characters is not a title, and it would become a brief's headline.
 MAX_FIELD_CHARS = {"id": 512, "title": 1000, "outlet": 200, "url": 2000, "label": 200,
                    "published": 100, "updated": 100, "source": 200, "date": 100,
-                   "author": 500}
+                   "author": 500, "language": 50}
 #: Earliest publication year believed; later bound is one day after "now".
 MIN_YEAR = 1800
 

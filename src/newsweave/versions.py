@@ -59,11 +59,13 @@ def mostly_new(old_text: str, text: str) -> bool:
 def version_of(old_id: str, old_title: str | None, old_text: str, new_id: str,
                new_content_id: str, new_title: str | None, new_text: str) -> bool:
     """Whether a record under an article's URL is a version of that article (the one rule
-    of the store and of ``weave``): not when it gives an id of its own that is not the
-    article's (``new_id`` other than ``new_content_id``, the id its text gives), nor when the
-    texts are too unlike (``same_report``)."""
-    if new_id != new_content_id and new_id != old_id:
-        return False
+    of the store and of ``weave``): always when it gives the article's own id (an export
+    of the store, ``--all-versions``: a live page rewritten under a new headline is kept as
+    its versions whatever the texts share); not when it gives an id of its own that is not
+    the article's (``new_id`` other than ``new_content_id``, the id its text gives), nor
+    when the texts are too unlike (``same_report``)."""
+    if new_id != new_content_id:
+        return new_id == old_id
     return same_report(old_title, old_text, new_title, new_text)
 
 
