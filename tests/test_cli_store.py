@@ -614,3 +614,16 @@ def test_an_export_reads_back_exactly(
             old, new = a.get_article(aid), b.get_article(aid)
             assert (new.text, new.title, new.language) == (old.text, old.title, old.language)
         assert len(b.article_versions("live")) == 2
+
+
+def test_a_date_that_reads_two_ways_is_refused_as_a_window(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--since 02/03/2017` was taken as February 3 without a word (ingest warns of it)."""
+    db = str(tmp_path / "d.db")
+    with open_store(db) as store:
+        store.add_articles([Article("a", "Floods closed the road.", published="2017-03-10")])
+    rc, _, err = run_cli(capsys, "articles", "--db", db, "--since", "02/03/2017")
+    assert rc == 2 and "reads two ways" in err and "YYYY-MM-DD" in err
+    rc, out, _ = run_cli(capsys, "articles", "--db", db, "--since", "12/25/2016")
+    assert rc == 0 and '"a"' in out

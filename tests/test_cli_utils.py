@@ -62,3 +62,40 @@ def test_a_folder_as_out_is_refused_before_any_work(tmp_path: Path) -> None:
             output_sink(str(tmp_path)):
         worked.append(1)
     assert not worked and list(tmp_path.iterdir()) == []
+
+
+def test_out_never_replaces_a_sqlite_store(tmp_path: Path) -> None:
+    """`articles --db news.db --out news.db` replaced the store with its own export."""
+    from newsweave.errors import InputError
+    from newsweave.store import open_store
+
+    db = tmp_path / "news.db"
+    open_store(str(db)).close()
+    before = db.read_bytes()
+    with pytest.raises(InputError, match="SQLite database"), output_sink(str(db)) as fh:
+        fh.write("{}\n")
+    assert db.read_bytes() == before
+
+
+def test_out_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> None:
+    out = tmp_path / "private.jsonl"
+    out.write_text("old\n")
+    out.chmod(0o600)
+    with output_sink(str(out)) as fh:
+        fh.write("new\n")
+    assert out.read_text() == "new\n" and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_sigterm_while_writing_leaves_no_temp_file(tmp_path: Path) -> None:
+    """`timeout` or `kill` stopped an export and left FILE.tmp-PID (tens of MB) beside it."""
+    import signal
+
+    from newsweave.errors import Terminated
+
+    out = tmp_path / "export.jsonl"
+    out.write_text("previous export\n")
+    with pytest.raises(Terminated), output_sink(str(out)) as fh:
+        fh.write("partial\n")
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert out.read_text() == "previous export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["export.jsonl"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -258,6 +259,11 @@ def _check_date(value: str | None, flag: str) -> str | None:
     norm = normalise_date(value)
     if norm is None:
         raise InputError(f"{flag}: not a date: {value!r} (use YYYY-MM-DD)")
+    both = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\s*", value)
+    if both and int(both.group(1)) <= 12 and int(both.group(2)) <= 12 and (
+            both.group(1) != both.group(2)):
+        # 02/03/2017: February 3 or March 2? A window is not guessed
+        raise InputError(f"{flag}: {value!r} reads two ways (day and month): use YYYY-MM-DD")
     return norm
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from contextlib import contextmanager
 from typing import Any
 
-from newsweave.errors import InputError
+from newsweave.errors import InputError, Terminated
 
 
 @contextmanager
@@ -33,20 +34,59 @@ def output_sink(out: str | None):
         return
     if os.path.islink(out):
         out = os.path.realpath(out)
+    if _is_database(out):  # `--out news.db` for `--db news.db`: the store, not an output
+        raise InputError("is a SQLite database (a store?): --out never replaces one; name "
+                         "another file", out)
     tmp = f"{out}.tmp-{os.getpid()}"
     try:
         fh = open(tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed below, renamed on success
     except OSError as exc:
         raise InputError(f"cannot write output: {exc.strerror}", out) from None
     try:
-        yield fh
+        with _terminated_on_signals():
+            yield fh
         fh.close()
+        if os.path.isfile(out):  # the file a user had kept private stays so
+            os.chmod(tmp, stat.S_IMODE(os.stat(out).st_mode))
         os.replace(tmp, out)
     finally:
         if not fh.closed:
             fh.close()
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _is_database(path: str) -> bool:
+    """Whether ``path`` is an existing SQLite file (its 16-byte header)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+@contextmanager
+def _terminated_on_signals():
+    """SIGTERM and SIGHUP (``timeout``, ``kill``, a closed terminal) raise ``Terminated`` as
+    Ctrl-C raises KeyboardInterrupt, so the temp file of an output is removed, not left
+    beside it; in the main thread only (where Python runs signal handlers)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    wanted = [s for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s)]
+    previous = {s: signal.signal(getattr(signal, s), terminated) for s in wanted}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(getattr(signal, s), handler)
 
 
 def show_progress(args: argparse.Namespace) -> bool:
