@@ -127,6 +127,9 @@ def test_diff_briefs_names_what_is_new() -> None:
     back = app.diff_briefs(new, old)  # b left: a split, a merge or a regrouping moved it
     assert [s["id"] for s in back["left_sources"]] == ["b"] and back["new_sources"] == []
     assert app.changes_line(back).startswith("1 source moved to another story")
+    # a correction that makes the outlets agree is said, not silently gone
+    assert [d["claims"][1]["text"] for d in back["dropped_discrepancies"]] == ["4 dead"]
+    assert "1 discrepancy resolved" in app.changes_line(back)
 
 
 # --------------------------------------------------------------------------- CLI

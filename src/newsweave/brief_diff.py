@@ -21,6 +21,7 @@ CHANGE_KINDS: tuple[tuple[str, str, str], ...] = (
     ("new_quotes", "new quote", "new quotes"),
     ("dropped_quotes", "quote dropped", "quotes dropped"),
     ("new_discrepancies", "new discrepancy", "new discrepancies"),
+    ("dropped_discrepancies", "discrepancy resolved", "discrepancies resolved"),
     ("new_timeline", "new timeline entry", "new timeline entries"),
     ("dropped_timeline", "timeline entry dropped", "timeline entries dropped"),
 )
@@ -58,6 +59,9 @@ def diff_briefs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any
     def entry(t: dict[str, Any]) -> Any:
         return t.get("date"), t.get("text")
 
+    def discrepancy(d: dict[str, Any]) -> Any:
+        return d.get("topic"), tuple(c.get("text") for c in d.get("claims") or [])
+
     return {
         "new_sources": added(lambda s: s.get("id"), old.get("sources"), new.get("sources")),
         "left_sources": [dict(s) for s in added(lambda s: s.get("id"), new.get("sources"),
@@ -66,9 +70,11 @@ def diff_briefs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any
         "dropped_summary": added(sentence, new.get("summary"), old.get("summary")),
         "new_quotes": added(quote, old.get("quotes"), new.get("quotes")),
         "dropped_quotes": added(quote, new.get("quotes"), old.get("quotes")),
-        "new_discrepancies": added(
-            lambda d: (d.get("topic"), tuple(c.get("text") for c in d.get("claims") or [])),
-            old_cov.get("discrepancies"), new_cov.get("discrepancies")),
+        "new_discrepancies": added(discrepancy, old_cov.get("discrepancies"),
+                                   new_cov.get("discrepancies")),
+        # outlets that agree now (a correction), or the source that disagreed has left
+        "dropped_discrepancies": added(discrepancy, new_cov.get("discrepancies"),
+                                       old_cov.get("discrepancies")),
         "new_timeline": added(entry, old.get("timeline"), new.get("timeline")),
         "dropped_timeline": added(entry, new.get("timeline"), old.get("timeline")),
     }

@@ -164,6 +164,10 @@ def changes_text(story_id: str, changes: dict[str, Any]) -> str:
         f"{_clean(d.get('topic'))}: " + " / ".join(_clean(c.get("text"))
                                                    for c in d.get("claims") or [])
         for d in changes["new_discrepancies"]))
+    section("Discrepancies resolved (no longer found)", (
+        f"{_clean(d.get('topic'))}: " + " / ".join(_clean(c.get("text"))
+                                                   for c in d.get("claims") or [])
+        for d in changes.get("dropped_discrepancies") or []))
     section("New timeline entries", (f"{_clean(t.get('date'))}: {_clean(t.get('text'))}"
                                      for t in changes["new_timeline"]))
     section("Timeline entries dropped", (f"{_clean(t.get('date'))}: {_clean(t.get('text'))}"

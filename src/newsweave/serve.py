@@ -1745,9 +1745,11 @@ def create_app(
              "`since` lacks, the sources of both whose article took a new text in "
              "between (`revised_sources`), and the sources that left the story since "
              "(`left_sources`: a later grouping run moved them; `now_in` names the stories "
-             "holding them now); `dropped_summary`, `dropped_quotes` and `dropped_timeline`: "
-             "what version `since` showed and the latest no longer does (a corrected figure is "
-             "its old sentence dropped and the new one added). With `version` (not below "
+             "holding them now); `dropped_summary`, `dropped_quotes`, `dropped_discrepancies` "
+             "and `dropped_timeline`: what version `since` showed and the latest no longer "
+             "does (a corrected figure is its old sentence dropped and the new one added; a "
+             "discrepancy dropped is resolved: the outlets agree now, or the one that "
+             "disagreed left). With `version` (not below "
              "`since`), what that version adds over `since` instead of the latest.",
              responses={**_errors(422), 404: {
                  "model": ErrorOut, "description": "no such story, or no such version of it"}})
