@@ -240,3 +240,18 @@ def test_a_revised_source_is_not_called_a_correction():
     out = changes_text("s-a", changes)
     assert "Revised sources (a new text under the same URL):\n  - Bridge vote [a1]" in out
     assert "corrected" not in out
+
+
+def test_a_source_that_came_back_is_not_said_to_be_in_no_story(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """a1 left s-a in version 3 and came back later (its text restored): read afterwards,
+    version 3's change said "in no story now" though this story holds it again."""
+    a1 = ARTICLES[0]
+    with open_store(db) as store:
+        store.save_stories({a1.id: "s-a"}, {"s-a": "Bridge vote"})
+    rc, out, _ = run(capsys, "s-a", "--db", db, "--since", "2", "--version", "3")
+    assert rc == 0 and "[a1], back in this story since" in out and "no story now" not in out
+    rc, out, _ = run(capsys, "s-a", "--db", db, "--since", "2", "--version", "3",
+                     "--format", "json")
+    (left,) = json.loads(out)["left_sources"]
+    assert (left["now_in"], left["back"]) == ([], True)

@@ -487,8 +487,10 @@ def _changes(store: Store, story_id: str, old: BriefVersion, old_brief: dict[str
                                         old.created, new.created)
     changes["revised_sources"] = revised_sources(changes, new_brief, revised)
     for source in changes["left_sources"]:  # moved by a split, a merge or a regrouping
-        source["now_in"] = [sid for sid in store.article_stories(str(source.get("id")))
-                            if sid != story_id]
+        holding = store.article_stories(str(source.get("id")))
+        source["now_in"] = [sid for sid in holding if sid != story_id]
+        # asked later, it may have come back (its text restored): not "in no story now"
+        source["back"] = story_id in holding
     return changes | {"since": old.version, "version": new.version}
 
 

@@ -153,7 +153,8 @@ def changes_text(story_id: str, changes: dict[str, Any]) -> str:
             (_source(s) for s in changes["revised_sources"]))
     section("Sources now in another story", (
         _source(s) + (f", now in story {', '.join(_clean(i) for i in s['now_in'])}"
-                      if s.get("now_in") else ", in no story now")
+                      if s.get("now_in") else ", back in this story since"
+                      if s.get("back") else ", in no story now")
         for s in changes["left_sources"]))
     section("New in the summary", (_clean(s.get("text")) for s in changes["new_summary"]))
     section("No longer in the summary", (_clean(s.get("text"))
