@@ -32,7 +32,7 @@ on a ``src`` folder) in the same run, alternating per size: before stop 59 every
 requests read the text of every version.
 
 Usage: ``python benchmarks/article_versions.py [--sizes 10 100 1000 3000] [--words 1500]
-[--story-sizes 10 300 3000] [--repeats 5] [--baseline REV] [--no-write]``
+[--story-sizes 10 300 3000] [--brief-kb 0] [--repeats 5] [--baseline REV] [--no-write]``
 """
 
 from __future__ import annotations
@@ -143,8 +143,20 @@ def reports(prefix: str, n: int, seed: int = 59) -> list[Any]:
                     published="2021-05-01") for i in range(n)]
 
 
-def brief_json(story_id: str, members: list[Any], v: int) -> str:
-    """A stored brief's JSON as the weave writes it, sources and a summary filled."""
+def brief_json(story_id: str, members: list[Any], v: int, pad_kb: int = 0) -> str:
+    """A stored brief's JSON as the weave writes it, sources and a summary filled; with
+    ``pad_kb``, entities added until it is about that many KB (a real story's brief, with its
+    quotes, entities, timeline and coverage, is 100-200 KB: the stop 65 audit's EgyptAir
+    briefs were 170 KB)."""
+    entities = []
+    size = 0
+    while size < pad_kb * 1024:
+        i = len(entities)
+        entity = {"id": f"e{i}", "name": f"Person {i} Example", "type": "PERSON",
+                  "variants": [f"Person {i} Example", f"Example {i}", f"Mr Example {i}"],
+                  "sources": [a.id for a in members[:8]], "mentions": 3 + i % 7}
+        entities.append(entity)
+        size += len(json.dumps(entity)) + 2
     return json.dumps({
         "schema": "newsweave.brief/1", "story": {"id": story_id, "headline": "Storm"},
         "sources": [{"id": a.id, "title": a.title, "outlet": a.outlet,
@@ -152,7 +164,7 @@ def brief_json(story_id: str, members: list[Any], v: int) -> str:
                      "words": a.words} for a in members],
         "summary": [{"text": f"{a.text[:120]} ({v}).", "citations": [a.id]}
                     for a in members[:5]],
-        "quotes": [], "entities": [], "timeline": [],
+        "quotes": [], "entities": entities, "timeline": [],
         "coverage": {"shared_passages": [], "unique": [], "discrepancies": []}})
 
 
@@ -169,7 +181,7 @@ def background(store: Any) -> None:
                                     brief_json(f"s-{i:04d}", members, v))
 
 
-def story_child(n: int, repeats: int) -> dict[str, float]:
+def story_child(n: int, repeats: int, pad_kb: int = 0) -> dict[str, float]:
     """Median milliseconds (and the page's size) over a fresh store holding one story of
     200 articles with ``n`` stored briefs (run inside the tree under test)."""
     from fastapi.testclient import TestClient
@@ -187,7 +199,7 @@ def story_child(n: int, repeats: int) -> dict[str, float]:
         for v in range(1, n + 1):
             members = articles[:20 + 180 * v // n]
             store.add_brief_version("s-storm", [a.id for a in members], wanted,
-                                    brief_json("s-storm", members, v))
+                                    brief_json("s-storm", members, v, pad_kb))
         half = max(n // 2, 1)
         out: dict[str, float] = {}
         with TestClient(create_app(store, None, group_fn=lambda s: None)) as client:
@@ -259,21 +271,25 @@ def child_result(script: str, src: Path, *argv: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_child(src: Path, n: int, words: int, repeats: int, story: bool = False
-              ) -> dict[str, float]:
+def run_child(src: Path, n: int, words: int, repeats: int, story: bool = False,
+              pad_kb: int = 0) -> dict[str, float]:
     return child_result(__file__, src, "--story-child" if story else "--child", str(n),
-                        "--words", str(words), "--repeats", str(repeats))
+                        "--words", str(words), "--repeats", str(repeats),
+                        "--brief-kb", str(pad_kb))
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 3000])
+    p.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 1000, 3000])
     p.add_argument("--words", type=int, default=1500)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--baseline", metavar="REV",
                    help="git revision (or a source folder) to run beside this tree")
     p.add_argument("--no-write", action="store_true")
-    p.add_argument("--story-sizes", type=int, nargs="+", default=[10, 300, 3000])
+    p.add_argument("--story-sizes", type=int, nargs="*", default=[10, 300, 3000])
+    p.add_argument("--brief-kb", type=int, default=0,
+                   help="pad each stored brief of the story to about this many KB (0: "
+                   "sources and a summary only, about 16 KB at 200 sources)")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     p.add_argument("--story-child", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -281,7 +297,7 @@ def main() -> None:
         print(json.dumps(child(args.child, args.words, args.repeats)))
         return
     if args.story_child is not None:
-        print(json.dumps(story_child(args.story_child, args.repeats)))
+        print(json.dumps(story_child(args.story_child, args.repeats, args.brief_kb)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         trees = trees_under_test(args.baseline, Path(tmp))
@@ -294,7 +310,8 @@ def main() -> None:
                       flush=True)
         for n in args.story_sizes:
             for name, src in trees.items():
-                stories[name][n] = run_child(src, n, args.words, args.repeats, story=True)
+                stories[name][n] = run_child(src, n, args.words, args.repeats, story=True,
+                                             pad_kb=args.brief_kb)
                 print(name, "story", n, {k: round(v, 1) for k, v in stories[name][n].items()},
                       flush=True)
     lines = [
@@ -312,7 +329,9 @@ def main() -> None:
         "ran in its own child process, sizes alternating between trees.",
         "",
         *table(args.sizes, results, ENDPOINTS),
-        "", "One story of 200 articles with N stored briefs (each woven from 20 to 200 of them), "
+        "", "One story of 200 articles with N stored briefs (each woven from 20 to 200 of them"
+        + (f", each padded to about {args.brief_kb} KB with entities" if args.brief_kb else "")
+        + "), "
         "in a store holding the same other stories, the same way: an older version's page "
         "(rendered on every request) with its size, the API's list of versions, and "
         "`app.story_history` (what `newsweave history STORY` lists: every version with what "

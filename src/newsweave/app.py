@@ -503,26 +503,50 @@ def story_history(store: Store, story_id: str, last: int | None = None
     version stored before they were kept). Each brief listed is read once; one stored
     before the counts were kept is compared with the one before it."""
     out: list[dict[str, Any]] = []
-    previous: tuple[BriefVersion, dict[str, Any]] | None = None
-    listing = store.brief_versions(story_id, articles=False, changes=False)
+    listing = store.brief_versions(story_id, articles=False, changes=True)
     if last is not None:
         listing = listing[-(last + 1):] if last < len(listing) else listing
+    # headline and source count from the database's JSON functions; a brief is read whole
+    # only where its changes were not counted when stored (or the outlines are unreadable)
+    outlines = store.brief_outlines(story_id) if listing else {}
+    loaded: dict[int, tuple[BriefVersion, dict[str, Any]]] = {}
+
+    def read(number: int) -> tuple[BriefVersion, dict[str, Any]] | None:
+        if number not in loaded:
+            version = store.get_brief_version(story_id, number)
+            if version is None:  # deleted meanwhile
+                return None
+            loaded[number] = (version, _load(version))
+        return loaded[number]
+
+    previous: BriefVersion | None = None
     for listed in listing:
-        version = store.get_brief_version(story_id, listed.version)
-        if version is None:  # deleted meanwhile
-            continue
-        brief = _load(version)
-        if previous is None:
-            changes = ""
-        elif version.changes is not None and previous[0].version == version.version - 1:
-            changes = counts_line(version.changes)  # counted when it was stored
+        counted = (previous is not None and listed.changes is not None
+                   and previous.version == listed.version - 1)
+        if previous is None or counted:
+            changes = "" if previous is None else counts_line(listed.changes or {})
+            if listed.version in outlines:
+                headline, sources = outlines[listed.version]
+            else:
+                found = read(listed.version)
+                if found is None:
+                    continue
+                brief = found[1]
+                headline = (brief.get("story") or {}).get("headline") or ""
+                sources = len(brief.get("sources") or [])
         else:
-            changes = changes_line(_changes(store, story_id, *previous, version, brief))
-        out.append({"version": version.version, "created": version.created,
-                    "headline": (brief.get("story") or {}).get("headline") or "",
-                    "sources": len(brief.get("sources") or []), "changes": changes,
-                    "counts": version.changes})
-        previous = (version, brief)
+            before, found = read(previous.version), read(listed.version)
+            if found is None:
+                continue
+            brief = found[1]
+            changes = (changes_line(_changes(store, story_id, *before, found[0], brief))
+                       if before is not None else "")
+            headline = (brief.get("story") or {}).get("headline") or ""
+            sources = len(brief.get("sources") or [])
+        out.append({"version": listed.version, "created": listed.created,
+                    "headline": headline, "sources": sources, "changes": changes,
+                    "counts": listed.changes})
+        previous = listed
     return out[-last:] if last is not None and last > 0 else out
 
 
