@@ -347,3 +347,32 @@ def test_weave_one_story_uses_and_fills_stored_analyses(
         assert store.brief_versions("s") == []  # --story writes a brief, stores no version
     rc, again, _ = _run(capsys, "weave", "--db", db, "--story", "s", "--format", "json")
     assert rc == 0 and again == first
+
+
+def test_a_text_stored_while_a_story_is_woven_counts_for_the_next_version(tmp_path) -> None:
+    """The version was stamped when stored, after weaving: a revision stored meanwhile was
+    counted as "revised" in a version woven from the old text, not in the next one that
+    shows it, and the old version's page showed the new text beside the old brief."""
+    from test_serve import hand_brief
+
+    from newsweave.store import open_store
+
+    url = "https://news.example/2021/05/bridge"
+    first = Article("b1", "The council voted on the harbour bridge on Monday. " * 3,
+                    title="Bridge vote", url=url, published="2021-05-01")
+    with open_store(str(tmp_path / "s.db")) as store:
+        store.add_articles([first, Article("b2", "A second report on the bridge vote.")])
+        store.save_stories({"b1": "s-b", "b2": "s-b"}, {"s-b": "Bridge vote"})
+        app.weave_and_store(store, "s-b", weave_fn=hand_brief)
+        store.add_articles([Article("b3", "A third report on the bridge vote today.")])
+        store.save_stories({"b3": "s-b"}, {"s-b": "Bridge vote"})
+        woven, _, read = app.weave_story(store, "s-b", weave_fn=hand_brief)  # reads texts
+        fixed = Article("b1", first.text.replace("Monday", "Tuesday"), title="Bridge vote",
+                        url=url, published="2021-05-01")
+        assert store.add_articles([fixed]).revised == 1  # stored while weaving
+        two = store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
+                                      woven.brief_json, read_at=woven.read_at)
+        assert "revised_sources" not in (two.changes or {})
+        assert store.texts_at([a.id for a in read], two.created)["b1"][0] == first.text
+        three = app.weave_and_store(store, "s-b", weave_fn=hand_brief)
+        assert (three.changes or {}).get("revised_sources") == 1

@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from newsweave.analysis_store import analysis_version, documents_for
@@ -168,6 +169,10 @@ class Woven:
     articles: tuple[str, ...]
     fingerprint: str
     analysed: int  # articles that had no usable stored analysis
+    #: when its articles were read (UTC, the store's stamp form): the version is stamped
+    #: with it, so a new text stored while it was woven counts for the next version, and an
+    #: old version's page shows the texts it was woven from
+    read_at: str | None = None
 
 
 #: weaves one story's articles without the store's analyses (the server's tests inject one)
@@ -197,6 +202,7 @@ def weave_story(
     story = store.get_story(story_id)
     if story is None:
         raise InputError(f"unknown story id {story_id!r}")
+    read_at = datetime.now(UTC).isoformat(timespec="microseconds")
     articles = store.story_articles(story_id)
     if not articles:
         raise InputError(f"story {story_id!r} has no articles")
@@ -216,6 +222,7 @@ def weave_story(
         articles=tuple(a.id for a in articles),
         fingerprint=fingerprint(members, story.headline, words, analysis_version()),
         analysed=analysed,
+        read_at=read_at,
     )
     return woven, brief, articles
 
@@ -233,7 +240,8 @@ def weave_and_store(
         if latest is not None and latest.fingerprint == woven.fingerprint:
             return latest
     return store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
-                                   woven.brief_json, if_changed=only_if_changed)
+                                   woven.brief_json, if_changed=only_if_changed,
+                                   read_at=woven.read_at)
 
 
 def current_fingerprints(store: Store, words: int = BRIEF_WORDS) -> dict[str, str]:
@@ -347,7 +355,8 @@ def reweave(
             # weaves without the update lock): never a second, identical version
             version = store.add_brief_version(woven.story_id, woven.articles,
                                               woven.fingerprint, woven.brief_json,
-                                              if_changed=not force, unless_same=force)
+                                              if_changed=not force, unless_same=force,
+                                              read_at=woven.read_at)
             if version.brief:  # stored now, not found stored by another writer
                 result.stored.append(replace(version, brief="", articles=()))  # kept small
             result.rewoven.append(story_id)

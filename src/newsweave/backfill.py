@@ -679,7 +679,7 @@ class Pipeline:
                 result.weave_failed.append((sid, error or "failed"))
             else:
                 self.store.add_brief_version(woven.story_id, woven.articles, woven.fingerprint,
-                                             woven.brief_json)
+                                             woven.brief_json, read_at=woven.read_at)
                 result.rewoven += 1
 
     def run(self) -> None:

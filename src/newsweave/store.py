@@ -1325,7 +1325,7 @@ class Store:
     # ----------------------------------------------------------------------- brief versions
     def add_brief_version(
         self, story_id: str, articles: Sequence[str], fingerprint: str, brief: str,
-        if_changed: bool = False, unless_same: bool = False,
+        if_changed: bool = False, unless_same: bool = False, read_at: str | None = None,
     ) -> BriefVersion:
         """Store a new brief as the story's next version, in one transaction (a killed run
         leaves either the whole version or none of it), with what it adds over the latest
@@ -1335,7 +1335,10 @@ class Store:
         update, wove the same story meanwhile), store nothing and return that version
         (without its text), checked inside the same transaction. ``unless_same``: the same
         when the latest version holds this very brief over the same articles (a forced
-        re-weave that changed nothing: "nothing a reader sees changed" was stored again)."""
+        re-weave that changed nothing: "nothing a reader sees changed" was stored again).
+        ``read_at``: when the weave read its articles (``_now``'s form): the version is
+        stamped then, not when it is stored, so a text stored while it was woven is the next
+        version's revision (never after the latest stored version's stamp)."""
         t = story_briefs_t
         created = _now()
         with self._write() as conn:
@@ -1357,6 +1360,8 @@ class Store:
                                     _parse_list(last.articles),
                                     fingerprint if same else last.fingerprint,
                                     changes=load_counts(last.changes))
+            if read_at is not None and read_at < created:
+                created = max(read_at, last.created) if last is not None else read_at
             counts = {} if last is None else self._counts_since(
                 conn, story_id, last, brief, articles, created)
             version = 1 if last is None else last.version + 1
