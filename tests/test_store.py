@@ -937,3 +937,18 @@ def test_a_withdrawal_notice_is_not_the_articles_new_version(tmp_path) -> None:
         result = store.add_articles([_url_article(notice, "2024-01-02")])
         assert (result.revised, result.shrunk, result.skipped) == (0, 1, 1)
         assert next(iter(store.iter_articles())).text == FIRE
+
+
+def test_a_corrected_headline_over_the_same_text_is_stored_on_ingest(tmp_path) -> None:
+    """The follower stores a page retitled over the same text; ingest dropped it silently
+    as "already stored". A rerun of the older export does not put the old title back."""
+    with open_store(str(tmp_path / "s.db")) as store:
+        store.add_articles([_url_article(FIRE, "2024-01-01", title="MYSTERIES OF FLIGHT")])
+        fixed = _url_article(FIRE, "2024-01-01", "2024-01-02T09:00:00+00:00",
+                             title="MYSTERIES OF FLIGHT 990")
+        assert store.add_articles([fixed]).retitled == 1
+        again = store.add_articles([_url_article(FIRE, "2024-01-01", title="MYSTERIES OF FLIGHT")])
+        assert again.retitled == 0
+        (stored,) = store.iter_articles()
+        assert (stored.title, stored.updated) == ("MYSTERIES OF FLIGHT 990",
+                                                  "2024-01-02T09:00:00+00:00")

@@ -76,6 +76,7 @@ class IngestCounts:
     shrunk: int = 0  # of already_stored: a text that lost most of its URL's stored words
     #: records saying they are in a language grouping leaves out by default
     other_language: int = 0
+    retitled: int = 0  # of already_stored: the same text under a corrected headline
 
     def summary(self) -> str:
         notes = []
@@ -83,6 +84,8 @@ class IngestCounts:
             notes.append(f"{self.id_conflicts} of them: id already used by a different text")
         if self.older:
             notes.append(f"{self.older} of them: dated before the stored version of its URL")
+        if self.retitled:
+            notes.append(f"{self.retitled} of them: a corrected headline, stored")
         if self.shrunk:
             notes.append(f"{self.shrunk} of them: most of its URL's stored text lost (a "
                          "withdrawal notice or a broken page?), the stored text kept")
@@ -137,7 +140,7 @@ def ingest_paths(
     return IngestCounts(
         read=read, added=total.added, already_stored=total.skipped, bad=bad,
         id_conflicts=total.id_conflicts, revised=total.revised, older=total.older,
-        shrunk=total.shrunk, other_language=other_language,
+        shrunk=total.shrunk, other_language=other_language, retitled=total.retitled,
     )
 
 

@@ -356,6 +356,8 @@ class AddResult:
     #: of ``skipped``: same article URL, a text that lost most of the stored one's words (a
     #: withdrawal notice, a paywall's, a broken page): the stored text stays (``lost_most``)
     shrunk: int = 0
+    #: of ``skipped``: a stored text under its URL with a corrected headline, dated later
+    retitled: int = 0
 
     def __add__(self, other: AddResult) -> AddResult:
         return AddResult(
@@ -366,6 +368,7 @@ class AddResult:
             self.older + other.older,
             self.revised_ids + other.revised_ids,
             self.shrunk + other.shrunk,
+            self.retitled + other.retitled,
         )
 
 
@@ -589,6 +592,25 @@ def _version_stamp(old: Any, row: Mapping[str, Any]) -> str | None:
     if published and old.published and published != old.published:
         return published
     return old.updated
+
+
+def _retitle_stored(conn: Connection, row: Mapping[str, Any], now: str) -> bool:
+    """A record whose text is stored already, under its own URL, with another headline and
+    dated after the stored one: the outlet corrected the headline (as the follower finds a
+    page retitled): the title and stamp are stored (``_retitle``). An undated record, or
+    an older one (a rerun of an earlier export), changes nothing."""
+    key = article_key(row.get("url"))
+    title = (row.get("title") or "").strip()
+    if key is None or not title:
+        return False
+    old = conn.execute(select(articles_t).where(
+        articles_t.c.content_hash == row["content_hash"])).first()
+    if old is None or old.canonical_url != key or not old.title or old.title == title:
+        return False
+    if not dated_before(old.updated or old.published, row.get("updated") or row.get("published")):
+        return False
+    _retitle(conn, old, title, _version_stamp(old, row), now)
+    return True
 
 
 #: Appended to a stored brief's fingerprint when a member's title was corrected: it then
@@ -936,6 +958,7 @@ class Store:
                     select(articles_t.c.content_hash).where(articles_t.c.content_hash.in_(rows))
                 )
             )
+            retitled = sum(_retitle_stored(conn, rows[h], now) for h in stored_hashes)
             fresh = [r for h, r in rows.items() if h not in stored_hashes]
             for r in fresh:
                 r["canonical_url"] = article_key(r["url"])
@@ -990,6 +1013,7 @@ class Store:
         return AddResult(
             added=added, skipped=len(batch) - added - len(revised_ids), id_conflicts=conflicts,
             revised=len(revised_ids), older=older, revised_ids=revised_ids, shrunk=shrunk,
+            retitled=retitled,
         )
 
     def get_article(self, article_id: str) -> Article | None:
