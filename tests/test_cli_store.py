@@ -627,3 +627,38 @@ def test_a_date_that_reads_two_ways_is_refused_as_a_window(
     assert rc == 2 and "reads two ways" in err and "YYYY-MM-DD" in err
     rc, out, _ = run_cli(capsys, "articles", "--db", db, "--since", "12/25/2016")
     assert rc == 0 and '"a"' in out
+
+
+def test_long_fields_from_a_page_read_back_from_the_stores_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A page's 1,259-character <title> and 279-character site name were stored whole, and
+    the store's own export was then refused record by record ("over the 1,000 limit"): a
+    store is cut to a record's limits, and a record over them is cut (or its URL dropped)
+    with a warning, not refused."""
+    page = tmp_path / "long.html"
+    page.write_text("<html><head><title>" + "Very long headline " * 66 + "</title>"
+                    '<meta property="og:site_name" content="' + "S" * 279 + '"></head><body>'
+                    "<article><p>" + "The council approved the harbour bridge budget on "
+                    "Monday after a long debate. " * 8 + "</p></article></body></html>")
+    first, second = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    assert run_cli(capsys, "ingest", str(page), "--db", first)[0] == 0
+    with open_store(first) as store:
+        (stored,) = store.iter_articles()
+    assert len(stored.title) <= 1000 and stored.title.endswith("…")
+    assert stored.outlet is None or len(stored.outlet) <= 200
+    exported = tmp_path / "out.jsonl"
+    run_cli(capsys, "articles", "--db", first, "--out", str(exported))
+    rc, out, err = run_cli(capsys, "ingest", str(exported), "--db", second)
+    assert rc == 0 and "1 added" in out and err == ""
+    record = {"id": "w", "text": "A wire report on the vote.", "title": "T" * 1200,
+              "url": "https://news.example/" + "p" * 2100}
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text(json.dumps(record) + "\n")
+    rc, out, err = run_cli(capsys, "ingest", str(wire), "--db", second)
+    assert rc == 0 and "1 added" in out
+    assert '"title" of 1,200 characters is over the 1,000 limit: cut' in err
+    assert "dropped" in err and len(err.strip().splitlines()) == 2
+    with open_store(second) as store:
+        got = store.get_article("w")
+    assert len(got.title) == 1000 and got.url is None

@@ -283,10 +283,30 @@ def without_nul(article: Article) -> Article:
     """The article without NUL characters (U+0000): PostgreSQL's text cannot hold one and
     SQLite's can, so one escaped "\\u0000" in an export stopped a PostgreSQL ingest while
     SQLite kept it; dropped on both stores alike (a NUL shows nothing to a reader). An id
-    keeps its place with U+FFFD, so two ids that differ only there stay two."""
+    keeps its place with U+FFFD, so two ids that differ only there stay two. Its title,
+    outlet, author and label are cut to a record's limits (``within_limits``)."""
     changed = {name: value.replace("\x00", "\ufffd" if name == "id" else "")
                for name in _ARTICLE_FIELDS
                if isinstance(value := getattr(article, name), str) and "\x00" in value}
+    return within_limits(replace(article, **changed) if changed else article)
+
+
+#: fields a page or feed may give longer than an article record may hold: cut to the
+#: record's limit (``validate.MAX_FIELD_CHARS``), so the store's own export reads back
+_CLIPPED = ("title", "outlet", "author", "label")
+
+
+def within_limits(article: Article) -> Article:
+    """The article with a title, outlet, author or label over the limit an article record
+    has cut to it (ending in "…"): a page's 1,259-character <title> was stored whole, and
+    the store's export was then refused by ``ingest``."""
+    from newsweave.validate import MAX_FIELD_CHARS
+
+    changed = {}
+    for name in _CLIPPED:
+        value, limit = getattr(article, name), MAX_FIELD_CHARS[name]
+        if isinstance(value, str) and len(value) > limit:
+            changed[name] = value[:limit - 1].rstrip() + "…"
     return replace(article, **changed) if changed else article
 
 
