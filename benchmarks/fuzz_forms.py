@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import tempfile
 import time
@@ -128,7 +129,8 @@ def run_forms(per: int, hang: float, seed: int) -> list[Outcome]:
                     if answer.status_code >= 500:
                         outcome.raised = f"HTTP {answer.status_code}"
                     page = answer.text
-                    outcome.unescaped = [m for m in RAW_MARKUP if m in page.split("<main>")[-1]]
+                    body = re.split(r"<main\b[^>]*>", page)[-1]  # past the page's own head
+                    outcome.unescaped = [m for m in RAW_MARKUP if m in body]
                     outcome.broken_lines = sum("\n" in line for line in _lines_of(page))
                 except Exception as exc:  # noqa: BLE001 - what the harness counts
                     outcome.raised = f"{type(exc).__name__}: {exc}"[:300]

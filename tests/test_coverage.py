@@ -361,7 +361,8 @@ def test_unique_is_per_outlet_not_per_report():
         "shop owners near the harbour said they feared losing customers for months.",
     )
     outlets = ("Reuters", "Reuters", "AP")
-    docs = [replace(d, article=replace(d.article, outlet=o)) for d, o in zip(docs, outlets)]
+    docs = [replace(d, article=replace(d.article, outlet=o))
+            for d, o in zip(docs, outlets, strict=True)]
     unique = {u.source: u.sentences for u in find_unique(docs)}
     assert any("steel cables" in s for s in unique.get("s0", ()))
     assert not any("steel cables" in s for s in unique.get("s1", ()))
