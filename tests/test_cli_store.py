@@ -662,3 +662,24 @@ def test_long_fields_from_a_page_read_back_from_the_stores_export(
     with open_store(second) as store:
         got = store.get_article("w")
     assert len(got.title) == 1000 and got.url is None
+
+
+def test_every_version_is_exported_with_its_own_byline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--all-versions` put the current author on every version, and a re-import made that
+    misattribution permanent."""
+    db, url = str(tmp_path / "v.db"), "https://news.example/2024/fire"
+    text = "Fire burns homes in Riverton, the fire service said on Monday. "
+    with open_store(db) as store:
+        for n, (author, homes) in enumerate([("Alice Writer", "homes"),
+                                             ("Bob Editor", "20 homes"),
+                                             ("Carol Desk", "25 homes")]):
+            store.add_articles([Article("fire", text.replace("homes", homes) * 3,
+                                        title="Fire", url=url, author=author,
+                                        published="2024-01-01",
+                                        updated=f"2024-01-0{n + 1}T09:00:00+00:00")])
+    rc, out, _ = run_cli(capsys, "articles", "--db", db, "--all-versions")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["version"], r["author"]) for r in rows] == [
+        (1, "Alice Writer"), (2, "Bob Editor"), (3, "Carol Desk")]

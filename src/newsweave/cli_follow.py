@@ -306,9 +306,9 @@ def _every_version(store: Any, rows: Iterable[dict[str, Any]]) -> Iterator[dict[
         if (row.get("revisions") or 1) <= 1:
             yield row | {"version": 1}
             continue
-        for version in store.article_versions(row["id"]):
-            yield row | {k: version[k] for k in ("title", "published", "updated", "text",
-                                                  "version")}
+        for version in store.article_versions(row["id"]):  # each with its own byline
+            yield row | {k: version[k] for k in ("title", "author", "published", "updated",
+                                                  "text", "version")}
 
 
 # --------------------------------------------------------------------------- parsers

@@ -2332,16 +2332,17 @@ class Store:
 
     def article_versions(self, article_id: str, texts: bool = True) -> list[dict[str, Any]]:
         """Every version of an article, oldest first and the current last, each as
-        ``version``, ``stored`` (when its text was stored), ``title``, ``published``,
-        ``updated``, ``words`` and, with ``texts``, ``text``; empty for an unknown id.
+        ``version``, ``stored`` (when its text was stored), ``title``, ``author``,
+        ``published``, ``updated``, ``words`` and, with ``texts``, ``text``; empty for an
+        unknown id.
         Without ``texts`` no superseded text is read (a live page followed for a week has
         hundreds): only those kept before migration 10, which has no word count."""
         a, r = articles_t, article_revisions_t
-        cols = (a.c.revisions, a.c.ingested_at, a.c.title, a.c.published, a.c.updated,
-                a.c.text)
+        cols = (a.c.revisions, a.c.ingested_at, a.c.title, a.c.author, a.c.published,
+                a.c.updated, a.c.text)
         body = r.c.text if texts else case((r.c.words.is_(None), r.c.text), else_=None)
-        kept_q = select(r.c.revision, r.c.fetched_at, r.c.title, r.c.published, r.c.updated,
-                        r.c.words, body.label("text")).where(
+        kept_q = select(r.c.revision, r.c.fetched_at, r.c.title, r.c.author, r.c.published,
+                        r.c.updated, r.c.words, body.label("text")).where(
             r.c.article_id == article_id).order_by(r.c.revision)
         with self.engine.connect() as conn:
             row = conn.execute(select(*cols).where(a.c.id == article_id)).first()
@@ -2351,11 +2352,11 @@ class Store:
         out = []
         for k in kept:
             v = {"version": k.revision, "stored": k.fetched_at, "title": k.title,
-                 "published": k.published, "updated": k.updated,
+                 "author": k.author, "published": k.published, "updated": k.updated,
                  "words": len(k.text.split()) if k.words is None else k.words}
             out.append(v | {"text": k.text} if texts else v)
         current = {"version": row.revisions, "stored": row.ingested_at, "title": row.title,
-                   "published": row.published, "updated": row.updated,
+                   "author": row.author, "published": row.published, "updated": row.updated,
                    "words": len(row.text.split())}
         return [*out, current | {"text": row.text} if texts else current]
 
