@@ -212,6 +212,40 @@ def test_round_stores_articles_with_offsets_then_304_and_revisions(site, store):
     f.close()
 
 
+def test_an_entry_the_round_did_not_store_is_fetched_next_round_behind_a_304(site, store):
+    """The feed's ETag was saved before its pages were fetched: an entry left unstored (a
+    store error, a stop, a kill) was never fetched again while the feed answered 304."""
+    from sqlalchemy.exc import OperationalError
+
+    etag = '"v1"'
+    site.routes["/feed"] = lambda h: ((304, {"ETag": etag}, b"")
+                                      if h.headers.get("If-None-Match") == etag else
+                                      (200, {**XML, "ETag": etag}, rss([
+                                          ("Budget passes", site.url("/a"), None),
+                                          ("Road closed", site.url("/b"), None)])))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B))
+    real = store.save_followed
+    broken = {"left": 1}
+
+    def save_followed(article, *args, **kwargs):  # the store is locked once, for /b
+        if article.url and article.url.endswith("/b") and broken["left"]:
+            broken["left"] -= 1
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return real(article, *args, **kwargs)
+
+    store.save_followed = save_followed
+    f = follower(store, [site.url("/feed")])
+    first = f.run_round()
+    assert first.added == 1 and any("store error" in m for m in first.failures)
+    assert store.feed_state(site.url("/feed")).etag is None  # the poll is not settled
+    second = f.run_round()
+    assert (second.not_modified, second.added) == (0, 1) and store.count_articles() == 2
+    assert store.feed_state(site.url("/feed")).etag == etag  # every entry handled now
+    assert f.run_round().not_modified == 1
+    f.close()
+
+
 def test_last_modified_is_sent_back(site, store):
     stamp = formatdate(usegmt=True)
 

@@ -565,8 +565,11 @@ class Follower:
             self._feed_failed(state, exc.message, exc.pause_until)
             fail(str(exc))
             return
-        state = self._feed_ok(state, response, kind)
-        if sitemap is not None and sitemap.index:
+        # the validators wait until every new entry is handled: a round stopped, killed or
+        # failing to store would otherwise leave them behind a 304 until the feed changes
+        index = sitemap is not None and sitemap.index
+        state = self._feed_ok(state, response, kind, validators=index)
+        if index:
             if depth >= MAX_INDEX_DEPTH:
                 fail(f"{url}: a sitemap index inside {count(depth, 'other')}: its sitemaps "
                      "are not followed")
@@ -602,11 +605,39 @@ class Follower:
             self.store.save_feed_state(replace(state, last_new=state.checked_at))
         if deferred:  # a 304 next round would leave them waiting until the sitemap changes
             self._refetch_next_round(url, report)
+        elif not todo:
+            self._keep_validators(url, response, [])
+        left = [len(todo)]
         for entry, tries in todo:  # after the state is saved: a page may forget its validators
             with self._lock:
                 report.entries += 1
-            queues.submit(entry.link,
-                          lambda e=entry, t=tries: self._fetch_article(e, report, fail, t))
+            queues.submit(entry.link, lambda e=entry, t=tries: self._fetch_then_settle(
+                e, report, fail, t, left, response, [e for e, _ in todo]))
+
+    def _fetch_then_settle(self, entry: _Entry, report: RoundReport, fail: Reporter,
+                           tries: int, left: list[int], response: Response,
+                           entries: Sequence[_Entry]) -> None:
+        """Fetch one entry's article; after its feed's last one, keep the feed's validators
+        if every entry of the poll is recorded and none waits for the next round."""
+        try:
+            self._fetch_article(entry, report, fail, tries)
+        finally:
+            with self._lock:
+                left[0] -= 1
+                last = left[0] == 0 and entry.feed_url not in report.refetch_feeds
+            if last and not self.stop.is_set():
+                self._keep_validators(entry.feed_url, response, entries)
+
+    def _keep_validators(self, url: str, response: Response,
+                         entries: Sequence[_Entry]) -> None:
+        """The poll's ETag and Last-Modified, stored when each of ``entries`` is recorded
+        as handled (stored, a duplicate, given up on): a 304 then loses nothing."""
+        if not (response.etag or response.last_modified):
+            return
+        if any((self.store.followed_entry(e.key) or ("",))[0] != e.fingerprint
+               for e in entries):
+            return
+        self.store.set_feed_validators(url, response.etag, response.last_modified)
 
     def _follow(self, feeds: Sequence[str], found_on: str, base: str, queues: _OriginQueues,
                 report: RoundReport, seen: set[str], fail: Reporter, depth: int) -> None:

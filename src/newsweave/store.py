@@ -2176,6 +2176,13 @@ class Store:
         with self._write() as conn:
             conn.execute(self._upsert(feeds_t, asdict(state), "url"))
 
+    def set_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Store a feed's ETag and Last-Modified (nothing else of its row): once every entry
+        of the poll that gave them is handled."""
+        with self._write() as conn:
+            conn.execute(feeds_t.update().where(feeds_t.c.url == url).values(
+                etag=etag, last_modified=last_modified))
+
     def forget_feed_validators(self, url: str) -> None:
         """Drop a feed's ETag and Last-Modified (nothing else of its row), so its next poll is
         a full fetch: an entry of it is waiting for a later round (a page to retry, a site's
