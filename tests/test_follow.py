@@ -1749,3 +1749,49 @@ def test_a_members_corrected_title_reaches_its_storys_brief(store):
     titles = {s["id"]: s["title"] for s in json.loads(
         store.get_brief_version(story).brief)["sources"]}
     assert titles["a2"] == "Lowmoor floods: 41 homes evacuated"
+
+
+def test_a_robots_txt_redirected_to_an_internal_address_is_not_followed(site, other_site):
+    """robots.txt followed its redirects unchecked: any site a feed links to could have the
+    follower send a GET to a loopback or internal service that is no source."""
+    site.routes["/robots.txt"] = (302, {"Location": other_site.url("/internal/admin")}, b"")
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    with Fetcher(host_delay=0, trusted_origins=[site.base]) as fetcher:
+        response = fetcher.get(site.url("/a"))
+    assert response.status == 200  # no robots.txt to read: the page is allowed
+    assert other_site.hits("/internal/admin") == 0
+
+
+def test_a_server_dripping_bytes_is_cut_off_at_the_deadline():
+    """The deadline was checked every 64 KiB: a feed sent a byte at a time was read whole,
+    however long it took (125 s against a 12 s deadline), and a stop waited for it."""
+    import socket
+
+    sent = {"bytes": 0}
+    total = 400
+
+    def serve(listener: socket.socket) -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                         + f"Content-Length: {total}\r\n\r\n".encode())
+            for _ in range(total):
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    return
+                sent["bytes"] += 1
+                time.sleep(0.05)
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    thread = threading.Thread(target=serve, args=(listener,), daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}/feed"
+    with Fetcher(host_delay=0, timeout=1.0, deadline=1.0, trusted_origins=[url]) as fetcher:
+        fetcher._host(url).robots_until = float("inf")  # no robots.txt request first
+        with pytest.raises(FetchError, match="took longer than 1 s"):
+            fetcher.get(url)
+    assert sent["bytes"] < total  # cut off mid-body, not read to the end
+    listener.close()

@@ -49,7 +49,6 @@ ROBOTS_TTL_S = 3600.0
 ROBOTS_RETRY_S = 60.0
 #: The longest Crawl-delay honoured (a site asking for more is paced at this).
 MAX_CRAWL_DELAY_S = 60.0
-CHUNK = 64 * 1024
 #: Decoded bytes a ``limit_for`` callback is shown to choose a body's size limit by.
 HEAD_BYTES = 8192
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -349,8 +348,15 @@ class Fetcher:
         ttl = ROBOTS_TTL_S
         try:
             current = robots_url
-            for _hop in range(MAX_REDIRECTS + 1):
+            response: Response | None = None
+            for hop in range(MAX_REDIRECTS + 1):
                 check_url(current)
+                if hop:  # a redirect to a private address is no robots.txt to read (and
+                    try:  # never a request: the rule of every other fetch)
+                        self._check_address(current)
+                    except FetchError:
+                        response = None
+                        break
                 response = self._paced(current, {}, ROBOTS_MAX_BYTES, robots=True)
                 if response.status in REDIRECT_CODES and response.headers.get("location"):
                     current = urljoin(current, response.headers["location"].strip())
@@ -358,7 +364,7 @@ class Fetcher:
                 break
             else:
                 raise FetchError(robots_url, "redirect loop")
-            if 200 <= response.status < 300:
+            if response is not None and 200 <= response.status < 300:
                 parser = RobotFileParser(robots_url)
                 parser.parse(response.body.decode("utf-8", "replace").splitlines())
                 host.robots = parser
@@ -435,7 +441,9 @@ class Fetcher:
                 body = bytearray()
                 limit, what = max_bytes, ""
                 chosen = limit_for is None
-                for chunk in r.iter_raw(CHUNK):
+                # each network read as it comes (not 64 KiB chunks, which httpx fills first):
+                # a server dripping a byte at a time meets the deadline and a stop
+                for chunk in r.iter_raw():
                     if self.stop.is_set() and not robots:
                         raise FetchError(url, "stopped")
                     if time.monotonic() > deadline:
