@@ -1795,3 +1795,55 @@ def test_a_server_dripping_bytes_is_cut_off_at_the_deadline():
             fetcher.get(url)
     assert sent["bytes"] < total  # cut off mid-body, not read to the end
     listener.close()
+
+
+def test_a_title_only_entry_whose_page_failed_once_is_tried_again_behind_a_304(site, store):
+    """No teaser to keep: the entry was recorded as nothing and, the feed answering 304,
+    never tried again after a passing 500; now its page is tried in the next rounds (up to
+    ``TEASER_RETRIES``), then given up on with one line."""
+    from newsweave.follow import TEASER_RETRIES
+
+    etag = '"t1"'
+    feed = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+            b"<link>http://x/</link><item><title>Budget passes</title><link>"
+            + site.url("/a").encode() + b"</link></item></channel></rss>")
+    site.routes["/feed"] = lambda h: ((304, {"ETag": etag}, b"")
+                                      if h.headers.get("If-None-Match") == etag
+                                      else (200, {**XML, "ETag": etag}, feed))
+    site.routes["/a"] = (500, HTML, b"oops")
+    f = follower(store, [site.url("/feed")])
+    first = f.run_round()
+    assert first.added == 0 and any("tried again next round" in m for m in first.failures)
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    assert f.run_round().added == 1 and store.count_articles() == 1
+    site.routes["/b"] = (404, HTML, b"gone")  # a page that never comes: given up on
+    feed = feed.replace(b"</channel>", b"<item><title>Gone</title><link>"
+                        + site.url("/b").encode() + b"</link></item></channel>")
+    etag = '"t2"'
+    lines = [m for _ in range(TEASER_RETRIES + 2) for m in f.run_round().failures]
+    assert sum("/b" in m for m in lines) == TEASER_RETRIES + 1
+    assert "skipped after" in lines[-1]
+    f.close()
+
+
+def test_a_stop_stores_no_teaser_and_counts_no_failure(site, store):
+    """Ctrl-C or SIGTERM while a page was fetched stored the feed's teaser as the article's
+    first version, for good, and counted a failure: the page is fetched on the next run."""
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    started = threading.Event()
+
+    def slow(_handler):
+        started.set()
+        time.sleep(1.5)
+        return 200, HTML, page("Budget passes", BODY_A)
+
+    site.routes["/a"] = slow
+    f = follower(store, [site.url("/feed")], timeout=5.0)
+    threading.Thread(target=lambda: (started.wait(5), f.stop.set()), daemon=True).start()
+    report = f.run_round()
+    assert report.stopped and report.added == 0 and report.failures == []
+    assert store.count_articles() == 0
+    f.stop.clear()
+    assert f.run_round().added == 1
+    assert store.iter_listing().__next__()["revisions"] == 1
+    f.close()

@@ -878,6 +878,8 @@ class Follower:
                 self._paused(exc, report)
                 self._refetch_next_round(entry.feed_url, report)
                 return
+            if isinstance(exc, FetchError) and exc.message == "stopped":
+                return  # the user's stop, no page failure: fetched whole on the next run
             where = entry.link
             if isinstance(exc, FetchError):
                 why = exc.message
@@ -888,7 +890,16 @@ class Follower:
             if not entry.teaser.strip():
                 lister = "a sitemap gives no text" if entry.from_sitemap else (
                     "the feed has no text for it either")
-                fail(f"{where}: {why}; {lister}: skipped")
+                if tries < TEASER_RETRIES:  # a page failing once (a 500, a timeout) is tried
+                    # again in the next rounds, as a teaser's page is, even behind a 304
+                    self.store.mark_entries(
+                        [entry.key], f"{entry.fingerprint}{_TEASER_MARK}{tries + 1}")
+                    self._refetch_next_round(entry.feed_url, report)
+                    fail(f"{where}: {why}; {lister}: tried again next round")
+                else:
+                    self.store.mark_entries([entry.key], entry.fingerprint)
+                    fail(f"{where}: {why}; {lister}: skipped after "
+                         f"{TEASER_RETRIES + 1} tries")
                 return
             fail(f"{where}: {why}; kept the feed's teaser instead")
             text_from = "feed"
