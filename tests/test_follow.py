@@ -642,6 +642,34 @@ def test_sigterm_stops_cleanly(site, tmp_path):
     assert "stopped" in err and "Traceback" not in err and "round:" in out
 
 
+def test_sigterm_stops_a_once_round_after_the_articles_in_hand(site, tmp_path):
+    """--once had no SIGTERM handler (`timeout` around a cron job killed it mid-article,
+    no summary); now it stops as Ctrl-C does, says so at once, and exits 143."""
+    started = threading.Event()
+
+    def slow(_handler):
+        started.set()
+        time.sleep(1.0)
+        return 200, HTML, page("Budget passes", BODY_A)
+
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None),
+                                           ("Road closed", site.url("/b"), None)]))
+    site.routes["/a"] = slow
+    site.routes["/b"] = slow
+    db = str(tmp_path / "once.db")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsweave.cli", "follow", site.url("/feed"), "--db", db,
+         "--host-delay", "0", "--once"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert started.wait(60)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "stopping after the articles in hand" in err and "Traceback" not in err
+    assert "round:" in out
+
+
 def test_serve_follow_runs_the_follower_inside_the_server(site, tmp_path):
     import socket
     import urllib.request

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from newsweave.errors import InputError
@@ -140,8 +141,9 @@ def updater(store: Any, languages: tuple[str, ...],
 
 
 def run_follow(args: argparse.Namespace) -> int:
-    """One round (--once; exit 0 once it finished, failures one line each on stderr) or
-    rounds forever until Ctrl-C or SIGTERM, which stop after the article in hand. A bad
+    """One round (--once; exit 0 once it finished, failures one line each on stderr; 130 or
+    143 when Ctrl-C or SIGTERM stopped it first) or rounds forever until Ctrl-C or SIGTERM,
+    which stop after the articles in hand (a second Ctrl-C at once). A bad
     source (a file, a list's line, an OPML outline) is one line and skipped, the others
     followed, and the exit code is 2; none usable: exit 2 before anything is fetched."""
     from newsweave.store import open_store
@@ -162,28 +164,44 @@ def run_follow(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr, flush=True)
 
     try:
-        if args.once:
-            report = follower.run_round()
-            print(report.summary(), flush=True)
-            return 130 if report.stopped else 2 if bad else 0
-
-        def on_signal(_signum: int, _frame: Any) -> None:
-            stop.set()
-
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
+        with stop_on_signals(stop, say) as got:
+            if args.once:
+                report = follower.run_round()
+                print(report.summary(), flush=True)
+                if report.stopped:  # the round did not finish: 128 + the signal, as a shell
+                    return 128 + (got[0] if got else signal.SIGINT)
+                return 2 if bad else 0
             follower.run_forever(
                 after_round=updater(store, languages, say),
                 on_round=lambda r: print(r.summary(), flush=True),
             )
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        say("newsweave: follow: stopped")
-        return 2 if bad else 0
+            say("newsweave: follow: stopped")
+            return 2 if bad else 0
     finally:
         follower.close()
         store.close()
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event, say: Callable[[str], None]) -> Iterator[list[int]]:
+    """Ctrl-C or SIGTERM set ``stop`` (the follower stops after the articles in hand, said at
+    once); a second Ctrl-C stops now (a long after-round update is not waited for). Yields
+    the signals received."""
+    got: list[int] = []
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        got.append(signum)
+        stop.set()
+        say("newsweave: follow: stopping after the articles in hand (Ctrl-C again: at once)")
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield got
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 # --------------------------------------------------------------------------- feeds
@@ -345,7 +363,10 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
         "(conditional GET), fetches new entries' article pages politely (robots.txt, one "
         "request per site per --host-delay, none while a site's 429 pause lasts) and stores "
         "them; without --once it runs until "
-        "Ctrl-C or SIGTERM and updates the stories after each round that stored something.",
+        "Ctrl-C or SIGTERM and updates the stories after each round that stored something. "
+        "Ctrl-C or SIGTERM stops after the articles in hand (a second Ctrl-C at once). Exit "
+        "status: 0 when done (or stopped, without --once); 2 when a source was bad; with "
+        "--once, 130 or 143 when Ctrl-C or SIGTERM stopped the round before it finished.",
     )
     p.add_argument("sources", nargs="+", metavar="SOURCE",
                    help="a feed, sitemap or site URL (feed: URLs too), an OPML file or a text "
