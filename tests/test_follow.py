@@ -474,10 +474,11 @@ def test_read_sources_opml_and_url_list(tmp_path):
                     '<outline type="rss" xmlUrl="https://b.example/rss"/></outline>'
                     "</body></opml>")
     listing = tmp_path / "urls.txt"
-    listing.write_text("# my feeds\nhttps://c.example/\n\nhttps://a.example/feed\n")
+    listing.write_text("# my feeds\nhttps://c.example/   # the wire, comment after it\n\n"
+                       "https://a.example/feed\nhttps://e.example/p#frag\n")
     assert read_sources([str(opml), str(listing), "http://d.example/f"]) == [
         "https://a.example/feed", "https://b.example/rss", "https://c.example/",
-        "http://d.example/f"]
+        "https://e.example/p#frag", "http://d.example/f"]
     bad = tmp_path / "bad.txt"
     bad.write_text("https://ok.example/\nftp://nope.example/\n")
     with pytest.raises(InputError, match=r"bad.txt:2: not an http\(s\) URL"):
@@ -1555,6 +1556,8 @@ def test_a_site_that_asks_for_a_pause_gets_no_request_until_it_ends(site, other_
         with pytest.raises(FetchError) as err:
             fetcher.get(site.url("/a"))
         assert "HTTP 429: the site asks for a pause until " in str(err.value)
+        # with its date: a pause of a day read as over when it named a time alone
+        assert f"until {err.value.pause_until:%Y-%m-%d %H:%M:%S} UTC" in str(err.value)
         left = (err.value.pause_until - datetime.now(UTC)).total_seconds()
         assert 100 < left <= 120
         with pytest.raises(Paused, match="not fetched: the site asked for a pause until"):

@@ -382,8 +382,8 @@ class Fetcher:
         host = host or self._host(url)
         if host.paused_until > time.monotonic():
             until = host.paused_until_utc or datetime.now(UTC)
-            raise Paused(url, f"not fetched: the site asked for a pause until {until:%H:%M:%S} "
-                              "UTC", until)
+            raise Paused(url, "not fetched: the site asked for a pause until "
+                              f"{until:%Y-%m-%d %H:%M:%S} UTC", until)
 
     def _paced(
         self, url: str, headers: dict[str, str], max_bytes: int, robots: bool = False,
@@ -430,7 +430,7 @@ class Fetcher:
                     if pause is not None:
                         until = datetime.now(UTC) + timedelta(seconds=pause)
                         raise FetchError(url, f"HTTP {status}: the site asks for a pause until "
-                                              f"{until:%H:%M:%S} UTC", until)
+                                              f"{until:%Y-%m-%d %H:%M:%S} UTC", until)
                     raise FetchError(url, f"HTTP {status}")
                 declared = head.get("content-length", "")
                 size = int(declared) if declared.isdigit() and not head.get(

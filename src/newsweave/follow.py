@@ -167,7 +167,9 @@ def _list_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> lis
     text = user_text(data, path, "save the list as UTF-8")
     urls = []
     for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
+        # a comment after the URL ("https://a.example/feed  # wire") is no part of it; a
+        # fragment has no space before its "#"
+        line = re.split(r"\s#", line, maxsplit=1)[0].strip()
         if line and not line.startswith("#"):
             try:
                 urls.append(_check_url(line, path, number))
