@@ -1878,3 +1878,29 @@ def test_a_stop_stores_no_teaser_and_counts_no_failure(site, store):
     assert f.run_round().added == 1
     assert store.iter_listing().__next__()["revisions"] == 1
     f.close()
+
+
+def test_a_site_answering_every_page_with_one_wall_is_tried_again(site, store):
+    """Every article answered with the same consent page: the first was stored with the
+    wall's text and the others marked handled as its duplicates, for good and unsaid; now
+    they are said and tried again, and stored once the site answers again."""
+    etag = '"w1"'
+    wall = page("Before you continue", "We use cookies and data to deliver and maintain "
+                "our services, and to measure audience engagement and site statistics.")
+    site.routes["/feed"] = lambda h: ((304, {"ETag": etag}, b"")
+                                      if h.headers.get("If-None-Match") == etag else
+                                      (200, {**XML, "ETag": etag}, rss([
+                                          ("Budget passes", site.url("/a"), None),
+                                          ("Road closed", site.url("/b"), None)])))
+    site.routes["/a"] = (200, HTML, wall)
+    site.routes["/b"] = (200, HTML, wall)
+    f = follower(store, [site.url("/feed")])
+    first = f.run_round()
+    assert (first.added, first.duplicates) == (1, 1)
+    assert any("on the same site (a cookie wall" in line for line in f.lines)
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    site.routes["/b"] = (200, HTML, page("Road closed", BODY_B))
+    f.run_round()
+    texts = sorted(r["text"][:20] for r in store.iter_listing())
+    assert texts == ["Flooding closed the ", "The city council app"]  # the wall replaced
+    f.close()

@@ -964,10 +964,35 @@ class Follower:
                 report.unchanged += 1
             else:
                 report.duplicates += 1
+        if outcome == "duplicate" and tries < TEASER_RETRIES:
+            self._same_site_copy(entry, links, stored_id, final, key, tries, report)
         if outcome == "shrunk":
             self.report(f"newsweave: follow: {final}: the page now reads as "
                         f"{count(len(article.text.split()), 'word')}, a small part of the "
                         "stored text (a broken or emptied page?): kept the stored text")
+
+
+    def _same_site_copy(self, entry: _Entry, links: Sequence[str], other_id: str,
+                        final: str, key: str, tries: int, report: RoundReport) -> None:
+        """A new page of a site whose text is that of another page of the same site: a
+        cookie wall, a maintenance or error page answered with 200 rather than a report
+        filed twice. It is said, and the page tried again in the next rounds (up to
+        ``TEASER_RETRIES``), not marked handled for good at the wall's text."""
+        from newsweave.outlets import registered_domain
+
+        other = self.store.get_article(other_id)
+        if other is None or not other.url or canonical_url(other.url) == key:
+            return
+        site = registered_domain(final)
+        if not (_same_host(other.url, final) or (
+                site is not None and registered_domain(other.url) == site)):
+            return
+        self.store.mark_entries(links, f"{entry.fingerprint}{_TEASER_MARK}{tries + 1}",
+                                other_id)
+        self.store.forget_entries([canonical_url(other.url)])  # stored with the wall's text
+        self._refetch_next_round(entry.feed_url, report)
+        self.report(f"newsweave: follow: {final}: the same text as {other.url}, on the same "
+                    "site (a cookie wall or an error page?): tried again next round")
 
 
 # --------------------------------------------------------------------------- after a round

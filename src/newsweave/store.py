@@ -2220,6 +2220,17 @@ class Store:
             row = conn.execute(stmt).first()
         return (row[0], row[1]) if row is not None else None
 
+    def forget_entries(self, urls: Iterable[str]) -> None:
+        """Forget entry links recorded as handled: their pages are fetched again when a feed
+        lists them (one stored with what proved to be a site's cookie wall)."""
+        wanted = list(dict.fromkeys(urls))
+        if not wanted:
+            return
+        with self._write() as conn:
+            for chunk in _chunks(wanted, IN_CHUNK):
+                conn.execute(followed_entries_t.delete().where(
+                    followed_entries_t.c.url.in_(chunk)))
+
     def mark_entries(
         self, urls: Iterable[str], fingerprint: str, article_id: str | None = None,
         conn: Connection | None = None,
