@@ -1182,6 +1182,32 @@ def test_a_site_without_feeds_is_followed_through_its_robots_sitemaps(site, stor
     f.close()
 
 
+def test_a_sitemap_whose_dates_always_change_still_gets_every_page(site, store, monkeypatch):
+    """A CMS writing every page's date as the time it made the sitemap: each poll changed
+    every entry, and the cap went on the same stored pages every round; the rest never
+    came. Pages never fetched come first now."""
+    import newsweave.follow as follow_module
+
+    monkeypatch.setattr(follow_module, "MAX_SITEMAP_NEW", 2)
+    polls = [0]
+
+    def sitemap(handler: BaseHTTPRequestHandler) -> Reply:
+        polls[0] += 1
+        now = _ago(0.01 * polls[0])  # a new date for every page on every poll
+        return 200, SITEMAP, news_sitemap([(site.url(f"/p{n}"), now, f"Story {n}")
+                                           for n in range(5)])
+
+    site.routes["/sitemap.xml"] = sitemap
+    for n in range(5):
+        site.routes[f"/p{n}"] = (200, HTML, page(f"Story {n}", BODY_A.replace(
+            "Tuesday", f"day {n}")))
+    f = follower(store, [site.url("/sitemap.xml")])
+    for _ in range(3):
+        f.run_round()
+    assert store.count_articles() == 5
+    f.close()
+
+
 def test_a_large_sitemap_is_taken_newest_first_a_bounded_number_per_round(
         site, store, monkeypatch):
     import newsweave.follow as follow_module

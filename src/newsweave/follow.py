@@ -584,6 +584,7 @@ class Follower:
             return
         todo: list[tuple[_Entry, int]] = []
         deferred = False
+        wanted: list[tuple[_Entry, int, bool]] = []  # (entry, tries, seen before)
         for entry in entries:
             with self._lock:
                 if entry.key in seen:
@@ -595,6 +596,12 @@ class Follower:
                 if known[0] == entry.fingerprint:
                     continue
                 tries = _teaser_tries(known[0], entry.fingerprint)
+            wanted.append((entry, tries, known is not None))
+        # a sitemap's cap takes pages never fetched first (newest first), then changed ones:
+        # a CMS writing every <lastmod> as the time it made the sitemap spent the whole cap
+        # on pages already stored, every round, and the rest never came
+        wanted.sort(key=lambda w: w[2] and w[0].from_sitemap)
+        for entry, tries, _known in wanted:
             if entry.from_sitemap and len(todo) >= MAX_SITEMAP_NEW:
                 with self._lock:  # the newest were taken; the next rounds take these
                     seen.discard(entry.key)
