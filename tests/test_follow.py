@@ -1930,3 +1930,17 @@ def test_a_site_answering_every_page_with_one_wall_is_tried_again(site, store):
     texts = sorted(r["text"][:20] for r in store.iter_listing())
     assert texts == ["Flooding closed the ", "The city council app"]  # the wall replaced
     f.close()
+
+
+def test_a_feed_failing_after_a_redirect_is_named_as_listed(site, store):
+    """stderr named only the redirect's target, and `feeds` showed a status the listed
+    address never returned."""
+    site.routes["/old-feed"] = (301, {"Location": site.url("/new-feed")}, b"")
+    site.routes["/new-feed"] = (500, HTML, b"oops")
+    f = follower(store, [site.url("/old-feed")])
+    (line,) = f.run_round().failures
+    assert line == (f"{site.url('/old-feed')} (redirected to {site.url('/new-feed')}): "
+                    "HTTP 500")
+    assert store.feed_state(site.url("/old-feed")).last_status == (
+        f"HTTP 500 (redirected to {site.url('/new-feed')})")
+    f.close()

@@ -564,8 +564,10 @@ class Follower:
                 self.report(f"newsweave: follow: {exc}")
             return
         except FetchError as exc:
-            self._feed_failed(state, exc.message, exc.pause_until)
-            fail(str(exc))
+            # failed after a redirect: the listed address first, as `feeds` lists it
+            moved = f" (redirected to {exc.url})" if exc.url != url else ""
+            self._feed_failed(state, f"{exc.message}{moved}", exc.pause_until)
+            fail(f"{url}{moved}: {exc.message}")
             return
         # the validators wait until every new entry is handled: a round stopped, killed or
         # failing to store would otherwise leave them behind a 304 until the feed changes
