@@ -1944,3 +1944,32 @@ def test_a_feed_failing_after_a_redirect_is_named_as_listed(site, store):
     assert store.feed_state(site.url("/old-feed")).last_status == (
         f"HTTP 500 (redirected to {site.url('/new-feed')})")
     f.close()
+
+
+def test_a_site_pacing_its_pages_does_not_hold_the_worker_from_other_sites(
+        site, other_site, store):
+    """A worker slept through a site's Crawl-delay between its pages: with every worker on
+    such sites, the other feeds waited (30 s behind eight of them). With one worker, the
+    other site's feed is now asked while the slow site waits for its turn."""
+    order: list[str] = []
+
+    def logged(name, reply):
+        def route(_handler):
+            order.append(name)
+            return reply
+        return route
+
+    site.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"},
+                                  b"User-agent: *\nCrawl-delay: 1\n")
+    site.routes["/feed"] = logged("slow feed", (200, XML, rss(
+        [(f"Story {n}", site.url(f"/p{n}"), None) for n in range(3)])))
+    for n in range(3):
+        site.routes[f"/p{n}"] = logged(f"slow p{n}", (200, HTML, page(
+            f"Story {n}", BODY_A.replace("Tuesday", f"day {n}"))))
+    other_site.routes["/feed"] = logged("other feed", (200, XML, rss(
+        [("Road closed", other_site.url("/b"), None)])))
+    other_site.routes["/b"] = logged("other page", (200, HTML, page("Road closed", BODY_B)))
+    f = follower(store, [site.url("/feed"), other_site.url("/feed")], workers=1)
+    assert f.run_round().added == 4
+    assert order.index("other feed") < order.index("slow p1")
+    f.close()

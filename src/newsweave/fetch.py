@@ -318,6 +318,11 @@ class Fetcher:
                  if urlsplit(u.strip()).scheme in ("http", "https")]
         return list(dict.fromkeys(found))[:MAX_ROBOTS_SITEMAPS]
 
+    def wait_before(self, url: str) -> float:
+        """Seconds until the URL's site may be asked again (its pacing): a caller with other
+        sites to serve does that meanwhile instead of sleeping."""
+        return max(0.0, self._host(url).next_at - time.monotonic())
+
     def trust(self, url: str) -> None:
         """Let the origin of ``url`` be fetched even on a private address (a user's source)."""
         self.trusted.add(origin(url))

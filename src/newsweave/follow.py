@@ -347,14 +347,24 @@ class _Entry:
 
 
 # --------------------------------------------------------------------------- the follower
+#: a site's next turn further off than this frees the worker for other sites meanwhile
+HANDOFF_S = 0.05
+
+
 class _OriginQueues:
-    """Tasks queued per origin, each origin drained by at most one pool thread at a time."""
+    """Tasks queued per origin, each origin drained by at most one pool thread at a time. A
+    worker never sleeps through a site's pacing (``--host-delay``, a Crawl-delay) between its
+    tasks: the site's queue is taken up again when its turn comes (``wait_before``), and the
+    worker serves other sites meanwhile (eight slow sites held every worker, and the other
+    feeds waited 30 s)."""
 
     def __init__(self, pool: ThreadPoolExecutor, stop: threading.Event,
-                 on_error: Callable[[str, BaseException], None]) -> None:
+                 on_error: Callable[[str, BaseException], None],
+                 wait_before: Callable[[str], float] | None = None) -> None:
         self.pool = pool
         self.stop = stop
         self.on_error = on_error
+        self.wait_before = wait_before
         self.queues: dict[str, deque[tuple[str, Callable[[], None]]]] = {}
         self.active: set[str] = set()
         self.pending = 0
@@ -377,6 +387,13 @@ class _OriginQueues:
                 if not queue:
                     self.active.discard(key)
                     return
+                url = queue[0][0]
+                wait = (self.wait_before(url) if self.wait_before is not None
+                        and not self.stop.is_set() else 0.0)
+                if wait > HANDOFF_S:  # the site stays active: resumed when its turn comes
+                    threading.Thread(target=self._resume, args=(key, wait), daemon=True,
+                                     name="follow-wait").start()
+                    return
                 url, task = queue.popleft()
             try:
                 if not self.stop.is_set():
@@ -389,6 +406,10 @@ class _OriginQueues:
                 with self.cond:
                     self.pending -= 1
                     self.cond.notify_all()
+
+    def _resume(self, key: str, wait: float) -> None:
+        self.stop.wait(wait)  # a stop resumes it at once (its tasks are then skipped)
+        self.pool.submit(self._drain, key)
 
     def wait(self) -> None:
         with self.cond:
@@ -457,7 +478,7 @@ class Follower:
                 fail(f"{url}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
 
         with ThreadPoolExecutor(self.workers, thread_name_prefix="follow") as pool:
-            queues = _OriginQueues(pool, self.stop, on_error)
+            queues = _OriginQueues(pool, self.stop, on_error, self.fetcher.wait_before)
             for url in self.sources:
                 queues.submit(url, lambda u=url: self._poll_source(u, queues, report, seen, fail))
             try:
