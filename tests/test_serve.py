@@ -1575,3 +1575,14 @@ def test_one_count_of_outlets_on_every_page_and_domains_filter(
     assert "<span>2 outlets</span>" in page.text
     found = client.get("/api/stories", params={"outlet": "cnn.com"}).json()
     assert [s["id"] for s in found["items"]] == ["st-outlets"]
+
+
+def test_a_report_in_another_language_is_marked_so_for_screen_readers(
+        client: TestClient, store: Store) -> None:
+    """French text was served as lang="en": a screen reader read it with an English voice."""
+    store.add_articles([Article("fr1", "Le barrage a cédé dans la nuit de lundi à mardi.",
+                                title="Le barrage cède", language="fr")])
+    store.save_stories({"fr1": "st-fr"}, {"st-fr": "Le barrage cède"})
+    assert '<article class="article-page" lang="fr">' in client.get("/articles/fr1").text
+    page = ready(client, "/stories/st-fr")
+    assert '<div class="article-text" lang="fr">' in page.text

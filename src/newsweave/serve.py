@@ -363,6 +363,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
     """Everything the story page shows, with every citation resolved to a <mark> id.
     ``leans``: article id -> its outlet's lean (from the outlet table), shown beside it."""
     texts = {a.id: a.text for a in articles}
+    languages = {a.id: a.language for a in articles if a.language}
     leans = leans or {}
     sources = list(brief.get("sources") or [])
     number = {s["id"]: k for k, s in enumerate(sources, start=1)}
@@ -405,6 +406,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
             "title": s.get("title"), "outlet": s.get("outlet"), "published": s.get("published"),
             "url": safe_url(s.get("url")), "segments": segments, "lean": leans.get(s["id"]),
             "missing": s["id"] not in texts, "copy_of": number.get(s.get("copy_of") or ""),
+            "language": languages.get(s["id"]),  # a screen reader reads it in its language
         })
     for item in summary:
         for c in item["cites"]:
