@@ -4,6 +4,7 @@ pages that change between polls, and every fault a remote site can send."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import gzip
 import json
 import os
@@ -352,8 +353,11 @@ def test_feeds_lists_each_followed_feed_failing_first(site, store, tmp_path, cap
     assert main(["feeds", "--db", db, "--format", "csv"]) == 0
     csv_lines = capsys.readouterr().out.splitlines()
     assert csv_lines[0] == ("url,kind,found_on,state,checked_at,last_status,failures,next_poll,"
-                            "last_new,quiet")
-    assert len(csv_lines) == 3 and all(line.endswith(",false") for line in csv_lines[1:])
+                            "last_new,quiet,pages_tried,pages_failed,page_error")
+    rows = list(csv.DictReader(csv_lines))
+    assert len(rows) == 2 and all(r["quiet"] == "false" for r in rows)
+    assert {r["url"]: (r["pages_tried"], r["pages_failed"]) for r in rows} == {
+        site.url("/feed"): ("1", "0"), site.url("/gone"): ("", "")}
     with TestClient(create_app(store, None)) as c:
         feeds = c.get("/api/feeds").json()
     assert [(x["url"], x["state"]) for x in feeds] == [
@@ -1973,3 +1977,24 @@ def test_a_site_pacing_its_pages_does_not_hold_the_worker_from_other_sites(
     assert f.run_round().added == 4
     assert order.index("other feed") < order.index("slow p1")
     f.close()
+
+
+def test_feeds_says_when_a_feed_answers_but_none_of_its_pages_can_be_fetched(
+        site, store, tmp_path, capsys):
+    """A feed whose every page was refused (robots.txt, a 403, a site's day-long pause)
+    read "ok" in `newsweave feeds`, and `--failing` listed nothing."""
+    from newsweave.cli import main
+
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None),
+                                           ("Road closed", site.url("/b"), None)]))
+    site.routes["/a"] = (403, HTML, b"forbidden")
+    site.routes["/b"] = (403, HTML, b"forbidden")
+    f = follower(store, [site.url("/feed")])
+    f.run_round()
+    f.close()
+    db = str(tmp_path / "follow.db")
+    assert main(["feeds", "--db", db, "--failing"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1 failing feed:\n  pages failing ")
+    assert "pages: 2 of 2 failed at the last poll with new entries: " in out
+    assert "HTTP 403" in out

@@ -691,10 +691,15 @@ def feed_health(store: Store, now: str | None = None) -> list[dict[str, Any]]:
     ``next_poll`` (when a failing feed is tried again; None: at the next round), ``last_new``
     (when a poll last found a new or changed entry, or first polled it) and ``quiet`` (a feed
     or sitemap whose polls found nothing new in the ``QUIET_DAYS`` before its last one: it
-    answers, but may be dead). Failing feeds first, then by URL."""
+    answers, but may be dead), ``pages_tried``, ``pages_failed`` and ``page_error``: how the
+    pages of its last poll with new entries fared (a feed answering while none of its pages
+    can be fetched, refused by robots.txt, a 403 or a site's pause, is "pages failing").
+    Failing feeds first, then those whose pages fail, then by URL."""
     out = []
     for f in store.feed_states():
-        state = ("failing" if f.failures else "ok" if f.checked_at else "not polled yet")
+        pages_failing = bool(f.pages_tried) and f.pages_failed == f.pages_tried
+        state = ("failing" if f.failures else "pages failing" if pages_failing
+                 else "ok" if f.checked_at else "not polled yet")
         waiting = f.next_poll if f.next_poll and (now is None or f.next_poll > now) else None
         status = f.last_status
         if status and status.startswith(f"{f.url}: "):  # a failure's message names the feed
@@ -705,5 +710,7 @@ def feed_health(store: Store, now: str | None = None) -> list[dict[str, Any]]:
         out.append({"url": f.url, "kind": f.kind, "found_on": f.found_on, "state": state,
                     "checked_at": f.checked_at, "last_status": status,
                     "failures": f.failures, "next_poll": waiting, "last_new": f.last_new,
-                    "quiet": quiet})
-    return sorted(out, key=lambda r: (r["state"] != "failing", r["url"]))
+                    "quiet": quiet, "pages_tried": f.pages_tried,
+                    "pages_failed": f.pages_failed, "page_error": f.page_error})
+    rank = {"failing": 0, "pages failing": 1}
+    return sorted(out, key=lambda r: (rank.get(r["state"], 2), r["url"]))

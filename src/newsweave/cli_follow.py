@@ -207,7 +207,8 @@ def stop_on_signals(stop: threading.Event, say: Callable[[str], None]) -> Iterat
 # --------------------------------------------------------------------------- feeds
 #: Columns of `newsweave feeds`, in order.
 FEED_COLUMNS = ("url", "kind", "found_on", "state", "checked_at", "last_status",
-                "failures", "next_poll", "last_new", "quiet")
+                "failures", "next_poll", "last_new", "quiet", "pages_tried", "pages_failed",
+                "page_error")
 
 
 def _forget(store: Any, urls: list[str]) -> int:
@@ -249,7 +250,7 @@ def run_feeds(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.failing:
-        feeds = [f for f in feeds if f["state"] == "failing"]
+        feeds = [f for f in feeds if f["state"] in ("failing", "pages failing")]
     if args.format == "jsonl":
         for f in feeds:
             sys.stdout.write(json.dumps(f, ensure_ascii=False) + "\n")
@@ -260,7 +261,7 @@ def run_feeds(args: argparse.Namespace) -> int:
         for f in feeds:
             writer.writerow([csv_cell(f[c]) for c in FEED_COLUMNS])
         return 0
-    failing = sum(f["state"] == "failing" for f in feeds)
+    failing = sum(f["state"] in ("failing", "pages failing") for f in feeds)
     what = "failing feed" if args.failing else "followed feed"
     print(f"{count(len(feeds), what)}" + (f", {failing} failing" if failing and not args.failing
                                           else "") + (":" if feeds else ""))
@@ -280,6 +281,9 @@ def run_feeds(args: argparse.Namespace) -> int:
         if f["quiet"]:
             since = f["last_new"][:16].replace("T", " ")
             line += f"\n          quiet: nothing new since {since} UTC"
+        if f["pages_failed"]:
+            line += (f"\n          pages: {f['pages_failed']} of {f['pages_tried']} failed at "
+                     f"the last poll with new entries: {f['page_error']}")
         print(strip_control(line))
     return 0
 
@@ -388,7 +392,9 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
         "once a day). Exit 0 whatever their state.",
     )
     f.add_argument("--db", metavar="URL", help=db_help)
-    f.add_argument("--failing", action="store_true", help="only the feeds whose last poll failed")
+    f.add_argument("--failing", action="store_true",
+                   help="only the feeds whose last poll failed, or none of whose pages could "
+                   "be fetched at its last poll with new entries")
     f.add_argument("--forget", nargs="+", metavar="URL",
                    help="drop these feeds from the list, with those found on them (a site's "
                    "feeds, an index's sitemaps): for sources you no longer follow. Their "

@@ -351,6 +351,15 @@ class _Entry:
 HANDOFF_S = 0.05
 
 
+@dataclass
+class _PageTally:
+    """How the pages of one feed's poll fared (``Store.set_page_health``)."""
+
+    tried: int = 0
+    failed: int = 0
+    error: str | None = None
+
+
 class _OriginQueues:
     """Tasks queued per origin, each origin drained by at most one pool thread at a time. A
     worker never sleeps through a site's pacing (``--host-delay``, a Crawl-delay) between its
@@ -640,23 +649,39 @@ class Follower:
         elif not todo:
             self._keep_validators(url, response, [])
         left = [len(todo)]
+        tally = _PageTally()
         for entry, tries in todo:  # after the state is saved: a page may forget its validators
             with self._lock:
                 report.entries += 1
             queues.submit(entry.link, lambda e=entry, t=tries: self._fetch_then_settle(
-                e, report, fail, t, left, response, [e for e, _ in todo]))
+                e, report, fail, t, left, response, [e for e, _ in todo], tally))
 
     def _fetch_then_settle(self, entry: _Entry, report: RoundReport, fail: Reporter,
                            tries: int, left: list[int], response: Response,
-                           entries: Sequence[_Entry]) -> None:
+                           entries: Sequence[_Entry], tally: _PageTally) -> None:
         """Fetch one entry's article; after its feed's last one, keep the feed's validators
-        if every entry of the poll is recorded and none waits for the next round."""
+        if every entry of the poll is recorded and none waits for the next round, and store
+        how its pages fared (``newsweave feeds``)."""
+        problems: list[str] = []
+
+        def fail_one(message: str) -> None:
+            problems.append(message)
+            fail(message)
+
         try:
-            self._fetch_article(entry, report, fail, tries)
+            self._fetch_article(entry, report, fail_one, tries, problems)
         finally:
             with self._lock:
+                tally.tried += 1
+                if problems:
+                    tally.failed += 1
+                    tally.error = problems[-1]
                 left[0] -= 1
-                last = left[0] == 0 and entry.feed_url not in report.refetch_feeds
+                done = left[0] == 0
+                last = done and entry.feed_url not in report.refetch_feeds
+            if done and not self.stop.is_set():
+                self.store.set_page_health(entry.feed_url, tally.tried, tally.failed,
+                                           tally.error)
             if last and not self.stop.is_set():
                 self._keep_validators(entry.feed_url, response, entries)
 
@@ -892,7 +917,7 @@ class Follower:
         self.store.forget_feed_validators(feed_url)
 
     def _fetch_article(self, entry: _Entry, report: RoundReport, fail: Reporter,
-                       tries: int = 0) -> None:
+                       tries: int = 0, problems: list[str] | None = None) -> None:
         """Fetch, extract and store one entry's article. ``tries``: earlier rounds in which
         its page failed and the teaser was kept (the page is retried ``TEASER_RETRIES``
         times, then the teaser stays)."""
@@ -909,6 +934,8 @@ class Follower:
             if isinstance(exc, FetchError) and exc.pause_until is not None:
                 self._paused(exc, report)
                 self._refetch_next_round(entry.feed_url, report)
+                if problems is not None:  # for the feed's health: its pages wait
+                    problems.append(str(exc))
                 return
             if isinstance(exc, FetchError) and exc.message == "stopped":
                 return  # the user's stop, no page failure: fetched whole on the next run

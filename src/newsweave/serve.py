@@ -1775,8 +1775,10 @@ def create_app(
 
     @app.get("/api/feeds", tags=["api"], summary="The followed feeds and how each fares",
              description="Every feed the follower polls (`serve --follow` or `newsweave "
-             "follow` on this store), failing ones first: `state` (`ok`, `failing`, `not "
-             "polled yet`), `checked_at` (last poll, UTC), `last_status` (the HTTP status, or "
+             "follow` on this store), failing ones first: `state` (`ok`, `failing`, `pages "
+             "failing`: it answers but none of its new entries' pages could be fetched, `not "
+             "polled yet`), `pages_tried`, `pages_failed`, `page_error` (its last poll with "
+             "new entries), `checked_at` (last poll, UTC), `last_status` (the HTTP status, or "
              "why the last poll failed), `failures` (in a row) and `next_poll` (when a failing "
              "feed is tried again; null: at the next round), `kind` (`RSS feed`, `Atom feed`, "
              "`feed`, `news sitemap`, `sitemap`, `sitemap index` or `site`; null until read), "
@@ -2140,7 +2142,7 @@ def create_app(
         feeds = [f | {"link": safe_url(f["url"])}
                  for f in await db(app_layer.feed_health, store, now)]
         return render("feeds.html", feeds=feeds, query="",
-                      failing=sum(f["state"] == "failing" for f in feeds))
+                      failing=sum(f["state"] in ("failing", "pages failing") for f in feeds))
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -163,6 +163,9 @@ feeds_t = Table(
     Column("kind", Text),
     Column("found_on", Text),
     Column("last_new", Text),
+    Column("pages_tried", Integer),  # migration 15: its last poll with new entries
+    Column("pages_failed", Integer),
+    Column("page_error", Text),
 )
 followed_entries_t = Table(
     "followed_entries",
@@ -354,6 +357,11 @@ class FeedState:
     kind: str | None = None
     found_on: str | None = None  # the site or index it was found on; None: named by the user
     last_new: str | None = None  # when a poll last found a new or changed entry (ISO UTC)
+    #: of the entries its last poll with new ones listed: pages tried, pages that failed (or
+    #: waited for a site's pause), and the last failure's words
+    pages_tried: int | None = None
+    pages_failed: int | None = None
+    page_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -2175,6 +2183,13 @@ class Store:
     def save_feed_state(self, state: FeedState) -> None:
         with self._write() as conn:
             conn.execute(self._upsert(feeds_t, asdict(state), "url"))
+
+    def set_page_health(self, url: str, tried: int, failed: int, error: str | None) -> None:
+        """How a poll's pages fared (nothing else of the feed's row)."""
+        with self._write() as conn:
+            conn.execute(feeds_t.update().where(feeds_t.c.url == url).values(
+                pages_tried=tried, pages_failed=failed,
+                page_error=None if error is None else error[:300]))
 
     def set_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """Store a feed's ETag and Last-Modified (nothing else of its row): once every entry

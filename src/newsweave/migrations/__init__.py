@@ -361,9 +361,20 @@ NO_STOP_WORDS = Migration(
         "CREATE INDEX articles_tsv ON articles USING GIN (tsv)",
     ))
 
+# Version 15: how a feed's pages fared at its last poll that listed new entries. A feed whose
+# every page was refused (robots.txt, a 403, a site's day-long pause) read "ok" in `newsweave
+# feeds`, the operator's only view of it.
+_PAGE_HEALTH = (
+    "ALTER TABLE feeds ADD COLUMN pages_tried INTEGER",
+    "ALTER TABLE feeds ADD COLUMN pages_failed INTEGER",
+    "ALTER TABLE feeds ADD COLUMN page_error TEXT",
+)
+PAGE_HEALTH = Migration(version=15, name="how each feed's pages fared",
+                        sqlite=_PAGE_HEALTH, postgresql=_PAGE_HEALTH)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
     STORY_CHANGES, URL_INDEX, REGROUP, REVISION_WORDS, BRIEFS_BY_TIME, BRIEF_CHANGES,
-    FEED_KINDS, NO_STOP_WORDS,
+    FEED_KINDS, NO_STOP_WORDS, PAGE_HEALTH,
 )
 LATEST = MIGRATIONS[-1].version
