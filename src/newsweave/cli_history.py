@@ -39,7 +39,10 @@ def add_parser(sub: argparse._SubParsersAction, db_help: str) -> None:
     p.add_argument("--last", type=int, metavar="K",
                    help="list only the latest K versions (default: all)")
     p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text for reading (default) or JSON, as the HTTP API gives it")
+                   help="text for reading (default) or JSON: with --since, the object "
+                   "GET /api/stories/ID/changes gives; without, one row per version (version, "
+                   "created, headline, sources, changes: its line, counts: as stored), not "
+                   "the /versions rows (whose changes are the counts)")
     p.set_defaults(handler=run)
 
 
