@@ -596,7 +596,8 @@ def test_an_export_reads_back_exactly(
         store.add_articles([
             Article("cr", "Old Mac line ends.\rSecond line.\rThird.", title="First\rSecond"),
             Article("ap", "'=' is the sign of equality, the teacher said.", title="'-isms"),
-            Article("fr", "Paris interdit les vieilles voitures dans le centre.", language="fr"),
+            Article("fr", "Paris interdit les vieilles voitures dans le centre.", language="fr",
+                    label="duc2006-D0614E"),
         ])
         store.save_followed(Article("live", "Breaking: explosion reported downtown. More soon.",
                                     title="Breaking news", url=url), url)
@@ -612,7 +613,8 @@ def test_an_export_reads_back_exactly(
     with open_store(first) as a, open_store(second) as b:
         for aid in ("cr", "ap", "fr", "live"):
             old, new = a.get_article(aid), b.get_article(aid)
-            assert (new.text, new.title, new.language) == (old.text, old.title, old.language)
+            assert (new.text, new.title, new.language, new.label) == (
+                old.text, old.title, old.language, old.label)
         assert len(b.article_versions("live")) == 2
 
 

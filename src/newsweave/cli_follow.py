@@ -22,7 +22,7 @@ DEFAULT_INTERVAL_S = 300.0
 #: Columns of `newsweave articles`, in order.
 ARTICLE_COLUMNS = (
     "id", "url", "title", "outlet", "author", "published", "updated", "language", "text",
-    "revisions", "text_from",
+    "revisions", "text_from", "label",  # label: the article contract's, an evaluation's key
 )
 
 
