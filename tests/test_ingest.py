@@ -1115,6 +1115,9 @@ class _Piped:
     (PAGE.encode(), "Council passes budget", None),
     (gzip.compress(b'{"title": "Zipped", "text": "The council voted."}\n'), "Zipped",
      "The council voted."),
+    # `articles --format csv | ingest -`: the export read as one article of CSV text
+    (b"id,url,title,outlet,text\na1,,Vote,Wire,The council voted.\n", "Vote",
+     "The council voted."),
 ])
 def test_dash_reads_what_is_piped_in_by_its_kind(monkeypatch, data, title, text):
     import sys
@@ -1324,3 +1327,14 @@ def test_a_markdown_article_with_a_summary_heading_is_still_read(tmp_path):
     (tmp_path / "undated.md").write_text("# Budget passes\n\n*2 sources*\n\n## Summary\n\n"
                                          "The council approved the budget. [1][2]\n")
     assert [Path(a.path).name for a in read_articles([tmp_path])] == ["report.md"]
+
+
+def test_an_export_saved_without_an_extension_is_read_as_records(tmp_path):
+    """`articles --out backup` then `ingest backup`: the JSONL export became one article."""
+    backup = tmp_path / "backup"
+    backup.write_text('{"id": "a1", "title": "Vote", "text": "The council voted."}\n'
+                      '{"id": "a2", "title": "Flood", "text": "The river rose."}\n')
+    assert [a.id for a in read_articles([backup])] == ["a1", "a2"]
+    sheet = tmp_path / "sheet"
+    sheet.write_text("id,title,text\na1,Vote,The council voted.\n")
+    assert [a.title for a in read_articles([sheet])] == ["Vote"]

@@ -1058,6 +1058,25 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
+def _sniff_records(head: bytes) -> str | None:
+    """"jsonl" or "csv" for records a file's name does not announce (what is piped in, a file
+    with no extension): an object whose keys hold "text" on the first line, or a header line
+    naming a "text" column (``newsweave articles --format csv | newsweave ingest -`` stored
+    the whole export as one article)."""
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0].strip()
+    if len(first) > 4000:
+        return None
+    if first.startswith(b"{") and re.search(rb'"text"\s*:', first):
+        return "jsonl"
+    line = first.decode("utf-8", "replace")
+    for delimiter in (",", ";", "\t"):
+        names = [n.strip().strip('"').lower() for n in line.split(delimiter)]
+        if len(names) >= 2 and "text" in names and all(
+                0 < len(n) <= 40 and " " not in n for n in names):
+            return "csv"
+    return None
+
+
 def _read_bytes(path: Path, limit: int, utf16: bool = False, what: str = "one article") -> bytes:
     """A whole small file, or InputError when unreadable, too large or binary; with
     ``utf16``, a file that opens with UTF-16's byte-order mark comes back as UTF-8."""
@@ -2163,7 +2182,8 @@ def _read_file(path: Path, kind: str) -> Iterator[Item]:
     if kind == "text":
         try:
             with path.open("rb") as stream:
-                sniffed = _sniff(stream.read(SNIFF_BYTES)) if path.suffix == "" else None
+                head = stream.read(SNIFF_BYTES) if path.suffix == "" else b""
+                sniffed = (_sniff(head) or _sniff_records(head)) if head else None
         except OSError as exc:
             yield InputError(f"cannot read file: {exc.strerror}", path)
             return
@@ -2275,6 +2295,8 @@ def _stdin_suffix(head: bytes) -> str:
         return ".jsonl"
     if start.startswith(b"["):
         return ".json"
+    if _sniff_records(head) == "csv":
+        return ".csv"
     return ".txt"
 
 
