@@ -1621,6 +1621,7 @@ def test_the_follower_leaves_a_paused_sites_pages_for_a_later_round(site, store)
     assert store.followed_entry(canonical_url(site.url("/p1"))) is None
     f.close()
     site.routes["/p0"] = (200, HTML, page("Report 0", BODY_B))
+    assert store.site_pauses("9999") == {}  # a later run, the pause over (read: dropped)
     f = follower(store, [site.url("/feed")])  # a later run: the pause is over
     assert f.run_round().added == 3
     f.close()
@@ -1998,3 +1999,19 @@ def test_feeds_says_when_a_feed_answers_but_none_of_its_pages_can_be_fetched(
     assert out.startswith("1 failing feed:\n  pages failing ")
     assert "pages: 2 of 2 failed at the last poll with new entries: " in out
     assert "HTTP 403" in out
+
+
+def test_a_sites_pause_is_kept_for_the_next_run(site, store):
+    """A page's "429, Retry-After: 86400" was kept in the follower's memory only: each cron
+    `--once` run asked the site again. The next follower on the store asks nothing of it."""
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (429, {"Retry-After": "86400"}, b"slow down")
+    f = follower(store, [site.url("/feed")])
+    f.run_round()
+    f.close()
+    asked = len(site.log)
+    again = follower(store, [site.url("/feed")])  # a new run: a new fetcher
+    report = again.run_round()
+    again.close()
+    assert len(site.log) == asked  # not even the feed or robots.txt
+    assert report.backing_off == 1 or report.paused_sites

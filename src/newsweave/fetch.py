@@ -318,6 +318,16 @@ class Fetcher:
                  if urlsplit(u.strip()).scheme in ("http", "https")]
         return list(dict.fromkeys(found))[:MAX_ROBOTS_SITEMAPS]
 
+    def pause(self, url: str, until: datetime) -> None:
+        """Ask nothing of the URL's site until ``until`` (UTC): a pause it asked for in an
+        earlier run, which a restarted follower keeps."""
+        seconds = (until - datetime.now(UTC)).total_seconds()
+        if seconds <= 0:
+            return
+        host = self._host(url)
+        host.paused_until = max(host.paused_until, time.monotonic() + seconds)
+        host.paused_until_utc = until
+
     def wait_before(self, url: str) -> float:
         """Seconds until the URL's site may be asked again (its pacing): a caller with other
         sites to serve does that meanwhile instead of sleeping."""

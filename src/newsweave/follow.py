@@ -486,6 +486,9 @@ class Follower:
             else:  # a bug: named, one line, the round goes on
                 fail(f"{url}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
 
+        now = datetime.now(UTC)
+        for site, until in self.store.site_pauses(now.isoformat(timespec="seconds")).items():
+            self.fetcher.pause(site, _parse_utc(until))  # asked for in an earlier run
         with ThreadPoolExecutor(self.workers, thread_name_prefix="follow") as pool:
             queues = _OriginQueues(pool, self.stop, on_error, self.fetcher.wait_before)
             for url in self.sources:
@@ -596,6 +599,9 @@ class Follower:
         except FetchError as exc:
             # failed after a redirect: the listed address first, as `feeds` lists it
             moved = f" (redirected to {exc.url})" if exc.url != url else ""
+            if exc.pause_until is not None:  # the site's, for every run and every feed of it
+                self.store.save_site_pause(origin(exc.url),
+                                           exc.pause_until.isoformat(timespec="seconds"))
             self._feed_failed(state, f"{exc.message}{moved}", exc.pause_until)
             fail(f"{url}{moved}: {exc.message}")
             return
@@ -897,8 +903,12 @@ class Follower:
 
     # ----------------------------------------------------------------------- articles
     def _paused(self, exc: FetchError, report: RoundReport) -> None:
-        """A page whose site asked for a pause (429) waits for a later round, recorded
-        nowhere (no teaser stored, no try counted): one line per site and round."""
+        """A page whose site asked for a pause (429) waits for a later round (no teaser
+        stored, no try counted): one line per site and round; the pause is kept in the
+        store, so the next run (a cron job's `--once`) does not ask the site either."""
+        if exc.pause_until is not None and not isinstance(exc, Paused):
+            self.store.save_site_pause(origin(exc.url),
+                                       exc.pause_until.isoformat(timespec="seconds"))
         with self._lock:
             report.paused += 1
             first = origin(exc.url) not in report.paused_sites

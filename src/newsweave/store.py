@@ -167,6 +167,13 @@ feeds_t = Table(
     Column("pages_failed", Integer),
     Column("page_error", Text),
 )
+#: migration 15: a pause a site asked for (429, 503 with Retry-After), kept across runs
+site_pauses_t = Table(
+    "site_pauses",
+    _metadata,
+    Column("origin", Text, primary_key=True),
+    Column("until", Text, nullable=False),
+)
 followed_entries_t = Table(
     "followed_entries",
     _metadata,
@@ -2183,6 +2190,22 @@ class Store:
     def save_feed_state(self, state: FeedState) -> None:
         with self._write() as conn:
             conn.execute(self._upsert(feeds_t, asdict(state), "url"))
+
+    def site_pauses(self, now: str) -> dict[str, str]:
+        """Origin -> the ISO UTC time until which the site asked for no requests, for the
+        pauses not over at ``now`` (those over are dropped)."""
+        t = site_pauses_t
+        with self._write() as conn:
+            conn.execute(t.delete().where(t.c.until <= now))
+            return {r.origin: r.until for r in conn.execute(select(t.c.origin, t.c.until))}
+
+    def save_site_pause(self, origin: str, until: str) -> None:
+        """Keep a site's pause (a later one wins) for the next run of the follower."""
+        t = site_pauses_t
+        with self._write() as conn:
+            old = conn.execute(select(t.c.until).where(t.c.origin == origin)).scalar()
+            if old is None or old < until:
+                conn.execute(self._upsert(t, {"origin": origin, "until": until}, "origin"))
 
     def set_page_health(self, url: str, tried: int, failed: int, error: str | None) -> None:
         """How a poll's pages fared (nothing else of the feed's row)."""

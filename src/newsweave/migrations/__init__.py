@@ -361,15 +361,17 @@ NO_STOP_WORDS = Migration(
         "CREATE INDEX articles_tsv ON articles USING GIN (tsv)",
     ))
 
-# Version 15: how a feed's pages fared at its last poll that listed new entries. A feed whose
-# every page was refused (robots.txt, a 403, a site's day-long pause) read "ok" in `newsweave
-# feeds`, the operator's only view of it.
+# Version 15: how a feed's pages fared at its last poll that listed new entries (a feed whose
+# every page was refused, by robots.txt, a 403 or a site's day-long pause, read "ok" in
+# `newsweave feeds`, the operator's only view of it), and the pauses sites asked for (a
+# 429's Retry-After on a page was forgotten by the next `follow --once` of a cron job).
 _PAGE_HEALTH = (
     "ALTER TABLE feeds ADD COLUMN pages_tried INTEGER",
     "ALTER TABLE feeds ADD COLUMN pages_failed INTEGER",
     "ALTER TABLE feeds ADD COLUMN page_error TEXT",
+    "CREATE TABLE site_pauses (origin TEXT PRIMARY KEY, until TEXT NOT NULL)",
 )
-PAGE_HEALTH = Migration(version=15, name="how each feed's pages fared",
+PAGE_HEALTH = Migration(version=15, name="how each feed's pages fared; sites' pauses",
                         sqlite=_PAGE_HEALTH, postgresql=_PAGE_HEALTH)
 
 MIGRATIONS: tuple[Migration, ...] = (
