@@ -872,6 +872,9 @@ def test_add_form_needs_token(client: TestClient, store: Store) -> None:
     wrong = client.post("/add", data={"text": "A pasted report.", "token": "nope"})
     assert wrong.status_code == 403 and "wrong write token" in wrong.text
     assert store.count_articles() == 3
+    # the page's title says it failed, and the field in error points at why (WCAG 3.3.1)
+    assert "<title>Error: wrong write token · Add articles · newsweave</title>" in wrong.text
+    assert 'aria-invalid="true" aria-describedby="add-error"' in wrong.text
 
 
 def test_add_form_keeps_input_after_an_error(client: TestClient) -> None:
