@@ -2015,3 +2015,17 @@ def test_a_sites_pause_is_kept_for_the_next_run(site, store):
     again.close()
     assert len(site.log) == asked  # not even the feed or robots.txt
     assert report.backing_off == 1 or report.paused_sites
+
+
+def test_one_page_in_two_feeds_under_two_headlines_is_not_fetched_every_round(site, store):
+    """The entry's link kept one fingerprint: a feed listing the page under another headline
+    overwrote it, and the other feed then had the page fetched again, round after round."""
+    site.routes["/politics"] = (200, XML, rss([("Politics: Budget passes", site.url("/a"),
+                                                None)]))
+    site.routes["/world"] = (200, XML, rss([("World: Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    for feeds in (["/politics"], ["/world"], ["/politics"], ["/world"]):
+        f = follower(store, [site.url(u) for u in feeds])
+        f.run_round()
+        f.close()
+    assert site.hits("/a") == 2 and store.count_articles() == 1  # first, and the new listing

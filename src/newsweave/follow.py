@@ -83,6 +83,9 @@ MAX_BACKOFF_S = 24 * 3600.0
 #: Rounds in which the page of an entry stored from its feed teaser is tried again.
 TEASER_RETRIES = 3
 _TEASER_MARK = ":teaser-try-"
+#: an entry link's recorded fingerprints (one per feed listing it differently), joined
+_FINGERPRINTS_SEP = "|"
+MAX_ENTRY_FINGERPRINTS = 4
 #: Lines read from a text file of URLs, and outlines from an OPML file.
 MAX_SOURCES = 10_000
 #: New pages taken from one sitemap per round, newest first: a sitemap may date hundreds of
@@ -631,8 +634,8 @@ class Follower:
             known = self.store.followed_entry(entry.key)
             tries = 0
             if known is not None:
-                if known[0] == entry.fingerprint:
-                    continue
+                if entry.fingerprint in known[0].split(_FINGERPRINTS_SEP):
+                    continue  # as one of the feeds that carry it last listed it
                 tries = _teaser_tries(known[0], entry.fingerprint)
             wanted.append((entry, tries, known is not None))
         # a sitemap's cap takes pages never fetched first (newest first), then changed ones:
@@ -697,8 +700,8 @@ class Follower:
         as handled (stored, a duplicate, given up on): a 304 then loses nothing."""
         if not (response.etag or response.last_modified):
             return
-        if any((self.store.followed_entry(e.key) or ("",))[0] != e.fingerprint
-               for e in entries):
+        if any(e.fingerprint not in (self.store.followed_entry(e.key) or ("",))[0].split(
+                _FINGERPRINTS_SEP) for e in entries):
             return
         self.store.set_feed_validators(url, response.etag, response.last_modified)
 
@@ -1008,6 +1011,7 @@ class Follower:
             self._refetch_next_round(entry.feed_url, report)  # even when the feed is a 304
         from sqlalchemy.exc import IntegrityError
 
+        previous = self.store.followed_entry(entry.key)
         try:
             outcome, stored_id = self.store.save_followed(
                 article, key, links, mark, text_from=text_from
@@ -1031,6 +1035,13 @@ class Follower:
                 report.unchanged += 1
             else:
                 report.duplicates += 1
+        if (outcome == "unchanged" and mark == entry.fingerprint and previous is not None
+                and previous[1] == stored_id and _TEASER_MARK not in previous[0]):
+            # the same page listed by several feeds under their own headlines: each feed's
+            # listing is remembered, so none of them has it fetched again every round
+            kept = dict.fromkeys([mark, *previous[0].split(_FINGERPRINTS_SEP)])
+            self.store.mark_entries(links, _FINGERPRINTS_SEP.join(
+                list(kept)[:MAX_ENTRY_FINGERPRINTS]), stored_id)
         if outcome == "duplicate" and tries < TEASER_RETRIES:
             self._same_site_copy(entry, links, stored_id, final, key, tries, report)
         if outcome == "shrunk":
