@@ -1704,6 +1704,22 @@ def test_a_brief_names_the_person_a_described_speaker_is_set_beside(nlp):
     assert speakers == {"Ali Alatas", "A spokeswoman for Sessions"}
 
 
+def test_a_person_the_tagger_calls_an_organisation_beside_an_office_is_named(nlp):
+    """"Amnesty International UK's director, Sacha Deshmukh": spaCy tags Deshmukh as an
+    organisation, so the brief kept the description; a two- or three-word name beside an
+    office names the speaker, as a person's does."""
+    from newsweave.analyze import analyze
+    from newsweave.entities import resolve_entities
+    from newsweave.models import Article
+
+    text = ('The plan has been criticised by human rights groups. "This is a cruel and '
+            'unworkable scheme," said Amnesty International UK\'s director, Sacha Deshmukh.')
+    documents = analyze([Article(id="a", text=text)])
+    entities, _ = resolve_entities(documents)
+    assert {e.name: e.type for e in entities}.get("Sacha Deshmukh") == "ORG"
+    assert [q.speaker for q in group_quotes(documents, entities)] == ["Sacha Deshmukh"]
+
+
 def test_a_surname_named_before_the_full_name_is_someone_else(nlp):
     """News names a person in full first: an article that opens with "President Obama" and
     introduces Michelle Obama later quotes another Obama. An article that never writes the

@@ -2983,7 +2983,16 @@ def _apposed_entity(
     if not sep or head.strip() != mention.speaker.strip() or not _looks_like_name(name):
         return None
     entity = match_entity(name, entities, index)
-    return entity if entity is not None and entity.type == "PERSON" else None
+    if entity is None:
+        return None
+    if entity.type == "PERSON":
+        return entity
+    # a person the small tagger took for an organisation ("Amnesty International UK's
+    # director, Sacha Deshmukh"): a name of two or three words beside an office
+    office = head.split()[-1].lower().strip(".,'’") if head.split() else ""
+    if entity.type == "ORG" and office in TITLES and 2 <= len(name.split()) <= 3:
+        return entity
+    return None
 
 
 def _written_out(entity: Entity | None, mention: QuoteMention, text: str) -> Entity | None:
