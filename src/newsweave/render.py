@@ -490,8 +490,8 @@ def timeline_svg(entries: Sequence[TimelineEntry], width: int = 760) -> str:
     pad, height = 40, 90
     x = lambda d: pad + (width - 2 * pad) * (d - lo) / span  # noqa: E731
     parts = [f"<svg class=timeline-figure viewBox='0 0 {width} {height}' width='100%' "
-             f"role=img aria-label='timeline'><line x1={pad} y1=40 x2={width - pad} y2=40 "
-             "stroke='#888'/>"]
+             "role=img aria-label='Timeline of dated events (listed below)'>"
+             f"<line x1={pad} y1=40 x2={width - pad} y2=40 stroke='#888'/>"]
     labelled: list[float] = []
     for d, e in points:
         cx = x(d)
