@@ -48,6 +48,7 @@ def test_html_escapes_everything_and_links_evidence():
     assert "href='#s0-1'" in page and "href='#s0-2'" in page
     assert "<mark id='s0-1'>" in page and "<mark id='s0-2'>Levee bro</mark>" in page
     assert "<svg class=timeline-figure" in page
+    assert "aria-label='Timeline of dated events (listed below)'" in page  # not "timeline"
     assert "(“in April &lt;b&gt;”)" in page  # the words that dated the entry, escaped
 
 
