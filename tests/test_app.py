@@ -376,3 +376,17 @@ def test_a_text_stored_while_a_story_is_woven_counts_for_the_next_version(tmp_pa
         assert store.texts_at([a.id for a in read], two.created)["b1"][0] == first.text
         three = app.weave_and_store(store, "s-b", weave_fn=hand_brief)
         assert (three.changes or {}).get("revised_sources") == 1
+
+
+def test_a_new_headline_is_a_change_a_reader_is_told_of() -> None:
+    """The headline changed at version 7 and back at 12, and no change line said so: only
+    the feed's entry titles showed it."""
+    old = {"story": {"headline": "Timeline for EgyptAir Flight 990"}, "sources": [{"id": "a"}]}
+    new = {"story": {"headline": "EgyptAir 990 flight data recorder recovered"},
+           "sources": [{"id": "a"}]}
+    changes = app.diff_briefs(old, new)
+    assert changes["new_headline"] == [{"headline": new["story"]["headline"],
+                                        "was": old["story"]["headline"]}]
+    assert app.changes_line(changes) == "1 new headline"
+    assert app.diff_briefs(new, new)["new_headline"] == []
+    assert app.diff_briefs({}, new)["new_headline"] == []  # a first version: nothing was

@@ -13,6 +13,7 @@ from typing import Any
 
 #: the kinds of change a reader counts, in the order a line names them: (key, one, many)
 CHANGE_KINDS: tuple[tuple[str, str, str], ...] = (
+    ("new_headline", "new headline", "new headlines"),
     ("new_sources", "new source", "new sources"),
     ("revised_sources", "revised source", "revised sources"),
     ("left_sources", "source moved to another story", "sources moved to other stories"),
@@ -62,7 +63,12 @@ def diff_briefs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any
     def discrepancy(d: dict[str, Any]) -> Any:
         return d.get("topic"), tuple(c.get("text") for c in d.get("claims") or [])
 
+    old_headline = (old.get("story") or {}).get("headline")
+    new_headline = (new.get("story") or {}).get("headline")
     return {
+        # the story's headline chosen again (its articles changed, or a corrected title)
+        "new_headline": ([{"headline": new_headline, "was": old_headline}]
+                         if old and new_headline and new_headline != old_headline else []),
         "new_sources": added(lambda s: s.get("id"), old.get("sources"), new.get("sources")),
         "left_sources": [dict(s) for s in added(lambda s: s.get("id"), new.get("sources"),
                                                 old.get("sources"))],

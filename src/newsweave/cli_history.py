@@ -151,6 +151,8 @@ def changes_text(story_id: str, changes: dict[str, Any]) -> str:
         if items:
             lines.extend(["", f"{title}:", *(f"  - {i}" for i in items)])
 
+    section("New headline", (f"{_clean(h.get('headline'))} (was: {_clean(h.get('was'))})"
+                             for h in changes.get("new_headline") or []))
     section("New sources", (_source(s) for s in changes["new_sources"]))
     section("Revised sources (a new text under the same URL)",
             (_source(s) for s in changes["revised_sources"]))

@@ -1742,7 +1742,8 @@ def create_app(
 
     @app.get("/api/stories/{story_id}/changes", tags=["api"],
              summary="What the current brief adds over version `since`",
-             description="New sources (with their ids), summary sentences, quotes, "
+             description="A new headline (`new_headline`: the headline and the one it "
+             "replaced), new sources (with their ids), summary sentences, quotes, "
              "discrepancies and timeline entries of the latest stored version that version "
              "`since` lacks, the sources of both whose article took a new text in "
              "between (`revised_sources`), and the sources that left the story since "
