@@ -1049,7 +1049,6 @@ class Follower:
                         f"{count(len(article.text.split()), 'word')}, a small part of the "
                         "stored text (a broken or emptied page?): kept the stored text")
 
-
     def _same_site_copy(self, entry: _Entry, links: Sequence[str], other_id: str,
                         final: str, key: str, tries: int, report: RoundReport) -> None:
         """A new page of a site whose text is that of another page of the same site: a

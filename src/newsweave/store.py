@@ -629,23 +629,28 @@ def _version_stamp(old: Any, row: Mapping[str, Any]) -> str | None:
     return old.updated
 
 
-def _retitle_stored(conn: Connection, row: Mapping[str, Any], now: str) -> bool:
-    """A record whose text is stored already, under its own URL, with another headline and
-    dated after the stored one: the outlet corrected the headline (as the follower finds a
-    page retitled): the title and stamp are stored (``_retitle``). An undated record, or
-    an older one (a rerun of an earlier export), changes nothing."""
-    key = article_key(row.get("url"))
-    title = (row.get("title") or "").strip()
-    if key is None or not title:
-        return False
-    old = conn.execute(select(articles_t).where(
-        articles_t.c.content_hash == row["content_hash"])).first()
-    if old is None or old.canonical_url != key or not old.title or old.title == title:
-        return False
-    if not dated_before(old.updated or old.published, row.get("updated") or row.get("published")):
-        return False
-    _retitle(conn, old, title, _version_stamp(old, row), now)
-    return True
+def _retitle_stored(conn: Connection, rows: Sequence[Mapping[str, Any]], now: str) -> int:
+    """Records whose text is stored already, under their own URL, with another headline
+    and dated after the stored one: the outlet corrected the headline (as the follower finds
+    a page retitled): the title and stamp are stored (``_retitle``); how many. An undated
+    record, or an older one (a rerun of an earlier export), changes nothing. One query per
+    chunk, and only for records that could be such a correction (a URL, a title, a date)."""
+    wanted = {r["content_hash"]: r for r in rows
+              if (r.get("updated") or r.get("published")) and (r.get("title") or "").strip()
+              and article_key(r.get("url")) is not None}
+    done = 0
+    for chunk in _chunks(list(wanted), IN_CHUNK):
+        for old in conn.execute(select(articles_t).where(
+                articles_t.c.content_hash.in_(chunk))).all():
+            row = wanted[old.content_hash]
+            title = row["title"].strip()
+            if (old.canonical_url != article_key(row.get("url")) or not old.title
+                    or old.title == title or not dated_before(
+                        old.updated or old.published, row.get("updated") or row.get("published"))):
+                continue
+            _retitle(conn, old, title, _version_stamp(old, row), now)
+            done += 1
+    return done
 
 
 #: Appended to a stored brief's fingerprint when a member's title was corrected: it then
@@ -993,7 +998,7 @@ class Store:
                     select(articles_t.c.content_hash).where(articles_t.c.content_hash.in_(rows))
                 )
             )
-            retitled = sum(_retitle_stored(conn, rows[h], now) for h in stored_hashes)
+            retitled = _retitle_stored(conn, [rows[h] for h in stored_hashes], now)
             fresh = [r for h, r in rows.items() if h not in stored_hashes]
             for r in fresh:
                 r["canonical_url"] = article_key(r["url"])
