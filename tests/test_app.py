@@ -390,3 +390,22 @@ def test_a_new_headline_is_a_change_a_reader_is_told_of() -> None:
     assert app.changes_line(changes) == "1 new headline"
     assert app.diff_briefs(new, new)["new_headline"] == []
     assert app.diff_briefs({}, new)["new_headline"] == []  # a first version: nothing was
+
+
+def test_a_feed_entry_names_every_kind_its_line_counts() -> None:
+    """An entry counted "2 quotes dropped" without naming them (nor dropped timeline
+    entries, nor discrepancies)."""
+    old = {"story": {"headline": "Flood"}, "sources": [{"id": "a"}],
+           "quotes": [{"speaker": "Ann", "text": "We are safe"}],
+           "timeline": [{"date": "2021-01-01", "text": "Rain began."}],
+           "coverage": {"discrepancies": [{"topic": "toll", "claims": [
+               {"text": "3 dead"}, {"text": "4 dead"}]}]}}
+    new = {"story": {"headline": "Flood recedes"}, "sources": [{"id": "a"}], "quotes": [],
+           "timeline": [{"date": "2021-01-02", "text": "The river fell."}],
+           "coverage": {"discrepancies": []}}
+    items = app.update_items(app.diff_briefs(old, new) | {"revised_sources": []}, new)
+    assert items == ["New headline: Flood recedes (was: Flood)",
+                     "Quote no longer listed: Ann: \u201cWe are safe\u201d",
+                     "Discrepancy resolved: toll: 3 dead / 4 dead",
+                     "In the timeline: 2021-01-02: The river fell.",
+                     "No longer in the timeline: 2021-01-01: Rain began."]

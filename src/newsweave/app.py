@@ -596,17 +596,20 @@ UPDATE_ITEMS = 3
 
 
 def update_items(changes: dict[str, Any] | None, brief: dict[str, Any]) -> list[str]:
-    """What a reader of an update sees first, as plain lines: the sources that joined or
-    left, then new summary sentences, those dropped, and new quotes, at most ``UPDATE_ITEMS``
-    of each; for a
-    story's first brief (``changes`` None), its opening summary sentences."""
+    """What a reader of an update sees first, as plain lines: a new headline, the sources
+    that joined or left, then new summary sentences, those dropped, new quotes and those
+    dropped, new and resolved discrepancies, new timeline entries and those dropped, at most
+    ``UPDATE_ITEMS`` of each (every kind the summary line counts is named); for a story's
+    first brief (``changes`` None), its opening summary sentences."""
     def source(s: dict[str, Any]) -> str:
         name = s.get("title") or s.get("path") or s.get("id") or ""
         return f"{name} ({s['outlet']})" if s.get("outlet") else str(name)
 
     if changes is None:
         return [str(x.get("text") or "") for x in (brief.get("summary") or [])[:UPDATE_ITEMS]]
-    out = [f"New source: {source(s)}" for s in changes["new_sources"][:UPDATE_ITEMS]]
+    out = [f"New headline: {h.get('headline')} (was: {h.get('was')})"
+           for h in (changes.get("new_headline") or [])[:UPDATE_ITEMS]]
+    out += [f"New source: {source(s)}" for s in changes["new_sources"][:UPDATE_ITEMS]]
     out += [f"Revised: {source(s)}" for s in changes["revised_sources"][:UPDATE_ITEMS]]
     out += [f"Now in another story: {source(s)}" for s in changes["left_sources"][:UPDATE_ITEMS]]
     out += [f"In the summary: {x.get('text') or ''}" for x in changes["new_summary"][:UPDATE_ITEMS]]
@@ -614,6 +617,21 @@ def update_items(changes: dict[str, Any] | None, brief: dict[str, Any]) -> list[
             for x in (changes.get("dropped_summary") or [])[:UPDATE_ITEMS]]
     out += [f"{q.get('speaker') or 'Unattributed'}: {statement_text(q)}"
             for q in changes["new_quotes"][:UPDATE_ITEMS]]
+    out += [f"Quote no longer listed: {q.get('speaker') or 'Unattributed'}: "
+            f"{statement_text(q)}" for q in (changes.get("dropped_quotes") or [])[:UPDATE_ITEMS]]
+
+    def discrepancy(d: dict[str, Any]) -> str:
+        claims = " / ".join(str(c.get("text") or "") for c in d.get("claims") or [])
+        return f"{d.get('topic') or ''}: {claims}"
+
+    out += [f"New discrepancy: {discrepancy(d)}"
+            for d in (changes.get("new_discrepancies") or [])[:UPDATE_ITEMS]]
+    out += [f"Discrepancy resolved: {discrepancy(d)}"
+            for d in (changes.get("dropped_discrepancies") or [])[:UPDATE_ITEMS]]
+    out += [f"In the timeline: {t.get('date') or ''}: {t.get('text') or ''}"
+            for t in (changes.get("new_timeline") or [])[:UPDATE_ITEMS]]
+    out += [f"No longer in the timeline: {t.get('date') or ''}: {t.get('text') or ''}"
+            for t in (changes.get("dropped_timeline") or [])[:UPDATE_ITEMS]]
     return out
 
 
