@@ -1237,7 +1237,8 @@ def test_a_large_sitemap_is_taken_newest_first_a_bounded_number_per_round(
         site.log.clear()
     assert taken == [["/p0", "/p1"], ["/p2", "/p3"], ["/p4"]]
     assert deferred == [3, 1, 0]
-    assert "1 sitemap page left for the next rounds" in RoundReport(deferred=1).summary()
+    assert ("1 page over a feed's or sitemap's cap left for the next rounds"
+            in RoundReport(deferred=1).summary())
     assert "left for" not in report.summary()
     assert store.count_articles() == 5
     f.close()
@@ -2029,3 +2030,20 @@ def test_one_page_in_two_feeds_under_two_headlines_is_not_fetched_every_round(si
         f.run_round()
         f.close()
     assert site.hits("/a") == 2 and store.count_articles() == 1  # first, and the new listing
+
+
+def test_a_huge_feed_is_taken_a_bounded_number_of_entries_per_round(site, store, monkeypatch):
+    """A feed of thousands of entries held one round for most of an hour: like a
+    sitemap's, a feed's new entries are taken a bounded number per round."""
+    import newsweave.follow as follow_module
+
+    monkeypatch.setattr(follow_module, "MAX_FEED_NEW", 2)
+    site.routes["/feed"] = (200, XML, rss([(f"Story {n}", site.url(f"/p{n}"), None)
+                                           for n in range(5)]))
+    for n in range(5):
+        site.routes[f"/p{n}"] = (200, HTML, page(f"Story {n}", BODY_A.replace(
+            "Tuesday", f"day {n}")))
+    f = follower(store, [site.url("/feed")])
+    added = [f.run_round().added for _ in range(3)]
+    assert added == [2, 2, 1] and store.count_articles() == 5
+    f.close()

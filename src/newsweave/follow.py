@@ -92,6 +92,9 @@ MAX_SOURCES = 10_000
 #: pages within its window; the rest wait for the next rounds (one request per site per
 #: host delay, so a first round stays minutes long, not hours)
 MAX_SITEMAP_NEW = 100
+#: ... and from one feed: a feed of 3,000 entries (an archive served as RSS) took about 50
+#: minutes of one round at the default host delay; the rest wait for the next rounds
+MAX_FEED_NEW = 200
 #: An index inside an index is followed (some sites nest by year, then month); deeper is not
 MAX_INDEX_DEPTH = 2
 #: Lines about entries skipped for their links, per feed and round; the rest are counted
@@ -303,7 +306,7 @@ class RoundReport:
     duplicates: int = 0
     teasers: int = 0  # stored from the feed's teaser (page failed)
     other_language: int = 0  # added in a language kept out of grouping
-    deferred: int = 0  # new sitemap pages left for later rounds (``MAX_SITEMAP_NEW``)
+    deferred: int = 0  # new pages left for later rounds (``MAX_SITEMAP_NEW``, ``MAX_FEED_NEW``)
     paused: int = 0  # pages left for later rounds: their site asked for a pause (429)
     paused_sites: set[str] = field(default_factory=set, repr=False)  # said once a round
     #: feeds whose validators this round dropped (one write each, not one a waiting page)
@@ -324,8 +327,8 @@ class RoundReport:
             f"{'entry' if self.entries == 1 else 'entries'}: {count(self.added, 'article')} "
             f"added, {self.revised} revised, {self.unchanged} unchanged, "
             f"{count(self.duplicates, 'duplicate')}; "
-            + (f"{self.deferred} sitemap {'page' if self.deferred == 1 else 'pages'} left for "
-               "the next rounds; " if self.deferred else "")
+            + (f"{self.deferred} {'page' if self.deferred == 1 else 'pages'} over a feed's or "
+               "sitemap's cap left for the next rounds; " if self.deferred else "")
             + (f"{self.paused} {'page' if self.paused == 1 else 'pages'} left for the next "
                "rounds at sites that asked for a pause; " if self.paused else "")
             + f"{self.teasers} from feed teasers; "
@@ -638,12 +641,12 @@ class Follower:
                     continue  # as one of the feeds that carry it last listed it
                 tries = _teaser_tries(known[0], entry.fingerprint)
             wanted.append((entry, tries, known is not None))
-        # a sitemap's cap takes pages never fetched first (newest first), then changed ones:
-        # a CMS writing every <lastmod> as the time it made the sitemap spent the whole cap
-        # on pages already stored, every round, and the rest never came
-        wanted.sort(key=lambda w: w[2] and w[0].from_sitemap)
+        # the cap takes pages never fetched first (newest first), then changed ones: a CMS
+        # writing every <lastmod> as the time it made the sitemap spent the whole cap on
+        # pages already stored, every round, and the rest never came
+        wanted.sort(key=lambda w: w[2])
         for entry, tries, _known in wanted:
-            if entry.from_sitemap and len(todo) >= MAX_SITEMAP_NEW:
+            if len(todo) >= (MAX_SITEMAP_NEW if entry.from_sitemap else MAX_FEED_NEW):
                 with self._lock:  # the newest were taken; the next rounds take these
                     seen.discard(entry.key)
                     report.deferred += 1
