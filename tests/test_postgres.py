@@ -347,3 +347,32 @@ def test_a_reading_command_makes_no_store_in_a_database_newsweave_never_opened(
     assert tables == 0
     open_store(pg_url).close()  # a writing command makes it
     open_store(pg_url, create=False).close()
+
+
+def test_publication_order_is_sqlites_on_a_database_with_a_language_collation(
+        pg_url: str) -> None:
+    """On a database whose text sorts by an English collation (ICU's here), "…-05:00" came
+    before "…+00:00" while SQLite sorts bytes: the export's order, and the order grouping
+    reads, differed between the back ends."""
+    import psycopg
+
+    from newsweave.models import Article
+    from newsweave.store import open_store
+
+    with psycopg.connect(pg_url) as conn:
+        icu = conn.execute("SELECT collname FROM pg_collation WHERE collname = 'en-US-x-icu'"
+                           ).fetchone()
+    if icu is None:
+        pytest.skip("this PostgreSQL has no ICU collation")
+    london = Article("london", "The London report.", published="2017-03-01T21:30:00+00:00")
+    york = Article("new-york", "The New York report.", published="2017-03-01T21:30:00-05:00")
+    with open_store(pg_url) as store:
+        store.add_articles([york, london])
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute('ALTER TABLE articles ALTER COLUMN published TYPE text '
+                     'COLLATE "en-US-x-icu"')
+        by_language = [r[0] for r in conn.execute(
+            "SELECT id FROM articles ORDER BY published")]
+    assert by_language == ["new-york", "london"]  # what the database's own order says
+    with open_store(pg_url) as store:
+        assert [r["id"] for r in store.iter_listing()] == ["london", "new-york"]  # SQLite's

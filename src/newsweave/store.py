@@ -58,8 +58,10 @@ from sqlalchemy.exc import (
     SAWarning,
     SQLAlchemyError,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from newsweave.brief_diff import (
     change_counts,
@@ -488,8 +490,28 @@ def _article(row: Any) -> Article:
     return Article(**{name: row._mapping[name] for name in _ARTICLE_FIELDS})
 
 
+class _bytewise(FunctionElement):  # noqa: N801 - SQLAlchemy's naming for SQL constructs
+    """A text column compared byte by byte, as SQLite compares text: on PostgreSQL
+    ``COLLATE "C"``. A database made with an English locale (ICU's, glibc's) sorts
+    "2017-03-01T21:30:00-05:00" and "...+00:00" by letters first, ignoring the punctuation,
+    so its export and the order grouping reads differed from SQLite's."""
+
+    inherit_cache = True
+    name = "bytewise"
+
+
+@compiles(_bytewise)
+def _bytewise_default(element: Any, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_bytewise, "postgresql")
+def _bytewise_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
+
+
 def _published_order() -> tuple[ColumnElement[Any], ...]:
-    return (articles_t.c.published.asc().nulls_last(), articles_t.c.seq)
+    return (_bytewise(articles_t.c.published).asc().nulls_last(), articles_t.c.seq)
 
 
 # --------------------------------------------------------------------------- article URLs

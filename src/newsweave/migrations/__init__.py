@@ -371,8 +371,13 @@ _PAGE_HEALTH = (
     "ALTER TABLE feeds ADD COLUMN page_error TEXT",
     "CREATE TABLE site_pauses (origin TEXT PRIMARY KEY, until TEXT NOT NULL)",
 )
-PAGE_HEALTH = Migration(version=15, name="how each feed's pages fared; sites' pauses",
-                        sqlite=_PAGE_HEALTH, postgresql=_PAGE_HEALTH)
+PAGE_HEALTH = Migration(
+    version=15, name="how each feed's pages fared; sites' pauses; publication order by bytes",
+    sqlite=_PAGE_HEALTH, postgresql=(
+        *_PAGE_HEALTH,
+        # the order ``store._published_order`` reads (COLLATE "C": SQLite's), indexed
+        'CREATE INDEX articles_published_bytes ON articles (published COLLATE "C")',
+    ))
 
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
