@@ -235,12 +235,14 @@ class OutletMatcher:
         return registered_domain(url)
 
 
-def same_outlet(sources: Sequence[tuple[str | None, str | None]]) -> list[int]:
-    """For (url, outlet name) pairs, an outlet number each: sources sharing a registered
-    domain or a name (case-insensitive), directly or through another, share it. No table
-    is needed: what one outlet alone reports, and what outlets copy from each other, are
-    told apart from what it repeats in its own reports."""
-    matcher = OutletMatcher(())
+def same_outlet(sources: Sequence[tuple[str | None, str | None]],
+                matcher: OutletMatcher | None = None) -> list[int]:
+    """For (url, outlet name) pairs, an outlet number each: sources sharing any key an
+    outlet is known by (``OutletMatcher.aliases``: a row's domain, a registered domain, a
+    name), directly or through another, share it; a source with none is an outlet of its
+    own. Without ``matcher`` no table is needed: what one outlet alone reports, and what
+    outlets copy from each other, are told apart from what it repeats in its own reports."""
+    matcher = matcher or OutletMatcher(())
     parent: dict[str, str] = {}
 
     def find(key: str) -> str:
@@ -348,26 +350,12 @@ def story_coverage(members: Sequence[Member], matcher: OutletMatcher) -> dict[st
     ``lean["unrated"]``; ``outlets`` names the sources' outlets."""
     by_id = {m.id: m for m in members}
     head_of = fold_copies(members)
-    heads = list(dict.fromkeys(head_of[m.id] for m in members))
-    parent: dict[str, str] = {}
-
-    def find(key: str) -> str:
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    keyed: list[tuple[str, Member]] = []
-    for head in heads:  # one outlet: every article sharing a domain or a name with another
-        m = by_id[head]
-        keys = matcher.aliases(m.url, m.outlet) or [f"a:{m.id}"]
-        for other in keys[1:]:
-            parent[find(other)] = find(keys[0])
-        keyed.append((keys[0], m))
-    seen: dict[str, Outlet | None] = {}
-    names: dict[str, str] = {}
-    for key, m in keyed:
-        root = find(key)
+    heads = [by_id[h] for h in dict.fromkeys(head_of[m.id] for m in members)]
+    # one outlet: every article sharing a domain or a name with another
+    numbers = same_outlet([(m.url, m.outlet) for m in heads], matcher)
+    seen: dict[int, Outlet | None] = {}
+    names: dict[int, str] = {}
+    for root, m in zip(numbers, heads, strict=True):
         outlet = matcher.match(m.url, m.outlet)
         if seen.get(root) is None:
             seen[root] = outlet
