@@ -30,7 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from newsweave.errors import InputError, Terminated, log_warnings_one_line
+from newsweave.errors import (
+    InputError,
+    Terminated,  # noqa: F401 - what a stopped run raises here
+    log_warnings_one_line,
+)
 from newsweave.models import Article
 from newsweave.shards import (
     ShardResult,
@@ -818,20 +822,12 @@ def run_cli(args: Any) -> int:
     """`newsweave backfill`: bad records are reported on stderr and skipped while the good
     ones go through every stage, as `ingest` does; exit 2 when any input was bad or an
     article's analysis or a story's weave failed (each said in one line), as well as for bad
-    arguments, missing paths or no articles; else 0."""
-    import signal
-    import threading
+    arguments, missing paths or no articles; else 0. SIGTERM (and SIGHUP) stop it as Ctrl-C
+    does: the workers are stopped, the store left consistent."""
+    from newsweave.cli_utils import terminated_on_signals
 
-    def terminated(signum: int, frame: Any) -> None:
-        raise Terminated  # as Ctrl-C: the workers are stopped, the store left consistent
-
-    if threading.current_thread() is not threading.main_thread():
+    with terminated_on_signals():
         return _run_cli(args)
-    previous = signal.signal(signal.SIGTERM, terminated)
-    try:
-        return _run_cli(args)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_cli(args: Any) -> int:

@@ -43,7 +43,7 @@ def output_sink(out: str | None):
     except OSError as exc:
         raise InputError(f"cannot write output: {exc.strerror}", out) from None
     try:
-        with _terminated_on_signals():
+        with terminated_on_signals():
             yield fh
         fh.close()
         if os.path.isfile(out):  # the file a user had kept private stays so
@@ -66,7 +66,7 @@ def _is_database(path: str) -> bool:
 
 
 @contextmanager
-def _terminated_on_signals():
+def terminated_on_signals():
     """SIGTERM and SIGHUP (``timeout``, ``kill``, a closed terminal) raise ``Terminated`` as
     Ctrl-C raises KeyboardInterrupt, so the temp file of an output is removed, not left
     beside it; in the main thread only (where Python runs signal handlers)."""
