@@ -1419,11 +1419,6 @@ def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
         yield number, chunk
 
 
-#: record fields cut to their limit (with a warning) rather than refused: the report is
-#: still worth reading; an over-long URL is dropped (it can name no article), an id refused
-_CUT_TO_LIMIT = frozenset({"title", "outlet", "author", "label"})
-
-
 def _optional_str(record: dict[str, Any], key: str, path: Path, line: int | None) -> str | None:
     value = record.get(key)
     if value is None:
@@ -1431,13 +1426,15 @@ def _optional_str(record: dict[str, Any], key: str, path: Path, line: int | None
     if not isinstance(value, str):
         raise InputError(f'"{key}" must be a string or null', path, line)
     limit = validate.MAX_FIELD_CHARS.get(key)
-    if limit is not None and len(value) > limit and key in _CUT_TO_LIMIT | {"url"}:
+    # cut (a title, an outlet: ``validate.CUT_FIELDS``) or, for a URL, which can then name
+    # no article, dropped, with a warning, rather than the record refused; an id is refused
+    if limit is not None and len(value) > limit and key in (*validate.CUT_FIELDS, "url"):
         shown = f'"{key}" of {len(value):,} characters is over the {limit:,} limit'
         if key == "url":
             warn(f"{shown}: dropped", path, line)
             return None
         warn(f"{shown}: cut", path, line)
-        value = value.strip()[:limit - 1].rstrip() + "…"
+        value = validate.cut_to_limit(value.strip(), key)
     _check_length(key, value, path, line)
     return value.strip() or None
 

@@ -303,22 +303,15 @@ def without_nul(article: Article) -> Article:
     return within_limits(replace(article, **changed) if changed else article)
 
 
-#: fields a page or feed may give longer than an article record may hold: cut to the
-#: record's limit (``validate.MAX_FIELD_CHARS``), so the store's own export reads back
-_CLIPPED = ("title", "outlet", "author", "label")
-
-
 def within_limits(article: Article) -> Article:
     """The article with a title, outlet, author or label over the limit an article record
     has cut to it (ending in "…"): a page's 1,259-character <title> was stored whole, and
     the store's export was then refused by ``ingest``."""
-    from newsweave.validate import MAX_FIELD_CHARS
+    from newsweave.validate import CUT_FIELDS, cut_to_limit
 
-    changed = {}
-    for name in _CLIPPED:
-        value, limit = getattr(article, name), MAX_FIELD_CHARS[name]
-        if isinstance(value, str) and len(value) > limit:
-            changed[name] = value[:limit - 1].rstrip() + "…"
+    changed = {name: cut_to_limit(value, name) for name in CUT_FIELDS
+               if isinstance(value := getattr(article, name), str)
+               and cut_to_limit(value, name) != value}
     return replace(article, **changed) if changed else article
 
 

@@ -38,6 +38,16 @@ MAX_BRIEF_ARTICLES = 1_000
 MAX_FIELD_CHARS = {"id": 512, "title": 1000, "outlet": 200, "url": 2000, "label": 200,
                    "published": 100, "updated": 100, "source": 200, "date": 100,
                    "author": 500, "language": 50}
+#: fields cut to their limit (``cut_to_limit``) rather than refused, in a record (with a
+#: warning) and when a page or feed gives them (a store's own export then reads back): the
+#: report is still worth reading
+CUT_FIELDS = ("title", "outlet", "author", "label")
+
+
+def cut_to_limit(value: str, field: str) -> str:
+    """``value`` within ``field``'s limit, ending in "…" where it was cut."""
+    limit = MAX_FIELD_CHARS[field]
+    return value if len(value) <= limit else value[:limit - 1].rstrip() + "…"
 #: Earliest publication year believed; later bound is one day after "now".
 MIN_YEAR = 1800
 
