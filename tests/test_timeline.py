@@ -19,6 +19,7 @@ from newsweave.timeline import (
     resolve_month,
     resolve_relative_unit,
     resolve_weekday,
+    update_paragraphs,
 )
 
 THURSDAY = date(2017, 3, 2)
@@ -68,6 +69,11 @@ SMALL = {
         "disclose two conversations last year. "
         "He met the ambassador twice, in July at the convention, and in September in his "
         "office.",
+    ),
+    "n": (
+        "2024-01-02",
+        "Crews restored power to 1950 homes overnight. The utility hired 2000 extra line "
+        "workers. Turnout was the lowest since the 2016 elections. Prices fell in 1999.",
     ),
     "e": (
         "2017-03-03",
@@ -219,6 +225,12 @@ def test_extract_year_rollover_and_bare_years(small_documents):
     ]
 
 
+def test_a_number_counting_things_is_no_year(small_documents):
+    # "1950 homes", "2000 extra line workers": counts (spaCy tags both DATE); "the 2016
+    # elections" and "in 1999" stay years
+    assert values(small_documents["n"]) == [("2016", "2016"), ("1999", "1999")]
+
+
 def test_undated_article_keeps_only_absolute_dates(small_documents):
     assert values(small_documents["c"]) == [("4 March 2016", "2016-03-04")]
 
@@ -350,3 +362,25 @@ def test_a_page_notice_is_no_event_and_names_no_one():
     assert [e.date for e in timeline] == ["2017-02-28"]
     names = {e.name for e in resolve_entities([doc])[0]}
     assert not names & {"Twitter", "Thomson Reuters"}
+
+
+def test_an_update_paragraph_is_dated_from_the_update():
+    # a Thursday story updated on Friday: "Friday" in the marked paragraph is the update's day,
+    # not the Friday a week before publication; the rest still reads from publication
+    from newsweave.analyze import analyze
+
+    text = (
+        "The council put off its vote on Tuesday.\n"
+        "UPDATE, Friday morning: The mayor said Friday that the bridge will close.\n"
+        "Officials said on Friday last week that cracks had grown."
+    )
+    [document] = analyze([Article(id="u", text=text, published="2024-03-07",
+                                  updated="2024-03-08T09:15:00")])
+    assert values(document) == [
+        ("Tuesday", "2024-03-05"),
+        ("Friday morning", "2024-03-08"),
+        ("Friday", "2024-03-08"),
+        ("Friday", "2024-03-01"),
+        ("last week", "2024"),
+    ]
+    assert update_paragraphs("Updated figures show a rise.\nUpdate (9:15): more.") == [(29, 49)]

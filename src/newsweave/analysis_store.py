@@ -64,8 +64,10 @@ from newsweave.settings import SPACY_MODEL
 #: curly single quotes has them read as quotation marks, a transcript's turns are their
 #: speakers' words, "US"/"U.S." speak, a lower-case body the tagger calls a name is read
 #: whole ("Russia's foreign ministry"), a titled name in a quotation tells its gender, and a
-#: speaker mention starts after the dateline
-ANALYSIS_VERSION = 16
+#: speaker mention starts after the dateline; 16: given names the tagger left out; 17: a
+#: four-digit count of things is no year ("1950 homes"), and a paragraph marked as an update
+#: is dated from the update stamp
+ANALYSIS_VERSION = 17
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

@@ -369,11 +369,30 @@ def _named_day(text: str, start: int, end: int) -> bool:
     return bool(_DAY_NAME_AFTER.match(text, end))
 
 
-def _bare_year_ok(text: str, start: int, date_spans: DisjointSpans) -> bool:
-    """A bare year counts inside a spaCy DATE or after a temporal word ("since 1984")."""
+def _bare_year_ok(text: str, start: int, date_spans: DisjointSpans,
+                  counts: frozenset[int] = frozenset()) -> bool:
+    """A bare year counts inside a spaCy DATE or after a temporal word ("since 1984"), unless
+    it counts things (``counts``, see :func:`count_starts`)."""
+    if start in counts:
+        return False
     if date_spans.contains(start):
         return True
     return bool(_YEAR_CONTEXT.search(text[max(0, start - 20) : start]))
+
+
+def count_starts(doc) -> frozenset[int]:
+    """Where a four-digit number counts things: the number of a plural noun with no article
+    or possessive before it ("power to 1950 homes", "hired 2000 extra workers"). spaCy tags
+    them DATE; "the 2016 elections" and "Trump's 2016 campaign" stay years."""
+    if doc is None:
+        return frozenset()
+    out = set()
+    for tok in doc:
+        if (tok.dep_ == "nummod" and tok.head.tag_ == "NNS" and tok.head.i > tok.i
+                and len(tok.text) == 4 and tok.text.isdigit()
+                and (tok.i == 0 or doc[tok.i - 1].tag_ not in ("DT", "PRP$", "POS", "WP$"))):
+            out.add(tok.idx)
+    return frozenset(out)
 
 
 def _spacy_date_spans(doc) -> list[tuple[int, int]]:
@@ -540,6 +559,25 @@ def _resolve_in_context(cand: TimeCandidate, reference: date | None, when: str) 
     return forward if ahead < behind else backward
 
 
+#: a paragraph an update added, marked as such: "UPDATE, Friday morning: ...", "Update (9:15
+#: a.m.): ...", "UPDATED: ..."; a sentence that only opens with the word ("Updated figures
+#: show ...") is no such mark
+_UPDATE_MARK = re.compile(r"[^\S\n]*[*_\[(]*(?:UPDATE[DS]?|Update[ds]?)\b[^\S\n]*(?:[:,(\[—–-]|\d)")
+
+
+def update_paragraphs(text: str) -> list[tuple[int, int]]:
+    """The spans of the paragraphs an update marks: their weekdays and "today" are the update
+    day's (the article's ``updated`` stamp), not the first publication's (a Friday update of a
+    Thursday story said "Friday", which read a week back)."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        if _UPDATE_MARK.match(line):
+            out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
 def _anchor(candidates: Sequence[TimeCandidate], sentences: Sequence[Sentence]) -> date | None:
     """For an undated article, a full date in its first two sentences (a headline or dateline
     "Thursday, April 5, 2007") stands in for the publication date."""
@@ -579,17 +617,21 @@ def extract_timexes(document: Document) -> tuple[Timex, ...]:
     published = parse_published(document.article.published)
     doc = document.doc
     date_spans = DisjointSpans(_spacy_date_spans(doc))
+    counts = count_starts(doc)
     candidates = [
         c
         for c in find_candidates(text)
-        if c.kind != "year" or _bare_year_ok(text, c.start, date_spans)
+        if c.kind != "year" or _bare_year_ok(text, c.start, date_spans, counts)
     ]
     candidates += _spacy_extra_candidates(doc, text, candidates)
     candidates.sort(key=lambda c: c.start)
     reference = published or _anchor(candidates, document.sentences)
+    updated = parse_published(document.article.updated)
+    updates = DisjointSpans(update_paragraphs(text)) if updated else DisjointSpans()
     out: list[Timex] = []
     for cand in candidates:
-        value = _resolve_in_context(cand, reference, tense(doc, cand.start, cand.end, text))
+        here = updated if updates.contains(cand.start) else reference
+        value = _resolve_in_context(cand, here, tense(doc, cand.start, cand.end, text))
         if not value:
             continue
         start, end = _trim(text, cand.start, cand.end)
