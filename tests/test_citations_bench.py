@@ -7,7 +7,7 @@ from benchmarks.citations import evidence_both_ways, render
 from newsweave.analyze import analyze
 from newsweave.models import Article
 from newsweave.settings import DEFAULT_SUMMARY
-from newsweave.summary import _disjoint, candidates
+from newsweave.summary import _disjoint, _recounted, candidates
 
 
 def test_the_rule_is_switched_off_only_for_the_second_reading_and_back_after():
@@ -20,6 +20,9 @@ def test_the_rule_is_switched_off_only_for_the_second_reading_and_back_after():
     assert [e.source for e in ruled] == ["a0"] and [e.source for e in plain] == ["a0", "a1"]
     from newsweave import summary
 
-    assert summary._disjoint is _disjoint  # the shipped rule is back
-    row = {"dataset": "T", "clusters": 1, "sentences": 1, "without": 1, "with": 0}
-    assert "| T | 1 | 1 | 1 | 0 | 1 |" in render([row], [], "cmd", 1.0)
+    assert summary._disjoint is _disjoint  # the shipped rules are back
+    assert summary._recounted is _recounted
+    row = {"dataset": "T", "clusters": 1, "sentences": 1, "without": 2, "with": 1, "shipped": 0,
+           "dropped": [("figures", "c", "x", "y"), ("discrepancy", "c", "x", "z")]}
+    text = render([row], [("figures", "c", "x", "y")], "cmd", 1.0)
+    assert "| T | 1 | 1 | 2 | 1 | 0 | 2 |" in text and "- c (figures): “x” / “y”" in text

@@ -470,6 +470,23 @@ def test_denied_vs_admitted_unless_told_as_a_sequence():
     assert find_discrepancies(docs) == ()
 
 
+def test_a_body_confirming_what_another_source_says_it_denied():
+    docs = _analyze(
+        "The company confirmed that a gas leak had been reported at the site the day before "
+        "the blast.",
+        "The company denied that a gas leak had been reported at the site the day before "
+        "the blast.",
+    )
+    (d,) = find_discrepancies(docs)
+    assert d.kind == "fact" and d.topic == "The company: confirmed vs denied"
+    # about different things, a body's denial and confirmation do not contradict each other
+    docs = _analyze(
+        "The company confirmed that it would close two plants next year.",
+        "The company denied that its managers had ignored safety warnings.",
+    )
+    assert find_discrepancies(docs) == ()
+
+
 # --------------------------------------------------------------------------- numbers and dates
 QUAKE = (
     "The earthquake in Van killed {} people and destroyed the old market, officials in Turkey said."
@@ -511,6 +528,22 @@ def test_different_dates_for_one_event():
     )
     (d,) = find_discrepancies(docs)
     assert d.kind == "date" and "10 January 2017" in d.topic and "12 January 2017" in d.topic
+
+
+def test_different_days_without_a_year_or_a_name():
+    # no year on either side and no name in either sentence: the same act of the same subject
+    docs = _analyze(
+        "The explosion happened on March 11 at 6:15 a.m., as the morning shift was arriving.",
+        "The explosion happened on March 10 shortly after 6 a.m., witnesses said.",
+    )
+    (d,) = find_discrepancies(docs)
+    assert d.kind == "date" and d.topic == "When (happen): March 11 vs March 10"
+    # "March" against "March 10" is no conflict: one only gives less
+    docs = _analyze(
+        "The explosion happened in March, as the morning shift was arriving.",
+        "The explosion happened on March 10 shortly after 6 a.m., witnesses said.",
+    )
+    assert find_discrepancies(docs) == ()
 
 
 def test_same_date_written_differently_is_not_flagged():

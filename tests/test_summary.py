@@ -676,3 +676,24 @@ def test_a_report_of_other_figures_is_no_citation_of_a_sentence():
                   if c.doc == 0 and not c.compressed)
     cited = [e.source for e in supporting_evidence(documents, chosen)]
     assert cited[0] == "a0" and "a2" in cited and "a1" not in cited
+
+
+def test_a_sentence_counting_one_thing_differently_is_no_citation():
+    """"killed 12 people and injured 30" shares the 30 with "killed 15 people and injured 30"
+    yet disagrees on the dead; a sentence counting other things still carries."""
+    from newsweave.summary import _counted, _recounted, supporting_evidence
+
+    fifteen = _counted("A gas explosion killed 15 people and injured 30 on Monday.")
+    assert fifteen == {"people": frozenset({"15"})}  # "30 on": no counted thing
+    assert _recounted(fifteen, _counted("The blast killed 12 people and injured 30 on Monday."))
+    assert not _recounted(fifteen, _counted("It killed 15 people, 4 of them firefighters."))
+    assert not _recounted(fifteen, _counted("Crews from 6 stations fought the fire."))
+    texts = ["A blast in Eastport killed 15 people and injured 30 on Monday, officials said.",
+             "A blast in Eastport killed 12 people and injured 30 on Monday, officials said.",
+             "A blast in Eastport killed 15 people and injured 30 on Monday, police said."]
+    documents = analyze([Article(id=f"a{i}", text=t, published="2024-03-11")
+                         for i, t in enumerate(texts)])
+    chosen = next(c for c in candidates(documents, DEFAULT_SUMMARY)
+                  if c.doc == 0 and not c.compressed)
+    cited = [e.source for e in supporting_evidence(documents, chosen)]
+    assert cited == ["a0", "a2"]

@@ -4,6 +4,7 @@ the store."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -164,3 +165,33 @@ def test_store_story_weaves_with_copy_flagged(
     assert all(s["origins"] <= len(s["citations"]) for s in woven["summary"])
     number = {s["id"]: n for n, s in enumerate(woven["sources"], start=1)}
     assert f"copy of [{number['orig']}]" in page and page.count("copy of [") == 1
+
+
+def test_a_source_on_the_other_side_of_a_discrepancy_is_not_cited() -> None:
+    """"was fired" is no source for "resigned": the brief's own discrepancy of that fact
+    takes the citation away, while the sentence keeps the sources that agree."""
+    from newsweave.coverage import contradicted_sources
+    from newsweave.models import Claim, Discrepancy, Origin
+
+    fact = Discrepancy(topic="Grant: resigned vs was fired", kind="fact", claims=(
+        Claim("Grant resigned", ("a",), (Origin("a", 10, 24),)),
+        Claim("Grant was fired", ("b",), (Origin("b", 0, 15),))))
+    spelling = dataclasses.replace(fact, kind="spelling")
+    evidence = (Origin("a", 0, 40), Origin("b", 0, 30), Origin("c", 0, 30))
+    assert contradicted_sources(evidence, [fact]) == {"b"}
+    assert contradicted_sources(evidence, [spelling]) == frozenset()
+    # the sentence is on neither side: nothing to take away
+    assert contradicted_sources((Origin("a", 50, 60), Origin("b", 0, 30)), [fact]) == frozenset()
+    brief = weave_articles([
+        Article(id="a", text="Norland's chief executive, Paula Grant, resigned on Tuesday. "
+                "The company said the warehouse would reopen in May.", published="2024-03-12"),
+        Article(id="b", text="Norland's chief executive, Paula Grant, was fired by the board on "
+                "Tuesday. The company said the warehouse would reopen in May.",
+                published="2024-03-12"),
+    ])
+    assert any(d.topic.endswith("resigned vs was fired") for d in brief.coverage.discrepancies)
+    for s in brief.summary:
+        if "resigned" in s.text:
+            assert s.citations == ("a",) and s.origins == 1
+        if "was fired" in s.text:
+            assert s.citations == ("b",)

@@ -50,8 +50,10 @@ STORIES_PER_WORKER = 8
 #: what a brief's fingerprint hashes besides its inputs: bump when weaving code changes its
 #: output, so every stored brief counts as stale. 2: a date in a side clause no longer dates
 #: its sentence in the timeline; one statement per reported clause and its quoted tail; 3:
-#: the quoted pieces of one attribution are one statement, a stance's variant says so
-WEAVE_VERSION = 3
+#: the quoted pieces of one attribution are one statement, a stance's variant says so; 4: no
+#: citation from a source that counts one thing differently or that the brief's own
+#: discrepancies set against the sentence
+WEAVE_VERSION = 4
 
 
 # --------------------------------------------------------------------------- articles

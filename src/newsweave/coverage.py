@@ -1091,17 +1091,21 @@ def find_attribution_discrepancies(
 _DEPARTURE_VOLUNTARY = frozenset({"resign", "quit"})
 _DEPARTURE_FORCED = frozenset({"fire", "dismiss", "oust", "sack", "axe"})
 _FORCING = frozenset({"force", "compel", "pressure", "push"})
-_CONTRASTS: dict[str, tuple[str, str, str]] = {
-    "deny": ("admission", "denied", "nsubj"),
-    "admit": ("admission", "admitted", "nsubj"),
-    "acknowledge": ("admission", "admitted", "nsubj"),
-    "confess": ("admission", "admitted", "nsubj"),
-    "win": ("outcome", "won", "nsubj"),
-    "lose": ("outcome", "lost", "nsubj"),
-    "die": ("survival", "died", "nsubj"),
-    "survive": ("survival", "survived", "nsubj"),
-    "convict": ("verdict", "was convicted", "patient"),
-    "acquit": ("verdict", "was acquitted", "patient"),
+#: verb -> (group, side, label, role): two sources telling one group's event on different
+#: sides contradict each other ("confirmed" / "denied"); one side's labels ("admitted",
+#: "confirmed") do not
+_CONTRASTS: dict[str, tuple[str, str, str, str]] = {
+    "deny": ("admission", "denied", "denied", "nsubj"),
+    "admit": ("admission", "admitted", "admitted", "nsubj"),
+    "acknowledge": ("admission", "admitted", "admitted", "nsubj"),
+    "confess": ("admission", "admitted", "admitted", "nsubj"),
+    "confirm": ("admission", "admitted", "confirmed", "nsubj"),
+    "win": ("outcome", "won", "won", "nsubj"),
+    "lose": ("outcome", "lost", "lost", "nsubj"),
+    "die": ("survival", "died", "died", "nsubj"),
+    "survive": ("survival", "survived", "survived", "nsubj"),
+    "convict": ("verdict", "convicted", "was convicted", "patient"),
+    "acquit": ("verdict", "acquitted", "was acquitted", "patient"),
 }
 #: words that place two versions in a sequence ("initially denied ... later admitted").
 _SEQUENCE = frozenset(
@@ -1208,6 +1212,7 @@ class _Event:
     end: int
     sequenced: bool
     objects: frozenset[str]
+    person_named: bool = True  # False for a body ("The company"), held to closer objects
 
 
 def _object_lemmas(verb, person_span) -> frozenset[str]:
@@ -1248,6 +1253,23 @@ def _departure(verb) -> tuple[str, str, Any] | None:
     return None
 
 
+def _actor_of(token) -> tuple[str, str] | None:
+    """(key, as written) of a body that denies, confirms or wins: an organisation, country or
+    group named by the tagger ("Norland", "Russia"), or a noun with a definite article ("The
+    company", "the ministry"); None for a pronoun or an indefinite noun ("a witness")."""
+    if token.lower_ in PRONOUNS:
+        return None
+    if token.ent_type_ in ("ORG", "GPE", "NORP"):
+        for ent in token.doc.ents:
+            if ent.start <= token.i < ent.end:
+                return ent.text.lower(), _clean_form(ent.text)
+    if token.pos_ == "NOUN" and any(
+        c.dep_ in ("det", "poss") and c.lower_ in ("the", "its", "their") for c in token.children
+    ):
+        return "the " + token.lemma_.lower(), "The " + token.text
+    return None
+
+
 def _events(documents: Sequence[Document], parses: Sequence[Any]) -> list[_Event]:
     events = []
     for document, doc in zip(documents, parses, strict=True):
@@ -1260,23 +1282,25 @@ def _events(documents: Sequence[Document], parses: Sequence[Any]) -> list[_Event
             if (dep := _departure(verb)) is not None:
                 found = ("departure", dep[0], dep[1], dep[2])
             elif lemma in _CONTRASTS:
-                group, label, role = _CONTRASTS[lemma]
+                group, side, label, role = _CONTRASTS[lemma]
                 deps = ("nsubj",) if role == "nsubj" else ("nsubjpass", "dobj")
                 args = [c for c in verb.children if c.dep_ in deps]
                 if args and verb.tag_ != "VB":
-                    found = (group, label, label, args[0])
+                    found = (group, side, label, args[0])
             if found is None or _negated(verb):
                 continue
             person = _person_of(found[3])
-            if person is None:
+            actor = (surname(person.text), _clean_form(person.text)) if person is not None \
+                else None if found[0] == "departure" else _actor_of(found[3])
+            if actor is None:
                 continue
             anchor = verb.head if found[1] == "forced" and verb.head.lemma_ in _FORCING else verb
             start, end = _clause_span(anchor)
             events.append(
                 _Event(
                     source=document.article.id,
-                    person=surname(person.text),
-                    name=_clean_form(person.text),
+                    person=actor[0],
+                    name=actor[1],
                     group=found[0],
                     cls=found[1],
                     label=found[2],
@@ -1286,6 +1310,7 @@ def _events(documents: Sequence[Document], parses: Sequence[Any]) -> list[_Event
                         t.lower_ in _SEQUENCE for t in (*verb.children, *anchor.children)
                     ),
                     objects=_object_lemmas(verb, person),
+                    person_named=person is not None,
                 )
             )
     return events
@@ -1309,9 +1334,12 @@ def find_event_discrepancies(
             # denied/admitted, won/lost ...: only about the same thing, never in a sequence
             if any(ev.sequenced for ev in events):
                 continue
+            # a body's denial and another's confirmation must be of the same thing: most of
+            # what one is about is in the other ("denied that a gas leak had been reported")
+            need = 0.0 if all(ev.person_named for ev in events) else 0.5
             objs = [ev.objects for ev in events]
             if not all(
-                any(overlap(a, b) > 0 for j, b in enumerate(objs) if j != i)
+                any(overlap(a, b) > need for j, b in enumerate(objs) if j != i)
                 for i, a in enumerate(objs)
             ):
                 continue
@@ -1749,11 +1777,11 @@ def absolute_date(text: str) -> tuple[int | None, int | None, int | None] | None
 
 def _conflict(a: tuple[int | None, ...], b: tuple[int | None, ...]) -> bool:
     """Dates differ in a field both state ("2017-03-01" vs "2017-03-02"; not "March" vs
-    "2017-03-02")."""
+    "2017-03-02"; "March 11" vs "March 10", neither with its year, do)."""
     for x, y in zip(a, b, strict=True):
         if x is not None and y is not None and x != y:
             return True
-        if x is None or y is None:
+        if (x is None) != (y is None):
             return False
     return False
 
@@ -1765,6 +1793,7 @@ class _When:
     verb: str
     parts: tuple[int | None, int | None, int | None]
     text: str
+    subject: str = ""  # the verb's subject noun ("explosion"), "" for a pronoun or none
 
 
 def _dates(documents: Sequence[Document], parses: Sequence[Any]) -> list[_When]:
@@ -1800,9 +1829,33 @@ def _dates(documents: Sequence[Document], parses: Sequence[Any]) -> list[_When]:
             if node.pos_ != "VERB":
                 continue
             out.append(
-                _When(di, _sentence_index(document, start), node.lemma_.lower(), parts, text)
+                _When(di, _sentence_index(document, start), node.lemma_.lower(), parts, text,
+                      _subject_noun(node))
             )
     return out
+
+
+def _subject_noun(verb) -> str:
+    """The lemma of a verb's subject when it is a noun or a name ("The explosion happened
+    on ..." -> explosion); "" for a pronoun or no subject."""
+    for c in verb.children:
+        if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ in ("NOUN", "PROPN"):
+            return c.lemma_.lower()
+    return ""
+
+
+def _same_act(documents: Sequence[Document], a: _When, b: _When, threshold: float) -> bool:
+    """Two dated clauses about the same act: aligned sentences (``_aligned``), or, where the
+    sentences name no one ("The explosion happened on March 11"), the same verb of the same
+    subject noun in sentences still close in meaning."""
+    if _aligned(documents, (a.source, a.sentence), (b.source, b.sentence), threshold):
+        return True
+    if not a.subject or a.subject != b.subject or a.verb != b.verb:
+        return False
+    da, db = documents[a.source], documents[b.source]
+    if not (_has_vectors(da) and _has_vectors(db)):
+        return False
+    return float(np.dot(da.vectors[a.sentence], db.vectors[b.sentence])) >= threshold
 
 
 def find_date_discrepancies(
@@ -1827,7 +1880,7 @@ def find_date_discrepancies(
             wa, wb = single[ka], single[kb]
             if not _conflict(wa.parts, wb.parts):
                 continue
-            if not _aligned(documents, ka[:2], kb[:2], settings.align_cosine):
+            if not _same_act(documents, wa, wb, settings.align_cosine):
                 continue
             seen.add(ka[2])
             out.append(
@@ -1844,6 +1897,38 @@ def find_date_discrepancies(
 
 
 # --------------------------------------------------------------------------- composition
+#: discrepancy kinds whose sides cannot both be true (two spellings, or two descriptions of
+#: one speaker, can)
+_CONTRARY_KINDS = frozenset({"fact", "number", "date"})
+
+
+def _overlaps(a: Origin, b: Origin) -> bool:
+    return a.source == b.source and a.start < b.end and b.start < a.end
+
+
+def contradicted_sources(
+    evidence: Sequence[Origin], discrepancies: Sequence[Discrepancy]
+) -> frozenset[str]:
+    """The cited sources whose evidence is on the other side of one of the brief's own
+    discrepancies from the sentence (``evidence[0]``): "was fired" is no source for
+    "resigned", nor "denied" for "confirmed", nor "killed 12" for "killed 15"."""
+    if not evidence:
+        return frozenset()
+    own, out = evidence[0], set()
+    for d in discrepancies:
+        if d.kind not in _CONTRARY_KINDS:
+            continue
+        sides = [i for i, c in enumerate(d.claims) if any(_overlaps(own, sp) for sp in c.spans)]
+        if len(sides) != 1:
+            continue
+        for i, claim in enumerate(d.claims):
+            if i == sides[0]:
+                continue
+            out.update(e.source for e in evidence[1:]
+                       if any(_overlaps(e, sp) for sp in claim.spans))
+    return frozenset(out)
+
+
 def find_discrepancies(
     documents: Sequence[Document],
     entities: Sequence[Entity] = (),

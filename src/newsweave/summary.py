@@ -736,9 +736,11 @@ def _carrier(document: Document, chosen: Candidate, vec, settings: CitationSetti
     if not document.sentences:
         return None
     figures = _figures(chosen.text)
+    counted = _counted(chosen.text)
 
     def other_figures(sent: Sentence) -> bool:  # "killed 62" carries no "killed 35"
-        return _disjoint(figures, _figures(document.article.text[sent.start:sent.end]))
+        text = document.article.text[sent.start:sent.end]
+        return _disjoint(figures, _figures(text)) or _recounted(counted, _counted(text))
 
     sims = None
     if vec is not None and document.vectors is not None and document.vectors.shape[1]:
@@ -774,6 +776,40 @@ def _figures(text: str) -> frozenset[str]:
             value = str(int(value))
         out.add(value)
     return frozenset(out)
+
+
+#: a figure and the word after it ("12 people", "30 homes", "3 more bodies")
+_COUNTED = re.compile(r"(?<![\w.,$£€])(\d+(?:[.,]\d+)*)\s+(?:(?:more|other|extra|additional)\s+)?"
+                      r"([a-z]{3,})\b")
+
+
+def _counted(text: str) -> dict[str, frozenset[str]]:
+    """What a sentence counts, by the counted word ("killed 12 people and injured 30 on
+    Monday" -> people: 12; "30 on" counts nothing); dates and a year are no counts."""
+    out: dict[str, set[str]] = {}
+    for m in _COUNTED.finditer(DAY_BESIDE_MONTH.sub(" ", text)):
+        value, word = m.group(1).replace(",", ""), m.group(2)
+        if word in _stop_words():
+            continue
+        if value.isdigit():
+            if len(value) == 4 and 1800 <= int(value) <= 2100:
+                continue
+            value = str(int(value))
+        out.setdefault(word[:-1] if word.endswith("s") and len(word) > 3 else word,
+                       set()).add(value)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return STOP_WORDS
+
+
+def _recounted(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> bool:
+    """The two sentences count one thing differently ("killed 15 people and injured 30" and
+    "killed 12 people and injured 30" share the 30, yet disagree on the dead)."""
+    return any(not (a[word] & b[word]) for word in a.keys() & b.keys())
 
 
 def _disjoint(a: frozenset[str], b: frozenset[str]) -> bool:

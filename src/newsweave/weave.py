@@ -8,11 +8,20 @@ from dataclasses import replace
 
 from newsweave.analyze import analyze
 from newsweave.boilerplate import trim_dateline
-from newsweave.coverage import build_coverage
+from newsweave.coverage import build_coverage, contradicted_sources
 from newsweave.entities import resolve_entities
 from newsweave.errors import InputError
 from newsweave.group import find_copies
-from newsweave.models import Article, Brief, Cluster, Document, Source, StoryInfo
+from newsweave.models import (
+    Article,
+    Brief,
+    Cluster,
+    Discrepancy,
+    Document,
+    Source,
+    StoryInfo,
+    SummarySentence,
+)
 from newsweave.quotes import group_quotes
 from newsweave.settings import DEFAULT_SUMMARY
 from newsweave.summary import summarize
@@ -112,11 +121,8 @@ def weave_documents(
     if copies is None:
         copies = find_copies(articles)
     copy_of = resolve_copies(articles, copies)
-    summary = [
-        replace(s, origins=count_origins(s.citations, copy_of))
-        for s in summarize(documents, words=words, query=query, query_vector=query_vector,
-                           copy_of=copy_of)
-    ]
+    summary = summarize(documents, words=words, query=query, query_vector=query_vector,
+                        copy_of=copy_of)
     dates = sorted(d.article.published for d in documents if d.article.published)
     story = StoryInfo(
         id=story_id or story_id_for(articles),
@@ -126,6 +132,8 @@ def weave_documents(
     )
     entities, _mentions = resolve_entities(documents)
     quotes = group_quotes(documents, entities)
+    coverage = build_coverage(documents, entities, quotes, copies=copy_of)
+    summary = [_without_contrary(s, coverage.discrepancies, copy_of) for s in summary]
     return Brief(
         story=story,
         sources=make_sources(documents, copy_of),
@@ -133,8 +141,19 @@ def weave_documents(
         quotes=quotes,
         entities=entities,
         timeline=build_timeline(documents),
-        coverage=build_coverage(documents, entities, quotes, copies=copy_of),
+        coverage=coverage,
     )
+
+
+def _without_contrary(sentence: SummarySentence, discrepancies: Sequence[Discrepancy],
+                      copy_of: Mapping[str, str]) -> SummarySentence:
+    """The sentence citing no source that the brief's own discrepancies set against it, with
+    its count of independent origins."""
+    drop = contradicted_sources(sentence.evidence, discrepancies)
+    evidence = tuple(e for e in sentence.evidence if e.source not in drop)
+    citations = tuple(c for c in sentence.citations if c not in drop)
+    return replace(sentence, citations=citations, evidence=evidence,
+                   origins=count_origins(citations, copy_of))
 
 
 def weave_articles(
