@@ -474,9 +474,9 @@ def newsweave_predict(
     ``newsweave quotes --model learned``, with the shipped tagger or ``tagger``); returns
     predictions and seconds spent."""
     from newsweave.quote_model import learned_quotes
-    from newsweave.quotes import _learned_refiner, extract_quotes
+    from newsweave.quotes import extract_quotes, learned_refiner
 
-    refine = _learned_refiner(model)  # loads the tagger outside the timing
+    refine = learned_refiner(model)  # loads the tagger outside the timing
     if tagger is not None:
         def refine(doc, records, text):
             return learned_quotes(doc, records, text, tagger)

@@ -378,7 +378,9 @@ def test_a_terminated_backfill_exits_143_with_one_line(monkeypatch, capsys, tmp_
     def stopped(args):
         raise bf.Terminated
 
-    monkeypatch.setattr(bf, "run_cli", stopped)
+    from newsweave import cli_backfill
+
+    monkeypatch.setattr(cli_backfill, "run_cli", stopped)
     assert main(["backfill", str(tmp_path), "--db", str(tmp_path / "s.db")]) == 143
     assert capsys.readouterr().err == "newsweave: error: terminated\n"
 

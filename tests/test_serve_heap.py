@@ -113,7 +113,7 @@ def test_the_server_hands_the_gil_over_every_millisecond():
 
     before = sys.getswitchinterval()
     try:
-        serve._short_gil_turns()
+        serve.short_gil_turns()
         assert sys.getswitchinterval() == serve.SWITCH_INTERVAL_S == 0.001
     finally:
         sys.setswitchinterval(before)

@@ -33,7 +33,7 @@ BYPASS_CAPS = (1, 2, 3)
 CHILD = r"""
 import contextlib, io, json, sys
 from newsweave.cli import main
-from newsweave import serve
+from newsweave import cli_serve, serve
 from newsweave.store import open_store
 
 out = []
@@ -47,7 +47,7 @@ from fastapi.testclient import TestClient
 store = open_store(sys.argv[2], create=False)
 err = io.StringIO()
 with contextlib.redirect_stderr(err):
-    token = serve._writable_token(store, "secret", follow=False)
+    token = cli_serve._writable_token(store, "secret", follow=False)
 with TestClient(serve.create_app(store, token)) as client:
     listing = client.get("/api/stories")
     post = client.post("/api/articles", headers={"Authorization": "Bearer secret"},

@@ -72,9 +72,9 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [_add_weave]
 
 # --------------------------------------------------------------------------- serve
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from newsweave import serve
+    from newsweave import cli_serve
 
-    return serve.run(args)
+    return cli_serve.run(args)
 
 
 def _add_serve(sub: argparse._SubParsersAction) -> None:
@@ -231,7 +231,9 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     if postgres or Path(target).is_file():  # never create a SQLite file here
         with open_store(target, create=postgres) as store:  # one line before any work
             store.require_writable()
-    return backfill.run_cli(args)
+    from newsweave import cli_backfill
+
+    return cli_backfill.run_cli(args)
 
 
 def _add_backfill(sub: argparse._SubParsersAction) -> None:
@@ -279,9 +281,9 @@ REGISTRARS.append(_add_backfill)
 
 # --------------------------------------------------------------------------- quotes
 def _cmd_quotes(args: argparse.Namespace) -> int:
-    from newsweave import quotes
+    from newsweave import cli_quotes
 
-    return quotes.run_cli(args)
+    return cli_quotes.run_cli(args)
 
 
 def _add_quotes(sub: argparse._SubParsersAction) -> None:

@@ -17,8 +17,6 @@ from typing import Any
 
 from newsweave.errors import InputError
 
-#: Seconds between two rounds of `follow` by default.
-DEFAULT_INTERVAL_S = 300.0
 #: Columns of `newsweave articles`, in order.
 ARTICLE_COLUMNS = (
     "id", "url", "title", "outlet", "author", "published", "updated", "language", "text",
@@ -336,7 +334,12 @@ def _every_version(store: Any, rows: Iterable[dict[str, Any]]) -> Iterator[dict[
 # --------------------------------------------------------------------------- parsers
 def add_follow_options(p: argparse.ArgumentParser, sources_required: bool = True) -> None:
     """The follower's options (``serve --follow`` takes the same ones)."""
-    from newsweave.fetch import DEFAULT_HOST_DELAY_S, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S
+    from newsweave.fetch import (
+        DEFAULT_HOST_DELAY_S,
+        DEFAULT_INTERVAL_S,
+        DEFAULT_MAX_BYTES,
+        DEFAULT_TIMEOUT_S,
+    )
 
     p.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_S, metavar="S",
                    help=f"seconds between rounds (default {DEFAULT_INTERVAL_S:g})")

@@ -40,6 +40,8 @@ DEFAULT_TIMEOUT_S = 20.0
 #: Seconds one request may take in all, however the server paces its bytes.
 DEFAULT_DEADLINE_S = 60.0
 DEFAULT_HOST_DELAY_S = 1.0
+#: Seconds between two rounds of `follow` by default.
+DEFAULT_INTERVAL_S = 300.0
 #: ``Sitemap:`` lines of a robots.txt read (a site names a handful; more are not followed)
 MAX_ROBOTS_SITEMAPS = 20
 #: robots.txt is small; a larger one is treated as unreadable (allow all, as for a 404).

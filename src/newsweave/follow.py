@@ -36,10 +36,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from newsweave.cli_follow import DEFAULT_INTERVAL_S
 from newsweave.errors import InputError, check_file
 from newsweave.fetch import (
     DEFAULT_HOST_DELAY_S,
+    DEFAULT_INTERVAL_S,
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT_S,
     HEAD_BYTES,
