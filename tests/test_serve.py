@@ -517,6 +517,39 @@ def test_post_article_adds_and_groups(client: TestClient, store: Store) -> None:
     assert client.get(f"/api/stories/{STORY}").json()["articles"] == 4
 
 
+def test_post_article_reads_a_record_as_ingest_does(client: TestClient, store: Store) -> None:
+    """The same record is the same article, posted or ingested: the names a sheet's columns
+    may have ("headline", "date", "link", "byline") and the author, update stamp and language
+    were dropped by the API (answered 202, stored with no date, so "on Monday" dated nothing)."""
+    record = {"text": "The Wobblecorp factory closed on Monday, workers said.",
+              "headline": "Wobblecorp factory closes", "date": "2017-03-06",
+              "byline": "Jane Roe", "link": "https://alias.example.com/wobblecorp",
+              "updated": "2017-03-07T09:00:00Z", "language": "en-GB", "outlet": "Gazette\n"}
+    r = client.post("/api/articles", json=record, headers=auth())
+    assert r.status_code == 202
+    posted = store.get_article(r.json()["id"])
+    [ingested] = ingested_record(record)
+    for field in ("title", "published", "updated", "author", "url", "language", "outlet"):
+        assert getattr(posted, field) == getattr(ingested, field), field
+    assert (posted.title, posted.published, posted.author, posted.language) == (
+        "Wobblecorp factory closes", "2017-03-06", "Jane Roe", "en")
+    bad = client.post("/api/articles", json={**record, "language": "not a tag!"},
+                      headers=auth())
+    assert bad.status_code == 422 and "language" in bad.text
+    bad = client.post("/api/articles", json={**record, "updated": "yesterday"}, headers=auth())
+    assert bad.status_code == 422 and "updated must be an ISO date" in bad.text
+
+
+def ingested_record(record: dict) -> list:
+    """What ``newsweave ingest`` reads from ``record`` as a line of a JSONL file."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "one.jsonl"
+        path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+        return list(read_articles([path]))
+
+
 def test_post_article_reads_wire_codes_as_ingest_does(client: TestClient, store: Store) -> None:
     article = {"text": "AT&AMP;T said on Thursday it would appeal. &QL; XXXX END OF STORY",
                "title": "&HT;"}

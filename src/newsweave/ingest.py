@@ -1456,7 +1456,7 @@ def _record_id(record: dict[str, Any], text: str, path: Path, line: int | None) 
     return str(value)
 
 
-def _with_aliases(record: dict[str, Any]) -> dict[str, Any]:
+def with_aliases(record: dict[str, Any]) -> dict[str, Any]:
     """A JSON record with the names CSV columns may have (``_CSV_ALIASES``: "body",
     "headline", "date", "link", "byline"...) read as the contract's, where the contract's
     own name is absent and the value is a string (a NewsAPI "source" object stays unread)."""
@@ -1477,10 +1477,10 @@ def _with_aliases(record: dict[str, Any]) -> dict[str, Any]:
 
 def _article_from_record(record: Any, path: Path, line: int | None) -> Article:
     """One article-contract object; only ``text`` is required (or a name CSV columns may
-    have for it: ``_with_aliases``)."""
+    have for it: ``with_aliases``)."""
     if not isinstance(record, dict):
         raise InputError("expected a JSON object (an article)", path, line)
-    record = _with_aliases(record)
+    record = with_aliases(record)
     if str(record.get("schema", "")).startswith("newsweave.brief/"):
         raise InputError(BRIEF_IS_NO_ARTICLE, path, line)
     text = record.get("text")
@@ -1522,12 +1522,18 @@ def _record_language(record: dict[str, Any], path: Path, line: int | None) -> st
     value = _optional_str(record, "language", path, line)
     if value is None:
         return None
-    found = _LANGUAGE_TAG.fullmatch(value)
-    if found is None:
+    tag = language_tag(value)
+    if tag is None:
         warn(f'"language" {value[:40]!r} is no language tag (such as en or pt-BR): dropped',
              path, line)
-        return None
-    return found.group(1).lower()
+    return tag
+
+
+def language_tag(value: str) -> str | None:
+    """The primary subtag of a language tag, lower case ("pt-BR" -> "pt"); None for a value
+    that is no language tag."""
+    found = _LANGUAGE_TAG.fullmatch(value)
+    return found.group(1).lower() if found else None
 
 
 def _check_text(text: str, path: Path | str | None, line: int | None = None) -> None:

@@ -45,7 +45,14 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -670,10 +677,44 @@ class ArticleIn(BaseModel):
         json_schema_extra=_published_schema)
     url: str | None = Field(default=None, max_length=2000)
     label: str | None = Field(default=None, max_length=200)
+    author: str | None = Field(default=None, max_length=500)
+    updated: str | None = Field(
+        default=None, max_length=40,
+        description="a later update's stamp, in the form `published` takes; never the "
+        "publishing date", json_schema_extra=_published_schema)
+    language: str | None = Field(
+        default=None, max_length=50, description="a language tag (`en`, `pt-BR`): its primary "
+        "subtag is kept; an article in a language not grouped stays out of stories")
 
-    @field_validator("published")
+    @model_validator(mode="before")
     @classmethod
-    def _iso_date(cls, value: str | None) -> str | None:
+    def _with_aliases(cls, value: Any) -> Any:
+        """A record named as ``newsweave ingest`` also reads it ("headline", "date", "link",
+        "byline", "body"...: the names a sheet's columns may have), where the contract's own
+        names are absent: the same record is the same article, posted or ingested."""
+        from newsweave.ingest import with_aliases
+
+        return with_aliases(value) if isinstance(value, dict) else value
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str | None) -> str | None:
+        from newsweave.ingest import language_tag
+
+        if not value or not value.strip():
+            return None
+        tag = language_tag(value.strip())
+        if tag is None:
+            raise ValueError("language must be a language tag such as en or pt-BR")
+        return tag
+
+    @field_validator("published", "updated")
+    @classmethod
+    def _stamp(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return cls._iso_date(value, info.field_name)
+
+    @classmethod
+    def _iso_date(cls, value: str | None, field: str | None = None) -> str | None:
         """An ISO date, or date and time with an optional offset, normalised as the follower
         stores feed dates (``ingest.normalise_timestamp``): the offset is kept, never turned
         into UTC, so the local day (the first ten characters) stays the one the source meant."""
@@ -682,7 +723,7 @@ class ArticleIn(BaseModel):
         if not value:
             return None
         value = value.strip()
-        message = ("published must be an ISO date or date-time, YYYY-MM-DD or "
+        message = (f"{field or 'published'} must be an ISO date or date-time, YYYY-MM-DD or "
                    "YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z]")
         if not _ISO_PUBLISHED.fullmatch(value):
             raise ValueError(message)
@@ -714,9 +755,10 @@ class ArticleIn(BaseModel):
 
         return Article(
             id=self.id or article_id(self.text), text=self.text,
-            title=clean_title(self.title or None), outlet=self.outlet or None,
+            title=clean_title(self.title or None), outlet=(self.outlet or "").strip() or None,
             published=sane_date(self.published, "published"), url=self.url or None,
-            label=self.label or None,
+            label=self.label or None, author=(self.author or "").strip() or None,
+            updated=sane_date(self.updated, "updated"), language=self.language,
         )
 
 
