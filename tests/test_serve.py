@@ -533,6 +533,9 @@ def test_post_article_reads_a_record_as_ingest_does(client: TestClient, store: S
         assert getattr(posted, field) == getattr(ingested, field), field
     assert (posted.title, posted.published, posted.author, posted.language) == (
         "Wobblecorp factory closes", "2017-03-06", "Jane Roe", "en")
+    read = client.get(f"/api/articles/{posted.id}").json()  # and read back as stored
+    assert (read["author"], read["language"], read["updated"]) == (
+        "Jane Roe", "en", "2017-03-07T09:00:00+00:00")
     bad = client.post("/api/articles", json={**record, "language": "not a tag!"},
                       headers=auth())
     assert bad.status_code == 422 and "language" in bad.text
@@ -1622,3 +1625,23 @@ def test_a_report_in_another_language_is_marked_so_for_screen_readers(
     assert '<article class="article-page" lang="fr">' in client.get("/articles/fr1").text
     page = ready(client, "/stories/st-fr")
     assert '<div class="article-text" lang="fr">' in page.text
+
+
+def test_the_brief_api_names_source_files_without_their_folders(store: Store) -> None:
+    """An ingest's file paths are the operator's disk layout (a home folder): the brief API
+    gave them whole; it now gives the file's name, as the standalone page does."""
+    import dataclasses
+
+    def with_paths(articles: Sequence[Article], story_id: str) -> Brief:
+        brief = hand_brief(articles, story_id)
+        return dataclasses.replace(brief, sources=tuple(
+            dataclasses.replace(s, path=f"/home/alice/leaks/{a.id}.txt")
+            for s, a in zip(brief.sources, articles, strict=True)))
+
+    with TestClient(create_app(store, None, brief_fn=with_paths, row_ttl=0.0)) as c:
+        first = c.get(f"/api/stories/{STORY}/brief")
+        while first.status_code == 202:
+            time.sleep(0.05)
+            first = c.get(f"/api/stories/{STORY}/brief")
+        paths = [s["path"] for s in first.json()["sources"]]
+    assert paths and all(p.endswith(".txt") and "/" not in p for p in paths)

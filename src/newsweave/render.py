@@ -86,7 +86,7 @@ def safe_url(url: str | None) -> str | None:
     return quote(url, safe=_URL_SAFE)
 
 
-def _file_name(path: str | None) -> str | None:
+def file_name(path: str | None) -> str | None:
     """A source file's name without its folders: a brief is shared, the reader's own disk
     layout is nobody's business (and a long path widened the page)."""
     if not path:
@@ -96,7 +96,7 @@ def _file_name(path: str | None) -> str | None:
 
 def _source_label(source: Source) -> str:
     """Plain text (callers escape it for their format)."""
-    bits = [source.outlet or source.title or _file_name(source.path) or source.id]
+    bits = [source.outlet or source.title or file_name(source.path) or source.id]
     if source.title and source.outlet:
         bits.append(f"“{source.title}”")
     if source.published:

@@ -589,6 +589,7 @@ def article_json(article: Article, stories: Sequence[str],
     return {
         "id": article.id, "title": article.title, "outlet": article.outlet,
         "published": article.published, "updated": article.updated, "url": article.url,
+        "author": article.author, "language": article.language, "label": article.label,
         "text": article.text, "words": article.words, "stories": list(stories),
         "versions": [_version_meta(v) for v in versions],
     }
@@ -802,6 +803,21 @@ def pasted_article(text: str, title: str | None, outlet: str | None,
     article = parse_text(text, None)
     return replace(article, title=title or article.title, outlet=outlet or article.outlet,
                    published=published or article.published)
+
+
+def _without_folders(brief: dict[str, Any]) -> dict[str, Any]:
+    """The brief as the API serves it: each source file's name without its folders (an
+    ingest's paths are the operator's disk layout, e.g. a home folder, not the reader's
+    business); the same object when no source has a folder."""
+    from newsweave.render import file_name
+
+    sources = brief.get("sources") or []
+    if not any(isinstance(s, dict) and s.get("path") and file_name(s["path"]) != s["path"]
+               for s in sources):
+        return brief
+    return {**brief, "sources": [
+        {**s, "path": file_name(s["path"])} if isinstance(s, dict) and s.get("path") else s
+        for s in sources]}
 
 
 # --------------------------------------------------------------------------- caching
@@ -1494,7 +1510,10 @@ def create_app(
             except ValueError:
                 raise HTTPException(500, f"the stored brief of story {row.id} (version "
                                          f"{stored.version}) is unreadable") from None
-            return CachedStory(brief, json=stored.brief.encode(), version=stored.version,
+            served = _without_folders(brief)
+            raw = stored.brief.encode() if served is brief else json.dumps(
+                served, ensure_ascii=False).encode()
+            return CachedStory(brief, json=raw, version=stored.version,
                                articles=stored.articles, created=stored.created)
 
         key = (row.id, str(version))
