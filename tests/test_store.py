@@ -604,6 +604,15 @@ def test_a_version_dated_before_the_stored_one_is_skipped(store: Store) -> None:
     assert store.get_article(article_id(V2)).text == V2
 
 
+def test_a_capture_from_before_the_days_correction_is_older(store: Store) -> None:
+    """The corrected page (updated 20:00 that day) stored first, then a bare-dated capture of
+    the same day: it became the current text, shown with the correction's stamp."""
+    store.add_articles([page(V2, published="2017-03-02", updated="2017-03-02T20:00:00+00:00")])
+    result = store.add_articles([page(V1, published="2017-03-02")])
+    assert (result.added, result.revised, result.older) == (0, 0, 1)
+    assert store.get_article(article_id(V2)).text == V2
+
+
 def test_versions_in_one_batch_end_as_one_article_holding_the_last(store: Store) -> None:
     result = store.add_articles([page(V1), page(V2), page("An unrelated report.", url=None)])
     assert (result.added, result.revised) == (2, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from newsweave.ingest import article_id
 from newsweave.models import Article
-from newsweave.versions import dated_before, latest_versions, mostly_new, same_report
+from newsweave.versions import dated_before, latest_versions, mostly_new, older_text, same_report
 
 URL = "https://paper.example/2017/03/02/sessions"
 
@@ -34,6 +34,22 @@ def test_dated_before_compares_days_when_a_time_or_offset_is_missing() -> None:
     assert dated_before("2017-03-01", "2017-03-02T10:00:00-05:00")
     assert not dated_before("2017-03-02", "2017-03-02")
     assert not dated_before(None, "2017-03-02") and not dated_before("soon", "2017-03-02")
+
+
+def test_a_capture_from_before_the_days_correction_is_the_older_text() -> None:
+    """v1 "2017-03-02" and v2 "2017-03-02" updated "2017-03-02T20:00:00Z": by day they tie,
+    so the later in the input won, and the uncorrected capture was kept as the latest."""
+    assert older_text("2017-03-02", None, "2017-03-02", "2017-03-02T20:00:00+00:00")
+    assert not older_text("2017-03-02", "2017-03-02T20:00:00+00:00", "2017-03-02", None)
+    assert not older_text("2017-03-03", None, "2017-03-02", "2017-03-02T20:00:00+00:00")
+    assert not older_text("2017-03-02", None, "2017-03-02", None)  # a tie: input order
+    base = "Sessions met the Russian ambassador twice in 2016, the department said."
+    v1 = rec(base, published="2017-03-02")
+    v2 = rec(base + " An earlier version misstated the year.", published="2017-03-02",
+             updated="2017-03-02T20:00:00+00:00")
+    for order in ([v2, v1], [v1, v2]):
+        kept, dropped = latest_versions(order, article_id)
+        assert kept == [v2] and dropped == [(v1, v2)]
 
 
 def test_latest_version_of_each_article_url_is_kept() -> None:

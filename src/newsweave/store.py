@@ -76,7 +76,7 @@ from newsweave.ingest import article_id
 from newsweave.migrations import LATEST, MIGRATIONS, SCHEMA_VERSION_DDL
 from newsweave.models import Article
 from newsweave.urls import article_key
-from newsweave.versions import dated_before, lost_most, version_of
+from newsweave.versions import dated_before, lost_most, older_text, version_of
 
 #: Where the store lives when no --db is given.
 DEFAULT_DB = "newsweave.db"
@@ -566,7 +566,7 @@ def _place_by_url(
                         row.get("title"), row["text"]):
         row["canonical_url"] = None
         return None
-    if dated_before(new_stamp, stored_stamp):
+    if older_text(row.get("published"), row.get("updated"), old.published, old.updated):
         return "older", old.id
     if lost_most(old.text, row["text"]):  # a withdrawal notice, a paywall, a broken page
         return "shrunk", old.id

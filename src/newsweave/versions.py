@@ -93,6 +93,19 @@ def dated_before(new: str | None, stored: str | None) -> bool:
     return a < b
 
 
+def older_text(new_published: str | None, new_updated: str | None,
+               old_published: str | None, old_updated: str | None) -> bool:
+    """Whether a new text of an article is older than the one held: its stamp (update, else
+    publication) is earlier; or, the same day by ``dated_before``, the held text carries an
+    update stamp not before the new text's publication while the new text carries none (a
+    capture of the page from before that day's correction: "2017-03-02" against
+    "2017-03-02T20:00:00Z")."""
+    if dated_before(new_updated or new_published, old_updated or old_published):
+        return True
+    return bool(not new_updated and old_updated and new_published
+                and not dated_before(old_updated, new_published))
+
+
 def stamp(article: Article) -> str | None:
     """The time a version speaks for: its update stamp, else its first publication."""
     return article.updated or article.published
@@ -129,7 +142,8 @@ def latest_versions(
                 where[key] = len(kept)
             kept.append(article)
             continue
-        if dated_before(stamp(article), stamp(prev)) or lost_most(prev.text, article.text):
+        if older_text(article.published, article.updated, prev.published, prev.updated) \
+                or lost_most(prev.text, article.text):
             dropped.append((article, at))  # older, or a withdrawal notice (as the store)
         else:
             dropped.append((kept[at], at))
