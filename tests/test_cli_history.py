@@ -85,7 +85,7 @@ def test_each_version_says_what_it_added_over_the_one_before(
     rc, out, _ = run(capsys, "s-a", "--db", db, "--format", "json")
     history = json.loads(out)
     assert [(v["version"], v["sources"]) for v in history] == [(1, 1), (2, 2), (3, 1)]
-    assert history[0]["changes"] == "" and history[2]["headline"] == "Bridge vote"
+    assert history[0]["changes"] == "new story" and history[2]["headline"] == "Bridge vote"
 
 
 def test_last_lists_the_latest_versions_against_the_ones_before(
@@ -167,6 +167,8 @@ def test_story_history_diffs_consecutive_versions(db: str) -> None:
     with open_store(db) as store:
         assert isinstance(store, Store)
         lines = [v["changes"] for v in app.story_history(store, "s-a")]
+        assert lines[0] == "new story"  # as the text and the story list say (JSON had "")
+        assert app.story_history(store, "s-a", last=1)[0]["changes"] != "new story"
         assert lines[2] == ("1 source moved to another story, 1 new summary sentence, "
                             "1 summary sentence dropped")
         assert app.brief_changes(store, "s-a", 1, 2)["version"] == 2

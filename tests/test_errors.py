@@ -65,3 +65,21 @@ def test_a_message_worded_over_lines_reads_as_one():
     assert str(InputError("bad thing\nsecond line\r\n", "f.txt", 2)) == (
         "f.txt:2: bad thing second line ")
     assert str(InputError("colour \x1b[31m", "a\nb")) == "a\\nb: colour \\x1b[31m"
+
+
+def test_a_mistyped_option_value_is_one_line_naming_the_help(capsys):
+    """"--words nan" printed five lines of usage before the error (input-limits.md: one
+    line and exit 2)."""
+    import pytest
+
+    from newsweave.cli import main
+
+    for argv, said in ((["weave", "x", "--words", "nan"], "argument --words: invalid int"),
+                       (["serve", "--port", "http"], "argument --port: invalid int"),
+                       (["weave", "--frmat", "json"], "unrecognized arguments: --frmat")):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("newsweave: error: ") and said in err
+        assert "--help)" in err and "usage:" not in err

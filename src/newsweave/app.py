@@ -509,8 +509,9 @@ def story_history(store: Store, story_id: str, last: int | None = None
                   ) -> list[dict[str, Any]]:
     """A story's stored versions, oldest first (the latest ``last`` only, when given), each
     as ``version``, ``created``, ``headline``, ``sources`` (how many), ``changes``: what
-    it added over the version before it in a reader's words (``changes_line``; empty for the
-    first) and ``counts``, the same as stored with it (``BriefVersion.changes``; None for a
+    it added over the version before it in a reader's words (``changes_line``; "new story"
+    for version 1, as the story list says; empty for the first listed of a later one) and
+    ``counts``, the same as stored with it (``BriefVersion.changes``; None for a
     version stored before they were kept). Each brief listed is read once; one stored
     before the counts were kept is compared with the one before it."""
     out: list[dict[str, Any]] = []
@@ -535,7 +536,8 @@ def story_history(store: Store, story_id: str, last: int | None = None
         counted = (previous is not None and listed.changes is not None
                    and previous.version == listed.version - 1)
         if previous is None or counted:
-            changes = "" if previous is None else counts_line(listed.changes or {})
+            changes = counts_line(listed.changes or {}) if previous is not None else (
+                "new story" if listed.version == 1 else "")
             if listed.version in outlines:
                 headline, sources = outlines[listed.version]
             else:

@@ -8,6 +8,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from newsweave import __version__
 from newsweave.errors import InputError, Terminated, log_warnings_one_line
@@ -146,7 +147,8 @@ def _add_stories(sub: argparse._SubParsersAction) -> None:
         "stories",
         help="group stored articles into stories, or list them",
         description="Group the stored articles that are in no story yet into stories (in "
-        "arrival order, continuing from the grouper state the last run saved) and save them, "
+        "publication order, then arrival order, continuing from the grouper state the last "
+        "run saved) and save them, "
         "with the articles of young stories whose text a new version made mostly new (a live "
         "page first stored as a stub, then as the full report); --rebuild regroups every "
         "article; with --list, only print the stored stories.",
@@ -375,8 +377,18 @@ def _add_history(sub: argparse._SubParsersAction) -> None:
 REGISTRARS.append(_add_history)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line, as every other user error is ("--words
+    nan" printed five lines of usage first), naming the command's --help."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        sys.stderr.write(f"newsweave: error: {text} (see: {self.prog} --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="newsweave",
         description="Weave many news reports of one story into a grounded, cited brief.",
     )

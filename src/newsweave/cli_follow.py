@@ -411,7 +411,8 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
         "articles",
         help="export the stored articles",
         description="List the stored articles (id, url, title, outlet, author, published, "
-        "updated, language, text, revisions, text_from) as JSON lines or CSV.",
+        "updated, language, text, revisions, text_from, label; with --all-versions also "
+        "version) as JSON lines or CSV.",
     )
     a.add_argument("--db", metavar="URL", help=db_help)
     a.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
