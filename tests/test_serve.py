@@ -1645,3 +1645,21 @@ def test_the_brief_api_names_source_files_without_their_folders(store: Store) ->
             first = c.get(f"/api/stories/{STORY}/brief")
         paths = [s["path"] for s in first.json()["sources"]]
     assert paths and all(p.endswith(".txt") and "/" not in p for p in paths)
+
+
+def test_post_article_holds_the_text_to_ingests_limits(client: TestClient, store: Store) -> None:
+    """A text over the token limit was stored (ingest refuses it) and then left out of every
+    brief of its story; a 250,000-character Greek text, escaped as json.dumps writes it
+    (1.5 MB), was refused by a 1 MiB body cap although it is within the limits."""
+    from newsweave.validate import MAX_TEXT_TOKENS
+
+    over = client.post("/api/articles", json={"text": "[ " * (MAX_TEXT_TOKENS + 10)},
+                       headers=auth())
+    assert over.status_code == 422 and "150,000 limit" in over.text
+    greek = "Η βουλή ψήφισε τον προϋπολογισμό την Τρίτη. " * 5700
+    body = json.dumps({"text": greek})  # ASCII-escaped, as a client sends it by default
+    assert len(body) > 1 << 20
+    ok = client.post("/api/articles", content=body,
+                     headers={**auth(), "Content-Type": "application/json"})
+    assert ok.status_code == 202, ok.text
+    assert store.count_articles() == 4

@@ -101,7 +101,9 @@ STATIC_DIR = PACKAGE_DIR / "static"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"  # article and story ids: no slashes, no spaces
 ID_RE = re.compile(ID_PATTERN)
-MAX_JSON_BYTES = 1 << 20  # one article as JSON: plenty for any real report
+#: one article as JSON: its text at the 1,000,000-character limit in another script, written
+#: with JSON's \u escapes (as Python's json.dumps does by default), is about 6 MB
+MAX_JSON_BYTES = 7 << 20
 MAX_FORM_BYTES = 4 << 20  # the add form may carry several uploaded files
 PAGE_SIZE = 20  # stories per page of the story list
 API_MAX_LIMIT = 200
@@ -741,8 +743,13 @@ class ArticleIn(BaseModel):
     @classmethod
     def _has_text(cls, value: str) -> str:
         """The text as ``newsweave ingest`` stores a record's (wire markup read), not empty."""
+        from newsweave import validate
         from newsweave.ingest import without_wire_markup
 
+        try:  # the limits ingest holds a record to (a text over them was stored, then left
+            validate.check_text(value)  # out of every brief of its story without a word)
+        except validate.LimitError as exc:
+            raise ValueError(str(exc)) from None
         value = without_wire_markup(value)
         if not value.strip():
             raise ValueError("text is empty")
