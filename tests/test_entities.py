@@ -428,3 +428,34 @@ def test_a_pictures_credit_is_no_entity():
         at("Jim Lo Scalzo", "PERSON"), at("EPA", "ORG")))
     entities, _links = resolve_entities([doc])
     assert sorted(e.name for e in entities) == ["Sessions", "Washington"]
+
+
+def test_a_name_owning_a_foreign_minister_is_a_place_not_the_person_of_that_surname():
+    """The tagger calls "Jordan" in "Jordan's foreign minister" a person, and it joined the
+    donor "Michael Jordan" of another report, listed as in all three."""
+
+    def doc(article_id: str, text: str, name: str, label: str) -> Document:
+        start = text.index(name)
+        mention = EntityMention(start, start + len(name), name, label, 0)
+        return Document(article=Article(id=article_id, text=text), sentences=(),
+                        entities=(mention,))
+
+    docs = [doc("a", "Starmer met Jordan's foreign minister in London.", "Jordan", "PERSON"),
+            doc("b", "Michael Jordan, a Labour donor, was at the dinner.", "Michael Jordan",
+                "PERSON"),
+            doc("c", "He met Jordan's top diplomat on Monday.", "Jordan", "PERSON"),
+            doc("d", "Jordan said the team would win on Monday.", "Jordan", "PERSON")]
+    entities, _ = resolve_entities(docs)
+    assert by_name(entities, "Michael Jordan").sources == ("b", "d")
+    assert by_name(entities, "Jordan").type == "GPE"
+    assert by_name(entities, "Jordan").sources == ("a", "c")
+
+
+def test_a_leaders_minister_after_the_leaders_full_name_stays_the_leader():
+    text = "Nelson Mandela spoke on Monday. Mandela's health minister said the plan would work."
+    first = EntityMention(0, 14, "Nelson Mandela", "PERSON", 0)
+    start = text.index("Mandela's")
+    alone = EntityMention(start, start + 7, "Mandela", "PERSON", 1)
+    entities, _ = resolve_entities([Document(article=Article(id="a", text=text), sentences=(),
+                                             entities=(first, alone))])
+    assert [(e.name, e.type, e.mentions) for e in entities] == [("Nelson Mandela", "PERSON", 2)]

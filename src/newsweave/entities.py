@@ -344,6 +344,26 @@ def _before_of(surface: str) -> str:
     return head
 
 
+#: what only a country or a body has, after a possessive: "Jordan's foreign minister",
+#: "Jordan's top diplomat", "Georgia's president" (the tagger calls such a "Jordan" a
+#: person, and it then joined "Michael Jordan" of another report)
+_STATE_OWNED = re.compile(
+    r"['’]s\s+(?:(?:top|chief|senior|former|new|deputy|foreign|prime|interior|defen[cs]e|"
+    r"finance|health|economy|justice|acting|outgoing|first|national|state|main|elected|"
+    r"military|central|top-ranking)\s+){0,2}(?:minister|ministry|diplomats?|"
+    r"president|ambassador|embassy|army|armed\s+forces|military|parliament|capital|"
+    r"economy|king|queen|monarch|constitution|currency|borders?|citizens|population|"
+    r"central\s+bank|prime\s+minister)\b")
+
+
+def _as_owner_of_state(text: str, end: int, surname: str, named: set[str]) -> bool:
+    """A one-word name followed by what only a state or body owns ("Jordan's foreign
+    minister"), in an article that names no person of that surname in full: a place, not a
+    person (a leader's minister, "Mandela's health minister", comes after "Nelson Mandela";
+    "Blair's government" is no such phrase)."""
+    return fold(surname) not in named and bool(_STATE_OWNED.match(text, end))
+
+
 def _mentions(documents: Sequence[Document]) -> list[_Mention]:
     """The entity mentions of the stories' text: a dateline's place and agency and the
     reporters of a staff credit or of a "... contributed to this report." sentence and a
@@ -355,14 +375,19 @@ def _mentions(documents: Sequence[Document]) -> list[_Mention]:
         credits = byline_spans(text) + photo_credit_spans(text) + [
             (s.start, s.end) for s in document.sentences
             if is_staff_line(s.text) or is_page_notice(s.text)]
+        named = {fold(m.text.split()[-1]) for m in document.entities
+                 if m.label == PERSON and " " in m.text.strip()}
         for m in document.entities:
             if is_junk(m.text) or any(a <= m.start < b for a, b in credits):
                 continue
             surface = clean_surface(m.text)
-            if m.label == PERSON:
+            label = m.label
+            if label == PERSON:
                 surface = _before_of(surface)
-            tokens = name_tokens(surface) if m.label == PERSON else tuple(surface.split())
-            out.append(_Mention(doc_index, document.article.id, m.start, m.label, surface, tokens))
+                if " " not in surface and _as_owner_of_state(text, m.end, surface, named):
+                    label = "GPE"
+            tokens = name_tokens(surface) if label == PERSON else tuple(surface.split())
+            out.append(_Mention(doc_index, document.article.id, m.start, label, surface, tokens))
     return out
 
 
