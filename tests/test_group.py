@@ -212,6 +212,21 @@ def test_story_headline_prefers_central_title_else_lead_sentence() -> None:
     assert story_headline([]) == ""
 
 
+@pytest.mark.parametrize(("lead", "headline"), [
+    # a period ending an abbreviation ends no headline: stories were headed "Dr.", "The U.S."
+    ("Dr. Barnett Slepian was shot at his home. Police said.",
+     "Dr. Barnett Slepian was shot at his home."),
+    ("The U.S. and China agreed on trade. Talks go on.", "The U.S. and China agreed on trade."),
+    ("FILE - In this Oct. 5 photo, a man waves. Later.",
+     "FILE - In this Oct. 5 photo, a man waves."),
+    ("Testimony came from Anthony C. Smith on Monday. Then.",
+     "Testimony came from Anthony C. Smith on Monday."),
+    ("He lives in Iraq. The war goes on.", "He lives in Iraq."),
+])
+def test_a_lead_headline_ends_at_its_sentence_not_an_abbreviation(lead, headline) -> None:
+    assert story_headline([Article(id="a", text=lead)]) == headline
+
+
 # --------------------------------------------------------------------------- join model
 def test_shipped_join_model_loads_and_round_trips() -> None:
     model = default_join_model()

@@ -321,9 +321,26 @@ _DATELINE = re.compile(
 )
 
 
+#: a period that ends an abbreviation, not the sentence: a title or month ("Dr.", "Sen.",
+#: "Nov."), an initial ("Anthony C."), a dotted acronym ("U.S.", "D.C."); a lead cut there
+#: made stories headed "Dr." or "The U.S."
+_ABBREVIATION_END = re.compile(
+    r"(?<![\w.])(?:(?:Mr|Mrs|Ms|Dr|St|Mt|Ft|Gen|Sen|Rep|Gov|Pres|Prof|Rev|Jr|Sr|Inc|Corp|Co|"
+    r"Ltd|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Ave|Blvd|Rd|Sgt|Maj|Lt|Col|"
+    r"Capt|Cpl|Pvt|Det|Supt|Cmdr|Atty|Brig|Amb|Asst|Hon|Sens|Reps|vs|etc)|(?:[A-Za-z]\.)+"
+    r"[A-Za-z]|[A-Z])\.$")
+
+
 def first_sentence(text: str, max_words: int = 25) -> str:
-    body = _DATELINE.sub("", text.strip(), count=1)
-    first = re.split(r"(?<=[.!?])\s+", body.strip(), maxsplit=1)[0]
+    """The lead's first sentence, without its dateline, at most ``max_words`` words; a
+    period that ends an abbreviation ends no sentence."""
+    body = _DATELINE.sub("", text.strip(), count=1).strip()
+    first = body
+    for end in re.finditer(r"[.!?](?=\s)", body):
+        if end.group() == "." and _ABBREVIATION_END.search(body, 0, end.end()):
+            continue
+        first = body[:end.end()]
+        break
     words = first.split()
     return " ".join(words[:max_words]) + (" ..." if len(words) > max_words else "")
 
