@@ -161,7 +161,7 @@ def test_cli_bad_arguments_are_one_line_errors(tmp_path, capsys, small):
         assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), *extra]) == 2
         assert capsys.readouterr().err == f"newsweave: error: {said}\n"
     assert main(["backfill", str(src), "--db", str(tmp_path / "s.db"), "--words", "0"]) == 2
-    assert "--words must be a positive number" in capsys.readouterr().err
+    assert "--words: must be a positive number, got 0" in capsys.readouterr().err
     empty = tmp_path / "empty.jsonl"
     empty.write_text("{nope\n", encoding="utf-8")
     assert main(["backfill", str(empty), "--db", str(tmp_path / "e.db")]) == 2

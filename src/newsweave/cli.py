@@ -43,7 +43,8 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
         "cluster of a cluster-contract JSONL file and write one brief per line.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help=_PATHS_HELP)
-    p.add_argument("--words", type=int, default=120, help="summary word budget (default 120)")
+    p.add_argument("--words", type=word_budget, default=120,
+                   help="summary word budget (default 120)")
     p.add_argument(
         "--format", choices=FORMATS, default=None,
         help="output format (default: text, or jsonl with --jsonl)",
@@ -199,7 +200,8 @@ def _add_update(sub: argparse._SubParsersAction) -> None:
         "told the store is busy. A killed update leaves the store consistent: run it again.",
     )
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
-    p.add_argument("--words", type=int, default=120, help="summary word budget (default 120)")
+    p.add_argument("--words", type=word_budget, default=120,
+                   help="summary word budget (default 120)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="weave in N processes (default: one per core, at most one per 8 "
                    "stories to weave)")
@@ -273,7 +275,8 @@ def _add_backfill(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--skip-weave", action="store_true",
                    help="stop after grouping: no analysis, no briefs (a later `update` "
                    "analyses and weaves)")
-    p.add_argument("--words", type=int, default=120, help="summary word budget (default 120)")
+    p.add_argument("--words", type=word_budget, default=120,
+                   help="summary word budget (default 120)")
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.set_defaults(handler=_cmd_backfill)
 
@@ -377,6 +380,19 @@ def _add_history(sub: argparse._SubParsersAction) -> None:
 REGISTRARS.append(_add_history)
 
 
+def word_budget(value: str) -> int:
+    """``--words``: a whole number of words above 0 (``update --words 0`` stored an empty
+    summary as every story's new version)."""
+    try:
+        words = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of words, got {value!r}"
+                                         ) from None
+    if words < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {words}")
+    return words
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse whose usage errors are one line, as every other user error is ("--words
     nan" printed five lines of usage first), naming the command's --help."""
@@ -384,7 +400,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         text = " ".join(message.split())
         sys.stderr.write(f"newsweave: error: {text} (see: {self.prog} --help)\n")
-        raise SystemExit(EXIT_USAGE)
+        raise _UsageError(EXIT_USAGE)
+
+
+class _UsageError(SystemExit):
+    """A mistyped command line: ``main`` returns exit code 2 for it, as for every other user
+    error (a SystemExit still, for whoever calls ``parse_args`` directly)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -417,7 +438,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not os.environ.get("NEWSWEAVE_DEBUG"):
         _one_line_warnings()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError:
+        return EXIT_USAGE
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
