@@ -563,6 +563,9 @@ class GroupResult:
     notice: str | None = None  # why a rebuild was needed, when not asked for
     regrouped: int = 0  # revised articles grouped again (their young stories re-decided)
     regrouped_elsewhere: int = 0  # of those: now in another story than before
+    #: of the new articles: dated before the day of the latest one an earlier run grouped,
+    #: so grouped against the stories as they stand (one run in date order could differ)
+    late: int = 0
 
     def summary(self) -> str:
         what = (f"grouped {'' if self.new_articles == 1 else 'all '}"
@@ -572,10 +575,13 @@ class GroupResult:
         if self.regrouped:
             moved += (f"; regrouped {count(self.regrouped, 'revised article')}"
                       f" ({self.regrouped_elsewhere} now in another story)")
+        late = (f"; {count(self.late, 'new article')} dated before articles grouped earlier "
+                "(grouped against the stories as they stand; `stories --rebuild` regroups "
+                "everything in date order)" if self.late else "")
         return (
             f"{what}{moved}: {count(len(self.changed), 'story')} changed ({self.created} new, "
             f"{self.updated} updated, {self.removed} removed), {count(self.stories, 'story')} "
-            f"in all; {count(self.duplicates, 'near-duplicate copy')} flagged"
+            f"in all; {count(self.duplicates, 'near-duplicate copy')} flagged{late}"
         )
 
 
@@ -654,10 +660,16 @@ def group_new(
         withdrawn, withdrawn_articles = revised.withdrawn, revised.articles
         dirty.update(withdrawn.values())
 
+        clock = None if full else grouper._clock  # the latest day grouped before this run
+        late = [0]
+
         def feed() -> Iterator[Article]:
             yield from withdrawn_articles
             for seq, article in source:
                 top[0] = max(top[0], seq)
+                day = group_mod._day(article.published)
+                if clock is not None and day is not None and day < clock:
+                    late[0] += 1
                 yield article
 
         assignments: dict[str, str] = {}
@@ -701,6 +713,7 @@ def group_new(
         updated=saved.updated, removed=saved.removed, stories=store.count_stories(),
         duplicates=sum(1 for a in duplicates if a not in moved_ids and a not in withdrawn),
         rebuilt=full, notice=notice, regrouped=len(withdrawn), regrouped_elsewhere=elsewhere,
+        late=late[0],
     )
 
 
