@@ -409,3 +409,30 @@ def test_a_feed_entry_names_every_kind_its_line_counts() -> None:
                      "Discrepancy resolved: toll: 3 dead / 4 dead",
                      "In the timeline: 2021-01-02: The river fell.",
                      "No longer in the timeline: 2021-01-01: Rain began."]
+
+
+def test_the_word_budget_is_the_stores_for_every_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`update --words 80` in cron and a server weaving at 120 disagreed on what a current
+    brief is: each stored a new version of every story the other wove. A given --words is
+    now the store's budget, which every later weave of the store reads."""
+    db = str(tmp_path / "w.db")
+    with open_store(db) as store:
+        store.add_articles(synthetic(3))
+        assert app.brief_words(store) == 120  # never set
+    assert main(["update", "--db", db, "--words", "30", "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert "woven at 30 words from now on (they were at 120" in err
+    with open_store(db) as store:
+        assert app.brief_words(store) == 30
+        sid = store.story_ids()[0]
+        versions = len(store.brief_versions(sid))
+        # what the server asks (no words given): the stored brief is current
+        assert not app.current_brief(store, sid).stale
+        again = app.update(store)  # a plain update, as cron or the follower runs it
+        assert again.woven.summary().startswith("0 of") and len(store.brief_versions(sid)) \
+            == versions
+        assert app.current_brief(store, sid, words=120).stale  # another budget: stale
+    assert main(["update", "--db", db, "--words", "30", "--no-progress"]) == 0
+    assert "from now on" not in capsys.readouterr().err  # unchanged: nothing said

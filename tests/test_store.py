@@ -791,7 +791,8 @@ def test_a_version_7_store_is_upgraded_and_its_articles_found_by_url(db_url: str
                           "VALUES ('https://a.example/rss', 0, 'then')"))
     engine.dispose()
     with open_store(db_url) as s:
-        assert s.schema_version == LATEST == 15
+        assert s.schema_version == LATEST == 16
+        assert s.setting("brief_words") is None  # migration 16: no setting yet
         # a feed polled before migration 13 is not known to be a feed or a sitemap yet
         assert s.feed_state("https://a.example/rss") == FeedState(
             url="https://a.example/rss", checked_at="then")

@@ -192,8 +192,42 @@ def _left_out(story_id: str) -> Callable[[Any], None]:
     return note
 
 
+#: the store setting holding its summary word budget (``brief_words``)
+WORDS_SETTING = "brief_words"
+
+
+def brief_words(store: Store) -> int:
+    """The summary word budget of the store's briefs: the one last given to ``update``,
+    ``backfill`` or ``weave --db --all`` with ``--words`` (kept in the store), else 120.
+    Every process weaving the store uses it, so a server and a cron job agree on what a
+    current brief is (with 80 in cron and 120 in the server, each stored a new version of
+    every story the other wove)."""
+    value = store.setting(WORDS_SETTING)
+    try:
+        words = int(value) if value is not None else BRIEF_WORDS
+    except ValueError:
+        return BRIEF_WORDS
+    return words if words > 0 else BRIEF_WORDS
+
+
+def set_brief_words(store: Store, words: int) -> int:
+    """Keep ``words`` as the store's budget; the budget it had before."""
+    before = brief_words(store)
+    if words != before or store.setting(WORDS_SETTING) is None:
+        store.set_setting(WORDS_SETTING, str(words))
+    return before
+
+
+def budget_notice(before: int | None, words: int) -> str | None:
+    """The line a command says when its ``--words`` changed the store's budget."""
+    if before is None or before == words:
+        return None
+    return (f"newsweave: this store's briefs are woven at {words} words from now on (they "
+            f"were at {before}; the server and the follower use the store's budget too)")
+
+
 def weave_story(
-    store: Store, story_id: str, words: int = BRIEF_WORDS, weave_fn: WeaveFn | None = None
+    store: Store, story_id: str, words: int | None = None, weave_fn: WeaveFn | None = None
 ) -> tuple[Woven, Brief, list[Article]]:
     """Weave one stored story from its stored analyses (analysing, and storing, only the
     members that lack one); ``weave_fn(articles, story_id)`` replaces that weave. Raises
@@ -204,6 +238,7 @@ def weave_story(
     story = store.get_story(story_id)
     if story is None:
         raise InputError(f"unknown story id {story_id!r}")
+    words = brief_words(store) if words is None else words
     read_at = datetime.now(UTC).isoformat(timespec="microseconds")
     articles = store.story_articles(story_id)
     if not articles:
@@ -230,7 +265,7 @@ def weave_story(
 
 
 def weave_and_store(
-    store: Store, story_id: str, words: int = BRIEF_WORDS, weave_fn: WeaveFn | None = None,
+    store: Store, story_id: str, words: int | None = None, weave_fn: WeaveFn | None = None,
     only_if_changed: bool = False,
 ) -> BriefVersion:
     """Weave one story and store the brief as its next version (one transaction). With
@@ -246,8 +281,9 @@ def weave_and_store(
                                    read_at=woven.read_at)
 
 
-def current_fingerprints(store: Store, words: int = BRIEF_WORDS) -> dict[str, str]:
+def current_fingerprints(store: Store, words: int | None = None) -> dict[str, str]:
     """Story id -> the fingerprint its brief should have now (one pass over the store)."""
+    words = brief_words(store) if words is None else words
     analysis = analysis_version()
     memberships = store.story_memberships()
     headlines = store.story_headlines()
@@ -327,7 +363,7 @@ def reweave(
     store: Store,
     force: bool = False,
     workers: int | None = None,
-    words: int = BRIEF_WORDS,
+    words: int | None = None,
     on_total: Callable[[int], None] | None = None,
     on_story: Callable[[str, str | None], None] | None = None,
 ) -> ReweaveResult:
@@ -338,6 +374,7 @@ def reweave(
     ``failed`` and skipped; the others go on. ``on_total(n)`` is told how many stories will
     be woven, ``on_story(story_id, error)`` after each. ``workers=None``: one process per
     core, but no more than one per ``STORIES_PER_WORKER`` stories to weave."""
+    words = brief_words(store) if words is None else words
     wanted = current_fingerprints(store, words)
     stored = store.latest_fingerprints()
     todo = [sid for sid in store.story_ids()
@@ -406,7 +443,7 @@ class UpdateResult:
 def update(
     store: Store,
     workers: int | None = None,
-    words: int = BRIEF_WORDS,
+    words: int | None = None,
     on_article: Callable[[], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     on_story: Callable[[str, str | None], None] | None = None,
@@ -434,7 +471,7 @@ class CurrentBrief:
 
 
 def current_brief(
-    store: Store, story_id: str, words: int = BRIEF_WORDS, with_text: bool = True
+    store: Store, story_id: str, words: int | None = None, with_text: bool = True
 ) -> CurrentBrief:
     """The latest stored brief of a story and whether it is stale: cheap (a few reads, no
     models), so a web request can call it. ``with_text=False`` leaves the brief text out."""
@@ -446,6 +483,7 @@ def current_brief(
     copies = store.story_duplicates(story_id)
     hashes = store.content_hashes(story.article_ids)
     members = [(aid, copies.get(aid), hashes.get(aid, "")) for aid in story.article_ids]
+    words = brief_words(store) if words is None else words
     wanted = fingerprint(members, story.headline, words, analysis_version())
     return CurrentBrief(latest, latest is None or latest.fingerprint != wanted, wanted)
 

@@ -356,6 +356,9 @@ class BackfillResult:
     rewoven: int = 0
     weave_failed: list[tuple[str, str]] = field(default_factory=list)
     embedded: int = 0  # lead vectors computed ahead of grouping
+    #: the store's word budget before ``--words`` set it (None: not given)
+    words_before: int | None = None
+    words: int = 0  # the word budget the briefs were woven at
     seconds: dict[str, float] = field(default_factory=dict)
     #: seconds into the overlapped stages when each was finished (prepare, group, analyse,
     #: weave); stages overlap, so these are not durations
@@ -737,7 +740,7 @@ def backfill(
 ) -> BackfillResult:
     """Ingest ``paths`` into the store at ``url`` and analyse, group and (unless
     ``skip_weave``) weave it, skipping whatever an earlier (possibly killed) run finished."""
-    from newsweave.app import BRIEF_WORDS
+    from newsweave.app import brief_words, set_brief_words
     from newsweave.ingest import missing_input
 
     for path in paths:
@@ -777,6 +780,9 @@ def backfill(
         # told the store is busy before any work, rather than analysing everything again and
         # storing every brief twice
         with store.exclusive("update"):
+            if words is not None:  # the store's budget from now on, for every process
+                result.words_before = set_brief_words(store, words)
+            words = result.words = brief_words(store)
             timed("ingest", lambda: ingest(store, paths, result, on_error or (lambda _e: None)))
             if result.read == 0 and store.count_articles() == 0:
                 raise InputError("no articles found in the given paths")
@@ -784,7 +790,7 @@ def backfill(
                               address)
             try:
                 pipeline = Pipeline(store, eng, result, shards=shards, warmup=warmup,
-                                    words=words or BRIEF_WORDS, skip_weave=skip_weave,
+                                    words=words, skip_weave=skip_weave,
                                     rounds=rounds, on_stage=on_stage, on_progress=on_progress)
                 timed("analyse, group, weave", pipeline.run)
             except BaseException:

@@ -43,8 +43,9 @@ def _add_weave(sub: argparse._SubParsersAction) -> None:
         "cluster of a cluster-contract JSONL file and write one brief per line.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help=_PATHS_HELP)
-    p.add_argument("--words", type=word_budget, default=120,
-                   help="summary word budget (default 120)")
+    p.add_argument("--words", type=word_budget, default=None,
+                   help="summary word budget (default 120; with --db, the store's budget, "
+                   "and --all keeps a given one as the store's)")
     p.add_argument(
         "--format", choices=FORMATS, default=None,
         help="output format (default: text, or jsonl with --jsonl)",
@@ -200,8 +201,9 @@ def _add_update(sub: argparse._SubParsersAction) -> None:
         "told the store is busy. A killed update leaves the store consistent: run it again.",
     )
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
-    p.add_argument("--words", type=word_budget, default=120,
-                   help="summary word budget (default 120)")
+    p.add_argument("--words", type=word_budget, default=None,
+                   help="summary word budget, kept as the store's from now on (the server "
+                   "and the follower weave at it too); default: the store's, else 120")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="weave in N processes (default: one per core, at most one per 8 "
                    "stories to weave)")
@@ -275,8 +277,9 @@ def _add_backfill(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--skip-weave", action="store_true",
                    help="stop after grouping: no analysis, no briefs (a later `update` "
                    "analyses and weaves)")
-    p.add_argument("--words", type=word_budget, default=120,
-                   help="summary word budget (default 120)")
+    p.add_argument("--words", type=word_budget, default=None,
+                   help="summary word budget, kept as the store's from now on (the server "
+                   "and the follower weave at it too); default: the store's, else 120")
     p.add_argument("--no-progress", action="store_true", help="no stage lines on stderr")
     p.set_defaults(handler=_cmd_backfill)
 

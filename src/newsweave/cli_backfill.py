@@ -54,6 +54,10 @@ def _run_cli(args: Any) -> int:
             skip_weave=args.skip_weave, words=args.words,
             on_error=report, on_stage=stage, on_progress=progress,
         )
+    from newsweave.app import budget_notice
+
+    if (notice := budget_notice(result.words_before, result.words)) is not None:
+        print(notice, file=sys.stderr)
     for line in result.analysis_failed:
         print(f"newsweave: analysis failed: {line}", file=sys.stderr)
     for sid, reason in result.weave_failed:

@@ -392,6 +392,12 @@ def weave_from_store(args: argparse.Namespace) -> int:
             raise InputError(f"--all writes one JSON brief per line: use --format jsonl, not {fmt}")
         _writable(store)
         with store.exclusive("update"):
+            if args.words is not None:
+                from newsweave.app import budget_notice, set_brief_words
+
+                notice = budget_notice(set_brief_words(store, args.words), args.words)
+                if notice is not None:
+                    print(notice, file=sys.stderr)
             return _weave_all(store, args)
     finally:
         store.close()
@@ -418,7 +424,7 @@ def _reweave_with_progress(store: Store, args: argparse.Namespace, force: bool) 
                                        markup=False, soft_wrap=True)
             progress.advance(task)
 
-        return reweave(store, force=force, workers=workers, words=args.words,
+        return reweave(store, force=force, workers=workers,
                        on_total=lambda n: progress.update(task, total=n), on_story=on_story)
 
 
@@ -447,7 +453,7 @@ def _weave_all(store: Store, args: argparse.Namespace) -> int:
 def run_update(args: argparse.Namespace) -> int:
     """`newsweave update --db URL`: group new articles, then re-weave the stories that
     changed (stored as new versions). Prints what it did; exit 2 when a story failed."""
-    from newsweave.app import update
+    from newsweave.app import budget_notice, set_brief_words, update
 
     workers = _workers(args)
     store = open_store(args.db, create=False)
@@ -464,13 +470,16 @@ def run_update(args: argparse.Namespace) -> int:
                                            markup=False, soft_wrap=True)
                 progress.advance(weaving)
 
+            before = None if args.words is None else set_brief_words(store, args.words)
             result = update(
-                store, workers=workers, words=args.words,
+                store, workers=workers,
                 on_article=lambda: progress.advance(grouping),
                 on_total=lambda n: progress.update(weaving, total=n), on_story=on_story,
             )
     finally:
         store.close()
+    if (notice := budget_notice(before, args.words)) is not None:
+        print(notice, file=sys.stderr)
     print(result.grouped.summary())
     print(result.woven.summary())
     if getattr(args, "changes", False):

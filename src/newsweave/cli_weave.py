@@ -9,13 +9,9 @@ from collections.abc import Sequence
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError, Repeats
 from newsweave.models import Article
+from newsweave.settings import DEFAULT_SUMMARY
 from newsweave.validate import MAX_BRIEF_ARTICLES
 from newsweave.wording import count
-
-
-def _check_words(words: int) -> None:
-    if words < 1:
-        raise InputError(f"--words must be a positive number, got {words}")
 
 
 def _check_combination(args: argparse.Namespace) -> None:
@@ -33,7 +29,6 @@ def _check_combination(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _check_words(args.words)
     if args.workers is not None and not (getattr(args, "db", None) and args.all):
         # one brief is one process's work: said, not silently ignored
         raise InputError("--workers applies to --db --all (many stories); one brief is woven "
@@ -42,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "db", None):
         from newsweave.cli_store import weave_from_store
 
-        return weave_from_store(args)
+        return weave_from_store(args)  # at the store's word budget unless given
+    if args.words is None:
+        args.words = DEFAULT_SUMMARY.words
     if args.jsonl:
         if args.paths:
             raise InputError("give either PATH... or --jsonl, not both")

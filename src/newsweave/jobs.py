@@ -51,7 +51,7 @@ def _group(store: Store) -> list[str] | None:
     return None if result.rebuilt else list(result.changed)
 
 
-def _weave(store: Store, story_id: str, words: int) -> str:
+def _weave(store: Store, story_id: str, words: int | None) -> str:
     from newsweave import app
 
     return app.weave_and_store(store, story_id, words, only_if_changed=True).fingerprint
@@ -171,7 +171,7 @@ class JobProcess:
     def group(self) -> list[str] | None:
         return self.call("group")
 
-    def weave(self, story_id: str, words: int) -> str:
+    def weave(self, story_id: str, words: int | None = None) -> str:
         return self.call("weave", story_id, words)
 
     def catalog(self) -> tuple[tuple[Any, ...], Any]:

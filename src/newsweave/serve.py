@@ -118,7 +118,6 @@ WARM_VIEWS = 64  # list pages and API answers made again for a list updated afte
 WARM_SLICE_S = 0.001
 WARM_PAUSE_S = 0.002
 FULL_GC_EVERY_S = 3600.0  # frozen objects are looked at by the cycle collector this often
-BRIEF_WORDS = app_layer.BRIEF_WORDS  # stored briefs: one word budget for server and CLI
 WEAVING_RETRY_S = 3  # a page or client asked to come back while a brief is woven
 LEDGER_TOP = 15  # quotes shown before the "more" fold
 STORE_RETRY_S = 5  # Retry-After of a 503 while the database does not answer
@@ -1354,10 +1353,10 @@ def create_app(
         new brief changes no story row and not the story list, so the other stories' cached
         answers stay)."""
         if jobs is not None:
-            fingerprint = jobs.weave(story_id, BRIEF_WORDS)
+            fingerprint = jobs.weave(story_id)  # at the store's word budget
         else:
             fingerprint = app_layer.weave_and_store(
-                store, story_id, BRIEF_WORDS, weave_fn=brief_fn, only_if_changed=True
+                store, story_id, weave_fn=brief_fn, only_if_changed=True
             ).fingerprint
         drop([story_id])
         return fingerprint
@@ -1493,7 +1492,7 @@ def create_app(
         state = states.get(row.id)
         if state is None:
             seen = gens.of(row.id)
-            state = await db(app_layer.current_brief, store, row.id, BRIEF_WORDS, False)
+            state = await db(app_layer.current_brief, store, row.id, None, False)
             if gens.of(row.id) == seen:  # else a change was noticed meanwhile: not cached
                 states.put(row.id, state)
         if version is None:

@@ -170,6 +170,12 @@ feeds_t = Table(
     Column("page_error", Text),
 )
 #: migration 15: a pause a site asked for (429, 503 with Retry-After), kept across runs
+store_settings_t = Table(
+    "store_settings",
+    _metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
 site_pauses_t = Table(
     "site_pauses",
     _metadata,
@@ -2218,6 +2224,17 @@ class Store:
         with self._write() as conn:
             conn.execute(t.delete().where(t.c.until <= now))
             return {r.origin: r.until for r in conn.execute(select(t.c.origin, t.c.until))}
+
+    def setting(self, name: str) -> str | None:
+        """A setting the store keeps for every process working on it (``store_settings``),
+        or None when never set."""
+        t = store_settings_t
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.c.value).where(t.c.name == name)).scalar()
+
+    def set_setting(self, name: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(self._upsert(store_settings_t, {"name": name, "value": value}, "name"))
 
     def save_site_pause(self, origin: str, until: str) -> None:
         """Keep a site's pause (a later one wins) for the next run of the follower."""

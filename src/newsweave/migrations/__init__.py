@@ -379,9 +379,16 @@ PAGE_HEALTH = Migration(
         'CREATE INDEX articles_published_bytes ON articles (published COLLATE "C")',
     ))
 
+# Version 16: settings a store keeps for every process that weaves it: the summary's word
+# budget (`update --words 80` in cron and a server weaving at 120 stored a new version of an
+# unchanged story at each turn, each the other's summary).
+_SETTINGS = ("CREATE TABLE store_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",)
+SETTINGS = Migration(version=16, name="settings the store keeps (the brief word budget)",
+                     sqlite=_SETTINGS, postgresql=_SETTINGS)
+
 MIGRATIONS: tuple[Migration, ...] = (
     INITIAL, LEAD_VECTORS, ANALYSES_AND_BRIEFS, GROUPER_STATE, OUTLETS, FOLLOW,
     STORY_CHANGES, URL_INDEX, REGROUP, REVISION_WORDS, BRIEFS_BY_TIME, BRIEF_CHANGES,
-    FEED_KINDS, NO_STOP_WORDS, PAGE_HEALTH,
+    FEED_KINDS, NO_STOP_WORDS, PAGE_HEALTH, SETTINGS,
 )
 LATEST = MIGRATIONS[-1].version
