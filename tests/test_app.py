@@ -319,6 +319,40 @@ def test_killed_update_reruns_to_a_consistent_store(tmp_path: Path) -> None:
     assert again.returncode == 0 and "0 of 12 stories rewoven" in again.stdout
 
 
+def test_a_terminated_update_has_said_what_it_did(tmp_path: Path) -> None:
+    """SIGTERM to `update --changes` once briefs are stored: the grouping it committed and
+    each version it stored were said as they happened (it said nothing at all, and the rerun
+    found nothing left to say about them); exit 143."""
+    db = str(tmp_path / "t.db")
+    with open_store(db) as store:
+        store.add_articles(synthetic(12))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1"}
+    argv = [sys.executable, "-c", GROUP_EACH_ALONE, "update", "--db", db, "--no-progress",
+            "--workers", "1", "--changes"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            with open_store(db) as store:
+                if len(store.latest_fingerprints()) >= 2:
+                    break
+            time.sleep(0.2)
+        assert proc.poll() is None, "update finished before it could be stopped"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143 and err.endswith("newsweave: error: terminated\n")
+    lines = out.splitlines()
+    assert lines[0].startswith("grouped all 12 articles from scratch")
+    with open_store(db) as store:
+        stored = len(store.latest_fingerprints())
+    said = [line for line in lines[1:] if line.endswith(" v1: new story")]
+    assert 2 <= len(said) == stored < 12
+
+
 # --------------------------------------------------------------------------- layering
 @pytest.mark.parametrize(("module", "absent"), [
     ("newsweave.serve", "newsweave.cli_store"),  # the web server never imports CLI modules

@@ -309,11 +309,13 @@ class ReweaveResult:
     def change_lines(self) -> list[str]:
         """A line per stored version: "s-1a2b v7: 1 new source, 2 new quotes" ("new story"
         for a first brief), in the order woven."""
-        out = []
-        for v in self.stored:
-            line = version_update(v.version, v.created, v.changes)["line"]
-            out.append(f"{v.story_id} v{v.version}: {line or 'woven again'}")
-        return out
+        return [change_line(v) for v in self.stored]
+
+
+def change_line(v: BriefVersion) -> str:
+    """What a stored version added, as `update --changes` says it."""
+    line = version_update(v.version, v.created, v.changes)["line"]
+    return f"{v.story_id} v{v.version}: {line or 'woven again'}"
 
 
 # Worker-process state: each worker opens the store once and keeps its models loaded.
@@ -366,6 +368,7 @@ def reweave(
     words: int | None = None,
     on_total: Callable[[int], None] | None = None,
     on_story: Callable[[str, str | None], None] | None = None,
+    on_stored: Callable[[BriefVersion], None] | None = None,
 ) -> ReweaveResult:
     """Weave every story whose stored brief is missing or stale (all with ``force``), storing
     each new brief as the story's next version in its own transaction, so a killed run keeps
@@ -398,6 +401,8 @@ def reweave(
                                               read_at=woven.read_at)
             if version.brief:  # stored now, not found stored by another writer
                 result.stored.append(replace(version, brief="", articles=()))  # kept small
+                if on_stored is not None:
+                    on_stored(result.stored[-1])
             result.rewoven.append(story_id)
             result.analysed += woven.analysed
         else:
@@ -448,14 +453,20 @@ def update(
     on_total: Callable[[int], None] | None = None,
     on_story: Callable[[str, str | None], None] | None = None,
     languages: Sequence[str] | None = DEFAULT_LANGUAGES,
+    on_grouped: Callable[[GroupResult], None] | None = None,
+    on_stored: Callable[[BriefVersion], None] | None = None,
 ) -> UpdateResult:
     """Group new articles, then re-weave the stories that changed. One update at a time per
     store: a second one is refused with ``StoreBusy`` (an ``InputError``) rather than racing.
+    ``on_grouped`` hears the grouping once it is committed, ``on_stored`` each version once
+    stored: a stopped update has said what it did.
     ``languages``: the article languages grouped (None: all; untagged articles always)."""
     with store.exclusive("update"):
         grouped = group_new(store, on_article=on_article, languages=languages)
+        if on_grouped is not None:  # committed: said now, not only if weaving ends
+            on_grouped(grouped)
         woven = reweave(store, workers=workers, words=words, on_total=on_total,
-                        on_story=on_story)
+                        on_story=on_story, on_stored=on_stored)
         # a store upgraded from before migration 12: its stories' latest briefs get the
         # counts the list shows, a bounded batch per update
         store.fill_latest_changes()

@@ -198,7 +198,10 @@ def _add_update(sub: argparse._SubParsersAction) -> None:
         "revised ones whose text is mostly new, as `stories` does), then "
         "weave the stories whose members changed since their stored brief and store each new "
         "brief as the story's next version. One update runs at a time per store; a second is "
-        "told the store is busy. A killed update leaves the store consistent: run it again.",
+        "told the store is busy. Each line is printed once what it says is committed (the "
+        "grouping, then with --changes each stored version), so a stopped update (Ctrl-C, "
+        "SIGTERM: exit 130, 143) has said what it did; the store stays consistent: run it "
+        "again.",
     )
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
     p.add_argument("--words", type=word_budget, default=None,

@@ -22,7 +22,12 @@ from newsweave.app import (  # noqa: F401 - GroupCounts: its old home
     GroupCounts,
     group_store,
 )
-from newsweave.cli_utils import output_sink, progress_bar, show_progress
+from newsweave.cli_utils import (
+    output_sink,
+    progress_bar,
+    show_progress,
+    terminated_on_signals,
+)
 from newsweave.errors import InputError, Repeats
 from newsweave.grouping_state import StoreEmbedder  # noqa: F401 - moved there, kept importable
 from newsweave.models import Article
@@ -453,15 +458,20 @@ def _weave_all(store: Store, args: argparse.Namespace) -> int:
 def run_update(args: argparse.Namespace) -> int:
     """`newsweave update --db URL`: group new articles, then re-weave the stories that
     changed (stored as new versions). Prints what it did; exit 2 when a story failed."""
-    from newsweave.app import budget_notice, set_brief_words, update
+    from newsweave.app import budget_notice, change_line, set_brief_words, update
 
     workers = _workers(args)
     store = open_store(args.db, create=False)
     try:
         _writable(store)
-        total = store.count_articles()
-        with progress_bar(show_progress(args), "items") as progress:
-            grouping = progress.add_task("grouping", total=total)
+        before = None if args.words is None else set_brief_words(store, args.words)
+        if (notice := budget_notice(before, args.words)) is not None:
+            print(notice, file=sys.stderr)
+        changes = getattr(args, "changes", False)
+        # each line as soon as what it says is committed: a stopped update (SIGTERM, Ctrl-C)
+        # has said what it grouped and which versions it stored (it said nothing before)
+        with terminated_on_signals(), progress_bar(show_progress(args), "items") as progress:
+            grouping = progress.add_task("grouping", total=None)  # the new ones: not known
             weaving = progress.add_task("weaving", total=None)
 
             def on_story(story_id: str, error: str | None) -> None:
@@ -470,21 +480,19 @@ def run_update(args: argparse.Namespace) -> int:
                                            markup=False, soft_wrap=True)
                 progress.advance(weaving)
 
-            before = None if args.words is None else set_brief_words(store, args.words)
+            def said(line: str) -> None:
+                print(line, flush=True)
+
             result = update(
                 store, workers=workers,
                 on_article=lambda: progress.advance(grouping),
                 on_total=lambda n: progress.update(weaving, total=n), on_story=on_story,
+                on_grouped=lambda grouped: said(grouped.summary()),
+                on_stored=(lambda v: said(change_line(v))) if changes else None,
             )
     finally:
         store.close()
-    if (notice := budget_notice(before, args.words)) is not None:
-        print(notice, file=sys.stderr)
-    print(result.grouped.summary())
     print(result.woven.summary())
-    if getattr(args, "changes", False):
-        for line in result.woven.change_lines():
-            print(line)
     if result.woven.failed:
         print(f"newsweave: {len(result.woven.failed)} of {count(result.woven.total, 'story')} "
               "skipped",
