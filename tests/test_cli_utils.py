@@ -83,7 +83,20 @@ def test_out_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> None:
     out.chmod(0o600)
     with output_sink(str(out)) as fh:
         fh.write("new\n")
+        # and while it is written: the temp file was at the umask's 644 for the whole run
+        [tmp] = [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+        assert stat.S_IMODE(tmp.stat().st_mode) == 0o600
     assert out.read_text() == "new\n" and stat.S_IMODE(out.stat().st_mode) == 0o600
+    fresh = tmp_path / "new.jsonl"
+    umask = os.umask(0o022)
+    try:
+        with output_sink(str(fresh)) as fh:
+            fh.write("x\n")
+            [tmp] = [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+            assert stat.S_IMODE(tmp.stat().st_mode) == 0o600  # private until it is done
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # then as the umask makes a file
 
 
 def test_sigterm_while_writing_leaves_no_temp_file(tmp_path: Path) -> None:

@@ -38,16 +38,25 @@ def output_sink(out: str | None):
         raise InputError("is a SQLite database (a store?): --out never replaces one; name "
                          "another file", out)
     tmp = f"{out}.tmp-{os.getpid()}"
+    # the file a user keeps private stays so, while it is written too: the temp file is made
+    # with the target's mode (at the umask's default before, 644: embargoed briefs readable
+    # by others for the whole run), or 600 until the run ends when there is no target yet
+    mode = stat.S_IMODE(os.stat(out).st_mode) if os.path.isfile(out) else None
     try:
-        fh = open(tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed below, renamed on success
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fh = open(fd, "w", encoding="utf-8")  # noqa: SIM115 - closed below, renamed on success
     except OSError as exc:
         raise InputError(f"cannot write output: {exc.strerror}", out) from None
     try:
+        if mode is not None:
+            os.chmod(tmp, mode)
         with terminated_on_signals():
             yield fh
         fh.close()
-        if os.path.isfile(out):  # the file a user had kept private stays so
-            os.chmod(tmp, stat.S_IMODE(os.stat(out).st_mode))
+        if mode is None:  # a new file: as the umask makes one
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, out)
     finally:
         if not fh.closed:
