@@ -117,6 +117,22 @@ def test_batch_jsonl_in_order_and_skips_bad_cluster(capsys, tmp_path):
     assert f"{path}:2" in err
 
 
+def test_batch_makes_a_repeated_or_missing_cluster_id_unique_and_says_so(capsys, tmp_path):
+    """Two different clusters under one id gave two briefs of one story.id (a consumer keyed
+    on it kept one), and a missing id became line-N without a word."""
+    docs = [{"id": "d1", "text": "The river flooded the town of Elmsford on Tuesday."},
+            {"id": "d2", "text": "Floods forced people from homes in Elmsford on Tuesday."}]
+    path = tmp_path / "clusters.jsonl"
+    path.write_text("\n".join(json.dumps(c) for c in (
+        {"id": "D1", "docs": docs}, {"id": "D1", "docs": docs[:1]}, {"docs": docs})) + "\n")
+    code, out, err = run(capsys, "weave", "--jsonl", str(path), "--no-progress")
+    assert code == 0
+    assert [json.loads(ln)["story"]["id"] for ln in out.splitlines()] == ["D1", "D1-2",
+                                                                          "line-3"]
+    assert "cluster id D1 given again (cluster 2 with it): its brief's story.id is D1-2" in err
+    assert f"{path}:3: cluster has no id: its brief's story.id is line-3" in err
+
+
 @pytest.mark.parametrize(
     ("setup", "needle"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from newsweave.cli_utils import count_lines, output_sink, progress_bar, show_progress
 from newsweave.errors import InputError, Repeats
@@ -107,6 +108,23 @@ def _warn_left_out(dropped: Sequence[tuple[Article, Article]]) -> None:
                  "the latest is woven)", kept.path)
 
 
+def _unique_cluster_id(cluster: Any, given: dict[str, int], path: str, console: Any) -> Any:
+    """The cluster, its id made unique in the output: a repeated id ("D0608H" for two
+    different clusters) gave two briefs of one story.id, which a consumer keyed on it
+    silently collapsed; the second is woven as "D0608H-2", said in one line."""
+    from dataclasses import replace
+
+    key = str(cluster.id)
+    n = given.get(key, 0) + 1
+    given[key] = n
+    if n == 1:
+        return cluster
+    new_id = f"{key}-{n}"
+    console.print(f"newsweave: warning: {path}: cluster id {key} given again (cluster {n} "
+                  f"with it): its brief's story.id is {new_id}", markup=False, soft_wrap=True)
+    return replace(cluster, id=new_id)
+
+
 def run_batch(args: argparse.Namespace) -> int:
     """One brief per cluster, in input order; a bad cluster is reported and skipped."""
     from newsweave.ingest import iter_clusters
@@ -119,6 +137,7 @@ def run_batch(args: argparse.Namespace) -> int:
                          "supported in batch mode (use jsonl)")
     total = count_lines(args.jsonl)
     bad = seen = 0
+    given: dict[str, int] = {}  # cluster id -> how many clusters gave it so far
     show = show_progress(args)
     repeats = Repeats()
     with output_sink(args.out) as fh, progress_bar(show, "clusters") as progress:
@@ -131,6 +150,7 @@ def run_batch(args: argparse.Namespace) -> int:
                     progress.console.print(f"newsweave: skipped: {item}", markup=False,
                                            soft_wrap=True)
             else:
+                item = _unique_cluster_id(item, given, args.jsonl, progress.console)
                 try:
                     brief = weave_cluster(item, words=args.words)
                 except InputError as err:  # an article over the limits, found while weaving

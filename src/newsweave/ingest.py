@@ -2424,7 +2424,8 @@ def _cluster_from_record(record: Any, path: Path, line: int) -> Cluster:
         raise InputError("expected a JSON object (a cluster)", path, line)
     cluster_id = record.get("id")
     if cluster_id is None or cluster_id == "":
-        cluster_id = f"line-{line}"
+        cluster_id = f"line-{line}"  # its brief's story.id: said, it joins nothing of the input
+        warn(f"cluster has no id: its brief's story.id is {cluster_id}", path, line)
     elif isinstance(cluster_id, bool) or not isinstance(cluster_id, str | int):
         raise InputError('"id" must be a string or an integer', path, line)
     docs = record.get("docs")
