@@ -688,3 +688,27 @@ def test_warming_pauses_between_slices(tmp_path: Path,
         assert pauses == [serve_module.WARM_PAUSE_S] * (1 + asked)
         assert "A brand new story" in c.get("/", params={"q": "budget"}).text
     s.close()
+
+
+def test_the_first_reader_after_a_quiet_spell_gets_the_list_as_it_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a quiet spell the story list answered the first reader from memory and checked
+    in the background, so another process's ingest 30 s before was missing from that answer
+    (while search found it); a list checked longer ago than ``STALE_LIST_S`` is checked
+    first. The clock is moved by hand: no waiting in a test."""
+    import types
+
+    import newsweave.catalog as catalog_module
+
+    now = [1000.0]  # the catalog's clock only (the event loop keeps the real one)
+    monkeypatch.setattr(catalog_module, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    s = open_store(str(tmp_path / "quiet.db"))
+    fill(s)
+    app = create_app(s, "tok", brief_fn=hand_brief, group_fn=lambda st: None, row_ttl=1.0)
+    with TestClient(app) as c:
+        before = c.get("/api/stories").json()["total"]
+        s.add_articles([art("b9", "cnn.com", "2017-06-02", "budget")])  # another process
+        s.save_stories({"b9": "new"}, {"new": "A brand new story"})
+        now[0] += 30.0  # a quiet half minute
+        assert c.get("/api/stories").json()["total"] == before + 1
+    s.close()

@@ -706,6 +706,14 @@ class CatalogCache:
             return catalog
         return None
 
+    def checked_within(self, seconds: float) -> Catalog | None:
+        """The catalog if it was checked against the store within ``seconds``, else None."""
+        catalog = self._catalog
+        if catalog is not None and self._version is not None and \
+                time.monotonic() - self._checked < seconds:
+            return catalog
+        return None
+
     def latest(self) -> Catalog | None:
         """The catalog however long ago it was checked (None before the first build and after
         ``invalidate``): what readers answer from while one background check runs."""

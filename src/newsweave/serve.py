@@ -101,6 +101,9 @@ STATIC_DIR = PACKAGE_DIR / "static"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"  # article and story ids: no slashes, no spaces
 ID_RE = re.compile(ID_PATTERN)
+#: a story list checked longer ago than this is checked before it is answered (within it,
+#: readers answer from it while one background check runs)
+STALE_LIST_S = 5.0
 #: one article as JSON: its text at the 1,000,000-character limit in another script, written
 #: with JSON's \u escapes (as Python's json.dumps does by default), is about 6 MB
 MAX_JSON_BYTES = 7 << 20
@@ -1408,7 +1411,11 @@ def create_app(
         fresh = catalogs.fresh()
         if fresh is not None or catalogs.ttl <= 0:
             return fresh
-        current = catalogs.latest()
+        # answered unchecked only while it was checked a moment ago (a busy server checks
+        # every ``row_ttl``): the first reader after a quiet spell got the list as it was
+        # before another process's ingest, however long ago that was, and waits for one
+        # check instead
+        current = catalogs.checked_within(STALE_LIST_S)
         if current is not None and not checking:
             task = asyncio.get_running_loop().create_task(db(catalogs.get))
             checking.add(task)
