@@ -613,6 +613,17 @@ def test_a_capture_from_before_the_days_correction_is_older(store: Store) -> Non
     assert store.get_article(article_id(V2)).text == V2
 
 
+def test_a_posted_stub_then_its_report_is_one_article(store: Store) -> None:
+    """Each save of a live page posted with its URL and headline: the report is the stub's
+    next version (and waits to be grouped again), as the follower makes it."""
+    headline = "Breaking: attorney general"
+    stub = "Attorney General news: developing. This page will be updated with more details."
+    store.add_articles([page(stub, title=headline)])
+    result = store.add_articles([page(V2 + " " + " ".join([V1] * 8), title=headline)])
+    assert (result.added, result.revised) == (0, 1)
+    assert store.count_articles() == 1
+
+
 def test_versions_in_one_batch_end_as_one_article_holding_the_last(store: Store) -> None:
     result = store.add_articles([page(V1), page(V2), page("An unrelated report.", url=None)])
     assert (result.added, result.revised) == (2, 1)

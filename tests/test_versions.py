@@ -26,6 +26,20 @@ def test_same_report_by_most_word_pairs_or_a_fifth_under_its_headline() -> None:
     assert not same_report(None, "", None, body)
 
 
+def test_a_stub_then_its_report_under_the_same_headline_is_one_report() -> None:
+    """A CMS posting each save of a live page (a 13-word stub, then the report) under one
+    URL and headline made two articles, and the stub's story stayed for good."""
+    stub = "Attorney General news: developing. This page will be updated with more details."
+    report = " ".join(["Sessions met the Russian ambassador twice in 2016, officials said."]
+                      * 12)
+    headline = "Breaking: attorney general"
+    assert same_report(headline, stub, headline, report)
+    assert not same_report(headline, stub, "A different story entirely", report)
+    # a site's name as every record's headline still makes no two reports one
+    assert not same_report("The Gazette", stub, "The Gazette", report)
+    assert not same_report(headline, report, headline, stub + " More.")  # not a stub grown
+
+
 def test_dated_before_compares_days_when_a_time_or_offset_is_missing() -> None:
     assert dated_before("2017-03-02T09:00:00-05:00", "2017-03-02T10:00:00-05:00")
     assert dated_before("2017-03-02T14:00:00+00:00", "2017-03-02T10:00:00-05:00")

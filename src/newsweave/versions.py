@@ -22,13 +22,19 @@ VERSION_OVERLAP = 0.5
 def same_report(old_title: str | None, old_text: str, title: str | None, text: str) -> bool:
     """Whether a new text under a stored article's URL is a version of that report: most of
     the word pairs of the shorter text in the longer one (a correction, an update that adds
-    paragraphs), or a fifth of them under the same headline (a rewrite). Different reports
-    that an export files under one URL (a feed's or a section's address, often with the
-    site's name for every headline) share neither, and stay articles of their own."""
+    paragraphs), or a fifth of them under the same headline (a rewrite), or, under the same
+    headline of three words or more, a stub's text under ``SHRUNK_MIN_WORDS`` words followed
+    by a full report (a CMS saving a live page; the follower already took it for the page's
+    next text). Different reports that an export files under one URL (a feed's or a
+    section's address, often with the site's name for every headline) share none of that, and
+    stay articles of their own."""
     a, b = _word_pairs(old_text), _word_pairs(text)
     if not a or not b:
         return False
     same_headline = bool(title and old_title and _folded(title) == _folded(old_title))
+    if same_headline and len(title.split()) >= 3 and \
+            len(old_text.split()) < SHRUNK_MIN_WORDS < len(text.split()):
+        return True  # a live page's stub, then its report under the headline it kept
     share = SAME_HEADLINE_OVERLAP if same_headline else VERSION_OVERLAP
     return len(a & b) >= share * min(len(a), len(b))
 
