@@ -506,6 +506,7 @@ def test_post_article_adds_and_groups(client: TestClient, store: Store) -> None:
     body = r.json()
     assert body["id"] == article_id(article["text"]) and body["added"] is True
     assert body["ids"] == [body["id"]]
+    assert r.headers["location"] == f"/api/articles/{body['id']}"  # where to follow it
     idle(client)  # grouped, and its story woven, in the background
     assert client.get(f"/api/articles/{body['id']}").json()["stories"] == [STORY]
     assert client.app.state.background.group_errors == 0

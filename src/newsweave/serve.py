@@ -1947,7 +1947,9 @@ def create_app(
                   "added": bool(result["added"]), "detail": detail}
         if warned.items:
             answer["warnings"] = [e.message for e in warned.items]
-        return JSONResponse(answer, status)
+        # where to follow it: the article, whose `stories` say where it went once grouped
+        headers = {"Location": f"/api/articles/{quote(stored, safe='')}"} if stored else None
+        return JSONResponse(answer, status, headers=headers)
 
     # ---------------------------------------------------------------- pages
     def render_index(query: ListQuery, page: int, catalog: Any) -> bytes | PastLastPage:
