@@ -819,3 +819,23 @@ def test_first_aligned_pair_is_the_first_of_every_pair():
                      if m > n and ka[0] != kb[0] and values[n] != values[m]
                      and _aligned(docs, ka, kb, 0.7)), None)
         assert _first_aligned_pair(docs, keys, values, 0.7, {}) == want
+
+
+def test_what_only_one_outlet_reports_reads_as_a_reader_should_see_it():
+    """A staff credit was listed as a fact, a wire dateline kept, and a quotation lost its
+    closing mark to the next sentence."""
+    docs = _analyze(
+        "The council approved the budget on Monday after a long debate in the chamber.",
+        "BAYVILLE (State Wire) — Federal prosecutors charged the port director with bribery "
+        "on Tuesday. Mrs. Clinton said the race was \"the most important in the country.\" "
+        "Tribune staff contributed to this report.",
+    )
+    only = {u.source: u.sentences for u in find_unique(docs)}["s1"]
+    assert only[0].startswith("Federal prosecutors charged")  # no dateline
+    assert not any("contributed to this report" in s for s in only)
+    from newsweave.coverage import _closing_mark
+
+    text = 'She said the race was "the most important.” Then she left.'
+    cut = text.index("”")
+    assert _closing_mark(text[:cut], text, cut) == text[:cut + 1]
+    assert _closing_mark("He left.", "He left. \"Yes,\" she said.", 8) == "He left."

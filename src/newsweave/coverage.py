@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from newsweave.boilerplate import is_page_notice, is_staff_line, trim_dateline
 from newsweave.models import (
     Claim,
     Coverage,
@@ -527,17 +528,31 @@ def hands_over(text: str, following: str | None) -> bool:
 
 
 def _with_its_quote(document: Document, index: int) -> str:
-    """The sentence as a reader should see it: with the quotation it hands over to."""
+    """The sentence as a reader should see it: with the quotation it hands over to, without
+    a wire dateline ("BAYVILLE (State Wire) — "), and with the closing quotation mark the
+    sentence splitter left to the next sentence ('... was "the most important race.' + '"')."""
     sentence = document.sentences[index]
+    text = document.article.text
+    shown = sentence.text
     if index + 1 < len(document.sentences):
         following = document.sentences[index + 1]
-        whole = document.article.text[sentence.start : following.end]
-        gap = document.article.text[sentence.end : following.start]
+        whole = text[sentence.start : following.end]
+        gap = text[sentence.end : following.start]
         if "\n" not in gap and whole.startswith(sentence.text) and hands_over(
             sentence.text, following.text
         ):
-            return whole
-    return sentence.text
+            shown = whole
+    shown = _closing_mark(shown, text, sentence.start + len(shown))
+    return shown[trim_dateline(shown):]
+
+
+def _closing_mark(shown: str, text: str, end: int) -> str:
+    """``shown`` with the closing quotation mark right after it in ``text`` when it opens a
+    quotation it does not close."""
+    rest = text[end : end + 2].lstrip(" ")[:1]
+    if rest in ('"', "”") and (shown.count('"') % 2 == 1 or shown.count("“") > shown.count("”")):
+        return shown + rest
+    return shown
 
 
 def _informativeness(document: Document, index: int) -> tuple[int, int]:
@@ -657,6 +672,9 @@ def find_unique(
             i
             for i, s in enumerate(doc.sentences)
             if not is_trivial(s.text, settings.min_unique_words)
+            # who made the report is no fact of it ("Madera Tribune staff contributed to
+            # this report.", a copyright line)
+            and not is_staff_line(s.text) and not is_page_notice(s.text)
         ]
         # other outlets' reports: what an outlet's own two reports both carry is still
         # that outlet's alone; listed once, under its first report that carries it
@@ -1633,11 +1651,12 @@ def _aligned(
 
 
 def _sentence_claim(documents: Sequence[Document], di: int, si: int) -> Claim:
+    """A sentence as a claim, without its wire dateline ("EASTPORT — "), its span the same."""
     doc = documents[di]
     s = doc.sentences[si]
-    return Claim(
-        text=s.text, sources=(doc.article.id,), spans=(Origin(doc.article.id, s.start, s.end),)
-    )
+    cut = trim_dateline(s.text)
+    return Claim(text=s.text[cut:], sources=(doc.article.id,),
+                 spans=(Origin(doc.article.id, s.start + cut, s.end),))
 
 
 def find_number_discrepancies(
