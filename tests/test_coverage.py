@@ -839,3 +839,17 @@ def test_what_only_one_outlet_reports_reads_as_a_reader_should_see_it():
     cut = text.index("”")
     assert _closing_mark(text[:cut], text, cut) == text[:cut + 1]
     assert _closing_mark("He left.", "He left. \"Yes,\" she said.", 8) == "He left."
+
+
+def test_one_statement_quoted_with_its_speaker_is_no_shared_passage():
+    """Two outlets quoting a prosecutor's line with "U.S. Attorney Monica Feld said" shared
+    five unquoted words, the threshold: the attribution now counts with the quotation."""
+    quote = ('"Public office is a public trust, and Mr. Pratt sold it to the highest bidder '
+             'for cash, a boat and luxury trips," U.S. Attorney Monica Feld said.')
+    docs = _analyze("Federal prosecutors charged the port director on Tuesday. " + quote,
+                    "The port's board met in an emergency session on Wednesday. " + quote)
+    assert find_shared_passages(docs) == ()
+    copied = ("The man who ran the port for seven years was led away in handcuffs from his "
+              "home in Milford early on Tuesday morning, neighbours said.")
+    docs = _analyze("Prosecutors acted fast. " + copied, "A second report. " + copied)
+    assert len(find_shared_passages(docs)) == 1  # prose copied still is

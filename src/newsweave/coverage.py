@@ -6,8 +6,8 @@ Three detectors over analysed ``Document``s, composed by ``build_coverage``:
   MinHashLSH (datasketch) propose sentence pairs across articles; a token-level alignment
   (a longest common subsequence, rapidfuzz, on a window of neighbouring sentences) keeps the maximal
   runs of at least ``min_shared_words`` words that match with only small gaps. Text that is
-  quoted speech on both sides is not copying (two outlets quoting one statement) and is left
-  to the quote ledger. Each sentence is aligned with its like in at most ``align_partners``
+  quoted speech on both sides, with its attribution ("U.S. Attorney Monica Feld said"), is not
+  copying (two outlets quoting one statement) and is left to the quote ledger. Each sentence is aligned with its like in at most ``align_partners``
   other sources, the earliest published, so a wire story in hundreds of outlets stays linear.
 * **Unique**: per source, informative sentences that no other source carries (embedding
   cosine or content-lemma overlap, or a caller's own support test).
@@ -148,6 +148,23 @@ def word_tokens(text: str) -> list[_Token]:
         _Token(m.group().lower(), m.start(), m.end(), bool(mask[m.start()]))
         for m in _WORD.finditer(fold(text))
     ]
+
+
+def _quoted_or_attribution(tokens: Sequence[_Token], document: Document) -> list[bool]:
+    """Per token: inside a quotation, or part of a quotation's attribution (its speaker and
+    cue, "U.S. Attorney Monica Feld said"): two outlets quoting one statement with its
+    speaker copy nothing of each other, yet those five words made it a shared passage."""
+    spans = sorted((a, b) for q in document.quotes for a, b in (
+        (q.speaker_start, q.speaker_end), (q.cue_start, q.cue_end))
+        if a is not None and b is not None and a < b)
+    if not spans:
+        return [t.quoted for t in tokens]
+    starts = [a for a, _ in spans]
+    out = []
+    for t in tokens:
+        i = _bisect_left(starts, t.start + 1) - 1
+        out.append(t.quoted or (i >= 0 and t.start < spans[i][1]))
+    return out
 
 
 def _sentence_token_ranges(tokens: Sequence[_Token], document: Document) -> list[tuple[int, int]]:
@@ -387,7 +404,7 @@ def find_shared_passages(
     ranges = [_sentence_token_ranges(t, d) for t, d in zip(tokens, docs, strict=True)]
     vocabulary: dict[str, int] = {}  # words as ints: rapidfuzz compares those fastest
     codes = [[vocabulary.setdefault(t.norm, len(vocabulary)) for t in doc] for doc in tokens]
-    quoted = [[t.quoted for t in doc] for doc in tokens]
+    quoted = [_quoted_or_attribution(doc, d) for doc, d in zip(tokens, docs, strict=True)]
 
     pairs = _candidate_pairs(docs, tokens, ranges, settings)
     if not pairs:
