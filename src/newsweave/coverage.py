@@ -7,8 +7,9 @@ Three detectors over analysed ``Document``s, composed by ``build_coverage``:
   (a longest common subsequence, rapidfuzz, on a window of neighbouring sentences) keeps the maximal
   runs of at least ``min_shared_words`` words that match with only small gaps. Text that is
   quoted speech on both sides, with its attribution ("U.S. Attorney Monica Feld said"), is not
-  copying (two outlets quoting one statement) and is left to the quote ledger. Each sentence is aligned with its like in at most ``align_partners``
-  other sources, the earliest published, so a wire story in hundreds of outlets stays linear.
+  copying (two outlets quoting one statement) and is left to the quote ledger. Each sentence
+  is aligned with its like in at most ``align_partners`` other sources, the earliest
+  published, so a wire story in hundreds of outlets stays linear.
 * **Unique**: per source, informative sentences that no other source carries (embedding
   cosine or content-lemma overlap, or a caller's own support test).
 * **Discrepancies**: no NLI model ships offline, so sentences are aligned first and then

@@ -689,7 +689,8 @@ class ArticleIn(BaseModel):
         "publishing date", json_schema_extra=_published_schema)
     language: str | None = Field(
         default=None, max_length=50, description="a language tag (`en`, `pt-BR`): its primary "
-        "subtag is kept; an article in a language not grouped stays out of stories")
+        "subtag is kept; an article in a language not grouped stays out of stories",
+        json_schema_extra={"pattern": r"^\s*(?:[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)?\s*$"})
 
     @model_validator(mode="before")
     @classmethod
