@@ -131,6 +131,11 @@ def test_batch_makes_a_repeated_or_missing_cluster_id_unique_and_says_so(capsys,
                                                                           "line-3"]
     assert "cluster id D1 given again (cluster 2 with it): its brief's story.id is D1-2" in err
     assert f"{path}:3: cluster has no id: its brief's story.id is line-3" in err
+    assert err.endswith("newsweave: 3 briefs written\n")  # a count to end on
+    code, out, err = run(capsys, "weave", "--jsonl", str(path), "--no-progress", "--format",
+                         "json")
+    assert code == 0  # one JSON document, an array (it was JSONL under a .json name)
+    assert [b["story"]["id"] for b in json.loads(out)] == ["D1", "D1-2", "line-3"]
 
 
 @pytest.mark.parametrize(

@@ -133,10 +133,11 @@ def run_batch(args: argparse.Namespace) -> int:
 
     fmt = args.format or "jsonl"
     if fmt not in ("jsonl", "json"):
-        raise InputError(f"--jsonl writes one JSON brief per line: --format {fmt} is not "
-                         "supported in batch mode (use jsonl)")
+        raise InputError(f"--jsonl writes one JSON brief per line (or, with --format json, "
+                         f"one JSON array of them): --format {fmt} is not supported in batch "
+                         "mode")
     total = count_lines(args.jsonl)
-    bad = seen = 0
+    bad = seen = written = 0
     given: dict[str, int] = {}  # cluster id -> how many clusters gave it so far
     show = show_progress(args)
     repeats = Repeats()
@@ -158,13 +159,25 @@ def run_batch(args: argparse.Namespace) -> int:
                     progress.console.print(f"newsweave: skipped: {args.jsonl}: cluster "
                                            f"{item.id}: {err}", markup=False, soft_wrap=True)
                 else:
-                    fh.write(render(brief, "jsonl") + "\n")
+                    # --format json: one JSON array, a brief per line in it (it was JSONL
+                    # under a .json name, which no JSON reader opens)
+                    if fmt == "json":
+                        fh.write(("[\n" if not written else ",\n") + render(brief, "jsonl"))
+                    else:
+                        fh.write(render(brief, "jsonl") + "\n")
+                    written += 1
             progress.advance(task)
         if not seen:  # an empty or blank file: said, as every other empty input is, and
             raise InputError("no clusters found: the file is empty", args.jsonl)  # no --out
+        if fmt == "json":
+            fh.write("\n]\n" if written else "[]\n")
     for line in repeats.more():
         print(f"newsweave: {line}", file=sys.stderr)
     if bad and not show:
         print(f"newsweave: {bad} of {count(seen, 'cluster')} skipped", file=sys.stderr)
+    # a count to end on, as ingest and update do: a nightly batch's log told "woven 183"
+    # from "woven 0" by nothing
+    where = f" to {args.out}" if args.out and args.out != "-" else ""
+    print(f"newsweave: {count(written, 'brief')} written{where}", file=sys.stderr)
     return 2 if bad else 0
 
