@@ -491,7 +491,9 @@ def test_record_of_wire_codes_only_has_no_text(tmp_path):
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ('{"text": "ok"', "malformed JSON"),
+        # cut short: the place named is the line's end, not "column 1" of the next line
+        ('{"text": "ok"', r"malformed JSON: .*\(the line ends at column 14\)"),
+        ('{"text": x}', r"malformed JSON: Expecting value \(column 10\)"),
         ('["not", "an", "object"]', "JSON object"),
         ('{"title": "no text"}', 'no "text"'),
         ('{"text": "   "}', "no text"),

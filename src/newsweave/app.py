@@ -304,7 +304,11 @@ class ReweaveResult:
     stored: list[BriefVersion] = field(default_factory=list)
 
     def summary(self) -> str:
-        return f"{len(self.rewoven)} of {count(self.total, 'story')} rewoven"
+        line = f"{len(self.rewoven)} of {count(self.total, 'story')} rewoven"
+        if len(self.stored) != len(self.rewoven):  # --force: only a brief that came out
+            # different is a new version (the line read as if each were)
+            line += f" ({count(len(self.stored), 'new version')} stored)"
+        return line
 
     def change_lines(self) -> list[str]:
         """A line per stored version: "s-1a2b v7: 1 new source, 2 new quotes" ("new story"

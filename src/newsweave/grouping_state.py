@@ -571,7 +571,8 @@ class GroupResult:
         what = (f"grouped {'' if self.new_articles == 1 else 'all '}"
                 f"{count(self.new_articles, 'article')} from scratch" if self.rebuilt
                 else f"grouped {count(self.new_articles, 'new article')}")
-        moved = f" (and moved {self.moved} earlier ones)" if self.moved else ""
+        moved = (f" (and moved {self.moved} earlier "
+                 f"{'one' if self.moved == 1 else 'ones'})" if self.moved else "")
         if self.regrouped:
             moved += (f"; regrouped {count(self.regrouped, 'revised article')}"
                       f" ({self.regrouped_elsewhere} now in another story)")

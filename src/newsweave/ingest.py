@@ -1613,7 +1613,12 @@ def _json_line(raw: bytes, path: Path, line: int, hook: Any = None) -> Any:
     try:
         return validate.loads(decoded, object_pairs_hook=hook)
     except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path, line) from None
+        # a line cut short (a writer killed mid-line) fails at its newline: "column 1" of
+        # the next line, which named no place in the line itself
+        where = (f"column {exc.colno}" if exc.lineno == 1 else
+                 f"the line ends at column {len(decoded.splitlines()[0]) + 1}"
+                 if decoded.splitlines() else "an empty line")
+        raise InputError(f"malformed JSON: {exc.msg} ({where})", path, line) from None
     except validate.LimitError as exc:
         raise InputError(str(exc), path, line) from None
 
