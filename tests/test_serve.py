@@ -1591,6 +1591,34 @@ def test_a_store_that_does_not_answer_is_a_503_with_a_retry_hint(
     assert "Traceback" not in caplog.text and "connection refused" in caplog.text
 
 
+def test_a_held_story_page_and_brief_are_served_while_the_store_is_down(
+        store: Store, weaves: Calls, monkeypatch: pytest.MonkeyPatch) -> None:
+    """During a PostgreSQL outage the story page and brief just rendered answered 503 (each
+    read checks the store for a newer version first), though the README promises pages held
+    in memory; they are served as held, marked stale. Others stay 503."""
+    from sqlalchemy.exc import OperationalError
+
+    from newsweave.changes import ChangeWatch
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    # as on PostgreSQL: no watch over the file, each read checks the store
+    monkeypatch.setattr(ChangeWatch, "for_store", classmethod(lambda cls, _store: None))
+    with TestClient(create_app(store, TOKEN, brief_fn=weaves, row_ttl=0.0)) as c:
+        brief = ready(c, f"/api/stories/{STORY}/brief")
+        page = c.get(f"/stories/{STORY}")
+        assert page.status_code == 200
+        monkeypatch.setattr(store, "get_story", down)
+        held = c.get(f"/api/stories/{STORY}/brief")
+        assert held.status_code == 200 and held.headers["x-brief-stale"] == "1"
+        assert held.json() == brief.json()
+        held_page = c.get(f"/stories/{STORY}")
+        assert held_page.status_code == 200 and held_page.text == page.text
+        assert c.get("/stories/no-such-story").status_code == 503  # nothing held
+        assert c.get(f"/api/stories/{STORY}").status_code == 503  # not a held rendering
+
+
 def test_one_count_of_outlets_on_every_page_and_domains_filter(
         client: TestClient, store: Store) -> None:
     """The story page's header and the story API counted raw outlet strings ("Guardian" and

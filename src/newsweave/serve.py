@@ -101,6 +101,10 @@ STATIC_DIR = PACKAGE_DIR / "static"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"  # article and story ids: no slashes, no spaces
 ID_RE = re.compile(ID_PATTERN)
+#: a story page or brief the server may hold (``held_story``)
+_HELD_PATH = re.compile(
+    r"/(?:stories/([A-Za-z0-9][A-Za-z0-9_.:-]{0,127})|api/stories/([A-Za-z0-9][A-Za-z0-9_.:-]"
+    r"{0,127})/brief)")
 #: a story list checked longer ago than this is checked before it is answered (within it,
 #: readers answer from it while one background check runs)
 STALE_LIST_S = 5.0
@@ -873,6 +877,12 @@ class RecentRows:
     def drop(self, key: str) -> None:
         self._rows.pop(key, None)
 
+    def last(self, key: str) -> Any | None:
+        """The row however long ago it was looked up (what to serve while the store is
+        down)."""
+        hit = self._rows.get(key)
+        return None if hit is None else hit[1]
+
 
 class Generations:
     """A counter per story, moved whenever the story's cached state is dropped (and one for
@@ -1553,9 +1563,32 @@ def create_app(
         request; the server answers again once the store does."""
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
         log.warning("store unavailable for %s: %s", request.url.path, reason)
+        held = held_story(request)
+        if held is not None:
+            return held
         return await _http_error(request, HTTPException(
             503, "the store is unavailable; try again shortly",
             headers={"Retry-After": str(STORE_RETRY_S)}))
+
+    def held_story(request: Request) -> Response | None:
+        """A story page or current brief this server holds, for a read the store cannot
+        answer now (its freshness check failed): served as it was, marked stale, rather than
+        a 503 for the pages readers want most while the list page kept working."""
+        found = _HELD_PATH.fullmatch(request.url.path)
+        if request.method not in ("GET", "HEAD") or found is None or request.url.query:
+            return None
+        story_id, brief = found.group(1) or found.group(2), found.group(2) is not None
+        state = states.last(story_id)
+        if state is None or state.version is None:
+            return None
+        entry = cache.peek((story_id, str(state.version.version)))
+        body = None if entry is None else (entry.json if brief else entry.page)
+        if entry is None or body is None:
+            return None
+        headers = {"X-Brief-Version": str(entry.version), "X-Brief-Stale": "1",
+                   "Cache-Control": "no-store"}
+        media = "application/json" if brief else "text/html; charset=utf-8"
+        return Response(body, media_type=media, headers=headers)
 
     @app.exception_handler(BriefPending)
     async def _pending(request: Request, exc: BriefPending) -> Response:
