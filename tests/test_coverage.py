@@ -853,3 +853,17 @@ def test_one_statement_quoted_with_its_speaker_is_no_shared_passage():
               "home in Milford early on Tuesday morning, neighbours said.")
     docs = _analyze("Prosecutors acted fast. " + copied, "A second report. " + copied)
     assert len(find_shared_passages(docs)) == 1  # prose copied still is
+
+
+def test_a_later_higher_count_told_as_a_rise_is_no_disagreement():
+    """A toll that rose during the day (4 at 08:00; 7 at 18:30 "after rescuers found three
+    more bodies") was shown as two outlets disagreeing."""
+    first = "Flash floods killed 4 people in Cedar Falls overnight, police said on Tuesday."
+    later = ("Flash floods killed 7 people in Cedar Falls overnight, police said on Tuesday, "
+             "after rescuers found three more bodies downstream.")
+    dates = ("2024-06-04T08:00:00+00:00", "2024-06-04T18:30:00+00:00")
+    assert find_discrepancies(_analyze(first, later, dates=dates)) == ()
+    # the same two counts with no rise told, or the higher one first, still disagree
+    plain = later.replace(", after rescuers found three more bodies downstream", "")
+    assert _kinds(find_discrepancies(_analyze(first, plain, dates=dates))) == ["number"]
+    assert _kinds(find_discrepancies(_analyze(later, first, dates=dates))) == ["number"]

@@ -1711,7 +1711,10 @@ def find_number_discrepancies(
         if pair is not None:
             found.append((*pair, noun))
     out = []
+    order = _publication_order(documents)
     for ka, kb, noun in sorted(found):
+        if _risen_since(documents, order, (ka, single[ka][noun]), (kb, single[kb][noun])):
+            continue
         ta = next(c.text for c in by_sentence[ka] if c.noun == noun)
         tb = next(c.text for c in by_sentence[kb] if c.noun == noun)
         out.append(
@@ -1722,6 +1725,31 @@ def find_number_discrepancies(
             )
         )
     return out
+
+
+#: a report telling its count as a rise: "the death toll rose to 15", "found three more
+#: bodies", a headline "Toll rises to 7"
+_RISE = re.compile(
+    r"\b(?:rose|risen|rises|rising|climbed|climbs|jumped|increased|grew)\s+to\b|"
+    r"\b\w+\s+(?:more|additional|further)\s+(?:bodies|deaths|dead|victims|people|cases|"
+    r"casualties|fatalities)\b|\btoll\s+(?:rose|rises|has\s+risen|climbed|climbs)\b",
+    re.IGNORECASE)
+
+
+def _risen_since(documents: Sequence[Document], order: dict[str, int],
+                 a: tuple[tuple[int, int], float], b: tuple[tuple[int, int], float]) -> bool:
+    """Two counts that tell a development, not a disagreement: the later report gives the
+    higher count and says it rose ("killed 4" at 08:00, "killed 7 ... after rescuers found
+    three more bodies" at 18:30)."""
+    da, db = documents[a[0][0]], documents[b[0][0]]
+    if (da.article.published or "") == (db.article.published or ""):
+        return False  # no order to tell a rise by
+    (kl, vl), (_ke, ve) = (b, a) if order[db.article.id] > order[da.article.id] else (a, b)
+    if vl <= ve:
+        return False
+    later = documents[kl[0]]
+    said = later.sentences[kl[1]].text + "\n" + (later.article.title or "")
+    return _RISE.search(said) is not None
 
 
 def _first_aligned_pair(
