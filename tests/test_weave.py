@@ -195,3 +195,22 @@ def test_a_source_on_the_other_side_of_a_discrepancy_is_not_cited() -> None:
             assert s.citations == ("a",) and s.origins == 1
         if "was fired" in s.text:
             assert s.citations == ("b",)
+
+
+def test_a_revised_source_says_when_it_was_updated() -> None:
+    """The brief's sources carried no update stamp though ingest reads one: a reader could
+    not see that a report was revised, or when (the update-dated paragraphs depend on it)."""
+    brief = weave_articles([
+        Article(id="a", text="The council put off its vote on Tuesday.", title="Vote put off",
+                published="2024-03-07", updated="2024-03-08T09:15:00+00:00"),
+        Article(id="b", text="The council delayed the bridge vote on Tuesday.",
+                title="Vote delayed", published="2024-03-06"),
+    ])
+    by_id = {s.id: s for s in brief.sources}
+    assert (by_id["a"].updated, by_id["b"].updated) == ("2024-03-08T09:15:00+00:00", None)
+    from newsweave.render import render_json, render_text
+
+    sources = {s["id"]: s for s in json.loads(render_json(brief))["sources"]}
+    assert sources["a"]["updated"] == "2024-03-08T09:15:00+00:00"
+    assert sources["b"]["updated"] is None
+    assert "2024-03-07 — updated 2024-03-08T09:15:00+00:00" in render_text(brief)

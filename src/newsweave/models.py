@@ -131,6 +131,9 @@ class Source:
     words: int = 0
     #: the source this one copies near-verbatim (syndication), if any; extra to the contract
     copy_of: str | None = None
+    #: the article's update stamp (a revised report: "Updated: March 8"), never its
+    #: publication; extra to the contract
+    updated: str | None = None
 
 
 @dataclass(frozen=True)

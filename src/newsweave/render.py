@@ -101,6 +101,8 @@ def _source_label(source: Source) -> str:
         bits.append(f"“{source.title}”")
     if source.published:
         bits.append(source.published)
+    if source.updated:  # a reader sees the report was revised, and when
+        bits.append(f"updated {source.updated}")
     return " — ".join(bits)
 
 

@@ -421,6 +421,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
             "title": s.get("title"), "outlet": s.get("outlet"), "published": s.get("published"),
             "url": safe_url(s.get("url")), "segments": segments, "lean": leans.get(s["id"]),
             "missing": s["id"] not in texts, "copy_of": number.get(s.get("copy_of") or ""),
+            "updated": s.get("updated"),
             "language": languages.get(s["id"]),  # a screen reader reads it in its language
         })
     for item in summary:

@@ -61,6 +61,7 @@ def make_sources(
             id=d.article.id, title=d.article.title, outlet=d.article.outlet,
             published=d.article.published, url=d.article.url, path=d.article.path,
             words=d.article.words, copy_of=copy_of.get(d.article.id),
+            updated=d.article.updated if d.article.updated != d.article.published else None,
         )
         for d in documents
     )
