@@ -1692,3 +1692,17 @@ def test_post_article_holds_the_text_to_ingests_limits(client: TestClient, store
                      headers={**auth(), "Content-Type": "application/json"})
     assert ok.status_code == 202, ok.text
     assert store.count_articles() == 4
+
+
+def test_an_article_not_sent_as_json_is_a_415(client: TestClient) -> None:
+    """A form post or text/plain body was a 422 whose message named an empty field ("valid
+    dictionary"): it is a 415 saying what to send."""
+    body = json.dumps({"text": "The council met on Monday."})
+    for kind in ("text/plain", "application/x-www-form-urlencoded"):
+        r = client.post("/api/articles", content=body,
+                        headers={**auth(), "Content-Type": kind})
+        assert r.status_code == 415 and "application/json" in r.json()["detail"]
+        assert kind in r.json()["detail"]
+    ok = client.post("/api/articles", content=body,
+                     headers={**auth(), "Content-Type": "application/json; charset=utf-8"})
+    assert ok.status_code == 202

@@ -1151,7 +1151,8 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     what = {
         400: "malformed JSON body", 401: "no write token given", 403: "writes disabled or "
         "wrong token", 404: "no such story or article", 409: "the id is used by another "
-        "article", 413: "request body over the size limit", 422: "a parameter or field "
+        "article", 413: "request body over the size limit", 415: "the body is not sent as "
+        "JSON (Content-Type: application/json)", 422: "a parameter or field "
         "fails validation", 500: "the story could not be woven",
     }
     return {code: {"model": ErrorOut, "description": what[code]} for code in codes}
@@ -1194,12 +1195,13 @@ def _invalid_query(field_name: str, message: str) -> RequestValidationError:
 
 
 def _day_schema(schema: dict[str, Any]) -> None:
-    """``from``/``to`` as OpenAPI should say them: an ISO date, or empty for none (the
-    server checks them itself, with its own messages)."""
+    """``from``/``to`` as OpenAPI should say them: an ISO date, or empty (or blank: a form's
+    stray space) for none (the server checks them itself, with its own messages)."""
     description = schema.get("description")
     schema.clear()
     schema.update({"anyOf": [{"type": "string", "format": "date"},
-                             {"type": "string", "maxLength": 0}, {"type": "null"}],
+                             {"type": "string", "pattern": r"^\s*$", "maxLength": 10},
+                             {"type": "null"}],
                    "description": description})
 
 
@@ -1477,6 +1479,13 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.method == "POST" and request.url.path == "/api/articles":
+            given = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if given != "application/json" and not given.endswith("+json"):
+                # a form post or text/plain read as no body at all: "field: valid dictionary"
+                shown = given or "none"
+                return JSONResponse({"detail": "send the article as JSON (Content-Type: "
+                                     f"application/json), not {shown[:60]}", "errors": []}, 415)
         errors = [_error_item(e) for e in exc.errors()]
         bad_json = any(e.get("type") == "json_invalid" for e in exc.errors())
         status = 400 if bad_json else 422
@@ -1947,7 +1956,7 @@ def create_app(
                         "other text, stored as that article's new version, under its id); "
                         "grouping and weaving are queued. `warnings`, when present, lists "
                         "what was repaired (a date outside 1800..tomorrow dropped)"},
-                  **_errors(400, 401, 403, 409, 413, 422),
+                  **_errors(400, 401, 403, 409, 413, 415, 422),
               })
     async def api_add_article(request: Request, body: ArticleIn) -> JSONResponse:
         check_token(bearer(request))
