@@ -833,12 +833,13 @@ def test_what_only_one_outlet_reports_reads_as_a_reader_should_see_it():
     only = {u.source: u.sentences for u in find_unique(docs)}["s1"]
     assert only[0].startswith("Federal prosecutors charged")  # no dateline
     assert not any("contributed to this report" in s for s in only)
-    from newsweave.coverage import _closing_mark
+    from newsweave.quote_marks import with_closing_mark
 
     text = 'She said the race was "the most important.” Then she left.'
     cut = text.index("”")
-    assert _closing_mark(text[:cut], text, cut) == text[:cut + 1]
-    assert _closing_mark("He left.", "He left. \"Yes,\" she said.", 8) == "He left."
+    assert with_closing_mark(text, 0, cut) == (0, cut + 1)  # the splitter's cut, mended
+    text = 'He left. "Yes," she said.'
+    assert with_closing_mark(text, 0, 8) == (0, 8)  # no quotation left open: as it was
 
 
 def test_one_statement_quoted_with_its_speaker_is_no_shared_passage():

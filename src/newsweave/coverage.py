@@ -47,6 +47,7 @@ from newsweave.models import (
     UniqueFacts,
 )
 from newsweave.outlets import same_outlet
+from newsweave.quote_marks import with_closing_mark
 
 #: ``support(document, sentence_index, other)`` is True when ``other`` carries that sentence.
 Support = Callable[[Document, int, Document], bool]
@@ -560,17 +561,9 @@ def _with_its_quote(document: Document, index: int) -> str:
             sentence.text, following.text
         ):
             shown = whole
-    shown = _closing_mark(shown, text, sentence.start + len(shown))
+    start, end = with_closing_mark(text, sentence.start, sentence.start + len(shown))
+    shown = text[start:end]
     return shown[trim_dateline(shown):]
-
-
-def _closing_mark(shown: str, text: str, end: int) -> str:
-    """``shown`` with the closing quotation mark right after it in ``text`` when it opens a
-    quotation it does not close."""
-    rest = text[end : end + 2].lstrip(" ")[:1]
-    if rest in ('"', "”") and (shown.count('"') % 2 == 1 or shown.count("“") > shown.count("”")):
-        return shown + rest
-    return shown
 
 
 def _informativeness(document: Document, index: int) -> tuple[int, int]:

@@ -29,6 +29,21 @@ def _archive_open(text: str) -> bool:
     return opens > closes if opens else closes % 2 == 1
 
 
+#: a quotation's closing mark right after a span, a final stop or comma before it
+_CLOSER_AFTER = re.compile(r"[.,!?]?(?:[\"”]|'')")
+
+
+def with_closing_mark(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` taking in the closing quotation mark right after it when the span
+    opens a quotation it does not close: a reported clause that takes up a quotation ('he
+    "was asked ... Committee."'), a sentence the splitter ended before its mark; what is
+    shown must not open a quote it never closes."""
+    if not leaves_quote_open(text[start:end]):
+        return start, end
+    found = _CLOSER_AFTER.match(text, end)
+    return (start, found.end()) if found else (start, end)
+
+
 def leaves_quote_open(text: str) -> bool:
     """Whether ``text`` opens a quotation it does not close (an odd count of straight marks,
     more openers than closers)."""

@@ -56,8 +56,8 @@ from newsweave.quote_marks import (
     DOUBLED_BACKTICK,
     QUOTE_MARKS,
     has_quote_mark,
-    leaves_quote_open,
     single_quotes_as_double,
+    with_closing_mark,
 )
 
 _DOUBLED = frozenset({DOUBLED_APOSTROPHE, DOUBLED_BACKTICK})
@@ -943,7 +943,7 @@ def _clause_span(tok) -> tuple[int, int]:
             end = min(end, t.i)
     span = doc[start:end]
     text = _text_of(doc)
-    s, e = _with_closing_mark(text, *_strip_span(text, span.start_char, span.end_char,
+    s, e = with_closing_mark(text, *_strip_span(text, span.start_char, span.end_char,
                                                  _EDGE_PUNCT))
     return _clause_past_dateline(text, *_past_tweet_signatures(text, s, e))
 
@@ -975,17 +975,6 @@ def _past_tweet_signatures(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 #: a closing mark (after the sentence's stop) right after a span
-_CLOSER_AFTER = re.compile(r"[.,!?]?(?:[\"”]|'')")
-
-
-def _with_closing_mark(text: str, start: int, end: int) -> tuple[int, int]:
-    """A reported clause that takes up a quotation ('he "was asked ... Committee."') keeps
-    the quotation's closing mark, which the parse left outside the clause: the statement
-    shown must not open a quote it never closes."""
-    if not leaves_quote_open(text[start:end]):
-        return start, end
-    found = _CLOSER_AFTER.match(text, end)
-    return (start, found.end()) if found else (start, end)
 
 
 def _parenthetical_content(verb, subject, sent) -> tuple[int, int] | None:
