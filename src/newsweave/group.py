@@ -38,6 +38,7 @@ import numpy as np
 
 from newsweave.boilerplate import is_known_boilerplate, name_boxes, trim_dateline, without
 from newsweave.models import Article
+from newsweave.nlp import TITLE_ABBREVIATIONS
 from newsweave.settings import GroupSettings
 
 __all__ = [
@@ -326,9 +327,9 @@ _DATELINE = re.compile(
 #: made stories headed "Dr." or "The U.S."
 _ABBREVIATION_END = re.compile(
     r"(?<![\w.])(?:(?:Mr|Mrs|Ms|Dr|St|Mt|Ft|Gen|Sen|Rep|Gov|Pres|Prof|Rev|Jr|Sr|Inc|Corp|Co|"
-    r"Ltd|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Ave|Blvd|Rd|Sgt|Maj|Lt|Col|"
-    r"Capt|Cpl|Pvt|Det|Supt|Cmdr|Atty|Brig|Amb|Asst|Hon|Sens|Reps|vs|etc)|(?:[A-Za-z]\.)+"
-    r"[A-Za-z]|[A-Z])\.$")
+    r"Ltd|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Ave|Blvd|Rd|vs|etc|"
+    + "|".join(a.rstrip(".") for a in TITLE_ABBREVIATIONS)  # the ranks the parser keeps whole
+    + r")|(?:[A-Za-z]\.)+[A-Za-z]|[A-Z])\.$")
 
 
 def first_sentence(text: str, max_words: int = 25) -> str:
