@@ -169,13 +169,14 @@ feeds_t = Table(
     Column("pages_failed", Integer),
     Column("page_error", Text),
 )
-#: migration 15: a pause a site asked for (429, 503 with Retry-After), kept across runs
+#: migration 16: settings every process working on the store reads (the brief word budget)
 store_settings_t = Table(
     "store_settings",
     _metadata,
     Column("name", Text, primary_key=True),
     Column("value", Text, nullable=False),
 )
+#: migration 15: a pause a site asked for (429, 503 with Retry-After), kept across runs
 site_pauses_t = Table(
     "site_pauses",
     _metadata,
