@@ -662,7 +662,7 @@ def test_copied_sentences_in_document_order_match_every_pair():
 def test_a_report_of_other_figures_is_no_citation_of_a_sentence():
     """"killed 62 people across Europe, 32 in Poland" was cited for "has killed 35 people":
     a sentence stating other counts does not carry this one's; dates are no such counts."""
-    from newsweave.summary import _disjoint, _figures, supporting_evidence
+    from newsweave.summary import _disjoint, _figures
 
     assert _figures("On March 2, 2017, some 1,200 people fled; 3.5 percent") == {"1200", "3.5"}
     assert not _disjoint(_figures("killed 35 people"), _figures("on Monday, police said"))
@@ -670,18 +670,25 @@ def test_a_report_of_other_figures_is_no_citation_of_a_sentence():
              "The cold wave in Poland has killed 62 people, police said on Monday.",
              "The cold wave in Poland has killed 35 people since Friday, police said.",
              "Police in Poland said on Monday the cold wave has killed many people."]
-    documents = analyze([Article(id=f"a{i}", text=t, published="2012-02-06")
+    cited = cited_for_first(texts, "2012-02-06")
+    assert cited[0] == "a0" and "a2" in cited and "a1" not in cited
+
+
+def cited_for_first(texts: list[str], published: str) -> list[str]:
+    """The sources cited for the first article's first whole sentence, its own first."""
+    from newsweave.summary import supporting_evidence
+
+    documents = analyze([Article(id=f"a{i}", text=t, published=published)
                          for i, t in enumerate(texts)])
     chosen = next(c for c in candidates(documents, DEFAULT_SUMMARY)
                   if c.doc == 0 and not c.compressed)
-    cited = [e.source for e in supporting_evidence(documents, chosen)]
-    assert cited[0] == "a0" and "a2" in cited and "a1" not in cited
+    return [e.source for e in supporting_evidence(documents, chosen)]
 
 
 def test_a_sentence_counting_one_thing_differently_is_no_citation():
     """"killed 12 people and injured 30" shares the 30 with "killed 15 people and injured 30"
     yet disagrees on the dead; a sentence counting other things still carries."""
-    from newsweave.summary import _counted, _recounted, supporting_evidence
+    from newsweave.summary import _counted, _recounted
 
     fifteen = _counted("A gas explosion killed 15 people and injured 30 on Monday.")
     assert fifteen == {"people": frozenset({"15"})}  # "30 on": no counted thing
@@ -691,9 +698,4 @@ def test_a_sentence_counting_one_thing_differently_is_no_citation():
     texts = ["A blast in Eastport killed 15 people and injured 30 on Monday, officials said.",
              "A blast in Eastport killed 12 people and injured 30 on Monday, officials said.",
              "A blast in Eastport killed 15 people and injured 30 on Monday, police said."]
-    documents = analyze([Article(id=f"a{i}", text=t, published="2024-03-11")
-                         for i, t in enumerate(texts)])
-    chosen = next(c for c in candidates(documents, DEFAULT_SUMMARY)
-                  if c.doc == 0 and not c.compressed)
-    cited = [e.source for e in supporting_evidence(documents, chosen)]
-    assert cited == ["a0", "a2"]
+    assert cited_for_first(texts, "2024-03-11") == ["a0", "a2"]

@@ -767,15 +767,18 @@ def _figures(text: str) -> frozenset[str]:
     """The counts and amounts a sentence states ("1,200" and "1200" alike), without its
     dates (a year, a day beside its month), which two reports of one fact often give
     differently or not at all."""
-    out = set()
-    for m in _FIGURE.finditer(DAY_BESIDE_MONTH.sub(" ", text)):
-        value = m.group().replace(",", "")
-        if value.isdigit():
-            if len(value) == 4 and 1800 <= int(value) <= 2100:
-                continue  # a year
-            value = str(int(value))
-        out.add(value)
-    return frozenset(out)
+    values = (_figure_value(m.group()) for m in _FIGURE.finditer(DAY_BESIDE_MONTH.sub(" ", text)))
+    return frozenset(v for v in values if v is not None)
+
+
+def _figure_value(written: str) -> str | None:
+    """A figure as compared ("1,200" and "1200" alike, "007" as "7"); None for a year."""
+    value = written.replace(",", "")
+    if value.isdigit():
+        if len(value) == 4 and 1800 <= int(value) <= 2100:
+            return None
+        value = str(int(value))
+    return value
 
 
 #: a figure and the word after it ("12 people", "30 homes", "3 more bodies")
@@ -786,24 +789,16 @@ _COUNTED = re.compile(r"(?<![\w.,$£€])(\d+(?:[.,]\d+)*)\s+(?:(?:more|other|ex
 def _counted(text: str) -> dict[str, frozenset[str]]:
     """What a sentence counts, by the counted word ("killed 12 people and injured 30 on
     Monday" -> people: 12; "30 on" counts nothing); dates and a year are no counts."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     out: dict[str, set[str]] = {}
     for m in _COUNTED.finditer(DAY_BESIDE_MONTH.sub(" ", text)):
-        value, word = m.group(1).replace(",", ""), m.group(2)
-        if word in _stop_words():
+        value, word = _figure_value(m.group(1)), m.group(2)
+        if value is None or word in STOP_WORDS:
             continue
-        if value.isdigit():
-            if len(value) == 4 and 1800 <= int(value) <= 2100:
-                continue
-            value = str(int(value))
         out.setdefault(word[:-1] if word.endswith("s") and len(word) > 3 else word,
                        set()).add(value)
     return {k: frozenset(v) for k, v in out.items()}
-
-
-def _stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return STOP_WORDS
 
 
 def _recounted(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> bool:
