@@ -397,15 +397,19 @@ def weave_from_store(args: argparse.Namespace) -> int:
             raise InputError(f"--all writes one JSON brief per line: use --format jsonl, not {fmt}")
         _writable(store)
         with store.exclusive("update"):
-            if args.words is not None:
-                from newsweave.app import budget_notice, set_brief_words
-
-                notice = budget_notice(set_brief_words(store, args.words), args.words)
-                if notice is not None:
-                    print(notice, file=sys.stderr)
+            _keep_words(store, args.words)
             return _weave_all(store, args)
     finally:
         store.close()
+
+
+def _keep_words(store: Store, words: int | None) -> None:
+    """A given ``--words`` becomes the store's word budget, said in one line when it changes
+    (``update`` and ``weave --all``; ``backfill`` says it from its result)."""
+    from newsweave.app import budget_notice, set_brief_words
+
+    if words is not None and (notice := budget_notice(set_brief_words(store, words), words)):
+        print(notice, file=sys.stderr)
 
 
 def _workers(args: argparse.Namespace) -> int | None:
@@ -458,15 +462,13 @@ def _weave_all(store: Store, args: argparse.Namespace) -> int:
 def run_update(args: argparse.Namespace) -> int:
     """`newsweave update --db URL`: group new articles, then re-weave the stories that
     changed (stored as new versions). Prints what it did; exit 2 when a story failed."""
-    from newsweave.app import budget_notice, change_line, set_brief_words, update
+    from newsweave.app import change_line, update
 
     workers = _workers(args)
     store = open_store(args.db, create=False)
     try:
         _writable(store)
-        before = None if args.words is None else set_brief_words(store, args.words)
-        if (notice := budget_notice(before, args.words)) is not None:
-            print(notice, file=sys.stderr)
+        _keep_words(store, args.words)
         changes = getattr(args, "changes", False)
         # each line as soon as what it says is committed: a stopped update (SIGTERM, Ctrl-C)
         # has said what it grouped and which versions it stored (it said nothing before)
