@@ -1509,8 +1509,7 @@ def _article_from_record(record: Any, path: Path, line: int | None) -> Article:
     )
 
 
-#: a language tag as a record may give one ("fr", "pt-BR", "eng"): its primary subtag is kept
-_LANGUAGE_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*")
+_LANGUAGE_TAG = re.compile(validate.LANGUAGE_TAG)
 
 
 def _record_language(record: dict[str, Any], path: Path, line: int | None) -> str | None:

@@ -91,6 +91,7 @@ from newsweave.render import (
     stance_cue,
 )
 from newsweave.store import StoreUnavailable
+from newsweave.validate import LANGUAGE_TAG
 from newsweave.wording import count
 
 log = logging.getLogger("newsweave.serve")
@@ -102,9 +103,8 @@ STATIC_DIR = PACKAGE_DIR / "static"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"  # article and story ids: no slashes, no spaces
 ID_RE = re.compile(ID_PATTERN)
 #: a story page or brief the server may hold (``held_story``)
-_HELD_PATH = re.compile(
-    r"/(?:stories/([A-Za-z0-9][A-Za-z0-9_.:-]{0,127})|api/stories/([A-Za-z0-9][A-Za-z0-9_.:-]"
-    r"{0,127})/brief)")
+_STORY_ID = ID_PATTERN[1:-1]
+_HELD_PATH = re.compile(rf"/(?:stories/({_STORY_ID})|api/stories/({_STORY_ID})/brief)")
 #: a story list checked longer ago than this is checked before it is answered (within it,
 #: readers answer from it while one background check runs)
 STALE_LIST_S = 5.0
@@ -695,7 +695,7 @@ class ArticleIn(BaseModel):
     language: str | None = Field(
         default=None, max_length=50, description="a language tag (`en`, `pt-BR`): its primary "
         "subtag is kept; an article in a language not grouped stays out of stories",
-        json_schema_extra={"pattern": r"^\s*(?:[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)?\s*$"})
+        json_schema_extra={"pattern": rf"^\s*(?:{LANGUAGE_TAG})?\s*$"})
 
     @model_validator(mode="before")
     @classmethod

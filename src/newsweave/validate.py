@@ -33,6 +33,9 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 #: Most articles woven into one brief from files or one cluster (a feed of 20,000 entries is
 #: an archive to ingest and group into stories, not one story).
 MAX_BRIEF_ARTICLES = 1_000
+#: a language tag as a record may give one ("fr", "pt-BR", "eng"); group 1: its primary
+#: subtag, which ingest and the API keep
+LANGUAGE_TAG = r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*"
 #: Longest metadata field kept from a record (the same bounds the HTTP API sets): a title of a
 #: million characters is not a title, and it would become a brief's headline.
 MAX_FIELD_CHARS = {"id": 512, "title": 1000, "outlet": 200, "url": 2000, "label": 200,
