@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from newsweave.boilerplate import is_page_notice, is_staff_line, trim_dateline
+from newsweave.boilerplate import is_page_pointer, trim_dateline
 from newsweave.models import (
     Claim,
     Coverage,
@@ -683,9 +683,10 @@ def find_unique(
             i
             for i, s in enumerate(doc.sentences)
             if not is_trivial(s.text, settings.min_unique_words)
-            # who made the report is no fact of it ("Madera Tribune staff contributed to
-            # this report.", a copyright line)
-            and not is_staff_line(s.text) and not is_page_notice(s.text)
+            # what belongs to the page is no fact of the story ("Madera Tribune staff
+            # contributed to this report.", a copyright line, "Read more about ..."): the
+            # summary's own test
+            and not is_page_pointer(s.text)
         ]
         # other outlets' reports: what an outlet's own two reports both carry is still
         # that outlet's alone; listed once, under its first report that carries it
