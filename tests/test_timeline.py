@@ -13,6 +13,7 @@ from newsweave.timeline import (
     date_sort_key,
     dateline_length,
     extract_timexes,
+    in_side_phrase,
     main_dates,
     resolve_ago,
     resolve_day_month,
@@ -69,6 +70,18 @@ SMALL = {
         "disclose two conversations last year. "
         "He met the ambassador twice, in July at the convention, and in September in his "
         "office.",
+    ),
+    "s": (
+        "2017-03-02",
+        "The council voted to impose the limits, which take effect on June 15. "
+        "Council leader Alan Brooks, who was first elected in 2016, said the delay was needed. "
+        "Households must cut their use after the board approved the limits on Monday. "
+        "Ward has rarely spoken since leaving the cabinet in 2013. "
+        "Stocks fell sharply after Monday's vote in the Senate. "
+        "The conversation that took place in September was private. "
+        "Fines of up to $500 will begin in July, the board said. "
+        "The talks ended on Friday, Feb. 24, without a deal. "
+        "Prices have doubled since 2015 across the region.",
     ),
     "n": (
         "2024-01-02",
@@ -306,6 +319,22 @@ def test_a_date_in_a_side_clause_does_not_date_the_sentence(small_documents):
     assert by_date["2016-09"].startswith("He met the ambassador twice")
 
 
+def test_a_lone_date_in_an_aside_or_a_before_after_phrase_dates_no_event(small_documents):
+    document = small_documents["s"]
+    side = {t.text for t in document.timexes
+            if in_side_phrase(document.doc, t.start, t.end)}
+    # a set-off relative clause; a phrase placing another event before or after ("after the
+    # board approved ... on Monday", "after Monday's vote", "since leaving ... in 2013")
+    assert side == {"June 15", "2016", "Monday", "2013"}
+    timeline = build_timeline([document])
+    assert [e.date for e in timeline] == ["2015", "2016-09", "2017-02-24", "2017-07"]
+    # kept: a restrictive clause telling the event itself, a date's own "since", a date
+    # standing beside another ("Friday, Feb. 24"), a future event
+    texts = " ".join(e.text for e in timeline)
+    assert "voted" not in texts and "Brooks" not in texts and "Stocks" not in texts
+    assert in_side_phrase(None, 0, 4) is False
+
+
 def test_main_dates_keeps_everything_without_a_parse(small_documents):
     parsed = small_documents["h"]
     bare = Document(article=parsed.article, sentences=parsed.sentences,
@@ -327,9 +356,12 @@ def test_example_timeline(example_documents):
     assert any("Pelosi on Wednesday" in t for t in by_date["2017-03-01"])
     assert any('"total" confidence' in t for t in by_date["2017-03-02"])
     assert any("according to AP on Thursday" in t for t in by_date["2017-03-02"])
-    assert any("last year" in t for t in by_date["2016"])
-    # Pelosi's call is listed on Wednesday only, not under the "last year" of its side clause
+    assert any(t.startswith('"Last year, the senator had') for t in by_date["2016"])
+    # Pelosi's call is listed on Wednesday only, not under the "last year" of its side clause;
+    # nor are today's calls to recuse, dated only inside "after ... the 2016 campaign season"
+    # or "after a ... report that ... he spoke twice last year"
     assert not any("Pelosi on Wednesday" in t for t in by_date["2016"])
+    assert not any("campaign season" in t or "This comes after" in t for t in by_date["2016"])
     assert any("Flynn" in t and "last month" in t for t in by_date["2017-02"])
     assert any("early 2017" in t for t in by_date["2017"])
     ids = [d.article.id for d in example_documents]

@@ -798,16 +798,67 @@ def clause_depth(doc, start: int, end: int) -> int | None:
     return depth
 
 
+#: words that set a phrase's event before or after the one it hangs on ("after the board approved
+#: the limits on Monday", "since leaving Parliament in 2013"): a date inside such a phrase dates
+#: that other event, unless the word takes the date itself ("after Monday", "since 2015")
+_SEQUENCE_WORDS = frozenset({"after", "before", "following", "since", "until", "till", "prior"})
+#: a clause or noun phrase set off by punctuation adds a side fact about a noun ("the
+#: restrictions, which take effect on June 15", "Brooks, who was first elected in 2016, said")
+_ASIDE_DEPS = frozenset({"relcl", "appos"})
+_ASIDE_OPENERS = frozenset({",", "(", "—", "–", "-"})
+
+
+def _set_off(token) -> bool:
+    """Whether the phrase ``token`` heads follows a comma, bracket or dash."""
+    first = token.left_edge.i
+    return first > 0 and token.doc[first - 1].text in _ASIDE_OPENERS
+
+
+def _sequence_word(token) -> bool:
+    """``token`` is a sequence preposition, or a clause introduced by one as its marker."""
+    if token.dep_ in {"prep", "mark"} and token.lower_ in _SEQUENCE_WORDS:
+        return True
+    return token.dep_ == "advcl" and any(
+        child.dep_ == "mark" and child.lower_ in _SEQUENCE_WORDS for child in token.children
+    )
+
+
+def in_side_phrase(doc, start: int, end: int) -> bool:
+    """Whether the expression dates a side fact, not its sentence's event: it sits in a
+    relative clause or apposition set off by punctuation, or in a phrase that places another
+    event before or after ("after the board approved the limits on Monday"). False without a
+    parse. The expression's own preposition does not count ("since 2015" dates from 2015), nor
+    a date standing in apposition to another ("on Thursday, March 2")."""
+    if doc is None:
+        return False
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return False
+    token = span.root
+    if token.dep_ == "appos":
+        token = token.head  # the date it stands beside
+    if token.head.dep_ == "prep" and token.dep_ == "pobj":
+        token = token.head  # its own preposition
+    steps = 0
+    while token.head.i != token.i and steps < 64:
+        token, steps = token.head, steps + 1
+        if (token.dep_ in _ASIDE_DEPS and _set_off(token)) or _sequence_word(token):
+            return True
+    return False
+
+
 def main_dates(document: Document, timexes: Sequence[Timex]) -> list[Timex]:
     """The expressions that date their sentence's own event. A sentence with several dates
     tells its main event at the one nearest the main verb; a date deep in a side clause dates
     something else ("Pelosi on Wednesday called for Sessions to resign following the report
     that he did not disclose two conversations last year" is Wednesday's event, not last
-    year's), so the timeline does not list the sentence under it."""
+    year's), so the timeline does not list the sentence under it. So does a lone date in an
+    aside or a before/after phrase (``in_side_phrase``): "The board voted to impose the
+    restrictions, which take effect on June 15" is no June 15 vote, and is left out."""
     by_sentence: dict[int, list[int]] = {}
     for n, timex in enumerate(timexes):
         by_sentence.setdefault(timex.sentence, []).append(n)
-    side: set[int] = set()  # positions of the timexes that date a side event
+    side = {n for n, t in enumerate(timexes) if in_side_phrase(document.doc, t.start, t.end)}
     for group in by_sentence.values():
         if len({timexes[n].value for n in group}) < 2:
             continue  # one date (or one date said twice): nothing to choose
