@@ -27,6 +27,7 @@ from newsweave.coverage import (
     spelling_variant,
     word_tokens,
 )
+from newsweave.entities import resolve_entities
 from newsweave.models import Article, Coverage, Entity, Quote, QuoteMention, QuoteVariant
 
 COPIED = (
@@ -575,6 +576,18 @@ def test_transliterated_first_name_is_a_spelling_discrepancy():
         ("Sergey Lavrov", ("s0",)),
         ("Sergei Lavrov", ("s1",)),
     ]
+
+
+def test_a_transliteration_and_an_article_are_spellings():
+    docs = _analyze(
+        "Salome Zourabichvili met Ayman Safadi in Paris on Monday.",
+        "Salome Zurabishvili met Aiman al-Safadi in Paris on Monday.",
+    )
+    entities, _ = resolve_entities(docs)
+    found = find_spelling_discrepancies(docs, entities)
+    topics = {d.topic: [c.text for c in d.claims] for d in found}
+    assert topics == {"Spelling of Zourabichvili": ["Salome Zourabichvili", "Salome Zurabishvili"],
+                      "Spelling of Safadi": ["Ayman Safadi", "Aiman al-Safadi"]}
 
 
 def test_different_people_are_not_spellings():

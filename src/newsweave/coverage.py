@@ -774,6 +774,7 @@ def edit_distance(a: str, b: str) -> int:
 def _skeleton(word: str) -> str:
     """Consonant skeleton: transliterations vary vowels, y/i/j and doubled letters."""
     w = _ascii(word).lower()
+    w = w[:1] + w[1:].replace("ch", "sh")  # the French "ch" ("Zourabichvili"); Chen is not Shen
     w = w.replace("ph", "f").replace("ck", "k").replace("kh", "h")
     w = re.sub(r"[cq]", "k", w)
     w = re.sub(r"[aeiouyj]", "", w)
@@ -794,7 +795,18 @@ def spelling_variant(a: str, b: str) -> bool:
     return min(len(a), len(b)) >= 4 and re.sub("[iyj]", "i", a) == re.sub("[iyj]", "i", b)
 
 
+#: the Arabic article, a word of its own once a hyphen splits it ("al-Safadi" → al safadi)
+_NAME_ARTICLES = frozenset({"al", "el"})
+
+
+def _without_articles(tokens: Sequence[str]) -> list[str]:
+    return [t for i, t in enumerate(tokens) if t not in _NAME_ARTICLES or i == len(tokens) - 1]
+
+
 def _name_differs_in_spelling(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Two forms of one name, part for part, at least one part spelled another way ("Aiman
+    al-Safadi" / "Ayman Safadi": the article is no spelling of its own)."""
+    a, b = _without_articles(a), _without_articles(b)
     if len(a) != len(b) or list(a) == list(b):
         return False
     return all(x == y or spelling_variant(x, y) for x, y in zip(a, b, strict=True))

@@ -83,6 +83,9 @@ _INNER_POSSESSIVE = re.compile(r"(?:['’‘]s\s|(?<=s)['’‘]\s+(?=[a-z])).*$
 _PARTICLES = frozenset(
     "de da del della der den di do dos du el la le van von bin ibn al ben ter zu".split()
 )
+#: the Arabic article written onto a surname ("al-Safadi", "el-Sisi"): not part of the
+#: name another outlet writes without it
+_ARTICLE_PREFIX = re.compile(r"^(?:al|el)[-‐'’](?=\w{3})")
 #: transliteration patterns folded before comparing given names (Sergey/Sergei,
 #: Aleksandr/Alexander, Yuri/Yury, Mohammed/Mohamed)
 _TRANSLIT = (
@@ -209,19 +212,23 @@ def is_person_name(tokens: Sequence[str]) -> bool:
     for token in tokens:
         if any(c.isdigit() for c in token) or not any(c.isalpha() for c in token):
             return False
-        if not token[0].isupper() and token.lower() not in _PARTICLES:
+        if not (token[0].isupper() or token.lower() in _PARTICLES
+                or _ARTICLE_PREFIX.sub("", token)[:1].isupper()):  # "al-Safadi"
             return False
     return bool(tokens)
 
 
 @lru_cache(maxsize=65536)
 def fold(name: str) -> str:
-    """A name part folded for comparison: case, accents, doubled letters and common
-    transliteration variants removed ("Sergey" and "Sergei" both fold to "sergei")."""
-    text = unicodedata.normalize("NFKD", name.lower())
+    """A name part folded for comparison: case, accents, doubled letters, an Arabic article
+    and common transliteration variants removed ("Sergey" and "Sergei" both fold to
+    "sergei", "al-Safadi" to "safadi"); an inner "ch" is the French spelling of "sh"
+    ("Zourabichvili" = "Zurabishvili"; a leading one stays: Chen is not Shen)."""
+    text = _ARTICLE_PREFIX.sub("", unicodedata.normalize("NFKD", name.lower()))
     text = "".join(c for c in text if c.isalnum())
     for old, new in _TRANSLIT:
         text = text.replace(old, new)
+    text = text[:1] + text[1:].replace("ch", "sh")
     return re.sub(r"(.)\1+", r"\1", text)
 
 
@@ -566,6 +573,7 @@ def _group_rest(mentions: Sequence[_Mention]) -> list[_Group]:
         things.setdefault(key, _Group(person=False)).add(mention, mention.surface)
     _merge_plurals(things)
     _merge_acronyms(things)
+    _merge_shortened(things)
     return list(people.values()) + [g for g in things.values() if g.merged_into is None]
 
 
@@ -595,6 +603,21 @@ def _merge_acronyms(things: dict[str, _Group]) -> None:
             if len({id(t) for t in targets}) == 1:
                 _absorb(targets[0], group)
                 break
+
+
+def _merge_shortened(things: dict[str, _Group]) -> None:
+    """An organisation named by the last two or more words of a longer name joins it ("City
+    Council" → "Riverton City Council", "Security Council" → "UN Security Council") when the
+    longer names it could shorten are one nested chain; with two ("Senate Intelligence
+    Committee", "House Intelligence Committee") it could be either and stays apart. One word
+    ("Council", "House") is too weak: "the House" is no shortening of "the White House"."""
+    orgs = {key: g for key, g in things.items() if g.merged_into is None and _label(g) == "ORG"}
+    for key, group in sorted(orgs.items(), key=lambda kv: len(kv[0])):
+        if len(key.split()) < 2:
+            continue
+        longer = sorted((k for k in orgs if k.endswith(" " + key)), key=len)
+        if longer and all(longer[-1].endswith(" " + k) for k in longer[:-1]):
+            _absorb(orgs[longer[-1]], group)
 
 
 def _absorb(target: _Group, group: _Group) -> None:
