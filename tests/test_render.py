@@ -274,3 +274,20 @@ def test_html_brief_shows_what_only_one_outlet_reports():
     page = render(b, "html", texts=texts)
     assert "Only <sup><a href='#src-2'>[2]</a></sup> reports:" in page
     assert "<li>Levee &lt;broke&gt; on Monday.</li>" in page
+
+
+def test_an_outlet_naming_another_speaker_is_shown_beside_the_speaker():
+    from dataclasses import replace
+
+    from newsweave.models import Quote, QuoteVariant
+    from newsweave.render import other_speakers
+
+    quote = Quote(speaker="Mike Johnston", text="No new taxes, period", sources=(
+        QuoteVariant("a", "No new taxes, period", speaker_as_written="Mayor Mike Johnston"),
+        QuoteVariant("b", "No new taxes, period", speaker_as_written="Justin Lopez"),
+        QuoteVariant("c", "No new taxes, period", speaker_as_written="a city official"),
+        QuoteVariant("d", "No new taxes, period", speaker_as_written="Johnston"),
+        QuoteVariant("b", "period", speaker_as_written="Justin Lopez"),
+    ))
+    assert other_speakers(quote) == [("Justin Lopez", ["b"])]
+    assert other_speakers(replace(quote, speaker=None)) == []

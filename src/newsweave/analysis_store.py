@@ -66,8 +66,10 @@ from newsweave.settings import SPACY_MODEL
 #: whole ("Russia's foreign ministry"), a titled name in a quotation tells its gender, and a
 #: speaker mention starts after the dateline; 16: given names the tagger left out; 17: a
 #: four-digit count of things is no year ("1950 homes"), and a paragraph marked as an update
-#: is dated from the update stamp
-ANALYSIS_VERSION = 17
+#: is dated from the update stamp; 18: a country or city is no "he", "people familiar with
+#: the matter" is the whole source, "Officials" opening a sentence is no name, an incident
+#: speaks not
+ANALYSIS_VERSION = 18
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
 #: the distribution that ships ``SPACY_MODEL`` (its version is the model's)

@@ -54,7 +54,7 @@ STORIES_PER_WORKER = 8
 #: citation from a source that counts one thing differently or that the brief's own
 #: discrepancies set against the sentence; 5: a lone date in an aside or a before/after phrase
 #: dates no timeline event; transliterated names and shortened organisation names are one
-#: entity
+#: entity; a stance told inside another attribution is no statement of its own
 WEAVE_VERSION = 5
 
 

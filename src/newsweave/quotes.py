@@ -425,6 +425,11 @@ def _edge_without_clauses(token) -> int:
     return right
 
 
+#: adjectives after a source noun that belong to its description: "people familiar with the
+#: matter", "sources close to the president"
+_SOURCING_ADJECTIVES = frozenset({"familiar", "close", "knowledgeable", "briefed"})
+
+
 def _noun_phrase(head) -> tuple[int, int]:
     """Token range of a source noun phrase: modifiers on the left, "for/of X" on the right;
     relative clauses and appositions are left out (they describe, they are not the name)."""
@@ -438,6 +443,9 @@ def _noun_phrase(head) -> tuple[int, int]:
             right = max(right, _edge_without_clauses(child))
         elif child.dep_ in ("compound", "case") and child.i == right + 1:
             right = child.i
+        elif (child.dep_ in ("amod", "acl") and child.lower_ in _SOURCING_ADJECTIVES
+              and child.i == right + 1 and any(c.dep_ == "prep" for c in child.children)):
+            right = max(right, _edge_without_clauses(child))  # "people familiar with ..."
     doc = head.doc
     while left < head.i and (doc[left].is_punct or doc[left].is_space):
         left += 1
@@ -1604,9 +1612,11 @@ class SpeakerResolver:
 def _one_person(doc, speaker: Speaker) -> bool:
     """A source mention that can be a "he"/"she": not a plural ("voters", "officials") and
     not a body of people ("the party", "her family", "29 percent", "The Human Genome
-    Project"). Entity types are no guide: the small model tags surnames ORG."""
+    Project"), nor a country or city ("Russia said": a government). Other entity types are
+    no guide: the small model tags surnames ORG."""
     span = doc.char_span(speaker.start, speaker.end, alignment_mode="expand")
-    if span is not None and len(span) and span.root.tag_ in ("NNS", "NNPS"):
+    if span is not None and len(span) and (
+            span.root.tag_ in ("NNS", "NNPS") or span.root.ent_type_ == "GPE"):
         return False
     return _head_word(speaker.text) not in BODY_NOUNS
 
@@ -2459,7 +2469,7 @@ _ABSTRACT_HEADS = ("tion", "tions", "sion", "sions", "ness", "ity", "ing", "ance
 _NOT_AGENT_SUFFIXED = frozenset(
     """paper papers letter letters number numbers order orders matter poster computer chapter
     register power powers document documents statement statements moment comment comments
-    content event events tower towers""".split()
+    content event events tower towers incident incidents accident accidents""".split()
 )
 
 
@@ -2763,6 +2773,10 @@ def match_entity(speaker: str | None, entities: Sequence[Entity],
     return hits[0] if len(hits) == 1 else None
 
 
+#: agent nouns in the plural, and nouns of many people ("People", "Police"): never a name
+_PLURAL_AGENTS = frozenset(
+    {w for w in AGENT_NOUNS if w != _singular_noun(w) and _singular_noun(w) in AGENT_NOUNS}
+    | {"people", "police", "men", "women", "staff", "voters", "residents", "witnesses"})
 #: lowercase particles inside a name ("Luiz Inacio da Silva", "Ludwig van Beethoven")
 _NAME_PARTICLES = frozenset(
     "da de del della di do dos du la le van von der den ter bin al el".split()
@@ -2772,8 +2786,11 @@ _NAME_PARTICLES = frozenset(
 def _looks_like_name(text: str) -> bool:
     """Every word capitalised (a name, perhaps with a title), unlike a description; a
     hyphenated name's later parts ("Ban Ki-moon") and inner particles ("da Silva") may be
-    lowercase."""
+    lowercase. A plural noun of people opening a sentence ("Officials said", "Sources
+    said") is a description, though capitalised."""
     words = text.split()
+    if len(words) == 1 and words[0].lower() in _PLURAL_AGENTS:
+        return False
     return any(w not in _NAME_PARTICLES for w in words) and all(
         w[:1].isupper() or not w[:1].isalpha() or w in _NAME_PARTICLES
         or _ARABIC_ARTICLE.match(w) for w in words)
@@ -2954,6 +2971,22 @@ def _mentions_of(document: Document) -> Sequence[QuoteMention]:
     return ()
 
 
+def outermost(mentions: Sequence[QuoteMention]) -> list[QuoteMention]:
+    """The attributions less the stances told inside another attribution's content: in
+    "Lavrov said Russia was not planning to attack other countries" Russia's "planning" and
+    "to attack" are Lavrov's claim, not statements of Russia's (the brief listed "Russia:
+    (reported) to attack other countries"). The record keeps them, as annotated corpora mark
+    nested sources; words said inside a report stay ("Some said ..., while others said ...":
+    a clause the parser hung inside the first). The quoted words of a dropped stance go with
+    it ('Moscow wanted a Ukraine that was "friendly"': Lavrov's words)."""
+    reported = _Spans(part for m in mentions for part in (m.parts or ((m.start, m.end),)))
+    nested = [m.speaker_start is not None and reported.cover(m.speaker_start) for m in mentions]
+    stances = {m.cue_start for m, inside in zip(mentions, nested, strict=True)
+               if inside and m.basis == "stance"}
+    return [m for m, inside in zip(mentions, nested, strict=True)
+            if not (inside and (m.basis == "stance" or m.cue_start in stances))]
+
+
 def _apposed_entity(
     mention: QuoteMention, text: str, entities: Sequence[Entity],
     index: EntityIndex | None = None,
@@ -3014,7 +3047,7 @@ def group_quotes(
     items: list[_Item] = []
     index = entity_index(entities)
     for document in documents:
-        for m in _mentions_of(document):
+        for m in outermost(_mentions_of(document)):
             entity = _written_out(match_entity(m.speaker, entities, index), m,
                                   document.article.text) or _apposed_entity(
                 m, document.article.text, entities, index)

@@ -258,6 +258,25 @@ def _quote_sources(quote: Quote) -> list[str]:
     return list(dict.fromkeys(v.source for v in quote.sources))
 
 
+def other_speakers(quote: Quote) -> list[tuple[str, list[str]]]:
+    """(name, sources) of the outlets that give the statement to someone else by name: one
+    quotation given to the mayor by one outlet and to his budget director by another is
+    one statement (its words say so), but a reader must see that the outlets disagree on
+    who said it. Names only, of two words or more, sharing no word with the speaker shown:
+    "Mayor Mike Johnston" and "Johnston" are the same man, "a city official" no rival."""
+    own = {w.lower().strip(".,") for w in (quote.speaker or "").split()}
+    if not own:
+        return []
+    out: dict[str, list[str]] = {}
+    for v in quote.sources:
+        words = (v.speaker_as_written or "").split()
+        if (len(words) >= 2 and all(w[:1].isupper() for w in words)
+                and not own & {w.lower().strip(".,") for w in words}
+                and v.source not in out.setdefault(" ".join(words), [])):
+            out[" ".join(words)].append(v.source)
+    return [(name, sources) for name, sources in out.items() if sources]
+
+
 def _split_confident(quotes: Sequence[Quote]) -> tuple[list[Quote], list[Quote]]:
     """(confident, doubtful): doubtful speakers are shown apart, folded on the page."""
     return [q for q in quotes if not q.low_confidence], [q for q in quotes if q.low_confidence]
@@ -276,7 +295,9 @@ def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
                 said = (f"“{md(quotation(q.text))}”" if _is_direct(q)
                         else f"*({md(_reported_label(q))})* "
                         f"{md(reported_text(q.text, [q.speaker]))}")
-                out.append(f"- **{md(q.speaker or 'unattributed')}**: {said} {marks}")
+                rival = "".join(f" ({md(name)} in {_marks(ids, numbers)})"
+                                for name, ids in other_speakers(q))
+                out.append(f"- **{md(q.speaker or 'unattributed')}**{rival}: {said} {marks}")
     if brief.entities:
         out += ["", "## Who and what", ""]
         for e in brief.entities[:15]:
@@ -424,7 +445,9 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
                 said = (f"“{esc(quotation(q.text))}”" if _is_direct(q)
                         else f"<i>({esc(_reported_label(q))}) "
                         f"{esc(reported_text(q.text, [q.speaker]))}</i>")
-                out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>: {said} "
+                rival = "".join(f" <small>({esc(name)} in {cite(ids)})</small>"
+                                for name, ids in other_speakers(q))
+                out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>{rival}: {said} "
                            f"<sup>{cite(_quote_sources(q))}</sup></li>")
         out.append("</ul></details>" if doubtful else "</ul>")
     if brief.entities:
