@@ -224,6 +224,53 @@ def test_a_citation_followed_by_keyboard_moves_the_focus_to_its_sentence(page) -
                            arg=mark_id)
 
 
+WIDE_STORY = "five-outlets"
+
+
+@pytest.fixture(scope="module")
+def wide_server(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A story told by five outlets: its summary-by-outlet table is wider than a phone (the
+    example has three sources, whose tables fit). After ``server``: the models are loaded."""
+    from newsweave.models import Article
+
+    store: Store = open_store(str(tmp_path_factory.mktemp("wide") / "wide.db"))
+    outlets = ["Riverton Daily", "Valley Times", "Harbor Herald", "Metro Wire", "County Post"]
+    articles = [Article(
+        id=f"w{n}", outlet=outlet, url=f"https://{outlet.split()[0].lower()}.example/{n}",
+        published="2024-03-05", title=f"Harbor Bridge closes ({outlet})",
+        text=f"The Harbor Bridge closed to all traffic on Tuesday after inspectors found "
+             f"cracks in two steel beams, {outlet} reported. About 31,000 vehicles cross the "
+             f"bridge every day. Mayor Jane Okafor said repairs would take {n + 2} weeks.")
+        for n, outlet in enumerate(outlets)]
+    store.add_articles(articles)
+    store.save_stories({a.id: WIDE_STORY for a in articles}, {WIDE_STORY: "Harbor Bridge"})
+    srv, thread, base = start_uvicorn(create_app(store, TOKEN))
+    deadline = time.monotonic() + WEAVE_TIMEOUT_S
+    warm = httpx.get(f"{base}/api/stories/{WIDE_STORY}/brief", timeout=WEAVE_TIMEOUT_S)
+    while warm.status_code == 202 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        warm = httpx.get(f"{base}/api/stories/{WIDE_STORY}/brief", timeout=WEAVE_TIMEOUT_S)
+    assert warm.status_code == 200, warm.text
+    yield base
+    srv.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+def test_a_five_outlet_story_page_reflows_on_a_narrow_screen(browser, wide_server: str) -> None:
+    """The hidden labels of a table's cells ("carries it") were placed against the page, not
+    the table's scroll box, and widened the page of a story with four or more outlets."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, base_url=wide_server)
+    try:
+        pg = context.new_page()
+        pg.goto(f"/stories/{WIDE_STORY}")
+        assert pg.locator(".table-scroll").count() > 0
+        width = pg.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, width
+    finally:
+        context.close()
+
+
 def test_the_story_page_reflows_on_a_narrow_screen(browser, server: str) -> None:
     """At 320 CSS pixels (1280 at 400% zoom) the page never scrolls sideways: the column
     does not grow to its widest table, tables scroll in their own box, long words wrap."""

@@ -1673,7 +1673,14 @@ def test_the_brief_api_names_source_files_without_their_folders(store: Store) ->
             time.sleep(0.05)
             first = c.get(f"/api/stories/{STORY}/brief")
         paths = [s["path"] for s in first.json()["sources"]]
+        # what changed between versions names them so too (it gave the whole path)
+        moved = sorted(store.get_story(STORY).article_ids)[0]
+        store.save_stories({moved: "s-elsewhere"}, {"s-elsewhere": "Another story"})
+        assert ready(c, f"/api/stories/{STORY}/brief").headers["x-brief-version"] == "1"
+        idle(c)
+        changes = c.get(f"/api/stories/{STORY}/changes", params={"since": 1}).json()
     assert paths and all(p.endswith(".txt") and "/" not in p for p in paths)
+    assert [s["path"] for s in changes["left_sources"]] == [f"{moved}.txt"]
 
 
 def test_post_article_holds_the_text_to_ingests_limits(client: TestClient, store: Store) -> None:

@@ -824,15 +824,26 @@ def _without_folders(brief: dict[str, Any]) -> dict[str, Any]:
     """The brief as the API serves it: each source file's name without its folders (an
     ingest's paths are the operator's disk layout, e.g. a home folder, not the reader's
     business); the same object when no source has a folder."""
+    return _sources_without_folders(brief, ("sources",))
+
+
+#: the source lists of what changed between two versions (``app.brief_changes``)
+_CHANGED_SOURCES = ("new_sources", "revised_sources", "left_sources")
+
+
+def _sources_without_folders(answer: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """``answer`` with the sources listed under ``keys`` naming their files without folders;
+    the same object when none has a folder."""
     from newsweave.render import file_name
 
-    sources = brief.get("sources") or []
+    def bare(sources: Any) -> Any:
+        return [{**s, "path": file_name(s["path"])}
+                if isinstance(s, dict) and s.get("path") else s for s in sources or []]
+
     if not any(isinstance(s, dict) and s.get("path") and file_name(s["path"]) != s["path"]
-               for s in sources):
-        return brief
-    return {**brief, "sources": [
-        {**s, "path": file_name(s["path"])} if isinstance(s, dict) and s.get("path") else s
-        for s in sources]}
+               for key in keys for s in answer.get(key) or []):
+        return answer
+    return {**answer, **{key: bare(answer[key]) for key in keys if key in answer}}
 
 
 # --------------------------------------------------------------------------- caching
@@ -1890,7 +1901,7 @@ def create_app(
             missing = since if version is None or await db(
                 store.get_brief_version, story_id, since) is None else version
             raise HTTPException(404, f"story {story_id} has no stored version {missing}")
-        return changes
+        return _sources_without_folders(changes, _CHANGED_SOURCES)
 
     @app.get("/api/feeds", tags=["api"], summary="The followed feeds and how each fares",
              description="Every feed the follower polls (`serve --follow` or `newsweave "
