@@ -138,7 +138,7 @@ def test_coverage_chart_renders_and_escapes_hostile_outlet(page) -> None:
     heights = [float(segments.nth(i).get_attribute("height")) for i in range(3)]
     assert all(h > 0 for h in heights)
     assert chart.get_attribute("role") == "img"
-    assert "3 dated articles per day" in chart.locator("desc").text_content()
+    assert "3 dated articles, counted per day" in chart.locator("desc").text_content()
     # the hostile outlet and lean are text: no <img>/<b> element, no script ran
     assert chart.locator("img").count() == 0 and chart.locator("b").count() == 0
     assert page.locator("main img").count() == 0

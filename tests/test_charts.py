@@ -40,6 +40,11 @@ def test_time_chart_days_stacked_by_lean() -> None:
     assert first.segments[1].y + first.segments[1].height == first.segments[0].y
     assert first.segments[1].y == chart.plot_top
     assert "2017-03-01: left 1, right 1" in chart.text and "2 undated" in chart.text
+    assert chart.text.startswith("3 dated articles, counted per day from 2017-03-01")
+    one = time_chart([("2017-03-01", "left", "A"), (None, "left", "D")], colours())
+    # it said "1 dated articles" and "1 undated article(s)"
+    assert one.text.startswith("1 dated article, counted per day")
+    assert one.text.endswith(" 1 undated article not shown.")
 
 
 def test_time_chart_long_story_gets_wider_buckets() -> None:

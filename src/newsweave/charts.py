@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from newsweave.outlets import UNRATED
+from newsweave.wording import count
 
 LEFT = ("#1f5fa8", "#4a86c8", "#7eaadb")
 RIGHT = ("#b8322c", "#d5605a", "#e79590")
@@ -156,9 +157,9 @@ def time_chart(dated: Sequence[tuple[str | None, str, str | None]],
     per = "day" if step == 1 else f"{step} days"
     parts = [f"{b.label}: " + ", ".join(f"{s.lean} {s.count}" for s in b.segments)
              for b in buckets if b.total]
-    text = (f"{len(days)} dated articles per {per} from {first} to {last}, by lean of their "
-            f"outlet. " + "; ".join(parts) + "."
-            + (f" {undated} undated article(s) not shown." if undated else ""))
+    text = (f"{count(len(days), 'dated article')}, counted per {per} from {first} to {last} "
+            f"by the lean of their outlet. " + "; ".join(parts) + "."
+            + (f" {count(undated, 'undated article')} not shown." if undated else ""))
     return TimeChart(tuple(buckets), tuple((lean, colours.get(lean, GREY)) for lean in order),
                      width, height, top, bottom, left, max_count, first.isoformat(),
                      last.isoformat(), step, undated, text)
