@@ -1090,6 +1090,28 @@ def test_story_view_resolves_citations_without_origin() -> None:
     assert marked_b == ["The vote failed, Alpha said on Monday."]
 
 
+def test_story_view_marks_the_sentence_the_weave_found_not_a_guess() -> None:
+    """The page guessed each citation's sentence by shared words and marked ANI's opening
+    sentence (Trump's "total" confidence, many words in common) for a statement of
+    Sessions' that ANI carries further down; the brief's ``evidence`` says where."""
+    a = Article("a", "Sessions said he never met Russian officials.")
+    b = Article("b", "Trump said Sessions never met Russian officials, he said. "
+                     "Separately, the attorney general denied any meetings.")
+    brief = {"sources": [{"id": "a"}, {"id": "b"}],
+             "summary": [{"text": "Sessions said he never met Russian officials.",
+                          "citations": ["a", "b"],
+                          "origin": {"source": "a", "start": 0, "end": 45},
+                          "evidence": [{"source": "a", "start": 0, "end": 45},
+                                       {"source": "b", "start": 58, "end": 111}]}]}
+    view = story_view(brief, [a, b])
+    marked_b = [s.text for s in view["sources"][1]["segments"] if s.mark]
+    assert marked_b == ["Separately, the attorney general denied any meetings."]
+    # an evidence span past the text (a revised article) falls back to the guess
+    brief["summary"][0]["evidence"][1] = {"source": "b", "start": 58, "end": 9999}
+    marked_b = [s.text for s in story_view(brief, [a, b])["sources"][1]["segments"] if s.mark]
+    assert marked_b == ["Trump said Sessions never met Russian officials, he said."]
+
+
 def test_story_view_reads_a_statement_as_its_shown_form() -> None:
     a = Article("a", "Lee said that the levee was \u201cold\u201d.")
     brief = {"sources": [{"id": "a"}], "summary": [],

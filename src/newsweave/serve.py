@@ -391,17 +391,20 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
     summary = []
     for i, item in enumerate(brief.get("summary") or []):
         origin = item.get("origin") or {}
+        # where the weave found each source carrying the sentence (``evidence``), else a
+        # guess by shared words: the guess marked ANI's first sentence for a statement its
+        # fifth carries
+        found = {e.get("source"): (e.get("start"), e.get("end"))
+                 for e in [*(item.get("evidence") or []), origin] if isinstance(e, dict)}
         cites = []
         for sid in item.get("citations") or []:
             if sid not in number:
                 continue
             key = f"c{i}-{number[sid]}"
             text = texts.get(sid, "")
-            span = None
-            if origin.get("source") == sid and 0 <= origin.get("start", -1) < origin.get(
-                "end", -1
-            ) <= len(text):
-                span = (origin["start"], origin["end"])
+            start, end = found.get(sid, (None, None))
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                span: tuple[int, int] | None = (start, end)
             else:
                 span = locate_support(text, item["text"])
             if span:
