@@ -500,6 +500,16 @@ def test_different_counts_are_a_number_discrepancy():
     assert [c.sources for c in d.claims] == [("s0",), ("s1",)]
 
 
+def test_every_source_of_a_count_is_on_its_side():
+    """Four reports counting the dead four, five, four and six ways were "four vs five": the
+    third report was on no side, and the fourth's six was never set against anything."""
+    (d,) = find_discrepancies(_analyze(QUAKE.format("four"), QUAKE.format("five"),
+                                       QUAKE.format("four"), QUAKE.format("six")))
+    assert d.topic == "How many people: four people vs five people vs six people"
+    assert [c.sources for c in d.claims] == [("s0", "s2"), ("s1",), ("s3",)]
+    assert [len(c.spans) for c in d.claims] == [2, 1, 1]
+
+
 @pytest.mark.parametrize(
     "other", [QUAKE.format("twelve"), QUAKE.format("about 15"), QUAKE.format("15 other")]
 )

@@ -700,6 +700,11 @@ def test_a_sentence_counting_one_thing_differently_is_no_citation():
     assert _recounted(fifteen, _counted("The blast killed 12 people and injured 30 on Monday."))
     assert not _recounted(fifteen, _counted("It killed 15 people, 4 of them firefighters."))
     assert not _recounted(fifteen, _counted("Crews from 6 stations fought the fire."))
+    # a count in words is a count ("killing four people" is no source for "killing six")
+    assert _counted("killing four people") == {"people": frozenset({"4"})}
+    assert _recounted(_counted("killing four people"), _counted("killing six people"))
+    assert not _recounted(_counted("killed twelve people"), _counted("killed 12 people"))
+    assert _counted("One Direction played") == {}  # a name, not a count
     texts = ["A blast in Eastport killed 15 people and injured 30 on Monday, officials said.",
              "A blast in Eastport killed 12 people and injured 30 on Monday, officials said.",
              "A blast in Eastport killed 15 people and injured 30 on Monday, police said."]

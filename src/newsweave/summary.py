@@ -28,6 +28,7 @@ from newsweave.boilerplate import (
     wire_mark_end,
     without,
 )
+from newsweave.coverage import NUMBER_WORDS
 from newsweave.language import main_language, reliable_language
 from newsweave.models import Document, Origin, Sentence, SummarySentence
 from newsweave.quote_marks import quotes_balanced
@@ -787,19 +788,26 @@ def _figure_value(written: str) -> str | None:
     return value
 
 
-#: a figure and the word after it ("12 people", "30 homes", "3 more bodies")
-_COUNTED = re.compile(r"(?<![\w.,$£€])(\d+(?:[.,]\d+)*)\s+(?:(?:more|other|extra|additional)\s+)?"
-                      r"([a-z]{3,})\b")
+#: a figure and the word after it ("12 people", "30 homes", "3 more bodies", "four people")
+_COUNTED = re.compile(r"(?<![\w.,$£€])(\d+(?:[.,]\d+)*|"
+                      + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+                      + r")\s+(?:(?:more|other|extra|additional)\s+)?([a-z]{3,})\b",
+                      re.IGNORECASE)
 
 
 def _counted(text: str) -> dict[str, frozenset[str]]:
     """What a sentence counts, by the counted word ("killed 12 people and injured 30 on
-    Monday" -> people: 12; "30 on" counts nothing); dates and a year are no counts."""
+    Monday" -> people: 12; "30 on" counts nothing; "killing four people" -> people: 4);
+    dates and a year are no counts."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
     out: dict[str, set[str]] = {}
     for m in _COUNTED.finditer(DAY_BESIDE_MONTH.sub(" ", text)):
-        value, word = _figure_value(m.group(1)), m.group(2)
+        written, word = m.group(1), m.group(2)
+        if not word.islower():
+            continue  # "One Direction", "Seven Seas": a name, not a count
+        value = _figure_value(str(NUMBER_WORDS[written.lower()])
+                              if written.lower() in NUMBER_WORDS else written)
         if value is None or word in STOP_WORDS:
             continue
         out.setdefault(word[:-1] if word.endswith("s") and len(word) > 3 else word,
