@@ -1186,6 +1186,25 @@ def test_a_site_without_feeds_is_followed_through_its_robots_sitemaps(site, stor
     f.close()
 
 
+def test_a_static_sitemap_index_still_leads_to_its_changed_news_sitemap(site, store):
+    """An index file that never changes answers 304 to a conditional request: the follower
+    stopped there, and the news sitemap it lists (each poll a new report) was never read
+    again. An index is asked without validators; each sitemap it lists keeps its own."""
+    site.routes["/index.xml"] = (200, {**SITEMAP, "ETag": '"idx1"'}, sitemap_index(
+        [(site.url("/news.xml"), None)]))
+    reports = [(site.url("/a"), _ago(2), "Budget passes")]
+    site.routes["/news.xml"] = lambda _h: (200, SITEMAP, news_sitemap(reports))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    site.routes["/b"] = (200, HTML, page("River road floods", BODY_B))
+    f = follower(store, [site.url("/index.xml")])
+    assert f.run_round().added == 1
+    reports.append((site.url("/b"), _ago(1), "River road floods"))
+    assert f.run_round().added == 1 and store.count_articles() == 2
+    index_asks = [h for p, h in site.log if p == "/index.xml"]
+    assert len(index_asks) == 2 and all("if-none-match" not in h for h in index_asks)
+    f.close()
+
+
 def test_a_sitemap_whose_dates_always_change_still_gets_every_page(site, store, monkeypatch):
     """A CMS writing every page's date as the time it made the sitemap: each poll changed
     every entry, and the cap went on the same stored pages every round; the rest never

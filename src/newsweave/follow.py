@@ -55,6 +55,7 @@ from newsweave.ingest import GZIP_MAGIC
 from newsweave.language import reliable_language
 from newsweave.models import Article
 from newsweave.sitemaps import (
+    INDEX_KIND,
     Sitemap,
     SitemapError,
     SitemapLink,
@@ -550,9 +551,13 @@ class Follower:
             return
         with self._lock:
             report.feeds += 1
+        # a sitemap index asks without validators: its 304 would leave its sitemaps unpolled
+        # (a static index file answers 304 for ever while the news sitemap it lists changes)
+        conditional = state.kind != INDEX_KIND
         try:
-            response = self.fetcher.get(url, state.etag, state.last_modified, FEED_ACCEPT,
-                                        limit_for=self._size_limit)
+            response = self.fetcher.get(url, state.etag if conditional else None,
+                                        state.last_modified if conditional else None,
+                                        FEED_ACCEPT, limit_for=self._size_limit)
             if response.not_modified:
                 with self._lock:
                     report.not_modified += 1
@@ -614,7 +619,7 @@ class Follower:
         # the validators wait until every new entry is handled: a round stopped, killed or
         # failing to store would otherwise leave them behind a 304 until the feed changes
         index = sitemap is not None and sitemap.index
-        state = self._feed_ok(state, response, kind, validators=index)
+        state = self._feed_ok(state, response, kind, validators=False)
         if index:
             if depth >= MAX_INDEX_DEPTH:
                 fail(f"{url}: a sitemap index inside {count(depth, 'other')}: its sitemaps "

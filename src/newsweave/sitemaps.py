@@ -83,9 +83,13 @@ class Sitemap:
     def kind(self) -> str:
         """"sitemap index", "news sitemap" (any page given ``news:`` tags) or "sitemap"."""
         if self.index:
-            return "sitemap index"
+            return INDEX_KIND
         news = any(u.title or u.published or u.outlet for u in self.urls)
         return "news sitemap" if news else "sitemap"
+
+
+#: what a sitemap index is called in the feed list (``Sitemap.kind``)
+INDEX_KIND = "sitemap index"
 
 
 def is_sitemap(body: bytes) -> bool:
