@@ -1343,7 +1343,7 @@ def test_an_article_page_shows_its_versions_and_what_the_latest_changed(
              "url": url, "title": "Denial"}
     aid = client.post("/api/articles", json=first, headers=auth()).json()["id"]
     fixed = dict(first, text="Sessions said he never met Russian officials <b>to discuss</b> "
-                 "the campaign.")
+                 "the campaign.", title="Denial, corrected", updated="2017-03-04")
     assert client.post("/api/articles", json=fixed, headers=auth()).json()["id"] == aid
     body = client.get(f"/api/articles/{aid}").json()
     assert [v["version"] for v in body["versions"]] == [1, 2]
@@ -1359,6 +1359,11 @@ def test_an_article_page_shows_its_versions_and_what_the_latest_changed(
     assert f'href="/articles/{aid}?version=1"' in page and "<b>" not in page
     old = client.get(f"/articles/{aid}?version=1").text
     assert first["text"] in old and "What version 1 changed" not in old
+    # its header is version 1's: it gave the current title, update stamp and word count
+    assert "<h1>Denial</h1>" in old and "updated 2017-03-04</span>" not in old
+    assert "<span>10 words</span>" in old
+    assert "<h1>Denial, corrected</h1>" in page
+    assert "<span>11 words</span>" in page
     assert client.get(f"/articles/{aid}?version=7").status_code == 404
     untouched = client.get(f"/articles/{store.get_story(STORY).article_ids[0]}").text
     assert "Versions" not in untouched
@@ -1578,6 +1583,13 @@ def test_an_old_version_page_counts_its_own_sources(client: TestClient, store: S
     assert "<span>2 outlets</span>" in old
     now = client.get(f"/stories/{STORY}").text
     assert "<span>2017-03-02 – 2017-03-04</span>" in now and "<span>4 articles</span>" in now
+    # and its own headline, as its feed entry gives it (it showed the story's headline now)
+    then = client.get(f"/api/stories/{STORY}/brief", params={"version": 1}).json()
+    headline = then["story"]["headline"]
+    assert headline != store.get_story(STORY).headline
+    from html import escape
+
+    assert f"<h1>{escape(headline)}</h1>" in old
 
 
 def test_a_wrong_method_names_every_method_the_path_takes(client: TestClient) -> None:

@@ -529,13 +529,16 @@ def story_summary(row: Any) -> dict[str, Any]:
     }
 
 
-def version_summary(row: Any, members: Sequence[str],
-                    articles: Sequence[Article]) -> dict[str, Any]:
-    """``story_summary`` for an old brief version: its own article count (``members``, the
-    ids it was woven from) and its sources' dates and outlets, not the story's now (a version
-    of 3 sources read under a header saying 5 articles)."""
+def version_summary(row: Any, members: Sequence[str], articles: Sequence[Article],
+                    brief: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``story_summary`` for an old brief version: its own headline (``brief``'s), article
+    count (``members``, the ids it was woven from) and its sources' dates and outlets, not
+    the story's now (a version of 3 sources read under a header saying 5 articles, and
+    under today's headline while its feed entry gave the old one)."""
     dates = sorted(a.published for a in articles if a.published)
-    return story_summary(row) | {
+    story = (brief or {}).get("story")
+    headline = story.get("headline") if isinstance(story, Mapping) else None
+    return story_summary(row) | ({"headline": headline} if headline else {}) | {
         "articles": len(members), "first_published": dates[0] if dates else None,
         "last_published": dates[-1] if dates else None,
         "outlets": sorted({a.outlet for a in articles if a.outlet})}
@@ -1702,7 +1705,7 @@ def create_app(
         for source in view["sources"]:  # a corrected article: its versions are a click away
             source["versions"] = counts.get(source["id"], 1)
         # an old version's header counts its own sources, as its version list line does
-        story = (version_summary(row, entry.articles, articles)
+        story = (version_summary(row, entry.articles, articles, entry.brief)
                  if viewing is not None and entry.articles else story_summary(row))
         story["outlets"] = who["outlets"]
         html = env.get_template("story.html").render(
@@ -2196,6 +2199,10 @@ def create_app(
             raise HTTPException(404, f"article {article_id} has no version {version}")
         story_ids = await db(store.article_stories, article.id)
         stories = [r for r in [await db(store.get_story, s) for s in story_ids] if r]
+        if shown != versions[-1]["version"]:  # an old version's header is its own: title,
+            article = replace(  # dates and words (it gave the current one's above old text)
+                article, title=chosen.get("title"), published=chosen.get("published"),
+                updated=chosen.get("updated"), text=chosen.get("text", article.text))
         return render("article.html", article=article, url=safe_url(article.url),
                       stories=[story_summary(r) for r in stories], query="",
                       versions=versions, listed=listed_versions(versions, shown), shown=chosen,
