@@ -756,6 +756,13 @@ def test_crawl_delay_and_contact_in_user_agent(site):
         fetcher.get(site.url("/x"))
         assert time.monotonic() - started >= 1.0  # robotparser reads whole seconds
     assert dict(site.log)["/x"]["user-agent"].endswith("(+ops@example.org)")
+    # a header is ASCII: a name with accents failed every request ("unexpected
+    # UnicodeEncodeError"); its accents are folded away, control characters dropped
+    assert user_agent("José Müller <jose@example.org>\x07").endswith(
+        "(+Jose Muller <jose@example.org>)")
+    with Fetcher(host_delay=0, contact="José <j@example.org>",
+                 trusted_origins=[site.base]) as fetcher:
+        assert fetcher.get(site.url("/x")).status == 200
 
 
 def test_cap_holds_without_content_length(site):

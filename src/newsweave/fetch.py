@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -87,9 +88,12 @@ class Stopped(Exception):
 
 
 def user_agent(contact: str | None = None) -> str:
-    """``newsweave/VERSION``, plus ``(+contact)`` so site owners can reach the operator."""
+    """``newsweave/VERSION``, plus ``(+contact)`` so site owners can reach the operator. A
+    header is ASCII: accents are folded away ("José" -> "Jose"; it was an "unexpected
+    UnicodeEncodeError"), other letters and control characters dropped."""
     base = f"newsweave/{__version__}"
-    contact = " ".join((contact or "").split())
+    folded = unicodedata.normalize("NFKD", contact or "").encode("ascii", "ignore").decode()
+    contact = " ".join("".join(c for c in folded if c.isprintable()).split())
     return f"{base} (+{contact})" if contact else base
 
 
