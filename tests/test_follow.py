@@ -2044,6 +2044,24 @@ def test_a_sites_pause_is_kept_for_the_next_run(site, store):
     assert report.backing_off == 1 or report.paused_sites
 
 
+def test_a_pause_asked_by_robots_txt_is_kept_for_the_next_run(site, store):
+    """robots.txt answering "429, Retry-After: 3600" named the pause in its message but
+    kept none: the next cron run asked for robots.txt again seconds later."""
+    site.routes["/robots.txt"] = (429, {"Retry-After": "3600"}, b"slow down")
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    f = follower(store, [site.url("/feed")], interval=0.01)  # the feed's own back-off: none
+    first = f.run_round()
+    f.close()
+    assert site.hits("/robots.txt") == 1 and site.hits("/feed") == 0
+    assert any("robots.txt unreadable" in line for line in first.failures)
+    time.sleep(0.05)
+    again = follower(store, [site.url("/feed")], interval=0.01)
+    report = again.run_round()
+    again.close()
+    assert site.hits("/robots.txt") == 1  # the next run asked nothing of the site
+    assert report.backing_off == 1 or report.paused_sites
+
+
 def test_one_page_in_two_feeds_under_two_headlines_is_not_fetched_every_round(site, store):
     """The entry's link kept one fingerprint: a feed listing the page under another headline
     overwrote it, and the other feed then had the page fetched again, round after round."""

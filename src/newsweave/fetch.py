@@ -181,6 +181,7 @@ class _Host:
     robots_disallow_all: bool = False
     robots_error: str | None = None  # why robots.txt could not be read (then: disallow all)
     robots_unreachable: bool = False  # ...because the site gave no answer at all
+    robots_pause: datetime | None = None  # ...because it asked for a pause (429/503)
     robots_until: float = 0.0
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
     paused_until: float = 0.0  # monotonic: no request before (429/503 with Retry-After)
@@ -289,8 +290,9 @@ class Fetcher:
                 if error and host.robots_unreachable:  # the site is down, not its robots.txt
                     raise FetchError(current, f"site unreachable ({error}): not fetched",
                                      unreachable=True)
-                if error:
-                    raise FetchError(current, f"robots.txt unreadable ({error}): not fetched")
+                if error:  # a pause its robots.txt asked for is the site's, kept as a page's
+                    raise FetchError(current, f"robots.txt unreadable ({error}): not fetched",
+                                     pause_until=host.robots_pause)
                 raise FetchError(current, f"disallowed by robots.txt for {self.user_agent}")
             response = self._paced(current, headers, self.max_bytes, limit_for=limit_for)
             if response.status in REDIRECT_CODES:
@@ -365,7 +367,7 @@ class Fetcher:
         "disallow all" until it can be read."""
         robots_url = urljoin(origin(url) + "/", "/robots.txt")
         host.robots, host.robots_disallow_all, host.robots_error = None, False, None
-        host.robots_unreachable = False
+        host.robots_unreachable, host.robots_pause = False, None
         ttl = ROBOTS_TTL_S
         try:
             current = robots_url
@@ -396,6 +398,7 @@ class Fetcher:
             if "-byte limit" not in exc.message:  # an oversized robots.txt counts as none
                 host.robots_disallow_all, ttl = True, ROBOTS_RETRY_S
                 host.robots_error, host.robots_unreachable = exc.message, exc.unreachable
+                host.robots_pause = exc.pause_until
         host.robots_until = time.monotonic() + ttl
 
     def _check_pause(self, url: str, host: _Host | None = None) -> None:
