@@ -1718,17 +1718,28 @@ def test_a_feed_that_answers_but_lists_nothing_new_is_marked_quiet(site, store, 
     f.close()
 
 
+def test_robots_txt_is_read_as_rfc_9309_says(site):
+    """urllib's parser took the first rule that matched ("Allow: /" let "/private/" through),
+    knew no wildcards, and read a file opening with a byte-order mark as no rules."""
+    site.routes["/robots.txt"] = (200, {}, (
+        "\ufeffUser-agent: *\nAllow: /\nDisallow: /private/\nDisallow: /*print=\n"
+        "Disallow: /print/*.html$\n").encode())
+    with Fetcher(host_delay=0, trusted_origins=[site.base]) as fetcher:
+        for path in ("/private/p1.html", "/news/n1.html?print=1", "/print/x.html"):
+            assert not fetcher.allowed(site.url(path)), path
+        for path in ("/news/n1.html", "/print/x.htmlx", "/"):
+            assert fetcher.allowed(site.url(path)), path
+
+
 def test_robots_delays_are_read_without_overflow_and_request_rate_counts(site):
     """A Crawl-delay of 400 digits raised OverflowError and lost the feed; it is now "as slow
     as we go" (60 s). Request-rate 1/10 (one request per 10 s) is honoured as Crawl-delay is."""
-    from urllib.robotparser import RobotFileParser
+    from protego import Protego
 
-    from newsweave.fetch import MAX_CRAWL_DELAY_S, robots_delay
+    from newsweave.fetch import MAX_CRAWL_DELAY_S, bounded_delays, robots_delay
 
     def delay(text: str) -> float:
-        parser = RobotFileParser()
-        parser.parse(text.splitlines())
-        return robots_delay(parser, "newsweave/1")
+        return robots_delay(Protego.parse(bounded_delays(text)), "newsweave/1")
 
     assert delay("User-agent: *\nCrawl-delay: " + "9" * 400) == MAX_CRAWL_DELAY_S
     assert delay("User-agent: *\nRequest-rate: 1/" + "9" * 400) == MAX_CRAWL_DELAY_S

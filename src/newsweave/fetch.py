@@ -19,6 +19,7 @@ once as ``Paused``.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import unicodedata
@@ -29,7 +30,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 from newsweave import __version__
 
@@ -177,7 +179,7 @@ class _Decoder:
 class _Host:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_at: float = 0.0
-    robots: RobotFileParser | None = None
+    robots: Protego | None = None
     robots_disallow_all: bool = False
     robots_error: str | None = None  # why robots.txt could not be read (then: disallow all)
     robots_unreachable: bool = False  # ...because the site gave no answer at all
@@ -312,7 +314,7 @@ class Fetcher:
                 self._load_robots(url, host)
             if host.robots_disallow_all:
                 return False
-            return host.robots is None or host.robots.can_fetch(self.user_agent, url)
+            return host.robots is None or host.robots.can_fetch(url, self.user_agent)
 
     def sitemaps(self, url: str) -> list[str]:
         """The sitemaps the robots.txt of the URL's origin names (``Sitemap:`` lines), http(s)
@@ -321,7 +323,7 @@ class Fetcher:
         with host.robots_lock:
             if time.monotonic() >= host.robots_until:
                 self._load_robots(url, host)
-            named = (host.robots.site_maps() or []) if host.robots is not None else []
+            named = list(host.robots.sitemaps) if host.robots is not None else []
         found = [u.strip() for u in named
                  if urlsplit(u.strip()).scheme in ("http", "https")]
         return list(dict.fromkeys(found))[:MAX_ROBOTS_SITEMAPS]
@@ -388,8 +390,12 @@ class Fetcher:
             else:
                 raise FetchError(robots_url, "redirect loop")
             if response is not None and 200 <= response.status < 300:
-                parser = RobotFileParser(robots_url)
-                parser.parse(response.body.decode("utf-8", "replace").splitlines())
+                # RFC 9309 as search engines read it (Protego): the longest matching rule wins
+                # ("Allow: /" before "Disallow: /private/"), "*" and "$" are wildcards, and
+                # a byte-order mark is no part of the first line (urllib's parser matched by
+                # prefix, took the first rule that matched and read a marked file as no rules)
+                parser = Protego.parse(bounded_delays(response.body.decode("utf-8-sig",
+                                                                           "replace")))
                 host.robots = parser
                 delay = robots_delay(parser, self.user_agent)
                 if delay:
@@ -496,7 +502,24 @@ class Fetcher:
                 exc, httpx.ConnectError | httpx.NetworkError)) from None
 
 
-def robots_delay(parser: RobotFileParser, agent: str) -> float:
+_DELAY_LINE = re.compile(r"(?im)^([^\S\n]*crawl-delay[^\S\n]*:[^\S\n]*)(\d[\d.]*)")
+
+
+def bounded_delays(robots: str) -> str:
+    """robots.txt with each ``Crawl-delay`` of more than ``MAX_CRAWL_DELAY_S`` written as that
+    most: a delay of 400 digits asks to go as slowly as we go, where the parser would drop it
+    as no number and go at full pace."""
+    def bounded(m: re.Match[str]) -> str:
+        try:
+            value = float(m.group(2))
+        except ValueError:
+            return m.group(0)
+        return m.group(1) + (str(MAX_CRAWL_DELAY_S) if value > MAX_CRAWL_DELAY_S else m.group(2))
+
+    return _DELAY_LINE.sub(bounded, robots)
+
+
+def robots_delay(parser: Protego, agent: str) -> float:
     """Seconds between requests a robots.txt asks of ``agent``: its ``Crawl-delay``, or the
     interval its ``Request-rate`` gives (1/10 is one request per 10 s), whichever is longer,
     at most ``MAX_CRAWL_DELAY_S`` (400 digits of delay is "slow", not an overflow that lost
