@@ -480,9 +480,11 @@ def test_read_sources_opml_and_url_list(tmp_path):
     listing = tmp_path / "urls.txt"
     listing.write_text("# my feeds\nhttps://c.example/   # the wire, comment after it\n\n"
                        "https://a.example/feed\nhttps://e.example/p#frag\n")
-    assert read_sources([str(opml), str(listing), "http://d.example/f"]) == [
+    # one feed spelled four ways is one source (each had its own polls and `feeds` row)
+    assert read_sources([str(opml), str(listing), "http://d.example/f", "HTTP://D.example/./f",
+                         "http://d.example/x/../f#top", "https://u:PaSs@Q.example/F?A=1"]) == [
         "https://a.example/feed", "https://b.example/rss", "https://c.example/",
-        "https://e.example/p#frag", "http://d.example/f"]
+        "https://e.example/p", "http://d.example/f", "https://u:PaSs@q.example/F?A=1"]
     bad = tmp_path / "bad.txt"
     bad.write_text("https://ok.example/\nftp://nope.example/\n")
     with pytest.raises(InputError, match=r"bad.txt:2: not an http\(s\) URL"):
@@ -754,7 +756,7 @@ def test_crawl_delay_and_contact_in_user_agent(site):
         started = time.monotonic()
         fetcher.get(site.url("/x"))
         fetcher.get(site.url("/x"))
-        assert time.monotonic() - started >= 1.0  # robotparser reads whole seconds
+        assert time.monotonic() - started >= 1.0  # the delay is honoured between two requests
     assert dict(site.log)["/x"]["user-agent"].endswith("(+ops@example.org)")
     # a header is ASCII: a name with accents failed every request ("unexpected
     # UnicodeEncodeError"); its accents are folded away, control characters dropped
@@ -1793,7 +1795,8 @@ def test_feeds_forget_drops_a_source_and_what_was_found_on_it(site, store, tmp_p
                  "csv"]) == 2
     assert capsys.readouterr().err == ("newsweave: error: --format shapes the listing: "
                                        "--forget lists nothing\n")
-    assert main(["feeds", "--db", db, "--forget", "https://other.example/rss"]) == 0
+    # written another way ("HTTPS://", "./", a fragment): the feed it names
+    assert main(["feeds", "--db", db, "--forget", "HTTPS://Other.example/./rss#x"]) == 0
     assert store.feed_states() == []
 
 

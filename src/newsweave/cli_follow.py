@@ -212,13 +212,17 @@ FEED_COLUMNS = ("url", "kind", "found_on", "state", "checked_at", "last_status",
 def _forget(store: Any, urls: list[str]) -> int:
     """``feeds --forget``: drop the feeds named (and those found on them); a URL that is no
     listed feed is one line, exit 2."""
+    from newsweave.follow import one_spelling
     from newsweave.wording import count
 
     store.require_writable()
-    gone = store.forget_feeds(urls)
+    # a feed is listed as ``follow`` wrote it down (``one_spelling``): "HTTP://X/./rss#top"
+    # names it too, and so does the spelling an older store kept
+    spelled = {u: one_spelling(u) if "://" in u else u for u in urls}
+    gone = store.forget_feeds(list(dict.fromkeys([*urls, *spelled.values()])))
     for url in gone:
         print(f"forgot {url}")
-    unknown = [u for u in dict.fromkeys(urls) if u not in gone]
+    unknown = [u for u in dict.fromkeys(urls) if u not in gone and spelled[u] not in gone]
     for url in unknown:
         print(f"newsweave: skipped: {url!r} is no listed feed (newsweave feeds lists them)",
               file=sys.stderr)

@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from newsweave.errors import InputError, check_file
 from newsweave.fetch import (
@@ -165,7 +165,19 @@ def _check_url(url: str, path: str | None, line: int | None) -> str:
         check_url(url)
     except FetchError as exc:  # "http://[x", a host IDNA refuses, a port past 65535
         raise InputError(f"{exc.message}: {url[:200]!r}", path, line) from None
-    return url
+    return one_spelling(url)
+
+
+def one_spelling(url: str) -> str:
+    """A source URL as one spelling of it: scheme and host in lower case, "." and ".." taken
+    out of the path, no fragment (the server never sees one). A list naming one feed as
+    ".../rss.xml", ".../rss.xml#x" and "HTTP://..././rss.xml" had it polled three times a
+    round and listed three times by ``feeds``."""
+    parts = urlsplit(url)
+    user, at, host = parts.netloc.rpartition("@")  # a password keeps its case
+    root = urlunsplit((parts.scheme.lower(), user + at + host.lower(), "/", "", ""))
+    resolved = urlsplit(urljoin(root, parts.path or "/"))
+    return urlunsplit(resolved._replace(query=parts.query))
 
 
 def _list_urls(data: bytes, path: str, bad: Callable[[InputError], None]) -> list[str]:
