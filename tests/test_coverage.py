@@ -557,6 +557,21 @@ def test_different_days_without_a_year_or_a_name():
     assert find_discrepancies(docs) == ()
 
 
+def test_two_weekdays_read_against_one_publication_day_are_two_dates():
+    """"would reopen on Wednesday" and "on Thursday" in two reports of the same day: the
+    weekday is as certain as a date there, and was passed over as relative (the summary
+    cited the Thursday report for Wednesday)."""
+    reopen = "Highway crews said the road over Granite Ridge would reopen on {}."
+    docs = _analyze(reopen.format("Wednesday"), reopen.format("Thursday"),
+                    dates=("2017-04-10", "2017-04-10"))
+    (d,) = find_discrepancies(docs)
+    assert d.kind == "date" and d.topic == "When (reopen): Wednesday vs Thursday"
+    # read against two different days, a weekday could be the same date: left alone
+    docs = _analyze(reopen.format("Wednesday"), reopen.format("Thursday"),
+                    dates=("2017-04-10", "2017-04-11"))
+    assert find_discrepancies(docs) == ()
+
+
 def test_same_date_written_differently_is_not_flagged():
     docs = _analyze(
         "John Smith met the Russian ambassador in Paris on 10 January 2017.",

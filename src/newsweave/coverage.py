@@ -1889,6 +1889,10 @@ def _conflict(a: tuple[int | None, ...], b: tuple[int | None, ...]) -> bool:
     return False
 
 
+_WEEKDAY_NAMES = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday".split())
+
+
 @dataclass(frozen=True)
 class _When:
     source: int
@@ -1897,6 +1901,10 @@ class _When:
     parts: tuple[int | None, int | None, int | None]
     text: str
     subject: str = ""  # the verb's subject noun ("explosion"), "" for a pronoun or none
+    #: a weekday's date is its article's reading of it: comparable only with another read
+    #: against the same publication day ("would reopen on Wednesday" / "on Thursday" in two
+    #: reports of April 10); None for a date the text states outright
+    reference: str | None = None
 
 
 def _dates(documents: Sequence[Document], parses: Sequence[Any]) -> list[_When]:
@@ -1918,10 +1926,18 @@ def _dates(documents: Sequence[Document], parses: Sequence[Any]) -> list[_When]:
                 for e in doc.ents
                 if e.label_ == "DATE"
             ]
+        day = (document.article.published or "")[:10] or None
+        weekdays = {(t.start, t.end): t.value for t in document.timexes
+                    if t.text.lower() in _WEEKDAY_NAMES and re.fullmatch(r"\d{4}-\d\d-\d\d",
+                                                                           t.value)}
         for start, end, text, parts in items:
             # relative expressions ("last Thursday") resolve uncertainly: compare only dates
-            # the text states outright
-            if parts is None or quoted[start] or absolute_date(text) is None:
+            # the text states outright, and a bare weekday as its article resolved it
+            reference = None
+            if (start, end) in weekdays and day and not quoted[start]:
+                year, month, date_of_month = weekdays[(start, end)].split("-")
+                parts, reference = (int(year), int(month), int(date_of_month)), day
+            if parts is None or quoted[start]:
                 continue
             span = doc.char_span(start, end, alignment_mode="expand")
             if span is None:
@@ -1933,7 +1949,7 @@ def _dates(documents: Sequence[Document], parses: Sequence[Any]) -> list[_When]:
                 continue
             out.append(
                 _When(di, _sentence_index(document, start), node.lemma_.lower(), parts, text,
-                      _subject_noun(node))
+                      _subject_noun(node), reference)
             )
     return out
 
@@ -1981,6 +1997,8 @@ def find_date_discrepancies(
             if ka[0] == kb[0] or ka[2] != kb[2] or ka[2] in seen:
                 continue
             wa, wb = single[ka], single[kb]
+            if (wa.reference or wb.reference) and wa.reference != wb.reference:
+                continue  # a weekday against a date, or against another day's weekday
             if not _conflict(wa.parts, wb.parts):
                 continue
             if not _same_act(documents, wa, wb, settings.align_cosine):
