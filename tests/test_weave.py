@@ -195,6 +195,12 @@ def test_a_source_on_the_other_side_of_a_discrepancy_is_not_cited() -> None:
             assert s.citations == ("a",) and s.origins == 1
         if "was fired" in s.text:
             assert s.citations == ("b",)
+    # nor does the timeline list the firing's outlet under the resignation (they were one
+    # entry citing both); the sentence both carry stays one
+    tuesday = {e.text: e.sources for e in brief.timeline if e.date == "2024-03-12"}
+    assert {t: src for t, src in tuesday.items() if "Grant" in t} == {
+        "Norland's chief executive, Paula Grant, resigned on Tuesday.": ("a",),
+        "Norland's chief executive, Paula Grant, was fired by the board on Tuesday.": ("b",)}
 
 
 def test_a_revised_source_says_when_it_was_updated() -> None:

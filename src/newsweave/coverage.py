@@ -2027,6 +2027,19 @@ def _overlaps(a: Origin, b: Origin) -> bool:
     return a.source == b.source and a.start < b.end and b.start < a.end
 
 
+def opposed(a: Origin, b: Origin, discrepancies: Sequence[Discrepancy]) -> bool:
+    """Whether two passages are on different sides of one of ``discrepancies`` that cannot
+    have both sides true (a fact, a number, a date)."""
+    for d in discrepancies:
+        if d.kind not in _CONTRARY_KINDS:
+            continue
+        side_a = {i for i, c in enumerate(d.claims) if any(_overlaps(a, sp) for sp in c.spans)}
+        side_b = {i for i, c in enumerate(d.claims) if any(_overlaps(b, sp) for sp in c.spans)}
+        if side_a and side_b and not side_a & side_b:
+            return True
+    return False
+
+
 def contradicted_sources(
     evidence: Sequence[Origin], discrepancies: Sequence[Discrepancy]
 ) -> frozenset[str]:

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 
 from newsweave.boilerplate import is_page_notice
-from newsweave.models import Document, Sentence, TimelineEntry, Timex
+from newsweave.models import Document, Origin, Sentence, TimelineEntry, Timex
 from newsweave.nlp import sentence_of
 
 # --------------------------------------------------------------------------- vocabulary
@@ -704,6 +704,7 @@ class _Event:
     words: list[frozenset[str]]
     names: list[frozenset[str]]
     order: tuple[int, int]
+    spans: list[Origin]
 
 
 _STOP = frozenset({
@@ -871,11 +872,15 @@ def main_dates(document: Document, timexes: Sequence[Timex]) -> list[Timex]:
     return [t for n, t in enumerate(timexes) if n not in side]
 
 
-def build_timeline(documents: Sequence[Document]) -> tuple[TimelineEntry, ...]:
+def build_timeline(
+    documents: Sequence[Document], apart: Callable[[Origin, Origin], bool] | None = None
+) -> tuple[TimelineEntry, ...]:
     """One entry per dated event, oldest first. The event is the sentence holding the time
     expression (dateline trimmed; a date in a side clause does not date it: ``main_dates``);
     sentences of the same date that say the same thing
-    (embedding cosine or content-word overlap) are one entry listing all their sources."""
+    (embedding cosine or content-word overlap) are one entry listing all their sources,
+    unless ``apart`` says two of them disagree (the brief's discrepancies: "resigned" and
+    "was fired" on one day are two entries, not one listing the outlet that said the other)."""
     events: list[_Event] = []
     for doc_index, document in enumerate(documents):
         seen: set[tuple[int, str]] = set()
@@ -895,19 +900,22 @@ def build_timeline(documents: Sequence[Document]) -> tuple[TimelineEntry, ...]:
             vector = _vector(document, timex.sentence)
             words, named = content_words(text), names(text)
             source = document.article.id
+            span = Origin(source, sentence.start, sentence.end)
             match = next(
                 (
                     e
                     for e in events
                     if e.date == timex.value and _same_event(e, vector, words, named)
+                    and not (apart and any(apart(other, span) for other in e.spans))
                 ),
                 None,
             )
             if match is None:
                 match = _Event(
-                    timex.value, text, timex.text, [], [], [], [], (doc_index, timex.start)
+                    timex.value, text, timex.text, [], [], [], [], (doc_index, timex.start), []
                 )
                 events.append(match)
+            match.spans.append(span)
             if source not in match.sources:
                 match.sources.append(source)
             if vector is not None:

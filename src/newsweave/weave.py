@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from newsweave.analyze import analyze
 from newsweave.boilerplate import trim_dateline
-from newsweave.coverage import build_coverage, contradicted_sources
+from newsweave.coverage import build_coverage, contradicted_sources, opposed
 from newsweave.entities import resolve_entities
 from newsweave.errors import InputError
 from newsweave.group import find_copies
@@ -141,7 +141,8 @@ def weave_documents(
         summary=tuple(summary),
         quotes=quotes,
         entities=entities,
-        timeline=build_timeline(documents),
+        timeline=build_timeline(
+            documents, lambda a, b: opposed(a, b, coverage.discrepancies)),
         coverage=coverage,
     )
 
