@@ -272,6 +272,15 @@ def test_byline_spans_are_the_dateline_and_the_staff_credits():
     assert spans == ["WASHINGTON (Reuters) - ", "(Editing by Alison Williams)",
                      "(Additional reporting by Sayed Salahuddin; Editing by Paul Tait)"]
     assert byline_spans("The mayor (reporting to the council) spoke.") == []
+    # an agency's mark closing the story or a paragraph (the founding example's "(ANI)" was
+    # an entity); a parenthesis inside a sentence, or of several words, is none
+    closing = "Spicer said Sessions had nothing to apologize for. (ANI)"
+    assert [closing[a:b] for a, b in byline_spans(closing)] == ["(ANI)"]
+    paragraphs = "The talks ended on Monday without a deal. (IANS)\nMore."
+    assert [paragraphs[a:b] for a, b in byline_spans(paragraphs)] == ["(IANS)"]
+    assert byline_spans("He met the head of NATO (the alliance) on Monday.") == []
+    assert byline_spans("The vote was close (Reuters). More text.") == []
+    assert byline_spans("It ended (in French)") == []
 
 
 @pytest.mark.parametrize("text, kept", [

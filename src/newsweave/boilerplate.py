@@ -411,12 +411,19 @@ _CONTRIBUTED = re.compile(
     r"\bcontributed (?:reporting|(?:to )?(?:this|the) (?:report|story|article))\W*$")
 
 
+#: an agency's mark closing a story or a paragraph: "... nothing to apologize for. (ANI)",
+#: "(Reuters)": one word in parentheses, where the text ends
+_CLOSING_AGENCY = re.compile(r"\((?:[A-Z]{2,6}|[A-Z][a-z]{2,12})\)[ \t]*(?=\n|\Z)")
+
+
 def byline_spans(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` that name who made the report, not who is in it: a leading dateline
-    (with the agency and any byline a wire mark ends) and the staff credits in parentheses
-    (a sentence saying who contributed is :func:`is_staff_line`)."""
+    (with the agency and any byline a wire mark ends), the staff credits in parentheses and
+    an agency's mark closing the story (a sentence saying who contributed is
+    :func:`is_staff_line`)."""
     spans = [(0, end)] if (end := trim_dateline(text)) else []
-    return spans + [m.span() for m in _STAFF_CREDIT.finditer(text)]
+    return spans + [m.span() for m in _STAFF_CREDIT.finditer(text)] + [
+        m.span() for m in _CLOSING_AGENCY.finditer(text)]
 
 
 def is_staff_line(sentence: str) -> bool:
