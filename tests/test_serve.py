@@ -899,6 +899,10 @@ def test_direction_overrides_and_controls_from_articles_are_not_shown(
     for html in pages:
         assert not any(c in html for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2069\x01")
     assert "Evil  tuO" in pages[1] and "Dam holds after storm" in pages[2]
+    # the outlet filter takes the name as the page offers it (it found nothing for it)
+    for name in ("Evil  tuO", "Evil \u202e tuO"):
+        listed = client.get("/api/stories", params={"outlet": name}).json()
+        assert [i["id"] for i in listed["items"]] == ["bidi-story"], name
 
 
 # --------------------------------------------------------------------------- add form

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from newsweave.brief_diff import version_update
 from newsweave.outlets import Member, OutletMatcher, story_coverage
-from newsweave.render import strip_control
+from newsweave.render import displayable, strip_control
 
 if TYPE_CHECKING:
     from newsweave.store import BriefVersion
@@ -301,9 +301,16 @@ class Catalog:
         return old if hits is None else hits
 
 
+def outlet_key(name: str) -> str:
+    """An outlet name as the filter compares it: casefolded, without what a page never shows
+    (a name holding direction overrides is offered without them, and the name offered found
+    nothing)."""
+    return displayable(name).casefold()
+
+
 def _select_key(query: ListQuery) -> tuple[Any, ...]:
     """What a ``select`` answer depends on, apart from paging (filters casefolded)."""
-    return (query.sort, query.q, query.outlet and query.outlet.casefold(),
+    return (query.sort, query.q, query.outlet and outlet_key(query.outlet),
             query.lean and query.lean.casefold(), query.country and query.country.casefold(),
             query.date_from, query.date_to, query.language and query.language.casefold())
 
@@ -606,7 +613,7 @@ def _entries(stories: Sequence[Any], rows: Iterable[Any], matcher: OutletMatcher
         languages[r.story_id].add((r.language or DEFAULT_LANGUAGE).casefold())
         name = matcher.display_name(r.url, r.outlet)
         if name:
-            keys[r.story_id].add(name.casefold())
+            keys[r.story_id].add(outlet_key(name))
             names[r.story_id].add(name)
         for key in matcher.aliases(r.url, r.outlet):  # its row's domain, URL's domain, name
             keys[r.story_id].add(key[2:])
