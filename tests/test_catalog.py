@@ -202,9 +202,17 @@ def test_paging_walks_every_item_once(client: TestClient, sort: str, filters: di
     assert walked == [s["id"] for s in full["items"]]
 
 
-def test_from_after_to_is_an_empty_window(client: TestClient) -> None:
-    body = client.get("/api/stories", params={"from": "2017-05-01", "to": "2017-04-01"}).json()
-    assert body["total"] == 0 and body["items"] == []
+def test_from_after_to_is_a_422_as_the_docs_say(client: TestClient) -> None:
+    """A reversed range answered an empty list, so a slip read as "no stories"; the docs
+    (outlets.md) and the parameter's own description called it an error."""
+    params = {"from": "2017-05-01", "to": "2017-04-01"}
+    body = client.get("/api/stories", params=params)
+    assert body.status_code == 422
+    assert "to (2017-04-01) is before from (2017-05-01)" in body.json()["detail"]
+    page = client.get("/", params=params)
+    assert page.status_code == 422 and "is before from" in page.text
+    same = client.get("/api/stories", params={"from": "2017-05-01", "to": "2017-05-01"})
+    assert same.status_code == 200
 
 
 @pytest.mark.parametrize("params", [

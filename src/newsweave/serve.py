@@ -1278,7 +1278,8 @@ async def list_query(
         day_to = parse_day(date_to, "to")
     except ValueError as exc:
         raise _invalid_query("from" if "from" in str(exc) else "to", str(exc)) from None
-    # from after to is an empty window (no story in it), not an error: each is a valid date
+    if day_from and day_to and day_from > day_to:  # a window no story can be in: a slip
+        raise _invalid_query("to", f"to ({day_to}) is before from ({day_from}): swap them")
     lang = clean(language)
     if lang and not LANGUAGE_RE.match(lang):
         raise _invalid_query("language", "language must be a code such as en or pt-BR")
