@@ -1596,6 +1596,19 @@ def test_an_old_version_page_counts_its_own_sources(client: TestClient, store: S
     assert f"<h1>{escape(headline)}</h1>" in old
 
 
+def test_a_page_says_what_is_wrong_with_its_address_in_a_readers_words(
+        client: TestClient) -> None:
+    """The page showed the validator's words ("query.version: Input should be a valid
+    integer, unable to parse string as an integer"); the API keeps them for programs."""
+    page = client.get(f"/stories/{STORY}", params={"version": "abc"})
+    assert page.status_code == 422
+    assert "version must be a whole number, not &#39;abc&#39;" in page.text
+    assert "Input should be" not in page.text
+    assert "page must be 1 or more" in client.get("/", params={"page": 0}).text
+    api = client.get(f"/api/stories/{STORY}/brief", params={"version": "abc"}).json()
+    assert api["detail"].startswith("query.version: Input should be a valid integer")
+
+
 def test_a_wrong_method_names_every_method_the_path_takes(client: TestClient) -> None:
     """`DELETE /add` said `Allow: GET` though the form posts to it (two routes share the
     path; Starlette named the first's only). HEAD is answered wherever GET is."""

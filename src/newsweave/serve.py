@@ -1205,6 +1205,34 @@ def _error_item(error: dict[str, Any]) -> dict[str, str]:
     return {"field": ".".join(str(p) for p in loc if p != "body"), "message": message}
 
 
+def reader_message(errors: Sequence[dict[str, Any]]) -> str:
+    """What a bad address means, as a page says it to a reader ("version must be a whole
+    number, not 'abc'"), where the API's ``detail`` keeps the validator's words for a
+    program ("query.version: Input should be a valid integer, unable to parse ...")."""
+    said = []
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body")]
+        name = loc[-1] if loc else "the address"
+        ctx = error.get("ctx") or {}
+        given = error.get("input")
+        shown = f", not {str(given)[:40]!r}" if isinstance(given, str | int) else ""
+        kind = error.get("type", "")
+        if kind in ("int_parsing", "int_type", "int_from_float"):
+            said.append(f"{name} must be a whole number{shown}")
+        elif kind == "greater_than_equal":
+            said.append(f"{name} must be {ctx.get('ge')} or more{shown}")
+        elif kind == "less_than_equal":
+            said.append(f"{name} must be {ctx.get('le')} or less{shown}")
+        elif kind == "literal_error":
+            said.append(f"{name} must be {ctx.get('expected', 'one of the listed values')}"
+                        f"{shown}")
+        elif kind == "string_too_long":
+            said.append(f"{name} is too long (at most {ctx.get('max_length')} characters)")
+        else:
+            said.append(str(error.get("msg", "invalid")))
+    return "; ".join(said) or "the address is not valid"
+
+
 def _invalid_query(field_name: str, message: str) -> RequestValidationError:
     """A 422 naming the query parameter, in the shape FastAPI's own validation uses."""
     return RequestValidationError([{"loc": ("query", field_name), "msg": message,
@@ -1511,7 +1539,8 @@ def create_app(
                             for e in errors)
         if is_api(request):
             return JSONResponse({"detail": message, "errors": errors}, status)
-        return render("error.html", status, code=status, message=message, query="")
+        return render("error.html", status, code=status, message=reader_message(exc.errors()),
+                      query="")
 
     def check_token(given: str | None) -> None:
         if token is None:
