@@ -1946,3 +1946,16 @@ def test_a_country_is_no_he_and_a_nested_stance_is_no_statement(nlp):
     assert he.speaker == "Lavrov"  # not the country inside his own claim
     # ... the brief lists only who said what
     assert {q.speaker for q in group_quotes([doc])} == {"Lavrov"}
+
+
+def test_a_verbless_lead_in_before_the_cue_is_no_statement(quotes_of):
+    """"In a post on X, Spotify chief executive Daniel Ek wrote: ..." listed "In a post on X,
+    Spotify" as Ek's words (the tagger took "Spotify" for a verb)."""
+    text = ('Spotify welcomed the ruling. In a post on X, Spotify chief executive Daniel Ek '
+            'wrote: "A big day for consumers."')
+    (found,) = quotes_of(text)
+    assert found.text == "A big day for consumers." and found.speaker == "Daniel Ek"
+    assert found.parts == ((text.index("A big"), len(text) - 1),)
+    # words with a verb before the cue are what was said
+    (said,) = quotes_of("The fine sends a clear message, Vestager said on Monday.")
+    assert said.text == "The fine sends a clear message"

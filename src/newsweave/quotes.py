@@ -2087,6 +2087,8 @@ def _extract_quotes(doc, text: str) -> list[QuoteMention]:
             continue
         if cue.text == "according to" and _relays(cue, spoken, doc):
             continue
+        if _verbless_lead_in(doc, start, end, cue):
+            continue
         speaker = resolver.resolve(cue.speaker, (start, end))
         basis = "according" if cue.text == "according to" else (
             "stance" if doc[cue.token].lemma_.lower() in STANCE_LEMMAS else "clause"
@@ -2105,6 +2107,18 @@ def _extract_quotes(doc, text: str) -> list[QuoteMention]:
             or r.basis == "stance" and any(t.start <= r.start < t.end for t in turns))] + turns
     records.sort(key=lambda r: (r.start, not r.direct))
     return with_parts([_mention_past_dateline(r, datelines, text) for r in records])
+
+
+def _verbless_lead_in(doc, start: int, end: int, cue: Cue) -> bool:
+    """Words before a cue with no verb among them are no statement but the sentence's lead-in
+    ("In a post on X, Spotify chief executive Daniel Ek wrote: ..." read "In a post on X,
+    Spotify" as Ek's words: the tagger took the name for a verb, which a capital inside a
+    sentence says it is not); "according to" takes a noun as its content."""
+    if cue.text == "according to" or end > doc[cue.token].idx:
+        return False
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span is not None and not any(
+        t.pos_ in ("VERB", "AUX") and (t.is_lower or t.is_sent_start) for t in span)
 
 
 #: a transcript's speaker label opening a paragraph: one to three words in capitals and a
