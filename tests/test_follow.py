@@ -1952,6 +1952,26 @@ def test_a_stop_stores_no_teaser_and_counts_no_failure(site, store):
     f.close()
 
 
+def test_a_page_timing_out_while_stopping_stores_no_teaser(site, store):
+    """A page sending nothing holds a stop until its timeout: the teaser was then stored in
+    its place (docs: no teaser for the pages in flight) and a failure said."""
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    started = threading.Event()
+
+    def silent(_handler):
+        started.set()
+        time.sleep(2.5)  # past the 1 s timeout: the fetch fails, not "stopped"
+        return 200, HTML, page("Budget passes", BODY_A)
+
+    site.routes["/a"] = silent
+    f = follower(store, [site.url("/feed")], timeout=1.0)
+    threading.Thread(target=lambda: (started.wait(5), f.stop.set()), daemon=True).start()
+    report = f.run_round()
+    assert report.added == 0 and report.failures == []
+    assert store.count_articles() == 0
+    f.close()
+
+
 def test_a_site_answering_every_page_with_one_wall_is_tried_again(site, store):
     """Every article answered with the same consent page: the first was stored with the
     wall's text and the others marked handled as its duplicates, for good and unsaid; now

@@ -970,8 +970,10 @@ class Follower:
                 if problems is not None:  # for the feed's health: its pages wait
                     problems.append(str(exc))
                 return
-            if isinstance(exc, FetchError) and exc.message == "stopped":
-                return  # the user's stop, no page failure: fetched whole on the next run
+            if isinstance(exc, FetchError) and exc.message == "stopped" or self.stop.is_set():
+                # the user's stop, no page failure (a page in flight that timed out while
+                # stopping too: its teaser was stored): fetched whole on the next run
+                return
             where = entry.link
             if isinstance(exc, FetchError):
                 why = exc.message
