@@ -2125,3 +2125,29 @@ def test_a_huge_feed_is_taken_a_bounded_number_of_entries_per_round(site, store,
     added = [f.run_round().added for _ in range(3)]
     assert added == [2, 2, 1] and store.count_articles() == 5
     f.close()
+
+
+def test_a_round_in_progress_can_be_watched(site, store, capsys):
+    """A first round on a large site ran for minutes with nothing said until its summary:
+    a terminal shows a live line of the round's counts (``round_progress``), drawn from the
+    follower's round under way; lines from the workers come out whole, one write each."""
+    from newsweave.cli_follow import round_progress
+    from newsweave.follow import RoundReport, _stderr_line
+
+    report = RoundReport(feeds=3, entries=12, added=8, revised=1, failures=["x"])
+    assert report.progress(14.2) == ("following: 3 feeds, 12 entries, 8 added, 1 revised, "
+                                     "1 failure (14 s)")
+    site.routes["/feed"] = (200, XML, rss([("Budget passes", site.url("/a"), None)]))
+    site.routes["/a"] = (200, HTML, page("Budget passes", BODY_A))
+    f = follower(store, [site.url("/feed")])
+    seen: list[RoundReport | None] = []
+    site.routes["/a"] = lambda _h: (seen.append(f.current), (200, HTML, page("Budget passes",
+                                                                             BODY_A)))[1]
+    with round_progress(True, f):  # not a terminal here: it must only not get in the way
+        assert f.run_round().added == 1
+    assert seen and seen[0] is not None and seen[0].feeds == 1  # the round under way
+    assert f.current is None  # between rounds
+    f.close()
+    capsys.readouterr()
+    _stderr_line("newsweave: follow: one line")
+    assert capsys.readouterr().err == "newsweave: follow: one line\n"

@@ -11,10 +11,12 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from newsweave.cli_utils import show_progress
 from newsweave.errors import InputError
 
 #: Columns of `newsweave articles`, in order.
@@ -162,7 +164,7 @@ def run_follow(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr, flush=True)
 
     try:
-        with stop_on_signals(stop, say) as got:
+        with stop_on_signals(stop, say) as got, round_progress(show_progress(args), follower):
             if args.once:
                 report = follower.run_round()
                 print(report.summary(), flush=True)
@@ -178,6 +180,41 @@ def run_follow(args: argparse.Namespace) -> int:
     finally:
         follower.close()
         store.close()
+
+
+@contextmanager
+def round_progress(enabled: bool, follower: Any) -> Iterator[None]:
+    """A live line on stderr with the round's counts so far, for a person watching (a first
+    round on a large site runs for minutes with only failures said); nothing into a pipe or
+    a log, nothing with --no-progress. Lines said meanwhile print above it."""
+    if not enabled:
+        yield
+        return
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    done = threading.Event()
+    started = time.monotonic()
+
+    def line() -> Text:  # as text: no markup read in it, no numbers coloured
+        report = follower.current
+        return Text("" if report is None else report.progress(time.monotonic() - started),
+                    no_wrap=True, overflow="ellipsis")
+
+    with Live(line(), console=Console(stderr=True), transient=True, redirect_stderr=True,
+              auto_refresh=False) as live:
+        def tick() -> None:
+            while not done.wait(0.5):
+                live.update(line(), refresh=True)
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            done.set()
+            ticker.join(2)
 
 
 @contextmanager
@@ -385,6 +422,8 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str) -> None:
                    "file of URLs, one per line")
     p.add_argument("--db", metavar="URL", help=db_help)
     p.add_argument("--once", action="store_true", help="poll once, then exit")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no live line of the round's counts (shown only on a terminal)")
     add_follow_options(p)
     p.set_defaults(handler=run_follow)
 

@@ -333,6 +333,12 @@ class RoundReport:
     def changed(self) -> bool:
         return bool(self.added or self.revised)
 
+    def progress(self, seconds: float) -> str:
+        """The round so far, for a person watching a long one (the summary comes at its end)."""
+        return (f"following: {count(self.feeds, 'feed')}, {count(self.entries, 'entry')}, "
+                f"{self.added} added, {self.revised} revised, "
+                f"{count(len(self.failures), 'failure')} ({seconds:.0f} s)")
+
     def summary(self) -> str:
         return (
             f"round: {count(self.feeds, 'feed')} polled ({self.not_modified} not modified, "
@@ -349,6 +355,17 @@ class RoundReport:
             f"{count(len(self.failures), 'failure')}"
             f" ({self.seconds:.1f} s)"
         )
+
+
+_STDERR_LOCK = threading.Lock()
+
+
+def _stderr_line(line: str) -> None:
+    """One line on stderr in one write: the workers' lines never run into each other
+    (``print`` writes the text and its newline apart: "...not fetchednewsweave: follow: ...")."""
+    with _STDERR_LOCK:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
 
 @dataclass(frozen=True)
@@ -469,7 +486,9 @@ class Follower:
         self.languages = tuple(languages)
         self.workers = max(1, workers)
         self.stop = stop or threading.Event()
-        self.report = report or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.report = report or _stderr_line
+        #: the round under way (its counts grow as it goes), for a progress line; None between
+        self.current: RoundReport | None = None
         self.fetcher = Fetcher(
             contact=contact, host_delay=host_delay, timeout=timeout,
             deadline=deadline if deadline is not None else max(3 * timeout, timeout + 10),
@@ -488,6 +507,7 @@ class Follower:
         each (and listed in the report), never raised."""
         started = time.monotonic()
         report = RoundReport()
+        self.current = report
         seen: set[str] = set()
 
         def fail(message: str) -> None:
@@ -519,6 +539,7 @@ class Follower:
                 queues.wait()
         report.seconds = time.monotonic() - started
         report.stopped = self.stop.is_set()
+        self.current = None
         return report
 
     def run_forever(self, after_round: Callable[[RoundReport], Any] | None = None,
