@@ -45,9 +45,7 @@ TITLES = frozenset(
     director commissioner chairman chairwoman chair spokesman spokeswoman spokesperson adviser
     advisor king queen prince princess pope father rev reverend bishop cardinal rabbi imam
     sheikh colonel col major maj captain capt lieutenant lt sergeant sgt admiral adm officer
-    detective inspector deputy agent coach counsel prosecutor sheriff dean councilwoman
-    councilman councillor councilor alderman alderwoman assemblyman assemblywoman
-    superintendent""".split()
+    detective inspector deputy agent coach counsel prosecutor sheriff dean""".split()
 )
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 #: last words that end names of things, not people

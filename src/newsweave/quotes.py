@@ -1239,16 +1239,6 @@ def _gender_of_description(text: str) -> str | None:
     return None
 
 
-def _named_like_a_person(ent) -> bool:
-    """An organisation the small tagger made of a person's name: two or three capitalised
-    words, titles aside, opening on a known first name ("Councilwoman Amanda Sandoval voted
-    against the plan. She said ..." left "she" with no one to be)."""
-    words = [t for t in ent if t.text.lower().strip(".") not in TITLES]
-    return (ent.label_ == "ORG" and 2 <= len(words) <= 3
-            and all(t.is_title and t.is_alpha for t in words)
-            and words[0].lower_ in _FEMALE_NAMES | _MALE_NAMES)
-
-
 def _gender_of_name(name: str, titled: str | None) -> str | None:
     if titled in _MALE_TITLES:
         return "m"
@@ -1321,7 +1311,7 @@ def person_mentions(doc, inside_quote) -> list[PersonMention]:
     found: list[tuple[int, int, str, str | None, bool, bool]] = []
     covered: set[int] = set()
     typed: set[int] = set()  # tokens of a one-word entity of another type
-    ents = [e for e in doc.ents if e.label_ in _PERSON_LABELS or _named_like_a_person(e)]
+    ents = [e for e in doc.ents if e.label_ in _PERSON_LABELS]
     # surnames of names given in full: alone, such a word is the surname, whatever first
     # name it also is ("Scott" after "Eugenie C. Scott" is no man)
     full = {_surname(e.text) for e in ents if len(e.text.split()) > 1}
