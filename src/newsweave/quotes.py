@@ -2524,8 +2524,11 @@ def speaker_kind(mention: QuoteMention, text: str) -> str:
 
 
 def _head_word(speaker: str) -> str:
-    """The head noun of a description: the last word before "for/of/at/from/with/who"."""
-    words = re.split(r"\s+(?:for|of|at|from|with|who|in|on|to)\s+", speaker.strip(), maxsplit=1)
+    """The head noun of a description: the last word before "for/of/at/from/with/who", or
+    before an adjective that sources it ("a source familiar with the matter": source)."""
+    words = re.split(r"\s+(?:for|of|at|from|with|who|in|on|to|"
+                     + "|".join(sorted(_SOURCING_ADJECTIVES)) + r")\s+", speaker.strip(),
+                     maxsplit=1)
     tail = re.findall(r"[A-Za-z][A-Za-z\-']*", words[0])
     return tail[-1].lower() if tail else ""
 
