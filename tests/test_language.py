@@ -44,3 +44,16 @@ def test_a_short_text_is_not_judged() -> None:
     assert reliable_language(" ".join([DUTCH] * 4)) == "nl"
     assert reliable_language(long, recorded="fr") == "fr"  # the stored language is trusted
     assert reliable_language(short, recorded="nl") is None  # but not for a headline
+
+
+def test_a_text_written_without_spaces_is_judged_by_its_characters() -> None:
+    """A Japanese or Chinese report is one "word" by spaces: its language was never judged,
+    so it was stored with none and grouped with the English stories."""
+    japanese = ("東京都は月曜日、新しい予算案を発表した。知事は記者会見で、子育て支援と防災"
+                "対策に重点を置くと述べた。予算の総額は過去最大となった。")
+    chinese = ("北京市政府周一公布了新的预算方案。市长在新闻发布会上表示，将重点支持教育和防灾"
+               "工作。预算总额创历史新高，议会将于下月开始审议。各界人士普遍表示支持。")
+    assert len(japanese.split()) == 1
+    assert reliable_language(japanese) == "ja" and detect_language(japanese) == "ja"
+    assert reliable_language(chinese) == "zh"
+    assert reliable_language("東京都") is None  # a headline's worth is still too little

@@ -4,6 +4,7 @@ than the story's own."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
@@ -18,10 +19,27 @@ def detect_language(text: str) -> str | None:
     return _detect_sample(text[:LANGUAGE_SAMPLE_CHARS])
 
 
+#: characters of scripts written without spaces between words (Han, kana, Hangul
+#: syllables, Thai, Lao, Khmer, Myanmar): each counts as a word, as a word there is one to
+#: three of them
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff"
+                       "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def word_count(text: str, at_most: int | None = None) -> int:
+    """Words of ``text`` for judging its language: space-separated words, and for a script
+    without spaces its characters (a Japanese report of 800 characters is one "word" by
+    spaces, and its language was never judged: it was grouped with the English stories)."""
+    words = len(text.split(maxsplit=at_most) if at_most is not None else text.split())
+    if at_most is not None and words >= at_most:
+        return words
+    return words + len(_UNSPACED.findall(text))
+
+
 @lru_cache(maxsize=2048)
 def _detect_sample(sample: str) -> str | None:
     """Cached: a story is re-woven as its reports arrive, and each weave asks again."""
-    if len(sample.split()) < 3:
+    if word_count(sample, 3) < 3:
         return None
     import py3langid
 
@@ -41,7 +59,7 @@ def reliable_language(text: str, recorded: str | None = None) -> str | None:
     """The language of a text long enough to be judged (``recorded``, the one stored with
     the article, else ``detect_language``), else None (unknown): a language recorded for a
     headline-length text was guessed from too little."""
-    if len(text.split(maxsplit=RELIABLE_WORDS)) < RELIABLE_WORDS:
+    if word_count(text, RELIABLE_WORDS) < RELIABLE_WORDS:
         return None
     return recorded or detect_language(text)
 
