@@ -897,6 +897,12 @@ def test_feed_cannot_point_the_follower_at_a_private_address(site, other_site, s
     assert text.count("refused: a private or loopback address") == 2
     assert "169.254.169.254" in text
     f.close()
+    # asking again will not help: the next round tries neither again (three more rounds of
+    # refusals, the feed asked in full each time, before)
+    f = follower(store, [site.url("/feed")], interval=0.01)
+    again = f.run_round()
+    assert again.failures == [] and again.entries == 0
+    f.close()
 
 
 def test_after_round_groups_and_weaves_english_only_by_default(store):

@@ -73,12 +73,14 @@ class FetchError(Exception):
     asked for no more requests before a time (429 or 503 with Retry-After), that time."""
 
     def __init__(self, url: str, message: str, pause_until: datetime | None = None,
-                 unreachable: bool = False) -> None:
+                 unreachable: bool = False, lasting: bool = False) -> None:
         super().__init__(f"{url}: {message}")
         self.url = url
         self.message = message
         self.pause_until = pause_until
         self.unreachable = unreachable  # no answer at all (refused, unresolved, timed out)
+        #: asking again will not help: a private address, a page robots.txt disallows
+        self.lasting = lasting
 
 
 class Paused(FetchError):
@@ -295,7 +297,8 @@ class Fetcher:
                 if error:  # a pause its robots.txt asked for is the site's, kept as a page's
                     raise FetchError(current, f"robots.txt unreadable ({error}): not fetched",
                                      pause_until=host.robots_pause)
-                raise FetchError(current, f"disallowed by robots.txt for {self.user_agent}")
+                raise FetchError(current, f"disallowed by robots.txt for {self.user_agent}",
+                                 lasting=True)
             response = self._paced(current, headers, self.max_bytes, limit_for=limit_for)
             if response.status in REDIRECT_CODES:
                 location = response.headers.get("location")
@@ -357,7 +360,7 @@ class Fetcher:
             private = self._private[host] = is_private_host(host)
         if private:
             raise FetchError(url, "refused: a private or loopback address that is not one of "
-                                  "the sources given")
+                                  "the sources given", lasting=True)
 
     def _host(self, url: str) -> _Host:
         key = origin(url)

@@ -996,16 +996,22 @@ class Follower:
                 # stopping too: its teaser was stored): fetched whole on the next run
                 return
             where = entry.link
+            lasting = isinstance(exc, FetchError) and exc.lasting
             if isinstance(exc, FetchError):
                 why = exc.message
                 if exc.url != entry.link:  # failed after a redirect: say where
                     where = f"{entry.link} (redirected to {exc.url})"
             else:
                 why = exc.message
+            if lasting:  # a private address, a page robots.txt disallows: never asked again
+                tries = TEASER_RETRIES  # (it was, three more rounds, the feed asked in full)
             if not entry.teaser.strip():
                 lister = "a sitemap gives no text" if entry.from_sitemap else (
                     "the feed has no text for it either")
-                if tries < TEASER_RETRIES:  # a page failing once (a 500, a timeout) is tried
+                if lasting:
+                    self.store.mark_entries([entry.key], entry.fingerprint)
+                    fail(f"{where}: {why}; {lister}: skipped")
+                elif tries < TEASER_RETRIES:  # a page failing once (a 500, a timeout) is tried
                     # again in the next rounds, as a teaser's page is, even behind a 304
                     self.store.mark_entries(
                         [entry.key], f"{entry.fingerprint}{_TEASER_MARK}{tries + 1}")
