@@ -758,6 +758,11 @@ def test_crawl_delay_and_contact_in_user_agent(site):
         fetcher.get(site.url("/x"))
         assert time.monotonic() - started >= 1.0  # the delay is honoured between two requests
     assert dict(site.log)["/x"]["user-agent"].endswith("(+ops@example.org)")
+    # ... and between robots.txt and the first request after it (that went at --host-delay)
+    with Fetcher(host_delay=0, trusted_origins=[site.base]) as fetcher:
+        started = time.monotonic()
+        fetcher.get(site.url("/x"))
+        assert time.monotonic() - started >= 1.0
     # a header is ASCII: a name with accents failed every request ("unexpected
     # UnicodeEncodeError"); its accents are folded away, control characters dropped
     assert user_agent("José Müller <jose@example.org>\x07").endswith(

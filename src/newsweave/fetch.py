@@ -403,6 +403,10 @@ class Fetcher:
                 delay = robots_delay(parser, self.user_agent)
                 if delay:
                     self._crawl_delays[origin(url)] = delay
+                    with host.lock:  # robots.txt itself went out at --host-delay: the next
+                        # request waits the delay it asks for, counted from that one
+                        host.next_at = max(host.next_at,
+                                           host.next_at - self.host_delay + delay)
         except FetchError as exc:
             if "-byte limit" not in exc.message:  # an oversized robots.txt counts as none
                 host.robots_disallow_all, ttl = True, ROBOTS_RETRY_S
