@@ -1363,6 +1363,11 @@ def test_an_article_page_shows_its_versions_and_what_the_latest_changed(
     assert f'href="/articles/{aid}?version=1"' in page and "<b>" not in page
     old = client.get(f"/articles/{aid}?version=1").text
     assert first["text"] in old and "What version 1 changed" not in old
+    untitled = Article("untitled1", "The dam held after the storm, engineers said.")
+    store.add_articles([untitled])
+    shown = client.get("/articles/untitled1").text  # the tab says what the heading says
+    assert "<title>Untitled article · newsweave</title>" in shown
+    assert "<h1>Untitled article</h1>" in shown
     # its header is version 1's: it gave the current title, update stamp and word count
     assert "<h1>Denial</h1>" in old and "updated 2017-03-04</span>" not in old
     assert "<span>10 words</span>" in old
