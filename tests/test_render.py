@@ -291,3 +291,16 @@ def test_an_outlet_naming_another_speaker_is_shown_beside_the_speaker():
     ))
     assert other_speakers(quote) == [("Justin Lopez", ["b"])]
     assert other_speakers(replace(quote, speaker=None)) == []
+
+
+def test_a_description_opening_a_list_entry_is_capitalised():
+    """"the Massachusetts Nurses Association" and "The Massachusetts Nurses Association"
+    read as two speakers; a name keeps its own case."""
+    from newsweave.render import speaker_label
+
+    assert speaker_label("the Massachusetts Nurses Association") == (
+        "The Massachusetts Nurses Association")
+    assert speaker_label("a senior administration official") == (
+        "A senior administration official")
+    assert speaker_label("de Boer") == "de Boer" and speaker_label(None) == "unattributed"
+    assert speaker_label("theater critics") == "theater critics"

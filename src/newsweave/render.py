@@ -258,6 +258,17 @@ def _quote_sources(quote: Quote) -> list[str]:
     return list(dict.fromkeys(v.source for v in quote.sources))
 
 
+def speaker_label(speaker: str | None) -> str:
+    """A statement's speaker as a list shows it: a description opening on "the" or "a"
+    capitalised, as an entry starts ("the Massachusetts Nurses Association" and "The
+    Massachusetts Nurses Association" were two speakers to a reader); "unattributed" for
+    none. A name is as written ("de Boer")."""
+    if not speaker:
+        return "unattributed"
+    first = speaker.split(maxsplit=1)[0]
+    return speaker[0].upper() + speaker[1:] if first in ("the", "a", "an") else speaker
+
+
 def other_speakers(quote: Quote) -> list[tuple[str, list[str]]]:
     """(name, sources) of the outlets that give the statement to someone else by name: one
     quotation given to the mayor by one outlet and to his budget director by another is
@@ -297,7 +308,7 @@ def _markdown_sections(brief: Brief, numbers: Mapping[str, int]) -> list[str]:
                         f"{md(reported_text(q.text, [q.speaker]))}")
                 rival = "".join(f" ({md(name)} in {_marks(ids, numbers)})"
                                 for name, ids in other_speakers(q))
-                out.append(f"- **{md(q.speaker or 'unattributed')}**{rival}: {said} {marks}")
+                out.append(f"- **{md(speaker_label(q.speaker))}**{rival}: {said} {marks}")
     if brief.entities:
         out += ["", "## Who and what", ""]
         for e in brief.entities[:15]:
@@ -447,7 +458,7 @@ def _html_sections(brief: Brief, numbers: Mapping[str, int]) -> str:
                         f"{esc(reported_text(q.text, [q.speaker]))}</i>")
                 rival = "".join(f" <small>({esc(name)} in {cite(ids)})</small>"
                                 for name, ids in other_speakers(q))
-                out.append(f"<li><b>{esc(q.speaker or 'unattributed')}</b>{rival}: {said} "
+                out.append(f"<li><b>{esc(speaker_label(q.speaker))}</b>{rival}: {said} "
                            f"<sup>{cite(_quote_sources(q))}</sup></li>")
         out.append("</ul></details>" if doubtful else "</ul>")
     if brief.entities:

@@ -88,6 +88,7 @@ from newsweave.render import (
     reported_text,
     safe_url,
     shown_as_quote,
+    speaker_label,
     stance_cue,
 )
 from newsweave.store import StoreUnavailable
@@ -450,7 +451,7 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
         stance = None if direct else stance_cue(
             q.get("text", ""), ((str(v.get("text")), bool(v.get("stance")), v.get("cue"))
                                 for v in q.get("sources") or []))
-        quotes.append({"speaker": q.get("speaker") or "unattributed",
+        quotes.append({"speaker": speaker_label(q.get("speaker")),
                        "text": quotation(text) if direct else text if stance else reported_text(
                            text, [q.get("speaker"), *(v["speaker_as_written"] for v in variants)]),
                        "direct": direct, "stance": stance,
