@@ -66,3 +66,18 @@ def test_story_list_matches_its_schema(case) -> None:
     from schemathesis.checks import positive_data_acceptance
 
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+
+def test_the_brief_endpoint_states_the_brief_contract() -> None:
+    """OpenAPI said the brief was "object": a client generator got no fields. It states the
+    contract's schema (package data), which schemathesis then checks every answer against."""
+    import json
+    from importlib import resources
+
+    contract = json.loads((resources.files("newsweave") / "data" / "brief.schema.json")
+                          .read_text(encoding="utf-8"))
+    doc = schema.raw_schema
+    stated = doc["paths"]["/api/stories/{story_id}/brief"]["get"]["responses"]["200"][
+        "content"]["application/json"]["schema"]
+    assert stated["required"] == contract["required"]
+    assert set(stated["properties"]) == set(contract["properties"])

@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -1193,6 +1194,17 @@ ArticleIdPath = Annotated[str, PathParam(pattern=ARTICLE_ID_PATTERN, min_length=
                                          max_length=PAGE_ID_MAX)]
 
 
+@lru_cache(maxsize=1)
+def brief_schema() -> dict[str, Any]:
+    """The brief contract (package data ``brief.schema.json``) as the OpenAPI document states
+    the brief endpoint's answer: a client generator gets the brief's fields, not "object"."""
+    from importlib import resources
+
+    schema = json.loads((resources.files("newsweave") / "data" / "brief.schema.json")
+                        .read_text(encoding="utf-8"))
+    return {k: v for k, v in schema.items() if not k.startswith("$")}
+
+
 def _error_item(error: dict[str, Any]) -> dict[str, str]:
     """One ``errors`` item: the field as a dotted path; a body that is no JSON at all is the
     field ``body``, its position said in the message (the position was taken for a field
@@ -1859,7 +1871,7 @@ def create_app(
              "`If-None-Match` is answered `304` while that version is still the one served.",
              responses={
                  200: {"description": "the brief (newsweave.brief/1)",
-                       "content": {"application/json": {"schema": {"type": "object"}}}},
+                       "content": {"application/json": {"schema": brief_schema()}}},
                  304: {"description": "not modified: the version named in `If-None-Match` "
                                       "is the one that would be served"},
                  **MOVED,
