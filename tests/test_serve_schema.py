@@ -81,3 +81,33 @@ def test_the_brief_endpoint_states_the_brief_contract() -> None:
         "content"]["application/json"]["schema"]
     assert stated["required"] == contract["required"]
     assert set(stated["properties"]) == set(contract["properties"])
+
+
+def test_the_story_list_states_its_items() -> None:
+    """OpenAPI gave the list no body at all; it states the page and each story's fields, and
+    a page with a woven story (``latest_version`` an object) fits it."""
+    import time
+
+    import jsonschema
+    from starlette.testclient import TestClient
+
+    from newsweave.serve import STORY_LIST_SCHEMA
+
+    doc = schema.raw_schema
+    stated = doc["paths"]["/api/stories"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    assert stated["properties"]["items"]["items"]["required"][0] == "id"
+    tmp = Path(pytest.importorskip("tempfile").mkdtemp(prefix="newsweave-list-"))
+    try:
+        with TestClient(_app(tmp)) as client:
+            stories = client.get("/api/stories").json()
+            story = stories["items"][0]["id"]
+            for _ in range(200):  # the first read queues the weave
+                if client.get(f"/api/stories/{story}/brief").status_code == 200:
+                    break
+                time.sleep(0.05)
+            page = client.get("/api/stories").json()
+        assert page["items"][0]["latest_version"]["version"] == 1
+        jsonschema.validate(page, STORY_LIST_SCHEMA)
+    finally:
+        shutil.rmtree(tmp, True)

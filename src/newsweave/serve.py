@@ -1194,6 +1194,40 @@ ArticleIdPath = Annotated[str, PathParam(pattern=ARTICLE_ID_PATTERN, min_length=
                                          max_length=PAGE_ID_MAX)]
 
 
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+#: one story as lists give it (``catalog.Entry.summary``), stated in the OpenAPI document
+STORY_ITEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "headline", "first_published", "last_published", "updated_at",
+                 "articles", "outlets", "sources", "coverage", "latest_version"],
+    "properties": {
+        "id": {"type": "string"}, "headline": _TEXT_OR_NULL,
+        "first_published": _TEXT_OR_NULL, "last_published": _TEXT_OR_NULL,
+        "updated_at": _TEXT_OR_NULL,
+        "articles": {"type": "integer", "description": "member articles"},
+        "outlets": {"type": "array", "items": {"type": "string"}},
+        "sources": {"type": "integer", "description": "independent sources (copies once)"},
+        "coverage": {"type": "object", "required": ["lean", "country", "owner", "blindspot"],
+                     "properties": {"lean": _COUNTS, "country": _COUNTS, "owner": _COUNTS,
+                                    "blindspot": _TEXT_OR_NULL}},
+        "latest_version": {
+            "type": ["object", "null"], "description": "the latest stored brief, or null",
+            "required": ["version", "created", "changes", "line"],
+            "properties": {"version": {"type": "integer"}, "created": {"type": "string"},
+                           "changes": {"type": ["object", "null"],
+                                       "additionalProperties": {"type": "integer"}},
+                           "line": {"type": "string"}}},
+    },
+}
+STORY_LIST_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["items", "total", "limit", "offset", "sort"],
+    "properties": {"items": {"type": "array", "items": STORY_ITEM_SCHEMA},
+                   "total": {"type": "integer"}, "limit": {"type": "integer"},
+                   "offset": {"type": "integer"}, "sort": {"type": "string"}},
+}
+
+
 @lru_cache(maxsize=1)
 def brief_schema() -> dict[str, Any]:
     """The brief contract (package data ``brief.schema.json``) as the OpenAPI document states
@@ -1802,7 +1836,9 @@ def create_app(
 
     @app.get("/api/stories", tags=["api"],
              summary="Stories: sorted, filtered and paged, each with its sources and coverage",
-             responses=_errors(422))
+             responses={200: {"description": "a page of stories and how many match",
+                              "content": {"application/json": {"schema": STORY_LIST_SCHEMA}}},
+                        **_errors(422)})
     async def api_stories(
         params: ListParams,
         limit: Annotated[int, Query(ge=1, le=API_MAX_LIMIT)] = 50,
