@@ -345,6 +345,24 @@ def test_unique_keeps_what_only_one_source_says():
     )
 
 
+def test_one_figure_told_in_other_words_is_no_outlets_own():
+    """"£10 million in additional aid through the United Nations" and "£10m to UN agencies"
+    share few words: each was listed as its outlet's own fact."""
+    from newsweave.coverage import amounts
+
+    assert amounts("send £10 million in aid") == amounts("give £10m to agencies") == {1e7}
+    assert amounts("in 1999 there were 7 cases") == frozenset()
+    docs = _analyze(
+        "Labour leader Keir Starmer met aid groups in London on Monday. Starmer said Britain "
+        "would send £10 million in additional aid through the United Nations.",
+        "Keir Starmer met aid agencies in London on Monday. Labour will give £10m to UN "
+        "agencies, Sir Keir said. The party's conference opens next week in Liverpool.",
+    )
+    listed = [t for u in find_unique(docs) for t in u.sentences]
+    assert not any("£10" in t for t in listed), listed
+    assert any("Liverpool" in t for t in listed)  # what only one says is still listed
+
+
 def test_unique_is_per_outlet_not_per_report():
     """What only Reuters reports, in both its reports, is Reuters' alone (it was listed
     nowhere: each report carried the other's fact), once, under its first report; and a

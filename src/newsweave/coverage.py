@@ -659,6 +659,59 @@ class _Carried:
         return carried
 
 
+#: a figure as a sentence states it: an optional currency, the number, an optional scale
+#: ("£10 million", "£10m", "$4.5bn", "31,000")
+_AMOUNT = re.compile(
+    r"(?<![\w.,])([$£€¥]\s?)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
+    r"(?:\s?(thousand|million|billion|trillion|m|bn|k)\b)?", re.IGNORECASE)
+_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
+          "trillion": 1e12}
+
+
+def amounts(text: str) -> frozenset[float]:
+    """The figures a sentence states that name one thing: money, or a number of 10 or more,
+    its scale applied ("£10 million" and "£10m" are both 10,000,000); a year is none."""
+    out = set()
+    for m in _AMOUNT.finditer(text):
+        currency, whole, fraction, scale = m.groups()
+        value = float(whole.replace(",", "") + (f".{fraction}" if fraction else ""))
+        if not currency and not scale and (value < 10 or (
+                len(whole) == 4 and 1800 <= value <= 2100)):
+            continue
+        out.add(value * _SCALE.get((scale or "").lower(), 1.0))
+    return frozenset(out)
+
+
+def _figure_index(docs: Sequence[Document]) -> dict[float, list[tuple[int, int]]]:
+    """(source, sentence) of every sentence stating each figure (``amounts``): looked up, not
+    searched, for a story of a thousand sources."""
+    index: dict[float, list[tuple[int, int]]] = defaultdict(list)
+    for di, doc in enumerate(docs):
+        for j, sentence in enumerate(doc.sentences):
+            for value in amounts(sentence.text):
+                index[value].append((di, j))
+    return index
+
+
+def _same_figure_elsewhere(docs: Sequence[Document], index: dict[float, list[tuple[int, int]]],
+                           di: int, i: int, others: Sequence[int], cosine: float) -> bool:
+    """Another source tells the sentence's figure in a related sentence (both state it and
+    their vectors come within ``cosine``): "£10 million in additional aid through the United
+    Nations" and "£10m to UN agencies" share few words, and were each listed as the one
+    outlet's own fact."""
+    own = docs[di]
+    if not _has_vectors(own) or len(own.vectors) <= i:
+        return False
+    wanted = set(others)
+    for value in amounts(own.sentences[i].text):
+        for oi, j in index.get(value, ()):
+            other = docs[oi]
+            if (oi in wanted and _has_vectors(other) and j < len(other.vectors)
+                    and float(np.dot(own.vectors[i], other.vectors[j])) >= cosine):
+                return True
+    return False
+
+
 def find_unique(
     documents: Sequence[Document],
     support: Support | None = None,
@@ -677,6 +730,7 @@ def find_unique(
     carried = _Carried(docs, lemmas, settings) if support is None else None
 
     outlet = same_outlet([(d.article.url, d.article.outlet) for d in docs])
+    figures = _figure_index(docs)
     out = []
     for di, doc in enumerate(docs):
         candidates = [
@@ -701,6 +755,8 @@ def find_unique(
             assert support is not None
             unique = [i for i in candidates
                       if not any(support(doc, i, docs[oi]) for oi in others + before)]
+        unique = [i for i in unique if not _same_figure_elsewhere(
+            docs, figures, di, i, others + before, settings.carry_both_cosine)]
         best = sorted(unique, key=lambda i: _informativeness(doc, i), reverse=True)
         keep = sorted(best[: settings.unique_per_source])
         # a quotation shown with the sentence that hands over to it is not listed again
