@@ -335,6 +335,26 @@ def test_a_lone_date_in_an_aside_or_a_before_after_phrase_dates_no_event(small_d
     assert in_side_phrase(None, 0, 4) is False
 
 
+def test_one_days_event_told_two_ways_with_one_figure_is_one_entry():
+    """Two outlets' "postponed a vote on a $48 million plan" and "put off its vote on the $48
+    million repair plan" (cosine 0.60, one name in common) were two entries of one day."""
+    from newsweave.analyze import analyze
+
+    docs = analyze([
+        Article(id="a", published="2024-03-06", text=(
+            "The Riverton City Council on Tuesday postponed a vote on a $48 million plan to "
+            "repair the Harbor Bridge, saying engineers needed more time.")),
+        Article(id="b", published="2024-03-06", text=(
+            "The City Council put off its vote on the $48 million repair plan on Tuesday, a "
+            "decision that drew boos from residents.")),
+        Article(id="c", published="2024-03-06", text=(
+            "The council on Tuesday approved a $12 million budget for school repairs across "
+            "the county, officials said.")),
+    ])
+    tuesday = [e.sources for e in build_timeline(docs) if e.date == "2024-03-05"]
+    assert sorted(tuesday) == [("a", "b"), ("c",)]  # another figure: another event
+
+
 def test_main_dates_keeps_everything_without_a_parse(small_documents):
     parsed = small_documents["h"]
     bare = Document(article=parsed.article, sentences=parsed.sentences,

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from newsweave.boilerplate import is_page_pointer, trim_dateline
+from newsweave.figures import amounts
 from newsweave.models import (
     Claim,
     Coverage,
@@ -657,29 +658,6 @@ class _Carried:
                 carried |= ((cos >= s.carry_both_cosine)
                             & (shares >= s.carry_both_overlap) & near).any(axis=1)
         return carried
-
-
-#: a figure as a sentence states it: an optional currency, the number, an optional scale
-#: ("£10 million", "£10m", "$4.5bn", "31,000")
-_AMOUNT = re.compile(
-    r"(?<![\w.,])([$£€¥]\s?)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?"
-    r"(?:\s?(thousand|million|billion|trillion|m|bn|k)\b)?", re.IGNORECASE)
-_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9,
-          "trillion": 1e12}
-
-
-def amounts(text: str) -> frozenset[float]:
-    """The figures a sentence states that name one thing: money, or a number of 10 or more,
-    its scale applied ("£10 million" and "£10m" are both 10,000,000); a year is none."""
-    out = set()
-    for m in _AMOUNT.finditer(text):
-        currency, whole, fraction, scale = m.groups()
-        value = float(whole.replace(",", "") + (f".{fraction}" if fraction else ""))
-        if not currency and not scale and (value < 10 or (
-                len(whole) == 4 and 1800 <= value <= 2100)):
-            continue
-        out.add(value * _SCALE.get((scale or "").lower(), 1.0))
-    return frozenset(out)
 
 
 def _figure_index(docs: Sequence[Document]) -> dict[float, list[tuple[int, int]]]:

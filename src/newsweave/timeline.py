@@ -27,6 +27,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from newsweave.boilerplate import is_page_notice
+from newsweave.figures import amounts
 from newsweave.models import Document, Origin, Sentence, TimelineEntry, Timex
 from newsweave.nlp import sentence_of
 
@@ -705,6 +706,7 @@ class _Event:
     names: list[frozenset[str]]
     order: tuple[int, int]
     spans: list[Origin]
+    figures: list[frozenset[float]]
 
 
 _STOP = frozenset({
@@ -746,18 +748,24 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return shared / min(len(a), len(b))
 
 
+#: a lower cosine still when the two sentences of one date state the same figure ("a vote on a
+#: $48 million plan" postponed / "put off its vote on the $48 million repair plan": 0.60)
+FIGURE_COSINE = 0.5
+
+
 def _same_event(
-    event: _Event, vector: np.ndarray | None, words: frozenset[str], named: frozenset[str]
+    event: _Event, vector: np.ndarray | None, words: frozenset[str], named: frozenset[str],
+    figures: frozenset[float] = frozenset(),
 ) -> bool:
     if any(_overlap(words, w) >= MERGE_OVERLAP for w in event.words):
         return True
     if vector is None or vector.size == 0:
         return False
-    for v, other in zip(event.vectors, event.names, strict=True):
+    for v, other, told in zip(event.vectors, event.names, event.figures, strict=True):
         cosine = float(np.dot(v, vector))
         if cosine >= MERGE_COSINE or (
             cosine >= NAMED_COSINE and len(named & other) >= NAMED_SHARED
-        ):
+        ) or (cosine >= FIGURE_COSINE and figures & told):
             return True
     return False
 
@@ -898,21 +906,22 @@ def build_timeline(
             if len(content_words(text)) < 2:
                 continue
             vector = _vector(document, timex.sentence)
-            words, named = content_words(text), names(text)
+            words, named, figures = content_words(text), names(text), amounts(text)
             source = document.article.id
             span = Origin(source, sentence.start, sentence.end)
             match = next(
                 (
                     e
                     for e in events
-                    if e.date == timex.value and _same_event(e, vector, words, named)
+                    if e.date == timex.value and _same_event(e, vector, words, named, figures)
                     and not (apart and any(apart(other, span) for other in e.spans))
                 ),
                 None,
             )
             if match is None:
                 match = _Event(
-                    timex.value, text, timex.text, [], [], [], [], (doc_index, timex.start), []
+                    timex.value, text, timex.text, [], [], [], [], (doc_index, timex.start), [],
+                    [],
                 )
                 events.append(match)
             match.spans.append(span)
@@ -921,6 +930,7 @@ def build_timeline(
             if vector is not None:
                 match.vectors.append(vector)
                 match.names.append(named)
+                match.figures.append(figures)
             match.words.append(words)
     events.sort(key=lambda e: (date_sort_key(e.date), e.order))
     return tuple(
