@@ -700,6 +700,17 @@ def test_a_sentence_counting_one_thing_differently_is_no_citation():
     assert _recounted(_counted("killing four people"), _counted("killing six people"))
     assert not _recounted(_counted("killed twelve people"), _counted("killed 12 people"))
     assert _counted("One Direction played") == {}  # a name, not a count
+
+
+def test_a_figure_in_words_is_the_figure_in_digits():
+    """"Twelve people were killed and 30 injured" is a source for "At least 12 people died
+    and thirty were injured": read as digits only, they had no figure in common."""
+    from newsweave.summary import _disjoint, _figures
+
+    words = _figures("Twelve people were killed and 30 injured on Monday night.")
+    digits = _figures("At least 12 people died and thirty were injured late on Monday.")
+    assert words == digits == {"12", "30"} and not _disjoint(words, digits)
+    assert _figures("one of the twenty-five officials") == frozenset()
     texts = ["A blast in Eastport killed 15 people and injured 30 on Monday, officials said.",
              "A blast in Eastport killed 12 people and injured 30 on Monday, officials said.",
              "A blast in Eastport killed 15 people and injured 30 on Monday, police said."]

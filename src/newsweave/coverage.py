@@ -1582,14 +1582,15 @@ def find_negation_discrepancies(
     return out
 
 
-#: counts written as words, as news writes small numbers ("four people"), 0-20
+#: counts written as words, as news writes small numbers ("four people"): 0-20 and the tens
 NUMBER_WORDS = {
     w: i
     for i, w in enumerate(
         "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
         "fifteen sixteen seventeen eighteen nineteen twenty".split()
     )
-}
+} | {w: 10 * i for i, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split(),
+                                     start=3)}
 _FREQUENCY = {"once": 1, "twice": 2, "thrice": 3}
 _APPROX = frozenset(
     "about around nearly almost over under more less than some approximately roughly up least "

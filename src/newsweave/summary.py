@@ -764,11 +764,20 @@ def _carrier(document: Document, chosen: Candidate, vec, settings: CitationSetti
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
 
 
+#: counts written as words that are figures ("Twelve people were killed"; "one" is as often
+#: no count: "one of the", "no one")
+_WORD_FIGURE = re.compile(r"(?<![\w-])(" + "|".join(sorted(set(NUMBER_WORDS) - {"one", "zero"},
+                                                         key=len, reverse=True))
+                          + r")(?![\w-])", re.IGNORECASE)  # "twenty-five" is no 20
+
+
 def _figures(text: str) -> frozenset[str]:
-    """The counts and amounts a sentence states ("1,200" and "1200" alike), without its
-    dates (a year, a day beside its month), which two reports of one fact often give
-    differently or not at all."""
-    values = (_figure_value(m.group()) for m in _FIGURE.finditer(DAY_BESIDE_MONTH.sub(" ", text)))
+    """The counts and amounts a sentence states ("1,200" and "1200" alike, "twelve" as 12),
+    without its dates (a year, a day beside its month), which two reports of one fact often
+    give differently or not at all."""
+    undated = DAY_BESIDE_MONTH.sub(" ", text)
+    values = [_figure_value(m.group()) for m in _FIGURE.finditer(undated)]
+    values += [str(NUMBER_WORDS[m.group().lower()]) for m in _WORD_FIGURE.finditer(undated)]
     return frozenset(v for v in values if v is not None)
 
 
