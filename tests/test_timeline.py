@@ -324,12 +324,13 @@ def test_a_lone_date_in_an_aside_or_a_before_after_phrase_dates_no_event(small_d
     side = {t.text for t in document.timexes
             if in_side_phrase(document.doc, t.start, t.end)}
     # a set-off relative clause; a phrase placing another event before or after ("after the
-    # board approved ... on Monday", "after Monday's vote", "since leaving ... in 2013")
-    assert side == {"June 15", "2016", "Monday", "2013"}
+    # board approved ... on Monday", "after Monday's vote", "since leaving ... in 2013"); the
+    # bound of a span ("doubled since 2015" is no 2015 event)
+    assert side == {"June 15", "2016", "Monday", "2013", "2015"}
     timeline = build_timeline([document])
-    assert [e.date for e in timeline] == ["2015", "2016-09", "2017-02-24", "2017-07"]
-    # kept: a restrictive clause telling the event itself, a date's own "since", a date
-    # standing beside another ("Friday, Feb. 24"), a future event
+    assert [e.date for e in timeline] == ["2016-09", "2017-02-24", "2017-07"]
+    # kept: a restrictive clause telling the event itself, a date standing beside another
+    # ("Friday, Feb. 24"), a future event
     texts = " ".join(e.text for e in timeline)
     assert "voted" not in texts and "Brooks" not in texts and "Stocks" not in texts
     assert in_side_phrase(None, 0, 4) is False
@@ -353,6 +354,17 @@ def test_one_days_event_told_two_ways_with_one_figure_is_one_entry():
     ])
     tuesday = [e.sources for e in build_timeline(docs) if e.date == "2024-03-05"]
     assert sorted(tuesday) == [("a", "b"), ("c",)]  # another figure: another event
+
+
+def test_the_end_of_a_span_is_no_event():
+    """"Roads will stay closed until Saturday" was listed as a Saturday event."""
+    from newsweave.analyze import analyze
+
+    (doc,) = analyze([Article(id="u", published="2024-03-14", text=(
+        "Roads in the valley will stay closed until Saturday, officials said. The shelter "
+        "opened on Wednesday."))])
+    assert [(e.date, e.expression) for e in build_timeline([doc])] == [
+        ("2024-03-13", "Wednesday")]
 
 
 def test_main_dates_keeps_everything_without_a_parse(small_documents):

@@ -811,6 +811,10 @@ def clause_depth(doc, start: int, end: int) -> int | None:
 #: the limits on Monday", "since leaving Parliament in 2013"): a date inside such a phrase dates
 #: that other event, unless the word takes the date itself ("after Monday", "since 2015")
 _SEQUENCE_WORDS = frozenset({"after", "before", "following", "since", "until", "till", "prior"})
+#: a date these take is where a state begins or ends, no event of the sentence's ("the
+#: roads stay closed until Saturday" is no Saturday event, "the third fire since 2021" no
+#: 2021 one)
+_SPAN_BOUNDS = frozenset({"since", "until", "till"})
 #: a clause or noun phrase set off by punctuation adds a side fact about a noun ("the
 #: restrictions, which take effect on June 15", "Brooks, who was first elected in 2016, said")
 _ASIDE_DEPS = frozenset({"relcl", "appos"})
@@ -836,8 +840,9 @@ def in_side_phrase(doc, start: int, end: int) -> bool:
     """Whether the expression dates a side fact, not its sentence's event: it sits in a
     relative clause or apposition set off by punctuation, or in a phrase that places another
     event before or after ("after the board approved the limits on Monday"). False without a
-    parse. The expression's own preposition does not count ("since 2015" dates from 2015), nor
-    a date standing in apposition to another ("on Thursday, March 2")."""
+    parse. The expression's own preposition does not count ("after Monday"), nor a date
+    standing in apposition to another ("on Thursday, March 2"), unless it bounds a span
+    ("until Saturday", "since 2021")."""
     if doc is None:
         return False
     span = doc.char_span(start, end, alignment_mode="expand")
@@ -847,6 +852,8 @@ def in_side_phrase(doc, start: int, end: int) -> bool:
     if token.dep_ == "appos":
         token = token.head  # the date it stands beside
     if token.head.dep_ == "prep" and token.dep_ == "pobj":
+        if token.head.lower_ in _SPAN_BOUNDS:
+            return True  # the start or end of a span: "closed until Saturday", "since 2021"
         token = token.head  # its own preposition
     steps = 0
     while token.head.i != token.i and steps < 64:
