@@ -119,6 +119,23 @@ def test_transliterated_names_are_one_person():
     assert set(by_name(entities, "Ayman Safadi").variants) == {"Ayman Safadi", "Aiman al-Safadi"}
 
 
+def test_a_hyphen_and_a_british_spelling_are_one_name():
+    """"Clementine Nkweta-Salami" and "Clementine Nkweta Salami" were two people; "World
+    Health Organisation" and "Organization" two bodies, so "WHO" joined neither."""
+    docs = [
+        make_doc("a", ("Clementine Nkweta-Salami", "PERSON"), ("WHO", "ORG"),
+                 ("World Health Organization", "ORG")),
+        make_doc("b", ("Clementine Nkweta Salami", "PERSON"),
+                 ("World Health Organisation", "ORG")),
+    ]
+    entities, _ = resolve_entities(docs)
+    people = [e for e in entities if e.type == "PERSON"]
+    assert len(people) == 1 and set(people[0].variants) == {
+        "Clementine Nkweta-Salami", "Clementine Nkweta Salami"}
+    who = [e for e in entities if e.type == "ORG"]
+    assert len(who) == 1 and who[0].mentions == 3
+
+
 def test_a_shortened_organisation_name_joins_the_one_it_shortens():
     docs = [
         make_doc("a", ("Riverton City Council", "ORG"), ("City Council", "ORG"),

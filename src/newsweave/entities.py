@@ -274,12 +274,18 @@ def as_acronym(name: str) -> str:
     return ""
 
 
+#: "-isation", "-ise" and kin spelled the British way ("Organisation", "organised")
+_BRITISH_IS = re.compile(r"(?<=[a-z]{3})is(?=ation|ations|ed|er|ers|ing)")
+
+
 def thing_key(name: str) -> str:
     """The grouping key of a non-person name: case, dots, spacing and company-form suffixes
     folded, aliases applied ("WASHINGTON" = "Washington"; "U.S." = "US" = "United States")."""
     words = clean_surface(name).replace(".", "").replace(",", " ").lower().split()
     while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
         words = words[:-1]
+    # British and American spellings of one name ("World Health Organisation")
+    words = [_BRITISH_IS.sub("iz", w) for w in words]
     key = " ".join(words)
     return _ALIASES.get(key, key)
 
@@ -418,6 +424,9 @@ def _cluster_full_names(mentions: Sequence[_Mention]) -> tuple[list[_Group], _Na
             groups.append(group)
         folded = tuple(fold(t) for t in mention.tokens)
         index.setdefault(folded[-1], []).append((group, folded))
+        if len(folded) >= 3:  # "Nkweta Salami" is the "Nkweta-Salami" of another outlet
+            joined = (*folded[:-2], folded[-2] + folded[-1])
+            index.setdefault(joined[-1], []).append((group, joined))
         group.names.append(mention.tokens)
         group.named_at.append(mention.order)
     return groups, index
