@@ -206,6 +206,25 @@ LONG = (
 )
 
 
+def test_no_shared_passage_across_the_sides_of_a_discrepancy():
+    """Two outlets' near-identical sentences "closed on March 11" / "on March 10" were shown
+    as one shared passage in the first's words, beside the date discrepancy they make."""
+    from newsweave.coverage import build_coverage
+
+    docs = _analyze(
+        "The Tay Road Bridge closed on March 11 after engineers found cracks in two support "
+        "bearings. The bridge would reopen on Wednesday, Tayside Council said, once temporary "
+        "supports were in place.",
+        "The Tay Road Bridge closed on March 10 after engineers discovered cracks in two "
+        "support bearings. The bridge would reopen on Thursday, according to Tayside Council.",
+        dates=("2024-03-12", "2024-03-12"),
+    )
+    assert find_shared_passages(docs)  # nearly word for word ...
+    coverage = build_coverage(docs)
+    assert {d.kind for d in coverage.discrepancies} == {"date"}  # ... but set against
+    assert coverage.shared_passages == ()
+
+
 def test_shared_passage_across_three_sources_with_curly_quotes():
     curly = LONG.replace("old mill", "town’s old mill")
     straight = LONG.replace("old mill", "town's old mill")

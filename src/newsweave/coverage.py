@@ -2138,9 +2138,17 @@ def build_coverage(
     copies: Mapping[str, str] | None = None,
 ) -> Coverage:
     """The brief's coverage section: shared passages, unique facts, discrepancies.
-    ``copies`` (copy id -> original id) keeps a copy from counting as a second origin."""
+    ``copies`` (copy id -> original id) keeps a copy from counting as a second origin. A
+    passage nearly word for word in two sources that one of the discrepancies sets against
+    each other ("closed on March 11" / "on March 10") is no shared passage: shown, it told the
+    reader both sources say the first one's words."""
+    discrepancies = find_discrepancies(documents, entities, quotes, settings)
+    passages = tuple(
+        p for p in find_shared_passages(documents, settings)
+        if not any(opposed(a, b, discrepancies)
+                   for a in p.spans for b in p.spans if a.source != b.source))
     return Coverage(
-        shared_passages=find_shared_passages(documents, settings),
+        shared_passages=passages,
         unique=find_unique(documents, support, settings, copies),
-        discrepancies=find_discrepancies(documents, entities, quotes, settings),
+        discrepancies=discrepancies,
     )
