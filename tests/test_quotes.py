@@ -1969,3 +1969,19 @@ def test_a_verbless_lead_in_before_the_cue_is_no_statement(quotes_of):
     # words with a verb before the cue are what was said
     (said,) = quotes_of("The fine sends a clear message, Vestager said on Monday.")
     assert said.text == "The fine sends a clear message"
+
+
+def test_a_denial_is_no_source_of_the_same_words_confirmed(nlp):
+    """"Norvell Foods confirmed that it will cut 300 jobs" and "Norvell Foods denied that it
+    will cut 300 jobs" were one entry citing both, shown "(reported)": the second outlet was
+    cited for the opposite of what it reports."""
+    from newsweave.render import _reported_label
+
+    a = _variant_doc("a", "Norvell Foods confirmed on Tuesday that it will cut 300 jobs at its "
+                     "Leeds plant by the end of the year.", nlp)
+    b = _variant_doc("b", "Norvell Foods denied on Tuesday that it will cut 300 jobs at its "
+                     "Leeds plant by the end of the year.", nlp)
+    quotes_found = [q for q in group_quotes([a, b]) if "300 jobs" in q.text]
+    assert sorted(tuple(v.source for v in q.sources) for q in quotes_found) == [("a",), ("b",)]
+    labels = {q.sources[0].source: _reported_label(q) for q in quotes_found}
+    assert labels == {"a": "reported", "b": "denied"}

@@ -2826,6 +2826,17 @@ def _speakers_clash(a: _Item, b: _Item) -> bool:
     return _surname(sa) != _surname(sb) and not (a.entity or b.entity)
 
 
+#: cues that deny what their content says: a statement under one is the opposite of the
+#: same words under "said" or "confirmed"
+_DENIALS = re.compile(r"\b(?:den(?:y|ies|ied|ying)|refut\w*|dismiss\w*|reject\w*|disput\w*|"
+                      r"rebut\w*|contest\w*)\b", re.IGNORECASE)
+
+
+def is_denial(cue: str | None) -> bool:
+    """Whether a cue denies what its content says ("denied", "rejected", "disputed")."""
+    return bool(cue) and _DENIALS.search(cue) is not None
+
+
 def _joinable(a: _Item, b: _Item) -> bool:
     if a.source == b.source:
         # within one article: a piece inside the reported clause it belongs to; overlapping
@@ -2837,6 +2848,8 @@ def _joinable(a: _Item, b: _Item) -> bool:
         same_cue = ma.cue_start is not None and ma.cue_start == mb.cue_start and (
             ma.start < mb.end and mb.start < ma.end)
         return (inner or outer or same_cue) and ma.direct != mb.direct
+    if is_denial(a.mention.cue) != is_denial(b.mention.cue):
+        return False  # "confirmed that it will cut 300 jobs" is no "denied that it will ..."
     short = min(len(a.tokens), len(b.tokens))
     if short < MIN_FRAGMENT_TOKENS and not (a.entity and a.entity == b.entity):
         return False
@@ -2866,14 +2879,14 @@ def join_statements(items: Sequence[_Item]) -> list[int]:
     """Per item, the root of its statement: the components of every pair ``_joinable``
     accepts, found from far fewer pairs.
 
-    Across sources ``_joinable`` reads only an item's words, entity and speaker (its
-    signature), so a statement that a wire story puts in 1,000 outlets is 1,000 twins, and
-    every pair of them (half a million) would be tried. Instead one item per source for two
-    sources stands for each signature: twins in two sources or more are one statement when
-    two of them join (they all join each other); twins in one source join whatever their
-    first joins across sources; a signature that cannot join its own twin (no words, or
-    fewer than ``MIN_FRAGMENT_TOKENS`` without a named speaker) joins nothing across
-    sources. One source's touching pieces are tried as before."""
+    Across sources ``_joinable`` reads only an item's words, entity, speaker and whether its cue
+    denies them (its signature), so a statement that a wire story puts in 1,000 outlets is 1,000
+    twins, and every pair of them (half a million) would be tried. Instead one item per source
+    for two sources stands for each signature: twins in two sources or more are one statement
+    when two of them join (they all join each other); twins in one source join whatever their
+    first joins across sources; a signature that cannot join its own twin (no words, or fewer
+    than ``MIN_FRAGMENT_TOKENS`` without a named speaker) joins nothing across sources. One
+    source's touching pieces are tried as before."""
     parent = list(range(len(items)))
 
     def union(i: int, j: int) -> None:
@@ -2895,7 +2908,8 @@ def join_statements(items: Sequence[_Item]) -> list[int]:
                 union(i, j)
     by_signature: dict[tuple, list[int]] = {}
     for n, item in enumerate(items):
-        by_signature.setdefault((item.tokens, item.entity, item.mention.speaker), []).append(n)
+        by_signature.setdefault((item.tokens, item.entity, item.mention.speaker,
+                                 is_denial(item.mention.cue)), []).append(n)
     stand_ins: list[int] = []
     one_source: dict[int, list[int]] = {}  # the first of twins in one source -> the others
     for twins in by_signature.values():

@@ -206,7 +206,17 @@ def stance_cue(text: str, forms: Iterable[tuple[str, bool, str | None]]) -> str 
 
 def _reported_label(quote: Quote) -> str:
     return stance_cue(quote.text, ((v.text, v.stance, v.cue) for v in quote.sources)) or (
-        "reported")
+        denial_cue(quote.text, ((v.text, v.cue) for v in quote.sources)) or "reported")
+
+
+def denial_cue(text: str, forms: Iterable[tuple[str, str | None]]) -> str | None:
+    """The cue of a statement its source denies ("denied"), shown where "(reported)" would
+    read as the source saying it: "(reported) it will cut 300 jobs" from "Norvell Foods denied
+    that it will cut 300 jobs" said the opposite. None for a statement no cue denies."""
+    from newsweave.quotes import is_denial
+
+    return next((" ".join(cue.split()) for form, cue in forms
+                 if form == text and cue and is_denial(cue)), None)
 
 
 def statement_text(quote: Mapping[str, Any]) -> str:
@@ -219,7 +229,8 @@ def statement_text(quote: Mapping[str, Any]) -> str:
                                              for v in variants)):
         return f"\u201c{quotation(text)}\u201d"  # no forms to tell by: as it always was
     cue = stance_cue(text, ((str(v.get("text")), bool(v.get("stance")), v.get("cue"))
-                            for v in variants))
+                            for v in variants)) or denial_cue(
+        text, ((str(v.get("text")), v.get("cue")) for v in variants))
     if cue:
         return f"({cue}) {text}"
     return f"(reported) {reported_text(text, [quote.get('speaker')])}"

@@ -84,6 +84,7 @@ from newsweave.outlets import (
 )
 from newsweave.quote_marks import typeset
 from newsweave.render import (
+    denial_cue,
     displayable,
     quotation,
     reported_text,
@@ -451,6 +452,8 @@ def story_view(brief: dict[str, Any], articles: Sequence[Article],
         direct = shown_as_quote(text, ((v["text"], v["direct"]) for v in variants))
         stance = None if direct else stance_cue(
             q.get("text", ""), ((str(v.get("text")), bool(v.get("stance")), v.get("cue"))
+                                for v in q.get("sources") or [])) or denial_cue(
+            q.get("text", ""), ((str(v.get("text")), v.get("cue"))
                                 for v in q.get("sources") or []))
         quotes.append({"speaker": speaker_label(q.get("speaker")),
                        "text": quotation(text) if direct else text if stance else reported_text(
