@@ -1942,6 +1942,8 @@ def test_an_incident_is_no_agent():
     from newsweave.quotes import is_agent
 
     assert is_agent("The incident") is False and is_agent("the accidents") is False
+    # a body whose name ends like an abstract noun ("-ence"): "the civil defence said"
+    assert is_agent("the civil defence") is True and is_agent("the defense") is True
     assert is_agent("The residents") is True and is_agent("the president") is True
 
 

@@ -2410,6 +2410,7 @@ AGENT_NOUNS = frozenset(
     opponent opponents rival rivals supporter supporters resident residents citizen citizens
     worker workers employee employees man men woman women staff staffer staffers campaign
     administration government committee department agency office team group party police
+    defence defense
     court panel board council congress senate house union company firm network media press
     family community majority minority coalition organization institute foundation
     association commission military army ministry embassy leadership caucus voters public
