@@ -68,7 +68,7 @@ from newsweave.settings import SPACY_MODEL
 #: four-digit count of things is no year ("1950 homes"), and a paragraph marked as an update
 #: is dated from the update stamp; 18: a country or city is no "he", "people familiar with
 #: the matter" is the whole source, "Officials" opening a sentence is no name, an incident
-#: speaks not
+#: speaks not, a verbless lead-in before a cue is no statement, the civil defence speaks
 ANALYSIS_VERSION = 18
 #: The embedding model's identity (also the lead-vector cache's key prefix).
 EMBEDDER_ID = "all-MiniLM-L6-v2/int8/v1"
