@@ -52,9 +52,10 @@ STORIES_PER_WORKER = 8
 #: its sentence in the timeline; one statement per reported clause and its quoted tail; 3:
 #: the quoted pieces of one attribution are one statement, a stance's variant says so; 4: no
 #: citation from a source that counts one thing differently or that the brief's own
-#: discrepancies set against the sentence; 5: a lone date in an aside or a before/after phrase
-#: dates no timeline event; transliterated names and shortened organisation names are one
-#: entity; a stance told inside another attribution is no statement of its own
+#: discrepancies set against the sentence; 5 (stop 67): a lone date in an aside, a before/after
+#: phrase or a span's bound dates no timeline event; transliterated, hyphenated and shortened
+#: names are one entity; a stance told inside another attribution is no statement; a denial is
+#: no confirmation; figures in words count; passages set against each other are not shared
 WEAVE_VERSION = 5
 
 
