@@ -707,10 +707,16 @@ def test_a_figure_in_words_is_the_figure_in_digits():
     and thirty were injured": read as digits only, they had no figure in common."""
     from newsweave.summary import _disjoint, _figures
 
-    words = _figures("Twelve people were killed and 30 injured on Monday night.")
-    digits = _figures("At least 12 people died and thirty were injured late on Monday.")
+    words = _figures("Twelve people were killed and 30 injured on Monday night.", words=True)
+    digits = _figures("At least 12 people died and thirty were injured late on Monday.",
+                      words=True)
     assert words == digits == {"12", "30"} and not _disjoint(words, digits)
-    assert _figures("one of the twenty-five officials") == frozenset()
+    assert _figures("one of the twenty-five officials", words=True) == frozenset()
+    texts = ["At least 12 people died and thirty were injured when the bus left the road "
+             "late on Monday, police said.",
+             "Twelve people were killed and 30 injured when the bus left the road on Monday "
+             "night, police said."]
+    assert cited_for_first(texts, "2024-04-09") == ["a0", "a1"]
     texts = ["A blast in Eastport killed 15 people and injured 30 on Monday, officials said.",
              "A blast in Eastport killed 12 people and injured 30 on Monday, officials said.",
              "A blast in Eastport killed 15 people and injured 30 on Monday, police said."]

@@ -736,12 +736,16 @@ def _carrier(document: Document, chosen: Candidate, vec, settings: CitationSetti
     sharing most of its content words; None when the document does not carry it."""
     if not document.sentences:
         return None
-    figures = _figures(chosen.text)
+    figures, spelled = _figures(chosen.text), _figures(chosen.text, words=True)
     counted = _counted(chosen.text)
 
     def other_figures(sent: Sentence) -> bool:  # "killed 62" carries no "killed 35"
+        # figures in digits that differ, unless their words agree ("Twelve ... and 30" carries
+        # "12 ... and thirty"); words alone set nothing apart ("two weeks" is no count)
         text = document.article.text[sent.start:sent.end]
-        return _disjoint(figures, _figures(text)) or _recounted(counted, _counted(text))
+        return (_disjoint(figures, _figures(text))
+                and _disjoint(spelled, _figures(text, words=True))) or _recounted(
+            counted, _counted(text))
 
     sims = None
     if vec is not None and document.vectors is not None and document.vectors.shape[1]:
@@ -771,13 +775,14 @@ _WORD_FIGURE = re.compile(r"(?<![\w-])(" + "|".join(sorted(set(NUMBER_WORDS) - {
                           + r")(?![\w-])", re.IGNORECASE)  # "twenty-five" is no 20
 
 
-def _figures(text: str) -> frozenset[str]:
-    """The counts and amounts a sentence states ("1,200" and "1200" alike, "twelve" as 12),
-    without its dates (a year, a day beside its month), which two reports of one fact often
-    give differently or not at all."""
+def _figures(text: str, words: bool = False) -> frozenset[str]:
+    """The counts and amounts a sentence states ("1,200" and "1200" alike; with ``words``,
+    "twelve" as 12 too), without its dates (a year, a day beside its month), which two
+    reports of one fact often give differently or not at all."""
     undated = DAY_BESIDE_MONTH.sub(" ", text)
     values = [_figure_value(m.group()) for m in _FIGURE.finditer(undated)]
-    values += [str(NUMBER_WORDS[m.group().lower()]) for m in _WORD_FIGURE.finditer(undated)]
+    if words:
+        values += [str(NUMBER_WORDS[m.group().lower()]) for m in _WORD_FIGURE.finditer(undated)]
     return frozenset(v for v in values if v is not None)
 
 
