@@ -918,6 +918,17 @@ def test_add_form_needs_token(client: TestClient, store: Store) -> None:
     assert 'aria-invalid="true" aria-describedby="add-error"' in wrong.text
 
 
+def test_a_read_only_server_offers_no_add_form(store: Store) -> None:
+    """Without a token the server showed the whole form (and the nav link to it), though
+    every submission was refused."""
+    with TestClient(create_app(store, None, row_ttl=0.0)) as read_only:
+        page = read_only.get("/add").text
+        assert "read-only" in page and 'name="token"' not in page
+        assert '<form class="add"' not in page
+        assert 'href="/add"' not in read_only.get("/").text
+        assert read_only.post("/add", data={"text": "x"}).status_code == 403
+
+
 def test_add_form_keeps_input_after_an_error(client: TestClient) -> None:
     r = client.post("/add", data={"token": "nope", "title": "<b>T</b>", "text": EVIL})
     assert r.status_code == 403
