@@ -140,3 +140,31 @@ def test_a_cluster_it_starts_keeps_rays_log_lines_off_stderr(monkeypatch):
     ray_engine.RayEngine("sqlite:///x.db", 1, address="ray://h:1")
     assert [c["logging_level"] for c in calls] == [logging.ERROR, logging.ERROR]
     assert all(c["log_to_driver"] is False for c in calls)
+
+
+def test_the_callers_stop_handlers_outlive_ray_init(monkeypatch):
+    """``ray.init`` puts its own SIGTERM handler in place: a backfill stopped by SIGTERM died
+    with Ray's crash dump and exit 1 or 134, not "terminated" and 143 as documented."""
+    import signal
+    from types import SimpleNamespace
+
+    from newsweave import ray_engine
+
+    def ray_init(**_kw):
+        signal.signal(signal.SIGTERM, lambda *_a: None)  # as Ray does
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def ours(*_a):
+        raise SystemExit(143)
+
+    fake = SimpleNamespace(is_initialized=lambda: False, init=ray_init,
+                           remote=lambda **_kw: (lambda cls: cls))
+    monkeypatch.setattr(ray_engine, "_ray", lambda: fake)
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        signal.signal(signal.SIGTERM, ours)
+        ray_engine.RayEngine("sqlite:///x.db", 1)
+        assert signal.getsignal(signal.SIGTERM) is ours
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)

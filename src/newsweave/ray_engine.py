@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -37,6 +39,26 @@ def _ray() -> Any:
     return ray
 
 
+#: the stop signals whose handlers the caller set (``cli_utils.terminated_on_signals``): a stop
+#: says "terminated" and exits 143; ``ray.init`` puts its own in their place, and a SIGTERM
+#: then died with Ray's crash dump and exit 1 or 134
+_STOP_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
+
+
+def _signal_handlers() -> dict[int, Any]:
+    """The current handlers of the stop signals (only the main thread may set them)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.getsignal(sig) for name in _STOP_SIGNALS
+            if (sig := getattr(signal, name, None)) is not None}
+
+
+def _restore_signal_handlers(handlers: dict[int, Any]) -> None:
+    for sig, handler in handlers.items():
+        if handler is not None and signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)
+
+
 class RayEngine:
     """``workers`` worker actors (plus one grouper actor, created when first needed)."""
 
@@ -47,6 +69,7 @@ class RayEngine:
         self._owns = False
         if not ray.is_initialized():
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+            handlers = _signal_handlers()
             try:
                 if address:
                     ray.init(address=address, include_dashboard=False, log_to_driver=False,
@@ -58,6 +81,8 @@ class RayEngine:
                 where = address or os.environ.get("RAY_ADDRESS") or "a local cluster"
                 raise InputError(f"cannot start or reach Ray ({where}): "
                                  f"{str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
+            finally:
+                _restore_signal_handlers(handlers)
             self._owns = True
         self._remote = ray.remote(num_cpus=ACTOR_CPUS, max_restarts=RESTARTS,
                                   max_task_retries=RESTARTS)(worker_cls or Worker)
