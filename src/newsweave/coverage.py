@@ -49,6 +49,7 @@ from newsweave.models import (
 )
 from newsweave.outlets import same_outlet
 from newsweave.quote_marks import with_closing_mark
+from newsweave.timeline import WEEKDAYS
 
 #: ``support(document, sentence_index, other)`` is True when ``other`` carries that sentence.
 Support = Callable[[Document, int, Document], bool]
@@ -1924,10 +1925,6 @@ def _conflict(a: tuple[int | None, ...], b: tuple[int | None, ...]) -> bool:
     return False
 
 
-_WEEKDAY_NAMES = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday".split())
-
-
 @dataclass(frozen=True)
 class _When:
     source: int
@@ -1963,7 +1960,7 @@ def _dates(documents: Sequence[Document], parses: Sequence[Any]) -> list[_When]:
             ]
         day = (document.article.published or "")[:10] or None
         weekdays = {(t.start, t.end): t.value for t in document.timexes
-                    if t.text.lower() in _WEEKDAY_NAMES and re.fullmatch(r"\d{4}-\d\d-\d\d",
+                    if t.text.lower() in WEEKDAYS and re.fullmatch(r"\d{4}-\d\d-\d\d",
                                                                            t.value)}
         for start, end, text, parts in items:
             # relative expressions ("last Thursday") resolve uncertainly: compare only dates
