@@ -817,7 +817,32 @@ def check_ray_address(address: str | None, timeout: float = 3.0) -> None:
     if not sep or not port.isdigit() or not host:
         raise InputError(f"--address {address!r}: give HOST:PORT, auto or ray://HOST:PORT")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout) as conn:
+            speaks = _speaks_grpc(conn, timeout)
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
         raise InputError(f"cannot reach a Ray cluster at {address} ({why})") from None
+    if not speaks:  # another service on the port: ray.init waited there without end
+        raise InputError(f"nothing at {address} answers as a Ray cluster (gRPC): give the head "
+                         "node's GCS port (6379 unless set), or ray://HOST:10001 for Ray Client")
+
+
+#: what an HTTP/2 client sends first; a gRPC server (Ray's GCS, Ray Client) answers with its
+#: SETTINGS frame, frame type 4 in the fourth byte of the frame header
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+
+def _speaks_grpc(conn, timeout: float) -> bool:
+    """Whether the server on ``conn`` answers an HTTP/2 preface as gRPC servers do."""
+    conn.settimeout(timeout)
+    try:
+        conn.sendall(_HTTP2_PREFACE)
+        head = b""
+        while len(head) < 9:
+            chunk = conn.recv(9 - len(head))
+            if not chunk:
+                break
+            head += chunk
+    except OSError:
+        return False
+    return len(head) == 9 and head[3] == 0x04
