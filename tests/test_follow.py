@@ -1744,6 +1744,19 @@ def test_robots_txt_is_read_as_rfc_9309_says(site):
             assert fetcher.allowed(site.url(path)), path
 
 
+def test_an_oversized_robots_txt_is_read_as_far_as_the_limit(site):
+    """A robots.txt past 512 KiB (its rules, then 600 KB of comments) was read as no rules
+    at all; RFC 9309 asks for at least its first 500 KiB to be parsed."""
+    from newsweave.fetch import ROBOTS_MAX_BYTES
+
+    padding = "# " + "x" * 98 + "\n"
+    body = "User-agent: *\nDisallow: /private/\n" + padding * (ROBOTS_MAX_BYTES // 100 + 1000)
+    site.routes["/robots.txt"] = (200, {}, body.encode())
+    with Fetcher(host_delay=0, trusted_origins=[site.base]) as fetcher:
+        assert not fetcher.allowed(site.url("/private/p1.html"))
+        assert fetcher.allowed(site.url("/news/a.html"))
+
+
 def test_robots_delays_are_read_without_overflow_and_request_rate_counts(site):
     """A Crawl-delay of 400 digits raised OverflowError and lost the feed; it is now "as slow
     as we go" (60 s). Request-rate 1/10 (one request per 10 s) is honoured as Crawl-delay is."""

@@ -47,7 +47,8 @@ DEFAULT_HOST_DELAY_S = 1.0
 DEFAULT_INTERVAL_S = 300.0
 #: ``Sitemap:`` lines of a robots.txt read (a site names a handful; more are not followed)
 MAX_ROBOTS_SITEMAPS = 20
-#: robots.txt is small; a larger one is treated as unreadable (allow all, as for a 404).
+#: robots.txt read up to this much (RFC 9309 asks crawlers to parse at least 500 KiB); past
+#: it, its rules up to the last whole line count (a larger one read as no rules before stop 67)
 ROBOTS_MAX_BYTES = 512 * 1024
 #: Seconds a fetched robots.txt is trusted; a failed fetch (5xx, network) is retried sooner.
 ROBOTS_TTL_S = 3600.0
@@ -397,8 +398,10 @@ class Fetcher:
                 # ("Allow: /" before "Disallow: /private/"), "*" and "$" are wildcards, and
                 # a byte-order mark is no part of the first line (urllib's parser matched by
                 # prefix, took the first rule that matched and read a marked file as no rules)
-                parser = Protego.parse(bounded_delays(response.body.decode("utf-8-sig",
-                                                                           "replace")))
+                text = response.body.decode("utf-8-sig", "replace")
+                if len(response.body) >= ROBOTS_MAX_BYTES:  # cut short: its last line may be
+                    text = text.rpartition("\n")[0]  # half a rule
+                parser = Protego.parse(bounded_delays(text))
                 host.robots = parser
                 delay = robots_delay(parser, self.user_agent)
                 if delay:
@@ -408,10 +411,9 @@ class Fetcher:
                         host.next_at = max(host.next_at,
                                            host.next_at - self.host_delay + delay)
         except FetchError as exc:
-            if "-byte limit" not in exc.message:  # an oversized robots.txt counts as none
-                host.robots_disallow_all, ttl = True, ROBOTS_RETRY_S
-                host.robots_error, host.robots_unreachable = exc.message, exc.unreachable
-                host.robots_pause = exc.pause_until
+            host.robots_disallow_all, ttl = True, ROBOTS_RETRY_S
+            host.robots_error, host.robots_unreachable = exc.message, exc.unreachable
+            host.robots_pause = exc.pause_until
         host.robots_until = time.monotonic() + ttl
 
     def _check_pause(self, url: str, host: _Host | None = None) -> None:
@@ -472,7 +474,7 @@ class Fetcher:
                 declared = head.get("content-length", "")
                 size = int(declared) if declared.isdigit() and not head.get(
                     "content-encoding") else None
-                if size is not None and size > max_bytes and limit_for is None:
+                if size is not None and size > max_bytes and limit_for is None and not robots:
                     raise FetchError(url, _too_big(max_bytes, size))
                 decoder = _Decoder(head.get("content-encoding"), url)
                 body = bytearray()
@@ -492,10 +494,14 @@ class Fetcher:
                         if size is not None and size > limit:
                             raise FetchError(url, _too_big(limit, size, what))
                     if len(body) > limit and chosen:
+                        if robots:  # its first ROBOTS_MAX_BYTES are read, as RFC 9309 says
+                            break
                         raise FetchError(url, _too_big(limit, what=what))
                 body += decoder.feed(b"", max(limit, HEAD_BYTES) - len(body))  # held back
                 if chosen and len(body) > limit:
-                    raise FetchError(url, _too_big(limit, what=what))
+                    if not robots:
+                        raise FetchError(url, _too_big(limit, what=what))
+                    del body[limit:]
                 if not chosen:  # a body shorter than the head: its own limit still holds
                     limit, what = limit_for(bytes(body))
                     if len(body) > limit:
