@@ -290,6 +290,24 @@ def test_a_second_long_job_on_the_store_is_told_it_is_busy(tmp_path, small):
     assert r.added == len(small)
 
 
+def test_backfill_says_what_update_says_of_late_articles(tmp_path, small):
+    """Grouping articles dated before what an earlier run grouped: `update` said so (and how
+    many earlier articles a split moved), a backfill of the same articles did not."""
+    from dataclasses import replace
+
+    dated = sorted((a for a in small if a.published), key=lambda a: a.published)
+    first, rest = dated[len(dated) // 2:], dated[:len(dated) // 2]
+    db = str(tmp_path / "s.db")
+    bf.backfill([write_jsonl(tmp_path / "a.jsonl", first)], db, skip_weave=True)
+    later = [replace(a, id=a.id + "-late") for a in rest]
+    r = bf.backfill([write_jsonl(tmp_path / "b.jsonl", later)], db, skip_weave=True)
+    assert r.grouped == len(later) and r.regrouping is not None
+    assert f"{len(later)} new articles dated before articles grouped earlier" in r.regrouping
+    assert "regroups everything in date order" in r.summary()
+    assert bf.changed_stories(1, 2, 0, moved=1) == (
+        "1 new, 2 updated, 0 removed; moved 1 earlier one")
+
+
 def test_a_ray_address_where_nothing_answers_is_one_line_before_any_work(tmp_path, small):
     """`--engine ray --address 127.0.0.1:6399` with no cluster there waited without end,
     after the whole archive was ingested, printing Ray's own logs."""

@@ -447,13 +447,21 @@ def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
 
 
 def changed_stories(created: int, updated: int, removed: int, regrouped: int = 0,
-                    elsewhere: int = 0) -> str:
+                    elsewhere: int = 0, moved: int = 0, late: int = 0) -> str:
     """What a grouping changed, counted as ``update`` counts it: "0 new, 1 updated, 1
-    removed", with the revised articles regrouped and how many moved."""
+    removed", with the revised articles regrouped and how many moved, the earlier articles a
+    split moved, and the new ones dated before what an earlier run grouped (``update`` said
+    both, a backfill of the same articles neither)."""
     line = f"{created} new, {updated} updated, {removed} removed"
+    if moved:
+        line += f"; moved {moved} earlier {'one' if moved == 1 else 'ones'}"
     if regrouped:
         line += (f"; regrouped {count(regrouped, 'revised article')}, {elsewhere} now in "
                  "another story")
+    if late:
+        line += (f"; {count(late, 'new article')} dated before articles grouped earlier "
+                 "(grouped against the stories as they stand; `stories --rebuild` regroups "
+                 "everything in date order)")
     return line
 
 
@@ -664,7 +672,8 @@ class Pipeline:
         elif kind == "group":
             result.grouped = value.new_articles
             result.regrouping = changed_stories(value.created, value.updated, value.removed,
-                                                value.regrouped, value.regrouped_elsewhere)
+                                                value.regrouped, value.regrouped_elsewhere,
+                                                value.moved, value.late)
             self._grouped()
         elif kind == "analyse":
             self.analysing -= 1
