@@ -203,6 +203,24 @@ def test_a_source_on_the_other_side_of_a_discrepancy_is_not_cited() -> None:
         "Norland's chief executive, Paula Grant, was fired by the board on Tuesday.": ("b",)}
 
 
+def test_a_sources_published_is_the_date_the_contract_asks_for() -> None:
+    """`sources[].published` carried a time and offset where the contract says "ISO date
+    (YYYY-MM-DD)", and the story's last date too when its latest report had one; the time
+    stays, as `published_at` (extra to the contract)."""
+    brief = weave_articles([
+        Article(id="a", text="The council put off its vote on Tuesday.",
+                published="2024-03-05T23:40:00-05:00"),
+        Article(id="b", text="The council delayed the vote on Tuesday, members said.",
+                published="2024-03-06"),
+    ])
+    by_id = {s.id: s for s in brief.sources}
+    assert by_id["a"].published == "2024-03-05"  # its own local day, not UTC's
+    assert by_id["a"].published_at == "2024-03-05T23:40:00-05:00"
+    assert by_id["b"].published == "2024-03-06" and by_id["b"].published_at is None
+    assert (brief.story.first_published, brief.story.last_published) == (
+        "2024-03-05", "2024-03-06")
+
+
 def test_a_revised_source_says_when_it_was_updated() -> None:
     """The brief's sources carried no update stamp though ingest reads one: a reader could
     not see that a report was revised, or when (the update-dated paragraphs depend on it)."""

@@ -55,7 +55,8 @@ STORIES_PER_WORKER = 8
 #: discrepancies set against the sentence; 5 (stop 67): a lone date in an aside, a before/after
 #: phrase or a span's bound dates no timeline event; transliterated, hyphenated and shortened
 #: names are one entity; a stance told inside another attribution is no statement; a denial is
-#: no confirmation; figures in words count; passages set against each other are not shared
+#: no confirmation; figures in words count; passages set against each other are not shared;
+#: a source's ``published`` is its day (the time in ``published_at``)
 WEAVE_VERSION = 5
 
 

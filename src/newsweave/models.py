@@ -134,6 +134,9 @@ class Source:
     #: the article's update stamp (a revised report: "Updated: March 8"), never its
     #: publication; extra to the contract
     updated: str | None = None
+    #: the publication time with its UTC offset, when the source gives one (``published`` is
+    #: its local day, the date the contract asks for); extra to the contract
+    published_at: str | None = None
 
 
 @dataclass(frozen=True)

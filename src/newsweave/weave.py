@@ -59,9 +59,13 @@ def make_sources(
     return tuple(
         Source(
             id=d.article.id, title=d.article.title, outlet=d.article.outlet,
-            published=d.article.published, url=d.article.url, path=d.article.path,
+            # its local day: an Article's first ten characters always are
+            published=d.article.published[:10] if d.article.published else None,
+            url=d.article.url, path=d.article.path,
             words=d.article.words, copy_of=copy_of.get(d.article.id),
             updated=d.article.updated if d.article.updated != d.article.published else None,
+            published_at=d.article.published if d.article.published and len(
+                d.article.published) > 10 else None,
         )
         for d in documents
     )
@@ -124,7 +128,7 @@ def weave_documents(
     copy_of = resolve_copies(articles, copies)
     summary = summarize(documents, words=words, query=query, query_vector=query_vector,
                         copy_of=copy_of)
-    dates = sorted(d.article.published for d in documents if d.article.published)
+    dates = sorted(d.article.published[:10] for d in documents if d.article.published)
     story = StoryInfo(
         id=story_id or story_id_for(articles),
         headline=make_headline(documents, [s.text for s in summary]),
