@@ -7,6 +7,7 @@ them when missing and it runs as root, and skips with the reason only when it ca
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -94,6 +95,27 @@ def start_uvicorn(app: Any) -> tuple[Any, threading.Thread, str]:
     return srv, thread, f"http://127.0.0.1:{port}"
 
 
+@contextlib.contextmanager
+def woven_server(store: Store, story: str) -> Iterator[str]:
+    """A real uvicorn on a free loopback port serving ``store``, whose ``story`` is woven
+    before the browser looks, so page loads are not timed against model loading (the first
+    request queues the weave, 202, and the background worker stores the brief). The store is
+    closed when the server stops."""
+    srv, thread, base = start_uvicorn(create_app(store, TOKEN))
+    try:
+        deadline = time.monotonic() + WEAVE_TIMEOUT_S
+        warm = httpx.get(f"{base}/api/stories/{story}/brief", timeout=WEAVE_TIMEOUT_S)
+        while warm.status_code == 202 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            warm = httpx.get(f"{base}/api/stories/{story}/brief", timeout=WEAVE_TIMEOUT_S)
+        assert warm.status_code == 200, warm.text
+        yield base
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn on a free loopback port, with the real weave and real grouping."""
@@ -103,19 +125,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     articles = read_articles([EXAMPLE])
     store.add_articles(articles)
     store.save_stories({a.id: STORY for a in articles}, {STORY: HEADLINE})
-    srv, thread, base = start_uvicorn(create_app(store, TOKEN))
-    # weave once before the browser looks, so page loads are not timed against model loading
-    # (the first request queues the weave, 202, and the background worker stores the brief)
-    deadline = time.monotonic() + WEAVE_TIMEOUT_S
-    warm = httpx.get(f"{base}/api/stories/{STORY}/brief", timeout=WEAVE_TIMEOUT_S)
-    while warm.status_code == 202 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        warm = httpx.get(f"{base}/api/stories/{STORY}/brief", timeout=WEAVE_TIMEOUT_S)
-    assert warm.status_code == 200, warm.text
-    yield base
-    srv.should_exit = True
-    thread.join(timeout=10)
-    store.close()
+    with woven_server(store, STORY) as base:
+        yield base
 
 
 @pytest.fixture()
@@ -244,17 +255,8 @@ def wide_server(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         for n, outlet in enumerate(outlets)]
     store.add_articles(articles)
     store.save_stories({a.id: WIDE_STORY for a in articles}, {WIDE_STORY: "Harbor Bridge"})
-    srv, thread, base = start_uvicorn(create_app(store, TOKEN))
-    deadline = time.monotonic() + WEAVE_TIMEOUT_S
-    warm = httpx.get(f"{base}/api/stories/{WIDE_STORY}/brief", timeout=WEAVE_TIMEOUT_S)
-    while warm.status_code == 202 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        warm = httpx.get(f"{base}/api/stories/{WIDE_STORY}/brief", timeout=WEAVE_TIMEOUT_S)
-    assert warm.status_code == 200, warm.text
-    yield base
-    srv.should_exit = True
-    thread.join(timeout=10)
-    store.close()
+    with woven_server(store, WIDE_STORY) as base:
+        yield base
 
 
 def test_a_five_outlet_story_page_reflows_on_a_narrow_screen(browser, wide_server: str) -> None:
