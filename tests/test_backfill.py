@@ -331,30 +331,33 @@ def test_a_ray_address_where_nothing_answers_is_one_line_before_any_work(tmp_pat
 def test_a_ray_address_where_another_service_listens_is_one_line(tmp_path, small):
     """A listening port that is no Ray head (PostgreSQL's, the client port given without
     ray://) passed the check, and ray.init waited there without end holding the store's
-    lock. A gRPC server answers an HTTP/2 preface with its SETTINGS frame; others do not."""
+    lock. A gRPC server, as Ray's GCS and Ray Client are, makes a channel ready; others not."""
     import socket
     import threading
+    from concurrent import futures
 
-    def serve(answer: bytes) -> tuple[socket.socket, int]:
-        server = socket.socket()
-        server.bind(("127.0.0.1", 0))
-        server.listen()
+    grpc = pytest.importorskip("grpc")
+    other = socket.socket()
+    other.bind(("127.0.0.1", 0))
+    other.listen()
 
-        def run() -> None:
-            conn, _ = server.accept()
-            with conn:
-                conn.recv(64)
-                conn.sendall(answer)
+    def answer() -> None:  # a database's error, say, then the connection closed
+        conn, _ = other.accept()
+        with conn:
+            conn.recv(64)
+            conn.sendall(b"E\x00\x00\x00\x10SFATAL")
 
-        threading.Thread(target=run, daemon=True).start()
-        return server, server.getsockname()[1]
-
-    other, port = serve(b"E\x00\x00\x00\x10SFATAL")  # a database's error, say
+    threading.Thread(target=answer, daemon=True).start()
     with other, pytest.raises(bf.InputError, match="answers as a Ray cluster"):
-        bf.check_ray_address(f"127.0.0.1:{port}")
-    grpc, port = serve(b"\x00\x00\x06\x04\x00\x00\x00\x00\x00" + b"\x00" * 6)
-    with grpc:
-        bf.check_ray_address(f"127.0.0.1:{port}")  # a SETTINGS frame: Ray's to judge now
+        bf.check_ray_address(f"127.0.0.1:{other.getsockname()[1]}", timeout=1.0)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        bf.check_ray_address(f"127.0.0.1:{port}")  # a gRPC server: Ray's to judge now
+        bf.check_ray_address(f"ray://127.0.0.1:{port}")
+    finally:
+        server.stop(None)
 
 
 def test_a_ray_address_from_the_environment_is_checked_too(tmp_path, small, monkeypatch):

@@ -826,32 +826,28 @@ def check_ray_address(address: str | None, timeout: float = 3.0) -> None:
     if not sep or not port.isdigit() or not host:
         raise InputError(f"--address {address!r}: give HOST:PORT, auto or ray://HOST:PORT")
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout) as conn:
-            speaks = _speaks_grpc(conn, timeout)
+        socket.create_connection((host.strip("[]"), int(port)), timeout).close()
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
         raise InputError(f"cannot reach a Ray cluster at {address} ({why})") from None
-    if not speaks:  # another service on the port: ray.init waited there without end
+    if not _speaks_grpc(f"{host}:{port}", timeout):  # another service: ray.init waited there
         raise InputError(f"nothing at {address} answers as a Ray cluster (gRPC): give the head "
                          "node's GCS port (6379 unless set), or ray://HOST:10001 for Ray Client")
 
 
-#: what an HTTP/2 client sends first; a gRPC server (Ray's GCS, Ray Client) answers with its
-#: SETTINGS frame, frame type 4 in the fourth byte of the frame header
-_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
-
-
-def _speaks_grpc(conn, timeout: float) -> bool:
-    """Whether the server on ``conn`` answers an HTTP/2 preface as gRPC servers do."""
-    conn.settimeout(timeout)
+def _speaks_grpc(target: str, timeout: float) -> bool:
+    """Whether a gRPC server (Ray's GCS, Ray Client) answers at ``target``: grpcio, which
+    Ray brings, opens a channel there; a database or a web server never makes it ready.
+    Without grpcio (no Ray installed) it is Ray's to judge."""
     try:
-        conn.sendall(_HTTP2_PREFACE)
-        head = b""
-        while len(head) < 9:
-            chunk = conn.recv(9 - len(head))
-            if not chunk:
-                break
-            head += chunk
-    except OSError:
+        import grpc
+    except ImportError:
+        return True
+    channel = grpc.insecure_channel(target)
+    try:
+        grpc.channel_ready_future(channel).result(timeout=timeout)
+        return True
+    except grpc.FutureTimeoutError:
         return False
-    return len(head) == 9 and head[3] == 0x04
+    finally:
+        channel.close()
